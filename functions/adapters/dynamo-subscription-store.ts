@@ -1,0 +1,76 @@
+import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { keys } from '../domain/keys';
+import type { SubscriptionStore, WebhookSubscription } from '../domain/ports';
+
+export class DynamoSubscriptionStore implements SubscriptionStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async listForTenant(tenantId: string): Promise<WebhookSubscription[]> {
+    const { pk, skPrefix } = keys.subscriptionPrefix(tenantId);
+    const subscriptions: WebhookSubscription[] = [];
+    let cursor: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
+          ExclusiveStartKey: cursor,
+        }),
+      );
+      for (const item of page.Items ?? []) subscriptions.push(toSubscription(item));
+      cursor = page.LastEvaluatedKey;
+    } while (cursor);
+    return subscriptions;
+  }
+
+  async get(tenantId: string, subscriptionId: string): Promise<WebhookSubscription | null> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.subscription(tenantId, subscriptionId) }),
+    );
+    return Item ? toSubscription(Item) : null;
+  }
+
+  async put(subscription: WebhookSubscription): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.subscription(subscription.tenantId, subscription.subscriptionId), kind: 'subscription', ...subscription },
+      }),
+    );
+  }
+}
+
+function toSubscription(item: Record<string, unknown>): WebhookSubscription {
+  const { pk: _pk, sk: _sk, kind: _kind, ...rest } = item;
+  return rest as unknown as WebhookSubscription;
+}
+
+/**
+ * Subscriptions change rarely and are read for every event: a short per-container cache keeps
+ * the stream consumers off the table. The TTL bounds how long a change takes to apply.
+ */
+export class CachedSubscriptions {
+  private readonly cache = new Map<string, { at: number; value: WebhookSubscription[] }>();
+
+  constructor(
+    private readonly store: SubscriptionStore,
+    private readonly ttlMs: number,
+    private readonly nowMs: () => number = Date.now,
+  ) {}
+
+  async forTenant(tenantId: string): Promise<WebhookSubscription[]> {
+    const hit = this.cache.get(tenantId);
+    if (hit && this.nowMs() - hit.at < this.ttlMs) return hit.value;
+    const value = await this.store.listForTenant(tenantId);
+    this.cache.set(tenantId, { at: this.nowMs(), value });
+    return value;
+  }
+
+  async get(tenantId: string, subscriptionId: string): Promise<WebhookSubscription | null> {
+    return (await this.forTenant(tenantId)).find((s) => s.subscriptionId === subscriptionId) ?? null;
+  }
+}

@@ -1,0 +1,46 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { keys } from '../domain/keys';
+import type { ApiKeyRecord, Tenant } from '../domain/ports';
+import { newId } from '../shared/ids';
+
+/** API keys are random 256-bit secrets; only their SHA-256 is stored, so a table leak leaks no key. */
+export const API_KEY_PREFIX = 'llk_';
+export const hashApiKey = (apiKey: string) => createHash('sha256').update(apiKey).digest('hex');
+
+export class DynamoTenantStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async getTenant(tenantId: string): Promise<Tenant | null> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.tenant(tenantId) }));
+    return Item ? { tenantId: Item.tenantId, name: Item.name, status: Item.status } : null;
+  }
+
+  async findApiKey(apiKey: string): Promise<ApiKeyRecord | null> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.apiKey(hashApiKey(apiKey)) }));
+    return Item ? { keyId: Item.keyId, tenantId: Item.tenantId, scopes: Item.scopes, status: Item.status } : null;
+  }
+
+  /** Creates the tenant (if new) and a fresh API key; the key is returned once and never stored. */
+  async createTenantWithKey(tenant: Tenant, scopes: string[], apiKey = API_KEY_PREFIX + randomBytes(32).toString('base64url')) {
+    const keyId = newId('key');
+    await this.client.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: { TableName: this.tableName, Item: { ...keys.tenant(tenant.tenantId), kind: 'tenant', ...tenant } } },
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: { ...keys.apiKey(hashApiKey(apiKey)), kind: 'apiKey', keyId, tenantId: tenant.tenantId, scopes, status: 'active' },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+        ],
+      }),
+    );
+    return { keyId, apiKey };
+  }
+}

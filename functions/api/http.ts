@@ -1,0 +1,79 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { MiddlewareObj } from '@middy/core';
+import type { z } from 'zod';
+import { logger } from '../shared/logger';
+import { Problem, isProblem } from '../shared/problem';
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+const baseHeaders = {
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+};
+
+export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult {
+  return { statusCode, headers: { 'content-type': 'application/json', ...baseHeaders, ...headers }, body: JSON.stringify(body) };
+}
+
+export function problem(error: Problem, instance?: string): APIGatewayProxyResult {
+  return {
+    statusCode: error.status,
+    headers: { 'content-type': 'application/problem+json', ...baseHeaders },
+    body: JSON.stringify(error.toBody(instance)),
+  };
+}
+
+/** Middy middleware: any error leaves the API as RFC 9457 problem+json; unknown errors as 500 without internals. */
+export function problemJson(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
+  return {
+    onError: async (request) => {
+      const error = request.error;
+      if (isProblem(error)) {
+        request.response = problem(error, request.event.path);
+        return;
+      }
+      logger.error('Unhandled error', { error: error as Error, path: request.event.path });
+      request.response = problem(new Problem('internal_error', 'An unexpected error occurred; it has been logged'), request.event.path);
+    },
+  };
+}
+
+export function header(event: APIGatewayProxyEvent, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(event.headers ?? {})) {
+    if (key.toLowerCase() === wanted && value !== undefined) return value;
+  }
+  return undefined;
+}
+
+/** Parses and validates a JSON body; every failure is a 4xx problem and nothing is written. */
+export function parseBody<S extends z.ZodType>(event: APIGatewayProxyEvent, schema: S): z.output<S> {
+  const raw = event.isBase64Encoded && event.body ? Buffer.from(event.body, 'base64').toString('utf8') : (event.body ?? '');
+  if (Buffer.byteLength(raw) > MAX_BODY_BYTES) throw new Problem('payload_too_large', `The body exceeds ${MAX_BODY_BYTES} bytes`);
+  const contentType = header(event, 'content-type');
+  if (raw.length > 0 && contentType && !/^application\/([a-z.+-]*\+)?json\b/i.test(contentType)) {
+    throw new Problem('unsupported_media_type');
+  }
+  let value: unknown;
+  try {
+    value = raw.length === 0 ? {} : JSON.parse(raw);
+  } catch {
+    throw new Problem('malformed_json');
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    throw new Problem('validation_failed', 'The request body does not match the schema', {
+      errors: parsed.error.issues.map((issue) => ({ path: issue.path.join('.') || '(body)', message: issue.message })),
+    });
+  }
+  return parsed.data;
+}
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+export function idempotencyKey(event: APIGatewayProxyEvent): string {
+  const key = header(event, 'idempotency-key');
+  if (key === undefined) throw new Problem('idempotency_key_required');
+  if (!IDEMPOTENCY_KEY.test(key)) throw new Problem('idempotency_key_invalid', 'Use 1 to 255 printable ASCII characters without spaces');
+  return key;
+}

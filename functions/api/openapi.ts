@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { loyaltyEvent } from '../domain/events';
+import { operations } from './operations';
+
+/**
+ * The OpenAPI 3.1 document, generated from the operations' zod schemas (OpenAPI 3.1 speaks JSON
+ * Schema 2020-12, which zod emits directly). Served at /openapi.json and checked into docs/.
+ */
+export function buildOpenApi(serverUrl = 'https://api.example.com') {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of operations) {
+    const pathItem = (paths[op.path] ??= {});
+    const parameters: unknown[] = [...op.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({
+      name,
+      in: 'path',
+      required: true,
+      schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
+    }));
+    if (op.idempotent) {
+      parameters.push({
+        name: 'Idempotency-Key',
+        in: 'header',
+        required: true,
+        description: 'Bound forever to this request: a retry replays the first response, another body is rejected (409)',
+        schema: { type: 'string', minLength: 1, maxLength: 255 },
+      });
+    }
+    pathItem[op.method.toLowerCase()] = {
+      operationId: op.operationId,
+      summary: op.summary,
+      tags: [op.tag],
+      ...(op.scope ? { security: [{ apiKey: [] }], 'x-required-scope': op.scope } : { security: [] }),
+      ...(parameters.length ? { parameters } : {}),
+      ...(op.request
+        ? { requestBody: { required: true, content: { 'application/json': { schema: schema(op.request, 'input') } } } }
+        : {}),
+      responses: Object.fromEntries(
+        Object.entries(op.responses).map(([status, response]) => [
+          status,
+          {
+            description: response.description,
+            ...(response.schema
+              ? { content: { [Number(status) >= 400 ? 'application/problem+json' : 'application/json']: { schema: schema(response.schema, 'output') } } }
+              : {}),
+          },
+        ]),
+      ),
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Loyalty Ledger API',
+      version: '1.0.0',
+      description: 'Members, points and webhooks of the loyalty ledger. Errors are RFC 9457 problem+json with a stable `code`.',
+    },
+    servers: [{ url: serverUrl }],
+    security: [{ apiKey: [] }],
+    paths,
+    components: {
+      securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } },
+      schemas: { Event: schema(loyaltyEvent, 'output') },
+    },
+  };
+}
+
+function schema(type: z.ZodType, io: 'input' | 'output') {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(type, { io, unrepresentable: 'any' }) as Record<string, unknown>;
+  return rest;
+}

@@ -1,0 +1,27 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { loyaltyEvent, type LoyaltyEvent } from './events';
+
+/** What the router queues for one (event, endpoint) pair. */
+export const deliveryMessage = z.object({
+  tenantId: z.string(),
+  subscriptionId: z.string(),
+  event: loyaltyEvent,
+});
+export type DeliveryMessage = z.infer<typeof deliveryMessage>;
+
+/**
+ * One FIFO group per endpoint and member: a member's failing event holds back only that
+ * member's later events for that endpoint, never other members or endpoints.
+ */
+export const messageGroupId = (subscriptionId: string, memberId: string) => `${subscriptionId}.${memberId}`;
+
+/** Same event and endpoint, same dedup id: a re-driven stream record is not queued twice (5 min window). */
+export const deduplicationId = (subscriptionId: string, eventId: string) =>
+  createHash('sha256').update(`${subscriptionId}:${eventId}`).digest('hex');
+
+/** The webhook body: Standard Webhooks' `type`, `timestamp` and `data`, plus the event envelope. */
+export function webhookBody(event: LoyaltyEvent): string {
+  const { type, data, occurredAt, ...envelope } = event;
+  return JSON.stringify({ type, timestamp: occurredAt, ...envelope, data });
+}

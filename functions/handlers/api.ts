@@ -1,0 +1,60 @@
+import middy from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { json, problemJson } from '../api/http';
+import { buildOpenApi } from '../api/openapi';
+import { operations, type Operation, type Services } from '../api/operations';
+import { dynamo } from '../adapters/aws-clients';
+import { DynamoLedgerStore } from '../adapters/dynamo-ledger-store';
+import { DynamoSubscriptionStore } from '../adapters/dynamo-subscription-store';
+import { LedgerService } from '../domain/ledger-service';
+import { setting } from '../shared/config';
+import { systemClock } from '../shared/clock';
+import { Problem } from '../shared/problem';
+
+/** API Gateway resource templates (`/v1/members/{memberId}`) map straight to operations. */
+const byRoute = new Map<string, Operation>(operations.map((op) => [`${op.method} ${op.path}`, op]));
+const knownPaths = new Set(operations.map((op) => op.path).concat('/openapi.json'));
+
+let services: Services | undefined;
+function wire(): Services {
+  if (!services) {
+    const tableName = setting('TABLE_NAME');
+    services = {
+      ledger: new LedgerService(new DynamoLedgerStore(dynamo(), tableName), systemClock),
+      subscriptions: new DynamoSubscriptionStore(dynamo(), tableName),
+      clock: systemClock,
+      allowLoopbackHttp: setting('WEBHOOK_ALLOW_LOOPBACK_HTTP') === 'true',
+    };
+  }
+  return services;
+}
+
+export async function route(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+  if (event.httpMethod === 'GET' && event.resource === '/openapi.json') {
+    return json(200, buildOpenApi(setting('PUBLIC_BASE_URL')), { 'cache-control': 'public, max-age=300' });
+  }
+  const op = byRoute.get(`${event.httpMethod} ${event.resource}`);
+  if (!op) {
+    throw knownPaths.has(event.resource) ? new Problem('method_not_allowed') : new Problem('not_found');
+  }
+  const auth = event.requestContext.authorizer ?? {};
+  const tenantId = auth.tenantId as string | undefined;
+  if (!tenantId) throw new Problem('unauthorized');
+  const scopes = String(auth.scopes ?? '').split(' ');
+  if (op.scope && !scopes.includes(op.scope)) throw new Problem('forbidden', `This operation needs the ${op.scope} scope`);
+
+  const outcome = await op.run({ event, tenantId, services: wire() });
+  const isProblemBody = outcome.statusCode >= 400;
+  return {
+    statusCode: outcome.statusCode,
+    headers: {
+      'content-type': isProblemBody ? 'application/problem+json' : 'application/json',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      ...(outcome.replayed ? { 'idempotent-replayed': 'true' } : {}),
+    },
+    body: JSON.stringify(outcome.body),
+  };
+}
+
+export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>().use(problemJson()).handler(route);

@@ -1,0 +1,41 @@
+import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { dynamo } from '../adapters/aws-clients';
+import { DynamoTenantStore } from '../adapters/dynamo-tenant-store';
+import { setting } from '../shared/config';
+import { logger } from '../shared/logger';
+
+let store: DynamoTenantStore | undefined;
+const tenants = () => (store ??= new DynamoTenantStore(dynamo(), setting('TABLE_NAME')));
+
+/** Allows every method of the API: results are cached per key, not per route. */
+function wholeApiArn(methodArn: string): string {
+  const [arnPrefix, stage] = methodArn.split('/');
+  return `${arnPrefix}/${stage}/*/*`;
+}
+
+/**
+ * REQUEST authorizer: resolves an API key to its tenant and scopes. API Gateway turns the thrown
+ * 'Unauthorized' into a 401; the tenant id reaches the API only through this context.
+ */
+export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
+  const headers = Object.fromEntries(Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+  const apiKey = headers['x-api-key'];
+  if (!apiKey || apiKey.length > 200) throw new Error('Unauthorized');
+
+  const record = await tenants().findApiKey(apiKey);
+  if (!record || record.status !== 'active') {
+    logger.info('Rejected API key', { reason: record ? 'revoked' : 'unknown' });
+    throw new Error('Unauthorized');
+  }
+  const tenant = await tenants().getTenant(record.tenantId);
+  if (!tenant || tenant.status !== 'active') throw new Error('Unauthorized');
+
+  return {
+    principalId: `${record.tenantId}/${record.keyId}`,
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: wholeApiArn(event.methodArn) }],
+    },
+    context: { tenantId: record.tenantId, keyId: record.keyId, scopes: record.scopes.join(' ') },
+  };
+}

@@ -1,0 +1,40 @@
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { dynamo } from '../adapters/aws-clients';
+import { CachedSubscriptions, DynamoSubscriptionStore } from '../adapters/dynamo-subscription-store';
+import { attemptDelivery } from '../domain/webhook-delivery';
+import { deliveryMessage } from '../domain/webhook-message';
+import { setting } from '../shared/config';
+import { processFifoBatch } from '../shared/fifo-batch';
+import { logger } from '../shared/logger';
+
+let subscriptions: CachedSubscriptions | undefined;
+const subs = () =>
+  (subscriptions ??= new CachedSubscriptions(new DynamoSubscriptionStore(dynamo(), setting('TABLE_NAME')), setting('SUBSCRIPTION_CACHE_TTL_MS')));
+
+async function deliver(record: SQSRecord): Promise<void> {
+  const message = deliveryMessage.parse(JSON.parse(record.body));
+  const subscription = await subs().get(message.tenantId, message.subscriptionId);
+  if (!subscription || !subscription.enabled) {
+    logger.info('Endpoint gone or disabled; dropping delivery', { subscriptionId: message.subscriptionId, eventId: message.event.id });
+    return;
+  }
+  const result = await attemptDelivery({ subscription, event: message.event, timeoutMs: setting('WEBHOOK_TIMEOUT_MS') });
+  const attempt = Number(record.attributes.ApproximateReceiveCount ?? '1');
+  logger.info('Webhook attempt', {
+    subscriptionId: subscription.subscriptionId,
+    eventId: message.event.id,
+    seq: message.event.seq,
+    attempt,
+    ...result,
+  });
+  if (!result.ok) throw new Error(`Delivery failed: ${result.status ?? result.error}`);
+}
+
+/**
+ * SQS FIFO consumer: delivers each message as a signed webhook. A failure leaves the message
+ * (and the later ones of its group) on the queue; SQS retries after the visibility timeout and
+ * moves it to the DLQ with its full payload after maxReceiveCount.
+ */
+export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
+  return processFifoBatch(event.Records, deliver);
+}

@@ -1,0 +1,64 @@
+/**
+ * One error shape for the whole platform: RFC 9457 problem details with a stable `code`.
+ * Domain code throws `Problem`; the HTTP edge renders it as `application/problem+json`.
+ */
+export const PROBLEM_CODES = {
+  validation_failed: { status: 400, title: 'The request is not valid' },
+  malformed_json: { status: 400, title: 'The request body is not valid JSON' },
+  idempotency_key_required: { status: 400, title: 'An Idempotency-Key header is required' },
+  idempotency_key_invalid: { status: 400, title: 'The Idempotency-Key header is not valid' },
+  unauthorized: { status: 401, title: 'Missing or invalid credentials' },
+  forbidden: { status: 403, title: 'The credentials do not allow this operation' },
+  not_found: { status: 404, title: 'No such route' },
+  member_not_found: { status: 404, title: 'Member not found' },
+  method_not_allowed: { status: 405, title: 'Method not allowed on this route' },
+  idempotency_key_reused: { status: 409, title: 'The Idempotency-Key was used with a different request' },
+  idempotency_request_in_progress: { status: 409, title: 'A request with this Idempotency-Key is still in progress' },
+  concurrent_update: { status: 409, title: 'The member was changed concurrently; retry the request' },
+  member_inactive: { status: 409, title: 'The member is not active' },
+  unsupported_media_type: { status: 415, title: 'Content-Type must be application/json' },
+  payload_too_large: { status: 413, title: 'The request body is too large' },
+  webhook_url_rejected: { status: 422, title: 'The webhook URL is not allowed' },
+  internal_error: { status: 500, title: 'Internal error' },
+} as const;
+
+export type ProblemCode = keyof typeof PROBLEM_CODES;
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  code: ProblemCode;
+  detail?: string;
+  instance?: string;
+  errors?: { path: string; message: string }[];
+  [extension: string]: unknown;
+}
+
+export class Problem extends Error {
+  readonly code: ProblemCode;
+  readonly status: number;
+  readonly extensions: Record<string, unknown>;
+
+  constructor(code: ProblemCode, detail?: string, extensions: Record<string, unknown> = {}) {
+    super(detail ?? PROBLEM_CODES[code].title);
+    this.name = 'Problem';
+    this.code = code;
+    this.status = PROBLEM_CODES[code].status;
+    this.extensions = extensions;
+  }
+
+  toBody(instance?: string): ProblemBody {
+    return {
+      type: `https://docs.loyalty-ledger.dev/problems/${this.code.replaceAll('_', '-')}`,
+      title: PROBLEM_CODES[this.code].title,
+      status: this.status,
+      code: this.code,
+      detail: this.message,
+      ...(instance ? { instance } : {}),
+      ...this.extensions,
+    };
+  }
+}
+
+export const isProblem = (error: unknown): error is Problem => error instanceof Problem;

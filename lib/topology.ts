@@ -1,0 +1,258 @@
+/**
+ * The one declaration of the platform's moving parts: the table, queues, raw-event delivery
+ * stream, functions and their triggers. The CDK stacks and the local twin are both built from
+ * it, and a test synthesizes the app and compares the template with it, so they cannot drift.
+ *
+ * Plain data only: no CDK imports, so the twin can load it without the CDK.
+ */
+
+export type ResourceRef =
+  | { ref: 'table' }
+  | { ref: 'queueUrl'; queue: string }
+  | { ref: 'rawEventsStream' }
+  | { ref: 'literal'; value: string };
+
+export const table = {
+  id: 'Ledger',
+  localName: 'loyalty-ledger',
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  billingMode: 'PAY_PER_REQUEST',
+  /** Consumers read complete outbox event items, so the new image is all a record needs. */
+  streamViewType: 'NEW_IMAGE',
+  timeToLiveAttribute: 'expiresAt',
+  globalSecondaryIndexes: [] as { indexName: string; partitionKey: string; sortKey: string }[],
+} as const;
+
+export interface QueueSpec {
+  id: string;
+  localName: string;
+  fifo: boolean;
+  visibilityTimeoutSeconds: number;
+  retentionPeriodSeconds: number;
+  /** Where messages go after `maxReceiveCount` failed receives. */
+  deadLetter?: { queue: string; maxReceiveCount: number };
+}
+
+const DAY_S = 86_400;
+
+export const queues = {
+  webhookDelivery: {
+    id: 'WebhookDeliveryQueue',
+    localName: 'webhook-delivery.fifo',
+    fifo: true,
+    // At least six times the delivery function's timeout (AWS guidance for SQS triggers).
+    visibilityTimeoutSeconds: 6 * 30,
+    retentionPeriodSeconds: 14 * DAY_S,
+    deadLetter: { queue: 'webhookDeliveryDlq', maxReceiveCount: 8 },
+  },
+  webhookDeliveryDlq: {
+    id: 'WebhookDeliveryDlq',
+    localName: 'webhook-delivery-dlq.fifo',
+    fifo: true,
+    visibilityTimeoutSeconds: 30,
+    retentionPeriodSeconds: 14 * DAY_S,
+  },
+  streamFailures: {
+    id: 'StreamFailuresQueue',
+    localName: 'stream-failures',
+    fifo: false,
+    visibilityTimeoutSeconds: 30,
+    retentionPeriodSeconds: 14 * DAY_S,
+  },
+} as const satisfies Record<string, QueueSpec>;
+
+export type QueueId = keyof typeof queues;
+
+/** A partition key of the raw-event files: one field of the event, optionally a slice of it. */
+export interface LakePartitionKey {
+  name: string;
+  field: 'tenantId' | 'type' | 'occurredAt';
+  slice?: [number, number];
+}
+
+export const rawEvents = {
+  id: 'RawEvents',
+  localName: 'loyalty-raw-events',
+  bucketId: 'RawEventsBucket',
+  localBucketName: 'loyalty-raw-events',
+  /** Dynamic partitioning needs at least 64 MiB and 60 s; Snowflake prefers large files. */
+  buffering: { intervalSeconds: 60, sizeMiB: 64 },
+  compression: 'GZIP',
+  fileExtension: '.ndjson.gz',
+  /** Partitioned by the event's own timestamp, never by arrival time. */
+  partitionKeys: [
+    { name: 'tenant', field: 'tenantId' },
+    { name: 'type', field: 'type' },
+    { name: 'date', field: 'occurredAt', slice: [0, 10] },
+    { name: 'hour', field: 'occurredAt', slice: [11, 13] },
+  ] as LakePartitionKey[],
+  prefixTemplate: 'events/tenant={tenant}/type={type}/date={date}/hour={hour}/',
+  errorPrefix: 'errors/!{firehose:error-output-type}/date=!{timestamp:yyyy-MM-dd}/',
+} as const;
+
+export interface DynamoStreamTrigger {
+  kind: 'dynamodb-stream';
+  batchSize: number;
+  maxBatchingWindowSeconds: number;
+  bisectBatchOnError: boolean;
+  retryAttempts: number;
+  maxRecordAgeSeconds: number;
+  parallelizationFactor: number;
+  reportBatchItemFailures: true;
+  startingPosition: 'TRIM_HORIZON' | 'LATEST';
+  onFailure: QueueId;
+  /** Lambda event filter patterns (AWS syntax); only outbox event inserts reach the consumers. */
+  filterPatterns: Record<string, unknown>[];
+}
+
+export interface SqsTrigger {
+  kind: 'sqs';
+  queue: QueueId;
+  batchSize: number;
+  maxBatchingWindowSeconds: number;
+  reportBatchItemFailures: true;
+  maxConcurrency: number;
+}
+
+export interface FunctionSpec {
+  id: string;
+  entry: string;
+  handler: string;
+  description: string;
+  timeoutSeconds: number;
+  memoryMiB: number;
+  environment: Record<string, ResourceRef>;
+  trigger?: DynamoStreamTrigger | SqsTrigger;
+  /** What the function may do; the stacks turn this into least-privilege grants. */
+  access: {
+    table?: 'read' | 'readWrite';
+    sendTo?: QueueId[];
+    rawEvents?: boolean;
+  };
+}
+
+/** Outbox event items carry `kind = "event"`; everything else in the table is state. */
+export const OUTBOX_EVENT_FILTER = {
+  eventName: ['INSERT'],
+  dynamodb: { NewImage: { kind: { S: ['event'] } } },
+};
+
+export const functions = {
+  api: {
+    id: 'ApiFunction',
+    entry: 'functions/handlers/api.ts',
+    handler: 'handler',
+    description: 'Loyalty API: members, points, balances, webhook endpoints',
+    timeoutSeconds: 10,
+    memoryMiB: 1024,
+    environment: { TABLE_NAME: { ref: 'table' } },
+    access: { table: 'readWrite' },
+  },
+  authorizer: {
+    id: 'AuthorizerFunction',
+    entry: 'functions/handlers/authorizer.ts',
+    handler: 'handler',
+    description: 'API key authorizer: resolves the caller to a tenant and scopes',
+    timeoutSeconds: 5,
+    memoryMiB: 512,
+    environment: { TABLE_NAME: { ref: 'table' } },
+    access: { table: 'read' },
+  },
+  webhookRouter: {
+    id: 'WebhookRouterFunction',
+    entry: 'functions/handlers/webhook-router.ts',
+    handler: 'handler',
+    description: 'Stream consumer: fans outbox events out to webhook deliveries (SQS FIFO, per member order)',
+    timeoutSeconds: 30,
+    memoryMiB: 512,
+    environment: { TABLE_NAME: { ref: 'table' }, DELIVERY_QUEUE_URL: { ref: 'queueUrl', queue: 'webhookDelivery' } },
+    access: { table: 'read', sendTo: ['webhookDelivery'] },
+    trigger: {
+      kind: 'dynamodb-stream',
+      batchSize: 100,
+      maxBatchingWindowSeconds: 0,
+      bisectBatchOnError: true,
+      retryAttempts: 10,
+      maxRecordAgeSeconds: 6 * 3600,
+      parallelizationFactor: 1,
+      reportBatchItemFailures: true,
+      startingPosition: 'TRIM_HORIZON',
+      onFailure: 'streamFailures',
+      filterPatterns: [OUTBOX_EVENT_FILTER],
+    },
+  },
+  lakeRouter: {
+    id: 'LakeRouterFunction',
+    entry: 'functions/handlers/lake-router.ts',
+    handler: 'handler',
+    description: 'Stream consumer: writes outbox events to the raw-event delivery stream (Firehose to S3)',
+    timeoutSeconds: 60,
+    memoryMiB: 512,
+    environment: { RAW_EVENTS_STREAM_NAME: { ref: 'rawEventsStream' } },
+    access: { rawEvents: true },
+    trigger: {
+      kind: 'dynamodb-stream',
+      batchSize: 500,
+      maxBatchingWindowSeconds: 1,
+      bisectBatchOnError: true,
+      retryAttempts: 10,
+      maxRecordAgeSeconds: 24 * 3600,
+      parallelizationFactor: 1,
+      reportBatchItemFailures: true,
+      startingPosition: 'TRIM_HORIZON',
+      onFailure: 'streamFailures',
+      filterPatterns: [OUTBOX_EVENT_FILTER],
+    },
+  },
+  webhookDelivery: {
+    id: 'WebhookDeliveryFunction',
+    entry: 'functions/handlers/webhook-delivery.ts',
+    handler: 'handler',
+    description: 'Delivers signed webhooks (Standard Webhooks) in order per member and endpoint',
+    timeoutSeconds: 30,
+    memoryMiB: 512,
+    environment: { TABLE_NAME: { ref: 'table' } },
+    access: { table: 'read' },
+    trigger: {
+      kind: 'sqs',
+      queue: 'webhookDelivery',
+      batchSize: 10,
+      maxBatchingWindowSeconds: 0,
+      reportBatchItemFailures: true,
+      maxConcurrency: 20,
+    },
+  },
+} as const satisfies Record<string, FunctionSpec>;
+
+export type FunctionId = keyof typeof functions;
+
+/** HTTP routes of the API. `auth: 'none'` routes skip the authorizer (documents, health). */
+export interface RouteSpec {
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  path: string;
+  function: FunctionId;
+  auth: 'apiKey' | 'none';
+}
+
+export const routes: RouteSpec[] = [
+  { method: 'GET', path: '/openapi.json', function: 'api', auth: 'none' },
+  { method: 'POST', path: '/v1/members', function: 'api', auth: 'apiKey' },
+  { method: 'GET', path: '/v1/members/{memberId}', function: 'api', auth: 'apiKey' },
+  { method: 'GET', path: '/v1/members/{memberId}/balance', function: 'api', auth: 'apiKey' },
+  { method: 'POST', path: '/v1/members/{memberId}/points/earn', function: 'api', auth: 'apiKey' },
+  { method: 'POST', path: '/v1/webhooks/endpoints', function: 'api', auth: 'apiKey' },
+  { method: 'GET', path: '/v1/webhooks/endpoints', function: 'api', auth: 'apiKey' },
+];
+
+export const api = {
+  id: 'LoyaltyApi',
+  authorizerFunction: 'authorizer' as FunctionId,
+  /** API key in `x-api-key`; REQUEST authorizer results cached for this long per key. */
+  authorizerCacheTtlSeconds: 60,
+  throttling: { rateLimit: 500, burstLimit: 1000 },
+};
+
+export const logRetentionDays = 30;
+export const lambdaRuntime = 'nodejs24.x';
+export const lambdaArchitecture = 'arm64';
