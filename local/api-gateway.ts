@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent, APIGatewayProxyResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { api, routes, type RouteSpec } from '../lib/topology';
+import type { LocalLambda } from './lambda';
+
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
+const STAGE = 'local';
+const API_ID = 'local';
+
+interface CompiledRoute extends RouteSpec {
+  pattern: RegExp;
+  params: string[];
+}
+
+const compiled: CompiledRoute[] = routes.map((route) => {
+  const params: string[] = [];
+  const source = route.path.replace(/\{(\w+)\}/g, (_, name: string) => {
+    params.push(name);
+    return '([^/]+)';
+  });
+  return { ...route, pattern: new RegExp(`^${source}$`), params };
+});
+
+function problem(res: ServerResponse, status: number, code: string, title: string) {
+  res.writeHead(status, { 'content-type': 'application/problem+json' });
+  res.end(JSON.stringify({ type: `https://docs.loyalty-ledger.dev/problems/${code.replaceAll('_', '-')}`, title, status, code }));
+}
+
+/**
+ * API Gateway (REST) stand-in: matches the topology's routes, runs the REQUEST authorizer with
+ * its identity source and result cache, and invokes the real API handler with a proxy event.
+ */
+export class LocalApiGateway {
+  private server?: Server;
+  private readonly authCache = new Map<string, { until: number; result: APIGatewayAuthorizerResult }>();
+  url = '';
+
+  constructor(private readonly lambda: LocalLambda) {}
+
+  async start(port: number): Promise<void> {
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((error) => {
+        console.error('local api gateway error', error);
+        if (!res.headersSent) problem(res, 502, 'bad_gateway', 'Internal server error');
+      });
+    });
+    this.server.keepAliveTimeout = 5_000;
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, '127.0.0.1', resolve);
+    });
+    const address = this.server.address();
+    this.url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      if (!this.server) return resolve();
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse) {
+    const url = new URL(req.url ?? '/', 'http://local');
+    const method = (req.method ?? 'GET').toUpperCase();
+    const candidates = compiled.filter((route) => route.pattern.test(url.pathname));
+    const route = candidates.find((r) => r.method === method);
+    if (!route) {
+      return candidates.length > 0
+        ? problem(res, 405, 'method_not_allowed', 'Method not allowed on this route')
+        : problem(res, 404, 'not_found', 'No such route');
+    }
+
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_BODY_BYTES) return problem(res, 413, 'payload_too_large', 'Request body too large');
+      chunks.push(chunk as Buffer);
+    }
+    const headers: Record<string, string> = {};
+    const multiValueHeaders: Record<string, string[]> = {};
+    for (let i = 0; i < req.rawHeaders.length; i += 2) {
+      const name = req.rawHeaders[i]!;
+      const value = req.rawHeaders[i + 1]!;
+      headers[name] = value;
+      (multiValueHeaders[name] ??= []).push(value);
+    }
+    const match = route.pattern.exec(url.pathname)!;
+    const pathParameters = Object.fromEntries(route.params.map((name, i) => [name, decodeURIComponent(match[i + 1]!)]));
+    const query = [...url.searchParams.keys()].length ? Object.fromEntries(url.searchParams) : null;
+    const requestId = randomUUID();
+    const methodArn = `arn:aws:execute-api:us-east-1:000000000000:${API_ID}/${STAGE}/${method}${url.pathname}`;
+
+    let authorizer: Record<string, unknown> | null = null;
+    if (route.auth === 'apiKey') {
+      const apiKey = Object.entries(headers).find(([k]) => k.toLowerCase() === 'x-api-key')?.[1];
+      // API Gateway answers 401 itself when the identity source is missing.
+      if (!apiKey) return problem(res, 401, 'unauthorized', 'Missing or invalid credentials');
+      const result = await this.authorize(apiKey, { type: 'REQUEST', methodArn, resource: route.path, path: url.pathname, httpMethod: method, headers, multiValueHeaders, pathParameters, queryStringParameters: query, multiValueQueryStringParameters: null, stageVariables: null, requestContext: {} as never });
+      if (!result) return problem(res, 401, 'unauthorized', 'Missing or invalid credentials');
+      const allowed = result.policyDocument.Statement.some((s) => 'Effect' in s && s.Effect === 'Allow');
+      if (!allowed) return problem(res, 403, 'forbidden', 'The credentials do not allow this operation');
+      authorizer = { ...(result.context ?? {}), principalId: result.principalId };
+    }
+
+    const body = Buffer.concat(chunks).toString('utf8');
+    const event: APIGatewayProxyEvent = {
+      resource: route.path,
+      path: url.pathname,
+      httpMethod: method,
+      headers,
+      multiValueHeaders,
+      queryStringParameters: query,
+      multiValueQueryStringParameters: query ? Object.fromEntries([...url.searchParams.keys()].map((k) => [k, url.searchParams.getAll(k)])) : null,
+      pathParameters: route.params.length ? pathParameters : null,
+      stageVariables: null,
+      body: body.length ? body : null,
+      isBase64Encoded: false,
+      requestContext: {
+        accountId: '000000000000',
+        apiId: API_ID,
+        authorizer,
+        protocol: `HTTP/${req.httpVersion}`,
+        httpMethod: method,
+        path: `/${STAGE}${url.pathname}`,
+        stage: STAGE,
+        requestId,
+        requestTimeEpoch: Date.now(),
+        resourceId: route.path,
+        resourcePath: route.path,
+        identity: { sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? null } as never,
+      },
+    };
+    let result: APIGatewayProxyResult;
+    try {
+      result = await this.lambda.invoke<APIGatewayProxyResult>(route.function, event);
+    } catch (error) {
+      console.error(`handler ${route.function} failed`, error);
+      return problem(res, 502, 'bad_gateway', 'Internal server error');
+    }
+    res.writeHead(result.statusCode, { ...(result.headers as Record<string, string>), 'x-amzn-requestid': requestId });
+    res.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
+  }
+
+  private async authorize(apiKey: string, event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult | null> {
+    const cached = this.authCache.get(apiKey);
+    if (cached && cached.until > Date.now()) return cached.result;
+    try {
+      const result = await this.lambda.invoke<APIGatewayAuthorizerResult>(api.authorizerFunction, event);
+      this.authCache.set(apiKey, { until: Date.now() + api.authorizerCacheTtlSeconds * 1000, result });
+      return result;
+    } catch {
+      return null;
+    }
+  }
+}

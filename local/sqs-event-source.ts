@@ -1,0 +1,119 @@
+import {
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  type Message,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SqsTrigger } from '../lib/topology';
+
+export interface SqsEventSourceOptions {
+  mapping: string;
+  queueUrl: string;
+  queueArn: string;
+  trigger: SqsTrigger;
+  client: SQSClient;
+  invoke: (event: SQSEvent) => Promise<SQSBatchResponse | void>;
+  /** Concurrent pollers; Lambda scales up to the mapping's maxConcurrency. */
+  pollers?: number;
+  log?: (message: string, detail?: Record<string, unknown>) => void;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function toRecord(message: Message, queueArn: string): SQSRecord {
+  const attributes = message.Attributes ?? {};
+  return {
+    messageId: message.MessageId!,
+    receiptHandle: message.ReceiptHandle!,
+    body: message.Body ?? '',
+    attributes: {
+      ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? '1',
+      SentTimestamp: attributes.SentTimestamp ?? String(Date.now()),
+      SenderId: attributes.SenderId ?? 'local',
+      ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+      ...(attributes.MessageGroupId ? { MessageGroupId: attributes.MessageGroupId } : {}),
+      ...(attributes.MessageDeduplicationId ? { MessageDeduplicationId: attributes.MessageDeduplicationId } : {}),
+      ...(attributes.SequenceNumber ? { SequenceNumber: attributes.SequenceNumber } : {}),
+    },
+    messageAttributes: {},
+    md5OfBody: message.MD5OfBody ?? '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: queueArn,
+    awsRegion: 'us-east-1',
+  };
+}
+
+/**
+ * A Lambda event-source mapping for SQS: long-polls, invokes with up to `batchSize` messages,
+ * deletes what succeeded and leaves reported failures (or the whole batch, on an error) to
+ * reappear after the visibility timeout; the queue's redrive policy moves them to the DLQ.
+ */
+export class SqsEventSource {
+  private running = false;
+  private loops: Promise<void>[] = [];
+  readonly stats = { batches: 0, messages: 0, failed: 0 };
+
+  constructor(private readonly options: SqsEventSourceOptions) {}
+
+  start(): void {
+    this.running = true;
+    const pollers = Math.max(1, Math.min(this.options.pollers ?? 2, this.options.trigger.maxConcurrency));
+    this.loops = Array.from({ length: pollers }, () => this.poll());
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await Promise.allSettled(this.loops);
+  }
+
+  private async poll(): Promise<void> {
+    const { client, queueUrl, trigger } = this.options;
+    while (this.running) {
+      let messages: Message[] = [];
+      try {
+        const result = await client.send(
+          new ReceiveMessageCommand({
+            QueueUrl: queueUrl,
+            MaxNumberOfMessages: Math.min(10, trigger.batchSize),
+            WaitTimeSeconds: 1,
+            MessageSystemAttributeNames: ['All'],
+          }),
+        );
+        messages = result.Messages ?? [];
+      } catch (error) {
+        if (this.running) this.options.log?.('ReceiveMessage failed', { error: (error as Error).message });
+        await sleep(500);
+        continue;
+      }
+      if (messages.length === 0) continue;
+      await this.process(messages);
+    }
+  }
+
+  private async process(messages: Message[]): Promise<void> {
+    const records = messages.map((m) => toRecord(m, this.options.queueArn));
+    this.stats.batches++;
+    let failed = new Set<string>();
+    try {
+      const response = await this.options.invoke({ Records: records });
+      failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+      // An identifier that names no message of the batch fails the whole batch.
+      if ([...failed].some((id) => !records.some((r) => r.messageId === id))) failed = new Set(records.map((r) => r.messageId));
+    } catch (error) {
+      this.options.log?.('SQS batch failed', { mapping: this.options.mapping, error: (error as Error).message });
+      failed = new Set(records.map((r) => r.messageId));
+    }
+    this.stats.failed += failed.size;
+    const done = records.filter((r) => !failed.has(r.messageId));
+    this.stats.messages += done.length;
+    if (done.length > 0) {
+      await this.options.client.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: this.options.queueUrl,
+          Entries: done.map((r, index) => ({ Id: String(index), ReceiptHandle: r.receiptHandle })),
+        }),
+      );
+    }
+  }
+}

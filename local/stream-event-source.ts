@@ -1,0 +1,248 @@
+import {
+  DescribeStreamCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type DynamoDBStreamsClient,
+  type _Record as StreamRecord,
+  type Shard,
+} from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { DynamoStreamTrigger } from '../lib/topology';
+import type { Checkpoints } from './checkpoints';
+import { matchesAny } from './event-filter';
+
+export interface StreamEventSourceOptions {
+  mapping: string;
+  streamArn: string;
+  trigger: DynamoStreamTrigger;
+  client: DynamoDBStreamsClient;
+  invoke: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | void>;
+  /** The on-failure destination: receives invocation metadata only, like Lambda's SQS destination. */
+  onFailure: (metadata: Record<string, unknown>) => Promise<void>;
+  checkpoints: Checkpoints;
+  pollIntervalMs?: number;
+  retryBaseDelayMs?: number;
+  log?: (message: string, detail?: Record<string, unknown>) => void;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The record as Lambda delivers it (creation time in epoch seconds). */
+function toLambdaRecord(record: StreamRecord, streamArn: string): DynamoDBRecord {
+  const created = record.dynamodb?.ApproximateCreationDateTime;
+  return {
+    eventID: record.eventID,
+    eventName: record.eventName as DynamoDBRecord['eventName'],
+    eventVersion: record.eventVersion ?? '1.1',
+    eventSource: 'aws:dynamodb',
+    awsRegion: record.awsRegion ?? 'us-east-1',
+    eventSourceARN: streamArn,
+    dynamodb: {
+      ...(record.dynamodb as DynamoDBRecord['dynamodb']),
+      ApproximateCreationDateTime: created ? Math.floor(new Date(created).getTime() / 1000) : Math.floor(Date.now() / 1000),
+    },
+  };
+}
+
+/**
+ * A Lambda event-source mapping for DynamoDB Streams, with the mapping's own semantics: one
+ * poller per shard (parents before children), filter patterns, batch size and batching window,
+ * partial batch responses (retry from the first failed record), bisect on error, retry attempts,
+ * maximum record age and an on-failure destination. Checkpoints survive restarts.
+ */
+export class StreamEventSource {
+  private running = false;
+  private loop?: Promise<void>;
+  private readonly shardTasks = new Map<string, Promise<void>>();
+  private readonly finished = new Set<string>();
+  readonly stats = { batches: 0, records: 0, failedBatches: 0, sentToOnFailure: 0, filteredOut: 0 };
+
+  constructor(private readonly options: StreamEventSourceOptions) {
+    if (options.trigger.parallelizationFactor !== 1) {
+      throw new Error('The local twin emulates ParallelizationFactor 1 only (per-item order is what the consumers rely on)');
+    }
+  }
+
+  start(): void {
+    this.running = true;
+    this.loop = this.discover();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+    await Promise.allSettled(this.shardTasks.values());
+  }
+
+  private async discover(): Promise<void> {
+    while (this.running) {
+      try {
+        for (const shard of await this.listShards()) {
+          const id = shard.ShardId!;
+          if (this.shardTasks.has(id)) continue;
+          if (this.options.checkpoints.get(this.options.mapping, id)?.done) {
+            this.finished.add(id);
+            continue;
+          }
+          const parent = shard.ParentShardId;
+          if (parent && !this.finished.has(parent) && this.shardTasks.has(parent)) continue;
+          this.shardTasks.set(id, this.consume(shard));
+        }
+      } catch (error) {
+        this.options.log?.('stream discovery failed', { error: (error as Error).message });
+      }
+      for (let waited = 0; this.running && waited < 1000; waited += 100) await sleep(100);
+    }
+  }
+
+  private async listShards(): Promise<Shard[]> {
+    const shards: Shard[] = [];
+    let start: string | undefined;
+    do {
+      const { StreamDescription } = await this.options.client.send(
+        new DescribeStreamCommand({ StreamArn: this.options.streamArn, ExclusiveStartShardId: start }),
+      );
+      shards.push(...(StreamDescription?.Shards ?? []));
+      start = StreamDescription?.LastEvaluatedShardId;
+    } while (start);
+    return shards;
+  }
+
+  private async consume(shard: Shard): Promise<void> {
+    const { client, streamArn, trigger, mapping, checkpoints } = this.options;
+    const shardId = shard.ShardId!;
+    const checkpoint = checkpoints.get(mapping, shardId)?.sequenceNumber;
+    let iterator = (
+      await client.send(
+        new GetShardIteratorCommand({
+          StreamArn: streamArn,
+          ShardId: shardId,
+          ...(checkpoint
+            ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: checkpoint }
+            : { ShardIteratorType: trigger.startingPosition }),
+        }),
+      )
+    ).ShardIterator;
+
+    let pending: DynamoDBRecord[] = [];
+    let windowStart = 0;
+    let lastSeen: string | undefined;
+    while (this.running && iterator) {
+      let result;
+      try {
+        result = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
+      } catch (error) {
+        this.options.log?.('GetRecords failed', { shardId, error: (error as Error).message });
+        await sleep(500);
+        continue;
+      }
+      iterator = result.NextShardIterator;
+      for (const raw of result.Records ?? []) {
+        const record = toLambdaRecord(raw, streamArn);
+        lastSeen = record.dynamodb!.SequenceNumber;
+        if (matchesAny(trigger.filterPatterns, record)) {
+          if (pending.length === 0) windowStart = Date.now();
+          pending.push(record);
+        } else {
+          this.stats.filteredOut++;
+        }
+      }
+      const windowOver = Date.now() - windowStart >= trigger.maxBatchingWindowSeconds * 1000;
+      while (pending.length >= trigger.batchSize || (pending.length > 0 && (windowOver || !iterator))) {
+        await this.process(shardId, pending.slice(0, trigger.batchSize));
+        pending = pending.slice(trigger.batchSize);
+      }
+      if (pending.length === 0 && lastSeen) {
+        // Everything up to here was delivered or filtered out.
+        checkpoints.set(mapping, shardId, { sequenceNumber: lastSeen });
+        lastSeen = undefined;
+      }
+      if ((result.Records ?? []).length === 0) await sleep(this.options.pollIntervalMs ?? 100);
+    }
+    if (!iterator) {
+      checkpoints.set(mapping, shardId, { done: true });
+      this.finished.add(shardId);
+    }
+  }
+
+  private async process(shardId: string, records: DynamoDBRecord[]): Promise<void> {
+    const { trigger, mapping, checkpoints } = this.options;
+    const queue: DynamoDBRecord[][] = [records];
+    let attempt = 0;
+    while (queue.length > 0) {
+      let batch = queue[0]!;
+      const cutoff = Date.now() / 1000 - trigger.maxRecordAgeSeconds;
+      const expired = batch.filter((r) => r.dynamodb!.ApproximateCreationDateTime! < cutoff);
+      if (expired.length > 0) {
+        await this.sendToOnFailure(shardId, expired, 'RecordAgeExceeded', attempt);
+        batch = batch.filter((r) => !expired.includes(r));
+        queue[0] = batch;
+      }
+      if (batch.length === 0) {
+        queue.shift();
+        continue;
+      }
+      this.stats.batches++;
+      let failedFrom = -1;
+      try {
+        const response = await this.options.invoke({ Records: batch });
+        const failures = response?.batchItemFailures ?? [];
+        if (failures.length > 0) {
+          const indexes = failures.map((f) => batch.findIndex((r) => r.dynamodb!.SequenceNumber === f.itemIdentifier));
+          // An identifier that names no record of the batch fails the whole batch (Lambda does the same).
+          failedFrom = indexes.includes(-1) ? 0 : Math.min(...indexes);
+        }
+      } catch (error) {
+        this.options.log?.('stream batch failed', { mapping, error: (error as Error).message });
+        failedFrom = 0;
+      }
+      if (failedFrom === -1) {
+        this.stats.records += batch.length;
+        checkpoints.set(mapping, shardId, { sequenceNumber: batch.at(-1)!.dynamodb!.SequenceNumber! });
+        queue.shift();
+        continue;
+      }
+      this.stats.failedBatches++;
+      if (failedFrom > 0) {
+        this.stats.records += failedFrom;
+        checkpoints.set(mapping, shardId, { sequenceNumber: batch[failedFrom - 1]!.dynamodb!.SequenceNumber! });
+        batch = batch.slice(failedFrom);
+        queue[0] = batch;
+      }
+      attempt++;
+      if (attempt > trigger.retryAttempts) {
+        await this.sendToOnFailure(shardId, batch, 'RetryAttemptsExhausted', attempt);
+        checkpoints.set(mapping, shardId, { sequenceNumber: batch.at(-1)!.dynamodb!.SequenceNumber! });
+        queue.shift();
+        attempt = 0;
+        continue;
+      }
+      if (trigger.bisectBatchOnError && batch.length > 1) {
+        const half = Math.ceil(batch.length / 2);
+        queue.splice(0, 1, batch.slice(0, half), batch.slice(half));
+      }
+      await sleep(Math.min(5_000, (this.options.retryBaseDelayMs ?? 200) * 2 ** (attempt - 1)));
+    }
+  }
+
+  private async sendToOnFailure(shardId: string, batch: DynamoDBRecord[], condition: string, attempts: number) {
+    this.stats.sentToOnFailure += batch.length;
+    const first = batch[0]!.dynamodb!;
+    const last = batch.at(-1)!.dynamodb!;
+    await this.options.onFailure({
+      requestContext: { requestId: crypto.randomUUID(), functionArn: `local:${this.options.mapping}`, condition, approximateInvokeCount: attempts },
+      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+      version: '1.0',
+      timestamp: new Date().toISOString(),
+      DDBStreamBatchInfo: {
+        shardId,
+        startSequenceNumber: first.SequenceNumber,
+        endSequenceNumber: last.SequenceNumber,
+        approximateArrivalOfFirstRecord: new Date(first.ApproximateCreationDateTime! * 1000).toISOString(),
+        approximateArrivalOfLastRecord: new Date(last.ApproximateCreationDateTime! * 1000).toISOString(),
+        batchSize: batch.length,
+        streamArn: this.options.streamArn,
+      },
+    });
+  }
+}

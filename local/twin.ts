@@ -1,0 +1,277 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { startFauxqs } from 'fauxqs';
+import { DynamoSubscriptionStore } from '../functions/adapters/dynamo-subscription-store';
+import { DynamoTenantStore } from '../functions/adapters/dynamo-tenant-store';
+import { ALL_SCOPES } from '../functions/api/operations';
+import type { WebhookSubscription } from '../functions/domain/ports';
+import { generateSecret } from '../functions/domain/webhook-signature';
+import { resetConfigCache } from '../functions/shared/config';
+import { newId } from '../functions/shared/ids';
+import { logger } from '../functions/shared/logger';
+import { functions, queues, rawEvents, type FunctionId, type QueueId, type ResourceRef } from '../lib/topology';
+import { Checkpoints } from './checkpoints';
+import { startDynamoDbLocal } from './dynamodb-local';
+import { LocalFirehose } from './firehose';
+import { LocalLambda } from './lambda';
+import { LocalApiGateway } from './api-gateway';
+import { provisionBucket, provisionQueues, provisionTable } from './provision';
+import { SqsEventSource } from './sqs-event-source';
+import { StreamEventSource } from './stream-event-source';
+import { WebhookReceiver } from './webhook-receiver';
+
+export interface TwinOptions {
+  /** Where state persists across restarts (tables, queues, lake files, demo credentials). */
+  dataDir?: string;
+  /** Keep everything in memory (lake files go to a temporary folder removed on stop). */
+  inMemory?: boolean;
+  apiPort?: number;
+  receiverPort?: number;
+  /** Lake buffer interval; defaults to the deployed hint (60 s). */
+  lakeBufferSeconds?: number;
+  /** Stream retry backoff base (Lambda backs off exponentially; tests shorten it). */
+  retryBaseDelayMs?: number;
+  logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  logReceived?: boolean;
+}
+
+export interface DemoTenant {
+  tenantId: string;
+  apiKey: string;
+  subscriptionId: string;
+  webhookUrl: string;
+}
+
+export interface Twin {
+  apiUrl: string;
+  receiverUrl: string;
+  lakeDir: string;
+  dataDir: string | null;
+  demo: DemoTenant;
+  endpoints: { dynamodb: string; sqs: string; firehose: string };
+  queueUrls: Record<QueueId, string>;
+  receiver: WebhookReceiver;
+  lambda: LocalLambda;
+  firehose: LocalFirehose;
+  stats(): Record<string, unknown>;
+  stop(): Promise<void>;
+}
+
+const ROOT = resolve(import.meta.dirname, '..');
+const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+const REGION = 'us-east-1';
+
+/**
+ * Starts the whole platform on this machine: DynamoDB Local (with Streams), fauxqs for SQS and S3,
+ * the Firehose stand-in, the real handlers behind a local API Gateway, event-source mappings with
+ * the CDK settings, and a sample webhook receiver, then makes sure the demo tenant exists.
+ */
+export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
+  const dataDir = options.inMemory ? null : resolve(options.dataDir ?? join(ROOT, '.twin'));
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const lakeRoot = dataDir ? join(dataDir, 'lake') : mkdtempSync(join(tmpdir(), 'loyalty-twin-lake-'));
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const stopAll = async () => {
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch (error) {
+        console.error('twin: error while stopping', error);
+      }
+    }
+  };
+  if (!dataDir) cleanups.push(() => rmSync(lakeRoot, { recursive: true, force: true }));
+
+  try {
+    const ddb = await startDynamoDbLocal({ dataDir: dataDir ? join(dataDir, 'dynamodb') : undefined });
+    cleanups.push(ddb.stop);
+    const fauxqs = await startFauxqs({
+      port: 0,
+      logger: false,
+      ...(dataDir ? { dataDir: join(dataDir, 'sqs') } : {}),
+    });
+    cleanups.push(() => fauxqs.stop());
+    const sqsEndpoint = `http://127.0.0.1:${fauxqs.port}`;
+
+    const dynamoClient = new DynamoDBClient({ endpoint: ddb.endpoint, region: REGION, credentials: CREDENTIALS });
+    const streamsClient = new DynamoDBStreamsClient({ endpoint: ddb.endpoint, region: REGION, credentials: CREDENTIALS });
+    const sqsClient = new SQSClient({ endpoint: sqsEndpoint, region: REGION, credentials: CREDENTIALS });
+    const s3Client = new S3Client({ endpoint: sqsEndpoint, region: REGION, credentials: CREDENTIALS, forcePathStyle: true });
+    cleanups.push(() => {
+      dynamoClient.destroy();
+      streamsClient.destroy();
+      sqsClient.destroy();
+      s3Client.destroy();
+    });
+
+    const { tableName, streamArn } = await provisionTable(dynamoClient);
+    const queueUrls = await provisionQueues(sqsClient, sqsEndpoint);
+    const bucket = await provisionBucket(s3Client);
+
+    const firehose = new LocalFirehose({ s3: s3Client, bucket, streamName: rawEvents.localName, bufferIntervalSeconds: options.lakeBufferSeconds, mirrorDir: join(lakeRoot, rawEvents.localBucketName) });
+    await firehose.start();
+    cleanups.push(() => firehose.stop());
+
+    // The handlers read the same variables the CDK stacks set, resolved to the local stand-ins.
+    const resolveRef = (ref: ResourceRef): string => {
+      switch (ref.ref) {
+        case 'table':
+          return tableName;
+        case 'queueUrl':
+          return queueUrls[ref.queue as QueueId];
+        case 'rawEventsStream':
+          return rawEvents.localName;
+        case 'literal':
+          return ref.value;
+      }
+    };
+    Object.assign(process.env, {
+      AWS_REGION: REGION,
+      AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB_STREAMS: ddb.endpoint,
+      AWS_ENDPOINT_URL_SQS: sqsEndpoint,
+      AWS_ENDPOINT_URL_S3: sqsEndpoint,
+      AWS_ENDPOINT_URL_FIREHOSE: firehose.endpoint,
+      STAGE: 'local',
+      WEBHOOK_ALLOW_LOOPBACK_HTTP: 'true',
+      POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
+      POWERTOOLS_DEV: 'true',
+    });
+    for (const spec of Object.values(functions)) {
+      for (const [name, ref] of Object.entries(spec.environment)) process.env[name] = resolveRef(ref as ResourceRef);
+    }
+    resetConfigCache();
+    logger.setLogLevel(options.logLevel ?? 'WARN');
+
+    const lambda = new LocalLambda(ROOT);
+    await lambda.load();
+
+    const checkpoints = new Checkpoints(dataDir ? join(dataDir, 'stream-checkpoints.json') : undefined);
+    const log = (message: string, detail?: Record<string, unknown>) => {
+      if (options.logLevel === 'DEBUG' || options.logLevel === 'INFO') console.error(`twin: ${message}`, detail ?? '');
+    };
+    const sources: { stop(): Promise<void>; stats: object; name: string }[] = [];
+    for (const [id, spec] of Object.entries(functions) as [FunctionId, (typeof functions)[FunctionId]][]) {
+      if (!('trigger' in spec)) continue;
+      const trigger = spec.trigger;
+      if (trigger.kind === 'dynamodb-stream') {
+        const source = new StreamEventSource({
+          mapping: id,
+          streamArn,
+          trigger,
+          client: streamsClient,
+          checkpoints,
+          invoke: (event) => lambda.invoke(id, event),
+          onFailure: async (metadata) => {
+            await sqsClient.send(new SendMessageCommand({ QueueUrl: queueUrls[trigger.onFailure], MessageBody: JSON.stringify(metadata) }));
+          },
+          retryBaseDelayMs: options.retryBaseDelayMs,
+          log,
+        });
+        source.start();
+        sources.push({ name: id, stop: () => source.stop(), stats: source.stats });
+      } else {
+        const queueUrl = queueUrls[trigger.queue];
+        const { Attributes } = await sqsClient.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+        const source = new SqsEventSource({
+          mapping: id,
+          queueUrl,
+          queueArn: Attributes!.QueueArn!,
+          trigger,
+          client: sqsClient,
+          invoke: (event) => lambda.invoke(id, event),
+          pollers: 4,
+          log,
+        });
+        source.start();
+        sources.push({ name: id, stop: () => source.stop(), stats: source.stats });
+      }
+    }
+    cleanups.push(async () => {
+      await Promise.all(sources.map((s) => s.stop()));
+    });
+
+    const receiver = new WebhookReceiver({ log: options.logReceived ?? false });
+    await receiver.start(options.receiverPort ?? 3001);
+    cleanups.push(() => receiver.stop());
+
+    const gateway = new LocalApiGateway(lambda);
+    await gateway.start(options.apiPort ?? 3000);
+    cleanups.push(() => gateway.stop());
+
+    const documents = DynamoDBDocumentClient.from(dynamoClient, { marshallOptions: { removeUndefinedValues: true } });
+    const demo = await ensureDemoTenant({
+      tenants: new DynamoTenantStore(documents, tableName),
+      subscriptions: new DynamoSubscriptionStore(documents, tableName),
+      receiver,
+      stateFile: dataDir ? join(dataDir, 'demo.json') : null,
+    });
+
+    return {
+      apiUrl: gateway.url,
+      receiverUrl: receiver.url,
+      lakeDir: join(lakeRoot, bucket),
+      dataDir,
+      demo,
+      endpoints: { dynamodb: ddb.endpoint, sqs: sqsEndpoint, firehose: firehose.endpoint },
+      queueUrls,
+      receiver,
+      lambda,
+      firehose,
+      stats: () => ({
+        invocations: Object.fromEntries(lambda.invocations),
+        mappings: Object.fromEntries(sources.map((s) => [s.name, s.stats])),
+        firehose: firehose.stats,
+        webhooksReceived: receiver.received.length,
+      }),
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+const DEMO_TENANT = { tenantId: 'demo', name: 'Demo Hotels & Rewards', status: 'active' as const };
+
+async function ensureDemoTenant(input: {
+  tenants: DynamoTenantStore;
+  subscriptions: DynamoSubscriptionStore;
+  receiver: WebhookReceiver;
+  stateFile: string | null;
+}): Promise<DemoTenant> {
+  const webhookUrl = input.receiver.endpointUrl('demo');
+  const saved = input.stateFile && existsSync(input.stateFile) ? (JSON.parse(readFileSync(input.stateFile, 'utf8')) as DemoTenant) : null;
+  let apiKey = saved?.apiKey;
+  if (!apiKey || !(await input.tenants.findApiKey(apiKey))) {
+    apiKey = (await input.tenants.createTenantWithKey(DEMO_TENANT, ALL_SCOPES)).apiKey;
+  }
+  let subscription: WebhookSubscription | null = saved ? await input.subscriptions.get(DEMO_TENANT.tenantId, saved.subscriptionId) : null;
+  if (!subscription) {
+    subscription = {
+      tenantId: DEMO_TENANT.tenantId,
+      subscriptionId: newId('sub'),
+      url: webhookUrl,
+      description: 'Sample receiver of the local twin',
+      eventTypes: ['*'],
+      enabled: true,
+      secrets: [generateSecret()],
+      createdAt: new Date().toISOString(),
+    };
+  }
+  // The receiver's port may differ from the last run: point the endpoint at where it listens now.
+  subscription = { ...subscription, url: webhookUrl };
+  await input.subscriptions.put(subscription);
+  input.receiver.setSecrets('demo', subscription.secrets);
+  const demo: DemoTenant = { tenantId: DEMO_TENANT.tenantId, apiKey, subscriptionId: subscription.subscriptionId, webhookUrl };
+  if (input.stateFile) writeFileSync(input.stateFile, JSON.stringify(demo, null, 2), { mode: 0o600 });
+  return demo;
+}

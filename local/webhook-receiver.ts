@@ -1,0 +1,111 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { verify } from '../functions/domain/webhook-signature';
+
+export interface ReceivedWebhook {
+  receivedAt: string;
+  endpoint: string;
+  webhookId: string;
+  verified: boolean;
+  reason?: string;
+  body: Record<string, unknown> | null;
+}
+
+/**
+ * A tenant's webhook endpoint, as a sample: verifies each delivery's Standard Webhooks signature
+ * with the endpoint's secret, answers 204 when valid (401 when not) and lists what arrived at
+ * GET /received. Endpoint paths are /hooks/<name>.
+ */
+export class WebhookReceiver {
+  private server?: Server;
+  private readonly secrets = new Map<string, string[]>();
+  readonly received: ReceivedWebhook[] = [];
+  private readonly listeners = new Set<(hook: ReceivedWebhook) => void>();
+  url = '';
+
+  constructor(private readonly options: { log?: boolean; keep?: number } = {}) {}
+
+  /** Sets the secrets a named endpoint verifies with (several during rotation). */
+  setSecrets(endpoint: string, secrets: string[]) {
+    this.secrets.set(endpoint, secrets);
+  }
+
+  endpointUrl(endpoint: string) {
+    return `${this.url}/hooks/${endpoint}`;
+  }
+
+  onReceive(listener: (hook: ReceivedWebhook) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async start(port: number): Promise<void> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, '127.0.0.1', resolve);
+    });
+    const address = this.server.address();
+    this.url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      if (!this.server) return resolve();
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse) {
+    const url = new URL(req.url ?? '/', 'http://local');
+    if (req.method === 'GET' && url.pathname === '/received') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return res.end(JSON.stringify({ count: this.received.length, items: this.received }, null, 2));
+    }
+    const secretsRoute = /^\/hooks\/([\w-]+)\/secrets$/.exec(url.pathname);
+    if (req.method === 'PUT' && secretsRoute) {
+      // Configures an endpoint, as a tenant pastes the secret shown once at registration.
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const { secrets } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { secrets: string[] };
+      this.setSecrets(secretsRoute[1]!, secrets);
+      res.writeHead(204).end();
+      return;
+    }
+    const match = /^\/hooks\/([\w-]+)$/.exec(url.pathname);
+    if (req.method !== 'POST' || !match) {
+      res.writeHead(404).end();
+      return;
+    }
+    const endpoint = match[1]!;
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks).toString('utf8');
+    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]));
+    const secrets = this.secrets.get(endpoint) ?? [];
+    const results = secrets.map((secret) => verify({ secret, headers, body }));
+    const verified = results.some((r) => r.ok);
+    const reason = verified ? undefined : secrets.length === 0 ? 'unknown_endpoint' : (results[0] as { reason: string }).reason;
+    let parsed: Record<string, unknown> | null = null;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      parsed = null;
+    }
+    const hook: ReceivedWebhook = {
+      receivedAt: new Date().toISOString(),
+      endpoint,
+      webhookId: String(headers['webhook-id'] ?? ''),
+      verified,
+      ...(reason ? { reason } : {}),
+      body: parsed,
+    };
+    this.received.push(hook);
+    if (this.received.length > (this.options.keep ?? 10_000)) this.received.shift();
+    for (const listener of this.listeners) listener(hook);
+    if (this.options.log) {
+      console.log(`webhook ${verified ? '✔ verified' : `✘ ${reason}`} ${hook.webhookId} ${String(parsed?.type ?? '')} member=${String(parsed?.memberId ?? '')} seq=${String(parsed?.seq ?? '')}`);
+    }
+    res.writeHead(verified ? 204 : 401).end();
+  }
+}
