@@ -1,0 +1,100 @@
+import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+
+process.env.TABLE_NAME = 'ledger';
+const ddb = mockClient(DynamoDBDocumentClient);
+const { route, handler } = await import('../../functions/handlers/api');
+
+function request(method: string, resource: string, init: { body?: unknown; headers?: Record<string, string>; params?: Record<string, string>; scopes?: string } = {}) {
+  const path = resource.replace(/\{(\w+)\}/g, (_, n: string) => init.params?.[n] ?? n);
+  return {
+    httpMethod: method,
+    resource,
+    path,
+    headers: { 'content-type': 'application/json', ...init.headers },
+    body: init.body === undefined ? null : typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
+    pathParameters: init.params ?? null,
+    isBase64Encoded: false,
+    requestContext: { authorizer: { tenantId: 't1', scopes: init.scopes ?? 'members:read members:write points:write webhooks:manage' } },
+  } as unknown as APIGatewayProxyEvent;
+}
+
+const invoke = (event: APIGatewayProxyEvent) => handler(event, {} as never);
+
+describe('API handler', () => {
+  beforeEach(() => {
+    ddb.reset();
+    ddb.on(GetCommand).resolves({});
+    ddb.on(PutCommand).resolves({});
+    ddb.on(TransactWriteCommand).resolves({});
+  });
+
+  it.each([
+    ['malformed JSON', '{"externalId":', 'malformed_json', 400],
+    ['unknown field', { externalId: 'a', shoeSize: 44 }, 'validation_failed', 400],
+    ['bad external id', { externalId: 'has spaces' }, 'validation_failed', 400],
+    ['bad email', { externalId: 'a', email: 'nope' }, 'validation_failed', 400],
+  ])('rejects %s with problem+json and writes nothing', async (_name, body, code, status) => {
+    // Act
+    const response = await invoke(request('POST', '/v1/members', { body, headers: { 'idempotency-key': 'k1' } }));
+
+    // Assess
+    expect(response.statusCode).toBe(status);
+    expect(response.headers!['content-type']).toBe('application/problem+json');
+    expect(JSON.parse(response.body)).toMatchObject({ code, status });
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  it('requires an Idempotency-Key on mutations', async () => {
+    const response = await invoke(request('POST', '/v1/members', { body: { externalId: 'a' } }));
+    expect(JSON.parse(response.body)).toMatchObject({ code: 'idempotency_key_required', status: 400 });
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it('enrols through one transaction and answers 201', async () => {
+    const response = await invoke(request('POST', '/v1/members', { body: { externalId: 'alice-1' }, headers: { 'Idempotency-Key': 'k1' } }));
+    expect(response.statusCode).toBe(201);
+    expect(JSON.parse(response.body)).toMatchObject({ externalId: 'alice-1', status: 'active', tier: 'base' });
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
+  });
+
+  it('answers 403 forbidden when the key lacks the scope', async () => {
+    const response = await invoke(request('POST', '/v1/members', { body: { externalId: 'a' }, headers: { 'idempotency-key': 'k' }, scopes: 'members:read' }));
+    expect(response.statusCode).toBe(403);
+    expect(JSON.parse(response.body).code).toBe('forbidden');
+  });
+
+  it('rejects webhook URLs that are not https', async () => {
+    const response = await invoke(request('POST', '/v1/webhooks/endpoints', { body: { url: 'http://example.com/hook' } }));
+    expect(response.statusCode).toBe(422);
+    expect(JSON.parse(response.body).code).toBe('webhook_url_rejected');
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  it('returns a new endpoint with its whsec_ secret once', async () => {
+    const response = await invoke(request('POST', '/v1/webhooks/endpoints', { body: { url: 'https://crm.example.com/hooks', eventTypes: ['points.*'] } }));
+    expect(response.statusCode).toBe(201);
+    expect(JSON.parse(response.body)).toMatchObject({ url: 'https://crm.example.com/hooks', eventTypes: ['points.*'], secret: expect.stringMatching(/^whsec_/) });
+  });
+
+  it('maps unknown members to 404 member_not_found', async () => {
+    const response = await invoke(request('GET', '/v1/members/{memberId}/balance', { params: { memberId: 'mem_x' } }));
+    expect(response.statusCode).toBe(404);
+    expect(JSON.parse(response.body).code).toBe('member_not_found');
+  });
+
+  it('hides internal errors behind a 500 problem', async () => {
+    ddb.on(GetCommand).rejects(new Error('secret internals'));
+    const response = await invoke(request('GET', '/v1/members/{memberId}', { params: { memberId: 'mem_x' } }));
+    expect(response.statusCode).toBe(500);
+    expect(response.body).not.toContain('secret internals');
+    expect(JSON.parse(response.body).code).toBe('internal_error');
+  });
+
+  it('serves the OpenAPI document without credentials', async () => {
+    const response = await route({ ...request('GET', '/openapi.json'), requestContext: {} } as unknown as APIGatewayProxyEvent);
+    expect(JSON.parse(response.body).openapi).toBe('3.1.0');
+  });
+});

@@ -1,0 +1,26 @@
+import { readFileSync } from 'node:fs';
+import { buildOpenApi } from '../../functions/api/openapi';
+import { operations } from '../../functions/api/operations';
+import { routes } from '../../lib/topology';
+
+describe('API contract', () => {
+  it('has one operation for every declared route, and no operation without a route', () => {
+    const declared = routes.filter((r) => r.path !== '/openapi.json').map((r) => `${r.method} ${r.path}`).sort();
+    expect(operations.map((op) => `${op.method} ${op.path}`).sort()).toEqual(declared);
+  });
+
+  it('documents every operation with problem+json errors and required Idempotency-Key on mutations', () => {
+    const doc = buildOpenApi();
+    for (const op of operations) {
+      const entry = (doc.paths[op.path] as Record<string, { parameters?: { name: string }[]; responses: Record<string, { content?: Record<string, unknown> }> }>)[op.method.toLowerCase()]!;
+      expect(entry).toBeDefined();
+      expect(Object.keys(entry.responses['400']!.content!)).toEqual(['application/problem+json']);
+      expect(entry.parameters?.some((p) => p.name === 'Idempotency-Key') ?? false).toBe(op.idempotent);
+    }
+  });
+
+  it('matches the checked-in docs/openapi.json (run `npm run openapi` after changing the API)', () => {
+    const checkedIn = JSON.parse(readFileSync(new URL('../../docs/openapi.json', import.meta.url), 'utf8'));
+    expect(checkedIn).toEqual(JSON.parse(JSON.stringify(buildOpenApi())));
+  });
+});

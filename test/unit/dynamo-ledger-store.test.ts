@@ -1,0 +1,70 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoLedgerStore } from '../../functions/adapters/dynamo-ledger-store';
+import { planEarn, planEnrol } from '../../functions/domain/ledger';
+import type { IdempotencyRecord } from '../../functions/domain/ports';
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const now = new Date('2026-11-21T10:00:00Z');
+const record: IdempotencyRecord = { tenantId: 't1', key: 'k', requestHash: 'h', statusCode: 201, body: '{}', createdAt: now.toISOString() };
+
+describe('DynamoLedgerStore.commit', () => {
+  const store = new DynamoLedgerStore(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })), 'ledger');
+  const enrolled = planEnrol('t1', { externalId: 'e1' }, now);
+  const earn = planEarn(enrolled.balance, { amountPoints: 50, reason: 'r', idempotencyKey: 'k' }, now);
+
+  beforeEach(() => ddb.reset());
+
+  it('writes balance (version-checked), entry, outbox event and idempotency record in one transaction', async () => {
+    // Prepare
+    ddb.on(TransactWriteCommand).resolves({});
+
+    // Act
+    const result = await store.commit(earn, record);
+
+    // Assess
+    expect(result).toEqual({ ok: true });
+    const items = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
+    expect(items.map((i) => i.Put!.Item!.kind)).toEqual(['balance', 'entry', 'event', 'idempotency']);
+    expect(items[0]!.Put).toMatchObject({ ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': 1 } });
+    expect(items[1]!.Put).toMatchObject({ ConditionExpression: 'attribute_not_exists(pk)', Item: { sk: 'ENTRY#000000000002', amountPoints: 50 } });
+    expect(items[2]!.Put!.Item).toMatchObject({ sk: 'EVENT#000000000002', type: 'points.earned', seq: 2, tenantId: 't1' });
+    expect(items[3]!.Put).toMatchObject({ ConditionExpression: 'attribute_not_exists(pk)', Item: { pk: 'TENANT#t1#IDEM#k' } });
+  });
+
+  it('reports an idempotency conflict ahead of any other, so a concurrent duplicate replays', async () => {
+    ddb.on(TransactWriteCommand).rejects(
+      new TransactionCanceledException({
+        message: 'cancelled',
+        $metadata: {},
+        CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }, { Code: 'None' }, { Code: 'ConditionalCheckFailed' }],
+      }),
+    );
+    expect(await store.commit(earn, record)).toEqual({ ok: false, conflict: 'idempotency' });
+  });
+
+  it('reports a version conflict when only the balance condition failed', async () => {
+    ddb.on(TransactWriteCommand).rejects(
+      new TransactionCanceledException({ message: 'c', $metadata: {}, CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }, { Code: 'None' }, { Code: 'None' }] }),
+    );
+    expect(await store.commit(earn, record)).toEqual({ ok: false, conflict: 'version' });
+  });
+
+  it('reports a taken external id on enrolment', async () => {
+    ddb.on(TransactWriteCommand).rejects(
+      new TransactionCanceledException({
+        message: 'c',
+        $metadata: {},
+        CancellationReasons: [{ Code: 'None' }, { Code: 'None' }, { Code: 'ConditionalCheckFailed' }, { Code: 'None' }, { Code: 'None' }],
+      }),
+    );
+    expect(await store.commit(enrolled, record)).toEqual({ ok: false, conflict: 'externalId' });
+  });
+
+  it('rethrows anything that is not a condition failure', async () => {
+    ddb.on(TransactWriteCommand).rejects(new Error('throttled'));
+    await expect(store.commit(earn, record)).rejects.toThrow('throttled');
+  });
+});

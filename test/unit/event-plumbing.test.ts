@@ -1,0 +1,90 @@
+import type { SQSRecord } from 'aws-lambda';
+import { processFifoBatch } from '../../functions/shared/fifo-batch';
+import { matchesEventType, checkWebhookUrl } from '../../functions/domain/webhook-url';
+import { deduplicationId, messageGroupId, webhookBody } from '../../functions/domain/webhook-message';
+import { matchesAny } from '../../local/event-filter';
+import { objectPrefix, partitionValues } from '../../local/firehose';
+import { OUTBOX_EVENT_FILTER, rawEvents } from '../../lib/topology';
+
+const sqsRecord = (id: string, group: string): SQSRecord =>
+  ({ messageId: id, body: id, attributes: { MessageGroupId: group, ApproximateReceiveCount: '1' } }) as unknown as SQSRecord;
+
+describe('FIFO batch processing', () => {
+  it('fails the rest of a failing group only; other groups keep flowing in order', async () => {
+    // Prepare
+    const seen: string[] = [];
+    const records = [sqsRecord('a1', 'A'), sqsRecord('b1', 'B'), sqsRecord('a2', 'A'), sqsRecord('b2', 'B'), sqsRecord('a3', 'A')];
+
+    // Act
+    const result = await processFifoBatch(records, async (r) => {
+      if (r.messageId === 'a2') throw new Error('endpoint down');
+      seen.push(r.messageId);
+    });
+
+    // Assess
+    expect(result.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['a2', 'a3']);
+    expect(seen.filter((id) => id.startsWith('b'))).toEqual(['b1', 'b2']);
+    expect(seen).not.toContain('a3');
+  });
+});
+
+describe('webhook routing rules', () => {
+  it('matches exact types, prefix wildcards and *', () => {
+    expect(matchesEventType(['points.*'], 'points.earned')).toBe(true);
+    expect(matchesEventType(['points.*'], 'member.enrolled')).toBe(false);
+    expect(matchesEventType(['member.enrolled'], 'member.enrolled')).toBe(true);
+    expect(matchesEventType(['*'], 'anything.at.all')).toBe(true);
+  });
+
+  it('groups by endpoint and member, dedups by endpoint and event', () => {
+    expect(messageGroupId('sub_1', 'mem_1')).not.toBe(messageGroupId('sub_1', 'mem_2'));
+    expect(deduplicationId('sub_1', 'evt_1')).toBe(deduplicationId('sub_1', 'evt_1'));
+    expect(deduplicationId('sub_1', 'evt_1')).not.toBe(deduplicationId('sub_2', 'evt_1'));
+    expect(deduplicationId('sub_1', 'evt_1')).toHaveLength(64);
+  });
+
+  it('sends Standard Webhooks type/timestamp/data with the member seq', () => {
+    const body = JSON.parse(
+      webhookBody({ id: 'evt_1', type: 'member.enrolled', version: 1, tenantId: 't', memberId: 'm', seq: 1, occurredAt: '2026-01-01T00:00:00.000Z', data: { externalId: 'x', tier: 'base', balance: { availablePoints: 0, pendingPoints: 0, lifetimePoints: 0, tier: 'base' } } }),
+    );
+    expect(body).toMatchObject({ type: 'member.enrolled', timestamp: '2026-01-01T00:00:00.000Z', id: 'evt_1', seq: 1, memberId: 'm', data: { externalId: 'x' } });
+  });
+
+  it.each(['http://example.com/x', 'ftp://example.com', 'https://user:pw@example.com', 'not a url', 'http://10.0.0.1/x'])('rejects %s', (url) => {
+    expect(checkWebhookUrl(url, { allowLoopbackHttp: false }).ok).toBe(false);
+  });
+
+  it('allows http to loopback only when the twin says so', () => {
+    expect(checkWebhookUrl('http://127.0.0.1:3001/hooks/demo', { allowLoopbackHttp: true }).ok).toBe(true);
+    expect(checkWebhookUrl('http://127.0.0.1:3001/hooks/demo', { allowLoopbackHttp: false }).ok).toBe(false);
+    expect(checkWebhookUrl('http://example.com/hooks', { allowLoopbackHttp: true }).ok).toBe(false);
+  });
+});
+
+describe('twin: Lambda event filtering', () => {
+  const record = (kind: string, eventName = 'INSERT') => ({ eventName, dynamodb: { NewImage: { kind: { S: kind } } } });
+
+  it('passes only outbox event inserts, as the deployed filter does', () => {
+    expect(matchesAny([OUTBOX_EVENT_FILTER], record('event'))).toBe(true);
+    expect(matchesAny([OUTBOX_EVENT_FILTER], record('balance'))).toBe(false);
+    expect(matchesAny([OUTBOX_EVENT_FILTER], record('event', 'MODIFY'))).toBe(false);
+    expect(matchesAny([OUTBOX_EVENT_FILTER], { eventName: 'INSERT' })).toBe(false);
+  });
+
+  it('supports prefix, exists and anything-but rules', () => {
+    expect(matchesAny([{ a: [{ prefix: 'ev' }] }], { a: 'event' })).toBe(true);
+    expect(matchesAny([{ a: [{ exists: false }] }], {})).toBe(true);
+    expect(matchesAny([{ a: [{ 'anything-but': ['x'] }] }], { a: 'x' })).toBe(false);
+  });
+});
+
+describe('twin: Firehose partitioning', () => {
+  it('partitions by tenant, type and the event timestamp, like the deployed JQ query', () => {
+    const values = partitionValues({ tenantId: 'demo', type: 'points.earned', occurredAt: '2026-11-21T22:07:16.457Z' }, rawEvents.partitionKeys);
+    expect(objectPrefix(rawEvents.prefixTemplate, values!)).toBe('events/tenant=demo/type=points.earned/date=2026-11-21/hour=22/');
+  });
+
+  it('returns null when a partition key is missing (records go to the error prefix)', () => {
+    expect(partitionValues({ tenantId: 'demo' }, rawEvents.partitionKeys)).toBeNull();
+  });
+});
