@@ -1,0 +1,85 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export interface TwinInfo {
+  apiUrl: string;
+  receiverUrl: string;
+  lakeDir: string;
+  demo: { tenantId: string; apiKey: string; subscriptionId: string; webhookUrl: string };
+  endpoints: { dynamodb: string; sqs: string; firehose: string };
+  queueUrls: Record<string, string>;
+  startedMs: number;
+}
+
+export interface RunningTwin extends TwinInfo {
+  stop(): Promise<void>;
+  output(): string;
+}
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * Starts the local twin exactly as a user does (`local/main.ts`), in memory on free ports, in its
+ * own process group; stop() sends SIGTERM to the group (the twin stops its JVM and servers) and
+ * SIGKILL if it has not exited in time, so no process outlives the test.
+ */
+export async function startTwinProcess(args: string[] = []): Promise<RunningTwin> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'local/main.ts', '--in-memory', '--port', '0', '--receiver-port', '0', '--json', ...args],
+    { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const log: string[] = [];
+  child.stderr!.on('data', (chunk: Buffer) => log.push(chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    try {
+      process.kill(-child.pid!, 'SIGTERM');
+    } catch {
+      return;
+    }
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }, 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  const ready = await new Promise<TwinInfo>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`twin did not start in 60 s:\n${log.join('')}`)), 60_000);
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      if (!line.startsWith('{')) return log.push(line + '\n');
+      const parsed = JSON.parse(line);
+      if (parsed.ready) {
+        clearTimeout(timer);
+        resolve(parsed);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`twin exited with ${code} before it was ready:\n${log.join('')}`));
+    });
+  }).catch(async (error) => {
+    await stop();
+    throw error;
+  });
+  return { ...ready, stop, output: () => log.join('') };
+}
+
+export async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
