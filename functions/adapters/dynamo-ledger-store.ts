@@ -1,4 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../domain/keys';
 import type { Balance, MemberProfile, Mutation } from '../domain/ledger';
@@ -78,7 +79,12 @@ export class DynamoLedgerStore implements LedgerStore {
         Item: { ...keys.balance(tenantId, memberId), kind: 'balance', ...mutation.balance },
         ...(create
           ? { ConditionExpression: 'attribute_not_exists(pk)' }
-          : { ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': mutation.expectedVersion } }),
+          : {
+              ConditionExpression: 'version = :expected',
+              ExpressionAttributeValues: { ':expected': mutation.expectedVersion },
+              // On a lost race the winner's balance comes back with the error: re-plan without a read.
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            }),
       },
     });
     if (mutation.profile) {
@@ -139,7 +145,11 @@ export class DynamoLedgerStore implements LedgerStore {
           .map((reason, index) => (reason.Code === 'ConditionalCheckFailed' ? items[index]?.conflict : undefined))
           .filter((c): c is Conflict => c !== undefined);
         if (failed.includes('idempotency')) return { ok: false, conflict: 'idempotency' };
-        if (failed.length > 0) return { ok: false, conflict: failed[0]! };
+        if (failed.length > 0) {
+          const winner = reasons[0]?.Code === 'ConditionalCheckFailed' ? reasons[0].Item : undefined;
+          const current = winner && !create ? strip<Balance>(unmarshall(winner)) : undefined;
+          return { ok: false, conflict: failed[0]!, ...(current ? { current } : {}) };
+        }
         // TransactionConflict: another transaction touched the same items; plan again.
         if (reasons.some((reason) => reason.Code === 'TransactionConflict')) return { ok: false, conflict: 'version' };
       }

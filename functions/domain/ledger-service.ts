@@ -27,6 +27,9 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
+/** A plan step may use the balance a lost race returned instead of reading it again. */
+type Planner = (current?: Balance) => Promise<Plan>;
+
 type Plan = { kind: 'mutation'; mutation: Mutation; outcome: Outcome } | { kind: 'outcome'; outcome: Outcome };
 
 export interface IdempotencyContext {
@@ -34,7 +37,9 @@ export interface IdempotencyContext {
   requestHash: string;
 }
 
-const MAX_COMMIT_ATTEMPTS = 8;
+/** Optimistic concurrency on one member: re-plan on conflict with full-jitter backoff, within a time budget below the API timeout. */
+const MAX_COMMIT_ATTEMPTS = 40;
+const COMMIT_BUDGET_MS = 6_000;
 
 export const memberView = (profile: MemberProfile, balance: Balance) => ({
   memberId: profile.memberId,
@@ -80,8 +85,8 @@ export class LedgerService {
   }
 
   earn(tenantId: string, memberId: string, idem: IdempotencyContext, command: Omit<EarnCommand, 'idempotencyKey'>): Promise<Outcome> {
-    return this.idempotent(tenantId, idem, async () => {
-      const balance = await this.store.getBalance(tenantId, memberId);
+    return this.idempotent(tenantId, idem, async (current) => {
+      const balance = current ?? (await this.store.getBalance(tenantId, memberId));
       if (!balance) return { kind: 'outcome', outcome: failure(new Problem('member_not_found', `No member ${memberId}`)) };
       if (balance.status !== 'active') return { kind: 'outcome', outcome: failure(new Problem('member_inactive')) };
       const mutation = planEarn(balance, { ...command, idempotencyKey: idem.key }, this.clock.now());
@@ -108,12 +113,14 @@ export class LedgerService {
     return memberView(profile, balance);
   }
 
-  private async idempotent(tenantId: string, idem: IdempotencyContext, plan: () => Promise<Plan>): Promise<Outcome> {
+  private async idempotent(tenantId: string, idem: IdempotencyContext, plan: Planner): Promise<Outcome> {
     const earlier = await this.store.getIdempotencyRecord(tenantId, idem.key);
     if (earlier) return replay(earlier, idem);
 
-    for (let attempt = 1; attempt <= MAX_COMMIT_ATTEMPTS; attempt++) {
-      const next = await plan();
+    const deadline = Date.now() + COMMIT_BUDGET_MS;
+    let current: Balance | undefined;
+    for (let attempt = 1; attempt <= MAX_COMMIT_ATTEMPTS && Date.now() < deadline; attempt++) {
+      const next = await plan(current);
       const record: IdempotencyRecord = {
         tenantId,
         key: idem.key,
@@ -130,7 +137,8 @@ export class LedgerService {
       if (result.ok) return next.outcome;
       if (result.conflict === 'idempotency') return this.replayStored(tenantId, idem);
       // version / externalId / member conflicts: someone else changed the state; plan again.
-      await sleep(Math.min(100, 5 * 2 ** attempt) * Math.random());
+      current = result.current;
+      await sleep(Math.random() * Math.min(50, 2 * 2 ** attempt));
     }
     throw new Problem('concurrent_update');
   }

@@ -12,7 +12,7 @@ export interface IdempotencyRecord {
 
 export type CommitResult =
   | { ok: true }
-  | { ok: false; conflict: 'version' | 'idempotency' | 'externalId' | 'member' };
+  | { ok: false; conflict: 'version' | 'idempotency' | 'externalId' | 'member'; current?: Balance };
 
 /** The ledger's persistence port; DynamoDB implements it with one TransactWriteItems per change. */
 export interface LedgerStore {

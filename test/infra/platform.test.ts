@@ -1,0 +1,281 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Match } from 'aws-cdk-lib/assertions';
+import { functions as functionSpecs, queues as queueSpecs, type FunctionId, type FunctionSpec } from '../../lib/topology';
+import { logicalId, synthesize, type Synthesized } from './synth';
+
+/** The properties that matter for safety and operations, asserted one by one (no template snapshots). */
+
+let synth: Synthesized;
+const ofType = (type: string) => Object.entries(synth.resources).filter(([, resource]) => resource.Type === type);
+const streamConsumers = (Object.entries(functionSpecs) as [FunctionId, FunctionSpec][]).filter(
+  ([, spec]) => spec.trigger?.kind === 'dynamodb-stream',
+);
+
+beforeAll(() => {
+  synth = synthesize();
+});
+
+describe('ledger table', () => {
+  it('is recoverable, protected, retained and encrypted with its own rotating key', () => {
+    // Prepare
+    const keyId = logicalId(synth.stack, synth.stack.ledger.key);
+
+    // Assess
+    synth.template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: Match.objectLike({
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: true,
+        StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
+        SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } },
+      }),
+    });
+    expect(synth.resources[keyId]).toMatchObject({ DeletionPolicy: 'Retain', Properties: { EnableKeyRotation: true } });
+  });
+});
+
+describe('queues', () => {
+  it('delivers webhooks through a FIFO queue with a FIFO dead-letter queue', () => {
+    // Prepare
+    const dlqId = logicalId(synth.stack, synth.stack.queues.webhookDeliveryDlq);
+
+    // Assess
+    synth.template.hasResourceProperties('AWS::SQS::Queue', {
+      FifoQueue: true,
+      VisibilityTimeout: queueSpecs.webhookDelivery.visibilityTimeoutSeconds,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: Match.anyValue() },
+    });
+    expect(synth.resources[dlqId]?.Properties).toMatchObject({ FifoQueue: true });
+  });
+
+  it('keeps the delivery visibility at least six times the delivery timeout', () => {
+    expect(queueSpecs.webhookDelivery.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(6 * functionSpecs.webhookDelivery.timeoutSeconds);
+  });
+
+  it('encrypts every queue and refuses requests without TLS', () => {
+    // Assess
+    for (const [, queue] of ofType('AWS::SQS::Queue')) expect(queue.Properties?.SqsManagedSseEnabled).toBe(true);
+    expect(ofType('AWS::SQS::QueuePolicy')).toHaveLength(ofType('AWS::SQS::Queue').length);
+    synth.template.allResourcesProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: Match.objectLike({
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      }),
+    });
+  });
+});
+
+describe('functions', () => {
+  it('run Node 24 on arm64 with source maps and an explicit log group kept 30 days', () => {
+    // Assess
+    synth.template.allResourcesProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      LoggingConfig: { LogGroup: { Ref: Match.anyValue() } },
+      Environment: {
+        Variables: Match.objectLike({ NODE_OPTIONS: '--enable-source-maps', STAGE: 'test', POWERTOOLS_SERVICE_NAME: 'loyalty-ledger' }),
+      },
+    });
+    synth.template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('are bundled as ES modules that define require for CommonJS dependencies', () => {
+    // Prepare
+    const { stack, app } = synth;
+    const code = synth.resources[logicalId(stack, stack.functions.api)]!.Properties!.Code as { S3Key: string };
+    // The cloud assembly keeps each bundle in `asset.<hash>`; the function's S3 key is `<hash>.zip`.
+    const assetPath = `asset.${code.S3Key.replace(/\.zip$/, '')}`;
+    const bundle = readFileSync(join(app.outdir, assetPath, 'index.mjs'), 'utf8');
+
+    // Assess
+    expect(bundle.startsWith("import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);")).toBe(true);
+    expect(readFileSync(join(app.outdir, assetPath, 'index.mjs.map'), 'utf8').length).toBeGreaterThan(0);
+  });
+
+  it('use their own roles: no managed policies, no Scan, no table-wide wildcards', () => {
+    // Prepare
+    const statements = ofType('AWS::IAM::Policy').flatMap(([, policy]) => policy.Properties!.PolicyDocument.Statement as { Action: string | string[] }[]);
+    const actions = statements.flatMap((statement) => [statement.Action].flat());
+
+    // Assess
+    for (const [functionId] of Object.entries(functionSpecs)) {
+      const roleId = synth.resources[logicalId(synth.stack, synth.stack.functions[functionId as FunctionId])]!.Properties!.Role['Fn::GetAtt'][0];
+      expect(synth.resources[roleId]?.Properties?.ManagedPolicyArns).toBeUndefined();
+    }
+    expect(actions).not.toContain('dynamodb:Scan');
+    expect(actions.filter((action) => action.endsWith(':*'))).toEqual([]);
+  });
+
+  it('give the lake router no access to table items', () => {
+    // Prepare
+    const roleId = synth.resources[logicalId(synth.stack, synth.stack.functions.lakeRouter)]!.Properties!.Role['Fn::GetAtt'][0];
+    const policy = ofType('AWS::IAM::Policy').find(([, p]) => p.Properties!.Roles.some((r: { Ref: string }) => r.Ref === roleId))!;
+    const actions = (policy[1].Properties!.PolicyDocument.Statement as { Action: string | string[] }[]).flatMap((s) => [s.Action].flat());
+
+    // Assess
+    expect(actions.filter((action) => action.startsWith('dynamodb:')).sort()).toEqual(
+      ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'].sort(),
+    );
+  });
+});
+
+describe('event-source mappings', () => {
+  it('stream consumers bisect, retry a bounded number of times, drop old records to the failure queue and report partial failures', () => {
+    // Prepare
+    const failuresId = logicalId(synth.stack, synth.stack.queues.streamFailures);
+    const streamMappings = ofType('AWS::Lambda::EventSourceMapping').filter(([, m]) => m.Properties?.StartingPosition);
+
+    // Assess
+    expect(streamMappings).toHaveLength(streamConsumers.length);
+    synth.template.allResourcesProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    for (const [, mapping] of streamMappings) {
+      expect(mapping.Properties).toMatchObject({
+        BisectBatchOnFunctionError: true,
+        MaximumRetryAttempts: expect.any(Number),
+        MaximumRecordAgeInSeconds: expect.any(Number),
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [failuresId, 'Arn'] } } },
+        FilterCriteria: { Filters: [{ Pattern: expect.stringContaining('"INSERT"') }] },
+      });
+    }
+  });
+
+  it('the delivery function reads the FIFO queue with bounded concurrency and no batching window', () => {
+    synth.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [logicalId(synth.stack, synth.stack.queues.webhookDelivery), 'Arn'] },
+      ScalingConfig: { MaximumConcurrency: functionSpecs.webhookDelivery.trigger.maxConcurrency },
+      MaximumBatchingWindowInSeconds: Match.absent(),
+    });
+  });
+});
+
+describe('raw-event lake', () => {
+  it('partitions dynamically by the event fields into gzip files with encryption and logging', () => {
+    synth.template.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
+      DeliveryStreamType: 'DirectPut',
+      DeliveryStreamEncryptionConfigurationInput: { KeyType: 'AWS_OWNED_CMK' },
+      ExtendedS3DestinationConfiguration: Match.objectLike({
+        DynamicPartitioningConfiguration: { Enabled: true },
+        Prefix: Match.stringLikeRegexp('^events/tenant=!\\{partitionKeyFromQuery:tenant\\}/'),
+        CompressionFormat: 'GZIP',
+        BufferingHints: { IntervalInSeconds: 60, SizeInMBs: 64 },
+        EncryptionConfiguration: { KMSEncryptionConfig: { AWSKMSKeyARN: Match.anyValue() } },
+        CloudWatchLoggingOptions: Match.objectLike({ Enabled: true }),
+        ProcessingConfiguration: {
+          Enabled: true,
+          Processors: [
+            Match.objectLike({
+              Type: 'MetadataExtraction',
+              Parameters: Match.arrayWith([{ ParameterName: 'JsonParsingEngine', ParameterValue: 'JQ-1.6' }]),
+            }),
+          ],
+        },
+      }),
+    });
+  });
+
+  it('keeps files in a private, versioned, KMS-encrypted, logged bucket that refuses plain HTTP', () => {
+    // Prepare
+    const bucketId = logicalId(synth.stack, synth.stack.lake.bucket);
+
+    // Assess
+    expect(synth.resources[bucketId]).toMatchObject({
+      DeletionPolicy: 'Retain',
+      Properties: {
+        VersioningConfiguration: { Status: 'Enabled' },
+        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' }, BucketKeyEnabled: true }] },
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        LoggingConfiguration: { DestinationBucketName: { Ref: expect.any(String) } },
+        LifecycleConfiguration: { Rules: expect.arrayContaining([expect.objectContaining({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } })]) },
+      },
+    });
+    synth.template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: bucketId },
+      PolicyDocument: Match.objectLike({
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+      }),
+    });
+  });
+});
+
+describe('API', () => {
+  it('authorizes with a cached REQUEST authorizer on the x-api-key header', () => {
+    synth.template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+      Type: 'REQUEST',
+      IdentitySource: 'method.request.header.x-api-key',
+      AuthorizerResultTtlInSeconds: 60,
+    });
+  });
+
+  it('leaves only the public document route without authorizer', () => {
+    // Prepare
+    const open = ofType('AWS::ApiGateway::Method').filter(([, m]) => m.Properties!.AuthorizationType === 'NONE');
+
+    // Assess
+    expect(open).toHaveLength(1);
+    synth.template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'openapi.json' });
+  });
+
+  it('logs access as JSON, logs errors without bodies, and validates required parameters', () => {
+    // Assess
+    synth.template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
+      MethodSettings: [Match.objectLike({ LoggingLevel: 'ERROR', DataTraceEnabled: false, MetricsEnabled: true })],
+    });
+    synth.template.hasResourceProperties('AWS::ApiGateway::RequestValidator', { ValidateRequestParameters: true });
+    synth.template.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'GET',
+      AuthorizationType: 'CUSTOM',
+      RequestParameters: { 'method.request.header.x-api-key': true, 'method.request.path.memberId': true },
+    });
+  });
+
+  it('answers its own errors as problem+json', () => {
+    synth.template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'UNAUTHORIZED',
+      StatusCode: '401',
+      ResponseParameters: { 'gatewayresponse.header.Content-Type': "'application/problem+json'" },
+      ResponseTemplates: { 'application/json': Match.stringLikeRegexp('"code":"unauthorized"') },
+    });
+  });
+});
+
+describe('alarms', () => {
+  const alarmOn = (metricName: string, dimensions: Record<string, unknown>) =>
+    synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: metricName,
+      Dimensions: [Match.objectLike(dimensions)],
+      AlarmActions: [{ Ref: logicalId(synth.stack, synth.stack.observability.alarmTopic) }],
+    });
+
+  it.each(['webhookDeliveryDlq', 'streamFailures'] as const)('fires as soon as %s holds a message', (queueId) => {
+    synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(synth.stack, synth.stack.queues[queueId]), 'QueueName'] } }],
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
+      AlarmActions: Match.anyValue(),
+    });
+  });
+
+  it('watches errors of every function and the iterator age of every stream consumer', () => {
+    for (const functionId of Object.keys(functionSpecs) as FunctionId[]) {
+      alarmOn('Errors', { Name: 'FunctionName', Value: { Ref: logicalId(synth.stack, synth.stack.functions[functionId]) } });
+    }
+    for (const [functionId] of streamConsumers) {
+      alarmOn('IteratorAge', { Name: 'FunctionName', Value: { Ref: logicalId(synth.stack, synth.stack.functions[functionId]) } });
+    }
+  });
+
+  it('watches API 5xx and lake freshness, and shows it all on a dashboard', () => {
+    alarmOn('5XXError', { Name: 'ApiName' });
+    alarmOn('DeliveryToS3.DataFreshness', { Name: 'DeliveryStreamName' });
+    expect(ofType('AWS::CloudWatch::Dashboard')).toHaveLength(1);
+    synth.template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+  });
+});

@@ -1,0 +1,35 @@
+import { readFileSync } from 'node:fs';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { addLoyaltyPlatform } from '../../lib/loyalty-app';
+import type { LoyaltyPlatformStack } from '../../lib/stacks/loyalty-platform-stack';
+
+/** cdk.json's context (feature flags): without it the tests would check another template than the CLI deploys. */
+const cdkContext = (JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> })
+  .context;
+
+export interface Synthesized {
+  app: App;
+  stack: LoyaltyPlatformStack;
+  template: Template;
+  /** The raw template, for comparisons that walk every resource. */
+  resources: Record<string, { Type: string; Properties?: Record<string, any>; [key: string]: any }>;
+}
+
+/**
+ * Synthesizes the app as the CLI does (same entry function, same context, cdk-nag attached).
+ * Bundles the functions with esbuild, so call it once per test file (in `beforeAll`).
+ */
+export function synthesize(stage = 'test'): Synthesized {
+  const app = new App({ context: { ...cdkContext, stage } });
+  const stack = addLoyaltyPlatform(app);
+  const template = Template.fromStack(stack);
+  return { app, stack, template, resources: template.toJSON().Resources };
+}
+
+/** The logical id of a construct's CloudFormation resource. */
+export function logicalId(stack: LoyaltyPlatformStack, construct: { node: { defaultChild?: unknown } }): string {
+  const child = construct.node.defaultChild;
+  if (!child) throw new Error('Construct has no CloudFormation resource');
+  return stack.getLogicalId(child as Parameters<LoyaltyPlatformStack['getLogicalId']>[0]);
+}

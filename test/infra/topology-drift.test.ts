@@ -1,0 +1,261 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import {
+  api as apiSpec,
+  functions as functionSpecs,
+  lambdaArchitecture,
+  lambdaRuntime,
+  logRetentionDays,
+  queues as queueSpecs,
+  rawEvents,
+  routes,
+  table as tableSpec,
+  type FunctionId,
+  type FunctionSpec,
+  type QueueId,
+  type QueueSpec,
+} from '../../lib/topology';
+import { logicalId, synthesize, type Synthesized } from './synth';
+
+/**
+ * Drift: the deployed template must say what `lib/topology.ts` says, and the local twin runs from
+ * that same declaration. Expected values are computed here straight from the topology, not with
+ * the stack's own helpers, so a mistake in the stack cannot hide itself.
+ */
+
+let synth: Synthesized;
+const ofType = (type: string) => Object.entries(synth.resources).filter(([, resource]) => resource.Type === type);
+const resource = (id: string) => {
+  const found = synth.resources[id];
+  if (!found) throw new Error(`No resource ${id} in the template`);
+  return found.Properties ?? {};
+};
+
+const queueEntries = Object.entries(queueSpecs) as [QueueId, QueueSpec][];
+const functionEntries = Object.entries(functionSpecs) as [FunctionId, FunctionSpec][];
+const triggered = functionEntries.filter(([, spec]) => spec.trigger !== undefined);
+
+beforeAll(() => {
+  synth = synthesize();
+});
+
+describe('table', () => {
+  it('has the topology keys, billing, stream view, TTL and indexes', () => {
+    // Prepare
+    const props = resource(logicalId(synth.stack, synth.stack.ledger.table));
+
+    // Assess
+    expect(ofType('AWS::DynamoDB::Table')).toHaveLength(1);
+    expect(props.KeySchema).toEqual([
+      { AttributeName: tableSpec.partitionKey.name, KeyType: 'HASH' },
+      { AttributeName: tableSpec.sortKey.name, KeyType: 'RANGE' },
+    ]);
+    expect(props.AttributeDefinitions).toEqual(
+      expect.arrayContaining([
+        { AttributeName: tableSpec.partitionKey.name, AttributeType: tableSpec.partitionKey.type },
+        { AttributeName: tableSpec.sortKey.name, AttributeType: tableSpec.sortKey.type },
+      ]),
+    );
+    expect(props.BillingMode).toBe(tableSpec.billingMode);
+    expect(props.StreamSpecification).toEqual({ StreamViewType: tableSpec.streamViewType });
+    expect(props.TimeToLiveSpecification).toEqual({ AttributeName: tableSpec.timeToLiveAttribute, Enabled: true });
+    expect((props.GlobalSecondaryIndexes ?? []).map((index: { IndexName: string }) => index.IndexName)).toEqual(
+      tableSpec.globalSecondaryIndexes.map((index) => index.indexName),
+    );
+  });
+});
+
+describe('queues', () => {
+  it('has exactly the topology queues', () => {
+    expect(ofType('AWS::SQS::Queue')).toHaveLength(queueEntries.length);
+  });
+
+  it.each(queueEntries)('%s has the topology FIFO, visibility, retention and redrive', (queueId, spec) => {
+    // Prepare
+    const props = resource(logicalId(synth.stack, synth.stack.queues[queueId]));
+
+    // Assess
+    expect(props.FifoQueue ?? false).toBe(spec.fifo);
+    expect(props.VisibilityTimeout).toBe(spec.visibilityTimeoutSeconds);
+    expect(props.MessageRetentionPeriod).toBe(spec.retentionPeriodSeconds);
+    if (spec.deadLetter) {
+      const deadLetterQueue = synth.stack.queues[spec.deadLetter.queue as QueueId];
+      expect(deadLetterQueue).toBeDefined();
+      expect(props.RedrivePolicy).toEqual({
+        deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(synth.stack, deadLetterQueue), 'Arn'] },
+        maxReceiveCount: spec.deadLetter.maxReceiveCount,
+      });
+    } else {
+      expect(props.RedrivePolicy).toBeUndefined();
+    }
+  });
+});
+
+describe('functions', () => {
+  it('has exactly the topology functions', () => {
+    expect(ofType('AWS::Lambda::Function')).toHaveLength(functionEntries.length);
+  });
+
+  it.each(functionEntries)('%s has the topology runtime, size, timeout, description and environment', (functionId, spec) => {
+    // Prepare
+    const { stack } = synth;
+    const props = resource(logicalId(stack, stack.functions[functionId]));
+    const expectedValue = (ref: FunctionSpec['environment'][string]) => {
+      switch (ref.ref) {
+        case 'table':
+          return { Ref: logicalId(stack, stack.ledger.table) };
+        case 'queueUrl':
+          return { Ref: logicalId(stack, stack.queues[ref.queue as QueueId]) };
+        case 'rawEventsStream':
+          return { Ref: stack.getLogicalId(stack.lake.deliveryStream) };
+        case 'literal':
+          return ref.value;
+      }
+    };
+    const logGroupId = props.LoggingConfig?.LogGroup?.Ref as string;
+
+    // Assess
+    expect(props.Runtime).toBe(lambdaRuntime);
+    expect(props.Architectures).toEqual([lambdaArchitecture]);
+    expect(props.Timeout).toBe(spec.timeoutSeconds);
+    expect(props.MemorySize).toBe(spec.memoryMiB);
+    expect(props.Description).toBe(spec.description);
+    expect(props.Handler).toBe(`index.${spec.handler}`);
+    for (const [name, ref] of Object.entries(spec.environment)) {
+      expect([name, props.Environment.Variables[name]]).toEqual([name, expectedValue(ref)]);
+    }
+    expect(resource(logGroupId).RetentionInDays).toBe(logRetentionDays);
+  });
+});
+
+describe('event-source mappings', () => {
+  it('has one mapping per topology trigger', () => {
+    expect(ofType('AWS::Lambda::EventSourceMapping')).toHaveLength(triggered.length);
+  });
+
+  it.each(triggered)('%s mapping has every trigger setting of the topology', (functionId, spec) => {
+    // Prepare
+    const { stack } = synth;
+    const functionLogicalId = logicalId(stack, stack.functions[functionId]);
+    const mappings = ofType('AWS::Lambda::EventSourceMapping').filter(([, m]) => m.Properties?.FunctionName?.Ref === functionLogicalId);
+    const trigger = spec.trigger!;
+
+    // Assess
+    expect(mappings).toHaveLength(1);
+    const props = mappings[0]![1].Properties!;
+    expect(props.BatchSize).toBe(trigger.batchSize);
+    expect(props.FunctionResponseTypes).toEqual(trigger.reportBatchItemFailures ? ['ReportBatchItemFailures'] : undefined);
+    if (trigger.kind === 'dynamodb-stream') {
+      expect(props.EventSourceArn).toEqual({ 'Fn::GetAtt': [logicalId(stack, stack.ledger.table), 'StreamArn'] });
+      expect(props.StartingPosition).toBe(trigger.startingPosition);
+      expect(props.MaximumBatchingWindowInSeconds).toBe(trigger.maxBatchingWindowSeconds);
+      expect(props.BisectBatchOnFunctionError).toBe(trigger.bisectBatchOnError);
+      expect(props.MaximumRetryAttempts).toBe(trigger.retryAttempts);
+      expect(props.MaximumRecordAgeInSeconds).toBe(trigger.maxRecordAgeSeconds);
+      expect(props.ParallelizationFactor).toBe(trigger.parallelizationFactor);
+      expect(props.DestinationConfig).toEqual({
+        OnFailure: { Destination: { 'Fn::GetAtt': [logicalId(stack, stack.queues[trigger.onFailure]), 'Arn'] } },
+      });
+      expect(props.FilterCriteria).toEqual({ Filters: trigger.filterPatterns.map((pattern) => ({ Pattern: JSON.stringify(pattern) })) });
+    } else {
+      expect(props.EventSourceArn).toEqual({ 'Fn::GetAtt': [logicalId(stack, stack.queues[trigger.queue]), 'Arn'] });
+      expect(props.MaximumBatchingWindowInSeconds ?? 0).toBe(trigger.maxBatchingWindowSeconds);
+      expect(props.ScalingConfig).toEqual({ MaximumConcurrency: trigger.maxConcurrency });
+    }
+  });
+});
+
+describe('raw-event delivery stream', () => {
+  it('has the topology buffering, prefixes, compression and partition query', () => {
+    // Prepare
+    const streams = ofType('AWS::KinesisFirehose::DeliveryStream');
+    const destination = streams[0]![1].Properties!.ExtendedS3DestinationConfiguration;
+    const processor = destination.ProcessingConfiguration.Processors.find((p: { Type: string }) => p.Type === 'MetadataExtraction');
+    const parameter = (name: string) =>
+      processor.Parameters.find((p: { ParameterName: string }) => p.ParameterName === name)?.ParameterValue as string;
+    const expectedQuery =
+      '{' +
+      rawEvents.partitionKeys
+        .map((key) => `"${key.name}":.${key.field}${key.slice ? `[${key.slice[0]}:${key.slice[1]}]` : ''}`)
+        .join(',') +
+      '}';
+
+    // Assess
+    expect(streams).toHaveLength(1);
+    expect(destination.BufferingHints).toEqual({
+      IntervalInSeconds: rawEvents.buffering.intervalSeconds,
+      SizeInMBs: rawEvents.buffering.sizeMiB,
+    });
+    expect(destination.Prefix).toBe(rawEvents.prefixTemplate.replaceAll(/\{(\w+)\}/g, '!{partitionKeyFromQuery:$1}'));
+    expect(destination.ErrorOutputPrefix).toBe(rawEvents.errorPrefix);
+    expect(destination.CompressionFormat).toBe(rawEvents.compression);
+    expect(destination.FileExtension).toBe(rawEvents.fileExtension);
+    expect(destination.DynamicPartitioningConfiguration).toEqual({ Enabled: true });
+    expect(parameter('MetadataExtractionQuery')).toBe(expectedQuery);
+  });
+
+  it('is the stream the lake router writes to', () => {
+    // Prepare
+    const { stack } = synth;
+    const streamId = stack.getLogicalId(stack.lake.deliveryStream);
+    const writers = functionEntries.filter(([, spec]) => spec.access.rawEvents).map(([functionId]) => functionId);
+
+    // Assess
+    expect(writers.length).toBeGreaterThan(0);
+    for (const functionId of writers) {
+      const roleId = resource(logicalId(stack, stack.functions[functionId])).Role['Fn::GetAtt'][0] as string;
+      const policy = ofType('AWS::IAM::Policy').find(([, p]) => p.Properties!.Roles.some((r: { Ref: string }) => r.Ref === roleId));
+      expect(policy?.[1].Properties!.PolicyDocument.Statement).toContainEqual({
+        Action: ['firehose:PutRecord', 'firehose:PutRecordBatch'],
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [streamId, 'Arn'] },
+      });
+    }
+  });
+});
+
+describe('API', () => {
+  it('has one method per topology route, authorized as the route says', () => {
+    // Prepare
+    const { stack } = synth;
+    const methods = ofType('AWS::ApiGateway::Method').filter(([, m]) => m.Properties!.HttpMethod !== 'OPTIONS');
+    const pathOf = (resourceId: string): string => {
+      const props = resource(resourceId);
+      const parent = props.ParentId?.Ref as string | undefined;
+      return `${parent ? pathOf(parent) : ''}/${props.PathPart}`;
+    };
+    const synthesized = methods.map(([, m]) => ({
+      method: m.Properties!.HttpMethod as string,
+      path: m.Properties!.ResourceId?.Ref ? pathOf(m.Properties!.ResourceId.Ref) : '/',
+      authorizationType: m.Properties!.AuthorizationType as string,
+    }));
+    const expected = routes.map((route) => ({
+      method: route.method,
+      path: route.path,
+      authorizationType: route.auth === 'apiKey' ? 'CUSTOM' : 'NONE',
+    }));
+    const authorizerFunction = logicalId(stack, stack.functions[apiSpec.authorizerFunction]);
+
+    // Assess
+    expect(synthesized).toEqual(expect.arrayContaining(expected));
+    expect(synthesized).toHaveLength(expected.length);
+    synth.template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+      Type: 'REQUEST',
+      IdentitySource: 'method.request.header.x-api-key',
+      AuthorizerResultTtlInSeconds: apiSpec.authorizerCacheTtlSeconds,
+      AuthorizerUri: { 'Fn::Join': ['', Match.arrayWith([{ 'Fn::GetAtt': [authorizerFunction, 'Arn'] }])] },
+    });
+  });
+
+  it('throttles the stage as the topology says', () => {
+    synth.template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      MethodSettings: [
+        Match.objectLike({
+          HttpMethod: '*',
+          ResourcePath: '/*',
+          ThrottlingRateLimit: apiSpec.throttling.rateLimit,
+          ThrottlingBurstLimit: apiSpec.throttling.burstLimit,
+        }),
+      ],
+    });
+  });
+});

@@ -1,0 +1,94 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoLedgerStore } from '../../functions/adapters/dynamo-ledger-store';
+import { LedgerService, requestHash } from '../../functions/domain/ledger-service';
+import { keys } from '../../functions/domain/keys';
+import { systemClock } from '../../functions/shared/clock';
+import { startDynamoDbLocal, type DynamoDbLocal } from '../../local/dynamodb-local';
+import { provisionTable } from '../../local/provision';
+
+/** The ledger store against the real DynamoDB Local: transactions, conditions, races. */
+let ddb: DynamoDbLocal;
+let client: DynamoDBClient;
+let documents: DynamoDBDocumentClient;
+let service: LedgerService;
+let tableName: string;
+
+beforeAll(async () => {
+  ddb = await startDynamoDbLocal({});
+  client = new DynamoDBClient({ endpoint: ddb.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  ({ tableName } = await provisionTable(client));
+  service = new LedgerService(new DynamoLedgerStore(documents, tableName), systemClock);
+}, 60_000);
+
+afterAll(async () => {
+  client?.destroy();
+  await ddb?.stop();
+});
+
+async function partition(memberId: string) {
+  const { Items } = await documents.send(
+    new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.memberPk('t1', memberId) }, ConsistentRead: true }),
+  );
+  return Items ?? [];
+}
+
+async function enrol(externalId: string) {
+  const outcome = await service.enrol('t1', { key: `enrol-${externalId}`, requestHash: requestHash('POST', '/v1/members', { externalId }) }, { externalId });
+  return (outcome.body as { memberId: string }).memberId;
+}
+
+describe('DynamoDB ledger store on DynamoDB Local', () => {
+  it('keeps seq gap-free and balance = sum of entries under 12 concurrent earnings on one member', async () => {
+    // Prepare
+    const memberId = await enrol(`race-${Date.now()}`);
+    const amounts = Array.from({ length: 12 }, (_, i) => i + 1);
+
+    // Act
+    const outcomes = await Promise.all(
+      amounts.map((amountPoints, i) =>
+        service.earn('t1', memberId, { key: `race-${memberId}-${i}`, requestHash: `h${i}` }, { amountPoints, reason: 'race' }),
+      ),
+    );
+
+    // Assess
+    expect(outcomes.every((o) => o.statusCode === 201)).toBe(true);
+    const items = await partition(memberId);
+    const entries = items.filter((i) => i.kind === 'entry');
+    const events = items.filter((i) => i.kind === 'event');
+    const balance = items.find((i) => i.kind === 'balance')!;
+    const total = amounts.reduce((a, b) => a + b, 0);
+    console.log(`concurrent earns: ${amounts.length} committed, balance ${balance.availablePoints} = sum of entries ${total}`);
+    expect(entries.reduce((sum, e) => sum + e.amountPoints, 0)).toBe(total);
+    expect(balance.availablePoints).toBe(total);
+    expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 13 }, (_, i) => i + 1));
+    expect(balance.seq).toBe(13);
+  });
+
+  it('gives one effect for 20 concurrent duplicates of one Idempotency-Key', async () => {
+    // Prepare
+    const memberId = await enrol(`dup-${Date.now()}`);
+    const body = { amountPoints: 70, reason: 'dup' };
+    const idem = { key: `dup-${memberId}`, requestHash: requestHash('POST', `/v1/members/${memberId}/points/earn`, body) };
+
+    // Act
+    const outcomes = await Promise.all(Array.from({ length: 20 }, () => service.earn('t1', memberId, idem, body)));
+
+    // Assess
+    expect(outcomes.every((o) => o.statusCode === 201)).toBe(true);
+    expect(new Set(outcomes.map((o) => JSON.stringify(o.body))).size).toBe(1);
+    const items = await partition(memberId);
+    expect(items.filter((i) => i.kind === 'entry')).toHaveLength(1);
+    expect(items.find((i) => i.kind === 'balance')!.availablePoints).toBe(70);
+  });
+
+  it('writes nothing for an unknown member but remembers the failure for its key', async () => {
+    const body = { amountPoints: 1, reason: 'x' };
+    const idem = { key: 'unknown-member-1', requestHash: 'h' };
+    const first = await service.earn('t1', 'mem_nobody', idem, body);
+    expect(first.statusCode).toBe(404);
+    expect(await partition('mem_nobody')).toHaveLength(0);
+    expect((await service.earn('t1', 'mem_nobody', idem, body)).replayed).toBe(true);
+  });
+});
