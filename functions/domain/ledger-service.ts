@@ -114,9 +114,8 @@ export class LedgerService {
   }
 
   private async idempotent(tenantId: string, idem: IdempotencyContext, plan: Planner): Promise<Outcome> {
-    const earlier = await this.store.getIdempotencyRecord(tenantId, idem.key);
-    if (earlier) return replay(earlier, idem);
-
+    // No read of the key up front: the commit's condition on the idempotency record detects a
+    // retry (or a concurrent duplicate) and the stored response is replayed then.
     const deadline = Date.now() + COMMIT_BUDGET_MS;
     let current: Balance | undefined;
     for (let attempt = 1; attempt <= MAX_COMMIT_ATTEMPTS && Date.now() < deadline; attempt++) {
