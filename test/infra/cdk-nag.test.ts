@@ -1,11 +1,12 @@
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
-import { synthesize, type Synthesized } from './synth';
+import { removeAssembly, synthesize, type Synthesized } from './synth';
 
 let synth: Synthesized;
 
 beforeAll(() => {
   synth = synthesize();
 });
+afterAll(() => removeAssembly(synth));
 
 /** Every finding is fixed or suppressed on purpose; a new suppression has to be added here too. */
 const REVIEWED_SUPPRESSIONS = [

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { functions as functionSpecs, queues as queueSpecs, type FunctionId, type FunctionSpec } from '../../lib/topology';
-import { logicalId, synthesize, type Synthesized } from './synth';
+import { logicalId, removeAssembly, synthesize, type Synthesized } from './synth';
 
 /** The properties that matter for safety and operations, asserted one by one (no template snapshots). */
 
@@ -15,6 +15,7 @@ const streamConsumers = (Object.entries(functionSpecs) as [FunctionId, FunctionS
 beforeAll(() => {
   synth = synthesize();
 });
+afterAll(() => removeAssembly(synth));
 
 describe('ledger table', () => {
   it('is recoverable, protected, retained and encrypted with its own rotating key', () => {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { addLoyaltyPlatform } from '../../lib/loyalty-app';
@@ -32,4 +32,9 @@ export function logicalId(stack: LoyaltyPlatformStack, construct: { node: { defa
   const child = construct.node.defaultChild;
   if (!child) throw new Error('Construct has no CloudFormation resource');
   return stack.getLogicalId(child as Parameters<LoyaltyPlatformStack['getLogicalId']>[0]);
+}
+
+/** Removes the cloud assembly (bundles included) that `synthesize` wrote to a temporary directory. */
+export function removeAssembly(synth: Synthesized | undefined): void {
+  if (synth) rmSync(synth.app.outdir, { recursive: true, force: true });
 }

@@ -14,7 +14,7 @@ import {
   type QueueId,
   type QueueSpec,
 } from '../../lib/topology';
-import { logicalId, synthesize, type Synthesized } from './synth';
+import { logicalId, removeAssembly, synthesize, type Synthesized } from './synth';
 
 /**
  * Drift: the deployed template must say what `lib/topology.ts` says, and the local twin runs from
@@ -37,6 +37,7 @@ const triggered = functionEntries.filter(([, spec]) => spec.trigger !== undefine
 beforeAll(() => {
   synth = synthesize();
 });
+afterAll(() => removeAssembly(synth));
 
 describe('table', () => {
   it('has the topology keys, billing, stream view, TTL and indexes', () => {

@@ -1,0 +1,147 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { NagSuppressions } from 'cdk-nag';
+import { Construct } from 'constructs';
+import { Problem, type ProblemCode } from '../../functions/shared/problem';
+import { api as apiSpec, routes, type FunctionId } from '../topology';
+import { logRetention } from './log-retention';
+
+/** The header that carries the caller's API key; the authorizer's identity source and cache key. */
+export const API_KEY_HEADER = 'x-api-key';
+
+/** Errors API Gateway answers itself, rendered in the API's one error shape (problem+json). */
+const GATEWAY_PROBLEMS: [apigw.ResponseType, ProblemCode, string][] = [
+  [apigw.ResponseType.UNAUTHORIZED, 'unauthorized', '401'],
+  [apigw.ResponseType.ACCESS_DENIED, 'forbidden', '403'],
+  // API Gateway answers an unknown route with 403 "Missing Authentication Token"; it is a 404.
+  [apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN, 'not_found', '404'],
+];
+
+export interface LedgerApiProps {
+  readonly stage: string;
+  readonly functions: Record<FunctionId, lambda.IFunction>;
+}
+
+/**
+ * The REST API: one method per topology route, each sent to its function by proxy integration.
+ * Routes with `auth: 'apiKey'` go through the REQUEST authorizer, which resolves the
+ * `x-api-key` header to a tenant and caches the answer per key.
+ */
+export class LedgerApi extends Construct {
+  readonly restApi: apigw.RestApi;
+  readonly authorizer: apigw.RequestAuthorizer;
+
+  constructor(scope: Construct, id: string, props: LedgerApiProps) {
+    super(scope, id);
+
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logRetention() });
+    this.restApi = new apigw.RestApi(this, 'RestApi', {
+      restApiName: `loyalty-ledger-${props.stage}`,
+      description: 'Loyalty ledger API',
+      endpointTypes: [apigw.EndpointType.REGIONAL],
+      // Logging needs the account-level CloudWatch role; kept when the stack goes, as other APIs may rely on it.
+      cloudWatchRole: true,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      deployOptions: {
+        stageName: props.stage,
+        throttlingRateLimit: apiSpec.throttling.rateLimit,
+        throttlingBurstLimit: apiSpec.throttling.burstLimit,
+        accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
+        accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields(),
+        // Errors only and never bodies: requests carry member personal data.
+        loggingLevel: apigw.MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        metricsEnabled: true,
+      },
+    });
+
+    this.authorizer = new apigw.RequestAuthorizer(this, 'ApiKeyAuthorizer', {
+      handler: props.functions[apiSpec.authorizerFunction],
+      identitySources: [apigw.IdentitySource.header(API_KEY_HEADER)],
+      resultsCacheTtl: Duration.seconds(apiSpec.authorizerCacheTtlSeconds),
+    });
+
+    const validator = new apigw.RequestValidator(this, 'ParameterValidator', {
+      restApi: this.restApi,
+      validateRequestParameters: true,
+      validateRequestBody: false,
+    });
+
+    const integrations = new Map<FunctionId, apigw.LambdaIntegration>();
+    const integrationFor = (functionId: FunctionId) => {
+      let integration = integrations.get(functionId);
+      if (!integration) {
+        integration = new apigw.LambdaIntegration(props.functions[functionId], { proxy: true, allowTestInvoke: false });
+        integrations.set(functionId, integration);
+      }
+      return integration;
+    };
+
+    for (const route of routes) {
+      const pathParameters = [...route.path.matchAll(/\{(\w+)\}/g)].map((match) => `method.request.path.${match[1]}`);
+      const requiredHeaders = route.auth === 'apiKey' ? [`method.request.header.${API_KEY_HEADER}`] : [];
+      const method = this.restApi.root.resourceForPath(route.path).addMethod(route.method, integrationFor(route.function), {
+        ...(route.auth === 'apiKey'
+          ? { authorizer: this.authorizer, authorizationType: apigw.AuthorizationType.CUSTOM }
+          : { authorizationType: apigw.AuthorizationType.NONE }),
+        requestValidator: validator,
+        requestParameters: Object.fromEntries([...pathParameters, ...requiredHeaders].map((name) => [name, true])),
+      });
+      if (route.auth === 'none') {
+        NagSuppressions.addResourceSuppressions(method, [
+          {
+            id: 'AwsSolutions-APIG4',
+            reason: `${route.method} ${route.path} is public by design (topology auth: none): it serves documents, no tenant data.`,
+          },
+          {
+            id: 'AwsSolutions-COG4',
+            reason: `${route.method} ${route.path} is public by design (topology auth: none): it serves documents, no tenant data.`,
+          },
+        ]);
+      }
+    }
+
+    for (const [type, code, statusCode] of GATEWAY_PROBLEMS) {
+      this.restApi.addGatewayResponse(`Gateway${code}`, {
+        type,
+        statusCode,
+        responseHeaders: { 'Content-Type': "'application/problem+json'" },
+        templates: { 'application/json': JSON.stringify(new Problem(code).toBody()) },
+      });
+    }
+
+    NagSuppressions.addResourceSuppressions(
+      this.restApi,
+      [
+        {
+          id: 'AwsSolutions-APIG2',
+          reason:
+            'API Gateway validates the required parameters (API key header, path parameters); bodies are validated by ' +
+            "the handler's schemas so that the deployed API and the local twin reject bad input with the same problem+json.",
+        },
+        {
+          id: 'AwsSolutions-APIG3',
+          reason:
+            'No WAF web ACL in the base stack: callers are tenant back-ends authenticated per request by API key, and ' +
+            'the stage is throttled; a web ACL is attached per deployment where a customer requires one.',
+        },
+        {
+          id: 'AwsSolutions-COG4',
+          reason:
+            'Callers are machine clients of tenants, not Cognito users: a REQUEST authorizer resolves each API key to ' +
+            'its tenant and scopes from the ledger table.',
+        },
+        {
+          id: 'AwsSolutions-IAM4',
+          reason:
+            'The account-level API Gateway logging role uses the AWS-managed AmazonAPIGatewayPushToCloudWatchLogs ' +
+            'policy, which is the role AWS documents for this account setting.',
+          appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs'],
+        },
+      ],
+      true,
+    );
+  }
+}

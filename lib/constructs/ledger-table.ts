@@ -1,0 +1,53 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import { table as tableSpec } from '../topology';
+
+const attributeType = (type: string): dynamodb.AttributeType => {
+  const found = Object.values(dynamodb.AttributeType).find((value) => value === type);
+  if (!found) throw new Error(`Unknown DynamoDB attribute type '${type}'`);
+  return found;
+};
+
+/**
+ * The single ledger table (members, ledger entries, outbox events, subscriptions), built from
+ * the topology. Its data is the platform's record of truth, so it is encrypted with its own
+ * customer-managed key, point-in-time recoverable, protected against deletion and retained when
+ * the stack goes away.
+ */
+export class LedgerTable extends Construct {
+  readonly table: dynamodb.Table;
+  readonly key: kms.Key;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+
+    this.key = new kms.Key(this, 'Key', {
+      description: 'Encrypts the loyalty ledger table and its stream',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.table = new dynamodb.Table(this, tableSpec.id, {
+      partitionKey: { name: tableSpec.partitionKey.name, type: attributeType(tableSpec.partitionKey.type) },
+      sortKey: { name: tableSpec.sortKey.name, type: attributeType(tableSpec.sortKey.type) },
+      billingMode: dynamodb.BillingMode[tableSpec.billingMode],
+      stream: dynamodb.StreamViewType[tableSpec.streamViewType],
+      timeToLiveAttribute: tableSpec.timeToLiveAttribute,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.key,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    for (const index of tableSpec.globalSecondaryIndexes) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: index.indexName,
+        partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING },
+      });
+    }
+  }
+}

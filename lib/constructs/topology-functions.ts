@@ -1,0 +1,250 @@
+import { fileURLToPath } from 'node:url';
+import { Duration } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { NagSuppressions, type NagPackSuppression } from 'cdk-nag';
+import { Construct } from 'constructs';
+import {
+  functions as functionSpecs,
+  lambdaArchitecture,
+  lambdaRuntime,
+  queues as queueSpecs,
+  table as tableSpec,
+  type DynamoStreamTrigger,
+  type FunctionId,
+  type FunctionSpec,
+  type QueueId,
+  type ResourceRef,
+  type SqsTrigger,
+} from '../topology';
+import { logRetention } from './log-retention';
+import { queueIdOf } from './topology-queues';
+
+/** Topology entries are relative to the repository root. */
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The service name every function logs under (Powertools adds the function name itself). */
+export const SERVICE_NAME = 'loyalty-ledger';
+
+/** Table actions per access level: what the adapters call, nothing more (no Scan, no table admin). */
+const TABLE_ACTIONS = {
+  read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
+  readWrite: [
+    'dynamodb:GetItem',
+    'dynamodb:BatchGetItem',
+    'dynamodb:Query',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:BatchWriteItem',
+    'dynamodb:ConditionCheckItem',
+  ],
+} as const;
+
+const FIREHOSE_PUT_ACTIONS = ['firehose:PutRecord', 'firehose:PutRecordBatch'];
+
+// Middy and other dependencies are ESM-only and some bundled CommonJS still calls require().
+const ESM_REQUIRE_BANNER = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+
+export interface TopologyFunctionsProps {
+  readonly stage: string;
+  readonly table: dynamodb.Table;
+  readonly queues: Record<QueueId, sqs.IQueue>;
+  readonly rawEvents: { readonly deliveryStreamName: string; readonly deliveryStreamArn: string };
+}
+
+function runtime(): lambda.Runtime {
+  const found = lambda.Runtime.ALL.find((candidate) => candidate.name === lambdaRuntime);
+  if (!found || found.family !== lambda.RuntimeFamily.NODEJS) throw new Error(`Unsupported Lambda runtime '${lambdaRuntime}'`);
+  return found;
+}
+
+function architecture(): lambda.Architecture {
+  const found = [lambda.Architecture.ARM_64, lambda.Architecture.X86_64].find((candidate) => candidate.name === lambdaArchitecture);
+  if (!found) throw new Error(`Unsupported Lambda architecture '${lambdaArchitecture}'`);
+  return found;
+}
+
+/** esbuild's target for the Lambda runtime, e.g. `nodejs24.x` → `node24`. */
+function esbuildTarget(runtimeName: string): string {
+  const major = /^nodejs(\d+)\.x$/.exec(runtimeName)?.[1];
+  if (!major) throw new Error(`Cannot derive an esbuild target from runtime '${runtimeName}'`);
+  return `node${major}`;
+}
+
+/**
+ * Every function of the topology: bundled from its entry, configured from its spec, given exactly
+ * the access its spec declares and wired to its trigger with the trigger's settings.
+ */
+export class TopologyFunctions extends Construct {
+  readonly byId: Record<FunctionId, NodejsFunction>;
+  private readonly props: TopologyFunctionsProps;
+
+  constructor(scope: Construct, id: string, props: TopologyFunctionsProps) {
+    super(scope, id);
+    this.props = props;
+    const built = {} as Record<FunctionId, NodejsFunction>;
+    for (const [functionId, spec] of Object.entries(functionSpecs) as [FunctionId, FunctionSpec][]) {
+      const fn = this.buildFunction(spec);
+      this.grantAccess(fn, spec);
+      if (spec.trigger?.kind === 'dynamodb-stream') this.addStreamTrigger(fn, spec.trigger);
+      if (spec.trigger?.kind === 'sqs') this.addQueueTrigger(fn, spec, spec.trigger);
+      built[functionId] = fn;
+    }
+    this.byId = built;
+  }
+
+  private buildFunction(spec: FunctionSpec): NodejsFunction {
+    const logGroup = new logs.LogGroup(this, `${spec.id}Logs`, { retention: logRetention() });
+    // An own role instead of the managed basic-execution policy: it may write to its log group only.
+    const role = new iam.Role(this, `${spec.id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs ${spec.id}`,
+    });
+    logGroup.grantWrite(role);
+
+    const lambdaRuntimeValue = runtime();
+    return new NodejsFunction(this, spec.id, {
+      entry: `${REPO_ROOT}${spec.entry}`,
+      handler: spec.handler,
+      description: spec.description,
+      runtime: lambdaRuntimeValue,
+      architecture: architecture(),
+      timeout: Duration.seconds(spec.timeoutSeconds),
+      memorySize: spec.memoryMiB,
+      role,
+      logGroup,
+      environment: this.environment(spec),
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: `${REPO_ROOT}package-lock.json`,
+      bundling: {
+        format: OutputFormat.ESM,
+        target: esbuildTarget(lambdaRuntimeValue.name),
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_BANNER,
+        // The SDK version the code was tested with ships with the code, not the runtime's copy.
+        externalModules: [],
+        logLevel: LogLevel.WARNING,
+      },
+    });
+  }
+
+  private environment(spec: FunctionSpec): Record<string, string> {
+    const platform: Record<string, string> = {
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+      STAGE: this.props.stage,
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+    const resolved: Record<string, string> = {};
+    for (const [name, ref] of Object.entries(spec.environment)) {
+      if (name in platform) throw new Error(`${spec.id} may not override the platform variable ${name}`);
+      resolved[name] = this.resolve(ref);
+    }
+    return { ...platform, ...resolved };
+  }
+
+  private resolve(ref: ResourceRef): string {
+    switch (ref.ref) {
+      case 'table':
+        return this.props.table.tableName;
+      case 'queueUrl':
+        return this.props.queues[queueIdOf(ref.queue)].queueUrl;
+      case 'rawEventsStream':
+        return this.props.rawEvents.deliveryStreamName;
+      case 'literal':
+        return ref.value;
+      default: {
+        const unknown: never = ref;
+        throw new Error(`Unknown resource reference ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  private grantAccess(fn: NodejsFunction, spec: FunctionSpec): void {
+    const { table, queues, rawEvents } = this.props;
+    const suppressions: NagPackSuppression[] = [];
+    if (spec.access.table) {
+      table.grant(fn, ...TABLE_ACTIONS[spec.access.table]);
+      if (spec.access.table === 'readWrite') {
+        table.encryptionKey?.grantEncryptDecrypt(fn);
+        suppressions.push({
+          id: 'AwsSolutions-IAM5',
+          reason:
+            'CDK grants encrypt/decrypt on the table key with the kms:ReEncrypt* and kms:GenerateDataKey* action ' +
+            'families, which DynamoDB uses for writes; they are limited to this one key.',
+          appliesTo: ['Action::kms:ReEncrypt*', 'Action::kms:GenerateDataKey*'],
+        });
+      } else {
+        table.encryptionKey?.grantDecrypt(fn);
+      }
+      if (tableSpec.globalSecondaryIndexes.length > 0) {
+        suppressions.push({
+          id: 'AwsSolutions-IAM5',
+          reason: 'Queries may use any global secondary index of this one table; index ARNs end in a wildcard.',
+          appliesTo: [{ regex: '/^Resource::<.+\\.Arn>\\/index\\/\\*$/' }],
+        });
+      }
+    }
+    for (const queueId of spec.access.sendTo ?? []) queues[queueId].grantSendMessages(fn);
+    if (spec.access.rawEvents) {
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: FIREHOSE_PUT_ACTIONS, resources: [rawEvents.deliveryStreamArn] }));
+    }
+    if (spec.trigger?.kind === 'dynamodb-stream') {
+      suppressions.push({
+        id: 'AwsSolutions-IAM5',
+        reason:
+          'The DynamoDB stream event source needs dynamodb:ListStreams, which supports no resource-level permissions ' +
+          '(resource must be *); reading records is limited to this table\'s stream.',
+        appliesTo: ['Resource::*'],
+      });
+    }
+    if (suppressions.length > 0) NagSuppressions.addResourceSuppressions(fn.role!, suppressions, true);
+  }
+
+  private addStreamTrigger(fn: NodejsFunction, trigger: DynamoStreamTrigger): void {
+    fn.addEventSource(
+      new DynamoEventSource(this.props.table, {
+        startingPosition: lambda.StartingPosition[trigger.startingPosition],
+        batchSize: trigger.batchSize,
+        maxBatchingWindow: Duration.seconds(trigger.maxBatchingWindowSeconds),
+        bisectBatchOnError: trigger.bisectBatchOnError,
+        retryAttempts: trigger.retryAttempts,
+        maxRecordAge: Duration.seconds(trigger.maxRecordAgeSeconds),
+        parallelizationFactor: trigger.parallelizationFactor,
+        reportBatchItemFailures: trigger.reportBatchItemFailures,
+        onFailure: new SqsDlq(this.props.queues[trigger.onFailure]),
+        filters: trigger.filterPatterns.map((pattern) => lambda.FilterCriteria.filter(pattern)),
+      }),
+    );
+  }
+
+  private addQueueTrigger(fn: NodejsFunction, spec: FunctionSpec, trigger: SqsTrigger): void {
+    const queueSpec = queueSpecs[trigger.queue];
+    // AWS guidance: visibility at least six times the function timeout, or messages are received twice.
+    if (queueSpec.visibilityTimeoutSeconds < 6 * spec.timeoutSeconds) {
+      throw new Error(
+        `${queueSpec.id} visibility (${queueSpec.visibilityTimeoutSeconds} s) is below 6 × ${spec.id}'s timeout (${spec.timeoutSeconds} s)`,
+      );
+    }
+    // FIFO event sources take no batching window; 0 means "none" and is left out.
+    if (queueSpec.fifo && trigger.maxBatchingWindowSeconds > 0) {
+      throw new Error(`${spec.id}: a FIFO queue trigger cannot have a batching window`);
+    }
+    fn.addEventSource(
+      new SqsEventSource(this.props.queues[trigger.queue], {
+        batchSize: trigger.batchSize,
+        maxBatchingWindow: trigger.maxBatchingWindowSeconds > 0 ? Duration.seconds(trigger.maxBatchingWindowSeconds) : undefined,
+        reportBatchItemFailures: trigger.reportBatchItemFailures,
+        maxConcurrency: trigger.maxConcurrency,
+      }),
+    );
+  }
+}

@@ -1,0 +1,80 @@
+import { Duration } from 'aws-cdk-lib';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { NagSuppressions } from 'cdk-nag';
+import { Construct } from 'constructs';
+import { functions, queues as queueSpecs, type QueueId, type QueueSpec } from '../topology';
+
+/** The queue a topology reference names; fails the synth on a typo instead of deploying half a wire. */
+export function queueIdOf(name: string): QueueId {
+  if (!Object.hasOwn(queueSpecs, name)) throw new Error(`The topology refers to an unknown queue '${name}'`);
+  return name as QueueId;
+}
+
+/** Queues that receive what failed elsewhere: a redrive target or a stream's on-failure destination. */
+export function deadLetterQueueIds(): QueueId[] {
+  const ids = new Set<QueueId>();
+  for (const spec of Object.values(queueSpecs) as QueueSpec[]) {
+    if (spec.deadLetter) ids.add(queueIdOf(spec.deadLetter.queue));
+  }
+  for (const fn of Object.values(functions)) {
+    if ('trigger' in fn && fn.trigger.kind === 'dynamodb-stream') ids.add(fn.trigger.onFailure);
+  }
+  return [...ids];
+}
+
+/**
+ * Every queue of the topology, with its dead-letter redrive. Messages are encrypted at rest
+ * (SQS-managed keys) and the queue policy refuses requests that do not use TLS.
+ */
+export class TopologyQueues extends Construct {
+  readonly byId: Record<QueueId, sqs.Queue>;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    const built = new Map<QueueId, sqs.Queue>();
+
+    // Dead-letter queues are built first, whatever order the topology lists them in.
+    const build = (queueId: QueueId): sqs.Queue => {
+      const existing = built.get(queueId);
+      if (existing) return existing;
+      const spec: QueueSpec = queueSpecs[queueId];
+      let deadLetterQueue: sqs.DeadLetterQueue | undefined;
+      if (spec.deadLetter) {
+        const deadLetterId = queueIdOf(spec.deadLetter.queue);
+        if (queueSpecs[deadLetterId].fifo !== spec.fifo) {
+          throw new Error(`Queue ${queueId} and its dead-letter queue ${deadLetterId} must both be FIFO or both standard`);
+        }
+        deadLetterQueue = { queue: build(deadLetterId), maxReceiveCount: spec.deadLetter.maxReceiveCount };
+      }
+      const queue = new sqs.Queue(this, spec.id, {
+        // Omitted rather than false: CloudFormation only accepts FifoQueue on FIFO queues.
+        fifo: spec.fifo ? true : undefined,
+        visibilityTimeout: Duration.seconds(spec.visibilityTimeoutSeconds),
+        retentionPeriod: Duration.seconds(spec.retentionPeriodSeconds),
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        deadLetterQueue,
+      });
+      built.set(queueId, queue);
+      return queue;
+    };
+
+    for (const queueId of Object.keys(queueSpecs) as QueueId[]) build(queueId);
+    this.byId = Object.fromEntries(built) as Record<QueueId, sqs.Queue>;
+
+    const redriveTargets = new Set(
+      (Object.values(queueSpecs) as QueueSpec[]).flatMap((spec) => (spec.deadLetter ? [queueIdOf(spec.deadLetter.queue)] : [])),
+    );
+    for (const queueId of deadLetterQueueIds()) {
+      if (redriveTargets.has(queueId)) continue;
+      NagSuppressions.addResourceSuppressions(this.byId[queueId], [
+        {
+          id: 'AwsSolutions-SQS3',
+          reason:
+            'This queue is itself a dead-letter destination: stream event-source mappings send the metadata of records ' +
+            'they gave up on here. Nothing consumes it automatically, so it needs no DLQ; its depth is alarmed.',
+        },
+      ]);
+    }
+  }
+}

@@ -1,0 +1,29 @@
+import { Aspects, type App, type Environment } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { LoyaltyPlatformStack } from './stacks/loyalty-platform-stack';
+
+const STAGE_PATTERN = /^[a-z][a-z0-9-]{0,19}$/;
+
+/**
+ * Adds the platform to a CDK app for the stage named by the `stage` context value (default
+ * `dev`) and runs the AWS Solutions checks (cdk-nag) over it. The CLI entry point and the infra
+ * tests both call this, so the tests check exactly what gets deployed.
+ *
+ * @example
+ * const app = new App({ context: { stage: 'test' } });
+ * const stack = addLoyaltyPlatform(app);
+ */
+export function addLoyaltyPlatform(app: App, env?: Environment): LoyaltyPlatformStack {
+  const stage = String(app.node.tryGetContext('stage') ?? 'dev');
+  if (!STAGE_PATTERN.test(stage)) throw new Error(`Stage '${stage}' must be lower-case letters, digits and dashes`);
+  const alarmEmail = app.node.tryGetContext('alarmEmail') as string | undefined;
+
+  const stack = new LoyaltyPlatformStack(app, `LoyaltyLedger-${stage}`, {
+    stage,
+    alarmEmail,
+    env,
+    description: `Loyalty ledger platform (${stage})`,
+  });
+  Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
+  return stack;
+}

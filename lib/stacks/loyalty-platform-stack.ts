@@ -1,0 +1,56 @@
+import { Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import type { FunctionId, QueueId } from '../topology';
+import { LedgerApi } from '../constructs/ledger-api';
+import { LedgerTable } from '../constructs/ledger-table';
+import { Observability } from '../constructs/observability';
+import { RawEventsLake } from '../constructs/raw-events-lake';
+import { SERVICE_NAME, TopologyFunctions } from '../constructs/topology-functions';
+import { TopologyQueues } from '../constructs/topology-queues';
+
+export interface LoyaltyPlatformStackProps extends StackProps {
+  readonly stage: string;
+  /** Optional address that receives alarm notifications. */
+  readonly alarmEmail?: string;
+}
+
+/**
+ * The whole platform in one stack (one `cdk deploy`, no cross-stack exports to untangle):
+ * ledger table, queues, raw-event lake, the functions with their triggers, the API and the
+ * alarms. Everything that the local twin also runs is built from `lib/topology.ts`.
+ */
+export class LoyaltyPlatformStack extends Stack {
+  readonly ledger: LedgerTable;
+  readonly queues: Record<QueueId, sqs.Queue>;
+  readonly lake: RawEventsLake;
+  readonly functions: Record<FunctionId, NodejsFunction>;
+  readonly api: LedgerApi;
+  readonly observability: Observability;
+
+  constructor(scope: Construct, id: string, props: LoyaltyPlatformStackProps) {
+    super(scope, id, props);
+    Tags.of(this).add('service', SERVICE_NAME);
+    Tags.of(this).add('stage', props.stage);
+
+    this.ledger = new LedgerTable(this, 'Data');
+    this.queues = new TopologyQueues(this, 'Queues').byId;
+    this.lake = new RawEventsLake(this, 'Lake');
+    this.functions = new TopologyFunctions(this, 'Functions', {
+      stage: props.stage,
+      table: this.ledger.table,
+      queues: this.queues,
+      rawEvents: this.lake,
+    }).byId;
+    this.api = new LedgerApi(this, 'Api', { stage: props.stage, functions: this.functions });
+    this.observability = new Observability(this, 'Observability', {
+      stage: props.stage,
+      functions: this.functions,
+      queues: this.queues,
+      restApi: this.api.restApi,
+      deliveryStreamName: this.lake.deliveryStreamName,
+      alarmEmail: props.alarmEmail,
+    });
+  }
+}
