@@ -1,3 +1,4 @@
+import { closeServer, listenOnLoopback } from './http-server';
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -59,15 +60,13 @@ export class LocalFirehose {
 
   async start(port = 0): Promise<void> {
     this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
-    const address = this.server.address();
-    this.endpoint = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`;
+    this.endpoint = await listenOnLoopback(this.server, port);
     this.timer = setInterval(() => void this.flush(false), 250);
   }
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await closeServer(this.server);
     await this.flush(true);
   }
 

@@ -1,3 +1,4 @@
+import { closeServer, listenOnLoopback } from './http-server';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { verify } from '../functions/domain/webhook-signature';
 
@@ -40,20 +41,11 @@ export class WebhookReceiver {
 
   async start(port: number): Promise<void> {
     this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(port, '127.0.0.1', resolve);
-    });
-    const address = this.server.address();
-    this.url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`;
+    this.url = await listenOnLoopback(this.server, port);
   }
 
   async stop(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      if (!this.server) return resolve();
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+    await closeServer(this.server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse) {
