@@ -46,3 +46,22 @@ export function firehosePrefix(template: string, keys: readonly LakePartitionKey
   }
   return template.replace(PLACEHOLDER, (_, name: string) => `!{partitionKeyFromQuery:${name}}`);
 }
+
+/**
+ * What the metadata extraction yields for one record: each key's field, sliced. Null when a key is
+ * missing (Firehose sends such records to the error prefix). The twin's Firehose uses this.
+ */
+export function partitionValues(record: Record<string, unknown>, keys: readonly LakePartitionKey[]): Record<string, string> | null {
+  const values: Record<string, string> = {};
+  for (const key of keys) {
+    const raw = record[key.field];
+    if (typeof raw !== 'string' || raw.length === 0) return null;
+    values[key.name] = key.slice ? raw.slice(key.slice[0], key.slice[1]) : raw;
+  }
+  return values;
+}
+
+/** The object prefix for one record's partition values, as Firehose expands `firehosePrefix`. */
+export function objectPrefix(template: string, values: Record<string, string>): string {
+  return template.replace(PLACEHOLDER, (_, name: string) => values[name] ?? '');
+}

@@ -6,9 +6,12 @@
  * Plain data only: no CDK imports, so the twin can load it without the CDK.
  */
 
+/** The queues of the platform, named up front so specs can refer to each other by a checked id. */
+export type QueueId = 'webhookDelivery' | 'webhookDeliveryDlq' | 'streamFailures';
+
 export type ResourceRef =
   | { ref: 'table' }
-  | { ref: 'queueUrl'; queue: string }
+  | { ref: 'queueUrl'; queue: QueueId }
   | { ref: 'rawEventsStream' }
   | { ref: 'literal'; value: string };
 
@@ -31,7 +34,7 @@ export interface QueueSpec {
   visibilityTimeoutSeconds: number;
   retentionPeriodSeconds: number;
   /** Where messages go after `maxReceiveCount` failed receives. */
-  deadLetter?: { queue: string; maxReceiveCount: number };
+  deadLetter?: { queue: QueueId; maxReceiveCount: number };
 }
 
 const DAY_S = 86_400;
@@ -60,9 +63,7 @@ export const queues = {
     visibilityTimeoutSeconds: 30,
     retentionPeriodSeconds: 14 * DAY_S,
   },
-} as const satisfies Record<string, QueueSpec>;
-
-export type QueueId = keyof typeof queues;
+} as const satisfies Record<QueueId, QueueSpec>;
 
 /** A partition key of the raw-event files: one field of the event, optionally a slice of it. */
 export interface LakePartitionKey {
@@ -226,6 +227,31 @@ export const functions = {
 } as const satisfies Record<string, FunctionSpec>;
 
 export type FunctionId = keyof typeof functions;
+
+/** Where a ResourceRef points in one deployment: the CDK stack's resources or the twin's stand-ins. */
+export interface ResourceTargets {
+  table: string;
+  queueUrl(queue: QueueId): string;
+  rawEventsStream: string;
+}
+
+/** A function's environment variables, resolved against one deployment's resources. */
+export function resolveEnvironment(spec: FunctionSpec, targets: ResourceTargets): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(spec.environment).map(([name, ref]) => {
+      switch (ref.ref) {
+        case 'table':
+          return [name, targets.table];
+        case 'queueUrl':
+          return [name, targets.queueUrl(ref.queue)];
+        case 'rawEventsStream':
+          return [name, targets.rawEventsStream];
+        case 'literal':
+          return [name, ref.value];
+      }
+    }),
+  );
+}
 
 /** HTTP routes of the API. `auth: 'none'` routes skip the authorizer (documents, health). */
 export interface RouteSpec {

@@ -2,6 +2,8 @@ import { closeServer, listenOnLoopback } from './http-server';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent, APIGatewayProxyResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { header } from '../functions/api/http';
+import { Problem, type ProblemCode } from '../functions/shared/problem';
 import { api, routes, type RouteSpec } from '../lib/topology';
 import type { LocalLambda } from './lambda';
 
@@ -23,9 +25,17 @@ const compiled: CompiledRoute[] = routes.map((route) => {
   return { ...route, pattern: new RegExp(`^${source}$`), params };
 });
 
-function problem(res: ServerResponse, status: number, code: string, title: string) {
-  res.writeHead(status, { 'content-type': 'application/problem+json' });
-  res.end(JSON.stringify({ type: `https://docs.loyalty-ledger.dev/problems/${code.replaceAll('_', '-')}`, title, status, code }));
+/** The answers API Gateway gives itself; the stack renders them as these problem bodies. */
+function problem(res: ServerResponse, code: ProblemCode) {
+  const body = new Problem(code).toBody();
+  res.writeHead(body.status, { 'content-type': 'application/problem+json' });
+  res.end(JSON.stringify(body));
+}
+
+/** What API Gateway answers when the function fails (not a gateway response the stack customizes). */
+function functionFailed(res: ServerResponse) {
+  res.writeHead(502, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ message: 'Internal server error' }));
 }
 
 /**
@@ -43,7 +53,7 @@ export class LocalApiGateway {
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((error) => {
         console.error('local api gateway error', error);
-        if (!res.headersSent) problem(res, 502, 'bad_gateway', 'Internal server error');
+        if (!res.headersSent) functionFailed(res);
       });
     });
     this.server.keepAliveTimeout = 5_000;
@@ -57,19 +67,15 @@ export class LocalApiGateway {
   private async handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://local');
     const method = (req.method ?? 'GET').toUpperCase();
-    const candidates = compiled.filter((route) => route.pattern.test(url.pathname));
-    const route = candidates.find((r) => r.method === method);
-    if (!route) {
-      return candidates.length > 0
-        ? problem(res, 405, 'method_not_allowed', 'Method not allowed on this route')
-        : problem(res, 404, 'not_found', 'No such route');
-    }
+    // An undeclared path or method is API Gateway's "missing authentication token", which the stack maps to 404.
+    const route = compiled.find((r) => r.method === method && r.pattern.test(url.pathname));
+    if (!route) return problem(res, 'not_found');
 
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of req) {
       size += (chunk as Buffer).length;
-      if (size > MAX_BODY_BYTES) return problem(res, 413, 'payload_too_large', 'Request body too large');
+      if (size > MAX_BODY_BYTES) return problem(res, 'payload_too_large');
       chunks.push(chunk as Buffer);
     }
     const headers: Record<string, string> = {};
@@ -88,13 +94,13 @@ export class LocalApiGateway {
 
     let authorizer: Record<string, unknown> | null = null;
     if (route.auth === 'apiKey') {
-      const apiKey = Object.entries(headers).find(([k]) => k.toLowerCase() === 'x-api-key')?.[1];
+      const apiKey = header(headers, 'x-api-key');
       // API Gateway answers 401 itself when the identity source is missing.
-      if (!apiKey) return problem(res, 401, 'unauthorized', 'Missing or invalid credentials');
+      if (!apiKey) return problem(res, 'unauthorized');
       const result = await this.authorize(apiKey, { type: 'REQUEST', methodArn, resource: route.path, path: url.pathname, httpMethod: method, headers, multiValueHeaders, pathParameters, queryStringParameters: query, multiValueQueryStringParameters: null, stageVariables: null, requestContext: {} as never });
-      if (!result) return problem(res, 401, 'unauthorized', 'Missing or invalid credentials');
+      if (!result) return problem(res, 'unauthorized');
       const allowed = result.policyDocument.Statement.some((s) => 'Effect' in s && s.Effect === 'Allow');
-      if (!allowed) return problem(res, 403, 'forbidden', 'The credentials do not allow this operation');
+      if (!allowed) return problem(res, 'forbidden');
       authorizer = { ...(result.context ?? {}), principalId: result.principalId };
     }
 
@@ -131,7 +137,7 @@ export class LocalApiGateway {
       result = await this.lambda.invoke<APIGatewayProxyResult>(route.function, event);
     } catch (error) {
       console.error(`handler ${route.function} failed`, error);
-      return problem(res, 502, 'bad_gateway', 'Internal server error');
+      return functionFailed(res);
     }
     res.writeHead(result.statusCode, { ...(result.headers as Record<string, string>), 'x-amzn-requestid': requestId });
     res.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);

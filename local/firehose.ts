@@ -5,22 +5,8 @@ import { dirname, join } from 'node:path';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { rawEvents, type LakePartitionKey } from '../lib/topology';
-
-/** Partition values of one record, as Firehose's JQ metadata extraction computes them. */
-export function partitionValues(record: Record<string, unknown>, keys: LakePartitionKey[]): Record<string, string> | null {
-  const values: Record<string, string> = {};
-  for (const key of keys) {
-    const raw = record[key.field];
-    if (typeof raw !== 'string' || raw.length === 0) return null;
-    values[key.name] = key.slice ? raw.slice(key.slice[0], key.slice[1]) : raw;
-  }
-  return values;
-}
-
-export function objectPrefix(template: string, values: Record<string, string>): string {
-  return template.replace(/\{(\w+)\}/g, (_, name: string) => values[name] ?? '');
-}
+import { objectPrefix, partitionValues } from '../lib/lake-partitioning';
+import { rawEvents } from '../lib/topology';
 
 const pad = (n: number) => String(n).padStart(2, '0');
 const stamp = (d: Date) =>
@@ -42,7 +28,6 @@ export class LocalFirehose {
   private timer?: NodeJS.Timeout;
   private readonly buffers = new Map<string, Buffered>();
   private flushing: Promise<void> = Promise.resolve();
-  readonly stats = { records: 0, objects: 0, failedRecords: 0 };
   endpoint = '';
 
   constructor(
@@ -110,14 +95,12 @@ export class LocalFirehose {
   }
 
   private accept(data: Buffer): string {
-    this.stats.records++;
     let prefix: string;
     try {
       const values = partitionValues(JSON.parse(data.toString('utf8')), rawEvents.partitionKeys);
       if (!values) throw new Error('missing partition key');
       prefix = objectPrefix(rawEvents.prefixTemplate, values);
     } catch {
-      this.stats.failedRecords++;
       // Like Firehose, records whose partition keys cannot be extracted go to the error prefix.
       prefix = rawEvents.errorPrefix
         .replace('!{firehose:error-output-type}', 'partitioning-failed')
@@ -148,7 +131,6 @@ export class LocalFirehose {
             await mkdir(dirname(file), { recursive: true });
             await writeFile(file, body);
           }
-          this.stats.objects++;
         } catch (error) {
           // Firehose retries delivery to S3; keep the data and try again on the next tick.
           const again = this.buffers.get(prefix);

@@ -11,7 +11,6 @@ type Handler = (event: unknown, context: Context) => Promise<unknown>;
  */
 export class LocalLambda {
   private readonly handlers = new Map<FunctionId, Handler>();
-  readonly invocations = new Map<FunctionId, { count: number; errors: number }>();
 
   constructor(private readonly rootDir: string) {}
 
@@ -21,7 +20,6 @@ export class LocalLambda {
       const handler = mod[spec.handler];
       if (typeof handler !== 'function') throw new Error(`${spec.entry} does not export ${spec.handler}`);
       this.handlers.set(id, handler);
-      this.invocations.set(id, { count: 0, errors: 0 });
     }
   }
 
@@ -46,8 +44,6 @@ export class LocalLambda {
       fail: () => undefined,
       succeed: () => undefined,
     } as Context;
-    const stats = this.invocations.get(id)!;
-    stats.count++;
     let timer: NodeJS.Timeout | undefined;
     try {
       return (await Promise.race([
@@ -56,9 +52,6 @@ export class LocalLambda {
           timer = setTimeout(() => reject(new Error(`Task timed out after ${spec.timeoutSeconds} seconds`)), timeoutMs);
         }),
       ])) as T;
-    } catch (error) {
-      stats.errors++;
-      throw error;
     } finally {
       clearTimeout(timer);
     }

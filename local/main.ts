@@ -25,7 +25,7 @@ if (values.help) {
   process.exit(0);
 }
 
-function banner(twin: Twin, startedMs: number): string {
+function banner(twin: Twin, startedMs: number, lakeBufferSeconds: string): string {
   const { apiUrl, demo } = twin;
   const h = `-H 'x-api-key: ${demo.apiKey}' -H 'content-type: application/json'`;
   return `
@@ -47,7 +47,7 @@ function banner(twin: Twin, startedMs: number): string {
       -d '{"amountPoints":250,"reason":"Hotel stay","source":"pms"}'
     # 3. see the signed webhooks arrive (verified: true)
     curl -s ${twin.receiverUrl}/received
-    # 4. open the lake files (written every ${process.env.LAKE_INTERVAL_LABEL ?? 'few'} seconds)
+    # 4. open the lake files (written every ${lakeBufferSeconds} s)
     find ${twin.lakeDir} -name '*.gz' | head; zcat $(find ${twin.lakeDir} -name '*.gz' | head -1)
     # 5. read the balance
     curl -s ${apiUrl}/v1/members/MEMBER_ID/balance -H 'x-api-key: ${demo.apiKey}'
@@ -57,7 +57,6 @@ function banner(twin: Twin, startedMs: number): string {
 }
 
 const started = performance.now();
-process.env.LAKE_INTERVAL_LABEL = values['lake-buffer-seconds'];
 let twin: Twin | undefined;
 let stopping = false;
 async function shutdown(code: number) {
@@ -85,7 +84,7 @@ try {
   if (values.json) {
     console.log(JSON.stringify({ ready: true, startedMs: Math.round(elapsed), apiUrl: twin.apiUrl, receiverUrl: twin.receiverUrl, lakeDir: twin.lakeDir, demo: twin.demo, endpoints: twin.endpoints, queueUrls: twin.queueUrls }));
   } else {
-    console.log(banner(twin, elapsed));
+    console.log(banner(twin, elapsed, values['lake-buffer-seconds']));
   }
 } catch (error) {
   console.error('The local twin could not start:', error instanceof Error ? error.message : error);

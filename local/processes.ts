@@ -17,38 +17,12 @@ export function freePort(): Promise<number> {
 
 export interface ManagedProcess {
   child: ChildProcess;
+  /** The last lines it printed, for error messages. */
+  output(): string;
   stop(): Promise<void>;
 }
 
 const live = new Set<ChildProcess>();
-
-/**
- * Spawns a child that stays in this process group (Ctrl-C or a harness stopping the group stops
- * it too), is stopped with SIGTERM then SIGKILL, and is killed if this process exits first.
- */
-export function spawnManaged(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; name: string }): ManagedProcess {
-  const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, detached: false, stdio: ['ignore', 'pipe', 'pipe'] });
-  live.add(child);
-  const output: string[] = [];
-  const keep = (chunk: Buffer) => {
-    output.push(chunk.toString());
-    if (output.length > 50) output.shift();
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  child.on('exit', () => live.delete(child));
-
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null || !child.pid) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    kill(child.pid, 'SIGTERM');
-    const timer = setTimeout(() => child.pid && kill(child.pid, 'SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(timer);
-  };
-  Object.defineProperty(child, 'recentOutput', { get: () => output.join('') });
-  return { child, stop };
-}
 
 function kill(pid: number, signal: NodeJS.Signals) {
   try {
@@ -62,14 +36,42 @@ process.once('exit', () => {
   for (const child of live) if (child.pid) kill(child.pid, 'SIGKILL');
 });
 
-export async function waitUntil(check: () => Promise<boolean>, options: { timeoutMs: number; intervalMs?: number; what: string }) {
+/**
+ * Spawns a child that stays in this process group (Ctrl-C or a harness stopping the group stops
+ * it too), is stopped with SIGTERM then SIGKILL, and is killed if this process exits first.
+ */
+export function spawnManaged(command: string, args: string[], options: { cwd?: string } = {}): ManagedProcess {
+  const child = spawn(command, args, { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(child);
+  child.on('exit', () => live.delete(child));
+  const lines: string[] = [];
+  const keep = (chunk: Buffer) => {
+    lines.push(chunk.toString());
+    if (lines.length > 50) lines.shift();
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null || !child.pid) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    kill(child.pid, 'SIGTERM');
+    const timer = setTimeout(() => child.pid && kill(child.pid, 'SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  return { child, output: () => lines.join(''), stop };
+}
+
+/**
+ * Polls until `probe` gives a value (anything but undefined), or fails after `timeoutMs`.
+ * @example const hooks = await waitFor(async () => (await list()).length >= 3 || undefined, { timeoutMs: 20_000, what: 'webhooks' });
+ */
+export async function waitFor<T>(probe: () => Promise<T | undefined>, options: { timeoutMs: number; intervalMs?: number; what: string }): Promise<T> {
   const deadline = Date.now() + options.timeoutMs;
   for (;;) {
-    try {
-      if (await check()) return;
-    } catch {
-      // not ready yet
-    }
+    const value = await probe();
+    if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`Timed out after ${options.timeoutMs} ms waiting for ${options.what}`);
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 100));
   }

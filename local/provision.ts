@@ -58,7 +58,7 @@ export async function provisionQueues(client: SQSClient, endpoint: string): Prom
     }
     if (spec.deadLetter) {
       attributes.RedrivePolicy = JSON.stringify({
-        deadLetterTargetArn: arns[spec.deadLetter.queue as QueueId],
+        deadLetterTargetArn: arns[spec.deadLetter.queue],
         maxReceiveCount: spec.deadLetter.maxReceiveCount,
       });
     }

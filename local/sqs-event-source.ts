@@ -52,7 +52,6 @@ function toRecord(message: Message, queueArn: string): SQSRecord {
 export class SqsEventSource {
   private running = false;
   private loops: Promise<void>[] = [];
-  readonly stats = { batches: 0, messages: 0, failed: 0 };
 
   constructor(private readonly options: SqsEventSourceOptions) {}
 
@@ -93,7 +92,6 @@ export class SqsEventSource {
 
   private async process(messages: Message[]): Promise<void> {
     const records = messages.map((m) => toRecord(m, this.options.queueArn));
-    this.stats.batches++;
     let failed = new Set<string>();
     try {
       const response = await this.options.invoke({ Records: records });
@@ -104,9 +102,7 @@ export class SqsEventSource {
       this.options.log?.('SQS batch failed', { mapping: this.options.mapping, error: (error as Error).message });
       failed = new Set(records.map((r) => r.messageId));
     }
-    this.stats.failed += failed.size;
     const done = records.filter((r) => !failed.has(r.messageId));
-    this.stats.messages += done.length;
     if (done.length > 0) {
       await this.options.client.send(
         new DeleteMessageBatchCommand({

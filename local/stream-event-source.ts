@@ -55,7 +55,6 @@ export class StreamEventSource {
   private loop?: Promise<void>;
   private readonly shardTasks = new Map<string, Promise<void>>();
   private readonly finished = new Set<string>();
-  readonly stats = { batches: 0, records: 0, failedBatches: 0, sentToOnFailure: 0, filteredOut: 0 };
 
   constructor(private readonly options: StreamEventSourceOptions) {
     if (options.trigger.parallelizationFactor !== 1) {
@@ -143,8 +142,6 @@ export class StreamEventSource {
         if (matchesAny(trigger.filterPatterns, record)) {
           if (pending.length === 0) windowStart = Date.now();
           pending.push(record);
-        } else {
-          this.stats.filteredOut++;
         }
       }
       const windowOver = Date.now() - windowStart >= trigger.maxBatchingWindowSeconds * 1000;
@@ -182,7 +179,6 @@ export class StreamEventSource {
         queue.shift();
         continue;
       }
-      this.stats.batches++;
       let failedFrom = -1;
       try {
         const response = await this.options.invoke({ Records: batch });
@@ -197,14 +193,11 @@ export class StreamEventSource {
         failedFrom = 0;
       }
       if (failedFrom === -1) {
-        this.stats.records += batch.length;
         checkpoints.set(mapping, shardId, { sequenceNumber: batch.at(-1)!.dynamodb!.SequenceNumber! });
         queue.shift();
         continue;
       }
-      this.stats.failedBatches++;
       if (failedFrom > 0) {
-        this.stats.records += failedFrom;
         checkpoints.set(mapping, shardId, { sequenceNumber: batch[failedFrom - 1]!.dynamodb!.SequenceNumber! });
         batch = batch.slice(failedFrom);
         queue[0] = batch;
@@ -226,7 +219,6 @@ export class StreamEventSource {
   }
 
   private async sendToOnFailure(shardId: string, batch: DynamoDBRecord[], condition: string, attempts: number) {
-    this.stats.sentToOnFailure += batch.length;
     const first = batch[0]!.dynamodb!;
     const last = batch.at(-1)!.dynamodb!;
     await this.options.onFailure({

@@ -15,7 +15,7 @@ import { generateSecret } from '../functions/domain/webhook-signature';
 import { resetConfigCache } from '../functions/shared/config';
 import { newId } from '../functions/shared/ids';
 import { logger } from '../functions/shared/logger';
-import { functions, queues, rawEvents, type FunctionId, type QueueId, type ResourceRef } from '../lib/topology';
+import { functions, rawEvents, resolveEnvironment, type FunctionId, type QueueId } from '../lib/topology';
 import { Checkpoints } from './checkpoints';
 import { startDynamoDbLocal } from './dynamodb-local';
 import { LocalFirehose } from './firehose';
@@ -57,9 +57,6 @@ export interface Twin {
   endpoints: { dynamodb: string; sqs: string; firehose: string };
   queueUrls: Record<QueueId, string>;
   receiver: WebhookReceiver;
-  lambda: LocalLambda;
-  firehose: LocalFirehose;
-  stats(): Record<string, unknown>;
   stop(): Promise<void>;
 }
 
@@ -118,19 +115,6 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     await firehose.start();
     cleanups.push(() => firehose.stop());
 
-    // The handlers read the same variables the CDK stacks set, resolved to the local stand-ins.
-    const resolveRef = (ref: ResourceRef): string => {
-      switch (ref.ref) {
-        case 'table':
-          return tableName;
-        case 'queueUrl':
-          return queueUrls[ref.queue as QueueId];
-        case 'rawEventsStream':
-          return rawEvents.localName;
-        case 'literal':
-          return ref.value;
-      }
-    };
     Object.assign(process.env, {
       AWS_REGION: REGION,
       AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
@@ -145,20 +129,25 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
       POWERTOOLS_DEV: 'true',
     });
-    for (const spec of Object.values(functions)) {
-      for (const [name, ref] of Object.entries(spec.environment)) process.env[name] = resolveRef(ref as ResourceRef);
-    }
+    // The handlers read the same variables the CDK stack sets, resolved to the local stand-ins.
+    const targets = { table: tableName, queueUrl: (queue: QueueId) => queueUrls[queue], rawEventsStream: rawEvents.localName };
+    for (const spec of Object.values(functions)) Object.assign(process.env, resolveEnvironment(spec, targets));
     resetConfigCache();
     logger.setLogLevel(options.logLevel ?? 'WARN');
 
     const lambda = new LocalLambda(ROOT);
     await lambda.load();
 
+    // Started before the event sources, so it stops after them: in-flight deliveries still land.
+    const receiver = new WebhookReceiver({ log: options.logReceived ?? false });
+    await receiver.start(options.receiverPort ?? 3001);
+    cleanups.push(() => receiver.stop());
+
     const checkpoints = new Checkpoints(dataDir ? join(dataDir, 'stream-checkpoints.json') : undefined);
     const log = (message: string, detail?: Record<string, unknown>) => {
       if (options.logLevel === 'DEBUG' || options.logLevel === 'INFO') console.error(`twin: ${message}`, detail ?? '');
     };
-    const sources: { stop(): Promise<void>; stats: object; name: string }[] = [];
+    const sources: { stop(): Promise<void> }[] = [];
     for (const [id, spec] of Object.entries(functions) as [FunctionId, (typeof functions)[FunctionId]][]) {
       if (!('trigger' in spec)) continue;
       const trigger = spec.trigger;
@@ -177,7 +166,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
           log,
         });
         source.start();
-        sources.push({ name: id, stop: () => source.stop(), stats: source.stats });
+        sources.push(source);
       } else {
         const queueUrl = queueUrls[trigger.queue];
         const { Attributes } = await sqsClient.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
@@ -192,16 +181,12 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
           log,
         });
         source.start();
-        sources.push({ name: id, stop: () => source.stop(), stats: source.stats });
+        sources.push(source);
       }
     }
     cleanups.push(async () => {
       await Promise.all(sources.map((s) => s.stop()));
     });
-
-    const receiver = new WebhookReceiver({ log: options.logReceived ?? false });
-    await receiver.start(options.receiverPort ?? 3001);
-    cleanups.push(() => receiver.stop());
 
     const gateway = new LocalApiGateway(lambda);
     await gateway.start(options.apiPort ?? 3000);
@@ -224,14 +209,6 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       endpoints: { dynamodb: ddb.endpoint, sqs: sqsEndpoint, firehose: firehose.endpoint },
       queueUrls,
       receiver,
-      lambda,
-      firehose,
-      stats: () => ({
-        invocations: Object.fromEntries(lambda.invocations),
-        mappings: Object.fromEntries(sources.map((s) => [s.name, s.stats])),
-        firehose: firehose.stats,
-        webhooksReceived: receiver.received.length,
-      }),
       stop: stopAll,
     };
   } catch (error) {

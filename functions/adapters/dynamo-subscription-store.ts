@@ -1,5 +1,7 @@
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../domain/keys';
+import { setting } from '../shared/config';
+import { dynamo } from './aws-clients';
 import type { SubscriptionStore, WebhookSubscription } from '../domain/ports';
 
 export class DynamoSubscriptionStore implements SubscriptionStore {
@@ -73,4 +75,12 @@ export class CachedSubscriptions {
   async get(tenantId: string, subscriptionId: string): Promise<WebhookSubscription | null> {
     return (await this.forTenant(tenantId)).find((s) => s.subscriptionId === subscriptionId) ?? null;
   }
+}
+
+let shared: CachedSubscriptions | undefined;
+
+/** The container's one subscription cache (router and delivery functions), configured from the environment. */
+export function cachedSubscriptions(): CachedSubscriptions {
+  shared ??= new CachedSubscriptions(new DynamoSubscriptionStore(dynamo(), setting('TABLE_NAME')), setting('SUBSCRIPTION_CACHE_TTL_MS'));
+  return shared;
 }

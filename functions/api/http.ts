@@ -6,21 +6,22 @@ import { Problem, isProblem } from '../shared/problem';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
-const baseHeaders = {
-  'cache-control': 'no-store',
-  'x-content-type-options': 'nosniff',
-};
-
-export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult {
-  return { statusCode, headers: { 'content-type': 'application/json', ...baseHeaders, ...headers }, body: JSON.stringify(body) };
+/** The one response shape: JSON, or problem+json for errors; never cached unless a header says so. */
+export function respond(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult {
+  return {
+    statusCode,
+    headers: {
+      'content-type': statusCode >= 400 ? 'application/problem+json' : 'application/json',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      ...headers,
+    },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  };
 }
 
-export function problem(error: Problem, instance?: string): APIGatewayProxyResult {
-  return {
-    statusCode: error.status,
-    headers: { 'content-type': 'application/problem+json', ...baseHeaders },
-    body: JSON.stringify(error.toBody(instance)),
-  };
+function problem(error: Problem, instance?: string): APIGatewayProxyResult {
+  return respond(error.status, error.toBody(instance));
 }
 
 /** Middy middleware: any error leaves the API as RFC 9457 problem+json; unknown errors as 500 without internals. */
@@ -38,9 +39,10 @@ export function problemJson(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayPro
   };
 }
 
-export function header(event: APIGatewayProxyEvent, name: string): string | undefined {
+/** A header's value whatever its case (API Gateway passes headers as the caller wrote them). */
+export function header(headers: Record<string, string | undefined> | null | undefined, name: string): string | undefined {
   const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(event.headers ?? {})) {
+  for (const [key, value] of Object.entries(headers ?? {})) {
     if (key.toLowerCase() === wanted && value !== undefined) return value;
   }
   return undefined;
@@ -50,7 +52,7 @@ export function header(event: APIGatewayProxyEvent, name: string): string | unde
 export function parseBody<S extends z.ZodType>(event: APIGatewayProxyEvent, schema: S): z.output<S> {
   const raw = event.isBase64Encoded && event.body ? Buffer.from(event.body, 'base64').toString('utf8') : (event.body ?? '');
   if (Buffer.byteLength(raw) > MAX_BODY_BYTES) throw new Problem('payload_too_large', `The body exceeds ${MAX_BODY_BYTES} bytes`);
-  const contentType = header(event, 'content-type');
+  const contentType = header(event.headers, 'content-type');
   if (raw.length > 0 && contentType && !/^application\/([a-z.+-]*\+)?json\b/i.test(contentType)) {
     throw new Problem('unsupported_media_type');
   }
@@ -72,7 +74,7 @@ export function parseBody<S extends z.ZodType>(event: APIGatewayProxyEvent, sche
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 export function idempotencyKey(event: APIGatewayProxyEvent): string {
-  const key = header(event, 'idempotency-key');
+  const key = header(event.headers, 'idempotency-key');
   if (key === undefined) throw new Problem('idempotency_key_required');
   if (!IDEMPOTENCY_KEY.test(key)) throw new Problem('idempotency_key_invalid', 'Use 1 to 255 printable ASCII characters without spaces');
   return key;

@@ -25,3 +25,8 @@ export function webhookBody(event: LoyaltyEvent): string {
   const { type, data, occurredAt, ...envelope } = event;
   return JSON.stringify({ type, timestamp: occurredAt, ...envelope, data });
 }
+
+/** `*`, exact types and `prefix.*` wildcards. */
+export function matchesEventType(patterns: string[], type: string): boolean {
+  return patterns.some((pattern) => pattern === '*' || pattern === type || (pattern.endsWith('.*') && type.startsWith(pattern.slice(0, -1))));
+}

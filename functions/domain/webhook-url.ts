@@ -22,8 +22,3 @@ export function checkWebhookUrl(raw: string, options: { allowLoopbackHttp: boole
   }
   return { ok: false, reason: 'only https URLs are allowed' };
 }
-
-/** `*`, exact types and `prefix.*` wildcards. */
-export function matchesEventType(patterns: string[], type: string): boolean {
-  return patterns.some((pattern) => pattern === '*' || pattern === type || (pattern.endsWith('.*') && type.startsWith(pattern.slice(0, -1))));
-}

@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { json, problemJson } from '../api/http';
+import { problemJson, respond } from '../api/http';
 import { buildOpenApi } from '../api/openapi';
 import { operations, type Operation, type Services } from '../api/operations';
 import { dynamo } from '../adapters/aws-clients';
@@ -13,7 +13,7 @@ import { Problem } from '../shared/problem';
 
 /** API Gateway resource templates (`/v1/members/{memberId}`) map straight to operations. */
 const byRoute = new Map<string, Operation>(operations.map((op) => [`${op.method} ${op.path}`, op]));
-const knownPaths = new Set(operations.map((op) => op.path).concat('/openapi.json'));
+let openApiDocument: string | undefined;
 
 let services: Services | undefined;
 function wire(): Services {
@@ -31,12 +31,12 @@ function wire(): Services {
 
 export async function route(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   if (event.httpMethod === 'GET' && event.resource === '/openapi.json') {
-    return json(200, buildOpenApi(setting('PUBLIC_BASE_URL')), { 'cache-control': 'public, max-age=300' });
+    openApiDocument ??= JSON.stringify(buildOpenApi(setting('PUBLIC_BASE_URL')));
+    return respond(200, openApiDocument, { 'cache-control': 'public, max-age=300' });
   }
+  // API Gateway only invokes declared routes; anything else is a wiring error, answered as 404.
   const op = byRoute.get(`${event.httpMethod} ${event.resource}`);
-  if (!op) {
-    throw knownPaths.has(event.resource) ? new Problem('method_not_allowed') : new Problem('not_found');
-  }
+  if (!op) throw new Problem('not_found');
   const auth = event.requestContext.authorizer ?? {};
   const tenantId = auth.tenantId as string | undefined;
   if (!tenantId) throw new Problem('unauthorized');
@@ -44,17 +44,7 @@ export async function route(event: APIGatewayProxyEvent): Promise<APIGatewayProx
   if (op.scope && !scopes.includes(op.scope)) throw new Problem('forbidden', `This operation needs the ${op.scope} scope`);
 
   const outcome = await op.run({ event, tenantId, services: wire() });
-  const isProblemBody = outcome.statusCode >= 400;
-  return {
-    statusCode: outcome.statusCode,
-    headers: {
-      'content-type': isProblemBody ? 'application/problem+json' : 'application/json',
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-      ...(outcome.replayed ? { 'idempotent-replayed': 'true' } : {}),
-    },
-    body: JSON.stringify(outcome.body),
-  };
+  return respond(outcome.statusCode, outcome.body, outcome.replayed ? { 'idempotent-replayed': 'true' } : {});
 }
 
 export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>().use(problemJson()).handler(route);

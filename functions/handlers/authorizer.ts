@@ -1,4 +1,5 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { header } from '../api/http';
 import { dynamo } from '../adapters/aws-clients';
 import { DynamoTenantStore } from '../adapters/dynamo-tenant-store';
 import { setting } from '../shared/config';
@@ -18,8 +19,7 @@ function wholeApiArn(methodArn: string): string {
  * 'Unauthorized' into a 401; the tenant id reaches the API only through this context.
  */
 export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
-  const headers = Object.fromEntries(Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
-  const apiKey = headers['x-api-key'];
+  const apiKey = header(event.headers, 'x-api-key');
   if (!apiKey || apiKey.length > 200) throw new Error('Unauthorized');
 
   const record = await tenants().findApiKey(apiKey);

@@ -1,19 +1,14 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { dynamo } from '../adapters/aws-clients';
-import { CachedSubscriptions, DynamoSubscriptionStore } from '../adapters/dynamo-subscription-store';
+import { cachedSubscriptions } from '../adapters/dynamo-subscription-store';
 import { attemptDelivery } from '../domain/webhook-delivery';
 import { deliveryMessage } from '../domain/webhook-message';
 import { setting } from '../shared/config';
 import { processFifoBatch } from '../shared/fifo-batch';
 import { logger } from '../shared/logger';
 
-let subscriptions: CachedSubscriptions | undefined;
-const subs = () =>
-  (subscriptions ??= new CachedSubscriptions(new DynamoSubscriptionStore(dynamo(), setting('TABLE_NAME')), setting('SUBSCRIPTION_CACHE_TTL_MS')));
-
 async function deliver(record: SQSRecord): Promise<void> {
   const message = deliveryMessage.parse(JSON.parse(record.body));
-  const subscription = await subs().get(message.tenantId, message.subscriptionId);
+  const subscription = await cachedSubscriptions().get(message.tenantId, message.subscriptionId);
   if (!subscription || !subscription.enabled) {
     logger.info('Endpoint gone or disabled; dropping delivery', { subscriptionId: message.subscriptionId, eventId: message.event.id });
     return;

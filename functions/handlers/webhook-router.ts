@@ -1,21 +1,16 @@
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { dynamo, sqs } from '../adapters/aws-clients';
-import { CachedSubscriptions, DynamoSubscriptionStore } from '../adapters/dynamo-subscription-store';
+import { sqs } from '../adapters/aws-clients';
+import { cachedSubscriptions } from '../adapters/dynamo-subscription-store';
 import { eventFromStreamRecord } from '../domain/outbox';
-import { deduplicationId, messageGroupId, type DeliveryMessage } from '../domain/webhook-message';
-import { matchesEventType } from '../domain/webhook-url';
+import { deduplicationId, matchesEventType, messageGroupId, type DeliveryMessage } from '../domain/webhook-message';
 import { setting } from '../shared/config';
 import { logger } from '../shared/logger';
-
-let subscriptions: CachedSubscriptions | undefined;
-const subs = () =>
-  (subscriptions ??= new CachedSubscriptions(new DynamoSubscriptionStore(dynamo(), setting('TABLE_NAME')), setting('SUBSCRIPTION_CACHE_TTL_MS')));
 
 async function routeRecord(record: DynamoDBRecord): Promise<number> {
   const event = eventFromStreamRecord(record);
   if (!event) return 0;
-  const targets = (await subs().forTenant(event.tenantId)).filter((s) => s.enabled && matchesEventType(s.eventTypes, event.type));
+  const targets = (await cachedSubscriptions().forTenant(event.tenantId)).filter((s) => s.enabled && matchesEventType(s.eventTypes, event.type));
   for (let i = 0; i < targets.length; i += 10) {
     const chunk = targets.slice(i, i + 10);
     const result = await sqs().send(

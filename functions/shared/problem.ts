@@ -11,7 +11,6 @@ export const PROBLEM_CODES = {
   forbidden: { status: 403, title: 'The credentials do not allow this operation' },
   not_found: { status: 404, title: 'No such route' },
   member_not_found: { status: 404, title: 'Member not found' },
-  method_not_allowed: { status: 405, title: 'Method not allowed on this route' },
   idempotency_key_reused: { status: 409, title: 'The Idempotency-Key was used with a different request' },
   idempotency_request_in_progress: { status: 409, title: 'A request with this Idempotency-Key is still in progress' },
   concurrent_update: { status: 409, title: 'The member was changed concurrently; retry the request' },

@@ -19,11 +19,10 @@ import {
   type FunctionId,
   type FunctionSpec,
   type QueueId,
-  type ResourceRef,
   type SqsTrigger,
+  resolveEnvironment,
 } from '../topology';
 import { logRetention } from './log-retention';
-import { queueIdOf } from './topology-queues';
 
 /** Topology entries are relative to the repository root. */
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -143,29 +142,15 @@ export class TopologyFunctions extends Construct {
       STAGE: this.props.stage,
       NODE_OPTIONS: '--enable-source-maps',
     };
-    const resolved: Record<string, string> = {};
-    for (const [name, ref] of Object.entries(spec.environment)) {
+    const resolved = resolveEnvironment(spec, {
+      table: this.props.table.tableName,
+      queueUrl: (queue) => this.props.queues[queue].queueUrl,
+      rawEventsStream: this.props.rawEvents.deliveryStreamName,
+    });
+    for (const name of Object.keys(resolved)) {
       if (name in platform) throw new Error(`${spec.id} may not override the platform variable ${name}`);
-      resolved[name] = this.resolve(ref);
     }
     return { ...platform, ...resolved };
-  }
-
-  private resolve(ref: ResourceRef): string {
-    switch (ref.ref) {
-      case 'table':
-        return this.props.table.tableName;
-      case 'queueUrl':
-        return this.props.queues[queueIdOf(ref.queue)].queueUrl;
-      case 'rawEventsStream':
-        return this.props.rawEvents.deliveryStreamName;
-      case 'literal':
-        return ref.value;
-      default: {
-        const unknown: never = ref;
-        throw new Error(`Unknown resource reference ${JSON.stringify(unknown)}`);
-      }
-    }
   }
 
   private grantAccess(fn: NodejsFunction, spec: FunctionSpec): void {

@@ -4,17 +4,11 @@ import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { functions, queues as queueSpecs, type QueueId, type QueueSpec } from '../topology';
 
-/** The queue a topology reference names; fails the synth on a typo instead of deploying half a wire. */
-export function queueIdOf(name: string): QueueId {
-  if (!Object.hasOwn(queueSpecs, name)) throw new Error(`The topology refers to an unknown queue '${name}'`);
-  return name as QueueId;
-}
-
 /** Queues that receive what failed elsewhere: a redrive target or a stream's on-failure destination. */
 export function deadLetterQueueIds(): QueueId[] {
   const ids = new Set<QueueId>();
   for (const spec of Object.values(queueSpecs) as QueueSpec[]) {
-    if (spec.deadLetter) ids.add(queueIdOf(spec.deadLetter.queue));
+    if (spec.deadLetter) ids.add(spec.deadLetter.queue);
   }
   for (const fn of Object.values(functions)) {
     if ('trigger' in fn && fn.trigger.kind === 'dynamodb-stream') ids.add(fn.trigger.onFailure);
@@ -40,7 +34,7 @@ export class TopologyQueues extends Construct {
       const spec: QueueSpec = queueSpecs[queueId];
       let deadLetterQueue: sqs.DeadLetterQueue | undefined;
       if (spec.deadLetter) {
-        const deadLetterId = queueIdOf(spec.deadLetter.queue);
+        const deadLetterId = spec.deadLetter.queue;
         if (queueSpecs[deadLetterId].fifo !== spec.fifo) {
           throw new Error(`Queue ${queueId} and its dead-letter queue ${deadLetterId} must both be FIFO or both standard`);
         }
@@ -63,7 +57,7 @@ export class TopologyQueues extends Construct {
     this.byId = Object.fromEntries(built) as Record<QueueId, sqs.Queue>;
 
     const redriveTargets = new Set(
-      (Object.values(queueSpecs) as QueueSpec[]).flatMap((spec) => (spec.deadLetter ? [queueIdOf(spec.deadLetter.queue)] : [])),
+      (Object.values(queueSpecs) as QueueSpec[]).flatMap((spec) => (spec.deadLetter ? [spec.deadLetter.queue] : [])),
     );
     for (const queueId of deadLetterQueueIds()) {
       if (redriveTargets.has(queueId)) continue;

@@ -79,7 +79,7 @@ describe('queues', () => {
     expect(props.VisibilityTimeout).toBe(spec.visibilityTimeoutSeconds);
     expect(props.MessageRetentionPeriod).toBe(spec.retentionPeriodSeconds);
     if (spec.deadLetter) {
-      const deadLetterQueue = synth.stack.queues[spec.deadLetter.queue as QueueId];
+      const deadLetterQueue = synth.stack.queues[spec.deadLetter.queue];
       expect(deadLetterQueue).toBeDefined();
       expect(props.RedrivePolicy).toEqual({
         deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(synth.stack, deadLetterQueue), 'Arn'] },
@@ -105,7 +105,7 @@ describe('functions', () => {
         case 'table':
           return { Ref: logicalId(stack, stack.ledger.table) };
         case 'queueUrl':
-          return { Ref: logicalId(stack, stack.queues[ref.queue as QueueId]) };
+          return { Ref: logicalId(stack, stack.queues[ref.queue]) };
         case 'rawEventsStream':
           return { Ref: stack.getLogicalId(stack.lake.deliveryStream) };
         case 'literal':

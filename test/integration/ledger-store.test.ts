@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoLedgerStore } from '../../functions/adapters/dynamo-ledger-store';
 import { LedgerService, requestHash } from '../../functions/domain/ledger-service';
 import { keys } from '../../functions/domain/keys';
+import { planEarn } from '../../functions/domain/ledger';
 import { systemClock } from '../../functions/shared/clock';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../local/dynamodb-local';
 import { provisionTable } from '../../local/provision';
@@ -46,11 +47,13 @@ describe('DynamoDB ledger store on DynamoDB Local', () => {
     const amounts = Array.from({ length: 12 }, (_, i) => i + 1);
 
     // Act
+    const started = performance.now();
     const outcomes = await Promise.all(
       amounts.map((amountPoints, i) =>
         service.earn('t1', memberId, { key: `race-${memberId}-${i}`, requestHash: `h${i}` }, { amountPoints, reason: 'race' }),
       ),
     );
+    const elapsedMs = Math.round(performance.now() - started);
 
     // Assess
     expect(outcomes.every((o) => o.statusCode === 201)).toBe(true);
@@ -59,11 +62,30 @@ describe('DynamoDB ledger store on DynamoDB Local', () => {
     const events = items.filter((i) => i.kind === 'event');
     const balance = items.find((i) => i.kind === 'balance')!;
     const total = amounts.reduce((a, b) => a + b, 0);
-    console.log(`concurrent earns: ${amounts.length} committed, balance ${balance.availablePoints} = sum of entries ${total}`);
+    console.log(
+      `concurrent earns on one member: ${amounts.length} committed in ${elapsedMs} ms, balance ${balance.availablePoints} = sum of entries ${total}`,
+    );
     expect(entries.reduce((sum, e) => sum + e.amountPoints, 0)).toBe(total);
     expect(balance.availablePoints).toBe(total);
     expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 13 }, (_, i) => i + 1));
     expect(balance.seq).toBe(13);
+  });
+
+  it('returns the winning balance with a lost race, so the loser re-plans without another read', async () => {
+    // Prepare: two plans from the same balance; the first commits.
+    const memberId = await enrol(`stale-${Date.now()}`);
+    const store = new DynamoLedgerStore(documents, tableName);
+    const start = (await store.getBalance('t1', memberId))!;
+    const winner = planEarn(start, { amountPoints: 5, reason: 'a', idempotencyKey: 'w' }, new Date());
+    const loser = planEarn(start, { amountPoints: 7, reason: 'b', idempotencyKey: 'l' }, new Date());
+    const record = (key: string) => ({ tenantId: 't1', key: `${memberId}-${key}`, requestHash: 'h', statusCode: 201, body: '{}', createdAt: new Date().toISOString() });
+    expect(await store.commit(winner, record('w'))).toEqual({ ok: true });
+
+    // Act
+    const result = await store.commit(loser, record('l'));
+
+    // Assess
+    expect(result).toEqual({ ok: false, conflict: 'version', current: winner.balance });
   });
 
   it('gives one effect for 20 concurrent duplicates of one Idempotency-Key', async () => {

@@ -67,7 +67,7 @@ describe('the vertical slice on the local twin', () => {
     const hooks = await waitFor(async () => {
       const got = await received(memberId);
       return got.length >= 3 ? got : undefined;
-    }, 20_000, 'three webhooks');
+    }, { timeoutMs: 20_000, what: 'three webhooks' });
     expect(hooks).toHaveLength(3);
     expect(hooks.every((h) => h.verified)).toBe(true);
     expect(hooks.map((h) => h.body.seq)).toEqual([1, 2, 3]);
@@ -81,7 +81,7 @@ describe('the vertical slice on the local twin', () => {
       );
       const mine = lines.filter((l) => l.event.memberId === memberId);
       return mine.length >= 3 ? mine : undefined;
-    }, 20_000, 'lake files');
+    }, { timeoutMs: 20_000, what: 'lake files' });
     expect(lakeEvents.map((l) => l.event.seq).sort()).toEqual([1, 2, 3]);
     for (const { file, event } of lakeEvents) {
       expect(file).toContain(`events/tenant=demo/type=${event.type}/date=${event.occurredAt.slice(0, 10)}/hour=${event.occurredAt.slice(11, 13)}/`);

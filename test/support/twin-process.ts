@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
+export { waitFor } from '../../local/processes';
+
 export interface TwinInfo {
   apiUrl: string;
   receiverUrl: string;
@@ -72,14 +74,4 @@ export async function startTwinProcess(args: string[] = []): Promise<RunningTwin
     throw error;
   });
   return { ...ready, stop, output: () => log.join('') };
-}
-
-export async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }

@@ -1,9 +1,9 @@
 import type { SQSRecord } from 'aws-lambda';
 import { processFifoBatch } from '../../functions/shared/fifo-batch';
-import { matchesEventType, checkWebhookUrl } from '../../functions/domain/webhook-url';
-import { deduplicationId, messageGroupId, webhookBody } from '../../functions/domain/webhook-message';
+import { checkWebhookUrl } from '../../functions/domain/webhook-url';
+import { deduplicationId, matchesEventType, messageGroupId, webhookBody } from '../../functions/domain/webhook-message';
 import { matchesAny } from '../../local/event-filter';
-import { objectPrefix, partitionValues } from '../../local/firehose';
+import { objectPrefix, partitionValues } from '../../lib/lake-partitioning';
 import { OUTBOX_EVENT_FILTER, rawEvents } from '../../lib/topology';
 
 const sqsRecord = (id: string, group: string): SQSRecord =>
