@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../functions/domain/keys';
+import { programmeSettings } from '../functions/domain/programme';
 import { planEarn, planEnrol } from '../functions/domain/ledger';
 import { table } from '../lib/topology';
 import { startTwin } from '../local/twin';
@@ -97,14 +98,15 @@ try {
     const slot = i % MEMBERS;
     // Each slot is written by one writer at a time (same contention profile as the API run).
     const current = rawBalances[slot]!;
-    const plan = planEarn(current, { amountPoints: 10, reason: 'bench', idempotencyKey: `raw-${i}` }, new Date());
+    const plan = planEarn(current, { amountPoints: 10, reason: 'bench', idempotencyKey: `raw-${i}` }, new Date(), programmeSettings.parse({}));
+    const [entry, event] = [plan.entries[0]!, plan.events[0]!];
     rawBalances[slot] = plan.balance;
     await documents.send(
       new TransactWriteCommand({
         TransactItems: [
           { Put: { TableName: table.localName, Item: { ...keys.balance('bench-raw', current.memberId), kind: 'balance', ...plan.balance } } },
-          { Put: { TableName: table.localName, Item: { ...keys.entry('bench-raw', current.memberId, plan.entry!.seq), kind: 'entry', ...plan.entry } } },
-          { Put: { TableName: table.localName, Item: { ...keys.event('bench-raw', current.memberId, plan.event.seq), kind: 'bench-event', ...plan.event } } },
+          { Put: { TableName: table.localName, Item: { ...keys.entry('bench-raw', current.memberId, entry.seq), kind: 'entry', lsi1sk: keys.entryTime(entry.createdAt, entry.seq), ...entry } } },
+          { Put: { TableName: table.localName, Item: { ...keys.event('bench-raw', current.memberId, event.seq), kind: 'bench-event', ...event } } },
           { Put: { TableName: table.localName, Item: { ...keys.idempotency('bench-raw', `raw-${run}-${i}`), kind: 'idempotency', requestHash: 'h', statusCode: 201, body: '{}' } } },
         ],
       }),

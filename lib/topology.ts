@@ -24,8 +24,24 @@ export const table = {
   /** Consumers read complete outbox event items, so the new image is all a record needs. */
   streamViewType: 'NEW_IMAGE',
   timeToLiveAttribute: 'expiresAt',
-  globalSecondaryIndexes: [] as { indexName: string; partitionKey: string; sortKey: string }[],
+  /**
+   * `members`: a tenant's members by id (creation order), sharded so bulk enrolment is no hot key.
+   * `due`: members with housekeeping due (holds ending, lots expiring), sharded across tenants.
+   */
+  globalSecondaryIndexes: [
+    { indexName: 'members', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'ALL' },
+    { indexName: 'due', partitionKey: 'duePk', sortKey: 'dueAt', projection: 'KEYS_ONLY' },
+  ] as IndexSpec[],
+  /** `byTime`: a member's ledger entries by commit time (history ranges, balance as of a time). */
+  localSecondaryIndexes: [{ indexName: 'byTime', sortKey: 'lsi1sk', projection: 'ALL' }] as Omit<IndexSpec, 'partitionKey'>[],
 } as const;
+
+export interface IndexSpec {
+  indexName: string;
+  partitionKey: string;
+  sortKey: string;
+  projection: 'ALL' | 'KEYS_ONLY';
+}
 
 export interface QueueSpec {
   id: string;
@@ -116,6 +132,15 @@ export interface SqsTrigger {
   maxConcurrency: number;
 }
 
+/** EventBridge Scheduler invoking the function at a fixed rate; the twin runs a timer with the same rate. */
+export interface ScheduleTrigger {
+  kind: 'schedule';
+  everyMinutes: number;
+  /** Retries of a failed invocation, and how late an invocation may still start. */
+  retryAttempts: number;
+  maxEventAgeSeconds: number;
+}
+
 export interface FunctionSpec {
   id: string;
   entry: string;
@@ -124,7 +149,7 @@ export interface FunctionSpec {
   timeoutSeconds: number;
   memoryMiB: number;
   environment: Record<string, ResourceRef>;
-  trigger?: DynamoStreamTrigger | SqsTrigger;
+  trigger?: DynamoStreamTrigger | SqsTrigger | ScheduleTrigger;
   /** What the function may do; the stacks turn this into least-privilege grants. */
   access: {
     table?: 'read' | 'readWrite';
@@ -224,6 +249,18 @@ export const functions = {
       maxConcurrency: 20,
     },
   },
+  housekeeping: {
+    id: 'HousekeepingFunction',
+    entry: 'functions/handlers/housekeeping.ts',
+    handler: 'handler',
+    description: 'Scheduled: activates held points, expires lots, announces points expiring soon',
+    timeoutSeconds: 120,
+    memoryMiB: 512,
+    environment: { TABLE_NAME: { ref: 'table' } },
+    access: { table: 'readWrite' },
+    // A run finds due members through the sharded `due` index; overlapping runs are safe (version-checked commits).
+    trigger: { kind: 'schedule', everyMinutes: 1, retryAttempts: 2, maxEventAgeSeconds: 300 },
+  },
 } as const satisfies Record<string, FunctionSpec>;
 
 export type FunctionId = keyof typeof functions;
@@ -261,14 +298,27 @@ export interface RouteSpec {
   auth: 'apiKey' | 'none';
 }
 
+const apiRoute = (method: RouteSpec['method'], path: string): RouteSpec => ({ method, path, function: 'api', auth: 'apiKey' });
+
 export const routes: RouteSpec[] = [
   { method: 'GET', path: '/openapi.json', function: 'api', auth: 'none' },
-  { method: 'POST', path: '/v1/members', function: 'api', auth: 'apiKey' },
-  { method: 'GET', path: '/v1/members/{memberId}', function: 'api', auth: 'apiKey' },
-  { method: 'GET', path: '/v1/members/{memberId}/balance', function: 'api', auth: 'apiKey' },
-  { method: 'POST', path: '/v1/members/{memberId}/points/earn', function: 'api', auth: 'apiKey' },
-  { method: 'POST', path: '/v1/webhooks/endpoints', function: 'api', auth: 'apiKey' },
-  { method: 'GET', path: '/v1/webhooks/endpoints', function: 'api', auth: 'apiKey' },
+  apiRoute('POST', '/v1/members'),
+  apiRoute('GET', '/v1/members'),
+  apiRoute('GET', '/v1/members/{memberId}'),
+  apiRoute('PATCH', '/v1/members/{memberId}'),
+  apiRoute('POST', '/v1/members/{memberId}/deactivate'),
+  apiRoute('POST', '/v1/members/{memberId}/reactivate'),
+  apiRoute('POST', '/v1/members/{memberId}/erase'),
+  apiRoute('GET', '/v1/members/{memberId}/balance'),
+  apiRoute('GET', '/v1/members/{memberId}/entries'),
+  apiRoute('POST', '/v1/members/{memberId}/points/earn'),
+  apiRoute('POST', '/v1/members/{memberId}/points/redeem'),
+  apiRoute('POST', '/v1/members/{memberId}/points/adjust'),
+  apiRoute('POST', '/v1/members/{memberId}/entries/{entryId}/reverse'),
+  apiRoute('GET', '/v1/programme'),
+  apiRoute('PUT', '/v1/programme'),
+  apiRoute('POST', '/v1/webhooks/endpoints'),
+  apiRoute('GET', '/v1/webhooks/endpoints'),
 ];
 
 export const api = {

@@ -13,6 +13,7 @@ const { values } = parseArgs({
     'receiver-port': { type: 'string', default: '3001' },
     'lake-buffer-seconds': { type: 'string', default: '10' },
     'retry-base-ms': { type: 'string' },
+    'schedule-seconds': { type: 'string', default: '10' },
     'log-level': { type: 'string', default: 'WARN' },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
@@ -21,7 +22,7 @@ const { values } = parseArgs({
 
 if (values.help) {
   console.log(`Usage: npm start -- [--in-memory] [--data-dir DIR] [--port 3000] [--receiver-port 3001]
-       [--lake-buffer-seconds 10] [--log-level WARN|INFO|DEBUG] [--json]`);
+       [--lake-buffer-seconds 10] [--schedule-seconds 10] [--log-level WARN|INFO|DEBUG] [--json]`);
   process.exit(0);
 }
 
@@ -77,6 +78,7 @@ try {
     receiverPort: Number(values['receiver-port']),
     lakeBufferSeconds: Number(values['lake-buffer-seconds']),
     retryBaseDelayMs: values['retry-base-ms'] ? Number(values['retry-base-ms']) : undefined,
+    scheduleSeconds: Number(values['schedule-seconds']),
     logLevel: values['log-level'] as 'WARN',
     logReceived: !values.json,
   });

@@ -9,21 +9,51 @@ import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { queues, rawEvents, table, type QueueId, type QueueSpec } from '../lib/topology';
 
-/** Creates the table exactly as the topology declares it (idempotent: an existing table is kept). */
+/** Every string attribute that keys the table or one of its indexes. */
+function keyAttributes(): string[] {
+  return [
+    ...new Set([
+      table.partitionKey.name,
+      table.sortKey.name,
+      ...table.globalSecondaryIndexes.flatMap((index) => [index.partitionKey, index.sortKey]),
+      ...table.localSecondaryIndexes.map((index) => index.sortKey),
+    ]),
+  ];
+}
+
+const indexNames = (indexes: { IndexName?: string }[] | undefined) => (indexes ?? []).map((index) => index.IndexName).sort();
+
+/**
+ * Creates the table exactly as the topology declares it (idempotent: an existing table is kept).
+ * Data kept from an older version whose indexes differ is refused with a clear message.
+ */
 export async function provisionTable(client: DynamoDBClient): Promise<{ tableName: string; streamArn: string }> {
   const TableName = table.localName;
   try {
     await client.send(
       new CreateTableCommand({
         TableName,
-        AttributeDefinitions: [
-          { AttributeName: table.partitionKey.name, AttributeType: table.partitionKey.type },
-          { AttributeName: table.sortKey.name, AttributeType: table.sortKey.type },
-        ],
+        AttributeDefinitions: keyAttributes().map((AttributeName) => ({ AttributeName, AttributeType: 'S' })),
         KeySchema: [
           { AttributeName: table.partitionKey.name, KeyType: 'HASH' },
           { AttributeName: table.sortKey.name, KeyType: 'RANGE' },
         ],
+        GlobalSecondaryIndexes: table.globalSecondaryIndexes.map((index) => ({
+          IndexName: index.indexName,
+          KeySchema: [
+            { AttributeName: index.partitionKey, KeyType: 'HASH' },
+            { AttributeName: index.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: index.projection },
+        })),
+        LocalSecondaryIndexes: table.localSecondaryIndexes.map((index) => ({
+          IndexName: index.indexName,
+          KeySchema: [
+            { AttributeName: table.partitionKey.name, KeyType: 'HASH' },
+            { AttributeName: index.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: index.projection },
+        })),
         BillingMode: table.billingMode,
         StreamSpecification: { StreamEnabled: true, StreamViewType: table.streamViewType },
       }),
@@ -36,6 +66,14 @@ export async function provisionTable(client: DynamoDBClient): Promise<{ tableNam
   }
   const { Table } = await client.send(new DescribeTableCommand({ TableName }));
   if (!Table?.LatestStreamArn) throw new Error(`Table ${TableName} has no stream`);
+  const want = [...table.globalSecondaryIndexes, ...table.localSecondaryIndexes].map((index) => index.indexName).sort();
+  const have = [...indexNames(Table.GlobalSecondaryIndexes), ...indexNames(Table.LocalSecondaryIndexes)].sort();
+  if (JSON.stringify(want) !== JSON.stringify(have)) {
+    throw new Error(
+      `The kept local data has the indexes [${have.join(', ')}], this version needs [${want.join(', ')}]: ` +
+        'remove the data folder (or start with --in-memory) to create the table afresh',
+    );
+  }
   return { tableName: TableName, streamArn: Table.LatestStreamArn };
 }
 

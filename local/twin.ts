@@ -22,6 +22,7 @@ import { LocalFirehose } from './firehose';
 import { LocalLambda } from './lambda';
 import { LocalApiGateway } from './api-gateway';
 import { provisionBucket, provisionQueues, provisionTable } from './provision';
+import { LocalSchedule } from './scheduler';
 import { SqsEventSource } from './sqs-event-source';
 import { StreamEventSource } from './stream-event-source';
 import { WebhookReceiver } from './webhook-receiver';
@@ -37,6 +38,8 @@ export interface TwinOptions {
   lakeBufferSeconds?: number;
   /** Stream retry backoff base (Lambda backs off exponentially; tests shorten it). */
   retryBaseDelayMs?: number;
+  /** Interval of scheduled jobs; defaults to their deployed rate. */
+  scheduleSeconds?: number;
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   logReceived?: boolean;
 }
@@ -167,6 +170,16 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
         });
         source.start();
         sources.push(source);
+      } else if (trigger.kind === 'schedule') {
+        const schedule = new LocalSchedule({
+          mapping: id,
+          trigger,
+          invoke: (event) => lambda.invoke(id, event),
+          ...(options.scheduleSeconds ? { intervalMs: options.scheduleSeconds * 1000 } : {}),
+          log,
+        });
+        schedule.start();
+        sources.push(schedule);
       } else {
         const queueUrl = queueUrls[trigger.queue];
         const { Attributes } = await sqsClient.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
@@ -228,7 +241,9 @@ async function ensureDemoTenant(input: {
   const webhookUrl = input.receiver.endpointUrl('demo');
   const saved = input.stateFile && existsSync(input.stateFile) ? (JSON.parse(readFileSync(input.stateFile, 'utf8')) as DemoTenant) : null;
   let apiKey = saved?.apiKey;
-  if (!apiKey || !(await input.tenants.findApiKey(apiKey))) {
+  const found = apiKey ? await input.tenants.findApiKey(apiKey) : null;
+  // A key from an older version may lack scopes added since: issue one with every scope.
+  if (!apiKey || !found || ALL_SCOPES.some((scope) => !found.scopes.includes(scope))) {
     apiKey = (await input.tenants.createTenantWithKey(DEMO_TENANT, ALL_SCOPES)).apiKey;
   }
   let subscription: WebhookSubscription | null = saved ? await input.subscriptions.get(DEMO_TENANT.tenantId, saved.subscriptionId) : null;

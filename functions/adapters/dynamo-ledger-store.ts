@@ -1,21 +1,42 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { keys } from '../domain/keys';
-import type { Balance, MemberProfile, Mutation } from '../domain/ledger';
-import type { CommitResult, IdempotencyRecord, LedgerStore } from '../domain/ports';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { keys, MEMBER_LIST_SHARDS } from '../domain/keys';
+import type { Balance, EntryState, LedgerEntry, MemberProfile, MemberStatus, Mutation } from '../domain/ledger';
+import type { CommitResult, EntryQuery, IdempotencyRecord, LedgerStore, Page } from '../domain/ports';
+import { decodeCursor, encodeCursor } from './cursor';
 
 type Conflict = Exclude<CommitResult, { ok: true }>['conflict'];
 
-/** Strips the table keys (and item kind) from an item. */
+/** Attributes that exist only to key items and indexes; never part of a domain object. */
+const KEY_ATTRIBUTES = new Set(['pk', 'sk', 'kind', 'gsi1pk', 'gsi1sk', 'duePk', 'lsi1sk']);
+
 function strip<T>(item: Record<string, unknown>): T {
-  const { pk: _pk, sk: _sk, kind: _kind, ...rest } = item;
-  return rest as T;
+  return Object.fromEntries(Object.entries(item).filter(([name]) => !KEY_ATTRIBUTES.has(name))) as T;
 }
+
+/** `dueAt` keys the `due` index, so it is absent (not null) when nothing is due. */
+function balanceFromItem(item: Record<string, unknown>): Balance {
+  const balance = strip<Balance>(item);
+  return { ...balance, lots: balance.lots ?? [], pending: balance.pending ?? [], dueAt: balance.dueAt ?? null };
+}
+
+function balanceItem(balance: Balance): Record<string, unknown> {
+  const { dueAt, ...rest } = balance;
+  return {
+    ...keys.balance(balance.tenantId, balance.memberId),
+    kind: 'balance',
+    ...rest,
+    ...(dueAt ? { dueAt, duePk: keys.dueShardOf(balance.tenantId, balance.memberId) } : {}),
+  };
+}
+
+type TransactAction = { Put: Record<string, unknown> } | { Delete: Record<string, unknown> };
 
 /**
  * The ledger on DynamoDB: every change is one TransactWriteItems with the balance (version
- * checked), the immutable ledger entry, the complete outbox event and the idempotency record.
+ * checked), the immutable ledger entries, the complete outbox events, the profile when it
+ * changes and the idempotency record.
  */
 export class DynamoLedgerStore implements LedgerStore {
   constructor(
@@ -23,32 +44,134 @@ export class DynamoLedgerStore implements LedgerStore {
     private readonly tableName: string,
   ) {}
 
+  private async get(key: { pk: string; sk: string }): Promise<Record<string, unknown> | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
+    return Item;
+  }
+
   async getBalance(tenantId: string, memberId: string): Promise<Balance | null> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.balance(tenantId, memberId), ConsistentRead: true }),
-    );
-    return Item ? strip<Balance>(Item) : null;
+    const item = await this.get(keys.balance(tenantId, memberId));
+    return item ? balanceFromItem(item) : null;
   }
 
   async getProfile(tenantId: string, memberId: string): Promise<MemberProfile | null> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.profile(tenantId, memberId), ConsistentRead: true }),
-    );
-    return Item ? strip<MemberProfile>(Item) : null;
+    const item = await this.get(keys.profile(tenantId, memberId));
+    return item ? strip<MemberProfile>(item) : null;
   }
 
   async findMemberIdByExternalId(tenantId: string, externalId: string): Promise<string | null> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.externalId(tenantId, externalId), ConsistentRead: true }),
-    );
-    return (Item?.memberId as string | undefined) ?? null;
+    const item = await this.get(keys.externalId(tenantId, externalId));
+    return (item?.memberId as string | undefined) ?? null;
   }
 
   async getIdempotencyRecord(tenantId: string, key: string): Promise<IdempotencyRecord | null> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.idempotency(tenantId, key), ConsistentRead: true }),
+    const item = await this.get(keys.idempotency(tenantId, key));
+    return item ? strip<IdempotencyRecord>(item) : null;
+  }
+
+  async getEntry(tenantId: string, memberId: string, seq: number) {
+    const [entry, state] = await Promise.all([this.get(keys.entry(tenantId, memberId, seq)), this.get(keys.entryState(tenantId, memberId, seq))]);
+    if (!entry) return null;
+    return { entry: strip<LedgerEntry>(entry), state: state ? strip<EntryState>(state) : null };
+  }
+
+  async listEntries(tenantId: string, memberId: string, query: EntryQuery): Promise<Page<LedgerEntry>> {
+    const pk = keys.memberPk(tenantId, memberId);
+    const byTime = query.from !== undefined || query.to !== undefined;
+    const input: QueryCommandInput = byTime
+      ? {
+          TableName: this.tableName,
+          IndexName: 'byTime',
+          KeyConditionExpression: 'pk = :pk AND lsi1sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: { ':pk': pk, ':from': `AT#${query.from ?? ''}`, ':to': `AT#${query.to ?? '9999'}~` },
+        }
+      : {
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': pk, ':prefix': keys.entryPrefix },
+        };
+    input.ScanIndexForward = query.order === 'asc';
+    input.ConsistentRead = true;
+    if (query.types?.length) {
+      input.FilterExpression = `#type IN (${query.types.map((_, i) => `:t${i}`).join(', ')})`;
+      input.ExpressionAttributeNames = { '#type': 'type' };
+      query.types.forEach((type, i) => (input.ExpressionAttributeValues![`:t${i}`] = type));
+    }
+    const start = query.cursor ? decodeCursor(query.cursor, byTime ? ['sk', 'lsi1sk'] : ['sk']) : undefined;
+    const { items, more } = await this.collect(input, query.limit, start && { pk, ...start });
+    const last = items[items.length - 1];
+    return {
+      items: items.map((item) => strip<LedgerEntry>(item)),
+      ...(more && last ? { nextCursor: encodeCursor(byTime ? { sk: last.sk, lsi1sk: last.lsi1sk } : { sk: last.sk }) } : {}),
+    };
+  }
+
+  /** Pages through a query until `limit` items pass the filter; `more` tells if any may follow. */
+  private async collect(input: QueryCommandInput, limit: number, start?: Record<string, unknown>) {
+    const items: Record<string, unknown>[] = [];
+    let exclusiveStartKey = start;
+    for (;;) {
+      const page = await this.client.send(new QueryCommand({ ...input, Limit: limit + 1 - items.length, ExclusiveStartKey: exclusiveStartKey }));
+      items.push(...(page.Items ?? []));
+      exclusiveStartKey = page.LastEvaluatedKey;
+      if (items.length > limit) return { items: items.slice(0, limit), more: true };
+      if (!exclusiveStartKey) return { items, more: false };
+    }
+  }
+
+  async lastEntryAt(tenantId: string, memberId: string, at: string): Promise<LedgerEntry | null> {
+    const { Items } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'byTime',
+        KeyConditionExpression: 'pk = :pk AND lsi1sk <= :at',
+        ExpressionAttributeValues: { ':pk': keys.memberPk(tenantId, memberId), ':at': `AT#${at}~` },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
     );
-    return Item ? strip<IdempotencyRecord>(Item) : null;
+    return Items?.[0] ? strip<LedgerEntry>(Items[0]) : null;
+  }
+
+  async listMembers(tenantId: string, query: { limit: number; cursor?: string; status?: MemberStatus }): Promise<Page<MemberProfile>> {
+    const after = query.cursor ? (decodeCursor(query.cursor, ['memberId']).memberId as string) : undefined;
+    // Each shard is ordered by member id (creation order); merging the shards' heads gives one order.
+    const shards = await Promise.all(
+      Array.from({ length: MEMBER_LIST_SHARDS }, (_, shard) =>
+        this.collect(
+          {
+            TableName: this.tableName,
+            IndexName: 'members',
+            KeyConditionExpression: after ? 'gsi1pk = :pk AND gsi1sk > :after' : 'gsi1pk = :pk',
+            ExpressionAttributeValues: { ':pk': keys.memberListShard(tenantId, shard), ...(after ? { ':after': after } : {}), ...(query.status ? { ':status': query.status } : {}) },
+            ...(query.status ? { FilterExpression: '#status = :status', ExpressionAttributeNames: { '#status': 'status' } } : {}),
+          },
+          query.limit,
+        ),
+      ),
+    );
+    const merged = shards.flatMap((shard) => shard.items).sort((a, b) => ((a.gsi1sk as string) < (b.gsi1sk as string) ? -1 : 1));
+    const items = merged.slice(0, query.limit);
+    const more = merged.length > query.limit || shards.some((shard) => shard.more);
+    const last = items[items.length - 1];
+    return {
+      items: items.map((item) => strip<MemberProfile>(item)),
+      ...(more && last ? { nextCursor: encodeCursor({ memberId: last.gsi1sk }) } : {}),
+    };
+  }
+
+  async listDue(shard: number, now: string, limit: number) {
+    const { Items } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'due',
+        KeyConditionExpression: 'duePk = :pk AND dueAt <= :now',
+        ExpressionAttributeValues: { ':pk': keys.dueShard(shard), ':now': now },
+        Limit: limit,
+      }),
+    );
+    return (Items ?? []).map((item) => keys.parseMemberPk(item.pk as string)).filter((member) => member !== null);
   }
 
   async saveIdempotencyRecord(record: IdempotencyRecord): Promise<boolean> {
@@ -67,87 +190,138 @@ export class DynamoLedgerStore implements LedgerStore {
     }
   }
 
-  async commit(mutation: Mutation, record: IdempotencyRecord): Promise<CommitResult> {
+  async takeTicket(tenantId: string, memberId: string): Promise<number> {
+    const now = new Date();
+    const { Attributes } = await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.queue(tenantId, memberId),
+        // An idle queue item expires a day after its last ticket (TTL).
+        UpdateExpression: 'ADD nextTicket :one SET nowServing = if_not_exists(nowServing, :one), servedAt = if_not_exists(servedAt, :now), expiresAt = :ttl, kind = :kind',
+        ExpressionAttributeValues: { ':one': 1, ':now': now.toISOString(), ':ttl': Math.floor(now.getTime() / 1000) + 86_400, ':kind': 'queue' },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return Attributes!.nextTicket as number;
+  }
+
+  async queueState(tenantId: string, memberId: string) {
+    const { pk, sk } = keys.balance(tenantId, memberId);
+    const { Items = [] } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :balance)',
+        ExpressionAttributeValues: { ':pk': pk, ':balance': sk },
+        ConsistentRead: true,
+      }),
+    );
+    const balance = Items.find((item) => item.sk === sk);
+    const queue = Items.find((item) => item.sk === keys.queue(tenantId, memberId).sk);
+    return {
+      nowServing: (queue?.nowServing as number | undefined) ?? 1,
+      servedAt: (queue?.servedAt as string | undefined) ?? new Date().toISOString(),
+      balance: balance ? balanceFromItem(balance) : null,
+    };
+  }
+
+  async advanceQueue(tenantId: string, memberId: string, ticket: number): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.queue(tenantId, memberId),
+          UpdateExpression: 'SET nowServing = :next, servedAt = :now',
+          ConditionExpression: 'nowServing = :ticket',
+          ExpressionAttributeValues: { ':next': ticket + 1, ':now': new Date().toISOString(), ':ticket': ticket },
+        }),
+      );
+    } catch (error) {
+      // Someone already moved the queue on (this turn was skipped): nothing to hand over.
+      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+    }
+  }
+
+  async commit(mutation: Mutation, record: IdempotencyRecord | null): Promise<CommitResult> {
     const { tenantId, memberId } = mutation;
-    const items: { conflict: Conflict; put: Record<string, unknown> }[] = [];
+    const TableName = this.tableName;
+    const actions: { conflict: Conflict; action: TransactAction }[] = [];
+    const ifAbsent = { ConditionExpression: 'attribute_not_exists(pk)' };
     const create = mutation.expectedVersion === null;
 
-    items.push({
+    actions.push({
       conflict: create ? 'member' : 'version',
-      put: {
-        TableName: this.tableName,
-        Item: { ...keys.balance(tenantId, memberId), kind: 'balance', ...mutation.balance },
-        ...(create
-          ? { ConditionExpression: 'attribute_not_exists(pk)' }
-          : {
-              ConditionExpression: 'version = :expected',
-              ExpressionAttributeValues: { ':expected': mutation.expectedVersion },
-              // On a lost race the winner's balance comes back with the error: re-plan without a read.
-              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-            }),
+      action: {
+        Put: {
+          TableName,
+          Item: balanceItem(mutation.balance),
+          ...(create
+            ? ifAbsent
+            : {
+                ConditionExpression: 'version = :expected',
+                ExpressionAttributeValues: { ':expected': mutation.expectedVersion },
+                // On a lost race the winner's balance comes back with the error: re-plan without a read.
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+              }),
+        },
       },
     });
     if (mutation.profile) {
-      items.push({
+      const { value, create: createProfile } = mutation.profile;
+      actions.push({
         conflict: 'member',
-        put: {
-          TableName: this.tableName,
-          Item: { ...keys.profile(tenantId, memberId), kind: 'profile', ...mutation.profile },
-          ConditionExpression: 'attribute_not_exists(pk)',
+        action: {
+          Put: {
+            TableName,
+            Item: { ...keys.profile(tenantId, memberId), kind: 'profile', ...keys.memberListKeys(tenantId, memberId), ...value },
+            ...(createProfile ? ifAbsent : {}),
+          },
         },
       });
-      items.push({
+    }
+    if (mutation.externalId && 'claim' in mutation.externalId) {
+      actions.push({
         conflict: 'externalId',
-        put: {
-          TableName: this.tableName,
-          Item: { ...keys.externalId(tenantId, mutation.profile.externalId), kind: 'externalId', memberId },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
+        action: { Put: { TableName, Item: { ...keys.externalId(tenantId, mutation.externalId.claim), kind: 'externalId', memberId }, ...ifAbsent } },
       });
     }
-    if (mutation.entry) {
-      items.push({
+    if (mutation.externalId && 'release' in mutation.externalId) {
+      actions.push({ conflict: 'version', action: { Delete: { TableName, Key: keys.externalId(tenantId, mutation.externalId.release) } } });
+    }
+    for (const entry of mutation.entries) {
+      actions.push({
         conflict: 'version',
-        put: {
-          TableName: this.tableName,
-          Item: { ...keys.entry(tenantId, memberId, mutation.entry.seq), kind: 'entry', ...mutation.entry },
-          ConditionExpression: 'attribute_not_exists(pk)',
+        action: {
+          Put: { TableName, Item: { ...keys.entry(tenantId, memberId, entry.seq), kind: 'entry', lsi1sk: keys.entryTime(entry.createdAt, entry.seq), ...entry }, ...ifAbsent },
         },
       });
     }
-    items.push({
-      conflict: 'version',
-      put: {
-        TableName: this.tableName,
-        Item: { ...keys.event(tenantId, memberId, mutation.event.seq), kind: 'event', ...mutation.event },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      },
-    });
-    items.push({
-      conflict: 'idempotency',
-      put: {
-        TableName: this.tableName,
-        Item: { ...keys.idempotency(tenantId, record.key), kind: 'idempotency', ...record },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      },
-    });
+    for (const state of mutation.entryStates) {
+      actions.push({ conflict: 'version', action: { Put: { TableName, Item: { ...keys.entryState(tenantId, memberId, state.seq), kind: 'entryState', ...state } } } });
+    }
+    for (const event of mutation.events) {
+      actions.push({ conflict: 'version', action: { Put: { TableName, Item: { ...keys.event(tenantId, memberId, event.seq), kind: 'event', ...event }, ...ifAbsent } } });
+    }
+    if (record) {
+      actions.push({
+        conflict: 'idempotency',
+        action: { Put: { TableName, Item: { ...keys.idempotency(tenantId, record.key), kind: 'idempotency', ...record }, ...ifAbsent } },
+      });
+    }
 
     try {
-      await this.client.send(
-        new TransactWriteCommand({ TransactItems: items.map(({ put }) => ({ Put: put as never })) }),
-      );
+      await this.client.send(new TransactWriteCommand({ TransactItems: actions.map(({ action }) => action as never) }));
       return { ok: true };
     } catch (error) {
       if (error instanceof TransactionCanceledException || (error as Error).name === 'TransactionCanceledException') {
         const reasons = (error as TransactionCanceledException).CancellationReasons ?? [];
         // The idempotency record wins: a concurrent duplicate must replay, not re-plan.
         const failed = reasons
-          .map((reason, index) => (reason.Code === 'ConditionalCheckFailed' ? items[index]?.conflict : undefined))
+          .map((reason, index) => (reason.Code === 'ConditionalCheckFailed' ? actions[index]?.conflict : undefined))
           .filter((c): c is Conflict => c !== undefined);
         if (failed.includes('idempotency')) return { ok: false, conflict: 'idempotency' };
         if (failed.length > 0) {
           const winner = reasons[0]?.Code === 'ConditionalCheckFailed' ? reasons[0].Item : undefined;
-          const current = winner && !create ? strip<Balance>(unmarshall(winner)) : undefined;
+          const current = winner && !create ? balanceFromItem(unmarshall(winner)) : undefined;
           return { ok: false, conflict: failed[0]!, ...(current ? { current } : {}) };
         }
         // TransactionConflict: another transaction touched the same items; plan again.

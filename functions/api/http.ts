@@ -79,3 +79,14 @@ export function idempotencyKey(event: APIGatewayProxyEvent): string {
   if (!IDEMPOTENCY_KEY.test(key)) throw new Problem('idempotency_key_invalid', 'Use 1 to 255 printable ASCII characters without spaces');
   return key;
 }
+
+/** Parses and validates query parameters; every failure is a 400 problem. */
+export function parseQuery<S extends z.ZodType>(event: APIGatewayProxyEvent, schema: S): z.output<S> {
+  const parsed = schema.safeParse(event.queryStringParameters ?? {});
+  if (!parsed.success) {
+    throw new Problem('query_invalid', 'A query parameter is not valid', {
+      errors: parsed.error.issues.map((issue) => ({ path: issue.path.join('.') || '(query)', message: issue.message })),
+    });
+  }
+  return parsed.data;
+}

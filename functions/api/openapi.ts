@@ -16,6 +16,13 @@ export function buildOpenApi(serverUrl = 'https://api.example.com') {
       required: true,
       schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
     }));
+    if (op.query) {
+      const query = schema(op.query, 'input') as { properties?: Record<string, Record<string, unknown>>; required?: string[] };
+      for (const [name, property] of Object.entries(query.properties ?? {})) {
+        const { description, ...rest } = property;
+        parameters.push({ name, in: 'query', required: false, ...(description ? { description } : {}), schema: rest });
+      }
+    }
     if (op.idempotent) {
       parameters.push({
         name: 'Idempotency-Key',

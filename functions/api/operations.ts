@@ -1,20 +1,29 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import type { z } from 'zod';
-import { LedgerService, requestHash, type Outcome } from '../domain/ledger-service';
-import type { SubscriptionStore, WebhookSubscription } from '../domain/ports';
+import { z } from 'zod';
+import { LedgerService, requestHash, type IdempotencyContext, type Outcome } from '../domain/ledger-service';
+import type { ProgrammeStore, SubscriptionStore, WebhookSubscription } from '../domain/ports';
+import { programmeSettings, type Programme } from '../domain/programme';
 import { generateSecret } from '../domain/webhook-signature';
 import { checkWebhookUrl } from '../domain/webhook-url';
 import type { Clock } from '../shared/clock';
 import { newId } from '../shared/ids';
 import { Problem } from '../shared/problem';
-import { idempotencyKey, parseBody } from './http';
+import { header, idempotencyKey, parseBody, parseQuery } from './http';
 import * as s from './schemas';
 
-export type Scope = 'members:read' | 'members:write' | 'points:write' | 'webhooks:manage';
-export const ALL_SCOPES: Scope[] = ['members:read', 'members:write', 'points:write', 'webhooks:manage'];
+export type Scope =
+  | 'members:read'
+  | 'members:write'
+  | 'members:erase'
+  | 'points:write'
+  | 'points:adjust'
+  | 'programme:manage'
+  | 'webhooks:manage';
+export const ALL_SCOPES: Scope[] = ['members:read', 'members:write', 'members:erase', 'points:write', 'points:adjust', 'programme:manage', 'webhooks:manage'];
 
 export interface Services {
   ledger: LedgerService;
+  programmes: ProgrammeStore;
   subscriptions: SubscriptionStore;
   clock: Clock;
   allowLoopbackHttp: boolean;
@@ -28,7 +37,7 @@ export interface OperationContext {
 
 /** One API operation: its contract (for OpenAPI and validation) and its implementation. */
 export interface Operation {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT';
   path: string;
   operationId: string;
   summary: string;
@@ -36,6 +45,7 @@ export interface Operation {
   scope: Scope | null;
   idempotent: boolean;
   request?: z.ZodType;
+  query?: z.ZodObject;
   responses: Record<number, { description: string; schema?: z.ZodType }>;
   run(ctx: OperationContext): Promise<Outcome>;
 }
@@ -46,15 +56,24 @@ const pathParam = (event: APIGatewayProxyEvent, name: string): string => {
   return value;
 };
 
+const problem = (description: string) => ({ description, schema: s.problemResponse });
+
 const errors = {
-  400: { description: 'Invalid request', schema: s.problemResponse },
-  401: { description: 'Missing or invalid credentials', schema: s.problemResponse },
-  403: { description: 'Insufficient scope', schema: s.problemResponse },
+  400: problem('Invalid request'),
+  401: problem('Missing or invalid credentials'),
+  403: problem('Insufficient scope'),
 };
 
 const idempotencyErrors = {
-  409: { description: 'Idempotency-Key reused with another request, or concurrent update', schema: s.problemResponse },
+  409: problem('Idempotency-Key reused with another request, or concurrent update'),
 };
+
+const memberErrors = { 404: problem('No such member'), 410: problem('The member was erased') };
+
+/** The Idempotency-Key of a mutating request, bound to its method, path and body. */
+function idem(event: APIGatewayProxyEvent, body: unknown) {
+  return { key: idempotencyKey(event), requestHash: requestHash(event.httpMethod, event.path, body) };
+}
 
 const endpointView = (sub: WebhookSubscription, withSecret = false) => ({
   subscriptionId: sub.subscriptionId,
@@ -65,6 +84,75 @@ const endpointView = (sub: WebhookSubscription, withSecret = false) => ({
   createdAt: sub.createdAt,
   ...(withSecret ? { secret: sub.secrets[0] } : {}),
 });
+
+const programmeView = (programme: Programme) => ({ settings: programme.settings, version: programme.version, updatedAt: programme.updatedAt });
+const programmeResponse = z.object({
+  settings: programmeSettings,
+  version: z.number().int().describe('Send it back in If-Match to update without overwriting a concurrent change'),
+  updatedAt: z.string().nullable(),
+});
+
+/** A points command on one member: validated body, Idempotency-Key, 201 with the entry and balance. */
+function pointsOperation<S extends z.ZodType>(spec: {
+  path: string;
+  operationId: string;
+  summary: string;
+  scope: Scope;
+  request: S;
+  extraErrors?: Operation['responses'];
+  run: (ledger: LedgerService, tenantId: string, memberId: string, idem: IdempotencyContext, body: z.output<S>, event: APIGatewayProxyEvent) => Promise<Outcome>;
+}): Operation {
+  return {
+    method: 'POST',
+    path: spec.path,
+    operationId: spec.operationId,
+    summary: spec.summary,
+    tag: 'Points',
+    scope: spec.scope,
+    idempotent: true,
+    request: spec.request,
+    responses: {
+      201: { description: 'Committed', schema: s.pointsResponse },
+      ...errors,
+      ...memberErrors,
+      ...idempotencyErrors,
+      ...spec.extraErrors,
+    },
+    run: ({ event, tenantId, services }) => {
+      const memberId = pathParam(event, 'memberId');
+      const body = parseBody(event, spec.request);
+      return spec.run(services.ledger, tenantId, memberId, idem(event, body), body, event);
+    },
+  };
+}
+
+/** A change of one member's profile or status: Idempotency-Key, 200 with the member. */
+function memberOperation<S extends z.ZodType>(spec: {
+  path: string;
+  method: 'POST' | 'PATCH';
+  operationId: string;
+  summary: string;
+  scope: Scope;
+  request: S;
+  run: (ledger: LedgerService, tenantId: string, memberId: string, idem: IdempotencyContext, body: z.output<S>) => Promise<Outcome>;
+}): Operation {
+  return {
+    method: spec.method,
+    path: spec.path,
+    operationId: spec.operationId,
+    summary: spec.summary,
+    tag: 'Members',
+    scope: spec.scope,
+    idempotent: true,
+    request: spec.request,
+    responses: { 200: { description: 'The member after the change', schema: s.memberResponse }, ...errors, ...memberErrors, ...idempotencyErrors },
+    run: ({ event, tenantId, services }) => {
+      const memberId = pathParam(event, 'memberId');
+      const body = parseBody(event, spec.request);
+      return spec.run(services.ledger, tenantId, memberId, idem(event, body), body);
+    },
+  };
+}
 
 export const operations: Operation[] = [
   {
@@ -84,9 +172,23 @@ export const operations: Operation[] = [
     },
     run: ({ event, tenantId, services }) => {
       const body = parseBody(event, s.enrolRequest);
-      const key = idempotencyKey(event);
-      return services.ledger.enrol(tenantId, { key, requestHash: requestHash('POST', '/v1/members', body) }, body);
+      return services.ledger.enrol(tenantId, idem(event, body), body);
     },
+  },
+  {
+    method: 'GET',
+    path: '/v1/members',
+    operationId: 'listMembers',
+    summary: 'List members in enrolment order, a page at a time',
+    tag: 'Members',
+    scope: 'members:read',
+    idempotent: false,
+    query: s.memberListQuery,
+    responses: { 200: { description: 'A page of members', schema: s.memberListResponse }, ...errors },
+    run: async ({ event, tenantId, services }) => ({
+      statusCode: 200,
+      body: await services.ledger.listMembers(tenantId, parseQuery(event, s.memberListQuery)),
+    }),
   },
   {
     method: 'GET',
@@ -96,47 +198,155 @@ export const operations: Operation[] = [
     tag: 'Members',
     scope: 'members:read',
     idempotent: false,
-    responses: { 200: { description: 'The member', schema: s.memberResponse }, ...errors, 404: { description: 'No such member', schema: s.problemResponse } },
+    responses: { 200: { description: 'The member', schema: s.memberResponse }, ...errors, 404: problem('No such member') },
     run: async ({ event, tenantId, services }) => ({
       statusCode: 200,
       body: await services.ledger.getMember(tenantId, pathParam(event, 'memberId')),
     }),
   },
+  memberOperation({
+    method: 'PATCH',
+    path: '/v1/members/{memberId}',
+    operationId: 'updateMember',
+    summary: 'Update profile fields (merge patch; null removes a field)',
+    scope: 'members:write',
+    request: s.profilePatchRequest,
+    run: (ledger, tenantId, memberId, key, body) => ledger.updateProfile(tenantId, memberId, key, body),
+  }),
+  memberOperation({
+    method: 'POST',
+    path: '/v1/members/{memberId}/deactivate',
+    operationId: 'deactivateMember',
+    summary: 'Deactivate a member: no earning or redeeming until reactivated',
+    scope: 'members:write',
+    request: s.statusRequest,
+    run: (ledger, tenantId, memberId, key, body) => ledger.setStatus(tenantId, memberId, key, 'inactive', body.reason),
+  }),
+  memberOperation({
+    method: 'POST',
+    path: '/v1/members/{memberId}/reactivate',
+    operationId: 'reactivateMember',
+    summary: 'Reactivate a deactivated member',
+    scope: 'members:write',
+    request: s.statusRequest,
+    run: (ledger, tenantId, memberId, key) => ledger.setStatus(tenantId, memberId, key, 'active'),
+  }),
+  memberOperation({
+    method: 'POST',
+    path: '/v1/members/{memberId}/erase',
+    operationId: 'eraseMember',
+    summary: 'Erase personal data on request; remaining points are forfeited, the ledger stays consistent',
+    scope: 'members:erase',
+    request: z.object({}).strict(),
+    run: (ledger, tenantId, memberId, key) => ledger.erase(tenantId, memberId, key),
+  }),
   {
     method: 'GET',
     path: '/v1/members/{memberId}/balance',
     operationId: 'getBalance',
-    summary: "Read a member's balance",
+    summary: "Read a member's balance: available, pending, lifetime, expiring soon, lots; or as of a past instant",
     tag: 'Points',
     scope: 'members:read',
     idempotent: false,
-    responses: { 200: { description: 'The balance', schema: s.balanceResponse }, ...errors, 404: { description: 'No such member', schema: s.problemResponse } },
-    run: async ({ event, tenantId, services }) => ({
-      statusCode: 200,
-      body: await services.ledger.getBalance(tenantId, pathParam(event, 'memberId')),
-    }),
+    query: s.balanceQuery,
+    responses: {
+      200: { description: 'The balance (with asOf: the balance at that instant)', schema: z.union([s.balanceResponse, s.balanceAsOfResponse]) },
+      ...errors,
+      404: problem('No such member'),
+    },
+    run: async ({ event, tenantId, services }) => {
+      const memberId = pathParam(event, 'memberId');
+      const { asOf } = parseQuery(event, s.balanceQuery);
+      return {
+        statusCode: 200,
+        body: asOf ? await services.ledger.getBalanceAsOf(tenantId, memberId, asOf) : await services.ledger.getBalance(tenantId, memberId),
+      };
+    },
   },
   {
-    method: 'POST',
+    method: 'GET',
+    path: '/v1/members/{memberId}/entries',
+    operationId: 'listEntries',
+    summary: "A member's ledger history, newest first by default, filtered by type and time",
+    tag: 'Points',
+    scope: 'members:read',
+    idempotent: false,
+    query: s.entryListQuery,
+    responses: { 200: { description: 'A page of ledger entries', schema: s.entryListResponse }, ...errors, 404: problem('No such member') },
+    run: async ({ event, tenantId, services }) => {
+      const { type, ...query } = parseQuery(event, s.entryListQuery);
+      return {
+        statusCode: 200,
+        body: await services.ledger.listEntries(tenantId, pathParam(event, 'memberId'), { ...query, ...(type ? { types: type } : {}) }),
+      };
+    },
+  },
+  pointsOperation({
     path: '/v1/members/{memberId}/points/earn',
     operationId: 'earnPoints',
-    summary: 'Credit points to a member',
-    tag: 'Points',
+    summary: 'Credit points (available now or held as pending)',
     scope: 'points:write',
-    idempotent: true,
     request: s.earnRequest,
-    responses: {
-      201: { description: 'Credited', schema: s.earnResponse },
-      ...errors,
-      404: { description: 'No such member', schema: s.problemResponse },
-      ...idempotencyErrors,
-    },
-    run: ({ event, tenantId, services }) => {
-      const memberId = pathParam(event, 'memberId');
-      const body = parseBody(event, s.earnRequest);
-      const key = idempotencyKey(event);
-      const hash = requestHash('POST', `/v1/members/${memberId}/points/earn`, body);
-      return services.ledger.earn(tenantId, memberId, { key, requestHash: hash }, body);
+    run: (ledger, tenantId, memberId, key, body) => ledger.earn(tenantId, memberId, key, body),
+  }),
+  pointsOperation({
+    path: '/v1/members/{memberId}/points/redeem',
+    operationId: 'redeemPoints',
+    summary: 'Spend points, soonest-expiring first; never below zero',
+    scope: 'points:write',
+    request: s.redeemRequest,
+    extraErrors: { 422: problem('Not enough points') },
+    run: (ledger, tenantId, memberId, key, body) => ledger.redeem(tenantId, memberId, key, body),
+  }),
+  pointsOperation({
+    path: '/v1/members/{memberId}/points/adjust',
+    operationId: 'adjustPoints',
+    summary: 'Correct a balance (admin): signed amount, mandatory reason',
+    scope: 'points:adjust',
+    request: s.adjustRequest,
+    extraErrors: { 422: problem('Not enough points for a debit') },
+    run: (ledger, tenantId, memberId, key, body) => ledger.adjust(tenantId, memberId, key, body),
+  }),
+  pointsOperation({
+    path: '/v1/members/{memberId}/entries/{entryId}/reverse',
+    operationId: 'reverseEntry',
+    summary: 'Reverse an earning, redemption or adjustment, in whole or in part (a refund restores the original expiry dates)',
+    scope: 'points:write',
+    request: s.reverseRequest,
+    extraErrors: { 422: problem('Not reversible, exceeds the entry, or the points were spent') },
+    run: (ledger, tenantId, memberId, key, body, event) => ledger.reverse(tenantId, memberId, pathParam(event, 'entryId'), key, body),
+  }),
+  {
+    method: 'GET',
+    path: '/v1/programme',
+    operationId: 'getProgramme',
+    summary: "The tenant's programme settings (expiry, notices, holds)",
+    tag: 'Programme',
+    scope: 'programme:manage',
+    idempotent: false,
+    responses: { 200: { description: 'The programme', schema: programmeResponse }, ...errors },
+    run: async ({ tenantId, services }) => ({ statusCode: 200, body: programmeView(await services.programmes.get(tenantId)) }),
+  },
+  {
+    method: 'PUT',
+    path: '/v1/programme',
+    operationId: 'putProgramme',
+    summary: 'Replace the programme settings; send If-Match with the version you read to avoid overwriting a concurrent change',
+    tag: 'Programme',
+    scope: 'programme:manage',
+    idempotent: false,
+    request: programmeSettings,
+    responses: { 200: { description: 'The new programme', schema: programmeResponse }, ...errors, 409: problem('Changed since the If-Match version') },
+    run: async ({ event, tenantId, services }) => {
+      const settings = parseBody(event, programmeSettings);
+      const current = await services.programmes.get(tenantId);
+      const ifMatch = header(event.headers, 'if-match')?.replaceAll('"', '');
+      const expected = ifMatch === undefined ? current.version : Number(ifMatch);
+      if (!Number.isSafeInteger(expected)) throw new Problem('validation_failed', 'If-Match must be the programme version');
+      if (expected !== current.version) throw new Problem('programme_conflict');
+      const next: Programme = { tenantId, settings, version: current.version + 1, updatedAt: services.clock.now().toISOString() };
+      if (!(await services.programmes.put(next, expected))) throw new Problem('programme_conflict');
+      return { statusCode: 200, body: programmeView(next) };
     },
   },
   {

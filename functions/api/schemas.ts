@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { balanceSnapshot } from '../domain/events';
+import { balanceSnapshot, pointLot } from '../domain/events';
 
 /** Request and response schemas of the API; the OpenAPI document is generated from them. */
 const externalId = z
@@ -8,22 +8,179 @@ const externalId = z
   .max(128)
   .regex(/^[A-Za-z0-9._:@-]+$/, 'letters, digits and . _ : @ - only');
 
+const profileFields = {
+  email: z.email().max(254),
+  firstName: z.string().min(1).max(100),
+  lastName: z.string().min(1).max(100),
+  phone: z.string().regex(/^\+[1-9][0-9]{6,14}$/, 'E.164, e.g. +447700900123'),
+  locale: z.string().regex(/^[a-z]{2,3}(-[A-Z]{2})?$/, 'a language tag such as en or en-GB'),
+  birthDate: z.iso.date(),
+  segments: z
+    .array(z.string().regex(/^[a-z0-9_-]{1,40}$/))
+    .max(20)
+    .describe('Segments the calling system assigns (offers can target them)'),
+};
+
 export const enrolRequest = z
   .object({
     externalId: externalId.describe("The member's id in the calling system (unique per tenant)"),
-    email: z.email().max(254).optional(),
-    firstName: z.string().min(1).max(100).optional(),
-    lastName: z.string().min(1).max(100).optional(),
+    email: profileFields.email.optional(),
+    firstName: profileFields.firstName.optional(),
+    lastName: profileFields.lastName.optional(),
+    phone: profileFields.phone.optional(),
+    locale: profileFields.locale.optional(),
+    birthDate: profileFields.birthDate.optional(),
+    segments: profileFields.segments.optional(),
   })
   .strict();
 
+export const profilePatchRequest = z
+  .object({
+    email: profileFields.email.nullable().optional(),
+    firstName: profileFields.firstName.nullable().optional(),
+    lastName: profileFields.lastName.nullable().optional(),
+    phone: profileFields.phone.nullable().optional(),
+    locale: profileFields.locale.nullable().optional(),
+    birthDate: profileFields.birthDate.nullable().optional(),
+    segments: profileFields.segments.nullable().optional(),
+  })
+  .strict()
+  .refine((patch) => Object.keys(patch).length > 0, 'name at least one field; null removes a field')
+  .describe('JSON merge patch of the profile: listed fields change, null removes one');
+
+export const statusRequest = z.object({ reason: z.string().min(1).max(200).optional() }).strict();
+
+const reason = z.string().min(1).max(200);
+const source = z.string().min(1).max(64).describe('Calling system, e.g. pos, pms, booking');
+const points = z.number().int().min(1).max(1_000_000_000);
+
 export const earnRequest = z
   .object({
-    amountPoints: z.number().int().min(1).max(1_000_000_000).describe('Points to credit'),
-    reason: z.string().min(1).max(200),
-    source: z.string().min(1).max(64).optional().describe('Calling system, e.g. pos, pms, booking'),
+    amountPoints: points.describe('Points to credit'),
+    reason,
+    source: source.optional(),
+    transactionId: z.string().min(1).max(128).optional().describe("The calling system's reference"),
+    holdDays: z.number().int().min(0).max(365).optional().describe("Hold as pending for this many days (default: the programme's holdDays)"),
+    expiresAt: z.iso.datetime().nullable().optional().describe("Expiry of these points (default: the programme's policy); null never"),
   })
   .strict();
+
+export const redeemRequest = z.object({ amountPoints: points.describe('Points to spend'), reason, source: source.optional() }).strict();
+
+export const adjustRequest = z
+  .object({
+    amountPoints: z
+      .number()
+      .int()
+      .min(-1_000_000_000)
+      .max(1_000_000_000)
+      .refine((n) => n !== 0, 'must not be 0')
+      .describe('Signed: positive credits, negative debits (never below zero)'),
+    reason: z.string().min(3).max(200).describe('Mandatory: why the balance is corrected'),
+    expiresAt: z.iso.datetime().nullable().optional(),
+  })
+  .strict();
+
+export const reverseRequest = z
+  .object({
+    amountPoints: points.optional().describe('Points to reverse; the whole remainder of the entry when absent'),
+    reason,
+  })
+  .strict();
+
+export const listQuery = {
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+  cursor: z.string().min(1).max(1024).optional(),
+};
+
+export const memberListQuery = z.object({ ...listQuery, status: z.enum(['active', 'inactive', 'erased']).optional() }).strict();
+
+export const ENTRY_TYPES = ['earn', 'activate', 'redeem', 'adjust', 'reverse', 'expire', 'forfeit'] as const;
+
+export const entryListQuery = z
+  .object({
+    ...listQuery,
+    type: z
+      .string()
+      .transform((value) => value.split(','))
+      .pipe(z.array(z.enum(ENTRY_TYPES)).min(1))
+      .optional()
+      .describe('Comma-separated entry types'),
+    from: z.iso.datetime().optional(),
+    to: z.iso.datetime().optional(),
+    order: z.enum(['asc', 'desc']).default('desc'),
+  })
+  .strict();
+
+export const balanceQuery = z.object({ asOf: z.iso.datetime().optional().describe('Read the balance as it stood at this instant') }).strict();
+
+const memberStatus = z.enum(['active', 'inactive', 'erased']);
+
+export const memberResponse = z.object({
+  memberId: z.string(),
+  externalId: z.string().describe('Empty once the member is erased'),
+  email: z.string().optional(),
+  firstName: z.string().optional(),
+  lastName: z.string().optional(),
+  phone: z.string().optional(),
+  locale: z.string().optional(),
+  birthDate: z.string().optional(),
+  segments: z.array(z.string()).optional(),
+  status: memberStatus,
+  tier: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string().optional(),
+  erasedAt: z.string().optional(),
+});
+
+const page = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), nextCursor: z.string().optional().describe('Pass as `cursor` for the next page; absent on the last page') });
+
+export const memberListResponse = page(memberResponse);
+
+export const balanceResponse = balanceSnapshot.extend({
+  memberId: z.string(),
+  status: memberStatus,
+  expiringSoonPoints: z.number().int().describe("Points expiring within the programme's notice period"),
+  nextExpiry: z.object({ expiresAt: z.string(), points: z.number().int() }).nullable(),
+  lots: z.array(pointLot).describe('Available points by expiry, soonest first'),
+  pending: z.array(z.object({ entryId: z.string(), points: z.number().int(), activatesAt: z.string() })),
+  seq: z.number().int(),
+  updatedAt: z.string(),
+});
+
+export const balanceAsOfResponse = z.object({
+  memberId: z.string(),
+  asOf: z.string(),
+  availablePoints: z.number().int(),
+  pendingPoints: z.number().int(),
+  lifetimePoints: z.number().int(),
+  lastEntryId: z.string().nullable().describe('The last entry committed by then'),
+});
+
+export const ledgerEntryResponse = z.object({
+  entryId: z.string(),
+  memberId: z.string(),
+  seq: z.number().int(),
+  type: z.enum(ENTRY_TYPES),
+  amountPoints: z.number().int().describe('Signed change of available points'),
+  pendingPoints: z.number().int().describe('Signed change of pending points'),
+  availableAfter: z.number().int(),
+  pendingAfter: z.number().int(),
+  lifetimeAfter: z.number().int(),
+  reason: z.string(),
+  source: z.string().optional(),
+  transactionId: z.string().optional(),
+  lots: z.array(pointLot),
+  activatesAt: z.string().optional(),
+  relatedEntryId: z.string().optional(),
+  idempotencyKey: z.string().optional(),
+  createdAt: z.string(),
+});
+
+export const entryListResponse = page(ledgerEntryResponse);
+
+export const pointsResponse = z.object({ entry: ledgerEntryResponse, balance: balanceResponse, eventId: z.string() });
 
 export const eventTypePattern = z
   .string()
@@ -36,39 +193,6 @@ export const createEndpointRequest = z
     eventTypes: z.array(eventTypePattern).min(1).max(50).default(['*']),
   })
   .strict();
-
-export const memberResponse = z.object({
-  memberId: z.string(),
-  externalId: z.string(),
-  email: z.string().optional(),
-  firstName: z.string().optional(),
-  lastName: z.string().optional(),
-  status: z.enum(['active', 'inactive']),
-  tier: z.string(),
-  createdAt: z.string(),
-});
-
-export const balanceResponse = balanceSnapshot.extend({
-  memberId: z.string(),
-  seq: z.number().int(),
-  updatedAt: z.string(),
-});
-
-export const ledgerEntryResponse = z.object({
-  entryId: z.string(),
-  tenantId: z.string(),
-  memberId: z.string(),
-  seq: z.number().int(),
-  type: z.literal('earn'),
-  amountPoints: z.number().int(),
-  availableAfter: z.number().int(),
-  reason: z.string(),
-  source: z.string().optional(),
-  idempotencyKey: z.string(),
-  createdAt: z.string(),
-});
-
-export const earnResponse = z.object({ entry: ledgerEntryResponse, balance: balanceResponse, eventId: z.string() });
 
 export const endpointResponse = z.object({
   subscriptionId: z.string(),

@@ -2,44 +2,134 @@ import { z } from 'zod';
 
 /**
  * The event catalogue. Every state change writes one of these, complete, to the outbox in the
- * same transaction; webhooks, the lake and (later) the feed all carry exactly this shape.
+ * same transaction; webhooks, the lake and the feed all carry exactly this shape. Events carry
+ * identifiers and points, never profile data (data minimisation: an erased member's events hold
+ * nothing personal). `docs/events/` is generated from these schemas (`npm run catalogue`).
  */
 const envelope = {
   id: z.string().describe('Unique event id; the webhook-id of every delivery of this event'),
-  version: z.literal(1),
+  version: z.literal(1).describe('Version of this event type’s schema'),
   tenantId: z.string(),
   memberId: z.string(),
   seq: z.number().int().positive().describe('Per-member sequence number, gap-free, starting at 1'),
-  occurredAt: z.iso.datetime().describe('Commit time of the change (UTC, ISO 8601)'),
+  occurredAt: z.iso.datetime().describe('Commit time of the change (UTC, ISO 8601), never earlier than the previous event of the member'),
 };
 
-export const balanceSnapshot = z.object({
-  availablePoints: z.number().int(),
-  pendingPoints: z.number().int(),
-  lifetimePoints: z.number().int(),
-  tier: z.string(),
-});
+export const balanceSnapshot = z
+  .object({
+    availablePoints: z.number().int().min(0),
+    pendingPoints: z.number().int().min(0),
+    lifetimePoints: z.number().int().min(0).describe('Points earned and activated, less reversed earnings'),
+    tier: z.string(),
+  })
+  .describe('The member’s balance right after this event');
 export type BalanceSnapshot = z.infer<typeof balanceSnapshot>;
 
-export const memberEnrolledEvent = z.object({
-  ...envelope,
-  type: z.literal('member.enrolled'),
-  data: z.object({ externalId: z.string(), tier: z.string(), balance: balanceSnapshot }),
+export const pointLot = z.object({
+  expiresAt: z.iso.datetime().nullable().describe('When these points expire; null never'),
+  points: z.number().int().positive(),
 });
 
-export const pointsEarnedEvent = z.object({
-  ...envelope,
-  type: z.literal('points.earned'),
-  data: z.object({
-    entryId: z.string(),
-    amountPoints: z.number().int().positive(),
-    reason: z.string(),
-    source: z.string().optional(),
-    balance: balanceSnapshot,
-  }),
+const entryId = z.string().describe('The ledger entry this event records');
+const reason = z.string().describe('Why, as the calling system or admin stated it');
+const source = z.string().optional().describe('Calling system, e.g. pos, pms, booking');
+
+const event = <T extends string, D extends z.ZodRawShape>(type: T, description: string, data: D) =>
+  z
+    .object({ ...envelope, type: z.literal(type), data: z.object({ ...data, balance: balanceSnapshot }) })
+    .describe(description);
+
+export const memberEnrolledEvent = event('member.enrolled', 'A member joined the programme', {
+  externalId: z.string().describe("The member's id in the calling system"),
+  tier: z.string(),
 });
 
-export const loyaltyEvent = z.discriminatedUnion('type', [memberEnrolledEvent, pointsEarnedEvent]);
+export const memberUpdatedEvent = event('member.updated', 'Profile fields changed (names only; read the member for values)', {
+  changedFields: z.array(z.string()).min(1),
+});
+
+export const memberDeactivatedEvent = event('member.deactivated', 'The member can no longer earn or redeem', {
+  reason: z.string().optional(),
+});
+
+export const memberReactivatedEvent = event('member.reactivated', 'A deactivated member is active again', {});
+
+export const memberErasedEvent = event('member.erased', 'Personal data was erased on request; remaining points were forfeited', {
+  forfeitedPoints: z.number().int().min(0),
+  cancelledPendingPoints: z.number().int().min(0),
+});
+
+export const pointsEarnedEvent = event('points.earned', 'Points were credited, available now or held as pending', {
+  entryId,
+  amountPoints: z.number().int().positive(),
+  reason,
+  source,
+  transactionId: z.string().optional().describe('The business transaction the points were earned on'),
+  expiresAt: z.iso.datetime().nullable(),
+  pending: z.boolean().describe('True when the points are held until activatesAt'),
+  activatesAt: z.iso.datetime().optional(),
+});
+
+export const pointsActivatedEvent = event('points.activated', 'Held points became available', {
+  entryId,
+  earnEntryId: z.string().describe('The earning whose hold ended'),
+  amountPoints: z.number().int().positive(),
+  expiresAt: z.iso.datetime().nullable(),
+});
+
+export const pointsRedeemedEvent = event('points.redeemed', 'Points were spent, soonest-expiring first', {
+  entryId,
+  amountPoints: z.number().int().positive(),
+  reason,
+  source,
+  lots: z.array(pointLot).describe('The lots the points came from'),
+});
+
+export const pointsAdjustedEvent = event('points.adjusted', 'An administrator corrected the balance', {
+  entryId,
+  amountPoints: z.number().int().describe('Signed: positive credits, negative debits'),
+  reason,
+  lots: z.array(pointLot),
+});
+
+export const pointsReversedEvent = event('points.reversed', 'An earlier entry was reversed in whole or in part', {
+  entryId,
+  reversedEntryId: z.string(),
+  reversedType: z.enum(['earn', 'redeem', 'adjust']),
+  effect: z
+    .enum(['clawback', 'refund', 'pending_cancelled'])
+    .describe('clawback: earned points taken back; refund: spent points restored with their original expiry; pending_cancelled: held points cancelled'),
+  amountPoints: z.number().int().positive().describe('Points reversed by this entry'),
+  reason,
+  lots: z.array(pointLot),
+});
+
+export const pointsExpiredEvent = event('points.expired', 'Lots reached their expiry', {
+  entryId,
+  amountPoints: z.number().int().positive(),
+  lots: z.array(pointLot),
+});
+
+export const pointsExpiringSoonEvent = event('points.expiring_soon', 'Points will expire soon (sent once per lot)', {
+  amountPoints: z.number().int().positive(),
+  expiresAt: z.iso.datetime(),
+});
+
+export const loyaltyEvent = z.discriminatedUnion('type', [
+  memberEnrolledEvent,
+  memberUpdatedEvent,
+  memberDeactivatedEvent,
+  memberReactivatedEvent,
+  memberErasedEvent,
+  pointsEarnedEvent,
+  pointsActivatedEvent,
+  pointsRedeemedEvent,
+  pointsAdjustedEvent,
+  pointsReversedEvent,
+  pointsExpiredEvent,
+  pointsExpiringSoonEvent,
+]);
 export type LoyaltyEvent = z.infer<typeof loyaltyEvent>;
 export type EventType = LoyaltyEvent['type'];
-export const EVENT_TYPES: EventType[] = ['member.enrolled', 'points.earned'];
+export type EventOf<T extends EventType> = Extract<LoyaltyEvent, { type: T }>;
+export const EVENT_TYPES = loyaltyEvent.options.map((option) => option.shape.type.value) as EventType[];

@@ -1,8 +1,17 @@
+import { createHash } from 'node:crypto';
+
 /**
  * Single-table keys. A member's partition holds its profile, balance, ledger entries and outbox
  * events, so one member's changes commit together and stream in per-item order.
  */
+
 const pad = (n: number) => n.toString().padStart(12, '0');
+
+/** Shards of tenant-wide index partitions: writes spread so no single index partition runs hot. */
+export const MEMBER_LIST_SHARDS = 8;
+export const DUE_SHARDS = 16;
+
+const shardOf = (value: string, shards: number) => createHash('sha1').update(value).digest().readUInt32BE(0) % shards;
 
 export const keys = {
   tenant: (tenantId: string) => ({ pk: `TENANT#${tenantId}`, sk: 'TENANT' }),
@@ -12,7 +21,29 @@ export const keys = {
   memberPk: (tenantId: string, memberId: string) => `TENANT#${tenantId}#MEMBER#${memberId}`,
   profile: (tenantId: string, memberId: string) => ({ pk: keys.memberPk(tenantId, memberId), sk: 'PROFILE' }),
   balance: (tenantId: string, memberId: string) => ({ pk: keys.memberPk(tenantId, memberId), sk: 'BALANCE' }),
+  /** The member's contention queue (tickets), used only while writers collide; sorts next to the balance so one query reads both. */
+  queue: (tenantId: string, memberId: string) => ({ pk: keys.memberPk(tenantId, memberId), sk: 'BALANCE#QUEUE' }),
   entry: (tenantId: string, memberId: string, seq: number) => ({ pk: keys.memberPk(tenantId, memberId), sk: `ENTRY#${pad(seq)}` }),
+  entryPrefix: 'ENTRY#',
+  /** Reversal progress of an entry, written on its first reversal. */
+  entryState: (tenantId: string, memberId: string, seq: number) => ({ pk: keys.memberPk(tenantId, memberId), sk: `ENTRYSTATE#${pad(seq)}` }),
+  /** `byTime` index sort key of an entry: commit time, then seq. */
+  entryTime: (createdAt: string, seq: number) => `AT#${createdAt}#${pad(seq)}`,
+  /** `members` index keys of a profile. */
+  memberListKeys: (tenantId: string, memberId: string) => ({
+    gsi1pk: keys.memberListShard(tenantId, shardOf(memberId, MEMBER_LIST_SHARDS)),
+    gsi1sk: memberId,
+  }),
+  memberListShard: (tenantId: string, shard: number) => `TENANT#${tenantId}#MEMBERS#${shard}`,
+  /** `due` index partition of a member's balance. */
+  dueShardOf: (tenantId: string, memberId: string) => keys.dueShard(shardOf(`${tenantId}/${memberId}`, DUE_SHARDS)),
+  dueShard: (shard: number) => `DUE#${shard}`,
+  /** Parses a member partition key back into its tenant and member. */
+  parseMemberPk: (pk: string): { tenantId: string; memberId: string } | null => {
+    const match = /^TENANT#([^#]+)#MEMBER#([^#]+)$/.exec(pk);
+    return match ? { tenantId: match[1]!, memberId: match[2]! } : null;
+  },
+  programme: (tenantId: string) => ({ pk: `TENANT#${tenantId}`, sk: 'PROGRAMME' }),
   event: (tenantId: string, memberId: string, seq: number) => ({ pk: keys.memberPk(tenantId, memberId), sk: `EVENT#${pad(seq)}` }),
   externalId: (tenantId: string, externalId: string) => ({ pk: `TENANT#${tenantId}#EXT#${externalId}`, sk: 'EXT' }),
   idempotency: (tenantId: string, key: string) => ({ pk: `TENANT#${tenantId}#IDEM#${key}`, sk: 'IDEM' }),

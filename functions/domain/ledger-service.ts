@@ -1,8 +1,36 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../shared/clock';
 import { Problem } from '../shared/problem';
-import { planEarn, planEnrol, snapshot, type Balance, type EarnCommand, type EnrolCommand, type MemberProfile, type Mutation } from './ledger';
-import type { IdempotencyRecord, LedgerStore } from './ports';
+import {
+  LedgerRuleError,
+  parseEntryId,
+  planAdjust,
+  planEarn,
+  planEnrol,
+  planErase,
+  planHousekeeping,
+  planProfileUpdate,
+  planRedeem,
+  planReverse,
+  planStatus,
+  snapshot,
+  type AdjustCommand,
+  type Balance,
+  type EarnCommand,
+  type EnrolCommand,
+  type EntryType,
+  type LedgerEntry,
+  type MemberProfile,
+  type MemberStatus,
+  type Mutation,
+  type ProfilePatch,
+  type RedeemCommand,
+  type ReverseCommand,
+} from './ledger';
+import { expiringWithin } from './lots';
+import type { ProgrammeSettings } from './programme';
+import type { IdempotencyRecord, LedgerStore, Page, ProgrammeStore } from './ports';
+import { DUE_SHARDS } from './keys';
 
 export interface Outcome {
   statusCode: number;
@@ -27,37 +55,85 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
+/**
+ * What the idempotency record keeps. Member responses hold personal data, so their record keeps
+ * only the member id and a replay renders the member as it is now (an erased member stays erased).
+ */
+type Stored = { body: unknown } | { member: string };
+
+type Plan =
+  | { kind: 'mutation'; mutation: Mutation; outcome: Outcome; stored?: Stored }
+  | { kind: 'outcome'; outcome: Outcome; stored?: Stored };
+
 /** A plan step may use the balance a lost race returned instead of reading it again. */
 type Planner = (current?: Balance) => Promise<Plan>;
-
-type Plan = { kind: 'mutation'; mutation: Mutation; outcome: Outcome } | { kind: 'outcome'; outcome: Outcome };
 
 export interface IdempotencyContext {
   key: string;
   requestHash: string;
 }
 
-/** Optimistic concurrency on one member: re-plan on conflict with full-jitter backoff, within a time budget below the API timeout. */
-const MAX_COMMIT_ATTEMPTS = 40;
-const COMMIT_BUDGET_MS = 6_000;
+/** Optimistic concurrency on one member: re-plan on conflict with jittered backoff, within a budget below the API timeout. */
+const MAX_COMMIT_ATTEMPTS = 200;
+const COMMIT_BUDGET_MS = 20_000;
+const BACKOFF_CAP_MS = 100;
+/** A queue holder that has not handed on its turn for this long is skipped (it crashed or timed out). */
+const QUEUE_LEASE_MS = 2_000;
+/** Rough time one queued writer holds its turn; waiters sleep about (writers ahead × this). */
+const TURN_ESTIMATE_MS = 20;
 
-export const memberView = (profile: MemberProfile, balance: Balance) => ({
+export const memberView = (profile: MemberProfile, balance: Balance | null) => ({
   memberId: profile.memberId,
   externalId: profile.externalId,
   ...(profile.email ? { email: profile.email } : {}),
   ...(profile.firstName ? { firstName: profile.firstName } : {}),
   ...(profile.lastName ? { lastName: profile.lastName } : {}),
+  ...(profile.phone ? { phone: profile.phone } : {}),
+  ...(profile.locale ? { locale: profile.locale } : {}),
+  ...(profile.birthDate ? { birthDate: profile.birthDate } : {}),
+  ...(profile.segments ? { segments: profile.segments } : {}),
   status: profile.status,
-  tier: balance.tier,
+  tier: balance?.tier ?? 'base',
   createdAt: profile.createdAt,
+  ...(profile.updatedAt ? { updatedAt: profile.updatedAt } : {}),
+  ...(profile.erasedAt ? { erasedAt: profile.erasedAt } : {}),
 });
 
-export const balanceView = (balance: Balance) => ({
-  memberId: balance.memberId,
-  ...snapshot(balance),
-  seq: balance.seq,
-  updatedAt: balance.updatedAt,
-});
+export function balanceView(balance: Balance, settings: ProgrammeSettings, now: Date) {
+  const next = balance.lots.find((lot) => lot.expiresAt !== null);
+  return {
+    memberId: balance.memberId,
+    ...snapshot(balance),
+    status: balance.status,
+    expiringSoonPoints: expiringWithin(balance.lots, now, settings.expiryNoticeDays || 30),
+    nextExpiry: next ? { expiresAt: next.expiresAt!, points: next.points } : null,
+    lots: balance.lots.map(({ expiresAt, points }) => ({ expiresAt, points })),
+    pending: balance.pending.map(({ entryId, points, activatesAt }) => ({ entryId, points, activatesAt })),
+    seq: balance.seq,
+    updatedAt: balance.updatedAt,
+  };
+}
+
+export const entryView = ({ tenantId: _tenantId, ...entry }: LedgerEntry) => entry;
+
+export interface ProgrammeCache {
+  settings(tenantId: string): Promise<ProgrammeSettings>;
+}
+
+/** Reads a tenant's programme at most once per `ttlMs` per container; admins' edits apply within it. */
+export function cachedProgrammes(store: ProgrammeStore, clock: Clock, ttlMs = 30_000): ProgrammeCache {
+  const cache = new Map<string, { settings: ProgrammeSettings; until: number }>();
+  return {
+    async settings(tenantId) {
+      const now = clock.now().getTime();
+      const hit = cache.get(tenantId);
+      if (hit && hit.until > now) return hit.settings;
+      const { settings } = await store.get(tenantId);
+      cache.set(tenantId, { settings, until: now + ttlMs });
+      return settings;
+    },
+  };
+}
 
 /**
  * Application service for ledger commands. Each mutating command is idempotent: the first
@@ -66,6 +142,7 @@ export const balanceView = (balance: Balance) => ({
 export class LedgerService {
   constructor(
     private readonly store: LedgerStore,
+    private readonly programmes: ProgrammeCache,
     private readonly clock: Clock,
   ) {}
 
@@ -73,91 +150,310 @@ export class LedgerService {
     return this.idempotent(tenantId, idem, async () => {
       const existingId = await this.store.findMemberIdByExternalId(tenantId, command.externalId);
       if (existingId) {
-        const [profile, balance] = await Promise.all([
-          this.store.getProfile(tenantId, existingId),
-          this.store.getBalance(tenantId, existingId),
-        ]);
-        if (profile && balance) return { kind: 'outcome', outcome: { statusCode: 200, body: memberView(profile, balance) } };
+        const [profile, balance] = await Promise.all([this.store.getProfile(tenantId, existingId), this.store.getBalance(tenantId, existingId)]);
+        if (profile) return { kind: 'outcome', outcome: { statusCode: 200, body: memberView(profile, balance) }, stored: { member: existingId } };
       }
       const mutation = planEnrol(tenantId, command, this.clock.now());
-      return { kind: 'mutation', mutation, outcome: { statusCode: 201, body: memberView(mutation.profile!, mutation.balance) } };
+      return {
+        kind: 'mutation',
+        mutation,
+        outcome: { statusCode: 201, body: memberView(mutation.profile!.value, mutation.balance) },
+        stored: { member: mutation.memberId },
+      };
+    });
+  }
+
+  updateProfile(tenantId: string, memberId: string, idem: IdempotencyContext, patch: ProfilePatch): Promise<Outcome> {
+    return this.memberChange(tenantId, memberId, idem, async (balance, settings) => {
+      const profile = await this.requireProfile(tenantId, memberId);
+      return this.memberPlan(planProfileUpdate(balance, profile, patch, this.clock.now(), settings), profile, balance);
+    });
+  }
+
+  setStatus(tenantId: string, memberId: string, idem: IdempotencyContext, status: 'active' | 'inactive', reason?: string): Promise<Outcome> {
+    return this.memberChange(tenantId, memberId, idem, async (balance, settings) => {
+      const profile = await this.requireProfile(tenantId, memberId);
+      return this.memberPlan(planStatus(balance, profile, status, reason, this.clock.now(), settings), profile, balance);
+    });
+  }
+
+  erase(tenantId: string, memberId: string, idem: IdempotencyContext): Promise<Outcome> {
+    return this.memberChange(tenantId, memberId, idem, async (balance, settings) => {
+      const profile = await this.requireProfile(tenantId, memberId);
+      return this.memberPlan(planErase(balance, profile, this.clock.now(), settings), profile, balance);
     });
   }
 
   earn(tenantId: string, memberId: string, idem: IdempotencyContext, command: Omit<EarnCommand, 'idempotencyKey'>): Promise<Outcome> {
-    return this.idempotent(tenantId, idem, async (current) => {
-      const balance = current ?? (await this.store.getBalance(tenantId, memberId));
-      if (!balance) return { kind: 'outcome', outcome: failure(new Problem('member_not_found', `No member ${memberId}`)) };
-      if (balance.status !== 'active') return { kind: 'outcome', outcome: failure(new Problem('member_inactive')) };
-      const mutation = planEarn(balance, { ...command, idempotencyKey: idem.key }, this.clock.now());
-      return {
-        kind: 'mutation',
-        mutation,
-        outcome: {
-          statusCode: 201,
-          body: { entry: mutation.entry, balance: balanceView(mutation.balance), eventId: mutation.event.id },
-        },
-      };
+    return this.memberChange(tenantId, memberId, idem, async (balance, settings) =>
+      this.pointsPlan(planEarn(balance, { ...command, idempotencyKey: idem.key }, this.clock.now(), settings), settings),
+    );
+  }
+
+  redeem(tenantId: string, memberId: string, idem: IdempotencyContext, command: Omit<RedeemCommand, 'idempotencyKey'>): Promise<Outcome> {
+    return this.memberChange(tenantId, memberId, idem, async (balance, settings) =>
+      this.pointsPlan(planRedeem(balance, { ...command, idempotencyKey: idem.key }, this.clock.now(), settings), settings),
+    );
+  }
+
+  adjust(tenantId: string, memberId: string, idem: IdempotencyContext, command: Omit<AdjustCommand, 'idempotencyKey'>): Promise<Outcome> {
+    return this.memberChange(tenantId, memberId, idem, async (balance, settings) =>
+      this.pointsPlan(planAdjust(balance, { ...command, idempotencyKey: idem.key }, this.clock.now(), settings), settings),
+    );
+  }
+
+  reverse(tenantId: string, memberId: string, entryId: string, idem: IdempotencyContext, command: Omit<ReverseCommand, 'idempotencyKey'>): Promise<Outcome> {
+    return this.memberChange(tenantId, memberId, idem, async (balance, settings) => {
+      const parsed = parseEntryId(entryId);
+      const found = parsed && `mem_${parsed.memberSuffix}` === memberId ? await this.store.getEntry(tenantId, memberId, parsed.seq) : null;
+      if (!found) throw new Problem('entry_not_found', `No entry ${entryId} for member ${memberId}`);
+      return this.pointsPlan(planReverse(balance, found.entry, found.state, { ...command, idempotencyKey: idem.key }, this.clock.now(), settings), settings);
     });
+  }
+
+  /** Runs whatever housekeeping is due for one member; returns the number of events written. */
+  async housekeep(tenantId: string, memberId: string): Promise<number> {
+    const settings = await this.programmes.settings(tenantId);
+    let written = 0;
+    let current: Balance | null | undefined;
+    for (let attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt++) {
+      current ??= await this.store.getBalance(tenantId, memberId);
+      if (!current) return written;
+      const mutation = planHousekeeping(current, this.clock.now(), settings);
+      if (!mutation) return written;
+      const result = await this.store.commit(mutation, null);
+      if (result.ok) {
+        written += mutation.events.length;
+        current = mutation.balance;
+        continue;
+      }
+      current = result.current;
+      await backoff(attempt);
+    }
+    throw new Problem('concurrent_update');
+  }
+
+  /**
+   * The scheduled sweep: every member with housekeeping due now, across all tenants, shard by
+   * shard, a few members at a time. Stops starting new work once `budgetMs` is spent.
+   */
+  async runDue(options: { budgetMs: number; pageSize?: number; concurrency?: number }): Promise<{ members: number; events: number; failures: number }> {
+    const deadline = Date.now() + options.budgetMs;
+    const totals = { members: 0, events: 0, failures: 0 };
+    for (let shard = 0; shard < DUE_SHARDS && Date.now() < deadline; shard++) {
+      for (;;) {
+        const due = await this.store.listDue(shard, this.clock.now().toISOString(), options.pageSize ?? 100);
+        if (due.length === 0) break;
+        const results = await mapLimited(due, options.concurrency ?? 8, ({ tenantId, memberId }) => this.housekeep(tenantId, memberId));
+        for (const result of results) {
+          if (result.status === 'fulfilled') {
+            totals.members += 1;
+            totals.events += result.value;
+          } else totals.failures += 1;
+        }
+        if (due.length < (options.pageSize ?? 100) || totals.failures > 0 || Date.now() >= deadline) break;
+      }
+    }
+    return totals;
   }
 
   async getBalance(tenantId: string, memberId: string) {
     const balance = await this.store.getBalance(tenantId, memberId);
     if (!balance) throw new Problem('member_not_found', `No member ${memberId}`);
-    return balanceView(balance);
+    return balanceView(balance, await this.programmes.settings(tenantId), this.clock.now());
+  }
+
+  /** The balance as it stood at `at`, from the last entry committed by then. */
+  async getBalanceAsOf(tenantId: string, memberId: string, at: string) {
+    const balance = await this.store.getBalance(tenantId, memberId);
+    if (!balance) throw new Problem('member_not_found', `No member ${memberId}`);
+    const entry = await this.store.lastEntryAt(tenantId, memberId, at);
+    return {
+      memberId,
+      asOf: at,
+      availablePoints: entry?.availableAfter ?? 0,
+      pendingPoints: entry?.pendingAfter ?? 0,
+      lifetimePoints: entry?.lifetimeAfter ?? 0,
+      lastEntryId: entry?.entryId ?? null,
+    };
   }
 
   async getMember(tenantId: string, memberId: string) {
     const [profile, balance] = await Promise.all([this.store.getProfile(tenantId, memberId), this.store.getBalance(tenantId, memberId)]);
-    if (!profile || !balance) throw new Problem('member_not_found', `No member ${memberId}`);
+    if (!profile) throw new Problem('member_not_found', `No member ${memberId}`);
     return memberView(profile, balance);
   }
 
-  private async idempotent(tenantId: string, idem: IdempotencyContext, plan: Planner): Promise<Outcome> {
+  async listMembers(tenantId: string, query: { limit: number; cursor?: string; status?: MemberStatus }) {
+    const page = await this.store.listMembers(tenantId, query);
+    return { items: page.items.map((profile) => memberView(profile, null)), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+  }
+
+  async listEntries(
+    tenantId: string,
+    memberId: string,
+    query: { types?: EntryType[]; from?: string; to?: string; order: 'asc' | 'desc'; limit: number; cursor?: string },
+  ): Promise<Page<ReturnType<typeof entryView>>> {
+    if (!(await this.store.getBalance(tenantId, memberId))) throw new Problem('member_not_found', `No member ${memberId}`);
+    const page = await this.store.listEntries(tenantId, memberId, query);
+    return { items: page.items.map(entryView), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+  }
+
+  private async requireProfile(tenantId: string, memberId: string): Promise<MemberProfile> {
+    const profile = await this.store.getProfile(tenantId, memberId);
+    if (!profile) throw new Problem('member_not_found', `No member ${memberId}`);
+    return profile;
+  }
+
+  private memberPlan(mutation: Mutation | null, profile: MemberProfile, balance: Balance): Plan {
+    const stored = { member: profile.memberId };
+    if (!mutation) return { kind: 'outcome', outcome: { statusCode: 200, body: memberView(profile, balance) }, stored };
+    return { kind: 'mutation', mutation, outcome: { statusCode: 200, body: memberView(mutation.profile!.value, mutation.balance) }, stored };
+  }
+
+  private pointsPlan(mutation: Mutation, settings: ProgrammeSettings): Plan {
+    const entry = mutation.entries[mutation.entries.length - 1]!;
+    return {
+      kind: 'mutation',
+      mutation,
+      outcome: {
+        statusCode: 201,
+        body: { entry: entryView(entry), balance: balanceView(mutation.balance, settings, new Date(entry.createdAt)), eventId: mutation.events[mutation.events.length - 1]!.id },
+      },
+    };
+  }
+
+  /** Loads the member's balance (or takes the one a lost race returned) and turns rule violations into remembered failures. */
+  private memberChange(
+    tenantId: string,
+    memberId: string,
+    idem: IdempotencyContext,
+    plan: (balance: Balance, settings: ProgrammeSettings) => Promise<Plan>,
+  ): Promise<Outcome> {
+    return this.idempotent(
+      tenantId,
+      idem,
+      async (current) => {
+      try {
+        const [balance, settings] = await Promise.all([current ?? this.store.getBalance(tenantId, memberId), this.programmes.settings(tenantId)]);
+        if (!balance) throw new Problem('member_not_found', `No member ${memberId}`);
+        return await plan(balance, settings);
+      } catch (error) {
+        if (error instanceof LedgerRuleError) return { kind: 'outcome', outcome: failure(new Problem(error.code, error.message)) };
+        if (error instanceof RangeError) return { kind: 'outcome', outcome: failure(new Problem('validation_failed', error.message)) };
+        if (error instanceof Problem && error.status < 500) return { kind: 'outcome', outcome: failure(error) };
+        throw error;
+      }
+      },
+      memberId,
+    );
+  }
+
+  /**
+   * Commits a plan once per Idempotency-Key. A lost race re-plans from the winner's balance; a
+   * member under contention switches from racing to a fair per-member queue (a ticket), so N
+   * concurrent writers cost about N commits instead of N² attempts.
+   */
+  private async idempotent(tenantId: string, idem: IdempotencyContext, plan: Planner, memberId?: string): Promise<Outcome> {
     // No read of the key up front: the commit's condition on the idempotency record detects a
     // retry (or a concurrent duplicate) and the stored response is replayed then.
     const deadline = Date.now() + COMMIT_BUDGET_MS;
     let current: Balance | undefined;
-    for (let attempt = 1; attempt <= MAX_COMMIT_ATTEMPTS && Date.now() < deadline; attempt++) {
-      const next = await plan(current);
-      const record: IdempotencyRecord = {
-        tenantId,
-        key: idem.key,
-        requestHash: idem.requestHash,
-        statusCode: next.outcome.statusCode,
-        body: JSON.stringify(next.outcome.body),
-        createdAt: this.clock.now().toISOString(),
-      };
-      if (next.kind === 'outcome') {
-        if (await this.store.saveIdempotencyRecord(record)) return next.outcome;
-        return this.replayStored(tenantId, idem);
+    let ticket: number | null = null;
+    try {
+      for (let attempt = 0; attempt < MAX_COMMIT_ATTEMPTS && Date.now() < deadline; attempt++) {
+        const next = await plan(current);
+        const stored = next.stored ?? { body: next.outcome.body };
+        const record: IdempotencyRecord = {
+          tenantId,
+          key: idem.key,
+          requestHash: idem.requestHash,
+          statusCode: next.outcome.statusCode,
+          body: JSON.stringify(stored),
+          createdAt: this.clock.now().toISOString(),
+        };
+        if (next.kind === 'outcome') {
+          if (await this.store.saveIdempotencyRecord(record)) return next.outcome;
+          return await this.replayStored(tenantId, idem);
+        }
+        const result = await this.store.commit(next.mutation, record);
+        if (result.ok) return next.outcome;
+        if (result.conflict === 'idempotency') return await this.replayStored(tenantId, idem);
+        // version / externalId / member conflicts: someone else changed the state; plan again.
+        current = result.current;
+        if (memberId && ticket === null) {
+          ticket = await this.store.takeTicket(tenantId, memberId);
+          current = (await this.waitForTurn(tenantId, memberId, ticket, deadline)) ?? undefined;
+        } else if (ticket === null) {
+          await backoff(attempt);
+        }
+        // With our turn, a writer that did not queue slipped in: plan again at once from its balance.
       }
-      const result = await this.store.commit(next.mutation, record);
-      if (result.ok) return next.outcome;
-      if (result.conflict === 'idempotency') return this.replayStored(tenantId, idem);
-      // version / externalId / member conflicts: someone else changed the state; plan again.
-      current = result.current;
-      await sleep(Math.random() * Math.min(50, 2 * 2 ** attempt));
+      throw new Problem('concurrent_update');
+    } finally {
+      if (ticket !== null && memberId) await this.store.advanceQueue(tenantId, memberId, ticket).catch(() => undefined);
     }
-    throw new Problem('concurrent_update');
+  }
+
+  /**
+   * Waits until the member's queue serves `ticket`, skipping a holder that stopped making
+   * progress. Waiters sleep about as long as the writers ahead of them need, at the service rate
+   * they observe, so a long queue costs a few reads per waiter, not a read per waiter per tick.
+   */
+  private async waitForTurn(tenantId: string, memberId: string, ticket: number, deadline: number): Promise<Balance | null> {
+    let first: { serving: number; atMs: number } | undefined;
+    for (;;) {
+      const queue = await this.store.queueState(tenantId, memberId);
+      // Served: the balance of the same read is current (the previous holder committed before handing over).
+      if (queue.nowServing >= ticket) return queue.balance;
+      if (Date.now() - Date.parse(queue.servedAt) > QUEUE_LEASE_MS) {
+        await this.store.advanceQueue(tenantId, memberId, queue.nowServing);
+        continue;
+      }
+      if (Date.now() >= deadline) throw new Problem('concurrent_update');
+      first ??= { serving: queue.nowServing, atMs: Date.now() };
+      const served = queue.nowServing - first.serving;
+      const perTurnMs = served > 0 ? (Date.now() - first.atMs) / served : TURN_ESTIMATE_MS;
+      const ahead = ticket - queue.nowServing;
+      // The next in line watches closely so the hand-over is quick; the rest sleep until near their turn.
+      await sleep(ahead <= 2 ? 3 + Math.random() * 3 : Math.min(2_000, (ahead - 1.5) * perTurnMs * (0.6 + Math.random() * 0.3)));
+    }
   }
 
   private async replayStored(tenantId: string, idem: IdempotencyContext): Promise<Outcome> {
     const record = await this.store.getIdempotencyRecord(tenantId, idem.key);
     if (!record) throw new Problem('idempotency_request_in_progress');
-    return replay(record, idem);
+    if (record.requestHash !== idem.requestHash) {
+      throw new Problem('idempotency_key_reused', `Idempotency-Key ${idem.key} was first used with a different request`);
+    }
+    const stored = JSON.parse(record.body) as Stored;
+    const body = 'member' in stored ? await this.getMember(tenantId, stored.member) : stored.body;
+    return { statusCode: record.statusCode, body, replayed: true };
   }
-}
-
-function replay(record: IdempotencyRecord, idem: IdempotencyContext): Outcome {
-  if (record.requestHash !== idem.requestHash) {
-    throw new Problem('idempotency_key_reused', `Idempotency-Key ${idem.key} was first used with a different request`);
-  }
-  return { statusCode: record.statusCode, body: JSON.parse(record.body), replayed: true };
 }
 
 function failure(problem: Problem): Outcome {
   return { statusCode: problem.status, body: problem.toBody() };
 }
 
+/** Full-jitter exponential backoff: contenders spread out instead of colliding again at once. */
+const backoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(BACKOFF_CAP_MS, 2 * 2 ** attempt)));
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
+  const results: PromiseSettledResult<R>[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const index = next++;
+        results[index] = await fn(items[index]!).then(
+          (value) => ({ status: 'fulfilled', value }) as const,
+          (reason: unknown) => ({ status: 'rejected', reason }) as const,
+        );
+      }
+    }),
+  );
+  return results;
+}

@@ -1,13 +1,32 @@
 import { newId } from '../shared/ids';
-import type { BalanceSnapshot, LoyaltyEvent } from './events';
+import type { BalanceSnapshot, EventOf, EventType, LoyaltyEvent } from './events';
+import {
+  addToLots,
+  consumeLots,
+  DAY_MS,
+  expiryAfter,
+  lotsToAnnounce,
+  sumPoints,
+  takeExpired,
+  takeForRefund,
+  type PendingLot,
+  type PointLot,
+} from './lots';
+import type { ProgrammeSettings } from './programme';
 
 /**
- * Pure ledger rules: given the current state and a command, plan the next state, the immutable
- * ledger entry and the complete outbox event. No I/O here; the store commits a plan atomically.
+ * Pure ledger rules: given a member's current state and a command, plan the next state, the
+ * immutable ledger entries and the complete outbox events. No I/O; the store commits a plan in
+ * one transaction, conditioned on the version the plan was made from.
  *
- * Invariants: `seq` advances by exactly one per change; available points never go negative;
- * lifetime points only grow by earnings.
+ * Invariants (asserted by the model test after every step):
+ * - `seq` advances by exactly one per event, with no gaps;
+ * - available points = sum of the entries' `amountPoints` = sum of the lots, and never negative;
+ * - pending points = sum of the entries' `pendingPoints` = sum of the pending lots;
+ * - lifetime points only grow by earnings and shrink only by reversed earnings.
  */
+export type MemberStatus = 'active' | 'inactive' | 'erased';
+
 export interface Balance {
   tenantId: string;
   memberId: string;
@@ -15,12 +34,16 @@ export interface Balance {
   pendingPoints: number;
   lifetimePoints: number;
   tier: string;
-  status: 'active' | 'inactive';
-  /** The seq of the last change; the next event gets `seq + 1`. */
+  status: MemberStatus;
+  /** The seq of the last event; the next event gets `seq + 1`. */
   seq: number;
   /** Optimistic-concurrency version, checked by the commit. */
   version: number;
   updatedAt: string;
+  lots: PointLot[];
+  pending: PendingLot[];
+  /** Earliest time housekeeping has work for this member (activation, expiry, notice); null when none. */
+  dueAt: string | null;
 }
 
 export interface MemberProfile {
@@ -30,23 +53,56 @@ export interface MemberProfile {
   email?: string;
   firstName?: string;
   lastName?: string;
-  status: 'active' | 'inactive';
+  phone?: string;
+  locale?: string;
+  birthDate?: string;
+  segments?: string[];
+  status: MemberStatus;
   createdAt: string;
+  updatedAt?: string;
+  erasedAt?: string;
 }
+
+export const PROFILE_FIELDS = ['email', 'firstName', 'lastName', 'phone', 'locale', 'birthDate', 'segments'] as const;
+export type ProfileField = (typeof PROFILE_FIELDS)[number];
+export type ProfilePatch = { [K in ProfileField]?: MemberProfile[K] | null };
+
+export type EntryType = 'earn' | 'activate' | 'redeem' | 'adjust' | 'reverse' | 'expire' | 'forfeit';
 
 export interface LedgerEntry {
   entryId: string;
   tenantId: string;
   memberId: string;
   seq: number;
-  type: 'earn';
-  /** Signed: positive credits, negative debits. */
+  type: EntryType;
+  /** Signed change of available points. */
   amountPoints: number;
+  /** Signed change of pending points (0 for most entries). */
+  pendingPoints: number;
   availableAfter: number;
+  pendingAfter: number;
+  lifetimeAfter: number;
   reason: string;
   source?: string;
-  idempotencyKey: string;
+  transactionId?: string;
+  /** Lots credited (positive entries) or consumed (negative entries). */
+  lots: PointLot[];
+  /** For held earnings: when they become available. */
+  activatesAt?: string;
+  /** The entry this one reverses (reverse) or whose hold it ends (activate). */
+  relatedEntryId?: string;
+  idempotencyKey?: string;
   createdAt: string;
+}
+
+/** What is left to reverse of an entry; written beside the entry on its first reversal. */
+export interface EntryState {
+  entryId: string;
+  seq: number;
+  /** Points of the entry not yet reversed. */
+  reversiblePoints: number;
+  /** For debits: the consumed lots not yet restored. */
+  refundableLots: PointLot[];
 }
 
 /** Everything one change writes, committed in one transaction. */
@@ -56,9 +112,12 @@ export interface Mutation {
   /** `null` creates the balance (enrolment); otherwise the commit requires this version. */
   expectedVersion: number | null;
   balance: Balance;
-  entry?: LedgerEntry;
-  event: LoyaltyEvent;
-  profile?: MemberProfile;
+  entries: LedgerEntry[];
+  events: LoyaltyEvent[];
+  profile?: { value: MemberProfile; create: boolean };
+  /** External-id claim (enrolment) or release (erasure). */
+  externalId?: { claim: string } | { release: string };
+  entryStates: EntryState[];
 }
 
 export const DEFAULT_TIER = 'base';
@@ -70,17 +129,144 @@ export const snapshot = (balance: Balance): BalanceSnapshot => ({
   tier: balance.tier,
 });
 
+/** The parts of an entry a plan states; the builder adds ids, seq, balances-after and time. */
+type EntryInput = Pick<LedgerEntry, 'type' | 'amountPoints' | 'reason' | 'lots'> &
+  Partial<Pick<LedgerEntry, 'pendingPoints' | 'source' | 'transactionId' | 'activatesAt' | 'relatedEntryId' | 'idempotencyKey'>>;
+
+type DataOf<T extends EventType> = Omit<EventOf<T>['data'], 'balance'>;
+
+/**
+ * Builds one change: each event takes the next seq and snapshots the balance as it stands when
+ * the event is recorded, so a change with two events reports each step.
+ */
+export class Change {
+  readonly balance: Balance;
+  readonly entries: LedgerEntry[] = [];
+  readonly events: LoyaltyEvent[] = [];
+  readonly entryStates: EntryState[] = [];
+  readonly occurredAt: string;
+  private readonly nowMs: number;
+
+  constructor(
+    private readonly current: Balance,
+    now: Date,
+  ) {
+    // Per-member time never runs backwards, even if callers' clocks disagree.
+    this.occurredAt = now.toISOString() > current.updatedAt ? now.toISOString() : current.updatedAt;
+    this.nowMs = Date.parse(this.occurredAt);
+    this.balance = { ...current, lots: current.lots.map((l) => ({ ...l })), pending: current.pending.map((p) => ({ ...p })), version: current.version + 1 };
+  }
+
+  get now(): Date {
+    return new Date(this.nowMs);
+  }
+
+  /** Records an entry and the event that announces it, under the same seq. */
+  record<T extends EventType>(input: EntryInput, type: T, data: (entryId: string) => DataOf<T>): LedgerEntry {
+    const seq = this.balance.seq + 1;
+    const entry: LedgerEntry = {
+      entryId: entryIdFor(this.balance.memberId, seq),
+      tenantId: this.balance.tenantId,
+      memberId: this.balance.memberId,
+      seq,
+      ...input,
+      pendingPoints: input.pendingPoints ?? 0,
+      availableAfter: this.balance.availablePoints,
+      pendingAfter: this.balance.pendingPoints,
+      lifetimeAfter: this.balance.lifetimePoints,
+      createdAt: this.occurredAt,
+    };
+    this.entries.push(entry);
+    this.announce(type, data(entry.entryId));
+    return entry;
+  }
+
+  /** Records an event with no points movement. */
+  announce<T extends EventType>(type: T, data: DataOf<T>): void {
+    this.balance.seq += 1;
+    this.events.push({
+      id: newId('evt', this.nowMs),
+      type,
+      version: 1,
+      tenantId: this.balance.tenantId,
+      memberId: this.balance.memberId,
+      seq: this.balance.seq,
+      occurredAt: this.occurredAt,
+      data: { ...data, balance: snapshot(this.balance) },
+    } as LoyaltyEvent);
+  }
+
+  build(settings: ProgrammeSettings, extra: Pick<Mutation, 'profile' | 'externalId'> = {}): Mutation {
+    this.balance.updatedAt = this.occurredAt;
+    this.balance.dueAt = dueAt(this.balance, settings);
+    return {
+      tenantId: this.balance.tenantId,
+      memberId: this.balance.memberId,
+      expectedVersion: this.current.version,
+      balance: this.balance,
+      entries: this.entries,
+      events: this.events,
+      entryStates: this.entryStates,
+      ...extra,
+    };
+  }
+}
+
+/** Entry ids carry the member and seq, so a reversal finds its entry with one read. */
+export const entryIdFor = (memberId: string, seq: number) => `ent_${memberId.replace(/^mem_/, '')}_${seq}`;
+
+export function parseEntryId(entryId: string): { memberSuffix: string; seq: number } | null {
+  const match = /^ent_([0-9A-Z]+)_([1-9][0-9]{0,11})$/.exec(entryId);
+  return match ? { memberSuffix: match[1]!, seq: Number(match[2]) } : null;
+}
+
+/** The earliest time housekeeping must look at the member again. */
+export function dueAt(balance: Pick<Balance, 'lots' | 'pending'>, settings: ProgrammeSettings): string | null {
+  const times: string[] = [];
+  for (const lot of balance.lots) {
+    if (lot.expiresAt === null) continue;
+    times.push(lot.expiresAt);
+    if (settings.expiryNoticeDays > 0 && !lot.noticeSent) {
+      times.push(new Date(Date.parse(lot.expiresAt) - settings.expiryNoticeDays * DAY_MS).toISOString());
+    }
+  }
+  for (const held of balance.pending) times.push(held.activatesAt);
+  return times.length === 0 ? null : times.reduce((a, b) => (a < b ? a : b));
+}
+
+export class LedgerRuleError extends Error {
+  constructor(
+    readonly code: 'insufficient_points' | 'entry_not_reversible' | 'reversal_exceeds_entry' | 'member_inactive' | 'member_erased',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function requireActive(balance: Balance): void {
+  if (balance.status === 'erased') throw new LedgerRuleError('member_erased', 'The member was erased');
+  if (balance.status !== 'active') throw new LedgerRuleError('member_inactive', 'The member is not active');
+}
+
+const positiveInteger = (value: number, name: string) => {
+  if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`${name} must be a positive integer`);
+};
+
 export interface EnrolCommand {
   externalId: string;
   email?: string;
   firstName?: string;
   lastName?: string;
+  phone?: string;
+  locale?: string;
+  birthDate?: string;
+  segments?: string[];
 }
 
 export function planEnrol(tenantId: string, command: EnrolCommand, now: Date): Mutation {
   const occurredAt = now.toISOString();
   const memberId = newId('mem', now.getTime());
-  const balance: Balance = {
+  const blank: Balance = {
     tenantId,
     memberId,
     availablePoints: 0,
@@ -88,85 +274,347 @@ export function planEnrol(tenantId: string, command: EnrolCommand, now: Date): M
     lifetimePoints: 0,
     tier: DEFAULT_TIER,
     status: 'active',
-    seq: 1,
-    version: 1,
+    seq: 0,
+    version: 0,
     updatedAt: occurredAt,
+    lots: [],
+    pending: [],
+    dueAt: null,
   };
+  const change = new Change(blank, now);
+  change.announce('member.enrolled', { externalId: command.externalId, tier: DEFAULT_TIER });
   const profile: MemberProfile = { tenantId, memberId, ...command, status: 'active', createdAt: occurredAt };
-  return {
-    tenantId,
-    memberId,
-    expectedVersion: null,
-    balance,
-    profile,
-    event: {
-      id: newId('evt', now.getTime()),
-      type: 'member.enrolled',
-      version: 1,
-      tenantId,
-      memberId,
-      seq: 1,
-      occurredAt,
-      data: { externalId: command.externalId, tier: balance.tier, balance: snapshot(balance) },
-    },
-  };
+  const mutation = change.build({ pointsExpiry: null, expiryNoticeDays: 0, holdDays: 0 }, {
+    profile: { value: profile, create: true },
+    externalId: { claim: command.externalId },
+  });
+  return { ...mutation, expectedVersion: null };
 }
 
 export interface EarnCommand {
   amountPoints: number;
   reason: string;
   source?: string;
-  idempotencyKey: string;
+  transactionId?: string;
+  /** Overrides the programme's hold for this earning. */
+  holdDays?: number;
+  /** Overrides the programme's expiry for this earning. */
+  expiresAt?: string | null;
+  idempotencyKey?: string;
 }
 
-export function planEarn(current: Balance, command: EarnCommand, now: Date): Mutation {
-  if (!Number.isSafeInteger(command.amountPoints) || command.amountPoints <= 0) {
-    throw new RangeError('amountPoints must be a positive integer');
-  }
-  const occurredAt = now.toISOString();
-  const seq = current.seq + 1;
-  const balance: Balance = {
-    ...current,
-    availablePoints: current.availablePoints + command.amountPoints,
-    lifetimePoints: current.lifetimePoints + command.amountPoints,
-    seq,
-    version: current.version + 1,
-    updatedAt: occurredAt,
-  };
-  const entry: LedgerEntry = {
-    entryId: newId('ent', now.getTime()),
-    tenantId: current.tenantId,
-    memberId: current.memberId,
-    seq,
-    type: 'earn',
-    amountPoints: command.amountPoints,
-    availableAfter: balance.availablePoints,
+export function planEarn(current: Balance, command: EarnCommand, now: Date, settings: ProgrammeSettings): Mutation {
+  positiveInteger(command.amountPoints, 'amountPoints');
+  requireActive(current);
+  const change = new Change(current, now);
+  const at = change.now;
+  const expiresAt = command.expiresAt !== undefined ? command.expiresAt : expiryAfter(at, settings.pointsExpiry?.afterDays ?? null);
+  const holdDays = command.holdDays ?? settings.holdDays;
+  const b = change.balance;
+  const common = {
     reason: command.reason,
     ...(command.source ? { source: command.source } : {}),
-    idempotencyKey: command.idempotencyKey,
-    createdAt: occurredAt,
+    ...(command.transactionId ? { transactionId: command.transactionId } : {}),
+    ...(command.idempotencyKey ? { idempotencyKey: command.idempotencyKey } : {}),
   };
-  return {
-    tenantId: current.tenantId,
-    memberId: current.memberId,
-    expectedVersion: current.version,
-    balance,
-    entry,
-    event: {
-      id: newId('evt', now.getTime()),
-      type: 'points.earned',
-      version: 1,
-      tenantId: current.tenantId,
-      memberId: current.memberId,
-      seq,
-      occurredAt,
-      data: {
-        entryId: entry.entryId,
-        amountPoints: command.amountPoints,
-        reason: command.reason,
-        ...(command.source ? { source: command.source } : {}),
-        balance: snapshot(balance),
-      },
-    },
+  if (holdDays > 0) {
+    const activatesAt = new Date(at.getTime() + holdDays * DAY_MS).toISOString();
+    b.pendingPoints += command.amountPoints;
+    const entry = change.record(
+      { type: 'earn', amountPoints: 0, pendingPoints: command.amountPoints, lots: [], activatesAt, ...common },
+      'points.earned',
+      (entryId) => ({ entryId, amountPoints: command.amountPoints, ...common, expiresAt, pending: true, activatesAt }),
+    );
+    b.pending.push({ entryId: entry.entryId, points: command.amountPoints, activatesAt, expiresAt });
+  } else {
+    credit(b, command.amountPoints, expiresAt);
+    b.lifetimePoints += command.amountPoints;
+    change.record(
+      { type: 'earn', amountPoints: command.amountPoints, lots: [{ expiresAt, points: command.amountPoints }], ...common },
+      'points.earned',
+      (entryId) => ({ entryId, amountPoints: command.amountPoints, ...common, expiresAt, pending: false }),
+    );
+  }
+  return change.build(settings);
+}
+
+export interface RedeemCommand {
+  amountPoints: number;
+  reason: string;
+  source?: string;
+  idempotencyKey?: string;
+}
+
+export function planRedeem(current: Balance, command: RedeemCommand, now: Date, settings: ProgrammeSettings): Mutation {
+  positiveInteger(command.amountPoints, 'amountPoints');
+  requireActive(current);
+  const change = new Change(current, now);
+  const lots = debit(change.balance, command.amountPoints);
+  const common = {
+    reason: command.reason,
+    ...(command.source ? { source: command.source } : {}),
+    ...(command.idempotencyKey ? { idempotencyKey: command.idempotencyKey } : {}),
   };
+  change.record({ type: 'redeem', amountPoints: -command.amountPoints, lots, ...common }, 'points.redeemed', (entryId) => ({
+    entryId,
+    amountPoints: command.amountPoints,
+    ...common,
+    lots,
+  }));
+  return change.build(settings);
+}
+
+export interface AdjustCommand {
+  /** Signed: positive credits, negative debits. */
+  amountPoints: number;
+  reason: string;
+  expiresAt?: string | null;
+  idempotencyKey?: string;
+}
+
+/** Admin correction. Works on inactive members too (corrections must stay possible), not on erased ones. */
+export function planAdjust(current: Balance, command: AdjustCommand, now: Date, settings: ProgrammeSettings): Mutation {
+  if (!Number.isSafeInteger(command.amountPoints) || command.amountPoints === 0) throw new RangeError('amountPoints must be a non-zero integer');
+  if (current.status === 'erased') throw new LedgerRuleError('member_erased', 'The member was erased');
+  const change = new Change(current, now);
+  let lots: PointLot[];
+  if (command.amountPoints > 0) {
+    const expiresAt = command.expiresAt !== undefined ? command.expiresAt : expiryAfter(change.now, settings.pointsExpiry?.afterDays ?? null);
+    credit(change.balance, command.amountPoints, expiresAt);
+    lots = [{ expiresAt, points: command.amountPoints }];
+  } else {
+    lots = debit(change.balance, -command.amountPoints);
+  }
+  const idem = command.idempotencyKey ? { idempotencyKey: command.idempotencyKey } : {};
+  change.record({ type: 'adjust', amountPoints: command.amountPoints, reason: command.reason, lots, ...idem }, 'points.adjusted', (entryId) => ({
+    entryId,
+    amountPoints: command.amountPoints,
+    reason: command.reason,
+    lots,
+  }));
+  return change.build(settings);
+}
+
+export interface ReverseCommand {
+  /** Points to reverse; the whole remainder of the entry when absent. */
+  amountPoints?: number;
+  reason: string;
+  idempotencyKey?: string;
+}
+
+/**
+ * Reverses an earlier entry in whole or in part:
+ * - an earning still held is cancelled from pending;
+ * - an earning (or positive adjustment) is clawed back, its own lot first; refused if the member
+ *   has spent the points (the balance never goes negative);
+ * - a redemption (or negative adjustment) is refunded into the lots it consumed, with their
+ *   original expiry dates, latest expiry first for a partial refund.
+ */
+export function planReverse(
+  current: Balance,
+  original: LedgerEntry,
+  state: EntryState | null,
+  command: ReverseCommand,
+  now: Date,
+  settings: ProgrammeSettings,
+): Mutation {
+  if (current.status === 'erased') throw new LedgerRuleError('member_erased', 'The member was erased');
+  const reversible = reversibleKind(original);
+  if (!reversible) throw new LedgerRuleError('entry_not_reversible', `A ${original.type} entry cannot be reversed`);
+  const remaining = state ?? initialEntryState(original);
+  const amount = command.amountPoints ?? remaining.reversiblePoints;
+  if (remaining.reversiblePoints === 0) throw new LedgerRuleError('reversal_exceeds_entry', 'The entry has been reversed in full already');
+  positiveInteger(amount, 'amountPoints');
+  if (amount > remaining.reversiblePoints) {
+    throw new LedgerRuleError('reversal_exceeds_entry', `Only ${remaining.reversiblePoints} points of the entry are left to reverse`);
+  }
+
+  const change = new Change(current, now);
+  const b = change.balance;
+  const held = b.pending.find((p) => p.entryId === original.entryId);
+  let effect: 'clawback' | 'refund' | 'pending_cancelled';
+  let lots: PointLot[];
+  let nextRefundable = remaining.refundableLots;
+  let availableDelta = 0;
+  let pendingDelta = 0;
+  if (reversible === 'credit' && held) {
+    effect = 'pending_cancelled';
+    held.points -= amount;
+    b.pending = b.pending.filter((p) => p.points > 0);
+    b.pendingPoints -= amount;
+    pendingDelta = -amount;
+    lots = [];
+  } else if (reversible === 'credit') {
+    effect = 'clawback';
+    lots = debit(b, amount, original.lots[0]?.expiresAt);
+    availableDelta = -amount;
+    if (original.type === 'earn') b.lifetimePoints = Math.max(0, b.lifetimePoints - amount);
+  } else {
+    effect = 'refund';
+    const refund = takeForRefund(remaining.refundableLots, amount);
+    for (const lot of refund.restore) credit(b, lot.points, lot.expiresAt);
+    nextRefundable = refund.remaining;
+    lots = refund.restore;
+    availableDelta = amount;
+  }
+  change.entryStates.push({ ...remaining, reversiblePoints: remaining.reversiblePoints - amount, refundableLots: nextRefundable });
+  const idem = command.idempotencyKey ? { idempotencyKey: command.idempotencyKey } : {};
+  change.record(
+    { type: 'reverse', amountPoints: availableDelta, pendingPoints: pendingDelta, reason: command.reason, lots, relatedEntryId: original.entryId, ...idem },
+    'points.reversed',
+    (entryId) => ({
+      entryId,
+      reversedEntryId: original.entryId,
+      reversedType: original.type as 'earn' | 'redeem' | 'adjust',
+      effect,
+      amountPoints: amount,
+      reason: command.reason,
+      lots,
+    }),
+  );
+  return change.build(settings);
+}
+
+function reversibleKind(entry: LedgerEntry): 'credit' | 'debit' | null {
+  if (entry.type === 'earn') return 'credit';
+  if (entry.type === 'redeem') return 'debit';
+  if (entry.type === 'adjust') return entry.amountPoints > 0 ? 'credit' : 'debit';
+  return null;
+}
+
+export function initialEntryState(entry: LedgerEntry): EntryState {
+  const points = entry.type === 'earn' ? entry.amountPoints + entry.pendingPoints : Math.abs(entry.amountPoints);
+  return { entryId: entry.entryId, seq: entry.seq, reversiblePoints: points, refundableLots: entry.amountPoints < 0 ? entry.lots : [] };
+}
+
+/**
+ * Housekeeping for one member at `now`: activates due holds, expires due lots, announces lots
+ * expiring soon. Returns null when nothing is due. Each kind of work is its own entry and event.
+ */
+export function planHousekeeping(current: Balance, now: Date, settings: ProgrammeSettings): Mutation | null {
+  const change = new Change(current, now);
+  const b = change.balance;
+  const at = change.occurredAt;
+
+  const due = b.pending.filter((p) => p.activatesAt <= at).sort((x, y) => (x.activatesAt < y.activatesAt ? -1 : 1));
+  for (const held of due) {
+    b.pending = b.pending.filter((p) => p !== held);
+    b.pendingPoints -= held.points;
+    credit(b, held.points, held.expiresAt);
+    b.lifetimePoints += held.points;
+    const lots = [{ expiresAt: held.expiresAt, points: held.points }];
+    change.record(
+      { type: 'activate', amountPoints: held.points, pendingPoints: -held.points, reason: 'hold ended', lots, relatedEntryId: held.entryId },
+      'points.activated',
+      (entryId) => ({ entryId, earnEntryId: held.entryId, amountPoints: held.points, expiresAt: held.expiresAt }),
+    );
+  }
+
+  const { lots, expired } = takeExpired(b.lots, at);
+  if (expired.length > 0) {
+    const points = sumPoints(expired);
+    b.lots = lots;
+    b.availablePoints -= points;
+    change.record({ type: 'expire', amountPoints: -points, reason: 'points expired', lots: expired }, 'points.expired', (entryId) => ({
+      entryId,
+      amountPoints: points,
+      lots: expired,
+    }));
+  }
+
+  if (settings.expiryNoticeDays > 0) {
+    for (const lot of lotsToAnnounce(b.lots, change.now, settings.expiryNoticeDays)) {
+      const target = b.lots.find((l) => l.expiresAt === lot.expiresAt)!;
+      target.noticeSent = true;
+      change.announce('points.expiring_soon', { amountPoints: lot.points, expiresAt: lot.expiresAt! });
+    }
+  }
+  if (change.events.length === 0) {
+    // Nothing to do, but a stale dueAt (for example after a settings change) is corrected.
+    const next = dueAt(current, settings);
+    return next === current.dueAt ? null : { ...change.build(settings), events: [] };
+  }
+  return change.build(settings);
+}
+
+export function planProfileUpdate(current: Balance, profile: MemberProfile, patch: ProfilePatch, now: Date, settings: ProgrammeSettings): Mutation | null {
+  if (current.status === 'erased') throw new LedgerRuleError('member_erased', 'The member was erased');
+  const next: MemberProfile = { ...profile };
+  const changed: string[] = [];
+  for (const field of PROFILE_FIELDS) {
+    if (!(field in patch)) continue;
+    const value = patch[field];
+    if (JSON.stringify(value ?? undefined) === JSON.stringify(profile[field])) continue;
+    changed.push(field);
+    if (value === null || value === undefined) delete next[field];
+    else (next as unknown as Record<string, unknown>)[field] = value;
+  }
+  if (changed.length === 0) return null;
+  const change = new Change(current, now);
+  next.updatedAt = change.occurredAt;
+  change.announce('member.updated', { changedFields: changed });
+  return change.build(settings, { profile: { value: next, create: false } });
+}
+
+export function planStatus(
+  current: Balance,
+  profile: MemberProfile,
+  target: 'active' | 'inactive',
+  reason: string | undefined,
+  now: Date,
+  settings: ProgrammeSettings,
+): Mutation | null {
+  if (current.status === 'erased') throw new LedgerRuleError('member_erased', 'The member was erased');
+  if (current.status === target) return null;
+  const change = new Change(current, now);
+  change.balance.status = target;
+  if (target === 'inactive') change.announce('member.deactivated', reason ? { reason } : {});
+  else change.announce('member.reactivated', {});
+  return change.build(settings, { profile: { value: { ...profile, status: target, updatedAt: change.occurredAt }, create: false } });
+}
+
+/**
+ * Erasure on request: personal data leaves the profile, the external id is released, remaining
+ * points are forfeited (and holds cancelled) by an entry, so balance = sum of entries still holds.
+ */
+export function planErase(current: Balance, profile: MemberProfile, now: Date, settings: ProgrammeSettings): Mutation | null {
+  if (current.status === 'erased') return null;
+  const change = new Change(current, now);
+  const b = change.balance;
+  const forfeited = b.availablePoints;
+  const cancelled = b.pendingPoints;
+  const lots = b.lots.map(({ expiresAt, points }) => ({ expiresAt, points }));
+  b.availablePoints = 0;
+  b.pendingPoints = 0;
+  b.lots = [];
+  b.pending = [];
+  b.status = 'erased';
+  const data = { forfeitedPoints: forfeited, cancelledPendingPoints: cancelled };
+  if (forfeited > 0 || cancelled > 0) {
+    change.record({ type: 'forfeit', amountPoints: -forfeited, pendingPoints: -cancelled, reason: 'member erased', lots }, 'member.erased', () => data);
+  } else {
+    change.announce('member.erased', data);
+  }
+  const erased: MemberProfile = {
+    tenantId: profile.tenantId,
+    memberId: profile.memberId,
+    externalId: '',
+    status: 'erased',
+    createdAt: profile.createdAt,
+    erasedAt: change.occurredAt,
+  };
+  return change.build(settings, { profile: { value: erased, create: false }, externalId: { release: profile.externalId } });
+}
+
+function credit(balance: Balance, points: number, expiresAt: string | null): void {
+  balance.lots = addToLots(balance.lots, points, expiresAt);
+  balance.availablePoints += points;
+}
+
+function debit(balance: Balance, points: number, preferExpiresAt?: string | null): PointLot[] {
+  const taken = consumeLots(balance.lots, points, preferExpiresAt);
+  if (!taken) throw new LedgerRuleError('insufficient_points', `The member has ${balance.availablePoints} points available, ${points} needed`);
+  balance.lots = taken.lots;
+  balance.availablePoints -= points;
+  return taken.consumed;
 }

@@ -1,4 +1,5 @@
-import type { Balance, MemberProfile, Mutation } from './ledger';
+import type { Balance, EntryState, EntryType, LedgerEntry, MemberProfile, MemberStatus, Mutation } from './ledger';
+import type { Programme } from './programme';
 
 /** A response remembered for an Idempotency-Key, bound forever to a hash of the request. */
 export interface IdempotencyRecord {
@@ -14,16 +15,52 @@ export type CommitResult =
   | { ok: true }
   | { ok: false; conflict: 'version' | 'idempotency' | 'externalId' | 'member'; current?: Balance };
 
+/** A page of results and the opaque cursor of the next page (absent on the last page). */
+export interface Page<T> {
+  items: T[];
+  nextCursor?: string;
+}
+
+export interface EntryQuery {
+  types?: EntryType[];
+  /** Inclusive ISO instants on the commit time. */
+  from?: string;
+  to?: string;
+  order: 'asc' | 'desc';
+  limit: number;
+  cursor?: string;
+}
+
 /** The ledger's persistence port; DynamoDB implements it with one TransactWriteItems per change. */
 export interface LedgerStore {
   getBalance(tenantId: string, memberId: string): Promise<Balance | null>;
   getProfile(tenantId: string, memberId: string): Promise<MemberProfile | null>;
   findMemberIdByExternalId(tenantId: string, externalId: string): Promise<string | null>;
   getIdempotencyRecord(tenantId: string, key: string): Promise<IdempotencyRecord | null>;
-  /** Commits the change and the idempotency record together, or nothing. */
-  commit(mutation: Mutation, record: IdempotencyRecord): Promise<CommitResult>;
+  /** An entry and its reversal progress (null before its first reversal). */
+  getEntry(tenantId: string, memberId: string, seq: number): Promise<{ entry: LedgerEntry; state: EntryState | null } | null>;
+  listEntries(tenantId: string, memberId: string, query: EntryQuery): Promise<Page<LedgerEntry>>;
+  /** The last entry committed at or before `at`. */
+  lastEntryAt(tenantId: string, memberId: string, at: string): Promise<LedgerEntry | null>;
+  listMembers(tenantId: string, query: { limit: number; cursor?: string; status?: MemberStatus }): Promise<Page<MemberProfile>>;
+  /** Members whose housekeeping is due at `now`, from one shard of the due index. */
+  listDue(shard: number, now: string, limit: number): Promise<{ tenantId: string; memberId: string }[]>;
+  /** Commits the change and, for API requests, the idempotency record together, or nothing. */
+  commit(mutation: Mutation, record: IdempotencyRecord | null): Promise<CommitResult>;
   /** Remembers an outcome that changed nothing (a business failure); false if the key exists. */
   saveIdempotencyRecord(record: IdempotencyRecord): Promise<boolean>;
+  /** The member's contention queue: take the next ticket (the first is 1). */
+  takeTicket(tenantId: string, memberId: string): Promise<number>;
+  /** The ticket being served and since when, with the balance as of the same read. */
+  queueState(tenantId: string, memberId: string): Promise<{ nowServing: number; servedAt: string; balance: Balance | null }>;
+  /** Serves the ticket after `ticket`, if `ticket` is still the one served. */
+  advanceQueue(tenantId: string, memberId: string, ticket: number): Promise<void>;
+}
+
+/** Tenant programme settings; a put succeeds only over the version it was read at. */
+export interface ProgrammeStore {
+  get(tenantId: string): Promise<Programme>;
+  put(programme: Programme, expectedVersion: number): Promise<boolean>;
 }
 
 export interface Tenant {

@@ -5,8 +5,9 @@ import { buildOpenApi } from '../api/openapi';
 import { operations, type Operation, type Services } from '../api/operations';
 import { dynamo } from '../adapters/aws-clients';
 import { DynamoLedgerStore } from '../adapters/dynamo-ledger-store';
+import { DynamoProgrammeStore } from '../adapters/dynamo-programme-store';
 import { DynamoSubscriptionStore } from '../adapters/dynamo-subscription-store';
-import { LedgerService } from '../domain/ledger-service';
+import { cachedProgrammes, LedgerService } from '../domain/ledger-service';
 import { setting } from '../shared/config';
 import { systemClock } from '../shared/clock';
 import { Problem } from '../shared/problem';
@@ -19,8 +20,10 @@ let services: Services | undefined;
 function wire(): Services {
   if (!services) {
     const tableName = setting('TABLE_NAME');
+    const programmes = new DynamoProgrammeStore(dynamo(), tableName);
     services = {
-      ledger: new LedgerService(new DynamoLedgerStore(dynamo(), tableName), systemClock),
+      ledger: new LedgerService(new DynamoLedgerStore(dynamo(), tableName), cachedProgrammes(programmes, systemClock), systemClock),
+      programmes,
       subscriptions: new DynamoSubscriptionStore(dynamo(), tableName),
       clock: systemClock,
       allowLoopbackHttp: setting('WEBHOOK_ALLOW_LOOPBACK_HTTP') === 'true',

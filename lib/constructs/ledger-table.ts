@@ -47,6 +47,14 @@ export class LedgerTable extends Construct {
         indexName: index.indexName,
         partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
         sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING },
+        projectionType: dynamodb.ProjectionType[index.projection],
+      });
+    }
+    for (const index of tableSpec.localSecondaryIndexes) {
+      this.table.addLocalSecondaryIndex({
+        indexName: index.indexName,
+        sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING },
+        projectionType: dynamodb.ProjectionType[index.projection],
       });
     }
   }

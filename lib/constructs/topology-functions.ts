@@ -6,6 +6,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions, type NagPackSuppression } from 'cdk-nag';
 import { Construct } from 'constructs';
@@ -19,6 +21,7 @@ import {
   type FunctionId,
   type FunctionSpec,
   type QueueId,
+  type ScheduleTrigger,
   type SqsTrigger,
   resolveEnvironment,
 } from '../topology';
@@ -93,6 +96,7 @@ export class TopologyFunctions extends Construct {
       this.grantAccess(fn, spec);
       if (spec.trigger?.kind === 'dynamodb-stream') this.addStreamTrigger(fn, spec.trigger);
       if (spec.trigger?.kind === 'sqs') this.addQueueTrigger(fn, spec, spec.trigger);
+      if (spec.trigger?.kind === 'schedule') this.addSchedule(fn, spec, spec.trigger);
       built[functionId] = fn;
     }
     this.byId = built;
@@ -208,6 +212,35 @@ export class TopologyFunctions extends Construct {
         onFailure: new SqsDlq(this.props.queues[trigger.onFailure]),
         filters: trigger.filterPatterns.map((pattern) => lambda.FilterCriteria.filter(pattern)),
       }),
+    );
+  }
+
+  private addSchedule(fn: NodejsFunction, spec: FunctionSpec, trigger: ScheduleTrigger): void {
+    // An own role per schedule: it may invoke this one function, nothing else.
+    const role = new iam.Role(this, `${spec.id}ScheduleRole`, {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'),
+      description: `EventBridge Scheduler runs ${spec.id}`,
+    });
+    new Schedule(this, `${spec.id}Schedule`, {
+      description: `Runs ${spec.id} every ${trigger.everyMinutes} minute(s)`,
+      schedule: ScheduleExpression.rate(Duration.minutes(trigger.everyMinutes)),
+      target: new LambdaInvoke(fn, {
+        role,
+        retryAttempts: trigger.retryAttempts,
+        maxEventAge: Duration.seconds(trigger.maxEventAgeSeconds),
+      }),
+    });
+    // After the schedule: the target adds the invoke policy to the role when it binds.
+    NagSuppressions.addResourceSuppressions(
+      role,
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason: 'lambda:InvokeFunction is granted on this one function and its versions (`<arn>:*`), as CDK grants invoke.',
+          appliesTo: [{ regex: '/^Resource::<.+\\.Arn>:\\*$/' }],
+        },
+      ],
+      true,
     );
   }
 

@@ -32,7 +32,8 @@ const resource = (id: string) => {
 
 const queueEntries = Object.entries(queueSpecs) as [QueueId, QueueSpec][];
 const functionEntries = Object.entries(functionSpecs) as [FunctionId, FunctionSpec][];
-const triggered = functionEntries.filter(([, spec]) => spec.trigger !== undefined);
+const triggered = functionEntries.filter(([, spec]) => spec.trigger !== undefined && spec.trigger.kind !== 'schedule');
+const scheduled = functionEntries.flatMap(([functionId, spec]) => (spec.trigger?.kind === 'schedule' ? [[functionId, spec.trigger] as const] : []));
 
 beforeAll(() => {
   synth = synthesize();
@@ -59,8 +60,25 @@ describe('table', () => {
     expect(props.BillingMode).toBe(tableSpec.billingMode);
     expect(props.StreamSpecification).toEqual({ StreamViewType: tableSpec.streamViewType });
     expect(props.TimeToLiveSpecification).toEqual({ AttributeName: tableSpec.timeToLiveAttribute, Enabled: true });
-    expect((props.GlobalSecondaryIndexes ?? []).map((index: { IndexName: string }) => index.IndexName)).toEqual(
-      tableSpec.globalSecondaryIndexes.map((index) => index.indexName),
+    expect(props.GlobalSecondaryIndexes).toEqual(
+      tableSpec.globalSecondaryIndexes.map((index) => ({
+        IndexName: index.indexName,
+        KeySchema: [
+          { AttributeName: index.partitionKey, KeyType: 'HASH' },
+          { AttributeName: index.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: index.projection },
+      })),
+    );
+    expect(props.LocalSecondaryIndexes).toEqual(
+      tableSpec.localSecondaryIndexes.map((index) => ({
+        IndexName: index.indexName,
+        KeySchema: [
+          { AttributeName: tableSpec.partitionKey.name, KeyType: 'HASH' },
+          { AttributeName: index.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: index.projection },
+      })),
     );
   });
 });
@@ -139,6 +157,7 @@ describe('event-source mappings', () => {
     const functionLogicalId = logicalId(stack, stack.functions[functionId]);
     const mappings = ofType('AWS::Lambda::EventSourceMapping').filter(([, m]) => m.Properties?.FunctionName?.Ref === functionLogicalId);
     const trigger = spec.trigger!;
+    if (trigger.kind === 'schedule') throw new Error('schedules have no mapping');
 
     // Assess
     expect(mappings).toHaveLength(1);
@@ -162,6 +181,26 @@ describe('event-source mappings', () => {
       expect(props.MaximumBatchingWindowInSeconds ?? 0).toBe(trigger.maxBatchingWindowSeconds);
       expect(props.ScalingConfig).toEqual({ MaximumConcurrency: trigger.maxConcurrency });
     }
+  });
+});
+
+describe('schedules', () => {
+  it('has one EventBridge schedule per scheduled function', () => {
+    expect(ofType('AWS::Scheduler::Schedule')).toHaveLength(scheduled.length);
+  });
+
+  it.each(scheduled)('%s runs at the topology rate with its retry policy', (functionId, trigger) => {
+    // Prepare
+    const { stack } = synth;
+    const functionLogicalId = logicalId(stack, stack.functions[functionId]);
+    const schedules = ofType('AWS::Scheduler::Schedule').filter(([, s]) => JSON.stringify(s.Properties?.Target?.Arn).includes(functionLogicalId));
+
+    // Assess
+    expect(schedules).toHaveLength(1);
+    const props = schedules[0]![1].Properties!;
+    expect(props.ScheduleExpression).toBe(`rate(${trigger.everyMinutes} minute${trigger.everyMinutes === 1 ? '' : 's'})`);
+    expect(props.State).toBe('ENABLED');
+    expect(props.Target.RetryPolicy).toEqual({ MaximumRetryAttempts: trigger.retryAttempts, MaximumEventAgeInSeconds: trigger.maxEventAgeSeconds });
   });
 });
 

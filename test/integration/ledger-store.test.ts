@@ -5,6 +5,8 @@ import { LedgerService, requestHash } from '../../functions/domain/ledger-servic
 import { keys } from '../../functions/domain/keys';
 import { planEarn } from '../../functions/domain/ledger';
 import { systemClock } from '../../functions/shared/clock';
+import { programmeSettings } from '../../functions/domain/programme';
+import { fixedProgrammes } from '../support/memory-ledger-store';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../local/dynamodb-local';
 import { provisionTable } from '../../local/provision';
 
@@ -20,7 +22,7 @@ beforeAll(async () => {
   client = new DynamoDBClient({ endpoint: ddb.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   ({ tableName } = await provisionTable(client));
-  service = new LedgerService(new DynamoLedgerStore(documents, tableName), systemClock);
+  service = new LedgerService(new DynamoLedgerStore(documents, tableName), fixedProgrammes(), systemClock);
 }, 60_000);
 
 afterAll(async () => {
@@ -76,8 +78,8 @@ describe('DynamoDB ledger store on DynamoDB Local', () => {
     const memberId = await enrol(`stale-${Date.now()}`);
     const store = new DynamoLedgerStore(documents, tableName);
     const start = (await store.getBalance('t1', memberId))!;
-    const winner = planEarn(start, { amountPoints: 5, reason: 'a', idempotencyKey: 'w' }, new Date());
-    const loser = planEarn(start, { amountPoints: 7, reason: 'b', idempotencyKey: 'l' }, new Date());
+    const winner = planEarn(start, { amountPoints: 5, reason: 'a', idempotencyKey: 'w' }, new Date(), programmeSettings.parse({}));
+    const loser = planEarn(start, { amountPoints: 7, reason: 'b', idempotencyKey: 'l' }, new Date(), programmeSettings.parse({}));
     const record = (key: string) => ({ tenantId: 't1', key: `${memberId}-${key}`, requestHash: 'h', statusCode: 201, body: '{}', createdAt: new Date().toISOString() });
     expect(await store.commit(winner, record('w'))).toEqual({ ok: true });
 

@@ -4,6 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoLedgerStore } from '../../functions/adapters/dynamo-ledger-store';
 import { planEarn, planEnrol } from '../../functions/domain/ledger';
+import { programmeSettings } from '../../functions/domain/programme';
 import type { IdempotencyRecord } from '../../functions/domain/ports';
 
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -13,7 +14,7 @@ const record: IdempotencyRecord = { tenantId: 't1', key: 'k', requestHash: 'h', 
 describe('DynamoLedgerStore.commit', () => {
   const store = new DynamoLedgerStore(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })), 'ledger');
   const enrolled = planEnrol('t1', { externalId: 'e1' }, now);
-  const earn = planEarn(enrolled.balance, { amountPoints: 50, reason: 'r', idempotencyKey: 'k' }, now);
+  const earn = planEarn(enrolled.balance, { amountPoints: 50, reason: 'r', idempotencyKey: 'k' }, now, programmeSettings.parse({}));
 
   beforeEach(() => ddb.reset());
 
@@ -29,7 +30,13 @@ describe('DynamoLedgerStore.commit', () => {
     const items = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
     expect(items.map((i) => i.Put!.Item!.kind)).toEqual(['balance', 'entry', 'event', 'idempotency']);
     expect(items[0]!.Put).toMatchObject({ ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': 1 } });
-    expect(items[1]!.Put).toMatchObject({ ConditionExpression: 'attribute_not_exists(pk)', Item: { sk: 'ENTRY#000000000002', amountPoints: 50 } });
+    expect(items[1]!.Put).toMatchObject({
+      ConditionExpression: 'attribute_not_exists(pk)',
+      Item: { sk: 'ENTRY#000000000002', amountPoints: 50, lsi1sk: `AT#${now.toISOString()}#000000000002` },
+    });
+    // Nothing is due (no expiry, no hold): the balance stays out of the sparse due index.
+    expect(items[0]!.Put!.Item).not.toHaveProperty('dueAt');
+    expect(items[0]!.Put!.Item).not.toHaveProperty('duePk');
     expect(items[2]!.Put!.Item).toMatchObject({ sk: 'EVENT#000000000002', type: 'points.earned', seq: 2, tenantId: 't1' });
     expect(items[3]!.Put).toMatchObject({ ConditionExpression: 'attribute_not_exists(pk)', Item: { pk: 'TENANT#t1#IDEM#k' } });
   });

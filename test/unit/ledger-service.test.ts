@@ -1,54 +1,6 @@
 import { LedgerService, requestHash } from '../../functions/domain/ledger-service';
-import type { Balance, MemberProfile, Mutation } from '../../functions/domain/ledger';
-import type { CommitResult, IdempotencyRecord, LedgerStore } from '../../functions/domain/ports';
 import { Problem } from '../../functions/shared/problem';
-
-/** In-memory ledger store for domain unit tests: same conflict rules as the DynamoDB adapter. */
-class MemoryLedgerStore implements LedgerStore {
-  balances = new Map<string, Balance>();
-  profiles = new Map<string, MemberProfile>();
-  externalIds = new Map<string, string>();
-  records = new Map<string, IdempotencyRecord>();
-  events: Mutation['event'][] = [];
-  /** Lets a test slip a concurrent change in before the next commit. */
-  beforeCommit?: () => void;
-
-  async getBalance(t: string, m: string) {
-    const b = this.balances.get(`${t}/${m}`);
-    return b ? { ...b } : null;
-  }
-  async getProfile(t: string, m: string) {
-    return this.profiles.get(`${t}/${m}`) ?? null;
-  }
-  async findMemberIdByExternalId(t: string, e: string) {
-    return this.externalIds.get(`${t}/${e}`) ?? null;
-  }
-  async getIdempotencyRecord(t: string, k: string) {
-    return this.records.get(`${t}/${k}`) ?? null;
-  }
-  async saveIdempotencyRecord(r: IdempotencyRecord) {
-    if (this.records.has(`${r.tenantId}/${r.key}`)) return false;
-    this.records.set(`${r.tenantId}/${r.key}`, r);
-    return true;
-  }
-  async commit(m: Mutation, r: IdempotencyRecord): Promise<CommitResult> {
-    this.beforeCommit?.();
-    this.beforeCommit = undefined;
-    const key = `${m.tenantId}/${m.memberId}`;
-    if (this.records.has(`${r.tenantId}/${r.key}`)) return { ok: false, conflict: 'idempotency' };
-    const current = this.balances.get(key);
-    if (m.expectedVersion === null ? current : current?.version !== m.expectedVersion) return { ok: false, conflict: 'version' };
-    if (m.profile && this.externalIds.has(`${m.tenantId}/${m.profile.externalId}`)) return { ok: false, conflict: 'externalId' };
-    this.balances.set(key, m.balance);
-    if (m.profile) {
-      this.profiles.set(key, m.profile);
-      this.externalIds.set(`${m.tenantId}/${m.profile.externalId}`, m.memberId);
-    }
-    this.records.set(`${r.tenantId}/${r.key}`, r);
-    this.events.push(m.event);
-    return { ok: true };
-  }
-}
+import { fixedProgrammes, MemoryLedgerStore } from '../support/memory-ledger-store';
 
 const clock = { now: () => new Date('2026-11-21T10:00:00Z') };
 const idem = (key: string, body: unknown) => ({ key, requestHash: requestHash('POST', '/x', body) });
@@ -60,7 +12,7 @@ describe('LedgerService', () => {
 
   beforeEach(async () => {
     store = new MemoryLedgerStore();
-    service = new LedgerService(store, clock);
+    service = new LedgerService(store, fixedProgrammes(), clock);
     const enrolled = await service.enrol('t1', idem('enrol', { externalId: 'e1' }), { externalId: 'e1' });
     memberId = (enrolled.body as { memberId: string }).memberId;
   });

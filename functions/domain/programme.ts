@@ -1,0 +1,34 @@
+import { z } from 'zod';
+
+/**
+ * A tenant's programme settings: how long points live, when members hear about expiring points,
+ * how long earnings are held. Tenant admins replace it as a whole (PUT), versioned.
+ */
+export const programmeSettings = z
+  .object({
+    pointsExpiry: z
+      .object({ afterDays: z.number().int().min(1).max(3650).describe('Points expire at the UTC midnight ending this many days after they were earned') })
+      .nullable()
+      .default(null)
+      .describe('null: points never expire'),
+    expiryNoticeDays: z.number().int().min(0).max(365).default(30).describe('A points.expiring_soon event goes out this many days before a lot expires (0: none)'),
+    holdDays: z.number().int().min(0).max(365).default(0).describe('Direct earnings are held as pending for this many days unless the request says otherwise'),
+  })
+  .strict();
+
+export type ProgrammeSettings = z.output<typeof programmeSettings>;
+
+export interface Programme {
+  tenantId: string;
+  settings: ProgrammeSettings;
+  /** Increments with every change; 0 for the defaults of a tenant that never configured one. */
+  version: number;
+  updatedAt: string | null;
+}
+
+export const defaultProgramme = (tenantId: string): Programme => ({
+  tenantId,
+  settings: programmeSettings.parse({}),
+  version: 0,
+  updatedAt: null,
+});
