@@ -169,8 +169,9 @@ export const functions = {
     id: 'ApiFunction',
     entry: 'functions/handlers/api.ts',
     handler: 'handler',
-    description: 'Loyalty API: members, points, balances, webhook endpoints',
-    timeoutSeconds: 10,
+    description: 'Loyalty API: members, points, balances, programme, webhook endpoints',
+    // Below API Gateway's 29 s; a request queued behind many writers of one member may use 20 s of it.
+    timeoutSeconds: 25,
     memoryMiB: 1024,
     environment: { TABLE_NAME: { ref: 'table' } },
     access: { table: 'readWrite' },

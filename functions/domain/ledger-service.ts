@@ -144,6 +144,8 @@ export class LedgerService {
     private readonly store: LedgerStore,
     private readonly programmes: ProgrammeCache,
     private readonly clock: Clock,
+    /** How long one request may spend winning its member's commit (queueing included). */
+    private readonly commitBudgetMs = COMMIT_BUDGET_MS,
   ) {}
 
   enrol(tenantId: string, idem: IdempotencyContext, command: EnrolCommand): Promise<Outcome> {
@@ -357,7 +359,7 @@ export class LedgerService {
   private async idempotent(tenantId: string, idem: IdempotencyContext, plan: Planner, memberId?: string): Promise<Outcome> {
     // No read of the key up front: the commit's condition on the idempotency record detects a
     // retry (or a concurrent duplicate) and the stored response is replayed then.
-    const deadline = Date.now() + COMMIT_BUDGET_MS;
+    const deadline = Date.now() + this.commitBudgetMs;
     let current: Balance | undefined;
     let ticket: number | null = null;
     try {
@@ -416,7 +418,8 @@ export class LedgerService {
       const perTurnMs = served > 0 ? (Date.now() - first.atMs) / served : TURN_ESTIMATE_MS;
       const ahead = ticket - queue.nowServing;
       // The next in line watches closely so the hand-over is quick; the rest sleep until near their turn.
-      await sleep(ahead <= 2 ? 3 + Math.random() * 3 : Math.min(2_000, (ahead - 1.5) * perTurnMs * (0.6 + Math.random() * 0.3)));
+      // Polls are reads the store must also serve, so even the next in line polls only a few times a turn.
+      await sleep(Math.min(2_000, Math.max(5, (ahead - 0.6) * perTurnMs * (0.8 + Math.random() * 0.2))));
     }
   }
 

@@ -85,7 +85,7 @@ export interface LedgerEntry {
   reason: string;
   source?: string;
   transactionId?: string;
-  /** Lots credited (positive entries) or consumed (negative entries). */
+  /** Lots credited (positive entries, or to be credited when a hold ends) or consumed (negative entries). */
   lots: PointLot[];
   /** For held earnings: when they become available. */
   activatesAt?: string;
@@ -321,7 +321,7 @@ export function planEarn(current: Balance, command: EarnCommand, now: Date, sett
     const activatesAt = new Date(at.getTime() + holdDays * DAY_MS).toISOString();
     b.pendingPoints += command.amountPoints;
     const entry = change.record(
-      { type: 'earn', amountPoints: 0, pendingPoints: command.amountPoints, lots: [], activatesAt, ...common },
+      { type: 'earn', amountPoints: 0, pendingPoints: command.amountPoints, lots: [{ expiresAt, points: command.amountPoints }], activatesAt, ...common },
       'points.earned',
       (entryId) => ({ entryId, amountPoints: command.amountPoints, ...common, expiresAt, pending: true, activatesAt }),
     );

@@ -115,4 +115,40 @@ describe('DynamoDB ledger store on DynamoDB Local', () => {
     expect(await partition('mem_nobody')).toHaveLength(0);
     expect((await service.earn('t1', 'mem_nobody', idem, body)).replayed).toBe(true);
   });
+
+  it('lets exactly the affordable share of 200 concurrent redemptions through, with no overdraft', async () => {
+    // Prepare: 500 points, each redemption wants 10, so 50 of 200 can be paid.
+    const memberId = await enrol(`redeem-race-${Date.now()}`);
+    await service.earn('t1', memberId, { key: `seed-${memberId}`, requestHash: 'h' }, { amountPoints: 500, reason: 'seed' });
+    const attempts = 200;
+    // DynamoDB Local serves one member's partition one request at a time, so a queue of 200 takes
+    // longer here than on DynamoDB; the budget is raised so the test measures correctness, not the emulator.
+    const patient = new LedgerService(new DynamoLedgerStore(documents, tableName), fixedProgrammes(), systemClock, 120_000);
+
+    // Act
+    const started = performance.now();
+    const outcomes = await Promise.all(
+      Array.from({ length: attempts }, (_, i) =>
+        patient.redeem('t1', memberId, { key: `redeem-${memberId}-${i}`, requestHash: `r${i}` }, { amountPoints: 10, reason: 'race' }),
+      ),
+    );
+    const elapsedMs = Math.round(performance.now() - started);
+
+    // Assess
+    const succeeded = outcomes.filter((o) => o.statusCode === 201).length;
+    const refused = outcomes.filter((o) => o.statusCode === 422 && (o.body as { code: string }).code === 'insufficient_points').length;
+    const items = await partition(memberId);
+    const balance = items.find((i) => i.kind === 'balance')!;
+    const entries = items.filter((i) => i.kind === 'entry');
+    console.log(
+      `redemption race: ${attempts} concurrent redemptions of 10 against 500 points: ${succeeded} succeeded, ${refused} refused ` +
+        `(insufficient_points), ${attempts - succeeded - refused} other, final balance ${balance.availablePoints}, in ${elapsedMs} ms`,
+    );
+    expect(succeeded).toBe(50);
+    expect(refused).toBe(150);
+    expect(balance.availablePoints).toBe(0);
+    expect(entries.reduce((sum, e) => sum + e.amountPoints, 0)).toBe(0);
+    expect(entries.filter((e) => e.type === 'redeem')).toHaveLength(50);
+    expect(items.filter((i) => i.kind === 'event').map((e) => e.seq)).toEqual(Array.from({ length: 52 }, (_, i) => i + 1));
+  }, 180_000);
 });
