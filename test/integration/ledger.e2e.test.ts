@@ -1,0 +1,160 @@
+import { startTwinProcess, waitFor, type RunningTwin } from '../support/twin-process';
+
+/**
+ * The ledger's operations over HTTP on the running twin: programme, member lifecycle, earn,
+ * redeem, adjust, reverse, history, balance as of a time, expiry by the scheduled job, and every
+ * change arriving as a signed webhook in per-member seq order.
+ */
+let twin: RunningTwin;
+
+beforeAll(async () => {
+  twin = await startTwinProcess(['--schedule-seconds', '1']);
+}, 90_000);
+
+afterAll(async () => {
+  await twin?.stop();
+});
+
+let keyCounter = 0;
+async function api<T = Record<string, unknown>>(
+  path: string,
+  init: { method?: string; body?: unknown; idempotent?: boolean; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: T }> {
+  const method = init.method ?? (init.body !== undefined ? 'POST' : 'GET');
+  const response = await fetch(`${twin.apiUrl}${path}`, {
+    method,
+    headers: {
+      'x-api-key': twin.demo.apiKey,
+      'content-type': 'application/json',
+      ...(method !== 'GET' && init.idempotent !== false ? { 'idempotency-key': `e2e-${Date.now()}-${++keyCounter}` } : {}),
+      ...init.headers,
+    },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+interface Received {
+  verified: boolean;
+  body: { type: string; memberId: string; seq: number; data: Record<string, unknown> };
+}
+const received = async (memberId: string) => {
+  const { items } = (await (await fetch(`${twin.receiverUrl}/received`)).json()) as { items: Received[] };
+  return items.filter((i) => i.body?.memberId === memberId);
+};
+
+type Points = { entry: { entryId: string; amountPoints: number; lots: { expiresAt: string | null; points: number }[] }; balance: { availablePoints: number } };
+
+describe('the ledger over the API on the local twin', () => {
+  it('runs a member through the whole ledger and delivers every change in order', async () => {
+    // Programme: optimistic concurrency through If-Match.
+    const programme = await api<{ version: number }>('/v1/programme');
+    const put = await api<{ version: number }>('/v1/programme', {
+      method: 'PUT',
+      body: { pointsExpiry: { afterDays: 365 }, expiryNoticeDays: 30, holdDays: 0 },
+      headers: { 'if-match': `"${programme.body.version}"` },
+    });
+    expect(put).toMatchObject({ status: 200, body: { version: programme.body.version + 1 } });
+    const stale = await api('/v1/programme', { method: 'PUT', body: {}, headers: { 'if-match': `"${programme.body.version}"` } });
+    expect(stale).toMatchObject({ status: 409, body: { code: 'programme_conflict' } });
+
+    // Members: enrol, patch, list with a cursor.
+    const externalId = `ledger-e2e-${Date.now()}`;
+    const enrol = await api<{ memberId: string }>('/v1/members', { body: { externalId, email: 'lee@example.com', firstName: 'Lee' } });
+    expect(enrol.status).toBe(201);
+    const { memberId } = enrol.body;
+    const other = await api<{ memberId: string }>('/v1/members', { body: { externalId: `${externalId}-2` } });
+    const patched = await api(`/v1/members/${memberId}`, { method: 'PATCH', body: { email: 'lee@example.org', firstName: null, locale: 'en-GB' } });
+    expect(patched).toMatchObject({ status: 200, body: { email: 'lee@example.org', locale: 'en-GB' } });
+    expect(patched.body).not.toHaveProperty('firstName');
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await api<{ items: { memberId: string }[]; nextCursor?: string }>(`/v1/members?limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(page.body.items.length).toBeLessThanOrEqual(1);
+      seen.push(...page.body.items.map((m) => m.memberId));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(expect.arrayContaining([memberId, other.body.memberId]));
+    expect(new Set(seen).size).toBe(seen.length);
+    expect((await api('/v1/members?cursor=not-a-cursor')).body).toMatchObject({ code: 'cursor_invalid' });
+
+    // Points: a lot that expires in a few seconds, a normal one, a redemption soonest-expiring first.
+    const soon = new Date(Date.now() + 4_000).toISOString();
+    const short = await api<Points>(`/v1/members/${memberId}/points/earn`, { body: { amountPoints: 100, reason: 'flash promo', expiresAt: soon } });
+    expect(short.status).toBe(201);
+    const earn = await api<Points>(`/v1/members/${memberId}/points/earn`, { body: { amountPoints: 300, reason: 'stay', source: 'pms' } });
+    expect(earn.body.entry.lots[0]!.expiresAt).toMatch(/T00:00:00.000Z$/);
+    const beforeRedeem = new Date().toISOString();
+    const redeem = await api<Points>(`/v1/members/${memberId}/points/redeem`, { body: { amountPoints: 150, reason: 'spa voucher' } });
+    expect(redeem.body.entry.lots).toEqual([
+      { expiresAt: soon, points: 100 },
+      { expiresAt: earn.body.entry.lots[0]!.expiresAt, points: 50 },
+    ]);
+    expect(redeem.body.balance.availablePoints).toBe(250);
+    expect(await api(`/v1/members/${memberId}/points/redeem`, { body: { amountPoints: 10_000, reason: 'too much' } })).toMatchObject({
+      status: 422,
+      body: { code: 'insufficient_points' },
+    });
+
+    // Adjust and a partial refund of the redemption: the 100 points come back with their original (near) expiry.
+    expect((await api<Points>(`/v1/members/${memberId}/points/adjust`, { body: { amountPoints: -20, reason: 'duplicate posting' } })).body.balance.availablePoints).toBe(230);
+    expect(await api(`/v1/members/${memberId}/points/adjust`, { body: { amountPoints: 5, reason: '' } })).toMatchObject({ status: 400 });
+    const refund = await api<Points>(`/v1/members/${memberId}/entries/${redeem.body.entry.entryId}/reverse`, { body: { amountPoints: 120, reason: 'voucher cancelled' } });
+    expect(refund.status).toBe(201);
+    expect(refund.body.entry.lots).toEqual([
+      { expiresAt: earn.body.entry.lots[0]!.expiresAt, points: 50 },
+      { expiresAt: soon, points: 70 },
+    ]);
+    expect(await api(`/v1/members/${memberId}/entries/${redeem.body.entry.entryId}/reverse`, { body: { amountPoints: 31, reason: 'too much' } })).toMatchObject({
+      status: 422,
+      body: { code: 'reversal_exceeds_entry' },
+    });
+
+    // History with a filter, and the balance as it stood before the redemption.
+    const redemptions = await api<{ items: { type: string }[] }>(`/v1/members/${memberId}/entries?type=redeem,reverse`);
+    expect(redemptions.body.items.map((e) => e.type)).toEqual(['reverse', 'redeem']);
+    const asOf = await api(`/v1/members/${memberId}/balance?asOf=${beforeRedeem}`);
+    expect(asOf.body).toMatchObject({ availablePoints: 400, asOf: beforeRedeem });
+
+    // The scheduled job announces and then expires the short lot.
+    await waitFor(async () => (await api<{ availablePoints: number }>(`/v1/members/${memberId}/balance`)).body.availablePoints === 280 || undefined, {
+      timeoutMs: 20_000,
+      what: 'the short lot to expire',
+    });
+    const expiries = await api<{ items: { amountPoints: number }[] }>(`/v1/members/${memberId}/entries?type=expire`);
+    expect(expiries.body.items.map((e) => e.amountPoints)).toEqual([-70]);
+
+    // Lifecycle: deactivate blocks earning, reactivate allows it, erasure removes personal data.
+    await api(`/v1/members/${memberId}/deactivate`, { body: { reason: 'fraud check' } });
+    expect(await api(`/v1/members/${memberId}/points/earn`, { body: { amountPoints: 1, reason: 'x' } })).toMatchObject({ status: 409, body: { code: 'member_inactive' } });
+    await api(`/v1/members/${memberId}/reactivate`, { body: {} });
+    const erased = await api(`/v1/members/${memberId}/erase`, { body: {} });
+    expect(erased).toMatchObject({ status: 200, body: { status: 'erased', externalId: '' } });
+    expect(JSON.stringify(erased.body)).not.toContain('lee@example');
+    expect(await api(`/v1/members/${memberId}/points/earn`, { body: { amountPoints: 1, reason: 'x' } })).toMatchObject({ status: 410, body: { code: 'member_erased' } });
+    expect((await api<{ availablePoints: number }>(`/v1/members/${memberId}/balance`)).body.availablePoints).toBe(0);
+
+    // Every change arrived as a verified webhook, gap-free and in seq order.
+    const expected = [
+      'member.enrolled',
+      'member.updated',
+      'points.earned',
+      'points.earned',
+      'points.redeemed',
+      'points.adjusted',
+      'points.reversed',
+      'points.expiring_soon',
+      'points.expired',
+      'member.deactivated',
+      'member.reactivated',
+      'member.erased',
+    ];
+    await waitFor(async () => (await received(memberId)).length >= expected.length || undefined, { timeoutMs: 20_000, what: 'all webhooks' });
+    const deliveries = (await received(memberId)).sort((a, b) => a.body.seq - b.body.seq);
+    expect(deliveries.every((d) => d.verified)).toBe(true);
+    expect(deliveries.map((d) => d.body.seq)).toEqual(expected.map((_, i) => i + 1));
+    expect(deliveries.map((d) => d.body.type)).toEqual(expected);
+    expect(JSON.stringify(deliveries)).not.toContain('lee@example');
+  }, 120_000);
+});
