@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { buildOpenApi } from '../../functions/api/openapi';
 import { operations } from '../../functions/api/operations';
 import { routes } from '../../lib/topology';
+import { buildEventCatalogue, renderEventCatalogue } from '../../functions/domain/event-catalogue';
+import { EVENT_TYPES } from '../../functions/domain/events';
 
 describe('API contract', () => {
   it('has one operation for every declared route, and no operation without a route', () => {
@@ -22,5 +24,20 @@ describe('API contract', () => {
   it('matches the checked-in docs/openapi.json (run `npm run openapi` after changing the API)', () => {
     const checkedIn = JSON.parse(readFileSync(new URL('../../docs/openapi.json', import.meta.url), 'utf8'));
     expect(checkedIn).toEqual(JSON.parse(JSON.stringify(buildOpenApi())));
+  });
+});
+
+describe('event catalogue', () => {
+  it('documents every event type with a JSON Schema and matches the checked-in docs/events (run `npm run catalogue`)', () => {
+    // Prepare
+    const catalogue = buildEventCatalogue();
+    const checkedIn = JSON.parse(readFileSync(new URL('../../docs/events/catalogue.json', import.meta.url), 'utf8'));
+    const markdown = readFileSync(new URL('../../docs/events/README.md', import.meta.url), 'utf8');
+
+    // Assess
+    expect(catalogue.events.map((e) => e.type)).toEqual(EVENT_TYPES);
+    for (const event of catalogue.events) expect(event.schema).toMatchObject({ type: 'object', required: expect.arrayContaining(['id', 'seq', 'data']) });
+    expect(checkedIn).toEqual(JSON.parse(JSON.stringify(catalogue)));
+    expect(markdown).toBe(renderEventCatalogue(catalogue));
   });
 });

@@ -75,4 +75,58 @@ describe('LedgerService', () => {
   it('throws member_not_found for reads of unknown members', async () => {
     await expect(service.getBalance('t1', 'nope')).rejects.toBeInstanceOf(Problem);
   });
+
+  it('replays a member response from the member as it is now, so an erased member stays erased', async () => {
+    // Prepare
+    const body = { externalId: 'e2', email: 'pat@example.com' };
+    const first = await service.enrol('t1', idem('enrol-pat', body), body);
+    const patId = (first.body as { memberId: string }).memberId;
+    await service.erase('t1', patId, idem('erase-pat', {}));
+
+    // Act
+    const retry = await service.enrol('t1', idem('enrol-pat', body), body);
+
+    // Assess
+    expect(first.body).toMatchObject({ email: 'pat@example.com' });
+    expect(retry).toMatchObject({ statusCode: 201, replayed: true, body: { memberId: patId, status: 'erased', externalId: '' } });
+    expect(JSON.stringify([...store.records.values()])).not.toContain('pat@example.com');
+  });
+
+  it('answers entry_not_found for an entry of another member, and remembers it', async () => {
+    const other = await service.enrol('t1', idem('enrol-o', { externalId: 'o' }), { externalId: 'o' });
+    const otherId = (other.body as { memberId: string }).memberId;
+    const earned = await service.earn('t1', otherId, idem('k-o', { a: 1 }), { amountPoints: 5, reason: 'a' });
+    const entryId = (earned.body as { entry: { entryId: string } }).entry.entryId;
+    const outcome = await service.reverse('t1', memberId, entryId, idem('rev-x', {}), { reason: 'x' });
+    expect(outcome).toMatchObject({ statusCode: 404, body: { code: 'entry_not_found' } });
+  });
+
+  it('runs due housekeeping from the due index until nothing is left', async () => {
+    // Prepare: points that expired an hour ago.
+    await service.earn('t1', memberId, idem('k-exp', { e: 1 }), { amountPoints: 30, reason: 'a', expiresAt: '2026-11-21T09:00:00.000Z' });
+
+    // Act
+    const totals = await service.runDue({ budgetMs: 1_000 });
+
+    // Assess
+    expect(totals).toEqual({ members: 1, events: 1, failures: 0 });
+    expect(await service.getBalance('t1', memberId)).toMatchObject({ availablePoints: 0, lots: [] });
+    expect(store.events.at(-1)).toMatchObject({ type: 'points.expired', data: { amountPoints: 30 } });
+    expect(await service.runDue({ budgetMs: 1_000 })).toEqual({ members: 0, events: 0, failures: 0 });
+  });
+
+  it('queues a writer that lost a race and hands the turn on when it is done', async () => {
+    // Prepare: a concurrent change wins the first commit.
+    store.beforeCommit = () => {
+      const b = store.balances.get(`t1/${memberId}`)!;
+      store.balances.set(`t1/${memberId}`, { ...b, seq: b.seq + 1, version: b.version + 1 });
+    };
+
+    // Act
+    const outcome = await service.earn('t1', memberId, idem('k-q', { q: 1 }), { amountPoints: 7, reason: 'q' });
+
+    // Assess
+    expect(outcome.statusCode).toBe(201);
+    expect(await store.queueState('t1', memberId)).toMatchObject({ nowServing: 2 });
+  });
 });
