@@ -26,7 +26,7 @@ if (values.help) {
   process.exit(0);
 }
 
-function banner(twin: Twin, startedMs: number, lakeBufferSeconds: string): string {
+function banner(twin: Twin, startedMs: number, lakeBufferSeconds: string, scheduleSeconds: string): string {
   const { apiUrl, demo } = twin;
   const h = `-H 'x-api-key: ${demo.apiKey}' -H 'content-type: application/json'`;
   return `
@@ -50,8 +50,13 @@ function banner(twin: Twin, startedMs: number, lakeBufferSeconds: string): strin
     curl -s ${twin.receiverUrl}/received
     # 4. open the lake files (written every ${lakeBufferSeconds} s)
     find ${twin.lakeDir} -name '*.gz' | head; zcat $(find ${twin.lakeDir} -name '*.gz' | head -1)
-    # 5. read the balance
+    # 5. redeem, then read the balance (lots by expiry) and the ledger
+    curl -s ${apiUrl}/v1/members/MEMBER_ID/points/redeem ${h} -H 'Idempotency-Key: redeem-alice-1' \\
+      -d '{"amountPoints":100,"reason":"Spa voucher"}'
     curl -s ${apiUrl}/v1/members/MEMBER_ID/balance -H 'x-api-key: ${demo.apiKey}'
+    curl -s ${apiUrl}/v1/members/MEMBER_ID/entries -H 'x-api-key: ${demo.apiKey}'
+
+  Scheduled housekeeping (holds, expiry, notices) runs every ${scheduleSeconds} s here (deployed: every minute).
 
   Ctrl-C stops everything.
 `;
@@ -86,7 +91,7 @@ try {
   if (values.json) {
     console.log(JSON.stringify({ ready: true, startedMs: Math.round(elapsed), apiUrl: twin.apiUrl, receiverUrl: twin.receiverUrl, lakeDir: twin.lakeDir, demo: twin.demo, endpoints: twin.endpoints, queueUrls: twin.queueUrls }));
   } else {
-    console.log(banner(twin, elapsed, values['lake-buffer-seconds']));
+    console.log(banner(twin, elapsed, values['lake-buffer-seconds'], values['schedule-seconds']));
   }
 } catch (error) {
   console.error('The local twin could not start:', error instanceof Error ? error.message : error);

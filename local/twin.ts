@@ -21,6 +21,8 @@ import { startDynamoDbLocal } from './dynamodb-local';
 import { LocalFirehose } from './firehose';
 import { LocalLambda } from './lambda';
 import { LocalApiGateway } from './api-gateway';
+import { DynamoProgrammeStore } from '../functions/adapters/dynamo-programme-store';
+import { programmeSettings } from '../functions/domain/programme';
 import { provisionBucket, provisionQueues, provisionTable } from './provision';
 import { LocalSchedule } from './scheduler';
 import { SqsEventSource } from './sqs-event-source';
@@ -209,6 +211,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     const demo = await ensureDemoTenant({
       tenants: new DynamoTenantStore(documents, tableName),
       subscriptions: new DynamoSubscriptionStore(documents, tableName),
+      programmes: new DynamoProgrammeStore(documents, tableName),
       receiver,
       stateFile: dataDir ? join(dataDir, 'demo.json') : null,
     });
@@ -235,6 +238,7 @@ const DEMO_TENANT = { tenantId: 'demo', name: 'Demo Hotels & Rewards', status: '
 async function ensureDemoTenant(input: {
   tenants: DynamoTenantStore;
   subscriptions: DynamoSubscriptionStore;
+  programmes: DynamoProgrammeStore;
   receiver: WebhookReceiver;
   stateFile: string | null;
 }): Promise<DemoTenant> {
@@ -245,6 +249,12 @@ async function ensureDemoTenant(input: {
   // A key from an older version may lack scopes added since: issue one with every scope.
   if (!apiKey || !found || ALL_SCOPES.some((scope) => !found.scopes.includes(scope))) {
     apiKey = (await input.tenants.createTenantWithKey(DEMO_TENANT, ALL_SCOPES)).apiKey;
+  }
+  // A demo programme like a hotel group's: points live a year, members hear a month ahead.
+  const programme = await input.programmes.get(DEMO_TENANT.tenantId);
+  if (programme.version === 0) {
+    const settings = programmeSettings.parse({ pointsExpiry: { afterDays: 365 }, expiryNoticeDays: 30 });
+    await input.programmes.put({ ...programme, settings, version: 1, updatedAt: new Date().toISOString() }, 0);
   }
   let subscription: WebhookSubscription | null = saved ? await input.subscriptions.get(DEMO_TENANT.tenantId, saved.subscriptionId) : null;
   if (!subscription) {
