@@ -1,12 +1,10 @@
 import fc from 'fast-check';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoLedgerStore } from '../../functions/adapters/dynamo-ledger-store';
 import { keys } from '../../functions/domain/keys';
 import { LedgerService, requestHash, type Outcome } from '../../functions/domain/ledger-service';
 import { DAY_MS } from '../../functions/domain/lots';
-import { startDynamoDbLocal, type DynamoDbLocal } from '../../local/dynamodb-local';
-import { provisionTable } from '../../local/provision';
+import { startLocalTable, type LocalTable } from '../support/local-table';
 import { fixedProgrammes } from '../support/memory-ledger-store';
 
 /**
@@ -21,23 +19,19 @@ import { fixedProgrammes } from '../support/memory-ledger-store';
 const RUNS = Number(process.env.LEDGER_MODEL_RUNS ?? 25);
 const TENANT = 'model';
 
-let ddb: DynamoDbLocal;
-let client: DynamoDBClient;
+let local: LocalTable;
 let documents: DynamoDBDocumentClient;
 let tableName: string;
 let store: DynamoLedgerStore;
 
 beforeAll(async () => {
-  ddb = await startDynamoDbLocal({});
-  client = new DynamoDBClient({ endpoint: ddb.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-  ({ tableName } = await provisionTable(client));
+  local = await startLocalTable();
+  ({ documents, tableName } = local);
   store = new DynamoLedgerStore(documents, tableName);
 }, 60_000);
 
 afterAll(async () => {
-  client?.destroy();
-  await ddb?.stop();
+  await local?.stop();
 });
 
 /** The model: a naive restatement of the rules, lot by lot. */

@@ -1,4 +1,3 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoLedgerStore } from '../../functions/adapters/dynamo-ledger-store';
 import { LedgerService, requestHash } from '../../functions/domain/ledger-service';
@@ -7,27 +6,22 @@ import { planEarn } from '../../functions/domain/ledger';
 import { systemClock } from '../../functions/shared/clock';
 import { programmeSettings } from '../../functions/domain/programme';
 import { fixedProgrammes } from '../support/memory-ledger-store';
-import { startDynamoDbLocal, type DynamoDbLocal } from '../../local/dynamodb-local';
-import { provisionTable } from '../../local/provision';
+import { startLocalTable, type LocalTable } from '../support/local-table';
 
 /** The ledger store against the real DynamoDB Local: transactions, conditions, races. */
-let ddb: DynamoDbLocal;
-let client: DynamoDBClient;
+let local: LocalTable;
 let documents: DynamoDBDocumentClient;
 let service: LedgerService;
 let tableName: string;
 
 beforeAll(async () => {
-  ddb = await startDynamoDbLocal({});
-  client = new DynamoDBClient({ endpoint: ddb.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-  ({ tableName } = await provisionTable(client));
+  local = await startLocalTable();
+  ({ documents, tableName } = local);
   service = new LedgerService(new DynamoLedgerStore(documents, tableName), fixedProgrammes(), systemClock);
 }, 60_000);
 
 afterAll(async () => {
-  client?.destroy();
-  await ddb?.stop();
+  await local?.stop();
 });
 
 async function partition(memberId: string) {
