@@ -313,6 +313,8 @@ export const routes: RouteSpec[] = [
   apiRoute('GET', '/v1/members/{memberId}/balance'),
   apiRoute('GET', '/v1/members/{memberId}/entries'),
   apiRoute('POST', '/v1/members/{memberId}/points/earn'),
+  apiRoute('POST', '/v1/members/{memberId}/transactions'),
+  apiRoute('POST', '/v1/members/{memberId}/transactions/preview'),
   apiRoute('POST', '/v1/members/{memberId}/points/redeem'),
   apiRoute('POST', '/v1/members/{memberId}/points/adjust'),
   apiRoute('POST', '/v1/members/{memberId}/entries/{entryId}/reverse'),

@@ -287,6 +287,12 @@ export class DynamoLedgerStore implements LedgerStore {
     if (mutation.externalId && 'release' in mutation.externalId) {
       actions.push({ conflict: 'version', action: { Delete: { TableName, Key: keys.externalId(tenantId, mutation.externalId.release) } } });
     }
+    if (mutation.transactionClaim) {
+      actions.push({
+        conflict: 'transaction',
+        action: { Put: { TableName, Item: { ...keys.transaction(tenantId, mutation.transactionClaim), kind: 'transaction', memberId }, ...ifAbsent } },
+      });
+    }
     for (const entry of mutation.entries) {
       actions.push({
         conflict: 'version',

@@ -2,6 +2,7 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { LedgerService, requestHash, type IdempotencyContext, type Outcome } from '../domain/ledger-service';
 import type { ProgrammeStore, SubscriptionStore, WebhookSubscription } from '../domain/ports';
+import { businessTransaction } from '../domain/earning-rules';
 import { programmeSettings, type Programme } from '../domain/programme';
 import { generateSecret } from '../domain/webhook-signature';
 import { checkWebhookUrl } from '../domain/webhook-url';
@@ -289,6 +290,42 @@ export const operations: Operation[] = [
     request: s.earnRequest,
     run: (ledger, tenantId, memberId, key, body) => ledger.earn(tenantId, memberId, key, body),
   }),
+  {
+    method: 'POST',
+    path: '/v1/members/{memberId}/transactions',
+    operationId: 'postTransaction',
+    summary: "Post a business transaction (purchase, stay, booking); the tenant's earning rules turn it into points, once per transaction id",
+    tag: 'Points',
+    scope: 'points:write',
+    idempotent: true,
+    request: businessTransaction,
+    responses: {
+      201: { description: 'Points earned', schema: s.transactionResponse },
+      200: { description: 'The rules gave no points (nothing recorded)', schema: s.transactionResponse },
+      ...errors,
+      ...memberErrors,
+      409: problem('Idempotency-Key reused, or the transaction id has earned already'),
+    },
+    run: ({ event, tenantId, services }) => {
+      const body = parseBody(event, businessTransaction);
+      return services.ledger.postTransaction(tenantId, pathParam(event, 'memberId'), idem(event, body), body);
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v1/members/{memberId}/transactions/preview',
+    operationId: 'previewTransaction',
+    summary: 'Dry run: what a business transaction would earn now, with the rules applied; records nothing',
+    tag: 'Points',
+    scope: 'members:read',
+    idempotent: false,
+    request: businessTransaction,
+    responses: { 200: { description: 'The earning', schema: s.transactionPreviewResponse }, ...errors, 404: problem('No such member') },
+    run: async ({ event, tenantId, services }) => ({
+      statusCode: 200,
+      body: await services.ledger.previewTransaction(tenantId, pathParam(event, 'memberId'), parseBody(event, businessTransaction)),
+    }),
+  },
   pointsOperation({
     path: '/v1/members/{memberId}/points/redeem',
     operationId: 'redeemPoints',
@@ -320,7 +357,7 @@ export const operations: Operation[] = [
     method: 'GET',
     path: '/v1/programme',
     operationId: 'getProgramme',
-    summary: "The tenant's programme settings (expiry, notices, holds)",
+    summary: "The tenant's programme settings (expiry, notices, holds, earning rules)",
     tag: 'Programme',
     scope: 'programme:manage',
     idempotent: false,

@@ -215,3 +215,24 @@ export const problemResponse = z.object({
   instance: z.string().optional(),
   errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
 });
+
+export const earningResponse = z.object({
+  points: z.number().int().describe('Points the transaction earns'),
+  basePoints: z.number().int(),
+  breakdown: z
+    .array(z.looseObject({ kind: z.enum(['excluded', 'base', 'multiplier', 'promotion', 'cap']), points: z.number(), label: z.string() }))
+    .describe('Each rule applied, in order, with the running total'),
+  appliedPromotions: z.array(z.string()),
+  capped: z.boolean(),
+  holdDays: z.number().int(),
+});
+
+export const transactionResponse = z.object({
+  transactionId: z.string(),
+  earning: earningResponse,
+  entry: ledgerEntryResponse.optional().describe('Absent when the rules gave no points'),
+  balance: balanceResponse.optional(),
+  eventId: z.string().optional(),
+});
+
+export const transactionPreviewResponse = z.object({ transactionId: z.string(), earning: earningResponse });

@@ -46,5 +46,6 @@ export const keys = {
   programme: (tenantId: string) => ({ pk: `TENANT#${tenantId}`, sk: 'PROGRAMME' }),
   event: (tenantId: string, memberId: string, seq: number) => ({ pk: keys.memberPk(tenantId, memberId), sk: `EVENT#${pad(seq)}` }),
   externalId: (tenantId: string, externalId: string) => ({ pk: `TENANT#${tenantId}#EXT#${externalId}`, sk: 'EXT' }),
+  transaction: (tenantId: string, transactionId: string) => ({ pk: `TENANT#${tenantId}#TXN#${transactionId}`, sk: 'TXN' }),
   idempotency: (tenantId: string, key: string) => ({ pk: `TENANT#${tenantId}#IDEM#${key}`, sk: 'IDEM' }),
 };

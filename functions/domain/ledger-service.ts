@@ -13,6 +13,8 @@ import {
   planRedeem,
   planReverse,
   planStatus,
+  planTransaction,
+  periodEarnedPoints,
   snapshot,
   type AdjustCommand,
   type Balance,
@@ -27,6 +29,7 @@ import {
   type RedeemCommand,
   type ReverseCommand,
 } from './ledger';
+import { evaluateEarning, type BusinessTransaction, type EarningResult } from './earning-rules';
 import { expiringWithin } from './lots';
 import type { ProgrammeSettings } from './programme';
 import type { IdempotencyRecord, LedgerStore, Page, ProgrammeStore } from './ports';
@@ -114,6 +117,8 @@ export function balanceView(balance: Balance, settings: ProgrammeSettings, now: 
   };
 }
 
+const earningView = ({ capPeriodKey: _key, ...earning }: EarningResult) => earning;
+
 export const entryView = ({ tenantId: _tenantId, ...entry }: LedgerEntry) => entry;
 
 export interface ProgrammeCache {
@@ -190,6 +195,30 @@ export class LedgerService {
     return this.memberChange(tenantId, memberId, idem, async (balance, settings) =>
       this.pointsPlan(planEarn(balance, { ...command, idempotencyKey: idem.key }, this.clock.now(), settings), settings),
     );
+  }
+
+  /** Earns on a business transaction by the tenant's earning rules; a transaction id earns once. */
+  postTransaction(tenantId: string, memberId: string, idem: IdempotencyContext, tx: BusinessTransaction): Promise<Outcome> {
+    return this.memberChange(tenantId, memberId, idem, async (balance, settings) => {
+      const now = this.clock.now();
+      const earning = this.evaluate(balance, settings, tx, now);
+      const mutation = planTransaction(balance, tx, earning, now, settings, idem.key);
+      if (!mutation) return { kind: 'outcome', outcome: { statusCode: 200, body: { transactionId: tx.transactionId, earning: earningView(earning) } } };
+      const points = this.pointsPlan(mutation, settings);
+      return { ...points, outcome: { ...points.outcome, body: { transactionId: tx.transactionId, earning: earningView(earning), ...(points.outcome.body as object) } } };
+    });
+  }
+
+  /** What a transaction would earn now, without recording anything (a dry run). */
+  async previewTransaction(tenantId: string, memberId: string, tx: BusinessTransaction) {
+    const [balance, settings] = await Promise.all([this.store.getBalance(tenantId, memberId), this.programmes.settings(tenantId)]);
+    if (!balance) throw new Problem('member_not_found', `No member ${memberId}`);
+    return { transactionId: tx.transactionId, earning: earningView(this.evaluate(balance, settings, tx, this.clock.now())) };
+  }
+
+  private evaluate(balance: Balance, settings: ProgrammeSettings, tx: BusinessTransaction, now: Date): EarningResult {
+    const at = tx.occurredAt ? new Date(tx.occurredAt) : now;
+    return evaluateEarning(settings.earningRules, tx, { tier: balance.tier, periodEarnedPoints: periodEarnedPoints(balance, settings.earningRules, at), now });
   }
 
   redeem(tenantId: string, memberId: string, idem: IdempotencyContext, command: Omit<RedeemCommand, 'idempotencyKey'>): Promise<Outcome> {
@@ -381,6 +410,12 @@ export class LedgerService {
         const result = await this.store.commit(next.mutation, record);
         if (result.ok) return next.outcome;
         if (result.conflict === 'idempotency') return await this.replayStored(tenantId, idem);
+        if (result.conflict === 'transaction') {
+          // Another request earned on this transaction id: a business failure, remembered like any.
+          const outcome = failure(new Problem('transaction_already_posted', `Transaction ${next.mutation.transactionClaim} has earned points already`));
+          if (await this.store.saveIdempotencyRecord({ ...record, statusCode: outcome.statusCode, body: JSON.stringify({ body: outcome.body }) })) return outcome;
+          return await this.replayStored(tenantId, idem);
+        }
         // version / externalId / member conflicts: someone else changed the state; plan again.
         current = result.current;
         if (memberId && ticket === null) {

@@ -12,7 +12,8 @@ import {
   type PendingLot,
   type PointLot,
 } from './lots';
-import type { ProgrammeSettings } from './programme';
+import { programmeSettings, type ProgrammeSettings } from './programme';
+import { capPeriodKey, type BusinessTransaction, type EarningResult, type EarningRules } from './earning-rules';
 
 /**
  * Pure ledger rules: given a member's current state and a command, plan the next state, the
@@ -44,6 +45,8 @@ export interface Balance {
   pending: PendingLot[];
   /** Earliest time housekeeping has work for this member (activation, expiry, notice); null when none. */
   dueAt: string | null;
+  /** Points earned from earning rules in the current per-period cap bucket. */
+  ruleEarnings?: { periodKey: string; points: number };
 }
 
 export interface MemberProfile {
@@ -117,6 +120,8 @@ export interface Mutation {
   profile?: { value: MemberProfile; create: boolean };
   /** External-id claim (enrolment) or release (erasure). */
   externalId?: { claim: string } | { release: string };
+  /** A business transaction id claimed for good, so a transaction earns once whatever the Idempotency-Key. */
+  transactionClaim?: string;
   entryStates: EntryState[];
 }
 
@@ -284,7 +289,7 @@ export function planEnrol(tenantId: string, command: EnrolCommand, now: Date): M
   const change = new Change(blank, now);
   change.announce('member.enrolled', { externalId: command.externalId, tier: DEFAULT_TIER });
   const profile: MemberProfile = { tenantId, memberId, ...command, status: 'active', createdAt: occurredAt };
-  const mutation = change.build({ pointsExpiry: null, expiryNoticeDays: 0, holdDays: 0 }, {
+  const mutation = change.build(programmeSettings.parse({}), {
     profile: { value: profile, create: true },
     externalId: { claim: command.externalId },
   });
@@ -336,6 +341,48 @@ export function planEarn(current: Balance, command: EarnCommand, now: Date, sett
     );
   }
   return change.build(settings);
+}
+
+/** Points already earned from rules in the cap period the transaction falls in. */
+export function periodEarnedPoints(balance: Balance, rules: EarningRules, at: Date): number {
+  const period = rules.caps?.perPeriod?.period;
+  if (!period || !balance.ruleEarnings) return 0;
+  return balance.ruleEarnings.periodKey === capPeriodKey(period, at) ? balance.ruleEarnings.points : 0;
+}
+
+/**
+ * Earning on a business transaction, with the points the rules gave: credited (or held) like a
+ * direct earning, counted toward the period cap, the transaction id claimed. Null when the rules
+ * gave no points (nothing to record).
+ */
+export function planTransaction(
+  current: Balance,
+  tx: BusinessTransaction,
+  result: EarningResult,
+  now: Date,
+  settings: ProgrammeSettings,
+  idempotencyKey?: string,
+): Mutation | null {
+  requireActive(current);
+  if (result.points === 0) return null;
+  const mutation = planEarn(
+    current,
+    {
+      amountPoints: result.points,
+      reason: `${tx.type} ${tx.transactionId}`,
+      ...(tx.channel ? { source: tx.channel } : {}),
+      transactionId: tx.transactionId,
+      holdDays: result.holdDays,
+      ...(idempotencyKey ? { idempotencyKey } : {}),
+    },
+    now,
+    settings,
+  );
+  if (result.capPeriodKey) {
+    const previous = current.ruleEarnings?.periodKey === result.capPeriodKey ? current.ruleEarnings.points : 0;
+    mutation.balance.ruleEarnings = { periodKey: result.capPeriodKey, points: previous + result.points };
+  }
+  return { ...mutation, transactionClaim: tx.transactionId };
 }
 
 export interface RedeemCommand {

@@ -13,7 +13,7 @@ export interface IdempotencyRecord {
 
 export type CommitResult =
   | { ok: true }
-  | { ok: false; conflict: 'version' | 'idempotency' | 'externalId' | 'member'; current?: Balance };
+  | { ok: false; conflict: 'version' | 'idempotency' | 'externalId' | 'member' | 'transaction'; current?: Balance };
 
 /** A page of results and the opaque cursor of the next page (absent on the last page). */
 export interface Page<T> {

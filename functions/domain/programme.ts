@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { DEFAULT_EARNING_RULES, earningRules } from './earning-rules';
 
 /**
  * A tenant's programme settings: how long points live, when members hear about expiring points,
- * how long earnings are held. Tenant admins replace it as a whole (PUT), versioned.
+ * how long earnings are held, and the earning rules for business transactions. Tenant admins replace it as a whole (PUT), versioned.
  */
 export const programmeSettings = z
   .object({
@@ -13,6 +14,7 @@ export const programmeSettings = z
       .describe('null: points never expire'),
     expiryNoticeDays: z.number().int().min(0).max(365).default(30).describe('A points.expiring_soon event goes out this many days before a lot expires (0: none)'),
     holdDays: z.number().int().min(0).max(365).default(0).describe('Direct earnings are held as pending for this many days unless the request says otherwise'),
+    earningRules: earningRules.default(DEFAULT_EARNING_RULES).describe('How business transactions turn into points'),
   })
   .strict();
 

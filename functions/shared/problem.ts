@@ -20,6 +20,7 @@ export const PROBLEM_CODES = {
   member_inactive: { status: 409, title: 'The member is not active' },
   member_erased: { status: 410, title: 'The member was erased' },
   programme_conflict: { status: 409, title: 'The programme was changed by someone else; read it and apply your change again' },
+  transaction_already_posted: { status: 409, title: 'This transaction id has earned points already' },
   insufficient_points: { status: 422, title: 'Not enough points available' },
   entry_not_reversible: { status: 422, title: 'This kind of entry cannot be reversed' },
   reversal_exceeds_entry: { status: 422, title: 'The reversal exceeds what is left of the entry' },

@@ -51,7 +51,12 @@ describe('the ledger over the API on the local twin', () => {
     const programme = await api<{ version: number }>('/v1/programme');
     const put = await api<{ version: number }>('/v1/programme', {
       method: 'PUT',
-      body: { pointsExpiry: { afterDays: 365 }, expiryNoticeDays: 30, holdDays: 0 },
+      body: {
+        pointsExpiry: { afterDays: 365 },
+        expiryNoticeDays: 30,
+        holdDays: 0,
+        earningRules: { currencies: [{ currency: 'EUR', pointsPerUnit: 1 }], multipliers: [{ name: 'spa double', when: { categories: ['spa'] }, multiplier: 2 }] },
+      },
       headers: { 'if-match': `"${programme.body.version}"` },
     });
     expect(put).toMatchObject({ status: 200, body: { version: programme.body.version + 1 } });
@@ -97,6 +102,14 @@ describe('the ledger over the API on the local twin', () => {
       body: { code: 'insufficient_points' },
     });
 
+    // A business transaction: previewed (nothing recorded), posted by the rules, refused when posted again.
+    const stay = { transactionId: `pms-${memberId}`, type: 'stay', amount: 40.5, currency: 'EUR', category: 'spa', channel: 'pms' };
+    expect(await api(`/v1/members/${memberId}/transactions/preview`, { body: stay, idempotent: false })).toMatchObject({ status: 200, body: { earning: { points: 81, basePoints: 40 } } });
+    const posted = await api<Points & { earning: { points: number } }>(`/v1/members/${memberId}/transactions`, { body: stay });
+    expect(posted).toMatchObject({ status: 201, body: { earning: { points: 81 }, entry: { transactionId: stay.transactionId, amountPoints: 81 } } });
+    expect(await api(`/v1/members/${memberId}/transactions`, { body: stay })).toMatchObject({ status: 409, body: { code: 'transaction_already_posted' } });
+    await api(`/v1/members/${memberId}/entries/${posted.body.entry.entryId}/reverse`, { body: { reason: 'stay cancelled' } });
+
     // Adjust and a partial refund of the redemption: the 100 points come back with their original (near) expiry.
     expect((await api<Points>(`/v1/members/${memberId}/points/adjust`, { body: { amountPoints: -20, reason: 'duplicate posting' } })).body.balance.availablePoints).toBe(230);
     expect(await api(`/v1/members/${memberId}/points/adjust`, { body: { amountPoints: 5, reason: '' } })).toMatchObject({ status: 400 });
@@ -113,7 +126,7 @@ describe('the ledger over the API on the local twin', () => {
 
     // History with a filter, and the balance as it stood before the redemption.
     const redemptions = await api<{ items: { type: string }[] }>(`/v1/members/${memberId}/entries?type=redeem,reverse`);
-    expect(redemptions.body.items.map((e) => e.type)).toEqual(['reverse', 'redeem']);
+    expect(redemptions.body.items.map((e) => e.type)).toEqual(['reverse', 'reverse', 'redeem']);
     const asOf = await api(`/v1/members/${memberId}/balance?asOf=${beforeRedeem}`);
     expect(asOf.body).toMatchObject({ availablePoints: 400, asOf: beforeRedeem });
 
@@ -143,6 +156,8 @@ describe('the ledger over the API on the local twin', () => {
       'points.earned',
       'points.earned',
       'points.redeemed',
+      'points.earned',
+      'points.reversed',
       'points.adjusted',
       'points.reversed',
       'points.expired',

@@ -13,6 +13,7 @@ export class MemoryLedgerStore implements LedgerStore {
   records = new Map<string, IdempotencyRecord>();
   entries = new Map<string, LedgerEntry>();
   states = new Map<string, EntryState>();
+  transactions = new Set<string>();
   events: Mutation['events'] = [];
   /** Lets a test slip a concurrent change in before the next commit. */
   beforeCommit?: () => void;
@@ -90,6 +91,8 @@ export class MemoryLedgerStore implements LedgerStore {
       return { ok: false, conflict: m.expectedVersion === null ? 'member' : 'version', ...(current && m.expectedVersion !== null ? { current: clone(current) } : {}) };
     }
     if (m.externalId && 'claim' in m.externalId && this.externalIds.has(`${m.tenantId}/${m.externalId.claim}`)) return { ok: false, conflict: 'externalId' };
+    if (m.transactionClaim && this.transactions.has(`${m.tenantId}/${m.transactionClaim}`)) return { ok: false, conflict: 'transaction' };
+    if (m.transactionClaim) this.transactions.add(`${m.tenantId}/${m.transactionClaim}`);
     this.balances.set(key, clone(m.balance));
     if (m.profile) this.profiles.set(key, clone(m.profile.value));
     if (m.externalId && 'claim' in m.externalId) this.externalIds.set(`${m.tenantId}/${m.externalId.claim}`, m.memberId);

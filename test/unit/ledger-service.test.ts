@@ -129,4 +129,46 @@ describe('LedgerService', () => {
     expect(outcome.statusCode).toBe(201);
     expect(await store.queueState('t1', memberId)).toMatchObject({ nowServing: 2 });
   });
+
+  describe('business transactions', () => {
+    const rules = {
+      currencies: [{ currency: 'EUR', pointsPerUnit: 2 }],
+      multipliers: [{ name: 'spa x3', when: { categories: ['spa'] }, multiplier: 3 }],
+      caps: { perPeriod: { period: 'month' as const, maxPoints: 500 } },
+    };
+    const tx = (transactionId: string, amount: number, category?: string) => ({
+      transactionId,
+      type: 'stay' as const,
+      amount,
+      currency: 'EUR',
+      occurredAt: '2026-11-21T09:00:00.000Z',
+      ...(category ? { category } : {}),
+    });
+
+    beforeEach(() => {
+      service = new LedgerService(store, fixedProgrammes({ earningRules: rules }), clock);
+    });
+
+    it('earns by the rules, counts toward the period cap and earns once per transaction id', async () => {
+      // Act
+      const spa = await service.postTransaction('t1', memberId, idem('tx-1', { t: 1 }), tx('pms-1', 50, 'spa'));
+      const again = await service.postTransaction('t1', memberId, idem('tx-3', { t: 3 }), tx('pms-1', 50, 'spa'));
+      const capped = await service.postTransaction('t1', memberId, idem('tx-2', { t: 2 }), tx('pms-2', 400));
+
+      // Assess
+      expect(spa).toMatchObject({ statusCode: 201, body: { transactionId: 'pms-1', earning: { points: 300, basePoints: 100 }, entry: { transactionId: 'pms-1', amountPoints: 300 } } });
+      expect(capped).toMatchObject({ statusCode: 201, body: { earning: { points: 200, capped: true } } });
+      expect(again).toMatchObject({ statusCode: 409, body: { code: 'transaction_already_posted' } });
+      expect((await service.getBalance('t1', memberId)).availablePoints).toBe(500);
+      expect(store.balances.get(`t1/${memberId}`)!.ruleEarnings).toEqual({ periodKey: '2026-11', points: 500 });
+    });
+
+    it('records nothing when the rules give no points, and previews without recording', async () => {
+      const preview = await service.previewTransaction('t1', memberId, tx('pos-9', 10, 'spa'));
+      expect(preview).toMatchObject({ transactionId: 'pos-9', earning: { points: 60 } });
+      const usd = await service.postTransaction('t1', memberId, idem('tx-usd', { t: 'usd' }), { ...tx('pos-10', 10), currency: 'USD' });
+      expect(usd).toMatchObject({ statusCode: 200, body: { earning: { points: 0 } } });
+      expect(store.events.map((e) => e.type)).toEqual(['member.enrolled']);
+    });
+  });
 });
