@@ -115,6 +115,17 @@ export const pointsExpiringSoonEvent = event('points.expiring_soon', 'Points wil
   expiresAt: z.iso.datetime(),
 });
 
+const tierChange = {
+  fromTier: z.string(),
+  toTier: z.string(),
+  benefits: z.object({ earnMultiplier: z.number().optional(), perks: z.array(z.string()).optional() }).describe('The benefits of the new tier'),
+  reviewAt: z.iso.datetime().nullable().describe('When the member is next reviewed for this tier; null on the lowest tier'),
+};
+
+export const tierPromotedEvent = event('tier.promoted', 'The member reached a higher tier (at once, on qualifying points)', tierChange);
+
+export const tierDemotedEvent = event('tier.demoted', 'The member fell to a lower tier at the end of the tier period and grace', tierChange);
+
 export const loyaltyEvent = z.discriminatedUnion('type', [
   memberEnrolledEvent,
   memberUpdatedEvent,
@@ -128,6 +139,8 @@ export const loyaltyEvent = z.discriminatedUnion('type', [
   pointsReversedEvent,
   pointsExpiredEvent,
   pointsExpiringSoonEvent,
+  tierPromotedEvent,
+  tierDemotedEvent,
 ]);
 export type LoyaltyEvent = z.infer<typeof loyaltyEvent>;
 export type EventType = LoyaltyEvent['type'];

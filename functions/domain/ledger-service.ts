@@ -160,7 +160,7 @@ export class LedgerService {
         const [profile, balance] = await Promise.all([this.store.getProfile(tenantId, existingId), this.store.getBalance(tenantId, existingId)]);
         if (profile) return { kind: 'outcome', outcome: { statusCode: 200, body: memberView(profile, balance) }, stored: { member: existingId } };
       }
-      const mutation = planEnrol(tenantId, command, this.clock.now());
+      const mutation = planEnrol(tenantId, command, this.clock.now(), await this.programmes.settings(tenantId));
       return {
         kind: 'mutation',
         mutation,

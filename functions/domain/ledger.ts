@@ -13,6 +13,7 @@ import {
   type PointLot,
 } from './lots';
 import { programmeSettings, type ProgrammeSettings } from './programme';
+import { evaluateTier, initialTierState, nextTierReviewAt, recordQualifyingPoints, type TierState } from './tiers';
 import { capPeriodKey, type BusinessTransaction, type EarningResult, type EarningRules } from './earning-rules';
 
 /**
@@ -47,6 +48,8 @@ export interface Balance {
   dueAt: string | null;
   /** Points earned from earning rules in the current per-period cap bucket. */
   ruleEarnings?: { periodKey: string; points: number };
+  /** Tier qualification: the tier's period, grace and qualifying points by day or period. */
+  tierState?: TierState;
 }
 
 export interface MemberProfile {
@@ -162,6 +165,10 @@ export class Change {
     this.balance = { ...current, lots: current.lots.map((l) => ({ ...l })), pending: current.pending.map((p) => ({ ...p })), version: current.version + 1 };
   }
 
+  private evaluateTier(settings: ProgrammeSettings): void {
+    evaluateTierOf(this, this.current, settings);
+  }
+
   get now(): Date {
     return new Date(this.nowMs);
   }
@@ -202,6 +209,7 @@ export class Change {
   }
 
   build(settings: ProgrammeSettings, extra: Pick<Mutation, 'profile' | 'externalId'> = {}): Mutation {
+    this.evaluateTier(settings);
     this.balance.updatedAt = this.occurredAt;
     this.balance.dueAt = dueAt(this.balance, settings);
     return {
@@ -217,6 +225,28 @@ export class Change {
   }
 }
 
+/**
+ * Tier qualification follows lifetime points (earnings available, less clawed-back earnings):
+ * the change's difference counts as qualifying points now, then the ladder is evaluated once.
+ */
+function evaluateTierOf(change: Change, current: Balance, settings: ProgrammeSettings): void {
+  const b = change.balance;
+  const now = change.now;
+  let state = b.tierState ?? { ...initialTierState(settings.tiers, now), tierId: b.tier };
+  const earned = b.lifetimePoints - current.lifetimePoints;
+  if (earned !== 0) state = recordQualifyingPoints(state, settings.tiers, now, earned);
+  const { state: next, change: tierChange } = evaluateTier(state, settings.tiers, now);
+  b.tierState = next;
+  if (!tierChange) return;
+  b.tier = tierChange.toTierId;
+  change.announce(tierChange.kind === 'promoted' ? 'tier.promoted' : 'tier.demoted', {
+    fromTier: tierChange.fromTierId,
+    toTier: tierChange.toTierId,
+    benefits: tierChange.benefits,
+    reviewAt: next.reviewAt,
+  });
+}
+
 /** Entry ids carry the member and seq, so a reversal finds its entry with one read. */
 export const entryIdFor = (memberId: string, seq: number) => `ent_${memberId.replace(/^mem_/, '')}_${seq}`;
 
@@ -226,8 +256,10 @@ export function parseEntryId(entryId: string): { memberSuffix: string; seq: numb
 }
 
 /** The earliest time housekeeping must look at the member again. */
-export function dueAt(balance: Pick<Balance, 'lots' | 'pending'>, settings: ProgrammeSettings): string | null {
+export function dueAt(balance: Pick<Balance, 'lots' | 'pending' | 'tierState'>, settings: ProgrammeSettings): string | null {
   const times: string[] = [];
+  const review = balance.tierState ? nextTierReviewAt(balance.tierState) : null;
+  if (review) times.push(review);
   for (const lot of balance.lots) {
     if (lot.expiresAt === null) continue;
     times.push(lot.expiresAt);
@@ -268,7 +300,7 @@ export interface EnrolCommand {
   segments?: string[];
 }
 
-export function planEnrol(tenantId: string, command: EnrolCommand, now: Date): Mutation {
+export function planEnrol(tenantId: string, command: EnrolCommand, now: Date, settings: ProgrammeSettings = programmeSettings.parse({})): Mutation {
   const occurredAt = now.toISOString();
   const memberId = newId('mem', now.getTime());
   const blank: Balance = {
@@ -286,10 +318,13 @@ export function planEnrol(tenantId: string, command: EnrolCommand, now: Date): M
     pending: [],
     dueAt: null,
   };
+  const lowest = settings.tiers.tiers[0]!.tierId;
+  blank.tier = lowest;
+  blank.tierState = initialTierState(settings.tiers, now);
   const change = new Change(blank, now);
-  change.announce('member.enrolled', { externalId: command.externalId, tier: DEFAULT_TIER });
+  change.announce('member.enrolled', { externalId: command.externalId, tier: lowest });
   const profile: MemberProfile = { tenantId, memberId, ...command, status: 'active', createdAt: occurredAt };
-  const mutation = change.build(programmeSettings.parse({}), {
+  const mutation = change.build(settings, {
     profile: { value: profile, create: true },
     externalId: { claim: command.externalId },
   });
@@ -576,12 +611,10 @@ export function planHousekeeping(current: Balance, now: Date, settings: Programm
       change.announce('points.expiring_soon', { amountPoints: lot.points, expiresAt: lot.expiresAt! });
     }
   }
-  if (change.events.length === 0) {
-    // Nothing to do, but a stale dueAt (for example after a settings change) is corrected.
-    const next = dueAt(current, settings);
-    return next === current.dueAt ? null : { ...change.build(settings), events: [] };
-  }
-  return change.build(settings);
+  // Tier reviews that fell due are evaluated by build(); a stale dueAt (after a settings change) is corrected.
+  const mutation = change.build(settings);
+  if (mutation.events.length === 0 && mutation.balance.dueAt === current.dueAt) return null;
+  return mutation;
 }
 
 export function planProfileUpdate(current: Balance, profile: MemberProfile, patch: ProfilePatch, now: Date, settings: ProgrammeSettings): Mutation | null {

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { DEFAULT_EARNING_RULES, earningRules } from './earning-rules';
+import { DEFAULT_TIER_PROGRAMME, tierProgramme } from './tiers';
 
 /**
  * A tenant's programme settings: how long points live, when members hear about expiring points,
- * how long earnings are held, and the earning rules for business transactions. Tenant admins replace it as a whole (PUT), versioned.
+ * how long earnings are held, the earning rules for business transactions and the tier ladder. Tenant admins replace it as a whole (PUT), versioned.
  */
 export const programmeSettings = z
   .object({
@@ -15,6 +16,7 @@ export const programmeSettings = z
     expiryNoticeDays: z.number().int().min(0).max(365).default(30).describe('A points.expiring_soon event goes out this many days before a lot expires (0: none)'),
     holdDays: z.number().int().min(0).max(365).default(0).describe('Direct earnings are held as pending for this many days unless the request says otherwise'),
     earningRules: earningRules.default(DEFAULT_EARNING_RULES).describe('How business transactions turn into points'),
+    tiers: tierProgramme.default(DEFAULT_TIER_PROGRAMME).describe('The tier ladder, qualified on points earned in a rolling or calendar window'),
   })
   .strict();
 

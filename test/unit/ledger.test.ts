@@ -224,4 +224,35 @@ describe('ledger planning', () => {
     expect(parsed!.seq).toBe(2);
     expect(parseEntryId('ent_x_0')).toBeNull();
   });
+
+  it('promotes at once on qualifying earnings and demotes at review when the points no longer count', () => {
+    // Prepare: silver at 1,000 points earned in a rolling 30 days, no grace.
+    const ladder = programmeSettings.parse({
+      tiers: {
+        window: { kind: 'rolling', days: 30 },
+        tiers: [
+          { tierId: 'blue', name: 'Blue', thresholdPoints: 0, benefits: {} },
+          { tierId: 'silver', name: 'Silver', thresholdPoints: 1000, benefits: { perks: ['late checkout'] } },
+        ],
+      },
+    });
+    const enrol = planEnrol('t1', { externalId: 'tiered' }, now, ladder);
+    expect(enrol.balance.tier).toBe('blue');
+
+    // Act
+    const below = checked(planEarn(enrol.balance, { amountPoints: 600, reason: 'a' }, now, ladder), enrol.balance);
+    const promoted = checked(planEarn(below.balance, { amountPoints: 400, reason: 'b' }, now, ladder), below.balance);
+    const reviewAt = promoted.balance.tierState!.reviewAt!;
+    const early = planHousekeeping(promoted.balance, at('2026-12-20T00:00:00.000Z'), ladder);
+    const demoted = checked(planHousekeeping(promoted.balance, new Date(reviewAt), ladder)!, promoted.balance);
+
+    // Assess
+    expect(below.events.map((e) => e.type)).toEqual(['points.earned']);
+    expect(promoted.events.map((e) => e.type)).toEqual(['points.earned', 'tier.promoted']);
+    expect(promoted.events[1]).toMatchObject({ data: { fromTier: 'blue', toTier: 'silver', benefits: { perks: ['late checkout'] }, balance: { tier: 'silver' } } });
+    expect(promoted.balance.dueAt).toBe(reviewAt);
+    expect(early).toBeNull();
+    expect(demoted.events.map((e) => e.type)).toEqual(['tier.demoted']);
+    expect(demoted.balance.tier).toBe('blue');
+  });
 });
