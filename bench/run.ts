@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../functions/domain/keys';
 import { programmeSettings } from '../functions/domain/programme';
+import { balanceItem } from '../functions/adapters/dynamo-ledger-store';
 import { planEarn, planEnrol } from '../functions/domain/ledger';
 import { table } from '../lib/topology';
 import { startTwin } from '../local/twin';
@@ -104,7 +105,7 @@ try {
     await documents.send(
       new TransactWriteCommand({
         TransactItems: [
-          { Put: { TableName: table.localName, Item: { ...keys.balance('bench-raw', current.memberId), kind: 'balance', ...plan.balance } } },
+          { Put: { TableName: table.localName, Item: balanceItem(plan.balance) } },
           { Put: { TableName: table.localName, Item: { ...keys.entry('bench-raw', current.memberId, entry.seq), kind: 'entry', lsi1sk: keys.entryTime(entry.createdAt, entry.seq), ...entry } } },
           { Put: { TableName: table.localName, Item: { ...keys.event('bench-raw', current.memberId, event.seq), kind: 'bench-event', ...event } } },
           { Put: { TableName: table.localName, Item: { ...keys.idempotency('bench-raw', `raw-${run}-${i}`), kind: 'idempotency', requestHash: 'h', statusCode: 201, body: '{}' } } },

@@ -21,7 +21,8 @@ function balanceFromItem(item: Record<string, unknown>): Balance {
   return { ...balance, lots: balance.lots ?? [], pending: balance.pending ?? [], dueAt: balance.dueAt ?? null };
 }
 
-function balanceItem(balance: Balance): Record<string, unknown> {
+/** The balance as stored: index attributes only when something is due. */
+export function balanceItem(balance: Balance): Record<string, unknown> {
   const { dueAt, ...rest } = balance;
   return {
     ...keys.balance(balance.tenantId, balance.memberId),
