@@ -1,7 +1,8 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { z } from 'zod';
-import { LedgerService, requestHash, type IdempotencyContext, type Outcome } from '../domain/ledger-service';
-import type { ProgrammeStore, SubscriptionStore, WebhookSubscription } from '../domain/ports';
+import { LedgerService, offerView, requestHash, type IdempotencyContext, type Outcome } from '../domain/ledger-service';
+import type { OfferStore, ProgrammeStore, SubscriptionStore, WebhookSubscription } from '../domain/ports';
+import { offerRequest, type Offer } from '../domain/offers';
 import { businessTransaction } from '../domain/earning-rules';
 import { programmeSettings, type Programme } from '../domain/programme';
 import { generateSecret } from '../domain/webhook-signature';
@@ -25,6 +26,7 @@ export const ALL_SCOPES: Scope[] = ['members:read', 'members:write', 'members:er
 export interface Services {
   ledger: LedgerService;
   programmes: ProgrammeStore;
+  offers: OfferStore;
   subscriptions: SubscriptionStore;
   clock: Clock;
   allowLoopbackHttp: boolean;
@@ -92,6 +94,12 @@ const programmeResponse = z.object({
   version: z.number().int().describe('Send it back in If-Match to update without overwriting a concurrent change'),
   updatedAt: z.string().nullable(),
 });
+
+async function requireOffer(services: Services, tenantId: string, offerId: string): Promise<Offer> {
+  const offer = await services.offers.get(tenantId, offerId);
+  if (!offer) throw new Problem('offer_not_found', `No offer ${offerId}`);
+  return offer;
+}
 
 /** A points command on one member: validated body, Idempotency-Key, 201 with the entry and balance. */
 function pointsOperation<S extends z.ZodType>(spec: {
@@ -353,6 +361,85 @@ export const operations: Operation[] = [
     extraErrors: { 422: problem('Not reversible, exceeds the entry, or the points were spent') },
     run: (ledger, tenantId, memberId, key, body, event) => ledger.reverse(tenantId, memberId, pathParam(event, 'entryId'), key, body),
   }),
+  {
+    method: 'PUT',
+    path: '/v1/offers/{offerId}',
+    operationId: 'putOffer',
+    summary: 'Create or replace an offer of the catalogue (targeting by tier and segment, date window, per-member limit)',
+    tag: 'Offers',
+    scope: 'programme:manage',
+    idempotent: false,
+    request: offerRequest,
+    responses: { 200: { description: 'The offer', schema: s.offerResponse }, ...errors },
+    run: async ({ event, tenantId, services }) => {
+      const offer: Offer = { ...parseBody(event, offerRequest), tenantId, offerId: pathParam(event, 'offerId'), updatedAt: services.clock.now().toISOString() };
+      await services.offers.put(offer);
+      return { statusCode: 200, body: offerView(offer) };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v1/offers',
+    operationId: 'listOffers',
+    summary: "The tenant's offer catalogue",
+    tag: 'Offers',
+    scope: 'members:read',
+    idempotent: false,
+    responses: { 200: { description: 'Offers', schema: s.offerListResponse }, ...errors },
+    run: async ({ tenantId, services }) => ({ statusCode: 200, body: { items: (await services.offers.list(tenantId)).map(offerView) } }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/members/{memberId}/offers',
+    operationId: 'listEligibleOffers',
+    summary: 'Offers this member can activate now (tier, segments, date window, limit left)',
+    tag: 'Offers',
+    scope: 'members:read',
+    idempotent: false,
+    responses: { 200: { description: 'Eligible offers', schema: s.eligibleOfferListResponse }, ...errors, 404: problem('No such member') },
+    run: async ({ event, tenantId, services }) => ({
+      statusCode: 200,
+      body: await services.ledger.eligibleOffers(tenantId, pathParam(event, 'memberId'), await services.offers.list(tenantId)),
+    }),
+  },
+  {
+    method: 'POST',
+    path: '/v1/members/{memberId}/offers/{offerId}/view',
+    operationId: 'recordOfferView',
+    summary: 'Record that the member saw an offer (an offer.viewed event)',
+    tag: 'Offers',
+    scope: 'members:write',
+    idempotent: true,
+    request: s.offerViewRequest,
+    responses: { 201: { description: 'Recorded', schema: s.offerViewResponse }, ...errors, ...memberErrors, ...idempotencyErrors },
+    run: async ({ event, tenantId, services }) => {
+      const body = parseBody(event, s.offerViewRequest);
+      const offer = await requireOffer(services, tenantId, pathParam(event, 'offerId'));
+      return services.ledger.viewOffer(tenantId, pathParam(event, 'memberId'), idem(event, body), offer, body.channel);
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v1/members/{memberId}/offers/{offerId}/activate',
+    operationId: 'activateOffer',
+    summary: 'Activate an offer for the member, within its per-member limit',
+    tag: 'Offers',
+    scope: 'members:write',
+    idempotent: true,
+    request: z.object({}).strict(),
+    responses: {
+      201: { description: 'Activated', schema: s.offerActivationResponse },
+      ...errors,
+      ...memberErrors,
+      ...idempotencyErrors,
+      422: problem('Not active now, not for this member, or the limit is reached'),
+    },
+    run: async ({ event, tenantId, services }) => {
+      const body = parseBody(event, z.object({}).strict());
+      const offer = await requireOffer(services, tenantId, pathParam(event, 'offerId'));
+      return services.ledger.activateOffer(tenantId, pathParam(event, 'memberId'), idem(event, body), offer);
+    },
+  },
   {
     method: 'GET',
     path: '/v1/programme',

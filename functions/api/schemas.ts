@@ -236,3 +236,33 @@ export const transactionResponse = z.object({
 });
 
 export const transactionPreviewResponse = z.object({ transactionId: z.string(), earning: earningResponse });
+
+export const offerResponse = z.object({
+  offerId: z.string(),
+  name: z.string(),
+  description: z.string().optional(),
+  status: z.enum(['active', 'paused']),
+  startsAt: z.string(),
+  endsAt: z.string(),
+  tiers: z.array(z.string()).optional(),
+  segments: z.array(z.string()).optional(),
+  activationLimitPerMember: z.number().int(),
+  updatedAt: z.string(),
+});
+
+export const offerListResponse = z.object({ items: z.array(offerResponse) });
+
+export const eligibleOfferListResponse = z.object({
+  items: z.array(offerResponse.extend({ remaining: z.number().int().describe('Activations left for this member') })),
+});
+
+export const offerViewRequest = z.object({ channel: z.string().min(1).max(40).optional() }).strict();
+
+export const offerViewResponse = z.object({ offerId: z.string(), eventId: z.string() });
+
+export const offerActivationResponse = z.object({
+  offerId: z.string(),
+  activationCount: z.number().int(),
+  remaining: z.number().int(),
+  eventId: z.string(),
+});

@@ -126,6 +126,16 @@ export const tierPromotedEvent = event('tier.promoted', 'The member reached a hi
 
 export const tierDemotedEvent = event('tier.demoted', 'The member fell to a lower tier at the end of the tier period and grace', tierChange);
 
+export const offerViewedEvent = event('offer.viewed', 'The member saw an offer (recorded by the calling app)', {
+  offerId: z.string(),
+  channel: z.string().optional().describe('Where it was seen, e.g. app, web, kiosk'),
+});
+
+export const offerActivatedEvent = event('offer.activated', 'The member activated an offer, within its per-member limit', {
+  offerId: z.string(),
+  activationCount: z.number().int().positive().describe('Activations of this offer by the member, this one included'),
+});
+
 export const loyaltyEvent = z.discriminatedUnion('type', [
   memberEnrolledEvent,
   memberUpdatedEvent,
@@ -141,6 +151,8 @@ export const loyaltyEvent = z.discriminatedUnion('type', [
   pointsExpiringSoonEvent,
   tierPromotedEvent,
   tierDemotedEvent,
+  offerViewedEvent,
+  offerActivatedEvent,
 ]);
 export type LoyaltyEvent = z.infer<typeof loyaltyEvent>;
 export type EventType = LoyaltyEvent['type'];

@@ -43,6 +43,8 @@ export const keys = {
     const match = /^TENANT#([^#]+)#MEMBER#([^#]+)$/.exec(pk);
     return match ? { tenantId: match[1]!, memberId: match[2]! } : null;
   },
+  offer: (tenantId: string, offerId: string) => ({ pk: `TENANT#${tenantId}`, sk: `OFFER#${offerId}` }),
+  offerPrefix: 'OFFER#',
   programme: (tenantId: string) => ({ pk: `TENANT#${tenantId}`, sk: 'PROGRAMME' }),
   event: (tenantId: string, memberId: string, seq: number) => ({ pk: keys.memberPk(tenantId, memberId), sk: `EVENT#${pad(seq)}` }),
   externalId: (tenantId: string, externalId: string) => ({ pk: `TENANT#${tenantId}#EXT#${externalId}`, sk: 'EXT' }),

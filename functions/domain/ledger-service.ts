@@ -12,6 +12,8 @@ import {
   planProfileUpdate,
   planRedeem,
   planReverse,
+  planOfferActivation,
+  planOfferView,
   planStatus,
   planTransaction,
   periodEarnedPoints,
@@ -31,6 +33,7 @@ import {
 } from './ledger';
 import { evaluateEarning, type BusinessTransaction, type EarningResult } from './earning-rules';
 import { expiringWithin } from './lots';
+import { ineligibility, type Offer } from './offers';
 import type { ProgrammeSettings } from './programme';
 import type { IdempotencyRecord, LedgerStore, Page, ProgrammeStore } from './ports';
 import { DUE_SHARDS } from './keys';
@@ -116,6 +119,8 @@ export function balanceView(balance: Balance, settings: ProgrammeSettings, now: 
     updatedAt: balance.updatedAt,
   };
 }
+
+export const offerView = ({ tenantId: _tenantId, ...offer }: Offer) => offer;
 
 const earningView = ({ capPeriodKey: _key, ...earning }: EarningResult) => earning;
 
@@ -240,6 +245,43 @@ export class LedgerService {
       if (!found) throw new Problem('entry_not_found', `No entry ${entryId} for member ${memberId}`);
       return this.pointsPlan(planReverse(balance, found.entry, found.state, { ...command, idempotencyKey: idem.key }, this.clock.now(), settings), settings);
     });
+  }
+
+  /** Records that the member saw an offer (an event in their stream). */
+  viewOffer(tenantId: string, memberId: string, idem: IdempotencyContext, offer: Offer, channel?: string): Promise<Outcome> {
+    return this.memberChange(tenantId, memberId, idem, async (balance, settings) => {
+      const mutation = planOfferView(balance, offer, channel, this.clock.now(), settings);
+      return { kind: 'mutation', mutation, outcome: { statusCode: 201, body: { offerId: offer.offerId, eventId: mutation.events[0]!.id } } };
+    });
+  }
+
+  /** Activates an offer for the member: eligible now and under its per-member limit, checked in the commit. */
+  activateOffer(tenantId: string, memberId: string, idem: IdempotencyContext, offer: Offer): Promise<Outcome> {
+    return this.memberChange(tenantId, memberId, idem, async (balance, settings) => {
+      const profile = await this.requireProfile(tenantId, memberId);
+      const mutation = planOfferActivation(balance, profile, offer, this.clock.now(), settings);
+      const activations = mutation.balance.offerActivations![offer.offerId]!;
+      return {
+        kind: 'mutation',
+        mutation,
+        outcome: { statusCode: 201, body: { offerId: offer.offerId, activationCount: activations, remaining: offer.activationLimitPerMember - activations, eventId: mutation.events[0]!.id } },
+      };
+    });
+  }
+
+  /** The offers of the catalogue this member can activate now, with what is left of each limit. */
+  async eligibleOffers(tenantId: string, memberId: string, offers: Offer[]) {
+    const [profile, balance] = await Promise.all([this.store.getProfile(tenantId, memberId), this.store.getBalance(tenantId, memberId)]);
+    if (!profile || !balance) throw new Problem('member_not_found', `No member ${memberId}`);
+    const now = this.clock.now();
+    return {
+      items: offers
+        .filter((offer) => {
+          const activations = balance.offerActivations?.[offer.offerId] ?? 0;
+          return balance.status === 'active' && !ineligibility(offer, { tier: balance.tier, segments: profile.segments ?? [], activations }, now);
+        })
+        .map((offer) => ({ ...offerView(offer), remaining: offer.activationLimitPerMember - (balance.offerActivations?.[offer.offerId] ?? 0) })),
+    };
   }
 
   /** Runs whatever housekeeping is due for one member; returns the number of events written. */

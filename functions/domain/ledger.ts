@@ -13,6 +13,7 @@ import {
   type PointLot,
 } from './lots';
 import { programmeSettings, type ProgrammeSettings } from './programme';
+import { ineligibility, type Ineligibility, type Offer } from './offers';
 import { evaluateTier, initialTierState, nextTierReviewAt, recordQualifyingPoints, type TierState } from './tiers';
 import { capPeriodKey, type BusinessTransaction, type EarningResult, type EarningRules } from './earning-rules';
 
@@ -50,6 +51,8 @@ export interface Balance {
   ruleEarnings?: { periodKey: string; points: number };
   /** Tier qualification: the tier's period, grace and qualifying points by day or period. */
   tierState?: TierState;
+  /** Activations per offer id, so the per-member limit holds inside the commit. */
+  offerActivations?: Record<string, number>;
 }
 
 export interface MemberProfile {
@@ -273,7 +276,7 @@ export function dueAt(balance: Pick<Balance, 'lots' | 'pending' | 'tierState'>, 
 
 export class LedgerRuleError extends Error {
   constructor(
-    readonly code: 'insufficient_points' | 'entry_not_reversible' | 'reversal_exceeds_entry' | 'member_inactive' | 'member_erased',
+    readonly code: 'insufficient_points' | 'entry_not_reversible' | 'reversal_exceeds_entry' | 'member_inactive' | 'member_erased' | Ineligibility,
     message: string,
   ) {
     super(message);
@@ -418,6 +421,26 @@ export function planTransaction(
     mutation.balance.ruleEarnings = { periodKey: result.capPeriodKey, points: previous + result.points };
   }
   return { ...mutation, transactionClaim: tx.transactionId };
+}
+
+/** An offer view: an event in the member's stream, nothing else changes. */
+export function planOfferView(current: Balance, offer: Offer, channel: string | undefined, now: Date, settings: ProgrammeSettings): Mutation {
+  if (current.status === 'erased') throw new LedgerRuleError('member_erased', 'The member was erased');
+  const change = new Change(current, now);
+  change.announce('offer.viewed', { offerId: offer.offerId, ...(channel ? { channel } : {}) });
+  return change.build(settings);
+}
+
+/** An activation, if the member is eligible now and under the offer's per-member limit. */
+export function planOfferActivation(current: Balance, profile: MemberProfile, offer: Offer, now: Date, settings: ProgrammeSettings): Mutation {
+  requireActive(current);
+  const activations = current.offerActivations?.[offer.offerId] ?? 0;
+  const reason = ineligibility(offer, { tier: current.tier, segments: profile.segments ?? [], activations }, now);
+  if (reason) throw new LedgerRuleError(reason, `Offer ${offer.offerId}: ${reason.replaceAll('_', ' ')}`);
+  const change = new Change(current, now);
+  change.balance.offerActivations = { ...current.offerActivations, [offer.offerId]: activations + 1 };
+  change.announce('offer.activated', { offerId: offer.offerId, activationCount: activations + 1 });
+  return change.build(settings);
 }
 
 export interface RedeemCommand {

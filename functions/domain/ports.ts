@@ -1,4 +1,5 @@
 import type { Balance, EntryState, EntryType, LedgerEntry, MemberProfile, MemberStatus, Mutation } from './ledger';
+import type { Offer } from './offers';
 import type { Programme } from './programme';
 
 /** A response remembered for an Idempotency-Key, bound forever to a hash of the request. */
@@ -55,6 +56,13 @@ export interface LedgerStore {
   queueState(tenantId: string, memberId: string): Promise<{ nowServing: number; servedAt: string; balance: Balance | null }>;
   /** Serves the ticket after `ticket`, if `ticket` is still the one served. */
   advanceQueue(tenantId: string, memberId: string, ticket: number): Promise<void>;
+}
+
+/** A tenant's offer catalogue. */
+export interface OfferStore {
+  list(tenantId: string): Promise<Offer[]>;
+  get(tenantId: string, offerId: string): Promise<Offer | null>;
+  put(offer: Offer): Promise<void>;
 }
 
 /** Tenant programme settings; a put succeeds only over the version it was read at. */

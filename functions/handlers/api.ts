@@ -5,6 +5,7 @@ import { buildOpenApi } from '../api/openapi';
 import { operations, type Operation, type Services } from '../api/operations';
 import { dynamo } from '../adapters/aws-clients';
 import { DynamoLedgerStore } from '../adapters/dynamo-ledger-store';
+import { DynamoOfferStore } from '../adapters/dynamo-offer-store';
 import { DynamoProgrammeStore } from '../adapters/dynamo-programme-store';
 import { DynamoSubscriptionStore } from '../adapters/dynamo-subscription-store';
 import { cachedProgrammes, LedgerService } from '../domain/ledger-service';
@@ -24,6 +25,7 @@ function wire(): Services {
     services = {
       ledger: new LedgerService(new DynamoLedgerStore(dynamo(), tableName), cachedProgrammes(programmes, systemClock), systemClock),
       programmes,
+      offers: new DynamoOfferStore(dynamo(), tableName),
       subscriptions: new DynamoSubscriptionStore(dynamo(), tableName),
       clock: systemClock,
       allowLoopbackHttp: setting('WEBHOOK_ALLOW_LOOPBACK_HTTP') === 'true',

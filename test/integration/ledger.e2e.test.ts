@@ -138,6 +138,26 @@ describe('the ledger over the API on the local twin', () => {
     const expiries = await api<{ items: { amountPoints: number }[] }>(`/v1/members/${memberId}/entries?type=expire`);
     expect(expiries.body.items.map((e) => e.amountPoints)).toEqual([-70]);
 
+    // Offers: a targeted offer with a limit of one, seen and activated once, then no longer eligible.
+    const offerId = `spa-${Date.now()}`;
+    const offer = {
+      name: 'Double points at the spa',
+      startsAt: new Date(Date.now() - 60_000).toISOString(),
+      endsAt: new Date(Date.now() + 86_400_000).toISOString(),
+      segments: ['spa'],
+      activationLimitPerMember: 1,
+    };
+    expect(await api(`/v1/offers/${offerId}`, { method: 'PUT', body: offer, idempotent: false })).toMatchObject({ status: 200, body: { offerId } });
+    const eligibleBefore = await api<{ items: { offerId: string }[] }>(`/v1/members/${memberId}/offers`);
+    expect(eligibleBefore.body.items.map((o) => o.offerId)).not.toContain(offerId);
+    await api(`/v1/members/${memberId}`, { method: 'PATCH', body: { segments: ['spa'] } });
+    const eligible = await api<{ items: { offerId: string; remaining: number }[] }>(`/v1/members/${memberId}/offers`);
+    expect(eligible.body.items.find((o) => o.offerId === offerId)).toMatchObject({ remaining: 1 });
+    expect(await api(`/v1/members/${memberId}/offers/${offerId}/view`, { body: { channel: 'app' } })).toMatchObject({ status: 201 });
+    expect(await api(`/v1/members/${memberId}/offers/${offerId}/activate`, { body: {} })).toMatchObject({ status: 201, body: { activationCount: 1, remaining: 0 } });
+    expect(await api(`/v1/members/${memberId}/offers/${offerId}/activate`, { body: {} })).toMatchObject({ status: 422, body: { code: 'offer_limit_reached' } });
+    expect(await api(`/v1/members/${memberId}/offers/nope/activate`, { body: {} })).toMatchObject({ status: 404, body: { code: 'offer_not_found' } });
+
     // Lifecycle: deactivate blocks earning, reactivate allows it, erasure removes personal data.
     await api(`/v1/members/${memberId}/deactivate`, { body: { reason: 'fraud check' } });
     expect(await api(`/v1/members/${memberId}/points/earn`, { body: { amountPoints: 1, reason: 'x' } })).toMatchObject({ status: 409, body: { code: 'member_inactive' } });
@@ -161,6 +181,9 @@ describe('the ledger over the API on the local twin', () => {
       'points.adjusted',
       'points.reversed',
       'points.expired',
+      'member.updated',
+      'offer.viewed',
+      'offer.activated',
       'member.deactivated',
       'member.reactivated',
       'member.erased',

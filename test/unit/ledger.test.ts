@@ -8,6 +8,8 @@ import {
   planProfileUpdate,
   planRedeem,
   planReverse,
+  planOfferActivation,
+  planOfferView,
   LedgerRuleError,
   type Balance,
   type Mutation,
@@ -254,5 +256,37 @@ describe('ledger planning', () => {
     expect(early).toBeNull();
     expect(demoted.events.map((e) => e.type)).toEqual(['tier.demoted']);
     expect(demoted.balance.tier).toBe('blue');
+  });
+});
+
+describe('offers', () => {
+  const offer = {
+    tenantId: 't1',
+    offerId: 'spa-double',
+    name: 'Double points at the spa',
+    status: 'active' as const,
+    startsAt: '2026-11-01T00:00:00.000Z',
+    endsAt: '2026-12-01T00:00:00.000Z',
+    segments: ['spa-lovers'],
+    activationLimitPerMember: 2,
+    updatedAt: '2026-11-01T00:00:00.000Z',
+  };
+
+  it('activates within the per-member limit, for targeted members, inside the window only', () => {
+    // Prepare
+    const enrol = planEnrol('t1', { externalId: 'o', segments: ['spa-lovers'] }, now);
+    const profile = enrol.profile!.value;
+
+    // Act
+    const first = checked(planOfferActivation(enrol.balance, profile, offer, now, never), enrol.balance);
+    const second = checked(planOfferActivation(first.balance, profile, offer, now, never), first.balance);
+
+    // Assess
+    expect(first.events[0]).toMatchObject({ type: 'offer.activated', data: { offerId: 'spa-double', activationCount: 1 } });
+    expect(second.balance.offerActivations).toEqual({ 'spa-double': 2 });
+    expect(() => planOfferActivation(second.balance, profile, offer, now, never)).toThrow(expect.objectContaining({ code: 'offer_limit_reached' }));
+    expect(() => planOfferActivation(enrol.balance, { ...profile, segments: [] }, offer, now, never)).toThrow(expect.objectContaining({ code: 'offer_not_for_member' }));
+    expect(() => planOfferActivation(enrol.balance, profile, offer, at('2026-12-01T00:00:00.000Z'), never)).toThrow(expect.objectContaining({ code: 'offer_not_active' }));
+    expect(checked(planOfferView(enrol.balance, offer, 'app', now, never), enrol.balance).events[0]).toMatchObject({ type: 'offer.viewed', data: { channel: 'app' } });
   });
 });

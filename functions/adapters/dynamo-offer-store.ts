@@ -1,0 +1,44 @@
+import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { keys } from '../domain/keys';
+import type { Offer } from '../domain/offers';
+import type { OfferStore } from '../domain/ports';
+
+/** Offers as items beside their tenant (`OFFER#<id>`); a tenant's catalogue is one query. */
+export class DynamoOfferStore implements OfferStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async list(tenantId: string): Promise<Offer[]> {
+    const offers: Offer[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': keys.tenant(tenantId).pk, ':prefix': keys.offerPrefix },
+          ExclusiveStartKey: start,
+        }),
+      );
+      offers.push(...(page.Items ?? []).map(toOffer));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return offers;
+  }
+
+  async get(tenantId: string, offerId: string): Promise<Offer | null> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.offer(tenantId, offerId), ConsistentRead: true }));
+    return Item ? toOffer(Item) : null;
+  }
+
+  async put(offer: Offer): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.offer(offer.tenantId, offer.offerId), kind: 'offer', ...offer } }));
+  }
+}
+
+function toOffer(item: Record<string, unknown>): Offer {
+  const { pk: _pk, sk: _sk, kind: _kind, ...offer } = item;
+  return offer as unknown as Offer;
+}
