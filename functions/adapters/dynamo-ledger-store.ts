@@ -1,6 +1,6 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { keys, MEMBER_LIST_SHARDS } from '../domain/keys';
 import type { Balance, EntryState, LedgerEntry, MemberProfile, MemberStatus, Mutation } from '../domain/ledger';
 import type { CommitResult, EntryQuery, IdempotencyRecord, LedgerStore, Page } from '../domain/ports';
@@ -53,6 +53,23 @@ export class DynamoLedgerStore implements LedgerStore {
   async getBalance(tenantId: string, memberId: string): Promise<Balance | null> {
     const item = await this.get(keys.balance(tenantId, memberId));
     return item ? balanceFromItem(item) : null;
+  }
+
+  async getBalances(tenantId: string, memberIds: string[]): Promise<Map<string, Balance>> {
+    const found = new Map<string, Balance>();
+    // BatchGetItem takes 100 keys; pages of members are at most 100.
+    let keysLeft: Record<string, unknown>[] = memberIds.map((memberId) => keys.balance(tenantId, memberId));
+    while (keysLeft.length > 0) {
+      const { Responses, UnprocessedKeys } = await this.client.send(
+        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keysLeft, ConsistentRead: true } } }),
+      );
+      for (const item of Responses?.[this.tableName] ?? []) {
+        const balance = balanceFromItem(item);
+        found.set(balance.memberId, balance);
+      }
+      keysLeft = (UnprocessedKeys?.[this.tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
+    }
+    return found;
   }
 
   async getProfile(tenantId: string, memberId: string): Promise<MemberProfile | null> {

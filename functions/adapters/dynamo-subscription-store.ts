@@ -1,5 +1,6 @@
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../domain/keys';
+import { ttlCache } from '../shared/ttl-cache';
 import { setting } from '../shared/config';
 import { dynamo } from './aws-clients';
 import type { SubscriptionStore, WebhookSubscription } from '../domain/ports';
@@ -56,20 +57,14 @@ function toSubscription(item: Record<string, unknown>): WebhookSubscription {
  * the stream consumers off the table. The TTL bounds how long a change takes to apply.
  */
 export class CachedSubscriptions {
-  private readonly cache = new Map<string, { at: number; value: WebhookSubscription[] }>();
+  private readonly cache: ReturnType<typeof ttlCache<WebhookSubscription[]>>;
 
-  constructor(
-    private readonly store: SubscriptionStore,
-    private readonly ttlMs: number,
-    private readonly nowMs: () => number = Date.now,
-  ) {}
+  constructor(store: SubscriptionStore, ttlMs: number, nowMs: () => number = Date.now) {
+    this.cache = ttlCache((tenantId) => store.listForTenant(tenantId), ttlMs, nowMs);
+  }
 
-  async forTenant(tenantId: string): Promise<WebhookSubscription[]> {
-    const hit = this.cache.get(tenantId);
-    if (hit && this.nowMs() - hit.at < this.ttlMs) return hit.value;
-    const value = await this.store.listForTenant(tenantId);
-    this.cache.set(tenantId, { at: this.nowMs(), value });
-    return value;
+  forTenant(tenantId: string): Promise<WebhookSubscription[]> {
+    return this.cache.get(tenantId);
   }
 
   async get(tenantId: string, subscriptionId: string): Promise<WebhookSubscription | null> {

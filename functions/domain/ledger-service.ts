@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../shared/clock';
 import { Problem } from '../shared/problem';
+import { ttlCache } from '../shared/ttl-cache';
 import {
   LedgerRuleError,
   parseEntryId,
@@ -18,6 +19,7 @@ import {
   planTransaction,
   periodEarnedPoints,
   snapshot,
+  tierOf,
   type AdjustCommand,
   type Balance,
   type EarnCommand,
@@ -88,7 +90,7 @@ const QUEUE_LEASE_MS = 2_000;
 /** Rough time one queued writer holds its turn; waiters sleep about (writers ahead × this). */
 const TURN_ESTIMATE_MS = 20;
 
-export const memberView = (profile: MemberProfile, balance: Balance | null) => ({
+export const memberView = (profile: MemberProfile, balance: Balance) => ({
   memberId: profile.memberId,
   externalId: profile.externalId,
   ...(profile.email ? { email: profile.email } : {}),
@@ -99,7 +101,7 @@ export const memberView = (profile: MemberProfile, balance: Balance | null) => (
   ...(profile.birthDate ? { birthDate: profile.birthDate } : {}),
   ...(profile.segments ? { segments: profile.segments } : {}),
   status: profile.status,
-  tier: balance?.tier ?? 'base',
+  tier: tierOf(balance),
   createdAt: profile.createdAt,
   ...(profile.updatedAt ? { updatedAt: profile.updatedAt } : {}),
   ...(profile.erasedAt ? { erasedAt: profile.erasedAt } : {}),
@@ -111,6 +113,7 @@ export function balanceView(balance: Balance, settings: ProgrammeSettings, now: 
     memberId: balance.memberId,
     ...snapshot(balance),
     status: balance.status,
+    // With notices off, "soon" still means something to a reader: the next 30 days.
     expiringSoonPoints: expiringWithin(balance.lots, now, settings.expiryNoticeDays || 30),
     nextExpiry: next ? { expiresAt: next.expiresAt!, points: next.points } : null,
     lots: balance.lots.map(({ expiresAt, points }) => ({ expiresAt, points })),
@@ -132,17 +135,8 @@ export interface ProgrammeCache {
 
 /** Reads a tenant's programme at most once per `ttlMs` per container; admins' edits apply within it. */
 export function cachedProgrammes(store: ProgrammeStore, clock: Clock, ttlMs = 30_000): ProgrammeCache {
-  const cache = new Map<string, { settings: ProgrammeSettings; until: number }>();
-  return {
-    async settings(tenantId) {
-      const now = clock.now().getTime();
-      const hit = cache.get(tenantId);
-      if (hit && hit.until > now) return hit.settings;
-      const { settings } = await store.get(tenantId);
-      cache.set(tenantId, { settings, until: now + ttlMs });
-      return settings;
-    },
-  };
+  const cache = ttlCache(async (tenantId) => (await store.get(tenantId)).settings, ttlMs, () => clock.now().getTime());
+  return { settings: (tenantId) => cache.get(tenantId) };
 }
 
 /**
@@ -163,7 +157,7 @@ export class LedgerService {
       const existingId = await this.store.findMemberIdByExternalId(tenantId, command.externalId);
       if (existingId) {
         const [profile, balance] = await Promise.all([this.store.getProfile(tenantId, existingId), this.store.getBalance(tenantId, existingId)]);
-        if (profile) return { kind: 'outcome', outcome: { statusCode: 200, body: memberView(profile, balance) }, stored: { member: existingId } };
+        if (profile && balance) return { kind: 'outcome', outcome: { statusCode: 200, body: memberView(profile, balance) }, stored: { member: existingId } };
       }
       const mutation = planEnrol(tenantId, command, this.clock.now(), await this.programmes.settings(tenantId));
       return {
@@ -223,7 +217,7 @@ export class LedgerService {
 
   private evaluate(balance: Balance, settings: ProgrammeSettings, tx: BusinessTransaction, now: Date): EarningResult {
     const at = tx.occurredAt ? new Date(tx.occurredAt) : now;
-    return evaluateEarning(settings.earningRules, tx, { tier: balance.tier, periodEarnedPoints: periodEarnedPoints(balance, settings.earningRules, at), now });
+    return evaluateEarning(settings.earningRules, tx, { tier: tierOf(balance), periodEarnedPoints: periodEarnedPoints(balance, settings.earningRules, at), now });
   }
 
   redeem(tenantId: string, memberId: string, idem: IdempotencyContext, command: Omit<RedeemCommand, 'idempotencyKey'>): Promise<Outcome> {
@@ -273,14 +267,14 @@ export class LedgerService {
   async eligibleOffers(tenantId: string, memberId: string, offers: Offer[]) {
     const [profile, balance] = await Promise.all([this.store.getProfile(tenantId, memberId), this.store.getBalance(tenantId, memberId)]);
     if (!profile || !balance) throw new Problem('member_not_found', `No member ${memberId}`);
+    if (balance.status !== 'active') return { items: [] };
     const now = this.clock.now();
     return {
-      items: offers
-        .filter((offer) => {
-          const activations = balance.offerActivations?.[offer.offerId] ?? 0;
-          return balance.status === 'active' && !ineligibility(offer, { tier: balance.tier, segments: profile.segments ?? [], activations }, now);
-        })
-        .map((offer) => ({ ...offerView(offer), remaining: offer.activationLimitPerMember - (balance.offerActivations?.[offer.offerId] ?? 0) })),
+      items: offers.flatMap((offer) => {
+        const activations = balance.offerActivations?.[offer.offerId] ?? 0;
+        if (ineligibility(offer, { tier: tierOf(balance), segments: profile.segments ?? [], activations }, now)) return [];
+        return [{ ...offerView(offer), remaining: offer.activationLimitPerMember - activations }];
+      }),
     };
   }
 
@@ -338,9 +332,8 @@ export class LedgerService {
 
   /** The balance as it stood at `at`, from the last entry committed by then. */
   async getBalanceAsOf(tenantId: string, memberId: string, at: string) {
-    const balance = await this.store.getBalance(tenantId, memberId);
+    const [balance, entry] = await Promise.all([this.store.getBalance(tenantId, memberId), this.store.lastEntryAt(tenantId, memberId, at)]);
     if (!balance) throw new Problem('member_not_found', `No member ${memberId}`);
-    const entry = await this.store.lastEntryAt(tenantId, memberId, at);
     return {
       memberId,
       asOf: at,
@@ -353,13 +346,21 @@ export class LedgerService {
 
   async getMember(tenantId: string, memberId: string) {
     const [profile, balance] = await Promise.all([this.store.getProfile(tenantId, memberId), this.store.getBalance(tenantId, memberId)]);
-    if (!profile) throw new Problem('member_not_found', `No member ${memberId}`);
+    if (!profile || !balance) throw new Problem('member_not_found', `No member ${memberId}`);
     return memberView(profile, balance);
   }
 
+  /** A page of members; their tiers come from one batch read of the page's balances. */
   async listMembers(tenantId: string, query: { limit: number; cursor?: string; status?: MemberStatus }) {
     const page = await this.store.listMembers(tenantId, query);
-    return { items: page.items.map((profile) => memberView(profile, null)), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+    const balances = await this.store.getBalances(tenantId, page.items.map((profile) => profile.memberId));
+    return {
+      items: page.items.flatMap((profile) => {
+        const balance = balances.get(profile.memberId);
+        return balance ? [memberView(profile, balance)] : [];
+      }),
+      ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+    };
   }
 
   async listEntries(
@@ -367,8 +368,8 @@ export class LedgerService {
     memberId: string,
     query: { types?: EntryType[]; from?: string; to?: string; order: 'asc' | 'desc'; limit: number; cursor?: string },
   ): Promise<Page<ReturnType<typeof entryView>>> {
-    if (!(await this.store.getBalance(tenantId, memberId))) throw new Problem('member_not_found', `No member ${memberId}`);
-    const page = await this.store.listEntries(tenantId, memberId, query);
+    const [balance, page] = await Promise.all([this.store.getBalance(tenantId, memberId), this.store.listEntries(tenantId, memberId, query)]);
+    if (!balance) throw new Problem('member_not_found', `No member ${memberId}`);
     return { items: page.items.map(entryView), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
   }
 
@@ -403,10 +404,7 @@ export class LedgerService {
     idem: IdempotencyContext,
     plan: (balance: Balance, settings: ProgrammeSettings) => Promise<Plan>,
   ): Promise<Outcome> {
-    return this.idempotent(
-      tenantId,
-      idem,
-      async (current) => {
+    const planMember: Planner = async (current) => {
       try {
         const [balance, settings] = await Promise.all([current ?? this.store.getBalance(tenantId, memberId), this.programmes.settings(tenantId)]);
         if (!balance) throw new Problem('member_not_found', `No member ${memberId}`);
@@ -417,9 +415,8 @@ export class LedgerService {
         if (error instanceof Problem && error.status < 500) return { kind: 'outcome', outcome: failure(error) };
         throw error;
       }
-      },
-      memberId,
-    );
+    };
+    return this.idempotent(tenantId, idem, planMember, memberId);
   }
 
   /**
@@ -436,27 +433,14 @@ export class LedgerService {
     try {
       for (let attempt = 0; attempt < MAX_COMMIT_ATTEMPTS && Date.now() < deadline; attempt++) {
         const next = await plan(current);
-        const stored = next.stored ?? { body: next.outcome.body };
-        const record: IdempotencyRecord = {
-          tenantId,
-          key: idem.key,
-          requestHash: idem.requestHash,
-          statusCode: next.outcome.statusCode,
-          body: JSON.stringify(stored),
-          createdAt: this.clock.now().toISOString(),
-        };
-        if (next.kind === 'outcome') {
-          if (await this.store.saveIdempotencyRecord(record)) return next.outcome;
-          return await this.replayStored(tenantId, idem);
-        }
-        const result = await this.store.commit(next.mutation, record);
+        if (next.kind === 'outcome') return await this.remember(tenantId, idem, next.outcome, next.stored);
+        const result = await this.store.commit(next.mutation, this.record(tenantId, idem, next.outcome, next.stored));
         if (result.ok) return next.outcome;
         if (result.conflict === 'idempotency') return await this.replayStored(tenantId, idem);
         if (result.conflict === 'transaction') {
           // Another request earned on this transaction id: a business failure, remembered like any.
-          const outcome = failure(new Problem('transaction_already_posted', `Transaction ${next.mutation.transactionClaim} has earned points already`));
-          if (await this.store.saveIdempotencyRecord({ ...record, statusCode: outcome.statusCode, body: JSON.stringify({ body: outcome.body }) })) return outcome;
-          return await this.replayStored(tenantId, idem);
+          const problem = new Problem('transaction_already_posted', `Transaction ${next.mutation.transactionClaim} has earned points already`);
+          return await this.remember(tenantId, idem, failure(problem));
         }
         // version / externalId / member conflicts: someone else changed the state; plan again.
         current = result.current;
@@ -498,6 +482,23 @@ export class LedgerService {
       // Polls are reads the store must also serve, so even the next in line polls only a few times a turn.
       await sleep(Math.min(2_000, Math.max(5, (ahead - 0.6) * perTurnMs * (0.8 + Math.random() * 0.2))));
     }
+  }
+
+  private record(tenantId: string, idem: IdempotencyContext, outcome: Outcome, stored: Stored = { body: outcome.body }): IdempotencyRecord {
+    return {
+      tenantId,
+      key: idem.key,
+      requestHash: idem.requestHash,
+      statusCode: outcome.statusCode,
+      body: JSON.stringify(stored),
+      createdAt: this.clock.now().toISOString(),
+    };
+  }
+
+  /** Keeps an outcome that changed nothing for its key, or replays the one a concurrent duplicate kept. */
+  private async remember(tenantId: string, idem: IdempotencyContext, outcome: Outcome, stored?: Stored): Promise<Outcome> {
+    if (await this.store.saveIdempotencyRecord(this.record(tenantId, idem, outcome, stored))) return outcome;
+    return this.replayStored(tenantId, idem);
   }
 
   private async replayStored(tenantId: string, idem: IdempotencyContext): Promise<Outcome> {

@@ -36,7 +36,6 @@ export interface Balance {
   availablePoints: number;
   pendingPoints: number;
   lifetimePoints: number;
-  tier: string;
   status: MemberStatus;
   /** The seq of the last event; the next event gets `seq + 1`. */
   seq: number;
@@ -49,8 +48,8 @@ export interface Balance {
   dueAt: string | null;
   /** Points earned from earning rules in the current per-period cap bucket. */
   ruleEarnings?: { periodKey: string; points: number };
-  /** Tier qualification: the tier's period, grace and qualifying points by day or period. */
-  tierState?: TierState;
+  /** The member's tier (`tierState.tierId`), its period, grace and qualifying points by day or period. */
+  tierState: TierState;
   /** Activations per offer id, so the per-member limit holds inside the commit. */
   offerActivations?: Record<string, number>;
 }
@@ -131,13 +130,13 @@ export interface Mutation {
   entryStates: EntryState[];
 }
 
-export const DEFAULT_TIER = 'base';
+export const tierOf = (balance: Balance): string => balance.tierState.tierId;
 
 export const snapshot = (balance: Balance): BalanceSnapshot => ({
   availablePoints: balance.availablePoints,
   pendingPoints: balance.pendingPoints,
   lifetimePoints: balance.lifetimePoints,
-  tier: balance.tier,
+  tier: tierOf(balance),
 });
 
 /** The parts of an entry a plan states; the builder adds ids, seq, balances-after and time. */
@@ -166,10 +165,6 @@ export class Change {
     this.occurredAt = now.toISOString() > current.updatedAt ? now.toISOString() : current.updatedAt;
     this.nowMs = Date.parse(this.occurredAt);
     this.balance = { ...current, lots: current.lots.map((l) => ({ ...l })), pending: current.pending.map((p) => ({ ...p })), version: current.version + 1 };
-  }
-
-  private evaluateTier(settings: ProgrammeSettings): void {
-    evaluateTierOf(this, this.current, settings);
   }
 
   get now(): Date {
@@ -212,7 +207,7 @@ export class Change {
   }
 
   build(settings: ProgrammeSettings, extra: Pick<Mutation, 'profile' | 'externalId'> = {}): Mutation {
-    this.evaluateTier(settings);
+    evaluateTierOf(this, this.current, settings);
     this.balance.updatedAt = this.occurredAt;
     this.balance.dueAt = dueAt(this.balance, settings);
     return {
@@ -235,13 +230,11 @@ export class Change {
 function evaluateTierOf(change: Change, current: Balance, settings: ProgrammeSettings): void {
   const b = change.balance;
   const now = change.now;
-  let state = b.tierState ?? { ...initialTierState(settings.tiers, now), tierId: b.tier };
   const earned = b.lifetimePoints - current.lifetimePoints;
-  if (earned !== 0) state = recordQualifyingPoints(state, settings.tiers, now, earned);
+  const state = earned !== 0 ? recordQualifyingPoints(b.tierState, settings.tiers, now, earned) : b.tierState;
   const { state: next, change: tierChange } = evaluateTier(state, settings.tiers, now);
   b.tierState = next;
   if (!tierChange) return;
-  b.tier = tierChange.toTierId;
   change.announce(tierChange.kind === 'promoted' ? 'tier.promoted' : 'tier.demoted', {
     fromTier: tierChange.fromTierId,
     toTier: tierChange.toTierId,
@@ -283,8 +276,12 @@ export class LedgerRuleError extends Error {
   }
 }
 
-function requireActive(balance: Balance): void {
+function requireNotErased(balance: Balance): void {
   if (balance.status === 'erased') throw new LedgerRuleError('member_erased', 'The member was erased');
+}
+
+function requireActive(balance: Balance): void {
+  requireNotErased(balance);
   if (balance.status !== 'active') throw new LedgerRuleError('member_inactive', 'The member is not active');
 }
 
@@ -312,7 +309,6 @@ export function planEnrol(tenantId: string, command: EnrolCommand, now: Date, se
     availablePoints: 0,
     pendingPoints: 0,
     lifetimePoints: 0,
-    tier: DEFAULT_TIER,
     status: 'active',
     seq: 0,
     version: 0,
@@ -320,12 +316,10 @@ export function planEnrol(tenantId: string, command: EnrolCommand, now: Date, se
     lots: [],
     pending: [],
     dueAt: null,
+    tierState: initialTierState(settings.tiers, now),
   };
-  const lowest = settings.tiers.tiers[0]!.tierId;
-  blank.tier = lowest;
-  blank.tierState = initialTierState(settings.tiers, now);
   const change = new Change(blank, now);
-  change.announce('member.enrolled', { externalId: command.externalId, tier: lowest });
+  change.announce('member.enrolled', { externalId: command.externalId, tier: tierOf(blank) });
   const profile: MemberProfile = { tenantId, memberId, ...command, status: 'active', createdAt: occurredAt };
   const mutation = change.build(settings, {
     profile: { value: profile, create: true },
@@ -425,7 +419,7 @@ export function planTransaction(
 
 /** An offer view: an event in the member's stream, nothing else changes. */
 export function planOfferView(current: Balance, offer: Offer, channel: string | undefined, now: Date, settings: ProgrammeSettings): Mutation {
-  if (current.status === 'erased') throw new LedgerRuleError('member_erased', 'The member was erased');
+  requireNotErased(current);
   const change = new Change(current, now);
   change.announce('offer.viewed', { offerId: offer.offerId, ...(channel ? { channel } : {}) });
   return change.build(settings);
@@ -435,7 +429,7 @@ export function planOfferView(current: Balance, offer: Offer, channel: string | 
 export function planOfferActivation(current: Balance, profile: MemberProfile, offer: Offer, now: Date, settings: ProgrammeSettings): Mutation {
   requireActive(current);
   const activations = current.offerActivations?.[offer.offerId] ?? 0;
-  const reason = ineligibility(offer, { tier: current.tier, segments: profile.segments ?? [], activations }, now);
+  const reason = ineligibility(offer, { tier: tierOf(current), segments: profile.segments ?? [], activations }, now);
   if (reason) throw new LedgerRuleError(reason, `Offer ${offer.offerId}: ${reason.replaceAll('_', ' ')}`);
   const change = new Change(current, now);
   change.balance.offerActivations = { ...current.offerActivations, [offer.offerId]: activations + 1 };
@@ -480,7 +474,7 @@ export interface AdjustCommand {
 /** Admin correction. Works on inactive members too (corrections must stay possible), not on erased ones. */
 export function planAdjust(current: Balance, command: AdjustCommand, now: Date, settings: ProgrammeSettings): Mutation {
   if (!Number.isSafeInteger(command.amountPoints) || command.amountPoints === 0) throw new RangeError('amountPoints must be a non-zero integer');
-  if (current.status === 'erased') throw new LedgerRuleError('member_erased', 'The member was erased');
+  requireNotErased(current);
   const change = new Change(current, now);
   let lots: PointLot[];
   if (command.amountPoints > 0) {
@@ -523,7 +517,7 @@ export function planReverse(
   now: Date,
   settings: ProgrammeSettings,
 ): Mutation {
-  if (current.status === 'erased') throw new LedgerRuleError('member_erased', 'The member was erased');
+  requireNotErased(current);
   const reversible = reversibleKind(original);
   if (!reversible) throw new LedgerRuleError('entry_not_reversible', `A ${original.type} entry cannot be reversed`);
   const remaining = state ?? initialEntryState(original);
@@ -593,6 +587,14 @@ export function initialEntryState(entry: LedgerEntry): EntryState {
 }
 
 /**
+ * A transaction holds at most 100 actions: the balance, two per activation (entry and event), two
+ * for the expiry, one per notice and one for a tier change stay below it. Work beyond these
+ * limits stays due, and the caller plans again.
+ */
+const MAX_ACTIVATIONS_PER_CHANGE = 30;
+const MAX_NOTICES_PER_CHANGE = 20;
+
+/**
  * Housekeeping for one member at `now`: activates due holds, expires due lots, announces lots
  * expiring soon. Returns null when nothing is due. Each kind of work is its own entry and event.
  */
@@ -601,7 +603,10 @@ export function planHousekeeping(current: Balance, now: Date, settings: Programm
   const b = change.balance;
   const at = change.occurredAt;
 
-  const due = b.pending.filter((p) => p.activatesAt <= at).sort((x, y) => (x.activatesAt < y.activatesAt ? -1 : 1));
+  const due = b.pending
+    .filter((p) => p.activatesAt <= at)
+    .sort((x, y) => (x.activatesAt < y.activatesAt ? -1 : 1))
+    .slice(0, MAX_ACTIVATIONS_PER_CHANGE);
   for (const held of due) {
     b.pending = b.pending.filter((p) => p !== held);
     b.pendingPoints -= held.points;
@@ -628,7 +633,7 @@ export function planHousekeeping(current: Balance, now: Date, settings: Programm
   }
 
   if (settings.expiryNoticeDays > 0) {
-    for (const lot of lotsToAnnounce(b.lots, change.now, settings.expiryNoticeDays)) {
+    for (const lot of lotsToAnnounce(b.lots, change.now, settings.expiryNoticeDays).slice(0, MAX_NOTICES_PER_CHANGE)) {
       const target = b.lots.find((l) => l.expiresAt === lot.expiresAt)!;
       target.noticeSent = true;
       change.announce('points.expiring_soon', { amountPoints: lot.points, expiresAt: lot.expiresAt! });
@@ -641,7 +646,7 @@ export function planHousekeeping(current: Balance, now: Date, settings: Programm
 }
 
 export function planProfileUpdate(current: Balance, profile: MemberProfile, patch: ProfilePatch, now: Date, settings: ProgrammeSettings): Mutation | null {
-  if (current.status === 'erased') throw new LedgerRuleError('member_erased', 'The member was erased');
+  requireNotErased(current);
   const next: MemberProfile = { ...profile };
   const changed: string[] = [];
   for (const field of PROFILE_FIELDS) {
@@ -667,7 +672,7 @@ export function planStatus(
   now: Date,
   settings: ProgrammeSettings,
 ): Mutation | null {
-  if (current.status === 'erased') throw new LedgerRuleError('member_erased', 'The member was erased');
+  requireNotErased(current);
   if (current.status === target) return null;
   const change = new Change(current, now);
   change.balance.status = target;

@@ -35,6 +35,8 @@ export interface EntryQuery {
 /** The ledger's persistence port; DynamoDB implements it with one TransactWriteItems per change. */
 export interface LedgerStore {
   getBalance(tenantId: string, memberId: string): Promise<Balance | null>;
+  /** Several members' balances in one batch read, by member id. */
+  getBalances(tenantId: string, memberIds: string[]): Promise<Map<string, Balance>>;
   getProfile(tenantId: string, memberId: string): Promise<MemberProfile | null>;
   findMemberIdByExternalId(tenantId: string, externalId: string): Promise<string | null>;
   getIdempotencyRecord(tenantId: string, key: string): Promise<IdempotencyRecord | null>;

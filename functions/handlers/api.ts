@@ -4,11 +4,9 @@ import { problemJson, respond } from '../api/http';
 import { buildOpenApi } from '../api/openapi';
 import { operations, type Operation, type Services } from '../api/operations';
 import { dynamo } from '../adapters/aws-clients';
-import { DynamoLedgerStore } from '../adapters/dynamo-ledger-store';
 import { DynamoOfferStore } from '../adapters/dynamo-offer-store';
-import { DynamoProgrammeStore } from '../adapters/dynamo-programme-store';
 import { DynamoSubscriptionStore } from '../adapters/dynamo-subscription-store';
-import { cachedProgrammes, LedgerService } from '../domain/ledger-service';
+import { ledgerWiring } from '../adapters/ledger-wiring';
 import { setting } from '../shared/config';
 import { systemClock } from '../shared/clock';
 import { Problem } from '../shared/problem';
@@ -21,10 +19,8 @@ let services: Services | undefined;
 function wire(): Services {
   if (!services) {
     const tableName = setting('TABLE_NAME');
-    const programmes = new DynamoProgrammeStore(dynamo(), tableName);
     services = {
-      ledger: new LedgerService(new DynamoLedgerStore(dynamo(), tableName), cachedProgrammes(programmes, systemClock), systemClock),
-      programmes,
+      ...ledgerWiring(),
       offers: new DynamoOfferStore(dynamo(), tableName),
       subscriptions: new DynamoSubscriptionStore(dynamo(), tableName),
       clock: systemClock,

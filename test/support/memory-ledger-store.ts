@@ -22,6 +22,14 @@ export class MemoryLedgerStore implements LedgerStore {
     const b = this.balances.get(`${t}/${m}`);
     return b ? clone(b) : null;
   }
+  async getBalances(t: string, memberIds: string[]) {
+    const found = new Map<string, Balance>();
+    for (const m of memberIds) {
+      const b = await this.getBalance(t, m);
+      if (b) found.set(m, b);
+    }
+    return found;
+  }
   async getProfile(t: string, m: string) {
     const p = this.profiles.get(`${t}/${m}`);
     return p ? clone(p) : null;

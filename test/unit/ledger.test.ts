@@ -80,6 +80,25 @@ describe('ledger planning', () => {
     expect(activated.events[0]).toMatchObject({ type: 'points.activated', data: { earnEntryId: held.entries[0]!.entryId } });
   });
 
+  it('splits a large backlog of due holds over several changes that each fit in one transaction', () => {
+    // Prepare: 70 holds that all end at once.
+    let b = enrolled();
+    for (let i = 0; i < 70; i++) b = apply(b, (x) => planEarn(x, { amountPoints: 1, reason: `booking ${i}`, holdDays: 1 }, now, never));
+
+    // Act: housekeeping until nothing is due.
+    const later = at('2026-11-23T00:00:00.000Z');
+    const changes: Mutation[] = [];
+    for (let next = planHousekeeping(b, later, never); next; next = planHousekeeping(b, later, never)) {
+      changes.push(checked(next, b));
+      b = next.balance;
+    }
+
+    // Assess: balance, entries and events of each change stay within 100 transaction actions.
+    expect(changes.map((c) => c.entries.length)).toEqual([30, 30, 10]);
+    for (const c of changes) expect(1 + c.entries.length + c.events.length).toBeLessThanOrEqual(100);
+    expect(b).toMatchObject({ availablePoints: 70, pendingPoints: 0, pending: [] });
+  });
+
   it('redeems soonest-expiring lots first and never below zero', () => {
     // Prepare: three lots, the never-expiring one last.
     let b = enrolled();
@@ -239,7 +258,7 @@ describe('ledger planning', () => {
       },
     });
     const enrol = planEnrol('t1', { externalId: 'tiered' }, now, ladder);
-    expect(enrol.balance.tier).toBe('blue');
+    expect(enrol.balance.tierState.tierId).toBe('blue');
 
     // Act
     const below = checked(planEarn(enrol.balance, { amountPoints: 600, reason: 'a' }, now, ladder), enrol.balance);
@@ -255,7 +274,7 @@ describe('ledger planning', () => {
     expect(promoted.balance.dueAt).toBe(reviewAt);
     expect(early).toBeNull();
     expect(demoted.events.map((e) => e.type)).toEqual(['tier.demoted']);
-    expect(demoted.balance.tier).toBe('blue');
+    expect(demoted.balance.tierState.tierId).toBe('blue');
   });
 });
 
