@@ -4,6 +4,7 @@ import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCom
 import { keys, MEMBER_LIST_SHARDS } from '../domain/keys';
 import type { Balance, EntryState, LedgerEntry, MemberProfile, MemberStatus, Mutation } from '../domain/ledger';
 import type { CommitResult, EntryQuery, IdempotencyRecord, LedgerStore, Page } from '../domain/ports';
+import { ACCOUNT_SHARDS, type AccountRef, type Redemption } from '../domain/rewards';
 import { decodeCursor, encodeCursor } from './cursor';
 
 type Conflict = Exclude<CommitResult, { ok: true }>['conflict'];
@@ -32,7 +33,7 @@ export function balanceItem(balance: Balance): Record<string, unknown> {
   };
 }
 
-type TransactAction = { Put: Record<string, unknown> } | { Delete: Record<string, unknown> };
+type TransactAction = { Put: Record<string, unknown> } | { Delete: Record<string, unknown> } | { Update: Record<string, unknown> };
 
 /**
  * The ledger on DynamoDB: every change is one TransactWriteItems with the balance (version
@@ -259,6 +260,77 @@ export class DynamoLedgerStore implements LedgerStore {
     }
   }
 
+  async getRedemption(tenantId: string, memberId: string, seq: number): Promise<Redemption | null> {
+    const item = await this.get(keys.redemption(tenantId, memberId, seq));
+    return item ? strip<Redemption>(item) : null;
+  }
+
+  async listRedemptions(tenantId: string, memberId: string, query: { limit: number; cursor?: string }): Promise<Page<Redemption>> {
+    const pk = keys.memberPk(tenantId, memberId);
+    const start = query.cursor ? { pk, ...decodeCursor(query.cursor, ['sk']) } : undefined;
+    const { items, more } = await this.collect(
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': pk, ':prefix': keys.redemptionPrefix },
+        ScanIndexForward: false,
+        ConsistentRead: true,
+      },
+      query.limit,
+      start,
+    );
+    const last = items[items.length - 1];
+    return { items: items.map((item) => strip<Redemption>(item)), ...(more && last ? { nextCursor: encodeCursor({ sk: last.sk }) } : {}) };
+  }
+
+  async accountBalances(tenantId: string, account: AccountRef): Promise<number[]> {
+    const shardKeys = Array.from({ length: ACCOUNT_SHARDS }, (_, shard) => keys.accountShard(tenantId, account, shard));
+    const balances = new Array<number>(ACCOUNT_SHARDS).fill(0);
+    let keysLeft: Record<string, unknown>[] = shardKeys;
+    while (keysLeft.length > 0) {
+      const { Responses, UnprocessedKeys } = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keysLeft, ConsistentRead: true } } }));
+      for (const item of Responses?.[this.tableName] ?? []) balances[shardKeys.findIndex((key) => key.pk === item.pk)] = (item.balance as number | undefined) ?? 0;
+      keysLeft = (UnprocessedKeys?.[this.tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
+    }
+    return balances;
+  }
+
+  async rebalance(tenantId: string, account: AccountRef, plan: { target: number; moves: { from: number; points: number }[] }): Promise<boolean> {
+    if (plan.moves.length === 0) return true;
+    const update = (shard: number, delta: number, guard: boolean) => ({
+      Update: {
+        TableName: this.tableName,
+        Key: keys.accountShard(tenantId, account, shard),
+        UpdateExpression: 'ADD #balance :delta SET kind = :kind',
+        ...(guard ? { ConditionExpression: '#balance >= :needed' } : {}),
+        ExpressionAttributeNames: { '#balance': 'balance' },
+        ExpressionAttributeValues: { ':delta': delta, ':kind': 'account', ...(guard ? { ':needed': -delta } : {}) },
+      },
+    });
+    const moved = plan.moves.reduce((sum, move) => sum + move.points, 0);
+    try {
+      await this.client.send(
+        new TransactWriteCommand({ TransactItems: [update(plan.target, moved, false), ...plan.moves.map((move) => update(move.from, -move.points, true))] as never }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'TransactionCanceledException') return false;
+      throw error;
+    }
+  }
+
+  async poolCodes(tenantId: string, rewardId: string, shard: number, limit: number): Promise<string[]> {
+    const { Items = [] } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.voucherPool(tenantId, rewardId, shard) },
+        Limit: limit,
+      }),
+    );
+    return Items.map((item) => item.code as string);
+  }
+
   async commit(mutation: Mutation, record: IdempotencyRecord | null): Promise<CommitResult> {
     const { tenantId, memberId } = mutation;
     const TableName = this.tableName;
@@ -324,6 +396,47 @@ export class DynamoLedgerStore implements LedgerStore {
     }
     for (const event of mutation.events) {
       actions.push({ conflict: 'version', action: { Put: { TableName, Item: { ...keys.event(tenantId, memberId, event.seq), kind: 'event', ...event }, ...ifAbsent } } });
+    }
+    for (const redemption of mutation.redemptions ?? []) {
+      actions.push({ conflict: 'version', action: { Put: { TableName, Item: { ...keys.redemption(tenantId, memberId, redemption.seq), kind: 'redemption', ...redemption } } } });
+    }
+    for (const change of mutation.accounts ?? []) {
+      const debit = change.delta < 0;
+      actions.push({
+        conflict: debit ? change.account.kind : 'version',
+        action: {
+          Update: {
+            TableName,
+            Key: keys.accountShard(tenantId, change.account, change.shard),
+            UpdateExpression: 'ADD #balance :delta SET kind = :kind',
+            // A debit keeps its shard non-negative; a missing shard has nothing to give.
+            ...(debit ? { ConditionExpression: '#balance >= :needed' } : {}),
+            ExpressionAttributeNames: { '#balance': 'balance' },
+            ExpressionAttributeValues: { ':delta': change.delta, ':kind': 'account', ...(debit ? { ':needed': -change.delta } : {}) },
+          },
+        },
+      });
+    }
+    if (mutation.voucher) {
+      const voucher = mutation.voucher;
+      const taken = 'claim' in voucher;
+      const { rewardId, code, redemptionId } = 'claim' in voucher ? voucher.claim : voucher.void;
+      if (taken) {
+        const Key = { pk: keys.voucherPool(tenantId, rewardId, keys.voucherShardOf(code, ACCOUNT_SHARDS)), sk: keys.voucherPoolSk(code) };
+        actions.push({ conflict: 'voucher', action: { Delete: { TableName, Key, ConditionExpression: 'attribute_exists(pk)' } } });
+      }
+      actions.push({
+        conflict: 'version',
+        action: {
+          Update: {
+            TableName,
+            Key: keys.voucherCode(tenantId, rewardId, code),
+            UpdateExpression: 'SET #state = :state, memberId = :member, redemptionId = :redemption, changedAt = :at',
+            ExpressionAttributeNames: { '#state': 'state' },
+            ExpressionAttributeValues: { ':state': taken ? 'issued' : 'void', ':member': memberId, ':redemption': redemptionId, ':at': mutation.balance.updatedAt },
+          },
+        },
+      });
     }
     if (record) {
       actions.push({

@@ -5,14 +5,21 @@ import { dynamo } from './aws-clients';
 import { DynamoLedgerStore } from './dynamo-ledger-store';
 import { DynamoProgrammeStore } from './dynamo-programme-store';
 
-let wired: { ledger: LedgerService; programmes: DynamoProgrammeStore } | undefined;
+let wired: { ledger: LedgerService; programmes: DynamoProgrammeStore; store: DynamoLedgerStore } | undefined;
 
 /** The container's ledger service and programme store on the configured table (API and jobs alike). */
 export function ledgerWiring() {
   if (!wired) {
     const tableName = setting('TABLE_NAME');
     const programmes = new DynamoProgrammeStore(dynamo(), tableName);
-    wired = { ledger: new LedgerService(new DynamoLedgerStore(dynamo(), tableName), cachedProgrammes(programmes, systemClock), systemClock), programmes };
+    const store = new DynamoLedgerStore(dynamo(), tableName);
+    wired = { ledger: new LedgerService(store, cachedProgrammes(programmes, systemClock), systemClock), programmes, store };
   }
-  return wired;
+  return { ledger: wired.ledger, programmes: wired.programmes };
+}
+
+/** The container's ledger store (the reward catalogue reads stock and budgets through it). */
+export function ledgerStore(): DynamoLedgerStore {
+  ledgerWiring();
+  return wired!.store;
 }

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { LedgerService, offerView, requestHash, type IdempotencyContext, type Outcome } from '../domain/ledger-service';
 import type { OfferStore, ProgrammeStore, SubscriptionStore, WebhookSubscription } from '../domain/ports';
 import { offerRequest, type Offer } from '../domain/offers';
+import type { RewardCatalogue } from '../domain/reward-catalogue';
+import { campaignRequest, rewardRequest } from '../domain/rewards';
 import { businessTransaction } from '../domain/earning-rules';
 import { programmeSettings, type Programme } from '../domain/programme';
 import { generateSecret } from '../domain/webhook-signature';
@@ -27,6 +29,7 @@ export interface Services {
   ledger: LedgerService;
   programmes: ProgrammeStore;
   offers: OfferStore;
+  catalogue: RewardCatalogue;
   subscriptions: SubscriptionStore;
   clock: Clock;
   allowLoopbackHttp: boolean;
@@ -109,7 +112,15 @@ function pointsOperation<S extends z.ZodType>(spec: {
   scope: Scope;
   request: S;
   extraErrors?: Operation['responses'];
-  run: (ledger: LedgerService, tenantId: string, memberId: string, idem: IdempotencyContext, body: z.output<S>, event: APIGatewayProxyEvent) => Promise<Outcome>;
+  run: (
+    ledger: LedgerService,
+    tenantId: string,
+    memberId: string,
+    idem: IdempotencyContext,
+    body: z.output<S>,
+    event: APIGatewayProxyEvent,
+    services: Services,
+  ) => Promise<Outcome>;
 }): Operation {
   return {
     method: 'POST',
@@ -130,7 +141,7 @@ function pointsOperation<S extends z.ZodType>(spec: {
     run: ({ event, tenantId, services }) => {
       const memberId = pathParam(event, 'memberId');
       const body = parseBody(event, spec.request);
-      return spec.run(services.ledger, tenantId, memberId, idem(event, body), body, event);
+      return spec.run(services.ledger, tenantId, memberId, idem(event, body), body, event, services);
     },
   };
 }
@@ -296,7 +307,9 @@ export const operations: Operation[] = [
     summary: 'Credit points (available now or held as pending)',
     scope: 'points:write',
     request: s.earnRequest,
-    run: (ledger, tenantId, memberId, key, body) => ledger.earn(tenantId, memberId, key, body),
+    extraErrors: { 404: problem('No such member or campaign'), 422: problem('The campaign is closed or its budget cannot fund the points') },
+    run: async (ledger, tenantId, memberId, key, { campaignId, ...command }, _event, services) =>
+      ledger.earn(tenantId, memberId, key, command, campaignId ? await services.catalogue.requireCampaign(tenantId, campaignId) : undefined),
   }),
   {
     method: 'POST',
@@ -438,6 +451,222 @@ export const operations: Operation[] = [
       const body = parseBody(event, z.object({}).strict());
       const offer = await requireOffer(services, tenantId, pathParam(event, 'offerId'));
       return services.ledger.activateOffer(tenantId, pathParam(event, 'memberId'), idem(event, body), offer);
+    },
+  },
+  {
+    method: 'PUT',
+    path: '/v1/rewards/{rewardId}',
+    operationId: 'putReward',
+    summary: 'Create or replace a reward of the catalogue (point cost, voucher or manual fulfilment, stock, funding campaign)',
+    tag: 'Rewards',
+    scope: 'programme:manage',
+    idempotent: false,
+    request: rewardRequest,
+    responses: { 200: { description: 'The reward and its stock', schema: s.rewardResponse }, ...errors, 404: problem('No such campaign') },
+    run: async ({ event, tenantId, services }) => ({
+      statusCode: 200,
+      body: await services.catalogue.putReward(tenantId, pathParam(event, 'rewardId'), parseBody(event, rewardRequest)),
+    }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/rewards',
+    operationId: 'listRewards',
+    summary: 'The reward catalogue with the stock left of each',
+    tag: 'Rewards',
+    scope: 'members:read',
+    idempotent: false,
+    responses: { 200: { description: 'Rewards', schema: s.rewardListResponse }, ...errors },
+    run: async ({ tenantId, services }) => ({ statusCode: 200, body: await services.catalogue.listRewards(tenantId) }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/rewards/{rewardId}',
+    operationId: 'getReward',
+    summary: 'A reward and the stock left',
+    tag: 'Rewards',
+    scope: 'members:read',
+    idempotent: false,
+    responses: { 200: { description: 'The reward', schema: s.rewardResponse }, ...errors, 404: problem('No such reward') },
+    run: async ({ event, tenantId, services }) => ({ statusCode: 200, body: await services.catalogue.getReward(tenantId, pathParam(event, 'rewardId')) }),
+  },
+  {
+    method: 'POST',
+    path: '/v1/rewards/{rewardId}/codes',
+    operationId: 'importVoucherCodes',
+    summary: "Import voucher codes into a voucher reward's pool (up to 500 a call; codes seen before are skipped, so a retry is safe)",
+    tag: 'Rewards',
+    scope: 'programme:manage',
+    idempotent: false,
+    request: s.codeImportRequest,
+    responses: {
+      200: { description: 'Imported', schema: s.codeImportResponse },
+      ...errors,
+      404: problem('No such reward'),
+      422: problem('Not a voucher reward'),
+    },
+    run: async ({ event, tenantId, services }) => ({
+      statusCode: 200,
+      body: await services.catalogue.importCodes(tenantId, pathParam(event, 'rewardId'), parseBody(event, s.codeImportRequest).codes),
+    }),
+  },
+  {
+    method: 'POST',
+    path: '/v1/rewards/{rewardId}/stock',
+    operationId: 'addRewardStock',
+    summary: "Add units to a manual reward's stock",
+    tag: 'Rewards',
+    scope: 'programme:manage',
+    idempotent: true,
+    request: s.stockRequest,
+    responses: {
+      200: { description: 'Added', schema: s.stockResponse },
+      ...errors,
+      ...idempotencyErrors,
+      404: problem('No such reward'),
+      422: problem('A voucher reward or unlimited stock'),
+    },
+    run: async ({ event, tenantId, services }) => {
+      const body = parseBody(event, s.stockRequest);
+      return services.catalogue.addStock(tenantId, pathParam(event, 'rewardId'), idem(event, body), body.quantity);
+    },
+  },
+  {
+    method: 'PUT',
+    path: '/v1/campaigns/{campaignId}',
+    operationId: 'putCampaign',
+    summary: 'Create a campaign or change its name and status (its budget grows only by funding)',
+    tag: 'Rewards',
+    scope: 'programme:manage',
+    idempotent: false,
+    request: campaignRequest,
+    responses: { 200: { description: 'The campaign and its budget', schema: s.campaignResponse }, ...errors },
+    run: async ({ event, tenantId, services }) => ({
+      statusCode: 200,
+      body: await services.catalogue.putCampaign(tenantId, pathParam(event, 'campaignId'), parseBody(event, campaignRequest)),
+    }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/campaigns/{campaignId}',
+    operationId: 'getCampaign',
+    summary: 'A campaign: funded, remaining and spent budget',
+    tag: 'Rewards',
+    scope: 'programme:manage',
+    idempotent: false,
+    responses: { 200: { description: 'The campaign', schema: s.campaignResponse }, ...errors, 404: problem('No such campaign') },
+    run: async ({ event, tenantId, services }) => ({ statusCode: 200, body: await services.catalogue.getCampaign(tenantId, pathParam(event, 'campaignId')) }),
+  },
+  {
+    method: 'POST',
+    path: '/v1/campaigns/{campaignId}/funds',
+    operationId: 'fundCampaign',
+    summary: "Add points to a campaign's budget",
+    tag: 'Rewards',
+    scope: 'programme:manage',
+    idempotent: true,
+    request: s.fundRequest,
+    responses: { 200: { description: 'Funded', schema: s.fundResponse }, ...errors, ...idempotencyErrors, 404: problem('No such campaign') },
+    run: async ({ event, tenantId, services }) => {
+      const body = parseBody(event, s.fundRequest);
+      return services.catalogue.fundCampaign(tenantId, pathParam(event, 'campaignId'), idem(event, body), body.amountPoints);
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v1/members/{memberId}/redemptions',
+    operationId: 'redeemReward',
+    summary: 'Redeem a reward: points burnt, one unit of stock and one voucher code taken, the campaign charged, all in one commit',
+    tag: 'Rewards',
+    scope: 'points:write',
+    idempotent: true,
+    request: s.redeemRewardRequest,
+    responses: {
+      201: { description: 'Redeemed', schema: s.redemptionChangeResponse },
+      ...errors,
+      ...idempotencyErrors,
+      404: problem('No such member or reward'),
+      410: problem('The member was erased'),
+      422: problem('Not enough points, out of stock, reward paused, or the campaign cannot fund it'),
+    },
+    run: async ({ event, tenantId, services }) => {
+      const body = parseBody(event, s.redeemRewardRequest);
+      const reward = await services.catalogue.requireReward(tenantId, body.rewardId);
+      const campaign = reward.campaign ? await services.catalogue.requireCampaign(tenantId, reward.campaign.campaignId) : null;
+      return services.ledger.redeemReward(tenantId, pathParam(event, 'memberId'), idem(event, body), reward, campaign, body.source);
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v1/members/{memberId}/redemptions',
+    operationId: 'listRedemptions',
+    summary: "The member's reward redemptions, newest first",
+    tag: 'Rewards',
+    scope: 'members:read',
+    idempotent: false,
+    query: s.redemptionListQuery,
+    responses: { 200: { description: 'A page of redemptions', schema: s.redemptionListResponse }, ...errors, 404: problem('No such member') },
+    run: async ({ event, tenantId, services }) => ({
+      statusCode: 200,
+      body: await services.ledger.listRedemptions(tenantId, pathParam(event, 'memberId'), parseQuery(event, s.redemptionListQuery)),
+    }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/members/{memberId}/redemptions/{redemptionId}',
+    operationId: 'getRedemption',
+    summary: 'A redemption and its fulfilment status',
+    tag: 'Rewards',
+    scope: 'members:read',
+    idempotent: false,
+    responses: { 200: { description: 'The redemption', schema: s.redemptionResponse }, ...errors, 404: problem('No such redemption') },
+    run: async ({ event, tenantId, services }) => ({
+      statusCode: 200,
+      body: await services.ledger.getRedemption(tenantId, pathParam(event, 'memberId'), pathParam(event, 'redemptionId')),
+    }),
+  },
+  {
+    method: 'POST',
+    path: '/v1/members/{memberId}/redemptions/{redemptionId}/fulfil',
+    operationId: 'fulfilRedemption',
+    summary: 'Mark a pending redemption fulfilled (a reward.fulfilled event)',
+    tag: 'Rewards',
+    scope: 'points:write',
+    idempotent: true,
+    request: s.fulfilRequest,
+    responses: {
+      200: { description: 'Fulfilled', schema: s.redemptionChangeResponse },
+      ...errors,
+      ...idempotencyErrors,
+      404: problem('No such member or redemption'),
+      410: problem('The member was erased'),
+      422: problem('Not pending'),
+    },
+    run: async ({ event, tenantId, services }) => {
+      const body = parseBody(event, s.fulfilRequest);
+      return services.ledger.fulfilRedemption(tenantId, pathParam(event, 'memberId'), pathParam(event, 'redemptionId'), idem(event, body), body.reference);
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v1/members/{memberId}/redemptions/{redemptionId}/cancel',
+    operationId: 'cancelRedemption',
+    summary: 'Cancel a redemption: points refunded with their original expiry, stock returned while pending, voucher voided, campaign credited',
+    tag: 'Rewards',
+    scope: 'points:write',
+    idempotent: true,
+    request: s.cancelRedemptionRequest,
+    responses: {
+      200: { description: 'Cancelled', schema: s.redemptionChangeResponse },
+      ...errors,
+      ...idempotencyErrors,
+      404: problem('No such member or redemption'),
+      410: problem('The member was erased'),
+      422: problem('Cancelled already'),
+    },
+    run: async ({ event, tenantId, services }) => {
+      const body = parseBody(event, s.cancelRedemptionRequest);
+      return services.ledger.cancelRedemption(tenantId, pathParam(event, 'memberId'), pathParam(event, 'redemptionId'), idem(event, body), body.reason);
     },
   },
   {

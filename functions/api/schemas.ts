@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { balanceSnapshot, pointLot } from '../domain/events';
+import { voucherCode } from '../domain/rewards';
 
 /** Request and response schemas of the API; the OpenAPI document is generated from them. */
 const externalId = z
@@ -62,6 +63,11 @@ export const earnRequest = z
     transactionId: z.string().min(1).max(128).optional().describe("The calling system's reference"),
     holdDays: z.number().int().min(0).max(365).optional().describe("Hold as pending for this many days (default: the programme's holdDays)"),
     expiresAt: z.iso.datetime().nullable().optional().describe("Expiry of these points (default: the programme's policy); null never"),
+    campaignId: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/)
+      .optional()
+      .describe("A campaign whose budget funds these points; refused when the budget cannot (campaign_budget_exhausted)"),
   })
   .strict();
 
@@ -174,6 +180,9 @@ export const ledgerEntryResponse = z.object({
   lots: z.array(pointLot),
   activatesAt: z.string().optional(),
   relatedEntryId: z.string().optional(),
+  redemptionId: z.string().optional().describe('The reward redemption this entry paid for'),
+  rewardId: z.string().optional(),
+  campaign: z.object({ campaignId: z.string(), shard: z.number().int() }).optional().describe('The campaign budget that funded this earning'),
   idempotencyKey: z.string().optional(),
   createdAt: z.string(),
 });
@@ -266,3 +275,80 @@ export const offerActivationResponse = z.object({
   remaining: z.number().int(),
   eventId: z.string(),
 });
+
+export const rewardResponse = z.object({
+  rewardId: z.string(),
+  name: z.string(),
+  description: z.string().optional(),
+  pointsCost: z.number().int(),
+  status: z.enum(['active', 'paused']),
+  fulfilment: z.enum(['voucher', 'manual']),
+  unlimitedStock: z.boolean(),
+  campaign: z.object({ campaignId: z.string(), cost: z.number().int() }).optional(),
+  stockAvailable: z.number().int().nullable().describe('Units left (voucher rewards: codes left); null for unlimited stock'),
+  updatedAt: z.string(),
+});
+
+export const rewardListResponse = z.object({ items: z.array(rewardResponse) });
+
+export const codeImportRequest = z.object({ codes: z.array(voucherCode).min(1).max(500).describe('Codes to add to the pool; codes seen before are skipped') }).strict();
+
+export const codeImportResponse = z.object({
+  rewardId: z.string(),
+  imported: z.number().int(),
+  duplicates: z.number().int().describe('Codes skipped: imported before or repeated in the request'),
+  stockAvailable: z.number().int().nullable(),
+});
+
+export const stockRequest = z.object({ quantity: z.number().int().min(1).max(10_000_000).describe('Units to add') }).strict();
+
+export const stockResponse = z.object({ rewardId: z.string(), addedUnits: z.number().int() });
+
+export const redeemRewardRequest = z
+  .object({ rewardId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), source: source.optional() })
+  .strict();
+
+export const redemptionResponse = z.object({
+  redemptionId: z.string(),
+  memberId: z.string(),
+  rewardId: z.string(),
+  rewardName: z.string(),
+  entryId: z.string().describe('The redeem entry that burnt the points'),
+  pointsCost: z.number().int(),
+  status: z.enum(['pending', 'fulfilled', 'cancelled']),
+  voucherCode: z.string().optional(),
+  campaignId: z.string().optional(),
+  reference: z.string().optional(),
+  cancelReason: z.string().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export const redemptionChangeResponse = z.object({
+  redemption: redemptionResponse,
+  entry: ledgerEntryResponse.optional().describe('The redeem entry, or the refund of a cancellation'),
+  balance: balanceResponse,
+  eventId: z.string(),
+});
+
+export const redemptionListQuery = z.object(listQuery).strict();
+
+export const redemptionListResponse = page(redemptionResponse);
+
+export const fulfilRequest = z.object({ reference: z.string().min(1).max(128).optional().describe('Your fulfilment reference, e.g. a shipment id') }).strict();
+
+export const cancelRedemptionRequest = z.object({ reason }).strict();
+
+export const campaignResponse = z.object({
+  campaignId: z.string(),
+  name: z.string(),
+  status: z.enum(['active', 'closed']),
+  fundedPoints: z.number().int().describe('Everything credited to the budget'),
+  remainingPoints: z.number().int(),
+  spentPoints: z.number().int(),
+  updatedAt: z.string(),
+});
+
+export const fundRequest = z.object({ amountPoints: points.describe('Points to add to the budget') }).strict();
+
+export const fundResponse = z.object({ campaignId: z.string(), creditedPoints: z.number().int() });

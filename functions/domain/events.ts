@@ -65,6 +65,7 @@ export const pointsEarnedEvent = event('points.earned', 'Points were credited, a
   reason,
   source,
   transactionId: z.string().optional().describe('The business transaction the points were earned on'),
+  campaignId: z.string().optional().describe('The campaign whose budget funds these points'),
   expiresAt: z.iso.datetime().nullable(),
   pending: z.boolean().describe('True when the points are held until activatesAt'),
   activatesAt: z.iso.datetime().optional(),
@@ -83,6 +84,8 @@ export const pointsRedeemedEvent = event('points.redeemed', 'Points were spent, 
   reason,
   source,
   lots: z.array(pointLot).describe('The lots the points came from'),
+  rewardId: z.string().optional().describe('The reward the points paid for'),
+  redemptionId: z.string().optional().describe('The reward redemption (see reward.redeemed)'),
 });
 
 export const pointsAdjustedEvent = event('points.adjusted', 'An administrator corrected the balance', {
@@ -136,6 +139,31 @@ export const offerActivatedEvent = event('offer.activated', 'The member activate
   activationCount: z.number().int().positive().describe('Activations of this offer by the member, this one included'),
 });
 
+const redemptionId = z.string().describe('The reward redemption, rdm_…');
+
+export const rewardRedeemedEvent = event('reward.redeemed', 'The member redeemed a reward: points burnt, stock taken, voucher issued, in one commit', {
+  redemptionId,
+  rewardId: z.string(),
+  rewardName: z.string(),
+  pointsCost: z.number().int().positive(),
+  status: z.enum(['pending', 'fulfilled']).describe('fulfilled: a voucher was issued at once; pending: the tenant fulfils it later'),
+  voucherCode: z.string().optional().describe('The voucher code issued (voucher rewards)'),
+});
+
+export const rewardFulfilledEvent = event('reward.fulfilled', 'The tenant fulfilled a pending redemption', {
+  redemptionId,
+  rewardId: z.string(),
+  reference: z.string().optional().describe('The tenant’s fulfilment reference, e.g. a shipment id'),
+});
+
+export const rewardCancelledEvent = event('reward.cancelled', 'A redemption was cancelled and its points refunded with their original expiry', {
+  redemptionId,
+  rewardId: z.string(),
+  refundedPoints: z.number().int().positive(),
+  restocked: z.boolean().describe('True when the unit went back to stock (it was still pending)'),
+  reason,
+});
+
 export const loyaltyEvent = z.discriminatedUnion('type', [
   memberEnrolledEvent,
   memberUpdatedEvent,
@@ -153,6 +181,9 @@ export const loyaltyEvent = z.discriminatedUnion('type', [
   tierDemotedEvent,
   offerViewedEvent,
   offerActivatedEvent,
+  rewardRedeemedEvent,
+  rewardFulfilledEvent,
+  rewardCancelledEvent,
 ]);
 export type LoyaltyEvent = z.infer<typeof loyaltyEvent>;
 export type EventType = LoyaltyEvent['type'];

@@ -43,6 +43,22 @@ export const keys = {
     const match = /^TENANT#([^#]+)#MEMBER#([^#]+)$/.exec(pk);
     return match ? { tenantId: match[1]!, memberId: match[2]! } : null;
   },
+  reward: (tenantId: string, rewardId: string) => ({ pk: `TENANT#${tenantId}`, sk: `REWARD#${rewardId}` }),
+  rewardPrefix: 'REWARD#',
+  campaign: (tenantId: string, campaignId: string) => ({ pk: `TENANT#${tenantId}`, sk: `CAMPAIGN#${campaignId}` }),
+  /** One shard of a sharded account (a reward's stock, a campaign's budget): its own partition. */
+  accountShard: (tenantId: string, account: { kind: 'stock' | 'budget'; id: string }, shard: number) => ({
+    pk: `TENANT#${tenantId}#${account.kind.toUpperCase()}#${account.id}#${shard}`,
+    sk: 'ACCOUNT',
+  }),
+  /** A reward's codes not yet issued, split over shards; shard s holds as many codes as stock shard s counts. */
+  voucherPool: (tenantId: string, rewardId: string, shard: number) => `TENANT#${tenantId}#REWARD#${rewardId}#POOL#${shard}`,
+  voucherPoolSk: (code: string) => `CODE#${code}`,
+  voucherShardOf: (code: string, shards: number) => shardOf(code, shards),
+  /** Every code ever imported for a reward, and what became of it: imports skip known codes. */
+  voucherCode: (tenantId: string, rewardId: string, code: string) => ({ pk: `TENANT#${tenantId}#REWARD#${rewardId}#CODE#${code}`, sk: 'CODE' }),
+  redemption: (tenantId: string, memberId: string, seq: number) => ({ pk: keys.memberPk(tenantId, memberId), sk: `REDEMPTION#${pad(seq)}` }),
+  redemptionPrefix: 'REDEMPTION#',
   offer: (tenantId: string, offerId: string) => ({ pk: `TENANT#${tenantId}`, sk: `OFFER#${offerId}` }),
   offerPrefix: 'OFFER#',
   programme: (tenantId: string) => ({ pk: `TENANT#${tenantId}`, sk: 'PROGRAMME' }),

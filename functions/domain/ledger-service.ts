@@ -17,7 +17,13 @@ import {
   planOfferView,
   planStatus,
   planTransaction,
+  planRedemptionCancellation,
+  planRedemptionFulfilment,
+  planRewardRedemption,
   periodEarnedPoints,
+  requireActive,
+  requireCanSpend,
+  type RewardDraw,
   snapshot,
   tierOf,
   type AdjustCommand,
@@ -39,6 +45,7 @@ import { ineligibility, type Offer } from './offers';
 import type { ProgrammeSettings } from './programme';
 import type { IdempotencyRecord, LedgerStore, Page, ProgrammeStore } from './ports';
 import { DUE_SHARDS } from './keys';
+import { parseRedemptionId, pickShard, rebalancePlan, type Campaign, type Redemption, type Reward } from './rewards';
 
 export interface Outcome {
   statusCode: number;
@@ -125,6 +132,11 @@ export function balanceView(balance: Balance, settings: ProgrammeSettings, now: 
 
 export const offerView = ({ tenantId: _tenantId, ...offer }: Offer) => offer;
 
+export const redemptionView = ({ tenantId: _t, stockShard: _s, budget, seq: _seq, ...redemption }: Redemption) => ({
+  ...redemption,
+  ...(budget ? { campaignId: budget.campaignId } : {}),
+});
+
 const earningView = ({ capPeriodKey: _key, ...earning }: EarningResult) => earning;
 
 export const entryView = ({ tenantId: _tenantId, ...entry }: LedgerEntry) => entry;
@@ -190,10 +202,133 @@ export class LedgerService {
     });
   }
 
-  earn(tenantId: string, memberId: string, idem: IdempotencyContext, command: Omit<EarnCommand, 'idempotencyKey'>): Promise<Outcome> {
-    return this.memberChange(tenantId, memberId, idem, async (balance, settings) =>
-      this.pointsPlan(planEarn(balance, { ...command, idempotencyKey: idem.key }, this.clock.now(), settings), settings),
-    );
+  /** Credits points; with a campaign, its budget funds them (debited in the same commit). */
+  earn(
+    tenantId: string,
+    memberId: string,
+    idem: IdempotencyContext,
+    command: Omit<EarnCommand, 'idempotencyKey' | 'campaign'>,
+    campaign?: Campaign,
+  ): Promise<Outcome> {
+    return this.memberChange(tenantId, memberId, idem, async (balance, settings) => {
+      let funding: EarnCommand['campaign'];
+      if (campaign) {
+        requireActive(balance);
+        if (campaign.status !== 'active') throw new Problem('campaign_closed', `Campaign ${campaign.campaignId} is closed`);
+        funding = { campaignId: campaign.campaignId, shard: await this.budgetShard(tenantId, campaign.campaignId, command.amountPoints) };
+      }
+      return this.pointsPlan(planEarn(balance, { ...command, ...(funding ? { campaign: funding } : {}), idempotencyKey: idem.key }, this.clock.now(), settings), settings);
+    });
+  }
+
+  /**
+   * Redeems a reward in one commit: points burnt, a unit of stock taken, a voucher code claimed,
+   * the campaign charged. Another writer taking the same unit, code or budget first makes the
+   * commit fail as a whole, and the redemption draws again.
+   */
+  redeemReward(tenantId: string, memberId: string, idem: IdempotencyContext, reward: Reward, campaign: Campaign | null, source?: string): Promise<Outcome> {
+    return this.memberChange(tenantId, memberId, idem, async (balance, settings) => {
+      if (reward.status !== 'active') throw new Problem('reward_not_active', `Reward ${reward.rewardId} is paused`);
+      if (reward.campaign && campaign?.status !== 'active') throw new Problem('campaign_closed', `Campaign ${reward.campaign.campaignId} is closed`);
+      requireCanSpend(balance, reward.pointsCost);
+      const draw = await this.drawFor(tenantId, reward);
+      const mutation = planRewardRedemption(balance, reward, draw, { ...(source ? { source } : {}), idempotencyKey: idem.key }, this.clock.now(), settings);
+      return this.redemptionPlan(mutation, settings, 201);
+    });
+  }
+
+  /** Marks a pending (manual) redemption fulfilled. */
+  fulfilRedemption(tenantId: string, memberId: string, redemptionId: string, idem: IdempotencyContext, reference?: string): Promise<Outcome> {
+    return this.memberChange(tenantId, memberId, idem, async (balance, settings) => {
+      const redemption = await this.requireRedemption(tenantId, memberId, redemptionId);
+      return this.redemptionPlan(planRedemptionFulfilment(balance, redemption, reference, this.clock.now(), settings), settings, 200);
+    });
+  }
+
+  /** Cancels a redemption: points refunded with their original expiry, stock returned if still pending, voucher voided, campaign credited. */
+  cancelRedemption(tenantId: string, memberId: string, redemptionId: string, idem: IdempotencyContext, reason: string): Promise<Outcome> {
+    return this.memberChange(tenantId, memberId, idem, async (balance, settings) => {
+      const redemption = await this.requireRedemption(tenantId, memberId, redemptionId);
+      const found = await this.store.getEntry(tenantId, memberId, redemption.seq);
+      if (!found) throw new Error(`Redemption ${redemptionId} has no entry`);
+      const mutation = planRedemptionCancellation(balance, redemption, found.entry, found.state, reason, this.clock.now(), settings, idem.key);
+      return this.redemptionPlan(mutation, settings, 200);
+    });
+  }
+
+  async getRedemption(tenantId: string, memberId: string, redemptionId: string) {
+    return redemptionView(await this.requireRedemption(tenantId, memberId, redemptionId));
+  }
+
+  async listRedemptions(tenantId: string, memberId: string, query: { limit: number; cursor?: string }) {
+    const [balance, page] = await Promise.all([this.store.getBalance(tenantId, memberId), this.store.listRedemptions(tenantId, memberId, query)]);
+    if (!balance) throw new Problem('member_not_found', `No member ${memberId}`);
+    return { items: page.items.map(redemptionView), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+  }
+
+  private async requireRedemption(tenantId: string, memberId: string, redemptionId: string): Promise<Redemption> {
+    const parsed = parseRedemptionId(redemptionId);
+    const redemption = parsed && `mem_${parsed.memberSuffix}` === memberId ? await this.store.getRedemption(tenantId, memberId, parsed.seq) : null;
+    if (!redemption) throw new Problem('redemption_not_found', `No redemption ${redemptionId} for member ${memberId}`);
+    return redemption;
+  }
+
+  private redemptionPlan(mutation: Mutation, settings: ProgrammeSettings, statusCode: number): Plan {
+    const redemption = mutation.redemptions![0]!;
+    const entry = mutation.entries[mutation.entries.length - 1];
+    return {
+      kind: 'mutation',
+      mutation,
+      outcome: {
+        statusCode,
+        body: {
+          redemption: redemptionView(redemption),
+          ...(entry ? { entry: entryView(entry) } : {}),
+          balance: balanceView(mutation.balance, settings, new Date(mutation.balance.updatedAt)),
+          eventId: mutation.events[mutation.events.length - 1]!.id,
+        },
+      },
+    };
+  }
+
+  /**
+   * Draws what a redemption takes: a stock shard with a unit left (and, for vouchers, a code from
+   * the pool shard that matches it), shards tried in random order so concurrent redemptions
+   * spread out; and a budget shard for a campaign-funded reward.
+   */
+  private async drawFor(tenantId: string, reward: Reward): Promise<RewardDraw> {
+    const draw: RewardDraw = {};
+    if (!reward.unlimitedStock) {
+      const stock = await this.store.accountBalances(tenantId, { kind: 'stock', id: reward.rewardId });
+      const shards = stock.flatMap((units, shard) => (units > 0 ? [shard] : [])).sort(() => Math.random() - 0.5);
+      for (const shard of shards) {
+        if (reward.fulfilment === 'voucher') {
+          const codes = await this.store.poolCodes(tenantId, reward.rewardId, shard, 16);
+          if (codes.length === 0) continue;
+          draw.voucherCode = codes[Math.floor(Math.random() * codes.length)]!;
+        }
+        draw.stockShard = shard;
+        break;
+      }
+      if (draw.stockShard === undefined) throw new Problem('reward_out_of_stock', `Reward ${reward.rewardId} is out of stock`);
+    }
+    if (reward.campaign) draw.budgetShard = await this.budgetShard(tenantId, reward.campaign.campaignId, reward.campaign.cost);
+    return draw;
+  }
+
+  /** A budget shard that can afford `amount`, rebalancing the shards when none can alone. */
+  private async budgetShard(tenantId: string, campaignId: string, amount: number): Promise<number> {
+    const account = { kind: 'budget', id: campaignId } as const;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const balances = await this.store.accountBalances(tenantId, account);
+      const shard = pickShard(balances, amount);
+      if (shard !== null) return shard;
+      const plan = rebalancePlan(balances, amount);
+      if (!plan) break;
+      if (await this.store.rebalance(tenantId, account, plan)) return plan.target;
+      await backoff(attempt);
+    }
+    throw new Problem('campaign_budget_exhausted', `Campaign ${campaignId} cannot fund ${amount} points`);
   }
 
   /** Earns on a business transaction by the tenant's earning rules; a transaction id earns once. */
@@ -441,6 +576,12 @@ export class LedgerService {
           // Another request earned on this transaction id: a business failure, remembered like any.
           const problem = new Problem('transaction_already_posted', `Transaction ${next.mutation.transactionClaim} has earned points already`);
           return await this.remember(tenantId, idem, failure(problem));
+        }
+        if (result.conflict === 'stock' || result.conflict === 'budget' || result.conflict === 'voucher') {
+          // Another member took that unit, code or budget share first: draw again.
+          current = undefined;
+          await backoff(attempt);
+          continue;
         }
         // version / externalId / member conflicts: someone else changed the state; plan again.
         current = result.current;

@@ -14,6 +14,7 @@ import {
 } from './lots';
 import { programmeSettings, type ProgrammeSettings } from './programme';
 import { ineligibility, type Ineligibility, type Offer } from './offers';
+import { redemptionIdFor, type AccountChange, type Redemption, type Reward } from './rewards';
 import { evaluateTier, initialTierState, nextTierReviewAt, recordQualifyingPoints, type TierState } from './tiers';
 import { capPeriodKey, type BusinessTransaction, type EarningResult, type EarningRules } from './earning-rules';
 
@@ -99,6 +100,11 @@ export interface LedgerEntry {
   activatesAt?: string;
   /** The entry this one reverses (reverse) or whose hold it ends (activate). */
   relatedEntryId?: string;
+  /** A reward redemption this entry burns points for (reversed only by cancelling the redemption). */
+  redemptionId?: string;
+  rewardId?: string;
+  /** The campaign budget an earning charged, and the shard; a clawback credits it back. */
+  campaign?: { campaignId: string; shard: number };
   idempotencyKey?: string;
   createdAt: string;
 }
@@ -128,6 +134,12 @@ export interface Mutation {
   /** A business transaction id claimed for good, so a transaction earns once whatever the Idempotency-Key. */
   transactionClaim?: string;
   entryStates: EntryState[];
+  /** Reward redemptions created or changed (they live in the member's partition). */
+  redemptions?: Redemption[];
+  /** Stock and budget shard changes; a debit commits only while its shard stays non-negative. */
+  accounts?: AccountChange[];
+  /** A voucher code taken from its pool (it must still be there), or voided on cancellation. */
+  voucher?: { claim: { rewardId: string; code: string; redemptionId: string } } | { void: { rewardId: string; code: string; redemptionId: string } };
 }
 
 export const tierOf = (balance: Balance): string => balance.tierState.tierId;
@@ -141,7 +153,9 @@ export const snapshot = (balance: Balance): BalanceSnapshot => ({
 
 /** The parts of an entry a plan states; the builder adds ids, seq, balances-after and time. */
 type EntryInput = Pick<LedgerEntry, 'type' | 'amountPoints' | 'reason' | 'lots'> &
-  Partial<Pick<LedgerEntry, 'pendingPoints' | 'source' | 'transactionId' | 'activatesAt' | 'relatedEntryId' | 'idempotencyKey'>>;
+  Partial<
+    Pick<LedgerEntry, 'pendingPoints' | 'source' | 'transactionId' | 'activatesAt' | 'relatedEntryId' | 'redemptionId' | 'rewardId' | 'campaign' | 'idempotencyKey'>
+  >;
 
 type DataOf<T extends EventType> = Omit<EventOf<T>['data'], 'balance'>;
 
@@ -154,6 +168,9 @@ export class Change {
   readonly entries: LedgerEntry[] = [];
   readonly events: LoyaltyEvent[] = [];
   readonly entryStates: EntryState[] = [];
+  readonly redemptions: Redemption[] = [];
+  readonly accounts: AccountChange[] = [];
+  voucher?: Mutation['voucher'];
   readonly occurredAt: string;
   private readonly nowMs: number;
 
@@ -218,6 +235,9 @@ export class Change {
       entries: this.entries,
       events: this.events,
       entryStates: this.entryStates,
+      ...(this.redemptions.length ? { redemptions: this.redemptions } : {}),
+      ...(this.accounts.length ? { accounts: this.accounts } : {}),
+      ...(this.voucher ? { voucher: this.voucher } : {}),
       ...extra,
     };
   }
@@ -269,7 +289,15 @@ export function dueAt(balance: Pick<Balance, 'lots' | 'pending' | 'tierState'>, 
 
 export class LedgerRuleError extends Error {
   constructor(
-    readonly code: 'insufficient_points' | 'entry_not_reversible' | 'reversal_exceeds_entry' | 'member_inactive' | 'member_erased' | Ineligibility,
+    readonly code:
+      | 'insufficient_points'
+      | 'entry_not_reversible'
+      | 'reversal_exceeds_entry'
+      | 'member_inactive'
+      | 'member_erased'
+      | 'redemption_not_pending'
+      | 'redemption_cancelled'
+      | Ineligibility,
     message: string,
   ) {
     super(message);
@@ -280,7 +308,7 @@ function requireNotErased(balance: Balance): void {
   if (balance.status === 'erased') throw new LedgerRuleError('member_erased', 'The member was erased');
 }
 
-function requireActive(balance: Balance): void {
+export function requireActive(balance: Balance): void {
   requireNotErased(balance);
   if (balance.status !== 'active') throw new LedgerRuleError('member_inactive', 'The member is not active');
 }
@@ -337,6 +365,8 @@ export interface EarnCommand {
   holdDays?: number;
   /** Overrides the programme's expiry for this earning. */
   expiresAt?: string | null;
+  /** The campaign budget that funds these points, and the shard the service chose to debit. */
+  campaign?: { campaignId: string; shard: number };
   idempotencyKey?: string;
 }
 
@@ -354,26 +384,32 @@ export function planEarn(current: Balance, command: EarnCommand, now: Date, sett
     ...(command.transactionId ? { transactionId: command.transactionId } : {}),
     ...(command.idempotencyKey ? { idempotencyKey: command.idempotencyKey } : {}),
   };
+  const funding = command.campaign ? { campaign: command.campaign } : {};
+  if (command.campaign) {
+    change.accounts.push({ account: { kind: 'budget', id: command.campaign.campaignId }, shard: command.campaign.shard, delta: -command.amountPoints });
+  }
   if (holdDays > 0) {
     const activatesAt = new Date(at.getTime() + holdDays * DAY_MS).toISOString();
     b.pendingPoints += command.amountPoints;
     const entry = change.record(
-      { type: 'earn', amountPoints: 0, pendingPoints: command.amountPoints, lots: [{ expiresAt, points: command.amountPoints }], activatesAt, ...common },
+      { type: 'earn', amountPoints: 0, pendingPoints: command.amountPoints, lots: [{ expiresAt, points: command.amountPoints }], activatesAt, ...common, ...funding },
       'points.earned',
-      (entryId) => ({ entryId, amountPoints: command.amountPoints, ...common, expiresAt, pending: true, activatesAt }),
+      (entryId) => ({ entryId, amountPoints: command.amountPoints, ...common, ...campaignOf(command), expiresAt, pending: true, activatesAt }),
     );
     b.pending.push({ entryId: entry.entryId, points: command.amountPoints, activatesAt, expiresAt });
   } else {
     credit(b, command.amountPoints, expiresAt);
     b.lifetimePoints += command.amountPoints;
     change.record(
-      { type: 'earn', amountPoints: command.amountPoints, lots: [{ expiresAt, points: command.amountPoints }], ...common },
+      { type: 'earn', amountPoints: command.amountPoints, lots: [{ expiresAt, points: command.amountPoints }], ...common, ...funding },
       'points.earned',
-      (entryId) => ({ entryId, amountPoints: command.amountPoints, ...common, expiresAt, pending: false }),
+      (entryId) => ({ entryId, amountPoints: command.amountPoints, ...common, ...campaignOf(command), expiresAt, pending: false }),
     );
   }
   return change.build(settings);
 }
+
+const campaignOf = (command: EarnCommand) => (command.campaign ? { campaignId: command.campaign.campaignId } : {});
 
 /** Points already earned from rules in the cap period the transaction falls in. */
 export function periodEarnedPoints(balance: Balance, rules: EarningRules, at: Date): number {
@@ -518,17 +554,26 @@ export function planReverse(
   settings: ProgrammeSettings,
 ): Mutation {
   requireNotErased(current);
+  if (original.redemptionId) {
+    throw new LedgerRuleError('entry_not_reversible', `The entry pays for reward redemption ${original.redemptionId}: cancel the redemption instead`);
+  }
+  const change = new Change(current, now);
+  reverseInto(change, original, state, command.amountPoints, command.reason, command.idempotencyKey);
+  return change.build(settings);
+}
+
+/** Records the reversal of (part of) an entry in a change; returns the points reversed. */
+function reverseInto(change: Change, original: LedgerEntry, state: EntryState | null, amountPoints: number | undefined, reason: string, idempotencyKey?: string): number {
   const reversible = reversibleKind(original);
   if (!reversible) throw new LedgerRuleError('entry_not_reversible', `A ${original.type} entry cannot be reversed`);
   const remaining = state ?? initialEntryState(original);
-  const amount = command.amountPoints ?? remaining.reversiblePoints;
+  const amount = amountPoints ?? remaining.reversiblePoints;
   if (remaining.reversiblePoints === 0) throw new LedgerRuleError('reversal_exceeds_entry', 'The entry has been reversed in full already');
   positiveInteger(amount, 'amountPoints');
   if (amount > remaining.reversiblePoints) {
     throw new LedgerRuleError('reversal_exceeds_entry', `Only ${remaining.reversiblePoints} points of the entry are left to reverse`);
   }
 
-  const change = new Change(current, now);
   const b = change.balance;
   const held = b.pending.find((p) => p.entryId === original.entryId);
   let effect: 'clawback' | 'refund' | 'pending_cancelled';
@@ -556,10 +601,14 @@ export function planReverse(
     lots = refund.restore;
     availableDelta = amount;
   }
+  // Points a campaign funded and the member no longer gets go back to its budget.
+  if (original.campaign && reversible === 'credit') {
+    change.accounts.push({ account: { kind: 'budget', id: original.campaign.campaignId }, shard: original.campaign.shard, delta: amount });
+  }
   change.entryStates.push({ ...remaining, reversiblePoints: remaining.reversiblePoints - amount, refundableLots: nextRefundable });
-  const idem = command.idempotencyKey ? { idempotencyKey: command.idempotencyKey } : {};
+  const idem = idempotencyKey ? { idempotencyKey } : {};
   change.record(
-    { type: 'reverse', amountPoints: availableDelta, pendingPoints: pendingDelta, reason: command.reason, lots, relatedEntryId: original.entryId, ...idem },
+    { type: 'reverse', amountPoints: availableDelta, pendingPoints: pendingDelta, reason, lots, relatedEntryId: original.entryId, ...idem },
     'points.reversed',
     (entryId) => ({
       entryId,
@@ -567,10 +616,126 @@ export function planReverse(
       reversedType: original.type as 'earn' | 'redeem' | 'adjust',
       effect,
       amountPoints: amount,
-      reason: command.reason,
+      reason,
       lots,
     }),
   );
+  return amount;
+}
+
+/** The member can spend `points` now (checked before drawing stock, codes and budget for them). */
+export function requireCanSpend(balance: Balance, points: number): void {
+  requireActive(balance);
+  if (balance.availablePoints < points) throw new LedgerRuleError('insufficient_points', `The member has ${balance.availablePoints} points available, ${points} needed`);
+}
+
+/** What the service drew for a redemption: a stock shard (limited stock), a code (voucher), a budget shard (campaign). */
+export interface RewardDraw {
+  stockShard?: number;
+  voucherCode?: string;
+  budgetShard?: number;
+}
+
+/**
+ * A reward redemption in one commit: the points burnt (soonest-expiring lots first), one unit of
+ * stock and one voucher code taken, the campaign charged, the redemption recorded. Any of them
+ * failing its condition cancels all of them.
+ */
+export function planRewardRedemption(
+  current: Balance,
+  reward: Reward,
+  draw: RewardDraw,
+  command: { source?: string; idempotencyKey?: string },
+  now: Date,
+  settings: ProgrammeSettings,
+): Mutation {
+  requireActive(current);
+  const change = new Change(current, now);
+  const b = change.balance;
+  const lots = debit(b, reward.pointsCost);
+  const redemptionId = redemptionIdFor(b.memberId, b.seq + 1);
+  const common = {
+    reason: `reward ${reward.rewardId}`,
+    ...(command.source ? { source: command.source } : {}),
+    ...(command.idempotencyKey ? { idempotencyKey: command.idempotencyKey } : {}),
+  };
+  const entry = change.record(
+    { type: 'redeem', amountPoints: -reward.pointsCost, lots, redemptionId, rewardId: reward.rewardId, ...common },
+    'points.redeemed',
+    (entryId) => ({ entryId, amountPoints: reward.pointsCost, ...common, lots, rewardId: reward.rewardId, redemptionId }),
+  );
+  if (draw.stockShard !== undefined) change.accounts.push({ account: { kind: 'stock', id: reward.rewardId }, shard: draw.stockShard, delta: -1 });
+  if (reward.campaign) {
+    if (draw.budgetShard === undefined) throw new Error('A campaign reward needs a budget shard');
+    change.accounts.push({ account: { kind: 'budget', id: reward.campaign.campaignId }, shard: draw.budgetShard, delta: -reward.campaign.cost });
+  }
+  if (reward.fulfilment === 'voucher') {
+    if (!draw.voucherCode) throw new Error('A voucher reward needs a code');
+    change.voucher = { claim: { rewardId: reward.rewardId, code: draw.voucherCode, redemptionId } };
+  }
+  const redemption: Redemption = {
+    tenantId: b.tenantId,
+    memberId: b.memberId,
+    redemptionId,
+    rewardId: reward.rewardId,
+    rewardName: reward.name,
+    seq: entry.seq,
+    entryId: entry.entryId,
+    pointsCost: reward.pointsCost,
+    status: reward.fulfilment === 'voucher' ? 'fulfilled' : 'pending',
+    ...(draw.voucherCode ? { voucherCode: draw.voucherCode } : {}),
+    ...(draw.stockShard !== undefined ? { stockShard: draw.stockShard } : {}),
+    ...(reward.campaign ? { budget: { campaignId: reward.campaign.campaignId, shard: draw.budgetShard!, amount: reward.campaign.cost } } : {}),
+    createdAt: change.occurredAt,
+    updatedAt: change.occurredAt,
+  };
+  change.redemptions.push(redemption);
+  change.announce('reward.redeemed', {
+    redemptionId,
+    rewardId: reward.rewardId,
+    rewardName: reward.name,
+    pointsCost: reward.pointsCost,
+    status: reward.fulfilment === 'voucher' ? 'fulfilled' : 'pending',
+    ...(draw.voucherCode ? { voucherCode: draw.voucherCode } : {}),
+  });
+  return change.build(settings);
+}
+
+/** The tenant fulfilled a pending (manual) redemption. */
+export function planRedemptionFulfilment(current: Balance, redemption: Redemption, reference: string | undefined, now: Date, settings: ProgrammeSettings): Mutation {
+  requireNotErased(current);
+  if (redemption.status !== 'pending') throw new LedgerRuleError('redemption_not_pending', `Redemption ${redemption.redemptionId} is ${redemption.status}`);
+  const change = new Change(current, now);
+  change.redemptions.push({ ...redemption, status: 'fulfilled', ...(reference ? { reference } : {}), updatedAt: change.occurredAt });
+  change.announce('reward.fulfilled', { redemptionId: redemption.redemptionId, rewardId: redemption.rewardId, ...(reference ? { reference } : {}) });
+  return change.build(settings);
+}
+
+/**
+ * Cancels a redemption and refunds its points into the lots they came from (original expiry).
+ * A pending redemption's unit goes back to stock; an issued voucher code is voided, never reissued;
+ * the campaign gets its charge back.
+ */
+export function planRedemptionCancellation(
+  current: Balance,
+  redemption: Redemption,
+  entry: LedgerEntry,
+  state: EntryState | null,
+  reason: string,
+  now: Date,
+  settings: ProgrammeSettings,
+  idempotencyKey?: string,
+): Mutation {
+  requireNotErased(current);
+  if (redemption.status === 'cancelled') throw new LedgerRuleError('redemption_cancelled', `Redemption ${redemption.redemptionId} is cancelled already`);
+  const change = new Change(current, now);
+  const refunded = reverseInto(change, entry, state, undefined, reason, idempotencyKey);
+  const restocked = redemption.status === 'pending' && redemption.stockShard !== undefined;
+  if (restocked) change.accounts.push({ account: { kind: 'stock', id: redemption.rewardId }, shard: redemption.stockShard!, delta: 1 });
+  if (redemption.budget) change.accounts.push({ account: { kind: 'budget', id: redemption.budget.campaignId }, shard: redemption.budget.shard, delta: redemption.budget.amount });
+  if (redemption.voucherCode) change.voucher = { void: { rewardId: redemption.rewardId, code: redemption.voucherCode, redemptionId: redemption.redemptionId } };
+  change.redemptions.push({ ...redemption, status: 'cancelled', cancelReason: reason, updatedAt: change.occurredAt });
+  change.announce('reward.cancelled', { redemptionId: redemption.redemptionId, rewardId: redemption.rewardId, refundedPoints: refunded, restocked, reason });
   return change.build(settings);
 }
 

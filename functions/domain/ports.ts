@@ -1,6 +1,7 @@
 import type { Balance, EntryState, EntryType, LedgerEntry, MemberProfile, MemberStatus, Mutation } from './ledger';
 import type { Offer } from './offers';
 import type { Programme } from './programme';
+import type { AccountRef, Campaign, Redemption, Reward } from './rewards';
 
 /** A response remembered for an Idempotency-Key, bound forever to a hash of the request. */
 export interface IdempotencyRecord {
@@ -14,7 +15,7 @@ export interface IdempotencyRecord {
 
 export type CommitResult =
   | { ok: true }
-  | { ok: false; conflict: 'version' | 'idempotency' | 'externalId' | 'member' | 'transaction'; current?: Balance };
+  | { ok: false; conflict: 'version' | 'idempotency' | 'externalId' | 'member' | 'transaction' | 'stock' | 'budget' | 'voucher'; current?: Balance };
 
 /** A page of results and the opaque cursor of the next page (absent on the last page). */
 export interface Page<T> {
@@ -58,6 +59,30 @@ export interface LedgerStore {
   queueState(tenantId: string, memberId: string): Promise<{ nowServing: number; servedAt: string; balance: Balance | null }>;
   /** Serves the ticket after `ticket`, if `ticket` is still the one served. */
   advanceQueue(tenantId: string, memberId: string, ticket: number): Promise<void>;
+  getRedemption(tenantId: string, memberId: string, seq: number): Promise<Redemption | null>;
+  /** The member's redemptions, newest first. */
+  listRedemptions(tenantId: string, memberId: string, query: { limit: number; cursor?: string }): Promise<Page<Redemption>>;
+  /** The shard balances of a sharded account (a hint for choosing a shard; the commit decides). */
+  accountBalances(tenantId: string, account: AccountRef): Promise<number[]>;
+  /** Moves points between an account's shards so `target` can afford a debit; false if a shard changed meanwhile. */
+  rebalance(tenantId: string, account: AccountRef, plan: { target: number; moves: { from: number; points: number }[] }): Promise<boolean>;
+  /** Up to `limit` codes still in one shard of a reward's pool. */
+  poolCodes(tenantId: string, rewardId: string, shard: number, limit: number): Promise<string[]>;
+}
+
+/** A tenant's rewards and campaigns, their stock, pools and budgets (admin side). */
+export interface RewardStore {
+  listRewards(tenantId: string): Promise<Reward[]>;
+  getReward(tenantId: string, rewardId: string): Promise<Reward | null>;
+  putReward(reward: Reward): Promise<void>;
+  getCampaign(tenantId: string, campaignId: string): Promise<Campaign | null>;
+  /** Creates or updates name and status; the funded total only changes by `credit`. */
+  putCampaign(campaign: Omit<Campaign, 'fundedPoints'>): Promise<Campaign>;
+  /** Credits an account, spread over its shards, with the idempotency record in the same commit; false if the key was used. */
+  credit(tenantId: string, account: AccountRef, amount: number, record: IdempotencyRecord): Promise<boolean>;
+  /** Imports codes into a voucher reward's pool (codes seen before are skipped); its stock grows by the codes added. */
+  importCodes(tenantId: string, rewardId: string, codes: string[]): Promise<{ imported: number; duplicates: number }>;
+  getIdempotencyRecord(tenantId: string, key: string): Promise<IdempotencyRecord | null>;
 }
 
 /** A tenant's offer catalogue. */

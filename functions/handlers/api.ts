@@ -5,8 +5,10 @@ import { buildOpenApi } from '../api/openapi';
 import { operations, type Operation, type Services } from '../api/operations';
 import { dynamo } from '../adapters/aws-clients';
 import { DynamoOfferStore } from '../adapters/dynamo-offer-store';
+import { DynamoRewardStore } from '../adapters/dynamo-reward-store';
 import { DynamoSubscriptionStore } from '../adapters/dynamo-subscription-store';
-import { ledgerWiring } from '../adapters/ledger-wiring';
+import { ledgerStore, ledgerWiring } from '../adapters/ledger-wiring';
+import { RewardCatalogue } from '../domain/reward-catalogue';
 import { setting } from '../shared/config';
 import { systemClock } from '../shared/clock';
 import { Problem } from '../shared/problem';
@@ -22,6 +24,7 @@ function wire(): Services {
     services = {
       ...ledgerWiring(),
       offers: new DynamoOfferStore(dynamo(), tableName),
+      catalogue: new RewardCatalogue(new DynamoRewardStore(dynamo(), tableName), ledgerStore(), systemClock),
       subscriptions: new DynamoSubscriptionStore(dynamo(), tableName),
       clock: systemClock,
       allowLoopbackHttp: setting('WEBHOOK_ALLOW_LOOPBACK_HTTP') === 'true',

@@ -2,6 +2,8 @@ import type { Balance, EntryState, LedgerEntry, MemberProfile, Mutation } from '
 import type { CommitResult, EntryQuery, IdempotencyRecord, LedgerStore, Page } from '../../functions/domain/ports';
 import { defaultProgramme, type Programme, type ProgrammeSettings } from '../../functions/domain/programme';
 import type { ProgrammeCache } from '../../functions/domain/ledger-service';
+import { keys } from '../../functions/domain/keys';
+import { ACCOUNT_SHARDS, type AccountRef, type Redemption } from '../../functions/domain/rewards';
 
 const clone = <T>(value: T): T => structuredClone(value);
 
@@ -14,6 +16,12 @@ export class MemoryLedgerStore implements LedgerStore {
   entries = new Map<string, LedgerEntry>();
   states = new Map<string, EntryState>();
   transactions = new Set<string>();
+  redemptions = new Map<string, Redemption>();
+  /** Shard balances by `tenant/kind/id`. */
+  accounts = new Map<string, number[]>();
+  /** Codes still in each reward's pool, by `tenant/rewardId`. */
+  pools = new Map<string, string[]>();
+  vouchers = new Map<string, { state: string; redemptionId: string }>();
   events: Mutation['events'] = [];
   /** Lets a test slip a concurrent change in before the next commit. */
   beforeCommit?: () => void;
@@ -89,6 +97,45 @@ export class MemoryLedgerStore implements LedgerStore {
     const q = this.queues.get(`${t}/${m}`);
     if (q && q.serving === ticket) Object.assign(q, { serving: ticket + 1, servedAt: new Date().toISOString() });
   }
+  async getRedemption(t: string, m: string, seq: number) {
+    const r = this.redemptions.get(`${t}/${m}/${seq}`);
+    return r ? clone(r) : null;
+  }
+  async listRedemptions(t: string, m: string, query: { limit: number; cursor?: string }): Promise<Page<Redemption>> {
+    const all = [...this.redemptions.values()].filter((r) => r.tenantId === t && r.memberId === m).sort((a, b) => b.seq - a.seq);
+    const start = query.cursor ? all.findIndex((r) => String(r.seq) === query.cursor) + 1 : 0;
+    const items = all.slice(start, start + query.limit).map(clone);
+    return { items, ...(start + query.limit < all.length ? { nextCursor: String(items[items.length - 1]!.seq) } : {}) };
+  }
+  account(t: string, a: AccountRef): number[] {
+    const key = `${t}/${a.kind}/${a.id}`;
+    if (!this.accounts.has(key)) this.accounts.set(key, new Array<number>(ACCOUNT_SHARDS).fill(0));
+    return this.accounts.get(key)!;
+  }
+  async accountBalances(t: string, a: AccountRef) {
+    return [...this.account(t, a)];
+  }
+  async rebalance(t: string, a: AccountRef, plan: { target: number; moves: { from: number; points: number }[] }) {
+    const shards = this.account(t, a);
+    if (plan.moves.some((move) => shards[move.from]! < move.points)) return false;
+    for (const move of plan.moves) {
+      shards[move.from]! -= move.points;
+      shards[plan.target]! += move.points;
+    }
+    return true;
+  }
+  /** Test set-up: codes straight into a pool, stock with them. */
+  addCodes(t: string, rewardId: string, codes: string[]) {
+    const pool = this.pools.get(`${t}/${rewardId}`) ?? [];
+    this.pools.set(`${t}/${rewardId}`, pool);
+    for (const code of codes) {
+      pool.push(code);
+      this.account(t, { kind: 'stock', id: rewardId })[keys.voucherShardOf(code, ACCOUNT_SHARDS)]! += 1;
+    }
+  }
+  async poolCodes(t: string, rewardId: string, shard: number, limit: number) {
+    return (this.pools.get(`${t}/${rewardId}`) ?? []).filter((code) => keys.voucherShardOf(code, ACCOUNT_SHARDS) === shard).slice(0, limit);
+  }
   async commit(m: Mutation, r: IdempotencyRecord | null): Promise<CommitResult> {
     this.beforeCommit?.();
     this.beforeCommit = undefined;
@@ -100,7 +147,19 @@ export class MemoryLedgerStore implements LedgerStore {
     }
     if (m.externalId && 'claim' in m.externalId && this.externalIds.has(`${m.tenantId}/${m.externalId.claim}`)) return { ok: false, conflict: 'externalId' };
     if (m.transactionClaim && this.transactions.has(`${m.tenantId}/${m.transactionClaim}`)) return { ok: false, conflict: 'transaction' };
+    for (const change of m.accounts ?? []) {
+      if (this.account(m.tenantId, change.account)[change.shard]! + change.delta < 0) return { ok: false, conflict: change.account.kind };
+    }
+    const pool = m.voucher && 'claim' in m.voucher ? this.pools.get(`${m.tenantId}/${m.voucher.claim.rewardId}`) : undefined;
+    if (m.voucher && 'claim' in m.voucher && !pool?.includes(m.voucher.claim.code)) return { ok: false, conflict: 'voucher' };
     if (m.transactionClaim) this.transactions.add(`${m.tenantId}/${m.transactionClaim}`);
+    for (const change of m.accounts ?? []) this.account(m.tenantId, change.account)[change.shard]! += change.delta;
+    if (m.voucher) {
+      const { rewardId, code, redemptionId } = 'claim' in m.voucher ? m.voucher.claim : m.voucher.void;
+      if (pool) pool.splice(pool.indexOf(code), 1);
+      this.vouchers.set(`${m.tenantId}/${rewardId}/${code}`, { state: 'claim' in m.voucher ? 'issued' : 'void', redemptionId });
+    }
+    for (const redemption of m.redemptions ?? []) this.redemptions.set(`${key}/${redemption.seq}`, clone(redemption));
     this.balances.set(key, clone(m.balance));
     if (m.profile) this.profiles.set(key, clone(m.profile.value));
     if (m.externalId && 'claim' in m.externalId) this.externalIds.set(`${m.tenantId}/${m.externalId.claim}`, m.memberId);

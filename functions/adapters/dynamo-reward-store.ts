@@ -1,0 +1,160 @@
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { keys } from '../domain/keys';
+import type { IdempotencyRecord, RewardStore } from '../domain/ports';
+import { ACCOUNT_SHARDS, spreadCredit, type AccountRef, type Campaign, type Reward } from '../domain/rewards';
+
+/** Codes per import transaction: two writes each, plus up to one stock update per shard, under 100 actions. */
+const CODES_PER_TRANSACTION = 40;
+
+/**
+ * Rewards and campaigns beside their tenant (`REWARD#`, `CAMPAIGN#`); stock and budgets as
+ * sharded accounts; voucher codes in a pool sharded like the stock, and a registry of every code.
+ */
+export class DynamoRewardStore implements RewardStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async listRewards(tenantId: string): Promise<Reward[]> {
+    const rewards: Reward[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': keys.tenant(tenantId).pk, ':prefix': keys.rewardPrefix },
+          ExclusiveStartKey: start,
+        }),
+      );
+      rewards.push(...(page.Items ?? []).map((item) => withoutKeys<Reward>(item)));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return rewards;
+  }
+
+  async getReward(tenantId: string, rewardId: string): Promise<Reward | null> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.reward(tenantId, rewardId), ConsistentRead: true }));
+    return Item ? withoutKeys<Reward>(Item) : null;
+  }
+
+  async putReward(reward: Reward): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.reward(reward.tenantId, reward.rewardId), kind: 'reward', ...reward } }));
+  }
+
+  async getCampaign(tenantId: string, campaignId: string): Promise<Campaign | null> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.campaign(tenantId, campaignId), ConsistentRead: true }));
+    return Item ? withoutKeys<Campaign>(Item) : null;
+  }
+
+  async putCampaign(campaign: Omit<Campaign, 'fundedPoints'>): Promise<Campaign> {
+    const { Attributes } = await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.campaign(campaign.tenantId, campaign.campaignId),
+        UpdateExpression: 'SET kind = :kind, tenantId = :tenant, campaignId = :id, #name = :name, #status = :status, updatedAt = :at, fundedPoints = if_not_exists(fundedPoints, :zero)',
+        ExpressionAttributeNames: { '#name': 'name', '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':kind': 'campaign',
+          ':tenant': campaign.tenantId,
+          ':id': campaign.campaignId,
+          ':name': campaign.name,
+          ':status': campaign.status,
+          ':at': campaign.updatedAt,
+          ':zero': 0,
+        },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return withoutKeys<Campaign>(Attributes!);
+  }
+
+  async credit(tenantId: string, account: AccountRef, amount: number, record: IdempotencyRecord): Promise<boolean> {
+    const TableName = this.tableName;
+    // Spread from a random shard so small credits do not always land on shard 0.
+    const shares = spreadCredit(amount, ACCOUNT_SHARDS, Math.floor(Math.random() * ACCOUNT_SHARDS));
+    const owner = account.kind === 'budget' ? keys.campaign(tenantId, account.id) : keys.reward(tenantId, account.id);
+    const items = [
+      ...shares.flatMap((share, shard) => (share > 0 ? [addTo(TableName, keys.accountShard(tenantId, account, shard), share)] : [])),
+      // A campaign keeps its funded total; a reward only has to exist.
+      account.kind === 'budget'
+        ? { Update: { TableName, Key: owner, UpdateExpression: 'ADD fundedPoints :amount', ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeValues: { ':amount': amount } } }
+        : { ConditionCheck: { TableName, Key: owner, ConditionExpression: 'attribute_exists(pk)' } },
+      { Put: { TableName, Item: { ...keys.idempotency(tenantId, record.key), kind: 'idempotency', ...record }, ConditionExpression: 'attribute_not_exists(pk)' } },
+    ];
+    try {
+      await this.client.send(new TransactWriteCommand({ TransactItems: items as never }));
+      return true;
+    } catch (error) {
+      const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+      if (reasons?.[reasons.length - 1]?.Code === 'ConditionalCheckFailed') return false;
+      throw error;
+    }
+  }
+
+  async importCodes(tenantId: string, rewardId: string, codes: string[]): Promise<{ imported: number; duplicates: number }> {
+    const unique = [...new Set(codes)];
+    let imported = 0;
+    for (let i = 0; i < unique.length; i += CODES_PER_TRANSACTION) {
+      const batch = unique.slice(i, i + CODES_PER_TRANSACTION);
+      if (await this.importBatch(tenantId, rewardId, batch)) {
+        imported += batch.length;
+        continue;
+      }
+      // Some code of the batch is known: import the batch code by code, skipping the known ones.
+      for (const code of batch) if (await this.importBatch(tenantId, rewardId, [code])) imported += 1;
+    }
+    return { imported, duplicates: codes.length - imported };
+  }
+
+  /** The codes, their registry entries and the stock they add, all or nothing; false if a code is known. */
+  private async importBatch(tenantId: string, rewardId: string, codes: string[]): Promise<boolean> {
+    const TableName = this.tableName;
+    const perShard = new Array<number>(ACCOUNT_SHARDS).fill(0);
+    const items: unknown[] = [];
+    for (const code of codes) {
+      const shard = keys.voucherShardOf(code, ACCOUNT_SHARDS);
+      perShard[shard]! += 1;
+      items.push({
+        Put: {
+          TableName,
+          Item: { ...keys.voucherCode(tenantId, rewardId, code), kind: 'voucherCode', rewardId, code, state: 'available' },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      });
+      items.push({ Put: { TableName, Item: { pk: keys.voucherPool(tenantId, rewardId, shard), sk: keys.voucherPoolSk(code), kind: 'poolCode', code } } });
+    }
+    perShard.forEach((count, shard) => {
+      if (count > 0) items.push(addTo(TableName, keys.accountShard(tenantId, { kind: 'stock', id: rewardId }, shard), count));
+    });
+    try {
+      await this.client.send(new TransactWriteCommand({ TransactItems: items as never }));
+      return true;
+    } catch (error) {
+      const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+      if (reasons?.some((reason) => reason.Code === 'ConditionalCheckFailed')) return false;
+      throw error;
+    }
+  }
+
+  async getIdempotencyRecord(tenantId: string, key: string): Promise<IdempotencyRecord | null> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.idempotency(tenantId, key), ConsistentRead: true }));
+    return Item ? withoutKeys<IdempotencyRecord>(Item) : null;
+  }
+}
+
+const addTo = (TableName: string, Key: { pk: string; sk: string }, amount: number) => ({
+  Update: {
+    TableName,
+    Key,
+    UpdateExpression: 'ADD #balance :amount SET kind = :kind',
+    ExpressionAttributeNames: { '#balance': 'balance' },
+    ExpressionAttributeValues: { ':amount': amount, ':kind': 'account' },
+  },
+});
+
+function withoutKeys<T>(item: Record<string, unknown>): T {
+  const { pk: _pk, sk: _sk, kind: _kind, ...rest } = item;
+  return rest as T;
+}

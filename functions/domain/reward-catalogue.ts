@@ -1,0 +1,104 @@
+import type { Clock } from '../shared/clock';
+import { Problem } from '../shared/problem';
+import type { IdempotencyContext, Outcome } from './ledger-service';
+import type { LedgerStore, RewardStore } from './ports';
+import type { AccountRef, Campaign, CampaignInput, Reward, RewardInput } from './rewards';
+
+const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
+
+export const rewardView = ({ tenantId: _tenantId, ...reward }: Reward, stockAvailable: number | null) => ({ ...reward, stockAvailable });
+
+export const campaignView = ({ tenantId: _tenantId, ...campaign }: Campaign, remainingPoints: number) => ({
+  ...campaign,
+  remainingPoints,
+  spentPoints: campaign.fundedPoints - remainingPoints,
+});
+
+/**
+ * The tenant admin's side of rewards and campaigns: the catalogue, stock and code imports, and
+ * campaign budgets. Stock and budget credits are idempotent by key, committed with their record.
+ */
+export class RewardCatalogue {
+  constructor(
+    private readonly rewards: RewardStore,
+    private readonly accounts: Pick<LedgerStore, 'accountBalances'>,
+    private readonly clock: Clock,
+  ) {}
+
+  async putReward(tenantId: string, rewardId: string, input: RewardInput) {
+    if (input.campaign && !(await this.rewards.getCampaign(tenantId, input.campaign.campaignId))) {
+      throw new Problem('campaign_not_found', `No campaign ${input.campaign.campaignId}`);
+    }
+    const reward: Reward = { ...input, tenantId, rewardId, updatedAt: this.clock.now().toISOString() };
+    await this.rewards.putReward(reward);
+    return rewardView(reward, await this.stockOf(reward));
+  }
+
+  async requireReward(tenantId: string, rewardId: string): Promise<Reward> {
+    const reward = await this.rewards.getReward(tenantId, rewardId);
+    if (!reward) throw new Problem('reward_not_found', `No reward ${rewardId}`);
+    return reward;
+  }
+
+  async getReward(tenantId: string, rewardId: string) {
+    const reward = await this.requireReward(tenantId, rewardId);
+    return rewardView(reward, await this.stockOf(reward));
+  }
+
+  async listRewards(tenantId: string) {
+    const rewards = await this.rewards.listRewards(tenantId);
+    return { items: await Promise.all(rewards.map(async (reward) => rewardView(reward, await this.stockOf(reward)))) };
+  }
+
+  /** Adds units to a manual reward's stock (voucher rewards grow by importing codes). */
+  async addStock(tenantId: string, rewardId: string, idem: IdempotencyContext, quantity: number): Promise<Outcome> {
+    const reward = await this.requireReward(tenantId, rewardId);
+    if (reward.fulfilment === 'voucher') throw new Problem('stock_not_applicable', 'A voucher reward’s stock is its code pool: import codes instead');
+    if (reward.unlimitedStock) throw new Problem('stock_not_applicable', 'This reward has unlimited stock');
+    const body = { rewardId, addedUnits: quantity };
+    return this.credit(tenantId, { kind: 'stock', id: rewardId }, quantity, idem, body);
+  }
+
+  async importCodes(tenantId: string, rewardId: string, codes: string[]) {
+    const reward = await this.requireReward(tenantId, rewardId);
+    if (reward.fulfilment !== 'voucher') throw new Problem('stock_not_applicable', 'Only voucher rewards take codes');
+    const result = await this.rewards.importCodes(tenantId, rewardId, codes);
+    return { rewardId, ...result, stockAvailable: await this.stockOf(reward) };
+  }
+
+  async putCampaign(tenantId: string, campaignId: string, input: CampaignInput) {
+    const campaign = await this.rewards.putCampaign({ ...input, tenantId, campaignId, updatedAt: this.clock.now().toISOString() });
+    return campaignView(campaign, sum(await this.accounts.accountBalances(tenantId, { kind: 'budget', id: campaignId })));
+  }
+
+  async requireCampaign(tenantId: string, campaignId: string): Promise<Campaign> {
+    const campaign = await this.rewards.getCampaign(tenantId, campaignId);
+    if (!campaign) throw new Problem('campaign_not_found', `No campaign ${campaignId}`);
+    return campaign;
+  }
+
+  async getCampaign(tenantId: string, campaignId: string) {
+    const campaign = await this.requireCampaign(tenantId, campaignId);
+    return campaignView(campaign, sum(await this.accounts.accountBalances(tenantId, { kind: 'budget', id: campaignId })));
+  }
+
+  /** Funds a campaign's budget. */
+  async fundCampaign(tenantId: string, campaignId: string, idem: IdempotencyContext, amountPoints: number): Promise<Outcome> {
+    await this.requireCampaign(tenantId, campaignId);
+    return this.credit(tenantId, { kind: 'budget', id: campaignId }, amountPoints, idem, { campaignId, creditedPoints: amountPoints });
+  }
+
+  private async stockOf(reward: Reward): Promise<number | null> {
+    if (reward.unlimitedStock) return null;
+    return sum(await this.accounts.accountBalances(reward.tenantId, { kind: 'stock', id: reward.rewardId }));
+  }
+
+  private async credit(tenantId: string, account: AccountRef, amount: number, idem: IdempotencyContext, body: object): Promise<Outcome> {
+    const record = { tenantId, key: idem.key, requestHash: idem.requestHash, statusCode: 200, body: JSON.stringify({ body }), createdAt: this.clock.now().toISOString() };
+    if (await this.rewards.credit(tenantId, account, amount, record)) return { statusCode: 200, body };
+    const stored = await this.rewards.getIdempotencyRecord(tenantId, idem.key);
+    if (!stored) throw new Problem('idempotency_request_in_progress');
+    if (stored.requestHash !== idem.requestHash) throw new Problem('idempotency_key_reused', `Idempotency-Key ${idem.key} was first used with a different request`);
+    return { statusCode: stored.statusCode, body: (JSON.parse(stored.body) as { body: unknown }).body, replayed: true };
+  }
+}
