@@ -58,9 +58,11 @@ export class DynamoLedgerStore implements LedgerStore {
 
   async getBalances(tenantId: string, memberIds: string[]): Promise<Map<string, Balance>> {
     const found = new Map<string, Balance>();
-    // BatchGetItem takes 100 keys; pages of members are at most 100.
-    let keysLeft: Record<string, unknown>[] = memberIds.map((memberId) => keys.balance(tenantId, memberId));
-    while (keysLeft.length > 0) {
+    // BatchGetItem takes up to 100 keys a call.
+    const pending: Record<string, unknown>[] = memberIds.map((memberId) => keys.balance(tenantId, memberId));
+    let keysLeft: Record<string, unknown>[] = [];
+    while (pending.length > 0 || keysLeft.length > 0) {
+      keysLeft = [...keysLeft, ...pending.splice(0, 100 - keysLeft.length)];
       const { Responses, UnprocessedKeys } = await this.client.send(
         new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keysLeft, ConsistentRead: true } } }),
       );

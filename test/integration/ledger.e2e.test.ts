@@ -201,4 +201,92 @@ describe('the ledger over the API on the local twin', () => {
     expect(notices.every((i) => i < types.indexOf('points.expired'))).toBe(true);
     expect(JSON.stringify(deliveries)).not.toContain('lee@example');
   }, 120_000);
+
+  it('redeems rewards: voucher and manual, stock, codes and a campaign budget, fulfilment and cancellation with refund', async () => {
+    const run = Date.now().toString(36);
+    const campaignId = `launch-${run}`;
+    const spa = `spa-${run}`;
+    const mug = `mug-${run}`;
+
+    // Admin: a campaign with a budget, a voucher reward it funds, a manual reward with stock.
+    expect(await api(`/v1/campaigns/${campaignId}`, { method: 'PUT', body: { name: 'Launch' }, idempotent: false })).toMatchObject({
+      status: 200,
+      body: { fundedPoints: 0, remainingPoints: 0 },
+    });
+    const fund = { amountPoints: 1000 };
+    const fundKey = { 'idempotency-key': `fund-${run}` };
+    expect(await api(`/v1/campaigns/${campaignId}/funds`, { body: fund, headers: fundKey })).toMatchObject({ status: 200, body: { creditedPoints: 1000 } });
+    expect(await api(`/v1/campaigns/${campaignId}/funds`, { body: fund, headers: fundKey })).toMatchObject({ status: 200 });
+    expect(await api(`/v1/campaigns/${campaignId}/funds`, { body: { amountPoints: 5 }, headers: fundKey })).toMatchObject({ status: 409, body: { code: 'idempotency_key_reused' } });
+    const voucher = { name: 'Spa voucher', pointsCost: 400, fulfilment: 'voucher', campaign: { campaignId, cost: 250 } };
+    expect(await api(`/v1/rewards/${spa}`, { method: 'PUT', body: voucher, idempotent: false })).toMatchObject({ status: 200, body: { stockAvailable: 0 } });
+    expect(await api(`/v1/rewards/${spa}/codes`, { body: { codes: ['SPA-0001', 'SPA-0002', 'SPA-0001'] }, idempotent: false })).toMatchObject({
+      status: 200,
+      body: { imported: 2, duplicates: 1, stockAvailable: 2 },
+    });
+    expect(await api(`/v1/rewards/${spa}/stock`, { body: { quantity: 5 } })).toMatchObject({ status: 422, body: { code: 'stock_not_applicable' } });
+    expect(await api(`/v1/rewards/${mug}`, { method: 'PUT', body: { name: 'Mug', pointsCost: 150, fulfilment: 'manual' }, idempotent: false })).toMatchObject({ status: 200 });
+    expect(await api(`/v1/rewards/${mug}/stock`, { body: { quantity: 1 } })).toMatchObject({ status: 200, body: { addedUnits: 1 } });
+    expect(await api(`/v1/rewards/nope-${run}`, { method: 'PUT', body: { ...voucher, campaign: { campaignId: 'nope', cost: 1 } }, idempotent: false })).toMatchObject({
+      status: 404,
+      body: { code: 'campaign_not_found' },
+    });
+    const catalogue = await api<{ items: { rewardId: string; stockAvailable: number | null }[] }>('/v1/rewards');
+    expect(catalogue.body.items.filter((r) => r.rewardId.endsWith(run))).toEqual(
+      expect.arrayContaining([expect.objectContaining({ rewardId: spa, stockAvailable: 2 }), expect.objectContaining({ rewardId: mug, stockAvailable: 1 })]),
+    );
+
+    // A member earns (part of it funded by the campaign) and redeems.
+    const { memberId } = (await api<{ memberId: string }>('/v1/members', { body: { externalId: `rewards-${run}` } })).body;
+    expect(await api(`/v1/members/${memberId}/points/earn`, { body: { amountPoints: 600, reason: 'stay' } })).toMatchObject({ status: 201 });
+    expect(await api(`/v1/members/${memberId}/points/earn`, { body: { amountPoints: 300, reason: 'launch bonus', campaignId } })).toMatchObject({ status: 201 });
+    expect(await api(`/v1/members/${memberId}/points/earn`, { body: { amountPoints: 800, reason: 'too much', campaignId } })).toMatchObject({
+      status: 422,
+      body: { code: 'campaign_budget_exhausted' },
+    });
+    type Redeemed = { redemption: { redemptionId: string; status: string; voucherCode?: string }; balance: { availablePoints: number } };
+    const redeemed = await api<Redeemed>(`/v1/members/${memberId}/redemptions`, { body: { rewardId: spa, source: 'app' } });
+    expect(redeemed).toMatchObject({ status: 201, body: { redemption: { status: 'fulfilled', campaignId }, balance: { availablePoints: 500 } } });
+    expect(['SPA-0001', 'SPA-0002']).toContain(redeemed.body.redemption.voucherCode);
+    const mugged = await api<Redeemed>(`/v1/members/${memberId}/redemptions`, { body: { rewardId: mug } });
+    expect(mugged).toMatchObject({ status: 201, body: { redemption: { status: 'pending' }, balance: { availablePoints: 350 } } });
+    expect(await api(`/v1/members/${memberId}/redemptions`, { body: { rewardId: mug } })).toMatchObject({ status: 422, body: { code: 'reward_out_of_stock' } });
+    expect(await api(`/v1/campaigns/${campaignId}`)).toMatchObject({ status: 200, body: { fundedPoints: 1000, remainingPoints: 450, spentPoints: 550 } });
+
+    // Fulfilment and cancellation.
+    const mugId = mugged.body.redemption.redemptionId;
+    const spaId = redeemed.body.redemption.redemptionId;
+    expect(await api(`/v1/members/${memberId}/redemptions/${mugId}/fulfil`, { body: { reference: 'UPS-1' } })).toMatchObject({
+      status: 200,
+      body: { redemption: { status: 'fulfilled', reference: 'UPS-1' } },
+    });
+    const cancelled = await api<Redeemed>(`/v1/members/${memberId}/redemptions/${spaId}/cancel`, { body: { reason: 'booked by mistake' } });
+    expect(cancelled).toMatchObject({ status: 200, body: { redemption: { status: 'cancelled' }, balance: { availablePoints: 750 } } });
+    expect(await api(`/v1/members/${memberId}/redemptions/${spaId}/cancel`, { body: { reason: 'again' } })).toMatchObject({ status: 422, body: { code: 'redemption_cancelled' } });
+    expect(await api(`/v1/campaigns/${campaignId}`)).toMatchObject({ body: { remainingPoints: 700 } });
+    expect(await api(`/v1/rewards/${spa}`)).toMatchObject({ body: { stockAvailable: 1 } });
+    const list = await api<{ items: { redemptionId: string; status: string }[] }>(`/v1/members/${memberId}/redemptions`);
+    expect(list.body.items.map((r) => [r.redemptionId, r.status])).toEqual([
+      [mugId, 'fulfilled'],
+      [spaId, 'cancelled'],
+    ]);
+    expect(await api(`/v1/members/${memberId}/redemptions/${spaId}`)).toMatchObject({ status: 200, body: { status: 'cancelled', cancelReason: 'booked by mistake' } });
+
+    // Every change reaches the webhook receiver in seq order.
+    const lastSeq = (await api<{ seq: number }>(`/v1/members/${memberId}/balance`)).body.seq;
+    await waitFor(async () => (await received(memberId)).length >= lastSeq || undefined, { timeoutMs: 20_000, what: 'reward webhooks' });
+    const types = (await received(memberId)).sort((a, b) => a.body.seq - b.body.seq).map((d) => d.body.type);
+    expect(types).toEqual([
+      'member.enrolled',
+      'points.earned',
+      'points.earned',
+      'points.redeemed',
+      'reward.redeemed',
+      'points.redeemed',
+      'reward.redeemed',
+      'reward.fulfilled',
+      'points.reversed',
+      'reward.cancelled',
+    ]);
+  }, 120_000);
 });

@@ -1,0 +1,156 @@
+import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoLedgerStore } from '../../functions/adapters/dynamo-ledger-store';
+import { DynamoRewardStore } from '../../functions/adapters/dynamo-reward-store';
+import { keys } from '../../functions/domain/keys';
+import { LedgerService, requestHash } from '../../functions/domain/ledger-service';
+import { RewardCatalogue } from '../../functions/domain/reward-catalogue';
+import { ACCOUNT_SHARDS } from '../../functions/domain/rewards';
+import { systemClock } from '../../functions/shared/clock';
+import { fixedProgrammes } from '../support/memory-ledger-store';
+import { startLocalTable, type LocalTable } from '../support/local-table';
+
+/** Rewards, voucher pools and campaign budgets against DynamoDB Local: conditions and races. */
+let local: LocalTable;
+let documents: DynamoDBDocumentClient;
+let tableName: string;
+let store: DynamoLedgerStore;
+let ledger: LedgerService;
+let catalogue: RewardCatalogue;
+let rewards: DynamoRewardStore;
+
+const T = 't1';
+const idem = (key: string, body: unknown = {}) => ({ key, requestHash: requestHash('POST', '/x', body) });
+
+beforeAll(async () => {
+  local = await startLocalTable();
+  ({ documents, tableName } = local);
+  store = new DynamoLedgerStore(documents, tableName);
+  rewards = new DynamoRewardStore(documents, tableName);
+  ledger = new LedgerService(store, fixedProgrammes(), systemClock);
+  catalogue = new RewardCatalogue(rewards, store, systemClock);
+}, 60_000);
+
+afterAll(async () => {
+  await local?.stop();
+});
+
+async function members(prefix: string, count: number, points: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i += 20) {
+    ids.push(
+      ...(await Promise.all(
+        Array.from({ length: Math.min(20, count - i) }, async (_, j) => {
+          const externalId = `${prefix}-${i + j}`;
+          const memberId = ((await ledger.enrol(T, idem(`enrol-${externalId}`), { externalId })).body as { memberId: string }).memberId;
+          await ledger.earn(T, memberId, idem(`earn-${externalId}`), { amountPoints: points, reason: 'welcome' });
+          return memberId;
+        }),
+      )),
+    );
+  }
+  return ids;
+}
+
+const poolSize = async (rewardId: string) => {
+  let total = 0;
+  for (let shard = 0; shard < ACCOUNT_SHARDS; shard++) {
+    const { Count = 0 } = await documents.send(
+      new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.voucherPool(T, rewardId, shard) }, Select: 'COUNT' }),
+    );
+    total += Count;
+  }
+  return total;
+};
+
+describe('rewards on DynamoDB Local', () => {
+  it('imports codes once: a re-import skips known codes and the stock equals the pool, shard by shard', async () => {
+    // Prepare
+    await catalogue.putReward(T, 'import', { name: 'Cinema', pointsCost: 10, status: 'active', fulfilment: 'voucher', unlimitedStock: false });
+    const codes = Array.from({ length: 90 }, (_, i) => `CIN-${String(i).padStart(4, '0')}`);
+
+    // Act
+    const first = await catalogue.importCodes(T, 'import', codes);
+    const again = await catalogue.importCodes(T, 'import', [...codes.slice(0, 30), 'CIN-NEW1', 'CIN-NEW1']);
+
+    // Assess
+    expect(first).toMatchObject({ imported: 90, duplicates: 0, stockAvailable: 90 });
+    expect(again).toMatchObject({ imported: 1, duplicates: 31, stockAvailable: 91 });
+    const stock = await store.accountBalances(T, { kind: 'stock', id: 'import' });
+    for (let shard = 0; shard < ACCOUNT_SHARDS; shard++) {
+      expect((await store.poolCodes(T, 'import', shard, 100)).length).toBe(stock[shard]);
+    }
+  }, 60_000);
+
+  it('race: 200 members redeem a voucher reward with 50 codes: exactly 50 succeed, 50 distinct codes, stock and pool empty, no points lost', async () => {
+    // Prepare
+    await catalogue.putReward(T, 'race', { name: 'Spa day', pointsCost: 100, status: 'active', fulfilment: 'voucher', unlimitedStock: false });
+    await catalogue.importCodes(T, 'race', Array.from({ length: 50 }, (_, i) => `SPA-${String(i).padStart(4, '0')}`));
+    const reward = (await rewards.getReward(T, 'race'))!;
+    const ids = await members('race', 200, 150);
+    const commits = countCommits(store);
+
+    // Act
+    const started = performance.now();
+    const outcomes = await Promise.all(ids.map((memberId) => ledger.redeemReward(T, memberId, idem(`redeem-${memberId}`), reward, null)));
+    const elapsedMs = Math.round(performance.now() - started);
+
+    // Assess
+    const won = outcomes.filter((o) => o.statusCode === 201);
+    const soldOut = outcomes.filter((o) => (o.body as { code?: string }).code === 'reward_out_of_stock');
+    const issued = won.map((o) => (o.body as { redemption: { voucherCode: string } }).redemption.voucherCode);
+    console.log(
+      `reward race: ${ids.length} redemptions against 50 codes → ${won.length} redeemed, ${soldOut.length} out of stock, ` +
+        `${new Set(issued).size} distinct codes, ${commits.attempts} commit attempts (${commits.stockOrVoucherConflicts} lost a unit or code), ${elapsedMs} ms`,
+    );
+    expect(won).toHaveLength(50);
+    expect(soldOut).toHaveLength(150);
+    expect(new Set(issued).size).toBe(50);
+    expect((await store.accountBalances(T, { kind: 'stock', id: 'race' })).every((units) => units === 0)).toBe(true);
+    expect(await poolSize('race')).toBe(0);
+    const balances = await store.getBalances(T, ids);
+    const spent = [...balances.values()].filter((b) => b.availablePoints === 50).length;
+    expect(spent).toBe(50);
+    expect([...balances.values()].filter((b) => b.availablePoints === 150)).toHaveLength(150);
+    // Every issued code's registry entry names its redemption.
+    const registry = await documents.send(new GetCommand({ TableName: tableName, Key: keys.voucherCode(T, 'race', issued[0]!) }));
+    expect(registry.Item).toMatchObject({ state: 'issued', redemptionId: (won[0]!.body as { redemption: { redemptionId: string } }).redemption.redemptionId });
+  }, 180_000);
+
+  it('race: 120 funded earnings of 10 against a budget of 500: exactly 50 funded, budget 0, no shard negative', async () => {
+    // Prepare
+    await catalogue.putCampaign(T, 'budget-race', { name: 'Launch', status: 'active' });
+    await catalogue.fundCampaign(T, 'budget-race', idem('fund-1', { amountPoints: 500 }), 500);
+    const replay = await catalogue.fundCampaign(T, 'budget-race', idem('fund-1', { amountPoints: 500 }), 500);
+    expect(replay.replayed).toBe(true);
+    const campaign = (await rewards.getCampaign(T, 'budget-race'))!;
+    const ids = await members('budget', 120, 1);
+
+    // Act
+    const started = performance.now();
+    const outcomes = await Promise.all(ids.map((memberId) => ledger.earn(T, memberId, idem(`bonus-${memberId}`), { amountPoints: 10, reason: 'launch bonus' }, campaign)));
+    const elapsedMs = Math.round(performance.now() - started);
+
+    // Assess
+    const funded = outcomes.filter((o) => o.statusCode === 201).length;
+    const refused = outcomes.filter((o) => (o.body as { code?: string }).code === 'campaign_budget_exhausted').length;
+    const shards = await store.accountBalances(T, { kind: 'budget', id: 'budget-race' });
+    console.log(`budget race: 120 earnings of 10 against 500 → ${funded} funded, ${refused} refused, shards after ${JSON.stringify(shards)}, ${elapsedMs} ms`);
+    expect(funded).toBe(50);
+    expect(refused).toBe(70);
+    expect(shards.every((points) => points === 0)).toBe(true);
+    expect(await catalogue.getCampaign(T, 'budget-race')).toMatchObject({ fundedPoints: 500, remainingPoints: 0, spentPoints: 500 });
+  }, 180_000);
+});
+
+/** Counts the store's commit attempts and the ones lost to another writer's unit or code. */
+function countCommits(target: DynamoLedgerStore) {
+  const counts = { attempts: 0, stockOrVoucherConflicts: 0 };
+  const commit = target.commit.bind(target);
+  target.commit = async (mutation, record) => {
+    counts.attempts += 1;
+    const result = await commit(mutation, record);
+    if (!result.ok && (result.conflict === 'stock' || result.conflict === 'voucher')) counts.stockOrVoucherConflicts += 1;
+    return result;
+  };
+  return counts;
+}
