@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoLedgerStore } from '../../functions/adapters/dynamo-ledger-store';
+import { DynamoRewardStore } from '../../functions/adapters/dynamo-reward-store';
+import type { Reward } from '../../functions/domain/rewards';
 import { keys } from '../../functions/domain/keys';
 import { LedgerService, requestHash, type Outcome } from '../../functions/domain/ledger-service';
 import { DAY_MS } from '../../functions/domain/lots';
@@ -9,11 +11,13 @@ import { fixedProgrammes } from '../support/memory-ledger-store';
 
 /**
  * Model-based test of the ledger against the real store on DynamoDB Local. fast-check drives
- * random sequences of earn (now or held), redeem, adjust, reverse, time passing (activation and
- * expiry), retries and concurrent duplicates; after every step the stored member is checked
+ * random sequences of earn (now or held), redeem, adjust, reverse, reward redemptions (stock,
+ * fulfilment, cancellation with refund), time passing (activation and expiry), retries and
+ * concurrent duplicates; after every step the stored member is checked
  * against a simple model and against the invariants:
  *   available = sum of entries = sum of lots ≥ 0; pending = sum of entries = sum of holds;
- *   events' seq gap-free from 1; at most one effect per Idempotency-Key.
+ *   events' seq gap-free from 1; at most one effect per Idempotency-Key; the reward's stock equals
+ *   the model's and no stock shard is negative.
  * CI runs LEDGER_MODEL_RUNS (default 25); `npm run verify:ledger` runs 1,000.
  */
 const RUNS = Number(process.env.LEDGER_MODEL_RUNS ?? 25);
@@ -23,11 +27,13 @@ let local: LocalTable;
 let documents: DynamoDBDocumentClient;
 let tableName: string;
 let store: DynamoLedgerStore;
+let rewards: DynamoRewardStore;
 
 beforeAll(async () => {
   local = await startLocalTable();
   ({ documents, tableName } = local);
   store = new DynamoLedgerStore(documents, tableName);
+  rewards = new DynamoRewardStore(documents, tableName);
 }, 60_000);
 
 afterAll(async () => {
@@ -53,6 +59,9 @@ interface Model {
   held: { entryId: string; points: number; activatesAt: string; expiresAt: string | null }[];
   lifetime: number;
   entries: ModelEntry[];
+  /** Units left of the run's reward, and its redemptions. */
+  stock: number;
+  redemptions: { redemptionId: string; lots: ModelLot[]; status: 'pending' | 'fulfilled' | 'cancelled' }[];
   /** Requests already made, to retry: key, body and the first response. */
   requests: { key: string; run: () => Promise<Outcome>; first: Outcome }[];
 }
@@ -62,6 +71,7 @@ interface Real {
   memberId: string;
   clock: { nowMs: number };
   keyCounter: number;
+  reward: Reward;
 }
 
 const sum = (lots: { points: number }[]) => lots.reduce((s, l) => s + l.points, 0);
@@ -208,6 +218,67 @@ class Reverse implements fc.AsyncCommand<Model, Real> {
   toString = () => `reverse(#${this.pick}, ${this.fraction ?? 'all'})`;
 }
 
+const REWARD_COST = 120;
+const REWARD_STOCK = 3;
+
+class RedeemReward implements fc.AsyncCommand<Model, Real> {
+  check = () => true;
+  async run(m: Model, r: Real) {
+    const body = { rewardId: r.reward.rewardId };
+    const outcome = await call(m, r, 'redemptions', body, (idem) => r.service.redeemReward(TENANT, r.memberId, idem, r.reward, null));
+    if (sum(m.available) < REWARD_COST) {
+      expect(outcome).toMatchObject({ statusCode: 422, body: { code: 'insufficient_points' } });
+      return;
+    }
+    if (m.stock === 0) {
+      expect(outcome).toMatchObject({ statusCode: 422, body: { code: 'reward_out_of_stock' } });
+      return;
+    }
+    expect(outcome.statusCode).toBe(201);
+    m.stock -= 1;
+    stats.redeemed += 1;
+    const { redemptionId } = (outcome.body as { redemption: { redemptionId: string } }).redemption;
+    m.redemptions.push({ redemptionId, lots: take(m.available, REWARD_COST), status: 'pending' });
+  }
+  toString = () => 'redeemReward()';
+}
+
+class FulfilRedemption implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly pick: number) {}
+  check = (m: Readonly<Model>) => m.redemptions.length > 0;
+  async run(m: Model, r: Real) {
+    const target = m.redemptions[this.pick % m.redemptions.length]!;
+    const outcome = await call(m, r, 'fulfil', {}, (idem) => r.service.fulfilRedemption(TENANT, r.memberId, target.redemptionId, idem));
+    if (target.status !== 'pending') {
+      expect(outcome).toMatchObject({ statusCode: 422, body: { code: 'redemption_not_pending' } });
+      return;
+    }
+    expect(outcome.statusCode).toBe(200);
+    target.status = 'fulfilled';
+  }
+  toString = () => `fulfil(#${this.pick})`;
+}
+
+class CancelRedemption implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly pick: number) {}
+  check = (m: Readonly<Model>) => m.redemptions.length > 0;
+  async run(m: Model, r: Real) {
+    const target = m.redemptions[this.pick % m.redemptions.length]!;
+    const outcome = await call(m, r, 'cancel', { reason: 'model' }, (idem) => r.service.cancelRedemption(TENANT, r.memberId, target.redemptionId, idem, 'model'));
+    if (target.status === 'cancelled') {
+      expect(outcome).toMatchObject({ statusCode: 422, body: { code: 'redemption_cancelled' } });
+      return;
+    }
+    expect(outcome.statusCode).toBe(200);
+    // The whole cost comes back into the lots it was taken from; a pending unit goes back to stock.
+    for (const lot of target.lots) if (lot.points > 0) m.available.push({ ...lot });
+    if (target.status === 'pending') m.stock += 1;
+    target.status = 'cancelled';
+    stats.cancelled += 1;
+  }
+  toString = () => `cancel(#${this.pick})`;
+}
+
 class PassTime implements fc.AsyncCommand<Model, Real> {
   constructor(readonly days: number) {}
   check = () => true;
@@ -257,7 +328,7 @@ class ConcurrentDuplicates implements fc.AsyncCommand<Model, Real> {
   toString = () => `duplicates(${this.amount} × ${this.copies})`;
 }
 
-const stats = { runs: 0, commands: 0, checks: 0 };
+const stats = { runs: 0, commands: 0, checks: 0, redeemed: 0, cancelled: 0 };
 
 async function checkInvariants(m: Model, r: Real) {
   const { Items = [] } = await documents.send(
@@ -283,6 +354,9 @@ async function checkInvariants(m: Model, r: Real) {
     lifetime: m.lifetime,
   });
   expect(balance.lots.map(({ expiresAt, points }) => ({ expiresAt, points }))).toEqual(compact(m.available));
+  const stock = await store.accountBalances(TENANT, { kind: 'stock', id: r.reward.rewardId });
+  expect(stock.every((units) => units >= 0)).toBe(true);
+  expect(sum(stock.map((points) => ({ points })))).toBe(m.stock);
   stats.checks += 1;
 }
 
@@ -293,6 +367,9 @@ const commands = [
   fc.integer({ min: 1, max: 600 }).map((amount) => new Redeem(amount)),
   fc.integer({ min: -300, max: 300 }).filter((n) => n !== 0).map((amount) => new Adjust(amount)),
   fc.record({ pick: fc.nat(), fraction: fc.constantFrom(null, 0.5, 0.25) }).map(({ pick, fraction }) => new Reverse(pick, fraction)),
+  fc.constant(null).map(() => new RedeemReward()),
+  fc.nat().map((pick) => new FulfilRedemption(pick)),
+  fc.nat().map((pick) => new CancelRedemption(pick)),
   fc.integer({ min: 1, max: 15 }).map((days) => new PassTime(days)),
   fc.nat().map((pick) => new Retry(pick)),
   fc.record({ amount: fc.integer({ min: 1, max: 100 }), copies: fc.integer({ min: 2, max: 5 }) }).map(({ amount, copies }) => new ConcurrentDuplicates(amount, copies)),
@@ -306,8 +383,12 @@ describe('ledger model on DynamoDB Local', () => {
         const clock = { nowMs: Date.parse('2026-11-21T10:00:00.000Z') };
         const service = new LedgerService(store, fixedProgrammes({ expiryNoticeDays: 5 }), { now: () => new Date(clock.nowMs) });
         const enrolled = await service.enrol(TENANT, { key: `enrol-${stats.runs}-${Math.random()}`, requestHash: 'h' }, { externalId: `m-${Date.now()}-${Math.random().toString(36).slice(2)}` });
-        const real: Real = { service, memberId: (enrolled.body as { memberId: string }).memberId, clock, keyCounter: 0 };
-        const model: Model = { available: [], held: [], lifetime: 0, entries: [], requests: [] };
+        const memberId = (enrolled.body as { memberId: string }).memberId;
+        const reward: Reward = { tenantId: TENANT, rewardId: `rw-${memberId}`, name: 'Model reward', pointsCost: REWARD_COST, status: 'active', fulfilment: 'manual', unlimitedStock: false, updatedAt: '2026-11-21T10:00:00.000Z' };
+        await rewards.putReward(reward);
+        await rewards.credit(TENANT, { kind: 'stock', id: reward.rewardId }, REWARD_STOCK, { tenantId: TENANT, key: `stock-${memberId}`, requestHash: 'h', statusCode: 200, body: '{}', createdAt: '2026-11-21T10:00:00.000Z' });
+        const real: Real = { service, memberId, clock, keyCounter: 0, reward };
+        const model: Model = { available: [], held: [], lifetime: 0, entries: [], stock: REWARD_STOCK, redemptions: [], requests: [] };
         stats.runs += 1;
         const checked = [...cmds].map((cmd) => ({
           check: (m: Readonly<Model>) => cmd.check(m),
@@ -323,7 +404,7 @@ describe('ledger model on DynamoDB Local', () => {
       { numRuns: RUNS },
     );
     console.log(
-      `ledger model: ${stats.runs} runs, ${stats.commands} operations, ${stats.checks} invariant checks, 0 violations in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+      `ledger model: ${stats.runs} runs, ${stats.commands} operations (${stats.redeemed} reward redemptions, ${stats.cancelled} cancelled), ${stats.checks} invariant checks, 0 violations in ${((performance.now() - started) / 1000).toFixed(1)} s`,
     );
   }, 3_600_000);
 });
