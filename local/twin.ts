@@ -22,6 +22,7 @@ import { LocalFirehose } from './firehose';
 import { LocalLambda } from './lambda';
 import { LocalApiGateway } from './api-gateway';
 import { DynamoProgrammeStore } from '../functions/adapters/dynamo-programme-store';
+import { DynamoRewardStore } from '../functions/adapters/dynamo-reward-store';
 import { programmeSettings } from '../functions/domain/programme';
 import { provisionBucket, provisionQueues, provisionTable } from './provision';
 import { LocalSchedule } from './scheduler';
@@ -212,6 +213,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       tenants: new DynamoTenantStore(documents, tableName),
       subscriptions: new DynamoSubscriptionStore(documents, tableName),
       programmes: new DynamoProgrammeStore(documents, tableName),
+      rewards: new DynamoRewardStore(documents, tableName),
       receiver,
       stateFile: dataDir ? join(dataDir, 'demo.json') : null,
     });
@@ -235,10 +237,22 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
 
 const DEMO_TENANT = { tenantId: 'demo', name: 'Demo Hotels & Rewards', status: 'active' as const };
 
+/** A first catalogue to try redemptions on: a spa voucher with 20 codes and a hamper with 10 in stock. */
+async function seedDemoRewards(rewards: DynamoRewardStore): Promise<void> {
+  const tenantId = DEMO_TENANT.tenantId;
+  const updatedAt = new Date().toISOString();
+  const record = (key: string) => ({ tenantId, key, requestHash: key, statusCode: 200, body: '{}', createdAt: updatedAt });
+  await rewards.putReward({ tenantId, rewardId: 'spa-voucher', name: 'Spa voucher', pointsCost: 500, status: 'active', fulfilment: 'voucher', unlimitedStock: false, updatedAt });
+  await rewards.importCodes(tenantId, 'spa-voucher', Array.from({ length: 20 }, (_, i) => `DEMO-SPA-${String(i + 1).padStart(4, '0')}`));
+  await rewards.putReward({ tenantId, rewardId: 'welcome-hamper', name: 'Welcome hamper', pointsCost: 300, status: 'active', fulfilment: 'manual', unlimitedStock: false, updatedAt });
+  await rewards.credit(tenantId, { kind: 'stock', id: 'welcome-hamper' }, 10, record('demo-seed-hamper-stock'));
+}
+
 async function ensureDemoTenant(input: {
   tenants: DynamoTenantStore;
   subscriptions: DynamoSubscriptionStore;
   programmes: DynamoProgrammeStore;
+  rewards: DynamoRewardStore;
   receiver: WebhookReceiver;
   stateFile: string | null;
 }): Promise<DemoTenant> {
@@ -255,6 +269,7 @@ async function ensureDemoTenant(input: {
   if (programme.version === 0) {
     const settings = programmeSettings.parse({ pointsExpiry: { afterDays: 365 }, expiryNoticeDays: 30 });
     await input.programmes.put({ ...programme, settings, version: 1, updatedAt: new Date().toISOString() }, 0);
+    await seedDemoRewards(input.rewards);
   }
   let subscription: WebhookSubscription | null = saved ? await input.subscriptions.get(DEMO_TENANT.tenantId, saved.subscriptionId) : null;
   if (!subscription) {
