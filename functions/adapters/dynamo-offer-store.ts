@@ -1,4 +1,5 @@
-import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { queryPrefix } from './query-prefix';
 import { keys } from '../domain/keys';
 import type { Offer } from '../domain/offers';
 import type { OfferStore } from '../domain/ports';
@@ -11,21 +12,7 @@ export class DynamoOfferStore implements OfferStore {
   ) {}
 
   async list(tenantId: string): Promise<Offer[]> {
-    const offers: Offer[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': keys.tenant(tenantId).pk, ':prefix': keys.offerPrefix },
-          ExclusiveStartKey: start,
-        }),
-      );
-      offers.push(...(page.Items ?? []).map(toOffer));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return offers;
+    return (await queryPrefix(this.client, this.tableName, keys.tenant(tenantId).pk, keys.offerPrefix)).map(toOffer);
   }
 
   async get(tenantId: string, offerId: string): Promise<Offer | null> {

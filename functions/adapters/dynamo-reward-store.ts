@@ -1,4 +1,5 @@
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { queryPrefix } from './query-prefix';
 import { keys } from '../domain/keys';
 import type { IdempotencyRecord, RewardStore } from '../domain/ports';
 import { ACCOUNT_SHARDS, spreadCredit, type AccountRef, type Campaign, type Reward } from '../domain/rewards';
@@ -17,21 +18,7 @@ export class DynamoRewardStore implements RewardStore {
   ) {}
 
   async listRewards(tenantId: string): Promise<Reward[]> {
-    const rewards: Reward[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': keys.tenant(tenantId).pk, ':prefix': keys.rewardPrefix },
-          ExclusiveStartKey: start,
-        }),
-      );
-      rewards.push(...(page.Items ?? []).map((item) => withoutKeys<Reward>(item)));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return rewards;
+    return (await queryPrefix(this.client, this.tableName, keys.tenant(tenantId).pk, keys.rewardPrefix)).map((item) => withoutKeys<Reward>(item));
   }
 
   async getReward(tenantId: string, rewardId: string): Promise<Reward | null> {

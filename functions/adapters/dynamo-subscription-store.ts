@@ -1,4 +1,5 @@
-import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { queryPrefix } from './query-prefix';
 import { keys } from '../domain/keys';
 import { ttlCache } from '../shared/ttl-cache';
 import { setting } from '../shared/config';
@@ -13,21 +14,7 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
 
   async listForTenant(tenantId: string): Promise<WebhookSubscription[]> {
     const { pk, skPrefix } = keys.subscriptionPrefix(tenantId);
-    const subscriptions: WebhookSubscription[] = [];
-    let cursor: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
-          ExclusiveStartKey: cursor,
-        }),
-      );
-      for (const item of page.Items ?? []) subscriptions.push(toSubscription(item));
-      cursor = page.LastEvaluatedKey;
-    } while (cursor);
-    return subscriptions;
+    return (await queryPrefix(this.client, this.tableName, pk, skPrefix)).map(toSubscription);
   }
 
   async get(tenantId: string, subscriptionId: string): Promise<WebhookSubscription | null> {
