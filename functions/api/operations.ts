@@ -8,7 +8,7 @@ import { campaignRequest, rewardRequest } from '../domain/rewards';
 import { businessTransaction } from '../domain/earning-rules';
 import { programmeSettings, type Programme } from '../domain/programme';
 import { generateSecret } from '../domain/webhook-signature';
-import { checkWebhookUrl } from '../domain/webhook-url';
+import { checkWebhookTarget, type Resolver } from '../domain/ssrf-guard';
 import type { Clock } from '../shared/clock';
 import { newId } from '../shared/ids';
 import { Problem } from '../shared/problem';
@@ -33,6 +33,8 @@ export interface Services {
   subscriptions: SubscriptionStore;
   clock: Clock;
   allowLoopbackHttp: boolean;
+  /** DNS for the SSRF guard; the system resolver when absent. */
+  resolver?: Resolver;
 }
 
 export interface OperationContext {
@@ -718,8 +720,9 @@ export const operations: Operation[] = [
     },
     run: async ({ event, tenantId, services }) => {
       const body = parseBody(event, s.createEndpointRequest);
-      const check = checkWebhookUrl(body.url, { allowLoopbackHttp: services.allowLoopbackHttp });
-      if (!check.ok) throw new Problem('webhook_url_rejected', check.reason);
+      // The SSRF guard: scheme, credentials, and every A/AAAA address public (checked again at every send).
+      const check = await checkWebhookTarget(body.url, { allowLoopbackHttp: services.allowLoopbackHttp, ...(services.resolver ? { resolver: services.resolver } : {}) });
+      if (!check.ok) throw new Problem('webhook_url_rejected', check.reason, { reasonCode: check.code });
       const subscription: WebhookSubscription = {
         tenantId,
         subscriptionId: newId('sub'),

@@ -1,6 +1,6 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { cachedSubscriptions } from '../adapters/dynamo-subscription-store';
-import { attemptDelivery } from '../domain/webhook-delivery';
+import { attemptDelivery } from '../adapters/webhook-sender';
 import { deliveryMessage } from '../domain/webhook-message';
 import { setting } from '../shared/config';
 import { processFifoBatch } from '../shared/fifo-batch';
@@ -13,14 +13,23 @@ async function deliver(record: SQSRecord): Promise<void> {
     logger.info('Endpoint gone or disabled; dropping delivery', { subscriptionId: message.subscriptionId, eventId: message.event.id });
     return;
   }
-  const result = await attemptDelivery({ subscription, event: message.event, timeoutMs: setting('WEBHOOK_TIMEOUT_MS') });
+  const result = await attemptDelivery({
+    subscription,
+    event: message.event,
+    timeoutMs: setting('WEBHOOK_TIMEOUT_MS'),
+    allowLoopbackHttp: setting('WEBHOOK_ALLOW_LOOPBACK_HTTP') === 'true',
+  });
   const attempt = Number(record.attributes.ApproximateReceiveCount ?? '1');
   logger.info('Webhook attempt', {
     subscriptionId: subscription.subscriptionId,
     eventId: message.event.id,
     seq: message.event.seq,
     attempt,
-    ...result,
+    ok: result.ok,
+    status: result.status,
+    durationMs: result.durationMs,
+    error: result.error,
+    blocked: result.blocked,
   });
   if (!result.ok) throw new Error(`Delivery failed: ${result.status ?? result.error}`);
 }

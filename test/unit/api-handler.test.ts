@@ -74,9 +74,17 @@ describe('API handler', () => {
   });
 
   it('returns a new endpoint with its whsec_ secret once', async () => {
-    const response = await invoke(request('POST', '/v1/webhooks/endpoints', { body: { url: 'https://crm.example.com/hooks', eventTypes: ['points.*'] } }));
+    // A public address literal: the SSRF guard needs no DNS for it.
+    const response = await invoke(request('POST', '/v1/webhooks/endpoints', { body: { url: 'https://93.184.216.34/hooks', eventTypes: ['points.*'] } }));
     expect(response.statusCode).toBe(201);
-    expect(JSON.parse(response.body)).toMatchObject({ url: 'https://crm.example.com/hooks', eventTypes: ['points.*'], secret: expect.stringMatching(/^whsec_/) });
+    expect(JSON.parse(response.body)).toMatchObject({ url: 'https://93.184.216.34/hooks', eventTypes: ['points.*'], secret: expect.stringMatching(/^whsec_/) });
+  });
+
+  it.each(['https://10.1.2.3/hooks', 'https://[::ffff:169.254.169.254]/latest', 'https://0x7f000001/x'])('refuses a private or metadata target at registration: %s', async (url) => {
+    const response = await invoke(request('POST', '/v1/webhooks/endpoints', { body: { url } }));
+    expect(response.statusCode).toBe(422);
+    expect(JSON.parse(response.body)).toMatchObject({ code: 'webhook_url_rejected', reasonCode: 'address_not_allowed' });
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
   });
 
   it('maps unknown members to 404 member_not_found', async () => {

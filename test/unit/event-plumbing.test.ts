@@ -1,6 +1,5 @@
 import type { SQSRecord } from 'aws-lambda';
 import { processFifoBatch } from '../../functions/shared/fifo-batch';
-import { checkWebhookUrl } from '../../functions/domain/webhook-url';
 import { deduplicationId, matchesEventType, messageGroupId, webhookBody } from '../../functions/domain/webhook-message';
 import { matchesAny } from '../../local/event-filter';
 import { objectPrefix, partitionValues } from '../../lib/lake-partitioning';
@@ -50,15 +49,6 @@ describe('webhook routing rules', () => {
     expect(body).toMatchObject({ type: 'member.enrolled', timestamp: '2026-01-01T00:00:00.000Z', id: 'evt_1', seq: 1, memberId: 'm', data: { externalId: 'x' } });
   });
 
-  it.each(['http://example.com/x', 'ftp://example.com', 'https://user:pw@example.com', 'not a url', 'http://10.0.0.1/x'])('rejects %s', (url) => {
-    expect(checkWebhookUrl(url, { allowLoopbackHttp: false }).ok).toBe(false);
-  });
-
-  it('allows http to loopback only when the twin says so', () => {
-    expect(checkWebhookUrl('http://127.0.0.1:3001/hooks/demo', { allowLoopbackHttp: true }).ok).toBe(true);
-    expect(checkWebhookUrl('http://127.0.0.1:3001/hooks/demo', { allowLoopbackHttp: false }).ok).toBe(false);
-    expect(checkWebhookUrl('http://example.com/hooks', { allowLoopbackHttp: true }).ok).toBe(false);
-  });
 });
 
 describe('twin: Lambda event filtering', () => {

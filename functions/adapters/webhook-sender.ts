@@ -1,0 +1,79 @@
+import type { LoyaltyEvent } from '../domain/events';
+import type { WebhookSubscription } from '../domain/ports';
+import { checkWebhookTarget, type Resolver } from '../domain/ssrf-guard';
+import { webhookBody } from '../domain/webhook-message';
+import { signedHeaders } from '../domain/webhook-signature';
+import { postPinned } from './pinned-http';
+
+/** What an attempt log keeps of a response body. */
+export const RESPONSE_BODY_LIMIT_BYTES = 4096;
+
+export interface AttemptResult {
+  ok: boolean;
+  status?: number;
+  durationMs: number;
+  error?: string;
+  /** The SSRF guard refused the target at send time (its DNS now points somewhere not allowed). */
+  blocked?: boolean;
+  /** The start of the response body, for the attempt log. */
+  responseBody?: string;
+  /** `Retry-After` of a 429 or 503, in seconds. */
+  retryAfterSeconds?: number;
+}
+
+/**
+ * One signed POST of one event to one endpoint. The SSRF guard checks the URL and resolves the
+ * host again before every send, and the request connects to the address it validated (no DNS
+ * rebinding between check and connect). Only 2xx counts as delivered; redirects are not
+ * followed (a 3xx is a failure); the timeout covers the whole exchange.
+ */
+export async function attemptDelivery(input: {
+  subscription: WebhookSubscription;
+  event: LoyaltyEvent;
+  timeoutMs: number;
+  allowLoopbackHttp: boolean;
+  resolver?: Resolver;
+  nowSeconds?: number;
+}): Promise<AttemptResult> {
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
+  const target = await checkWebhookTarget(input.subscription.url, {
+    allowLoopbackHttp: input.allowLoopbackHttp,
+    ...(input.resolver ? { resolver: input.resolver } : {}),
+  });
+  if (!target.ok) return { ok: false, blocked: true, durationMs: elapsed(), error: `target refused (${target.code}): ${target.reason}` };
+  const body = webhookBody(input.event);
+  const headers = signedHeaders({
+    secrets: input.subscription.secrets,
+    id: input.event.id,
+    timestampSeconds: input.nowSeconds ?? Math.floor(Date.now() / 1000),
+    body,
+  });
+  try {
+    const response = await postPinned(target.url, target.addresses[0]!, {
+      headers: { 'content-type': 'application/json', 'user-agent': 'LoyaltyLedger-Webhooks/1.0', ...headers },
+      body,
+      timeoutMs: input.timeoutMs,
+      maxResponseBytes: RESPONSE_BODY_LIMIT_BYTES,
+    });
+    const retryAfter = retryAfterSeconds(response.headers['retry-after']);
+    return {
+      ok: response.status >= 200 && response.status < 300,
+      status: response.status,
+      durationMs: response.durationMs,
+      responseBody: response.body,
+      ...((response.status === 429 || response.status === 503) && retryAfter !== undefined ? { retryAfterSeconds: retryAfter } : {}),
+    };
+  } catch (error) {
+    const name = (error as Error).name;
+    return { ok: false, durationMs: elapsed(), error: name === 'TimeoutError' ? `timed out after ${input.timeoutMs} ms` : (error as Error).message };
+  }
+}
+
+/** `Retry-After` as seconds from now: delta-seconds or an HTTP date; undefined when absent or unreadable. */
+export function retryAfterSeconds(value: string | undefined, nowMs = Date.now()): number | undefined {
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - nowMs) / 1000));
+}

@@ -1,0 +1,109 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { attemptDelivery, retryAfterSeconds, RESPONSE_BODY_LIMIT_BYTES } from '../../functions/adapters/webhook-sender';
+import type { LoyaltyEvent } from '../../functions/domain/events';
+import type { WebhookSubscription } from '../../functions/domain/ports';
+import { verify } from '../../functions/domain/webhook-signature';
+
+/** The sender against a real HTTP server on loopback: the SSRF guard at send time, pinning, signatures, responses. */
+let server: Server;
+let port: number;
+let received: { headers: IncomingMessage['headers']; body: string }[];
+let reply: { status: number; headers?: Record<string, string>; body?: string };
+
+beforeAll(async () => {
+  server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      received.push({ headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
+      response.writeHead(reply.status, reply.headers ?? {});
+      response.end(reply.body ?? '');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = (server.address() as AddressInfo).port;
+});
+
+afterAll(async () => {
+  await new Promise((resolve) => server.close(resolve));
+});
+
+beforeEach(() => {
+  received = [];
+  reply = { status: 204 };
+});
+
+const event = {
+  id: 'evt_1',
+  type: 'member.enrolled',
+  version: 1,
+  tenantId: 't1',
+  memberId: 'mem_1',
+  seq: 1,
+  occurredAt: '2026-11-21T10:00:00.000Z',
+  data: { externalId: 'x', tier: 'base', balance: { availablePoints: 0, pendingPoints: 0, lifetimePoints: 0, tier: 'base' } },
+} as LoyaltyEvent;
+
+const subscription = (url: string): WebhookSubscription => ({
+  tenantId: 't1',
+  subscriptionId: 'sub_1',
+  url,
+  eventTypes: ['*'],
+  enabled: true,
+  secrets: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'],
+  createdAt: '2026-11-21T10:00:00.000Z',
+});
+
+describe('webhook sender', () => {
+  it('posts a signed body to the address the guard validated', async () => {
+    // Prepare: a name that resolves to loopback, allowed in the twin's mode.
+    const resolver = async () => ['127.0.0.1'];
+
+    // Act
+    const result = await attemptDelivery({ subscription: subscription(`http://hooks.localhost:${port}/in`), event, timeoutMs: 2000, allowLoopbackHttp: true, resolver });
+
+    // Assess
+    expect(result).toMatchObject({ ok: true, status: 204 });
+    expect(received).toHaveLength(1);
+    const { headers, body } = received[0]!;
+    expect(headers.host).toBe(`hooks.localhost:${port}`);
+    expect(verify({ secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', headers: headers as Record<string, string>, body })).toEqual({ ok: true });
+  });
+
+  it('refuses at send time a host whose DNS now points at a private address, without connecting', async () => {
+    const resolver = async () => ['10.0.0.7'];
+    const result = await attemptDelivery({ subscription: subscription('https://hooks.example.com/in'), event, timeoutMs: 2000, allowLoopbackHttp: false, resolver });
+    expect(result).toMatchObject({ ok: false, blocked: true });
+    expect(result.error).toContain('address_not_allowed');
+    expect(received).toHaveLength(0);
+  });
+
+  it('refuses http to loopback unless the twin allows it', async () => {
+    const result = await attemptDelivery({ subscription: subscription(`http://127.0.0.1:${port}/in`), event, timeoutMs: 2000, allowLoopbackHttp: false });
+    expect(result).toMatchObject({ ok: false, blocked: true });
+    expect(received).toHaveLength(0);
+  });
+
+  it('counts a redirect as a failure and does not follow it', async () => {
+    reply = { status: 302, headers: { location: 'http://169.254.169.254/latest/meta-data/' } };
+    const result = await attemptDelivery({ subscription: subscription(`http://127.0.0.1:${port}/in`), event, timeoutMs: 2000, allowLoopbackHttp: true });
+    expect(result).toMatchObject({ ok: false, status: 302 });
+    expect(received).toHaveLength(1);
+  });
+
+  it('keeps the start of the response body and reads Retry-After of a 429', async () => {
+    reply = { status: 429, headers: { 'retry-after': '120' }, body: 'x'.repeat(RESPONSE_BODY_LIMIT_BYTES * 3) };
+    const result = await attemptDelivery({ subscription: subscription(`http://127.0.0.1:${port}/in`), event, timeoutMs: 2000, allowLoopbackHttp: true });
+    expect(result).toMatchObject({ ok: false, status: 429, retryAfterSeconds: 120 });
+    expect(result.responseBody).toHaveLength(RESPONSE_BODY_LIMIT_BYTES);
+  });
+
+  it('reads Retry-After as seconds or an HTTP date', () => {
+    const now = Date.parse('2026-11-21T10:00:00Z');
+    expect(retryAfterSeconds('30', now)).toBe(30);
+    expect(retryAfterSeconds('Sat, 21 Nov 2026 10:01:00 GMT', now)).toBe(60);
+    expect(retryAfterSeconds('soon', now)).toBeUndefined();
+    expect(retryAfterSeconds(undefined, now)).toBeUndefined();
+  });
+});
