@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { queryPrefix } from './query-prefix';
 import { keys } from '../domain/keys';
 import { ttlCache } from '../shared/ttl-cache';
@@ -22,6 +22,13 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
       new GetCommand({ TableName: this.tableName, Key: keys.subscription(tenantId, subscriptionId) }),
     );
     return Item ? toSubscription(Item) : null;
+  }
+
+  async delete(tenantId: string, subscriptionId: string): Promise<boolean> {
+    const { Attributes } = await this.client.send(
+      new DeleteCommand({ TableName: this.tableName, Key: keys.subscription(tenantId, subscriptionId), ReturnValues: 'ALL_OLD' }),
+    );
+    return Attributes !== undefined;
   }
 
   async put(subscription: WebhookSubscription): Promise<void> {

@@ -1,7 +1,7 @@
 import type { LoyaltyEvent } from '../domain/events';
 import type { WebhookSubscription } from '../domain/ports';
 import { checkWebhookTarget, type Resolver } from '../domain/ssrf-guard';
-import { webhookBody } from '../domain/webhook-message';
+import { signingSecrets, webhookBody } from '../domain/webhook-message';
 import { signedHeaders } from '../domain/webhook-signature';
 import { postPinned } from './pinned-http';
 
@@ -42,11 +42,12 @@ export async function attemptDelivery(input: {
     ...(input.resolver ? { resolver: input.resolver } : {}),
   });
   if (!target.ok) return { ok: false, blocked: true, durationMs: elapsed(), error: `target refused (${target.code}): ${target.reason}` };
-  const body = webhookBody(input.event);
+  const body = webhookBody(input.event, input.subscription);
+  const timestampSeconds = input.nowSeconds ?? Math.floor(Date.now() / 1000);
   const headers = signedHeaders({
-    secrets: input.subscription.secrets,
+    secrets: signingSecrets(input.subscription, new Date(timestampSeconds * 1000)),
     id: input.event.id,
-    timestampSeconds: input.nowSeconds ?? Math.floor(Date.now() / 1000),
+    timestampSeconds,
     body,
   });
   try {

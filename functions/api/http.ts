@@ -16,7 +16,7 @@ export function respond(statusCode: number, body: unknown, headers: Record<strin
       'x-content-type-options': 'nosniff',
       ...headers,
     },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
+    body: statusCode === 204 ? '' : typeof body === 'string' ? body : JSON.stringify(body),
   };
 }
 

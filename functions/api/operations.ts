@@ -45,7 +45,7 @@ export interface OperationContext {
 
 /** One API operation: its contract (for OpenAPI and validation) and its implementation. */
 export interface Operation {
-  method: 'GET' | 'POST' | 'PATCH' | 'PUT';
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   path: string;
   operationId: string;
   summary: string;
@@ -89,9 +89,26 @@ const endpointView = (sub: WebhookSubscription, withSecret = false) => ({
   ...(sub.description ? { description: sub.description } : {}),
   eventTypes: sub.eventTypes,
   enabled: sub.enabled,
+  payload: sub.payload ?? 'full',
+  ...(sub.fields ? { fields: sub.fields } : {}),
+  ...(sub.secretsRetireAt && sub.secrets.length > 1 ? { secretsRetireAt: sub.secretsRetireAt } : {}),
   createdAt: sub.createdAt,
+  ...(sub.updatedAt ? { updatedAt: sub.updatedAt } : {}),
   ...(withSecret ? { secret: sub.secrets[0] } : {}),
 });
+
+async function requireEndpoint(services: Services, tenantId: string, subscriptionId: string): Promise<WebhookSubscription> {
+  const subscription = await services.subscriptions.get(tenantId, subscriptionId);
+  if (!subscription) throw new Problem('endpoint_not_found', `No webhook endpoint ${subscriptionId}`);
+  return subscription;
+}
+
+/** The SSRF guard at registration: scheme, credentials, and every A/AAAA address public (checked again at every send). */
+async function guardUrl(services: Services, url: string): Promise<string> {
+  const check = await checkWebhookTarget(url, { allowLoopbackHttp: services.allowLoopbackHttp, ...(services.resolver ? { resolver: services.resolver } : {}) });
+  if (!check.ok) throw new Problem('webhook_url_rejected', check.reason, { reasonCode: check.code });
+  return check.url.toString();
+}
 
 const programmeView = (programme: Programme) => ({ settings: programme.settings, version: programme.version, updatedAt: programme.updatedAt });
 const programmeResponse = z.object({
@@ -720,15 +737,14 @@ export const operations: Operation[] = [
     },
     run: async ({ event, tenantId, services }) => {
       const body = parseBody(event, s.createEndpointRequest);
-      // The SSRF guard: scheme, credentials, and every A/AAAA address public (checked again at every send).
-      const check = await checkWebhookTarget(body.url, { allowLoopbackHttp: services.allowLoopbackHttp, ...(services.resolver ? { resolver: services.resolver } : {}) });
-      if (!check.ok) throw new Problem('webhook_url_rejected', check.reason, { reasonCode: check.code });
       const subscription: WebhookSubscription = {
         tenantId,
         subscriptionId: newId('sub'),
-        url: check.url.toString(),
+        url: await guardUrl(services, body.url),
         ...(body.description ? { description: body.description } : {}),
         eventTypes: body.eventTypes,
+        payload: body.payload,
+        ...(body.fields ? { fields: body.fields } : {}),
         enabled: true,
         secrets: [generateSecret()],
         createdAt: services.clock.now().toISOString(),
@@ -750,5 +766,83 @@ export const operations: Operation[] = [
       statusCode: 200,
       body: { items: (await services.subscriptions.listForTenant(tenantId)).map((sub) => endpointView(sub)) },
     }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/webhooks/endpoints/{subscriptionId}',
+    operationId: 'getWebhookEndpoint',
+    summary: 'A webhook endpoint (its secret is never shown again)',
+    tag: 'Webhooks',
+    scope: 'webhooks:manage',
+    idempotent: false,
+    responses: { 200: { description: 'The endpoint', schema: s.endpointResponse }, ...errors, 404: problem('No such endpoint') },
+    run: async ({ event, tenantId, services }) => ({ statusCode: 200, body: endpointView(await requireEndpoint(services, tenantId, pathParam(event, 'subscriptionId'))) }),
+  },
+  {
+    method: 'PATCH',
+    path: '/v1/webhooks/endpoints/{subscriptionId}',
+    operationId: 'updateWebhookEndpoint',
+    summary: 'Change an endpoint: URL (checked by the SSRF guard again), event types, enabled, payload mode, field allowlist (merge patch)',
+    tag: 'Webhooks',
+    scope: 'webhooks:manage',
+    idempotent: false,
+    request: s.updateEndpointRequest,
+    responses: { 200: { description: 'The endpoint after the change', schema: s.endpointResponse }, ...errors, 404: problem('No such endpoint'), 422: problem('URL not allowed') },
+    run: async ({ event, tenantId, services }) => {
+      const patch = parseBody(event, s.updateEndpointRequest);
+      const current = await requireEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
+      const { description: _d, fields: _f, ...kept } = current;
+      const next: WebhookSubscription = {
+        ...kept,
+        ...(patch.url !== undefined ? { url: await guardUrl(services, patch.url) } : {}),
+        ...(patch.eventTypes ? { eventTypes: patch.eventTypes } : {}),
+        ...(patch.enabled !== undefined ? { enabled: patch.enabled } : {}),
+        ...(patch.payload ? { payload: patch.payload } : {}),
+        ...((patch.description === undefined ? current.description : patch.description) ? { description: (patch.description ?? current.description)! } : {}),
+        ...((patch.fields === undefined ? current.fields : patch.fields) ? { fields: (patch.fields ?? current.fields)! } : {}),
+        updatedAt: services.clock.now().toISOString(),
+      };
+      await services.subscriptions.put(next);
+      return { statusCode: 200, body: endpointView(next) };
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/webhooks/endpoints/{subscriptionId}',
+    operationId: 'deleteWebhookEndpoint',
+    summary: 'Delete an endpoint; deliveries still queued for it are dropped',
+    tag: 'Webhooks',
+    scope: 'webhooks:manage',
+    idempotent: false,
+    responses: { 204: { description: 'Deleted' }, ...errors, 404: problem('No such endpoint') },
+    run: async ({ event, tenantId, services }) => {
+      const subscriptionId = pathParam(event, 'subscriptionId');
+      if (!(await services.subscriptions.delete(tenantId, subscriptionId))) throw new Problem('endpoint_not_found', `No webhook endpoint ${subscriptionId}`);
+      return { statusCode: 204, body: null };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v1/webhooks/endpoints/{subscriptionId}/rotate-secret',
+    operationId: 'rotateWebhookSecret',
+    summary: 'Issue a new signing secret (returned once); the previous one keeps signing beside it for the overlap, so receivers can switch without missing a delivery',
+    tag: 'Webhooks',
+    scope: 'webhooks:manage',
+    idempotent: false,
+    request: s.rotateSecretRequest,
+    responses: { 200: { description: 'The endpoint with its new secret', schema: s.endpointResponse }, ...errors, 404: problem('No such endpoint') },
+    run: async ({ event, tenantId, services }) => {
+      const { overlapHours } = parseBody(event, s.rotateSecretRequest);
+      const current = await requireEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
+      const now = services.clock.now();
+      const next: WebhookSubscription = {
+        ...current,
+        secrets: [generateSecret(), current.secrets[0]!],
+        secretsRetireAt: new Date(now.getTime() + overlapHours * 3_600_000).toISOString(),
+        updatedAt: now.toISOString(),
+      };
+      await services.subscriptions.put(next);
+      return { statusCode: 200, body: endpointView(next, true) };
+    },
   },
 ];

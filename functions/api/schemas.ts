@@ -195,11 +195,42 @@ export const eventTypePattern = z
   .string()
   .regex(/^(\*|[a-z]+(\.[a-z_]+)*(\.\*)?)$/, 'an event type, a `prefix.*` wildcard or `*`');
 
+const endpointFields = {
+  url: z.url().max(2048),
+  description: z.string().max(200),
+  eventTypes: z.array(eventTypePattern).min(1).max(50),
+  payload: z.enum(['full', 'thin']).describe('full: the whole event; thin: the envelope and the ids in data only (data minimisation)'),
+  fields: z
+    .array(z.string().regex(/^[A-Za-z]{1,64}$/))
+    .min(1)
+    .max(50)
+    .describe('Full mode: the data fields to send; absent sends all. The envelope (id, type, memberId, seq…) is always sent'),
+};
+
 export const createEndpointRequest = z
   .object({
-    url: z.url().max(2048),
-    description: z.string().max(200).optional(),
-    eventTypes: z.array(eventTypePattern).min(1).max(50).default(['*']),
+    url: endpointFields.url,
+    description: endpointFields.description.optional(),
+    eventTypes: endpointFields.eventTypes.default(['*']),
+    payload: endpointFields.payload.default('full'),
+    fields: endpointFields.fields.optional(),
+  })
+  .strict();
+
+export const updateEndpointRequest = z
+  .object({
+    url: endpointFields.url.optional(),
+    description: endpointFields.description.nullable().optional(),
+    eventTypes: endpointFields.eventTypes.optional(),
+    enabled: z.boolean().optional(),
+    payload: endpointFields.payload.optional(),
+    fields: endpointFields.fields.nullable().optional(),
+  })
+  .strict();
+
+export const rotateSecretRequest = z
+  .object({
+    overlapHours: z.number().int().min(0).max(168).default(24).describe('How long the previous secret keeps signing beside the new one'),
   })
   .strict();
 
@@ -209,8 +240,12 @@ export const endpointResponse = z.object({
   description: z.string().optional(),
   eventTypes: z.array(z.string()),
   enabled: z.boolean(),
+  payload: z.enum(['full', 'thin']),
+  fields: z.array(z.string()).optional(),
+  secretsRetireAt: z.string().optional().describe('During a rotation: when the previous secret stops signing'),
   createdAt: z.string(),
-  secret: z.string().optional().describe('The signing secret (whsec_…); returned only when the endpoint is created'),
+  updatedAt: z.string().optional(),
+  secret: z.string().optional().describe('The signing secret (whsec_…); returned only when the endpoint is created or its secret rotated'),
 });
 
 export const endpointListResponse = z.object({ items: z.array(endpointResponse) });

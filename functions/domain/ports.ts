@@ -121,11 +121,19 @@ export interface WebhookSubscription {
   enabled: boolean;
   /** Signing secrets, newest first; during rotation more than one signs. */
   secrets: string[];
+  /** After a rotation, the older secrets sign until this instant, then only the newest does. */
+  secretsRetireAt?: string;
+  /** full: the whole event; thin: the envelope and the data's ids only (receivers read the rest through the API). */
+  payload?: 'full' | 'thin';
+  /** Full mode only: the data fields to send (absent: all of them). The envelope is always sent. */
+  fields?: string[];
   createdAt: string;
+  updatedAt?: string;
 }
 
 export interface SubscriptionStore {
   listForTenant(tenantId: string): Promise<WebhookSubscription[]>;
   get(tenantId: string, subscriptionId: string): Promise<WebhookSubscription | null>;
   put(subscription: WebhookSubscription): Promise<void>;
+  delete(tenantId: string, subscriptionId: string): Promise<boolean>;
 }

@@ -20,10 +20,27 @@ export const messageGroupId = (subscriptionId: string, memberId: string) => `${s
 export const deduplicationId = (subscriptionId: string, eventId: string) =>
   createHash('sha256').update(`${subscriptionId}:${eventId}`).digest('hex');
 
-/** The webhook body: Standard Webhooks' `type`, `timestamp` and `data`, plus the event envelope. */
-export function webhookBody(event: LoyaltyEvent): string {
+/**
+ * The webhook body: Standard Webhooks' `type`, `timestamp` and `data`, plus the event envelope
+ * (id, tenant, member, seq: always sent, so a receiver can detect gaps). Data minimisation per
+ * endpoint: `thin` sends only the data's ids; a field allowlist sends only the fields named.
+ */
+export function webhookBody(event: LoyaltyEvent, shape: { payload?: 'full' | 'thin'; fields?: string[] } = {}): string {
   const { type, data, occurredAt, ...envelope } = event;
-  return JSON.stringify({ type, timestamp: occurredAt, ...envelope, data });
+  const entries = Object.entries(data as Record<string, unknown>);
+  const kept =
+    shape.payload === 'thin'
+      ? entries.filter(([name]) => name.endsWith('Id'))
+      : shape.fields
+        ? entries.filter(([name]) => shape.fields!.includes(name))
+        : entries;
+  return JSON.stringify({ type, timestamp: occurredAt, ...envelope, data: Object.fromEntries(kept) });
+}
+
+/** The secrets that sign now: all of them during a rotation's overlap, then only the newest. */
+export function signingSecrets(subscription: { secrets: string[]; secretsRetireAt?: string }, now: Date): string[] {
+  if (subscription.secretsRetireAt && now.toISOString() >= subscription.secretsRetireAt) return subscription.secrets.slice(0, 1);
+  return subscription.secrets;
 }
 
 /** `*`, exact types and `prefix.*` wildcards. */

@@ -40,6 +40,7 @@ export const PROBLEM_CODES = {
   reversal_exceeds_entry: { status: 422, title: 'The reversal exceeds what is left of the entry' },
   unsupported_media_type: { status: 415, title: 'Content-Type must be application/json' },
   payload_too_large: { status: 413, title: 'The request body is too large' },
+  endpoint_not_found: { status: 404, title: 'Webhook endpoint not found' },
   webhook_url_rejected: { status: 422, title: 'The webhook URL is not allowed' },
   internal_error: { status: 500, title: 'Internal error' },
 } as const;

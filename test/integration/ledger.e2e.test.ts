@@ -289,4 +289,54 @@ describe('the ledger over the API on the local twin', () => {
       'reward.cancelled',
     ]);
   }, 120_000);
+
+  it('manages an endpoint: thin payloads, secret rotation with overlap, disable, delete', async () => {
+    const run = `ep${Date.now().toString(36)}`;
+    const url = `${twin.receiverUrl}/hooks/${run}`;
+    type Endpoint = { subscriptionId: string; secret?: string; payload: string; enabled: boolean; secretsRetireAt?: string };
+    const created = await api<Endpoint>('/v1/webhooks/endpoints', { body: { url, eventTypes: ['points.*'], payload: 'thin' }, idempotent: false });
+    expect(created).toMatchObject({ status: 201, body: { payload: 'thin', enabled: true, secret: expect.stringMatching(/^whsec_/) } });
+    const { subscriptionId } = created.body;
+    const setReceiverSecrets = (secrets: string[]) =>
+      fetch(`${twin.receiverUrl}/hooks/${run}/secrets`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ secrets }) });
+    await setReceiverSecrets([created.body.secret!]);
+    expect(await api(`/v1/webhooks/endpoints/${subscriptionId}`)).toMatchObject({ status: 200, body: { subscriptionId, payload: 'thin' } });
+    expect((await api(`/v1/webhooks/endpoints/${subscriptionId}`)).body).not.toHaveProperty('secret');
+    expect(await api('/v1/webhooks/endpoints', { body: { url: 'https://169.254.169.254/latest/meta-data' }, idempotent: false })).toMatchObject({
+      status: 422,
+      body: { code: 'webhook_url_rejected', reasonCode: 'address_not_allowed' },
+    });
+
+    // Rotation: the receiver still knows only the old secret, and every delivery verifies.
+    const rotated = await api<Endpoint>(`/v1/webhooks/endpoints/${subscriptionId}/rotate-secret`, { body: { overlapHours: 1 }, idempotent: false });
+    expect(rotated).toMatchObject({ status: 200, body: { secret: expect.stringMatching(/^whsec_/), secretsRetireAt: expect.any(String) } });
+    expect(rotated.body.secret).not.toBe(created.body.secret);
+    // Consumers cache a tenant's endpoints for SUBSCRIPTION_CACHE_TTL_MS (5 s): changes apply within it.
+    await new Promise((resolve) => setTimeout(resolve, 5_500));
+    const { memberId } = (await api<{ memberId: string }>('/v1/members', { body: { externalId: `${run}-m` } })).body;
+    await api(`/v1/members/${memberId}/points/earn`, { body: { amountPoints: 40, reason: 'stay', transactionId: 'folio-1' } });
+    const hooks = async () => {
+      const { items } = (await (await fetch(`${twin.receiverUrl}/received`)).json()) as { items: (Received & { endpoint?: string; headers?: Record<string, string> })[] };
+      return items.filter((i) => i.body?.memberId === memberId && i.endpoint === run);
+    };
+    await waitFor(async () => ((await hooks()).length >= 1 ? true : undefined), { timeoutMs: 20_000, what: 'thin delivery' });
+    const [thin] = await hooks();
+    expect(thin!.verified).toBe(true);
+    expect(thin!.body).toMatchObject({ type: 'points.earned', seq: 2 });
+    expect(Object.keys(thin!.body.data).sort()).toEqual(['entryId', 'transactionId']);
+
+    // The receiver switches to the new secret; disabled, the endpoint gets nothing; deleted, it is gone.
+    await setReceiverSecrets([rotated.body.secret!]);
+    await api(`/v1/members/${memberId}/points/earn`, { body: { amountPoints: 5, reason: 'bar' } });
+    await waitFor(async () => ((await hooks()).length >= 2 ? true : undefined), { timeoutMs: 20_000, what: 'delivery under the new secret' });
+    expect((await hooks()).every((hook) => hook.verified)).toBe(true);
+    expect(await api(`/v1/webhooks/endpoints/${subscriptionId}`, { method: 'PATCH', body: { enabled: false, payload: 'full', fields: ['amountPoints'] }, idempotent: false })).toMatchObject({
+      status: 200,
+      body: { enabled: false, payload: 'full', fields: ['amountPoints'] },
+    });
+    const deleted = await fetch(`${twin.apiUrl}/v1/webhooks/endpoints/${subscriptionId}`, { method: 'DELETE', headers: { 'x-api-key': twin.demo.apiKey } });
+    expect(deleted.status).toBe(204);
+    expect(await api(`/v1/webhooks/endpoints/${subscriptionId}`)).toMatchObject({ status: 404, body: { code: 'endpoint_not_found' } });
+  }, 120_000);
 });
+

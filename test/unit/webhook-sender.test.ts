@@ -4,6 +4,7 @@ import { attemptDelivery, retryAfterSeconds, RESPONSE_BODY_LIMIT_BYTES } from '.
 import type { LoyaltyEvent } from '../../functions/domain/events';
 import type { WebhookSubscription } from '../../functions/domain/ports';
 import { verify } from '../../functions/domain/webhook-signature';
+import { signingSecrets, webhookBody } from '../../functions/domain/webhook-message';
 
 /** The sender against a real HTTP server on loopback: the SSRF guard at send time, pinning, signatures, responses. */
 let server: Server;
@@ -105,5 +106,45 @@ describe('webhook sender', () => {
     expect(retryAfterSeconds('Sat, 21 Nov 2026 10:01:00 GMT', now)).toBe(60);
     expect(retryAfterSeconds('soon', now)).toBeUndefined();
     expect(retryAfterSeconds(undefined, now)).toBeUndefined();
+  });
+});
+
+describe('webhook payload per endpoint', () => {
+  const earned = {
+    ...event,
+    type: 'points.earned',
+    data: { entryId: 'ent_1', amountPoints: 50, reason: 'stay', transactionId: 'txn_9', expiresAt: null, pending: false, balance: { availablePoints: 50, pendingPoints: 0, lifetimePoints: 50, tier: 'base' } },
+  } as LoyaltyEvent;
+
+  it('thin mode sends the envelope and the ids only', () => {
+    const body = JSON.parse(webhookBody(earned, { payload: 'thin' }));
+    expect(body).toMatchObject({ id: 'evt_1', type: 'points.earned', memberId: 'mem_1', seq: 1 });
+    expect(body.data).toEqual({ entryId: 'ent_1', transactionId: 'txn_9' });
+  });
+
+  it('a field allowlist keeps only the fields named', () => {
+    expect(JSON.parse(webhookBody(earned, { fields: ['amountPoints', 'balance'] })).data).toEqual({ amountPoints: 50, balance: earned.data.balance });
+  });
+
+  it('signs with both secrets during a rotation overlap, then with the new one only', async () => {
+    // Prepare
+    const rotated = { ...subscription(`http://127.0.0.1:${port}/in`), secrets: ['whsec_bmV3bmV3bmV3bmV3bmV3bmV3bmV3bmV3', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'], secretsRetireAt: '2026-11-22T10:00:00.000Z' };
+    const during = Math.floor(Date.parse('2026-11-22T09:00:00Z') / 1000);
+    const after = Math.floor(Date.parse('2026-11-22T11:00:00Z') / 1000);
+
+    // Act
+    await attemptDelivery({ subscription: rotated, event, timeoutMs: 2000, allowLoopbackHttp: true, nowSeconds: during });
+    await attemptDelivery({ subscription: rotated, event, timeoutMs: 2000, allowLoopbackHttp: true, nowSeconds: after });
+
+    // Assess
+    const [first, second] = received;
+    expect(String(first!.headers['webhook-signature']).split(' ')).toHaveLength(2);
+    expect(String(second!.headers['webhook-signature']).split(' ')).toHaveLength(1);
+    const check = (secret: string, r: typeof first) => verify({ secret, headers: r!.headers as Record<string, string>, body: r!.body, nowSeconds: Number(r!.headers['webhook-timestamp']) }).ok;
+    expect(check('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', first)).toBe(true);
+    expect(check('whsec_bmV3bmV3bmV3bmV3bmV3bmV3bmV3bmV3', first)).toBe(true);
+    expect(check('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', second)).toBe(false);
+    expect(check('whsec_bmV3bmV3bmV3bmV3bmV3bmV3bmV3bmV3', second)).toBe(true);
+    expect(signingSecrets(rotated, new Date('2026-11-22T10:00:00Z'))).toEqual([rotated.secrets[0]]);
   });
 });
