@@ -65,3 +65,46 @@ export function partitionValues(record: Record<string, unknown>, keys: readonly 
 export function objectPrefix(template: string, values: Record<string, string>): string {
   return template.replace(PLACEHOLDER, (_, name: string) => values[name] ?? '');
 }
+
+/** Firehose's `!{namespace:value}` expressions, as in the error output prefix. */
+const FIREHOSE_EXPRESSION = /!\{(\w+):([^}]*)\}/g;
+
+/** UTC fields by Java DateTimeFormatter pattern letter (the subset S3 prefixes use). */
+const TIMESTAMP_FIELDS: Record<string, (at: Date) => number> = {
+  y: (at) => at.getUTCFullYear(),
+  M: (at) => at.getUTCMonth() + 1,
+  d: (at) => at.getUTCDate(),
+  H: (at) => at.getUTCHours(),
+  m: (at) => at.getUTCMinutes(),
+  s: (at) => at.getUTCSeconds(),
+};
+
+/** `at` (UTC) in a Java DateTimeFormatter pattern, as Firehose expands `!{timestamp:pattern}`. */
+function formatTimestamp(pattern: string, at: Date): string {
+  return pattern.replace(/'([^']*)'|([A-Za-z])\2*/g, (run: string, literal: string | undefined, letter: string | undefined) => {
+    if (literal !== undefined) return literal === '' ? "'" : literal;
+    const field = TIMESTAMP_FIELDS[letter!];
+    if (!field) throw new Error(`Unsupported timestamp pattern letter '${letter}' in '${pattern}'`);
+    const value = field(at);
+    return letter === 'y' && run.length === 2 ? String(value % 100).padStart(2, '0') : String(value).padStart(run.length, '0');
+  });
+}
+
+/**
+ * The object prefix Firehose writes a failed record to: each `!{firehose:error-output-type}` of the
+ * error prefix becomes the kind of failure and each `!{timestamp:pattern}` the time, in UTC.
+ *
+ * @example
+ * errorObjectPrefix('errors/!{firehose:error-output-type}/date=!{timestamp:yyyy-MM-dd}/', {
+ *   errorOutputType: 'partitioning-failed',
+ *   at: new Date('2024-05-01T10:00:00Z'),
+ * })
+ * // => 'errors/partitioning-failed/date=2024-05-01/'
+ */
+export function errorObjectPrefix(template: string, context: { errorOutputType: string; at: Date }): string {
+  return template.replace(FIREHOSE_EXPRESSION, (expression: string, namespace: string, value: string) => {
+    if (namespace === 'timestamp') return formatTimestamp(value, context.at);
+    if (namespace === 'firehose' && value === 'error-output-type') return context.errorOutputType;
+    throw new Error(`Unsupported Firehose expression ${expression}`);
+  });
+}

@@ -347,9 +347,10 @@ export const routes: RouteSpec[] = [
 ];
 
 export const api = {
-  id: 'LoyaltyApi',
   authorizerFunction: 'authorizer' as FunctionId,
-  /** API key in `x-api-key`; REQUEST authorizer results cached for this long per key. */
+  /** The header that carries the caller's API key: the authorizer's identity source and cache key. */
+  keyHeader: 'x-api-key',
+  /** REQUEST authorizer results are cached for this long per key. */
   authorizerCacheTtlSeconds: 60,
   throttling: { rateLimit: 500, burstLimit: 1000 },
 };

@@ -1,10 +1,11 @@
-import { closeServer, listenOnLoopback } from './http-server';
+import { closeServer, listenOnLoopback, readBody } from './http-server';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent, APIGatewayProxyResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { header } from '../functions/api/http';
 import { Problem, type ProblemCode } from '../functions/shared/problem';
 import { api, routes, type RouteSpec } from '../lib/topology';
+import { ACCOUNT_ID, REGION } from './aws-local';
 import type { LocalLambda } from './lambda';
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -71,13 +72,8 @@ export class LocalApiGateway {
     const route = compiled.find((r) => r.method === method && r.pattern.test(url.pathname));
     if (!route) return problem(res, 'not_found');
 
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req) {
-      size += (chunk as Buffer).length;
-      if (size > MAX_BODY_BYTES) return problem(res, 'payload_too_large');
-      chunks.push(chunk as Buffer);
-    }
+    const raw = await readBody(req, MAX_BODY_BYTES);
+    if (!raw) return problem(res, 'payload_too_large');
     const headers: Record<string, string> = {};
     const multiValueHeaders: Record<string, string[]> = {};
     for (let i = 0; i < req.rawHeaders.length; i += 2) {
@@ -90,11 +86,11 @@ export class LocalApiGateway {
     const pathParameters = Object.fromEntries(route.params.map((name, i) => [name, decodeURIComponent(match[i + 1]!)]));
     const query = [...url.searchParams.keys()].length ? Object.fromEntries(url.searchParams) : null;
     const requestId = randomUUID();
-    const methodArn = `arn:aws:execute-api:us-east-1:000000000000:${API_ID}/${STAGE}/${method}${url.pathname}`;
+    const methodArn = `arn:aws:execute-api:${REGION}:${ACCOUNT_ID}:${API_ID}/${STAGE}/${method}${url.pathname}`;
 
     let authorizer: Record<string, unknown> | null = null;
     if (route.auth === 'apiKey') {
-      const apiKey = header(headers, 'x-api-key');
+      const apiKey = header(headers, api.keyHeader);
       // API Gateway answers 401 itself when the identity source is missing.
       if (!apiKey) return problem(res, 'unauthorized');
       const result = await this.authorize(apiKey, { type: 'REQUEST', methodArn, resource: route.path, path: url.pathname, httpMethod: method, headers, multiValueHeaders, pathParameters, queryStringParameters: query, multiValueQueryStringParameters: null, stageVariables: null, requestContext: {} as never });
@@ -104,7 +100,7 @@ export class LocalApiGateway {
       authorizer = { ...(result.context ?? {}), principalId: result.principalId };
     }
 
-    const body = Buffer.concat(chunks).toString('utf8');
+    const body = raw.toString('utf8');
     const event: APIGatewayProxyEvent = {
       resource: route.path,
       path: url.pathname,
@@ -118,7 +114,7 @@ export class LocalApiGateway {
       body: body.length ? body : null,
       isBase64Encoded: false,
       requestContext: {
-        accountId: '000000000000',
+        accountId: ACCOUNT_ID,
         apiId: API_ID,
         authorizer,
         protocol: `HTTP/${req.httpVersion}`,

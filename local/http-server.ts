@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 
 /** Listens on loopback (port 0 picks a free one) and returns the base URL. */
 export async function listenOnLoopback(server: Server, port: number): Promise<string> {
@@ -17,4 +17,26 @@ export function closeServer(server: Server | undefined): Promise<void> {
     server.close(() => resolve());
     server.closeAllConnections();
   });
+}
+
+/**
+ * Reads a request's whole body. With `maxBytes`, gives null as soon as the body grows past it and
+ * discards the request (and its connection) right after the caller has answered.
+ */
+export async function readBody(req: IncomingMessage): Promise<Buffer>;
+export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | null>;
+export async function readBody(req: IncomingMessage, maxBytes = Infinity): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  // Iterated by hand: leaving a for-await loop early would destroy the request before the answer is written.
+  const iterator: AsyncIterator<Buffer> = req[Symbol.asyncIterator]();
+  for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+    size += next.value.length;
+    if (size > maxBytes) {
+      setImmediate(() => req.destroy());
+      return null;
+    }
+    chunks.push(next.value);
+  }
+  return Buffer.concat(chunks);
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { functions, type FunctionId } from '../lib/topology';
+import { ACCOUNT_ID, REGION } from './aws-local';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -34,7 +35,7 @@ export class LocalLambda {
       callbackWaitsForEmptyEventLoop: false,
       functionName: `local-${spec.id}`,
       functionVersion: '$LATEST',
-      invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:local-${spec.id}`,
+      invokedFunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:local-${spec.id}`,
       memoryLimitInMB: String(spec.memoryMiB),
       awsRequestId: requestId,
       logGroupName: `/local/${spec.id}`,

@@ -77,12 +77,15 @@ export async function provisionTable(client: DynamoDBClient): Promise<{ tableNam
   return { tableName: TableName, streamArn: Table.LatestStreamArn };
 }
 
-export type QueueUrls = Record<QueueId, string>;
+export interface ProvisionedQueues {
+  urls: Record<QueueId, string>;
+  arns: Record<QueueId, string>;
+}
 
 /** Creates the queues with the topology's FIFO, visibility, retention and redrive settings. */
-export async function provisionQueues(client: SQSClient, endpoint: string): Promise<QueueUrls> {
-  const urls = {} as QueueUrls;
-  const arns = {} as Record<QueueId, string>;
+export async function provisionQueues(client: SQSClient, endpoint: string): Promise<ProvisionedQueues> {
+  const urls = {} as ProvisionedQueues['urls'];
+  const arns = {} as ProvisionedQueues['arns'];
   // Dead-letter queues first, so redrive policies can name them.
   const ordered = (Object.entries(queues) as [QueueId, QueueSpec][]).sort(([, a], [, b]) => Number(!!a.deadLetter) - Number(!!b.deadLetter));
   for (const [id, spec] of ordered) {
@@ -107,7 +110,7 @@ export async function provisionQueues(client: SQSClient, endpoint: string): Prom
     const { Attributes } = await client.send(new GetQueueAttributesCommand({ QueueUrl: urls[id], AttributeNames: ['QueueArn'] }));
     arns[id] = Attributes!.QueueArn!;
   }
-  return urls;
+  return { urls, arns };
 }
 
 export async function provisionBucket(client: S3Client): Promise<string> {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DescribeStreamCommand,
   GetRecordsCommand,
@@ -8,6 +9,7 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { DynamoStreamTrigger } from '../lib/topology';
+import { REGION } from './aws-local';
 import type { Checkpoints } from './checkpoints';
 import { matchesAny } from './event-filter';
 
@@ -20,12 +22,12 @@ export interface StreamEventSourceOptions {
   /** The on-failure destination: receives invocation metadata only, like Lambda's SQS destination. */
   onFailure: (metadata: Record<string, unknown>) => Promise<void>;
   checkpoints: Checkpoints;
-  pollIntervalMs?: number;
   retryBaseDelayMs?: number;
   log?: (message: string, detail?: Record<string, unknown>) => void;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** How long a shard poller waits after an empty page. */
+const POLL_INTERVAL_MS = 100;
 
 /** The record as Lambda delivers it (creation time in epoch seconds). */
 function toLambdaRecord(record: StreamRecord, streamArn: string): DynamoDBRecord {
@@ -35,7 +37,7 @@ function toLambdaRecord(record: StreamRecord, streamArn: string): DynamoDBRecord
     eventName: record.eventName as DynamoDBRecord['eventName'],
     eventVersion: record.eventVersion ?? '1.1',
     eventSource: 'aws:dynamodb',
-    awsRegion: record.awsRegion ?? 'us-east-1',
+    awsRegion: record.awsRegion ?? REGION,
     eventSourceARN: streamArn,
     dynamodb: {
       ...(record.dynamodb as DynamoDBRecord['dynamodb']),
@@ -52,6 +54,8 @@ function toLambdaRecord(record: StreamRecord, streamArn: string): DynamoDBRecord
  */
 export class StreamEventSource {
   private running = false;
+  /** Aborted on stop, to cut retry backoffs short. */
+  private stopping = new AbortController();
   private loop?: Promise<void>;
   private readonly shardTasks = new Map<string, Promise<void>>();
   private readonly finished = new Set<string>();
@@ -64,13 +68,26 @@ export class StreamEventSource {
 
   start(): void {
     this.running = true;
+    this.stopping = new AbortController();
     this.loop = this.discover();
   }
 
   async stop(): Promise<void> {
     this.running = false;
+    this.stopping.abort();
     await this.loop;
     await Promise.allSettled(this.shardTasks.values());
+    this.options.checkpoints.flush();
+  }
+
+  /** Waits, unless the source is stopping; false when it is (at once, or when it stops meanwhile). */
+  private async pause(ms: number): Promise<boolean> {
+    try {
+      await sleep(ms, undefined, { signal: this.stopping.signal });
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private async discover(): Promise<void> {
@@ -132,7 +149,7 @@ export class StreamEventSource {
         result = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
       } catch (error) {
         this.options.log?.('GetRecords failed', { shardId, error: (error as Error).message });
-        await sleep(500);
+        await this.pause(500);
         continue;
       }
       iterator = result.NextShardIterator;
@@ -146,7 +163,8 @@ export class StreamEventSource {
       }
       const windowOver = Date.now() - windowStart >= trigger.maxBatchingWindowSeconds * 1000;
       while (pending.length >= trigger.batchSize || (pending.length > 0 && (windowOver || !iterator))) {
-        await this.process(shardId, pending.slice(0, trigger.batchSize));
+        // Stopped while retrying: the checkpoint stays before the undelivered records, the next start resumes there.
+        if (!(await this.process(shardId, pending.slice(0, trigger.batchSize)))) return;
         pending = pending.slice(trigger.batchSize);
       }
       if (pending.length === 0 && lastSeen) {
@@ -154,7 +172,7 @@ export class StreamEventSource {
         checkpoints.set(mapping, shardId, { sequenceNumber: lastSeen });
         lastSeen = undefined;
       }
-      if ((result.Records ?? []).length === 0) await sleep(this.options.pollIntervalMs ?? 100);
+      if ((result.Records ?? []).length === 0) await sleep(POLL_INTERVAL_MS);
     }
     if (!iterator) {
       checkpoints.set(mapping, shardId, { done: true });
@@ -162,11 +180,15 @@ export class StreamEventSource {
     }
   }
 
-  private async process(shardId: string, records: DynamoDBRecord[]): Promise<void> {
+  /** Delivers one batch with the mapping's retry rules; false when the source stopped before it was through. */
+  private async process(shardId: string, records: DynamoDBRecord[]): Promise<boolean> {
     const { trigger, mapping, checkpoints } = this.options;
     const queue: DynamoDBRecord[][] = [records];
     let attempt = 0;
+    let retrying = false;
     while (queue.length > 0) {
+      // A stopping source retries no more: the checkpoint stays at the last delivered record.
+      if (retrying && !this.running) return false;
       let batch = queue[0]!;
       const cutoff = Date.now() / 1000 - trigger.maxRecordAgeSeconds;
       const expired = batch.filter((r) => r.dynamodb!.ApproximateCreationDateTime! < cutoff);
@@ -202,6 +224,7 @@ export class StreamEventSource {
         batch = batch.slice(failedFrom);
         queue[0] = batch;
       }
+      retrying = true;
       attempt++;
       if (attempt > trigger.retryAttempts) {
         await this.sendToOnFailure(shardId, batch, 'RetryAttemptsExhausted', attempt);
@@ -214,8 +237,9 @@ export class StreamEventSource {
         const half = Math.ceil(batch.length / 2);
         queue.splice(0, 1, batch.slice(0, half), batch.slice(half));
       }
-      await sleep(Math.min(5_000, (this.options.retryBaseDelayMs ?? 200) * 2 ** (attempt - 1)));
+      if (!(await this.pause(Math.min(5_000, (this.options.retryBaseDelayMs ?? 200) * 2 ** (attempt - 1))))) return false;
     }
+    return true;
   }
 
   private async sendToOnFailure(shardId: string, batch: DynamoDBRecord[], condition: string, attempts: number) {

@@ -5,7 +5,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
 import { DynamoSubscriptionStore } from '../functions/adapters/dynamo-subscription-store';
 import { DynamoTenantStore } from '../functions/adapters/dynamo-tenant-store';
@@ -16,6 +16,7 @@ import { resetConfigCache } from '../functions/shared/config';
 import { newId } from '../functions/shared/ids';
 import { logger } from '../functions/shared/logger';
 import { functions, rawEvents, resolveEnvironment, type FunctionId, type QueueId } from '../lib/topology';
+import { CREDENTIALS, REGION } from './aws-local';
 import { Checkpoints } from './checkpoints';
 import { startDynamoDbLocal } from './dynamodb-local';
 import { LocalFirehose } from './firehose';
@@ -67,8 +68,6 @@ export interface Twin {
 }
 
 const ROOT = resolve(import.meta.dirname, '..');
-const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
-const REGION = 'us-east-1';
 
 /**
  * Starts the whole platform on this machine: DynamoDB Local (with Streams), fauxqs for SQS and S3,
@@ -114,7 +113,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     });
 
     const { tableName, streamArn } = await provisionTable(dynamoClient);
-    const queueUrls = await provisionQueues(sqsClient, sqsEndpoint);
+    const { urls: queueUrls, arns: queueArns } = await provisionQueues(sqsClient, sqsEndpoint);
     const bucket = await provisionBucket(s3Client);
 
     const firehose = new LocalFirehose({ s3: s3Client, bucket, streamName: rawEvents.localName, bufferIntervalSeconds: options.lakeBufferSeconds, mirrorDir: join(lakeRoot, rawEvents.localBucketName) });
@@ -150,6 +149,8 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     cleanups.push(() => receiver.stop());
 
     const checkpoints = new Checkpoints(dataDir ? join(dataDir, 'stream-checkpoints.json') : undefined);
+    // Runs after the event sources have stopped (cleanups run in reverse): the last checkpoints are kept.
+    cleanups.push(() => checkpoints.flush());
     const log = (message: string, detail?: Record<string, unknown>) => {
       if (options.logLevel === 'DEBUG' || options.logLevel === 'INFO') console.error(`twin: ${message}`, detail ?? '');
     };
@@ -184,12 +185,10 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
         schedule.start();
         sources.push(schedule);
       } else {
-        const queueUrl = queueUrls[trigger.queue];
-        const { Attributes } = await sqsClient.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
         const source = new SqsEventSource({
           mapping: id,
-          queueUrl,
-          queueArn: Attributes!.QueueArn!,
+          queueUrl: queueUrls[trigger.queue],
+          queueArn: queueArns[trigger.queue],
           trigger,
           client: sqsClient,
           invoke: (event) => lambda.invoke(id, event),

@@ -1,4 +1,4 @@
-import { closeServer, listenOnLoopback } from './http-server';
+import { closeServer, listenOnLoopback, readBody } from './http-server';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { verify } from '../functions/domain/webhook-signature';
 
@@ -10,6 +10,9 @@ export interface ReceivedWebhook {
   reason?: string;
   body: Record<string, unknown> | null;
 }
+
+/** How many received webhooks GET /received lists (the oldest are dropped). */
+const MAX_KEPT = 10_000;
 
 /**
  * A tenant's webhook endpoint, as a sample: verifies each delivery's Standard Webhooks signature
@@ -23,7 +26,7 @@ export class WebhookReceiver {
   private readonly listeners = new Set<(hook: ReceivedWebhook) => void>();
   url = '';
 
-  constructor(private readonly options: { log?: boolean; keep?: number } = {}) {}
+  constructor(private readonly options: { log?: boolean } = {}) {}
 
   /** Sets the secrets a named endpoint verifies with (several during rotation). */
   setSecrets(endpoint: string, secrets: string[]) {
@@ -57,9 +60,7 @@ export class WebhookReceiver {
     const secretsRoute = /^\/hooks\/([\w-]+)\/secrets$/.exec(url.pathname);
     if (req.method === 'PUT' && secretsRoute) {
       // Configures an endpoint, as a tenant pastes the secret shown once at registration.
-      const chunks: Buffer[] = [];
-      for await (const chunk of req) chunks.push(chunk as Buffer);
-      const { secrets } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { secrets: string[] };
+      const { secrets } = JSON.parse((await readBody(req)).toString('utf8')) as { secrets: string[] };
       this.setSecrets(secretsRoute[1]!, secrets);
       res.writeHead(204).end();
       return;
@@ -70,9 +71,7 @@ export class WebhookReceiver {
       return;
     }
     const endpoint = match[1]!;
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks).toString('utf8');
+    const body = (await readBody(req)).toString('utf8');
     const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]));
     const secrets = this.secrets.get(endpoint) ?? [];
     const results = secrets.map((secret) => verify({ secret, headers, body }));
@@ -93,7 +92,7 @@ export class WebhookReceiver {
       body: parsed,
     };
     this.received.push(hook);
-    if (this.received.length > (this.options.keep ?? 10_000)) this.received.shift();
+    if (this.received.length > MAX_KEPT) this.received.shift();
     for (const listener of this.listeners) listener(hook);
     if (this.options.log) {
       console.log(`webhook ${verified ? '✔ verified' : `✘ ${reason}`} ${hook.webhookId} ${String(parsed?.type ?? '')} member=${String(parsed?.memberId ?? '')} seq=${String(parsed?.seq ?? '')}`);

@@ -5,6 +5,7 @@ import { keys, MEMBER_LIST_SHARDS } from '../domain/keys';
 import type { Balance, EntryState, LedgerEntry, MemberProfile, MemberStatus, Mutation } from '../domain/ledger';
 import type { CommitResult, EntryQuery, IdempotencyRecord, LedgerStore, Page } from '../domain/ports';
 import { ACCOUNT_SHARDS, type AccountRef, type Redemption } from '../domain/rewards';
+import { accountUpdate } from './account-items';
 import { decodeCursor, encodeCursor } from './cursor';
 
 type Conflict = Exclude<CommitResult, { ok: true }>['conflict'];
@@ -57,19 +58,21 @@ export class DynamoLedgerStore implements LedgerStore {
   }
 
   async getBalances(tenantId: string, memberIds: string[]): Promise<Map<string, Balance>> {
-    const found = new Map<string, Balance>();
-    // BatchGetItem takes up to 100 keys a call.
-    const pending: Record<string, unknown>[] = memberIds.map((memberId) => keys.balance(tenantId, memberId));
+    const items = await this.batchGet(memberIds.map((memberId) => keys.balance(tenantId, memberId)));
+    return new Map(items.map((item) => balanceFromItem(item)).map((balance) => [balance.memberId, balance]));
+  }
+
+  /** Strongly consistent reads of any number of keys: 100 a call, unprocessed keys retried. */
+  private async batchGet(itemKeys: { pk: string; sk: string }[]): Promise<Record<string, unknown>[]> {
+    const found: Record<string, unknown>[] = [];
+    const pending = [...itemKeys];
     let keysLeft: Record<string, unknown>[] = [];
     while (pending.length > 0 || keysLeft.length > 0) {
       keysLeft = [...keysLeft, ...pending.splice(0, 100 - keysLeft.length)];
       const { Responses, UnprocessedKeys } = await this.client.send(
         new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keysLeft, ConsistentRead: true } } }),
       );
-      for (const item of Responses?.[this.tableName] ?? []) {
-        const balance = balanceFromItem(item);
-        found.set(balance.memberId, balance);
-      }
+      found.push(...(Responses?.[this.tableName] ?? []));
       keysLeft = (UnprocessedKeys?.[this.tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
     }
     return found;
@@ -287,32 +290,23 @@ export class DynamoLedgerStore implements LedgerStore {
 
   async accountBalances(tenantId: string, account: AccountRef): Promise<number[]> {
     const shardKeys = Array.from({ length: ACCOUNT_SHARDS }, (_, shard) => keys.accountShard(tenantId, account, shard));
-    const balances = new Array<number>(ACCOUNT_SHARDS).fill(0);
-    let keysLeft: Record<string, unknown>[] = shardKeys;
-    while (keysLeft.length > 0) {
-      const { Responses, UnprocessedKeys } = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keysLeft, ConsistentRead: true } } }));
-      for (const item of Responses?.[this.tableName] ?? []) balances[shardKeys.findIndex((key) => key.pk === item.pk)] = (item.balance as number | undefined) ?? 0;
-      keysLeft = (UnprocessedKeys?.[this.tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
-    }
-    return balances;
+    const items = await this.batchGet(shardKeys);
+    // A shard never credited has no item: it holds nothing.
+    return shardKeys.map((key) => (items.find((item) => item.pk === key.pk)?.balance as number | undefined) ?? 0);
   }
 
   async rebalance(tenantId: string, account: AccountRef, plan: { target: number; moves: { from: number; points: number }[] }): Promise<boolean> {
     if (plan.moves.length === 0) return true;
-    const update = (shard: number, delta: number, guard: boolean) => ({
-      Update: {
-        TableName: this.tableName,
-        Key: keys.accountShard(tenantId, account, shard),
-        UpdateExpression: 'ADD #balance :delta SET kind = :kind',
-        ...(guard ? { ConditionExpression: '#balance >= :needed' } : {}),
-        ExpressionAttributeNames: { '#balance': 'balance' },
-        ExpressionAttributeValues: { ':delta': delta, ':kind': 'account', ...(guard ? { ':needed': -delta } : {}) },
-      },
-    });
+    const shard = (n: number) => keys.accountShard(tenantId, account, n);
     const moved = plan.moves.reduce((sum, move) => sum + move.points, 0);
     try {
       await this.client.send(
-        new TransactWriteCommand({ TransactItems: [update(plan.target, moved, false), ...plan.moves.map((move) => update(move.from, -move.points, true))] as never }),
+        new TransactWriteCommand({
+          TransactItems: [
+            accountUpdate(this.tableName, shard(plan.target), moved),
+            ...plan.moves.map((move) => accountUpdate(this.tableName, shard(move.from), -move.points)),
+          ],
+        }),
       );
       return true;
     } catch (error) {
@@ -403,20 +397,10 @@ export class DynamoLedgerStore implements LedgerStore {
       actions.push({ conflict: 'version', action: { Put: { TableName, Item: { ...keys.redemption(tenantId, memberId, redemption.seq), kind: 'redemption', ...redemption } } } });
     }
     for (const change of mutation.accounts ?? []) {
-      const debit = change.delta < 0;
+      // Only a debit has a condition: a shard that cannot give it (or has no item) cancels the commit.
       actions.push({
-        conflict: debit ? change.account.kind : 'version',
-        action: {
-          Update: {
-            TableName,
-            Key: keys.accountShard(tenantId, change.account, change.shard),
-            UpdateExpression: 'ADD #balance :delta SET kind = :kind',
-            // A debit keeps its shard non-negative; a missing shard has nothing to give.
-            ...(debit ? { ConditionExpression: '#balance >= :needed' } : {}),
-            ExpressionAttributeNames: { '#balance': 'balance' },
-            ExpressionAttributeValues: { ':delta': change.delta, ':kind': 'account', ...(debit ? { ':needed': -change.delta } : {}) },
-          },
-        },
+        conflict: change.delta < 0 ? change.account.kind : 'version',
+        action: accountUpdate(TableName, keys.accountShard(tenantId, change.account, change.shard), change.delta),
       });
     }
     if (mutation.voucher) {

@@ -1,4 +1,5 @@
 import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { accountUpdate } from './account-items';
 import { queryPrefix } from './query-prefix';
 import { keys } from '../domain/keys';
 import type { IdempotencyRecord, RewardStore } from '../domain/ports';
@@ -63,7 +64,7 @@ export class DynamoRewardStore implements RewardStore {
     const shares = spreadCredit(amount, ACCOUNT_SHARDS, Math.floor(Math.random() * ACCOUNT_SHARDS));
     const owner = account.kind === 'budget' ? keys.campaign(tenantId, account.id) : keys.reward(tenantId, account.id);
     const items = [
-      ...shares.flatMap((share, shard) => (share > 0 ? [addTo(TableName, keys.accountShard(tenantId, account, shard), share)] : [])),
+      ...shares.flatMap((share, shard) => (share > 0 ? [accountUpdate(TableName, keys.accountShard(tenantId, account, shard), share)] : [])),
       // A campaign keeps its funded total; a reward only has to exist.
       account.kind === 'budget'
         ? { Update: { TableName, Key: owner, UpdateExpression: 'ADD fundedPoints :amount', ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeValues: { ':amount': amount } } }
@@ -113,7 +114,7 @@ export class DynamoRewardStore implements RewardStore {
       items.push({ Put: { TableName, Item: { pk: keys.voucherPool(tenantId, rewardId, shard), sk: keys.voucherPoolSk(code), kind: 'poolCode', code } } });
     }
     perShard.forEach((count, shard) => {
-      if (count > 0) items.push(addTo(TableName, keys.accountShard(tenantId, { kind: 'stock', id: rewardId }, shard), count));
+      if (count > 0) items.push(accountUpdate(TableName, keys.accountShard(tenantId, { kind: 'stock', id: rewardId }, shard), count));
     });
     try {
       await this.client.send(new TransactWriteCommand({ TransactItems: items as never }));
@@ -124,22 +125,7 @@ export class DynamoRewardStore implements RewardStore {
       throw error;
     }
   }
-
-  async getIdempotencyRecord(tenantId: string, key: string): Promise<IdempotencyRecord | null> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.idempotency(tenantId, key), ConsistentRead: true }));
-    return Item ? withoutKeys<IdempotencyRecord>(Item) : null;
-  }
 }
-
-const addTo = (TableName: string, Key: { pk: string; sk: string }, amount: number) => ({
-  Update: {
-    TableName,
-    Key,
-    UpdateExpression: 'ADD #balance :amount SET kind = :kind',
-    ExpressionAttributeNames: { '#balance': 'balance' },
-    ExpressionAttributeValues: { ':amount': amount, ':kind': 'account' },
-  },
-});
 
 function withoutKeys<T>(item: Record<string, unknown>): T {
   const { pk: _pk, sk: _sk, kind: _kind, ...rest } = item;

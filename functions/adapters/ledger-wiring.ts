@@ -7,7 +7,7 @@ import { DynamoProgrammeStore } from './dynamo-programme-store';
 
 let wired: { ledger: LedgerService; programmes: DynamoProgrammeStore; store: DynamoLedgerStore } | undefined;
 
-/** The container's ledger service and programme store on the configured table (API and jobs alike). */
+/** The container's ledger service, its store and the programme store on the configured table (API and jobs alike). */
 export function ledgerWiring() {
   if (!wired) {
     const tableName = setting('TABLE_NAME');
@@ -15,11 +15,5 @@ export function ledgerWiring() {
     const store = new DynamoLedgerStore(dynamo(), tableName);
     wired = { ledger: new LedgerService(store, cachedProgrammes(programmes, systemClock), systemClock), programmes, store };
   }
-  return { ledger: wired.ledger, programmes: wired.programmes };
-}
-
-/** The container's ledger store (the reward catalogue reads stock and budgets through it). */
-export function ledgerStore(): DynamoLedgerStore {
-  ledgerWiring();
-  return wired!.store;
+  return wired;
 }

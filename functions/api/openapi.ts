@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { loyaltyEvent } from '../domain/events';
 import { operations } from './operations';
+import { api } from '../../lib/topology';
 
 /**
  * The OpenAPI 3.1 document, generated from the operations' zod schemas (OpenAPI 3.1 speaks JSON
@@ -65,7 +66,7 @@ export function buildOpenApi(serverUrl = 'https://api.example.com') {
     security: [{ apiKey: [] }],
     paths,
     components: {
-      securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } },
+      securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: api.keyHeader } },
       schemas: { Event: schema(loyaltyEvent, 'output') },
     },
   };

@@ -789,19 +789,15 @@ export const operations: Operation[] = [
     request: s.updateEndpointRequest,
     responses: { 200: { description: 'The endpoint after the change', schema: s.endpointResponse }, ...errors, 404: problem('No such endpoint'), 422: problem('URL not allowed') },
     run: async ({ event, tenantId, services }) => {
-      const patch = parseBody(event, s.updateEndpointRequest);
+      const { url, ...patch } = parseBody(event, s.updateEndpointRequest);
       const current = await requireEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
-      const { description: _d, fields: _f, ...kept } = current;
-      const next: WebhookSubscription = {
-        ...kept,
-        ...(patch.url !== undefined ? { url: await guardUrl(services, patch.url) } : {}),
-        ...(patch.eventTypes ? { eventTypes: patch.eventTypes } : {}),
-        ...(patch.enabled !== undefined ? { enabled: patch.enabled } : {}),
-        ...(patch.payload ? { payload: patch.payload } : {}),
-        ...((patch.description === undefined ? current.description : patch.description) ? { description: (patch.description ?? current.description)! } : {}),
-        ...((patch.fields === undefined ? current.fields : patch.fields) ? { fields: (patch.fields ?? current.fields)! } : {}),
-        updatedAt: services.clock.now().toISOString(),
-      };
+      // Merge patch: an absent field stays, null removes it (description, fields).
+      const next = { ...current, updatedAt: services.clock.now().toISOString() } as WebhookSubscription & Record<string, unknown>;
+      for (const [field, value] of Object.entries(patch)) {
+        if (value === null) delete next[field];
+        else if (value !== undefined) next[field] = value;
+      }
+      if (url !== undefined) next.url = await guardUrl(services, url);
       await services.subscriptions.put(next);
       return { statusCode: 200, body: endpointView(next) };
     },

@@ -97,7 +97,7 @@ const QUEUE_LEASE_MS = 2_000;
 /** Rough time one queued writer holds its turn; waiters sleep about (writers ahead × this). */
 const TURN_ESTIMATE_MS = 20;
 
-export const memberView = (profile: MemberProfile, balance: Balance) => ({
+const memberView = (profile: MemberProfile, balance: Balance) => ({
   memberId: profile.memberId,
   externalId: profile.externalId,
   ...(profile.email ? { email: profile.email } : {}),
@@ -114,7 +114,7 @@ export const memberView = (profile: MemberProfile, balance: Balance) => ({
   ...(profile.erasedAt ? { erasedAt: profile.erasedAt } : {}),
 });
 
-export function balanceView(balance: Balance, settings: ProgrammeSettings, now: Date) {
+function balanceView(balance: Balance, settings: ProgrammeSettings, now: Date) {
   const next = balance.lots.find((lot) => lot.expiresAt !== null);
   return {
     memberId: balance.memberId,
@@ -132,14 +132,14 @@ export function balanceView(balance: Balance, settings: ProgrammeSettings, now: 
 
 export const offerView = ({ tenantId: _tenantId, ...offer }: Offer) => offer;
 
-export const redemptionView = ({ tenantId: _t, stockShard: _s, budget, seq: _seq, ...redemption }: Redemption) => ({
+const redemptionView = ({ tenantId: _t, stockShard: _s, budget, seq: _seq, ...redemption }: Redemption) => ({
   ...redemption,
   ...(budget ? { campaignId: budget.campaignId } : {}),
 });
 
 const earningView = ({ capPeriodKey: _key, ...earning }: EarningResult) => earning;
 
-export const entryView = ({ tenantId: _tenantId, ...entry }: LedgerEntry) => entry;
+const entryView = ({ tenantId: _tenantId, ...entry }: LedgerEntry) => entry;
 
 export interface ProgrammeCache {
   settings(tenantId: string): Promise<ProgrammeSettings>;
@@ -274,21 +274,7 @@ export class LedgerService {
   }
 
   private redemptionPlan(mutation: Mutation, settings: ProgrammeSettings, statusCode: number): Plan {
-    const redemption = mutation.redemptions![0]!;
-    const entry = mutation.entries[mutation.entries.length - 1];
-    return {
-      kind: 'mutation',
-      mutation,
-      outcome: {
-        statusCode,
-        body: {
-          redemption: redemptionView(redemption),
-          ...(entry ? { entry: entryView(entry) } : {}),
-          balance: balanceView(mutation.balance, settings, new Date(mutation.balance.updatedAt)),
-          eventId: mutation.events[mutation.events.length - 1]!.id,
-        },
-      },
-    };
+    return { kind: 'mutation', mutation, outcome: { statusCode, body: { redemption: redemptionView(mutation.redemptions![0]!), ...changeBody(mutation, settings) } } };
   }
 
   /**
@@ -300,8 +286,10 @@ export class LedgerService {
     const draw: RewardDraw = {};
     if (!reward.unlimitedStock) {
       const stock = await this.store.accountBalances(tenantId, { kind: 'stock', id: reward.rewardId });
-      const shards = stock.flatMap((units, shard) => (units > 0 ? [shard] : [])).sort(() => Math.random() - 0.5);
-      for (const shard of shards) {
+      const stocked = stock.flatMap((units, shard) => (units > 0 ? [shard] : []));
+      // From a random start, so concurrent redemptions spread over the shards.
+      const start = Math.floor(Math.random() * stocked.length);
+      for (const shard of [...stocked.slice(start), ...stocked.slice(0, start)]) {
         if (reward.fulfilment === 'voucher') {
           const codes = await this.store.poolCodes(tenantId, reward.rewardId, shard, 16);
           if (codes.length === 0) continue;
@@ -521,15 +509,7 @@ export class LedgerService {
   }
 
   private pointsPlan(mutation: Mutation, settings: ProgrammeSettings): Plan {
-    const entry = mutation.entries[mutation.entries.length - 1]!;
-    return {
-      kind: 'mutation',
-      mutation,
-      outcome: {
-        statusCode: 201,
-        body: { entry: entryView(entry), balance: balanceView(mutation.balance, settings, new Date(entry.createdAt)), eventId: mutation.events[mutation.events.length - 1]!.id },
-      },
-    };
+    return { kind: 'mutation', mutation, outcome: { statusCode: 201, body: changeBody(mutation, settings) } };
   }
 
   /** Loads the member's balance (or takes the one a lost race returned) and turns rule violations into remembered failures. */
@@ -625,15 +605,8 @@ export class LedgerService {
     }
   }
 
-  private record(tenantId: string, idem: IdempotencyContext, outcome: Outcome, stored: Stored = { body: outcome.body }): IdempotencyRecord {
-    return {
-      tenantId,
-      key: idem.key,
-      requestHash: idem.requestHash,
-      statusCode: outcome.statusCode,
-      body: JSON.stringify(stored),
-      createdAt: this.clock.now().toISOString(),
-    };
+  private record(tenantId: string, idem: IdempotencyContext, outcome: Outcome, stored?: Stored): IdempotencyRecord {
+    return idempotencyRecord(tenantId, idem, outcome, this.clock.now().toISOString(), stored);
   }
 
   /** Keeps an outcome that changed nothing for its key, or replays the one a concurrent duplicate kept. */
@@ -643,15 +616,35 @@ export class LedgerService {
   }
 
   private async replayStored(tenantId: string, idem: IdempotencyContext): Promise<Outcome> {
-    const record = await this.store.getIdempotencyRecord(tenantId, idem.key);
-    if (!record) throw new Problem('idempotency_request_in_progress');
-    if (record.requestHash !== idem.requestHash) {
-      throw new Problem('idempotency_key_reused', `Idempotency-Key ${idem.key} was first used with a different request`);
-    }
+    const record = storedFor(idem, await this.store.getIdempotencyRecord(tenantId, idem.key));
     const stored = JSON.parse(record.body) as Stored;
     const body = 'member' in stored ? await this.getMember(tenantId, stored.member) : stored.body;
     return { statusCode: record.statusCode, body, replayed: true };
   }
+}
+
+/** The record a retry replays: it must exist (else the first request is still running) and match the request. */
+export function storedFor(idem: IdempotencyContext, record: IdempotencyRecord | null): IdempotencyRecord {
+  if (!record) throw new Problem('idempotency_request_in_progress');
+  if (record.requestHash !== idem.requestHash) {
+    throw new Problem('idempotency_key_reused', `Idempotency-Key ${idem.key} was first used with a different request`);
+  }
+  return record;
+}
+
+/** The idempotency record of an outcome; what it keeps defaults to the whole body. */
+export function idempotencyRecord(tenantId: string, idem: IdempotencyContext, outcome: Outcome, createdAt: string, stored: Stored = { body: outcome.body }): IdempotencyRecord {
+  return { tenantId, key: idem.key, requestHash: idem.requestHash, statusCode: outcome.statusCode, body: JSON.stringify(stored), createdAt };
+}
+
+/** What a committed change answers: its last entry (if it has one), the balance after it, its last event. */
+function changeBody(mutation: Mutation, settings: ProgrammeSettings) {
+  const entry = mutation.entries[mutation.entries.length - 1];
+  return {
+    ...(entry ? { entry: entryView(entry) } : {}),
+    balance: balanceView(mutation.balance, settings, new Date(mutation.balance.updatedAt)),
+    eventId: mutation.events[mutation.events.length - 1]!.id,
+  };
 }
 
 function failure(problem: Problem): Outcome {

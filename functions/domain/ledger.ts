@@ -264,7 +264,7 @@ function evaluateTierOf(change: Change, current: Balance, settings: ProgrammeSet
 }
 
 /** Entry ids carry the member and seq, so a reversal finds its entry with one read. */
-export const entryIdFor = (memberId: string, seq: number) => `ent_${memberId.replace(/^mem_/, '')}_${seq}`;
+const entryIdFor = (memberId: string, seq: number) => `ent_${memberId.replace(/^mem_/, '')}_${seq}`;
 
 export function parseEntryId(entryId: string): { memberSuffix: string; seq: number } | null {
   const match = /^ent_([0-9A-Z]+)_([1-9][0-9]{0,11})$/.exec(entryId);
@@ -626,8 +626,11 @@ function reverseInto(change: Change, original: LedgerEntry, state: EntryState | 
 /** The member can spend `points` now (checked before drawing stock, codes and budget for them). */
 export function requireCanSpend(balance: Balance, points: number): void {
   requireActive(balance);
-  if (balance.availablePoints < points) throw new LedgerRuleError('insufficient_points', `The member has ${balance.availablePoints} points available, ${points} needed`);
+  if (balance.availablePoints < points) throw insufficient(balance, points);
 }
+
+const insufficient = (balance: Balance, points: number) =>
+  new LedgerRuleError('insufficient_points', `The member has ${balance.availablePoints} points available, ${points} needed`);
 
 /** What the service drew for a redemption: a stock shard (limited stock), a code (voucher), a budget shard (campaign). */
 export interface RewardDraw {
@@ -746,7 +749,7 @@ function reversibleKind(entry: LedgerEntry): 'credit' | 'debit' | null {
   return null;
 }
 
-export function initialEntryState(entry: LedgerEntry): EntryState {
+function initialEntryState(entry: LedgerEntry): EntryState {
   const points = entry.type === 'earn' ? entry.amountPoints + entry.pendingPoints : Math.abs(entry.amountPoints);
   return { entryId: entry.entryId, seq: entry.seq, reversiblePoints: points, refundableLots: entry.amountPoints < 0 ? entry.lots : [] };
 }
@@ -886,7 +889,7 @@ function credit(balance: Balance, points: number, expiresAt: string | null): voi
 
 function debit(balance: Balance, points: number, preferExpiresAt?: string | null): PointLot[] {
   const taken = consumeLots(balance.lots, points, preferExpiresAt);
-  if (!taken) throw new LedgerRuleError('insufficient_points', `The member has ${balance.availablePoints} points available, ${points} needed`);
+  if (!taken) throw insufficient(balance, points);
   balance.lots = taken.lots;
   balance.availablePoints -= points;
   return taken.consumed;

@@ -82,7 +82,6 @@ export interface RewardStore {
   credit(tenantId: string, account: AccountRef, amount: number, record: IdempotencyRecord): Promise<boolean>;
   /** Imports codes into a voucher reward's pool (codes seen before are skipped); its stock grows by the codes added. */
   importCodes(tenantId: string, rewardId: string, codes: string[]): Promise<{ imported: number; duplicates: number }>;
-  getIdempotencyRecord(tenantId: string, key: string): Promise<IdempotencyRecord | null>;
 }
 
 /** A tenant's offer catalogue. */

@@ -1,14 +1,14 @@
 import type { Clock } from '../shared/clock';
 import { Problem } from '../shared/problem';
-import type { IdempotencyContext, Outcome } from './ledger-service';
+import { idempotencyRecord, storedFor, type IdempotencyContext, type Outcome } from './ledger-service';
 import type { LedgerStore, RewardStore } from './ports';
 import type { AccountRef, Campaign, CampaignInput, Reward, RewardInput } from './rewards';
 
 const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
 
-export const rewardView = ({ tenantId: _tenantId, ...reward }: Reward, stockAvailable: number | null) => ({ ...reward, stockAvailable });
+const rewardView = ({ tenantId: _tenantId, ...reward }: Reward, stockAvailable: number | null) => ({ ...reward, stockAvailable });
 
-export const campaignView = ({ tenantId: _tenantId, ...campaign }: Campaign, remainingPoints: number) => ({
+const campaignView = ({ tenantId: _tenantId, ...campaign }: Campaign, remainingPoints: number) => ({
   ...campaign,
   remainingPoints,
   spentPoints: campaign.fundedPoints - remainingPoints,
@@ -21,7 +21,8 @@ export const campaignView = ({ tenantId: _tenantId, ...campaign }: Campaign, rem
 export class RewardCatalogue {
   constructor(
     private readonly rewards: RewardStore,
-    private readonly accounts: Pick<LedgerStore, 'accountBalances'>,
+    /** Stock and budget balances, and the idempotency records every keyed request shares. */
+    private readonly ledger: Pick<LedgerStore, 'accountBalances' | 'getIdempotencyRecord'>,
     private readonly clock: Clock,
   ) {}
 
@@ -68,7 +69,7 @@ export class RewardCatalogue {
 
   async putCampaign(tenantId: string, campaignId: string, input: CampaignInput) {
     const campaign = await this.rewards.putCampaign({ ...input, tenantId, campaignId, updatedAt: this.clock.now().toISOString() });
-    return campaignView(campaign, sum(await this.accounts.accountBalances(tenantId, { kind: 'budget', id: campaignId })));
+    return campaignView(campaign, sum(await this.ledger.accountBalances(tenantId, { kind: 'budget', id: campaignId })));
   }
 
   async requireCampaign(tenantId: string, campaignId: string): Promise<Campaign> {
@@ -79,7 +80,7 @@ export class RewardCatalogue {
 
   async getCampaign(tenantId: string, campaignId: string) {
     const campaign = await this.requireCampaign(tenantId, campaignId);
-    return campaignView(campaign, sum(await this.accounts.accountBalances(tenantId, { kind: 'budget', id: campaignId })));
+    return campaignView(campaign, sum(await this.ledger.accountBalances(tenantId, { kind: 'budget', id: campaignId })));
   }
 
   /** Funds a campaign's budget. */
@@ -90,15 +91,14 @@ export class RewardCatalogue {
 
   private async stockOf(reward: Reward): Promise<number | null> {
     if (reward.unlimitedStock) return null;
-    return sum(await this.accounts.accountBalances(reward.tenantId, { kind: 'stock', id: reward.rewardId }));
+    return sum(await this.ledger.accountBalances(reward.tenantId, { kind: 'stock', id: reward.rewardId }));
   }
 
+  /** Credits once per Idempotency-Key: the record commits with the credit; a retry replays it. */
   private async credit(tenantId: string, account: AccountRef, amount: number, idem: IdempotencyContext, body: object): Promise<Outcome> {
-    const record = { tenantId, key: idem.key, requestHash: idem.requestHash, statusCode: 200, body: JSON.stringify({ body }), createdAt: this.clock.now().toISOString() };
-    if (await this.rewards.credit(tenantId, account, amount, record)) return { statusCode: 200, body };
-    const stored = await this.rewards.getIdempotencyRecord(tenantId, idem.key);
-    if (!stored) throw new Problem('idempotency_request_in_progress');
-    if (stored.requestHash !== idem.requestHash) throw new Problem('idempotency_key_reused', `Idempotency-Key ${idem.key} was first used with a different request`);
+    const outcome = { statusCode: 200, body };
+    if (await this.rewards.credit(tenantId, account, amount, idempotencyRecord(tenantId, idem, outcome, this.clock.now().toISOString()))) return outcome;
+    const stored = storedFor(idem, await this.ledger.getIdempotencyRecord(tenantId, idem.key));
     return { statusCode: stored.statusCode, body: (JSON.parse(stored.body) as { body: unknown }).body, replayed: true };
   }
 }

@@ -7,7 +7,7 @@ import { dynamo } from '../adapters/aws-clients';
 import { DynamoOfferStore } from '../adapters/dynamo-offer-store';
 import { DynamoRewardStore } from '../adapters/dynamo-reward-store';
 import { DynamoSubscriptionStore } from '../adapters/dynamo-subscription-store';
-import { ledgerStore, ledgerWiring } from '../adapters/ledger-wiring';
+import { ledgerWiring } from '../adapters/ledger-wiring';
 import { RewardCatalogue } from '../domain/reward-catalogue';
 import { setting } from '../shared/config';
 import { systemClock } from '../shared/clock';
@@ -21,10 +21,12 @@ let services: Services | undefined;
 function wire(): Services {
   if (!services) {
     const tableName = setting('TABLE_NAME');
+    const { ledger, programmes, store } = ledgerWiring();
     services = {
-      ...ledgerWiring(),
+      ledger,
+      programmes,
       offers: new DynamoOfferStore(dynamo(), tableName),
-      catalogue: new RewardCatalogue(new DynamoRewardStore(dynamo(), tableName), ledgerStore(), systemClock),
+      catalogue: new RewardCatalogue(new DynamoRewardStore(dynamo(), tableName), store, systemClock),
       subscriptions: new DynamoSubscriptionStore(dynamo(), tableName),
       clock: systemClock,
       allowLoopbackHttp: setting('WEBHOOK_ALLOW_LOOPBACK_HTTP') === 'true',

@@ -4,6 +4,7 @@ import { dynamo } from '../adapters/aws-clients';
 import { DynamoTenantStore } from '../adapters/dynamo-tenant-store';
 import { setting } from '../shared/config';
 import { logger } from '../shared/logger';
+import { api } from '../../lib/topology';
 
 let store: DynamoTenantStore | undefined;
 const tenants = () => (store ??= new DynamoTenantStore(dynamo(), setting('TABLE_NAME')));
@@ -19,7 +20,7 @@ function wholeApiArn(methodArn: string): string {
  * 'Unauthorized' into a 401; the tenant id reaches the API only through this context.
  */
 export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
-  const apiKey = header(event.headers, 'x-api-key');
+  const apiKey = header(event.headers, api.keyHeader);
   if (!apiKey || apiKey.length > 200) throw new Error('Unauthorized');
 
   const record = await tenants().findApiKey(apiKey);

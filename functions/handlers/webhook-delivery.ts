@@ -20,16 +20,15 @@ async function deliver(record: SQSRecord): Promise<void> {
     allowLoopbackHttp: setting('WEBHOOK_ALLOW_LOOPBACK_HTTP') === 'true',
   });
   const attempt = Number(record.attributes.ApproximateReceiveCount ?? '1');
+  // A failed attempt logs the start of the endpoint's answer (why it refused); a success does not.
+  const { responseBody, ...summary } = result;
   logger.info('Webhook attempt', {
     subscriptionId: subscription.subscriptionId,
     eventId: message.event.id,
     seq: message.event.seq,
     attempt,
-    ok: result.ok,
-    status: result.status,
-    durationMs: result.durationMs,
-    error: result.error,
-    blocked: result.blocked,
+    ...summary,
+    ...(result.ok ? {} : { responseBody }),
   });
   if (!result.ok) throw new Error(`Delivery failed: ${result.status ?? result.error}`);
 }

@@ -8,9 +8,6 @@ import { Problem, type ProblemCode } from '../../functions/shared/problem';
 import { api as apiSpec, routes, type FunctionId } from '../topology';
 import { logRetention } from './log-retention';
 
-/** The header that carries the caller's API key; the authorizer's identity source and cache key. */
-export const API_KEY_HEADER = 'x-api-key';
-
 /** Errors API Gateway answers itself, rendered in the API's one error shape (problem+json). */
 const GATEWAY_PROBLEMS: [apigw.ResponseType, ProblemCode, string][] = [
   [apigw.ResponseType.UNAUTHORIZED, 'unauthorized', '401'],
@@ -26,8 +23,8 @@ export interface LedgerApiProps {
 
 /**
  * The REST API: one method per topology route, each sent to its function by proxy integration.
- * Routes with `auth: 'apiKey'` go through the REQUEST authorizer, which resolves the
- * `x-api-key` header to a tenant and caches the answer per key.
+ * Routes with `auth: 'apiKey'` go through the REQUEST authorizer, which resolves the API key
+ * header (`api.keyHeader` of the topology) to a tenant and caches the answer per key.
  */
 export class LedgerApi extends Construct {
   readonly restApi: apigw.RestApi;
@@ -59,7 +56,7 @@ export class LedgerApi extends Construct {
 
     this.authorizer = new apigw.RequestAuthorizer(this, 'ApiKeyAuthorizer', {
       handler: props.functions[apiSpec.authorizerFunction],
-      identitySources: [apigw.IdentitySource.header(API_KEY_HEADER)],
+      identitySources: [apigw.IdentitySource.header(apiSpec.keyHeader)],
       resultsCacheTtl: Duration.seconds(apiSpec.authorizerCacheTtlSeconds),
     });
 
@@ -81,7 +78,7 @@ export class LedgerApi extends Construct {
 
     for (const route of routes) {
       const pathParameters = [...route.path.matchAll(/\{(\w+)\}/g)].map((match) => `method.request.path.${match[1]}`);
-      const requiredHeaders = route.auth === 'apiKey' ? [`method.request.header.${API_KEY_HEADER}`] : [];
+      const requiredHeaders = route.auth === 'apiKey' ? [`method.request.header.${apiSpec.keyHeader}`] : [];
       const method = this.restApi.root.resourceForPath(route.path).addMethod(route.method, integrationFor(route.function), {
         ...(route.auth === 'apiKey'
           ? { authorizer: this.authorizer, authorizationType: apigw.AuthorizationType.CUSTOM }
@@ -90,15 +87,10 @@ export class LedgerApi extends Construct {
         requestParameters: Object.fromEntries([...pathParameters, ...requiredHeaders].map((name) => [name, true])),
       });
       if (route.auth === 'none') {
+        const reason = `${route.method} ${route.path} is public by design (topology auth: none): it serves documents, no tenant data.`;
         NagSuppressions.addResourceSuppressions(method, [
-          {
-            id: 'AwsSolutions-APIG4',
-            reason: `${route.method} ${route.path} is public by design (topology auth: none): it serves documents, no tenant data.`,
-          },
-          {
-            id: 'AwsSolutions-COG4',
-            reason: `${route.method} ${route.path} is public by design (topology auth: none): it serves documents, no tenant data.`,
-          },
+          { id: 'AwsSolutions-APIG4', reason },
+          { id: 'AwsSolutions-COG4', reason },
         ]);
       }
     }

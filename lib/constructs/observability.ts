@@ -77,7 +77,7 @@ export class Observability extends Construct {
       const spec = queueSpecs[queueId];
       alarm(`${spec.id}NotEmpty`, {
         alarmDescription: `${spec.id} holds messages that failed for good; inspect and redrive them.`,
-        metric: props.queues[queueId].metricApproximateNumberOfMessagesVisible({ statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(1) }),
+        metric: queueMetric(props.queues[queueId], 'ApproximateNumberOfMessagesVisible'),
         threshold: 0,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 1,

@@ -34,12 +34,11 @@ const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SERVICE_NAME = 'loyalty-ledger';
 
 /** Table actions per access level: what the adapters call, nothing more (no Scan, no table admin). */
+const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'] as const;
 const TABLE_ACTIONS = {
-  read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
+  read: TABLE_READ_ACTIONS,
   readWrite: [
-    'dynamodb:GetItem',
-    'dynamodb:BatchGetItem',
-    'dynamodb:Query',
+    ...TABLE_READ_ACTIONS,
     'dynamodb:PutItem',
     'dynamodb:UpdateItem',
     'dynamodb:DeleteItem',

@@ -1,5 +1,5 @@
-import { firehosePrefix, metadataExtractionQuery } from '../../lib/lake-partitioning';
-import type { LakePartitionKey } from '../../lib/topology';
+import { errorObjectPrefix, firehosePrefix, metadataExtractionQuery } from '../../lib/lake-partitioning';
+import { rawEvents, type LakePartitionKey } from '../../lib/topology';
 
 const keys: LakePartitionKey[] = [
   { name: 'tenant', field: 'tenantId' },
@@ -25,5 +25,22 @@ describe('firehosePrefix', () => {
 
   it('rejects a template that leaves a declared key out', () => {
     expect(() => firehosePrefix('events/{tenant}/', keys)).toThrow(/keys not in template: date/);
+  });
+});
+
+describe('errorObjectPrefix', () => {
+  it('expands the error prefix of the topology as Firehose does, in UTC', () => {
+    expect(errorObjectPrefix(rawEvents.errorPrefix, { errorOutputType: 'partitioning-failed', at: new Date('2026-01-02T23:30:00Z') })).toBe(
+      'errors/partitioning-failed/date=2026-01-02/',
+    );
+  });
+
+  it('formats Java date patterns with literals and two-digit years', () => {
+    expect(errorObjectPrefix("x/!{timestamp:yy'h'HH/mm}/", { errorOutputType: 'e', at: new Date('2026-03-04T05:06:07Z') })).toBe('x/26h05/06/');
+  });
+
+  it('refuses expressions it cannot expand', () => {
+    expect(() => errorObjectPrefix('x/!{partitionKeyFromQuery:tenant}/', { errorOutputType: 'e', at: new Date() })).toThrow(/Unsupported Firehose expression/);
+    expect(() => errorObjectPrefix('x/!{timestamp:EEE}/', { errorOutputType: 'e', at: new Date() })).toThrow(/Unsupported timestamp pattern letter/);
   });
 });

@@ -5,6 +5,7 @@ import { keys } from '../../functions/domain/keys';
 import { planEarn } from '../../functions/domain/ledger';
 import { systemClock } from '../../functions/shared/clock';
 import { programmeSettings } from '../../functions/domain/programme';
+import { countCommits, enrolMember } from '../support/ledger-helpers';
 import { fixedProgrammes } from '../support/memory-ledger-store';
 import { startLocalTable, type LocalTable } from '../support/local-table';
 
@@ -31,15 +32,10 @@ async function partition(memberId: string) {
   return Items ?? [];
 }
 
-async function enrol(externalId: string) {
-  const outcome = await service.enrol('t1', { key: `enrol-${externalId}`, requestHash: requestHash('POST', '/v1/members', { externalId }) }, { externalId });
-  return (outcome.body as { memberId: string }).memberId;
-}
-
 describe('DynamoDB ledger store on DynamoDB Local', () => {
   it('keeps seq gap-free and balance = sum of entries under 12 concurrent earnings on one member', async () => {
     // Prepare
-    const memberId = await enrol(`race-${Date.now()}`);
+    const memberId = await enrolMember(service, 't1', `race-${Date.now()}`);
     const amounts = Array.from({ length: 12 }, (_, i) => i + 1);
 
     // Act
@@ -69,7 +65,7 @@ describe('DynamoDB ledger store on DynamoDB Local', () => {
 
   it('returns the winning balance with a lost race, so the loser re-plans without another read', async () => {
     // Prepare: two plans from the same balance; the first commits.
-    const memberId = await enrol(`stale-${Date.now()}`);
+    const memberId = await enrolMember(service, 't1', `stale-${Date.now()}`);
     const store = new DynamoLedgerStore(documents, tableName);
     const start = (await store.getBalance('t1', memberId))!;
     const winner = planEarn(start, { amountPoints: 5, reason: 'a', idempotencyKey: 'w' }, new Date(), programmeSettings.parse({}));
@@ -86,7 +82,7 @@ describe('DynamoDB ledger store on DynamoDB Local', () => {
 
   it('gives one effect for 20 concurrent duplicates of one Idempotency-Key', async () => {
     // Prepare
-    const memberId = await enrol(`dup-${Date.now()}`);
+    const memberId = await enrolMember(service, 't1', `dup-${Date.now()}`);
     const body = { amountPoints: 70, reason: 'dup' };
     const idem = { key: `dup-${memberId}`, requestHash: requestHash('POST', `/v1/members/${memberId}/points/earn`, body) };
 
@@ -112,17 +108,13 @@ describe('DynamoDB ledger store on DynamoDB Local', () => {
 
   it('lets exactly the affordable share of 200 concurrent redemptions through, with no overdraft', async () => {
     // Prepare: 500 points, each redemption wants 10, so 50 of 200 can be paid.
-    const memberId = await enrol(`redeem-race-${Date.now()}`);
+    const memberId = await enrolMember(service, 't1', `redeem-race-${Date.now()}`);
     await service.earn('t1', memberId, { key: `seed-${memberId}`, requestHash: 'h' }, { amountPoints: 500, reason: 'seed' });
     const attempts = 200;
     // DynamoDB Local is far slower than DynamoDB, so a queue of 200 takes longer here; the budget
     // is raised so the test measures correctness, not the emulator.
     const store = new DynamoLedgerStore(documents, tableName);
-    const counts = { commits: 0, tickets: 0 };
-    const commit = store.commit.bind(store);
-    const takeTicket = store.takeTicket.bind(store);
-    store.commit = (mutation, record) => ((counts.commits += 1), commit(mutation, record));
-    store.takeTicket = (tenantId, member) => ((counts.tickets += 1), takeTicket(tenantId, member));
+    const counts = countCommits(store);
     const patient = new LedgerService(store, fixedProgrammes(), systemClock, 120_000);
 
     // Act
@@ -143,11 +135,11 @@ describe('DynamoDB ledger store on DynamoDB Local', () => {
     console.log(
       `redemption race: ${attempts} concurrent redemptions of 10 against 500 points: ${succeeded} succeeded, ${refused} refused ` +
         `(insufficient_points), ${attempts - succeeded - refused} other, final balance ${balance.availablePoints}, in ${elapsedMs} ms; ` +
-        `${counts.commits} commit attempts, ${counts.tickets} writers queued (pure retrying would take about ${(attempts * attempts) / 2} attempts)`,
+        `${counts.attempts} commit attempts, ${counts.tickets} writers queued (pure retrying would take about ${(attempts * attempts) / 2} attempts)`,
     );
     expect(succeeded).toBe(50);
     // The queue keeps the cost linear: at most one first attempt and one turn per writer, plus the few a writer that did not queue displaces.
-    expect(counts.commits).toBeLessThan(2 * attempts);
+    expect(counts.attempts).toBeLessThan(2 * attempts);
     expect(refused).toBe(150);
     expect(balance.availablePoints).toBe(0);
     expect(entries.reduce((sum, e) => sum + e.amountPoints, 0)).toBe(0);

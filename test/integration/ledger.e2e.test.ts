@@ -215,8 +215,12 @@ describe('the ledger over the API on the local twin', () => {
     });
     const fund = { amountPoints: 1000 };
     const fundKey = { 'idempotency-key': `fund-${run}` };
-    expect(await api(`/v1/campaigns/${campaignId}/funds`, { body: fund, headers: fundKey })).toMatchObject({ status: 200, body: { creditedPoints: 1000 } });
-    expect(await api(`/v1/campaigns/${campaignId}/funds`, { body: fund, headers: fundKey })).toMatchObject({ status: 200 });
+    const funded = await api(`/v1/campaigns/${campaignId}/funds`, { body: fund, headers: fundKey });
+    expect(funded).toMatchObject({ status: 200, body: { creditedPoints: 1000 } });
+    // The retry with the same key replays the first response as it was.
+    const fundedAgain = await api(`/v1/campaigns/${campaignId}/funds`, { body: fund, headers: fundKey });
+    expect(fundedAgain).toMatchObject({ status: 200 });
+    expect(fundedAgain.body).toEqual(funded.body);
     expect(await api(`/v1/campaigns/${campaignId}/funds`, { body: { amountPoints: 5 }, headers: fundKey })).toMatchObject({ status: 409, body: { code: 'idempotency_key_reused' } });
     const voucher = { name: 'Spa voucher', pointsCost: 400, fulfilment: 'voucher', campaign: { campaignId, cost: 250 } };
     expect(await api(`/v1/rewards/${spa}`, { method: 'PUT', body: voucher, idempotent: false })).toMatchObject({ status: 200, body: { stockAvailable: 0 } });

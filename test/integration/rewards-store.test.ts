@@ -2,10 +2,11 @@ import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-d
 import { DynamoLedgerStore } from '../../functions/adapters/dynamo-ledger-store';
 import { DynamoRewardStore } from '../../functions/adapters/dynamo-reward-store';
 import { keys } from '../../functions/domain/keys';
-import { LedgerService, requestHash } from '../../functions/domain/ledger-service';
+import { LedgerService } from '../../functions/domain/ledger-service';
 import { RewardCatalogue } from '../../functions/domain/reward-catalogue';
 import { ACCOUNT_SHARDS } from '../../functions/domain/rewards';
 import { systemClock } from '../../functions/shared/clock';
+import { countCommits, enrolMember, idem } from '../support/ledger-helpers';
 import { fixedProgrammes } from '../support/memory-ledger-store';
 import { startLocalTable, type LocalTable } from '../support/local-table';
 
@@ -19,7 +20,6 @@ let catalogue: RewardCatalogue;
 let rewards: DynamoRewardStore;
 
 const T = 't1';
-const idem = (key: string, body: unknown = {}) => ({ key, requestHash: requestHash('POST', '/x', body) });
 
 beforeAll(async () => {
   local = await startLocalTable();
@@ -41,7 +41,7 @@ async function members(prefix: string, count: number, points: number): Promise<s
       ...(await Promise.all(
         Array.from({ length: Math.min(20, count - i) }, async (_, j) => {
           const externalId = `${prefix}-${i + j}`;
-          const memberId = ((await ledger.enrol(T, idem(`enrol-${externalId}`), { externalId })).body as { memberId: string }).memberId;
+          const memberId = await enrolMember(ledger, T, externalId);
           await ledger.earn(T, memberId, idem(`earn-${externalId}`), { amountPoints: points, reason: 'welcome' });
           return memberId;
         }),
@@ -141,16 +141,3 @@ describe('rewards on DynamoDB Local', () => {
     expect(await catalogue.getCampaign(T, 'budget-race')).toMatchObject({ fundedPoints: 500, remainingPoints: 0, spentPoints: 500 });
   }, 180_000);
 });
-
-/** Counts the store's commit attempts and the ones lost to another writer's unit or code. */
-function countCommits(target: DynamoLedgerStore) {
-  const counts = { attempts: 0, stockOrVoucherConflicts: 0 };
-  const commit = target.commit.bind(target);
-  target.commit = async (mutation, record) => {
-    counts.attempts += 1;
-    const result = await commit(mutation, record);
-    if (!result.ok && (result.conflict === 'stock' || result.conflict === 'voucher')) counts.stockOrVoucherConflicts += 1;
-    return result;
-  };
-  return counts;
-}

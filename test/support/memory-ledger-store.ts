@@ -1,4 +1,4 @@
-import type { Balance, EntryState, LedgerEntry, MemberProfile, Mutation } from '../../functions/domain/ledger';
+import type { Balance, EntryState, LedgerEntry, MemberProfile, MemberStatus, Mutation } from '../../functions/domain/ledger';
 import type { CommitResult, EntryQuery, IdempotencyRecord, LedgerStore, Page } from '../../functions/domain/ports';
 import { defaultProgramme, type Programme, type ProgrammeSettings } from '../../functions/domain/programme';
 import type { ProgrammeCache } from '../../functions/domain/ledger-service';
@@ -46,7 +46,8 @@ export class MemoryLedgerStore implements LedgerStore {
     return this.externalIds.get(`${t}/${e}`) ?? null;
   }
   async getIdempotencyRecord(t: string, k: string) {
-    return this.records.get(`${t}/${k}`) ?? null;
+    const r = this.records.get(`${t}/${k}`);
+    return r ? clone(r) : null;
   }
   async getEntry(t: string, m: string, seq: number) {
     const entry = this.entries.get(`${t}/${m}/${seq}`);
@@ -66,20 +67,26 @@ export class MemoryLedgerStore implements LedgerStore {
     const page = await this.listEntries(t, m, { to: at, order: 'desc', limit: 1 });
     return page.items[0] ?? null;
   }
-  async listMembers(t: string, query: { limit: number; cursor?: string }) {
-    const all = [...this.profiles.values()].filter((p) => p.tenantId === t).sort((a, b) => (a.memberId < b.memberId ? -1 : 1));
-    const items = all.filter((p) => !query.cursor || p.memberId > query.cursor).slice(0, query.limit);
-    return { items, ...(items.length === query.limit ? { nextCursor: items[items.length - 1]!.memberId } : {}) };
+  /** Like the `members` index: member id order, the status filter, a cursor only when more follow. */
+  async listMembers(t: string, query: { limit: number; cursor?: string; status?: MemberStatus }) {
+    const all = [...this.profiles.values()]
+      .filter((p) => p.tenantId === t && (!query.status || p.status === query.status))
+      .filter((p) => !query.cursor || p.memberId > query.cursor)
+      .sort((a, b) => (a.memberId < b.memberId ? -1 : 1));
+    const items = all.slice(0, query.limit).map(clone);
+    return { items, ...(all.length > query.limit ? { nextCursor: items[items.length - 1]!.memberId } : {}) };
   }
-  async listDue(_shard: number, now: string, limit: number) {
+  /** Like the `due` index: only the members of this due shard, oldest dueAt first. */
+  async listDue(shard: number, now: string, limit: number) {
     return [...this.balances.values()]
-      .filter((b) => b.dueAt !== null && b.dueAt <= now)
+      .filter((b) => b.dueAt !== null && b.dueAt <= now && keys.dueShardOf(b.tenantId, b.memberId) === keys.dueShard(shard))
+      .sort((a, b) => (a.dueAt! < b.dueAt! ? -1 : a.dueAt! > b.dueAt! ? 1 : 0))
       .slice(0, limit)
       .map(({ tenantId, memberId }) => ({ tenantId, memberId }));
   }
   async saveIdempotencyRecord(r: IdempotencyRecord) {
     if (this.records.has(`${r.tenantId}/${r.key}`)) return false;
-    this.records.set(`${r.tenantId}/${r.key}`, r);
+    this.records.set(`${r.tenantId}/${r.key}`, clone(r));
     return true;
   }
   queues = new Map<string, { next: number; serving: number; servedAt: string }>();
@@ -136,6 +143,11 @@ export class MemoryLedgerStore implements LedgerStore {
   async poolCodes(t: string, rewardId: string, shard: number, limit: number) {
     return (this.pools.get(`${t}/${rewardId}`) ?? []).filter((code) => keys.voucherShardOf(code, ACCOUNT_SHARDS) === shard).slice(0, limit);
   }
+  /**
+   * All or nothing, like the adapter's TransactWriteItems: every condition is checked before any
+   * write, in the order of its actions (balance, profile, external id, transaction, entries,
+   * events, account debits, voucher); a taken idempotency key wins over any other conflict.
+   */
   async commit(m: Mutation, r: IdempotencyRecord | null): Promise<CommitResult> {
     this.beforeCommit?.();
     this.beforeCommit = undefined;
@@ -145,10 +157,17 @@ export class MemoryLedgerStore implements LedgerStore {
     if (m.expectedVersion === null ? current : current?.version !== m.expectedVersion) {
       return { ok: false, conflict: m.expectedVersion === null ? 'member' : 'version', ...(current && m.expectedVersion !== null ? { current: clone(current) } : {}) };
     }
+    if (m.profile?.create && this.profiles.has(key)) return { ok: false, conflict: 'member' };
     if (m.externalId && 'claim' in m.externalId && this.externalIds.has(`${m.tenantId}/${m.externalId.claim}`)) return { ok: false, conflict: 'externalId' };
     if (m.transactionClaim && this.transactions.has(`${m.tenantId}/${m.transactionClaim}`)) return { ok: false, conflict: 'transaction' };
+    // Entries and events are written only if absent: a seq taken already means another writer won.
+    if (m.entries.some((entry) => this.entries.has(`${key}/${entry.seq}`))) return { ok: false, conflict: 'version' };
+    if (m.events.some((event) => this.events.some((e) => e.tenantId === m.tenantId && e.memberId === m.memberId && e.seq === event.seq))) {
+      return { ok: false, conflict: 'version' };
+    }
+    // Only a debit has a condition: the shard must stay non-negative.
     for (const change of m.accounts ?? []) {
-      if (this.account(m.tenantId, change.account)[change.shard]! + change.delta < 0) return { ok: false, conflict: change.account.kind };
+      if (change.delta < 0 && this.account(m.tenantId, change.account)[change.shard]! + change.delta < 0) return { ok: false, conflict: change.account.kind };
     }
     const pool = m.voucher && 'claim' in m.voucher ? this.pools.get(`${m.tenantId}/${m.voucher.claim.rewardId}`) : undefined;
     if (m.voucher && 'claim' in m.voucher && !pool?.includes(m.voucher.claim.code)) return { ok: false, conflict: 'voucher' };
@@ -166,7 +185,7 @@ export class MemoryLedgerStore implements LedgerStore {
     if (m.externalId && 'release' in m.externalId) this.externalIds.delete(`${m.tenantId}/${m.externalId.release}`);
     for (const entry of m.entries) this.entries.set(`${key}/${entry.seq}`, clone(entry));
     for (const state of m.entryStates) this.states.set(`${key}/${state.seq}`, clone(state));
-    if (r) this.records.set(`${r.tenantId}/${r.key}`, r);
+    if (r) this.records.set(`${r.tenantId}/${r.key}`, clone(r));
     this.events.push(...clone(m.events));
     return { ok: true };
   }

@@ -1,9 +1,7 @@
-import { LedgerService, requestHash } from '../../functions/domain/ledger-service';
+import { LedgerService } from '../../functions/domain/ledger-service';
 import { Problem } from '../../functions/shared/problem';
+import { enrolMember, FIXED_NOW, idem } from '../support/ledger-helpers';
 import { fixedProgrammes, MemoryLedgerStore } from '../support/memory-ledger-store';
-
-const clock = { now: () => new Date('2026-11-21T10:00:00Z') };
-const idem = (key: string, body: unknown) => ({ key, requestHash: requestHash('POST', '/x', body) });
 
 describe('LedgerService', () => {
   let store: MemoryLedgerStore;
@@ -12,9 +10,8 @@ describe('LedgerService', () => {
 
   beforeEach(async () => {
     store = new MemoryLedgerStore();
-    service = new LedgerService(store, fixedProgrammes(), clock);
-    const enrolled = await service.enrol('t1', idem('enrol', { externalId: 'e1' }), { externalId: 'e1' });
-    memberId = (enrolled.body as { memberId: string }).memberId;
+    service = new LedgerService(store, fixedProgrammes(), FIXED_NOW);
+    memberId = await enrolMember(service, 't1', 'e1', 'enrol');
   });
 
   it('replays the first response for a retried key and applies the change once', async () => {
@@ -73,7 +70,9 @@ describe('LedgerService', () => {
   });
 
   it('throws member_not_found for reads of unknown members', async () => {
-    await expect(service.getBalance('t1', 'nope')).rejects.toBeInstanceOf(Problem);
+    const read = service.getBalance('t1', 'nope');
+    await expect(read).rejects.toBeInstanceOf(Problem);
+    await expect(read).rejects.toMatchObject({ code: 'member_not_found' });
   });
 
   it('replays a member response from the member as it is now, so an erased member stays erased', async () => {
@@ -93,12 +92,15 @@ describe('LedgerService', () => {
   });
 
   it('answers entry_not_found for an entry of another member, and remembers it', async () => {
-    const other = await service.enrol('t1', idem('enrol-o', { externalId: 'o' }), { externalId: 'o' });
-    const otherId = (other.body as { memberId: string }).memberId;
+    const otherId = await enrolMember(service, 't1', 'o', 'enrol-o');
     const earned = await service.earn('t1', otherId, idem('k-o', { a: 1 }), { amountPoints: 5, reason: 'a' });
     const entryId = (earned.body as { entry: { entryId: string } }).entry.entryId;
     const outcome = await service.reverse('t1', memberId, entryId, idem('rev-x', {}), { reason: 'x' });
     expect(outcome).toMatchObject({ statusCode: 404, body: { code: 'entry_not_found' } });
+    // Remembered: a retry with the same key replays the 404 from its idempotency record.
+    const retry = await service.reverse('t1', memberId, entryId, idem('rev-x', {}), { reason: 'x' });
+    expect(retry).toEqual({ ...outcome, replayed: true });
+    expect(retry).toMatchObject({ statusCode: 404, replayed: true });
   });
 
   it('runs due housekeeping from the due index until nothing is left', async () => {
@@ -146,7 +148,7 @@ describe('LedgerService', () => {
     });
 
     beforeEach(() => {
-      service = new LedgerService(store, fixedProgrammes({ earningRules: rules }), clock);
+      service = new LedgerService(store, fixedProgrammes({ earningRules: rules }), FIXED_NOW);
     });
 
     it('earns by the rules, counts toward the period cap and earns once per transaction id', async () => {

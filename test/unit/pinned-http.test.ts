@@ -67,7 +67,6 @@ describe('postPinned', () => {
     expect(response.status).toBe(201);
     expect(response.headers['x-seen-body-bytes']).toBe('24');
     expect(JSON.parse(response.body)).toEqual({ echoed: init.body });
-    expect(response.durationMs).toBeGreaterThanOrEqual(0);
     expect(received).toEqual([{ url: '/echo?attempt=1', host: `127.0.0.1:${port}`, method: 'POST', contentType: 'application/json', body: init.body }]);
   });
 
@@ -96,15 +95,11 @@ describe('postPinned', () => {
   });
 
   it('rejects with a TimeoutError when no response arrives in time', async () => {
-    // Prepare
-    const started = performance.now();
-
     // Act
     const outcome = postPinned(new URL(`http://127.0.0.1:${port}/silent`), '127.0.0.1', { ...init, timeoutMs: 100 });
 
     // Assess
     await expect(outcome).rejects.toMatchObject({ name: 'TimeoutError' });
-    expect(performance.now() - started).toBeLessThan(1500);
   });
 
   it('counts the body against the same timeout', async () => {

@@ -1,9 +1,8 @@
-import { LedgerService, requestHash } from '../../functions/domain/ledger-service';
+import { LedgerService } from '../../functions/domain/ledger-service';
+import { keys } from '../../functions/domain/keys';
 import { ACCOUNT_SHARDS, pickShard, rebalancePlan, spreadCredit, type Campaign, type Reward } from '../../functions/domain/rewards';
+import { enrolMember, FIXED_NOW, idem } from '../support/ledger-helpers';
 import { fixedProgrammes, MemoryLedgerStore } from '../support/memory-ledger-store';
-
-const clock = { now: () => new Date('2026-11-21T10:00:00Z') };
-const idem = (key: string, body: unknown = {}) => ({ key, requestHash: requestHash('POST', '/x', body) });
 
 const reward = (overrides: Partial<Reward> = {}): Reward => ({
   tenantId: 't1',
@@ -51,8 +50,8 @@ describe('reward redemption', () => {
 
   beforeEach(async () => {
     store = new MemoryLedgerStore();
-    service = new LedgerService(store, fixedProgrammes(), clock);
-    memberId = ((await service.enrol('t1', idem('enrol'), { externalId: 'e1' })).body as { memberId: string }).memberId;
+    service = new LedgerService(store, fixedProgrammes(), FIXED_NOW);
+    memberId = await enrolMember(service, 't1', 'e1', 'enrol');
     await service.earn('t1', memberId, idem('earn'), { amountPoints: 1000, reason: 'stay' });
   });
 
@@ -92,15 +91,18 @@ describe('reward redemption', () => {
   });
 
   it('draws again when another redemption took the unit and code first', async () => {
-    // Prepare: two codes; a concurrent redemption takes the one ours drew, just before our commit.
+    // Prepare: three codes; a concurrent redemption takes the one ours drew, and the unit of its
+    // stock shard, just before our commit.
     store.addCodes('t1', 'spa', ['CODE-A1', 'CODE-B2', 'CODE-C3']);
     const original = store.commit.bind(store);
     let stolen = false;
     store.commit = async (mutation, record) => {
       if (!stolen && mutation.voucher && 'claim' in mutation.voucher) {
         stolen = true;
+        const { code } = mutation.voucher.claim;
         const pool = store.pools.get('t1/spa')!;
-        pool.splice(pool.indexOf(mutation.voucher.claim.code), 1);
+        pool.splice(pool.indexOf(code), 1);
+        store.account('t1', { kind: 'stock', id: 'spa' })[keys.voucherShardOf(code, ACCOUNT_SHARDS)]! -= 1;
       }
       return original(mutation, record);
     };
@@ -108,8 +110,10 @@ describe('reward redemption', () => {
     // Act
     const outcome = await service.redeemReward('t1', memberId, idem('r1'), reward(), null);
 
-    // Assess
+    // Assess: one unit and code went to the other redemption, one to ours.
     expect(outcome.statusCode).toBe(201);
+    expect(stolen).toBe(true);
+    expect(stock('spa')).toBe(1);
     expect(store.pools.get('t1/spa')).toHaveLength(1);
     expect(await points()).toBe(700);
   });

@@ -64,21 +64,22 @@ describe('tier programme schema', () => {
   });
 
   it.each([
-    ['no tiers', { tiers: [] }],
-    ['21 tiers', { tiers: Array.from({ length: 21 }, (_, i) => ({ ...ladder[0]!, tierId: `t${i}`, thresholdPoints: i })) }],
-    ['an invalid tier id', { tiers: [{ ...ladder[0]!, tierId: 'Gold!' }] }],
-    ['a zero earn multiplier', { tiers: [{ ...ladder[0]!, benefits: { earnMultiplier: 0 } }] }],
-    ['an earn multiplier above 10', { tiers: [{ ...ladder[0]!, benefits: { earnMultiplier: 10.5 } }] }],
-    ['a 0-day window', { window: { kind: 'rolling', days: 0 } }],
-    ['a 1096-day window', { window: { kind: 'rolling', days: 1096 } }],
-    ['a weekly calendar', { window: { kind: 'calendar', period: 'week' } }],
-    ['366 grace days', { demotionGraceDays: 366 }],
-  ])('rejects %s', (_, override) => {
+    ['no tiers', { tiers: [] }, ['tiers']],
+    ['21 tiers', { tiers: Array.from({ length: 21 }, (_, i) => ({ ...ladder[0]!, tierId: `t${i}`, thresholdPoints: i })) }, ['tiers']],
+    ['an invalid tier id', { tiers: [{ ...ladder[0]!, tierId: 'Gold!' }] }, ['tiers', 0, 'tierId']],
+    ['a zero earn multiplier', { tiers: [{ ...ladder[0]!, benefits: { earnMultiplier: 0 } }] }, ['tiers', 0, 'benefits', 'earnMultiplier']],
+    ['an earn multiplier above 10', { tiers: [{ ...ladder[0]!, benefits: { earnMultiplier: 10.5 } }] }, ['tiers', 0, 'benefits', 'earnMultiplier']],
+    ['a 0-day window', { window: { kind: 'rolling', days: 0 } }, ['window', 'days']],
+    ['a 1096-day window', { window: { kind: 'rolling', days: 1096 } }, ['window', 'days']],
+    ['a weekly calendar', { window: { kind: 'calendar', period: 'week' } }, ['window', 'period']],
+    ['366 grace days', { demotionGraceDays: 366 }, ['demotionGraceDays']],
+  ])('rejects %s', (_, override, path) => {
     // Act
     const result = tierProgramme.safeParse({ window: { kind: 'rolling', days: 365 }, tiers: ladder, ...override });
 
     // Assess
     expect(result.success).toBe(false);
+    expect(result.error?.issues.map((issue) => issue.path)).toEqual([path]);
   });
 });
 

@@ -9,7 +9,7 @@ import { signingSecrets, webhookBody } from '../../functions/domain/webhook-mess
 /** The sender against a real HTTP server on loopback: the SSRF guard at send time, pinning, signatures, responses. */
 let server: Server;
 let port: number;
-let received: { headers: IncomingMessage['headers']; body: string }[];
+let received: { url: string | undefined; headers: IncomingMessage['headers']; body: string }[];
 let reply: { status: number; headers?: Record<string, string>; body?: string };
 
 beforeAll(async () => {
@@ -17,7 +17,7 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      received.push({ headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
+      received.push({ url: request.url, headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
       response.writeHead(reply.status, reply.headers ?? {});
       response.end(reply.body ?? '');
     });
@@ -87,10 +87,16 @@ describe('webhook sender', () => {
   });
 
   it('counts a redirect as a failure and does not follow it', async () => {
-    reply = { status: 302, headers: { location: 'http://169.254.169.254/latest/meta-data/' } };
+    // Prepare: a redirect to a path of the same server, so following it would show up there.
+    reply = { status: 302, headers: { location: `http://127.0.0.1:${port}/followed` } };
+
+    // Act
     const result = await attemptDelivery({ subscription: subscription(`http://127.0.0.1:${port}/in`), event, timeoutMs: 2000, allowLoopbackHttp: true });
+
+    // Assess
     expect(result).toMatchObject({ ok: false, status: 302 });
-    expect(received).toHaveLength(1);
+    expect(received.map((request) => request.url)).toEqual(['/in']);
+    expect(received.some((request) => request.url === '/followed')).toBe(false);
   });
 
   it('keeps the start of the response body and reads Retry-After of a 429', async () => {

@@ -1,0 +1,38 @@
+import { requestHash, type IdempotencyContext, type LedgerService } from '../../functions/domain/ledger-service';
+import type { LedgerStore } from '../../functions/domain/ports';
+import type { Clock } from '../../functions/shared/clock';
+
+/** Helpers shared by the ledger's unit and integration tests. */
+
+/** A clock stopped at one instant, for tests whose expectations depend on "now". */
+export const FIXED_NOW: Clock = { now: () => new Date('2026-11-21T10:00:00Z') };
+
+/** An Idempotency-Key bound to a POST of `body` (to a placeholder path: only the hash matters). */
+export const idem = (key: string, body: unknown = {}): IdempotencyContext => ({ key, requestHash: requestHash('POST', '/x', body) });
+
+/** Enrols a member (key `enrol-<externalId>` unless given) and returns its memberId. */
+export async function enrolMember(service: LedgerService, tenantId: string, externalId: string, key = `enrol-${externalId}`): Promise<string> {
+  const outcome = await service.enrol(tenantId, idem(key, { externalId }), { externalId });
+  return (outcome.body as { memberId: string }).memberId;
+}
+
+/**
+ * Counts what a store is asked to do: commit attempts, queue tickets taken (writers that lost a
+ * race and queued), and commits that lost a unit of stock or a voucher code to another writer.
+ */
+export function countCommits(store: LedgerStore) {
+  const counts = { attempts: 0, tickets: 0, stockOrVoucherConflicts: 0 };
+  const commit = store.commit.bind(store);
+  const takeTicket = store.takeTicket.bind(store);
+  store.commit = async (mutation, record) => {
+    counts.attempts += 1;
+    const result = await commit(mutation, record);
+    if (!result.ok && (result.conflict === 'stock' || result.conflict === 'voucher')) counts.stockOrVoucherConflicts += 1;
+    return result;
+  };
+  store.takeTicket = (tenantId, memberId) => {
+    counts.tickets += 1;
+    return takeTicket(tenantId, memberId);
+  };
+  return counts;
+}
