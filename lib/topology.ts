@@ -27,10 +27,12 @@ export const table = {
   /**
    * `members`: a tenant's members by id (creation order), sharded so bulk enrolment is no hot key.
    * `due`: members with housekeeping due (holds ending, lots expiring), sharded across tenants.
+   * `deliveries`: a webhook endpoint's messages by event time and its attempts by attempt time.
    */
   globalSecondaryIndexes: [
     { indexName: 'members', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'ALL' },
     { indexName: 'due', partitionKey: 'duePk', sortKey: 'dueAt', projection: 'KEYS_ONLY' },
+    { indexName: 'deliveries', partitionKey: 'gsi2pk', sortKey: 'gsi2sk', projection: 'ALL' },
   ] as IndexSpec[],
   /** `byTime`: a member's ledger entries by commit time (history ranges, balance as of a time). */
   localSecondaryIndexes: [{ indexName: 'byTime', sortKey: 'lsi1sk', projection: 'ALL' }] as Omit<IndexSpec, 'partitionKey'>[],
@@ -61,9 +63,12 @@ export const queues = {
     localName: 'webhook-delivery.fifo',
     fifo: true,
     // At least six times the delivery function's timeout (AWS guidance for SQS triggers).
-    visibilityTimeoutSeconds: 6 * 30,
+    visibilityTimeoutSeconds: 6 * 60,
     retentionPeriodSeconds: 14 * DAY_S,
-    deadLetter: { queue: 'webhookDeliveryDlq', maxReceiveCount: 8 },
+    // The delivery function counts attempts itself and dead-letters after the retry schedule;
+    // waiting (breaker open, rate cap) also counts as a receive, so SQS's own redrive is only the
+    // backstop for messages that crash the function (its maximum, 1000).
+    deadLetter: { queue: 'webhookDeliveryDlq', maxReceiveCount: 1000 },
   },
   webhookDeliveryDlq: {
     id: 'WebhookDeliveryDlq',
@@ -173,8 +178,9 @@ export const functions = {
     // Below API Gateway's 29 s; a request queued behind many writers of one member may use 20 s of it.
     timeoutSeconds: 25,
     memoryMiB: 1024,
-    environment: { TABLE_NAME: { ref: 'table' } },
-    access: { table: 'readWrite' },
+    environment: { TABLE_NAME: { ref: 'table' }, DELIVERY_QUEUE_URL: { ref: 'queueUrl', queue: 'webhookDelivery' } },
+    // Replays and redrives queue deliveries.
+    access: { table: 'readWrite', sendTo: ['webhookDelivery'] },
   },
   authorizer: {
     id: 'AuthorizerFunction',
@@ -236,11 +242,16 @@ export const functions = {
     id: 'WebhookDeliveryFunction',
     entry: 'functions/handlers/webhook-delivery.ts',
     handler: 'handler',
-    description: 'Delivers signed webhooks (Standard Webhooks) in order per member and endpoint',
-    timeoutSeconds: 30,
+    description: 'Delivers signed webhooks (Standard Webhooks) in order per member and endpoint, with retries, breaker and attempt log',
+    // Room for a few 15 s attempts; a batch stops starting attempts when less than one is left.
+    timeoutSeconds: 60,
     memoryMiB: 512,
-    environment: { TABLE_NAME: { ref: 'table' } },
-    access: { table: 'read' },
+    environment: {
+      TABLE_NAME: { ref: 'table' },
+      DELIVERY_QUEUE_URL: { ref: 'queueUrl', queue: 'webhookDelivery' },
+      DEAD_LETTER_QUEUE_URL: { ref: 'queueUrl', queue: 'webhookDeliveryDlq' },
+    },
+    access: { table: 'readWrite', sendTo: ['webhookDeliveryDlq'] },
     trigger: {
       kind: 'sqs',
       queue: 'webhookDelivery',
@@ -340,6 +351,14 @@ export const routes: RouteSpec[] = [
   apiRoute('PATCH', '/v1/webhooks/endpoints/{subscriptionId}'),
   apiRoute('DELETE', '/v1/webhooks/endpoints/{subscriptionId}'),
   apiRoute('POST', '/v1/webhooks/endpoints/{subscriptionId}/rotate-secret'),
+  apiRoute('POST', '/v1/webhooks/endpoints/{subscriptionId}/ping'),
+  apiRoute('GET', '/v1/webhooks/endpoints/{subscriptionId}/messages'),
+  apiRoute('GET', '/v1/webhooks/endpoints/{subscriptionId}/messages/{eventId}'),
+  apiRoute('POST', '/v1/webhooks/endpoints/{subscriptionId}/messages/{eventId}/replay'),
+  apiRoute('POST', '/v1/webhooks/endpoints/{subscriptionId}/replay'),
+  apiRoute('GET', '/v1/webhooks/endpoints/{subscriptionId}/attempts'),
+  apiRoute('GET', '/v1/webhooks/endpoints/{subscriptionId}/dead-letters'),
+  apiRoute('POST', '/v1/webhooks/endpoints/{subscriptionId}/dead-letters/redrive'),
   apiRoute('GET', '/v1/programme'),
   apiRoute('PUT', '/v1/programme'),
   apiRoute('POST', '/v1/webhooks/endpoints'),

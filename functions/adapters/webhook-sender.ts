@@ -21,15 +21,29 @@ export interface AttemptResult {
   retryAfterSeconds?: number;
 }
 
-/**
- * One signed POST of one event to one endpoint. The SSRF guard checks the URL and resolves the
- * host again before every send, and the request connects to the address it validated (no DNS
- * rebinding between check and connect). Only 2xx counts as delivered; redirects are not
- * followed (a 3xx is a failure); the timeout covers the whole exchange.
- */
-export async function attemptDelivery(input: {
+/** One signed POST of one event to one endpoint, shaped for the endpoint (full, thin, fields). */
+export function attemptDelivery(input: {
   subscription: WebhookSubscription;
   event: LoyaltyEvent;
+  timeoutMs: number;
+  allowLoopbackHttp: boolean;
+  resolver?: Resolver;
+  nowSeconds?: number;
+}): Promise<AttemptResult> {
+  const { event, subscription, ...rest } = input;
+  return postSigned({ ...rest, subscription, id: event.id, body: webhookBody(event, subscription) });
+}
+
+/**
+ * One signed POST to an endpoint. The SSRF guard checks the URL and resolves the host again
+ * before every send, and the request connects to the address it validated (no DNS rebinding
+ * between check and connect). Only 2xx counts as delivered; redirects are not followed (a 3xx
+ * is a failure); the timeout covers the whole exchange.
+ */
+export async function postSigned(input: {
+  subscription: WebhookSubscription;
+  id: string;
+  body: string;
   timeoutMs: number;
   allowLoopbackHttp: boolean;
   resolver?: Resolver;
@@ -42,18 +56,19 @@ export async function attemptDelivery(input: {
     ...(input.resolver ? { resolver: input.resolver } : {}),
   });
   if (!target.ok) return { ok: false, blocked: true, durationMs: elapsed(), error: `target refused (${target.code}): ${target.reason}` };
-  const body = webhookBody(input.event, input.subscription);
   const timestampSeconds = input.nowSeconds ?? Math.floor(Date.now() / 1000);
+  const now = new Date(timestampSeconds * 1000);
   const headers = signedHeaders({
-    secrets: signingSecrets(input.subscription, new Date(timestampSeconds * 1000)),
-    id: input.event.id,
+    secrets: signingSecrets(input.subscription, now),
+    signingKeys: signingSecrets({ secrets: input.subscription.signingKeys ?? [], ...(input.subscription.secretsRetireAt ? { secretsRetireAt: input.subscription.secretsRetireAt } : {}) }, now),
+    id: input.id,
     timestampSeconds,
-    body,
+    body: input.body,
   });
   try {
     const response = await postPinned(target.url, target.addresses[0]!, {
       headers: { 'content-type': 'application/json', 'user-agent': 'LoyaltyLedger-Webhooks/1.0', ...headers },
-      body,
+      body: input.body,
       timeoutMs: input.timeoutMs,
       maxResponseBytes: RESPONSE_BODY_LIMIT_BYTES,
     });

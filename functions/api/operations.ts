@@ -1,76 +1,17 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { LedgerService, offerView, requestHash, type IdempotencyContext, type Outcome } from '../domain/ledger-service';
-import type { OfferStore, ProgrammeStore, SubscriptionStore, WebhookSubscription } from '../domain/ports';
 import { offerRequest, type Offer } from '../domain/offers';
-import type { RewardCatalogue } from '../domain/reward-catalogue';
 import { campaignRequest, rewardRequest } from '../domain/rewards';
 import { businessTransaction } from '../domain/earning-rules';
 import { programmeSettings, type Programme } from '../domain/programme';
-import { generateSecret } from '../domain/webhook-signature';
-import { checkWebhookTarget, type Resolver } from '../domain/ssrf-guard';
-import type { Clock } from '../shared/clock';
-import { newId } from '../shared/ids';
 import { Problem } from '../shared/problem';
 import { header, idempotencyKey, parseBody, parseQuery } from './http';
+import { errors, pathParam, problem, type Operation, type Scope, type Services } from './operation-kit';
 import * as s from './schemas';
+import { webhookOperations } from './webhook-operations';
 
-export type Scope =
-  | 'members:read'
-  | 'members:write'
-  | 'members:erase'
-  | 'points:write'
-  | 'points:adjust'
-  | 'programme:manage'
-  | 'webhooks:manage';
-export const ALL_SCOPES: Scope[] = ['members:read', 'members:write', 'members:erase', 'points:write', 'points:adjust', 'programme:manage', 'webhooks:manage'];
-
-export interface Services {
-  ledger: LedgerService;
-  programmes: ProgrammeStore;
-  offers: OfferStore;
-  catalogue: RewardCatalogue;
-  subscriptions: SubscriptionStore;
-  clock: Clock;
-  allowLoopbackHttp: boolean;
-  /** DNS for the SSRF guard; the system resolver when absent. */
-  resolver?: Resolver;
-}
-
-export interface OperationContext {
-  event: APIGatewayProxyEvent;
-  tenantId: string;
-  services: Services;
-}
-
-/** One API operation: its contract (for OpenAPI and validation) and its implementation. */
-export interface Operation {
-  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
-  path: string;
-  operationId: string;
-  summary: string;
-  tag: string;
-  scope: Scope | null;
-  idempotent: boolean;
-  request?: z.ZodType;
-  query?: z.ZodObject;
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
-  run(ctx: OperationContext): Promise<Outcome>;
-}
-
-const pathParam = (event: APIGatewayProxyEvent, name: string): string => {
-  const value = event.pathParameters?.[name];
-  if (!value || !/^[A-Za-z0-9_-]{1,64}$/.test(value)) throw new Problem('validation_failed', `Path parameter ${name} is not valid`);
-  return value;
-};
-
-const problem = (description: string) => ({ description, schema: s.problemResponse });
-
-const errors = {
-  400: problem('Invalid request'),
-  401: problem('Missing or invalid credentials'),
-  403: problem('Insufficient scope'),
-};
+export { ALL_SCOPES, type Operation, type OperationContext, type Scope, type Services } from './operation-kit';
 
 const idempotencyErrors = {
   409: problem('Idempotency-Key reused with another request, or concurrent update'),
@@ -81,33 +22,6 @@ const memberErrors = { 404: problem('No such member'), 410: problem('The member 
 /** The Idempotency-Key of a mutating request, bound to its method, path and body. */
 function idem(event: APIGatewayProxyEvent, body: unknown) {
   return { key: idempotencyKey(event), requestHash: requestHash(event.httpMethod, event.path, body) };
-}
-
-const endpointView = (sub: WebhookSubscription, withSecret = false) => ({
-  subscriptionId: sub.subscriptionId,
-  url: sub.url,
-  ...(sub.description ? { description: sub.description } : {}),
-  eventTypes: sub.eventTypes,
-  enabled: sub.enabled,
-  payload: sub.payload ?? 'full',
-  ...(sub.fields ? { fields: sub.fields } : {}),
-  ...(sub.secretsRetireAt && sub.secrets.length > 1 ? { secretsRetireAt: sub.secretsRetireAt } : {}),
-  createdAt: sub.createdAt,
-  ...(sub.updatedAt ? { updatedAt: sub.updatedAt } : {}),
-  ...(withSecret ? { secret: sub.secrets[0] } : {}),
-});
-
-async function requireEndpoint(services: Services, tenantId: string, subscriptionId: string): Promise<WebhookSubscription> {
-  const subscription = await services.subscriptions.get(tenantId, subscriptionId);
-  if (!subscription) throw new Problem('endpoint_not_found', `No webhook endpoint ${subscriptionId}`);
-  return subscription;
-}
-
-/** The SSRF guard at registration: scheme, credentials, and every A/AAAA address public (checked again at every send). */
-async function guardUrl(services: Services, url: string): Promise<string> {
-  const check = await checkWebhookTarget(url, { allowLoopbackHttp: services.allowLoopbackHttp, ...(services.resolver ? { resolver: services.resolver } : {}) });
-  if (!check.ok) throw new Problem('webhook_url_rejected', check.reason, { reasonCode: check.code });
-  return check.url.toString();
 }
 
 const programmeView = (programme: Programme) => ({ settings: programme.settings, version: programme.version, updatedAt: programme.updatedAt });
@@ -721,124 +635,5 @@ export const operations: Operation[] = [
       return { statusCode: 200, body: programmeView(next) };
     },
   },
-  {
-    method: 'POST',
-    path: '/v1/webhooks/endpoints',
-    operationId: 'createWebhookEndpoint',
-    summary: 'Subscribe an endpoint to events; the signing secret is returned once',
-    tag: 'Webhooks',
-    scope: 'webhooks:manage',
-    idempotent: false,
-    request: s.createEndpointRequest,
-    responses: {
-      201: { description: 'Created', schema: s.endpointResponse },
-      ...errors,
-      422: { description: 'URL not allowed', schema: s.problemResponse },
-    },
-    run: async ({ event, tenantId, services }) => {
-      const body = parseBody(event, s.createEndpointRequest);
-      const subscription: WebhookSubscription = {
-        tenantId,
-        subscriptionId: newId('sub'),
-        url: await guardUrl(services, body.url),
-        ...(body.description ? { description: body.description } : {}),
-        eventTypes: body.eventTypes,
-        payload: body.payload,
-        ...(body.fields ? { fields: body.fields } : {}),
-        enabled: true,
-        secrets: [generateSecret()],
-        createdAt: services.clock.now().toISOString(),
-      };
-      await services.subscriptions.put(subscription);
-      return { statusCode: 201, body: endpointView(subscription, true) };
-    },
-  },
-  {
-    method: 'GET',
-    path: '/v1/webhooks/endpoints',
-    operationId: 'listWebhookEndpoints',
-    summary: "List the tenant's webhook endpoints",
-    tag: 'Webhooks',
-    scope: 'webhooks:manage',
-    idempotent: false,
-    responses: { 200: { description: 'Endpoints', schema: s.endpointListResponse }, ...errors },
-    run: async ({ tenantId, services }) => ({
-      statusCode: 200,
-      body: { items: (await services.subscriptions.listForTenant(tenantId)).map((sub) => endpointView(sub)) },
-    }),
-  },
-  {
-    method: 'GET',
-    path: '/v1/webhooks/endpoints/{subscriptionId}',
-    operationId: 'getWebhookEndpoint',
-    summary: 'A webhook endpoint (its secret is never shown again)',
-    tag: 'Webhooks',
-    scope: 'webhooks:manage',
-    idempotent: false,
-    responses: { 200: { description: 'The endpoint', schema: s.endpointResponse }, ...errors, 404: problem('No such endpoint') },
-    run: async ({ event, tenantId, services }) => ({ statusCode: 200, body: endpointView(await requireEndpoint(services, tenantId, pathParam(event, 'subscriptionId'))) }),
-  },
-  {
-    method: 'PATCH',
-    path: '/v1/webhooks/endpoints/{subscriptionId}',
-    operationId: 'updateWebhookEndpoint',
-    summary: 'Change an endpoint: URL (checked by the SSRF guard again), event types, enabled, payload mode, field allowlist (merge patch)',
-    tag: 'Webhooks',
-    scope: 'webhooks:manage',
-    idempotent: false,
-    request: s.updateEndpointRequest,
-    responses: { 200: { description: 'The endpoint after the change', schema: s.endpointResponse }, ...errors, 404: problem('No such endpoint'), 422: problem('URL not allowed') },
-    run: async ({ event, tenantId, services }) => {
-      const { url, ...patch } = parseBody(event, s.updateEndpointRequest);
-      const current = await requireEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
-      // Merge patch: an absent field stays, null removes it (description, fields).
-      const next = { ...current, updatedAt: services.clock.now().toISOString() } as WebhookSubscription & Record<string, unknown>;
-      for (const [field, value] of Object.entries(patch)) {
-        if (value === null) delete next[field];
-        else if (value !== undefined) next[field] = value;
-      }
-      if (url !== undefined) next.url = await guardUrl(services, url);
-      await services.subscriptions.put(next);
-      return { statusCode: 200, body: endpointView(next) };
-    },
-  },
-  {
-    method: 'DELETE',
-    path: '/v1/webhooks/endpoints/{subscriptionId}',
-    operationId: 'deleteWebhookEndpoint',
-    summary: 'Delete an endpoint; deliveries still queued for it are dropped',
-    tag: 'Webhooks',
-    scope: 'webhooks:manage',
-    idempotent: false,
-    responses: { 204: { description: 'Deleted' }, ...errors, 404: problem('No such endpoint') },
-    run: async ({ event, tenantId, services }) => {
-      const subscriptionId = pathParam(event, 'subscriptionId');
-      if (!(await services.subscriptions.delete(tenantId, subscriptionId))) throw new Problem('endpoint_not_found', `No webhook endpoint ${subscriptionId}`);
-      return { statusCode: 204, body: null };
-    },
-  },
-  {
-    method: 'POST',
-    path: '/v1/webhooks/endpoints/{subscriptionId}/rotate-secret',
-    operationId: 'rotateWebhookSecret',
-    summary: 'Issue a new signing secret (returned once); the previous one keeps signing beside it for the overlap, so receivers can switch without missing a delivery',
-    tag: 'Webhooks',
-    scope: 'webhooks:manage',
-    idempotent: false,
-    request: s.rotateSecretRequest,
-    responses: { 200: { description: 'The endpoint with its new secret', schema: s.endpointResponse }, ...errors, 404: problem('No such endpoint') },
-    run: async ({ event, tenantId, services }) => {
-      const { overlapHours } = parseBody(event, s.rotateSecretRequest);
-      const current = await requireEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
-      const now = services.clock.now();
-      const next: WebhookSubscription = {
-        ...current,
-        secrets: [generateSecret(), current.secrets[0]!],
-        secretsRetireAt: new Date(now.getTime() + overlapHours * 3_600_000).toISOString(),
-        updatedAt: now.toISOString(),
-      };
-      await services.subscriptions.put(next);
-      return { statusCode: 200, body: endpointView(next, true) };
-    },
-  },
+  ...webhookOperations,
 ];

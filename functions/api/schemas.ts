@@ -205,6 +205,7 @@ const endpointFields = {
     .min(1)
     .max(50)
     .describe('Full mode: the data fields to send; absent sends all. The envelope (id, type, memberId, seq…) is always sent'),
+  rateLimitPerSecond: z.number().int().min(1).max(200).describe('At most this many deliveries per second to the endpoint; the rest wait their turn'),
 };
 
 export const createEndpointRequest = z
@@ -214,6 +215,8 @@ export const createEndpointRequest = z
     eventTypes: endpointFields.eventTypes.default(['*']),
     payload: endpointFields.payload.default('full'),
     fields: endpointFields.fields.optional(),
+    rateLimitPerSecond: endpointFields.rateLimitPerSecond.optional(),
+    ed25519: z.boolean().default(false).describe('Also sign with an ed25519 key (`v1a,` signatures); receivers verify with the public key shown on the endpoint'),
   })
   .strict();
 
@@ -225,6 +228,7 @@ export const updateEndpointRequest = z
     enabled: z.boolean().optional(),
     payload: endpointFields.payload.optional(),
     fields: endpointFields.fields.nullable().optional(),
+    rateLimitPerSecond: endpointFields.rateLimitPerSecond.nullable().optional(),
   })
   .strict();
 
@@ -242,6 +246,22 @@ export const endpointResponse = z.object({
   enabled: z.boolean(),
   payload: z.enum(['full', 'thin']),
   fields: z.array(z.string()).optional(),
+  rateLimitPerSecond: z.number().int().optional(),
+  disabledReason: z.enum(['gone', 'failing']).optional().describe('Why the platform disabled the endpoint: it answered 410, or failed for too long'),
+  disabledAt: z.string().optional(),
+  publicKeys: z.array(z.string()).optional().describe('ed25519 public keys (whpk_…) that verify `v1a,` signatures, newest first'),
+  health: z
+    .object({
+      state: z.enum(['closed', 'open', 'halfOpen']).describe('The circuit breaker: open means deliveries wait (nothing is dropped) until a probe succeeds'),
+      consecutiveFailures: z.number().int(),
+      failingSince: z.string().optional(),
+      openUntil: z.string().optional(),
+      pauseUntil: z.string().optional().describe('The endpoint asked for a pause (429/503 with Retry-After)'),
+      lastStatus: z.number().int().nullable().optional(),
+      lastError: z.string().nullable().optional(),
+    })
+    .optional()
+    .describe('Delivery health (single endpoint reads only)'),
   secretsRetireAt: z.string().optional().describe('During a rotation: when the previous secret stops signing'),
   createdAt: z.string(),
   updatedAt: z.string().optional(),
@@ -249,6 +269,91 @@ export const endpointResponse = z.object({
 });
 
 export const endpointListResponse = z.object({ items: z.array(endpointResponse) });
+
+const messageStatus = z.enum(['pending', 'delivered', 'failing', 'dead']);
+
+export const messageListQuery = z
+  .object({
+    ...listQuery,
+    from: z.iso.datetime().optional().describe('Events that occurred at or after this instant'),
+    to: z.iso.datetime().optional(),
+    status: messageStatus.optional(),
+  })
+  .strict();
+
+export const attemptListQuery = z.object({ ...listQuery, from: z.iso.datetime().optional(), to: z.iso.datetime().optional() }).strict();
+export const deadLetterListQuery = z.object(listQuery).strict();
+
+export const messageResponse = z.object({
+  eventId: z.string().describe('Also the webhook-id of every attempt'),
+  eventType: z.string(),
+  memberId: z.string().optional(),
+  seq: z.number().int(),
+  occurredAt: z.string(),
+  status: messageStatus,
+  attempts: z.number().int().describe('Attempts over all rounds'),
+  round: z.number().int().describe('0 for the first delivery; +1 per replay or redrive'),
+  createdAt: z.string().describe('First attempt'),
+  lastAttemptAt: z.string().optional(),
+  lastStatus: z.number().int().optional(),
+  lastError: z.string().optional(),
+  nextAttemptAt: z.string().optional(),
+  deliveredAt: z.string().optional(),
+  deadAt: z.string().optional(),
+  deadReason: z.enum(['attempts_exhausted', 'endpoint_disabled', 'receive_limit']).optional(),
+});
+export const messageListResponse = page(messageResponse);
+
+export const attemptResponse = z.object({
+  eventId: z.string(),
+  attempt: z.number().int(),
+  round: z.number().int(),
+  at: z.string(),
+  ok: z.boolean(),
+  status: z.number().int().optional(),
+  durationMs: z.number().int(),
+  error: z.string().optional(),
+  responseBody: z.string().optional().describe('The first 4 KiB of a failed attempt’s answer'),
+  probe: z.boolean().optional().describe('The circuit breaker’s probe'),
+});
+export const attemptListResponse = page(attemptResponse);
+
+export const messageDetailResponse = messageResponse.extend({
+  payload: z.record(z.string(), z.unknown()).describe('The event as logged (the endpoint receives it shaped by its payload mode)'),
+  attempts: z.array(attemptResponse),
+});
+
+export const replayRangeRequest = z
+  .object({
+    from: z.iso.datetime().describe('Events that occurred at or after this instant'),
+    to: z.iso.datetime(),
+    status: z.enum(['delivered', 'dead']).optional().describe('Only these; messages still on their schedule are always skipped'),
+    limit: z.number().int().min(1).max(500).default(200),
+    cursor: z.string().min(1).max(1024).optional(),
+  })
+  .strict()
+  .refine((body) => body.from <= body.to, { message: 'from must not be after to', path: ['to'] });
+
+export const replayResponse = z.object({
+  queued: z.number().int(),
+  skipped: z.number().int().describe('Messages still being delivered on their schedule'),
+  nextCursor: z.string().optional().describe('More messages in the range: call again with it'),
+});
+
+export const redriveRequest = z.object({ limit: z.number().int().min(1).max(500).default(200) }).strict();
+export const redriveResponse = z.object({ queued: z.number().int(), more: z.boolean().describe('More dead letters remain: call again') });
+
+export const deadLetterListResponse = page(
+  z.object({ eventId: z.string(), eventType: z.string(), occurredAt: z.string(), deadAt: z.string(), reason: z.enum(['attempts_exhausted', 'endpoint_disabled', 'receive_limit']) }),
+);
+
+export const attemptResultResponse = z.object({
+  ok: z.boolean(),
+  status: z.number().int().optional(),
+  durationMs: z.number().int(),
+  error: z.string().optional(),
+  responseBody: z.string().optional(),
+});
 
 export const problemResponse = z.object({
   type: z.string(),

@@ -164,6 +164,29 @@ export const rewardCancelledEvent = event('reward.cancelled', 'A redemption was 
   reason,
 });
 
+/**
+ * Operational events are about an endpoint, not a member: their envelope names the endpoint
+ * (`endpointId`) instead of a member, and `seq` counts that endpoint's events.
+ */
+export const endpointDisabledEvent = z
+  .object({
+    id: envelope.id,
+    version: envelope.version,
+    tenantId: envelope.tenantId,
+    endpointId: z.string().describe('The webhook endpoint this event is about'),
+    seq: z.number().int().positive().describe('Per-endpoint sequence number of operational events, gap-free, starting at 1'),
+    occurredAt: envelope.occurredAt,
+    type: z.literal('endpoint.disabled'),
+    data: z.object({
+      url: z.string(),
+      reason: z.enum(['gone', 'failing']).describe('gone: the endpoint answered 410; failing: no success for longer than the platform allows'),
+      failingSince: z.iso.datetime().optional().describe('The first failure since the last success'),
+      lastStatus: z.number().int().optional().describe('HTTP status of the last attempt'),
+      lastError: z.string().optional().describe('Why the last attempt failed when there was no status'),
+    }),
+  })
+  .describe('The platform disabled a webhook endpoint; its undelivered messages wait as dead letters for a redrive');
+
 export const loyaltyEvent = z.discriminatedUnion('type', [
   memberEnrolledEvent,
   memberUpdatedEvent,
@@ -184,8 +207,11 @@ export const loyaltyEvent = z.discriminatedUnion('type', [
   rewardRedeemedEvent,
   rewardFulfilledEvent,
   rewardCancelledEvent,
+  endpointDisabledEvent,
 ]);
 export type LoyaltyEvent = z.infer<typeof loyaltyEvent>;
 export type EventType = LoyaltyEvent['type'];
 export type EventOf<T extends EventType> = Extract<LoyaltyEvent, { type: T }>;
+/** Events of a member's ledger (everything but the operational events). */
+export type MemberEvent = Extract<LoyaltyEvent, { memberId: string }>;
 export const EVENT_TYPES = loyaltyEvent.options.map((option) => option.shape.type.value) as EventType[];

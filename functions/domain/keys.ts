@@ -66,4 +66,22 @@ export const keys = {
   externalId: (tenantId: string, externalId: string) => ({ pk: `TENANT#${tenantId}#EXT#${externalId}`, sk: 'EXT' }),
   transaction: (tenantId: string, transactionId: string) => ({ pk: `TENANT#${tenantId}#TXN#${transactionId}`, sk: 'TXN' }),
   idempotency: (tenantId: string, key: string) => ({ pk: `TENANT#${tenantId}#IDEM#${key}`, sk: 'IDEM' }),
+  /** A webhook endpoint's own partition: its health (breaker state) and its operational events. */
+  endpointPk: (tenantId: string, subscriptionId: string) => `TENANT#${tenantId}#ENDPOINT#${subscriptionId}`,
+  endpointHealth: (tenantId: string, subscriptionId: string) => ({ pk: keys.endpointPk(tenantId, subscriptionId), sk: 'HEALTH' }),
+  endpointEvent: (tenantId: string, subscriptionId: string, seq: number) => ({ pk: keys.endpointPk(tenantId, subscriptionId), sk: `EVENT#${pad(seq)}` }),
+  /** One message (an event for an endpoint) and its attempts: a partition per message, so none grows hot or large. */
+  delivery: (tenantId: string, subscriptionId: string, eventId: string) => ({ pk: `${keys.endpointPk(tenantId, subscriptionId)}#MSG#${eventId}`, sk: 'MSG' }),
+  deliveryAttempt: (tenantId: string, subscriptionId: string, eventId: string, attempt: number) => ({
+    pk: `${keys.endpointPk(tenantId, subscriptionId)}#MSG#${eventId}`,
+    sk: `ATT#${attempt.toString().padStart(4, '0')}`,
+  }),
+  attemptPrefix: 'ATT#',
+  /** `deliveries` index partitions of an endpoint: its messages by event time, its attempts by attempt time. */
+  endpointMessages: (tenantId: string, subscriptionId: string) => `${keys.endpointPk(tenantId, subscriptionId)}#MESSAGES`,
+  endpointAttempts: (tenantId: string, subscriptionId: string) => `${keys.endpointPk(tenantId, subscriptionId)}#ATTEMPTS`,
+  /** An endpoint's dead letters, oldest first; a redrive removes them. */
+  deadLetters: (tenantId: string, subscriptionId: string) => `${keys.endpointPk(tenantId, subscriptionId)}#DEAD`,
+  /** Attempts started against an endpoint in one second (rate limit), kept briefly. */
+  rateWindow: (tenantId: string, subscriptionId: string, epochSecond: number) => ({ pk: `${keys.endpointPk(tenantId, subscriptionId)}#RATE#${epochSecond}`, sk: 'RATE' }),
 };

@@ -1,5 +1,5 @@
 import { newId } from '../shared/ids';
-import type { BalanceSnapshot, EventOf, EventType, LoyaltyEvent } from './events';
+import type { BalanceSnapshot, EventOf, EventType, MemberEvent } from './events';
 import {
   addToLots,
   consumeLots,
@@ -127,7 +127,7 @@ export interface Mutation {
   expectedVersion: number | null;
   balance: Balance;
   entries: LedgerEntry[];
-  events: LoyaltyEvent[];
+  events: MemberEvent[];
   profile?: { value: MemberProfile; create: boolean };
   /** External-id claim (enrolment) or release (erasure). */
   externalId?: { claim: string } | { release: string };
@@ -166,7 +166,7 @@ type DataOf<T extends EventType> = Omit<EventOf<T>['data'], 'balance'>;
 export class Change {
   readonly balance: Balance;
   readonly entries: LedgerEntry[] = [];
-  readonly events: LoyaltyEvent[] = [];
+  readonly events: MemberEvent[] = [];
   readonly entryStates: EntryState[] = [];
   readonly redemptions: Redemption[] = [];
   readonly accounts: AccountChange[] = [];
@@ -220,7 +220,7 @@ export class Change {
       seq: this.balance.seq,
       occurredAt: this.occurredAt,
       data: { ...data, balance: snapshot(this.balance) },
-    } as LoyaltyEvent);
+    } as MemberEvent);
   }
 
   build(settings: ProgrammeSettings, extra: Pick<Mutation, 'profile' | 'externalId'> = {}): Mutation {

@@ -120,12 +120,21 @@ export interface WebhookSubscription {
   enabled: boolean;
   /** Signing secrets, newest first; during rotation more than one signs. */
   secrets: string[];
-  /** After a rotation, the older secrets sign until this instant, then only the newest does. */
+  /** After a rotation, the older secrets (and ed25519 keys) sign until this instant, then only the newest does. */
   secretsRetireAt?: string;
+  /** Optional ed25519 signing keys (`whsk_…`), newest first: each adds a `v1a,` signature. */
+  signingKeys?: string[];
   /** full: the whole event; thin: the envelope and the data's ids only (receivers read the rest through the API). */
   payload?: 'full' | 'thin';
   /** Full mode only: the data fields to send (absent: all of them). The envelope is always sent. */
   fields?: string[];
+  /** Attempts per second at most (absent: no cap but the platform's drain ramp after an outage). */
+  rateLimitPerSecond?: number;
+  /** Why the platform disabled the endpoint (absent when a person did, or when enabled). */
+  disabledReason?: 'gone' | 'failing';
+  disabledAt?: string;
+  /** The endpoint's operational events so far (`endpoint.disabled`): the next one's seq is this plus one. */
+  eventSeq?: number;
   createdAt: string;
   updatedAt?: string;
 }

@@ -3,7 +3,10 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { problemJson, respond } from '../api/http';
 import { buildOpenApi } from '../api/openapi';
 import { operations, type Operation, type Services } from '../api/operations';
-import { dynamo } from '../adapters/aws-clients';
+import { dynamo, sqs } from '../adapters/aws-clients';
+import { DynamoDeliveryStore } from '../adapters/dynamo-delivery-store';
+import { SqsDeliveryQueue } from '../adapters/sqs-delivery-queue';
+import { postSigned } from '../adapters/webhook-sender';
 import { DynamoOfferStore } from '../adapters/dynamo-offer-store';
 import { DynamoRewardStore } from '../adapters/dynamo-reward-store';
 import { DynamoSubscriptionStore } from '../adapters/dynamo-subscription-store';
@@ -30,6 +33,11 @@ function wire(): Services {
       subscriptions: new DynamoSubscriptionStore(dynamo(), tableName),
       clock: systemClock,
       allowLoopbackHttp: setting('WEBHOOK_ALLOW_LOOPBACK_HTTP') === 'true',
+      deliveries: new DynamoDeliveryStore(dynamo(), tableName, setting('WEBHOOK_LOG_RETENTION_DAYS')),
+      deliveryQueue: new SqsDeliveryQueue(sqs(), setting('DELIVERY_QUEUE_URL')),
+      // A ping answers within the API's time: at most 10 s, less when deliveries are configured shorter.
+      sendNow: (subscription, message) =>
+        postSigned({ subscription, ...message, timeoutMs: Math.min(10_000, setting('WEBHOOK_TIMEOUT_MS')), allowLoopbackHttp: setting('WEBHOOK_ALLOW_LOOPBACK_HTTP') === 'true' }),
     };
   }
   return services;

@@ -1,43 +1,96 @@
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { ChangeMessageVisibilityBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { dynamo, sqs } from '../adapters/aws-clients';
+import { DeliveryWorker, configuredPolicy } from '../adapters/delivery-worker';
+import { DynamoDeliveryStore } from '../adapters/dynamo-delivery-store';
 import { cachedSubscriptions } from '../adapters/dynamo-subscription-store';
 import { attemptDelivery } from '../adapters/webhook-sender';
-import { deliveryMessage } from '../domain/webhook-message';
+import { deliveryMessage, queueEntry } from '../domain/webhook-message';
 import { setting } from '../shared/config';
-import { processFifoBatch } from '../shared/fifo-batch';
+import { processFifoBatch, type VisibilityChange } from '../shared/fifo-batch';
 import { logger } from '../shared/logger';
 
-async function deliver(record: SQSRecord): Promise<void> {
-  const message = deliveryMessage.parse(JSON.parse(record.body));
-  const subscription = await cachedSubscriptions().get(message.tenantId, message.subscriptionId);
-  if (!subscription || !subscription.enabled) {
-    logger.info('Endpoint gone or disabled; dropping delivery', { subscriptionId: message.subscriptionId, eventId: message.event.id });
+let worker: DeliveryWorker | undefined;
+
+function deliveryWorker(): DeliveryWorker {
+  worker ??= new DeliveryWorker({
+    store: new DynamoDeliveryStore(dynamo(), setting('TABLE_NAME'), setting('WEBHOOK_LOG_RETENTION_DAYS')),
+    endpoint: (tenantId, subscriptionId) => cachedSubscriptions().get(tenantId, subscriptionId),
+    send: (subscription, event) =>
+      attemptDelivery({ subscription, event, timeoutMs: setting('WEBHOOK_TIMEOUT_MS'), allowLoopbackHttp: setting('WEBHOOK_ALLOW_LOOPBACK_HTTP') === 'true' }),
+    deadLetter: async (message, detail) => {
+      const entry = queueEntry(message);
+      await sqs().send(
+        new SendMessageCommand({
+          QueueUrl: setting('DEAD_LETTER_QUEUE_URL'),
+          ...entry,
+          MessageBody: JSON.stringify({ ...JSON.parse(entry.MessageBody), deadLetter: { ...detail, at: new Date().toISOString() } }),
+        }),
+      );
+    },
+    policy: configuredPolicy(),
+    attemptTimeoutSeconds: Math.ceil(setting('WEBHOOK_TIMEOUT_MS') / 1000),
+  });
+  return worker;
+}
+
+async function deliver(record: SQSRecord) {
+  const parsed = deliveryMessage.safeParse(safeJson(record.body));
+  if (!parsed.success) {
+    // Not a delivery at all: keep it, as it came, where an operator will look.
+    await sqs().send(
+      new SendMessageCommand({
+        QueueUrl: setting('DEAD_LETTER_QUEUE_URL'),
+        MessageBody: record.body,
+        MessageGroupId: record.attributes.MessageGroupId ?? 'unreadable',
+        MessageDeduplicationId: record.messageId,
+      }),
+    );
+    logger.error('Unreadable delivery message moved to the DLQ', { messageId: record.messageId });
     return;
   }
-  const result = await attemptDelivery({
-    subscription,
-    event: message.event,
-    timeoutMs: setting('WEBHOOK_TIMEOUT_MS'),
-    allowLoopbackHttp: setting('WEBHOOK_ALLOW_LOOPBACK_HTTP') === 'true',
-  });
-  const attempt = Number(record.attributes.ApproximateReceiveCount ?? '1');
-  // A failed attempt logs the start of the endpoint's answer (why it refused); a success does not.
-  const { responseBody, ...summary } = result;
-  logger.info('Webhook attempt', {
-    subscriptionId: subscription.subscriptionId,
-    eventId: message.event.id,
-    seq: message.event.seq,
-    attempt,
-    ...summary,
-    ...(result.ok ? {} : { responseBody }),
-  });
-  if (!result.ok) throw new Error(`Delivery failed: ${result.status ?? result.error}`);
+  return deliveryWorker().handle(parsed.data, Number(record.attributes.ApproximateReceiveCount ?? '1'));
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** ChangeMessageVisibility for held-back and waiting messages, in the order given (batches of 10). */
+async function applyVisibility(queueUrl: string, changes: VisibilityChange[]): Promise<void> {
+  for (let i = 0; i < changes.length; i += 10) {
+    const chunk = changes.slice(i, i + 10);
+    const result = await sqs().send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: chunk.map((change, index) => ({ Id: String(index), ReceiptHandle: change.receiptHandle, VisibilityTimeout: change.seconds })),
+      }),
+    );
+    // A failed change only means the message returns after the queue's visibility timeout instead.
+    if (result.Failed?.length) logger.warn('Some visibility changes failed', { failed: result.Failed.map((f) => f.Code) });
+  }
 }
 
 /**
- * SQS FIFO consumer: delivers each message as a signed webhook. A failure leaves the message
- * (and the later ones of its group) on the queue; SQS retries after the visibility timeout and
- * moves it to the DLQ with its full payload after maxReceiveCount.
+ * SQS FIFO consumer: delivers each message as a signed webhook, in order per member and endpoint.
+ * A message that fails or must wait stays in flight for its wait (ChangeMessageVisibility), so
+ * its member's later messages wait behind it while every other group keeps flowing.
  */
-export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
-  return processFifoBatch(event.Records, deliver);
+export async function handler(event: SQSEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SQSBatchResponse> {
+  const result = await processFifoBatch(event.Records, deliver, {
+    ...(context ? { remainingMs: () => context.getRemainingTimeInMillis() } : {}),
+    reserveMs: setting('WEBHOOK_TIMEOUT_MS') + 5_000,
+  });
+  if (result.visibility.length > 0) {
+    try {
+      await applyVisibility(setting('DELIVERY_QUEUE_URL'), result.visibility);
+    } catch (error) {
+      logger.warn('Visibility changes failed; messages return after the visibility timeout', { error: error as Error });
+    }
+  }
+  return { batchItemFailures: result.batchItemFailures };
 }

@@ -1,33 +1,20 @@
-import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { sqs } from '../adapters/aws-clients';
 import { cachedSubscriptions } from '../adapters/dynamo-subscription-store';
 import { eventFromStreamRecord } from '../domain/outbox';
-import { deduplicationId, matchesEventType, messageGroupId, type DeliveryMessage } from '../domain/webhook-message';
+import { SqsDeliveryQueue } from '../adapters/sqs-delivery-queue';
+import { matchesEventType } from '../domain/webhook-message';
 import { setting } from '../shared/config';
 import { logger } from '../shared/logger';
+
+let queue: SqsDeliveryQueue | undefined;
+const deliveryQueue = () => (queue ??= new SqsDeliveryQueue(sqs(), setting('DELIVERY_QUEUE_URL')));
 
 async function routeRecord(record: DynamoDBRecord): Promise<number> {
   const event = eventFromStreamRecord(record);
   if (!event) return 0;
   const targets = (await cachedSubscriptions().forTenant(event.tenantId)).filter((s) => s.enabled && matchesEventType(s.eventTypes, event.type));
-  for (let i = 0; i < targets.length; i += 10) {
-    const chunk = targets.slice(i, i + 10);
-    const result = await sqs().send(
-      new SendMessageBatchCommand({
-        QueueUrl: setting('DELIVERY_QUEUE_URL'),
-        Entries: chunk.map((sub, index) => ({
-          Id: String(index),
-          MessageBody: JSON.stringify({ tenantId: event.tenantId, subscriptionId: sub.subscriptionId, event } satisfies DeliveryMessage),
-          MessageGroupId: messageGroupId(sub.subscriptionId, event.memberId),
-          MessageDeduplicationId: deduplicationId(sub.subscriptionId, event.id),
-        })),
-      }),
-    );
-    if (result.Failed?.length) {
-      throw new Error(`SQS refused ${result.Failed.length} deliveries: ${result.Failed.map((f) => f.Code).join(', ')}`);
-    }
-  }
+  await deliveryQueue().enqueue(targets.map((sub) => ({ tenantId: event.tenantId, subscriptionId: sub.subscriptionId, event })));
   return targets.length;
 }
 

@@ -42,6 +42,9 @@ export const PROBLEM_CODES = {
   payload_too_large: { status: 413, title: 'The request body is too large' },
   endpoint_not_found: { status: 404, title: 'Webhook endpoint not found' },
   webhook_url_rejected: { status: 422, title: 'The webhook URL is not allowed' },
+  endpoint_disabled: { status: 409, title: 'The webhook endpoint is disabled' },
+  message_not_found: { status: 404, title: 'No such message on this endpoint' },
+  message_pending: { status: 409, title: 'The message is still being delivered' },
   internal_error: { status: 500, title: 'Internal error' },
 } as const;
 

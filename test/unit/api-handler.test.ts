@@ -3,6 +3,7 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 
 process.env.TABLE_NAME = 'ledger';
+process.env.DELIVERY_QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/000000000000/webhook-delivery.fifo';
 const ddb = mockClient(DynamoDBDocumentClient);
 const { route, handler } = await import('../../functions/handlers/api');
 

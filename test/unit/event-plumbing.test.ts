@@ -1,12 +1,13 @@
 import type { SQSRecord } from 'aws-lambda';
 import { processFifoBatch } from '../../functions/shared/fifo-batch';
 import { deduplicationId, matchesEventType, messageGroupId, webhookBody } from '../../functions/domain/webhook-message';
+import type { LoyaltyEvent } from '../../functions/domain/events';
 import { matchesAny } from '../../local/event-filter';
 import { objectPrefix, partitionValues } from '../../lib/lake-partitioning';
 import { OUTBOX_EVENT_FILTER, rawEvents } from '../../lib/topology';
 
 const sqsRecord = (id: string, group: string): SQSRecord =>
-  ({ messageId: id, body: id, attributes: { MessageGroupId: group, ApproximateReceiveCount: '1' } }) as unknown as SQSRecord;
+  ({ messageId: id, receiptHandle: `rh-${id}`, body: id, attributes: { MessageGroupId: group, ApproximateReceiveCount: '1' } }) as unknown as SQSRecord;
 
 describe('FIFO batch processing', () => {
   it('fails the rest of a failing group only; other groups keep flowing in order', async () => {
@@ -25,6 +26,44 @@ describe('FIFO batch processing', () => {
     expect(seen.filter((id) => id.startsWith('b'))).toEqual(['b1', 'b2']);
     expect(seen).not.toContain('a3');
   });
+
+  it('a waiting head keeps its group in flight for its wait; the rest is released last first', async () => {
+    // Prepare
+    const records = [sqsRecord('a1', 'A'), sqsRecord('a2', 'A'), sqsRecord('a3', 'A'), sqsRecord('b1', 'B')];
+
+    // Act
+    const result = await processFifoBatch(records, async (r) => (r.messageId === 'a1' ? { waitSeconds: 300 } : undefined));
+
+    // Assess: b1 is done; a1 waits 300 s; a3 then a2 become visible (so the queue keeps a2 before a3)
+    expect(result.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['a1', 'a2', 'a3']);
+    expect(result.visibility).toEqual([
+      { receiptHandle: 'rh-a1', messageId: 'a1', seconds: 300 },
+      { receiptHandle: 'rh-a3', messageId: 'a3', seconds: 0 },
+      { receiptHandle: 'rh-a2', messageId: 'a2', seconds: 0 },
+    ]);
+  });
+
+  it('starts nothing when the invocation is nearly out of time, and hands the messages back', async () => {
+    // Prepare
+    const handled: string[] = [];
+    let remaining = 60_000;
+    const records = [sqsRecord('a1', 'A'), sqsRecord('a2', 'A')];
+
+    // Act: the first attempt uses up the time
+    const result = await processFifoBatch(
+      records,
+      async (r) => {
+        handled.push(r.messageId);
+        remaining = 10_000;
+      },
+      { remainingMs: () => remaining, reserveMs: 20_000 },
+    );
+
+    // Assess
+    expect(handled).toEqual(['a1']);
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'a2' }]);
+    expect(result.visibility).toEqual([{ receiptHandle: 'rh-a2', messageId: 'a2', seconds: 0 }]);
+  });
 });
 
 describe('webhook routing rules', () => {
@@ -35,10 +74,14 @@ describe('webhook routing rules', () => {
     expect(matchesEventType(['*'], 'anything.at.all')).toBe(true);
   });
 
-  it('groups by endpoint and member, dedups by endpoint and event', () => {
-    expect(messageGroupId('sub_1', 'mem_1')).not.toBe(messageGroupId('sub_1', 'mem_2'));
+  it('groups by endpoint and member (or endpoint, for operational events), dedups by endpoint, event and round', () => {
+    const memberEvent = (memberId: string) => ({ memberId }) as unknown as LoyaltyEvent;
+    expect(messageGroupId('sub_1', memberEvent('mem_1'))).toBe('sub_1.mem_1');
+    expect(messageGroupId('sub_1', memberEvent('mem_1'))).not.toBe(messageGroupId('sub_1', memberEvent('mem_2')));
+    expect(messageGroupId('sub_1', { endpointId: 'sub_9' } as unknown as LoyaltyEvent)).toBe('sub_1.!endpoint.sub_9');
     expect(deduplicationId('sub_1', 'evt_1')).toBe(deduplicationId('sub_1', 'evt_1'));
     expect(deduplicationId('sub_1', 'evt_1')).not.toBe(deduplicationId('sub_2', 'evt_1'));
+    expect(deduplicationId('sub_1', 'evt_1', 1)).not.toBe(deduplicationId('sub_1', 'evt_1'));
     expect(deduplicationId('sub_1', 'evt_1')).toHaveLength(64);
   });
 

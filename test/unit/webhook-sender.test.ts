@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { attemptDelivery, retryAfterSeconds, RESPONSE_BODY_LIMIT_BYTES } from '../../functions/adapters/webhook-sender';
-import type { LoyaltyEvent } from '../../functions/domain/events';
+import type { EventOf, LoyaltyEvent } from '../../functions/domain/events';
 import type { WebhookSubscription } from '../../functions/domain/ports';
 import { verify } from '../../functions/domain/webhook-signature';
 import { signingSecrets, webhookBody } from '../../functions/domain/webhook-message';
@@ -120,7 +120,7 @@ describe('webhook payload per endpoint', () => {
     ...event,
     type: 'points.earned',
     data: { entryId: 'ent_1', amountPoints: 50, reason: 'stay', transactionId: 'txn_9', expiresAt: null, pending: false, balance: { availablePoints: 50, pendingPoints: 0, lifetimePoints: 50, tier: 'base' } },
-  } as LoyaltyEvent;
+  } as EventOf<'points.earned'>;
 
   it('thin mode sends the envelope and the ids only', () => {
     const body = JSON.parse(webhookBody(earned, { payload: 'thin' }));

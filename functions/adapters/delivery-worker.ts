@@ -1,0 +1,174 @@
+import type { DeliveryPolicy, EndpointHealth } from '../domain/delivery-policy';
+import { failingTooLong, gate, nextRetry, waitSeconds } from '../domain/delivery-policy';
+import type { LoyaltyEvent } from '../domain/events';
+import type { WebhookSubscription } from '../domain/ports';
+import type { DeliveryMessage } from '../domain/webhook-message';
+import { setting } from '../shared/config';
+import type { Wait } from '../shared/fifo-batch';
+import { logger } from '../shared/logger';
+import { ttlCache } from '../shared/ttl-cache';
+import type { DeadReason, DynamoDeliveryStore } from './dynamo-delivery-store';
+import type { AttemptResult } from './webhook-sender';
+
+/** SQS moves a message to the DLQ on its own after 1000 receives; the worker acts just before, and logs why. */
+export const RECEIVE_LIMIT = 990;
+
+export interface DeliveryWorkerDeps {
+  store: DynamoDeliveryStore;
+  endpoint(tenantId: string, subscriptionId: string): Promise<WebhookSubscription | null>;
+  send(subscription: WebhookSubscription, event: LoyaltyEvent): Promise<AttemptResult>;
+  /** Puts a message whose attempts are spent on the dead-letter queue, with its full payload. */
+  deadLetter(message: DeliveryMessage, detail: { reason: DeadReason; attempts: number; lastStatus?: number; lastError?: string }): Promise<void>;
+  policy: DeliveryPolicy;
+  /** How long one attempt may take: a probe holds the breaker half-open for this long. */
+  attemptTimeoutSeconds: number;
+  now?: () => Date;
+  random?: () => number;
+  /** Endpoint health is read at most this often per container (default 1 s). */
+  healthCacheMs?: number;
+}
+
+/** The delivery policy the functions run with, from their settings. */
+export function configuredPolicy(): DeliveryPolicy {
+  return {
+    retrySchedule: setting('WEBHOOK_RETRY_SCHEDULE'),
+    jitter: setting('WEBHOOK_RETRY_JITTER'),
+    breakerFailures: setting('WEBHOOK_BREAKER_FAILURES'),
+    breakerOpenSeconds: setting('WEBHOOK_BREAKER_OPEN_SECONDS'),
+    breakerMaxOpenSeconds: setting('WEBHOOK_BREAKER_MAX_OPEN_SECONDS'),
+    disableAfterSeconds: setting('WEBHOOK_DISABLE_AFTER_SECONDS'),
+    drainRampSeconds: setting('WEBHOOK_DRAIN_RAMP_SECONDS'),
+    drainMaxPerSecond: setting('WEBHOOK_DRAIN_MAX_PER_SECOND'),
+  };
+}
+
+/**
+ * Delivers one queued message, or decides that it waits. Attempts follow the retry schedule and
+ * are logged; the endpoint's breaker, pause (Retry-After) and rate cap decide whether an attempt
+ * may start at all, and waiting costs no attempt. After the last attempt the message becomes a
+ * dead letter, in the log and on the DLQ. A 410, or failing for too long, disables the endpoint
+ * and emits `endpoint.disabled`; a disabled endpoint's messages are parked as dead letters for a
+ * redrive. Nothing is dropped but a deleted endpoint's messages and stale copies of a message
+ * already delivered or replayed.
+ */
+export class DeliveryWorker {
+  private readonly now: () => Date;
+  private readonly random: () => number;
+  private readonly health: ReturnType<typeof ttlCache<EndpointHealth>>;
+
+  constructor(private readonly deps: DeliveryWorkerDeps) {
+    this.now = deps.now ?? (() => new Date());
+    this.random = deps.random ?? Math.random;
+    this.health = ttlCache(
+      (key) => {
+        const [tenantId, subscriptionId] = key.split('\n') as [string, string];
+        return deps.store.getHealth(tenantId, subscriptionId);
+      },
+      deps.healthCacheMs ?? 1_000,
+      () => this.now().getTime(),
+    );
+  }
+
+  async handle(queued: DeliveryMessage, receiveCount: number): Promise<void | Wait> {
+    const { store, policy } = this.deps;
+    let message = queued;
+    const { tenantId, subscriptionId, event } = message;
+    const subscription = await this.deps.endpoint(tenantId, subscriptionId);
+    if (!subscription) {
+      logger.info('Endpoint deleted; its message is dropped', { subscriptionId, eventId: event.id });
+      return;
+    }
+    const logged = await store.getMessage(tenantId, subscriptionId, event.id);
+    if (logged && message.round < logged.round) return; // a replay superseded this copy
+    if (logged && message.round === logged.round && logged.status === 'delivered') return; // delivered already
+    if (logged && message.round === logged.round && logged.status === 'dead') {
+      // A copy of a dead letter came back (an operator redrove the DLQ): it starts a new round.
+      const restarted = await store.startRound(tenantId, subscriptionId, event.id, this.now());
+      if (!restarted) return;
+      message = restarted;
+    }
+    const sameRound = logged && logged.round === message.round;
+    const roundAttempts = sameRound ? logged.roundAttempts : 0;
+    const attemptNumber = (logged?.attempts ?? 0) + 1;
+
+    if (!subscription.enabled) {
+      await store.park(message, this.now(), 'endpoint_disabled');
+      logger.info('Endpoint disabled; message parked as a dead letter', { subscriptionId, eventId: event.id });
+      return;
+    }
+    if (receiveCount >= RECEIVE_LIMIT) {
+      await this.deps.deadLetter(message, { reason: 'receive_limit', attempts: roundAttempts });
+      await store.park(message, this.now(), 'receive_limit');
+      return;
+    }
+
+    const healthKey = `${tenantId}\n${subscriptionId}`;
+    const health = await this.health.get(healthKey);
+    const decision = gate(health, this.now(), policy, subscription.rateLimitPerSecond);
+    let probe = false;
+    if (decision.kind === 'wait') return { waitSeconds: waitSeconds(decision.seconds, receiveCount, this.random) };
+    if (decision.kind === 'probe') {
+      probe = await store.claimProbe(tenantId, subscriptionId, this.now(), this.deps.attemptTimeoutSeconds + 5);
+      if (!probe) return { waitSeconds: waitSeconds(this.deps.attemptTimeoutSeconds, receiveCount, this.random) };
+    } else if (decision.ratePerSecond !== undefined && !(await store.takeRateToken(tenantId, subscriptionId, this.now(), decision.ratePerSecond))) {
+      return { waitSeconds: waitSeconds(1, receiveCount, this.random) };
+    }
+
+    const result = await this.deps.send(subscription, event);
+    const at = this.now();
+    const attempt = {
+      at: at.toISOString(),
+      ok: result.ok,
+      durationMs: result.durationMs,
+      ...(result.status !== undefined ? { status: result.status } : {}),
+      ...(result.error ? { error: result.error } : {}),
+      ...(result.responseBody && !result.ok ? { responseBody: result.responseBody } : {}),
+      ...(probe ? { probe } : {}),
+    };
+    logger.info('Webhook attempt', { subscriptionId, eventId: event.id, seq: event.seq, attempt: attemptNumber, round: message.round, probe, ...attempt });
+    const record = (outcome: 'delivered' | 'failing' | 'dead', extra: { nextAttemptAt?: string; deadReason?: DeadReason } = {}) =>
+      store.recordAttempt({ message, attempt, attemptNumber, roundAttempts: roundAttempts + 1, outcome, ...extra });
+
+    if (result.ok) {
+      await record('delivered');
+      if (probe || health.state !== 'closed' || health.consecutiveFailures > 0) await store.recordSuccess(tenantId, subscriptionId, at, probe);
+      return;
+    }
+
+    if (result.status === 410) {
+      await store.disable(subscription, at, { reason: 'gone', lastStatus: 410 });
+      await record('dead', { deadReason: 'endpoint_disabled' });
+      logger.warn('Endpoint answered 410 Gone; disabled', { subscriptionId });
+      return;
+    }
+    const after = await store.recordFailure(tenantId, subscriptionId, at, { ...(result.status !== undefined ? { status: result.status } : {}), ...(result.error ? { error: result.error } : {}), probe }, policy);
+    if (failingTooLong(after, at, policy)) {
+      await store.disable(subscription, at, {
+        reason: 'failing',
+        ...(after.failingSince ? { failingSince: after.failingSince } : {}),
+        ...(result.status !== undefined ? { lastStatus: result.status } : {}),
+        ...(result.error ? { lastError: result.error } : {}),
+      });
+      await record('dead', { deadReason: 'endpoint_disabled' });
+      logger.warn('Endpoint failing for too long; disabled', { subscriptionId, failingSince: after.failingSince });
+      return;
+    }
+    if (result.retryAfterSeconds !== undefined) await store.pauseUntil(tenantId, subscriptionId, new Date(at.getTime() + result.retryAfterSeconds * 1000));
+
+    const next = nextRetry(policy, roundAttempts + 1, result.retryAfterSeconds, this.random);
+    if (next.kind === 'dead') {
+      await this.deps.deadLetter(message, {
+        reason: 'attempts_exhausted',
+        attempts: roundAttempts + 1,
+        ...(result.status !== undefined ? { lastStatus: result.status } : {}),
+        ...(result.error ? { lastError: result.error } : {}),
+      });
+      await record('dead', { deadReason: 'attempts_exhausted' });
+      logger.warn('Attempts exhausted; message dead-lettered', { subscriptionId, eventId: event.id, attempts: roundAttempts + 1 });
+      return;
+    }
+    const recorded = await record('failing', { nextAttemptAt: new Date(at.getTime() + next.delaySeconds * 1000).toISOString() });
+    if (recorded === 'stale') return;
+    return { waitSeconds: next.delaySeconds };
+  }
+}

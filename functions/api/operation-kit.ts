@@ -1,0 +1,82 @@
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { z } from 'zod';
+import type { DynamoDeliveryStore } from '../adapters/dynamo-delivery-store';
+import type { AttemptResult } from '../adapters/webhook-sender';
+import type { LedgerService, Outcome } from '../domain/ledger-service';
+import type { OfferStore, ProgrammeStore, SubscriptionStore, WebhookSubscription } from '../domain/ports';
+import type { RewardCatalogue } from '../domain/reward-catalogue';
+import type { Resolver } from '../domain/ssrf-guard';
+import type { QueuedDelivery } from '../domain/webhook-message';
+import type { Clock } from '../shared/clock';
+import { Problem } from '../shared/problem';
+import * as s from './schemas';
+
+/** What every API operation is made of: scopes, the services it runs with, its contract, shared error responses. */
+export type Scope =
+  | 'members:read'
+  | 'members:write'
+  | 'members:erase'
+  | 'points:write'
+  | 'points:adjust'
+  | 'programme:manage'
+  | 'webhooks:manage';
+export const ALL_SCOPES: Scope[] = ['members:read', 'members:write', 'members:erase', 'points:write', 'points:adjust', 'programme:manage', 'webhooks:manage'];
+
+export interface Services {
+  ledger: LedgerService;
+  programmes: ProgrammeStore;
+  offers: OfferStore;
+  catalogue: RewardCatalogue;
+  subscriptions: SubscriptionStore;
+  clock: Clock;
+  allowLoopbackHttp: boolean;
+  /** DNS for the SSRF guard; the system resolver when absent. */
+  resolver?: Resolver;
+  /** The webhook delivery log, endpoint health and dead letters. */
+  deliveries: DynamoDeliveryStore;
+  /** Queues deliveries (replays, redrives) on the FIFO delivery queue. */
+  deliveryQueue: DeliveryQueue;
+  /** One signed POST to an endpoint now (the test ping). */
+  sendNow(subscription: WebhookSubscription, message: { id: string; body: string }): Promise<AttemptResult>;
+}
+
+/** Where replays and redrives are queued (the router's queue, same groups, a new round). */
+export interface DeliveryQueue {
+  enqueue(messages: QueuedDelivery[]): Promise<void>;
+}
+
+export interface OperationContext {
+  event: APIGatewayProxyEvent;
+  tenantId: string;
+  services: Services;
+}
+
+/** One API operation: its contract (for OpenAPI and validation) and its implementation. */
+export interface Operation {
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  path: string;
+  operationId: string;
+  summary: string;
+  tag: string;
+  scope: Scope | null;
+  idempotent: boolean;
+  request?: z.ZodType;
+  query?: z.ZodObject;
+  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  run(ctx: OperationContext): Promise<Outcome>;
+}
+
+export const pathParam = (event: APIGatewayProxyEvent, name: string): string => {
+  const value = event.pathParameters?.[name];
+  if (!value || !/^[A-Za-z0-9_-]{1,64}$/.test(value)) throw new Problem('validation_failed', `Path parameter ${name} is not valid`);
+  return value;
+};
+
+export const problem = (description: string) => ({ description, schema: s.problemResponse });
+
+export const errors = {
+  400: problem('Invalid request'),
+  401: problem('Missing or invalid credentials'),
+  403: problem('Insufficient scope'),
+};
+

@@ -1,0 +1,391 @@
+import type { DeliveryRecord } from '../adapters/dynamo-delivery-store';
+import type { WebhookSubscription } from '../domain/ports';
+import { checkWebhookTarget } from '../domain/ssrf-guard';
+import type { QueuedDelivery } from '../domain/webhook-message';
+import { generateSecret, generateSigningKeyPair, publicKeyOf } from '../domain/webhook-signature';
+import { newId } from '../shared/ids';
+import { Problem } from '../shared/problem';
+import { parseBody, parseQuery } from './http';
+import { errors, pathParam, problem, type Operation, type Services } from './operation-kit';
+import * as s from './schemas';
+
+/**
+ * Webhook endpoints and their deliveries: subscriptions, secrets and keys, the attempt log,
+ * replays, dead letters and the test ping.
+ */
+
+const endpointView = (sub: WebhookSubscription, withSecret = false) => ({
+  subscriptionId: sub.subscriptionId,
+  url: sub.url,
+  ...(sub.description ? { description: sub.description } : {}),
+  eventTypes: sub.eventTypes,
+  enabled: sub.enabled,
+  payload: sub.payload ?? 'full',
+  ...(sub.fields ? { fields: sub.fields } : {}),
+  ...(sub.rateLimitPerSecond ? { rateLimitPerSecond: sub.rateLimitPerSecond } : {}),
+  ...(sub.disabledReason ? { disabledReason: sub.disabledReason, disabledAt: sub.disabledAt } : {}),
+  ...(sub.signingKeys?.length ? { publicKeys: sub.signingKeys.map(publicKeyOf) } : {}),
+  ...(sub.secretsRetireAt && sub.secrets.length > 1 ? { secretsRetireAt: sub.secretsRetireAt } : {}),
+  createdAt: sub.createdAt,
+  ...(sub.updatedAt ? { updatedAt: sub.updatedAt } : {}),
+  ...(withSecret ? { secret: sub.secrets[0] } : {}),
+});
+
+export async function requireEndpoint(services: Services, tenantId: string, subscriptionId: string): Promise<WebhookSubscription> {
+  const subscription = await services.subscriptions.get(tenantId, subscriptionId);
+  if (!subscription) throw new Problem('endpoint_not_found', `No webhook endpoint ${subscriptionId}`);
+  return subscription;
+}
+
+/** The SSRF guard at registration: scheme, credentials, and every A/AAAA address public (checked again at every send). */
+async function guardUrl(services: Services, url: string): Promise<string> {
+  const check = await checkWebhookTarget(url, { allowLoopbackHttp: services.allowLoopbackHttp, ...(services.resolver ? { resolver: services.resolver } : {}) });
+  if (!check.ok) throw new Problem('webhook_url_rejected', check.reason, { reasonCode: check.code });
+  return check.url.toString();
+}
+
+async function requireEnabledEndpoint(services: Services, tenantId: string, subscriptionId: string): Promise<WebhookSubscription> {
+  const subscription = await requireEndpoint(services, tenantId, subscriptionId);
+  if (!subscription.enabled) throw new Problem('endpoint_disabled', 'Enable the endpoint first (PATCH enabled: true); its messages would be parked again');
+  return subscription;
+}
+
+/** Pending and failing messages are still on their schedule: a replay would only queue behind them. */
+const isInFlight = (message: DeliveryRecord) => message.status === 'pending' || message.status === 'failing';
+
+/** Starts a new round for each message (in order) and queues them; returns how many were queued. */
+async function startRounds(services: Services, tenantId: string, subscriptionId: string, eventIds: string[]): Promise<number> {
+  const now = services.clock.now();
+  const messages: QueuedDelivery[] = [];
+  // In chunks, keeping the order: a member's messages are queued in the order they were sent.
+  for (let i = 0; i < eventIds.length; i += 10) {
+    const chunk = await Promise.all(eventIds.slice(i, i + 10).map((eventId) => services.deliveries.startRound(tenantId, subscriptionId, eventId, now)));
+    messages.push(...chunk.filter((message): message is NonNullable<typeof message> => message !== null));
+  }
+  await services.deliveryQueue.enqueue(messages);
+  return messages.length;
+}
+
+const messageView = (message: DeliveryRecord) => ({
+  eventId: message.eventId,
+  eventType: message.eventType,
+  ...('memberId' in message.event ? { memberId: message.event.memberId } : {}),
+  seq: message.event.seq,
+  occurredAt: message.occurredAt,
+  status: message.status,
+  attempts: message.attempts,
+  round: message.round,
+  createdAt: message.createdAt,
+  ...(message.lastAttemptAt ? { lastAttemptAt: message.lastAttemptAt } : {}),
+  ...(message.lastStatus !== undefined && message.lastStatus !== null ? { lastStatus: message.lastStatus } : {}),
+  ...(message.lastError ? { lastError: message.lastError } : {}),
+  ...(message.nextAttemptAt ? { nextAttemptAt: message.nextAttemptAt } : {}),
+  ...(message.deliveredAt ? { deliveredAt: message.deliveredAt } : {}),
+  ...(message.deadAt ? { deadAt: message.deadAt, deadReason: message.deadReason } : {}),
+});
+
+export const webhookOperations: Operation[] = [
+  {
+    method: 'POST',
+    path: '/v1/webhooks/endpoints',
+    operationId: 'createWebhookEndpoint',
+    summary: 'Subscribe an endpoint to events; the signing secret is returned once',
+    tag: 'Webhooks',
+    scope: 'webhooks:manage',
+    idempotent: false,
+    request: s.createEndpointRequest,
+    responses: {
+      201: { description: 'Created', schema: s.endpointResponse },
+      ...errors,
+      422: { description: 'URL not allowed', schema: s.problemResponse },
+    },
+    run: async ({ event, tenantId, services }) => {
+      const body = parseBody(event, s.createEndpointRequest);
+      const subscription: WebhookSubscription = {
+        tenantId,
+        subscriptionId: newId('sub'),
+        url: await guardUrl(services, body.url),
+        ...(body.description ? { description: body.description } : {}),
+        eventTypes: body.eventTypes,
+        payload: body.payload,
+        ...(body.fields ? { fields: body.fields } : {}),
+        ...(body.rateLimitPerSecond ? { rateLimitPerSecond: body.rateLimitPerSecond } : {}),
+        enabled: true,
+        secrets: [generateSecret()],
+        ...(body.ed25519 ? { signingKeys: [generateSigningKeyPair().secretKey] } : {}),
+        createdAt: services.clock.now().toISOString(),
+      };
+      await services.subscriptions.put(subscription);
+      return { statusCode: 201, body: endpointView(subscription, true) };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v1/webhooks/endpoints',
+    operationId: 'listWebhookEndpoints',
+    summary: "List the tenant's webhook endpoints",
+    tag: 'Webhooks',
+    scope: 'webhooks:manage',
+    idempotent: false,
+    responses: { 200: { description: 'Endpoints', schema: s.endpointListResponse }, ...errors },
+    run: async ({ tenantId, services }) => ({
+      statusCode: 200,
+      body: { items: (await services.subscriptions.listForTenant(tenantId)).map((sub) => endpointView(sub)) },
+    }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/webhooks/endpoints/{subscriptionId}',
+    operationId: 'getWebhookEndpoint',
+    summary: 'A webhook endpoint (its secret is never shown again)',
+    tag: 'Webhooks',
+    scope: 'webhooks:manage',
+    idempotent: false,
+    responses: { 200: { description: 'The endpoint', schema: s.endpointResponse }, ...errors, 404: problem('No such endpoint') },
+    run: async ({ event, tenantId, services }) => {
+      const subscription = await requireEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
+      const { openCount: _openCount, probeUntil: _probeUntil, closedAt: _closedAt, ...health } = await services.deliveries.getHealth(tenantId, subscription.subscriptionId);
+      return { statusCode: 200, body: { ...endpointView(subscription), health } };
+    },
+  },
+  {
+    method: 'PATCH',
+    path: '/v1/webhooks/endpoints/{subscriptionId}',
+    operationId: 'updateWebhookEndpoint',
+    summary: 'Change an endpoint: URL (checked by the SSRF guard again), event types, enabled, payload mode, field allowlist (merge patch)',
+    tag: 'Webhooks',
+    scope: 'webhooks:manage',
+    idempotent: false,
+    request: s.updateEndpointRequest,
+    responses: { 200: { description: 'The endpoint after the change', schema: s.endpointResponse }, ...errors, 404: problem('No such endpoint'), 422: problem('URL not allowed') },
+    run: async ({ event, tenantId, services }) => {
+      const { url, ...patch } = parseBody(event, s.updateEndpointRequest);
+      const current = await requireEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
+      // Merge patch: an absent field stays, null removes it (description, fields).
+      const next = { ...current, updatedAt: services.clock.now().toISOString() } as WebhookSubscription & Record<string, unknown>;
+      for (const [field, value] of Object.entries(patch)) {
+        if (value === null) delete next[field];
+        else if (value !== undefined) next[field] = value;
+      }
+      if (url !== undefined) next.url = await guardUrl(services, url);
+      const reenabled = patch.enabled === true && !current.enabled;
+      if (reenabled) {
+        // Enabled again: the platform's reason goes, and the endpoint starts healthy.
+        delete next.disabledReason;
+        delete next.disabledAt;
+      }
+      await services.subscriptions.put(next);
+      if (reenabled) await services.deliveries.resetHealth(tenantId, current.subscriptionId);
+      return { statusCode: 200, body: endpointView(next) };
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/webhooks/endpoints/{subscriptionId}',
+    operationId: 'deleteWebhookEndpoint',
+    summary: 'Delete an endpoint; deliveries still queued for it are dropped (disable it instead to keep them)',
+    tag: 'Webhooks',
+    scope: 'webhooks:manage',
+    idempotent: false,
+    responses: { 204: { description: 'Deleted' }, ...errors, 404: problem('No such endpoint') },
+    run: async ({ event, tenantId, services }) => {
+      const subscriptionId = pathParam(event, 'subscriptionId');
+      if (!(await services.subscriptions.delete(tenantId, subscriptionId))) throw new Problem('endpoint_not_found', `No webhook endpoint ${subscriptionId}`);
+      return { statusCode: 204, body: null };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v1/webhooks/endpoints/{subscriptionId}/rotate-secret',
+    operationId: 'rotateWebhookSecret',
+    summary: 'Issue a new signing secret (returned once); the previous one keeps signing beside it for the overlap, so receivers can switch without missing a delivery',
+    tag: 'Webhooks',
+    scope: 'webhooks:manage',
+    idempotent: false,
+    request: s.rotateSecretRequest,
+    responses: { 200: { description: 'The endpoint with its new secret', schema: s.endpointResponse }, ...errors, 404: problem('No such endpoint') },
+    run: async ({ event, tenantId, services }) => {
+      const { overlapHours } = parseBody(event, s.rotateSecretRequest);
+      const current = await requireEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
+      const now = services.clock.now();
+      const next: WebhookSubscription = {
+        ...current,
+        secrets: [generateSecret(), current.secrets[0]!],
+        ...(current.signingKeys?.length ? { signingKeys: [generateSigningKeyPair().secretKey, current.signingKeys[0]!] } : {}),
+        secretsRetireAt: new Date(now.getTime() + overlapHours * 3_600_000).toISOString(),
+        updatedAt: now.toISOString(),
+      };
+      await services.subscriptions.put(next);
+      return { statusCode: 200, body: endpointView(next, true) };
+    },
+  },
+
+  {
+    method: 'POST',
+    path: '/v1/webhooks/endpoints/{subscriptionId}/ping',
+    operationId: 'pingWebhookEndpoint',
+    summary: 'Send a signed `webhook.ping` to the endpoint now and return its answer (nothing is queued or retried)',
+    tag: 'Webhooks',
+    scope: 'webhooks:manage',
+    idempotent: false,
+    responses: { 200: { description: 'The attempt', schema: s.attemptResultResponse }, ...errors, 404: problem('No such endpoint') },
+    run: async ({ event, tenantId, services }) => {
+      const subscription = await requireEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
+      const id = newId('ping');
+      const body = JSON.stringify({
+        type: 'webhook.ping',
+        timestamp: services.clock.now().toISOString(),
+        id,
+        tenantId,
+        endpointId: subscription.subscriptionId,
+        data: { message: 'A test delivery: answer 2xx to confirm the endpoint receives and verifies webhooks' },
+      });
+      const result = await services.sendNow(subscription, { id, body });
+      return {
+        statusCode: 200,
+        body: {
+          ok: result.ok,
+          ...(result.status !== undefined ? { status: result.status } : {}),
+          durationMs: result.durationMs,
+          ...(result.error ? { error: result.error } : {}),
+          ...(result.responseBody ? { responseBody: result.responseBody } : {}),
+        },
+      };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v1/webhooks/endpoints/{subscriptionId}/messages',
+    operationId: 'listWebhookMessages',
+    summary: "The endpoint's messages (one per event sent to it), newest first, by event time",
+    tag: 'Webhooks',
+    scope: 'webhooks:manage',
+    idempotent: false,
+    query: s.messageListQuery,
+    responses: { 200: { description: 'Messages', schema: s.messageListResponse }, ...errors, 404: problem('No such endpoint') },
+    run: async ({ event, tenantId, services }) => {
+      const subscription = await requireEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
+      const query = parseQuery(event, s.messageListQuery);
+      const page = await services.deliveries.listMessages(tenantId, subscription.subscriptionId, { ...query, order: 'desc' });
+      return { statusCode: 200, body: { items: page.items.map(messageView), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) } };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v1/webhooks/endpoints/{subscriptionId}/messages/{eventId}',
+    operationId: 'getWebhookMessage',
+    summary: 'One message: where it stands, its payload and every attempt (time, status, duration, start of the answer)',
+    tag: 'Webhooks',
+    scope: 'webhooks:manage',
+    idempotent: false,
+    responses: { 200: { description: 'The message and its attempts', schema: s.messageDetailResponse }, ...errors, 404: problem('No such endpoint or message') },
+    run: async ({ event, tenantId, services }) => {
+      const subscription = await requireEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
+      const eventId = pathParam(event, 'eventId');
+      const [message, attempts] = await Promise.all([
+        services.deliveries.getMessage(tenantId, subscription.subscriptionId, eventId),
+        services.deliveries.messageAttempts(tenantId, subscription.subscriptionId, eventId),
+      ]);
+      if (!message) throw new Problem('message_not_found', `No message for event ${eventId} on this endpoint`);
+      return { statusCode: 200, body: { ...messageView(message), payload: message.event, attempts } };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v1/webhooks/endpoints/{subscriptionId}/attempts',
+    operationId: 'listWebhookAttempts',
+    summary: "The endpoint's attempt log, newest first",
+    tag: 'Webhooks',
+    scope: 'webhooks:manage',
+    idempotent: false,
+    query: s.attemptListQuery,
+    responses: { 200: { description: 'Attempts', schema: s.attemptListResponse }, ...errors, 404: problem('No such endpoint') },
+    run: async ({ event, tenantId, services }) => {
+      const subscription = await requireEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
+      return { statusCode: 200, body: await services.deliveries.listAttempts(tenantId, subscription.subscriptionId, parseQuery(event, s.attemptListQuery)) };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v1/webhooks/endpoints/{subscriptionId}/messages/{eventId}/replay',
+    operationId: 'replayWebhookMessage',
+    summary: 'Send one message again (same webhook-id, a fresh retry schedule), delivered or dead',
+    tag: 'Webhooks',
+    scope: 'webhooks:manage',
+    idempotent: false,
+    responses: {
+      202: { description: 'Queued', schema: s.replayResponse },
+      ...errors,
+      404: problem('No such endpoint or message'),
+      409: problem('The endpoint is disabled, or the message is still being delivered'),
+    },
+    run: async ({ event, tenantId, services }) => {
+      const subscription = await requireEnabledEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
+      const eventId = pathParam(event, 'eventId');
+      const current = await services.deliveries.getMessage(tenantId, subscription.subscriptionId, eventId);
+      if (!current) throw new Problem('message_not_found', `No message for event ${eventId} on this endpoint`);
+      if (isInFlight(current)) throw new Problem('message_pending', 'The message is still being delivered on its retry schedule');
+      const queued = await startRounds(services, tenantId, subscription.subscriptionId, [eventId]);
+      return { statusCode: 202, body: { queued, skipped: 1 - queued } };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v1/webhooks/endpoints/{subscriptionId}/replay',
+    operationId: 'replayWebhookMessages',
+    summary: 'Send again the messages whose events occurred in a time range, oldest first (up to `limit` per call; continue with the cursor)',
+    tag: 'Webhooks',
+    scope: 'webhooks:manage',
+    idempotent: false,
+    request: s.replayRangeRequest,
+    responses: { 202: { description: 'Queued', schema: s.replayResponse }, ...errors, 404: problem('No such endpoint'), 409: problem('The endpoint is disabled') },
+    run: async ({ event, tenantId, services }) => {
+      const subscription = await requireEnabledEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
+      const body = parseBody(event, s.replayRangeRequest);
+      const page = await services.deliveries.listMessages(tenantId, subscription.subscriptionId, {
+        from: body.from,
+        to: body.to,
+        ...(body.status ? { status: body.status } : {}),
+        order: 'asc',
+        limit: body.limit,
+        ...(body.cursor ? { cursor: body.cursor } : {}),
+      });
+      const eligible = page.items.filter((message) => !isInFlight(message)).map((message) => message.eventId);
+      const queued = await startRounds(services, tenantId, subscription.subscriptionId, eligible);
+      return { statusCode: 202, body: { queued, skipped: page.items.length - queued, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) } };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v1/webhooks/endpoints/{subscriptionId}/dead-letters',
+    operationId: 'listWebhookDeadLetters',
+    summary: "The endpoint's dead letters (attempts exhausted, or parked while it was disabled), oldest first",
+    tag: 'Webhooks',
+    scope: 'webhooks:manage',
+    idempotent: false,
+    query: s.deadLetterListQuery,
+    responses: { 200: { description: 'Dead letters', schema: s.deadLetterListResponse }, ...errors, 404: problem('No such endpoint') },
+    run: async ({ event, tenantId, services }) => {
+      const subscription = await requireEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
+      return { statusCode: 200, body: await services.deliveries.listDeadLetters(tenantId, subscription.subscriptionId, parseQuery(event, s.deadLetterListQuery)) };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v1/webhooks/endpoints/{subscriptionId}/dead-letters/redrive',
+    operationId: 'redriveWebhookDeadLetters',
+    summary: "Queue the endpoint's dead letters again, oldest first, each with a fresh retry schedule (up to `limit` per call; call again while `more` is true)",
+    tag: 'Webhooks',
+    scope: 'webhooks:manage',
+    idempotent: false,
+    request: s.redriveRequest,
+    responses: { 202: { description: 'Queued', schema: s.redriveResponse }, ...errors, 404: problem('No such endpoint'), 409: problem('The endpoint is disabled') },
+    run: async ({ event, tenantId, services }) => {
+      const subscription = await requireEnabledEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
+      const { limit } = parseBody(event, s.redriveRequest);
+      const page = await services.deliveries.listDeadLetters(tenantId, subscription.subscriptionId, { limit });
+      const queued = await startRounds(services, tenantId, subscription.subscriptionId, page.items.map((letter) => letter.eventId));
+      return { statusCode: 202, body: { queued, more: page.nextCursor !== undefined } };
+    },
+  },
+];

@@ -1,0 +1,160 @@
+/**
+ * How webhook delivery behaves when endpoints misbehave: the retry schedule, the circuit breaker
+ * per endpoint and the throttled drain after it closes. Pure functions of the endpoint's health
+ * and the clock, so every rule is tested without queues or HTTP; the delivery worker applies them.
+ *
+ * Waiting never drops anything: a message that must wait stays in flight on the FIFO queue with
+ * its visibility extended (its member's later messages wait behind it), and only attempts count
+ * against the schedule.
+ */
+
+/** Retries after the first attempt, close to Svix's: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. */
+export const DEFAULT_RETRY_SCHEDULE = '5s,5m,30m,2h,5h,10h,10h';
+
+/** SQS keeps a received message invisible for at most 12 hours. */
+export const MAX_WAIT_SECONDS = 12 * 3600 - 60;
+
+export interface DeliveryPolicy {
+  /** Delay before retry n+1, in seconds; attempts = schedule.length + 1. */
+  retrySchedule: number[];
+  /** Each delay is spread by ± this fraction, so a recovered endpoint is not hit by a wave. */
+  jitter: number;
+  /** Consecutive failed attempts (any messages) that open the breaker. */
+  breakerFailures: number;
+  /** First open period; each failed probe doubles it, up to the maximum. */
+  breakerOpenSeconds: number;
+  breakerMaxOpenSeconds: number;
+  /** An endpoint failing without a single success for this long is disabled. */
+  disableAfterSeconds: number;
+  /** After the breaker closes, the allowed rate climbs linearly from 1/s to the cap over this time. */
+  drainRampSeconds: number;
+  drainMaxPerSecond: number;
+}
+
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/**
+ * `"5s,5m,30m,2h"` → `[5, 300, 1800, 7200]`. Every step must fit in one SQS visibility extension.
+ * @example parseSchedule('1s,2s') // [1, 2]
+ */
+export function parseSchedule(text: string): number[] {
+  const steps = text.split(',').map((part) => part.trim()).filter(Boolean);
+  if (steps.length === 0) throw new Error('A retry schedule needs at least one step');
+  return steps.map((step) => {
+    const match = /^(\d+)([smhd])$/.exec(step);
+    if (!match) throw new Error(`Retry step "${step}" is not a number followed by s, m, h or d`);
+    const seconds = Number(match[1]) * UNIT_SECONDS[match[2]!]!;
+    if (seconds < 1 || seconds > MAX_WAIT_SECONDS) throw new Error(`Retry step "${step}" must be between 1 s and ${MAX_WAIT_SECONDS} s`);
+    return seconds;
+  });
+}
+
+/** A delay spread by ± `jitter`, at least 1 s (SQS visibility counts whole seconds). */
+export function withJitter(seconds: number, jitter: number, random: () => number = Math.random): number {
+  const spread = seconds * jitter * (2 * random() - 1);
+  return Math.max(1, Math.min(MAX_WAIT_SECONDS, Math.round(seconds + spread)));
+}
+
+/**
+ * After failed attempt number `attempts` (1-based, in the current round): the wait before the next
+ * attempt, or `dead` when the schedule is spent. A `Retry-After` from a 429/503 is honoured when
+ * longer than the schedule's step.
+ */
+export function nextRetry(
+  policy: Pick<DeliveryPolicy, 'retrySchedule' | 'jitter'>,
+  attempts: number,
+  retryAfterSeconds?: number,
+  random: () => number = Math.random,
+): { kind: 'retry'; delaySeconds: number } | { kind: 'dead' } {
+  const step = policy.retrySchedule[attempts - 1];
+  if (step === undefined) return { kind: 'dead' };
+  const delay = withJitter(step, policy.jitter, random);
+  const asked = Number.isFinite(retryAfterSeconds) ? Math.ceil(retryAfterSeconds!) : 0;
+  return { kind: 'retry', delaySeconds: Math.min(MAX_WAIT_SECONDS, Math.max(delay, asked)) };
+}
+
+/** An endpoint's health, shared by every delivery worker (one item per endpoint). */
+export interface EndpointHealth {
+  state: 'closed' | 'open' | 'halfOpen';
+  consecutiveFailures: number;
+  /** The first failure since the last success; absent while healthy. */
+  failingSince?: string;
+  /** open: no attempts until then. */
+  openUntil?: string;
+  /** How many times the breaker opened since the last success (the open period doubles). */
+  openCount: number;
+  /** halfOpen: one probe is in flight until then; a probe that never reports is replaced after it. */
+  probeUntil?: string;
+  /** When the breaker last closed: the drain ramp starts here. */
+  closedAt?: string;
+  /** A 429/503 asked for a pause: no attempts to the endpoint until then. */
+  pauseUntil?: string;
+  lastStatus?: number;
+  lastError?: string;
+}
+
+export const HEALTHY: EndpointHealth = { state: 'closed', consecutiveFailures: 0, openCount: 0 };
+
+export type Gate =
+  | { kind: 'go'; ratePerSecond?: number }
+  | { kind: 'probe' }
+  | { kind: 'wait'; seconds: number; reason: 'breaker_open' | 'probe_in_flight' | 'paused' };
+
+const secondsUntil = (iso: string, now: Date) => Math.max(1, Math.ceil((Date.parse(iso) - now.getTime()) / 1000));
+
+/**
+ * May a message be attempted now? `go` (optionally under a rate cap), `probe` (the breaker's open
+ * period is over: this attempt decides), or `wait` (no attempt, nothing counted).
+ */
+export function gate(health: EndpointHealth, now: Date, policy: DeliveryPolicy, configuredRate?: number): Gate {
+  const ahead = (iso: string | undefined): iso is string => iso !== undefined && Date.parse(iso) > now.getTime();
+  if (ahead(health.pauseUntil)) return { kind: 'wait', seconds: secondsUntil(health.pauseUntil, now), reason: 'paused' };
+  if (health.state === 'open') {
+    if (ahead(health.openUntil)) return { kind: 'wait', seconds: secondsUntil(health.openUntil, now), reason: 'breaker_open' };
+    return { kind: 'probe' };
+  }
+  if (health.state === 'halfOpen') {
+    if (ahead(health.probeUntil)) return { kind: 'wait', seconds: secondsUntil(health.probeUntil, now), reason: 'probe_in_flight' };
+    return { kind: 'probe' };
+  }
+  const rate = drainRate(health, now, policy, configuredRate);
+  return rate === undefined ? { kind: 'go' } : { kind: 'go', ratePerSecond: rate };
+}
+
+/**
+ * The rate cap in force: the endpoint's configured limit, and while the backlog drains after the
+ * breaker closed, a ramp from 1/s up to the drain cap (or the configured limit, if lower).
+ * Undefined: no cap.
+ */
+export function drainRate(health: EndpointHealth, now: Date, policy: DeliveryPolicy, configuredRate?: number): number | undefined {
+  let rate = configuredRate;
+  if (health.closedAt) {
+    const elapsed = (now.getTime() - Date.parse(health.closedAt)) / 1000;
+    if (elapsed < policy.drainRampSeconds) {
+      const cap = Math.min(configuredRate ?? Infinity, policy.drainMaxPerSecond);
+      const ramp = Math.max(1, Math.floor((cap * Math.max(0, elapsed)) / policy.drainRampSeconds));
+      rate = Math.min(cap, ramp);
+    }
+  }
+  return rate;
+}
+
+/** The open period after the breaker opened `openCount` times before. */
+export function openPeriodSeconds(policy: DeliveryPolicy, openCount: number): number {
+  return Math.min(policy.breakerMaxOpenSeconds, policy.breakerOpenSeconds * 2 ** Math.min(openCount, 20));
+}
+
+/** Disabled for failing too long: no success since `failingSince`, for as long as the policy allows or longer. */
+export function failingTooLong(health: EndpointHealth, now: Date, policy: DeliveryPolicy): boolean {
+  return health.failingSince !== undefined && now.getTime() - Date.parse(health.failingSince) >= policy.disableAfterSeconds * 1000;
+}
+
+/**
+ * How long a message that may not be attempted yet waits before it is looked at again: the gate's
+ * wait, spread a little so a backlog does not return all at once, and longer the more often this
+ * message has already waited (each look counts as a receive on the queue, and receives are finite).
+ */
+export function waitSeconds(base: number, receiveCount: number, random: () => number = Math.random): number {
+  const floor = Math.ceil(receiveCount / 20);
+  return Math.min(MAX_WAIT_SECONDS, Math.max(base, floor) + Math.floor(random() * 3));
+}
