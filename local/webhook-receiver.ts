@@ -8,7 +8,16 @@ export interface ReceivedWebhook {
   webhookId: string;
   verified: boolean;
   reason?: string;
+  /** What the receiver answered: 204 when verified, 401 when not, or the status it was told to fail with. */
+  answered: number;
   body: Record<string, unknown> | null;
+}
+
+/** How an endpoint misbehaves, for trying outages: answer `status` to the next `times` deliveries (all, when absent). */
+export interface Failure {
+  status: number;
+  times?: number;
+  retryAfter?: string;
 }
 
 /** How many received webhooks GET /received lists (the oldest are dropped). */
@@ -17,11 +26,12 @@ const MAX_KEPT = 10_000;
 /**
  * A tenant's webhook endpoint, as a sample: verifies each delivery's Standard Webhooks signature
  * with the endpoint's secret, answers 204 when valid (401 when not) and lists what arrived at
- * GET /received. Endpoint paths are /hooks/<name>.
+ * GET /received. Endpoint paths are /hooks/<name>; PUT /hooks/<name>/failure simulates an outage.
  */
 export class WebhookReceiver {
   private server?: Server;
   private readonly secrets = new Map<string, string[]>();
+  private readonly failures = new Map<string, Failure>();
   readonly received: ReceivedWebhook[] = [];
   private readonly listeners = new Set<(hook: ReceivedWebhook) => void>();
   url = '';
@@ -31,6 +41,12 @@ export class WebhookReceiver {
   /** Sets the secrets a named endpoint verifies with (several during rotation). */
   setSecrets(endpoint: string, secrets: string[]) {
     this.secrets.set(endpoint, secrets);
+  }
+
+  /** Makes a named endpoint fail (null: healthy again). */
+  setFailure(endpoint: string, failure: Failure | null) {
+    if (failure) this.failures.set(endpoint, { ...failure });
+    else this.failures.delete(endpoint);
   }
 
   endpointUrl(endpoint: string) {
@@ -65,6 +81,13 @@ export class WebhookReceiver {
       res.writeHead(204).end();
       return;
     }
+    const failureRoute = /^\/hooks\/([\w-]+)\/failure$/.exec(url.pathname);
+    if (failureRoute && (req.method === 'PUT' || req.method === 'DELETE')) {
+      // Simulates an outage: PUT {"status":500,"times":10} fails the next 10 deliveries; DELETE heals.
+      this.setFailure(failureRoute[1]!, req.method === 'PUT' ? (JSON.parse((await readBody(req)).toString('utf8')) as Failure) : null);
+      res.writeHead(204).end();
+      return;
+    }
     const match = /^\/hooks\/([\w-]+)$/.exec(url.pathname);
     if (req.method !== 'POST' || !match) {
       res.writeHead(404).end();
@@ -83,20 +106,25 @@ export class WebhookReceiver {
     } catch {
       parsed = null;
     }
+    const failure = this.failures.get(endpoint);
+    if (failure?.times !== undefined && --failure.times <= 0) this.failures.delete(endpoint);
+    const answered = failure ? failure.status : verified ? 204 : 401;
     const hook: ReceivedWebhook = {
       receivedAt: new Date().toISOString(),
       endpoint,
       webhookId: String(headers['webhook-id'] ?? ''),
       verified,
       ...(reason ? { reason } : {}),
+      answered,
       body: parsed,
     };
     this.received.push(hook);
     if (this.received.length > MAX_KEPT) this.received.shift();
     for (const listener of this.listeners) listener(hook);
     if (this.options.log) {
-      console.log(`webhook ${verified ? '✔ verified' : `✘ ${reason}`} ${hook.webhookId} ${String(parsed?.type ?? '')} member=${String(parsed?.memberId ?? '')} seq=${String(parsed?.seq ?? '')}`);
+      const outcome = failure ? `✘ answered ${answered} (simulated outage)` : verified ? '✔ verified' : `✘ ${reason}`;
+      console.log(`webhook ${outcome} ${hook.webhookId} ${String(parsed?.type ?? '')} member=${String(parsed?.memberId ?? '')} seq=${String(parsed?.seq ?? '')}`);
     }
-    res.writeHead(verified ? 204 : 401).end();
+    res.writeHead(answered, failure?.retryAfter ? { 'retry-after': failure.retryAfter } : {}).end(failure ? `simulated outage: ${answered}` : undefined);
   }
 }

@@ -106,12 +106,21 @@ export class DeliveryWorker {
     const health = await this.health.get(healthKey);
     const decision = gate(health, this.now(), policy, subscription.rateLimitPerSecond);
     let probe = false;
-    if (decision.kind === 'wait') return { waitSeconds: waitSeconds(decision.seconds, receiveCount, this.random) };
+    const wait = (seconds: number, reason: string): Wait => {
+      const waited = waitSeconds(seconds, receiveCount, this.random);
+      logger.debug('Delivery waits; no attempt', { subscriptionId, eventId: event.id, reason, seconds: waited, receiveCount });
+      return { waitSeconds: waited };
+    };
+    if (decision.kind === 'wait') return wait(decision.seconds, decision.reason);
     if (decision.kind === 'probe') {
       probe = await store.claimProbe(tenantId, subscriptionId, this.now(), this.deps.attemptTimeoutSeconds + 5);
-      if (!probe) return { waitSeconds: waitSeconds(this.deps.attemptTimeoutSeconds, receiveCount, this.random) };
+      if (!probe) {
+        // Another worker probes, or this container's view was stale: wait as long as the fresh state says.
+        const fresh = gate(await store.getHealth(tenantId, subscriptionId), this.now(), policy, subscription.rateLimitPerSecond);
+        return wait(fresh.kind === 'wait' ? fresh.seconds : 1, fresh.kind === 'wait' ? fresh.reason : 'probe_taken');
+      }
     } else if (decision.ratePerSecond !== undefined && !(await store.takeRateToken(tenantId, subscriptionId, this.now(), decision.ratePerSecond))) {
-      return { waitSeconds: waitSeconds(1, receiveCount, this.random) };
+      return wait(1, 'rate_limited');
     }
 
     const result = await this.deps.send(subscription, event);

@@ -22,15 +22,16 @@ export interface RunningTwin extends TwinInfo {
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
- * Starts the local twin exactly as a user does (`local/main.ts`), in memory on free ports, in its
+ * Starts the local twin exactly as a user does (`local/main.ts`), in memory on free ports (with
+ * extra settings in `env`, e.g. a compressed retry schedule), in its
  * own process group; stop() sends SIGTERM to the group (the twin stops its JVM and servers) and
  * SIGKILL if it has not exited in time, so no process outlives the test.
  */
-export async function startTwinProcess(args: string[] = []): Promise<RunningTwin> {
+export async function startTwinProcess(args: string[] = [], env: Record<string, string> = {}): Promise<RunningTwin> {
   const child: ChildProcess = spawn(
     process.execPath,
     ['--import', 'tsx', 'local/main.ts', '--in-memory', '--port', '0', '--receiver-port', '0', '--json', ...args],
-    { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
   );
   const log: string[] = [];
   child.stderr!.on('data', (chunk: Buffer) => log.push(chunk.toString()));

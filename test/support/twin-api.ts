@@ -1,0 +1,57 @@
+import type { RunningTwin } from './twin-process';
+
+export interface ApiResponse<T> {
+  status: number;
+  body: T;
+}
+
+/**
+ * A tenant's client of the twin's API: the demo key, JSON bodies and a fresh Idempotency-Key on
+ * every mutation unless `idempotent: false` (operations that take none).
+ * @example const api = twinApi(twin); const { status, body } = await api('/v1/members', { body: { externalId: 'x' } });
+ */
+export function twinApi(twin: Pick<RunningTwin, 'apiUrl' | 'demo'>) {
+  let counter = 0;
+  return async function api<T = Record<string, unknown>>(
+    path: string,
+    init: { method?: string; body?: unknown; idempotent?: boolean; headers?: Record<string, string> } = {},
+  ): Promise<ApiResponse<T>> {
+    const method = init.method ?? (init.body !== undefined ? 'POST' : 'GET');
+    const response = await fetch(`${twin.apiUrl}${path}`, {
+      method,
+      headers: {
+        'x-api-key': twin.demo.apiKey,
+        'content-type': 'application/json',
+        ...(method !== 'GET' && init.idempotent !== false ? { 'idempotency-key': `t-${process.pid}-${Date.now()}-${++counter}` } : {}),
+        ...init.headers,
+      },
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : null) as T };
+  };
+}
+
+export interface ReceivedHook {
+  endpoint: string;
+  webhookId: string;
+  verified: boolean;
+  answered: number;
+  body: { id: string; type: string; memberId?: string; seq: number; data: Record<string, unknown> } | null;
+}
+
+/** What the twin's sample receiver got so far (optionally for one endpoint name). */
+export async function receivedHooks(twin: Pick<RunningTwin, 'receiverUrl'>, endpoint?: string): Promise<ReceivedHook[]> {
+  const { items } = (await (await fetch(`${twin.receiverUrl}/received`)).json()) as { items: ReceivedHook[] };
+  return endpoint ? items.filter((item) => item.endpoint === endpoint) : items;
+}
+
+/** Configures a receiver endpoint: the secret it verifies with, and optionally an outage. */
+export async function configureReceiver(twin: Pick<RunningTwin, 'receiverUrl'>, endpoint: string, config: { secrets?: string[]; failure?: { status: number; times?: number; retryAfter?: string } | null }) {
+  if (config.secrets) {
+    await fetch(`${twin.receiverUrl}/hooks/${endpoint}/secrets`, { method: 'PUT', body: JSON.stringify({ secrets: config.secrets }) });
+  }
+  if (config.failure !== undefined) {
+    await fetch(`${twin.receiverUrl}/hooks/${endpoint}/failure`, config.failure ? { method: 'PUT', body: JSON.stringify(config.failure) } : { method: 'DELETE' });
+  }
+}
