@@ -14,6 +14,18 @@ import { startTwin } from '../local/twin';
  * - webhook_latency_ms: API response (the commit is done) → signature verified at the receiver,
  *   at a steady rate and while the API is saturated
  * - hot_member_ms: concurrent earns on one member (serial by design: gap-free seq)
+ * - delivery_fanout_per_s: 3 more endpoints (`points.*`) registered through the API next to the
+ *   demo one (`*`); after the consumers' endpoint cache has expired, earns are posted as fast as the
+ *   API takes them, timed from the first request to the last of earns × endpoints deliveries
+ *   verified (signature checked, 2xx answered) at the receiver; with the total and the missing
+ * - commit_to_delivered_ms: under that load, receipt at the receiver minus the event's commit time
+ *   (the body's `timestamp`, which is the event's `occurredAt`; one clock), all endpoints pooled
+ * - outage_recovery: one of those endpoints answers 500 to its next 20 deliveries while earns are
+ *   posted (a few per member, so order matters): time until every earn reached every endpoint,
+ *   failed attempts, per-member seq order of the accepted deliveries, and what never arrived (lost,
+ *   must be 0). Measured under the deployed delivery policy (the bench sets no policy env): retries
+ *   at 5 s, then 5 min; the breaker opens after 10 consecutive failures for 30 s, and after the
+ *   probe succeeds the backlog drains at a rate ramping from 1/s over 60 s.
  */
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const EARNS = Number(process.env.BENCH_EARNS ?? 800);
@@ -21,6 +33,16 @@ const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 40);
 const PACED = Number(process.env.BENCH_PACED_EARNS ?? 200);
 const RATE = Number(process.env.BENCH_PACED_RATE ?? 20);
 const HOT = Number(process.env.BENCH_HOT_MEMBER_EARNS ?? 20);
+const FANOUT = Number(process.env.BENCH_FANOUT_EARNS ?? 300);
+const FANOUT_ENDPOINTS = Number(process.env.BENCH_FANOUT_ENDPOINTS ?? 3);
+const OUTAGE = Number(process.env.BENCH_OUTAGE_EARNS ?? 40);
+/** Members the outage earns are spread over (each member's earns are posted in order). */
+const OUTAGE_MEMBERS = Math.min(MEMBERS, Number(process.env.BENCH_OUTAGE_MEMBERS ?? 20));
+const OUTAGE_FAILURES = Number(process.env.BENCH_OUTAGE_FAILURES ?? 20);
+const FANOUT_TIMEOUT_MS = Number(process.env.BENCH_FANOUT_TIMEOUT_S ?? 120) * 1000;
+const OUTAGE_TIMEOUT_MS = Number(process.env.BENCH_OUTAGE_TIMEOUT_S ?? 150) * 1000;
+/** New endpoints reach the consumers once their endpoint cache has expired (the twin's setting, 5 s by default). */
+const CACHE_WAIT_MS = Number(process.env.SUBSCRIPTION_CACHE_TTL_MS ?? 5_000) + 1_000;
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 
@@ -130,6 +152,131 @@ try {
   const hotRun = await Promise.all(Array.from({ length: HOT }, (_, i) => earn(hotMember, `h${i}`, 1)));
   const hotMs = Math.round(performance.now() - hotStart);
   const hotCommitted = hotRun.filter((r) => r.status === 201).length;
+  // The figures above are complete: what follows adds endpoints, which would change what they see.
+  const webhooksUnverified = unverified;
+
+  // Every delivery from here on, as the receiver saw it.
+  interface Arrival {
+    endpoint: string;
+    eventId: string;
+    at: number;
+    accepted: boolean;
+    answered: number;
+    memberId?: string;
+    seq?: number;
+    committedAt?: number;
+  }
+  const arrivals: Arrival[] = [];
+  twin.receiver.onReceive((hook) => {
+    const body = hook.body ?? {};
+    const committed = Date.parse(String(body.occurredAt ?? body.timestamp ?? ''));
+    arrivals.push({
+      endpoint: hook.endpoint,
+      eventId: hook.webhookId,
+      at: Date.now(),
+      accepted: hook.verified && hook.answered >= 200 && hook.answered < 300,
+      answered: hook.answered,
+      ...(typeof body.memberId === 'string' ? { memberId: body.memberId } : {}),
+      ...(typeof body.seq === 'number' ? { seq: body.seq } : {}),
+      ...(Number.isFinite(committed) ? { committedAt: committed } : {}),
+    });
+  });
+  const pairKey = (endpoint: string, eventId: string) => `${endpoint}\n${eventId}`;
+  /** Waits until each event was accepted by each endpoint (or the deadline); gives the first acceptance of each pair. */
+  const accepted = async (endpoints: string[], eventIds: string[], deadline: number) => {
+    const wanted = new Set(endpoints.flatMap((endpoint) => eventIds.map((id) => pairKey(endpoint, id))));
+    const first = new Map<string, Arrival>();
+    let seen = 0;
+    for (;;) {
+      for (; seen < arrivals.length; seen++) {
+        const arrival = arrivals[seen]!;
+        const key = pairKey(arrival.endpoint, arrival.eventId);
+        if (arrival.accepted && wanted.has(key) && !first.has(key)) first.set(key, arrival);
+      }
+      if (first.size === wanted.size || Date.now() >= deadline) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return { first, wanted };
+  };
+
+  // Delivery fan-out: more endpoints on the same tenant, each with its secret at the receiver.
+  const fanoutEndpoints: { name: string; subscriptionId: string }[] = [];
+  for (let e = 1; e <= FANOUT_ENDPOINTS; e++) {
+    const name = `bench-fanout-${e}`;
+    const response = await fetch(`${twin.apiUrl}/v1/webhooks/endpoints`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ url: `${twin.receiverUrl}/hooks/${name}`, eventTypes: ['points.*'], description: `bench fan-out ${e}` }),
+    });
+    const body = (await response.json()) as { subscriptionId?: string; secret?: string };
+    if (response.status !== 201 || !body.secret || !body.subscriptionId) throw new Error(`Registering endpoint ${name} failed: ${response.status} ${JSON.stringify(body)}`);
+    twin.receiver.setSecrets(name, [body.secret]);
+    fanoutEndpoints.push({ name, subscriptionId: body.subscriptionId });
+  }
+  // The demo endpoint takes every event type, so it receives these earns too.
+  const deliveryEndpoints = ['demo', ...fanoutEndpoints.map((e) => e.name)];
+  await new Promise((r) => setTimeout(r, CACHE_WAIT_MS));
+
+  const fanoutStart = Date.now();
+  const fanoutRun = await pool(FANOUT, CONCURRENCY, (i) => earn(members[i % MEMBERS]!, `f${i}`, 1));
+  const fanoutPostedMs = Date.now() - fanoutStart;
+  const fanoutIds = committedIds(fanoutRun);
+  const fanout = await accepted(deliveryEndpoints, fanoutIds, Date.now() + FANOUT_TIMEOUT_MS);
+  const fanoutDelivered = fanout.first.size;
+  const fanoutLastAt = Math.max(fanoutStart, ...[...fanout.first.values()].map((a) => a.at));
+  const fanoutMs = fanoutLastAt - fanoutStart;
+  const fanoutPerS = fanoutDelivered / (fanoutMs / 1000);
+  const commitToDelivered = [...fanout.first.values()]
+    .filter((a) => a.committedAt !== undefined)
+    .map((a) => Math.max(0, a.at - a.committedAt!))
+    .sort((a, b) => a - b);
+  const fanoutUnverified = arrivals.filter((a) => fanout.wanted.has(pairKey(a.endpoint, a.eventId)) && !a.accepted).length;
+
+  // Outage: one endpoint fails its next deliveries while earns arrive; a few per member, each member's in order.
+  const failing = fanoutEndpoints[0]!.name;
+  const outageFrom = arrivals.length;
+  twin.receiver.setFailure(failing, { status: 500, times: OUTAGE_FAILURES });
+  const outageStart = Date.now();
+  const outageRun: { status: number; eventId?: string }[] = [];
+  await pool(OUTAGE_MEMBERS, CONCURRENCY, async (m) => {
+    for (let i = m; i < OUTAGE; i += OUTAGE_MEMBERS) outageRun.push(await earn(members[m]!, `o${i}`, 1));
+  });
+  const outageIds = committedIds(outageRun);
+  const outage = await accepted(deliveryEndpoints, outageIds, Date.now() + OUTAGE_TIMEOUT_MS);
+  twin.receiver.setFailure(failing, null);
+  const outageEvents = new Set(outageIds);
+  const outageArrivals = arrivals.slice(outageFrom).filter((a) => outageEvents.has(a.eventId));
+  const outageMs = Math.max(outageStart, ...[...outage.first.values()].map((a) => a.at)) - outageStart;
+  const outageFailingMs = Math.max(outageStart, ...[...outage.first.values()].filter((a) => a.endpoint === failing).map((a) => a.at)) - outageStart;
+  const outageFailedAttempts = outageArrivals.filter((a) => a.endpoint === failing && !a.accepted).length;
+  const outageAttempts = outageArrivals.filter((a) => a.endpoint === failing).length;
+  // Order: per endpoint and member, each accepted delivery carries a higher seq than the one accepted before it.
+  const lastSeq = new Map<string, number>();
+  const acceptedOnce = new Set<string>();
+  let outOfOrder = 0;
+  let duplicates = 0;
+  for (const a of outageArrivals.filter((x) => x.accepted)) {
+    const key = pairKey(a.endpoint, a.eventId);
+    if (acceptedOnce.has(key)) {
+      duplicates++;
+      continue;
+    }
+    acceptedOnce.add(key);
+    const group = pairKey(a.endpoint, a.memberId ?? '?');
+    if (a.seq === undefined || a.seq <= (lastSeq.get(group) ?? 0)) outOfOrder++;
+    lastSeq.set(group, Math.max(a.seq ?? 0, lastSeq.get(group) ?? 0));
+  }
+  const outageLost = outage.wanted.size - outage.first.size;
+  // Whatever did not arrive: where the platform says it stands (still retrying, or dead).
+  const missingStatus: Record<string, number> = {};
+  for (const key of outage.wanted) {
+    if (outage.first.has(key)) continue;
+    const [endpoint, eventId] = key.split('\n') as [string, string];
+    const subscriptionId = endpoint === 'demo' ? twin.demo.subscriptionId : fanoutEndpoints.find((e) => e.name === endpoint)!.subscriptionId;
+    const response = await fetch(`${twin.apiUrl}/v1/webhooks/endpoints/${subscriptionId}/messages/${eventId}`, { headers });
+    const status = response.ok ? ((await response.json()) as { status: string }).status : `http_${response.status}`;
+    missingStatus[status] = (missingStatus[status] ?? 0) + 1;
+  }
 
   const result = {
     api_earn_per_s: Math.round(apiEarnPerS),
@@ -140,11 +287,27 @@ try {
     webhook_latency_saturated_ms_p50: percentile(saturated, 50),
     webhook_latency_saturated_ms_p99: percentile(saturated, 99),
     webhooks_delivered: saturated.length + paced.length,
-    webhooks_unverified: unverified,
+    webhooks_unverified: webhooksUnverified,
     earn_failures: failures,
     hot_member_earns: HOT,
     hot_member_committed: hotCommitted,
     hot_member_ms: hotMs,
+    delivery_fanout_per_s: Math.round(fanoutPerS),
+    delivery_fanout_ms: fanoutMs,
+    delivery_fanout_endpoints: deliveryEndpoints.length,
+    delivery_fanout_earns: fanoutIds.length,
+    delivery_fanout_delivered: fanoutDelivered,
+    delivery_fanout_missing: fanout.wanted.size - fanoutDelivered,
+    commit_to_delivered_ms_p50: percentile(commitToDelivered, 50),
+    commit_to_delivered_ms_p99: percentile(commitToDelivered, 99),
+    outage_recovery_ms: outageMs,
+    outage_failing_endpoint_recovery_ms: outageFailingMs,
+    outage_earns: outageIds.length,
+    outage_failed_attempts: outageFailedAttempts,
+    outage_order_held: outOfOrder === 0,
+    outage_out_of_order: outOfOrder,
+    outage_duplicates: duplicates,
+    outage_lost: outageLost,
     concurrency: CONCURRENCY,
     earns: EARNS,
     members: MEMBERS,
@@ -155,6 +318,13 @@ try {
   console.log(`webhook commit→verified at ${RATE}/s: p50 ${result.webhook_latency_ms_p50} ms, p99 ${result.webhook_latency_ms_p99} ms (${paced.length}/${PACED} delivered)`);
   console.log(`webhook commit→verified while saturated: p50 ${result.webhook_latency_saturated_ms_p50} ms, p99 ${result.webhook_latency_saturated_ms_p99} ms (${saturated.length}/${EARNS - failures} delivered, ${unverified} unverified)`);
   console.log(`one member, ${HOT} concurrent earns: ${hotCommitted} committed in ${hotMs} ms`);
+  console.log(
+    `delivery fan-out       ${result.delivery_fanout_per_s}/s  (${fanoutDelivered}/${fanout.wanted.size} delivered = ${fanoutIds.length}/${FANOUT} earns × ${deliveryEndpoints.length} endpoints in ${fanoutMs} ms, earns posted in ${fanoutPostedMs} ms, ${result.delivery_fanout_missing} missing, ${fanoutUnverified} not accepted)`,
+  );
+  console.log(`commit→delivered under fan-out: p50 ${result.commit_to_delivered_ms_p50} ms, p99 ${result.commit_to_delivered_ms_p99} ms (${commitToDelivered.length} deliveries, endpoints pooled)`);
+  console.log(
+    `outage (${failing} answers 500 to its next ${OUTAGE_FAILURES}; deployed retry/breaker policy): ${outageIds.length}/${OUTAGE} earns over ${OUTAGE_MEMBERS} members, all ${outage.first.size}/${outage.wanted.size} deliveries in ${outageMs} ms (failing endpoint ${outageFailingMs} ms), ${outageFailedAttempts} failed of ${outageAttempts} attempts there, order ${outOfOrder === 0 ? 'held' : `broken ${outOfOrder}×`}, ${duplicates} duplicates, ${outageLost} lost${outageLost ? ` ${JSON.stringify(missingStatus)}` : ''}`,
+  );
   console.log(JSON.stringify(result));
 } finally {
   await twin.stop();

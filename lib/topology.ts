@@ -200,7 +200,8 @@ export const functions = {
     timeoutSeconds: 30,
     memoryMiB: 512,
     environment: { TABLE_NAME: { ref: 'table' }, DELIVERY_QUEUE_URL: { ref: 'queueUrl', queue: 'webhookDelivery' } },
-    access: { table: 'read', sendTo: ['webhookDelivery'] },
+    // Writes digest windows for endpoints in digest mode.
+    access: { table: 'readWrite', sendTo: ['webhookDelivery'] },
     trigger: {
       kind: 'dynamodb-stream',
       batchSize: 100,

@@ -2,12 +2,13 @@ import type { DeliveryPolicy, EndpointHealth } from '../domain/delivery-policy';
 import { failingTooLong, gate, nextRetry, waitSeconds } from '../domain/delivery-policy';
 import type { LoyaltyEvent } from '../domain/events';
 import type { WebhookSubscription } from '../domain/ports';
-import type { DeliveryMessage } from '../domain/webhook-message';
+import { DIGEST_GRACE_SECONDS, digestBody, digestId, subjectOf, type DeliveryMessage } from '../domain/webhook-message';
 import { setting } from '../shared/config';
 import type { Wait } from '../shared/fifo-batch';
 import { logger } from '../shared/logger';
 import { ttlCache } from '../shared/ttl-cache';
 import type { DeadReason, DynamoDeliveryStore } from './dynamo-delivery-store';
+import type { DynamoDigestStore } from './dynamo-digest-store';
 import type { AttemptResult } from './webhook-sender';
 
 /** SQS moves a message to the DLQ on its own after 1000 receives; the worker acts just before, and logs why. */
@@ -17,6 +18,9 @@ export interface DeliveryWorkerDeps {
   store: DynamoDeliveryStore;
   endpoint(tenantId: string, subscriptionId: string): Promise<WebhookSubscription | null>;
   send(subscription: WebhookSubscription, event: LoyaltyEvent): Promise<AttemptResult>;
+  /** Digest mode: the endpoint's closed windows, and a signed POST of a ready body. */
+  digests?: Pick<DynamoDigestStore, 'close'>;
+  sendBody?(subscription: WebhookSubscription, message: { id: string; body: string }): Promise<AttemptResult>;
   /** Puts a message whose attempts are spent on the dead-letter queue, with its full payload. */
   deadLetter(message: DeliveryMessage, detail: { reason: DeadReason; attempts: number; lastStatus?: number; lastError?: string }): Promise<void>;
   policy: DeliveryPolicy;
@@ -72,18 +76,25 @@ export class DeliveryWorker {
   async handle(queued: DeliveryMessage, receiveCount: number): Promise<void | Wait> {
     const { store, policy } = this.deps;
     let message = queued;
-    const { tenantId, subscriptionId, event } = message;
+    const { tenantId, subscriptionId } = message;
+    const subject = subjectOf(message);
     const subscription = await this.deps.endpoint(tenantId, subscriptionId);
     if (!subscription) {
-      logger.info('Endpoint deleted; its message is dropped', { subscriptionId, eventId: event.id });
+      logger.info('Endpoint deleted; its message is dropped', { subscriptionId, eventId: subject.id });
       return;
     }
-    const logged = await store.getMessage(tenantId, subscriptionId, event.id);
+    if ('digest' in message) {
+      // A digest goes out once its window has closed (and the stream had time to fill it).
+      const dueMs = (message.digest.windowStart + message.digest.intervalSeconds + DIGEST_GRACE_SECONDS) * 1000;
+      const early = dueMs - this.now().getTime();
+      if (early > 0) return { waitSeconds: Math.ceil(early / 1000) };
+    }
+    const logged = await store.getMessage(tenantId, subscriptionId, subject.id);
     if (logged && message.round < logged.round) return; // a replay superseded this copy
     if (logged && message.round === logged.round && logged.status === 'delivered') return; // delivered already
     if (logged && message.round === logged.round && logged.status === 'dead') {
       // A copy of a dead letter came back (an operator redrove the DLQ): it starts a new round.
-      const restarted = await store.startRound(tenantId, subscriptionId, event.id, this.now());
+      const restarted = await store.startRound(tenantId, subscriptionId, subject.id, this.now());
       if (!restarted) return;
       message = restarted;
     }
@@ -93,7 +104,7 @@ export class DeliveryWorker {
 
     if (!subscription.enabled) {
       await store.park(message, this.now(), 'endpoint_disabled');
-      logger.info('Endpoint disabled; message parked as a dead letter', { subscriptionId, eventId: event.id });
+      logger.info('Endpoint disabled; message parked as a dead letter', { subscriptionId, eventId: subject.id });
       return;
     }
     if (receiveCount >= RECEIVE_LIMIT) {
@@ -108,7 +119,7 @@ export class DeliveryWorker {
     let probe = false;
     const wait = (seconds: number, reason: string): Wait => {
       const waited = waitSeconds(seconds, receiveCount, this.random);
-      logger.debug('Delivery waits; no attempt', { subscriptionId, eventId: event.id, reason, seconds: waited, receiveCount });
+      logger.debug('Delivery waits; no attempt', { subscriptionId, eventId: subject.id, reason, seconds: waited, receiveCount });
       return { waitSeconds: waited };
     };
     if (decision.kind === 'wait') return wait(decision.seconds, decision.reason);
@@ -123,7 +134,8 @@ export class DeliveryWorker {
       return wait(1, 'rate_limited');
     }
 
-    const result = await this.deps.send(subscription, event);
+    const result = await this.send(subscription, message);
+    if (!result) return; // an empty digest: nothing to send
     const at = this.now();
     const attempt = {
       at: at.toISOString(),
@@ -134,13 +146,13 @@ export class DeliveryWorker {
       ...(result.responseBody && !result.ok ? { responseBody: result.responseBody } : {}),
       ...(probe ? { probe } : {}),
     };
-    logger.info('Webhook attempt', { subscriptionId, eventId: event.id, seq: event.seq, attempt: attemptNumber, round: message.round, probe, ...attempt });
+    logger.info('Webhook attempt', { subscriptionId, eventId: subject.id, seq: subject.seq, attempt: attemptNumber, round: message.round, probe, ...attempt });
     const record = (outcome: 'delivered' | 'failing' | 'dead', extra: { nextAttemptAt?: string; deadReason?: DeadReason } = {}) =>
       store.recordAttempt({ message, attempt, attemptNumber, roundAttempts: roundAttempts + 1, outcome, ...extra });
 
     if (result.ok) {
       await record('delivered');
-      if (probe || health.state !== 'closed' || health.consecutiveFailures > 0) await store.recordSuccess(tenantId, subscriptionId, at, probe);
+      await store.recordSuccess(tenantId, subscriptionId, at, probe);
       return;
     }
 
@@ -173,11 +185,22 @@ export class DeliveryWorker {
         ...(result.error ? { lastError: result.error } : {}),
       });
       await record('dead', { deadReason: 'attempts_exhausted' });
-      logger.warn('Attempts exhausted; message dead-lettered', { subscriptionId, eventId: event.id, attempts: roundAttempts + 1 });
+      logger.warn('Attempts exhausted; message dead-lettered', { subscriptionId, eventId: subject.id, attempts: roundAttempts + 1 });
       return;
     }
     const recorded = await record('failing', { nextAttemptAt: new Date(at.getTime() + next.delaySeconds * 1000).toISOString() });
     if (recorded === 'stale') return;
     return { waitSeconds: next.delaySeconds };
+  }
+
+  /** One attempt: the event shaped for the endpoint, or the digest window's events in one body. */
+  private async send(subscription: WebhookSubscription, message: DeliveryMessage): Promise<AttemptResult | null> {
+    if ('event' in message) return this.deps.send(subscription, message.event);
+    const { digests, sendBody } = this.deps;
+    if (!digests || !sendBody) throw new Error('This worker was not given digest support');
+    const events = await digests.close(message.tenantId, message.subscriptionId, message.digest);
+    if (events.length === 0) return null;
+    const body = digestBody({ tenantId: message.tenantId, subscriptionId: message.subscriptionId, digest: message.digest, events, shape: subscription });
+    return sendBody(subscription, { id: digestId(message.digest), body });
   }
 }

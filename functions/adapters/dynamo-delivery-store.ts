@@ -11,7 +11,7 @@ import { HEALTHY, openPeriodSeconds } from '../domain/delivery-policy';
 import type { LoyaltyEvent } from '../domain/events';
 import { keys } from '../domain/keys';
 import type { Page, WebhookSubscription } from '../domain/ports';
-import type { DeliveryMessage } from '../domain/webhook-message';
+import { subjectOf, type DeliveryMessage, type DigestRef } from '../domain/webhook-message';
 import { newId } from '../shared/ids';
 import { decodeCursor, encodeCursor } from './cursor';
 
@@ -22,7 +22,9 @@ export interface DeliveryRecord {
   eventId: string;
   eventType: string;
   occurredAt: string;
-  event: LoyaltyEvent;
+  /** The event, or for a digest the window it sent. */
+  event?: LoyaltyEvent;
+  digest?: DigestRef;
   status: 'pending' | 'delivered' | 'failing' | 'dead';
   /** 0 for the first delivery; each replay or redrive starts a new round with a fresh schedule. */
   round: number;
@@ -106,15 +108,16 @@ export class DynamoDeliveryStore {
   }): Promise<'recorded' | 'stale'> {
     const { message, attempt } = input;
     const now = new Date(attempt.at);
-    const attemptItem: AttemptRecord = { eventId: message.event.id, attempt: input.attemptNumber, round: message.round, ...attempt };
+    const { id } = subjectOf(message);
+    const attemptItem: AttemptRecord = { eventId: id, attempt: input.attemptNumber, round: message.round, ...attempt };
     const logAttempt = this.client.send(
       new PutCommand({
         TableName: this.tableName,
         Item: {
-          ...keys.deliveryAttempt(message.tenantId, message.subscriptionId, message.event.id, input.attemptNumber),
+          ...keys.deliveryAttempt(message.tenantId, message.subscriptionId, id, input.attemptNumber),
           kind: 'deliveryAttempt',
           gsi2pk: keys.endpointAttempts(message.tenantId, message.subscriptionId),
-          gsi2sk: `${attempt.at}#${message.event.id}#${input.attemptNumber}`,
+          gsi2sk: `${attempt.at}#${id}#${input.attemptNumber}`,
           expiresAt: this.expiresAt(now),
           ...attemptItem,
         },
@@ -140,7 +143,8 @@ export class DynamoDeliveryStore {
   }
 
   private async writeMessage(message: DeliveryMessage, now: Date, fields: Record<string, unknown>, deadReason?: DeadReason): Promise<'recorded' | 'stale'> {
-    const { tenantId, subscriptionId, event } = message;
+    const { tenantId, subscriptionId } = message;
+    const subject = subjectOf(message);
     const at = now.toISOString();
     // One assignment per attribute (DynamoDB refuses two paths to the same attribute): later ones win.
     const assignments = new Map<string, { value: unknown; ifAbsent: boolean }>();
@@ -148,18 +152,19 @@ export class DynamoDeliveryStore {
     assign('kind', 'delivery');
     assign('tenantId', tenantId);
     assign('subscriptionId', subscriptionId);
-    assign('eventId', event.id);
-    assign('eventType', event.type);
-    assign('occurredAt', event.occurredAt);
-    assign('event', event);
+    assign('eventId', subject.id);
+    assign('eventType', subject.type);
+    assign('occurredAt', subject.occurredAt);
+    if ('event' in message) assign('event', message.event);
+    else assign('digest', message.digest);
     assign('gsi2pk', keys.endpointMessages(tenantId, subscriptionId));
-    assign('gsi2sk', `${event.occurredAt}#${event.id}`);
+    assign('gsi2sk', `${subject.occurredAt}#${subject.id}`);
     assign('createdAt', at, true);
     assign('attempts', 0, true);
     assign('roundAttempts', 0, true);
     assign('expiresAt', this.expiresAt(now));
     for (const [name, value] of Object.entries(fields)) assign(name, value);
-    const deadSk = deadReason ? `${at}#${event.id}` : undefined;
+    const deadSk = deadReason ? `${at}#${subject.id}` : undefined;
     assign('deadAt', deadReason ? at : undefined);
     assign('deadReason', deadReason);
     assign('deadSk', deadSk);
@@ -178,7 +183,7 @@ export class DynamoDeliveryStore {
     }
     const update = {
       TableName: this.tableName,
-      Key: keys.delivery(tenantId, subscriptionId, event.id),
+      Key: keys.delivery(tenantId, subscriptionId, subject.id),
       UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
       ConditionExpression: 'attribute_not_exists(pk) OR #round = :round',
       ExpressionAttributeNames: names,
@@ -188,7 +193,7 @@ export class DynamoDeliveryStore {
       if (!deadReason) {
         await this.client.send(new UpdateCommand(update));
       } else {
-        const deadLetter: DeadLetter = { eventId: event.id, eventType: event.type, occurredAt: event.occurredAt, deadAt: at, reason: deadReason };
+        const deadLetter: DeadLetter = { eventId: subject.id, eventType: subject.type, occurredAt: subject.occurredAt, deadAt: at, reason: deadReason };
         await this.client.send(
           new TransactWriteCommand({
             TransactItems: [
@@ -242,7 +247,8 @@ export class DynamoDeliveryStore {
             ],
           }),
         );
-        return { tenantId, subscriptionId, event: current.Item.event as LoyaltyEvent, round };
+        const item = current.Item;
+        return item.event ? { tenantId, subscriptionId, round, event: item.event as LoyaltyEvent } : { tenantId, subscriptionId, round, digest: item.digest as DigestRef };
       } catch (error) {
         if ((error as Error).name !== 'TransactionCanceledException') throw error;
       }
@@ -389,17 +395,40 @@ export class DynamoDeliveryStore {
     }
   }
 
-  /** A delivered attempt: the endpoint is healthy again; a probe's success starts the drain ramp. */
-  async recordSuccess(tenantId: string, subscriptionId: string, now: Date, closedFromOpen: boolean): Promise<void> {
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: keys.endpointHealth(tenantId, subscriptionId),
-        UpdateExpression: `SET #state = :closed, consecutiveFailures = :zero, openCount = :zero${closedFromOpen ? ', closedAt = :now' : ''} REMOVE failingSince, openUntil, probeUntil, lastError`,
-        ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: { ':closed': 'closed', ':zero': 0, ...(closedFromOpen ? { ':now': now.toISOString() } : {}) },
-      }),
-    );
+  /**
+   * A delivered attempt. A probe's success closes the breaker and starts the drain ramp; any other
+   * success clears the failure count, but only of a closed breaker (while it is open, only the
+   * probe decides). Conditioned rather than skipped on a stale view: a success that lands right
+   * after another worker's failure still counts.
+   */
+  async recordSuccess(tenantId: string, subscriptionId: string, now: Date, probe: boolean): Promise<void> {
+    const Key = keys.endpointHealth(tenantId, subscriptionId);
+    if (probe) {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key,
+          UpdateExpression: 'SET #state = :closed, consecutiveFailures = :zero, openCount = :zero, closedAt = :now REMOVE failingSince, openUntil, probeUntil, lastError',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':closed': 'closed', ':zero': 0, ':now': now.toISOString() },
+        }),
+      );
+      return;
+    }
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key,
+          UpdateExpression: 'SET consecutiveFailures = :zero REMOVE failingSince, lastError',
+          ConditionExpression: '#state = :closed AND (consecutiveFailures > :zero OR attribute_exists(failingSince))',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':closed': 'closed', ':zero': 0 },
+        }),
+      );
+    } catch (error) {
+      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+    }
   }
 
   /** An endpoint enabled again starts healthy: no failures counted, breaker closed. */

@@ -206,6 +206,10 @@ const endpointFields = {
     .max(50)
     .describe('Full mode: the data fields to send; absent sends all. The envelope (id, type, memberId, seq…) is always sent'),
   rateLimitPerSecond: z.number().int().min(1).max(200).describe('At most this many deliveries per second to the endpoint; the rest wait their turn'),
+  digest: z
+    .object({ intervalSeconds: z.number().int().min(10).max(3600).describe('Window length: 10 s to 1 h') })
+    .strict()
+    .describe('Digest mode: one `webhook.digest` call per window carrying its events (up to 500 per call), instead of one call per event'),
 };
 
 export const createEndpointRequest = z
@@ -216,6 +220,7 @@ export const createEndpointRequest = z
     payload: endpointFields.payload.default('full'),
     fields: endpointFields.fields.optional(),
     rateLimitPerSecond: endpointFields.rateLimitPerSecond.optional(),
+    digest: endpointFields.digest.optional(),
     ed25519: z.boolean().default(false).describe('Also sign with an ed25519 key (`v1a,` signatures); receivers verify with the public key shown on the endpoint'),
   })
   .strict();
@@ -229,6 +234,7 @@ export const updateEndpointRequest = z
     payload: endpointFields.payload.optional(),
     fields: endpointFields.fields.nullable().optional(),
     rateLimitPerSecond: endpointFields.rateLimitPerSecond.nullable().optional(),
+    digest: endpointFields.digest.nullable().optional(),
   })
   .strict();
 
@@ -247,6 +253,7 @@ export const endpointResponse = z.object({
   payload: z.enum(['full', 'thin']),
   fields: z.array(z.string()).optional(),
   rateLimitPerSecond: z.number().int().optional(),
+  digest: z.object({ intervalSeconds: z.number().int() }).optional(),
   disabledReason: z.enum(['gone', 'failing']).optional().describe('Why the platform disabled the endpoint: it answered 410, or failed for too long'),
   disabledAt: z.string().optional(),
   publicKeys: z.array(z.string()).optional().describe('ed25519 public keys (whpk_…) that verify `v1a,` signatures, newest first'),
@@ -286,9 +293,9 @@ export const deadLetterListQuery = z.object(listQuery).strict();
 
 export const messageResponse = z.object({
   eventId: z.string().describe('Also the webhook-id of every attempt'),
-  eventType: z.string(),
+  eventType: z.string().describe('The event type, or `webhook.digest`'),
   memberId: z.string().optional(),
-  seq: z.number().int(),
+  seq: z.number().int().optional(),
   occurredAt: z.string(),
   status: messageStatus,
   attempts: z.number().int().describe('Attempts over all rounds'),

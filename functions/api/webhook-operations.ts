@@ -23,6 +23,7 @@ const endpointView = (sub: WebhookSubscription, withSecret = false) => ({
   payload: sub.payload ?? 'full',
   ...(sub.fields ? { fields: sub.fields } : {}),
   ...(sub.rateLimitPerSecond ? { rateLimitPerSecond: sub.rateLimitPerSecond } : {}),
+  ...(sub.digest ? { digest: sub.digest } : {}),
   ...(sub.disabledReason ? { disabledReason: sub.disabledReason, disabledAt: sub.disabledAt } : {}),
   ...(sub.signingKeys?.length ? { publicKeys: sub.signingKeys.map(publicKeyOf) } : {}),
   ...(sub.secretsRetireAt && sub.secrets.length > 1 ? { secretsRetireAt: sub.secretsRetireAt } : {}),
@@ -69,8 +70,8 @@ async function startRounds(services: Services, tenantId: string, subscriptionId:
 const messageView = (message: DeliveryRecord) => ({
   eventId: message.eventId,
   eventType: message.eventType,
-  ...('memberId' in message.event ? { memberId: message.event.memberId } : {}),
-  seq: message.event.seq,
+  ...(message.event && 'memberId' in message.event ? { memberId: message.event.memberId } : {}),
+  ...(message.event ? { seq: message.event.seq } : {}),
   occurredAt: message.occurredAt,
   status: message.status,
   attempts: message.attempts,
@@ -110,6 +111,7 @@ export const webhookOperations: Operation[] = [
         payload: body.payload,
         ...(body.fields ? { fields: body.fields } : {}),
         ...(body.rateLimitPerSecond ? { rateLimitPerSecond: body.rateLimitPerSecond } : {}),
+        ...(body.digest ? { digest: body.digest } : {}),
         enabled: true,
         secrets: [generateSecret()],
         ...(body.ed25519 ? { signingKeys: [generateSigningKeyPair().secretKey] } : {}),
@@ -287,7 +289,7 @@ export const webhookOperations: Operation[] = [
         services.deliveries.messageAttempts(tenantId, subscription.subscriptionId, eventId),
       ]);
       if (!message) throw new Problem('message_not_found', `No message for event ${eventId} on this endpoint`);
-      return { statusCode: 200, body: { ...messageView(message), payload: message.event, attempts } };
+      return { statusCode: 200, body: { ...messageView(message), payload: message.event ?? { digest: message.digest }, attempts } };
     },
   },
   {

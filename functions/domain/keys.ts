@@ -82,6 +82,10 @@ export const keys = {
   endpointAttempts: (tenantId: string, subscriptionId: string) => `${keys.endpointPk(tenantId, subscriptionId)}#ATTEMPTS`,
   /** An endpoint's dead letters, oldest first; a redrive removes them. */
   deadLetters: (tenantId: string, subscriptionId: string) => `${keys.endpointPk(tenantId, subscriptionId)}#DEAD`,
+  /** A digest window of an endpoint (one part of at most DIGEST_MAX_EVENTS events): its header and its events. */
+  digestWindowPk: (tenantId: string, subscriptionId: string, windowStart: number, part: number) =>
+    `${keys.endpointPk(tenantId, subscriptionId)}#DIGEST#${windowStart}#${part}`,
+  digestEventPrefix: 'EV#',
   /** Attempts started against an endpoint in one second (rate limit), kept briefly. */
   rateWindow: (tenantId: string, subscriptionId: string, epochSecond: number) => ({ pk: `${keys.endpointPk(tenantId, subscriptionId)}#RATE#${epochSecond}`, sk: 'RATE' }),
 };

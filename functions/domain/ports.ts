@@ -128,6 +128,8 @@ export interface WebhookSubscription {
   payload?: 'full' | 'thin';
   /** Full mode only: the data fields to send (absent: all of them). The envelope is always sent. */
   fields?: string[];
+  /** Digest mode: one call per window of this many seconds, carrying the window's events, instead of one call per event. */
+  digest?: { intervalSeconds: number };
   /** Attempts per second at most (absent: no cap but the platform's drain ramp after an outage). */
   rateLimitPerSecond?: number;
   /** Why the platform disabled the endpoint (absent when a person did, or when enabled). */

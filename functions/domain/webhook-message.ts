@@ -2,27 +2,56 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { loyaltyEvent, type LoyaltyEvent } from './events';
 
-/**
- * What the queue carries for one (event, endpoint) pair. `round` is 0 when the router queues it
- * and goes up by one with every replay or redrive: a copy from an older round is stale.
- */
-export const deliveryMessage = z.object({
+const queued = {
   tenantId: z.string(),
   subscriptionId: z.string(),
-  event: loyaltyEvent,
+  /** 0 when first queued; +1 with every replay or redrive: a copy from an older round is stale. */
   round: z.number().int().min(0).default(0),
+};
+
+/** A digest: the events an endpoint's window collected, sent as one call when the window closes. */
+export const digestRef = z.object({
+  windowStart: z.number().int().describe('Epoch seconds'),
+  part: z.number().int().min(0).describe('A window holds at most DIGEST_MAX_EVENTS per part'),
+  intervalSeconds: z.number().int().positive(),
 });
+export type DigestRef = z.infer<typeof digestRef>;
+
+/** What the delivery queue carries: one event for one endpoint, or one digest window of an endpoint. */
+export const deliveryMessage = z.union([z.object({ ...queued, event: loyaltyEvent }), z.object({ ...queued, digest: digestRef })]);
 export type DeliveryMessage = z.infer<typeof deliveryMessage>;
 export type QueuedDelivery = z.input<typeof deliveryMessage>;
+
+/** A digest window waits this long after it ends, so events still in the stream make it in. */
+export const DIGEST_GRACE_SECONDS = 5;
+export const DIGEST_MAX_EVENTS = 500;
 
 /** Whose order a delivery keeps: the member's, or for operational events the endpoint's. */
 export const orderingKey = (event: LoyaltyEvent) => ('memberId' in event ? event.memberId : `!endpoint.${event.endpointId}`);
 
+export const digestId = (digest: Pick<DigestRef, 'windowStart' | 'part'>) => `dig_${digest.windowStart}_${digest.part}`;
+
+/** What a delivery is about: its webhook-id, type, time and the order it keeps. */
+export function subjectOf(message: QueuedDelivery): { id: string; type: string; occurredAt: string; orderingKey: string; seq?: number } {
+  if ('event' in message) {
+    const { event } = message;
+    return { id: event.id, type: event.type, occurredAt: event.occurredAt, orderingKey: orderingKey(event), seq: event.seq };
+  }
+  const { digest } = message;
+  return {
+    id: digestId(digest),
+    type: 'webhook.digest',
+    occurredAt: new Date((digest.windowStart + digest.intervalSeconds) * 1000).toISOString(),
+    orderingKey: '!digest',
+  };
+}
+
 /**
  * One FIFO group per endpoint and member: a member's failing event holds back only that
- * member's later events for that endpoint, never other members or endpoints.
+ * member's later events for that endpoint, never other members or endpoints. An endpoint's
+ * digests form one group of their own, in window order.
  */
-export const messageGroupId = (subscriptionId: string, event: LoyaltyEvent) => `${subscriptionId}.${orderingKey(event)}`;
+export const messageGroupId = (subscriptionId: string, orderKey: string) => `${subscriptionId}.${orderKey}`;
 
 /**
  * Same event, endpoint and round, same dedup id: a re-driven stream record is not queued twice
@@ -34,10 +63,11 @@ export const deduplicationId = (subscriptionId: string, eventId: string, round =
 /** The SQS entry of one delivery (router, replay and redrive all queue through this). */
 export function queueEntry(message: QueuedDelivery) {
   const round = message.round ?? 0;
+  const subject = subjectOf(message);
   return {
     MessageBody: JSON.stringify({ ...message, round }),
-    MessageGroupId: messageGroupId(message.subscriptionId, message.event),
-    MessageDeduplicationId: deduplicationId(message.subscriptionId, message.event.id, round),
+    MessageGroupId: messageGroupId(message.subscriptionId, subject.orderingKey),
+    MessageDeduplicationId: deduplicationId(message.subscriptionId, subject.id, round),
   };
 }
 
@@ -56,6 +86,26 @@ export function webhookBody(event: LoyaltyEvent, shape: { payload?: 'full' | 'th
         ? entries.filter(([name]) => shape.fields!.includes(name))
         : entries;
   return JSON.stringify({ type, timestamp: occurredAt, ...envelope, data: Object.fromEntries(kept) });
+}
+
+/** A digest's body: the window and its events, each shaped as the endpoint receives single events. */
+export function digestBody(input: { tenantId: string; subscriptionId: string; digest: DigestRef; events: LoyaltyEvent[]; shape: { payload?: 'full' | 'thin'; fields?: string[] } }): string {
+  const { digest } = input;
+  const windowEnd = new Date((digest.windowStart + digest.intervalSeconds) * 1000).toISOString();
+  return JSON.stringify({
+    type: 'webhook.digest',
+    timestamp: windowEnd,
+    id: digestId(digest),
+    tenantId: input.tenantId,
+    endpointId: input.subscriptionId,
+    data: {
+      windowStart: new Date(digest.windowStart * 1000).toISOString(),
+      windowEnd,
+      part: digest.part,
+      count: input.events.length,
+      events: input.events.map((event) => JSON.parse(webhookBody(event, input.shape)) as unknown),
+    },
+  });
 }
 
 /** The secrets that sign now: all of them during a rotation's overlap, then only the newest. */

@@ -4,7 +4,8 @@ import { dynamo, sqs } from '../adapters/aws-clients';
 import { DeliveryWorker, configuredPolicy } from '../adapters/delivery-worker';
 import { DynamoDeliveryStore } from '../adapters/dynamo-delivery-store';
 import { cachedSubscriptions } from '../adapters/dynamo-subscription-store';
-import { attemptDelivery } from '../adapters/webhook-sender';
+import { DynamoDigestStore } from '../adapters/dynamo-digest-store';
+import { attemptDelivery, postSigned } from '../adapters/webhook-sender';
 import { deliveryMessage, queueEntry } from '../domain/webhook-message';
 import { setting } from '../shared/config';
 import { processFifoBatch, type VisibilityChange } from '../shared/fifo-batch';
@@ -18,6 +19,9 @@ function deliveryWorker(): DeliveryWorker {
     endpoint: (tenantId, subscriptionId) => cachedSubscriptions().get(tenantId, subscriptionId),
     send: (subscription, event) =>
       attemptDelivery({ subscription, event, timeoutMs: setting('WEBHOOK_TIMEOUT_MS'), allowLoopbackHttp: setting('WEBHOOK_ALLOW_LOOPBACK_HTTP') === 'true' }),
+    digests: new DynamoDigestStore(dynamo(), setting('TABLE_NAME'), setting('WEBHOOK_LOG_RETENTION_DAYS')),
+    sendBody: (subscription, message) =>
+      postSigned({ subscription, ...message, timeoutMs: setting('WEBHOOK_TIMEOUT_MS'), allowLoopbackHttp: setting('WEBHOOK_ALLOW_LOOPBACK_HTTP') === 'true' }),
     deadLetter: async (message, detail) => {
       const entry = queueEntry(message);
       await sqs().send(

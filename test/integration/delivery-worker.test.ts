@@ -63,6 +63,8 @@ const GONE: AttemptResult = { ok: false, status: 410, durationMs: 3, responseBod
  */
 const SPREAD = 1;
 
+/** A queued delivery of one event (not a digest). */
+type EventMessage = Extract<DeliveryMessage, { event: unknown }>;
 type Send = DeliveryWorkerDeps['send'];
 type DeadLetterSink = DeliveryWorkerDeps['deadLetter'];
 
@@ -97,21 +99,24 @@ async function setUp(policy: Partial<DeliveryPolicy> = {}) {
     throw new Error('send called without a scripted answer');
   });
   const deadLetter = jest.fn<DeadLetterSink>(async () => undefined);
-  const worker = new DeliveryWorker({
-    store,
-    endpoint: (t, s) => subscriptions.get(t, s),
-    send,
-    deadLetter,
-    policy: { ...POLICY, ...policy },
-    attemptTimeoutSeconds: 15,
-    now: () => new Date(nowMs),
-    random: () => 0.5,
-    healthCacheMs: 0,
-  });
+  /** A worker (a container) on this endpoint; several share the table, the send and the clock. */
+  const makeWorker = (deliveryStore: DynamoDeliveryStore = store) =>
+    new DeliveryWorker({
+      store: deliveryStore,
+      endpoint: (t, s) => subscriptions.get(t, s),
+      send,
+      deadLetter,
+      policy: { ...POLICY, ...policy },
+      attemptTimeoutSeconds: 15,
+      now: () => new Date(nowMs),
+      random: () => 0.5,
+      healthCacheMs: 0,
+    });
+  const worker = makeWorker();
 
   let seq = 0;
   /** A member's next points.earned event, as the ledger writes it, queued for this endpoint (round 0). */
-  const message = (memberId: string): DeliveryMessage => {
+  const message = (memberId: string): EventMessage => {
     seq += 1;
     const event: EventOf<'points.earned'> = pointsEarnedEvent.parse({
       id: newId('evt', nowMs),
@@ -132,22 +137,24 @@ async function setUp(policy: Partial<DeliveryPolicy> = {}) {
         balance: { availablePoints: 120 * seq, pendingPoints: 0, lifetimePoints: 120 * seq, tier: 'silver' },
       },
     });
-    return deliveryMessage.parse({ tenantId, subscriptionId, event, round: 0 });
+    const queued = deliveryMessage.parse({ tenantId, subscriptionId, event, round: 0 });
+    if (!('event' in queued)) throw new Error('an event message must parse as one');
+    return queued;
   };
 
-  const log = (m: DeliveryMessage) => store.getMessage(tenantId, subscriptionId, m.event.id);
-  const attempts = (m: DeliveryMessage) => store.messageAttempts(tenantId, subscriptionId, m.event.id);
+  const log = (m: EventMessage) => store.getMessage(tenantId, subscriptionId, m.event.id);
+  const attempts = (m: EventMessage) => store.messageAttempts(tenantId, subscriptionId, m.event.id);
   const health = () => store.getHealth(tenantId, subscriptionId);
   const deadLetters = async () => (await store.listDeadLetters(tenantId, subscriptionId, { limit: 50 })).items;
 
-  return { tenantId, subscriptionId, subscription, clock, send, deadLetter, worker, message, log, attempts, health, deadLetters };
+  return { tenantId, subscriptionId, subscription, clock, send, deadLetter, worker, makeWorker, message, log, attempts, health, deadLetters };
 }
 
 type Harness = Awaited<ReturnType<typeof setUp>>;
 
 /** Fails `count` messages of different members once each (the breaker's threshold with the default policy). */
-async function failDistinctMembers(h: Harness, count: number): Promise<DeliveryMessage[]> {
-  const messages: DeliveryMessage[] = [];
+async function failDistinctMembers(h: Harness, count: number): Promise<EventMessage[]> {
+  const messages: EventMessage[] = [];
   for (let i = 0; i < count; i++) {
     const m = h.message(`mem_failing${i}`);
     h.send.mockResolvedValueOnce(BOOM);
@@ -378,6 +385,52 @@ describe('delivery worker on DynamoDB Local', () => {
     ]);
   });
 
+  it('lets exactly one of two workers that both see the open period end claim the probe', async () => {
+    // Prepare: the breaker is open until T0+30 and that moment has come
+    const h = await setUp();
+    await failDistinctMembers(h, 3);
+    h.clock.advance(30);
+    // Both workers read the health (still open) before either claims the probe.
+    const racing = new DynamoDeliveryStore(documents, tableName, 30);
+    let reads = 0;
+    let bothRead!: () => void;
+    const barrier = new Promise<void>((resolve) => {
+      bothRead = resolve;
+    });
+    racing.getHealth = async (tenantId, subscriptionId) => {
+      const health = await store.getHealth(tenantId, subscriptionId);
+      reads += 1;
+      if (reads === 2) bothRead();
+      await barrier;
+      return health;
+    };
+    const first = h.message('mem_nora');
+    const second = h.message('mem_otto');
+    let answerProbe!: (result: AttemptResult) => void;
+    h.send.mockImplementationOnce(
+      () =>
+        new Promise<AttemptResult>((resolve) => {
+          answerProbe = resolve;
+        }),
+    );
+
+    // Act: the loser settles first (the winner's probe is still in flight), then the probe succeeds
+    const handling = [h.makeWorker(racing).handle(first, 1), h.makeWorker(racing).handle(second, 1)];
+    const loser = await Promise.race(handling);
+    answerProbe(OK);
+    const outcomes = await Promise.all(handling);
+
+    // Assess: one probe was sent and closed the breaker; the loser waits for the probe in flight
+    // (its fresh read: half-open for attemptTimeoutSeconds + 5 = 20 s) and costs no attempt
+    expect(loser).toEqual({ waitSeconds: 20 + SPREAD });
+    expect(h.send).toHaveBeenCalledTimes(4);
+    expect(outcomes.filter((outcome) => outcome === undefined)).toHaveLength(1);
+    const logs = await Promise.all([h.log(first), h.log(second)]);
+    expect(logs.filter((logged) => logged?.status === 'delivered')).toHaveLength(1);
+    expect(logs.filter((logged) => logged === null)).toHaveLength(1);
+    expect(await h.health()).toMatchObject({ state: 'closed', closedAt: h.clock.iso() });
+  });
+
   it('disables the endpoint on 410 Gone, emits endpoint.disabled and parks later messages', async () => {
     // Prepare
     const h = await setUp();
@@ -441,7 +494,7 @@ describe('delivery worker on DynamoDB Local', () => {
     const openPeriods: number[] = [];
     let probes = 0;
     let outcome: Awaited<ReturnType<DeliveryWorker['handle']>> = { waitSeconds: -1 };
-    let lastProbe: DeliveryMessage | undefined;
+    let lastProbe: EventMessage | undefined;
 
     // Act: every time the breaker's open period ends, a new member's message probes and fails
     for (let i = 0; i < 100 && outcome !== undefined; i++) {
@@ -557,6 +610,52 @@ describe('delivery worker on DynamoDB Local', () => {
       [3, 1, true],
     ]);
     expect(await h.deadLetters()).toEqual([]);
+  });
+
+  // Fails today (production bug): the worker resets the endpoint's failure streak only when the
+  // health it read *before* sending showed failures (delivery-worker.ts, success branch), so a
+  // success that lands after another message's failure is not counted; with the default 1 s
+  // health cache the window is wider still.
+  it('counts a success that lands after a failure: the failure streak and failingSince are reset', async () => {
+    // Prepare: a delivery passes the gate while the endpoint is healthy and is still in flight ...
+    const h = await setUp();
+    const inFlight = h.message('mem_mia');
+    let answer!: (result: AttemptResult) => void;
+    let sent!: () => void;
+    const sending = new Promise<void>((resolve) => {
+      sent = resolve;
+    });
+    h.send.mockImplementationOnce(() => {
+      sent();
+      return new Promise<AttemptResult>((resolve) => {
+        answer = resolve;
+      });
+    });
+    const delivering = h.worker.handle(inFlight, 1);
+    await sending;
+    // ... when another member's message fails
+    const failed = h.message('mem_noah');
+    h.send.mockResolvedValueOnce(BOOM);
+    expect(await h.worker.handle(failed, 1)).toEqual({ waitSeconds: 5 });
+    expect(await h.health()).toMatchObject({ consecutiveFailures: 1, failingSince: T0.toISOString() });
+
+    // Act: the endpoint answers the in-flight delivery with 204, after the failure
+    h.clock.advance(1);
+    answer(OK);
+    expect(await delivering).toBeUndefined();
+
+    // Assess: failures are no longer consecutive and the endpoint is not failing since T0
+    expect(await h.log(inFlight)).toMatchObject({ status: 'delivered', attempts: 1 });
+    const after = await h.health();
+    expect(after.consecutiveFailures).toBe(0);
+    expect(after.failingSince).toBeUndefined();
+
+    // ... so two more failures do not open the breaker (3 in a row are needed)
+    for (const memberId of ['mem_olga', 'mem_pete']) {
+      h.send.mockResolvedValueOnce(BOOM);
+      await h.worker.handle(h.message(memberId), 1);
+    }
+    expect((await h.health()).state).toBe('closed');
   });
 
   it("drops a deleted endpoint's message without sending", async () => {

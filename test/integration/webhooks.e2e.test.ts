@@ -207,6 +207,35 @@ describe('webhook delivery under failure on the local twin', () => {
     expect(delivered.map((h) => h.body!.seq)).toEqual([2, 3]);
   }, 90_000);
 
+  it('sends a digest endpoint one signed call per window carrying its events, in order', async () => {
+    const created = await api<Endpoint>('/v1/webhooks/endpoints', { body: { url: `${twin.receiverUrl}/hooks/digest`, eventTypes: ['points.*', 'member.*'], digest: { intervalSeconds: 10 } }, idempotent: false });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ digest: { intervalSeconds: 10 } });
+    await configureReceiver(twin, 'digest', { secrets: [created.body.secret] });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const members = await activity(2, 2);
+    const expected = [...members.values()].reduce((a, b) => a + b, 0);
+
+    type Digest = { type: string; id: string; data: { count: number; events: { memberId: string; seq: number }[] } };
+    const digests = await waitFor(async () => {
+      const calls = (await receivedHooks(twin, 'digest')).filter((h) => h.answered < 300).map((h) => h.body as unknown as Digest);
+      const events = calls.flatMap((d) => d.data.events).filter((e) => members.has(e.memberId));
+      return events.length >= expected ? calls : undefined;
+    }, { timeoutMs: 40_000, intervalMs: 500, what: 'digests' });
+
+    // A window's events arrive in one call (a burst of activity fits one or two windows), each digest verified.
+    expect(digests.length).toBeLessThanOrEqual(2);
+    expect(digests.every((d) => d.type === 'webhook.digest' && d.data.count === d.data.events.length)).toBe(true);
+    expect((await receivedHooks(twin, 'digest')).every((h) => h.verified)).toBe(true);
+    for (const [memberId, last] of members) {
+      const seqs = digests.flatMap((d) => d.data.events).filter((e) => e.memberId === memberId).map((e) => e.seq);
+      expect(seqs).toEqual(Array.from({ length: last }, (_, i) => i + 1));
+    }
+    // The attempt log lists the digest as one message.
+    const messages = await api<{ items: { eventType: string; status: string }[] }>(`/v1/webhooks/endpoints/${created.body.subscriptionId}/messages`);
+    expect(messages.body.items.map((m) => m.eventType)).toEqual(digests.map(() => 'webhook.digest'));
+  }, 60_000);
+
   it('pings an endpoint with a signed test delivery and returns its answer', async () => {
     const target = await endpoint('pinged');
     const ping = await api<{ ok: boolean; status: number }>(`/v1/webhooks/endpoints/${target.subscriptionId}/ping`, { body: {}, idempotent: false });

@@ -1,6 +1,6 @@
 import type { SQSRecord } from 'aws-lambda';
 import { processFifoBatch } from '../../functions/shared/fifo-batch';
-import { deduplicationId, matchesEventType, messageGroupId, webhookBody } from '../../functions/domain/webhook-message';
+import { deduplicationId, matchesEventType, queueEntry, webhookBody } from '../../functions/domain/webhook-message';
 import type { LoyaltyEvent } from '../../functions/domain/events';
 import { matchesAny } from '../../local/event-filter';
 import { objectPrefix, partitionValues } from '../../lib/lake-partitioning';
@@ -74,11 +74,14 @@ describe('webhook routing rules', () => {
     expect(matchesEventType(['*'], 'anything.at.all')).toBe(true);
   });
 
-  it('groups by endpoint and member (or endpoint, for operational events), dedups by endpoint, event and round', () => {
-    const memberEvent = (memberId: string) => ({ memberId }) as unknown as LoyaltyEvent;
-    expect(messageGroupId('sub_1', memberEvent('mem_1'))).toBe('sub_1.mem_1');
-    expect(messageGroupId('sub_1', memberEvent('mem_1'))).not.toBe(messageGroupId('sub_1', memberEvent('mem_2')));
-    expect(messageGroupId('sub_1', { endpointId: 'sub_9' } as unknown as LoyaltyEvent)).toBe('sub_1.!endpoint.sub_9');
+  it('groups by endpoint and member (or endpoint, for operational events and digests), dedups by endpoint, event and round', () => {
+    const queued = (event: Partial<LoyaltyEvent>) => queueEntry({ tenantId: 't', subscriptionId: 'sub_1', event: { id: 'evt_1', ...event } as LoyaltyEvent });
+    expect(queued({ memberId: 'mem_1' }).MessageGroupId).toBe('sub_1.mem_1');
+    expect(queued({ memberId: 'mem_1' }).MessageGroupId).not.toBe(queued({ memberId: 'mem_2' }).MessageGroupId);
+    expect(queued({ endpointId: 'sub_9' } as Partial<LoyaltyEvent>).MessageGroupId).toBe('sub_1.!endpoint.sub_9');
+    const digest = queueEntry({ tenantId: 't', subscriptionId: 'sub_1', digest: { windowStart: 1_800_000_000, part: 0, intervalSeconds: 60 } });
+    expect(digest.MessageGroupId).toBe('sub_1.!digest');
+    expect(digest.MessageDeduplicationId).toBe(deduplicationId('sub_1', 'dig_1800000000_0'));
     expect(deduplicationId('sub_1', 'evt_1')).toBe(deduplicationId('sub_1', 'evt_1'));
     expect(deduplicationId('sub_1', 'evt_1')).not.toBe(deduplicationId('sub_2', 'evt_1'));
     expect(deduplicationId('sub_1', 'evt_1', 1)).not.toBe(deduplicationId('sub_1', 'evt_1'));

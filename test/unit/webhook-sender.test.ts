@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { attemptDelivery, retryAfterSeconds, RESPONSE_BODY_LIMIT_BYTES } from '../../functions/adapters/webhook-sender';
 import type { EventOf, LoyaltyEvent } from '../../functions/domain/events';
 import type { WebhookSubscription } from '../../functions/domain/ports';
-import { verify } from '../../functions/domain/webhook-signature';
+import { Webhook } from 'standardwebhooks';
+import { generateSigningKeyPair, publicKeyOf, verify } from '../../functions/domain/webhook-signature';
 import { signingSecrets, webhookBody } from '../../functions/domain/webhook-message';
 
 /** The sender against a real HTTP server on loopback: the SSRF guard at send time, pinning, signatures, responses. */
@@ -70,6 +71,28 @@ describe('webhook sender', () => {
     const { headers, body } = received[0]!;
     expect(headers.host).toBe(`hooks.localhost:${port}`);
     expect(verify({ secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', headers: headers as Record<string, string>, body })).toEqual({ ok: true });
+  });
+
+  it('is verified by the Standard Webhooks reference library, with or without ed25519 signatures beside HMAC', async () => {
+    // Prepare: one endpoint signing with HMAC only, one also with an ed25519 key
+    const hmacOnly = subscription(`http://127.0.0.1:${port}/in`);
+    const signingKey = generateSigningKeyPair().secretKey;
+    const both = { ...hmacOnly, signingKeys: [signingKey] };
+
+    // Act
+    await attemptDelivery({ subscription: hmacOnly, event, timeoutMs: 2000, allowLoopbackHttp: true });
+    await attemptDelivery({ subscription: both, event, timeoutMs: 2000, allowLoopbackHttp: true });
+
+    // Assess: the library verifies both (it skips the v1a entries it does not know); our receiver checks v1a
+    const reference = new Webhook('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw');
+    for (const { headers, body } of received) {
+      expect(reference.verify(body, headers as Record<string, string>)).toEqual(JSON.parse(body));
+    }
+    const [, signed] = received;
+    expect(String(signed!.headers['webhook-signature'])).toMatch(/^v1,\S+ v1a,\S+$/);
+    expect(verify({ publicKey: publicKeyOf(signingKey), headers: signed!.headers as Record<string, string>, body: signed!.body })).toEqual({ ok: true });
+    // A tampered body fails the reference library too.
+    expect(() => reference.verify(signed!.body.replace('mem_1', 'mem_2'), signed!.headers as Record<string, string>)).toThrow();
   });
 
   it('refuses at send time a host whose DNS now points at a private address, without connecting', async () => {

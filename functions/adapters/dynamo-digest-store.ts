@@ -1,0 +1,96 @@
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { LoyaltyEvent } from '../domain/events';
+import { keys } from '../domain/keys';
+import { DIGEST_MAX_EVENTS, type DigestRef } from '../domain/webhook-message';
+
+/**
+ * Digest windows: an endpoint in digest mode collects its events per window (and part) in the
+ * table, and gets one delivery per window when it closes. Adding an event is conditioned on the
+ * window being open and not full, in the same transaction as the event, so closing a window and
+ * reading it afterwards sees every event it will ever hold; a late event goes to the next window.
+ */
+export class DynamoDigestStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly retentionDays: number,
+  ) {}
+
+  /**
+   * Adds an event to the endpoint's current window. Returns the window, and whether its delivery
+   * still has to be queued (the first event of a window queues it; a retry queues it again, which
+   * the queue's deduplication absorbs).
+   */
+  async add(tenantId: string, subscriptionId: string, event: LoyaltyEvent, intervalSeconds: number, now: Date): Promise<{ digest: DigestRef; queue: boolean }> {
+    let windowStart = Math.floor(now.getTime() / 1000 / intervalSeconds) * intervalSeconds;
+    let part = 0;
+    const expiresAt = Math.floor(now.getTime() / 1000) + this.retentionDays * 86_400;
+    for (let tries = 0; tries < 50; tries++) {
+      const pk = keys.digestWindowPk(tenantId, subscriptionId, windowStart, part);
+      try {
+        await this.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: { pk, sk: 'WINDOW' },
+                  UpdateExpression: 'SET intervalSeconds = :interval, expiresAt = :expires ADD events :one',
+                  ConditionExpression: 'attribute_not_exists(closed) AND (attribute_not_exists(events) OR events < :max)',
+                  ExpressionAttributeValues: { ':interval': intervalSeconds, ':expires': expiresAt, ':one': 1, ':max': DIGEST_MAX_EVENTS },
+                },
+              },
+              { Put: { TableName: this.tableName, Item: { pk, sk: `${keys.digestEventPrefix}${event.occurredAt}#${event.id}`, kind: 'digestEvent', expiresAt, event } } },
+            ],
+          }),
+        );
+        const header = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk, sk: 'WINDOW' }, ConsistentRead: true }));
+        return { digest: { windowStart, part, intervalSeconds }, queue: header.Item?.queued !== true };
+      } catch (error) {
+        if ((error as Error).name !== 'TransactionCanceledException') throw error;
+        const header = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk, sk: 'WINDOW' }, ConsistentRead: true }));
+        if (header.Item?.closed) {
+          windowStart += intervalSeconds;
+          part = 0;
+        } else if (((header.Item?.events as number | undefined) ?? 0) >= DIGEST_MAX_EVENTS) {
+          part += 1;
+        }
+      }
+    }
+    throw new Error(`No open digest window found for ${subscriptionId}`);
+  }
+
+  /** The window's delivery is on the queue. */
+  async markQueued(tenantId: string, subscriptionId: string, digest: DigestRef): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: keys.digestWindowPk(tenantId, subscriptionId, digest.windowStart, digest.part), sk: 'WINDOW' },
+        UpdateExpression: 'SET queued = :true',
+        ExpressionAttributeValues: { ':true': true },
+      }),
+    );
+  }
+
+  /** Closes the window (no event joins it afterwards) and returns its events in time order. */
+  async close(tenantId: string, subscriptionId: string, digest: DigestRef): Promise<LoyaltyEvent[]> {
+    const pk = keys.digestWindowPk(tenantId, subscriptionId, digest.windowStart, digest.part);
+    await this.client.send(new UpdateCommand({ TableName: this.tableName, Key: { pk, sk: 'WINDOW' }, UpdateExpression: 'SET closed = :true', ExpressionAttributeValues: { ':true': true } }));
+    const events: LoyaltyEvent[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': pk, ':prefix': keys.digestEventPrefix },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      events.push(...(page.Items ?? []).map((item) => item.event as LoyaltyEvent));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return events;
+  }
+}
