@@ -110,6 +110,7 @@ export class DeliveryWorker {
     if (receiveCount >= RECEIVE_LIMIT) {
       await this.deps.deadLetter(message, { reason: 'receive_limit', attempts: roundAttempts });
       await store.park(message, this.now(), 'receive_limit');
+      logger.warn('Receive limit reached; message dead-lettered', { subscriptionId, eventId: subject.id, receiveCount });
       return;
     }
 

@@ -5,6 +5,7 @@ import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -17,9 +18,68 @@ const ITERATOR_AGE_ALARM_MS = 5 * 60 * 1000;
 /** Firehose's longest buffer interval: data older than this is not being delivered. */
 const DATA_FRESHNESS_ALARM_S = 900;
 
+const DAY_S = 86_400;
+
+/**
+ * Backlog alarms for queues whose consumer keeps its own retry budget, so that SQS's
+ * `maxReceiveCount × visibilityTimeout` says nothing about how long a message may wait. Queues not
+ * listed keep that product as their threshold.
+ */
+const BACKLOG_OVERRIDES: Partial<Record<QueueId, { ageSeconds: number; why: string }>> = {
+  // The delivery function retries on its own schedule (5 s … 10 h, ~28 h in all), holding the
+  // message in flight in between; maxReceiveCount (1000) × visibility (360 s) would be 100 hours
+  // of nothing. The head of a member's group waits out that schedule, and the messages behind an
+  // endpoint that keeps failing wait until it is disabled after 5 days of failure (then they are
+  // parked). So up to ~5 days old is legitimate; SQS deletes messages after 14 days of retention.
+  // 6 days: past every legitimate wait, with 8 days left to act before retention drops messages.
+  webhookDelivery: {
+    ageSeconds: 6 * DAY_S,
+    why: 'older than 6 days: past the retry schedule (~28 h) and the 5-day endpoint disable limit; SQS deletes it at 14 days',
+  },
+};
+
+/** Metrics of webhook delivery, from the delivery function's structured (Powertools JSON) log lines. */
+export const WEBHOOK_METRICS_NAMESPACE = 'LoyaltyLedger/Webhooks';
+
+const onMessage = (...messages: string[]) => logs.FilterPattern.any(...messages.map((m) => logs.FilterPattern.stringValue('$.message', '=', m)));
+const ATTEMPT = logs.FilterPattern.stringValue('$.message', '=', 'Webhook attempt');
+
+/** One metric filter per entry; the `message` values are those `functions/adapters/delivery-worker.ts` logs. */
+const WEBHOOK_METRICS = {
+  /** Attempts the endpoint answered 2xx. */
+  AttemptsDelivered: { pattern: logs.FilterPattern.all(ATTEMPT, logs.FilterPattern.booleanValue('$.ok', true)), unit: cloudwatch.Unit.COUNT },
+  /** Attempts that failed (non-2xx, timeout, refused target); routine for tenant endpoints, so graphed, never alarmed. */
+  AttemptsFailed: { pattern: logs.FilterPattern.all(ATTEMPT, logs.FilterPattern.booleanValue('$.ok', false)), unit: cloudwatch.Unit.COUNT },
+  /** How long each attempt took, whatever its outcome. */
+  AttemptDuration: {
+    pattern: logs.FilterPattern.all(ATTEMPT, logs.FilterPattern.numberValue('$.durationMs', '>=', 0)),
+    value: '$.durationMs',
+    unit: cloudwatch.Unit.MILLISECONDS,
+  },
+  /** Messages the function put on the DLQ itself: attempts exhausted, or not a delivery at all. */
+  MessagesDeadLettered: {
+    pattern: onMessage('Attempts exhausted; message dead-lettered', 'Receive limit reached; message dead-lettered', 'Unreadable delivery message moved to the DLQ'),
+    unit: cloudwatch.Unit.COUNT,
+  },
+  /** Endpoints disabled: answered 410 Gone, or failed for too long. */
+  EndpointsDisabled: {
+    pattern: onMessage('Endpoint answered 410 Gone; disabled', 'Endpoint failing for too long; disabled'),
+    unit: cloudwatch.Unit.COUNT,
+  },
+  /** Messages for a disabled endpoint, parked as dead letters in the table (redrive through the API). */
+  MessagesParked: { pattern: onMessage('Endpoint disabled; message parked as a dead letter'), unit: cloudwatch.Unit.COUNT },
+} satisfies Record<string, { pattern: logs.IFilterPattern; value?: string; unit: cloudwatch.Unit }>;
+
+export type WebhookMetricName = keyof typeof WEBHOOK_METRICS;
+
+/** The function whose log lines the webhook metrics come from. */
+const WEBHOOK_DELIVERY_FUNCTION: FunctionId = 'webhookDelivery';
+
 export interface ObservabilityProps {
   readonly stage: string;
   readonly functions: Record<FunctionId, lambda.IFunction>;
+  /** The functions' log groups: the webhook metric filters read the delivery function's. */
+  readonly logGroups: Record<FunctionId, logs.ILogGroup>;
   readonly queues: Record<QueueId, sqs.IQueue>;
   readonly restApi: apigw.RestApi;
   readonly deliveryStreamName: string;
@@ -29,13 +89,17 @@ export interface ObservabilityProps {
 
 /**
  * Alarms on what needs a person (anything in a dead-letter queue, function errors, stream
- * consumers falling behind, stuck deliveries, API 5xx, undelivered lake data) and one dashboard.
- * Alarms notify an encrypted SNS topic.
+ * consumers falling behind, stuck deliveries, disabled webhook endpoints, API 5xx, undelivered
+ * lake data) and one dashboard. Alarms notify an encrypted SNS topic. Webhook delivery metrics
+ * come from metric filters on the delivery function's log group.
  */
 export class Observability extends Construct {
   readonly alarmTopic: sns.Topic;
   readonly alarms: cloudwatch.Alarm[] = [];
   readonly dashboard: cloudwatch.Dashboard;
+  /** Metric filters on the delivery function's log group, by metric name (namespace `LoyaltyLedger/Webhooks`). */
+  readonly webhookMetricFilters: Record<WebhookMetricName, logs.MetricFilter>;
+  readonly endpointsDisabledAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
@@ -87,14 +151,54 @@ export class Observability extends Construct {
     // Older than its whole retry budget means the queue is backing up, not just retrying.
     for (const [queueId, spec] of Object.entries(queueSpecs) as [QueueId, QueueSpec][]) {
       if (!spec.deadLetter) continue;
+      const override = BACKLOG_OVERRIDES[queueId];
+      if (override && override.ageSeconds >= spec.retentionPeriodSeconds) {
+        throw new Error(`${spec.id}: backlog alarm at ${override.ageSeconds} s would fire only after retention (${spec.retentionPeriodSeconds} s) dropped messages`);
+      }
       alarm(`${spec.id}Backlog`, {
-        alarmDescription: `${spec.id}: oldest message is older than its retry budget; a message group may be blocked.`,
+        alarmDescription: override
+          ? `${spec.id}: oldest message is ${override.why}; a message group may be blocked.`
+          : `${spec.id}: oldest message is older than its retry budget; a message group may be blocked.`,
         metric: queueMetric(props.queues[queueId], 'ApproximateAgeOfOldestMessage'),
-        threshold: spec.deadLetter.maxReceiveCount * spec.visibilityTimeoutSeconds,
+        threshold: override?.ageSeconds ?? spec.deadLetter.maxReceiveCount * spec.visibilityTimeoutSeconds,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 5,
       });
     }
+
+    // Webhook delivery metrics from the delivery function's log lines (no extra dependency, no
+    // dimensions: the log lines carry no stage, and a metric filter's dimensions come from fields).
+    const deliveryLogGroup = props.logGroups[WEBHOOK_DELIVERY_FUNCTION];
+    this.webhookMetricFilters = Object.fromEntries(
+      (Object.entries(WEBHOOK_METRICS) as [WebhookMetricName, (typeof WEBHOOK_METRICS)[WebhookMetricName]][]).map(([metricName, definition]) => [
+        metricName,
+        new logs.MetricFilter(this, `Webhook${metricName}Filter`, {
+          logGroup: deliveryLogGroup,
+          metricNamespace: WEBHOOK_METRICS_NAMESPACE,
+          metricName,
+          filterPattern: definition.pattern,
+          metricValue: 'value' in definition ? definition.value : '1',
+          unit: definition.unit,
+        }),
+      ]),
+    ) as Record<WebhookMetricName, logs.MetricFilter>;
+    const webhookMetric = (metricName: WebhookMetricName, options: cloudwatch.MetricOptions = {}) =>
+      this.webhookMetricFilters[metricName].metric({ statistic: cloudwatch.Stats.SUM, period: Duration.minutes(1), ...options });
+
+    // Dead letters already alarm through the DLQ-not-empty alarm; failed attempts never page (tenant endpoints fail routinely).
+    this.endpointsDisabledAlarm = alarm('WebhookEndpointsDisabled', {
+      alarmDescription:
+        "Tenants' webhook endpoints were disabled (answered 410 Gone, or failed for the whole disable period, 5 days by default); " +
+        'their messages are now parked as dead letters. Find the subscriptionId in the delivery function logs ' +
+        '("Endpoint answered 410 Gone; disabled" / "Endpoint failing for too long; disabled"), check the endpoint with ' +
+        'GET /v1/webhooks/endpoints/{subscriptionId} (health, disabledReason, disabledAt); once the tenant has fixed it, ' +
+        'PATCH enabled: true and redrive its dead letters. Runbook: docs/runbooks/webhook-dlq.md.',
+      metric: webhookMetric('EndpointsDisabled', { period: Duration.minutes(15) }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
 
     const streamConsumers: FunctionId[] = [];
     for (const [functionId, spec] of Object.entries(functionSpecs) as [FunctionId, FunctionSpec][]) {
@@ -186,6 +290,43 @@ export class Observability extends Construct {
         title: 'Oldest message age (s)',
         width: 8,
         left: allQueues.map(([, queue]) => queueMetric(queue, 'ApproximateAgeOfOldestMessage')),
+      }),
+    );
+    const deliveryQueue = props.queues.webhookDelivery;
+    const deliveryDlq = props.queues.webhookDeliveryDlq;
+    this.dashboard.addWidgets(new cloudwatch.TextWidget({ markdown: '## Webhooks', width: 24, height: 1 }));
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Webhook attempts per minute: delivered vs failed',
+        width: 6,
+        left: [webhookMetric('AttemptsDelivered', { label: 'Delivered' }), webhookMetric('AttemptsFailed', { label: 'Failed' })],
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Webhook attempt duration (p50, p99, ms)',
+        width: 6,
+        left: [
+          webhookMetric('AttemptDuration', { statistic: 'p50', label: 'p50' }),
+          webhookMetric('AttemptDuration', { statistic: 'p99', label: 'p99' }),
+        ],
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Webhooks dead-lettered, endpoints disabled, messages parked',
+        width: 6,
+        left: [
+          webhookMetric('MessagesDeadLettered', { period: Duration.minutes(5), label: 'Dead-lettered' }),
+          webhookMetric('EndpointsDisabled', { period: Duration.minutes(5), label: 'Endpoints disabled' }),
+          webhookMetric('MessagesParked', { period: Duration.minutes(5), label: 'Parked' }),
+        ],
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Delivery queue and DLQ depth',
+        width: 6,
+        left: [
+          queueMetric(deliveryQueue, 'ApproximateNumberOfMessagesVisible').with({ label: 'Delivery queue: visible' }),
+          // Messages waiting for their next attempt are in flight (invisible) until then.
+          queueMetric(deliveryQueue, 'ApproximateNumberOfMessagesNotVisible').with({ label: 'Delivery queue: in flight (retrying)' }),
+          queueMetric(deliveryDlq, 'ApproximateNumberOfMessagesVisible').with({ label: 'DLQ' }),
+        ],
       }),
     );
     this.dashboard.addWidgets(

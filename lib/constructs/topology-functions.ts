@@ -84,25 +84,30 @@ function esbuildTarget(runtimeName: string): string {
  */
 export class TopologyFunctions extends Construct {
   readonly byId: Record<FunctionId, NodejsFunction>;
+  /** Each function's own log group (metric filters on the functions' structured logs attach here). */
+  readonly logGroups: Record<FunctionId, logs.LogGroup>;
   private readonly props: TopologyFunctionsProps;
 
   constructor(scope: Construct, id: string, props: TopologyFunctionsProps) {
     super(scope, id);
     this.props = props;
     const built = {} as Record<FunctionId, NodejsFunction>;
+    const logGroups = {} as Record<FunctionId, logs.LogGroup>;
     for (const [functionId, spec] of Object.entries(functionSpecs) as [FunctionId, FunctionSpec][]) {
-      const fn = this.buildFunction(spec);
+      const logGroup = new logs.LogGroup(this, `${spec.id}Logs`, { retention: logRetention() });
+      const fn = this.buildFunction(spec, logGroup);
       this.grantAccess(fn, spec);
       if (spec.trigger?.kind === 'dynamodb-stream') this.addStreamTrigger(fn, spec.trigger);
       if (spec.trigger?.kind === 'sqs') this.addQueueTrigger(fn, spec, spec.trigger);
       if (spec.trigger?.kind === 'schedule') this.addSchedule(fn, spec, spec.trigger);
       built[functionId] = fn;
+      logGroups[functionId] = logGroup;
     }
     this.byId = built;
+    this.logGroups = logGroups;
   }
 
-  private buildFunction(spec: FunctionSpec): NodejsFunction {
-    const logGroup = new logs.LogGroup(this, `${spec.id}Logs`, { retention: logRetention() });
+  private buildFunction(spec: FunctionSpec, logGroup: logs.LogGroup): NodejsFunction {
     // An own role instead of the managed basic-execution policy: it may write to its log group only.
     const role = new iam.Role(this, `${spec.id}Role`, {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),

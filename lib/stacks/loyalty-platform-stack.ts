@@ -1,5 +1,6 @@
 import { Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { FunctionId, QueueId } from '../topology';
@@ -26,6 +27,7 @@ export class LoyaltyPlatformStack extends Stack {
   readonly queues: Record<QueueId, sqs.Queue>;
   readonly lake: RawEventsLake;
   readonly functions: Record<FunctionId, NodejsFunction>;
+  readonly functionLogGroups: Record<FunctionId, logs.LogGroup>;
   readonly api: LedgerApi;
   readonly observability: Observability;
 
@@ -37,16 +39,19 @@ export class LoyaltyPlatformStack extends Stack {
     this.ledger = new LedgerTable(this, 'Data');
     this.queues = new TopologyQueues(this, 'Queues').byId;
     this.lake = new RawEventsLake(this, 'Lake');
-    this.functions = new TopologyFunctions(this, 'Functions', {
+    const functions = new TopologyFunctions(this, 'Functions', {
       stage: props.stage,
       table: this.ledger.table,
       queues: this.queues,
       rawEvents: this.lake,
-    }).byId;
+    });
+    this.functions = functions.byId;
+    this.functionLogGroups = functions.logGroups;
     this.api = new LedgerApi(this, 'Api', { stage: props.stage, functions: this.functions });
     this.observability = new Observability(this, 'Observability', {
       stage: props.stage,
       functions: this.functions,
+      logGroups: this.functionLogGroups,
       queues: this.queues,
       restApi: this.api.restApi,
       deliveryStreamName: this.lake.deliveryStreamName,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
-import { functions as functionSpecs, queues as queueSpecs, type FunctionId, type FunctionSpec } from '../../lib/topology';
+import { functions as functionSpecs, queues as queueSpecs, type FunctionId, type FunctionSpec, type QueueId } from '../../lib/topology';
 import { logicalId, removeAssembly, synthesize, type Synthesized } from './synth';
 
 /** The properties that matter for safety and operations, asserted one by one (no template snapshots). */
@@ -11,6 +11,23 @@ const ofType = (type: string) => Object.entries(synth.resources).filter(([, reso
 const streamConsumers = (Object.entries(functionSpecs) as [FunctionId, FunctionSpec][]).filter(
   ([, spec]) => spec.trigger?.kind === 'dynamodb-stream',
 );
+
+/** Every IAM statement attached to a function's role. */
+const statementsOf = (functionId: FunctionId) => {
+  const roleId = synth.resources[logicalId(synth.stack, synth.stack.functions[functionId])]!.Properties!.Role['Fn::GetAtt'][0] as string;
+  return ofType('AWS::IAM::Policy')
+    .filter(([, policy]) => policy.Properties!.Roles.some((role: { Ref: string }) => role.Ref === roleId))
+    .flatMap(([, policy]) => policy.Properties!.PolicyDocument.Statement as { Effect: string; Action: string | string[]; Resource: unknown }[]);
+};
+/** Whether the function's role allows `action` on exactly `resource` (statements may be merged, so both may be lists). */
+const allows = (functionId: FunctionId, action: string, resource: unknown) =>
+  statementsOf(functionId).some(
+    (statement) =>
+      statement.Effect === 'Allow' &&
+      [statement.Action].flat().includes(action) &&
+      [statement.Resource].flat().some((candidate) => JSON.stringify(candidate) === JSON.stringify(resource)),
+  );
+const queueArn = (queueId: QueueId) => ({ 'Fn::GetAtt': [logicalId(synth.stack, synth.stack.queues[queueId]), 'Arn'] });
 
 beforeAll(() => {
   synth = synthesize();
@@ -34,6 +51,32 @@ describe('ledger table', () => {
       }),
     });
     expect(synth.resources[keyId]).toMatchObject({ DeletionPolicy: 'Retain', Properties: { EnableKeyRotation: true } });
+  });
+
+  it('has the deliveries index (gsi2pk, gsi2sk; all attributes) that the delivery function may query', () => {
+    // Prepare
+    const tableId = logicalId(synth.stack, synth.stack.ledger.table);
+
+    // Assess
+    expect(synth.resources[tableId]?.Properties).toMatchObject({
+      AttributeDefinitions: expect.arrayContaining([
+        { AttributeName: 'gsi2pk', AttributeType: 'S' },
+        { AttributeName: 'gsi2sk', AttributeType: 'S' },
+      ]),
+      GlobalSecondaryIndexes: expect.arrayContaining([
+        {
+          IndexName: 'deliveries',
+          KeySchema: [
+            { AttributeName: 'gsi2pk', KeyType: 'HASH' },
+            { AttributeName: 'gsi2sk', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ]),
+    });
+    expect(
+      allows('webhookDelivery', 'dynamodb:Query', { 'Fn::Join': ['', [{ 'Fn::GetAtt': [tableId, 'Arn'] }, '/index/*']] }),
+    ).toBe(true);
   });
 });
 
@@ -121,6 +164,24 @@ describe('functions', () => {
     expect(actions.filter((action) => action.startsWith('dynamodb:')).sort()).toEqual(
       ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'].sort(),
     );
+  });
+});
+
+describe('webhook delivery access', () => {
+  it('lets the delivery function dead-letter to the DLQ and hold messages on the delivery queue', () => {
+    expect(allows('webhookDelivery', 'sqs:SendMessage', queueArn('webhookDeliveryDlq'))).toBe(true);
+    for (const action of ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage']) {
+      expect([action, allows('webhookDelivery', action, queueArn('webhookDelivery'))]).toEqual([action, true]);
+    }
+  });
+
+  it('lets the API and the router queue deliveries', () => {
+    expect(allows('api', 'sqs:SendMessage', queueArn('webhookDelivery'))).toBe(true);
+    expect(allows('webhookRouter', 'sqs:SendMessage', queueArn('webhookDelivery'))).toBe(true);
+  });
+
+  it('gives functions without a declared queue no queue access', () => {
+    expect(statementsOf('authorizer').flatMap((statement) => [statement.Action].flat()).filter((a) => a.startsWith('sqs:'))).toEqual([]);
   });
 });
 
@@ -275,10 +336,145 @@ describe('alarms', () => {
     }
   });
 
+  it('alarms on a delivery backlog only past every legitimate wait (6 days) and before retention drops messages', () => {
+    // Prepare
+    const backlogAlarms = ofType('AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties!.MetricName === 'ApproximateAgeOfOldestMessage');
+    const thresholdOf = (queueId: QueueId) =>
+      backlogAlarms.find(([, a]) => JSON.stringify(a.Properties!.Dimensions[0].Value) === JSON.stringify({ 'Fn::GetAtt': [logicalId(synth.stack, synth.stack.queues[queueId]), 'QueueName'] }))?.[1]
+        .Properties!.Threshold;
+
+    // Assess: not maxReceiveCount × visibility (1000 × 360 s), which outlives the 14-day retention.
+    expect(thresholdOf('webhookDelivery')).toBe(6 * 86_400);
+    expect(thresholdOf('webhookDelivery')).toBeLessThan(queueSpecs.webhookDelivery.retentionPeriodSeconds);
+    for (const [queueId, spec] of Object.entries(queueSpecs) as [QueueId, (typeof queueSpecs)[QueueId]][]) {
+      const threshold = thresholdOf(queueId);
+      if (threshold !== undefined) expect([queueId, threshold < spec.retentionPeriodSeconds]).toEqual([queueId, true]);
+    }
+  });
+
+  it('pages once per 15 minutes in which tenant endpoints were disabled, with what to check', () => {
+    synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'LoyaltyLedger/Webhooks',
+      MetricName: 'EndpointsDisabled',
+      Dimensions: Match.absent(),
+      Statistic: 'Sum',
+      Period: 900,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: logicalId(synth.stack, synth.stack.observability.alarmTopic) }],
+      AlarmDescription: Match.stringLikeRegexp(
+        "endpoints were disabled.*GET /v1/webhooks/endpoints/\\{subscriptionId\\}.*docs/runbooks/webhook-dlq\\.md",
+      ),
+    });
+  });
+
+  it('never pages on individual webhook attempts', () => {
+    const webhookAlarms = ofType('AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties!.Namespace === 'LoyaltyLedger/Webhooks');
+    expect(webhookAlarms.map(([, a]) => a.Properties!.MetricName)).toEqual(['EndpointsDisabled']);
+  });
+
   it('watches API 5xx and lake freshness, and shows it all on a dashboard', () => {
     alarmOn('5XXError', { Name: 'ApiName' });
     alarmOn('DeliveryToS3.DataFreshness', { Name: 'DeliveryStreamName' });
     expect(ofType('AWS::CloudWatch::Dashboard')).toHaveLength(1);
     synth.template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+  });
+});
+
+describe('webhook delivery metrics', () => {
+  /** The metric filters, by metric name; each one must read the delivery function's own log group. */
+  interface Filter {
+    FilterPattern: string;
+    LogGroupName: unknown;
+    transformation: Record<string, unknown>;
+  }
+  const filters = (): Record<string, Filter> =>
+    Object.fromEntries(
+      ofType('AWS::Logs::MetricFilter').map(([, filter]) => {
+        const [transformation] = filter.Properties!.MetricTransformations as Record<string, unknown>[];
+        const { FilterPattern, LogGroupName } = filter.Properties!;
+        return [transformation!.MetricName as string, { FilterPattern, LogGroupName, transformation: transformation! }];
+      }),
+    );
+
+  it('derives six metrics from the delivery function log group in LoyaltyLedger/Webhooks, without dimensions', () => {
+    // Prepare
+    const deliveryLogGroup = synth.resources[logicalId(synth.stack, synth.stack.functions.webhookDelivery)]!.Properties!.LoggingConfig.LogGroup;
+    const found = filters();
+
+    // Assess
+    expect(Object.keys(found).sort()).toEqual(
+      ['AttemptDuration', 'AttemptsDelivered', 'AttemptsFailed', 'EndpointsDisabled', 'MessagesDeadLettered', 'MessagesParked'],
+    );
+    expect(deliveryLogGroup).toEqual({ Ref: logicalId(synth.stack, synth.stack.functionLogGroups.webhookDelivery) });
+    for (const [name, filter] of Object.entries(found)) {
+      expect([name, filter.LogGroupName]).toEqual([name, deliveryLogGroup]);
+      expect([name, filter.transformation]).toEqual([name, expect.objectContaining({ MetricNamespace: 'LoyaltyLedger/Webhooks' })]);
+      expect([name, filter.transformation.Dimensions]).toEqual([name, undefined]);
+    }
+  });
+
+  it('counts delivered and failed attempts, records attempt duration, dead letters, disabled endpoints and parked messages', () => {
+    // Prepare
+    const found = filters();
+
+    // Assess
+    expect(found.AttemptsDelivered).toMatchObject({
+      FilterPattern: '{ ($.message = "Webhook attempt") && ($.ok IS TRUE) }',
+      transformation: { MetricValue: '1', Unit: 'Count' },
+    });
+    expect(found.AttemptsFailed).toMatchObject({
+      FilterPattern: '{ ($.message = "Webhook attempt") && ($.ok IS FALSE) }',
+      transformation: { MetricValue: '1', Unit: 'Count' },
+    });
+    expect(found.AttemptDuration).toMatchObject({
+      FilterPattern: '{ ($.message = "Webhook attempt") && ($.durationMs >= 0) }',
+      transformation: { MetricValue: '$.durationMs', Unit: 'Milliseconds' },
+    });
+    expect(found.MessagesDeadLettered!.FilterPattern).toContain('$.message = "Attempts exhausted; message dead-lettered"');
+    expect(found.EndpointsDisabled!.FilterPattern).toBe(
+      '{ ($.message = "Endpoint answered 410 Gone; disabled") || ($.message = "Endpoint failing for too long; disabled") }',
+    );
+    expect(found.MessagesParked!.FilterPattern).toBe('{ $.message = "Endpoint disabled; message parked as a dead letter" }');
+    for (const [name, filter] of Object.entries(found)) {
+      if (name !== 'AttemptDuration') expect([name, filter.transformation.DefaultValue]).toEqual([name, undefined]);
+    }
+  });
+
+  it('matches log messages the delivery function actually writes', () => {
+    // Prepare: the filters' `message` values must appear as string literals in the function's code.
+    const source = ['functions/adapters/delivery-worker.ts', 'functions/handlers/webhook-delivery.ts']
+      .map((path) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8'))
+      .join('\n');
+    const messages = ofType('AWS::Logs::MetricFilter').flatMap(([, filter]) =>
+      [...(filter.Properties!.FilterPattern as string).matchAll(/\$\.message = "([^"]+)"/g)].map((match) => match[1]!),
+    );
+
+    // Assess
+    expect(messages.length).toBeGreaterThanOrEqual(7);
+    for (const message of new Set(messages)) expect([message, source.includes(`'${message}'`)]).toEqual([message, true]);
+  });
+
+  it('shows a Webhooks row on the dashboard: attempts, duration percentiles, dead letters, disabled, queue and DLQ depth', () => {
+    // Prepare
+    const [, dashboard] = ofType('AWS::CloudWatch::Dashboard')[0]!;
+    // The body is a Fn::Join of JSON text and resource references; references are rendered as their JSON.
+    const parts = dashboard.Properties!.DashboardBody['Fn::Join'][1] as unknown[];
+    const body = parts.map((part) => (typeof part === 'string' ? part : JSON.stringify(part))).join('');
+    const webhooksRow = body.slice(body.indexOf('## Webhooks'), body.indexOf('Raw events: records in'));
+
+    // Assess
+    expect(webhooksRow).not.toBe('');
+    for (const metricName of ['AttemptsDelivered', 'AttemptsFailed', 'AttemptDuration', 'MessagesDeadLettered', 'EndpointsDisabled', 'MessagesParked']) {
+      expect([metricName, webhooksRow.includes(`"LoyaltyLedger/Webhooks","${metricName}"`)]).toEqual([metricName, true]);
+    }
+    expect(webhooksRow).toContain('"stat":"p50"');
+    expect(webhooksRow).toContain('"stat":"p99"');
+    for (const queueId of ['webhookDelivery', 'webhookDeliveryDlq'] as const) {
+      const queueName = JSON.stringify({ 'Fn::GetAtt': [logicalId(synth.stack, synth.stack.queues[queueId]), 'QueueName'] });
+      expect([queueId, webhooksRow.includes(`"AWS/SQS","ApproximateNumberOfMessagesVisible","QueueName","${queueName}"`)]).toEqual([queueId, true]);
+    }
   });
 });
