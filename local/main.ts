@@ -55,6 +55,10 @@ function banner(twin: Twin, startedMs: number, lakeBufferSeconds: string, schedu
       -d '{"amountPoints":100,"reason":"Spa voucher"}'
     curl -s ${apiUrl}/v1/members/MEMBER_ID/balance -H 'x-api-key: ${demo.apiKey}'
     curl -s ${apiUrl}/v1/members/MEMBER_ID/entries -H 'x-api-key: ${demo.apiKey}'
+    # 6. an outage: the demo endpoint answers 500 once, the retry 5 s later lands; read the attempt log
+    curl -s -X PUT ${twin.receiverUrl.replace(/\/$/, '')}/hooks/demo/failure -d '{"status":500,"times":1}'
+    curl -s ${apiUrl}/v1/members/MEMBER_ID/points/earn ${h} -H 'Idempotency-Key: earn-alice-2' -d '{"amountPoints":50,"reason":"Late checkout"}'
+    curl -s ${apiUrl}/v1/webhooks/endpoints/${demo.subscriptionId}/attempts -H 'x-api-key: ${demo.apiKey}'
 
   Scheduled housekeeping (holds, expiry, notices) runs every ${scheduleSeconds} s here (deployed: every minute).
 

@@ -89,7 +89,9 @@ export class DeliveryWorker {
       const early = dueMs - this.now().getTime();
       if (early > 0) return { waitSeconds: Math.ceil(early / 1000) };
     }
-    const logged = await store.getMessage(tenantId, subscriptionId, subject.id);
+    // A first receive of a first-round copy has no log yet: skip the read on the common path.
+    const firstSight = receiveCount <= 1 && message.round === 0 && !message.deadLetter;
+    const logged = firstSight ? null : await store.getMessage(tenantId, subscriptionId, subject.id);
     if (logged && message.round < logged.round) return; // a replay superseded this copy
     if (logged && message.round === logged.round && logged.status === 'delivered') return; // delivered already
     if (logged && message.round === logged.round && logged.status === 'dead') {

@@ -7,6 +7,8 @@ const queued = {
   subscriptionId: z.string(),
   /** 0 when first queued; +1 with every replay or redrive: a copy from an older round is stale. */
   round: z.number().int().min(0).default(0),
+  /** Set on the copy the DLQ holds (why it died); such a copy coming back is an operator's redrive. */
+  deadLetter: z.object({ reason: z.string() }).loose().optional(),
 };
 
 /** A digest: the events an endpoint's window collected, sent as one call when the window closes. */

@@ -555,8 +555,8 @@ describe('delivery worker on DynamoDB Local', () => {
     expect(await h.deadLetters()).toEqual([]);
     expect(await h.log(m)).toMatchObject({ status: 'pending', round: 1, roundAttempts: 0, attempts: 4 });
 
-    // Act: the old copy comes back (a DLQ copy of round 0 after the replay)
-    const stale = await h.worker.handle(m, 1);
+    // Act: the old copy comes back (a DLQ copy of round 0 after the replay: it carries why it died)
+    const stale = await h.worker.handle({ ...m, deadLetter: { reason: 'attempts_exhausted' } }, 1);
 
     // Assess: nothing happens
     expect(stale).toBeUndefined();
@@ -595,10 +595,11 @@ describe('delivery worker on DynamoDB Local', () => {
     const [dlqCopy] = h.deadLetter.mock.calls[0]!;
     expect(dlqCopy).toEqual(m);
 
-    // Act: the operator redrives the DLQ; the round-0 copy comes back
+    // Act: the operator redrives the DLQ; the round-0 copy comes back as the DLQ holds it (a fresh receive count)
     h.clock.advance(3600);
     h.send.mockResolvedValueOnce(OK);
-    const outcome = await h.worker.handle(deliveryMessage.parse(JSON.parse(JSON.stringify(dlqCopy))), 1);
+    const onDlq = { ...(dlqCopy as object), deadLetter: { reason: 'attempts_exhausted', attempts: 2 } };
+    const outcome = await h.worker.handle(deliveryMessage.parse(JSON.parse(JSON.stringify(onDlq))), 1);
 
     // Assess
     expect(outcome).toBeUndefined();
