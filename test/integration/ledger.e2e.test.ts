@@ -1,3 +1,4 @@
+import { twinApi } from '../support/twin-api';
 import { startTwinProcess, waitFor, type RunningTwin } from '../support/twin-process';
 
 /**
@@ -6,33 +7,16 @@ import { startTwinProcess, waitFor, type RunningTwin } from '../support/twin-pro
  * change arriving as a signed webhook in per-member seq order.
  */
 let twin: RunningTwin;
+let api: ReturnType<typeof twinApi>;
 
 beforeAll(async () => {
   twin = await startTwinProcess(['--schedule-seconds', '1']);
+  api = twinApi(twin);
 }, 90_000);
 
 afterAll(async () => {
   await twin?.stop();
 });
-
-let keyCounter = 0;
-async function api<T = Record<string, unknown>>(
-  path: string,
-  init: { method?: string; body?: unknown; idempotent?: boolean; headers?: Record<string, string> } = {},
-): Promise<{ status: number; body: T }> {
-  const method = init.method ?? (init.body !== undefined ? 'POST' : 'GET');
-  const response = await fetch(`${twin.apiUrl}${path}`, {
-    method,
-    headers: {
-      'x-api-key': twin.demo.apiKey,
-      'content-type': 'application/json',
-      ...(method !== 'GET' && init.idempotent !== false ? { 'idempotency-key': `e2e-${Date.now()}-${++keyCounter}` } : {}),
-      ...init.headers,
-    },
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
-  });
-  return { status: response.status, body: (await response.json()) as T };
-}
 
 interface Received {
   verified: boolean;
