@@ -23,7 +23,7 @@ export function buildEventCatalogue() {
     title: 'Loyalty ledger events',
     description:
       'Every state change emits one event, complete, in the same transaction. Webhooks, the event feed and the lake files carry exactly these shapes. ' +
-      '`seq` is per member, gap-free from 1: receivers detect gaps and reorder by it.',
+      '`seq` is per member, gap-free from 1: receivers detect gaps and reorder by it. Operational events (`endpoint.*`) name an endpoint instead of a member, with their own `seq` per endpoint.',
     events: loyaltyEvent.options.map((option) => {
       const { $schema: _ignored, ...schema } = z.toJSONSchema(option, { io: 'output' }) as Record<string, unknown>;
       return { type: option.shape.type.value, version: option.shape.version.value, description: option.description ?? '', schema };
@@ -50,8 +50,8 @@ export function renderEventCatalogue(catalogue = buildEventCatalogue()): string 
     '',
     catalogue.description,
     '',
-    'Envelope of every event: `id` (unique; the `webhook-id` of its deliveries), `type`, `version`, `tenantId`, `memberId`, `seq`, `occurredAt`, `data`. ',
-    'Every `data` carries `balance` (available, pending, lifetime points and tier right after the event). JSON Schemas: [`catalogue.json`](catalogue.json).',
+    'Envelope of every event: `id` (unique; the `webhook-id` of its deliveries), `type`, `version`, `tenantId`, `memberId` (operational events: `endpointId`), `seq`, `occurredAt`, `data`. ',
+    'Every member event’s `data` carries `balance` (available, pending, lifetime points and tier right after the event). JSON Schemas: [`catalogue.json`](catalogue.json).',
     '',
     '| Event | Version | Meaning |',
     '|---|---|---|',

@@ -114,6 +114,20 @@ describe('webhook delivery under failure on the local twin', () => {
     expect(log.body.items.filter((a) => !a.ok)).toHaveLength(4);
     const health = await api<{ health: { state: string; consecutiveFailures: number } }>(`/v1/webhooks/endpoints/${flaky.subscriptionId}`);
     expect(health.body.health).toMatchObject({ state: 'closed', consecutiveFailures: 0 });
+
+    // Replay by time range: every message of the window again, oldest first, same webhook-ids.
+    const from = new Date(Date.now() - 5 * 60_000).toISOString();
+    const replay = await api<{ queued: number; skipped: number }>(`/v1/webhooks/endpoints/${flaky.subscriptionId}/replay`, {
+      body: { from, to: new Date().toISOString() },
+      idempotent: false,
+    });
+    expect(replay).toMatchObject({ status: 202, body: { queued: expected, skipped: 0 } });
+    const twice = await waitFor(async () => {
+      const again = accepted(await receivedHooks(twin, 'flaky'), members);
+      return again.length >= 2 * expected ? again : undefined;
+    }, { timeoutMs: 30_000, what: 'replayed deliveries' });
+    expect(twice.slice(expected).map((h) => h.webhookId).sort()).toEqual(ok.map((h) => h.webhookId).sort());
+    expectCompleteInOrder(twice.slice(expected), members);
   }, 90_000);
 
   it('dead-letters a poison endpoint after the schedule while others flow, and a redrive after the fix delivers everything', async () => {
