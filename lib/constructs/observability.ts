@@ -39,7 +39,8 @@ const BACKLOG_OVERRIDES: Partial<Record<QueueId, { ageSeconds: number; why: stri
 };
 
 /** Metrics of webhook delivery, from the delivery function's structured (Powertools JSON) log lines. */
-export const WEBHOOK_METRICS_NAMESPACE = 'LoyaltyLedger/Webhooks';
+/** Webhook metrics live in a namespace per stage, so stages sharing an account and region stay apart. */
+export const webhookMetricsNamespace = (stage: string) => `LoyaltyLedger/${stage}/Webhooks`;
 
 const onMessage = (...messages: string[]) => logs.FilterPattern.any(...messages.map((m) => logs.FilterPattern.stringValue('$.message', '=', m)));
 const ATTEMPT = logs.FilterPattern.stringValue('$.message', '=', 'Webhook attempt');
@@ -97,7 +98,7 @@ export class Observability extends Construct {
   readonly alarmTopic: sns.Topic;
   readonly alarms: cloudwatch.Alarm[] = [];
   readonly dashboard: cloudwatch.Dashboard;
-  /** Metric filters on the delivery function's log group, by metric name (namespace `LoyaltyLedger/Webhooks`). */
+  /** Metric filters on the delivery function's log group, by metric name (namespace `LoyaltyLedger/<stage>/Webhooks`). */
   readonly webhookMetricFilters: Record<WebhookMetricName, logs.MetricFilter>;
   readonly endpointsDisabledAlarm: cloudwatch.Alarm;
 
@@ -166,15 +167,15 @@ export class Observability extends Construct {
       });
     }
 
-    // Webhook delivery metrics from the delivery function's log lines (no extra dependency, no
-    // dimensions: the log lines carry no stage, and a metric filter's dimensions come from fields).
+    // Webhook delivery metrics from the delivery function's log lines (no extra dependency); the
+    // stage is in the namespace, since the log lines carry none to use as a dimension.
     const deliveryLogGroup = props.logGroups[WEBHOOK_DELIVERY_FUNCTION];
     this.webhookMetricFilters = Object.fromEntries(
       (Object.entries(WEBHOOK_METRICS) as [WebhookMetricName, (typeof WEBHOOK_METRICS)[WebhookMetricName]][]).map(([metricName, definition]) => [
         metricName,
         new logs.MetricFilter(this, `Webhook${metricName}Filter`, {
           logGroup: deliveryLogGroup,
-          metricNamespace: WEBHOOK_METRICS_NAMESPACE,
+          metricNamespace: webhookMetricsNamespace(props.stage),
           metricName,
           filterPattern: definition.pattern,
           metricValue: 'value' in definition ? definition.value : '1',

@@ -354,7 +354,7 @@ describe('alarms', () => {
 
   it('pages once per 15 minutes in which tenant endpoints were disabled, with what to check', () => {
     synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: 'LoyaltyLedger/Webhooks',
+      Namespace: 'LoyaltyLedger/test/Webhooks',
       MetricName: 'EndpointsDisabled',
       Dimensions: Match.absent(),
       Statistic: 'Sum',
@@ -371,7 +371,7 @@ describe('alarms', () => {
   });
 
   it('never pages on individual webhook attempts', () => {
-    const webhookAlarms = ofType('AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties!.Namespace === 'LoyaltyLedger/Webhooks');
+    const webhookAlarms = ofType('AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties!.Namespace === 'LoyaltyLedger/test/Webhooks');
     expect(webhookAlarms.map(([, a]) => a.Properties!.MetricName)).toEqual(['EndpointsDisabled']);
   });
 
@@ -399,7 +399,7 @@ describe('webhook delivery metrics', () => {
       }),
     );
 
-  it('derives six metrics from the delivery function log group in LoyaltyLedger/Webhooks, without dimensions', () => {
+  it('derives six metrics from the delivery function log group in LoyaltyLedger/<stage>/Webhooks, without dimensions', () => {
     // Prepare
     const deliveryLogGroup = synth.resources[logicalId(synth.stack, synth.stack.functions.webhookDelivery)]!.Properties!.LoggingConfig.LogGroup;
     const found = filters();
@@ -411,7 +411,7 @@ describe('webhook delivery metrics', () => {
     expect(deliveryLogGroup).toEqual({ Ref: logicalId(synth.stack, synth.stack.functionLogGroups.webhookDelivery) });
     for (const [name, filter] of Object.entries(found)) {
       expect([name, filter.LogGroupName]).toEqual([name, deliveryLogGroup]);
-      expect([name, filter.transformation]).toEqual([name, expect.objectContaining({ MetricNamespace: 'LoyaltyLedger/Webhooks' })]);
+      expect([name, filter.transformation]).toEqual([name, expect.objectContaining({ MetricNamespace: 'LoyaltyLedger/test/Webhooks' })]);
       expect([name, filter.transformation.Dimensions]).toEqual([name, undefined]);
     }
   });
@@ -468,7 +468,7 @@ describe('webhook delivery metrics', () => {
     // Assess
     expect(webhooksRow).not.toBe('');
     for (const metricName of ['AttemptsDelivered', 'AttemptsFailed', 'AttemptDuration', 'MessagesDeadLettered', 'EndpointsDisabled', 'MessagesParked']) {
-      expect([metricName, webhooksRow.includes(`"LoyaltyLedger/Webhooks","${metricName}"`)]).toEqual([metricName, true]);
+      expect([metricName, webhooksRow.includes(`"LoyaltyLedger/test/Webhooks","${metricName}"`)]).toEqual([metricName, true]);
     }
     expect(webhooksRow).toContain('"stat":"p50"');
     expect(webhooksRow).toContain('"stat":"p99"');
