@@ -13,6 +13,8 @@ import type { AttemptResult } from './webhook-sender';
 
 /** SQS moves a message to the DLQ on its own after 1000 receives; the worker acts just before, and logs why. */
 export const RECEIVE_LIMIT = 990;
+/** The delivery queue keeps messages 14 days; a message queued for 12 becomes a dead letter instead of expiring. */
+export const QUEUE_AGE_LIMIT_MS = 12 * 86_400_000;
 
 export interface DeliveryWorkerDeps {
   store: DynamoDeliveryStore;
@@ -21,6 +23,8 @@ export interface DeliveryWorkerDeps {
   /** Digest mode: the endpoint's closed windows, and a signed POST of a ready body. */
   digests?: Pick<DynamoDigestStore, 'close'>;
   sendBody?(subscription: WebhookSubscription, message: { id: string; body: string }): Promise<AttemptResult>;
+  /** Queues a message again (a new round started from a dead letter's copy). */
+  requeue(message: DeliveryMessage): Promise<void>;
   /** Puts a message whose attempts are spent on the dead-letter queue, with its full payload. */
   deadLetter(message: DeliveryMessage, detail: { reason: DeadReason; attempts: number; lastStatus?: number; lastError?: string }): Promise<void>;
   policy: DeliveryPolicy;
@@ -73,9 +77,10 @@ export class DeliveryWorker {
     );
   }
 
-  async handle(queued: DeliveryMessage, receiveCount: number): Promise<void | Wait> {
+  /** `sentAtMs`: when the queue got this copy (SQS SentTimestamp); messages near the retention limit become dead letters. */
+  async handle(queued: DeliveryMessage, receiveCount: number, sentAtMs?: number): Promise<void | Wait> {
     const { store, policy } = this.deps;
-    let message = queued;
+    const message = queued;
     const { tenantId, subscriptionId } = message;
     const subject = subjectOf(message);
     const subscription = await this.deps.endpoint(tenantId, subscriptionId);
@@ -95,24 +100,32 @@ export class DeliveryWorker {
     if (logged && message.round < logged.round) return; // a replay superseded this copy
     if (logged && message.round === logged.round && logged.status === 'delivered') return; // delivered already
     if (logged && message.round === logged.round && logged.status === 'dead') {
-      // A copy of a dead letter came back (an operator redrove the DLQ): it starts a new round.
+      // A copy of a dead letter came back (an operator redrove the DLQ): it starts a new round,
+      // queued as a message of that round (this copy, of the old round, is done).
       const restarted = await store.startRound(tenantId, subscriptionId, subject.id, this.now());
-      if (!restarted) return;
-      message = restarted;
+      if (restarted) await this.deps.requeue(restarted);
+      return;
     }
     const sameRound = logged && logged.round === message.round;
     const roundAttempts = sameRound ? logged.roundAttempts : 0;
     const attemptNumber = (logged?.attempts ?? 0) + 1;
+    if (sameRound && logged.status === 'failing' && logged.nextAttemptAt) {
+      // Back before its time (a visibility change was lost): the schedule still decides.
+      const early = Date.parse(logged.nextAttemptAt) - this.now().getTime();
+      if (early > 1000) return { waitSeconds: Math.ceil(early / 1000) };
+    }
 
     if (!subscription.enabled) {
       await store.park(message, this.now(), 'endpoint_disabled');
       logger.info('Endpoint disabled; message parked as a dead letter', { subscriptionId, eventId: subject.id });
       return;
     }
-    if (receiveCount >= RECEIVE_LIMIT) {
+    const nearRetention = sentAtMs !== undefined && this.now().getTime() - sentAtMs >= QUEUE_AGE_LIMIT_MS;
+    if (receiveCount >= RECEIVE_LIMIT || nearRetention) {
+      // Before SQS would move or expire it on its own: a dead letter the tenant can see and redrive.
       await this.deps.deadLetter(message, { reason: 'receive_limit', attempts: roundAttempts });
       await store.park(message, this.now(), 'receive_limit');
-      logger.warn('Receive limit reached; message dead-lettered', { subscriptionId, eventId: subject.id, receiveCount });
+      logger.warn('Receive limit reached; message dead-lettered', { subscriptionId, eventId: subject.id, receiveCount, queuedForMs: sentAtMs && this.now().getTime() - sentAtMs });
       return;
     }
 
@@ -125,7 +138,11 @@ export class DeliveryWorker {
       logger.debug('Delivery waits; no attempt', { subscriptionId, eventId: subject.id, reason, seconds: waited, receiveCount });
       return { waitSeconds: waited };
     };
-    if (decision.kind === 'wait') return wait(decision.seconds, decision.reason);
+    if (decision.kind === 'wait') {
+      // An endpoint that only waits (paused, open) still gets disabled when it has failed too long.
+      if (failingTooLong(health, this.now(), policy)) return this.disableFailing(subscription, message, health);
+      return wait(decision.seconds, decision.reason);
+    }
     if (decision.kind === 'probe') {
       probe = await store.claimProbe(tenantId, subscriptionId, this.now(), this.deps.attemptTimeoutSeconds + 5);
       if (!probe) {
@@ -159,20 +176,21 @@ export class DeliveryWorker {
       return;
     }
 
-    if (result.status === 410) {
-      await store.disable(subscription, at, { reason: 'gone', lastStatus: 410 });
+    if (result.status === 410 && (await this.disabled(subscription, at, { reason: 'gone', lastStatus: 410 }))) {
       await record('dead', { deadReason: 'endpoint_disabled' });
       logger.warn('Endpoint answered 410 Gone; disabled', { subscriptionId });
       return;
     }
     const after = await store.recordFailure(tenantId, subscriptionId, at, { ...(result.status !== undefined ? { status: result.status } : {}), ...(result.error ? { error: result.error } : {}), probe }, policy);
-    if (failingTooLong(after, at, policy)) {
-      await store.disable(subscription, at, {
+    if (
+      failingTooLong(after, at, policy) &&
+      (await this.disabled(subscription, at, {
         reason: 'failing',
         ...(after.failingSince ? { failingSince: after.failingSince } : {}),
         ...(result.status !== undefined ? { lastStatus: result.status } : {}),
         ...(result.error ? { lastError: result.error } : {}),
-      });
+      }))
+    ) {
       await record('dead', { deadReason: 'endpoint_disabled' });
       logger.warn('Endpoint failing for too long; disabled', { subscriptionId, failingSince: after.failingSince });
       return;
@@ -194,6 +212,29 @@ export class DeliveryWorker {
     const recorded = await record('failing', { nextAttemptAt: new Date(at.getTime() + next.delaySeconds * 1000).toISOString() });
     if (recorded === 'stale') return;
     return { waitSeconds: next.delaySeconds };
+  }
+
+  /**
+   * Disables the endpoint, or finds it disabled already; false when it is still enabled (someone
+   * changed it meanwhile): then the message goes on as a plain failure instead of being parked.
+   */
+  private async disabled(subscription: WebhookSubscription, at: Date, detail: Parameters<DynamoDeliveryStore['disable']>[2]): Promise<boolean> {
+    if (await this.deps.store.disable(subscription, at, detail)) return true;
+    const current = await this.deps.endpoint(subscription.tenantId, subscription.subscriptionId);
+    return current !== null && !current.enabled;
+  }
+
+  private async disableFailing(subscription: WebhookSubscription, message: DeliveryMessage, health: EndpointHealth): Promise<void | Wait> {
+    const now = this.now();
+    const disabled = await this.disabled(subscription, now, {
+      reason: 'failing',
+      ...(health.failingSince ? { failingSince: health.failingSince } : {}),
+      ...(health.lastStatus !== undefined && health.lastStatus !== null ? { lastStatus: health.lastStatus } : {}),
+      ...(health.lastError ? { lastError: health.lastError } : {}),
+    });
+    if (!disabled) return { waitSeconds: 1 };
+    await this.deps.store.park(message, now, 'endpoint_disabled');
+    logger.warn('Endpoint failing for too long; disabled', { subscriptionId: subscription.subscriptionId, failingSince: health.failingSince });
   }
 
   /** One attempt: the event shaped for the endpoint, or the digest window's events in one body. */

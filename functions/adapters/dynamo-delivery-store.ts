@@ -30,6 +30,8 @@ export interface DeliveryRecord {
   round: number;
   roundAttempts: number;
   attempts: number;
+  /** When the current round was started by a replay or redrive. */
+  roundStartedAt?: string;
   createdAt: string;
   lastAttemptAt?: string;
   lastStatus?: number;
@@ -121,8 +123,12 @@ export class DynamoDeliveryStore {
           expiresAt: this.expiresAt(now),
           ...attemptItem,
         },
+        // A copy queued twice (past the queue's dedup window) must not overwrite the first's log.
+        ConditionExpression: 'attribute_not_exists(pk)',
       }),
-    );
+    ).catch((error: Error) => {
+      if (error.name !== 'ConditionalCheckFailedException') throw error;
+    });
     const fields: Record<string, unknown> = {
       status: input.outcome,
       roundAttempts: input.roundAttempts,
@@ -237,10 +243,10 @@ export class DynamoDeliveryStore {
                 Update: {
                   TableName: this.tableName,
                   Key: keys.delivery(tenantId, subscriptionId, eventId),
-                  UpdateExpression: 'SET #round = :next, roundAttempts = :zero, #status = :pending, expiresAt = :expires REMOVE nextAttemptAt, deadAt, deadReason, deadSk',
+                  UpdateExpression: 'SET #round = :next, roundAttempts = :zero, #status = :pending, roundStartedAt = :now, expiresAt = :expires REMOVE nextAttemptAt, deadAt, deadReason, deadSk',
                   ConditionExpression: '#round = :round',
                   ExpressionAttributeNames: { '#round': 'round', '#status': 'status' },
-                  ExpressionAttributeValues: { ':next': round, ':round': round - 1, ':zero': 0, ':pending': 'pending', ':expires': this.expiresAt(now) },
+                  ExpressionAttributeValues: { ':next': round, ':round': round - 1, ':zero': 0, ':pending': 'pending', ':now': now.toISOString(), ':expires': this.expiresAt(now) },
                 },
               },
               ...(deadSk ? [{ Delete: { TableName: this.tableName, Key: { pk: keys.deadLetters(tenantId, subscriptionId), sk: deadSk } } }] : []),
@@ -502,11 +508,13 @@ export class DynamoDeliveryStore {
    */
   async disable(subscription: WebhookSubscription, now: Date, detail: { reason: 'gone' | 'failing'; failingSince?: string; lastStatus?: number; lastError?: string }): Promise<boolean> {
     const { tenantId, subscriptionId } = subscription;
-    for (let tries = 0; tries < 3; tries++) {
+    let skip = 0;
+    for (let tries = 0; tries < 5; tries++) {
       const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.subscription(tenantId, subscriptionId), ConsistentRead: true }));
       if (!Item || Item.enabled === false) return false;
       const previous = (Item.eventSeq as number | undefined) ?? 0;
-      const seq = previous + 1;
+      // A concurrent full update may have put an older eventSeq back: skip seqs already taken.
+      const seq = previous + 1 + skip;
       const at = now.toISOString();
       const event: LoyaltyEvent = {
         id: newId('evt', now.getTime()),
@@ -544,6 +552,8 @@ export class DynamoDeliveryStore {
         return true;
       } catch (error) {
         if ((error as Error).name !== 'TransactionCanceledException') throw error;
+        const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+        if (reasons[1]?.Code === 'ConditionalCheckFailed') skip += 1;
       }
     }
     return false;

@@ -51,20 +51,28 @@ async function requireEnabledEndpoint(services: Services, tenantId: string, subs
   return subscription;
 }
 
-/** Pending and failing messages are still on their schedule: a replay would only queue behind them. */
-const isInFlight = (message: DeliveryRecord) => message.status === 'pending' || message.status === 'failing';
+/** A round not attempted this long after it started was never queued (the call that started it failed): it may start again. */
+const STUCK_ROUND_MS = 15 * 60_000;
+
+/** Failing and freshly replayed messages are still on their schedule: a replay would only queue behind them. */
+const isInFlight = (message: DeliveryRecord, now: Date) =>
+  message.status === 'failing' ||
+  (message.status === 'pending' && (message.roundStartedAt === undefined || now.getTime() - Date.parse(message.roundStartedAt) < STUCK_ROUND_MS));
 
 /** Starts a new round for each message (in order) and queues them; returns how many were queued. */
 async function startRounds(services: Services, tenantId: string, subscriptionId: string, eventIds: string[]): Promise<number> {
   const now = services.clock.now();
-  const messages: QueuedDelivery[] = [];
-  // In chunks, keeping the order: a member's messages are queued in the order they were sent.
+  let queued = 0;
+  // Ten at a time, each chunk queued right after its rounds start (a failure leaves at most one
+  // chunk started but not queued, which may be replayed again later), in order: a member's
+  // messages are queued in the order they were sent.
   for (let i = 0; i < eventIds.length; i += 10) {
     const chunk = await Promise.all(eventIds.slice(i, i + 10).map((eventId) => services.deliveries.startRound(tenantId, subscriptionId, eventId, now)));
-    messages.push(...chunk.filter((message): message is NonNullable<typeof message> => message !== null));
+    const messages = chunk.filter((message): message is QueuedDelivery & NonNullable<typeof message> => message !== null);
+    await services.deliveryQueue.enqueue(messages);
+    queued += messages.length;
   }
-  await services.deliveryQueue.enqueue(messages);
-  return messages.length;
+  return queued;
 }
 
 const messageView = (message: DeliveryRecord) => ({
@@ -326,7 +334,7 @@ export const webhookOperations: Operation[] = [
       const eventId = pathParam(event, 'eventId');
       const current = await services.deliveries.getMessage(tenantId, subscription.subscriptionId, eventId);
       if (!current) throw new Problem('message_not_found', `No message for event ${eventId} on this endpoint`);
-      if (isInFlight(current)) throw new Problem('message_pending', 'The message is still being delivered on its retry schedule');
+      if (isInFlight(current, services.clock.now())) throw new Problem('message_pending', 'The message is still being delivered on its retry schedule');
       const queued = await startRounds(services, tenantId, subscription.subscriptionId, [eventId]);
       return { statusCode: 202, body: { queued, skipped: 1 - queued } };
     },
@@ -352,7 +360,7 @@ export const webhookOperations: Operation[] = [
         limit: body.limit,
         ...(body.cursor ? { cursor: body.cursor } : {}),
       });
-      const eligible = page.items.filter((message) => !isInFlight(message)).map((message) => message.eventId);
+      const eligible = page.items.filter((message) => !isInFlight(message, services.clock.now())).map((message) => message.eventId);
       const queued = await startRounds(services, tenantId, subscription.subscriptionId, eligible);
       return { statusCode: 202, body: { queued, skipped: page.items.length - queued, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) } };
     },

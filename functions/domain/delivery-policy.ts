@@ -152,9 +152,12 @@ export function failingTooLong(health: EndpointHealth, now: Date, policy: Delive
 /**
  * How long a message that may not be attempted yet waits before it is looked at again: the gate's
  * wait, spread a little so a backlog does not return all at once, and longer the more often this
- * message has already waited (each look counts as a receive on the queue, and receives are finite).
+ * message has already waited (each look counts as a receive on the queue, and receives are finite:
+ * the floor grows with the square of the receive count).
  */
 export function waitSeconds(base: number, receiveCount: number, random: () => number = Math.random): number {
-  const floor = Math.ceil(receiveCount / 20);
+  // Quadratic: reaching the 990-receive limit takes over nine days of waiting (Σ n²/400), longer
+  // than an endpoint may fail before it is disabled.
+  const floor = Math.ceil((receiveCount * receiveCount) / 400);
   return Math.min(MAX_WAIT_SECONDS, Math.max(base, floor) + Math.floor(random() * 3));
 }

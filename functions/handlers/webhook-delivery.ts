@@ -4,6 +4,7 @@ import { dynamo, sqs } from '../adapters/aws-clients';
 import { DeliveryWorker, configuredPolicy } from '../adapters/delivery-worker';
 import { DynamoDeliveryStore } from '../adapters/dynamo-delivery-store';
 import { cachedSubscriptions } from '../adapters/dynamo-subscription-store';
+import { SqsDeliveryQueue } from '../adapters/sqs-delivery-queue';
 import { DynamoDigestStore } from '../adapters/dynamo-digest-store';
 import { attemptDelivery, postSigned } from '../adapters/webhook-sender';
 import { deliveryMessage, queueEntry } from '../domain/webhook-message';
@@ -19,6 +20,7 @@ function deliveryWorker(): DeliveryWorker {
     endpoint: (tenantId, subscriptionId) => cachedSubscriptions().get(tenantId, subscriptionId),
     send: (subscription, event) =>
       attemptDelivery({ subscription, event, timeoutMs: setting('WEBHOOK_TIMEOUT_MS'), allowLoopbackHttp: setting('WEBHOOK_ALLOW_LOOPBACK_HTTP') === 'true' }),
+    requeue: (message) => new SqsDeliveryQueue(sqs(), setting('DELIVERY_QUEUE_URL')).enqueue([message]),
     digests: new DynamoDigestStore(dynamo(), setting('TABLE_NAME'), setting('WEBHOOK_LOG_RETENTION_DAYS')),
     sendBody: (subscription, message) =>
       postSigned({ subscription, ...message, timeoutMs: setting('WEBHOOK_TIMEOUT_MS'), allowLoopbackHttp: setting('WEBHOOK_ALLOW_LOOPBACK_HTTP') === 'true' }),
@@ -53,7 +55,8 @@ async function deliver(record: SQSRecord) {
     logger.error('Unreadable delivery message moved to the DLQ', { messageId: record.messageId });
     return;
   }
-  return deliveryWorker().handle(parsed.data, Number(record.attributes.ApproximateReceiveCount ?? '1'));
+  const sentAt = Number(record.attributes.SentTimestamp);
+  return deliveryWorker().handle(parsed.data, Number(record.attributes.ApproximateReceiveCount ?? '1'), Number.isFinite(sentAt) ? sentAt : undefined);
 }
 
 function safeJson(text: string): unknown {

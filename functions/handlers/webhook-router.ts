@@ -16,7 +16,7 @@ const digests = () => (digestStore ??= new DynamoDigestStore(dynamo(), setting('
 async function routeRecord(record: DynamoDBRecord): Promise<number> {
   const event = eventFromStreamRecord(record);
   if (!event) return 0;
-  const targets = (await cachedSubscriptions().forTenant(event.tenantId)).filter((s) => s.enabled && matchesEventType(s.eventTypes, event.type));
+  const targets = (await cachedSubscriptions().forTenant(event.tenantId)).filter((s) => matchesEventType(s.eventTypes, event.type));
   const immediate = targets.filter((sub) => !sub.digest);
   await deliveryQueue().enqueue(immediate.map((sub) => ({ tenantId: event.tenantId, subscriptionId: sub.subscriptionId, event })));
   // Digest endpoints: the event joins the endpoint's current window; the window's first event queues its delivery.
@@ -32,7 +32,8 @@ async function routeRecord(record: DynamoDBRecord): Promise<number> {
 
 /**
  * Stream consumer: turns each outbox event into one FIFO message per matching endpoint (or adds it
- * to a digest endpoint's current window).
+ * to a digest endpoint's current window). Disabled endpoints get theirs too: the delivery function
+ * parks them as dead letters, to be redriven once the endpoint is enabled again.
  * Records are handled in stream order; on a failure the batch reports that record, so Lambda
  * retries from it (earlier records are not re-sent; the dedup id covers overlaps).
  */

@@ -99,6 +99,7 @@ async function setUp(policy: Partial<DeliveryPolicy> = {}) {
     throw new Error('send called without a scripted answer');
   });
   const deadLetter = jest.fn<DeadLetterSink>(async () => undefined);
+  const requeue = jest.fn<(message: DeliveryMessage) => Promise<void>>(async () => undefined);
   /** A worker (a container) on this endpoint; several share the table, the send and the clock. */
   const makeWorker = (deliveryStore: DynamoDeliveryStore = store) =>
     new DeliveryWorker({
@@ -106,6 +107,7 @@ async function setUp(policy: Partial<DeliveryPolicy> = {}) {
       endpoint: (t, s) => subscriptions.get(t, s),
       send,
       deadLetter,
+      requeue,
       policy: { ...POLICY, ...policy },
       attemptTimeoutSeconds: 15,
       now: () => new Date(nowMs),
@@ -147,7 +149,7 @@ async function setUp(policy: Partial<DeliveryPolicy> = {}) {
   const health = () => store.getHealth(tenantId, subscriptionId);
   const deadLetters = async () => (await store.listDeadLetters(tenantId, subscriptionId, { limit: 50 })).items;
 
-  return { tenantId, subscriptionId, subscription, clock, send, deadLetter, worker, makeWorker, message, log, attempts, health, deadLetters };
+  return { tenantId, subscriptionId, subscription, clock, send, deadLetter, requeue, worker, makeWorker, message, log, attempts, health, deadLetters };
 }
 
 type Harness = Awaited<ReturnType<typeof setUp>>;
@@ -596,19 +598,30 @@ describe('delivery worker on DynamoDB Local', () => {
     expect(dlqCopy).toEqual(m);
 
     // Act: the operator redrives the DLQ; the round-0 copy comes back as the DLQ holds it (a fresh receive count)
-    h.clock.advance(3600);
-    h.send.mockResolvedValueOnce(OK);
+    h.clock.advance(60);
     const onDlq = { ...(dlqCopy as object), deadLetter: { reason: 'attempts_exhausted', attempts: 2 } };
     const outcome = await h.worker.handle(deliveryMessage.parse(JSON.parse(JSON.stringify(onDlq))), 1);
 
-    // Assess
+    // Assess: the copy starts round 1 and queues it as a message of that round, without an attempt
     expect(outcome).toBeUndefined();
-    expect(h.send).toHaveBeenCalledTimes(3);
-    expect(await h.log(m)).toMatchObject({ status: 'delivered', round: 1, roundAttempts: 1, attempts: 3 });
+    expect(h.send).toHaveBeenCalledTimes(2);
+    expect(h.requeue).toHaveBeenCalledTimes(1);
+    const [requeued] = h.requeue.mock.calls[0]!;
+    expect(requeued).toMatchObject({ round: 1 });
+
+    // Act: the round-1 message arrives and is attempted; if it fails and waits, its copy is not stale
+    h.send.mockResolvedValueOnce(BOOM);
+    expect(await h.worker.handle(deliveryMessage.parse(JSON.parse(JSON.stringify(requeued))), 1)).toEqual({ waitSeconds: 5 });
+    h.clock.advance(5);
+    h.send.mockResolvedValueOnce(OK);
+    expect(await h.worker.handle(deliveryMessage.parse(JSON.parse(JSON.stringify(requeued))), 2)).toBeUndefined();
+    expect(h.send).toHaveBeenCalledTimes(4);
+    expect(await h.log(m)).toMatchObject({ status: 'delivered', round: 1, roundAttempts: 2, attempts: 4 });
     expect((await h.attempts(m)).map((a) => [a.attempt, a.round, a.ok])).toEqual([
       [1, 0, false],
       [2, 0, false],
-      [3, 1, true],
+      [3, 1, false],
+      [4, 1, true],
     ]);
     expect(await h.deadLetters()).toEqual([]);
   });
@@ -657,6 +670,55 @@ describe('delivery worker on DynamoDB Local', () => {
       await h.worker.handle(h.message(memberId), 1);
     }
     expect((await h.health()).state).toBe('closed');
+  });
+
+  it('waits for the scheduled attempt time when a failing message comes back early (a lost visibility change)', async () => {
+    // Prepare: a failure schedules the next attempt 5 s later
+    const h = await setUp({ breakerFailures: 100 });
+    const m = h.message('mem_early');
+    h.send.mockResolvedValueOnce(BOOM);
+    expect(await h.worker.handle(m, 1)).toEqual({ waitSeconds: 5 });
+
+    // Act: the copy is back after 1 s instead of 5
+    h.clock.advance(1);
+    const early = await h.worker.handle(m, 2);
+
+    // Assess: no attempt, it waits for the rest of its delay
+    expect(early).toEqual({ waitSeconds: 4 });
+    expect(h.send).toHaveBeenCalledTimes(1);
+  });
+
+  it('dead-letters a message queued for 12 days instead of letting the queue expire it', async () => {
+    // Prepare
+    const h = await setUp();
+    const m = h.message('mem_old');
+    const sentAt = h.clock.ms() - 12 * 86_400_000;
+
+    // Act
+    const outcome = await h.worker.handle(m, 40, sentAt);
+
+    // Assess: on the DLQ and in the tenant's dead letters, never attempted
+    expect(outcome).toBeUndefined();
+    expect(h.send).not.toHaveBeenCalled();
+    expect(h.deadLetter).toHaveBeenCalledTimes(1);
+    expect((await h.deadLetters()).map((l) => l.reason)).toEqual(['receive_limit']);
+  });
+
+  it('disables an endpoint that has failed too long even while its messages only wait (paused or open)', async () => {
+    // Prepare: a 429 pauses the endpoint; by the time another message looks, the endpoint has failed for the whole period
+    const h = await setUp({ breakerFailures: 100, disableAfterSeconds: 60 });
+    h.send.mockResolvedValueOnce({ ...SLOW_DOWN, retryAfterSeconds: 3600 });
+    await h.worker.handle(h.message('mem_a'), 1);
+    h.clock.advance(120);
+
+    // Act: a message that would only wait for the pause
+    const outcome = await h.worker.handle(h.message('mem_b'), 1);
+
+    // Assess: the endpoint is disabled and the message parked, without an attempt
+    expect(outcome).toBeUndefined();
+    expect(h.send).toHaveBeenCalledTimes(1);
+    expect(await subscriptions.get(h.tenantId, h.subscriptionId)).toMatchObject({ enabled: false, disabledReason: 'failing' });
+    expect((await h.deadLetters()).map((l) => l.reason)).toContain('endpoint_disabled');
   });
 
   it("drops a deleted endpoint's message without sending", async () => {

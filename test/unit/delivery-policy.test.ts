@@ -412,13 +412,22 @@ describe('wait before a message is looked at again', () => {
     expect(waitSeconds(30, 1, fixed(0.999))).toBe(32);
   });
 
-  it('grows with the receive count: at least ceil(receives / 20) s', () => {
+  it('grows with the square of the receive count: at least ceil(receives² / 400) s', () => {
     // Act & Assess
     expect(waitSeconds(1, 20, fixed(0))).toBe(1);
     expect(waitSeconds(1, 21, fixed(0))).toBe(2);
-    expect(waitSeconds(1, 400, fixed(0))).toBe(20);
-    expect(waitSeconds(1, 401, fixed(0))).toBe(21);
-    expect(waitSeconds(60, 400, fixed(0))).toBe(60);
+    expect(waitSeconds(1, 200, fixed(0))).toBe(100);
+    expect(waitSeconds(1, 201, fixed(0))).toBe(102);
+    expect(waitSeconds(150, 200, fixed(0))).toBe(150);
+  });
+
+  it('keeps a message that only waits below the 990-receive limit for more than nine days', () => {
+    // Act: the shortest possible waits (base 1 s, no spread) until the limit
+    let waited = 0;
+    for (let receives = 1; receives < 990; receives++) waited += waitSeconds(1, receives, fixed(0));
+
+    // Assess
+    expect(waited).toBeGreaterThan(9 * 86_400);
   });
 
   it('is capped at the longest visibility extension, spread included', () => {
@@ -436,7 +445,7 @@ describe('wait before a message is looked at again', () => {
         fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
         (base, receives, r) => {
           const wait = waitSeconds(base, receives, fixed(r));
-          const low = Math.min(MAX_WAIT_SECONDS, Math.max(base, Math.ceil(receives / 20)));
+          const low = Math.min(MAX_WAIT_SECONDS, Math.max(base, Math.ceil((receives * receives) / 400)));
           expect(Number.isInteger(wait)).toBe(true);
           expect(wait).toBeGreaterThanOrEqual(low);
           expect(wait).toBeLessThanOrEqual(Math.min(MAX_WAIT_SECONDS, low + 2));

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { attemptDelivery, retryAfterSeconds, RESPONSE_BODY_LIMIT_BYTES } from '../../functions/adapters/webhook-sender';
+import { attemptDelivery, MAX_RETRY_AFTER_SECONDS, retryAfterSeconds, RESPONSE_BODY_LIMIT_BYTES } from '../../functions/adapters/webhook-sender';
 import type { EventOf, LoyaltyEvent } from '../../functions/domain/events';
 import type { WebhookSubscription } from '../../functions/domain/ports';
 import { Webhook } from 'standardwebhooks';
@@ -135,6 +135,9 @@ describe('webhook sender', () => {
     expect(retryAfterSeconds('Sat, 21 Nov 2026 10:01:00 GMT', now)).toBe(60);
     expect(retryAfterSeconds('soon', now)).toBeUndefined();
     expect(retryAfterSeconds(undefined, now)).toBeUndefined();
+    // An endpoint cannot pause its deliveries for weeks: at most an hour.
+    expect(retryAfterSeconds('2000000', now)).toBe(MAX_RETRY_AFTER_SECONDS);
+    expect(retryAfterSeconds('Sat, 01 Jan 2028 00:00:00 GMT', now)).toBe(MAX_RETRY_AFTER_SECONDS);
   });
 });
 
