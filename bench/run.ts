@@ -5,6 +5,7 @@ import { programmeSettings } from '../functions/domain/programme';
 import { balanceItem } from '../functions/adapters/dynamo-ledger-store';
 import { planEarn, planEnrol } from '../functions/domain/ledger';
 import { table } from '../lib/topology';
+import { CREDENTIALS, REGION } from '../local/aws-local';
 import { startTwin } from '../local/twin';
 
 /**
@@ -112,7 +113,7 @@ try {
 
   // Raw: the same four items per change, straight to DynamoDB Local, same concurrency, own members.
   const documents = DynamoDBDocumentClient.from(
-    new DynamoDBClient({ endpoint: twin.endpoints.dynamodb, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+    new DynamoDBClient({ endpoint: twin.endpoints.dynamodb, region: REGION, credentials: CREDENTIALS }),
     { marshallOptions: { removeUndefinedValues: true } },
   );
   const rawBalances = Array.from({ length: MEMBERS }, () => planEnrol('bench-raw', { externalId: 'x' }, new Date()).balance);

@@ -169,6 +169,25 @@ export const OUTBOX_EVENT_FILTER = {
   dynamodb: { NewImage: { kind: { S: ['event'] } } },
 };
 
+/**
+ * A table-stream trigger that hands outbox event inserts to a consumer: bisected and retried in
+ * per-item order (one poller per shard), partial batch responses, and what still fails goes to
+ * `streamFailures`. Consumers choose only their batching and how old a record may get.
+ */
+const outboxStreamTrigger = (
+  batching: Pick<DynamoStreamTrigger, 'batchSize' | 'maxBatchingWindowSeconds' | 'maxRecordAgeSeconds'>,
+): DynamoStreamTrigger => ({
+  kind: 'dynamodb-stream',
+  ...batching,
+  bisectBatchOnError: true,
+  retryAttempts: 10,
+  parallelizationFactor: 1,
+  reportBatchItemFailures: true,
+  startingPosition: 'TRIM_HORIZON',
+  onFailure: 'streamFailures',
+  filterPatterns: [OUTBOX_EVENT_FILTER],
+});
+
 export const functions = {
   api: {
     id: 'ApiFunction',
@@ -202,19 +221,7 @@ export const functions = {
     environment: { TABLE_NAME: { ref: 'table' }, DELIVERY_QUEUE_URL: { ref: 'queueUrl', queue: 'webhookDelivery' } },
     // Writes digest windows for endpoints in digest mode.
     access: { table: 'readWrite', sendTo: ['webhookDelivery'] },
-    trigger: {
-      kind: 'dynamodb-stream',
-      batchSize: 100,
-      maxBatchingWindowSeconds: 0,
-      bisectBatchOnError: true,
-      retryAttempts: 10,
-      maxRecordAgeSeconds: 6 * 3600,
-      parallelizationFactor: 1,
-      reportBatchItemFailures: true,
-      startingPosition: 'TRIM_HORIZON',
-      onFailure: 'streamFailures',
-      filterPatterns: [OUTBOX_EVENT_FILTER],
-    },
+    trigger: outboxStreamTrigger({ batchSize: 100, maxBatchingWindowSeconds: 0, maxRecordAgeSeconds: 6 * 3600 }),
   },
   lakeRouter: {
     id: 'LakeRouterFunction',
@@ -225,19 +232,7 @@ export const functions = {
     memoryMiB: 512,
     environment: { RAW_EVENTS_STREAM_NAME: { ref: 'rawEventsStream' } },
     access: { rawEvents: true },
-    trigger: {
-      kind: 'dynamodb-stream',
-      batchSize: 500,
-      maxBatchingWindowSeconds: 1,
-      bisectBatchOnError: true,
-      retryAttempts: 10,
-      maxRecordAgeSeconds: 24 * 3600,
-      parallelizationFactor: 1,
-      reportBatchItemFailures: true,
-      startingPosition: 'TRIM_HORIZON',
-      onFailure: 'streamFailures',
-      filterPatterns: [OUTBOX_EVENT_FILTER],
-    },
+    trigger: outboxStreamTrigger({ batchSize: 500, maxBatchingWindowSeconds: 1, maxRecordAgeSeconds: 24 * 3600 }),
   },
   webhookDelivery: {
     id: 'WebhookDeliveryFunction',

@@ -22,7 +22,7 @@ function matchValue(rules: unknown[], value: unknown, present: boolean): boolean
   });
 }
 
-export function matchesPattern(pattern: Pattern, record: unknown): boolean {
+function matchesPattern(pattern: Pattern, record: unknown): boolean {
   const obj = (record ?? {}) as Record<string, unknown>;
   return Object.entries(pattern).every(([key, expected]) => {
     const present = obj[key] !== undefined;

@@ -1,6 +1,6 @@
 import { closeServer, listenOnLoopback, readBody } from './http-server';
 import { randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
@@ -125,7 +125,9 @@ export class LocalFirehose {
           if (this.options.mirrorDir) {
             const file = join(this.options.mirrorDir, key);
             await mkdir(dirname(file), { recursive: true });
-            await writeFile(file, body);
+            // Renamed into place: whoever lists the folder sees whole files only, as in S3.
+            await writeFile(`${file}.tmp`, body);
+            await rename(`${file}.tmp`, file);
           }
         } catch (error) {
           // Firehose retries delivery to S3; keep the data and try again on the next tick.

@@ -28,6 +28,8 @@ export interface StreamEventSourceOptions {
 
 /** How long a shard poller waits after an empty page. */
 const POLL_INTERVAL_MS = 100;
+/** How often the stream is listed for new shards (a closed shard's children). */
+const DISCOVERY_INTERVAL_MS = 1_000;
 
 /** The record as Lambda delivers it (creation time in epoch seconds). */
 function toLambdaRecord(record: StreamRecord, streamArn: string): DynamoDBRecord {
@@ -107,7 +109,7 @@ export class StreamEventSource {
       } catch (error) {
         this.options.log?.('stream discovery failed', { error: (error as Error).message });
       }
-      for (let waited = 0; this.running && waited < 1000; waited += 100) await sleep(100);
+      await this.pause(DISCOVERY_INTERVAL_MS);
     }
   }
 
@@ -172,7 +174,7 @@ export class StreamEventSource {
         checkpoints.set(mapping, shardId, { sequenceNumber: lastSeen });
         lastSeen = undefined;
       }
-      if ((result.Records ?? []).length === 0) await sleep(POLL_INTERVAL_MS);
+      if ((result.Records ?? []).length === 0) await this.pause(POLL_INTERVAL_MS);
     }
     if (!iterator) {
       checkpoints.set(mapping, shardId, { done: true });

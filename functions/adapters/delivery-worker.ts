@@ -1,13 +1,12 @@
 import type { DeliveryPolicy, EndpointHealth } from '../domain/delivery-policy';
 import { failingTooLong, gate, nextRetry, waitSeconds } from '../domain/delivery-policy';
-import type { LoyaltyEvent } from '../domain/events';
 import type { WebhookSubscription } from '../domain/ports';
-import { DIGEST_GRACE_SECONDS, digestBody, digestId, subjectOf, type DeliveryMessage } from '../domain/webhook-message';
+import { DIGEST_GRACE_SECONDS, digestBody, digestId, subjectOf, webhookBody, type DeadReason, type DeliveryMessage } from '../domain/webhook-message';
 import { setting } from '../shared/config';
 import type { Wait } from '../shared/fifo-batch';
 import { logger } from '../shared/logger';
 import { ttlCache } from '../shared/ttl-cache';
-import type { DeadReason, DynamoDeliveryStore } from './dynamo-delivery-store';
+import type { DynamoDeliveryStore } from './dynamo-delivery-store';
 import type { DynamoDigestStore } from './dynamo-digest-store';
 import type { AttemptResult } from './webhook-sender';
 
@@ -19,10 +18,10 @@ export const QUEUE_AGE_LIMIT_MS = 12 * 86_400_000;
 export interface DeliveryWorkerDeps {
   store: DynamoDeliveryStore;
   endpoint(tenantId: string, subscriptionId: string): Promise<WebhookSubscription | null>;
-  send(subscription: WebhookSubscription, event: LoyaltyEvent): Promise<AttemptResult>;
-  /** Digest mode: the endpoint's closed windows, and a signed POST of a ready body. */
+  /** One signed POST of a body shaped for the endpoint; `id` is its webhook-id. */
+  send(subscription: WebhookSubscription, message: { id: string; body: string }): Promise<AttemptResult>;
+  /** Digest mode: the endpoint's windows, closed and read when their digest goes out. */
   digests?: Pick<DynamoDigestStore, 'close'>;
-  sendBody?(subscription: WebhookSubscription, message: { id: string; body: string }): Promise<AttemptResult>;
   /** Queues a message again (a new round started from a dead letter's copy). */
   requeue(message: DeliveryMessage): Promise<void>;
   /** Puts a message whose attempts are spent on the dead-letter queue, with its full payload. */
@@ -35,6 +34,14 @@ export interface DeliveryWorkerDeps {
   /** Endpoint health is read at most this often per container (default 1 s). */
   healthCacheMs?: number;
 }
+
+/** Why an endpoint that failed too long is disabled, from its health (which holds the last failure). */
+const failingDetail = (health: EndpointHealth) => ({
+  reason: 'failing' as const,
+  ...(health.failingSince ? { failingSince: health.failingSince } : {}),
+  ...(health.lastStatus != null ? { lastStatus: health.lastStatus } : {}),
+  ...(health.lastError ? { lastError: health.lastError } : {}),
+});
 
 /** The delivery policy the functions run with, from their settings. */
 export function configuredPolicy(): DeliveryPolicy {
@@ -78,9 +85,8 @@ export class DeliveryWorker {
   }
 
   /** `sentAtMs`: when the queue got this copy (SQS SentTimestamp); messages near the retention limit become dead letters. */
-  async handle(queued: DeliveryMessage, receiveCount: number, sentAtMs?: number): Promise<void | Wait> {
+  async handle(message: DeliveryMessage, receiveCount: number, sentAtMs?: number): Promise<void | Wait> {
     const { store, policy } = this.deps;
-    const message = queued;
     const { tenantId, subscriptionId } = message;
     const subject = subjectOf(message);
     const subscription = await this.deps.endpoint(tenantId, subscriptionId);
@@ -176,21 +182,14 @@ export class DeliveryWorker {
       return;
     }
 
-    if (result.status === 410 && (await this.disabled(subscription, at, { reason: 'gone', lastStatus: 410 }))) {
+    if (result.status === 410 && (await store.disable(subscription, at, { reason: 'gone', lastStatus: 410 }))) {
       await record('dead', { deadReason: 'endpoint_disabled' });
       logger.warn('Endpoint answered 410 Gone; disabled', { subscriptionId });
       return;
     }
-    const after = await store.recordFailure(tenantId, subscriptionId, at, { ...(result.status !== undefined ? { status: result.status } : {}), ...(result.error ? { error: result.error } : {}), probe }, policy);
-    if (
-      failingTooLong(after, at, policy) &&
-      (await this.disabled(subscription, at, {
-        reason: 'failing',
-        ...(after.failingSince ? { failingSince: after.failingSince } : {}),
-        ...(result.status !== undefined ? { lastStatus: result.status } : {}),
-        ...(result.error ? { lastError: result.error } : {}),
-      }))
-    ) {
+    const last = { ...(result.status !== undefined ? { lastStatus: result.status } : {}), ...(result.error ? { lastError: result.error } : {}) };
+    const after = await store.recordFailure(tenantId, subscriptionId, at, { ...last, probe }, policy);
+    if (failingTooLong(after, at, policy) && (await store.disable(subscription, at, failingDetail(after)))) {
       await record('dead', { deadReason: 'endpoint_disabled' });
       logger.warn('Endpoint failing for too long; disabled', { subscriptionId, failingSince: after.failingSince });
       return;
@@ -199,12 +198,7 @@ export class DeliveryWorker {
 
     const next = nextRetry(policy, roundAttempts + 1, result.retryAfterSeconds, this.random);
     if (next.kind === 'dead') {
-      await this.deps.deadLetter(message, {
-        reason: 'attempts_exhausted',
-        attempts: roundAttempts + 1,
-        ...(result.status !== undefined ? { lastStatus: result.status } : {}),
-        ...(result.error ? { lastError: result.error } : {}),
-      });
+      await this.deps.deadLetter(message, { reason: 'attempts_exhausted', attempts: roundAttempts + 1, ...last });
       await record('dead', { deadReason: 'attempts_exhausted' });
       logger.warn('Attempts exhausted; message dead-lettered', { subscriptionId, eventId: subject.id, attempts: roundAttempts + 1 });
       return;
@@ -214,37 +208,20 @@ export class DeliveryWorker {
     return { waitSeconds: next.delaySeconds };
   }
 
-  /**
-   * Disables the endpoint, or finds it disabled already; false when it is still enabled (someone
-   * changed it meanwhile): then the message goes on as a plain failure instead of being parked.
-   */
-  private async disabled(subscription: WebhookSubscription, at: Date, detail: Parameters<DynamoDeliveryStore['disable']>[2]): Promise<boolean> {
-    if (await this.deps.store.disable(subscription, at, detail)) return true;
-    const current = await this.deps.endpoint(subscription.tenantId, subscription.subscriptionId);
-    return current !== null && !current.enabled;
-  }
-
   private async disableFailing(subscription: WebhookSubscription, message: DeliveryMessage, health: EndpointHealth): Promise<void | Wait> {
     const now = this.now();
-    const disabled = await this.disabled(subscription, now, {
-      reason: 'failing',
-      ...(health.failingSince ? { failingSince: health.failingSince } : {}),
-      ...(health.lastStatus !== undefined && health.lastStatus !== null ? { lastStatus: health.lastStatus } : {}),
-      ...(health.lastError ? { lastError: health.lastError } : {}),
-    });
-    if (!disabled) return { waitSeconds: 1 };
+    if (!(await this.deps.store.disable(subscription, now, failingDetail(health)))) return { waitSeconds: 1 };
     await this.deps.store.park(message, now, 'endpoint_disabled');
     logger.warn('Endpoint failing for too long; disabled', { subscriptionId: subscription.subscriptionId, failingSince: health.failingSince });
   }
 
   /** One attempt: the event shaped for the endpoint, or the digest window's events in one body. */
   private async send(subscription: WebhookSubscription, message: DeliveryMessage): Promise<AttemptResult | null> {
-    if ('event' in message) return this.deps.send(subscription, message.event);
-    const { digests, sendBody } = this.deps;
-    if (!digests || !sendBody) throw new Error('This worker was not given digest support');
-    const events = await digests.close(message.tenantId, message.subscriptionId, message.digest);
+    if ('event' in message) return this.deps.send(subscription, { id: message.event.id, body: webhookBody(message.event, subscription) });
+    if (!this.deps.digests) throw new Error('This worker was not given digest support');
+    const events = await this.deps.digests.close(message.tenantId, message.subscriptionId, message.digest);
     if (events.length === 0) return null;
     const body = digestBody({ tenantId: message.tenantId, subscriptionId: message.subscriptionId, digest: message.digest, events, shape: subscription });
-    return sendBody(subscription, { id: digestId(message.digest), body });
+    return this.deps.send(subscription, { id: digestId(message.digest), body });
   }
 }

@@ -11,9 +11,11 @@ import { HEALTHY, openPeriodSeconds } from '../domain/delivery-policy';
 import type { LoyaltyEvent } from '../domain/events';
 import { keys } from '../domain/keys';
 import type { Page, WebhookSubscription } from '../domain/ports';
-import { subjectOf, type DeliveryMessage, type DigestRef } from '../domain/webhook-message';
+import { subjectOf, type DeadReason, type DeliveryMessage, type DigestRef } from '../domain/webhook-message';
 import { newId } from '../shared/ids';
+import { applied } from './conditional-write';
 import { decodeCursor, encodeCursor } from './cursor';
+import { strip as stripKeys } from './dynamo-ledger-store';
 
 /** The log of one event for one endpoint: where it stands and how many attempts it took. */
 export interface DeliveryRecord {
@@ -65,10 +67,9 @@ export interface DeadLetter {
   reason: string;
 }
 
-const DEAD_REASONS = ['attempts_exhausted', 'endpoint_disabled', 'receive_limit'] as const;
-export type DeadReason = (typeof DEAD_REASONS)[number];
 
-const strip = ({ pk: _pk, sk: _sk, gsi2pk: _g, gsi2sk: _s, kind: _k, expiresAt: _e, deadSk: _d, ...rest }: Record<string, unknown>) => rest;
+/** A log item as the API shows it: no keys, no TTL, no bookkeeping. */
+const strip = ({ expiresAt: _e, deadSk: _d, ...rest }: Record<string, unknown>) => stripKeys<Record<string, unknown>>(rest);
 
 /**
  * The webhook delivery log and endpoint health in the ledger table. Each message has its own
@@ -112,23 +113,23 @@ export class DynamoDeliveryStore {
     const now = new Date(attempt.at);
     const { id } = subjectOf(message);
     const attemptItem: AttemptRecord = { eventId: id, attempt: input.attemptNumber, round: message.round, ...attempt };
-    const logAttempt = this.client.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          ...keys.deliveryAttempt(message.tenantId, message.subscriptionId, id, input.attemptNumber),
-          kind: 'deliveryAttempt',
-          gsi2pk: keys.endpointAttempts(message.tenantId, message.subscriptionId),
-          gsi2sk: `${attempt.at}#${id}#${input.attemptNumber}`,
-          expiresAt: this.expiresAt(now),
-          ...attemptItem,
-        },
-        // A copy queued twice (past the queue's dedup window) must not overwrite the first's log.
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    ).catch((error: Error) => {
-      if (error.name !== 'ConditionalCheckFailedException') throw error;
-    });
+    // A copy queued twice (past the queue's dedup window) must not overwrite the first's log: a failed condition is fine.
+    const logAttempt = applied(
+      this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...keys.deliveryAttempt(message.tenantId, message.subscriptionId, id, input.attemptNumber),
+            kind: 'deliveryAttempt',
+            gsi2pk: keys.endpointAttempts(message.tenantId, message.subscriptionId),
+            gsi2sk: `${attempt.at}#${id}#${input.attemptNumber}`,
+            expiresAt: this.expiresAt(now),
+            ...attemptItem,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
     const fields: Record<string, unknown> = {
       status: input.outcome,
       roundAttempts: input.roundAttempts,
@@ -363,7 +364,7 @@ export class DynamoDeliveryStore {
    * A failed attempt: counts it, and opens the breaker when the threshold is reached (or, for a
    * probe, opens it again for twice as long). Returns the health after the change.
    */
-  async recordFailure(tenantId: string, subscriptionId: string, now: Date, failure: { status?: number; error?: string; probe: boolean }, policy: DeliveryPolicy): Promise<EndpointHealth> {
+  async recordFailure(tenantId: string, subscriptionId: string, now: Date, failure: { lastStatus?: number; lastError?: string; probe: boolean }, policy: DeliveryPolicy): Promise<EndpointHealth> {
     const Key = keys.endpointHealth(tenantId, subscriptionId);
     const at = now.toISOString();
     const { Attributes } = await this.client.send(
@@ -373,7 +374,7 @@ export class DynamoDeliveryStore {
         UpdateExpression:
           'SET consecutiveFailures = if_not_exists(consecutiveFailures, :zero) + :one, failingSince = if_not_exists(failingSince, :now), #state = if_not_exists(#state, :closed), openCount = if_not_exists(openCount, :zero), lastStatus = :status, lastError = :error',
         ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':now': at, ':closed': 'closed', ':status': failure.status ?? null, ':error': failure.error ?? null },
+        ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':now': at, ':closed': 'closed', ':status': failure.lastStatus ?? null, ':error': failure.lastError ?? null },
         ReturnValues: 'ALL_NEW',
       }),
     );
@@ -421,8 +422,9 @@ export class DynamoDeliveryStore {
       );
       return;
     }
-    try {
-      await this.client.send(
+    // A failed condition means there was no failure streak to clear (or the breaker is not closed).
+    await applied(
+      this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key,
@@ -431,10 +433,8 @@ export class DynamoDeliveryStore {
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: { ':closed': 'closed', ':zero': 0 },
         }),
-      );
-    } catch (error) {
-      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
-    }
+      ),
+    );
   }
 
   /** An endpoint enabled again starts healthy: no failures counted, breaker closed. */
@@ -445,8 +445,8 @@ export class DynamoDeliveryStore {
   /** Claims the probe of an open breaker whose period is over; false when another worker has it. */
   async claimProbe(tenantId: string, subscriptionId: string, now: Date, probeSeconds: number): Promise<boolean> {
     const at = now.toISOString();
-    try {
-      await this.client.send(
+    return applied(
+      this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.endpointHealth(tenantId, subscriptionId),
@@ -455,19 +455,16 @@ export class DynamoDeliveryStore {
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: { ':halfOpen': 'halfOpen', ':open': 'open', ':now': at, ':until': new Date(now.getTime() + probeSeconds * 1000).toISOString() },
         }),
-      );
-      return true;
-    } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /** A 429/503 with Retry-After: no attempts to the endpoint until then (the later pause wins). */
   async pauseUntil(tenantId: string, subscriptionId: string, until: Date): Promise<void> {
     const iso = until.toISOString();
-    try {
-      await this.client.send(
+    // A failed condition means a later pause is already set.
+    await applied(
+      this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.endpointHealth(tenantId, subscriptionId),
@@ -476,17 +473,15 @@ export class DynamoDeliveryStore {
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: { ':until': iso, ':closed': 'closed', ':zero': 0 },
         }),
-      );
-    } catch (error) {
-      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
-    }
+      ),
+    );
   }
 
   /** One attempt under a rate cap: true if this second still has room (a counter per second, kept a minute). */
   async takeRateToken(tenantId: string, subscriptionId: string, now: Date, perSecond: number): Promise<boolean> {
     const second = Math.floor(now.getTime() / 1000);
-    try {
-      await this.client.send(
+    return applied(
+      this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.rateWindow(tenantId, subscriptionId, second),
@@ -494,24 +489,23 @@ export class DynamoDeliveryStore {
           ConditionExpression: 'attribute_not_exists(taken) OR taken < :limit',
           ExpressionAttributeValues: { ':expires': second + 60, ':one': 1, ':limit': perSecond },
         }),
-      );
-      return true;
-    } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /**
    * Disables an endpoint on the platform's own decision (410, failing too long) and emits
-   * `endpoint.disabled` in the same transaction. False when it was disabled already.
+   * `endpoint.disabled` in the same transaction (only the worker that disables it emits). True
+   * when the endpoint is disabled now; false when it is gone, or stayed enabled through every try
+   * (concurrent updates of the endpoint kept winning): then the message is a plain failure.
    */
   async disable(subscription: WebhookSubscription, now: Date, detail: { reason: 'gone' | 'failing'; failingSince?: string; lastStatus?: number; lastError?: string }): Promise<boolean> {
     const { tenantId, subscriptionId } = subscription;
     let skip = 0;
     for (let tries = 0; tries < 5; tries++) {
       const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.subscription(tenantId, subscriptionId), ConsistentRead: true }));
-      if (!Item || Item.enabled === false) return false;
+      if (!Item) return false;
+      if (Item.enabled === false) return true; // another worker (or a person) disabled it already
       const previous = (Item.eventSeq as number | undefined) ?? 0;
       // A concurrent full update may have put an older eventSeq back: skip seqs already taken.
       const seq = previous + 1 + skip;

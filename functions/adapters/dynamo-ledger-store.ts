@@ -6,14 +6,15 @@ import type { Balance, EntryState, LedgerEntry, MemberProfile, MemberStatus, Mut
 import type { CommitResult, EntryQuery, IdempotencyRecord, LedgerStore, Page } from '../domain/ports';
 import { ACCOUNT_SHARDS, type AccountRef, type Redemption } from '../domain/rewards';
 import { accountUpdate } from './account-items';
+import { applied } from './conditional-write';
 import { decodeCursor, encodeCursor } from './cursor';
 
 type Conflict = Exclude<CommitResult, { ok: true }>['conflict'];
 
 /** Attributes that exist only to key items and indexes; never part of a domain object. */
-const KEY_ATTRIBUTES = new Set(['pk', 'sk', 'kind', 'gsi1pk', 'gsi1sk', 'duePk', 'lsi1sk']);
+const KEY_ATTRIBUTES = new Set(['pk', 'sk', 'kind', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'duePk', 'lsi1sk']);
 
-function strip<T>(item: Record<string, unknown>): T {
+export function strip<T>(item: Record<string, unknown>): T {
   return Object.fromEntries(Object.entries(item).filter(([name]) => !KEY_ATTRIBUTES.has(name))) as T;
 }
 
@@ -32,6 +33,11 @@ export function balanceItem(balance: Balance): Record<string, unknown> {
     ...rest,
     ...(dueAt ? { dueAt, duePk: keys.dueShardOf(balance.tenantId, balance.memberId) } : {}),
   };
+}
+
+/** An idempotency record as stored; the ledger's commits and the reward store's credits write the same item. */
+export function idempotencyItem(record: IdempotencyRecord): Record<string, unknown> {
+  return { ...keys.idempotency(record.tenantId, record.key), kind: 'idempotency', ...record };
 }
 
 type TransactAction = { Put: Record<string, unknown> } | { Delete: Record<string, unknown> } | { Update: Record<string, unknown> };
@@ -199,19 +205,7 @@ export class DynamoLedgerStore implements LedgerStore {
   }
 
   async saveIdempotencyRecord(record: IdempotencyRecord): Promise<boolean> {
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...keys.idempotency(record.tenantId, record.key), kind: 'idempotency', ...record },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return true;
-    } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
+    return applied(this.client.send(new PutCommand({ TableName: this.tableName, Item: idempotencyItem(record), ConditionExpression: 'attribute_not_exists(pk)' })));
   }
 
   async takeTicket(tenantId: string, memberId: string): Promise<number> {
@@ -249,8 +243,9 @@ export class DynamoLedgerStore implements LedgerStore {
   }
 
   async advanceQueue(tenantId: string, memberId: string, ticket: number): Promise<void> {
-    try {
-      await this.client.send(
+    // A failed condition: someone already moved the queue on (this turn was skipped), nothing to hand over.
+    await applied(
+      this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.queue(tenantId, memberId),
@@ -258,11 +253,8 @@ export class DynamoLedgerStore implements LedgerStore {
           ConditionExpression: 'nowServing = :ticket',
           ExpressionAttributeValues: { ':next': ticket + 1, ':now': new Date().toISOString(), ':ticket': ticket },
         }),
-      );
-    } catch (error) {
-      // Someone already moved the queue on (this turn was skipped): nothing to hand over.
-      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
-    }
+      ),
+    );
   }
 
   async getRedemption(tenantId: string, memberId: string, seq: number): Promise<Redemption | null> {
@@ -406,7 +398,7 @@ export class DynamoLedgerStore implements LedgerStore {
     if (mutation.voucher) {
       const voucher = mutation.voucher;
       const taken = 'claim' in voucher;
-      const { rewardId, code, redemptionId } = 'claim' in voucher ? voucher.claim : voucher.void;
+      const { rewardId, code, redemptionId } = taken ? voucher.claim : voucher.void;
       if (taken) {
         const Key = { pk: keys.voucherPool(tenantId, rewardId, keys.voucherShardOf(code, ACCOUNT_SHARDS)), sk: keys.voucherPoolSk(code) };
         actions.push({ conflict: 'voucher', action: { Delete: { TableName, Key, ConditionExpression: 'attribute_exists(pk)' } } });
@@ -427,7 +419,7 @@ export class DynamoLedgerStore implements LedgerStore {
     if (record) {
       actions.push({
         conflict: 'idempotency',
-        action: { Put: { TableName, Item: { ...keys.idempotency(tenantId, record.key), kind: 'idempotency', ...record }, ...ifAbsent } },
+        action: { Put: { TableName, Item: idempotencyItem(record), ...ifAbsent } },
       });
     }
 

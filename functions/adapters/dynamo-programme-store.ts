@@ -2,6 +2,7 @@ import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/li
 import { keys } from '../domain/keys';
 import { defaultProgramme, programmeSettings, type Programme } from '../domain/programme';
 import type { ProgrammeStore } from '../domain/ports';
+import { applied } from './conditional-write';
 
 /** A tenant's programme as one item beside the tenant; a write is conditioned on the version it replaces. */
 export class DynamoProgrammeStore implements ProgrammeStore {
@@ -18,8 +19,8 @@ export class DynamoProgrammeStore implements ProgrammeStore {
   }
 
   async put(programme: Programme, expectedVersion: number): Promise<boolean> {
-    try {
-      await this.client.send(
+    return applied(
+      this.client.send(
         new PutCommand({
           TableName: this.tableName,
           Item: { ...keys.programme(programme.tenantId), kind: 'programme', ...programme },
@@ -27,11 +28,7 @@ export class DynamoProgrammeStore implements ProgrammeStore {
             ? { ConditionExpression: 'attribute_not_exists(pk)' }
             : { ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': expectedVersion } }),
         }),
-      );
-      return true;
-    } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
+      ),
+    );
   }
 }

@@ -1,5 +1,6 @@
 import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { accountUpdate } from './account-items';
+import { idempotencyItem, strip } from './dynamo-ledger-store';
 import { queryPrefix } from './query-prefix';
 import { keys } from '../domain/keys';
 import type { IdempotencyRecord, RewardStore } from '../domain/ports';
@@ -19,12 +20,12 @@ export class DynamoRewardStore implements RewardStore {
   ) {}
 
   async listRewards(tenantId: string): Promise<Reward[]> {
-    return (await queryPrefix(this.client, this.tableName, keys.tenant(tenantId).pk, keys.rewardPrefix)).map((item) => withoutKeys<Reward>(item));
+    return (await queryPrefix(this.client, this.tableName, keys.tenant(tenantId).pk, keys.rewardPrefix)).map((item) => strip<Reward>(item));
   }
 
   async getReward(tenantId: string, rewardId: string): Promise<Reward | null> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.reward(tenantId, rewardId), ConsistentRead: true }));
-    return Item ? withoutKeys<Reward>(Item) : null;
+    return Item ? strip<Reward>(Item) : null;
   }
 
   async putReward(reward: Reward): Promise<void> {
@@ -33,7 +34,7 @@ export class DynamoRewardStore implements RewardStore {
 
   async getCampaign(tenantId: string, campaignId: string): Promise<Campaign | null> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.campaign(tenantId, campaignId), ConsistentRead: true }));
-    return Item ? withoutKeys<Campaign>(Item) : null;
+    return Item ? strip<Campaign>(Item) : null;
   }
 
   async putCampaign(campaign: Omit<Campaign, 'fundedPoints'>): Promise<Campaign> {
@@ -55,7 +56,7 @@ export class DynamoRewardStore implements RewardStore {
         ReturnValues: 'ALL_NEW',
       }),
     );
-    return withoutKeys<Campaign>(Attributes!);
+    return strip<Campaign>(Attributes!);
   }
 
   async credit(tenantId: string, account: AccountRef, amount: number, record: IdempotencyRecord): Promise<boolean> {
@@ -69,7 +70,7 @@ export class DynamoRewardStore implements RewardStore {
       account.kind === 'budget'
         ? { Update: { TableName, Key: owner, UpdateExpression: 'ADD fundedPoints :amount', ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeValues: { ':amount': amount } } }
         : { ConditionCheck: { TableName, Key: owner, ConditionExpression: 'attribute_exists(pk)' } },
-      { Put: { TableName, Item: { ...keys.idempotency(tenantId, record.key), kind: 'idempotency', ...record }, ConditionExpression: 'attribute_not_exists(pk)' } },
+      { Put: { TableName, Item: idempotencyItem(record), ConditionExpression: 'attribute_not_exists(pk)' } },
     ];
     try {
       await this.client.send(new TransactWriteCommand({ TransactItems: items as never }));
@@ -125,9 +126,4 @@ export class DynamoRewardStore implements RewardStore {
       throw error;
     }
   }
-}
-
-function withoutKeys<T>(item: Record<string, unknown>): T {
-  const { pk: _pk, sk: _sk, kind: _kind, ...rest } = item;
-  return rest as T;
 }

@@ -1,4 +1,5 @@
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { strip } from './dynamo-ledger-store';
 import { queryPrefix } from './query-prefix';
 import { keys } from '../domain/keys';
 import { ttlCache } from '../shared/ttl-cache';
@@ -41,10 +42,7 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
   }
 }
 
-function toSubscription(item: Record<string, unknown>): WebhookSubscription {
-  const { pk: _pk, sk: _sk, kind: _kind, ...rest } = item;
-  return rest as unknown as WebhookSubscription;
-}
+const toSubscription = (item: Record<string, unknown>) => strip<WebhookSubscription>(item);
 
 /**
  * Subscriptions change rarely and are read for every event: a short per-container cache keeps

@@ -1,7 +1,6 @@
-import type { LoyaltyEvent } from '../domain/events';
 import type { WebhookSubscription } from '../domain/ports';
 import { checkWebhookTarget, type Resolver } from '../domain/ssrf-guard';
-import { signingSecrets, webhookBody } from '../domain/webhook-message';
+import { signingSecrets } from '../domain/webhook-message';
 import { signedHeaders } from '../domain/webhook-signature';
 import { postPinned } from './pinned-http';
 
@@ -19,19 +18,6 @@ export interface AttemptResult {
   responseBody?: string;
   /** `Retry-After` of a 429 or 503, in seconds. */
   retryAfterSeconds?: number;
-}
-
-/** One signed POST of one event to one endpoint, shaped for the endpoint (full, thin, fields). */
-export function attemptDelivery(input: {
-  subscription: WebhookSubscription;
-  event: LoyaltyEvent;
-  timeoutMs: number;
-  allowLoopbackHttp: boolean;
-  resolver?: Resolver;
-  nowSeconds?: number;
-}): Promise<AttemptResult> {
-  const { event, subscription, ...rest } = input;
-  return postSigned({ ...rest, subscription, id: event.id, body: webhookBody(event, subscription) });
 }
 
 /**
@@ -60,7 +46,7 @@ export async function postSigned(input: {
   const now = new Date(timestampSeconds * 1000);
   const headers = signedHeaders({
     secrets: signingSecrets(input.subscription, now),
-    signingKeys: signingSecrets({ secrets: input.subscription.signingKeys ?? [], ...(input.subscription.secretsRetireAt ? { secretsRetireAt: input.subscription.secretsRetireAt } : {}) }, now),
+    signingKeys: signingSecrets(input.subscription, now, input.subscription.signingKeys ?? []),
     id: input.id,
     timestampSeconds,
     body: input.body,

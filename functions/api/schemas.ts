@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { balanceSnapshot, pointLot } from '../domain/events';
 import { voucherCode } from '../domain/rewards';
+import { DEAD_REASONS } from '../domain/webhook-message';
 
 /** Request and response schemas of the API; the OpenAPI document is generated from them. */
 const externalId = z
@@ -307,7 +308,7 @@ export const messageResponse = z.object({
   nextAttemptAt: z.string().optional(),
   deliveredAt: z.string().optional(),
   deadAt: z.string().optional(),
-  deadReason: z.enum(['attempts_exhausted', 'endpoint_disabled', 'receive_limit']).optional(),
+  deadReason: z.enum(DEAD_REASONS).optional(),
 });
 export const messageListResponse = page(messageResponse);
 
@@ -351,7 +352,7 @@ export const redriveRequest = z.object({ limit: z.number().int().min(1).max(500)
 export const redriveResponse = z.object({ queued: z.number().int(), more: z.boolean().describe('More dead letters remain: call again') });
 
 export const deadLetterListResponse = page(
-  z.object({ eventId: z.string(), eventType: z.string(), occurredAt: z.string(), deadAt: z.string(), reason: z.enum(['attempts_exhausted', 'endpoint_disabled', 'receive_limit']) }),
+  z.object({ eventId: z.string(), eventType: z.string(), occurredAt: z.string(), deadAt: z.string(), reason: z.enum(DEAD_REASONS) }),
 );
 
 export const attemptResultResponse = z.object({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DAY_MS } from './lots';
 
 /**
  * Pure earning rules: turn a business transaction posted by a calling system (POS, PMS, booking
@@ -213,7 +214,6 @@ export interface EarningResult {
 export type CapPeriod = 'day' | 'week' | 'month' | 'year';
 
 const pad = (value: number, width = 2) => String(value).padStart(width, '0');
-const DAY_MS = 86_400_000;
 
 /**
  * The UTC bucket of `at` for a period cap; weeks are ISO weeks, so their year can differ.

@@ -4,6 +4,7 @@ import { Problem } from '../shared/problem';
 import { ttlCache } from '../shared/ttl-cache';
 import {
   LedgerRuleError,
+  offerStanding,
   parseEntryId,
   planAdjust,
   planEarn,
@@ -41,7 +42,7 @@ import {
 } from './ledger';
 import { evaluateEarning, type BusinessTransaction, type EarningResult } from './earning-rules';
 import { expiringWithin } from './lots';
-import { ineligibility, type Offer } from './offers';
+import type { Offer } from './offers';
 import type { ProgrammeSettings } from './programme';
 import type { IdempotencyRecord, LedgerStore, Page, ProgrammeStore } from './ports';
 import { DUE_SHARDS } from './keys';
@@ -394,9 +395,8 @@ export class LedgerService {
     const now = this.clock.now();
     return {
       items: offers.flatMap((offer) => {
-        const activations = balance.offerActivations?.[offer.offerId] ?? 0;
-        if (ineligibility(offer, { tier: tierOf(balance), segments: profile.segments ?? [], activations }, now)) return [];
-        return [{ ...offerView(offer), remaining: offer.activationLimitPerMember - activations }];
+        const { activations, reason } = offerStanding(balance, profile, offer, now);
+        return reason ? [] : [{ ...offerView(offer), remaining: offer.activationLimitPerMember - activations }];
       }),
     };
   }

@@ -72,7 +72,7 @@ export interface MemberProfile {
   erasedAt?: string;
 }
 
-export const PROFILE_FIELDS = ['email', 'firstName', 'lastName', 'phone', 'locale', 'birthDate', 'segments'] as const;
+const PROFILE_FIELDS = ['email', 'firstName', 'lastName', 'phone', 'locale', 'birthDate', 'segments'] as const;
 export type ProfileField = (typeof PROFILE_FIELDS)[number];
 export type ProfilePatch = { [K in ProfileField]?: MemberProfile[K] | null };
 
@@ -163,7 +163,7 @@ type DataOf<T extends EventType> = Omit<EventOf<T>['data'], 'balance'>;
  * Builds one change: each event takes the next seq and snapshots the balance as it stands when
  * the event is recorded, so a change with two events reports each step.
  */
-export class Change {
+class Change {
   readonly balance: Balance;
   readonly entries: LedgerEntry[] = [];
   readonly events: MemberEvent[] = [];
@@ -272,7 +272,7 @@ export function parseEntryId(entryId: string): { memberSuffix: string; seq: numb
 }
 
 /** The earliest time housekeeping must look at the member again. */
-export function dueAt(balance: Pick<Balance, 'lots' | 'pending' | 'tierState'>, settings: ProgrammeSettings): string | null {
+function dueAt(balance: Pick<Balance, 'lots' | 'pending' | 'tierState'>, settings: ProgrammeSettings): string | null {
   const times: string[] = [];
   const review = balance.tierState ? nextTierReviewAt(balance.tierState) : null;
   if (review) times.push(review);
@@ -461,11 +461,16 @@ export function planOfferView(current: Balance, offer: Offer, channel: string | 
   return change.build(settings);
 }
 
+/** The member's activations of an offer so far, and why they cannot activate it now (null when they can). */
+export function offerStanding(balance: Balance, profile: MemberProfile, offer: Offer, now: Date): { activations: number; reason: Ineligibility | null } {
+  const activations = balance.offerActivations?.[offer.offerId] ?? 0;
+  return { activations, reason: ineligibility(offer, { tier: tierOf(balance), segments: profile.segments ?? [], activations }, now) };
+}
+
 /** An activation, if the member is eligible now and under the offer's per-member limit. */
 export function planOfferActivation(current: Balance, profile: MemberProfile, offer: Offer, now: Date, settings: ProgrammeSettings): Mutation {
   requireActive(current);
-  const activations = current.offerActivations?.[offer.offerId] ?? 0;
-  const reason = ineligibility(offer, { tier: tierOf(current), segments: profile.segments ?? [], activations }, now);
+  const { activations, reason } = offerStanding(current, profile, offer, now);
   if (reason) throw new LedgerRuleError(reason, `Offer ${offer.offerId}: ${reason.replaceAll('_', ' ')}`);
   const change = new Change(current, now);
   change.balance.offerActivations = { ...current.offerActivations, [offer.offerId]: activations + 1 };

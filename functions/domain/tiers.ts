@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DAY_MS } from './lots';
 
 /**
  * Pure tier-ladder rules: a member's tier follows the points they *earned* (not spent) in a
@@ -33,8 +34,6 @@ import { z } from 'zod';
  * windows keep only now's and the previous period. After a window edit, finer buckets fold into
  * the new coarser ones (days into months, months into years); coarser ones are dropped.
  */
-
-const DAY_MS = 86_400_000;
 
 const benefits = z.object({
   earnMultiplier: z.number().positive().max(10).optional(),
@@ -257,7 +256,7 @@ function standings(buckets: Record<string, number>, window: QualificationWindow,
  * one tier change per call, and idempotent for the same `now`.
  * @example
  * const { state, change } = evaluateTier(recordQualifyingPoints(balance.tierState, programme, now, 500), programme, now);
- * if (change) balance.tier = change.toTierId;
+ * balance.tierState = state; // `change`, if any, is the promotion or demotion to announce
  */
 export function evaluateTier(state: TierState, programme: TierProgramme, now: Date): TierEvaluation {
   const nowMs = timeMs(now, 'now');

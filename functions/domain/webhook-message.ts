@@ -24,6 +24,10 @@ export const deliveryMessage = z.union([z.object({ ...queued, event: loyaltyEven
 export type DeliveryMessage = z.infer<typeof deliveryMessage>;
 export type QueuedDelivery = z.input<typeof deliveryMessage>;
 
+/** Why a message became a dead letter: its schedule ran out, its endpoint is disabled, or it neared the queue's limits. */
+export const DEAD_REASONS = ['attempts_exhausted', 'endpoint_disabled', 'receive_limit'] as const;
+export type DeadReason = (typeof DEAD_REASONS)[number];
+
 /** A digest window waits this long after it ends, so events still in the stream make it in. */
 export const DIGEST_GRACE_SECONDS = 5;
 export const DIGEST_MAX_EVENTS = 500;
@@ -110,10 +114,13 @@ export function digestBody(input: { tenantId: string; subscriptionId: string; di
   });
 }
 
-/** The secrets that sign now: all of them during a rotation's overlap, then only the newest. */
-export function signingSecrets(subscription: { secrets: string[]; secretsRetireAt?: string }, now: Date): string[] {
-  if (subscription.secretsRetireAt && now.toISOString() >= subscription.secretsRetireAt) return subscription.secrets.slice(0, 1);
-  return subscription.secrets;
+/**
+ * The keys that sign now (HMAC secrets, or ed25519 keys): all of them during a rotation's overlap,
+ * then only the newest.
+ */
+export function signingSecrets(subscription: { secrets: string[]; secretsRetireAt?: string }, now: Date, keys: string[] = subscription.secrets): string[] {
+  if (subscription.secretsRetireAt && now.toISOString() >= subscription.secretsRetireAt) return keys.slice(0, 1);
+  return keys;
 }
 
 /** `*`, exact types and `prefix.*` wildcards. */

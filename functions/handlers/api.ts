@@ -32,12 +32,12 @@ function wire(): Services {
       catalogue: new RewardCatalogue(new DynamoRewardStore(dynamo(), tableName), store, systemClock),
       subscriptions: new DynamoSubscriptionStore(dynamo(), tableName),
       clock: systemClock,
-      allowLoopbackHttp: setting('WEBHOOK_ALLOW_LOOPBACK_HTTP') === 'true',
+      allowLoopbackHttp: setting('WEBHOOK_ALLOW_LOOPBACK_HTTP'),
       deliveries: new DynamoDeliveryStore(dynamo(), tableName, setting('WEBHOOK_LOG_RETENTION_DAYS')),
       deliveryQueue: new SqsDeliveryQueue(sqs(), setting('DELIVERY_QUEUE_URL')),
       // A ping answers within the API's time: at most 10 s, less when deliveries are configured shorter.
       sendNow: (subscription, message) =>
-        postSigned({ subscription, ...message, timeoutMs: Math.min(10_000, setting('WEBHOOK_TIMEOUT_MS')), allowLoopbackHttp: setting('WEBHOOK_ALLOW_LOOPBACK_HTTP') === 'true' }),
+        postSigned({ subscription, ...message, timeoutMs: Math.min(10_000, setting('WEBHOOK_TIMEOUT_MS')), allowLoopbackHttp: setting('WEBHOOK_ALLOW_LOOPBACK_HTTP') }),
     };
   }
   return services;

@@ -6,8 +6,8 @@ import { DynamoDeliveryStore } from '../adapters/dynamo-delivery-store';
 import { cachedSubscriptions } from '../adapters/dynamo-subscription-store';
 import { SqsDeliveryQueue } from '../adapters/sqs-delivery-queue';
 import { DynamoDigestStore } from '../adapters/dynamo-digest-store';
-import { attemptDelivery, postSigned } from '../adapters/webhook-sender';
-import { deliveryMessage, queueEntry } from '../domain/webhook-message';
+import { postSigned } from '../adapters/webhook-sender';
+import { deliveryMessage } from '../domain/webhook-message';
 import { setting } from '../shared/config';
 import { processFifoBatch, type VisibilityChange } from '../shared/fifo-batch';
 import { logger } from '../shared/logger';
@@ -15,25 +15,20 @@ import { logger } from '../shared/logger';
 let worker: DeliveryWorker | undefined;
 
 function deliveryWorker(): DeliveryWorker {
-  worker ??= new DeliveryWorker({
-    store: new DynamoDeliveryStore(dynamo(), setting('TABLE_NAME'), setting('WEBHOOK_LOG_RETENTION_DAYS')),
+  if (worker) return worker;
+  const table = setting('TABLE_NAME');
+  const retentionDays = setting('WEBHOOK_LOG_RETENTION_DAYS');
+  const queue = new SqsDeliveryQueue(sqs(), setting('DELIVERY_QUEUE_URL'));
+  const deadLetters = new SqsDeliveryQueue(sqs(), setting('DEAD_LETTER_QUEUE_URL'));
+  worker = new DeliveryWorker({
+    store: new DynamoDeliveryStore(dynamo(), table, retentionDays),
     endpoint: (tenantId, subscriptionId) => cachedSubscriptions().get(tenantId, subscriptionId),
-    send: (subscription, event) =>
-      attemptDelivery({ subscription, event, timeoutMs: setting('WEBHOOK_TIMEOUT_MS'), allowLoopbackHttp: setting('WEBHOOK_ALLOW_LOOPBACK_HTTP') === 'true' }),
-    requeue: (message) => new SqsDeliveryQueue(sqs(), setting('DELIVERY_QUEUE_URL')).enqueue([message]),
-    digests: new DynamoDigestStore(dynamo(), setting('TABLE_NAME'), setting('WEBHOOK_LOG_RETENTION_DAYS')),
-    sendBody: (subscription, message) =>
-      postSigned({ subscription, ...message, timeoutMs: setting('WEBHOOK_TIMEOUT_MS'), allowLoopbackHttp: setting('WEBHOOK_ALLOW_LOOPBACK_HTTP') === 'true' }),
-    deadLetter: async (message, detail) => {
-      const entry = queueEntry(message);
-      await sqs().send(
-        new SendMessageCommand({
-          QueueUrl: setting('DEAD_LETTER_QUEUE_URL'),
-          ...entry,
-          MessageBody: JSON.stringify({ ...JSON.parse(entry.MessageBody), deadLetter: { ...detail, at: new Date().toISOString() } }),
-        }),
-      );
-    },
+    send: (subscription, message) =>
+      postSigned({ subscription, ...message, timeoutMs: setting('WEBHOOK_TIMEOUT_MS'), allowLoopbackHttp: setting('WEBHOOK_ALLOW_LOOPBACK_HTTP') }),
+    digests: new DynamoDigestStore(dynamo(), table, retentionDays),
+    requeue: (message) => queue.enqueue([message]),
+    // The DLQ copy is the whole delivery plus why it died.
+    deadLetter: (message, detail) => deadLetters.enqueue([{ ...message, deadLetter: { ...detail, at: new Date().toISOString() } }]),
     policy: configuredPolicy(),
     attemptTimeoutSeconds: Math.ceil(setting('WEBHOOK_TIMEOUT_MS') / 1000),
   });

@@ -12,7 +12,10 @@ const settings = {
   RAW_EVENTS_STREAM_NAME: z.string().min(1),
   STAGE: z.string().min(1).default('dev'),
   /** Only the local twin sets this: lets webhook endpoints use http:// on loopback addresses. */
-  WEBHOOK_ALLOW_LOOPBACK_HTTP: z.enum(['true', 'false']).default('false'),
+  WEBHOOK_ALLOW_LOOPBACK_HTTP: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(15_000),
   SUBSCRIPTION_CACHE_TTL_MS: z.coerce.number().int().min(0).max(300_000).default(5_000),
   PUBLIC_BASE_URL: z.string().url().optional(),

@@ -38,14 +38,16 @@ const BACKLOG_OVERRIDES: Partial<Record<QueueId, { ageSeconds: number; why: stri
   },
 };
 
-/** Metrics of webhook delivery, from the delivery function's structured (Powertools JSON) log lines. */
 /** Webhook metrics live in a namespace per stage, so stages sharing an account and region stay apart. */
-export const webhookMetricsNamespace = (stage: string) => `LoyaltyLedger/${stage}/Webhooks`;
+const webhookMetricsNamespace = (stage: string) => `LoyaltyLedger/${stage}/Webhooks`;
 
 const onMessage = (...messages: string[]) => logs.FilterPattern.any(...messages.map((m) => logs.FilterPattern.stringValue('$.message', '=', m)));
 const ATTEMPT = logs.FilterPattern.stringValue('$.message', '=', 'Webhook attempt');
 
-/** One metric filter per entry; the `message` values are those `functions/adapters/delivery-worker.ts` logs. */
+/**
+ * Metrics of webhook delivery from the delivery function's structured (Powertools JSON) log lines,
+ * one metric filter per entry; the `message` values are those the delivery worker and handler log.
+ */
 const WEBHOOK_METRICS = {
   /** Attempts the endpoint answered 2xx. */
   AttemptsDelivered: { pattern: logs.FilterPattern.all(ATTEMPT, logs.FilterPattern.booleanValue('$.ok', true)), unit: cloudwatch.Unit.COUNT },
@@ -198,7 +200,6 @@ export class Observability extends Construct {
       threshold: 0,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
     const streamConsumers: FunctionId[] = [];

@@ -4,12 +4,14 @@ import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { functions, queues as queueSpecs, type QueueId, type QueueSpec } from '../topology';
 
+/** Queues that another queue's redrive policy moves messages to. */
+function redriveTargetIds(): Set<QueueId> {
+  return new Set((Object.values(queueSpecs) as QueueSpec[]).flatMap((spec) => (spec.deadLetter ? [spec.deadLetter.queue] : [])));
+}
+
 /** Queues that receive what failed elsewhere: a redrive target or a stream's on-failure destination. */
 export function deadLetterQueueIds(): QueueId[] {
-  const ids = new Set<QueueId>();
-  for (const spec of Object.values(queueSpecs) as QueueSpec[]) {
-    if (spec.deadLetter) ids.add(spec.deadLetter.queue);
-  }
+  const ids = redriveTargetIds();
   for (const fn of Object.values(functions)) {
     if ('trigger' in fn && fn.trigger.kind === 'dynamodb-stream') ids.add(fn.trigger.onFailure);
   }
@@ -56,9 +58,7 @@ export class TopologyQueues extends Construct {
     for (const queueId of Object.keys(queueSpecs) as QueueId[]) build(queueId);
     this.byId = Object.fromEntries(built) as Record<QueueId, sqs.Queue>;
 
-    const redriveTargets = new Set(
-      (Object.values(queueSpecs) as QueueSpec[]).flatMap((spec) => (spec.deadLetter ? [spec.deadLetter.queue] : [])),
-    );
+    const redriveTargets = redriveTargetIds();
     for (const queueId of deadLetterQueueIds()) {
       if (redriveTargets.has(queueId)) continue;
       NagSuppressions.addResourceSuppressions(this.byId[queueId], [

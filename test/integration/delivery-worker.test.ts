@@ -8,7 +8,7 @@ import type { DeliveryPolicy } from '../../functions/domain/delivery-policy';
 import { loyaltyEvent, pointsEarnedEvent, type EventOf } from '../../functions/domain/events';
 import { keys } from '../../functions/domain/keys';
 import type { WebhookSubscription } from '../../functions/domain/ports';
-import { deliveryMessage, type DeliveryMessage } from '../../functions/domain/webhook-message';
+import { deliveryMessage, webhookBody, type DeliveryMessage } from '../../functions/domain/webhook-message';
 import { newId } from '../../functions/shared/ids';
 import { logger } from '../../functions/shared/logger';
 import { startLocalTable, type LocalTable } from '../support/local-table';
@@ -181,7 +181,10 @@ describe('delivery worker on DynamoDB Local', () => {
     expect(outcome).toBeUndefined();
     expect(duplicate).toBeUndefined();
     expect(h.send).toHaveBeenCalledTimes(1);
-    expect(h.send).toHaveBeenCalledWith(expect.objectContaining({ subscriptionId: h.subscriptionId, url: h.subscription.url }), m.event);
+    expect(h.send).toHaveBeenCalledWith(expect.objectContaining({ subscriptionId: h.subscriptionId, url: h.subscription.url }), {
+      id: m.event.id,
+      body: webhookBody(m.event, h.subscription),
+    });
     expect(await h.log(m)).toMatchObject({
       tenantId: h.tenantId,
       subscriptionId: h.subscriptionId,

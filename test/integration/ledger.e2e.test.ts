@@ -1,4 +1,4 @@
-import { twinApi } from '../support/twin-api';
+import { receivedHooks, twinApi, type ReceivedHook } from '../support/twin-api';
 import { startTwinProcess, waitFor, type RunningTwin } from '../support/twin-process';
 
 /**
@@ -18,14 +18,9 @@ afterAll(async () => {
   await twin?.stop();
 });
 
-interface Received {
-  verified: boolean;
-  body: { type: string; memberId: string; seq: number; data: Record<string, unknown> };
-}
-const received = async (memberId: string) => {
-  const { items } = (await (await fetch(`${twin.receiverUrl}/received`)).json()) as { items: Received[] };
-  return items.filter((i) => i.body?.memberId === memberId);
-};
+/** Every endpoint's verified-or-not deliveries of one member's events. */
+const received = async (memberId: string, endpoint?: string) =>
+  (await receivedHooks(twin, endpoint)).filter((h): h is ReceivedHook & { body: NonNullable<ReceivedHook['body']> } => h.body?.memberId === memberId);
 
 type Points = { entry: { entryId: string; amountPoints: number; lots: { expiresAt: string | null; points: number }[] }; balance: { availablePoints: number } };
 
@@ -303,10 +298,7 @@ describe('the ledger over the API on the local twin', () => {
     await new Promise((resolve) => setTimeout(resolve, 5_500));
     const { memberId } = (await api<{ memberId: string }>('/v1/members', { body: { externalId: `${run}-m` } })).body;
     await api(`/v1/members/${memberId}/points/earn`, { body: { amountPoints: 40, reason: 'stay', transactionId: 'folio-1' } });
-    const hooks = async () => {
-      const { items } = (await (await fetch(`${twin.receiverUrl}/received`)).json()) as { items: (Received & { endpoint?: string; headers?: Record<string, string> })[] };
-      return items.filter((i) => i.body?.memberId === memberId && i.endpoint === run);
-    };
+    const hooks = () => received(memberId, run);
     await waitFor(async () => ((await hooks()).length >= 1 ? true : undefined), { timeoutMs: 20_000, what: 'thin delivery' });
     const [thin] = await hooks();
     expect(thin!.verified).toBe(true);

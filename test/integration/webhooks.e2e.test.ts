@@ -1,4 +1,4 @@
-import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CREDENTIALS, REGION } from '../../local/aws-local';
 import { configureReceiver, receivedHooks, twinApi, type ReceivedHook } from '../support/twin-api';
 import { startTwinProcess, waitFor, type RunningTwin } from '../support/twin-process';
@@ -157,13 +157,24 @@ describe('webhook delivery under failure on the local twin', () => {
     }
     // …and is on the DLQ with its full payload.
     const sqs = new SQSClient({ endpoint: twin.endpoints.sqs, region: REGION, credentials: CREDENTIALS });
-    const onDlq = await sqs.send(new ReceiveMessageCommand({ QueueUrl: twin.queueUrls.webhookDeliveryDlq, MaxNumberOfMessages: 10, VisibilityTimeout: 0 }));
+    // A FIFO queue hands out one group's next message only once the previous one is deleted: read
+    // and delete (as an operator who redrives through the API purges the DLQ) until all are seen.
+    type DlqBody = { subscriptionId: string; event: { id: string; data: unknown }; deadLetter: { reason: string; attempts: number } };
+    const dlqBodies = new Map<string, DlqBody>();
+    for (let read = 0; read < 10 && [...dlqBodies.values()].filter((b) => b.subscriptionId === poison.subscriptionId).length < expected; read++) {
+      const onDlq = await sqs.send(new ReceiveMessageCommand({ QueueUrl: twin.queueUrls.webhookDeliveryDlq, MaxNumberOfMessages: 10, VisibilityTimeout: 60, WaitTimeSeconds: 1 }));
+      for (const m of onDlq.Messages ?? []) {
+        dlqBodies.set(m.MessageId!, JSON.parse(m.Body!) as DlqBody);
+        await sqs.send(new DeleteMessageCommand({ QueueUrl: twin.queueUrls.webhookDeliveryDlq, ReceiptHandle: m.ReceiptHandle! }));
+      }
+    }
     sqs.destroy();
-    const dlqBodies = (onDlq.Messages ?? []).map((m) => JSON.parse(m.Body!) as { subscriptionId: string; event: { id: string; data: unknown }; deadLetter: { reason: string; attempts: number } });
-    const ours = dlqBodies.filter((b) => b.subscriptionId === poison.subscriptionId);
-    expect(ours.length).toBeGreaterThan(0);
-    expect(ours[0]).toMatchObject({ deadLetter: { reason: 'attempts_exhausted', attempts: ATTEMPTS } });
-    expect(ours[0]!.event.data).toBeDefined();
+    const ours = [...dlqBodies.values()].filter((b) => b.subscriptionId === poison.subscriptionId);
+    expect(ours.map((b) => b.event.id).sort()).toEqual(letters.map((l) => l.eventId).sort());
+    for (const body of ours) {
+      expect(body).toMatchObject({ deadLetter: { reason: 'attempts_exhausted', attempts: ATTEMPTS } });
+      expect(body.event.data).toBeDefined();
+    }
 
     // The endpoint is fixed: a redrive delivers every dead letter, in order, same webhook-ids.
     await configureReceiver(twin, 'poison', { failure: null });

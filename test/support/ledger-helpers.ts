@@ -1,6 +1,7 @@
-import { requestHash, type IdempotencyContext, type LedgerService } from '../../functions/domain/ledger-service';
+import { LedgerService, requestHash, type IdempotencyContext } from '../../functions/domain/ledger-service';
 import type { LedgerStore } from '../../functions/domain/ports';
 import type { Clock } from '../../functions/shared/clock';
+import { fixedProgrammes, MemoryLedgerStore } from './memory-ledger-store';
 
 /** Helpers shared by the ledger's unit and integration tests. */
 
@@ -14,6 +15,14 @@ export const idem = (key: string, body: unknown = {}): IdempotencyContext => ({ 
 export async function enrolMember(service: LedgerService, tenantId: string, externalId: string, key = `enrol-${externalId}`): Promise<string> {
   const outcome = await service.enrol(tenantId, idem(key, { externalId }), { externalId });
   return (outcome.body as { memberId: string }).memberId;
+}
+
+/** The unit tests' usual start: a service on an in-memory store at FIXED_NOW, with member `e1` of t1 enrolled. */
+export async function memoryLedgerWithMember() {
+  const store = new MemoryLedgerStore();
+  const service = new LedgerService(store, fixedProgrammes(), FIXED_NOW);
+  const memberId = await enrolMember(service, 't1', 'e1', 'enrol');
+  return { store, service, memberId };
 }
 
 /**

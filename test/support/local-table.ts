@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { CREDENTIALS, REGION } from '../../local/aws-local';
 import { startDynamoDbLocal } from '../../local/dynamodb-local';
 import { provisionTable } from '../../local/provision';
 
@@ -12,7 +13,7 @@ export interface LocalTable {
 /** DynamoDB Local (in memory) with the topology's table, for integration tests; stop() ends the JVM. */
 export async function startLocalTable(): Promise<LocalTable> {
   const ddb = await startDynamoDbLocal({});
-  const client = new DynamoDBClient({ endpoint: ddb.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const client = new DynamoDBClient({ endpoint: ddb.endpoint, region: REGION, credentials: CREDENTIALS });
   const { tableName } = await provisionTable(client);
   return {
     documents: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),

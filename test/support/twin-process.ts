@@ -2,17 +2,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
+import type { Twin } from '../../local/twin';
+
 export { waitFor } from '../../local/processes';
 
-export interface TwinInfo {
-  apiUrl: string;
-  receiverUrl: string;
-  lakeDir: string;
-  demo: { tenantId: string; apiKey: string; subscriptionId: string; webhookUrl: string };
-  endpoints: { dynamodb: string; sqs: string; firehose: string };
-  queueUrls: Record<string, string>;
-  startedMs: number;
-}
+/** What the twin prints on its `--json` ready line (`local/main.ts`). */
+export type TwinInfo = Pick<Twin, 'apiUrl' | 'receiverUrl' | 'lakeDir' | 'demo' | 'endpoints' | 'queueUrls'> & { startedMs: number };
 
 export interface RunningTwin extends TwinInfo {
   stop(): Promise<void>;

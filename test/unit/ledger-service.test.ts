@@ -1,7 +1,7 @@
 import { LedgerService } from '../../functions/domain/ledger-service';
 import { Problem } from '../../functions/shared/problem';
-import { enrolMember, FIXED_NOW, idem } from '../support/ledger-helpers';
-import { fixedProgrammes, MemoryLedgerStore } from '../support/memory-ledger-store';
+import { enrolMember, FIXED_NOW, idem, memoryLedgerWithMember } from '../support/ledger-helpers';
+import { fixedProgrammes, type MemoryLedgerStore } from '../support/memory-ledger-store';
 
 describe('LedgerService', () => {
   let store: MemoryLedgerStore;
@@ -9,9 +9,7 @@ describe('LedgerService', () => {
   let memberId: string;
 
   beforeEach(async () => {
-    store = new MemoryLedgerStore();
-    service = new LedgerService(store, fixedProgrammes(), FIXED_NOW);
-    memberId = await enrolMember(service, 't1', 'e1', 'enrol');
+    ({ store, service, memberId } = await memoryLedgerWithMember());
   });
 
   it('replays the first response for a retried key and applies the change once', async () => {

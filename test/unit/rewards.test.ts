@@ -1,8 +1,8 @@
-import { LedgerService } from '../../functions/domain/ledger-service';
+import type { LedgerService } from '../../functions/domain/ledger-service';
 import { keys } from '../../functions/domain/keys';
 import { ACCOUNT_SHARDS, pickShard, rebalancePlan, spreadCredit, type Campaign, type Reward } from '../../functions/domain/rewards';
-import { enrolMember, FIXED_NOW, idem } from '../support/ledger-helpers';
-import { fixedProgrammes, MemoryLedgerStore } from '../support/memory-ledger-store';
+import { idem, memoryLedgerWithMember } from '../support/ledger-helpers';
+import type { MemoryLedgerStore } from '../support/memory-ledger-store';
 
 const reward = (overrides: Partial<Reward> = {}): Reward => ({
   tenantId: 't1',
@@ -49,9 +49,7 @@ describe('reward redemption', () => {
   let memberId: string;
 
   beforeEach(async () => {
-    store = new MemoryLedgerStore();
-    service = new LedgerService(store, fixedProgrammes(), FIXED_NOW);
-    memberId = await enrolMember(service, 't1', 'e1', 'enrol');
+    ({ store, service, memberId } = await memoryLedgerWithMember());
     await service.earn('t1', memberId, idem('earn'), { amountPoints: 1000, reason: 'stay' });
   });
 

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { attemptDelivery, MAX_RETRY_AFTER_SECONDS, retryAfterSeconds, RESPONSE_BODY_LIMIT_BYTES } from '../../functions/adapters/webhook-sender';
+import { MAX_RETRY_AFTER_SECONDS, postSigned, retryAfterSeconds, RESPONSE_BODY_LIMIT_BYTES } from '../../functions/adapters/webhook-sender';
 import type { EventOf, LoyaltyEvent } from '../../functions/domain/events';
 import type { WebhookSubscription } from '../../functions/domain/ports';
 import { Webhook } from 'standardwebhooks';
@@ -57,13 +57,16 @@ const subscription = (url: string): WebhookSubscription => ({
   createdAt: '2026-11-21T10:00:00.000Z',
 });
 
+/** One signed POST of `event`, shaped for the endpoint, as the delivery worker sends it. */
+const send = (input: Omit<Parameters<typeof postSigned>[0], 'id' | 'body'>) => postSigned({ ...input, id: event.id, body: webhookBody(event, input.subscription) });
+
 describe('webhook sender', () => {
   it('posts a signed body to the address the guard validated', async () => {
     // Prepare: a name that resolves to loopback, allowed in the twin's mode.
     const resolver = async () => ['127.0.0.1'];
 
     // Act
-    const result = await attemptDelivery({ subscription: subscription(`http://hooks.localhost:${port}/in`), event, timeoutMs: 2000, allowLoopbackHttp: true, resolver });
+    const result = await send({ subscription: subscription(`http://hooks.localhost:${port}/in`), timeoutMs: 2000, allowLoopbackHttp: true, resolver });
 
     // Assess
     expect(result).toMatchObject({ ok: true, status: 204 });
@@ -80,8 +83,8 @@ describe('webhook sender', () => {
     const both = { ...hmacOnly, signingKeys: [signingKey] };
 
     // Act
-    await attemptDelivery({ subscription: hmacOnly, event, timeoutMs: 2000, allowLoopbackHttp: true });
-    await attemptDelivery({ subscription: both, event, timeoutMs: 2000, allowLoopbackHttp: true });
+    await send({ subscription: hmacOnly, timeoutMs: 2000, allowLoopbackHttp: true });
+    await send({ subscription: both, timeoutMs: 2000, allowLoopbackHttp: true });
 
     // Assess: the library verifies both (it skips the v1a entries it does not know); our receiver checks v1a
     const reference = new Webhook('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw');
@@ -97,14 +100,14 @@ describe('webhook sender', () => {
 
   it('refuses at send time a host whose DNS now points at a private address, without connecting', async () => {
     const resolver = async () => ['10.0.0.7'];
-    const result = await attemptDelivery({ subscription: subscription('https://hooks.example.com/in'), event, timeoutMs: 2000, allowLoopbackHttp: false, resolver });
+    const result = await send({ subscription: subscription('https://hooks.example.com/in'), timeoutMs: 2000, allowLoopbackHttp: false, resolver });
     expect(result).toMatchObject({ ok: false, blocked: true });
     expect(result.error).toContain('address_not_allowed');
     expect(received).toHaveLength(0);
   });
 
   it('refuses http to loopback unless the twin allows it', async () => {
-    const result = await attemptDelivery({ subscription: subscription(`http://127.0.0.1:${port}/in`), event, timeoutMs: 2000, allowLoopbackHttp: false });
+    const result = await send({ subscription: subscription(`http://127.0.0.1:${port}/in`), timeoutMs: 2000, allowLoopbackHttp: false });
     expect(result).toMatchObject({ ok: false, blocked: true });
     expect(received).toHaveLength(0);
   });
@@ -114,7 +117,7 @@ describe('webhook sender', () => {
     reply = { status: 302, headers: { location: `http://127.0.0.1:${port}/followed` } };
 
     // Act
-    const result = await attemptDelivery({ subscription: subscription(`http://127.0.0.1:${port}/in`), event, timeoutMs: 2000, allowLoopbackHttp: true });
+    const result = await send({ subscription: subscription(`http://127.0.0.1:${port}/in`), timeoutMs: 2000, allowLoopbackHttp: true });
 
     // Assess
     expect(result).toMatchObject({ ok: false, status: 302 });
@@ -124,7 +127,7 @@ describe('webhook sender', () => {
 
   it('keeps the start of the response body and reads Retry-After of a 429', async () => {
     reply = { status: 429, headers: { 'retry-after': '120' }, body: 'x'.repeat(RESPONSE_BODY_LIMIT_BYTES * 3) };
-    const result = await attemptDelivery({ subscription: subscription(`http://127.0.0.1:${port}/in`), event, timeoutMs: 2000, allowLoopbackHttp: true });
+    const result = await send({ subscription: subscription(`http://127.0.0.1:${port}/in`), timeoutMs: 2000, allowLoopbackHttp: true });
     expect(result).toMatchObject({ ok: false, status: 429, retryAfterSeconds: 120 });
     expect(result.responseBody).toHaveLength(RESPONSE_BODY_LIMIT_BYTES);
   });
@@ -165,8 +168,8 @@ describe('webhook payload per endpoint', () => {
     const after = Math.floor(Date.parse('2026-11-22T11:00:00Z') / 1000);
 
     // Act
-    await attemptDelivery({ subscription: rotated, event, timeoutMs: 2000, allowLoopbackHttp: true, nowSeconds: during });
-    await attemptDelivery({ subscription: rotated, event, timeoutMs: 2000, allowLoopbackHttp: true, nowSeconds: after });
+    await send({ subscription: rotated, timeoutMs: 2000, allowLoopbackHttp: true, nowSeconds: during });
+    await send({ subscription: rotated, timeoutMs: 2000, allowLoopbackHttp: true, nowSeconds: after });
 
     // Assess
     const [first, second] = received;
