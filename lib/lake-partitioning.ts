@@ -108,3 +108,26 @@ export function errorObjectPrefix(template: string, context: { errorOutputType: 
     throw new Error(`Unsupported Firehose expression ${expression}`);
   });
 }
+
+/**
+ * The most partitions one buffer interval can hold open at once: one per tenant, per event type if
+ * the type is a key, and per hour the interval can span (two, when it crosses an hour). Firehose
+ * sends the records of partitions beyond its quota to the error prefix, so this must stay below it.
+ *
+ * @example
+ * activePartitions([{ name: 'tenant', field: 'tenantId' }, { name: 'hour', field: 'occurredAt', slice: [11, 13] }],
+ *   { tenants: 200, eventTypes: 20, bufferIntervalSeconds: 60 })
+ * // => 400
+ */
+export function activePartitions(
+  keys: readonly LakePartitionKey[],
+  load: { tenants: number; eventTypes: number; bufferIntervalSeconds: number },
+): number {
+  const hoursSpanned = Math.ceil(load.bufferIntervalSeconds / 3600) + 1;
+  return keys.reduce((product, key) => {
+    if (key.field === 'tenantId') return product * load.tenants;
+    if (key.field === 'type') return product * load.eventTypes;
+    // Date and hour slices of the event time move together: the hours spanned count once.
+    return product;
+  }, hoursSpanned);
+}

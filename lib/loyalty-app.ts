@@ -1,5 +1,5 @@
 import { Aspects, type App, type Environment } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, type INagLogger } from 'cdk-nag';
 import { LoyaltyPlatformStack } from './stacks/loyalty-platform-stack';
 
 const STAGE_PATTERN = /^[a-z][a-z0-9-]{0,19}$/;
@@ -13,17 +13,20 @@ const STAGE_PATTERN = /^[a-z][a-z0-9-]{0,19}$/;
  * const app = new App({ context: { stage: 'test' } });
  * const stack = addLoyaltyPlatform(app);
  */
-export function addLoyaltyPlatform(app: App, env?: Environment): LoyaltyPlatformStack {
+export function addLoyaltyPlatform(app: App, env?: Environment, options: { nagLoggers?: INagLogger[] } = {}): LoyaltyPlatformStack {
   const stage = String(app.node.tryGetContext('stage') ?? 'dev');
   if (!STAGE_PATTERN.test(stage)) throw new Error(`Stage '${stage}' must be lower-case letters, digits and dashes`);
   const alarmEmail = app.node.tryGetContext('alarmEmail') as string | undefined;
+  // `-c apiGatewayAccount=external` when another stack already sets the region's API Gateway logging role.
+  const manageApiGatewayAccount = app.node.tryGetContext('apiGatewayAccount') !== 'external';
 
   const stack = new LoyaltyPlatformStack(app, `LoyaltyLedger-${stage}`, {
     stage,
     alarmEmail,
+    manageApiGatewayAccount,
     env,
     description: `Loyalty ledger platform (${stage})`,
   });
-  Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
+  Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true, additionalLoggers: options.nagLoggers }));
   return stack;
 }

@@ -7,7 +7,7 @@
  */
 
 /** The queues of the platform, named up front so specs can refer to each other by a checked id. */
-export type QueueId = 'webhookDelivery' | 'webhookDeliveryDlq' | 'streamFailures';
+export type QueueId = 'webhookDelivery' | 'webhookDeliveryDlq' | 'streamFailures' | 'scheduledJobFailures';
 
 export type ResourceRef =
   | { ref: 'table' }
@@ -24,6 +24,11 @@ export const table = {
   /** Consumers read complete outbox event items, so the new image is all a record needs. */
   streamViewType: 'NEW_IMAGE',
   timeToLiveAttribute: 'expiresAt',
+  /**
+   * Outbox event items expire this long after their event (TTL): by then the stream (24 h), the
+   * webhooks (their own log) and the lake have them. Ledger entries never expire.
+   */
+  outboxRetentionDays: 30,
   /**
    * `members`: a tenant's members by id (creation order), sharded so bulk enrolment is no hot key.
    * `due`: members with housekeeping due (holds ending, lots expiring), sharded across tenants.
@@ -84,6 +89,13 @@ export const queues = {
     visibilityTimeoutSeconds: 30,
     retentionPeriodSeconds: 14 * DAY_S,
   },
+  scheduledJobFailures: {
+    id: 'ScheduledJobFailuresQueue',
+    localName: 'scheduled-job-failures',
+    fifo: false,
+    visibilityTimeoutSeconds: 30,
+    retentionPeriodSeconds: 14 * DAY_S,
+  },
 } as const satisfies Record<QueueId, QueueSpec>;
 
 /** A partition key of the raw-event files: one field of the event, optionally a slice of it. */
@@ -102,15 +114,23 @@ export const rawEvents = {
   buffering: { intervalSeconds: 60, sizeMiB: 64 },
   compression: 'GZIP',
   fileExtension: '.ndjson.gz',
-  /** Partitioned by the event's own timestamp, never by arrival time. */
+  /**
+   * Partitioned by tenant and the event's own timestamp, never by arrival time. The event type is a
+   * field of each line, not a partition: a partition per type would multiply the active partitions
+   * by the number of types (see `capacity`).
+   */
   partitionKeys: [
     { name: 'tenant', field: 'tenantId' },
-    { name: 'type', field: 'type' },
     { name: 'date', field: 'occurredAt', slice: [0, 10] },
     { name: 'hour', field: 'occurredAt', slice: [11, 13] },
   ] as LakePartitionKey[],
-  prefixTemplate: 'events/tenant={tenant}/type={type}/date={date}/hour={hour}/',
+  prefixTemplate: 'events/tenant={tenant}/date={date}/hour={hour}/',
   errorPrefix: 'errors/!{firehose:error-output-type}/date=!{timestamp:yyyy-MM-dd}/',
+  /**
+   * What one stream is sized for: Firehose's default quota of active partitions (raise it through
+   * Service Quotas before onboarding more tenants) and the tenants that fit under it with headroom.
+   */
+  capacity: { tenants: 200, activePartitionQuota: 500 },
 } as const;
 
 export interface DynamoStreamTrigger {
@@ -141,9 +161,15 @@ export interface SqsTrigger {
 export interface ScheduleTrigger {
   kind: 'schedule';
   everyMinutes: number;
-  /** Retries of a failed invocation, and how late an invocation may still start. */
+  /** Scheduler's retries of handing the invocation to Lambda (not of a run that fails), and for how long. */
   retryAttempts: number;
   maxEventAgeSeconds: number;
+  /**
+   * Lambda's asynchronous invocation of the run: retries of a run that threw (Lambda's default is 2,
+   * spread over up to 6 hours, overlapping later runs), how long a throttled run may still start,
+   * and the queue that receives the record of a run that failed for good.
+   */
+  asyncInvoke: { retryAttempts: 0 | 1 | 2; maxEventAgeSeconds: number; onFailure: QueueId };
 }
 
 export interface FunctionSpec {
@@ -266,8 +292,15 @@ export const functions = {
     memoryMiB: 512,
     environment: { TABLE_NAME: { ref: 'table' } },
     access: { table: 'readWrite' },
-    // A run finds due members through the sharded `due` index; overlapping runs are safe (version-checked commits).
-    trigger: { kind: 'schedule', everyMinutes: 1, retryAttempts: 2, maxEventAgeSeconds: 300 },
+    // A run finds due members through the sharded `due` index and holds a lease, so runs never overlap. A failed
+    // run is not retried: the next run a minute later finds the same members due; its record goes to a queue.
+    trigger: {
+      kind: 'schedule',
+      everyMinutes: 1,
+      retryAttempts: 2,
+      maxEventAgeSeconds: 300,
+      asyncInvoke: { retryAttempts: 0, maxEventAgeSeconds: 60, onFailure: 'scheduledJobFailures' },
+    },
   },
 } as const satisfies Record<string, FunctionSpec>;
 

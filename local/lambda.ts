@@ -24,6 +24,11 @@ export class LocalLambda {
     }
   }
 
+  /** The ARN the twin gives a function (contexts, failure records). */
+  functionArn(id: FunctionId): string {
+    return `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:local-${functions[id].id}`;
+  }
+
   async invoke<T>(id: FunctionId, event: unknown): Promise<T> {
     const handler = this.handlers.get(id);
     if (!handler) throw new Error(`Function ${id} is not loaded`);
@@ -35,7 +40,7 @@ export class LocalLambda {
       callbackWaitsForEmptyEventLoop: false,
       functionName: `local-${spec.id}`,
       functionVersion: '$LATEST',
-      invokedFunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:local-${spec.id}`,
+      invokedFunctionArn: this.functionArn(id),
       memoryLimitInMB: String(spec.memoryMiB),
       awsRequestId: requestId,
       logGroupName: `/local/${spec.id}`,

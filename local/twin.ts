@@ -179,6 +179,10 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
           mapping: id,
           trigger,
           invoke: (event) => lambda.invoke(id, event),
+          onFailure: async (record) => {
+            await sqsClient.send(new SendMessageCommand({ QueueUrl: queueUrls[trigger.asyncInvoke.onFailure], MessageBody: JSON.stringify(record) }));
+          },
+          functionArn: lambda.functionArn(id),
           ...(options.scheduleSeconds ? { intervalMs: options.scheduleSeconds * 1000 } : {}),
           log,
         });

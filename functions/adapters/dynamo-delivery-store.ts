@@ -10,6 +10,7 @@ import type { EndpointHealth, DeliveryPolicy } from '../domain/delivery-policy';
 import { HEALTHY, openPeriodSeconds } from '../domain/delivery-policy';
 import type { LoyaltyEvent } from '../domain/events';
 import { keys } from '../domain/keys';
+import { outboxItem } from '../domain/outbox';
 import type { Page, WebhookSubscription } from '../domain/ports';
 import { subjectOf, type DeadReason, type DeliveryMessage, type DigestRef } from '../domain/webhook-message';
 import { newId } from '../shared/ids';
@@ -539,7 +540,7 @@ export class DynamoDeliveryStore {
                   ExpressionAttributeValues: { ':false': false, ':true': true, ':reason': detail.reason, ':at': at, ':seq': seq, ':previous': previous },
                 },
               },
-              { Put: { TableName: this.tableName, Item: { ...keys.endpointEvent(tenantId, subscriptionId, seq), kind: 'event', ...event }, ConditionExpression: 'attribute_not_exists(pk)' } },
+              { Put: { TableName: this.tableName, Item: outboxItem(keys.endpointEvent(tenantId, subscriptionId, seq), event), ConditionExpression: 'attribute_not_exists(pk)' } },
             ],
           }),
         );

@@ -2,6 +2,7 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { keys, MEMBER_LIST_SHARDS } from '../domain/keys';
+import { outboxItem } from '../domain/outbox';
 import type { Balance, EntryState, LedgerEntry, MemberProfile, MemberStatus, Mutation } from '../domain/ledger';
 import type { CommitResult, EntryQuery, IdempotencyRecord, LedgerStore, Page } from '../domain/ports';
 import { ACCOUNT_SHARDS, type AccountRef, type Redemption } from '../domain/rewards';
@@ -383,7 +384,7 @@ export class DynamoLedgerStore implements LedgerStore {
       actions.push({ conflict: 'version', action: { Put: { TableName, Item: { ...keys.entryState(tenantId, memberId, state.seq), kind: 'entryState', ...state } } } });
     }
     for (const event of mutation.events) {
-      actions.push({ conflict: 'version', action: { Put: { TableName, Item: { ...keys.event(tenantId, memberId, event.seq), kind: 'event', ...event }, ...ifAbsent } } });
+      actions.push({ conflict: 'version', action: { Put: { TableName, Item: outboxItem(keys.event(tenantId, memberId, event.seq), event), ...ifAbsent } } });
     }
     for (const redemption of mutation.redemptions ?? []) {
       actions.push({ conflict: 'version', action: { Put: { TableName, Item: { ...keys.redemption(tenantId, memberId, redemption.seq), kind: 'redemption', ...redemption } } } });

@@ -86,6 +86,8 @@ export const keys = {
   digestWindowPk: (tenantId: string, subscriptionId: string, windowStart: number, part: number) =>
     `${keys.endpointPk(tenantId, subscriptionId)}#DIGEST#${windowStart}#${part}`,
   digestEventPrefix: 'EV#',
+  /** The lease of a scheduled job: one run at a time. */
+  jobLease: (job: string) => ({ pk: `JOB#${job}`, sk: 'LEASE' }),
   /** Attempts started against an endpoint in one second (rate limit), kept briefly. */
   rateWindow: (tenantId: string, subscriptionId: string, epochSecond: number) => ({ pk: `${keys.endpointPk(tenantId, subscriptionId)}#RATE#${epochSecond}`, sk: 'RATE' }),
 };

@@ -1,7 +1,23 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
+import { table } from '../../lib/topology';
 import { loyaltyEvent, type LoyaltyEvent } from './events';
+
+const DAY_S = 86_400;
+
+/**
+ * The outbox item of an event: the complete event at its key, marked `kind = "event"` (what the
+ * stream consumers' filter passes) and expiring `outboxRetentionDays` after the event (TTL), so
+ * outbox items do not grow a member's partition for ever.
+ *
+ * @example
+ * const item = outboxItem(keys.event(tenantId, memberId, event.seq), event);
+ */
+export function outboxItem<E extends { occurredAt: string }>(key: { pk: string; sk: string }, event: E) {
+  const expiresAt = Math.floor(Date.parse(event.occurredAt) / 1000) + table.outboxRetentionDays * DAY_S;
+  return { ...key, kind: 'event' as const, ...event, expiresAt };
+}
 
 /**
  * Reads the complete event out of an outbox item's stream record. Consumers never rebuild
@@ -12,6 +28,6 @@ export function eventFromStreamRecord(record: DynamoDBRecord): LoyaltyEvent | nu
   if (record.eventName !== 'INSERT' || !record.dynamodb?.NewImage) return null;
   const item = unmarshall(record.dynamodb.NewImage as Record<string, AttributeValue>);
   if (item.kind !== 'event') return null;
-  const { pk: _pk, sk: _sk, kind: _kind, ...event } = item;
+  const { pk: _pk, sk: _sk, kind: _kind, expiresAt: _expiresAt, ...event } = item;
   return loyaltyEvent.parse(event);
 }

@@ -1,19 +1,37 @@
 import type { Context } from 'aws-lambda';
+import { dynamo } from '../adapters/aws-clients';
+import { DynamoJobLease } from '../adapters/job-lease';
 import { ledgerWiring } from '../adapters/ledger-wiring';
+import { setting } from '../shared/config';
 import { logger } from '../shared/logger';
 
 /** Time left for the last member's commits after the budget ends. */
 const SAFETY_MARGIN_MS = 15_000;
+const JOB = 'housekeeping';
+
+let lease: DynamoJobLease | undefined;
 
 /**
  * Scheduled housekeeping: held points whose hold ended become available, lots past their expiry
- * are expired as ledger entries, lots nearing expiry are announced. Work left when the time runs
- * out stays in the due index for the next run; a failure throws so the scheduler retries.
+ * are expired as ledger entries, lots nearing expiry are announced. One run at a time (a lease);
+ * work left when the time runs out stays in the due index for the next run. A run with failures
+ * throws: it is not retried (the next run a minute later picks the members up again), and the
+ * failure reaches the function's error alarm and its on-failure queue.
  */
 export async function handler(_event: unknown, context: Context) {
-  const budgetMs = Math.max(1_000, context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS);
-  const totals = await ledgerWiring().ledger.runDue({ budgetMs });
-  logger.info('Housekeeping run', totals);
-  if (totals.failures > 0) throw new Error(`Housekeeping failed for ${totals.failures} member(s); the next run retries them`);
-  return totals;
+  lease ??= new DynamoJobLease(dynamo(), setting('TABLE_NAME'));
+  const now = Date.now();
+  if (!(await lease.acquire(JOB, context.awsRequestId, now, now + context.getRemainingTimeInMillis()))) {
+    logger.info('Housekeeping skipped: another run holds the lease');
+    return { skipped: true };
+  }
+  try {
+    const budgetMs = Math.max(1_000, context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS);
+    const totals = await ledgerWiring().ledger.runDue({ budgetMs });
+    logger.info('Housekeeping run', totals);
+    if (totals.failures > 0) throw new Error(`Housekeeping failed for ${totals.failures} member(s); the next run retries them`);
+    return totals;
+  } finally {
+    await lease.release(JOB, context.awsRequestId);
+  }
 }

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -10,7 +10,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { functions as functionSpecs, queues as queueSpecs, type FunctionId, type FunctionSpec, type QueueId, type QueueSpec } from '../topology';
+import { functions as functionSpecs, queues as queueSpecs, rawEvents, type FunctionId, type FunctionSpec, type QueueId, type QueueSpec } from '../topology';
 import { deadLetterQueueIds } from './topology-queues';
 
 /** Events should leave within seconds; a stream consumer this far behind is stuck or starved. */
@@ -18,25 +18,25 @@ const ITERATOR_AGE_ALARM_MS = 5 * 60 * 1000;
 /** Firehose's longest buffer interval: data older than this is not being delivered. */
 const DATA_FRESHNESS_ALARM_S = 900;
 
-const DAY_S = 86_400;
-
 /**
  * Backlog alarms for queues whose consumer keeps its own retry budget, so that SQS's
  * `maxReceiveCount × visibilityTimeout` says nothing about how long a message may wait. Queues not
  * listed keep that product as their threshold.
  */
 const BACKLOG_OVERRIDES: Partial<Record<QueueId, { ageSeconds: number; why: string }>> = {
-  // The delivery function retries on its own schedule (5 s … 10 h, ~28 h in all), holding the
-  // message in flight in between; maxReceiveCount (1000) × visibility (360 s) would be 100 hours
-  // of nothing. The head of a member's group waits out that schedule, and the messages behind an
-  // endpoint that keeps failing wait until it is disabled after 5 days of failure (then they are
-  // parked). So up to ~5 days old is legitimate; SQS deletes messages after 14 days of retention.
-  // 6 days: past every legitimate wait, with 8 days left to act before retention drops messages.
+  // SQS leaves messages received three times or more out of ApproximateAgeOfOldestMessage, and the
+  // delivery function receives a retrying head once per wait: this alarm sees only messages that
+  // nobody receives (the function throttled, failing or disconnected from the queue). Retrying heads
+  // show in the in-flight count (WEBHOOK_IN_FLIGHT_ALARM) and the delivery log's waiting metric.
   webhookDelivery: {
-    ageSeconds: 6 * DAY_S,
-    why: 'older than 6 days: past the retry schedule (~28 h) and the 5-day endpoint disable limit; SQS deletes it at 14 days',
+    ageSeconds: 3600,
+    why: 'older than an hour without being received: the delivery function is not consuming the queue',
   },
 };
+
+/** SQS FIFO stops handing out messages of every group at 120,000 in flight; page at half of it. */
+export const FIFO_IN_FLIGHT_QUOTA = 120_000;
+const WEBHOOK_IN_FLIGHT_ALARM = FIFO_IN_FLIGHT_QUOTA / 2;
 
 /** Webhook metrics live in a namespace per stage, so stages sharing an account and region stay apart. */
 const webhookMetricsNamespace = (stage: string) => `LoyaltyLedger/${stage}/Webhooks`;
@@ -121,6 +121,21 @@ export class Observability extends Construct {
       }),
     );
     this.alarmTopic = new sns.Topic(this, 'AlarmTopic', { masterKey: topicKey, enforceSSL: true });
+    // enforceSSL writes a topic policy that only denies, which replaces SNS's default policy: without this
+    // statement CloudWatch may not publish and every alarm action fails silently (alarm history only).
+    const { account, partition, region } = Stack.of(this);
+    this.alarmTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsOfThisAccount',
+        actions: ['sns:Publish'],
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        resources: [this.alarmTopic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': account },
+          ArnLike: { 'aws:SourceArn': `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` },
+        },
+      }),
+    );
     if (props.alarmEmail) this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
     const notify = new actions.SnsAction(this.alarmTopic);
 
@@ -248,13 +263,44 @@ export class Observability extends Construct {
       evaluationPeriods: 1,
     });
 
+    // Retrying heads stay in flight; at the FIFO quota the queue would stop delivering for every tenant.
+    alarm('WebhookDeliveryInFlight', {
+      alarmDescription:
+        `The webhook delivery queue holds over ${WEBHOOK_IN_FLIGHT_ALARM} messages in flight (waiting for a retry); SQS FIFO ` +
+        `hands out nothing at ${FIFO_IN_FLIGHT_QUOTA}. Find the failing endpoints in the delivery log. Runbook: docs/runbooks/webhook-dlq.md.`,
+      metric: queueMetric(props.queues.webhookDelivery, 'ApproximateNumberOfMessagesNotVisible'),
+      threshold: WEBHOOK_IN_FLIGHT_ALARM,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 3,
+    });
+
+    // Records of partitions beyond the quota go to the error prefix while freshness still looks fine.
+    const partitionQuota = rawEvents.capacity.activePartitionQuota;
+    alarm('RawEventsPartitionsNearQuota', {
+      alarmDescription:
+        `Raw events use over 80 % of the ${partitionQuota} active partitions Firehose allows; past the quota records go to the ` +
+        'error prefix. Raise the quota (Service Quotas) and rawEvents.capacity in lib/topology.ts. See docs/deploy.md.',
+      metric: firehoseMetric('PartitionCount', cloudwatch.Stats.MAXIMUM),
+      threshold: Math.floor(partitionQuota * 0.8),
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+    alarm('RawEventsPartitionsExceeded', {
+      alarmDescription: 'Firehose exceeded its active-partition quota: raw events are going to the error prefix of the lake bucket.',
+      metric: firehoseMetric('PartitionCountExceeded', cloudwatch.Stats.MAXIMUM),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+
     const allFunctions = Object.entries(props.functions) as [FunctionId, lambda.IFunction][];
     const perFunction = (title: string, metric: (fn: lambda.IFunction) => cloudwatch.IMetric) =>
       new cloudwatch.GraphWidget({ title, width: 8, left: allFunctions.map(([, fn]) => metric(fn)) });
     const allQueues = Object.entries(props.queues) as [QueueId, sqs.IQueue][];
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
-      dashboardName: `loyalty-ledger-${props.stage}`,
+      // Dashboard names are global to the account: the region keeps two regions' stages apart.
+      dashboardName: `loyalty-ledger-${props.stage}-${Stack.of(this).region}`,
       defaultInterval: Duration.hours(3),
     });
     this.dashboard.addWidgets(

@@ -3,6 +3,7 @@ import { Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -233,6 +234,12 @@ export class TopologyFunctions extends Construct {
         retryAttempts: trigger.retryAttempts,
         maxEventAge: Duration.seconds(trigger.maxEventAgeSeconds),
       }),
+    });
+    // Explicit, not Lambda's defaults (2 retries over up to 6 hours, no destination).
+    fn.configureAsyncInvoke({
+      retryAttempts: trigger.asyncInvoke.retryAttempts,
+      maxEventAge: Duration.seconds(trigger.asyncInvoke.maxEventAgeSeconds),
+      onFailure: new SqsDestination(this.props.queues[trigger.asyncInvoke.onFailure]),
     });
     // After the schedule: the target adds the invoke policy to the role when it binds.
     NagSuppressions.addResourceSuppressions(

@@ -9,11 +9,13 @@ function redriveTargetIds(): Set<QueueId> {
   return new Set((Object.values(queueSpecs) as QueueSpec[]).flatMap((spec) => (spec.deadLetter ? [spec.deadLetter.queue] : [])));
 }
 
-/** Queues that receive what failed elsewhere: a redrive target or a stream's on-failure destination. */
+/** Queues that receive what failed elsewhere: a redrive target, or a stream's or a schedule's on-failure destination. */
 export function deadLetterQueueIds(): QueueId[] {
   const ids = redriveTargetIds();
   for (const fn of Object.values(functions)) {
-    if ('trigger' in fn && fn.trigger.kind === 'dynamodb-stream') ids.add(fn.trigger.onFailure);
+    if (!('trigger' in fn)) continue;
+    if (fn.trigger.kind === 'dynamodb-stream') ids.add(fn.trigger.onFailure);
+    if (fn.trigger.kind === 'schedule') ids.add(fn.trigger.asyncInvoke.onFailure);
   }
   return [...ids];
 }
@@ -66,7 +68,8 @@ export class TopologyQueues extends Construct {
           id: 'AwsSolutions-SQS3',
           reason:
             'This queue is itself a dead-letter destination: stream event-source mappings send the metadata of records ' +
-            'they gave up on here. Nothing consumes it automatically, so it needs no DLQ; its depth is alarmed.',
+            'they gave up on, and scheduled jobs the record of a failed run, here. Nothing consumes it automatically, ' +
+            'so it needs no DLQ; its depth is alarmed.',
         },
       ]);
     }

@@ -15,6 +15,8 @@ export interface LoyaltyPlatformStackProps extends StackProps {
   readonly stage: string;
   /** Optional address that receives alarm notifications. */
   readonly alarmEmail?: string;
+  /** Whether the stack sets the region's API Gateway logging role (see `LedgerApiProps`); default true. */
+  readonly manageApiGatewayAccount?: boolean;
 }
 
 /**
@@ -47,7 +49,11 @@ export class LoyaltyPlatformStack extends Stack {
     });
     this.functions = functions.byId;
     this.functionLogGroups = functions.logGroups;
-    this.api = new LedgerApi(this, 'Api', { stage: props.stage, functions: this.functions });
+    this.api = new LedgerApi(this, 'Api', {
+      stage: props.stage,
+      functions: this.functions,
+      manageAccountLoggingRole: props.manageApiGatewayAccount ?? true,
+    });
     this.observability = new Observability(this, 'Observability', {
       stage: props.stage,
       functions: this.functions,

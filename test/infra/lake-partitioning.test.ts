@@ -1,4 +1,4 @@
-import { errorObjectPrefix, firehosePrefix, metadataExtractionQuery } from '../../lib/lake-partitioning';
+import { activePartitions, errorObjectPrefix, firehosePrefix, metadataExtractionQuery } from '../../lib/lake-partitioning';
 import { rawEvents, type LakePartitionKey } from '../../lib/topology';
 
 const keys: LakePartitionKey[] = [
@@ -42,5 +42,22 @@ describe('errorObjectPrefix', () => {
   it('refuses expressions it cannot expand', () => {
     expect(() => errorObjectPrefix('x/!{partitionKeyFromQuery:tenant}/', { errorOutputType: 'e', at: new Date() })).toThrow(/Unsupported Firehose expression/);
     expect(() => errorObjectPrefix('x/!{timestamp:EEE}/', { errorOutputType: 'e', at: new Date() })).toThrow(/Unsupported timestamp pattern letter/);
+  });
+});
+
+describe('activePartitions', () => {
+  const load = { tenants: 200, eventTypes: 20, bufferIntervalSeconds: 60 };
+
+  it('counts a partition per tenant and per hour a buffer interval can span', () => {
+    expect(activePartitions(keys, load)).toBe(400);
+  });
+
+  it('multiplies by the event types when the type is a partition key', () => {
+    expect(activePartitions([...keys, { name: 'type', field: 'type' }], load)).toBe(8000);
+  });
+
+  it('spans more hours with a longer buffer', () => {
+    expect(activePartitions(keys, { ...load, bufferIntervalSeconds: 3600 })).toBe(400);
+    expect(activePartitions(keys, { ...load, bufferIntervalSeconds: 3601 })).toBe(600);
   });
 });

@@ -1,6 +1,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import type { INagLogger } from 'cdk-nag';
 import { addLoyaltyPlatform } from '../../lib/loyalty-app';
 import type { LoyaltyPlatformStack } from '../../lib/stacks/loyalty-platform-stack';
 
@@ -20,9 +21,9 @@ export interface Synthesized {
  * Synthesizes the app as the CLI does (same entry function, same context, cdk-nag attached).
  * Bundles the functions with esbuild, so call it once per test file (in `beforeAll`).
  */
-export function synthesize(stage = 'test'): Synthesized {
-  const app = new App({ context: { ...cdkContext, stage } });
-  const stack = addLoyaltyPlatform(app);
+export function synthesize(stage = 'test', options: { context?: Record<string, string>; nagLoggers?: INagLogger[] } = {}): Synthesized {
+  const app = new App({ context: { ...cdkContext, stage, ...options.context } });
+  const stack = addLoyaltyPlatform(app, undefined, { nagLoggers: options.nagLoggers });
   const template = Template.fromStack(stack);
   return { app, stack, template, resources: template.toJSON().Resources };
 }

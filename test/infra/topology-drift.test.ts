@@ -202,6 +202,24 @@ describe('schedules', () => {
     expect(props.State).toBe('ENABLED');
     expect(props.Target.RetryPolicy).toEqual({ MaximumRetryAttempts: trigger.retryAttempts, MaximumEventAgeInSeconds: trigger.maxEventAgeSeconds });
   });
+
+  it.each(scheduled)("%s runs asynchronously with the topology's retries, event age and on-failure queue", (functionId, trigger) => {
+    // Prepare
+    const { stack } = synth;
+    const functionLogicalId = logicalId(stack, stack.functions[functionId]);
+    const configs = ofType('AWS::Lambda::EventInvokeConfig').filter(([, c]) => JSON.stringify(c.Properties?.FunctionName) === JSON.stringify({ Ref: functionLogicalId }));
+
+    // Assess
+    expect(configs).toHaveLength(1);
+    expect(configs[0]![1].Properties).toMatchObject({
+      Qualifier: '$LATEST',
+      MaximumRetryAttempts: trigger.asyncInvoke.retryAttempts,
+      MaximumEventAgeInSeconds: trigger.asyncInvoke.maxEventAgeSeconds,
+      DestinationConfig: {
+        OnFailure: { Destination: { 'Fn::GetAtt': [logicalId(stack, stack.queues[trigger.asyncInvoke.onFailure]), 'Arn'] } },
+      },
+    });
+  });
 });
 
 describe('raw-event delivery stream', () => {

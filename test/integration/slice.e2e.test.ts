@@ -64,7 +64,7 @@ describe('the vertical slice on the local twin', () => {
     }, { timeoutMs: 20_000, what: 'lake files' });
     expect(lakeEvents.map((l) => l.event.seq).sort()).toEqual([1, 2, 3]);
     for (const { file, event } of lakeEvents) {
-      expect(file).toContain(`events/tenant=demo/type=${event.type}/date=${event.occurredAt.slice(0, 10)}/hour=${event.occurredAt.slice(11, 13)}/`);
+      expect(file).toContain(`events/tenant=demo/date=${event.occurredAt.slice(0, 10)}/hour=${event.occurredAt.slice(11, 13)}/`);
     }
 
     // Assess: the balance.

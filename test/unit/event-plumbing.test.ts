@@ -5,6 +5,9 @@ import type { LoyaltyEvent } from '../../functions/domain/events';
 import { matchesAny } from '../../local/event-filter';
 import { objectPrefix, partitionValues } from '../../lib/lake-partitioning';
 import { OUTBOX_EVENT_FILTER, rawEvents } from '../../lib/topology';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBRecord } from 'aws-lambda';
+import { eventFromStreamRecord, outboxItem } from '../../functions/domain/outbox';
 
 const sqsRecord = (id: string, group: string): SQSRecord =>
   ({ messageId: id, receiptHandle: `rh-${id}`, body: id, attributes: { MessageGroupId: group, ApproximateReceiveCount: '1' } }) as unknown as SQSRecord;
@@ -97,6 +100,33 @@ describe('webhook routing rules', () => {
 
 });
 
+describe('outbox items', () => {
+  const enrolled = {
+    id: 'evt_1', type: 'member.enrolled', version: 1, tenantId: 't', memberId: 'm', seq: 1, occurredAt: '2026-01-01T00:00:00.000Z',
+    data: { externalId: 'x', tier: 'base', balance: { availablePoints: 0, pendingPoints: 0, lifetimePoints: 0, tier: 'base' } },
+  } as LoyaltyEvent;
+
+  it('expire 30 days after their event (TTL, in epoch seconds)', () => {
+    // Act
+    const item = outboxItem({ pk: 'P', sk: 'EVENT#1' }, enrolled);
+
+    // Assess
+    expect(item).toMatchObject({ pk: 'P', sk: 'EVENT#1', kind: 'event', id: 'evt_1' });
+    expect(item.expiresAt).toBe(Date.parse('2026-01-31T00:00:00.000Z') / 1000);
+  });
+
+  it('reach stream consumers as the event alone, without keys or expiry', () => {
+    // Prepare
+    const record = { eventName: 'INSERT', dynamodb: { NewImage: marshall(outboxItem({ pk: 'P', sk: 'EVENT#1' }, enrolled)) } } as DynamoDBRecord;
+
+    // Act
+    const event = eventFromStreamRecord(record);
+
+    // Assess
+    expect(event).toEqual(enrolled);
+  });
+});
+
 describe('twin: Lambda event filtering', () => {
   const record = (kind: string, eventName = 'INSERT') => ({ eventName, dynamodb: { NewImage: { kind: { S: kind } } } });
 
@@ -117,7 +147,7 @@ describe('twin: Lambda event filtering', () => {
 describe('twin: Firehose partitioning', () => {
   it('partitions by tenant, type and the event timestamp, like the deployed JQ query', () => {
     const values = partitionValues({ tenantId: 'demo', type: 'points.earned', occurredAt: '2026-11-21T22:07:16.457Z' }, rawEvents.partitionKeys);
-    expect(objectPrefix(rawEvents.prefixTemplate, values!)).toBe('events/tenant=demo/type=points.earned/date=2026-11-21/hour=22/');
+    expect(objectPrefix(rawEvents.prefixTemplate, values!)).toBe('events/tenant=demo/date=2026-11-21/hour=22/');
   });
 
   it('returns null when a partition key is missing (records go to the error prefix)', () => {
