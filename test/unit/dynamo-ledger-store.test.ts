@@ -6,6 +6,8 @@ import { DynamoLedgerStore } from '../../functions/adapters/dynamo-ledger-store'
 import { planEarn, planEnrol } from '../../functions/domain/ledger';
 import { programmeSettings } from '../../functions/domain/programme';
 import type { IdempotencyRecord } from '../../functions/domain/ports';
+import { table } from '../../lib/topology';
+import { dynamoItemSizeBytes } from '../support/dynamo-item-size';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const now = new Date('2026-11-21T10:00:00Z');
@@ -73,5 +75,43 @@ describe('DynamoLedgerStore.commit', () => {
   it('rethrows anything that is not a condition failure', async () => {
     ddb.on(TransactWriteCommand).rejects(new Error('throttled'));
     await expect(store.commit(earn, record)).rejects.toThrow('throttled');
+  });
+});
+
+describe("a member's partition (item collection) under the byTime local index", () => {
+  /** A local secondary index caps a partition key's items and index entries at 10 GB. */
+  const ITEM_COLLECTION_BYTES = 10 * 1024 ** 3;
+  /** DynamoDB's overhead per local-index entry. */
+  const INDEX_ENTRY_OVERHEAD_BYTES = 100;
+
+  it('holds at least a million ledger entries, with the largest reason and source the API takes', async () => {
+    // Prepare: an earning with every text at its schema maximum
+    const store = new DynamoLedgerStore(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })), 'ledger');
+    const enrolled = planEnrol('t1', { externalId: 'e'.repeat(128) }, now);
+    const earn = planEarn(
+      enrolled.balance,
+      { amountPoints: 1_000_000_000, reason: 'r'.repeat(200), source: 's'.repeat(64), transactionId: 't'.repeat(128), idempotencyKey: 'k' },
+      now,
+      programmeSettings.parse({}),
+    );
+    ddb.reset();
+    ddb.on(TransactWriteCommand).resolves({});
+    await store.commit(earn, record);
+    const items = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!.map((i) => i.Put!.Item!);
+    const entry = items.find((item) => item.kind === 'entry')!;
+    const event = items.find((item) => item.kind === 'event')!;
+
+    // Act: each entry is stored twice (the index projects ALL); events leave after their retention
+    const entryBytes = dynamoItemSizeBytes(entry);
+    const perEntryBytes = 2 * entryBytes + INDEX_ENTRY_OVERHEAD_BYTES;
+    const eventBytes = dynamoItemSizeBytes(event);
+    const entriesPerMember = Math.floor(ITEM_COLLECTION_BYTES / (perEntryBytes + eventBytes));
+
+    // Assess
+    console.log(
+      `member partition: entry ${entryBytes} B (+ its byTime copy), event ${eventBytes} B for ${table.outboxRetentionDays} days: ` +
+        `about ${entriesPerMember.toLocaleString('en')} entries fit in 10 GB even if every entry's event were still there`,
+    );
+    expect(entriesPerMember).toBeGreaterThanOrEqual(1_000_000);
   });
 });
