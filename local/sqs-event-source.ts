@@ -75,7 +75,7 @@ export class SqsEventSource {
   }
 
   private async poll(): Promise<void> {
-    const { client, queueUrl, trigger } = this.options;
+    const { trigger } = this.options;
     while (this.running) {
       let messages: Message[] = [];
       try {
