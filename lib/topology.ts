@@ -273,7 +273,8 @@ export const functions = {
       DELIVERY_QUEUE_URL: { ref: 'queueUrl', queue: 'webhookDelivery' },
       DEAD_LETTER_QUEUE_URL: { ref: 'queueUrl', queue: 'webhookDeliveryDlq' },
     },
-    access: { table: 'readWrite', sendTo: ['webhookDeliveryDlq'] },
+    // The delivery queue: redriven rounds and wake-up copies of parked messages (a failing endpoint's overflow).
+    access: { table: 'readWrite', sendTo: ['webhookDelivery', 'webhookDeliveryDlq'] },
     trigger: {
       kind: 'sqs',
       queue: 'webhookDelivery',

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
   ReceiveMessageCommand,
   type Message,
   type SQSClient,
@@ -18,6 +19,11 @@ export interface SqsEventSourceOptions {
   invoke: (event: SQSEvent) => Promise<SQSBatchResponse | void>;
   /** Concurrent pollers; Lambda scales up to the mapping's maxConcurrency. */
   pollers?: number;
+  /**
+   * FIFO queues: in flight (received, not deleted, still invisible) at most this many messages of
+   * the queue; at the cap a receive returns nothing, for every group, as SQS does at 120,000.
+   */
+  inFlightCap?: number;
   log?: (message: string, detail?: Record<string, unknown>) => void;
 }
 
@@ -52,6 +58,8 @@ function toRecord(message: Message, queueArn: string): SQSRecord {
 export class SqsEventSource {
   private running = false;
   private loops: Promise<void>[] = [];
+  /** Pollers take turns to check the in-flight count and receive, so together they never pass the cap. */
+  private receiving: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: SqsEventSourceOptions) {}
 
@@ -67,19 +75,18 @@ export class SqsEventSource {
   }
 
   private async poll(): Promise<void> {
-    const { client, queueUrl, trigger } = this.options;
+    const { trigger } = this.options;
     while (this.running) {
       let messages: Message[] = [];
       try {
-        const result = await client.send(
-          new ReceiveMessageCommand({
-            QueueUrl: queueUrl,
-            MaxNumberOfMessages: Math.min(10, trigger.batchSize),
-            WaitTimeSeconds: 1,
-            MessageSystemAttributeNames: ['All'],
-          }),
-        );
-        messages = result.Messages ?? [];
+        const turn = this.receiving.then(() => this.receive(Math.min(10, trigger.batchSize)));
+        this.receiving = turn.catch(() => undefined);
+        const received = await turn;
+        if (received === 'capped') {
+          await sleep(200);
+          continue;
+        }
+        messages = received;
       } catch (error) {
         if (this.running) this.options.log?.('ReceiveMessage failed', { error: (error as Error).message });
         await sleep(500);
@@ -88,6 +95,21 @@ export class SqsEventSource {
       if (messages.length === 0) continue;
       await this.process(messages);
     }
+  }
+
+  /** One receive, or `capped` when the queue's in-flight count has reached the cap (fauxqs itself has none). */
+  private async receive(max: number): Promise<Message[] | 'capped'> {
+    const { client, queueUrl, inFlightCap } = this.options;
+    let room = max;
+    if (inFlightCap !== undefined) {
+      const { Attributes } = await client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessagesNotVisible'] }));
+      room = Math.min(max, inFlightCap - Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0));
+      if (room <= 0) return 'capped';
+    }
+    const result = await client.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: room, WaitTimeSeconds: 1, MessageSystemAttributeNames: ['All'] }),
+    );
+    return result.Messages ?? [];
   }
 
   private async process(messages: Message[]): Promise<void> {

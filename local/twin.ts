@@ -15,7 +15,8 @@ import { generateSecret } from '../functions/domain/webhook-signature';
 import { resetConfigCache } from '../functions/shared/config';
 import { newId } from '../functions/shared/ids';
 import { logger } from '../functions/shared/logger';
-import { functions, rawEvents, resolveEnvironment, type FunctionId, type QueueId } from '../lib/topology';
+import { SQS_FIFO_IN_FLIGHT_LIMIT } from '../functions/domain/parking';
+import { functions, queues as queueSpecs, rawEvents, resolveEnvironment, type FunctionId, type QueueId } from '../lib/topology';
 import { CREDENTIALS, REGION } from './aws-local';
 import { Checkpoints } from './checkpoints';
 import { startDynamoDbLocal } from './dynamodb-local';
@@ -197,6 +198,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
           client: sqsClient,
           invoke: (event) => lambda.invoke(id, event),
           pollers: 4,
+          ...(queueSpecs[trigger.queue].fifo ? { inFlightCap: fifoInFlightCap() } : {}),
           log,
         });
         source.start();
@@ -236,6 +238,15 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     await stopAll();
     throw error;
   }
+}
+
+/** The FIFO in-flight cap the twin enforces: SQS's 120,000, or less (`TWIN_SQS_FIFO_IN_FLIGHT_CAP`) to test what happens at it. */
+function fifoInFlightCap(): number {
+  const configured = Number(process.env.TWIN_SQS_FIFO_IN_FLIGHT_CAP ?? SQS_FIFO_IN_FLIGHT_LIMIT);
+  if (!Number.isInteger(configured) || configured < 1 || configured > SQS_FIFO_IN_FLIGHT_LIMIT) {
+    throw new Error(`TWIN_SQS_FIFO_IN_FLIGHT_CAP must be an integer from 1 to ${SQS_FIFO_IN_FLIGHT_LIMIT}`);
+  }
+  return configured;
 }
 
 const DEMO_TENANT = { tenantId: 'demo', name: 'Demo Hotels & Rewards', status: 'active' as const };

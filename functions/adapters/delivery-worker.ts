@@ -1,4 +1,5 @@
 import type { DeliveryPolicy, EndpointHealth } from '../domain/delivery-policy';
+import { chainLength, chainTurn, MAX_WAITING_PER_ENDPOINT, needsSlot, slotLeaseSeconds, WAKE_GRACE_SECONDS, type ParkedChain, type WaitReason } from '../domain/parking';
 import { failingTooLong, gate, nextRetry, waitSeconds } from '../domain/delivery-policy';
 import type { WebhookSubscription } from '../domain/ports';
 import { DIGEST_GRACE_SECONDS, digestBody, digestId, subjectOf, webhookBody, type DeadReason, type DeliveryMessage } from '../domain/webhook-message';
@@ -8,6 +9,7 @@ import { logger } from '../shared/logger';
 import { ttlCache } from '../shared/ttl-cache';
 import type { DynamoDeliveryStore } from './dynamo-delivery-store';
 import type { DynamoDigestStore } from './dynamo-digest-store';
+import type { DynamoParkingStore } from './dynamo-parking-store';
 import type { AttemptResult } from './webhook-sender';
 
 /** SQS moves a message to the DLQ on its own after 1000 receives; the worker acts just before, and logs why. */
@@ -33,7 +35,20 @@ export interface DeliveryWorkerDeps {
   random?: () => number;
   /** Endpoint health is read at most this often per container (default 1 s). */
   healthCacheMs?: number;
+  /**
+   * Waiting slots and parked chains: with it, an endpoint keeps at most `maxWaitingPerEndpoint`
+   * messages waiting in flight and parks the rest (without it, every waiting message stays in flight).
+   */
+  parking?: DynamoParkingStore;
+  maxWaitingPerEndpoint?: number;
 }
+
+/** What handling a message came to: done (deleted from the queue), or a wait and why. */
+type Outcome = { kind: 'done'; delivered?: boolean } | { kind: 'wait'; seconds: number; reason: WaitReason; dueAt?: Date };
+const DONE: Outcome = { kind: 'done' };
+
+/** A container sweeps an endpoint's due parked chains after a success at most this often. */
+const SUCCESS_SWEEP_INTERVAL_MS = 5_000;
 
 /** Why an endpoint that failed too long is disabled, from its health (which holds the last failure). */
 const failingDetail = (health: EndpointHealth) => ({
@@ -70,6 +85,7 @@ export class DeliveryWorker {
   private readonly now: () => Date;
   private readonly random: () => number;
   private readonly health: ReturnType<typeof ttlCache<EndpointHealth>>;
+  private readonly lastSweepMs = new Map<string, number>();
 
   constructor(private readonly deps: DeliveryWorkerDeps) {
     this.now = deps.now ?? (() => new Date());
@@ -86,7 +102,6 @@ export class DeliveryWorker {
 
   /** `sentAtMs`: when the queue got this copy (SQS SentTimestamp); messages near the retention limit become dead letters. */
   async handle(message: DeliveryMessage, receiveCount: number, sentAtMs?: number): Promise<void | Wait> {
-    const { store, policy } = this.deps;
     const { tenantId, subscriptionId } = message;
     const subject = subjectOf(message);
     const subscription = await this.deps.endpoint(tenantId, subscriptionId);
@@ -94,37 +109,191 @@ export class DeliveryWorker {
       logger.info('Endpoint deleted; its message is dropped', { subscriptionId, eventId: subject.id });
       return;
     }
+    // Digests are one group per endpoint: at most one in flight, nothing to bound.
+    const parking = 'event' in message ? this.deps.parking : undefined;
+    if (!parking) {
+      const outcome = await this.attempt(message, subscription, receiveCount, sentAtMs);
+      if (outcome.kind === 'done') return;
+      if (needsSlot(outcome.reason)) this.logWaiting(message, outcome, receiveCount, 'queue');
+      return { waitSeconds: outcome.seconds };
+    }
+
+    const orderKey = subject.orderingKey;
+    const chain = await parking.chain(tenantId, subscriptionId, orderKey);
+    if (message.parked) {
+      // A wake-up copy: only the head of its member's chain acts.
+      const turn = chainTurn(chain, message.parked.seq);
+      if (turn !== 'head') {
+        logger.debug('Wake-up copy is no-op', { subscriptionId, eventId: subject.id, turn, seq: message.parked.seq });
+        return;
+      }
+    } else if (chainLength(chain) > 0) {
+      // This member has parked messages: this one parks behind them, never overtakes them.
+      return this.parkMessage(parking, message, chain, { kind: 'wait', seconds: 0, reason: 'breaker_open' }, receiveCount, 'behind_parked');
+    }
+
+    const outcome = await this.attempt(message, subscription, receiveCount, sentAtMs);
+    if (outcome.kind === 'wait') {
+      if (!needsSlot(outcome.reason)) return { waitSeconds: outcome.seconds };
+      const now = this.now();
+      const until = new Date(now.getTime() + slotLeaseSeconds(outcome.seconds) * 1000);
+      if (await parking.claimSlot(tenantId, subscriptionId, orderKey, now, until, this.maxWaiting)) {
+        this.logWaiting(message, outcome, receiveCount, 'queue');
+        return { waitSeconds: outcome.seconds };
+      }
+      if (message.parked) {
+        // The chain's head stays parked where it is; a sweep wakes it again.
+        await parking.lookAt(tenantId, subscriptionId, orderKey, outcome.dueAt ?? now);
+        this.logWaiting(message, outcome, receiveCount, 'parked');
+        return;
+      }
+      return this.parkMessage(parking, message, chain, outcome, receiveCount, 'slots_full');
+    }
+    await this.finish(parking, message, receiveCount, chain, outcome.delivered === true);
+  }
+
+  private get maxWaiting(): number {
+    return this.deps.maxWaitingPerEndpoint ?? MAX_WAITING_PER_ENDPOINT;
+  }
+
+  /** The line the backlog alarm reads: which endpoint, why, and how long the event has waited since it occurred. */
+  private logWaiting(message: DeliveryMessage, outcome: Extract<Outcome, { kind: 'wait' }>, receiveCount: number, where: 'queue' | 'parked') {
+    const subject = subjectOf(message);
+    logger.info('Webhook message waiting', {
+      tenantId: message.tenantId,
+      subscriptionId: message.subscriptionId,
+      eventId: subject.id,
+      reason: outcome.reason,
+      where,
+      waitSeconds: outcome.seconds,
+      waitingSeconds: Math.max(0, Math.round((this.now().getTime() - Date.parse(subject.occurredAt)) / 1000)),
+      receiveCount,
+    });
+  }
+
+  /** Parks a message at the tail of its member's chain and lets the queue delete it. */
+  private async parkMessage(
+    parking: DynamoParkingStore,
+    message: DeliveryMessage,
+    seen: ParkedChain | null,
+    outcome: Extract<Outcome, { kind: 'wait' }>,
+    receiveCount: number,
+    cause: 'slots_full' | 'behind_parked',
+  ): Promise<void | Wait> {
+    const { tenantId, subscriptionId } = message;
+    const orderKey = subjectOf(message).orderingKey;
+    let chain = seen;
+    for (let tries = 0; tries < 3; tries++) {
+      const now = this.now();
+      const result = await parking.park(message, chain, now, outcome.dueAt ?? now);
+      if (result === 'already') return; // parked before a crash kept it on the queue
+      if (result === 'parked') {
+        this.logWaiting(message, outcome, receiveCount, 'parked');
+        logger.info('Webhook messages parked', { tenantId, subscriptionId, orderKey, cause, parkedInChain: chainLength(chain) + 1 });
+        return;
+      }
+      chain = await parking.chain(tenantId, subscriptionId, orderKey);
+      // The chain emptied meanwhile: look again shortly instead of starting a chain nobody wakes.
+      if (cause === 'behind_parked' && chainLength(chain) === 0) return { waitSeconds: 1 };
+    }
+    return { waitSeconds: 1 };
+  }
+
+  /**
+   * A message is done (delivered, dead, dropped). Its slot is freed and handed to a parked chain;
+   * if it was its chain's head, the next place is woken before the head leaves the chain (a crash
+   * in between wakes it twice: the second copy is a no-op), and an emptied chain hands on to
+   * another chain. After a success, the endpoint's due chains are woken (now and then).
+   */
+  private async finish(parking: DynamoParkingStore, message: DeliveryMessage, receiveCount: number, seen: ParkedChain | null, delivered: boolean) {
+    const { tenantId, subscriptionId } = message;
+    const orderKey = subjectOf(message).orderingKey;
+    const now = this.now();
+    let batons = 0;
+    // Only a message that has waited can hold a slot.
+    if (receiveCount > 1 && (await parking.releaseSlot(tenantId, subscriptionId, orderKey))) batons += 1;
+    if (message.parked && seen) {
+      let chain: ParkedChain | null = seen;
+      for (let tries = 0; tries < 3 && chain && chain.head === message.parked.seq; tries++) {
+        const nextSeq = chain.head + 1;
+        if (nextSeq < chain.tail) {
+          const next = await parking.item(tenantId, subscriptionId, orderKey, nextSeq);
+          if (next) await this.deps.requeue({ ...next, parked: { seq: nextSeq, wake: 'next' } });
+        }
+        const lookAt = new Date(now.getTime() + WAKE_GRACE_SECONDS * 1000);
+        if (await parking.consume(message, chain.head, chain.tail, now, lookAt)) {
+          if (nextSeq >= chain.tail) batons += 1;
+          break;
+        }
+        chain = await parking.chain(tenantId, subscriptionId, orderKey);
+      }
+    }
+    const key = `${tenantId}\n${subscriptionId}`;
+    const sweepAll = delivered && now.getTime() - (this.lastSweepMs.get(key) ?? 0) >= SUCCESS_SWEEP_INTERVAL_MS;
+    if (sweepAll) this.lastSweepMs.set(key, now.getTime());
+    if (batons > 0 || sweepAll) await this.sweep(parking, tenantId, subscriptionId, sweepAll ? this.maxWaiting : batons, sweepAll ? 'success' : 'handover');
+  }
+
+  /**
+   * Wakes up to `budget` parked chains of an endpoint, the longest unattended first: a copy of
+   * each head goes to the queue (its member's group) and the chain is not looked at again for a
+   * while. A head that still cannot wait in flight stays parked where it is.
+   */
+  private async sweep(parking: DynamoParkingStore, tenantId: string, subscriptionId: string, budget: number, trigger: 'success' | 'handover') {
+    const now = this.now();
+    const chains = await parking.chains(tenantId, subscriptionId, budget);
+    let woken = 0;
+    for (const chain of chains) {
+      const head = await parking.item(tenantId, subscriptionId, chain.orderKey, chain.head);
+      if (!head) continue;
+      await this.deps.requeue({ ...head, parked: { seq: chain.head, wake: now.getTime().toString(36) } });
+      await parking.lookAt(tenantId, subscriptionId, chain.orderKey, new Date(now.getTime() + WAKE_GRACE_SECONDS * 1000));
+      woken += 1;
+    }
+    if (woken > 0) logger.info('Webhook messages unparked', { tenantId, subscriptionId, trigger, chainsWoken: woken, chainsSeen: chains.length });
+  }
+
+  /**
+   * The delivery itself: the log's view of the message, the endpoint's gate, one attempt and what
+   * it leads to. Waiting here never parks: the caller decides where a waiting message waits.
+   */
+  private async attempt(message: DeliveryMessage, subscription: WebhookSubscription, receiveCount: number, sentAtMs?: number): Promise<Outcome> {
+    const { store, policy } = this.deps;
+    const { tenantId, subscriptionId } = message;
+    const subject = subjectOf(message);
     if ('digest' in message) {
       // A digest goes out once its window has closed (and the stream had time to fill it).
       const dueMs = (message.digest.windowStart + message.digest.intervalSeconds + DIGEST_GRACE_SECONDS) * 1000;
       const early = dueMs - this.now().getTime();
-      if (early > 0) return { waitSeconds: Math.ceil(early / 1000) };
+      if (early > 0) return { kind: 'wait', seconds: Math.ceil(early / 1000), reason: 'digest_window' };
     }
     // A first receive of a first-round copy has no log yet: skip the read on the common path.
-    const firstSight = receiveCount <= 1 && message.round === 0 && !message.deadLetter;
+    // A wake-up copy of a parked message may have attempts logged already.
+    const firstSight = receiveCount <= 1 && message.round === 0 && !message.deadLetter && !message.parked;
     const logged = firstSight ? null : await store.getMessage(tenantId, subscriptionId, subject.id);
-    if (logged && message.round < logged.round) return; // a replay superseded this copy
-    if (logged && message.round === logged.round && logged.status === 'delivered') return; // delivered already
+    if (logged && message.round < logged.round) return DONE; // a replay superseded this copy
+    if (logged && message.round === logged.round && logged.status === 'delivered') return DONE; // delivered already
     if (logged && message.round === logged.round && logged.status === 'dead') {
+      if (message.parked) return DONE; // parked, then dead-lettered by an earlier copy: nothing to restart
       // A copy of a dead letter came back (an operator redrove the DLQ): it starts a new round,
       // queued as a message of that round (this copy, of the old round, is done).
       const restarted = await store.startRound(tenantId, subscriptionId, subject.id, this.now());
       if (restarted) await this.deps.requeue(restarted);
-      return;
+      return DONE;
     }
     const sameRound = logged && logged.round === message.round;
     const roundAttempts = sameRound ? logged.roundAttempts : 0;
     const attemptNumber = (logged?.attempts ?? 0) + 1;
     if (sameRound && logged.status === 'failing' && logged.nextAttemptAt) {
-      // Back before its time (a visibility change was lost): the schedule still decides.
+      // Back before its time (a visibility change was lost, or a parked head woken early): the schedule still decides.
       const early = Date.parse(logged.nextAttemptAt) - this.now().getTime();
-      if (early > 1000) return { waitSeconds: Math.ceil(early / 1000) };
+      if (early > 1000) return { kind: 'wait', seconds: Math.ceil(early / 1000), reason: 'not_due', dueAt: new Date(logged.nextAttemptAt) };
     }
 
     if (!subscription.enabled) {
       await store.park(message, this.now(), 'endpoint_disabled');
       logger.info('Endpoint disabled; message parked as a dead letter', { subscriptionId, eventId: subject.id });
-      return;
+      return DONE;
     }
     const nearRetention = sentAtMs !== undefined && this.now().getTime() - sentAtMs >= QUEUE_AGE_LIMIT_MS;
     if (receiveCount >= RECEIVE_LIMIT || nearRetention) {
@@ -132,17 +301,17 @@ export class DeliveryWorker {
       await this.deps.deadLetter(message, { reason: 'receive_limit', attempts: roundAttempts });
       await store.park(message, this.now(), 'receive_limit');
       logger.warn('Receive limit reached; message dead-lettered', { subscriptionId, eventId: subject.id, receiveCount, queuedForMs: sentAtMs && this.now().getTime() - sentAtMs });
-      return;
+      return DONE;
     }
 
     const healthKey = `${tenantId}\n${subscriptionId}`;
     const health = await this.health.get(healthKey);
     const decision = gate(health, this.now(), policy, subscription.rateLimitPerSecond);
     let probe = false;
-    const wait = (seconds: number, reason: string): Wait => {
+    const wait = (seconds: number, reason: WaitReason): Outcome => {
       const waited = waitSeconds(seconds, receiveCount, this.random);
       logger.debug('Delivery waits; no attempt', { subscriptionId, eventId: subject.id, reason, seconds: waited, receiveCount });
-      return { waitSeconds: waited };
+      return { kind: 'wait', seconds: waited, reason };
     };
     if (decision.kind === 'wait') {
       // An endpoint that only waits (paused, open) still gets disabled when it has failed too long.
@@ -161,7 +330,7 @@ export class DeliveryWorker {
     }
 
     const result = await this.send(subscription, message);
-    if (!result) return; // an empty digest: nothing to send
+    if (!result) return DONE; // an empty digest: nothing to send
     const at = this.now();
     const attempt = {
       at: at.toISOString(),
@@ -179,20 +348,20 @@ export class DeliveryWorker {
     if (result.ok) {
       await record('delivered');
       await store.recordSuccess(tenantId, subscriptionId, at, probe);
-      return;
+      return { kind: 'done', delivered: true };
     }
 
     if (result.status === 410 && (await store.disable(subscription, at, { reason: 'gone', lastStatus: 410 }))) {
       await record('dead', { deadReason: 'endpoint_disabled' });
       logger.warn('Endpoint answered 410 Gone; disabled', { subscriptionId });
-      return;
+      return DONE;
     }
     const last = { ...(result.status !== undefined ? { lastStatus: result.status } : {}), ...(result.error ? { lastError: result.error } : {}) };
     const after = await store.recordFailure(tenantId, subscriptionId, at, { ...last, probe }, policy);
     if (failingTooLong(after, at, policy) && (await store.disable(subscription, at, failingDetail(after)))) {
       await record('dead', { deadReason: 'endpoint_disabled' });
       logger.warn('Endpoint failing for too long; disabled', { subscriptionId, failingSince: after.failingSince });
-      return;
+      return DONE;
     }
     if (result.retryAfterSeconds !== undefined) await store.pauseUntil(tenantId, subscriptionId, new Date(at.getTime() + result.retryAfterSeconds * 1000));
 
@@ -201,18 +370,21 @@ export class DeliveryWorker {
       await this.deps.deadLetter(message, { reason: 'attempts_exhausted', attempts: roundAttempts + 1, ...last });
       await record('dead', { deadReason: 'attempts_exhausted' });
       logger.warn('Attempts exhausted; message dead-lettered', { subscriptionId, eventId: subject.id, attempts: roundAttempts + 1 });
-      return;
+      return DONE;
     }
-    const recorded = await record('failing', { nextAttemptAt: new Date(at.getTime() + next.delaySeconds * 1000).toISOString() });
-    if (recorded === 'stale') return;
-    return { waitSeconds: next.delaySeconds };
+    const dueAt = new Date(at.getTime() + next.delaySeconds * 1000);
+    const recorded = await record('failing', { nextAttemptAt: dueAt.toISOString() });
+    if (recorded === 'stale') return DONE;
+    return { kind: 'wait', seconds: next.delaySeconds, reason: 'retry', dueAt };
   }
 
-  private async disableFailing(subscription: WebhookSubscription, message: DeliveryMessage, health: EndpointHealth): Promise<void | Wait> {
+  private async disableFailing(subscription: WebhookSubscription, message: DeliveryMessage, health: EndpointHealth): Promise<Outcome> {
     const now = this.now();
-    if (!(await this.deps.store.disable(subscription, now, failingDetail(health)))) return { waitSeconds: 1 };
+    // Lost to a concurrent update of the endpoint: look again in a second (a short wait needs no slot).
+    if (!(await this.deps.store.disable(subscription, now, failingDetail(health)))) return { kind: 'wait', seconds: 1, reason: 'disable_raced' };
     await this.deps.store.park(message, now, 'endpoint_disabled');
     logger.warn('Endpoint failing for too long; disabled', { subscriptionId: subscription.subscriptionId, failingSince: health.failingSince });
+    return DONE;
   }
 
   /** One attempt: the event shaped for the endpoint, or the digest window's events in one body. */

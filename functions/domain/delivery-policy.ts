@@ -4,8 +4,9 @@
  * and the clock, so every rule is tested without queues or HTTP; the delivery worker applies them.
  *
  * Waiting never drops anything: a message that must wait stays in flight on the FIFO queue with
- * its visibility extended (its member's later messages wait behind it), and only attempts count
- * against the schedule.
+ * its visibility extended (its member's later messages wait behind it), or, when its endpoint
+ * already has its share waiting in flight, is parked in the table (see `parking.ts`); only
+ * attempts count against the schedule.
  */
 
 /** Retries after the first attempt, close to Svix's: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. */

@@ -88,6 +88,16 @@ export const keys = {
   digestEventPrefix: 'EV#',
   /** The lease of a scheduled job: one run at a time. */
   jobLease: (job: string) => ({ pk: `JOB#${job}`, sk: 'LEASE' }),
+  /** The endpoint's slots for messages waiting in flight on the queue (at most MAX_WAITING_PER_ENDPOINT items). */
+  waitingSlot: (tenantId: string, subscriptionId: string, slot: number) => ({ pk: `${keys.endpointPk(tenantId, subscriptionId)}#SLOTS`, sk: `SLOT#${slot.toString().padStart(4, '0')}` }),
+  waitingSlotsPk: (tenantId: string, subscriptionId: string) => `${keys.endpointPk(tenantId, subscriptionId)}#SLOTS`,
+  /** One member's parked messages for one endpoint: the chain's head/tail marker, its items in order, a guard per message. */
+  parkedChainPk: (tenantId: string, subscriptionId: string, orderKey: string) => `${keys.endpointPk(tenantId, subscriptionId)}#PARK#${orderKey}`,
+  parkedChainSk: 'CHAIN',
+  parkedItemSk: (seq: number) => `P#${pad(seq)}`,
+  parkedGuardSk: (eventId: string, round: number) => `G#${eventId}#${round}`,
+  /** `deliveries` index partition of an endpoint's non-empty parked chains, by when to look at them next. */
+  endpointParked: (tenantId: string, subscriptionId: string) => `${keys.endpointPk(tenantId, subscriptionId)}#PARKED`,
   /** Attempts started against an endpoint in one second (rate limit), kept briefly. */
   rateWindow: (tenantId: string, subscriptionId: string, epochSecond: number) => ({ pk: `${keys.endpointPk(tenantId, subscriptionId)}#RATE#${epochSecond}`, sk: 'RATE' }),
 };

@@ -9,6 +9,11 @@ const queued = {
   round: z.number().int().min(0).default(0),
   /** Set on the copy the DLQ holds (why it died); such a copy coming back is an operator's redrive. */
   deadLetter: z.object({ reason: z.string() }).loose().optional(),
+  /**
+   * Set on a copy that wakes a parked message: its place in its member's parked chain. Only the
+   * chain's head acts; a copy for a later place (or an earlier one, already handled) is a no-op.
+   */
+  parked: z.object({ seq: z.number().int().min(0), wake: z.string().min(1) }).optional(),
 };
 
 /** A digest: the events an endpoint's window collected, sent as one call when the window closes. */
@@ -63,8 +68,10 @@ export const messageGroupId = (subscriptionId: string, orderKey: string) => `${s
  * Same event, endpoint and round, same dedup id: a re-driven stream record is not queued twice
  * (5 min window), while a replay (a new round) always is.
  */
-export const deduplicationId = (subscriptionId: string, eventId: string, round = 0) =>
-  createHash('sha256').update(round === 0 ? `${subscriptionId}:${eventId}` : `${subscriptionId}:${eventId}:${round}`).digest('hex');
+export const deduplicationId = (subscriptionId: string, eventId: string, round = 0, parked?: { seq: number; wake: string }) =>
+  createHash('sha256')
+    .update(`${round === 0 ? `${subscriptionId}:${eventId}` : `${subscriptionId}:${eventId}:${round}`}${parked ? `:p${parked.seq}:${parked.wake}` : ''}`)
+    .digest('hex');
 
 /** The SQS entry of one delivery (router, replay and redrive all queue through this). */
 export function queueEntry(message: QueuedDelivery) {
@@ -73,7 +80,8 @@ export function queueEntry(message: QueuedDelivery) {
   return {
     MessageBody: JSON.stringify({ ...message, round }),
     MessageGroupId: messageGroupId(message.subscriptionId, subject.orderingKey),
-    MessageDeduplicationId: deduplicationId(message.subscriptionId, subject.id, round),
+    // A wake-up copy of a parked message is queued again within minutes of the original: its own dedup id.
+    MessageDeduplicationId: deduplicationId(message.subscriptionId, subject.id, round, message.parked),
   };
 }
 

@@ -3,6 +3,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { dynamo, sqs } from '../adapters/aws-clients';
 import { DeliveryWorker, configuredPolicy } from '../adapters/delivery-worker';
 import { DynamoDeliveryStore } from '../adapters/dynamo-delivery-store';
+import { DynamoParkingStore } from '../adapters/dynamo-parking-store';
 import { cachedSubscriptions } from '../adapters/dynamo-subscription-store';
 import { SqsDeliveryQueue } from '../adapters/sqs-delivery-queue';
 import { DynamoDigestStore } from '../adapters/dynamo-digest-store';
@@ -26,11 +27,15 @@ function deliveryWorker(): DeliveryWorker {
     send: (subscription, message) =>
       postSigned({ subscription, ...message, timeoutMs: setting('WEBHOOK_TIMEOUT_MS'), allowLoopbackHttp: setting('WEBHOOK_ALLOW_LOOPBACK_HTTP') }),
     digests: new DynamoDigestStore(dynamo(), table, retentionDays),
+    // Redriven rounds and wake-up copies of parked messages go back to the delivery queue.
     requeue: (message) => queue.enqueue([message]),
     // The DLQ copy is the whole delivery plus why it died.
     deadLetter: (message, detail) => deadLetters.enqueue([{ ...message, deadLetter: { ...detail, at: new Date().toISOString() } }]),
     policy: configuredPolicy(),
     attemptTimeoutSeconds: Math.ceil(setting('WEBHOOK_TIMEOUT_MS') / 1000),
+    // A failing endpoint keeps a few messages waiting in flight and parks the rest (the queue's in-flight cap is shared).
+    parking: new DynamoParkingStore(dynamo(), table, retentionDays),
+    maxWaitingPerEndpoint: setting('WEBHOOK_MAX_WAITING_PER_ENDPOINT'),
   });
   return worker;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_RETRY_SCHEDULE, MAX_WAIT_SECONDS, parseSchedule } from '../domain/delivery-policy';
+import { MAX_WAITING_PER_ENDPOINT } from '../domain/parking';
 
 /**
  * The one config loader. Functions read their settings from environment variables that the CDK
@@ -38,6 +39,8 @@ const settings = {
   WEBHOOK_DISABLE_AFTER_SECONDS: z.coerce.number().int().min(1).default(5 * 86_400),
   WEBHOOK_DRAIN_RAMP_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   WEBHOOK_DRAIN_MAX_PER_SECOND: z.coerce.number().int().min(1).max(1000).default(50),
+  /** Messages of one endpoint that may wait in flight on the queue; the rest are parked (tests scale it down, never up). */
+  WEBHOOK_MAX_WAITING_PER_ENDPOINT: z.coerce.number().int().min(1).max(MAX_WAITING_PER_ENDPOINT).default(MAX_WAITING_PER_ENDPOINT),
   /** How long messages, attempts and dead letters stay queryable. */
   WEBHOOK_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(400).default(30),
 } as const;
