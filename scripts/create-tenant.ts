@@ -61,7 +61,8 @@ try {
   }
   const tenant = existing ?? { tenantId: values.tenant!, name: values.name!, status: 'active' as const };
   const { keyId, apiKey } = await tenants.createTenantWithKey(tenant, scopes);
-  console.error(`tenant ${tenant.tenantId} ('${tenant.name}', ${tenant.status}), key ${keyId}, scopes ${scopes.join(',')}`);
+  const summary = `tenant ${tenant.tenantId} ('${tenant.name}', ${tenant.status}), key ${keyId}`;
+  console.error(`${summary}, scopes ${scopes.join(',')}`);
   console.error('The API key follows on stdout, shown this once (only its hash is stored):');
   console.log(apiKey);
 } catch (error) {

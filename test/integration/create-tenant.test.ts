@@ -56,7 +56,8 @@ describe('tenant:create', () => {
     const tenants = new DynamoTenantStore(table.documents, table.tableName);
     const key = await tenants.findApiKey(apiKey);
     expect(key).toMatchObject({ tenantId: 'acme-hotels', scopes: ALL_SCOPES, status: 'active' });
-    expect(await tenants.getTenant('acme-hotels')).toEqual({ tenantId: 'acme-hotels', name: 'Acme Hotels', status: 'active' });
+    const tenant = await tenants.getTenant('acme-hotels');
+    expect(tenant).toEqual({ tenantId: 'acme-hotels', name: 'Acme Hotels', status: 'active' });
     expect(run.stderr).not.toContain(apiKey);
   }, 30_000);
 
@@ -74,7 +75,8 @@ describe('tenant:create', () => {
     expect(added.code).toBe(0);
     const tenants = new DynamoTenantStore(table.documents, table.tableName);
     expect(await tenants.findApiKey(first.stdout.trim())).toMatchObject({ tenantId: 'beta-air', scopes: ALL_SCOPES });
-    expect(await tenants.findApiKey(added.stdout.trim())).toMatchObject({ tenantId: 'beta-air', scopes: ['members:read'] });
+    const narrow = await tenants.findApiKey(added.stdout.trim());
+    expect(narrow).toMatchObject({ tenantId: 'beta-air', scopes: ['members:read'] });
     expect(await tenants.getTenant('beta-air')).toMatchObject({ name: 'Beta Air' });
   }, 30_000);
 
@@ -85,6 +87,7 @@ describe('tenant:create', () => {
     // Assess
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('unknown scope(s) everything');
-    expect(await new DynamoTenantStore(table.documents, table.tableName).getTenant('gamma')).toBeNull();
+    const tenants = new DynamoTenantStore(table.documents, table.tableName);
+    expect(await tenants.getTenant('gamma')).toBeNull();
   }, 30_000);
 });
