@@ -12,6 +12,30 @@ const pad = (n: number) => String(n).padStart(2, '0');
 const stamp = (d: Date) =>
   `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}-${pad(d.getUTCHours())}-${pad(d.getUTCMinutes())}-${pad(d.getUTCSeconds())}`;
 
+/**
+ * Records the stand-in refuses, as Firehose does under throttling or an internal error: the call
+ * succeeds with a `FailedPutCount` and the refused records carry `ErrorCode` / `ErrorMessage`
+ * instead of a `RecordId` (PutRecordBatch only; nothing of a refused record is written).
+ */
+export interface RecordFailurePlan {
+  /** How many records to refuse, from the next one received. */
+  records?: number;
+  /** Refuse every record of this many calls, from the next one (a throttled stream). */
+  calls?: number;
+  /** With `records`: refuse every n-th record only (1: each one), so a batch fails in the middle too. */
+  every?: number;
+  errorCode?: string;
+  errorMessage?: string;
+}
+
+/** The path of the control endpoint that sets a failure plan (PUT), clears it (DELETE) or reads it (GET). */
+export const FAILURES_PATH = '/_twin/failures';
+
+type Refusal = { ErrorCode: string; ErrorMessage: string };
+
+/** What PutRecordBatch answers for a record when the stream is throttled. */
+const SLOW_DOWN = { errorCode: 'ServiceUnavailableException', errorMessage: 'Slow down.' };
+
 interface Buffered {
   lines: Buffer[];
   bytes: number;
@@ -28,6 +52,11 @@ export class LocalFirehose {
   private timer?: NodeJS.Timeout;
   private readonly buffers = new Map<string, Buffered>();
   private flushing: Promise<void> = Promise.resolve();
+  private failures: Required<RecordFailurePlan> | null = null;
+  /** Records seen while the current plan is active (to pick every n-th). */
+  private seenUnderPlan = 0;
+  /** Records refused since start, for whoever checks a test's premise. */
+  refused = 0;
   endpoint = '';
 
   constructor(
@@ -39,8 +68,21 @@ export class LocalFirehose {
       bufferIntervalSeconds?: number;
       /** Also writes each object here under its key, so people can open the files. */
       mirrorDir?: string;
+      /** Refuse records from the start (see `failRecords`). */
+      failRecords?: RecordFailurePlan;
     },
-  ) {}
+  ) {
+    if (options.failRecords) this.failRecords(options.failRecords);
+  }
+
+  /** Refuses the next records as Firehose does under pressure (null: accept everything again). */
+  failRecords(plan: RecordFailurePlan | null): void {
+    this.seenUnderPlan = 0;
+    this.failures =
+      plan && ((plan.records ?? 0) > 0 || (plan.calls ?? 0) > 0)
+        ? { records: 0, calls: 0, every: 1, ...SLOW_DOWN, ...plan }
+        : null;
+  }
 
   async start(port = 0): Promise<void> {
     this.server = createServer((req, res) => void this.handle(req, res));
@@ -64,6 +106,7 @@ export class LocalFirehose {
 
   private async handle(req: IncomingMessage, res: ServerResponse) {
     const raw = await readBody(req);
+    if (req.url === FAILURES_PATH) return this.control(req.method ?? 'GET', raw, res);
     const target = String(req.headers['x-amz-target'] ?? '');
     const reply = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
@@ -83,13 +126,68 @@ export class LocalFirehose {
       if (records.length === 0 || records.length > 500) {
         return reply(400, { __type: 'InvalidArgumentException', message: 'Records must hold 1 to 500 entries' });
       }
-      const responses = records.map((r) => this.accept(Buffer.from(r.Data, 'base64')));
-      return reply(200, { FailedPutCount: 0, Encrypted: false, RequestResponses: responses.map((RecordId) => ({ RecordId })) });
+      const wholeCall = this.takeCall();
+      const responses = records.map((r) => {
+        const refusal = this.nextRefusal(wholeCall);
+        return refusal ?? { RecordId: this.accept(Buffer.from(r.Data, 'base64')) };
+      });
+      const FailedPutCount = responses.filter((r) => 'ErrorCode' in r).length;
+      return reply(200, { FailedPutCount, Encrypted: false, RequestResponses: responses });
     }
     if (target.endsWith('.PutRecord') && body.Record) {
       return reply(200, { RecordId: this.accept(Buffer.from(body.Record.Data, 'base64')), Encrypted: false });
     }
     return reply(400, { __type: 'UnknownOperationException', message: `Operation ${target} is not emulated` });
+  }
+
+  /** The error entry when the plan refuses the whole call, counted down once per call. */
+  private takeCall(): Refusal | undefined {
+    const plan = this.failures;
+    if (!plan || plan.calls <= 0) return undefined;
+    plan.calls--;
+    if (plan.calls <= 0 && plan.records <= 0) this.failures = null;
+    return { ErrorCode: plan.errorCode, ErrorMessage: plan.errorMessage };
+  }
+
+  /** The error entry for the next record if the plan refuses it (or the whole call is refused). */
+  private nextRefusal(wholeCall?: Refusal): Refusal | undefined {
+    const plan = this.failures;
+    if (wholeCall) {
+      this.refused++;
+      return wholeCall;
+    }
+    if (!plan || plan.records <= 0 || ++this.seenUnderPlan % plan.every !== 0) return undefined;
+    if (--plan.records <= 0 && plan.calls <= 0) this.failures = null;
+    this.refused++;
+    return { ErrorCode: plan.errorCode, ErrorMessage: plan.errorMessage };
+  }
+
+  /**
+   * `PUT /_twin/failures {"records":3,"every":2}` (or `{"calls":2}`) refuses records; DELETE accepts
+   * everything again; GET shows the plan left and how many records were refused.
+   */
+  private control(method: string, raw: Buffer, res: ServerResponse) {
+    if (method === 'PUT') {
+      let plan: RecordFailurePlan;
+      try {
+        plan = JSON.parse(raw.toString('utf8')) as RecordFailurePlan;
+      } catch {
+        plan = { records: Number.NaN };
+      }
+      const count = (value: unknown) => value === undefined || (Number.isInteger(value) && (value as number) >= 0);
+      const every = plan.every === undefined || (count(plan.every) && plan.every > 0);
+      const valid = count(plan.records) && count(plan.calls) && every;
+      if (!valid || (plan.records === undefined && plan.calls === undefined)) {
+        res.writeHead(400, { 'content-type': 'application/json' });
+        const message = 'Expected {"records"?: <count>, "calls"?: <count>, "every"?: <positive integer>}';
+        return res.end(JSON.stringify({ message }));
+      }
+      this.failRecords(plan);
+    } else if (method === 'DELETE') {
+      this.failRecords(null);
+    }
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ pending: this.failures, refused: this.refused }));
   }
 
   private accept(data: Buffer): string {

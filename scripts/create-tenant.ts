@@ -1,0 +1,72 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { parseArgs } from 'node:util';
+import { DynamoTenantStore } from '../functions/adapters/dynamo-tenant-store';
+import { ALL_SCOPES } from '../functions/api/operations';
+
+/**
+ * `npm run tenant:create -- --table <name> --tenant <id> --name <name>`: creates a tenant and an
+ * API key on a deployment (until the admin API exists). AWS credentials, region and endpoint come
+ * from the environment as for any SDK call (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB).
+ * The key goes alone to stdout, once (only its hash is stored); everything else to stderr.
+ */
+const USAGE = `Usage: npm run -s tenant:create -- --table <table name> --tenant <id> --name <display name>
+         [--scopes ${ALL_SCOPES.join(',')}] [--add-key]
+
+  --table     the ledger table (stack LoyaltyLedger-<stage>, resource type AWS::DynamoDB::Table)
+  --tenant    the tenant id: letters, digits, '-' and '_', at most 64
+  --name      the tenant's display name
+  --scopes    comma-separated scopes of the key (default: all)
+  --add-key   the tenant exists already: issue one more key (its name and status stay)`;
+
+function fail(message: string, code: number): never {
+  console.error(`tenant:create: ${message}`);
+  process.exit(code);
+}
+
+const { values } = parseArgs({
+  options: {
+    table: { type: 'string' },
+    tenant: { type: 'string' },
+    name: { type: 'string' },
+    scopes: { type: 'string' },
+    'add-key': { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+if (!values.table || !values.tenant || (!values.name && !values['add-key'])) {
+  fail(`--table, --tenant and --name are required\n\n${USAGE}`, 2);
+}
+// Keys are built as `T#<id>`: a '#' or an unbounded id would break them.
+if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(values.tenant!)) {
+  fail(`tenant id '${values.tenant}' must be letters, digits, '-' and '_' (at most 64)`, 2);
+}
+const scopes = values.scopes ? values.scopes.split(',').map((scope) => scope.trim()) : [...ALL_SCOPES];
+const unknown = scopes.filter((scope) => !(ALL_SCOPES as readonly string[]).includes(scope));
+if (unknown.length > 0) fail(`unknown scope(s) ${unknown.join(', ')}; known: ${ALL_SCOPES.join(', ')}`, 2);
+
+const client = new DynamoDBClient({});
+try {
+  const tenants = new DynamoTenantStore(DynamoDBDocumentClient.from(client), values.table!);
+  const existing = await tenants.getTenant(values.tenant!);
+  if (existing && !values['add-key']) {
+    fail(`tenant ${values.tenant} exists ('${existing.name}'); --add-key issues another key`, 1);
+  }
+  if (!existing && values['add-key']) {
+    fail(`tenant ${values.tenant} does not exist; leave out --add-key (and give --name) to create it`, 1);
+  }
+  const tenant = existing ?? { tenantId: values.tenant!, name: values.name!, status: 'active' as const };
+  const { keyId, apiKey } = await tenants.createTenantWithKey(tenant, scopes);
+  const summary = `tenant ${tenant.tenantId} ('${tenant.name}', ${tenant.status}), key ${keyId}`;
+  console.error(`${summary}, scopes ${scopes.join(',')}`);
+  console.error('The API key follows on stdout, shown this once (only its hash is stored):');
+  console.log(apiKey);
+} catch (error) {
+  fail(`${(error as Error).name}: ${(error as Error).message}`, 1);
+} finally {
+  client.destroy();
+}
