@@ -11,6 +11,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { functions as functionSpecs, queues as queueSpecs, rawEvents, type FunctionId, type FunctionSpec, type QueueId, type QueueSpec } from '../topology';
+import { SQS_FIFO_IN_FLIGHT_LIMIT } from '../../functions/domain/parking';
 import { deadLetterQueueIds } from './topology-queues';
 
 /** Events should leave within seconds; a stream consumer this far behind is stuck or starved. */
@@ -35,8 +36,9 @@ const BACKLOG_OVERRIDES: Partial<Record<QueueId, { ageSeconds: number; why: stri
 };
 
 /** SQS FIFO stops handing out messages of every group at 120,000 in flight; page at half of it. */
-export const FIFO_IN_FLIGHT_QUOTA = 120_000;
-const WEBHOOK_IN_FLIGHT_ALARM = FIFO_IN_FLIGHT_QUOTA / 2;
+const WEBHOOK_IN_FLIGHT_ALARM = SQS_FIFO_IN_FLIGHT_LIMIT / 2;
+/** Queued webhook messages older than this (since their event) are past every legitimate wait. */
+const WAITING_ALARM_DAYS = 6;
 
 /** Webhook metrics live in a namespace per stage, so stages sharing an account and region stay apart. */
 const webhookMetricsNamespace = (stage: string) => `LoyaltyLedger/${stage}/Webhooks`;
@@ -71,6 +73,20 @@ const WEBHOOK_METRICS = {
   },
   /** Messages for a disabled endpoint, parked as dead letters in the table (redrive through the API). */
   MessagesParked: { pattern: onMessage('Endpoint disabled; message parked as a dead letter'), unit: cloudwatch.Unit.COUNT },
+  /** A failing endpoint's messages beyond its in-flight bound, moved off the queue to wait in the table. */
+  MessagesHeldInTable: { pattern: onMessage('Webhook messages parked'), unit: cloudwatch.Unit.COUNT },
+  /**
+   * How long messages waiting on the queue (retrying heads, behind an open breaker) have waited since
+   * their event: SQS's own age metric leaves out messages received three times or more.
+   */
+  QueuedMessageWaitingSeconds: {
+    pattern: logs.FilterPattern.all(
+      logs.FilterPattern.stringValue('$.message', '=', 'Webhook message waiting'),
+      logs.FilterPattern.stringValue('$.where', '=', 'queue'),
+    ),
+    value: '$.waitingSeconds',
+    unit: cloudwatch.Unit.SECONDS,
+  },
 } satisfies Record<string, { pattern: logs.IFilterPattern; value?: string; unit: cloudwatch.Unit }>;
 
 export type WebhookMetricName = keyof typeof WEBHOOK_METRICS;
@@ -217,6 +233,18 @@ export class Observability extends Construct {
       evaluationPeriods: 1,
     });
 
+    // Past every legitimate wait: the retry schedule (~28 h) and the 5-day disable; SQS drops messages at 14 days.
+    alarm('WebhookMessagesWaitingTooLong', {
+      alarmDescription:
+        `A webhook message has waited on the delivery queue for over ${WAITING_ALARM_DAYS} days since its event (retry schedule ` +
+        '~28 h, endpoints disabled after 5 days without success; SQS deletes messages at 14 days). Find it in the delivery log ' +
+        '("Webhook message waiting", waitingSeconds) and check its endpoint. Runbook: docs/runbooks/webhook-dlq.md.',
+      metric: webhookMetric('QueuedMessageWaitingSeconds', { statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(15) }),
+      threshold: WAITING_ALARM_DAYS * 86_400,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+
     const streamConsumers: FunctionId[] = [];
     for (const [functionId, spec] of Object.entries(functionSpecs) as [FunctionId, FunctionSpec][]) {
       const fn = props.functions[functionId];
@@ -267,7 +295,7 @@ export class Observability extends Construct {
     alarm('WebhookDeliveryInFlight', {
       alarmDescription:
         `The webhook delivery queue holds over ${WEBHOOK_IN_FLIGHT_ALARM} messages in flight (waiting for a retry); SQS FIFO ` +
-        `hands out nothing at ${FIFO_IN_FLIGHT_QUOTA}. Find the failing endpoints in the delivery log. Runbook: docs/runbooks/webhook-dlq.md.`,
+        `hands out nothing at ${SQS_FIFO_IN_FLIGHT_LIMIT}. Find the failing endpoints in the delivery log. Runbook: docs/runbooks/webhook-dlq.md.`,
       metric: queueMetric(props.queues.webhookDelivery, 'ApproximateNumberOfMessagesNotVisible'),
       threshold: WEBHOOK_IN_FLIGHT_ALARM,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -364,7 +392,9 @@ export class Observability extends Construct {
           webhookMetric('MessagesDeadLettered', { period: Duration.minutes(5), label: 'Dead-lettered' }),
           webhookMetric('EndpointsDisabled', { period: Duration.minutes(5), label: 'Endpoints disabled' }),
           webhookMetric('MessagesParked', { period: Duration.minutes(5), label: 'Parked' }),
+          webhookMetric('MessagesHeldInTable', { period: Duration.minutes(5), label: 'Held in the table (endpoint over its in-flight bound)' }),
         ],
+        right: [webhookMetric('QueuedMessageWaitingSeconds', { statistic: cloudwatch.Stats.MAXIMUM, label: 'Longest wait on the queue (s)' })],
       }),
       new cloudwatch.GraphWidget({
         title: 'Delivery queue and DLQ depth',

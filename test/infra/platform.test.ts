@@ -386,7 +386,17 @@ describe('alarms', () => {
 
   it('never pages on individual webhook attempts', () => {
     const webhookAlarms = ofType('AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties!.Namespace === 'LoyaltyLedger/test/Webhooks');
-    expect(webhookAlarms.map(([, a]) => a.Properties!.MetricName)).toEqual(['EndpointsDisabled']);
+    expect(webhookAlarms.map(([, a]) => a.Properties!.MetricName).sort()).toEqual(['EndpointsDisabled', 'QueuedMessageWaitingSeconds']);
+  });
+
+  it('pages when a message has waited on the queue past every legitimate wait (6 days), which SQS age metrics miss', () => {
+    synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'LoyaltyLedger/test/Webhooks',
+      MetricName: 'QueuedMessageWaitingSeconds',
+      Statistic: 'Maximum',
+      Threshold: 6 * 86_400,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
   });
 
   it('watches API 5xx and lake freshness, and shows it all on a dashboard', () => {
@@ -413,14 +423,23 @@ describe('webhook delivery metrics', () => {
       }),
     );
 
-  it('derives six metrics from the delivery function log group in LoyaltyLedger/<stage>/Webhooks, without dimensions', () => {
+  it('derives eight metrics from the delivery function log group in LoyaltyLedger/<stage>/Webhooks, without dimensions', () => {
     // Prepare
     const deliveryLogGroup = synth.resources[logicalId(synth.stack, synth.stack.functions.webhookDelivery)]!.Properties!.LoggingConfig.LogGroup;
     const found = filters();
 
     // Assess
     expect(Object.keys(found).sort()).toEqual(
-      ['AttemptDuration', 'AttemptsDelivered', 'AttemptsFailed', 'EndpointsDisabled', 'MessagesDeadLettered', 'MessagesParked'],
+      [
+        'AttemptDuration',
+        'AttemptsDelivered',
+        'AttemptsFailed',
+        'EndpointsDisabled',
+        'MessagesDeadLettered',
+        'MessagesHeldInTable',
+        'MessagesParked',
+        'QueuedMessageWaitingSeconds',
+      ],
     );
     expect(deliveryLogGroup).toEqual({ Ref: logicalId(synth.stack, synth.stack.functionLogGroups.webhookDelivery) });
     for (const [name, filter] of Object.entries(found)) {
@@ -452,6 +471,10 @@ describe('webhook delivery metrics', () => {
       '{ ($.message = "Endpoint answered 410 Gone; disabled") || ($.message = "Endpoint failing for too long; disabled") }',
     );
     expect(found.MessagesParked!.FilterPattern).toBe('{ $.message = "Endpoint disabled; message parked as a dead letter" }');
+    expect(found.QueuedMessageWaitingSeconds).toMatchObject({
+      FilterPattern: '{ ($.message = "Webhook message waiting") && ($.where = "queue") }',
+      transformation: { MetricValue: '$.waitingSeconds', Unit: 'Seconds' },
+    });
     for (const [name, filter] of Object.entries(found)) {
       if (name !== 'AttemptDuration') expect([name, filter.transformation.DefaultValue]).toEqual([name, undefined]);
     }
