@@ -28,9 +28,9 @@ function problem(error: Problem, instance?: string): APIGatewayProxyResult {
 
 /**
  * Middy middleware: any error leaves the API as RFC 9457 problem+json. A dependency's transient
- * failure (timeout, throttling, 5xx) is a retryable 503 with Retry-After: nothing was committed, so
- * the same request with the same Idempotency-Key is safe to send again. Anything else is a bug:
- * a 500 without internals.
+ * failure (timeout, throttling, 5xx) is a retryable 503 with Retry-After: the same request with the
+ * same Idempotency-Key is safe to send again (a change that did commit before a timeout is replayed,
+ * never applied twice). Anything else is a bug: a 500 without internals.
  */
 export function problemJson(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
   return {
