@@ -154,7 +154,10 @@ export class LocalApiGateway {
    * Runs the authorizer as API Gateway does: a thrown 'Unauthorized' is a 401; any other failure
    * (its table read timing out, say) is an authorizer error, which is not cached.
    */
-  private async authorize(apiKey: string, event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult | 'unauthorized' | 'failed'> {
+  private async authorize(
+    apiKey: string,
+    event: APIGatewayRequestAuthorizerEvent,
+  ): Promise<APIGatewayAuthorizerResult | 'unauthorized' | 'failed'> {
     const cached = this.authCache.get(apiKey);
     if (cached && cached.until > Date.now()) return cached.result;
     try {

@@ -42,7 +42,8 @@ export function problemJson(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayPro
       }
       if (isTransientFailure(error)) {
         logger.warn('Dependency unavailable', { error: error as Error, path: request.event.path });
-        request.response = problem(new Problem('service_unavailable', 'A dependency did not answer in time; retry after Retry-After'), request.event.path);
+        const unavailable = new Problem('service_unavailable', 'A dependency did not answer; retry after Retry-After');
+        request.response = problem(unavailable, request.event.path);
         return;
       }
       logger.error('Unhandled error', { error: error as Error, path: request.event.path });
@@ -86,7 +87,8 @@ export function parseBody<S extends z.ZodType>(event: APIGatewayProxyEvent, sche
 }
 
 /** Throws a 400 problem naming every string of `value` that is not well-formed Unicode. */
-function refuseIllFormed(code: 'validation_failed' | 'query_invalid', value: unknown, whole: string, prefix = ''): void {
+type TextCode = 'validation_failed' | 'query_invalid';
+function refuseIllFormed(code: TextCode, value: unknown, whole: string, prefix = ''): void {
   const paths = illFormedPaths(value);
   if (paths.length === 0) return;
   throw new Problem(code, `Text ${NOT_WELL_FORMED}`, {

@@ -82,7 +82,10 @@ export const pathParam = (event: APIGatewayProxyEvent, name: string): string => 
 export const problem = (description: string): ResponseSpec => ({ description, schema: s.problemResponse });
 
 const retryAfter = {
-  'Retry-After': { description: 'Seconds to wait before sending the request again (same Idempotency-Key)', schema: { type: 'integer' as const } },
+  'Retry-After': {
+    description: 'Seconds to wait before sending the request again (same Idempotency-Key)',
+    schema: { type: 'integer' as const },
+  },
 };
 
 /** Errors every operation can answer; 429 and 503 ask for a retry after `Retry-After` (see the README). */
@@ -91,6 +94,9 @@ export const errors = {
   401: problem('Missing or invalid credentials'),
   403: problem('Insufficient scope'),
   429: { ...problem('Too many requests: the API is throttled'), headers: retryAfter },
-  503: { ...problem('A dependency is briefly unavailable (timeout, throttling); retry with the same Idempotency-Key'), headers: retryAfter },
+  503: {
+    ...problem('A dependency is briefly unavailable (timeout, throttling); retry with the same Idempotency-Key'),
+    headers: retryAfter,
+  },
 };
 

@@ -59,7 +59,10 @@ export type ProblemCode = keyof typeof PROBLEM_CODES;
  * Problems a caller should retry after a pause: answered with a `Retry-After` header (seconds).
  * Two seconds lets the SDK's own retries and a throttled table settle without holding callers long.
  */
-export const RETRY_AFTER_SECONDS: Partial<Record<ProblemCode, number>> = { too_many_requests: 2, service_unavailable: 2 };
+export const RETRY_AFTER_SECONDS: Partial<Record<ProblemCode, number>> = {
+  too_many_requests: 2,
+  service_unavailable: 2,
+};
 
 /** The headers a problem is answered with besides its content type (`Retry-After` when it asks for a retry). */
 export function problemHeaders(code: ProblemCode): Record<string, string> {

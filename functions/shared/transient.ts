@@ -36,7 +36,16 @@ const TRANSIENT = new Set([
 ]);
 
 /** Socket-level failures of the HTTP client (connection refused or reset, DNS briefly failing). */
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 
 /** Cancellation reasons of a DynamoDB transaction that a retry can clear (a condition failure cannot). */
 const TRANSIENT_CANCELLATIONS = new Set(['TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded']);
@@ -53,7 +62,7 @@ interface ErrorShape {
 
 /**
  * True when `error` is a dependency's transient failure that the caller may retry later.
- * @example isTransientFailure(new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} })) // true
+ * @example isTransientFailure(new ProvisionedThroughputExceededException({ message: 'm', $metadata: {} })) // true
  */
 export function isTransientFailure(error: unknown, depth = 0): boolean {
   if (error === null || typeof error !== 'object' || depth > 5) return false;
@@ -61,7 +70,7 @@ export function isTransientFailure(error: unknown, depth = 0): boolean {
   const name = typeof shape.name === 'string' ? shape.name : '';
   if (name === 'AbortError') return false;
   if (name === 'TransactionCanceledException') {
-    const codes = (shape.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None').filter((code) => code !== 'None');
+    const codes = (shape.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None').filter((c) => c !== 'None');
     return codes.length > 0 && codes.every((code) => TRANSIENT_CANCELLATIONS.has(code));
   }
   const status = typeof shape.$metadata?.httpStatusCode === 'number' ? shape.$metadata.httpStatusCode : 0;

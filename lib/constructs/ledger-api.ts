@@ -93,13 +93,14 @@ export class LedgerApi extends Construct {
       }
     }
 
+    // Header names as HTTP writes them (Retry-After); values are static strings, hence the inner quotes.
+    const headerName = (name: string) => name.split('-').map((word) => word[0]!.toUpperCase() + word.slice(1)).join('-');
     for (const problem of GATEWAY_PROBLEMS) {
-      // Header names as HTTP writes them; values are static strings, hence the inner quotes.
-      const headerName = (name: string) => name.replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase());
+      const headers = Object.entries(problem.headers).map(([name, value]) => [headerName(name), `'${value}'`]);
       this.restApi.addGatewayResponse(`Gateway${problem.type}`, {
         type: apigw.ResponseType.of(problem.type),
         ...(problem.statusCode ? { statusCode: String(problem.statusCode) } : {}),
-        responseHeaders: Object.fromEntries(Object.entries(problem.headers).map(([name, value]) => [headerName(name), `'${value}'`])),
+        responseHeaders: Object.fromEntries(headers),
         templates: { 'application/json': problem.body },
       });
     }
