@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent, APIGatewayProxyResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { header } from '../functions/api/http';
-import { Problem, type ProblemCode } from '../functions/shared/problem';
+import { gatewayProblem, type GatewayResponseType } from '../lib/gateway-problems';
 import { api, routes, type RouteSpec } from '../lib/topology';
 import { ACCOUNT_ID, REGION } from './aws-local';
 import type { LocalLambda } from './lambda';
@@ -26,17 +26,25 @@ const compiled: CompiledRoute[] = routes.map((route) => {
   return { ...route, pattern: new RegExp(`^${source}$`), params };
 });
 
-/** The answers API Gateway gives itself; the stack renders them as these problem bodies. */
-function problem(res: ServerResponse, code: ProblemCode) {
-  const body = new Problem(code).toBody();
-  res.writeHead(body.status, { 'content-type': 'application/problem+json' });
-  res.end(JSON.stringify(body));
+/**
+ * An answer API Gateway gives itself: the stack's gateway response of that type, byte for byte
+ * (`lib/gateway-problems.ts`). The DEFAULT_* types keep API Gateway's status, which here is 400
+ * for a request it cannot parse and 502 for a function that failed.
+ */
+function gatewayAnswer(res: ServerResponse, type: GatewayResponseType) {
+  const answer = gatewayProblem(type);
+  res.writeHead(answer.status, answer.headers);
+  res.end(answer.body);
 }
 
-/** What API Gateway answers when the function fails (not a gateway response the stack customizes). */
-function functionFailed(res: ServerResponse) {
-  res.writeHead(502, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ message: 'Internal server error' }));
+/** The path's segments decoded as API Gateway decodes them, or null when an escape is malformed. */
+function decodedPath(pathname: string): string | null {
+  try {
+    // A bad escape (`%zz`, `%e0%a4`) or one that decodes to invalid UTF-8 makes the request unparsable.
+    return pathname.split('/').map(decodeURIComponent).join('/');
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -54,7 +62,7 @@ export class LocalApiGateway {
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((error) => {
         console.error('local api gateway error', error);
-        if (!res.headersSent) functionFailed(res);
+        if (!res.headersSent) gatewayAnswer(res, 'DEFAULT_5XX');
       });
     });
     this.server.keepAliveTimeout = 5_000;
@@ -68,12 +76,14 @@ export class LocalApiGateway {
   private async handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://local');
     const method = (req.method ?? 'GET').toUpperCase();
+    // API Gateway answers a request it cannot parse itself, before routing, authorizer or function.
+    if (decodedPath(url.pathname) === null) return gatewayAnswer(res, 'DEFAULT_4XX');
     // An undeclared path or method is API Gateway's "missing authentication token", which the stack maps to 404.
     const route = compiled.find((r) => r.method === method && r.pattern.test(url.pathname));
-    if (!route) return problem(res, 'not_found');
+    if (!route) return gatewayAnswer(res, 'MISSING_AUTHENTICATION_TOKEN');
 
     const raw = await readBody(req, MAX_BODY_BYTES);
-    if (!raw) return problem(res, 'payload_too_large');
+    if (!raw) return gatewayAnswer(res, 'REQUEST_TOO_LARGE');
     const headers: Record<string, string> = {};
     const multiValueHeaders: Record<string, string[]> = {};
     for (let i = 0; i < req.rawHeaders.length; i += 2) {
@@ -92,11 +102,12 @@ export class LocalApiGateway {
     if (route.auth === 'apiKey') {
       const apiKey = header(headers, api.keyHeader);
       // API Gateway answers 401 itself when the identity source is missing.
-      if (!apiKey) return problem(res, 'unauthorized');
+      if (!apiKey) return gatewayAnswer(res, 'UNAUTHORIZED');
       const result = await this.authorize(apiKey, { type: 'REQUEST', methodArn, resource: route.path, path: url.pathname, httpMethod: method, headers, multiValueHeaders, pathParameters, queryStringParameters: query, multiValueQueryStringParameters: null, stageVariables: null, requestContext: {} as never });
-      if (!result) return problem(res, 'unauthorized');
+      if (result === 'unauthorized') return gatewayAnswer(res, 'UNAUTHORIZED');
+      if (result === 'failed') return gatewayAnswer(res, 'AUTHORIZER_CONFIGURATION_ERROR');
       const allowed = result.policyDocument.Statement.some((s) => 'Effect' in s && s.Effect === 'Allow');
-      if (!allowed) return problem(res, 'forbidden');
+      if (!allowed) return gatewayAnswer(res, 'ACCESS_DENIED');
       authorizer = { ...(result.context ?? {}), principalId: result.principalId };
     }
 
@@ -133,21 +144,30 @@ export class LocalApiGateway {
       result = await this.lambda.invoke<APIGatewayProxyResult>(route.function, event);
     } catch (error) {
       console.error(`handler ${route.function} failed`, error);
-      return functionFailed(res);
+      return gatewayAnswer(res, 'DEFAULT_5XX');
     }
     res.writeHead(result.statusCode, { ...(result.headers as Record<string, string>), 'x-amzn-requestid': requestId });
     res.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
   }
 
-  private async authorize(apiKey: string, event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult | null> {
+  /**
+   * Runs the authorizer as API Gateway does: a thrown 'Unauthorized' is a 401; any other failure
+   * (its table read timing out, say) is an authorizer error, which is not cached.
+   */
+  private async authorize(
+    apiKey: string,
+    event: APIGatewayRequestAuthorizerEvent,
+  ): Promise<APIGatewayAuthorizerResult | 'unauthorized' | 'failed'> {
     const cached = this.authCache.get(apiKey);
     if (cached && cached.until > Date.now()) return cached.result;
     try {
       const result = await this.lambda.invoke<APIGatewayAuthorizerResult>(api.authorizerFunction, event);
       this.authCache.set(apiKey, { until: Date.now() + api.authorizerCacheTtlSeconds * 1000, result });
       return result;
-    } catch {
-      return null;
+    } catch (error) {
+      if ((error as Error).message === 'Unauthorized') return 'unauthorized';
+      console.error(`authorizer ${api.authorizerFunction} failed`, error);
+      return 'failed';
     }
   }
 }

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { EndpointHealth, DeliveryPolicy } from '../domain/delivery-policy';
 import { HEALTHY, openPeriodSeconds } from '../domain/delivery-policy';
-import type { LoyaltyEvent } from '../domain/events';
+import { assertWellFormedEvent, type LoyaltyEvent } from '../domain/events';
 import { keys } from '../domain/keys';
 import { outboxItem } from '../domain/outbox';
 import type { Page, WebhookSubscription } from '../domain/ports';
@@ -524,9 +524,11 @@ export class DynamoDeliveryStore {
           reason: detail.reason,
           ...(detail.failingSince ? { failingSince: detail.failingSince } : {}),
           ...(detail.lastStatus !== undefined ? { lastStatus: detail.lastStatus } : {}),
-          ...(detail.lastError ? { lastError: detail.lastError } : {}),
+          // The platform's own diagnostic text, not a caller's: made well-formed rather than refused.
+          ...(detail.lastError ? { lastError: detail.lastError.toWellFormed() } : {}),
         },
       };
+      assertWellFormedEvent(event);
       try {
         await this.client.send(
           new TransactWriteCommand({

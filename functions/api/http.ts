@@ -2,7 +2,9 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { MiddlewareObj } from '@middy/core';
 import type { z } from 'zod';
 import { logger } from '../shared/logger';
-import { Problem, isProblem } from '../shared/problem';
+import { Problem, isProblem, problemHeaders } from '../shared/problem';
+import { isTransientFailure } from '../shared/transient';
+import { NOT_WELL_FORMED, illFormedPaths } from '../shared/well-formed';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -21,16 +23,27 @@ export function respond(statusCode: number, body: unknown, headers: Record<strin
 }
 
 function problem(error: Problem, instance?: string): APIGatewayProxyResult {
-  return respond(error.status, error.toBody(instance));
+  return respond(error.status, error.toBody(instance), problemHeaders(error.code));
 }
 
-/** Middy middleware: any error leaves the API as RFC 9457 problem+json; unknown errors as 500 without internals. */
+/**
+ * Middy middleware: any error leaves the API as RFC 9457 problem+json. A dependency's transient
+ * failure (timeout, throttling, 5xx) is a retryable 503 with Retry-After: the same request with the
+ * same Idempotency-Key is safe to send again (a change that did commit before a timeout is replayed,
+ * never applied twice). Anything else is a bug: a 500 without internals.
+ */
 export function problemJson(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
   return {
     onError: async (request) => {
       const error = request.error;
       if (isProblem(error)) {
         request.response = problem(error, request.event.path);
+        return;
+      }
+      if (isTransientFailure(error)) {
+        logger.warn('Dependency unavailable', { error: error as Error, path: request.event.path });
+        const unavailable = new Problem('service_unavailable', 'A dependency did not answer; retry after Retry-After');
+        request.response = problem(unavailable, request.event.path);
         return;
       }
       logger.error('Unhandled error', { error: error as Error, path: request.event.path });
@@ -62,6 +75,8 @@ export function parseBody<S extends z.ZodType>(event: APIGatewayProxyEvent, sche
   } catch {
     throw new Problem('malformed_json');
   }
+  // Before the schema: every string and key of every body, whatever its schema says of it.
+  refuseIllFormed('validation_failed', value, '(body)');
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     throw new Problem('validation_failed', 'The request body does not match the schema', {
@@ -69,6 +84,28 @@ export function parseBody<S extends z.ZodType>(event: APIGatewayProxyEvent, sche
     });
   }
   return parsed.data;
+}
+
+/** Throws a 400 problem naming every string of `value` that is not well-formed Unicode. */
+type TextCode = 'validation_failed' | 'query_invalid';
+function refuseIllFormed(code: TextCode, value: unknown, whole: string, prefix = ''): void {
+  const paths = illFormedPaths(value);
+  if (paths.length === 0) return;
+  throw new Problem(code, `Text ${NOT_WELL_FORMED}`, {
+    errors: paths.map((path) => ({ path: prefix + (path || whole), message: NOT_WELL_FORMED })),
+  });
+}
+
+/**
+ * Refuses a request whose path parameters, query string or headers carry text that is not
+ * well-formed Unicode, before any operation reads them (bodies are checked by `parseBody`).
+ */
+export function refuseIllFormedRequest(event: APIGatewayProxyEvent): void {
+  refuseIllFormed('validation_failed', event.pathParameters ?? {}, '(path)', 'path.');
+  refuseIllFormed('query_invalid', event.queryStringParameters ?? {}, '(query)');
+  refuseIllFormed('query_invalid', event.multiValueQueryStringParameters ?? {}, '(query)');
+  refuseIllFormed('validation_failed', event.headers ?? {}, '(headers)', 'header.');
+  refuseIllFormed('validation_failed', event.multiValueHeaders ?? {}, '(headers)', 'header.');
 }
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;

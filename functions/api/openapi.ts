@@ -47,6 +47,7 @@ export function buildOpenApi(serverUrl = 'https://api.example.com') {
           status,
           {
             description: response.description,
+            ...(response.headers ? { headers: response.headers } : {}),
             ...(response.schema
               ? { content: { [Number(status) >= 400 ? 'application/problem+json' : 'application/json']: { schema: schema(response.schema, 'output') } } }
               : {}),

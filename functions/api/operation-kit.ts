@@ -51,6 +51,13 @@ export interface OperationContext {
   services: Services;
 }
 
+/** One documented response: its body schema and the headers it carries. */
+export interface ResponseSpec {
+  description: string;
+  schema?: z.ZodType;
+  headers?: Record<string, { description: string; schema: { type: 'integer' | 'string' } }>;
+}
+
 /** One API operation: its contract (for OpenAPI and validation) and its implementation. */
 export interface Operation {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -62,7 +69,7 @@ export interface Operation {
   idempotent: boolean;
   request?: z.ZodType;
   query?: z.ZodObject;
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  responses: Record<number, ResponseSpec>;
   run(ctx: OperationContext): Promise<Outcome>;
 }
 
@@ -72,11 +79,24 @@ export const pathParam = (event: APIGatewayProxyEvent, name: string): string => 
   return value;
 };
 
-export const problem = (description: string) => ({ description, schema: s.problemResponse });
+export const problem = (description: string): ResponseSpec => ({ description, schema: s.problemResponse });
 
+const retryAfter = {
+  'Retry-After': {
+    description: 'Seconds to wait before sending the request again (same Idempotency-Key)',
+    schema: { type: 'integer' as const },
+  },
+};
+
+/** Errors every operation can answer; 429 and 503 ask for a retry after `Retry-After` (see the README). */
 export const errors = {
   400: problem('Invalid request'),
   401: problem('Missing or invalid credentials'),
   403: problem('Insufficient scope'),
+  429: { ...problem('Too many requests: the API is throttled'), headers: retryAfter },
+  503: {
+    ...problem('A dependency is briefly unavailable (timeout, throttling); retry with the same Idempotency-Key'),
+    headers: retryAfter,
+  },
 };
 

@@ -350,8 +350,9 @@ export const webhookOperations: Operation[] = [
     request: s.replayRangeRequest,
     responses: { 202: { description: 'Queued', schema: s.replayResponse }, ...errors, 404: problem('No such endpoint'), 409: problem('The endpoint is disabled') },
     run: async ({ event, tenantId, services }) => {
-      const subscription = await requireEnabledEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
+      // The body first: invalid input is refused before anything is read.
       const body = parseBody(event, s.replayRangeRequest);
+      const subscription = await requireEnabledEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
       const page = await services.deliveries.listMessages(tenantId, subscription.subscriptionId, {
         from: body.from,
         to: body.to,
@@ -391,8 +392,8 @@ export const webhookOperations: Operation[] = [
     request: s.redriveRequest,
     responses: { 202: { description: 'Queued', schema: s.redriveResponse }, ...errors, 404: problem('No such endpoint'), 409: problem('The endpoint is disabled') },
     run: async ({ event, tenantId, services }) => {
-      const subscription = await requireEnabledEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
       const { limit } = parseBody(event, s.redriveRequest);
+      const subscription = await requireEnabledEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
       const page = await services.deliveries.listDeadLetters(tenantId, subscription.subscriptionId, { limit });
       const queued = await startRounds(services, tenantId, subscription.subscriptionId, page.items.map((letter) => letter.eventId));
       return { statusCode: 202, body: { queued, more: page.nextCursor !== undefined } };

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { Problem } from '../shared/problem';
+import { NOT_WELL_FORMED, illFormedPaths } from '../shared/well-formed';
 
 /**
  * The event catalogue. Every state change writes one of these, complete, to the outbox in the
@@ -215,3 +217,17 @@ export type EventOf<T extends EventType> = Extract<LoyaltyEvent, { type: T }>;
 /** Events of a member's ledger (everything but the operational events). */
 export type MemberEvent = Extract<LoyaltyEvent, { memberId: string }>;
 export const EVENT_TYPES = loyaltyEvent.options.map((option) => option.shape.type.value) as EventType[];
+
+/**
+ * Defence in depth behind the API's input checks: an event is what webhooks, the feed and the lake
+ * files carry, and one lone surrogate in it makes strict JSON readers reject a whole lake file. So
+ * an event whose text is not well-formed Unicode is never built, even if a schema forgot a field:
+ * the change is refused as invalid input and nothing is written.
+ */
+export function assertWellFormedEvent(event: LoyaltyEvent): void {
+  const paths = illFormedPaths(event);
+  if (paths.length === 0) return;
+  throw new Problem('validation_failed', `The ${event.type} event would carry text that ${NOT_WELL_FORMED}`, {
+    errors: paths.map((path) => ({ path: `event.${path}`, message: NOT_WELL_FORMED })),
+  });
+}

@@ -1,5 +1,5 @@
 import { newId } from '../shared/ids';
-import type { BalanceSnapshot, EventOf, EventType, MemberEvent } from './events';
+import { assertWellFormedEvent, type BalanceSnapshot, type EventOf, type EventType, type MemberEvent } from './events';
 import {
   addToLots,
   consumeLots,
@@ -210,17 +210,19 @@ class Change {
 
   /** Records an event with no points movement. */
   announce<T extends EventType>(type: T, data: DataOf<T>): void {
-    this.balance.seq += 1;
-    this.events.push({
+    const event = {
       id: newId('evt', this.nowMs),
       type,
       version: 1,
       tenantId: this.balance.tenantId,
       memberId: this.balance.memberId,
-      seq: this.balance.seq,
+      seq: this.balance.seq + 1,
       occurredAt: this.occurredAt,
       data: { ...data, balance: snapshot(this.balance) },
-    } as MemberEvent);
+    } as MemberEvent;
+    assertWellFormedEvent(event);
+    this.balance.seq = event.seq;
+    this.events.push(event);
   }
 
   build(settings: ProgrammeSettings, extra: Pick<Mutation, 'profile' | 'externalId'> = {}): Mutation {

@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { problemJson, respond } from '../api/http';
+import { problemJson, refuseIllFormedRequest, respond } from '../api/http';
 import { buildOpenApi } from '../api/openapi';
 import { operations, type Operation, type Services } from '../api/operations';
 import { dynamo, sqs } from '../adapters/aws-clients';
@@ -51,6 +51,7 @@ export async function route(event: APIGatewayProxyEvent): Promise<APIGatewayProx
   // API Gateway only invokes declared routes; anything else is a wiring error, answered as 404.
   const op = byRoute.get(`${event.httpMethod} ${event.resource}`);
   if (!op) throw new Problem('not_found');
+  refuseIllFormedRequest(event);
   const auth = event.requestContext.authorizer ?? {};
   const tenantId = auth.tenantId as string | undefined;
   if (!tenantId) throw new Problem('unauthorized');

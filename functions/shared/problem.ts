@@ -4,6 +4,7 @@
  */
 export const PROBLEM_CODES = {
   validation_failed: { status: 400, title: 'The request is not valid' },
+  bad_request: { status: 400, title: 'The request is malformed' },
   malformed_json: { status: 400, title: 'The request body is not valid JSON' },
   idempotency_key_required: { status: 400, title: 'An Idempotency-Key header is required' },
   idempotency_key_invalid: { status: 400, title: 'The Idempotency-Key header is not valid' },
@@ -45,10 +46,29 @@ export const PROBLEM_CODES = {
   endpoint_disabled: { status: 409, title: 'The webhook endpoint is disabled' },
   message_not_found: { status: 404, title: 'No such message on this endpoint' },
   message_pending: { status: 409, title: 'The message is still being delivered' },
+  too_many_requests: { status: 429, title: 'Too many requests; retry after a pause' },
   internal_error: { status: 500, title: 'Internal error' },
+  bad_gateway: { status: 502, title: 'The request failed before it completed; retry it with the same Idempotency-Key' },
+  service_unavailable: { status: 503, title: 'A dependency is briefly unavailable; retry after a pause' },
+  gateway_timeout: { status: 504, title: 'The request timed out; retry it with the same Idempotency-Key' },
 } as const;
 
 export type ProblemCode = keyof typeof PROBLEM_CODES;
+
+/**
+ * Problems a caller should retry after a pause: answered with a `Retry-After` header (seconds).
+ * Two seconds lets the SDK's own retries and a throttled table settle without holding callers long.
+ */
+export const RETRY_AFTER_SECONDS: Partial<Record<ProblemCode, number>> = {
+  too_many_requests: 2,
+  service_unavailable: 2,
+};
+
+/** The headers a problem is answered with besides its content type (`Retry-After` when it asks for a retry). */
+export function problemHeaders(code: ProblemCode): Record<string, string> {
+  const retryAfter = RETRY_AFTER_SECONDS[code];
+  return retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) };
+}
 
 export interface ProblemBody {
   type: string;

@@ -4,17 +4,15 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { Problem, type ProblemCode } from '../../functions/shared/problem';
+import { gatewayProblems } from '../gateway-problems';
 import { api as apiSpec, routes, type FunctionId } from '../topology';
 import { logRetention } from './log-retention';
 
-/** Errors API Gateway answers itself, rendered in the API's one error shape (problem+json). */
-const GATEWAY_PROBLEMS: [apigw.ResponseType, ProblemCode, string][] = [
-  [apigw.ResponseType.UNAUTHORIZED, 'unauthorized', '401'],
-  [apigw.ResponseType.ACCESS_DENIED, 'forbidden', '403'],
-  // API Gateway answers an unknown route with 403 "Missing Authentication Token"; it is a 404.
-  [apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN, 'not_found', '404'],
-];
+/**
+ * Errors API Gateway answers itself (every gateway response type, the defaults included), rendered
+ * in the API's one error shape, problem+json; the twin's gateway answers from the same list.
+ */
+const GATEWAY_PROBLEMS = gatewayProblems();
 
 export interface LedgerApiProps {
   readonly stage: string;
@@ -112,12 +110,15 @@ export class LedgerApi extends Construct {
       }
     }
 
-    for (const [type, code, statusCode] of GATEWAY_PROBLEMS) {
-      this.restApi.addGatewayResponse(`Gateway${code}`, {
-        type,
-        statusCode,
-        responseHeaders: { 'Content-Type': "'application/problem+json'" },
-        templates: { 'application/json': JSON.stringify(new Problem(code).toBody()) },
+    // Header names as HTTP writes them (Retry-After); values are static strings, hence the inner quotes.
+    const headerName = (name: string) => name.split('-').map((word) => word[0]!.toUpperCase() + word.slice(1)).join('-');
+    for (const problem of GATEWAY_PROBLEMS) {
+      const headers = Object.entries(problem.headers).map(([name, value]) => [headerName(name), `'${value}'`]);
+      this.restApi.addGatewayResponse(`Gateway${problem.type}`, {
+        type: apigw.ResponseType.of(problem.type),
+        ...(problem.statusCode ? { statusCode: String(problem.statusCode) } : {}),
+        responseHeaders: Object.fromEntries(headers),
+        templates: { 'application/json': problem.body },
       });
     }
 

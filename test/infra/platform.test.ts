@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
+import { GATEWAY_RESPONSE_TYPES, gatewayProblem } from '../../lib/gateway-problems';
 import { functions as functionSpecs, queues as queueSpecs, type FunctionId, type FunctionSpec, type QueueId } from '../../lib/topology';
 import { logicalId, removeAssembly, synthesize, type Synthesized } from './synth';
 
@@ -299,13 +300,46 @@ describe('API', () => {
     });
   });
 
-  it('answers its own errors as problem+json', () => {
-    synth.template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
-      ResponseType: 'UNAUTHORIZED',
-      StatusCode: '401',
-      ResponseParameters: { 'gatewayresponse.header.Content-Type': "'application/problem+json'" },
-      ResponseTemplates: { 'application/json': Match.stringLikeRegexp('"code":"unauthorized"') },
-    });
+  it('answers every error of its own as problem+json, DEFAULT_4XX and DEFAULT_5XX included', () => {
+    // Prepare
+    const responses = new Map(ofType('AWS::ApiGateway::GatewayResponse').map(([, r]) => [r.Properties!.ResponseType as string, r.Properties!]));
+
+    // Assess: every response type API Gateway has is configured, each body a problem whose status is the response's.
+    expect([...responses.keys()].sort()).toEqual([...GATEWAY_RESPONSE_TYPES].sort());
+    for (const type of GATEWAY_RESPONSE_TYPES) {
+      const properties = responses.get(type)!;
+      const body = JSON.parse(properties.ResponseTemplates['application/json']);
+      expect(properties.ResponseParameters['gatewayresponse.header.Content-Type']).toBe("'application/problem+json'");
+      expect(body).toMatchObject({ code: expect.any(String), status: expect.any(Number), type: expect.stringMatching(/^https:/) });
+      // The fallbacks keep API Gateway's own status (setting one would change every unlisted type's).
+      if (type.startsWith('DEFAULT_')) expect(properties.StatusCode).toBeUndefined();
+      else expect(properties.StatusCode).toBe(String(body.status));
+    }
+    expect(JSON.parse(responses.get('DEFAULT_4XX')!.ResponseTemplates['application/json'])).toMatchObject({ status: 400, code: 'bad_request' });
+    expect(JSON.parse(responses.get('DEFAULT_5XX')!.ResponseTemplates['application/json'])).toMatchObject({ status: 502, code: 'bad_gateway' });
+    expect(responses.get('MISSING_AUTHENTICATION_TOKEN')).toMatchObject({ StatusCode: '404' });
+    for (const type of ['THROTTLED', 'AUTHORIZER_FAILURE', 'AUTHORIZER_CONFIGURATION_ERROR']) {
+      expect(responses.get(type)!.ResponseParameters['gatewayresponse.header.Retry-After']).toBe("'2'");
+    }
+  });
+
+  it('answers with exactly what the twin gateway answers', () => {
+    // Prepare
+    const responses = ofType('AWS::ApiGateway::GatewayResponse').map(([, r]) => r.Properties!);
+
+    // Assess: the template and the twin render the same list; no body needs a template variable.
+    for (const problem of GATEWAY_RESPONSE_TYPES.map(gatewayProblem)) {
+      const properties = responses.find((r) => r.ResponseType === problem.type)!;
+      expect(properties.ResponseTemplates['application/json']).toBe(problem.body);
+      expect(problem.body).not.toContain('$');
+      const headers = Object.fromEntries(
+        Object.entries(properties.ResponseParameters as Record<string, string>).map(([name, value]) => [
+          name.replace('gatewayresponse.header.', '').toLowerCase(),
+          value.slice(1, -1),
+        ]),
+      );
+      expect(headers).toEqual(problem.headers);
+    }
   });
 });
 

@@ -21,6 +21,17 @@ describe('API contract', () => {
     }
   });
 
+  it('documents the retryable statuses, 429 and 503 with Retry-After, on every operation', () => {
+    // Prepare
+    const doc = buildOpenApi();
+
+    // Assess
+    for (const op of operations) {
+      const { responses } = (doc.paths[op.path] as Record<string, { responses: Record<string, { headers?: Record<string, unknown> }> }>)[op.method.toLowerCase()]!;
+      for (const status of ['429', '503']) expect(Object.keys(responses[status]?.headers ?? {})).toEqual(['Retry-After']);
+    }
+  });
+
   it('matches the checked-in docs/openapi.json (run `npm run openapi` after changing the API)', () => {
     const checkedIn = JSON.parse(readFileSync(new URL('../../docs/openapi.json', import.meta.url), 'utf8'));
     expect(checkedIn).toEqual(JSON.parse(JSON.stringify(buildOpenApi())));

@@ -1,0 +1,168 @@
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { z } from 'zod';
+import { ALL_SCOPES, operations, type Operation } from '../../functions/api/operations';
+import { routes } from '../../lib/topology';
+import { NOT_WELL_FORMED } from '../../functions/shared/well-formed';
+
+process.env.TABLE_NAME = 'ledger';
+process.env.DELIVERY_QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/000000000000/webhook-delivery.fifo';
+// Every AWS call fails loudly: a refused request must not reach a store, let alone write.
+const ddb = mockClient(DynamoDBDocumentClient).rejects(new Error('no DynamoDB call expected'));
+const sqs = mockClient(SQSClient).rejects(new Error('no SQS call expected'));
+const { handler } = await import('../../functions/handlers/api');
+
+/** A lone high surrogate: valid JSON (`"\ud800"`), not well-formed Unicode. */
+const BAD = 'bad \ud800 text';
+
+type JsonSchema = { type?: string | string[]; properties?: Record<string, JsonSchema>; items?: JsonSchema; anyOf?: JsonSchema[]; oneOf?: JsonSchema[] };
+
+/** The path of the first string field the schema accepts (nested objects and arrays included), or null. */
+function stringField(schema: JsonSchema): (string | number)[] | null {
+  const types = [schema.type ?? []].flat();
+  if (types.includes('string')) return [];
+  for (const option of [...(schema.anyOf ?? []), ...(schema.oneOf ?? [])]) {
+    const found = stringField(option);
+    if (found) return found;
+  }
+  if (schema.items) {
+    const found = stringField(schema.items);
+    if (found) return [0, ...found];
+  }
+  for (const [name, property] of Object.entries(schema.properties ?? {})) {
+    const found = stringField(property);
+    if (found) return [name, ...found];
+  }
+  return null;
+}
+
+/** A body with the lone surrogate in a string field of the operation's schema (in a key when it has none). */
+function badBody(op: Operation): { json: string; path: string } {
+  const path = stringField(z.toJSONSchema(op.request!, { io: 'input', unrepresentable: 'any' }) as JsonSchema);
+  if (!path) return { json: JSON.stringify({ [BAD]: 1 }), path: BAD.toWellFormed() };
+  const body = path.reduceRight<unknown>((inner, key) => (typeof key === 'number' ? [inner] : { [key]: inner }), BAD);
+  return { json: JSON.stringify(body), path: path.join('.') || '(body)' };
+}
+
+function request(op: Operation, init: { body?: string; headers?: Record<string, string>; query?: Record<string, string>; params?: Record<string, string> }) {
+  const params = Object.fromEntries([...op.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => [name!, `${name}_1`]));
+  Object.assign(params, init.params);
+  return {
+    httpMethod: op.method,
+    resource: op.path,
+    path: op.path.replace(/\{(\w+)\}/g, (_, name: string) => params[name]!),
+    headers: { 'content-type': 'application/json', 'idempotency-key': 'k-1', ...init.headers },
+    multiValueHeaders: null,
+    queryStringParameters: init.query ?? null,
+    multiValueQueryStringParameters: null,
+    body: init.body ?? null,
+    pathParameters: Object.keys(params).length ? params : null,
+    isBase64Encoded: false,
+    requestContext: { authorizer: { tenantId: 't1', scopes: ALL_SCOPES.join(' ') } },
+  } as unknown as APIGatewayProxyEvent;
+}
+
+const invoke = (event: APIGatewayProxyEvent) => handler(event, {} as never);
+
+const declared = new Set(routes.map((route) => `${route.method} ${route.path}`));
+const withBody = operations.filter((op) => op.request && declared.has(`${op.method} ${op.path}`));
+
+describe('text that is not well-formed Unicode', () => {
+  beforeEach(() => {
+    ddb.resetHistory();
+    sqs.resetHistory();
+  });
+
+  it('is looked for in every operation of the route table that takes a body', () => {
+    // Assess: the table below covers every body-taking route (a new one joins it by itself).
+    expect(withBody.length).toBeGreaterThanOrEqual(28);
+    expect(withBody.map((op) => `${op.method} ${op.path}`)).toContain('POST /v1/members/{memberId}/points/earn');
+  });
+
+  it.each(withBody.map((op) => [`${op.method} ${op.path}`, op] as const))(
+    '%s refuses a lone surrogate in a string field with 400 and calls no store',
+    async (_name, op) => {
+      // Prepare
+      const { json, path } = badBody(op);
+
+      // Act
+      const response = await invoke(request(op, { body: json }));
+
+      // Assess
+      expect(response.statusCode).toBe(400);
+      expect(response.headers!['content-type']).toBe('application/problem+json');
+      const problem = JSON.parse(response.body);
+      expect(problem).toMatchObject({ code: 'validation_failed', status: 400 });
+      expect(problem.errors).toContainEqual({ path, message: NOT_WELL_FORMED });
+      expect(response.body.isWellFormed()).toBe(true);
+      expect(ddb.calls()).toHaveLength(0);
+      expect(sqs.calls()).toHaveLength(0);
+    },
+  );
+
+  it('is refused in the exact body of the report, an object key and a nested array item', async () => {
+    // Prepare
+    const earn = operations.find((op) => op.operationId === 'earnPoints')!;
+    const bodies = [
+      ['{"amountPoints":10,"reason":"bad \\ud800 text"}', 'reason'],
+      ['{"amountPoints":10,"reason":"ok","\\udc00":1}', '\ufffd'],
+    ] as const;
+    const codes = operations.find((op) => op.operationId === 'importVoucherCodes')!;
+
+    // Act
+    const responses = await Promise.all(bodies.map(([body]) => invoke(request(earn, { body }))));
+    const nested = await invoke(request(codes, { body: '{"codes":["GOOD-1","BAD-\\udbff"]}' }));
+
+    // Assess
+    for (const [i, response] of responses.entries()) {
+      expect(response.statusCode).toBe(400);
+      expect(JSON.parse(response.body).errors).toContainEqual({ path: bodies[i]![1], message: NOT_WELL_FORMED });
+    }
+    expect(JSON.parse(nested.body).errors).toContainEqual({ path: 'codes.1', message: NOT_WELL_FORMED });
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it('accepts well-formed text outside the BMP (a surrogate pair is one character)', async () => {
+    // Prepare
+    const earn = operations.find((op) => op.operationId === 'earnPoints')!;
+
+    // Act
+    const response = await invoke(request(earn, { body: JSON.stringify({ amountPoints: 10, reason: 'stay \ud83c\udfe8 ok' }) }));
+
+    // Assess: it reached the store (which fails here), so it was not refused as ill-formed text.
+    expect(JSON.parse(response.body).code).not.toBe('validation_failed');
+    expect(ddb.calls().length).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ['a query parameter', { query: { cursor: BAD } }, 'query_invalid', 'cursor'],
+    ['a path parameter', { params: { memberId: BAD } }, 'validation_failed', 'path.memberId'],
+    ['a header', { headers: { 'if-match': BAD } }, 'validation_failed', 'header.if-match'],
+  ] as const)('is refused in %s before any operation reads it', async (_where, init, code, path) => {
+    // Prepare
+    const list = operations.find((op) => op.operationId === 'listEntries')!;
+
+    // Act
+    const response = await invoke(request(list, init));
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body)).toMatchObject({ code, errors: [{ path, message: NOT_WELL_FORMED }] });
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it('refuses an Idempotency-Key that is not printable ASCII (a lone surrogate included)', async () => {
+    // Prepare
+    const earn = operations.find((op) => op.operationId === 'earnPoints')!;
+    const body = JSON.stringify({ amountPoints: 10, reason: 'stay' });
+
+    // Act
+    const response = await invoke(request(earn, { body, headers: { 'idempotency-key': BAD } }));
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(ddb.calls()).toHaveLength(0);
+  });
+});
