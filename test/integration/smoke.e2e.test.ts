@@ -86,7 +86,7 @@ describe('the smoke script against the twin', () => {
     expect(lines.map((line) => line.name)).toEqual(STEPS);
     expect(lines.every((line) => line.mark === '✔')).toBe(true);
     const lakeLine = lines.find((line) => line.name === 'find event in lake')!;
-    expect(lakeLine.detail).toMatch(/events\/tenant=demo\/type=points\.earned\/date=.*\.ndjson\.gz$/);
+    expect(lakeLine.detail).toMatch(/events\/tenant=demo\/date=[\d-]+\/hour=\d\d\/.*\.ndjson\.gz$/);
     expect(run.stdout).toMatch(/smoke: passed in [\d.]+ s/);
     expect(await endpointsNamed('smoke-dir')).toEqual([]);
   }, 90_000);
