@@ -298,6 +298,14 @@ export function resolveEnvironment(spec: FunctionSpec, targets: ResourceTargets)
   );
 }
 
+/** The service name every function logs under (Powertools adds the function name itself). */
+export const serviceName = 'loyalty-ledger';
+
+/** Variables the platform sets on every function next to its declared environment (deployed and on the twin). */
+export function platformEnvironment(stage: string): Record<string, string> {
+  return { POWERTOOLS_SERVICE_NAME: serviceName, STAGE: stage, NODE_OPTIONS: '--enable-source-maps' };
+}
+
 /** HTTP routes of the API. `auth: 'none'` routes skip the authorizer (documents, health). */
 export interface RouteSpec {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';

@@ -21,7 +21,9 @@ import {
   type QueueId,
   type ScheduleTrigger,
   type SqsTrigger,
+  platformEnvironment,
   resolveEnvironment,
+  serviceName,
 } from '../topology';
 import { executionRolePolicy, resolvePolicy, type PolicyStatement } from '../iam-policy';
 import { logRetention } from './log-retention';
@@ -30,7 +32,7 @@ import { logRetention } from './log-retention';
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The service name every function logs under (Powertools adds the function name itself). */
-export const SERVICE_NAME = 'loyalty-ledger';
+export const SERVICE_NAME = serviceName;
 
 // Middy and other dependencies are ESM-only and some bundled CommonJS still calls require().
 const ESM_REQUIRE_BANNER = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
@@ -127,11 +129,7 @@ export class TopologyFunctions extends Construct {
   }
 
   private environment(spec: FunctionSpec): Record<string, string> {
-    const platform: Record<string, string> = {
-      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-      STAGE: this.props.stage,
-      NODE_OPTIONS: '--enable-source-maps',
-    };
+    const platform = platformEnvironment(this.props.stage);
     const resolved = resolveEnvironment(spec, {
       table: this.props.table.tableName,
       queueUrl: (queue) => this.props.queues[queue].queueUrl,
