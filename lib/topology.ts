@@ -247,7 +247,8 @@ export const functions = {
       DELIVERY_QUEUE_URL: { ref: 'queueUrl', queue: 'webhookDelivery' },
       DEAD_LETTER_QUEUE_URL: { ref: 'queueUrl', queue: 'webhookDeliveryDlq' },
     },
-    access: { table: 'readWrite', sendTo: ['webhookDeliveryDlq'] },
+    // The DLQ after the last attempt; the delivery queue when a redriven DLQ copy starts a new round (`requeue`).
+    access: { table: 'readWrite', sendTo: ['webhookDelivery', 'webhookDeliveryDlq'] },
     trigger: {
       kind: 'sqs',
       queue: 'webhookDelivery',

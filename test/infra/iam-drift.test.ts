@@ -86,4 +86,8 @@ describe('execution roles', () => {
     expect(inTemplate.filter((line) => !inDeclaration.includes(line))).toEqual([]);
     expect(inDeclaration.filter((line) => !inTemplate.includes(line))).toEqual([]);
   });
+
+  it('lets the delivery function send to the delivery queue: a redriven DLQ copy is queued again as a new round', () => {
+    expect(granted('webhookDelivery')).toContain('sqs:SendMessage on queue:webhookDelivery');
+  });
 });
