@@ -273,7 +273,8 @@ export const functions = {
       DELIVERY_QUEUE_URL: { ref: 'queueUrl', queue: 'webhookDelivery' },
       DEAD_LETTER_QUEUE_URL: { ref: 'queueUrl', queue: 'webhookDeliveryDlq' },
     },
-    // The delivery queue: redriven rounds and wake-up copies of parked messages (a failing endpoint's overflow).
+    // The DLQ after the last attempt; the delivery queue for a redriven DLQ copy's new round (`requeue`) and for
+    // wake-up copies of parked messages (a failing endpoint's overflow).
     access: { table: 'readWrite', sendTo: ['webhookDelivery', 'webhookDeliveryDlq'] },
     trigger: {
       kind: 'sqs',
@@ -330,6 +331,14 @@ export function resolveEnvironment(spec: FunctionSpec, targets: ResourceTargets)
       }
     }),
   );
+}
+
+/** The service name every function logs under (Powertools adds the function name itself). */
+export const serviceName = 'loyalty-ledger';
+
+/** Variables the platform sets on every function next to its declared environment (deployed and on the twin). */
+export function platformEnvironment(stage: string): Record<string, string> {
+  return { POWERTOOLS_SERVICE_NAME: serviceName, STAGE: stage, NODE_OPTIONS: '--enable-source-maps' };
 }
 
 /** HTTP routes of the API. `auth: 'none'` routes skip the authorizer (documents, health). */

@@ -1,65 +1,181 @@
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
-import type { Context } from 'aws-lambda';
-import { functions, type FunctionId } from '../lib/topology';
+import { Worker } from 'node:worker_threads';
 import { ACCOUNT_ID, REGION } from './aws-local';
 
-type Handler = (event: unknown, context: Context) => Promise<unknown>;
+/** What a function needs to run on the twin: its code, its settings and its own environment. */
+export interface LocalFunction {
+  /** The topology spec's fields the runtime uses. */
+  spec: { id: string; entry: string; handler: string; timeoutSeconds: number; memoryMiB: number };
+  /** The whole process.env the function sees (nothing of the twin's own environment leaks in). */
+  environment: Record<string, string>;
+}
+
+/** Sent to a worker thread once, when it starts. */
+export interface WorkerData {
+  entry: string;
+  handler: string;
+  functionName: string;
+  functionArn: string;
+  memoryMiB: number;
+  logGroupName: string;
+}
+
+export interface InvokeRequest {
+  invocation: number;
+  requestId: string;
+  event: unknown;
+  /** Epoch ms when the function times out (getRemainingTimeInMillis counts down to it). */
+  deadline: number;
+}
+
+export type InvokeResult =
+  | { kind: 'ready' }
+  | { kind: 'failed'; error: SerializedError }
+  | { kind: 'result'; invocation: number; ok: true; value: unknown }
+  | { kind: 'result'; invocation: number; ok: false; error: SerializedError };
+
+interface SerializedError {
+  name: string;
+  message: string;
+  stack?: string;
+}
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+}
+
+class Container {
+  private readonly pending = new Map<number, Pending>();
+  private next = 0;
+
+  constructor(readonly worker: Worker) {
+    worker.on('message', (message: InvokeResult) => {
+      if (message.kind !== 'result') return;
+      const waiting = this.pending.get(message.invocation);
+      if (!waiting) return;
+      this.pending.delete(message.invocation);
+      if (message.ok) waiting.resolve(message.value);
+      else waiting.reject(revive(message.error));
+    });
+    worker.on('exit', (code) => this.failAll(new Error(`The function's container exited (code ${code})`)));
+    worker.on('error', (error) => this.failAll(error));
+  }
+
+  invoke(request: Omit<InvokeRequest, 'invocation'>): Promise<unknown> {
+    const invocation = ++this.next;
+    return new Promise((resolve, reject) => {
+      this.pending.set(invocation, { resolve, reject });
+      this.worker.postMessage({ ...request, invocation } satisfies InvokeRequest);
+    });
+  }
+
+  forget(invocation: Promise<unknown>) {
+    invocation.catch(() => undefined);
+  }
+
+  private failAll(error: Error) {
+    for (const waiting of this.pending.values()) waiting.reject(error);
+    this.pending.clear();
+  }
+}
+
+function revive(serialized: SerializedError): Error {
+  const error = new Error(serialized.message);
+  error.name = serialized.name;
+  if (serialized.stack) error.stack = serialized.stack;
+  return error;
+}
+
+const WORKER_ENTRY = new URL('./function-worker-entry.mjs', import.meta.url);
 
 /**
- * Runs the real handler modules the way Lambda does: one module instance per function (its
- * clients and caches live across invocations), a Lambda context, and the declared timeout.
+ * Runs the real handler modules the way Lambda does: each function in its own container (a
+ * worker thread: its own module instances, clients and caches, kept across invocations, and its
+ * own process.env with only its declared environment and credentials), a Lambda context, and
+ * the declared timeout.
  */
 export class LocalLambda {
-  private readonly handlers = new Map<FunctionId, Handler>();
+  private readonly containers = new Map<string, Container>();
 
-  constructor(private readonly rootDir: string) {}
+  constructor(
+    private readonly rootDir: string,
+    private readonly definitions: Record<string, LocalFunction>,
+  ) {}
 
+  /** Starts every function's container and waits until each has loaded its handler (cold start). */
   async load(): Promise<void> {
-    for (const [id, spec] of Object.entries(functions) as [FunctionId, (typeof functions)[FunctionId]][]) {
-      const mod = (await import(resolve(this.rootDir, spec.entry))) as Record<string, Handler>;
-      const handler = mod[spec.handler];
-      if (typeof handler !== 'function') throw new Error(`${spec.entry} does not export ${spec.handler}`);
-      this.handlers.set(id, handler);
-    }
+    await Promise.all(Object.entries(this.definitions).map(([id, definition]) => this.start(id, definition)));
   }
 
-  /** The ARN the twin gives a function (contexts, failure records). */
-  functionArn(id: FunctionId): string {
-    return `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:local-${functions[id].id}`;
+  /** The ARN the twin gives a function (its context, Lambda's failure records). */
+  functionArn(id: string): string {
+    const definition = this.definitions[id];
+    if (!definition) throw new Error(`Function ${id} is not defined`);
+    return `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:local-${definition.spec.id}`;
   }
 
-  async invoke<T>(id: FunctionId, event: unknown): Promise<T> {
-    const handler = this.handlers.get(id);
-    if (!handler) throw new Error(`Function ${id} is not loaded`);
-    const spec = functions[id];
-    const timeoutMs = spec.timeoutSeconds * 1000;
+  private async start(id: string, { spec, environment }: LocalFunction): Promise<void> {
+    const functionName = `local-${spec.id}`;
+    const worker = new Worker(WORKER_ENTRY, {
+      env: environment,
+      execArgv: [],
+      workerData: {
+        entry: resolve(this.rootDir, spec.entry),
+        handler: spec.handler,
+        functionName,
+        functionArn: this.functionArn(id),
+        memoryMiB: spec.memoryMiB,
+        logGroupName: `/local/${spec.id}`,
+      } satisfies WorkerData,
+    });
+    // Registered before waiting, so a stop during a slow start still finds and ends it.
+    this.containers.set(id, new Container(worker));
+    await new Promise<void>((resolve, reject) => {
+      const onMessage = (message: InvokeResult) => {
+        if (message.kind === 'ready') done();
+        if (message.kind === 'failed') done(revive(message.error));
+      };
+      const onExit = (code: number) => done(new Error(`${spec.id} exited (code ${code}) while loading`));
+      const done = (error?: Error) => {
+        worker.off('message', onMessage);
+        worker.off('exit', onExit);
+        worker.off('error', done);
+        if (error) reject(error);
+        else resolve();
+      };
+      worker.on('message', onMessage);
+      worker.on('exit', onExit);
+      worker.on('error', done);
+    });
+  }
+
+  async invoke<T>(id: string, event: unknown): Promise<T> {
+    const container = this.containers.get(id);
+    const definition = this.definitions[id];
+    if (!container || !definition) throw new Error(`Function ${id} is not loaded`);
+    const timeoutMs = definition.spec.timeoutSeconds * 1000;
     const deadline = Date.now() + timeoutMs;
-    const requestId = randomUUID();
-    const context = {
-      callbackWaitsForEmptyEventLoop: false,
-      functionName: `local-${spec.id}`,
-      functionVersion: '$LATEST',
-      invokedFunctionArn: this.functionArn(id),
-      memoryLimitInMB: String(spec.memoryMiB),
-      awsRequestId: requestId,
-      logGroupName: `/local/${spec.id}`,
-      logStreamName: 'local',
-      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-      done: () => undefined,
-      fail: () => undefined,
-      succeed: () => undefined,
-    } as Context;
+    const invocation = container.invoke({ requestId: randomUUID(), event, deadline });
     let timer: NodeJS.Timeout | undefined;
     try {
       return (await Promise.race([
-        handler(event, context),
+        invocation,
         new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`Task timed out after ${spec.timeoutSeconds} seconds`)), timeoutMs);
+          timer = setTimeout(() => reject(new Error(`Task timed out after ${definition.spec.timeoutSeconds} seconds`)), timeoutMs);
         }),
       ])) as T;
     } finally {
       clearTimeout(timer);
+      // A timed-out invocation may still settle later: nobody waits for it any more.
+      container.forget(invocation);
     }
+  }
+
+  /** Ends every container; invocations still running fail. */
+  async stop(): Promise<void> {
+    await Promise.all([...this.containers.values()].map((container) => container.worker.terminate()));
+    this.containers.clear();
   }
 }

@@ -12,16 +12,19 @@ import { DynamoTenantStore } from '../functions/adapters/dynamo-tenant-store';
 import { ALL_SCOPES } from '../functions/api/operations';
 import type { WebhookSubscription } from '../functions/domain/ports';
 import { generateSecret } from '../functions/domain/webhook-signature';
-import { resetConfigCache } from '../functions/shared/config';
 import { newId } from '../functions/shared/ids';
 import { logger } from '../functions/shared/logger';
 import { SQS_FIFO_IN_FLIGHT_LIMIT } from '../functions/domain/parking';
-import { functions, queues as queueSpecs, rawEvents, resolveEnvironment, type FunctionId, type QueueId } from '../lib/topology';
+import type { Permission } from '../lib/iam-policy';
+import { functions, queues as queueSpecs, rawEvents, type FunctionId, type QueueId } from '../lib/topology';
 import { CREDENTIALS, REGION } from './aws-local';
 import { Checkpoints } from './checkpoints';
 import { startDynamoDbLocal } from './dynamodb-local';
 import { LocalFirehose } from './firehose';
+import { functionEnvironment } from './function-environment';
+import { AuthorizingProxy } from './iam-proxy';
 import { LocalLambda } from './lambda';
+import { localPolicies, roleCredentials } from './roles';
 import { LocalApiGateway } from './api-gateway';
 import { DynamoProgrammeStore } from '../functions/adapters/dynamo-programme-store';
 import { DynamoRewardStore } from '../functions/adapters/dynamo-reward-store';
@@ -63,6 +66,8 @@ export interface Twin {
   dataDir: string | null;
   demo: DemoTenant;
   endpoints: { dynamodb: string; sqs: string; firehose: string };
+  /** Where functions reach the stand-ins: the authorizing proxies (calls signed with a role's credentials are checked). */
+  functionEndpoints: { dynamodb: string; sqs: string; firehose: string };
   queueUrls: Record<QueueId, string>;
   receiver: WebhookReceiver;
   stop(): Promise<void>;
@@ -103,12 +108,10 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     const sqsEndpoint = `http://127.0.0.1:${fauxqs.port}`;
 
     const dynamoClient = new DynamoDBClient({ endpoint: ddb.endpoint, region: REGION, credentials: CREDENTIALS });
-    const streamsClient = new DynamoDBStreamsClient({ endpoint: ddb.endpoint, region: REGION, credentials: CREDENTIALS });
     const sqsClient = new SQSClient({ endpoint: sqsEndpoint, region: REGION, credentials: CREDENTIALS });
     const s3Client = new S3Client({ endpoint: sqsEndpoint, region: REGION, credentials: CREDENTIALS, forcePathStyle: true });
     cleanups.push(() => {
       dynamoClient.destroy();
-      streamsClient.destroy();
       sqsClient.destroy();
       s3Client.destroy();
     });
@@ -121,28 +124,54 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     await firehose.start();
     cleanups.push(() => firehose.stop());
 
-    Object.assign(process.env, {
-      AWS_REGION: REGION,
-      AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
-      AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
-      AWS_ENDPOINT_URL_DYNAMODB_STREAMS: ddb.endpoint,
-      AWS_ENDPOINT_URL_SQS: sqsEndpoint,
-      AWS_ENDPOINT_URL_S3: sqsEndpoint,
-      AWS_ENDPOINT_URL_FIREHOSE: firehose.endpoint,
-      STAGE: 'local',
-      WEBHOOK_ALLOW_LOOPBACK_HTTP: 'true',
-      POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
-      POWERTOOLS_DEV: 'true',
-    });
-    // The handlers read the same variables the CDK stack sets, resolved to the local stand-ins.
-    const targets = { table: tableName, queueUrl: (queue: QueueId) => queueUrls[queue], rawEventsStream: rawEvents.localName };
-    for (const spec of Object.values(functions)) Object.assign(process.env, resolveEnvironment(spec, targets));
-    resetConfigCache();
-    logger.setLogLevel(options.logLevel ?? 'WARN');
+    // IAM: every call a function makes goes through a proxy that checks it against the function's
+    // declared policy (lib/iam-policy.ts), as AWS would; the twin's own plumbing talks to the stand-ins directly.
+    const policies = localPolicies({ tableName, tableStreamArn: streamArn });
+    const onDenied = (functionId: FunctionId, denied: Permission) =>
+      console.error(`twin: AccessDenied: ${functionId} may not ${denied.action} on ${denied.resource} (see lib/iam-policy.ts)`);
+    const proxies = {
+      dynamodb: new AuthorizingProxy({ service: 'dynamodb', upstream: ddb.endpoint, policies, onDenied }),
+      sqs: new AuthorizingProxy({ service: 'sqs', upstream: sqsEndpoint, policies, onDenied }),
+      firehose: new AuthorizingProxy({ service: 'firehose', upstream: firehose.endpoint, policies, onDenied }),
+    };
+    for (const proxy of Object.values(proxies)) {
+      await proxy.start();
+      cleanups.push(() => proxy.stop());
+    }
+    const functionEndpoints = { dynamodb: proxies.dynamodb.endpoint, sqs: proxies.sqs.endpoint, firehose: proxies.firehose.endpoint };
+    // Functions reach the queues through the proxy too; the path alone names the queue.
+    const functionQueueUrl = (queue: QueueId) => `${functionEndpoints.sqs}${new URL(queueUrls[queue]).pathname}`;
 
-    const lambda = new LocalLambda(ROOT);
+    // Each function runs in its own container with only its own environment, resolved to the local stand-ins.
+    const targets = { table: tableName, queueUrl: functionQueueUrl, rawEventsStream: rawEvents.localName };
+    const logLevel = options.logLevel ?? 'WARN';
+    logger.setLogLevel(logLevel);
+    const lambda = new LocalLambda(
+      ROOT,
+      Object.fromEntries(
+        (Object.keys(functions) as FunctionId[]).map((id) => [
+          id,
+          { spec: functions[id], environment: functionEnvironment(id, { targets, endpoints: functionEndpoints, logLevel, overrides: process.env }) },
+        ]),
+      ),
+    );
+    // Registered before the event sources and the gateway, so it stops after them (cleanups run in reverse).
+    cleanups.push(() => lambda.stop());
     await lambda.load();
+
+    // The event-source mappings act with the function's role, as Lambda's pollers do.
+    const roleClients = (id: FunctionId) => {
+      const config = { region: REGION, credentials: roleCredentials(id) };
+      const clients = {
+        streams: new DynamoDBStreamsClient({ ...config, endpoint: functionEndpoints.dynamodb }),
+        sqs: new SQSClient({ ...config, endpoint: functionEndpoints.sqs }),
+      };
+      cleanups.push(() => {
+        clients.streams.destroy();
+        clients.sqs.destroy();
+      });
+      return clients;
+    };
 
     // Started before the event sources, so it stops after them: in-flight deliveries still land.
     const receiver = new WebhookReceiver({ log: options.logReceived ?? false });
@@ -160,15 +189,16 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       if (!('trigger' in spec)) continue;
       const trigger = spec.trigger;
       if (trigger.kind === 'dynamodb-stream') {
+        const role = roleClients(id);
         const source = new StreamEventSource({
           mapping: id,
           streamArn,
           trigger,
-          client: streamsClient,
+          client: role.streams,
           checkpoints,
           invoke: (event) => lambda.invoke(id, event),
           onFailure: async (metadata) => {
-            await sqsClient.send(new SendMessageCommand({ QueueUrl: queueUrls[trigger.onFailure], MessageBody: JSON.stringify(metadata) }));
+            await role.sqs.send(new SendMessageCommand({ QueueUrl: functionQueueUrl(trigger.onFailure), MessageBody: JSON.stringify(metadata) }));
           },
           retryBaseDelayMs: options.retryBaseDelayMs,
           log,
@@ -176,12 +206,14 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
         source.start();
         sources.push(source);
       } else if (trigger.kind === 'schedule') {
+        const role = roleClients(id);
         const schedule = new LocalSchedule({
           mapping: id,
           trigger,
           invoke: (event) => lambda.invoke(id, event),
           onFailure: async (record) => {
-            await sqsClient.send(new SendMessageCommand({ QueueUrl: queueUrls[trigger.asyncInvoke.onFailure], MessageBody: JSON.stringify(record) }));
+            // Lambda sends an asynchronous run's failure record with the function's role, as here.
+            await role.sqs.send(new SendMessageCommand({ QueueUrl: functionQueueUrl(trigger.asyncInvoke.onFailure), MessageBody: JSON.stringify(record) }));
           },
           functionArn: lambda.functionArn(id),
           ...(options.scheduleSeconds ? { intervalMs: options.scheduleSeconds * 1000 } : {}),
@@ -192,10 +224,10 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       } else {
         const source = new SqsEventSource({
           mapping: id,
-          queueUrl: queueUrls[trigger.queue],
+          queueUrl: functionQueueUrl(trigger.queue),
           queueArn: queueArns[trigger.queue],
           trigger,
-          client: sqsClient,
+          client: roleClients(id).sqs,
           invoke: (event) => lambda.invoke(id, event),
           pollers: 4,
           ...(queueSpecs[trigger.queue].fifo ? { inFlightCap: fifoInFlightCap() } : {}),
@@ -230,6 +262,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       dataDir,
       demo,
       endpoints: { dynamodb: ddb.endpoint, sqs: sqsEndpoint, firehose: firehose.endpoint },
+      functionEndpoints,
       queueUrls,
       receiver,
       stop: stopAll,

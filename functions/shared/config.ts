@@ -48,6 +48,9 @@ const settings = {
 type Settings = typeof settings;
 export type SettingName = keyof Settings;
 
+/** Every setting a function may be given (the twin passes its own overrides of these on). */
+export const SETTING_NAMES = Object.keys(settings) as SettingName[];
+
 const cache = new Map<SettingName, unknown>();
 
 export function setting<K extends SettingName>(name: K): z.output<Settings[K]> {

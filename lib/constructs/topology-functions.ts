@@ -4,7 +4,6 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
@@ -17,38 +16,24 @@ import {
   lambdaArchitecture,
   lambdaRuntime,
   queues as queueSpecs,
-  table as tableSpec,
   type DynamoStreamTrigger,
   type FunctionId,
   type FunctionSpec,
   type QueueId,
   type ScheduleTrigger,
   type SqsTrigger,
+  platformEnvironment,
   resolveEnvironment,
+  serviceName,
 } from '../topology';
+import { executionRolePolicy, resolvePolicy, type PolicyStatement } from '../iam-policy';
 import { logRetention } from './log-retention';
 
 /** Topology entries are relative to the repository root. */
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The service name every function logs under (Powertools adds the function name itself). */
-export const SERVICE_NAME = 'loyalty-ledger';
-
-/** Table actions per access level: what the adapters call, nothing more (no Scan, no table admin). */
-const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'] as const;
-const TABLE_ACTIONS = {
-  read: TABLE_READ_ACTIONS,
-  readWrite: [
-    ...TABLE_READ_ACTIONS,
-    'dynamodb:PutItem',
-    'dynamodb:UpdateItem',
-    'dynamodb:DeleteItem',
-    'dynamodb:BatchWriteItem',
-    'dynamodb:ConditionCheckItem',
-  ],
-} as const;
-
-const FIREHOSE_PUT_ACTIONS = ['firehose:PutRecord', 'firehose:PutRecordBatch'];
+export const SERVICE_NAME = serviceName;
 
 // Middy and other dependencies are ESM-only and some bundled CommonJS still calls require().
 const ESM_REQUIRE_BANNER = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
@@ -97,7 +82,7 @@ export class TopologyFunctions extends Construct {
     for (const [functionId, spec] of Object.entries(functionSpecs) as [FunctionId, FunctionSpec][]) {
       const logGroup = new logs.LogGroup(this, `${spec.id}Logs`, { retention: logRetention() });
       const fn = this.buildFunction(spec, logGroup);
-      this.grantAccess(fn, spec);
+      this.grantAccess(fn, spec, logGroup);
       if (spec.trigger?.kind === 'dynamodb-stream') this.addStreamTrigger(fn, spec.trigger);
       if (spec.trigger?.kind === 'sqs') this.addQueueTrigger(fn, spec, spec.trigger);
       if (spec.trigger?.kind === 'schedule') this.addSchedule(fn, spec, spec.trigger);
@@ -114,7 +99,6 @@ export class TopologyFunctions extends Construct {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `Runs ${spec.id}`,
     });
-    logGroup.grantWrite(role);
 
     const lambdaRuntimeValue = runtime();
     return new NodejsFunction(this, spec.id, {
@@ -146,11 +130,7 @@ export class TopologyFunctions extends Construct {
   }
 
   private environment(spec: FunctionSpec): Record<string, string> {
-    const platform: Record<string, string> = {
-      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-      STAGE: this.props.stage,
-      NODE_OPTIONS: '--enable-source-maps',
-    };
+    const platform = platformEnvironment(this.props.stage);
     const resolved = resolveEnvironment(spec, {
       table: this.props.table.tableName,
       queueUrl: (queue) => this.props.queues[queue].queueUrl,
@@ -162,36 +142,47 @@ export class TopologyFunctions extends Construct {
     return { ...platform, ...resolved };
   }
 
-  private grantAccess(fn: NodejsFunction, spec: FunctionSpec): void {
+  /**
+   * Grants the role exactly the statements `lib/iam-policy.ts` declares for the function (the
+   * twin enforces the same ones). The event sources below are wired without CDK's own grants, so
+   * nothing reaches the role but the declaration.
+   */
+  private grantAccess(fn: NodejsFunction, spec: FunctionSpec, logGroup: logs.LogGroup): void {
     const { table, queues, rawEvents } = this.props;
+    if (!table.encryptionKey || !table.tableStreamArn) throw new Error('The ledger table must have its own key and a stream');
+    const declared: PolicyStatement[] = executionRolePolicy(spec);
+    const resolved = resolvePolicy(declared, {
+      tableArn: table.tableArn,
+      tableStreamArn: table.tableStreamArn,
+      tableKeyArn: table.encryptionKey.keyArn,
+      queueArn: (queue) => queues[queue].queueArn,
+      rawEventsStreamArn: rawEvents.deliveryStreamArn,
+      logGroupArn: logGroup.logGroupArn,
+    });
+    for (const statement of resolved) {
+      fn.role!.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...statement.actions], resources: [...statement.resources] }));
+    }
+    // Each suppression is scoped to the role's one policy and to the finding it names (appliesTo),
+    // so a new wildcard anywhere else on the role is still reported.
     const suppressions: NagPackSuppression[] = [];
-    if (spec.access.table) {
-      table.grant(fn, ...TABLE_ACTIONS[spec.access.table]);
-      if (spec.access.table === 'readWrite') {
-        table.encryptionKey?.grantEncryptDecrypt(fn);
-        suppressions.push({
-          id: 'AwsSolutions-IAM5',
-          reason:
-            'CDK grants encrypt/decrypt on the table key with the kms:ReEncrypt* and kms:GenerateDataKey* action ' +
-            'families, which DynamoDB uses for writes; they are limited to this one key.',
-          appliesTo: ['Action::kms:ReEncrypt*', 'Action::kms:GenerateDataKey*'],
-        });
-      } else {
-        table.encryptionKey?.grantDecrypt(fn);
-      }
-      if (tableSpec.globalSecondaryIndexes.length > 0) {
-        suppressions.push({
-          id: 'AwsSolutions-IAM5',
-          reason: 'Queries may use any global secondary index of this one table; index ARNs end in a wildcard.',
-          appliesTo: [{ regex: '/^Resource::<.+\\.Arn>\\/index\\/\\*$/' }],
-        });
-      }
+    const declares = (kind: string) => declared.some((statement) => statement.resources.some((resource) => resource.kind === kind));
+    if (declared.some((statement) => statement.actions.some((action) => action.startsWith('kms:') && action.endsWith('*')))) {
+      suppressions.push({
+        id: 'AwsSolutions-IAM5',
+        reason:
+          'Encrypt/decrypt on the table key uses the kms:ReEncrypt* and kms:GenerateDataKey* action ' +
+          'families, which DynamoDB uses for writes; they are limited to this one key.',
+        appliesTo: ['Action::kms:ReEncrypt*', 'Action::kms:GenerateDataKey*'],
+      });
     }
-    for (const queueId of spec.access.sendTo ?? []) queues[queueId].grantSendMessages(fn);
-    if (spec.access.rawEvents) {
-      fn.addToRolePolicy(new iam.PolicyStatement({ actions: FIREHOSE_PUT_ACTIONS, resources: [rawEvents.deliveryStreamArn] }));
+    if (declares('tableIndexes')) {
+      suppressions.push({
+        id: 'AwsSolutions-IAM5',
+        reason: 'Queries may use any secondary index of this one table; index ARNs end in a wildcard.',
+        appliesTo: [{ regex: '/^Resource::<.+\\.Arn>\\/index\\/\\*$/' }],
+      });
     }
-    if (spec.trigger?.kind === 'dynamodb-stream') {
+    if (declares('any')) {
       suppressions.push({
         id: 'AwsSolutions-IAM5',
         reason:
@@ -200,24 +191,29 @@ export class TopologyFunctions extends Construct {
         appliesTo: ['Resource::*'],
       });
     }
-    if (suppressions.length > 0) NagSuppressions.addResourceSuppressions(fn.role!, suppressions, true);
+    if (suppressions.length > 0) NagSuppressions.addResourceSuppressions(defaultPolicy(fn.role!), suppressions);
   }
 
+  /**
+   * The stream mapping with the trigger's settings. Wired as a plain mapping, not a
+   * `DynamoEventSource`, because that one grants the stream read and the on-failure send itself:
+   * the role's grants come from the declaration only.
+   */
   private addStreamTrigger(fn: NodejsFunction, trigger: DynamoStreamTrigger): void {
-    fn.addEventSource(
-      new DynamoEventSource(this.props.table, {
-        startingPosition: lambda.StartingPosition[trigger.startingPosition],
-        batchSize: trigger.batchSize,
-        maxBatchingWindow: Duration.seconds(trigger.maxBatchingWindowSeconds),
-        bisectBatchOnError: trigger.bisectBatchOnError,
-        retryAttempts: trigger.retryAttempts,
-        maxRecordAge: Duration.seconds(trigger.maxRecordAgeSeconds),
-        parallelizationFactor: trigger.parallelizationFactor,
-        reportBatchItemFailures: trigger.reportBatchItemFailures,
-        onFailure: new SqsDlq(this.props.queues[trigger.onFailure]),
-        filters: trigger.filterPatterns.map((pattern) => lambda.FilterCriteria.filter(pattern)),
-      }),
-    );
+    const failures = this.props.queues[trigger.onFailure];
+    fn.addEventSourceMapping('TableStream', {
+      eventSourceArn: this.props.table.tableStreamArn!,
+      startingPosition: lambda.StartingPosition[trigger.startingPosition],
+      batchSize: trigger.batchSize,
+      maxBatchingWindow: Duration.seconds(trigger.maxBatchingWindowSeconds),
+      bisectBatchOnError: trigger.bisectBatchOnError,
+      retryAttempts: trigger.retryAttempts,
+      maxRecordAge: Duration.seconds(trigger.maxRecordAgeSeconds),
+      parallelizationFactor: trigger.parallelizationFactor,
+      reportBatchItemFailures: trigger.reportBatchItemFailures,
+      onFailure: { bind: () => ({ destination: failures.queueArn }) },
+      filters: trigger.filterPatterns.map((pattern) => lambda.FilterCriteria.filter(pattern)),
+    });
   }
 
   private addSchedule(fn: NodejsFunction, spec: FunctionSpec, trigger: ScheduleTrigger): void {
@@ -243,7 +239,7 @@ export class TopologyFunctions extends Construct {
     });
     // After the schedule: the target adds the invoke policy to the role when it binds.
     NagSuppressions.addResourceSuppressions(
-      role,
+      defaultPolicy(role),
       [
         {
           id: 'AwsSolutions-IAM5',
@@ -251,7 +247,6 @@ export class TopologyFunctions extends Construct {
           appliesTo: [{ regex: '/^Resource::<.+\\.Arn>:\\*$/' }],
         },
       ],
-      true,
     );
   }
 
@@ -267,13 +262,20 @@ export class TopologyFunctions extends Construct {
     if (queueSpec.fifo && trigger.maxBatchingWindowSeconds > 0) {
       throw new Error(`${spec.id}: a FIFO queue trigger cannot have a batching window`);
     }
-    fn.addEventSource(
-      new SqsEventSource(this.props.queues[trigger.queue], {
-        batchSize: trigger.batchSize,
-        maxBatchingWindow: trigger.maxBatchingWindowSeconds > 0 ? Duration.seconds(trigger.maxBatchingWindowSeconds) : undefined,
-        reportBatchItemFailures: trigger.reportBatchItemFailures,
-        maxConcurrency: trigger.maxConcurrency,
-      }),
-    );
+    // A plain mapping (not `SqsEventSource`, which grants consuming itself): grants come from the declaration.
+    fn.addEventSourceMapping('Queue', {
+      eventSourceArn: this.props.queues[trigger.queue].queueArn,
+      batchSize: trigger.batchSize,
+      maxBatchingWindow: trigger.maxBatchingWindowSeconds > 0 ? Duration.seconds(trigger.maxBatchingWindowSeconds) : undefined,
+      reportBatchItemFailures: trigger.reportBatchItemFailures,
+      maxConcurrency: trigger.maxConcurrency,
+    });
   }
+}
+
+/** The role's default policy, where its grants land: suppressions attach to it, not to the whole role. */
+function defaultPolicy(role: iam.IRole): iam.Policy {
+  const policy = role.node.tryFindChild('DefaultPolicy');
+  if (!(policy instanceof iam.Policy)) throw new Error(`${role.node.path} has no default policy yet`);
+  return policy;
 }

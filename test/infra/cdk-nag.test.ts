@@ -50,4 +50,21 @@ describe('cdk-nag AwsSolutions', () => {
       expect([suppression.id, suppression.reason.length >= 60]).toEqual([suppression.id, true]);
     }
   });
+
+  it('scopes each IAM5 suppression to the policy it is about and to the findings it names', () => {
+    // Prepare: a role's own (inline) policy is part of the role, so there the role is the narrowest resource.
+    const scoped = Object.entries(synth.resources).flatMap(([id, resource]) =>
+      ((resource.Metadata?.cdk_nag?.rules_to_suppress ?? []) as (Suppression & { applies_to?: unknown[] })[])
+        .filter((s) => s.id === 'AwsSolutions-IAM5')
+        .map((s) => ({
+          id,
+          onPolicy: resource.Type === 'AWS::IAM::Policy' || (resource.Type === 'AWS::IAM::Role' && resource.Properties?.Policies !== undefined),
+          appliesTo: (s.applies_to ?? []).length > 0,
+        })),
+    );
+
+    // Assess
+    expect(scoped.length).toBeGreaterThan(0);
+    expect(scoped.filter((s) => !s.onPolicy || !s.appliesTo)).toEqual([]);
+  });
 });

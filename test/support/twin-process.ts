@@ -7,7 +7,7 @@ import type { Twin } from '../../local/twin';
 export { waitFor } from '../../local/processes';
 
 /** What the twin prints on its `--json` ready line (`local/main.ts`). */
-export type TwinInfo = Pick<Twin, 'apiUrl' | 'receiverUrl' | 'lakeDir' | 'demo' | 'endpoints' | 'queueUrls'> & { startedMs: number };
+export type TwinInfo = Pick<Twin, 'apiUrl' | 'receiverUrl' | 'lakeDir' | 'demo' | 'endpoints' | 'functionEndpoints' | 'queueUrls'> & { startedMs: number };
 
 export interface RunningTwin extends TwinInfo {
   stop(): Promise<void>;

@@ -1,0 +1,196 @@
+/**
+ * The identity-based policy of every function's execution role, derived from its spec in
+ * `lib/topology.ts` (its `access` and its trigger). The CDK construct grants exactly these
+ * statements, the local twin checks every AWS call a function makes against them, and
+ * `test/infra/iam-drift.test.ts` proves the synthesized roles say the same.
+ *
+ * Plain data only (no CDK imports), like the topology, so the twin can load it.
+ */
+import { functions, table, type FunctionId, type FunctionSpec, type QueueId } from './topology';
+
+/** What a statement applies to, named by role in the topology; each deployment resolves it to ARNs. */
+export type PolicyResource =
+  | { kind: 'table' }
+  /** Every index of the table (`<table arn>/index/*`): queries may use any of them. */
+  | { kind: 'tableIndexes' }
+  | { kind: 'tableStream' }
+  /** The customer-managed key that encrypts the table (and its stream). */
+  | { kind: 'tableKey' }
+  | { kind: 'queue'; queue: QueueId }
+  | { kind: 'rawEventsStream' }
+  /** The function's own log group. */
+  | { kind: 'logGroup' }
+  /** Actions that support no resource-level permissions (e.g. `dynamodb:ListStreams`). */
+  | { kind: 'any' };
+
+export interface PolicyStatement {
+  /** Why the role needs it; also the statement's id in the declaration. */
+  purpose: string;
+  actions: readonly string[];
+  resources: readonly PolicyResource[];
+}
+
+/** A statement with its resources resolved to ARNs (or CDK tokens) of one deployment. */
+export interface ResolvedStatement {
+  actions: readonly string[];
+  resources: readonly string[];
+}
+
+/** Table actions per access level: what the adapters call, nothing more (no Scan, no table admin). */
+const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
+export const TABLE_ACTIONS = {
+  read: TABLE_READ_ACTIONS,
+  readWrite: [
+    ...TABLE_READ_ACTIONS,
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:BatchWriteItem',
+    'dynamodb:ConditionCheckItem',
+  ],
+} as const;
+
+/** KMS actions on the table key: DynamoDB decrypts for reads and generates data keys for writes. */
+export const TABLE_KEY_ACTIONS = {
+  read: ['kms:Decrypt'],
+  readWrite: ['kms:Decrypt', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'],
+} as const;
+
+/** What sending to a queue takes (SendMessageBatch is authorized as sqs:SendMessage). */
+export const QUEUE_SEND_ACTIONS = ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'];
+
+/** What the SQS event-source mapping (and the function's own visibility changes) take on its queue. */
+export const QUEUE_CONSUME_ACTIONS = [
+  'sqs:ReceiveMessage',
+  'sqs:ChangeMessageVisibility',
+  'sqs:GetQueueUrl',
+  'sqs:DeleteMessage',
+  'sqs:GetQueueAttributes',
+];
+
+/** What the DynamoDB stream event-source mapping takes to read the table's stream. */
+export const STREAM_READ_ACTIONS = ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'];
+export const STREAM_LIST_ACTIONS = ['dynamodb:ListStreams'];
+
+export const FIREHOSE_PUT_ACTIONS = ['firehose:PutRecord', 'firehose:PutRecordBatch'];
+export const LOG_WRITE_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+
+const hasIndexes = table.globalSecondaryIndexes.length + table.localSecondaryIndexes.length > 0;
+
+/**
+ * The statements one function's execution role must have, and no more.
+ * @example executionRolePolicy(functions.lakeRouter) // logs, firehose:PutRecord*, the stream reads, streamFailures
+ */
+export function executionRolePolicy(spec: FunctionSpec): PolicyStatement[] {
+  const statements: PolicyStatement[] = [
+    { purpose: 'write its own logs', actions: LOG_WRITE_ACTIONS, resources: [{ kind: 'logGroup' }] },
+  ];
+  const { access, trigger } = spec;
+  if (access.table) {
+    statements.push({
+      purpose: `${access.table} the table and its indexes`,
+      actions: TABLE_ACTIONS[access.table],
+      resources: hasIndexes ? [{ kind: 'table' }, { kind: 'tableIndexes' }] : [{ kind: 'table' }],
+    });
+  }
+  // Reading the stream decrypts its records too, so a stream consumer needs the key even without table access.
+  const keyLevel = access.table ?? (trigger?.kind === 'dynamodb-stream' ? 'read' : undefined);
+  if (keyLevel) statements.push({ purpose: 'use the table key', actions: TABLE_KEY_ACTIONS[keyLevel], resources: [{ kind: 'tableKey' }] });
+  for (const queue of access.sendTo ?? []) {
+    statements.push({ purpose: `send to ${queue}`, actions: QUEUE_SEND_ACTIONS, resources: [{ kind: 'queue', queue }] });
+  }
+  if (access.rawEvents) {
+    statements.push({ purpose: 'put raw events', actions: FIREHOSE_PUT_ACTIONS, resources: [{ kind: 'rawEventsStream' }] });
+  }
+  if (trigger?.kind === 'dynamodb-stream') {
+    statements.push(
+      { purpose: 'find the table stream (no resource-level permissions)', actions: STREAM_LIST_ACTIONS, resources: [{ kind: 'any' }] },
+      { purpose: 'read the table stream', actions: STREAM_READ_ACTIONS, resources: [{ kind: 'tableStream' }] },
+      // The mapping sends failed batches' metadata to the on-failure destination with the function's role.
+      { purpose: `send failed batches to ${trigger.onFailure}`, actions: QUEUE_SEND_ACTIONS, resources: [{ kind: 'queue', queue: trigger.onFailure }] },
+    );
+  }
+  if (trigger?.kind === 'schedule') {
+    // Lambda sends a failed asynchronous run's record to its on-failure destination with the function's role.
+    const queue = trigger.asyncInvoke.onFailure;
+    statements.push({ purpose: `send failed runs to ${queue}`, actions: QUEUE_SEND_ACTIONS, resources: [{ kind: 'queue', queue }] });
+  }
+  if (trigger?.kind === 'sqs') {
+    statements.push({ purpose: `consume ${trigger.queue}`, actions: QUEUE_CONSUME_ACTIONS, resources: [{ kind: 'queue', queue: trigger.queue }] });
+  }
+  return statements;
+}
+
+/** Every function's execution-role policy, by function id. */
+export const executionRolePolicies = Object.fromEntries(
+  (Object.entries(functions) as [FunctionId, FunctionSpec][]).map(([id, spec]) => [id, executionRolePolicy(spec)]),
+) as Record<FunctionId, PolicyStatement[]>;
+
+/** Where a PolicyResource points in one deployment (ARNs on the twin, tokens in the CDK stack). */
+export interface PolicyTargets {
+  tableArn: string;
+  tableStreamArn: string;
+  tableKeyArn: string;
+  queueArn(queue: QueueId): string;
+  rawEventsStreamArn: string;
+  logGroupArn: string;
+}
+
+export function resolveResource(resource: PolicyResource, targets: PolicyTargets): string {
+  switch (resource.kind) {
+    case 'table':
+      return targets.tableArn;
+    case 'tableIndexes':
+      return `${targets.tableArn}/index/*`;
+    case 'tableStream':
+      return targets.tableStreamArn;
+    case 'tableKey':
+      return targets.tableKeyArn;
+    case 'queue':
+      return targets.queueArn(resource.queue);
+    case 'rawEventsStream':
+      return targets.rawEventsStreamArn;
+    case 'logGroup':
+      return targets.logGroupArn;
+    case 'any':
+      return '*';
+  }
+}
+
+export function resolvePolicy(statements: readonly PolicyStatement[], targets: PolicyTargets): ResolvedStatement[] {
+  return statements.map((statement) => ({
+    actions: statement.actions,
+    resources: statement.resources.map((resource) => resolveResource(resource, targets)),
+  }));
+}
+
+/** IAM's wildcard match: `*` any run of characters, `?` one; actions compare case-insensitively. */
+function wildcardMatch(pattern: string, value: string, ignoreCase: boolean): boolean {
+  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${source}$`, ignoreCase ? 'is' : 's').test(value);
+}
+
+/**
+ * Whether an identity-based policy of Allow statements permits `action` on `resource` (an ARN,
+ * or `*` for actions without resource-level permissions). No statement allowing it means denied,
+ * as in IAM's evaluation for a role with no deny statements and no boundary.
+ * @example isAllowed(policy, 'dynamodb:Query', 'arn:aws:dynamodb:us-east-1:000000000000:table/t/index/members')
+ */
+export function isAllowed(policy: readonly ResolvedStatement[], action: string, resource: string): boolean {
+  return policy.some(
+    (statement) =>
+      statement.actions.some((pattern) => wildcardMatch(pattern, action, true)) &&
+      statement.resources.some((pattern) => wildcardMatch(pattern, resource, false)),
+  );
+}
+
+/** A permission one request needs: every one of a request's permissions must be allowed. */
+export interface Permission {
+  action: string;
+  resource: string;
+}
+
+/** The first permission of a request that the policy does not allow, or undefined when all are allowed. */
+export function firstDenied(policy: readonly ResolvedStatement[], needed: readonly Permission[]): Permission | undefined {
+  return needed.find((permission) => !isAllowed(policy, permission.action, permission.resource));
+}

@@ -1,0 +1,55 @@
+import { SETTING_NAMES } from '../functions/shared/config';
+import { functions, platformEnvironment, resolveEnvironment, type FunctionId, type ResourceTargets } from '../lib/topology';
+import { REGION } from './aws-local';
+import { functionName, roleCredentials } from './roles';
+
+/** Variables declared as resources by any function: never passed on from the twin's own environment. */
+const DECLARED = new Set(Object.values(functions).flatMap((spec) => Object.keys(spec.environment)));
+
+/**
+ * Settings a deployment may give any function (retry schedule, cache TTLs, timeouts): an override
+ * in the twin's environment (as tests and demos set them) reaches every function. Resource variables
+ * and the platform's own are not among them, so no function sees another's resources.
+ */
+const TUNABLES = SETTING_NAMES.filter((name) => !DECLARED.has(name) && !(name in platformEnvironment('local')) && name !== 'WEBHOOK_ALLOW_LOOPBACK_HTTP');
+
+export interface TwinEndpoints {
+  dynamodb: string;
+  sqs: string;
+  firehose: string;
+}
+
+/**
+ * The whole environment one function runs with on the twin, as Lambda would give it: the
+ * platform's variables, its own declared ones resolved to the stand-ins, its role's credentials,
+ * the runtime's variables, and the endpoints of the authorizing proxies. Nothing else.
+ * @example functionEnvironment('authorizer', { targets, endpoints, logLevel: 'WARN', overrides: process.env })
+ */
+export function functionEnvironment(
+  id: FunctionId,
+  input: { targets: ResourceTargets; endpoints: TwinEndpoints; logLevel: string; overrides?: Record<string, string | undefined> },
+): Record<string, string> {
+  const spec = functions[id];
+  const credentials = roleCredentials(id);
+  const tunables = Object.fromEntries(TUNABLES.flatMap((name) => (input.overrides?.[name] !== undefined ? [[name, input.overrides[name]!]] : [])));
+  return {
+    ...tunables,
+    ...platformEnvironment('local'),
+    ...resolveEnvironment(spec, input.targets),
+    AWS_REGION: REGION,
+    AWS_DEFAULT_REGION: REGION,
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    AWS_LAMBDA_FUNCTION_NAME: functionName(id),
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memoryMiB),
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_LAMBDA_LOG_GROUP_NAME: `/local/${spec.id}`,
+    AWS_ENDPOINT_URL_DYNAMODB: input.endpoints.dynamodb,
+    AWS_ENDPOINT_URL_SQS: input.endpoints.sqs,
+    AWS_ENDPOINT_URL_FIREHOSE: input.endpoints.firehose,
+    // Only the twin sets this: its sample receiver listens on http://127.0.0.1.
+    WEBHOOK_ALLOW_LOOPBACK_HTTP: 'true',
+    POWERTOOLS_LOG_LEVEL: input.logLevel,
+    POWERTOOLS_DEV: 'true',
+  };
+}

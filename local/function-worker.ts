@@ -1,0 +1,55 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { pathToFileURL } from 'node:url';
+import type { Context } from 'aws-lambda';
+import type { InvokeRequest, InvokeResult, WorkerData } from './lambda';
+
+type Handler = (event: unknown, context: Context) => Promise<unknown>;
+
+/**
+ * Runs inside one function's worker: imports the handler module once (the container's cold
+ * start), then answers invocations with a Lambda context whose deadline the parent set.
+ */
+const data = workerData as WorkerData;
+const port = parentPort!;
+
+const serialize = (error: unknown) =>
+  error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : { name: 'Error', message: String(error) };
+
+try {
+  const mod = (await import(pathToFileURL(data.entry).href)) as Record<string, Handler>;
+  const handler = mod[data.handler];
+  if (typeof handler !== 'function') throw new Error(`${data.entry} does not export ${data.handler}`);
+  port.on('message', (request: InvokeRequest) => {
+    const context = {
+      callbackWaitsForEmptyEventLoop: false,
+      functionName: data.functionName,
+      functionVersion: '$LATEST',
+      invokedFunctionArn: data.functionArn,
+      memoryLimitInMB: String(data.memoryMiB),
+      awsRequestId: request.requestId,
+      logGroupName: data.logGroupName,
+      logStreamName: 'local',
+      getRemainingTimeInMillis: () => Math.max(0, request.deadline - Date.now()),
+      done: () => undefined,
+      fail: () => undefined,
+      succeed: () => undefined,
+    } as Context;
+    const reply = (result: InvokeResult) => {
+      try {
+        port.postMessage(result);
+      } catch (error) {
+        // A result that cannot cross threads cannot leave Lambda either (it must be JSON).
+        port.postMessage({ kind: 'result', invocation: request.invocation, ok: false, error: serialize(error) } satisfies InvokeResult);
+      }
+    };
+    Promise.resolve()
+      .then(() => handler(request.event, context))
+      .then(
+        (value) => reply({ kind: 'result', invocation: request.invocation, ok: true, value }),
+        (error: unknown) => reply({ kind: 'result', invocation: request.invocation, ok: false, error: serialize(error) }),
+      );
+  });
+  port.postMessage({ kind: 'ready' } satisfies InvokeResult);
+} catch (error) {
+  port.postMessage({ kind: 'failed', error: serialize(error) } satisfies InvokeResult);
+}

@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import { Agent, createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { firstDenied, type Permission, type ResolvedStatement } from '../lib/iam-policy';
+import type { FunctionId } from '../lib/topology';
+import { closeServer, listenOnLoopback, readBody } from './http-server';
+import { accessKeyIdOf, requiredPermissions, type AuthorizedService } from './iam-requests';
+import { functionOfAccessKey, principalArn } from './roles';
+
+export interface AuthorizingProxyOptions {
+  service: AuthorizedService;
+  /** The stand-in that serves allowed requests (DynamoDB Local, fauxqs, the Firehose stand-in). */
+  upstream: string;
+  policies: Record<FunctionId, ResolvedStatement[]>;
+  /** Told of every denial (the twin logs them: a denied call is a missing grant). */
+  onDenied?: (functionId: FunctionId, permission: Permission) => void;
+}
+
+/**
+ * IAM in front of a local stand-in: a request signed with a function role's credentials is
+ * checked against that role's declared policy (action and resource, as AWS authorizes it) and
+ * answered with the service's own AccessDenied error when a permission is missing; everything
+ * else is forwarded unchanged. Requests signed with other credentials (the twin's own plumbing,
+ * tests, operators) are forwarded unchecked.
+ */
+export class AuthorizingProxy {
+  private server?: Server;
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  private readonly upstream: URL;
+  endpoint = '';
+
+  constructor(private readonly options: AuthorizingProxyOptions) {
+    this.upstream = new URL(options.upstream);
+  }
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((error: Error) => {
+        if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+        res.end(`local IAM proxy: ${error.message}`);
+      });
+    });
+    this.server.keepAliveTimeout = 5_000;
+    this.endpoint = await listenOnLoopback(this.server, 0);
+  }
+
+  async stop(): Promise<void> {
+    await closeServer(this.server);
+    this.agent.destroy();
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req);
+    const functionId = functionOfAccessKey(accessKeyIdOf(req.headers.authorization));
+    if (functionId) {
+      const denied = firstDenied(this.options.policies[functionId], this.permissions(req, body));
+      if (denied) {
+        this.options.onDenied?.(functionId, denied);
+        return this.deny(req, res, functionId, denied);
+      }
+    }
+    await this.forward(req, res, body);
+  }
+
+  private permissions(req: IncomingMessage, body: Buffer): Permission[] {
+    const contentType = String(req.headers['content-type'] ?? '');
+    if (contentType.startsWith('application/x-www-form-urlencoded')) {
+      // The SQS query protocol (older clients): the operation is the Action parameter.
+      const params = Object.fromEntries(new URLSearchParams(body.toString('utf8')));
+      return requiredPermissions(this.options.service, String(params.Action), params);
+    }
+    const target = String(req.headers['x-amz-target'] ?? '');
+    let parsed: Record<string, unknown> = {};
+    try {
+      parsed = body.length > 0 ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {};
+    } catch {
+      // Unparseable: the service answers it with its own error; no resource to authorize beyond *.
+    }
+    return requiredPermissions(this.options.service, target, parsed);
+  }
+
+  /** The error each service returns, so the SDK raises what it raises on AWS (name, status, message). */
+  private deny(req: IncomingMessage, res: ServerResponse, functionId: FunctionId, permission: Permission): void {
+    const { service } = this.options;
+    // SQS names the action in lower case in its message; DynamoDB and Firehose keep its case.
+    const action = service === 'sqs' ? permission.action.toLowerCase() : permission.action;
+    const message =
+      `User: ${principalArn(functionId)} is not authorized to perform: ${action} on resource: ${permission.resource} ` +
+      `because no identity-based policy allows the ${action} action`;
+    const requestId = randomUUID();
+    if (service === 'sqs' && String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
+      res.writeHead(403, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
+      res.end(
+        '<?xml version="1.0"?><ErrorResponse xmlns="http://queue.amazonaws.com/doc/2012-11-05/"><Error><Type>Sender</Type>' +
+          `<Code>AccessDenied</Code><Message>${message}</Message><Detail/></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
+      );
+      return;
+    }
+    const shapes = {
+      dynamodb: { status: 400, type: 'com.amazon.coral.service#AccessDeniedException', contentType: 'application/x-amz-json-1.0' },
+      // SQS's JSON protocol keeps the query protocol's error code in a header; the SDK names the error from it.
+      sqs: { status: 403, type: 'com.amazon.coral.service#AccessDeniedException', contentType: 'application/x-amz-json-1.0' },
+      firehose: { status: 400, type: 'AccessDeniedException', contentType: 'application/x-amz-json-1.1' },
+    } as const;
+    const shape = shapes[service];
+    res.writeHead(shape.status, {
+      'content-type': shape.contentType,
+      'x-amzn-requestid': requestId,
+      ...(service === 'sqs' ? { 'x-amzn-query-error': 'AccessDenied;Sender' } : {}),
+    });
+    res.end(JSON.stringify({ __type: shape.type, message }));
+  }
+
+  private forward(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const upstream = request(
+        {
+          host: this.upstream.hostname,
+          port: this.upstream.port,
+          method: req.method,
+          path: req.url,
+          headers: req.headers,
+          agent: this.agent,
+        },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+          answer.on('end', resolve);
+          answer.on('error', reject);
+        },
+      );
+      upstream.on('error', reject);
+      upstream.end(body);
+    });
+  }
+}

@@ -1,0 +1,101 @@
+import type { Permission } from '../lib/iam-policy';
+import { ACCOUNT_ID, REGION } from './aws-local';
+
+/**
+ * What IAM authorizes one AWS JSON-protocol request against: the action(s) and resource ARN(s)
+ * read from its `X-Amz-Target` and body, as the services document them. A request may need
+ * several: a transaction needs the per-item action on each table, a batch one per table.
+ */
+export type AuthorizedService = 'dynamodb' | 'sqs' | 'firehose';
+
+export const tableArn = (name: string) => (name.startsWith('arn:') ? name : `arn:aws:dynamodb:${REGION}:${ACCOUNT_ID}:table/${name}`);
+export const queueArnOfName = (name: string) => `arn:aws:sqs:${REGION}:${ACCOUNT_ID}:${name}`;
+export const deliveryStreamArn = (name: string) => `arn:aws:firehose:${REGION}:${ACCOUNT_ID}:deliverystream/${name}`;
+
+/** A queue URL names its queue in the last path segment (`…/<account>/<name>`). */
+export const queueArnOfUrl = (url: string) => queueArnOfName(new URL(url).pathname.split('/').filter(Boolean).at(-1) ?? '');
+
+type Body = Record<string, any>;
+
+/** Transaction items: the IAM action each one is authorized as (there is no TransactWriteItems action). */
+const TRANSACT_ITEM_ACTIONS: Record<string, string> = {
+  Put: 'dynamodb:PutItem',
+  Update: 'dynamodb:UpdateItem',
+  Delete: 'dynamodb:DeleteItem',
+  ConditionCheck: 'dynamodb:ConditionCheckItem',
+  Get: 'dynamodb:GetItem',
+};
+
+function dynamoPermissions(operation: string, body: Body): Permission[] {
+  const action = `dynamodb:${operation}`;
+  switch (operation) {
+    case 'TransactWriteItems':
+    case 'TransactGetItems':
+      return ((body.TransactItems ?? []) as Body[]).flatMap((item) =>
+        Object.entries(item).map(([kind, request]) => ({
+          action: TRANSACT_ITEM_ACTIONS[kind] ?? `dynamodb:${kind}`,
+          resource: tableArn(String((request as Body).TableName)),
+        })),
+      );
+    case 'BatchGetItem':
+    case 'BatchWriteItem':
+      return Object.keys(body.RequestItems ?? {}).map((name) => ({ action, resource: tableArn(name) }));
+    case 'Query':
+    case 'Scan': {
+      const table = tableArn(String(body.TableName));
+      return [{ action, resource: body.IndexName ? `${table}/index/${body.IndexName}` : table }];
+    }
+    case 'ListTables':
+    case 'ListStreams':
+      return [{ action, resource: '*' }];
+    case 'DescribeStream':
+    case 'GetShardIterator':
+      return [{ action, resource: String(body.StreamArn) }];
+    case 'GetRecords':
+      return [{ action, resource: streamArnOfIterator(String(body.ShardIterator)) }];
+    default:
+      return [{ action, resource: body.TableName ? tableArn(String(body.TableName)) : '*' }];
+  }
+}
+
+/** DynamoDB Local's shard iterators carry their stream ARN (AWS authorizes GetRecords on that stream). */
+function streamArnOfIterator(iterator: string): string {
+  return /arn:aws:dynamodb:[^|\s]*?\/stream\/[^|\s/]+/.exec(iterator)?.[0] ?? '*';
+}
+
+/** Batch operations are authorized as their single forms (SendMessageBatch needs sqs:SendMessage). */
+const SQS_BATCH_ACTIONS: Record<string, string> = {
+  SendMessageBatch: 'SendMessage',
+  DeleteMessageBatch: 'DeleteMessage',
+  ChangeMessageVisibilityBatch: 'ChangeMessageVisibility',
+};
+
+function sqsPermissions(operation: string, body: Body): Permission[] {
+  const action = `sqs:${SQS_BATCH_ACTIONS[operation] ?? operation}`;
+  if (body.QueueUrl) return [{ action, resource: queueArnOfUrl(String(body.QueueUrl)) }];
+  if (body.QueueName) return [{ action, resource: queueArnOfName(String(body.QueueName)) }];
+  if (operation === 'StartMessageMoveTask' && body.SourceArn) return [{ action, resource: String(body.SourceArn) }];
+  return [{ action, resource: '*' }];
+}
+
+function firehosePermissions(operation: string, body: Body): Permission[] {
+  const action = `firehose:${operation}`;
+  return [{ action, resource: body.DeliveryStreamName ? deliveryStreamArn(String(body.DeliveryStreamName)) : '*' }];
+}
+
+/**
+ * The permissions a request needs. `target` is the `X-Amz-Target` header (`DynamoDB_20120810.PutItem`,
+ * `AmazonSQS.SendMessageBatch`, `Firehose_20150804.PutRecordBatch`); `body` its parsed JSON.
+ * @example requiredPermissions('sqs', 'AmazonSQS.SendMessageBatch', { QueueUrl }) // [{ action: 'sqs:SendMessage', … }]
+ */
+export function requiredPermissions(service: AuthorizedService, target: string, body: Body): Permission[] {
+  const operation = target.slice(target.lastIndexOf('.') + 1);
+  if (service === 'dynamodb') return dynamoPermissions(operation, body);
+  if (service === 'sqs') return sqsPermissions(operation, body);
+  return firehosePermissions(operation, body);
+}
+
+/** The access key id of a SigV4-signed request (`Authorization: AWS4-HMAC-SHA256 Credential=<id>/<date>/…`). */
+export function accessKeyIdOf(authorization: string | undefined): string | undefined {
+  return /Credential=([^/,\s]+)\//.exec(authorization ?? '')?.[1];
+}

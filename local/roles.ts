@@ -1,0 +1,45 @@
+import { executionRolePolicies, resolvePolicy, type ResolvedStatement } from '../lib/iam-policy';
+import { functions, queues, rawEvents, type FunctionId, type QueueId } from '../lib/topology';
+import { ACCOUNT_ID, REGION } from './aws-local';
+import { deliveryStreamArn, queueArnOfName, tableArn } from './iam-requests';
+
+/**
+ * Each function's identity on the twin: its own credentials (the access key id names the role,
+ * so the twin's authorizing proxies know who calls), and its declared policy resolved to the
+ * ARNs of the local stand-ins. The twin's own plumbing uses other credentials and is not checked.
+ */
+const KEY_PREFIX = 'LOCALROLE';
+
+export const functionName = (id: FunctionId) => `local-${functions[id].id}`;
+export const roleName = (id: FunctionId) => `${functions[id].id}Role`;
+
+/** The principal AWS names in an AccessDenied message for a Lambda function's role session. */
+export const principalArn = (id: FunctionId) => `arn:aws:sts::${ACCOUNT_ID}:assumed-role/${roleName(id)}/${functionName(id)}`;
+
+export function roleCredentials(id: FunctionId): { accessKeyId: string; secretAccessKey: string } {
+  return { accessKeyId: `${KEY_PREFIX}${id}`, secretAccessKey: 'local' };
+}
+
+/** The function whose role signed with this access key id, if any. */
+export function functionOfAccessKey(accessKeyId: string | undefined): FunctionId | undefined {
+  if (!accessKeyId?.startsWith(KEY_PREFIX)) return undefined;
+  const id = accessKeyId.slice(KEY_PREFIX.length);
+  return id in functions ? (id as FunctionId) : undefined;
+}
+
+/** The declared policies resolved to the twin's resources (the table stream ARN is DynamoDB Local's). */
+export function localPolicies(input: { tableName: string; tableStreamArn: string }): Record<FunctionId, ResolvedStatement[]> {
+  return Object.fromEntries(
+    (Object.keys(functions) as FunctionId[]).map((id) => [
+      id,
+      resolvePolicy(executionRolePolicies[id], {
+        tableArn: tableArn(input.tableName),
+        tableStreamArn: input.tableStreamArn,
+        tableKeyArn: `arn:aws:kms:${REGION}:${ACCOUNT_ID}:key/local-ledger`,
+        queueArn: (queue: QueueId) => queueArnOfName(queues[queue].localName),
+        rawEventsStreamArn: deliveryStreamArn(rawEvents.localName),
+        logGroupArn: `arn:aws:logs:${REGION}:${ACCOUNT_ID}:log-group:/local/${functions[id].id}:*`,
+      }),
+    ]),
+  ) as Record<FunctionId, ResolvedStatement[]>;
+}
