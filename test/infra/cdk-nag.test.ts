@@ -1,10 +1,25 @@
+import { Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import type { INagLogger, NagLoggerSuppressedData } from 'cdk-nag';
 import { removeAssembly, synthesize, type Synthesized } from './synth';
 
 let synth: Synthesized;
+/** `<logical id> <rule>` of every finding a suppression silenced. */
+const usedSuppressions = new Set<string>();
+const ignore = () => undefined;
+const recorder: INagLogger = {
+  onSuppressed: (data: NagLoggerSuppressedData) => {
+    usedSuppressions.add(`${Stack.of(data.resource).getLogicalId(data.resource)} ${data.ruleId}`);
+  },
+  onCompliance: ignore,
+  onNonCompliance: ignore,
+  onError: ignore,
+  onSuppressedError: ignore,
+  onNotApplicable: ignore,
+};
 
 beforeAll(() => {
-  synth = synthesize();
+  synth = synthesize('test', { nagLoggers: [recorder] });
 });
 afterAll(() => removeAssembly(synth));
 
@@ -66,5 +81,16 @@ describe('cdk-nag AwsSolutions', () => {
     // Assess
     expect(scoped.length).toBeGreaterThan(0);
     expect(scoped.filter((s) => !s.onPolicy || !s.appliesTo)).toEqual([]);
+  });
+
+  it('puts each suppression on a resource the rule reports (none spread over children it does not apply to)', () => {
+    // Prepare
+    const placed = Object.entries(synth.resources).flatMap(([logicalId, resource]) =>
+      ((resource.Metadata?.cdk_nag?.rules_to_suppress ?? []) as Suppression[]).map((s) => `${logicalId} ${s.id}`),
+    );
+
+    // Assess
+    expect(placed.length).toBeGreaterThan(0);
+    expect([...new Set(placed)].filter((entry) => !usedSuppressions.has(entry))).toEqual([]);
   });
 });
