@@ -2,7 +2,8 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { z } from 'zod';
 import type { DynamoDeliveryStore } from '../adapters/dynamo-delivery-store';
 import type { AttemptResult } from '../adapters/webhook-sender';
-import type { LedgerService, Outcome } from '../domain/ledger-service';
+import type { Reply } from '../domain/idempotency';
+import type { LedgerService } from '../domain/ledger-service';
 import type { OfferStore, ProgrammeStore, SubscriptionStore, WebhookSubscription } from '../domain/ports';
 import type { RewardCatalogue } from '../domain/reward-catalogue';
 import type { Resolver } from '../domain/ssrf-guard';
@@ -70,7 +71,7 @@ export interface Operation {
   request?: z.ZodType;
   query?: z.ZodObject;
   responses: Record<number, ResponseSpec>;
-  run(ctx: OperationContext): Promise<Outcome>;
+  run(ctx: OperationContext): Promise<Reply>;
 }
 
 export const pathParam = (event: APIGatewayProxyEvent, name: string): string => {
