@@ -1,4 +1,3 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { keys, MEMBER_LIST_SHARDS } from '../domain/keys';
@@ -7,6 +6,7 @@ import type { Balance, EntryState, LedgerEntry, MemberProfile, MemberStatus, Mut
 import type { CommitResult, EntryQuery, IdempotencyRecord, LedgerStore, Page } from '../domain/ports';
 import { ACCOUNT_SHARDS, type AccountRef, type Redemption } from '../domain/rewards';
 import { accountUpdate } from './account-items';
+import { cancelledTransaction } from './cancelled-transaction';
 import { applied } from './conditional-write';
 import { decodeCursor, encodeCursor } from './cursor';
 
@@ -292,20 +292,17 @@ export class DynamoLedgerStore implements LedgerStore {
     if (plan.moves.length === 0) return true;
     const shard = (n: number) => keys.accountShard(tenantId, account, n);
     const moved = plan.moves.reduce((sum, move) => sum + move.points, 0);
-    try {
-      await this.client.send(
+    const cancelled = await cancelledTransaction(
+      this.client.send(
         new TransactWriteCommand({
           TransactItems: [
             accountUpdate(this.tableName, shard(plan.target), moved),
             ...plan.moves.map((move) => accountUpdate(this.tableName, shard(move.from), -move.points)),
           ],
         }),
-      );
-      return true;
-    } catch (error) {
-      if ((error as Error).name === 'TransactionCanceledException') return false;
-      throw error;
-    }
+      ),
+    );
+    return cancelled === null;
   }
 
   async poolCodes(tenantId: string, rewardId: string, shard: number, limit: number): Promise<string[]> {
@@ -424,26 +421,21 @@ export class DynamoLedgerStore implements LedgerStore {
       });
     }
 
-    try {
-      await this.client.send(new TransactWriteCommand({ TransactItems: actions.map(({ action }) => action as never) }));
-      return { ok: true };
-    } catch (error) {
-      if (error instanceof TransactionCanceledException || (error as Error).name === 'TransactionCanceledException') {
-        const reasons = (error as TransactionCanceledException).CancellationReasons ?? [];
-        // The idempotency record wins: a concurrent duplicate must replay, not re-plan.
-        const failed = reasons
-          .map((reason, index) => (reason.Code === 'ConditionalCheckFailed' ? actions[index]?.conflict : undefined))
-          .filter((c): c is Conflict => c !== undefined);
-        if (failed.includes('idempotency')) return { ok: false, conflict: 'idempotency' };
-        if (failed.length > 0) {
-          const winner = reasons[0]?.Code === 'ConditionalCheckFailed' ? reasons[0].Item : undefined;
-          const current = winner && !create ? balanceFromItem(unmarshall(winner)) : undefined;
-          return { ok: false, conflict: failed[0]!, ...(current ? { current } : {}) };
-        }
-        // TransactionConflict: another transaction touched the same items; plan again.
-        if (reasons.some((reason) => reason.Code === 'TransactionConflict')) return { ok: false, conflict: 'version' };
-      }
-      throw error;
+    const cancelled = await cancelledTransaction(this.client.send(new TransactWriteCommand({ TransactItems: actions.map(({ action }) => action as never) })));
+    if (!cancelled) return { ok: true };
+    // The idempotency record wins: a concurrent duplicate must replay, not re-plan.
+    const failed = cancelled
+      .failedConditions()
+      .map((index) => actions[index]?.conflict)
+      .filter((c): c is Conflict => c !== undefined);
+    if (failed.includes('idempotency')) return { ok: false, conflict: 'idempotency' };
+    if (failed.length > 0) {
+      const winner = cancelled.conditionFailedAt(0) ? cancelled.reasons[0]!.Item : undefined;
+      const current = winner && !create ? balanceFromItem(unmarshall(winner)) : undefined;
+      return { ok: false, conflict: failed[0]!, ...(current ? { current } : {}) };
     }
+    // TransactionConflict: another transaction touched the same items; plan again.
+    if (cancelled.conflicted) return { ok: false, conflict: 'version' };
+    throw cancelled.error;
   }
 }
