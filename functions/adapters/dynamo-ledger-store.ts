@@ -5,6 +5,8 @@ import { outboxItem } from '../domain/outbox';
 import type { Balance, EntryState, LedgerEntry, MemberProfile, MemberStatus, Mutation } from '../domain/ledger';
 import type { CommitResult, EntryQuery, IdempotencyRecord, LedgerStore, Page } from '../domain/ports';
 import { ACCOUNT_SHARDS, type AccountRef, type Redemption } from '../domain/rewards';
+import { systemClock, type Clock } from '../shared/clock';
+import { TTL_ATTRIBUTE, ttlEpochSeconds } from '../shared/item-ttl';
 import { accountUpdate } from './account-items';
 import { cancelledTransaction } from './cancelled-transaction';
 import { applied } from './conditional-write';
@@ -52,6 +54,8 @@ export class DynamoLedgerStore implements LedgerStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
+    /** Stamps the member queue's turns; the service's `waitClock` must read the same time. */
+    private readonly clock: Clock = systemClock,
   ) {}
 
   private async get(key: { pk: string; sk: string }): Promise<Record<string, unknown> | undefined> {
@@ -210,14 +214,15 @@ export class DynamoLedgerStore implements LedgerStore {
   }
 
   async takeTicket(tenantId: string, memberId: string): Promise<number> {
-    const now = new Date();
+    const now = this.clock.now();
     const { Attributes } = await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: keys.queue(tenantId, memberId),
         // An idle queue item expires a day after its last ticket (TTL).
-        UpdateExpression: 'ADD nextTicket :one SET nowServing = if_not_exists(nowServing, :one), servedAt = if_not_exists(servedAt, :now), expiresAt = :ttl, kind = :kind',
-        ExpressionAttributeValues: { ':one': 1, ':now': now.toISOString(), ':ttl': Math.floor(now.getTime() / 1000) + 86_400, ':kind': 'queue' },
+        UpdateExpression: 'ADD nextTicket :one SET nowServing = if_not_exists(nowServing, :one), servedAt = if_not_exists(servedAt, :now), #ttl = :ttl, kind = :kind',
+        ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+        ExpressionAttributeValues: { ':one': 1, ':now': now.toISOString(), ':ttl': ttlEpochSeconds(now.getTime(), 86_400), ':kind': 'queue' },
         ReturnValues: 'UPDATED_NEW',
       }),
     );
@@ -238,7 +243,7 @@ export class DynamoLedgerStore implements LedgerStore {
     const queue = Items.find((item) => item.sk === keys.queue(tenantId, memberId).sk);
     return {
       nowServing: (queue?.nowServing as number | undefined) ?? 1,
-      servedAt: (queue?.servedAt as string | undefined) ?? new Date().toISOString(),
+      servedAt: (queue?.servedAt as string | undefined) ?? this.clock.now().toISOString(),
       balance: balance ? balanceFromItem(balance) : null,
     };
   }
@@ -252,7 +257,7 @@ export class DynamoLedgerStore implements LedgerStore {
           Key: keys.queue(tenantId, memberId),
           UpdateExpression: 'SET nowServing = :next, servedAt = :now',
           ConditionExpression: 'nowServing = :ticket',
-          ExpressionAttributeValues: { ':next': ticket + 1, ':now': new Date().toISOString(), ':ticket': ticket },
+          ExpressionAttributeValues: { ':next': ticket + 1, ':now': this.clock.now().toISOString(), ':ticket': ticket },
         }),
       ),
     );
