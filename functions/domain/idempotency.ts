@@ -33,7 +33,8 @@ export function idempotencyRecord(
   createdAt: string,
   recorded: RecordedBody = { body: reply.body },
 ): IdempotencyRecord {
-  return { tenantId, key: idem.key, requestHash: idem.requestHash, statusCode: reply.statusCode, body: JSON.stringify(recorded), createdAt };
+  const { key, requestHash } = idem;
+  return { tenantId, key, requestHash, statusCode: reply.statusCode, body: JSON.stringify(recorded), createdAt };
 }
 
 /** The record a retry replays: it must exist (else the first request is still running) and match the request. */

@@ -1,14 +1,17 @@
 import type { Clock } from '../shared/clock';
 import { Problem } from '../shared/problem';
-import { idempotencyRecord, matchingRecord, type IdempotencyContext, type RecordedBody, type Reply } from './idempotency';
+import { idempotencyRecord, matchingRecord } from './idempotency';
+import type { IdempotencyContext, RecordedBody, Reply } from './idempotency';
 import type { Balance, Mutation } from './ledger';
 import { assertOneEffectPerKey } from './ledger-invariants';
 import type { LedgerOutcome, LedgerReplies } from './ledger-outcomes';
 import { backoff, MemberQueue } from './member-contention';
-import type { IdempotencyRecord, LedgerStore } from './ports';
+import type { LedgerStore } from './ports';
 
 /** What one attempt of a command decided: a change to commit with its outcome, or an outcome alone. */
-export type CommandStep = { kind: 'change'; mutation: Mutation; outcome: LedgerOutcome } | { kind: 'answer'; outcome: LedgerOutcome };
+export type CommandStep =
+  | { kind: 'change'; mutation: Mutation; outcome: LedgerOutcome }
+  | { kind: 'answer'; outcome: LedgerOutcome };
 
 /** Decides a step; it may start from the balance a lost race returned instead of reading it again. */
 export type StepSource = (current?: Balance) => Promise<CommandStep>;
@@ -27,8 +30,17 @@ export interface IdempotentCommitOptions {
   waitClock: Clock;
 }
 
-type EngineStore = Pick<LedgerStore, 'commit' | 'saveIdempotencyRecord' | 'getIdempotencyRecord' | 'getProfile' | 'getBalance'> &
-  ConstructorParameters<typeof MemberQueue>[0];
+type EngineStore = Pick<
+  LedgerStore,
+  | 'commit'
+  | 'saveIdempotencyRecord'
+  | 'getIdempotencyRecord'
+  | 'getProfile'
+  | 'getBalance'
+  | 'takeTicket'
+  | 'queueState'
+  | 'advanceQueue'
+>;
 
 /**
  * Commits a command once per Idempotency-Key: the first outcome for a key is committed with its
@@ -95,10 +107,12 @@ export class IdempotentCommit {
     }
   }
 
-  private record(tenantId: string, idem: IdempotencyContext, outcome: LedgerOutcome): { reply: Reply; record: IdempotencyRecord } {
+  private record(tenantId: string, idem: IdempotencyContext, outcome: LedgerOutcome) {
     const reply = this.replies.reply(outcome);
-    const recorded: RecordedBody | undefined = outcome.kind === 'member' ? { member: outcome.profile.memberId } : undefined;
-    return { reply, record: idempotencyRecord(tenantId, idem, reply, this.clock.now().toISOString(), recorded) };
+    const recorded: RecordedBody | undefined =
+      outcome.kind === 'member' ? { member: outcome.profile.memberId } : undefined;
+    const record = idempotencyRecord(tenantId, idem, reply, this.clock.now().toISOString(), recorded);
+    return { reply, record };
   }
 
   /** Keeps an outcome that changed nothing for its key, or replays the one a concurrent duplicate kept. */
@@ -116,7 +130,10 @@ export class IdempotentCommit {
   }
 
   private async memberBody(tenantId: string, memberId: string): Promise<unknown> {
-    const [profile, balance] = await Promise.all([this.store.getProfile(tenantId, memberId), this.store.getBalance(tenantId, memberId)]);
+    const [profile, balance] = await Promise.all([
+      this.store.getProfile(tenantId, memberId),
+      this.store.getBalance(tenantId, memberId),
+    ]);
     if (!profile || !balance) throw new Problem('member_not_found', `No member ${memberId}`);
     return this.replies.reply({ kind: 'member', profile, balance, created: false }).body;
   }

@@ -31,28 +31,33 @@ function check(holds: boolean, invariant: string, detail: () => string): void {
  */
 export function assertChangeInvariants(current: Balance, mutation: Mutation): void {
   const { balance, events, entries } = mutation;
-  check(balance.availablePoints >= 0, 'available_non_negative', () => `available ${balance.availablePoints}`);
+  const { availablePoints: available, pendingPoints: pending } = balance;
+  check(available >= 0, 'available_non_negative', () => `available ${available}`);
   const lotPoints = sumPoints(balance.lots);
-  check(balance.availablePoints === lotPoints, 'available_equals_lots', () => `available ${balance.availablePoints}, lots ${lotPoints}`);
-  check(balance.pendingPoints >= 0, 'pending_non_negative', () => `pending ${balance.pendingPoints}`);
-  const heldPoints = balance.pending.reduce((total, held) => total + held.points, 0);
-  check(balance.pendingPoints === heldPoints, 'pending_equals_holds', () => `pending ${balance.pendingPoints}, holds ${heldPoints}`);
+  check(available === lotPoints, 'available_equals_lots', () => `available ${available}, lots ${lotPoints}`);
+  check(pending >= 0, 'pending_non_negative', () => `pending ${pending}`);
+  const heldPoints = sumPoints(balance.pending);
+  check(pending === heldPoints, 'pending_equals_holds', () => `pending ${pending}, holds ${heldPoints}`);
 
   events.forEach((event, index) => {
-    check(event.seq === current.seq + index + 1, 'seq_gap_free', () => `event ${index} has seq ${event.seq}, expected ${current.seq + index + 1}`);
+    const expected = current.seq + index + 1;
+    check(event.seq === expected, 'seq_gap_free', () => `event ${index} has seq ${event.seq}, expected ${expected}`);
   });
-  check(balance.seq === current.seq + events.length, 'seq_gap_free', () => `balance seq ${balance.seq} after ${events.length} event(s) from ${current.seq}`);
+  const lastSeq = current.seq + events.length;
+  check(balance.seq === lastSeq, 'seq_gap_free', () => `balance seq ${balance.seq}, its last event's ${lastSeq}`);
   const eventSeqs = new Set(events.map((event) => event.seq));
   let previousSeq = current.seq;
   for (const entry of entries) {
-    check(entry.seq > previousSeq && eventSeqs.has(entry.seq), 'seq_gap_free', () => `entry ${entry.entryId} has seq ${entry.seq}`);
+    const numbered = entry.seq > previousSeq && eventSeqs.has(entry.seq);
+    check(numbered, 'seq_gap_free', () => `entry ${entry.entryId} has seq ${entry.seq}`);
     previousSeq = entry.seq;
   }
   const last = entries[entries.length - 1];
   if (last) {
     const after = [last.availableAfter, last.pendingAfter, last.lifetimeAfter];
     const committed = [balance.availablePoints, balance.pendingPoints, balance.lifetimePoints];
-    check(after.every((points, i) => points === committed[i]), 'entry_balance_after', () => `last entry ${after}, balance ${committed}`);
+    const agree = after.every((points, i) => points === committed[i]);
+    check(agree, 'entry_balance_after', () => `last entry ${after}, balance ${committed}`);
   }
   const keys = new Set(entries.flatMap((entry) => (entry.idempotencyKey ? [entry.idempotencyKey] : [])));
   check(keys.size <= 1, 'one_effect_per_key', () => `one change carries keys ${[...keys].join(', ')}`);
@@ -61,6 +66,8 @@ export function assertChangeInvariants(current: Balance, mutation: Mutation): vo
 /** The change committed with a key's record carries no other key (one effect per idempotency key). */
 export function assertOneEffectPerKey(mutation: Mutation, key: string): void {
   for (const entry of mutation.entries) {
-    check(!entry.idempotencyKey || entry.idempotencyKey === key, 'one_effect_per_key', () => `entry ${entry.entryId} carries key ${entry.idempotencyKey}, the record ${key}`);
+    const ownKey = !entry.idempotencyKey || entry.idempotencyKey === key;
+    const detail = () => `entry ${entry.entryId} carries key ${entry.idempotencyKey}, the record ${key}`;
+    check(ownKey, 'one_effect_per_key', detail);
   }
 }

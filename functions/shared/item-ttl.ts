@@ -14,4 +14,6 @@ export const TTL_ATTRIBUTE = table.timeToLiveAttribute;
 export const ttlEpochSeconds = (atMs: number, afterSeconds = 0): number => Math.floor(atMs / 1000) + afterSeconds;
 
 /** The TTL attribute of an item that DynamoDB may delete after `epochSeconds`. */
-export const ttlAttribute = (epochSeconds: number): Record<typeof TTL_ATTRIBUTE, number> => ({ [TTL_ATTRIBUTE]: epochSeconds });
+export const ttlAttribute = (epochSeconds: number): Record<typeof TTL_ATTRIBUTE, number> => ({
+  [TTL_ATTRIBUTE]: epochSeconds,
+});
