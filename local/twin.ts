@@ -11,10 +11,10 @@ import { DynamoSubscriptionStore } from '../functions/adapters/dynamo-subscripti
 import { DynamoTenantStore } from '../functions/adapters/dynamo-tenant-store';
 import { ALL_SCOPES } from '../functions/api/operations';
 import type { WebhookSubscription } from '../functions/domain/ports';
-import { generateSecret } from '../functions/domain/webhook-signature';
+import { generateSecret } from '../functions/domain/webhooks/signature';
 import { newId } from '../functions/shared/ids';
 import { logger } from '../functions/shared/logger';
-import { SQS_FIFO_IN_FLIGHT_LIMIT } from '../functions/domain/parking';
+import { SQS_FIFO_IN_FLIGHT_LIMIT } from '../functions/domain/webhooks/parking';
 import type { Permission } from '../lib/iam-policy';
 import { functions, queues as queueSpecs, rawEvents, type FunctionId, type QueueId } from '../lib/topology';
 import { CREDENTIALS, REGION } from './aws-local';

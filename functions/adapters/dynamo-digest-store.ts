@@ -1,7 +1,8 @@
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { LoyaltyEvent } from '../domain/events';
 import { keys } from '../domain/keys';
-import { DIGEST_MAX_EVENTS, type DigestRef } from '../domain/webhook-message';
+import { DIGEST_MAX_EVENTS, type DigestRef } from '../domain/webhooks/message';
+import type { DigestStore } from '../domain/webhooks/ports';
 
 /**
  * Digest windows: an endpoint in digest mode collects its events per window (and part) in the
@@ -9,7 +10,7 @@ import { DIGEST_MAX_EVENTS, type DigestRef } from '../domain/webhook-message';
  * window being open and not full, in the same transaction as the event, so closing a window and
  * reading it afterwards sees every event it will ever hold; a late event goes to the next window.
  */
-export class DynamoDigestStore {
+export class DynamoDigestStore implements DigestStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,

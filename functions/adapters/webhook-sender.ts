@@ -1,24 +1,13 @@
 import type { WebhookSubscription } from '../domain/ports';
-import { checkWebhookTarget, type Resolver } from '../domain/ssrf-guard';
-import { signingSecrets } from '../domain/webhook-message';
-import { signedHeaders } from '../domain/webhook-signature';
+import { signingSecrets } from '../domain/webhooks/message';
+import type { AttemptResult } from '../domain/webhooks/ports';
+import { signedHeaders } from '../domain/webhooks/signature';
+import { checkWebhookTarget, type Resolver } from '../domain/webhooks/ssrf-guard';
 import { postPinned } from './pinned-http';
+import { systemResolver } from './system-resolver';
 
 /** What an attempt log keeps of a response body. */
 export const RESPONSE_BODY_LIMIT_BYTES = 4096;
-
-export interface AttemptResult {
-  ok: boolean;
-  status?: number;
-  durationMs: number;
-  error?: string;
-  /** The SSRF guard refused the target at send time (its DNS now points somewhere not allowed). */
-  blocked?: boolean;
-  /** The start of the response body, for the attempt log. */
-  responseBody?: string;
-  /** `Retry-After` of a 429 or 503, in seconds. */
-  retryAfterSeconds?: number;
-}
 
 /**
  * One signed POST to an endpoint. The SSRF guard checks the URL and resolves the host again
@@ -39,7 +28,7 @@ export async function postSigned(input: {
   const elapsed = () => Math.round(performance.now() - started);
   const target = await checkWebhookTarget(input.subscription.url, {
     allowLoopbackHttp: input.allowLoopbackHttp,
-    ...(input.resolver ? { resolver: input.resolver } : {}),
+    resolver: input.resolver ?? systemResolver,
   });
   if (!target.ok) return { ok: false, blocked: true, durationMs: elapsed(), error: `target refused (${target.code}): ${target.reason}` };
   const timestampSeconds = input.nowSeconds ?? Math.floor(Date.now() / 1000);

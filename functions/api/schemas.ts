@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { balanceSnapshot, pointLot } from '../domain/events';
 import { voucherCode } from '../domain/rewards';
-import { DEAD_REASONS } from '../domain/webhook-message';
+import { DEAD_REASONS } from '../domain/webhooks/message';
 
 /** Request and response schemas of the API; the OpenAPI document is generated from them. */
 const externalId = z

@@ -4,8 +4,8 @@ import { MAX_RETRY_AFTER_SECONDS, postSigned, retryAfterSeconds, RESPONSE_BODY_L
 import type { EventOf, LoyaltyEvent } from '../../functions/domain/events';
 import type { WebhookSubscription } from '../../functions/domain/ports';
 import { Webhook } from 'standardwebhooks';
-import { generateSigningKeyPair, publicKeyOf, verify } from '../../functions/domain/webhook-signature';
-import { signingSecrets, webhookBody } from '../../functions/domain/webhook-message';
+import { generateSigningKeyPair, publicKeyOf, verify } from '../../functions/domain/webhooks/signature';
+import { signingSecrets, webhookBody } from '../../functions/domain/webhooks/message';
 
 /** The sender against a real HTTP server on loopback: the SSRF guard at send time, pinning, signatures, responses. */
 let server: Server;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { loyaltyEvent, type LoyaltyEvent } from './events';
+import { loyaltyEvent, type LoyaltyEvent } from '../events';
 
 const queued = {
   tenantId: z.string(),
@@ -134,4 +134,19 @@ export function signingSecrets(subscription: { secrets: string[]; secretsRetireA
 /** `*`, exact types and `prefix.*` wildcards. */
 export function matchesEventType(patterns: string[], type: string): boolean {
   return patterns.some((pattern) => pattern === '*' || pattern === type || (pattern.endsWith('.*') && type.startsWith(pattern.slice(0, -1))));
+}
+
+/**
+ * The body of a test ping: a signed `webhook.ping` an endpoint answers 2xx to (nothing queued or retried).
+ * @example pingBody({ id: 'ping_1', tenantId: 't1', endpointId: 'sub_1', at: new Date() })
+ */
+export function pingBody(input: { id: string; tenantId: string; endpointId: string; at: Date }): string {
+  return JSON.stringify({
+    type: 'webhook.ping',
+    timestamp: input.at.toISOString(),
+    id: input.id,
+    tenantId: input.tenantId,
+    endpointId: input.endpointId,
+    data: { message: 'A test delivery: answer 2xx to confirm the endpoint receives and verifies webhooks' },
+  });
 }
