@@ -1,7 +1,7 @@
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { LoyaltyEvent } from '../domain/events';
 import { keys } from '../domain/keys';
-import { DIGEST_MAX_EVENTS, type DigestRef } from '../domain/webhooks/message';
+import { DIGEST_MAX_EVENTS, digestWindowStart, nextDigestPlace, type DigestRef } from '../domain/webhooks/message';
 import type { DigestStore } from '../domain/webhooks/ports';
 
 /**
@@ -23,7 +23,7 @@ export class DynamoDigestStore implements DigestStore {
    * the queue's deduplication absorbs).
    */
   async add(tenantId: string, subscriptionId: string, event: LoyaltyEvent, intervalSeconds: number, now: Date): Promise<{ digest: DigestRef; queue: boolean }> {
-    let windowStart = Math.floor(now.getTime() / 1000 / intervalSeconds) * intervalSeconds;
+    let windowStart = digestWindowStart(now, intervalSeconds);
     let part = 0;
     const expiresAt = Math.floor(now.getTime() / 1000) + this.retentionDays * 86_400;
     for (let tries = 0; tries < 50; tries++) {
@@ -50,12 +50,8 @@ export class DynamoDigestStore implements DigestStore {
       } catch (error) {
         if ((error as Error).name !== 'TransactionCanceledException') throw error;
         const header = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk, sk: 'WINDOW' }, ConsistentRead: true }));
-        if (header.Item?.closed) {
-          windowStart += intervalSeconds;
-          part = 0;
-        } else if (((header.Item?.events as number | undefined) ?? 0) >= DIGEST_MAX_EVENTS) {
-          part += 1;
-        }
+        const window = { closed: Boolean(header.Item?.closed), events: (header.Item?.events as number | undefined) ?? 0 };
+        ({ windowStart, part } = nextDigestPlace({ windowStart, part }, window, intervalSeconds));
       }
     }
     throw new Error(`No open digest window found for ${subscriptionId}`);

@@ -2,7 +2,7 @@ import type { LoyaltyEvent } from '../../functions/domain/events';
 import type { Page, WebhookSubscription } from '../../functions/domain/ports';
 import { HEALTHY, type EndpointHealth } from '../../functions/domain/webhooks/breaker';
 import { endpointDisabledEvent } from '../../functions/domain/webhooks/disabling';
-import { subjectOf, type DeadReason, type DeliveryMessage, type DigestRef, type QueuedDelivery } from '../../functions/domain/webhooks/message';
+import { digestWindowStart, subjectOf, type DeadReason, type DeliveryMessage, type DigestRef, type QueuedDelivery } from '../../functions/domain/webhooks/message';
 import type {
   AttemptRecord,
   AttemptToRecord,
@@ -249,7 +249,7 @@ export class MemoryDigestStore implements DigestStore {
   readonly windows = new Map<string, { events: LoyaltyEvent[]; closed: boolean; queued: boolean }>();
 
   async add(tenantId: string, subscriptionId: string, event: LoyaltyEvent, intervalSeconds: number, now: Date): Promise<{ digest: DigestRef; queue: boolean }> {
-    let windowStart = Math.floor(now.getTime() / 1000 / intervalSeconds) * intervalSeconds;
+    let windowStart = digestWindowStart(now, intervalSeconds);
     while (this.windows.get(key(tenantId, subscriptionId, windowStart))?.closed) windowStart += intervalSeconds;
     const id = key(tenantId, subscriptionId, windowStart);
     const window = this.windows.get(id) ?? { events: [], closed: false, queued: false };

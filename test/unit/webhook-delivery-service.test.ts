@@ -4,7 +4,7 @@ import type { WebhookSubscription } from '../../functions/domain/ports';
 import type { DeliveryPolicy } from '../../functions/domain/webhooks/delivery-policy';
 import { DeliveryService, type DeliveryServiceDeps } from '../../functions/domain/webhooks/delivery-service';
 import { WebhookFanOut } from '../../functions/domain/webhooks/fan-out';
-import { deliveryMessage, webhookBody, type DeliveryMessage } from '../../functions/domain/webhooks/message';
+import { DIGEST_MAX_EVENTS, deliveryMessage, digestWindowStart, nextDigestPlace, webhookBody, type DeliveryMessage } from '../../functions/domain/webhooks/message';
 import type { AttemptResult } from '../../functions/domain/webhooks/ports';
 import { ReplayService } from '../../functions/domain/webhooks/replay';
 import { logger } from '../../functions/shared/logger';
@@ -262,6 +262,24 @@ describe('delivery service (in-memory ports)', () => {
     expect(sent).toBeUndefined();
     const body = JSON.parse(h.send.mock.calls[0]![1].body) as { type: string; data: { count: number } };
     expect(body).toMatchObject({ type: 'webhook.digest', data: { count: 2 } });
+  });
+});
+
+describe('digest windows', () => {
+  it('aligns windows to their interval and moves a refused event past a closed window or a full part', () => {
+    // Prepare
+    const place = { windowStart: digestWindowStart(new Date('2026-11-21T10:00:59.000Z'), 60), part: 0 };
+
+    // Act
+    const afterClosed = nextDigestPlace(place, { closed: true, events: 3 }, 60);
+    const afterFull = nextDigestPlace(place, { closed: false, events: DIGEST_MAX_EVENTS }, 60);
+    const raced = nextDigestPlace(place, { closed: false, events: 3 }, 60);
+
+    // Assess
+    expect(place.windowStart).toBe(Date.parse('2026-11-21T10:00:00.000Z') / 1000);
+    expect(afterClosed).toEqual({ windowStart: place.windowStart + 60, part: 0 });
+    expect(afterFull).toEqual({ windowStart: place.windowStart, part: 1 });
+    expect(raced).toEqual(place);
   });
 });
 

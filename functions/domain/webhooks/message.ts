@@ -40,6 +40,19 @@ export const DIGEST_MAX_EVENTS = 500;
 /** Whose order a delivery keeps: the member's, or for operational events the endpoint's. */
 export const orderingKey = (event: LoyaltyEvent) => ('memberId' in event ? event.memberId : `!endpoint.${event.endpointId}`);
 
+/** The window an event at `now` joins: windows are aligned to multiples of their interval (epoch seconds). */
+export const digestWindowStart = (now: Date, intervalSeconds: number): number => Math.floor(now.getTime() / 1000 / intervalSeconds) * intervalSeconds;
+
+/**
+ * Where an event goes when its window refused it: past a closed window to the next window, past a
+ * full part to the next part of the same window (otherwise the same place is tried again).
+ */
+export function nextDigestPlace(place: { windowStart: number; part: number }, window: { closed: boolean; events: number }, intervalSeconds: number) {
+  if (window.closed) return { windowStart: place.windowStart + intervalSeconds, part: 0 };
+  if (window.events >= DIGEST_MAX_EVENTS) return { windowStart: place.windowStart, part: place.part + 1 };
+  return place;
+}
+
 export const digestId = (digest: Pick<DigestRef, 'windowStart' | 'part'>) => `dig_${digest.windowStart}_${digest.part}`;
 
 /** What a delivery is about: its webhook-id, type, time and the order it keeps. */
