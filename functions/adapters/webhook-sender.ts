@@ -1,4 +1,5 @@
 import type { WebhookSubscription } from '../domain/ports';
+import { retryAfterSeconds } from '../domain/webhooks/delivery-policy';
 import { signingSecrets } from '../domain/webhooks/message';
 import type { AttemptResult } from '../domain/webhooks/ports';
 import { signedHeaders } from '../domain/webhooks/signature';
@@ -59,14 +60,4 @@ export async function postSigned(input: {
     const name = (error as Error).name;
     return { ok: false, durationMs: elapsed(), error: name === 'TimeoutError' ? `timed out after ${input.timeoutMs} ms` : (error as Error).message };
   }
-}
-
-/** An endpoint may ask for a pause of at most an hour: a longer one would only park its messages on the queue. */
-export const MAX_RETRY_AFTER_SECONDS = 3600;
-
-/** `Retry-After` as seconds from now (delta-seconds or an HTTP date, at most an hour); undefined when absent or unreadable. */
-export function retryAfterSeconds(value: string | undefined, nowMs = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const at = /^\d+$/.test(value.trim()) ? nowMs + Number(value.trim()) * 1000 : Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(0, Math.ceil((at - nowMs) / 1000)));
 }

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MAX_RETRY_AFTER_SECONDS, postSigned, retryAfterSeconds, RESPONSE_BODY_LIMIT_BYTES } from '../../functions/adapters/webhook-sender';
+import { postSigned, RESPONSE_BODY_LIMIT_BYTES } from '../../functions/adapters/webhook-sender';
+import { MAX_RETRY_AFTER_SECONDS, retryAfterSeconds } from '../../functions/domain/webhooks/delivery-policy';
 import type { EventOf, LoyaltyEvent } from '../../functions/domain/events';
 import type { WebhookSubscription } from '../../functions/domain/ports';
 import { Webhook } from 'standardwebhooks';

@@ -91,3 +91,13 @@ export function waitSeconds(base: number, receiveCount: number, random: () => nu
   const floor = Math.ceil((receiveCount * receiveCount) / 400);
   return Math.min(MAX_WAIT_SECONDS, Math.max(base, floor) + Math.floor(random() * 3));
 }
+
+/** An endpoint may ask for a pause of at most an hour: a longer one would only park its messages on the queue. */
+export const MAX_RETRY_AFTER_SECONDS = 3600;
+
+/** `Retry-After` as seconds from now (delta-seconds or an HTTP date, at most an hour); undefined when absent or unreadable. */
+export function retryAfterSeconds(value: string | undefined, nowMs = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const at = /^\d+$/.test(value.trim()) ? nowMs + Number(value.trim()) * 1000 : Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(0, Math.ceil((at - nowMs) / 1000)));
+}
