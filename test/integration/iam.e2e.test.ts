@@ -71,7 +71,9 @@ describe('IAM on the local twin', () => {
       `User: ${principalArn('authorizer')} is not authorized to perform: dynamodb:PutItem on resource: ${TABLE_ARN} ` +
         'because no identity-based policy allows the dynamodb:PutItem action',
     );
-    expect(twin.output()).toContain('AccessDenied: authorizer may not dynamodb:PutItem');
+    // The twin's stderr arrives through a pipe, possibly after the answer: wait for the line.
+    const denial = 'AccessDenied: authorizer may not dynamodb:PutItem';
+    await waitFor(async () => (twin.output().includes(denial) ? true : undefined), { timeoutMs: 5_000, what: 'the denial in the twin log' });
     dynamo.destroy();
   });
 
