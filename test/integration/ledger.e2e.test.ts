@@ -1,4 +1,4 @@
-import { receivedHooks, twinApi, type ReceivedHook } from '../support/twin-api';
+import { contractFetch, receivedHooks, twinApi, type ReceivedHook } from '../support/twin-api';
 import { startTwinProcess, waitFor, type RunningTwin } from '../support/twin-process';
 
 /**
@@ -314,7 +314,7 @@ describe('the ledger over the API on the local twin', () => {
       status: 200,
       body: { enabled: false, payload: 'full', fields: ['amountPoints'] },
     });
-    const deleted = await fetch(`${twin.apiUrl}/v1/webhooks/endpoints/${subscriptionId}`, { method: 'DELETE', headers: { 'x-api-key': twin.demo.apiKey } });
+    const deleted = await contractFetch(`${twin.apiUrl}/v1/webhooks/endpoints/${subscriptionId}`, { method: 'DELETE', headers: { 'x-api-key': twin.demo.apiKey } });
     expect(deleted.status).toBe(204);
     expect(await api(`/v1/webhooks/endpoints/${subscriptionId}`)).toMatchObject({ status: 404, body: { code: 'endpoint_not_found' } });
   }, 120_000);
