@@ -82,7 +82,7 @@ export const webhookOperations: Operation[] = [
     responses: {
       201: { description: 'Created', schema: s.endpointResponse },
       ...errors,
-      422: { description: 'URL not allowed', schema: s.problemResponse },
+      422: { description: 'URL not allowed', schema: s.webhookUrlProblemResponse },
     },
     run: async ({ event, tenantId, services }) => {
       const body = parseBody(event, s.createEndpointRequest);
@@ -143,7 +143,7 @@ export const webhookOperations: Operation[] = [
     scope: 'webhooks:manage',
     idempotent: false,
     request: s.updateEndpointRequest,
-    responses: { 200: { description: 'The endpoint after the change', schema: s.endpointResponse }, ...errors, 404: problem('No such endpoint'), 422: problem('URL not allowed') },
+    responses: { 200: { description: 'The endpoint after the change', schema: s.endpointResponse }, ...errors, 404: problem('No such endpoint'), 422: { description: 'URL not allowed', schema: s.webhookUrlProblemResponse } },
     run: async ({ event, tenantId, services }) => {
       const { url, ...patch } = parseBody(event, s.updateEndpointRequest);
       const current = await requireEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
