@@ -2,6 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import type { InvokeRequest, InvokeResult, WorkerData } from './lambda';
+import { installTwinClock } from './twin-clock';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -11,6 +12,8 @@ type Handler = (event: unknown, context: Context) => Promise<unknown>;
  */
 const data = workerData as WorkerData;
 const port = parentPort!;
+// Before the handler loads: its Date follows the twin's clock; the deadline stays in real time.
+const realNow = data.clock ? installTwinClock(data.clock) : () => Date.now();
 
 const serialize = (error: unknown) =>
   error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : { name: 'Error', message: String(error) };
@@ -29,7 +32,7 @@ try {
       awsRequestId: request.requestId,
       logGroupName: data.logGroupName,
       logStreamName: 'local',
-      getRemainingTimeInMillis: () => Math.max(0, request.deadline - Date.now()),
+      getRemainingTimeInMillis: () => Math.max(0, request.deadline - realNow()),
       done: () => undefined,
       fail: () => undefined,
       succeed: () => undefined,

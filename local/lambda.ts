@@ -19,6 +19,8 @@ export interface WorkerData {
   functionArn: string;
   memoryMiB: number;
   logGroupName: string;
+  /** The twin's clock offset (`twin-clock.ts`): the function's Date follows it. */
+  clock?: SharedArrayBuffer;
 }
 
 export interface InvokeRequest {
@@ -102,6 +104,7 @@ export class LocalLambda {
   constructor(
     private readonly rootDir: string,
     private readonly definitions: Record<string, LocalFunction>,
+    private readonly clock?: SharedArrayBuffer,
   ) {}
 
   /** Starts every function's container and waits until each has loaded its handler (cold start). */
@@ -128,6 +131,7 @@ export class LocalLambda {
         functionArn: this.functionArn(id),
         memoryMiB: spec.memoryMiB,
         logGroupName: `/local/${spec.id}`,
+        ...(this.clock ? { clock: this.clock } : {}),
       } satisfies WorkerData,
     });
     // Registered before waiting, so a stop during a slow start still finds and ends it.

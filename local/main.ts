@@ -1,9 +1,11 @@
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { startTwin, type Twin } from './twin';
 
 /**
  * `npm start`: runs the platform locally and prints where everything is. `--json` prints one
- * JSON line instead of the banner (for harnesses); Ctrl-C or SIGTERM stops every child process.
+ * JSON line instead of the banner (for harnesses) and takes commands on stdin (`acceptCommands`);
+ * Ctrl-C or SIGTERM stops every child process.
  */
 const { values } = parseArgs({
   options: {
@@ -66,6 +68,23 @@ function banner(twin: Twin, startedMs: number, lakeBufferSeconds: string, schedu
 `;
 }
 
+/**
+ * A harness's commands, one JSON line each on stdin, each answered by one line with its id:
+ * `{"id":1,"advanceClockMs":60000}` moves the functions' clock forward → `{"id":1,"clockOffsetMs":60000}`.
+ */
+function acceptCommands(running: Twin) {
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    let id: unknown = null;
+    try {
+      const command = JSON.parse(line) as { id: unknown; advanceClockMs?: number };
+      id = command.id;
+      console.log(JSON.stringify({ id, clockOffsetMs: running.clock.advance(command.advanceClockMs ?? 0) }));
+    } catch (error) {
+      console.log(JSON.stringify({ id, error: error instanceof Error ? error.message : String(error) }));
+    }
+  });
+}
+
 const started = performance.now();
 let twin: Twin | undefined;
 let stopping = false;
@@ -94,6 +113,7 @@ try {
   const elapsed = performance.now() - started;
   if (values.json) {
     console.log(JSON.stringify({ ready: true, startedMs: Math.round(elapsed), apiUrl: twin.apiUrl, receiverUrl: twin.receiverUrl, lakeDir: twin.lakeDir, demo: twin.demo, endpoints: twin.endpoints, functionEndpoints: twin.functionEndpoints, queueUrls: twin.queueUrls }));
+    acceptCommands(twin);
   } else {
     console.log(banner(twin, elapsed, values['lake-buffer-seconds'], values['schedule-seconds']));
   }

@@ -11,10 +11,10 @@ import { DynamoSubscriptionStore } from '../functions/adapters/dynamo-subscripti
 import { DynamoTenantStore } from '../functions/adapters/dynamo-tenant-store';
 import { ALL_SCOPES } from '../functions/api/operations';
 import type { WebhookSubscription } from '../functions/domain/ports';
-import { generateSecret } from '../functions/domain/webhook-signature';
+import { generateSecret } from '../functions/domain/webhooks/signature';
 import { newId } from '../functions/shared/ids';
 import { logger } from '../functions/shared/logger';
-import { SQS_FIFO_IN_FLIGHT_LIMIT } from '../functions/domain/parking';
+import { SQS_FIFO_IN_FLIGHT_LIMIT } from '../functions/domain/webhooks/parking';
 import type { Permission } from '../lib/iam-policy';
 import { functions, queues as queueSpecs, rawEvents, type FunctionId, type QueueId } from '../lib/topology';
 import { CREDENTIALS, REGION } from './aws-local';
@@ -33,6 +33,7 @@ import { provisionBucket, provisionQueues, provisionTable } from './provision';
 import { LocalSchedule } from './scheduler';
 import { SqsEventSource } from './sqs-event-source';
 import { StreamEventSource } from './stream-event-source';
+import { TwinClock } from './twin-clock';
 import { WebhookReceiver } from './webhook-receiver';
 
 export interface TwinOptions {
@@ -70,6 +71,8 @@ export interface Twin {
   functionEndpoints: { dynamodb: string; sqs: string; firehose: string };
   queueUrls: Record<QueueId, string>;
   receiver: WebhookReceiver;
+  /** The functions' clock: `clock.advance(ms)` lets time pass for them without waiting. */
+  clock: TwinClock;
   stop(): Promise<void>;
 }
 
@@ -146,6 +149,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     const targets = { table: tableName, queueUrl: functionQueueUrl, rawEventsStream: rawEvents.localName };
     const logLevel = options.logLevel ?? 'WARN';
     logger.setLogLevel(logLevel);
+    const clock = new TwinClock();
     const lambda = new LocalLambda(
       ROOT,
       Object.fromEntries(
@@ -154,6 +158,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
           { spec: functions[id], environment: functionEnvironment(id, { targets, endpoints: functionEndpoints, logLevel, overrides: process.env }) },
         ]),
       ),
+      clock.buffer,
     );
     // Registered before the event sources and the gateway, so it stops after them (cleanups run in reverse).
     cleanups.push(() => lambda.stop());
@@ -265,6 +270,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       functionEndpoints,
       queueUrls,
       receiver,
+      clock,
       stop: stopAll,
     };
   } catch (error) {

@@ -1,6 +1,6 @@
 import { closeServer, listenOnLoopback, readBody } from './http-server';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { verify } from '../functions/domain/webhook-signature';
+import { verify } from '../functions/domain/webhooks/signature';
 
 export interface ReceivedWebhook {
   receivedAt: string;

@@ -1,7 +1,8 @@
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { LoyaltyEvent } from '../domain/events';
 import { keys } from '../domain/keys';
-import { DIGEST_MAX_EVENTS, type DigestRef } from '../domain/webhook-message';
+import { DIGEST_MAX_EVENTS, digestWindowStart, nextDigestPlace, type DigestRef } from '../domain/webhooks/message';
+import type { DigestStore } from '../domain/webhooks/ports';
 
 /**
  * Digest windows: an endpoint in digest mode collects its events per window (and part) in the
@@ -9,7 +10,7 @@ import { DIGEST_MAX_EVENTS, type DigestRef } from '../domain/webhook-message';
  * window being open and not full, in the same transaction as the event, so closing a window and
  * reading it afterwards sees every event it will ever hold; a late event goes to the next window.
  */
-export class DynamoDigestStore {
+export class DynamoDigestStore implements DigestStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -22,7 +23,7 @@ export class DynamoDigestStore {
    * the queue's deduplication absorbs).
    */
   async add(tenantId: string, subscriptionId: string, event: LoyaltyEvent, intervalSeconds: number, now: Date): Promise<{ digest: DigestRef; queue: boolean }> {
-    let windowStart = Math.floor(now.getTime() / 1000 / intervalSeconds) * intervalSeconds;
+    let windowStart = digestWindowStart(now, intervalSeconds);
     let part = 0;
     const expiresAt = Math.floor(now.getTime() / 1000) + this.retentionDays * 86_400;
     for (let tries = 0; tries < 50; tries++) {
@@ -49,12 +50,8 @@ export class DynamoDigestStore {
       } catch (error) {
         if ((error as Error).name !== 'TransactionCanceledException') throw error;
         const header = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk, sk: 'WINDOW' }, ConsistentRead: true }));
-        if (header.Item?.closed) {
-          windowStart += intervalSeconds;
-          part = 0;
-        } else if (((header.Item?.events as number | undefined) ?? 0) >= DIGEST_MAX_EVENTS) {
-          part += 1;
-        }
+        const window = { closed: Boolean(header.Item?.closed), events: (header.Item?.events as number | undefined) ?? 0 };
+        ({ windowStart, part } = nextDigestPlace({ windowStart, part }, window, intervalSeconds));
       }
     }
     throw new Error(`No open digest window found for ${subscriptionId}`);

@@ -1,4 +1,3 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { keys, MEMBER_LIST_SHARDS } from '../domain/keys';
@@ -6,7 +5,10 @@ import { outboxItem } from '../domain/outbox';
 import type { Balance, EntryState, LedgerEntry, MemberProfile, MemberStatus, Mutation } from '../domain/ledger';
 import type { CommitResult, EntryQuery, IdempotencyRecord, LedgerStore, Page } from '../domain/ports';
 import { ACCOUNT_SHARDS, type AccountRef, type Redemption } from '../domain/rewards';
+import { systemClock, type Clock } from '../shared/clock';
+import { TTL_ATTRIBUTE, ttlEpochSeconds } from '../shared/item-ttl';
 import { accountUpdate } from './account-items';
+import { cancelledTransaction } from './cancelled-transaction';
 import { applied } from './conditional-write';
 import { decodeCursor, encodeCursor } from './cursor';
 
@@ -52,6 +54,8 @@ export class DynamoLedgerStore implements LedgerStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
+    /** Stamps the member queue's turns; the service's `waitClock` must read the same time. */
+    private readonly clock: Clock = systemClock,
   ) {}
 
   private async get(key: { pk: string; sk: string }): Promise<Record<string, unknown> | undefined> {
@@ -210,14 +214,15 @@ export class DynamoLedgerStore implements LedgerStore {
   }
 
   async takeTicket(tenantId: string, memberId: string): Promise<number> {
-    const now = new Date();
+    const now = this.clock.now();
     const { Attributes } = await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: keys.queue(tenantId, memberId),
         // An idle queue item expires a day after its last ticket (TTL).
-        UpdateExpression: 'ADD nextTicket :one SET nowServing = if_not_exists(nowServing, :one), servedAt = if_not_exists(servedAt, :now), expiresAt = :ttl, kind = :kind',
-        ExpressionAttributeValues: { ':one': 1, ':now': now.toISOString(), ':ttl': Math.floor(now.getTime() / 1000) + 86_400, ':kind': 'queue' },
+        UpdateExpression: 'ADD nextTicket :one SET nowServing = if_not_exists(nowServing, :one), servedAt = if_not_exists(servedAt, :now), #ttl = :ttl, kind = :kind',
+        ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+        ExpressionAttributeValues: { ':one': 1, ':now': now.toISOString(), ':ttl': ttlEpochSeconds(now.getTime(), 86_400), ':kind': 'queue' },
         ReturnValues: 'UPDATED_NEW',
       }),
     );
@@ -238,7 +243,7 @@ export class DynamoLedgerStore implements LedgerStore {
     const queue = Items.find((item) => item.sk === keys.queue(tenantId, memberId).sk);
     return {
       nowServing: (queue?.nowServing as number | undefined) ?? 1,
-      servedAt: (queue?.servedAt as string | undefined) ?? new Date().toISOString(),
+      servedAt: (queue?.servedAt as string | undefined) ?? this.clock.now().toISOString(),
       balance: balance ? balanceFromItem(balance) : null,
     };
   }
@@ -252,7 +257,7 @@ export class DynamoLedgerStore implements LedgerStore {
           Key: keys.queue(tenantId, memberId),
           UpdateExpression: 'SET nowServing = :next, servedAt = :now',
           ConditionExpression: 'nowServing = :ticket',
-          ExpressionAttributeValues: { ':next': ticket + 1, ':now': new Date().toISOString(), ':ticket': ticket },
+          ExpressionAttributeValues: { ':next': ticket + 1, ':now': this.clock.now().toISOString(), ':ticket': ticket },
         }),
       ),
     );
@@ -292,20 +297,17 @@ export class DynamoLedgerStore implements LedgerStore {
     if (plan.moves.length === 0) return true;
     const shard = (n: number) => keys.accountShard(tenantId, account, n);
     const moved = plan.moves.reduce((sum, move) => sum + move.points, 0);
-    try {
-      await this.client.send(
+    const cancelled = await cancelledTransaction(
+      this.client.send(
         new TransactWriteCommand({
           TransactItems: [
             accountUpdate(this.tableName, shard(plan.target), moved),
             ...plan.moves.map((move) => accountUpdate(this.tableName, shard(move.from), -move.points)),
           ],
         }),
-      );
-      return true;
-    } catch (error) {
-      if ((error as Error).name === 'TransactionCanceledException') return false;
-      throw error;
-    }
+      ),
+    );
+    return cancelled === null;
   }
 
   async poolCodes(tenantId: string, rewardId: string, shard: number, limit: number): Promise<string[]> {
@@ -424,26 +426,21 @@ export class DynamoLedgerStore implements LedgerStore {
       });
     }
 
-    try {
-      await this.client.send(new TransactWriteCommand({ TransactItems: actions.map(({ action }) => action as never) }));
-      return { ok: true };
-    } catch (error) {
-      if (error instanceof TransactionCanceledException || (error as Error).name === 'TransactionCanceledException') {
-        const reasons = (error as TransactionCanceledException).CancellationReasons ?? [];
-        // The idempotency record wins: a concurrent duplicate must replay, not re-plan.
-        const failed = reasons
-          .map((reason, index) => (reason.Code === 'ConditionalCheckFailed' ? actions[index]?.conflict : undefined))
-          .filter((c): c is Conflict => c !== undefined);
-        if (failed.includes('idempotency')) return { ok: false, conflict: 'idempotency' };
-        if (failed.length > 0) {
-          const winner = reasons[0]?.Code === 'ConditionalCheckFailed' ? reasons[0].Item : undefined;
-          const current = winner && !create ? balanceFromItem(unmarshall(winner)) : undefined;
-          return { ok: false, conflict: failed[0]!, ...(current ? { current } : {}) };
-        }
-        // TransactionConflict: another transaction touched the same items; plan again.
-        if (reasons.some((reason) => reason.Code === 'TransactionConflict')) return { ok: false, conflict: 'version' };
-      }
-      throw error;
+    const cancelled = await cancelledTransaction(this.client.send(new TransactWriteCommand({ TransactItems: actions.map(({ action }) => action as never) })));
+    if (!cancelled) return { ok: true };
+    // The idempotency record wins: a concurrent duplicate must replay, not re-plan.
+    const failed = cancelled
+      .failedConditions()
+      .map((index) => actions[index]?.conflict)
+      .filter((c): c is Conflict => c !== undefined);
+    if (failed.includes('idempotency')) return { ok: false, conflict: 'idempotency' };
+    if (failed.length > 0) {
+      const winner = cancelled.conditionFailedAt(0) ? cancelled.reasons[0]!.Item : undefined;
+      const current = winner && !create ? balanceFromItem(unmarshall(winner)) : undefined;
+      return { ok: false, conflict: failed[0]!, ...(current ? { current } : {}) };
     }
+    // TransactionConflict: another transaction touched the same items; plan again.
+    if (cancelled.conflicted) return { ok: false, conflict: 'version' };
+    throw cancelled.error;
   }
 }

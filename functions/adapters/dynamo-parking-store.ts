@@ -7,14 +7,10 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../domain/keys';
-import type { ParkedChain } from '../domain/parking';
-import { subjectOf, type DeliveryMessage } from '../domain/webhook-message';
+import { subjectOf, type DeliveryMessage } from '../domain/webhooks/message';
+import type { ParkedChain, ParkedChainRef } from '../domain/webhooks/parking';
+import type { ParkingStore } from '../domain/webhooks/ports';
 import { applied } from './conditional-write';
-
-/** A non-empty parked chain as the sweep finds it. */
-export interface ParkedChainRef extends ParkedChain {
-  orderKey: string;
-}
 
 const cancelled = (error: unknown): { Code?: string }[] | null =>
   (error as Error).name === 'TransactionCanceledException' ? ((error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []) : null;
@@ -31,7 +27,7 @@ const cancelled = (error: unknown): { Code?: string }[] | null =>
  * non-empty chain's marker is in the `deliveries` index under the endpoint's `#PARKED` key, sorted
  * by when a sweep should next look at it.
  */
-export class DynamoParkingStore {
+export class DynamoParkingStore implements ParkingStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,

@@ -1,5 +1,6 @@
 import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { accountUpdate } from './account-items';
+import { cancelledTransaction } from './cancelled-transaction';
 import { idempotencyItem, strip } from './dynamo-ledger-store';
 import { queryPrefix } from './query-prefix';
 import { keys } from '../domain/keys';
@@ -72,14 +73,11 @@ export class DynamoRewardStore implements RewardStore {
         : { ConditionCheck: { TableName, Key: owner, ConditionExpression: 'attribute_exists(pk)' } },
       { Put: { TableName, Item: idempotencyItem(record), ConditionExpression: 'attribute_not_exists(pk)' } },
     ];
-    try {
-      await this.client.send(new TransactWriteCommand({ TransactItems: items as never }));
-      return true;
-    } catch (error) {
-      const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
-      if (reasons?.[reasons.length - 1]?.Code === 'ConditionalCheckFailed') return false;
-      throw error;
-    }
+    const cancelled = await cancelledTransaction(this.client.send(new TransactWriteCommand({ TransactItems: items as never })));
+    if (!cancelled) return true;
+    // The idempotency record is the last action: its key was used already.
+    if (cancelled.conditionFailedAt(items.length - 1)) return false;
+    throw cancelled.error;
   }
 
   async importCodes(tenantId: string, rewardId: string, codes: string[]): Promise<{ imported: number; duplicates: number }> {
@@ -117,13 +115,9 @@ export class DynamoRewardStore implements RewardStore {
     perShard.forEach((count, shard) => {
       if (count > 0) items.push(accountUpdate(TableName, keys.accountShard(tenantId, { kind: 'stock', id: rewardId }, shard), count));
     });
-    try {
-      await this.client.send(new TransactWriteCommand({ TransactItems: items as never }));
-      return true;
-    } catch (error) {
-      const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
-      if (reasons?.some((reason) => reason.Code === 'ConditionalCheckFailed')) return false;
-      throw error;
-    }
+    const cancelled = await cancelledTransaction(this.client.send(new TransactWriteCommand({ TransactItems: items as never })));
+    if (!cancelled) return true;
+    if (cancelled.conditionFailed) return false;
+    throw cancelled.error;
   }
 }

@@ -3,9 +3,8 @@ import { strip } from './dynamo-ledger-store';
 import { queryPrefix } from './query-prefix';
 import { keys } from '../domain/keys';
 import { ttlCache } from '../shared/ttl-cache';
-import { setting } from '../shared/config';
-import { dynamo } from './aws-clients';
 import type { SubscriptionStore, WebhookSubscription } from '../domain/ports';
+import type { EndpointDirectory } from '../domain/webhooks/ports';
 
 export class DynamoSubscriptionStore implements SubscriptionStore {
   constructor(
@@ -48,7 +47,7 @@ const toSubscription = (item: Record<string, unknown>) => strip<WebhookSubscript
  * Subscriptions change rarely and are read for every event: a short per-container cache keeps
  * the stream consumers off the table. The TTL bounds how long a change takes to apply.
  */
-export class CachedSubscriptions {
+export class CachedSubscriptions implements EndpointDirectory {
   private readonly cache: ReturnType<typeof ttlCache<WebhookSubscription[]>>;
 
   constructor(store: SubscriptionStore, ttlMs: number, nowMs: () => number = Date.now) {
@@ -62,12 +61,4 @@ export class CachedSubscriptions {
   async get(tenantId: string, subscriptionId: string): Promise<WebhookSubscription | null> {
     return (await this.forTenant(tenantId)).find((s) => s.subscriptionId === subscriptionId) ?? null;
   }
-}
-
-let shared: CachedSubscriptions | undefined;
-
-/** The container's one subscription cache (router and delivery functions), configured from the environment. */
-export function cachedSubscriptions(): CachedSubscriptions {
-  shared ??= new CachedSubscriptions(new DynamoSubscriptionStore(dynamo(), setting('TABLE_NAME')), setting('SUBSCRIPTION_CACHE_TTL_MS'));
-  return shared;
 }

@@ -1,5 +1,6 @@
 import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../domain/keys';
+import { ttlAttribute } from '../shared/item-ttl';
 import { applied } from './conditional-write';
 
 /**
@@ -29,7 +30,7 @@ export class DynamoJobLease {
             holder,
             leaseUntilMs: untilMs,
             // TTL cleans up the lease of a run that crashed, well after it ended.
-            expiresAt: Math.ceil(untilMs / 1000) + 86_400,
+            ...ttlAttribute(Math.ceil(untilMs / 1000) + 86_400),
           },
           ConditionExpression: 'attribute_not_exists(pk) OR leaseUntilMs < :now OR holder = :holder',
           ExpressionAttributeValues: { ':now': nowMs, ':holder': holder },

@@ -1,3 +1,4 @@
+import { ledgerReplies } from '../api/ledger-views';
 import { cachedProgrammes, LedgerService } from '../domain/ledger-service';
 import { systemClock } from '../shared/clock';
 import { setting } from '../shared/config';
@@ -13,7 +14,7 @@ export function ledgerWiring() {
     const tableName = setting('TABLE_NAME');
     const programmes = new DynamoProgrammeStore(dynamo(), tableName);
     const store = new DynamoLedgerStore(dynamo(), tableName);
-    wired = { ledger: new LedgerService(store, cachedProgrammes(programmes, systemClock), systemClock), programmes, store };
+    wired = { ledger: new LedgerService(store, cachedProgrammes(programmes, systemClock), systemClock, ledgerReplies), programmes, store };
   }
   return wired;
 }

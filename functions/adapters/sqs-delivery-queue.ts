@@ -1,6 +1,6 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { DeliveryQueue } from '../api/operation-kit';
-import { queueEntry, type QueuedDelivery } from '../domain/webhook-message';
+import { queueEntry, type QueuedDelivery } from '../domain/webhooks/message';
+import type { DeliveryQueue } from '../domain/webhooks/ports';
 
 /**
  * The FIFO delivery queue as the router, replays and redrives use it: batches of 10, in order

@@ -1,24 +1,14 @@
 import type { WebhookSubscription } from '../domain/ports';
-import { checkWebhookTarget, type Resolver } from '../domain/ssrf-guard';
-import { signingSecrets } from '../domain/webhook-message';
-import { signedHeaders } from '../domain/webhook-signature';
+import { retryAfterSeconds } from '../domain/webhooks/delivery-policy';
+import { signingSecrets } from '../domain/webhooks/message';
+import type { AttemptResult } from '../domain/webhooks/ports';
+import { signedHeaders } from '../domain/webhooks/signature';
+import { checkWebhookTarget, type Resolver } from '../domain/webhooks/ssrf-guard';
 import { postPinned } from './pinned-http';
+import { systemResolver } from './system-resolver';
 
 /** What an attempt log keeps of a response body. */
 export const RESPONSE_BODY_LIMIT_BYTES = 4096;
-
-export interface AttemptResult {
-  ok: boolean;
-  status?: number;
-  durationMs: number;
-  error?: string;
-  /** The SSRF guard refused the target at send time (its DNS now points somewhere not allowed). */
-  blocked?: boolean;
-  /** The start of the response body, for the attempt log. */
-  responseBody?: string;
-  /** `Retry-After` of a 429 or 503, in seconds. */
-  retryAfterSeconds?: number;
-}
 
 /**
  * One signed POST to an endpoint. The SSRF guard checks the URL and resolves the host again
@@ -39,7 +29,7 @@ export async function postSigned(input: {
   const elapsed = () => Math.round(performance.now() - started);
   const target = await checkWebhookTarget(input.subscription.url, {
     allowLoopbackHttp: input.allowLoopbackHttp,
-    ...(input.resolver ? { resolver: input.resolver } : {}),
+    resolver: input.resolver ?? systemResolver,
   });
   if (!target.ok) return { ok: false, blocked: true, durationMs: elapsed(), error: `target refused (${target.code}): ${target.reason}` };
   const timestampSeconds = input.nowSeconds ?? Math.floor(Date.now() / 1000);
@@ -70,14 +60,4 @@ export async function postSigned(input: {
     const name = (error as Error).name;
     return { ok: false, durationMs: elapsed(), error: name === 'TimeoutError' ? `timed out after ${input.timeoutMs} ms` : (error as Error).message };
   }
-}
-
-/** An endpoint may ask for a pause of at most an hour: a longer one would only park its messages on the queue. */
-export const MAX_RETRY_AFTER_SECONDS = 3600;
-
-/** `Retry-After` as seconds from now (delta-seconds or an HTTP date, at most an hour); undefined when absent or unreadable. */
-export function retryAfterSeconds(value: string | undefined, nowMs = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const at = /^\d+$/.test(value.trim()) ? nowMs + Number(value.trim()) * 1000 : Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(0, Math.ceil((at - nowMs) / 1000)));
 }

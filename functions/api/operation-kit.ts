@@ -1,12 +1,12 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { z } from 'zod';
-import type { DynamoDeliveryStore } from '../adapters/dynamo-delivery-store';
-import type { AttemptResult } from '../adapters/webhook-sender';
-import type { LedgerService, Outcome } from '../domain/ledger-service';
-import type { OfferStore, ProgrammeStore, SubscriptionStore, WebhookSubscription } from '../domain/ports';
+import type { Reply } from '../domain/idempotency';
+import type { LedgerService } from '../domain/ledger-service';
+import type { OfferStore, ProgrammeStore, SubscriptionStore } from '../domain/ports';
 import type { RewardCatalogue } from '../domain/reward-catalogue';
-import type { Resolver } from '../domain/ssrf-guard';
-import type { QueuedDelivery } from '../domain/webhook-message';
+import type { DeliveryLog, EndpointHealthStore, WebhookSender } from '../domain/webhooks/ports';
+import type { ReplayService } from '../domain/webhooks/replay';
+import type { Resolver } from '../domain/webhooks/ssrf-guard';
 import type { Clock } from '../shared/clock';
 import { Problem } from '../shared/problem';
 import * as s from './schemas';
@@ -30,19 +30,16 @@ export interface Services {
   subscriptions: SubscriptionStore;
   clock: Clock;
   allowLoopbackHttp: boolean;
-  /** DNS for the SSRF guard; the system resolver when absent. */
-  resolver?: Resolver;
-  /** The webhook delivery log, endpoint health and dead letters. */
-  deliveries: DynamoDeliveryStore;
-  /** Queues deliveries (replays, redrives) on the FIFO delivery queue. */
-  deliveryQueue: DeliveryQueue;
+  /** DNS for the SSRF guard (the port the guard resolves through). */
+  resolver: Resolver;
+  /** The webhook delivery log: messages, attempts and dead letters. */
+  deliveries: DeliveryLog;
+  /** Endpoint health: breaker state, failures, pause; reset when an endpoint is enabled again. */
+  endpointHealth: EndpointHealthStore;
+  /** Replays and redrives: new rounds queued on the FIFO delivery queue. */
+  replays: ReplayService;
   /** One signed POST to an endpoint now (the test ping). */
-  sendNow(subscription: WebhookSubscription, message: { id: string; body: string }): Promise<AttemptResult>;
-}
-
-/** Where replays and redrives are queued (the router's queue, same groups, a new round). */
-export interface DeliveryQueue {
-  enqueue(messages: QueuedDelivery[]): Promise<void>;
+  sendNow: WebhookSender;
 }
 
 export interface OperationContext {
@@ -70,7 +67,7 @@ export interface Operation {
   request?: z.ZodType;
   query?: z.ZodObject;
   responses: Record<number, ResponseSpec>;
-  run(ctx: OperationContext): Promise<Outcome>;
+  run(ctx: OperationContext): Promise<Reply>;
 }
 
 export const pathParam = (event: APIGatewayProxyEvent, name: string): string => {

@@ -1,13 +1,16 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { z } from 'zod';
-import { LedgerService, offerView, requestHash, type IdempotencyContext, type Outcome } from '../domain/ledger-service';
+import type { IdempotencyContext, Reply } from '../domain/idempotency';
+import type { LedgerService } from '../domain/ledger-service';
 import { offerRequest, type Offer } from '../domain/offers';
 import { campaignRequest, rewardRequest } from '../domain/rewards';
 import { businessTransaction } from '../domain/earning-rules';
 import { programmeSettings, type Programme } from '../domain/programme';
 import { Problem } from '../shared/problem';
 import { header, idempotencyKey, parseBody, parseQuery } from './http';
+import { balanceAsOfView, balanceView, earningView, entryView, memberView, offerView, pageView, redemptionView } from './ledger-views';
 import { errors, pathParam, problem, type Operation, type Scope, type Services } from './operation-kit';
+import { requestHash } from './request-hash';
 import * as s from './schemas';
 import { webhookOperations } from './webhook-operations';
 
@@ -53,7 +56,7 @@ function pointsOperation<S extends z.ZodType>(spec: {
     body: z.output<S>,
     event: APIGatewayProxyEvent,
     services: Services,
-  ) => Promise<Outcome>;
+  ) => Promise<Reply>;
 }): Operation {
   return {
     method: 'POST',
@@ -87,7 +90,7 @@ function memberOperation<S extends z.ZodType>(spec: {
   summary: string;
   scope: Scope;
   request: S;
-  run: (ledger: LedgerService, tenantId: string, memberId: string, idem: IdempotencyContext, body: z.output<S>) => Promise<Outcome>;
+  run: (ledger: LedgerService, tenantId: string, memberId: string, idem: IdempotencyContext, body: z.output<S>) => Promise<Reply>;
 }): Operation {
   return {
     method: spec.method,
@@ -140,7 +143,7 @@ export const operations: Operation[] = [
     responses: { 200: { description: 'A page of members', schema: s.memberListResponse }, ...errors },
     run: async ({ event, tenantId, services }) => ({
       statusCode: 200,
-      body: await services.ledger.listMembers(tenantId, parseQuery(event, s.memberListQuery)),
+      body: pageView(await services.ledger.listMembers(tenantId, parseQuery(event, s.memberListQuery)), (m) => memberView(m.profile, m.balance)),
     }),
   },
   {
@@ -152,10 +155,10 @@ export const operations: Operation[] = [
     scope: 'members:read',
     idempotent: false,
     responses: { 200: { description: 'The member', schema: s.memberResponse }, ...errors, 404: problem('No such member') },
-    run: async ({ event, tenantId, services }) => ({
-      statusCode: 200,
-      body: await services.ledger.getMember(tenantId, pathParam(event, 'memberId')),
-    }),
+    run: async ({ event, tenantId, services }) => {
+      const { profile, balance } = await services.ledger.getMember(tenantId, pathParam(event, 'memberId'));
+      return { statusCode: 200, body: memberView(profile, balance) };
+    },
   },
   memberOperation({
     method: 'PATCH',
@@ -210,10 +213,9 @@ export const operations: Operation[] = [
     run: async ({ event, tenantId, services }) => {
       const memberId = pathParam(event, 'memberId');
       const { asOf } = parseQuery(event, s.balanceQuery);
-      return {
-        statusCode: 200,
-        body: asOf ? await services.ledger.getBalanceAsOf(tenantId, memberId, asOf) : await services.ledger.getBalance(tenantId, memberId),
-      };
+      if (asOf) return { statusCode: 200, body: balanceAsOfView(memberId, asOf, await services.ledger.lastEntryAt(tenantId, memberId, asOf)) };
+      const balance = await services.ledger.getBalance(tenantId, memberId);
+      return { statusCode: 200, body: balanceView(balance, await services.ledger.settings(tenantId), services.clock.now()) };
     },
   },
   {
@@ -230,7 +232,7 @@ export const operations: Operation[] = [
       const { type, ...query } = parseQuery(event, s.entryListQuery);
       return {
         statusCode: 200,
-        body: await services.ledger.listEntries(tenantId, pathParam(event, 'memberId'), { ...query, ...(type ? { types: type } : {}) }),
+        body: pageView(await services.ledger.listEntries(tenantId, pathParam(event, 'memberId'), { ...query, ...(type ? { types: type } : {}) }), entryView),
       };
     },
   },
@@ -275,10 +277,11 @@ export const operations: Operation[] = [
     idempotent: false,
     request: businessTransaction,
     responses: { 200: { description: 'The earning', schema: s.transactionPreviewResponse }, ...errors, 404: problem('No such member') },
-    run: async ({ event, tenantId, services }) => ({
-      statusCode: 200,
-      body: await services.ledger.previewTransaction(tenantId, pathParam(event, 'memberId'), parseBody(event, businessTransaction)),
-    }),
+    run: async ({ event, tenantId, services }) => {
+      const tx = parseBody(event, businessTransaction);
+      const { transactionId, earning } = await services.ledger.previewTransaction(tenantId, pathParam(event, 'memberId'), tx);
+      return { statusCode: 200, body: { transactionId, earning: earningView(earning) } };
+    },
   },
   pointsOperation({
     path: '/v1/members/{memberId}/points/redeem',
@@ -343,10 +346,10 @@ export const operations: Operation[] = [
     scope: 'members:read',
     idempotent: false,
     responses: { 200: { description: 'Eligible offers', schema: s.eligibleOfferListResponse }, ...errors, 404: problem('No such member') },
-    run: async ({ event, tenantId, services }) => ({
-      statusCode: 200,
-      body: await services.ledger.eligibleOffers(tenantId, pathParam(event, 'memberId'), await services.offers.list(tenantId)),
-    }),
+    run: async ({ event, tenantId, services }) => {
+      const eligible = await services.ledger.eligibleOffers(tenantId, pathParam(event, 'memberId'), await services.offers.list(tenantId));
+      return { statusCode: 200, body: { items: eligible.map(({ offer, remaining }) => ({ ...offerView(offer), remaining })) } };
+    },
   },
   {
     method: 'POST',
@@ -541,7 +544,7 @@ export const operations: Operation[] = [
     responses: { 200: { description: 'A page of redemptions', schema: s.redemptionListResponse }, ...errors, 404: problem('No such member') },
     run: async ({ event, tenantId, services }) => ({
       statusCode: 200,
-      body: await services.ledger.listRedemptions(tenantId, pathParam(event, 'memberId'), parseQuery(event, s.redemptionListQuery)),
+      body: pageView(await services.ledger.listRedemptions(tenantId, pathParam(event, 'memberId'), parseQuery(event, s.redemptionListQuery)), redemptionView),
     }),
   },
   {
@@ -555,7 +558,7 @@ export const operations: Operation[] = [
     responses: { 200: { description: 'The redemption', schema: s.redemptionResponse }, ...errors, 404: problem('No such redemption') },
     run: async ({ event, tenantId, services }) => ({
       statusCode: 200,
-      body: await services.ledger.getRedemption(tenantId, pathParam(event, 'memberId'), pathParam(event, 'redemptionId')),
+      body: redemptionView(await services.ledger.getRedemption(tenantId, pathParam(event, 'memberId'), pathParam(event, 'redemptionId'))),
     }),
   },
   {

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { balanceSnapshot, pointLot } from '../domain/events';
 import { voucherCode } from '../domain/rewards';
-import { DEAD_REASONS } from '../domain/webhook-message';
+import { DEAD_REASONS } from '../domain/webhooks/message';
+import type { GuardCode } from '../domain/webhooks/ssrf-guard';
 
 /** Request and response schemas of the API; the OpenAPI document is generated from them. */
 const externalId = z
@@ -371,6 +372,13 @@ export const problemResponse = z.object({
   detail: z.string().optional(),
   instance: z.string().optional(),
   errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
+
+/** A refused webhook URL: the problem names the SSRF guard's check that refused it. */
+export const webhookUrlProblemResponse = problemResponse.extend({
+  reasonCode: z
+    .enum(['url_invalid', 'scheme_not_allowed', 'credentials_in_url', 'host_not_allowed', 'address_not_allowed', 'dns_failed'] satisfies GuardCode[])
+    .describe('The check that refused the URL'),
 });
 
 export const earningResponse = z.object({

@@ -1,8 +1,8 @@
-import type { DeliveryRecord } from '../adapters/dynamo-delivery-store';
 import type { WebhookSubscription } from '../domain/ports';
-import { checkWebhookTarget } from '../domain/ssrf-guard';
-import type { QueuedDelivery } from '../domain/webhook-message';
-import { generateSecret, generateSigningKeyPair, publicKeyOf } from '../domain/webhook-signature';
+import { pingBody } from '../domain/webhooks/message';
+import type { DeliveryRecord } from '../domain/webhooks/ports';
+import { generateSecret, generateSigningKeyPair, publicKeyOf } from '../domain/webhooks/signature';
+import { checkWebhookTarget } from '../domain/webhooks/ssrf-guard';
 import { newId } from '../shared/ids';
 import { Problem } from '../shared/problem';
 import { parseBody, parseQuery } from './http';
@@ -40,7 +40,7 @@ export async function requireEndpoint(services: Services, tenantId: string, subs
 
 /** The SSRF guard at registration: scheme, credentials, and every A/AAAA address public (checked again at every send). */
 async function guardUrl(services: Services, url: string): Promise<string> {
-  const check = await checkWebhookTarget(url, { allowLoopbackHttp: services.allowLoopbackHttp, ...(services.resolver ? { resolver: services.resolver } : {}) });
+  const check = await checkWebhookTarget(url, { allowLoopbackHttp: services.allowLoopbackHttp, resolver: services.resolver });
   if (!check.ok) throw new Problem('webhook_url_rejected', check.reason, { reasonCode: check.code });
   return check.url.toString();
 }
@@ -49,30 +49,6 @@ async function requireEnabledEndpoint(services: Services, tenantId: string, subs
   const subscription = await requireEndpoint(services, tenantId, subscriptionId);
   if (!subscription.enabled) throw new Problem('endpoint_disabled', 'Enable the endpoint first (PATCH enabled: true); its messages would be parked again');
   return subscription;
-}
-
-/** A round not attempted this long after it started was never queued (the call that started it failed): it may start again. */
-const STUCK_ROUND_MS = 15 * 60_000;
-
-/** Failing and freshly replayed messages are still on their schedule: a replay would only queue behind them. */
-const isInFlight = (message: DeliveryRecord, now: Date) =>
-  message.status === 'failing' ||
-  (message.status === 'pending' && (message.roundStartedAt === undefined || now.getTime() - Date.parse(message.roundStartedAt) < STUCK_ROUND_MS));
-
-/** Starts a new round for each message (in order) and queues them; returns how many were queued. */
-async function startRounds(services: Services, tenantId: string, subscriptionId: string, eventIds: string[]): Promise<number> {
-  const now = services.clock.now();
-  let queued = 0;
-  // Ten at a time, each chunk queued right after its rounds start (a failure leaves at most one
-  // chunk started but not queued, which may be replayed again later), in order: a member's
-  // messages are queued in the order they were sent.
-  for (let i = 0; i < eventIds.length; i += 10) {
-    const chunk = await Promise.all(eventIds.slice(i, i + 10).map((eventId) => services.deliveries.startRound(tenantId, subscriptionId, eventId, now)));
-    const messages = chunk.filter((message): message is QueuedDelivery & NonNullable<typeof message> => message !== null);
-    await services.deliveryQueue.enqueue(messages);
-    queued += messages.length;
-  }
-  return queued;
 }
 
 const messageView = (message: DeliveryRecord) => ({
@@ -106,7 +82,7 @@ export const webhookOperations: Operation[] = [
     responses: {
       201: { description: 'Created', schema: s.endpointResponse },
       ...errors,
-      422: { description: 'URL not allowed', schema: s.problemResponse },
+      422: { description: 'URL not allowed', schema: s.webhookUrlProblemResponse },
     },
     run: async ({ event, tenantId, services }) => {
       const body = parseBody(event, s.createEndpointRequest);
@@ -154,7 +130,7 @@ export const webhookOperations: Operation[] = [
     responses: { 200: { description: 'The endpoint', schema: s.endpointResponse }, ...errors, 404: problem('No such endpoint') },
     run: async ({ event, tenantId, services }) => {
       const subscription = await requireEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
-      const { openCount: _openCount, probeUntil: _probeUntil, closedAt: _closedAt, ...health } = await services.deliveries.getHealth(tenantId, subscription.subscriptionId);
+      const { openCount: _openCount, probeUntil: _probeUntil, closedAt: _closedAt, ...health } = await services.endpointHealth.getHealth(tenantId, subscription.subscriptionId);
       return { statusCode: 200, body: { ...endpointView(subscription), health } };
     },
   },
@@ -167,7 +143,7 @@ export const webhookOperations: Operation[] = [
     scope: 'webhooks:manage',
     idempotent: false,
     request: s.updateEndpointRequest,
-    responses: { 200: { description: 'The endpoint after the change', schema: s.endpointResponse }, ...errors, 404: problem('No such endpoint'), 422: problem('URL not allowed') },
+    responses: { 200: { description: 'The endpoint after the change', schema: s.endpointResponse }, ...errors, 404: problem('No such endpoint'), 422: { description: 'URL not allowed', schema: s.webhookUrlProblemResponse } },
     run: async ({ event, tenantId, services }) => {
       const { url, ...patch } = parseBody(event, s.updateEndpointRequest);
       const current = await requireEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
@@ -185,7 +161,7 @@ export const webhookOperations: Operation[] = [
         delete next.disabledAt;
       }
       await services.subscriptions.put(next);
-      if (reenabled) await services.deliveries.resetHealth(tenantId, current.subscriptionId);
+      if (reenabled) await services.endpointHealth.resetHealth(tenantId, current.subscriptionId);
       return { statusCode: 200, body: endpointView(next) };
     },
   },
@@ -242,14 +218,7 @@ export const webhookOperations: Operation[] = [
     run: async ({ event, tenantId, services }) => {
       const subscription = await requireEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
       const id = newId('ping');
-      const body = JSON.stringify({
-        type: 'webhook.ping',
-        timestamp: services.clock.now().toISOString(),
-        id,
-        tenantId,
-        endpointId: subscription.subscriptionId,
-        data: { message: 'A test delivery: answer 2xx to confirm the endpoint receives and verifies webhooks' },
-      });
+      const body = pingBody({ id, tenantId, endpointId: subscription.subscriptionId, at: services.clock.now() });
       const result = await services.sendNow(subscription, { id, body });
       return {
         statusCode: 200,
@@ -332,11 +301,10 @@ export const webhookOperations: Operation[] = [
     run: async ({ event, tenantId, services }) => {
       const subscription = await requireEnabledEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
       const eventId = pathParam(event, 'eventId');
-      const current = await services.deliveries.getMessage(tenantId, subscription.subscriptionId, eventId);
-      if (!current) throw new Problem('message_not_found', `No message for event ${eventId} on this endpoint`);
-      if (isInFlight(current, services.clock.now())) throw new Problem('message_pending', 'The message is still being delivered on its retry schedule');
-      const queued = await startRounds(services, tenantId, subscription.subscriptionId, [eventId]);
-      return { statusCode: 202, body: { queued, skipped: 1 - queued } };
+      const replayed = await services.replays.replayOne(tenantId, subscription.subscriptionId, eventId);
+      if (replayed === 'not_found') throw new Problem('message_not_found', `No message for event ${eventId} on this endpoint`);
+      if (replayed === 'in_flight') throw new Problem('message_pending', 'The message is still being delivered on its retry schedule');
+      return { statusCode: 202, body: replayed };
     },
   },
   {
@@ -353,17 +321,14 @@ export const webhookOperations: Operation[] = [
       // The body first: invalid input is refused before anything is read.
       const body = parseBody(event, s.replayRangeRequest);
       const subscription = await requireEnabledEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
-      const page = await services.deliveries.listMessages(tenantId, subscription.subscriptionId, {
+      const replayed = await services.replays.replayRange(tenantId, subscription.subscriptionId, {
         from: body.from,
         to: body.to,
         ...(body.status ? { status: body.status } : {}),
-        order: 'asc',
         limit: body.limit,
         ...(body.cursor ? { cursor: body.cursor } : {}),
       });
-      const eligible = page.items.filter((message) => !isInFlight(message, services.clock.now())).map((message) => message.eventId);
-      const queued = await startRounds(services, tenantId, subscription.subscriptionId, eligible);
-      return { statusCode: 202, body: { queued, skipped: page.items.length - queued, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) } };
+      return { statusCode: 202, body: replayed };
     },
   },
   {
@@ -394,9 +359,7 @@ export const webhookOperations: Operation[] = [
     run: async ({ event, tenantId, services }) => {
       const { limit } = parseBody(event, s.redriveRequest);
       const subscription = await requireEnabledEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
-      const page = await services.deliveries.listDeadLetters(tenantId, subscription.subscriptionId, { limit });
-      const queued = await startRounds(services, tenantId, subscription.subscriptionId, page.items.map((letter) => letter.eventId));
-      return { statusCode: 202, body: { queued, more: page.nextCursor !== undefined } };
+      return { statusCode: 202, body: await services.replays.redrive(tenantId, subscription.subscriptionId, limit) };
     },
   },
 ];

@@ -17,13 +17,15 @@ import { ineligibility, type Ineligibility, type Offer } from './offers';
 import { redemptionIdFor, type AccountChange, type Redemption, type Reward } from './rewards';
 import { evaluateTier, initialTierState, nextTierReviewAt, recordQualifyingPoints, type TierState } from './tiers';
 import { capPeriodKey, type BusinessTransaction, type EarningResult, type EarningRules } from './earning-rules';
+import { assertChangeInvariants } from './ledger-invariants';
 
 /**
  * Pure ledger rules: given a member's current state and a command, plan the next state, the
  * immutable ledger entries and the complete outbox events. No I/O; the store commits a plan in
  * one transaction, conditioned on the version the plan was made from.
  *
- * Invariants (asserted by the model test after every step):
+ * Invariants (asserted on every change as it is built, by `ledger-invariants.ts`, and by the
+ * model test after every step):
  * - `seq` advances by exactly one per event, with no gaps;
  * - available points = sum of the entries' `amountPoints` = sum of the lots, and never negative;
  * - pending points = sum of the entries' `pendingPoints` = sum of the pending lots;
@@ -229,7 +231,7 @@ class Change {
     evaluateTierOf(this, this.current, settings);
     this.balance.updatedAt = this.occurredAt;
     this.balance.dueAt = dueAt(this.balance, settings);
-    return {
+    const mutation: Mutation = {
       tenantId: this.balance.tenantId,
       memberId: this.balance.memberId,
       expectedVersion: this.current.version,
@@ -242,6 +244,8 @@ class Change {
       ...(this.voucher ? { voucher: this.voucher } : {}),
       ...extra,
     };
+    assertChangeInvariants(this.current, mutation);
+    return mutation;
   }
 }
 

@@ -2,6 +2,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { table } from '../../lib/topology';
+import { TTL_ATTRIBUTE, ttlAttribute, ttlEpochSeconds } from '../shared/item-ttl';
 import { loyaltyEvent, type LoyaltyEvent } from './events';
 
 const DAY_S = 86_400;
@@ -15,8 +16,8 @@ const DAY_S = 86_400;
  * const item = outboxItem(keys.event(tenantId, memberId, event.seq), event);
  */
 export function outboxItem<E extends { occurredAt: string }>(key: { pk: string; sk: string }, event: E) {
-  const expiresAt = Math.floor(Date.parse(event.occurredAt) / 1000) + table.outboxRetentionDays * DAY_S;
-  return { ...key, kind: 'event' as const, ...event, expiresAt };
+  const deleteAfter = ttlEpochSeconds(Date.parse(event.occurredAt), table.outboxRetentionDays * DAY_S);
+  return { ...key, kind: 'event' as const, ...event, ...ttlAttribute(deleteAfter) };
 }
 
 /**
@@ -28,6 +29,6 @@ export function eventFromStreamRecord(record: DynamoDBRecord): LoyaltyEvent | nu
   if (record.eventName !== 'INSERT' || !record.dynamodb?.NewImage) return null;
   const item = unmarshall(record.dynamodb.NewImage as Record<string, AttributeValue>);
   if (item.kind !== 'event') return null;
-  const { pk: _pk, sk: _sk, kind: _kind, expiresAt: _expiresAt, ...event } = item;
+  const { pk: _pk, sk: _sk, kind: _kind, [TTL_ATTRIBUTE]: _ttl, ...event } = item;
   return loyaltyEvent.parse(event);
 }

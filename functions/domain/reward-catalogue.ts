@@ -1,6 +1,6 @@
 import type { Clock } from '../shared/clock';
 import { Problem } from '../shared/problem';
-import { idempotencyRecord, storedFor, type IdempotencyContext, type Outcome } from './ledger-service';
+import { idempotencyRecord, matchingRecord, type IdempotencyContext, type Reply } from './idempotency';
 import type { LedgerStore, RewardStore } from './ports';
 import type { AccountRef, Campaign, CampaignInput, Reward, RewardInput } from './rewards';
 
@@ -52,7 +52,7 @@ export class RewardCatalogue {
   }
 
   /** Adds units to a manual reward's stock (voucher rewards grow by importing codes). */
-  async addStock(tenantId: string, rewardId: string, idem: IdempotencyContext, quantity: number): Promise<Outcome> {
+  async addStock(tenantId: string, rewardId: string, idem: IdempotencyContext, quantity: number): Promise<Reply> {
     const reward = await this.requireReward(tenantId, rewardId);
     if (reward.fulfilment === 'voucher') throw new Problem('stock_not_applicable', 'A voucher reward’s stock is its code pool: import codes instead');
     if (reward.unlimitedStock) throw new Problem('stock_not_applicable', 'This reward has unlimited stock');
@@ -84,7 +84,7 @@ export class RewardCatalogue {
   }
 
   /** Funds a campaign's budget. */
-  async fundCampaign(tenantId: string, campaignId: string, idem: IdempotencyContext, amountPoints: number): Promise<Outcome> {
+  async fundCampaign(tenantId: string, campaignId: string, idem: IdempotencyContext, amountPoints: number): Promise<Reply> {
     await this.requireCampaign(tenantId, campaignId);
     return this.credit(tenantId, { kind: 'budget', id: campaignId }, amountPoints, idem, { campaignId, creditedPoints: amountPoints });
   }
@@ -95,10 +95,10 @@ export class RewardCatalogue {
   }
 
   /** Credits once per Idempotency-Key: the record commits with the credit; a retry replays it. */
-  private async credit(tenantId: string, account: AccountRef, amount: number, idem: IdempotencyContext, body: object): Promise<Outcome> {
+  private async credit(tenantId: string, account: AccountRef, amount: number, idem: IdempotencyContext, body: object): Promise<Reply> {
     const outcome = { statusCode: 200, body };
     if (await this.rewards.credit(tenantId, account, amount, idempotencyRecord(tenantId, idem, outcome, this.clock.now().toISOString()))) return outcome;
-    const stored = storedFor(idem, await this.ledger.getIdempotencyRecord(tenantId, idem.key));
+    const stored = matchingRecord(idem, await this.ledger.getIdempotencyRecord(tenantId, idem.key));
     return { statusCode: stored.statusCode, body: (JSON.parse(stored.body) as { body: unknown }).body, replayed: true };
   }
 }

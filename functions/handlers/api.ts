@@ -3,14 +3,12 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { problemJson, refuseIllFormedRequest, respond } from '../api/http';
 import { buildOpenApi } from '../api/openapi';
 import { operations, type Operation, type Services } from '../api/operations';
-import { dynamo, sqs } from '../adapters/aws-clients';
-import { DynamoDeliveryStore } from '../adapters/dynamo-delivery-store';
-import { SqsDeliveryQueue } from '../adapters/sqs-delivery-queue';
-import { postSigned } from '../adapters/webhook-sender';
+import { dynamo } from '../adapters/aws-clients';
 import { DynamoOfferStore } from '../adapters/dynamo-offer-store';
 import { DynamoRewardStore } from '../adapters/dynamo-reward-store';
 import { DynamoSubscriptionStore } from '../adapters/dynamo-subscription-store';
 import { ledgerWiring } from '../adapters/ledger-wiring';
+import { webhookApiWiring } from '../adapters/webhook-wiring';
 import { RewardCatalogue } from '../domain/reward-catalogue';
 import { setting } from '../shared/config';
 import { systemClock } from '../shared/clock';
@@ -33,11 +31,7 @@ function wire(): Services {
       subscriptions: new DynamoSubscriptionStore(dynamo(), tableName),
       clock: systemClock,
       allowLoopbackHttp: setting('WEBHOOK_ALLOW_LOOPBACK_HTTP'),
-      deliveries: new DynamoDeliveryStore(dynamo(), tableName, setting('WEBHOOK_LOG_RETENTION_DAYS')),
-      deliveryQueue: new SqsDeliveryQueue(sqs(), setting('DELIVERY_QUEUE_URL')),
-      // A ping answers within the API's time: at most 10 s, less when deliveries are configured shorter.
-      sendNow: (subscription, message) =>
-        postSigned({ subscription, ...message, timeoutMs: Math.min(10_000, setting('WEBHOOK_TIMEOUT_MS')), allowLoopbackHttp: setting('WEBHOOK_ALLOW_LOOPBACK_HTTP') }),
+      ...webhookApiWiring(),
     };
   }
   return services;

@@ -2,6 +2,7 @@ import type { Context } from 'aws-lambda';
 import { dynamo } from '../adapters/aws-clients';
 import { DynamoJobLease } from '../adapters/job-lease';
 import { ledgerWiring } from '../adapters/ledger-wiring';
+import { systemClock } from '../shared/clock';
 import { setting } from '../shared/config';
 import { logger } from '../shared/logger';
 
@@ -20,7 +21,7 @@ let lease: DynamoJobLease | undefined;
  */
 export async function handler(_event: unknown, context: Context) {
   lease ??= new DynamoJobLease(dynamo(), setting('TABLE_NAME'));
-  const now = Date.now();
+  const now = systemClock.now().getTime();
   if (!(await lease.acquire(JOB, context.awsRequestId, now, now + context.getRemainingTimeInMillis()))) {
     logger.info('Housekeeping skipped: another run holds the lease');
     return { skipped: true };

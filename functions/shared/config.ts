@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { DEFAULT_RETRY_SCHEDULE, MAX_WAIT_SECONDS, parseSchedule } from '../domain/delivery-policy';
-import { MAX_WAITING_PER_ENDPOINT } from '../domain/parking';
+import { DEFAULT_RETRY_SCHEDULE, MAX_WAIT_SECONDS, parseSchedule } from '../domain/webhooks/delivery-policy';
+import { MAX_WAITING_PER_ENDPOINT } from '../domain/webhooks/parking';
 
 /**
  * The one config loader. Functions read their settings from environment variables that the CDK

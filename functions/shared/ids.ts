@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { systemClock } from './clock';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
@@ -7,7 +8,7 @@ const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
  * base32), so ids sort by creation time and carry their kind.
  * @example newId('mem') // 'mem_01JD3Q8ZK7X9V2M4N6P8R0S2T4'
  */
-export function newId(prefix: string, nowMs: number = Date.now()): string {
+export function newId(prefix: string, nowMs: number = systemClock.now().getTime()): string {
   let time = '';
   let t = nowMs;
   for (let i = 0; i < 10; i++) {

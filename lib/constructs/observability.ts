@@ -11,7 +11,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { functions as functionSpecs, queues as queueSpecs, rawEvents, type FunctionId, type FunctionSpec, type QueueId, type QueueSpec } from '../topology';
-import { SQS_FIFO_IN_FLIGHT_LIMIT } from '../../functions/domain/parking';
+import { SQS_FIFO_IN_FLIGHT_LIMIT } from '../../functions/domain/webhooks/parking';
 import { deadLetterQueueIds } from './topology-queues';
 
 /** Events should leave within seconds; a stream consumer this far behind is stuck or starved. */

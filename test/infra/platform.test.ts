@@ -516,7 +516,7 @@ describe('webhook delivery metrics', () => {
 
   it('matches log messages the delivery function actually writes', () => {
     // Prepare: the filters' `message` values must appear as string literals in the function's code.
-    const source = ['functions/adapters/delivery-worker.ts', 'functions/handlers/webhook-delivery.ts']
+    const source = ['functions/domain/webhooks/delivery-service.ts', 'functions/adapters/sqs-delivery-consumer.ts', 'functions/handlers/webhook-delivery.ts']
       .map((path) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8'))
       .join('\n');
     const messages = ofType('AWS::Logs::MetricFilter').flatMap(([, filter]) =>

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { checkContract } from '../support/api-contract';
 import { receivedHooks } from '../support/twin-api';
 import { startTwinProcess, waitFor, type RunningTwin } from '../support/twin-process';
 
@@ -16,8 +17,14 @@ afterAll(async () => {
   await twin?.stop();
 });
 
-/** A request sent byte for byte as written (fetch would re-encode a malformed path). */
-function raw(method: string, path: string, body?: string, headers: Record<string, string> = {}) {
+/** A request sent byte for byte as written (fetch would re-encode a malformed path); the answer is contract-checked. */
+async function raw(method: string, path: string, body?: string, headers: Record<string, string> = {}) {
+  const answer = await rawRequest(method, path, body, headers);
+  checkContract({ method, path, status: answer.status, contentType: answer.headers['content-type'] ?? null, text: answer.body });
+  return answer;
+}
+
+function rawRequest(method: string, path: string, body: string | undefined, headers: Record<string, string>) {
   const url = new URL(twin.apiUrl);
   return new Promise<{ status: number; headers: Record<string, string>; body: string }>((resolve, reject) => {
     const req = httpRequest(

@@ -1,14 +1,15 @@
 import { jest } from '@jest/globals';
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DeliveryWorker, type DeliveryWorkerDeps } from '../../functions/adapters/delivery-worker';
-import { DynamoDeliveryStore } from '../../functions/adapters/dynamo-delivery-store';
+import { DynamoDeliveryLog } from '../../functions/adapters/dynamo-delivery-log';
+import { DynamoEndpointHealth } from '../../functions/adapters/dynamo-endpoint-health';
 import { DynamoSubscriptionStore } from '../../functions/adapters/dynamo-subscription-store';
-import type { AttemptResult } from '../../functions/adapters/webhook-sender';
-import type { DeliveryPolicy } from '../../functions/domain/delivery-policy';
+import type { DeliveryPolicy } from '../../functions/domain/webhooks/delivery-policy';
+import { DeliveryService, type DeliveryServiceDeps } from '../../functions/domain/webhooks/delivery-service';
+import type { AttemptResult } from '../../functions/domain/webhooks/ports';
 import { loyaltyEvent, pointsEarnedEvent, type EventOf } from '../../functions/domain/events';
 import { keys } from '../../functions/domain/keys';
 import type { WebhookSubscription } from '../../functions/domain/ports';
-import { deliveryMessage, webhookBody, type DeliveryMessage } from '../../functions/domain/webhook-message';
+import { deliveryMessage, webhookBody, type DeliveryMessage } from '../../functions/domain/webhooks/message';
 import { newId } from '../../functions/shared/ids';
 import { logger } from '../../functions/shared/logger';
 import { startLocalTable, type LocalTable } from '../support/local-table';
@@ -21,13 +22,15 @@ import { startLocalTable, type LocalTable } from '../support/local-table';
 let local: LocalTable;
 let documents: DynamoDBDocumentClient;
 let tableName: string;
-let store: DynamoDeliveryStore;
+let store: DynamoDeliveryLog;
+let endpointHealth: DynamoEndpointHealth;
 let subscriptions: DynamoSubscriptionStore;
 
 beforeAll(async () => {
   local = await startLocalTable();
   ({ documents, tableName } = local);
-  store = new DynamoDeliveryStore(documents, tableName, 30);
+  store = new DynamoDeliveryLog(documents, tableName, 30);
+  endpointHealth = new DynamoEndpointHealth(documents, tableName);
   subscriptions = new DynamoSubscriptionStore(documents, tableName);
   // One JSON line per attempt would bury the test report; the log is not what is under test.
   logger.setLogLevel('SILENT');
@@ -65,8 +68,8 @@ const SPREAD = 1;
 
 /** A queued delivery of one event (not a digest). */
 type EventMessage = Extract<DeliveryMessage, { event: unknown }>;
-type Send = DeliveryWorkerDeps['send'];
-type DeadLetterSink = DeliveryWorkerDeps['deadLetter'];
+type Send = DeliveryServiceDeps['send'];
+type DeadLetterSink = DeliveryServiceDeps['deadLetter'];
 
 /** One endpoint of a fresh tenant, a worker on it, a scripted send, a recording DLQ and a clock. */
 async function setUp(policy: Partial<DeliveryPolicy> = {}) {
@@ -101,16 +104,17 @@ async function setUp(policy: Partial<DeliveryPolicy> = {}) {
   const deadLetter = jest.fn<DeadLetterSink>(async () => undefined);
   const requeue = jest.fn<(message: DeliveryMessage) => Promise<void>>(async () => undefined);
   /** A worker (a container) on this endpoint; several share the table, the send and the clock. */
-  const makeWorker = (deliveryStore: DynamoDeliveryStore = store) =>
-    new DeliveryWorker({
-      store: deliveryStore,
+  const makeWorker = (healthStore: DynamoEndpointHealth = endpointHealth) =>
+    new DeliveryService({
+      log: store,
+      health: healthStore,
       endpoint: (t, s) => subscriptions.get(t, s),
       send,
       deadLetter,
       requeue,
       policy: { ...POLICY, ...policy },
       attemptTimeoutSeconds: 15,
-      now: () => new Date(nowMs),
+      clock: { now: () => new Date(nowMs) },
       random: () => 0.5,
       healthCacheMs: 0,
     });
@@ -146,7 +150,7 @@ async function setUp(policy: Partial<DeliveryPolicy> = {}) {
 
   const log = (m: EventMessage) => store.getMessage(tenantId, subscriptionId, m.event.id);
   const attempts = (m: EventMessage) => store.messageAttempts(tenantId, subscriptionId, m.event.id);
-  const health = () => store.getHealth(tenantId, subscriptionId);
+  const health = () => endpointHealth.getHealth(tenantId, subscriptionId);
   const deadLetters = async () => (await store.listDeadLetters(tenantId, subscriptionId, { limit: 50 })).items;
 
   return { tenantId, subscriptionId, subscription, clock, send, deadLetter, requeue, worker, makeWorker, message, log, attempts, health, deadLetters };
@@ -396,14 +400,14 @@ describe('delivery worker on DynamoDB Local', () => {
     await failDistinctMembers(h, 3);
     h.clock.advance(30);
     // Both workers read the health (still open) before either claims the probe.
-    const racing = new DynamoDeliveryStore(documents, tableName, 30);
+    const racing = new DynamoEndpointHealth(documents, tableName);
     let reads = 0;
     let bothRead!: () => void;
     const barrier = new Promise<void>((resolve) => {
       bothRead = resolve;
     });
     racing.getHealth = async (tenantId, subscriptionId) => {
-      const health = await store.getHealth(tenantId, subscriptionId);
+      const health = await endpointHealth.getHealth(tenantId, subscriptionId);
       reads += 1;
       if (reads === 2) bothRead();
       await barrier;
@@ -498,7 +502,7 @@ describe('delivery worker on DynamoDB Local', () => {
     await failDistinctMembers(h, 3);
     const openPeriods: number[] = [];
     let probes = 0;
-    let outcome: Awaited<ReturnType<DeliveryWorker['handle']>> = { waitSeconds: -1 };
+    let outcome: Awaited<ReturnType<DeliveryService['handle']>> = { waitSeconds: -1 };
     let lastProbe: EventMessage | undefined;
 
     // Act: every time the breaker's open period ends, a new member's message probes and fails
@@ -630,7 +634,7 @@ describe('delivery worker on DynamoDB Local', () => {
   });
 
   // Fails today (production bug): the worker resets the endpoint's failure streak only when the
-  // health it read *before* sending showed failures (delivery-worker.ts, success branch), so a
+  // health it read *before* sending showed failures (delivery-service.ts, success branch), so a
   // success that lands after another message's failure is not counted; with the default 1 s
   // health cache the window is wider still.
   it('counts a success that lands after a failure: the failure streak and failingSince are reset', async () => {

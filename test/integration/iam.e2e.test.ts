@@ -21,7 +21,6 @@ beforeAll(async () => {
     WEBHOOK_RETRY_SCHEDULE: '1s,1s',
     WEBHOOK_RETRY_JITTER: '0',
     WEBHOOK_BREAKER_FAILURES: '10',
-    SUBSCRIPTION_CACHE_TTL_MS: '200',
   });
   api = twinApi(twin);
 }, 90_000);
@@ -71,7 +70,9 @@ describe('IAM on the local twin', () => {
       `User: ${principalArn('authorizer')} is not authorized to perform: dynamodb:PutItem on resource: ${TABLE_ARN} ` +
         'because no identity-based policy allows the dynamodb:PutItem action',
     );
-    expect(twin.output()).toContain('AccessDenied: authorizer may not dynamodb:PutItem');
+    // The twin's stderr arrives through a pipe, possibly after the answer: wait for the line.
+    const denial = 'AccessDenied: authorizer may not dynamodb:PutItem';
+    await waitFor(async () => (twin.output().includes(denial) ? true : undefined), { timeoutMs: 5_000, what: 'the denial in the twin log' });
     dynamo.destroy();
   });
 
@@ -114,7 +115,6 @@ describe('the operator\'s DLQ redrive on the local twin', () => {
     });
     expect(created.status).toBe(201);
     await configureReceiver(twin, 'redrive', { secrets: [created.body.secret] });
-    await new Promise((resolve) => setTimeout(resolve, 400)); // past the consumers' endpoint cache
     const enrolled = await api<{ memberId: string }>('/v1/members', { body: { externalId: `redrive-${Date.now()}` } });
     expect(enrolled.status).toBe(201);
     const letters = await waitFor(async () => {

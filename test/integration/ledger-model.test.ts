@@ -4,7 +4,10 @@ import { DynamoLedgerStore } from '../../functions/adapters/dynamo-ledger-store'
 import { DynamoRewardStore } from '../../functions/adapters/dynamo-reward-store';
 import type { Reward } from '../../functions/domain/rewards';
 import { keys } from '../../functions/domain/keys';
-import { LedgerService, requestHash, type Outcome } from '../../functions/domain/ledger-service';
+import { ledgerReplies } from '../../functions/api/ledger-views';
+import { requestHash } from '../../functions/api/request-hash';
+import type { Reply } from '../../functions/domain/idempotency';
+import { LedgerService } from '../../functions/domain/ledger-service';
 import { DAY_MS } from '../../functions/domain/lots';
 import { startLocalTable, type LocalTable } from '../support/local-table';
 import { fixedProgrammes } from '../support/memory-ledger-store';
@@ -63,7 +66,7 @@ interface Model {
   stock: number;
   redemptions: { redemptionId: string; lots: ModelLot[]; status: 'pending' | 'fulfilled' | 'cancelled' }[];
   /** Requests already made, to retry: key, body and the first response. */
-  requests: { key: string; run: () => Promise<Outcome>; first: Outcome }[];
+  requests: { key: string; run: () => Promise<Reply>; first: Reply }[];
 }
 
 interface Real {
@@ -101,7 +104,7 @@ function compact(lots: ModelLot[]): ModelLot[] {
 const nowIso = (r: Real) => new Date(r.clock.nowMs).toISOString();
 const nextKey = (r: Real) => `${r.memberId}-k${++r.keyCounter}`;
 
-async function call(m: Model, r: Real, path: string, body: unknown, run: (idem: { key: string; requestHash: string }) => Promise<Outcome>) {
+async function call(m: Model, r: Real, path: string, body: unknown, run: (idem: { key: string; requestHash: string }) => Promise<Reply>) {
   const key = nextKey(r);
   const idem = { key, requestHash: requestHash('POST', path, body) };
   const outcome = await run(idem);
@@ -109,7 +112,7 @@ async function call(m: Model, r: Real, path: string, body: unknown, run: (idem: 
   return outcome;
 }
 
-const entryIdOf = (outcome: Outcome) => (outcome.body as { entry: { entryId: string } }).entry.entryId;
+const entryIdOf = (outcome: Reply) => (outcome.body as { entry: { entryId: string } }).entry.entryId;
 
 class Earn implements fc.AsyncCommand<Model, Real> {
   constructor(
@@ -381,7 +384,7 @@ describe('ledger model on DynamoDB Local', () => {
     await fc.assert(
       fc.asyncProperty(fc.commands(commands, { maxCommands: 20 }), async (cmds) => {
         const clock = { nowMs: Date.parse('2026-11-21T10:00:00.000Z') };
-        const service = new LedgerService(store, fixedProgrammes({ expiryNoticeDays: 5 }), { now: () => new Date(clock.nowMs) });
+        const service = new LedgerService(store, fixedProgrammes({ expiryNoticeDays: 5 }), { now: () => new Date(clock.nowMs) }, ledgerReplies);
         const enrolled = await service.enrol(TENANT, { key: `enrol-${stats.runs}-${Math.random()}`, requestHash: 'h' }, { externalId: `m-${Date.now()}-${Math.random().toString(36).slice(2)}` });
         const memberId = (enrolled.body as { memberId: string }).memberId;
         const reward: Reward = { tenantId: TENANT, rewardId: `rw-${memberId}`, name: 'Model reward', pointsCost: REWARD_COST, status: 'active', fulfilment: 'manual', unlimitedStock: false, updatedAt: '2026-11-21T10:00:00.000Z' };

@@ -1,6 +1,8 @@
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoLedgerStore } from '../../functions/adapters/dynamo-ledger-store';
-import { LedgerService, requestHash } from '../../functions/domain/ledger-service';
+import { ledgerReplies } from '../../functions/api/ledger-views';
+import { requestHash } from '../../functions/api/request-hash';
+import { LedgerService } from '../../functions/domain/ledger-service';
 import { keys } from '../../functions/domain/keys';
 import { planEarn } from '../../functions/domain/ledger';
 import { systemClock } from '../../functions/shared/clock';
@@ -18,7 +20,7 @@ let tableName: string;
 beforeAll(async () => {
   local = await startLocalTable();
   ({ documents, tableName } = local);
-  service = new LedgerService(new DynamoLedgerStore(documents, tableName), fixedProgrammes(), systemClock);
+  service = new LedgerService(new DynamoLedgerStore(documents, tableName), fixedProgrammes(), systemClock, ledgerReplies);
 }, 60_000);
 
 afterAll(async () => {
@@ -115,7 +117,7 @@ describe('DynamoDB ledger store on DynamoDB Local', () => {
     // is raised so the test measures correctness, not the emulator.
     const store = new DynamoLedgerStore(documents, tableName);
     const counts = countCommits(store);
-    const patient = new LedgerService(store, fixedProgrammes(), systemClock, 120_000);
+    const patient = new LedgerService(store, fixedProgrammes(), systemClock, ledgerReplies, { commitBudgetMs: 120_000 });
 
     // Act
     const started = performance.now();

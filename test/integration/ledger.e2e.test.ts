@@ -1,4 +1,4 @@
-import { receivedHooks, twinApi, type ReceivedHook } from '../support/twin-api';
+import { contractFetch, receivedHooks, twinApi, type ReceivedHook } from '../support/twin-api';
 import { startTwinProcess, waitFor, type RunningTwin } from '../support/twin-process';
 
 /**
@@ -63,8 +63,8 @@ describe('the ledger over the API on the local twin', () => {
     expect(new Set(seen).size).toBe(seen.length);
     expect((await api('/v1/members?cursor=not-a-cursor')).body).toMatchObject({ code: 'cursor_invalid' });
 
-    // Points: a lot that expires in a few seconds, a normal one, a redemption soonest-expiring first.
-    const soon = new Date(Date.now() + 6_000).toISOString();
+    // Points: a lot that expires in a minute, a normal one, a redemption soonest-expiring first.
+    const soon = new Date(Date.now() + 60_000).toISOString();
     const short = await api<Points>(`/v1/members/${memberId}/points/earn`, { body: { amountPoints: 100, reason: 'flash promo', expiresAt: soon } });
     expect(short.status).toBe(201);
     const earn = await api<Points>(`/v1/members/${memberId}/points/earn`, { body: { amountPoints: 300, reason: 'stay', source: 'pms' } });
@@ -109,7 +109,12 @@ describe('the ledger over the API on the local twin', () => {
     const asOf = await api(`/v1/members/${memberId}/balance?asOf=${beforeRedeem}`);
     expect(asOf.body).toMatchObject({ availablePoints: 400, asOf: beforeRedeem });
 
-    // The scheduled job announces and then expires the short lot.
+    // The scheduled job announces the short lot and, once the functions' clock is past it, expires it.
+    await waitFor(async () => (await received(memberId)).some((hook) => hook.body.type === 'points.expiring_soon') || undefined, {
+      timeoutMs: 20_000,
+      what: 'the expiry notice of the short lot',
+    });
+    await twin.advanceClock(61_000);
     await waitFor(async () => (await api<{ availablePoints: number }>(`/v1/members/${memberId}/balance`)).body.availablePoints === 280 || undefined, {
       timeoutMs: 20_000,
       what: 'the short lot to expire',
@@ -294,8 +299,6 @@ describe('the ledger over the API on the local twin', () => {
     const rotated = await api<Endpoint>(`/v1/webhooks/endpoints/${subscriptionId}/rotate-secret`, { body: { overlapHours: 1 }, idempotent: false });
     expect(rotated).toMatchObject({ status: 200, body: { secret: expect.stringMatching(/^whsec_/), secretsRetireAt: expect.any(String) } });
     expect(rotated.body.secret).not.toBe(created.body.secret);
-    // Consumers cache a tenant's endpoints for SUBSCRIPTION_CACHE_TTL_MS (5 s): changes apply within it.
-    await new Promise((resolve) => setTimeout(resolve, 5_500));
     const { memberId } = (await api<{ memberId: string }>('/v1/members', { body: { externalId: `${run}-m` } })).body;
     await api(`/v1/members/${memberId}/points/earn`, { body: { amountPoints: 40, reason: 'stay', transactionId: 'folio-1' } });
     const hooks = () => received(memberId, run);
@@ -314,7 +317,7 @@ describe('the ledger over the API on the local twin', () => {
       status: 200,
       body: { enabled: false, payload: 'full', fields: ['amountPoints'] },
     });
-    const deleted = await fetch(`${twin.apiUrl}/v1/webhooks/endpoints/${subscriptionId}`, { method: 'DELETE', headers: { 'x-api-key': twin.demo.apiKey } });
+    const deleted = await contractFetch(`${twin.apiUrl}/v1/webhooks/endpoints/${subscriptionId}`, { method: 'DELETE', headers: { 'x-api-key': twin.demo.apiKey } });
     expect(deleted.status).toBe(204);
     expect(await api(`/v1/webhooks/endpoints/${subscriptionId}`)).toMatchObject({ status: 404, body: { code: 'endpoint_not_found' } });
   }, 120_000);

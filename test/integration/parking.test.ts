@@ -1,12 +1,13 @@
 import { jest } from '@jest/globals';
-import { DeliveryWorker, type DeliveryWorkerDeps } from '../../functions/adapters/delivery-worker';
-import { DynamoDeliveryStore } from '../../functions/adapters/dynamo-delivery-store';
+import { DynamoDeliveryLog } from '../../functions/adapters/dynamo-delivery-log';
+import { DynamoEndpointHealth } from '../../functions/adapters/dynamo-endpoint-health';
 import { DynamoParkingStore } from '../../functions/adapters/dynamo-parking-store';
 import { DynamoSubscriptionStore } from '../../functions/adapters/dynamo-subscription-store';
-import type { AttemptResult } from '../../functions/adapters/webhook-sender';
+import { DeliveryService, type DeliveryServiceDeps } from '../../functions/domain/webhooks/delivery-service';
+import type { AttemptResult } from '../../functions/domain/webhooks/ports';
 import { pointsEarnedEvent } from '../../functions/domain/events';
 import type { WebhookSubscription } from '../../functions/domain/ports';
-import { deliveryMessage, type DeliveryMessage } from '../../functions/domain/webhook-message';
+import { deliveryMessage, type DeliveryMessage } from '../../functions/domain/webhooks/message';
 import { newId } from '../../functions/shared/ids';
 import { logger } from '../../functions/shared/logger';
 import { startLocalTable, type LocalTable } from '../support/local-table';
@@ -16,13 +17,15 @@ import { startLocalTable, type LocalTable } from '../support/local-table';
  * step by step through the real stores. Only the HTTP send, the queue and the clock are scripted.
  */
 let local: LocalTable;
-let store: DynamoDeliveryStore;
+let store: DynamoDeliveryLog;
+let endpointHealth: DynamoEndpointHealth;
 let parking: DynamoParkingStore;
 let subscriptions: DynamoSubscriptionStore;
 
 beforeAll(async () => {
   local = await startLocalTable();
-  store = new DynamoDeliveryStore(local.documents, local.tableName, 30);
+  store = new DynamoDeliveryLog(local.documents, local.tableName, 30);
+  endpointHealth = new DynamoEndpointHealth(local.documents, local.tableName);
   parking = new DynamoParkingStore(local.documents, local.tableName, 30);
   subscriptions = new DynamoSubscriptionStore(local.documents, local.tableName);
   logger.setLogLevel('SILENT');
@@ -49,12 +52,13 @@ async function setUp() {
   };
   await subscriptions.put(subscription);
   let nowMs = Date.parse('2026-11-21T10:00:00.000Z');
-  const send = jest.fn<DeliveryWorkerDeps['send']>(async () => {
+  const send = jest.fn<DeliveryServiceDeps['send']>(async () => {
     throw new Error('send called without a scripted answer');
   });
   const requeue = jest.fn<(message: DeliveryMessage) => Promise<void>>(async () => undefined);
-  const worker = new DeliveryWorker({
-    store,
+  const worker = new DeliveryService({
+    log: store,
+    health: endpointHealth,
     parking,
     maxWaitingPerEndpoint: 1,
     endpoint: (t, s) => subscriptions.get(t, s),
@@ -64,7 +68,7 @@ async function setUp() {
     // One failure opens the breaker for 30 s.
     policy: { retrySchedule: [5, 5, 5], jitter: 0, breakerFailures: 1, breakerOpenSeconds: 30, breakerMaxOpenSeconds: 30, disableAfterSeconds: 86_400, drainRampSeconds: 1, drainMaxPerSecond: 50 },
     attemptTimeoutSeconds: 15,
-    now: () => new Date(nowMs),
+    clock: { now: () => new Date(nowMs) },
     random: () => 0,
     healthCacheMs: 0,
   });

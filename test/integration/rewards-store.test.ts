@@ -2,6 +2,7 @@ import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-d
 import { DynamoLedgerStore } from '../../functions/adapters/dynamo-ledger-store';
 import { DynamoRewardStore } from '../../functions/adapters/dynamo-reward-store';
 import { keys } from '../../functions/domain/keys';
+import { ledgerReplies } from '../../functions/api/ledger-views';
 import { LedgerService } from '../../functions/domain/ledger-service';
 import { RewardCatalogue } from '../../functions/domain/reward-catalogue';
 import { ACCOUNT_SHARDS } from '../../functions/domain/rewards';
@@ -26,7 +27,7 @@ beforeAll(async () => {
   ({ documents, tableName } = local);
   store = new DynamoLedgerStore(documents, tableName);
   rewards = new DynamoRewardStore(documents, tableName);
-  ledger = new LedgerService(store, fixedProgrammes(), systemClock);
+  ledger = new LedgerService(store, fixedProgrammes(), systemClock, ledgerReplies);
   catalogue = new RewardCatalogue(rewards, store, systemClock);
 }, 60_000);
 

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { receivedHooks } from '../support/twin-api';
+import { contractFetch, receivedHooks } from '../support/twin-api';
 import { startTwinProcess, waitFor, type RunningTwin } from '../support/twin-process';
 
 /** The vertical slice over HTTP against the running twin: API → DynamoDB → Streams → SQS → webhook, and → Firehose → lake. */
@@ -16,7 +16,7 @@ afterAll(async () => {
 });
 
 const api = (path: string, init: { method?: string; body?: unknown; key?: string; idempotencyKey?: string } = {}) =>
-  fetch(`${twin.apiUrl}${path}`, {
+  contractFetch(`${twin.apiUrl}${path}`, {
     method: init.method ?? (init.body ? 'POST' : 'GET'),
     headers: {
       'x-api-key': init.key ?? twin.demo.apiKey,
@@ -100,7 +100,7 @@ describe('the vertical slice on the local twin', () => {
   });
 
   it('serves the OpenAPI document', async () => {
-    const response = await fetch(`${twin.apiUrl}/openapi.json`);
+    const response = await contractFetch(`${twin.apiUrl}/openapi.json`);
     expect(response.status).toBe(200);
     expect(((await response.json()) as { openapi: string }).openapi).toBe('3.1.0');
   });

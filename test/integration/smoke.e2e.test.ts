@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CREDENTIALS, REGION } from '../../local/aws-local';
+import { contractFetch } from '../support/twin-api';
 import { startTwinProcess, type RunningTwin } from '../support/twin-process';
 
 /** `npm run smoke` against a running twin, as a platform engineer runs it against a deployment. */
@@ -70,7 +71,7 @@ const stepLines = (stdout: string) =>
     .map(([, mark, name, , detail]) => ({ mark, name, detail }));
 
 async function endpointsNamed(name: string) {
-  const response = await fetch(`${twin.apiUrl}/v1/webhooks/endpoints`, { headers: { 'x-api-key': twin.demo.apiKey } });
+  const response = await contractFetch(`${twin.apiUrl}/v1/webhooks/endpoints`, { headers: { 'x-api-key': twin.demo.apiKey } });
   const { items } = (await response.json()) as { items: { url: string }[] };
   return items.filter((item) => item.url.endsWith(`/hooks/${name}`));
 }

@@ -1,4 +1,7 @@
-import { LedgerService, requestHash, type IdempotencyContext } from '../../functions/domain/ledger-service';
+import { ledgerReplies } from '../../functions/api/ledger-views';
+import { requestHash } from '../../functions/api/request-hash';
+import type { IdempotencyContext } from '../../functions/domain/idempotency';
+import { LedgerService } from '../../functions/domain/ledger-service';
 import type { LedgerStore } from '../../functions/domain/ports';
 import type { Clock } from '../../functions/shared/clock';
 import { fixedProgrammes, MemoryLedgerStore } from './memory-ledger-store';
@@ -20,7 +23,7 @@ export async function enrolMember(service: LedgerService, tenantId: string, exte
 /** The unit tests' usual start: a service on an in-memory store at FIXED_NOW, with member `e1` of t1 enrolled. */
 export async function memoryLedgerWithMember() {
   const store = new MemoryLedgerStore();
-  const service = new LedgerService(store, fixedProgrammes(), FIXED_NOW);
+  const service = new LedgerService(store, fixedProgrammes(), FIXED_NOW, ledgerReplies);
   const memberId = await enrolMember(service, 't1', 'e1', 'enrol');
   return { store, service, memberId };
 }

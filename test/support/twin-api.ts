@@ -1,3 +1,4 @@
+import { checkContract } from './api-contract';
 import type { RunningTwin } from './twin-process';
 
 export interface ApiResponse<T> {
@@ -17,7 +18,7 @@ export function twinApi(twin: Pick<RunningTwin, 'apiUrl' | 'demo'>) {
     init: { method?: string; body?: unknown; idempotent?: boolean; headers?: Record<string, string> } = {},
   ): Promise<ApiResponse<T>> {
     const method = init.method ?? (init.body !== undefined ? 'POST' : 'GET');
-    const response = await fetch(`${twin.apiUrl}${path}`, {
+    const response = await contractFetch(`${twin.apiUrl}${path}`, {
       method,
       headers: {
         'x-api-key': twin.demo.apiKey,
@@ -30,6 +31,24 @@ export function twinApi(twin: Pick<RunningTwin, 'apiUrl' | 'demo'>) {
     const text = await response.text();
     return { status: response.status, body: (text ? JSON.parse(text) : null) as T };
   };
+}
+
+/**
+ * `fetch` for the twin's API: the answer is checked against its operation's contract
+ * (`api-contract.ts`) before the caller sees it, and handed back as a Response to read as usual.
+ * @example const answer = await contractFetch(`${twin.apiUrl}/v1/rewards`, { headers: { 'x-api-key': key } });
+ */
+export async function contractFetch(url: string, init: RequestInit = {}): Promise<Response> {
+  const response = await fetch(url, init);
+  const text = await response.text();
+  checkContract({
+    method: init.method ?? 'GET',
+    path: new URL(url).pathname,
+    status: response.status,
+    contentType: response.headers.get('content-type'),
+    text,
+  });
+  return new Response(text === '' ? null : text, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
 export interface ReceivedHook {

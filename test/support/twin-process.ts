@@ -10,6 +10,8 @@ export { waitFor } from '../../local/processes';
 export type TwinInfo = Pick<Twin, 'apiUrl' | 'receiverUrl' | 'lakeDir' | 'demo' | 'endpoints' | 'functionEndpoints' | 'queueUrls'> & { startedMs: number };
 
 export interface RunningTwin extends TwinInfo {
+  /** Moves the functions' clock forward by `ms` (points expire, holds end) without waiting for it. */
+  advanceClock(ms: number): Promise<void>;
   stop(): Promise<void>;
   output(): string;
 }
@@ -17,8 +19,15 @@ export interface RunningTwin extends TwinInfo {
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
+ * Settings every test twin runs with unless a test passes its own: the stream consumers read a
+ * tenant's webhook endpoints afresh for every batch (no 5 s cache), so a test that registers or
+ * changes an endpoint goes on at once instead of sleeping past the cache.
+ */
+const TEST_SETTINGS: Record<string, string> = { SUBSCRIPTION_CACHE_TTL_MS: '0' };
+
+/**
  * Starts the local twin exactly as a user does (`local/main.ts`), in memory on free ports (with
- * extra settings in `env`, e.g. a compressed retry schedule), in its
+ * TEST_SETTINGS and extra settings in `env`, e.g. a compressed retry schedule), in its
  * own process group; stop() sends SIGTERM to the group (the twin stops its JVM and servers) and
  * SIGKILL if it has not exited in time, so no process outlives the test.
  */
@@ -26,7 +35,7 @@ export async function startTwinProcess(args: string[] = [], env: Record<string, 
   const child: ChildProcess = spawn(
     process.execPath,
     ['--import', 'tsx', 'local/main.ts', '--in-memory', '--port', '0', '--receiver-port', '0', '--json', ...args],
-    { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
+    { cwd: ROOT, detached: true, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...TEST_SETTINGS, ...env } },
   );
   const log: string[] = [];
   child.stderr!.on('data', (chunk: Buffer) => log.push(chunk.toString()));
@@ -50,13 +59,26 @@ export async function startTwinProcess(args: string[] = [], env: Record<string, 
     clearTimeout(timer);
   };
 
+  // Commands on the twin's stdin (`local/main.ts`), each answered by a line with its id.
+  const answers = new Map<number, (answer: { error?: string }) => void>();
+  let commands = 0;
+  const command = (body: Record<string, unknown>) =>
+    new Promise<void>((resolve, reject) => {
+      const id = ++commands;
+      answers.set(id, (answer) => (answer.error ? reject(new Error(`twin: ${answer.error}`)) : resolve()));
+      child.stdin!.write(`${JSON.stringify({ id, ...body })}\n`);
+    });
+
   const ready = await new Promise<TwinInfo>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`twin did not start in 60 s:\n${log.join('')}`)), 60_000);
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
       if (!line.startsWith('{')) return log.push(line + '\n');
       const parsed = JSON.parse(line);
-      if (parsed.ready) {
+      if (typeof parsed.id === 'number' && answers.has(parsed.id)) {
+        answers.get(parsed.id)!(parsed);
+        answers.delete(parsed.id);
+      } else if (parsed.ready) {
         clearTimeout(timer);
         resolve(parsed);
       }
@@ -69,5 +91,5 @@ export async function startTwinProcess(args: string[] = [], env: Record<string, 
     await stop();
     throw error;
   });
-  return { ...ready, stop, output: () => log.join('') };
+  return { ...ready, advanceClock: (ms) => command({ advanceClockMs: ms }), stop, output: () => log.join('') };
 }

@@ -1,19 +1,14 @@
 import fc from 'fast-check';
+import { HEALTHY, drainRate, failingTooLong, gate, openPeriodSeconds, type EndpointHealth } from '../../functions/domain/webhooks/breaker';
 import {
   DEFAULT_RETRY_SCHEDULE,
-  HEALTHY,
   MAX_WAIT_SECONDS,
-  drainRate,
-  failingTooLong,
-  gate,
   nextRetry,
-  openPeriodSeconds,
   parseSchedule,
   waitSeconds,
   withJitter,
   type DeliveryPolicy,
-  type EndpointHealth,
-} from '../../functions/domain/delivery-policy';
+} from '../../functions/domain/webhooks/delivery-policy';
 
 const t0 = new Date('2026-11-21T10:00:00.000Z');
 const plusSeconds = (from: Date, seconds: number) => new Date(from.getTime() + seconds * 1000);

@@ -1,6 +1,6 @@
 import type { SQSRecord } from 'aws-lambda';
 import { processFifoBatch } from '../../functions/shared/fifo-batch';
-import { deduplicationId, matchesEventType, queueEntry, webhookBody } from '../../functions/domain/webhook-message';
+import { deduplicationId, matchesEventType, queueEntry, webhookBody } from '../../functions/domain/webhooks/message';
 import type { LoyaltyEvent } from '../../functions/domain/events';
 import { matchesAny } from '../../local/event-filter';
 import { objectPrefix, partitionValues } from '../../lib/lake-partitioning';

@@ -1,7 +1,7 @@
 import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
-import { DynamoDeliveryStore } from '../../functions/adapters/dynamo-delivery-store';
+import { DynamoEndpointHealth } from '../../functions/adapters/dynamo-endpoint-health';
 import { planEarn, planEnrol, planOfferView, type Balance } from '../../functions/domain/ledger';
 import type { Offer } from '../../functions/domain/offers';
 import { programmeSettings } from '../../functions/domain/programme';
@@ -89,8 +89,8 @@ describe('the event guard', () => {
     const ddb = mockClient(DynamoDBDocumentClient);
     ddb.on(GetCommand).resolves({ Item: { enabled: true, url: 'https://example.com/hook' } });
     ddb.on(TransactWriteCommand).resolves({});
-    const store = new DynamoDeliveryStore(ddb as unknown as DynamoDBDocumentClient, 'ledger', 30);
-    const subscription = { tenantId: 't1', subscriptionId: 'sub_1' } as Parameters<DynamoDeliveryStore['disable']>[0];
+    const store = new DynamoEndpointHealth(ddb as unknown as DynamoDBDocumentClient, 'ledger');
+    const subscription = { tenantId: 't1', subscriptionId: 'sub_1' } as Parameters<DynamoEndpointHealth['disable']>[0];
 
     // Act
     const disabled = await store.disable(subscription, now, { reason: 'failing', lastError: `socket ${'\udfff'} hang up` });

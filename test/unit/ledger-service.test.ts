@@ -1,3 +1,4 @@
+import { ledgerReplies } from '../../functions/api/ledger-views';
 import { LedgerService } from '../../functions/domain/ledger-service';
 import { Problem } from '../../functions/shared/problem';
 import { enrolMember, FIXED_NOW, idem, memoryLedgerWithMember } from '../support/ledger-helpers';
@@ -45,11 +46,12 @@ describe('LedgerService', () => {
   });
 
   it('plans again when another change wins the race, keeping seq gap-free', async () => {
-    // Prepare: a concurrent earn commits between our read and our commit.
+    // Prepare: a concurrent earn (5 points, in a lot of their own) commits between our read and our commit.
     const body = { amountPoints: 10, reason: 'a' };
     store.beforeCommit = () => {
       const b = store.balances.get(`t1/${memberId}`)!;
-      store.balances.set(`t1/${memberId}`, { ...b, availablePoints: b.availablePoints + 5, seq: b.seq + 1, version: b.version + 1 });
+      const lots = [...b.lots, { expiresAt: null, points: 5 }];
+      store.balances.set(`t1/${memberId}`, { ...b, availablePoints: b.availablePoints + 5, lots, seq: b.seq + 1, version: b.version + 1 });
     };
 
     // Act
@@ -146,7 +148,7 @@ describe('LedgerService', () => {
     });
 
     beforeEach(() => {
-      service = new LedgerService(store, fixedProgrammes({ earningRules: rules }), FIXED_NOW);
+      service = new LedgerService(store, fixedProgrammes({ earningRules: rules }), FIXED_NOW, ledgerReplies);
     });
 
     it('earns by the rules, counts toward the period cap and earns once per transaction id', async () => {

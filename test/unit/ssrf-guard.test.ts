@@ -1,11 +1,5 @@
-import {
-  checkWebhookTarget,
-  classifyAddress,
-  createSystemResolver,
-  systemResolver,
-  type GuardResult,
-  type Resolver,
-} from '../../functions/domain/ssrf-guard';
+import { createSystemResolver, systemResolver } from '../../functions/adapters/system-resolver';
+import { checkWebhookTarget, classifyAddress, type GuardResult, type Resolver } from '../../functions/domain/webhooks/ssrf-guard';
 
 const PUBLIC_V4 = '93.184.215.14';
 const PUBLIC_V6 = '2606:2800:21f:cb07:6820:80da:af6b:8b2c';

@@ -1,11 +1,12 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MAX_RETRY_AFTER_SECONDS, postSigned, retryAfterSeconds, RESPONSE_BODY_LIMIT_BYTES } from '../../functions/adapters/webhook-sender';
+import { postSigned, RESPONSE_BODY_LIMIT_BYTES } from '../../functions/adapters/webhook-sender';
+import { MAX_RETRY_AFTER_SECONDS, retryAfterSeconds } from '../../functions/domain/webhooks/delivery-policy';
 import type { EventOf, LoyaltyEvent } from '../../functions/domain/events';
 import type { WebhookSubscription } from '../../functions/domain/ports';
 import { Webhook } from 'standardwebhooks';
-import { generateSigningKeyPair, publicKeyOf, verify } from '../../functions/domain/webhook-signature';
-import { signingSecrets, webhookBody } from '../../functions/domain/webhook-message';
+import { generateSigningKeyPair, publicKeyOf, verify } from '../../functions/domain/webhooks/signature';
+import { signingSecrets, webhookBody } from '../../functions/domain/webhooks/message';
 
 /** The sender against a real HTTP server on loopback: the SSRF guard at send time, pinning, signatures, responses. */
 let server: Server;

@@ -7,7 +7,7 @@ import {
   signEd25519,
   signedHeaders,
   verify,
-} from '../../functions/domain/webhook-signature';
+} from '../../functions/domain/webhooks/signature';
 
 describe('Standard Webhooks signatures', () => {
   const vector = {

@@ -1,37 +1,33 @@
-import type { DeliveryPolicy, EndpointHealth } from '../domain/delivery-policy';
-import { chainLength, chainTurn, MAX_WAITING_PER_ENDPOINT, needsSlot, slotLeaseSeconds, WAKE_GRACE_SECONDS, type ParkedChain, type WaitReason } from '../domain/parking';
-import { failingTooLong, gate, nextRetry, waitSeconds } from '../domain/delivery-policy';
-import type { WebhookSubscription } from '../domain/ports';
-import { DIGEST_GRACE_SECONDS, digestBody, digestId, subjectOf, webhookBody, type DeadReason, type DeliveryMessage } from '../domain/webhook-message';
-import { setting } from '../shared/config';
-import type { Wait } from '../shared/fifo-batch';
-import { logger } from '../shared/logger';
-import { ttlCache } from '../shared/ttl-cache';
-import type { DynamoDeliveryStore } from './dynamo-delivery-store';
-import type { DynamoDigestStore } from './dynamo-digest-store';
-import type { DynamoParkingStore } from './dynamo-parking-store';
-import type { AttemptResult } from './webhook-sender';
+import type { Clock } from '../../shared/clock';
+import { systemClock } from '../../shared/clock';
+import { logger } from '../../shared/logger';
+import { ttlCache } from '../../shared/ttl-cache';
+import type { WebhookSubscription } from '../ports';
+import { breakerOpens, failingTooLong, gate, type EndpointHealth } from './breaker';
+import { nextRetry, QUEUE_AGE_LIMIT_MS, RECEIVE_LIMIT, waitSeconds, type DeliveryPolicy } from './delivery-policy';
+import { failingDetail } from './disabling';
+import { DIGEST_GRACE_SECONDS, digestBody, digestId, subjectOf, webhookBody, type DeadReason, type DeliveryMessage } from './message';
+import { chainLength, chainTurn, MAX_WAITING_PER_ENDPOINT, needsSlot, slotLeaseSeconds, WAKE_GRACE_SECONDS, type ParkedChain, type WaitReason } from './parking';
+import type { AttemptResult, DeadLetterDetail, DeliveryLog, DigestStore, EndpointHealthStore, ParkingStore, WebhookSender } from './ports';
 
-/** SQS moves a message to the DLQ on its own after 1000 receives; the worker acts just before, and logs why. */
-export const RECEIVE_LIMIT = 990;
-/** The delivery queue keeps messages 14 days; a message queued for 12 becomes a dead letter instead of expiring. */
-export const QUEUE_AGE_LIMIT_MS = 12 * 86_400_000;
-
-export interface DeliveryWorkerDeps {
-  store: DynamoDeliveryStore;
+/** The delivery service's ports and settings: what a handler (or a test) wires in. */
+export interface DeliveryServiceDeps {
+  /** The delivery log: messages, attempts, dead letters. */
+  log: DeliveryLog;
+  /** Endpoint health: breaker, pause, rate window, disabling. */
+  health: EndpointHealthStore;
   endpoint(tenantId: string, subscriptionId: string): Promise<WebhookSubscription | null>;
-  /** One signed POST of a body shaped for the endpoint; `id` is its webhook-id. */
-  send(subscription: WebhookSubscription, message: { id: string; body: string }): Promise<AttemptResult>;
+  send: WebhookSender;
   /** Digest mode: the endpoint's windows, closed and read when their digest goes out. */
-  digests?: Pick<DynamoDigestStore, 'close'>;
-  /** Queues a message again (a new round started from a dead letter's copy). */
+  digests?: Pick<DigestStore, 'close'>;
+  /** Queues a message again (a new round started from a dead letter's copy, a parked head woken). */
   requeue(message: DeliveryMessage): Promise<void>;
   /** Puts a message whose attempts are spent on the dead-letter queue, with its full payload. */
-  deadLetter(message: DeliveryMessage, detail: { reason: DeadReason; attempts: number; lastStatus?: number; lastError?: string }): Promise<void>;
+  deadLetter(message: DeliveryMessage, detail: DeadLetterDetail): Promise<void>;
   policy: DeliveryPolicy;
   /** How long one attempt may take: a probe holds the breaker half-open for this long. */
   attemptTimeoutSeconds: number;
-  now?: () => Date;
+  clock?: Clock;
   random?: () => number;
   /** Endpoint health is read at most this often per container (default 1 s). */
   healthCacheMs?: number;
@@ -39,8 +35,13 @@ export interface DeliveryWorkerDeps {
    * Waiting slots and parked chains: with it, an endpoint keeps at most `maxWaitingPerEndpoint`
    * messages waiting in flight and parks the rest (without it, every waiting message stays in flight).
    */
-  parking?: DynamoParkingStore;
+  parking?: ParkingStore;
   maxWaitingPerEndpoint?: number;
+}
+
+/** A message that may not be handled yet: it stays on the queue, invisible for this long. */
+export interface Wait {
+  waitSeconds: number;
 }
 
 /** What handling a message came to: done (deleted from the queue), or a wait and why. */
@@ -49,28 +50,6 @@ const DONE: Outcome = { kind: 'done' };
 
 /** A container sweeps an endpoint's due parked chains after a success at most this often. */
 const SUCCESS_SWEEP_INTERVAL_MS = 5_000;
-
-/** Why an endpoint that failed too long is disabled, from its health (which holds the last failure). */
-const failingDetail = (health: EndpointHealth) => ({
-  reason: 'failing' as const,
-  ...(health.failingSince ? { failingSince: health.failingSince } : {}),
-  ...(health.lastStatus != null ? { lastStatus: health.lastStatus } : {}),
-  ...(health.lastError ? { lastError: health.lastError } : {}),
-});
-
-/** The delivery policy the functions run with, from their settings. */
-export function configuredPolicy(): DeliveryPolicy {
-  return {
-    retrySchedule: setting('WEBHOOK_RETRY_SCHEDULE'),
-    jitter: setting('WEBHOOK_RETRY_JITTER'),
-    breakerFailures: setting('WEBHOOK_BREAKER_FAILURES'),
-    breakerOpenSeconds: setting('WEBHOOK_BREAKER_OPEN_SECONDS'),
-    breakerMaxOpenSeconds: setting('WEBHOOK_BREAKER_MAX_OPEN_SECONDS'),
-    disableAfterSeconds: setting('WEBHOOK_DISABLE_AFTER_SECONDS'),
-    drainRampSeconds: setting('WEBHOOK_DRAIN_RAMP_SECONDS'),
-    drainMaxPerSecond: setting('WEBHOOK_DRAIN_MAX_PER_SECOND'),
-  };
-}
 
 /**
  * Delivers one queued message, or decides that it waits. Attempts follow the retry schedule and
@@ -81,19 +60,20 @@ export function configuredPolicy(): DeliveryPolicy {
  * redrive. Nothing is dropped but a deleted endpoint's messages and stale copies of a message
  * already delivered or replayed.
  */
-export class DeliveryWorker {
+export class DeliveryService {
   private readonly now: () => Date;
   private readonly random: () => number;
-  private readonly health: ReturnType<typeof ttlCache<EndpointHealth>>;
+  private readonly healthCache: ReturnType<typeof ttlCache<EndpointHealth>>;
   private readonly lastSweepMs = new Map<string, number>();
 
-  constructor(private readonly deps: DeliveryWorkerDeps) {
-    this.now = deps.now ?? (() => new Date());
+  constructor(private readonly deps: DeliveryServiceDeps) {
+    const clock = deps.clock ?? systemClock;
+    this.now = () => clock.now();
     this.random = deps.random ?? Math.random;
-    this.health = ttlCache(
+    this.healthCache = ttlCache(
       (key) => {
         const [tenantId, subscriptionId] = key.split('\n') as [string, string];
-        return deps.store.getHealth(tenantId, subscriptionId);
+        return deps.health.getHealth(tenantId, subscriptionId);
       },
       deps.healthCacheMs ?? 1_000,
       () => this.now().getTime(),
@@ -173,7 +153,7 @@ export class DeliveryWorker {
 
   /** Parks a message at the tail of its member's chain and lets the queue delete it. */
   private async parkMessage(
-    parking: DynamoParkingStore,
+    parking: ParkingStore,
     message: DeliveryMessage,
     seen: ParkedChain | null,
     outcome: Extract<Outcome, { kind: 'wait' }>,
@@ -205,7 +185,7 @@ export class DeliveryWorker {
    * in between wakes it twice: the second copy is a no-op), and an emptied chain hands on to
    * another chain. After a success, the endpoint's due chains are woken (now and then).
    */
-  private async finish(parking: DynamoParkingStore, message: DeliveryMessage, receiveCount: number, seen: ParkedChain | null, delivered: boolean) {
+  private async finish(parking: ParkingStore, message: DeliveryMessage, receiveCount: number, seen: ParkedChain | null, delivered: boolean) {
     const { tenantId, subscriptionId } = message;
     const orderKey = subjectOf(message).orderingKey;
     const now = this.now();
@@ -239,7 +219,7 @@ export class DeliveryWorker {
    * each head goes to the queue (its member's group) and the chain is not looked at again for a
    * while. A head that still cannot wait in flight stays parked where it is.
    */
-  private async sweep(parking: DynamoParkingStore, tenantId: string, subscriptionId: string, budget: number, trigger: 'success' | 'handover') {
+  private async sweep(parking: ParkingStore, tenantId: string, subscriptionId: string, budget: number, trigger: 'success' | 'handover') {
     const now = this.now();
     const chains = await parking.chains(tenantId, subscriptionId, budget);
     let woken = 0;
@@ -258,7 +238,7 @@ export class DeliveryWorker {
    * it leads to. Waiting here never parks: the caller decides where a waiting message waits.
    */
   private async attempt(message: DeliveryMessage, subscription: WebhookSubscription, receiveCount: number, sentAtMs?: number): Promise<Outcome> {
-    const { store, policy } = this.deps;
+    const { log, health: healthStore, policy } = this.deps;
     const { tenantId, subscriptionId } = message;
     const subject = subjectOf(message);
     if ('digest' in message) {
@@ -270,14 +250,14 @@ export class DeliveryWorker {
     // A first receive of a first-round copy has no log yet: skip the read on the common path.
     // A wake-up copy of a parked message may have attempts logged already.
     const firstSight = receiveCount <= 1 && message.round === 0 && !message.deadLetter && !message.parked;
-    const logged = firstSight ? null : await store.getMessage(tenantId, subscriptionId, subject.id);
+    const logged = firstSight ? null : await log.getMessage(tenantId, subscriptionId, subject.id);
     if (logged && message.round < logged.round) return DONE; // a replay superseded this copy
     if (logged && message.round === logged.round && logged.status === 'delivered') return DONE; // delivered already
     if (logged && message.round === logged.round && logged.status === 'dead') {
       if (message.parked) return DONE; // parked, then dead-lettered by an earlier copy: nothing to restart
       // A copy of a dead letter came back (an operator redrove the DLQ): it starts a new round,
       // queued as a message of that round (this copy, of the old round, is done).
-      const restarted = await store.startRound(tenantId, subscriptionId, subject.id, this.now());
+      const restarted = await log.startRound(tenantId, subscriptionId, subject.id, this.now());
       if (restarted) await this.deps.requeue(restarted);
       return DONE;
     }
@@ -291,7 +271,7 @@ export class DeliveryWorker {
     }
 
     if (!subscription.enabled) {
-      await store.park(message, this.now(), 'endpoint_disabled');
+      await log.markDead(message, this.now(), 'endpoint_disabled');
       logger.info('Endpoint disabled; message parked as a dead letter', { subscriptionId, eventId: subject.id });
       return DONE;
     }
@@ -299,13 +279,13 @@ export class DeliveryWorker {
     if (receiveCount >= RECEIVE_LIMIT || nearRetention) {
       // Before SQS would move or expire it on its own: a dead letter the tenant can see and redrive.
       await this.deps.deadLetter(message, { reason: 'receive_limit', attempts: roundAttempts });
-      await store.park(message, this.now(), 'receive_limit');
+      await log.markDead(message, this.now(), 'receive_limit');
       logger.warn('Receive limit reached; message dead-lettered', { subscriptionId, eventId: subject.id, receiveCount, queuedForMs: sentAtMs && this.now().getTime() - sentAtMs });
       return DONE;
     }
 
     const healthKey = `${tenantId}\n${subscriptionId}`;
-    const health = await this.health.get(healthKey);
+    const health = await this.healthCache.get(healthKey);
     const decision = gate(health, this.now(), policy, subscription.rateLimitPerSecond);
     let probe = false;
     const wait = (seconds: number, reason: WaitReason): Outcome => {
@@ -319,13 +299,13 @@ export class DeliveryWorker {
       return wait(decision.seconds, decision.reason);
     }
     if (decision.kind === 'probe') {
-      probe = await store.claimProbe(tenantId, subscriptionId, this.now(), this.deps.attemptTimeoutSeconds + 5);
+      probe = await healthStore.claimProbe(tenantId, subscriptionId, this.now(), this.deps.attemptTimeoutSeconds + 5);
       if (!probe) {
         // Another worker probes, or this container's view was stale: wait as long as the fresh state says.
-        const fresh = gate(await store.getHealth(tenantId, subscriptionId), this.now(), policy, subscription.rateLimitPerSecond);
+        const fresh = gate(await healthStore.getHealth(tenantId, subscriptionId), this.now(), policy, subscription.rateLimitPerSecond);
         return wait(fresh.kind === 'wait' ? fresh.seconds : 1, fresh.kind === 'wait' ? fresh.reason : 'probe_taken');
       }
-    } else if (decision.ratePerSecond !== undefined && !(await store.takeRateToken(tenantId, subscriptionId, this.now(), decision.ratePerSecond))) {
+    } else if (decision.ratePerSecond !== undefined && !(await healthStore.takeRateToken(tenantId, subscriptionId, this.now(), decision.ratePerSecond))) {
       return wait(1, 'rate_limited');
     }
 
@@ -343,27 +323,27 @@ export class DeliveryWorker {
     };
     logger.info('Webhook attempt', { subscriptionId, eventId: subject.id, seq: subject.seq, attempt: attemptNumber, round: message.round, probe, ...attempt });
     const record = (outcome: 'delivered' | 'failing' | 'dead', extra: { nextAttemptAt?: string; deadReason?: DeadReason } = {}) =>
-      store.recordAttempt({ message, attempt, attemptNumber, roundAttempts: roundAttempts + 1, outcome, ...extra });
+      log.recordAttempt({ message, attempt, attemptNumber, roundAttempts: roundAttempts + 1, outcome, ...extra });
 
     if (result.ok) {
       await record('delivered');
-      await store.recordSuccess(tenantId, subscriptionId, at, probe);
+      await healthStore.recordSuccess(tenantId, subscriptionId, at, probe);
       return { kind: 'done', delivered: true };
     }
 
-    if (result.status === 410 && (await store.disable(subscription, at, { reason: 'gone', lastStatus: 410 }))) {
+    if (result.status === 410 && (await healthStore.disable(subscription, at, { reason: 'gone', lastStatus: 410 }))) {
       await record('dead', { deadReason: 'endpoint_disabled' });
       logger.warn('Endpoint answered 410 Gone; disabled', { subscriptionId });
       return DONE;
     }
     const last = { ...(result.status !== undefined ? { lastStatus: result.status } : {}), ...(result.error ? { lastError: result.error } : {}) };
-    const after = await store.recordFailure(tenantId, subscriptionId, at, { ...last, probe }, policy);
-    if (failingTooLong(after, at, policy) && (await store.disable(subscription, at, failingDetail(after)))) {
+    const after = await this.countFailure(tenantId, subscriptionId, at, last, probe);
+    if (failingTooLong(after, at, policy) && (await healthStore.disable(subscription, at, failingDetail(after)))) {
       await record('dead', { deadReason: 'endpoint_disabled' });
       logger.warn('Endpoint failing for too long; disabled', { subscriptionId, failingSince: after.failingSince });
       return DONE;
     }
-    if (result.retryAfterSeconds !== undefined) await store.pauseUntil(tenantId, subscriptionId, new Date(at.getTime() + result.retryAfterSeconds * 1000));
+    if (result.retryAfterSeconds !== undefined) await healthStore.pauseUntil(tenantId, subscriptionId, new Date(at.getTime() + result.retryAfterSeconds * 1000));
 
     const next = nextRetry(policy, roundAttempts + 1, result.retryAfterSeconds, this.random);
     if (next.kind === 'dead') {
@@ -378,11 +358,24 @@ export class DeliveryWorker {
     return { kind: 'wait', seconds: next.delaySeconds, reason: 'retry', dueAt };
   }
 
+  /**
+   * A failed attempt counts against the endpoint; when the breaker decides to open (threshold
+   * reached, or a probe failed), one worker opens it and the others read what it wrote.
+   */
+  private async countFailure(tenantId: string, subscriptionId: string, at: Date, last: { lastStatus?: number; lastError?: string }, probe: boolean) {
+    const counted = await this.deps.health.countFailure(tenantId, subscriptionId, at, last);
+    const opening = breakerOpens(counted, { probe }, this.deps.policy);
+    if (!opening) return counted;
+    const until = new Date(at.getTime() + opening.openSeconds * 1000);
+    const opened = await this.deps.health.openBreaker(tenantId, subscriptionId, { from: opening.from, until });
+    return opened ?? this.deps.health.getHealth(tenantId, subscriptionId);
+  }
+
   private async disableFailing(subscription: WebhookSubscription, message: DeliveryMessage, health: EndpointHealth): Promise<Outcome> {
     const now = this.now();
     // Lost to a concurrent update of the endpoint: look again in a second (a short wait needs no slot).
-    if (!(await this.deps.store.disable(subscription, now, failingDetail(health)))) return { kind: 'wait', seconds: 1, reason: 'disable_raced' };
-    await this.deps.store.park(message, now, 'endpoint_disabled');
+    if (!(await this.deps.health.disable(subscription, now, failingDetail(health)))) return { kind: 'wait', seconds: 1, reason: 'disable_raced' };
+    await this.deps.log.markDead(message, now, 'endpoint_disabled');
     logger.warn('Endpoint failing for too long; disabled', { subscriptionId: subscription.subscriptionId, failingSince: health.failingSince });
     return DONE;
   }

@@ -60,3 +60,8 @@ export function chainTurn(chain: ParkedChain | null, seq: number): 'head' | 'beh
 
 /** How long a slot is held for a wait of `waitSeconds`. */
 export const slotLeaseSeconds = (waitSeconds: number): number => waitSeconds + SLOT_LEASE_MARGIN_SECONDS;
+
+/** A non-empty parked chain as the sweep finds it. */
+export interface ParkedChainRef extends ParkedChain {
+  orderKey: string;
+}

@@ -1,7 +1,7 @@
 /**
- * How webhook delivery behaves when endpoints misbehave: the retry schedule, the circuit breaker
- * per endpoint and the throttled drain after it closes. Pure functions of the endpoint's health
- * and the clock, so every rule is tested without queues or HTTP; the delivery worker applies them.
+ * How webhook delivery behaves when endpoints misbehave: the policy's settings, the retry schedule
+ * and how long a message waits (the breaker and the drain are in `breaker.ts`). Pure functions, so
+ * every rule is tested without queues or HTTP; the delivery service applies them.
  *
  * Waiting never drops anything: a message that must wait stays in flight on the FIFO queue with
  * its visibility extended (its member's later messages wait behind it), or, when its endpoint
@@ -14,6 +14,11 @@ export const DEFAULT_RETRY_SCHEDULE = '5s,5m,30m,2h,5h,10h,10h';
 
 /** SQS keeps a received message invisible for at most 12 hours. */
 export const MAX_WAIT_SECONDS = 12 * 3600 - 60;
+
+/** SQS moves a message to the DLQ on its own after 1000 receives; the worker acts just before, and logs why. */
+export const RECEIVE_LIMIT = 990;
+/** The delivery queue keeps messages 14 days; a message queued for 12 becomes a dead letter instead of expiring. */
+export const QUEUE_AGE_LIMIT_MS = 12 * 86_400_000;
 
 export interface DeliveryPolicy {
   /** Delay before retry n+1, in seconds; attempts = schedule.length + 1. */
@@ -74,82 +79,6 @@ export function nextRetry(
   return { kind: 'retry', delaySeconds: Math.min(MAX_WAIT_SECONDS, Math.max(delay, asked)) };
 }
 
-/** An endpoint's health, shared by every delivery worker (one item per endpoint). */
-export interface EndpointHealth {
-  state: 'closed' | 'open' | 'halfOpen';
-  consecutiveFailures: number;
-  /** The first failure since the last success; absent while healthy. */
-  failingSince?: string;
-  /** open: no attempts until then. */
-  openUntil?: string;
-  /** How many times the breaker opened since the last success (the open period doubles). */
-  openCount: number;
-  /** halfOpen: one probe is in flight until then; a probe that never reports is replaced after it. */
-  probeUntil?: string;
-  /** When the breaker last closed: the drain ramp starts here. */
-  closedAt?: string;
-  /** A 429/503 asked for a pause: no attempts to the endpoint until then. */
-  pauseUntil?: string;
-  lastStatus?: number;
-  lastError?: string;
-}
-
-export const HEALTHY: EndpointHealth = { state: 'closed', consecutiveFailures: 0, openCount: 0 };
-
-export type Gate =
-  | { kind: 'go'; ratePerSecond?: number }
-  | { kind: 'probe' }
-  | { kind: 'wait'; seconds: number; reason: 'breaker_open' | 'probe_in_flight' | 'paused' };
-
-const secondsUntil = (iso: string, now: Date) => Math.max(1, Math.ceil((Date.parse(iso) - now.getTime()) / 1000));
-
-/**
- * May a message be attempted now? `go` (optionally under a rate cap), `probe` (the breaker's open
- * period is over: this attempt decides), or `wait` (no attempt, nothing counted).
- */
-export function gate(health: EndpointHealth, now: Date, policy: DeliveryPolicy, configuredRate?: number): Gate {
-  const ahead = (iso: string | undefined): iso is string => iso !== undefined && Date.parse(iso) > now.getTime();
-  if (ahead(health.pauseUntil)) return { kind: 'wait', seconds: secondsUntil(health.pauseUntil, now), reason: 'paused' };
-  if (health.state === 'open') {
-    if (ahead(health.openUntil)) return { kind: 'wait', seconds: secondsUntil(health.openUntil, now), reason: 'breaker_open' };
-    return { kind: 'probe' };
-  }
-  if (health.state === 'halfOpen') {
-    if (ahead(health.probeUntil)) return { kind: 'wait', seconds: secondsUntil(health.probeUntil, now), reason: 'probe_in_flight' };
-    return { kind: 'probe' };
-  }
-  const rate = drainRate(health, now, policy, configuredRate);
-  return rate === undefined ? { kind: 'go' } : { kind: 'go', ratePerSecond: rate };
-}
-
-/**
- * The rate cap in force: the endpoint's configured limit, and while the backlog drains after the
- * breaker closed, a ramp from 1/s up to the drain cap (or the configured limit, if lower).
- * Undefined: no cap.
- */
-export function drainRate(health: EndpointHealth, now: Date, policy: DeliveryPolicy, configuredRate?: number): number | undefined {
-  let rate = configuredRate;
-  if (health.closedAt) {
-    const elapsed = (now.getTime() - Date.parse(health.closedAt)) / 1000;
-    if (elapsed < policy.drainRampSeconds) {
-      const cap = Math.min(configuredRate ?? Infinity, policy.drainMaxPerSecond);
-      const ramp = Math.max(1, Math.floor((cap * Math.max(0, elapsed)) / policy.drainRampSeconds));
-      rate = Math.min(cap, ramp);
-    }
-  }
-  return rate;
-}
-
-/** The open period after the breaker opened `openCount` times before. */
-export function openPeriodSeconds(policy: DeliveryPolicy, openCount: number): number {
-  return Math.min(policy.breakerMaxOpenSeconds, policy.breakerOpenSeconds * 2 ** Math.min(openCount, 20));
-}
-
-/** Disabled for failing too long: no success since `failingSince`, for as long as the policy allows or longer. */
-export function failingTooLong(health: EndpointHealth, now: Date, policy: DeliveryPolicy): boolean {
-  return health.failingSince !== undefined && now.getTime() - Date.parse(health.failingSince) >= policy.disableAfterSeconds * 1000;
-}
-
 /**
  * How long a message that may not be attempted yet waits before it is looked at again: the gate's
  * wait, spread a little so a backlog does not return all at once, and longer the more often this
@@ -161,4 +90,14 @@ export function waitSeconds(base: number, receiveCount: number, random: () => nu
   // than an endpoint may fail before it is disabled.
   const floor = Math.ceil((receiveCount * receiveCount) / 400);
   return Math.min(MAX_WAIT_SECONDS, Math.max(base, floor) + Math.floor(random() * 3));
+}
+
+/** An endpoint may ask for a pause of at most an hour: a longer one would only park its messages on the queue. */
+export const MAX_RETRY_AFTER_SECONDS = 3600;
+
+/** `Retry-After` as seconds from now (delta-seconds or an HTTP date, at most an hour); undefined when absent or unreadable. */
+export function retryAfterSeconds(value: string | undefined, nowMs = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const at = /^\d+$/.test(value.trim()) ? nowMs + Number(value.trim()) * 1000 : Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(0, Math.ceil((at - nowMs) / 1000)));
 }

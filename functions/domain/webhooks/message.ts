@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { loyaltyEvent, type LoyaltyEvent } from './events';
+import { loyaltyEvent, type LoyaltyEvent } from '../events';
 
 const queued = {
   tenantId: z.string(),
@@ -39,6 +39,19 @@ export const DIGEST_MAX_EVENTS = 500;
 
 /** Whose order a delivery keeps: the member's, or for operational events the endpoint's. */
 export const orderingKey = (event: LoyaltyEvent) => ('memberId' in event ? event.memberId : `!endpoint.${event.endpointId}`);
+
+/** The window an event at `now` joins: windows are aligned to multiples of their interval (epoch seconds). */
+export const digestWindowStart = (now: Date, intervalSeconds: number): number => Math.floor(now.getTime() / 1000 / intervalSeconds) * intervalSeconds;
+
+/**
+ * Where an event goes when its window refused it: past a closed window to the next window, past a
+ * full part to the next part of the same window (otherwise the same place is tried again).
+ */
+export function nextDigestPlace(place: { windowStart: number; part: number }, window: { closed: boolean; events: number }, intervalSeconds: number) {
+  if (window.closed) return { windowStart: place.windowStart + intervalSeconds, part: 0 };
+  if (window.events >= DIGEST_MAX_EVENTS) return { windowStart: place.windowStart, part: place.part + 1 };
+  return place;
+}
 
 export const digestId = (digest: Pick<DigestRef, 'windowStart' | 'part'>) => `dig_${digest.windowStart}_${digest.part}`;
 
@@ -134,4 +147,19 @@ export function signingSecrets(subscription: { secrets: string[]; secretsRetireA
 /** `*`, exact types and `prefix.*` wildcards. */
 export function matchesEventType(patterns: string[], type: string): boolean {
   return patterns.some((pattern) => pattern === '*' || pattern === type || (pattern.endsWith('.*') && type.startsWith(pattern.slice(0, -1))));
+}
+
+/**
+ * The body of a test ping: a signed `webhook.ping` an endpoint answers 2xx to (nothing queued or retried).
+ * @example pingBody({ id: 'ping_1', tenantId: 't1', endpointId: 'sub_1', at: new Date() })
+ */
+export function pingBody(input: { id: string; tenantId: string; endpointId: string; at: Date }): string {
+  return JSON.stringify({
+    type: 'webhook.ping',
+    timestamp: input.at.toISOString(),
+    id: input.id,
+    tenantId: input.tenantId,
+    endpointId: input.endpointId,
+    data: { message: 'A test delivery: answer 2xx to confirm the endpoint receives and verifies webhooks' },
+  });
 }

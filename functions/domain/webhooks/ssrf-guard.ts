@@ -1,7 +1,3 @@
-import type { LookupAddress } from 'node:dns';
-import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
-
 /**
  * SSRF guard for webhook targets, run at registration and again before every send. It parses the
  * URL, rejects hosts by name, resolves every A and AAAA record and rejects the target if any
@@ -13,13 +9,13 @@ import { isIP } from 'node:net';
  * every resolved address is loopback. Every other blocked range stays blocked in that mode.
  */
 
-/** All A and AAAA addresses of a host name; rejects when the name does not resolve. */
+/** All A and AAAA addresses of a host name; rejects when the name does not resolve (the DNS port). */
 export type Resolver = (hostname: string) => Promise<string[]>;
 
 export interface GuardOptions {
   allowLoopbackHttp: boolean;
-  /** Defaults to `systemResolver`; tests inject a fake so no test touches the network. */
-  resolver?: Resolver;
+  /** DNS behind a port: the system resolver in the functions, a fake in tests (no test touches the network). */
+  resolver: Resolver;
 }
 
 export type GuardCode = 'url_invalid' | 'scheme_not_allowed' | 'credentials_in_url' | 'host_not_allowed' | 'address_not_allowed' | 'dns_failed';
@@ -27,37 +23,6 @@ export type GuardCode = 'url_invalid' | 'scheme_not_allowed' | 'credentials_in_u
 export type GuardResult = { ok: true; url: URL; addresses: string[] } | { ok: false; code: GuardCode; reason: string };
 
 export type AddressClass = { allowed: true } | { allowed: false; range: string };
-
-export const DEFAULT_DNS_TIMEOUT_MS = 2000;
-
-/**
- * A resolver over the system's `getaddrinfo` (the same answers a plain client would connect to,
- * /etc/hosts included), bounded by `timeoutMs`. A lookup cannot be cancelled, so on timeout the
- * promise rejects with a `TimeoutError` and the lookup finishes unobserved in the thread pool.
- * `lookupAll` is the seam for tests.
- * @example
- * const resolver = createSystemResolver({ timeoutMs: 500 });
- * await checkWebhookTarget(url, { allowLoopbackHttp: false, resolver });
- */
-export function createSystemResolver(options: { timeoutMs?: number; lookupAll?: (hostname: string) => Promise<LookupAddress[]> } = {}): Resolver {
-  const timeoutMs = options.timeoutMs ?? DEFAULT_DNS_TIMEOUT_MS;
-  // `order: 'verbatim'` is the current spelling of the deprecated `verbatim: true`.
-  const lookupAll = options.lookupAll ?? ((hostname: string) => lookup(hostname, { all: true, order: 'verbatim' }));
-  return async (hostname) => {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new DOMException(`DNS lookup of ${hostname} timed out after ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
-    });
-    try {
-      const records = await Promise.race([lookupAll(hostname), timeout]);
-      return records.map((record) => record.address);
-    } finally {
-      clearTimeout(timer);
-    }
-  };
-}
-
-export const systemResolver: Resolver = createSystemResolver();
 
 /**
  * Parses, checks and resolves a webhook URL. A success carries the addresses the sender must
@@ -79,7 +44,7 @@ export async function checkWebhookTarget(raw: string, options: GuardOptions): Pr
   if (url.protocol === 'http:' && !options.allowLoopbackHttp) return fail('scheme_not_allowed', 'only https URLs are allowed');
 
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  const isLiteral = isIP(host) !== 0;
+  const isLiteral = ipVersion(host) !== 0;
   let addresses: string[];
   if (isLiteral) {
     addresses = [host];
@@ -89,7 +54,7 @@ export async function checkWebhookTarget(raw: string, options: GuardOptions): Pr
     const nameProblem = hostNameProblem(name, options.allowLoopbackHttp);
     if (nameProblem) return fail('host_not_allowed', `host ${name} is not allowed: ${nameProblem}`);
     try {
-      addresses = [...new Set(await (options.resolver ?? systemResolver)(url.hostname))];
+      addresses = [...new Set(await options.resolver(url.hostname))];
     } catch (error) {
       // DNS errors carry a string code (ENOTFOUND); a DOMException's numeric code says nothing.
       const code = (error as NodeJS.ErrnoException).code;
@@ -124,8 +89,8 @@ export async function checkWebhookTarget(raw: string, options: GuardOptions): Pr
  */
 export function classifyAddress(address: string): AddressClass {
   const text = address.trim().replace(/^\[(.*)\]$/, '$1').replace(/%.*$/, '');
-  if (isIP(text) === 4) return verdict(ipv4Range(ipv4ToNumber(text)));
-  if (isIP(text) === 6) return verdict(ipv6Range(ipv6ToBigInt(text)));
+  if (ipVersion(text) === 4) return verdict(ipv4Range(ipv4ToNumber(text)));
+  if (ipVersion(text) === 6) return verdict(ipv6Range(ipv6ToBigInt(text)));
   const legacy = legacyIpv4(text);
   if (legacy !== undefined) return verdict(ipv4Range(ipv4ToNumber(legacy)));
   return { allowed: false, range: 'not-an-ip-address' };
@@ -160,7 +125,7 @@ function legacyIpv4(text: string): string | undefined {
   if (!/^[0-9a-fx.]+$/i.test(text)) return undefined;
   try {
     const hostname = new URL(`http://${text}/`).hostname;
-    return isIP(hostname) === 4 ? hostname : undefined;
+    return ipVersion(hostname) === 4 ? hostname : undefined;
   } catch {
     return undefined;
   }
@@ -273,4 +238,30 @@ function ipv6ToBigInt(text: string): bigint {
   const tail = gap === -1 ? [] : groups(text.slice(gap + 2));
   const all = [...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail];
   return all.reduce((value, group) => (value << 16n) | BigInt(group), 0n);
+}
+
+// The address grammar `node:net`'s isIP accepts (dotted-quad IPv4 without leading zeros; IPv6 with
+// an optional zone id), written out so the guard stays free of I/O modules.
+const V4_OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])';
+const V4 = `(?:${V4_OCTET}\\.){3}${V4_OCTET}`;
+const V6_GROUP = '(?:[0-9a-fA-F]{1,4})';
+const IPV4_LITERAL = new RegExp(`^${V4}$`);
+const IPV6_LITERAL = new RegExp(
+  '^(?:' +
+    `(?:${V6_GROUP}:){7}(?:${V6_GROUP}|:)|` +
+    `(?:${V6_GROUP}:){6}(?:${V4}|:${V6_GROUP}|:)|` +
+    `(?:${V6_GROUP}:){5}(?::${V4}|(?::${V6_GROUP}){1,2}|:)|` +
+    `(?:${V6_GROUP}:){4}(?:(?::${V6_GROUP}){0,1}:${V4}|(?::${V6_GROUP}){1,3}|:)|` +
+    `(?:${V6_GROUP}:){3}(?:(?::${V6_GROUP}){0,2}:${V4}|(?::${V6_GROUP}){1,4}|:)|` +
+    `(?:${V6_GROUP}:){2}(?:(?::${V6_GROUP}){0,3}:${V4}|(?::${V6_GROUP}){1,5}|:)|` +
+    `(?:${V6_GROUP}:){1}(?:(?::${V6_GROUP}){0,4}:${V4}|(?::${V6_GROUP}){1,6}|:)|` +
+    `(?::(?:(?::${V6_GROUP}){0,5}:${V4}|(?::${V6_GROUP}){1,7}|:))` +
+    ')(?:%[0-9a-zA-Z-.:]{1,})?$',
+);
+
+/** 4 or 6 for an IP address literal, 0 for anything else (the contract of `net.isIP`). */
+export function ipVersion(text: string): 0 | 4 | 6 {
+  if (IPV4_LITERAL.test(text)) return 4;
+  if (IPV6_LITERAL.test(text)) return 6;
+  return 0;
 }

@@ -1,0 +1,302 @@
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import type { LoyaltyEvent } from '../domain/events';
+import { keys } from '../domain/keys';
+import type { Page } from '../domain/ports';
+import { subjectOf, type DeadReason, type DeliveryMessage, type DigestRef } from '../domain/webhooks/message';
+import type {
+  AttemptRecord,
+  AttemptToRecord,
+  DeadLetter,
+  DeliveryLog,
+  DeliveryRecord,
+  MessageQuery,
+} from '../domain/webhooks/ports';
+import { applied } from './conditional-write';
+import { decodeCursor, encodeCursor } from './cursor';
+import { strip as stripKeys } from './dynamo-ledger-store';
+
+/** A log or health item as the API shows it: no keys, no TTL, no bookkeeping. */
+export const stripLogItem = ({ expiresAt: _e, deadSk: _d, ...rest }: Record<string, unknown>) => stripKeys<Record<string, unknown>>(rest);
+const strip = stripLogItem;
+
+/**
+ * The webhook delivery log in the ledger table. Each message has its own partition (no hot or
+ * oversized item collection); the `deliveries` index lists an endpoint's messages by event time
+ * and its attempts by attempt time. Everything expires after the retention period (TTL), dead
+ * letters included.
+ */
+export class DynamoDeliveryLog implements DeliveryLog {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly retentionDays: number,
+  ) {}
+
+  private expiresAt(now: Date): number {
+    return Math.floor(now.getTime() / 1000) + this.retentionDays * 86_400;
+  }
+
+  async getMessage(tenantId: string, subscriptionId: string, eventId: string): Promise<DeliveryRecord | null> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.delivery(tenantId, subscriptionId, eventId), ConsistentRead: true }),
+    );
+    return Item ? (strip(Item) as unknown as DeliveryRecord) : null;
+  }
+
+  /**
+   * Logs an attempt and where the message now stands. The message's update is conditioned on its
+   * round: when a replay started a newer round meanwhile, this copy is stale (`stale`), though the
+   * attempt itself is still logged, because it happened.
+   */
+  async recordAttempt(input: AttemptToRecord): Promise<'recorded' | 'stale'> {
+    const { message, attempt } = input;
+    const now = new Date(attempt.at);
+    const { id } = subjectOf(message);
+    const attemptItem: AttemptRecord = { eventId: id, attempt: input.attemptNumber, round: message.round, ...attempt };
+    // A copy queued twice (past the queue's dedup window) must not overwrite the first's log: a failed condition is fine.
+    const logAttempt = applied(
+      this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...keys.deliveryAttempt(message.tenantId, message.subscriptionId, id, input.attemptNumber),
+            kind: 'deliveryAttempt',
+            gsi2pk: keys.endpointAttempts(message.tenantId, message.subscriptionId),
+            gsi2sk: `${attempt.at}#${id}#${input.attemptNumber}`,
+            expiresAt: this.expiresAt(now),
+            ...attemptItem,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+    const fields: Record<string, unknown> = {
+      status: input.outcome,
+      roundAttempts: input.roundAttempts,
+      attempts: input.attemptNumber,
+      lastAttemptAt: attempt.at,
+      lastStatus: attempt.status,
+      lastError: attempt.error,
+      nextAttemptAt: input.nextAttemptAt,
+      deliveredAt: input.outcome === 'delivered' ? attempt.at : undefined,
+    };
+    const [result] = await Promise.all([this.writeMessage(message, now, fields, input.outcome === 'dead' ? (input.deadReason ?? 'attempts_exhausted') : undefined), logAttempt]);
+    return result;
+  }
+
+  /** A message that will not be attempted (its endpoint is disabled) becomes a dead letter at once. */
+  async markDead(message: DeliveryMessage, now: Date, reason: DeadReason): Promise<'recorded' | 'stale'> {
+    return this.writeMessage(message, now, { status: 'dead', nextAttemptAt: undefined }, reason);
+  }
+
+  private async writeMessage(message: DeliveryMessage, now: Date, fields: Record<string, unknown>, deadReason?: DeadReason): Promise<'recorded' | 'stale'> {
+    const { tenantId, subscriptionId } = message;
+    const subject = subjectOf(message);
+    const at = now.toISOString();
+    // One assignment per attribute (DynamoDB refuses two paths to the same attribute): later ones win.
+    const assignments = new Map<string, { value: unknown; ifAbsent: boolean }>();
+    const assign = (name: string, value: unknown, ifAbsent = false) => assignments.set(name, { value, ifAbsent });
+    assign('kind', 'delivery');
+    assign('tenantId', tenantId);
+    assign('subscriptionId', subscriptionId);
+    assign('eventId', subject.id);
+    assign('eventType', subject.type);
+    assign('occurredAt', subject.occurredAt);
+    if ('event' in message) assign('event', message.event);
+    else assign('digest', message.digest);
+    assign('gsi2pk', keys.endpointMessages(tenantId, subscriptionId));
+    assign('gsi2sk', `${subject.occurredAt}#${subject.id}`);
+    assign('createdAt', at, true);
+    assign('attempts', 0, true);
+    assign('roundAttempts', 0, true);
+    assign('expiresAt', this.expiresAt(now));
+    for (const [name, value] of Object.entries(fields)) assign(name, value);
+    const deadSk = deadReason ? `${at}#${subject.id}` : undefined;
+    assign('deadAt', deadReason ? at : undefined);
+    assign('deadReason', deadReason);
+    assign('deadSk', deadSk);
+    const set: string[] = ['#round = :round'];
+    const remove: string[] = [];
+    const names: Record<string, string> = { '#round': 'round' };
+    const values: Record<string, unknown> = { ':round': message.round };
+    for (const [name, { value, ifAbsent }] of assignments) {
+      names[`#${name}`] = name;
+      if (value === undefined) {
+        remove.push(`#${name}`);
+        continue;
+      }
+      values[`:${name}`] = value;
+      set.push(ifAbsent ? `#${name} = if_not_exists(#${name}, :${name})` : `#${name} = :${name}`);
+    }
+    const update = {
+      TableName: this.tableName,
+      Key: keys.delivery(tenantId, subscriptionId, subject.id),
+      UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
+      ConditionExpression: 'attribute_not_exists(pk) OR #round = :round',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    };
+    try {
+      if (!deadReason) {
+        await this.client.send(new UpdateCommand(update));
+      } else {
+        const deadLetter: DeadLetter = { eventId: subject.id, eventType: subject.type, occurredAt: subject.occurredAt, deadAt: at, reason: deadReason };
+        await this.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Update: update },
+              {
+                Put: {
+                  TableName: this.tableName,
+                  Item: { pk: keys.deadLetters(tenantId, subscriptionId), sk: deadSk, kind: 'deadLetter', expiresAt: this.expiresAt(now), ...deadLetter },
+                },
+              },
+            ],
+          }),
+        );
+      }
+      return 'recorded';
+    } catch (error) {
+      const name = (error as Error).name;
+      if (name === 'ConditionalCheckFailedException') return 'stale';
+      if (name === 'TransactionCanceledException' && (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return 'stale';
+      throw error;
+    }
+  }
+
+  /**
+   * Starts a new round for a logged message (replay, redrive): a fresh schedule, its dead letter
+   * (if any) removed. Returns the message to queue, or null if the log no longer has it.
+   */
+  async startRound(tenantId: string, subscriptionId: string, eventId: string, now: Date): Promise<DeliveryMessage | null> {
+    for (let tries = 0; tries < 3; tries++) {
+      const current = await this.client.send(
+        new GetCommand({ TableName: this.tableName, Key: keys.delivery(tenantId, subscriptionId, eventId), ConsistentRead: true }),
+      );
+      if (!current.Item) return null;
+      const round = (current.Item.round as number) + 1;
+      const deadSk = current.Item.deadSk as string | undefined;
+      try {
+        await this.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: keys.delivery(tenantId, subscriptionId, eventId),
+                  UpdateExpression: 'SET #round = :next, roundAttempts = :zero, #status = :pending, roundStartedAt = :now, expiresAt = :expires REMOVE nextAttemptAt, deadAt, deadReason, deadSk',
+                  ConditionExpression: '#round = :round',
+                  ExpressionAttributeNames: { '#round': 'round', '#status': 'status' },
+                  ExpressionAttributeValues: { ':next': round, ':round': round - 1, ':zero': 0, ':pending': 'pending', ':now': now.toISOString(), ':expires': this.expiresAt(now) },
+                },
+              },
+              ...(deadSk ? [{ Delete: { TableName: this.tableName, Key: { pk: keys.deadLetters(tenantId, subscriptionId), sk: deadSk } } }] : []),
+            ],
+          }),
+        );
+        const item = current.Item;
+        return item.event ? { tenantId, subscriptionId, round, event: item.event as LoyaltyEvent } : { tenantId, subscriptionId, round, digest: item.digest as DigestRef };
+      } catch (error) {
+        if ((error as Error).name !== 'TransactionCanceledException') throw error;
+      }
+    }
+    throw new Error(`Message ${eventId} kept changing while a replay was started`);
+  }
+
+  /** An endpoint's messages whose events occurred in [from, to], oldest or newest first. */
+  async listMessages(
+    tenantId: string,
+    subscriptionId: string,
+    query: MessageQuery,
+  ): Promise<Page<DeliveryRecord>> {
+    const page = await this.queryIndex(keys.endpointMessages(tenantId, subscriptionId), query, (position) => keys.delivery(tenantId, subscriptionId, position.eventId!), query.status);
+    return { items: page.items.map((item) => strip(item) as unknown as DeliveryRecord), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+  }
+
+  /** An endpoint's attempts, newest first. */
+  async listAttempts(tenantId: string, subscriptionId: string, query: { from?: string; to?: string; limit: number; cursor?: string }): Promise<Page<AttemptRecord>> {
+    const page = await this.queryIndex(keys.endpointAttempts(tenantId, subscriptionId), { ...query, order: 'desc' }, (position) =>
+      keys.deliveryAttempt(tenantId, subscriptionId, position.eventId!, Number(position.attempt)),
+    );
+    return { items: page.items.map((item) => strip(item) as unknown as AttemptRecord), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+  }
+
+  /** One message's attempts in order (at most the schedule's length per round). */
+  async messageAttempts(tenantId: string, subscriptionId: string, eventId: string): Promise<AttemptRecord[]> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': keys.delivery(tenantId, subscriptionId, eventId).pk, ':prefix': keys.attemptPrefix },
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items.map((item) => strip(item) as unknown as AttemptRecord);
+  }
+
+  /** An endpoint's dead letters, oldest first. */
+  async listDeadLetters(tenantId: string, subscriptionId: string, query: { limit: number; cursor?: string }): Promise<Page<DeadLetter>> {
+    const pk = keys.deadLetters(tenantId, subscriptionId);
+    const start = query.cursor ? { pk, sk: decodeCursor(query.cursor, ['sk']).sk } : undefined;
+    const page = await this.client.send(
+      new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, Limit: query.limit, ExclusiveStartKey: start }),
+    );
+    const last = page.LastEvaluatedKey;
+    return {
+      items: (page.Items ?? []).map((item) => strip(item) as unknown as DeadLetter),
+      ...(last ? { nextCursor: encodeCursor({ sk: last.sk }) } : {}),
+    };
+  }
+
+  private async queryIndex(
+    partition: string,
+    query: { from?: string; to?: string; order: 'asc' | 'desc'; limit: number; cursor?: string },
+    baseKey: (position: Record<string, string>) => { pk: string; sk: string },
+    status?: string,
+  ): Promise<{ items: Record<string, unknown>[]; nextCursor?: string }> {
+    const from = query.from ?? '0';
+    const to = `${query.to ?? '9'}\uffff`;
+    let start: Record<string, unknown> | undefined;
+    if (query.cursor) {
+      const position = decodeCursor(query.cursor, ['at', 'eventId', 'attempt']);
+      start = { gsi2pk: partition, gsi2sk: position.at, ...baseKey(position) };
+    }
+    const items: Record<string, unknown>[] = [];
+    // A status filter may empty a page; keep reading until the page is full or the range ends.
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'deliveries',
+          KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk BETWEEN :from AND :to',
+          ...(status ? { FilterExpression: '#status = :status', ExpressionAttributeNames: { '#status': 'status' } } : {}),
+          ExpressionAttributeValues: { ':pk': partition, ':from': from, ':to': to, ...(status ? { ':status': status } : {}) },
+          ScanIndexForward: query.order === 'asc',
+          Limit: query.limit - items.length,
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start && items.length < query.limit);
+    if (!start) return { items };
+    const last = items.at(-1) ?? {};
+    return {
+      items,
+      nextCursor: encodeCursor({ at: String(start.gsi2sk), eventId: String(last.eventId ?? ''), attempt: String(last.attempt ?? '') }),
+    };
+  }
+}

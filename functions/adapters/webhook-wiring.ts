@@ -1,0 +1,101 @@
+import type { DeliveryPolicy } from '../domain/webhooks/delivery-policy';
+import { DeliveryService } from '../domain/webhooks/delivery-service';
+import { WebhookFanOut } from '../domain/webhooks/fan-out';
+import type { WebhookSender } from '../domain/webhooks/ports';
+import { ReplayService } from '../domain/webhooks/replay';
+import { systemClock } from '../shared/clock';
+import { setting } from '../shared/config';
+import { dynamo, sqs } from './aws-clients';
+import { DynamoDeliveryLog } from './dynamo-delivery-log';
+import { DynamoDigestStore } from './dynamo-digest-store';
+import { DynamoEndpointHealth } from './dynamo-endpoint-health';
+import { DynamoParkingStore } from './dynamo-parking-store';
+import { CachedSubscriptions, DynamoSubscriptionStore } from './dynamo-subscription-store';
+import { SqsDeliveryConsumer } from './sqs-delivery-consumer';
+import { SqsDeliveryQueue } from './sqs-delivery-queue';
+import { systemResolver } from './system-resolver';
+import { postSigned } from './webhook-sender';
+
+/**
+ * Builds the webhook services from the adapters and the functions' settings, one function per
+ * handler. Each call builds new instances: the handler keeps what it builds for its container.
+ */
+
+/** The delivery policy the functions run with, from their settings. */
+export function configuredPolicy(): DeliveryPolicy {
+  return {
+    retrySchedule: setting('WEBHOOK_RETRY_SCHEDULE'),
+    jitter: setting('WEBHOOK_RETRY_JITTER'),
+    breakerFailures: setting('WEBHOOK_BREAKER_FAILURES'),
+    breakerOpenSeconds: setting('WEBHOOK_BREAKER_OPEN_SECONDS'),
+    breakerMaxOpenSeconds: setting('WEBHOOK_BREAKER_MAX_OPEN_SECONDS'),
+    disableAfterSeconds: setting('WEBHOOK_DISABLE_AFTER_SECONDS'),
+    drainRampSeconds: setting('WEBHOOK_DRAIN_RAMP_SECONDS'),
+    drainMaxPerSecond: setting('WEBHOOK_DRAIN_MAX_PER_SECOND'),
+  };
+}
+
+/** A tenant's endpoints behind the per-container cache the stream consumers read through. */
+const cachedEndpoints = (tableName: string) =>
+  new CachedSubscriptions(new DynamoSubscriptionStore(dynamo(), tableName), setting('SUBSCRIPTION_CACHE_TTL_MS'));
+
+/** The delivery function: the service that delivers one message, and the SQS consumer that feeds it. */
+export function deliveryWiring(): { service: DeliveryService; consumer: SqsDeliveryConsumer } {
+  const table = setting('TABLE_NAME');
+  const retentionDays = setting('WEBHOOK_LOG_RETENTION_DAYS');
+  const queue = new SqsDeliveryQueue(sqs(), setting('DELIVERY_QUEUE_URL'));
+  const deadLetters = new SqsDeliveryQueue(sqs(), setting('DEAD_LETTER_QUEUE_URL'));
+  const endpoints = cachedEndpoints(table);
+  const service = new DeliveryService({
+    log: new DynamoDeliveryLog(dynamo(), table, retentionDays),
+    health: new DynamoEndpointHealth(dynamo(), table),
+    endpoint: (tenantId, subscriptionId) => endpoints.get(tenantId, subscriptionId),
+    send: (subscription, message) =>
+      postSigned({ subscription, ...message, timeoutMs: setting('WEBHOOK_TIMEOUT_MS'), allowLoopbackHttp: setting('WEBHOOK_ALLOW_LOOPBACK_HTTP') }),
+    digests: new DynamoDigestStore(dynamo(), table, retentionDays),
+    // Redriven rounds and wake-up copies of parked messages go back to the delivery queue.
+    requeue: (message) => queue.enqueue([message]),
+    // The DLQ copy is the whole delivery plus why it died.
+    deadLetter: (message, detail) => deadLetters.enqueue([{ ...message, deadLetter: { ...detail, at: systemClock.now().toISOString() } }]),
+    policy: configuredPolicy(),
+    attemptTimeoutSeconds: Math.ceil(setting('WEBHOOK_TIMEOUT_MS') / 1000),
+    clock: systemClock,
+    // A failing endpoint keeps a few messages waiting in flight and parks the rest (the queue's in-flight cap is shared).
+    parking: new DynamoParkingStore(dynamo(), table, retentionDays),
+    maxWaitingPerEndpoint: setting('WEBHOOK_MAX_WAITING_PER_ENDPOINT'),
+  });
+  const consumer = new SqsDeliveryConsumer(
+    sqs(),
+    { deliveryQueueUrl: setting('DELIVERY_QUEUE_URL'), deadLetterQueueUrl: setting('DEAD_LETTER_QUEUE_URL') },
+    setting('WEBHOOK_TIMEOUT_MS') + 5_000,
+  );
+  return { service, consumer };
+}
+
+/** The router function: the fan-out of outbox events to endpoints and digest windows. */
+export function routerWiring(): WebhookFanOut {
+  const table = setting('TABLE_NAME');
+  return new WebhookFanOut({
+    endpoints: cachedEndpoints(table),
+    queue: new SqsDeliveryQueue(sqs(), setting('DELIVERY_QUEUE_URL')),
+    digests: new DynamoDigestStore(dynamo(), table, setting('WEBHOOK_LOG_RETENTION_DAYS')),
+    clock: systemClock,
+  });
+}
+
+/** What the API's webhook operations run with: the log, endpoint health, replays, the ping's sender and DNS. */
+export function webhookApiWiring() {
+  const table = setting('TABLE_NAME');
+  const deliveries = new DynamoDeliveryLog(dynamo(), table, setting('WEBHOOK_LOG_RETENTION_DAYS'));
+  return {
+    deliveries,
+    endpointHealth: new DynamoEndpointHealth(dynamo(), table),
+    replays: new ReplayService({ log: deliveries, queue: new SqsDeliveryQueue(sqs(), setting('DELIVERY_QUEUE_URL')), clock: systemClock }),
+    resolver: systemResolver,
+    sendNow,
+  };
+}
+
+/** A ping answers within the API's time: at most 10 s, less when deliveries are configured shorter. */
+const sendNow: WebhookSender = (subscription, message) =>
+  postSigned({ subscription, ...message, timeoutMs: Math.min(10_000, setting('WEBHOOK_TIMEOUT_MS')), allowLoopbackHttp: setting('WEBHOOK_ALLOW_LOOPBACK_HTTP') });

@@ -1,0 +1,126 @@
+import { appendFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
+import type { z } from 'zod';
+import { buildOpenApi } from '../../functions/api/openapi';
+import { operations, type Operation } from '../../functions/api/operations';
+import { problemResponse } from '../../functions/api/schemas';
+import { routes, type RouteSpec } from '../../lib/topology';
+
+/**
+ * The contract check of every answer the e2e tests get from the twin's API: the request's method
+ * and path pick the route (`lib/topology.ts`) and its operation (`functions/api`), the status
+ * picks the documented response, and the body must parse with that response's schema and carry
+ * no field the schema leaves out (the OpenAPI document says `additionalProperties: false`), so
+ * `/openapi.json`, generated from the same schemas, cannot drift from what the API returns.
+ */
+export interface ApiAnswer {
+  method: string;
+  /** The request's path as sent (a query string is ignored). */
+  path: string;
+  status: number;
+  contentType: string | null;
+  /** The body as received. */
+  text: string;
+}
+
+export class ContractViolation extends Error {
+  override name = 'ContractViolation';
+}
+
+const compiled = routes.map((route) => ({
+  route,
+  // As the twin's gateway matches: on the raw path, a parameter being one segment.
+  pattern: new RegExp(`^${route.path.replace(/\{\w+\}/g, '[^/]+')}$`),
+}));
+
+/**
+ * Throws a ContractViolation naming the operation, the status and every offending field when the
+ * answer is not what the API's contract documents.
+ * @example checkContract({ method: 'GET', path: '/v1/rewards', status: 200, contentType: 'application/json', text });
+ */
+export function checkContract(answer: ApiAnswer): void {
+  const method = answer.method.toUpperCase();
+  const pathname = answer.path.split('?')[0]!;
+  const route = compiled.find((candidate) => candidate.route.method === method && candidate.pattern.test(pathname))?.route;
+  const label = `${method} ${pathname}`;
+  if (!route) {
+    // An undeclared route never reaches a function: the gateway's own 404 problem.
+    checkBody(`${label} (no route)`, answer, 404, problemResponse);
+    return record('gateway:no-route', answer.status);
+  }
+  if (route.path === '/openapi.json') return checkOpenApi(label, answer);
+  const operation = operationOf(route);
+  const where = `${method} ${route.path} (${operation.operationId}) answered ${answer.status}`;
+  const spec = operation.responses[answer.status];
+  if (!spec) {
+    const documented = Object.keys(operation.responses).join(', ');
+    throw new ContractViolation(`${where}, a status its contract does not document (documented: ${documented})\nbody: ${excerpt(answer.text)}`);
+  }
+  checkBody(where, answer, answer.status, spec.schema);
+  record(operation.operationId, answer.status);
+}
+
+function operationOf(route: RouteSpec): Operation {
+  const operation = operations.find((candidate) => candidate.method === route.method && candidate.path === route.path);
+  if (!operation) throw new ContractViolation(`the route ${route.method} ${route.path} has no operation in functions/api`);
+  return operation;
+}
+
+function checkBody(where: string, answer: ApiAnswer, status: number, schema: z.ZodType | undefined): void {
+  if (answer.status !== status) throw new ContractViolation(`${where}: expected status ${status}, got ${answer.status}\nbody: ${excerpt(answer.text)}`);
+  if (!schema) {
+    if (answer.text !== '') throw new ContractViolation(`${where}: its contract documents no body, but one came\nbody: ${excerpt(answer.text)}`);
+    return;
+  }
+  const expectedType = status >= 400 ? 'application/problem+json' : 'application/json';
+  if (answer.contentType?.split(';')[0]?.trim() !== expectedType) {
+    throw new ContractViolation(`${where} with content-type ${answer.contentType}, not ${expectedType}`);
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(answer.text);
+  } catch {
+    throw new ContractViolation(`${where} with a body that is not JSON\nbody: ${excerpt(answer.text)}`);
+  }
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(body)'}: ${issue.message}`);
+    throw new ContractViolation(`${where} with a body its response schema rejects:\n${issues.join('\n')}\nbody: ${excerpt(answer.text)}`);
+  }
+  const undocumented = fieldsDropped(body, parsed.data, '');
+  if (undocumented.length > 0) {
+    throw new ContractViolation(`${where} with fields its response schema does not document: ${undocumented.join(', ')}\nbody: ${excerpt(answer.text)}`);
+  }
+}
+
+/** The document served is the one generated from the schemas the answers are checked with. */
+function checkOpenApi(label: string, answer: ApiAnswer): void {
+  if (answer.status !== 200) throw new ContractViolation(`${label} answered ${answer.status}\nbody: ${excerpt(answer.text)}`);
+  const served = JSON.parse(answer.text) as { paths: unknown; components: unknown };
+  const generated = buildOpenApi();
+  if (!isDeepStrictEqual(served.paths, generated.paths) || !isDeepStrictEqual(served.components, generated.components)) {
+    throw new ContractViolation(`${label} serves paths or components other than those generated from functions/api`);
+  }
+  record('openapi.json', answer.status);
+}
+
+/** Paths of fields present in what was received but stripped by the schema's parse (not documented). */
+function fieldsDropped(received: unknown, parsed: unknown, path: string): string[] {
+  if (Array.isArray(received) && Array.isArray(parsed)) {
+    return received.flatMap((item, i) => fieldsDropped(item, parsed[i], `${path}[${i}]`));
+  }
+  if (!isObject(received) || !isObject(parsed)) return [];
+  return Object.keys(received).flatMap((key) => {
+    const at = path ? `${path}.${key}` : key;
+    return key in parsed ? fieldsDropped(received[key], parsed[key], at) : [at];
+  });
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const excerpt = (text: string) => (text.length > 600 ? `${text.slice(0, 600)}…` : text);
+
+function record(operationId: string, status: number): void {
+  // Set by whoever wants the coverage of a run: which operations and statuses the tests saw.
+  if (process.env.CONTRACT_COVERAGE_FILE) appendFileSync(process.env.CONTRACT_COVERAGE_FILE, `${operationId} ${status}\n`);
+}
