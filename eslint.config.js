@@ -6,7 +6,19 @@ import boundaries from 'eslint-plugin-boundaries';
 import tseslint from 'typescript-eslint';
 
 /** Node modules that do I/O: the domain reaches the outside world only through ports (`node:net`'s address parsing is pure). */
-const IO_MODULES = ['fs', 'fs/promises', 'dns', 'dns/promises', 'tls', 'http', 'https', 'http2', 'child_process', 'worker_threads', 'dgram'];
+const IO_MODULES = [
+  'fs',
+  'fs/promises',
+  'dns',
+  'dns/promises',
+  'tls',
+  'http',
+  'https',
+  'http2',
+  'child_process',
+  'worker_threads',
+  'dgram',
+];
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'cdk.out/', '.twin/', 'docs/', 'coverage/'] },
@@ -17,7 +29,10 @@ export default tseslint.config(
     rules: {
       // Numbers and booleans read naturally in messages; objects and nullish values still need a decision.
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
     },
   },
   {
@@ -58,15 +73,30 @@ export default tseslint.config(
         {
           default: 'disallow',
           policies: [
-            { from: { element: { type: 'domain' } }, allow: { to: { element: { types: { anyOf: ['domain', 'shared', 'declaration'] } } } } },
-            { from: { element: { type: 'api' } }, allow: { to: { element: { types: { anyOf: ['api', 'domain', 'shared', 'declaration'] } } } } },
-            { from: { element: { type: 'adapters' } }, allow: { to: { element: { types: { anyOf: ['adapters', 'domain', 'shared', 'declaration'] } } } } },
+            {
+              from: { element: { type: 'domain' } },
+              allow: { to: { element: { types: { anyOf: ['domain', 'shared', 'declaration'] } } } },
+            },
+            {
+              from: { element: { type: 'api' } },
+              allow: { to: { element: { types: { anyOf: ['api', 'domain', 'shared', 'declaration'] } } } },
+            },
+            {
+              from: { element: { type: 'adapters' } },
+              allow: { to: { element: { types: { anyOf: ['adapters', 'domain', 'shared', 'declaration'] } } } },
+            },
             {
               from: { element: { type: 'composition' } },
               allow: { to: { element: { types: { anyOf: ['adapters', 'api', 'domain', 'shared', 'declaration'] } } } },
             },
-            { from: { element: { type: 'handlers' } }, allow: { to: { element: { types: { anyOf: ['composition', 'api', 'shared'] } } } } },
-            { from: { element: { type: 'shared' } }, allow: { to: { element: { types: { anyOf: ['shared', 'declaration'] } } } } },
+            {
+              from: { element: { type: 'handlers' } },
+              allow: { to: { element: { types: { anyOf: ['composition', 'api', 'shared'] } } } },
+            },
+            {
+              from: { element: { type: 'shared' } },
+              allow: { to: { element: { types: { anyOf: ['shared', 'declaration'] } } } },
+            },
             { allow: { to: { module: { origin: 'external' } } } },
             { allow: { to: { module: { origin: 'core' } } } },
           ],
@@ -80,9 +110,15 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: IO_MODULES.flatMap((name) => [`node:${name}`, name]).map((name) => ({ name, message: 'The domain does no I/O: put it behind a port.' })),
+          paths: IO_MODULES.flatMap((name) => [`node:${name}`, name]).map((name) => ({
+            name,
+            message: 'The domain does no I/O: put it behind a port.',
+          })),
           patterns: [
-            { group: ['@aws-sdk/*', '@aws-lambda-powertools/*'], message: 'The domain knows no AWS SDK: adapters translate.' },
+            {
+              group: ['@aws-sdk/*', '@aws-lambda-powertools/*'],
+              message: 'The domain knows no AWS SDK: adapters translate.',
+            },
             { group: ['aws-lambda'], message: 'The domain knows no Lambda types: handlers and adapters translate.' },
           ],
         },

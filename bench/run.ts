@@ -45,7 +45,8 @@ const OUTAGE_TIMEOUT_MS = Number(process.env.BENCH_OUTAGE_TIMEOUT_S ?? 150) * 10
 /** New endpoints reach the consumers once their endpoint cache has expired (the twin's setting, 5 s by default). */
 const CACHE_WAIT_MS = Number(process.env.SUBSCRIPTION_CACHE_TTL_MS ?? 5_000) + 1_000;
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 
 async function pool<T>(count: number, concurrency: number, task: (i: number) => Promise<T>): Promise<T[]> {
   const results: T[] = new Array(count);
@@ -66,7 +67,11 @@ try {
   const headers = { 'x-api-key': twin.demo.apiKey, 'content-type': 'application/json' };
   const run = Date.now();
   const members = await pool(MEMBERS + 1, CONCURRENCY, async (i) => {
-    const response = await fetch(`${twin.apiUrl}/v1/members`, { method: 'POST', headers: { ...headers, 'idempotency-key': `bench-${run}-m${i}` }, body: JSON.stringify({ externalId: `bench-${run}-${i}` }) });
+    const response = await fetch(`${twin.apiUrl}/v1/members`, {
+      method: 'POST',
+      headers: { ...headers, 'idempotency-key': `bench-${run}-m${i}` },
+      body: JSON.stringify({ externalId: `bench-${run}-${i}` }),
+    });
     return ((await response.json()) as { memberId: string }).memberId;
   });
   const hotMember = members.pop()!;
@@ -92,7 +97,8 @@ try {
   /** Waits for the deliveries of these events, then gives their latencies, sorted. */
   const latencies = async (eventIds: string[], timeoutMs: number) => {
     const deadline = Date.now() + timeoutMs;
-    while (eventIds.some((id) => !receivedAt.has(id)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (eventIds.some((id) => !receivedAt.has(id)) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
     return eventIds
       .filter((id) => receivedAt.has(id))
       .map((id) => Math.max(0, receivedAt.get(id)! - committedAt.get(id)!))
@@ -116,22 +122,56 @@ try {
     new DynamoDBClient({ endpoint: twin.endpoints.dynamodb, region: REGION, credentials: CREDENTIALS }),
     { marshallOptions: { removeUndefinedValues: true } },
   );
-  const rawBalances = Array.from({ length: MEMBERS }, () => planEnrol('bench-raw', { externalId: 'x' }, new Date()).balance);
+  const rawBalances = Array.from(
+    { length: MEMBERS },
+    () => planEnrol('bench-raw', { externalId: 'x' }, new Date()).balance,
+  );
   const rawStart = performance.now();
   await pool(EARNS, CONCURRENCY, async (i) => {
     const slot = i % MEMBERS;
     // Each slot is written by one writer at a time (same contention profile as the API run).
     const current = rawBalances[slot]!;
-    const plan = planEarn(current, { amountPoints: 10, reason: 'bench', idempotencyKey: `raw-${i}` }, new Date(), programmeSettings.parse({}));
+    const plan = planEarn(
+      current,
+      { amountPoints: 10, reason: 'bench', idempotencyKey: `raw-${i}` },
+      new Date(),
+      programmeSettings.parse({}),
+    );
     const [entry, event] = [plan.entries[0]!, plan.events[0]!];
     rawBalances[slot] = plan.balance;
     await documents.send(
       new TransactWriteCommand({
         TransactItems: [
           { Put: { TableName: table.localName, Item: balanceItem(plan.balance) } },
-          { Put: { TableName: table.localName, Item: { ...keys.entry('bench-raw', current.memberId, entry.seq), kind: 'entry', lsi1sk: keys.entryTime(entry.createdAt, entry.seq), ...entry } } },
-          { Put: { TableName: table.localName, Item: { ...keys.event('bench-raw', current.memberId, event.seq), kind: 'bench-event', ...event } } },
-          { Put: { TableName: table.localName, Item: { ...keys.idempotency('bench-raw', `raw-${run}-${i}`), kind: 'idempotency', requestHash: 'h', statusCode: 201, body: '{}' } } },
+          {
+            Put: {
+              TableName: table.localName,
+              Item: {
+                ...keys.entry('bench-raw', current.memberId, entry.seq),
+                kind: 'entry',
+                lsi1sk: keys.entryTime(entry.createdAt, entry.seq),
+                ...entry,
+              },
+            },
+          },
+          {
+            Put: {
+              TableName: table.localName,
+              Item: { ...keys.event('bench-raw', current.memberId, event.seq), kind: 'bench-event', ...event },
+            },
+          },
+          {
+            Put: {
+              TableName: table.localName,
+              Item: {
+                ...keys.idempotency('bench-raw', `raw-${run}-${i}`),
+                kind: 'idempotency',
+                requestHash: 'h',
+                statusCode: 201,
+                body: '{}',
+              },
+            },
+          },
         ],
       }),
     );
@@ -207,10 +247,15 @@ try {
     const response = await fetch(`${twin.apiUrl}/v1/webhooks/endpoints`, {
       method: 'POST',
       headers,
-      body: JSON.stringify({ url: `${twin.receiverUrl}/hooks/${name}`, eventTypes: ['points.*'], description: `bench fan-out ${e}` }),
+      body: JSON.stringify({
+        url: `${twin.receiverUrl}/hooks/${name}`,
+        eventTypes: ['points.*'],
+        description: `bench fan-out ${e}`,
+      }),
     });
     const body = (await response.json()) as { subscriptionId?: string; secret?: string };
-    if (response.status !== 201 || !body.secret || !body.subscriptionId) throw new Error(`Registering endpoint ${name} failed: ${response.status} ${JSON.stringify(body)}`);
+    if (response.status !== 201 || !body.secret || !body.subscriptionId)
+      throw new Error(`Registering endpoint ${name} failed: ${response.status} ${JSON.stringify(body)}`);
     twin.receiver.setSecrets(name, [body.secret]);
     fanoutEndpoints.push({ name, subscriptionId: body.subscriptionId });
   }
@@ -231,7 +276,9 @@ try {
     .filter((a) => a.committedAt !== undefined)
     .map((a) => Math.max(0, a.at - a.committedAt!))
     .sort((a, b) => a - b);
-  const fanoutUnverified = arrivals.filter((a) => fanout.wanted.has(pairKey(a.endpoint, a.eventId)) && !a.accepted).length;
+  const fanoutUnverified = arrivals.filter(
+    (a) => fanout.wanted.has(pairKey(a.endpoint, a.eventId)) && !a.accepted,
+  ).length;
 
   // Outage: one endpoint fails its next deliveries while earns arrive; a few per member, each member's in order.
   const failing = fanoutEndpoints[0]!.name;
@@ -248,7 +295,9 @@ try {
   const outageEvents = new Set(outageIds);
   const outageArrivals = arrivals.slice(outageFrom).filter((a) => outageEvents.has(a.eventId));
   const outageMs = Math.max(outageStart, ...[...outage.first.values()].map((a) => a.at)) - outageStart;
-  const outageFailingMs = Math.max(outageStart, ...[...outage.first.values()].filter((a) => a.endpoint === failing).map((a) => a.at)) - outageStart;
+  const outageFailingMs =
+    Math.max(outageStart, ...[...outage.first.values()].filter((a) => a.endpoint === failing).map((a) => a.at)) -
+    outageStart;
   const outageFailedAttempts = outageArrivals.filter((a) => a.endpoint === failing && !a.accepted).length;
   const outageAttempts = outageArrivals.filter((a) => a.endpoint === failing).length;
   // Order: per endpoint and member, each accepted delivery carries a higher seq than the one accepted before it.
@@ -273,8 +322,11 @@ try {
   for (const key of outage.wanted) {
     if (outage.first.has(key)) continue;
     const [endpoint, eventId] = key.split('\n') as [string, string];
-    const subscriptionId = endpoint === 'demo' ? twin.demo.subscriptionId : fanoutEndpoints.find((e) => e.name === endpoint)!.subscriptionId;
-    const response = await fetch(`${twin.apiUrl}/v1/webhooks/endpoints/${subscriptionId}/messages/${eventId}`, { headers });
+    const subscriptionId =
+      endpoint === 'demo' ? twin.demo.subscriptionId : fanoutEndpoints.find((e) => e.name === endpoint)!.subscriptionId;
+    const response = await fetch(`${twin.apiUrl}/v1/webhooks/endpoints/${subscriptionId}/messages/${eventId}`, {
+      headers,
+    });
     const status = response.ok ? ((await response.json()) as { status: string }).status : `http_${response.status}`;
     missingStatus[status] = (missingStatus[status] ?? 0) + 1;
   }
@@ -313,16 +365,24 @@ try {
     earns: EARNS,
     members: MEMBERS,
   };
-  console.log(`earn over HTTP         ${result.api_earn_per_s}/s  (${EARNS} calls, ${CONCURRENCY} concurrent, ${failures} failed)`);
+  console.log(
+    `earn over HTTP         ${result.api_earn_per_s}/s  (${EARNS} calls, ${CONCURRENCY} concurrent, ${failures} failed)`,
+  );
   console.log(`raw TransactWriteItems ${result.raw_transact_per_s}/s  (same 4 items, same concurrency)`);
   console.log(`API / raw              ${result.api_vs_raw_ratio}`);
-  console.log(`webhook commit→verified at ${RATE}/s: p50 ${result.webhook_latency_ms_p50} ms, p99 ${result.webhook_latency_ms_p99} ms (${paced.length}/${PACED} delivered)`);
-  console.log(`webhook commit→verified while saturated: p50 ${result.webhook_latency_saturated_ms_p50} ms, p99 ${result.webhook_latency_saturated_ms_p99} ms (${saturated.length}/${EARNS - failures} delivered, ${unverified} unverified)`);
+  console.log(
+    `webhook commit→verified at ${RATE}/s: p50 ${result.webhook_latency_ms_p50} ms, p99 ${result.webhook_latency_ms_p99} ms (${paced.length}/${PACED} delivered)`,
+  );
+  console.log(
+    `webhook commit→verified while saturated: p50 ${result.webhook_latency_saturated_ms_p50} ms, p99 ${result.webhook_latency_saturated_ms_p99} ms (${saturated.length}/${EARNS - failures} delivered, ${unverified} unverified)`,
+  );
   console.log(`one member, ${HOT} concurrent earns: ${hotCommitted} committed in ${hotMs} ms`);
   console.log(
     `delivery fan-out       ${result.delivery_fanout_per_s}/s  (${fanoutDelivered}/${fanout.wanted.size} delivered = ${fanoutIds.length}/${FANOUT} earns × ${deliveryEndpoints.length} endpoints in ${fanoutMs} ms, earns posted in ${fanoutPostedMs} ms, ${result.delivery_fanout_missing} missing, ${fanoutUnverified} not accepted)`,
   );
-  console.log(`commit→delivered under fan-out: p50 ${result.commit_to_delivered_ms_p50} ms, p99 ${result.commit_to_delivered_ms_p99} ms (${commitToDelivered.length} deliveries, endpoints pooled)`);
+  console.log(
+    `commit→delivered under fan-out: p50 ${result.commit_to_delivered_ms_p50} ms, p99 ${result.commit_to_delivered_ms_p99} ms (${commitToDelivered.length} deliveries, endpoints pooled)`,
+  );
   console.log(
     `outage (${failing} answers 500 to its next ${OUTAGE_FAILURES}; deployed retry/breaker policy): ${outageIds.length}/${OUTAGE} earns over ${OUTAGE_MEMBERS} members, all ${outage.first.size}/${outage.wanted.size} deliveries in ${outageMs} ms (failing endpoint ${outageFailingMs} ms), ${outageFailedAttempts} failed of ${outageAttempts} attempts there, order ${outOfOrder === 0 ? 'held' : `broken ${outOfOrder}×`}, ${duplicates} duplicates, ${outageLost} lost${outageLost ? ` ${JSON.stringify(missingStatus)}` : ''}`,
   );

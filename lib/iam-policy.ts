@@ -95,28 +95,57 @@ export function executionRolePolicy(spec: FunctionSpec): PolicyStatement[] {
   }
   // Reading the stream decrypts its records too, so a stream consumer needs the key even without table access.
   const keyLevel = access.table ?? (trigger?.kind === 'dynamodb-stream' ? 'read' : undefined);
-  if (keyLevel) statements.push({ purpose: 'use the table key', actions: TABLE_KEY_ACTIONS[keyLevel], resources: [{ kind: 'tableKey' }] });
+  if (keyLevel)
+    statements.push({
+      purpose: 'use the table key',
+      actions: TABLE_KEY_ACTIONS[keyLevel],
+      resources: [{ kind: 'tableKey' }],
+    });
   for (const queue of access.sendTo ?? []) {
-    statements.push({ purpose: `send to ${queue}`, actions: QUEUE_SEND_ACTIONS, resources: [{ kind: 'queue', queue }] });
+    statements.push({
+      purpose: `send to ${queue}`,
+      actions: QUEUE_SEND_ACTIONS,
+      resources: [{ kind: 'queue', queue }],
+    });
   }
   if (access.rawEvents) {
-    statements.push({ purpose: 'put raw events', actions: FIREHOSE_PUT_ACTIONS, resources: [{ kind: 'rawEventsStream' }] });
+    statements.push({
+      purpose: 'put raw events',
+      actions: FIREHOSE_PUT_ACTIONS,
+      resources: [{ kind: 'rawEventsStream' }],
+    });
   }
   if (trigger?.kind === 'dynamodb-stream') {
     statements.push(
-      { purpose: 'find the table stream (no resource-level permissions)', actions: STREAM_LIST_ACTIONS, resources: [{ kind: 'any' }] },
+      {
+        purpose: 'find the table stream (no resource-level permissions)',
+        actions: STREAM_LIST_ACTIONS,
+        resources: [{ kind: 'any' }],
+      },
       { purpose: 'read the table stream', actions: STREAM_READ_ACTIONS, resources: [{ kind: 'tableStream' }] },
       // The mapping sends failed batches' metadata to the on-failure destination with the function's role.
-      { purpose: `send failed batches to ${trigger.onFailure}`, actions: QUEUE_SEND_ACTIONS, resources: [{ kind: 'queue', queue: trigger.onFailure }] },
+      {
+        purpose: `send failed batches to ${trigger.onFailure}`,
+        actions: QUEUE_SEND_ACTIONS,
+        resources: [{ kind: 'queue', queue: trigger.onFailure }],
+      },
     );
   }
   if (trigger?.kind === 'schedule') {
     // Lambda sends a failed asynchronous run's record to its on-failure destination with the function's role.
     const queue = trigger.asyncInvoke.onFailure;
-    statements.push({ purpose: `send failed runs to ${queue}`, actions: QUEUE_SEND_ACTIONS, resources: [{ kind: 'queue', queue }] });
+    statements.push({
+      purpose: `send failed runs to ${queue}`,
+      actions: QUEUE_SEND_ACTIONS,
+      resources: [{ kind: 'queue', queue }],
+    });
   }
   if (trigger?.kind === 'sqs') {
-    statements.push({ purpose: `consume ${trigger.queue}`, actions: QUEUE_CONSUME_ACTIONS, resources: [{ kind: 'queue', queue: trigger.queue }] });
+    statements.push({
+      purpose: `consume ${trigger.queue}`,
+      actions: QUEUE_CONSUME_ACTIONS,
+      resources: [{ kind: 'queue', queue: trigger.queue }],
+    });
   }
   return statements;
 }
@@ -166,7 +195,10 @@ export function resolvePolicy(statements: readonly PolicyStatement[], targets: P
 
 /** IAM's wildcard match: `*` any run of characters, `?` one; actions compare case-insensitively. */
 function wildcardMatch(pattern: string, value: string, ignoreCase: boolean): boolean {
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${source}$`, ignoreCase ? 'is' : 's').test(value);
 }
 
@@ -191,6 +223,9 @@ export interface Permission {
 }
 
 /** The first permission of a request that the policy does not allow, or undefined when all are allowed. */
-export function firstDenied(policy: readonly ResolvedStatement[], needed: readonly Permission[]): Permission | undefined {
+export function firstDenied(
+  policy: readonly ResolvedStatement[],
+  needed: readonly Permission[],
+): Permission | undefined {
   return needed.find((permission) => !isAllowed(policy, permission.action, permission.resource));
 }

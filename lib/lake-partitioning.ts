@@ -51,7 +51,10 @@ export function firehosePrefix(template: string, keys: readonly LakePartitionKey
  * What the metadata extraction yields for one record: each key's field, sliced. Null when a key is
  * missing (Firehose sends such records to the error prefix). The twin's Firehose uses this.
  */
-export function partitionValues(record: Record<string, unknown>, keys: readonly LakePartitionKey[]): Record<string, string> | null {
+export function partitionValues(
+  record: Record<string, unknown>,
+  keys: readonly LakePartitionKey[],
+): Record<string, string> | null {
   const values: Record<string, string> = {};
   for (const key of keys) {
     const raw = record[key.field];
@@ -81,13 +84,18 @@ const TIMESTAMP_FIELDS: Record<string, (at: Date) => number> = {
 
 /** `at` (UTC) in a Java DateTimeFormatter pattern, as Firehose expands `!{timestamp:pattern}`. */
 function formatTimestamp(pattern: string, at: Date): string {
-  return pattern.replace(/'([^']*)'|([A-Za-z])\2*/g, (run: string, literal: string | undefined, letter: string | undefined) => {
-    if (literal !== undefined) return literal === '' ? "'" : literal;
-    const field = TIMESTAMP_FIELDS[letter!];
-    if (!field) throw new Error(`Unsupported timestamp pattern letter '${letter}' in '${pattern}'`);
-    const value = field(at);
-    return letter === 'y' && run.length === 2 ? String(value % 100).padStart(2, '0') : String(value).padStart(run.length, '0');
-  });
+  return pattern.replace(
+    /'([^']*)'|([A-Za-z])\2*/g,
+    (run: string, literal: string | undefined, letter: string | undefined) => {
+      if (literal !== undefined) return literal === '' ? "'" : literal;
+      const field = TIMESTAMP_FIELDS[letter!];
+      if (!field) throw new Error(`Unsupported timestamp pattern letter '${letter}' in '${pattern}'`);
+      const value = field(at);
+      return letter === 'y' && run.length === 2
+        ? String(value % 100).padStart(2, '0')
+        : String(value).padStart(run.length, '0');
+    },
+  );
 }
 
 /**

@@ -13,7 +13,11 @@ const STAGE_PATTERN = /^[a-z][a-z0-9-]{0,19}$/;
  * const app = new App({ context: { stage: 'test' } });
  * const stack = addLoyaltyPlatform(app);
  */
-export function addLoyaltyPlatform(app: App, env?: Environment, options: { nagLoggers?: INagLogger[] } = {}): LoyaltyPlatformStack {
+export function addLoyaltyPlatform(
+  app: App,
+  env?: Environment,
+  options: { nagLoggers?: INagLogger[] } = {},
+): LoyaltyPlatformStack {
   const stage = String(app.node.tryGetContext('stage') ?? 'dev');
   if (!STAGE_PATTERN.test(stage)) throw new Error(`Stage '${stage}' must be lower-case letters, digits and dashes`);
   const alarmEmail = app.node.tryGetContext('alarmEmail') as string | undefined;

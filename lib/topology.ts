@@ -40,7 +40,10 @@ export const table = {
     { indexName: 'deliveries', partitionKey: 'gsi2pk', sortKey: 'gsi2sk', projection: 'ALL' },
   ] as IndexSpec[],
   /** `byTime`: a member's ledger entries by commit time (history ranges, balance as of a time). */
-  localSecondaryIndexes: [{ indexName: 'byTime', sortKey: 'lsi1sk', projection: 'ALL' }] as Omit<IndexSpec, 'partitionKey'>[],
+  localSecondaryIndexes: [{ indexName: 'byTime', sortKey: 'lsi1sk', projection: 'ALL' }] as Omit<
+    IndexSpec,
+    'partitionKey'
+  >[],
 } as const;
 
 export interface IndexSpec {
@@ -264,7 +267,8 @@ export const functions = {
     id: 'WebhookDeliveryFunction',
     entry: 'functions/handlers/webhook-delivery.ts',
     handler: 'handler',
-    description: 'Delivers signed webhooks (Standard Webhooks) in order per member and endpoint, with retries, breaker and attempt log',
+    description:
+      'Delivers signed webhooks (Standard Webhooks) in order per member and endpoint, with retries, breaker and attempt log',
     // Room for a few 15 s attempts; a batch stops starting attempts when less than one is left.
     timeoutSeconds: 60,
     memoryMiB: 512,
@@ -349,7 +353,12 @@ export interface RouteSpec {
   auth: 'apiKey' | 'none';
 }
 
-const apiRoute = (method: RouteSpec['method'], path: string): RouteSpec => ({ method, path, function: 'api', auth: 'apiKey' });
+const apiRoute = (method: RouteSpec['method'], path: string): RouteSpec => ({
+  method,
+  path,
+  function: 'api',
+  auth: 'apiKey',
+});
 
 export const routes: RouteSpec[] = [
   { method: 'GET', path: '/openapi.json', function: 'api', auth: 'none' },

@@ -1,7 +1,12 @@
 import { closeServer, listenOnLoopback, readBody } from './http-server';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent, APIGatewayProxyResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import type {
+  APIGatewayAuthorizerResult,
+  APIGatewayProxyEvent,
+  APIGatewayProxyResult,
+  APIGatewayRequestAuthorizerEvent,
+} from 'aws-lambda';
 import { header } from '../functions/api/http';
 import { gatewayProblem, type GatewayResponseType } from '../lib/gateway-problems';
 import { api, routes, type RouteSpec } from '../lib/topology';
@@ -103,7 +108,20 @@ export class LocalApiGateway {
       const apiKey = header(headers, api.keyHeader);
       // API Gateway answers 401 itself when the identity source is missing.
       if (!apiKey) return gatewayAnswer(res, 'UNAUTHORIZED');
-      const result = await this.authorize(apiKey, { type: 'REQUEST', methodArn, resource: route.path, path: url.pathname, httpMethod: method, headers, multiValueHeaders, pathParameters, queryStringParameters: query, multiValueQueryStringParameters: null, stageVariables: null, requestContext: {} as never });
+      const result = await this.authorize(apiKey, {
+        type: 'REQUEST',
+        methodArn,
+        resource: route.path,
+        path: url.pathname,
+        httpMethod: method,
+        headers,
+        multiValueHeaders,
+        pathParameters,
+        queryStringParameters: query,
+        multiValueQueryStringParameters: null,
+        stageVariables: null,
+        requestContext: {} as never,
+      });
       if (result === 'unauthorized') return gatewayAnswer(res, 'UNAUTHORIZED');
       if (result === 'failed') return gatewayAnswer(res, 'AUTHORIZER_CONFIGURATION_ERROR');
       const allowed = result.policyDocument.Statement.some((s) => 'Effect' in s && s.Effect === 'Allow');
@@ -119,7 +137,9 @@ export class LocalApiGateway {
       headers,
       multiValueHeaders,
       queryStringParameters: query,
-      multiValueQueryStringParameters: query ? Object.fromEntries([...url.searchParams.keys()].map((k) => [k, url.searchParams.getAll(k)])) : null,
+      multiValueQueryStringParameters: query
+        ? Object.fromEntries([...url.searchParams.keys()].map((k) => [k, url.searchParams.getAll(k)]))
+        : null,
       pathParameters: route.params.length ? pathParameters : null,
       stageVariables: null,
       body: body.length ? body : null,
@@ -136,7 +156,10 @@ export class LocalApiGateway {
         requestTimeEpoch: Date.now(),
         resourceId: route.path,
         resourcePath: route.path,
-        identity: { sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? null } as never,
+        identity: {
+          sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+          userAgent: headers['user-agent'] ?? null,
+        } as never,
       },
     };
     let result: APIGatewayProxyResult;

@@ -24,7 +24,15 @@ export interface DynamoDbLocal {
 export async function startDynamoDbLocal(options: { dataDir?: string; port?: number }): Promise<DynamoDbLocal> {
   const port = options.port ?? (await freePort());
   const dir = jarDirectory();
-  const args = [`-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`, '-Xmx512m', '-jar', join(dir, 'DynamoDBLocal.jar'), '-port', String(port), '-sharedDb'];
+  const args = [
+    `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
+    '-Xmx512m',
+    '-jar',
+    join(dir, 'DynamoDBLocal.jar'),
+    '-port',
+    String(port),
+    '-sharedDb',
+  ];
   if (options.dataDir) {
     mkdirSync(options.dataDir, { recursive: true });
     args.push('-dbPath', options.dataDir);
@@ -33,8 +41,12 @@ export async function startDynamoDbLocal(options: { dataDir?: string; port?: num
   }
   const proc = spawnManaged('java', args, { cwd: dir });
   const failed = new Promise<never>((_, reject) => {
-    proc.child.once('error', (error) => reject(new Error(`Could not start Java for DynamoDB Local (install a JRE ≥ 11): ${error.message}`)));
-    proc.child.once('exit', (code) => reject(new Error(`DynamoDB Local exited (${code}) before it was ready:\n${proc.output()}`)));
+    proc.child.once('error', (error) =>
+      reject(new Error(`Could not start Java for DynamoDB Local (install a JRE ≥ 11): ${error.message}`)),
+    );
+    proc.child.once('exit', (code) =>
+      reject(new Error(`DynamoDB Local exited (${code}) before it was ready:\n${proc.output()}`)),
+    );
   });
   failed.catch(() => undefined); // it also settles when the process is stopped later
   const endpoint = `http://127.0.0.1:${port}`;

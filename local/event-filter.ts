@@ -27,7 +27,8 @@ function matchesPattern(pattern: Pattern, record: unknown): boolean {
   return Object.entries(pattern).every(([key, expected]) => {
     const present = obj[key] !== undefined;
     if (Array.isArray(expected)) return matchValue(expected, obj[key], present);
-    if (expected !== null && typeof expected === 'object') return present && matchesPattern(expected as Pattern, obj[key]);
+    if (expected !== null && typeof expected === 'object')
+      return present && matchesPattern(expected as Pattern, obj[key]);
     return false;
   });
 }

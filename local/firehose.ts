@@ -119,7 +119,10 @@ export class LocalFirehose {
       return reply(400, { __type: 'SerializationException', message: 'Malformed JSON' });
     }
     if (body.DeliveryStreamName !== this.options.streamName) {
-      return reply(400, { __type: 'ResourceNotFoundException', message: `Delivery stream ${body.DeliveryStreamName} not found` });
+      return reply(400, {
+        __type: 'ResourceNotFoundException',
+        message: `Delivery stream ${body.DeliveryStreamName} not found`,
+      });
     }
     if (target.endsWith('.PutRecordBatch')) {
       const records = body.Records ?? [];
@@ -218,7 +221,13 @@ export class LocalFirehose {
         const body = gzipSync(Buffer.concat(buffer.lines));
         try {
           await this.options.s3.send(
-            new PutObjectCommand({ Bucket: this.options.bucket, Key: key, Body: body, ContentType: 'application/x-ndjson', ContentEncoding: 'gzip' }),
+            new PutObjectCommand({
+              Bucket: this.options.bucket,
+              Key: key,
+              Body: body,
+              ContentType: 'application/x-ndjson',
+              ContentEncoding: 'gzip',
+            }),
           );
           if (this.options.mirrorDir) {
             const file = join(this.options.mirrorDir, key);
@@ -230,7 +239,10 @@ export class LocalFirehose {
         } catch (error) {
           // Firehose retries delivery to S3; keep the data and try again on the next tick.
           const again = this.buffers.get(prefix);
-          this.buffers.set(prefix, again ? { ...buffer, lines: [...buffer.lines, ...again.lines], bytes: buffer.bytes + again.bytes } : buffer);
+          this.buffers.set(
+            prefix,
+            again ? { ...buffer, lines: [...buffer.lines, ...again.lines], bytes: buffer.bytes + again.bytes } : buffer,
+          );
           if (all) throw error;
         }
       }

@@ -1,5 +1,11 @@
 import { SETTING_NAMES } from '../functions/shared/config';
-import { functions, platformEnvironment, resolveEnvironment, type FunctionId, type ResourceTargets } from '../lib/topology';
+import {
+  functions,
+  platformEnvironment,
+  resolveEnvironment,
+  type FunctionId,
+  type ResourceTargets,
+} from '../lib/topology';
 import { REGION } from './aws-local';
 import { functionName, roleCredentials } from './roles';
 
@@ -11,7 +17,9 @@ const DECLARED = new Set(Object.values(functions).flatMap((spec) => Object.keys(
  * in the twin's environment (as tests and demos set them) reaches every function. Resource variables
  * and the platform's own are not among them, so no function sees another's resources.
  */
-const TUNABLES = SETTING_NAMES.filter((name) => !DECLARED.has(name) && !(name in platformEnvironment('local')) && name !== 'WEBHOOK_ALLOW_LOOPBACK_HTTP');
+const TUNABLES = SETTING_NAMES.filter(
+  (name) => !DECLARED.has(name) && !(name in platformEnvironment('local')) && name !== 'WEBHOOK_ALLOW_LOOPBACK_HTTP',
+);
 
 export interface TwinEndpoints {
   dynamodb: string;
@@ -27,11 +35,18 @@ export interface TwinEndpoints {
  */
 export function functionEnvironment(
   id: FunctionId,
-  input: { targets: ResourceTargets; endpoints: TwinEndpoints; logLevel: string; overrides?: Record<string, string | undefined> },
+  input: {
+    targets: ResourceTargets;
+    endpoints: TwinEndpoints;
+    logLevel: string;
+    overrides?: Record<string, string | undefined>;
+  },
 ): Record<string, string> {
   const spec = functions[id];
   const credentials = roleCredentials(id);
-  const tunables = Object.fromEntries(TUNABLES.flatMap((name) => (input.overrides?.[name] !== undefined ? [[name, input.overrides[name]!]] : [])));
+  const tunables = Object.fromEntries(
+    TUNABLES.flatMap((name) => (input.overrides?.[name] !== undefined ? [[name, input.overrides[name]!]] : [])),
+  );
   return {
     ...tunables,
     ...platformEnvironment('local'),

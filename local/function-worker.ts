@@ -16,7 +16,9 @@ const port = parentPort!;
 const realNow = data.clock ? installTwinClock(data.clock) : () => Date.now();
 
 const serialize = (error: unknown) =>
-  error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : { name: 'Error', message: String(error) };
+  error instanceof Error
+    ? { name: error.name, message: error.message, stack: error.stack }
+    : { name: 'Error', message: String(error) };
 
 try {
   const mod = (await import(pathToFileURL(data.entry).href)) as Record<string, Handler>;
@@ -42,14 +44,20 @@ try {
         port.postMessage(result);
       } catch (error) {
         // A result that cannot cross threads cannot leave Lambda either (it must be JSON).
-        port.postMessage({ kind: 'result', invocation: request.invocation, ok: false, error: serialize(error) } satisfies InvokeResult);
+        port.postMessage({
+          kind: 'result',
+          invocation: request.invocation,
+          ok: false,
+          error: serialize(error),
+        } satisfies InvokeResult);
       }
     };
     Promise.resolve()
       .then(() => handler(request.event, context))
       .then(
         (value) => reply({ kind: 'result', invocation: request.invocation, ok: true, value }),
-        (error: unknown) => reply({ kind: 'result', invocation: request.invocation, ok: false, error: serialize(error) }),
+        (error: unknown) =>
+          reply({ kind: 'result', invocation: request.invocation, ok: false, error: serialize(error) }),
       );
   });
   port.postMessage({ kind: 'ready' } satisfies InvokeResult);

@@ -87,7 +87,10 @@ export class AuthorizingProxy {
       `User: ${principalArn(functionId)} is not authorized to perform: ${action} on resource: ${permission.resource} ` +
       `because no identity-based policy allows the ${action} action`;
     const requestId = randomUUID();
-    if (service === 'sqs' && String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
+    if (
+      service === 'sqs' &&
+      String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')
+    ) {
       res.writeHead(403, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
       res.end(
         '<?xml version="1.0"?><ErrorResponse xmlns="http://queue.amazonaws.com/doc/2012-11-05/"><Error><Type>Sender</Type>' +
@@ -96,9 +99,17 @@ export class AuthorizingProxy {
       return;
     }
     const shapes = {
-      dynamodb: { status: 400, type: 'com.amazon.coral.service#AccessDeniedException', contentType: 'application/x-amz-json-1.0' },
+      dynamodb: {
+        status: 400,
+        type: 'com.amazon.coral.service#AccessDeniedException',
+        contentType: 'application/x-amz-json-1.0',
+      },
       // SQS's JSON protocol keeps the query protocol's error code in a header; the SDK names the error from it.
-      sqs: { status: 403, type: 'com.amazon.coral.service#AccessDeniedException', contentType: 'application/x-amz-json-1.0' },
+      sqs: {
+        status: 403,
+        type: 'com.amazon.coral.service#AccessDeniedException',
+        contentType: 'application/x-amz-json-1.0',
+      },
       firehose: { status: 400, type: 'AccessDeniedException', contentType: 'application/x-amz-json-1.1' },
     } as const;
     const shape = shapes[service];

@@ -8,12 +8,14 @@ import { ACCOUNT_ID, REGION } from './aws-local';
  */
 export type AuthorizedService = 'dynamodb' | 'sqs' | 'firehose';
 
-export const tableArn = (name: string) => (name.startsWith('arn:') ? name : `arn:aws:dynamodb:${REGION}:${ACCOUNT_ID}:table/${name}`);
+export const tableArn = (name: string) =>
+  name.startsWith('arn:') ? name : `arn:aws:dynamodb:${REGION}:${ACCOUNT_ID}:table/${name}`;
 export const queueArnOfName = (name: string) => `arn:aws:sqs:${REGION}:${ACCOUNT_ID}:${name}`;
 export const deliveryStreamArn = (name: string) => `arn:aws:firehose:${REGION}:${ACCOUNT_ID}:deliverystream/${name}`;
 
 /** A queue URL names its queue in the last path segment (`…/<account>/<name>`). */
-export const queueArnOfUrl = (url: string) => queueArnOfName(new URL(url).pathname.split('/').filter(Boolean).at(-1) ?? '');
+export const queueArnOfUrl = (url: string) =>
+  queueArnOfName(new URL(url).pathname.split('/').filter(Boolean).at(-1) ?? '');
 
 type Body = Record<string, any>;
 

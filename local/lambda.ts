@@ -167,7 +167,10 @@ export class LocalLambda {
       return (await Promise.race([
         invocation,
         new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`Task timed out after ${definition.spec.timeoutSeconds} seconds`)), timeoutMs);
+          timer = setTimeout(
+            () => reject(new Error(`Task timed out after ${definition.spec.timeoutSeconds} seconds`)),
+            timeoutMs,
+          );
         }),
       ])) as T;
     } finally {

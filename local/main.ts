@@ -112,7 +112,19 @@ try {
   });
   const elapsed = performance.now() - started;
   if (values.json) {
-    console.log(JSON.stringify({ ready: true, startedMs: Math.round(elapsed), apiUrl: twin.apiUrl, receiverUrl: twin.receiverUrl, lakeDir: twin.lakeDir, demo: twin.demo, endpoints: twin.endpoints, functionEndpoints: twin.functionEndpoints, queueUrls: twin.queueUrls }));
+    console.log(
+      JSON.stringify({
+        ready: true,
+        startedMs: Math.round(elapsed),
+        apiUrl: twin.apiUrl,
+        receiverUrl: twin.receiverUrl,
+        lakeDir: twin.lakeDir,
+        demo: twin.demo,
+        endpoints: twin.endpoints,
+        functionEndpoints: twin.functionEndpoints,
+        queueUrls: twin.queueUrls,
+      }),
+    );
     acceptCommands(twin);
   } else {
     console.log(banner(twin, elapsed, values['lake-buffer-seconds'], values['schedule-seconds']));

@@ -67,7 +67,10 @@ export function spawnManaged(command: string, args: string[], options: { cwd?: s
  * Polls until `probe` gives a value (anything but undefined), or fails after `timeoutMs`.
  * @example const hooks = await waitFor(async () => (await list()).length >= 3 || undefined, { timeoutMs: 20_000, what: 'webhooks' });
  */
-export async function waitFor<T>(probe: () => Promise<T | undefined>, options: { timeoutMs: number; intervalMs?: number; what: string }): Promise<T> {
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined>,
+  options: { timeoutMs: number; intervalMs?: number; what: string },
+): Promise<T> {
   const deadline = Date.now() + options.timeoutMs;
   for (;;) {
     const value = await probe();

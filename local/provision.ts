@@ -21,7 +21,8 @@ function keyAttributes(): string[] {
   ];
 }
 
-const indexNames = (indexes: { IndexName?: string }[] | undefined) => (indexes ?? []).map((index) => index.IndexName).sort();
+const indexNames = (indexes: { IndexName?: string }[] | undefined) =>
+  (indexes ?? []).map((index) => index.IndexName).sort();
 
 /**
  * Creates the table exactly as the topology declares it (idempotent: an existing table is kept).
@@ -59,7 +60,10 @@ export async function provisionTable(client: DynamoDBClient): Promise<{ tableNam
       }),
     );
     await client.send(
-      new UpdateTimeToLiveCommand({ TableName, TimeToLiveSpecification: { AttributeName: table.timeToLiveAttribute, Enabled: true } }),
+      new UpdateTimeToLiveCommand({
+        TableName,
+        TimeToLiveSpecification: { AttributeName: table.timeToLiveAttribute, Enabled: true },
+      }),
     );
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
@@ -87,7 +91,9 @@ export async function provisionQueues(client: SQSClient, endpoint: string): Prom
   const urls = {} as ProvisionedQueues['urls'];
   const arns = {} as ProvisionedQueues['arns'];
   // Dead-letter queues first, so redrive policies can name them.
-  const ordered = (Object.entries(queues) as [QueueId, QueueSpec][]).sort(([, a], [, b]) => Number(!!a.deadLetter) - Number(!!b.deadLetter));
+  const ordered = (Object.entries(queues) as [QueueId, QueueSpec][]).sort(
+    ([, a], [, b]) => Number(!!a.deadLetter) - Number(!!b.deadLetter),
+  );
   for (const [id, spec] of ordered) {
     const attributes: Record<string, string> = {
       VisibilityTimeout: String(spec.visibilityTimeoutSeconds),
@@ -103,11 +109,15 @@ export async function provisionQueues(client: SQSClient, endpoint: string): Prom
         maxReceiveCount: spec.deadLetter.maxReceiveCount,
       });
     }
-    const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: spec.localName, Attributes: attributes }));
+    const { QueueUrl } = await client.send(
+      new CreateQueueCommand({ QueueName: spec.localName, Attributes: attributes }),
+    );
     // fauxqs names queues sqs.<region>.localhost, which does not resolve everywhere; the path alone
     // identifies the queue, so the handlers get URLs on the endpoint they already talk to.
     urls[id] = `${endpoint}${new URL(QueueUrl!).pathname}`;
-    const { Attributes } = await client.send(new GetQueueAttributesCommand({ QueueUrl: urls[id], AttributeNames: ['QueueArn'] }));
+    const { Attributes } = await client.send(
+      new GetQueueAttributesCommand({ QueueUrl: urls[id], AttributeNames: ['QueueArn'] }),
+    );
     arns[id] = Attributes!.QueueArn!;
   }
   return { urls, arns };

@@ -14,7 +14,8 @@ export const functionName = (id: FunctionId) => `local-${functions[id].id}`;
 export const roleName = (id: FunctionId) => `${functions[id].id}Role`;
 
 /** The principal AWS names in an AccessDenied message for a Lambda function's role session. */
-export const principalArn = (id: FunctionId) => `arn:aws:sts::${ACCOUNT_ID}:assumed-role/${roleName(id)}/${functionName(id)}`;
+export const principalArn = (id: FunctionId) =>
+  `arn:aws:sts::${ACCOUNT_ID}:assumed-role/${roleName(id)}/${functionName(id)}`;
 
 export function roleCredentials(id: FunctionId): { accessKeyId: string; secretAccessKey: string } {
   return { accessKeyId: `${KEY_PREFIX}${id}`, secretAccessKey: 'local' };
@@ -28,7 +29,10 @@ export function functionOfAccessKey(accessKeyId: string | undefined): FunctionId
 }
 
 /** The declared policies resolved to the twin's resources (the table stream ARN is DynamoDB Local's). */
-export function localPolicies(input: { tableName: string; tableStreamArn: string }): Record<FunctionId, ResolvedStatement[]> {
+export function localPolicies(input: {
+  tableName: string;
+  tableStreamArn: string;
+}): Record<FunctionId, ResolvedStatement[]> {
   return Object.fromEntries(
     (Object.keys(functions) as FunctionId[]).map((id) => [
       id,

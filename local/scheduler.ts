@@ -5,7 +5,12 @@ import type { ScheduleTrigger } from '../lib/topology';
 export interface AsyncFailureRecord {
   version: '1.0';
   timestamp: string;
-  requestContext: { requestId: string; functionArn: string; condition: 'RetriesExhausted'; approximateInvokeCount: number };
+  requestContext: {
+    requestId: string;
+    functionArn: string;
+    condition: 'RetriesExhausted';
+    approximateInvokeCount: number;
+  };
   requestPayload: unknown;
   responseContext: { statusCode: 200; executedVersion: '$LATEST'; functionError: 'Unhandled' };
   responsePayload: { errorType: string; errorMessage: string };
@@ -75,7 +80,9 @@ export class LocalSchedule {
         responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
         responsePayload: { errorType: lastError.name, errorMessage: lastError.message },
       })
-      .catch((error: unknown) => this.options.log(`${this.options.mapping}: on-failure destination failed`, { error: String(error) }));
+      .catch((error: unknown) =>
+        this.options.log(`${this.options.mapping}: on-failure destination failed`, { error: String(error) }),
+      );
   }
 
   async stop(): Promise<void> {

@@ -102,12 +102,22 @@ export class SqsEventSource {
     const { client, queueUrl, inFlightCap } = this.options;
     let room = max;
     if (inFlightCap !== undefined) {
-      const { Attributes } = await client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessagesNotVisible'] }));
+      const { Attributes } = await client.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: queueUrl,
+          AttributeNames: ['ApproximateNumberOfMessagesNotVisible'],
+        }),
+      );
       room = Math.min(max, inFlightCap - Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0));
       if (room <= 0) return 'capped';
     }
     const result = await client.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: room, WaitTimeSeconds: 1, MessageSystemAttributeNames: ['All'] }),
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: room,
+        WaitTimeSeconds: 1,
+        MessageSystemAttributeNames: ['All'],
+      }),
     );
     return result.Messages ?? [];
   }
@@ -119,7 +129,8 @@ export class SqsEventSource {
       const response = await this.options.invoke({ Records: records });
       failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
       // An identifier that names no message of the batch fails the whole batch.
-      if ([...failed].some((id) => !records.some((r) => r.messageId === id))) failed = new Set(records.map((r) => r.messageId));
+      if ([...failed].some((id) => !records.some((r) => r.messageId === id)))
+        failed = new Set(records.map((r) => r.messageId));
     } catch (error) {
       this.options.log?.('SQS batch failed', { mapping: this.options.mapping, error: (error as Error).message });
       failed = new Set(records.map((r) => r.messageId));

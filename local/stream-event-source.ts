@@ -43,7 +43,9 @@ function toLambdaRecord(record: StreamRecord, streamArn: string): DynamoDBRecord
     eventSourceARN: streamArn,
     dynamodb: {
       ...(record.dynamodb as DynamoDBRecord['dynamodb']),
-      ApproximateCreationDateTime: created ? Math.floor(new Date(created).getTime() / 1000) : Math.floor(Date.now() / 1000),
+      ApproximateCreationDateTime: created
+        ? Math.floor(new Date(created).getTime() / 1000)
+        : Math.floor(Date.now() / 1000),
     },
   };
 }
@@ -64,7 +66,9 @@ export class StreamEventSource {
 
   constructor(private readonly options: StreamEventSourceOptions) {
     if (options.trigger.parallelizationFactor !== 1) {
-      throw new Error('The local twin emulates ParallelizationFactor 1 only (per-item order is what the consumers rely on)');
+      throw new Error(
+        'The local twin emulates ParallelizationFactor 1 only (per-item order is what the consumers rely on)',
+      );
     }
   }
 
@@ -239,7 +243,8 @@ export class StreamEventSource {
         const half = Math.ceil(batch.length / 2);
         queue.splice(0, 1, batch.slice(0, half), batch.slice(half));
       }
-      if (!(await this.pause(Math.min(5_000, (this.options.retryBaseDelayMs ?? 200) * 2 ** (attempt - 1))))) return false;
+      if (!(await this.pause(Math.min(5_000, (this.options.retryBaseDelayMs ?? 200) * 2 ** (attempt - 1)))))
+        return false;
     }
     return true;
   }
@@ -248,7 +253,12 @@ export class StreamEventSource {
     const first = batch[0]!.dynamodb!;
     const last = batch.at(-1)!.dynamodb!;
     await this.options.onFailure({
-      requestContext: { requestId: crypto.randomUUID(), functionArn: `local:${this.options.mapping}`, condition, approximateInvokeCount: attempts },
+      requestContext: {
+        requestId: crypto.randomUUID(),
+        functionArn: `local:${this.options.mapping}`,
+        condition,
+        approximateInvokeCount: attempts,
+      },
       responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
       version: '1.0',
       timestamp: new Date().toISOString(),

@@ -10,7 +10,8 @@ export class TwinClock {
 
   /** Moves the functions' time forward by `ms`; returns the offset from real time now in effect. */
   advance(ms: number): number {
-    if (!Number.isSafeInteger(ms) || ms < 0) throw new Error(`The twin's clock moves forward only, by whole ms (got ${ms})`);
+    if (!Number.isSafeInteger(ms) || ms < 0)
+      throw new Error(`The twin's clock moves forward only, by whole ms (got ${ms})`);
     return Number(Atomics.add(this.offset, 0, BigInt(ms))) + ms;
   }
 

@@ -112,7 +112,12 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
 
     const dynamoClient = new DynamoDBClient({ endpoint: ddb.endpoint, region: REGION, credentials: CREDENTIALS });
     const sqsClient = new SQSClient({ endpoint: sqsEndpoint, region: REGION, credentials: CREDENTIALS });
-    const s3Client = new S3Client({ endpoint: sqsEndpoint, region: REGION, credentials: CREDENTIALS, forcePathStyle: true });
+    const s3Client = new S3Client({
+      endpoint: sqsEndpoint,
+      region: REGION,
+      credentials: CREDENTIALS,
+      forcePathStyle: true,
+    });
     cleanups.push(() => {
       dynamoClient.destroy();
       sqsClient.destroy();
@@ -123,7 +128,13 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     const { urls: queueUrls, arns: queueArns } = await provisionQueues(sqsClient, sqsEndpoint);
     const bucket = await provisionBucket(s3Client);
 
-    const firehose = new LocalFirehose({ s3: s3Client, bucket, streamName: rawEvents.localName, bufferIntervalSeconds: options.lakeBufferSeconds, mirrorDir: join(lakeRoot, rawEvents.localBucketName) });
+    const firehose = new LocalFirehose({
+      s3: s3Client,
+      bucket,
+      streamName: rawEvents.localName,
+      bufferIntervalSeconds: options.lakeBufferSeconds,
+      mirrorDir: join(lakeRoot, rawEvents.localBucketName),
+    });
     await firehose.start();
     cleanups.push(() => firehose.stop());
 
@@ -131,7 +142,9 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     // declared policy (lib/iam-policy.ts), as AWS would; the twin's own plumbing talks to the stand-ins directly.
     const policies = localPolicies({ tableName, tableStreamArn: streamArn });
     const onDenied = (functionId: FunctionId, denied: Permission) =>
-      console.error(`twin: AccessDenied: ${functionId} may not ${denied.action} on ${denied.resource} (see lib/iam-policy.ts)`);
+      console.error(
+        `twin: AccessDenied: ${functionId} may not ${denied.action} on ${denied.resource} (see lib/iam-policy.ts)`,
+      );
     const proxies = {
       dynamodb: new AuthorizingProxy({ service: 'dynamodb', upstream: ddb.endpoint, policies, onDenied }),
       sqs: new AuthorizingProxy({ service: 'sqs', upstream: sqsEndpoint, policies, onDenied }),
@@ -141,7 +154,11 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       await proxy.start();
       cleanups.push(() => proxy.stop());
     }
-    const functionEndpoints = { dynamodb: proxies.dynamodb.endpoint, sqs: proxies.sqs.endpoint, firehose: proxies.firehose.endpoint };
+    const functionEndpoints = {
+      dynamodb: proxies.dynamodb.endpoint,
+      sqs: proxies.sqs.endpoint,
+      firehose: proxies.firehose.endpoint,
+    };
     // Functions reach the queues through the proxy too; the path alone names the queue.
     const functionQueueUrl = (queue: QueueId) => `${functionEndpoints.sqs}${new URL(queueUrls[queue]).pathname}`;
 
@@ -155,7 +172,15 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       Object.fromEntries(
         (Object.keys(functions) as FunctionId[]).map((id) => [
           id,
-          { spec: functions[id], environment: functionEnvironment(id, { targets, endpoints: functionEndpoints, logLevel, overrides: process.env }) },
+          {
+            spec: functions[id],
+            environment: functionEnvironment(id, {
+              targets,
+              endpoints: functionEndpoints,
+              logLevel,
+              overrides: process.env,
+            }),
+          },
         ]),
       ),
       clock.buffer,
@@ -203,7 +228,12 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
           checkpoints,
           invoke: (event) => lambda.invoke(id, event),
           onFailure: async (metadata) => {
-            await role.sqs.send(new SendMessageCommand({ QueueUrl: functionQueueUrl(trigger.onFailure), MessageBody: JSON.stringify(metadata) }));
+            await role.sqs.send(
+              new SendMessageCommand({
+                QueueUrl: functionQueueUrl(trigger.onFailure),
+                MessageBody: JSON.stringify(metadata),
+              }),
+            );
           },
           retryBaseDelayMs: options.retryBaseDelayMs,
           log,
@@ -218,7 +248,12 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
           invoke: (event) => lambda.invoke(id, event),
           onFailure: async (record) => {
             // Lambda sends an asynchronous run's failure record with the function's role, as here.
-            await role.sqs.send(new SendMessageCommand({ QueueUrl: functionQueueUrl(trigger.asyncInvoke.onFailure), MessageBody: JSON.stringify(record) }));
+            await role.sqs.send(
+              new SendMessageCommand({
+                QueueUrl: functionQueueUrl(trigger.asyncInvoke.onFailure),
+                MessageBody: JSON.stringify(record),
+              }),
+            );
           },
           functionArn: lambda.functionArn(id),
           ...(options.scheduleSeconds ? { intervalMs: options.scheduleSeconds * 1000 } : {}),
@@ -294,10 +329,39 @@ const DEMO_TENANT = { tenantId: 'demo', name: 'Demo Hotels & Rewards', status: '
 async function seedDemoRewards(rewards: DynamoRewardStore): Promise<void> {
   const tenantId = DEMO_TENANT.tenantId;
   const updatedAt = new Date().toISOString();
-  const record = (key: string) => ({ tenantId, key, requestHash: key, statusCode: 200, body: '{}', createdAt: updatedAt });
-  await rewards.putReward({ tenantId, rewardId: 'spa-voucher', name: 'Spa voucher', pointsCost: 500, status: 'active', fulfilment: 'voucher', unlimitedStock: false, updatedAt });
-  await rewards.importCodes(tenantId, 'spa-voucher', Array.from({ length: 20 }, (_, i) => `DEMO-SPA-${String(i + 1).padStart(4, '0')}`));
-  await rewards.putReward({ tenantId, rewardId: 'welcome-hamper', name: 'Welcome hamper', pointsCost: 300, status: 'active', fulfilment: 'manual', unlimitedStock: false, updatedAt });
+  const record = (key: string) => ({
+    tenantId,
+    key,
+    requestHash: key,
+    statusCode: 200,
+    body: '{}',
+    createdAt: updatedAt,
+  });
+  await rewards.putReward({
+    tenantId,
+    rewardId: 'spa-voucher',
+    name: 'Spa voucher',
+    pointsCost: 500,
+    status: 'active',
+    fulfilment: 'voucher',
+    unlimitedStock: false,
+    updatedAt,
+  });
+  await rewards.importCodes(
+    tenantId,
+    'spa-voucher',
+    Array.from({ length: 20 }, (_, i) => `DEMO-SPA-${String(i + 1).padStart(4, '0')}`),
+  );
+  await rewards.putReward({
+    tenantId,
+    rewardId: 'welcome-hamper',
+    name: 'Welcome hamper',
+    pointsCost: 300,
+    status: 'active',
+    fulfilment: 'manual',
+    unlimitedStock: false,
+    updatedAt,
+  });
   await rewards.credit(tenantId, { kind: 'stock', id: 'welcome-hamper' }, 10, record('demo-seed-hamper-stock'));
 }
 
@@ -310,7 +374,10 @@ async function ensureDemoTenant(input: {
   stateFile: string | null;
 }): Promise<DemoTenant> {
   const webhookUrl = input.receiver.endpointUrl('demo');
-  const saved = input.stateFile && existsSync(input.stateFile) ? (JSON.parse(readFileSync(input.stateFile, 'utf8')) as DemoTenant) : null;
+  const saved =
+    input.stateFile && existsSync(input.stateFile)
+      ? (JSON.parse(readFileSync(input.stateFile, 'utf8')) as DemoTenant)
+      : null;
   let apiKey = saved?.apiKey;
   const found = apiKey ? await input.tenants.findApiKey(apiKey) : null;
   // A key from an older version may lack scopes added since: issue one with every scope.
@@ -324,7 +391,9 @@ async function ensureDemoTenant(input: {
     await input.programmes.put({ ...programme, settings, version: 1, updatedAt: new Date().toISOString() }, 0);
     await seedDemoRewards(input.rewards);
   }
-  let subscription: WebhookSubscription | null = saved ? await input.subscriptions.get(DEMO_TENANT.tenantId, saved.subscriptionId) : null;
+  let subscription: WebhookSubscription | null = saved
+    ? await input.subscriptions.get(DEMO_TENANT.tenantId, saved.subscriptionId)
+    : null;
   if (!subscription) {
     subscription = {
       tenantId: DEMO_TENANT.tenantId,
@@ -341,7 +410,12 @@ async function ensureDemoTenant(input: {
   subscription = { ...subscription, url: webhookUrl };
   await input.subscriptions.put(subscription);
   input.receiver.setSecrets('demo', subscription.secrets);
-  const demo: DemoTenant = { tenantId: DEMO_TENANT.tenantId, apiKey, subscriptionId: subscription.subscriptionId, webhookUrl };
+  const demo: DemoTenant = {
+    tenantId: DEMO_TENANT.tenantId,
+    apiKey,
+    subscriptionId: subscription.subscriptionId,
+    webhookUrl,
+  };
   if (input.stateFile) writeFileSync(input.stateFile, JSON.stringify(demo, null, 2), { mode: 0o600 });
   return demo;
 }

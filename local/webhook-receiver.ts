@@ -84,7 +84,10 @@ export class WebhookReceiver {
     const failureRoute = /^\/hooks\/([\w-]+)\/failure$/.exec(url.pathname);
     if (failureRoute && (req.method === 'PUT' || req.method === 'DELETE')) {
       // Simulates an outage: PUT {"status":500,"times":10} fails the next 10 deliveries; DELETE heals.
-      this.setFailure(failureRoute[1]!, req.method === 'PUT' ? (JSON.parse((await readBody(req)).toString('utf8')) as Failure) : null);
+      this.setFailure(
+        failureRoute[1]!,
+        req.method === 'PUT' ? (JSON.parse((await readBody(req)).toString('utf8')) as Failure) : null,
+      );
       res.writeHead(204).end();
       return;
     }
@@ -95,11 +98,17 @@ export class WebhookReceiver {
     }
     const endpoint = match[1]!;
     const body = (await readBody(req)).toString('utf8');
-    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]));
+    const headers = Object.fromEntries(
+      Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]),
+    );
     const secrets = this.secrets.get(endpoint) ?? [];
     const results = secrets.map((secret) => verify({ secret, headers, body }));
     const verified = results.some((r) => r.ok);
-    const reason = verified ? undefined : secrets.length === 0 ? 'unknown_endpoint' : (results[0] as { reason: string }).reason;
+    const reason = verified
+      ? undefined
+      : secrets.length === 0
+        ? 'unknown_endpoint'
+        : (results[0] as { reason: string }).reason;
     let parsed: Record<string, unknown> | null = null;
     try {
       parsed = JSON.parse(body);
@@ -123,8 +132,12 @@ export class WebhookReceiver {
     for (const listener of this.listeners) listener(hook);
     if (this.options.log) {
       const outcome = failure ? `✘ answered ${answered} (simulated outage)` : verified ? '✔ verified' : `✘ ${reason}`;
-      console.log(`webhook ${outcome} ${hook.webhookId} ${String(parsed?.type ?? '')} member=${String(parsed?.memberId ?? '')} seq=${String(parsed?.seq ?? '')}`);
+      console.log(
+        `webhook ${outcome} ${hook.webhookId} ${String(parsed?.type ?? '')} member=${String(parsed?.memberId ?? '')} seq=${String(parsed?.seq ?? '')}`,
+      );
     }
-    res.writeHead(answered, failure?.retryAfter ? { 'retry-after': failure.retryAfter } : {}).end(failure ? `simulated outage: ${answered}` : undefined);
+    res
+      .writeHead(answered, failure?.retryAfter ? { 'retry-after': failure.retryAfter } : {})
+      .end(failure ? `simulated outage: ${answered}` : undefined);
   }
 }

@@ -263,7 +263,11 @@ async function smoke(options: Options): Promise<void> {
 
     const cacheLeftMs = endpoint.registeredAt + options.endpointCacheMs - Date.now();
     if (cacheLeftMs > 0) {
-      await step('let routers see the endpoint', () => sleep(cacheLeftMs), () => `waited out the endpoint cache`);
+      await step(
+        'let routers see the endpoint',
+        () => sleep(cacheLeftMs),
+        () => `waited out the endpoint cache`,
+      );
     }
 
     const earned = await step(

@@ -23,7 +23,8 @@ import { decodeCursor, encodeCursor } from './cursor';
 import { strip as stripKeys } from './dynamo-ledger-store';
 
 /** A log or health item as the API shows it: no keys, no TTL, no bookkeeping. */
-export const stripLogItem = ({ expiresAt: _e, deadSk: _d, ...rest }: Record<string, unknown>) => stripKeys<Record<string, unknown>>(rest);
+export const stripLogItem = ({ expiresAt: _e, deadSk: _d, ...rest }: Record<string, unknown>) =>
+  stripKeys<Record<string, unknown>>(rest);
 const strip = stripLogItem;
 
 /**
@@ -45,7 +46,11 @@ export class DynamoDeliveryLog implements DeliveryLog {
 
   async getMessage(tenantId: string, subscriptionId: string, eventId: string): Promise<DeliveryRecord | null> {
     const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.delivery(tenantId, subscriptionId, eventId), ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.delivery(tenantId, subscriptionId, eventId),
+        ConsistentRead: true,
+      }),
     );
     return Item ? (strip(Item) as unknown as DeliveryRecord) : null;
   }
@@ -87,7 +92,15 @@ export class DynamoDeliveryLog implements DeliveryLog {
       nextAttemptAt: input.nextAttemptAt,
       deliveredAt: input.outcome === 'delivered' ? attempt.at : undefined,
     };
-    const [result] = await Promise.all([this.writeMessage(message, now, fields, input.outcome === 'dead' ? (input.deadReason ?? 'attempts_exhausted') : undefined), logAttempt]);
+    const [result] = await Promise.all([
+      this.writeMessage(
+        message,
+        now,
+        fields,
+        input.outcome === 'dead' ? (input.deadReason ?? 'attempts_exhausted') : undefined,
+      ),
+      logAttempt,
+    ]);
     return result;
   }
 
@@ -96,7 +109,12 @@ export class DynamoDeliveryLog implements DeliveryLog {
     return this.writeMessage(message, now, { status: 'dead', nextAttemptAt: undefined }, reason);
   }
 
-  private async writeMessage(message: DeliveryMessage, now: Date, fields: Record<string, unknown>, deadReason?: DeadReason): Promise<'recorded' | 'stale'> {
+  private async writeMessage(
+    message: DeliveryMessage,
+    now: Date,
+    fields: Record<string, unknown>,
+    deadReason?: DeadReason,
+  ): Promise<'recorded' | 'stale'> {
     const { tenantId, subscriptionId } = message;
     const subject = subjectOf(message);
     const at = now.toISOString();
@@ -147,7 +165,13 @@ export class DynamoDeliveryLog implements DeliveryLog {
       if (!deadReason) {
         await this.client.send(new UpdateCommand(update));
       } else {
-        const deadLetter: DeadLetter = { eventId: subject.id, eventType: subject.type, occurredAt: subject.occurredAt, deadAt: at, reason: deadReason };
+        const deadLetter: DeadLetter = {
+          eventId: subject.id,
+          eventType: subject.type,
+          occurredAt: subject.occurredAt,
+          deadAt: at,
+          reason: deadReason,
+        };
         await this.client.send(
           new TransactWriteCommand({
             TransactItems: [
@@ -155,7 +179,13 @@ export class DynamoDeliveryLog implements DeliveryLog {
               {
                 Put: {
                   TableName: this.tableName,
-                  Item: { pk: keys.deadLetters(tenantId, subscriptionId), sk: deadSk, kind: 'deadLetter', expiresAt: this.expiresAt(now), ...deadLetter },
+                  Item: {
+                    pk: keys.deadLetters(tenantId, subscriptionId),
+                    sk: deadSk,
+                    kind: 'deadLetter',
+                    expiresAt: this.expiresAt(now),
+                    ...deadLetter,
+                  },
                 },
               },
             ],
@@ -166,7 +196,12 @@ export class DynamoDeliveryLog implements DeliveryLog {
     } catch (error) {
       const name = (error as Error).name;
       if (name === 'ConditionalCheckFailedException') return 'stale';
-      if (name === 'TransactionCanceledException' && (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return 'stale';
+      if (
+        name === 'TransactionCanceledException' &&
+        (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons?.[0]?.Code ===
+          'ConditionalCheckFailed'
+      )
+        return 'stale';
       throw error;
     }
   }
@@ -175,10 +210,19 @@ export class DynamoDeliveryLog implements DeliveryLog {
    * Starts a new round for a logged message (replay, redrive): a fresh schedule, its dead letter
    * (if any) removed. Returns the message to queue, or null if the log no longer has it.
    */
-  async startRound(tenantId: string, subscriptionId: string, eventId: string, now: Date): Promise<DeliveryMessage | null> {
+  async startRound(
+    tenantId: string,
+    subscriptionId: string,
+    eventId: string,
+    now: Date,
+  ): Promise<DeliveryMessage | null> {
     for (let tries = 0; tries < 3; tries++) {
       const current = await this.client.send(
-        new GetCommand({ TableName: this.tableName, Key: keys.delivery(tenantId, subscriptionId, eventId), ConsistentRead: true }),
+        new GetCommand({
+          TableName: this.tableName,
+          Key: keys.delivery(tenantId, subscriptionId, eventId),
+          ConsistentRead: true,
+        }),
       );
       if (!current.Item) return null;
       const round = (current.Item.round as number) + 1;
@@ -191,18 +235,37 @@ export class DynamoDeliveryLog implements DeliveryLog {
                 Update: {
                   TableName: this.tableName,
                   Key: keys.delivery(tenantId, subscriptionId, eventId),
-                  UpdateExpression: 'SET #round = :next, roundAttempts = :zero, #status = :pending, roundStartedAt = :now, expiresAt = :expires REMOVE nextAttemptAt, deadAt, deadReason, deadSk',
+                  UpdateExpression:
+                    'SET #round = :next, roundAttempts = :zero, #status = :pending, roundStartedAt = :now, expiresAt = :expires REMOVE nextAttemptAt, deadAt, deadReason, deadSk',
                   ConditionExpression: '#round = :round',
                   ExpressionAttributeNames: { '#round': 'round', '#status': 'status' },
-                  ExpressionAttributeValues: { ':next': round, ':round': round - 1, ':zero': 0, ':pending': 'pending', ':now': now.toISOString(), ':expires': this.expiresAt(now) },
+                  ExpressionAttributeValues: {
+                    ':next': round,
+                    ':round': round - 1,
+                    ':zero': 0,
+                    ':pending': 'pending',
+                    ':now': now.toISOString(),
+                    ':expires': this.expiresAt(now),
+                  },
                 },
               },
-              ...(deadSk ? [{ Delete: { TableName: this.tableName, Key: { pk: keys.deadLetters(tenantId, subscriptionId), sk: deadSk } } }] : []),
+              ...(deadSk
+                ? [
+                    {
+                      Delete: {
+                        TableName: this.tableName,
+                        Key: { pk: keys.deadLetters(tenantId, subscriptionId), sk: deadSk },
+                      },
+                    },
+                  ]
+                : []),
             ],
           }),
         );
         const item = current.Item;
-        return item.event ? { tenantId, subscriptionId, round, event: item.event as LoyaltyEvent } : { tenantId, subscriptionId, round, digest: item.digest as DigestRef };
+        return item.event
+          ? { tenantId, subscriptionId, round, event: item.event as LoyaltyEvent }
+          : { tenantId, subscriptionId, round, digest: item.digest as DigestRef };
       } catch (error) {
         if ((error as Error).name !== 'TransactionCanceledException') throw error;
       }
@@ -211,21 +274,34 @@ export class DynamoDeliveryLog implements DeliveryLog {
   }
 
   /** An endpoint's messages whose events occurred in [from, to], oldest or newest first. */
-  async listMessages(
-    tenantId: string,
-    subscriptionId: string,
-    query: MessageQuery,
-  ): Promise<Page<DeliveryRecord>> {
-    const page = await this.queryIndex(keys.endpointMessages(tenantId, subscriptionId), query, (position) => keys.delivery(tenantId, subscriptionId, position.eventId!), query.status);
-    return { items: page.items.map((item) => strip(item) as unknown as DeliveryRecord), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+  async listMessages(tenantId: string, subscriptionId: string, query: MessageQuery): Promise<Page<DeliveryRecord>> {
+    const page = await this.queryIndex(
+      keys.endpointMessages(tenantId, subscriptionId),
+      query,
+      (position) => keys.delivery(tenantId, subscriptionId, position.eventId!),
+      query.status,
+    );
+    return {
+      items: page.items.map((item) => strip(item) as unknown as DeliveryRecord),
+      ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+    };
   }
 
   /** An endpoint's attempts, newest first. */
-  async listAttempts(tenantId: string, subscriptionId: string, query: { from?: string; to?: string; limit: number; cursor?: string }): Promise<Page<AttemptRecord>> {
-    const page = await this.queryIndex(keys.endpointAttempts(tenantId, subscriptionId), { ...query, order: 'desc' }, (position) =>
-      keys.deliveryAttempt(tenantId, subscriptionId, position.eventId!, Number(position.attempt)),
+  async listAttempts(
+    tenantId: string,
+    subscriptionId: string,
+    query: { from?: string; to?: string; limit: number; cursor?: string },
+  ): Promise<Page<AttemptRecord>> {
+    const page = await this.queryIndex(
+      keys.endpointAttempts(tenantId, subscriptionId),
+      { ...query, order: 'desc' },
+      (position) => keys.deliveryAttempt(tenantId, subscriptionId, position.eventId!, Number(position.attempt)),
     );
-    return { items: page.items.map((item) => strip(item) as unknown as AttemptRecord), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+    return {
+      items: page.items.map((item) => strip(item) as unknown as AttemptRecord),
+      ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+    };
   }
 
   /** One message's attempts in order (at most the schedule's length per round). */
@@ -237,7 +313,10 @@ export class DynamoDeliveryLog implements DeliveryLog {
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': keys.delivery(tenantId, subscriptionId, eventId).pk, ':prefix': keys.attemptPrefix },
+          ExpressionAttributeValues: {
+            ':pk': keys.delivery(tenantId, subscriptionId, eventId).pk,
+            ':prefix': keys.attemptPrefix,
+          },
           ExclusiveStartKey: start,
         }),
       );
@@ -248,11 +327,21 @@ export class DynamoDeliveryLog implements DeliveryLog {
   }
 
   /** An endpoint's dead letters, oldest first. */
-  async listDeadLetters(tenantId: string, subscriptionId: string, query: { limit: number; cursor?: string }): Promise<Page<DeadLetter>> {
+  async listDeadLetters(
+    tenantId: string,
+    subscriptionId: string,
+    query: { limit: number; cursor?: string },
+  ): Promise<Page<DeadLetter>> {
     const pk = keys.deadLetters(tenantId, subscriptionId);
     const start = query.cursor ? { pk, sk: decodeCursor(query.cursor, ['sk']).sk } : undefined;
     const page = await this.client.send(
-      new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, Limit: query.limit, ExclusiveStartKey: start }),
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        Limit: query.limit,
+        ExclusiveStartKey: start,
+      }),
     );
     const last = page.LastEvaluatedKey;
     return {
@@ -282,8 +371,15 @@ export class DynamoDeliveryLog implements DeliveryLog {
           TableName: this.tableName,
           IndexName: 'deliveries',
           KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk BETWEEN :from AND :to',
-          ...(status ? { FilterExpression: '#status = :status', ExpressionAttributeNames: { '#status': 'status' } } : {}),
-          ExpressionAttributeValues: { ':pk': partition, ':from': from, ':to': to, ...(status ? { ':status': status } : {}) },
+          ...(status
+            ? { FilterExpression: '#status = :status', ExpressionAttributeNames: { '#status': 'status' } }
+            : {}),
+          ExpressionAttributeValues: {
+            ':pk': partition,
+            ':from': from,
+            ':to': to,
+            ...(status ? { ':status': status } : {}),
+          },
           ScanIndexForward: query.order === 'asc',
           Limit: query.limit - items.length,
           ExclusiveStartKey: start,
@@ -296,7 +392,11 @@ export class DynamoDeliveryLog implements DeliveryLog {
     const last = items.at(-1) ?? {};
     return {
       items,
-      nextCursor: encodeCursor({ at: String(start.gsi2sk), eventId: String(last.eventId ?? ''), attempt: String(last.attempt ?? '') }),
+      nextCursor: encodeCursor({
+        at: String(start.gsi2sk),
+        eventId: String(last.eventId ?? ''),
+        attempt: String(last.attempt ?? ''),
+      }),
     };
   }
 }

@@ -1,4 +1,10 @@
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import type { LoyaltyEvent } from '../domain/events';
 import { keys } from '../domain/keys';
 import { DIGEST_MAX_EVENTS, digestWindowStart, nextDigestPlace, type DigestRef } from '../domain/webhooks/message';
@@ -22,7 +28,13 @@ export class DynamoDigestStore implements DigestStore {
    * still has to be queued (the first event of a window queues it; a retry queues it again, which
    * the queue's deduplication absorbs).
    */
-  async add(tenantId: string, subscriptionId: string, event: LoyaltyEvent, intervalSeconds: number, now: Date): Promise<{ digest: DigestRef; queue: boolean }> {
+  async add(
+    tenantId: string,
+    subscriptionId: string,
+    event: LoyaltyEvent,
+    intervalSeconds: number,
+    now: Date,
+  ): Promise<{ digest: DigestRef; queue: boolean }> {
     let windowStart = digestWindowStart(now, intervalSeconds);
     let part = 0;
     const expiresAt = Math.floor(now.getTime() / 1000) + this.retentionDays * 86_400;
@@ -37,20 +49,44 @@ export class DynamoDigestStore implements DigestStore {
                   TableName: this.tableName,
                   Key: { pk, sk: 'WINDOW' },
                   UpdateExpression: 'SET intervalSeconds = :interval, expiresAt = :expires ADD events :one',
-                  ConditionExpression: 'attribute_not_exists(closed) AND (attribute_not_exists(events) OR events < :max)',
-                  ExpressionAttributeValues: { ':interval': intervalSeconds, ':expires': expiresAt, ':one': 1, ':max': DIGEST_MAX_EVENTS },
+                  ConditionExpression:
+                    'attribute_not_exists(closed) AND (attribute_not_exists(events) OR events < :max)',
+                  ExpressionAttributeValues: {
+                    ':interval': intervalSeconds,
+                    ':expires': expiresAt,
+                    ':one': 1,
+                    ':max': DIGEST_MAX_EVENTS,
+                  },
                 },
               },
-              { Put: { TableName: this.tableName, Item: { pk, sk: `${keys.digestEventPrefix}${event.occurredAt}#${event.id}`, kind: 'digestEvent', expiresAt, event } } },
+              {
+                Put: {
+                  TableName: this.tableName,
+                  Item: {
+                    pk,
+                    sk: `${keys.digestEventPrefix}${event.occurredAt}#${event.id}`,
+                    kind: 'digestEvent',
+                    expiresAt,
+                    event,
+                  },
+                },
+              },
             ],
           }),
         );
-        const header = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk, sk: 'WINDOW' }, ConsistentRead: true }));
+        const header = await this.client.send(
+          new GetCommand({ TableName: this.tableName, Key: { pk, sk: 'WINDOW' }, ConsistentRead: true }),
+        );
         return { digest: { windowStart, part, intervalSeconds }, queue: header.Item?.queued !== true };
       } catch (error) {
         if ((error as Error).name !== 'TransactionCanceledException') throw error;
-        const header = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk, sk: 'WINDOW' }, ConsistentRead: true }));
-        const window = { closed: Boolean(header.Item?.closed), events: (header.Item?.events as number | undefined) ?? 0 };
+        const header = await this.client.send(
+          new GetCommand({ TableName: this.tableName, Key: { pk, sk: 'WINDOW' }, ConsistentRead: true }),
+        );
+        const window = {
+          closed: Boolean(header.Item?.closed),
+          events: (header.Item?.events as number | undefined) ?? 0,
+        };
         ({ windowStart, part } = nextDigestPlace({ windowStart, part }, window, intervalSeconds));
       }
     }
@@ -72,7 +108,14 @@ export class DynamoDigestStore implements DigestStore {
   /** Closes the window (no event joins it afterwards) and returns its events in time order. */
   async close(tenantId: string, subscriptionId: string, digest: DigestRef): Promise<LoyaltyEvent[]> {
     const pk = keys.digestWindowPk(tenantId, subscriptionId, digest.windowStart, digest.part);
-    await this.client.send(new UpdateCommand({ TableName: this.tableName, Key: { pk, sk: 'WINDOW' }, UpdateExpression: 'SET closed = :true', ExpressionAttributeValues: { ':true': true } }));
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk, sk: 'WINDOW' },
+        UpdateExpression: 'SET closed = :true',
+        ExpressionAttributeValues: { ':true': true },
+      }),
+    );
     const events: LoyaltyEvent[] = [];
     let start: Record<string, unknown> | undefined;
     do {

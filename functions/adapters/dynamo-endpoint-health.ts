@@ -1,4 +1,10 @@
-import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { keys } from '../domain/keys';
 import { outboxItem } from '../domain/outbox';
 import type { WebhookSubscription } from '../domain/ports';
@@ -22,13 +28,22 @@ export class DynamoEndpointHealth implements EndpointHealthStore {
 
   async getHealth(tenantId: string, subscriptionId: string): Promise<EndpointHealth> {
     const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.endpointHealth(tenantId, subscriptionId), ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.endpointHealth(tenantId, subscriptionId),
+        ConsistentRead: true,
+      }),
     );
     return Item ? ({ ...HEALTHY, ...strip(Item) } as EndpointHealth) : HEALTHY;
   }
 
   /** A failed attempt: counts it and keeps its status and error. Returns the health after the change. */
-  async countFailure(tenantId: string, subscriptionId: string, now: Date, failure: { lastStatus?: number; lastError?: string }): Promise<EndpointHealth> {
+  async countFailure(
+    tenantId: string,
+    subscriptionId: string,
+    now: Date,
+    failure: { lastStatus?: number; lastError?: string },
+  ): Promise<EndpointHealth> {
     const { Attributes } = await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
@@ -36,7 +51,14 @@ export class DynamoEndpointHealth implements EndpointHealthStore {
         UpdateExpression:
           'SET consecutiveFailures = if_not_exists(consecutiveFailures, :zero) + :one, failingSince = if_not_exists(failingSince, :now), #state = if_not_exists(#state, :closed), openCount = if_not_exists(openCount, :zero), lastStatus = :status, lastError = :error',
         ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':now': now.toISOString(), ':closed': 'closed', ':status': failure.lastStatus ?? null, ':error': failure.lastError ?? null },
+        ExpressionAttributeValues: {
+          ':zero': 0,
+          ':one': 1,
+          ':now': now.toISOString(),
+          ':closed': 'closed',
+          ':status': failure.lastStatus ?? null,
+          ':error': failure.lastError ?? null,
+        },
         ReturnValues: 'ALL_NEW',
       }),
     );
@@ -44,16 +66,26 @@ export class DynamoEndpointHealth implements EndpointHealthStore {
   }
 
   /** Opens the breaker until `until` if it is still in state `from` (one worker opens it per period). */
-  async openBreaker(tenantId: string, subscriptionId: string, change: { from: 'closed' | 'halfOpen'; until: Date }): Promise<EndpointHealth | null> {
+  async openBreaker(
+    tenantId: string,
+    subscriptionId: string,
+    change: { from: 'closed' | 'halfOpen'; until: Date },
+  ): Promise<EndpointHealth | null> {
     try {
       const opened = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.endpointHealth(tenantId, subscriptionId),
-          UpdateExpression: 'SET #state = :open, openUntil = :until, openCount = openCount + :one REMOVE probeUntil, closedAt',
+          UpdateExpression:
+            'SET #state = :open, openUntil = :until, openCount = openCount + :one REMOVE probeUntil, closedAt',
           ConditionExpression: '#state = :from',
           ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':open': 'open', ':until': change.until.toISOString(), ':one': 1, ':from': change.from },
+          ExpressionAttributeValues: {
+            ':open': 'open',
+            ':until': change.until.toISOString(),
+            ':one': 1,
+            ':from': change.from,
+          },
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -77,7 +109,8 @@ export class DynamoEndpointHealth implements EndpointHealthStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key,
-          UpdateExpression: 'SET #state = :closed, consecutiveFailures = :zero, openCount = :zero, closedAt = :now REMOVE failingSince, openUntil, probeUntil, lastError',
+          UpdateExpression:
+            'SET #state = :closed, consecutiveFailures = :zero, openCount = :zero, closedAt = :now REMOVE failingSince, openUntil, probeUntil, lastError',
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: { ':closed': 'closed', ':zero': 0, ':now': now.toISOString() },
         }),
@@ -101,7 +134,12 @@ export class DynamoEndpointHealth implements EndpointHealthStore {
 
   /** An endpoint enabled again starts healthy: no failures counted, breaker closed. */
   async resetHealth(tenantId: string, subscriptionId: string): Promise<void> {
-    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.endpointHealth(tenantId, subscriptionId), kind: 'endpointHealth', ...HEALTHY } }));
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.endpointHealth(tenantId, subscriptionId), kind: 'endpointHealth', ...HEALTHY },
+      }),
+    );
   }
 
   /** Claims the probe of an open breaker whose period is over; false when another worker has it. */
@@ -115,7 +153,12 @@ export class DynamoEndpointHealth implements EndpointHealthStore {
           UpdateExpression: 'SET #state = :halfOpen, probeUntil = :until',
           ConditionExpression: '(#state = :open AND openUntil <= :now) OR (#state = :halfOpen AND probeUntil <= :now)',
           ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':halfOpen': 'halfOpen', ':open': 'open', ':now': at, ':until': new Date(now.getTime() + probeSeconds * 1000).toISOString() },
+          ExpressionAttributeValues: {
+            ':halfOpen': 'halfOpen',
+            ':open': 'open',
+            ':now': at,
+            ':until': new Date(now.getTime() + probeSeconds * 1000).toISOString(),
+          },
         }),
       ),
     );
@@ -130,7 +173,8 @@ export class DynamoEndpointHealth implements EndpointHealthStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.endpointHealth(tenantId, subscriptionId),
-          UpdateExpression: 'SET pauseUntil = :until, #state = if_not_exists(#state, :closed), consecutiveFailures = if_not_exists(consecutiveFailures, :zero), openCount = if_not_exists(openCount, :zero)',
+          UpdateExpression:
+            'SET pauseUntil = :until, #state = if_not_exists(#state, :closed), consecutiveFailures = if_not_exists(consecutiveFailures, :zero), openCount = if_not_exists(openCount, :zero)',
           ConditionExpression: 'attribute_not_exists(pauseUntil) OR pauseUntil < :until',
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: { ':until': iso, ':closed': 'closed', ':zero': 0 },
@@ -165,7 +209,13 @@ export class DynamoEndpointHealth implements EndpointHealthStore {
     const { tenantId, subscriptionId } = subscription;
     let skip = 0;
     for (let tries = 0; tries < 5; tries++) {
-      const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.subscription(tenantId, subscriptionId), ConsistentRead: true }));
+      const { Item } = await this.client.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: keys.subscription(tenantId, subscriptionId),
+          ConsistentRead: true,
+        }),
+      );
       if (!Item) return false;
       if (Item.enabled === false) return true; // another worker (or a person) disabled it already
       const previous = (Item.eventSeq as number | undefined) ?? 0;
@@ -181,12 +231,26 @@ export class DynamoEndpointHealth implements EndpointHealthStore {
                 Update: {
                   TableName: this.tableName,
                   Key: keys.subscription(tenantId, subscriptionId),
-                  UpdateExpression: 'SET enabled = :false, disabledReason = :reason, disabledAt = :at, updatedAt = :at, eventSeq = :seq',
+                  UpdateExpression:
+                    'SET enabled = :false, disabledReason = :reason, disabledAt = :at, updatedAt = :at, eventSeq = :seq',
                   ConditionExpression: 'enabled = :true AND (attribute_not_exists(eventSeq) OR eventSeq = :previous)',
-                  ExpressionAttributeValues: { ':false': false, ':true': true, ':reason': detail.reason, ':at': at, ':seq': seq, ':previous': previous },
+                  ExpressionAttributeValues: {
+                    ':false': false,
+                    ':true': true,
+                    ':reason': detail.reason,
+                    ':at': at,
+                    ':seq': seq,
+                    ':previous': previous,
+                  },
                 },
               },
-              { Put: { TableName: this.tableName, Item: outboxItem(keys.endpointEvent(tenantId, subscriptionId, seq), event), ConditionExpression: 'attribute_not_exists(pk)' } },
+              {
+                Put: {
+                  TableName: this.tableName,
+                  Item: outboxItem(keys.endpointEvent(tenantId, subscriptionId, seq), event),
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              },
             ],
           }),
         );

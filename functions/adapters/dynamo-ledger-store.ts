@@ -1,5 +1,14 @@
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { keys, MEMBER_LIST_SHARDS } from '../domain/keys';
 import { outboxItem } from '../domain/outbox';
 import type { Balance, EntryState, LedgerEntry, MemberProfile, MemberStatus, Mutation } from '../domain/ledger';
@@ -43,7 +52,8 @@ export function idempotencyItem(record: IdempotencyRecord): Record<string, unkno
   return { ...keys.idempotency(record.tenantId, record.key), kind: 'idempotency', ...record };
 }
 
-type TransactAction = { Put: Record<string, unknown> } | { Delete: Record<string, unknown> } | { Update: Record<string, unknown> };
+type TransactAction =
+  { Put: Record<string, unknown> } | { Delete: Record<string, unknown> } | { Update: Record<string, unknown> };
 
 /**
  * The ledger on DynamoDB: every change is one TransactWriteItems with the balance (version
@@ -59,7 +69,9 @@ export class DynamoLedgerStore implements LedgerStore {
   ) {}
 
   private async get(key: { pk: string; sk: string }): Promise<Record<string, unknown> | undefined> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
+    );
     return Item;
   }
 
@@ -105,7 +117,10 @@ export class DynamoLedgerStore implements LedgerStore {
   }
 
   async getEntry(tenantId: string, memberId: string, seq: number) {
-    const [entry, state] = await Promise.all([this.get(keys.entry(tenantId, memberId, seq)), this.get(keys.entryState(tenantId, memberId, seq))]);
+    const [entry, state] = await Promise.all([
+      this.get(keys.entry(tenantId, memberId, seq)),
+      this.get(keys.entryState(tenantId, memberId, seq)),
+    ]);
     if (!entry) return null;
     return { entry: strip<LedgerEntry>(entry), state: state ? strip<EntryState>(state) : null };
   }
@@ -118,7 +133,11 @@ export class DynamoLedgerStore implements LedgerStore {
           TableName: this.tableName,
           IndexName: 'byTime',
           KeyConditionExpression: 'pk = :pk AND lsi1sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: { ':pk': pk, ':from': `AT#${query.from ?? ''}`, ':to': `AT#${query.to ?? '9999'}~` },
+          ExpressionAttributeValues: {
+            ':pk': pk,
+            ':from': `AT#${query.from ?? ''}`,
+            ':to': `AT#${query.to ?? '9999'}~`,
+          },
         }
       : {
           TableName: this.tableName,
@@ -137,7 +156,9 @@ export class DynamoLedgerStore implements LedgerStore {
     const last = items[items.length - 1];
     return {
       items: items.map((item) => strip<LedgerEntry>(item)),
-      ...(more && last ? { nextCursor: encodeCursor(byTime ? { sk: last.sk, lsi1sk: last.lsi1sk } : { sk: last.sk }) } : {}),
+      ...(more && last
+        ? { nextCursor: encodeCursor(byTime ? { sk: last.sk, lsi1sk: last.lsi1sk } : { sk: last.sk }) }
+        : {}),
     };
   }
 
@@ -146,7 +167,9 @@ export class DynamoLedgerStore implements LedgerStore {
     const items: Record<string, unknown>[] = [];
     let exclusiveStartKey = start;
     for (;;) {
-      const page = await this.client.send(new QueryCommand({ ...input, Limit: limit + 1 - items.length, ExclusiveStartKey: exclusiveStartKey }));
+      const page = await this.client.send(
+        new QueryCommand({ ...input, Limit: limit + 1 - items.length, ExclusiveStartKey: exclusiveStartKey }),
+      );
       items.push(...(page.Items ?? []));
       exclusiveStartKey = page.LastEvaluatedKey;
       if (items.length > limit) return { items: items.slice(0, limit), more: true };
@@ -169,7 +192,10 @@ export class DynamoLedgerStore implements LedgerStore {
     return Items?.[0] ? strip<LedgerEntry>(Items[0]) : null;
   }
 
-  async listMembers(tenantId: string, query: { limit: number; cursor?: string; status?: MemberStatus }): Promise<Page<MemberProfile>> {
+  async listMembers(
+    tenantId: string,
+    query: { limit: number; cursor?: string; status?: MemberStatus },
+  ): Promise<Page<MemberProfile>> {
     const after = query.cursor ? (decodeCursor(query.cursor, ['memberId']).memberId as string) : undefined;
     // Each shard is ordered by member id (creation order); merging the shards' heads gives one order.
     const shards = await Promise.all(
@@ -179,14 +205,22 @@ export class DynamoLedgerStore implements LedgerStore {
             TableName: this.tableName,
             IndexName: 'members',
             KeyConditionExpression: after ? 'gsi1pk = :pk AND gsi1sk > :after' : 'gsi1pk = :pk',
-            ExpressionAttributeValues: { ':pk': keys.memberListShard(tenantId, shard), ...(after ? { ':after': after } : {}), ...(query.status ? { ':status': query.status } : {}) },
-            ...(query.status ? { FilterExpression: '#status = :status', ExpressionAttributeNames: { '#status': 'status' } } : {}),
+            ExpressionAttributeValues: {
+              ':pk': keys.memberListShard(tenantId, shard),
+              ...(after ? { ':after': after } : {}),
+              ...(query.status ? { ':status': query.status } : {}),
+            },
+            ...(query.status
+              ? { FilterExpression: '#status = :status', ExpressionAttributeNames: { '#status': 'status' } }
+              : {}),
           },
           query.limit,
         ),
       ),
     );
-    const merged = shards.flatMap((shard) => shard.items).sort((a, b) => ((a.gsi1sk as string) < (b.gsi1sk as string) ? -1 : 1));
+    const merged = shards
+      .flatMap((shard) => shard.items)
+      .sort((a, b) => ((a.gsi1sk as string) < (b.gsi1sk as string) ? -1 : 1));
     const items = merged.slice(0, query.limit);
     const more = merged.length > query.limit || shards.some((shard) => shard.more);
     const last = items[items.length - 1];
@@ -210,7 +244,15 @@ export class DynamoLedgerStore implements LedgerStore {
   }
 
   async saveIdempotencyRecord(record: IdempotencyRecord): Promise<boolean> {
-    return applied(this.client.send(new PutCommand({ TableName: this.tableName, Item: idempotencyItem(record), ConditionExpression: 'attribute_not_exists(pk)' })));
+    return applied(
+      this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: idempotencyItem(record),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
   }
 
   async takeTicket(tenantId: string, memberId: string): Promise<number> {
@@ -220,9 +262,15 @@ export class DynamoLedgerStore implements LedgerStore {
         TableName: this.tableName,
         Key: keys.queue(tenantId, memberId),
         // An idle queue item expires a day after its last ticket (TTL).
-        UpdateExpression: 'ADD nextTicket :one SET nowServing = if_not_exists(nowServing, :one), servedAt = if_not_exists(servedAt, :now), #ttl = :ttl, kind = :kind',
+        UpdateExpression:
+          'ADD nextTicket :one SET nowServing = if_not_exists(nowServing, :one), servedAt = if_not_exists(servedAt, :now), #ttl = :ttl, kind = :kind',
         ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
-        ExpressionAttributeValues: { ':one': 1, ':now': now.toISOString(), ':ttl': ttlEpochSeconds(now.getTime(), 86_400), ':kind': 'queue' },
+        ExpressionAttributeValues: {
+          ':one': 1,
+          ':now': now.toISOString(),
+          ':ttl': ttlEpochSeconds(now.getTime(), 86_400),
+          ':kind': 'queue',
+        },
         ReturnValues: 'UPDATED_NEW',
       }),
     );
@@ -268,7 +316,11 @@ export class DynamoLedgerStore implements LedgerStore {
     return item ? strip<Redemption>(item) : null;
   }
 
-  async listRedemptions(tenantId: string, memberId: string, query: { limit: number; cursor?: string }): Promise<Page<Redemption>> {
+  async listRedemptions(
+    tenantId: string,
+    memberId: string,
+    query: { limit: number; cursor?: string },
+  ): Promise<Page<Redemption>> {
     const pk = keys.memberPk(tenantId, memberId);
     const start = query.cursor ? { pk, ...decodeCursor(query.cursor, ['sk']) } : undefined;
     const { items, more } = await this.collect(
@@ -283,7 +335,10 @@ export class DynamoLedgerStore implements LedgerStore {
       start,
     );
     const last = items[items.length - 1];
-    return { items: items.map((item) => strip<Redemption>(item)), ...(more && last ? { nextCursor: encodeCursor({ sk: last.sk }) } : {}) };
+    return {
+      items: items.map((item) => strip<Redemption>(item)),
+      ...(more && last ? { nextCursor: encodeCursor({ sk: last.sk }) } : {}),
+    };
   }
 
   async accountBalances(tenantId: string, account: AccountRef): Promise<number[]> {
@@ -293,7 +348,11 @@ export class DynamoLedgerStore implements LedgerStore {
     return shardKeys.map((key) => (items.find((item) => item.pk === key.pk)?.balance as number | undefined) ?? 0);
   }
 
-  async rebalance(tenantId: string, account: AccountRef, plan: { target: number; moves: { from: number; points: number }[] }): Promise<boolean> {
+  async rebalance(
+    tenantId: string,
+    account: AccountRef,
+    plan: { target: number; moves: { from: number; points: number }[] },
+  ): Promise<boolean> {
     if (plan.moves.length === 0) return true;
     const shard = (n: number) => keys.accountShard(tenantId, account, n);
     const moved = plan.moves.reduce((sum, move) => sum + move.points, 0);
@@ -353,7 +412,12 @@ export class DynamoLedgerStore implements LedgerStore {
         action: {
           Put: {
             TableName,
-            Item: { ...keys.profile(tenantId, memberId), kind: 'profile', ...keys.memberListKeys(tenantId, memberId), ...value },
+            Item: {
+              ...keys.profile(tenantId, memberId),
+              kind: 'profile',
+              ...keys.memberListKeys(tenantId, memberId),
+              ...value,
+            },
             ...(createProfile ? ifAbsent : {}),
           },
         },
@@ -362,34 +426,74 @@ export class DynamoLedgerStore implements LedgerStore {
     if (mutation.externalId && 'claim' in mutation.externalId) {
       actions.push({
         conflict: 'externalId',
-        action: { Put: { TableName, Item: { ...keys.externalId(tenantId, mutation.externalId.claim), kind: 'externalId', memberId }, ...ifAbsent } },
+        action: {
+          Put: {
+            TableName,
+            Item: { ...keys.externalId(tenantId, mutation.externalId.claim), kind: 'externalId', memberId },
+            ...ifAbsent,
+          },
+        },
       });
     }
     if (mutation.externalId && 'release' in mutation.externalId) {
-      actions.push({ conflict: 'version', action: { Delete: { TableName, Key: keys.externalId(tenantId, mutation.externalId.release) } } });
+      actions.push({
+        conflict: 'version',
+        action: { Delete: { TableName, Key: keys.externalId(tenantId, mutation.externalId.release) } },
+      });
     }
     if (mutation.transactionClaim) {
       actions.push({
         conflict: 'transaction',
-        action: { Put: { TableName, Item: { ...keys.transaction(tenantId, mutation.transactionClaim), kind: 'transaction', memberId }, ...ifAbsent } },
+        action: {
+          Put: {
+            TableName,
+            Item: { ...keys.transaction(tenantId, mutation.transactionClaim), kind: 'transaction', memberId },
+            ...ifAbsent,
+          },
+        },
       });
     }
     for (const entry of mutation.entries) {
       actions.push({
         conflict: 'version',
         action: {
-          Put: { TableName, Item: { ...keys.entry(tenantId, memberId, entry.seq), kind: 'entry', lsi1sk: keys.entryTime(entry.createdAt, entry.seq), ...entry }, ...ifAbsent },
+          Put: {
+            TableName,
+            Item: {
+              ...keys.entry(tenantId, memberId, entry.seq),
+              kind: 'entry',
+              lsi1sk: keys.entryTime(entry.createdAt, entry.seq),
+              ...entry,
+            },
+            ...ifAbsent,
+          },
         },
       });
     }
     for (const state of mutation.entryStates) {
-      actions.push({ conflict: 'version', action: { Put: { TableName, Item: { ...keys.entryState(tenantId, memberId, state.seq), kind: 'entryState', ...state } } } });
+      actions.push({
+        conflict: 'version',
+        action: {
+          Put: { TableName, Item: { ...keys.entryState(tenantId, memberId, state.seq), kind: 'entryState', ...state } },
+        },
+      });
     }
     for (const event of mutation.events) {
-      actions.push({ conflict: 'version', action: { Put: { TableName, Item: outboxItem(keys.event(tenantId, memberId, event.seq), event), ...ifAbsent } } });
+      actions.push({
+        conflict: 'version',
+        action: { Put: { TableName, Item: outboxItem(keys.event(tenantId, memberId, event.seq), event), ...ifAbsent } },
+      });
     }
     for (const redemption of mutation.redemptions ?? []) {
-      actions.push({ conflict: 'version', action: { Put: { TableName, Item: { ...keys.redemption(tenantId, memberId, redemption.seq), kind: 'redemption', ...redemption } } } });
+      actions.push({
+        conflict: 'version',
+        action: {
+          Put: {
+            TableName,
+            Item: { ...keys.redemption(tenantId, memberId, redemption.seq), kind: 'redemption', ...redemption },
+          },
+        },
+      });
     }
     for (const change of mutation.accounts ?? []) {
       // Only a debit has a condition: a shard that cannot give it (or has no item) cancels the commit.
@@ -403,8 +507,14 @@ export class DynamoLedgerStore implements LedgerStore {
       const taken = 'claim' in voucher;
       const { rewardId, code, redemptionId } = taken ? voucher.claim : voucher.void;
       if (taken) {
-        const Key = { pk: keys.voucherPool(tenantId, rewardId, keys.voucherShardOf(code, ACCOUNT_SHARDS)), sk: keys.voucherPoolSk(code) };
-        actions.push({ conflict: 'voucher', action: { Delete: { TableName, Key, ConditionExpression: 'attribute_exists(pk)' } } });
+        const Key = {
+          pk: keys.voucherPool(tenantId, rewardId, keys.voucherShardOf(code, ACCOUNT_SHARDS)),
+          sk: keys.voucherPoolSk(code),
+        };
+        actions.push({
+          conflict: 'voucher',
+          action: { Delete: { TableName, Key, ConditionExpression: 'attribute_exists(pk)' } },
+        });
       }
       actions.push({
         conflict: 'version',
@@ -414,7 +524,12 @@ export class DynamoLedgerStore implements LedgerStore {
             Key: keys.voucherCode(tenantId, rewardId, code),
             UpdateExpression: 'SET #state = :state, memberId = :member, redemptionId = :redemption, changedAt = :at',
             ExpressionAttributeNames: { '#state': 'state' },
-            ExpressionAttributeValues: { ':state': taken ? 'issued' : 'void', ':member': memberId, ':redemption': redemptionId, ':at': mutation.balance.updatedAt },
+            ExpressionAttributeValues: {
+              ':state': taken ? 'issued' : 'void',
+              ':member': memberId,
+              ':redemption': redemptionId,
+              ':at': mutation.balance.updatedAt,
+            },
           },
         },
       });
@@ -426,7 +541,9 @@ export class DynamoLedgerStore implements LedgerStore {
       });
     }
 
-    const cancelled = await cancelledTransaction(this.client.send(new TransactWriteCommand({ TransactItems: actions.map(({ action }) => action as never) })));
+    const cancelled = await cancelledTransaction(
+      this.client.send(new TransactWriteCommand({ TransactItems: actions.map(({ action }) => action as never) })),
+    );
     if (!cancelled) return { ok: true };
     // The idempotency record wins: a concurrent duplicate must replay, not re-plan.
     const failed = cancelled

@@ -16,12 +16,19 @@ export class DynamoOfferStore implements OfferStore {
   }
 
   async get(tenantId: string, offerId: string): Promise<Offer | null> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.offer(tenantId, offerId), ConsistentRead: true }));
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.offer(tenantId, offerId), ConsistentRead: true }),
+    );
     return Item ? toOffer(Item) : null;
   }
 
   async put(offer: Offer): Promise<void> {
-    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.offer(offer.tenantId, offer.offerId), kind: 'offer', ...offer } }));
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.offer(offer.tenantId, offer.offerId), kind: 'offer', ...offer },
+      }),
+    );
   }
 }
 

@@ -13,7 +13,9 @@ import type { ParkingStore } from '../domain/webhooks/ports';
 import { applied } from './conditional-write';
 
 const cancelled = (error: unknown): { Code?: string }[] | null =>
-  (error as Error).name === 'TransactionCanceledException' ? ((error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []) : null;
+  (error as Error).name === 'TransactionCanceledException'
+    ? ((error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [])
+    : null;
 
 /**
  * Waiting slots and parked chains of webhook endpoints, in the ledger table.
@@ -34,7 +36,10 @@ export class DynamoParkingStore implements ParkingStore {
     private readonly retentionDays: number,
   ) {}
 
-  private async slots(tenantId: string, subscriptionId: string): Promise<{ slot: number; holder?: string; until?: string }[]> {
+  private async slots(
+    tenantId: string,
+    subscriptionId: string,
+  ): Promise<{ slot: number; holder?: string; until?: string }[]> {
     const { Items } = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
@@ -43,7 +48,11 @@ export class DynamoParkingStore implements ParkingStore {
         ConsistentRead: true,
       }),
     );
-    return (Items ?? []).map((item) => ({ slot: Number(String(item.sk).slice(5)), holder: item.holder as string | undefined, until: item.until as string | undefined }));
+    return (Items ?? []).map((item) => ({
+      slot: Number(String(item.sk).slice(5)),
+      holder: item.holder as string | undefined,
+      until: item.until as string | undefined,
+    }));
   }
 
   /** How many slots are held now (for logs and tests). */
@@ -56,7 +65,14 @@ export class DynamoParkingStore implements ParkingStore {
    * Holds (or renews) a slot for `holder` until `until`. False when all `max` slots are held by
    * others: the caller parks its message instead of keeping it in flight.
    */
-  async claimSlot(tenantId: string, subscriptionId: string, holder: string, now: Date, until: Date, max: number): Promise<boolean> {
+  async claimSlot(
+    tenantId: string,
+    subscriptionId: string,
+    holder: string,
+    now: Date,
+    until: Date,
+    max: number,
+  ): Promise<boolean> {
     const at = now.toISOString();
     const current = await this.slots(tenantId, subscriptionId);
     const mine = current.find((s) => s.holder === holder);
@@ -74,7 +90,12 @@ export class DynamoParkingStore implements ParkingStore {
             UpdateExpression: 'SET holder = :holder, #until = :until, kind = :kind',
             ConditionExpression: 'attribute_not_exists(holder) OR holder = :holder OR #until <= :now',
             ExpressionAttributeNames: { '#until': 'until' },
-            ExpressionAttributeValues: { ':holder': holder, ':until': until.toISOString(), ':now': at, ':kind': 'waitingSlot' },
+            ExpressionAttributeValues: {
+              ':holder': holder,
+              ':until': until.toISOString(),
+              ':now': at,
+              ':kind': 'waitingSlot',
+            },
           }),
         ),
       );
@@ -101,7 +122,11 @@ export class DynamoParkingStore implements ParkingStore {
 
   async chain(tenantId: string, subscriptionId: string, orderKey: string): Promise<ParkedChain | null> {
     const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk: keys.parkedChainPk(tenantId, subscriptionId, orderKey), sk: keys.parkedChainSk }, ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: keys.parkedChainPk(tenantId, subscriptionId, orderKey), sk: keys.parkedChainSk },
+        ConsistentRead: true,
+      }),
     );
     return Item ? { head: Item.head as number, tail: Item.tail as number } : null;
   }
@@ -109,7 +134,11 @@ export class DynamoParkingStore implements ParkingStore {
   /** The parked message at place `seq` of a chain, or null when it is gone (handled). */
   async item(tenantId: string, subscriptionId: string, orderKey: string, seq: number): Promise<DeliveryMessage | null> {
     const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk: keys.parkedChainPk(tenantId, subscriptionId, orderKey), sk: keys.parkedItemSk(seq) }, ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: keys.parkedChainPk(tenantId, subscriptionId, orderKey), sk: keys.parkedItemSk(seq) },
+        ConsistentRead: true,
+      }),
     );
     return Item ? (Item.message as DeliveryMessage) : null;
   }
@@ -120,7 +149,12 @@ export class DynamoParkingStore implements ParkingStore {
    * after a crash before its deletion from the queue); `changed`: the chain moved meanwhile, read
    * it again and decide again. `lookAt` orders a new chain for the sweep.
    */
-  async park(message: DeliveryMessage, seen: ParkedChain | null, now: Date, lookAt: Date): Promise<'parked' | 'already' | 'changed'> {
+  async park(
+    message: DeliveryMessage,
+    seen: ParkedChain | null,
+    now: Date,
+    lookAt: Date,
+  ): Promise<'parked' | 'already' | 'changed'> {
     const { tenantId, subscriptionId } = message;
     const subject = subjectOf(message);
     const pk = keys.parkedChainPk(tenantId, subscriptionId, subject.orderingKey);
@@ -149,11 +183,27 @@ export class DynamoParkingStore implements ParkingStore {
                   ':sub': subscriptionId,
                   ':order': subject.orderingKey,
                   ...(seen ? { ':tail': tail } : {}),
-                  ...(empty ? { ':gsi2pk': keys.endpointParked(tenantId, subscriptionId), ':gsi2sk': `${lookAt.toISOString()}#${subject.orderingKey}` } : {}),
+                  ...(empty
+                    ? {
+                        ':gsi2pk': keys.endpointParked(tenantId, subscriptionId),
+                        ':gsi2sk': `${lookAt.toISOString()}#${subject.orderingKey}`,
+                      }
+                    : {}),
                 },
               },
             },
-            { Put: { TableName: this.tableName, Item: { pk, sk: keys.parkedItemSk(tail), kind: 'parkedMessage', parkedAt: now.toISOString(), message: stored } } },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  pk,
+                  sk: keys.parkedItemSk(tail),
+                  kind: 'parkedMessage',
+                  parkedAt: now.toISOString(),
+                  message: stored,
+                },
+              },
+            },
             {
               Put: {
                 TableName: this.tableName,
@@ -192,7 +242,9 @@ export class DynamoParkingStore implements ParkingStore {
               Update: {
                 TableName: this.tableName,
                 Key: { pk, sk: keys.parkedChainSk },
-                UpdateExpression: emptied ? 'SET head = :next, expiresAt = :expires REMOVE gsi2pk, gsi2sk' : 'SET head = :next, gsi2sk = :gsi2sk',
+                UpdateExpression: emptied
+                  ? 'SET head = :next, expiresAt = :expires REMOVE gsi2pk, gsi2sk'
+                  : 'SET head = :next, gsi2sk = :gsi2sk',
                 ConditionExpression: 'head = :seq AND tail = :tail',
                 ExpressionAttributeValues: {
                   ':next': seq + 1,
@@ -243,7 +295,11 @@ export class DynamoParkingStore implements ParkingStore {
         Limit: limit,
       }),
     );
-    return (Items ?? []).map((item) => ({ orderKey: item.orderKey as string, head: item.head as number, tail: item.tail as number }));
+    return (Items ?? []).map((item) => ({
+      orderKey: item.orderKey as string,
+      head: item.head as number,
+      tail: item.tail as number,
+    }));
   }
 
   /** How many messages an endpoint has parked (every chain: for logs, tests and operators). */

@@ -12,10 +12,17 @@ export class DynamoProgrammeStore implements ProgrammeStore {
   ) {}
 
   async get(tenantId: string): Promise<Programme> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.programme(tenantId), ConsistentRead: true }));
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.programme(tenantId), ConsistentRead: true }),
+    );
     if (!Item) return defaultProgramme(tenantId);
     // Settings added after the item was written take their defaults.
-    return { tenantId, settings: programmeSettings.parse(Item.settings), version: Item.version as number, updatedAt: Item.updatedAt as string };
+    return {
+      tenantId,
+      settings: programmeSettings.parse(Item.settings),
+      version: Item.version as number,
+      updatedAt: Item.updatedAt as string,
+    };
   }
 
   async put(programme: Programme, expectedVersion: number): Promise<boolean> {
@@ -26,7 +33,10 @@ export class DynamoProgrammeStore implements ProgrammeStore {
           Item: { ...keys.programme(programme.tenantId), kind: 'programme', ...programme },
           ...(expectedVersion === 0
             ? { ConditionExpression: 'attribute_not_exists(pk)' }
-            : { ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': expectedVersion } }),
+            : {
+                ConditionExpression: 'version = :expected',
+                ExpressionAttributeValues: { ':expected': expectedVersion },
+              }),
         }),
       ),
     );

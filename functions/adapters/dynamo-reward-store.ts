@@ -1,4 +1,10 @@
-import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { accountUpdate } from './account-items';
 import { cancelledTransaction } from './cancelled-transaction';
 import { idempotencyItem, strip } from './dynamo-ledger-store';
@@ -21,20 +27,31 @@ export class DynamoRewardStore implements RewardStore {
   ) {}
 
   async listRewards(tenantId: string): Promise<Reward[]> {
-    return (await queryPrefix(this.client, this.tableName, keys.tenant(tenantId).pk, keys.rewardPrefix)).map((item) => strip<Reward>(item));
+    return (await queryPrefix(this.client, this.tableName, keys.tenant(tenantId).pk, keys.rewardPrefix)).map((item) =>
+      strip<Reward>(item),
+    );
   }
 
   async getReward(tenantId: string, rewardId: string): Promise<Reward | null> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.reward(tenantId, rewardId), ConsistentRead: true }));
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.reward(tenantId, rewardId), ConsistentRead: true }),
+    );
     return Item ? strip<Reward>(Item) : null;
   }
 
   async putReward(reward: Reward): Promise<void> {
-    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.reward(reward.tenantId, reward.rewardId), kind: 'reward', ...reward } }));
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.reward(reward.tenantId, reward.rewardId), kind: 'reward', ...reward },
+      }),
+    );
   }
 
   async getCampaign(tenantId: string, campaignId: string): Promise<Campaign | null> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.campaign(tenantId, campaignId), ConsistentRead: true }));
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.campaign(tenantId, campaignId), ConsistentRead: true }),
+    );
     return Item ? strip<Campaign>(Item) : null;
   }
 
@@ -43,7 +60,8 @@ export class DynamoRewardStore implements RewardStore {
       new UpdateCommand({
         TableName: this.tableName,
         Key: keys.campaign(campaign.tenantId, campaign.campaignId),
-        UpdateExpression: 'SET kind = :kind, tenantId = :tenant, campaignId = :id, #name = :name, #status = :status, updatedAt = :at, fundedPoints = if_not_exists(fundedPoints, :zero)',
+        UpdateExpression:
+          'SET kind = :kind, tenantId = :tenant, campaignId = :id, #name = :name, #status = :status, updatedAt = :at, fundedPoints = if_not_exists(fundedPoints, :zero)',
         ExpressionAttributeNames: { '#name': 'name', '#status': 'status' },
         ExpressionAttributeValues: {
           ':kind': 'campaign',
@@ -66,21 +84,37 @@ export class DynamoRewardStore implements RewardStore {
     const shares = spreadCredit(amount, ACCOUNT_SHARDS, Math.floor(Math.random() * ACCOUNT_SHARDS));
     const owner = account.kind === 'budget' ? keys.campaign(tenantId, account.id) : keys.reward(tenantId, account.id);
     const items = [
-      ...shares.flatMap((share, shard) => (share > 0 ? [accountUpdate(TableName, keys.accountShard(tenantId, account, shard), share)] : [])),
+      ...shares.flatMap((share, shard) =>
+        share > 0 ? [accountUpdate(TableName, keys.accountShard(tenantId, account, shard), share)] : [],
+      ),
       // A campaign keeps its funded total; a reward only has to exist.
       account.kind === 'budget'
-        ? { Update: { TableName, Key: owner, UpdateExpression: 'ADD fundedPoints :amount', ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeValues: { ':amount': amount } } }
+        ? {
+            Update: {
+              TableName,
+              Key: owner,
+              UpdateExpression: 'ADD fundedPoints :amount',
+              ConditionExpression: 'attribute_exists(pk)',
+              ExpressionAttributeValues: { ':amount': amount },
+            },
+          }
         : { ConditionCheck: { TableName, Key: owner, ConditionExpression: 'attribute_exists(pk)' } },
       { Put: { TableName, Item: idempotencyItem(record), ConditionExpression: 'attribute_not_exists(pk)' } },
     ];
-    const cancelled = await cancelledTransaction(this.client.send(new TransactWriteCommand({ TransactItems: items as never })));
+    const cancelled = await cancelledTransaction(
+      this.client.send(new TransactWriteCommand({ TransactItems: items as never })),
+    );
     if (!cancelled) return true;
     // The idempotency record is the last action: its key was used already.
     if (cancelled.conditionFailedAt(items.length - 1)) return false;
     throw cancelled.error;
   }
 
-  async importCodes(tenantId: string, rewardId: string, codes: string[]): Promise<{ imported: number; duplicates: number }> {
+  async importCodes(
+    tenantId: string,
+    rewardId: string,
+    codes: string[],
+  ): Promise<{ imported: number; duplicates: number }> {
     const unique = [...new Set(codes)];
     let imported = 0;
     for (let i = 0; i < unique.length; i += CODES_PER_TRANSACTION) {
@@ -106,16 +140,37 @@ export class DynamoRewardStore implements RewardStore {
       items.push({
         Put: {
           TableName,
-          Item: { ...keys.voucherCode(tenantId, rewardId, code), kind: 'voucherCode', rewardId, code, state: 'available' },
+          Item: {
+            ...keys.voucherCode(tenantId, rewardId, code),
+            kind: 'voucherCode',
+            rewardId,
+            code,
+            state: 'available',
+          },
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       });
-      items.push({ Put: { TableName, Item: { pk: keys.voucherPool(tenantId, rewardId, shard), sk: keys.voucherPoolSk(code), kind: 'poolCode', code } } });
+      items.push({
+        Put: {
+          TableName,
+          Item: {
+            pk: keys.voucherPool(tenantId, rewardId, shard),
+            sk: keys.voucherPoolSk(code),
+            kind: 'poolCode',
+            code,
+          },
+        },
+      });
     }
     perShard.forEach((count, shard) => {
-      if (count > 0) items.push(accountUpdate(TableName, keys.accountShard(tenantId, { kind: 'stock', id: rewardId }, shard), count));
+      if (count > 0)
+        items.push(
+          accountUpdate(TableName, keys.accountShard(tenantId, { kind: 'stock', id: rewardId }, shard), count),
+        );
     });
-    const cancelled = await cancelledTransaction(this.client.send(new TransactWriteCommand({ TransactItems: items as never })));
+    const cancelled = await cancelledTransaction(
+      this.client.send(new TransactWriteCommand({ TransactItems: items as never })),
+    );
     if (!cancelled) return true;
     if (cancelled.conditionFailed) return false;
     throw cancelled.error;

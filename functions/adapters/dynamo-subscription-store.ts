@@ -26,7 +26,11 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
 
   async delete(tenantId: string, subscriptionId: string): Promise<boolean> {
     const { Attributes } = await this.client.send(
-      new DeleteCommand({ TableName: this.tableName, Key: keys.subscription(tenantId, subscriptionId), ReturnValues: 'ALL_OLD' }),
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: keys.subscription(tenantId, subscriptionId),
+        ReturnValues: 'ALL_OLD',
+      }),
     );
     return Attributes !== undefined;
   }
@@ -35,7 +39,11 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...keys.subscription(subscription.tenantId, subscription.subscriptionId), kind: 'subscription', ...subscription },
+        Item: {
+          ...keys.subscription(subscription.tenantId, subscription.subscriptionId),
+          kind: 'subscription',
+          ...subscription,
+        },
       }),
     );
   }

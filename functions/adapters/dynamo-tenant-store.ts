@@ -20,12 +20,18 @@ export class DynamoTenantStore {
   }
 
   async findApiKey(apiKey: string): Promise<ApiKeyRecord | null> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.apiKey(hashApiKey(apiKey)) }));
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.apiKey(hashApiKey(apiKey)) }),
+    );
     return Item ? { keyId: Item.keyId, tenantId: Item.tenantId, scopes: Item.scopes, status: Item.status } : null;
   }
 
   /** Creates the tenant (if new) and a fresh API key; the key is returned once and never stored. */
-  async createTenantWithKey(tenant: Tenant, scopes: string[], apiKey = API_KEY_PREFIX + randomBytes(32).toString('base64url')) {
+  async createTenantWithKey(
+    tenant: Tenant,
+    scopes: string[],
+    apiKey = API_KEY_PREFIX + randomBytes(32).toString('base64url'),
+  ) {
     const keyId = newId('key');
     await this.client.send(
       new TransactWriteCommand({
@@ -34,7 +40,14 @@ export class DynamoTenantStore {
           {
             Put: {
               TableName: this.tableName,
-              Item: { ...keys.apiKey(hashApiKey(apiKey)), kind: 'apiKey', keyId, tenantId: tenant.tenantId, scopes, status: 'active' },
+              Item: {
+                ...keys.apiKey(hashApiKey(apiKey)),
+                kind: 'apiKey',
+                keyId,
+                tenantId: tenant.tenantId,
+                scopes,
+                status: 'active',
+              },
               ConditionExpression: 'attribute_not_exists(pk)',
             },
           },

@@ -14,7 +14,11 @@ export function ledgerWiring() {
     const tableName = setting('TABLE_NAME');
     const programmes = new DynamoProgrammeStore(dynamo(), tableName);
     const store = new DynamoLedgerStore(dynamo(), tableName);
-    wired = { ledger: new LedgerService(store, cachedProgrammes(programmes, systemClock), systemClock, ledgerReplies), programmes, store };
+    wired = {
+      ledger: new LedgerService(store, cachedProgrammes(programmes, systemClock), systemClock, ledgerReplies),
+      programmes,
+      store,
+    };
   }
   return wired;
 }

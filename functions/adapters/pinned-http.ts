@@ -31,7 +31,8 @@ export interface PinnedResponse {
 export function postPinned(url: URL, address: string, init: PinnedPost): Promise<PinnedResponse> {
   const family = isIP(address);
   if (family === 0) return Promise.reject(new TypeError(`pinned address ${address} is not an IP address`));
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return Promise.reject(new TypeError(`scheme ${url.protocol} is not supported`));
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    return Promise.reject(new TypeError(`scheme ${url.protocol} is not supported`));
   const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
   // Node skips `lookup` for an address literal, so the literal itself must be the pinned address.
   if (isIP(hostname) !== 0 && hostname !== address) {

@@ -5,7 +5,11 @@ import { processFifoBatch, type VisibilityChange, type Wait } from '../shared/fi
 import { logger } from '../shared/logger';
 
 /** Handles one delivery: done (deleted from the queue) or a wait (it stays in flight that long). */
-export type DeliveryHandler = (message: DeliveryMessage, receiveCount: number, sentAtMs?: number) => Promise<void | Wait>;
+export type DeliveryHandler = (
+  message: DeliveryMessage,
+  receiveCount: number,
+  sentAtMs?: number,
+) => Promise<void | Wait>;
 
 /**
  * The SQS side of the delivery function: reads each record of a FIFO batch into a delivery
@@ -29,7 +33,9 @@ export class SqsDeliveryConsumer {
       try {
         await this.applyVisibility(result.visibility);
       } catch (error) {
-        logger.warn('Visibility changes failed; messages return after the visibility timeout', { error: error as Error });
+        logger.warn('Visibility changes failed; messages return after the visibility timeout', {
+          error: error as Error,
+        });
       }
     }
     return { batchItemFailures: result.batchItemFailures };
@@ -51,7 +57,11 @@ export class SqsDeliveryConsumer {
       return;
     }
     const sentAt = Number(record.attributes.SentTimestamp);
-    return handle(parsed.data, Number(record.attributes.ApproximateReceiveCount ?? '1'), Number.isFinite(sentAt) ? sentAt : undefined);
+    return handle(
+      parsed.data,
+      Number(record.attributes.ApproximateReceiveCount ?? '1'),
+      Number.isFinite(sentAt) ? sentAt : undefined,
+    );
   }
 
   /** ChangeMessageVisibility for held-back and waiting messages, in the order given (batches of 10). */
@@ -61,11 +71,16 @@ export class SqsDeliveryConsumer {
       const result = await this.client.send(
         new ChangeMessageVisibilityBatchCommand({
           QueueUrl: this.queues.deliveryQueueUrl,
-          Entries: chunk.map((change, index) => ({ Id: String(index), ReceiptHandle: change.receiptHandle, VisibilityTimeout: change.seconds })),
+          Entries: chunk.map((change, index) => ({
+            Id: String(index),
+            ReceiptHandle: change.receiptHandle,
+            VisibilityTimeout: change.seconds,
+          })),
         }),
       );
       // A failed change only means the message returns after the queue's visibility timeout instead.
-      if (result.Failed?.length) logger.warn('Some visibility changes failed', { failed: result.Failed.map((f) => f.Code) });
+      if (result.Failed?.length)
+        logger.warn('Some visibility changes failed', { failed: result.Failed.map((f) => f.Code) });
     }
   }
 }

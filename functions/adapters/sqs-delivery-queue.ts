@@ -16,9 +16,15 @@ export class SqsDeliveryQueue implements DeliveryQueue {
     for (let i = 0; i < messages.length; i += 10) {
       const chunk = messages.slice(i, i + 10);
       const result = await this.client.send(
-        new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: chunk.map((message, index) => ({ Id: String(index), ...queueEntry(message) })) }),
+        new SendMessageBatchCommand({
+          QueueUrl: this.queueUrl,
+          Entries: chunk.map((message, index) => ({ Id: String(index), ...queueEntry(message) })),
+        }),
       );
-      if (result.Failed?.length) throw new Error(`SQS refused ${result.Failed.length} deliveries: ${result.Failed.map((f) => f.Code).join(', ')}`);
+      if (result.Failed?.length)
+        throw new Error(
+          `SQS refused ${result.Failed.length} deliveries: ${result.Failed.map((f) => f.Code).join(', ')}`,
+        );
     }
   }
 }

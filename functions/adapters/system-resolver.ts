@@ -14,14 +14,19 @@ export const DEFAULT_DNS_TIMEOUT_MS = 2000;
  * const resolver = createSystemResolver({ timeoutMs: 500 });
  * await checkWebhookTarget(url, { allowLoopbackHttp: false, resolver });
  */
-export function createSystemResolver(options: { timeoutMs?: number; lookupAll?: (hostname: string) => Promise<LookupAddress[]> } = {}): Resolver {
+export function createSystemResolver(
+  options: { timeoutMs?: number; lookupAll?: (hostname: string) => Promise<LookupAddress[]> } = {},
+): Resolver {
   const timeoutMs = options.timeoutMs ?? DEFAULT_DNS_TIMEOUT_MS;
   // `order: 'verbatim'` is the current spelling of the deprecated `verbatim: true`.
   const lookupAll = options.lookupAll ?? ((hostname: string) => lookup(hostname, { all: true, order: 'verbatim' }));
   return async (hostname) => {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new DOMException(`DNS lookup of ${hostname} timed out after ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
+      timer = setTimeout(
+        () => reject(new DOMException(`DNS lookup of ${hostname} timed out after ${timeoutMs} ms`, 'TimeoutError')),
+        timeoutMs,
+      );
     });
     try {
       const records = await Promise.race([lookupAll(hostname), timeout]);

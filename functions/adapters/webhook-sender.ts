@@ -31,7 +31,13 @@ export async function postSigned(input: {
     allowLoopbackHttp: input.allowLoopbackHttp,
     resolver: input.resolver ?? systemResolver,
   });
-  if (!target.ok) return { ok: false, blocked: true, durationMs: elapsed(), error: `target refused (${target.code}): ${target.reason}` };
+  if (!target.ok)
+    return {
+      ok: false,
+      blocked: true,
+      durationMs: elapsed(),
+      error: `target refused (${target.code}): ${target.reason}`,
+    };
   const timestampSeconds = input.nowSeconds ?? Math.floor(Date.now() / 1000);
   const now = new Date(timestampSeconds * 1000);
   const headers = signedHeaders({
@@ -54,10 +60,16 @@ export async function postSigned(input: {
       status: response.status,
       durationMs: response.durationMs,
       responseBody: response.body,
-      ...((response.status === 429 || response.status === 503) && retryAfter !== undefined ? { retryAfterSeconds: retryAfter } : {}),
+      ...((response.status === 429 || response.status === 503) && retryAfter !== undefined
+        ? { retryAfterSeconds: retryAfter }
+        : {}),
     };
   } catch (error) {
     const name = (error as Error).name;
-    return { ok: false, durationMs: elapsed(), error: name === 'TimeoutError' ? `timed out after ${input.timeoutMs} ms` : (error as Error).message };
+    return {
+      ok: false,
+      durationMs: elapsed(),
+      error: name === 'TimeoutError' ? `timed out after ${input.timeoutMs} ms` : (error as Error).message,
+    };
   }
 }

@@ -51,12 +51,18 @@ export function deliveryWiring(): { service: DeliveryService; consumer: SqsDeliv
     health: new DynamoEndpointHealth(dynamo(), table),
     endpoint: (tenantId, subscriptionId) => endpoints.get(tenantId, subscriptionId),
     send: (subscription, message) =>
-      postSigned({ subscription, ...message, timeoutMs: setting('WEBHOOK_TIMEOUT_MS'), allowLoopbackHttp: setting('WEBHOOK_ALLOW_LOOPBACK_HTTP') }),
+      postSigned({
+        subscription,
+        ...message,
+        timeoutMs: setting('WEBHOOK_TIMEOUT_MS'),
+        allowLoopbackHttp: setting('WEBHOOK_ALLOW_LOOPBACK_HTTP'),
+      }),
     digests: new DynamoDigestStore(dynamo(), table, retentionDays),
     // Redriven rounds and wake-up copies of parked messages go back to the delivery queue.
     requeue: (message) => queue.enqueue([message]),
     // The DLQ copy is the whole delivery plus why it died.
-    deadLetter: (message, detail) => deadLetters.enqueue([{ ...message, deadLetter: { ...detail, at: systemClock.now().toISOString() } }]),
+    deadLetter: (message, detail) =>
+      deadLetters.enqueue([{ ...message, deadLetter: { ...detail, at: systemClock.now().toISOString() } }]),
     policy: configuredPolicy(),
     attemptTimeoutSeconds: Math.ceil(setting('WEBHOOK_TIMEOUT_MS') / 1000),
     clock: systemClock,
@@ -90,7 +96,11 @@ export function webhookApiWiring() {
   return {
     deliveries,
     endpointHealth: new DynamoEndpointHealth(dynamo(), table),
-    replays: new ReplayService({ log: deliveries, queue: new SqsDeliveryQueue(sqs(), setting('DELIVERY_QUEUE_URL')), clock: systemClock }),
+    replays: new ReplayService({
+      log: deliveries,
+      queue: new SqsDeliveryQueue(sqs(), setting('DELIVERY_QUEUE_URL')),
+      clock: systemClock,
+    }),
     resolver: systemResolver,
     sendNow,
   };
@@ -98,4 +108,9 @@ export function webhookApiWiring() {
 
 /** A ping answers within the API's time: at most 10 s, less when deliveries are configured shorter. */
 const sendNow: WebhookSender = (subscription, message) =>
-  postSigned({ subscription, ...message, timeoutMs: Math.min(10_000, setting('WEBHOOK_TIMEOUT_MS')), allowLoopbackHttp: setting('WEBHOOK_ALLOW_LOOPBACK_HTTP') });
+  postSigned({
+    subscription,
+    ...message,
+    timeoutMs: Math.min(10_000, setting('WEBHOOK_TIMEOUT_MS')),
+    allowLoopbackHttp: setting('WEBHOOK_ALLOW_LOOPBACK_HTTP'),
+  });

@@ -9,7 +9,11 @@ import { NOT_WELL_FORMED, illFormedPaths } from '../shared/well-formed';
 export const MAX_BODY_BYTES = 64 * 1024;
 
 /** The one response shape: JSON, or problem+json for errors; never cached unless a header says so. */
-export function respond(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult {
+export function respond(
+  statusCode: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): APIGatewayProxyResult {
   return {
     statusCode,
     headers: {
@@ -47,13 +51,19 @@ export function problemJson(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayPro
         return;
       }
       logger.error('Unhandled error', { error: error as Error, path: request.event.path });
-      request.response = problem(new Problem('internal_error', 'An unexpected error occurred; it has been logged'), request.event.path);
+      request.response = problem(
+        new Problem('internal_error', 'An unexpected error occurred; it has been logged'),
+        request.event.path,
+      );
     },
   };
 }
 
 /** A header's value whatever its case (API Gateway passes headers as the caller wrote them). */
-export function header(headers: Record<string, string | undefined> | null | undefined, name: string): string | undefined {
+export function header(
+  headers: Record<string, string | undefined> | null | undefined,
+  name: string,
+): string | undefined {
   const wanted = name.toLowerCase();
   for (const [key, value] of Object.entries(headers ?? {})) {
     if (key.toLowerCase() === wanted && value !== undefined) return value;
@@ -63,8 +73,10 @@ export function header(headers: Record<string, string | undefined> | null | unde
 
 /** Parses and validates a JSON body; every failure is a 4xx problem and nothing is written. */
 export function parseBody<S extends z.ZodType>(event: APIGatewayProxyEvent, schema: S): z.output<S> {
-  const raw = event.isBase64Encoded && event.body ? Buffer.from(event.body, 'base64').toString('utf8') : (event.body ?? '');
-  if (Buffer.byteLength(raw) > MAX_BODY_BYTES) throw new Problem('payload_too_large', `The body exceeds ${MAX_BODY_BYTES} bytes`);
+  const raw =
+    event.isBase64Encoded && event.body ? Buffer.from(event.body, 'base64').toString('utf8') : (event.body ?? '');
+  if (Buffer.byteLength(raw) > MAX_BODY_BYTES)
+    throw new Problem('payload_too_large', `The body exceeds ${MAX_BODY_BYTES} bytes`);
   const contentType = header(event.headers, 'content-type');
   if (raw.length > 0 && contentType && !/^application\/([a-z.+-]*\+)?json\b/i.test(contentType)) {
     throw new Problem('unsupported_media_type');
@@ -113,7 +125,8 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 export function idempotencyKey(event: APIGatewayProxyEvent): string {
   const key = header(event.headers, 'idempotency-key');
   if (key === undefined) throw new Problem('idempotency_key_required');
-  if (!IDEMPOTENCY_KEY.test(key)) throw new Problem('idempotency_key_invalid', 'Use 1 to 255 printable ASCII characters without spaces');
+  if (!IDEMPOTENCY_KEY.test(key))
+    throw new Problem('idempotency_key_invalid', 'Use 1 to 255 printable ASCII characters without spaces');
   return key;
 }
 

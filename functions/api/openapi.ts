@@ -18,7 +18,10 @@ export function buildOpenApi(serverUrl = 'https://api.example.com') {
       schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
     }));
     if (op.query) {
-      const query = schema(op.query, 'input') as { properties?: Record<string, Record<string, unknown>>; required?: string[] };
+      const query = schema(op.query, 'input') as {
+        properties?: Record<string, Record<string, unknown>>;
+        required?: string[];
+      };
       for (const [name, property] of Object.entries(query.properties ?? {})) {
         const { description, ...rest } = property;
         parameters.push({ name, in: 'query', required: false, ...(description ? { description } : {}), schema: rest });
@@ -29,7 +32,8 @@ export function buildOpenApi(serverUrl = 'https://api.example.com') {
         name: 'Idempotency-Key',
         in: 'header',
         required: true,
-        description: 'Bound forever to this request: a retry replays the first response, another body is rejected (409)',
+        description:
+          'Bound forever to this request: a retry replays the first response, another body is rejected (409)',
         schema: { type: 'string', minLength: 1, maxLength: 255 },
       });
     }
@@ -49,7 +53,13 @@ export function buildOpenApi(serverUrl = 'https://api.example.com') {
             description: response.description,
             ...(response.headers ? { headers: response.headers } : {}),
             ...(response.schema
-              ? { content: { [Number(status) >= 400 ? 'application/problem+json' : 'application/json']: { schema: schema(response.schema, 'output') } } }
+              ? {
+                  content: {
+                    [Number(status) >= 400 ? 'application/problem+json' : 'application/json']: {
+                      schema: schema(response.schema, 'output'),
+                    },
+                  },
+                }
               : {}),
           },
         ]),
@@ -61,7 +71,8 @@ export function buildOpenApi(serverUrl = 'https://api.example.com') {
     info: {
       title: 'Loyalty Ledger API',
       version: '1.0.0',
-      description: 'Members, points and webhooks of the loyalty ledger. Errors are RFC 9457 problem+json with a stable `code`.',
+      description:
+        'Members, points and webhooks of the loyalty ledger. Errors are RFC 9457 problem+json with a stable `code`.',
     },
     servers: [{ url: serverUrl }],
     security: [{ apiKey: [] }],
@@ -74,6 +85,9 @@ export function buildOpenApi(serverUrl = 'https://api.example.com') {
 }
 
 function schema(type: z.ZodType, io: 'input' | 'output') {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(type, { io, unrepresentable: 'any' }) as Record<string, unknown>;
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(type, { io, unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
   return rest;
 }

@@ -20,7 +20,15 @@ export type Scope =
   | 'points:adjust'
   | 'programme:manage'
   | 'webhooks:manage';
-export const ALL_SCOPES: Scope[] = ['members:read', 'members:write', 'members:erase', 'points:write', 'points:adjust', 'programme:manage', 'webhooks:manage'];
+export const ALL_SCOPES: Scope[] = [
+  'members:read',
+  'members:write',
+  'members:erase',
+  'points:write',
+  'points:adjust',
+  'programme:manage',
+  'webhooks:manage',
+];
 
 export interface Services {
   ledger: LedgerService;
@@ -72,7 +80,8 @@ export interface Operation {
 
 export const pathParam = (event: APIGatewayProxyEvent, name: string): string => {
   const value = event.pathParameters?.[name];
-  if (!value || !/^[A-Za-z0-9_-]{1,64}$/.test(value)) throw new Problem('validation_failed', `Path parameter ${name} is not valid`);
+  if (!value || !/^[A-Za-z0-9_-]{1,64}$/.test(value))
+    throw new Problem('validation_failed', `Path parameter ${name} is not valid`);
   return value;
 };
 
@@ -96,4 +105,3 @@ export const errors = {
     headers: retryAfter,
   },
 };
-

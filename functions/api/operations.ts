@@ -8,7 +8,16 @@ import { businessTransaction } from '../domain/earning-rules';
 import { programmeSettings, type Programme } from '../domain/programme';
 import { Problem } from '../shared/problem';
 import { header, idempotencyKey, parseBody, parseQuery } from './http';
-import { balanceAsOfView, balanceView, earningView, entryView, memberView, offerView, pageView, redemptionView } from './ledger-views';
+import {
+  balanceAsOfView,
+  balanceView,
+  earningView,
+  entryView,
+  memberView,
+  offerView,
+  pageView,
+  redemptionView,
+} from './ledger-views';
 import { errors, pathParam, problem, type Operation, type Scope, type Services } from './operation-kit';
 import { requestHash } from './request-hash';
 import * as s from './schemas';
@@ -27,7 +36,11 @@ function idem(event: APIGatewayProxyEvent, body: unknown) {
   return { key: idempotencyKey(event), requestHash: requestHash(event.httpMethod, event.path, body) };
 }
 
-const programmeView = (programme: Programme) => ({ settings: programme.settings, version: programme.version, updatedAt: programme.updatedAt });
+const programmeView = (programme: Programme) => ({
+  settings: programme.settings,
+  version: programme.version,
+  updatedAt: programme.updatedAt,
+});
 const programmeResponse = z.object({
   settings: programmeSettings,
   version: z.number().int().describe('Send it back in If-Match to update without overwriting a concurrent change'),
@@ -90,7 +103,13 @@ function memberOperation<S extends z.ZodType>(spec: {
   summary: string;
   scope: Scope;
   request: S;
-  run: (ledger: LedgerService, tenantId: string, memberId: string, idem: IdempotencyContext, body: z.output<S>) => Promise<Reply>;
+  run: (
+    ledger: LedgerService,
+    tenantId: string,
+    memberId: string,
+    idem: IdempotencyContext,
+    body: z.output<S>,
+  ) => Promise<Reply>;
 }): Operation {
   return {
     method: spec.method,
@@ -101,7 +120,12 @@ function memberOperation<S extends z.ZodType>(spec: {
     scope: spec.scope,
     idempotent: true,
     request: spec.request,
-    responses: { 200: { description: 'The member after the change', schema: s.memberResponse }, ...errors, ...memberErrors, ...idempotencyErrors },
+    responses: {
+      200: { description: 'The member after the change', schema: s.memberResponse },
+      ...errors,
+      ...memberErrors,
+      ...idempotencyErrors,
+    },
     run: ({ event, tenantId, services }) => {
       const memberId = pathParam(event, 'memberId');
       const body = parseBody(event, spec.request);
@@ -143,7 +167,9 @@ export const operations: Operation[] = [
     responses: { 200: { description: 'A page of members', schema: s.memberListResponse }, ...errors },
     run: async ({ event, tenantId, services }) => ({
       statusCode: 200,
-      body: pageView(await services.ledger.listMembers(tenantId, parseQuery(event, s.memberListQuery)), (m) => memberView(m.profile, m.balance)),
+      body: pageView(await services.ledger.listMembers(tenantId, parseQuery(event, s.memberListQuery)), (m) =>
+        memberView(m.profile, m.balance),
+      ),
     }),
   },
   {
@@ -154,7 +180,11 @@ export const operations: Operation[] = [
     tag: 'Members',
     scope: 'members:read',
     idempotent: false,
-    responses: { 200: { description: 'The member', schema: s.memberResponse }, ...errors, 404: problem('No such member') },
+    responses: {
+      200: { description: 'The member', schema: s.memberResponse },
+      ...errors,
+      404: problem('No such member'),
+    },
     run: async ({ event, tenantId, services }) => {
       const { profile, balance } = await services.ledger.getMember(tenantId, pathParam(event, 'memberId'));
       return { statusCode: 200, body: memberView(profile, balance) };
@@ -206,16 +236,26 @@ export const operations: Operation[] = [
     idempotent: false,
     query: s.balanceQuery,
     responses: {
-      200: { description: 'The balance (with asOf: the balance at that instant)', schema: z.union([s.balanceResponse, s.balanceAsOfResponse]) },
+      200: {
+        description: 'The balance (with asOf: the balance at that instant)',
+        schema: z.union([s.balanceResponse, s.balanceAsOfResponse]),
+      },
       ...errors,
       404: problem('No such member'),
     },
     run: async ({ event, tenantId, services }) => {
       const memberId = pathParam(event, 'memberId');
       const { asOf } = parseQuery(event, s.balanceQuery);
-      if (asOf) return { statusCode: 200, body: balanceAsOfView(memberId, asOf, await services.ledger.lastEntryAt(tenantId, memberId, asOf)) };
+      if (asOf)
+        return {
+          statusCode: 200,
+          body: balanceAsOfView(memberId, asOf, await services.ledger.lastEntryAt(tenantId, memberId, asOf)),
+        };
       const balance = await services.ledger.getBalance(tenantId, memberId);
-      return { statusCode: 200, body: balanceView(balance, await services.ledger.settings(tenantId), services.clock.now()) };
+      return {
+        statusCode: 200,
+        body: balanceView(balance, await services.ledger.settings(tenantId), services.clock.now()),
+      };
     },
   },
   {
@@ -227,12 +267,22 @@ export const operations: Operation[] = [
     scope: 'members:read',
     idempotent: false,
     query: s.entryListQuery,
-    responses: { 200: { description: 'A page of ledger entries', schema: s.entryListResponse }, ...errors, 404: problem('No such member') },
+    responses: {
+      200: { description: 'A page of ledger entries', schema: s.entryListResponse },
+      ...errors,
+      404: problem('No such member'),
+    },
     run: async ({ event, tenantId, services }) => {
       const { type, ...query } = parseQuery(event, s.entryListQuery);
       return {
         statusCode: 200,
-        body: pageView(await services.ledger.listEntries(tenantId, pathParam(event, 'memberId'), { ...query, ...(type ? { types: type } : {}) }), entryView),
+        body: pageView(
+          await services.ledger.listEntries(tenantId, pathParam(event, 'memberId'), {
+            ...query,
+            ...(type ? { types: type } : {}),
+          }),
+          entryView,
+        ),
       };
     },
   },
@@ -242,15 +292,25 @@ export const operations: Operation[] = [
     summary: 'Credit points (available now or held as pending)',
     scope: 'points:write',
     request: s.earnRequest,
-    extraErrors: { 404: problem('No such member or campaign'), 422: problem('The campaign is closed or its budget cannot fund the points') },
+    extraErrors: {
+      404: problem('No such member or campaign'),
+      422: problem('The campaign is closed or its budget cannot fund the points'),
+    },
     run: async (ledger, tenantId, memberId, key, { campaignId, ...command }, _event, services) =>
-      ledger.earn(tenantId, memberId, key, command, campaignId ? await services.catalogue.requireCampaign(tenantId, campaignId) : undefined),
+      ledger.earn(
+        tenantId,
+        memberId,
+        key,
+        command,
+        campaignId ? await services.catalogue.requireCampaign(tenantId, campaignId) : undefined,
+      ),
   }),
   {
     method: 'POST',
     path: '/v1/members/{memberId}/transactions',
     operationId: 'postTransaction',
-    summary: "Post a business transaction (purchase, stay, booking); the tenant's earning rules turn it into points, once per transaction id",
+    summary:
+      "Post a business transaction (purchase, stay, booking); the tenant's earning rules turn it into points, once per transaction id",
     tag: 'Points',
     scope: 'points:write',
     idempotent: true,
@@ -276,10 +336,18 @@ export const operations: Operation[] = [
     scope: 'members:read',
     idempotent: false,
     request: businessTransaction,
-    responses: { 200: { description: 'The earning', schema: s.transactionPreviewResponse }, ...errors, 404: problem('No such member') },
+    responses: {
+      200: { description: 'The earning', schema: s.transactionPreviewResponse },
+      ...errors,
+      404: problem('No such member'),
+    },
     run: async ({ event, tenantId, services }) => {
       const tx = parseBody(event, businessTransaction);
-      const { transactionId, earning } = await services.ledger.previewTransaction(tenantId, pathParam(event, 'memberId'), tx);
+      const { transactionId, earning } = await services.ledger.previewTransaction(
+        tenantId,
+        pathParam(event, 'memberId'),
+        tx,
+      );
       return { statusCode: 200, body: { transactionId, earning: earningView(earning) } };
     },
   },
@@ -304,24 +372,32 @@ export const operations: Operation[] = [
   pointsOperation({
     path: '/v1/members/{memberId}/entries/{entryId}/reverse',
     operationId: 'reverseEntry',
-    summary: 'Reverse an earning, redemption or adjustment, in whole or in part (a refund restores the original expiry dates)',
+    summary:
+      'Reverse an earning, redemption or adjustment, in whole or in part (a refund restores the original expiry dates)',
     scope: 'points:write',
     request: s.reverseRequest,
     extraErrors: { 422: problem('Not reversible, exceeds the entry, or the points were spent') },
-    run: (ledger, tenantId, memberId, key, body, event) => ledger.reverse(tenantId, memberId, pathParam(event, 'entryId'), key, body),
+    run: (ledger, tenantId, memberId, key, body, event) =>
+      ledger.reverse(tenantId, memberId, pathParam(event, 'entryId'), key, body),
   }),
   {
     method: 'PUT',
     path: '/v1/offers/{offerId}',
     operationId: 'putOffer',
-    summary: 'Create or replace an offer of the catalogue (targeting by tier and segment, date window, per-member limit)',
+    summary:
+      'Create or replace an offer of the catalogue (targeting by tier and segment, date window, per-member limit)',
     tag: 'Offers',
     scope: 'programme:manage',
     idempotent: false,
     request: offerRequest,
     responses: { 200: { description: 'The offer', schema: s.offerResponse }, ...errors },
     run: async ({ event, tenantId, services }) => {
-      const offer: Offer = { ...parseBody(event, offerRequest), tenantId, offerId: pathParam(event, 'offerId'), updatedAt: services.clock.now().toISOString() };
+      const offer: Offer = {
+        ...parseBody(event, offerRequest),
+        tenantId,
+        offerId: pathParam(event, 'offerId'),
+        updatedAt: services.clock.now().toISOString(),
+      };
       await services.offers.put(offer);
       return { statusCode: 200, body: offerView(offer) };
     },
@@ -335,7 +411,10 @@ export const operations: Operation[] = [
     scope: 'members:read',
     idempotent: false,
     responses: { 200: { description: 'Offers', schema: s.offerListResponse }, ...errors },
-    run: async ({ tenantId, services }) => ({ statusCode: 200, body: { items: (await services.offers.list(tenantId)).map(offerView) } }),
+    run: async ({ tenantId, services }) => ({
+      statusCode: 200,
+      body: { items: (await services.offers.list(tenantId)).map(offerView) },
+    }),
   },
   {
     method: 'GET',
@@ -345,10 +424,21 @@ export const operations: Operation[] = [
     tag: 'Offers',
     scope: 'members:read',
     idempotent: false,
-    responses: { 200: { description: 'Eligible offers', schema: s.eligibleOfferListResponse }, ...errors, 404: problem('No such member') },
+    responses: {
+      200: { description: 'Eligible offers', schema: s.eligibleOfferListResponse },
+      ...errors,
+      404: problem('No such member'),
+    },
     run: async ({ event, tenantId, services }) => {
-      const eligible = await services.ledger.eligibleOffers(tenantId, pathParam(event, 'memberId'), await services.offers.list(tenantId));
-      return { statusCode: 200, body: { items: eligible.map(({ offer, remaining }) => ({ ...offerView(offer), remaining })) } };
+      const eligible = await services.ledger.eligibleOffers(
+        tenantId,
+        pathParam(event, 'memberId'),
+        await services.offers.list(tenantId),
+      );
+      return {
+        statusCode: 200,
+        body: { items: eligible.map(({ offer, remaining }) => ({ ...offerView(offer), remaining })) },
+      };
     },
   },
   {
@@ -360,7 +450,12 @@ export const operations: Operation[] = [
     scope: 'members:write',
     idempotent: true,
     request: s.offerViewRequest,
-    responses: { 201: { description: 'Recorded', schema: s.offerViewResponse }, ...errors, ...memberErrors, ...idempotencyErrors },
+    responses: {
+      201: { description: 'Recorded', schema: s.offerViewResponse },
+      ...errors,
+      ...memberErrors,
+      ...idempotencyErrors,
+    },
     run: async ({ event, tenantId, services }) => {
       const body = parseBody(event, s.offerViewRequest);
       const offer = await requireOffer(services, tenantId, pathParam(event, 'offerId'));
@@ -393,12 +488,17 @@ export const operations: Operation[] = [
     method: 'PUT',
     path: '/v1/rewards/{rewardId}',
     operationId: 'putReward',
-    summary: 'Create or replace a reward of the catalogue (point cost, voucher or manual fulfilment, stock, funding campaign)',
+    summary:
+      'Create or replace a reward of the catalogue (point cost, voucher or manual fulfilment, stock, funding campaign)',
     tag: 'Rewards',
     scope: 'programme:manage',
     idempotent: false,
     request: rewardRequest,
-    responses: { 200: { description: 'The reward and its stock', schema: s.rewardResponse }, ...errors, 404: problem('No such campaign') },
+    responses: {
+      200: { description: 'The reward and its stock', schema: s.rewardResponse },
+      ...errors,
+      404: problem('No such campaign'),
+    },
     run: async ({ event, tenantId, services }) => ({
       statusCode: 200,
       body: await services.catalogue.putReward(tenantId, pathParam(event, 'rewardId'), parseBody(event, rewardRequest)),
@@ -423,14 +523,22 @@ export const operations: Operation[] = [
     tag: 'Rewards',
     scope: 'members:read',
     idempotent: false,
-    responses: { 200: { description: 'The reward', schema: s.rewardResponse }, ...errors, 404: problem('No such reward') },
-    run: async ({ event, tenantId, services }) => ({ statusCode: 200, body: await services.catalogue.getReward(tenantId, pathParam(event, 'rewardId')) }),
+    responses: {
+      200: { description: 'The reward', schema: s.rewardResponse },
+      ...errors,
+      404: problem('No such reward'),
+    },
+    run: async ({ event, tenantId, services }) => ({
+      statusCode: 200,
+      body: await services.catalogue.getReward(tenantId, pathParam(event, 'rewardId')),
+    }),
   },
   {
     method: 'POST',
     path: '/v1/rewards/{rewardId}/codes',
     operationId: 'importVoucherCodes',
-    summary: "Import voucher codes into a voucher reward's pool (up to 500 a call; codes seen before are skipped, so a retry is safe)",
+    summary:
+      "Import voucher codes into a voucher reward's pool (up to 500 a call; codes seen before are skipped, so a retry is safe)",
     tag: 'Rewards',
     scope: 'programme:manage',
     idempotent: false,
@@ -443,7 +551,11 @@ export const operations: Operation[] = [
     },
     run: async ({ event, tenantId, services }) => ({
       statusCode: 200,
-      body: await services.catalogue.importCodes(tenantId, pathParam(event, 'rewardId'), parseBody(event, s.codeImportRequest).codes),
+      body: await services.catalogue.importCodes(
+        tenantId,
+        pathParam(event, 'rewardId'),
+        parseBody(event, s.codeImportRequest).codes,
+      ),
     }),
   },
   {
@@ -479,7 +591,11 @@ export const operations: Operation[] = [
     responses: { 200: { description: 'The campaign and its budget', schema: s.campaignResponse }, ...errors },
     run: async ({ event, tenantId, services }) => ({
       statusCode: 200,
-      body: await services.catalogue.putCampaign(tenantId, pathParam(event, 'campaignId'), parseBody(event, campaignRequest)),
+      body: await services.catalogue.putCampaign(
+        tenantId,
+        pathParam(event, 'campaignId'),
+        parseBody(event, campaignRequest),
+      ),
     }),
   },
   {
@@ -490,8 +606,15 @@ export const operations: Operation[] = [
     tag: 'Rewards',
     scope: 'programme:manage',
     idempotent: false,
-    responses: { 200: { description: 'The campaign', schema: s.campaignResponse }, ...errors, 404: problem('No such campaign') },
-    run: async ({ event, tenantId, services }) => ({ statusCode: 200, body: await services.catalogue.getCampaign(tenantId, pathParam(event, 'campaignId')) }),
+    responses: {
+      200: { description: 'The campaign', schema: s.campaignResponse },
+      ...errors,
+      404: problem('No such campaign'),
+    },
+    run: async ({ event, tenantId, services }) => ({
+      statusCode: 200,
+      body: await services.catalogue.getCampaign(tenantId, pathParam(event, 'campaignId')),
+    }),
   },
   {
     method: 'POST',
@@ -502,17 +625,28 @@ export const operations: Operation[] = [
     scope: 'programme:manage',
     idempotent: true,
     request: s.fundRequest,
-    responses: { 200: { description: 'Funded', schema: s.fundResponse }, ...errors, ...idempotencyErrors, 404: problem('No such campaign') },
+    responses: {
+      200: { description: 'Funded', schema: s.fundResponse },
+      ...errors,
+      ...idempotencyErrors,
+      404: problem('No such campaign'),
+    },
     run: async ({ event, tenantId, services }) => {
       const body = parseBody(event, s.fundRequest);
-      return services.catalogue.fundCampaign(tenantId, pathParam(event, 'campaignId'), idem(event, body), body.amountPoints);
+      return services.catalogue.fundCampaign(
+        tenantId,
+        pathParam(event, 'campaignId'),
+        idem(event, body),
+        body.amountPoints,
+      );
     },
   },
   {
     method: 'POST',
     path: '/v1/members/{memberId}/redemptions',
     operationId: 'redeemReward',
-    summary: 'Redeem a reward: points burnt, one unit of stock and one voucher code taken, the campaign charged, all in one commit',
+    summary:
+      'Redeem a reward: points burnt, one unit of stock and one voucher code taken, the campaign charged, all in one commit',
     tag: 'Rewards',
     scope: 'points:write',
     idempotent: true,
@@ -528,8 +662,17 @@ export const operations: Operation[] = [
     run: async ({ event, tenantId, services }) => {
       const body = parseBody(event, s.redeemRewardRequest);
       const reward = await services.catalogue.requireReward(tenantId, body.rewardId);
-      const campaign = reward.campaign ? await services.catalogue.requireCampaign(tenantId, reward.campaign.campaignId) : null;
-      return services.ledger.redeemReward(tenantId, pathParam(event, 'memberId'), idem(event, body), reward, campaign, body.source);
+      const campaign = reward.campaign
+        ? await services.catalogue.requireCampaign(tenantId, reward.campaign.campaignId)
+        : null;
+      return services.ledger.redeemReward(
+        tenantId,
+        pathParam(event, 'memberId'),
+        idem(event, body),
+        reward,
+        campaign,
+        body.source,
+      );
     },
   },
   {
@@ -541,10 +684,21 @@ export const operations: Operation[] = [
     scope: 'members:read',
     idempotent: false,
     query: s.redemptionListQuery,
-    responses: { 200: { description: 'A page of redemptions', schema: s.redemptionListResponse }, ...errors, 404: problem('No such member') },
+    responses: {
+      200: { description: 'A page of redemptions', schema: s.redemptionListResponse },
+      ...errors,
+      404: problem('No such member'),
+    },
     run: async ({ event, tenantId, services }) => ({
       statusCode: 200,
-      body: pageView(await services.ledger.listRedemptions(tenantId, pathParam(event, 'memberId'), parseQuery(event, s.redemptionListQuery)), redemptionView),
+      body: pageView(
+        await services.ledger.listRedemptions(
+          tenantId,
+          pathParam(event, 'memberId'),
+          parseQuery(event, s.redemptionListQuery),
+        ),
+        redemptionView,
+      ),
     }),
   },
   {
@@ -555,10 +709,16 @@ export const operations: Operation[] = [
     tag: 'Rewards',
     scope: 'members:read',
     idempotent: false,
-    responses: { 200: { description: 'The redemption', schema: s.redemptionResponse }, ...errors, 404: problem('No such redemption') },
+    responses: {
+      200: { description: 'The redemption', schema: s.redemptionResponse },
+      ...errors,
+      404: problem('No such redemption'),
+    },
     run: async ({ event, tenantId, services }) => ({
       statusCode: 200,
-      body: redemptionView(await services.ledger.getRedemption(tenantId, pathParam(event, 'memberId'), pathParam(event, 'redemptionId'))),
+      body: redemptionView(
+        await services.ledger.getRedemption(tenantId, pathParam(event, 'memberId'), pathParam(event, 'redemptionId')),
+      ),
     }),
   },
   {
@@ -580,14 +740,21 @@ export const operations: Operation[] = [
     },
     run: async ({ event, tenantId, services }) => {
       const body = parseBody(event, s.fulfilRequest);
-      return services.ledger.fulfilRedemption(tenantId, pathParam(event, 'memberId'), pathParam(event, 'redemptionId'), idem(event, body), body.reference);
+      return services.ledger.fulfilRedemption(
+        tenantId,
+        pathParam(event, 'memberId'),
+        pathParam(event, 'redemptionId'),
+        idem(event, body),
+        body.reference,
+      );
     },
   },
   {
     method: 'POST',
     path: '/v1/members/{memberId}/redemptions/{redemptionId}/cancel',
     operationId: 'cancelRedemption',
-    summary: 'Cancel a redemption: points refunded with their original expiry, stock returned while pending, voucher voided, campaign credited',
+    summary:
+      'Cancel a redemption: points refunded with their original expiry, stock returned while pending, voucher voided, campaign credited',
     tag: 'Rewards',
     scope: 'points:write',
     idempotent: true,
@@ -602,7 +769,13 @@ export const operations: Operation[] = [
     },
     run: async ({ event, tenantId, services }) => {
       const body = parseBody(event, s.cancelRedemptionRequest);
-      return services.ledger.cancelRedemption(tenantId, pathParam(event, 'memberId'), pathParam(event, 'redemptionId'), idem(event, body), body.reason);
+      return services.ledger.cancelRedemption(
+        tenantId,
+        pathParam(event, 'memberId'),
+        pathParam(event, 'redemptionId'),
+        idem(event, body),
+        body.reason,
+      );
     },
   },
   {
@@ -614,26 +787,40 @@ export const operations: Operation[] = [
     scope: 'programme:manage',
     idempotent: false,
     responses: { 200: { description: 'The programme', schema: programmeResponse }, ...errors },
-    run: async ({ tenantId, services }) => ({ statusCode: 200, body: programmeView(await services.programmes.get(tenantId)) }),
+    run: async ({ tenantId, services }) => ({
+      statusCode: 200,
+      body: programmeView(await services.programmes.get(tenantId)),
+    }),
   },
   {
     method: 'PUT',
     path: '/v1/programme',
     operationId: 'putProgramme',
-    summary: 'Replace the programme settings; send If-Match with the version you read to avoid overwriting a concurrent change',
+    summary:
+      'Replace the programme settings; send If-Match with the version you read to avoid overwriting a concurrent change',
     tag: 'Programme',
     scope: 'programme:manage',
     idempotent: false,
     request: programmeSettings,
-    responses: { 200: { description: 'The new programme', schema: programmeResponse }, ...errors, 409: problem('Changed since the If-Match version') },
+    responses: {
+      200: { description: 'The new programme', schema: programmeResponse },
+      ...errors,
+      409: problem('Changed since the If-Match version'),
+    },
     run: async ({ event, tenantId, services }) => {
       const settings = parseBody(event, programmeSettings);
       const current = await services.programmes.get(tenantId);
       const ifMatch = header(event.headers, 'if-match')?.replaceAll('"', '');
       const expected = ifMatch === undefined ? current.version : Number(ifMatch);
-      if (!Number.isSafeInteger(expected)) throw new Problem('validation_failed', 'If-Match must be the programme version');
+      if (!Number.isSafeInteger(expected))
+        throw new Problem('validation_failed', 'If-Match must be the programme version');
       if (expected !== current.version) throw new Problem('programme_conflict');
-      const next: Programme = { tenantId, settings, version: current.version + 1, updatedAt: services.clock.now().toISOString() };
+      const next: Programme = {
+        tenantId,
+        settings,
+        version: current.version + 1,
+        updatedAt: services.clock.now().toISOString(),
+      };
       if (!(await services.programmes.put(next, expected))) throw new Problem('programme_conflict');
       return { statusCode: 200, body: programmeView(next) };
     },

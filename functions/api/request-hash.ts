@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 
 /** Stable hash of a request (method, path, canonical JSON body) that an Idempotency-Key is bound to. */
 export function requestHash(method: string, path: string, body: unknown): string {
-  return createHash('sha256').update(`${method.toUpperCase()} ${path}\n${canonicalJson(body)}`).digest('hex');
+  return createHash('sha256')
+    .update(`${method.toUpperCase()} ${path}\n${canonicalJson(body)}`)
+    .digest('hex');
 }
 
 function canonicalJson(value: unknown): string {

@@ -63,17 +63,31 @@ export const earnRequest = z
     reason,
     source: source.optional(),
     transactionId: z.string().min(1).max(128).optional().describe("The calling system's reference"),
-    holdDays: z.number().int().min(0).max(365).optional().describe("Hold as pending for this many days (default: the programme's holdDays)"),
-    expiresAt: z.iso.datetime().nullable().optional().describe("Expiry of these points (default: the programme's policy); null never"),
+    holdDays: z
+      .number()
+      .int()
+      .min(0)
+      .max(365)
+      .optional()
+      .describe("Hold as pending for this many days (default: the programme's holdDays)"),
+    expiresAt: z.iso
+      .datetime()
+      .nullable()
+      .optional()
+      .describe("Expiry of these points (default: the programme's policy); null never"),
     campaignId: z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,64}$/)
       .optional()
-      .describe("A campaign whose budget funds these points; refused when the budget cannot (campaign_budget_exhausted)"),
+      .describe(
+        'A campaign whose budget funds these points; refused when the budget cannot (campaign_budget_exhausted)',
+      ),
   })
   .strict();
 
-export const redeemRequest = z.object({ amountPoints: points.describe('Points to spend'), reason, source: source.optional() }).strict();
+export const redeemRequest = z
+  .object({ amountPoints: points.describe('Points to spend'), reason, source: source.optional() })
+  .strict();
 
 export const adjustRequest = z
   .object({
@@ -101,7 +115,9 @@ export const listQuery = {
   cursor: z.string().min(1).max(1024).optional(),
 };
 
-export const memberListQuery = z.object({ ...listQuery, status: z.enum(['active', 'inactive', 'erased']).optional() }).strict();
+export const memberListQuery = z
+  .object({ ...listQuery, status: z.enum(['active', 'inactive', 'erased']).optional() })
+  .strict();
 
 export const ENTRY_TYPES = ['earn', 'activate', 'redeem', 'adjust', 'reverse', 'expire', 'forfeit'] as const;
 
@@ -120,7 +136,9 @@ export const entryListQuery = z
   })
   .strict();
 
-export const balanceQuery = z.object({ asOf: z.iso.datetime().optional().describe('Read the balance as it stood at this instant') }).strict();
+export const balanceQuery = z
+  .object({ asOf: z.iso.datetime().optional().describe('Read the balance as it stood at this instant') })
+  .strict();
 
 const memberStatus = z.enum(['active', 'inactive', 'erased']);
 
@@ -142,7 +160,10 @@ export const memberResponse = z.object({
 });
 
 const page = <T extends z.ZodType>(item: T) =>
-  z.object({ items: z.array(item), nextCursor: z.string().optional().describe('Pass as `cursor` for the next page; absent on the last page') });
+  z.object({
+    items: z.array(item),
+    nextCursor: z.string().optional().describe('Pass as `cursor` for the next page; absent on the last page'),
+  });
 
 export const memberListResponse = page(memberResponse);
 
@@ -184,7 +205,10 @@ export const ledgerEntryResponse = z.object({
   relatedEntryId: z.string().optional(),
   redemptionId: z.string().optional().describe('The reward redemption this entry paid for'),
   rewardId: z.string().optional(),
-  campaign: z.object({ campaignId: z.string(), shard: z.number().int() }).optional().describe('The campaign budget that funded this earning'),
+  campaign: z
+    .object({ campaignId: z.string(), shard: z.number().int() })
+    .optional()
+    .describe('The campaign budget that funded this earning'),
   idempotencyKey: z.string().optional(),
   createdAt: z.string(),
 });
@@ -201,17 +225,28 @@ const endpointFields = {
   url: z.url().max(2048),
   description: z.string().max(200),
   eventTypes: z.array(eventTypePattern).min(1).max(50),
-  payload: z.enum(['full', 'thin']).describe('full: the whole event; thin: the envelope and the ids in data only (data minimisation)'),
+  payload: z
+    .enum(['full', 'thin'])
+    .describe('full: the whole event; thin: the envelope and the ids in data only (data minimisation)'),
   fields: z
     .array(z.string().regex(/^[A-Za-z]{1,64}$/))
     .min(1)
     .max(50)
-    .describe('Full mode: the data fields to send; absent sends all. The envelope (id, type, memberId, seq…) is always sent'),
-  rateLimitPerSecond: z.number().int().min(1).max(200).describe('At most this many deliveries per second to the endpoint; the rest wait their turn'),
+    .describe(
+      'Full mode: the data fields to send; absent sends all. The envelope (id, type, memberId, seq…) is always sent',
+    ),
+  rateLimitPerSecond: z
+    .number()
+    .int()
+    .min(1)
+    .max(200)
+    .describe('At most this many deliveries per second to the endpoint; the rest wait their turn'),
   digest: z
     .object({ intervalSeconds: z.number().int().min(10).max(3600).describe('Window length: 10 s to 1 h') })
     .strict()
-    .describe('Digest mode: one `webhook.digest` call per window carrying its events (up to 500 per call), instead of one call per event'),
+    .describe(
+      'Digest mode: one `webhook.digest` call per window carrying its events (up to 500 per call), instead of one call per event',
+    ),
 };
 
 export const createEndpointRequest = z
@@ -223,7 +258,12 @@ export const createEndpointRequest = z
     fields: endpointFields.fields.optional(),
     rateLimitPerSecond: endpointFields.rateLimitPerSecond.optional(),
     digest: endpointFields.digest.optional(),
-    ed25519: z.boolean().default(false).describe('Also sign with an ed25519 key (`v1a,` signatures); receivers verify with the public key shown on the endpoint'),
+    ed25519: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Also sign with an ed25519 key (`v1a,` signatures); receivers verify with the public key shown on the endpoint',
+      ),
   })
   .strict();
 
@@ -242,7 +282,13 @@ export const updateEndpointRequest = z
 
 export const rotateSecretRequest = z
   .object({
-    overlapHours: z.number().int().min(0).max(168).default(24).describe('How long the previous secret keeps signing beside the new one'),
+    overlapHours: z
+      .number()
+      .int()
+      .min(0)
+      .max(168)
+      .default(24)
+      .describe('How long the previous secret keeps signing beside the new one'),
   })
   .strict();
 
@@ -256,12 +302,20 @@ export const endpointResponse = z.object({
   fields: z.array(z.string()).optional(),
   rateLimitPerSecond: z.number().int().optional(),
   digest: z.object({ intervalSeconds: z.number().int() }).optional(),
-  disabledReason: z.enum(['gone', 'failing']).optional().describe('Why the platform disabled the endpoint: it answered 410, or failed for too long'),
+  disabledReason: z
+    .enum(['gone', 'failing'])
+    .optional()
+    .describe('Why the platform disabled the endpoint: it answered 410, or failed for too long'),
   disabledAt: z.string().optional(),
-  publicKeys: z.array(z.string()).optional().describe('ed25519 public keys (whpk_…) that verify `v1a,` signatures, newest first'),
+  publicKeys: z
+    .array(z.string())
+    .optional()
+    .describe('ed25519 public keys (whpk_…) that verify `v1a,` signatures, newest first'),
   health: z
     .object({
-      state: z.enum(['closed', 'open', 'halfOpen']).describe('The circuit breaker: open means deliveries wait (nothing is dropped) until a probe succeeds'),
+      state: z
+        .enum(['closed', 'open', 'halfOpen'])
+        .describe('The circuit breaker: open means deliveries wait (nothing is dropped) until a probe succeeds'),
       consecutiveFailures: z.number().int(),
       failingSince: z.string().optional(),
       openUntil: z.string().optional(),
@@ -274,7 +328,10 @@ export const endpointResponse = z.object({
   secretsRetireAt: z.string().optional().describe('During a rotation: when the previous secret stops signing'),
   createdAt: z.string(),
   updatedAt: z.string().optional(),
-  secret: z.string().optional().describe('The signing secret (whsec_…); returned only when the endpoint is created or its secret rotated'),
+  secret: z
+    .string()
+    .optional()
+    .describe('The signing secret (whsec_…); returned only when the endpoint is created or its secret rotated'),
 });
 
 export const endpointListResponse = z.object({ items: z.array(endpointResponse) });
@@ -290,7 +347,9 @@ export const messageListQuery = z
   })
   .strict();
 
-export const attemptListQuery = z.object({ ...listQuery, from: z.iso.datetime().optional(), to: z.iso.datetime().optional() }).strict();
+export const attemptListQuery = z
+  .object({ ...listQuery, from: z.iso.datetime().optional(), to: z.iso.datetime().optional() })
+  .strict();
 export const deadLetterListQuery = z.object(listQuery).strict();
 
 export const messageResponse = z.object({
@@ -328,7 +387,9 @@ export const attemptResponse = z.object({
 export const attemptListResponse = page(attemptResponse);
 
 export const messageDetailResponse = messageResponse.extend({
-  payload: z.record(z.string(), z.unknown()).describe('The event as logged (the endpoint receives it shaped by its payload mode)'),
+  payload: z
+    .record(z.string(), z.unknown())
+    .describe('The event as logged (the endpoint receives it shaped by its payload mode)'),
   attempts: z.array(attemptResponse),
 });
 
@@ -336,7 +397,10 @@ export const replayRangeRequest = z
   .object({
     from: z.iso.datetime().describe('Events that occurred at or after this instant'),
     to: z.iso.datetime(),
-    status: z.enum(['delivered', 'dead']).optional().describe('Only these; messages still on their schedule are always skipped'),
+    status: z
+      .enum(['delivered', 'dead'])
+      .optional()
+      .describe('Only these; messages still on their schedule are always skipped'),
     limit: z.number().int().min(1).max(500).default(200),
     cursor: z.string().min(1).max(1024).optional(),
   })
@@ -350,10 +414,19 @@ export const replayResponse = z.object({
 });
 
 export const redriveRequest = z.object({ limit: z.number().int().min(1).max(500).default(200) }).strict();
-export const redriveResponse = z.object({ queued: z.number().int(), more: z.boolean().describe('More dead letters remain: call again') });
+export const redriveResponse = z.object({
+  queued: z.number().int(),
+  more: z.boolean().describe('More dead letters remain: call again'),
+});
 
 export const deadLetterListResponse = page(
-  z.object({ eventId: z.string(), eventType: z.string(), occurredAt: z.string(), deadAt: z.string(), reason: z.enum(DEAD_REASONS) }),
+  z.object({
+    eventId: z.string(),
+    eventType: z.string(),
+    occurredAt: z.string(),
+    deadAt: z.string(),
+    reason: z.enum(DEAD_REASONS),
+  }),
 );
 
 export const attemptResultResponse = z.object({
@@ -377,7 +450,14 @@ export const problemResponse = z.object({
 /** A refused webhook URL: the problem names the SSRF guard's check that refused it. */
 export const webhookUrlProblemResponse = problemResponse.extend({
   reasonCode: z
-    .enum(['url_invalid', 'scheme_not_allowed', 'credentials_in_url', 'host_not_allowed', 'address_not_allowed', 'dns_failed'] satisfies GuardCode[])
+    .enum([
+      'url_invalid',
+      'scheme_not_allowed',
+      'credentials_in_url',
+      'host_not_allowed',
+      'address_not_allowed',
+      'dns_failed',
+    ] satisfies GuardCode[])
     .describe('The check that refused the URL'),
 });
 
@@ -385,7 +465,13 @@ export const earningResponse = z.object({
   points: z.number().int().describe('Points the transaction earns'),
   basePoints: z.number().int(),
   breakdown: z
-    .array(z.looseObject({ kind: z.enum(['excluded', 'base', 'multiplier', 'promotion', 'cap']), points: z.number(), label: z.string() }))
+    .array(
+      z.looseObject({
+        kind: z.enum(['excluded', 'base', 'multiplier', 'promotion', 'cap']),
+        points: z.number(),
+        label: z.string(),
+      }),
+    )
     .describe('Each rule applied, in order, with the running total'),
   appliedPromotions: z.array(z.string()),
   capped: z.boolean(),
@@ -441,13 +527,21 @@ export const rewardResponse = z.object({
   fulfilment: z.enum(['voucher', 'manual']),
   unlimitedStock: z.boolean(),
   campaign: z.object({ campaignId: z.string(), cost: z.number().int() }).optional(),
-  stockAvailable: z.number().int().nullable().describe('Units left (voucher rewards: codes left); null for unlimited stock'),
+  stockAvailable: z
+    .number()
+    .int()
+    .nullable()
+    .describe('Units left (voucher rewards: codes left); null for unlimited stock'),
   updatedAt: z.string(),
 });
 
 export const rewardListResponse = z.object({ items: z.array(rewardResponse) });
 
-export const codeImportRequest = z.object({ codes: z.array(voucherCode).min(1).max(500).describe('Codes to add to the pool; codes seen before are skipped') }).strict();
+export const codeImportRequest = z
+  .object({
+    codes: z.array(voucherCode).min(1).max(500).describe('Codes to add to the pool; codes seen before are skipped'),
+  })
+  .strict();
 
 export const codeImportResponse = z.object({
   rewardId: z.string(),
@@ -456,7 +550,9 @@ export const codeImportResponse = z.object({
   stockAvailable: z.number().int().nullable(),
 });
 
-export const stockRequest = z.object({ quantity: z.number().int().min(1).max(10_000_000).describe('Units to add') }).strict();
+export const stockRequest = z
+  .object({ quantity: z.number().int().min(1).max(10_000_000).describe('Units to add') })
+  .strict();
 
 export const stockResponse = z.object({ rewardId: z.string(), addedUnits: z.number().int() });
 
@@ -491,7 +587,11 @@ export const redemptionListQuery = z.object(listQuery).strict();
 
 export const redemptionListResponse = page(redemptionResponse);
 
-export const fulfilRequest = z.object({ reference: z.string().min(1).max(128).optional().describe('Your fulfilment reference, e.g. a shipment id') }).strict();
+export const fulfilRequest = z
+  .object({
+    reference: z.string().min(1).max(128).optional().describe('Your fulfilment reference, e.g. a shipment id'),
+  })
+  .strict();
 
 export const cancelRedemptionRequest = z.object({ reason }).strict();
 

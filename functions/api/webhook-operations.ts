@@ -32,7 +32,11 @@ const endpointView = (sub: WebhookSubscription, withSecret = false) => ({
   ...(withSecret ? { secret: sub.secrets[0] } : {}),
 });
 
-export async function requireEndpoint(services: Services, tenantId: string, subscriptionId: string): Promise<WebhookSubscription> {
+export async function requireEndpoint(
+  services: Services,
+  tenantId: string,
+  subscriptionId: string,
+): Promise<WebhookSubscription> {
   const subscription = await services.subscriptions.get(tenantId, subscriptionId);
   if (!subscription) throw new Problem('endpoint_not_found', `No webhook endpoint ${subscriptionId}`);
   return subscription;
@@ -40,14 +44,25 @@ export async function requireEndpoint(services: Services, tenantId: string, subs
 
 /** The SSRF guard at registration: scheme, credentials, and every A/AAAA address public (checked again at every send). */
 async function guardUrl(services: Services, url: string): Promise<string> {
-  const check = await checkWebhookTarget(url, { allowLoopbackHttp: services.allowLoopbackHttp, resolver: services.resolver });
+  const check = await checkWebhookTarget(url, {
+    allowLoopbackHttp: services.allowLoopbackHttp,
+    resolver: services.resolver,
+  });
   if (!check.ok) throw new Problem('webhook_url_rejected', check.reason, { reasonCode: check.code });
   return check.url.toString();
 }
 
-async function requireEnabledEndpoint(services: Services, tenantId: string, subscriptionId: string): Promise<WebhookSubscription> {
+async function requireEnabledEndpoint(
+  services: Services,
+  tenantId: string,
+  subscriptionId: string,
+): Promise<WebhookSubscription> {
   const subscription = await requireEndpoint(services, tenantId, subscriptionId);
-  if (!subscription.enabled) throw new Problem('endpoint_disabled', 'Enable the endpoint first (PATCH enabled: true); its messages would be parked again');
+  if (!subscription.enabled)
+    throw new Problem(
+      'endpoint_disabled',
+      'Enable the endpoint first (PATCH enabled: true); its messages would be parked again',
+    );
   return subscription;
 }
 
@@ -127,10 +142,19 @@ export const webhookOperations: Operation[] = [
     tag: 'Webhooks',
     scope: 'webhooks:manage',
     idempotent: false,
-    responses: { 200: { description: 'The endpoint', schema: s.endpointResponse }, ...errors, 404: problem('No such endpoint') },
+    responses: {
+      200: { description: 'The endpoint', schema: s.endpointResponse },
+      ...errors,
+      404: problem('No such endpoint'),
+    },
     run: async ({ event, tenantId, services }) => {
       const subscription = await requireEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
-      const { openCount: _openCount, probeUntil: _probeUntil, closedAt: _closedAt, ...health } = await services.endpointHealth.getHealth(tenantId, subscription.subscriptionId);
+      const {
+        openCount: _openCount,
+        probeUntil: _probeUntil,
+        closedAt: _closedAt,
+        ...health
+      } = await services.endpointHealth.getHealth(tenantId, subscription.subscriptionId);
       return { statusCode: 200, body: { ...endpointView(subscription), health } };
     },
   },
@@ -138,17 +162,24 @@ export const webhookOperations: Operation[] = [
     method: 'PATCH',
     path: '/v1/webhooks/endpoints/{subscriptionId}',
     operationId: 'updateWebhookEndpoint',
-    summary: 'Change an endpoint: URL (checked by the SSRF guard again), event types, enabled, payload mode, field allowlist (merge patch)',
+    summary:
+      'Change an endpoint: URL (checked by the SSRF guard again), event types, enabled, payload mode, field allowlist (merge patch)',
     tag: 'Webhooks',
     scope: 'webhooks:manage',
     idempotent: false,
     request: s.updateEndpointRequest,
-    responses: { 200: { description: 'The endpoint after the change', schema: s.endpointResponse }, ...errors, 404: problem('No such endpoint'), 422: { description: 'URL not allowed', schema: s.webhookUrlProblemResponse } },
+    responses: {
+      200: { description: 'The endpoint after the change', schema: s.endpointResponse },
+      ...errors,
+      404: problem('No such endpoint'),
+      422: { description: 'URL not allowed', schema: s.webhookUrlProblemResponse },
+    },
     run: async ({ event, tenantId, services }) => {
       const { url, ...patch } = parseBody(event, s.updateEndpointRequest);
       const current = await requireEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
       // Merge patch: an absent field stays, null removes it (description, fields).
-      const next = { ...current, updatedAt: services.clock.now().toISOString() } as WebhookSubscription & Record<string, unknown>;
+      const next = { ...current, updatedAt: services.clock.now().toISOString() } as WebhookSubscription &
+        Record<string, unknown>;
       for (const [field, value] of Object.entries(patch)) {
         if (value === null) delete next[field];
         else if (value !== undefined) next[field] = value;
@@ -176,7 +207,8 @@ export const webhookOperations: Operation[] = [
     responses: { 204: { description: 'Deleted' }, ...errors, 404: problem('No such endpoint') },
     run: async ({ event, tenantId, services }) => {
       const subscriptionId = pathParam(event, 'subscriptionId');
-      if (!(await services.subscriptions.delete(tenantId, subscriptionId))) throw new Problem('endpoint_not_found', `No webhook endpoint ${subscriptionId}`);
+      if (!(await services.subscriptions.delete(tenantId, subscriptionId)))
+        throw new Problem('endpoint_not_found', `No webhook endpoint ${subscriptionId}`);
       return { statusCode: 204, body: null };
     },
   },
@@ -184,12 +216,17 @@ export const webhookOperations: Operation[] = [
     method: 'POST',
     path: '/v1/webhooks/endpoints/{subscriptionId}/rotate-secret',
     operationId: 'rotateWebhookSecret',
-    summary: 'Issue a new signing secret (returned once); the previous one keeps signing beside it for the overlap, so receivers can switch without missing a delivery',
+    summary:
+      'Issue a new signing secret (returned once); the previous one keeps signing beside it for the overlap, so receivers can switch without missing a delivery',
     tag: 'Webhooks',
     scope: 'webhooks:manage',
     idempotent: false,
     request: s.rotateSecretRequest,
-    responses: { 200: { description: 'The endpoint with its new secret', schema: s.endpointResponse }, ...errors, 404: problem('No such endpoint') },
+    responses: {
+      200: { description: 'The endpoint with its new secret', schema: s.endpointResponse },
+      ...errors,
+      404: problem('No such endpoint'),
+    },
     run: async ({ event, tenantId, services }) => {
       const { overlapHours } = parseBody(event, s.rotateSecretRequest);
       const current = await requireEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
@@ -197,7 +234,9 @@ export const webhookOperations: Operation[] = [
       const next: WebhookSubscription = {
         ...current,
         secrets: [generateSecret(), current.secrets[0]!],
-        ...(current.signingKeys?.length ? { signingKeys: [generateSigningKeyPair().secretKey, current.signingKeys[0]!] } : {}),
+        ...(current.signingKeys?.length
+          ? { signingKeys: [generateSigningKeyPair().secretKey, current.signingKeys[0]!] }
+          : {}),
         secretsRetireAt: new Date(now.getTime() + overlapHours * 3_600_000).toISOString(),
         updatedAt: now.toISOString(),
       };
@@ -214,7 +253,11 @@ export const webhookOperations: Operation[] = [
     tag: 'Webhooks',
     scope: 'webhooks:manage',
     idempotent: false,
-    responses: { 200: { description: 'The attempt', schema: s.attemptResultResponse }, ...errors, 404: problem('No such endpoint') },
+    responses: {
+      200: { description: 'The attempt', schema: s.attemptResultResponse },
+      ...errors,
+      404: problem('No such endpoint'),
+    },
     run: async ({ event, tenantId, services }) => {
       const subscription = await requireEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
       const id = newId('ping');
@@ -241,23 +284,38 @@ export const webhookOperations: Operation[] = [
     scope: 'webhooks:manage',
     idempotent: false,
     query: s.messageListQuery,
-    responses: { 200: { description: 'Messages', schema: s.messageListResponse }, ...errors, 404: problem('No such endpoint') },
+    responses: {
+      200: { description: 'Messages', schema: s.messageListResponse },
+      ...errors,
+      404: problem('No such endpoint'),
+    },
     run: async ({ event, tenantId, services }) => {
       const subscription = await requireEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
       const query = parseQuery(event, s.messageListQuery);
-      const page = await services.deliveries.listMessages(tenantId, subscription.subscriptionId, { ...query, order: 'desc' });
-      return { statusCode: 200, body: { items: page.items.map(messageView), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) } };
+      const page = await services.deliveries.listMessages(tenantId, subscription.subscriptionId, {
+        ...query,
+        order: 'desc',
+      });
+      return {
+        statusCode: 200,
+        body: { items: page.items.map(messageView), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) },
+      };
     },
   },
   {
     method: 'GET',
     path: '/v1/webhooks/endpoints/{subscriptionId}/messages/{eventId}',
     operationId: 'getWebhookMessage',
-    summary: 'One message: where it stands, its payload and every attempt (time, status, duration, start of the answer)',
+    summary:
+      'One message: where it stands, its payload and every attempt (time, status, duration, start of the answer)',
     tag: 'Webhooks',
     scope: 'webhooks:manage',
     idempotent: false,
-    responses: { 200: { description: 'The message and its attempts', schema: s.messageDetailResponse }, ...errors, 404: problem('No such endpoint or message') },
+    responses: {
+      200: { description: 'The message and its attempts', schema: s.messageDetailResponse },
+      ...errors,
+      404: problem('No such endpoint or message'),
+    },
     run: async ({ event, tenantId, services }) => {
       const subscription = await requireEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
       const eventId = pathParam(event, 'eventId');
@@ -266,7 +324,10 @@ export const webhookOperations: Operation[] = [
         services.deliveries.messageAttempts(tenantId, subscription.subscriptionId, eventId),
       ]);
       if (!message) throw new Problem('message_not_found', `No message for event ${eventId} on this endpoint`);
-      return { statusCode: 200, body: { ...messageView(message), payload: message.event ?? { digest: message.digest }, attempts } };
+      return {
+        statusCode: 200,
+        body: { ...messageView(message), payload: message.event ?? { digest: message.digest }, attempts },
+      };
     },
   },
   {
@@ -278,10 +339,21 @@ export const webhookOperations: Operation[] = [
     scope: 'webhooks:manage',
     idempotent: false,
     query: s.attemptListQuery,
-    responses: { 200: { description: 'Attempts', schema: s.attemptListResponse }, ...errors, 404: problem('No such endpoint') },
+    responses: {
+      200: { description: 'Attempts', schema: s.attemptListResponse },
+      ...errors,
+      404: problem('No such endpoint'),
+    },
     run: async ({ event, tenantId, services }) => {
       const subscription = await requireEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
-      return { statusCode: 200, body: await services.deliveries.listAttempts(tenantId, subscription.subscriptionId, parseQuery(event, s.attemptListQuery)) };
+      return {
+        statusCode: 200,
+        body: await services.deliveries.listAttempts(
+          tenantId,
+          subscription.subscriptionId,
+          parseQuery(event, s.attemptListQuery),
+        ),
+      };
     },
   },
   {
@@ -302,8 +374,10 @@ export const webhookOperations: Operation[] = [
       const subscription = await requireEnabledEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
       const eventId = pathParam(event, 'eventId');
       const replayed = await services.replays.replayOne(tenantId, subscription.subscriptionId, eventId);
-      if (replayed === 'not_found') throw new Problem('message_not_found', `No message for event ${eventId} on this endpoint`);
-      if (replayed === 'in_flight') throw new Problem('message_pending', 'The message is still being delivered on its retry schedule');
+      if (replayed === 'not_found')
+        throw new Problem('message_not_found', `No message for event ${eventId} on this endpoint`);
+      if (replayed === 'in_flight')
+        throw new Problem('message_pending', 'The message is still being delivered on its retry schedule');
       return { statusCode: 202, body: replayed };
     },
   },
@@ -311,12 +385,18 @@ export const webhookOperations: Operation[] = [
     method: 'POST',
     path: '/v1/webhooks/endpoints/{subscriptionId}/replay',
     operationId: 'replayWebhookMessages',
-    summary: 'Send again the messages whose events occurred in a time range, oldest first (up to `limit` per call; continue with the cursor)',
+    summary:
+      'Send again the messages whose events occurred in a time range, oldest first (up to `limit` per call; continue with the cursor)',
     tag: 'Webhooks',
     scope: 'webhooks:manage',
     idempotent: false,
     request: s.replayRangeRequest,
-    responses: { 202: { description: 'Queued', schema: s.replayResponse }, ...errors, 404: problem('No such endpoint'), 409: problem('The endpoint is disabled') },
+    responses: {
+      202: { description: 'Queued', schema: s.replayResponse },
+      ...errors,
+      404: problem('No such endpoint'),
+      409: problem('The endpoint is disabled'),
+    },
     run: async ({ event, tenantId, services }) => {
       // The body first: invalid input is refused before anything is read.
       const body = parseBody(event, s.replayRangeRequest);
@@ -340,22 +420,39 @@ export const webhookOperations: Operation[] = [
     scope: 'webhooks:manage',
     idempotent: false,
     query: s.deadLetterListQuery,
-    responses: { 200: { description: 'Dead letters', schema: s.deadLetterListResponse }, ...errors, 404: problem('No such endpoint') },
+    responses: {
+      200: { description: 'Dead letters', schema: s.deadLetterListResponse },
+      ...errors,
+      404: problem('No such endpoint'),
+    },
     run: async ({ event, tenantId, services }) => {
       const subscription = await requireEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
-      return { statusCode: 200, body: await services.deliveries.listDeadLetters(tenantId, subscription.subscriptionId, parseQuery(event, s.deadLetterListQuery)) };
+      return {
+        statusCode: 200,
+        body: await services.deliveries.listDeadLetters(
+          tenantId,
+          subscription.subscriptionId,
+          parseQuery(event, s.deadLetterListQuery),
+        ),
+      };
     },
   },
   {
     method: 'POST',
     path: '/v1/webhooks/endpoints/{subscriptionId}/dead-letters/redrive',
     operationId: 'redriveWebhookDeadLetters',
-    summary: "Queue the endpoint's dead letters again, oldest first, each with a fresh retry schedule (up to `limit` per call; call again while `more` is true)",
+    summary:
+      "Queue the endpoint's dead letters again, oldest first, each with a fresh retry schedule (up to `limit` per call; call again while `more` is true)",
     tag: 'Webhooks',
     scope: 'webhooks:manage',
     idempotent: false,
     request: s.redriveRequest,
-    responses: { 202: { description: 'Queued', schema: s.redriveResponse }, ...errors, 404: problem('No such endpoint'), 409: problem('The endpoint is disabled') },
+    responses: {
+      202: { description: 'Queued', schema: s.redriveResponse },
+      ...errors,
+      404: problem('No such endpoint'),
+      409: problem('The endpoint is disabled'),
+    },
     run: async ({ event, tenantId, services }) => {
       const { limit } = parseBody(event, s.redriveRequest);
       const subscription = await requireEnabledEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));

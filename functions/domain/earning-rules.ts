@@ -186,7 +186,13 @@ export interface EarningContext {
 
 /** `points` in every step is the running total after it, before the final rounding down. */
 export type EarningStep = { points: number; label: string } & (
-  | { kind: 'excluded'; reason: 'currency' | 'category'; currency: string; category?: string; /** 0-based */ line?: number }
+  | {
+      kind: 'excluded';
+      reason: 'currency' | 'category';
+      currency: string;
+      category?: string;
+      /** 0-based */ line?: number;
+    }
   | { kind: 'base'; currency: string; pointsPerUnit: number; eligibleAmount: number }
   | { kind: 'multiplier'; name: string; multiplier: number }
   /** One step per effect: a promotion with both shows its multiplier, then later its bonus. */
@@ -331,7 +337,8 @@ export function evaluateEarning(rules: EarningRules, tx: BusinessTransaction, co
     txMatches(when) ? lines.filter((line) => listMatches(when?.categories, line.category)) : [];
   const multiply = (targets: EarningLine[], factor: number) => {
     for (const line of targets) line.centPoints *= factor;
-    const scope = tx.lines && targets.length < sourceLines.length ? ` on ${targets.length} of ${sourceLines.length} lines` : '';
+    const scope =
+      tx.lines && targets.length < sourceLines.length ? ` on ${targets.length} of ${sourceLines.length} lines` : '';
     return { scope, points: round6(total()) };
   };
 

@@ -26,7 +26,12 @@ export function buildEventCatalogue() {
       '`seq` is per member, gap-free from 1: receivers detect gaps and reorder by it. Operational events (`endpoint.*`) name an endpoint instead of a member, with their own `seq` per endpoint.',
     events: loyaltyEvent.options.map((option) => {
       const { $schema: _ignored, ...schema } = z.toJSONSchema(option, { io: 'output' }) as Record<string, unknown>;
-      return { type: option.shape.type.value, version: option.shape.version.value, description: option.description ?? '', schema };
+      return {
+        type: option.shape.type.value,
+        version: option.shape.version.value,
+        description: option.description ?? '',
+        schema,
+      };
     }),
   };
 }
@@ -55,15 +60,26 @@ export function renderEventCatalogue(catalogue = buildEventCatalogue()): string 
     '',
     '| Event | Version | Meaning |',
     '|---|---|---|',
-    ...catalogue.events.map((event) => `| [\`${event.type}\`](#${event.type.replace('.', '')}) | ${event.version} | ${event.description} |`),
+    ...catalogue.events.map(
+      (event) => `| [\`${event.type}\`](#${event.type.replace('.', '')}) | ${event.version} | ${event.description} |`,
+    ),
     '',
   ];
   for (const event of catalogue.events) {
     const data = (event.schema as JsonSchema).properties!.data!;
-    lines.push(`## ${event.type}`, '', `${event.description}. Version ${event.version}.`, '', '| Field of `data` | Type | Required | Description |', '|---|---|---|---|');
+    lines.push(
+      `## ${event.type}`,
+      '',
+      `${event.description}. Version ${event.version}.`,
+      '',
+      '| Field of `data` | Type | Required | Description |',
+      '|---|---|---|---|',
+    );
     for (const [name, field] of Object.entries(data.properties ?? {})) {
       if (name === 'balance') continue;
-      lines.push(`| \`${name}\` | ${typeOf(field)} | ${data.required?.includes(name) ? 'yes' : 'no'} | ${field.description ?? ''} |`);
+      lines.push(
+        `| \`${name}\` | ${typeOf(field)} | ${data.required?.includes(name) ? 'yes' : 'no'} | ${field.description ?? ''} |`,
+      );
     }
     lines.push('');
   }

@@ -14,7 +14,9 @@ const envelope = {
   tenantId: z.string(),
   memberId: z.string(),
   seq: z.number().int().positive().describe('Per-member sequence number, gap-free, starting at 1'),
-  occurredAt: z.iso.datetime().describe('Commit time of the change (UTC, ISO 8601), never earlier than the previous event of the member'),
+  occurredAt: z.iso
+    .datetime()
+    .describe('Commit time of the change (UTC, ISO 8601), never earlier than the previous event of the member'),
 };
 
 export const balanceSnapshot = z
@@ -46,9 +48,13 @@ export const memberEnrolledEvent = event('member.enrolled', 'A member joined the
   tier: z.string(),
 });
 
-export const memberUpdatedEvent = event('member.updated', 'Profile fields changed (names only; read the member for values)', {
-  changedFields: z.array(z.string()).min(1),
-});
+export const memberUpdatedEvent = event(
+  'member.updated',
+  'Profile fields changed (names only; read the member for values)',
+  {
+    changedFields: z.array(z.string()).min(1),
+  },
+);
 
 export const memberDeactivatedEvent = event('member.deactivated', 'The member can no longer earn or redeem', {
   reason: z.string().optional(),
@@ -56,10 +62,14 @@ export const memberDeactivatedEvent = event('member.deactivated', 'The member ca
 
 export const memberReactivatedEvent = event('member.reactivated', 'A deactivated member is active again', {});
 
-export const memberErasedEvent = event('member.erased', 'Personal data was erased on request; remaining points were forfeited', {
-  forfeitedPoints: z.number().int().min(0),
-  cancelledPendingPoints: z.number().int().min(0),
-});
+export const memberErasedEvent = event(
+  'member.erased',
+  'Personal data was erased on request; remaining points were forfeited',
+  {
+    forfeitedPoints: z.number().int().min(0),
+    cancelledPendingPoints: z.number().int().min(0),
+  },
+);
 
 export const pointsEarnedEvent = event('points.earned', 'Points were credited, available now or held as pending', {
   entryId,
@@ -103,7 +113,9 @@ export const pointsReversedEvent = event('points.reversed', 'An earlier entry wa
   reversedType: z.enum(['earn', 'redeem', 'adjust']),
   effect: z
     .enum(['clawback', 'refund', 'pending_cancelled'])
-    .describe('clawback: earned points taken back; refund: spent points restored with their original expiry; pending_cancelled: held points cancelled'),
+    .describe(
+      'clawback: earned points taken back; refund: spent points restored with their original expiry; pending_cancelled: held points cancelled',
+    ),
   amountPoints: z.number().int().positive().describe('Points reversed by this entry'),
   reason,
   lots: z.array(pointLot),
@@ -123,34 +135,57 @@ export const pointsExpiringSoonEvent = event('points.expiring_soon', 'Points wil
 const tierChange = {
   fromTier: z.string(),
   toTier: z.string(),
-  benefits: z.object({ earnMultiplier: z.number().optional(), perks: z.array(z.string()).optional() }).describe('The benefits of the new tier'),
-  reviewAt: z.iso.datetime().nullable().describe('When the member is next reviewed for this tier; null on the lowest tier'),
+  benefits: z
+    .object({ earnMultiplier: z.number().optional(), perks: z.array(z.string()).optional() })
+    .describe('The benefits of the new tier'),
+  reviewAt: z.iso
+    .datetime()
+    .nullable()
+    .describe('When the member is next reviewed for this tier; null on the lowest tier'),
 };
 
-export const tierPromotedEvent = event('tier.promoted', 'The member reached a higher tier (at once, on qualifying points)', tierChange);
+export const tierPromotedEvent = event(
+  'tier.promoted',
+  'The member reached a higher tier (at once, on qualifying points)',
+  tierChange,
+);
 
-export const tierDemotedEvent = event('tier.demoted', 'The member fell to a lower tier at the end of the tier period and grace', tierChange);
+export const tierDemotedEvent = event(
+  'tier.demoted',
+  'The member fell to a lower tier at the end of the tier period and grace',
+  tierChange,
+);
 
 export const offerViewedEvent = event('offer.viewed', 'The member saw an offer (recorded by the calling app)', {
   offerId: z.string(),
   channel: z.string().optional().describe('Where it was seen, e.g. app, web, kiosk'),
 });
 
-export const offerActivatedEvent = event('offer.activated', 'The member activated an offer, within its per-member limit', {
-  offerId: z.string(),
-  activationCount: z.number().int().positive().describe('Activations of this offer by the member, this one included'),
-});
+export const offerActivatedEvent = event(
+  'offer.activated',
+  'The member activated an offer, within its per-member limit',
+  {
+    offerId: z.string(),
+    activationCount: z.number().int().positive().describe('Activations of this offer by the member, this one included'),
+  },
+);
 
 const redemptionId = z.string().describe('The reward redemption, rdm_…');
 
-export const rewardRedeemedEvent = event('reward.redeemed', 'The member redeemed a reward: points burnt, stock taken, voucher issued, in one commit', {
-  redemptionId,
-  rewardId: z.string(),
-  rewardName: z.string(),
-  pointsCost: z.number().int().positive(),
-  status: z.enum(['pending', 'fulfilled']).describe('fulfilled: a voucher was issued at once; pending: the tenant fulfils it later'),
-  voucherCode: z.string().optional().describe('The voucher code issued (voucher rewards)'),
-});
+export const rewardRedeemedEvent = event(
+  'reward.redeemed',
+  'The member redeemed a reward: points burnt, stock taken, voucher issued, in one commit',
+  {
+    redemptionId,
+    rewardId: z.string(),
+    rewardName: z.string(),
+    pointsCost: z.number().int().positive(),
+    status: z
+      .enum(['pending', 'fulfilled'])
+      .describe('fulfilled: a voucher was issued at once; pending: the tenant fulfils it later'),
+    voucherCode: z.string().optional().describe('The voucher code issued (voucher rewards)'),
+  },
+);
 
 export const rewardFulfilledEvent = event('reward.fulfilled', 'The tenant fulfilled a pending redemption', {
   redemptionId,
@@ -158,13 +193,17 @@ export const rewardFulfilledEvent = event('reward.fulfilled', 'The tenant fulfil
   reference: z.string().optional().describe('The tenant’s fulfilment reference, e.g. a shipment id'),
 });
 
-export const rewardCancelledEvent = event('reward.cancelled', 'A redemption was cancelled and its points refunded with their original expiry', {
-  redemptionId,
-  rewardId: z.string(),
-  refundedPoints: z.number().int().positive(),
-  restocked: z.boolean().describe('True when the unit went back to stock (it was still pending)'),
-  reason,
-});
+export const rewardCancelledEvent = event(
+  'reward.cancelled',
+  'A redemption was cancelled and its points refunded with their original expiry',
+  {
+    redemptionId,
+    rewardId: z.string(),
+    refundedPoints: z.number().int().positive(),
+    restocked: z.boolean().describe('True when the unit went back to stock (it was still pending)'),
+    reason,
+  },
+);
 
 /**
  * Operational events are about an endpoint, not a member: their envelope names the endpoint
@@ -176,12 +215,18 @@ export const endpointDisabledEvent = z
     version: envelope.version,
     tenantId: envelope.tenantId,
     endpointId: z.string().describe('The webhook endpoint this event is about'),
-    seq: z.number().int().positive().describe('Per-endpoint sequence number of operational events, gap-free, starting at 1'),
+    seq: z
+      .number()
+      .int()
+      .positive()
+      .describe('Per-endpoint sequence number of operational events, gap-free, starting at 1'),
     occurredAt: envelope.occurredAt,
     type: z.literal('endpoint.disabled'),
     data: z.object({
       url: z.string(),
-      reason: z.enum(['gone', 'failing']).describe('gone: the endpoint answered 410; failing: no success for longer than the platform allows'),
+      reason: z
+        .enum(['gone', 'failing'])
+        .describe('gone: the endpoint answered 410; failing: no success for longer than the platform allows'),
       failingSince: z.iso.datetime().optional().describe('The first failure since the last success'),
       lastStatus: z.number().int().optional().describe('HTTP status of the last attempt'),
       lastError: z.string().optional().describe('Why the last attempt failed when there was no status'),

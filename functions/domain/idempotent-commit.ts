@@ -10,8 +10,7 @@ import type { LedgerStore } from './ports';
 
 /** What one attempt of a command decided: a change to commit with its outcome, or an outcome alone. */
 export type CommandStep =
-  | { kind: 'change'; mutation: Mutation; outcome: LedgerOutcome }
-  | { kind: 'answer'; outcome: LedgerOutcome };
+  { kind: 'change'; mutation: Mutation; outcome: LedgerOutcome } | { kind: 'answer'; outcome: LedgerOutcome };
 
 /** Decides a step; it may start from the balance a lost race returned instead of reading it again. */
 export type StepSource = (current?: Balance) => Promise<CommandStep>;

@@ -16,17 +16,26 @@ const shardOf = (value: string, shards: number) => createHash('sha1').update(val
 export const keys = {
   tenant: (tenantId: string) => ({ pk: `TENANT#${tenantId}`, sk: 'TENANT' }),
   apiKey: (keyHash: string) => ({ pk: `APIKEY#${keyHash}`, sk: 'APIKEY' }),
-  subscription: (tenantId: string, subscriptionId: string) => ({ pk: `TENANT#${tenantId}`, sk: `SUB#${subscriptionId}` }),
+  subscription: (tenantId: string, subscriptionId: string) => ({
+    pk: `TENANT#${tenantId}`,
+    sk: `SUB#${subscriptionId}`,
+  }),
   subscriptionPrefix: (tenantId: string) => ({ pk: `TENANT#${tenantId}`, skPrefix: 'SUB#' }),
   memberPk: (tenantId: string, memberId: string) => `TENANT#${tenantId}#MEMBER#${memberId}`,
   profile: (tenantId: string, memberId: string) => ({ pk: keys.memberPk(tenantId, memberId), sk: 'PROFILE' }),
   balance: (tenantId: string, memberId: string) => ({ pk: keys.memberPk(tenantId, memberId), sk: 'BALANCE' }),
   /** The member's contention queue (tickets), used only while writers collide; sorts next to the balance so one query reads both. */
   queue: (tenantId: string, memberId: string) => ({ pk: keys.memberPk(tenantId, memberId), sk: 'BALANCE#QUEUE' }),
-  entry: (tenantId: string, memberId: string, seq: number) => ({ pk: keys.memberPk(tenantId, memberId), sk: `ENTRY#${pad(seq)}` }),
+  entry: (tenantId: string, memberId: string, seq: number) => ({
+    pk: keys.memberPk(tenantId, memberId),
+    sk: `ENTRY#${pad(seq)}`,
+  }),
   entryPrefix: 'ENTRY#',
   /** Reversal progress of an entry, written on its first reversal. */
-  entryState: (tenantId: string, memberId: string, seq: number) => ({ pk: keys.memberPk(tenantId, memberId), sk: `ENTRYSTATE#${pad(seq)}` }),
+  entryState: (tenantId: string, memberId: string, seq: number) => ({
+    pk: keys.memberPk(tenantId, memberId),
+    sk: `ENTRYSTATE#${pad(seq)}`,
+  }),
   /** `byTime` index sort key of an entry: commit time, then seq. */
   entryTime: (createdAt: string, seq: number) => `AT#${createdAt}#${pad(seq)}`,
   /** `members` index keys of a profile. */
@@ -52,34 +61,58 @@ export const keys = {
     sk: 'ACCOUNT',
   }),
   /** A reward's codes not yet issued, split over shards; shard s holds as many codes as stock shard s counts. */
-  voucherPool: (tenantId: string, rewardId: string, shard: number) => `TENANT#${tenantId}#REWARD#${rewardId}#POOL#${shard}`,
+  voucherPool: (tenantId: string, rewardId: string, shard: number) =>
+    `TENANT#${tenantId}#REWARD#${rewardId}#POOL#${shard}`,
   voucherPoolSk: (code: string) => `CODE#${code}`,
   voucherShardOf: (code: string, shards: number) => shardOf(code, shards),
   /** Every code ever imported for a reward, and what became of it: imports skip known codes. */
-  voucherCode: (tenantId: string, rewardId: string, code: string) => ({ pk: `TENANT#${tenantId}#REWARD#${rewardId}#CODE#${code}`, sk: 'CODE' }),
-  redemption: (tenantId: string, memberId: string, seq: number) => ({ pk: keys.memberPk(tenantId, memberId), sk: `REDEMPTION#${pad(seq)}` }),
+  voucherCode: (tenantId: string, rewardId: string, code: string) => ({
+    pk: `TENANT#${tenantId}#REWARD#${rewardId}#CODE#${code}`,
+    sk: 'CODE',
+  }),
+  redemption: (tenantId: string, memberId: string, seq: number) => ({
+    pk: keys.memberPk(tenantId, memberId),
+    sk: `REDEMPTION#${pad(seq)}`,
+  }),
   redemptionPrefix: 'REDEMPTION#',
   offer: (tenantId: string, offerId: string) => ({ pk: `TENANT#${tenantId}`, sk: `OFFER#${offerId}` }),
   offerPrefix: 'OFFER#',
   programme: (tenantId: string) => ({ pk: `TENANT#${tenantId}`, sk: 'PROGRAMME' }),
-  event: (tenantId: string, memberId: string, seq: number) => ({ pk: keys.memberPk(tenantId, memberId), sk: `EVENT#${pad(seq)}` }),
+  event: (tenantId: string, memberId: string, seq: number) => ({
+    pk: keys.memberPk(tenantId, memberId),
+    sk: `EVENT#${pad(seq)}`,
+  }),
   externalId: (tenantId: string, externalId: string) => ({ pk: `TENANT#${tenantId}#EXT#${externalId}`, sk: 'EXT' }),
-  transaction: (tenantId: string, transactionId: string) => ({ pk: `TENANT#${tenantId}#TXN#${transactionId}`, sk: 'TXN' }),
+  transaction: (tenantId: string, transactionId: string) => ({
+    pk: `TENANT#${tenantId}#TXN#${transactionId}`,
+    sk: 'TXN',
+  }),
   idempotency: (tenantId: string, key: string) => ({ pk: `TENANT#${tenantId}#IDEM#${key}`, sk: 'IDEM' }),
   /** A webhook endpoint's own partition: its health (breaker state) and its operational events. */
   endpointPk: (tenantId: string, subscriptionId: string) => `TENANT#${tenantId}#ENDPOINT#${subscriptionId}`,
-  endpointHealth: (tenantId: string, subscriptionId: string) => ({ pk: keys.endpointPk(tenantId, subscriptionId), sk: 'HEALTH' }),
-  endpointEvent: (tenantId: string, subscriptionId: string, seq: number) => ({ pk: keys.endpointPk(tenantId, subscriptionId), sk: `EVENT#${pad(seq)}` }),
+  endpointHealth: (tenantId: string, subscriptionId: string) => ({
+    pk: keys.endpointPk(tenantId, subscriptionId),
+    sk: 'HEALTH',
+  }),
+  endpointEvent: (tenantId: string, subscriptionId: string, seq: number) => ({
+    pk: keys.endpointPk(tenantId, subscriptionId),
+    sk: `EVENT#${pad(seq)}`,
+  }),
   /** One message (an event for an endpoint) and its attempts: a partition per message, so none grows hot or large. */
-  delivery: (tenantId: string, subscriptionId: string, eventId: string) => ({ pk: `${keys.endpointPk(tenantId, subscriptionId)}#MSG#${eventId}`, sk: 'MSG' }),
+  delivery: (tenantId: string, subscriptionId: string, eventId: string) => ({
+    pk: `${keys.endpointPk(tenantId, subscriptionId)}#MSG#${eventId}`,
+    sk: 'MSG',
+  }),
   deliveryAttempt: (tenantId: string, subscriptionId: string, eventId: string, attempt: number) => ({
     pk: `${keys.endpointPk(tenantId, subscriptionId)}#MSG#${eventId}`,
     sk: `ATT#${attempt.toString().padStart(4, '0')}`,
   }),
   attemptPrefix: 'ATT#',
   /** `deliveries` index partitions of an endpoint: its messages by event time, its attempts by attempt time. */
-  endpointMessages: (tenantId: string, subscriptionId: string) => `${keys.endpointPk(tenantId, subscriptionId)}#MESSAGES`,
-  endpointAttempts: (tenantId: string, subscriptionId: string) => `${keys.endpointPk(tenantId, subscriptionId)}#ATTEMPTS`,
+  endpointMessages: (tenantId: string, subscriptionId: string) =>
+    `${keys.endpointPk(tenantId, subscriptionId)}#MESSAGES`,
+  endpointAttempts: (tenantId: string, subscriptionId: string) =>
+    `${keys.endpointPk(tenantId, subscriptionId)}#ATTEMPTS`,
   /** An endpoint's dead letters, oldest first; a redrive removes them. */
   deadLetters: (tenantId: string, subscriptionId: string) => `${keys.endpointPk(tenantId, subscriptionId)}#DEAD`,
   /** A digest window of an endpoint (one part of at most DIGEST_MAX_EVENTS events): its header and its events. */
@@ -89,15 +122,22 @@ export const keys = {
   /** The lease of a scheduled job: one run at a time. */
   jobLease: (job: string) => ({ pk: `JOB#${job}`, sk: 'LEASE' }),
   /** The endpoint's slots for messages waiting in flight on the queue (at most MAX_WAITING_PER_ENDPOINT items). */
-  waitingSlot: (tenantId: string, subscriptionId: string, slot: number) => ({ pk: `${keys.endpointPk(tenantId, subscriptionId)}#SLOTS`, sk: `SLOT#${slot.toString().padStart(4, '0')}` }),
+  waitingSlot: (tenantId: string, subscriptionId: string, slot: number) => ({
+    pk: `${keys.endpointPk(tenantId, subscriptionId)}#SLOTS`,
+    sk: `SLOT#${slot.toString().padStart(4, '0')}`,
+  }),
   waitingSlotsPk: (tenantId: string, subscriptionId: string) => `${keys.endpointPk(tenantId, subscriptionId)}#SLOTS`,
   /** One member's parked messages for one endpoint: the chain's head/tail marker, its items in order, a guard per message. */
-  parkedChainPk: (tenantId: string, subscriptionId: string, orderKey: string) => `${keys.endpointPk(tenantId, subscriptionId)}#PARK#${orderKey}`,
+  parkedChainPk: (tenantId: string, subscriptionId: string, orderKey: string) =>
+    `${keys.endpointPk(tenantId, subscriptionId)}#PARK#${orderKey}`,
   parkedChainSk: 'CHAIN',
   parkedItemSk: (seq: number) => `P#${pad(seq)}`,
   parkedGuardSk: (eventId: string, round: number) => `G#${eventId}#${round}`,
   /** `deliveries` index partition of an endpoint's non-empty parked chains, by when to look at them next. */
   endpointParked: (tenantId: string, subscriptionId: string) => `${keys.endpointPk(tenantId, subscriptionId)}#PARKED`,
   /** Attempts started against an endpoint in one second (rate limit), kept briefly. */
-  rateWindow: (tenantId: string, subscriptionId: string, epochSecond: number) => ({ pk: `${keys.endpointPk(tenantId, subscriptionId)}#RATE#${epochSecond}`, sk: 'RATE' }),
+  rateWindow: (tenantId: string, subscriptionId: string, epochSecond: number) => ({
+    pk: `${keys.endpointPk(tenantId, subscriptionId)}#RATE#${epochSecond}`,
+    sk: 'RATE',
+  }),
 };

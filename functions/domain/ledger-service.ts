@@ -57,7 +57,11 @@ export interface ProgrammeCache {
 
 /** Reads a tenant's programme at most once per `ttlMs` per container; admins' edits apply within it. */
 export function cachedProgrammes(store: ProgrammeStore, clock: Clock, ttlMs = 30_000): ProgrammeCache {
-  const cache = ttlCache(async (tenantId) => (await store.get(tenantId)).settings, ttlMs, () => clock.now().getTime());
+  const cache = ttlCache(
+    async (tenantId) => (await store.get(tenantId)).settings,
+    ttlMs,
+    () => clock.now().getTime(),
+  );
   return { settings: (tenantId) => cache.get(tenantId) };
 }
 
@@ -86,7 +90,10 @@ export class LedgerService {
     options: LedgerServiceOptions = {},
   ) {
     this.waitClock = options.waitClock ?? systemClock;
-    this.commits = new IdempotentCommit(store, replies, clock, { waitClock: this.waitClock, ...(options.commitBudgetMs ? { commitBudgetMs: options.commitBudgetMs } : {}) });
+    this.commits = new IdempotentCommit(store, replies, clock, {
+      waitClock: this.waitClock,
+      ...(options.commitBudgetMs ? { commitBudgetMs: options.commitBudgetMs } : {}),
+    });
   }
 
   /** The tenant's programme settings (cached per container). */
@@ -98,11 +105,19 @@ export class LedgerService {
     return this.commits.run(tenantId, idem, async () => {
       const existingId = await this.store.findMemberIdByExternalId(tenantId, command.externalId);
       if (existingId) {
-        const [profile, balance] = await Promise.all([this.store.getProfile(tenantId, existingId), this.store.getBalance(tenantId, existingId)]);
-        if (profile && balance) return { kind: 'answer', outcome: { kind: 'member', profile, balance, created: false } };
+        const [profile, balance] = await Promise.all([
+          this.store.getProfile(tenantId, existingId),
+          this.store.getBalance(tenantId, existingId),
+        ]);
+        if (profile && balance)
+          return { kind: 'answer', outcome: { kind: 'member', profile, balance, created: false } };
       }
       const mutation = planEnrol(tenantId, command, this.clock.now(), await this.programmes.settings(tenantId));
-      return { kind: 'change', mutation, outcome: { kind: 'member', profile: mutation.profile!.value, balance: mutation.balance, created: true } };
+      return {
+        kind: 'change',
+        mutation,
+        outcome: { kind: 'member', profile: mutation.profile!.value, balance: mutation.balance, created: true },
+      };
     });
   }
 
@@ -113,7 +128,13 @@ export class LedgerService {
     });
   }
 
-  setStatus(tenantId: string, memberId: string, idem: IdempotencyContext, status: 'active' | 'inactive', reason?: string): Promise<Reply> {
+  setStatus(
+    tenantId: string,
+    memberId: string,
+    idem: IdempotencyContext,
+    status: 'active' | 'inactive',
+    reason?: string,
+  ): Promise<Reply> {
     return this.memberChange(tenantId, memberId, idem, async (balance, settings) => {
       const profile = await this.requireProfile(tenantId, memberId);
       return memberStep(planStatus(balance, profile, status, reason, this.clock.now(), settings), profile, balance);
@@ -139,8 +160,12 @@ export class LedgerService {
       let funding: EarnCommand['campaign'];
       if (campaign) {
         requireActive(balance);
-        if (campaign.status !== 'active') throw new Problem('campaign_closed', `Campaign ${campaign.campaignId} is closed`);
-        funding = { campaignId: campaign.campaignId, shard: await this.budgetShard(tenantId, campaign.campaignId, command.amountPoints) };
+        if (campaign.status !== 'active')
+          throw new Problem('campaign_closed', `Campaign ${campaign.campaignId} is closed`);
+        funding = {
+          campaignId: campaign.campaignId,
+          shard: await this.budgetShard(tenantId, campaign.campaignId, command.amountPoints),
+        };
       }
       const earning = { ...command, ...(funding ? { campaign: funding } : {}), idempotencyKey: idem.key };
       return pointsStep(planEarn(balance, earning, this.clock.now(), settings), settings);
@@ -152,45 +177,92 @@ export class LedgerService {
    * the campaign charged. Another writer taking the same unit, code or budget first makes the
    * commit fail as a whole, and the redemption draws again.
    */
-  redeemReward(tenantId: string, memberId: string, idem: IdempotencyContext, reward: Reward, campaign: Campaign | null, source?: string): Promise<Reply> {
+  redeemReward(
+    tenantId: string,
+    memberId: string,
+    idem: IdempotencyContext,
+    reward: Reward,
+    campaign: Campaign | null,
+    source?: string,
+  ): Promise<Reply> {
     return this.memberChange(tenantId, memberId, idem, async (balance, settings) => {
       if (reward.status !== 'active') throw new Problem('reward_not_active', `Reward ${reward.rewardId} is paused`);
-      if (reward.campaign && campaign?.status !== 'active') throw new Problem('campaign_closed', `Campaign ${reward.campaign.campaignId} is closed`);
+      if (reward.campaign && campaign?.status !== 'active')
+        throw new Problem('campaign_closed', `Campaign ${reward.campaign.campaignId} is closed`);
       requireCanSpend(balance, reward.pointsCost);
       const draw = await this.drawFor(tenantId, reward);
       const command = { ...(source ? { source } : {}), idempotencyKey: idem.key };
-      return redemptionStep(planRewardRedemption(balance, reward, draw, command, this.clock.now(), settings), settings, true);
+      return redemptionStep(
+        planRewardRedemption(balance, reward, draw, command, this.clock.now(), settings),
+        settings,
+        true,
+      );
     });
   }
 
   /** Marks a pending (manual) redemption fulfilled. */
-  fulfilRedemption(tenantId: string, memberId: string, redemptionId: string, idem: IdempotencyContext, reference?: string): Promise<Reply> {
+  fulfilRedemption(
+    tenantId: string,
+    memberId: string,
+    redemptionId: string,
+    idem: IdempotencyContext,
+    reference?: string,
+  ): Promise<Reply> {
     return this.memberChange(tenantId, memberId, idem, async (balance, settings) => {
       const redemption = await this.getRedemption(tenantId, memberId, redemptionId);
-      return redemptionStep(planRedemptionFulfilment(balance, redemption, reference, this.clock.now(), settings), settings, false);
+      return redemptionStep(
+        planRedemptionFulfilment(balance, redemption, reference, this.clock.now(), settings),
+        settings,
+        false,
+      );
     });
   }
 
   /** Cancels a redemption: points refunded with their original expiry, stock returned if still pending, voucher voided, campaign credited. */
-  cancelRedemption(tenantId: string, memberId: string, redemptionId: string, idem: IdempotencyContext, reason: string): Promise<Reply> {
+  cancelRedemption(
+    tenantId: string,
+    memberId: string,
+    redemptionId: string,
+    idem: IdempotencyContext,
+    reason: string,
+  ): Promise<Reply> {
     return this.memberChange(tenantId, memberId, idem, async (balance, settings) => {
       const redemption = await this.getRedemption(tenantId, memberId, redemptionId);
       const found = await this.store.getEntry(tenantId, memberId, redemption.seq);
       if (!found) throw new Error(`Redemption ${redemptionId} has no entry`);
-      const mutation = planRedemptionCancellation(balance, redemption, found.entry, found.state, reason, this.clock.now(), settings, idem.key);
+      const mutation = planRedemptionCancellation(
+        balance,
+        redemption,
+        found.entry,
+        found.state,
+        reason,
+        this.clock.now(),
+        settings,
+        idem.key,
+      );
       return redemptionStep(mutation, settings, false);
     });
   }
 
   async getRedemption(tenantId: string, memberId: string, redemptionId: string): Promise<Redemption> {
     const parsed = parseRedemptionId(redemptionId);
-    const redemption = parsed && `mem_${parsed.memberSuffix}` === memberId ? await this.store.getRedemption(tenantId, memberId, parsed.seq) : null;
+    const redemption =
+      parsed && `mem_${parsed.memberSuffix}` === memberId
+        ? await this.store.getRedemption(tenantId, memberId, parsed.seq)
+        : null;
     if (!redemption) throw new Problem('redemption_not_found', `No redemption ${redemptionId} for member ${memberId}`);
     return redemption;
   }
 
-  async listRedemptions(tenantId: string, memberId: string, query: { limit: number; cursor?: string }): Promise<Page<Redemption>> {
-    const [balance, page] = await Promise.all([this.store.getBalance(tenantId, memberId), this.store.listRedemptions(tenantId, memberId, query)]);
+  async listRedemptions(
+    tenantId: string,
+    memberId: string,
+    query: { limit: number; cursor?: string },
+  ): Promise<Page<Redemption>> {
+    const [balance, page] = await Promise.all([
+      this.store.getBalance(tenantId, memberId),
+      this.store.listRedemptions(tenantId, memberId, query),
+    ]);
     if (!balance) throw new Problem('member_not_found', `No member ${memberId}`);
     return page;
   }
@@ -216,9 +288,11 @@ export class LedgerService {
         draw.stockShard = shard;
         break;
       }
-      if (draw.stockShard === undefined) throw new Problem('reward_out_of_stock', `Reward ${reward.rewardId} is out of stock`);
+      if (draw.stockShard === undefined)
+        throw new Problem('reward_out_of_stock', `Reward ${reward.rewardId} is out of stock`);
     }
-    if (reward.campaign) draw.budgetShard = await this.budgetShard(tenantId, reward.campaign.campaignId, reward.campaign.cost);
+    if (reward.campaign)
+      draw.budgetShard = await this.budgetShard(tenantId, reward.campaign.campaignId, reward.campaign.cost);
     return draw;
   }
 
@@ -238,44 +312,84 @@ export class LedgerService {
   }
 
   /** Earns on a business transaction by the tenant's earning rules; a transaction id earns once. */
-  postTransaction(tenantId: string, memberId: string, idem: IdempotencyContext, tx: BusinessTransaction): Promise<Reply> {
+  postTransaction(
+    tenantId: string,
+    memberId: string,
+    idem: IdempotencyContext,
+    tx: BusinessTransaction,
+  ): Promise<Reply> {
     return this.memberChange(tenantId, memberId, idem, async (balance, settings) => {
       const now = this.clock.now();
       const earning = this.evaluate(balance, settings, tx, now);
       const mutation = planTransaction(balance, tx, earning, now, settings, idem.key);
-      const outcome = { kind: 'transaction', transactionId: tx.transactionId, earning, change: mutation ? { mutation, settings } : null } as const;
+      const outcome = {
+        kind: 'transaction',
+        transactionId: tx.transactionId,
+        earning,
+        change: mutation ? { mutation, settings } : null,
+      } as const;
       return mutation ? { kind: 'change', mutation, outcome } : { kind: 'answer', outcome };
     });
   }
 
   /** What a transaction would earn now, without recording anything (a dry run). */
-  async previewTransaction(tenantId: string, memberId: string, tx: BusinessTransaction): Promise<{ transactionId: string; earning: EarningResult }> {
-    const [balance, settings] = await Promise.all([this.store.getBalance(tenantId, memberId), this.programmes.settings(tenantId)]);
+  async previewTransaction(
+    tenantId: string,
+    memberId: string,
+    tx: BusinessTransaction,
+  ): Promise<{ transactionId: string; earning: EarningResult }> {
+    const [balance, settings] = await Promise.all([
+      this.store.getBalance(tenantId, memberId),
+      this.programmes.settings(tenantId),
+    ]);
     if (!balance) throw new Problem('member_not_found', `No member ${memberId}`);
     return { transactionId: tx.transactionId, earning: this.evaluate(balance, settings, tx, this.clock.now()) };
   }
 
   private evaluate(balance: Balance, settings: ProgrammeSettings, tx: BusinessTransaction, now: Date): EarningResult {
     const at = tx.occurredAt ? new Date(tx.occurredAt) : now;
-    return evaluateEarning(settings.earningRules, tx, { tier: tierOf(balance), periodEarnedPoints: periodEarnedPoints(balance, settings.earningRules, at), now });
+    return evaluateEarning(settings.earningRules, tx, {
+      tier: tierOf(balance),
+      periodEarnedPoints: periodEarnedPoints(balance, settings.earningRules, at),
+      now,
+    });
   }
 
-  redeem(tenantId: string, memberId: string, idem: IdempotencyContext, command: Omit<RedeemCommand, 'idempotencyKey'>): Promise<Reply> {
+  redeem(
+    tenantId: string,
+    memberId: string,
+    idem: IdempotencyContext,
+    command: Omit<RedeemCommand, 'idempotencyKey'>,
+  ): Promise<Reply> {
     return this.memberChange(tenantId, memberId, idem, async (balance, settings) =>
       pointsStep(planRedeem(balance, { ...command, idempotencyKey: idem.key }, this.clock.now(), settings), settings),
     );
   }
 
-  adjust(tenantId: string, memberId: string, idem: IdempotencyContext, command: Omit<AdjustCommand, 'idempotencyKey'>): Promise<Reply> {
+  adjust(
+    tenantId: string,
+    memberId: string,
+    idem: IdempotencyContext,
+    command: Omit<AdjustCommand, 'idempotencyKey'>,
+  ): Promise<Reply> {
     return this.memberChange(tenantId, memberId, idem, async (balance, settings) =>
       pointsStep(planAdjust(balance, { ...command, idempotencyKey: idem.key }, this.clock.now(), settings), settings),
     );
   }
 
-  reverse(tenantId: string, memberId: string, entryId: string, idem: IdempotencyContext, command: Omit<ReverseCommand, 'idempotencyKey'>): Promise<Reply> {
+  reverse(
+    tenantId: string,
+    memberId: string,
+    entryId: string,
+    idem: IdempotencyContext,
+    command: Omit<ReverseCommand, 'idempotencyKey'>,
+  ): Promise<Reply> {
     return this.memberChange(tenantId, memberId, idem, async (balance, settings) => {
       const parsed = parseEntryId(entryId);
-      const found = parsed && `mem_${parsed.memberSuffix}` === memberId ? await this.store.getEntry(tenantId, memberId, parsed.seq) : null;
+      const found =
+        parsed && `mem_${parsed.memberSuffix}` === memberId
+          ? await this.store.getEntry(tenantId, memberId, parsed.seq)
+          : null;
       if (!found) throw new Problem('entry_not_found', `No entry ${entryId} for member ${memberId}`);
       const reversal = { ...command, idempotencyKey: idem.key };
       return pointsStep(planReverse(balance, found.entry, found.state, reversal, this.clock.now(), settings), settings);
@@ -283,10 +397,20 @@ export class LedgerService {
   }
 
   /** Records that the member saw an offer (an event in their stream). */
-  viewOffer(tenantId: string, memberId: string, idem: IdempotencyContext, offer: Offer, channel?: string): Promise<Reply> {
+  viewOffer(
+    tenantId: string,
+    memberId: string,
+    idem: IdempotencyContext,
+    offer: Offer,
+    channel?: string,
+  ): Promise<Reply> {
     return this.memberChange(tenantId, memberId, idem, async (balance, settings) => {
       const mutation = planOfferView(balance, offer, channel, this.clock.now(), settings);
-      return { kind: 'change', mutation, outcome: { kind: 'offer-viewed', offerId: offer.offerId, eventId: mutation.events[0]!.id } };
+      return {
+        kind: 'change',
+        mutation,
+        outcome: { kind: 'offer-viewed', offerId: offer.offerId, eventId: mutation.events[0]!.id },
+      };
     });
   }
 
@@ -296,13 +420,24 @@ export class LedgerService {
       const profile = await this.requireProfile(tenantId, memberId);
       const mutation = planOfferActivation(balance, profile, offer, this.clock.now(), settings);
       const activationCount = mutation.balance.offerActivations![offer.offerId]!;
-      return { kind: 'change', mutation, outcome: { kind: 'offer-activated', offer, activationCount, eventId: mutation.events[0]!.id } };
+      return {
+        kind: 'change',
+        mutation,
+        outcome: { kind: 'offer-activated', offer, activationCount, eventId: mutation.events[0]!.id },
+      };
     });
   }
 
   /** The offers of the catalogue this member can activate now, with what is left of each limit. */
-  async eligibleOffers(tenantId: string, memberId: string, offers: Offer[]): Promise<{ offer: Offer; remaining: number }[]> {
-    const [profile, balance] = await Promise.all([this.store.getProfile(tenantId, memberId), this.store.getBalance(tenantId, memberId)]);
+  async eligibleOffers(
+    tenantId: string,
+    memberId: string,
+    offers: Offer[],
+  ): Promise<{ offer: Offer; remaining: number }[]> {
+    const [profile, balance] = await Promise.all([
+      this.store.getProfile(tenantId, memberId),
+      this.store.getBalance(tenantId, memberId),
+    ]);
     if (!profile || !balance) throw new Problem('member_not_found', `No member ${memberId}`);
     if (balance.status !== 'active') return [];
     const now = this.clock.now();
@@ -338,7 +473,11 @@ export class LedgerService {
    * The scheduled sweep: every member with housekeeping due now, across all tenants, shard by
    * shard, a few members at a time. Stops starting new work once `budgetMs` is spent.
    */
-  async runDue(options: { budgetMs: number; pageSize?: number; concurrency?: number }): Promise<{ members: number; events: number; failures: number }> {
+  async runDue(options: {
+    budgetMs: number;
+    pageSize?: number;
+    concurrency?: number;
+  }): Promise<{ members: number; events: number; failures: number }> {
     const elapsedMs = () => this.waitClock.now().getTime();
     const deadline = elapsedMs() + options.budgetMs;
     const totals = { members: 0, events: 0, failures: 0 };
@@ -346,7 +485,9 @@ export class LedgerService {
       for (;;) {
         const due = await this.store.listDue(shard, this.clock.now().toISOString(), options.pageSize ?? 100);
         if (due.length === 0) break;
-        const results = await mapLimited(due, options.concurrency ?? 8, ({ tenantId, memberId }) => this.housekeep(tenantId, memberId));
+        const results = await mapLimited(due, options.concurrency ?? 8, ({ tenantId, memberId }) =>
+          this.housekeep(tenantId, memberId),
+        );
         for (const result of results) {
           if (result.status === 'fulfilled') {
             totals.members += 1;
@@ -367,21 +508,33 @@ export class LedgerService {
 
   /** The last entry committed at or before `at` (null before the first): the balance as it stood then. */
   async lastEntryAt(tenantId: string, memberId: string, at: string): Promise<LedgerEntry | null> {
-    const [balance, entry] = await Promise.all([this.store.getBalance(tenantId, memberId), this.store.lastEntryAt(tenantId, memberId, at)]);
+    const [balance, entry] = await Promise.all([
+      this.store.getBalance(tenantId, memberId),
+      this.store.lastEntryAt(tenantId, memberId, at),
+    ]);
     if (!balance) throw new Problem('member_not_found', `No member ${memberId}`);
     return entry;
   }
 
   async getMember(tenantId: string, memberId: string): Promise<{ profile: MemberProfile; balance: Balance }> {
-    const [profile, balance] = await Promise.all([this.store.getProfile(tenantId, memberId), this.store.getBalance(tenantId, memberId)]);
+    const [profile, balance] = await Promise.all([
+      this.store.getProfile(tenantId, memberId),
+      this.store.getBalance(tenantId, memberId),
+    ]);
     if (!profile || !balance) throw new Problem('member_not_found', `No member ${memberId}`);
     return { profile, balance };
   }
 
   /** A page of members with their balances (for their tiers), from one batch read of the page's balances. */
-  async listMembers(tenantId: string, query: { limit: number; cursor?: string; status?: MemberStatus }): Promise<Page<{ profile: MemberProfile; balance: Balance }>> {
+  async listMembers(
+    tenantId: string,
+    query: { limit: number; cursor?: string; status?: MemberStatus },
+  ): Promise<Page<{ profile: MemberProfile; balance: Balance }>> {
     const page = await this.store.listMembers(tenantId, query);
-    const balances = await this.store.getBalances(tenantId, page.items.map((profile) => profile.memberId));
+    const balances = await this.store.getBalances(
+      tenantId,
+      page.items.map((profile) => profile.memberId),
+    );
     return {
       items: page.items.flatMap((profile) => {
         const balance = balances.get(profile.memberId);
@@ -392,7 +545,10 @@ export class LedgerService {
   }
 
   async listEntries(tenantId: string, memberId: string, query: EntryQuery): Promise<Page<LedgerEntry>> {
-    const [balance, page] = await Promise.all([this.store.getBalance(tenantId, memberId), this.store.listEntries(tenantId, memberId, query)]);
+    const [balance, page] = await Promise.all([
+      this.store.getBalance(tenantId, memberId),
+      this.store.listEntries(tenantId, memberId, query),
+    ]);
     if (!balance) throw new Problem('member_not_found', `No member ${memberId}`);
     return page;
   }
@@ -412,7 +568,10 @@ export class LedgerService {
   ): Promise<Reply> {
     const decideForMember: StepSource = async (current) => {
       try {
-        const [balance, settings] = await Promise.all([current ?? this.store.getBalance(tenantId, memberId), this.programmes.settings(tenantId)]);
+        const [balance, settings] = await Promise.all([
+          current ?? this.store.getBalance(tenantId, memberId),
+          this.programmes.settings(tenantId),
+        ]);
         if (!balance) throw new Problem('member_not_found', `No member ${memberId}`);
         return await decide(balance, settings);
       } catch (error) {
@@ -435,7 +594,11 @@ function refusal(error: unknown): Problem | null {
 
 function memberStep(mutation: Mutation | null, profile: MemberProfile, balance: Balance): CommandStep {
   if (!mutation) return { kind: 'answer', outcome: { kind: 'member', profile, balance, created: false } };
-  return { kind: 'change', mutation, outcome: { kind: 'member', profile: mutation.profile!.value, balance: mutation.balance, created: false } };
+  return {
+    kind: 'change',
+    mutation,
+    outcome: { kind: 'member', profile: mutation.profile!.value, balance: mutation.balance, created: false },
+  };
 }
 
 function pointsStep(mutation: Mutation, settings: ProgrammeSettings): CommandStep {
@@ -446,7 +609,11 @@ function redemptionStep(mutation: Mutation, settings: ProgrammeSettings, created
   return { kind: 'change', mutation, outcome: { kind: 'redemption', mutation, settings, created } };
 }
 
-async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
+async function mapLimited<T, R>(
+  items: T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<PromiseSettledResult<R>[]> {
   const results: PromiseSettledResult<R>[] = new Array(items.length);
   let next = 0;
   await Promise.all(

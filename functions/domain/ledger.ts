@@ -141,7 +141,9 @@ export interface Mutation {
   /** Stock and budget shard changes; a debit commits only while its shard stays non-negative. */
   accounts?: AccountChange[];
   /** A voucher code taken from its pool (it must still be there), or voided on cancellation. */
-  voucher?: { claim: { rewardId: string; code: string; redemptionId: string } } | { void: { rewardId: string; code: string; redemptionId: string } };
+  voucher?:
+    | { claim: { rewardId: string; code: string; redemptionId: string } }
+    | { void: { rewardId: string; code: string; redemptionId: string } };
 }
 
 export const tierOf = (balance: Balance): string => balance.tierState.tierId;
@@ -156,7 +158,18 @@ export const snapshot = (balance: Balance): BalanceSnapshot => ({
 /** The parts of an entry a plan states; the builder adds ids, seq, balances-after and time. */
 type EntryInput = Pick<LedgerEntry, 'type' | 'amountPoints' | 'reason' | 'lots'> &
   Partial<
-    Pick<LedgerEntry, 'pendingPoints' | 'source' | 'transactionId' | 'activatesAt' | 'relatedEntryId' | 'redemptionId' | 'rewardId' | 'campaign' | 'idempotencyKey'>
+    Pick<
+      LedgerEntry,
+      | 'pendingPoints'
+      | 'source'
+      | 'transactionId'
+      | 'activatesAt'
+      | 'relatedEntryId'
+      | 'redemptionId'
+      | 'rewardId'
+      | 'campaign'
+      | 'idempotencyKey'
+    >
   >;
 
 type DataOf<T extends EventType> = Omit<EventOf<T>['data'], 'balance'>;
@@ -183,7 +196,12 @@ class Change {
     // Per-member time never runs backwards, even if callers' clocks disagree.
     this.occurredAt = now.toISOString() > current.updatedAt ? now.toISOString() : current.updatedAt;
     this.nowMs = Date.parse(this.occurredAt);
-    this.balance = { ...current, lots: current.lots.map((l) => ({ ...l })), pending: current.pending.map((p) => ({ ...p })), version: current.version + 1 };
+    this.balance = {
+      ...current,
+      lots: current.lots.map((l) => ({ ...l })),
+      pending: current.pending.map((p) => ({ ...p })),
+      version: current.version + 1,
+    };
   }
 
   get now(): Date {
@@ -334,7 +352,12 @@ export interface EnrolCommand {
   segments?: string[];
 }
 
-export function planEnrol(tenantId: string, command: EnrolCommand, now: Date, settings: ProgrammeSettings = programmeSettings.parse({})): Mutation {
+export function planEnrol(
+  tenantId: string,
+  command: EnrolCommand,
+  now: Date,
+  settings: ProgrammeSettings = programmeSettings.parse({}),
+): Mutation {
   const occurredAt = now.toISOString();
   const memberId = newId('mem', now.getTime());
   const blank: Balance = {
@@ -381,7 +404,8 @@ export function planEarn(current: Balance, command: EarnCommand, now: Date, sett
   requireActive(current);
   const change = new Change(current, now);
   const at = change.now;
-  const expiresAt = command.expiresAt !== undefined ? command.expiresAt : expiryAfter(at, settings.pointsExpiry?.afterDays ?? null);
+  const expiresAt =
+    command.expiresAt !== undefined ? command.expiresAt : expiryAfter(at, settings.pointsExpiry?.afterDays ?? null);
   const holdDays = command.holdDays ?? settings.holdDays;
   const b = change.balance;
   const common = {
@@ -392,24 +416,57 @@ export function planEarn(current: Balance, command: EarnCommand, now: Date, sett
   };
   const funding = command.campaign ? { campaign: command.campaign } : {};
   if (command.campaign) {
-    change.accounts.push({ account: { kind: 'budget', id: command.campaign.campaignId }, shard: command.campaign.shard, delta: -command.amountPoints });
+    change.accounts.push({
+      account: { kind: 'budget', id: command.campaign.campaignId },
+      shard: command.campaign.shard,
+      delta: -command.amountPoints,
+    });
   }
   if (holdDays > 0) {
     const activatesAt = new Date(at.getTime() + holdDays * DAY_MS).toISOString();
     b.pendingPoints += command.amountPoints;
     const entry = change.record(
-      { type: 'earn', amountPoints: 0, pendingPoints: command.amountPoints, lots: [{ expiresAt, points: command.amountPoints }], activatesAt, ...common, ...funding },
+      {
+        type: 'earn',
+        amountPoints: 0,
+        pendingPoints: command.amountPoints,
+        lots: [{ expiresAt, points: command.amountPoints }],
+        activatesAt,
+        ...common,
+        ...funding,
+      },
       'points.earned',
-      (entryId) => ({ entryId, amountPoints: command.amountPoints, ...common, ...campaignOf(command), expiresAt, pending: true, activatesAt }),
+      (entryId) => ({
+        entryId,
+        amountPoints: command.amountPoints,
+        ...common,
+        ...campaignOf(command),
+        expiresAt,
+        pending: true,
+        activatesAt,
+      }),
     );
     b.pending.push({ entryId: entry.entryId, points: command.amountPoints, activatesAt, expiresAt });
   } else {
     credit(b, command.amountPoints, expiresAt);
     b.lifetimePoints += command.amountPoints;
     change.record(
-      { type: 'earn', amountPoints: command.amountPoints, lots: [{ expiresAt, points: command.amountPoints }], ...common, ...funding },
+      {
+        type: 'earn',
+        amountPoints: command.amountPoints,
+        lots: [{ expiresAt, points: command.amountPoints }],
+        ...common,
+        ...funding,
+      },
       'points.earned',
-      (entryId) => ({ entryId, amountPoints: command.amountPoints, ...common, ...campaignOf(command), expiresAt, pending: false }),
+      (entryId) => ({
+        entryId,
+        amountPoints: command.amountPoints,
+        ...common,
+        ...campaignOf(command),
+        expiresAt,
+        pending: false,
+      }),
     );
   }
   return change.build(settings);
@@ -460,7 +517,13 @@ export function planTransaction(
 }
 
 /** An offer view: an event in the member's stream, nothing else changes. */
-export function planOfferView(current: Balance, offer: Offer, channel: string | undefined, now: Date, settings: ProgrammeSettings): Mutation {
+export function planOfferView(
+  current: Balance,
+  offer: Offer,
+  channel: string | undefined,
+  now: Date,
+  settings: ProgrammeSettings,
+): Mutation {
   requireNotErased(current);
   const change = new Change(current, now);
   change.announce('offer.viewed', { offerId: offer.offerId, ...(channel ? { channel } : {}) });
@@ -468,13 +531,27 @@ export function planOfferView(current: Balance, offer: Offer, channel: string | 
 }
 
 /** The member's activations of an offer so far, and why they cannot activate it now (null when they can). */
-export function offerStanding(balance: Balance, profile: MemberProfile, offer: Offer, now: Date): { activations: number; reason: Ineligibility | null } {
+export function offerStanding(
+  balance: Balance,
+  profile: MemberProfile,
+  offer: Offer,
+  now: Date,
+): { activations: number; reason: Ineligibility | null } {
   const activations = balance.offerActivations?.[offer.offerId] ?? 0;
-  return { activations, reason: ineligibility(offer, { tier: tierOf(balance), segments: profile.segments ?? [], activations }, now) };
+  return {
+    activations,
+    reason: ineligibility(offer, { tier: tierOf(balance), segments: profile.segments ?? [], activations }, now),
+  };
 }
 
 /** An activation, if the member is eligible now and under the offer's per-member limit. */
-export function planOfferActivation(current: Balance, profile: MemberProfile, offer: Offer, now: Date, settings: ProgrammeSettings): Mutation {
+export function planOfferActivation(
+  current: Balance,
+  profile: MemberProfile,
+  offer: Offer,
+  now: Date,
+  settings: ProgrammeSettings,
+): Mutation {
   requireActive(current);
   const { activations, reason } = offerStanding(current, profile, offer, now);
   if (reason) throw new LedgerRuleError(reason, `Offer ${offer.offerId}: ${reason.replaceAll('_', ' ')}`);
@@ -501,12 +578,16 @@ export function planRedeem(current: Balance, command: RedeemCommand, now: Date, 
     ...(command.source ? { source: command.source } : {}),
     ...(command.idempotencyKey ? { idempotencyKey: command.idempotencyKey } : {}),
   };
-  change.record({ type: 'redeem', amountPoints: -command.amountPoints, lots, ...common }, 'points.redeemed', (entryId) => ({
-    entryId,
-    amountPoints: command.amountPoints,
-    ...common,
-    lots,
-  }));
+  change.record(
+    { type: 'redeem', amountPoints: -command.amountPoints, lots, ...common },
+    'points.redeemed',
+    (entryId) => ({
+      entryId,
+      amountPoints: command.amountPoints,
+      ...common,
+      lots,
+    }),
+  );
   return change.build(settings);
 }
 
@@ -520,24 +601,32 @@ export interface AdjustCommand {
 
 /** Admin correction. Works on inactive members too (corrections must stay possible), not on erased ones. */
 export function planAdjust(current: Balance, command: AdjustCommand, now: Date, settings: ProgrammeSettings): Mutation {
-  if (!Number.isSafeInteger(command.amountPoints) || command.amountPoints === 0) throw new RangeError('amountPoints must be a non-zero integer');
+  if (!Number.isSafeInteger(command.amountPoints) || command.amountPoints === 0)
+    throw new RangeError('amountPoints must be a non-zero integer');
   requireNotErased(current);
   const change = new Change(current, now);
   let lots: PointLot[];
   if (command.amountPoints > 0) {
-    const expiresAt = command.expiresAt !== undefined ? command.expiresAt : expiryAfter(change.now, settings.pointsExpiry?.afterDays ?? null);
+    const expiresAt =
+      command.expiresAt !== undefined
+        ? command.expiresAt
+        : expiryAfter(change.now, settings.pointsExpiry?.afterDays ?? null);
     credit(change.balance, command.amountPoints, expiresAt);
     lots = [{ expiresAt, points: command.amountPoints }];
   } else {
     lots = debit(change.balance, -command.amountPoints);
   }
   const idem = command.idempotencyKey ? { idempotencyKey: command.idempotencyKey } : {};
-  change.record({ type: 'adjust', amountPoints: command.amountPoints, reason: command.reason, lots, ...idem }, 'points.adjusted', (entryId) => ({
-    entryId,
-    amountPoints: command.amountPoints,
-    reason: command.reason,
-    lots,
-  }));
+  change.record(
+    { type: 'adjust', amountPoints: command.amountPoints, reason: command.reason, lots, ...idem },
+    'points.adjusted',
+    (entryId) => ({
+      entryId,
+      amountPoints: command.amountPoints,
+      reason: command.reason,
+      lots,
+    }),
+  );
   return change.build(settings);
 }
 
@@ -566,7 +655,10 @@ export function planReverse(
 ): Mutation {
   requireNotErased(current);
   if (original.redemptionId) {
-    throw new LedgerRuleError('entry_not_reversible', `The entry pays for reward redemption ${original.redemptionId}: cancel the redemption instead`);
+    throw new LedgerRuleError(
+      'entry_not_reversible',
+      `The entry pays for reward redemption ${original.redemptionId}: cancel the redemption instead`,
+    );
   }
   const change = new Change(current, now);
   reverseInto(change, original, state, command.amountPoints, command.reason, command.idempotencyKey);
@@ -574,15 +666,26 @@ export function planReverse(
 }
 
 /** Records the reversal of (part of) an entry in a change; returns the points reversed. */
-function reverseInto(change: Change, original: LedgerEntry, state: EntryState | null, amountPoints: number | undefined, reason: string, idempotencyKey?: string): number {
+function reverseInto(
+  change: Change,
+  original: LedgerEntry,
+  state: EntryState | null,
+  amountPoints: number | undefined,
+  reason: string,
+  idempotencyKey?: string,
+): number {
   const reversible = reversibleKind(original);
   if (!reversible) throw new LedgerRuleError('entry_not_reversible', `A ${original.type} entry cannot be reversed`);
   const remaining = state ?? initialEntryState(original);
   const amount = amountPoints ?? remaining.reversiblePoints;
-  if (remaining.reversiblePoints === 0) throw new LedgerRuleError('reversal_exceeds_entry', 'The entry has been reversed in full already');
+  if (remaining.reversiblePoints === 0)
+    throw new LedgerRuleError('reversal_exceeds_entry', 'The entry has been reversed in full already');
   positiveInteger(amount, 'amountPoints');
   if (amount > remaining.reversiblePoints) {
-    throw new LedgerRuleError('reversal_exceeds_entry', `Only ${remaining.reversiblePoints} points of the entry are left to reverse`);
+    throw new LedgerRuleError(
+      'reversal_exceeds_entry',
+      `Only ${remaining.reversiblePoints} points of the entry are left to reverse`,
+    );
   }
 
   const b = change.balance;
@@ -614,12 +717,28 @@ function reverseInto(change: Change, original: LedgerEntry, state: EntryState | 
   }
   // Points a campaign funded and the member no longer gets go back to its budget.
   if (original.campaign && reversible === 'credit') {
-    change.accounts.push({ account: { kind: 'budget', id: original.campaign.campaignId }, shard: original.campaign.shard, delta: amount });
+    change.accounts.push({
+      account: { kind: 'budget', id: original.campaign.campaignId },
+      shard: original.campaign.shard,
+      delta: amount,
+    });
   }
-  change.entryStates.push({ ...remaining, reversiblePoints: remaining.reversiblePoints - amount, refundableLots: nextRefundable });
+  change.entryStates.push({
+    ...remaining,
+    reversiblePoints: remaining.reversiblePoints - amount,
+    refundableLots: nextRefundable,
+  });
   const idem = idempotencyKey ? { idempotencyKey } : {};
   change.record(
-    { type: 'reverse', amountPoints: availableDelta, pendingPoints: pendingDelta, reason, lots, relatedEntryId: original.entryId, ...idem },
+    {
+      type: 'reverse',
+      amountPoints: availableDelta,
+      pendingPoints: pendingDelta,
+      reason,
+      lots,
+      relatedEntryId: original.entryId,
+      ...idem,
+    },
     'points.reversed',
     (entryId) => ({
       entryId,
@@ -641,7 +760,10 @@ export function requireCanSpend(balance: Balance, points: number): void {
 }
 
 const insufficient = (balance: Balance, points: number) =>
-  new LedgerRuleError('insufficient_points', `The member has ${balance.availablePoints} points available, ${points} needed`);
+  new LedgerRuleError(
+    'insufficient_points',
+    `The member has ${balance.availablePoints} points available, ${points} needed`,
+  );
 
 /** What the service drew for a redemption: a stock shard (limited stock), a code (voucher), a budget shard (campaign). */
 export interface RewardDraw {
@@ -676,12 +798,24 @@ export function planRewardRedemption(
   const entry = change.record(
     { type: 'redeem', amountPoints: -reward.pointsCost, lots, redemptionId, rewardId: reward.rewardId, ...common },
     'points.redeemed',
-    (entryId) => ({ entryId, amountPoints: reward.pointsCost, ...common, lots, rewardId: reward.rewardId, redemptionId }),
+    (entryId) => ({
+      entryId,
+      amountPoints: reward.pointsCost,
+      ...common,
+      lots,
+      rewardId: reward.rewardId,
+      redemptionId,
+    }),
   );
-  if (draw.stockShard !== undefined) change.accounts.push({ account: { kind: 'stock', id: reward.rewardId }, shard: draw.stockShard, delta: -1 });
+  if (draw.stockShard !== undefined)
+    change.accounts.push({ account: { kind: 'stock', id: reward.rewardId }, shard: draw.stockShard, delta: -1 });
   if (reward.campaign) {
     if (draw.budgetShard === undefined) throw new Error('A campaign reward needs a budget shard');
-    change.accounts.push({ account: { kind: 'budget', id: reward.campaign.campaignId }, shard: draw.budgetShard, delta: -reward.campaign.cost });
+    change.accounts.push({
+      account: { kind: 'budget', id: reward.campaign.campaignId },
+      shard: draw.budgetShard,
+      delta: -reward.campaign.cost,
+    });
   }
   if (reward.fulfilment === 'voucher') {
     if (!draw.voucherCode) throw new Error('A voucher reward needs a code');
@@ -699,7 +833,9 @@ export function planRewardRedemption(
     status: reward.fulfilment === 'voucher' ? 'fulfilled' : 'pending',
     ...(draw.voucherCode ? { voucherCode: draw.voucherCode } : {}),
     ...(draw.stockShard !== undefined ? { stockShard: draw.stockShard } : {}),
-    ...(reward.campaign ? { budget: { campaignId: reward.campaign.campaignId, shard: draw.budgetShard!, amount: reward.campaign.cost } } : {}),
+    ...(reward.campaign
+      ? { budget: { campaignId: reward.campaign.campaignId, shard: draw.budgetShard!, amount: reward.campaign.cost } }
+      : {}),
     createdAt: change.occurredAt,
     updatedAt: change.occurredAt,
   };
@@ -716,12 +852,31 @@ export function planRewardRedemption(
 }
 
 /** The tenant fulfilled a pending (manual) redemption. */
-export function planRedemptionFulfilment(current: Balance, redemption: Redemption, reference: string | undefined, now: Date, settings: ProgrammeSettings): Mutation {
+export function planRedemptionFulfilment(
+  current: Balance,
+  redemption: Redemption,
+  reference: string | undefined,
+  now: Date,
+  settings: ProgrammeSettings,
+): Mutation {
   requireNotErased(current);
-  if (redemption.status !== 'pending') throw new LedgerRuleError('redemption_not_pending', `Redemption ${redemption.redemptionId} is ${redemption.status}`);
+  if (redemption.status !== 'pending')
+    throw new LedgerRuleError(
+      'redemption_not_pending',
+      `Redemption ${redemption.redemptionId} is ${redemption.status}`,
+    );
   const change = new Change(current, now);
-  change.redemptions.push({ ...redemption, status: 'fulfilled', ...(reference ? { reference } : {}), updatedAt: change.occurredAt });
-  change.announce('reward.fulfilled', { redemptionId: redemption.redemptionId, rewardId: redemption.rewardId, ...(reference ? { reference } : {}) });
+  change.redemptions.push({
+    ...redemption,
+    status: 'fulfilled',
+    ...(reference ? { reference } : {}),
+    updatedAt: change.occurredAt,
+  });
+  change.announce('reward.fulfilled', {
+    redemptionId: redemption.redemptionId,
+    rewardId: redemption.rewardId,
+    ...(reference ? { reference } : {}),
+  });
   return change.build(settings);
 }
 
@@ -741,15 +896,35 @@ export function planRedemptionCancellation(
   idempotencyKey?: string,
 ): Mutation {
   requireNotErased(current);
-  if (redemption.status === 'cancelled') throw new LedgerRuleError('redemption_cancelled', `Redemption ${redemption.redemptionId} is cancelled already`);
+  if (redemption.status === 'cancelled')
+    throw new LedgerRuleError('redemption_cancelled', `Redemption ${redemption.redemptionId} is cancelled already`);
   const change = new Change(current, now);
   const refunded = reverseInto(change, entry, state, undefined, reason, idempotencyKey);
   const restocked = redemption.status === 'pending' && redemption.stockShard !== undefined;
-  if (restocked) change.accounts.push({ account: { kind: 'stock', id: redemption.rewardId }, shard: redemption.stockShard!, delta: 1 });
-  if (redemption.budget) change.accounts.push({ account: { kind: 'budget', id: redemption.budget.campaignId }, shard: redemption.budget.shard, delta: redemption.budget.amount });
-  if (redemption.voucherCode) change.voucher = { void: { rewardId: redemption.rewardId, code: redemption.voucherCode, redemptionId: redemption.redemptionId } };
+  if (restocked)
+    change.accounts.push({
+      account: { kind: 'stock', id: redemption.rewardId },
+      shard: redemption.stockShard!,
+      delta: 1,
+    });
+  if (redemption.budget)
+    change.accounts.push({
+      account: { kind: 'budget', id: redemption.budget.campaignId },
+      shard: redemption.budget.shard,
+      delta: redemption.budget.amount,
+    });
+  if (redemption.voucherCode)
+    change.voucher = {
+      void: { rewardId: redemption.rewardId, code: redemption.voucherCode, redemptionId: redemption.redemptionId },
+    };
   change.redemptions.push({ ...redemption, status: 'cancelled', cancelReason: reason, updatedAt: change.occurredAt });
-  change.announce('reward.cancelled', { redemptionId: redemption.redemptionId, rewardId: redemption.rewardId, refundedPoints: refunded, restocked, reason });
+  change.announce('reward.cancelled', {
+    redemptionId: redemption.redemptionId,
+    rewardId: redemption.rewardId,
+    refundedPoints: refunded,
+    restocked,
+    reason,
+  });
   return change.build(settings);
 }
 
@@ -762,7 +937,12 @@ function reversibleKind(entry: LedgerEntry): 'credit' | 'debit' | null {
 
 function initialEntryState(entry: LedgerEntry): EntryState {
   const points = entry.type === 'earn' ? entry.amountPoints + entry.pendingPoints : Math.abs(entry.amountPoints);
-  return { entryId: entry.entryId, seq: entry.seq, reversiblePoints: points, refundableLots: entry.amountPoints < 0 ? entry.lots : [] };
+  return {
+    entryId: entry.entryId,
+    seq: entry.seq,
+    reversiblePoints: points,
+    refundableLots: entry.amountPoints < 0 ? entry.lots : [],
+  };
 }
 
 /**
@@ -793,7 +973,14 @@ export function planHousekeeping(current: Balance, now: Date, settings: Programm
     b.lifetimePoints += held.points;
     const lots = [{ expiresAt: held.expiresAt, points: held.points }];
     change.record(
-      { type: 'activate', amountPoints: held.points, pendingPoints: -held.points, reason: 'hold ended', lots, relatedEntryId: held.entryId },
+      {
+        type: 'activate',
+        amountPoints: held.points,
+        pendingPoints: -held.points,
+        reason: 'hold ended',
+        lots,
+        relatedEntryId: held.entryId,
+      },
       'points.activated',
       (entryId) => ({ entryId, earnEntryId: held.entryId, amountPoints: held.points, expiresAt: held.expiresAt }),
     );
@@ -804,11 +991,15 @@ export function planHousekeeping(current: Balance, now: Date, settings: Programm
     const points = sumPoints(expired);
     b.lots = lots;
     b.availablePoints -= points;
-    change.record({ type: 'expire', amountPoints: -points, reason: 'points expired', lots: expired }, 'points.expired', (entryId) => ({
-      entryId,
-      amountPoints: points,
-      lots: expired,
-    }));
+    change.record(
+      { type: 'expire', amountPoints: -points, reason: 'points expired', lots: expired },
+      'points.expired',
+      (entryId) => ({
+        entryId,
+        amountPoints: points,
+        lots: expired,
+      }),
+    );
   }
 
   if (settings.expiryNoticeDays > 0) {
@@ -824,7 +1015,13 @@ export function planHousekeeping(current: Balance, now: Date, settings: Programm
   return mutation;
 }
 
-export function planProfileUpdate(current: Balance, profile: MemberProfile, patch: ProfilePatch, now: Date, settings: ProgrammeSettings): Mutation | null {
+export function planProfileUpdate(
+  current: Balance,
+  profile: MemberProfile,
+  patch: ProfilePatch,
+  now: Date,
+  settings: ProgrammeSettings,
+): Mutation | null {
   requireNotErased(current);
   const next: MemberProfile = { ...profile };
   const changed: string[] = [];
@@ -857,14 +1054,21 @@ export function planStatus(
   change.balance.status = target;
   if (target === 'inactive') change.announce('member.deactivated', reason ? { reason } : {});
   else change.announce('member.reactivated', {});
-  return change.build(settings, { profile: { value: { ...profile, status: target, updatedAt: change.occurredAt }, create: false } });
+  return change.build(settings, {
+    profile: { value: { ...profile, status: target, updatedAt: change.occurredAt }, create: false },
+  });
 }
 
 /**
  * Erasure on request: personal data leaves the profile, the external id is released, remaining
  * points are forfeited (and holds cancelled) by an entry, so balance = sum of entries still holds.
  */
-export function planErase(current: Balance, profile: MemberProfile, now: Date, settings: ProgrammeSettings): Mutation | null {
+export function planErase(
+  current: Balance,
+  profile: MemberProfile,
+  now: Date,
+  settings: ProgrammeSettings,
+): Mutation | null {
   if (current.status === 'erased') return null;
   const change = new Change(current, now);
   const b = change.balance;
@@ -878,7 +1082,11 @@ export function planErase(current: Balance, profile: MemberProfile, now: Date, s
   b.status = 'erased';
   const data = { forfeitedPoints: forfeited, cancelledPendingPoints: cancelled };
   if (forfeited > 0 || cancelled > 0) {
-    change.record({ type: 'forfeit', amountPoints: -forfeited, pendingPoints: -cancelled, reason: 'member erased', lots }, 'member.erased', () => data);
+    change.record(
+      { type: 'forfeit', amountPoints: -forfeited, pendingPoints: -cancelled, reason: 'member erased', lots },
+      'member.erased',
+      () => data,
+    );
   } else {
     change.announce('member.erased', data);
   }
@@ -890,7 +1098,10 @@ export function planErase(current: Balance, profile: MemberProfile, now: Date, s
     createdAt: profile.createdAt,
     erasedAt: change.occurredAt,
   };
-  return change.build(settings, { profile: { value: erased, create: false }, externalId: { release: profile.externalId } });
+  return change.build(settings, {
+    profile: { value: erased, create: false },
+    externalId: { release: profile.externalId },
+  });
 }
 
 function credit(balance: Balance, points: number, expiresAt: string | null): void {

@@ -31,7 +31,8 @@ const order = (a: string | null, b: string | null): number => {
   return a < b ? -1 : 1;
 };
 
-export const sumPoints = (lots: readonly { points: number }[]): number => lots.reduce((sum, lot) => sum + lot.points, 0);
+export const sumPoints = (lots: readonly { points: number }[]): number =>
+  lots.reduce((sum, lot) => sum + lot.points, 0);
 
 /** Adds points to the lot with this expiry (or a new one), keeping the order. */
 export function addToLots(lots: readonly PointLot[], points: number, expiresAt: string | null): PointLot[] {
@@ -71,20 +72,29 @@ export function consumeLots(
     if (preferred) take(preferred);
   }
   for (const lot of next) take(lot);
-  return { lots: next.filter((lot) => lot.points > 0), consumed: consumed.sort((a, b) => order(a.expiresAt, b.expiresAt)) };
+  return {
+    lots: next.filter((lot) => lot.points > 0),
+    consumed: consumed.sort((a, b) => order(a.expiresAt, b.expiresAt)),
+  };
 }
 
 /** Removes the lots that have expired at `now`. */
 export function takeExpired(lots: readonly PointLot[], now: string): { lots: PointLot[]; expired: PointLot[] } {
   const expired = lots.filter((lot) => lot.expiresAt !== null && lot.expiresAt <= now);
-  return { lots: lots.filter((lot) => !expired.includes(lot)), expired: expired.map(({ expiresAt, points }) => ({ expiresAt, points })) };
+  return {
+    lots: lots.filter((lot) => !expired.includes(lot)),
+    expired: expired.map(({ expiresAt, points }) => ({ expiresAt, points })),
+  };
 }
 
 /**
  * Takes up to `points` back out of a list of consumed lots for a partial refund, latest expiry
  * first (the refund keeps the member's points alive as long as it can).
  */
-export function takeForRefund(remaining: readonly PointLot[], points: number): { restore: PointLot[]; remaining: PointLot[] } {
+export function takeForRefund(
+  remaining: readonly PointLot[],
+  points: number,
+): { restore: PointLot[]; remaining: PointLot[] } {
   const next = remaining.map((lot) => ({ ...lot }));
   const restore: PointLot[] = [];
   let left = points;
@@ -102,7 +112,9 @@ export function takeForRefund(remaining: readonly PointLot[], points: number): {
 export function lotsToAnnounce(lots: readonly PointLot[], now: Date, noticeDays: number): PointLot[] {
   const horizon = new Date(now.getTime() + noticeDays * DAY_MS).toISOString();
   const current = now.toISOString();
-  return lots.filter((lot) => lot.expiresAt !== null && !lot.noticeSent && lot.expiresAt <= horizon && lot.expiresAt > current);
+  return lots.filter(
+    (lot) => lot.expiresAt !== null && !lot.noticeSent && lot.expiresAt <= horizon && lot.expiresAt > current,
+  );
 }
 
 /** Points expiring within `days` of `now`. */

@@ -12,8 +12,16 @@ export const offerRequest = z
     status: z.enum(['active', 'paused']).default('active'),
     startsAt: z.iso.datetime(),
     endsAt: z.iso.datetime(),
-    tiers: z.array(z.string().min(1).max(32)).max(20).optional().describe('Only members in these tiers; absent: all tiers'),
-    segments: z.array(z.string().min(1).max(40)).max(20).optional().describe('Only members in at least one of these segments; absent: everyone'),
+    tiers: z
+      .array(z.string().min(1).max(32))
+      .max(20)
+      .optional()
+      .describe('Only members in these tiers; absent: all tiers'),
+    segments: z
+      .array(z.string().min(1).max(40))
+      .max(20)
+      .optional()
+      .describe('Only members in at least one of these segments; absent: everyone'),
     activationLimitPerMember: z.number().int().min(1).max(1000).default(1),
   })
   .strict()
@@ -41,7 +49,8 @@ export function ineligibility(offer: Offer, member: OfferMember, now: Date): Ine
   const at = now.toISOString();
   if (offer.status !== 'active' || at < offer.startsAt || at >= offer.endsAt) return 'offer_not_active';
   if (offer.tiers?.length && !offer.tiers.includes(member.tier)) return 'offer_not_for_member';
-  if (offer.segments?.length && !offer.segments.some((segment) => member.segments.includes(segment))) return 'offer_not_for_member';
+  if (offer.segments?.length && !offer.segments.some((segment) => member.segments.includes(segment)))
+    return 'offer_not_for_member';
   if (member.activations >= offer.activationLimitPerMember) return 'offer_limit_reached';
   return null;
 }

@@ -15,7 +15,11 @@ export interface IdempotencyRecord {
 
 export type CommitResult =
   | { ok: true }
-  | { ok: false; conflict: 'version' | 'idempotency' | 'externalId' | 'member' | 'transaction' | 'stock' | 'budget' | 'voucher'; current?: Balance };
+  | {
+      ok: false;
+      conflict: 'version' | 'idempotency' | 'externalId' | 'member' | 'transaction' | 'stock' | 'budget' | 'voucher';
+      current?: Balance;
+    };
 
 /** A page of results and the opaque cursor of the next page (absent on the last page). */
 export interface Page<T> {
@@ -42,11 +46,18 @@ export interface LedgerStore {
   findMemberIdByExternalId(tenantId: string, externalId: string): Promise<string | null>;
   getIdempotencyRecord(tenantId: string, key: string): Promise<IdempotencyRecord | null>;
   /** An entry and its reversal progress (null before its first reversal). */
-  getEntry(tenantId: string, memberId: string, seq: number): Promise<{ entry: LedgerEntry; state: EntryState | null } | null>;
+  getEntry(
+    tenantId: string,
+    memberId: string,
+    seq: number,
+  ): Promise<{ entry: LedgerEntry; state: EntryState | null } | null>;
   listEntries(tenantId: string, memberId: string, query: EntryQuery): Promise<Page<LedgerEntry>>;
   /** The last entry committed at or before `at`. */
   lastEntryAt(tenantId: string, memberId: string, at: string): Promise<LedgerEntry | null>;
-  listMembers(tenantId: string, query: { limit: number; cursor?: string; status?: MemberStatus }): Promise<Page<MemberProfile>>;
+  listMembers(
+    tenantId: string,
+    query: { limit: number; cursor?: string; status?: MemberStatus },
+  ): Promise<Page<MemberProfile>>;
   /** Members whose housekeeping is due at `now`, from one shard of the due index. */
   listDue(shard: number, now: string, limit: number): Promise<{ tenantId: string; memberId: string }[]>;
   /** Commits the change and, for API requests, the idempotency record together, or nothing. */
@@ -56,16 +67,27 @@ export interface LedgerStore {
   /** The member's contention queue: take the next ticket (the first is 1). */
   takeTicket(tenantId: string, memberId: string): Promise<number>;
   /** The ticket being served and since when, with the balance as of the same read. */
-  queueState(tenantId: string, memberId: string): Promise<{ nowServing: number; servedAt: string; balance: Balance | null }>;
+  queueState(
+    tenantId: string,
+    memberId: string,
+  ): Promise<{ nowServing: number; servedAt: string; balance: Balance | null }>;
   /** Serves the ticket after `ticket`, if `ticket` is still the one served. */
   advanceQueue(tenantId: string, memberId: string, ticket: number): Promise<void>;
   getRedemption(tenantId: string, memberId: string, seq: number): Promise<Redemption | null>;
   /** The member's redemptions, newest first. */
-  listRedemptions(tenantId: string, memberId: string, query: { limit: number; cursor?: string }): Promise<Page<Redemption>>;
+  listRedemptions(
+    tenantId: string,
+    memberId: string,
+    query: { limit: number; cursor?: string },
+  ): Promise<Page<Redemption>>;
   /** The shard balances of a sharded account (a hint for choosing a shard; the commit decides). */
   accountBalances(tenantId: string, account: AccountRef): Promise<number[]>;
   /** Moves points between an account's shards so `target` can afford a debit; false if a shard changed meanwhile. */
-  rebalance(tenantId: string, account: AccountRef, plan: { target: number; moves: { from: number; points: number }[] }): Promise<boolean>;
+  rebalance(
+    tenantId: string,
+    account: AccountRef,
+    plan: { target: number; moves: { from: number; points: number }[] },
+  ): Promise<boolean>;
   /** Up to `limit` codes still in one shard of a reward's pool. */
   poolCodes(tenantId: string, rewardId: string, shard: number, limit: number): Promise<string[]>;
 }

@@ -9,14 +9,35 @@ import { DEFAULT_TIER_PROGRAMME, tierProgramme } from './tiers';
 export const programmeSettings = z
   .object({
     pointsExpiry: z
-      .object({ afterDays: z.number().int().min(1).max(3650).describe('Points expire at the UTC midnight ending this many days after they were earned') })
+      .object({
+        afterDays: z
+          .number()
+          .int()
+          .min(1)
+          .max(3650)
+          .describe('Points expire at the UTC midnight ending this many days after they were earned'),
+      })
       .nullable()
       .default(null)
       .describe('null: points never expire'),
-    expiryNoticeDays: z.number().int().min(0).max(365).default(30).describe('A points.expiring_soon event goes out this many days before a lot expires (0: none)'),
-    holdDays: z.number().int().min(0).max(365).default(0).describe('Direct earnings are held as pending for this many days unless the request says otherwise'),
+    expiryNoticeDays: z
+      .number()
+      .int()
+      .min(0)
+      .max(365)
+      .default(30)
+      .describe('A points.expiring_soon event goes out this many days before a lot expires (0: none)'),
+    holdDays: z
+      .number()
+      .int()
+      .min(0)
+      .max(365)
+      .default(0)
+      .describe('Direct earnings are held as pending for this many days unless the request says otherwise'),
     earningRules: earningRules.default(DEFAULT_EARNING_RULES).describe('How business transactions turn into points'),
-    tiers: tierProgramme.default(DEFAULT_TIER_PROGRAMME).describe('The tier ladder, qualified on points earned in a rolling or calendar window'),
+    tiers: tierProgramme
+      .default(DEFAULT_TIER_PROGRAMME)
+      .describe('The tier ladder, qualified on points earned in a rolling or calendar window'),
   })
   .strict();
 

@@ -6,7 +6,10 @@ import type { AccountRef, Campaign, CampaignInput, Reward, RewardInput } from '.
 
 const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
 
-const rewardView = ({ tenantId: _tenantId, ...reward }: Reward, stockAvailable: number | null) => ({ ...reward, stockAvailable });
+const rewardView = ({ tenantId: _tenantId, ...reward }: Reward, stockAvailable: number | null) => ({
+  ...reward,
+  stockAvailable,
+});
 
 const campaignView = ({ tenantId: _tenantId, ...campaign }: Campaign, remainingPoints: number) => ({
   ...campaign,
@@ -54,7 +57,8 @@ export class RewardCatalogue {
   /** Adds units to a manual reward's stock (voucher rewards grow by importing codes). */
   async addStock(tenantId: string, rewardId: string, idem: IdempotencyContext, quantity: number): Promise<Reply> {
     const reward = await this.requireReward(tenantId, rewardId);
-    if (reward.fulfilment === 'voucher') throw new Problem('stock_not_applicable', 'A voucher reward’s stock is its code pool: import codes instead');
+    if (reward.fulfilment === 'voucher')
+      throw new Problem('stock_not_applicable', 'A voucher reward’s stock is its code pool: import codes instead');
     if (reward.unlimitedStock) throw new Problem('stock_not_applicable', 'This reward has unlimited stock');
     const body = { rewardId, addedUnits: quantity };
     return this.credit(tenantId, { kind: 'stock', id: rewardId }, quantity, idem, body);
@@ -68,7 +72,12 @@ export class RewardCatalogue {
   }
 
   async putCampaign(tenantId: string, campaignId: string, input: CampaignInput) {
-    const campaign = await this.rewards.putCampaign({ ...input, tenantId, campaignId, updatedAt: this.clock.now().toISOString() });
+    const campaign = await this.rewards.putCampaign({
+      ...input,
+      tenantId,
+      campaignId,
+      updatedAt: this.clock.now().toISOString(),
+    });
     return campaignView(campaign, sum(await this.ledger.accountBalances(tenantId, { kind: 'budget', id: campaignId })));
   }
 
@@ -84,9 +93,17 @@ export class RewardCatalogue {
   }
 
   /** Funds a campaign's budget. */
-  async fundCampaign(tenantId: string, campaignId: string, idem: IdempotencyContext, amountPoints: number): Promise<Reply> {
+  async fundCampaign(
+    tenantId: string,
+    campaignId: string,
+    idem: IdempotencyContext,
+    amountPoints: number,
+  ): Promise<Reply> {
     await this.requireCampaign(tenantId, campaignId);
-    return this.credit(tenantId, { kind: 'budget', id: campaignId }, amountPoints, idem, { campaignId, creditedPoints: amountPoints });
+    return this.credit(tenantId, { kind: 'budget', id: campaignId }, amountPoints, idem, {
+      campaignId,
+      creditedPoints: amountPoints,
+    });
   }
 
   private async stockOf(reward: Reward): Promise<number | null> {
@@ -95,9 +112,23 @@ export class RewardCatalogue {
   }
 
   /** Credits once per Idempotency-Key: the record commits with the credit; a retry replays it. */
-  private async credit(tenantId: string, account: AccountRef, amount: number, idem: IdempotencyContext, body: object): Promise<Reply> {
+  private async credit(
+    tenantId: string,
+    account: AccountRef,
+    amount: number,
+    idem: IdempotencyContext,
+    body: object,
+  ): Promise<Reply> {
     const outcome = { statusCode: 200, body };
-    if (await this.rewards.credit(tenantId, account, amount, idempotencyRecord(tenantId, idem, outcome, this.clock.now().toISOString()))) return outcome;
+    if (
+      await this.rewards.credit(
+        tenantId,
+        account,
+        amount,
+        idempotencyRecord(tenantId, idem, outcome, this.clock.now().toISOString()),
+      )
+    )
+      return outcome;
     const stored = matchingRecord(idem, await this.ledger.getIdempotencyRecord(tenantId, idem.key));
     return { statusCode: stored.statusCode, body: (JSON.parse(stored.body) as { body: unknown }).body, replayed: true };
   }

@@ -20,7 +20,9 @@ export const rewardRequest = z
     status: z.enum(['active', 'paused']).default('active'),
     fulfilment: z
       .enum(['voucher', 'manual'])
-      .describe('voucher: a code from the reward’s pool is issued at once; manual: the tenant fulfils it later (goods, experiences)'),
+      .describe(
+        'voucher: a code from the reward’s pool is issued at once; manual: the tenant fulfils it later (goods, experiences)',
+      ),
     unlimitedStock: z.boolean().default(false).describe('Manual rewards only: no stock to draw on'),
     campaign: z
       .object({
@@ -48,7 +50,10 @@ export interface Reward extends RewardInput {
 export const campaignRequest = z
   .object({
     name: z.string().min(1).max(120),
-    status: z.enum(['active', 'closed']).default('active').describe('A closed campaign charges nothing more: earnings and rewards that name it are refused'),
+    status: z
+      .enum(['active', 'closed'])
+      .default('active')
+      .describe('A closed campaign charges nothing more: earnings and rewards that name it are refused'),
   })
   .strict();
 
@@ -112,7 +117,11 @@ export function parseRedemptionId(redemptionId: string): { memberSuffix: string;
  * A shard that can afford `amount`, chosen at random among those that can (so concurrent debits
  * spread out), or null when none can on its own.
  */
-export function pickShard(balances: readonly number[], amount: number, random: () => number = Math.random): number | null {
+export function pickShard(
+  balances: readonly number[],
+  amount: number,
+  random: () => number = Math.random,
+): number | null {
   const able = balances.flatMap((balance, shard) => (balance >= amount ? [shard] : []));
   if (able.length === 0) return null;
   return able[Math.min(able.length - 1, Math.floor(random() * able.length))]!;
@@ -122,14 +131,17 @@ export function pickShard(balances: readonly number[], amount: number, random: (
 export function spreadCredit(amount: number, shards: number = ACCOUNT_SHARDS, offset = 0): number[] {
   const base = Math.floor(amount / shards);
   const extra = amount % shards;
-  return Array.from({ length: shards }, (_, i) => base + (((i - offset) % shards + shards) % shards < extra ? 1 : 0));
+  return Array.from({ length: shards }, (_, i) => base + ((((i - offset) % shards) + shards) % shards < extra ? 1 : 0));
 }
 
 /**
  * Moves funds so one shard can afford `amount`: the richest shard takes from the others, richest
  * first, only as much as it needs. Null when the account as a whole cannot afford it.
  */
-export function rebalancePlan(balances: readonly number[], amount: number): { target: number; moves: { from: number; points: number }[] } | null {
+export function rebalancePlan(
+  balances: readonly number[],
+  amount: number,
+): { target: number; moves: { from: number; points: number }[] } | null {
   const total = balances.reduce((sum, balance) => sum + balance, 0);
   if (total < amount) return null;
   const target = balances.reduce((best, balance, shard) => (balance > balances[best]! ? shard : best), 0);

@@ -60,15 +60,24 @@ export const tierProgramme = z.object({
     .max(20)
     .superRefine((tiers, ctx) => {
       if (tiers[0] && tiers[0].thresholdPoints !== 0) {
-        ctx.addIssue({ code: 'custom', message: 'the first tier must have thresholdPoints 0', path: [0, 'thresholdPoints'] });
+        ctx.addIssue({
+          code: 'custom',
+          message: 'the first tier must have thresholdPoints 0',
+          path: [0, 'thresholdPoints'],
+        });
       }
       const seen = new Set<string>();
       for (const [i, t] of tiers.entries()) {
         const previous = tiers[i - 1];
         if (previous && t.thresholdPoints <= previous.thresholdPoints) {
-          ctx.addIssue({ code: 'custom', message: 'thresholds must be strictly increasing', path: [i, 'thresholdPoints'] });
+          ctx.addIssue({
+            code: 'custom',
+            message: 'thresholds must be strictly increasing',
+            path: [i, 'thresholdPoints'],
+          });
         }
-        if (seen.has(t.tierId)) ctx.addIssue({ code: 'custom', message: `duplicate tierId '${t.tierId}'`, path: [i, 'tierId'] });
+        if (seen.has(t.tierId))
+          ctx.addIssue({ code: 'custom', message: `duplicate tierId '${t.tierId}'`, path: [i, 'tierId'] });
         seen.add(t.tierId);
       }
     }),
@@ -195,7 +204,13 @@ function pointsIn(buckets: Record<string, number>, window: QualificationWindow, 
 
 export function initialTierState(programme: TierProgramme, now: Date): TierState {
   timeMs(now, 'now');
-  return { tierId: programme.tiers[0]!.tierId, since: now.toISOString(), reviewAt: null, graceUntil: null, buckets: {} };
+  return {
+    tierId: programme.tiers[0]!.tierId,
+    since: now.toISOString(),
+    reviewAt: null,
+    graceUntil: null,
+    buckets: {},
+  };
 }
 
 /**
@@ -204,7 +219,12 @@ export function initialTierState(programme: TierProgramme, now: Date): TierState
  * still removes the points from the window. Buckets the window no longer needs are dropped.
  * @example state = recordQualifyingPoints(state, programme, new Date(), -entry.amountPoints)
  */
-export function recordQualifyingPoints(state: TierState, programme: TierProgramme, at: Date, points: number): TierState {
+export function recordQualifyingPoints(
+  state: TierState,
+  programme: TierProgramme,
+  at: Date,
+  points: number,
+): TierState {
   timeMs(at, 'at');
   if (!Number.isSafeInteger(points)) throw new RangeError('points must be an integer');
   const { window } = programme;
@@ -214,7 +234,10 @@ export function recordQualifyingPoints(state: TierState, programme: TierProgramm
     buckets[key] = (buckets[key] ?? 0) + points;
   } else {
     let owedPoints = -points;
-    const candidates = Object.keys(buckets).filter((k) => k <= key).sort().reverse();
+    const candidates = Object.keys(buckets)
+      .filter((k) => k <= key)
+      .sort()
+      .reverse();
     for (const k of candidates) {
       if (owedPoints === 0) break;
       const takenPoints = Math.min(owedPoints, buckets[k]!);
@@ -247,7 +270,10 @@ function standings(buckets: Record<string, number>, window: QualificationWindow,
   }
   return [
     { points: buckets[bucketKey(window, now)] ?? 0, holdsUntil: periodStart(now, window.period, 2) },
-    { points: buckets[bucketKey(window, periodStart(now, window.period, -1))] ?? 0, holdsUntil: periodStart(now, window.period, 1) },
+    {
+      points: buckets[bucketKey(window, periodStart(now, window.period, -1))] ?? 0,
+      holdsUntil: periodStart(now, window.period, 1),
+    },
   ];
 }
 
@@ -270,7 +296,13 @@ export function evaluateTier(state: TierState, programme: TierProgramme, now: Da
   const moveTo = (i: number, kind: TierChange['kind']): TierEvaluation => {
     const target = tiers[i]!;
     return {
-      state: { ...current, tierId: target.tierId, since: now.toISOString(), reviewAt: reviewAtFor(i), graceUntil: null },
+      state: {
+        ...current,
+        tierId: target.tierId,
+        since: now.toISOString(),
+        reviewAt: reviewAtFor(i),
+        graceUntil: null,
+      },
       change: { kind, fromTierId: state.tierId, toTierId: target.tierId, benefits: target.benefits },
     };
   };
@@ -286,7 +318,10 @@ export function evaluateTier(state: TierState, programme: TierProgramme, now: Da
   if (promotedTo > index) return moveTo(promotedTo, 'promoted');
 
   const qualifies = heldUntil(index) !== undefined;
-  const renewed: TierEvaluation = { state: { ...current, reviewAt: reviewAtFor(index), graceUntil: null }, change: null };
+  const renewed: TierEvaluation = {
+    state: { ...current, reviewAt: reviewAtFor(index), graceUntil: null },
+    change: null,
+  };
   const unchanged: TierEvaluation = { state: current, change: null };
 
   let graceUntilMs: number;
@@ -296,7 +331,8 @@ export function evaluateTier(state: TierState, programme: TierProgramme, now: Da
     if (reviewMs === null || reviewMs > nowMs) return unchanged;
     if (qualifies) return renewed;
     graceUntilMs = reviewMs + programme.demotionGraceDays * DAY_MS;
-    if (graceUntilMs > nowMs) return { state: { ...current, graceUntil: new Date(graceUntilMs).toISOString() }, change: null };
+    if (graceUntilMs > nowMs)
+      return { state: { ...current, graceUntil: new Date(graceUntilMs).toISOString() }, change: null };
   } else {
     graceUntilMs = Date.parse(state.graceUntil);
     if (graceUntilMs > nowMs) return unchanged;

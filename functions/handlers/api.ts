@@ -50,7 +50,8 @@ export async function route(event: APIGatewayProxyEvent): Promise<APIGatewayProx
   const tenantId = auth.tenantId as string | undefined;
   if (!tenantId) throw new Problem('unauthorized');
   const scopes = String(auth.scopes ?? '').split(' ');
-  if (op.scope && !scopes.includes(op.scope)) throw new Problem('forbidden', `This operation needs the ${op.scope} scope`);
+  if (op.scope && !scopes.includes(op.scope))
+    throw new Problem('forbidden', `This operation needs the ${op.scope} scope`);
 
   const outcome = await op.run({ event, tenantId, services: wire() });
   return respond(outcome.statusCode, outcome.body, outcome.replayed ? { 'idempotent-replayed': 'true' } : {});

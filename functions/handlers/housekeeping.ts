@@ -30,7 +30,8 @@ export async function handler(_event: unknown, context: Context) {
     const budgetMs = Math.max(1_000, context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS);
     const totals = await ledgerWiring().ledger.runDue({ budgetMs });
     logger.info('Housekeeping run', totals);
-    if (totals.failures > 0) throw new Error(`Housekeeping failed for ${totals.failures} member(s); the next run retries them`);
+    if (totals.failures > 0)
+      throw new Error(`Housekeeping failed for ${totals.failures} member(s); the next run retries them`);
     return totals;
   } finally {
     await lease.release(JOB, context.awsRequestId);

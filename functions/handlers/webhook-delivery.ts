@@ -9,7 +9,10 @@ let wired: ReturnType<typeof deliveryWiring> | undefined;
  * A message that fails or must wait stays in flight for its wait (ChangeMessageVisibility), so
  * its member's later messages wait behind it while every other group keeps flowing.
  */
-export async function handler(event: SQSEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SQSBatchResponse> {
+export async function handler(
+  event: SQSEvent,
+  context?: Pick<Context, 'getRemainingTimeInMillis'>,
+): Promise<SQSBatchResponse> {
   const { service, consumer } = (wired ??= deliveryWiring());
   return consumer.consume(
     event.Records,

@@ -20,7 +20,10 @@ export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatch
       const outboxEvent = eventFromStreamRecord(record);
       if (outboxEvent) queued += await fanOut.route(outboxEvent);
     } catch (error) {
-      logger.error('Routing failed; retrying from this record', { error: error as Error, sequenceNumber: record.dynamodb?.SequenceNumber });
+      logger.error('Routing failed; retrying from this record', {
+        error: error as Error,
+        sequenceNumber: record.dynamodb?.SequenceNumber,
+      });
       return { batchItemFailures: [{ itemIdentifier: record.dynamodb?.SequenceNumber ?? '' }] };
     }
   }

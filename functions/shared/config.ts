@@ -23,24 +23,36 @@ const settings = {
   /** Where the delivery function puts a message after its last attempt (with its full payload). */
   DEAD_LETTER_QUEUE_URL: z.string().url(),
   /** Waits between attempts: `5s,5m,30m,2h,5h,10h,10h` makes 8 attempts over about 28 hours. */
-  WEBHOOK_RETRY_SCHEDULE: z.string().default(DEFAULT_RETRY_SCHEDULE).transform((text, ctx) => {
-    try {
-      return parseSchedule(text);
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: (error as Error).message });
-      return z.NEVER;
-    }
-  }),
+  WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .default(DEFAULT_RETRY_SCHEDULE)
+    .transform((text, ctx) => {
+      try {
+        return parseSchedule(text);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
   WEBHOOK_RETRY_JITTER: z.coerce.number().min(0).max(0.5).default(0.2),
   WEBHOOK_BREAKER_FAILURES: z.coerce.number().int().min(1).max(1000).default(10),
   WEBHOOK_BREAKER_OPEN_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   WEBHOOK_BREAKER_MAX_OPEN_SECONDS: z.coerce.number().int().min(1).max(MAX_WAIT_SECONDS).default(900),
   /** An endpoint with no success for this long is disabled (default 5 days, as Svix). */
-  WEBHOOK_DISABLE_AFTER_SECONDS: z.coerce.number().int().min(1).default(5 * 86_400),
+  WEBHOOK_DISABLE_AFTER_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(5 * 86_400),
   WEBHOOK_DRAIN_RAMP_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   WEBHOOK_DRAIN_MAX_PER_SECOND: z.coerce.number().int().min(1).max(1000).default(50),
   /** Messages of one endpoint that may wait in flight on the queue; the rest are parked (tests scale it down, never up). */
-  WEBHOOK_MAX_WAITING_PER_ENDPOINT: z.coerce.number().int().min(1).max(MAX_WAITING_PER_ENDPOINT).default(MAX_WAITING_PER_ENDPOINT),
+  WEBHOOK_MAX_WAITING_PER_ENDPOINT: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_WAITING_PER_ENDPOINT)
+    .default(MAX_WAITING_PER_ENDPOINT),
   /** How long messages, attempts and dead letters stay queryable. */
   WEBHOOK_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(400).default(30),
 } as const;
@@ -57,7 +69,9 @@ export function setting<K extends SettingName>(name: K): z.output<Settings[K]> {
   if (cache.has(name)) return cache.get(name) as z.output<Settings[K]>;
   const parsed = settings[name].safeParse(process.env[name]);
   if (!parsed.success) {
-    throw new Error(`Configuration ${name} is missing or invalid: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+    throw new Error(
+      `Configuration ${name} is missing or invalid: ${parsed.error.issues.map((i) => i.message).join('; ')}`,
+    );
   }
   cache.set(name, parsed.data);
   return parsed.data as z.output<Settings[K]>;

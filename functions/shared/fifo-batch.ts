@@ -46,7 +46,9 @@ export async function processFifoBatch(
   const rest: VisibilityChange[] = [];
   const release = (records: SQSRecord[]) => {
     for (const record of records) failures.push(record.messageId);
-    rest.push(...records.map((r) => ({ receiptHandle: r.receiptHandle, messageId: r.messageId, seconds: 0 })).reverse());
+    rest.push(
+      ...records.map((r) => ({ receiptHandle: r.receiptHandle, messageId: r.messageId, seconds: 0 })).reverse(),
+    );
   };
   await Promise.all(
     [...groups.values()].map(async (groupRecords) => {
@@ -71,7 +73,11 @@ export async function processFifoBatch(
         }
         if (outcome) {
           failures.push(record.messageId);
-          heads.push({ receiptHandle: record.receiptHandle, messageId: record.messageId, seconds: outcome.waitSeconds });
+          heads.push({
+            receiptHandle: record.receiptHandle,
+            messageId: record.messageId,
+            seconds: outcome.waitSeconds,
+          });
           release(groupRecords.slice(i + 1));
           return;
         }

@@ -20,7 +20,10 @@ export const PROBLEM_CODES = {
   concurrent_update: { status: 409, title: 'The member was changed concurrently; retry the request' },
   member_inactive: { status: 409, title: 'The member is not active' },
   member_erased: { status: 410, title: 'The member was erased' },
-  programme_conflict: { status: 409, title: 'The programme was changed by someone else; read it and apply your change again' },
+  programme_conflict: {
+    status: 409,
+    title: 'The programme was changed by someone else; read it and apply your change again',
+  },
   offer_not_found: { status: 404, title: 'Offer not found' },
   offer_not_active: { status: 422, title: 'The offer is not active now' },
   offer_not_for_member: { status: 422, title: 'The offer does not target this member' },

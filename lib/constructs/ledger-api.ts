@@ -75,7 +75,10 @@ export class LedgerApi extends Construct {
       if (!integration) {
         // One invoke permission per function for the whole API: one per method (about 50) would outgrow the
         // 20 KB limit of a function's resource policy and fail the deploy.
-        integration = new apigw.LambdaIntegration(props.functions[functionId], { proxy: true, scopePermissionToMethod: false });
+        integration = new apigw.LambdaIntegration(props.functions[functionId], {
+          proxy: true,
+          scopePermissionToMethod: false,
+        });
         integrations.set(functionId, integration);
       }
       return integration;
@@ -84,13 +87,15 @@ export class LedgerApi extends Construct {
     for (const route of routes) {
       const pathParameters = [...route.path.matchAll(/\{(\w+)\}/g)].map((match) => `method.request.path.${match[1]}`);
       const requiredHeaders = route.auth === 'apiKey' ? [`method.request.header.${apiSpec.keyHeader}`] : [];
-      const method = this.restApi.root.resourceForPath(route.path).addMethod(route.method, integrationFor(route.function), {
-        ...(route.auth === 'apiKey'
-          ? { authorizer: this.authorizer, authorizationType: apigw.AuthorizationType.CUSTOM }
-          : { authorizationType: apigw.AuthorizationType.NONE }),
-        requestValidator: validator,
-        requestParameters: Object.fromEntries([...pathParameters, ...requiredHeaders].map((name) => [name, true])),
-      });
+      const method = this.restApi.root
+        .resourceForPath(route.path)
+        .addMethod(route.method, integrationFor(route.function), {
+          ...(route.auth === 'apiKey'
+            ? { authorizer: this.authorizer, authorizationType: apigw.AuthorizationType.CUSTOM }
+            : { authorizationType: apigw.AuthorizationType.NONE }),
+          requestValidator: validator,
+          requestParameters: Object.fromEntries([...pathParameters, ...requiredHeaders].map((name) => [name, true])),
+        });
       if (route.auth === 'apiKey') {
         NagSuppressions.addResourceSuppressions(method, [
           {
@@ -111,7 +116,11 @@ export class LedgerApi extends Construct {
     }
 
     // Header names as HTTP writes them (Retry-After); values are static strings, hence the inner quotes.
-    const headerName = (name: string) => name.split('-').map((word) => word[0]!.toUpperCase() + word.slice(1)).join('-');
+    const headerName = (name: string) =>
+      name
+        .split('-')
+        .map((word) => word[0]!.toUpperCase() + word.slice(1))
+        .join('-');
     for (const problem of GATEWAY_PROBLEMS) {
       const headers = Object.entries(problem.headers).map(([name, value]) => [headerName(name), `'${value}'`]);
       this.restApi.addGatewayResponse(`Gateway${problem.type}`, {

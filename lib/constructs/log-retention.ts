@@ -3,7 +3,9 @@ import { logRetentionDays } from '../topology';
 
 /** The topology's log retention as CloudWatch Logs accepts it (only certain day counts are valid). */
 export function logRetention(days: number = logRetentionDays): logs.RetentionDays {
-  const valid = Object.values(logs.RetentionDays).filter((value): value is logs.RetentionDays => typeof value === 'number');
+  const valid = Object.values(logs.RetentionDays).filter(
+    (value): value is logs.RetentionDays => typeof value === 'number',
+  );
   const found = valid.find((value) => value === days);
   if (found === undefined) throw new Error(`CloudWatch Logs cannot keep logs for ${days} days`);
   return found;

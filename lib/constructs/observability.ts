@@ -10,7 +10,15 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { functions as functionSpecs, queues as queueSpecs, rawEvents, type FunctionId, type FunctionSpec, type QueueId, type QueueSpec } from '../topology';
+import {
+  functions as functionSpecs,
+  queues as queueSpecs,
+  rawEvents,
+  type FunctionId,
+  type FunctionSpec,
+  type QueueId,
+  type QueueSpec,
+} from '../topology';
 import { SQS_FIFO_IN_FLIGHT_LIMIT } from '../../functions/domain/webhooks/parking';
 import { deadLetterQueueIds } from './topology-queues';
 
@@ -43,7 +51,8 @@ const WAITING_ALARM_DAYS = 6;
 /** Webhook metrics live in a namespace per stage, so stages sharing an account and region stay apart. */
 const webhookMetricsNamespace = (stage: string) => `LoyaltyLedger/${stage}/Webhooks`;
 
-const onMessage = (...messages: string[]) => logs.FilterPattern.any(...messages.map((m) => logs.FilterPattern.stringValue('$.message', '=', m)));
+const onMessage = (...messages: string[]) =>
+  logs.FilterPattern.any(...messages.map((m) => logs.FilterPattern.stringValue('$.message', '=', m)));
 const ATTEMPT = logs.FilterPattern.stringValue('$.message', '=', 'Webhook attempt');
 
 /**
@@ -52,9 +61,15 @@ const ATTEMPT = logs.FilterPattern.stringValue('$.message', '=', 'Webhook attemp
  */
 const WEBHOOK_METRICS = {
   /** Attempts the endpoint answered 2xx. */
-  AttemptsDelivered: { pattern: logs.FilterPattern.all(ATTEMPT, logs.FilterPattern.booleanValue('$.ok', true)), unit: cloudwatch.Unit.COUNT },
+  AttemptsDelivered: {
+    pattern: logs.FilterPattern.all(ATTEMPT, logs.FilterPattern.booleanValue('$.ok', true)),
+    unit: cloudwatch.Unit.COUNT,
+  },
   /** Attempts that failed (non-2xx, timeout, refused target); routine for tenant endpoints, so graphed, never alarmed. */
-  AttemptsFailed: { pattern: logs.FilterPattern.all(ATTEMPT, logs.FilterPattern.booleanValue('$.ok', false)), unit: cloudwatch.Unit.COUNT },
+  AttemptsFailed: {
+    pattern: logs.FilterPattern.all(ATTEMPT, logs.FilterPattern.booleanValue('$.ok', false)),
+    unit: cloudwatch.Unit.COUNT,
+  },
   /** How long each attempt took, whatever its outcome. */
   AttemptDuration: {
     pattern: logs.FilterPattern.all(ATTEMPT, logs.FilterPattern.numberValue('$.durationMs', '>=', 0)),
@@ -63,7 +78,11 @@ const WEBHOOK_METRICS = {
   },
   /** Messages the function put on the DLQ itself: attempts exhausted, or not a delivery at all. */
   MessagesDeadLettered: {
-    pattern: onMessage('Attempts exhausted; message dead-lettered', 'Receive limit reached; message dead-lettered', 'Unreadable delivery message moved to the DLQ'),
+    pattern: onMessage(
+      'Attempts exhausted; message dead-lettered',
+      'Receive limit reached; message dead-lettered',
+      'Unreadable delivery message moved to the DLQ',
+    ),
     unit: cloudwatch.Unit.COUNT,
   },
   /** Endpoints disabled: answered 410 Gone, or failed for too long. */
@@ -72,7 +91,10 @@ const WEBHOOK_METRICS = {
     unit: cloudwatch.Unit.COUNT,
   },
   /** Messages for a disabled endpoint, parked as dead letters in the table (redrive through the API). */
-  MessagesParked: { pattern: onMessage('Endpoint disabled; message parked as a dead letter'), unit: cloudwatch.Unit.COUNT },
+  MessagesParked: {
+    pattern: onMessage('Endpoint disabled; message parked as a dead letter'),
+    unit: cloudwatch.Unit.COUNT,
+  },
   /** A failing endpoint's messages beyond its in-flight bound, moved off the queue to wait in the table. */
   MessagesHeldInTable: { pattern: onMessage('Webhook messages parked'), unit: cloudwatch.Unit.COUNT },
   /**
@@ -156,7 +178,10 @@ export class Observability extends Construct {
     const notify = new actions.SnsAction(this.alarmTopic);
 
     const alarm = (alarmId: string, alarmProps: cloudwatch.AlarmProps) => {
-      const created = new cloudwatch.Alarm(this, alarmId, { treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING, ...alarmProps });
+      const created = new cloudwatch.Alarm(this, alarmId, {
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        ...alarmProps,
+      });
       created.addAlarmAction(notify);
       this.alarms.push(created);
       return created;
@@ -187,7 +212,9 @@ export class Observability extends Construct {
       if (!spec.deadLetter) continue;
       const override = BACKLOG_OVERRIDES[queueId];
       if (override && override.ageSeconds >= spec.retentionPeriodSeconds) {
-        throw new Error(`${spec.id}: backlog alarm at ${override.ageSeconds} s would fire only after retention (${spec.retentionPeriodSeconds} s) dropped messages`);
+        throw new Error(
+          `${spec.id}: backlog alarm at ${override.ageSeconds} s would fire only after retention (${spec.retentionPeriodSeconds} s) dropped messages`,
+        );
       }
       alarm(`${spec.id}Backlog`, {
         alarmDescription: override
@@ -204,20 +231,26 @@ export class Observability extends Construct {
     // stage is in the namespace, since the log lines carry none to use as a dimension.
     const deliveryLogGroup = props.logGroups[WEBHOOK_DELIVERY_FUNCTION];
     this.webhookMetricFilters = Object.fromEntries(
-      (Object.entries(WEBHOOK_METRICS) as [WebhookMetricName, (typeof WEBHOOK_METRICS)[WebhookMetricName]][]).map(([metricName, definition]) => [
-        metricName,
-        new logs.MetricFilter(this, `Webhook${metricName}Filter`, {
-          logGroup: deliveryLogGroup,
-          metricNamespace: webhookMetricsNamespace(props.stage),
+      (Object.entries(WEBHOOK_METRICS) as [WebhookMetricName, (typeof WEBHOOK_METRICS)[WebhookMetricName]][]).map(
+        ([metricName, definition]) => [
           metricName,
-          filterPattern: definition.pattern,
-          metricValue: 'value' in definition ? definition.value : '1',
-          unit: definition.unit,
-        }),
-      ]),
+          new logs.MetricFilter(this, `Webhook${metricName}Filter`, {
+            logGroup: deliveryLogGroup,
+            metricNamespace: webhookMetricsNamespace(props.stage),
+            metricName,
+            filterPattern: definition.pattern,
+            metricValue: 'value' in definition ? definition.value : '1',
+            unit: definition.unit,
+          }),
+        ],
+      ),
     ) as Record<WebhookMetricName, logs.MetricFilter>;
     const webhookMetric = (metricName: WebhookMetricName, options: cloudwatch.MetricOptions = {}) =>
-      this.webhookMetricFilters[metricName].metric({ statistic: cloudwatch.Stats.SUM, period: Duration.minutes(1), ...options });
+      this.webhookMetricFilters[metricName].metric({
+        statistic: cloudwatch.Stats.SUM,
+        period: Duration.minutes(1),
+        ...options,
+      });
 
     // Dead letters already alarm through the DLQ-not-empty alarm; failed attempts never page (tenant endpoints fail routinely).
     this.endpointsDisabledAlarm = alarm('WebhookEndpointsDisabled', {
@@ -239,7 +272,10 @@ export class Observability extends Construct {
         `A webhook message has waited on the delivery queue for over ${WAITING_ALARM_DAYS} days since its event (retry schedule ` +
         '~28 h, endpoints disabled after 5 days without success; SQS deletes messages at 14 days). Find it in the delivery log ' +
         '("Webhook message waiting", waitingSeconds) and check its endpoint. Runbook: docs/runbooks/webhook-dlq.md.',
-      metric: webhookMetric('QueuedMessageWaitingSeconds', { statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(15) }),
+      metric: webhookMetric('QueuedMessageWaitingSeconds', {
+        statistic: cloudwatch.Stats.MAXIMUM,
+        period: Duration.minutes(15),
+      }),
       threshold: WAITING_ALARM_DAYS * 86_400,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
@@ -314,7 +350,8 @@ export class Observability extends Construct {
       evaluationPeriods: 1,
     });
     alarm('RawEventsPartitionsExceeded', {
-      alarmDescription: 'Firehose exceeded its active-partition quota: raw events are going to the error prefix of the lake bucket.',
+      alarmDescription:
+        'Firehose exceeded its active-partition quota: raw events are going to the error prefix of the lake bucket.',
       metric: firehoseMetric('PartitionCountExceeded', cloudwatch.Stats.MAXIMUM),
       threshold: 0,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -331,9 +368,7 @@ export class Observability extends Construct {
       dashboardName: `loyalty-ledger-${props.stage}-${Stack.of(this).region}`,
       defaultInterval: Duration.hours(3),
     });
-    this.dashboard.addWidgets(
-      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 24, alarms: this.alarms }),
-    );
+    this.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 24, alarms: this.alarms }));
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'API requests and errors',
@@ -375,7 +410,10 @@ export class Observability extends Construct {
       new cloudwatch.GraphWidget({
         title: 'Webhook attempts per minute: delivered vs failed',
         width: 6,
-        left: [webhookMetric('AttemptsDelivered', { label: 'Delivered' }), webhookMetric('AttemptsFailed', { label: 'Failed' })],
+        left: [
+          webhookMetric('AttemptsDelivered', { label: 'Delivered' }),
+          webhookMetric('AttemptsFailed', { label: 'Failed' }),
+        ],
       }),
       new cloudwatch.GraphWidget({
         title: 'Webhook attempt duration (p50, p99, ms)',
@@ -392,9 +430,17 @@ export class Observability extends Construct {
           webhookMetric('MessagesDeadLettered', { period: Duration.minutes(5), label: 'Dead-lettered' }),
           webhookMetric('EndpointsDisabled', { period: Duration.minutes(5), label: 'Endpoints disabled' }),
           webhookMetric('MessagesParked', { period: Duration.minutes(5), label: 'Parked' }),
-          webhookMetric('MessagesHeldInTable', { period: Duration.minutes(5), label: 'Held in the table (endpoint over its in-flight bound)' }),
+          webhookMetric('MessagesHeldInTable', {
+            period: Duration.minutes(5),
+            label: 'Held in the table (endpoint over its in-flight bound)',
+          }),
         ],
-        right: [webhookMetric('QueuedMessageWaitingSeconds', { statistic: cloudwatch.Stats.MAXIMUM, label: 'Longest wait on the queue (s)' })],
+        right: [
+          webhookMetric('QueuedMessageWaitingSeconds', {
+            statistic: cloudwatch.Stats.MAXIMUM,
+            label: 'Longest wait on the queue (s)',
+          }),
+        ],
       }),
       new cloudwatch.GraphWidget({
         title: 'Delivery queue and DLQ depth',
@@ -402,7 +448,9 @@ export class Observability extends Construct {
         left: [
           queueMetric(deliveryQueue, 'ApproximateNumberOfMessagesVisible').with({ label: 'Delivery queue: visible' }),
           // Messages waiting for their next attempt are in flight (invisible) until then.
-          queueMetric(deliveryQueue, 'ApproximateNumberOfMessagesNotVisible').with({ label: 'Delivery queue: in flight (retrying)' }),
+          queueMetric(deliveryQueue, 'ApproximateNumberOfMessagesNotVisible').with({
+            label: 'Delivery queue: in flight (retrying)',
+          }),
           queueMetric(deliveryDlq, 'ApproximateNumberOfMessagesVisible').with({ label: 'DLQ' }),
         ],
       }),
@@ -411,7 +459,10 @@ export class Observability extends Construct {
       new cloudwatch.GraphWidget({
         title: 'Raw events: records in, delivered to S3',
         width: 12,
-        left: [firehoseMetric('IncomingRecords', cloudwatch.Stats.SUM), firehoseMetric('DeliveryToS3.Records', cloudwatch.Stats.SUM)],
+        left: [
+          firehoseMetric('IncomingRecords', cloudwatch.Stats.SUM),
+          firehoseMetric('DeliveryToS3.Records', cloudwatch.Stats.SUM),
+        ],
       }),
       new cloudwatch.GraphWidget({
         title: 'Raw events: data freshness (s)',

@@ -127,7 +127,10 @@ export class RawEventsLake extends Construct {
             {
               type: 'MetadataExtraction',
               parameters: [
-                { parameterName: 'MetadataExtractionQuery', parameterValue: metadataExtractionQuery(rawEvents.partitionKeys) },
+                {
+                  parameterName: 'MetadataExtractionQuery',
+                  parameterValue: metadataExtractionQuery(rawEvents.partitionKeys),
+                },
                 { parameterName: 'JsonParsingEngine', parameterValue: 'JQ-1.6' },
               ],
             },
@@ -148,7 +151,13 @@ export class RawEventsLake extends Construct {
 }
 
 /** Firehose refuses dynamic partitioning below 64 MiB / 60 s, and any stream above 128 MiB / 900 s. */
-function assertDynamicPartitioningBuffering({ intervalSeconds, sizeMiB }: { intervalSeconds: number; sizeMiB: number }): void {
+function assertDynamicPartitioningBuffering({
+  intervalSeconds,
+  sizeMiB,
+}: {
+  intervalSeconds: number;
+  sizeMiB: number;
+}): void {
   if (intervalSeconds < 60 || intervalSeconds > 900 || sizeMiB < 64 || sizeMiB > 128) {
     throw new Error(`Raw-event buffering ${sizeMiB} MiB / ${intervalSeconds} s is outside 64–128 MiB and 60–900 s`);
   }

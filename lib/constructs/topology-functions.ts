@@ -36,7 +36,8 @@ const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SERVICE_NAME = serviceName;
 
 // Middy and other dependencies are ESM-only and some bundled CommonJS still calls require().
-const ESM_REQUIRE_BANNER = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+const ESM_REQUIRE_BANNER =
+  "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
 
 export interface TopologyFunctionsProps {
   readonly stage: string;
@@ -47,12 +48,15 @@ export interface TopologyFunctionsProps {
 
 function runtime(): lambda.Runtime {
   const found = lambda.Runtime.ALL.find((candidate) => candidate.name === lambdaRuntime);
-  if (!found || found.family !== lambda.RuntimeFamily.NODEJS) throw new Error(`Unsupported Lambda runtime '${lambdaRuntime}'`);
+  if (!found || found.family !== lambda.RuntimeFamily.NODEJS)
+    throw new Error(`Unsupported Lambda runtime '${lambdaRuntime}'`);
   return found;
 }
 
 function architecture(): lambda.Architecture {
-  const found = [lambda.Architecture.ARM_64, lambda.Architecture.X86_64].find((candidate) => candidate.name === lambdaArchitecture);
+  const found = [lambda.Architecture.ARM_64, lambda.Architecture.X86_64].find(
+    (candidate) => candidate.name === lambdaArchitecture,
+  );
   if (!found) throw new Error(`Unsupported Lambda architecture '${lambdaArchitecture}'`);
   return found;
 }
@@ -149,7 +153,8 @@ export class TopologyFunctions extends Construct {
    */
   private grantAccess(fn: NodejsFunction, spec: FunctionSpec, logGroup: logs.LogGroup): void {
     const { table, queues, rawEvents } = this.props;
-    if (!table.encryptionKey || !table.tableStreamArn) throw new Error('The ledger table must have its own key and a stream');
+    if (!table.encryptionKey || !table.tableStreamArn)
+      throw new Error('The ledger table must have its own key and a stream');
     const declared: PolicyStatement[] = executionRolePolicy(spec);
     const resolved = resolvePolicy(declared, {
       tableArn: table.tableArn,
@@ -160,13 +165,20 @@ export class TopologyFunctions extends Construct {
       logGroupArn: logGroup.logGroupArn,
     });
     for (const statement of resolved) {
-      fn.role!.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...statement.actions], resources: [...statement.resources] }));
+      fn.role!.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: [...statement.actions], resources: [...statement.resources] }),
+      );
     }
     // Each suppression is scoped to the role's one policy and to the finding it names (appliesTo),
     // so a new wildcard anywhere else on the role is still reported.
     const suppressions: NagPackSuppression[] = [];
-    const declares = (kind: string) => declared.some((statement) => statement.resources.some((resource) => resource.kind === kind));
-    if (declared.some((statement) => statement.actions.some((action) => action.startsWith('kms:') && action.endsWith('*')))) {
+    const declares = (kind: string) =>
+      declared.some((statement) => statement.resources.some((resource) => resource.kind === kind));
+    if (
+      declared.some((statement) =>
+        statement.actions.some((action) => action.startsWith('kms:') && action.endsWith('*')),
+      )
+    ) {
       suppressions.push({
         id: 'AwsSolutions-IAM5',
         reason:
@@ -187,7 +199,7 @@ export class TopologyFunctions extends Construct {
         id: 'AwsSolutions-IAM5',
         reason:
           'The DynamoDB stream event source needs dynamodb:ListStreams, which supports no resource-level permissions ' +
-          '(resource must be *); reading records is limited to this table\'s stream.',
+          "(resource must be *); reading records is limited to this table's stream.",
         appliesTo: ['Resource::*'],
       });
     }
@@ -238,16 +250,14 @@ export class TopologyFunctions extends Construct {
       onFailure: new SqsDestination(this.props.queues[trigger.asyncInvoke.onFailure]),
     });
     // After the schedule: the target adds the invoke policy to the role when it binds.
-    NagSuppressions.addResourceSuppressions(
-      defaultPolicy(role),
-      [
-        {
-          id: 'AwsSolutions-IAM5',
-          reason: 'lambda:InvokeFunction is granted on this one function and its versions (`<arn>:*`), as CDK grants invoke.',
-          appliesTo: [{ regex: '/^Resource::<.+\\.Arn>:\\*$/' }],
-        },
-      ],
-    );
+    NagSuppressions.addResourceSuppressions(defaultPolicy(role), [
+      {
+        id: 'AwsSolutions-IAM5',
+        reason:
+          'lambda:InvokeFunction is granted on this one function and its versions (`<arn>:*`), as CDK grants invoke.',
+        appliesTo: [{ regex: '/^Resource::<.+\\.Arn>:\\*$/' }],
+      },
+    ]);
   }
 
   private addQueueTrigger(fn: NodejsFunction, spec: FunctionSpec, trigger: SqsTrigger): void {
@@ -266,7 +276,8 @@ export class TopologyFunctions extends Construct {
     fn.addEventSourceMapping('Queue', {
       eventSourceArn: this.props.queues[trigger.queue].queueArn,
       batchSize: trigger.batchSize,
-      maxBatchingWindow: trigger.maxBatchingWindowSeconds > 0 ? Duration.seconds(trigger.maxBatchingWindowSeconds) : undefined,
+      maxBatchingWindow:
+        trigger.maxBatchingWindowSeconds > 0 ? Duration.seconds(trigger.maxBatchingWindowSeconds) : undefined,
       reportBatchItemFailures: trigger.reportBatchItemFailures,
       maxConcurrency: trigger.maxConcurrency,
     });

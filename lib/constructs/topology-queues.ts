@@ -6,7 +6,9 @@ import { functions, queues as queueSpecs, type QueueId, type QueueSpec } from '.
 
 /** Queues that another queue's redrive policy moves messages to. */
 function redriveTargetIds(): Set<QueueId> {
-  return new Set((Object.values(queueSpecs) as QueueSpec[]).flatMap((spec) => (spec.deadLetter ? [spec.deadLetter.queue] : [])));
+  return new Set(
+    (Object.values(queueSpecs) as QueueSpec[]).flatMap((spec) => (spec.deadLetter ? [spec.deadLetter.queue] : [])),
+  );
 }
 
 /** Queues that receive what failed elsewhere: a redrive target, or a stream's or a schedule's on-failure destination. */
@@ -40,7 +42,9 @@ export class TopologyQueues extends Construct {
       if (spec.deadLetter) {
         const deadLetterId = spec.deadLetter.queue;
         if (queueSpecs[deadLetterId].fifo !== spec.fifo) {
-          throw new Error(`Queue ${queueId} and its dead-letter queue ${deadLetterId} must both be FIFO or both standard`);
+          throw new Error(
+            `Queue ${queueId} and its dead-letter queue ${deadLetterId} must both be FIFO or both standard`,
+          );
         }
         deadLetterQueue = { queue: build(deadLetterId), maxReceiveCount: spec.deadLetter.maxReceiveCount };
       }

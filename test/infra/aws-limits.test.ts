@@ -51,15 +51,24 @@ describe('Lambda limits', () => {
     });
 
     // Assess
-    console.log(`resource policies: ${sizes.map((s) => `${s.functionId} ${s.statements} statements, ${s.bytes} B`).join('; ')}`);
-    for (const size of sizes) expect([size.functionId, size.bytes <= LAMBDA_POLICY_MAX_BYTES]).toEqual([size.functionId, true]);
+    console.log(
+      `resource policies: ${sizes.map((s) => `${s.functionId} ${s.statements} statements, ${s.bytes} B`).join('; ')}`,
+    );
+    for (const size of sizes)
+      expect([size.functionId, size.bytes <= LAMBDA_POLICY_MAX_BYTES]).toEqual([size.functionId, true]);
   });
 
   it("keeps every function's environment under 4 KB", () => {
     for (const [functionId, fn] of ofType('AWS::Lambda::Function')) {
       // Act
-      const variables = render(fn.Properties!.Environment?.Variables ?? {}, stackName(), synth.resources) as Record<string, string>;
-      const bytes = Object.entries(variables).reduce((sum, [name, value]) => sum + Buffer.byteLength(name) + Buffer.byteLength(value), 0);
+      const variables = render(fn.Properties!.Environment?.Variables ?? {}, stackName(), synth.resources) as Record<
+        string,
+        string
+      >;
+      const bytes = Object.entries(variables).reduce(
+        (sum, [name, value]) => sum + Buffer.byteLength(name) + Buffer.byteLength(value),
+        0,
+      );
 
       // Assess
       expect([functionId, bytes <= LAMBDA_ENVIRONMENT_MAX_BYTES]).toEqual([functionId, true]);
@@ -86,7 +95,9 @@ describe('DynamoDB Streams limits', () => {
     const streamArn = { 'Fn::GetAtt': [logicalId(synth.stack, synth.stack.ledger.table), 'StreamArn'] };
 
     // Act
-    const readers = ofType('AWS::Lambda::EventSourceMapping').filter(([, mapping]) => sameRef(mapping.Properties!.EventSourceArn, streamArn));
+    const readers = ofType('AWS::Lambda::EventSourceMapping').filter(([, mapping]) =>
+      sameRef(mapping.Properties!.EventSourceArn, streamArn),
+    );
 
     // Assess
     expect(readers.length).toBeGreaterThan(0);
@@ -104,14 +115,22 @@ describe('Firehose limits', () => {
     });
 
     // Assess
-    console.log(`lake: ${rawEvents.capacity.tenants} tenants need up to ${partitions} active partitions (quota ${rawEvents.capacity.activePartitionQuota})`);
+    console.log(
+      `lake: ${rawEvents.capacity.tenants} tenants need up to ${partitions} active partitions (quota ${rawEvents.capacity.activePartitionQuota})`,
+    );
     expect(partitions).toBeLessThanOrEqual(rawEvents.capacity.activePartitionQuota);
   });
 });
 
 describe('SNS topics that alarms notify', () => {
   const alarmTopics = () =>
-    new Set(ofType('AWS::CloudWatch::Alarm').flatMap(([, alarm]) => [...(alarm.Properties!.AlarmActions ?? []), ...(alarm.Properties!.OKActions ?? [])].map((action) => JSON.stringify(action))));
+    new Set(
+      ofType('AWS::CloudWatch::Alarm').flatMap(([, alarm]) =>
+        [...(alarm.Properties!.AlarmActions ?? []), ...(alarm.Properties!.OKActions ?? [])].map((action) =>
+          JSON.stringify(action),
+        ),
+      ),
+    );
 
   it('lets CloudWatch publish (a policy that only denies takes away the default allow)', () => {
     // Prepare
@@ -121,7 +140,9 @@ describe('SNS topics that alarms notify', () => {
     for (const topic of topics) {
       // Act
       const statements = ofType('AWS::SNS::TopicPolicy')
-        .filter(([, policy]) => policy.Properties!.Topics.some((candidate: unknown) => JSON.stringify(candidate) === topic))
+        .filter(([, policy]) =>
+          policy.Properties!.Topics.some((candidate: unknown) => JSON.stringify(candidate) === topic),
+        )
         .flatMap(([, policy]) => policy.Properties!.PolicyDocument.Statement as Record<string, any>[]);
       const allowsCloudWatch = statements.some(
         (statement) =>
@@ -148,7 +169,10 @@ describe('SNS topics that alarms notify', () => {
       // Act
       const statements = synth.resources[keyId]!.Properties!.KeyPolicy.Statement as Record<string, any>[];
       const granted = statements
-        .filter((statement) => statement.Effect === 'Allow' && [statement.Principal?.Service].flat().includes('cloudwatch.amazonaws.com'))
+        .filter(
+          (statement) =>
+            statement.Effect === 'Allow' && [statement.Principal?.Service].flat().includes('cloudwatch.amazonaws.com'),
+        )
         .flatMap((statement) => [statement.Action].flat());
 
       // Assess
@@ -208,7 +232,9 @@ describe('CloudFormation updates of the ledger table', () => {
   it('add or remove at most one global secondary index per deploy (CloudFormation refuses more)', () => {
     // Prepare
     const [, table] = tables()[0]!;
-    const now = new Set((table.Properties!.GlobalSecondaryIndexes as { IndexName: string }[]).map((index) => index.IndexName));
+    const now = new Set(
+      (table.Properties!.GlobalSecondaryIndexes as { IndexName: string }[]).map((index) => index.IndexName),
+    );
     const deployed = new Set(DEPLOYED_TABLE.globalSecondaryIndexes);
 
     // Act

@@ -73,7 +73,9 @@ describe('cdk-nag AwsSolutions', () => {
         .filter((s) => s.id === 'AwsSolutions-IAM5')
         .map((s) => ({
           id,
-          onPolicy: resource.Type === 'AWS::IAM::Policy' || (resource.Type === 'AWS::IAM::Role' && resource.Properties?.Policies !== undefined),
+          onPolicy:
+            resource.Type === 'AWS::IAM::Policy' ||
+            (resource.Type === 'AWS::IAM::Role' && resource.Properties?.Policies !== undefined),
           appliesTo: (s.applies_to ?? []).length > 0,
         })),
     );

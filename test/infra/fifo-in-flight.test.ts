@@ -1,4 +1,8 @@
-import { ENDPOINTS_FAILING_AT_ONCE, MAX_WAITING_PER_ENDPOINT, SQS_FIFO_IN_FLIGHT_LIMIT } from '../../functions/domain/webhooks/parking';
+import {
+  ENDPOINTS_FAILING_AT_ONCE,
+  MAX_WAITING_PER_ENDPOINT,
+  SQS_FIFO_IN_FLIGHT_LIMIT,
+} from '../../functions/domain/webhooks/parking';
 import { resetConfigCache, setting } from '../../functions/shared/config';
 import { functions, queues } from '../../lib/topology';
 

@@ -28,7 +28,9 @@ function describeResource(expression: Expression, functionId: FunctionId): strin
     [stack.getLogicalId(stack.ledger.key.node.defaultChild as never), 'tableKey'],
     [stack.getLogicalId(stack.lake.deliveryStream), 'rawEventsStream'],
     [logicalId(stack, stack.functionLogGroups[functionId]), 'logGroup'],
-    ...(Object.keys(stack.queues) as QueueId[]).map((queueId) => [logicalId(stack, stack.queues[queueId]), `queue:${queueId}`] as [string, string]),
+    ...(Object.keys(stack.queues) as QueueId[]).map(
+      (queueId) => [logicalId(stack, stack.queues[queueId]), `queue:${queueId}`] as [string, string],
+    ),
   ]);
   const getAtt = expression['Fn::GetAtt'] as [string, string] | undefined;
   if (getAtt) {
@@ -49,7 +51,11 @@ function granted(functionId: FunctionId): string[] {
   const role = resources[roleId]!.Properties!;
   expect([role.ManagedPolicyArns ?? [], role.Policies ?? []]).toEqual([[], []]);
   const statements = Object.values(resources)
-    .filter((resource) => resource.Type === 'AWS::IAM::Policy' && resource.Properties!.Roles.some((r: { Ref: string }) => r.Ref === roleId))
+    .filter(
+      (resource) =>
+        resource.Type === 'AWS::IAM::Policy' &&
+        resource.Properties!.Roles.some((r: { Ref: string }) => r.Ref === roleId),
+    )
     .flatMap((policy) => policy.Properties!.PolicyDocument.Statement as Record<string, unknown>[]);
   return statements.flatMap((statement) => {
     // Allow statements with actions and resources only: a Deny, NotAction or Condition would need modelling first.
@@ -71,7 +77,9 @@ function declared(spec: FunctionSpec): string[] {
     rawEventsStreamArn: 'rawEventsStream',
     logGroupArn: 'logGroup',
   });
-  return policy.flatMap((statement) => statement.actions.flatMap((action) => statement.resources.map((resource) => `${action} on ${resource}`)));
+  return policy.flatMap((statement) =>
+    statement.actions.flatMap((action) => statement.resources.map((resource) => `${action} on ${resource}`)),
+  );
 }
 
 const sorted = (lines: string[]) => [...new Set(lines)].sort();

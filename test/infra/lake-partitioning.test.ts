@@ -1,4 +1,9 @@
-import { activePartitions, errorObjectPrefix, firehosePrefix, metadataExtractionQuery } from '../../lib/lake-partitioning';
+import {
+  activePartitions,
+  errorObjectPrefix,
+  firehosePrefix,
+  metadataExtractionQuery,
+} from '../../lib/lake-partitioning';
 import { rawEvents, type LakePartitionKey } from '../../lib/topology';
 
 const keys: LakePartitionKey[] = [
@@ -30,18 +35,27 @@ describe('firehosePrefix', () => {
 
 describe('errorObjectPrefix', () => {
   it('expands the error prefix of the topology as Firehose does, in UTC', () => {
-    expect(errorObjectPrefix(rawEvents.errorPrefix, { errorOutputType: 'partitioning-failed', at: new Date('2026-01-02T23:30:00Z') })).toBe(
-      'errors/partitioning-failed/date=2026-01-02/',
-    );
+    expect(
+      errorObjectPrefix(rawEvents.errorPrefix, {
+        errorOutputType: 'partitioning-failed',
+        at: new Date('2026-01-02T23:30:00Z'),
+      }),
+    ).toBe('errors/partitioning-failed/date=2026-01-02/');
   });
 
   it('formats Java date patterns with literals and two-digit years', () => {
-    expect(errorObjectPrefix("x/!{timestamp:yy'h'HH/mm}/", { errorOutputType: 'e', at: new Date('2026-03-04T05:06:07Z') })).toBe('x/26h05/06/');
+    expect(
+      errorObjectPrefix("x/!{timestamp:yy'h'HH/mm}/", { errorOutputType: 'e', at: new Date('2026-03-04T05:06:07Z') }),
+    ).toBe('x/26h05/06/');
   });
 
   it('refuses expressions it cannot expand', () => {
-    expect(() => errorObjectPrefix('x/!{partitionKeyFromQuery:tenant}/', { errorOutputType: 'e', at: new Date() })).toThrow(/Unsupported Firehose expression/);
-    expect(() => errorObjectPrefix('x/!{timestamp:EEE}/', { errorOutputType: 'e', at: new Date() })).toThrow(/Unsupported timestamp pattern letter/);
+    expect(() =>
+      errorObjectPrefix('x/!{partitionKeyFromQuery:tenant}/', { errorOutputType: 'e', at: new Date() }),
+    ).toThrow(/Unsupported Firehose expression/);
+    expect(() => errorObjectPrefix('x/!{timestamp:EEE}/', { errorOutputType: 'e', at: new Date() })).toThrow(
+      /Unsupported timestamp pattern letter/,
+    );
   });
 });
 

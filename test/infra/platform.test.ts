@@ -2,7 +2,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { GATEWAY_RESPONSE_TYPES, gatewayProblem } from '../../lib/gateway-problems';
-import { functions as functionSpecs, queues as queueSpecs, type FunctionId, type FunctionSpec, type QueueId } from '../../lib/topology';
+import {
+  functions as functionSpecs,
+  queues as queueSpecs,
+  type FunctionId,
+  type FunctionSpec,
+  type QueueId,
+} from '../../lib/topology';
 import { logicalId, removeAssembly, synthesize, type Synthesized } from './synth';
 
 /** The properties that matter for safety and operations, asserted one by one (no template snapshots). */
@@ -15,10 +21,19 @@ const streamConsumers = (Object.entries(functionSpecs) as [FunctionId, FunctionS
 
 /** Every IAM statement attached to a function's role. */
 const statementsOf = (functionId: FunctionId) => {
-  const roleId = synth.resources[logicalId(synth.stack, synth.stack.functions[functionId])]!.Properties!.Role['Fn::GetAtt'][0] as string;
+  const roleId = synth.resources[logicalId(synth.stack, synth.stack.functions[functionId])]!.Properties!.Role[
+    'Fn::GetAtt'
+  ][0] as string;
   return ofType('AWS::IAM::Policy')
     .filter(([, policy]) => policy.Properties!.Roles.some((role: { Ref: string }) => role.Ref === roleId))
-    .flatMap(([, policy]) => policy.Properties!.PolicyDocument.Statement as { Effect: string; Action: string | string[]; Resource: unknown }[]);
+    .flatMap(
+      ([, policy]) =>
+        policy.Properties!.PolicyDocument.Statement as {
+          Effect: string;
+          Action: string | string[];
+          Resource: unknown;
+        }[],
+    );
 };
 /** Whether the function's role allows `action` on exactly `resource` (statements may be merged, so both may be lists). */
 const allows = (functionId: FunctionId, action: string, resource: unknown) =>
@@ -76,7 +91,9 @@ describe('ledger table', () => {
       ]),
     });
     expect(
-      allows('webhookDelivery', 'dynamodb:Query', { 'Fn::Join': ['', [{ 'Fn::GetAtt': [tableId, 'Arn'] }, '/index/*']] }),
+      allows('webhookDelivery', 'dynamodb:Query', {
+        'Fn::Join': ['', [{ 'Fn::GetAtt': [tableId, 'Arn'] }, '/index/*']],
+      }),
     ).toBe(true);
   });
 });
@@ -96,7 +113,9 @@ describe('queues', () => {
   });
 
   it('keeps the delivery visibility at least six times the delivery timeout', () => {
-    expect(queueSpecs.webhookDelivery.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(6 * functionSpecs.webhookDelivery.timeoutSeconds);
+    expect(queueSpecs.webhookDelivery.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(
+      6 * functionSpecs.webhookDelivery.timeoutSeconds,
+    );
   });
 
   it('encrypts every queue and refuses requests without TLS', () => {
@@ -122,7 +141,11 @@ describe('functions', () => {
       Handler: 'index.handler',
       LoggingConfig: { LogGroup: { Ref: Match.anyValue() } },
       Environment: {
-        Variables: Match.objectLike({ NODE_OPTIONS: '--enable-source-maps', STAGE: 'test', POWERTOOLS_SERVICE_NAME: 'loyalty-ledger' }),
+        Variables: Match.objectLike({
+          NODE_OPTIONS: '--enable-source-maps',
+          STAGE: 'test',
+          POWERTOOLS_SERVICE_NAME: 'loyalty-ledger',
+        }),
       },
     });
     synth.template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
@@ -137,18 +160,25 @@ describe('functions', () => {
     const bundle = readFileSync(join(app.outdir, assetPath, 'index.mjs'), 'utf8');
 
     // Assess
-    expect(bundle.startsWith("import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);")).toBe(true);
+    expect(
+      bundle.startsWith("import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);"),
+    ).toBe(true);
     expect(readFileSync(join(app.outdir, assetPath, 'index.mjs.map'), 'utf8').length).toBeGreaterThan(0);
   });
 
   it('use their own roles: no managed policies, no Scan, no table-wide wildcards', () => {
     // Prepare
-    const statements = ofType('AWS::IAM::Policy').flatMap(([, policy]) => policy.Properties!.PolicyDocument.Statement as { Action: string | string[] }[]);
+    const statements = ofType('AWS::IAM::Policy').flatMap(
+      ([, policy]) => policy.Properties!.PolicyDocument.Statement as { Action: string | string[] }[],
+    );
     const actions = statements.flatMap((statement) => [statement.Action].flat());
 
     // Assess
     for (const [functionId] of Object.entries(functionSpecs)) {
-      const roleId = synth.resources[logicalId(synth.stack, synth.stack.functions[functionId as FunctionId])]!.Properties!.Role['Fn::GetAtt'][0];
+      const roleId =
+        synth.resources[logicalId(synth.stack, synth.stack.functions[functionId as FunctionId])]!.Properties!.Role[
+          'Fn::GetAtt'
+        ][0];
       expect(synth.resources[roleId]?.Properties?.ManagedPolicyArns).toBeUndefined();
     }
     expect(actions).not.toContain('dynamodb:Scan');
@@ -157,9 +187,14 @@ describe('functions', () => {
 
   it('give the lake router no access to table items', () => {
     // Prepare
-    const roleId = synth.resources[logicalId(synth.stack, synth.stack.functions.lakeRouter)]!.Properties!.Role['Fn::GetAtt'][0];
-    const policy = ofType('AWS::IAM::Policy').find(([, p]) => p.Properties!.Roles.some((r: { Ref: string }) => r.Ref === roleId))!;
-    const actions = (policy[1].Properties!.PolicyDocument.Statement as { Action: string | string[] }[]).flatMap((s) => [s.Action].flat());
+    const roleId =
+      synth.resources[logicalId(synth.stack, synth.stack.functions.lakeRouter)]!.Properties!.Role['Fn::GetAtt'][0];
+    const policy = ofType('AWS::IAM::Policy').find(([, p]) =>
+      p.Properties!.Roles.some((r: { Ref: string }) => r.Ref === roleId),
+    )!;
+    const actions = (policy[1].Properties!.PolicyDocument.Statement as { Action: string | string[] }[]).flatMap((s) =>
+      [s.Action].flat(),
+    );
 
     // Assess
     expect(actions.filter((action) => action.startsWith('dynamodb:')).sort()).toEqual(
@@ -182,7 +217,11 @@ describe('webhook delivery access', () => {
   });
 
   it('gives functions without a declared queue no queue access', () => {
-    expect(statementsOf('authorizer').flatMap((statement) => [statement.Action].flat()).filter((a) => a.startsWith('sqs:'))).toEqual([]);
+    expect(
+      statementsOf('authorizer')
+        .flatMap((statement) => [statement.Action].flat())
+        .filter((a) => a.startsWith('sqs:')),
+    ).toEqual([]);
   });
 });
 
@@ -251,16 +290,31 @@ describe('raw-event lake', () => {
       DeletionPolicy: 'Retain',
       Properties: {
         VersioningConfiguration: { Status: 'Enabled' },
-        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' }, BucketKeyEnabled: true }] },
-        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [
+            { ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' }, BucketKeyEnabled: true },
+          ],
+        },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
         LoggingConfiguration: { DestinationBucketName: { Ref: expect.any(String) } },
-        LifecycleConfiguration: { Rules: expect.arrayContaining([expect.objectContaining({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } })]) },
+        LifecycleConfiguration: {
+          Rules: expect.arrayContaining([
+            expect.objectContaining({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } }),
+          ]),
+        },
       },
     });
     synth.template.hasResourceProperties('AWS::S3::BucketPolicy', {
       Bucket: { Ref: bucketId },
       PolicyDocument: Match.objectLike({
-        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
       }),
     });
   });
@@ -283,7 +337,10 @@ describe('API', () => {
     expect(open).toHaveLength(1);
     const resourceId = (open[0]![1].Properties!.ResourceId as { Ref?: string }).Ref;
     expect(resourceId).toEqual(expect.any(String));
-    expect(synth.resources[resourceId!]).toMatchObject({ Type: 'AWS::ApiGateway::Resource', Properties: { PathPart: 'openapi.json' } });
+    expect(synth.resources[resourceId!]).toMatchObject({
+      Type: 'AWS::ApiGateway::Resource',
+      Properties: { PathPart: 'openapi.json' },
+    });
   });
 
   it('logs access as JSON, logs errors without bodies, and validates required parameters', () => {
@@ -302,7 +359,9 @@ describe('API', () => {
 
   it('answers every error of its own as problem+json, DEFAULT_4XX and DEFAULT_5XX included', () => {
     // Prepare
-    const responses = new Map(ofType('AWS::ApiGateway::GatewayResponse').map(([, r]) => [r.Properties!.ResponseType as string, r.Properties!]));
+    const responses = new Map(
+      ofType('AWS::ApiGateway::GatewayResponse').map(([, r]) => [r.Properties!.ResponseType as string, r.Properties!]),
+    );
 
     // Assess: every response type API Gateway has is configured, each body a problem whose status is the response's.
     expect([...responses.keys()].sort()).toEqual([...GATEWAY_RESPONSE_TYPES].sort());
@@ -310,13 +369,23 @@ describe('API', () => {
       const properties = responses.get(type)!;
       const body = JSON.parse(properties.ResponseTemplates['application/json']);
       expect(properties.ResponseParameters['gatewayresponse.header.Content-Type']).toBe("'application/problem+json'");
-      expect(body).toMatchObject({ code: expect.any(String), status: expect.any(Number), type: expect.stringMatching(/^https:/) });
+      expect(body).toMatchObject({
+        code: expect.any(String),
+        status: expect.any(Number),
+        type: expect.stringMatching(/^https:/),
+      });
       // The fallbacks keep API Gateway's own status (setting one would change every unlisted type's).
       if (type.startsWith('DEFAULT_')) expect(properties.StatusCode).toBeUndefined();
       else expect(properties.StatusCode).toBe(String(body.status));
     }
-    expect(JSON.parse(responses.get('DEFAULT_4XX')!.ResponseTemplates['application/json'])).toMatchObject({ status: 400, code: 'bad_request' });
-    expect(JSON.parse(responses.get('DEFAULT_5XX')!.ResponseTemplates['application/json'])).toMatchObject({ status: 502, code: 'bad_gateway' });
+    expect(JSON.parse(responses.get('DEFAULT_4XX')!.ResponseTemplates['application/json'])).toMatchObject({
+      status: 400,
+      code: 'bad_request',
+    });
+    expect(JSON.parse(responses.get('DEFAULT_5XX')!.ResponseTemplates['application/json'])).toMatchObject({
+      status: 502,
+      code: 'bad_gateway',
+    });
     expect(responses.get('MISSING_AUTHENTICATION_TOKEN')).toMatchObject({ StatusCode: '404' });
     for (const type of ['THROTTLED', 'AUTHORIZER_FAILURE', 'AUTHORIZER_CONFIGURATION_ERROR']) {
       expect(responses.get(type)!.ResponseParameters['gatewayresponse.header.Retry-After']).toBe("'2'");
@@ -354,7 +423,12 @@ describe('alarms', () => {
   it.each(['webhookDeliveryDlq', 'streamFailures'] as const)('fires as soon as %s holds a message', (queueId) => {
     synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'ApproximateNumberOfMessagesVisible',
-      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(synth.stack, synth.stack.queues[queueId]), 'QueueName'] } }],
+      Dimensions: [
+        {
+          Name: 'QueueName',
+          Value: { 'Fn::GetAtt': [logicalId(synth.stack, synth.stack.queues[queueId]), 'QueueName'] },
+        },
+      ],
       ComparisonOperator: 'GreaterThanThreshold',
       Threshold: 0,
       AlarmActions: Match.anyValue(),
@@ -363,19 +437,30 @@ describe('alarms', () => {
 
   it('watches errors of every function and the iterator age of every stream consumer', () => {
     for (const functionId of Object.keys(functionSpecs) as FunctionId[]) {
-      alarmOn('Errors', { Name: 'FunctionName', Value: { Ref: logicalId(synth.stack, synth.stack.functions[functionId]) } });
+      alarmOn('Errors', {
+        Name: 'FunctionName',
+        Value: { Ref: logicalId(synth.stack, synth.stack.functions[functionId]) },
+      });
     }
     for (const [functionId] of streamConsumers) {
-      alarmOn('IteratorAge', { Name: 'FunctionName', Value: { Ref: logicalId(synth.stack, synth.stack.functions[functionId]) } });
+      alarmOn('IteratorAge', {
+        Name: 'FunctionName',
+        Value: { Ref: logicalId(synth.stack, synth.stack.functions[functionId]) },
+      });
     }
   });
 
   it('alarms on queue backlogs before retention drops messages; the delivery queue when nobody receives for an hour', () => {
     // Prepare
-    const backlogAlarms = ofType('AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties!.MetricName === 'ApproximateAgeOfOldestMessage');
+    const backlogAlarms = ofType('AWS::CloudWatch::Alarm').filter(
+      ([, a]) => a.Properties!.MetricName === 'ApproximateAgeOfOldestMessage',
+    );
     const thresholdOf = (queueId: QueueId) =>
-      backlogAlarms.find(([, a]) => JSON.stringify(a.Properties!.Dimensions[0].Value) === JSON.stringify({ 'Fn::GetAtt': [logicalId(synth.stack, synth.stack.queues[queueId]), 'QueueName'] }))?.[1]
-        .Properties!.Threshold;
+      backlogAlarms.find(
+        ([, a]) =>
+          JSON.stringify(a.Properties!.Dimensions[0].Value) ===
+          JSON.stringify({ 'Fn::GetAtt': [logicalId(synth.stack, synth.stack.queues[queueId]), 'QueueName'] }),
+      )?.[1].Properties!.Threshold;
 
     // Assess: SQS leaves retrying heads (received 3+ times) out of this metric, so it only sees a stalled consumer.
     expect(thresholdOf('webhookDelivery')).toBe(3600);
@@ -389,7 +474,12 @@ describe('alarms', () => {
     synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/SQS',
       MetricName: 'ApproximateNumberOfMessagesNotVisible',
-      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(synth.stack, synth.stack.queues.webhookDelivery), 'QueueName'] } }],
+      Dimensions: [
+        {
+          Name: 'QueueName',
+          Value: { 'Fn::GetAtt': [logicalId(synth.stack, synth.stack.queues.webhookDelivery), 'QueueName'] },
+        },
+      ],
       Threshold: 60_000,
       ComparisonOperator: 'GreaterThanThreshold',
     });
@@ -413,14 +503,19 @@ describe('alarms', () => {
       TreatMissingData: 'notBreaching',
       AlarmActions: [{ Ref: logicalId(synth.stack, synth.stack.observability.alarmTopic) }],
       AlarmDescription: Match.stringLikeRegexp(
-        "endpoints were disabled.*GET /v1/webhooks/endpoints/\\{subscriptionId\\}.*docs/runbooks/webhook-dlq\\.md",
+        'endpoints were disabled.*GET /v1/webhooks/endpoints/\\{subscriptionId\\}.*docs/runbooks/webhook-dlq\\.md',
       ),
     });
   });
 
   it('never pages on individual webhook attempts', () => {
-    const webhookAlarms = ofType('AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties!.Namespace === 'LoyaltyLedger/test/Webhooks');
-    expect(webhookAlarms.map(([, a]) => a.Properties!.MetricName).sort()).toEqual(['EndpointsDisabled', 'QueuedMessageWaitingSeconds']);
+    const webhookAlarms = ofType('AWS::CloudWatch::Alarm').filter(
+      ([, a]) => a.Properties!.Namespace === 'LoyaltyLedger/test/Webhooks',
+    );
+    expect(webhookAlarms.map(([, a]) => a.Properties!.MetricName).sort()).toEqual([
+      'EndpointsDisabled',
+      'QueuedMessageWaitingSeconds',
+    ]);
   });
 
   it('pages when a message has waited on the queue past every legitimate wait (6 days), which SQS age metrics miss', () => {
@@ -459,26 +554,29 @@ describe('webhook delivery metrics', () => {
 
   it('derives eight metrics from the delivery function log group in LoyaltyLedger/<stage>/Webhooks, without dimensions', () => {
     // Prepare
-    const deliveryLogGroup = synth.resources[logicalId(synth.stack, synth.stack.functions.webhookDelivery)]!.Properties!.LoggingConfig.LogGroup;
+    const deliveryLogGroup =
+      synth.resources[logicalId(synth.stack, synth.stack.functions.webhookDelivery)]!.Properties!.LoggingConfig
+        .LogGroup;
     const found = filters();
 
     // Assess
-    expect(Object.keys(found).sort()).toEqual(
-      [
-        'AttemptDuration',
-        'AttemptsDelivered',
-        'AttemptsFailed',
-        'EndpointsDisabled',
-        'MessagesDeadLettered',
-        'MessagesHeldInTable',
-        'MessagesParked',
-        'QueuedMessageWaitingSeconds',
-      ],
-    );
+    expect(Object.keys(found).sort()).toEqual([
+      'AttemptDuration',
+      'AttemptsDelivered',
+      'AttemptsFailed',
+      'EndpointsDisabled',
+      'MessagesDeadLettered',
+      'MessagesHeldInTable',
+      'MessagesParked',
+      'QueuedMessageWaitingSeconds',
+    ]);
     expect(deliveryLogGroup).toEqual({ Ref: logicalId(synth.stack, synth.stack.functionLogGroups.webhookDelivery) });
     for (const [name, filter] of Object.entries(found)) {
       expect([name, filter.LogGroupName]).toEqual([name, deliveryLogGroup]);
-      expect([name, filter.transformation]).toEqual([name, expect.objectContaining({ MetricNamespace: 'LoyaltyLedger/test/Webhooks' })]);
+      expect([name, filter.transformation]).toEqual([
+        name,
+        expect.objectContaining({ MetricNamespace: 'LoyaltyLedger/test/Webhooks' }),
+      ]);
       expect([name, filter.transformation.Dimensions]).toEqual([name, undefined]);
     }
   });
@@ -500,11 +598,15 @@ describe('webhook delivery metrics', () => {
       FilterPattern: '{ ($.message = "Webhook attempt") && ($.durationMs >= 0) }',
       transformation: { MetricValue: '$.durationMs', Unit: 'Milliseconds' },
     });
-    expect(found.MessagesDeadLettered!.FilterPattern).toContain('$.message = "Attempts exhausted; message dead-lettered"');
+    expect(found.MessagesDeadLettered!.FilterPattern).toContain(
+      '$.message = "Attempts exhausted; message dead-lettered"',
+    );
     expect(found.EndpointsDisabled!.FilterPattern).toBe(
       '{ ($.message = "Endpoint answered 410 Gone; disabled") || ($.message = "Endpoint failing for too long; disabled") }',
     );
-    expect(found.MessagesParked!.FilterPattern).toBe('{ $.message = "Endpoint disabled; message parked as a dead letter" }');
+    expect(found.MessagesParked!.FilterPattern).toBe(
+      '{ $.message = "Endpoint disabled; message parked as a dead letter" }',
+    );
     expect(found.QueuedMessageWaitingSeconds).toMatchObject({
       FilterPattern: '{ ($.message = "Webhook message waiting") && ($.where = "queue") }',
       transformation: { MetricValue: '$.waitingSeconds', Unit: 'Seconds' },
@@ -516,7 +618,11 @@ describe('webhook delivery metrics', () => {
 
   it('matches log messages the delivery function actually writes', () => {
     // Prepare: the filters' `message` values must appear as string literals in the function's code.
-    const source = ['functions/domain/webhooks/delivery-service.ts', 'functions/adapters/sqs-delivery-consumer.ts', 'functions/handlers/webhook-delivery.ts']
+    const source = [
+      'functions/domain/webhooks/delivery-service.ts',
+      'functions/adapters/sqs-delivery-consumer.ts',
+      'functions/handlers/webhook-delivery.ts',
+    ]
       .map((path) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8'))
       .join('\n');
     const messages = ofType('AWS::Logs::MetricFilter').flatMap(([, filter]) =>
@@ -525,7 +631,8 @@ describe('webhook delivery metrics', () => {
 
     // Assess
     expect(messages.length).toBeGreaterThanOrEqual(7);
-    for (const message of new Set(messages)) expect([message, source.includes(`'${message}'`)]).toEqual([message, true]);
+    for (const message of new Set(messages))
+      expect([message, source.includes(`'${message}'`)]).toEqual([message, true]);
   });
 
   it('shows a Webhooks row on the dashboard: attempts, duration percentiles, dead letters, disabled, queue and DLQ depth', () => {
@@ -538,14 +645,29 @@ describe('webhook delivery metrics', () => {
 
     // Assess
     expect(webhooksRow).not.toBe('');
-    for (const metricName of ['AttemptsDelivered', 'AttemptsFailed', 'AttemptDuration', 'MessagesDeadLettered', 'EndpointsDisabled', 'MessagesParked']) {
-      expect([metricName, webhooksRow.includes(`"LoyaltyLedger/test/Webhooks","${metricName}"`)]).toEqual([metricName, true]);
+    for (const metricName of [
+      'AttemptsDelivered',
+      'AttemptsFailed',
+      'AttemptDuration',
+      'MessagesDeadLettered',
+      'EndpointsDisabled',
+      'MessagesParked',
+    ]) {
+      expect([metricName, webhooksRow.includes(`"LoyaltyLedger/test/Webhooks","${metricName}"`)]).toEqual([
+        metricName,
+        true,
+      ]);
     }
     expect(webhooksRow).toContain('"stat":"p50"');
     expect(webhooksRow).toContain('"stat":"p99"');
     for (const queueId of ['webhookDelivery', 'webhookDeliveryDlq'] as const) {
-      const queueName = JSON.stringify({ 'Fn::GetAtt': [logicalId(synth.stack, synth.stack.queues[queueId]), 'QueueName'] });
-      expect([queueId, webhooksRow.includes(`"AWS/SQS","ApproximateNumberOfMessagesVisible","QueueName","${queueName}"`)]).toEqual([queueId, true]);
+      const queueName = JSON.stringify({
+        'Fn::GetAtt': [logicalId(synth.stack, synth.stack.queues[queueId]), 'QueueName'],
+      });
+      expect([
+        queueId,
+        webhooksRow.includes(`"AWS/SQS","ApproximateNumberOfMessagesVisible","QueueName","${queueName}"`),
+      ]).toEqual([queueId, true]);
     }
   });
 });

@@ -6,8 +6,9 @@ import { addLoyaltyPlatform } from '../../lib/loyalty-app';
 import type { LoyaltyPlatformStack } from '../../lib/stacks/loyalty-platform-stack';
 
 /** cdk.json's context (feature flags): without it the tests would check another template than the CLI deploys. */
-const cdkContext = (JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> })
-  .context;
+const cdkContext = (
+  JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> }
+).context;
 
 export interface Synthesized {
   app: App;
@@ -21,7 +22,10 @@ export interface Synthesized {
  * Synthesizes the app as the CLI does (same entry function, same context, cdk-nag attached).
  * Bundles the functions with esbuild, so call it once per test file (in `beforeAll`).
  */
-export function synthesize(stage = 'test', options: { context?: Record<string, string>; nagLoggers?: INagLogger[] } = {}): Synthesized {
+export function synthesize(
+  stage = 'test',
+  options: { context?: Record<string, string>; nagLoggers?: INagLogger[] } = {},
+): Synthesized {
   const app = new App({ context: { ...cdkContext, stage, ...options.context } });
   const stack = addLoyaltyPlatform(app, undefined, { nagLoggers: options.nagLoggers });
   const template = Template.fromStack(stack);

@@ -33,7 +33,9 @@ const resource = (id: string) => {
 const queueEntries = Object.entries(queueSpecs) as [QueueId, QueueSpec][];
 const functionEntries = Object.entries(functionSpecs) as [FunctionId, FunctionSpec][];
 const triggered = functionEntries.filter(([, spec]) => spec.trigger !== undefined && spec.trigger.kind !== 'schedule');
-const scheduled = functionEntries.flatMap(([functionId, spec]) => (spec.trigger?.kind === 'schedule' ? [[functionId, spec.trigger] as const] : []));
+const scheduled = functionEntries.flatMap(([functionId, spec]) =>
+  spec.trigger?.kind === 'schedule' ? [[functionId, spec.trigger] as const] : [],
+);
 
 beforeAll(() => {
   synth = synthesize();
@@ -114,36 +116,39 @@ describe('functions', () => {
     expect(ofType('AWS::Lambda::Function')).toHaveLength(functionEntries.length);
   });
 
-  it.each(functionEntries)('%s has the topology runtime, size, timeout, description and environment', (functionId, spec) => {
-    // Prepare
-    const { stack } = synth;
-    const props = resource(logicalId(stack, stack.functions[functionId]));
-    const expectedValue = (ref: FunctionSpec['environment'][string]) => {
-      switch (ref.ref) {
-        case 'table':
-          return { Ref: logicalId(stack, stack.ledger.table) };
-        case 'queueUrl':
-          return { Ref: logicalId(stack, stack.queues[ref.queue]) };
-        case 'rawEventsStream':
-          return { Ref: stack.getLogicalId(stack.lake.deliveryStream) };
-        case 'literal':
-          return ref.value;
-      }
-    };
-    const logGroupId = props.LoggingConfig?.LogGroup?.Ref as string;
+  it.each(functionEntries)(
+    '%s has the topology runtime, size, timeout, description and environment',
+    (functionId, spec) => {
+      // Prepare
+      const { stack } = synth;
+      const props = resource(logicalId(stack, stack.functions[functionId]));
+      const expectedValue = (ref: FunctionSpec['environment'][string]) => {
+        switch (ref.ref) {
+          case 'table':
+            return { Ref: logicalId(stack, stack.ledger.table) };
+          case 'queueUrl':
+            return { Ref: logicalId(stack, stack.queues[ref.queue]) };
+          case 'rawEventsStream':
+            return { Ref: stack.getLogicalId(stack.lake.deliveryStream) };
+          case 'literal':
+            return ref.value;
+        }
+      };
+      const logGroupId = props.LoggingConfig?.LogGroup?.Ref as string;
 
-    // Assess
-    expect(props.Runtime).toBe(lambdaRuntime);
-    expect(props.Architectures).toEqual([lambdaArchitecture]);
-    expect(props.Timeout).toBe(spec.timeoutSeconds);
-    expect(props.MemorySize).toBe(spec.memoryMiB);
-    expect(props.Description).toBe(spec.description);
-    expect(props.Handler).toBe(`index.${spec.handler}`);
-    for (const [name, ref] of Object.entries(spec.environment)) {
-      expect([name, props.Environment.Variables[name]]).toEqual([name, expectedValue(ref)]);
-    }
-    expect(resource(logGroupId).RetentionInDays).toBe(logRetentionDays);
-  });
+      // Assess
+      expect(props.Runtime).toBe(lambdaRuntime);
+      expect(props.Architectures).toEqual([lambdaArchitecture]);
+      expect(props.Timeout).toBe(spec.timeoutSeconds);
+      expect(props.MemorySize).toBe(spec.memoryMiB);
+      expect(props.Description).toBe(spec.description);
+      expect(props.Handler).toBe(`index.${spec.handler}`);
+      for (const [name, ref] of Object.entries(spec.environment)) {
+        expect([name, props.Environment.Variables[name]]).toEqual([name, expectedValue(ref)]);
+      }
+      expect(resource(logGroupId).RetentionInDays).toBe(logRetentionDays);
+    },
+  );
 });
 
 describe('event-source mappings', () => {
@@ -155,7 +160,9 @@ describe('event-source mappings', () => {
     // Prepare
     const { stack } = synth;
     const functionLogicalId = logicalId(stack, stack.functions[functionId]);
-    const mappings = ofType('AWS::Lambda::EventSourceMapping').filter(([, m]) => m.Properties?.FunctionName?.Ref === functionLogicalId);
+    const mappings = ofType('AWS::Lambda::EventSourceMapping').filter(
+      ([, m]) => m.Properties?.FunctionName?.Ref === functionLogicalId,
+    );
     const trigger = spec.trigger!;
     if (trigger.kind === 'schedule') throw new Error('schedules have no mapping');
 
@@ -163,7 +170,9 @@ describe('event-source mappings', () => {
     expect(mappings).toHaveLength(1);
     const props = mappings[0]![1].Properties!;
     expect(props.BatchSize).toBe(trigger.batchSize);
-    expect(props.FunctionResponseTypes).toEqual(trigger.reportBatchItemFailures ? ['ReportBatchItemFailures'] : undefined);
+    expect(props.FunctionResponseTypes).toEqual(
+      trigger.reportBatchItemFailures ? ['ReportBatchItemFailures'] : undefined,
+    );
     if (trigger.kind === 'dynamodb-stream') {
       expect(props.EventSourceArn).toEqual({ 'Fn::GetAtt': [logicalId(stack, stack.ledger.table), 'StreamArn'] });
       expect(props.StartingPosition).toBe(trigger.startingPosition);
@@ -175,7 +184,9 @@ describe('event-source mappings', () => {
       expect(props.DestinationConfig).toEqual({
         OnFailure: { Destination: { 'Fn::GetAtt': [logicalId(stack, stack.queues[trigger.onFailure]), 'Arn'] } },
       });
-      expect(props.FilterCriteria).toEqual({ Filters: trigger.filterPatterns.map((pattern) => ({ Pattern: JSON.stringify(pattern) })) });
+      expect(props.FilterCriteria).toEqual({
+        Filters: trigger.filterPatterns.map((pattern) => ({ Pattern: JSON.stringify(pattern) })),
+      });
     } else {
       expect(props.EventSourceArn).toEqual({ 'Fn::GetAtt': [logicalId(stack, stack.queues[trigger.queue]), 'Arn'] });
       expect(props.MaximumBatchingWindowInSeconds ?? 0).toBe(trigger.maxBatchingWindowSeconds);
@@ -193,33 +204,47 @@ describe('schedules', () => {
     // Prepare
     const { stack } = synth;
     const functionLogicalId = logicalId(stack, stack.functions[functionId]);
-    const schedules = ofType('AWS::Scheduler::Schedule').filter(([, s]) => JSON.stringify(s.Properties?.Target?.Arn).includes(functionLogicalId));
+    const schedules = ofType('AWS::Scheduler::Schedule').filter(([, s]) =>
+      JSON.stringify(s.Properties?.Target?.Arn).includes(functionLogicalId),
+    );
 
     // Assess
     expect(schedules).toHaveLength(1);
     const props = schedules[0]![1].Properties!;
-    expect(props.ScheduleExpression).toBe(`rate(${trigger.everyMinutes} minute${trigger.everyMinutes === 1 ? '' : 's'})`);
+    expect(props.ScheduleExpression).toBe(
+      `rate(${trigger.everyMinutes} minute${trigger.everyMinutes === 1 ? '' : 's'})`,
+    );
     expect(props.State).toBe('ENABLED');
-    expect(props.Target.RetryPolicy).toEqual({ MaximumRetryAttempts: trigger.retryAttempts, MaximumEventAgeInSeconds: trigger.maxEventAgeSeconds });
-  });
-
-  it.each(scheduled)("%s runs asynchronously with the topology's retries, event age and on-failure queue", (functionId, trigger) => {
-    // Prepare
-    const { stack } = synth;
-    const functionLogicalId = logicalId(stack, stack.functions[functionId]);
-    const configs = ofType('AWS::Lambda::EventInvokeConfig').filter(([, c]) => JSON.stringify(c.Properties?.FunctionName) === JSON.stringify({ Ref: functionLogicalId }));
-
-    // Assess
-    expect(configs).toHaveLength(1);
-    expect(configs[0]![1].Properties).toMatchObject({
-      Qualifier: '$LATEST',
-      MaximumRetryAttempts: trigger.asyncInvoke.retryAttempts,
-      MaximumEventAgeInSeconds: trigger.asyncInvoke.maxEventAgeSeconds,
-      DestinationConfig: {
-        OnFailure: { Destination: { 'Fn::GetAtt': [logicalId(stack, stack.queues[trigger.asyncInvoke.onFailure]), 'Arn'] } },
-      },
+    expect(props.Target.RetryPolicy).toEqual({
+      MaximumRetryAttempts: trigger.retryAttempts,
+      MaximumEventAgeInSeconds: trigger.maxEventAgeSeconds,
     });
   });
+
+  it.each(scheduled)(
+    "%s runs asynchronously with the topology's retries, event age and on-failure queue",
+    (functionId, trigger) => {
+      // Prepare
+      const { stack } = synth;
+      const functionLogicalId = logicalId(stack, stack.functions[functionId]);
+      const configs = ofType('AWS::Lambda::EventInvokeConfig').filter(
+        ([, c]) => JSON.stringify(c.Properties?.FunctionName) === JSON.stringify({ Ref: functionLogicalId }),
+      );
+
+      // Assess
+      expect(configs).toHaveLength(1);
+      expect(configs[0]![1].Properties).toMatchObject({
+        Qualifier: '$LATEST',
+        MaximumRetryAttempts: trigger.asyncInvoke.retryAttempts,
+        MaximumEventAgeInSeconds: trigger.asyncInvoke.maxEventAgeSeconds,
+        DestinationConfig: {
+          OnFailure: {
+            Destination: { 'Fn::GetAtt': [logicalId(stack, stack.queues[trigger.asyncInvoke.onFailure]), 'Arn'] },
+          },
+        },
+      });
+    },
+  );
 });
 
 describe('raw-event delivery stream', () => {
@@ -227,7 +252,9 @@ describe('raw-event delivery stream', () => {
     // Prepare
     const streams = ofType('AWS::KinesisFirehose::DeliveryStream');
     const destination = streams[0]![1].Properties!.ExtendedS3DestinationConfiguration;
-    const processor = destination.ProcessingConfiguration.Processors.find((p: { Type: string }) => p.Type === 'MetadataExtraction');
+    const processor = destination.ProcessingConfiguration.Processors.find(
+      (p: { Type: string }) => p.Type === 'MetadataExtraction',
+    );
     const parameter = (name: string) =>
       processor.Parameters.find((p: { ParameterName: string }) => p.ParameterName === name)?.ParameterValue as string;
     const expectedQuery =
@@ -261,7 +288,9 @@ describe('raw-event delivery stream', () => {
     expect(writers.length).toBeGreaterThan(0);
     for (const functionId of writers) {
       const roleId = resource(logicalId(stack, stack.functions[functionId])).Role['Fn::GetAtt'][0] as string;
-      const policy = ofType('AWS::IAM::Policy').find(([, p]) => p.Properties!.Roles.some((r: { Ref: string }) => r.Ref === roleId));
+      const policy = ofType('AWS::IAM::Policy').find(([, p]) =>
+        p.Properties!.Roles.some((r: { Ref: string }) => r.Ref === roleId),
+      );
       expect(policy?.[1].Properties!.PolicyDocument.Statement).toContainEqual({
         Action: ['firehose:PutRecord', 'firehose:PutRecordBatch'],
         Effect: 'Allow',

@@ -67,7 +67,8 @@ function getAtt(stackName: string, resources: Resources, logicalId: string, attr
     'AWS::Lambda::Function': () => `arn:${partition}:lambda:${region}:${account}:function:${name}`,
     'AWS::DynamoDB::Table': () => `arn:${partition}:dynamodb:${region}:${account}:table/${name}`,
     'AWS::SQS::Queue': () => `arn:${partition}:sqs:${region}:${account}:${name.split('/').pop()}`,
-    'AWS::KinesisFirehose::DeliveryStream': () => `arn:${partition}:firehose:${region}:${account}:deliverystream/${name}`,
+    'AWS::KinesisFirehose::DeliveryStream': () =>
+      `arn:${partition}:firehose:${region}:${account}:deliverystream/${name}`,
     'AWS::S3::Bucket': () => `arn:${partition}:s3:::${name}`,
     'AWS::IAM::Role': () => `arn:${partition}:iam::${account}:role/${name}`,
     'AWS::KMS::Key': () => `arn:${partition}:kms:${region}:${account}:key/12345678-1234-1234-1234-123456789012`,

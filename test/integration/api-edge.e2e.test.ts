@@ -20,7 +20,13 @@ afterAll(async () => {
 /** A request sent byte for byte as written (fetch would re-encode a malformed path); the answer is contract-checked. */
 async function raw(method: string, path: string, body?: string, headers: Record<string, string> = {}) {
   const answer = await rawRequest(method, path, body, headers);
-  checkContract({ method, path, status: answer.status, contentType: answer.headers['content-type'] ?? null, text: answer.body });
+  checkContract({
+    method,
+    path,
+    status: answer.status,
+    contentType: answer.headers['content-type'] ?? null,
+    text: answer.body,
+  });
   return answer;
 }
 
@@ -28,11 +34,23 @@ function rawRequest(method: string, path: string, body: string | undefined, head
   const url = new URL(twin.apiUrl);
   return new Promise<{ status: number; headers: Record<string, string>; body: string }>((resolve, reject) => {
     const req = httpRequest(
-      { host: url.hostname, port: url.port, path, method, headers: { 'x-api-key': twin.demo.apiKey, 'content-type': 'application/json', ...headers } },
+      {
+        host: url.hostname,
+        port: url.port,
+        path,
+        method,
+        headers: { 'x-api-key': twin.demo.apiKey, 'content-type': 'application/json', ...headers },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers as Record<string, string>, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode!,
+            headers: res.headers as Record<string, string>,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
       },
     );
     req.on('error', reject);
@@ -47,7 +65,11 @@ function lakeLines(dir: string): { file: string; line: string }[] {
     .filter((name) => name.endsWith('.ndjson.gz'))
     .flatMap((name) => {
       const file = join(dir, name);
-      return gunzipSync(readFileSync(file)).toString('utf8').trim().split('\n').map((line) => ({ file, line }));
+      return gunzipSync(readFileSync(file))
+        .toString('utf8')
+        .trim()
+        .split('\n')
+        .map((line) => ({ file, line }));
     });
 }
 
@@ -55,15 +77,24 @@ describe('the API edge on the local twin', () => {
   it('refuses a lone surrogate escape with 400 and no event, webhook or lake line carries it', async () => {
     // Prepare
     const run = `${process.pid}-${Date.now()}`;
-    const enrol = await raw('POST', '/v1/members', JSON.stringify({ externalId: `wf-${run}` }), { 'idempotency-key': `wf-enrol-${run}` });
+    const enrol = await raw('POST', '/v1/members', JSON.stringify({ externalId: `wf-${run}` }), {
+      'idempotency-key': `wf-enrol-${run}`,
+    });
     expect(enrol.status).toBe(201);
     const { memberId } = JSON.parse(enrol.body) as { memberId: string };
 
     // Act: the report's exact body (the escape as JSON text), then a good earn as a barrier.
-    const bad = await raw('POST', `/v1/members/${memberId}/points/earn`, '{"amountPoints":100,"reason":"bad \\ud800 text"}', {
-      'idempotency-key': `wf-bad-${run}`,
+    const bad = await raw(
+      'POST',
+      `/v1/members/${memberId}/points/earn`,
+      '{"amountPoints":100,"reason":"bad \\ud800 text"}',
+      {
+        'idempotency-key': `wf-bad-${run}`,
+      },
+    );
+    const good = await raw('POST', `/v1/members/${memberId}/points/earn`, '{"amountPoints":7,"reason":"good text"}', {
+      'idempotency-key': `wf-good-${run}`,
     });
-    const good = await raw('POST', `/v1/members/${memberId}/points/earn`, '{"amountPoints":7,"reason":"good text"}', { 'idempotency-key': `wf-good-${run}` });
 
     // Assess: refused as problem+json, nothing committed for it.
     expect(bad.status).toBe(400);
@@ -79,7 +110,9 @@ describe('the API edge on the local twin', () => {
       },
       { timeoutMs: 20_000, what: 'the lake lines of the member' },
     );
-    const events = lines.map(({ line }) => JSON.parse(line) as { seq: number; type: string; data: { reason?: string } });
+    const events = lines.map(
+      ({ line }) => JSON.parse(line) as { seq: number; type: string; data: { reason?: string } },
+    );
     expect(events.map((e) => [e.seq, e.type]).sort()).toEqual([
       [1, 'member.enrolled'],
       [2, 'points.earned'],

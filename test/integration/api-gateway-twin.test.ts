@@ -20,14 +20,27 @@ const lambda = {
       if (behaviour.authorizer === 'crash') throw Object.assign(new Error('connect timeout'), { name: 'TimeoutError' });
       const result: APIGatewayAuthorizerResult = {
         principalId: 't1/k1',
-        policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: behaviour.authorizer === 'allow' ? 'Allow' : 'Deny', Resource: '*' }] },
+        policyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Action: 'execute-api:Invoke',
+              Effect: behaviour.authorizer === 'allow' ? 'Allow' : 'Deny',
+              Resource: '*',
+            },
+          ],
+        },
         context: { tenantId: 't1', scopes: 'members:read' },
       };
       return result as T;
     }
     if (behaviour.api === 'crash') throw new Error('Task timed out after 25 seconds');
     const { pathParameters } = event as APIGatewayProxyEvent;
-    return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pathParameters }) } as T;
+    return {
+      statusCode: 200,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ pathParameters }),
+    } as T;
   },
 } as unknown as LocalLambda;
 
@@ -53,7 +66,13 @@ function send(path: string, headers: Record<string, string> = { 'x-api-key': `ke
     const req = httpRequest({ host: url.hostname, port: url.port, path, method: 'GET', headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers as Record<string, string>, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode!,
+          headers: res.headers as Record<string, string>,
+          body: Buffer.concat(chunks).toString('utf8'),
+        }),
+      );
     });
     req.on('error', reject);
     req.end();
@@ -98,7 +117,11 @@ describe("the twin's API Gateway", () => {
     ['a missing API key', () => send('/v1/members/mem_1', {}), 'UNAUTHORIZED'],
     ['an unknown API key', () => ((behaviour.authorizer = 'unauthorized'), send('/v1/members/mem_1')), 'UNAUTHORIZED'],
     ['a denying policy', () => ((behaviour.authorizer = 'deny'), send('/v1/members/mem_1')), 'ACCESS_DENIED'],
-    ['an authorizer that fails (its table read timed out)', () => ((behaviour.authorizer = 'crash'), send('/v1/members/mem_1')), 'AUTHORIZER_CONFIGURATION_ERROR'],
+    [
+      'an authorizer that fails (its table read timed out)',
+      () => ((behaviour.authorizer = 'crash'), send('/v1/members/mem_1')),
+      'AUTHORIZER_CONFIGURATION_ERROR',
+    ],
     ['a function that fails', () => ((behaviour.api = 'crash'), send('/v1/members/mem_1')), 'DEFAULT_5XX'],
   ] as const)('answers %s with the stack gateway response, as problem+json', async (_name, act, type) => {
     // Act

@@ -57,7 +57,13 @@ const POLICY: DeliveryPolicy = {
 /** What the scripted endpoint answers. */
 const OK: AttemptResult = { ok: true, status: 204, durationMs: 3 };
 const BOOM: AttemptResult = { ok: false, status: 500, durationMs: 3, responseBody: 'boom' };
-const SLOW_DOWN: AttemptResult = { ok: false, status: 429, durationMs: 3, retryAfterSeconds: 120, responseBody: 'slow down' };
+const SLOW_DOWN: AttemptResult = {
+  ok: false,
+  status: 429,
+  durationMs: 3,
+  retryAfterSeconds: 120,
+  responseBody: 'slow down',
+};
 const GONE: AttemptResult = { ok: false, status: 410, durationMs: 3, responseBody: 'gone' };
 
 /**
@@ -153,7 +159,22 @@ async function setUp(policy: Partial<DeliveryPolicy> = {}) {
   const health = () => endpointHealth.getHealth(tenantId, subscriptionId);
   const deadLetters = async () => (await store.listDeadLetters(tenantId, subscriptionId, { limit: 50 })).items;
 
-  return { tenantId, subscriptionId, subscription, clock, send, deadLetter, requeue, worker, makeWorker, message, log, attempts, health, deadLetters };
+  return {
+    tenantId,
+    subscriptionId,
+    subscription,
+    clock,
+    send,
+    deadLetter,
+    requeue,
+    worker,
+    makeWorker,
+    message,
+    log,
+    attempts,
+    health,
+    deadLetters,
+  };
 }
 
 type Harness = Awaited<ReturnType<typeof setUp>>;
@@ -185,10 +206,13 @@ describe('delivery worker on DynamoDB Local', () => {
     expect(outcome).toBeUndefined();
     expect(duplicate).toBeUndefined();
     expect(h.send).toHaveBeenCalledTimes(1);
-    expect(h.send).toHaveBeenCalledWith(expect.objectContaining({ subscriptionId: h.subscriptionId, url: h.subscription.url }), {
-      id: m.event.id,
-      body: webhookBody(m.event, h.subscription),
-    });
+    expect(h.send).toHaveBeenCalledWith(
+      expect.objectContaining({ subscriptionId: h.subscriptionId, url: h.subscription.url }),
+      {
+        id: m.event.id,
+        body: webhookBody(m.event, h.subscription),
+      },
+    );
     expect(await h.log(m)).toMatchObject({
       tenantId: h.tenantId,
       subscriptionId: h.subscriptionId,
@@ -204,7 +228,15 @@ describe('delivery worker on DynamoDB Local', () => {
       lastAttemptAt: T0.toISOString(),
       deliveredAt: T0.toISOString(),
     });
-    const attempt = { eventId: m.event.id, attempt: 1, round: 0, at: T0.toISOString(), ok: true, status: 204, durationMs: 3 };
+    const attempt = {
+      eventId: m.event.id,
+      attempt: 1,
+      round: 0,
+      at: T0.toISOString(),
+      ok: true,
+      status: 204,
+      durationMs: 3,
+    };
     expect(await h.attempts(m)).toEqual([attempt]);
     expect((await store.listAttempts(h.tenantId, h.subscriptionId, { limit: 10 })).items).toEqual([attempt]);
     expect(await h.deadLetters()).toEqual([]);
@@ -227,12 +259,28 @@ describe('delivery worker on DynamoDB Local', () => {
 
       expect(outcome).toEqual({ waitSeconds: step });
       const logged = await h.log(m);
-      expect(logged).toMatchObject({ status: 'failing', round: 0, attempts: attemptNumber, roundAttempts: attemptNumber, lastStatus: 500, lastAttemptAt: attemptedAt });
+      expect(logged).toMatchObject({
+        status: 'failing',
+        round: 0,
+        attempts: attemptNumber,
+        roundAttempts: attemptNumber,
+        lastStatus: 500,
+        lastAttemptAt: attemptedAt,
+      });
       expect(logged!.nextAttemptAt).toBe(iso(h.clock.ms() + step * 1000));
       expect(logged!.deadReason).toBeUndefined();
       const logAttempts = await h.attempts(m);
       expect(logAttempts).toHaveLength(attemptNumber);
-      expect(logAttempts.at(-1)).toEqual({ eventId: m.event.id, attempt: attemptNumber, round: 0, at: attemptedAt, ok: false, status: 500, durationMs: 3, responseBody: 'boom' });
+      expect(logAttempts.at(-1)).toEqual({
+        eventId: m.event.id,
+        attempt: attemptNumber,
+        round: 0,
+        at: attemptedAt,
+        ok: false,
+        status: 500,
+        durationMs: 3,
+        responseBody: 'boom',
+      });
       h.clock.advance(step);
     }
     expect(h.deadLetter).not.toHaveBeenCalled();
@@ -248,7 +296,15 @@ describe('delivery worker on DynamoDB Local', () => {
     expect(h.deadLetter).toHaveBeenCalledTimes(1);
     expect(h.deadLetter).toHaveBeenCalledWith(m, { reason: 'attempts_exhausted', attempts: 4, lastStatus: 500 });
     const logged = await h.log(m);
-    expect(logged).toMatchObject({ status: 'dead', deadReason: 'attempts_exhausted', deadAt, attempts: 4, roundAttempts: 4, round: 0, event: m.event });
+    expect(logged).toMatchObject({
+      status: 'dead',
+      deadReason: 'attempts_exhausted',
+      deadAt,
+      attempts: 4,
+      roundAttempts: 4,
+      round: 0,
+      event: m.event,
+    });
     expect(logged!.nextAttemptAt).toBeUndefined();
     expect((await h.attempts(m)).map((a) => [a.attempt, a.ok, a.responseBody])).toEqual([
       [1, false, 'boom'],
@@ -256,7 +312,15 @@ describe('delivery worker on DynamoDB Local', () => {
       [3, false, 'boom'],
       [4, false, 'boom'],
     ]);
-    expect(await h.deadLetters()).toEqual([{ eventId: m.event.id, eventType: 'points.earned', occurredAt: m.event.occurredAt, deadAt, reason: 'attempts_exhausted' }]);
+    expect(await h.deadLetters()).toEqual([
+      {
+        eventId: m.event.id,
+        eventType: 'points.earned',
+        occurredAt: m.event.occurredAt,
+        deadAt,
+        reason: 'attempts_exhausted',
+      },
+    ]);
     const dead = await store.listMessages(h.tenantId, h.subscriptionId, { status: 'dead', order: 'asc', limit: 10 });
     expect(dead.items.map((item) => item.eventId)).toEqual([m.event.id]);
   });
@@ -275,7 +339,12 @@ describe('delivery worker on DynamoDB Local', () => {
     // Assess
     expect(throttled).toEqual({ waitSeconds: 120 });
     expect((await h.health()).pauseUntil).toBe(iso(T0.getTime() + 120_000));
-    expect(await h.log(first)).toMatchObject({ status: 'failing', attempts: 1, lastStatus: 429, nextAttemptAt: iso(T0.getTime() + 120_000) });
+    expect(await h.log(first)).toMatchObject({
+      status: 'failing',
+      attempts: 1,
+      lastStatus: 429,
+      nextAttemptAt: iso(T0.getTime() + 120_000),
+    });
     expect(paused).toEqual({ waitSeconds: 120 + SPREAD });
     expect(h.send).toHaveBeenCalledTimes(1);
     expect(await h.log(other)).toBeNull();
@@ -301,7 +370,13 @@ describe('delivery worker on DynamoDB Local', () => {
     const [failed1, failed2] = await failDistinctMembers(h, 3);
 
     // Assess: open for 30 s
-    expect(await h.health()).toMatchObject({ state: 'open', consecutiveFailures: 3, openCount: 1, openUntil: iso(T0.getTime() + 30_000), failingSince: T0.toISOString() });
+    expect(await h.health()).toMatchObject({
+      state: 'open',
+      consecutiveFailures: 3,
+      openCount: 1,
+      openUntil: iso(T0.getTime() + 30_000),
+      failingSince: T0.toISOString(),
+    });
 
     // Act: a fourth member's message while open
     const waiting = h.message('mem_erin');
@@ -347,7 +422,18 @@ describe('delivery worker on DynamoDB Local', () => {
     expect(closed.openUntil).toBeUndefined();
     expect(closed.failingSince).toBeUndefined();
     expect(closed.probeUntil).toBeUndefined();
-    expect(await h.attempts(waiting)).toEqual([{ eventId: waiting.event.id, attempt: 1, round: 0, at: h.clock.iso(), ok: true, status: 204, durationMs: 3, probe: true }]);
+    expect(await h.attempts(waiting)).toEqual([
+      {
+        eventId: waiting.event.id,
+        attempt: 1,
+        round: 0,
+        at: h.clock.iso(),
+        ok: true,
+        status: 204,
+        durationMs: 3,
+        probe: true,
+      },
+    ]);
     expect(await h.log(waiting)).toMatchObject({ status: 'delivered', attempts: 1 });
 
     // Act: right after closing, two retries in the same second
@@ -390,7 +476,17 @@ describe('delivery worker on DynamoDB Local', () => {
     expect(reopened.probeUntil).toBeUndefined();
     expect((Date.parse(reopened.openUntil!) - h.clock.ms()) / 1000).toBe(60);
     expect(await h.attempts(probe)).toEqual([
-      { eventId: probe.event.id, attempt: 1, round: 0, at: h.clock.iso(), ok: false, status: 500, durationMs: 3, responseBody: 'boom', probe: true },
+      {
+        eventId: probe.event.id,
+        attempt: 1,
+        round: 0,
+        at: h.clock.iso(),
+        ok: false,
+        status: 500,
+        durationMs: 3,
+        responseBody: 'boom',
+        probe: true,
+      },
     ]);
   });
 
@@ -452,9 +548,20 @@ describe('delivery worker on DynamoDB Local', () => {
     // Assess: the endpoint is disabled
     expect(outcome).toBeUndefined();
     const disabledAt = T0.toISOString();
-    expect(await subscriptions.get(h.tenantId, h.subscriptionId)).toMatchObject({ enabled: false, disabledReason: 'gone', disabledAt, eventSeq: 1 });
+    expect(await subscriptions.get(h.tenantId, h.subscriptionId)).toMatchObject({
+      enabled: false,
+      disabledReason: 'gone',
+      disabledAt,
+      eventSeq: 1,
+    });
     // ... endpoint.disabled is in the endpoint's outbox, in the catalogue's shape
-    const { Item } = await documents.send(new GetCommand({ TableName: tableName, Key: keys.endpointEvent(h.tenantId, h.subscriptionId, 1), ConsistentRead: true }));
+    const { Item } = await documents.send(
+      new GetCommand({
+        TableName: tableName,
+        Key: keys.endpointEvent(h.tenantId, h.subscriptionId, 1),
+        ConsistentRead: true,
+      }),
+    );
     expect(Item?.kind).toBe('event');
     const emitted = loyaltyEvent.parse(Item);
     expect(emitted).toMatchObject({
@@ -476,8 +583,24 @@ describe('delivery worker on DynamoDB Local', () => {
     );
     expect(endpointEvents).toHaveLength(1);
     // ... and the message is a dead letter waiting for a redrive
-    expect(await h.log(gone)).toMatchObject({ status: 'dead', deadReason: 'endpoint_disabled', attempts: 1, lastStatus: 410 });
-    expect(await h.attempts(gone)).toEqual([{ eventId: gone.event.id, attempt: 1, round: 0, at: disabledAt, ok: false, status: 410, durationMs: 3, responseBody: 'gone' }]);
+    expect(await h.log(gone)).toMatchObject({
+      status: 'dead',
+      deadReason: 'endpoint_disabled',
+      attempts: 1,
+      lastStatus: 410,
+    });
+    expect(await h.attempts(gone)).toEqual([
+      {
+        eventId: gone.event.id,
+        attempt: 1,
+        round: 0,
+        at: disabledAt,
+        ok: false,
+        status: 410,
+        durationMs: 3,
+        responseBody: 'gone',
+      },
+    ]);
 
     // Act: a later message for the disabled endpoint
     h.clock.advance(10);
@@ -487,7 +610,13 @@ describe('delivery worker on DynamoDB Local', () => {
     // Assess: parked without an attempt
     expect(parked).toBeUndefined();
     expect(h.send).toHaveBeenCalledTimes(1);
-    expect(await h.log(later)).toMatchObject({ status: 'dead', deadReason: 'endpoint_disabled', attempts: 0, round: 0, deadAt: h.clock.iso() });
+    expect(await h.log(later)).toMatchObject({
+      status: 'dead',
+      deadReason: 'endpoint_disabled',
+      attempts: 0,
+      round: 0,
+      deadAt: h.clock.iso(),
+    });
     expect(await h.attempts(later)).toEqual([]);
     expect((await h.deadLetters()).map((letter) => [letter.eventId, letter.reason])).toEqual([
       [gone.event.id, 'endpoint_disabled'],
@@ -526,8 +655,19 @@ describe('delivery worker on DynamoDB Local', () => {
     expect(probes).toBe(32);
     const disabledAt = iso(T0.getTime() + 3690_000);
     expect(h.clock.iso()).toBe(disabledAt);
-    expect(await subscriptions.get(h.tenantId, h.subscriptionId)).toMatchObject({ enabled: false, disabledReason: 'failing', disabledAt, eventSeq: 1 });
-    const { Item } = await documents.send(new GetCommand({ TableName: tableName, Key: keys.endpointEvent(h.tenantId, h.subscriptionId, 1), ConsistentRead: true }));
+    expect(await subscriptions.get(h.tenantId, h.subscriptionId)).toMatchObject({
+      enabled: false,
+      disabledReason: 'failing',
+      disabledAt,
+      eventSeq: 1,
+    });
+    const { Item } = await documents.send(
+      new GetCommand({
+        TableName: tableName,
+        Key: keys.endpointEvent(h.tenantId, h.subscriptionId, 1),
+        ConsistentRead: true,
+      }),
+    );
     expect(loyaltyEvent.parse(Item)).toMatchObject({
       type: 'endpoint.disabled',
       endpointId: h.subscriptionId,
@@ -579,7 +719,13 @@ describe('delivery worker on DynamoDB Local', () => {
     // Assess
     expect(delivered).toBeUndefined();
     expect(h.send).toHaveBeenCalledTimes(5);
-    expect(await h.log(m)).toMatchObject({ status: 'delivered', round: 1, roundAttempts: 1, attempts: before.attempts + 1, deliveredAt: h.clock.iso() });
+    expect(await h.log(m)).toMatchObject({
+      status: 'delivered',
+      round: 1,
+      roundAttempts: 1,
+      attempts: before.attempts + 1,
+      deliveredAt: h.clock.iso(),
+    });
     const all = await h.attempts(m);
     expect(all.map((a) => [a.attempt, a.round, a.ok])).toEqual([
       [1, 0, false],
@@ -618,7 +764,9 @@ describe('delivery worker on DynamoDB Local', () => {
 
     // Act: the round-1 message arrives and is attempted; if it fails and waits, its copy is not stale
     h.send.mockResolvedValueOnce(BOOM);
-    expect(await h.worker.handle(deliveryMessage.parse(JSON.parse(JSON.stringify(requeued))), 1)).toEqual({ waitSeconds: 5 });
+    expect(await h.worker.handle(deliveryMessage.parse(JSON.parse(JSON.stringify(requeued))), 1)).toEqual({
+      waitSeconds: 5,
+    });
     h.clock.advance(5);
     h.send.mockResolvedValueOnce(OK);
     expect(await h.worker.handle(deliveryMessage.parse(JSON.parse(JSON.stringify(requeued))), 2)).toBeUndefined();
@@ -724,7 +872,10 @@ describe('delivery worker on DynamoDB Local', () => {
     // Assess: the endpoint is disabled and the message parked, without an attempt
     expect(outcome).toBeUndefined();
     expect(h.send).toHaveBeenCalledTimes(1);
-    expect(await subscriptions.get(h.tenantId, h.subscriptionId)).toMatchObject({ enabled: false, disabledReason: 'failing' });
+    expect(await subscriptions.get(h.tenantId, h.subscriptionId)).toMatchObject({
+      enabled: false,
+      disabledReason: 'failing',
+    });
     expect((await h.deadLetters()).map((l) => l.reason)).toContain('endpoint_disabled');
   });
 

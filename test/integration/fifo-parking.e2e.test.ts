@@ -72,9 +72,17 @@ async function members(api: Api, count: number): Promise<string[]> {
     ids.push(
       ...(await Promise.all(
         batch.map(async (m) => {
-          const enrol = await api<{ memberId: string }>('/v1/members', { body: { externalId: `park-${Date.now()}-${m}-${Math.random()}` } });
+          const enrol = await api<{ memberId: string }>('/v1/members', {
+            body: { externalId: `park-${Date.now()}-${m}-${Math.random()}` },
+          });
           expect(enrol.status).toBe(201);
-          expect((await api(`/v1/members/${enrol.body.memberId}/points/earn`, { body: { amountPoints: 10, reason: 'stay' } })).status).toBe(201);
+          expect(
+            (
+              await api(`/v1/members/${enrol.body.memberId}/points/earn`, {
+                body: { amountPoints: 10, reason: 'stay' },
+              })
+            ).status,
+          ).toBe(201);
           return enrol.body.memberId;
         }),
       )),
@@ -85,15 +93,19 @@ async function members(api: Api, count: number): Promise<string[]> {
 
 const inFlight = async () => {
   const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: twin.queueUrls.webhookDelivery, AttributeNames: ['ApproximateNumberOfMessagesNotVisible'] }),
+    new GetQueueAttributesCommand({
+      QueueUrl: twin.queueUrls.webhookDelivery,
+      AttributeNames: ['ApproximateNumberOfMessagesNotVisible'],
+    }),
   );
   return Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
 };
 
-const accepted = (hooks: ReceivedHook[], ids: Set<string>) => hooks.filter((h) => h.answered < 300 && ids.has(h.body?.memberId ?? ''));
+const accepted = (hooks: ReceivedHook[], ids: Set<string>) =>
+  hooks.filter((h) => h.answered < 300 && ids.has(h.body?.memberId ?? ''));
 
 describe('a dead endpoint with many members on the local twin (FIFO in-flight cap 30)', () => {
-  it("parks what it cannot keep in flight, does not delay another tenant, and delivers everything in order when it recovers", async () => {
+  it('parks what it cannot keep in flight, does not delay another tenant, and delivers everything in order when it recovers', async () => {
     // Prepare: tenant A (the demo tenant) has a dead endpoint and 100 members, 200 events.
     const apiA = twinApi(twin);
     const deadId = await endpoint(apiA, 'dead', { status: 500 });
@@ -121,7 +133,10 @@ describe('a dead endpoint with many members on the local twin (FIFO in-flight ca
 
     // Act: tenant B, with a healthy endpoint, gets activity while A's endpoint is still dead.
     const tenantB = { tenantId: newId('ten'), name: 'Neighbour Inc', status: 'active' as const };
-    const { apiKey } = await new DynamoTenantStore(DynamoDBDocumentClient.from(dynamo), table.localName).createTenantWithKey(tenantB, ALL_SCOPES);
+    const { apiKey } = await new DynamoTenantStore(
+      DynamoDBDocumentClient.from(dynamo),
+      table.localName,
+    ).createTenantWithKey(tenantB, ALL_SCOPES);
     const apiB = twinApi({ apiUrl: twin.apiUrl, demo: { ...twin.demo, tenantId: tenantB.tenantId, apiKey } });
     await endpoint(apiB, 'neighbour');
     const startedMs = Date.now();
@@ -133,7 +148,9 @@ describe('a dead endpoint with many members on the local twin (FIFO in-flight ca
       },
       { timeoutMs: 60_000, what: "the other tenant's deliveries" },
     );
-    const latencyMs = Math.max(...neighbour.map((h) => Date.parse((h as ReceivedHook & { receivedAt: string }).receivedAt))) - startedMs;
+    const latencyMs =
+      Math.max(...neighbour.map((h) => Date.parse((h as ReceivedHook & { receivedAt: string }).receivedAt))) -
+      startedMs;
     const during = await parking.parkedCount(tenantA, deadId);
     const deadAttempts = (await receivedHooks(twin, 'dead')).length;
     console.log(
@@ -164,7 +181,9 @@ describe('a dead endpoint with many members on the local twin (FIFO in-flight ca
     // Assess: all 200 delivered, each member's events in seq order (enrolled, earned), none lost, nothing left parked.
     const after = await parking.parkedCount(tenantA, deadId);
     const duplicates = recovered.length - new Set(recovered.map((h) => h.webhookId)).size;
-    console.log(`recovery: ${recovered.length} deliveries (${duplicates} repeated), ${after.messages} still parked; queue in flight at most ${maxInFlight}`);
+    console.log(
+      `recovery: ${recovered.length} deliveries (${duplicates} repeated), ${after.messages} still parked; queue in flight at most ${maxInFlight}`,
+    );
     for (const memberId of membersA) {
       const seqs = recovered.filter((h) => h.body?.memberId === memberId).map((h) => h.body!.seq);
       expect([...new Set(seqs)]).toEqual([1, 2]);

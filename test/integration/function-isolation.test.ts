@@ -11,7 +11,11 @@ import { roleCredentials } from '../../local/roles';
  */
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const PROBE = 'test/support/env-probe.ts';
-const targets = { table: 'local-table', queueUrl: (queue: string) => `http://127.0.0.1:1/000000000000/${queue}`, rawEventsStream: 'local-stream' };
+const targets = {
+  table: 'local-table',
+  queueUrl: (queue: string) => `http://127.0.0.1:1/000000000000/${queue}`,
+  rawEventsStream: 'local-stream',
+};
 const endpoints = { dynamodb: 'http://127.0.0.1:2', sqs: 'http://127.0.0.1:3', firehose: 'http://127.0.0.1:4' };
 
 type Probe = { env: Record<string, string>; invocations: number; remainingMs: number; functionName: string };
@@ -46,10 +50,17 @@ describe('functions on the twin', () => {
     const lakeRouter = await lambda.invoke<Probe>('lakeRouter', {});
 
     // Assess
-    expect(authorizer.env).toMatchObject({ TABLE_NAME: 'local-table', STAGE: 'local', AWS_ACCESS_KEY_ID: roleCredentials('authorizer').accessKeyId });
+    expect(authorizer.env).toMatchObject({
+      TABLE_NAME: 'local-table',
+      STAGE: 'local',
+      AWS_ACCESS_KEY_ID: roleCredentials('authorizer').accessKeyId,
+    });
     expect(authorizer.env).not.toHaveProperty('DELIVERY_QUEUE_URL');
     expect(authorizer.env).not.toHaveProperty('RAW_EVENTS_STREAM_NAME');
-    expect(lakeRouter.env).toMatchObject({ RAW_EVENTS_STREAM_NAME: 'local-stream', AWS_ACCESS_KEY_ID: roleCredentials('lakeRouter').accessKeyId });
+    expect(lakeRouter.env).toMatchObject({
+      RAW_EVENTS_STREAM_NAME: 'local-stream',
+      AWS_ACCESS_KEY_ID: roleCredentials('lakeRouter').accessKeyId,
+    });
     // Another function's resource variable is not passed on, even when the twin's environment has it.
     expect(lakeRouter.env).not.toHaveProperty('TABLE_NAME');
     for (const probe of [authorizer, lakeRouter]) {

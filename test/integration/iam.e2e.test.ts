@@ -41,7 +41,11 @@ function asFunction(id: FunctionId) {
 
 const TABLE_ARN = `arn:aws:dynamodb:${REGION}:000000000000:table/${table.localName}`;
 const key = { pk: { S: 'IAM#probe' }, sk: { S: 'IAM#probe' } };
-const caught = (promise: Promise<unknown>) => promise.then(() => undefined, (error: Error & { $metadata?: { httpStatusCode?: number } }) => error);
+const caught = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (error: Error & { $metadata?: { httpStatusCode?: number } }) => error,
+  );
 
 describe('IAM on the local twin', () => {
   it('lets a role do what it declares: the authorizer reads the table', async () => {
@@ -56,7 +60,7 @@ describe('IAM on the local twin', () => {
     dynamo.destroy();
   });
 
-  it('denies a write to a read-only role with DynamoDB\'s AccessDeniedException', async () => {
+  it("denies a write to a read-only role with DynamoDB's AccessDeniedException", async () => {
     // Prepare
     const { dynamo } = asFunction('authorizer');
 
@@ -72,22 +76,36 @@ describe('IAM on the local twin', () => {
     );
     // The twin's stderr arrives through a pipe, possibly after the answer: wait for the line.
     const denial = 'AccessDenied: authorizer may not dynamodb:PutItem';
-    await waitFor(async () => (twin.output().includes(denial) ? true : undefined), { timeoutMs: 5_000, what: 'the denial in the twin log' });
+    await waitFor(async () => (twin.output().includes(denial) ? true : undefined), {
+      timeoutMs: 5_000,
+      what: 'the denial in the twin log',
+    });
     dynamo.destroy();
   });
 
-  it('denies a send to a queue the role may not send to with SQS\'s AccessDenied', async () => {
+  it("denies a send to a queue the role may not send to with SQS's AccessDenied", async () => {
     // Prepare
     const { sqs } = asFunction('lakeRouter');
     const queueUrl = `${twin.functionEndpoints.sqs}${new URL(twin.queueUrls.webhookDelivery).pathname}`;
 
     // Act
-    const error = await caught(sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: '{}', MessageGroupId: 'g', MessageDeduplicationId: 'd' })));
+    const error = await caught(
+      sqs.send(
+        new SendMessageCommand({
+          QueueUrl: queueUrl,
+          MessageBody: '{}',
+          MessageGroupId: 'g',
+          MessageDeduplicationId: 'd',
+        }),
+      ),
+    );
 
     // Assess
     expect(error?.name).toBe('AccessDenied');
     expect(error?.$metadata?.httpStatusCode).toBe(403);
-    expect(error?.message).toContain(`is not authorized to perform: sqs:sendmessage on resource: arn:aws:sqs:${REGION}:000000000000:${queues.webhookDelivery.localName}`);
+    expect(error?.message).toContain(
+      `is not authorized to perform: sqs:sendmessage on resource: arn:aws:sqs:${REGION}:000000000000:${queues.webhookDelivery.localName}`,
+    );
     sqs.destroy();
   });
 
@@ -96,16 +114,22 @@ describe('IAM on the local twin', () => {
     const { firehose } = asFunction('api');
 
     // Act
-    const error = await caught(firehose.send(new PutRecordBatchCommand({ DeliveryStreamName: rawEvents.localName, Records: [{ Data: Buffer.from('{}') }] })));
+    const error = await caught(
+      firehose.send(
+        new PutRecordBatchCommand({ DeliveryStreamName: rawEvents.localName, Records: [{ Data: Buffer.from('{}') }] }),
+      ),
+    );
 
     // Assess
     expect(error?.name).toBe('AccessDeniedException');
-    expect(error?.message).toContain(`firehose:PutRecordBatch on resource: arn:aws:firehose:${REGION}:000000000000:deliverystream/${rawEvents.localName}`);
+    expect(error?.message).toContain(
+      `firehose:PutRecordBatch on resource: arn:aws:firehose:${REGION}:000000000000:deliverystream/${rawEvents.localName}`,
+    );
     firehose.destroy();
   });
 });
 
-describe('the operator\'s DLQ redrive on the local twin', () => {
+describe("the operator's DLQ redrive on the local twin", () => {
   it('delivers a redriven dead letter: the delivery function may queue its new round', async () => {
     // Prepare: an endpoint that fails until its deliveries are dead letters on the DLQ, then recovers.
     await configureReceiver(twin, 'redrive', { failure: { status: 500 } });
@@ -117,10 +141,15 @@ describe('the operator\'s DLQ redrive on the local twin', () => {
     await configureReceiver(twin, 'redrive', { secrets: [created.body.secret] });
     const enrolled = await api<{ memberId: string }>('/v1/members', { body: { externalId: `redrive-${Date.now()}` } });
     expect(enrolled.status).toBe(201);
-    const letters = await waitFor(async () => {
-      const page = await api<{ items: { eventId: string }[] }>(`/v1/webhooks/endpoints/${created.body.subscriptionId}/dead-letters`);
-      return page.body.items.length > 0 ? page.body.items : undefined;
-    }, { timeoutMs: 30_000, intervalMs: 500, what: 'the dead letter' });
+    const letters = await waitFor(
+      async () => {
+        const page = await api<{ items: { eventId: string }[] }>(
+          `/v1/webhooks/endpoints/${created.body.subscriptionId}/dead-letters`,
+        );
+        return page.body.items.length > 0 ? page.body.items : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 500, what: 'the dead letter' },
+    );
     await configureReceiver(twin, 'redrive', { failure: null });
 
     // Act: the operator's redrive (as StartMessageMoveTask does): each DLQ copy back onto the delivery queue.
@@ -128,10 +157,16 @@ describe('the operator\'s DLQ redrive on the local twin', () => {
     let moved = 0;
     for (let read = 0; read < 10 && moved < letters.length; read++) {
       const { Messages = [] } = await sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: twin.queueUrls.webhookDeliveryDlq, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['MessageGroupId'], WaitTimeSeconds: 1 }),
+        new ReceiveMessageCommand({
+          QueueUrl: twin.queueUrls.webhookDeliveryDlq,
+          MaxNumberOfMessages: 10,
+          MessageSystemAttributeNames: ['MessageGroupId'],
+          WaitTimeSeconds: 1,
+        }),
       );
       for (const message of Messages) {
-        if ((JSON.parse(message.Body!) as { subscriptionId?: string }).subscriptionId !== created.body.subscriptionId) continue;
+        if ((JSON.parse(message.Body!) as { subscriptionId?: string }).subscriptionId !== created.body.subscriptionId)
+          continue;
         await sqs.send(
           new SendMessageCommand({
             QueueUrl: twin.queueUrls.webhookDelivery,
@@ -140,7 +175,12 @@ describe('the operator\'s DLQ redrive on the local twin', () => {
             MessageDeduplicationId: `moved-${message.MessageId}`,
           }),
         );
-        await sqs.send(new DeleteMessageCommand({ QueueUrl: twin.queueUrls.webhookDeliveryDlq, ReceiptHandle: message.ReceiptHandle! }));
+        await sqs.send(
+          new DeleteMessageCommand({
+            QueueUrl: twin.queueUrls.webhookDeliveryDlq,
+            ReceiptHandle: message.ReceiptHandle!,
+          }),
+        );
         moved++;
       }
     }
@@ -148,11 +188,17 @@ describe('the operator\'s DLQ redrive on the local twin', () => {
     expect(moved).toBe(letters.length);
 
     // Assess: every redriven webhook arrives (the copy starts a new round, queued on the delivery queue).
-    const delivered = await waitFor(async () => {
-      const ok = (await receivedHooks(twin, 'redrive')).filter((hook) => hook.answered < 300);
-      return ok.length >= letters.length ? ok : undefined;
-    }, { timeoutMs: 20_000, what: 'the redriven webhook' }).catch((error: Error) => {
-      const denials = twin.output().split('\n').filter((line) => line.includes('AccessDenied'));
+    const delivered = await waitFor(
+      async () => {
+        const ok = (await receivedHooks(twin, 'redrive')).filter((hook) => hook.answered < 300);
+        return ok.length >= letters.length ? ok : undefined;
+      },
+      { timeoutMs: 20_000, what: 'the redriven webhook' },
+    ).catch((error: Error) => {
+      const denials = twin
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('AccessDenied'));
       throw new Error(`${error.message}\n${denials.join('\n')}`);
     });
     expect(new Set(delivered.map((hook) => hook.webhookId))).toEqual(new Set(letters.map((letter) => letter.eventId)));

@@ -16,7 +16,9 @@ describe('scheduled job lease on DynamoDB Local', () => {
   it('lets exactly one of many overlapping runs start', async () => {
     // Act
     const now = Date.now();
-    const taken = await Promise.all(Array.from({ length: 8 }, (_, i) => lease.acquire('race', `run-${i}`, now, now + 60_000)));
+    const taken = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => lease.acquire('race', `run-${i}`, now, now + 60_000)),
+    );
 
     // Assess
     expect(taken.filter(Boolean)).toHaveLength(1);

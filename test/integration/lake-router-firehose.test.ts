@@ -75,7 +75,10 @@ async function lakeCounts(label: string): Promise<Map<string, number>> {
   const names = readdirSync(lakeDir, { recursive: true, encoding: 'utf8' });
   const files = names.filter((name) => name.endsWith('.ndjson.gz'));
   for (const file of files) {
-    for (const line of gunzipSync(readFileSync(join(lakeDir, file))).toString('utf8').trim().split('\n')) {
+    for (const line of gunzipSync(readFileSync(join(lakeDir, file)))
+      .toString('utf8')
+      .trim()
+      .split('\n')) {
       const { id } = JSON.parse(line) as { id: string };
       if (id.startsWith(`evt_${label}_`)) counts.set(id, (counts.get(id) ?? 0) + 1);
     }

@@ -78,7 +78,16 @@ interface Real {
 }
 
 const sum = (lots: { points: number }[]) => lots.reduce((s, l) => s + l.points, 0);
-const byExpiry = (a: ModelLot, b: ModelLot) => (a.expiresAt === b.expiresAt ? 0 : a.expiresAt === null ? 1 : b.expiresAt === null ? -1 : a.expiresAt < b.expiresAt ? -1 : 1);
+const byExpiry = (a: ModelLot, b: ModelLot) =>
+  a.expiresAt === b.expiresAt
+    ? 0
+    : a.expiresAt === null
+      ? 1
+      : b.expiresAt === null
+        ? -1
+        : a.expiresAt < b.expiresAt
+          ? -1
+          : 1;
 
 function take(lots: ModelLot[], points: number, prefer?: string | null): ModelLot[] {
   const consumed: ModelLot[] = [];
@@ -104,7 +113,13 @@ function compact(lots: ModelLot[]): ModelLot[] {
 const nowIso = (r: Real) => new Date(r.clock.nowMs).toISOString();
 const nextKey = (r: Real) => `${r.memberId}-k${++r.keyCounter}`;
 
-async function call(m: Model, r: Real, path: string, body: unknown, run: (idem: { key: string; requestHash: string }) => Promise<Reply>) {
+async function call(
+  m: Model,
+  r: Real,
+  path: string,
+  body: unknown,
+  run: (idem: { key: string; requestHash: string }) => Promise<Reply>,
+) {
   const key = nextKey(r);
   const idem = { key, requestHash: requestHash('POST', path, body) };
   const outcome = await run(idem);
@@ -122,18 +137,36 @@ class Earn implements fc.AsyncCommand<Model, Real> {
   ) {}
   check = () => true;
   async run(m: Model, r: Real) {
-    const expiresAt = this.expiresInDays === null ? null : new Date(r.clock.nowMs + this.expiresInDays * DAY_MS).toISOString();
+    const expiresAt =
+      this.expiresInDays === null ? null : new Date(r.clock.nowMs + this.expiresInDays * DAY_MS).toISOString();
     const body = { amountPoints: this.amount, reason: 'model', holdDays: this.holdDays, expiresAt };
     const outcome = await call(m, r, 'earn', body, (idem) => r.service.earn(TENANT, r.memberId, idem, body));
     expect(outcome.statusCode).toBe(201);
     const entryId = entryIdOf(outcome);
     if (this.holdDays > 0) {
-      m.held.push({ entryId, points: this.amount, activatesAt: new Date(r.clock.nowMs + this.holdDays * DAY_MS).toISOString(), expiresAt });
-      m.entries.push({ entryId, kind: 'held', left: this.amount, lots: [{ expiresAt, points: this.amount }], countsLifetime: true });
+      m.held.push({
+        entryId,
+        points: this.amount,
+        activatesAt: new Date(r.clock.nowMs + this.holdDays * DAY_MS).toISOString(),
+        expiresAt,
+      });
+      m.entries.push({
+        entryId,
+        kind: 'held',
+        left: this.amount,
+        lots: [{ expiresAt, points: this.amount }],
+        countsLifetime: true,
+      });
     } else {
       m.available.push({ expiresAt, points: this.amount });
       m.lifetime += this.amount;
-      m.entries.push({ entryId, kind: 'credit', left: this.amount, lots: [{ expiresAt, points: this.amount }], countsLifetime: true });
+      m.entries.push({
+        entryId,
+        kind: 'credit',
+        left: this.amount,
+        lots: [{ expiresAt, points: this.amount }],
+        countsLifetime: true,
+      });
     }
   }
   toString = () => `earn(${this.amount}, hold ${this.holdDays}d, expires ${this.expiresInDays}d)`;
@@ -151,7 +184,13 @@ class Redeem implements fc.AsyncCommand<Model, Real> {
     }
     expect(outcome.statusCode).toBe(201);
     const consumed = take(m.available, this.amount);
-    m.entries.push({ entryId: entryIdOf(outcome), kind: 'debit', left: this.amount, lots: consumed, countsLifetime: false });
+    m.entries.push({
+      entryId: entryIdOf(outcome),
+      kind: 'debit',
+      left: this.amount,
+      lots: consumed,
+      countsLifetime: false,
+    });
   }
   toString = () => `redeem(${this.amount})`;
 }
@@ -169,10 +208,22 @@ class Adjust implements fc.AsyncCommand<Model, Real> {
     expect(outcome.statusCode).toBe(201);
     if (this.amount > 0) {
       m.available.push({ expiresAt: null, points: this.amount });
-      m.entries.push({ entryId: entryIdOf(outcome), kind: 'credit', left: this.amount, lots: [{ expiresAt: null, points: this.amount }], countsLifetime: false });
+      m.entries.push({
+        entryId: entryIdOf(outcome),
+        kind: 'credit',
+        left: this.amount,
+        lots: [{ expiresAt: null, points: this.amount }],
+        countsLifetime: false,
+      });
     } else {
       const consumed = take(m.available, -this.amount);
-      m.entries.push({ entryId: entryIdOf(outcome), kind: 'debit', left: -this.amount, lots: consumed, countsLifetime: false });
+      m.entries.push({
+        entryId: entryIdOf(outcome),
+        kind: 'debit',
+        left: -this.amount,
+        lots: consumed,
+        countsLifetime: false,
+      });
     }
   }
   toString = () => `adjust(${this.amount})`;
@@ -188,7 +239,9 @@ class Reverse implements fc.AsyncCommand<Model, Real> {
     const target = m.entries[this.pick % m.entries.length]!;
     const amount = this.fraction === null ? undefined : Math.max(1, Math.floor(target.left * this.fraction));
     const body = { reason: 'model reversal', ...(amount !== undefined ? { amountPoints: amount } : {}) };
-    const outcome = await call(m, r, 'reverse', body, (idem) => r.service.reverse(TENANT, r.memberId, target.entryId, idem, body));
+    const outcome = await call(m, r, 'reverse', body, (idem) =>
+      r.service.reverse(TENANT, r.memberId, target.entryId, idem, body),
+    );
     const points = amount ?? target.left;
     const stillHeld = m.held.find((h) => h.entryId === target.entryId);
     if (target.left === 0 || points > target.left) {
@@ -228,7 +281,9 @@ class RedeemReward implements fc.AsyncCommand<Model, Real> {
   check = () => true;
   async run(m: Model, r: Real) {
     const body = { rewardId: r.reward.rewardId };
-    const outcome = await call(m, r, 'redemptions', body, (idem) => r.service.redeemReward(TENANT, r.memberId, idem, r.reward, null));
+    const outcome = await call(m, r, 'redemptions', body, (idem) =>
+      r.service.redeemReward(TENANT, r.memberId, idem, r.reward, null),
+    );
     if (sum(m.available) < REWARD_COST) {
       expect(outcome).toMatchObject({ statusCode: 422, body: { code: 'insufficient_points' } });
       return;
@@ -251,7 +306,9 @@ class FulfilRedemption implements fc.AsyncCommand<Model, Real> {
   check = (m: Readonly<Model>) => m.redemptions.length > 0;
   async run(m: Model, r: Real) {
     const target = m.redemptions[this.pick % m.redemptions.length]!;
-    const outcome = await call(m, r, 'fulfil', {}, (idem) => r.service.fulfilRedemption(TENANT, r.memberId, target.redemptionId, idem));
+    const outcome = await call(m, r, 'fulfil', {}, (idem) =>
+      r.service.fulfilRedemption(TENANT, r.memberId, target.redemptionId, idem),
+    );
     if (target.status !== 'pending') {
       expect(outcome).toMatchObject({ statusCode: 422, body: { code: 'redemption_not_pending' } });
       return;
@@ -267,7 +324,9 @@ class CancelRedemption implements fc.AsyncCommand<Model, Real> {
   check = (m: Readonly<Model>) => m.redemptions.length > 0;
   async run(m: Model, r: Real) {
     const target = m.redemptions[this.pick % m.redemptions.length]!;
-    const outcome = await call(m, r, 'cancel', { reason: 'model' }, (idem) => r.service.cancelRedemption(TENANT, r.memberId, target.redemptionId, idem, 'model'));
+    const outcome = await call(m, r, 'cancel', { reason: 'model' }, (idem) =>
+      r.service.cancelRedemption(TENANT, r.memberId, target.redemptionId, idem, 'model'),
+    );
     if (target.status === 'cancelled') {
       expect(outcome).toMatchObject({ statusCode: 422, body: { code: 'redemption_cancelled' } });
       return;
@@ -307,7 +366,11 @@ class Retry implements fc.AsyncCommand<Model, Real> {
   async run(m: Model, _r: Real) {
     const request = m.requests[this.pick % m.requests.length]!;
     const again = await request.run();
-    expect({ statusCode: again.statusCode, body: again.body, replayed: again.replayed }).toEqual({ statusCode: request.first.statusCode, body: request.first.body, replayed: true });
+    expect({ statusCode: again.statusCode, body: again.body, replayed: again.replayed }).toEqual({
+      statusCode: request.first.statusCode,
+      body: request.first.body,
+      replayed: true,
+    });
   }
   toString = () => `retry(#${this.pick})`;
 }
@@ -321,12 +384,20 @@ class ConcurrentDuplicates implements fc.AsyncCommand<Model, Real> {
   async run(m: Model, r: Real) {
     const body = { amountPoints: this.amount, reason: 'duplicate', holdDays: 0, expiresAt: null };
     const idem = { key: nextKey(r), requestHash: requestHash('POST', 'earn', body) };
-    const outcomes = await Promise.all(Array.from({ length: this.copies }, () => r.service.earn(TENANT, r.memberId, idem, body)));
+    const outcomes = await Promise.all(
+      Array.from({ length: this.copies }, () => r.service.earn(TENANT, r.memberId, idem, body)),
+    );
     expect(new Set(outcomes.map((o) => JSON.stringify(o.body))).size).toBe(1);
     expect(outcomes.filter((o) => !o.replayed)).toHaveLength(1);
     m.available.push({ expiresAt: null, points: this.amount });
     m.lifetime += this.amount;
-    m.entries.push({ entryId: entryIdOf(outcomes[0]!), kind: 'credit', left: this.amount, lots: [{ expiresAt: null, points: this.amount }], countsLifetime: true });
+    m.entries.push({
+      entryId: entryIdOf(outcomes[0]!),
+      kind: 'credit',
+      left: this.amount,
+      lots: [{ expiresAt: null, points: this.amount }],
+      countsLifetime: true,
+    });
   }
   toString = () => `duplicates(${this.amount} × ${this.copies})`;
 }
@@ -335,7 +406,12 @@ const stats = { runs: 0, commands: 0, checks: 0, redeemed: 0, cancelled: 0 };
 
 async function checkInvariants(m: Model, r: Real) {
   const { Items = [] } = await documents.send(
-    new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.memberPk(TENANT, r.memberId) }, ConsistentRead: true }),
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.memberPk(TENANT, r.memberId) },
+      ConsistentRead: true,
+    }),
   );
   const balance = (await store.getBalance(TENANT, r.memberId))!;
   const entries = Items.filter((i) => i.kind === 'entry');
@@ -351,7 +427,11 @@ async function checkInvariants(m: Model, r: Real) {
   const keysUsed = entries.map((e) => e.idempotencyKey).filter(Boolean);
   expect(new Set(keysUsed).size).toBe(keysUsed.length);
   // The model agrees on every figure and on the lots.
-  expect({ available: balance.availablePoints, pending: balance.pendingPoints, lifetime: balance.lifetimePoints }).toEqual({
+  expect({
+    available: balance.availablePoints,
+    pending: balance.pendingPoints,
+    lifetime: balance.lifetimePoints,
+  }).toEqual({
     available: sum(m.available),
     pending: sum(m.held),
     lifetime: m.lifetime,
@@ -364,18 +444,29 @@ async function checkInvariants(m: Model, r: Real) {
 }
 
 const commands = [
-  fc.record({ amount: fc.integer({ min: 1, max: 500 }), hold: fc.constantFrom(0, 0, 0, 3), expires: fc.constantFrom(null, 2, 10, 40) }).map(
-    ({ amount, hold, expires }) => new Earn(amount, hold, expires),
-  ),
+  fc
+    .record({
+      amount: fc.integer({ min: 1, max: 500 }),
+      hold: fc.constantFrom(0, 0, 0, 3),
+      expires: fc.constantFrom(null, 2, 10, 40),
+    })
+    .map(({ amount, hold, expires }) => new Earn(amount, hold, expires)),
   fc.integer({ min: 1, max: 600 }).map((amount) => new Redeem(amount)),
-  fc.integer({ min: -300, max: 300 }).filter((n) => n !== 0).map((amount) => new Adjust(amount)),
-  fc.record({ pick: fc.nat(), fraction: fc.constantFrom(null, 0.5, 0.25) }).map(({ pick, fraction }) => new Reverse(pick, fraction)),
+  fc
+    .integer({ min: -300, max: 300 })
+    .filter((n) => n !== 0)
+    .map((amount) => new Adjust(amount)),
+  fc
+    .record({ pick: fc.nat(), fraction: fc.constantFrom(null, 0.5, 0.25) })
+    .map(({ pick, fraction }) => new Reverse(pick, fraction)),
   fc.constant(null).map(() => new RedeemReward()),
   fc.nat().map((pick) => new FulfilRedemption(pick)),
   fc.nat().map((pick) => new CancelRedemption(pick)),
   fc.integer({ min: 1, max: 15 }).map((days) => new PassTime(days)),
   fc.nat().map((pick) => new Retry(pick)),
-  fc.record({ amount: fc.integer({ min: 1, max: 100 }), copies: fc.integer({ min: 2, max: 5 }) }).map(({ amount, copies }) => new ConcurrentDuplicates(amount, copies)),
+  fc
+    .record({ amount: fc.integer({ min: 1, max: 100 }), copies: fc.integer({ min: 2, max: 5 }) })
+    .map(({ amount, copies }) => new ConcurrentDuplicates(amount, copies)),
 ];
 
 describe('ledger model on DynamoDB Local', () => {
@@ -384,14 +475,47 @@ describe('ledger model on DynamoDB Local', () => {
     await fc.assert(
       fc.asyncProperty(fc.commands(commands, { maxCommands: 20 }), async (cmds) => {
         const clock = { nowMs: Date.parse('2026-11-21T10:00:00.000Z') };
-        const service = new LedgerService(store, fixedProgrammes({ expiryNoticeDays: 5 }), { now: () => new Date(clock.nowMs) }, ledgerReplies);
-        const enrolled = await service.enrol(TENANT, { key: `enrol-${stats.runs}-${Math.random()}`, requestHash: 'h' }, { externalId: `m-${Date.now()}-${Math.random().toString(36).slice(2)}` });
+        const service = new LedgerService(
+          store,
+          fixedProgrammes({ expiryNoticeDays: 5 }),
+          { now: () => new Date(clock.nowMs) },
+          ledgerReplies,
+        );
+        const enrolled = await service.enrol(
+          TENANT,
+          { key: `enrol-${stats.runs}-${Math.random()}`, requestHash: 'h' },
+          { externalId: `m-${Date.now()}-${Math.random().toString(36).slice(2)}` },
+        );
         const memberId = (enrolled.body as { memberId: string }).memberId;
-        const reward: Reward = { tenantId: TENANT, rewardId: `rw-${memberId}`, name: 'Model reward', pointsCost: REWARD_COST, status: 'active', fulfilment: 'manual', unlimitedStock: false, updatedAt: '2026-11-21T10:00:00.000Z' };
+        const reward: Reward = {
+          tenantId: TENANT,
+          rewardId: `rw-${memberId}`,
+          name: 'Model reward',
+          pointsCost: REWARD_COST,
+          status: 'active',
+          fulfilment: 'manual',
+          unlimitedStock: false,
+          updatedAt: '2026-11-21T10:00:00.000Z',
+        };
         await rewards.putReward(reward);
-        await rewards.credit(TENANT, { kind: 'stock', id: reward.rewardId }, REWARD_STOCK, { tenantId: TENANT, key: `stock-${memberId}`, requestHash: 'h', statusCode: 200, body: '{}', createdAt: '2026-11-21T10:00:00.000Z' });
+        await rewards.credit(TENANT, { kind: 'stock', id: reward.rewardId }, REWARD_STOCK, {
+          tenantId: TENANT,
+          key: `stock-${memberId}`,
+          requestHash: 'h',
+          statusCode: 200,
+          body: '{}',
+          createdAt: '2026-11-21T10:00:00.000Z',
+        });
         const real: Real = { service, memberId, clock, keyCounter: 0, reward };
-        const model: Model = { available: [], held: [], lifetime: 0, entries: [], stock: REWARD_STOCK, redemptions: [], requests: [] };
+        const model: Model = {
+          available: [],
+          held: [],
+          lifetime: 0,
+          entries: [],
+          stock: REWARD_STOCK,
+          redemptions: [],
+          requests: [],
+        };
         stats.runs += 1;
         const checked = [...cmds].map((cmd) => ({
           check: (m: Readonly<Model>) => cmd.check(m),

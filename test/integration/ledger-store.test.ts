@@ -20,7 +20,12 @@ let tableName: string;
 beforeAll(async () => {
   local = await startLocalTable();
   ({ documents, tableName } = local);
-  service = new LedgerService(new DynamoLedgerStore(documents, tableName), fixedProgrammes(), systemClock, ledgerReplies);
+  service = new LedgerService(
+    new DynamoLedgerStore(documents, tableName),
+    fixedProgrammes(),
+    systemClock,
+    ledgerReplies,
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -29,7 +34,12 @@ afterAll(async () => {
 
 async function partition(memberId: string) {
   const { Items } = await documents.send(
-    new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.memberPk('t1', memberId) }, ConsistentRead: true }),
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.memberPk('t1', memberId) },
+      ConsistentRead: true,
+    }),
   );
   return Items ?? [];
 }
@@ -44,7 +54,12 @@ describe('DynamoDB ledger store on DynamoDB Local', () => {
     const started = performance.now();
     const outcomes = await Promise.all(
       amounts.map((amountPoints, i) =>
-        service.earn('t1', memberId, { key: `race-${memberId}-${i}`, requestHash: `h${i}` }, { amountPoints, reason: 'race' }),
+        service.earn(
+          't1',
+          memberId,
+          { key: `race-${memberId}-${i}`, requestHash: `h${i}` },
+          { amountPoints, reason: 'race' },
+        ),
       ),
     );
     const elapsedMs = Math.round(performance.now() - started);
@@ -70,9 +85,26 @@ describe('DynamoDB ledger store on DynamoDB Local', () => {
     const memberId = await enrolMember(service, 't1', `stale-${Date.now()}`);
     const store = new DynamoLedgerStore(documents, tableName);
     const start = (await store.getBalance('t1', memberId))!;
-    const winner = planEarn(start, { amountPoints: 5, reason: 'a', idempotencyKey: 'w' }, new Date(), programmeSettings.parse({}));
-    const loser = planEarn(start, { amountPoints: 7, reason: 'b', idempotencyKey: 'l' }, new Date(), programmeSettings.parse({}));
-    const record = (key: string) => ({ tenantId: 't1', key: `${memberId}-${key}`, requestHash: 'h', statusCode: 201, body: '{}', createdAt: new Date().toISOString() });
+    const winner = planEarn(
+      start,
+      { amountPoints: 5, reason: 'a', idempotencyKey: 'w' },
+      new Date(),
+      programmeSettings.parse({}),
+    );
+    const loser = planEarn(
+      start,
+      { amountPoints: 7, reason: 'b', idempotencyKey: 'l' },
+      new Date(),
+      programmeSettings.parse({}),
+    );
+    const record = (key: string) => ({
+      tenantId: 't1',
+      key: `${memberId}-${key}`,
+      requestHash: 'h',
+      statusCode: 201,
+      body: '{}',
+      createdAt: new Date().toISOString(),
+    });
     expect(await store.commit(winner, record('w'))).toEqual({ ok: true });
 
     // Act
@@ -86,7 +118,10 @@ describe('DynamoDB ledger store on DynamoDB Local', () => {
     // Prepare
     const memberId = await enrolMember(service, 't1', `dup-${Date.now()}`);
     const body = { amountPoints: 70, reason: 'dup' };
-    const idem = { key: `dup-${memberId}`, requestHash: requestHash('POST', `/v1/members/${memberId}/points/earn`, body) };
+    const idem = {
+      key: `dup-${memberId}`,
+      requestHash: requestHash('POST', `/v1/members/${memberId}/points/earn`, body),
+    };
 
     // Act
     const outcomes = await Promise.all(Array.from({ length: 20 }, () => service.earn('t1', memberId, idem, body)));
@@ -111,26 +146,40 @@ describe('DynamoDB ledger store on DynamoDB Local', () => {
   it('lets exactly the affordable share of 200 concurrent redemptions through, with no overdraft', async () => {
     // Prepare: 500 points, each redemption wants 10, so 50 of 200 can be paid.
     const memberId = await enrolMember(service, 't1', `redeem-race-${Date.now()}`);
-    await service.earn('t1', memberId, { key: `seed-${memberId}`, requestHash: 'h' }, { amountPoints: 500, reason: 'seed' });
+    await service.earn(
+      't1',
+      memberId,
+      { key: `seed-${memberId}`, requestHash: 'h' },
+      { amountPoints: 500, reason: 'seed' },
+    );
     const attempts = 200;
     // DynamoDB Local is far slower than DynamoDB, so a queue of 200 takes longer here; the budget
     // is raised so the test measures correctness, not the emulator.
     const store = new DynamoLedgerStore(documents, tableName);
     const counts = countCommits(store);
-    const patient = new LedgerService(store, fixedProgrammes(), systemClock, ledgerReplies, { commitBudgetMs: 120_000 });
+    const patient = new LedgerService(store, fixedProgrammes(), systemClock, ledgerReplies, {
+      commitBudgetMs: 120_000,
+    });
 
     // Act
     const started = performance.now();
     const outcomes = await Promise.all(
       Array.from({ length: attempts }, (_, i) =>
-        patient.redeem('t1', memberId, { key: `redeem-${memberId}-${i}`, requestHash: `r${i}` }, { amountPoints: 10, reason: 'race' }),
+        patient.redeem(
+          't1',
+          memberId,
+          { key: `redeem-${memberId}-${i}`, requestHash: `r${i}` },
+          { amountPoints: 10, reason: 'race' },
+        ),
       ),
     );
     const elapsedMs = Math.round(performance.now() - started);
 
     // Assess
     const succeeded = outcomes.filter((o) => o.statusCode === 201).length;
-    const refused = outcomes.filter((o) => o.statusCode === 422 && (o.body as { code: string }).code === 'insufficient_points').length;
+    const refused = outcomes.filter(
+      (o) => o.statusCode === 422 && (o.body as { code: string }).code === 'insufficient_points',
+    ).length;
     const items = await partition(memberId);
     const balance = items.find((i) => i.kind === 'balance')!;
     const entries = items.filter((i) => i.kind === 'entry');
@@ -146,6 +195,8 @@ describe('DynamoDB ledger store on DynamoDB Local', () => {
     expect(balance.availablePoints).toBe(0);
     expect(entries.reduce((sum, e) => sum + e.amountPoints, 0)).toBe(0);
     expect(entries.filter((e) => e.type === 'redeem')).toHaveLength(50);
-    expect(items.filter((i) => i.kind === 'event').map((e) => e.seq)).toEqual(Array.from({ length: 52 }, (_, i) => i + 1));
+    expect(items.filter((i) => i.kind === 'event').map((e) => e.seq)).toEqual(
+      Array.from({ length: 52 }, (_, i) => i + 1),
+    );
   }, 180_000);
 });

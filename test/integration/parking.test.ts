@@ -66,7 +66,16 @@ async function setUp() {
     deadLetter: async () => undefined,
     requeue,
     // One failure opens the breaker for 30 s.
-    policy: { retrySchedule: [5, 5, 5], jitter: 0, breakerFailures: 1, breakerOpenSeconds: 30, breakerMaxOpenSeconds: 30, disableAfterSeconds: 86_400, drainRampSeconds: 1, drainMaxPerSecond: 50 },
+    policy: {
+      retrySchedule: [5, 5, 5],
+      jitter: 0,
+      breakerFailures: 1,
+      breakerOpenSeconds: 30,
+      breakerMaxOpenSeconds: 30,
+      disableAfterSeconds: 86_400,
+      drainRampSeconds: 1,
+      drainMaxPerSecond: 50,
+    },
     attemptTimeoutSeconds: 15,
     clock: { now: () => new Date(nowMs) },
     random: () => 0,
@@ -107,7 +116,7 @@ async function setUp() {
 
 const idOf = (m: DeliveryMessage) => ('event' in m ? m.event.id : '');
 
-describe('parking a failing endpoint\'s overflow on DynamoDB Local', () => {
+describe("parking a failing endpoint's overflow on DynamoDB Local", () => {
   it('keeps one message waiting in flight, parks the rest per member in order, and wakes them in order on recovery', async () => {
     // Prepare: member A's message fails and holds the only slot; the breaker is open.
     const h = await setUp();
@@ -140,7 +149,9 @@ describe('parking a failing endpoint\'s overflow on DynamoDB Local', () => {
     expect(early).toBeUndefined();
     expect(probe).toBeUndefined();
     expect(h.requeue.mock.calls.map(([m]) => [idOf(m), m.parked?.seq])).toEqual([[idOf(b1), 0]]);
-    expect(await parking.heldSlots(h.tenantId, h.subscriptionId, new Date(Date.parse('2026-11-21T10:00:31.000Z')))).toBe(0);
+    expect(
+      await parking.heldSlots(h.tenantId, h.subscriptionId, new Date(Date.parse('2026-11-21T10:00:31.000Z'))),
+    ).toBe(0);
 
     // Act: the woken head is delivered, which wakes the next place; then that one is delivered.
     h.send.mockResolvedValue(OK);
@@ -161,7 +172,7 @@ describe('parking a failing endpoint\'s overflow on DynamoDB Local', () => {
     expect(await parking.parkedCount(h.tenantId, h.subscriptionId)).toEqual({ chains: 0, messages: 0 });
   });
 
-  it('parks a member\'s new message behind its parked ones even when a slot is free', async () => {
+  it("parks a member's new message behind its parked ones even when a slot is free", async () => {
     // Prepare: B has a parked message (the slot was A's), then A's slot is freed without a sweep.
     const h = await setUp();
     const a1 = h.message('mem_a');

@@ -56,7 +56,12 @@ const poolSize = async (rewardId: string) => {
   let total = 0;
   for (let shard = 0; shard < ACCOUNT_SHARDS; shard++) {
     const { Count = 0 } = await documents.send(
-      new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.voucherPool(T, rewardId, shard) }, Select: 'COUNT' }),
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.voucherPool(T, rewardId, shard) },
+        Select: 'COUNT',
+      }),
     );
     total += Count;
   }
@@ -66,7 +71,13 @@ const poolSize = async (rewardId: string) => {
 describe('rewards on DynamoDB Local', () => {
   it('imports codes once: a re-import skips known codes and the stock equals the pool, shard by shard', async () => {
     // Prepare
-    await catalogue.putReward(T, 'import', { name: 'Cinema', pointsCost: 10, status: 'active', fulfilment: 'voucher', unlimitedStock: false });
+    await catalogue.putReward(T, 'import', {
+      name: 'Cinema',
+      pointsCost: 10,
+      status: 'active',
+      fulfilment: 'voucher',
+      unlimitedStock: false,
+    });
     const codes = Array.from({ length: 90 }, (_, i) => `CIN-${String(i).padStart(4, '0')}`);
 
     // Act
@@ -84,15 +95,27 @@ describe('rewards on DynamoDB Local', () => {
 
   it('race: 200 members redeem a voucher reward with 50 codes: exactly 50 succeed, 50 distinct codes, stock and pool empty, no points lost', async () => {
     // Prepare
-    await catalogue.putReward(T, 'race', { name: 'Spa day', pointsCost: 100, status: 'active', fulfilment: 'voucher', unlimitedStock: false });
-    await catalogue.importCodes(T, 'race', Array.from({ length: 50 }, (_, i) => `SPA-${String(i).padStart(4, '0')}`));
+    await catalogue.putReward(T, 'race', {
+      name: 'Spa day',
+      pointsCost: 100,
+      status: 'active',
+      fulfilment: 'voucher',
+      unlimitedStock: false,
+    });
+    await catalogue.importCodes(
+      T,
+      'race',
+      Array.from({ length: 50 }, (_, i) => `SPA-${String(i).padStart(4, '0')}`),
+    );
     const reward = (await rewards.getReward(T, 'race'))!;
     const ids = await members('race', 200, 150);
     const commits = countCommits(store);
 
     // Act
     const started = performance.now();
-    const outcomes = await Promise.all(ids.map((memberId) => ledger.redeemReward(T, memberId, idem(`redeem-${memberId}`), reward, null)));
+    const outcomes = await Promise.all(
+      ids.map((memberId) => ledger.redeemReward(T, memberId, idem(`redeem-${memberId}`), reward, null)),
+    );
     const elapsedMs = Math.round(performance.now() - started);
 
     // Assess
@@ -113,8 +136,13 @@ describe('rewards on DynamoDB Local', () => {
     expect(spent).toBe(50);
     expect([...balances.values()].filter((b) => b.availablePoints === 150)).toHaveLength(150);
     // Every issued code's registry entry names its redemption.
-    const registry = await documents.send(new GetCommand({ TableName: tableName, Key: keys.voucherCode(T, 'race', issued[0]!) }));
-    expect(registry.Item).toMatchObject({ state: 'issued', redemptionId: (won[0]!.body as { redemption: { redemptionId: string } }).redemption.redemptionId });
+    const registry = await documents.send(
+      new GetCommand({ TableName: tableName, Key: keys.voucherCode(T, 'race', issued[0]!) }),
+    );
+    expect(registry.Item).toMatchObject({
+      state: 'issued',
+      redemptionId: (won[0]!.body as { redemption: { redemptionId: string } }).redemption.redemptionId,
+    });
   }, 180_000);
 
   it('race: 120 funded earnings of 10 against a budget of 500: exactly 50 funded, budget 0, no shard negative', async () => {
@@ -128,17 +156,27 @@ describe('rewards on DynamoDB Local', () => {
 
     // Act
     const started = performance.now();
-    const outcomes = await Promise.all(ids.map((memberId) => ledger.earn(T, memberId, idem(`bonus-${memberId}`), { amountPoints: 10, reason: 'launch bonus' }, campaign)));
+    const outcomes = await Promise.all(
+      ids.map((memberId) =>
+        ledger.earn(T, memberId, idem(`bonus-${memberId}`), { amountPoints: 10, reason: 'launch bonus' }, campaign),
+      ),
+    );
     const elapsedMs = Math.round(performance.now() - started);
 
     // Assess
     const funded = outcomes.filter((o) => o.statusCode === 201).length;
     const refused = outcomes.filter((o) => (o.body as { code?: string }).code === 'campaign_budget_exhausted').length;
     const shards = await store.accountBalances(T, { kind: 'budget', id: 'budget-race' });
-    console.log(`budget race: 120 earnings of 10 against 500 → ${funded} funded, ${refused} refused, shards after ${JSON.stringify(shards)}, ${elapsedMs} ms`);
+    console.log(
+      `budget race: 120 earnings of 10 against 500 → ${funded} funded, ${refused} refused, shards after ${JSON.stringify(shards)}, ${elapsedMs} ms`,
+    );
     expect(funded).toBe(50);
     expect(refused).toBe(70);
     expect(shards.every((points) => points === 0)).toBe(true);
-    expect(await catalogue.getCampaign(T, 'budget-race')).toMatchObject({ fundedPoints: 500, remainingPoints: 0, spentPoints: 500 });
+    expect(await catalogue.getCampaign(T, 'budget-race')).toMatchObject({
+      fundedPoints: 500,
+      remainingPoints: 0,
+      spentPoints: 500,
+    });
   }, 180_000);
 });

@@ -26,28 +26,42 @@ const api = (path: string, init: { method?: string; body?: unknown; key?: string
     body: init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
   });
 
-const received = async (memberId: string) => (await receivedHooks(twin)).filter((hook) => hook.body?.memberId === memberId);
+const received = async (memberId: string) =>
+  (await receivedHooks(twin)).filter((hook) => hook.body?.memberId === memberId);
 
 /** The lake's gzip NDJSON files (none before the first flush creates the folder). */
 const lakeFiles = (dir: string): string[] =>
-  existsSync(dir) ? readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith('.ndjson.gz')).map((name) => join(dir, name)) : [];
+  existsSync(dir)
+    ? readdirSync(dir, { recursive: true, encoding: 'utf8' })
+        .filter((name) => name.endsWith('.ndjson.gz'))
+        .map((name) => join(dir, name))
+    : [];
 
 describe('the vertical slice on the local twin', () => {
   it('enrols, earns, delivers signed webhooks in order, lands the events in the lake and reads the balance', async () => {
     // Act: enrol and earn twice.
-    const enrol = await api('/v1/members', { body: { externalId: `e2e-${Date.now()}` }, idempotencyKey: `enrol-${Date.now()}` });
+    const enrol = await api('/v1/members', {
+      body: { externalId: `e2e-${Date.now()}` },
+      idempotencyKey: `enrol-${Date.now()}`,
+    });
     expect(enrol.status).toBe(201);
     const { memberId } = (await enrol.json()) as { memberId: string };
     for (const [i, amountPoints] of [250, 100].entries()) {
-      const earn = await api(`/v1/members/${memberId}/points/earn`, { body: { amountPoints, reason: 'stay', source: 'pms' }, idempotencyKey: `earn-${memberId}-${i}` });
+      const earn = await api(`/v1/members/${memberId}/points/earn`, {
+        body: { amountPoints, reason: 'stay', source: 'pms' },
+        idempotencyKey: `earn-${memberId}-${i}`,
+      });
       expect(earn.status).toBe(201);
     }
 
     // Assess: three verified webhooks, in seq order, each with a distinct webhook-id = event id.
-    const hooks = await waitFor(async () => {
-      const got = await received(memberId);
-      return got.length >= 3 ? got : undefined;
-    }, { timeoutMs: 20_000, what: 'three webhooks' });
+    const hooks = await waitFor(
+      async () => {
+        const got = await received(memberId);
+        return got.length >= 3 ? got : undefined;
+      },
+      { timeoutMs: 20_000, what: 'three webhooks' },
+    );
     expect(hooks).toHaveLength(3);
     expect(hooks.every((h) => h.verified)).toBe(true);
     expect(hooks.map((h) => h.body?.seq)).toEqual([1, 2, 3]);
@@ -55,16 +69,25 @@ describe('the vertical slice on the local twin', () => {
     expect(hooks.map((h) => h.webhookId)).toEqual(hooks.map((h) => h.body?.id));
 
     // Assess: the lake holds every event under tenant/type/date/hour partitions, gzip NDJSON.
-    const lakeEvents = await waitFor(async () => {
-      const lines = lakeFiles(twin.lakeDir).flatMap((file) =>
-        gunzipSync(readFileSync(file)).toString('utf8').trim().split('\n').map((l) => ({ file, event: JSON.parse(l) })),
-      );
-      const mine = lines.filter((l) => l.event.memberId === memberId);
-      return mine.length >= 3 ? mine : undefined;
-    }, { timeoutMs: 20_000, what: 'lake files' });
+    const lakeEvents = await waitFor(
+      async () => {
+        const lines = lakeFiles(twin.lakeDir).flatMap((file) =>
+          gunzipSync(readFileSync(file))
+            .toString('utf8')
+            .trim()
+            .split('\n')
+            .map((l) => ({ file, event: JSON.parse(l) })),
+        );
+        const mine = lines.filter((l) => l.event.memberId === memberId);
+        return mine.length >= 3 ? mine : undefined;
+      },
+      { timeoutMs: 20_000, what: 'lake files' },
+    );
     expect(lakeEvents.map((l) => l.event.seq).sort()).toEqual([1, 2, 3]);
     for (const { file, event } of lakeEvents) {
-      expect(file).toContain(`events/tenant=demo/date=${event.occurredAt.slice(0, 10)}/hour=${event.occurredAt.slice(11, 13)}/`);
+      expect(file).toContain(
+        `events/tenant=demo/date=${event.occurredAt.slice(0, 10)}/hour=${event.occurredAt.slice(11, 13)}/`,
+      );
     }
 
     // Assess: the balance.
@@ -74,15 +97,24 @@ describe('the vertical slice on the local twin', () => {
 
   it('replays a retried request, rejects a reused key, and bad input changes nothing', async () => {
     // Prepare
-    const enrol = await api('/v1/members', { body: { externalId: `idem-${Date.now()}` }, idempotencyKey: `idem-enrol-${Date.now()}` });
+    const enrol = await api('/v1/members', {
+      body: { externalId: `idem-${Date.now()}` },
+      idempotencyKey: `idem-enrol-${Date.now()}`,
+    });
     const { memberId } = (await enrol.json()) as { memberId: string };
     const body = { amountPoints: 40, reason: 'purchase' };
 
     // Act
     const first = await api(`/v1/members/${memberId}/points/earn`, { body, idempotencyKey: `k-${memberId}` });
     const retry = await api(`/v1/members/${memberId}/points/earn`, { body, idempotencyKey: `k-${memberId}` });
-    const reused = await api(`/v1/members/${memberId}/points/earn`, { body: { ...body, amountPoints: 41 }, idempotencyKey: `k-${memberId}` });
-    const invalid = await api(`/v1/members/${memberId}/points/earn`, { body: { amountPoints: -3, reason: 'x' }, idempotencyKey: `bad-${memberId}` });
+    const reused = await api(`/v1/members/${memberId}/points/earn`, {
+      body: { ...body, amountPoints: 41 },
+      idempotencyKey: `k-${memberId}`,
+    });
+    const invalid = await api(`/v1/members/${memberId}/points/earn`, {
+      body: { amountPoints: -3, reason: 'x' },
+      idempotencyKey: `bad-${memberId}`,
+    });
     const unauthorized = await api(`/v1/members/${memberId}/balance`, { key: 'llk_not-a-key' });
 
     // Assess
@@ -95,7 +127,10 @@ describe('the vertical slice on the local twin', () => {
     expect(((await reused.json()) as { code: string }).code).toBe('idempotency_key_reused');
     expect(invalid.status).toBe(400);
     expect(unauthorized.status).toBe(401);
-    const balance = (await (await api(`/v1/members/${memberId}/balance`)).json()) as { availablePoints: number; seq: number };
+    const balance = (await (await api(`/v1/members/${memberId}/balance`)).json()) as {
+      availablePoints: number;
+      seq: number;
+    };
     expect(balance).toMatchObject({ availablePoints: 40, seq: 2 });
   });
 

@@ -43,13 +43,20 @@ function smoke(args: string[], env: Record<string, string> = {}): Promise<SmokeR
 
 /** The twin's demo key, a receiver endpoint that verifies signatures with the secret handed to it, and short waits. */
 const twinArgs = (name: string) => [
-  '--url', twin.apiUrl,
-  '--key', twin.demo.apiKey,
-  '--webhook-url', `${twin.receiverUrl}/hooks/${name}`,
-  '--webhook-secret-to', `${twin.receiverUrl}/hooks/${name}/secrets`,
-  '--webhook-timeout-seconds', '30',
-  '--lake-timeout-seconds', '30',
-  '--poll-seconds', '0.5',
+  '--url',
+  twin.apiUrl,
+  '--key',
+  twin.demo.apiKey,
+  '--webhook-url',
+  `${twin.receiverUrl}/hooks/${name}`,
+  '--webhook-secret-to',
+  `${twin.receiverUrl}/hooks/${name}/secrets`,
+  '--webhook-timeout-seconds',
+  '30',
+  '--lake-timeout-seconds',
+  '30',
+  '--poll-seconds',
+  '0.5',
 ];
 
 const STEPS = [
@@ -71,7 +78,9 @@ const stepLines = (stdout: string) =>
     .map(([, mark, name, , detail]) => ({ mark, name, detail }));
 
 async function endpointsNamed(name: string) {
-  const response = await contractFetch(`${twin.apiUrl}/v1/webhooks/endpoints`, { headers: { 'x-api-key': twin.demo.apiKey } });
+  const response = await contractFetch(`${twin.apiUrl}/v1/webhooks/endpoints`, {
+    headers: { 'x-api-key': twin.demo.apiKey },
+  });
   const { items } = (await response.json()) as { items: { url: string }[] };
   return items.filter((item) => item.url.endsWith(`/hooks/${name}`));
 }

@@ -41,7 +41,9 @@ const compiled = routes.map((route) => ({
 export function checkContract(answer: ApiAnswer): void {
   const method = answer.method.toUpperCase();
   const pathname = answer.path.split('?')[0]!;
-  const route = compiled.find((candidate) => candidate.route.method === method && candidate.pattern.test(pathname))?.route;
+  const route = compiled.find(
+    (candidate) => candidate.route.method === method && candidate.pattern.test(pathname),
+  )?.route;
   const label = `${method} ${pathname}`;
   if (!route) {
     // An undeclared route never reaches a function: the gateway's own 404 problem.
@@ -54,7 +56,9 @@ export function checkContract(answer: ApiAnswer): void {
   const spec = operation.responses[answer.status];
   if (!spec) {
     const documented = Object.keys(operation.responses).join(', ');
-    throw new ContractViolation(`${where}, a status its contract does not document (documented: ${documented})\nbody: ${excerpt(answer.text)}`);
+    throw new ContractViolation(
+      `${where}, a status its contract does not document (documented: ${documented})\nbody: ${excerpt(answer.text)}`,
+    );
   }
   checkBody(where, answer, answer.status, spec.schema);
   record(operation.operationId, answer.status);
@@ -62,14 +66,21 @@ export function checkContract(answer: ApiAnswer): void {
 
 function operationOf(route: RouteSpec): Operation {
   const operation = operations.find((candidate) => candidate.method === route.method && candidate.path === route.path);
-  if (!operation) throw new ContractViolation(`the route ${route.method} ${route.path} has no operation in functions/api`);
+  if (!operation)
+    throw new ContractViolation(`the route ${route.method} ${route.path} has no operation in functions/api`);
   return operation;
 }
 
 function checkBody(where: string, answer: ApiAnswer, status: number, schema: z.ZodType | undefined): void {
-  if (answer.status !== status) throw new ContractViolation(`${where}: expected status ${status}, got ${answer.status}\nbody: ${excerpt(answer.text)}`);
+  if (answer.status !== status)
+    throw new ContractViolation(
+      `${where}: expected status ${status}, got ${answer.status}\nbody: ${excerpt(answer.text)}`,
+    );
   if (!schema) {
-    if (answer.text !== '') throw new ContractViolation(`${where}: its contract documents no body, but one came\nbody: ${excerpt(answer.text)}`);
+    if (answer.text !== '')
+      throw new ContractViolation(
+        `${where}: its contract documents no body, but one came\nbody: ${excerpt(answer.text)}`,
+      );
     return;
   }
   const expectedType = status >= 400 ? 'application/problem+json' : 'application/json';
@@ -85,20 +96,28 @@ function checkBody(where: string, answer: ApiAnswer, status: number, schema: z.Z
   const parsed = schema.safeParse(body);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(body)'}: ${issue.message}`);
-    throw new ContractViolation(`${where} with a body its response schema rejects:\n${issues.join('\n')}\nbody: ${excerpt(answer.text)}`);
+    throw new ContractViolation(
+      `${where} with a body its response schema rejects:\n${issues.join('\n')}\nbody: ${excerpt(answer.text)}`,
+    );
   }
   const undocumented = fieldsDropped(body, parsed.data, '');
   if (undocumented.length > 0) {
-    throw new ContractViolation(`${where} with fields its response schema does not document: ${undocumented.join(', ')}\nbody: ${excerpt(answer.text)}`);
+    throw new ContractViolation(
+      `${where} with fields its response schema does not document: ${undocumented.join(', ')}\nbody: ${excerpt(answer.text)}`,
+    );
   }
 }
 
 /** The document served is the one generated from the schemas the answers are checked with. */
 function checkOpenApi(label: string, answer: ApiAnswer): void {
-  if (answer.status !== 200) throw new ContractViolation(`${label} answered ${answer.status}\nbody: ${excerpt(answer.text)}`);
+  if (answer.status !== 200)
+    throw new ContractViolation(`${label} answered ${answer.status}\nbody: ${excerpt(answer.text)}`);
   const served = JSON.parse(answer.text) as { paths: unknown; components: unknown };
   const generated = buildOpenApi();
-  if (!isDeepStrictEqual(served.paths, generated.paths) || !isDeepStrictEqual(served.components, generated.components)) {
+  if (
+    !isDeepStrictEqual(served.paths, generated.paths) ||
+    !isDeepStrictEqual(served.components, generated.components)
+  ) {
     throw new ContractViolation(`${label} serves paths or components other than those generated from functions/api`);
   }
   record('openapi.json', answer.status);
@@ -116,11 +135,13 @@ function fieldsDropped(received: unknown, parsed: unknown, path: string): string
   });
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const excerpt = (text: string) => (text.length > 600 ? `${text.slice(0, 600)}…` : text);
 
 function record(operationId: string, status: number): void {
   // Set by whoever wants the coverage of a run: which operations and statuses the tests saw.
-  if (process.env.CONTRACT_COVERAGE_FILE) appendFileSync(process.env.CONTRACT_COVERAGE_FILE, `${operationId} ${status}\n`);
+  if (process.env.CONTRACT_COVERAGE_FILE)
+    appendFileSync(process.env.CONTRACT_COVERAGE_FILE, `${operationId} ${status}\n`);
 }

@@ -4,7 +4,10 @@
  * one byte, and three bytes plus one per element for maps and lists.
  */
 export function dynamoItemSizeBytes(item: Record<string, unknown>): number {
-  return Object.entries(item).reduce((sum, [name, value]) => (value === undefined ? sum : sum + Buffer.byteLength(name) + valueSize(value)), 0);
+  return Object.entries(item).reduce(
+    (sum, [name, value]) => (value === undefined ? sum : sum + Buffer.byteLength(name) + valueSize(value)),
+    0,
+  );
 }
 
 function valueSize(value: unknown): number {
@@ -12,6 +15,7 @@ function valueSize(value: unknown): number {
   if (typeof value === 'number') return Math.ceil(String(Math.abs(value)).replace(/[.-]|^0+/g, '').length / 2) + 1;
   if (typeof value === 'boolean' || value === null) return 1;
   if (Array.isArray(value)) return 3 + value.reduce((sum: number, element) => sum + 1 + valueSize(element), 0);
-  if (typeof value === 'object') return 3 + Object.keys(value!).length + dynamoItemSizeBytes(value as Record<string, unknown>);
+  if (typeof value === 'object')
+    return 3 + Object.keys(value!).length + dynamoItemSizeBytes(value as Record<string, unknown>);
   throw new Error(`No DynamoDB size for ${typeof value}`);
 }

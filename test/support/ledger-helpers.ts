@@ -12,10 +12,18 @@ import { fixedProgrammes, MemoryLedgerStore } from './memory-ledger-store';
 export const FIXED_NOW: Clock = { now: () => new Date('2026-11-21T10:00:00Z') };
 
 /** An Idempotency-Key bound to a POST of `body` (to a placeholder path: only the hash matters). */
-export const idem = (key: string, body: unknown = {}): IdempotencyContext => ({ key, requestHash: requestHash('POST', '/x', body) });
+export const idem = (key: string, body: unknown = {}): IdempotencyContext => ({
+  key,
+  requestHash: requestHash('POST', '/x', body),
+});
 
 /** Enrols a member (key `enrol-<externalId>` unless given) and returns its memberId. */
-export async function enrolMember(service: LedgerService, tenantId: string, externalId: string, key = `enrol-${externalId}`): Promise<string> {
+export async function enrolMember(
+  service: LedgerService,
+  tenantId: string,
+  externalId: string,
+  key = `enrol-${externalId}`,
+): Promise<string> {
   const outcome = await service.enrol(tenantId, idem(key, { externalId }), { externalId });
   return (outcome.body as { memberId: string }).memberId;
 }
@@ -39,7 +47,8 @@ export function countCommits(store: LedgerStore) {
   store.commit = async (mutation, record) => {
     counts.attempts += 1;
     const result = await commit(mutation, record);
-    if (!result.ok && (result.conflict === 'stock' || result.conflict === 'voucher')) counts.stockOrVoucherConflicts += 1;
+    if (!result.ok && (result.conflict === 'stock' || result.conflict === 'voucher'))
+      counts.stockOrVoucherConflicts += 1;
     return result;
   };
   store.takeTicket = (tenantId, memberId) => {

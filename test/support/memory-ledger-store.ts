@@ -1,4 +1,11 @@
-import type { Balance, EntryState, LedgerEntry, MemberProfile, MemberStatus, Mutation } from '../../functions/domain/ledger';
+import type {
+  Balance,
+  EntryState,
+  LedgerEntry,
+  MemberProfile,
+  MemberStatus,
+  Mutation,
+} from '../../functions/domain/ledger';
 import type { CommitResult, EntryQuery, IdempotencyRecord, LedgerStore, Page } from '../../functions/domain/ports';
 import { defaultProgramme, type Programme, type ProgrammeSettings } from '../../functions/domain/programme';
 import type { ProgrammeCache } from '../../functions/domain/ledger-service';
@@ -79,7 +86,9 @@ export class MemoryLedgerStore implements LedgerStore {
   /** Like the `due` index: only the members of this due shard, oldest dueAt first. */
   async listDue(shard: number, now: string, limit: number) {
     return [...this.balances.values()]
-      .filter((b) => b.dueAt !== null && b.dueAt <= now && keys.dueShardOf(b.tenantId, b.memberId) === keys.dueShard(shard))
+      .filter(
+        (b) => b.dueAt !== null && b.dueAt <= now && keys.dueShardOf(b.tenantId, b.memberId) === keys.dueShard(shard),
+      )
       .sort((a, b) => (a.dueAt! < b.dueAt! ? -1 : a.dueAt! > b.dueAt! ? 1 : 0))
       .slice(0, limit)
       .map(({ tenantId, memberId }) => ({ tenantId, memberId }));
@@ -98,7 +107,11 @@ export class MemoryLedgerStore implements LedgerStore {
   }
   async queueState(t: string, m: string) {
     const q = this.queues.get(`${t}/${m}`);
-    return { nowServing: q?.serving ?? 1, servedAt: q?.servedAt ?? new Date().toISOString(), balance: await this.getBalance(t, m) };
+    return {
+      nowServing: q?.serving ?? 1,
+      servedAt: q?.servedAt ?? new Date().toISOString(),
+      balance: await this.getBalance(t, m),
+    };
   }
   async advanceQueue(t: string, m: string, ticket: number) {
     const q = this.queues.get(`${t}/${m}`);
@@ -109,7 +122,9 @@ export class MemoryLedgerStore implements LedgerStore {
     return r ? clone(r) : null;
   }
   async listRedemptions(t: string, m: string, query: { limit: number; cursor?: string }): Promise<Page<Redemption>> {
-    const all = [...this.redemptions.values()].filter((r) => r.tenantId === t && r.memberId === m).sort((a, b) => b.seq - a.seq);
+    const all = [...this.redemptions.values()]
+      .filter((r) => r.tenantId === t && r.memberId === m)
+      .sort((a, b) => b.seq - a.seq);
     const start = query.cursor ? all.findIndex((r) => String(r.seq) === query.cursor) + 1 : 0;
     const items = all.slice(start, start + query.limit).map(clone);
     return { items, ...(start + query.limit < all.length ? { nextCursor: String(items[items.length - 1]!.seq) } : {}) };
@@ -141,7 +156,9 @@ export class MemoryLedgerStore implements LedgerStore {
     }
   }
   async poolCodes(t: string, rewardId: string, shard: number, limit: number) {
-    return (this.pools.get(`${t}/${rewardId}`) ?? []).filter((code) => keys.voucherShardOf(code, ACCOUNT_SHARDS) === shard).slice(0, limit);
+    return (this.pools.get(`${t}/${rewardId}`) ?? [])
+      .filter((code) => keys.voucherShardOf(code, ACCOUNT_SHARDS) === shard)
+      .slice(0, limit);
   }
   /**
    * All or nothing, like the adapter's TransactWriteItems: every condition is checked before any
@@ -155,33 +172,50 @@ export class MemoryLedgerStore implements LedgerStore {
     if (r && this.records.has(`${r.tenantId}/${r.key}`)) return { ok: false, conflict: 'idempotency' };
     const current = this.balances.get(key);
     if (m.expectedVersion === null ? current : current?.version !== m.expectedVersion) {
-      return { ok: false, conflict: m.expectedVersion === null ? 'member' : 'version', ...(current && m.expectedVersion !== null ? { current: clone(current) } : {}) };
+      return {
+        ok: false,
+        conflict: m.expectedVersion === null ? 'member' : 'version',
+        ...(current && m.expectedVersion !== null ? { current: clone(current) } : {}),
+      };
     }
     if (m.profile?.create && this.profiles.has(key)) return { ok: false, conflict: 'member' };
-    if (m.externalId && 'claim' in m.externalId && this.externalIds.has(`${m.tenantId}/${m.externalId.claim}`)) return { ok: false, conflict: 'externalId' };
-    if (m.transactionClaim && this.transactions.has(`${m.tenantId}/${m.transactionClaim}`)) return { ok: false, conflict: 'transaction' };
+    if (m.externalId && 'claim' in m.externalId && this.externalIds.has(`${m.tenantId}/${m.externalId.claim}`))
+      return { ok: false, conflict: 'externalId' };
+    if (m.transactionClaim && this.transactions.has(`${m.tenantId}/${m.transactionClaim}`))
+      return { ok: false, conflict: 'transaction' };
     // Entries and events are written only if absent: a seq taken already means another writer won.
     if (m.entries.some((entry) => this.entries.has(`${key}/${entry.seq}`))) return { ok: false, conflict: 'version' };
-    if (m.events.some((event) => this.events.some((e) => e.tenantId === m.tenantId && e.memberId === m.memberId && e.seq === event.seq))) {
+    if (
+      m.events.some((event) =>
+        this.events.some((e) => e.tenantId === m.tenantId && e.memberId === m.memberId && e.seq === event.seq),
+      )
+    ) {
       return { ok: false, conflict: 'version' };
     }
     // Only a debit has a condition: the shard must stay non-negative.
     for (const change of m.accounts ?? []) {
-      if (change.delta < 0 && this.account(m.tenantId, change.account)[change.shard]! + change.delta < 0) return { ok: false, conflict: change.account.kind };
+      if (change.delta < 0 && this.account(m.tenantId, change.account)[change.shard]! + change.delta < 0)
+        return { ok: false, conflict: change.account.kind };
     }
-    const pool = m.voucher && 'claim' in m.voucher ? this.pools.get(`${m.tenantId}/${m.voucher.claim.rewardId}`) : undefined;
-    if (m.voucher && 'claim' in m.voucher && !pool?.includes(m.voucher.claim.code)) return { ok: false, conflict: 'voucher' };
+    const pool =
+      m.voucher && 'claim' in m.voucher ? this.pools.get(`${m.tenantId}/${m.voucher.claim.rewardId}`) : undefined;
+    if (m.voucher && 'claim' in m.voucher && !pool?.includes(m.voucher.claim.code))
+      return { ok: false, conflict: 'voucher' };
     if (m.transactionClaim) this.transactions.add(`${m.tenantId}/${m.transactionClaim}`);
     for (const change of m.accounts ?? []) this.account(m.tenantId, change.account)[change.shard]! += change.delta;
     if (m.voucher) {
       const { rewardId, code, redemptionId } = 'claim' in m.voucher ? m.voucher.claim : m.voucher.void;
       if (pool) pool.splice(pool.indexOf(code), 1);
-      this.vouchers.set(`${m.tenantId}/${rewardId}/${code}`, { state: 'claim' in m.voucher ? 'issued' : 'void', redemptionId });
+      this.vouchers.set(`${m.tenantId}/${rewardId}/${code}`, {
+        state: 'claim' in m.voucher ? 'issued' : 'void',
+        redemptionId,
+      });
     }
     for (const redemption of m.redemptions ?? []) this.redemptions.set(`${key}/${redemption.seq}`, clone(redemption));
     this.balances.set(key, clone(m.balance));
     if (m.profile) this.profiles.set(key, clone(m.profile.value));
-    if (m.externalId && 'claim' in m.externalId) this.externalIds.set(`${m.tenantId}/${m.externalId.claim}`, m.memberId);
+    if (m.externalId && 'claim' in m.externalId)
+      this.externalIds.set(`${m.tenantId}/${m.externalId.claim}`, m.memberId);
     if (m.externalId && 'release' in m.externalId) this.externalIds.delete(`${m.tenantId}/${m.externalId.release}`);
     for (const entry of m.entries) this.entries.set(`${key}/${entry.seq}`, clone(entry));
     for (const state of m.entryStates) this.states.set(`${key}/${state.seq}`, clone(state));

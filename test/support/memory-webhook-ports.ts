@@ -2,7 +2,14 @@ import type { LoyaltyEvent } from '../../functions/domain/events';
 import type { Page, WebhookSubscription } from '../../functions/domain/ports';
 import { HEALTHY, type EndpointHealth } from '../../functions/domain/webhooks/breaker';
 import { endpointDisabledEvent } from '../../functions/domain/webhooks/disabling';
-import { digestWindowStart, subjectOf, type DeadReason, type DeliveryMessage, type DigestRef, type QueuedDelivery } from '../../functions/domain/webhooks/message';
+import {
+  digestWindowStart,
+  subjectOf,
+  type DeadReason,
+  type DeliveryMessage,
+  type DigestRef,
+  type QueuedDelivery,
+} from '../../functions/domain/webhooks/message';
 import type {
   AttemptRecord,
   AttemptToRecord,
@@ -40,26 +47,47 @@ export class MemoryDeliveryLog implements DeliveryLog {
     const { message, attempt } = input;
     const { id } = subjectOf(message);
     // The attempt happened: it is logged even when the message's own write is stale.
-    if (!this.attempts.some((a) => a.eventId === id && a.attempt === input.attemptNumber && a.subscriptionId === message.subscriptionId)) {
-      this.attempts.push({ tenantId: message.tenantId, subscriptionId: message.subscriptionId, eventId: id, attempt: input.attemptNumber, round: message.round, ...attempt });
+    if (
+      !this.attempts.some(
+        (a) => a.eventId === id && a.attempt === input.attemptNumber && a.subscriptionId === message.subscriptionId,
+      )
+    ) {
+      this.attempts.push({
+        tenantId: message.tenantId,
+        subscriptionId: message.subscriptionId,
+        eventId: id,
+        attempt: input.attemptNumber,
+        round: message.round,
+        ...attempt,
+      });
     }
-    return this.write(message, new Date(attempt.at), {
-      status: input.outcome,
-      roundAttempts: input.roundAttempts,
-      attempts: input.attemptNumber,
-      lastAttemptAt: attempt.at,
-      lastStatus: attempt.status,
-      lastError: attempt.error,
-      nextAttemptAt: input.nextAttemptAt,
-      deliveredAt: input.outcome === 'delivered' ? attempt.at : undefined,
-    }, input.outcome === 'dead' ? (input.deadReason ?? 'attempts_exhausted') : undefined);
+    return this.write(
+      message,
+      new Date(attempt.at),
+      {
+        status: input.outcome,
+        roundAttempts: input.roundAttempts,
+        attempts: input.attemptNumber,
+        lastAttemptAt: attempt.at,
+        lastStatus: attempt.status,
+        lastError: attempt.error,
+        nextAttemptAt: input.nextAttemptAt,
+        deliveredAt: input.outcome === 'delivered' ? attempt.at : undefined,
+      },
+      input.outcome === 'dead' ? (input.deadReason ?? 'attempts_exhausted') : undefined,
+    );
   }
 
   async markDead(message: DeliveryMessage, now: Date, reason: DeadReason): Promise<'recorded' | 'stale'> {
     return this.write(message, now, { status: 'dead', nextAttemptAt: undefined }, reason);
   }
 
-  private write(message: DeliveryMessage, now: Date, fields: Partial<DeliveryRecord>, deadReason?: DeadReason): 'recorded' | 'stale' {
+  private write(
+    message: DeliveryMessage,
+    now: Date,
+    fields: Partial<DeliveryRecord>,
+    deadReason?: DeadReason,
+  ): 'recorded' | 'stale' {
     const subject = subjectOf(message);
     const id = key(message.tenantId, message.subscriptionId, subject.id);
     const current = this.messages.get(id);
@@ -83,14 +111,28 @@ export class MemoryDeliveryLog implements DeliveryLog {
     if (deadReason) {
       next.deadAt = at;
       next.deadReason = deadReason;
-      this.deadLetters.set(id, { tenantId: message.tenantId, subscriptionId: message.subscriptionId, eventId: subject.id, eventType: subject.type, occurredAt: subject.occurredAt, deadAt: at, reason: deadReason });
+      this.deadLetters.set(id, {
+        tenantId: message.tenantId,
+        subscriptionId: message.subscriptionId,
+        eventId: subject.id,
+        eventType: subject.type,
+        occurredAt: subject.occurredAt,
+        deadAt: at,
+        reason: deadReason,
+      });
     }
-    for (const [name, value] of Object.entries(next)) if (value === undefined) delete (next as unknown as Record<string, unknown>)[name];
+    for (const [name, value] of Object.entries(next))
+      if (value === undefined) delete (next as unknown as Record<string, unknown>)[name];
     this.messages.set(id, next);
     return 'recorded';
   }
 
-  async startRound(tenantId: string, subscriptionId: string, eventId: string, now: Date): Promise<DeliveryMessage | null> {
+  async startRound(
+    tenantId: string,
+    subscriptionId: string,
+    eventId: string,
+    now: Date,
+  ): Promise<DeliveryMessage | null> {
     const id = key(tenantId, subscriptionId, eventId);
     const current = this.messages.get(id);
     if (!current) return null;
@@ -98,7 +140,9 @@ export class MemoryDeliveryLog implements DeliveryLog {
     const { nextAttemptAt: _n, deadAt: _d, deadReason: _r, ...rest } = current;
     this.messages.set(id, { ...rest, round, roundAttempts: 0, status: 'pending', roundStartedAt: now.toISOString() });
     this.deadLetters.delete(id);
-    return current.event ? { tenantId, subscriptionId, round, event: current.event } : { tenantId, subscriptionId, round, digest: current.digest! };
+    return current.event
+      ? { tenantId, subscriptionId, round, event: current.event }
+      : { tenantId, subscriptionId, round, digest: current.digest! };
   }
 
   async listMessages(tenantId: string, subscriptionId: string, query: MessageQuery): Promise<Page<DeliveryRecord>> {
@@ -146,7 +190,12 @@ export class MemoryEndpointHealth implements EndpointHealthStore {
     return this.current(tenantId, subscriptionId);
   }
 
-  async countFailure(tenantId: string, subscriptionId: string, now: Date, failure: { lastStatus?: number; lastError?: string }): Promise<EndpointHealth> {
+  async countFailure(
+    tenantId: string,
+    subscriptionId: string,
+    now: Date,
+    failure: { lastStatus?: number; lastError?: string },
+  ): Promise<EndpointHealth> {
     const health = this.current(tenantId, subscriptionId);
     const next: EndpointHealth = {
       ...health,
@@ -159,11 +208,20 @@ export class MemoryEndpointHealth implements EndpointHealthStore {
     return { ...next };
   }
 
-  async openBreaker(tenantId: string, subscriptionId: string, change: { from: 'closed' | 'halfOpen'; until: Date }): Promise<EndpointHealth | null> {
+  async openBreaker(
+    tenantId: string,
+    subscriptionId: string,
+    change: { from: 'closed' | 'halfOpen'; until: Date },
+  ): Promise<EndpointHealth | null> {
     const health = this.current(tenantId, subscriptionId);
     if (health.state !== change.from) return null;
     const { probeUntil: _p, closedAt: _c, ...rest } = health;
-    const next: EndpointHealth = { ...rest, state: 'open', openUntil: change.until.toISOString(), openCount: health.openCount + 1 };
+    const next: EndpointHealth = {
+      ...rest,
+      state: 'open',
+      openUntil: change.until.toISOString(),
+      openCount: health.openCount + 1,
+    };
     this.health.set(key(tenantId, subscriptionId), next);
     return { ...next };
   }
@@ -173,7 +231,13 @@ export class MemoryEndpointHealth implements EndpointHealthStore {
     const { failingSince: _f, lastError: _e, ...rest } = health;
     if (probe) {
       const { openUntil: _o, probeUntil: _p, ...closed } = rest;
-      this.health.set(key(tenantId, subscriptionId), { ...closed, state: 'closed', consecutiveFailures: 0, openCount: 0, closedAt: now.toISOString() });
+      this.health.set(key(tenantId, subscriptionId), {
+        ...closed,
+        state: 'closed',
+        consecutiveFailures: 0,
+        openCount: 0,
+        closedAt: now.toISOString(),
+      });
     } else if (health.state === 'closed') {
       this.health.set(key(tenantId, subscriptionId), { ...rest, consecutiveFailures: 0 });
     }
@@ -186,9 +250,14 @@ export class MemoryEndpointHealth implements EndpointHealthStore {
   async claimProbe(tenantId: string, subscriptionId: string, now: Date, probeSeconds: number): Promise<boolean> {
     const health = this.current(tenantId, subscriptionId);
     const at = now.toISOString();
-    const due = (health.state === 'open' && health.openUntil! <= at) || (health.state === 'halfOpen' && health.probeUntil! <= at);
+    const due =
+      (health.state === 'open' && health.openUntil! <= at) || (health.state === 'halfOpen' && health.probeUntil! <= at);
     if (!due) return false;
-    this.health.set(key(tenantId, subscriptionId), { ...health, state: 'halfOpen', probeUntil: new Date(now.getTime() + probeSeconds * 1000).toISOString() });
+    this.health.set(key(tenantId, subscriptionId), {
+      ...health,
+      state: 'halfOpen',
+      probeUntil: new Date(now.getTime() + probeSeconds * 1000).toISOString(),
+    });
     return true;
   }
 
@@ -212,8 +281,23 @@ export class MemoryEndpointHealth implements EndpointHealthStore {
     if (!current) return false;
     if (!current.enabled) return true;
     const seq = (current.eventSeq ?? 0) + 1;
-    this.endpoints.set(id, { ...current, enabled: false, disabledReason: detail.reason, disabledAt: now.toISOString(), eventSeq: seq });
-    this.events.push(endpointDisabledEvent({ tenantId: current.tenantId, subscriptionId: current.subscriptionId, url: current.url, seq, now, detail }));
+    this.endpoints.set(id, {
+      ...current,
+      enabled: false,
+      disabledReason: detail.reason,
+      disabledAt: now.toISOString(),
+      eventSeq: seq,
+    });
+    this.events.push(
+      endpointDisabledEvent({
+        tenantId: current.tenantId,
+        subscriptionId: current.subscriptionId,
+        url: current.url,
+        seq,
+        now,
+        detail,
+      }),
+    );
     return true;
   }
 }
@@ -248,7 +332,13 @@ export class MemoryDeliveryQueue implements DeliveryQueue {
 export class MemoryDigestStore implements DigestStore {
   readonly windows = new Map<string, { events: LoyaltyEvent[]; closed: boolean; queued: boolean }>();
 
-  async add(tenantId: string, subscriptionId: string, event: LoyaltyEvent, intervalSeconds: number, now: Date): Promise<{ digest: DigestRef; queue: boolean }> {
+  async add(
+    tenantId: string,
+    subscriptionId: string,
+    event: LoyaltyEvent,
+    intervalSeconds: number,
+    now: Date,
+  ): Promise<{ digest: DigestRef; queue: boolean }> {
     let windowStart = digestWindowStart(now, intervalSeconds);
     while (this.windows.get(key(tenantId, subscriptionId, windowStart))?.closed) windowStart += intervalSeconds;
     const id = key(tenantId, subscriptionId, windowStart);
@@ -263,7 +353,11 @@ export class MemoryDigestStore implements DigestStore {
   }
 
   async close(tenantId: string, subscriptionId: string, digest: DigestRef): Promise<LoyaltyEvent[]> {
-    const window = this.windows.get(key(tenantId, subscriptionId, digest.windowStart)) ?? { events: [], closed: false, queued: false };
+    const window = this.windows.get(key(tenantId, subscriptionId, digest.windowStart)) ?? {
+      events: [],
+      closed: false,
+      queued: false,
+    };
     window.closed = true;
     this.windows.set(key(tenantId, subscriptionId, digest.windowStart), window);
     return [...window.events].sort((a, b) => a.occurredAt.localeCompare(b.occurredAt));

@@ -23,7 +23,9 @@ export function twinApi(twin: Pick<RunningTwin, 'apiUrl' | 'demo'>) {
       headers: {
         'x-api-key': twin.demo.apiKey,
         'content-type': 'application/json',
-        ...(method !== 'GET' && init.idempotent !== false ? { 'idempotency-key': `t-${process.pid}-${Date.now()}-${++counter}` } : {}),
+        ...(method !== 'GET' && init.idempotent !== false
+          ? { 'idempotency-key': `t-${process.pid}-${Date.now()}-${++counter}` }
+          : {}),
         ...init.headers,
       },
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
@@ -48,7 +50,11 @@ export async function contractFetch(url: string, init: RequestInit = {}): Promis
     contentType: response.headers.get('content-type'),
     text,
   });
-  return new Response(text === '' ? null : text, { status: response.status, statusText: response.statusText, headers: response.headers });
+  return new Response(text === '' ? null : text, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
 }
 
 export interface ReceivedHook {
@@ -60,17 +66,30 @@ export interface ReceivedHook {
 }
 
 /** What the twin's sample receiver got so far (optionally for one endpoint name). */
-export async function receivedHooks(twin: Pick<RunningTwin, 'receiverUrl'>, endpoint?: string): Promise<ReceivedHook[]> {
+export async function receivedHooks(
+  twin: Pick<RunningTwin, 'receiverUrl'>,
+  endpoint?: string,
+): Promise<ReceivedHook[]> {
   const { items } = (await (await fetch(`${twin.receiverUrl}/received`)).json()) as { items: ReceivedHook[] };
   return endpoint ? items.filter((item) => item.endpoint === endpoint) : items;
 }
 
 /** Configures a receiver endpoint: the secret it verifies with, and optionally an outage. */
-export async function configureReceiver(twin: Pick<RunningTwin, 'receiverUrl'>, endpoint: string, config: { secrets?: string[]; failure?: { status: number; times?: number; retryAfter?: string } | null }) {
+export async function configureReceiver(
+  twin: Pick<RunningTwin, 'receiverUrl'>,
+  endpoint: string,
+  config: { secrets?: string[]; failure?: { status: number; times?: number; retryAfter?: string } | null },
+) {
   if (config.secrets) {
-    await fetch(`${twin.receiverUrl}/hooks/${endpoint}/secrets`, { method: 'PUT', body: JSON.stringify({ secrets: config.secrets }) });
+    await fetch(`${twin.receiverUrl}/hooks/${endpoint}/secrets`, {
+      method: 'PUT',
+      body: JSON.stringify({ secrets: config.secrets }),
+    });
   }
   if (config.failure !== undefined) {
-    await fetch(`${twin.receiverUrl}/hooks/${endpoint}/failure`, config.failure ? { method: 'PUT', body: JSON.stringify(config.failure) } : { method: 'DELETE' });
+    await fetch(
+      `${twin.receiverUrl}/hooks/${endpoint}/failure`,
+      config.failure ? { method: 'PUT', body: JSON.stringify(config.failure) } : { method: 'DELETE' },
+    );
   }
 }

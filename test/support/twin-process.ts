@@ -7,7 +7,10 @@ import type { Twin } from '../../local/twin';
 export { waitFor } from '../../local/processes';
 
 /** What the twin prints on its `--json` ready line (`local/main.ts`). */
-export type TwinInfo = Pick<Twin, 'apiUrl' | 'receiverUrl' | 'lakeDir' | 'demo' | 'endpoints' | 'functionEndpoints' | 'queueUrls'> & { startedMs: number };
+export type TwinInfo = Pick<
+  Twin,
+  'apiUrl' | 'receiverUrl' | 'lakeDir' | 'demo' | 'endpoints' | 'functionEndpoints' | 'queueUrls'
+> & { startedMs: number };
 
 export interface RunningTwin extends TwinInfo {
   /** Moves the functions' clock forward by `ms` (points expire, holds end) without waiting for it. */

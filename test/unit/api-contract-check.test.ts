@@ -1,7 +1,13 @@
 import { checkContract, ContractViolation, type ApiAnswer } from '../support/api-contract';
 
 /** The e2e tests' contract check itself: it passes what the contract documents and fails what it does not. */
-const member = { memberId: 'mem_1', externalId: 'x-1', status: 'active', tier: 'base', createdAt: '2026-01-01T00:00:00.000Z' };
+const member = {
+  memberId: 'mem_1',
+  externalId: 'x-1',
+  status: 'active',
+  tier: 'base',
+  createdAt: '2026-01-01T00:00:00.000Z',
+};
 const json = (status: number, body: unknown, path = '/v1/members/mem_1', method = 'GET'): ApiAnswer => ({
   method,
   path,
@@ -44,7 +50,13 @@ describe('the API contract check of the e2e tests', () => {
 
   it('fails a body where the contract documents none', () => {
     // Act / Assess
-    const deleted: ApiAnswer = { method: 'DELETE', path: '/v1/webhooks/endpoints/sub_1', status: 204, contentType: null, text: '{}' };
+    const deleted: ApiAnswer = {
+      method: 'DELETE',
+      path: '/v1/webhooks/endpoints/sub_1',
+      status: 204,
+      contentType: null,
+      text: '{}',
+    };
     expect(() => checkContract(deleted)).toThrow(/documents no body/);
     expect(() => checkContract({ ...deleted, text: '' })).not.toThrow();
   });

@@ -7,7 +7,11 @@ process.env.DELIVERY_QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/0000000000
 const ddb = mockClient(DynamoDBDocumentClient);
 const { route, handler } = await import('../../functions/handlers/api');
 
-function request(method: string, resource: string, init: { body?: unknown; headers?: Record<string, string>; params?: Record<string, string>; scopes?: string } = {}) {
+function request(
+  method: string,
+  resource: string,
+  init: { body?: unknown; headers?: Record<string, string>; params?: Record<string, string>; scopes?: string } = {},
+) {
   const path = resource.replace(/\{(\w+)\}/g, (_, n: string) => init.params?.[n] ?? n);
   return {
     httpMethod: method,
@@ -17,7 +21,9 @@ function request(method: string, resource: string, init: { body?: unknown; heade
     body: init.body === undefined ? null : typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
     pathParameters: init.params ?? null,
     isBase64Encoded: false,
-    requestContext: { authorizer: { tenantId: 't1', scopes: init.scopes ?? 'members:read members:write points:write webhooks:manage' } },
+    requestContext: {
+      authorizer: { tenantId: 't1', scopes: init.scopes ?? 'members:read members:write points:write webhooks:manage' },
+    },
   } as unknown as APIGatewayProxyEvent;
 }
 
@@ -55,20 +61,30 @@ describe('API handler', () => {
   });
 
   it('enrols through one transaction and answers 201', async () => {
-    const response = await invoke(request('POST', '/v1/members', { body: { externalId: 'alice-1' }, headers: { 'Idempotency-Key': 'k1' } }));
+    const response = await invoke(
+      request('POST', '/v1/members', { body: { externalId: 'alice-1' }, headers: { 'Idempotency-Key': 'k1' } }),
+    );
     expect(response.statusCode).toBe(201);
     expect(JSON.parse(response.body)).toMatchObject({ externalId: 'alice-1', status: 'active', tier: 'base' });
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
   });
 
   it('answers 403 forbidden when the key lacks the scope', async () => {
-    const response = await invoke(request('POST', '/v1/members', { body: { externalId: 'a' }, headers: { 'idempotency-key': 'k' }, scopes: 'members:read' }));
+    const response = await invoke(
+      request('POST', '/v1/members', {
+        body: { externalId: 'a' },
+        headers: { 'idempotency-key': 'k' },
+        scopes: 'members:read',
+      }),
+    );
     expect(response.statusCode).toBe(403);
     expect(JSON.parse(response.body).code).toBe('forbidden');
   });
 
   it('rejects webhook URLs that are not https', async () => {
-    const response = await invoke(request('POST', '/v1/webhooks/endpoints', { body: { url: 'http://example.com/hook' } }));
+    const response = await invoke(
+      request('POST', '/v1/webhooks/endpoints', { body: { url: 'http://example.com/hook' } }),
+    );
     expect(response.statusCode).toBe(422);
     expect(JSON.parse(response.body).code).toBe('webhook_url_rejected');
     expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
@@ -76,17 +92,31 @@ describe('API handler', () => {
 
   it('returns a new endpoint with its whsec_ secret once', async () => {
     // A public address literal: the SSRF guard needs no DNS for it.
-    const response = await invoke(request('POST', '/v1/webhooks/endpoints', { body: { url: 'https://93.184.216.34/hooks', eventTypes: ['points.*'] } }));
+    const response = await invoke(
+      request('POST', '/v1/webhooks/endpoints', {
+        body: { url: 'https://93.184.216.34/hooks', eventTypes: ['points.*'] },
+      }),
+    );
     expect(response.statusCode).toBe(201);
-    expect(JSON.parse(response.body)).toMatchObject({ url: 'https://93.184.216.34/hooks', eventTypes: ['points.*'], secret: expect.stringMatching(/^whsec_/) });
+    expect(JSON.parse(response.body)).toMatchObject({
+      url: 'https://93.184.216.34/hooks',
+      eventTypes: ['points.*'],
+      secret: expect.stringMatching(/^whsec_/),
+    });
   });
 
-  it.each(['https://10.1.2.3/hooks', 'https://[::ffff:169.254.169.254]/latest', 'https://0x7f000001/x'])('refuses a private or metadata target at registration: %s', async (url) => {
-    const response = await invoke(request('POST', '/v1/webhooks/endpoints', { body: { url } }));
-    expect(response.statusCode).toBe(422);
-    expect(JSON.parse(response.body)).toMatchObject({ code: 'webhook_url_rejected', reasonCode: 'address_not_allowed' });
-    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
-  });
+  it.each(['https://10.1.2.3/hooks', 'https://[::ffff:169.254.169.254]/latest', 'https://0x7f000001/x'])(
+    'refuses a private or metadata target at registration: %s',
+    async (url) => {
+      const response = await invoke(request('POST', '/v1/webhooks/endpoints', { body: { url } }));
+      expect(response.statusCode).toBe(422);
+      expect(JSON.parse(response.body)).toMatchObject({
+        code: 'webhook_url_rejected',
+        reasonCode: 'address_not_allowed',
+      });
+      expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+    },
+  );
 
   it('maps unknown members to 404 member_not_found', async () => {
     const response = await invoke(request('GET', '/v1/members/{memberId}/balance', { params: { memberId: 'mem_x' } }));
@@ -103,7 +133,10 @@ describe('API handler', () => {
   });
 
   it('serves the OpenAPI document without credentials', async () => {
-    const response = await route({ ...request('GET', '/openapi.json'), requestContext: {} } as unknown as APIGatewayProxyEvent);
+    const response = await route({
+      ...request('GET', '/openapi.json'),
+      requestContext: {},
+    } as unknown as APIGatewayProxyEvent);
     expect(JSON.parse(response.body).openapi).toBe('3.1.0');
   });
 });

@@ -2,7 +2,11 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { cancelledTransaction } from '../../functions/adapters/cancelled-transaction';
 
 const cancellation = (...codes: string[]) =>
-  new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: codes.map((Code) => ({ Code })) });
+  new TransactionCanceledException({
+    message: 'cancelled',
+    $metadata: {},
+    CancellationReasons: codes.map((Code) => ({ Code })),
+  });
 
 describe('cancelledTransaction', () => {
   it('answers null for a committed transaction', async () => {
@@ -15,12 +19,19 @@ describe('cancelledTransaction', () => {
 
   it('reads which actions failed their condition, and whether another transaction conflicted', async () => {
     // Act
-    const failed = await cancelledTransaction(Promise.reject(cancellation('None', 'ConditionalCheckFailed', 'None', 'ConditionalCheckFailed')));
+    const failed = await cancelledTransaction(
+      Promise.reject(cancellation('None', 'ConditionalCheckFailed', 'None', 'ConditionalCheckFailed')),
+    );
     const conflicted = await cancelledTransaction(Promise.reject(cancellation('TransactionConflict', 'None')));
 
     // Assess
     expect(failed!.failedConditions()).toEqual([1, 3]);
-    expect([failed!.conditionFailed, failed!.conditionFailedAt(0), failed!.conditionFailedAt(3), failed!.conflicted]).toEqual([true, false, true, false]);
+    expect([
+      failed!.conditionFailed,
+      failed!.conditionFailedAt(0),
+      failed!.conditionFailedAt(3),
+      failed!.conflicted,
+    ]).toEqual([true, false, true, false]);
     expect([conflicted!.conditionFailed, conflicted!.conflicted]).toEqual([false, true]);
     expect(conflicted!.error).toBeInstanceOf(TransactionCanceledException);
   });

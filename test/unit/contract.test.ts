@@ -7,14 +7,22 @@ import { EVENT_TYPES } from '../../functions/domain/events';
 
 describe('API contract', () => {
   it('has one operation for every declared route, and no operation without a route', () => {
-    const declared = routes.filter((r) => r.path !== '/openapi.json').map((r) => `${r.method} ${r.path}`).sort();
+    const declared = routes
+      .filter((r) => r.path !== '/openapi.json')
+      .map((r) => `${r.method} ${r.path}`)
+      .sort();
     expect(operations.map((op) => `${op.method} ${op.path}`).sort()).toEqual(declared);
   });
 
   it('documents every operation with problem+json errors and required Idempotency-Key on mutations', () => {
     const doc = buildOpenApi();
     for (const op of operations) {
-      const entry = (doc.paths[op.path] as Record<string, { parameters?: { name: string }[]; responses: Record<string, { content?: Record<string, unknown> }> }>)[op.method.toLowerCase()]!;
+      const entry = (
+        doc.paths[op.path] as Record<
+          string,
+          { parameters?: { name: string }[]; responses: Record<string, { content?: Record<string, unknown> }> }
+        >
+      )[op.method.toLowerCase()]!;
       expect(entry).toBeDefined();
       expect(Object.keys(entry.responses['400']!.content!)).toEqual(['application/problem+json']);
       expect(entry.parameters?.some((p) => p.name === 'Idempotency-Key') ?? false).toBe(op.idempotent);
@@ -27,8 +35,11 @@ describe('API contract', () => {
 
     // Assess
     for (const op of operations) {
-      const { responses } = (doc.paths[op.path] as Record<string, { responses: Record<string, { headers?: Record<string, unknown> }> }>)[op.method.toLowerCase()]!;
-      for (const status of ['429', '503']) expect(Object.keys(responses[status]?.headers ?? {})).toEqual(['Retry-After']);
+      const { responses } = (
+        doc.paths[op.path] as Record<string, { responses: Record<string, { headers?: Record<string, unknown> }> }>
+      )[op.method.toLowerCase()]!;
+      for (const status of ['429', '503'])
+        expect(Object.keys(responses[status]?.headers ?? {})).toEqual(['Retry-After']);
     }
   });
 
@@ -47,7 +58,8 @@ describe('event catalogue', () => {
 
     // Assess
     expect(catalogue.events.map((e) => e.type)).toEqual(EVENT_TYPES);
-    for (const event of catalogue.events) expect(event.schema).toMatchObject({ type: 'object', required: expect.arrayContaining(['id', 'seq', 'data']) });
+    for (const event of catalogue.events)
+      expect(event.schema).toMatchObject({ type: 'object', required: expect.arrayContaining(['id', 'seq', 'data']) });
     expect(checkedIn).toEqual(JSON.parse(JSON.stringify(catalogue)));
     expect(markdown).toBe(renderEventCatalogue(catalogue));
   });

@@ -1,5 +1,12 @@
 import fc from 'fast-check';
-import { HEALTHY, drainRate, failingTooLong, gate, openPeriodSeconds, type EndpointHealth } from '../../functions/domain/webhooks/breaker';
+import {
+  HEALTHY,
+  drainRate,
+  failingTooLong,
+  gate,
+  openPeriodSeconds,
+  type EndpointHealth,
+} from '../../functions/domain/webhooks/breaker';
 import {
   DEFAULT_RETRY_SCHEDULE,
   MAX_WAIT_SECONDS,
@@ -120,8 +127,14 @@ describe('next retry', () => {
   const noJitter = { retrySchedule: [5, 300, 1800], jitter: 0 };
 
   it('reads an unusable Retry-After as none, and a fractional one rounded up', () => {
-    expect(nextRetry(policy, 1, Number.NaN, () => 0.5)).toEqual({ kind: 'retry', delaySeconds: policy.retrySchedule[0] });
-    expect(nextRetry(policy, 1, policy.retrySchedule[0]! + 0.5, () => 0.5)).toEqual({ kind: 'retry', delaySeconds: policy.retrySchedule[0]! + 1 });
+    expect(nextRetry(policy, 1, Number.NaN, () => 0.5)).toEqual({
+      kind: 'retry',
+      delaySeconds: policy.retrySchedule[0],
+    });
+    expect(nextRetry(policy, 1, policy.retrySchedule[0]! + 0.5, () => 0.5)).toEqual({
+      kind: 'retry',
+      delaySeconds: policy.retrySchedule[0]! + 1,
+    });
   });
 
   it('waits the first step after the first attempt and the last step after the last but one', () => {
@@ -206,9 +219,21 @@ describe('gate', () => {
 
   it('waits while paused by a Retry-After, rounding the wait up to whole seconds', () => {
     // Act & Assess
-    expect(gate(health({ pauseUntil: isoIn(30) }), t0, policy)).toEqual({ kind: 'wait', seconds: 30, reason: 'paused' });
-    expect(gate(health({ pauseUntil: isoIn(29.2) }), t0, policy)).toEqual({ kind: 'wait', seconds: 30, reason: 'paused' });
-    expect(gate(health({ pauseUntil: isoIn(0.001) }), t0, policy)).toEqual({ kind: 'wait', seconds: 1, reason: 'paused' });
+    expect(gate(health({ pauseUntil: isoIn(30) }), t0, policy)).toEqual({
+      kind: 'wait',
+      seconds: 30,
+      reason: 'paused',
+    });
+    expect(gate(health({ pauseUntil: isoIn(29.2) }), t0, policy)).toEqual({
+      kind: 'wait',
+      seconds: 30,
+      reason: 'paused',
+    });
+    expect(gate(health({ pauseUntil: isoIn(0.001) }), t0, policy)).toEqual({
+      kind: 'wait',
+      seconds: 1,
+      reason: 'paused',
+    });
   });
 
   it('goes again once the pause is over (the pause ends at its instant)', () => {
@@ -355,7 +380,12 @@ describe('drain rate after the breaker closes', () => {
         fc.integer({ min: 0, max: policy.drainRampSeconds * 1000 - 1 }),
         fc.option(fc.integer({ min: 1, max: 500 }), { nil: undefined }),
         (elapsedMs, configured) => {
-          const rate = drainRate(health({ closedAt: new Date(t0.getTime() - elapsedMs).toISOString() }), t0, policy, configured);
+          const rate = drainRate(
+            health({ closedAt: new Date(t0.getTime() - elapsedMs).toISOString() }),
+            t0,
+            policy,
+            configured,
+          );
           expect(rate).toBeGreaterThanOrEqual(1);
           expect(rate).toBeLessThanOrEqual(configured ?? policy.drainMaxPerSecond);
           expect(Number.isInteger(rate)).toBe(true);
@@ -368,7 +398,9 @@ describe('drain rate after the breaker closes', () => {
 describe('open period', () => {
   it('doubles with each opening since the last success', () => {
     // Act & Assess
-    expect([0, 1, 2, 3, 4, 5].map((openCount) => openPeriodSeconds(policy, openCount))).toEqual([60, 120, 240, 480, 960, 1920]);
+    expect([0, 1, 2, 3, 4, 5].map((openCount) => openPeriodSeconds(policy, openCount))).toEqual([
+      60, 120, 240, 480, 960, 1920,
+    ]);
   });
 
   it('is capped at the maximum open period, however often it opened', () => {

@@ -11,12 +11,27 @@ import { dynamoItemSizeBytes } from '../support/dynamo-item-size';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const now = new Date('2026-11-21T10:00:00Z');
-const record: IdempotencyRecord = { tenantId: 't1', key: 'k', requestHash: 'h', statusCode: 201, body: '{}', createdAt: now.toISOString() };
+const record: IdempotencyRecord = {
+  tenantId: 't1',
+  key: 'k',
+  requestHash: 'h',
+  statusCode: 201,
+  body: '{}',
+  createdAt: now.toISOString(),
+};
 
 describe('DynamoLedgerStore.commit', () => {
-  const store = new DynamoLedgerStore(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })), 'ledger');
+  const store = new DynamoLedgerStore(
+    DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })),
+    'ledger',
+  );
   const enrolled = planEnrol('t1', { externalId: 'e1' }, now);
-  const earn = planEarn(enrolled.balance, { amountPoints: 50, reason: 'r', idempotencyKey: 'k' }, now, programmeSettings.parse({}));
+  const earn = planEarn(
+    enrolled.balance,
+    { amountPoints: 50, reason: 'r', idempotencyKey: 'k' },
+    now,
+    programmeSettings.parse({}),
+  );
 
   beforeEach(() => ddb.reset());
 
@@ -31,7 +46,10 @@ describe('DynamoLedgerStore.commit', () => {
     expect(result).toEqual({ ok: true });
     const items = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
     expect(items.map((i) => i.Put!.Item!.kind)).toEqual(['balance', 'entry', 'event', 'idempotency']);
-    expect(items[0]!.Put).toMatchObject({ ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': 1 } });
+    expect(items[0]!.Put).toMatchObject({
+      ConditionExpression: 'version = :expected',
+      ExpressionAttributeValues: { ':expected': 1 },
+    });
     expect(items[1]!.Put).toMatchObject({
       ConditionExpression: 'attribute_not_exists(pk)',
       Item: { sk: 'ENTRY#000000000002', amountPoints: 50, lsi1sk: `AT#${now.toISOString()}#000000000002` },
@@ -39,8 +57,16 @@ describe('DynamoLedgerStore.commit', () => {
     // Nothing is due (no expiry, no hold): the balance stays out of the sparse due index.
     expect(items[0]!.Put!.Item).not.toHaveProperty('dueAt');
     expect(items[0]!.Put!.Item).not.toHaveProperty('duePk');
-    expect(items[2]!.Put!.Item).toMatchObject({ sk: 'EVENT#000000000002', type: 'points.earned', seq: 2, tenantId: 't1' });
-    expect(items[3]!.Put).toMatchObject({ ConditionExpression: 'attribute_not_exists(pk)', Item: { pk: 'TENANT#t1#IDEM#k' } });
+    expect(items[2]!.Put!.Item).toMatchObject({
+      sk: 'EVENT#000000000002',
+      type: 'points.earned',
+      seq: 2,
+      tenantId: 't1',
+    });
+    expect(items[3]!.Put).toMatchObject({
+      ConditionExpression: 'attribute_not_exists(pk)',
+      Item: { pk: 'TENANT#t1#IDEM#k' },
+    });
   });
 
   it('reports an idempotency conflict ahead of any other, so a concurrent duplicate replays', async () => {
@@ -48,16 +74,32 @@ describe('DynamoLedgerStore.commit', () => {
       new TransactionCanceledException({
         message: 'cancelled',
         $metadata: {},
-        CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }, { Code: 'None' }, { Code: 'ConditionalCheckFailed' }],
+        CancellationReasons: [
+          { Code: 'ConditionalCheckFailed' },
+          { Code: 'None' },
+          { Code: 'None' },
+          { Code: 'ConditionalCheckFailed' },
+        ],
       }),
     );
     expect(await store.commit(earn, record)).toEqual({ ok: false, conflict: 'idempotency' });
   });
 
   it('reports a version conflict when only the balance condition failed', async () => {
-    ddb.on(TransactWriteCommand).rejects(
-      new TransactionCanceledException({ message: 'c', $metadata: {}, CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }, { Code: 'None' }, { Code: 'None' }] }),
-    );
+    ddb
+      .on(TransactWriteCommand)
+      .rejects(
+        new TransactionCanceledException({
+          message: 'c',
+          $metadata: {},
+          CancellationReasons: [
+            { Code: 'ConditionalCheckFailed' },
+            { Code: 'None' },
+            { Code: 'None' },
+            { Code: 'None' },
+          ],
+        }),
+      );
     expect(await store.commit(earn, record)).toEqual({ ok: false, conflict: 'version' });
   });
 
@@ -66,7 +108,13 @@ describe('DynamoLedgerStore.commit', () => {
       new TransactionCanceledException({
         message: 'c',
         $metadata: {},
-        CancellationReasons: [{ Code: 'None' }, { Code: 'None' }, { Code: 'ConditionalCheckFailed' }, { Code: 'None' }, { Code: 'None' }],
+        CancellationReasons: [
+          { Code: 'None' },
+          { Code: 'None' },
+          { Code: 'ConditionalCheckFailed' },
+          { Code: 'None' },
+          { Code: 'None' },
+        ],
       }),
     );
     expect(await store.commit(enrolled, record)).toEqual({ ok: false, conflict: 'externalId' });
@@ -86,11 +134,20 @@ describe("a member's partition (item collection) under the byTime local index", 
 
   it('holds at least a million ledger entries, with the largest reason and source the API takes', async () => {
     // Prepare: an earning with every text at its schema maximum
-    const store = new DynamoLedgerStore(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })), 'ledger');
+    const store = new DynamoLedgerStore(
+      DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })),
+      'ledger',
+    );
     const enrolled = planEnrol('t1', { externalId: 'e'.repeat(128) }, now);
     const earn = planEarn(
       enrolled.balance,
-      { amountPoints: 1_000_000_000, reason: 'r'.repeat(200), source: 's'.repeat(64), transactionId: 't'.repeat(128), idempotencyKey: 'k' },
+      {
+        amountPoints: 1_000_000_000,
+        reason: 'r'.repeat(200),
+        source: 's'.repeat(64),
+        transactionId: 't'.repeat(128),
+        idempotencyKey: 'k',
+      },
       now,
       programmeSettings.parse({}),
     );

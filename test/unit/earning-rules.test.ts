@@ -26,7 +26,9 @@ const context = (overrides: Partial<EarningContext> = {}): EarningContext => ({
 });
 const issues = (schema: z.ZodType, input: unknown) => {
   const parsed = schema.safeParse(input);
-  return parsed.success ? [] : parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+  return parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
 };
 
 describe('businessTransaction schema', () => {
@@ -138,7 +140,12 @@ describe('businessTransaction schema', () => {
 });
 
 describe('earningRules schema', () => {
-  const promotion = { promotionId: 'p1', name: 'Black Friday', startsAt: '2026-11-27T00:00:00Z', endsAt: '2026-11-30T00:00:00Z' };
+  const promotion = {
+    promotionId: 'p1',
+    name: 'Black Friday',
+    startsAt: '2026-11-27T00:00:00Z',
+    endsAt: '2026-11-30T00:00:00Z',
+  };
 
   it('accepts the default rules and a full rule set', () => {
     // Prepare
@@ -161,7 +168,10 @@ describe('earningRules schema', () => {
 
   it('rejects a promotion without an effect', () => {
     // Act
-    const result = issues(earningRules, { currencies: [{ currency: 'EUR', pointsPerUnit: 1 }], promotions: [promotion] });
+    const result = issues(earningRules, {
+      currencies: [{ currency: 'EUR', pointsPerUnit: 1 }],
+      promotions: [promotion],
+    });
 
     // Assess
     expect(result).toEqual([{ path: 'promotions.0', message: 'a promotion needs a multiplier or bonusPoints' }]);
@@ -173,7 +183,10 @@ describe('earningRules schema', () => {
     const same = { ...promotion, promotionId: 'p2', bonusPoints: 10, endsAt: promotion.startsAt };
 
     // Act
-    const result = issues(earningRules, { currencies: [{ currency: 'EUR', pointsPerUnit: 1 }], promotions: [before, same] });
+    const result = issues(earningRules, {
+      currencies: [{ currency: 'EUR', pointsPerUnit: 1 }],
+      promotions: [before, same],
+    });
 
     // Assess
     expect(result).toEqual([
@@ -203,8 +216,14 @@ describe('earningRules schema', () => {
       currencies: [{ currency: 'EUR', pointsPerUnit: 1 }],
       multipliers: [{ name: 'x', when: {}, multiplier: 101 }],
     });
-    const longHold = issues(earningRules, { currencies: [{ currency: 'EUR', pointsPerUnit: 1 }], holdDaysByType: { stay: 366 } });
-    const unknownType = issues(earningRules, { currencies: [{ currency: 'EUR', pointsPerUnit: 1 }], holdDaysByType: { refund: 1 } });
+    const longHold = issues(earningRules, {
+      currencies: [{ currency: 'EUR', pointsPerUnit: 1 }],
+      holdDaysByType: { stay: 366 },
+    });
+    const unknownType = issues(earningRules, {
+      currencies: [{ currency: 'EUR', pointsPerUnit: 1 }],
+      holdDaysByType: { refund: 1 },
+    });
 
     // Assess
     expect(duplicateCurrency).toEqual([{ path: 'currencies.1', message: 'duplicate currency EUR' }]);
@@ -251,7 +270,15 @@ describe('evaluateEarning', () => {
     expect(result).toEqual({
       points: 0,
       basePoints: 0,
-      breakdown: [{ kind: 'excluded', reason: 'currency', currency: 'JPY', points: 0, label: 'No earning rate for JPY: earns nothing' }],
+      breakdown: [
+        {
+          kind: 'excluded',
+          reason: 'currency',
+          currency: 'JPY',
+          points: 0,
+          label: 'No earning rate for JPY: earns nothing',
+        },
+      ],
       appliedPromotions: [],
       capped: false,
       holdDays: 3,
@@ -287,7 +314,14 @@ describe('evaluateEarning', () => {
         points: 0,
         label: 'Line 2 (tobacco, 30.00 EUR) is excluded: earns nothing',
       },
-      { kind: 'base', currency: 'EUR', pointsPerUnit: 2, eligibleAmount: 70, points: 140, label: '70.00 EUR at 2 points per unit: 140 points' },
+      {
+        kind: 'base',
+        currency: 'EUR',
+        pointsPerUnit: 2,
+        eligibleAmount: 70,
+        points: 140,
+        label: '70.00 EUR at 2 points per unit: 140 points',
+      },
     ]);
   });
 
@@ -321,7 +355,11 @@ describe('evaluateEarning', () => {
 
   it('rounds fractional rates down once', () => {
     // Act
-    const result = evaluateEarning(rules({ currencies: [{ currency: 'EUR', pointsPerUnit: 0.5 }] }), tx({ amount: 9.99 }), context());
+    const result = evaluateEarning(
+      rules({ currencies: [{ currency: 'EUR', pointsPerUnit: 0.5 }] }),
+      tx({ amount: 9.99 }),
+      context(),
+    );
 
     // Assess
     expect(result.points).toBe(4);
@@ -342,10 +380,16 @@ describe('evaluateEarning', () => {
     const nineteen = evaluateEarning(ten, tx({ amount: 19.99 }), context());
     const fourThirtyFive = evaluateEarning(hundred, tx({ amount: 4.35 }), context());
     // Even in cents, 6000 × 1.15 = 6899.999999999999
-    const multiplied = evaluateEarning(rules({ multipliers: [{ name: 'Plus 15%', when: {}, multiplier: 1.15 }] }), tx({ amount: 60 }), context());
+    const multiplied = evaluateEarning(
+      rules({ multipliers: [{ name: 'Plus 15%', when: {}, multiplier: 1.15 }] }),
+      tx({ amount: 60 }),
+      context(),
+    );
 
     // Assess
-    expect([single.points, perLine.points, nineteen.points, fourThirtyFive.points, multiplied.points]).toEqual([57, 144, 199, 435, 69]);
+    expect([single.points, perLine.points, nineteen.points, fourThirtyFive.points, multiplied.points]).toEqual([
+      57, 144, 199, 435, 69,
+    ]);
   });
 
   it('applies every matching multiplier, category ones only to their lines', () => {
@@ -364,9 +408,17 @@ describe('evaluateEarning', () => {
     ];
 
     // Act
-    const gold = evaluateEarning(withMultipliers, tx({ amount: 20, lines, channel: 'store' }), context({ tier: 'gold' }));
+    const gold = evaluateEarning(
+      withMultipliers,
+      tx({ amount: 20, lines, channel: 'store' }),
+      context({ tier: 'gold' }),
+    );
     const base = evaluateEarning(withMultipliers, tx({ amount: 20, lines, channel: 'store' }), context());
-    const goldInApp = evaluateEarning(withMultipliers, tx({ amount: 20, lines, channel: 'app' }), context({ tier: 'gold' }));
+    const goldInApp = evaluateEarning(
+      withMultipliers,
+      tx({ amount: 20, lines, channel: 'app' }),
+      context({ tier: 'gold' }),
+    );
 
     // Assess
     expect(gold.points).toBe(80);
@@ -381,7 +433,9 @@ describe('evaluateEarning', () => {
 
   it('requires every given condition list to match and a category to be present', () => {
     // Prepare
-    const strict = rules({ multipliers: [{ name: 'Web books', when: { categories: ['books'], channels: ['web'] }, multiplier: 2 }] });
+    const strict = rules({
+      multipliers: [{ name: 'Web books', when: { categories: ['books'], channels: ['web'] }, multiplier: 2 }],
+    });
 
     // Act
     const both = evaluateEarning(strict, tx({ amount: 10, category: 'books', channel: 'web' }), context());
@@ -411,7 +465,10 @@ describe('evaluateEarning', () => {
       // Prepare
       const withPromotions = rules({
         multipliers: [{ name: 'Gold', when: { tiers: ['gold'] }, multiplier: 2 }],
-        promotions: [weekend, { promotionId: 'double', name: 'Double', startsAt: weekend.startsAt, endsAt: weekend.endsAt, multiplier: 2 }],
+        promotions: [
+          weekend,
+          { promotionId: 'double', name: 'Double', startsAt: weekend.startsAt, endsAt: weekend.endsAt, multiplier: 2 },
+        ],
       });
 
       // Act
@@ -434,7 +491,8 @@ describe('evaluateEarning', () => {
     it('is active from startsAt inclusive to endsAt exclusive, at occurredAt or else now', () => {
       // Prepare
       const withWeekend = rules({ promotions: [weekend] });
-      const at = (occurredAt: string) => evaluateEarning(withWeekend, tx({ amount: 100, occurredAt }), context()).points;
+      const at = (occurredAt: string) =>
+        evaluateEarning(withWeekend, tx({ amount: 100, occurredAt }), context()).points;
 
       // Act
       const atStart = at('2026-11-21T00:00:00Z');
@@ -442,16 +500,24 @@ describe('evaluateEarning', () => {
       const atEnd = at('2026-11-23T00:00:00Z');
       const lastMillisecond = at('2026-11-22T23:59:59.999Z');
       const fromNow = evaluateEarning(withWeekend, tx({ amount: 100 }), context()).points;
-      const fromNowAfter = evaluateEarning(withWeekend, tx({ amount: 100 }), context({ now: new Date('2026-11-24T00:00:00Z') })).points;
+      const fromNowAfter = evaluateEarning(
+        withWeekend,
+        tx({ amount: 100 }),
+        context({ now: new Date('2026-11-24T00:00:00Z') }),
+      ).points;
 
       // Assess
-      expect([atStart, justBefore, atEnd, lastMillisecond, fromNow, fromNowAfter]).toEqual([200, 100, 100, 200, 200, 100]);
+      expect([atStart, justBefore, atEnd, lastMillisecond, fromNow, fromNowAfter]).toEqual([
+        200, 100, 100, 200, 200, 100,
+      ]);
     });
 
     it('requires the minimum amount and matching conditions', () => {
       // Prepare
       const conditional = rules({
-        promotions: [{ ...weekend, multiplier: undefined, minAmount: 50, when: { categories: ['spa'], tiers: ['gold'] } }],
+        promotions: [
+          { ...weekend, multiplier: undefined, minAmount: 50, when: { categories: ['spa'], tiers: ['gold'] } },
+        ],
       });
       const spa = (amount: number) => tx({ amount, category: 'spa' });
 
@@ -459,7 +525,11 @@ describe('evaluateEarning', () => {
       const enough = evaluateEarning(conditional, spa(50), context({ tier: 'gold' }));
       const tooLittle = evaluateEarning(conditional, spa(49.99), context({ tier: 'gold' }));
       const wrongTier = evaluateEarning(conditional, spa(50), context());
-      const wrongCategory = evaluateEarning(conditional, tx({ amount: 50, category: 'bar' }), context({ tier: 'gold' }));
+      const wrongCategory = evaluateEarning(
+        conditional,
+        tx({ amount: 50, category: 'bar' }),
+        context({ tier: 'gold' }),
+      );
 
       // Assess
       expect(enough.points).toBe(100);
@@ -484,7 +554,11 @@ describe('evaluateEarning', () => {
   describe('caps', () => {
     it('caps per transaction', () => {
       // Act
-      const result = evaluateEarning(rules({ caps: { perTransactionMaxPoints: 500 } }), tx({ amount: 1000 }), context());
+      const result = evaluateEarning(
+        rules({ caps: { perTransactionMaxPoints: 500 } }),
+        tx({ amount: 1000 }),
+        context(),
+      );
 
       // Assess
       expect(result.points).toBe(500);
@@ -513,7 +587,9 @@ describe('evaluateEarning', () => {
       expect([partly.points, exhausted.points, within.points]).toEqual([200, 0, 200]);
       expect([partly.capped, exhausted.capped, within.capped]).toEqual([true, true, false]);
       expect(partly.capPeriodKey).toBe('2026-11');
-      expect(partly.breakdown.at(-1)!.label).toBe('Capped at 1000 points per month (800 already earned in 2026-11): 200 points');
+      expect(partly.breakdown.at(-1)!.label).toBe(
+        'Capped at 1000 points per month (800 already earned in 2026-11): 200 points',
+      );
       expect(within.breakdown.map((step) => step.kind)).toEqual(['base']);
     });
 
@@ -522,7 +598,11 @@ describe('evaluateEarning', () => {
       const both = rules({ caps: { perTransactionMaxPoints: 500, perPeriod: { period: 'week', maxPoints: 1000 } } });
 
       // Act
-      const result = evaluateEarning(both, tx({ amount: 2000, occurredAt: '2026-12-31T12:00:00Z' }), context({ periodEarnedPoints: 700 }));
+      const result = evaluateEarning(
+        both,
+        tx({ amount: 2000, occurredAt: '2026-12-31T12:00:00Z' }),
+        context({ periodEarnedPoints: 700 }),
+      );
 
       // Assess
       expect(result.points).toBe(300);
@@ -553,7 +633,9 @@ describe('evaluateEarning', () => {
     const holding = rules({ holdDays: 30, holdDaysByType: { stay: 0, booking: 7 } });
 
     // Act
-    const holds = (['stay', 'booking', 'purchase'] as const).map((type) => evaluateEarning(holding, tx({ type }), context()).holdDays);
+    const holds = (['stay', 'booking', 'purchase'] as const).map(
+      (type) => evaluateEarning(holding, tx({ type }), context()).holdDays,
+    );
     const none = evaluateEarning(rules({ holdDaysByType: { booking: 7 } }), tx(), context()).holdDays;
 
     // Assess
@@ -577,34 +659,44 @@ describe('evaluateEarning', () => {
     // Prepare
     const categories = ['a', 'b', 'c'];
     const when = fc.record(
-      { categories: fc.subarray(categories), tiers: fc.subarray(['base', 'gold']), channels: fc.subarray(['web', 'store']) },
+      {
+        categories: fc.subarray(categories),
+        tiers: fc.subarray(['base', 'gold']),
+        channels: fc.subarray(['web', 'store']),
+      },
       { requiredKeys: [] },
     );
     const factor = fc.double({ min: 0.01, max: 100, noNaN: true });
-    const rulesArb = fc.record(
+    const rulesArb = fc.record({
+      pointsPerUnit: fc.double({ min: 0.001, max: 1000, noNaN: true }),
+      excludedCategories: fc.subarray(categories),
+      multipliers: fc.array(fc.record({ name: fc.constant('m'), when, multiplier: factor }), { maxLength: 5 }),
+      promotions: fc.array(
+        fc.record({
+          name: fc.constant('p'),
+          startsAt: fc.constantFrom('2026-01-01T00:00:00Z', '2026-11-21T10:00:00Z'),
+          endsAt: fc.constantFrom('2026-11-21T10:00:00.001Z', '2027-01-01T00:00:00Z'),
+          when,
+          multiplier: factor,
+          bonusPoints: fc.integer({ min: 1, max: 1_000_000 }),
+        }),
+        { maxLength: 3 },
+      ),
+      perTransactionMaxPoints: fc.option(fc.integer({ min: 1, max: 1_000_000 })),
+      perPeriod: fc.option(
+        fc.record({
+          period: fc.constantFrom('day', 'week', 'month', 'year'),
+          maxPoints: fc.integer({ min: 1, max: 1_000_000 }),
+        }),
+      ),
+    });
+    const linesArb = fc.array(
+      fc.record({ category: fc.constantFrom(...categories), cents: fc.integer({ min: 1, max: 100_000_000 }) }),
       {
-        pointsPerUnit: fc.double({ min: 0.001, max: 1000, noNaN: true }),
-        excludedCategories: fc.subarray(categories),
-        multipliers: fc.array(fc.record({ name: fc.constant('m'), when, multiplier: factor }), { maxLength: 5 }),
-        promotions: fc.array(
-          fc.record({
-            name: fc.constant('p'),
-            startsAt: fc.constantFrom('2026-01-01T00:00:00Z', '2026-11-21T10:00:00Z'),
-            endsAt: fc.constantFrom('2026-11-21T10:00:00.001Z', '2027-01-01T00:00:00Z'),
-            when,
-            multiplier: factor,
-            bonusPoints: fc.integer({ min: 1, max: 1_000_000 }),
-          }),
-          { maxLength: 3 },
-        ),
-        perTransactionMaxPoints: fc.option(fc.integer({ min: 1, max: 1_000_000 })),
-        perPeriod: fc.option(fc.record({ period: fc.constantFrom('day', 'week', 'month', 'year'), maxPoints: fc.integer({ min: 1, max: 1_000_000 }) })),
+        minLength: 1,
+        maxLength: 10,
       },
     );
-    const linesArb = fc.array(fc.record({ category: fc.constantFrom(...categories), cents: fc.integer({ min: 1, max: 100_000_000 }) }), {
-      minLength: 1,
-      maxLength: 10,
-    });
 
     fc.assert(
       fc.property(
@@ -616,7 +708,9 @@ describe('evaluateEarning', () => {
         (generated, lines, withLines, tier, periodEarnedPoints) => {
           const promotions = generated.promotions.map((p, i) => ({ ...p, promotionId: `p${i}` }));
           const caps = {
-            ...(generated.perTransactionMaxPoints !== null ? { perTransactionMaxPoints: generated.perTransactionMaxPoints } : {}),
+            ...(generated.perTransactionMaxPoints !== null
+              ? { perTransactionMaxPoints: generated.perTransactionMaxPoints }
+              : {}),
             ...(generated.perPeriod !== null ? { perPeriod: generated.perPeriod } : {}),
           };
           const ruleSet = earningRules.parse({
@@ -633,7 +727,9 @@ describe('evaluateEarning', () => {
             amount: amountCents / 100,
             currency: 'EUR',
             category: lines[0]!.category,
-            ...(withLines ? { lines: lines.map((line) => ({ category: line.category, amount: line.cents / 100 })) } : {}),
+            ...(withLines
+              ? { lines: lines.map((line) => ({ category: line.category, amount: line.cents / 100 })) }
+              : {}),
           });
 
           const result = evaluateEarning(ruleSet, transaction, context({ tier, periodEarnedPoints }));
@@ -642,8 +738,10 @@ describe('evaluateEarning', () => {
           expect(result.points).toBeGreaterThanOrEqual(0);
           expect(Number.isSafeInteger(result.basePoints)).toBe(true);
           expect(result.basePoints).toBeGreaterThanOrEqual(0);
-          if (caps.perTransactionMaxPoints !== undefined) expect(result.points).toBeLessThanOrEqual(caps.perTransactionMaxPoints);
-          if (caps.perPeriod) expect(result.points).toBeLessThanOrEqual(Math.max(0, caps.perPeriod.maxPoints - periodEarnedPoints));
+          if (caps.perTransactionMaxPoints !== undefined)
+            expect(result.points).toBeLessThanOrEqual(caps.perTransactionMaxPoints);
+          if (caps.perPeriod)
+            expect(result.points).toBeLessThanOrEqual(Math.max(0, caps.perPeriod.maxPoints - periodEarnedPoints));
           expect(result.capPeriodKey === null).toBe(caps.perPeriod === undefined);
           expect(result.capped).toBe(result.breakdown.some((step) => step.kind === 'cap'));
         },

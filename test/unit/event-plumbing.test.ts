@@ -10,13 +10,24 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { eventFromStreamRecord, outboxItem } from '../../functions/domain/outbox';
 
 const sqsRecord = (id: string, group: string): SQSRecord =>
-  ({ messageId: id, receiptHandle: `rh-${id}`, body: id, attributes: { MessageGroupId: group, ApproximateReceiveCount: '1' } }) as unknown as SQSRecord;
+  ({
+    messageId: id,
+    receiptHandle: `rh-${id}`,
+    body: id,
+    attributes: { MessageGroupId: group, ApproximateReceiveCount: '1' },
+  }) as unknown as SQSRecord;
 
 describe('FIFO batch processing', () => {
   it('fails the rest of a failing group only; other groups keep flowing in order', async () => {
     // Prepare
     const seen: string[] = [];
-    const records = [sqsRecord('a1', 'A'), sqsRecord('b1', 'B'), sqsRecord('a2', 'A'), sqsRecord('b2', 'B'), sqsRecord('a3', 'A')];
+    const records = [
+      sqsRecord('a1', 'A'),
+      sqsRecord('b1', 'B'),
+      sqsRecord('a2', 'A'),
+      sqsRecord('b2', 'B'),
+      sqsRecord('a3', 'A'),
+    ];
 
     // Act
     const result = await processFifoBatch(records, async (r) => {
@@ -35,7 +46,9 @@ describe('FIFO batch processing', () => {
     const records = [sqsRecord('a1', 'A'), sqsRecord('a2', 'A'), sqsRecord('a3', 'A'), sqsRecord('b1', 'B')];
 
     // Act
-    const result = await processFifoBatch(records, async (r) => (r.messageId === 'a1' ? { waitSeconds: 300 } : undefined));
+    const result = await processFifoBatch(records, async (r) =>
+      r.messageId === 'a1' ? { waitSeconds: 300 } : undefined,
+    );
 
     // Assess: b1 is done; a1 waits 300 s; a3 then a2 become visible (so the queue keeps a2 before a3)
     expect(result.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['a1', 'a2', 'a3']);
@@ -78,11 +91,16 @@ describe('webhook routing rules', () => {
   });
 
   it('groups by endpoint and member (or endpoint, for operational events and digests), dedups by endpoint, event and round', () => {
-    const queued = (event: Partial<LoyaltyEvent>) => queueEntry({ tenantId: 't', subscriptionId: 'sub_1', event: { id: 'evt_1', ...event } as LoyaltyEvent });
+    const queued = (event: Partial<LoyaltyEvent>) =>
+      queueEntry({ tenantId: 't', subscriptionId: 'sub_1', event: { id: 'evt_1', ...event } as LoyaltyEvent });
     expect(queued({ memberId: 'mem_1' }).MessageGroupId).toBe('sub_1.mem_1');
     expect(queued({ memberId: 'mem_1' }).MessageGroupId).not.toBe(queued({ memberId: 'mem_2' }).MessageGroupId);
     expect(queued({ endpointId: 'sub_9' } as Partial<LoyaltyEvent>).MessageGroupId).toBe('sub_1.!endpoint.sub_9');
-    const digest = queueEntry({ tenantId: 't', subscriptionId: 'sub_1', digest: { windowStart: 1_800_000_000, part: 0, intervalSeconds: 60 } });
+    const digest = queueEntry({
+      tenantId: 't',
+      subscriptionId: 'sub_1',
+      digest: { windowStart: 1_800_000_000, part: 0, intervalSeconds: 60 },
+    });
     expect(digest.MessageGroupId).toBe('sub_1.!digest');
     expect(digest.MessageDeduplicationId).toBe(deduplicationId('sub_1', 'dig_1800000000_0'));
     expect(deduplicationId('sub_1', 'evt_1')).toBe(deduplicationId('sub_1', 'evt_1'));
@@ -93,17 +111,46 @@ describe('webhook routing rules', () => {
 
   it('sends Standard Webhooks type/timestamp/data with the member seq', () => {
     const body = JSON.parse(
-      webhookBody({ id: 'evt_1', type: 'member.enrolled', version: 1, tenantId: 't', memberId: 'm', seq: 1, occurredAt: '2026-01-01T00:00:00.000Z', data: { externalId: 'x', tier: 'base', balance: { availablePoints: 0, pendingPoints: 0, lifetimePoints: 0, tier: 'base' } } }),
+      webhookBody({
+        id: 'evt_1',
+        type: 'member.enrolled',
+        version: 1,
+        tenantId: 't',
+        memberId: 'm',
+        seq: 1,
+        occurredAt: '2026-01-01T00:00:00.000Z',
+        data: {
+          externalId: 'x',
+          tier: 'base',
+          balance: { availablePoints: 0, pendingPoints: 0, lifetimePoints: 0, tier: 'base' },
+        },
+      }),
     );
-    expect(body).toMatchObject({ type: 'member.enrolled', timestamp: '2026-01-01T00:00:00.000Z', id: 'evt_1', seq: 1, memberId: 'm', data: { externalId: 'x' } });
+    expect(body).toMatchObject({
+      type: 'member.enrolled',
+      timestamp: '2026-01-01T00:00:00.000Z',
+      id: 'evt_1',
+      seq: 1,
+      memberId: 'm',
+      data: { externalId: 'x' },
+    });
   });
-
 });
 
 describe('outbox items', () => {
   const enrolled = {
-    id: 'evt_1', type: 'member.enrolled', version: 1, tenantId: 't', memberId: 'm', seq: 1, occurredAt: '2026-01-01T00:00:00.000Z',
-    data: { externalId: 'x', tier: 'base', balance: { availablePoints: 0, pendingPoints: 0, lifetimePoints: 0, tier: 'base' } },
+    id: 'evt_1',
+    type: 'member.enrolled',
+    version: 1,
+    tenantId: 't',
+    memberId: 'm',
+    seq: 1,
+    occurredAt: '2026-01-01T00:00:00.000Z',
+    data: {
+      externalId: 'x',
+      tier: 'base',
+      balance: { availablePoints: 0, pendingPoints: 0, lifetimePoints: 0, tier: 'base' },
+    },
   } as LoyaltyEvent;
 
   it('expire 30 days after their event (TTL, in epoch seconds)', () => {
@@ -117,7 +164,10 @@ describe('outbox items', () => {
 
   it('reach stream consumers as the event alone, without keys or expiry', () => {
     // Prepare
-    const record = { eventName: 'INSERT', dynamodb: { NewImage: marshall(outboxItem({ pk: 'P', sk: 'EVENT#1' }, enrolled)) } } as DynamoDBRecord;
+    const record = {
+      eventName: 'INSERT',
+      dynamodb: { NewImage: marshall(outboxItem({ pk: 'P', sk: 'EVENT#1' }, enrolled)) },
+    } as DynamoDBRecord;
 
     // Act
     const event = eventFromStreamRecord(record);
@@ -146,7 +196,10 @@ describe('twin: Lambda event filtering', () => {
 
 describe('twin: Firehose partitioning', () => {
   it('partitions by tenant, type and the event timestamp, like the deployed JQ query', () => {
-    const values = partitionValues({ tenantId: 'demo', type: 'points.earned', occurredAt: '2026-11-21T22:07:16.457Z' }, rawEvents.partitionKeys);
+    const values = partitionValues(
+      { tenantId: 'demo', type: 'points.earned', occurredAt: '2026-11-21T22:07:16.457Z' },
+      rawEvents.partitionKeys,
+    );
     expect(objectPrefix(rawEvents.prefixTemplate, values!)).toBe('events/tenant=demo/date=2026-11-21/hour=22/');
   });
 

@@ -30,8 +30,16 @@ function thrown(plan: () => unknown): unknown {
 
 describe('the event guard', () => {
   it.each([
-    ['points.earned reason', () => planEarn(enrolled(), { amountPoints: 10, reason: BAD }, now, settings), 'event.data.reason'],
-    ['points.earned source', () => planEarn(enrolled(), { amountPoints: 10, reason: 'ok', source: BAD }, now, settings), 'event.data.source'],
+    [
+      'points.earned reason',
+      () => planEarn(enrolled(), { amountPoints: 10, reason: BAD }, now, settings),
+      'event.data.reason',
+    ],
+    [
+      'points.earned source',
+      () => planEarn(enrolled(), { amountPoints: 10, reason: 'ok', source: BAD }, now, settings),
+      'event.data.source',
+    ],
     ['member.enrolled externalId', () => planEnrol('t1', { externalId: BAD }, now), 'event.data.externalId'],
     [
       'offer.viewed channel',
@@ -51,7 +59,11 @@ describe('the event guard', () => {
 
   it('lets no ill-formed string into any event of a plan, whatever text it is given (property)', () => {
     // Prepare: any UTF-16 text, lone surrogates included (about half the runs hold one).
-    const utf16 = fc.array(fc.oneof(fc.integer({ min: 0x20, max: 0x7e }), fc.integer({ min: 0xd800, max: 0xdfff })), { minLength: 1, maxLength: 12 })
+    const utf16 = fc
+      .array(fc.oneof(fc.integer({ min: 0x20, max: 0x7e }), fc.integer({ min: 0xd800, max: 0xdfff })), {
+        minLength: 1,
+        maxLength: 12,
+      })
       .map((units) => String.fromCharCode(...units));
 
     fc.assert(
@@ -93,7 +105,10 @@ describe('the event guard', () => {
     const subscription = { tenantId: 't1', subscriptionId: 'sub_1' } as Parameters<DynamoEndpointHealth['disable']>[0];
 
     // Act
-    const disabled = await store.disable(subscription, now, { reason: 'failing', lastError: `socket ${'\udfff'} hang up` });
+    const disabled = await store.disable(subscription, now, {
+      reason: 'failing',
+      lastError: `socket ${'\udfff'} hang up`,
+    });
 
     // Assess
     expect(disabled).toBe(true);

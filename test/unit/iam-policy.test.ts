@@ -1,6 +1,18 @@
-import { executionRolePolicies, firstDenied, isAllowed, resolvePolicy, type ResolvedStatement } from '../../lib/iam-policy';
+import {
+  executionRolePolicies,
+  firstDenied,
+  isAllowed,
+  resolvePolicy,
+  type ResolvedStatement,
+} from '../../lib/iam-policy';
 import { queues, rawEvents, table } from '../../lib/topology';
-import { accessKeyIdOf, deliveryStreamArn, queueArnOfName, requiredPermissions, tableArn } from '../../local/iam-requests';
+import {
+  accessKeyIdOf,
+  deliveryStreamArn,
+  queueArnOfName,
+  requiredPermissions,
+  tableArn,
+} from '../../local/iam-requests';
 import { functionOfAccessKey, localPolicies, roleCredentials } from '../../local/roles';
 
 /**
@@ -12,7 +24,8 @@ const STREAM = `${TABLE}/stream/2026-01-01T00:00:00.000`;
 const policies = localPolicies({ tableName: table.localName, tableStreamArn: STREAM });
 const deliveryQueueUrl = `http://127.0.0.1:1/000000000000/${queues.webhookDelivery.localName}`;
 const dlqUrl = `http://127.0.0.1:1/000000000000/${queues.webhookDeliveryDlq.localName}`;
-const dynamo = (operation: string, body: Record<string, unknown>) => requiredPermissions('dynamodb', `DynamoDB_20120810.${operation}`, body);
+const dynamo = (operation: string, body: Record<string, unknown>) =>
+  requiredPermissions('dynamodb', `DynamoDB_20120810.${operation}`, body);
 
 describe('policy evaluation', () => {
   it('allows what a statement names and denies everything else', () => {
@@ -42,8 +55,12 @@ describe('policy evaluation', () => {
   });
 
   it('matches action wildcards and action names without regard to case, resources with it', () => {
-    const policy: ResolvedStatement[] = [{ actions: ['kms:GenerateDataKey*'], resources: ['arn:aws:kms:us-east-1:000000000000:key/k'] }];
-    expect(isAllowed(policy, 'kms:GenerateDataKeyWithoutPlaintext', 'arn:aws:kms:us-east-1:000000000000:key/k')).toBe(true);
+    const policy: ResolvedStatement[] = [
+      { actions: ['kms:GenerateDataKey*'], resources: ['arn:aws:kms:us-east-1:000000000000:key/k'] },
+    ];
+    expect(isAllowed(policy, 'kms:GenerateDataKeyWithoutPlaintext', 'arn:aws:kms:us-east-1:000000000000:key/k')).toBe(
+      true,
+    );
     expect(isAllowed(policy, 'KMS:generatedatakey', 'arn:aws:kms:us-east-1:000000000000:key/k')).toBe(true);
     expect(isAllowed(policy, 'kms:GenerateDataKey', 'arn:aws:kms:us-east-1:000000000000:key/K')).toBe(false);
   });
@@ -72,8 +89,13 @@ describe('permissions a request needs', () => {
     expect(firstDenied(policies.api, needed)).toEqual({ action: 'dynamodb:DeleteItem', resource: tableArn('archive') });
     // Read-only roles may not write in a transaction, and every item counts, not just the first.
     expect(firstDenied(policies.authorizer, needed)).toEqual({ action: 'dynamodb:PutItem', resource: TABLE });
-    const withoutConditionCheck: ResolvedStatement[] = [{ actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: [TABLE] }];
-    expect(firstDenied(withoutConditionCheck, needed.slice(0, 3))).toEqual({ action: 'dynamodb:ConditionCheckItem', resource: TABLE });
+    const withoutConditionCheck: ResolvedStatement[] = [
+      { actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: [TABLE] },
+    ];
+    expect(firstDenied(withoutConditionCheck, needed.slice(0, 3))).toEqual({
+      action: 'dynamodb:ConditionCheckItem',
+      resource: TABLE,
+    });
   });
 
   it('authorizes batches per table and SQS batches as their single actions', () => {
@@ -81,13 +103,15 @@ describe('permissions a request needs', () => {
       { action: 'dynamodb:BatchGetItem', resource: TABLE },
       { action: 'dynamodb:BatchGetItem', resource: tableArn('other') },
     ]);
-    expect(requiredPermissions('sqs', 'AmazonSQS.SendMessageBatch', { QueueUrl: deliveryQueueUrl, Entries: [] })).toEqual([
-      { action: 'sqs:SendMessage', resource: queueArnOfName(queues.webhookDelivery.localName) },
-    ]);
-    expect(requiredPermissions('sqs', 'AmazonSQS.ChangeMessageVisibilityBatch', { QueueUrl: deliveryQueueUrl })[0]!.action).toBe('sqs:ChangeMessageVisibility');
-    expect(requiredPermissions('firehose', 'Firehose_20150804.PutRecordBatch', { DeliveryStreamName: rawEvents.localName })).toEqual([
-      { action: 'firehose:PutRecordBatch', resource: deliveryStreamArn(rawEvents.localName) },
-    ]);
+    expect(
+      requiredPermissions('sqs', 'AmazonSQS.SendMessageBatch', { QueueUrl: deliveryQueueUrl, Entries: [] }),
+    ).toEqual([{ action: 'sqs:SendMessage', resource: queueArnOfName(queues.webhookDelivery.localName) }]);
+    expect(
+      requiredPermissions('sqs', 'AmazonSQS.ChangeMessageVisibilityBatch', { QueueUrl: deliveryQueueUrl })[0]!.action,
+    ).toBe('sqs:ChangeMessageVisibility');
+    expect(
+      requiredPermissions('firehose', 'Firehose_20150804.PutRecordBatch', { DeliveryStreamName: rawEvents.localName }),
+    ).toEqual([{ action: 'firehose:PutRecordBatch', resource: deliveryStreamArn(rawEvents.localName) }]);
   });
 
   it('reads the stream a GetRecords call reads from its shard iterator', () => {
@@ -106,14 +130,23 @@ describe('the declared roles on the twin', () => {
     expect(firstDenied(policies.webhookRouter, send(dlqUrl))).toBeDefined();
     expect(firstDenied(policies.lakeRouter, send(deliveryQueueUrl))).toBeDefined();
     expect(firstDenied(policies.lakeRouter, dynamo('GetItem', { TableName: table.localName }))).toBeDefined();
-    expect(firstDenied(policies.api, requiredPermissions('firehose', 'Firehose_20150804.PutRecord', { DeliveryStreamName: rawEvents.localName }))).toBeDefined();
-    expect(firstDenied(policies.authorizer, dynamo('Query', { TableName: table.localName, IndexName: 'members' }))).toBeUndefined();
+    expect(
+      firstDenied(
+        policies.api,
+        requiredPermissions('firehose', 'Firehose_20150804.PutRecord', { DeliveryStreamName: rawEvents.localName }),
+      ),
+    ).toBeDefined();
+    expect(
+      firstDenied(policies.authorizer, dynamo('Query', { TableName: table.localName, IndexName: 'members' })),
+    ).toBeUndefined();
     // No role may scan the table: the adapters never do.
-    for (const policy of Object.values(policies)) expect(firstDenied(policy, dynamo('Scan', { TableName: table.localName }))).toBeDefined();
+    for (const policy of Object.values(policies))
+      expect(firstDenied(policy, dynamo('Scan', { TableName: table.localName }))).toBeDefined();
   });
 
   it('lets the SQS-triggered function change visibility and delete on its own queue only', () => {
-    const consume = (operation: string, url: string) => requiredPermissions('sqs', `AmazonSQS.${operation}`, { QueueUrl: url });
+    const consume = (operation: string, url: string) =>
+      requiredPermissions('sqs', `AmazonSQS.${operation}`, { QueueUrl: url });
     for (const operation of ['ReceiveMessage', 'DeleteMessageBatch', 'ChangeMessageVisibilityBatch']) {
       expect(firstDenied(policies.webhookDelivery, consume(operation, deliveryQueueUrl))).toBeUndefined();
       expect(firstDenied(policies.webhookDelivery, consume(operation, dlqUrl))).toBeDefined();
@@ -124,12 +157,19 @@ describe('the declared roles on the twin', () => {
     const { accessKeyId } = roleCredentials('lakeRouter');
     const authorization = `AWS4-HMAC-SHA256 Credential=${accessKeyId}/20260101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=x`;
     expect(functionOfAccessKey(accessKeyIdOf(authorization))).toBe('lakeRouter');
-    expect(functionOfAccessKey(accessKeyIdOf('AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/sqs/aws4_request'))).toBeUndefined();
+    expect(
+      functionOfAccessKey(accessKeyIdOf('AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/sqs/aws4_request')),
+    ).toBeUndefined();
   });
 
   it('resolves the same declaration the stack grants', () => {
     const resolved = resolvePolicy(executionRolePolicies.lakeRouter, {
-      tableArn: 'T', tableStreamArn: 'S', tableKeyArn: 'K', queueArn: (q) => `Q:${q}`, rawEventsStreamArn: 'F', logGroupArn: 'L',
+      tableArn: 'T',
+      tableStreamArn: 'S',
+      tableKeyArn: 'K',
+      queueArn: (q) => `Q:${q}`,
+      rawEventsStreamArn: 'F',
+      logGroupArn: 'L',
     });
     expect(resolved.flatMap((s) => s.resources).sort()).toEqual(['*', 'F', 'K', 'L', 'Q:streamFailures', 'S']);
   });

@@ -1,4 +1,8 @@
-import { assertChangeInvariants, assertOneEffectPerKey, LedgerInvariantError } from '../../functions/domain/ledger-invariants';
+import {
+  assertChangeInvariants,
+  assertOneEffectPerKey,
+  LedgerInvariantError,
+} from '../../functions/domain/ledger-invariants';
 import { planEarn, planEnrol, planRedeem, type Balance, type Mutation } from '../../functions/domain/ledger';
 import { programmeSettings } from '../../functions/domain/programme';
 import { idem, memoryLedgerWithMember } from '../support/ledger-helpers';
@@ -9,7 +13,12 @@ const settings = programmeSettings.parse({ pointsExpiry: { afterDays: 365 } });
 /** A member with 100 points in one lot, and a valid change on it: 30 points redeemed. */
 function validChange(): { current: Balance; mutation: Mutation } {
   const enrolled = planEnrol('t1', { externalId: 'x' }, now).balance;
-  const current = planEarn(enrolled, { amountPoints: 100, reason: 'stay', idempotencyKey: 'k0' }, now, settings).balance;
+  const current = planEarn(
+    enrolled,
+    { amountPoints: 100, reason: 'stay', idempotencyKey: 'k0' },
+    now,
+    settings,
+  ).balance;
   const redeemed = planRedeem(current, { amountPoints: 30, reason: 'spa', idempotencyKey: 'k1' }, now, settings);
   return { current, mutation: structuredClone(redeemed) };
 }
@@ -48,9 +57,22 @@ describe('ledger invariants, asserted where a change is built', () => {
   });
 
   it.each([
-    ['available_non_negative', (m: Mutation) => Object.assign(m.balance, { availablePoints: -5, lots: [{ expiresAt: null, points: -5 }] })],
-    ['available_equals_lots', (m: Mutation) => Object.assign(m.balance, { availablePoints: m.balance.availablePoints + 1 })],
-    ['pending_non_negative', (m: Mutation) => Object.assign(m.balance, { pendingPoints: -1, pending: [{ entryId: 'e', points: -1, activatesAt: 'x', expiresAt: null }] })],
+    [
+      'available_non_negative',
+      (m: Mutation) => Object.assign(m.balance, { availablePoints: -5, lots: [{ expiresAt: null, points: -5 }] }),
+    ],
+    [
+      'available_equals_lots',
+      (m: Mutation) => Object.assign(m.balance, { availablePoints: m.balance.availablePoints + 1 }),
+    ],
+    [
+      'pending_non_negative',
+      (m: Mutation) =>
+        Object.assign(m.balance, {
+          pendingPoints: -1,
+          pending: [{ entryId: 'e', points: -1, activatesAt: 'x', expiresAt: null }],
+        }),
+    ],
     ['pending_equals_holds', (m: Mutation) => Object.assign(m.balance, { pendingPoints: 7 })],
     ['seq_gap_free', (m: Mutation) => Object.assign(m.events[0]!, { seq: m.events[0]!.seq + 1 })],
     ['seq_gap_free', (m: Mutation) => Object.assign(m.balance, { seq: m.balance.seq + 1 })],

@@ -30,7 +30,9 @@ describe('LedgerService', () => {
 
   it('rejects the same key with another body (409 idempotency_key_reused) and changes nothing', async () => {
     await service.earn('t1', memberId, idem('k1', { amountPoints: 100 }), { amountPoints: 100, reason: 'a' });
-    await expect(service.earn('t1', memberId, idem('k1', { amountPoints: 5 }), { amountPoints: 5, reason: 'a' })).rejects.toMatchObject({
+    await expect(
+      service.earn('t1', memberId, idem('k1', { amountPoints: 5 }), { amountPoints: 5, reason: 'a' }),
+    ).rejects.toMatchObject({
       code: 'idempotency_key_reused',
       status: 409,
     });
@@ -42,7 +44,10 @@ describe('LedgerService', () => {
     const first = await service.earn('t1', 'mem_missing', idem('k2', body), body);
     expect(first.statusCode).toBe(404);
     expect(first.body).toMatchObject({ code: 'member_not_found' });
-    expect(await service.earn('t1', 'mem_missing', idem('k2', body), body)).toMatchObject({ statusCode: 404, replayed: true });
+    expect(await service.earn('t1', 'mem_missing', idem('k2', body), body)).toMatchObject({
+      statusCode: 404,
+      replayed: true,
+    });
   });
 
   it('plans again when another change wins the race, keeping seq gap-free', async () => {
@@ -51,7 +56,13 @@ describe('LedgerService', () => {
     store.beforeCommit = () => {
       const b = store.balances.get(`t1/${memberId}`)!;
       const lots = [...b.lots, { expiresAt: null, points: 5 }];
-      store.balances.set(`t1/${memberId}`, { ...b, availablePoints: b.availablePoints + 5, lots, seq: b.seq + 1, version: b.version + 1 });
+      store.balances.set(`t1/${memberId}`, {
+        ...b,
+        availablePoints: b.availablePoints + 5,
+        lots,
+        seq: b.seq + 1,
+        version: b.version + 1,
+      });
     };
 
     // Act
@@ -87,7 +98,11 @@ describe('LedgerService', () => {
 
     // Assess
     expect(first.body).toMatchObject({ email: 'pat@example.com' });
-    expect(retry).toMatchObject({ statusCode: 201, replayed: true, body: { memberId: patId, status: 'erased', externalId: '' } });
+    expect(retry).toMatchObject({
+      statusCode: 201,
+      replayed: true,
+      body: { memberId: patId, status: 'erased', externalId: '' },
+    });
     expect(JSON.stringify([...store.records.values()])).not.toContain('pat@example.com');
   });
 
@@ -105,7 +120,11 @@ describe('LedgerService', () => {
 
   it('runs due housekeeping from the due index until nothing is left', async () => {
     // Prepare: points that expired an hour ago.
-    await service.earn('t1', memberId, idem('k-exp', { e: 1 }), { amountPoints: 30, reason: 'a', expiresAt: '2026-11-21T09:00:00.000Z' });
+    await service.earn('t1', memberId, idem('k-exp', { e: 1 }), {
+      amountPoints: 30,
+      reason: 'a',
+      expiresAt: '2026-11-21T09:00:00.000Z',
+    });
 
     // Act
     const totals = await service.runDue({ budgetMs: 1_000 });
@@ -158,7 +177,14 @@ describe('LedgerService', () => {
       const capped = await service.postTransaction('t1', memberId, idem('tx-2', { t: 2 }), tx('pms-2', 400));
 
       // Assess
-      expect(spa).toMatchObject({ statusCode: 201, body: { transactionId: 'pms-1', earning: { points: 300, basePoints: 100 }, entry: { transactionId: 'pms-1', amountPoints: 300 } } });
+      expect(spa).toMatchObject({
+        statusCode: 201,
+        body: {
+          transactionId: 'pms-1',
+          earning: { points: 300, basePoints: 100 },
+          entry: { transactionId: 'pms-1', amountPoints: 300 },
+        },
+      });
       expect(capped).toMatchObject({ statusCode: 201, body: { earning: { points: 200, capped: true } } });
       expect(again).toMatchObject({ statusCode: 409, body: { code: 'transaction_already_posted' } });
       expect((await service.getBalance('t1', memberId)).availablePoints).toBe(500);
@@ -168,7 +194,10 @@ describe('LedgerService', () => {
     it('records nothing when the rules give no points, and previews without recording', async () => {
       const preview = await service.previewTransaction('t1', memberId, tx('pos-9', 10, 'spa'));
       expect(preview).toMatchObject({ transactionId: 'pos-9', earning: { points: 60 } });
-      const usd = await service.postTransaction('t1', memberId, idem('tx-usd', { t: 'usd' }), { ...tx('pos-10', 10), currency: 'USD' });
+      const usd = await service.postTransaction('t1', memberId, idem('tx-usd', { t: 'usd' }), {
+        ...tx('pos-10', 10),
+        currency: 'USD',
+      });
       expect(usd).toMatchObject({ statusCode: 200, body: { earning: { points: 0 } } });
       expect(store.events.map((e) => e.type)).toEqual(['member.enrolled']);
     });

@@ -10,7 +10,10 @@ describe('postPinned', () => {
 
   const routes: Record<string, (request: IncomingMessage, response: ServerResponse, body: string) => void> = {
     '/echo': (_request, response, body) => {
-      response.writeHead(201, { 'content-type': 'application/json', 'x-seen-body-bytes': String(Buffer.byteLength(body)) });
+      response.writeHead(201, {
+        'content-type': 'application/json',
+        'x-seen-body-bytes': String(Buffer.byteLength(body)),
+      });
       response.end(JSON.stringify({ echoed: body }));
     },
     '/redirect': (_request, response) => {
@@ -57,7 +60,12 @@ describe('postPinned', () => {
     received.length = 0;
   });
 
-  const init = { headers: { 'content-type': 'application/json' }, body: '{"type":"points.earned"}', timeoutMs: 2000, maxResponseBytes: 64 * 1024 };
+  const init = {
+    headers: { 'content-type': 'application/json' },
+    body: '{"type":"points.earned"}',
+    timeoutMs: 2000,
+    maxResponseBytes: 64 * 1024,
+  };
 
   it('passes status, headers and body through', async () => {
     // Act
@@ -67,7 +75,15 @@ describe('postPinned', () => {
     expect(response.status).toBe(201);
     expect(response.headers['x-seen-body-bytes']).toBe('24');
     expect(JSON.parse(response.body)).toEqual({ echoed: init.body });
-    expect(received).toEqual([{ url: '/echo?attempt=1', host: `127.0.0.1:${port}`, method: 'POST', contentType: 'application/json', body: init.body }]);
+    expect(received).toEqual([
+      {
+        url: '/echo?attempt=1',
+        host: `127.0.0.1:${port}`,
+        method: 'POST',
+        contentType: 'application/json',
+        body: init.body,
+      },
+    ]);
   });
 
   it('connects to the pinned address, not to what the URL host resolves to', async () => {
@@ -104,7 +120,10 @@ describe('postPinned', () => {
 
   it('counts the body against the same timeout', async () => {
     // Act
-    const outcome = postPinned(new URL(`http://127.0.0.1:${port}/stalled-body`), '127.0.0.1', { ...init, timeoutMs: 150 });
+    const outcome = postPinned(new URL(`http://127.0.0.1:${port}/stalled-body`), '127.0.0.1', {
+      ...init,
+      timeoutMs: 150,
+    });
 
     // Assess
     await expect(outcome).rejects.toMatchObject({ name: 'TimeoutError' });
@@ -112,7 +131,10 @@ describe('postPinned', () => {
 
   it('truncates a long body at maxResponseBytes instead of failing', async () => {
     // Act
-    const response = await postPinned(new URL(`http://127.0.0.1:${port}/large`), '127.0.0.1', { ...init, maxResponseBytes: 1000 });
+    const response = await postPinned(new URL(`http://127.0.0.1:${port}/large`), '127.0.0.1', {
+      ...init,
+      maxResponseBytes: 1000,
+    });
 
     // Assess
     expect(response.status).toBe(200);
@@ -130,6 +152,8 @@ describe('postPinned', () => {
 
   it('refuses a pinned value that is not an IP address', async () => {
     // Act / Assess
-    await expect(postPinned(new URL(`http://127.0.0.1:${port}/echo`), 'localhost', init)).rejects.toThrow('pinned address localhost is not an IP address');
+    await expect(postPinned(new URL(`http://127.0.0.1:${port}/echo`), 'localhost', init)).rejects.toThrow(
+      'pinned address localhost is not an IP address',
+    );
   });
 });

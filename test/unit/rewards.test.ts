@@ -1,6 +1,13 @@
 import type { LedgerService } from '../../functions/domain/ledger-service';
 import { keys } from '../../functions/domain/keys';
-import { ACCOUNT_SHARDS, pickShard, rebalancePlan, spreadCredit, type Campaign, type Reward } from '../../functions/domain/rewards';
+import {
+  ACCOUNT_SHARDS,
+  pickShard,
+  rebalancePlan,
+  spreadCredit,
+  type Campaign,
+  type Reward,
+} from '../../functions/domain/rewards';
 import { idem, memoryLedgerWithMember } from '../support/ledger-helpers';
 import type { MemoryLedgerStore } from '../support/memory-ledger-store';
 
@@ -16,7 +23,14 @@ const reward = (overrides: Partial<Reward> = {}): Reward => ({
   ...overrides,
 });
 
-const campaign: Campaign = { tenantId: 't1', campaignId: 'winter', name: 'Winter', status: 'active', fundedPoints: 1000, updatedAt: '2026-11-01T00:00:00Z' };
+const campaign: Campaign = {
+  tenantId: 't1',
+  campaignId: 'winter',
+  name: 'Winter',
+  status: 'active',
+  fundedPoints: 1000,
+  updatedAt: '2026-11-01T00:00:00Z',
+};
 
 describe('sharded accounts', () => {
   it('picks only shards that can afford the debit', () => {
@@ -65,7 +79,10 @@ describe('reward redemption', () => {
 
     // Assess
     expect(outcome.statusCode).toBe(201);
-    const body = outcome.body as { redemption: { redemptionId: string; status: string; voucherCode: string }; entry: { amountPoints: number; redemptionId: string } };
+    const body = outcome.body as {
+      redemption: { redemptionId: string; status: string; voucherCode: string };
+      entry: { amountPoints: number; redemptionId: string };
+    };
     expect(body.redemption.status).toBe('fulfilled');
     expect(['CODE-A1', 'CODE-B2']).toContain(body.redemption.voucherCode);
     expect(body.entry).toMatchObject({ amountPoints: -300, redemptionId: body.redemption.redemptionId });
@@ -127,16 +144,30 @@ describe('reward redemption', () => {
     expect(store.account('t1', { kind: 'budget', id: 'winter' })[5]).toBe(880);
 
     // Act
-    const cancelled = await service.cancelRedemption('t1', memberId, redemptionId, idem('c1', { reason: 'out of mugs' }), 'out of mugs');
+    const cancelled = await service.cancelRedemption(
+      't1',
+      memberId,
+      redemptionId,
+      idem('c1', { reason: 'out of mugs' }),
+      'out of mugs',
+    );
 
     // Assess
     expect(cancelled.statusCode).toBe(200);
-    expect(cancelled.body).toMatchObject({ redemption: { status: 'cancelled' }, entry: { type: 'reverse', amountPoints: 300 } });
+    expect(cancelled.body).toMatchObject({
+      redemption: { status: 'cancelled' },
+      entry: { type: 'reverse', amountPoints: 300 },
+    });
     expect(await points()).toBe(1000);
     expect(stock('mug')).toBe(3);
     expect(store.account('t1', { kind: 'budget', id: 'winter' })[5]).toBe(1000);
-    expect(store.events[store.events.length - 1]).toMatchObject({ type: 'reward.cancelled', data: { refundedPoints: 300, restocked: true } });
-    await expect(service.cancelRedemption('t1', memberId, redemptionId, idem('c2', { reason: 'again' }), 'again')).resolves.toMatchObject({
+    expect(store.events[store.events.length - 1]).toMatchObject({
+      type: 'reward.cancelled',
+      data: { refundedPoints: 300, restocked: true },
+    });
+    await expect(
+      service.cancelRedemption('t1', memberId, redemptionId, idem('c2', { reason: 'again' }), 'again'),
+    ).resolves.toMatchObject({
       statusCode: 422,
       body: { code: 'redemption_cancelled' },
     });
@@ -148,9 +179,18 @@ describe('reward redemption', () => {
     const redeemed = await service.redeemReward('t1', memberId, idem('r1'), manual, null);
     const { redemptionId } = (redeemed.body as { redemption: { redemptionId: string } }).redemption;
 
-    const fulfilled = await service.fulfilRedemption('t1', memberId, redemptionId, idem('f1', { reference: 'UPS1' }), 'UPS1');
+    const fulfilled = await service.fulfilRedemption(
+      't1',
+      memberId,
+      redemptionId,
+      idem('f1', { reference: 'UPS1' }),
+      'UPS1',
+    );
     expect(fulfilled.body).toMatchObject({ redemption: { status: 'fulfilled', reference: 'UPS1' } });
-    expect(await service.fulfilRedemption('t1', memberId, redemptionId, idem('f2'), undefined)).toMatchObject({ statusCode: 422, body: { code: 'redemption_not_pending' } });
+    expect(await service.fulfilRedemption('t1', memberId, redemptionId, idem('f2'), undefined)).toMatchObject({
+      statusCode: 422,
+      body: { code: 'redemption_not_pending' },
+    });
 
     await service.cancelRedemption('t1', memberId, redemptionId, idem('c1'), 'damaged');
     expect(stock('mug')).toBe(0);
@@ -171,7 +211,10 @@ describe('reward redemption', () => {
     store.addCodes('t1', 'spa', ['CODE-A1']);
     const redeemed = await service.redeemReward('t1', memberId, idem('r1'), reward(), null);
     const { entryId } = (redeemed.body as { entry: { entryId: string } }).entry;
-    expect(await service.reverse('t1', memberId, entryId, idem('x1'), { reason: 'undo' })).toMatchObject({ statusCode: 422, body: { code: 'entry_not_reversible' } });
+    expect(await service.reverse('t1', memberId, entryId, idem('x1'), { reason: 'undo' })).toMatchObject({
+      statusCode: 422,
+      body: { code: 'entry_not_reversible' },
+    });
   });
 
   it('funds an earning from a campaign budget, rebalancing shards when none can pay alone, and refuses beyond it', async () => {

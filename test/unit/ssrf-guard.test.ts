@@ -1,5 +1,10 @@
 import { createSystemResolver, systemResolver } from '../../functions/adapters/system-resolver';
-import { checkWebhookTarget, classifyAddress, type GuardResult, type Resolver } from '../../functions/domain/webhooks/ssrf-guard';
+import {
+  checkWebhookTarget,
+  classifyAddress,
+  type GuardResult,
+  type Resolver,
+} from '../../functions/domain/webhooks/ssrf-guard';
 
 const PUBLIC_V4 = '93.184.215.14';
 const PUBLIC_V6 = '2606:2800:21f:cb07:6820:80da:af6b:8b2c';
@@ -19,7 +24,7 @@ function fakeResolver(records: Record<string, string[]>): Resolver & { calls: st
 const dns = {
   'hooks.example.com': [PUBLIC_V4, PUBLIC_V6],
   'v4only.example.com': [PUBLIC_V4],
-  'localhost': ['127.0.0.1', '::1'],
+  localhost: ['127.0.0.1', '::1'],
   'localhost.': ['127.0.0.1', '::1'],
   'api.localhost': ['127.0.0.1'],
   'rebind-v4.attacker.example': [PUBLIC_V4, '10.0.0.5'],
@@ -172,7 +177,11 @@ describe('checkWebhookTarget', () => {
     const result = await checkWebhookTarget('https://hooks.example.com/x', deployed);
 
     // Assess
-    expect(result).toEqual({ ok: true, url: new URL('https://hooks.example.com/x'), addresses: [PUBLIC_V4, PUBLIC_V6] });
+    expect(result).toEqual({
+      ok: true,
+      url: new URL('https://hooks.example.com/x'),
+      addresses: [PUBLIC_V4, PUBLIC_V6],
+    });
   });
 
   it('accepts a public address literal and any port but 0, without asking DNS', async () => {
@@ -182,7 +191,10 @@ describe('checkWebhookTarget', () => {
     // Act
     const v4 = await checkWebhookTarget('https://93.184.215.14:8443/hook', { allowLoopbackHttp: false, resolver });
     const v6 = await checkWebhookTarget(`https://[${PUBLIC_V6}]/hook`, { allowLoopbackHttp: false, resolver });
-    const mapped = await checkWebhookTarget('https://[::ffff:93.184.215.14]/hook', { allowLoopbackHttp: false, resolver });
+    const mapped = await checkWebhookTarget('https://[::ffff:93.184.215.14]/hook', {
+      allowLoopbackHttp: false,
+      resolver,
+    });
 
     // Assess
     expect(v4).toMatchObject({ ok: true, addresses: [PUBLIC_V4] });
@@ -211,7 +223,10 @@ describe('checkWebhookTarget', () => {
     const result = await checkWebhookTarget('https://hooks.example.com/x', { allowLoopbackHttp: false, resolver });
 
     // Assess
-    expect(failure(result)).toEqual({ code: 'dns_failed', reason: 'could not resolve hooks.example.com: TimeoutError' });
+    expect(failure(result)).toEqual({
+      code: 'dns_failed',
+      reason: 'could not resolve hooks.example.com: TimeoutError',
+    });
   });
 
   it('reports a DNS error from the system resolver as dns_failed', async () => {
@@ -280,7 +295,13 @@ describe('checkWebhookTarget', () => {
     it('rejects loopback over either scheme when allowLoopbackHttp is off', async () => {
       // Act
       const results = await Promise.all(
-        ['http://127.0.0.1:3000/', 'http://localhost:3000/', 'https://127.0.0.1/', 'https://[::1]/', 'https://localhost/'].map((raw) => checkWebhookTarget(raw, deployed)),
+        [
+          'http://127.0.0.1:3000/',
+          'http://localhost:3000/',
+          'https://127.0.0.1/',
+          'https://[::1]/',
+          'https://localhost/',
+        ].map((raw) => checkWebhookTarget(raw, deployed)),
       );
 
       // Assess

@@ -31,7 +31,11 @@ const quarterly = tierProgramme.parse({ window: { kind: 'calendar', period: 'qua
 
 /** A member who earned `points` at `when` and was evaluated then. */
 function memberWith(programme: TierProgramme, points: number, when = t0): TierState {
-  return evaluateTier(recordQualifyingPoints(initialTierState(programme, when), programme, when, points), programme, when).state;
+  return evaluateTier(
+    recordQualifyingPoints(initialTierState(programme, when), programme, when, points),
+    programme,
+    when,
+  ).state;
 }
 
 describe('tier programme schema', () => {
@@ -50,8 +54,16 @@ describe('tier programme schema', () => {
   });
 
   it.each([
-    ['a first threshold other than 0', [{ ...ladder[0]!, thresholdPoints: 100 }, ladder[1]!], ['tiers', 0, 'thresholdPoints']],
-    ['equal thresholds', [ladder[0]!, ladder[1]!, { ...ladder[2]!, thresholdPoints: 1000 }], ['tiers', 2, 'thresholdPoints']],
+    [
+      'a first threshold other than 0',
+      [{ ...ladder[0]!, thresholdPoints: 100 }, ladder[1]!],
+      ['tiers', 0, 'thresholdPoints'],
+    ],
+    [
+      'equal thresholds',
+      [ladder[0]!, ladder[1]!, { ...ladder[2]!, thresholdPoints: 1000 }],
+      ['tiers', 2, 'thresholdPoints'],
+    ],
     ['decreasing thresholds', [ladder[0]!, ladder[2]!, ladder[1]!], ['tiers', 2, 'thresholdPoints']],
     ['duplicate tier ids', [ladder[0]!, ladder[1]!, { ...ladder[2]!, tierId: 'silver' }], ['tiers', 2, 'tierId']],
   ])('rejects %s', (_, tiers, path) => {
@@ -65,10 +77,22 @@ describe('tier programme schema', () => {
 
   it.each([
     ['no tiers', { tiers: [] }, ['tiers']],
-    ['21 tiers', { tiers: Array.from({ length: 21 }, (_, i) => ({ ...ladder[0]!, tierId: `t${i}`, thresholdPoints: i })) }, ['tiers']],
+    [
+      '21 tiers',
+      { tiers: Array.from({ length: 21 }, (_, i) => ({ ...ladder[0]!, tierId: `t${i}`, thresholdPoints: i })) },
+      ['tiers'],
+    ],
     ['an invalid tier id', { tiers: [{ ...ladder[0]!, tierId: 'Gold!' }] }, ['tiers', 0, 'tierId']],
-    ['a zero earn multiplier', { tiers: [{ ...ladder[0]!, benefits: { earnMultiplier: 0 } }] }, ['tiers', 0, 'benefits', 'earnMultiplier']],
-    ['an earn multiplier above 10', { tiers: [{ ...ladder[0]!, benefits: { earnMultiplier: 10.5 } }] }, ['tiers', 0, 'benefits', 'earnMultiplier']],
+    [
+      'a zero earn multiplier',
+      { tiers: [{ ...ladder[0]!, benefits: { earnMultiplier: 0 } }] },
+      ['tiers', 0, 'benefits', 'earnMultiplier'],
+    ],
+    [
+      'an earn multiplier above 10',
+      { tiers: [{ ...ladder[0]!, benefits: { earnMultiplier: 10.5 } }] },
+      ['tiers', 0, 'benefits', 'earnMultiplier'],
+    ],
     ['a 0-day window', { window: { kind: 'rolling', days: 0 } }, ['window', 'days']],
     ['a 1096-day window', { window: { kind: 'rolling', days: 1096 } }, ['window', 'days']],
     ['a weekly calendar', { window: { kind: 'calendar', period: 'week' } }, ['window', 'period']],
@@ -109,8 +133,8 @@ describe('qualifying points', () => {
     state = recordQualifyingPoints(state, programme, at('2026-11-23T12:00:00Z'), 3);
 
     // Act
-    const points = ['2026-11-20T12:00:00Z', '2026-11-23T00:00:00Z', '2026-11-24T00:00:00Z', '2026-11-26T00:00:00Z'].map((iso) =>
-      qualifyingPoints(state, programme, at(iso)),
+    const points = ['2026-11-20T12:00:00Z', '2026-11-23T00:00:00Z', '2026-11-24T00:00:00Z', '2026-11-26T00:00:00Z'].map(
+      (iso) => qualifyingPoints(state, programme, at(iso)),
     );
 
     // Assess
@@ -213,7 +237,13 @@ describe('tier evaluation on a rolling window', () => {
     const state = initialTierState(rolling, t0);
 
     // Assess
-    expect(state).toEqual({ tierId: 'base', since: '2026-11-21T10:00:00.000Z', reviewAt: null, graceUntil: null, buckets: {} });
+    expect(state).toEqual({
+      tierId: 'base',
+      since: '2026-11-21T10:00:00.000Z',
+      reviewAt: null,
+      graceUntil: null,
+      buckets: {},
+    });
     expect(nextTierReviewAt(state)).toBeNull();
   });
 
@@ -280,7 +310,12 @@ describe('tier evaluation on a rolling window', () => {
 
     // Assess
     expect(result.change).toBeNull();
-    expect(result.state).toMatchObject({ tierId: 'silver', reviewAt: '2027-11-21T10:00:00.000Z', graceUntil: null, buckets: {} });
+    expect(result.state).toMatchObject({
+      tierId: 'silver',
+      reviewAt: '2027-11-21T10:00:00.000Z',
+      graceUntil: null,
+      buckets: {},
+    });
   });
 
   it('renews a member who still qualifies at the review', () => {
@@ -315,11 +350,20 @@ describe('tier evaluation on a rolling window', () => {
 
     // Assess
     expect(graced.change).toBeNull();
-    expect(graced.state).toMatchObject({ tierId: 'gold', reviewAt: '2027-11-21T10:00:00.000Z', graceUntil: '2027-12-21T10:00:00.000Z' });
+    expect(graced.state).toMatchObject({
+      tierId: 'gold',
+      reviewAt: '2027-11-21T10:00:00.000Z',
+      graceUntil: '2027-12-21T10:00:00.000Z',
+    });
     expect(nextTierReviewAt(graced.state)).toBe('2027-12-21T10:00:00.000Z');
     expect(stillGraced.change).toBeNull();
     expect(stillGraced.state.tierId).toBe('gold');
-    expect(demoted.change).toEqual({ kind: 'demoted', fromTierId: 'gold', toTierId: 'silver', benefits: { earnMultiplier: 1.25 } });
+    expect(demoted.change).toEqual({
+      kind: 'demoted',
+      fromTierId: 'gold',
+      toTierId: 'silver',
+      benefits: { earnMultiplier: 1.25 },
+    });
     expect(demoted.state).toEqual({
       tierId: 'silver',
       since: '2027-12-21T10:00:00.000Z',
@@ -366,14 +410,24 @@ describe('tier evaluation on a rolling window', () => {
 
   it('demotes several steps down at once, in the review call when there is no grace', () => {
     // Prepare
-    const platinum = recordQualifyingPoints(memberWith(rollingNoGrace, 25000), rollingNoGrace, at('2027-03-01T00:00:00Z'), 1500);
+    const platinum = recordQualifyingPoints(
+      memberWith(rollingNoGrace, 25000),
+      rollingNoGrace,
+      at('2027-03-01T00:00:00Z'),
+      1500,
+    );
 
     // Act
     const result = evaluateTier(platinum, rollingNoGrace, at('2027-11-21T10:00:00.000Z'));
 
     // Assess
     expect(platinum.tierId).toBe('platinum');
-    expect(result.change).toEqual({ kind: 'demoted', fromTierId: 'platinum', toTierId: 'silver', benefits: { earnMultiplier: 1.25 } });
+    expect(result.change).toEqual({
+      kind: 'demoted',
+      fromTierId: 'platinum',
+      toTierId: 'silver',
+      benefits: { earnMultiplier: 1.25 },
+    });
     expect(result.state).toMatchObject({ tierId: 'silver', reviewAt: '2028-11-20T10:00:00.000Z', graceUntil: null });
   });
 
@@ -388,7 +442,10 @@ describe('tier evaluation on a rolling window', () => {
     const below = evaluateTier(earn(4999), rollingNoGrace, review);
 
     // Assess
-    expect(atThreshold).toMatchObject({ state: { tierId: 'gold', reviewAt: '2028-11-20T10:00:00.000Z' }, change: null });
+    expect(atThreshold).toMatchObject({
+      state: { tierId: 'gold', reviewAt: '2028-11-20T10:00:00.000Z' },
+      change: null,
+    });
     expect(below.change).toMatchObject({ kind: 'demoted', fromTierId: 'gold', toTierId: 'silver' });
   });
 
@@ -401,7 +458,13 @@ describe('tier evaluation on a rolling window', () => {
 
     // Assess
     expect(result.change).toMatchObject({ kind: 'demoted', fromTierId: 'gold', toTierId: 'base', benefits: {} });
-    expect(result.state).toEqual({ tierId: 'base', since: '2028-01-15T00:00:00.000Z', reviewAt: null, graceUntil: null, buckets: {} });
+    expect(result.state).toEqual({
+      tierId: 'base',
+      since: '2028-01-15T00:00:00.000Z',
+      reviewAt: null,
+      graceUntil: null,
+      buckets: {},
+    });
   });
 
   it('is idempotent: a second call at the same time changes nothing', () => {
@@ -456,7 +519,11 @@ describe('tier evaluation on a calendar window', () => {
 
     // Assess
     expect(renewed.change).toBeNull();
-    expect(renewed.state).toMatchObject({ tierId: 'gold', reviewAt: '2029-01-01T00:00:00.000Z', buckets: { '2027': 5000 } });
+    expect(renewed.state).toMatchObject({
+      tierId: 'gold',
+      reviewAt: '2029-01-01T00:00:00.000Z',
+      buckets: { '2027': 5000 },
+    });
     expect(demoted.change).toMatchObject({ kind: 'demoted', fromTierId: 'gold', toTierId: 'silver' });
     expect(demoted.state).toMatchObject({ since: '2028-01-01T00:00:00.000Z', reviewAt: '2029-01-01T00:00:00.000Z' });
     expect(lapsed.change).toMatchObject({ kind: 'demoted', fromTierId: 'gold', toTierId: 'base' });
@@ -478,7 +545,10 @@ describe('tier evaluation on a calendar window', () => {
     expect(gold).toMatchObject({ tierId: 'gold', reviewAt: '2027-04-01T00:00:00.000Z', buckets: { '2026-Q4': 6000 } });
     expect(qualifyingPoints(gold, quarterly, at('2026-12-31T23:59:59.999Z'))).toBe(6000);
     expect(qualifyingPoints(gold, quarterly, at('2027-01-01T00:00:00.000Z'))).toBe(0);
-    expect(renewedOnQ1).toEqual({ state: { ...inQ1, reviewAt: '2027-07-01T00:00:00.000Z', buckets: { '2027-Q1': 5000 } }, change: null });
+    expect(renewedOnQ1).toEqual({
+      state: { ...inQ1, reviewAt: '2027-07-01T00:00:00.000Z', buckets: { '2027-Q1': 5000 } },
+      change: null,
+    });
     // Points of the quarter that is just starting already qualify, and hold through the next quarter.
     expect(renewedOnQ2.state.reviewAt).toBe('2027-10-01T00:00:00.000Z');
   });
@@ -495,8 +565,17 @@ describe('programme edits', () => {
     const result = evaluateTier(gold, withoutGold, now);
 
     // Assess
-    expect(result.change).toEqual({ kind: 'demoted', fromTierId: 'gold', toTierId: 'silver', benefits: { earnMultiplier: 1.25 } });
-    expect(result.state).toMatchObject({ tierId: 'silver', since: '2026-11-23T10:00:00.000Z', reviewAt: '2027-11-23T10:00:00.000Z' });
+    expect(result.change).toEqual({
+      kind: 'demoted',
+      fromTierId: 'gold',
+      toTierId: 'silver',
+      benefits: { earnMultiplier: 1.25 },
+    });
+    expect(result.state).toMatchObject({
+      tierId: 'silver',
+      since: '2026-11-23T10:00:00.000Z',
+      reviewAt: '2027-11-23T10:00:00.000Z',
+    });
     expect(evaluateTier(result.state, withoutGold, now).change).toBeNull();
   });
 
@@ -505,7 +584,10 @@ describe('programme edits', () => {
     const base = initialTierState(rolling, t0);
     const withEntry = tierProgramme.parse({
       ...rolling,
-      tiers: [{ tierId: 'entry', name: 'Entry', thresholdPoints: 0, benefits: {} }, ...ladder.map((t, i) => ({ ...t, thresholdPoints: 100 + i }))],
+      tiers: [
+        { tierId: 'entry', name: 'Entry', thresholdPoints: 0, benefits: {} },
+        ...ladder.map((t, i) => ({ ...t, thresholdPoints: 100 + i })),
+      ],
     });
 
     // Act
@@ -528,7 +610,10 @@ describe('tier invariants', () => {
     .record({
       window: fc.oneof(
         fc.record({ kind: fc.constant('rolling' as const), days: fc.integer({ min: 1, max: 60 }) }),
-        fc.record({ kind: fc.constant('calendar' as const), period: fc.constantFrom('month' as const, 'quarter' as const, 'year' as const) }),
+        fc.record({
+          kind: fc.constant('calendar' as const),
+          period: fc.constantFrom('month' as const, 'quarter' as const, 'year' as const),
+        }),
       ),
       stepsPoints: fc.array(fc.integer({ min: 1, max: 2000 }), { maxLength: 4 }),
       demotionGraceDays: fc.integer({ min: 0, max: 30 }),
@@ -555,7 +640,9 @@ describe('tier invariants', () => {
   /** Rolling: the same window (nothing earlier counts); calendar: the last instant of the period before `now`'s. */
   const endOfPreviousPeriod = (programme: TierProgramme, now: Date) => {
     if (programme.window.kind === 'rolling') return now;
-    const month = { month: now.getUTCMonth(), quarter: now.getUTCMonth() - (now.getUTCMonth() % 3), year: 0 }[programme.window.period];
+    const month = { month: now.getUTCMonth(), quarter: now.getUTCMonth() - (now.getUTCMonth() % 3), year: 0 }[
+      programme.window.period
+    ];
     return new Date(Date.UTC(now.getUTCFullYear(), month, 1) - 1);
   };
 
@@ -587,7 +674,10 @@ describe('tier invariants', () => {
             expect(state.reviewAt).not.toBeNull();
             expect(Date.parse(state.reviewAt!)).toBeLessThanOrEqual(now.getTime());
             // Down to the highest tier the points that count reach, no further.
-            const counted = Math.max(qualifyingPoints(next, programme, now), qualifyingPoints(next, programme, endOfPreviousPeriod(programme, now)));
+            const counted = Math.max(
+              qualifyingPoints(next, programme, now),
+              qualifyingPoints(next, programme, endOfPreviousPeriod(programme, now)),
+            );
             const to = programme.tiers.findIndex((t) => t.tierId === change.toTierId);
             expect(programme.tiers[to]!.thresholdPoints).toBeLessThanOrEqual(counted);
             expect(programme.tiers[to + 1]!.thresholdPoints).toBeGreaterThan(counted);

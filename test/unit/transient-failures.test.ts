@@ -23,9 +23,16 @@ const { handler } = await import('../../functions/handlers/api');
 
 const $metadata = {};
 /** What @smithy/node-http-handler throws when the connection or the answer takes longer than its timeout. */
-const sdkTimeout = () => Object.assign(new Error('the request socket did not establish a connection within 2000 ms'), { name: 'TimeoutError' });
+const sdkTimeout = () =>
+  Object.assign(new Error('the request socket did not establish a connection within 2000 ms'), {
+    name: 'TimeoutError',
+  });
 const cancelled = (...codes: string[]) =>
-  new TransactionCanceledException({ message: 'cancelled', $metadata, CancellationReasons: codes.map((Code) => ({ Code })) });
+  new TransactionCanceledException({
+    message: 'cancelled',
+    $metadata,
+    CancellationReasons: codes.map((Code) => ({ Code })),
+  });
 
 describe('transient dependency failures', () => {
   it.each([
@@ -35,12 +42,18 @@ describe('transient dependency failures', () => {
     ['RequestLimitExceeded', new RequestLimitExceeded({ message: 'account limit', $metadata })],
     ['InternalServerError', new InternalServerError({ message: 'oops', $metadata })],
     ['TransactionConflictException', new TransactionConflictException({ message: 'conflict', $metadata })],
-    ['ReplicatedWriteConflictException (retryable trait)', new ReplicatedWriteConflictException({ message: 'conflict', $metadata })],
+    [
+      'ReplicatedWriteConflictException (retryable trait)',
+      new ReplicatedWriteConflictException({ message: 'conflict', $metadata }),
+    ],
     ['a transaction cancelled by a conflict', cancelled('None', 'TransactionConflict')],
     ['a transaction cancelled by throttling', cancelled('ThrottlingError', 'None')],
     ['a connection reset', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })],
     ['DNS failing for a moment', Object.assign(new Error('getaddrinfo EAI_AGAIN'), { code: 'EAI_AGAIN' })],
-    ['any service answering 503', Object.assign(new Error('unavailable'), { name: 'Whatever', $metadata: { httpStatusCode: 503 } })],
+    [
+      'any service answering 503',
+      Object.assign(new Error('unavailable'), { name: 'Whatever', $metadata: { httpStatusCode: 503 } }),
+    ],
     ['a timeout wrapped as the cause', new Error('call failed', { cause: sdkTimeout() })],
   ])('counts %s as transient', (_name, error) => {
     expect(isTransientFailure(error)).toBe(true);
@@ -51,7 +64,14 @@ describe('transient dependency failures', () => {
     ['a condition that failed', new ConditionalCheckFailedException({ message: 'no', $metadata })],
     ['a transaction cancelled by a condition', cancelled('ConditionalCheckFailed', 'TransactionConflict')],
     ['a missing table', new ResourceNotFoundException({ message: 'no table', $metadata })],
-    ['a request the service refuses', Object.assign(new Error('bad'), { name: 'ValidationException', $fault: 'client', $metadata: { httpStatusCode: 400 } })],
+    [
+      'a request the service refuses',
+      Object.assign(new Error('bad'), {
+        name: 'ValidationException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    ],
     ['an abort', Object.assign(new Error('aborted'), { name: 'AbortError' })],
     ['not an error at all', 'timeout'],
   ])('counts %s as a real error', (_name, error) => {
@@ -69,7 +89,9 @@ function request(method: string, resource: string, params: Record<string, string
     pathParameters: params,
     queryStringParameters: null,
     isBase64Encoded: false,
-    requestContext: { authorizer: { tenantId: 't1', scopes: 'members:read members:write points:write webhooks:manage' } },
+    requestContext: {
+      authorizer: { tenantId: 't1', scopes: 'members:read members:write points:write webhooks:manage' },
+    },
   } as unknown as APIGatewayProxyEvent;
 }
 
@@ -91,7 +113,11 @@ describe('the API under a transient dependency failure', () => {
     // Assess
     expect(response.statusCode).toBe(503);
     expect(response.headers).toMatchObject({ 'content-type': 'application/problem+json', 'retry-after': '2' });
-    expect(JSON.parse(response.body)).toMatchObject({ code: 'service_unavailable', status: 503, instance: '/v1/members/mem_1' });
+    expect(JSON.parse(response.body)).toMatchObject({
+      code: 'service_unavailable',
+      status: 503,
+      instance: '/v1/members/mem_1',
+    });
     expect(response.body).not.toContain('socket');
   });
 
@@ -99,7 +125,9 @@ describe('the API under a transient dependency failure', () => {
     // Prepare: the member exists; the commit is throttled after the SDK's own retries.
     ddb.on(GetCommand).resolves({});
     ddb.on(QueryCommand).resolves({ Items: [] });
-    ddb.on(TransactWriteCommand).rejects(new ProvisionedThroughputExceededException({ message: 'slow down', $metadata }));
+    ddb
+      .on(TransactWriteCommand)
+      .rejects(new ProvisionedThroughputExceededException({ message: 'slow down', $metadata }));
 
     // Act
     const response = await invoke(request('POST', '/v1/members', {}, { externalId: 'alice-1' }));

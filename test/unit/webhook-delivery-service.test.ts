@@ -4,7 +4,14 @@ import type { WebhookSubscription } from '../../functions/domain/ports';
 import type { DeliveryPolicy } from '../../functions/domain/webhooks/delivery-policy';
 import { DeliveryService, type DeliveryServiceDeps } from '../../functions/domain/webhooks/delivery-service';
 import { WebhookFanOut } from '../../functions/domain/webhooks/fan-out';
-import { DIGEST_MAX_EVENTS, deliveryMessage, digestWindowStart, nextDigestPlace, webhookBody, type DeliveryMessage } from '../../functions/domain/webhooks/message';
+import {
+  DIGEST_MAX_EVENTS,
+  deliveryMessage,
+  digestWindowStart,
+  nextDigestPlace,
+  webhookBody,
+  type DeliveryMessage,
+} from '../../functions/domain/webhooks/message';
 import type { AttemptResult } from '../../functions/domain/webhooks/ports';
 import { ReplayService } from '../../functions/domain/webhooks/replay';
 import { logger } from '../../functions/shared/logger';
@@ -102,8 +109,24 @@ function setUp(endpoint: Partial<WebhookSubscription> = {}) {
       },
     });
   };
-  const message = (memberId: string): DeliveryMessage => deliveryMessage.parse({ tenantId: 't1', subscriptionId: 'sub_1', event: event(memberId), round: 0 });
-  return { subscription, endpoints, directory, log, health, queue, digests, clock, advance, send, deadLetter, service, event, message };
+  const message = (memberId: string): DeliveryMessage =>
+    deliveryMessage.parse({ tenantId: 't1', subscriptionId: 'sub_1', event: event(memberId), round: 0 });
+  return {
+    subscription,
+    endpoints,
+    directory,
+    log,
+    health,
+    queue,
+    digests,
+    clock,
+    advance,
+    send,
+    deadLetter,
+    service,
+    event,
+    message,
+  };
 }
 
 describe('delivery service (in-memory ports)', () => {
@@ -122,7 +145,12 @@ describe('delivery service (in-memory ports)', () => {
     expect(h.send).toHaveBeenCalledTimes(1);
     if (!('event' in m)) throw new Error('an event message');
     expect(h.send.mock.calls[0]![1]).toEqual({ id: m.event.id, body: webhookBody(m.event, { payload: 'thin' }) });
-    expect(await h.log.getMessage('t1', 'sub_1', m.event.id)).toMatchObject({ status: 'delivered', round: 0, attempts: 1, roundAttempts: 1 });
+    expect(await h.log.getMessage('t1', 'sub_1', m.event.id)).toMatchObject({
+      status: 'delivered',
+      round: 0,
+      attempts: 1,
+      roundAttempts: 1,
+    });
   });
 
   it('retries on the schedule, opens the breaker at the threshold and makes later messages wait without an attempt', async () => {
@@ -138,7 +166,11 @@ describe('delivery service (in-memory ports)', () => {
     expect(waits).toEqual([{ waitSeconds: 5 }, { waitSeconds: 5 }]);
     expect(third).toEqual({ waitSeconds: 30 });
     expect(h.send).toHaveBeenCalledTimes(2);
-    expect(await h.health.getHealth('t1', 'sub_1')).toMatchObject({ state: 'open', openCount: 1, consecutiveFailures: 2 });
+    expect(await h.health.getHealth('t1', 'sub_1')).toMatchObject({
+      state: 'open',
+      openCount: 1,
+      consecutiveFailures: 2,
+    });
   });
 
   it('closes the breaker when the probe after the open period succeeds', async () => {
@@ -155,7 +187,12 @@ describe('delivery service (in-memory ports)', () => {
     // Assess
     expect(probe).toBeUndefined();
     const health = await h.health.getHealth('t1', 'sub_1');
-    expect(health).toMatchObject({ state: 'closed', consecutiveFailures: 0, openCount: 0, closedAt: h.clock.now().toISOString() });
+    expect(health).toMatchObject({
+      state: 'closed',
+      consecutiveFailures: 0,
+      openCount: 0,
+      closedAt: h.clock.now().toISOString(),
+    });
     expect(h.log.attempts.at(-1)).toMatchObject({ ok: true, probe: true });
   });
 
@@ -222,9 +259,20 @@ describe('delivery service (in-memory ports)', () => {
     // Assess
     expect([gone, parked]).toEqual([undefined, undefined]);
     expect(h.send).toHaveBeenCalledTimes(1);
-    expect(h.health.events).toEqual([expect.objectContaining({ type: 'endpoint.disabled', endpointId: 'sub_1', seq: 1, data: { url: h.subscription.url, reason: 'gone', lastStatus: 410 } })]);
+    expect(h.health.events).toEqual([
+      expect.objectContaining({
+        type: 'endpoint.disabled',
+        endpointId: 'sub_1',
+        seq: 1,
+        data: { url: h.subscription.url, reason: 'gone', lastStatus: 410 },
+      }),
+    ]);
     if (!('event' in later)) throw new Error('an event message');
-    expect(await h.log.getMessage('t1', 'sub_1', later.event.id)).toMatchObject({ status: 'dead', deadReason: 'endpoint_disabled', attempts: 0 });
+    expect(await h.log.getMessage('t1', 'sub_1', later.event.id)).toMatchObject({
+      status: 'dead',
+      deadReason: 'endpoint_disabled',
+      attempts: 0,
+    });
   });
 
   it('drops the message of a deleted endpoint without sending it', async () => {
@@ -287,8 +335,17 @@ describe('fan-out (in-memory ports)', () => {
   it('queues one message per matching immediate endpoint and none for others', async () => {
     // Prepare
     const h = setUp();
-    h.endpoints.set(MemoryEndpoints.key('t1', 'sub_2'), { ...h.subscription, subscriptionId: 'sub_2', eventTypes: ['member.*'] });
-    h.endpoints.set(MemoryEndpoints.key('t1', 'sub_3'), { ...h.subscription, subscriptionId: 'sub_3', eventTypes: ['*'], enabled: false });
+    h.endpoints.set(MemoryEndpoints.key('t1', 'sub_2'), {
+      ...h.subscription,
+      subscriptionId: 'sub_2',
+      eventTypes: ['member.*'],
+    });
+    h.endpoints.set(MemoryEndpoints.key('t1', 'sub_3'), {
+      ...h.subscription,
+      subscriptionId: 'sub_3',
+      eventTypes: ['*'],
+      enabled: false,
+    });
     const fanOut = new WebhookFanOut({ endpoints: h.directory, queue: h.queue, digests: h.digests, clock: h.clock });
     const event = h.event('mem_a');
 
@@ -325,7 +382,12 @@ describe('replays and redrives (in-memory ports)', () => {
     const redriven = await replays.redrive('t1', 'sub_1', 10);
 
     // Assess
-    expect([replayed, refused, missing, redriven]).toEqual([{ queued: 1, skipped: 0 }, 'in_flight', 'not_found', { queued: 1, more: false }]);
+    expect([replayed, refused, missing, redriven]).toEqual([
+      { queued: 1, skipped: 0 },
+      'in_flight',
+      'not_found',
+      { queued: 1, more: false },
+    ]);
     expect(h.queue.queued.map((m) => [id(deliveryMessage.parse(m)), m.round])).toEqual([
       [id(delivered), 1],
       [id(dead), 1],
@@ -345,7 +407,11 @@ describe('replays and redrives (in-memory ports)', () => {
     await h.service.handle(second, 1);
 
     // Act
-    const result = await replays.replayRange('t1', 'sub_1', { from: new Date(T0).toISOString(), to: h.clock.now().toISOString(), limit: 10 });
+    const result = await replays.replayRange('t1', 'sub_1', {
+      from: new Date(T0).toISOString(),
+      to: h.clock.now().toISOString(),
+      limit: 10,
+    });
 
     // Assess
     expect(result).toEqual({ queued: 1, skipped: 1 });

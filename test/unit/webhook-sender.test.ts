@@ -45,7 +45,11 @@ const event = {
   memberId: 'mem_1',
   seq: 1,
   occurredAt: '2026-11-21T10:00:00.000Z',
-  data: { externalId: 'x', tier: 'base', balance: { availablePoints: 0, pendingPoints: 0, lifetimePoints: 0, tier: 'base' } },
+  data: {
+    externalId: 'x',
+    tier: 'base',
+    balance: { availablePoints: 0, pendingPoints: 0, lifetimePoints: 0, tier: 'base' },
+  },
 } as LoyaltyEvent;
 
 const subscription = (url: string): WebhookSubscription => ({
@@ -59,7 +63,8 @@ const subscription = (url: string): WebhookSubscription => ({
 });
 
 /** One signed POST of `event`, shaped for the endpoint, as the delivery worker sends it. */
-const send = (input: Omit<Parameters<typeof postSigned>[0], 'id' | 'body'>) => postSigned({ ...input, id: event.id, body: webhookBody(event, input.subscription) });
+const send = (input: Omit<Parameters<typeof postSigned>[0], 'id' | 'body'>) =>
+  postSigned({ ...input, id: event.id, body: webhookBody(event, input.subscription) });
 
 describe('webhook sender', () => {
   it('posts a signed body to the address the guard validated', async () => {
@@ -67,14 +72,21 @@ describe('webhook sender', () => {
     const resolver = async () => ['127.0.0.1'];
 
     // Act
-    const result = await send({ subscription: subscription(`http://hooks.localhost:${port}/in`), timeoutMs: 2000, allowLoopbackHttp: true, resolver });
+    const result = await send({
+      subscription: subscription(`http://hooks.localhost:${port}/in`),
+      timeoutMs: 2000,
+      allowLoopbackHttp: true,
+      resolver,
+    });
 
     // Assess
     expect(result).toMatchObject({ ok: true, status: 204 });
     expect(received).toHaveLength(1);
     const { headers, body } = received[0]!;
     expect(headers.host).toBe(`hooks.localhost:${port}`);
-    expect(verify({ secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', headers: headers as Record<string, string>, body })).toEqual({ ok: true });
+    expect(
+      verify({ secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', headers: headers as Record<string, string>, body }),
+    ).toEqual({ ok: true });
   });
 
   it('is verified by the Standard Webhooks reference library, with or without ed25519 signatures beside HMAC', async () => {
@@ -94,21 +106,38 @@ describe('webhook sender', () => {
     }
     const [, signed] = received;
     expect(String(signed!.headers['webhook-signature'])).toMatch(/^v1,\S+ v1a,\S+$/);
-    expect(verify({ publicKey: publicKeyOf(signingKey), headers: signed!.headers as Record<string, string>, body: signed!.body })).toEqual({ ok: true });
+    expect(
+      verify({
+        publicKey: publicKeyOf(signingKey),
+        headers: signed!.headers as Record<string, string>,
+        body: signed!.body,
+      }),
+    ).toEqual({ ok: true });
     // A tampered body fails the reference library too.
-    expect(() => reference.verify(signed!.body.replace('mem_1', 'mem_2'), signed!.headers as Record<string, string>)).toThrow();
+    expect(() =>
+      reference.verify(signed!.body.replace('mem_1', 'mem_2'), signed!.headers as Record<string, string>),
+    ).toThrow();
   });
 
   it('refuses at send time a host whose DNS now points at a private address, without connecting', async () => {
     const resolver = async () => ['10.0.0.7'];
-    const result = await send({ subscription: subscription('https://hooks.example.com/in'), timeoutMs: 2000, allowLoopbackHttp: false, resolver });
+    const result = await send({
+      subscription: subscription('https://hooks.example.com/in'),
+      timeoutMs: 2000,
+      allowLoopbackHttp: false,
+      resolver,
+    });
     expect(result).toMatchObject({ ok: false, blocked: true });
     expect(result.error).toContain('address_not_allowed');
     expect(received).toHaveLength(0);
   });
 
   it('refuses http to loopback unless the twin allows it', async () => {
-    const result = await send({ subscription: subscription(`http://127.0.0.1:${port}/in`), timeoutMs: 2000, allowLoopbackHttp: false });
+    const result = await send({
+      subscription: subscription(`http://127.0.0.1:${port}/in`),
+      timeoutMs: 2000,
+      allowLoopbackHttp: false,
+    });
     expect(result).toMatchObject({ ok: false, blocked: true });
     expect(received).toHaveLength(0);
   });
@@ -118,7 +147,11 @@ describe('webhook sender', () => {
     reply = { status: 302, headers: { location: `http://127.0.0.1:${port}/followed` } };
 
     // Act
-    const result = await send({ subscription: subscription(`http://127.0.0.1:${port}/in`), timeoutMs: 2000, allowLoopbackHttp: true });
+    const result = await send({
+      subscription: subscription(`http://127.0.0.1:${port}/in`),
+      timeoutMs: 2000,
+      allowLoopbackHttp: true,
+    });
 
     // Assess
     expect(result).toMatchObject({ ok: false, status: 302 });
@@ -128,7 +161,11 @@ describe('webhook sender', () => {
 
   it('keeps the start of the response body and reads Retry-After of a 429', async () => {
     reply = { status: 429, headers: { 'retry-after': '120' }, body: 'x'.repeat(RESPONSE_BODY_LIMIT_BYTES * 3) };
-    const result = await send({ subscription: subscription(`http://127.0.0.1:${port}/in`), timeoutMs: 2000, allowLoopbackHttp: true });
+    const result = await send({
+      subscription: subscription(`http://127.0.0.1:${port}/in`),
+      timeoutMs: 2000,
+      allowLoopbackHttp: true,
+    });
     expect(result).toMatchObject({ ok: false, status: 429, retryAfterSeconds: 120 });
     expect(result.responseBody).toHaveLength(RESPONSE_BODY_LIMIT_BYTES);
   });
@@ -149,7 +186,15 @@ describe('webhook payload per endpoint', () => {
   const earned = {
     ...event,
     type: 'points.earned',
-    data: { entryId: 'ent_1', amountPoints: 50, reason: 'stay', transactionId: 'txn_9', expiresAt: null, pending: false, balance: { availablePoints: 50, pendingPoints: 0, lifetimePoints: 50, tier: 'base' } },
+    data: {
+      entryId: 'ent_1',
+      amountPoints: 50,
+      reason: 'stay',
+      transactionId: 'txn_9',
+      expiresAt: null,
+      pending: false,
+      balance: { availablePoints: 50, pendingPoints: 0, lifetimePoints: 50, tier: 'base' },
+    },
   } as EventOf<'points.earned'>;
 
   it('thin mode sends the envelope and the ids only', () => {
@@ -159,12 +204,19 @@ describe('webhook payload per endpoint', () => {
   });
 
   it('a field allowlist keeps only the fields named', () => {
-    expect(JSON.parse(webhookBody(earned, { fields: ['amountPoints', 'balance'] })).data).toEqual({ amountPoints: 50, balance: earned.data.balance });
+    expect(JSON.parse(webhookBody(earned, { fields: ['amountPoints', 'balance'] })).data).toEqual({
+      amountPoints: 50,
+      balance: earned.data.balance,
+    });
   });
 
   it('signs with both secrets during a rotation overlap, then with the new one only', async () => {
     // Prepare
-    const rotated = { ...subscription(`http://127.0.0.1:${port}/in`), secrets: ['whsec_bmV3bmV3bmV3bmV3bmV3bmV3bmV3bmV3', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'], secretsRetireAt: '2026-11-22T10:00:00.000Z' };
+    const rotated = {
+      ...subscription(`http://127.0.0.1:${port}/in`),
+      secrets: ['whsec_bmV3bmV3bmV3bmV3bmV3bmV3bmV3bmV3', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'],
+      secretsRetireAt: '2026-11-22T10:00:00.000Z',
+    };
     const during = Math.floor(Date.parse('2026-11-22T09:00:00Z') / 1000);
     const after = Math.floor(Date.parse('2026-11-22T11:00:00Z') / 1000);
 
@@ -176,7 +228,13 @@ describe('webhook payload per endpoint', () => {
     const [first, second] = received;
     expect(String(first!.headers['webhook-signature']).split(' ')).toHaveLength(2);
     expect(String(second!.headers['webhook-signature']).split(' ')).toHaveLength(1);
-    const check = (secret: string, r: typeof first) => verify({ secret, headers: r!.headers as Record<string, string>, body: r!.body, nowSeconds: Number(r!.headers['webhook-timestamp']) }).ok;
+    const check = (secret: string, r: typeof first) =>
+      verify({
+        secret,
+        headers: r!.headers as Record<string, string>,
+        body: r!.body,
+        nowSeconds: Number(r!.headers['webhook-timestamp']),
+      }).ok;
     expect(check('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', first)).toBe(true);
     expect(check('whsec_bmV3bmV3bmV3bmV3bmV3bmV3bmV3bmV3', first)).toBe(true);
     expect(check('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', second)).toBe(false);

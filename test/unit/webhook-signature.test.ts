@@ -23,24 +23,50 @@ describe('Standard Webhooks signatures', () => {
 
   it('verifies its own deliveries and rejects tampering, stale timestamps and wrong secrets', () => {
     // Prepare
-    const headers = signedHeaders({ secrets: [vector.secret], id: vector.id, timestampSeconds: vector.timestampSeconds, body: vector.body });
+    const headers = signedHeaders({
+      secrets: [vector.secret],
+      id: vector.id,
+      timestampSeconds: vector.timestampSeconds,
+      body: vector.body,
+    });
     const at = { nowSeconds: vector.timestampSeconds + 10 };
 
     // Act / Assess
     expect(verify({ secret: vector.secret, headers: { ...headers }, body: vector.body, ...at })).toEqual({ ok: true });
-    expect(verify({ secret: vector.secret, headers: { ...headers }, body: '{"test": 1}', ...at })).toEqual({ ok: false, reason: 'no_matching_signature' });
-    expect(verify({ secret: generateSecret(), headers: { ...headers }, body: vector.body, ...at })).toEqual({ ok: false, reason: 'no_matching_signature' });
-    expect(verify({ secret: vector.secret, headers: { ...headers }, body: vector.body, nowSeconds: vector.timestampSeconds + 301 })).toEqual({
+    expect(verify({ secret: vector.secret, headers: { ...headers }, body: '{"test": 1}', ...at })).toEqual({
+      ok: false,
+      reason: 'no_matching_signature',
+    });
+    expect(verify({ secret: generateSecret(), headers: { ...headers }, body: vector.body, ...at })).toEqual({
+      ok: false,
+      reason: 'no_matching_signature',
+    });
+    expect(
+      verify({
+        secret: vector.secret,
+        headers: { ...headers },
+        body: vector.body,
+        nowSeconds: vector.timestampSeconds + 301,
+      }),
+    ).toEqual({
       ok: false,
       reason: 'timestamp_out_of_tolerance',
     });
-    expect(verify({ secret: vector.secret, headers: {}, body: vector.body })).toEqual({ ok: false, reason: 'missing_headers' });
+    expect(verify({ secret: vector.secret, headers: {}, body: vector.body })).toEqual({
+      ok: false,
+      reason: 'missing_headers',
+    });
   });
 
   it('signs with every active secret during rotation, and either verifies', () => {
     const previous = generateSecret();
     const next = generateSecret();
-    const headers = signedHeaders({ secrets: [next, previous], id: 'evt_1', timestampSeconds: 1_700_000_000, body: '{}' });
+    const headers = signedHeaders({
+      secrets: [next, previous],
+      id: 'evt_1',
+      timestampSeconds: 1_700_000_000,
+      body: '{}',
+    });
     expect(headers['webhook-signature'].split(' ')).toHaveLength(2);
     for (const secret of [previous, next]) {
       expect(verify({ secret, headers: { ...headers }, body: '{}', nowSeconds: 1_700_000_000 }).ok).toBe(true);
@@ -63,33 +89,60 @@ describe('Standard Webhooks signatures', () => {
       const seed = 'whsk_VEVTVFNJR05JTkdLRVlET05PVFVTRVRISVNGT1JBTlk=';
       const expected = 'v1a,tQ9V2XOqn7jL/DQenEFpqIugdBVtiMmER5mhSkXBNwM0mkATuDe6KYYUuxqtaiHeYGb7KaaBRdM5WqyeFiL8Ag==';
       const publicKey = publicKeyOf(seed);
-      const seedAndPublicKey = 'whsk_' + Buffer.concat([Buffer.from(seed.slice(5), 'base64'), Buffer.from(publicKey.slice(5), 'base64')]).toString('base64');
+      const seedAndPublicKey =
+        'whsk_' +
+        Buffer.concat([Buffer.from(seed.slice(5), 'base64'), Buffer.from(publicKey.slice(5), 'base64')]).toString(
+          'base64',
+        );
 
       expect(signEd25519({ secretKey: seed, ...delivery })).toBe(expected);
       expect(signEd25519({ secretKey: seedAndPublicKey, ...delivery })).toBe(expected);
       expect(publicKeyOf(seedAndPublicKey)).toBe(publicKey);
-      const headers = { 'webhook-id': vector.id, 'webhook-timestamp': String(vector.timestampSeconds), 'webhook-signature': expected };
+      const headers = {
+        'webhook-id': vector.id,
+        'webhook-timestamp': String(vector.timestampSeconds),
+        'webhook-signature': expected,
+      };
       expect(verify({ publicKey, headers, body: vector.body, ...at })).toEqual({ ok: true });
     });
 
     it('reads keys as raw RFC 8032 bytes: the RFC seed derives the RFC public key', () => {
       // RFC 8032 section 7.1, TEST 1.
-      const secretKey = 'whsk_' + Buffer.from('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60', 'hex').toString('base64');
-      expect(publicKeyOf(secretKey)).toBe('whpk_' + Buffer.from('d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a', 'hex').toString('base64'));
+      const secretKey =
+        'whsk_' +
+        Buffer.from('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60', 'hex').toString('base64');
+      expect(publicKeyOf(secretKey)).toBe(
+        'whpk_' +
+          Buffer.from('d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a', 'hex').toString('base64'),
+      );
     });
 
     it('interoperates with any ed25519 implementation, both ways', () => {
       // Our signature checks out against a key object built on its own from the whpk_ bytes (SPKI, RFC 8410).
-      const spki = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), Buffer.from(keys.publicKey.slice(5), 'base64')]);
+      const spki = Buffer.concat([
+        Buffer.from('302a300506032b6570032100', 'hex'),
+        Buffer.from(keys.publicKey.slice(5), 'base64'),
+      ]);
       const theirKey = createPublicKey({ key: spki, format: 'der', type: 'spki' });
       const signature = Buffer.from(signEd25519({ secretKey: keys.secretKey, ...delivery }).slice(4), 'base64');
-      expect(nodeVerify(null, Buffer.from(`${vector.id}.${vector.timestampSeconds}.${vector.body}`), theirKey, signature)).toBe(true);
+      expect(
+        nodeVerify(null, Buffer.from(`${vector.id}.${vector.timestampSeconds}.${vector.body}`), theirKey, signature),
+      ).toBe(true);
 
       // And a signature made elsewhere verifies with our receiver given only its whpk_.
       const pair = generateKeyPairSync('ed25519');
-      const theirPublicKey = 'whpk_' + pair.publicKey.export({ format: 'der', type: 'spki' }).subarray(12).toString('base64');
-      const theirSignature = nodeSign(null, Buffer.from(`${vector.id}.${vector.timestampSeconds}.${vector.body}`), pair.privateKey).toString('base64');
-      const headers = { 'webhook-id': vector.id, 'webhook-timestamp': String(vector.timestampSeconds), 'webhook-signature': `v1a,${theirSignature}` };
+      const theirPublicKey =
+        'whpk_' + pair.publicKey.export({ format: 'der', type: 'spki' }).subarray(12).toString('base64');
+      const theirSignature = nodeSign(
+        null,
+        Buffer.from(`${vector.id}.${vector.timestampSeconds}.${vector.body}`),
+        pair.privateKey,
+      ).toString('base64');
+      const headers = {
+        'webhook-id': vector.id,
+        'webhook-timestamp': String(vector.timestampSeconds),
+        'webhook-signature': `v1a,${theirSignature}`,
+      };
       expect(verify({ publicKey: theirPublicKey, headers, body: vector.body, ...at })).toEqual({ ok: true });
     });
 
@@ -97,7 +150,12 @@ describe('Standard Webhooks signatures', () => {
       // Prepare
       const headers = signedHeaders({ secrets: [], signingKeys: [keys.secretKey], ...delivery });
       const check = (overrides: { publicKey?: string; body?: string; headers?: Record<string, string> }) =>
-        verify({ publicKey: overrides.publicKey ?? keys.publicKey, headers: { ...headers, ...overrides.headers }, body: overrides.body ?? vector.body, ...at });
+        verify({
+          publicKey: overrides.publicKey ?? keys.publicKey,
+          headers: { ...headers, ...overrides.headers },
+          body: overrides.body ?? vector.body,
+          ...at,
+        });
 
       // Act / Assess
       expect(headers['webhook-signature']).toMatch(/^v1a,[A-Za-z0-9+/]{86}==$/);
@@ -107,16 +165,30 @@ describe('Standard Webhooks signatures', () => {
       expect(check({ publicKey: generateSigningKeyPair().publicKey })).toEqual(rejected);
       expect(check({ headers: { 'webhook-id': 'msg_other' } })).toEqual(rejected);
       expect(check({ headers: { 'webhook-timestamp': String(vector.timestampSeconds + 1) } })).toEqual(rejected);
-      expect(verify({ publicKey: keys.publicKey, headers: { ...headers }, body: vector.body, nowSeconds: vector.timestampSeconds + 301 })).toEqual({
+      expect(
+        verify({
+          publicKey: keys.publicKey,
+          headers: { ...headers },
+          body: vector.body,
+          nowSeconds: vector.timestampSeconds + 301,
+        }),
+      ).toEqual({
         ok: false,
         reason: 'timestamp_out_of_tolerance',
       });
-      expect(verify({ publicKey: keys.publicKey, headers: {}, body: vector.body })).toEqual({ ok: false, reason: 'missing_headers' });
+      expect(verify({ publicKey: keys.publicKey, headers: {}, body: vector.body })).toEqual({
+        ok: false,
+        reason: 'missing_headers',
+      });
     });
 
     it('sends v1 then v1a signatures in one header, and each receiver checks only its own scheme', () => {
       const previous = generateSigningKeyPair();
-      const headers = signedHeaders({ secrets: [vector.secret], signingKeys: [keys.secretKey, previous.secretKey], ...delivery });
+      const headers = signedHeaders({
+        secrets: [vector.secret],
+        signingKeys: [keys.secretKey, previous.secretKey],
+        ...delivery,
+      });
       const entries = headers['webhook-signature'].split(' ');
 
       expect(entries.map((entry) => entry.split(',')[0])).toEqual(['v1', 'v1a', 'v1a']);
@@ -124,7 +196,10 @@ describe('Standard Webhooks signatures', () => {
       for (const key of [{ secret: vector.secret }, { publicKey: keys.publicKey }, { publicKey: previous.publicKey }]) {
         expect(verify({ ...key, headers: { ...headers }, body: vector.body, ...at })).toEqual({ ok: true });
       }
-      const only = (version: string) => ({ ...headers, 'webhook-signature': entries.filter((entry) => entry.startsWith(`${version},`)).join(' ') });
+      const only = (version: string) => ({
+        ...headers,
+        'webhook-signature': entries.filter((entry) => entry.startsWith(`${version},`)).join(' '),
+      });
       expect(verify({ secret: vector.secret, headers: only('v1a'), body: vector.body, ...at }).ok).toBe(false);
       expect(verify({ publicKey: keys.publicKey, headers: only('v1'), body: vector.body, ...at }).ok).toBe(false);
     });
@@ -132,9 +207,31 @@ describe('Standard Webhooks signatures', () => {
     it('skips malformed v1a entries instead of throwing', () => {
       const good = signEd25519({ secretKey: keys.secretKey, ...delivery });
       const headers = { 'webhook-id': vector.id, 'webhook-timestamp': String(vector.timestampSeconds) };
-      for (const bad of ['v1a,', 'v1a,not base64!', good.slice(0, -4), `${good}AAAA`, `${good}!`, 'v1a', good.replace('v1a,', 'v1,')]) {
-        expect(verify({ publicKey: keys.publicKey, headers: { ...headers, 'webhook-signature': bad }, body: vector.body, ...at }).ok).toBe(false);
-        expect(verify({ publicKey: keys.publicKey, headers: { ...headers, 'webhook-signature': `${bad} ${good}` }, body: vector.body, ...at }).ok).toBe(true);
+      for (const bad of [
+        'v1a,',
+        'v1a,not base64!',
+        good.slice(0, -4),
+        `${good}AAAA`,
+        `${good}!`,
+        'v1a',
+        good.replace('v1a,', 'v1,'),
+      ]) {
+        expect(
+          verify({
+            publicKey: keys.publicKey,
+            headers: { ...headers, 'webhook-signature': bad },
+            body: vector.body,
+            ...at,
+          }).ok,
+        ).toBe(false);
+        expect(
+          verify({
+            publicKey: keys.publicKey,
+            headers: { ...headers, 'webhook-signature': `${bad} ${good}` },
+            body: vector.body,
+            ...at,
+          }).ok,
+        ).toBe(true);
       }
     });
 
@@ -149,16 +246,36 @@ describe('Standard Webhooks signatures', () => {
 
     it('refuses malformed or mixed-up keys, which are configuration errors', () => {
       const other = generateSigningKeyPair();
-      const mismatched = 'whsk_' + Buffer.concat([Buffer.from(keys.secretKey.slice(5), 'base64'), Buffer.from(other.publicKey.slice(5), 'base64')]).toString('base64');
+      const mismatched =
+        'whsk_' +
+        Buffer.concat([
+          Buffer.from(keys.secretKey.slice(5), 'base64'),
+          Buffer.from(other.publicKey.slice(5), 'base64'),
+        ]).toString('base64');
       const headers = signedHeaders({ secrets: [], signingKeys: [keys.secretKey], ...delivery });
 
-      for (const secretKey of [keys.publicKey, vector.secret, keys.secretKey.slice(5), 'whsk_' + Buffer.alloc(31).toString('base64'), 'whsk_!!!!', mismatched]) {
+      for (const secretKey of [
+        keys.publicKey,
+        vector.secret,
+        keys.secretKey.slice(5),
+        'whsk_' + Buffer.alloc(31).toString('base64'),
+        'whsk_!!!!',
+        mismatched,
+      ]) {
         expect(() => signEd25519({ secretKey, ...delivery })).toThrow();
       }
-      for (const publicKey of [keys.secretKey, vector.secret, keys.publicKey.slice(5), 'whpk_' + Buffer.alloc(64).toString('base64'), `${keys.publicKey}=`]) {
+      for (const publicKey of [
+        keys.secretKey,
+        vector.secret,
+        keys.publicKey.slice(5),
+        'whpk_' + Buffer.alloc(64).toString('base64'),
+        `${keys.publicKey}=`,
+      ]) {
         expect(() => verify({ publicKey, headers: { ...headers }, body: vector.body, ...at })).toThrow();
       }
-      expect(() => verify({ headers, body: vector.body } as unknown as Parameters<typeof verify>[0])).toThrow('verify needs a secret or a publicKey');
+      expect(() => verify({ headers, body: vector.body } as unknown as Parameters<typeof verify>[0])).toThrow(
+        'verify needs a secret or a publicKey',
+      );
     });
   });
 });

@@ -17,7 +17,13 @@ const { handler } = await import('../../functions/handlers/api');
 /** A lone high surrogate: valid JSON (`"\ud800"`), not well-formed Unicode. */
 const BAD = 'bad \ud800 text';
 
-type JsonSchema = { type?: string | string[]; properties?: Record<string, JsonSchema>; items?: JsonSchema; anyOf?: JsonSchema[]; oneOf?: JsonSchema[] };
+type JsonSchema = {
+  type?: string | string[];
+  properties?: Record<string, JsonSchema>;
+  items?: JsonSchema;
+  anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+};
 
 /** The path of the first string field the schema accepts (nested objects and arrays included), or null. */
 function stringField(schema: JsonSchema): (string | number)[] | null {
@@ -46,7 +52,15 @@ function badBody(op: Operation): { json: string; path: string } {
   return { json: JSON.stringify(body), path: path.join('.') || '(body)' };
 }
 
-function request(op: Operation, init: { body?: string; headers?: Record<string, string>; query?: Record<string, string>; params?: Record<string, string> }) {
+function request(
+  op: Operation,
+  init: {
+    body?: string;
+    headers?: Record<string, string>;
+    query?: Record<string, string>;
+    params?: Record<string, string>;
+  },
+) {
   const params = Object.fromEntries([...op.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => [name!, `${name}_1`]));
   Object.assign(params, init.params);
   return {
@@ -129,7 +143,9 @@ describe('text that is not well-formed Unicode', () => {
     const earn = operations.find((op) => op.operationId === 'earnPoints')!;
 
     // Act
-    const response = await invoke(request(earn, { body: JSON.stringify({ amountPoints: 10, reason: 'stay \ud83c\udfe8 ok' }) }));
+    const response = await invoke(
+      request(earn, { body: JSON.stringify({ amountPoints: 10, reason: 'stay \ud83c\udfe8 ok' }) }),
+    );
 
     // Assess: it reached the store (which fails here), so it was not refused as ill-formed text.
     expect(JSON.parse(response.body).code).not.toBe('validation_failed');

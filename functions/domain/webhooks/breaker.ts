@@ -41,13 +41,16 @@ const secondsUntil = (iso: string, now: Date) => Math.max(1, Math.ceil((Date.par
  */
 export function gate(health: EndpointHealth, now: Date, policy: DeliveryPolicy, configuredRate?: number): Gate {
   const ahead = (iso: string | undefined): iso is string => iso !== undefined && Date.parse(iso) > now.getTime();
-  if (ahead(health.pauseUntil)) return { kind: 'wait', seconds: secondsUntil(health.pauseUntil, now), reason: 'paused' };
+  if (ahead(health.pauseUntil))
+    return { kind: 'wait', seconds: secondsUntil(health.pauseUntil, now), reason: 'paused' };
   if (health.state === 'open') {
-    if (ahead(health.openUntil)) return { kind: 'wait', seconds: secondsUntil(health.openUntil, now), reason: 'breaker_open' };
+    if (ahead(health.openUntil))
+      return { kind: 'wait', seconds: secondsUntil(health.openUntil, now), reason: 'breaker_open' };
     return { kind: 'probe' };
   }
   if (health.state === 'halfOpen') {
-    if (ahead(health.probeUntil)) return { kind: 'wait', seconds: secondsUntil(health.probeUntil, now), reason: 'probe_in_flight' };
+    if (ahead(health.probeUntil))
+      return { kind: 'wait', seconds: secondsUntil(health.probeUntil, now), reason: 'probe_in_flight' };
     return { kind: 'probe' };
   }
   const rate = drainRate(health, now, policy, configuredRate);
@@ -59,7 +62,12 @@ export function gate(health: EndpointHealth, now: Date, policy: DeliveryPolicy, 
  * breaker closed, a ramp from 1/s up to the drain cap (or the configured limit, if lower).
  * Undefined: no cap.
  */
-export function drainRate(health: EndpointHealth, now: Date, policy: DeliveryPolicy, configuredRate?: number): number | undefined {
+export function drainRate(
+  health: EndpointHealth,
+  now: Date,
+  policy: DeliveryPolicy,
+  configuredRate?: number,
+): number | undefined {
   let rate = configuredRate;
   if (health.closedAt) {
     const elapsed = (now.getTime() - Date.parse(health.closedAt)) / 1000;
@@ -79,7 +87,10 @@ export function openPeriodSeconds(policy: DeliveryPolicy, openCount: number): nu
 
 /** Disabled for failing too long: no success since `failingSince`, for as long as the policy allows or longer. */
 export function failingTooLong(health: EndpointHealth, now: Date, policy: DeliveryPolicy): boolean {
-  return health.failingSince !== undefined && now.getTime() - Date.parse(health.failingSince) >= policy.disableAfterSeconds * 1000;
+  return (
+    health.failingSince !== undefined &&
+    now.getTime() - Date.parse(health.failingSince) >= policy.disableAfterSeconds * 1000
+  );
 }
 
 /**

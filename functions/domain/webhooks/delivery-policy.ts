@@ -44,13 +44,17 @@ const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 }
  * @example parseSchedule('1s,2s') // [1, 2]
  */
 export function parseSchedule(text: string): number[] {
-  const steps = text.split(',').map((part) => part.trim()).filter(Boolean);
+  const steps = text
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
   if (steps.length === 0) throw new Error('A retry schedule needs at least one step');
   return steps.map((step) => {
     const match = /^(\d+)([smhd])$/.exec(step);
     if (!match) throw new Error(`Retry step "${step}" is not a number followed by s, m, h or d`);
     const seconds = Number(match[1]) * UNIT_SECONDS[match[2]!]!;
-    if (seconds < 1 || seconds > MAX_WAIT_SECONDS) throw new Error(`Retry step "${step}" must be between 1 s and ${MAX_WAIT_SECONDS} s`);
+    if (seconds < 1 || seconds > MAX_WAIT_SECONDS)
+      throw new Error(`Retry step "${step}" must be between 1 s and ${MAX_WAIT_SECONDS} s`);
     return seconds;
   });
 }

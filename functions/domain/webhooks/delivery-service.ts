@@ -6,9 +6,34 @@ import type { WebhookSubscription } from '../ports';
 import { breakerOpens, failingTooLong, gate, type EndpointHealth } from './breaker';
 import { nextRetry, QUEUE_AGE_LIMIT_MS, RECEIVE_LIMIT, waitSeconds, type DeliveryPolicy } from './delivery-policy';
 import { failingDetail } from './disabling';
-import { DIGEST_GRACE_SECONDS, digestBody, digestId, subjectOf, webhookBody, type DeadReason, type DeliveryMessage } from './message';
-import { chainLength, chainTurn, MAX_WAITING_PER_ENDPOINT, needsSlot, slotLeaseSeconds, WAKE_GRACE_SECONDS, type ParkedChain, type WaitReason } from './parking';
-import type { AttemptResult, DeadLetterDetail, DeliveryLog, DigestStore, EndpointHealthStore, ParkingStore, WebhookSender } from './ports';
+import {
+  DIGEST_GRACE_SECONDS,
+  digestBody,
+  digestId,
+  subjectOf,
+  webhookBody,
+  type DeadReason,
+  type DeliveryMessage,
+} from './message';
+import {
+  chainLength,
+  chainTurn,
+  MAX_WAITING_PER_ENDPOINT,
+  needsSlot,
+  slotLeaseSeconds,
+  WAKE_GRACE_SECONDS,
+  type ParkedChain,
+  type WaitReason,
+} from './parking';
+import type {
+  AttemptResult,
+  DeadLetterDetail,
+  DeliveryLog,
+  DigestStore,
+  EndpointHealthStore,
+  ParkingStore,
+  WebhookSender,
+} from './ports';
 
 /** The delivery service's ports and settings: what a handler (or a test) wires in. */
 export interface DeliveryServiceDeps {
@@ -45,7 +70,8 @@ export interface Wait {
 }
 
 /** What handling a message came to: done (deleted from the queue), or a wait and why. */
-type Outcome = { kind: 'done'; delivered?: boolean } | { kind: 'wait'; seconds: number; reason: WaitReason; dueAt?: Date };
+type Outcome =
+  { kind: 'done'; delivered?: boolean } | { kind: 'wait'; seconds: number; reason: WaitReason; dueAt?: Date };
 const DONE: Outcome = { kind: 'done' };
 
 /** A container sweeps an endpoint's due parked chains after a success at most this often. */
@@ -109,7 +135,14 @@ export class DeliveryService {
       }
     } else if (chainLength(chain) > 0) {
       // This member has parked messages: this one parks behind them, never overtakes them.
-      return this.parkMessage(parking, message, chain, { kind: 'wait', seconds: 0, reason: 'breaker_open' }, receiveCount, 'behind_parked');
+      return this.parkMessage(
+        parking,
+        message,
+        chain,
+        { kind: 'wait', seconds: 0, reason: 'breaker_open' },
+        receiveCount,
+        'behind_parked',
+      );
     }
 
     const outcome = await this.attempt(message, subscription, receiveCount, sentAtMs);
@@ -137,7 +170,12 @@ export class DeliveryService {
   }
 
   /** The line the backlog alarm reads: which endpoint, why, and how long the event has waited since it occurred. */
-  private logWaiting(message: DeliveryMessage, outcome: Extract<Outcome, { kind: 'wait' }>, receiveCount: number, where: 'queue' | 'parked') {
+  private logWaiting(
+    message: DeliveryMessage,
+    outcome: Extract<Outcome, { kind: 'wait' }>,
+    receiveCount: number,
+    where: 'queue' | 'parked',
+  ) {
     const subject = subjectOf(message);
     logger.info('Webhook message waiting', {
       tenantId: message.tenantId,
@@ -169,7 +207,13 @@ export class DeliveryService {
       if (result === 'already') return; // parked before a crash kept it on the queue
       if (result === 'parked') {
         this.logWaiting(message, outcome, receiveCount, 'parked');
-        logger.info('Webhook messages parked', { tenantId, subscriptionId, orderKey, cause, parkedInChain: chainLength(chain) + 1 });
+        logger.info('Webhook messages parked', {
+          tenantId,
+          subscriptionId,
+          orderKey,
+          cause,
+          parkedInChain: chainLength(chain) + 1,
+        });
         return;
       }
       chain = await parking.chain(tenantId, subscriptionId, orderKey);
@@ -185,7 +229,13 @@ export class DeliveryService {
    * in between wakes it twice: the second copy is a no-op), and an emptied chain hands on to
    * another chain. After a success, the endpoint's due chains are woken (now and then).
    */
-  private async finish(parking: ParkingStore, message: DeliveryMessage, receiveCount: number, seen: ParkedChain | null, delivered: boolean) {
+  private async finish(
+    parking: ParkingStore,
+    message: DeliveryMessage,
+    receiveCount: number,
+    seen: ParkedChain | null,
+    delivered: boolean,
+  ) {
     const { tenantId, subscriptionId } = message;
     const orderKey = subjectOf(message).orderingKey;
     const now = this.now();
@@ -211,7 +261,14 @@ export class DeliveryService {
     const key = `${tenantId}\n${subscriptionId}`;
     const sweepAll = delivered && now.getTime() - (this.lastSweepMs.get(key) ?? 0) >= SUCCESS_SWEEP_INTERVAL_MS;
     if (sweepAll) this.lastSweepMs.set(key, now.getTime());
-    if (batons > 0 || sweepAll) await this.sweep(parking, tenantId, subscriptionId, sweepAll ? this.maxWaiting : batons, sweepAll ? 'success' : 'handover');
+    if (batons > 0 || sweepAll)
+      await this.sweep(
+        parking,
+        tenantId,
+        subscriptionId,
+        sweepAll ? this.maxWaiting : batons,
+        sweepAll ? 'success' : 'handover',
+      );
   }
 
   /**
@@ -219,7 +276,13 @@ export class DeliveryService {
    * each head goes to the queue (its member's group) and the chain is not looked at again for a
    * while. A head that still cannot wait in flight stays parked where it is.
    */
-  private async sweep(parking: ParkingStore, tenantId: string, subscriptionId: string, budget: number, trigger: 'success' | 'handover') {
+  private async sweep(
+    parking: ParkingStore,
+    tenantId: string,
+    subscriptionId: string,
+    budget: number,
+    trigger: 'success' | 'handover',
+  ) {
     const now = this.now();
     const chains = await parking.chains(tenantId, subscriptionId, budget);
     let woken = 0;
@@ -227,17 +290,34 @@ export class DeliveryService {
       const head = await parking.item(tenantId, subscriptionId, chain.orderKey, chain.head);
       if (!head) continue;
       await this.deps.requeue({ ...head, parked: { seq: chain.head, wake: now.getTime().toString(36) } });
-      await parking.lookAt(tenantId, subscriptionId, chain.orderKey, new Date(now.getTime() + WAKE_GRACE_SECONDS * 1000));
+      await parking.lookAt(
+        tenantId,
+        subscriptionId,
+        chain.orderKey,
+        new Date(now.getTime() + WAKE_GRACE_SECONDS * 1000),
+      );
       woken += 1;
     }
-    if (woken > 0) logger.info('Webhook messages unparked', { tenantId, subscriptionId, trigger, chainsWoken: woken, chainsSeen: chains.length });
+    if (woken > 0)
+      logger.info('Webhook messages unparked', {
+        tenantId,
+        subscriptionId,
+        trigger,
+        chainsWoken: woken,
+        chainsSeen: chains.length,
+      });
   }
 
   /**
    * The delivery itself: the log's view of the message, the endpoint's gate, one attempt and what
    * it leads to. Waiting here never parks: the caller decides where a waiting message waits.
    */
-  private async attempt(message: DeliveryMessage, subscription: WebhookSubscription, receiveCount: number, sentAtMs?: number): Promise<Outcome> {
+  private async attempt(
+    message: DeliveryMessage,
+    subscription: WebhookSubscription,
+    receiveCount: number,
+    sentAtMs?: number,
+  ): Promise<Outcome> {
     const { log, health: healthStore, policy } = this.deps;
     const { tenantId, subscriptionId } = message;
     const subject = subjectOf(message);
@@ -267,7 +347,13 @@ export class DeliveryService {
     if (sameRound && logged.status === 'failing' && logged.nextAttemptAt) {
       // Back before its time (a visibility change was lost, or a parked head woken early): the schedule still decides.
       const early = Date.parse(logged.nextAttemptAt) - this.now().getTime();
-      if (early > 1000) return { kind: 'wait', seconds: Math.ceil(early / 1000), reason: 'not_due', dueAt: new Date(logged.nextAttemptAt) };
+      if (early > 1000)
+        return {
+          kind: 'wait',
+          seconds: Math.ceil(early / 1000),
+          reason: 'not_due',
+          dueAt: new Date(logged.nextAttemptAt),
+        };
     }
 
     if (!subscription.enabled) {
@@ -280,7 +366,12 @@ export class DeliveryService {
       // Before SQS would move or expire it on its own: a dead letter the tenant can see and redrive.
       await this.deps.deadLetter(message, { reason: 'receive_limit', attempts: roundAttempts });
       await log.markDead(message, this.now(), 'receive_limit');
-      logger.warn('Receive limit reached; message dead-lettered', { subscriptionId, eventId: subject.id, receiveCount, queuedForMs: sentAtMs && this.now().getTime() - sentAtMs });
+      logger.warn('Receive limit reached; message dead-lettered', {
+        subscriptionId,
+        eventId: subject.id,
+        receiveCount,
+        queuedForMs: sentAtMs && this.now().getTime() - sentAtMs,
+      });
       return DONE;
     }
 
@@ -290,7 +381,13 @@ export class DeliveryService {
     let probe = false;
     const wait = (seconds: number, reason: WaitReason): Outcome => {
       const waited = waitSeconds(seconds, receiveCount, this.random);
-      logger.debug('Delivery waits; no attempt', { subscriptionId, eventId: subject.id, reason, seconds: waited, receiveCount });
+      logger.debug('Delivery waits; no attempt', {
+        subscriptionId,
+        eventId: subject.id,
+        reason,
+        seconds: waited,
+        receiveCount,
+      });
       return { kind: 'wait', seconds: waited, reason };
     };
     if (decision.kind === 'wait') {
@@ -302,10 +399,18 @@ export class DeliveryService {
       probe = await healthStore.claimProbe(tenantId, subscriptionId, this.now(), this.deps.attemptTimeoutSeconds + 5);
       if (!probe) {
         // Another worker probes, or this container's view was stale: wait as long as the fresh state says.
-        const fresh = gate(await healthStore.getHealth(tenantId, subscriptionId), this.now(), policy, subscription.rateLimitPerSecond);
+        const fresh = gate(
+          await healthStore.getHealth(tenantId, subscriptionId),
+          this.now(),
+          policy,
+          subscription.rateLimitPerSecond,
+        );
         return wait(fresh.kind === 'wait' ? fresh.seconds : 1, fresh.kind === 'wait' ? fresh.reason : 'probe_taken');
       }
-    } else if (decision.ratePerSecond !== undefined && !(await healthStore.takeRateToken(tenantId, subscriptionId, this.now(), decision.ratePerSecond))) {
+    } else if (
+      decision.ratePerSecond !== undefined &&
+      !(await healthStore.takeRateToken(tenantId, subscriptionId, this.now(), decision.ratePerSecond))
+    ) {
       return wait(1, 'rate_limited');
     }
 
@@ -321,9 +426,19 @@ export class DeliveryService {
       ...(result.responseBody && !result.ok ? { responseBody: result.responseBody } : {}),
       ...(probe ? { probe } : {}),
     };
-    logger.info('Webhook attempt', { subscriptionId, eventId: subject.id, seq: subject.seq, attempt: attemptNumber, round: message.round, probe, ...attempt });
-    const record = (outcome: 'delivered' | 'failing' | 'dead', extra: { nextAttemptAt?: string; deadReason?: DeadReason } = {}) =>
-      log.recordAttempt({ message, attempt, attemptNumber, roundAttempts: roundAttempts + 1, outcome, ...extra });
+    logger.info('Webhook attempt', {
+      subscriptionId,
+      eventId: subject.id,
+      seq: subject.seq,
+      attempt: attemptNumber,
+      round: message.round,
+      probe,
+      ...attempt,
+    });
+    const record = (
+      outcome: 'delivered' | 'failing' | 'dead',
+      extra: { nextAttemptAt?: string; deadReason?: DeadReason } = {},
+    ) => log.recordAttempt({ message, attempt, attemptNumber, roundAttempts: roundAttempts + 1, outcome, ...extra });
 
     if (result.ok) {
       await record('delivered');
@@ -336,20 +451,28 @@ export class DeliveryService {
       logger.warn('Endpoint answered 410 Gone; disabled', { subscriptionId });
       return DONE;
     }
-    const last = { ...(result.status !== undefined ? { lastStatus: result.status } : {}), ...(result.error ? { lastError: result.error } : {}) };
+    const last = {
+      ...(result.status !== undefined ? { lastStatus: result.status } : {}),
+      ...(result.error ? { lastError: result.error } : {}),
+    };
     const after = await this.countFailure(tenantId, subscriptionId, at, last, probe);
     if (failingTooLong(after, at, policy) && (await healthStore.disable(subscription, at, failingDetail(after)))) {
       await record('dead', { deadReason: 'endpoint_disabled' });
       logger.warn('Endpoint failing for too long; disabled', { subscriptionId, failingSince: after.failingSince });
       return DONE;
     }
-    if (result.retryAfterSeconds !== undefined) await healthStore.pauseUntil(tenantId, subscriptionId, new Date(at.getTime() + result.retryAfterSeconds * 1000));
+    if (result.retryAfterSeconds !== undefined)
+      await healthStore.pauseUntil(tenantId, subscriptionId, new Date(at.getTime() + result.retryAfterSeconds * 1000));
 
     const next = nextRetry(policy, roundAttempts + 1, result.retryAfterSeconds, this.random);
     if (next.kind === 'dead') {
       await this.deps.deadLetter(message, { reason: 'attempts_exhausted', attempts: roundAttempts + 1, ...last });
       await record('dead', { deadReason: 'attempts_exhausted' });
-      logger.warn('Attempts exhausted; message dead-lettered', { subscriptionId, eventId: subject.id, attempts: roundAttempts + 1 });
+      logger.warn('Attempts exhausted; message dead-lettered', {
+        subscriptionId,
+        eventId: subject.id,
+        attempts: roundAttempts + 1,
+      });
       return DONE;
     }
     const dueAt = new Date(at.getTime() + next.delaySeconds * 1000);
@@ -362,7 +485,13 @@ export class DeliveryService {
    * A failed attempt counts against the endpoint; when the breaker decides to open (threshold
    * reached, or a probe failed), one worker opens it and the others read what it wrote.
    */
-  private async countFailure(tenantId: string, subscriptionId: string, at: Date, last: { lastStatus?: number; lastError?: string }, probe: boolean) {
+  private async countFailure(
+    tenantId: string,
+    subscriptionId: string,
+    at: Date,
+    last: { lastStatus?: number; lastError?: string },
+    probe: boolean,
+  ) {
     const counted = await this.deps.health.countFailure(tenantId, subscriptionId, at, last);
     const opening = breakerOpens(counted, { probe }, this.deps.policy);
     if (!opening) return counted;
@@ -371,22 +500,37 @@ export class DeliveryService {
     return opened ?? this.deps.health.getHealth(tenantId, subscriptionId);
   }
 
-  private async disableFailing(subscription: WebhookSubscription, message: DeliveryMessage, health: EndpointHealth): Promise<Outcome> {
+  private async disableFailing(
+    subscription: WebhookSubscription,
+    message: DeliveryMessage,
+    health: EndpointHealth,
+  ): Promise<Outcome> {
     const now = this.now();
     // Lost to a concurrent update of the endpoint: look again in a second (a short wait needs no slot).
-    if (!(await this.deps.health.disable(subscription, now, failingDetail(health)))) return { kind: 'wait', seconds: 1, reason: 'disable_raced' };
+    if (!(await this.deps.health.disable(subscription, now, failingDetail(health))))
+      return { kind: 'wait', seconds: 1, reason: 'disable_raced' };
     await this.deps.log.markDead(message, now, 'endpoint_disabled');
-    logger.warn('Endpoint failing for too long; disabled', { subscriptionId: subscription.subscriptionId, failingSince: health.failingSince });
+    logger.warn('Endpoint failing for too long; disabled', {
+      subscriptionId: subscription.subscriptionId,
+      failingSince: health.failingSince,
+    });
     return DONE;
   }
 
   /** One attempt: the event shaped for the endpoint, or the digest window's events in one body. */
   private async send(subscription: WebhookSubscription, message: DeliveryMessage): Promise<AttemptResult | null> {
-    if ('event' in message) return this.deps.send(subscription, { id: message.event.id, body: webhookBody(message.event, subscription) });
+    if ('event' in message)
+      return this.deps.send(subscription, { id: message.event.id, body: webhookBody(message.event, subscription) });
     if (!this.deps.digests) throw new Error('This worker was not given digest support');
     const events = await this.deps.digests.close(message.tenantId, message.subscriptionId, message.digest);
     if (events.length === 0) return null;
-    const body = digestBody({ tenantId: message.tenantId, subscriptionId: message.subscriptionId, digest: message.digest, events, shape: subscription });
+    const body = digestBody({
+      tenantId: message.tenantId,
+      subscriptionId: message.subscriptionId,
+      digest: message.digest,
+      events,
+      shape: subscription,
+    });
     return this.deps.send(subscription, { id: digestId(message.digest), body });
   }
 }

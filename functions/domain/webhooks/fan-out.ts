@@ -18,12 +18,22 @@ export class WebhookFanOut {
   /** Queues the event for every matching endpoint; returns how many matched. */
   async route(event: LoyaltyEvent): Promise<number> {
     const { endpoints, queue, digests, clock } = this.deps;
-    const targets = (await endpoints.forTenant(event.tenantId)).filter((s) => matchesEventType(s.eventTypes, event.type));
+    const targets = (await endpoints.forTenant(event.tenantId)).filter((s) =>
+      matchesEventType(s.eventTypes, event.type),
+    );
     const immediate = targets.filter((sub) => !sub.digest);
-    await queue.enqueue(immediate.map((sub) => ({ tenantId: event.tenantId, subscriptionId: sub.subscriptionId, event })));
+    await queue.enqueue(
+      immediate.map((sub) => ({ tenantId: event.tenantId, subscriptionId: sub.subscriptionId, event })),
+    );
     for (const sub of targets) {
       if (!sub.digest) continue;
-      const { digest, queue: mustQueue } = await digests.add(event.tenantId, sub.subscriptionId, event, sub.digest.intervalSeconds, clock.now());
+      const { digest, queue: mustQueue } = await digests.add(
+        event.tenantId,
+        sub.subscriptionId,
+        event,
+        sub.digest.intervalSeconds,
+        clock.now(),
+      );
       if (mustQueue) {
         await queue.enqueue([{ tenantId: event.tenantId, subscriptionId: sub.subscriptionId, digest }]);
         await digests.markQueued(event.tenantId, sub.subscriptionId, digest);

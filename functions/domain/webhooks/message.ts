@@ -25,7 +25,10 @@ export const digestRef = z.object({
 export type DigestRef = z.infer<typeof digestRef>;
 
 /** What the delivery queue carries: one event for one endpoint, or one digest window of an endpoint. */
-export const deliveryMessage = z.union([z.object({ ...queued, event: loyaltyEvent }), z.object({ ...queued, digest: digestRef })]);
+export const deliveryMessage = z.union([
+  z.object({ ...queued, event: loyaltyEvent }),
+  z.object({ ...queued, digest: digestRef }),
+]);
 export type DeliveryMessage = z.infer<typeof deliveryMessage>;
 export type QueuedDelivery = z.input<typeof deliveryMessage>;
 
@@ -38,16 +41,22 @@ export const DIGEST_GRACE_SECONDS = 5;
 export const DIGEST_MAX_EVENTS = 500;
 
 /** Whose order a delivery keeps: the member's, or for operational events the endpoint's. */
-export const orderingKey = (event: LoyaltyEvent) => ('memberId' in event ? event.memberId : `!endpoint.${event.endpointId}`);
+export const orderingKey = (event: LoyaltyEvent) =>
+  'memberId' in event ? event.memberId : `!endpoint.${event.endpointId}`;
 
 /** The window an event at `now` joins: windows are aligned to multiples of their interval (epoch seconds). */
-export const digestWindowStart = (now: Date, intervalSeconds: number): number => Math.floor(now.getTime() / 1000 / intervalSeconds) * intervalSeconds;
+export const digestWindowStart = (now: Date, intervalSeconds: number): number =>
+  Math.floor(now.getTime() / 1000 / intervalSeconds) * intervalSeconds;
 
 /**
  * Where an event goes when its window refused it: past a closed window to the next window, past a
  * full part to the next part of the same window (otherwise the same place is tried again).
  */
-export function nextDigestPlace(place: { windowStart: number; part: number }, window: { closed: boolean; events: number }, intervalSeconds: number) {
+export function nextDigestPlace(
+  place: { windowStart: number; part: number },
+  window: { closed: boolean; events: number },
+  intervalSeconds: number,
+) {
   if (window.closed) return { windowStart: place.windowStart + intervalSeconds, part: 0 };
   if (window.events >= DIGEST_MAX_EVENTS) return { windowStart: place.windowStart, part: place.part + 1 };
   return place;
@@ -56,10 +65,22 @@ export function nextDigestPlace(place: { windowStart: number; part: number }, wi
 export const digestId = (digest: Pick<DigestRef, 'windowStart' | 'part'>) => `dig_${digest.windowStart}_${digest.part}`;
 
 /** What a delivery is about: its webhook-id, type, time and the order it keeps. */
-export function subjectOf(message: QueuedDelivery): { id: string; type: string; occurredAt: string; orderingKey: string; seq?: number } {
+export function subjectOf(message: QueuedDelivery): {
+  id: string;
+  type: string;
+  occurredAt: string;
+  orderingKey: string;
+  seq?: number;
+} {
   if ('event' in message) {
     const { event } = message;
-    return { id: event.id, type: event.type, occurredAt: event.occurredAt, orderingKey: orderingKey(event), seq: event.seq };
+    return {
+      id: event.id,
+      type: event.type,
+      occurredAt: event.occurredAt,
+      orderingKey: orderingKey(event),
+      seq: event.seq,
+    };
   }
   const { digest } = message;
   return {
@@ -81,9 +102,16 @@ export const messageGroupId = (subscriptionId: string, orderKey: string) => `${s
  * Same event, endpoint and round, same dedup id: a re-driven stream record is not queued twice
  * (5 min window), while a replay (a new round) always is.
  */
-export const deduplicationId = (subscriptionId: string, eventId: string, round = 0, parked?: { seq: number; wake: string }) =>
+export const deduplicationId = (
+  subscriptionId: string,
+  eventId: string,
+  round = 0,
+  parked?: { seq: number; wake: string },
+) =>
   createHash('sha256')
-    .update(`${round === 0 ? `${subscriptionId}:${eventId}` : `${subscriptionId}:${eventId}:${round}`}${parked ? `:p${parked.seq}:${parked.wake}` : ''}`)
+    .update(
+      `${round === 0 ? `${subscriptionId}:${eventId}` : `${subscriptionId}:${eventId}:${round}`}${parked ? `:p${parked.seq}:${parked.wake}` : ''}`,
+    )
     .digest('hex');
 
 /** The SQS entry of one delivery (router, replay and redrive all queue through this). */
@@ -116,7 +144,13 @@ export function webhookBody(event: LoyaltyEvent, shape: { payload?: 'full' | 'th
 }
 
 /** A digest's body: the window and its events, each shaped as the endpoint receives single events. */
-export function digestBody(input: { tenantId: string; subscriptionId: string; digest: DigestRef; events: LoyaltyEvent[]; shape: { payload?: 'full' | 'thin'; fields?: string[] } }): string {
+export function digestBody(input: {
+  tenantId: string;
+  subscriptionId: string;
+  digest: DigestRef;
+  events: LoyaltyEvent[];
+  shape: { payload?: 'full' | 'thin'; fields?: string[] };
+}): string {
   const { digest } = input;
   const windowEnd = new Date((digest.windowStart + digest.intervalSeconds) * 1000).toISOString();
   return JSON.stringify({
@@ -139,14 +173,21 @@ export function digestBody(input: { tenantId: string; subscriptionId: string; di
  * The keys that sign now (HMAC secrets, or ed25519 keys): all of them during a rotation's overlap,
  * then only the newest.
  */
-export function signingSecrets(subscription: { secrets: string[]; secretsRetireAt?: string }, now: Date, keys: string[] = subscription.secrets): string[] {
+export function signingSecrets(
+  subscription: { secrets: string[]; secretsRetireAt?: string },
+  now: Date,
+  keys: string[] = subscription.secrets,
+): string[] {
   if (subscription.secretsRetireAt && now.toISOString() >= subscription.secretsRetireAt) return keys.slice(0, 1);
   return keys;
 }
 
 /** `*`, exact types and `prefix.*` wildcards. */
 export function matchesEventType(patterns: string[], type: string): boolean {
-  return patterns.some((pattern) => pattern === '*' || pattern === type || (pattern.endsWith('.*') && type.startsWith(pattern.slice(0, -1))));
+  return patterns.some(
+    (pattern) =>
+      pattern === '*' || pattern === type || (pattern.endsWith('.*') && type.startsWith(pattern.slice(0, -1))),
+  );
 }
 
 /**

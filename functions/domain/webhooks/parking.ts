@@ -39,7 +39,8 @@ export type WaitReason =
  * Waits that last because the endpoint or the message is failing need a slot (or park); a rate
  * cap's second, a digest window's close and a lost disable race are short and need none.
  */
-export const needsSlot = (reason: WaitReason): boolean => reason !== 'rate_limited' && reason !== 'digest_window' && reason !== 'disable_raced';
+export const needsSlot = (reason: WaitReason): boolean =>
+  reason !== 'rate_limited' && reason !== 'digest_window' && reason !== 'disable_raced';
 
 /** A member's parked chain: items `head ≤ seq < tail` are parked, oldest first. */
 export interface ParkedChain {

@@ -95,9 +95,17 @@ export interface DeliveryLog {
    */
   startRound(tenantId: string, subscriptionId: string, eventId: string, now: Date): Promise<DeliveryMessage | null>;
   listMessages(tenantId: string, subscriptionId: string, query: MessageQuery): Promise<Page<DeliveryRecord>>;
-  listAttempts(tenantId: string, subscriptionId: string, query: { from?: string; to?: string; limit: number; cursor?: string }): Promise<Page<AttemptRecord>>;
+  listAttempts(
+    tenantId: string,
+    subscriptionId: string,
+    query: { from?: string; to?: string; limit: number; cursor?: string },
+  ): Promise<Page<AttemptRecord>>;
   messageAttempts(tenantId: string, subscriptionId: string, eventId: string): Promise<AttemptRecord[]>;
-  listDeadLetters(tenantId: string, subscriptionId: string, query: { limit: number; cursor?: string }): Promise<Page<DeadLetter>>;
+  listDeadLetters(
+    tenantId: string,
+    subscriptionId: string,
+    query: { limit: number; cursor?: string },
+  ): Promise<Page<DeadLetter>>;
 }
 
 /** Why the platform disables an endpoint, with what `endpoint.disabled` reports. */
@@ -116,9 +124,18 @@ export interface DisableDetail {
 export interface EndpointHealthStore {
   getHealth(tenantId: string, subscriptionId: string): Promise<EndpointHealth>;
   /** Counts a failed attempt (and keeps its status and error); returns the health after it. */
-  countFailure(tenantId: string, subscriptionId: string, now: Date, failure: { lastStatus?: number; lastError?: string }): Promise<EndpointHealth>;
+  countFailure(
+    tenantId: string,
+    subscriptionId: string,
+    now: Date,
+    failure: { lastStatus?: number; lastError?: string },
+  ): Promise<EndpointHealth>;
   /** Opens the breaker if it is still in state `from`; null when another worker changed it first. */
-  openBreaker(tenantId: string, subscriptionId: string, change: { from: 'closed' | 'halfOpen'; until: Date }): Promise<EndpointHealth | null>;
+  openBreaker(
+    tenantId: string,
+    subscriptionId: string,
+    change: { from: 'closed' | 'halfOpen'; until: Date },
+  ): Promise<EndpointHealth | null>;
   /** A probe's success closes the breaker; any other success clears the streak of a closed breaker. */
   recordSuccess(tenantId: string, subscriptionId: string, now: Date, probe: boolean): Promise<void>;
   /** An endpoint enabled again starts healthy. */
@@ -139,7 +156,13 @@ export interface EndpointHealthStore {
 /** Digest windows: an endpoint in digest mode collects its events per window and gets one call per window. */
 export interface DigestStore {
   /** Adds an event to the current window; `queue`: the window's delivery still has to be queued. */
-  add(tenantId: string, subscriptionId: string, event: LoyaltyEvent, intervalSeconds: number, now: Date): Promise<{ digest: DigestRef; queue: boolean }>;
+  add(
+    tenantId: string,
+    subscriptionId: string,
+    event: LoyaltyEvent,
+    intervalSeconds: number,
+    now: Date,
+  ): Promise<{ digest: DigestRef; queue: boolean }>;
   /** The window's delivery is on the queue. */
   markQueued(tenantId: string, subscriptionId: string, digest: DigestRef): Promise<void>;
   /** Closes the window (no event joins it afterwards) and returns its events in time order. */
@@ -155,11 +178,23 @@ export interface ParkingStore {
   /** The parked message at place `seq` of a chain, or null when it is gone (handled). */
   item(tenantId: string, subscriptionId: string, orderKey: string, seq: number): Promise<DeliveryMessage | null>;
   /** Holds (or renews) a slot for `holder`; false when all `max` slots are held by others. */
-  claimSlot(tenantId: string, subscriptionId: string, holder: string, now: Date, until: Date, max: number): Promise<boolean>;
+  claimSlot(
+    tenantId: string,
+    subscriptionId: string,
+    holder: string,
+    now: Date,
+    until: Date,
+    max: number,
+  ): Promise<boolean>;
   /** Frees the slot `holder` holds; false when it held none. */
   releaseSlot(tenantId: string, subscriptionId: string, holder: string): Promise<boolean>;
   /** Parks at the tail of the chain as read in `seen`: `already` parked (same event and round), or the chain `changed`. */
-  park(message: DeliveryMessage, seen: ParkedChain | null, now: Date, lookAt: Date): Promise<'parked' | 'already' | 'changed'>;
+  park(
+    message: DeliveryMessage,
+    seen: ParkedChain | null,
+    now: Date,
+    lookAt: Date,
+  ): Promise<'parked' | 'already' | 'changed'>;
   /** The head (place `seq`) leaves its chain; false when the head had moved on. */
   consume(message: DeliveryMessage, seq: number, tail: number, now: Date, lookAt: Date): Promise<boolean>;
   /** When a sweep should next look at a non-empty chain. */
@@ -188,7 +223,10 @@ export interface AttemptResult {
 }
 
 /** One signed POST of a body shaped for the endpoint; `id` is its webhook-id. */
-export type WebhookSender = (subscription: WebhookSubscription, message: { id: string; body: string }) => Promise<AttemptResult>;
+export type WebhookSender = (
+  subscription: WebhookSubscription,
+  message: { id: string; body: string },
+) => Promise<AttemptResult>;
 
 /** A tenant's endpoints as the stream consumers see them (cached: a change applies within the cache's TTL). */
 export interface EndpointDirectory {

@@ -14,7 +14,8 @@ export const STUCK_ROUND_MS = 15 * 60_000;
 /** Failing and freshly replayed messages are still on their schedule: a replay would only queue behind them. */
 export const isInFlight = (message: DeliveryRecord, now: Date): boolean =>
   message.status === 'failing' ||
-  (message.status === 'pending' && (message.roundStartedAt === undefined || now.getTime() - Date.parse(message.roundStartedAt) < STUCK_ROUND_MS));
+  (message.status === 'pending' &&
+    (message.roundStartedAt === undefined || now.getTime() - Date.parse(message.roundStartedAt) < STUCK_ROUND_MS));
 
 /** What a replay of a range or a redrive came to. */
 export interface ReplayResult {
@@ -31,7 +32,11 @@ export class ReplayService {
   constructor(private readonly deps: { log: DeliveryLog; queue: DeliveryQueue; clock: Clock }) {}
 
   /** One message: `not_found`, `in_flight` (still on its schedule), or how many were queued (0 or 1). */
-  async replayOne(tenantId: string, subscriptionId: string, eventId: string): Promise<'not_found' | 'in_flight' | ReplayResult> {
+  async replayOne(
+    tenantId: string,
+    subscriptionId: string,
+    eventId: string,
+  ): Promise<'not_found' | 'in_flight' | ReplayResult> {
     const current = await this.deps.log.getMessage(tenantId, subscriptionId, eventId);
     if (!current) return 'not_found';
     if (isInFlight(current, this.deps.clock.now())) return 'in_flight';
@@ -53,7 +58,9 @@ export class ReplayService {
       limit: range.limit,
       ...(range.cursor ? { cursor: range.cursor } : {}),
     });
-    const eligible = page.items.filter((message) => !isInFlight(message, this.deps.clock.now())).map((message) => message.eventId);
+    const eligible = page.items
+      .filter((message) => !isInFlight(message, this.deps.clock.now()))
+      .map((message) => message.eventId);
     const queued = await this.startRounds(tenantId, subscriptionId, eligible);
     return { queued, skipped: page.items.length - queued, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
   }
@@ -61,7 +68,11 @@ export class ReplayService {
   /** Up to `limit` dead letters, oldest first; `more` when others remain. */
   async redrive(tenantId: string, subscriptionId: string, limit: number): Promise<{ queued: number; more: boolean }> {
     const page = await this.deps.log.listDeadLetters(tenantId, subscriptionId, { limit });
-    const queued = await this.startRounds(tenantId, subscriptionId, page.items.map((letter) => letter.eventId));
+    const queued = await this.startRounds(
+      tenantId,
+      subscriptionId,
+      page.items.map((letter) => letter.eventId),
+    );
     return { queued, more: page.nextCursor !== undefined };
   }
 
@@ -73,8 +84,12 @@ export class ReplayService {
     // chunk started but not queued, which may be replayed again later), in order: a member's
     // messages are queued in the order they were sent.
     for (let i = 0; i < eventIds.length; i += 10) {
-      const chunk = await Promise.all(eventIds.slice(i, i + 10).map((eventId) => this.deps.log.startRound(tenantId, subscriptionId, eventId, now)));
-      const messages = chunk.filter((message): message is QueuedDelivery & NonNullable<typeof message> => message !== null);
+      const chunk = await Promise.all(
+        eventIds.slice(i, i + 10).map((eventId) => this.deps.log.startRound(tenantId, subscriptionId, eventId, now)),
+      );
+      const messages = chunk.filter(
+        (message): message is QueuedDelivery & NonNullable<typeof message> => message !== null,
+      );
       await this.deps.queue.enqueue(messages);
       queued += messages.length;
     }

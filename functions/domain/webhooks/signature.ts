@@ -74,7 +74,11 @@ function rawPublicKey(key: KeyObject): Buffer {
  */
 function privateKey(secretKey: string): KeyObject {
   const bytes = keyBytes(secretKey, SIGNING_KEY_PREFIX, [32, 64]);
-  const key = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_HEADER, bytes.subarray(0, 32)]), format: 'der', type: 'pkcs8' });
+  const key = createPrivateKey({
+    key: Buffer.concat([PKCS8_ED25519_HEADER, bytes.subarray(0, 32)]),
+    format: 'der',
+    type: 'pkcs8',
+  });
   if (bytes.length === 64 && !rawPublicKey(key).equals(bytes.subarray(32))) {
     throw new Error(`A 64-byte ${SIGNING_KEY_PREFIX} key must end with the public key of its first 32 bytes`);
   }
@@ -138,7 +142,8 @@ export function signedHeaders(input: {
   };
 }
 
-export type VerifyResult = { ok: true } | { ok: false; reason: 'missing_headers' | 'timestamp_out_of_tolerance' | 'no_matching_signature' };
+export type VerifyResult =
+  { ok: true } | { ok: false; reason: 'missing_headers' | 'timestamp_out_of_tolerance' | 'no_matching_signature' };
 
 /** A receiver holds one of these: the shared HMAC secret (`whsec_…`) or the sender's public key (`whpk_…`). */
 export type VerificationKey = { secret: string; publicKey?: undefined } | { publicKey: string; secret?: undefined };
@@ -157,7 +162,8 @@ export function verify(
     toleranceSeconds?: number;
   },
 ): VerifyResult {
-  const matcher = input.publicKey !== undefined ? ed25519Matcher(publicKey(input.publicKey)) : hmacMatcher(input.secret);
+  const matcher =
+    input.publicKey !== undefined ? ed25519Matcher(publicKey(input.publicKey)) : hmacMatcher(input.secret);
   const id = input.headers['webhook-id'];
   const timestamp = input.headers['webhook-timestamp'];
   const signatures = input.headers['webhook-signature'];

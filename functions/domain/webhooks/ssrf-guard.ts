@@ -18,7 +18,13 @@ export interface GuardOptions {
   resolver: Resolver;
 }
 
-export type GuardCode = 'url_invalid' | 'scheme_not_allowed' | 'credentials_in_url' | 'host_not_allowed' | 'address_not_allowed' | 'dns_failed';
+export type GuardCode =
+  | 'url_invalid'
+  | 'scheme_not_allowed'
+  | 'credentials_in_url'
+  | 'host_not_allowed'
+  | 'address_not_allowed'
+  | 'dns_failed';
 
 export type GuardResult = { ok: true; url: URL; addresses: string[] } | { ok: false; code: GuardCode; reason: string };
 
@@ -38,10 +44,12 @@ export async function checkWebhookTarget(raw: string, options: GuardOptions): Pr
   } catch {
     return fail('url_invalid', 'not a URL');
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return fail('scheme_not_allowed', `scheme ${url.protocol} is not allowed`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    return fail('scheme_not_allowed', `scheme ${url.protocol} is not allowed`);
   if (url.username || url.password) return fail('credentials_in_url', 'credentials in the URL are not allowed');
   if (url.port === '0') return fail('url_invalid', 'port 0 is not a valid destination');
-  if (url.protocol === 'http:' && !options.allowLoopbackHttp) return fail('scheme_not_allowed', 'only https URLs are allowed');
+  if (url.protocol === 'http:' && !options.allowLoopbackHttp)
+    return fail('scheme_not_allowed', 'only https URLs are allowed');
 
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   const isLiteral = ipVersion(host) !== 0;
@@ -88,7 +96,10 @@ export async function checkWebhookTarget(raw: string, options: GuardOptions): Pr
  * classifyAddress('::ffff:127.0.0.1'); // { allowed: false, range: 'ipv4-mapped loopback' }
  */
 export function classifyAddress(address: string): AddressClass {
-  const text = address.trim().replace(/^\[(.*)\]$/, '$1').replace(/%.*$/, '');
+  const text = address
+    .trim()
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/%.*$/, '');
   if (ipVersion(text) === 4) return verdict(ipv4Range(ipv4ToNumber(text)));
   if (ipVersion(text) === 6) return verdict(ipv6Range(ipv6ToBigInt(text)));
   const legacy = legacyIpv4(text);
@@ -109,7 +120,13 @@ function verdict(range: string | undefined): AddressClass {
 const BLOCKED_NAME_SUFFIXES = ['localhost', 'localdomain', 'local', 'internal', 'home.arpa'];
 
 // Names that cloud resolvers answer with the instance metadata service.
-const METADATA_HOSTS = new Set(['metadata.google.internal', 'metadata.goog', 'metadata', 'instance-data', 'instance-data.ec2.internal']);
+const METADATA_HOSTS = new Set([
+  'metadata.google.internal',
+  'metadata.goog',
+  'metadata',
+  'instance-data',
+  'instance-data.ec2.internal',
+]);
 
 function hostNameProblem(name: string, allowLoopback: boolean): string | undefined {
   if (METADATA_HOSTS.has(name)) return 'cloud metadata host';
