@@ -1,4 +1,4 @@
-import { SETTING_NAMES } from '../functions/shared/config';
+import { SETTING_NAMES } from '../functions/composition/config';
 import {
   functions,
   platformEnvironment,

@@ -5,6 +5,7 @@ import { logger } from '../shared/logger';
 import { Problem, isProblem, problemHeaders } from '../shared/problem';
 import { isTransientFailure } from '../shared/transient';
 import { NOT_WELL_FORMED, illFormedPaths } from '../shared/well-formed';
+import { api } from '../../lib/topology';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -69,6 +70,11 @@ export function header(
     if (key.toLowerCase() === wanted && value !== undefined) return value;
   }
   return undefined;
+}
+
+/** The API key a request carries, in the header the topology declares for it. */
+export function apiKeyOf(headers: Record<string, string | undefined> | null | undefined): string | undefined {
+  return header(headers, api.keyHeader);
 }
 
 /** Parses and validates a JSON body; every failure is a 4xx problem and nothing is written. */

@@ -1,9 +1,5 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { DynamoDBRecord } from 'aws-lambda';
 import { table } from '../../lib/topology';
-import { TTL_ATTRIBUTE, ttlAttribute, ttlEpochSeconds } from '../shared/item-ttl';
-import { loyaltyEvent, type LoyaltyEvent } from './events';
+import { ttlAttribute, ttlEpochSeconds } from '../shared/item-ttl';
 
 const DAY_S = 86_400;
 
@@ -18,17 +14,4 @@ const DAY_S = 86_400;
 export function outboxItem<E extends { occurredAt: string }>(key: { pk: string; sk: string }, event: E) {
   const deleteAfter = ttlEpochSeconds(Date.parse(event.occurredAt), table.outboxRetentionDays * DAY_S);
   return { ...key, kind: 'event' as const, ...event, ...ttlAttribute(deleteAfter) };
-}
-
-/**
- * Reads the complete event out of an outbox item's stream record. Consumers never rebuild
- * events from diffs: the transaction wrote the whole event, and that is what they forward.
- * Returns null for records that are not outbox inserts (the mapping's filter should drop those).
- */
-export function eventFromStreamRecord(record: DynamoDBRecord): LoyaltyEvent | null {
-  if (record.eventName !== 'INSERT' || !record.dynamodb?.NewImage) return null;
-  const item = unmarshall(record.dynamodb.NewImage as Record<string, AttributeValue>);
-  if (item.kind !== 'event') return null;
-  const { pk: _pk, sk: _sk, kind: _kind, [TTL_ATTRIBUTE]: _ttl, ...event } = item;
-  return loyaltyEvent.parse(event);
 }

@@ -2,40 +2,14 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { problemJson, refuseIllFormedRequest, respond } from '../api/http';
 import { buildOpenApi } from '../api/openapi';
-import { operations, type Operation, type Services } from '../api/operations';
-import { dynamo } from '../adapters/aws-clients';
-import { DynamoOfferStore } from '../adapters/dynamo-offer-store';
-import { DynamoRewardStore } from '../adapters/dynamo-reward-store';
-import { DynamoSubscriptionStore } from '../adapters/dynamo-subscription-store';
-import { ledgerWiring } from '../adapters/ledger-wiring';
-import { webhookApiWiring } from '../adapters/webhook-wiring';
-import { RewardCatalogue } from '../domain/reward-catalogue';
-import { setting } from '../shared/config';
-import { systemClock } from '../shared/clock';
+import { operations, type Operation } from '../api/operations';
+import { apiServices } from '../composition/api';
+import { setting } from '../composition/config';
 import { Problem } from '../shared/problem';
 
 /** API Gateway resource templates (`/v1/members/{memberId}`) map straight to operations. */
 const byRoute = new Map<string, Operation>(operations.map((op) => [`${op.method} ${op.path}`, op]));
 let openApiDocument: string | undefined;
-
-let services: Services | undefined;
-function wire(): Services {
-  if (!services) {
-    const tableName = setting('TABLE_NAME');
-    const { ledger, programmes, store } = ledgerWiring();
-    services = {
-      ledger,
-      programmes,
-      offers: new DynamoOfferStore(dynamo(), tableName),
-      catalogue: new RewardCatalogue(new DynamoRewardStore(dynamo(), tableName), store, systemClock),
-      subscriptions: new DynamoSubscriptionStore(dynamo(), tableName),
-      clock: systemClock,
-      allowLoopbackHttp: setting('WEBHOOK_ALLOW_LOOPBACK_HTTP'),
-      ...webhookApiWiring(),
-    };
-  }
-  return services;
-}
 
 export async function route(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   if (event.httpMethod === 'GET' && event.resource === '/openapi.json') {
@@ -53,7 +27,7 @@ export async function route(event: APIGatewayProxyEvent): Promise<APIGatewayProx
   if (op.scope && !scopes.includes(op.scope))
     throw new Problem('forbidden', `This operation needs the ${op.scope} scope`);
 
-  const outcome = await op.run({ event, tenantId, services: wire() });
+  const outcome = await op.run({ event, tenantId, services: apiServices() });
   return respond(outcome.statusCode, outcome.body, outcome.replayed ? { 'idempotent-replayed': 'true' } : {});
 }
 

@@ -1,13 +1,7 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { header } from '../api/http';
-import { dynamo } from '../adapters/aws-clients';
-import { DynamoTenantStore } from '../adapters/dynamo-tenant-store';
-import { setting } from '../shared/config';
+import { apiKeyOf } from '../api/http';
+import { tenantDirectory as tenants } from '../composition/authorizer';
 import { logger } from '../shared/logger';
-import { api } from '../../lib/topology';
-
-let store: DynamoTenantStore | undefined;
-const tenants = () => (store ??= new DynamoTenantStore(dynamo(), setting('TABLE_NAME')));
 
 /** Allows every method of the API: results are cached per key, not per route. */
 function wholeApiArn(methodArn: string): string {
@@ -20,7 +14,7 @@ function wholeApiArn(methodArn: string): string {
  * 'Unauthorized' into a 401; the tenant id reaches the API only through this context.
  */
 export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
-  const apiKey = header(event.headers, api.keyHeader);
+  const apiKey = apiKeyOf(event.headers);
   if (!apiKey || apiKey.length > 200) throw new Error('Unauthorized');
 
   const record = await tenants().findApiKey(apiKey);

@@ -1,16 +1,11 @@
 import type { Context } from 'aws-lambda';
-import { dynamo } from '../adapters/aws-clients';
-import { DynamoJobLease } from '../adapters/job-lease';
-import { ledgerWiring } from '../adapters/ledger-wiring';
+import { housekeepingWiring } from '../composition/housekeeping';
 import { systemClock } from '../shared/clock';
-import { setting } from '../shared/config';
 import { logger } from '../shared/logger';
 
 /** Time left for the last member's commits after the budget ends. */
 const SAFETY_MARGIN_MS = 15_000;
 const JOB = 'housekeeping';
-
-let lease: DynamoJobLease | undefined;
 
 /**
  * Scheduled housekeeping: held points whose hold ended become available, lots past their expiry
@@ -20,7 +15,7 @@ let lease: DynamoJobLease | undefined;
  * failure reaches the function's error alarm and its on-failure queue.
  */
 export async function handler(_event: unknown, context: Context) {
-  lease ??= new DynamoJobLease(dynamo(), setting('TABLE_NAME'));
+  const { lease, ledger } = housekeepingWiring();
   const now = systemClock.now().getTime();
   if (!(await lease.acquire(JOB, context.awsRequestId, now, now + context.getRemainingTimeInMillis()))) {
     logger.info('Housekeeping skipped: another run holds the lease');
@@ -28,7 +23,7 @@ export async function handler(_event: unknown, context: Context) {
   }
   try {
     const budgetMs = Math.max(1_000, context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS);
-    const totals = await ledgerWiring().ledger.runDue({ budgetMs });
+    const totals = await ledger.runDue({ budgetMs });
     logger.info('Housekeeping run', totals);
     if (totals.failures > 0)
       throw new Error(`Housekeeping failed for ${totals.failures} member(s); the next run retries them`);

@@ -1,5 +1,5 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { deliveryWiring } from '../adapters/webhook-wiring';
+import { deliveryWiring } from '../composition/webhooks';
 
 /** Built once per container, on the first invocation (settings are read then). */
 let wired: ReturnType<typeof deliveryWiring> | undefined;

@@ -1,10 +1,9 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { routerWiring } from '../adapters/webhook-wiring';
-import { eventFromStreamRecord } from '../domain/outbox';
+import { routerWiring } from '../composition/webhooks';
 import { logger } from '../shared/logger';
 
 /** Built once per container, on the first invocation (settings are read then). */
-let fanOut: ReturnType<typeof routerWiring> | undefined;
+let wired: ReturnType<typeof routerWiring> | undefined;
 
 /**
  * Stream consumer: turns each outbox event into one FIFO message per matching endpoint (or adds it
@@ -13,11 +12,11 @@ let fanOut: ReturnType<typeof routerWiring> | undefined;
  * dedup id covers overlaps).
  */
 export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
-  fanOut ??= routerWiring();
+  const { fanOut, eventOf } = (wired ??= routerWiring());
   let queued = 0;
   for (const record of event.Records) {
     try {
-      const outboxEvent = eventFromStreamRecord(record);
+      const outboxEvent = eventOf(record);
       if (outboxEvent) queued += await fanOut.route(outboxEvent);
     } catch (error) {
       logger.error('Routing failed; retrying from this record', {

@@ -3,7 +3,7 @@ import {
   MAX_WAITING_PER_ENDPOINT,
   SQS_FIFO_IN_FLIGHT_LIMIT,
 } from '../../functions/domain/webhooks/parking';
-import { resetConfigCache, setting } from '../../functions/shared/config';
+import { resetConfigCache, setting } from '../../functions/composition/config';
 import { functions, queues } from '../../lib/topology';
 
 /**

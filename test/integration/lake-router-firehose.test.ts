@@ -7,7 +7,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { startFauxqs } from 'fauxqs';
 import { handler } from '../../functions/handlers/lake-router';
-import { resetConfigCache } from '../../functions/shared/config';
+import { resetConfigCache } from '../../functions/composition/config';
 import { rawEvents } from '../../lib/topology';
 import { CREDENTIALS, REGION } from '../../local/aws-local';
 import { FAILURES_PATH, LocalFirehose } from '../../local/firehose';

@@ -7,7 +7,8 @@ import { objectPrefix, partitionValues } from '../../lib/lake-partitioning';
 import { OUTBOX_EVENT_FILTER, rawEvents } from '../../lib/topology';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { eventFromStreamRecord, outboxItem } from '../../functions/domain/outbox';
+import { eventFromStreamRecord } from '../../functions/adapters/outbox-stream';
+import { outboxItem } from '../../functions/domain/outbox';
 
 const sqsRecord = (id: string, group: string): SQSRecord =>
   ({

@@ -3,7 +3,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../functions/handlers/lake-router';
-import { resetConfigCache } from '../../functions/shared/config';
+import { resetConfigCache } from '../../functions/composition/config';
 
 /** What the HTTP test against the Firehose stand-in cannot stage: a call that throws after an earlier one was taken. */
 const firehose = mockClient(FirehoseClient);

@@ -4,17 +4,18 @@ import { WebhookFanOut } from '../domain/webhooks/fan-out';
 import type { WebhookSender } from '../domain/webhooks/ports';
 import { ReplayService } from '../domain/webhooks/replay';
 import { systemClock } from '../shared/clock';
-import { setting } from '../shared/config';
-import { dynamo, sqs } from './aws-clients';
-import { DynamoDeliveryLog } from './dynamo-delivery-log';
-import { DynamoDigestStore } from './dynamo-digest-store';
-import { DynamoEndpointHealth } from './dynamo-endpoint-health';
-import { DynamoParkingStore } from './dynamo-parking-store';
-import { CachedSubscriptions, DynamoSubscriptionStore } from './dynamo-subscription-store';
-import { SqsDeliveryConsumer } from './sqs-delivery-consumer';
-import { SqsDeliveryQueue } from './sqs-delivery-queue';
-import { systemResolver } from './system-resolver';
-import { postSigned } from './webhook-sender';
+import { setting } from './config';
+import { dynamo, sqs } from '../adapters/aws-clients';
+import { DynamoDeliveryLog } from '../adapters/dynamo-delivery-log';
+import { DynamoDigestStore } from '../adapters/dynamo-digest-store';
+import { DynamoEndpointHealth } from '../adapters/dynamo-endpoint-health';
+import { DynamoParkingStore } from '../adapters/dynamo-parking-store';
+import { CachedSubscriptions, DynamoSubscriptionStore } from '../adapters/dynamo-subscription-store';
+import { SqsDeliveryConsumer } from '../adapters/sqs-delivery-consumer';
+import { SqsDeliveryQueue } from '../adapters/sqs-delivery-queue';
+import { systemResolver } from '../adapters/system-resolver';
+import { eventFromStreamRecord } from '../adapters/outbox-stream';
+import { postSigned } from '../adapters/webhook-sender';
 
 /**
  * Builds the webhook services from the adapters and the functions' settings, one function per
@@ -78,15 +79,16 @@ export function deliveryWiring(): { service: DeliveryService; consumer: SqsDeliv
   return { service, consumer };
 }
 
-/** The router function: the fan-out of outbox events to endpoints and digest windows. */
-export function routerWiring(): WebhookFanOut {
+/** The router function: how stream records decode, and the fan-out of outbox events to endpoints and digests. */
+export function routerWiring() {
   const table = setting('TABLE_NAME');
-  return new WebhookFanOut({
+  const fanOut = new WebhookFanOut({
     endpoints: cachedEndpoints(table),
     queue: new SqsDeliveryQueue(sqs(), setting('DELIVERY_QUEUE_URL')),
     digests: new DynamoDigestStore(dynamo(), table, setting('WEBHOOK_LOG_RETENTION_DAYS')),
     clock: systemClock,
   });
+  return { fanOut, eventOf: eventFromStreamRecord };
 }
 
 /** What the API's webhook operations run with: the log, endpoint health, replays, the ping's sender and DNS. */

@@ -1,10 +1,10 @@
 import { ledgerReplies } from '../api/ledger-views';
 import { cachedProgrammes, LedgerService } from '../domain/ledger-service';
 import { systemClock } from '../shared/clock';
-import { setting } from '../shared/config';
-import { dynamo } from './aws-clients';
-import { DynamoLedgerStore } from './dynamo-ledger-store';
-import { DynamoProgrammeStore } from './dynamo-programme-store';
+import { setting } from './config';
+import { dynamo } from '../adapters/aws-clients';
+import { DynamoLedgerStore } from '../adapters/dynamo-ledger-store';
+import { DynamoProgrammeStore } from '../adapters/dynamo-programme-store';
 
 let wired: { ledger: LedgerService; programmes: DynamoProgrammeStore; store: DynamoLedgerStore } | undefined;
 
