@@ -17,10 +17,9 @@ export function decodeCursor(cursor: string, fields: string[]): Record<string, s
   }
   const position = value as Record<string, unknown>;
   if (
-    !position ||
     typeof position !== 'object' ||
     Object.keys(position).length !== fields.length ||
-    !fields.every((field) => typeof position[field] === 'string' && (position[field] as string).length <= 256)
+    !fields.every((field) => typeof position[field] === 'string' && position[field].length <= 256)
   ) {
     throw new Problem('cursor_invalid');
   }

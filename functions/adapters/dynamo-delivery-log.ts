@@ -21,10 +21,10 @@ import type {
 import { applied } from './conditional-write';
 import { decodeCursor, encodeCursor } from './cursor';
 import { strip as stripKeys } from './dynamo-ledger-store';
+import { required } from '../shared/required';
 
 /** A log or health item as the API shows it: no keys, no TTL, no bookkeeping. */
-export const stripLogItem = ({ expiresAt: _e, deadSk: _d, ...rest }: Record<string, unknown>) =>
-  stripKeys<Record<string, unknown>>(rest);
+export const stripLogItem = ({ expiresAt: _e, deadSk: _d, ...rest }: Record<string, unknown>) => stripKeys(rest);
 const strip = stripLogItem;
 
 /**
@@ -278,7 +278,7 @@ export class DynamoDeliveryLog implements DeliveryLog {
     const page = await this.queryIndex(
       keys.endpointMessages(tenantId, subscriptionId),
       query,
-      (position) => keys.delivery(tenantId, subscriptionId, position.eventId!),
+      (position) => keys.delivery(tenantId, subscriptionId, required(position.eventId, "the cursor's eventId")),
       query.status,
     );
     return {
@@ -296,7 +296,13 @@ export class DynamoDeliveryLog implements DeliveryLog {
     const page = await this.queryIndex(
       keys.endpointAttempts(tenantId, subscriptionId),
       { ...query, order: 'desc' },
-      (position) => keys.deliveryAttempt(tenantId, subscriptionId, position.eventId!, Number(position.attempt)),
+      (position) =>
+        keys.deliveryAttempt(
+          tenantId,
+          subscriptionId,
+          required(position.eventId, "the cursor's eventId"),
+          Number(position.attempt),
+        ),
     );
     return {
       items: page.items.map((item) => strip(item) as unknown as AttemptRecord),
@@ -389,7 +395,7 @@ export class DynamoDeliveryLog implements DeliveryLog {
       start = page.LastEvaluatedKey;
     } while (start && items.length < query.limit);
     if (!start) return { items };
-    const last = items.at(-1) ?? {};
+    const last: Record<string, unknown> = items.at(-1) ?? {};
     return {
       items,
       nextCursor: encodeCursor({

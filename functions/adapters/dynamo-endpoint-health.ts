@@ -13,6 +13,7 @@ import { endpointDisabledEvent } from '../domain/webhooks/disabling';
 import type { DisableDetail, EndpointHealthStore } from '../domain/webhooks/ports';
 import { applied } from './conditional-write';
 import { stripLogItem as strip } from './dynamo-delivery-log';
+import { required } from '../shared/required';
 
 /**
  * Endpoint health in the ledger table, one item per endpoint shared by every worker: the
@@ -34,7 +35,7 @@ export class DynamoEndpointHealth implements EndpointHealthStore {
         ConsistentRead: true,
       }),
     );
-    return Item ? ({ ...HEALTHY, ...strip(Item) } as EndpointHealth) : HEALTHY;
+    return Item ? { ...HEALTHY, ...(strip(Item) as Partial<EndpointHealth>) } : HEALTHY;
   }
 
   /** A failed attempt: counts it and keeps its status and error. Returns the health after the change. */
@@ -62,7 +63,7 @@ export class DynamoEndpointHealth implements EndpointHealthStore {
         ReturnValues: 'ALL_NEW',
       }),
     );
-    return { ...HEALTHY, ...strip(Attributes!) } as EndpointHealth;
+    return { ...HEALTHY, ...(strip(required(Attributes, 'the updated health')) as Partial<EndpointHealth>) };
   }
 
   /** Opens the breaker until `until` if it is still in state `from` (one worker opens it per period). */
@@ -89,7 +90,7 @@ export class DynamoEndpointHealth implements EndpointHealthStore {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return { ...HEALTHY, ...strip(opened.Attributes!) } as EndpointHealth;
+      return { ...HEALTHY, ...(strip(required(opened.Attributes, 'the opened health')) as Partial<EndpointHealth>) };
     } catch (error) {
       if ((error as Error).name === 'ConditionalCheckFailedException') return null;
       throw error;

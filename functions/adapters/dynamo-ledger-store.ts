@@ -20,19 +20,22 @@ import { accountUpdate } from './account-items';
 import { cancelledTransaction } from './cancelled-transaction';
 import { applied } from './conditional-write';
 import { decodeCursor, encodeCursor } from './cursor';
+import { required } from '../shared/required';
 
 type Conflict = Exclude<CommitResult, { ok: true }>['conflict'];
 
 /** Attributes that exist only to key items and indexes; never part of a domain object. */
 const KEY_ATTRIBUTES = new Set(['pk', 'sk', 'kind', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'duePk', 'lsi1sk']);
 
-export function strip<T>(item: Record<string, unknown>): T {
-  return Object.fromEntries(Object.entries(item).filter(([name]) => !KEY_ATTRIBUTES.has(name))) as T;
+/** The item without its key attributes; the caller says which domain object the rest is. */
+export function strip(item: Record<string, unknown>): object {
+  return Object.fromEntries(Object.entries(item).filter(([name]) => !KEY_ATTRIBUTES.has(name)));
 }
 
 /** `dueAt` keys the `due` index, so it is absent (not null) when nothing is due. */
 function balanceFromItem(item: Record<string, unknown>): Balance {
-  const balance = strip<Balance>(item);
+  const balance = strip(item) as Omit<Balance, 'lots' | 'pending' | 'dueAt'> &
+    Partial<Pick<Balance, 'lots' | 'pending' | 'dueAt'>>;
   return { ...balance, lots: balance.lots ?? [], pending: balance.pending ?? [], dueAt: balance.dueAt ?? null };
 }
 
@@ -103,7 +106,7 @@ export class DynamoLedgerStore implements LedgerStore {
 
   async getProfile(tenantId: string, memberId: string): Promise<MemberProfile | null> {
     const item = await this.get(keys.profile(tenantId, memberId));
-    return item ? strip<MemberProfile>(item) : null;
+    return item ? (strip(item) as MemberProfile) : null;
   }
 
   async findMemberIdByExternalId(tenantId: string, externalId: string): Promise<string | null> {
@@ -113,7 +116,7 @@ export class DynamoLedgerStore implements LedgerStore {
 
   async getIdempotencyRecord(tenantId: string, key: string): Promise<IdempotencyRecord | null> {
     const item = await this.get(keys.idempotency(tenantId, key));
-    return item ? strip<IdempotencyRecord>(item) : null;
+    return item ? (strip(item) as IdempotencyRecord) : null;
   }
 
   async getEntry(tenantId: string, memberId: string, seq: number) {
@@ -122,7 +125,7 @@ export class DynamoLedgerStore implements LedgerStore {
       this.get(keys.entryState(tenantId, memberId, seq)),
     ]);
     if (!entry) return null;
-    return { entry: strip<LedgerEntry>(entry), state: state ? strip<EntryState>(state) : null };
+    return { entry: strip(entry) as LedgerEntry, state: state ? (strip(state) as EntryState) : null };
   }
 
   async listEntries(tenantId: string, memberId: string, query: EntryQuery): Promise<Page<LedgerEntry>> {
@@ -149,13 +152,16 @@ export class DynamoLedgerStore implements LedgerStore {
     if (query.types?.length) {
       input.FilterExpression = `#type IN (${query.types.map((_, i) => `:t${i}`).join(', ')})`;
       input.ExpressionAttributeNames = { '#type': 'type' };
-      query.types.forEach((type, i) => (input.ExpressionAttributeValues![`:t${i}`] = type));
+      const values = required(input.ExpressionAttributeValues, 'the query values');
+      query.types.forEach((type, i) => {
+        values[`:t${i}`] = type;
+      });
     }
     const start = query.cursor ? decodeCursor(query.cursor, byTime ? ['sk', 'lsi1sk'] : ['sk']) : undefined;
     const { items, more } = await this.collect(input, query.limit, start && { pk, ...start });
     const last = items[items.length - 1];
     return {
-      items: items.map((item) => strip<LedgerEntry>(item)),
+      items: items.map((item) => strip(item) as LedgerEntry),
       ...(more && last
         ? { nextCursor: encodeCursor(byTime ? { sk: last.sk, lsi1sk: last.lsi1sk } : { sk: last.sk }) }
         : {}),
@@ -189,7 +195,7 @@ export class DynamoLedgerStore implements LedgerStore {
         ConsistentRead: true,
       }),
     );
-    return Items?.[0] ? strip<LedgerEntry>(Items[0]) : null;
+    return Items?.[0] ? (strip(Items[0]) as LedgerEntry) : null;
   }
 
   async listMembers(
@@ -225,7 +231,7 @@ export class DynamoLedgerStore implements LedgerStore {
     const more = merged.length > query.limit || shards.some((shard) => shard.more);
     const last = items[items.length - 1];
     return {
-      items: items.map((item) => strip<MemberProfile>(item)),
+      items: items.map((item) => strip(item) as MemberProfile),
       ...(more && last ? { nextCursor: encodeCursor({ memberId: last.gsi1sk }) } : {}),
     };
   }
@@ -274,7 +280,7 @@ export class DynamoLedgerStore implements LedgerStore {
         ReturnValues: 'UPDATED_NEW',
       }),
     );
-    return Attributes!.nextTicket as number;
+    return required(Attributes, 'the queue ticket').nextTicket as number;
   }
 
   async queueState(tenantId: string, memberId: string) {
@@ -313,7 +319,7 @@ export class DynamoLedgerStore implements LedgerStore {
 
   async getRedemption(tenantId: string, memberId: string, seq: number): Promise<Redemption | null> {
     const item = await this.get(keys.redemption(tenantId, memberId, seq));
-    return item ? strip<Redemption>(item) : null;
+    return item ? (strip(item) as Redemption) : null;
   }
 
   async listRedemptions(
@@ -336,7 +342,7 @@ export class DynamoLedgerStore implements LedgerStore {
     );
     const last = items[items.length - 1];
     return {
-      items: items.map((item) => strip<Redemption>(item)),
+      items: items.map((item) => strip(item) as Redemption),
       ...(more && last ? { nextCursor: encodeCursor({ sk: last.sk }) } : {}),
     };
   }
@@ -552,9 +558,9 @@ export class DynamoLedgerStore implements LedgerStore {
       .filter((c): c is Conflict => c !== undefined);
     if (failed.includes('idempotency')) return { ok: false, conflict: 'idempotency' };
     if (failed.length > 0) {
-      const winner = cancelled.conditionFailedAt(0) ? cancelled.reasons[0]!.Item : undefined;
+      const winner = cancelled.conditionFailedAt(0) ? cancelled.reasons[0]?.Item : undefined;
       const current = winner && !create ? balanceFromItem(unmarshall(winner)) : undefined;
-      return { ok: false, conflict: failed[0]!, ...(current ? { current } : {}) };
+      return { ok: false, conflict: required(failed[0], 'the first conflict'), ...(current ? { current } : {}) };
     }
     // TransactionConflict: another transaction touched the same items; plan again.
     if (cancelled.conflicted) return { ok: false, conflict: 'version' };

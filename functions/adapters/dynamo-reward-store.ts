@@ -4,6 +4,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
+  type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { accountUpdate } from './account-items';
 import { cancelledTransaction } from './cancelled-transaction';
@@ -12,6 +13,7 @@ import { queryPrefix } from './query-prefix';
 import { keys } from '../domain/keys';
 import type { IdempotencyRecord, RewardStore } from '../domain/ports';
 import { ACCOUNT_SHARDS, spreadCredit, type AccountRef, type Campaign, type Reward } from '../domain/rewards';
+import { required } from '../shared/required';
 
 /** Codes per import transaction: two writes each, plus up to one stock update per shard, under 100 actions. */
 const CODES_PER_TRANSACTION = 40;
@@ -27,8 +29,8 @@ export class DynamoRewardStore implements RewardStore {
   ) {}
 
   async listRewards(tenantId: string): Promise<Reward[]> {
-    return (await queryPrefix(this.client, this.tableName, keys.tenant(tenantId).pk, keys.rewardPrefix)).map((item) =>
-      strip<Reward>(item),
+    return (await queryPrefix(this.client, this.tableName, keys.tenant(tenantId).pk, keys.rewardPrefix)).map(
+      (item) => strip(item) as Reward,
     );
   }
 
@@ -36,7 +38,7 @@ export class DynamoRewardStore implements RewardStore {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: keys.reward(tenantId, rewardId), ConsistentRead: true }),
     );
-    return Item ? strip<Reward>(Item) : null;
+    return Item ? (strip(Item) as Reward) : null;
   }
 
   async putReward(reward: Reward): Promise<void> {
@@ -52,7 +54,7 @@ export class DynamoRewardStore implements RewardStore {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: keys.campaign(tenantId, campaignId), ConsistentRead: true }),
     );
-    return Item ? strip<Campaign>(Item) : null;
+    return Item ? (strip(Item) as Campaign) : null;
   }
 
   async putCampaign(campaign: Omit<Campaign, 'fundedPoints'>): Promise<Campaign> {
@@ -75,7 +77,7 @@ export class DynamoRewardStore implements RewardStore {
         ReturnValues: 'ALL_NEW',
       }),
     );
-    return strip<Campaign>(Attributes!);
+    return strip(required(Attributes, 'the updated campaign')) as Campaign;
   }
 
   async credit(tenantId: string, account: AccountRef, amount: number, record: IdempotencyRecord): Promise<boolean> {
@@ -101,9 +103,7 @@ export class DynamoRewardStore implements RewardStore {
         : { ConditionCheck: { TableName, Key: owner, ConditionExpression: 'attribute_exists(pk)' } },
       { Put: { TableName, Item: idempotencyItem(record), ConditionExpression: 'attribute_not_exists(pk)' } },
     ];
-    const cancelled = await cancelledTransaction(
-      this.client.send(new TransactWriteCommand({ TransactItems: items as never })),
-    );
+    const cancelled = await cancelledTransaction(this.client.send(new TransactWriteCommand({ TransactItems: items })));
     if (!cancelled) return true;
     // The idempotency record is the last action: its key was used already.
     if (cancelled.conditionFailedAt(items.length - 1)) return false;
@@ -133,10 +133,10 @@ export class DynamoRewardStore implements RewardStore {
   private async importBatch(tenantId: string, rewardId: string, codes: string[]): Promise<boolean> {
     const TableName = this.tableName;
     const perShard = new Array<number>(ACCOUNT_SHARDS).fill(0);
-    const items: unknown[] = [];
+    const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [];
     for (const code of codes) {
       const shard = keys.voucherShardOf(code, ACCOUNT_SHARDS);
-      perShard[shard]! += 1;
+      perShard[shard] = (perShard[shard] ?? 0) + 1;
       items.push({
         Put: {
           TableName,
@@ -168,9 +168,7 @@ export class DynamoRewardStore implements RewardStore {
           accountUpdate(TableName, keys.accountShard(tenantId, { kind: 'stock', id: rewardId }, shard), count),
         );
     });
-    const cancelled = await cancelledTransaction(
-      this.client.send(new TransactWriteCommand({ TransactItems: items as never })),
-    );
+    const cancelled = await cancelledTransaction(this.client.send(new TransactWriteCommand({ TransactItems: items })));
     if (!cancelled) return true;
     if (cancelled.conditionFailed) return false;
     throw cancelled.error;

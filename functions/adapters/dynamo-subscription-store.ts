@@ -49,7 +49,7 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
   }
 }
 
-const toSubscription = (item: Record<string, unknown>) => strip<WebhookSubscription>(item);
+const toSubscription = (item: Record<string, unknown>) => strip(item) as WebhookSubscription;
 
 /**
  * Subscriptions change rarely and are read for every event: a short per-container cache keeps

@@ -16,14 +16,18 @@ export class DynamoTenantStore {
 
   async getTenant(tenantId: string): Promise<Tenant | null> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.tenant(tenantId) }));
-    return Item ? { tenantId: Item.tenantId, name: Item.name, status: Item.status } : null;
+    if (!Item) return null;
+    const { tenantId: id, name, status } = Item as Tenant;
+    return { tenantId: id, name, status };
   }
 
   async findApiKey(apiKey: string): Promise<ApiKeyRecord | null> {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: keys.apiKey(hashApiKey(apiKey)) }),
     );
-    return Item ? { keyId: Item.keyId, tenantId: Item.tenantId, scopes: Item.scopes, status: Item.status } : null;
+    if (!Item) return null;
+    const { keyId, tenantId, scopes, status } = Item as ApiKeyRecord;
+    return { keyId, tenantId, scopes, status };
   }
 
   /** Creates the tenant (if new) and a fresh API key; the key is returned once and never stored. */

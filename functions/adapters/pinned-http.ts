@@ -55,7 +55,11 @@ export function postPinned(url: URL, address: string, init: PinnedPost): Promise
       clearTimeout(timer);
       outcome();
     };
-    const fail = (error: Error): void => settle(() => reject(error));
+    const fail = (error: Error): void => {
+      settle(() => {
+        reject(error);
+      });
+    };
 
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const request = send({
@@ -81,15 +85,16 @@ export function postPinned(url: URL, address: string, init: PinnedPost): Promise
       response = incoming;
       const chunks: Buffer[] = [];
       let receivedBytes = 0;
-      const finish = (): void =>
-        settle(() =>
+      const finish = (): void => {
+        settle(() => {
           resolve({
             status: incoming.statusCode ?? 0,
             headers: flattenHeaders(incoming.headers),
             body: Buffer.concat(chunks).toString('utf8'),
             durationMs: Math.round(performance.now() - started),
-          }),
-        );
+          });
+        });
+      };
       incoming.on('data', (chunk: Buffer) => {
         const roomBytes = init.maxResponseBytes - receivedBytes;
         if (chunk.length < roomBytes) {
@@ -105,7 +110,9 @@ export function postPinned(url: URL, address: string, init: PinnedPost): Promise
       incoming.on('end', finish);
       incoming.on('error', fail);
       // A connection dropped mid-body ends in 'close' without 'end'; never leave the caller waiting.
-      incoming.on('close', () => fail(new Error(`response from ${url.host} ended before it was complete`)));
+      incoming.on('close', () => {
+        fail(new Error(`response from ${url.host} ended before it was complete`));
+      });
     });
     request.end(init.body);
   });

@@ -59,7 +59,7 @@ export class SqsDeliveryConsumer {
     const sentAt = Number(record.attributes.SentTimestamp);
     return handle(
       parsed.data,
-      Number(record.attributes.ApproximateReceiveCount ?? '1'),
+      Number(record.attributes.ApproximateReceiveCount),
       Number.isFinite(sentAt) ? sentAt : undefined,
     );
   }

@@ -23,10 +23,9 @@ export function createSystemResolver(
   return async (hostname) => {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new DOMException(`DNS lookup of ${hostname} timed out after ${timeoutMs} ms`, 'TimeoutError')),
-        timeoutMs,
-      );
+      timer = setTimeout(() => {
+        reject(new DOMException(`DNS lookup of ${hostname} timed out after ${timeoutMs} ms`, 'TimeoutError'));
+      }, timeoutMs);
     });
     try {
       const records = await Promise.race([lookupAll(hostname), timeout]);

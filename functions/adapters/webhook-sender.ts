@@ -6,6 +6,7 @@ import { signedHeaders } from '../domain/webhooks/signature';
 import { checkWebhookTarget, type Resolver } from '../domain/webhooks/ssrf-guard';
 import { postPinned } from './pinned-http';
 import { systemResolver } from './system-resolver';
+import { required } from '../shared/required';
 
 /** What an attempt log keeps of a response body. */
 export const RESPONSE_BODY_LIMIT_BYTES = 4096;
@@ -48,7 +49,7 @@ export async function postSigned(input: {
     body: input.body,
   });
   try {
-    const response = await postPinned(target.url, target.addresses[0]!, {
+    const response = await postPinned(target.url, required(target.addresses[0], 'a checked address'), {
       headers: { 'content-type': 'application/json', 'user-agent': 'LoyaltyLedger-Webhooks/1.0', ...headers },
       body: input.body,
       timeoutMs: input.timeoutMs,

@@ -39,7 +39,7 @@ function problem(error: Problem, instance?: string): APIGatewayProxyResult {
  */
 export function problemJson(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
   return {
-    onError: async (request) => {
+    onError: (request) => {
       const error = request.error;
       if (isProblem(error)) {
         request.response = problem(error, request.event.path);
@@ -119,11 +119,12 @@ function refuseIllFormed(code: TextCode, value: unknown, whole: string, prefix =
  * well-formed Unicode, before any operation reads them (bodies are checked by `parseBody`).
  */
 export function refuseIllFormedRequest(event: APIGatewayProxyEvent): void {
-  refuseIllFormed('validation_failed', event.pathParameters ?? {}, '(path)', 'path.');
-  refuseIllFormed('query_invalid', event.queryStringParameters ?? {}, '(query)');
-  refuseIllFormed('query_invalid', event.multiValueQueryStringParameters ?? {}, '(query)');
-  refuseIllFormed('validation_failed', event.headers ?? {}, '(headers)', 'header.');
-  refuseIllFormed('validation_failed', event.multiValueHeaders ?? {}, '(headers)', 'header.');
+  // An absent map (null from API Gateway) carries no text, as an empty one.
+  refuseIllFormed('validation_failed', event.pathParameters, '(path)', 'path.');
+  refuseIllFormed('query_invalid', event.queryStringParameters, '(query)');
+  refuseIllFormed('query_invalid', event.multiValueQueryStringParameters, '(query)');
+  refuseIllFormed('validation_failed', event.headers, '(headers)', 'header.');
+  refuseIllFormed('validation_failed', event.multiValueHeaders, '(headers)', 'header.');
 }
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;

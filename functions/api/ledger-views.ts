@@ -7,6 +7,7 @@ import type { Offer } from '../domain/offers';
 import type { Page } from '../domain/ports';
 import type { ProgrammeSettings } from '../domain/programme';
 import type { Redemption } from '../domain/rewards';
+import { required } from '../shared/required';
 
 /** The ledger's response bodies (what `schemas.ts` documents) and the status each outcome is answered with. */
 
@@ -35,7 +36,7 @@ export function balanceView(balance: Balance, settings: ProgrammeSettings, now: 
     status: balance.status,
     // With notices off, "soon" still means something to a reader: the next 30 days.
     expiringSoonPoints: expiringWithin(balance.lots, now, settings.expiryNoticeDays || 30),
-    nextExpiry: next ? { expiresAt: next.expiresAt!, points: next.points } : null,
+    nextExpiry: next && next.expiresAt !== null ? { expiresAt: next.expiresAt, points: next.points } : null,
     lots: balance.lots.map(({ expiresAt, points }) => ({ expiresAt, points })),
     pending: balance.pending.map(({ entryId, points, activatesAt }) => ({ entryId, points, activatesAt })),
     seq: balance.seq,
@@ -76,7 +77,7 @@ function changeBody({ mutation, settings }: CommittedChange) {
   return {
     ...(entry ? { entry: entryView(entry) } : {}),
     balance: balanceView(mutation.balance, settings, new Date(mutation.balance.updatedAt)),
-    eventId: mutation.events[mutation.events.length - 1]!.id,
+    eventId: required(mutation.events.at(-1), "the change's last event").id,
   };
 }
 
@@ -96,7 +97,10 @@ export const ledgerReplies: LedgerReplies = {
       case 'redemption':
         return {
           statusCode: outcome.created ? 201 : 200,
-          body: { redemption: redemptionView(outcome.mutation.redemptions![0]!), ...changeBody(outcome) },
+          body: {
+            redemption: redemptionView(required(outcome.mutation.redemptions?.[0], 'the redemption')),
+            ...changeBody(outcome),
+          },
         };
       case 'offer-viewed':
         return { statusCode: 201, body: { offerId: outcome.offerId, eventId: outcome.eventId } };

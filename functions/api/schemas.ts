@@ -405,7 +405,7 @@ export const replayRangeRequest = z
     cursor: z.string().min(1).max(1024).optional(),
   })
   .strict()
-  .refine((body) => body.from <= body.to, { message: 'from must not be after to', path: ['to'] });
+  .refine((body) => body.from <= body.to, { error: 'from must not be after to', path: ['to'] });
 
 export const replayResponse = z.object({
   queued: z.number().int(),

@@ -8,6 +8,7 @@ import { Problem } from '../shared/problem';
 import { parseBody, parseQuery } from './http';
 import { errors, pathParam, problem, type Operation, type Services } from './operation-kit';
 import * as s from './schemas';
+import { required } from '../shared/required';
 
 /**
  * Webhook endpoints and their deliveries: subscriptions, secrets and keys, the attempt log,
@@ -77,7 +78,7 @@ const messageView = (message: DeliveryRecord) => ({
   round: message.round,
   createdAt: message.createdAt,
   ...(message.lastAttemptAt ? { lastAttemptAt: message.lastAttemptAt } : {}),
-  ...(message.lastStatus !== undefined && message.lastStatus !== null ? { lastStatus: message.lastStatus } : {}),
+  ...(message.lastStatus !== undefined ? { lastStatus: message.lastStatus } : {}),
   ...(message.lastError ? { lastError: message.lastError } : {}),
   ...(message.nextAttemptAt ? { nextAttemptAt: message.nextAttemptAt } : {}),
   ...(message.deliveredAt ? { deliveredAt: message.deliveredAt } : {}),
@@ -178,12 +179,11 @@ export const webhookOperations: Operation[] = [
       const { url, ...patch } = parseBody(event, s.updateEndpointRequest);
       const current = await requireEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
       // Merge patch: an absent field stays, null removes it (description, fields).
-      const next = { ...current, updatedAt: services.clock.now().toISOString() } as WebhookSubscription &
+      const removed = new Set(Object.entries(patch).flatMap(([field, value]) => (value === null ? [field] : [])));
+      const kept = Object.fromEntries(Object.entries(current).filter(([field]) => !removed.has(field)));
+      const changed = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== null));
+      const next = { ...kept, updatedAt: services.clock.now().toISOString(), ...changed } as WebhookSubscription &
         Record<string, unknown>;
-      for (const [field, value] of Object.entries(patch)) {
-        if (value === null) delete next[field];
-        else if (value !== undefined) next[field] = value;
-      }
       if (url !== undefined) next.url = await guardUrl(services, url);
       const reenabled = patch.enabled === true && !current.enabled;
       if (reenabled) {
@@ -233,9 +233,9 @@ export const webhookOperations: Operation[] = [
       const now = services.clock.now();
       const next: WebhookSubscription = {
         ...current,
-        secrets: [generateSecret(), current.secrets[0]!],
+        secrets: [generateSecret(), required(current.secrets[0], 'the current secret')],
         ...(current.signingKeys?.length
-          ? { signingKeys: [generateSigningKeyPair().secretKey, current.signingKeys[0]!] }
+          ? { signingKeys: [generateSigningKeyPair().secretKey, required(current.signingKeys[0], 'the current key')] }
           : {}),
         secretsRetireAt: new Date(now.getTime() + overlapHours * 3_600_000).toISOString(),
         updatedAt: now.toISOString(),

@@ -9,7 +9,7 @@ import { MAX_WAITING_PER_ENDPOINT } from '../domain/webhooks/parking';
  */
 const settings = {
   TABLE_NAME: z.string().min(1),
-  DELIVERY_QUEUE_URL: z.string().url(),
+  DELIVERY_QUEUE_URL: z.url(),
   RAW_EVENTS_STREAM_NAME: z.string().min(1),
   STAGE: z.string().min(1).default('dev'),
   /** Only the local twin sets this: lets webhook endpoints use http:// on loopback addresses. */
@@ -19,9 +19,9 @@ const settings = {
     .transform((value) => value === 'true'),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(15_000),
   SUBSCRIPTION_CACHE_TTL_MS: z.coerce.number().int().min(0).max(300_000).default(5_000),
-  PUBLIC_BASE_URL: z.string().url().optional(),
+  PUBLIC_BASE_URL: z.url().optional(),
   /** Where the delivery function puts a message after its last attempt (with its full payload). */
-  DEAD_LETTER_QUEUE_URL: z.string().url(),
+  DEAD_LETTER_QUEUE_URL: z.url(),
   /** Waits between attempts: `5s,5m,30m,2h,5h,10h,10h` makes 8 attempts over about 28 hours. */
   WEBHOOK_RETRY_SCHEDULE: z
     .string()

@@ -39,9 +39,9 @@ const toCents = (value: number) => Math.round(value * 100);
 // `abort` stops at the first bad amount, so the line-sum refinement does not pile on a second issue.
 const money = z
   .number()
-  .positive({ message: 'must be greater than 0', abort: true })
-  .max(MAX_AMOUNT, { message: `must be at most ${MAX_AMOUNT}`, abort: true })
-  .refine(hasAtMostTwoDecimals, { message: 'must have at most 2 decimals', abort: true });
+  .positive({ error: 'must be greater than 0', abort: true })
+  .max(MAX_AMOUNT, { error: `must be at most ${MAX_AMOUNT}`, abort: true })
+  .refine(hasAtMostTwoDecimals, { error: 'must have at most 2 decimals', abort: true });
 
 const currencyCode = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code: 3 upper-case letters');
 const label = z.string().min(1).max(64);
@@ -78,7 +78,7 @@ export const businessTransaction = z
   .refine(
     // Lines and amount both have at most 2 decimals, so "within 0.005" means equal in cents.
     (tx) => !tx.lines?.length || tx.lines.reduce((sum, line) => sum + toCents(line.amount), 0) === toCents(tx.amount),
-    { message: 'line amounts must sum to amount', path: ['lines'] },
+    { error: 'line amounts must sum to amount', path: ['lines'] },
   );
 export type BusinessTransaction = z.infer<typeof businessTransaction>;
 
@@ -108,11 +108,11 @@ const promotion = z
   })
   .strict()
   .refine((p) => p.multiplier !== undefined || p.bonusPoints !== undefined, {
-    message: 'a promotion needs a multiplier or bonusPoints',
+    error: 'a promotion needs a multiplier or bonusPoints',
   })
   // Written as "not <=" so an unparseable date reports only its own format issue.
   .refine((p) => !(Date.parse(p.endsAt) <= Date.parse(p.startsAt)), {
-    message: 'endsAt must be after startsAt',
+    error: 'endsAt must be after startsAt',
     path: ['endsAt'],
   });
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { loyaltyEvent } from './events';
+import { required } from '../shared/required';
 
 interface JsonSchema {
   description?: string;
@@ -66,7 +67,7 @@ export function renderEventCatalogue(catalogue = buildEventCatalogue()): string 
     '',
   ];
   for (const event of catalogue.events) {
-    const data = (event.schema as JsonSchema).properties!.data!;
+    const data = required((event.schema as JsonSchema).properties?.data, `the data schema of ${event.type}`);
     lines.push(
       `## ${event.type}`,
       '',

@@ -261,7 +261,7 @@ export type EventType = LoyaltyEvent['type'];
 export type EventOf<T extends EventType> = Extract<LoyaltyEvent, { type: T }>;
 /** Events of a member's ledger (everything but the operational events). */
 export type MemberEvent = Extract<LoyaltyEvent, { memberId: string }>;
-export const EVENT_TYPES = loyaltyEvent.options.map((option) => option.shape.type.value) as EventType[];
+export const EVENT_TYPES = loyaltyEvent.options.map<EventType>((option) => option.shape.type.value);
 
 /**
  * Defence in depth behind the API's input checks: an event is what webhooks, the feed and the lake

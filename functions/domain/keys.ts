@@ -49,8 +49,8 @@ export const keys = {
   dueShard: (shard: number) => `DUE#${shard}`,
   /** Parses a member partition key back into its tenant and member. */
   parseMemberPk: (pk: string): { tenantId: string; memberId: string } | null => {
-    const match = /^TENANT#([^#]+)#MEMBER#([^#]+)$/.exec(pk);
-    return match ? { tenantId: match[1]!, memberId: match[2]! } : null;
+    const [, tenantId, memberId] = /^TENANT#([^#]+)#MEMBER#([^#]+)$/.exec(pk) ?? [];
+    return tenantId && memberId ? { tenantId, memberId } : null;
   },
   reward: (tenantId: string, rewardId: string) => ({ pk: `TENANT#${tenantId}`, sk: `REWARD#${rewardId}` }),
   rewardPrefix: 'REWARD#',

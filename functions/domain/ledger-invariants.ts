@@ -57,7 +57,7 @@ export function assertChangeInvariants(current: Balance, mutation: Mutation): vo
     const after = [last.availableAfter, last.pendingAfter, last.lifetimeAfter];
     const committed = [balance.availablePoints, balance.pendingPoints, balance.lifetimePoints];
     const agree = after.every((points, i) => points === committed[i]);
-    check(agree, 'entry_balance_after', () => `last entry ${after}, balance ${committed}`);
+    check(agree, 'entry_balance_after', () => `last entry ${after.join(',')}, balance ${committed.join(',')}`);
   }
   const keys = new Set(entries.flatMap((entry) => (entry.idempotencyKey ? [entry.idempotencyKey] : [])));
   check(keys.size <= 1, 'one_effect_per_key', () => `one change carries keys ${[...keys].join(', ')}`);

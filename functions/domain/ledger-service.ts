@@ -47,6 +47,7 @@ import type { ProgrammeSettings } from './programme';
 import type { EntryQuery, LedgerStore, Page, ProgrammeStore } from './ports';
 import { DUE_SHARDS } from './keys';
 import { parseRedemptionId, pickShard, rebalancePlan, type Campaign, type Redemption, type Reward } from './rewards';
+import { required } from '../shared/required';
 
 /** Housekeeping's own optimistic loop (no key, no queue): attempts per member before giving up. */
 const MAX_HOUSEKEEPING_ATTEMPTS = 200;
@@ -116,7 +117,12 @@ export class LedgerService {
       return {
         kind: 'change',
         mutation,
-        outcome: { kind: 'member', profile: mutation.profile!.value, balance: mutation.balance, created: true },
+        outcome: {
+          kind: 'member',
+          profile: required(mutation.profile, 'the changed profile').value,
+          balance: mutation.balance,
+          created: true,
+        },
       };
     });
   }
@@ -283,7 +289,7 @@ export class LedgerService {
         if (reward.fulfilment === 'voucher') {
           const codes = await this.store.poolCodes(tenantId, reward.rewardId, shard, 16);
           if (codes.length === 0) continue;
-          draw.voucherCode = codes[Math.floor(Math.random() * codes.length)]!;
+          draw.voucherCode = required(codes[Math.floor(Math.random() * codes.length)], 'a drawn code');
         }
         draw.stockShard = shard;
         break;
@@ -318,7 +324,7 @@ export class LedgerService {
     idem: IdempotencyContext,
     tx: BusinessTransaction,
   ): Promise<Reply> {
-    return this.memberChange(tenantId, memberId, idem, async (balance, settings) => {
+    return this.memberChange(tenantId, memberId, idem, (balance, settings) => {
       const now = this.clock.now();
       const earning = this.evaluate(balance, settings, tx, now);
       const mutation = planTransaction(balance, tx, earning, now, settings, idem.key);
@@ -361,7 +367,7 @@ export class LedgerService {
     idem: IdempotencyContext,
     command: Omit<RedeemCommand, 'idempotencyKey'>,
   ): Promise<Reply> {
-    return this.memberChange(tenantId, memberId, idem, async (balance, settings) =>
+    return this.memberChange(tenantId, memberId, idem, (balance, settings) =>
       pointsStep(planRedeem(balance, { ...command, idempotencyKey: idem.key }, this.clock.now(), settings), settings),
     );
   }
@@ -372,7 +378,7 @@ export class LedgerService {
     idem: IdempotencyContext,
     command: Omit<AdjustCommand, 'idempotencyKey'>,
   ): Promise<Reply> {
-    return this.memberChange(tenantId, memberId, idem, async (balance, settings) =>
+    return this.memberChange(tenantId, memberId, idem, (balance, settings) =>
       pointsStep(planAdjust(balance, { ...command, idempotencyKey: idem.key }, this.clock.now(), settings), settings),
     );
   }
@@ -404,12 +410,16 @@ export class LedgerService {
     offer: Offer,
     channel?: string,
   ): Promise<Reply> {
-    return this.memberChange(tenantId, memberId, idem, async (balance, settings) => {
+    return this.memberChange(tenantId, memberId, idem, (balance, settings) => {
       const mutation = planOfferView(balance, offer, channel, this.clock.now(), settings);
       return {
         kind: 'change',
         mutation,
-        outcome: { kind: 'offer-viewed', offerId: offer.offerId, eventId: mutation.events[0]!.id },
+        outcome: {
+          kind: 'offer-viewed',
+          offerId: offer.offerId,
+          eventId: required(mutation.events[0], 'the offer event').id,
+        },
       };
     });
   }
@@ -419,11 +429,16 @@ export class LedgerService {
     return this.memberChange(tenantId, memberId, idem, async (balance, settings) => {
       const profile = await this.requireProfile(tenantId, memberId);
       const mutation = planOfferActivation(balance, profile, offer, this.clock.now(), settings);
-      const activationCount = mutation.balance.offerActivations![offer.offerId]!;
+      const activationCount = required(mutation.balance.offerActivations?.[offer.offerId], 'the activation count');
       return {
         kind: 'change',
         mutation,
-        outcome: { kind: 'offer-activated', offer, activationCount, eventId: mutation.events[0]!.id },
+        outcome: {
+          kind: 'offer-activated',
+          offer,
+          activationCount,
+          eventId: required(mutation.events[0], 'the offer event').id,
+        },
       };
     });
   }
@@ -564,7 +579,7 @@ export class LedgerService {
     tenantId: string,
     memberId: string,
     idem: IdempotencyContext,
-    decide: (balance: Balance, settings: ProgrammeSettings) => Promise<CommandStep>,
+    decide: (balance: Balance, settings: ProgrammeSettings) => CommandStep | Promise<CommandStep>,
   ): Promise<Reply> {
     const decideForMember: StepSource = async (current) => {
       try {
@@ -597,7 +612,12 @@ function memberStep(mutation: Mutation | null, profile: MemberProfile, balance: 
   return {
     kind: 'change',
     mutation,
-    outcome: { kind: 'member', profile: mutation.profile!.value, balance: mutation.balance, created: false },
+    outcome: {
+      kind: 'member',
+      profile: required(mutation.profile, 'the changed profile').value,
+      balance: mutation.balance,
+      created: false,
+    },
   };
 }
 
@@ -614,13 +634,13 @@ async function mapLimited<T, R>(
   limit: number,
   fn: (item: T) => Promise<R>,
 ): Promise<PromiseSettledResult<R>[]> {
-  const results: PromiseSettledResult<R>[] = new Array(items.length);
-  let next = 0;
+  const results = new Array<PromiseSettledResult<R>>(items.length);
+  // The workers share one iterator: each takes the next item when it is free.
+  const queue = items.entries();
   await Promise.all(
     Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const index = next++;
-        results[index] = await fn(items[index]!).then(
+      for (const [index, item] of queue) {
+        results[index] = await fn(item).then(
           (value) => ({ status: 'fulfilled', value }) as const,
           (reason: unknown) => ({ status: 'rejected', reason }) as const,
         );

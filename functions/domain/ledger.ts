@@ -18,6 +18,7 @@ import { redemptionIdFor, type AccountChange, type Redemption, type Reward } fro
 import { evaluateTier, initialTierState, nextTierReviewAt, recordQualifyingPoints, type TierState } from './tiers';
 import { capPeriodKey, type BusinessTransaction, type EarningResult, type EarningRules } from './earning-rules';
 import { assertChangeInvariants } from './ledger-invariants';
+import { required } from '../shared/required';
 
 /**
  * Pure ledger rules: given a member's current state and a command, plan the next state, the
@@ -291,14 +292,14 @@ function evaluateTierOf(change: Change, current: Balance, settings: ProgrammeSet
 const entryIdFor = (memberId: string, seq: number) => `ent_${memberId.replace(/^mem_/, '')}_${seq}`;
 
 export function parseEntryId(entryId: string): { memberSuffix: string; seq: number } | null {
-  const match = /^ent_([0-9A-Z]+)_([1-9][0-9]{0,11})$/.exec(entryId);
-  return match ? { memberSuffix: match[1]!, seq: Number(match[2]) } : null;
+  const [, memberSuffix, seq] = /^ent_([0-9A-Z]+)_([1-9][0-9]{0,11})$/.exec(entryId) ?? [];
+  return memberSuffix && seq ? { memberSuffix, seq: Number(seq) } : null;
 }
 
 /** The earliest time housekeeping must look at the member again. */
 function dueAt(balance: Pick<Balance, 'lots' | 'pending' | 'tierState'>, settings: ProgrammeSettings): string | null {
   const times: string[] = [];
-  const review = balance.tierState ? nextTierReviewAt(balance.tierState) : null;
+  const review = nextTierReviewAt(balance.tierState);
   if (review) times.push(review);
   for (const lot of balance.lots) {
     if (lot.expiresAt === null) continue;
@@ -834,7 +835,13 @@ export function planRewardRedemption(
     ...(draw.voucherCode ? { voucherCode: draw.voucherCode } : {}),
     ...(draw.stockShard !== undefined ? { stockShard: draw.stockShard } : {}),
     ...(reward.campaign
-      ? { budget: { campaignId: reward.campaign.campaignId, shard: draw.budgetShard!, amount: reward.campaign.cost } }
+      ? {
+          budget: {
+            campaignId: reward.campaign.campaignId,
+            shard: required(draw.budgetShard, 'the budget shard'),
+            amount: reward.campaign.cost,
+          },
+        }
       : {}),
     createdAt: change.occurredAt,
     updatedAt: change.occurredAt,
@@ -904,7 +911,7 @@ export function planRedemptionCancellation(
   if (restocked)
     change.accounts.push({
       account: { kind: 'stock', id: redemption.rewardId },
-      shard: redemption.stockShard!,
+      shard: required(redemption.stockShard, 'the stock shard'),
       delta: 1,
     });
   if (redemption.budget)
@@ -1004,9 +1011,15 @@ export function planHousekeeping(current: Balance, now: Date, settings: Programm
 
   if (settings.expiryNoticeDays > 0) {
     for (const lot of lotsToAnnounce(b.lots, change.now, settings.expiryNoticeDays).slice(0, MAX_NOTICES_PER_CHANGE)) {
-      const target = b.lots.find((l) => l.expiresAt === lot.expiresAt)!;
+      const target = required(
+        b.lots.find((l) => l.expiresAt === lot.expiresAt),
+        'the announced lot',
+      );
       target.noticeSent = true;
-      change.announce('points.expiring_soon', { amountPoints: lot.points, expiresAt: lot.expiresAt! });
+      change.announce('points.expiring_soon', {
+        amountPoints: lot.points,
+        expiresAt: required(lot.expiresAt, "the announced lot's expiry"),
+      });
     }
   }
   // Tier reviews that fell due are evaluated by build(); a stale dueAt (after a settings change) is corrected.
@@ -1023,17 +1036,20 @@ export function planProfileUpdate(
   settings: ProgrammeSettings,
 ): Mutation | null {
   requireNotErased(current);
-  const next: MemberProfile = { ...profile };
   const changed: string[] = [];
+  const removed = new Set<string>();
+  const updates: Record<string, unknown> = {};
   for (const field of PROFILE_FIELDS) {
     if (!(field in patch)) continue;
     const value = patch[field];
     if (JSON.stringify(value ?? undefined) === JSON.stringify(profile[field])) continue;
     changed.push(field);
-    if (value === null || value === undefined) delete next[field];
-    else (next as unknown as Record<string, unknown>)[field] = value;
+    if (value === null || value === undefined) removed.add(field);
+    else updates[field] = value;
   }
   if (changed.length === 0) return null;
+  const kept = Object.fromEntries(Object.entries(profile).filter(([field]) => !removed.has(field)));
+  const next = { ...kept, ...updates } as MemberProfile;
   const change = new Change(current, now);
   next.updatedAt = change.occurredAt;
   change.announce('member.updated', { changedFields: changed });

@@ -25,7 +25,7 @@ export const offerRequest = z
     activationLimitPerMember: z.number().int().min(1).max(1000).default(1),
   })
   .strict()
-  .refine((offer) => offer.endsAt > offer.startsAt, { message: 'endsAt must be after startsAt', path: ['endsAt'] });
+  .refine((offer) => offer.endsAt > offer.startsAt, { error: 'endsAt must be after startsAt', path: ['endsAt'] });
 
 export type OfferInput = z.output<typeof offerRequest>;
 

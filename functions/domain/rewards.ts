@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { required } from '../shared/required';
 
 /**
  * Rewards, voucher code pools and campaign budgets.
@@ -35,7 +36,7 @@ export const rewardRequest = z
   })
   .strict()
   .refine((reward) => !(reward.fulfilment === 'voucher' && reward.unlimitedStock), {
-    message: 'A voucher reward draws on its code pool; its stock cannot be unlimited',
+    error: 'A voucher reward draws on its code pool; its stock cannot be unlimited',
     path: ['unlimitedStock'],
   });
 
@@ -109,8 +110,8 @@ export interface AccountChange {
 export const redemptionIdFor = (memberId: string, seq: number) => `rdm_${memberId.replace(/^mem_/, '')}_${seq}`;
 
 export function parseRedemptionId(redemptionId: string): { memberSuffix: string; seq: number } | null {
-  const match = /^rdm_([0-9A-Z]+)_([1-9][0-9]{0,11})$/.exec(redemptionId);
-  return match ? { memberSuffix: match[1]!, seq: Number(match[2]) } : null;
+  const [, memberSuffix, seq] = /^rdm_([0-9A-Z]+)_([1-9][0-9]{0,11})$/.exec(redemptionId) ?? [];
+  return memberSuffix && seq ? { memberSuffix, seq: Number(seq) } : null;
 }
 
 /**
@@ -124,7 +125,7 @@ export function pickShard(
 ): number | null {
   const able = balances.flatMap((balance, shard) => (balance >= amount ? [shard] : []));
   if (able.length === 0) return null;
-  return able[Math.min(able.length - 1, Math.floor(random() * able.length))]!;
+  return required(able[Math.min(able.length - 1, Math.floor(random() * able.length))], 'an able shard');
 }
 
 /** Splits a credit over the shards as evenly as integers allow, starting at `offset`. */
@@ -144,8 +145,12 @@ export function rebalancePlan(
 ): { target: number; moves: { from: number; points: number }[] } | null {
   const total = balances.reduce((sum, balance) => sum + balance, 0);
   if (total < amount) return null;
-  const target = balances.reduce((best, balance, shard) => (balance > balances[best]! ? shard : best), 0);
-  let needed = amount - balances[target]!;
+  const richest = balances.reduce((best, balance, shard) => (balance > best.balance ? { balance, shard } : best), {
+    balance: balances[0] ?? 0,
+    shard: 0,
+  });
+  const target = richest.shard;
+  let needed = amount - richest.balance;
   const moves: { from: number; points: number }[] = [];
   const donors = balances
     .map((balance, shard) => ({ balance, shard }))

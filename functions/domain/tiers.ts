@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DAY_MS } from './lots';
+import { required } from '../shared/required';
 
 /**
  * Pure tier-ladder rules: a member's tier follows the points they *earned* (not spent) in a
@@ -167,7 +168,7 @@ function normalise(buckets: Record<string, number>, window: QualificationWindow)
   const out: Record<string, number> = {};
   for (const [key, points] of Object.entries(buckets)) {
     if (!(points > 0)) continue;
-    if (KEY_SHAPES[rank]!.test(key)) {
+    if (KEY_SHAPES[rank].test(key)) {
       out[key] = (out[key] ?? 0) + points;
       continue;
     }
@@ -205,7 +206,7 @@ function pointsIn(buckets: Record<string, number>, window: QualificationWindow, 
 export function initialTierState(programme: TierProgramme, now: Date): TierState {
   timeMs(now, 'now');
   return {
-    tierId: programme.tiers[0]!.tierId,
+    tierId: required(programme.tiers[0], 'the base tier').tierId,
     since: now.toISOString(),
     reviewAt: null,
     graceUntil: null,
@@ -240,8 +241,9 @@ export function recordQualifyingPoints(
       .reverse();
     for (const k of candidates) {
       if (owedPoints === 0) break;
-      const takenPoints = Math.min(owedPoints, buckets[k]!);
-      buckets[k] = buckets[k]! - takenPoints;
+      const availablePoints = buckets[k] ?? 0;
+      const takenPoints = Math.min(owedPoints, availablePoints);
+      buckets[k] = availablePoints - takenPoints;
       owedPoints -= takenPoints;
     }
   }
@@ -291,10 +293,13 @@ export function evaluateTier(state: TierState, programme: TierProgramme, now: Da
   const standing = standings(buckets, window, now);
   const current: TierState = { ...state, buckets };
 
-  const heldUntil = (i: number) => standing.find((s) => s.points >= tiers[i]!.thresholdPoints)?.holdsUntil;
+  const heldUntil = (i: number) => {
+    const { thresholdPoints } = required(tiers[i], `tier ${i}`);
+    return standing.find((s) => s.points >= thresholdPoints)?.holdsUntil;
+  };
   const reviewAtFor = (i: number) => (i === 0 ? null : (heldUntil(i)?.toISOString() ?? null));
   const moveTo = (i: number, kind: TierChange['kind']): TierEvaluation => {
-    const target = tiers[i]!;
+    const target = required(tiers[i], `tier ${i}`);
     return {
       state: {
         ...current,
@@ -313,7 +318,7 @@ export function evaluateTier(state: TierState, programme: TierProgramme, now: Da
   if (index < 0) return moveTo(highestHeld(), 'demoted');
 
   // The first standing is always the window ending now, i.e. `qualifyingPoints(now)`.
-  const earnedPoints = standing[0]!.points;
+  const earnedPoints = required(standing[0], 'the standing ending now').points;
   const promotedTo = tiers.findLastIndex((t) => t.thresholdPoints <= earnedPoints);
   if (promotedTo > index) return moveTo(promotedTo, 'promoted');
 

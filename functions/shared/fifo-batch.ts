@@ -52,8 +52,7 @@ export async function processFifoBatch(
   };
   await Promise.all(
     [...groups.values()].map(async (groupRecords) => {
-      for (let i = 0; i < groupRecords.length; i++) {
-        const record = groupRecords[i]!;
+      for (const [i, record] of groupRecords.entries()) {
         if (options.remainingMs && options.remainingMs() < (options.reserveMs ?? 0)) {
           release(groupRecords.slice(i));
           return;

@@ -12,7 +12,7 @@ export function newId(prefix: string, nowMs: number = systemClock.now().getTime(
   let time = '';
   let t = nowMs;
   for (let i = 0; i < 10; i++) {
-    time = CROCKFORD[t % 32] + time;
+    time = CROCKFORD.charAt(t % 32) + time;
     t = Math.floor(t / 32);
   }
   const bytes = randomBytes(10);
@@ -20,7 +20,7 @@ export function newId(prefix: string, nowMs: number = systemClock.now().getTime(
   for (const byte of bytes) bits = (bits << 8n) | BigInt(byte);
   let random = '';
   for (let i = 0; i < 16; i++) {
-    random = CROCKFORD[Number(bits & 31n)] + random;
+    random = CROCKFORD.charAt(Number(bits & 31n)) + random;
     bits >>= 5n;
   }
   return `${prefix}_${time}${random}`;

@@ -50,9 +50,11 @@ export function parseSchedule(text: string): number[] {
     .filter(Boolean);
   if (steps.length === 0) throw new Error('A retry schedule needs at least one step');
   return steps.map((step) => {
-    const match = /^(\d+)([smhd])$/.exec(step);
-    if (!match) throw new Error(`Retry step "${step}" is not a number followed by s, m, h or d`);
-    const seconds = Number(match[1]) * UNIT_SECONDS[match[2]!]!;
+    const [, count, unit] = /^(\d+)([smhd])$/.exec(step) ?? [];
+    const unitSeconds = unit === undefined ? undefined : UNIT_SECONDS[unit];
+    if (count === undefined || unitSeconds === undefined)
+      throw new Error(`Retry step "${step}" is not a number followed by s, m, h or d`);
+    const seconds = Number(count) * unitSeconds;
     if (seconds < 1 || seconds > MAX_WAIT_SECONDS)
       throw new Error(`Retry step "${step}" must be between 1 s and ${MAX_WAIT_SECONDS} s`);
     return seconds;
@@ -79,7 +81,8 @@ export function nextRetry(
   const step = policy.retrySchedule[attempts - 1];
   if (step === undefined) return { kind: 'dead' };
   const delay = withJitter(step, policy.jitter, random);
-  const asked = Number.isFinite(retryAfterSeconds) ? Math.ceil(retryAfterSeconds!) : 0;
+  const asked =
+    retryAfterSeconds !== undefined && Number.isFinite(retryAfterSeconds) ? Math.ceil(retryAfterSeconds) : 0;
   return { kind: 'retry', delaySeconds: Math.min(MAX_WAIT_SECONDS, Math.max(delay, asked)) };
 }
 

@@ -134,11 +134,12 @@ export function queueEntry(message: QueuedDelivery) {
 export function webhookBody(event: LoyaltyEvent, shape: { payload?: 'full' | 'thin'; fields?: string[] } = {}): string {
   const { type, data, occurredAt, ...envelope } = event;
   const entries = Object.entries(data as Record<string, unknown>);
+  const { fields } = shape;
   const kept =
     shape.payload === 'thin'
       ? entries.filter(([name]) => name.endsWith('Id'))
-      : shape.fields
-        ? entries.filter(([name]) => shape.fields!.includes(name))
+      : fields
+        ? entries.filter(([name]) => fields.includes(name))
         : entries;
   return JSON.stringify({ type, timestamp: occurredAt, ...envelope, data: Object.fromEntries(kept) });
 }
