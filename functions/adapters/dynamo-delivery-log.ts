@@ -400,9 +400,15 @@ export class DynamoDeliveryLog implements DeliveryLog {
       items,
       nextCursor: encodeCursor({
         at: String(start.gsi2sk),
-        eventId: String(last.eventId ?? ''),
-        attempt: String(last.attempt ?? ''),
+        eventId: cursorText(last.eventId),
+        attempt: cursorText(last.attempt),
       }),
     };
   }
+}
+
+/** A key attribute in a cursor: ids are strings, attempts numbers; an absent one is empty. */
+function cursorText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  return typeof value === 'number' ? String(value) : '';
 }

@@ -9,7 +9,7 @@ export type DeliveryHandler = (
   message: DeliveryMessage,
   receiveCount: number,
   sentAtMs?: number,
-) => Promise<void | Wait>;
+) => Promise<Wait | undefined>;
 
 /**
  * The SQS side of the delivery function: reads each record of a FIFO batch into a delivery
@@ -41,7 +41,7 @@ export class SqsDeliveryConsumer {
     return { batchItemFailures: result.batchItemFailures };
   }
 
-  private async deliver(record: SQSRecord, handle: DeliveryHandler): Promise<void | Wait> {
+  private async deliver(record: SQSRecord, handle: DeliveryHandler): Promise<Wait | undefined> {
     const parsed = deliveryMessage.safeParse(safeJson(record.body));
     if (!parsed.success) {
       // Not a delivery at all: keep it, as it came, where an operator will look.

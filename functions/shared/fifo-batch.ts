@@ -31,7 +31,8 @@ export interface FifoBatchResult extends SQSBatchResponse {
  */
 export async function processFifoBatch(
   records: SQSRecord[],
-  handle: (record: SQSRecord) => Promise<void | Wait>,
+  // A handler that only does its work (Promise<void>) reads as "done", as one that answers undefined.
+  handle: (record: SQSRecord) => Promise<Wait | undefined> | Promise<void>,
   options: { remainingMs?: () => number; reserveMs?: number } = {},
 ): Promise<FifoBatchResult> {
   const groups = new Map<string, SQSRecord[]>();
@@ -57,9 +58,9 @@ export async function processFifoBatch(
           release(groupRecords.slice(i));
           return;
         }
-        let outcome: void | Wait;
+        let outcome: Wait | undefined;
         try {
-          outcome = await handle(record);
+          outcome = (await handle(record)) ?? undefined;
         } catch (error) {
           logger.warn('Message failed; holding back the rest of its group', {
             messageId: record.messageId,

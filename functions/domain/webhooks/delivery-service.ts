@@ -107,7 +107,7 @@ export class DeliveryService {
   }
 
   /** `sentAtMs`: when the queue got this copy (SQS SentTimestamp); messages near the retention limit become dead letters. */
-  async handle(message: DeliveryMessage, receiveCount: number, sentAtMs?: number): Promise<void | Wait> {
+  async handle(message: DeliveryMessage, receiveCount: number, sentAtMs?: number): Promise<Wait | undefined> {
     const { tenantId, subscriptionId } = message;
     const subject = subjectOf(message);
     const subscription = await this.deps.endpoint(tenantId, subscriptionId);
@@ -197,7 +197,7 @@ export class DeliveryService {
     outcome: Extract<Outcome, { kind: 'wait' }>,
     receiveCount: number,
     cause: 'slots_full' | 'behind_parked',
-  ): Promise<void | Wait> {
+  ): Promise<Wait | undefined> {
     const { tenantId, subscriptionId } = message;
     const orderKey = subjectOf(message).orderingKey;
     let chain = seen;
