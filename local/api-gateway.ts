@@ -82,13 +82,22 @@ export class LocalApiGateway {
     const url = new URL(req.url ?? '/', 'http://local');
     const method = (req.method ?? 'GET').toUpperCase();
     // API Gateway answers a request it cannot parse itself, before routing, authorizer or function.
-    if (decodedPath(url.pathname) === null) return gatewayAnswer(res, 'DEFAULT_4XX');
+    if (decodedPath(url.pathname) === null) {
+      gatewayAnswer(res, 'DEFAULT_4XX');
+      return;
+    }
     // An undeclared path or method is API Gateway's "missing authentication token", which the stack maps to 404.
     const route = compiled.find((r) => r.method === method && r.pattern.test(url.pathname));
-    if (!route) return gatewayAnswer(res, 'MISSING_AUTHENTICATION_TOKEN');
+    if (!route) {
+      gatewayAnswer(res, 'MISSING_AUTHENTICATION_TOKEN');
+      return;
+    }
 
     const raw = await readBody(req, MAX_BODY_BYTES);
-    if (!raw) return gatewayAnswer(res, 'REQUEST_TOO_LARGE');
+    if (!raw) {
+      gatewayAnswer(res, 'REQUEST_TOO_LARGE');
+      return;
+    }
     const headers: Record<string, string> = {};
     const multiValueHeaders: Record<string, string[]> = {};
     for (let i = 0; i < req.rawHeaders.length; i += 2) {
@@ -107,7 +116,10 @@ export class LocalApiGateway {
     if (route.auth === 'apiKey') {
       const apiKey = header(headers, api.keyHeader);
       // API Gateway answers 401 itself when the identity source is missing.
-      if (!apiKey) return gatewayAnswer(res, 'UNAUTHORIZED');
+      if (!apiKey) {
+        gatewayAnswer(res, 'UNAUTHORIZED');
+        return;
+      }
       const result = await this.authorize(apiKey, {
         type: 'REQUEST',
         methodArn,
@@ -122,10 +134,19 @@ export class LocalApiGateway {
         stageVariables: null,
         requestContext: {} as never,
       });
-      if (result === 'unauthorized') return gatewayAnswer(res, 'UNAUTHORIZED');
-      if (result === 'failed') return gatewayAnswer(res, 'AUTHORIZER_CONFIGURATION_ERROR');
+      if (result === 'unauthorized') {
+        gatewayAnswer(res, 'UNAUTHORIZED');
+        return;
+      }
+      if (result === 'failed') {
+        gatewayAnswer(res, 'AUTHORIZER_CONFIGURATION_ERROR');
+        return;
+      }
       const allowed = result.policyDocument.Statement.some((s) => 'Effect' in s && s.Effect === 'Allow');
-      if (!allowed) return gatewayAnswer(res, 'ACCESS_DENIED');
+      if (!allowed) {
+        gatewayAnswer(res, 'ACCESS_DENIED');
+        return;
+      }
       authorizer = { ...(result.context ?? {}), principalId: result.principalId };
     }
 
@@ -167,7 +188,8 @@ export class LocalApiGateway {
       result = await this.lambda.invoke<APIGatewayProxyResult>(route.function, event);
     } catch (error) {
       console.error(`handler ${route.function} failed`, error);
-      return gatewayAnswer(res, 'DEFAULT_5XX');
+      gatewayAnswer(res, 'DEFAULT_5XX');
+      return;
     }
     res.writeHead(result.statusCode, { ...(result.headers as Record<string, string>), 'x-amzn-requestid': requestId });
     res.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);

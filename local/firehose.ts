@@ -116,18 +116,21 @@ export class LocalFirehose {
     try {
       body = JSON.parse(raw.toString('utf8'));
     } catch {
-      return reply(400, { __type: 'SerializationException', message: 'Malformed JSON' });
+      reply(400, { __type: 'SerializationException', message: 'Malformed JSON' });
+      return;
     }
     if (body.DeliveryStreamName !== this.options.streamName) {
-      return reply(400, {
+      reply(400, {
         __type: 'ResourceNotFoundException',
         message: `Delivery stream ${body.DeliveryStreamName} not found`,
       });
+      return;
     }
     if (target.endsWith('.PutRecordBatch')) {
       const records = body.Records ?? [];
       if (records.length === 0 || records.length > 500) {
-        return reply(400, { __type: 'InvalidArgumentException', message: 'Records must hold 1 to 500 entries' });
+        reply(400, { __type: 'InvalidArgumentException', message: 'Records must hold 1 to 500 entries' });
+        return;
       }
       const wholeCall = this.takeCall();
       const responses = records.map((r) => {
@@ -135,12 +138,14 @@ export class LocalFirehose {
         return refusal ?? { RecordId: this.accept(Buffer.from(r.Data, 'base64')) };
       });
       const FailedPutCount = responses.filter((r) => 'ErrorCode' in r).length;
-      return reply(200, { FailedPutCount, Encrypted: false, RequestResponses: responses });
+      reply(200, { FailedPutCount, Encrypted: false, RequestResponses: responses });
+      return;
     }
     if (target.endsWith('.PutRecord') && body.Record) {
-      return reply(200, { RecordId: this.accept(Buffer.from(body.Record.Data, 'base64')), Encrypted: false });
+      reply(200, { RecordId: this.accept(Buffer.from(body.Record.Data, 'base64')), Encrypted: false });
+      return;
     }
-    return reply(400, { __type: 'UnknownOperationException', message: `Operation ${target} is not emulated` });
+    reply(400, { __type: 'UnknownOperationException', message: `Operation ${target} is not emulated` });
   }
 
   /** The error entry when the plan refuses the whole call, counted down once per call. */

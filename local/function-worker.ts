@@ -55,9 +55,12 @@ try {
     Promise.resolve()
       .then(() => handler(request.event, context))
       .then(
-        (value) => reply({ kind: 'result', invocation: request.invocation, ok: true, value }),
-        (error: unknown) =>
-          reply({ kind: 'result', invocation: request.invocation, ok: false, error: serialize(error) }),
+        (value) => {
+          reply({ kind: 'result', invocation: request.invocation, ok: true, value });
+        },
+        (error: unknown) => {
+          reply({ kind: 'result', invocation: request.invocation, ok: false, error: serialize(error) });
+        },
       );
   });
   port.postMessage({ kind: 'ready' } satisfies InvokeResult);

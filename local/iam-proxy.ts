@@ -55,7 +55,8 @@ export class AuthorizingProxy {
       const denied = firstDenied(this.options.policies[functionId], this.permissions(req, body));
       if (denied) {
         this.options.onDenied?.(functionId, denied);
-        return this.deny(req, res, functionId, denied);
+        this.deny(req, res, functionId, denied);
+        return;
       }
     }
     await this.forward(req, res, body);

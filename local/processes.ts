@@ -10,7 +10,9 @@ export function freePort(): Promise<number> {
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
+      server.close(() => {
+        resolve(port);
+      });
     });
   });
 }
@@ -54,7 +56,11 @@ export function spawnManaged(command: string, args: string[], options: { cwd?: s
 
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null || !child.pid) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const exited = new Promise<void>((resolve) =>
+      child.once('exit', () => {
+        resolve();
+      }),
+    );
     kill(child.pid, 'SIGTERM');
     const timer = setTimeout(() => child.pid && kill(child.pid, 'SIGKILL'), 5_000);
     await exited;

@@ -97,7 +97,10 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       }
     }
   };
-  if (!dataDir) cleanups.push(() => rmSync(lakeRoot, { recursive: true, force: true }));
+  if (!dataDir)
+    cleanups.push(() => {
+      rmSync(lakeRoot, { recursive: true, force: true });
+    });
 
   try {
     const ddb = await startDynamoDbLocal({ dataDir: dataDir ? join(dataDir, 'dynamodb') : undefined });
@@ -141,10 +144,11 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     // IAM: every call a function makes goes through a proxy that checks it against the function's
     // declared policy (lib/iam-policy.ts), as AWS would; the twin's own plumbing talks to the stand-ins directly.
     const policies = localPolicies({ tableName, tableStreamArn: streamArn });
-    const onDenied = (functionId: FunctionId, denied: Permission) =>
+    const onDenied = (functionId: FunctionId, denied: Permission) => {
       console.error(
         `twin: AccessDenied: ${functionId} may not ${denied.action} on ${denied.resource} (see lib/iam-policy.ts)`,
       );
+    };
     const proxies = {
       dynamodb: new AuthorizingProxy({ service: 'dynamodb', upstream: ddb.endpoint, policies, onDenied }),
       sqs: new AuthorizingProxy({ service: 'sqs', upstream: sqsEndpoint, policies, onDenied }),
@@ -210,7 +214,9 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
 
     const checkpoints = new Checkpoints(dataDir ? join(dataDir, 'stream-checkpoints.json') : undefined);
     // Runs after the event sources have stopped (cleanups run in reverse): the last checkpoints are kept.
-    cleanups.push(() => checkpoints.flush());
+    cleanups.push(() => {
+      checkpoints.flush();
+    });
     const log = (message: string, detail?: Record<string, unknown>) => {
       if (options.logLevel === 'DEBUG' || options.logLevel === 'INFO') console.error(`twin: ${message}`, detail ?? '');
     };

@@ -104,9 +104,9 @@ function parseOptions() {
   const lake = values.lake ? /^s3:\/\/([^/]+)\/?(.*)$/.exec(values.lake) : null;
   if (values.lake && !lake) usage('--lake must look like s3://bucket or s3://bucket/prefix');
   return {
-    apiUrl: values.url!.replace(/\/+$/, ''),
-    apiKey: values.key!,
-    webhookUrl: values['webhook-url']!,
+    apiUrl: values.url.replace(/\/+$/, ''),
+    apiKey: values.key,
+    webhookUrl: values['webhook-url'],
     secretTo: values['webhook-secret-to'],
     lake: lake
       ? { bucket: lake[1]!, prefix: lake[2] ? lake[2].replace(/\/?$/, '/') : '', endpoint: values['s3-endpoint'] }
