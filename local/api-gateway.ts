@@ -31,6 +31,20 @@ const compiled: CompiledRoute[] = routes.map((route) => {
   return { ...route, pattern: new RegExp(`^${source}$`), params };
 });
 
+/** The declared route for a method and path, with its path parameters decoded; undefined when none matches. */
+function matchRoute(method: string, pathname: string) {
+  for (const route of compiled) {
+    const match = route.method === method ? route.pattern.exec(pathname) : null;
+    if (!match) continue;
+    const values = match.slice(1);
+    const pathParameters = Object.fromEntries(
+      route.params.map((name, i) => [name, decodeURIComponent(values[i] ?? '')]),
+    );
+    return { route, pathParameters };
+  }
+  return undefined;
+}
+
 /**
  * An answer API Gateway gives itself: the stack's gateway response of that type, byte for byte
  * (`lib/gateway-problems.ts`). The DEFAULT_* types keep API Gateway's status, which here is 400
@@ -65,7 +79,7 @@ export class LocalApiGateway {
 
   async start(port: number): Promise<void> {
     this.server = createServer((req, res) => {
-      this.handle(req, res).catch((error) => {
+      this.handle(req, res).catch((error: unknown) => {
         console.error('local api gateway error', error);
         if (!res.headersSent) gatewayAnswer(res, 'DEFAULT_5XX');
       });
@@ -87,11 +101,12 @@ export class LocalApiGateway {
       return;
     }
     // An undeclared path or method is API Gateway's "missing authentication token", which the stack maps to 404.
-    const route = compiled.find((r) => r.method === method && r.pattern.test(url.pathname));
-    if (!route) {
+    const matched = matchRoute(method, url.pathname);
+    if (!matched) {
       gatewayAnswer(res, 'MISSING_AUTHENTICATION_TOKEN');
       return;
     }
+    const { route, pathParameters } = matched;
 
     const raw = await readBody(req, MAX_BODY_BYTES);
     if (!raw) {
@@ -101,13 +116,12 @@ export class LocalApiGateway {
     const headers: Record<string, string> = {};
     const multiValueHeaders: Record<string, string[]> = {};
     for (let i = 0; i < req.rawHeaders.length; i += 2) {
-      const name = req.rawHeaders[i]!;
-      const value = req.rawHeaders[i + 1]!;
+      // Node lists raw headers flat, each name followed by its value.
+      const [name, value] = req.rawHeaders.slice(i, i + 2);
+      if (name === undefined || value === undefined) continue;
       headers[name] = value;
       (multiValueHeaders[name] ??= []).push(value);
     }
-    const match = route.pattern.exec(url.pathname)!;
-    const pathParameters = Object.fromEntries(route.params.map((name, i) => [name, decodeURIComponent(match[i + 1]!)]));
     const query = [...url.searchParams.keys()].length ? Object.fromEntries(url.searchParams) : null;
     const requestId = randomUUID();
     const methodArn = `arn:aws:execute-api:${REGION}:${ACCOUNT_ID}:${API_ID}/${STAGE}/${method}${url.pathname}`;

@@ -17,7 +17,8 @@ function jarDirectory(): string {
 
 export interface DynamoDbLocal {
   endpoint: string;
-  stop(): Promise<void>;
+  /** A closure over the process, so it can be handed on as a cleanup. */
+  stop: () => Promise<void>;
 }
 
 /** Starts DynamoDB Local (Java ≥ 11) on loopback; `dataDir` persists tables, otherwise in memory. */

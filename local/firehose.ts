@@ -28,6 +28,13 @@ export interface RecordFailurePlan {
   errorMessage?: string;
 }
 
+/** The part of a PutRecord or PutRecordBatch request the stand-in reads. */
+interface PutRecordRequest {
+  DeliveryStreamName?: string;
+  Records?: { Data: string }[];
+  Record?: { Data: string };
+}
+
 /** The path of the control endpoint that sets a failure plan (PUT), clears it (DELETE) or reads it (GET). */
 export const FAILURES_PATH = '/_twin/failures';
 
@@ -112,9 +119,9 @@ export class LocalFirehose {
       res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
       res.end(JSON.stringify(body));
     };
-    let body: { DeliveryStreamName?: string; Records?: { Data: string }[]; Record?: { Data: string } };
+    let body: PutRecordRequest;
     try {
-      body = JSON.parse(raw.toString('utf8'));
+      body = JSON.parse(raw.toString('utf8')) as PutRecordRequest;
     } catch {
       reply(400, { __type: 'SerializationException', message: 'Malformed JSON' });
       return;
@@ -201,7 +208,10 @@ export class LocalFirehose {
   private accept(data: Buffer): string {
     let prefix: string;
     try {
-      const values = partitionValues(JSON.parse(data.toString('utf8')), rawEvents.partitionKeys);
+      const values = partitionValues(
+        JSON.parse(data.toString('utf8')) as Record<string, unknown>,
+        rawEvents.partitionKeys,
+      );
       if (!values) throw new Error('missing partition key');
       prefix = objectPrefix(rawEvents.prefixTemplate, values);
     } catch {

@@ -64,8 +64,8 @@ class Container {
     worker.on('exit', (code) => {
       this.failAll(new Error(`The function's container exited (code ${code})`));
     });
-    worker.on('error', (error) => {
-      this.failAll(error);
+    worker.on('error', (error: unknown) => {
+      this.failAll(error instanceof Error ? error : new Error(String(error)));
     });
   }
 

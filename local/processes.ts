@@ -20,8 +20,9 @@ export function freePort(): Promise<number> {
 export interface ManagedProcess {
   child: ChildProcess;
   /** The last lines it printed, for error messages. */
-  output(): string;
-  stop(): Promise<void>;
+  output: () => string;
+  /** A closure over the child, so it can be handed on as a cleanup. */
+  stop: () => Promise<void>;
 }
 
 const live = new Set<ChildProcess>();
@@ -51,8 +52,8 @@ export function spawnManaged(command: string, args: string[], options: { cwd?: s
     lines.push(chunk.toString());
     if (lines.length > 50) lines.shift();
   };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
 
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null || !child.pid) return;
@@ -62,7 +63,9 @@ export function spawnManaged(command: string, args: string[], options: { cwd?: s
       }),
     );
     kill(child.pid, 'SIGTERM');
-    const timer = setTimeout(() => child.pid && kill(child.pid, 'SIGKILL'), 5_000);
+    const timer = setTimeout(() => {
+      if (child.pid) kill(child.pid, 'SIGKILL');
+    }, 5_000);
     await exited;
     clearTimeout(timer);
   };

@@ -16,7 +16,14 @@ import { newId } from '../functions/shared/ids';
 import { logger } from '../functions/shared/logger';
 import { SQS_FIFO_IN_FLIGHT_LIMIT } from '../functions/domain/webhooks/parking';
 import type { Permission } from '../lib/iam-policy';
-import { functions, queues as queueSpecs, rawEvents, type FunctionId, type QueueId } from '../lib/topology';
+import {
+  functions,
+  queues as queueSpecs,
+  rawEvents,
+  type FunctionId,
+  type QueueId,
+  type QueueSpec,
+} from '../lib/topology';
 import { CREDENTIALS, REGION } from './aws-local';
 import { Checkpoints } from './checkpoints';
 import { startDynamoDbLocal } from './dynamodb-local';
@@ -268,6 +275,8 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
         schedule.start();
         sources.push(schedule);
       } else {
+        // Read as any queue: today every SQS trigger reads a FIFO queue, the twin need not rely on it.
+        const queueSpec: QueueSpec = queueSpecs[trigger.queue];
         const source = new SqsEventSource({
           mapping: id,
           queueUrl: functionQueueUrl(trigger.queue),
@@ -276,7 +285,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
           client: roleClients(id).sqs,
           invoke: (event) => lambda.invoke(id, event),
           pollers: 4,
-          ...(queueSpecs[trigger.queue].fifo ? { inFlightCap: fifoInFlightCap() } : {}),
+          ...(queueSpec.fifo ? { inFlightCap: fifoInFlightCap() } : {}),
           log,
         });
         source.start();
