@@ -59,7 +59,11 @@ try {
   if (!existing && values['add-key']) {
     fail(`tenant ${values.tenant} does not exist; leave out --add-key (and give --name) to create it`, 1);
   }
-  const tenant = existing ?? { tenantId: values.tenant, name: values.name!, status: 'active' as const };
+  const tenant = existing ?? {
+    tenantId: values.tenant,
+    name: values.name ?? fail(`--name is required to create tenant ${values.tenant}`, 2),
+    status: 'active' as const,
+  };
   const { keyId, apiKey } = await tenants.createTenantWithKey(tenant, scopes);
   const summary = `tenant ${tenant.tenantId} ('${tenant.name}', ${tenant.status}), key ${keyId}`;
   console.error(`${summary}, scopes ${scopes.join(',')}`);
