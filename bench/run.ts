@@ -210,7 +210,9 @@ try {
   const arrivals: Arrival[] = [];
   twin.receiver.onReceive((hook) => {
     const body = hook.body ?? {};
-    const committed = Date.parse(String(body.occurredAt ?? body.timestamp ?? ''));
+    // Events carry their commit time as an ISO string.
+    const stamp = body.occurredAt ?? body.timestamp;
+    const committed = typeof stamp === 'string' ? Date.parse(stamp) : Number.NaN;
     arrivals.push({
       endpoint: hook.endpoint,
       eventId: hook.webhookId,

@@ -35,7 +35,8 @@ export function metadataExtractionQuery(keys: readonly LakePartitionKey[]): stri
  */
 export function firehosePrefix(template: string, keys: readonly LakePartitionKey[]): string {
   const declared = new Set(keys.map((key) => key.name));
-  const used = new Set([...template.matchAll(PLACEHOLDER)].map((match) => match[1]!));
+  // An empty name cannot match (`\w+`); were it to, it would show up below as unknown in the template.
+  const used = new Set([...template.matchAll(PLACEHOLDER)].map((match) => match[1] ?? ''));
   const unknown = [...used].filter((name) => !declared.has(name));
   const unused = [...declared].filter((name) => !used.has(name));
   if (unknown.length > 0 || unused.length > 0) {
@@ -84,18 +85,17 @@ const TIMESTAMP_FIELDS: Record<string, (at: Date) => number> = {
 
 /** `at` (UTC) in a Java DateTimeFormatter pattern, as Firehose expands `!{timestamp:pattern}`. */
 function formatTimestamp(pattern: string, at: Date): string {
-  return pattern.replace(
-    /'([^']*)'|([A-Za-z])\2*/g,
-    (run: string, literal: string | undefined, letter: string | undefined) => {
-      if (literal !== undefined) return literal === '' ? "'" : literal;
-      const field = TIMESTAMP_FIELDS[letter!];
-      if (!field) throw new Error(`Unsupported timestamp pattern letter '${letter}' in '${pattern}'`);
-      const value = field(at);
-      return letter === 'y' && run.length === 2
-        ? String(value % 100).padStart(2, '0')
-        : String(value).padStart(run.length, '0');
-    },
-  );
+  return pattern.replace(/'([^']*)'|([A-Za-z])\2*/g, (run: string, literal: string | undefined) => {
+    if (literal !== undefined) return literal === '' ? "'" : literal;
+    // Otherwise the run repeats one letter (`yyyy`, `MM`).
+    const letter = run.charAt(0);
+    const field = TIMESTAMP_FIELDS[letter];
+    if (!field) throw new Error(`Unsupported timestamp pattern letter '${letter}' in '${pattern}'`);
+    const value = field(at);
+    return letter === 'y' && run.length === 2
+      ? String(value % 100).padStart(2, '0')
+      : String(value).padStart(run.length, '0');
+  });
 }
 
 /**

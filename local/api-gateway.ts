@@ -31,6 +31,20 @@ const compiled: CompiledRoute[] = routes.map((route) => {
   return { ...route, pattern: new RegExp(`^${source}$`), params };
 });
 
+/** The declared route for a method and path, with its path parameters decoded; undefined when none matches. */
+function matchRoute(method: string, pathname: string) {
+  for (const route of compiled) {
+    const match = route.method === method ? route.pattern.exec(pathname) : null;
+    if (!match) continue;
+    const values = match.slice(1);
+    const pathParameters = Object.fromEntries(
+      route.params.map((name, i) => [name, decodeURIComponent(values[i] ?? '')]),
+    );
+    return { route, pathParameters };
+  }
+  return undefined;
+}
+
 /**
  * An answer API Gateway gives itself: the stack's gateway response of that type, byte for byte
  * (`lib/gateway-problems.ts`). The DEFAULT_* types keep API Gateway's status, which here is 400
@@ -65,7 +79,7 @@ export class LocalApiGateway {
 
   async start(port: number): Promise<void> {
     this.server = createServer((req, res) => {
-      this.handle(req, res).catch((error) => {
+      this.handle(req, res).catch((error: unknown) => {
         console.error('local api gateway error', error);
         if (!res.headersSent) gatewayAnswer(res, 'DEFAULT_5XX');
       });
@@ -82,23 +96,32 @@ export class LocalApiGateway {
     const url = new URL(req.url ?? '/', 'http://local');
     const method = (req.method ?? 'GET').toUpperCase();
     // API Gateway answers a request it cannot parse itself, before routing, authorizer or function.
-    if (decodedPath(url.pathname) === null) return gatewayAnswer(res, 'DEFAULT_4XX');
+    if (decodedPath(url.pathname) === null) {
+      gatewayAnswer(res, 'DEFAULT_4XX');
+      return;
+    }
     // An undeclared path or method is API Gateway's "missing authentication token", which the stack maps to 404.
-    const route = compiled.find((r) => r.method === method && r.pattern.test(url.pathname));
-    if (!route) return gatewayAnswer(res, 'MISSING_AUTHENTICATION_TOKEN');
+    const matched = matchRoute(method, url.pathname);
+    if (!matched) {
+      gatewayAnswer(res, 'MISSING_AUTHENTICATION_TOKEN');
+      return;
+    }
+    const { route, pathParameters } = matched;
 
     const raw = await readBody(req, MAX_BODY_BYTES);
-    if (!raw) return gatewayAnswer(res, 'REQUEST_TOO_LARGE');
+    if (!raw) {
+      gatewayAnswer(res, 'REQUEST_TOO_LARGE');
+      return;
+    }
     const headers: Record<string, string> = {};
     const multiValueHeaders: Record<string, string[]> = {};
     for (let i = 0; i < req.rawHeaders.length; i += 2) {
-      const name = req.rawHeaders[i]!;
-      const value = req.rawHeaders[i + 1]!;
+      // Node lists raw headers flat, each name followed by its value.
+      const [name, value] = req.rawHeaders.slice(i, i + 2);
+      if (name === undefined || value === undefined) continue;
       headers[name] = value;
       (multiValueHeaders[name] ??= []).push(value);
     }
-    const match = route.pattern.exec(url.pathname)!;
-    const pathParameters = Object.fromEntries(route.params.map((name, i) => [name, decodeURIComponent(match[i + 1]!)]));
     const query = [...url.searchParams.keys()].length ? Object.fromEntries(url.searchParams) : null;
     const requestId = randomUUID();
     const methodArn = `arn:aws:execute-api:${REGION}:${ACCOUNT_ID}:${API_ID}/${STAGE}/${method}${url.pathname}`;
@@ -107,7 +130,10 @@ export class LocalApiGateway {
     if (route.auth === 'apiKey') {
       const apiKey = header(headers, api.keyHeader);
       // API Gateway answers 401 itself when the identity source is missing.
-      if (!apiKey) return gatewayAnswer(res, 'UNAUTHORIZED');
+      if (!apiKey) {
+        gatewayAnswer(res, 'UNAUTHORIZED');
+        return;
+      }
       const result = await this.authorize(apiKey, {
         type: 'REQUEST',
         methodArn,
@@ -122,10 +148,19 @@ export class LocalApiGateway {
         stageVariables: null,
         requestContext: {} as never,
       });
-      if (result === 'unauthorized') return gatewayAnswer(res, 'UNAUTHORIZED');
-      if (result === 'failed') return gatewayAnswer(res, 'AUTHORIZER_CONFIGURATION_ERROR');
+      if (result === 'unauthorized') {
+        gatewayAnswer(res, 'UNAUTHORIZED');
+        return;
+      }
+      if (result === 'failed') {
+        gatewayAnswer(res, 'AUTHORIZER_CONFIGURATION_ERROR');
+        return;
+      }
       const allowed = result.policyDocument.Statement.some((s) => 'Effect' in s && s.Effect === 'Allow');
-      if (!allowed) return gatewayAnswer(res, 'ACCESS_DENIED');
+      if (!allowed) {
+        gatewayAnswer(res, 'ACCESS_DENIED');
+        return;
+      }
       authorizer = { ...(result.context ?? {}), principalId: result.principalId };
     }
 
@@ -167,7 +202,8 @@ export class LocalApiGateway {
       result = await this.lambda.invoke<APIGatewayProxyResult>(route.function, event);
     } catch (error) {
       console.error(`handler ${route.function} failed`, error);
-      return gatewayAnswer(res, 'DEFAULT_5XX');
+      gatewayAnswer(res, 'DEFAULT_5XX');
+      return;
     }
     res.writeHead(result.statusCode, { ...(result.headers as Record<string, string>), 'x-amzn-requestid': requestId });
     res.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);

@@ -16,7 +16,7 @@ export class Checkpoints {
   private timer?: NodeJS.Timeout;
 
   constructor(private readonly file?: string) {
-    if (file && existsSync(file)) this.state = JSON.parse(readFileSync(file, 'utf8'));
+    if (file && existsSync(file)) this.state = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Checkpoint>;
   }
 
   get(mapping: string, shardId: string) {

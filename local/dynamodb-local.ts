@@ -17,7 +17,8 @@ function jarDirectory(): string {
 
 export interface DynamoDbLocal {
   endpoint: string;
-  stop(): Promise<void>;
+  /** A closure over the process, so it can be handed on as a cleanup. */
+  stop: () => Promise<void>;
 }
 
 /** Starts DynamoDB Local (Java ≥ 11) on loopback; `dataDir` persists tables, otherwise in memory. */
@@ -41,12 +42,12 @@ export async function startDynamoDbLocal(options: { dataDir?: string; port?: num
   }
   const proc = spawnManaged('java', args, { cwd: dir });
   const failed = new Promise<never>((_, reject) => {
-    proc.child.once('error', (error) =>
-      reject(new Error(`Could not start Java for DynamoDB Local (install a JRE ≥ 11): ${error.message}`)),
-    );
-    proc.child.once('exit', (code) =>
-      reject(new Error(`DynamoDB Local exited (${code}) before it was ready:\n${proc.output()}`)),
-    );
+    proc.child.once('error', (error) => {
+      reject(new Error(`Could not start Java for DynamoDB Local (install a JRE ≥ 11): ${error.message}`));
+    });
+    proc.child.once('exit', (code) => {
+      reject(new Error(`DynamoDB Local exited (${code}) before it was ready:\n${proc.output()}`));
+    });
   });
   failed.catch(() => undefined); // it also settles when the process is stopped later
   const endpoint = `http://127.0.0.1:${port}`;

@@ -28,6 +28,13 @@ export interface RecordFailurePlan {
   errorMessage?: string;
 }
 
+/** The part of a PutRecord or PutRecordBatch request the stand-in reads. */
+interface PutRecordRequest {
+  DeliveryStreamName?: string;
+  Records?: { Data: string }[];
+  Record?: { Data: string };
+}
+
 /** The path of the control endpoint that sets a failure plan (PUT), clears it (DELETE) or reads it (GET). */
 export const FAILURES_PATH = '/_twin/failures';
 
@@ -112,22 +119,25 @@ export class LocalFirehose {
       res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
       res.end(JSON.stringify(body));
     };
-    let body: { DeliveryStreamName?: string; Records?: { Data: string }[]; Record?: { Data: string } };
+    let body: PutRecordRequest;
     try {
-      body = JSON.parse(raw.toString('utf8'));
+      body = JSON.parse(raw.toString('utf8')) as PutRecordRequest;
     } catch {
-      return reply(400, { __type: 'SerializationException', message: 'Malformed JSON' });
+      reply(400, { __type: 'SerializationException', message: 'Malformed JSON' });
+      return;
     }
     if (body.DeliveryStreamName !== this.options.streamName) {
-      return reply(400, {
+      reply(400, {
         __type: 'ResourceNotFoundException',
         message: `Delivery stream ${body.DeliveryStreamName} not found`,
       });
+      return;
     }
     if (target.endsWith('.PutRecordBatch')) {
       const records = body.Records ?? [];
       if (records.length === 0 || records.length > 500) {
-        return reply(400, { __type: 'InvalidArgumentException', message: 'Records must hold 1 to 500 entries' });
+        reply(400, { __type: 'InvalidArgumentException', message: 'Records must hold 1 to 500 entries' });
+        return;
       }
       const wholeCall = this.takeCall();
       const responses = records.map((r) => {
@@ -135,12 +145,14 @@ export class LocalFirehose {
         return refusal ?? { RecordId: this.accept(Buffer.from(r.Data, 'base64')) };
       });
       const FailedPutCount = responses.filter((r) => 'ErrorCode' in r).length;
-      return reply(200, { FailedPutCount, Encrypted: false, RequestResponses: responses });
+      reply(200, { FailedPutCount, Encrypted: false, RequestResponses: responses });
+      return;
     }
     if (target.endsWith('.PutRecord') && body.Record) {
-      return reply(200, { RecordId: this.accept(Buffer.from(body.Record.Data, 'base64')), Encrypted: false });
+      reply(200, { RecordId: this.accept(Buffer.from(body.Record.Data, 'base64')), Encrypted: false });
+      return;
     }
-    return reply(400, { __type: 'UnknownOperationException', message: `Operation ${target} is not emulated` });
+    reply(400, { __type: 'UnknownOperationException', message: `Operation ${target} is not emulated` });
   }
 
   /** The error entry when the plan refuses the whole call, counted down once per call. */
@@ -196,7 +208,10 @@ export class LocalFirehose {
   private accept(data: Buffer): string {
     let prefix: string;
     try {
-      const values = partitionValues(JSON.parse(data.toString('utf8')), rawEvents.partitionKeys);
+      const values = partitionValues(
+        JSON.parse(data.toString('utf8')) as Record<string, unknown>,
+        rawEvents.partitionKeys,
+      );
       if (!values) throw new Error('missing partition key');
       prefix = objectPrefix(rawEvents.prefixTemplate, values);
     } catch {

@@ -45,7 +45,7 @@ export function functionEnvironment(
   const spec = functions[id];
   const credentials = roleCredentials(id);
   const tunables = Object.fromEntries(
-    TUNABLES.flatMap((name) => (input.overrides?.[name] !== undefined ? [[name, input.overrides[name]!]] : [])),
+    TUNABLES.flatMap((name) => (input.overrides?.[name] !== undefined ? [[name, input.overrides[name]]] : [])),
   );
   return {
     ...tunables,

@@ -2,6 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import type { InvokeRequest, InvokeResult, WorkerData } from './lambda';
+import { required } from './required';
 import { installTwinClock } from './twin-clock';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
@@ -11,7 +12,7 @@ type Handler = (event: unknown, context: Context) => Promise<unknown>;
  * start), then answers invocations with a Lambda context whose deadline the parent set.
  */
 const data = workerData as WorkerData;
-const port = parentPort!;
+const port = required(parentPort, 'parentPort (this module runs in a worker thread)');
 // Before the handler loads: its Date follows the twin's clock; the deadline stays in real time.
 const realNow = data.clock ? installTwinClock(data.clock) : () => Date.now();
 
@@ -35,9 +36,7 @@ try {
       logGroupName: data.logGroupName,
       logStreamName: 'local',
       getRemainingTimeInMillis: () => Math.max(0, request.deadline - realNow()),
-      done: () => undefined,
-      fail: () => undefined,
-      succeed: () => undefined,
+      // No done/fail/succeed: the nodejs24.x runtime dropped the callback-style context methods too.
     } as Context;
     const reply = (result: InvokeResult) => {
       try {
@@ -55,9 +54,12 @@ try {
     Promise.resolve()
       .then(() => handler(request.event, context))
       .then(
-        (value) => reply({ kind: 'result', invocation: request.invocation, ok: true, value }),
-        (error: unknown) =>
-          reply({ kind: 'result', invocation: request.invocation, ok: false, error: serialize(error) }),
+        (value) => {
+          reply({ kind: 'result', invocation: request.invocation, ok: true, value });
+        },
+        (error: unknown) => {
+          reply({ kind: 'result', invocation: request.invocation, ok: false, error: serialize(error) });
+        },
       );
   });
   port.postMessage({ kind: 'ready' } satisfies InvokeResult);

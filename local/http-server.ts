@@ -13,8 +13,13 @@ export async function listenOnLoopback(server: Server, port: number): Promise<st
 /** Closes the server and every open connection, so nothing keeps the process alive. */
 export function closeServer(server: Server | undefined): Promise<void> {
   return new Promise((resolve) => {
-    if (!server) return resolve();
-    server.close(() => resolve());
+    if (!server) {
+      resolve();
+      return;
+    }
+    server.close(() => {
+      resolve();
+    });
     server.closeAllConnections();
   });
 }

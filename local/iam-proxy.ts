@@ -34,9 +34,9 @@ export class AuthorizingProxy {
 
   async start(): Promise<void> {
     this.server = createServer((req, res) => {
-      this.handle(req, res).catch((error: Error) => {
+      this.handle(req, res).catch((error: unknown) => {
         if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
-        res.end(`local IAM proxy: ${error.message}`);
+        res.end(`local IAM proxy: ${error instanceof Error ? error.message : String(error)}`);
       });
     });
     this.server.keepAliveTimeout = 5_000;
@@ -55,14 +55,15 @@ export class AuthorizingProxy {
       const denied = firstDenied(this.options.policies[functionId], this.permissions(req, body));
       if (denied) {
         this.options.onDenied?.(functionId, denied);
-        return this.deny(req, res, functionId, denied);
+        this.deny(req, res, functionId, denied);
+        return;
       }
     }
     await this.forward(req, res, body);
   }
 
   private permissions(req: IncomingMessage, body: Buffer): Permission[] {
-    const contentType = String(req.headers['content-type'] ?? '');
+    const contentType = req.headers['content-type'] ?? '';
     if (contentType.startsWith('application/x-www-form-urlencoded')) {
       // The SQS query protocol (older clients): the operation is the Action parameter.
       const params = Object.fromEntries(new URLSearchParams(body.toString('utf8')));
@@ -87,10 +88,7 @@ export class AuthorizingProxy {
       `User: ${principalArn(functionId)} is not authorized to perform: ${action} on resource: ${permission.resource} ` +
       `because no identity-based policy allows the ${action} action`;
     const requestId = randomUUID();
-    if (
-      service === 'sqs' &&
-      String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')
-    ) {
+    if (service === 'sqs' && (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
       res.writeHead(403, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
       res.end(
         '<?xml version="1.0"?><ErrorResponse xmlns="http://queue.amazonaws.com/doc/2012-11-05/"><Error><Type>Sender</Type>' +

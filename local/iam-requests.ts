@@ -17,7 +17,7 @@ export const deliveryStreamArn = (name: string) => `arn:aws:firehose:${REGION}:$
 export const queueArnOfUrl = (url: string) =>
   queueArnOfName(new URL(url).pathname.split('/').filter(Boolean).at(-1) ?? '');
 
-type Body = Record<string, any>;
+type Body = Record<string, unknown>;
 
 /** Transaction items: the IAM action each one is authorized as (there is no TransactWriteItems action). */
 const TRANSACT_ITEM_ACTIONS: Record<string, string> = {
@@ -27,6 +27,12 @@ const TRANSACT_ITEM_ACTIONS: Record<string, string> = {
   ConditionCheck: 'dynamodb:ConditionCheckItem',
   Get: 'dynamodb:GetItem',
 };
+
+/** A request field as text, or undefined when absent or empty (the SDK clients send these as strings). */
+function field(body: Body, name: string): string | undefined {
+  const value = body[name];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
 
 function dynamoPermissions(operation: string, body: Body): Permission[] {
   const action = `dynamodb:${operation}`;
@@ -45,7 +51,8 @@ function dynamoPermissions(operation: string, body: Body): Permission[] {
     case 'Query':
     case 'Scan': {
       const table = tableArn(String(body.TableName));
-      return [{ action, resource: body.IndexName ? `${table}/index/${body.IndexName}` : table }];
+      const indexName = field(body, 'IndexName');
+      return [{ action, resource: indexName ? `${table}/index/${indexName}` : table }];
     }
     case 'ListTables':
     case 'ListStreams':
@@ -55,8 +62,10 @@ function dynamoPermissions(operation: string, body: Body): Permission[] {
       return [{ action, resource: String(body.StreamArn) }];
     case 'GetRecords':
       return [{ action, resource: streamArnOfIterator(String(body.ShardIterator)) }];
-    default:
-      return [{ action, resource: body.TableName ? tableArn(String(body.TableName)) : '*' }];
+    default: {
+      const tableName = field(body, 'TableName');
+      return [{ action, resource: tableName ? tableArn(tableName) : '*' }];
+    }
   }
 }
 
@@ -74,15 +83,19 @@ const SQS_BATCH_ACTIONS: Record<string, string> = {
 
 function sqsPermissions(operation: string, body: Body): Permission[] {
   const action = `sqs:${SQS_BATCH_ACTIONS[operation] ?? operation}`;
-  if (body.QueueUrl) return [{ action, resource: queueArnOfUrl(String(body.QueueUrl)) }];
-  if (body.QueueName) return [{ action, resource: queueArnOfName(String(body.QueueName)) }];
-  if (operation === 'StartMessageMoveTask' && body.SourceArn) return [{ action, resource: String(body.SourceArn) }];
+  const queueUrl = field(body, 'QueueUrl');
+  const queueName = field(body, 'QueueName');
+  const sourceArn = field(body, 'SourceArn');
+  if (queueUrl) return [{ action, resource: queueArnOfUrl(queueUrl) }];
+  if (queueName) return [{ action, resource: queueArnOfName(queueName) }];
+  if (operation === 'StartMessageMoveTask' && sourceArn) return [{ action, resource: sourceArn }];
   return [{ action, resource: '*' }];
 }
 
 function firehosePermissions(operation: string, body: Body): Permission[] {
   const action = `firehose:${operation}`;
-  return [{ action, resource: body.DeliveryStreamName ? deliveryStreamArn(String(body.DeliveryStreamName)) : '*' }];
+  const streamName = field(body, 'DeliveryStreamName');
+  return [{ action, resource: streamName ? deliveryStreamArn(streamName) : '*' }];
 }
 
 /**

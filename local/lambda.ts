@@ -61,8 +61,12 @@ class Container {
       if (message.ok) waiting.resolve(message.value);
       else waiting.reject(revive(message.error));
     });
-    worker.on('exit', (code) => this.failAll(new Error(`The function's container exited (code ${code})`)));
-    worker.on('error', (error) => this.failAll(error));
+    worker.on('exit', (code) => {
+      this.failAll(new Error(`The function's container exited (code ${code})`));
+    });
+    worker.on('error', (error: unknown) => {
+      this.failAll(error instanceof Error ? error : new Error(String(error)));
+    });
   }
 
   invoke(request: Omit<InvokeRequest, 'invocation'>): Promise<unknown> {
@@ -141,7 +145,9 @@ export class LocalLambda {
         if (message.kind === 'ready') done();
         if (message.kind === 'failed') done(revive(message.error));
       };
-      const onExit = (code: number) => done(new Error(`${spec.id} exited (code ${code}) while loading`));
+      const onExit = (code: number) => {
+        done(new Error(`${spec.id} exited (code ${code}) while loading`));
+      };
       const done = (error?: Error) => {
         worker.off('message', onMessage);
         worker.off('exit', onExit);
@@ -167,10 +173,9 @@ export class LocalLambda {
       return (await Promise.race([
         invocation,
         new Promise((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`Task timed out after ${definition.spec.timeoutSeconds} seconds`)),
-            timeoutMs,
-          );
+          timer = setTimeout(() => {
+            reject(new Error(`Task timed out after ${definition.spec.timeoutSeconds} seconds`));
+          }, timeoutMs);
         }),
       ])) as T;
     } finally {

@@ -10,7 +10,9 @@ export function freePort(): Promise<number> {
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
+      server.close(() => {
+        resolve(port);
+      });
     });
   });
 }
@@ -18,8 +20,9 @@ export function freePort(): Promise<number> {
 export interface ManagedProcess {
   child: ChildProcess;
   /** The last lines it printed, for error messages. */
-  output(): string;
-  stop(): Promise<void>;
+  output: () => string;
+  /** A closure over the child, so it can be handed on as a cleanup. */
+  stop: () => Promise<void>;
 }
 
 const live = new Set<ChildProcess>();
@@ -49,14 +52,20 @@ export function spawnManaged(command: string, args: string[], options: { cwd?: s
     lines.push(chunk.toString());
     if (lines.length > 50) lines.shift();
   };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
 
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null || !child.pid) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const exited = new Promise<void>((resolve) =>
+      child.once('exit', () => {
+        resolve();
+      }),
+    );
     kill(child.pid, 'SIGTERM');
-    const timer = setTimeout(() => child.pid && kill(child.pid, 'SIGKILL'), 5_000);
+    const timer = setTimeout(() => {
+      if (child.pid) kill(child.pid, 'SIGKILL');
+    }, 5_000);
     await exited;
     clearTimeout(timer);
   };

@@ -8,6 +8,7 @@ import {
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { queues, rawEvents, table, type QueueId, type QueueSpec } from '../lib/topology';
+import { required } from './required';
 
 /** Every string attribute that keys the table or one of its indexes. */
 function keyAttributes(): string[] {
@@ -114,11 +115,11 @@ export async function provisionQueues(client: SQSClient, endpoint: string): Prom
     );
     // fauxqs names queues sqs.<region>.localhost, which does not resolve everywhere; the path alone
     // identifies the queue, so the handlers get URLs on the endpoint they already talk to.
-    urls[id] = `${endpoint}${new URL(QueueUrl!).pathname}`;
+    urls[id] = `${endpoint}${new URL(required(QueueUrl, `CreateQueue ${spec.localName} URL`)).pathname}`;
     const { Attributes } = await client.send(
       new GetQueueAttributesCommand({ QueueUrl: urls[id], AttributeNames: ['QueueArn'] }),
     );
-    arns[id] = Attributes!.QueueArn!;
+    arns[id] = required(Attributes?.QueueArn, `queue ${spec.localName} ARN`);
   }
   return { urls, arns };
 }

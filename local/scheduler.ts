@@ -80,9 +80,9 @@ export class LocalSchedule {
         responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
         responsePayload: { errorType: lastError.name, errorMessage: lastError.message },
       })
-      .catch((error: unknown) =>
-        this.options.log(`${this.options.mapping}: on-failure destination failed`, { error: String(error) }),
-      );
+      .catch((error: unknown) => {
+        this.options.log(`${this.options.mapping}: on-failure destination failed`, { error: String(error) });
+      });
   }
 
   async stop(): Promise<void> {

@@ -9,6 +9,7 @@ import {
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { SqsTrigger } from '../lib/topology';
 import { REGION } from './aws-local';
+import { required } from './required';
 
 export interface SqsEventSourceOptions {
   mapping: string;
@@ -16,7 +17,7 @@ export interface SqsEventSourceOptions {
   queueArn: string;
   trigger: SqsTrigger;
   client: SQSClient;
-  invoke: (event: SQSEvent) => Promise<SQSBatchResponse | void>;
+  invoke: (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
   /** Concurrent pollers; Lambda scales up to the mapping's maxConcurrency. */
   pollers?: number;
   /**
@@ -30,8 +31,8 @@ export interface SqsEventSourceOptions {
 function toRecord(message: Message, queueArn: string): SQSRecord {
   const attributes = message.Attributes ?? {};
   return {
-    messageId: message.MessageId!,
-    receiptHandle: message.ReceiptHandle!,
+    messageId: required(message.MessageId, 'ReceiveMessage message id'),
+    receiptHandle: required(message.ReceiptHandle, 'ReceiveMessage receipt handle'),
     body: message.Body ?? '',
     attributes: {
       ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? '1',
@@ -77,7 +78,7 @@ export class SqsEventSource {
   private async poll(): Promise<void> {
     const { trigger } = this.options;
     while (this.running) {
-      let messages: Message[] = [];
+      let messages: Message[];
       try {
         const turn = this.receiving.then(() => this.receive(Math.min(10, trigger.batchSize)));
         this.receiving = turn.catch(() => undefined);
@@ -88,6 +89,7 @@ export class SqsEventSource {
         }
         messages = received;
       } catch (error) {
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- stop() may clear it during the awaits
         if (this.running) this.options.log?.('ReceiveMessage failed', { error: (error as Error).message });
         await sleep(500);
         continue;

@@ -12,13 +12,14 @@ import type { DynamoStreamTrigger } from '../lib/topology';
 import { REGION } from './aws-local';
 import type { Checkpoints } from './checkpoints';
 import { matchesAny } from './event-filter';
+import { required } from './required';
 
 export interface StreamEventSourceOptions {
   mapping: string;
   streamArn: string;
   trigger: DynamoStreamTrigger;
   client: DynamoDBStreamsClient;
-  invoke: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | void>;
+  invoke: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | undefined>;
   /** The on-failure destination: receives invocation metadata only, like Lambda's SQS destination. */
   onFailure: (metadata: Record<string, unknown>) => Promise<void>;
   checkpoints: Checkpoints;
@@ -31,18 +32,27 @@ const POLL_INTERVAL_MS = 100;
 /** How often the stream is listed for new shards (a closed shard's children). */
 const DISCOVERY_INTERVAL_MS = 1_000;
 
+/** A record as Lambda delivers it: the stream always sets these two, and checkpoints and record age read them. */
+type DeliveredRecord = DynamoDBRecord & {
+  dynamodb: NonNullable<DynamoDBRecord['dynamodb']> & { SequenceNumber: string; ApproximateCreationDateTime: number };
+};
+
 /** The record as Lambda delivers it (creation time in epoch seconds). */
-function toLambdaRecord(record: StreamRecord, streamArn: string): DynamoDBRecord {
+function toLambdaRecord(record: StreamRecord, streamArn: string): DeliveredRecord {
   const created = record.dynamodb?.ApproximateCreationDateTime;
   return {
     eventID: record.eventID,
-    eventName: record.eventName as DynamoDBRecord['eventName'],
+    eventName: record.eventName,
     eventVersion: record.eventVersion ?? '1.1',
     eventSource: 'aws:dynamodb',
     awsRegion: record.awsRegion ?? REGION,
     eventSourceARN: streamArn,
     dynamodb: {
       ...(record.dynamodb as DynamoDBRecord['dynamodb']),
+      SequenceNumber: required(
+        record.dynamodb?.SequenceNumber,
+        `stream record ${record.eventID ?? ''} sequence number`,
+      ),
       ApproximateCreationDateTime: created
         ? Math.floor(new Date(created).getTime() / 1000)
         : Math.floor(Date.now() / 1000),
@@ -100,7 +110,7 @@ export class StreamEventSource {
     while (this.running) {
       try {
         for (const shard of await this.listShards()) {
-          const id = shard.ShardId!;
+          const id = required(shard.ShardId, 'DescribeStream shard id');
           if (this.shardTasks.has(id)) continue;
           if (this.options.checkpoints.get(this.options.mapping, id)?.done) {
             this.finished.add(id);
@@ -132,7 +142,7 @@ export class StreamEventSource {
 
   private async consume(shard: Shard): Promise<void> {
     const { client, streamArn, trigger, mapping, checkpoints } = this.options;
-    const shardId = shard.ShardId!;
+    const shardId = required(shard.ShardId, 'DescribeStream shard id');
     const checkpoint = checkpoints.get(mapping, shardId)?.sequenceNumber;
     let iterator = (
       await client.send(
@@ -146,7 +156,7 @@ export class StreamEventSource {
       )
     ).ShardIterator;
 
-    let pending: DynamoDBRecord[] = [];
+    let pending: DeliveredRecord[] = [];
     let windowStart = 0;
     let lastSeen: string | undefined;
     while (this.running && iterator) {
@@ -161,7 +171,7 @@ export class StreamEventSource {
       iterator = result.NextShardIterator;
       for (const raw of result.Records ?? []) {
         const record = toLambdaRecord(raw, streamArn);
-        lastSeen = record.dynamodb!.SequenceNumber;
+        lastSeen = record.dynamodb.SequenceNumber;
         if (matchesAny(trigger.filterPatterns, record)) {
           if (pending.length === 0) windowStart = Date.now();
           pending.push(record);
@@ -187,17 +197,17 @@ export class StreamEventSource {
   }
 
   /** Delivers one batch with the mapping's retry rules; false when the source stopped before it was through. */
-  private async process(shardId: string, records: DynamoDBRecord[]): Promise<boolean> {
+  private async process(shardId: string, records: DeliveredRecord[]): Promise<boolean> {
     const { trigger, mapping, checkpoints } = this.options;
-    const queue: DynamoDBRecord[][] = [records];
+    const queue: DeliveredRecord[][] = [records];
     let attempt = 0;
     let retrying = false;
     while (queue.length > 0) {
       // A stopping source retries no more: the checkpoint stays at the last delivered record.
       if (retrying && !this.running) return false;
-      let batch = queue[0]!;
+      let batch = required(queue[0], 'queued batch');
       const cutoff = Date.now() / 1000 - trigger.maxRecordAgeSeconds;
-      const expired = batch.filter((r) => r.dynamodb!.ApproximateCreationDateTime! < cutoff);
+      const expired = batch.filter((r) => r.dynamodb.ApproximateCreationDateTime < cutoff);
       if (expired.length > 0) {
         await this.sendToOnFailure(shardId, expired, 'RecordAgeExceeded', attempt);
         batch = batch.filter((r) => !expired.includes(r));
@@ -212,7 +222,7 @@ export class StreamEventSource {
         const response = await this.options.invoke({ Records: batch });
         const failures = response?.batchItemFailures ?? [];
         if (failures.length > 0) {
-          const indexes = failures.map((f) => batch.findIndex((r) => r.dynamodb!.SequenceNumber === f.itemIdentifier));
+          const indexes = failures.map((f) => batch.findIndex((r) => r.dynamodb.SequenceNumber === f.itemIdentifier));
           // An identifier that names no record of the batch fails the whole batch (Lambda does the same).
           failedFrom = indexes.includes(-1) ? 0 : Math.min(...indexes);
         }
@@ -221,12 +231,13 @@ export class StreamEventSource {
         failedFrom = 0;
       }
       if (failedFrom === -1) {
-        checkpoints.set(mapping, shardId, { sequenceNumber: batch.at(-1)!.dynamodb!.SequenceNumber! });
+        checkpoints.set(mapping, shardId, { sequenceNumber: lastOf(batch).dynamodb.SequenceNumber });
         queue.shift();
         continue;
       }
       if (failedFrom > 0) {
-        checkpoints.set(mapping, shardId, { sequenceNumber: batch[failedFrom - 1]!.dynamodb!.SequenceNumber! });
+        const lastDelivered = required(batch[failedFrom - 1], 'last delivered record');
+        checkpoints.set(mapping, shardId, { sequenceNumber: lastDelivered.dynamodb.SequenceNumber });
         batch = batch.slice(failedFrom);
         queue[0] = batch;
       }
@@ -234,7 +245,7 @@ export class StreamEventSource {
       attempt++;
       if (attempt > trigger.retryAttempts) {
         await this.sendToOnFailure(shardId, batch, 'RetryAttemptsExhausted', attempt);
-        checkpoints.set(mapping, shardId, { sequenceNumber: batch.at(-1)!.dynamodb!.SequenceNumber! });
+        checkpoints.set(mapping, shardId, { sequenceNumber: lastOf(batch).dynamodb.SequenceNumber });
         queue.shift();
         attempt = 0;
         continue;
@@ -249,9 +260,9 @@ export class StreamEventSource {
     return true;
   }
 
-  private async sendToOnFailure(shardId: string, batch: DynamoDBRecord[], condition: string, attempts: number) {
-    const first = batch[0]!.dynamodb!;
-    const last = batch.at(-1)!.dynamodb!;
+  private async sendToOnFailure(shardId: string, batch: DeliveredRecord[], condition: string, attempts: number) {
+    const first = required(batch[0], 'first record of a failed batch').dynamodb;
+    const last = lastOf(batch).dynamodb;
     await this.options.onFailure({
       requestContext: {
         requestId: crypto.randomUUID(),
@@ -266,11 +277,16 @@ export class StreamEventSource {
         shardId,
         startSequenceNumber: first.SequenceNumber,
         endSequenceNumber: last.SequenceNumber,
-        approximateArrivalOfFirstRecord: new Date(first.ApproximateCreationDateTime! * 1000).toISOString(),
-        approximateArrivalOfLastRecord: new Date(last.ApproximateCreationDateTime! * 1000).toISOString(),
+        approximateArrivalOfFirstRecord: new Date(first.ApproximateCreationDateTime * 1000).toISOString(),
+        approximateArrivalOfLastRecord: new Date(last.ApproximateCreationDateTime * 1000).toISOString(),
         batchSize: batch.length,
         streamArn: this.options.streamArn,
       },
     });
   }
+}
+
+/** The last record of a batch the mapping holds (never empty where it is read). */
+function lastOf(batch: DeliveredRecord[]): DeliveredRecord {
+  return required(batch.at(-1), 'last record of a batch');
 }

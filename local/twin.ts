@@ -16,7 +16,14 @@ import { newId } from '../functions/shared/ids';
 import { logger } from '../functions/shared/logger';
 import { SQS_FIFO_IN_FLIGHT_LIMIT } from '../functions/domain/webhooks/parking';
 import type { Permission } from '../lib/iam-policy';
-import { functions, queues as queueSpecs, rawEvents, type FunctionId, type QueueId } from '../lib/topology';
+import {
+  functions,
+  queues as queueSpecs,
+  rawEvents,
+  type FunctionId,
+  type QueueId,
+  type QueueSpec,
+} from '../lib/topology';
 import { CREDENTIALS, REGION } from './aws-local';
 import { Checkpoints } from './checkpoints';
 import { startDynamoDbLocal } from './dynamodb-local';
@@ -97,7 +104,10 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       }
     }
   };
-  if (!dataDir) cleanups.push(() => rmSync(lakeRoot, { recursive: true, force: true }));
+  if (!dataDir)
+    cleanups.push(() => {
+      rmSync(lakeRoot, { recursive: true, force: true });
+    });
 
   try {
     const ddb = await startDynamoDbLocal({ dataDir: dataDir ? join(dataDir, 'dynamodb') : undefined });
@@ -141,10 +151,11 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     // IAM: every call a function makes goes through a proxy that checks it against the function's
     // declared policy (lib/iam-policy.ts), as AWS would; the twin's own plumbing talks to the stand-ins directly.
     const policies = localPolicies({ tableName, tableStreamArn: streamArn });
-    const onDenied = (functionId: FunctionId, denied: Permission) =>
+    const onDenied = (functionId: FunctionId, denied: Permission) => {
       console.error(
         `twin: AccessDenied: ${functionId} may not ${denied.action} on ${denied.resource} (see lib/iam-policy.ts)`,
       );
+    };
     const proxies = {
       dynamodb: new AuthorizingProxy({ service: 'dynamodb', upstream: ddb.endpoint, policies, onDenied }),
       sqs: new AuthorizingProxy({ service: 'sqs', upstream: sqsEndpoint, policies, onDenied }),
@@ -210,7 +221,9 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
 
     const checkpoints = new Checkpoints(dataDir ? join(dataDir, 'stream-checkpoints.json') : undefined);
     // Runs after the event sources have stopped (cleanups run in reverse): the last checkpoints are kept.
-    cleanups.push(() => checkpoints.flush());
+    cleanups.push(() => {
+      checkpoints.flush();
+    });
     const log = (message: string, detail?: Record<string, unknown>) => {
       if (options.logLevel === 'DEBUG' || options.logLevel === 'INFO') console.error(`twin: ${message}`, detail ?? '');
     };
@@ -262,6 +275,8 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
         schedule.start();
         sources.push(schedule);
       } else {
+        // Read as any queue: today every SQS trigger reads a FIFO queue, the twin need not rely on it.
+        const queueSpec: QueueSpec = queueSpecs[trigger.queue];
         const source = new SqsEventSource({
           mapping: id,
           queueUrl: functionQueueUrl(trigger.queue),
@@ -270,7 +285,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
           client: roleClients(id).sqs,
           invoke: (event) => lambda.invoke(id, event),
           pollers: 4,
-          ...(queueSpecs[trigger.queue].fifo ? { inFlightCap: fifoInFlightCap() } : {}),
+          ...(queueSpec.fifo ? { inFlightCap: fifoInFlightCap() } : {}),
           log,
         });
         source.start();

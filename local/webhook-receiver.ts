@@ -1,6 +1,7 @@
 import { closeServer, listenOnLoopback, readBody } from './http-server';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { verify } from '../functions/domain/webhooks/signature';
+import { required } from './required';
 
 export interface ReceivedWebhook {
   receivedAt: string;
@@ -77,7 +78,7 @@ export class WebhookReceiver {
     if (req.method === 'PUT' && secretsRoute) {
       // Configures an endpoint, as a tenant pastes the secret shown once at registration.
       const { secrets } = JSON.parse((await readBody(req)).toString('utf8')) as { secrets: string[] };
-      this.setSecrets(secretsRoute[1]!, secrets);
+      this.setSecrets(required(secretsRoute[1], 'endpoint name'), secrets);
       res.writeHead(204).end();
       return;
     }
@@ -85,7 +86,7 @@ export class WebhookReceiver {
     if (failureRoute && (req.method === 'PUT' || req.method === 'DELETE')) {
       // Simulates an outage: PUT {"status":500,"times":10} fails the next 10 deliveries; DELETE heals.
       this.setFailure(
-        failureRoute[1]!,
+        required(failureRoute[1], 'endpoint name'),
         req.method === 'PUT' ? (JSON.parse((await readBody(req)).toString('utf8')) as Failure) : null,
       );
       res.writeHead(204).end();
@@ -96,7 +97,7 @@ export class WebhookReceiver {
       res.writeHead(404).end();
       return;
     }
-    const endpoint = match[1]!;
+    const endpoint = required(match[1], 'endpoint name');
     const body = (await readBody(req)).toString('utf8');
     const headers = Object.fromEntries(
       Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]),
@@ -109,19 +110,14 @@ export class WebhookReceiver {
       : secrets.length === 0
         ? 'unknown_endpoint'
         : (results[0] as { reason: string }).reason;
-    let parsed: Record<string, unknown> | null = null;
-    try {
-      parsed = JSON.parse(body);
-    } catch {
-      parsed = null;
-    }
+    const parsed = parseBody(body);
     const failure = this.failures.get(endpoint);
     if (failure?.times !== undefined && --failure.times <= 0) this.failures.delete(endpoint);
     const answered = failure ? failure.status : verified ? 204 : 401;
     const hook: ReceivedWebhook = {
       receivedAt: new Date().toISOString(),
       endpoint,
-      webhookId: String(headers['webhook-id'] ?? ''),
+      webhookId: headers['webhook-id'] ?? '',
       verified,
       ...(reason ? { reason } : {}),
       answered,
@@ -133,11 +129,26 @@ export class WebhookReceiver {
     if (this.options.log) {
       const outcome = failure ? `✘ answered ${answered} (simulated outage)` : verified ? '✔ verified' : `✘ ${reason}`;
       console.log(
-        `webhook ${outcome} ${hook.webhookId} ${String(parsed?.type ?? '')} member=${String(parsed?.memberId ?? '')} seq=${String(parsed?.seq ?? '')}`,
+        `webhook ${outcome} ${hook.webhookId} ${logValue(parsed?.type)} member=${logValue(parsed?.memberId)} seq=${logValue(parsed?.seq)}`,
       );
     }
     res
       .writeHead(answered, failure?.retryAfter ? { 'retry-after': failure.retryAfter } : {})
       .end(failure ? `simulated outage: ${answered}` : undefined);
   }
+}
+
+/** The delivery's JSON body (deliveries send an object), or null when it is not JSON. */
+function parseBody(text: string): Record<string, unknown> | null {
+  try {
+    return JSON.parse(text) as Record<string, unknown> | null;
+  } catch {
+    return null;
+  }
+}
+
+/** A body field for the log line: text and numbers as they are, anything else as JSON, absent as nothing. */
+function logValue(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : JSON.stringify(value);
 }

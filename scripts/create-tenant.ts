@@ -42,7 +42,7 @@ if (!values.table || !values.tenant || (!values.name && !values['add-key'])) {
   fail(`--table, --tenant and --name are required\n\n${USAGE}`, 2);
 }
 // Keys are built as `T#<id>`: a '#' or an unbounded id would break them.
-if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(values.tenant!)) {
+if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(values.tenant)) {
   fail(`tenant id '${values.tenant}' must be letters, digits, '-' and '_' (at most 64)`, 2);
 }
 const scopes = values.scopes ? values.scopes.split(',').map((scope) => scope.trim()) : [...ALL_SCOPES];
@@ -51,15 +51,19 @@ if (unknown.length > 0) fail(`unknown scope(s) ${unknown.join(', ')}; known: ${A
 
 const client = new DynamoDBClient({});
 try {
-  const tenants = new DynamoTenantStore(DynamoDBDocumentClient.from(client), values.table!);
-  const existing = await tenants.getTenant(values.tenant!);
+  const tenants = new DynamoTenantStore(DynamoDBDocumentClient.from(client), values.table);
+  const existing = await tenants.getTenant(values.tenant);
   if (existing && !values['add-key']) {
     fail(`tenant ${values.tenant} exists ('${existing.name}'); --add-key issues another key`, 1);
   }
   if (!existing && values['add-key']) {
     fail(`tenant ${values.tenant} does not exist; leave out --add-key (and give --name) to create it`, 1);
   }
-  const tenant = existing ?? { tenantId: values.tenant!, name: values.name!, status: 'active' as const };
+  const tenant = existing ?? {
+    tenantId: values.tenant,
+    name: values.name ?? fail(`--name is required to create tenant ${values.tenant}`, 2),
+    status: 'active' as const,
+  };
   const { keyId, apiKey } = await tenants.createTenantWithKey(tenant, scopes);
   const summary = `tenant ${tenant.tenantId} ('${tenant.name}', ${tenant.status}), key ${keyId}`;
   console.error(`${summary}, scopes ${scopes.join(',')}`);

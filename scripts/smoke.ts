@@ -70,6 +70,9 @@ async function waitUntil<T>(
   }
 }
 
+/** Where the run looks for the event: a bucket (on S3 or an S3-compatible endpoint) or a local folder. */
+type LakeLocation = { bucket: string; prefix: string; endpoint?: string } | { dir: string };
+
 function parseOptions() {
   const { values } = parseArgs({
     options: {
@@ -101,17 +104,18 @@ function parseOptions() {
   if (Boolean(values.lake) === Boolean(values['lake-dir'])) {
     usage('give one of --lake s3://bucket[/prefix] or --lake-dir <path>');
   }
-  const lake = values.lake ? /^s3:\/\/([^/]+)\/?(.*)$/.exec(values.lake) : null;
-  if (values.lake && !lake) usage('--lake must look like s3://bucket or s3://bucket/prefix');
+  const [, bucket, bucketPrefix] = (values.lake ? /^s3:\/\/([^/]+)\/?(.*)$/.exec(values.lake) : null) ?? [];
+  if (values.lake && !bucket) usage('--lake must look like s3://bucket or s3://bucket/prefix');
+  const lakeDir = values['lake-dir'];
+  const lake: LakeLocation = bucket
+    ? { bucket, prefix: bucketPrefix ? bucketPrefix.replace(/\/?$/, '/') : '', endpoint: values['s3-endpoint'] }
+    : { dir: lakeDir ?? usage('give one of --lake s3://bucket[/prefix] or --lake-dir <path>') };
   return {
-    apiUrl: values.url!.replace(/\/+$/, ''),
-    apiKey: values.key!,
-    webhookUrl: values['webhook-url']!,
+    apiUrl: values.url.replace(/\/+$/, ''),
+    apiKey: values.key,
+    webhookUrl: values['webhook-url'],
     secretTo: values['webhook-secret-to'],
-    lake: lake
-      ? { bucket: lake[1]!, prefix: lake[2] ? lake[2].replace(/\/?$/, '/') : '', endpoint: values['s3-endpoint'] }
-      : null,
-    lakeDir: values['lake-dir'],
+    lake,
     webhookTimeoutMs: seconds('webhook-timeout-seconds'),
     lakeTimeoutMs: seconds('lake-timeout-seconds'),
     endpointCacheMs: seconds('endpoint-cache-seconds'),
@@ -127,15 +131,25 @@ function usage(problem: string): never {
 
 type Options = ReturnType<typeof parseOptions>;
 
+/** An answer's JSON, its text when it is not JSON, or null when it is empty. */
+function parseAnswer(text: string): unknown {
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
 /** One API call; a status other than `expected` throws with the problem's code and detail. */
 function apiClient(options: Options) {
-  return async function call<T>(
+  return async function call(
     method: string,
     path: string,
     expected: number[],
     body?: unknown,
     idempotencyKey?: string,
-  ): Promise<{ status: number; body: T }> {
+  ): Promise<{ status: number; body: unknown }> {
     const response = await fetch(`${options.apiUrl}${path}`, {
       method,
       headers: {
@@ -147,12 +161,7 @@ function apiClient(options: Options) {
       signal: AbortSignal.timeout(options.requestTimeoutMs),
     });
     const text = await response.text();
-    let parsed: unknown = null;
-    try {
-      parsed = text ? JSON.parse(text) : null;
-    } catch {
-      parsed = text;
-    }
+    const parsed = parseAnswer(text);
     if (!expected.includes(response.status)) {
       const problem = parsed as { code?: string; detail?: string; message?: string } | null;
       const why =
@@ -161,7 +170,7 @@ function apiClient(options: Options) {
           : text.slice(0, 200);
       throw new Error(`${method} ${path} answered ${response.status}${why ? ` ${why}` : ''}`);
     }
-    return { status: response.status, body: parsed as T };
+    return { status: response.status, body: parsed };
   };
 }
 
@@ -180,45 +189,54 @@ interface Message {
 
 /** The lake objects under one partition that hold the event, or undefined; each object is read once. */
 function lakeSearch(options: Options) {
+  const { lake } = options;
   const checked = new Set<string>();
-  const s3 = options.lake
-    ? new S3Client(options.lake.endpoint ? { endpoint: options.lake.endpoint, forcePathStyle: true } : {})
-    : null;
   const holds = (gzipped: Uint8Array, eventId: string) =>
     gunzipSync(gzipped)
       .toString('utf8')
       .split('\n')
       .some((line) => line.trim() !== '' && (JSON.parse(line) as { id?: string }).id === eventId);
+  if ('dir' in lake) {
+    const findInDir = (prefix: string, eventId: string): string | undefined => {
+      const dir = join(lake.dir, prefix);
+      const files = existsSync(dir) ? readdirSync(dir).filter((name) => name.endsWith(rawEvents.fileExtension)) : [];
+      for (const file of files.filter((name) => !checked.has(name))) {
+        checked.add(file);
+        if (holds(readFileSync(join(dir, file)), eventId)) return join(dir, file);
+      }
+      return undefined;
+    };
+    return {
+      checked,
+      where: (prefix: string) => join(lake.dir, prefix),
+      find: (prefix: string, eventId: string) => Promise.resolve(findInDir(prefix, eventId)),
+      close: () => undefined,
+    };
+  }
+  const s3 = new S3Client(lake.endpoint ? { endpoint: lake.endpoint, forcePathStyle: true } : {});
   return {
     checked,
-    where: (prefix: string) =>
-      options.lake ? `s3://${options.lake.bucket}/${options.lake.prefix}${prefix}` : join(options.lakeDir!, prefix),
+    where: (prefix: string) => `s3://${lake.bucket}/${lake.prefix}${prefix}`,
     async find(prefix: string, eventId: string): Promise<string | undefined> {
-      if (!s3) {
-        const dir = join(options.lakeDir!, prefix);
-        const files = existsSync(dir) ? readdirSync(dir).filter((name) => name.endsWith(rawEvents.fileExtension)) : [];
-        for (const file of files.filter((name) => !checked.has(name))) {
-          checked.add(file);
-          if (holds(readFileSync(join(dir, file)), eventId)) return join(dir, file);
-        }
-        return undefined;
-      }
-      const { bucket } = options.lake!;
+      const { bucket } = lake;
       let token: string | undefined;
       do {
-        const list = { Bucket: bucket, Prefix: options.lake!.prefix + prefix, ContinuationToken: token };
+        const list = { Bucket: bucket, Prefix: lake.prefix + prefix, ContinuationToken: token };
         const page = await s3.send(new ListObjectsV2Command(list));
         for (const { Key } of page.Contents ?? []) {
           if (!Key || checked.has(Key)) continue;
           checked.add(Key);
           const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key }));
-          if (holds(await object.Body!.transformToByteArray(), eventId)) return `s3://${bucket}/${Key}`;
+          if (!object.Body) throw new Error(`GetObject s3://${bucket}/${Key} returned no body`);
+          if (holds(await object.Body.transformToByteArray(), eventId)) return `s3://${bucket}/${Key}`;
         }
         token = page.NextContinuationToken;
       } while (token);
       return undefined;
     },
-    close: () => s3?.destroy(),
+    close: () => {
+      s3.destroy();
+    },
   };
 }
 
@@ -236,7 +254,7 @@ async function smoke(options: Options): Promise<void> {
         const description = `Temporary endpoint of smoke run ${runId}`;
         const request = { url: options.webhookUrl, description, eventTypes: ['points.earned'] };
         type Created = { subscriptionId: string; secret: string };
-        const { body } = await api<Created>('POST', '/v1/webhooks/endpoints', [201], request);
+        const body = (await api('POST', '/v1/webhooks/endpoints', [201], request)).body as Created;
         endpointId = body.subscriptionId;
         if (options.secretTo) {
           const handed = await fetch(options.secretTo, {
@@ -255,8 +273,8 @@ async function smoke(options: Options): Promise<void> {
       'enrol member',
       async () => {
         const request = { externalId: runId };
-        const created = await api<{ memberId: string }>('POST', '/v1/members', [201], request, `${runId}-enrol`);
-        return created.body;
+        const created = await api('POST', '/v1/members', [201], request, `${runId}-enrol`);
+        return created.body as { memberId: string };
       },
       (created) => `${created.memberId} (externalId ${runId})`,
     );
@@ -274,14 +292,14 @@ async function smoke(options: Options): Promise<void> {
       'earn points',
       async () =>
         (
-          await api<{ eventId: string; balance: { availablePoints: number } }>(
+          await api(
             'POST',
             `/v1/members/${member.memberId}/points/earn`,
             [201],
             { amountPoints: 10, reason: `smoke ${runId}`, source: 'smoke' },
             `${runId}-earn`,
           )
-        ).body,
+        ).body as { eventId: string; balance: { availablePoints: number } },
       (result) => `event ${result.eventId}, available ${result.balance.availablePoints}`,
     );
 
@@ -295,8 +313,9 @@ async function smoke(options: Options): Promise<void> {
           options.webhookTimeoutMs,
           options.pollMs,
           async () => {
-            const { status, body } = await api<Message>('GET', messagePath, [200, 404]);
-            if (status === 404) return undefined;
+            const answer = await api('GET', messagePath, [200, 404]);
+            if (answer.status === 404) return undefined;
+            const body = answer.body as Message;
             lastMessage = body;
             if (body.status === 'dead') throw new Error(`the message is dead: ${describeAttempts(body.attempts)}`);
             const is2xx = (a: Attempt) => a.ok && a.status !== undefined && a.status >= 200 && a.status < 300;
@@ -330,7 +349,9 @@ async function smoke(options: Options): Promise<void> {
     if (endpointId) {
       const path = `/v1/webhooks/endpoints/${endpointId}`;
       const id = endpointId;
-      const remove = async () => void (await api('DELETE', path, [204, 404]));
+      const remove = async () => {
+        await api('DELETE', path, [204, 404]);
+      };
       const cleanup = step('delete webhook endpoint', remove, () => id);
       // After an earlier failure, that failure is the one to report; the cleanup's line still shows.
       await (passed ? cleanup : cleanup.catch(() => undefined));

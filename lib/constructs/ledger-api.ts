@@ -119,10 +119,13 @@ export class LedgerApi extends Construct {
     const headerName = (name: string) =>
       name
         .split('-')
-        .map((word) => word[0]!.toUpperCase() + word.slice(1))
+        .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
         .join('-');
     for (const problem of GATEWAY_PROBLEMS) {
-      const headers = Object.entries(problem.headers).map(([name, value]) => [headerName(name), `'${value}'`]);
+      const headers = Object.entries(problem.headers).map(([name, value]): [string, string] => [
+        headerName(name),
+        `'${value}'`,
+      ]);
       this.restApi.addGatewayResponse(`Gateway${problem.type}`, {
         type: apigw.ResponseType.of(problem.type),
         ...(problem.statusCode ? { statusCode: String(problem.statusCode) } : {}),

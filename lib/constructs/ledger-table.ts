@@ -4,8 +4,13 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { table as tableSpec } from '../topology';
 
+/** CDK's attribute types by the name the topology writes ('S', 'N', 'B'). */
+const ATTRIBUTE_TYPES = new Map<string, dynamodb.AttributeType>(
+  Object.values(dynamodb.AttributeType).map((value) => [value, value]),
+);
+
 const attributeType = (type: string): dynamodb.AttributeType => {
-  const found = Object.values(dynamodb.AttributeType).find((value) => value === type);
+  const found = ATTRIBUTE_TYPES.get(type);
   if (!found) throw new Error(`Unknown DynamoDB attribute type '${type}'`);
   return found;
 };

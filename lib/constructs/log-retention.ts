@@ -6,7 +6,7 @@ export function logRetention(days: number = logRetentionDays): logs.RetentionDay
   const valid = Object.values(logs.RetentionDays).filter(
     (value): value is logs.RetentionDays => typeof value === 'number',
   );
-  const found = valid.find((value) => value === days);
+  const found = new Map<number, logs.RetentionDays>(valid.map((value) => [value, value])).get(days);
   if (found === undefined) throw new Error(`CloudWatch Logs cannot keep logs for ${days} days`);
   return found;
 }

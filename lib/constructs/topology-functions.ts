@@ -155,6 +155,7 @@ export class TopologyFunctions extends Construct {
     const { table, queues, rawEvents } = this.props;
     if (!table.encryptionKey || !table.tableStreamArn)
       throw new Error('The ledger table must have its own key and a stream');
+    const role = executionRole(fn);
     const declared: PolicyStatement[] = executionRolePolicy(spec);
     const resolved = resolvePolicy(declared, {
       tableArn: table.tableArn,
@@ -165,7 +166,7 @@ export class TopologyFunctions extends Construct {
       logGroupArn: logGroup.logGroupArn,
     });
     for (const statement of resolved) {
-      fn.role!.addToPrincipalPolicy(
+      role.addToPrincipalPolicy(
         new iam.PolicyStatement({ actions: [...statement.actions], resources: [...statement.resources] }),
       );
     }
@@ -203,7 +204,7 @@ export class TopologyFunctions extends Construct {
         appliesTo: ['Resource::*'],
       });
     }
-    if (suppressions.length > 0) NagSuppressions.addResourceSuppressions(defaultPolicy(fn.role!), suppressions);
+    if (suppressions.length > 0) NagSuppressions.addResourceSuppressions(defaultPolicy(role), suppressions);
   }
 
   /**
@@ -213,8 +214,10 @@ export class TopologyFunctions extends Construct {
    */
   private addStreamTrigger(fn: NodejsFunction, trigger: DynamoStreamTrigger): void {
     const failures = this.props.queues[trigger.onFailure];
+    const streamArn = this.props.table.tableStreamArn;
+    if (!streamArn) throw new Error('The ledger table must have a stream');
     fn.addEventSourceMapping('TableStream', {
-      eventSourceArn: this.props.table.tableStreamArn!,
+      eventSourceArn: streamArn,
       startingPosition: lambda.StartingPosition[trigger.startingPosition],
       batchSize: trigger.batchSize,
       maxBatchingWindow: Duration.seconds(trigger.maxBatchingWindowSeconds),
@@ -282,6 +285,12 @@ export class TopologyFunctions extends Construct {
       maxConcurrency: trigger.maxConcurrency,
     });
   }
+}
+
+/** The role `buildFunction` gave the function: the declared grants and their suppressions land on it. */
+function executionRole(fn: lambda.IFunction): iam.IRole {
+  if (!fn.role) throw new Error(`${fn.node.path} has no execution role`);
+  return fn.role;
 }
 
 /** The role's default policy, where its grants land: suppressions attach to it, not to the whole role. */
