@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import type { InvokeRequest, InvokeResult, WorkerData } from './lambda';
-import { required } from './required';
+import { required } from '../functions/shared/required';
 import { installTwinClock } from './twin-clock';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;

@@ -9,7 +9,7 @@ import {
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { SqsTrigger } from '../lib/topology';
 import { REGION } from './aws-local';
-import { required } from './required';
+import { required } from '../functions/shared/required';
 
 export interface SqsEventSourceOptions {
   mapping: string;

@@ -12,7 +12,7 @@ import type { DynamoStreamTrigger } from '../lib/topology';
 import { REGION } from './aws-local';
 import type { Checkpoints } from './checkpoints';
 import { matchesAny } from './event-filter';
-import { required } from './required';
+import { required } from '../functions/shared/required';
 
 export interface StreamEventSourceOptions {
   mapping: string;

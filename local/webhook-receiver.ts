@@ -1,7 +1,7 @@
 import { closeServer, listenOnLoopback, readBody } from './http-server';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { verify } from '../functions/domain/webhooks/signature';
-import { required } from './required';
+import { required } from '../functions/shared/required';
 
 export interface ReceivedWebhook {
   receivedAt: string;
