@@ -27,7 +27,9 @@ const sameRef = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify
 beforeAll(() => {
   synth = synthesize('production-eu-west-1');
 });
-afterAll(() => removeAssembly(synth));
+afterAll(() => {
+  removeAssembly(synth);
+});
 
 describe('Lambda limits', () => {
   it("keeps every function's resource policy under 20 KB", () => {

@@ -15,7 +15,9 @@ const functionEntries = Object.entries(functionSpecs) as [FunctionId, FunctionSp
 beforeAll(() => {
   synth = synthesize();
 });
-afterAll(() => removeAssembly(synth));
+afterAll(() => {
+  removeAssembly(synth);
+});
 
 type Expression = string | Record<string, unknown>;
 

@@ -48,7 +48,9 @@ const queueArn = (queueId: QueueId) => ({ 'Fn::GetAtt': [logicalId(synth.stack, 
 beforeAll(() => {
   synth = synthesize();
 });
-afterAll(() => removeAssembly(synth));
+afterAll(() => {
+  removeAssembly(synth);
+});
 
 describe('ledger table', () => {
   it('is recoverable, protected, retained and encrypted with its own rotating key', () => {
@@ -413,12 +415,13 @@ describe('API', () => {
 });
 
 describe('alarms', () => {
-  const alarmOn = (metricName: string, dimensions: Record<string, unknown>) =>
+  const alarmOn = (metricName: string, dimensions: Record<string, unknown>) => {
     synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: metricName,
       Dimensions: [Match.objectLike(dimensions)],
       AlarmActions: [{ Ref: logicalId(synth.stack, synth.stack.observability.alarmTopic) }],
     });
+  };
 
   it.each(['webhookDeliveryDlq', 'streamFailures'] as const)('fires as soon as %s holds a message', (queueId) => {
     synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {

@@ -1,5 +1,5 @@
 import { readFileSync, rmSync } from 'node:fs';
-import { App } from 'aws-cdk-lib';
+import { App, CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { INagLogger } from 'cdk-nag';
 import { addLoyaltyPlatform } from '../../lib/loyalty-app';
@@ -35,8 +35,8 @@ export function synthesize(
 /** The logical id of a construct's CloudFormation resource. */
 export function logicalId(stack: LoyaltyPlatformStack, construct: { node: { defaultChild?: unknown } }): string {
   const child = construct.node.defaultChild;
-  if (!child) throw new Error('Construct has no CloudFormation resource');
-  return stack.getLogicalId(child as Parameters<LoyaltyPlatformStack['getLogicalId']>[0]);
+  if (!CfnElement.isCfnElement(child)) throw new Error('Construct has no CloudFormation resource');
+  return stack.getLogicalId(child);
 }
 
 /** Removes the cloud assembly (bundles included) that `synthesize` wrote to a temporary directory. */

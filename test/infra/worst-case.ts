@@ -99,7 +99,7 @@ export function render(value: unknown, stackName: string, resources: Resources):
       return parts.map((part) => render(part, stackName, resources)).join(separator);
     }
     if (fn === 'Fn::Select') {
-      const [index, list] = args as [number, unknown];
+      const [index, list] = args as [number | string, unknown];
       return (render(list, stackName, resources) as unknown[])[Number(index)];
     }
     if (fn === 'Fn::Split') {

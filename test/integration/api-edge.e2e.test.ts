@@ -5,6 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import { checkContract } from '../support/api-contract';
 import { receivedHooks } from '../support/twin-api';
 import { startTwinProcess, waitFor, type RunningTwin } from '../support/twin-process';
+import { ifStarted } from '../support/teardown';
 
 /** Defects found by calling the running twin from outside, checked over raw HTTP. */
 let twin: RunningTwin;
@@ -14,7 +15,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  await twin?.stop();
+  await ifStarted(twin)?.stop();
 });
 
 /** A request sent byte for byte as written (fetch would re-encode a malformed path); the answer is contract-checked. */
@@ -44,13 +45,13 @@ function rawRequest(method: string, path: string, body: string | undefined, head
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () =>
+        res.on('end', () => {
           resolve({
             status: res.statusCode!,
             headers: res.headers as Record<string, string>,
             body: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
+          });
+        });
       },
     );
     req.on('error', reject);
@@ -104,9 +105,9 @@ describe('the API edge on the local twin', () => {
 
     // Assess: once the later event has landed, the member's events are enrolled + the good earn, gap-free.
     const lines = await waitFor(
-      async () => {
+      () => {
         const mine = lakeLines(twin.lakeDir).filter(({ line }) => line.includes(memberId));
-        return mine.length >= 2 ? mine : undefined;
+        return Promise.resolve(mine.length >= 2 ? mine : undefined);
       },
       { timeoutMs: 20_000, what: 'the lake lines of the member' },
     );

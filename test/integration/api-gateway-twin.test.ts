@@ -3,6 +3,8 @@ import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent } from 'aws-lambd
 import { LocalApiGateway } from '../../local/api-gateway';
 import type { LocalLambda } from '../../local/lambda';
 import { gatewayProblem, type GatewayResponseType } from '../../lib/gateway-problems';
+import { ifStarted } from '../support/teardown';
+import { asPromise } from '../support/as-promise';
 
 /**
  * The twin's API Gateway over real HTTP, with stand-in functions: what it answers itself must be,
@@ -13,34 +15,37 @@ const behaviour: Behaviour = { authorizer: 'allow', api: 'ok' };
 const invoked: string[] = [];
 
 const lambda = {
-  async invoke<T>(id: string, event: unknown): Promise<T> {
-    invoked.push(id);
-    if (id === 'authorizer') {
-      if (behaviour.authorizer === 'unauthorized') throw new Error('Unauthorized');
-      if (behaviour.authorizer === 'crash') throw Object.assign(new Error('connect timeout'), { name: 'TimeoutError' });
-      const result: APIGatewayAuthorizerResult = {
-        principalId: 't1/k1',
-        policyDocument: {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Action: 'execute-api:Invoke',
-              Effect: behaviour.authorizer === 'allow' ? 'Allow' : 'Deny',
-              Resource: '*',
-            },
-          ],
-        },
-        context: { tenantId: 't1', scopes: 'members:read' },
-      };
-      return result as T;
-    }
-    if (behaviour.api === 'crash') throw new Error('Task timed out after 25 seconds');
-    const { pathParameters } = event as APIGatewayProxyEvent;
-    return {
-      statusCode: 200,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ pathParameters }),
-    } as T;
+  invoke<T>(id: string, event: unknown): Promise<T> {
+    return asPromise(() => {
+      invoked.push(id);
+      if (id === 'authorizer') {
+        if (behaviour.authorizer === 'unauthorized') throw new Error('Unauthorized');
+        if (behaviour.authorizer === 'crash')
+          throw Object.assign(new Error('connect timeout'), { name: 'TimeoutError' });
+        const result: APIGatewayAuthorizerResult = {
+          principalId: 't1/k1',
+          policyDocument: {
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Action: 'execute-api:Invoke',
+                Effect: behaviour.authorizer === 'allow' ? 'Allow' : 'Deny',
+                Resource: '*',
+              },
+            ],
+          },
+          context: { tenantId: 't1', scopes: 'members:read' },
+        };
+        return result as T;
+      }
+      if (behaviour.api === 'crash') throw new Error('Task timed out after 25 seconds');
+      const { pathParameters } = event as APIGatewayProxyEvent;
+      return {
+        statusCode: 200,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ pathParameters }),
+      } as T;
+    });
   },
 } as unknown as LocalLambda;
 
@@ -52,7 +57,7 @@ beforeAll(async () => {
   await gateway.start(0);
 });
 afterAll(async () => {
-  await gateway?.stop();
+  await ifStarted(gateway)?.stop();
 });
 beforeEach(() => {
   Object.assign(behaviour, { authorizer: 'allow', api: 'ok' });
@@ -66,13 +71,13 @@ function send(path: string, headers: Record<string, string> = { 'x-api-key': `ke
     const req = httpRequest({ host: url.hostname, port: url.port, path, method: 'GET', headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () =>
+      res.on('end', () => {
         resolve({
           status: res.statusCode!,
           headers: res.headers as Record<string, string>,
           body: Buffer.concat(chunks).toString('utf8'),
-        }),
-      );
+        });
+      });
     });
     req.on('error', reject);
     req.end();

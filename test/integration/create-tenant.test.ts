@@ -4,6 +4,7 @@ import { DynamoTenantStore } from '../../functions/adapters/dynamo-tenant-store'
 import { ALL_SCOPES } from '../../functions/api/operations';
 import { CREDENTIALS, REGION } from '../../local/aws-local';
 import { startLocalTable, type LocalTable } from '../support/local-table';
+import { ifStarted } from '../support/teardown';
 
 /** `npm run tenant:create` against DynamoDB Local, with the endpoint and credentials from the environment. */
 let table: LocalTable;
@@ -16,7 +17,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await table?.stop();
+  await ifStarted(table)?.stop();
 });
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -40,7 +41,9 @@ function createTenant(args: string[]): Promise<{ code: number | null; stdout: st
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+    child.once('exit', (code) => {
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 

@@ -13,6 +13,7 @@ import { deliveryMessage, webhookBody, type DeliveryMessage } from '../../functi
 import { newId } from '../../functions/shared/ids';
 import { logger } from '../../functions/shared/logger';
 import { startLocalTable, type LocalTable } from '../support/local-table';
+import { ifStarted } from '../support/teardown';
 
 /**
  * The delivery worker against the real table on DynamoDB Local: the message log, the attempt log,
@@ -37,7 +38,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await local?.stop();
+  await ifStarted(local)?.stop();
 });
 
 const T0 = new Date('2026-11-21T10:00:00.000Z');
@@ -104,11 +105,9 @@ async function setUp(policy: Partial<DeliveryPolicy> = {}) {
     },
   };
   // Unscripted sends fail the test loudly instead of answering undefined.
-  const send = jest.fn<Send>(async () => {
-    throw new Error('send called without a scripted answer');
-  });
-  const deadLetter = jest.fn<DeadLetterSink>(async () => undefined);
-  const requeue = jest.fn<(message: DeliveryMessage) => Promise<void>>(async () => undefined);
+  const send = jest.fn<Send>(() => Promise.reject(new Error('send called without a scripted answer')));
+  const deadLetter = jest.fn<DeadLetterSink>(() => Promise.resolve());
+  const requeue = jest.fn<(message: DeliveryMessage) => Promise<void>>(() => Promise.resolve());
   /** A worker (a container) on this endpoint; several share the table, the send and the clock. */
   const makeWorker = (healthStore: DynamoEndpointHealth = endpointHealth) =>
     new DeliveryService({

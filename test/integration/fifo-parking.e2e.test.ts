@@ -9,6 +9,7 @@ import { table } from '../../lib/topology';
 import { CREDENTIALS, REGION } from '../../local/aws-local';
 import { configureReceiver, receivedHooks, twinApi, type ReceivedHook } from '../support/twin-api';
 import { startTwinProcess, waitFor, type RunningTwin } from '../support/twin-process';
+import { ifStarted } from '../support/teardown';
 
 /**
  * The noisy neighbour on the FIFO queue, on the local twin with SQS's in-flight cap scaled from
@@ -45,9 +46,9 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  sqs?.destroy();
-  dynamo?.destroy();
-  await twin?.stop();
+  ifStarted(sqs)?.destroy();
+  ifStarted(dynamo)?.destroy();
+  await ifStarted(twin)?.stop();
 });
 
 type Api = ReturnType<typeof twinApi>;
@@ -116,13 +117,15 @@ describe('a dead endpoint with many members on the local twin (FIFO in-flight ca
     let watching = true;
     let maxInFlight = 0;
     let maxSlots = 0;
-    const watcher = (async () => {
+    // Called below, not an IIFE: inside an IIFE the checker takes `watching` as always true (it is cleared later).
+    const watch = async () => {
       while (watching) {
         maxInFlight = Math.max(maxInFlight, await inFlight());
         maxSlots = Math.max(maxSlots, await parking.heldSlots(tenantA, deadId, new Date()));
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
-    })();
+    };
+    const watcher = watch();
     const parkedAtOutage = await waitFor(
       async () => {
         const count = await parking.parkedCount(tenantA, deadId);

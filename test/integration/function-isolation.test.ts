@@ -3,6 +3,7 @@ import { functions, type FunctionId } from '../../lib/topology';
 import { functionEnvironment } from '../../local/function-environment';
 import { LocalLambda } from '../../local/lambda';
 import { roleCredentials } from '../../local/roles';
+import { ifStarted } from '../support/teardown';
 
 /**
  * The twin's Lambda runtime: each function in its own container (worker thread) with only its
@@ -40,7 +41,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   delete process.env.TWIN_ONLY_SECRET;
-  await lambda?.stop();
+  await ifStarted(lambda)?.stop();
 });
 
 describe('functions on the twin', () => {

@@ -6,6 +6,7 @@ import { CREDENTIALS, REGION } from '../../local/aws-local';
 import { principalArn, roleCredentials } from '../../local/roles';
 import { configureReceiver, receivedHooks, twinApi } from '../support/twin-api';
 import { startTwinProcess, waitFor, type RunningTwin } from '../support/twin-process';
+import { ifStarted } from '../support/teardown';
 
 /**
  * IAM on the local twin: a call signed with a function's role goes through the authorizing
@@ -26,7 +27,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  await twin?.stop();
+  await ifStarted(twin)?.stop();
 });
 
 /** Clients as the function's own code has them: its role's credentials, its endpoints. */
@@ -44,7 +45,7 @@ const key = { pk: { S: 'IAM#probe' }, sk: { S: 'IAM#probe' } };
 const caught = (promise: Promise<unknown>) =>
   promise.then(
     () => undefined,
-    (error: Error & { $metadata?: { httpStatusCode?: number } }) => error,
+    (error: unknown) => error as Error & { $metadata?: { httpStatusCode?: number } },
   );
 
 describe('IAM on the local twin', () => {
@@ -76,7 +77,7 @@ describe('IAM on the local twin', () => {
     );
     // The twin's stderr arrives through a pipe, possibly after the answer: wait for the line.
     const denial = 'AccessDenied: authorizer may not dynamodb:PutItem';
-    await waitFor(async () => (twin.output().includes(denial) ? true : undefined), {
+    await waitFor(() => Promise.resolve(twin.output().includes(denial) ? true : undefined), {
       timeoutMs: 5_000,
       what: 'the denial in the twin log',
     });
@@ -194,12 +195,12 @@ describe("the operator's DLQ redrive on the local twin", () => {
         return ok.length >= letters.length ? ok : undefined;
       },
       { timeoutMs: 20_000, what: 'the redriven webhook' },
-    ).catch((error: Error) => {
+    ).catch((error: unknown) => {
       const denials = twin
         .output()
         .split('\n')
         .filter((line) => line.includes('AccessDenied'));
-      throw new Error(`${error.message}\n${denials.join('\n')}`);
+      throw new Error(`${(error as Error).message}\n${denials.join('\n')}`);
     });
     expect(new Set(delivered.map((hook) => hook.webhookId))).toEqual(new Set(letters.map((letter) => letter.eventId)));
     expect(delivered.every((hook) => hook.verified)).toBe(true);

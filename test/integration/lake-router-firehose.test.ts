@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { S3Client } from '@aws-sdk/client-s3';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { DynamoDBRecord } from 'aws-lambda';
 import { startFauxqs } from 'fauxqs';
 import { handler } from '../../functions/handlers/lake-router';
 import { resetConfigCache } from '../../functions/composition/config';
@@ -12,6 +12,7 @@ import { rawEvents } from '../../lib/topology';
 import { CREDENTIALS, REGION } from '../../local/aws-local';
 import { FAILURES_PATH, LocalFirehose } from '../../local/firehose';
 import { provisionBucket } from '../../local/provision';
+import { ifStarted } from '../support/teardown';
 
 /**
  * The lake router against the twin's Firehose stand-in over real HTTP (SDK client → stand-in →
@@ -41,9 +42,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await firehose?.stop();
-  s3?.destroy();
-  await fauxqs?.stop();
+  await ifStarted(firehose)?.stop();
+  ifStarted(s3)?.destroy();
+  await ifStarted(fauxqs)?.stop();
   rmSync(lakeDir, { recursive: true, force: true });
 });
 
@@ -64,7 +65,7 @@ function streamRecords(count: number, label: string): DynamoDBRecord[] {
     };
     const item = { pk: `T#lake-test#M#${event.memberId}`, sk: 'E#00000001', kind: 'event', ...event };
     const dynamodb = { SequenceNumber: String(++sequence), NewImage: marshall(item) as never };
-    return { eventName: 'INSERT', dynamodb } as DynamoDBRecord;
+    return { eventName: 'INSERT', dynamodb };
   });
 }
 
@@ -86,7 +87,7 @@ async function lakeCounts(label: string): Promise<Map<string, number>> {
   return counts;
 }
 
-const invoke = (records: DynamoDBRecord[]) => handler({ Records: records } as DynamoDBStreamEvent);
+const invoke = (records: DynamoDBRecord[]) => handler({ Records: records });
 
 describe('lake router and partial Firehose failures', () => {
   it('resends only the refused records, so each event is in the lake exactly once', async () => {

@@ -11,6 +11,7 @@ import { LedgerService } from '../../functions/domain/ledger-service';
 import { DAY_MS } from '../../functions/domain/lots';
 import { startLocalTable, type LocalTable } from '../support/local-table';
 import { fixedProgrammes } from '../support/memory-ledger-store';
+import { ifStarted } from '../support/teardown';
 
 /**
  * Model-based test of the ledger against the real store on DynamoDB Local. fast-check drives
@@ -40,7 +41,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await local?.stop();
+  await ifStarted(local)?.stop();
 });
 
 /** The model: a naive restatement of the rules, lot by lot. */
@@ -417,11 +418,11 @@ async function checkInvariants(m: Model, r: Real) {
   const entries = Items.filter((i) => i.kind === 'entry');
   const events = Items.filter((i) => i.kind === 'event');
   expect(balance.availablePoints).toBeGreaterThanOrEqual(0);
-  expect(balance.availablePoints).toBe(entries.reduce((s, e) => s + e.amountPoints, 0));
+  expect(balance.availablePoints).toBe(entries.reduce((s, e) => s + (e.amountPoints as number), 0));
   expect(balance.availablePoints).toBe(sum(balance.lots));
   expect(balance.lots.every((lot) => lot.points > 0)).toBe(true);
   expect([...balance.lots].sort(byExpiry)).toEqual(balance.lots);
-  expect(balance.pendingPoints).toBe(entries.reduce((s, e) => s + e.pendingPoints, 0));
+  expect(balance.pendingPoints).toBe(entries.reduce((s, e) => s + (e.pendingPoints as number), 0));
   expect(balance.pendingPoints).toBe(sum(balance.pending));
   expect(events.map((e) => e.seq)).toEqual(Array.from({ length: balance.seq }, (_, i) => i + 1));
   const keysUsed = entries.map((e) => e.idempotencyKey).filter(Boolean);

@@ -10,6 +10,7 @@ import { programmeSettings } from '../../functions/domain/programme';
 import { countCommits, enrolMember } from '../support/ledger-helpers';
 import { fixedProgrammes } from '../support/memory-ledger-store';
 import { startLocalTable, type LocalTable } from '../support/local-table';
+import { ifStarted } from '../support/teardown';
 
 /** The ledger store against the real DynamoDB Local: transactions, conditions, races. */
 let local: LocalTable;
@@ -29,7 +30,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await local?.stop();
+  await ifStarted(local)?.stop();
 });
 
 async function partition(memberId: string) {
@@ -74,7 +75,7 @@ describe('DynamoDB ledger store on DynamoDB Local', () => {
     console.log(
       `concurrent earns on one member: ${amounts.length} committed in ${elapsedMs} ms, balance ${balance.availablePoints} = sum of entries ${total}`,
     );
-    expect(entries.reduce((sum, e) => sum + e.amountPoints, 0)).toBe(total);
+    expect(entries.reduce((sum, e) => sum + (e.amountPoints as number), 0)).toBe(total);
     expect(balance.availablePoints).toBe(total);
     expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 13 }, (_, i) => i + 1));
     expect(balance.seq).toBe(13);
@@ -193,7 +194,7 @@ describe('DynamoDB ledger store on DynamoDB Local', () => {
     expect(counts.attempts).toBeLessThan(2 * attempts);
     expect(refused).toBe(150);
     expect(balance.availablePoints).toBe(0);
-    expect(entries.reduce((sum, e) => sum + e.amountPoints, 0)).toBe(0);
+    expect(entries.reduce((sum, e) => sum + (e.amountPoints as number), 0)).toBe(0);
     expect(entries.filter((e) => e.type === 'redeem')).toHaveLength(50);
     expect(items.filter((i) => i.kind === 'event').map((e) => e.seq)).toEqual(
       Array.from({ length: 52 }, (_, i) => i + 1),

@@ -1,5 +1,6 @@
 import { contractFetch, receivedHooks, twinApi, type ReceivedHook } from '../support/twin-api';
 import { startTwinProcess, waitFor, type RunningTwin } from '../support/twin-process';
+import { ifStarted } from '../support/teardown';
 
 /**
  * The ledger's operations over HTTP on the running twin: programme, member lifecycle, earn,
@@ -15,7 +16,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  await twin?.stop();
+  await ifStarted(twin)?.stop();
 });
 
 /** Every endpoint's verified-or-not deliveries of one member's events. */

@@ -11,6 +11,7 @@ import { deliveryMessage, type DeliveryMessage } from '../../functions/domain/we
 import { newId } from '../../functions/shared/ids';
 import { logger } from '../../functions/shared/logger';
 import { startLocalTable, type LocalTable } from '../support/local-table';
+import { ifStarted } from '../support/teardown';
 
 /**
  * Parking on DynamoDB Local with one waiting slot per endpoint: the races of parking and waking,
@@ -32,7 +33,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await local?.stop();
+  await ifStarted(local)?.stop();
 });
 
 const OK: AttemptResult = { ok: true, status: 204, durationMs: 3 };
@@ -52,10 +53,10 @@ async function setUp() {
   };
   await subscriptions.put(subscription);
   let nowMs = Date.parse('2026-11-21T10:00:00.000Z');
-  const send = jest.fn<DeliveryServiceDeps['send']>(async () => {
-    throw new Error('send called without a scripted answer');
-  });
-  const requeue = jest.fn<(message: DeliveryMessage) => Promise<void>>(async () => undefined);
+  const send = jest.fn<DeliveryServiceDeps['send']>(() =>
+    Promise.reject(new Error('send called without a scripted answer')),
+  );
+  const requeue = jest.fn<(message: DeliveryMessage) => Promise<void>>(() => Promise.resolve());
   const worker = new DeliveryService({
     log: store,
     health: endpointHealth,
@@ -63,7 +64,7 @@ async function setUp() {
     maxWaitingPerEndpoint: 1,
     endpoint: (t, s) => subscriptions.get(t, s),
     send,
-    deadLetter: async () => undefined,
+    deadLetter: () => Promise.resolve(),
     requeue,
     // One failure opens the breaker for 30 s.
     policy: {

@@ -10,6 +10,7 @@ import { systemClock } from '../../functions/shared/clock';
 import { countCommits, enrolMember, idem } from '../support/ledger-helpers';
 import { fixedProgrammes } from '../support/memory-ledger-store';
 import { startLocalTable, type LocalTable } from '../support/local-table';
+import { ifStarted } from '../support/teardown';
 
 /** Rewards, voucher pools and campaign budgets against DynamoDB Local: conditions and races. */
 let local: LocalTable;
@@ -32,7 +33,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await local?.stop();
+  await ifStarted(local)?.stop();
 });
 
 async function members(prefix: string, count: number, points: number): Promise<string[]> {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { contractFetch, receivedHooks } from '../support/twin-api';
 import { startTwinProcess, waitFor, type RunningTwin } from '../support/twin-process';
+import { ifStarted } from '../support/teardown';
 
 /** The vertical slice over HTTP against the running twin: API → DynamoDB → Streams → SQS → webhook, and → Firehose → lake. */
 let twin: RunningTwin;
@@ -12,7 +13,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  await twin?.stop();
+  await ifStarted(twin)?.stop();
 });
 
 const api = (path: string, init: { method?: string; body?: unknown; key?: string; idempotencyKey?: string } = {}) =>
@@ -70,7 +71,7 @@ describe('the vertical slice on the local twin', () => {
 
     // Assess: the lake holds every event under tenant/type/date/hour partitions, gzip NDJSON.
     const lakeEvents = await waitFor(
-      async () => {
+      () => {
         const lines = lakeFiles(twin.lakeDir).flatMap((file) =>
           gunzipSync(readFileSync(file))
             .toString('utf8')
@@ -79,7 +80,7 @@ describe('the vertical slice on the local twin', () => {
             .map((l) => ({ file, event: JSON.parse(l) })),
         );
         const mine = lines.filter((l) => l.event.memberId === memberId);
-        return mine.length >= 3 ? mine : undefined;
+        return Promise.resolve(mine.length >= 3 ? mine : undefined);
       },
       { timeoutMs: 20_000, what: 'lake files' },
     );

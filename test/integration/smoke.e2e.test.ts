@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { CREDENTIALS, REGION } from '../../local/aws-local';
 import { contractFetch } from '../support/twin-api';
 import { startTwinProcess, type RunningTwin } from '../support/twin-process';
+import { ifStarted } from '../support/teardown';
 
 /** `npm run smoke` against a running twin, as a platform engineer runs it against a deployment. */
 let twin: RunningTwin;
@@ -13,7 +14,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  await twin?.stop();
+  await ifStarted(twin)?.stop();
 });
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -37,7 +38,9 @@ function smoke(args: string[], env: Record<string, string> = {}): Promise<SmokeR
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+    child.once('exit', (code) => {
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 

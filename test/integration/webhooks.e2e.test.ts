@@ -2,6 +2,7 @@ import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk
 import { CREDENTIALS, REGION } from '../../local/aws-local';
 import { configureReceiver, receivedHooks, twinApi, type ReceivedHook } from '../support/twin-api';
 import { startTwinProcess, waitFor, type RunningTwin } from '../support/twin-process';
+import { ifStarted } from '../support/teardown';
 
 /**
  * Webhook delivery under failure, on the local twin, with the retry schedule compressed to
@@ -29,7 +30,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  await twin?.stop();
+  await ifStarted(twin)?.stop();
 });
 
 interface Endpoint {

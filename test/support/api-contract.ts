@@ -48,9 +48,13 @@ export function checkContract(answer: ApiAnswer): void {
   if (!route) {
     // An undeclared route never reaches a function: the gateway's own 404 problem.
     checkBody(`${label} (no route)`, answer, 404, problemResponse);
-    return record('gateway:no-route', answer.status);
+    record('gateway:no-route', answer.status);
+    return;
   }
-  if (route.path === '/openapi.json') return checkOpenApi(label, answer);
+  if (route.path === '/openapi.json') {
+    checkOpenApi(label, answer);
+    return;
+  }
   const operation = operationOf(route);
   const where = `${method} ${route.path} (${operation.operationId}) answered ${answer.status}`;
   const spec = operation.responses[answer.status];

@@ -16,6 +16,6 @@ function valueSize(value: unknown): number {
   if (typeof value === 'boolean' || value === null) return 1;
   if (Array.isArray(value)) return 3 + value.reduce((sum: number, element) => sum + 1 + valueSize(element), 0);
   if (typeof value === 'object')
-    return 3 + Object.keys(value!).length + dynamoItemSizeBytes(value as Record<string, unknown>);
+    return 3 + Object.keys(value).length + dynamoItemSizeBytes(value as Record<string, unknown>);
   throw new Error(`No DynamoDB size for ${typeof value}`);
 }

@@ -11,6 +11,7 @@ import { defaultProgramme, type Programme, type ProgrammeSettings } from '../../
 import type { ProgrammeCache } from '../../functions/domain/ledger-service';
 import { keys } from '../../functions/domain/keys';
 import { ACCOUNT_SHARDS, type AccountRef, type Redemption } from '../../functions/domain/rewards';
+import { asPromise } from './as-promise';
 
 const clone = <T>(value: T): T => structuredClone(value);
 
@@ -33,9 +34,11 @@ export class MemoryLedgerStore implements LedgerStore {
   /** Lets a test slip a concurrent change in before the next commit. */
   beforeCommit?: () => void;
 
-  async getBalance(t: string, m: string) {
-    const b = this.balances.get(`${t}/${m}`);
-    return b ? clone(b) : null;
+  getBalance(t: string, m: string) {
+    return asPromise(() => {
+      const b = this.balances.get(`${t}/${m}`);
+      return b ? clone(b) : null;
+    });
   }
   async getBalances(t: string, memberIds: string[]) {
     const found = new Map<string, Balance>();
@@ -45,65 +48,84 @@ export class MemoryLedgerStore implements LedgerStore {
     }
     return found;
   }
-  async getProfile(t: string, m: string) {
-    const p = this.profiles.get(`${t}/${m}`);
-    return p ? clone(p) : null;
+  getProfile(t: string, m: string) {
+    return asPromise(() => {
+      const p = this.profiles.get(`${t}/${m}`);
+      return p ? clone(p) : null;
+    });
   }
-  async findMemberIdByExternalId(t: string, e: string) {
-    return this.externalIds.get(`${t}/${e}`) ?? null;
+  findMemberIdByExternalId(t: string, e: string) {
+    return asPromise(() => this.externalIds.get(`${t}/${e}`) ?? null);
   }
-  async getIdempotencyRecord(t: string, k: string) {
-    const r = this.records.get(`${t}/${k}`);
-    return r ? clone(r) : null;
+  getIdempotencyRecord(t: string, k: string) {
+    return asPromise(() => {
+      const r = this.records.get(`${t}/${k}`);
+      return r ? clone(r) : null;
+    });
   }
-  async getEntry(t: string, m: string, seq: number) {
-    const entry = this.entries.get(`${t}/${m}/${seq}`);
-    return entry ? { entry: clone(entry), state: clone(this.states.get(`${t}/${m}/${seq}`) ?? null) } : null;
+  getEntry(t: string, m: string, seq: number) {
+    return asPromise(() => {
+      const entry = this.entries.get(`${t}/${m}/${seq}`);
+      return entry ? { entry: clone(entry), state: clone(this.states.get(`${t}/${m}/${seq}`) ?? null) } : null;
+    });
   }
-  async listEntries(t: string, m: string, query: EntryQuery): Promise<Page<LedgerEntry>> {
-    const all = [...this.entries.values()]
-      .filter((e) => e.tenantId === t && e.memberId === m)
-      .filter((e) => !query.types || query.types.includes(e.type))
-      .filter((e) => (!query.from || e.createdAt >= query.from) && (!query.to || e.createdAt <= query.to))
-      .sort((a, b) => (query.order === 'asc' ? a.seq - b.seq : b.seq - a.seq));
-    const start = query.cursor ? all.findIndex((e) => String(e.seq) === query.cursor) + 1 : 0;
-    const items = all.slice(start, start + query.limit);
-    return { items, ...(start + query.limit < all.length ? { nextCursor: String(items[items.length - 1]!.seq) } : {}) };
+  listEntries(t: string, m: string, query: EntryQuery): Promise<Page<LedgerEntry>> {
+    return asPromise(() => {
+      const all = [...this.entries.values()]
+        .filter((e) => e.tenantId === t && e.memberId === m)
+        .filter((e) => !query.types || query.types.includes(e.type))
+        .filter((e) => (!query.from || e.createdAt >= query.from) && (!query.to || e.createdAt <= query.to))
+        .sort((a, b) => (query.order === 'asc' ? a.seq - b.seq : b.seq - a.seq));
+      const start = query.cursor ? all.findIndex((e) => String(e.seq) === query.cursor) + 1 : 0;
+      const items = all.slice(start, start + query.limit);
+      return {
+        items,
+        ...(start + query.limit < all.length ? { nextCursor: String(items[items.length - 1]!.seq) } : {}),
+      };
+    });
   }
   async lastEntryAt(t: string, m: string, at: string) {
     const page = await this.listEntries(t, m, { to: at, order: 'desc', limit: 1 });
     return page.items[0] ?? null;
   }
   /** Like the `members` index: member id order, the status filter, a cursor only when more follow. */
-  async listMembers(t: string, query: { limit: number; cursor?: string; status?: MemberStatus }) {
-    const all = [...this.profiles.values()]
-      .filter((p) => p.tenantId === t && (!query.status || p.status === query.status))
-      .filter((p) => !query.cursor || p.memberId > query.cursor)
-      .sort((a, b) => (a.memberId < b.memberId ? -1 : 1));
-    const items = all.slice(0, query.limit).map(clone);
-    return { items, ...(all.length > query.limit ? { nextCursor: items[items.length - 1]!.memberId } : {}) };
+  listMembers(t: string, query: { limit: number; cursor?: string; status?: MemberStatus }) {
+    return asPromise(() => {
+      const all = [...this.profiles.values()]
+        .filter((p) => p.tenantId === t && (!query.status || p.status === query.status))
+        .filter((p) => !query.cursor || p.memberId > query.cursor)
+        .sort((a, b) => (a.memberId < b.memberId ? -1 : 1));
+      const items = all.slice(0, query.limit).map(clone);
+      return { items, ...(all.length > query.limit ? { nextCursor: items[items.length - 1]!.memberId } : {}) };
+    });
   }
   /** Like the `due` index: only the members of this due shard, oldest dueAt first. */
-  async listDue(shard: number, now: string, limit: number) {
-    return [...this.balances.values()]
-      .filter(
-        (b) => b.dueAt !== null && b.dueAt <= now && keys.dueShardOf(b.tenantId, b.memberId) === keys.dueShard(shard),
-      )
-      .sort((a, b) => (a.dueAt! < b.dueAt! ? -1 : a.dueAt! > b.dueAt! ? 1 : 0))
-      .slice(0, limit)
-      .map(({ tenantId, memberId }) => ({ tenantId, memberId }));
+  listDue(shard: number, now: string, limit: number) {
+    return asPromise(() =>
+      [...this.balances.values()]
+        .filter(
+          (b) => b.dueAt !== null && b.dueAt <= now && keys.dueShardOf(b.tenantId, b.memberId) === keys.dueShard(shard),
+        )
+        .sort((a, b) => (a.dueAt! < b.dueAt! ? -1 : a.dueAt! > b.dueAt! ? 1 : 0))
+        .slice(0, limit)
+        .map(({ tenantId, memberId }) => ({ tenantId, memberId })),
+    );
   }
-  async saveIdempotencyRecord(r: IdempotencyRecord) {
-    if (this.records.has(`${r.tenantId}/${r.key}`)) return false;
-    this.records.set(`${r.tenantId}/${r.key}`, clone(r));
-    return true;
+  saveIdempotencyRecord(r: IdempotencyRecord) {
+    return asPromise(() => {
+      if (this.records.has(`${r.tenantId}/${r.key}`)) return false;
+      this.records.set(`${r.tenantId}/${r.key}`, clone(r));
+      return true;
+    });
   }
   queues = new Map<string, { next: number; serving: number; servedAt: string }>();
-  async takeTicket(t: string, m: string) {
-    const q = this.queues.get(`${t}/${m}`) ?? { next: 0, serving: 1, servedAt: new Date().toISOString() };
-    q.next += 1;
-    this.queues.set(`${t}/${m}`, q);
-    return q.next;
+  takeTicket(t: string, m: string) {
+    return asPromise(() => {
+      const q = this.queues.get(`${t}/${m}`) ?? { next: 0, serving: 1, servedAt: new Date().toISOString() };
+      q.next += 1;
+      this.queues.set(`${t}/${m}`, q);
+      return q.next;
+    });
   }
   async queueState(t: string, m: string) {
     const q = this.queues.get(`${t}/${m}`);
@@ -113,38 +135,49 @@ export class MemoryLedgerStore implements LedgerStore {
       balance: await this.getBalance(t, m),
     };
   }
-  async advanceQueue(t: string, m: string, ticket: number) {
-    const q = this.queues.get(`${t}/${m}`);
-    if (q && q.serving === ticket) Object.assign(q, { serving: ticket + 1, servedAt: new Date().toISOString() });
+  advanceQueue(t: string, m: string, ticket: number) {
+    return asPromise(() => {
+      const q = this.queues.get(`${t}/${m}`);
+      if (q && q.serving === ticket) Object.assign(q, { serving: ticket + 1, servedAt: new Date().toISOString() });
+    });
   }
-  async getRedemption(t: string, m: string, seq: number) {
-    const r = this.redemptions.get(`${t}/${m}/${seq}`);
-    return r ? clone(r) : null;
+  getRedemption(t: string, m: string, seq: number) {
+    return asPromise(() => {
+      const r = this.redemptions.get(`${t}/${m}/${seq}`);
+      return r ? clone(r) : null;
+    });
   }
-  async listRedemptions(t: string, m: string, query: { limit: number; cursor?: string }): Promise<Page<Redemption>> {
-    const all = [...this.redemptions.values()]
-      .filter((r) => r.tenantId === t && r.memberId === m)
-      .sort((a, b) => b.seq - a.seq);
-    const start = query.cursor ? all.findIndex((r) => String(r.seq) === query.cursor) + 1 : 0;
-    const items = all.slice(start, start + query.limit).map(clone);
-    return { items, ...(start + query.limit < all.length ? { nextCursor: String(items[items.length - 1]!.seq) } : {}) };
+  listRedemptions(t: string, m: string, query: { limit: number; cursor?: string }): Promise<Page<Redemption>> {
+    return asPromise(() => {
+      const all = [...this.redemptions.values()]
+        .filter((r) => r.tenantId === t && r.memberId === m)
+        .sort((a, b) => b.seq - a.seq);
+      const start = query.cursor ? all.findIndex((r) => String(r.seq) === query.cursor) + 1 : 0;
+      const items = all.slice(start, start + query.limit).map(clone);
+      return {
+        items,
+        ...(start + query.limit < all.length ? { nextCursor: String(items[items.length - 1]!.seq) } : {}),
+      };
+    });
   }
   account(t: string, a: AccountRef): number[] {
     const key = `${t}/${a.kind}/${a.id}`;
     if (!this.accounts.has(key)) this.accounts.set(key, new Array<number>(ACCOUNT_SHARDS).fill(0));
     return this.accounts.get(key)!;
   }
-  async accountBalances(t: string, a: AccountRef) {
-    return [...this.account(t, a)];
+  accountBalances(t: string, a: AccountRef) {
+    return asPromise(() => [...this.account(t, a)]);
   }
-  async rebalance(t: string, a: AccountRef, plan: { target: number; moves: { from: number; points: number }[] }) {
-    const shards = this.account(t, a);
-    if (plan.moves.some((move) => shards[move.from]! < move.points)) return false;
-    for (const move of plan.moves) {
-      shards[move.from]! -= move.points;
-      shards[plan.target]! += move.points;
-    }
-    return true;
+  rebalance(t: string, a: AccountRef, plan: { target: number; moves: { from: number; points: number }[] }) {
+    return asPromise(() => {
+      const shards = this.account(t, a);
+      if (plan.moves.some((move) => shards[move.from]! < move.points)) return false;
+      for (const move of plan.moves) {
+        shards[move.from]! -= move.points;
+        shards[plan.target]! += move.points;
+      }
+      return true;
+    });
   }
   /** Test set-up: codes straight into a pool, stock with them. */
   addCodes(t: string, rewardId: string, codes: string[]) {
@@ -155,73 +188,77 @@ export class MemoryLedgerStore implements LedgerStore {
       this.account(t, { kind: 'stock', id: rewardId })[keys.voucherShardOf(code, ACCOUNT_SHARDS)]! += 1;
     }
   }
-  async poolCodes(t: string, rewardId: string, shard: number, limit: number) {
-    return (this.pools.get(`${t}/${rewardId}`) ?? [])
-      .filter((code) => keys.voucherShardOf(code, ACCOUNT_SHARDS) === shard)
-      .slice(0, limit);
+  poolCodes(t: string, rewardId: string, shard: number, limit: number) {
+    return asPromise(() =>
+      (this.pools.get(`${t}/${rewardId}`) ?? [])
+        .filter((code) => keys.voucherShardOf(code, ACCOUNT_SHARDS) === shard)
+        .slice(0, limit),
+    );
   }
   /**
    * All or nothing, like the adapter's TransactWriteItems: every condition is checked before any
    * write, in the order of its actions (balance, profile, external id, transaction, entries,
    * events, account debits, voucher); a taken idempotency key wins over any other conflict.
    */
-  async commit(m: Mutation, r: IdempotencyRecord | null): Promise<CommitResult> {
-    this.beforeCommit?.();
-    this.beforeCommit = undefined;
-    const key = `${m.tenantId}/${m.memberId}`;
-    if (r && this.records.has(`${r.tenantId}/${r.key}`)) return { ok: false, conflict: 'idempotency' };
-    const current = this.balances.get(key);
-    if (m.expectedVersion === null ? current : current?.version !== m.expectedVersion) {
-      return {
-        ok: false,
-        conflict: m.expectedVersion === null ? 'member' : 'version',
-        ...(current && m.expectedVersion !== null ? { current: clone(current) } : {}),
-      };
-    }
-    if (m.profile?.create && this.profiles.has(key)) return { ok: false, conflict: 'member' };
-    if (m.externalId && 'claim' in m.externalId && this.externalIds.has(`${m.tenantId}/${m.externalId.claim}`))
-      return { ok: false, conflict: 'externalId' };
-    if (m.transactionClaim && this.transactions.has(`${m.tenantId}/${m.transactionClaim}`))
-      return { ok: false, conflict: 'transaction' };
-    // Entries and events are written only if absent: a seq taken already means another writer won.
-    if (m.entries.some((entry) => this.entries.has(`${key}/${entry.seq}`))) return { ok: false, conflict: 'version' };
-    if (
-      m.events.some((event) =>
-        this.events.some((e) => e.tenantId === m.tenantId && e.memberId === m.memberId && e.seq === event.seq),
-      )
-    ) {
-      return { ok: false, conflict: 'version' };
-    }
-    // Only a debit has a condition: the shard must stay non-negative.
-    for (const change of m.accounts ?? []) {
-      if (change.delta < 0 && this.account(m.tenantId, change.account)[change.shard]! + change.delta < 0)
-        return { ok: false, conflict: change.account.kind };
-    }
-    const pool =
-      m.voucher && 'claim' in m.voucher ? this.pools.get(`${m.tenantId}/${m.voucher.claim.rewardId}`) : undefined;
-    if (m.voucher && 'claim' in m.voucher && !pool?.includes(m.voucher.claim.code))
-      return { ok: false, conflict: 'voucher' };
-    if (m.transactionClaim) this.transactions.add(`${m.tenantId}/${m.transactionClaim}`);
-    for (const change of m.accounts ?? []) this.account(m.tenantId, change.account)[change.shard]! += change.delta;
-    if (m.voucher) {
-      const { rewardId, code, redemptionId } = 'claim' in m.voucher ? m.voucher.claim : m.voucher.void;
-      if (pool) pool.splice(pool.indexOf(code), 1);
-      this.vouchers.set(`${m.tenantId}/${rewardId}/${code}`, {
-        state: 'claim' in m.voucher ? 'issued' : 'void',
-        redemptionId,
-      });
-    }
-    for (const redemption of m.redemptions ?? []) this.redemptions.set(`${key}/${redemption.seq}`, clone(redemption));
-    this.balances.set(key, clone(m.balance));
-    if (m.profile) this.profiles.set(key, clone(m.profile.value));
-    if (m.externalId && 'claim' in m.externalId)
-      this.externalIds.set(`${m.tenantId}/${m.externalId.claim}`, m.memberId);
-    if (m.externalId && 'release' in m.externalId) this.externalIds.delete(`${m.tenantId}/${m.externalId.release}`);
-    for (const entry of m.entries) this.entries.set(`${key}/${entry.seq}`, clone(entry));
-    for (const state of m.entryStates) this.states.set(`${key}/${state.seq}`, clone(state));
-    if (r) this.records.set(`${r.tenantId}/${r.key}`, clone(r));
-    this.events.push(...clone(m.events));
-    return { ok: true };
+  commit(m: Mutation, r: IdempotencyRecord | null): Promise<CommitResult> {
+    return asPromise(() => {
+      this.beforeCommit?.();
+      this.beforeCommit = undefined;
+      const key = `${m.tenantId}/${m.memberId}`;
+      if (r && this.records.has(`${r.tenantId}/${r.key}`)) return { ok: false, conflict: 'idempotency' };
+      const current = this.balances.get(key);
+      if (m.expectedVersion === null ? current : current?.version !== m.expectedVersion) {
+        return {
+          ok: false,
+          conflict: m.expectedVersion === null ? 'member' : 'version',
+          ...(current && m.expectedVersion !== null ? { current: clone(current) } : {}),
+        };
+      }
+      if (m.profile?.create && this.profiles.has(key)) return { ok: false, conflict: 'member' };
+      if (m.externalId && 'claim' in m.externalId && this.externalIds.has(`${m.tenantId}/${m.externalId.claim}`))
+        return { ok: false, conflict: 'externalId' };
+      if (m.transactionClaim && this.transactions.has(`${m.tenantId}/${m.transactionClaim}`))
+        return { ok: false, conflict: 'transaction' };
+      // Entries and events are written only if absent: a seq taken already means another writer won.
+      if (m.entries.some((entry) => this.entries.has(`${key}/${entry.seq}`))) return { ok: false, conflict: 'version' };
+      if (
+        m.events.some((event) =>
+          this.events.some((e) => e.tenantId === m.tenantId && e.memberId === m.memberId && e.seq === event.seq),
+        )
+      ) {
+        return { ok: false, conflict: 'version' };
+      }
+      // Only a debit has a condition: the shard must stay non-negative.
+      for (const change of m.accounts ?? []) {
+        if (change.delta < 0 && this.account(m.tenantId, change.account)[change.shard]! + change.delta < 0)
+          return { ok: false, conflict: change.account.kind };
+      }
+      const pool =
+        m.voucher && 'claim' in m.voucher ? this.pools.get(`${m.tenantId}/${m.voucher.claim.rewardId}`) : undefined;
+      if (m.voucher && 'claim' in m.voucher && !pool?.includes(m.voucher.claim.code))
+        return { ok: false, conflict: 'voucher' };
+      if (m.transactionClaim) this.transactions.add(`${m.tenantId}/${m.transactionClaim}`);
+      for (const change of m.accounts ?? []) this.account(m.tenantId, change.account)[change.shard]! += change.delta;
+      if (m.voucher) {
+        const { rewardId, code, redemptionId } = 'claim' in m.voucher ? m.voucher.claim : m.voucher.void;
+        if (pool) pool.splice(pool.indexOf(code), 1);
+        this.vouchers.set(`${m.tenantId}/${rewardId}/${code}`, {
+          state: 'claim' in m.voucher ? 'issued' : 'void',
+          redemptionId,
+        });
+      }
+      for (const redemption of m.redemptions ?? []) this.redemptions.set(`${key}/${redemption.seq}`, clone(redemption));
+      this.balances.set(key, clone(m.balance));
+      if (m.profile) this.profiles.set(key, clone(m.profile.value));
+      if (m.externalId && 'claim' in m.externalId)
+        this.externalIds.set(`${m.tenantId}/${m.externalId.claim}`, m.memberId);
+      if (m.externalId && 'release' in m.externalId) this.externalIds.delete(`${m.tenantId}/${m.externalId.release}`);
+      for (const entry of m.entries) this.entries.set(`${key}/${entry.seq}`, clone(entry));
+      for (const state of m.entryStates) this.states.set(`${key}/${state.seq}`, clone(state));
+      if (r) this.records.set(`${r.tenantId}/${r.key}`, clone(r));
+      this.events.push(...clone(m.events));
+      return { ok: true };
+    });
   }
 }
 
@@ -229,5 +266,5 @@ export class MemoryLedgerStore implements LedgerStore {
 export function fixedProgrammes(settings: Partial<ProgrammeSettings> = {}): ProgrammeCache & { programme: Programme } {
   const programme = defaultProgramme('t1');
   programme.settings = { ...programme.settings, ...settings };
-  return { programme, settings: async () => programme.settings };
+  return { programme, settings: () => Promise.resolve(programme.settings) };
 }

@@ -1,4 +1,6 @@
 // Prints one plain closing line ("jest: N passed, N failed, N skipped") that CI log readers understand.
+import process from 'node:process';
+
 export default class SummaryReporter {
   onRunComplete(_contexts, results) {
     const {

@@ -42,7 +42,11 @@ export async function startTwinProcess(args: string[] = [], env: Record<string, 
   );
   const log: string[] = [];
   child.stderr!.on('data', (chunk: Buffer) => log.push(chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      resolve();
+    });
+  });
 
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -68,12 +72,17 @@ export async function startTwinProcess(args: string[] = [], env: Record<string, 
   const command = (body: Record<string, unknown>) =>
     new Promise<void>((resolve, reject) => {
       const id = ++commands;
-      answers.set(id, (answer) => (answer.error ? reject(new Error(`twin: ${answer.error}`)) : resolve()));
+      answers.set(id, (answer) => {
+        if (answer.error) reject(new Error(`twin: ${answer.error}`));
+        else resolve();
+      });
       child.stdin!.write(`${JSON.stringify({ id, ...body })}\n`);
     });
 
   const ready = await new Promise<TwinInfo>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`twin did not start in 60 s:\n${log.join('')}`)), 60_000);
+    const timer = setTimeout(() => {
+      reject(new Error(`twin did not start in 60 s:\n${log.join('')}`));
+    }, 60_000);
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
       if (!line.startsWith('{')) return log.push(line + '\n');
@@ -90,7 +99,7 @@ export async function startTwinProcess(args: string[] = [], env: Record<string, 
       clearTimeout(timer);
       reject(new Error(`twin exited with ${code} before it was ready:\n${log.join('')}`));
     });
-  }).catch(async (error) => {
+  }).catch(async (error: unknown) => {
     await stop();
     throw error;
   });

@@ -20,14 +20,22 @@ const problem = (status: number, code: string) => ({ type: 'about:blank', title:
 describe('the API contract check of the e2e tests', () => {
   it('passes a documented answer and a documented problem', () => {
     // Act / Assess
-    expect(() => checkContract(json(200, member))).not.toThrow();
-    expect(() => checkContract(json(404, problem(404, 'member_not_found')))).not.toThrow();
-    expect(() => checkContract(json(404, problem(404, 'not_found'), '/v1/nowhere'))).not.toThrow();
+    expect(() => {
+      checkContract(json(200, member));
+    }).not.toThrow();
+    expect(() => {
+      checkContract(json(404, problem(404, 'member_not_found')));
+    }).not.toThrow();
+    expect(() => {
+      checkContract(json(404, problem(404, 'not_found'), '/v1/nowhere'));
+    }).not.toThrow();
   });
 
   it('fails a field of the wrong type, naming the operation and the field', () => {
     // Act
-    const check = () => checkContract(json(200, { ...member, tier: 3 }));
+    const check = () => {
+      checkContract(json(200, { ...member, tier: 3 }));
+    };
 
     // Assess
     expect(check).toThrow(ContractViolation);
@@ -36,16 +44,24 @@ describe('the API contract check of the e2e tests', () => {
 
   it('fails a field the schema does not document, however deep', () => {
     // Act / Assess
-    expect(() => checkContract(json(200, { ...member, secretNote: 'x' }))).toThrow(/does not document: secretNote/);
+    expect(() => {
+      checkContract(json(200, { ...member, secretNote: 'x' }));
+    }).toThrow(/does not document: secretNote/);
     const page = { items: [{ ...member, extra: 1 }] };
-    expect(() => checkContract(json(200, page, '/v1/members?limit=1'))).toThrow(/does not document: items\[0\]\.extra/);
+    expect(() => {
+      checkContract(json(200, page, '/v1/members?limit=1'));
+    }).toThrow(/does not document: items\[0\]\.extra/);
   });
 
   it('fails a status the operation does not document, and a problem with the wrong content type', () => {
     // Act / Assess
-    expect(() => checkContract(json(418, problem(418, 'teapot')))).toThrow(/a status its contract does not document/);
+    expect(() => {
+      checkContract(json(418, problem(418, 'teapot')));
+    }).toThrow(/a status its contract does not document/);
     const asJson = { ...json(404, problem(404, 'member_not_found')), contentType: 'application/json' };
-    expect(() => checkContract(asJson)).toThrow(/not application\/problem\+json/);
+    expect(() => {
+      checkContract(asJson);
+    }).toThrow(/not application\/problem\+json/);
   });
 
   it('fails a body where the contract documents none', () => {
@@ -57,7 +73,11 @@ describe('the API contract check of the e2e tests', () => {
       contentType: null,
       text: '{}',
     };
-    expect(() => checkContract(deleted)).toThrow(/documents no body/);
-    expect(() => checkContract({ ...deleted, text: '' })).not.toThrow();
+    expect(() => {
+      checkContract(deleted);
+    }).toThrow(/documents no body/);
+    expect(() => {
+      checkContract({ ...deleted, text: '' });
+    }).not.toThrow();
   });
 });

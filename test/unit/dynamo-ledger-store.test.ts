@@ -86,20 +86,13 @@ describe('DynamoLedgerStore.commit', () => {
   });
 
   it('reports a version conflict when only the balance condition failed', async () => {
-    ddb
-      .on(TransactWriteCommand)
-      .rejects(
-        new TransactionCanceledException({
-          message: 'c',
-          $metadata: {},
-          CancellationReasons: [
-            { Code: 'ConditionalCheckFailed' },
-            { Code: 'None' },
-            { Code: 'None' },
-            { Code: 'None' },
-          ],
-        }),
-      );
+    ddb.on(TransactWriteCommand).rejects(
+      new TransactionCanceledException({
+        message: 'c',
+        $metadata: {},
+        CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }, { Code: 'None' }, { Code: 'None' }],
+      }),
+    );
     expect(await store.commit(earn, record)).toEqual({ ok: false, conflict: 'version' });
   });
 

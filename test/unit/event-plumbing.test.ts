@@ -9,6 +9,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { eventFromStreamRecord } from '../../functions/adapters/outbox-stream';
 import { outboxItem } from '../../functions/domain/outbox';
+import { asPromise } from '../support/as-promise';
 
 const sqsRecord = (id: string, group: string): SQSRecord =>
   ({
@@ -31,10 +32,12 @@ describe('FIFO batch processing', () => {
     ];
 
     // Act
-    const result = await processFifoBatch(records, async (r) => {
-      if (r.messageId === 'a2') throw new Error('endpoint down');
-      seen.push(r.messageId);
-    });
+    const result = await processFifoBatch(records, (r) =>
+      asPromise(() => {
+        if (r.messageId === 'a2') throw new Error('endpoint down');
+        seen.push(r.messageId);
+      }),
+    );
 
     // Assess
     expect(result.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['a2', 'a3']);
@@ -47,8 +50,8 @@ describe('FIFO batch processing', () => {
     const records = [sqsRecord('a1', 'A'), sqsRecord('a2', 'A'), sqsRecord('a3', 'A'), sqsRecord('b1', 'B')];
 
     // Act
-    const result = await processFifoBatch(records, async (r) =>
-      r.messageId === 'a1' ? { waitSeconds: 300 } : undefined,
+    const result = await processFifoBatch(records, (r) =>
+      Promise.resolve(r.messageId === 'a1' ? { waitSeconds: 300 } : undefined),
     );
 
     // Assess: b1 is done; a1 waits 300 s; a3 then a2 become visible (so the queue keeps a2 before a3)
@@ -69,9 +72,10 @@ describe('FIFO batch processing', () => {
     // Act: the first attempt uses up the time
     const result = await processFifoBatch(
       records,
-      async (r) => {
+      (r) => {
         handled.push(r.messageId);
         remaining = 10_000;
+        return Promise.resolve();
       },
       { remainingMs: () => remaining, reserveMs: 20_000 },
     );
@@ -96,7 +100,7 @@ describe('webhook routing rules', () => {
       queueEntry({ tenantId: 't', subscriptionId: 'sub_1', event: { id: 'evt_1', ...event } as LoyaltyEvent });
     expect(queued({ memberId: 'mem_1' }).MessageGroupId).toBe('sub_1.mem_1');
     expect(queued({ memberId: 'mem_1' }).MessageGroupId).not.toBe(queued({ memberId: 'mem_2' }).MessageGroupId);
-    expect(queued({ endpointId: 'sub_9' } as Partial<LoyaltyEvent>).MessageGroupId).toBe('sub_1.!endpoint.sub_9');
+    expect(queued({ endpointId: 'sub_9' }).MessageGroupId).toBe('sub_1.!endpoint.sub_9');
     const digest = queueEntry({
       tenantId: 't',
       subscriptionId: 'sub_1',

@@ -107,7 +107,7 @@ describe('the event guard', () => {
     // Act
     const disabled = await store.disable(subscription, now, {
       reason: 'failing',
-      lastError: `socket ${'\udfff'} hang up`,
+      lastError: 'socket \udfff hang up',
     });
 
     // Assess

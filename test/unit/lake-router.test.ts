@@ -1,6 +1,6 @@
 import { FirehoseClient, PutRecordBatchCommand, ServiceUnavailableException } from '@aws-sdk/client-firehose';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { DynamoDBRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../functions/handlers/lake-router';
 import { resetConfigCache } from '../../functions/composition/config';
@@ -31,7 +31,7 @@ const records = (count: number): DynamoDBRecord[] =>
       data: { balance: { availablePoints: 0, pendingPoints: 0, lifetimePoints: 0, tier: 'base' } },
     };
     const dynamodb = { SequenceNumber: String(i + 1), NewImage: marshall(item) as never };
-    return { eventName: 'INSERT', dynamodb } as DynamoDBRecord;
+    return { eventName: 'INSERT', dynamodb };
   });
 
 const slowDown = () => new ServiceUnavailableException({ message: 'Slow down.', $metadata: {} });
@@ -43,7 +43,7 @@ describe('lake router when Firehose throws', () => {
     firehose.on(PutRecordBatchCommand).resolvesOnce(taken).rejects(slowDown());
 
     // Act
-    const response = await handler({ Records: records(600) } as DynamoDBStreamEvent);
+    const response = await handler({ Records: records(600) });
 
     // Assess: the stream retries from record 501 only; records 1-500 are not sent again.
     expect(response.batchItemFailures[0]).toEqual({ itemIdentifier: '501' });
@@ -56,7 +56,7 @@ describe('lake router when Firehose throws', () => {
     firehose.on(PutRecordBatchCommand).rejects(slowDown());
 
     // Act
-    const outcome = handler({ Records: records(3) } as DynamoDBStreamEvent);
+    const outcome = handler({ Records: records(3) });
 
     // Assess
     await expect(outcome).rejects.toThrow('Slow down.');

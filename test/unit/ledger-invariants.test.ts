@@ -78,7 +78,12 @@ describe('ledger invariants, asserted where a change is built', () => {
     ['seq_gap_free', (m: Mutation) => Object.assign(m.balance, { seq: m.balance.seq + 1 })],
     ['seq_gap_free', (m: Mutation) => Object.assign(m.entries[0]!, { seq: m.entries[0]!.seq + 1 })],
     ['entry_balance_after', (m: Mutation) => Object.assign(m.entries[0]!, { availableAfter: 71 })],
-    ['one_effect_per_key', (m: Mutation) => addEntry(m, 'another')],
+    [
+      'one_effect_per_key',
+      (m: Mutation) => {
+        addEntry(m, 'another');
+      },
+    ],
   ])('throw %s on a change corrupted that way', (invariant, corrupt) => {
     // Prepare
     const { current, mutation } = validChange();
@@ -96,11 +101,15 @@ describe('ledger invariants, asserted where a change is built', () => {
     const { mutation } = validChange();
 
     // Act
-    const commit = () => assertOneEffectPerKey(mutation, 'k-other');
+    const commit = () => {
+      assertOneEffectPerKey(mutation, 'k-other');
+    };
 
     // Assess
     expect(commit).toThrow(LedgerInvariantError);
-    expect(() => assertOneEffectPerKey(mutation, 'k1')).not.toThrow();
+    expect(() => {
+      assertOneEffectPerKey(mutation, 'k1');
+    }).not.toThrow();
   });
 
   it('stop a corrupted change before the commit: an internal error (a bug), never a remembered 4xx', async () => {

@@ -375,7 +375,7 @@ describe('ledger planning', () => {
     // Act
     const below = checked(planEarn(enrol.balance, { amountPoints: 600, reason: 'a' }, now, ladder), enrol.balance);
     const promoted = checked(planEarn(below.balance, { amountPoints: 400, reason: 'b' }, now, ladder), below.balance);
-    const reviewAt = promoted.balance.tierState!.reviewAt!;
+    const reviewAt = promoted.balance.tierState.reviewAt!;
     const early = planHousekeeping(promoted.balance, at('2026-12-20T00:00:00.000Z'), ladder);
     const demoted = checked(planHousekeeping(promoted.balance, new Date(reviewAt), ladder)!, promoted.balance);
 

@@ -5,6 +5,7 @@ import {
   type GuardResult,
   type Resolver,
 } from '../../functions/domain/webhooks/ssrf-guard';
+import { asPromise } from '../support/as-promise';
 
 const PUBLIC_V4 = '93.184.215.14';
 const PUBLIC_V6 = '2606:2800:21f:cb07:6820:80da:af6b:8b2c';
@@ -12,12 +13,13 @@ const PUBLIC_V6 = '2606:2800:21f:cb07:6820:80da:af6b:8b2c';
 /** A resolver over a fixed table; unknown names fail like getaddrinfo does. */
 function fakeResolver(records: Record<string, string[]>): Resolver & { calls: string[] } {
   const calls: string[] = [];
-  const resolver = async (hostname: string): Promise<string[]> => {
-    calls.push(hostname);
-    const addresses = records[hostname];
-    if (!addresses) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
-    return addresses;
-  };
+  const resolver = (hostname: string): Promise<string[]> =>
+    asPromise(() => {
+      calls.push(hostname);
+      const addresses = records[hostname];
+      if (!addresses) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
+      return addresses;
+    });
   return Object.assign(resolver, { calls });
 }
 
@@ -244,10 +246,11 @@ describe('checkWebhookTarget', () => {
   it('returns every address the system lookup gives, in its order', async () => {
     // Prepare
     const resolver = createSystemResolver({
-      lookupAll: async () => [
-        { address: PUBLIC_V6, family: 6 },
-        { address: PUBLIC_V4, family: 4 },
-      ],
+      lookupAll: () =>
+        Promise.resolve([
+          { address: PUBLIC_V6, family: 6 },
+          { address: PUBLIC_V4, family: 4 },
+        ]),
     });
 
     // Act / Assess

@@ -67,10 +67,10 @@ function setUp(endpoint: Partial<WebhookSubscription> = {}) {
   const advance = (seconds: number) => {
     nowMs += seconds * 1000;
   };
-  const send = jest.fn<DeliveryServiceDeps['send']>(async () => {
-    throw new Error('send called without a scripted answer');
-  });
-  const deadLetter = jest.fn<DeliveryServiceDeps['deadLetter']>(async () => undefined);
+  const send = jest.fn<DeliveryServiceDeps['send']>(() =>
+    Promise.reject(new Error('send called without a scripted answer')),
+  );
+  const deadLetter = jest.fn<DeliveryServiceDeps['deadLetter']>(() => Promise.resolve());
   const digests = new MemoryDigestStore();
   const service = new DeliveryService({
     log,
@@ -223,7 +223,7 @@ describe('delivery service (in-memory ports)', () => {
       health: h.health,
       endpoint: (t, s) => h.directory.get(t, s),
       send: h.send,
-      requeue: async () => undefined,
+      requeue: () => Promise.resolve(),
       deadLetter: h.deadLetter,
       policy: { ...POLICY, breakerFailures: 100 },
       attemptTimeoutSeconds: 15,

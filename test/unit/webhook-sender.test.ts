@@ -69,7 +69,7 @@ const send = (input: Omit<Parameters<typeof postSigned>[0], 'id' | 'body'>) =>
 describe('webhook sender', () => {
   it('posts a signed body to the address the guard validated', async () => {
     // Prepare: a name that resolves to loopback, allowed in the twin's mode.
-    const resolver = async () => ['127.0.0.1'];
+    const resolver = () => Promise.resolve(['127.0.0.1']);
 
     // Act
     const result = await send({
@@ -120,7 +120,7 @@ describe('webhook sender', () => {
   });
 
   it('refuses at send time a host whose DNS now points at a private address, without connecting', async () => {
-    const resolver = async () => ['10.0.0.7'];
+    const resolver = () => Promise.resolve(['10.0.0.7']);
     const result = await send({
       subscription: subscription('https://hooks.example.com/in'),
       timeoutMs: 2000,
