@@ -10,12 +10,8 @@ import { keys } from '../domain/keys';
 import { subjectOf, type DeliveryMessage } from '../domain/webhooks/message';
 import type { ParkedChain, ParkedChainRef } from '../domain/webhooks/parking';
 import type { ParkingStore } from '../domain/webhooks/ports';
+import { cancelledTransaction } from './cancelled-transaction';
 import { applied } from './conditional-write';
-
-const cancelled = (error: unknown): { Code?: string }[] | null =>
-  (error as Error).name === 'TransactionCanceledException'
-    ? ((error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [])
-    : null;
 
 /**
  * Waiting slots and parked chains of webhook endpoints, in the ledger table.
@@ -162,8 +158,8 @@ export class DynamoParkingStore implements ParkingStore {
     const tail = seen?.tail ?? 0;
     const { parked: _wake, ...stored } = message;
     const empty = head === tail;
-    try {
-      await this.client.send(
+    const cancelled = await cancelledTransaction(
+      this.client.send(
         new TransactWriteCommand({
           TransactItems: [
             {
@@ -213,15 +209,12 @@ export class DynamoParkingStore implements ParkingStore {
             },
           ],
         }),
-      );
-      return 'parked';
-    } catch (error) {
-      const reasons = cancelled(error);
-      if (!reasons) throw error;
-      if (reasons[2]?.Code === 'ConditionalCheckFailed') return 'already';
-      if (reasons[0]?.Code === 'ConditionalCheckFailed') return 'changed';
-      throw error;
-    }
+      ),
+    );
+    if (!cancelled) return 'parked';
+    if (cancelled.conditionFailedAt(2)) return 'already';
+    if (cancelled.conditionFailedAt(0)) return 'changed';
+    throw cancelled.error;
   }
 
   /**
@@ -234,8 +227,8 @@ export class DynamoParkingStore implements ParkingStore {
     const subject = subjectOf(message);
     const pk = keys.parkedChainPk(tenantId, subscriptionId, subject.orderingKey);
     const emptied = seq + 1 >= tail;
-    try {
-      await this.client.send(
+    const cancelled = await cancelledTransaction(
+      this.client.send(
         new TransactWriteCommand({
           TransactItems: [
             {
@@ -260,12 +253,11 @@ export class DynamoParkingStore implements ParkingStore {
             { Delete: { TableName: this.tableName, Key: { pk, sk: keys.parkedGuardSk(subject.id, message.round) } } },
           ],
         }),
-      );
-      return true;
-    } catch (error) {
-      if (cancelled(error)?.[0]?.Code === 'ConditionalCheckFailed') return false;
-      throw error;
-    }
+      ),
+    );
+    if (!cancelled) return true;
+    if (cancelled.conditionFailedAt(0)) return false;
+    throw cancelled.error;
   }
 
   /** When a sweep should next look at a non-empty chain (its head stays parked, or was just woken). */

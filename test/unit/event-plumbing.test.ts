@@ -19,6 +19,22 @@ const sqsRecord = (id: string, group: string): SQSRecord =>
     attributes: { MessageGroupId: group, ApproximateReceiveCount: '1' },
   }) as unknown as SQSRecord;
 
+/** One enrolment event, as the ledger writes it. */
+const enrolled = {
+  id: 'evt_1',
+  type: 'member.enrolled',
+  version: 1,
+  tenantId: 't',
+  memberId: 'm',
+  seq: 1,
+  occurredAt: '2026-01-01T00:00:00.000Z',
+  data: {
+    externalId: 'x',
+    tier: 'base',
+    balance: { availablePoints: 0, pendingPoints: 0, lifetimePoints: 0, tier: 'base' },
+  },
+} as LoyaltyEvent;
+
 describe('FIFO batch processing', () => {
   it('fails the rest of a failing group only; other groups keep flowing in order', async () => {
     // Prepare
@@ -115,22 +131,7 @@ describe('webhook routing rules', () => {
   });
 
   it('sends Standard Webhooks type/timestamp/data with the member seq', () => {
-    const body = JSON.parse(
-      webhookBody({
-        id: 'evt_1',
-        type: 'member.enrolled',
-        version: 1,
-        tenantId: 't',
-        memberId: 'm',
-        seq: 1,
-        occurredAt: '2026-01-01T00:00:00.000Z',
-        data: {
-          externalId: 'x',
-          tier: 'base',
-          balance: { availablePoints: 0, pendingPoints: 0, lifetimePoints: 0, tier: 'base' },
-        },
-      }),
-    );
+    const body = JSON.parse(webhookBody(enrolled));
     expect(body).toMatchObject({
       type: 'member.enrolled',
       timestamp: '2026-01-01T00:00:00.000Z',
@@ -143,21 +144,6 @@ describe('webhook routing rules', () => {
 });
 
 describe('outbox items', () => {
-  const enrolled = {
-    id: 'evt_1',
-    type: 'member.enrolled',
-    version: 1,
-    tenantId: 't',
-    memberId: 'm',
-    seq: 1,
-    occurredAt: '2026-01-01T00:00:00.000Z',
-    data: {
-      externalId: 'x',
-      tier: 'base',
-      balance: { availablePoints: 0, pendingPoints: 0, lifetimePoints: 0, tier: 'base' },
-    },
-  } as LoyaltyEvent;
-
   it('expire 30 days after their event (TTL, in epoch seconds)', () => {
     // Act
     const item = outboxItem({ pk: 'P', sk: 'EVENT#1' }, enrolled);
