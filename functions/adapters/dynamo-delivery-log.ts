@@ -19,6 +19,7 @@ import type {
   MessageQuery,
 } from '../domain/webhooks/ports';
 import { applied } from './conditional-write';
+import { ttlEpochSeconds } from '../shared/item-ttl';
 import { decodeCursor, encodeCursor } from './cursor';
 import { strip as stripKeys } from './dynamo-ledger-store';
 import { required } from '../shared/required';
@@ -41,7 +42,7 @@ export class DynamoDeliveryLog implements DeliveryLog {
   ) {}
 
   private expiresAt(now: Date): number {
-    return Math.floor(now.getTime() / 1000) + this.retentionDays * 86_400;
+    return ttlEpochSeconds(now.getTime(), this.retentionDays * 86_400);
   }
 
   async getMessage(tenantId: string, subscriptionId: string, eventId: string): Promise<DeliveryRecord | null> {

@@ -9,6 +9,7 @@ import type { LoyaltyEvent } from '../domain/events';
 import { keys } from '../domain/keys';
 import { DIGEST_MAX_EVENTS, digestWindowStart, nextDigestPlace, type DigestRef } from '../domain/webhooks/message';
 import type { DigestStore } from '../domain/webhooks/ports';
+import { ttlEpochSeconds } from '../shared/item-ttl';
 
 /**
  * Digest windows: an endpoint in digest mode collects its events per window (and part) in the
@@ -37,7 +38,7 @@ export class DynamoDigestStore implements DigestStore {
   ): Promise<{ digest: DigestRef; queue: boolean }> {
     let windowStart = digestWindowStart(now, intervalSeconds);
     let part = 0;
-    const expiresAt = Math.floor(now.getTime() / 1000) + this.retentionDays * 86_400;
+    const expiresAt = ttlEpochSeconds(now.getTime(), this.retentionDays * 86_400);
     for (let tries = 0; tries < 50; tries++) {
       const pk = keys.digestWindowPk(tenantId, subscriptionId, windowStart, part);
       try {

@@ -12,6 +12,7 @@ import type { ParkedChain, ParkedChainRef } from '../domain/webhooks/parking';
 import type { ParkingStore } from '../domain/webhooks/ports';
 import { cancelledTransaction } from './cancelled-transaction';
 import { applied } from './conditional-write';
+import { ttlEpochSeconds } from '../shared/item-ttl';
 
 /**
  * Waiting slots and parked chains of webhook endpoints, in the ledger table.
@@ -244,7 +245,7 @@ export class DynamoParkingStore implements ParkingStore {
                   ':seq': seq,
                   ':tail': tail,
                   ...(emptied
-                    ? { ':expires': Math.floor(now.getTime() / 1000) + this.retentionDays * 86_400 }
+                    ? { ':expires': ttlEpochSeconds(now.getTime(), this.retentionDays * 86_400) }
                     : { ':gsi2sk': `${lookAt.toISOString()}#${subject.orderingKey}` }),
                 },
               },
