@@ -146,7 +146,8 @@ export class LocalApiGateway {
         queryStringParameters: query,
         multiValueQueryStringParameters: null,
         stageVariables: null,
-        requestContext: {} as never,
+        // API Gateway gives the authorizer the request's id too: its log lines share the request's correlation id.
+        requestContext: { accountId: ACCOUNT_ID, apiId: API_ID, stage: STAGE, requestId, httpMethod: method } as never,
       });
       if (result === 'unauthorized') {
         gatewayAnswer(res, 'UNAUTHORIZED');

@@ -6,6 +6,7 @@ import { signedHeaders } from '../domain/webhooks/signature';
 import { checkWebhookTarget, type Resolver } from '../domain/webhooks/ssrf-guard';
 import { postPinned } from './pinned-http';
 import { systemResolver } from './system-resolver';
+import { CORRELATION_ID_HEADER } from '../shared/correlation-id';
 import { required } from '../shared/required';
 
 /** What an attempt log keeps of a response body. */
@@ -21,6 +22,8 @@ export async function postSigned(input: {
   subscription: WebhookSubscription;
   id: string;
   body: string;
+  /** Sent as `x-correlation-id`: receivers can quote it to support, whatever the body's payload mode. */
+  correlationId?: string;
   timeoutMs: number;
   allowLoopbackHttp: boolean;
   resolver?: Resolver;
@@ -50,7 +53,12 @@ export async function postSigned(input: {
   });
   try {
     const response = await postPinned(target.url, required(target.addresses[0], 'a checked address'), {
-      headers: { 'content-type': 'application/json', 'user-agent': 'LoyaltyLedger-Webhooks/1.0', ...headers },
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'LoyaltyLedger-Webhooks/1.0',
+        ...(input.correlationId !== undefined ? { [CORRELATION_ID_HEADER]: input.correlationId } : {}),
+        ...headers,
+      },
       body: input.body,
       timeoutMs: input.timeoutMs,
       maxResponseBytes: RESPONSE_BODY_LIMIT_BYTES,

@@ -1,7 +1,23 @@
 import { z } from 'zod';
 import { loyaltyEvent } from '../domain/events';
+import { CORRELATION_ID_HEADER, CORRELATION_ID_PATTERN } from '../shared/correlation-id';
 import { operations } from './operations';
 import { api } from '../../lib/topology';
+
+/** Every operation takes a caller's correlation id and every answer echoes the one the request got. */
+const correlationIdParameter = {
+  name: CORRELATION_ID_HEADER,
+  in: 'header',
+  required: false,
+  description:
+    'Your id for this request: it comes back in the answer and travels on the events, webhooks and lake ' +
+    'records the request causes. Ignored unless it matches the pattern; API Gateway’s request id is used then',
+  schema: { type: 'string', pattern: CORRELATION_ID_PATTERN },
+};
+const correlationIdHeader = {
+  description: 'The request’s correlation id: yours when well-formed, else API Gateway’s request id',
+  schema: { type: 'string' },
+};
 
 /**
  * The OpenAPI 3.1 document, generated from the operations' zod schemas (OpenAPI 3.1 speaks JSON
@@ -37,12 +53,13 @@ export function buildOpenApi(serverUrl = 'https://api.example.com') {
         schema: { type: 'string', minLength: 1, maxLength: 255 },
       });
     }
+    parameters.push({ $ref: '#/components/parameters/CorrelationId' });
     pathItem[op.method.toLowerCase()] = {
       operationId: op.operationId,
       summary: op.summary,
       tags: [op.tag],
       ...(op.scope ? { security: [{ apiKey: [] }], 'x-required-scope': op.scope } : { security: [] }),
-      ...(parameters.length ? { parameters } : {}),
+      parameters,
       ...(op.request
         ? { requestBody: { required: true, content: { 'application/json': { schema: schema(op.request, 'input') } } } }
         : {}),
@@ -51,7 +68,7 @@ export function buildOpenApi(serverUrl = 'https://api.example.com') {
           status,
           {
             description: response.description,
-            ...(response.headers ? { headers: response.headers } : {}),
+            headers: { ...response.headers, [CORRELATION_ID_HEADER]: { $ref: '#/components/headers/CorrelationId' } },
             ...(response.schema
               ? {
                   content: {
@@ -79,6 +96,8 @@ export function buildOpenApi(serverUrl = 'https://api.example.com') {
     paths,
     components: {
       securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: api.keyHeader } },
+      parameters: { CorrelationId: correlationIdParameter },
+      headers: { CorrelationId: correlationIdHeader },
       schemas: { Event: schema(loyaltyEvent, 'output') },
     },
   };

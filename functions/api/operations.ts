@@ -7,6 +7,7 @@ import { campaignRequest, rewardRequest } from '../domain/rewards';
 import { businessTransaction } from '../domain/earning-rules';
 import { programmeSettings, type Programme } from '../domain/programme';
 import { Problem } from '../shared/problem';
+import { correlationIdOf } from './correlation';
 import { header, idempotencyKey, parseBody, parseQuery } from './http';
 import {
   balanceAsOfView,
@@ -31,9 +32,10 @@ const idempotencyErrors = {
 
 const memberErrors = { 404: problem('No such member'), 410: problem('The member was erased') };
 
-/** The Idempotency-Key of a mutating request, bound to its method, path and body. */
-function idem(event: APIGatewayProxyEvent, body: unknown) {
-  return { key: idempotencyKey(event), requestHash: requestHash(event.httpMethod, event.path, body) };
+/** The Idempotency-Key of a mutating request, bound to its method, path and body; and the request's correlation id. */
+function idem(event: APIGatewayProxyEvent, body: unknown): IdempotencyContext {
+  const key = idempotencyKey(event);
+  return { key, requestHash: requestHash(event.httpMethod, event.path, body), correlationId: correlationIdOf(event) };
 }
 
 const programmeView = (programme: Programme) => ({

@@ -5,6 +5,7 @@ import { generateSecret, generateSigningKeyPair, publicKeyOf } from '../domain/w
 import { checkWebhookTarget } from '../domain/webhooks/ssrf-guard';
 import { newId } from '../shared/ids';
 import { Problem } from '../shared/problem';
+import { correlationIdOf } from './correlation';
 import { parseBody, parseQuery } from './http';
 import { errors, pathParam, problem, type Operation, type Services } from './operation-kit';
 import * as s from './schemas';
@@ -262,7 +263,7 @@ export const webhookOperations: Operation[] = [
       const subscription = await requireEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
       const id = newId('ping');
       const body = pingBody({ id, tenantId, endpointId: subscription.subscriptionId, at: services.clock.now() });
-      const result = await services.sendNow(subscription, { id, body });
+      const result = await services.sendNow(subscription, { id, body, correlationId: correlationIdOf(event) });
       return {
         statusCode: 200,
         body: {

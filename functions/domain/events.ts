@@ -17,6 +17,12 @@ const envelope = {
   occurredAt: z.iso
     .datetime()
     .describe('Commit time of the change (UTC, ISO 8601), never earlier than the previous event of the member'),
+  correlationId: z
+    .string()
+    .optional()
+    .describe(
+      'The request or job that made the change: the caller’s x-correlation-id, else the API request id or job run id',
+    ),
 };
 
 export const balanceSnapshot = z
@@ -221,6 +227,7 @@ export const endpointDisabledEvent = z
       .positive()
       .describe('Per-endpoint sequence number of operational events, gap-free, starting at 1'),
     occurredAt: envelope.occurredAt,
+    correlationId: envelope.correlationId,
     type: z.literal('endpoint.disabled'),
     data: z.object({
       url: z.string(),

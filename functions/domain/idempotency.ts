@@ -5,6 +5,8 @@ import type { IdempotencyRecord } from './ports';
 export interface IdempotencyContext {
   key: string;
   requestHash: string;
+  /** The request's correlation id, stamped on the events it commits (not part of the hash: a retry may differ). */
+  correlationId?: string;
 }
 
 /**

@@ -4,6 +4,7 @@ import { idempotencyRecord, matchingRecord } from './idempotency';
 import type { IdempotencyContext, RecordedBody, Reply } from './idempotency';
 import type { Balance, Mutation } from './ledger';
 import { assertOneEffectPerKey } from './ledger-invariants';
+import { withCorrelationId } from './outbox';
 import type { LedgerOutcome, LedgerReplies } from './ledger-outcomes';
 import { backoff, MemberQueue } from './member-contention';
 import type { LedgerStore } from './ports';
@@ -75,7 +76,7 @@ export class IdempotentCommit {
         if (step.kind === 'answer') return await this.remember(tenantId, idem, step.outcome);
         const { reply, record } = this.record(tenantId, idem, step.outcome);
         assertOneEffectPerKey(step.mutation, record.key);
-        const result = await this.store.commit(step.mutation, record);
+        const result = await this.store.commit(withCorrelationId(step.mutation, idem.correlationId), record);
         if (result.ok) return reply;
         if (result.conflict === 'idempotency') return await this.replay(tenantId, idem);
         if (result.conflict === 'transaction') {

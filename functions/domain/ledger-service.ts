@@ -46,6 +46,7 @@ import type { Offer } from './offers';
 import type { ProgrammeSettings } from './programme';
 import type { EntryQuery, LedgerStore, Page, ProgrammeStore } from './ports';
 import { DUE_SHARDS } from './keys';
+import { withCorrelationId } from './outbox';
 import { parseRedemptionId, pickShard, rebalancePlan, type Campaign, type Redemption, type Reward } from './rewards';
 import { required } from '../shared/required';
 
@@ -462,8 +463,11 @@ export class LedgerService {
     });
   }
 
-  /** Runs whatever housekeeping is due for one member; returns the number of events written. */
-  async housekeep(tenantId: string, memberId: string): Promise<number> {
+  /**
+   * Runs whatever housekeeping is due for one member; returns the number of events written. Its
+   * events carry `correlationId`, the run's (a scheduled job has no caller to take one from).
+   */
+  async housekeep(tenantId: string, memberId: string, correlationId?: string): Promise<number> {
     const settings = await this.programmes.settings(tenantId);
     let written = 0;
     let current: Balance | null | undefined;
@@ -472,7 +476,7 @@ export class LedgerService {
       if (!current) return written;
       const mutation = planHousekeeping(current, this.clock.now(), settings);
       if (!mutation) return written;
-      const result = await this.store.commit(mutation, null);
+      const result = await this.store.commit(withCorrelationId(mutation, correlationId), null);
       if (result.ok) {
         written += mutation.events.length;
         current = mutation.balance;
@@ -492,6 +496,8 @@ export class LedgerService {
     budgetMs: number;
     pageSize?: number;
     concurrency?: number;
+    /** The run's correlation id, stamped on every event it writes. */
+    correlationId?: string;
   }): Promise<{ members: number; events: number; failures: number }> {
     const elapsedMs = () => this.waitClock.now().getTime();
     const deadline = elapsedMs() + options.budgetMs;
@@ -501,7 +507,7 @@ export class LedgerService {
         const due = await this.store.listDue(shard, this.clock.now().toISOString(), options.pageSize ?? 100);
         if (due.length === 0) break;
         const results = await mapLimited(due, options.concurrency ?? 8, ({ tenantId, memberId }) =>
-          this.housekeep(tenantId, memberId),
+          this.housekeep(tenantId, memberId, options.correlationId),
         );
         for (const result of results) {
           if (result.status === 'fulfilled') {

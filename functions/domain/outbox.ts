@@ -1,5 +1,6 @@
 import { table } from '../../lib/topology';
 import { ttlAttribute, ttlEpochSeconds } from '../shared/item-ttl';
+import type { Mutation } from './ledger';
 
 const DAY_S = 86_400;
 
@@ -14,4 +15,14 @@ const DAY_S = 86_400;
 export function outboxItem<E extends { occurredAt: string }>(key: { pk: string; sk: string }, event: E) {
   const deleteAfter = ttlEpochSeconds(Date.parse(event.occurredAt), table.outboxRetentionDays * DAY_S);
   return { ...key, kind: 'event' as const, ...event, ...ttlAttribute(deleteAfter) };
+}
+
+/**
+ * The change with each of its events stamped with the correlation id of the request or job that
+ * made it (the planner knows nothing of requests; whoever commits passes the id in as data).
+ * @example store.commit(withCorrelationId(mutation, 'req-7'), record)
+ */
+export function withCorrelationId(mutation: Mutation, correlationId: string | undefined): Mutation {
+  if (correlationId === undefined) return mutation;
+  return { ...mutation, events: mutation.events.map((event) => ({ ...event, correlationId })) };
 }

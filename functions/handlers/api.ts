@@ -1,10 +1,11 @@
-import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { correlationIdHeader } from '../api/correlation';
 import { problemJson, refuseIllFormedRequest, respond } from '../api/http';
 import { buildOpenApi } from '../api/openapi';
 import { operations, type Operation } from '../api/operations';
 import { apiServices } from '../composition/api';
 import { setting } from '../composition/config';
+import { lambdaHandler } from '../shared/lambda-handler';
 import { Problem } from '../shared/problem';
 
 /** API Gateway resource templates (`/v1/members/{memberId}`) map straight to operations. */
@@ -31,4 +32,4 @@ export async function route(event: APIGatewayProxyEvent): Promise<APIGatewayProx
   return respond(outcome.statusCode, outcome.body, outcome.replayed ? { 'idempotent-replayed': 'true' } : {});
 }
 
-export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>().use(problemJson()).handler(route);
+export const handler = lambdaHandler(route).use(correlationIdHeader()).use(problemJson());

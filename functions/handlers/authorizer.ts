@@ -1,6 +1,8 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { apiKeyOf } from '../api/http';
+import { apiKeyOf, header } from '../api/http';
 import { tenantDirectory as tenants } from '../composition/authorizer';
+import { CORRELATION_ID_HEADER, correlationIdFor } from '../shared/correlation-id';
+import { lambdaHandler } from '../shared/lambda-handler';
 import { logger } from '../shared/logger';
 
 /** Allows every method of the API: results are cached per key, not per route. */
@@ -13,7 +15,10 @@ function wholeApiArn(methodArn: string): string {
  * REQUEST authorizer: resolves an API key to its tenant and scopes. API Gateway turns the thrown
  * 'Unauthorized' into a 401; the tenant id reaches the API only through this context.
  */
-export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
+async function authorize(event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
+  logger.setCorrelationId(
+    correlationIdFor(header(event.headers, CORRELATION_ID_HEADER), event.requestContext.requestId),
+  );
   const apiKey = apiKeyOf(event.headers);
   if (!apiKey || apiKey.length > 200) throw new Error('Unauthorized');
 
@@ -34,3 +39,5 @@ export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<
     context: { tenantId: record.tenantId, keyId: record.keyId, scopes: record.scopes.join(' ') },
   };
 }
+
+export const handler = lambdaHandler(authorize);

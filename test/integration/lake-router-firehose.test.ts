@@ -87,7 +87,7 @@ async function lakeCounts(label: string): Promise<Map<string, number>> {
   return counts;
 }
 
-const invoke = (records: DynamoDBRecord[]) => handler({ Records: records });
+const invoke = (records: DynamoDBRecord[]) => handler({ Records: records }, {} as never);
 
 describe('lake router and partial Firehose failures', () => {
   it('resends only the refused records, so each event is in the lake exactly once', async () => {

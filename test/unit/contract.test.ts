@@ -39,7 +39,25 @@ describe('API contract', () => {
         doc.paths[op.path] as Record<string, { responses: Record<string, { headers?: Record<string, unknown> }> }>
       )[op.method.toLowerCase()]!;
       for (const status of ['429', '503'])
-        expect(Object.keys(responses[status]?.headers ?? {})).toEqual(['Retry-After']);
+        expect(Object.keys(responses[status]?.headers ?? {})).toEqual(['Retry-After', 'x-correlation-id']);
+    }
+  });
+
+  it('documents x-correlation-id on every operation and every answer', () => {
+    // Prepare
+    const doc = buildOpenApi();
+
+    // Assess
+    for (const op of operations) {
+      const entry = (
+        doc.paths[op.path] as Record<
+          string,
+          { parameters: { $ref?: string }[]; responses: Record<string, { headers: Record<string, unknown> }> }
+        >
+      )[op.method.toLowerCase()]!;
+      expect(entry.parameters).toContainEqual({ $ref: '#/components/parameters/CorrelationId' });
+      for (const response of Object.values(entry.responses))
+        expect(response.headers['x-correlation-id']).toEqual({ $ref: '#/components/headers/CorrelationId' });
     }
   });
 

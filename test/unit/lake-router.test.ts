@@ -43,7 +43,7 @@ describe('lake router when Firehose throws', () => {
     firehose.on(PutRecordBatchCommand).resolvesOnce(taken).rejects(slowDown());
 
     // Act
-    const response = await handler({ Records: records(600) });
+    const response = await handler({ Records: records(600) }, {} as never);
 
     // Assess: the stream retries from record 501 only; records 1-500 are not sent again.
     expect(response.batchItemFailures[0]).toEqual({ itemIdentifier: '501' });
@@ -56,7 +56,7 @@ describe('lake router when Firehose throws', () => {
     firehose.on(PutRecordBatchCommand).rejects(slowDown());
 
     // Act
-    const outcome = handler({ Records: records(3) });
+    const outcome = handler({ Records: records(3) }, {} as never);
 
     // Assess
     await expect(outcome).rejects.toThrow('Slow down.');

@@ -9,6 +9,7 @@ import { failingDetail } from './disabling';
 import {
   DIGEST_GRACE_SECONDS,
   digestBody,
+  correlationIdOf,
   digestId,
   subjectOf,
   webhookBody,
@@ -106,8 +107,18 @@ export class DeliveryService {
     );
   }
 
-  /** `sentAtMs`: when the queue got this copy (SQS SentTimestamp); messages near the retention limit become dead letters. */
-  async handle(message: DeliveryMessage, receiveCount: number, sentAtMs?: number): Promise<Wait | undefined> {
+  /**
+   * `sentAtMs`: when the queue got this copy (SQS SentTimestamp); messages near the retention limit
+   * become dead letters. `invocationId`: the correlation id of a message that has none (a digest).
+   */
+  async handle(
+    queued: DeliveryMessage,
+    receiveCount: number,
+    sentAtMs?: number,
+    invocationId?: string,
+  ): Promise<Wait | undefined> {
+    const message =
+      correlationIdOf(queued) === undefined && invocationId ? { ...queued, correlationId: invocationId } : queued;
     const { tenantId, subscriptionId } = message;
     const subject = subjectOf(message);
     const subscription = await this.deps.endpoint(tenantId, subscriptionId);
@@ -427,6 +438,8 @@ export class DeliveryService {
       ...(probe ? { probe } : {}),
     };
     logger.info('Webhook attempt', {
+      // Powertools' key for it, as in the API's log lines: one query finds a request's whole path.
+      correlation_id: correlationIdOf(message),
       subscriptionId,
       eventId: subject.id,
       seq: subject.seq,
@@ -446,7 +459,10 @@ export class DeliveryService {
       return { kind: 'done', delivered: true };
     }
 
-    if (result.status === 410 && (await healthStore.disable(subscription, at, { reason: 'gone', lastStatus: 410 }))) {
+    if (
+      result.status === 410 &&
+      (await healthStore.disable(subscription, at, { reason: 'gone', lastStatus: 410, ...tracedBy(message) }))
+    ) {
       await record('dead', { deadReason: 'endpoint_disabled' });
       logger.warn('Endpoint answered 410 Gone; disabled', { subscriptionId });
       return DONE;
@@ -456,7 +472,10 @@ export class DeliveryService {
       ...(result.error ? { lastError: result.error } : {}),
     };
     const after = await this.countFailure(tenantId, subscriptionId, at, last, probe);
-    if (failingTooLong(after, at, policy) && (await healthStore.disable(subscription, at, failingDetail(after)))) {
+    if (
+      failingTooLong(after, at, policy) &&
+      (await healthStore.disable(subscription, at, { ...failingDetail(after), ...tracedBy(message) }))
+    ) {
       await record('dead', { deadReason: 'endpoint_disabled' });
       logger.warn('Endpoint failing for too long; disabled', { subscriptionId, failingSince: after.failingSince });
       return DONE;
@@ -507,7 +526,7 @@ export class DeliveryService {
   ): Promise<Outcome> {
     const now = this.now();
     // Lost to a concurrent update of the endpoint: look again in a second (a short wait needs no slot).
-    if (!(await this.deps.health.disable(subscription, now, failingDetail(health))))
+    if (!(await this.deps.health.disable(subscription, now, { ...failingDetail(health), ...tracedBy(message) })))
       return { kind: 'wait', seconds: 1, reason: 'disable_raced' };
     await this.deps.log.markDead(message, now, 'endpoint_disabled');
     logger.warn('Endpoint failing for too long; disabled', {
@@ -520,7 +539,11 @@ export class DeliveryService {
   /** One attempt: the event shaped for the endpoint, or the digest window's events in one body. */
   private async send(subscription: WebhookSubscription, message: DeliveryMessage): Promise<AttemptResult | null> {
     if ('event' in message)
-      return this.deps.send(subscription, { id: message.event.id, body: webhookBody(message.event, subscription) });
+      return this.deps.send(subscription, {
+        id: message.event.id,
+        body: webhookBody(message.event, subscription),
+        ...tracedBy(message),
+      });
     if (!this.deps.digests) throw new Error('This worker was not given digest support');
     const events = await this.deps.digests.close(message.tenantId, message.subscriptionId, message.digest);
     if (events.length === 0) return null;
@@ -531,6 +554,12 @@ export class DeliveryService {
       events,
       shape: subscription,
     });
-    return this.deps.send(subscription, { id: digestId(message.digest), body });
+    return this.deps.send(subscription, { id: digestId(message.digest), body, ...tracedBy(message) });
   }
+}
+
+/** A delivery's correlation id as an optional field: what the sender and `endpoint.disabled` carry. */
+function tracedBy(message: DeliveryMessage): { correlationId?: string } {
+  const correlationId = correlationIdOf(message);
+  return correlationId === undefined ? {} : { correlationId };
 }

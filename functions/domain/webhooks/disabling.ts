@@ -36,6 +36,7 @@ export function endpointDisabledEvent(input: {
     endpointId: input.subscriptionId,
     seq: input.seq,
     occurredAt: input.now.toISOString(),
+    ...(detail.correlationId !== undefined ? { correlationId: detail.correlationId } : {}),
     type: 'endpoint.disabled',
     data: {
       url: input.url,

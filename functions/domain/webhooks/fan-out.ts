@@ -35,7 +35,9 @@ export class WebhookFanOut {
         clock.now(),
       );
       if (mustQueue) {
-        await queue.enqueue([{ tenantId: event.tenantId, subscriptionId: sub.subscriptionId, digest }]);
+        // The window's call is traced to the request that opened it; each event in it carries its own too.
+        const traced = event.correlationId !== undefined ? { correlationId: event.correlationId } : {};
+        await queue.enqueue([{ tenantId: event.tenantId, subscriptionId: sub.subscriptionId, digest, ...traced }]);
         await digests.markQueued(event.tenantId, sub.subscriptionId, digest);
       }
     }

@@ -14,6 +14,11 @@ const queued = {
    * chain's head acts; a copy for a later place (or an earlier one, already handled) is a no-op.
    */
   parked: z.object({ seq: z.number().int().min(0), wake: z.string().min(1) }).optional(),
+  /**
+   * The correlation id of a delivery whose event has none: a digest's is that of the event that
+   * opened its window; an event from before events carried one gets the delivering invocation's.
+   */
+  correlationId: z.string().optional(),
 };
 
 /** A digest: the events an endpoint's window collected, sent as one call when the window closes. */
@@ -90,6 +95,10 @@ export function subjectOf(message: QueuedDelivery): {
     orderingKey: '!digest',
   };
 }
+
+/** The correlation id a delivery's attempts log and send: its event's, else the one the message was given. */
+export const correlationIdOf = (message: QueuedDelivery): string | undefined =>
+  ('event' in message ? message.event.correlationId : undefined) ?? message.correlationId;
 
 /**
  * One FIFO group per endpoint and member: a member's failing event holds back only that

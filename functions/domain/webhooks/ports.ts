@@ -111,6 +111,8 @@ export interface DeliveryLog {
 /** Why the platform disables an endpoint, with what `endpoint.disabled` reports. */
 export interface DisableDetail {
   reason: 'gone' | 'failing';
+  /** The delivery that led to it: `endpoint.disabled` carries its correlation id. */
+  correlationId?: string;
   failingSince?: string;
   lastStatus?: number;
   lastError?: string;
@@ -222,10 +224,13 @@ export interface AttemptResult {
   retryAfterSeconds?: number;
 }
 
-/** One signed POST of a body shaped for the endpoint; `id` is its webhook-id. */
+/**
+ * One signed POST of a body shaped for the endpoint; `id` is its webhook-id. `correlationId` goes
+ * in an `x-correlation-id` header, outside the signature (an event's own is in its signed body too).
+ */
 export type WebhookSender = (
   subscription: WebhookSubscription,
-  message: { id: string; body: string },
+  message: { id: string; body: string; correlationId?: string },
 ) => Promise<AttemptResult>;
 
 /** A tenant's endpoints as the stream consumers see them (cached: a change applies within the cache's TTL). */

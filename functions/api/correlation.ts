@@ -1,0 +1,34 @@
+import type { MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { CORRELATION_ID_HEADER, correlationIdFor } from '../shared/correlation-id';
+import { logger } from '../shared/logger';
+import { header } from './http';
+
+/**
+ * A request's correlation id: the caller's `x-correlation-id` when well-formed, else API Gateway's
+ * request id. A pure function of the request, so the handler and the operations agree on it.
+ */
+export function correlationIdOf(event: APIGatewayProxyEvent): string {
+  return correlationIdFor(header(event.headers, CORRELATION_ID_HEADER), event.requestContext.requestId);
+}
+
+/**
+ * Middy middleware: the request's log lines carry its correlation id (`correlation_id`), and every
+ * answer echoes it in `x-correlation-id`, problems included. Use it before `problemJson()`, so it
+ * runs after the problem answer is made.
+ */
+export function correlationIdHeader(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
+  const echo = (request: { event: APIGatewayProxyEvent; response: APIGatewayProxyResult | null | undefined }) => {
+    const correlationId = correlationIdOf(request.event);
+    if (!request.response || !correlationId) return;
+    request.response.headers = { ...request.response.headers, [CORRELATION_ID_HEADER]: correlationId };
+  };
+  return {
+    before: (request) => {
+      const correlationId = correlationIdOf(request.event);
+      if (correlationId) logger.setCorrelationId(correlationId);
+    },
+    after: echo,
+    onError: echo,
+  };
+}
