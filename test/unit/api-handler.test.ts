@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -6,6 +7,7 @@ process.env.TABLE_NAME = 'ledger';
 process.env.DELIVERY_QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/000000000000/webhook-delivery.fifo';
 const ddb = mockClient(DynamoDBDocumentClient);
 const { route, handler } = await import('../../functions/handlers/api');
+const { logger } = await import('../../functions/shared/logger');
 
 function request(
   method: string,
@@ -138,5 +140,61 @@ describe('API handler', () => {
       requestContext: {},
     } as unknown as APIGatewayProxyEvent);
     expect(JSON.parse(response.body).openapi).toBe('3.1.0');
+  });
+
+  describe('x-correlation-id', () => {
+    /** A request as API Gateway passes it: with its own request id. */
+    const withRequestId = (event: APIGatewayProxyEvent) =>
+      ({ ...event, requestContext: { ...event.requestContext, requestId: 'gw-req-1' } }) as APIGatewayProxyEvent;
+    const enrol = (headers: Record<string, string>) =>
+      withRequestId(request('POST', '/v1/members', { body: { externalId: 'alice-1' }, headers }));
+    /** The outbox items of the commit (the events the request wrote). */
+    const committedEvents = () =>
+      ddb
+        .commandCalls(TransactWriteCommand)
+        .flatMap((call) => call.args[0].input.TransactItems ?? [])
+        .flatMap((item) => (item.Put?.Item?.kind === 'event' ? [item.Put.Item] : []));
+
+    it('echoes a well-formed caller id and stamps it on the events the request commits', async () => {
+      // Act
+      const response = await invoke(enrol({ 'Idempotency-Key': 'k1', 'X-Correlation-Id': 'order-42' }));
+
+      // Assess
+      expect(response.statusCode).toBe(201);
+      expect(response.headers!['x-correlation-id']).toBe('order-42');
+      expect(committedEvents()).toEqual([
+        expect.objectContaining({ type: 'member.enrolled', correlationId: 'order-42' }),
+      ]);
+    });
+
+    it('ignores an ill-formed caller id and uses API Gateway’s request id instead', async () => {
+      // Act
+      const response = await invoke(enrol({ 'Idempotency-Key': 'k1', 'x-correlation-id': 'order 42; drop' }));
+
+      // Assess
+      expect(response.statusCode).toBe(201);
+      expect(response.headers!['x-correlation-id']).toBe('gw-req-1');
+      expect(committedEvents()).toEqual([expect.objectContaining({ correlationId: 'gw-req-1' })]);
+    });
+
+    it('echoes it on problem answers too, and the request’s log lines carry it', async () => {
+      // Prepare
+      const errors = jest.spyOn(logger['console'], 'error').mockImplementation(() => undefined);
+      ddb.on(GetCommand).rejects(new Error('secret internals'));
+
+      // Act
+      const refused = await invoke(enrol({ 'x-correlation-id': 'order-43' }));
+      const failed = await invoke(
+        withRequestId(request('GET', '/v1/members/{memberId}', { params: { memberId: 'mem_x' } })),
+      );
+      const written = errors.mock.calls.map(([line]) => String(line));
+      errors.mockRestore();
+
+      // Assess
+      expect([refused.statusCode, refused.headers!['x-correlation-id']]).toEqual([400, 'order-43']);
+      expect([failed.statusCode, failed.headers!['x-correlation-id']]).toEqual([500, 'gw-req-1']);
+      const unhandled = written.map((line) => JSON.parse(line)).find((line) => line.message === 'Unhandled error');
+      expect(unhandled).toMatchObject({ correlation_id: 'gw-req-1' });
+    });
   });
 });

@@ -313,6 +313,59 @@ describe('delivery service (in-memory ports)', () => {
   });
 });
 
+describe('correlation ids on deliveries (in-memory ports)', () => {
+  it('sends and logs the event’s correlation id, and endpoint.disabled carries it', async () => {
+    // Prepare
+    const h = setUp();
+    const m = deliveryMessage.parse({
+      tenantId: 't1',
+      subscriptionId: 'sub_1',
+      event: { ...h.event('mem_a'), correlationId: 'order-42' },
+    });
+    h.send.mockResolvedValueOnce({ ok: false, status: 410, durationMs: 2 });
+
+    // Act
+    await h.service.handle(m, 1, undefined, 'delivery-invocation');
+
+    // Assess
+    expect(h.send.mock.calls[0]![1]).toMatchObject({ correlationId: 'order-42' });
+    expect(h.health.events).toEqual([
+      expect.objectContaining({ type: 'endpoint.disabled', correlationId: 'order-42' }),
+    ]);
+  });
+
+  it('traces a digest to the event that opened its window', async () => {
+    // Prepare
+    const h = setUp({ digest: { intervalSeconds: 60 } });
+    const fanOut = new WebhookFanOut({ endpoints: h.directory, queue: h.queue, digests: h.digests, clock: h.clock });
+    await fanOut.route({ ...h.event('mem_a'), correlationId: 'order-1' });
+    await fanOut.route({ ...h.event('mem_b'), correlationId: 'order-2' });
+    const digest = deliveryMessage.parse(h.queue.queued[0]);
+    h.advance(60 + 5);
+    h.send.mockResolvedValueOnce(OK);
+
+    // Act
+    await h.service.handle(digest, 1, undefined, 'delivery-invocation');
+
+    // Assess: the call's header names the window's opener; each event in the body keeps its own
+    expect(h.send.mock.calls[0]![1].correlationId).toBe('order-1');
+    const body = JSON.parse(h.send.mock.calls[0]![1].body) as { data: { events: { correlationId: string }[] } };
+    expect(body.data.events.map((event) => event.correlationId)).toEqual(['order-1', 'order-2']);
+  });
+
+  it('gives a message without one the delivering invocation’s id', async () => {
+    // Prepare: an event written before events carried a correlation id
+    const h = setUp();
+    h.send.mockResolvedValueOnce(OK);
+
+    // Act
+    await h.service.handle(h.message('mem_a'), 1, undefined, 'delivery-invocation');
+
+    // Assess
+    expect(h.send.mock.calls[0]![1]).toMatchObject({ correlationId: 'delivery-invocation' });
+  });
+});
+
 describe('digest windows', () => {
   it('aligns windows to their interval and moves a refused event past a closed window or a full part', () => {
     // Prepare

@@ -89,6 +89,27 @@ describe('webhook sender', () => {
     ).toEqual({ ok: true });
   });
 
+  it('sends the correlation id as x-correlation-id beside the signature, which it leaves unchanged', async () => {
+    // Prepare
+    const resolver = () => Promise.resolve(['127.0.0.1']);
+
+    // Act
+    await send({
+      subscription: subscription(`http://hooks.localhost:${port}/in`),
+      correlationId: 'order-42',
+      timeoutMs: 2000,
+      allowLoopbackHttp: true,
+      resolver,
+    });
+
+    // Assess
+    const { headers, body } = received[0]!;
+    expect(headers['x-correlation-id']).toBe('order-42');
+    expect(
+      verify({ secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', headers: headers as Record<string, string>, body }),
+    ).toEqual({ ok: true });
+  });
+
   it('is verified by the Standard Webhooks reference library, with or without ed25519 signatures beside HMAC', async () => {
     // Prepare: one endpoint signing with HMAC only, one also with an ed25519 key
     const hmacOnly = subscription(`http://127.0.0.1:${port}/in`);
