@@ -7,6 +7,8 @@ export interface ReceivedWebhook {
   receivedAt: string;
   endpoint: string;
   webhookId: string;
+  /** The delivery's `x-correlation-id` header: the request or job it traces back to. */
+  correlationId?: string;
   verified: boolean;
   reason?: string;
   /** What the receiver answered: 204 when verified, 401 when not, or the status it was told to fail with. */
@@ -118,6 +120,7 @@ export class WebhookReceiver {
       receivedAt: new Date().toISOString(),
       endpoint,
       webhookId: headers['webhook-id'] ?? '',
+      ...(headers['x-correlation-id'] ? { correlationId: headers['x-correlation-id'] } : {}),
       verified,
       ...(reason ? { reason } : {}),
       answered,

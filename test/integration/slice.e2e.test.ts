@@ -16,13 +16,17 @@ afterAll(async () => {
   await ifStarted(twin)?.stop();
 });
 
-const api = (path: string, init: { method?: string; body?: unknown; key?: string; idempotencyKey?: string } = {}) =>
+const api = (
+  path: string,
+  init: { method?: string; body?: unknown; key?: string; idempotencyKey?: string; correlationId?: string } = {},
+) =>
   contractFetch(`${twin.apiUrl}${path}`, {
     method: init.method ?? (init.body ? 'POST' : 'GET'),
     headers: {
       'x-api-key': init.key ?? twin.demo.apiKey,
       'content-type': 'application/json',
       ...(init.idempotencyKey ? { 'idempotency-key': init.idempotencyKey } : {}),
+      ...(init.correlationId ? { 'x-correlation-id': init.correlationId } : {}),
     },
     body: init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
   });
@@ -37,6 +41,16 @@ const lakeFiles = (dir: string): string[] =>
         .filter((name) => name.endsWith('.ndjson.gz'))
         .map((name) => join(dir, name))
     : [];
+
+/** Every lake record so far, with the file it is in. */
+const lakeRecords = () =>
+  lakeFiles(twin.lakeDir).flatMap((file) =>
+    gunzipSync(readFileSync(file))
+      .toString('utf8')
+      .trim()
+      .split('\n')
+      .map((l) => ({ file, event: JSON.parse(l) })),
+  );
 
 describe('the vertical slice on the local twin', () => {
   it('enrols, earns, delivers signed webhooks in order, lands the events in the lake and reads the balance', async () => {
@@ -72,14 +86,7 @@ describe('the vertical slice on the local twin', () => {
     // Assess: the lake holds every event under tenant/type/date/hour partitions, gzip NDJSON.
     const lakeEvents = await waitFor(
       () => {
-        const lines = lakeFiles(twin.lakeDir).flatMap((file) =>
-          gunzipSync(readFileSync(file))
-            .toString('utf8')
-            .trim()
-            .split('\n')
-            .map((l) => ({ file, event: JSON.parse(l) })),
-        );
-        const mine = lines.filter((l) => l.event.memberId === memberId);
+        const mine = lakeRecords().filter((l) => l.event.memberId === memberId);
         return Promise.resolve(mine.length >= 3 ? mine : undefined);
       },
       { timeoutMs: 20_000, what: 'lake files' },
@@ -94,6 +101,55 @@ describe('the vertical slice on the local twin', () => {
     // Assess: the balance.
     const balance = await (await api(`/v1/members/${memberId}/balance`)).json();
     expect(balance).toMatchObject({ memberId, availablePoints: 350, lifetimePoints: 350, seq: 3 });
+  });
+
+  it('carries one correlation id from the API answer to the webhook POST and the lake record', async () => {
+    // Act: the caller names the enrolment; the earning comes without a correlation id.
+    const callerId = `e2e-order-${Date.now()}`;
+    const enrol = await api('/v1/members', {
+      body: { externalId: `e2e-corr-${Date.now()}` },
+      idempotencyKey: `enrol-corr-${Date.now()}`,
+      correlationId: callerId,
+    });
+    const { memberId } = (await enrol.json()) as { memberId: string };
+    const earn = await api(`/v1/members/${memberId}/points/earn`, {
+      body: { amountPoints: 10, reason: 'stay' },
+      idempotencyKey: `earn-corr-${memberId}`,
+    });
+
+    // Assess: the caller's id comes back; without one, the answer names API Gateway's request id.
+    expect([enrol.status, enrol.headers.get('x-correlation-id')]).toEqual([201, callerId]);
+    const requestId = earn.headers.get('x-amzn-requestid');
+    expect(requestId).toBeTruthy();
+    expect([earn.status, earn.headers.get('x-correlation-id')]).toEqual([201, requestId]);
+
+    // Assess: each webhook POST carries its request's id in the header and in the signed body.
+    const hooks = await waitFor(
+      async () => {
+        const got = await received(memberId);
+        return got.length >= 2 ? got : undefined;
+      },
+      { timeoutMs: 20_000, what: 'two webhooks' },
+    );
+    expect(hooks.map((h) => [h.body?.type, h.correlationId, h.body?.correlationId, h.verified])).toEqual([
+      ['member.enrolled', callerId, callerId, true],
+      ['points.earned', requestId, requestId, true],
+    ]);
+
+    // Assess: so does each lake record.
+    const lake = await waitFor(
+      () => {
+        const mine = lakeRecords().filter((l) => l.event.memberId === memberId);
+        return Promise.resolve(mine.length >= 2 ? mine : undefined);
+      },
+      { timeoutMs: 20_000, what: 'lake records' },
+    );
+    expect(
+      lake.map((l) => [l.event.type, l.event.correlationId]).sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+    ).toEqual([
+      ['member.enrolled', callerId],
+      ['points.earned', requestId],
+    ]);
   });
 
   it('replays a retried request, rejects a reused key, and bad input changes nothing', async () => {

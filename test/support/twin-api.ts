@@ -60,9 +60,17 @@ export async function contractFetch(url: string, init: RequestInit = {}): Promis
 export interface ReceivedHook {
   endpoint: string;
   webhookId: string;
+  correlationId?: string;
   verified: boolean;
   answered: number;
-  body: { id: string; type: string; memberId?: string; seq: number; data: Record<string, unknown> } | null;
+  body: {
+    id: string;
+    type: string;
+    memberId?: string;
+    seq: number;
+    correlationId?: string;
+    data: Record<string, unknown>;
+  } | null;
 }
 
 /** What the twin's sample receiver got so far (optionally for one endpoint name). */
