@@ -9,6 +9,9 @@ import {
 import { REGION } from './aws-local';
 import { functionName, roleCredentials } from './roles';
 
+/** What the twin tells functions of their container's concurrency (it sets no limit of its own). */
+const TWIN_INVOCATIONS_PER_CONTAINER = 64;
+
 /** Variables declared as resources by any function: never passed on from the twin's own environment. */
 const DECLARED = new Set(Object.values(functions).flatMap((spec) => Object.keys(spec.environment)));
 
@@ -59,6 +62,9 @@ export function functionEnvironment(
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memoryMiB),
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
     AWS_LAMBDA_LOG_GROUP_NAME: `/local/${spec.id}`,
+    // The twin runs a function's concurrent invocations in one container, as Lambda Managed Instances
+    // do: so told, Powertools keeps each invocation's log keys (its context, its correlation id) apart.
+    AWS_LAMBDA_MAX_CONCURRENCY: String(TWIN_INVOCATIONS_PER_CONTAINER),
     AWS_ENDPOINT_URL_DYNAMODB: input.endpoints.dynamodb,
     AWS_ENDPOINT_URL_SQS: input.endpoints.sqs,
     AWS_ENDPOINT_URL_FIREHOSE: input.endpoints.firehose,

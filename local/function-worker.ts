@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
+import { InvokeStore, InvokeStoreBase } from '@aws/lambda-invoke-store';
 import type { Context } from 'aws-lambda';
 import type { InvokeRequest, InvokeResult, WorkerData } from './lambda';
 import { required } from '../functions/shared/required';
@@ -15,6 +16,8 @@ const data = workerData as WorkerData;
 const port = required(parentPort, 'parentPort (this module runs in a worker thread)');
 // Before the handler loads: its Date follows the twin's clock; the deadline stays in real time.
 const realNow = data.clock ? installTwinClock(data.clock) : () => Date.now();
+// Each invocation runs in its own invoke context, as on Lambda Managed Instances (see function-environment.ts).
+const invokeStore = await InvokeStore.getInstanceAsync();
 
 const serialize = (error: unknown) =>
   error instanceof Error
@@ -52,7 +55,11 @@ try {
       }
     };
     Promise.resolve()
-      .then(() => handler(request.event, context))
+      .then(() =>
+        invokeStore.run({ [InvokeStoreBase.PROTECTED_KEYS.REQUEST_ID]: request.requestId }, () =>
+          handler(request.event, context),
+        ),
+      )
       .then(
         (value) => {
           reply({ kind: 'result', invocation: request.invocation, ok: true, value });

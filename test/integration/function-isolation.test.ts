@@ -19,7 +19,13 @@ const targets = {
 };
 const endpoints = { dynamodb: 'http://127.0.0.1:2', sqs: 'http://127.0.0.1:3', firehose: 'http://127.0.0.1:4' };
 
-type Probe = { env: Record<string, string>; invocations: number; remainingMs: number; functionName: string };
+type Probe = {
+  env: Record<string, string>;
+  invocations: number;
+  remainingMs: number;
+  functionName: string;
+  correlationId?: string;
+};
 
 let lambda: LocalLambda;
 
@@ -93,5 +99,16 @@ describe('functions on the twin', () => {
     expect(probe.remainingMs).toBeGreaterThan(0);
     expect(probe.remainingMs).toBeLessThanOrEqual(1_000);
     await expect(late).rejects.toThrow('Task timed out after 1 seconds');
+  });
+
+  it('keep the log keys of concurrent invocations of one container apart', async () => {
+    // Act: the first invocation is still running when the second sets its own correlation id.
+    const [slow, quick] = await Promise.all([
+      lambda.invoke<Probe>('authorizer', { correlationId: 'first', sleepMs: 300 }),
+      lambda.invoke<Probe>('authorizer', { correlationId: 'second', sleepMs: 10 }),
+    ]);
+
+    // Assess
+    expect([slow.correlationId, quick.correlationId]).toEqual(['first', 'second']);
   });
 });
