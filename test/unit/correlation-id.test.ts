@@ -40,7 +40,7 @@ describe('the correlation id rule', () => {
 });
 
 describe('events carry the correlation id of what made them', () => {
-  it('stamps a request’s id on the events it commits; a retry with another id replays and stamps nothing', async () => {
+  it('stamps a request’s id on the events it commits; a retry under another id replays, stamping nothing', async () => {
     // Prepare
     const { store, service, memberId } = await memoryLedgerWithMember();
     const body = { amountPoints: 40, reason: 'stay' };
