@@ -314,7 +314,7 @@ describe('delivery service (in-memory ports)', () => {
 });
 
 describe('correlation ids on deliveries (in-memory ports)', () => {
-  it('sends and logs the event’s correlation id, and endpoint.disabled carries it', async () => {
+  it('logs and sends the event’s correlation id with the attempt, and endpoint.disabled carries it', async () => {
     // Prepare
     const h = setUp();
     const m = deliveryMessage.parse({
@@ -323,11 +323,17 @@ describe('correlation ids on deliveries (in-memory ports)', () => {
       event: { ...h.event('mem_a'), correlationId: 'order-42' },
     });
     h.send.mockResolvedValueOnce({ ok: false, status: 410, durationMs: 2 });
+    logger.setLogLevel('INFO');
+    const info = jest.spyOn(logger['console'], 'info').mockImplementation(() => undefined);
 
     // Act
     await h.service.handle(m, 1, undefined, 'delivery-invocation');
+    const lines = info.mock.calls.map(([line]) => JSON.parse(String(line)));
+    info.mockRestore();
+    logger.setLogLevel('SILENT');
 
     // Assess
+    expect(lines.find((line) => line.message === 'Webhook attempt')).toMatchObject({ correlation_id: 'order-42' });
     expect(h.send.mock.calls[0]![1]).toMatchObject({ correlationId: 'order-42' });
     expect(h.health.events).toEqual([
       expect.objectContaining({ type: 'endpoint.disabled', correlationId: 'order-42' }),
