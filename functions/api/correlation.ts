@@ -1,14 +1,17 @@
 import type { MiddlewareObj } from '@middy/core';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { CORRELATION_ID_HEADER, correlationIdFor } from '../shared/correlation-id';
 import { logger } from '../shared/logger';
 import { header } from './http';
 
 /**
  * A request's correlation id: the caller's `x-correlation-id` when well-formed, else API Gateway's
- * request id. A pure function of the request, so the handler and the operations agree on it.
+ * request id. A pure function of the request, so the authorizer, the handler and the operations
+ * agree on it.
  */
-export function correlationIdOf(event: APIGatewayProxyEvent): string {
+export function correlationIdOf(
+  event: Pick<APIGatewayProxyEvent | APIGatewayRequestAuthorizerEvent, 'headers' | 'requestContext'>,
+): string {
   return correlationIdFor(header(event.headers, CORRELATION_ID_HEADER), event.requestContext.requestId);
 }
 

@@ -1,7 +1,7 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { apiKeyOf, header } from '../api/http';
+import { correlationIdOf } from '../api/correlation';
+import { apiKeyOf } from '../api/http';
 import { tenantDirectory as tenants } from '../composition/authorizer';
-import { CORRELATION_ID_HEADER, correlationIdFor } from '../shared/correlation-id';
 import { lambdaHandler } from '../shared/lambda-handler';
 import { logger } from '../shared/logger';
 
@@ -16,9 +16,7 @@ function wholeApiArn(methodArn: string): string {
  * 'Unauthorized' into a 401; the tenant id reaches the API only through this context.
  */
 async function authorize(event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
-  logger.setCorrelationId(
-    correlationIdFor(header(event.headers, CORRELATION_ID_HEADER), event.requestContext.requestId),
-  );
+  logger.setCorrelationId(correlationIdOf(event));
   const apiKey = apiKeyOf(event.headers);
   if (!apiKey || apiKey.length > 200) throw new Error('Unauthorized');
 
