@@ -15,7 +15,9 @@ const correlationIdParameter = {
   schema: { type: 'string', pattern: CORRELATION_ID_PATTERN },
 };
 const correlationIdHeader = {
-  description: 'The request’s correlation id: yours when well-formed, else API Gateway’s request id',
+  description:
+    'The request’s correlation id: yours when well-formed, else API Gateway’s request id. Answers API Gateway ' +
+    'gives itself (an unknown key, throttling, a failed function) carry only its request id, in x-amzn-RequestId',
   schema: { type: 'string' },
 };
 
