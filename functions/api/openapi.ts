@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { loyaltyEvent } from '../domain/events';
 import { operations } from './operations';
-import { api } from '../../lib/topology';
+import { api } from '../declaration/topology';
 
 /**
  * The OpenAPI 3.1 document, generated from the operations' zod schemas (OpenAPI 3.1 speaks JSON

@@ -1,4 +1,4 @@
-import { table } from '../../lib/topology';
+import { table } from '../declaration/topology';
 
 /**
  * Item expiry by DynamoDB's TTL: the table deletes an item some time after the instant its TTL

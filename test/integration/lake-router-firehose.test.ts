@@ -8,7 +8,7 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { startFauxqs } from 'fauxqs';
 import { handler } from '../../functions/handlers/lake-router';
 import { resetConfigCache } from '../../functions/composition/config';
-import { rawEvents } from '../../lib/topology';
+import { rawEvents } from '../../functions/declaration/topology';
 import { CREDENTIALS, REGION } from '../../local/aws-local';
 import { FAILURES_PATH, LocalFirehose } from '../../local/firehose';
 import { provisionBucket } from '../../local/provision';
