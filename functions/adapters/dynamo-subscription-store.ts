@@ -2,6 +2,7 @@ import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } fr
 import { strip } from './dynamo-ledger-store';
 import { queryPrefix } from './query-prefix';
 import { keys } from '../domain/keys';
+import type { Clock } from '../shared/clock';
 import { ttlCache } from '../shared/ttl-cache';
 import type { SubscriptionStore, WebhookSubscription } from '../domain/ports';
 import type { EndpointDirectory } from '../domain/webhooks/ports';
@@ -58,8 +59,8 @@ const toSubscription = (item: Record<string, unknown>) => strip(item) as Webhook
 export class CachedSubscriptions implements EndpointDirectory {
   private readonly cache: ReturnType<typeof ttlCache<WebhookSubscription[]>>;
 
-  constructor(store: SubscriptionStore, ttlMs: number, nowMs: () => number = Date.now) {
-    this.cache = ttlCache((tenantId) => store.listForTenant(tenantId), ttlMs, nowMs);
+  constructor(store: SubscriptionStore, ttlMs: number, clock: Clock) {
+    this.cache = ttlCache((tenantId) => store.listForTenant(tenantId), ttlMs, clock);
   }
 
   forTenant(tenantId: string): Promise<WebhookSubscription[]> {

@@ -38,7 +38,11 @@ export function configuredPolicy(): DeliveryPolicy {
 
 /** A tenant's endpoints behind the per-container cache the stream consumers read through. */
 const cachedEndpoints = (tableName: string) =>
-  new CachedSubscriptions(new DynamoSubscriptionStore(dynamo(), tableName), setting('SUBSCRIPTION_CACHE_TTL_MS'));
+  new CachedSubscriptions(
+    new DynamoSubscriptionStore(dynamo(), tableName),
+    setting('SUBSCRIPTION_CACHE_TTL_MS'),
+    systemClock,
+  );
 
 /** The delivery function: the service that delivers one message, and the SQS consumer that feeds it. */
 export function deliveryWiring(): { service: DeliveryService; consumer: SqsDeliveryConsumer } {
