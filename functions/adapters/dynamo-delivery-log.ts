@@ -18,6 +18,7 @@ import type {
   DeliveryRecord,
   MessageQuery,
 } from '../domain/webhooks/ports';
+import { cancelledTransaction } from './cancelled-transaction';
 import { applied } from './conditional-write';
 import { ttlEpochSeconds } from '../shared/item-ttl';
 import { decodeCursor, encodeCursor } from './cursor';
@@ -162,49 +163,39 @@ export class DynamoDeliveryLog implements DeliveryLog {
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
     };
-    try {
-      if (!deadReason) {
-        await this.client.send(new UpdateCommand(update));
-      } else {
-        const deadLetter: DeadLetter = {
-          eventId: subject.id,
-          eventType: subject.type,
-          occurredAt: subject.occurredAt,
-          deadAt: at,
-          reason: deadReason,
-        };
-        await this.client.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              { Update: update },
-              {
-                Put: {
-                  TableName: this.tableName,
-                  Item: {
-                    pk: keys.deadLetters(tenantId, subscriptionId),
-                    sk: deadSk,
-                    kind: 'deadLetter',
-                    expiresAt: this.expiresAt(now),
-                    ...deadLetter,
-                  },
+    if (!deadReason) return (await applied(this.client.send(new UpdateCommand(update)))) ? 'recorded' : 'stale';
+    const deadLetter: DeadLetter = {
+      eventId: subject.id,
+      eventType: subject.type,
+      occurredAt: subject.occurredAt,
+      deadAt: at,
+      reason: deadReason,
+    };
+    const cancelled = await cancelledTransaction(
+      this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Update: update },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  pk: keys.deadLetters(tenantId, subscriptionId),
+                  sk: deadSk,
+                  kind: 'deadLetter',
+                  expiresAt: this.expiresAt(now),
+                  ...deadLetter,
                 },
               },
-            ],
-          }),
-        );
-      }
-      return 'recorded';
-    } catch (error) {
-      const name = (error as Error).name;
-      if (name === 'ConditionalCheckFailedException') return 'stale';
-      if (
-        name === 'TransactionCanceledException' &&
-        (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons?.[0]?.Code ===
-          'ConditionalCheckFailed'
-      )
-        return 'stale';
-      throw error;
-    }
+            },
+          ],
+        }),
+      ),
+    );
+    // Another round owns the message now (the log item's condition failed): no dead letter either.
+    if (cancelled?.conditionFailedAt(0)) return 'stale';
+    if (cancelled) throw cancelled.error;
+    return 'recorded';
   }
 
   /**
@@ -228,8 +219,8 @@ export class DynamoDeliveryLog implements DeliveryLog {
       if (!current.Item) return null;
       const round = (current.Item.round as number) + 1;
       const deadSk = current.Item.deadSk as string | undefined;
-      try {
-        await this.client.send(
+      const cancelled = await cancelledTransaction(
+        this.client.send(
           new TransactWriteCommand({
             TransactItems: [
               {
@@ -262,14 +253,14 @@ export class DynamoDeliveryLog implements DeliveryLog {
                 : []),
             ],
           }),
-        );
-        const item = current.Item;
-        return item.event
-          ? { tenantId, subscriptionId, round, event: item.event as LoyaltyEvent }
-          : { tenantId, subscriptionId, round, digest: item.digest as DigestRef };
-      } catch (error) {
-        if ((error as Error).name !== 'TransactionCanceledException') throw error;
-      }
+        ),
+      );
+      // Another round started or finished meanwhile: read the message again.
+      if (cancelled) continue;
+      const item = current.Item;
+      return item.event
+        ? { tenantId, subscriptionId, round, event: item.event as LoyaltyEvent }
+        : { tenantId, subscriptionId, round, digest: item.digest as DigestRef };
     }
     throw new Error(`Message ${eventId} kept changing while a replay was started`);
   }

@@ -10,6 +10,7 @@ import { keys } from '../domain/keys';
 import { DIGEST_MAX_EVENTS, digestWindowStart, nextDigestPlace, type DigestRef } from '../domain/webhooks/message';
 import type { DigestStore } from '../domain/webhooks/ports';
 import { ttlEpochSeconds } from '../shared/item-ttl';
+import { cancelledTransaction } from './cancelled-transaction';
 
 /**
  * Digest windows: an endpoint in digest mode collects its events per window (and part) in the
@@ -41,8 +42,8 @@ export class DynamoDigestStore implements DigestStore {
     const expiresAt = ttlEpochSeconds(now.getTime(), this.retentionDays * 86_400);
     for (let tries = 0; tries < 50; tries++) {
       const pk = keys.digestWindowPk(tenantId, subscriptionId, windowStart, part);
-      try {
-        await this.client.send(
+      const cancelled = await cancelledTransaction(
+        this.client.send(
           new TransactWriteCommand({
             TransactItems: [
               {
@@ -74,22 +75,18 @@ export class DynamoDigestStore implements DigestStore {
               },
             ],
           }),
-        );
-        const header = await this.client.send(
-          new GetCommand({ TableName: this.tableName, Key: { pk, sk: 'WINDOW' }, ConsistentRead: true }),
-        );
-        return { digest: { windowStart, part, intervalSeconds }, queue: header.Item?.queued !== true };
-      } catch (error) {
-        if ((error as Error).name !== 'TransactionCanceledException') throw error;
-        const header = await this.client.send(
-          new GetCommand({ TableName: this.tableName, Key: { pk, sk: 'WINDOW' }, ConsistentRead: true }),
-        );
-        const window = {
-          closed: Boolean(header.Item?.closed),
-          events: (header.Item?.events as number | undefined) ?? 0,
-        };
-        ({ windowStart, part } = nextDigestPlace({ windowStart, part }, window, intervalSeconds));
-      }
+        ),
+      );
+      const header = await this.client.send(
+        new GetCommand({ TableName: this.tableName, Key: { pk, sk: 'WINDOW' }, ConsistentRead: true }),
+      );
+      if (!cancelled) return { digest: { windowStart, part, intervalSeconds }, queue: header.Item?.queued !== true };
+      // The window closed or filled up meanwhile: the event goes to the next place.
+      const window = {
+        closed: Boolean(header.Item?.closed),
+        events: (header.Item?.events as number | undefined) ?? 0,
+      };
+      ({ windowStart, part } = nextDigestPlace({ windowStart, part }, window, intervalSeconds));
     }
     throw new Error(`No open digest window found for ${subscriptionId}`);
   }

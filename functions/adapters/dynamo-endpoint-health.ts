@@ -11,6 +11,7 @@ import type { WebhookSubscription } from '../domain/ports';
 import { HEALTHY, type EndpointHealth } from '../domain/webhooks/breaker';
 import { endpointDisabledEvent } from '../domain/webhooks/disabling';
 import type { DisableDetail, EndpointHealthStore } from '../domain/webhooks/ports';
+import { cancelledTransaction } from './cancelled-transaction';
 import { applied } from './conditional-write';
 import { stripLogItem as strip } from './dynamo-delivery-log';
 import { required } from '../shared/required';
@@ -224,8 +225,8 @@ export class DynamoEndpointHealth implements EndpointHealthStore {
       const seq = previous + 1 + skip;
       const at = now.toISOString();
       const event = endpointDisabledEvent({ tenantId, subscriptionId, url: Item.url as string, seq, now, detail });
-      try {
-        await this.client.send(
+      const cancelled = await cancelledTransaction(
+        this.client.send(
           new TransactWriteCommand({
             TransactItems: [
               {
@@ -254,13 +255,11 @@ export class DynamoEndpointHealth implements EndpointHealthStore {
               },
             ],
           }),
-        );
-        return true;
-      } catch (error) {
-        if ((error as Error).name !== 'TransactionCanceledException') throw error;
-        const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
-        if (reasons[1]?.Code === 'ConditionalCheckFailed') skip += 1;
-      }
+        ),
+      );
+      if (!cancelled) return true;
+      // Another event holds that seq: take the next one (any cancellation reads the endpoint again).
+      if (cancelled.conditionFailedAt(1)) skip += 1;
     }
     return false;
   }
