@@ -6,6 +6,8 @@ import { logger } from '../shared/logger';
 /** Time left for the last member's commits after the budget ends. */
 const SAFETY_MARGIN_MS = 15_000;
 const JOB = 'housekeeping';
+/** Built once per container, on the first invocation (settings are read then). */
+let wired: ReturnType<typeof housekeepingWiring> | undefined;
 
 /**
  * Scheduled housekeeping: held points whose hold ended become available, lots past their expiry
@@ -15,7 +17,7 @@ const JOB = 'housekeeping';
  * failure reaches the function's error alarm and its on-failure queue.
  */
 export async function handler(_event: unknown, context: Context) {
-  const { lease, ledger } = housekeepingWiring();
+  const { lease, ledger } = (wired ??= housekeepingWiring());
   const now = systemClock.now().getTime();
   if (!(await lease.acquire(JOB, context.awsRequestId, now, now + context.getRemainingTimeInMillis()))) {
     logger.info('Housekeeping skipped: another run holds the lease');
