@@ -2,6 +2,7 @@ import { documentClient, sqsClient } from '../adapters/aws-clients';
 import { DynamoOfferStore } from '../adapters/dynamo-offer-store';
 import { DynamoRewardStore } from '../adapters/dynamo-reward-store';
 import { DynamoSubscriptionStore } from '../adapters/dynamo-subscription-store';
+import { catalogueReplies } from '../api/catalogue-views';
 import type { Services } from '../api/operations';
 import { RewardCatalogue } from '../domain/reward-catalogue';
 import { systemClock } from '../shared/clock';
@@ -18,7 +19,7 @@ export function apiServices(): Services {
     ledger,
     programmes,
     offers: new DynamoOfferStore(dynamo, tableName),
-    catalogue: new RewardCatalogue(new DynamoRewardStore(dynamo, tableName), store, systemClock),
+    catalogue: new RewardCatalogue(new DynamoRewardStore(dynamo, tableName), store, systemClock, catalogueReplies),
     subscriptions: new DynamoSubscriptionStore(dynamo, tableName),
     clock: systemClock,
     allowLoopbackHttp: setting('WEBHOOK_ALLOW_LOOPBACK_HTTP'),
