@@ -1,17 +1,11 @@
-import {
-  GetCommand,
-  PutCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../domain/keys';
 import { outboxItem } from '../domain/outbox';
 import type { WebhookSubscription } from '../domain/ports';
 import { HEALTHY, type EndpointHealth } from '../domain/webhooks/breaker';
 import { endpointDisabledEvent } from '../domain/webhooks/disabling';
 import type { DisableDetail, EndpointHealthStore } from '../domain/webhooks/ports';
-import { cancelledTransaction } from './cancelled-transaction';
+import { transactWrite } from './cancelled-transaction';
 import { applied } from './conditional-write';
 import { stripLogItem as strip } from './dynamo-delivery-log';
 import { required } from '../shared/required';
@@ -225,38 +219,32 @@ export class DynamoEndpointHealth implements EndpointHealthStore {
       const seq = previous + 1 + skip;
       const at = now.toISOString();
       const event = endpointDisabledEvent({ tenantId, subscriptionId, url: Item.url as string, seq, now, detail });
-      const cancelled = await cancelledTransaction(
-        this.client.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: this.tableName,
-                  Key: keys.subscription(tenantId, subscriptionId),
-                  UpdateExpression:
-                    'SET enabled = :false, disabledReason = :reason, disabledAt = :at, updatedAt = :at, eventSeq = :seq',
-                  ConditionExpression: 'enabled = :true AND (attribute_not_exists(eventSeq) OR eventSeq = :previous)',
-                  ExpressionAttributeValues: {
-                    ':false': false,
-                    ':true': true,
-                    ':reason': detail.reason,
-                    ':at': at,
-                    ':seq': seq,
-                    ':previous': previous,
-                  },
-                },
-              },
-              {
-                Put: {
-                  TableName: this.tableName,
-                  Item: outboxItem(keys.endpointEvent(tenantId, subscriptionId, seq), event),
-                  ConditionExpression: 'attribute_not_exists(pk)',
-                },
-              },
-            ],
-          }),
-        ),
-      );
+      const cancelled = await transactWrite(this.client, [
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: keys.subscription(tenantId, subscriptionId),
+            UpdateExpression:
+              'SET enabled = :false, disabledReason = :reason, disabledAt = :at, updatedAt = :at, eventSeq = :seq',
+            ConditionExpression: 'enabled = :true AND (attribute_not_exists(eventSeq) OR eventSeq = :previous)',
+            ExpressionAttributeValues: {
+              ':false': false,
+              ':true': true,
+              ':reason': detail.reason,
+              ':at': at,
+              ':seq': seq,
+              ':previous': previous,
+            },
+          },
+        },
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: outboxItem(keys.endpointEvent(tenantId, subscriptionId, seq), event),
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+      ]);
       if (!cancelled) return true;
       // Another event holds that seq: take the next one (any cancellation reads the endpoint again).
       if (cancelled.conditionFailedAt(1)) skip += 1;

@@ -5,11 +5,11 @@ import { DynamoEndpointHealth } from '../../functions/adapters/dynamo-endpoint-h
 import { DynamoSubscriptionStore } from '../../functions/adapters/dynamo-subscription-store';
 import { loyaltyEvent, pointsEarnedEvent } from '../../functions/domain/events';
 import { keys } from '../../functions/domain/keys';
-import type { WebhookSubscription } from '../../functions/domain/ports';
 import { deliveryMessage } from '../../functions/domain/webhooks/message';
 import { newId } from '../../functions/shared/ids';
 import { startLocalTable, type LocalTable } from '../support/local-table';
 import { ifStarted } from '../support/teardown';
+import { webhookSubscription } from '../support/webhook-fixtures';
 
 /**
  * The webhook stores' cancelled transactions on DynamoDB Local: what each store does when
@@ -137,16 +137,7 @@ describe('disabling an endpoint', () => {
     const health = new DynamoEndpointHealth(local.documents, local.tableName);
     const tenantId = newId('ten');
     const subscriptionId = newId('sub');
-    const subscription: WebhookSubscription = {
-      tenantId,
-      subscriptionId,
-      url: 'https://hooks.example.com/loyalty',
-      eventTypes: ['points.*'],
-      enabled: true,
-      secrets: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'],
-      eventSeq: 1,
-      createdAt: NOW.toISOString(),
-    };
+    const subscription = webhookSubscription(tenantId, subscriptionId, { eventSeq: 1 });
     await subscriptions.put(subscription);
     // Seq 2 is taken: a full update of the endpoint put its older eventSeq back after it was emitted.
     await local.documents.send(
