@@ -4,7 +4,7 @@ import { keys } from '../functions/domain/keys';
 import { programmeSettings } from '../functions/domain/programme';
 import { balanceItem } from '../functions/adapters/dynamo-ledger-store';
 import { planEarn, planEnrol } from '../functions/domain/ledger';
-import { table } from '../lib/topology';
+import { table } from '../functions/declaration/topology';
 import { CREDENTIALS, REGION } from '../local/aws-local';
 import { startTwin } from '../local/twin';
 

@@ -8,8 +8,8 @@ import type {
   APIGatewayRequestAuthorizerEvent,
 } from 'aws-lambda';
 import { header } from '../functions/api/http';
-import { gatewayProblem, type GatewayResponseType } from '../lib/gateway-problems';
-import { api, routes, type RouteSpec } from '../lib/topology';
+import { gatewayProblem, type GatewayResponseType } from '../functions/declaration/gateway-problems';
+import { api, routes, type RouteSpec } from '../functions/declaration/topology';
 import { ACCOUNT_ID, REGION } from './aws-local';
 import type { LocalLambda } from './lambda';
 
@@ -47,7 +47,7 @@ function matchRoute(method: string, pathname: string) {
 
 /**
  * An answer API Gateway gives itself: the stack's gateway response of that type, byte for byte
- * (`lib/gateway-problems.ts`). The DEFAULT_* types keep API Gateway's status, which here is 400
+ * (`functions/declaration/gateway-problems.ts`). The DEFAULT_* types keep API Gateway's status, which here is 400
  * for a request it cannot parse and 502 for a function that failed.
  */
 function gatewayAnswer(res: ServerResponse, type: GatewayResponseType) {

@@ -5,8 +5,8 @@ import { dirname, join } from 'node:path';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { errorObjectPrefix, objectPrefix, partitionValues } from '../lib/lake-partitioning';
-import { rawEvents } from '../lib/topology';
+import { errorObjectPrefix, objectPrefix, partitionValues } from '../functions/declaration/lake-partitioning';
+import { rawEvents } from '../functions/declaration/topology';
 
 const pad = (n: number) => String(n).padStart(2, '0');
 const stamp = (d: Date) =>

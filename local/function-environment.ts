@@ -5,7 +5,7 @@ import {
   resolveEnvironment,
   type FunctionId,
   type ResourceTargets,
-} from '../lib/topology';
+} from '../functions/declaration/topology';
 import { REGION } from './aws-local';
 import { functionName, roleCredentials } from './roles';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Agent, createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { firstDenied, type Permission, type ResolvedStatement } from '../lib/iam-policy';
-import type { FunctionId } from '../lib/topology';
+import { firstDenied, type Permission, type ResolvedStatement } from '../functions/declaration/iam-policy';
+import type { FunctionId } from '../functions/declaration/topology';
 import { closeServer, listenOnLoopback, readBody } from './http-server';
 import { accessKeyIdOf, requiredPermissions, type AuthorizedService } from './iam-requests';
 import { functionOfAccessKey, principalArn } from './roles';

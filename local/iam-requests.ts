@@ -1,4 +1,4 @@
-import type { Permission } from '../lib/iam-policy';
+import type { Permission } from '../functions/declaration/iam-policy';
 import { ACCOUNT_ID, REGION } from './aws-local';
 
 /**

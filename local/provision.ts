@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import { queues, rawEvents, table, type QueueId, type QueueSpec } from '../lib/topology';
+import { queues, rawEvents, table, type QueueId, type QueueSpec } from '../functions/declaration/topology';
 import { required } from '../functions/shared/required';
 
 /** Every string attribute that keys the table or one of its indexes. */

@@ -1,5 +1,5 @@
-import { executionRolePolicies, resolvePolicy, type ResolvedStatement } from '../lib/iam-policy';
-import { functions, queues, rawEvents, type FunctionId, type QueueId } from '../lib/topology';
+import { executionRolePolicies, resolvePolicy, type ResolvedStatement } from '../functions/declaration/iam-policy';
+import { functions, queues, rawEvents, type FunctionId, type QueueId } from '../functions/declaration/topology';
 import { ACCOUNT_ID, REGION } from './aws-local';
 import { deliveryStreamArn, queueArnOfName, tableArn } from './iam-requests';
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ScheduleTrigger } from '../lib/topology';
+import type { ScheduleTrigger } from '../functions/declaration/topology';
 
 /** What Lambda sends an asynchronous invocation's on-failure destination (the record's documented shape). */
 export interface AsyncFailureRecord {

@@ -7,7 +7,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { SqsTrigger } from '../lib/topology';
+import type { SqsTrigger } from '../functions/declaration/topology';
 import { REGION } from './aws-local';
 import { required } from '../functions/shared/required';
 

@@ -8,7 +8,7 @@ import {
   type Shard,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import type { DynamoStreamTrigger } from '../lib/topology';
+import type { DynamoStreamTrigger } from '../functions/declaration/topology';
 import { REGION } from './aws-local';
 import type { Checkpoints } from './checkpoints';
 import { matchesAny } from './event-filter';

@@ -15,7 +15,7 @@ import { generateSecret } from '../functions/domain/webhooks/signature';
 import { newId } from '../functions/shared/ids';
 import { logger } from '../functions/shared/logger';
 import { SQS_FIFO_IN_FLIGHT_LIMIT } from '../functions/domain/webhooks/parking';
-import type { Permission } from '../lib/iam-policy';
+import type { Permission } from '../functions/declaration/iam-policy';
 import {
   functions,
   queues as queueSpecs,
@@ -23,7 +23,7 @@ import {
   type FunctionId,
   type QueueId,
   type QueueSpec,
-} from '../lib/topology';
+} from '../functions/declaration/topology';
 import { CREDENTIALS, REGION } from './aws-local';
 import { Checkpoints } from './checkpoints';
 import { startDynamoDbLocal } from './dynamodb-local';
@@ -149,11 +149,13 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     cleanups.push(() => firehose.stop());
 
     // IAM: every call a function makes goes through a proxy that checks it against the function's
-    // declared policy (lib/iam-policy.ts), as AWS would; the twin's own plumbing talks to the stand-ins directly.
+    // declared policy (functions/declaration/iam-policy.ts), as AWS would; the twin's own plumbing
+    // talks to the stand-ins directly.
     const policies = localPolicies({ tableName, tableStreamArn: streamArn });
     const onDenied = (functionId: FunctionId, denied: Permission) => {
       console.error(
-        `twin: AccessDenied: ${functionId} may not ${denied.action} on ${denied.resource} (see lib/iam-policy.ts)`,
+        `twin: AccessDenied: ${functionId} may not ${denied.action} on ${denied.resource} ` +
+          '(see functions/declaration/iam-policy.ts)',
       );
     };
     const proxies = {

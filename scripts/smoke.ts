@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { objectPrefix, partitionValues } from '../lib/lake-partitioning';
-import { rawEvents } from '../lib/topology';
+import { objectPrefix, partitionValues } from '../functions/declaration/lake-partitioning';
+import { rawEvents } from '../functions/declaration/topology';
 
 /**
  * `npm run smoke -- --url <api> --key <key> --webhook-url <https url> --lake s3://bucket[/prefix]`:

@@ -4,29 +4,19 @@ import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { SQSClient } from '@aws-sdk/client-sqs';
 
 /**
- * SDK clients, created once per container. Endpoints come from the standard
- * AWS_ENDPOINT_URL_<SERVICE> variables, which is how the local twin points them at its stand-ins.
- * Timeouts are explicit so a slow dependency fails a call instead of the whole invocation.
+ * SDK clients with the platform's settings. Each call builds a new client: the composition root
+ * builds one per service a function uses and hands it to the adapters, and the handler keeps
+ * what it built for its container. Endpoints come from the standard AWS_ENDPOINT_URL_<SERVICE>
+ * variables, which is how the local twin points them at its stand-ins. Timeouts are explicit so
+ * a slow dependency fails a call instead of the whole invocation.
  */
 const requestHandler = { connectionTimeout: 2_000, requestTimeout: 5_000 };
 
-let documentClient: DynamoDBDocumentClient | undefined;
-let sqsClient: SQSClient | undefined;
-let firehoseClient: FirehoseClient | undefined;
-
-export function dynamo(): DynamoDBDocumentClient {
-  documentClient ??= DynamoDBDocumentClient.from(new DynamoDBClient({ requestHandler, maxAttempts: 3 }), {
+export const documentClient = (): DynamoDBDocumentClient =>
+  DynamoDBDocumentClient.from(new DynamoDBClient({ requestHandler, maxAttempts: 3 }), {
     marshallOptions: { removeUndefinedValues: true },
   });
-  return documentClient;
-}
 
-export function sqs(): SQSClient {
-  sqsClient ??= new SQSClient({ requestHandler, maxAttempts: 3 });
-  return sqsClient;
-}
+export const sqsClient = (): SQSClient => new SQSClient({ requestHandler, maxAttempts: 3 });
 
-export function firehose(): FirehoseClient {
-  firehoseClient ??= new FirehoseClient({ requestHandler, maxAttempts: 3 });
-  return firehoseClient;
-}
+export const firehoseClient = (): FirehoseClient => new FirehoseClient({ requestHandler, maxAttempts: 3 });

@@ -1,4 +1,9 @@
 import type { CancellationReason } from '@aws-sdk/client-dynamodb';
+import {
+  TransactWriteCommand,
+  type DynamoDBDocumentClient,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 
 /**
  * A DynamoDB transaction that was cancelled: the reasons, one per action in the order sent
@@ -49,3 +54,16 @@ export async function cancelledTransaction(write: Promise<unknown>): Promise<Can
     return new CancelledTransaction(error as Error, reasons);
   }
 }
+
+/**
+ * Sends one TransactWriteItems and reads it as `cancelledTransaction` does: null when it
+ * committed, a `CancelledTransaction` when DynamoDB cancelled it; any other error throws.
+ * @example
+ * const cancelled = await transactWrite(this.client, [{ Update: update }, { Put: put }]);
+ * if (cancelled?.conditionFailedAt(0)) return 'stale';
+ */
+export const transactWrite = (
+  client: DynamoDBDocumentClient,
+  items: NonNullable<TransactWriteCommandInput['TransactItems']>,
+): Promise<CancelledTransaction | null> =>
+  cancelledTransaction(client.send(new TransactWriteCommand({ TransactItems: items })));

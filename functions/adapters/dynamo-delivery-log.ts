@@ -2,13 +2,13 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
-  TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import type { LoyaltyEvent } from '../domain/events';
 import { keys } from '../domain/keys';
 import type { Page } from '../domain/ports';
+import { afterAttempt, deadLetterOf } from '../domain/webhooks/delivery-record';
 import { subjectOf, type DeadReason, type DeliveryMessage, type DigestRef } from '../domain/webhooks/message';
 import type {
   AttemptRecord,
@@ -18,9 +18,11 @@ import type {
   DeliveryRecord,
   MessageQuery,
 } from '../domain/webhooks/ports';
+import { transactWrite } from './cancelled-transaction';
 import { applied } from './conditional-write';
-import { ttlEpochSeconds } from '../shared/item-ttl';
+import { ttlAfterDays } from '../shared/item-ttl';
 import { decodeCursor, encodeCursor } from './cursor';
+import { queryPrefix } from './query-prefix';
 import { strip as stripKeys } from './dynamo-ledger-store';
 import { required } from '../shared/required';
 
@@ -42,7 +44,7 @@ export class DynamoDeliveryLog implements DeliveryLog {
   ) {}
 
   private expiresAt(now: Date): number {
-    return ttlEpochSeconds(now.getTime(), this.retentionDays * 86_400);
+    return ttlAfterDays(now, this.retentionDays);
   }
 
   async getMessage(tenantId: string, subscriptionId: string, eventId: string): Promise<DeliveryRecord | null> {
@@ -83,25 +85,8 @@ export class DynamoDeliveryLog implements DeliveryLog {
         }),
       ),
     );
-    const fields: Record<string, unknown> = {
-      status: input.outcome,
-      roundAttempts: input.roundAttempts,
-      attempts: input.attemptNumber,
-      lastAttemptAt: attempt.at,
-      lastStatus: attempt.status,
-      lastError: attempt.error,
-      nextAttemptAt: input.nextAttemptAt,
-      deliveredAt: input.outcome === 'delivered' ? attempt.at : undefined,
-    };
-    const [result] = await Promise.all([
-      this.writeMessage(
-        message,
-        now,
-        fields,
-        input.outcome === 'dead' ? (input.deadReason ?? 'attempts_exhausted') : undefined,
-      ),
-      logAttempt,
-    ]);
+    const { fields, deadReason } = afterAttempt(input);
+    const [result] = await Promise.all([this.writeMessage(message, now, fields, deadReason), logAttempt]);
     return result;
   }
 
@@ -113,7 +98,7 @@ export class DynamoDeliveryLog implements DeliveryLog {
   private async writeMessage(
     message: DeliveryMessage,
     now: Date,
-    fields: Record<string, unknown>,
+    fields: Partial<DeliveryRecord>,
     deadReason?: DeadReason,
   ): Promise<'recorded' | 'stale'> {
     const { tenantId, subscriptionId } = message;
@@ -162,49 +147,26 @@ export class DynamoDeliveryLog implements DeliveryLog {
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
     };
-    try {
-      if (!deadReason) {
-        await this.client.send(new UpdateCommand(update));
-      } else {
-        const deadLetter: DeadLetter = {
-          eventId: subject.id,
-          eventType: subject.type,
-          occurredAt: subject.occurredAt,
-          deadAt: at,
-          reason: deadReason,
-        };
-        await this.client.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              { Update: update },
-              {
-                Put: {
-                  TableName: this.tableName,
-                  Item: {
-                    pk: keys.deadLetters(tenantId, subscriptionId),
-                    sk: deadSk,
-                    kind: 'deadLetter',
-                    expiresAt: this.expiresAt(now),
-                    ...deadLetter,
-                  },
-                },
-              },
-            ],
-          }),
-        );
-      }
-      return 'recorded';
-    } catch (error) {
-      const name = (error as Error).name;
-      if (name === 'ConditionalCheckFailedException') return 'stale';
-      if (
-        name === 'TransactionCanceledException' &&
-        (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons?.[0]?.Code ===
-          'ConditionalCheckFailed'
-      )
-        return 'stale';
-      throw error;
-    }
+    if (!deadReason) return (await applied(this.client.send(new UpdateCommand(update)))) ? 'recorded' : 'stale';
+    const cancelled = await transactWrite(this.client, [
+      { Update: update },
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: {
+            pk: keys.deadLetters(tenantId, subscriptionId),
+            sk: deadSk,
+            kind: 'deadLetter',
+            expiresAt: this.expiresAt(now),
+            ...deadLetterOf(message, at, deadReason),
+          },
+        },
+      },
+    ]);
+    // Another round owns the message now (the log item's condition failed): no dead letter either.
+    if (cancelled?.conditionFailedAt(0)) return 'stale';
+    if (cancelled) throw cancelled.error;
+    return 'recorded';
   }
 
   /**
@@ -228,48 +190,42 @@ export class DynamoDeliveryLog implements DeliveryLog {
       if (!current.Item) return null;
       const round = (current.Item.round as number) + 1;
       const deadSk = current.Item.deadSk as string | undefined;
-      try {
-        await this.client.send(
-          new TransactWriteCommand({
-            TransactItems: [
+      const cancelled = await transactWrite(this.client, [
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: keys.delivery(tenantId, subscriptionId, eventId),
+            UpdateExpression:
+              'SET #round = :next, roundAttempts = :zero, #status = :pending, roundStartedAt = :now, expiresAt = :expires REMOVE nextAttemptAt, deadAt, deadReason, deadSk',
+            ConditionExpression: '#round = :round',
+            ExpressionAttributeNames: { '#round': 'round', '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':next': round,
+              ':round': round - 1,
+              ':zero': 0,
+              ':pending': 'pending',
+              ':now': now.toISOString(),
+              ':expires': this.expiresAt(now),
+            },
+          },
+        },
+        ...(deadSk
+          ? [
               {
-                Update: {
+                Delete: {
                   TableName: this.tableName,
-                  Key: keys.delivery(tenantId, subscriptionId, eventId),
-                  UpdateExpression:
-                    'SET #round = :next, roundAttempts = :zero, #status = :pending, roundStartedAt = :now, expiresAt = :expires REMOVE nextAttemptAt, deadAt, deadReason, deadSk',
-                  ConditionExpression: '#round = :round',
-                  ExpressionAttributeNames: { '#round': 'round', '#status': 'status' },
-                  ExpressionAttributeValues: {
-                    ':next': round,
-                    ':round': round - 1,
-                    ':zero': 0,
-                    ':pending': 'pending',
-                    ':now': now.toISOString(),
-                    ':expires': this.expiresAt(now),
-                  },
+                  Key: { pk: keys.deadLetters(tenantId, subscriptionId), sk: deadSk },
                 },
               },
-              ...(deadSk
-                ? [
-                    {
-                      Delete: {
-                        TableName: this.tableName,
-                        Key: { pk: keys.deadLetters(tenantId, subscriptionId), sk: deadSk },
-                      },
-                    },
-                  ]
-                : []),
-            ],
-          }),
-        );
-        const item = current.Item;
-        return item.event
-          ? { tenantId, subscriptionId, round, event: item.event as LoyaltyEvent }
-          : { tenantId, subscriptionId, round, digest: item.digest as DigestRef };
-      } catch (error) {
-        if ((error as Error).name !== 'TransactionCanceledException') throw error;
-      }
+            ]
+          : []),
+      ]);
+      // Another round started or finished meanwhile: read the message again.
+      if (cancelled) continue;
+      const item = current.Item;
+      return item.event
+        ? { tenantId, subscriptionId, round, event: item.event as LoyaltyEvent }
+        : { tenantId, subscriptionId, round, digest: item.digest as DigestRef };
     }
     throw new Error(`Message ${eventId} kept changing while a replay was started`);
   }
@@ -313,23 +269,8 @@ export class DynamoDeliveryLog implements DeliveryLog {
 
   /** One message's attempts in order (at most the schedule's length per round). */
   async messageAttempts(tenantId: string, subscriptionId: string, eventId: string): Promise<AttemptRecord[]> {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: {
-            ':pk': keys.delivery(tenantId, subscriptionId, eventId).pk,
-            ':prefix': keys.attemptPrefix,
-          },
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const pk = keys.delivery(tenantId, subscriptionId, eventId).pk;
+    const items = await queryPrefix(this.client, this.tableName, pk, keys.attemptPrefix);
     return items.map((item) => strip(item) as unknown as AttemptRecord);
   }
 

@@ -1,15 +1,11 @@
-import {
-  GetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { LoyaltyEvent } from '../domain/events';
 import { keys } from '../domain/keys';
 import { DIGEST_MAX_EVENTS, digestWindowStart, nextDigestPlace, type DigestRef } from '../domain/webhooks/message';
 import type { DigestStore } from '../domain/webhooks/ports';
-import { ttlEpochSeconds } from '../shared/item-ttl';
+import { ttlAfterDays } from '../shared/item-ttl';
+import { queryPrefix } from './query-prefix';
+import { transactWrite } from './cancelled-transaction';
 
 /**
  * Digest windows: an endpoint in digest mode collects its events per window (and part) in the
@@ -38,58 +34,47 @@ export class DynamoDigestStore implements DigestStore {
   ): Promise<{ digest: DigestRef; queue: boolean }> {
     let windowStart = digestWindowStart(now, intervalSeconds);
     let part = 0;
-    const expiresAt = ttlEpochSeconds(now.getTime(), this.retentionDays * 86_400);
+    const expiresAt = ttlAfterDays(now, this.retentionDays);
     for (let tries = 0; tries < 50; tries++) {
       const pk = keys.digestWindowPk(tenantId, subscriptionId, windowStart, part);
-      try {
-        await this.client.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: this.tableName,
-                  Key: { pk, sk: 'WINDOW' },
-                  UpdateExpression: 'SET intervalSeconds = :interval, expiresAt = :expires ADD events :one',
-                  ConditionExpression:
-                    'attribute_not_exists(closed) AND (attribute_not_exists(events) OR events < :max)',
-                  ExpressionAttributeValues: {
-                    ':interval': intervalSeconds,
-                    ':expires': expiresAt,
-                    ':one': 1,
-                    ':max': DIGEST_MAX_EVENTS,
-                  },
-                },
-              },
-              {
-                Put: {
-                  TableName: this.tableName,
-                  Item: {
-                    pk,
-                    sk: `${keys.digestEventPrefix}${event.occurredAt}#${event.id}`,
-                    kind: 'digestEvent',
-                    expiresAt,
-                    event,
-                  },
-                },
-              },
-            ],
-          }),
-        );
-        const header = await this.client.send(
-          new GetCommand({ TableName: this.tableName, Key: { pk, sk: 'WINDOW' }, ConsistentRead: true }),
-        );
-        return { digest: { windowStart, part, intervalSeconds }, queue: header.Item?.queued !== true };
-      } catch (error) {
-        if ((error as Error).name !== 'TransactionCanceledException') throw error;
-        const header = await this.client.send(
-          new GetCommand({ TableName: this.tableName, Key: { pk, sk: 'WINDOW' }, ConsistentRead: true }),
-        );
-        const window = {
-          closed: Boolean(header.Item?.closed),
-          events: (header.Item?.events as number | undefined) ?? 0,
-        };
-        ({ windowStart, part } = nextDigestPlace({ windowStart, part }, window, intervalSeconds));
-      }
+      const cancelled = await transactWrite(this.client, [
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: { pk, sk: 'WINDOW' },
+            UpdateExpression: 'SET intervalSeconds = :interval, expiresAt = :expires ADD events :one',
+            ConditionExpression: 'attribute_not_exists(closed) AND (attribute_not_exists(events) OR events < :max)',
+            ExpressionAttributeValues: {
+              ':interval': intervalSeconds,
+              ':expires': expiresAt,
+              ':one': 1,
+              ':max': DIGEST_MAX_EVENTS,
+            },
+          },
+        },
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: {
+              pk,
+              sk: `${keys.digestEventPrefix}${event.occurredAt}#${event.id}`,
+              kind: 'digestEvent',
+              expiresAt,
+              event,
+            },
+          },
+        },
+      ]);
+      const header = await this.client.send(
+        new GetCommand({ TableName: this.tableName, Key: { pk, sk: 'WINDOW' }, ConsistentRead: true }),
+      );
+      if (!cancelled) return { digest: { windowStart, part, intervalSeconds }, queue: header.Item?.queued !== true };
+      // The window closed or filled up meanwhile: the event goes to the next place.
+      const window = {
+        closed: Boolean(header.Item?.closed),
+        events: (header.Item?.events as number | undefined) ?? 0,
+      };
+      ({ windowStart, part } = nextDigestPlace({ windowStart, part }, window, intervalSeconds));
     }
     throw new Error(`No open digest window found for ${subscriptionId}`);
   }
@@ -117,21 +102,8 @@ export class DynamoDigestStore implements DigestStore {
         ExpressionAttributeValues: { ':true': true },
       }),
     );
-    const events: LoyaltyEvent[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': pk, ':prefix': keys.digestEventPrefix },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      events.push(...(page.Items ?? []).map((item) => item.event as LoyaltyEvent));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return events;
+    // Consistent: every event whose add finished before the close is read.
+    const items = await queryPrefix(this.client, this.tableName, pk, keys.digestEventPrefix, { consistentRead: true });
+    return items.map((item) => item.event as LoyaltyEvent);
   }
 }

@@ -1,16 +1,11 @@
-import {
-  GetCommand,
-  PutCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../domain/keys';
 import { outboxItem } from '../domain/outbox';
 import type { WebhookSubscription } from '../domain/ports';
 import { HEALTHY, type EndpointHealth } from '../domain/webhooks/breaker';
 import { endpointDisabledEvent } from '../domain/webhooks/disabling';
 import type { DisableDetail, EndpointHealthStore } from '../domain/webhooks/ports';
+import { transactWrite } from './cancelled-transaction';
 import { applied } from './conditional-write';
 import { stripLogItem as strip } from './dynamo-delivery-log';
 import { required } from '../shared/required';
@@ -224,43 +219,35 @@ export class DynamoEndpointHealth implements EndpointHealthStore {
       const seq = previous + 1 + skip;
       const at = now.toISOString();
       const event = endpointDisabledEvent({ tenantId, subscriptionId, url: Item.url as string, seq, now, detail });
-      try {
-        await this.client.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: this.tableName,
-                  Key: keys.subscription(tenantId, subscriptionId),
-                  UpdateExpression:
-                    'SET enabled = :false, disabledReason = :reason, disabledAt = :at, updatedAt = :at, eventSeq = :seq',
-                  ConditionExpression: 'enabled = :true AND (attribute_not_exists(eventSeq) OR eventSeq = :previous)',
-                  ExpressionAttributeValues: {
-                    ':false': false,
-                    ':true': true,
-                    ':reason': detail.reason,
-                    ':at': at,
-                    ':seq': seq,
-                    ':previous': previous,
-                  },
-                },
-              },
-              {
-                Put: {
-                  TableName: this.tableName,
-                  Item: outboxItem(keys.endpointEvent(tenantId, subscriptionId, seq), event),
-                  ConditionExpression: 'attribute_not_exists(pk)',
-                },
-              },
-            ],
-          }),
-        );
-        return true;
-      } catch (error) {
-        if ((error as Error).name !== 'TransactionCanceledException') throw error;
-        const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
-        if (reasons[1]?.Code === 'ConditionalCheckFailed') skip += 1;
-      }
+      const cancelled = await transactWrite(this.client, [
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: keys.subscription(tenantId, subscriptionId),
+            UpdateExpression:
+              'SET enabled = :false, disabledReason = :reason, disabledAt = :at, updatedAt = :at, eventSeq = :seq',
+            ConditionExpression: 'enabled = :true AND (attribute_not_exists(eventSeq) OR eventSeq = :previous)',
+            ExpressionAttributeValues: {
+              ':false': false,
+              ':true': true,
+              ':reason': detail.reason,
+              ':at': at,
+              ':seq': seq,
+              ':previous': previous,
+            },
+          },
+        },
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: outboxItem(keys.endpointEvent(tenantId, subscriptionId, seq), event),
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+      ]);
+      if (!cancelled) return true;
+      // Another event holds that seq: take the next one (any cancellation reads the endpoint again).
+      if (cancelled.conditionFailedAt(1)) skip += 1;
     }
     return false;
   }

@@ -4,7 +4,6 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
-  TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
   type QueryCommandInput,
@@ -17,7 +16,7 @@ import { ACCOUNT_SHARDS, type AccountRef, type Redemption } from '../domain/rewa
 import { systemClock, type Clock } from '../shared/clock';
 import { TTL_ATTRIBUTE, ttlEpochSeconds } from '../shared/item-ttl';
 import { accountUpdate } from './account-items';
-import { cancelledTransaction } from './cancelled-transaction';
+import { transactWrite } from './cancelled-transaction';
 import { applied } from './conditional-write';
 import { decodeCursor, encodeCursor } from './cursor';
 import { required } from '../shared/required';
@@ -362,16 +361,10 @@ export class DynamoLedgerStore implements LedgerStore {
     if (plan.moves.length === 0) return true;
     const shard = (n: number) => keys.accountShard(tenantId, account, n);
     const moved = plan.moves.reduce((sum, move) => sum + move.points, 0);
-    const cancelled = await cancelledTransaction(
-      this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            accountUpdate(this.tableName, shard(plan.target), moved),
-            ...plan.moves.map((move) => accountUpdate(this.tableName, shard(move.from), -move.points)),
-          ],
-        }),
-      ),
-    );
+    const cancelled = await transactWrite(this.client, [
+      accountUpdate(this.tableName, shard(plan.target), moved),
+      ...plan.moves.map((move) => accountUpdate(this.tableName, shard(move.from), -move.points)),
+    ]);
     return cancelled === null;
   }
 
@@ -547,8 +540,9 @@ export class DynamoLedgerStore implements LedgerStore {
       });
     }
 
-    const cancelled = await cancelledTransaction(
-      this.client.send(new TransactWriteCommand({ TransactItems: actions.map(({ action }) => action as never) })),
+    const cancelled = await transactWrite(
+      this.client,
+      actions.map(({ action }) => action as never),
     );
     if (!cancelled) return { ok: true };
     // The idempotency record wins: a concurrent duplicate must replay, not re-plan.

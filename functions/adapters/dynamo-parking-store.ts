@@ -2,7 +2,6 @@ import {
   DeleteCommand,
   GetCommand,
   QueryCommand,
-  TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
@@ -10,9 +9,9 @@ import { keys } from '../domain/keys';
 import { subjectOf, type DeliveryMessage } from '../domain/webhooks/message';
 import type { ParkedChain, ParkedChainRef } from '../domain/webhooks/parking';
 import type { ParkingStore } from '../domain/webhooks/ports';
-import { cancelledTransaction } from './cancelled-transaction';
+import { transactWrite } from './cancelled-transaction';
 import { applied } from './conditional-write';
-import { ttlEpochSeconds } from '../shared/item-ttl';
+import { ttlAfterDays } from '../shared/item-ttl';
 
 /**
  * Waiting slots and parked chains of webhook endpoints, in the ledger table.
@@ -159,59 +158,53 @@ export class DynamoParkingStore implements ParkingStore {
     const tail = seen?.tail ?? 0;
     const { parked: _wake, ...stored } = message;
     const empty = head === tail;
-    const cancelled = await cancelledTransaction(
-      this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: { pk, sk: keys.parkedChainSk },
-                // A chain that was empty starts at the new item and enters the sweep's index.
-                UpdateExpression: `SET head = :head, tail = :next, kind = :kind, tenantId = :tenant, subscriptionId = :sub, orderKey = :order${
-                  empty ? ', gsi2pk = :gsi2pk, gsi2sk = :gsi2sk' : ''
-                } REMOVE expiresAt`,
-                ConditionExpression: seen ? 'head = :head AND tail = :tail' : 'attribute_not_exists(pk)',
-                ExpressionAttributeValues: {
-                  ':head': head,
-                  ':next': tail + 1,
-                  ':kind': 'parkedChain',
-                  ':tenant': tenantId,
-                  ':sub': subscriptionId,
-                  ':order': subject.orderingKey,
-                  ...(seen ? { ':tail': tail } : {}),
-                  ...(empty
-                    ? {
-                        ':gsi2pk': keys.endpointParked(tenantId, subscriptionId),
-                        ':gsi2sk': `${lookAt.toISOString()}#${subject.orderingKey}`,
-                      }
-                    : {}),
-                },
-              },
-            },
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: {
-                  pk,
-                  sk: keys.parkedItemSk(tail),
-                  kind: 'parkedMessage',
-                  parkedAt: now.toISOString(),
-                  message: stored,
-                },
-              },
-            },
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: { pk, sk: keys.parkedGuardSk(subject.id, message.round), kind: 'parkedGuard', seq: tail },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-          ],
-        }),
-      ),
-    );
+    const cancelled = await transactWrite(this.client, [
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: { pk, sk: keys.parkedChainSk },
+          // A chain that was empty starts at the new item and enters the sweep's index.
+          UpdateExpression: `SET head = :head, tail = :next, kind = :kind, tenantId = :tenant, subscriptionId = :sub, orderKey = :order${
+            empty ? ', gsi2pk = :gsi2pk, gsi2sk = :gsi2sk' : ''
+          } REMOVE expiresAt`,
+          ConditionExpression: seen ? 'head = :head AND tail = :tail' : 'attribute_not_exists(pk)',
+          ExpressionAttributeValues: {
+            ':head': head,
+            ':next': tail + 1,
+            ':kind': 'parkedChain',
+            ':tenant': tenantId,
+            ':sub': subscriptionId,
+            ':order': subject.orderingKey,
+            ...(seen ? { ':tail': tail } : {}),
+            ...(empty
+              ? {
+                  ':gsi2pk': keys.endpointParked(tenantId, subscriptionId),
+                  ':gsi2sk': `${lookAt.toISOString()}#${subject.orderingKey}`,
+                }
+              : {}),
+          },
+        },
+      },
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: {
+            pk,
+            sk: keys.parkedItemSk(tail),
+            kind: 'parkedMessage',
+            parkedAt: now.toISOString(),
+            message: stored,
+          },
+        },
+      },
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: { pk, sk: keys.parkedGuardSk(subject.id, message.round), kind: 'parkedGuard', seq: tail },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    ]);
     if (!cancelled) return 'parked';
     if (cancelled.conditionFailedAt(2)) return 'already';
     if (cancelled.conditionFailedAt(0)) return 'changed';
@@ -228,34 +221,28 @@ export class DynamoParkingStore implements ParkingStore {
     const subject = subjectOf(message);
     const pk = keys.parkedChainPk(tenantId, subscriptionId, subject.orderingKey);
     const emptied = seq + 1 >= tail;
-    const cancelled = await cancelledTransaction(
-      this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: { pk, sk: keys.parkedChainSk },
-                UpdateExpression: emptied
-                  ? 'SET head = :next, expiresAt = :expires REMOVE gsi2pk, gsi2sk'
-                  : 'SET head = :next, gsi2sk = :gsi2sk',
-                ConditionExpression: 'head = :seq AND tail = :tail',
-                ExpressionAttributeValues: {
-                  ':next': seq + 1,
-                  ':seq': seq,
-                  ':tail': tail,
-                  ...(emptied
-                    ? { ':expires': ttlEpochSeconds(now.getTime(), this.retentionDays * 86_400) }
-                    : { ':gsi2sk': `${lookAt.toISOString()}#${subject.orderingKey}` }),
-                },
-              },
-            },
-            { Delete: { TableName: this.tableName, Key: { pk, sk: keys.parkedItemSk(seq) } } },
-            { Delete: { TableName: this.tableName, Key: { pk, sk: keys.parkedGuardSk(subject.id, message.round) } } },
-          ],
-        }),
-      ),
-    );
+    const cancelled = await transactWrite(this.client, [
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: { pk, sk: keys.parkedChainSk },
+          UpdateExpression: emptied
+            ? 'SET head = :next, expiresAt = :expires REMOVE gsi2pk, gsi2sk'
+            : 'SET head = :next, gsi2sk = :gsi2sk',
+          ConditionExpression: 'head = :seq AND tail = :tail',
+          ExpressionAttributeValues: {
+            ':next': seq + 1,
+            ':seq': seq,
+            ':tail': tail,
+            ...(emptied
+              ? { ':expires': ttlAfterDays(now, this.retentionDays) }
+              : { ':gsi2sk': `${lookAt.toISOString()}#${subject.orderingKey}` }),
+          },
+        },
+      },
+      { Delete: { TableName: this.tableName, Key: { pk, sk: keys.parkedItemSk(seq) } } },
+      { Delete: { TableName: this.tableName, Key: { pk, sk: keys.parkedGuardSk(subject.id, message.round) } } },
+    ]);
     if (!cancelled) return true;
     if (cancelled.conditionFailedAt(0)) return false;
     throw cancelled.error;

@@ -1,13 +1,12 @@
 import {
   GetCommand,
   PutCommand,
-  TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { accountUpdate } from './account-items';
-import { cancelledTransaction } from './cancelled-transaction';
+import { transactWrite } from './cancelled-transaction';
 import { idempotencyItem, strip } from './dynamo-ledger-store';
 import { queryPrefix } from './query-prefix';
 import { keys } from '../domain/keys';
@@ -103,7 +102,7 @@ export class DynamoRewardStore implements RewardStore {
         : { ConditionCheck: { TableName, Key: owner, ConditionExpression: 'attribute_exists(pk)' } },
       { Put: { TableName, Item: idempotencyItem(record), ConditionExpression: 'attribute_not_exists(pk)' } },
     ];
-    const cancelled = await cancelledTransaction(this.client.send(new TransactWriteCommand({ TransactItems: items })));
+    const cancelled = await transactWrite(this.client, items);
     if (!cancelled) return true;
     // The idempotency record is the last action: its key was used already.
     if (cancelled.conditionFailedAt(items.length - 1)) return false;
@@ -168,7 +167,7 @@ export class DynamoRewardStore implements RewardStore {
           accountUpdate(TableName, keys.accountShard(tenantId, { kind: 'stock', id: rewardId }, shard), count),
         );
     });
-    const cancelled = await cancelledTransaction(this.client.send(new TransactWriteCommand({ TransactItems: items })));
+    const cancelled = await transactWrite(this.client, items);
     if (!cancelled) return true;
     if (cancelled.conditionFailed) return false;
     throw cancelled.error;

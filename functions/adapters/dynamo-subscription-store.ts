@@ -2,9 +2,7 @@ import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } fr
 import { strip } from './dynamo-ledger-store';
 import { queryPrefix } from './query-prefix';
 import { keys } from '../domain/keys';
-import { ttlCache } from '../shared/ttl-cache';
 import type { SubscriptionStore, WebhookSubscription } from '../domain/ports';
-import type { EndpointDirectory } from '../domain/webhooks/ports';
 
 export class DynamoSubscriptionStore implements SubscriptionStore {
   constructor(
@@ -50,23 +48,3 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
 }
 
 const toSubscription = (item: Record<string, unknown>) => strip(item) as WebhookSubscription;
-
-/**
- * Subscriptions change rarely and are read for every event: a short per-container cache keeps
- * the stream consumers off the table. The TTL bounds how long a change takes to apply.
- */
-export class CachedSubscriptions implements EndpointDirectory {
-  private readonly cache: ReturnType<typeof ttlCache<WebhookSubscription[]>>;
-
-  constructor(store: SubscriptionStore, ttlMs: number, nowMs: () => number = Date.now) {
-    this.cache = ttlCache((tenantId) => store.listForTenant(tenantId), ttlMs, nowMs);
-  }
-
-  forTenant(tenantId: string): Promise<WebhookSubscription[]> {
-    return this.cache.get(tenantId);
-  }
-
-  async get(tenantId: string, subscriptionId: string): Promise<WebhookSubscription | null> {
-    return (await this.forTenant(tenantId)).find((s) => s.subscriptionId === subscriptionId) ?? null;
-  }
-}

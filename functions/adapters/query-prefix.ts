@@ -1,11 +1,16 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
-/** Every item of a partition whose sort key starts with `prefix`, page after page (a tenant's offers, rewards, endpoints). */
+/**
+ * Every item of a partition whose sort key starts with `prefix`, page after page (a tenant's
+ * offers, rewards, endpoints; a message's attempts; a digest window's events). `consistentRead`
+ * when the caller must see every write that finished before it asked.
+ */
 export async function queryPrefix(
   client: DynamoDBDocumentClient,
   tableName: string,
   pk: string,
   prefix: string,
+  options: { consistentRead?: boolean } = {},
 ): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
   let start: Record<string, unknown> | undefined;
@@ -15,6 +20,7 @@ export async function queryPrefix(
         TableName: tableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
         ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+        ...(options.consistentRead ? { ConsistentRead: true } : {}),
         ExclusiveStartKey: start,
       }),
     );

@@ -7,6 +7,7 @@ import { checkWebhookTarget, type Resolver } from '../domain/webhooks/ssrf-guard
 import { postPinned } from './pinned-http';
 import { systemResolver } from './system-resolver';
 import { CORRELATION_ID_HEADER } from '../shared/correlation-id';
+import { systemClock, type Clock } from '../shared/clock';
 import { required } from '../shared/required';
 
 /** What an attempt log keeps of a response body. */
@@ -27,8 +28,10 @@ export async function postSigned(input: {
   timeoutMs: number;
   allowLoopbackHttp: boolean;
   resolver?: Resolver;
-  nowSeconds?: number;
+  /** Stamps the signature and reads an HTTP-date Retry-After; a test moves it across a secret rotation. */
+  clock?: Clock;
 }): Promise<AttemptResult> {
+  const clock = input.clock ?? systemClock;
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   const target = await checkWebhookTarget(input.subscription.url, {
@@ -42,7 +45,7 @@ export async function postSigned(input: {
       durationMs: elapsed(),
       error: `target refused (${target.code}): ${target.reason}`,
     };
-  const timestampSeconds = input.nowSeconds ?? Math.floor(Date.now() / 1000);
+  const timestampSeconds = Math.floor(clock.now().getTime() / 1000);
   const now = new Date(timestampSeconds * 1000);
   const headers = signedHeaders({
     secrets: signingSecrets(input.subscription, now),
@@ -63,7 +66,7 @@ export async function postSigned(input: {
       timeoutMs: input.timeoutMs,
       maxResponseBytes: RESPONSE_BODY_LIMIT_BYTES,
     });
-    const retryAfter = retryAfterSeconds(response.headers['retry-after']);
+    const retryAfter = retryAfterSeconds(response.headers['retry-after'], clock.now());
     return {
       ok: response.status >= 200 && response.status < 300,
       status: response.status,

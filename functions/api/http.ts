@@ -5,7 +5,7 @@ import { logger } from '../shared/logger';
 import { Problem, isProblem, problemHeaders } from '../shared/problem';
 import { isTransientFailure } from '../shared/transient';
 import { NOT_WELL_FORMED, illFormedPaths } from '../shared/well-formed';
-import { api } from '../../lib/topology';
+import { api } from '../declaration/topology';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { loyaltyEvent } from '../domain/events';
 import { CORRELATION_ID_HEADER, CORRELATION_ID_PATTERN } from '../shared/correlation-id';
 import { operations } from './operations';
-import { api } from '../../lib/topology';
+import { api } from '../declaration/topology';
 
 /** Every operation takes a caller's correlation id and every answer echoes the one the request got. */
 const correlationIdParameter = {

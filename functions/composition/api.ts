@@ -1,7 +1,8 @@
-import { dynamo } from '../adapters/aws-clients';
+import { documentClient, sqsClient } from '../adapters/aws-clients';
 import { DynamoOfferStore } from '../adapters/dynamo-offer-store';
 import { DynamoRewardStore } from '../adapters/dynamo-reward-store';
 import { DynamoSubscriptionStore } from '../adapters/dynamo-subscription-store';
+import { catalogueReplies } from '../api/catalogue-views';
 import type { Services } from '../api/operations';
 import { RewardCatalogue } from '../domain/reward-catalogue';
 import { systemClock } from '../shared/clock';
@@ -9,23 +10,19 @@ import { setting } from './config';
 import { ledgerWiring } from './ledger';
 import { webhookApiWiring } from './webhooks';
 
-let services: Services | undefined;
-
-/** What the API's operations run with, built once per container on the first request (settings are read then). */
+/** What the API's operations run with; the handler builds it once per container, on the first request. */
 export function apiServices(): Services {
-  if (!services) {
-    const tableName = setting('TABLE_NAME');
-    const { ledger, programmes, store } = ledgerWiring();
-    services = {
-      ledger,
-      programmes,
-      offers: new DynamoOfferStore(dynamo(), tableName),
-      catalogue: new RewardCatalogue(new DynamoRewardStore(dynamo(), tableName), store, systemClock),
-      subscriptions: new DynamoSubscriptionStore(dynamo(), tableName),
-      clock: systemClock,
-      allowLoopbackHttp: setting('WEBHOOK_ALLOW_LOOPBACK_HTTP'),
-      ...webhookApiWiring(),
-    };
-  }
-  return services;
+  const tableName = setting('TABLE_NAME');
+  const dynamo = documentClient();
+  const { ledger, programmes, store } = ledgerWiring(dynamo);
+  return {
+    ledger,
+    programmes,
+    offers: new DynamoOfferStore(dynamo, tableName),
+    catalogue: new RewardCatalogue(new DynamoRewardStore(dynamo, tableName), store, systemClock, catalogueReplies),
+    subscriptions: new DynamoSubscriptionStore(dynamo, tableName),
+    clock: systemClock,
+    allowLoopbackHttp: setting('WEBHOOK_ALLOW_LOOPBACK_HTTP'),
+    ...webhookApiWiring(dynamo, sqsClient()),
+  };
 }

@@ -1,9 +1,6 @@
-import { dynamo } from '../adapters/aws-clients';
+import { documentClient } from '../adapters/aws-clients';
 import { DynamoTenantStore } from '../adapters/dynamo-tenant-store';
 import { setting } from './config';
 
-let store: DynamoTenantStore | undefined;
-
-/** The tenants and their API keys the authorizer resolves keys against, built once per container. */
-export const tenantDirectory = (): DynamoTenantStore =>
-  (store ??= new DynamoTenantStore(dynamo(), setting('TABLE_NAME')));
+/** The tenants and their API keys the authorizer resolves keys against; the handler keeps it per container. */
+export const tenantDirectory = (): DynamoTenantStore => new DynamoTenantStore(documentClient(), setting('TABLE_NAME'));

@@ -1,16 +1,20 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { SubscriptionStore } from '../domain/ports';
 import type { DeliveryPolicy } from '../domain/webhooks/delivery-policy';
 import { DeliveryService } from '../domain/webhooks/delivery-service';
 import { WebhookFanOut } from '../domain/webhooks/fan-out';
-import type { WebhookSender } from '../domain/webhooks/ports';
+import type { EndpointDirectory, WebhookSender } from '../domain/webhooks/ports';
 import { ReplayService } from '../domain/webhooks/replay';
-import { systemClock } from '../shared/clock';
+import { systemClock, type Clock } from '../shared/clock';
+import { ttlCache } from '../shared/ttl-cache';
 import { setting } from './config';
-import { dynamo, sqs } from '../adapters/aws-clients';
+import { documentClient, sqsClient } from '../adapters/aws-clients';
 import { DynamoDeliveryLog } from '../adapters/dynamo-delivery-log';
 import { DynamoDigestStore } from '../adapters/dynamo-digest-store';
 import { DynamoEndpointHealth } from '../adapters/dynamo-endpoint-health';
 import { DynamoParkingStore } from '../adapters/dynamo-parking-store';
-import { CachedSubscriptions, DynamoSubscriptionStore } from '../adapters/dynamo-subscription-store';
+import { DynamoSubscriptionStore } from '../adapters/dynamo-subscription-store';
 import { SqsDeliveryConsumer } from '../adapters/sqs-delivery-consumer';
 import { SqsDeliveryQueue } from '../adapters/sqs-delivery-queue';
 import { systemResolver } from '../adapters/system-resolver';
@@ -19,7 +23,8 @@ import { postSigned } from '../adapters/webhook-sender';
 
 /**
  * Builds the webhook services from the adapters and the functions' settings, one function per
- * handler. Each call builds new instances: the handler keeps what it builds for its container.
+ * handler. Each call builds new instances (SDK clients and caches included): the handler keeps
+ * what it builds for its container.
  */
 
 /** The delivery policy the functions run with, from their settings. */
@@ -36,20 +41,35 @@ export function configuredPolicy(): DeliveryPolicy {
   };
 }
 
-/** A tenant's endpoints behind the per-container cache the stream consumers read through. */
-const cachedEndpoints = (tableName: string) =>
-  new CachedSubscriptions(new DynamoSubscriptionStore(dynamo(), tableName), setting('SUBSCRIPTION_CACHE_TTL_MS'));
+/**
+ * A tenant's endpoints behind a short per-container cache: subscriptions change rarely and are
+ * read for every event, so the stream consumers stay off the table. The TTL bounds how long a
+ * change takes to apply.
+ */
+function cachedEndpoints(store: SubscriptionStore, ttlMs: number, clock: Clock): EndpointDirectory {
+  const byTenant = ttlCache((tenantId) => store.listForTenant(tenantId), ttlMs, clock);
+  return {
+    forTenant: (tenantId) => byTenant.get(tenantId),
+    get: async (tenantId, subscriptionId) =>
+      (await byTenant.get(tenantId)).find((s) => s.subscriptionId === subscriptionId) ?? null,
+  };
+}
+
+const configuredEndpoints = (dynamo: DynamoDBDocumentClient, tableName: string) =>
+  cachedEndpoints(new DynamoSubscriptionStore(dynamo, tableName), setting('SUBSCRIPTION_CACHE_TTL_MS'), systemClock);
 
 /** The delivery function: the service that delivers one message, and the SQS consumer that feeds it. */
 export function deliveryWiring(): { service: DeliveryService; consumer: SqsDeliveryConsumer } {
   const table = setting('TABLE_NAME');
   const retentionDays = setting('WEBHOOK_LOG_RETENTION_DAYS');
-  const queue = new SqsDeliveryQueue(sqs(), setting('DELIVERY_QUEUE_URL'));
-  const deadLetters = new SqsDeliveryQueue(sqs(), setting('DEAD_LETTER_QUEUE_URL'));
-  const endpoints = cachedEndpoints(table);
+  const dynamo = documentClient();
+  const sqs = sqsClient();
+  const queue = new SqsDeliveryQueue(sqs, setting('DELIVERY_QUEUE_URL'));
+  const deadLetters = new SqsDeliveryQueue(sqs, setting('DEAD_LETTER_QUEUE_URL'));
+  const endpoints = configuredEndpoints(dynamo, table);
   const service = new DeliveryService({
-    log: new DynamoDeliveryLog(dynamo(), table, retentionDays),
-    health: new DynamoEndpointHealth(dynamo(), table),
+    log: new DynamoDeliveryLog(dynamo, table, retentionDays),
+    health: new DynamoEndpointHealth(dynamo, table),
     endpoint: (tenantId, subscriptionId) => endpoints.get(tenantId, subscriptionId),
     send: (subscription, message) =>
       postSigned({
@@ -58,7 +78,7 @@ export function deliveryWiring(): { service: DeliveryService; consumer: SqsDeliv
         timeoutMs: setting('WEBHOOK_TIMEOUT_MS'),
         allowLoopbackHttp: setting('WEBHOOK_ALLOW_LOOPBACK_HTTP'),
       }),
-    digests: new DynamoDigestStore(dynamo(), table, retentionDays),
+    digests: new DynamoDigestStore(dynamo, table, retentionDays),
     // Redriven rounds and wake-up copies of parked messages go back to the delivery queue.
     requeue: (message) => queue.enqueue([message]),
     // The DLQ copy is the whole delivery plus why it died.
@@ -68,11 +88,11 @@ export function deliveryWiring(): { service: DeliveryService; consumer: SqsDeliv
     attemptTimeoutSeconds: Math.ceil(setting('WEBHOOK_TIMEOUT_MS') / 1000),
     clock: systemClock,
     // A failing endpoint keeps a few messages waiting in flight and parks the rest (the queue's in-flight cap is shared).
-    parking: new DynamoParkingStore(dynamo(), table, retentionDays),
+    parking: new DynamoParkingStore(dynamo, table, retentionDays),
     maxWaitingPerEndpoint: setting('WEBHOOK_MAX_WAITING_PER_ENDPOINT'),
   });
   const consumer = new SqsDeliveryConsumer(
-    sqs(),
+    sqs,
     { deliveryQueueUrl: setting('DELIVERY_QUEUE_URL'), deadLetterQueueUrl: setting('DEAD_LETTER_QUEUE_URL') },
     setting('WEBHOOK_TIMEOUT_MS') + 5_000,
   );
@@ -82,25 +102,26 @@ export function deliveryWiring(): { service: DeliveryService; consumer: SqsDeliv
 /** The router function: how stream records decode, and the fan-out of outbox events to endpoints and digests. */
 export function routerWiring() {
   const table = setting('TABLE_NAME');
+  const dynamo = documentClient();
   const fanOut = new WebhookFanOut({
-    endpoints: cachedEndpoints(table),
-    queue: new SqsDeliveryQueue(sqs(), setting('DELIVERY_QUEUE_URL')),
-    digests: new DynamoDigestStore(dynamo(), table, setting('WEBHOOK_LOG_RETENTION_DAYS')),
+    endpoints: configuredEndpoints(dynamo, table),
+    queue: new SqsDeliveryQueue(sqsClient(), setting('DELIVERY_QUEUE_URL')),
+    digests: new DynamoDigestStore(dynamo, table, setting('WEBHOOK_LOG_RETENTION_DAYS')),
     clock: systemClock,
   });
   return { fanOut, eventOf: eventFromStreamRecord };
 }
 
 /** What the API's webhook operations run with: the log, endpoint health, replays, the ping's sender and DNS. */
-export function webhookApiWiring() {
+export function webhookApiWiring(dynamo: DynamoDBDocumentClient, sqs: SQSClient) {
   const table = setting('TABLE_NAME');
-  const deliveries = new DynamoDeliveryLog(dynamo(), table, setting('WEBHOOK_LOG_RETENTION_DAYS'));
+  const deliveries = new DynamoDeliveryLog(dynamo, table, setting('WEBHOOK_LOG_RETENTION_DAYS'));
   return {
     deliveries,
-    endpointHealth: new DynamoEndpointHealth(dynamo(), table),
+    endpointHealth: new DynamoEndpointHealth(dynamo, table),
     replays: new ReplayService({
       log: deliveries,
-      queue: new SqsDeliveryQueue(sqs(), setting('DELIVERY_QUEUE_URL')),
+      queue: new SqsDeliveryQueue(sqs, setting('DELIVERY_QUEUE_URL')),
       clock: systemClock,
     }),
     resolver: systemResolver,

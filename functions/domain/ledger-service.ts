@@ -59,11 +59,7 @@ export interface ProgrammeCache {
 
 /** Reads a tenant's programme at most once per `ttlMs` per container; admins' edits apply within it. */
 export function cachedProgrammes(store: ProgrammeStore, clock: Clock, ttlMs = 30_000): ProgrammeCache {
-  const cache = ttlCache(
-    async (tenantId) => (await store.get(tenantId)).settings,
-    ttlMs,
-    () => clock.now().getTime(),
-  );
+  const cache = ttlCache(async (tenantId) => (await store.get(tenantId)).settings, ttlMs, clock);
   return { settings: (tenantId) => cache.get(tenantId) };
 }
 

@@ -1,4 +1,4 @@
-import { table } from '../../lib/topology';
+import { table } from '../declaration/topology';
 import { ttlAttribute, ttlEpochSeconds } from '../shared/item-ttl';
 import type { Mutation } from './ledger';
 

@@ -18,6 +18,19 @@ const campaignView = ({ tenantId: _tenantId, ...campaign }: Campaign, remainingP
 });
 
 /**
+ * What a keyed catalogue credit did, in the domain's terms. The API turns it into a status and a
+ * body (`CatalogueReplies`); the reply is kept with the credit so a retry replays it.
+ */
+export type CatalogueOutcome =
+  | { kind: 'stock-added'; rewardId: string; addedUnits: number }
+  | { kind: 'campaign-funded'; campaignId: string; creditedPoints: number };
+
+/** The API's rendering of catalogue outcomes: owned by the API, handed to the catalogue as a port. */
+export interface CatalogueReplies {
+  reply(outcome: CatalogueOutcome): Reply;
+}
+
+/**
  * The tenant admin's side of rewards and campaigns: the catalogue, stock and code imports, and
  * campaign budgets. Stock and budget credits are idempotent by key, committed with their record.
  */
@@ -27,6 +40,7 @@ export class RewardCatalogue {
     /** Stock and budget balances, and the idempotency records every keyed request shares. */
     private readonly ledger: Pick<LedgerStore, 'accountBalances' | 'getIdempotencyRecord'>,
     private readonly clock: Clock,
+    private readonly replies: CatalogueReplies,
   ) {}
 
   async putReward(tenantId: string, rewardId: string, input: RewardInput) {
@@ -60,8 +74,8 @@ export class RewardCatalogue {
     if (reward.fulfilment === 'voucher')
       throw new Problem('stock_not_applicable', 'A voucher reward’s stock is its code pool: import codes instead');
     if (reward.unlimitedStock) throw new Problem('stock_not_applicable', 'This reward has unlimited stock');
-    const body = { rewardId, addedUnits: quantity };
-    return this.credit(tenantId, { kind: 'stock', id: rewardId }, quantity, idem, body);
+    const outcome: CatalogueOutcome = { kind: 'stock-added', rewardId, addedUnits: quantity };
+    return this.credit(tenantId, { kind: 'stock', id: rewardId }, quantity, idem, outcome);
   }
 
   async importCodes(tenantId: string, rewardId: string, codes: string[]) {
@@ -101,6 +115,7 @@ export class RewardCatalogue {
   ): Promise<Reply> {
     await this.requireCampaign(tenantId, campaignId);
     return this.credit(tenantId, { kind: 'budget', id: campaignId }, amountPoints, idem, {
+      kind: 'campaign-funded',
       campaignId,
       creditedPoints: amountPoints,
     });
@@ -117,18 +132,18 @@ export class RewardCatalogue {
     account: AccountRef,
     amount: number,
     idem: IdempotencyContext,
-    body: object,
+    outcome: CatalogueOutcome,
   ): Promise<Reply> {
-    const outcome = { statusCode: 200, body };
+    const reply = this.replies.reply(outcome);
     if (
       await this.rewards.credit(
         tenantId,
         account,
         amount,
-        idempotencyRecord(tenantId, idem, outcome, this.clock.now().toISOString()),
+        idempotencyRecord(tenantId, idem, reply, this.clock.now().toISOString()),
       )
     )
-      return outcome;
+      return reply;
     const stored = matchingRecord(idem, await this.ledger.getIdempotencyRecord(tenantId, idem.key));
     return { statusCode: stored.statusCode, body: (JSON.parse(stored.body) as { body: unknown }).body, replayed: true };
   }

@@ -2,7 +2,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { correlationIdHeader } from '../api/correlation';
 import { problemJson, refuseIllFormedRequest, respond } from '../api/http';
 import { buildOpenApi } from '../api/openapi';
-import { operations, type Operation } from '../api/operations';
+import { operations, type Operation, type Services } from '../api/operations';
 import { apiServices } from '../composition/api';
 import { setting } from '../composition/config';
 import { lambdaHandler } from '../shared/lambda-handler';
@@ -11,6 +11,8 @@ import { Problem } from '../shared/problem';
 /** API Gateway resource templates (`/v1/members/{memberId}`) map straight to operations. */
 const byRoute = new Map<string, Operation>(operations.map((op) => [`${op.method} ${op.path}`, op]));
 let openApiDocument: string | undefined;
+/** Built once per container, on the first request (settings are read then). */
+let services: Services | undefined;
 
 export async function route(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   if (event.httpMethod === 'GET' && event.resource === '/openapi.json') {
@@ -28,7 +30,7 @@ export async function route(event: APIGatewayProxyEvent): Promise<APIGatewayProx
   if (op.scope && !scopes.includes(op.scope))
     throw new Problem('forbidden', `This operation needs the ${op.scope} scope`);
 
-  const outcome = await op.run({ event, tenantId, services: apiServices() });
+  const outcome = await op.run({ event, tenantId, services: (services ??= apiServices()) });
   return respond(outcome.statusCode, outcome.body, outcome.replayed ? { 'idempotent-replayed': 'true' } : {});
 }
 

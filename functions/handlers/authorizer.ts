@@ -1,9 +1,12 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { correlationIdOf } from '../api/correlation';
 import { apiKeyOf } from '../api/http';
-import { tenantDirectory as tenants } from '../composition/authorizer';
+import { tenantDirectory } from '../composition/authorizer';
 import { lambdaHandler } from '../shared/lambda-handler';
 import { logger } from '../shared/logger';
+
+/** Built once per container, on the first invocation (settings are read then). */
+let tenants: ReturnType<typeof tenantDirectory> | undefined;
 
 /** Allows every method of the API: results are cached per key, not per route. */
 function wholeApiArn(methodArn: string): string {
@@ -20,12 +23,13 @@ async function authorize(event: APIGatewayRequestAuthorizerEvent): Promise<APIGa
   const apiKey = apiKeyOf(event.headers);
   if (!apiKey || apiKey.length > 200) throw new Error('Unauthorized');
 
-  const record = await tenants().findApiKey(apiKey);
+  tenants ??= tenantDirectory();
+  const record = await tenants.findApiKey(apiKey);
   if (!record || record.status !== 'active') {
     logger.info('Rejected API key', { reason: record ? 'revoked' : 'unknown' });
     throw new Error('Unauthorized');
   }
-  const tenant = await tenants().getTenant(record.tenantId);
+  const tenant = await tenants.getTenant(record.tenantId);
   if (!tenant || tenant.status !== 'active') throw new Error('Unauthorized');
 
   return {

@@ -7,6 +7,8 @@ import { logger } from '../shared/logger';
 /** Time left for the last member's commits after the budget ends. */
 const SAFETY_MARGIN_MS = 15_000;
 const JOB = 'housekeeping';
+/** Built once per container, on the first invocation (settings are read then). */
+let wired: ReturnType<typeof housekeepingWiring> | undefined;
 
 /**
  * Scheduled housekeeping: held points whose hold ended become available, lots past their expiry
@@ -17,7 +19,7 @@ const JOB = 'housekeeping';
  * correlation id of the events it writes (a schedule has no caller to take one from).
  */
 async function runHousekeeping(_event: unknown, context: Context) {
-  const { lease, ledger } = housekeepingWiring();
+  const { lease, ledger } = (wired ??= housekeepingWiring());
   logger.setCorrelationId(context.awsRequestId);
   const now = systemClock.now().getTime();
   if (!(await lease.acquire(JOB, context.awsRequestId, now, now + context.getRemainingTimeInMillis()))) {

@@ -2,6 +2,9 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { lakeSink } from '../composition/lake';
 import { lambdaHandler } from '../shared/lambda-handler';
 
+/** Built once per container, on the first invocation (settings are read then). */
+let sink: ReturnType<typeof lakeSink> | undefined;
+
 /**
  * Stream consumer: forwards each outbox event as one NDJSON line to the raw-event delivery
  * stream (the lake). Records Firehose still refuses after the sink's retries come back as batch
@@ -9,5 +12,5 @@ import { lambdaHandler } from '../shared/lambda-handler';
  * its `correlationId` included.
  */
 export const handler = lambdaHandler((event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> =>
-  lakeSink().forward(event.Records),
+  (sink ??= lakeSink()).forward(event.Records),
 );

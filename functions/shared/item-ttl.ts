@@ -1,4 +1,4 @@
-import { table } from '../../lib/topology';
+import { table } from '../declaration/topology';
 
 /**
  * Item expiry by DynamoDB's TTL: the table deletes an item some time after the instant its TTL
@@ -12,6 +12,9 @@ export const TTL_ATTRIBUTE = table.timeToLiveAttribute;
 
 /** The epoch second `afterSeconds` after the instant `atMs` (its second rounded down). */
 export const ttlEpochSeconds = (atMs: number, afterSeconds = 0): number => Math.floor(atMs / 1000) + afterSeconds;
+
+/** The epoch second `days` after `now`: when an item kept for a retention period of `days` may go. */
+export const ttlAfterDays = (now: Date, days: number): number => ttlEpochSeconds(now.getTime(), days * 86_400);
 
 /** The TTL attribute of an item that DynamoDB may delete after `epochSeconds`. */
 export const ttlAttribute = (epochSeconds: number): Record<typeof TTL_ATTRIBUTE, number> => ({

@@ -4,8 +4,8 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { gatewayProblems } from '../gateway-problems';
-import { api as apiSpec, routes, type FunctionId } from '../topology';
+import { gatewayProblems } from '../../functions/declaration/gateway-problems';
+import { api as apiSpec, routes, type FunctionId } from '../../functions/declaration/topology';
 import { logRetention } from './log-retention';
 
 /**

@@ -2,7 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { table as tableSpec } from '../topology';
+import { table as tableSpec } from '../../functions/declaration/topology';
 
 /** CDK's attribute types by the name the topology writes ('S', 'N', 'B'). */
 const ATTRIBUTE_TYPES = new Map<string, dynamodb.AttributeType>(

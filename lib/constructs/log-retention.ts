@@ -1,5 +1,5 @@
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { logRetentionDays } from '../topology';
+import { logRetentionDays } from '../../functions/declaration/topology';
 
 /** The topology's log retention as CloudWatch Logs accepts it (only certain day counts are valid). */
 export function logRetention(days: number = logRetentionDays): logs.RetentionDays {

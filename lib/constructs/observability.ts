@@ -18,7 +18,7 @@ import {
   type FunctionSpec,
   type QueueId,
   type QueueSpec,
-} from '../topology';
+} from '../../functions/declaration/topology';
 import { SQS_FIFO_IN_FLIGHT_LIMIT } from '../../functions/domain/webhooks/parking';
 import { deadLetterQueueIds } from './topology-queues';
 
@@ -343,7 +343,8 @@ export class Observability extends Construct {
     alarm('RawEventsPartitionsNearQuota', {
       alarmDescription:
         `Raw events use over 80 % of the ${partitionQuota} active partitions Firehose allows; past the quota records go to the ` +
-        'error prefix. Raise the quota (Service Quotas) and rawEvents.capacity in lib/topology.ts. See docs/deploy.md.',
+        'error prefix. Raise the quota (Service Quotas) and rawEvents.capacity in ' +
+        'functions/declaration/topology.ts. See docs/deploy.md.',
       metric: firehoseMetric('PartitionCount', cloudwatch.Stats.MAXIMUM),
       threshold: Math.floor(partitionQuota * 0.8),
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,

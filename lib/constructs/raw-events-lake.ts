@@ -6,8 +6,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { firehosePrefix, metadataExtractionQuery } from '../lake-partitioning';
-import { logRetentionDays, rawEvents } from '../topology';
+import { firehosePrefix, metadataExtractionQuery } from '../../functions/declaration/lake-partitioning';
+import { logRetentionDays, rawEvents } from '../../functions/declaration/topology';
 import { logRetention } from './log-retention';
 
 /**

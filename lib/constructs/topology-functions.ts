@@ -25,8 +25,8 @@ import {
   platformEnvironment,
   resolveEnvironment,
   serviceName,
-} from '../topology';
-import { executionRolePolicy, resolvePolicy, type PolicyStatement } from '../iam-policy';
+} from '../../functions/declaration/topology';
+import { executionRolePolicy, resolvePolicy, type PolicyStatement } from '../../functions/declaration/iam-policy';
 import { logRetention } from './log-retention';
 
 /** Topology entries are relative to the repository root. */
@@ -147,7 +147,7 @@ export class TopologyFunctions extends Construct {
   }
 
   /**
-   * Grants the role exactly the statements `lib/iam-policy.ts` declares for the function (the
+   * Grants the role exactly the statements `functions/declaration/iam-policy.ts` declares for the function (the
    * twin enforces the same ones). The event sources below are wired without CDK's own grants, so
    * nothing reaches the role but the declaration.
    */

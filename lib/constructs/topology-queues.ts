@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { functions, queues as queueSpecs, type QueueId, type QueueSpec } from '../topology';
+import { functions, queues as queueSpecs, type QueueId, type QueueSpec } from '../../functions/declaration/topology';
 
 /** Queues that another queue's redrive policy moves messages to. */
 function redriveTargetIds(): Set<QueueId> {

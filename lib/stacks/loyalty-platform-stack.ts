@@ -3,7 +3,7 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { FunctionId, QueueId } from '../topology';
+import type { FunctionId, QueueId } from '../../functions/declaration/topology';
 import { LedgerApi } from '../constructs/ledger-api';
 import { LedgerTable } from '../constructs/ledger-table';
 import { Observability } from '../constructs/observability';
@@ -22,7 +22,8 @@ export interface LoyaltyPlatformStackProps extends StackProps {
 /**
  * The whole platform in one stack (one `cdk deploy`, no cross-stack exports to untangle):
  * ledger table, queues, raw-event lake, the functions with their triggers, the API and the
- * alarms. Everything that the local twin also runs is built from `lib/topology.ts`.
+ * alarms. Everything that the local twin also runs is built from
+ * `functions/declaration/topology.ts`.
  */
 export class LoyaltyPlatformStack extends Stack {
   readonly ledger: LedgerTable;

@@ -1,5 +1,5 @@
-import { rawEvents } from '../../lib/topology';
-import { activePartitions } from '../../lib/lake-partitioning';
+import { rawEvents } from '../../functions/declaration/topology';
+import { activePartitions } from '../../functions/declaration/lake-partitioning';
 import { EVENT_TYPES } from '../../functions/domain/events';
 import { logicalId, removeAssembly, synthesize, type Synthesized } from './synth';
 import { render } from './worst-case';

@@ -4,7 +4,7 @@ import {
   SQS_FIFO_IN_FLIGHT_LIMIT,
 } from '../../functions/domain/webhooks/parking';
 import { resetConfigCache, setting } from '../../functions/composition/config';
-import { functions, queues } from '../../lib/topology';
+import { functions, queues } from '../../functions/declaration/topology';
 
 /**
  * SQS FIFO hands out nothing, for every message group, once 120,000 messages of a queue are in

@@ -1,10 +1,15 @@
-import { executionRolePolicy, resolvePolicy } from '../../lib/iam-policy';
-import { functions as functionSpecs, type FunctionId, type FunctionSpec, type QueueId } from '../../lib/topology';
+import { executionRolePolicy, resolvePolicy } from '../../functions/declaration/iam-policy';
+import {
+  functions as functionSpecs,
+  type FunctionId,
+  type FunctionSpec,
+  type QueueId,
+} from '../../functions/declaration/topology';
 import { logicalId, removeAssembly, synthesize, type Synthesized } from './synth';
 
 /**
  * IAM drift: every function's execution role in the synthesized template grants exactly what
- * `lib/iam-policy.ts` declares (which the local twin enforces), in both directions. Statements
+ * `functions/declaration/iam-policy.ts` declares (which the local twin enforces), in both directions. Statements
  * are compared as (action, resource) pairs, so CDK merging statements (minimizePolicies) changes
  * nothing. Every statement counts: the log-group and KMS ones are part of the declaration too.
  */

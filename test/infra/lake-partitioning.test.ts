@@ -3,8 +3,8 @@ import {
   errorObjectPrefix,
   firehosePrefix,
   metadataExtractionQuery,
-} from '../../lib/lake-partitioning';
-import { rawEvents, type LakePartitionKey } from '../../lib/topology';
+} from '../../functions/declaration/lake-partitioning';
+import { rawEvents, type LakePartitionKey } from '../../functions/declaration/topology';
 
 const keys: LakePartitionKey[] = [
   { name: 'tenant', field: 'tenantId' },

@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
-import { GATEWAY_RESPONSE_TYPES, gatewayProblem } from '../../lib/gateway-problems';
+import { GATEWAY_RESPONSE_TYPES, gatewayProblem } from '../../functions/declaration/gateway-problems';
 import {
   functions as functionSpecs,
   queues as queueSpecs,
   type FunctionId,
   type FunctionSpec,
   type QueueId,
-} from '../../lib/topology';
+} from '../../functions/declaration/topology';
 import { logicalId, removeAssembly, synthesize, type Synthesized } from './synth';
 
 /** The properties that matter for safety and operations, asserted one by one (no template snapshots). */

@@ -13,12 +13,12 @@ import {
   type FunctionSpec,
   type QueueId,
   type QueueSpec,
-} from '../../lib/topology';
+} from '../../functions/declaration/topology';
 import { logicalId, removeAssembly, synthesize, type Synthesized } from './synth';
 
 /**
- * Drift: the deployed template must say what `lib/topology.ts` says, and the local twin runs from
- * that same declaration. Expected values are computed here straight from the topology, not with
+ * Drift: the deployed template must say what `functions/declaration/topology.ts` says, and the
+ * local twin runs from that same declaration. Expected values are computed here straight from the topology, not with
  * the stack's own helpers, so a mistake in the stack cannot hide itself.
  */
 

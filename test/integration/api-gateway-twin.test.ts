@@ -2,7 +2,7 @@ import { request as httpRequest } from 'node:http';
 import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent } from 'aws-lambda';
 import { LocalApiGateway } from '../../local/api-gateway';
 import type { LocalLambda } from '../../local/lambda';
-import { gatewayProblem, type GatewayResponseType } from '../../lib/gateway-problems';
+import { gatewayProblem, type GatewayResponseType } from '../../functions/declaration/gateway-problems';
 import { ifStarted } from '../support/teardown';
 import { asPromise } from '../support/as-promise';
 

@@ -5,7 +5,7 @@ import { DynamoParkingStore } from '../../functions/adapters/dynamo-parking-stor
 import { DynamoTenantStore } from '../../functions/adapters/dynamo-tenant-store';
 import { ALL_SCOPES } from '../../functions/api/operations';
 import { newId } from '../../functions/shared/ids';
-import { table } from '../../lib/topology';
+import { table } from '../../functions/declaration/topology';
 import { CREDENTIALS, REGION } from '../../local/aws-local';
 import { configureReceiver, receivedHooks, twinApi, type ReceivedHook } from '../support/twin-api';
 import { startTwinProcess, waitFor, type RunningTwin } from '../support/twin-process';

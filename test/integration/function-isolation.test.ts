@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { functions, type FunctionId } from '../../lib/topology';
+import { functions, type FunctionId } from '../../functions/declaration/topology';
 import { functionEnvironment } from '../../local/function-environment';
 import { LocalLambda } from '../../local/lambda';
 import { roleCredentials } from '../../local/roles';

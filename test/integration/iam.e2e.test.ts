@@ -1,7 +1,7 @@
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { queues, rawEvents, table, type FunctionId } from '../../lib/topology';
+import { queues, rawEvents, table, type FunctionId } from '../../functions/declaration/topology';
 import { CREDENTIALS, REGION } from '../../local/aws-local';
 import { principalArn, roleCredentials } from '../../local/roles';
 import { configureReceiver, receivedHooks, twinApi } from '../support/twin-api';

@@ -8,7 +8,8 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { startFauxqs } from 'fauxqs';
 import { handler } from '../../functions/handlers/lake-router';
 import { resetConfigCache } from '../../functions/composition/config';
-import { rawEvents } from '../../lib/topology';
+import { lakeSink } from '../../functions/composition/lake';
+import { rawEvents } from '../../functions/declaration/topology';
 import { CREDENTIALS, REGION } from '../../local/aws-local';
 import { FAILURES_PATH, LocalFirehose } from '../../local/firehose';
 import { provisionBucket } from '../../local/provision';
@@ -151,13 +152,15 @@ describe('lake router and partial Firehose failures', () => {
   });
 
   it('fails the invocation when nothing could be put at all, so no record is lost or duplicated', async () => {
-    // Prepare: a stream name the stand-in does not know, so every call throws.
+    // Prepare: a container configured with a stream name the stand-in does not know, so every call throws
+    // (the handler keeps the sink it built first, so this container's sink is built here).
     process.env.RAW_EVENTS_STREAM_NAME = 'no-such-stream';
     resetConfigCache();
+    const misconfigured = lakeSink();
     const records = streamRecords(3, 'thrown');
 
     // Act
-    const outcome = invoke(records);
+    const outcome = misconfigured.forward(records);
 
     // Assess
     await expect(outcome).rejects.toThrow(/not found/);

@@ -2,6 +2,7 @@ import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-d
 import { DynamoLedgerStore } from '../../functions/adapters/dynamo-ledger-store';
 import { DynamoRewardStore } from '../../functions/adapters/dynamo-reward-store';
 import { keys } from '../../functions/domain/keys';
+import { catalogueReplies } from '../../functions/api/catalogue-views';
 import { ledgerReplies } from '../../functions/api/ledger-views';
 import { LedgerService } from '../../functions/domain/ledger-service';
 import { RewardCatalogue } from '../../functions/domain/reward-catalogue';
@@ -29,7 +30,7 @@ beforeAll(async () => {
   store = new DynamoLedgerStore(documents, tableName);
   rewards = new DynamoRewardStore(documents, tableName);
   ledger = new LedgerService(store, fixedProgrammes(), systemClock, ledgerReplies);
-  catalogue = new RewardCatalogue(rewards, store, systemClock);
+  catalogue = new RewardCatalogue(rewards, store, systemClock, catalogueReplies);
 }, 60_000);
 
 afterAll(async () => {
@@ -149,9 +150,10 @@ describe('rewards on DynamoDB Local', () => {
   it('race: 120 funded earnings of 10 against a budget of 500: exactly 50 funded, budget 0, no shard negative', async () => {
     // Prepare
     await catalogue.putCampaign(T, 'budget-race', { name: 'Launch', status: 'active' });
-    await catalogue.fundCampaign(T, 'budget-race', idem('fund-1', { amountPoints: 500 }), 500);
+    const credited = await catalogue.fundCampaign(T, 'budget-race', idem('fund-1', { amountPoints: 500 }), 500);
     const replay = await catalogue.fundCampaign(T, 'budget-race', idem('fund-1', { amountPoints: 500 }), 500);
-    expect(replay.replayed).toBe(true);
+    expect(credited).toEqual({ statusCode: 200, body: { campaignId: 'budget-race', creditedPoints: 500 } });
+    expect(replay).toEqual({ ...credited, replayed: true });
     const campaign = (await rewards.getCampaign(T, 'budget-race'))!;
     const ids = await members('budget', 120, 1);
 

@@ -4,11 +4,11 @@ import type { z } from 'zod';
 import { buildOpenApi } from '../../functions/api/openapi';
 import { operations, type Operation } from '../../functions/api/operations';
 import { problemResponse } from '../../functions/api/schemas';
-import { routes, type RouteSpec } from '../../lib/topology';
+import { routes, type RouteSpec } from '../../functions/declaration/topology';
 
 /**
  * The contract check of every answer the e2e tests get from the twin's API: the request's method
- * and path pick the route (`lib/topology.ts`) and its operation (`functions/api`), the status
+ * and path pick the route (`functions/declaration/topology.ts`) and its operation (`functions/api`), the status
  * picks the documented response, and the body must parse with that response's schema and carry
  * no field the schema leaves out (the OpenAPI document says `additionalProperties: false`), so
  * `/openapi.json`, generated from the same schemas, cannot drift from what the API returns.

@@ -1,6 +1,7 @@
 import type { LoyaltyEvent } from '../../functions/domain/events';
 import type { Page, WebhookSubscription } from '../../functions/domain/ports';
 import { HEALTHY, type EndpointHealth } from '../../functions/domain/webhooks/breaker';
+import { afterAttempt, deadLetterOf } from '../../functions/domain/webhooks/delivery-record';
 import { endpointDisabledEvent } from '../../functions/domain/webhooks/disabling';
 import {
   digestWindowStart,
@@ -65,21 +66,8 @@ export class MemoryDeliveryLog implements DeliveryLog {
           ...attempt,
         });
       }
-      return this.write(
-        message,
-        new Date(attempt.at),
-        {
-          status: input.outcome,
-          roundAttempts: input.roundAttempts,
-          attempts: input.attemptNumber,
-          lastAttemptAt: attempt.at,
-          lastStatus: attempt.status,
-          lastError: attempt.error,
-          nextAttemptAt: input.nextAttemptAt,
-          deliveredAt: input.outcome === 'delivered' ? attempt.at : undefined,
-        },
-        input.outcome === 'dead' ? (input.deadReason ?? 'attempts_exhausted') : undefined,
-      );
+      const { fields, deadReason } = afterAttempt(input);
+      return this.write(message, new Date(attempt.at), fields, deadReason);
     });
   }
 
@@ -119,11 +107,7 @@ export class MemoryDeliveryLog implements DeliveryLog {
       this.deadLetters.set(id, {
         tenantId: message.tenantId,
         subscriptionId: message.subscriptionId,
-        eventId: subject.id,
-        eventType: subject.type,
-        occurredAt: subject.occurredAt,
-        deadAt: at,
-        reason: deadReason,
+        ...deadLetterOf(message, at, deadReason),
       });
     }
     // Stored like an item: a field set to undefined is absent, not present with no value.

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { buildOpenApi } from '../../functions/api/openapi';
 import { operations } from '../../functions/api/operations';
-import { routes } from '../../lib/topology';
+import { routes } from '../../functions/declaration/topology';
 import { buildEventCatalogue, renderEventCatalogue } from '../../functions/domain/event-catalogue';
 import { EVENT_TYPES } from '../../functions/domain/events';
 

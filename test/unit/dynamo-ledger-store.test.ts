@@ -6,7 +6,7 @@ import { DynamoLedgerStore } from '../../functions/adapters/dynamo-ledger-store'
 import { planEarn, planEnrol } from '../../functions/domain/ledger';
 import { programmeSettings } from '../../functions/domain/programme';
 import type { IdempotencyRecord } from '../../functions/domain/ports';
-import { table } from '../../lib/topology';
+import { table } from '../../functions/declaration/topology';
 import { dynamoItemSizeBytes } from '../support/dynamo-item-size';
 
 const ddb = mockClient(DynamoDBDocumentClient);

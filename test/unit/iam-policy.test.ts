@@ -4,8 +4,8 @@ import {
   isAllowed,
   resolvePolicy,
   type ResolvedStatement,
-} from '../../lib/iam-policy';
-import { queues, rawEvents, table } from '../../lib/topology';
+} from '../../functions/declaration/iam-policy';
+import { queues, rawEvents, table } from '../../functions/declaration/topology';
 import {
   accessKeyIdOf,
   deliveryStreamArn,

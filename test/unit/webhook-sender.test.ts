@@ -192,7 +192,7 @@ describe('webhook sender', () => {
   });
 
   it('reads Retry-After as seconds or an HTTP date', () => {
-    const now = Date.parse('2026-11-21T10:00:00Z');
+    const now = new Date('2026-11-21T10:00:00Z');
     expect(retryAfterSeconds('30', now)).toBe(30);
     expect(retryAfterSeconds('Sat, 21 Nov 2026 10:01:00 GMT', now)).toBe(60);
     expect(retryAfterSeconds('soon', now)).toBeUndefined();
@@ -238,12 +238,12 @@ describe('webhook payload per endpoint', () => {
       secrets: ['whsec_bmV3bmV3bmV3bmV3bmV3bmV3bmV3bmV3', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'],
       secretsRetireAt: '2026-11-22T10:00:00.000Z',
     };
-    const during = Math.floor(Date.parse('2026-11-22T09:00:00Z') / 1000);
-    const after = Math.floor(Date.parse('2026-11-22T11:00:00Z') / 1000);
+    const during = { now: () => new Date('2026-11-22T09:00:00Z') };
+    const after = { now: () => new Date('2026-11-22T11:00:00Z') };
 
     // Act
-    await send({ subscription: rotated, timeoutMs: 2000, allowLoopbackHttp: true, nowSeconds: during });
-    await send({ subscription: rotated, timeoutMs: 2000, allowLoopbackHttp: true, nowSeconds: after });
+    await send({ subscription: rotated, timeoutMs: 2000, allowLoopbackHttp: true, clock: during });
+    await send({ subscription: rotated, timeoutMs: 2000, allowLoopbackHttp: true, clock: after });
 
     // Assess
     const [first, second] = received;
@@ -254,7 +254,7 @@ describe('webhook payload per endpoint', () => {
         secret,
         headers: r!.headers as Record<string, string>,
         body: r!.body,
-        nowSeconds: Number(r!.headers['webhook-timestamp']),
+        now: new Date(Number(r!.headers['webhook-timestamp']) * 1000),
       }).ok;
     expect(check('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', first)).toBe(true);
     expect(check('whsec_bmV3bmV3bmV3bmV3bmV3bmV3bmV3bmV3', first)).toBe(true);

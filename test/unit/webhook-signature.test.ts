@@ -9,6 +9,9 @@ import {
   verify,
 } from '../../functions/domain/webhooks/signature';
 
+/** The receiver's time, in the Unix seconds a webhook timestamp carries. */
+const atSeconds = (seconds: number) => new Date(seconds * 1000);
+
 describe('Standard Webhooks signatures', () => {
   const vector = {
     secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
@@ -29,7 +32,7 @@ describe('Standard Webhooks signatures', () => {
       timestampSeconds: vector.timestampSeconds,
       body: vector.body,
     });
-    const at = { nowSeconds: vector.timestampSeconds + 10 };
+    const at = { now: atSeconds(vector.timestampSeconds + 10) };
 
     // Act / Assess
     expect(verify({ secret: vector.secret, headers: { ...headers }, body: vector.body, ...at })).toEqual({ ok: true });
@@ -46,7 +49,7 @@ describe('Standard Webhooks signatures', () => {
         secret: vector.secret,
         headers: { ...headers },
         body: vector.body,
-        nowSeconds: vector.timestampSeconds + 301,
+        now: atSeconds(vector.timestampSeconds + 301),
       }),
     ).toEqual({
       ok: false,
@@ -69,7 +72,7 @@ describe('Standard Webhooks signatures', () => {
     });
     expect(headers['webhook-signature'].split(' ')).toHaveLength(2);
     for (const secret of [previous, next]) {
-      expect(verify({ secret, headers: { ...headers }, body: '{}', nowSeconds: 1_700_000_000 }).ok).toBe(true);
+      expect(verify({ secret, headers: { ...headers }, body: '{}', now: atSeconds(1_700_000_000) }).ok).toBe(true);
     }
   });
 
@@ -82,7 +85,7 @@ describe('Standard Webhooks signatures', () => {
   describe('ed25519 (v1a)', () => {
     const keys = generateSigningKeyPair();
     const delivery = { id: vector.id, timestampSeconds: vector.timestampSeconds, body: vector.body };
-    const at = { nowSeconds: vector.timestampSeconds + 10 };
+    const at = { now: atSeconds(vector.timestampSeconds + 10) };
 
     it('matches the Standard Webhooks Go library vector, given the key as a seed or in the 64-byte form', () => {
       // libraries/go/webhook_asymmetric_test.go (standard-webhooks PR #253): the spec itself has no v1a vector.
@@ -170,7 +173,7 @@ describe('Standard Webhooks signatures', () => {
           publicKey: keys.publicKey,
           headers: { ...headers },
           body: vector.body,
-          nowSeconds: vector.timestampSeconds + 301,
+          now: atSeconds(vector.timestampSeconds + 301),
         }),
       ).toEqual({
         ok: false,

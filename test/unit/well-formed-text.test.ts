@@ -4,7 +4,7 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { z } from 'zod';
 import { ALL_SCOPES, operations, type Operation } from '../../functions/api/operations';
-import { routes } from '../../lib/topology';
+import { routes } from '../../functions/declaration/topology';
 import { NOT_WELL_FORMED } from '../../functions/shared/well-formed';
 
 process.env.TABLE_NAME = 'ledger';

@@ -103,8 +103,9 @@ export function waitSeconds(base: number, receiveCount: number, random: () => nu
 export const MAX_RETRY_AFTER_SECONDS = 3600;
 
 /** `Retry-After` as seconds from now (delta-seconds or an HTTP date, at most an hour); undefined when absent or unreadable. */
-export function retryAfterSeconds(value: string | undefined, nowMs = Date.now()): number | undefined {
+export function retryAfterSeconds(value: string | undefined, now: Date): number | undefined {
   if (!value) return undefined;
+  const nowMs = now.getTime();
   const at = /^\d+$/.test(value.trim()) ? nowMs + Number(value.trim()) * 1000 : Date.parse(value);
   return Number.isNaN(at) ? undefined : Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(0, Math.ceil((at - nowMs) / 1000)));
 }

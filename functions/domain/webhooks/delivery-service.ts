@@ -103,7 +103,7 @@ export class DeliveryService {
         return deps.health.getHealth(tenantId, subscriptionId);
       },
       deps.healthCacheMs ?? 1_000,
-      () => this.now().getTime(),
+      clock,
     );
   }
 

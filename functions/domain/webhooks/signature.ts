@@ -9,6 +9,7 @@ import {
   verify as ed25519Verify,
   type KeyObject,
 } from 'node:crypto';
+import { systemClock } from '../../shared/clock';
 
 /**
  * Standard Webhooks signatures: `v1,<base64 HMAC-SHA256(secret, "<id>.<timestamp>.<body>")>`,
@@ -158,7 +159,8 @@ export function verify(
   input: VerificationKey & {
     headers: Record<string, string | undefined>;
     body: string;
-    nowSeconds?: number;
+    /** The receiver's time, from its clock (the system's by default). */
+    now?: Date;
     toleranceSeconds?: number;
   },
 ): VerifyResult {
@@ -169,7 +171,7 @@ export function verify(
   const signatures = input.headers['webhook-signature'];
   if (!id || !timestamp || !signatures) return { ok: false, reason: 'missing_headers' };
   const ts = Number(timestamp);
-  const now = input.nowSeconds ?? Math.floor(Date.now() / 1000);
+  const now = Math.floor((input.now ?? systemClock.now()).getTime() / 1000);
   if (!Number.isInteger(ts) || Math.abs(now - ts) > (input.toleranceSeconds ?? 300)) {
     return { ok: false, reason: 'timestamp_out_of_tolerance' };
   }

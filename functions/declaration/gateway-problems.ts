@@ -1,4 +1,4 @@
-import { Problem, PROBLEM_CODES, problemHeaders, type ProblemCode } from '../functions/shared/problem';
+import { Problem, PROBLEM_CODES, problemHeaders, type ProblemCode } from '../shared/problem';
 
 /**
  * The answers API Gateway gives itself (gateway responses), each in the API's one error shape:

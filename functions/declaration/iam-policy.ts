@@ -1,6 +1,6 @@
 /**
  * The identity-based policy of every function's execution role, derived from its spec in
- * `lib/topology.ts` (its `access` and its trigger). The CDK construct grants exactly these
+ * `functions/declaration/topology.ts` (its `access` and its trigger). The CDK construct grants exactly these
  * statements, the local twin checks every AWS call a function makes against them, and
  * `test/infra/iam-drift.test.ts` proves the synthesized roles say the same.
  *

@@ -1,0 +1,165 @@
+import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDeliveryLog } from '../../functions/adapters/dynamo-delivery-log';
+import { DynamoDigestStore } from '../../functions/adapters/dynamo-digest-store';
+import { DynamoEndpointHealth } from '../../functions/adapters/dynamo-endpoint-health';
+import { DynamoSubscriptionStore } from '../../functions/adapters/dynamo-subscription-store';
+import { loyaltyEvent, pointsEarnedEvent } from '../../functions/domain/events';
+import { keys } from '../../functions/domain/keys';
+import { deliveryMessage } from '../../functions/domain/webhooks/message';
+import { newId } from '../../functions/shared/ids';
+import { startLocalTable, type LocalTable } from '../support/local-table';
+import { ifStarted } from '../support/teardown';
+import { webhookSubscription } from '../support/webhook-fixtures';
+
+/**
+ * The webhook stores' cancelled transactions on DynamoDB Local: what each store does when
+ * another writer got there first (a closed digest window, a newer round, a taken event seq).
+ */
+let local: LocalTable;
+
+beforeAll(async () => {
+  local = await startLocalTable();
+}, 60_000);
+
+afterAll(async () => {
+  await ifStarted(local)?.stop();
+});
+
+const NOW = new Date('2026-11-21T10:00:00.000Z');
+
+/** A points.earned event of a fresh member of the tenant. */
+function earned(tenantId: string) {
+  return pointsEarnedEvent.parse({
+    id: newId('evt', NOW.getTime()),
+    version: 1,
+    tenantId,
+    memberId: newId('mem'),
+    seq: 1,
+    occurredAt: NOW.toISOString(),
+    type: 'points.earned',
+    data: {
+      entryId: newId('ent'),
+      amountPoints: 10,
+      reason: 'stay',
+      source: 'pms',
+      transactionId: newId('txn'),
+      expiresAt: null,
+      pending: false,
+      balance: { availablePoints: 10, pendingPoints: 0, lifetimePoints: 10, tier: 'base' },
+    },
+  });
+}
+
+/** A client that runs `before` once, just ahead of the first transaction it is asked to send. */
+function racedBefore(documents: DynamoDBDocumentClient, before: () => Promise<unknown>): DynamoDBDocumentClient {
+  let raced = false;
+  const send = async (command: Parameters<DynamoDBDocumentClient['send']>[0]) => {
+    if (command instanceof TransactWriteCommand && !raced) {
+      raced = true;
+      await before();
+    }
+    return documents.send(command);
+  };
+  return { send } as unknown as DynamoDBDocumentClient;
+}
+
+describe('digest windows', () => {
+  it('puts an event that finds its window closed into the next window', async () => {
+    // Prepare
+    const digests = new DynamoDigestStore(local.documents, local.tableName, 30);
+    const tenantId = newId('ten');
+    const subscriptionId = newId('sub');
+    const first = earned(tenantId);
+    const late = earned(tenantId);
+    const opened = await digests.add(tenantId, subscriptionId, first, 60, NOW);
+    await digests.close(tenantId, subscriptionId, opened.digest);
+
+    // Act
+    const next = await digests.add(tenantId, subscriptionId, late, 60, NOW);
+
+    // Assess
+    expect(next).toEqual({
+      digest: { windowStart: opened.digest.windowStart + 60, part: 0, intervalSeconds: 60 },
+      queue: true,
+    });
+    expect(await digests.close(tenantId, subscriptionId, next.digest)).toEqual([late]);
+  });
+});
+
+describe('delivery log rounds', () => {
+  it('does not dead-letter a copy of an older round: the message is stale and no dead letter is written', async () => {
+    // Prepare
+    const log = new DynamoDeliveryLog(local.documents, local.tableName, 30);
+    const tenantId = newId('ten');
+    const subscriptionId = newId('sub');
+    const message = deliveryMessage.parse({ tenantId, subscriptionId, event: earned(tenantId), round: 0 });
+    const eventId = 'event' in message ? message.event.id : '';
+    expect(await log.markDead(message, NOW, 'attempts_exhausted')).toBe('recorded');
+    await log.startRound(tenantId, subscriptionId, eventId, NOW);
+
+    // Act
+    const outcome = await log.markDead(message, NOW, 'endpoint_disabled');
+
+    // Assess
+    expect(outcome).toBe('stale');
+    expect(await log.getMessage(tenantId, subscriptionId, eventId)).toMatchObject({ round: 1, status: 'pending' });
+    expect((await log.listDeadLetters(tenantId, subscriptionId, { limit: 10 })).items).toEqual([]);
+  });
+
+  it('starts the round after the one a concurrent replay started when both read the same round', async () => {
+    // Prepare
+    const log = new DynamoDeliveryLog(local.documents, local.tableName, 30);
+    const tenantId = newId('ten');
+    const subscriptionId = newId('sub');
+    const message = deliveryMessage.parse({ tenantId, subscriptionId, event: earned(tenantId), round: 0 });
+    const eventId = 'event' in message ? message.event.id : '';
+    await log.markDead(message, NOW, 'attempts_exhausted');
+    const raced = new DynamoDeliveryLog(
+      racedBefore(local.documents, () => log.startRound(tenantId, subscriptionId, eventId, NOW)),
+      local.tableName,
+      30,
+    );
+
+    // Act
+    const started = await raced.startRound(tenantId, subscriptionId, eventId, NOW);
+
+    // Assess
+    expect(started).toMatchObject({ tenantId, subscriptionId, round: 2 });
+    expect(await log.getMessage(tenantId, subscriptionId, eventId)).toMatchObject({ round: 2, status: 'pending' });
+    expect((await log.listDeadLetters(tenantId, subscriptionId, { limit: 10 })).items).toEqual([]);
+  });
+});
+
+describe('disabling an endpoint', () => {
+  it('emits endpoint.disabled at the next free seq when an older eventSeq was written back', async () => {
+    // Prepare
+    const subscriptions = new DynamoSubscriptionStore(local.documents, local.tableName);
+    const health = new DynamoEndpointHealth(local.documents, local.tableName);
+    const tenantId = newId('ten');
+    const subscriptionId = newId('sub');
+    const subscription = webhookSubscription(tenantId, subscriptionId, { eventSeq: 1 });
+    await subscriptions.put(subscription);
+    // Seq 2 is taken: a full update of the endpoint put its older eventSeq back after it was emitted.
+    await local.documents.send(
+      new PutCommand({
+        TableName: local.tableName,
+        Item: { ...keys.endpointEvent(tenantId, subscriptionId, 2), kind: 'event', seq: 2 },
+      }),
+    );
+
+    // Act
+    const disabled = await health.disable(subscription, NOW, { reason: 'gone', lastStatus: 410 });
+
+    // Assess
+    expect(disabled).toBe(true);
+    expect(await subscriptions.get(tenantId, subscriptionId)).toMatchObject({ enabled: false, eventSeq: 3 });
+    const { Item } = await local.documents.send(
+      new GetCommand({
+        TableName: local.tableName,
+        Key: keys.endpointEvent(tenantId, subscriptionId, 3),
+        ConsistentRead: true,
+      }),
+    );
+    expect(loyaltyEvent.parse(Item)).toMatchObject({ type: 'endpoint.disabled', seq: 3, endpointId: subscriptionId });
+  });
+});
