@@ -1,5 +1,6 @@
 import { setting } from '../functions/composition/config';
-import type { WebhookReceiver } from '../local/webhook-receiver';
+import type { Twin } from '../local/twin';
+import { heldForDelivery } from './held-messages';
 import { accepted, committedIds, orderAndDuplicates, pool, sleep, type Arrival } from './harness';
 
 /**
@@ -24,9 +25,8 @@ export interface OutageSettings {
 }
 
 export interface OutageContext {
-  apiUrl: string;
+  twin: Twin;
   headers: Record<string, string>;
-  receiver: WebhookReceiver;
   arrivals: Arrival[];
   members: string[];
   earn: (memberId: string, key: string, amountPoints: number) => Promise<{ status: number; eventId?: string }>;
@@ -61,7 +61,8 @@ const policy = () => ({
 const SETTLE_MS = 30_000;
 
 export async function runOutage(context: OutageContext, settings: OutageSettings) {
-  const { apiUrl, headers, receiver, arrivals, endpoints } = context;
+  const { twin, headers, arrivals, endpoints } = context;
+  const { apiUrl, receiver } = twin;
   const deployed = policy();
   const failing = endpoints[0]!;
   const api = async <T>(path: string): Promise<T> => {
@@ -113,12 +114,13 @@ export async function runOutage(context: OutageContext, settings: OutageSettings
 
   // The wait's bound, from where the breaker and the failing messages stand: the end of the open
   // period (it doubles when a probe fails), the latest retry due, then the drain ramp. Read again
-  // every few seconds, so a probe that failed moves it; capped by `maxWaitMs`.
+  // every few seconds, so a probe that failed moves it; while messages still arrive (a long drain,
+  // parked chains being woken), it stays ahead of the last one. Capped by `maxWaitMs`.
   const cap = recoveredAt + settings.maxWaitMs;
-  let bound = cap;
+  let policyBound = cap;
   let boundReadAt = 0;
   const deadline = async () => {
-    if (Date.now() - boundReadAt < 2_000) return bound;
+    if (Date.now() - boundReadAt < 2_000) return Math.min(cap, policyBound);
     boundReadAt = Date.now();
     const now = Date.now();
     const standing = await health();
@@ -134,8 +136,9 @@ export async function runOutage(context: OutageContext, settings: OutageSettings
       standing.pauseUntil ? Date.parse(standing.pauseUntil) : 0,
       ...failingMessages.map((m) => (m.nextAttemptAt ? Date.parse(m.nextAttemptAt) : 0)),
     ];
-    bound = Math.min(cap, Math.max(...due) + deployed.drainRampSeconds * 1000 + SETTLE_MS);
-    return bound;
+    const lastAccepted = Math.max(0, ...arrivals.slice(from).flatMap((a) => (a.accepted ? [a.at] : [])));
+    policyBound = Math.max(Math.max(...due) + deployed.drainRampSeconds * 1000, lastAccepted) + SETTLE_MS;
+    return Math.min(cap, policyBound);
   };
   const outcome = await accepted(
     arrivals,
@@ -161,9 +164,10 @@ export async function runOutage(context: OutageContext, settings: OutageSettings
     )
   ).filter((a) => a.probe && events.has(a.eventId));
 
-  // What did not arrive: where the delivery log says it stands. Waiting (pending or failing: on the
-  // queue or parked) and dead letters are accounted for; lost is what the log has no trace of, or
-  // says was delivered while the receiver never accepted it.
+  // What did not arrive: where the delivery log says it stands. Waiting (pending or failing) and
+  // dead letters are accounted for; so is a message not logged yet (never attempted) while the
+  // delivery queue and the endpoints' parked chains hold as many. Lost is only what none of them
+  // accounts for, or what the log says was delivered while the receiver never accepted it.
   const missing: Record<string, number> = {};
   let latestRetry: string | undefined;
   for (const key of outcome.wanted) {
@@ -179,7 +183,16 @@ export async function runOutage(context: OutageContext, settings: OutageSettings
     if (message?.nextAttemptAt && (!latestRetry || message.nextAttemptAt > latestRetry))
       latestRetry = message.nextAttemptAt;
   }
-  const pending = (missing.pending ?? 0) + (missing.failing ?? 0);
+  const notLogged = missing.not_logged ?? 0;
+  const held = notLogged
+    ? await heldForDelivery(
+        twin,
+        twin.demo.tenantId,
+        endpoints.map((e) => e.subscriptionId),
+      )
+    : undefined;
+  const heldUnlogged = held ? Math.min(notLogged, held.queued + held.parked) : 0;
+  const pending = (missing.pending ?? 0) + (missing.failing ?? 0) + heldUnlogged;
   const dead = missing.dead ?? 0;
   const lost = outcome.wanted.size - outcome.first.size - pending - dead;
   const breakerAtEnd = pending ? await health() : undefined;
@@ -202,12 +215,16 @@ export async function runOutage(context: OutageContext, settings: OutageSettings
     outage_dead: dead,
     outage_lost: lost,
   };
+  const missingView = JSON.stringify({
+    ...missing,
+    ...(held ? { queue_holds: held.queued, parked: held.parked } : {}),
+  });
   const stillWaiting = breakerAtEnd
-    ? ` ${JSON.stringify(missing)}, breaker ${breakerAtEnd.state}` +
+    ? ` ${missingView}, breaker ${breakerAtEnd.state}` +
       (breakerAtEnd.openUntil ? ` until ${breakerAtEnd.openUntil}` : '') +
       (latestRetry ? `, latest retry due ${latestRetry}` : '')
     : lost || dead
-      ? ` ${JSON.stringify(missing)}`
+      ? ` ${missingView}`
       : '';
   const downFor = settings.downSeconds ? ` and ${settings.downSeconds} s had passed` : '';
   const opened =
@@ -221,8 +238,11 @@ export async function runOutage(context: OutageContext, settings: OutageSettings
     `${eventIds.length}/${settings.earns} earns over ${settings.members} members; ${opened}, ` +
     `endpoint back at ${figures.outage_endpoint_down_ms} ms; ` +
     `${outcome.first.size}/${outcome.wanted.size} deliveries by ${figures.outage_recovery_ms} ms, ` +
-    `the failing endpoint's last ${figures.outage_back_to_delivered_ms ?? '(not all)'} ms after it came back ` +
-    `(waited ${waitedMs} ms of a policy bound of ${bound - recoveredAt} ms); ` +
+    (figures.outage_back_to_delivered_ms === null
+      ? 'not all delivered '
+      : `the failing endpoint's last ${figures.outage_back_to_delivered_ms} ms after it came back `) +
+    `(waited ${waitedMs} ms; the policy's bound ${policyBound - recoveredAt} ms, ` +
+    `the cap ${settings.maxWaitMs} ms); ` +
     `${failedAttempts} failed of ${attempts} attempts there, ${probes.length} probes ` +
     `(${figures.outage_failed_probes} failed), order ${outOfOrder === 0 ? 'held' : `broken ${outOfOrder}×`}, ` +
     `${duplicates} duplicates, ${pending} pending, ${dead} dead, ${lost} lost${stillWaiting}`;

@@ -237,9 +237,8 @@ try {
     if (chosen.has('outage')) {
       const outage = await runOutage(
         {
-          apiUrl: twin.apiUrl,
+          twin,
           headers,
-          receiver: twin.receiver,
           arrivals,
           members,
           earn,
