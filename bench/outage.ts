@@ -10,7 +10,8 @@ import { accepted, committedIds, orderAndDuplicates, pool, sleep, type Arrival }
  * a quiet and on a loaded machine: failures open the breaker, the probe after the open period
  * succeeds, the backlog drains. The bench then waits until every message was delivered, or until
  * a bound the policy gives (the breaker's open period, the messages' next retries, the drain
- * ramp), and reads where each message still missing stands in the delivery log.
+ * ramp), and reads where each message still missing stands: waiting (pending), dead, or lost
+ * only when neither the delivery log nor the queue and the parked chains account for it.
  */
 
 export interface OutageSettings {
@@ -50,7 +51,6 @@ interface LoggedMessage {
 const policy = () => ({
   breakerFailures: setting('WEBHOOK_BREAKER_FAILURES'),
   breakerOpenSeconds: setting('WEBHOOK_BREAKER_OPEN_SECONDS'),
-  breakerMaxOpenSeconds: setting('WEBHOOK_BREAKER_MAX_OPEN_SECONDS'),
   retrySchedule: setting('WEBHOOK_RETRY_SCHEDULE'),
   jitter: setting('WEBHOOK_RETRY_JITTER'),
   drainRampSeconds: setting('WEBHOOK_DRAIN_RAMP_SECONDS'),
