@@ -1,6 +1,6 @@
 import { setting } from '../functions/composition/config';
 import type { Twin } from '../local/twin';
-import { heldForDelivery } from './held-messages';
+import { accountForMissing } from './missing-messages';
 import { accepted, committedIds, orderAndDuplicates, pool, sleep, type Arrival } from './harness';
 
 /**
@@ -43,7 +43,6 @@ interface Health {
 
 interface LoggedMessage {
   eventId: string;
-  status: 'pending' | 'delivered' | 'failing' | 'dead';
   nextAttemptAt?: string;
 }
 
@@ -164,37 +163,12 @@ export async function runOutage(context: OutageContext, settings: OutageSettings
     )
   ).filter((a) => a.probe && events.has(a.eventId));
 
-  // What did not arrive: where the delivery log says it stands. Waiting (pending or failing) and
-  // dead letters are accounted for; so is a message not logged yet (never attempted) while the
-  // delivery queue and the endpoints' parked chains hold as many. Lost is only what none of them
-  // accounts for, or what the log says was delivered while the receiver never accepted it.
-  const missing: Record<string, number> = {};
-  let latestRetry: string | undefined;
-  for (const key of outcome.wanted) {
-    if (outcome.first.has(key)) continue;
-    const [name, eventId] = key.split('\n') as [string, string];
-    const subscriptionId = endpoints.find((e) => e.name === name)!.subscriptionId;
-    const response = await fetch(`${apiUrl}/v1/webhooks/endpoints/${subscriptionId}/messages/${eventId}`, {
-      headers,
-    });
-    const message = response.ok ? ((await response.json()) as LoggedMessage) : undefined;
-    const status = message?.status ?? (response.status === 404 ? 'not_logged' : `http_${response.status}`);
-    missing[status] = (missing[status] ?? 0) + 1;
-    if (message?.nextAttemptAt && (!latestRetry || message.nextAttemptAt > latestRetry))
-      latestRetry = message.nextAttemptAt;
-  }
-  const notLogged = missing.not_logged ?? 0;
-  const held = notLogged
-    ? await heldForDelivery(
-        twin,
-        twin.demo.tenantId,
-        endpoints.map((e) => e.subscriptionId),
-      )
-    : undefined;
-  const heldUnlogged = held ? Math.min(notLogged, held.queued + held.parked) : 0;
-  const pending = (missing.pending ?? 0) + (missing.failing ?? 0) + heldUnlogged;
-  const dead = missing.dead ?? 0;
-  const lost = outcome.wanted.size - outcome.first.size - pending - dead;
+  const { missing, held, latestRetry, pending, dead, lost } = await accountForMissing(
+    twin,
+    headers,
+    endpoints,
+    outcome,
+  );
   const breakerAtEnd = pending ? await health() : undefined;
   const complete = outcome.first.size === outcome.wanted.size;
 
