@@ -52,6 +52,8 @@ import { required } from '../shared/required';
 /** Housekeeping's own optimistic loop (no key, no queue): attempts per member before giving up. */
 const MAX_HOUSEKEEPING_ATTEMPTS = 200;
 
+const memberNotFound = (memberId: string) => new Problem('member_not_found', `No member ${memberId}`);
+
 export interface ProgrammeCache {
   settings(tenantId: string): Promise<ProgrammeSettings>;
 }
@@ -265,11 +267,7 @@ export class LedgerService {
     memberId: string,
     query: { limit: number; cursor?: string },
   ): Promise<Page<Redemption>> {
-    const [balance, page] = await Promise.all([
-      this.store.getBalance(tenantId, memberId),
-      this.store.listRedemptions(tenantId, memberId, query),
-    ]);
-    if (!balance) throw new Problem('member_not_found', `No member ${memberId}`);
+    const [, page] = await this.withBalance(tenantId, memberId, this.store.listRedemptions(tenantId, memberId, query));
     return page;
   }
 
@@ -344,11 +342,7 @@ export class LedgerService {
     memberId: string,
     tx: BusinessTransaction,
   ): Promise<{ transactionId: string; earning: EarningResult }> {
-    const [balance, settings] = await Promise.all([
-      this.store.getBalance(tenantId, memberId),
-      this.programmes.settings(tenantId),
-    ]);
-    if (!balance) throw new Problem('member_not_found', `No member ${memberId}`);
+    const [balance, settings] = await this.withBalance(tenantId, memberId, this.programmes.settings(tenantId));
     return { transactionId: tx.transactionId, earning: this.evaluate(balance, settings, tx, this.clock.now()) };
   }
 
@@ -449,11 +443,7 @@ export class LedgerService {
     memberId: string,
     offers: Offer[],
   ): Promise<{ offer: Offer; remaining: number }[]> {
-    const [profile, balance] = await Promise.all([
-      this.store.getProfile(tenantId, memberId),
-      this.store.getBalance(tenantId, memberId),
-    ]);
-    if (!profile || !balance) throw new Problem('member_not_found', `No member ${memberId}`);
+    const { profile, balance } = await this.getMember(tenantId, memberId);
     if (balance.status !== 'active') return [];
     const now = this.clock.now();
     return offers.flatMap((offer) => {
@@ -517,17 +507,13 @@ export class LedgerService {
 
   async getBalance(tenantId: string, memberId: string): Promise<Balance> {
     const balance = await this.store.getBalance(tenantId, memberId);
-    if (!balance) throw new Problem('member_not_found', `No member ${memberId}`);
+    if (!balance) throw memberNotFound(memberId);
     return balance;
   }
 
   /** The last entry committed at or before `at` (null before the first): the balance as it stood then. */
   async lastEntryAt(tenantId: string, memberId: string, at: string): Promise<LedgerEntry | null> {
-    const [balance, entry] = await Promise.all([
-      this.store.getBalance(tenantId, memberId),
-      this.store.lastEntryAt(tenantId, memberId, at),
-    ]);
-    if (!balance) throw new Problem('member_not_found', `No member ${memberId}`);
+    const [, entry] = await this.withBalance(tenantId, memberId, this.store.lastEntryAt(tenantId, memberId, at));
     return entry;
   }
 
@@ -536,7 +522,7 @@ export class LedgerService {
       this.store.getProfile(tenantId, memberId),
       this.store.getBalance(tenantId, memberId),
     ]);
-    if (!profile || !balance) throw new Problem('member_not_found', `No member ${memberId}`);
+    if (!profile || !balance) throw memberNotFound(memberId);
     return { profile, balance };
   }
 
@@ -559,18 +545,21 @@ export class LedgerService {
     };
   }
 
+  /** Reads the member's balance, which proves the member exists, together with `alongside`. */
+  private async withBalance<T>(tenantId: string, memberId: string, alongside: Promise<T>): Promise<[Balance, T]> {
+    const [balance, other] = await Promise.all([this.store.getBalance(tenantId, memberId), alongside]);
+    if (!balance) throw memberNotFound(memberId);
+    return [balance, other];
+  }
+
   async listEntries(tenantId: string, memberId: string, query: EntryQuery): Promise<Page<LedgerEntry>> {
-    const [balance, page] = await Promise.all([
-      this.store.getBalance(tenantId, memberId),
-      this.store.listEntries(tenantId, memberId, query),
-    ]);
-    if (!balance) throw new Problem('member_not_found', `No member ${memberId}`);
+    const [, page] = await this.withBalance(tenantId, memberId, this.store.listEntries(tenantId, memberId, query));
     return page;
   }
 
   private async requireProfile(tenantId: string, memberId: string): Promise<MemberProfile> {
     const profile = await this.store.getProfile(tenantId, memberId);
-    if (!profile) throw new Problem('member_not_found', `No member ${memberId}`);
+    if (!profile) throw memberNotFound(memberId);
     return profile;
   }
 
@@ -587,7 +576,7 @@ export class LedgerService {
           current ?? this.store.getBalance(tenantId, memberId),
           this.programmes.settings(tenantId),
         ]);
-        if (!balance) throw new Problem('member_not_found', `No member ${memberId}`);
+        if (!balance) throw memberNotFound(memberId);
         return await decide(balance, settings);
       } catch (error) {
         const problem = refusal(error);

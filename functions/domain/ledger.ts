@@ -423,53 +423,36 @@ export function planEarn(current: Balance, command: EarnCommand, now: Date, sett
       delta: -command.amountPoints,
     });
   }
-  if (holdDays > 0) {
-    const activatesAt = new Date(at.getTime() + holdDays * DAY_MS).toISOString();
-    b.pendingPoints += command.amountPoints;
-    const entry = change.record(
-      {
-        type: 'earn',
-        amountPoints: 0,
-        pendingPoints: command.amountPoints,
-        lots: [{ expiresAt, points: command.amountPoints }],
-        activatesAt,
-        ...common,
-        ...funding,
-      },
-      'points.earned',
-      (entryId) => ({
-        entryId,
-        amountPoints: command.amountPoints,
-        ...common,
-        ...campaignOf(command),
-        expiresAt,
-        pending: true,
-        activatesAt,
-      }),
-    );
-    b.pending.push({ entryId: entry.entryId, points: command.amountPoints, activatesAt, expiresAt });
-  } else {
+  // Held points wait as pending until activatesAt; the others are available at once.
+  const activatesAt = holdDays > 0 ? new Date(at.getTime() + holdDays * DAY_MS).toISOString() : undefined;
+  const held = activatesAt ? { activatesAt } : {};
+  if (activatesAt) b.pendingPoints += command.amountPoints;
+  else {
     credit(b, command.amountPoints, expiresAt);
     b.lifetimePoints += command.amountPoints;
-    change.record(
-      {
-        type: 'earn',
-        amountPoints: command.amountPoints,
-        lots: [{ expiresAt, points: command.amountPoints }],
-        ...common,
-        ...funding,
-      },
-      'points.earned',
-      (entryId) => ({
-        entryId,
-        amountPoints: command.amountPoints,
-        ...common,
-        ...campaignOf(command),
-        expiresAt,
-        pending: false,
-      }),
-    );
   }
+  const entry = change.record(
+    {
+      type: 'earn',
+      amountPoints: activatesAt ? 0 : command.amountPoints,
+      ...(activatesAt ? { pendingPoints: command.amountPoints } : {}),
+      lots: [{ expiresAt, points: command.amountPoints }],
+      ...held,
+      ...common,
+      ...funding,
+    },
+    'points.earned',
+    (entryId) => ({
+      entryId,
+      amountPoints: command.amountPoints,
+      ...common,
+      ...campaignOf(command),
+      expiresAt,
+      pending: activatesAt !== undefined,
+      ...held,
+    }),
+  );
+  if (activatesAt) b.pending.push({ entryId: entry.entryId, points: command.amountPoints, activatesAt, expiresAt });
   return change.build(settings);
 }
 
