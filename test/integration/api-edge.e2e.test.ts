@@ -4,19 +4,10 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { checkContract } from '../support/api-contract';
 import { receivedHooks } from '../support/twin-api';
-import { startTwinProcess, waitFor, type RunningTwin } from '../support/twin-process';
-import { ifStarted } from '../support/teardown';
+import { useTwin, waitFor } from '../support/twin-process';
 
 /** Defects found by calling the running twin from outside, checked over raw HTTP. */
-let twin: RunningTwin;
-
-beforeAll(async () => {
-  twin = await startTwinProcess(['--lake-buffer-seconds', '1']);
-}, 90_000);
-
-afterAll(async () => {
-  await ifStarted(twin)?.stop();
-});
+const twin = useTwin(['--lake-buffer-seconds', '1']);
 
 /** A request sent byte for byte as written (fetch would re-encode a malformed path); the answer is contract-checked. */
 async function raw(method: string, path: string, body?: string, headers: Record<string, string> = {}) {

@@ -8,7 +8,7 @@ import { newId } from '../../functions/shared/ids';
 import { table } from '../../lib/topology';
 import { CREDENTIALS, REGION } from '../../local/aws-local';
 import { configureReceiver, receivedHooks, twinApi, type ReceivedHook } from '../support/twin-api';
-import { startTwinProcess, waitFor, type RunningTwin } from '../support/twin-process';
+import { useTwin, waitFor } from '../support/twin-process';
 import { ifStarted } from '../support/teardown';
 
 /**
@@ -33,22 +33,20 @@ const SETTINGS = {
 };
 const MEMBERS = 100;
 
-let twin: RunningTwin;
+const twin = useTwin([], SETTINGS);
 let sqs: SQSClient;
 let dynamo: DynamoDBClient;
 let parking: DynamoParkingStore;
 
-beforeAll(async () => {
-  twin = await startTwinProcess([], SETTINGS);
+beforeAll(() => {
   sqs = new SQSClient({ endpoint: twin.endpoints.sqs, region: REGION, credentials: CREDENTIALS });
   dynamo = new DynamoDBClient({ endpoint: twin.endpoints.dynamodb, region: REGION, credentials: CREDENTIALS });
   parking = new DynamoParkingStore(DynamoDBDocumentClient.from(dynamo), table.localName, 30);
-}, 90_000);
+});
 
-afterAll(async () => {
+afterAll(() => {
   ifStarted(sqs)?.destroy();
   ifStarted(dynamo)?.destroy();
-  await ifStarted(twin)?.stop();
 });
 
 type Api = ReturnType<typeof twinApi>;

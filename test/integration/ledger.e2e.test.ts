@@ -1,23 +1,13 @@
 import { contractFetch, receivedHooks, twinApi, type ReceivedHook } from '../support/twin-api';
-import { startTwinProcess, waitFor, type RunningTwin } from '../support/twin-process';
-import { ifStarted } from '../support/teardown';
+import { useTwin, waitFor } from '../support/twin-process';
 
 /**
  * The ledger's operations over HTTP on the running twin: programme, member lifecycle, earn,
  * redeem, adjust, reverse, history, balance as of a time, expiry by the scheduled job, and every
  * change arriving as a signed webhook in per-member seq order.
  */
-let twin: RunningTwin;
-let api: ReturnType<typeof twinApi>;
-
-beforeAll(async () => {
-  twin = await startTwinProcess(['--schedule-seconds', '1']);
-  api = twinApi(twin);
-}, 90_000);
-
-afterAll(async () => {
-  await ifStarted(twin)?.stop();
-});
+const twin = useTwin(['--schedule-seconds', '1']);
+const api = twinApi(twin);
 
 /** Every endpoint's verified-or-not deliveries of one member's events. */
 const received = async (memberId: string, endpoint?: string) =>

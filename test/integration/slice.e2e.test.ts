@@ -2,19 +2,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { contractFetch, receivedHooks } from '../support/twin-api';
-import { startTwinProcess, waitFor, type RunningTwin } from '../support/twin-process';
-import { ifStarted } from '../support/teardown';
+import { useTwin, waitFor } from '../support/twin-process';
 
 /** The vertical slice over HTTP against the running twin: API → DynamoDB → Streams → SQS → webhook, and → Firehose → lake. */
-let twin: RunningTwin;
-
-beforeAll(async () => {
-  twin = await startTwinProcess(['--lake-buffer-seconds', '1']);
-}, 90_000);
-
-afterAll(async () => {
-  await ifStarted(twin)?.stop();
-});
+const twin = useTwin(['--lake-buffer-seconds', '1']);
 
 const api = (path: string, init: { method?: string; body?: unknown; key?: string; idempotencyKey?: string } = {}) =>
   contractFetch(`${twin.apiUrl}${path}`, {

@@ -3,19 +3,10 @@ import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CREDENTIALS, REGION } from '../../local/aws-local';
 import { contractFetch } from '../support/twin-api';
-import { startTwinProcess, type RunningTwin } from '../support/twin-process';
-import { ifStarted } from '../support/teardown';
+import { useTwin } from '../support/twin-process';
 
 /** `npm run smoke` against a running twin, as a platform engineer runs it against a deployment. */
-let twin: RunningTwin;
-
-beforeAll(async () => {
-  twin = await startTwinProcess(['--lake-buffer-seconds', '1']);
-}, 90_000);
-
-afterAll(async () => {
-  await ifStarted(twin)?.stop();
-});
+const twin = useTwin(['--lake-buffer-seconds', '1']);
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 

@@ -1,8 +1,7 @@
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CREDENTIALS, REGION } from '../../local/aws-local';
 import { configureReceiver, receivedHooks, twinApi, type ReceivedHook } from '../support/twin-api';
-import { startTwinProcess, waitFor, type RunningTwin } from '../support/twin-process';
-import { ifStarted } from '../support/teardown';
+import { useTwin, waitFor } from '../support/twin-process';
 
 /**
  * Webhook delivery under failure, on the local twin, with the retry schedule compressed to
@@ -21,17 +20,8 @@ const SETTINGS = {
 };
 const ATTEMPTS = 5;
 
-let twin: RunningTwin;
-let api: ReturnType<typeof twinApi>;
-
-beforeAll(async () => {
-  twin = await startTwinProcess([], SETTINGS);
-  api = twinApi(twin);
-}, 90_000);
-
-afterAll(async () => {
-  await ifStarted(twin)?.stop();
-});
+const twin = useTwin([], SETTINGS);
+const api = twinApi(twin);
 
 interface Endpoint {
   subscriptionId: string;
