@@ -1,6 +1,9 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
-/** Every item of a partition whose sort key starts with `prefix`, page after page (a tenant's offers, rewards, endpoints). */
+/**
+ * Every item of a partition whose sort key starts with `prefix`, page after page (a tenant's offers, rewards,
+ * endpoints).
+ */
 export async function queryPrefix(
   client: DynamoDBDocumentClient,
   tableName: string,

@@ -226,7 +226,10 @@ export class LedgerService {
     });
   }
 
-  /** Cancels a redemption: points refunded with their original expiry, stock returned if still pending, voucher voided, campaign credited. */
+  /**
+   * Cancels a redemption: points refunded with their original expiry, stock returned if still pending, voucher voided,
+   * campaign credited.
+   */
   cancelRedemption(
     tenantId: string,
     memberId: string,
@@ -563,7 +566,10 @@ export class LedgerService {
     return profile;
   }
 
-  /** Loads the member's balance (or takes the one a lost race returned) and turns rule violations into remembered refusals. */
+  /**
+   * Loads the member's balance (or takes the one a lost race returned) and turns rule violations into remembered
+   * refusals.
+   */
   private memberChange(
     tenantId: string,
     memberId: string,
@@ -588,7 +594,9 @@ export class LedgerService {
   }
 }
 
-/** A business refusal to remember for the key (rule violations, invalid amounts, 4xx problems); null for anything else. */
+/**
+ * A business refusal to remember for the key (rule violations, invalid amounts, 4xx problems); null for anything else.
+ */
 function refusal(error: unknown): Problem | null {
   if (error instanceof LedgerRuleError) return new Problem(error.code, error.message);
   if (error instanceof RangeError) return new Problem('validation_failed', error.message);

@@ -749,7 +749,9 @@ const insufficient = (balance: Balance, points: number) =>
     `The member has ${balance.availablePoints} points available, ${points} needed`,
   );
 
-/** What the service drew for a redemption: a stock shard (limited stock), a code (voucher), a budget shard (campaign). */
+/**
+ * What the service drew for a redemption: a stock shard (limited stock), a code (voucher), a budget shard (campaign).
+ */
 export interface RewardDraw {
   stockShard?: number;
   voucherCode?: string;

@@ -133,7 +133,7 @@ describe('reward redemption', () => {
     expect(await points()).toBe(700);
   });
 
-  it('cancels a pending manual redemption: points back into their lots, unit back to stock, campaign credited', async () => {
+  it('cancels a pending manual redemption: points back in their lots, unit to stock, campaign credited', async () => {
     // Prepare
     const manual = reward({ rewardId: 'mug', fulfilment: 'manual', campaign: { campaignId: 'winter', cost: 120 } });
     store.account('t1', { kind: 'stock', id: 'mug' })[2] = 3;
@@ -217,7 +217,7 @@ describe('reward redemption', () => {
     });
   });
 
-  it('funds an earning from a campaign budget, rebalancing shards when none can pay alone, and refuses beyond it', async () => {
+  it('funds an earning from a campaign budget, rebalancing shards if none pays alone; refuses beyond it', async () => {
     // Prepare: 100 points spread over the shards; no shard holds 60.
     const shards = store.account('t1', { kind: 'budget', id: 'winter' });
     spreadCredit(100).forEach((share, shard) => (shards[shard] = share));

@@ -106,7 +106,10 @@ export class DeliveryService {
     );
   }
 
-  /** `sentAtMs`: when the queue got this copy (SQS SentTimestamp); messages near the retention limit become dead letters. */
+  /**
+   * `sentAtMs`: when the queue got this copy (SQS SentTimestamp); messages near the retention limit become dead
+   * letters.
+   */
   async handle(message: DeliveryMessage, receiveCount: number, sentAtMs?: number): Promise<Wait | undefined> {
     const { tenantId, subscriptionId } = message;
     const subject = subjectOf(message);
