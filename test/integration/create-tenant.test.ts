@@ -3,21 +3,16 @@ import { fileURLToPath } from 'node:url';
 import { DynamoTenantStore } from '../../functions/adapters/dynamo-tenant-store';
 import { ALL_SCOPES } from '../../functions/api/operations';
 import { CREDENTIALS, REGION } from '../../local/aws-local';
-import { startLocalTable, type LocalTable } from '../support/local-table';
-import { ifStarted } from '../support/teardown';
+import { useLocalTable } from '../support/local-table';
 
 /** `npm run tenant:create` against DynamoDB Local, with the endpoint and credentials from the environment. */
-let table: LocalTable;
 let endpoint: string;
 
+const table = useLocalTable();
+
 beforeAll(async () => {
-  table = await startLocalTable();
   const { protocol, hostname, port } = await table.documents.config.endpoint!();
   endpoint = `${protocol}//${hostname}:${port}`;
-}, 60_000);
-
-afterAll(async () => {
-  await ifStarted(table)?.stop();
 });
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));

@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDeliveryLog } from '../../functions/adapters/dynamo-delivery-log';
 import { DynamoEndpointHealth } from '../../functions/adapters/dynamo-endpoint-health';
 import { DynamoSubscriptionStore } from '../../functions/adapters/dynamo-subscription-store';
@@ -12,33 +12,23 @@ import type { WebhookSubscription } from '../../functions/domain/ports';
 import { deliveryMessage, webhookBody, type DeliveryMessage } from '../../functions/domain/webhooks/message';
 import { newId } from '../../functions/shared/ids';
 import { logger } from '../../functions/shared/logger';
-import { startLocalTable, type LocalTable } from '../support/local-table';
-import { ifStarted } from '../support/teardown';
+import { useLocalTable } from '../support/local-table';
 
 /**
  * The delivery worker against the real table on DynamoDB Local: the message log, the attempt log,
  * dead letters, endpoint health (breaker, pause, drain ramp) and disabling, through the real
  * delivery and subscription stores. Only the HTTP send, the DLQ and the clock are scripted.
  */
-let local: LocalTable;
-let documents: DynamoDBDocumentClient;
-let tableName: string;
 let store: DynamoDeliveryLog;
 let endpointHealth: DynamoEndpointHealth;
 let subscriptions: DynamoSubscriptionStore;
 
-beforeAll(async () => {
-  local = await startLocalTable();
-  ({ documents, tableName } = local);
+const local = useLocalTable(({ documents, tableName }) => {
   store = new DynamoDeliveryLog(documents, tableName, 30);
   endpointHealth = new DynamoEndpointHealth(documents, tableName);
   subscriptions = new DynamoSubscriptionStore(documents, tableName);
   // One JSON line per attempt would bury the test report; the log is not what is under test.
   logger.setLogLevel('SILENT');
-}, 60_000);
-
-afterAll(async () => {
-  await ifStarted(local)?.stop();
 });
 
 const T0 = new Date('2026-11-21T10:00:00.000Z');
@@ -495,7 +485,7 @@ describe('delivery worker on DynamoDB Local', () => {
     await failDistinctMembers(h, 3);
     h.clock.advance(30);
     // Both workers read the health (still open) before either claims the probe.
-    const racing = new DynamoEndpointHealth(documents, tableName);
+    const racing = new DynamoEndpointHealth(local.documents, local.tableName);
     let reads = 0;
     let bothRead!: () => void;
     const barrier = new Promise<void>((resolve) => {
@@ -554,9 +544,9 @@ describe('delivery worker on DynamoDB Local', () => {
       eventSeq: 1,
     });
     // ... endpoint.disabled is in the endpoint's outbox, in the catalogue's shape
-    const { Item } = await documents.send(
+    const { Item } = await local.documents.send(
       new GetCommand({
-        TableName: tableName,
+        TableName: local.tableName,
         Key: keys.endpointEvent(h.tenantId, h.subscriptionId, 1),
         ConsistentRead: true,
       }),
@@ -572,9 +562,9 @@ describe('delivery worker on DynamoDB Local', () => {
       occurredAt: disabledAt,
       data: { url: h.subscription.url, reason: 'gone', lastStatus: 410 },
     });
-    const { Items: endpointEvents = [] } = await documents.send(
+    const { Items: endpointEvents = [] } = await local.documents.send(
       new QueryCommand({
-        TableName: tableName,
+        TableName: local.tableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :event)',
         ExpressionAttributeValues: { ':pk': keys.endpointPk(h.tenantId, h.subscriptionId), ':event': 'EVENT#' },
         ConsistentRead: true,
@@ -660,9 +650,9 @@ describe('delivery worker on DynamoDB Local', () => {
       disabledAt,
       eventSeq: 1,
     });
-    const { Item } = await documents.send(
+    const { Item } = await local.documents.send(
       new GetCommand({
-        TableName: tableName,
+        TableName: local.tableName,
         Key: keys.endpointEvent(h.tenantId, h.subscriptionId, 1),
         ConsistentRead: true,
       }),

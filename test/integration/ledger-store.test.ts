@@ -1,4 +1,4 @@
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoLedgerStore } from '../../functions/adapters/dynamo-ledger-store';
 import { ledgerReplies } from '../../functions/api/ledger-views';
 import { requestHash } from '../../functions/api/request-hash';
@@ -9,34 +9,24 @@ import { systemClock } from '../../functions/shared/clock';
 import { programmeSettings } from '../../functions/domain/programme';
 import { countCommits, enrolMember } from '../support/ledger-helpers';
 import { fixedProgrammes } from '../support/memory-ledger-store';
-import { startLocalTable, type LocalTable } from '../support/local-table';
-import { ifStarted } from '../support/teardown';
+import { useLocalTable } from '../support/local-table';
 
 /** The ledger store against the real DynamoDB Local: transactions, conditions, races. */
-let local: LocalTable;
-let documents: DynamoDBDocumentClient;
 let service: LedgerService;
-let tableName: string;
 
-beforeAll(async () => {
-  local = await startLocalTable();
-  ({ documents, tableName } = local);
+const local = useLocalTable(({ documents, tableName }) => {
   service = new LedgerService(
     new DynamoLedgerStore(documents, tableName),
     fixedProgrammes(),
     systemClock,
     ledgerReplies,
   );
-}, 60_000);
-
-afterAll(async () => {
-  await ifStarted(local)?.stop();
 });
 
 async function partition(memberId: string) {
-  const { Items } = await documents.send(
+  const { Items } = await local.documents.send(
     new QueryCommand({
-      TableName: tableName,
+      TableName: local.tableName,
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': keys.memberPk('t1', memberId) },
       ConsistentRead: true,
@@ -84,7 +74,7 @@ describe('DynamoDB ledger store on DynamoDB Local', () => {
   it('returns the winning balance with a lost race, so the loser re-plans without another read', async () => {
     // Prepare: two plans from the same balance; the first commits.
     const memberId = await enrolMember(service, 't1', `stale-${Date.now()}`);
-    const store = new DynamoLedgerStore(documents, tableName);
+    const store = new DynamoLedgerStore(local.documents, local.tableName);
     const start = (await store.getBalance('t1', memberId))!;
     const winner = planEarn(
       start,
@@ -156,7 +146,7 @@ describe('DynamoDB ledger store on DynamoDB Local', () => {
     const attempts = 200;
     // DynamoDB Local is far slower than DynamoDB, so a queue of 200 takes longer here; the budget
     // is raised so the test measures correctness, not the emulator.
-    const store = new DynamoLedgerStore(documents, tableName);
+    const store = new DynamoLedgerStore(local.documents, local.tableName);
     const counts = countCommits(store);
     const patient = new LedgerService(store, fixedProgrammes(), systemClock, ledgerReplies, {
       commitBudgetMs: 120_000,

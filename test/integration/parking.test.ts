@@ -10,30 +10,23 @@ import type { WebhookSubscription } from '../../functions/domain/ports';
 import { deliveryMessage, type DeliveryMessage } from '../../functions/domain/webhooks/message';
 import { newId } from '../../functions/shared/ids';
 import { logger } from '../../functions/shared/logger';
-import { startLocalTable, type LocalTable } from '../support/local-table';
-import { ifStarted } from '../support/teardown';
+import { useLocalTable } from '../support/local-table';
 
 /**
  * Parking on DynamoDB Local with one waiting slot per endpoint: the races of parking and waking,
  * step by step through the real stores. Only the HTTP send, the queue and the clock are scripted.
  */
-let local: LocalTable;
 let store: DynamoDeliveryLog;
 let endpointHealth: DynamoEndpointHealth;
 let parking: DynamoParkingStore;
 let subscriptions: DynamoSubscriptionStore;
 
-beforeAll(async () => {
-  local = await startLocalTable();
-  store = new DynamoDeliveryLog(local.documents, local.tableName, 30);
-  endpointHealth = new DynamoEndpointHealth(local.documents, local.tableName);
-  parking = new DynamoParkingStore(local.documents, local.tableName, 30);
-  subscriptions = new DynamoSubscriptionStore(local.documents, local.tableName);
+useLocalTable(({ documents, tableName }) => {
+  store = new DynamoDeliveryLog(documents, tableName, 30);
+  endpointHealth = new DynamoEndpointHealth(documents, tableName);
+  parking = new DynamoParkingStore(documents, tableName, 30);
+  subscriptions = new DynamoSubscriptionStore(documents, tableName);
   logger.setLogLevel('SILENT');
-}, 60_000);
-
-afterAll(async () => {
-  await ifStarted(local)?.stop();
 });
 
 const OK: AttemptResult = { ok: true, status: 204, durationMs: 3 };

@@ -1,4 +1,4 @@
-import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoLedgerStore } from '../../functions/adapters/dynamo-ledger-store';
 import { DynamoRewardStore } from '../../functions/adapters/dynamo-reward-store';
 import { keys } from '../../functions/domain/keys';
@@ -9,13 +9,9 @@ import { ACCOUNT_SHARDS } from '../../functions/domain/rewards';
 import { systemClock } from '../../functions/shared/clock';
 import { countCommits, enrolMember, idem } from '../support/ledger-helpers';
 import { fixedProgrammes } from '../support/memory-ledger-store';
-import { startLocalTable, type LocalTable } from '../support/local-table';
-import { ifStarted } from '../support/teardown';
+import { useLocalTable } from '../support/local-table';
 
 /** Rewards, voucher pools and campaign budgets against DynamoDB Local: conditions and races. */
-let local: LocalTable;
-let documents: DynamoDBDocumentClient;
-let tableName: string;
 let store: DynamoLedgerStore;
 let ledger: LedgerService;
 let catalogue: RewardCatalogue;
@@ -23,17 +19,11 @@ let rewards: DynamoRewardStore;
 
 const T = 't1';
 
-beforeAll(async () => {
-  local = await startLocalTable();
-  ({ documents, tableName } = local);
+const local = useLocalTable(({ documents, tableName }) => {
   store = new DynamoLedgerStore(documents, tableName);
   rewards = new DynamoRewardStore(documents, tableName);
   ledger = new LedgerService(store, fixedProgrammes(), systemClock, ledgerReplies);
   catalogue = new RewardCatalogue(rewards, store, systemClock);
-}, 60_000);
-
-afterAll(async () => {
-  await ifStarted(local)?.stop();
 });
 
 async function members(prefix: string, count: number, points: number): Promise<string[]> {
@@ -56,9 +46,9 @@ async function members(prefix: string, count: number, points: number): Promise<s
 const poolSize = async (rewardId: string) => {
   let total = 0;
   for (let shard = 0; shard < ACCOUNT_SHARDS; shard++) {
-    const { Count = 0 } = await documents.send(
+    const { Count = 0 } = await local.documents.send(
       new QueryCommand({
-        TableName: tableName,
+        TableName: local.tableName,
         KeyConditionExpression: 'pk = :pk',
         ExpressionAttributeValues: { ':pk': keys.voucherPool(T, rewardId, shard) },
         Select: 'COUNT',
@@ -137,8 +127,8 @@ describe('rewards on DynamoDB Local', () => {
     expect(spent).toBe(50);
     expect([...balances.values()].filter((b) => b.availablePoints === 150)).toHaveLength(150);
     // Every issued code's registry entry names its redemption.
-    const registry = await documents.send(
-      new GetCommand({ TableName: tableName, Key: keys.voucherCode(T, 'race', issued[0]!) }),
+    const registry = await local.documents.send(
+      new GetCommand({ TableName: local.tableName, Key: keys.voucherCode(T, 'race', issued[0]!) }),
     );
     expect(registry.Item).toMatchObject({
       state: 'issued',
