@@ -314,7 +314,7 @@ describe('delivery worker on DynamoDB Local', () => {
     expect(dead.items.map((item) => item.eventId)).toEqual([m.event.id]);
   });
 
-  it("honours Retry-After: waits 120 s instead of 5 s and pauses the endpoint's other messages without an attempt", async () => {
+  it("honours Retry-After: waits 120 s, not 5 s; the endpoint's other messages pause without an attempt", async () => {
     // Prepare
     const h = await setUp();
     const first = h.message('mem_carol');
@@ -353,7 +353,7 @@ describe('delivery worker on DynamoDB Local', () => {
     expect(await h.log(other)).toMatchObject({ status: 'delivered', attempts: 1 });
   });
 
-  it('opens the breaker after 3 failures, lets one probe through, closes on its success and ramps the drain from 1/s', async () => {
+  it('opens the breaker after 3 failures, lets a probe through, closes on success, drains from 1/s up', async () => {
     // Prepare: three members fail once each
     const h = await setUp();
     const [failed1, failed2] = await failDistinctMembers(h, 3);
@@ -614,7 +614,7 @@ describe('delivery worker on DynamoDB Local', () => {
     expect(h.deadLetter).not.toHaveBeenCalled();
   });
 
-  it('disables the endpoint with reason failing once it has failed for disableAfterSeconds, probes included', async () => {
+  it('disables the endpoint (reason failing) once it has failed for disableAfterSeconds, probes included', async () => {
     // Prepare: three failures at T0 open the breaker; failingSince is T0
     const h = await setUp();
     await failDistinctMembers(h, 3);
@@ -669,7 +669,7 @@ describe('delivery worker on DynamoDB Local', () => {
     expect(h.deadLetter).not.toHaveBeenCalled();
   });
 
-  it('replays a dead message in a new round: the old copy is stale, the new one is attempted and delivered', async () => {
+  it('replays a dead message in a new round: the old copy is stale, the new one is attempted, delivered', async () => {
     // Prepare: a message dies after its 4 attempts
     const h = await setUp({ breakerFailures: 100 });
     const m = h.message('mem_jack');
@@ -816,7 +816,7 @@ describe('delivery worker on DynamoDB Local', () => {
     expect((await h.health()).state).toBe('closed');
   });
 
-  it('waits for the scheduled attempt time when a failing message comes back early (a lost visibility change)', async () => {
+  it('waits for the scheduled attempt when a failing message comes back early (a lost visibility change)', async () => {
     // Prepare: a failure schedules the next attempt 5 s later
     const h = await setUp({ breakerFailures: 100 });
     const m = h.message('mem_early');
@@ -849,7 +849,8 @@ describe('delivery worker on DynamoDB Local', () => {
   });
 
   it('disables an endpoint that has failed too long even while its messages only wait (paused or open)', async () => {
-    // Prepare: a 429 pauses the endpoint; by the time another message looks, the endpoint has failed for the whole period
+    // Prepare: a 429 pauses the endpoint; by the time another message looks, the endpoint has failed for the whole
+    // period
     const h = await setUp({ breakerFailures: 100, disableAfterSeconds: 60 });
     h.send.mockResolvedValueOnce({ ...SLOW_DOWN, retryAfterSeconds: 3600 });
     await h.worker.handle(h.message('mem_a'), 1);

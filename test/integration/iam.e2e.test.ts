@@ -95,7 +95,8 @@ describe('IAM on the local twin', () => {
     expect(error?.name).toBe('AccessDenied');
     expect(error?.$metadata?.httpStatusCode).toBe(403);
     expect(error?.message).toContain(
-      `is not authorized to perform: sqs:sendmessage on resource: arn:aws:sqs:${REGION}:000000000000:${queues.webhookDelivery.localName}`,
+      `is not authorized to perform: sqs:sendmessage on resource: ` +
+        `arn:aws:sqs:${REGION}:000000000000:${queues.webhookDelivery.localName}`,
     );
     sqs.destroy();
   });
@@ -114,7 +115,8 @@ describe('IAM on the local twin', () => {
     // Assess
     expect(error?.name).toBe('AccessDeniedException');
     expect(error?.message).toContain(
-      `firehose:PutRecordBatch on resource: arn:aws:firehose:${REGION}:000000000000:deliverystream/${rawEvents.localName}`,
+      `firehose:PutRecordBatch on resource: ` +
+        `arn:aws:firehose:${REGION}:000000000000:deliverystream/${rawEvents.localName}`,
     );
     firehose.destroy();
   });

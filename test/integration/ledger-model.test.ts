@@ -522,7 +522,9 @@ describe('ledger model on DynamoDB Local', () => {
       { numRuns: RUNS },
     );
     console.log(
-      `ledger model: ${stats.runs} runs, ${stats.commands} operations (${stats.redeemed} reward redemptions, ${stats.cancelled} cancelled), ${stats.checks} invariant checks, 0 violations in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+      `ledger model: ${stats.runs} runs, ${stats.commands} operations (${stats.redeemed} reward redemptions, ` +
+        `${stats.cancelled} cancelled), ${stats.checks} invariant checks, 0 violations in ` +
+        `${((performance.now() - started) / 1000).toFixed(1)} s`,
     );
   }, 3_600_000);
 });

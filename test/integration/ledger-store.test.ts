@@ -63,7 +63,8 @@ describe('DynamoDB ledger store on DynamoDB Local', () => {
     const balance = items.find((i) => i.kind === 'balance')!;
     const total = amounts.reduce((a, b) => a + b, 0);
     console.log(
-      `concurrent earns on one member: ${amounts.length} committed in ${elapsedMs} ms, balance ${balance.availablePoints} = sum of entries ${total}`,
+      `concurrent earns on one member: ${amounts.length} committed in ${elapsedMs} ms, balance ` +
+        `${balance.availablePoints} = sum of entries ${total}`,
     );
     expect(entries.reduce((sum, e) => sum + (e.amountPoints as number), 0)).toBe(total);
     expect(balance.availablePoints).toBe(total);
@@ -175,12 +176,14 @@ describe('DynamoDB ledger store on DynamoDB Local', () => {
     const balance = items.find((i) => i.kind === 'balance')!;
     const entries = items.filter((i) => i.kind === 'entry');
     console.log(
-      `redemption race: ${attempts} concurrent redemptions of 10 against 500 points: ${succeeded} succeeded, ${refused} refused ` +
-        `(insufficient_points), ${attempts - succeeded - refused} other, final balance ${balance.availablePoints}, in ${elapsedMs} ms; ` +
-        `${counts.attempts} commit attempts, ${counts.tickets} writers queued (pure retrying would take about ${(attempts * attempts) / 2} attempts)`,
+      `redemption race: ${attempts} concurrent redemptions of 10 against 500 points: ${succeeded} succeeded, ` +
+        `${refused} refused (insufficient_points), ${attempts - succeeded - refused} other, ` +
+        `final balance ${balance.availablePoints}, in ${elapsedMs} ms; ${counts.attempts} commit attempts, ` +
+        `${counts.tickets} writers queued (pure retrying would take about ${(attempts * attempts) / 2} attempts)`,
     );
     expect(succeeded).toBe(50);
-    // The queue keeps the cost linear: at most one first attempt and one turn per writer, plus the few a writer that did not queue displaces.
+    // The queue keeps the cost linear: at most one first attempt and one turn per writer, plus the few a writer that
+    // did not queue displaces.
     expect(counts.attempts).toBeLessThan(2 * attempts);
     expect(refused).toBe(150);
     expect(balance.availablePoints).toBe(0);

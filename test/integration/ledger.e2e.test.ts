@@ -269,7 +269,7 @@ describe('the ledger over the API on the local twin', () => {
     expect(JSON.stringify(deliveries)).not.toContain('lee@example');
   }, 120_000);
 
-  it('redeems rewards: voucher and manual, stock, codes and a campaign budget, fulfilment and cancellation with refund', async () => {
+  it('redeems rewards: voucher, manual, stock, codes, campaign budget, fulfilment, refunded cancellation', async () => {
     const run = Date.now().toString(36);
     const campaignId = `launch-${run}`;
     const spa = `spa-${run}`;

@@ -111,7 +111,7 @@ async function setUp() {
 const idOf = (m: DeliveryMessage) => ('event' in m ? m.event.id : '');
 
 describe("parking a failing endpoint's overflow on DynamoDB Local", () => {
-  it('keeps one message waiting in flight, parks the rest per member in order, and wakes them in order on recovery', async () => {
+  it('keeps one message waiting in flight, parks the rest per member in order, wakes them in order', async () => {
     // Prepare: member A's message fails and holds the only slot; the breaker is open.
     const h = await setUp();
     const a1 = h.message('mem_a');

@@ -84,7 +84,7 @@ describe('rewards on DynamoDB Local', () => {
     }
   }, 60_000);
 
-  it('race: 200 members redeem a voucher reward with 50 codes: exactly 50 succeed, 50 distinct codes, stock and pool empty, no points lost', async () => {
+  it('race: 200 members, 50 voucher codes: 50 redeem distinct codes, stock and pool empty, 0 points lost', async () => {
     // Prepare
     await catalogue.putReward(T, 'race', {
       name: 'Spa day',
@@ -114,8 +114,9 @@ describe('rewards on DynamoDB Local', () => {
     const soldOut = outcomes.filter((o) => (o.body as { code?: string }).code === 'reward_out_of_stock');
     const issued = won.map((o) => (o.body as { redemption: { voucherCode: string } }).redemption.voucherCode);
     console.log(
-      `reward race: ${ids.length} redemptions against 50 codes → ${won.length} redeemed, ${soldOut.length} out of stock, ` +
-        `${new Set(issued).size} distinct codes, ${commits.attempts} commit attempts (${commits.stockOrVoucherConflicts} lost a unit or code), ${elapsedMs} ms`,
+      `reward race: ${ids.length} redemptions against 50 codes → ${won.length} redeemed, ${soldOut.length} out of ` +
+        `stock, ${new Set(issued).size} distinct codes, ${commits.attempts} commit attempts ` +
+        `(${commits.stockOrVoucherConflicts} lost a unit or code), ${elapsedMs} ms`,
     );
     expect(won).toHaveLength(50);
     expect(soldOut).toHaveLength(150);
@@ -136,7 +137,7 @@ describe('rewards on DynamoDB Local', () => {
     });
   }, 180_000);
 
-  it('race: 120 funded earnings of 10 against a budget of 500: exactly 50 funded, budget 0, no shard negative', async () => {
+  it('race: 120 funded earnings of 10 on a budget of 500: exactly 50 funded, budget 0, no shard negative', async () => {
     // Prepare
     await catalogue.putCampaign(T, 'budget-race', { name: 'Launch', status: 'active' });
     await catalogue.fundCampaign(T, 'budget-race', idem('fund-1', { amountPoints: 500 }), 500);
@@ -159,7 +160,8 @@ describe('rewards on DynamoDB Local', () => {
     const refused = outcomes.filter((o) => (o.body as { code?: string }).code === 'campaign_budget_exhausted').length;
     const shards = await store.accountBalances(T, { kind: 'budget', id: 'budget-race' });
     console.log(
-      `budget race: 120 earnings of 10 against 500 → ${funded} funded, ${refused} refused, shards after ${JSON.stringify(shards)}, ${elapsedMs} ms`,
+      `budget race: 120 earnings of 10 against 500 → ${funded} funded, ${refused} refused, shards after ` +
+        `${JSON.stringify(shards)}, ${elapsedMs} ms`,
     );
     expect(funded).toBe(50);
     expect(refused).toBe(70);

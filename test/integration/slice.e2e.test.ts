@@ -4,7 +4,10 @@ import { gunzipSync } from 'node:zlib';
 import { contractFetch, receivedHooks } from '../support/twin-api';
 import { useTwin, waitFor } from '../support/twin-process';
 
-/** The vertical slice over HTTP against the running twin: API → DynamoDB → Streams → SQS → webhook, and → Firehose → lake. */
+/**
+ * The vertical slice over HTTP against the running twin: API → DynamoDB → Streams → SQS → webhook, and → Firehose →
+ * lake.
+ */
 const twin = useTwin(['--lake-buffer-seconds', '1']);
 
 const api = (path: string, init: { method?: string; body?: unknown; key?: string; idempotencyKey?: string } = {}) =>
@@ -30,7 +33,7 @@ const lakeFiles = (dir: string): string[] =>
     : [];
 
 describe('the vertical slice on the local twin', () => {
-  it('enrols, earns, delivers signed webhooks in order, lands the events in the lake and reads the balance', async () => {
+  it('enrols, earns, delivers signed webhooks in order, lands the events in the lake, reads the balance', async () => {
     // Act: enrol and earn twice.
     const enrol = await api('/v1/members', {
       body: { externalId: `e2e-${Date.now()}` },

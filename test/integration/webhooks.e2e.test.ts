@@ -82,7 +82,7 @@ function expectCompleteInOrder(hooks: ReceivedHook[], members: Map<string, numbe
 }
 
 describe('webhook delivery under failure on the local twin', () => {
-  it('rides out an outage: every event delivered, per-member order intact, 0 lost, retries carry the same webhook-id', async () => {
+  it('rides out an outage: all delivered, member order intact, 0 lost, retries keep the same webhook-id', async () => {
     // Four failures: three open the breaker, the probe after a second fails too, the next one recovers.
     const flaky = await endpoint('flaky', ['*'], { status: 500, times: 4 });
     const members = await activity(4, 3);
@@ -151,7 +151,7 @@ describe('webhook delivery under failure on the local twin', () => {
     expectCompleteInOrder(twice.slice(expected), members);
   }, 90_000);
 
-  it('dead-letters a poison endpoint after the schedule while others flow, and a redrive after the fix delivers everything', async () => {
+  it('dead-letters a poison endpoint after its schedule, others flow; a redrive after a fix delivers all', async () => {
     const poison = await endpoint('poison', ['*'], { status: 400 });
     await endpoint('steady');
     const members = await activity(2, 1);
@@ -262,7 +262,7 @@ describe('webhook delivery under failure on the local twin', () => {
     );
   }, 150_000);
 
-  it('disables an endpoint that answers 410, announces it, parks its messages, and delivers them after it is enabled again', async () => {
+  it('disables an endpoint answering 410, announces it, parks its messages, delivers them on re-enable', async () => {
     await endpoint('ops', ['endpoint.*']);
     const gone = await endpoint('gone', ['points.*'], { status: 410 });
     const members = await activity(1, 2);
