@@ -364,9 +364,7 @@ export class LedgerService {
     idem: IdempotencyContext,
     command: Omit<RedeemCommand, 'idempotencyKey'>,
   ): Promise<Reply> {
-    return this.memberChange(tenantId, memberId, idem, (balance, settings) =>
-      pointsStep(planRedeem(balance, { ...command, idempotencyKey: idem.key }, this.clock.now(), settings), settings),
-    );
+    return this.pointsCommand(tenantId, memberId, idem, { ...command, idempotencyKey: idem.key }, planRedeem);
   }
 
   adjust(
@@ -375,8 +373,19 @@ export class LedgerService {
     idem: IdempotencyContext,
     command: Omit<AdjustCommand, 'idempotencyKey'>,
   ): Promise<Reply> {
+    return this.pointsCommand(tenantId, memberId, idem, { ...command, idempotencyKey: idem.key }, planAdjust);
+  }
+
+  /** A points command planned on the member's balance as it stands now. */
+  private pointsCommand<C>(
+    tenantId: string,
+    memberId: string,
+    idem: IdempotencyContext,
+    command: C,
+    plan: (current: Balance, command: C, now: Date, settings: ProgrammeSettings) => Mutation,
+  ): Promise<Reply> {
     return this.memberChange(tenantId, memberId, idem, (balance, settings) =>
-      pointsStep(planAdjust(balance, { ...command, idempotencyKey: idem.key }, this.clock.now(), settings), settings),
+      pointsStep(plan(balance, command, this.clock.now(), settings), settings),
     );
   }
 

@@ -58,10 +58,8 @@ export interface Balance {
   offerActivations?: Record<string, number>;
 }
 
-export interface MemberProfile {
-  tenantId: string;
-  memberId: string;
-  externalId: string;
+/** The profile fields a member's data holds: given at enrolment, changed by a profile patch. */
+export interface ProfileDetails {
   email?: string;
   firstName?: string;
   lastName?: string;
@@ -69,6 +67,12 @@ export interface MemberProfile {
   locale?: string;
   birthDate?: string;
   segments?: string[];
+}
+
+export interface MemberProfile extends ProfileDetails {
+  tenantId: string;
+  memberId: string;
+  externalId: string;
   status: MemberStatus;
   createdAt: string;
   updatedAt?: string;
@@ -342,15 +346,8 @@ const positiveInteger = (value: number, name: string) => {
   if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`${name} must be a positive integer`);
 };
 
-export interface EnrolCommand {
+export interface EnrolCommand extends ProfileDetails {
   externalId: string;
-  email?: string;
-  firstName?: string;
-  lastName?: string;
-  phone?: string;
-  locale?: string;
-  birthDate?: string;
-  segments?: string[];
 }
 
 export function planEnrol(
