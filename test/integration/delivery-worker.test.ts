@@ -8,11 +8,11 @@ import { DeliveryService, type DeliveryServiceDeps } from '../../functions/domai
 import type { AttemptResult } from '../../functions/domain/webhooks/ports';
 import { loyaltyEvent, pointsEarnedEvent, type EventOf } from '../../functions/domain/events';
 import { keys } from '../../functions/domain/keys';
-import type { WebhookSubscription } from '../../functions/domain/ports';
 import { deliveryMessage, webhookBody, type DeliveryMessage } from '../../functions/domain/webhooks/message';
 import { newId } from '../../functions/shared/ids';
 import { logger } from '../../functions/shared/logger';
 import { useLocalTable } from '../support/local-table';
+import { testSubscription } from '../support/webhook-fixtures';
 
 /**
  * The delivery worker against the real table on DynamoDB Local: the message log, the attempt log,
@@ -72,15 +72,7 @@ type DeadLetterSink = DeliveryServiceDeps['deadLetter'];
 async function setUp(policy: Partial<DeliveryPolicy> = {}) {
   const tenantId = newId('ten');
   const subscriptionId = newId('sub');
-  const subscription: WebhookSubscription = {
-    tenantId,
-    subscriptionId,
-    url: 'https://hooks.example.com/loyalty',
-    eventTypes: ['points.*'],
-    enabled: true,
-    secrets: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'],
-    createdAt: T0.toISOString(),
-  };
+  const subscription = testSubscription({ tenantId, subscriptionId, createdAt: T0.toISOString() });
   await subscriptions.put(subscription);
 
   let nowMs = T0.getTime();

@@ -6,11 +6,11 @@ import { DynamoSubscriptionStore } from '../../functions/adapters/dynamo-subscri
 import { DeliveryService, type DeliveryServiceDeps } from '../../functions/domain/webhooks/delivery-service';
 import type { AttemptResult } from '../../functions/domain/webhooks/ports';
 import { pointsEarnedEvent } from '../../functions/domain/events';
-import type { WebhookSubscription } from '../../functions/domain/ports';
 import { deliveryMessage, type DeliveryMessage } from '../../functions/domain/webhooks/message';
 import { newId } from '../../functions/shared/ids';
 import { logger } from '../../functions/shared/logger';
 import { useLocalTable } from '../support/local-table';
+import { testSubscription } from '../support/webhook-fixtures';
 
 /**
  * Parking on DynamoDB Local with one waiting slot per endpoint: the races of parking and waking,
@@ -35,15 +35,7 @@ const BOOM: AttemptResult = { ok: false, status: 500, durationMs: 3 };
 async function setUp() {
   const tenantId = newId('ten');
   const subscriptionId = newId('sub');
-  const subscription: WebhookSubscription = {
-    tenantId,
-    subscriptionId,
-    url: 'https://hooks.example.com/loyalty',
-    eventTypes: ['points.*'],
-    enabled: true,
-    secrets: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'],
-    createdAt: new Date('2026-11-21T10:00:00.000Z').toISOString(),
-  };
+  const subscription = testSubscription({ tenantId, subscriptionId, createdAt: '2026-11-21T10:00:00.000Z' });
   await subscriptions.put(subscription);
   let nowMs = Date.parse('2026-11-21T10:00:00.000Z');
   const send = jest.fn<DeliveryServiceDeps['send']>(() =>

@@ -22,6 +22,7 @@ import {
   MemoryEndpointHealth,
   MemoryEndpoints,
 } from '../support/memory-webhook-ports';
+import { testSubscription } from '../support/webhook-fixtures';
 
 /**
  * The webhook delivery service, replays and the fan-out driven through in-memory fakes of their
@@ -47,16 +48,12 @@ beforeAll(() => {
 });
 
 function setUp(endpoint: Partial<WebhookSubscription> = {}) {
-  const subscription: WebhookSubscription = {
+  const subscription = testSubscription({
     tenantId: 't1',
     subscriptionId: 'sub_1',
-    url: 'https://hooks.example.com/loyalty',
-    eventTypes: ['points.*'],
-    enabled: true,
-    secrets: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'],
     createdAt: new Date(T0).toISOString(),
     ...endpoint,
-  };
+  });
   const endpoints = new Map([[MemoryEndpoints.key('t1', 'sub_1'), subscription]]);
   const directory = new MemoryEndpoints(endpoints);
   const log = new MemoryDeliveryLog();
