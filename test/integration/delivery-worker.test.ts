@@ -160,6 +160,30 @@ async function setUp(policy: Partial<DeliveryPolicy> = {}) {
 
 type Harness = Awaited<ReturnType<typeof setUp>>;
 
+/**
+ * Holds the harness's next send open until the test answers it: `started` resolves once the
+ * worker has sent, `answer` settles the send with the endpoint's result.
+ */
+function holdNextSend(h: Harness) {
+  let answer!: (result: AttemptResult) => void;
+  let sent!: () => void;
+  const started = new Promise<void>((resolve) => {
+    sent = resolve;
+  });
+  h.send.mockImplementationOnce(() => {
+    sent();
+    return new Promise<AttemptResult>((resolve) => {
+      answer = resolve;
+    });
+  });
+  return {
+    started,
+    answer: (result: AttemptResult) => {
+      answer(result);
+    },
+  };
+}
+
 /** Fails `count` messages of different members once each (the breaker's threshold with the default policy). */
 async function failDistinctMembers(h: Harness, count: number): Promise<EventMessage[]> {
   const messages: EventMessage[] = [];
@@ -370,19 +394,9 @@ describe('delivery worker on DynamoDB Local', () => {
 
     // Act: past openUntil, one message probes while another arrives during the probe
     h.clock.advance(31);
-    let answerProbe!: (result: AttemptResult) => void;
-    let probeStarted!: () => void;
-    const started = new Promise<void>((resolve) => {
-      probeStarted = resolve;
-    });
-    h.send.mockImplementationOnce(() => {
-      probeStarted();
-      return new Promise<AttemptResult>((resolve) => {
-        answerProbe = resolve;
-      });
-    });
+    const probe = holdNextSend(h);
     const probing = h.worker.handle(waiting, 2);
-    await started;
+    await probe.started;
     const duringProbe = h.message('mem_frank');
     const concurrent = await h.worker.handle(duringProbe, 1);
 
@@ -393,7 +407,7 @@ describe('delivery worker on DynamoDB Local', () => {
     expect(await h.log(duringProbe)).toBeNull();
 
     // Act: the probe succeeds
-    answerProbe(OK);
+    probe.answer(OK);
     const probed = await probing;
 
     // Assess: closed, the drain ramp starts now
@@ -492,18 +506,12 @@ describe('delivery worker on DynamoDB Local', () => {
     };
     const first = h.message('mem_nora');
     const second = h.message('mem_otto');
-    let answerProbe!: (result: AttemptResult) => void;
-    h.send.mockImplementationOnce(
-      () =>
-        new Promise<AttemptResult>((resolve) => {
-          answerProbe = resolve;
-        }),
-    );
+    const probe = holdNextSend(h);
 
     // Act: the loser settles first (the winner's probe is still in flight), then the probe succeeds
     const handling = [h.makeWorker(racing).handle(first, 1), h.makeWorker(racing).handle(second, 1)];
     const loser = await Promise.race(handling);
-    answerProbe(OK);
+    probe.answer(OK);
     const outcomes = await Promise.all(handling);
 
     // Assess: one probe was sent and closed the breaker; the loser waits for the probe in flight
@@ -770,19 +778,9 @@ describe('delivery worker on DynamoDB Local', () => {
     // Prepare: a delivery passes the gate while the endpoint is healthy and is still in flight ...
     const h = await setUp();
     const inFlight = h.message('mem_mia');
-    let answer!: (result: AttemptResult) => void;
-    let sent!: () => void;
-    const sending = new Promise<void>((resolve) => {
-      sent = resolve;
-    });
-    h.send.mockImplementationOnce(() => {
-      sent();
-      return new Promise<AttemptResult>((resolve) => {
-        answer = resolve;
-      });
-    });
+    const send = holdNextSend(h);
     const delivering = h.worker.handle(inFlight, 1);
-    await sending;
+    await send.started;
     // ... when another member's message fails
     const failed = h.message('mem_noah');
     h.send.mockResolvedValueOnce(BOOM);
@@ -791,7 +789,7 @@ describe('delivery worker on DynamoDB Local', () => {
 
     // Act: the endpoint answers the in-flight delivery with 204, after the failure
     h.clock.advance(1);
-    answer(OK);
+    send.answer(OK);
     expect(await delivering).toBeUndefined();
 
     // Assess: failures are no longer consecutive and the endpoint is not failing since T0
