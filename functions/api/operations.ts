@@ -1,4 +1,3 @@
-import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { z } from 'zod';
 import type { IdempotencyContext, Reply } from '../domain/idempotency';
 import type { LedgerService } from '../domain/ledger-service';
@@ -18,7 +17,7 @@ import {
   pageView,
   redemptionView,
 } from './ledger-views';
-import { pathParam, problem, type Operation, type Services } from './operation-kit';
+import { pathParam, problem, type Operation, type OperationContext, type Services } from './operation-kit';
 import { commandOperation, readOperation, writeOperation, type OperationHead } from './operation-shapes';
 import * as s from './schemas';
 import { webhookOperations } from './webhook-operations';
@@ -44,20 +43,28 @@ async function requireOffer(services: Services, tenantId: string, offerId: strin
   return offer;
 }
 
+/** What a command on one member runs with: the request's context, the member named by the path, body and key. */
+interface MemberCommand<B> extends OperationContext {
+  ledger: LedgerService;
+  memberId: string;
+  idem: IdempotencyContext;
+  body: B;
+}
+
+const memberCommand = <B>(ctx: OperationContext, body: B, idem: IdempotencyContext): MemberCommand<B> => ({
+  ...ctx,
+  ledger: ctx.services.ledger,
+  memberId: pathParam(ctx.event, 'memberId'),
+  idem,
+  body,
+});
+
 /** A points command on one member: validated body, Idempotency-Key, 201 with the entry and balance. */
 function pointsOperation<S extends z.ZodType>(
   spec: Omit<OperationHead, 'tag'> & {
     request: S;
     extraErrors?: Operation['responses'];
-    run: (
-      ledger: LedgerService,
-      tenantId: string,
-      memberId: string,
-      idem: IdempotencyContext,
-      body: z.output<S>,
-      event: APIGatewayProxyEvent,
-      services: Services,
-    ) => Promise<Reply>;
+    run: (command: MemberCommand<z.output<S>>) => Promise<Reply>;
   },
 ): Operation {
   const { extraErrors, run, ...head } = spec;
@@ -65,8 +72,7 @@ function pointsOperation<S extends z.ZodType>(
     ...head,
     tag: 'Points',
     responses: { 201: { description: 'Committed', schema: s.pointsResponse }, ...memberErrors, ...extraErrors },
-    run: ({ event, tenantId, services }, body, idem) =>
-      run(services.ledger, tenantId, pathParam(event, 'memberId'), idem, body, event, services),
+    run: (ctx, body, idem) => run(memberCommand(ctx, body, idem)),
   });
 }
 
@@ -75,13 +81,7 @@ function memberOperation<S extends z.ZodType>(
   spec: Omit<OperationHead, 'tag'> & {
     method: 'POST' | 'PATCH';
     request: S;
-    run: (
-      ledger: LedgerService,
-      tenantId: string,
-      memberId: string,
-      idem: IdempotencyContext,
-      body: z.output<S>,
-    ) => Promise<Reply>;
+    run: (command: MemberCommand<z.output<S>>) => Promise<Reply>;
   },
 ): Operation {
   const { run, ...head } = spec;
@@ -89,8 +89,7 @@ function memberOperation<S extends z.ZodType>(
     ...head,
     tag: 'Members',
     responses: { 200: { description: 'The member after the change', schema: s.memberResponse }, ...memberErrors },
-    run: ({ event, tenantId, services }, body, idem) =>
-      run(services.ledger, tenantId, pathParam(event, 'memberId'), idem, body),
+    run: (ctx, body, idem) => run(memberCommand(ctx, body, idem)),
   });
 }
 
@@ -100,13 +99,7 @@ function redemptionOperation<S extends z.ZodType>(
     request: S;
     done: string;
     refused: string;
-    run: (
-      ledger: LedgerService,
-      tenantId: string,
-      redemption: { memberId: string; redemptionId: string },
-      idem: IdempotencyContext,
-      body: z.output<S>,
-    ) => Promise<Reply>;
+    run: (command: MemberCommand<z.output<S>> & { redemptionId: string }) => Promise<Reply>;
   },
 ): Operation {
   const { done, refused, run, ...head } = spec;
@@ -120,10 +113,8 @@ function redemptionOperation<S extends z.ZodType>(
       410: problem('The member was erased'),
       422: problem(refused),
     },
-    run: ({ event, tenantId, services }, body, idem) => {
-      const redemption = { memberId: pathParam(event, 'memberId'), redemptionId: pathParam(event, 'redemptionId') };
-      return run(services.ledger, tenantId, redemption, idem, body);
-    },
+    run: (ctx, body, idem) =>
+      run({ ...memberCommand(ctx, body, idem), redemptionId: pathParam(ctx.event, 'redemptionId') }),
   });
 }
 
@@ -172,7 +163,7 @@ export const operations: Operation[] = [
     summary: 'Update profile fields (merge patch; null removes a field)',
     scope: 'members:write',
     request: s.profilePatchRequest,
-    run: (ledger, tenantId, memberId, key, body) => ledger.updateProfile(tenantId, memberId, key, body),
+    run: ({ ledger, tenantId, memberId, idem, body }) => ledger.updateProfile(tenantId, memberId, idem, body),
   }),
   memberOperation({
     method: 'POST',
@@ -181,7 +172,8 @@ export const operations: Operation[] = [
     summary: 'Deactivate a member: no earning or redeeming until reactivated',
     scope: 'members:write',
     request: s.statusRequest,
-    run: (ledger, tenantId, memberId, key, body) => ledger.setStatus(tenantId, memberId, key, 'inactive', body.reason),
+    run: ({ ledger, tenantId, memberId, idem, body }) =>
+      ledger.setStatus(tenantId, memberId, idem, 'inactive', body.reason),
   }),
   memberOperation({
     method: 'POST',
@@ -190,7 +182,7 @@ export const operations: Operation[] = [
     summary: 'Reactivate a deactivated member',
     scope: 'members:write',
     request: s.statusRequest,
-    run: (ledger, tenantId, memberId, key) => ledger.setStatus(tenantId, memberId, key, 'active'),
+    run: ({ ledger, tenantId, memberId, idem }) => ledger.setStatus(tenantId, memberId, idem, 'active'),
   }),
   memberOperation({
     method: 'POST',
@@ -199,7 +191,7 @@ export const operations: Operation[] = [
     summary: 'Erase personal data on request; remaining points are forfeited, the ledger stays consistent',
     scope: 'members:erase',
     request: z.object({}).strict(),
-    run: (ledger, tenantId, memberId, key) => ledger.erase(tenantId, memberId, key),
+    run: ({ ledger, tenantId, memberId, idem }) => ledger.erase(tenantId, memberId, idem),
   }),
   readOperation({
     path: '/v1/members/{memberId}/balance',
@@ -248,11 +240,11 @@ export const operations: Operation[] = [
       404: problem('No such member or campaign'),
       422: problem('The campaign is closed or its budget cannot fund the points'),
     },
-    run: async (ledger, tenantId, memberId, key, { campaignId, ...command }, _event, services) =>
+    run: async ({ ledger, tenantId, memberId, idem, body: { campaignId, ...command }, services }) =>
       ledger.earn(
         tenantId,
         memberId,
-        key,
+        idem,
         command,
         campaignId ? await services.catalogue.requireCampaign(tenantId, campaignId) : undefined,
       ),
@@ -300,7 +292,7 @@ export const operations: Operation[] = [
     scope: 'points:write',
     request: s.redeemRequest,
     extraErrors: { 422: problem('Not enough points') },
-    run: (ledger, tenantId, memberId, key, body) => ledger.redeem(tenantId, memberId, key, body),
+    run: ({ ledger, tenantId, memberId, idem, body }) => ledger.redeem(tenantId, memberId, idem, body),
   }),
   pointsOperation({
     path: '/v1/members/{memberId}/points/adjust',
@@ -309,7 +301,7 @@ export const operations: Operation[] = [
     scope: 'points:adjust',
     request: s.adjustRequest,
     extraErrors: { 422: problem('Not enough points for a debit') },
-    run: (ledger, tenantId, memberId, key, body) => ledger.adjust(tenantId, memberId, key, body),
+    run: ({ ledger, tenantId, memberId, idem, body }) => ledger.adjust(tenantId, memberId, idem, body),
   }),
   pointsOperation({
     path: '/v1/members/{memberId}/entries/{entryId}/reverse',
@@ -319,8 +311,8 @@ export const operations: Operation[] = [
     scope: 'points:write',
     request: s.reverseRequest,
     extraErrors: { 422: problem('Not reversible, exceeds the entry, or the points were spent') },
-    run: (ledger, tenantId, memberId, key, body, event) =>
-      ledger.reverse(tenantId, memberId, pathParam(event, 'entryId'), key, body),
+    run: ({ ledger, tenantId, memberId, idem, body, event }) =>
+      ledger.reverse(tenantId, memberId, pathParam(event, 'entryId'), idem, body),
   }),
   writeOperation({
     method: 'PUT',
@@ -562,7 +554,7 @@ export const operations: Operation[] = [
     request: s.fulfilRequest,
     done: 'Fulfilled',
     refused: 'Not pending',
-    run: (ledger, tenantId, { memberId, redemptionId }, idem, body) =>
+    run: ({ ledger, tenantId, memberId, redemptionId, idem, body }) =>
       ledger.fulfilRedemption(tenantId, memberId, redemptionId, idem, body.reference),
   }),
   redemptionOperation({
@@ -574,7 +566,7 @@ export const operations: Operation[] = [
     request: s.cancelRedemptionRequest,
     done: 'Cancelled',
     refused: 'Cancelled already',
-    run: (ledger, tenantId, { memberId, redemptionId }, idem, body) =>
+    run: ({ ledger, tenantId, memberId, redemptionId, idem, body }) =>
       ledger.cancelRedemption(tenantId, memberId, redemptionId, idem, body.reason),
   }),
   readOperation({
