@@ -115,17 +115,8 @@ export class LedgerService {
         if (profile && balance)
           return { kind: 'answer', outcome: { kind: 'member', profile, balance, created: false } };
       }
-      const mutation = planEnrol(tenantId, command, this.clock.now(), await this.programmes.settings(tenantId));
-      return {
-        kind: 'change',
-        mutation,
-        outcome: {
-          kind: 'member',
-          profile: required(mutation.profile, 'the changed profile').value,
-          balance: mutation.balance,
-          created: true,
-        },
-      };
+      const now = this.clock.now();
+      return memberChangeStep(planEnrol(tenantId, command, now, await this.programmes.settings(tenantId)), true);
     });
   }
 
@@ -615,6 +606,11 @@ function refusal(error: unknown): Problem | null {
 
 function memberStep(mutation: Mutation | null, profile: MemberProfile, balance: Balance): CommandStep {
   if (!mutation) return { kind: 'answer', outcome: { kind: 'member', profile, balance, created: false } };
+  return memberChangeStep(mutation, false);
+}
+
+/** Commits a change of a member and answers with the member as changed (`created` by an enrolment). */
+function memberChangeStep(mutation: Mutation, created: boolean): CommandStep {
   return {
     kind: 'change',
     mutation,
@@ -622,7 +618,7 @@ function memberStep(mutation: Mutation | null, profile: MemberProfile, balance: 
       kind: 'member',
       profile: required(mutation.profile, 'the changed profile').value,
       balance: mutation.balance,
-      created: false,
+      created,
     },
   };
 }
