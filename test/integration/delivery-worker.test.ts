@@ -160,6 +160,15 @@ async function setUp(policy: Partial<DeliveryPolicy> = {}) {
 
 type Harness = Awaited<ReturnType<typeof setUp>>;
 
+/** The endpoint's outbox event `seq` as stored (undefined when there is none). */
+async function endpointEvent(h: Harness, seq: number) {
+  const key = keys.endpointEvent(h.tenantId, h.subscriptionId, seq);
+  const { Item } = await local.documents.send(
+    new GetCommand({ TableName: local.tableName, Key: key, ConsistentRead: true }),
+  );
+  return Item;
+}
+
 /**
  * Holds the harness's next send open until the test answers it: `started` resolves once the
  * worker has sent, `answer` settles the send with the endpoint's result.
@@ -544,15 +553,9 @@ describe('delivery worker on DynamoDB Local', () => {
       eventSeq: 1,
     });
     // ... endpoint.disabled is in the endpoint's outbox, in the catalogue's shape
-    const { Item } = await local.documents.send(
-      new GetCommand({
-        TableName: local.tableName,
-        Key: keys.endpointEvent(h.tenantId, h.subscriptionId, 1),
-        ConsistentRead: true,
-      }),
-    );
-    expect(Item?.kind).toBe('event');
-    const emitted = loyaltyEvent.parse(Item);
+    const stored = await endpointEvent(h, 1);
+    expect(stored?.kind).toBe('event');
+    const emitted = loyaltyEvent.parse(stored);
     expect(emitted).toMatchObject({
       type: 'endpoint.disabled',
       version: 1,
@@ -650,14 +653,7 @@ describe('delivery worker on DynamoDB Local', () => {
       disabledAt,
       eventSeq: 1,
     });
-    const { Item } = await local.documents.send(
-      new GetCommand({
-        TableName: local.tableName,
-        Key: keys.endpointEvent(h.tenantId, h.subscriptionId, 1),
-        ConsistentRead: true,
-      }),
-    );
-    expect(loyaltyEvent.parse(Item)).toMatchObject({
+    expect(loyaltyEvent.parse(await endpointEvent(h, 1))).toMatchObject({
       type: 'endpoint.disabled',
       endpointId: h.subscriptionId,
       seq: 1,
