@@ -59,17 +59,25 @@ const poolSize = async (rewardId: string) => {
   return total;
 };
 
+/** An active voucher reward with stock drawn from its code pool. */
+const putVoucherReward = (rewardId: string, name: string, pointsCost: number) =>
+  catalogue.putReward(T, rewardId, {
+    name,
+    pointsCost,
+    status: 'active',
+    fulfilment: 'voucher',
+    unlimitedStock: false,
+  });
+
+/** `count` distinct voucher codes: PREFIX-0000, PREFIX-0001, ... */
+const voucherCodes = (prefix: string, count: number) =>
+  Array.from({ length: count }, (_, i) => `${prefix}-${String(i).padStart(4, '0')}`);
+
 describe('rewards on DynamoDB Local', () => {
   it('imports codes once: a re-import skips known codes and the stock equals the pool, shard by shard', async () => {
     // Prepare
-    await catalogue.putReward(T, 'import', {
-      name: 'Cinema',
-      pointsCost: 10,
-      status: 'active',
-      fulfilment: 'voucher',
-      unlimitedStock: false,
-    });
-    const codes = Array.from({ length: 90 }, (_, i) => `CIN-${String(i).padStart(4, '0')}`);
+    await putVoucherReward('import', 'Cinema', 10);
+    const codes = voucherCodes('CIN', 90);
 
     // Act
     const first = await catalogue.importCodes(T, 'import', codes);
@@ -86,18 +94,8 @@ describe('rewards on DynamoDB Local', () => {
 
   it('race: 200 members, 50 voucher codes: 50 redeem distinct codes, stock and pool empty, 0 points lost', async () => {
     // Prepare
-    await catalogue.putReward(T, 'race', {
-      name: 'Spa day',
-      pointsCost: 100,
-      status: 'active',
-      fulfilment: 'voucher',
-      unlimitedStock: false,
-    });
-    await catalogue.importCodes(
-      T,
-      'race',
-      Array.from({ length: 50 }, (_, i) => `SPA-${String(i).padStart(4, '0')}`),
-    );
+    await putVoucherReward('race', 'Spa day', 100);
+    await catalogue.importCodes(T, 'race', voucherCodes('SPA', 50));
     const reward = (await rewards.getReward(T, 'race'))!;
     const ids = await members('race', 200, 150);
     const commits = countCommits(store);
