@@ -5,7 +5,10 @@ import prettier from 'eslint-config-prettier';
 import boundaries from 'eslint-plugin-boundaries';
 import tseslint from 'typescript-eslint';
 
-/** Node modules that do I/O: the domain reaches the outside world only through ports (`node:net`'s address parsing is pure). */
+/**
+ * Node modules that do I/O: the domain reaches the outside world only through ports
+ * (`node:net`'s address parsing is pure).
+ */
 const IO_MODULES = [
   'fs',
   'fs/promises',

@@ -10,7 +10,10 @@ import { rawEvents } from '../functions/declaration/topology';
 
 const pad = (n: number) => String(n).padStart(2, '0');
 const stamp = (d: Date) =>
-  `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}-${pad(d.getUTCHours())}-${pad(d.getUTCMinutes())}-${pad(d.getUTCSeconds())}`;
+  [
+    d.getUTCFullYear(),
+    ...[d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()].map(pad),
+  ].join('-');
 
 /**
  * Records the stand-in refuses, as Firehose does under throttling or an internal error: the call
@@ -232,7 +235,8 @@ export class LocalFirehose {
       for (const [prefix, buffer] of [...this.buffers]) {
         if (!all && buffer.bytes < this.sizeBytes && now - buffer.openedAt < this.intervalMs) continue;
         this.buffers.delete(prefix);
-        const key = `${prefix}${this.options.streamName}-1-${stamp(new Date(now))}-${randomUUID()}${rawEvents.fileExtension}`;
+        const name = `${this.options.streamName}-1-${stamp(new Date(now))}-${randomUUID()}`;
+        const key = `${prefix}${name}${rawEvents.fileExtension}`;
         const body = gzipSync(Buffer.concat(buffer.lines));
         try {
           await this.options.s3.send(

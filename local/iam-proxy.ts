@@ -91,8 +91,10 @@ export class AuthorizingProxy {
     if (service === 'sqs' && (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
       res.writeHead(403, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
       res.end(
-        '<?xml version="1.0"?><ErrorResponse xmlns="http://queue.amazonaws.com/doc/2012-11-05/"><Error><Type>Sender</Type>' +
-          `<Code>AccessDenied</Code><Message>${message}</Message><Detail/></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
+        '<?xml version="1.0"?><ErrorResponse ' +
+          'xmlns="http://queue.amazonaws.com/doc/2012-11-05/"><Error><Type>Sender</Type>' +
+          `<Code>AccessDenied</Code><Message>${message}</Message><Detail/></Error>` +
+          `<RequestId>${requestId}</RequestId></ErrorResponse>`,
       );
       return;
     }

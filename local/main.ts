@@ -31,8 +31,9 @@ if (values.help) {
 function banner(twin: Twin, startedMs: number, lakeBufferSeconds: string, scheduleSeconds: string): string {
   const { apiUrl, demo } = twin;
   const h = `-H 'x-api-key: ${demo.apiKey}' -H 'content-type: application/json'`;
+  const storage = twin.dataDir ? `data in ${twin.dataDir}` : 'in memory';
   return `
-  Loyalty ledger — local twin ready in ${(startedMs / 1000).toFixed(1)} s  (${twin.dataDir ? `data in ${twin.dataDir}` : 'in memory'})
+  Loyalty ledger — local twin ready in ${(startedMs / 1000).toFixed(1)} s  (${storage})
 
   API               ${apiUrl}          (OpenAPI: ${apiUrl}/openapi.json)
   Demo tenant       ${demo.tenantId}
@@ -59,7 +60,8 @@ function banner(twin: Twin, startedMs: number, lakeBufferSeconds: string, schedu
     curl -s ${apiUrl}/v1/members/MEMBER_ID/entries -H 'x-api-key: ${demo.apiKey}'
     # 6. an outage: the demo endpoint answers 500 once, the retry 5 s later lands; read the attempt log
     curl -s -X PUT ${twin.receiverUrl.replace(/\/$/, '')}/hooks/demo/failure -d '{"status":500,"times":1}'
-    curl -s ${apiUrl}/v1/members/MEMBER_ID/points/earn ${h} -H 'Idempotency-Key: earn-alice-2' -d '{"amountPoints":50,"reason":"Late checkout"}'
+    curl -s ${apiUrl}/v1/members/MEMBER_ID/points/earn ${h} -H 'Idempotency-Key: earn-alice-2' \\
+      -d '{"amountPoints":50,"reason":"Late checkout"}'
     curl -s ${apiUrl}/v1/webhooks/endpoints/${demo.subscriptionId}/attempts -H 'x-api-key: ${demo.apiKey}'
 
   Scheduled housekeeping (holds, expiry, notices) runs every ${scheduleSeconds} s here (deployed: every minute).

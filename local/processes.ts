@@ -74,7 +74,8 @@ export function spawnManaged(command: string, args: string[], options: { cwd?: s
 
 /**
  * Polls until `probe` gives a value (anything but undefined), or fails after `timeoutMs`.
- * @example const hooks = await waitFor(async () => (await list()).length >= 3 || undefined, { timeoutMs: 20_000, what: 'webhooks' });
+ * @example const hooks = await waitFor(async () => (await list()).length >= 3 || undefined, { timeoutMs: 20_000, what:
+ * 'webhooks' });
  */
 export async function waitFor<T>(
   probe: () => Promise<T | undefined>,

@@ -74,7 +74,9 @@ export interface Twin {
   dataDir: string | null;
   demo: DemoTenant;
   endpoints: { dynamodb: string; sqs: string; firehose: string };
-  /** Where functions reach the stand-ins: the authorizing proxies (calls signed with a role's credentials are checked). */
+  /**
+   * Where functions reach the stand-ins: the authorizing proxies (calls signed with a role's credentials are checked).
+   */
   functionEndpoints: { dynamodb: string; sqs: string; firehose: string };
   queueUrls: Record<QueueId, string>;
   receiver: WebhookReceiver;
@@ -331,7 +333,10 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
   }
 }
 
-/** The FIFO in-flight cap the twin enforces: SQS's 120,000, or less (`TWIN_SQS_FIFO_IN_FLIGHT_CAP`) to test what happens at it. */
+/**
+ * The FIFO in-flight cap the twin enforces: SQS's 120,000, or less (`TWIN_SQS_FIFO_IN_FLIGHT_CAP`) to test what happens
+ * at it.
+ */
 function fifoInFlightCap(): number {
   const configured = Number(process.env.TWIN_SQS_FIFO_IN_FLIGHT_CAP ?? SQS_FIFO_IN_FLIGHT_LIMIT);
   if (!Number.isInteger(configured) || configured < 1 || configured > SQS_FIFO_IN_FLIGHT_LIMIT) {

@@ -16,7 +16,9 @@ export interface ReceivedWebhook {
   body: Record<string, unknown> | null;
 }
 
-/** How an endpoint misbehaves, for trying outages: answer `status` to the next `times` deliveries (all, when absent). */
+/**
+ * How an endpoint misbehaves, for trying outages: answer `status` to the next `times` deliveries (all, when absent).
+ */
 export interface Failure {
   status: number;
   times?: number;
@@ -132,7 +134,8 @@ export class WebhookReceiver {
     if (this.options.log) {
       const outcome = failure ? `✘ answered ${answered} (simulated outage)` : verified ? '✔ verified' : `✘ ${reason}`;
       console.log(
-        `webhook ${outcome} ${hook.webhookId} ${logValue(parsed?.type)} member=${logValue(parsed?.memberId)} seq=${logValue(parsed?.seq)}`,
+        `webhook ${outcome} ${hook.webhookId} ${logValue(parsed?.type)} member=${logValue(parsed?.memberId)} ` +
+          `seq=${logValue(parsed?.seq)}`,
       );
     }
     res

@@ -268,7 +268,9 @@ export class DynamoLedgerStore implements LedgerStore {
         Key: keys.queue(tenantId, memberId),
         // An idle queue item expires a day after its last ticket (TTL).
         UpdateExpression:
-          'ADD nextTicket :one SET nowServing = if_not_exists(nowServing, :one), servedAt = if_not_exists(servedAt, :now), #ttl = :ttl, kind = :kind',
+          'ADD nextTicket :one ' +
+          'SET nowServing = if_not_exists(nowServing, :one), servedAt = if_not_exists(servedAt, :now), ' +
+          '#ttl = :ttl, kind = :kind',
         ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
         ExpressionAttributeValues: {
           ':one': 1,

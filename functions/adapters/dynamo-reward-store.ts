@@ -62,7 +62,8 @@ export class DynamoRewardStore implements RewardStore {
         TableName: this.tableName,
         Key: keys.campaign(campaign.tenantId, campaign.campaignId),
         UpdateExpression:
-          'SET kind = :kind, tenantId = :tenant, campaignId = :id, #name = :name, #status = :status, updatedAt = :at, fundedPoints = if_not_exists(fundedPoints, :zero)',
+          'SET kind = :kind, tenantId = :tenant, campaignId = :id, #name = :name, #status = :status, updatedAt = ' +
+          ':at, fundedPoints = if_not_exists(fundedPoints, :zero)',
         ExpressionAttributeNames: { '#name': 'name', '#status': 'status' },
         ExpressionAttributeValues: {
           ':kind': 'campaign',

@@ -26,7 +26,8 @@ export interface PinnedResponse {
  * Rejects with a `TimeoutError` once `timeoutMs` has passed.
  * @example
  * const target = await checkWebhookTarget(raw, { allowLoopbackHttp: false });
- * if (target.ok) await postPinned(target.url, target.addresses[0]!, { headers, body, timeoutMs: 5000, maxResponseBytes: 4096 });
+ * if (target.ok) await postPinned(target.url, target.addresses[0]!, { headers, body, timeoutMs: 5000, maxResponseBytes:
+ * 4096 });
  */
 export function postPinned(url: URL, address: string, init: PinnedPost): Promise<PinnedResponse> {
   const family = isIP(address);

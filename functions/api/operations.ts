@@ -1,4 +1,3 @@
-import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { z } from 'zod';
 import type { IdempotencyContext, Reply } from '../domain/idempotency';
 import type { LedgerService } from '../domain/ledger-service';
@@ -7,8 +6,7 @@ import { campaignRequest, rewardRequest } from '../domain/rewards';
 import { businessTransaction } from '../domain/earning-rules';
 import { programmeSettings, type Programme } from '../domain/programme';
 import { Problem } from '../shared/problem';
-import { correlationIdOf } from './correlation';
-import { header, idempotencyKey, parseBody, parseQuery } from './http';
+import { header } from './http';
 import {
   balanceAsOfView,
   balanceView,
@@ -19,24 +17,14 @@ import {
   pageView,
   redemptionView,
 } from './ledger-views';
-import { errors, pathParam, problem, type Operation, type Scope, type Services } from './operation-kit';
-import { requestHash } from './request-hash';
+import { pathParam, problem, type Operation, type OperationContext, type Services } from './operation-kit';
+import { commandOperation, readOperation, writeOperation, type OperationHead } from './operation-shapes';
 import * as s from './schemas';
 import { webhookOperations } from './webhook-operations';
 
 export { ALL_SCOPES, type Operation, type OperationContext, type Scope, type Services } from './operation-kit';
 
-const idempotencyErrors = {
-  409: problem('Idempotency-Key reused with another request, or concurrent update'),
-};
-
 const memberErrors = { 404: problem('No such member'), 410: problem('The member was erased') };
-
-/** The Idempotency-Key of a mutating request, bound to its method, path and body; and the request's correlation id. */
-function idem(event: APIGatewayProxyEvent, body: unknown): IdempotencyContext {
-  const key = idempotencyKey(event);
-  return { key, requestHash: requestHash(event.httpMethod, event.path, body), correlationId: correlationIdOf(event) };
-}
 
 const programmeView = (programme: Programme) => ({
   settings: programme.settings,
@@ -55,143 +43,119 @@ async function requireOffer(services: Services, tenantId: string, offerId: strin
   return offer;
 }
 
+/** What a command on one member runs with: the request's context, the member named by the path, body and key. */
+interface MemberCommand<B> extends OperationContext {
+  ledger: LedgerService;
+  memberId: string;
+  idem: IdempotencyContext;
+  body: B;
+}
+
+const memberCommand = <B>(ctx: OperationContext, body: B, idem: IdempotencyContext): MemberCommand<B> => ({
+  ...ctx,
+  ledger: ctx.services.ledger,
+  memberId: pathParam(ctx.event, 'memberId'),
+  idem,
+  body,
+});
+
 /** A points command on one member: validated body, Idempotency-Key, 201 with the entry and balance. */
-function pointsOperation<S extends z.ZodType>(spec: {
-  path: string;
-  operationId: string;
-  summary: string;
-  scope: Scope;
-  request: S;
-  extraErrors?: Operation['responses'];
-  run: (
-    ledger: LedgerService,
-    tenantId: string,
-    memberId: string,
-    idem: IdempotencyContext,
-    body: z.output<S>,
-    event: APIGatewayProxyEvent,
-    services: Services,
-  ) => Promise<Reply>;
-}): Operation {
-  return {
-    method: 'POST',
-    path: spec.path,
-    operationId: spec.operationId,
-    summary: spec.summary,
+function pointsOperation<S extends z.ZodType>(
+  spec: Omit<OperationHead, 'tag'> & {
+    request: S;
+    extraErrors?: Operation['responses'];
+    run: (command: MemberCommand<z.output<S>>) => Promise<Reply>;
+  },
+): Operation {
+  const { extraErrors, run, ...head } = spec;
+  return commandOperation({
+    ...head,
     tag: 'Points',
-    scope: spec.scope,
-    idempotent: true,
-    request: spec.request,
-    responses: {
-      201: { description: 'Committed', schema: s.pointsResponse },
-      ...errors,
-      ...memberErrors,
-      ...idempotencyErrors,
-      ...spec.extraErrors,
-    },
-    run: ({ event, tenantId, services }) => {
-      const memberId = pathParam(event, 'memberId');
-      const body = parseBody(event, spec.request);
-      return spec.run(services.ledger, tenantId, memberId, idem(event, body), body, event, services);
-    },
-  };
+    responses: { 201: { description: 'Committed', schema: s.pointsResponse }, ...memberErrors, ...extraErrors },
+    run: (ctx, body, idem) => run(memberCommand(ctx, body, idem)),
+  });
 }
 
 /** A change of one member's profile or status: Idempotency-Key, 200 with the member. */
-function memberOperation<S extends z.ZodType>(spec: {
-  path: string;
-  method: 'POST' | 'PATCH';
-  operationId: string;
-  summary: string;
-  scope: Scope;
-  request: S;
-  run: (
-    ledger: LedgerService,
-    tenantId: string,
-    memberId: string,
-    idem: IdempotencyContext,
-    body: z.output<S>,
-  ) => Promise<Reply>;
-}): Operation {
-  return {
-    method: spec.method,
-    path: spec.path,
-    operationId: spec.operationId,
-    summary: spec.summary,
+function memberOperation<S extends z.ZodType>(
+  spec: Omit<OperationHead, 'tag'> & {
+    method: 'POST' | 'PATCH';
+    request: S;
+    run: (command: MemberCommand<z.output<S>>) => Promise<Reply>;
+  },
+): Operation {
+  const { run, ...head } = spec;
+  return commandOperation({
+    ...head,
     tag: 'Members',
-    scope: spec.scope,
-    idempotent: true,
-    request: spec.request,
+    responses: { 200: { description: 'The member after the change', schema: s.memberResponse }, ...memberErrors },
+    run: (ctx, body, idem) => run(memberCommand(ctx, body, idem)),
+  });
+}
+
+/** A change of one redemption of a member: Idempotency-Key, 200 with the redemption, 422 when refused. */
+function redemptionOperation<S extends z.ZodType>(
+  spec: Pick<OperationHead, 'path' | 'operationId' | 'summary'> & {
+    request: S;
+    done: string;
+    refused: string;
+    run: (command: MemberCommand<z.output<S>> & { redemptionId: string }) => Promise<Reply>;
+  },
+): Operation {
+  const { done, refused, run, ...head } = spec;
+  return commandOperation({
+    ...head,
+    tag: 'Rewards',
+    scope: 'points:write',
     responses: {
-      200: { description: 'The member after the change', schema: s.memberResponse },
-      ...errors,
-      ...memberErrors,
-      ...idempotencyErrors,
+      200: { description: done, schema: s.redemptionChangeResponse },
+      404: problem('No such member or redemption'),
+      410: problem('The member was erased'),
+      422: problem(refused),
     },
-    run: ({ event, tenantId, services }) => {
-      const memberId = pathParam(event, 'memberId');
-      const body = parseBody(event, spec.request);
-      return spec.run(services.ledger, tenantId, memberId, idem(event, body), body);
-    },
-  };
+    run: (ctx, body, idem) =>
+      run({ ...memberCommand(ctx, body, idem), redemptionId: pathParam(ctx.event, 'redemptionId') }),
+  });
 }
 
 export const operations: Operation[] = [
-  {
-    method: 'POST',
+  commandOperation({
     path: '/v1/members',
     operationId: 'enrolMember',
     summary: 'Enrol a member (idempotent by external id)',
     tag: 'Members',
     scope: 'members:write',
-    idempotent: true,
     request: s.enrolRequest,
     responses: {
       201: { description: 'Enrolled', schema: s.memberResponse },
       200: { description: 'Already enrolled under this external id', schema: s.memberResponse },
-      ...errors,
-      ...idempotencyErrors,
     },
-    run: ({ event, tenantId, services }) => {
-      const body = parseBody(event, s.enrolRequest);
-      return services.ledger.enrol(tenantId, idem(event, body), body);
-    },
-  },
-  {
-    method: 'GET',
+    run: ({ tenantId, services }, body, idem) => services.ledger.enrol(tenantId, idem, body),
+  }),
+  readOperation({
     path: '/v1/members',
     operationId: 'listMembers',
     summary: 'List members in enrolment order, a page at a time',
     tag: 'Members',
     scope: 'members:read',
-    idempotent: false,
     query: s.memberListQuery,
-    responses: { 200: { description: 'A page of members', schema: s.memberListResponse }, ...errors },
-    run: async ({ event, tenantId, services }) => ({
-      statusCode: 200,
-      body: pageView(await services.ledger.listMembers(tenantId, parseQuery(event, s.memberListQuery)), (m) =>
-        memberView(m.profile, m.balance),
-      ),
-    }),
-  },
-  {
-    method: 'GET',
+    ok: { description: 'A page of members', schema: s.memberListResponse },
+    read: async ({ tenantId, services }, query) =>
+      pageView(await services.ledger.listMembers(tenantId, query), (m) => memberView(m.profile, m.balance)),
+  }),
+  readOperation({
     path: '/v1/members/{memberId}',
     operationId: 'getMember',
     summary: 'Get a member',
     tag: 'Members',
     scope: 'members:read',
-    idempotent: false,
-    responses: {
-      200: { description: 'The member', schema: s.memberResponse },
-      ...errors,
-      404: problem('No such member'),
-    },
-    run: async ({ event, tenantId, services }) => {
+    ok: { description: 'The member', schema: s.memberResponse },
+    notFound: 'No such member',
+    read: async ({ event, tenantId, services }) => {
       const { profile, balance } = await services.ledger.getMember(tenantId, pathParam(event, 'memberId'));
-      return { statusCode: 200, body: memberView(profile, balance) };
+      return memberView(profile, balance);
     },
-  },
+  }),
   memberOperation({
     method: 'PATCH',
     path: '/v1/members/{memberId}',
@@ -199,7 +163,7 @@ export const operations: Operation[] = [
     summary: 'Update profile fields (merge patch; null removes a field)',
     scope: 'members:write',
     request: s.profilePatchRequest,
-    run: (ledger, tenantId, memberId, key, body) => ledger.updateProfile(tenantId, memberId, key, body),
+    run: ({ ledger, tenantId, memberId, idem, body }) => ledger.updateProfile(tenantId, memberId, idem, body),
   }),
   memberOperation({
     method: 'POST',
@@ -208,7 +172,8 @@ export const operations: Operation[] = [
     summary: 'Deactivate a member: no earning or redeeming until reactivated',
     scope: 'members:write',
     request: s.statusRequest,
-    run: (ledger, tenantId, memberId, key, body) => ledger.setStatus(tenantId, memberId, key, 'inactive', body.reason),
+    run: ({ ledger, tenantId, memberId, idem, body }) =>
+      ledger.setStatus(tenantId, memberId, idem, 'inactive', body.reason),
   }),
   memberOperation({
     method: 'POST',
@@ -217,7 +182,7 @@ export const operations: Operation[] = [
     summary: 'Reactivate a deactivated member',
     scope: 'members:write',
     request: s.statusRequest,
-    run: (ledger, tenantId, memberId, key) => ledger.setStatus(tenantId, memberId, key, 'active'),
+    run: ({ ledger, tenantId, memberId, idem }) => ledger.setStatus(tenantId, memberId, idem, 'active'),
   }),
   memberOperation({
     method: 'POST',
@@ -226,68 +191,45 @@ export const operations: Operation[] = [
     summary: 'Erase personal data on request; remaining points are forfeited, the ledger stays consistent',
     scope: 'members:erase',
     request: z.object({}).strict(),
-    run: (ledger, tenantId, memberId, key) => ledger.erase(tenantId, memberId, key),
+    run: ({ ledger, tenantId, memberId, idem }) => ledger.erase(tenantId, memberId, idem),
   }),
-  {
-    method: 'GET',
+  readOperation({
     path: '/v1/members/{memberId}/balance',
     operationId: 'getBalance',
     summary: "Read a member's balance: available, pending, lifetime, expiring soon, lots; or as of a past instant",
     tag: 'Points',
     scope: 'members:read',
-    idempotent: false,
     query: s.balanceQuery,
-    responses: {
-      200: {
-        description: 'The balance (with asOf: the balance at that instant)',
-        schema: z.union([s.balanceResponse, s.balanceAsOfResponse]),
-      },
-      ...errors,
-      404: problem('No such member'),
+    ok: {
+      description: 'The balance (with asOf: the balance at that instant)',
+      schema: z.union([s.balanceResponse, s.balanceAsOfResponse]),
     },
-    run: async ({ event, tenantId, services }) => {
+    notFound: 'No such member',
+    read: async ({ event, tenantId, services }, { asOf }) => {
       const memberId = pathParam(event, 'memberId');
-      const { asOf } = parseQuery(event, s.balanceQuery);
-      if (asOf)
-        return {
-          statusCode: 200,
-          body: balanceAsOfView(memberId, asOf, await services.ledger.lastEntryAt(tenantId, memberId, asOf)),
-        };
+      if (asOf) return balanceAsOfView(memberId, asOf, await services.ledger.lastEntryAt(tenantId, memberId, asOf));
       const balance = await services.ledger.getBalance(tenantId, memberId);
-      return {
-        statusCode: 200,
-        body: balanceView(balance, await services.ledger.settings(tenantId), services.clock.now()),
-      };
+      return balanceView(balance, await services.ledger.settings(tenantId), services.clock.now());
     },
-  },
-  {
-    method: 'GET',
+  }),
+  readOperation({
     path: '/v1/members/{memberId}/entries',
     operationId: 'listEntries',
     summary: "A member's ledger history, newest first by default, filtered by type and time",
     tag: 'Points',
     scope: 'members:read',
-    idempotent: false,
     query: s.entryListQuery,
-    responses: {
-      200: { description: 'A page of ledger entries', schema: s.entryListResponse },
-      ...errors,
-      404: problem('No such member'),
-    },
-    run: async ({ event, tenantId, services }) => {
-      const { type, ...query } = parseQuery(event, s.entryListQuery);
-      return {
-        statusCode: 200,
-        body: pageView(
-          await services.ledger.listEntries(tenantId, pathParam(event, 'memberId'), {
-            ...query,
-            ...(type ? { types: type } : {}),
-          }),
-          entryView,
-        ),
-      };
-    },
-  },
+    ok: { description: 'A page of ledger entries', schema: s.entryListResponse },
+    notFound: 'No such member',
+    read: async ({ event, tenantId, services }, { type, ...query }) =>
+      pageView(
+        await services.ledger.listEntries(tenantId, pathParam(event, 'memberId'), {
+          ...query,
+          ...(type ? { types: type } : {}),
+        }),
+        entryView,
+      ),
+  }),
   pointsOperation({
     path: '/v1/members/{memberId}/points/earn',
     operationId: 'earnPoints',
@@ -298,61 +240,51 @@ export const operations: Operation[] = [
       404: problem('No such member or campaign'),
       422: problem('The campaign is closed or its budget cannot fund the points'),
     },
-    run: async (ledger, tenantId, memberId, key, { campaignId, ...command }, _event, services) =>
+    run: async ({ ledger, tenantId, memberId, idem, body: { campaignId, ...command }, services }) =>
       ledger.earn(
         tenantId,
         memberId,
-        key,
+        idem,
         command,
         campaignId ? await services.catalogue.requireCampaign(tenantId, campaignId) : undefined,
       ),
   }),
-  {
-    method: 'POST',
+  commandOperation({
     path: '/v1/members/{memberId}/transactions',
     operationId: 'postTransaction',
     summary:
-      "Post a business transaction (purchase, stay, booking); the tenant's earning rules turn it into points, once per transaction id",
+      "Post a business transaction (purchase, stay, booking); the tenant's earning rules turn it into points, " +
+      'once per transaction id',
     tag: 'Points',
     scope: 'points:write',
-    idempotent: true,
     request: businessTransaction,
     responses: {
       201: { description: 'Points earned', schema: s.transactionResponse },
       200: { description: 'The rules gave no points (nothing recorded)', schema: s.transactionResponse },
-      ...errors,
       ...memberErrors,
       409: problem('Idempotency-Key reused, or the transaction id has earned already'),
     },
-    run: ({ event, tenantId, services }) => {
-      const body = parseBody(event, businessTransaction);
-      return services.ledger.postTransaction(tenantId, pathParam(event, 'memberId'), idem(event, body), body);
-    },
-  },
-  {
+    run: ({ event, tenantId, services }, body, idem) =>
+      services.ledger.postTransaction(tenantId, pathParam(event, 'memberId'), idem, body),
+  }),
+  writeOperation({
     method: 'POST',
     path: '/v1/members/{memberId}/transactions/preview',
     operationId: 'previewTransaction',
     summary: 'Dry run: what a business transaction would earn now, with the rules applied; records nothing',
     tag: 'Points',
     scope: 'members:read',
-    idempotent: false,
     request: businessTransaction,
     responses: {
       200: { description: 'The earning', schema: s.transactionPreviewResponse },
-      ...errors,
       404: problem('No such member'),
     },
-    run: async ({ event, tenantId, services }) => {
-      const tx = parseBody(event, businessTransaction);
-      const { transactionId, earning } = await services.ledger.previewTransaction(
-        tenantId,
-        pathParam(event, 'memberId'),
-        tx,
-      );
+    run: async ({ event, tenantId, services }, tx) => {
+      const memberId = pathParam(event, 'memberId');
+      const { transactionId, earning } = await services.ledger.previewTransaction(tenantId, memberId, tx);
       return { statusCode: 200, body: { transactionId, earning: earningView(earning) } };
     },
-  },
+  }),
   pointsOperation({
     path: '/v1/members/{memberId}/points/redeem',
     operationId: 'redeemPoints',
@@ -360,7 +292,7 @@ export const operations: Operation[] = [
     scope: 'points:write',
     request: s.redeemRequest,
     extraErrors: { 422: problem('Not enough points') },
-    run: (ledger, tenantId, memberId, key, body) => ledger.redeem(tenantId, memberId, key, body),
+    run: ({ ledger, tenantId, memberId, idem, body }) => ledger.redeem(tenantId, memberId, idem, body),
   }),
   pointsOperation({
     path: '/v1/members/{memberId}/points/adjust',
@@ -369,7 +301,7 @@ export const operations: Operation[] = [
     scope: 'points:adjust',
     request: s.adjustRequest,
     extraErrors: { 422: problem('Not enough points for a debit') },
-    run: (ledger, tenantId, memberId, key, body) => ledger.adjust(tenantId, memberId, key, body),
+    run: ({ ledger, tenantId, memberId, idem, body }) => ledger.adjust(tenantId, memberId, idem, body),
   }),
   pointsOperation({
     path: '/v1/members/{memberId}/entries/{entryId}/reverse',
@@ -379,10 +311,10 @@ export const operations: Operation[] = [
     scope: 'points:write',
     request: s.reverseRequest,
     extraErrors: { 422: problem('Not reversible, exceeds the entry, or the points were spent') },
-    run: (ledger, tenantId, memberId, key, body, event) =>
-      ledger.reverse(tenantId, memberId, pathParam(event, 'entryId'), key, body),
+    run: ({ ledger, tenantId, memberId, idem, body, event }) =>
+      ledger.reverse(tenantId, memberId, pathParam(event, 'entryId'), idem, body),
   }),
-  {
+  writeOperation({
     method: 'PUT',
     path: '/v1/offers/{offerId}',
     operationId: 'putOffer',
@@ -390,12 +322,11 @@ export const operations: Operation[] = [
       'Create or replace an offer of the catalogue (targeting by tier and segment, date window, per-member limit)',
     tag: 'Offers',
     scope: 'programme:manage',
-    idempotent: false,
     request: offerRequest,
-    responses: { 200: { description: 'The offer', schema: s.offerResponse }, ...errors },
-    run: async ({ event, tenantId, services }) => {
+    responses: { 200: { description: 'The offer', schema: s.offerResponse } },
+    run: async ({ event, tenantId, services }, body) => {
       const offer: Offer = {
-        ...parseBody(event, offerRequest),
+        ...body,
         tenantId,
         offerId: pathParam(event, 'offerId'),
         updatedAt: services.clock.now().toISOString(),
@@ -403,90 +334,64 @@ export const operations: Operation[] = [
       await services.offers.put(offer);
       return { statusCode: 200, body: offerView(offer) };
     },
-  },
-  {
-    method: 'GET',
+  }),
+  readOperation({
     path: '/v1/offers',
     operationId: 'listOffers',
     summary: "The tenant's offer catalogue",
     tag: 'Offers',
     scope: 'members:read',
-    idempotent: false,
-    responses: { 200: { description: 'Offers', schema: s.offerListResponse }, ...errors },
-    run: async ({ tenantId, services }) => ({
-      statusCode: 200,
-      body: { items: (await services.offers.list(tenantId)).map(offerView) },
-    }),
-  },
-  {
-    method: 'GET',
+    ok: { description: 'Offers', schema: s.offerListResponse },
+    read: async ({ tenantId, services }) => ({ items: (await services.offers.list(tenantId)).map(offerView) }),
+  }),
+  readOperation({
     path: '/v1/members/{memberId}/offers',
     operationId: 'listEligibleOffers',
     summary: 'Offers this member can activate now (tier, segments, date window, limit left)',
     tag: 'Offers',
     scope: 'members:read',
-    idempotent: false,
-    responses: {
-      200: { description: 'Eligible offers', schema: s.eligibleOfferListResponse },
-      ...errors,
-      404: problem('No such member'),
-    },
-    run: async ({ event, tenantId, services }) => {
+    ok: { description: 'Eligible offers', schema: s.eligibleOfferListResponse },
+    notFound: 'No such member',
+    read: async ({ event, tenantId, services }) => {
       const eligible = await services.ledger.eligibleOffers(
         tenantId,
         pathParam(event, 'memberId'),
         await services.offers.list(tenantId),
       );
-      return {
-        statusCode: 200,
-        body: { items: eligible.map(({ offer, remaining }) => ({ ...offerView(offer), remaining })) },
-      };
+      return { items: eligible.map(({ offer, remaining }) => ({ ...offerView(offer), remaining })) };
     },
-  },
-  {
-    method: 'POST',
+  }),
+  commandOperation({
     path: '/v1/members/{memberId}/offers/{offerId}/view',
     operationId: 'recordOfferView',
     summary: 'Record that the member saw an offer (an offer.viewed event)',
     tag: 'Offers',
     scope: 'members:write',
-    idempotent: true,
     request: s.offerViewRequest,
-    responses: {
-      201: { description: 'Recorded', schema: s.offerViewResponse },
-      ...errors,
-      ...memberErrors,
-      ...idempotencyErrors,
-    },
-    run: async ({ event, tenantId, services }) => {
-      const body = parseBody(event, s.offerViewRequest);
+    responses: { 201: { description: 'Recorded', schema: s.offerViewResponse }, ...memberErrors },
+    run: async ({ event, tenantId, services }, body, idem) => {
       const offer = await requireOffer(services, tenantId, pathParam(event, 'offerId'));
-      return services.ledger.viewOffer(tenantId, pathParam(event, 'memberId'), idem(event, body), offer, body.channel);
+      return services.ledger.viewOffer(tenantId, pathParam(event, 'memberId'), idem, offer, body.channel);
     },
-  },
-  {
-    method: 'POST',
+  }),
+  commandOperation({
     path: '/v1/members/{memberId}/offers/{offerId}/activate',
     operationId: 'activateOffer',
     summary: 'Activate an offer for the member, within its per-member limit',
     tag: 'Offers',
     scope: 'members:write',
-    idempotent: true,
     request: z.object({}).strict(),
     responses: {
       201: { description: 'Activated', schema: s.offerActivationResponse },
-      ...errors,
       ...memberErrors,
-      ...idempotencyErrors,
       422: problem('Not active now, not for this member, or the limit is reached'),
     },
-    run: async ({ event, tenantId, services }) => {
-      const body = parseBody(event, z.object({}).strict());
+    run: async ({ event, tenantId, services }, _body, idem) => {
       const offer = await requireOffer(services, tenantId, pathParam(event, 'offerId'));
-      return services.ledger.activateOffer(tenantId, pathParam(event, 'memberId'), idem(event, body), offer);
+      return services.ledger.activateOffer(tenantId, pathParam(event, 'memberId'), idem, offer);
     },
-  },
-  {
+  }),
+  writeOperation({
     method: 'PUT',
     path: '/v1/rewards/{rewardId}',
     operationId: 'putReward',
@@ -494,323 +399,200 @@ export const operations: Operation[] = [
       'Create or replace a reward of the catalogue (point cost, voucher or manual fulfilment, stock, funding campaign)',
     tag: 'Rewards',
     scope: 'programme:manage',
-    idempotent: false,
     request: rewardRequest,
     responses: {
       200: { description: 'The reward and its stock', schema: s.rewardResponse },
-      ...errors,
       404: problem('No such campaign'),
     },
-    run: async ({ event, tenantId, services }) => ({
+    run: async ({ event, tenantId, services }, body) => ({
       statusCode: 200,
-      body: await services.catalogue.putReward(tenantId, pathParam(event, 'rewardId'), parseBody(event, rewardRequest)),
+      body: await services.catalogue.putReward(tenantId, pathParam(event, 'rewardId'), body),
     }),
-  },
-  {
-    method: 'GET',
+  }),
+  readOperation({
     path: '/v1/rewards',
     operationId: 'listRewards',
     summary: 'The reward catalogue with the stock left of each',
     tag: 'Rewards',
     scope: 'members:read',
-    idempotent: false,
-    responses: { 200: { description: 'Rewards', schema: s.rewardListResponse }, ...errors },
-    run: async ({ tenantId, services }) => ({ statusCode: 200, body: await services.catalogue.listRewards(tenantId) }),
-  },
-  {
-    method: 'GET',
+    ok: { description: 'Rewards', schema: s.rewardListResponse },
+    read: ({ tenantId, services }) => services.catalogue.listRewards(tenantId),
+  }),
+  readOperation({
     path: '/v1/rewards/{rewardId}',
     operationId: 'getReward',
     summary: 'A reward and the stock left',
     tag: 'Rewards',
     scope: 'members:read',
-    idempotent: false,
-    responses: {
-      200: { description: 'The reward', schema: s.rewardResponse },
-      ...errors,
-      404: problem('No such reward'),
-    },
-    run: async ({ event, tenantId, services }) => ({
-      statusCode: 200,
-      body: await services.catalogue.getReward(tenantId, pathParam(event, 'rewardId')),
-    }),
-  },
-  {
+    ok: { description: 'The reward', schema: s.rewardResponse },
+    notFound: 'No such reward',
+    read: ({ event, tenantId, services }) => services.catalogue.getReward(tenantId, pathParam(event, 'rewardId')),
+  }),
+  writeOperation({
     method: 'POST',
     path: '/v1/rewards/{rewardId}/codes',
     operationId: 'importVoucherCodes',
     summary:
-      "Import voucher codes into a voucher reward's pool (up to 500 a call; codes seen before are skipped, so a retry is safe)",
+      "Import voucher codes into a voucher reward's pool (up to 500 a call; codes seen before are skipped, " +
+      'so a retry is safe)',
     tag: 'Rewards',
     scope: 'programme:manage',
-    idempotent: false,
     request: s.codeImportRequest,
     responses: {
       200: { description: 'Imported', schema: s.codeImportResponse },
-      ...errors,
       404: problem('No such reward'),
       422: problem('Not a voucher reward'),
     },
-    run: async ({ event, tenantId, services }) => ({
+    run: async ({ event, tenantId, services }, { codes }) => ({
       statusCode: 200,
-      body: await services.catalogue.importCodes(
-        tenantId,
-        pathParam(event, 'rewardId'),
-        parseBody(event, s.codeImportRequest).codes,
-      ),
+      body: await services.catalogue.importCodes(tenantId, pathParam(event, 'rewardId'), codes),
     }),
-  },
-  {
-    method: 'POST',
+  }),
+  commandOperation({
     path: '/v1/rewards/{rewardId}/stock',
     operationId: 'addRewardStock',
     summary: "Add units to a manual reward's stock",
     tag: 'Rewards',
     scope: 'programme:manage',
-    idempotent: true,
     request: s.stockRequest,
     responses: {
       200: { description: 'Added', schema: s.stockResponse },
-      ...errors,
-      ...idempotencyErrors,
       404: problem('No such reward'),
       422: problem('A voucher reward or unlimited stock'),
     },
-    run: async ({ event, tenantId, services }) => {
-      const body = parseBody(event, s.stockRequest);
-      return services.catalogue.addStock(tenantId, pathParam(event, 'rewardId'), idem(event, body), body.quantity);
-    },
-  },
-  {
+    run: ({ event, tenantId, services }, body, idem) =>
+      services.catalogue.addStock(tenantId, pathParam(event, 'rewardId'), idem, body.quantity),
+  }),
+  writeOperation({
     method: 'PUT',
     path: '/v1/campaigns/{campaignId}',
     operationId: 'putCampaign',
     summary: 'Create a campaign or change its name and status (its budget grows only by funding)',
     tag: 'Rewards',
     scope: 'programme:manage',
-    idempotent: false,
     request: campaignRequest,
-    responses: { 200: { description: 'The campaign and its budget', schema: s.campaignResponse }, ...errors },
-    run: async ({ event, tenantId, services }) => ({
+    responses: { 200: { description: 'The campaign and its budget', schema: s.campaignResponse } },
+    run: async ({ event, tenantId, services }, body) => ({
       statusCode: 200,
-      body: await services.catalogue.putCampaign(
-        tenantId,
-        pathParam(event, 'campaignId'),
-        parseBody(event, campaignRequest),
-      ),
+      body: await services.catalogue.putCampaign(tenantId, pathParam(event, 'campaignId'), body),
     }),
-  },
-  {
-    method: 'GET',
+  }),
+  readOperation({
     path: '/v1/campaigns/{campaignId}',
     operationId: 'getCampaign',
     summary: 'A campaign: funded, remaining and spent budget',
     tag: 'Rewards',
     scope: 'programme:manage',
-    idempotent: false,
-    responses: {
-      200: { description: 'The campaign', schema: s.campaignResponse },
-      ...errors,
-      404: problem('No such campaign'),
-    },
-    run: async ({ event, tenantId, services }) => ({
-      statusCode: 200,
-      body: await services.catalogue.getCampaign(tenantId, pathParam(event, 'campaignId')),
-    }),
-  },
-  {
-    method: 'POST',
+    ok: { description: 'The campaign', schema: s.campaignResponse },
+    notFound: 'No such campaign',
+    read: ({ event, tenantId, services }) => services.catalogue.getCampaign(tenantId, pathParam(event, 'campaignId')),
+  }),
+  commandOperation({
     path: '/v1/campaigns/{campaignId}/funds',
     operationId: 'fundCampaign',
     summary: "Add points to a campaign's budget",
     tag: 'Rewards',
     scope: 'programme:manage',
-    idempotent: true,
     request: s.fundRequest,
-    responses: {
-      200: { description: 'Funded', schema: s.fundResponse },
-      ...errors,
-      ...idempotencyErrors,
-      404: problem('No such campaign'),
-    },
-    run: async ({ event, tenantId, services }) => {
-      const body = parseBody(event, s.fundRequest);
-      return services.catalogue.fundCampaign(
-        tenantId,
-        pathParam(event, 'campaignId'),
-        idem(event, body),
-        body.amountPoints,
-      );
-    },
-  },
-  {
-    method: 'POST',
+    responses: { 200: { description: 'Funded', schema: s.fundResponse }, 404: problem('No such campaign') },
+    run: ({ event, tenantId, services }, body, idem) =>
+      services.catalogue.fundCampaign(tenantId, pathParam(event, 'campaignId'), idem, body.amountPoints),
+  }),
+  commandOperation({
     path: '/v1/members/{memberId}/redemptions',
     operationId: 'redeemReward',
     summary:
-      'Redeem a reward: points burnt, one unit of stock and one voucher code taken, the campaign charged, all in one commit',
+      'Redeem a reward: points burnt, one unit of stock and one voucher code taken, the campaign charged, ' +
+      'all in one commit',
     tag: 'Rewards',
     scope: 'points:write',
-    idempotent: true,
     request: s.redeemRewardRequest,
     responses: {
       201: { description: 'Redeemed', schema: s.redemptionChangeResponse },
-      ...errors,
-      ...idempotencyErrors,
       404: problem('No such member or reward'),
       410: problem('The member was erased'),
       422: problem('Not enough points, out of stock, reward paused, or the campaign cannot fund it'),
     },
-    run: async ({ event, tenantId, services }) => {
-      const body = parseBody(event, s.redeemRewardRequest);
+    run: async ({ event, tenantId, services }, body, idem) => {
       const reward = await services.catalogue.requireReward(tenantId, body.rewardId);
       const campaign = reward.campaign
         ? await services.catalogue.requireCampaign(tenantId, reward.campaign.campaignId)
         : null;
-      return services.ledger.redeemReward(
-        tenantId,
-        pathParam(event, 'memberId'),
-        idem(event, body),
-        reward,
-        campaign,
-        body.source,
-      );
+      const memberId = pathParam(event, 'memberId');
+      return services.ledger.redeemReward(tenantId, memberId, idem, reward, campaign, body.source);
     },
-  },
-  {
-    method: 'GET',
+  }),
+  readOperation({
     path: '/v1/members/{memberId}/redemptions',
     operationId: 'listRedemptions',
     summary: "The member's reward redemptions, newest first",
     tag: 'Rewards',
     scope: 'members:read',
-    idempotent: false,
     query: s.redemptionListQuery,
-    responses: {
-      200: { description: 'A page of redemptions', schema: s.redemptionListResponse },
-      ...errors,
-      404: problem('No such member'),
-    },
-    run: async ({ event, tenantId, services }) => ({
-      statusCode: 200,
-      body: pageView(
-        await services.ledger.listRedemptions(
-          tenantId,
-          pathParam(event, 'memberId'),
-          parseQuery(event, s.redemptionListQuery),
-        ),
-        redemptionView,
-      ),
-    }),
-  },
-  {
-    method: 'GET',
+    ok: { description: 'A page of redemptions', schema: s.redemptionListResponse },
+    notFound: 'No such member',
+    read: async ({ event, tenantId, services }, query) =>
+      pageView(await services.ledger.listRedemptions(tenantId, pathParam(event, 'memberId'), query), redemptionView),
+  }),
+  readOperation({
     path: '/v1/members/{memberId}/redemptions/{redemptionId}',
     operationId: 'getRedemption',
     summary: 'A redemption and its fulfilment status',
     tag: 'Rewards',
     scope: 'members:read',
-    idempotent: false,
-    responses: {
-      200: { description: 'The redemption', schema: s.redemptionResponse },
-      ...errors,
-      404: problem('No such redemption'),
-    },
-    run: async ({ event, tenantId, services }) => ({
-      statusCode: 200,
-      body: redemptionView(
+    ok: { description: 'The redemption', schema: s.redemptionResponse },
+    notFound: 'No such redemption',
+    read: async ({ event, tenantId, services }) =>
+      redemptionView(
         await services.ledger.getRedemption(tenantId, pathParam(event, 'memberId'), pathParam(event, 'redemptionId')),
       ),
-    }),
-  },
-  {
-    method: 'POST',
+  }),
+  redemptionOperation({
     path: '/v1/members/{memberId}/redemptions/{redemptionId}/fulfil',
     operationId: 'fulfilRedemption',
     summary: 'Mark a pending redemption fulfilled (a reward.fulfilled event)',
-    tag: 'Rewards',
-    scope: 'points:write',
-    idempotent: true,
     request: s.fulfilRequest,
-    responses: {
-      200: { description: 'Fulfilled', schema: s.redemptionChangeResponse },
-      ...errors,
-      ...idempotencyErrors,
-      404: problem('No such member or redemption'),
-      410: problem('The member was erased'),
-      422: problem('Not pending'),
-    },
-    run: async ({ event, tenantId, services }) => {
-      const body = parseBody(event, s.fulfilRequest);
-      return services.ledger.fulfilRedemption(
-        tenantId,
-        pathParam(event, 'memberId'),
-        pathParam(event, 'redemptionId'),
-        idem(event, body),
-        body.reference,
-      );
-    },
-  },
-  {
-    method: 'POST',
+    done: 'Fulfilled',
+    refused: 'Not pending',
+    run: ({ ledger, tenantId, memberId, redemptionId, idem, body }) =>
+      ledger.fulfilRedemption(tenantId, memberId, redemptionId, idem, body.reference),
+  }),
+  redemptionOperation({
     path: '/v1/members/{memberId}/redemptions/{redemptionId}/cancel',
     operationId: 'cancelRedemption',
     summary:
-      'Cancel a redemption: points refunded with their original expiry, stock returned while pending, voucher voided, campaign credited',
-    tag: 'Rewards',
-    scope: 'points:write',
-    idempotent: true,
+      'Cancel a redemption: points refunded with their original expiry, stock returned while pending, ' +
+      'voucher voided, campaign credited',
     request: s.cancelRedemptionRequest,
-    responses: {
-      200: { description: 'Cancelled', schema: s.redemptionChangeResponse },
-      ...errors,
-      ...idempotencyErrors,
-      404: problem('No such member or redemption'),
-      410: problem('The member was erased'),
-      422: problem('Cancelled already'),
-    },
-    run: async ({ event, tenantId, services }) => {
-      const body = parseBody(event, s.cancelRedemptionRequest);
-      return services.ledger.cancelRedemption(
-        tenantId,
-        pathParam(event, 'memberId'),
-        pathParam(event, 'redemptionId'),
-        idem(event, body),
-        body.reason,
-      );
-    },
-  },
-  {
-    method: 'GET',
+    done: 'Cancelled',
+    refused: 'Cancelled already',
+    run: ({ ledger, tenantId, memberId, redemptionId, idem, body }) =>
+      ledger.cancelRedemption(tenantId, memberId, redemptionId, idem, body.reason),
+  }),
+  readOperation({
     path: '/v1/programme',
     operationId: 'getProgramme',
     summary: "The tenant's programme settings (expiry, notices, holds, earning rules)",
     tag: 'Programme',
     scope: 'programme:manage',
-    idempotent: false,
-    responses: { 200: { description: 'The programme', schema: programmeResponse }, ...errors },
-    run: async ({ tenantId, services }) => ({
-      statusCode: 200,
-      body: programmeView(await services.programmes.get(tenantId)),
-    }),
-  },
-  {
+    ok: { description: 'The programme', schema: programmeResponse },
+    read: async ({ tenantId, services }) => programmeView(await services.programmes.get(tenantId)),
+  }),
+  writeOperation({
     method: 'PUT',
     path: '/v1/programme',
     operationId: 'putProgramme',
     summary:
-      'Replace the programme settings; send If-Match with the version you read to avoid overwriting a concurrent change',
+      'Replace the programme settings; send If-Match with the version you read to avoid overwriting ' +
+      'a concurrent change',
     tag: 'Programme',
     scope: 'programme:manage',
-    idempotent: false,
     request: programmeSettings,
     responses: {
       200: { description: 'The new programme', schema: programmeResponse },
-      ...errors,
       409: problem('Changed since the If-Match version'),
     },
-    run: async ({ event, tenantId, services }) => {
-      const settings = parseBody(event, programmeSettings);
+    run: async ({ event, tenantId, services }, settings) => {
       const current = await services.programmes.get(tenantId);
       const ifMatch = header(event.headers, 'if-match')?.replaceAll('"', '');
       const expected = ifMatch === undefined ? current.version : Number(ifMatch);
@@ -826,6 +608,6 @@ export const operations: Operation[] = [
       if (!(await services.programmes.put(next, expected))) throw new Problem('programme_conflict');
       return { statusCode: 200, body: programmeView(next) };
     },
-  },
+  }),
   ...webhookOperations,
 ];

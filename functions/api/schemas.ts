@@ -245,7 +245,8 @@ const endpointFields = {
     .object({ intervalSeconds: z.number().int().min(10).max(3600).describe('Window length: 10 s to 1 h') })
     .strict()
     .describe(
-      'Digest mode: one `webhook.digest` call per window carrying its events (up to 500 per call), instead of one call per event',
+      'Digest mode: one `webhook.digest` call per window carrying its events (up to 500 per call), ' +
+        'instead of one call per event',
     ),
 };
 

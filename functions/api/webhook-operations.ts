@@ -6,8 +6,8 @@ import { checkWebhookTarget } from '../domain/webhooks/ssrf-guard';
 import { newId } from '../shared/ids';
 import { Problem } from '../shared/problem';
 import { correlationIdOf } from './correlation';
-import { parseBody, parseQuery } from './http';
-import { errors, pathParam, problem, type Operation, type Services } from './operation-kit';
+import { errors, pathParam, problem, type Operation, type OperationContext, type Services } from './operation-kit';
+import { readOperation, writeOperation } from './operation-shapes';
 import * as s from './schemas';
 import { required } from '../shared/required';
 
@@ -44,7 +44,7 @@ export async function requireEndpoint(
   return subscription;
 }
 
-/** The SSRF guard at registration: scheme, credentials, and every A/AAAA address public (checked again at every send). */
+/** The SSRF guard at registration: scheme, credentials, every A/AAAA address public (checked again at every send). */
 async function guardUrl(services: Services, url: string): Promise<string> {
   const check = await checkWebhookTarget(url, {
     allowLoopbackHttp: services.allowLoopbackHttp,
@@ -86,23 +86,30 @@ const messageView = (message: DeliveryRecord) => ({
   ...(message.deadAt ? { deadAt: message.deadAt, deadReason: message.deadReason } : {}),
 });
 
+/** Every webhook operation: one tag, one scope. */
+const webhooks = { tag: 'Webhooks', scope: 'webhooks:manage' } as const;
+
+/** The endpoint the path names; a 404 problem when there is none. */
+const endpointOf = ({ event, tenantId, services }: OperationContext) =>
+  requireEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
+
+/** The endpoint the path names, which must be enabled: a 409 problem when it is not. */
+const enabledEndpointOf = ({ event, tenantId, services }: OperationContext) =>
+  requireEnabledEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
+
 export const webhookOperations: Operation[] = [
-  {
+  writeOperation({
+    ...webhooks,
     method: 'POST',
     path: '/v1/webhooks/endpoints',
     operationId: 'createWebhookEndpoint',
     summary: 'Subscribe an endpoint to events; the signing secret is returned once',
-    tag: 'Webhooks',
-    scope: 'webhooks:manage',
-    idempotent: false,
     request: s.createEndpointRequest,
     responses: {
       201: { description: 'Created', schema: s.endpointResponse },
-      ...errors,
       422: { description: 'URL not allowed', schema: s.webhookUrlProblemResponse },
     },
-    run: async ({ event, tenantId, services }) => {
-      const body = parseBody(event, s.createEndpointRequest);
+    run: async ({ tenantId, services }, body) => {
       const subscription: WebhookSubscription = {
         tenantId,
         subscriptionId: newId('sub'),
@@ -121,64 +128,52 @@ export const webhookOperations: Operation[] = [
       await services.subscriptions.put(subscription);
       return { statusCode: 201, body: endpointView(subscription, true) };
     },
-  },
-  {
-    method: 'GET',
+  }),
+  readOperation({
+    ...webhooks,
     path: '/v1/webhooks/endpoints',
     operationId: 'listWebhookEndpoints',
     summary: "List the tenant's webhook endpoints",
-    tag: 'Webhooks',
-    scope: 'webhooks:manage',
-    idempotent: false,
-    responses: { 200: { description: 'Endpoints', schema: s.endpointListResponse }, ...errors },
-    run: async ({ tenantId, services }) => ({
-      statusCode: 200,
-      body: { items: (await services.subscriptions.listForTenant(tenantId)).map((sub) => endpointView(sub)) },
+    ok: { description: 'Endpoints', schema: s.endpointListResponse },
+    read: async ({ tenantId, services }) => ({
+      items: (await services.subscriptions.listForTenant(tenantId)).map((sub) => endpointView(sub)),
     }),
-  },
-  {
-    method: 'GET',
+  }),
+  readOperation({
+    ...webhooks,
     path: '/v1/webhooks/endpoints/{subscriptionId}',
     operationId: 'getWebhookEndpoint',
     summary: 'A webhook endpoint (its secret is never shown again)',
-    tag: 'Webhooks',
-    scope: 'webhooks:manage',
-    idempotent: false,
-    responses: {
-      200: { description: 'The endpoint', schema: s.endpointResponse },
-      ...errors,
-      404: problem('No such endpoint'),
-    },
-    run: async ({ event, tenantId, services }) => {
-      const subscription = await requireEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
+    ok: { description: 'The endpoint', schema: s.endpointResponse },
+    notFound: 'No such endpoint',
+    read: async (ctx) => {
+      const subscription = await endpointOf(ctx);
       const {
         openCount: _openCount,
         probeUntil: _probeUntil,
         closedAt: _closedAt,
         ...health
-      } = await services.endpointHealth.getHealth(tenantId, subscription.subscriptionId);
-      return { statusCode: 200, body: { ...endpointView(subscription), health } };
+      } = await ctx.services.endpointHealth.getHealth(ctx.tenantId, subscription.subscriptionId);
+      return { ...endpointView(subscription), health };
     },
-  },
-  {
+  }),
+  writeOperation({
+    ...webhooks,
     method: 'PATCH',
     path: '/v1/webhooks/endpoints/{subscriptionId}',
     operationId: 'updateWebhookEndpoint',
     summary:
-      'Change an endpoint: URL (checked by the SSRF guard again), event types, enabled, payload mode, field allowlist (merge patch)',
-    tag: 'Webhooks',
-    scope: 'webhooks:manage',
-    idempotent: false,
+      'Change an endpoint: URL (checked by the SSRF guard again), event types, enabled, payload mode, ' +
+      'field allowlist (merge patch)',
     request: s.updateEndpointRequest,
     responses: {
       200: { description: 'The endpoint after the change', schema: s.endpointResponse },
-      ...errors,
       404: problem('No such endpoint'),
       422: { description: 'URL not allowed', schema: s.webhookUrlProblemResponse },
     },
-    run: async ({ event, tenantId, services }) => {
-      const { url, ...patch } = parseBody(event, s.updateEndpointRequest);
-      const current = await requireEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
+    run: async (ctx, { url, ...patch }) => {
+      const { tenantId, services } = ctx;
+      const current = await endpointOf(ctx);
       // Merge patch: an absent field stays, null removes it (description, fields).
       const removed = new Set(Object.entries(patch).flatMap(([field, value]) => (value === null ? [field] : [])));
       const kept = Object.fromEntries(Object.entries(current).filter(([field]) => !removed.has(field)));
@@ -196,14 +191,13 @@ export const webhookOperations: Operation[] = [
       if (reenabled) await services.endpointHealth.resetHealth(tenantId, current.subscriptionId);
       return { statusCode: 200, body: endpointView(next) };
     },
-  },
+  }),
   {
+    ...webhooks,
     method: 'DELETE',
     path: '/v1/webhooks/endpoints/{subscriptionId}',
     operationId: 'deleteWebhookEndpoint',
     summary: 'Delete an endpoint; deliveries still queued for it are dropped (disable it instead to keep them)',
-    tag: 'Webhooks',
-    scope: 'webhooks:manage',
     idempotent: false,
     responses: { 204: { description: 'Deleted' }, ...errors, 404: problem('No such endpoint') },
     run: async ({ event, tenantId, services }) => {
@@ -213,25 +207,22 @@ export const webhookOperations: Operation[] = [
       return { statusCode: 204, body: null };
     },
   },
-  {
+  writeOperation({
+    ...webhooks,
     method: 'POST',
     path: '/v1/webhooks/endpoints/{subscriptionId}/rotate-secret',
     operationId: 'rotateWebhookSecret',
     summary:
-      'Issue a new signing secret (returned once); the previous one keeps signing beside it for the overlap, so receivers can switch without missing a delivery',
-    tag: 'Webhooks',
-    scope: 'webhooks:manage',
-    idempotent: false,
+      'Issue a new signing secret (returned once); the previous one keeps signing beside it for the overlap, ' +
+      'so receivers can switch without missing a delivery',
     request: s.rotateSecretRequest,
     responses: {
       200: { description: 'The endpoint with its new secret', schema: s.endpointResponse },
-      ...errors,
       404: problem('No such endpoint'),
     },
-    run: async ({ event, tenantId, services }) => {
-      const { overlapHours } = parseBody(event, s.rotateSecretRequest);
-      const current = await requireEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
-      const now = services.clock.now();
+    run: async (ctx, { overlapHours }) => {
+      const current = await endpointOf(ctx);
+      const now = ctx.services.clock.now();
       const next: WebhookSubscription = {
         ...current,
         secrets: [generateSecret(), required(current.secrets[0], 'the current secret')],
@@ -241,29 +232,28 @@ export const webhookOperations: Operation[] = [
         secretsRetireAt: new Date(now.getTime() + overlapHours * 3_600_000).toISOString(),
         updatedAt: now.toISOString(),
       };
-      await services.subscriptions.put(next);
+      await ctx.services.subscriptions.put(next);
       return { statusCode: 200, body: endpointView(next, true) };
     },
-  },
-
+  }),
   {
+    ...webhooks,
     method: 'POST',
     path: '/v1/webhooks/endpoints/{subscriptionId}/ping',
     operationId: 'pingWebhookEndpoint',
     summary: 'Send a signed `webhook.ping` to the endpoint now and return its answer (nothing is queued or retried)',
-    tag: 'Webhooks',
-    scope: 'webhooks:manage',
     idempotent: false,
     responses: {
       200: { description: 'The attempt', schema: s.attemptResultResponse },
       ...errors,
       404: problem('No such endpoint'),
     },
-    run: async ({ event, tenantId, services }) => {
-      const subscription = await requireEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
+    run: async (ctx) => {
+      const subscription = await endpointOf(ctx);
       const id = newId('ping');
-      const body = pingBody({ id, tenantId, endpointId: subscription.subscriptionId, at: services.clock.now() });
-      const result = await services.sendNow(subscription, { id, body, correlationId: correlationIdOf(event) });
+      const at = ctx.services.clock.now();
+      const body = pingBody({ id, tenantId: ctx.tenantId, endpointId: subscription.subscriptionId, at });
+      const result = await ctx.services.sendNow(subscription, { id, body, correlationId: correlationIdOf(ctx.event) });
       return {
         statusCode: 200,
         body: {
@@ -276,94 +266,59 @@ export const webhookOperations: Operation[] = [
       };
     },
   },
-  {
-    method: 'GET',
+  readOperation({
+    ...webhooks,
     path: '/v1/webhooks/endpoints/{subscriptionId}/messages',
     operationId: 'listWebhookMessages',
     summary: "The endpoint's messages (one per event sent to it), newest first, by event time",
-    tag: 'Webhooks',
-    scope: 'webhooks:manage',
-    idempotent: false,
     query: s.messageListQuery,
-    responses: {
-      200: { description: 'Messages', schema: s.messageListResponse },
-      ...errors,
-      404: problem('No such endpoint'),
-    },
-    run: async ({ event, tenantId, services }) => {
-      const subscription = await requireEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
-      const query = parseQuery(event, s.messageListQuery);
-      const page = await services.deliveries.listMessages(tenantId, subscription.subscriptionId, {
+    ok: { description: 'Messages', schema: s.messageListResponse },
+    notFound: 'No such endpoint',
+    read: async (ctx, query) => {
+      const subscription = await endpointOf(ctx);
+      const page = await ctx.services.deliveries.listMessages(ctx.tenantId, subscription.subscriptionId, {
         ...query,
         order: 'desc',
       });
-      return {
-        statusCode: 200,
-        body: { items: page.items.map(messageView), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) },
-      };
+      return { items: page.items.map(messageView), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
     },
-  },
-  {
-    method: 'GET',
+  }),
+  readOperation({
+    ...webhooks,
     path: '/v1/webhooks/endpoints/{subscriptionId}/messages/{eventId}',
     operationId: 'getWebhookMessage',
     summary:
       'One message: where it stands, its payload and every attempt (time, status, duration, start of the answer)',
-    tag: 'Webhooks',
-    scope: 'webhooks:manage',
-    idempotent: false,
-    responses: {
-      200: { description: 'The message and its attempts', schema: s.messageDetailResponse },
-      ...errors,
-      404: problem('No such endpoint or message'),
-    },
-    run: async ({ event, tenantId, services }) => {
-      const subscription = await requireEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
-      const eventId = pathParam(event, 'eventId');
+    ok: { description: 'The message and its attempts', schema: s.messageDetailResponse },
+    notFound: 'No such endpoint or message',
+    read: async (ctx) => {
+      const { subscriptionId } = await endpointOf(ctx);
+      const eventId = pathParam(ctx.event, 'eventId');
       const [message, attempts] = await Promise.all([
-        services.deliveries.getMessage(tenantId, subscription.subscriptionId, eventId),
-        services.deliveries.messageAttempts(tenantId, subscription.subscriptionId, eventId),
+        ctx.services.deliveries.getMessage(ctx.tenantId, subscriptionId, eventId),
+        ctx.services.deliveries.messageAttempts(ctx.tenantId, subscriptionId, eventId),
       ]);
       if (!message) throw new Problem('message_not_found', `No message for event ${eventId} on this endpoint`);
-      return {
-        statusCode: 200,
-        body: { ...messageView(message), payload: message.event ?? { digest: message.digest }, attempts },
-      };
+      return { ...messageView(message), payload: message.event ?? { digest: message.digest }, attempts };
     },
-  },
-  {
-    method: 'GET',
+  }),
+  readOperation({
+    ...webhooks,
     path: '/v1/webhooks/endpoints/{subscriptionId}/attempts',
     operationId: 'listWebhookAttempts',
     summary: "The endpoint's attempt log, newest first",
-    tag: 'Webhooks',
-    scope: 'webhooks:manage',
-    idempotent: false,
     query: s.attemptListQuery,
-    responses: {
-      200: { description: 'Attempts', schema: s.attemptListResponse },
-      ...errors,
-      404: problem('No such endpoint'),
-    },
-    run: async ({ event, tenantId, services }) => {
-      const subscription = await requireEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
-      return {
-        statusCode: 200,
-        body: await services.deliveries.listAttempts(
-          tenantId,
-          subscription.subscriptionId,
-          parseQuery(event, s.attemptListQuery),
-        ),
-      };
-    },
-  },
+    ok: { description: 'Attempts', schema: s.attemptListResponse },
+    notFound: 'No such endpoint',
+    read: async (ctx, query) =>
+      ctx.services.deliveries.listAttempts(ctx.tenantId, (await endpointOf(ctx)).subscriptionId, query),
+  }),
   {
+    ...webhooks,
     method: 'POST',
     path: '/v1/webhooks/endpoints/{subscriptionId}/messages/{eventId}/replay',
     operationId: 'replayWebhookMessage',
     summary: 'Send one message again (same webhook-id, a fresh retry schedule), delivered or dead',
-    tag: 'Webhooks',
-    scope: 'webhooks:manage',
     idempotent: false,
     responses: {
       202: { description: 'Queued', schema: s.replayResponse },
@@ -371,10 +326,10 @@ export const webhookOperations: Operation[] = [
       404: problem('No such endpoint or message'),
       409: problem('The endpoint is disabled, or the message is still being delivered'),
     },
-    run: async ({ event, tenantId, services }) => {
-      const subscription = await requireEnabledEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
-      const eventId = pathParam(event, 'eventId');
-      const replayed = await services.replays.replayOne(tenantId, subscription.subscriptionId, eventId);
+    run: async (ctx) => {
+      const subscription = await enabledEndpointOf(ctx);
+      const eventId = pathParam(ctx.event, 'eventId');
+      const replayed = await ctx.services.replays.replayOne(ctx.tenantId, subscription.subscriptionId, eventId);
       if (replayed === 'not_found')
         throw new Problem('message_not_found', `No message for event ${eventId} on this endpoint`);
       if (replayed === 'in_flight')
@@ -382,27 +337,23 @@ export const webhookOperations: Operation[] = [
       return { statusCode: 202, body: replayed };
     },
   },
-  {
+  writeOperation({
+    ...webhooks,
     method: 'POST',
     path: '/v1/webhooks/endpoints/{subscriptionId}/replay',
     operationId: 'replayWebhookMessages',
     summary:
-      'Send again the messages whose events occurred in a time range, oldest first (up to `limit` per call; continue with the cursor)',
-    tag: 'Webhooks',
-    scope: 'webhooks:manage',
-    idempotent: false,
+      'Send again the messages whose events occurred in a time range, oldest first (up to `limit` per call; ' +
+      'continue with the cursor)',
     request: s.replayRangeRequest,
     responses: {
       202: { description: 'Queued', schema: s.replayResponse },
-      ...errors,
       404: problem('No such endpoint'),
       409: problem('The endpoint is disabled'),
     },
-    run: async ({ event, tenantId, services }) => {
-      // The body first: invalid input is refused before anything is read.
-      const body = parseBody(event, s.replayRangeRequest);
-      const subscription = await requireEnabledEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
-      const replayed = await services.replays.replayRange(tenantId, subscription.subscriptionId, {
+    run: async (ctx, body) => {
+      const subscription = await enabledEndpointOf(ctx);
+      const replayed = await ctx.services.replays.replayRange(ctx.tenantId, subscription.subscriptionId, {
         from: body.from,
         to: body.to,
         ...(body.status ? { status: body.status } : {}),
@@ -411,53 +362,38 @@ export const webhookOperations: Operation[] = [
       });
       return { statusCode: 202, body: replayed };
     },
-  },
-  {
-    method: 'GET',
+  }),
+  readOperation({
+    ...webhooks,
     path: '/v1/webhooks/endpoints/{subscriptionId}/dead-letters',
     operationId: 'listWebhookDeadLetters',
     summary: "The endpoint's dead letters (attempts exhausted, or parked while it was disabled), oldest first",
-    tag: 'Webhooks',
-    scope: 'webhooks:manage',
-    idempotent: false,
     query: s.deadLetterListQuery,
-    responses: {
-      200: { description: 'Dead letters', schema: s.deadLetterListResponse },
-      ...errors,
-      404: problem('No such endpoint'),
-    },
-    run: async ({ event, tenantId, services }) => {
-      const subscription = await requireEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
-      return {
-        statusCode: 200,
-        body: await services.deliveries.listDeadLetters(
-          tenantId,
-          subscription.subscriptionId,
-          parseQuery(event, s.deadLetterListQuery),
-        ),
-      };
-    },
-  },
-  {
+    ok: { description: 'Dead letters', schema: s.deadLetterListResponse },
+    notFound: 'No such endpoint',
+    read: async (ctx, query) =>
+      ctx.services.deliveries.listDeadLetters(ctx.tenantId, (await endpointOf(ctx)).subscriptionId, query),
+  }),
+  writeOperation({
+    ...webhooks,
     method: 'POST',
     path: '/v1/webhooks/endpoints/{subscriptionId}/dead-letters/redrive',
     operationId: 'redriveWebhookDeadLetters',
     summary:
-      "Queue the endpoint's dead letters again, oldest first, each with a fresh retry schedule (up to `limit` per call; call again while `more` is true)",
-    tag: 'Webhooks',
-    scope: 'webhooks:manage',
-    idempotent: false,
+      "Queue the endpoint's dead letters again, oldest first, each with a fresh retry schedule " +
+      '(up to `limit` per call; call again while `more` is true)',
     request: s.redriveRequest,
     responses: {
       202: { description: 'Queued', schema: s.redriveResponse },
-      ...errors,
       404: problem('No such endpoint'),
       409: problem('The endpoint is disabled'),
     },
-    run: async ({ event, tenantId, services }) => {
-      const { limit } = parseBody(event, s.redriveRequest);
-      const subscription = await requireEnabledEndpoint(services, tenantId, pathParam(event, 'subscriptionId'));
-      return { statusCode: 202, body: await services.replays.redrive(tenantId, subscription.subscriptionId, limit) };
+    run: async (ctx, { limit }) => {
+      const subscription = await enabledEndpointOf(ctx);
+      return {
+        statusCode: 202,
+        body: await ctx.services.replays.redrive(ctx.tenantId, subscription.subscriptionId, limit),
+      };
     },
-  },
+  }),
 ];

@@ -326,7 +326,9 @@ export function evaluateEarning(rules: EarningRules, tx: BusinessTransaction, co
     pointsPerUnit: rate.pointsPerUnit,
     eligibleAmount: eligibleCents / 100,
     points: round6(total()),
-    label: `${formatAmount(eligibleCents, tx.currency)} at ${rate.pointsPerUnit} ${unit} per unit: ${formatPoints(total())} points`,
+    label:
+      `${formatAmount(eligibleCents, tx.currency)} at ${rate.pointsPerUnit} ${unit} per unit: ` +
+      `${formatPoints(total())} points`,
   });
 
   const txMatches = (when: Conditions | undefined) =>

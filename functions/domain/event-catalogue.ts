@@ -23,8 +23,10 @@ export function buildEventCatalogue() {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     title: 'Loyalty ledger events',
     description:
-      'Every state change emits one event, complete, in the same transaction. Webhooks, the event feed and the lake files carry exactly these shapes. ' +
-      '`seq` is per member, gap-free from 1: receivers detect gaps and reorder by it. Operational events (`endpoint.*`) name an endpoint instead of a member, with their own `seq` per endpoint.',
+      'Every state change emits one event, complete, in the same transaction. Webhooks, the event feed and the lake ' +
+      'files carry exactly these shapes. ' +
+      '`seq` is per member, gap-free from 1: receivers detect gaps and reorder by it. Operational events ' +
+      '(`endpoint.*`) name an endpoint instead of a member, with their own `seq` per endpoint.',
     events: loyaltyEvent.options.map((option) => {
       const { $schema: _ignored, ...schema } = z.toJSONSchema(option, { io: 'output' }) as Record<string, unknown>;
       return {
@@ -56,8 +58,10 @@ export function renderEventCatalogue(catalogue = buildEventCatalogue()): string 
     '',
     catalogue.description,
     '',
-    'Envelope of every event: `id` (unique; the `webhook-id` of its deliveries), `type`, `version`, `tenantId`, `memberId` (operational events: `endpointId`), `seq`, `occurredAt`, `data`. ',
-    'Every member event’s `data` carries `balance` (available, pending, lifetime points and tier right after the event). JSON Schemas: [`catalogue.json`](catalogue.json).',
+    'Envelope of every event: `id` (unique; the `webhook-id` of its deliveries), `type`, `version`, `tenantId`, ' +
+      '`memberId` (operational events: `endpointId`), `seq`, `occurredAt`, `data`. ',
+    'Every member event’s `data` carries `balance` (available, pending, lifetime points and tier right after the ' +
+      'event). JSON Schemas: [`catalogue.json`](catalogue.json).',
     '',
     '| Event | Version | Meaning |',
     '|---|---|---|',
@@ -79,7 +83,8 @@ export function renderEventCatalogue(catalogue = buildEventCatalogue()): string 
     for (const [name, field] of Object.entries(data.properties ?? {})) {
       if (name === 'balance') continue;
       lines.push(
-        `| \`${name}\` | ${typeOf(field)} | ${data.required?.includes(name) ? 'yes' : 'no'} | ${field.description ?? ''} |`,
+        `| \`${name}\` | ${typeOf(field)} | ${data.required?.includes(name) ? 'yes' : 'no'} | ` +
+          `${field.description ?? ''} |`,
       );
     }
     lines.push('');

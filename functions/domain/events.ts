@@ -120,7 +120,8 @@ export const pointsReversedEvent = event('points.reversed', 'An earlier entry wa
   effect: z
     .enum(['clawback', 'refund', 'pending_cancelled'])
     .describe(
-      'clawback: earned points taken back; refund: spent points restored with their original expiry; pending_cancelled: held points cancelled',
+      'clawback: earned points taken back; refund: spent points restored with their original expiry; ' +
+        'pending_cancelled: held points cancelled',
     ),
   amountPoints: z.number().int().positive().describe('Points reversed by this entry'),
   reason,

@@ -24,7 +24,10 @@ export const keys = {
   memberPk: (tenantId: string, memberId: string) => `TENANT#${tenantId}#MEMBER#${memberId}`,
   profile: (tenantId: string, memberId: string) => ({ pk: keys.memberPk(tenantId, memberId), sk: 'PROFILE' }),
   balance: (tenantId: string, memberId: string) => ({ pk: keys.memberPk(tenantId, memberId), sk: 'BALANCE' }),
-  /** The member's contention queue (tickets), used only while writers collide; sorts next to the balance so one query reads both. */
+  /**
+   * The member's contention queue (tickets), used only while writers collide; sorts next to the balance so one query
+   * reads both.
+   */
   queue: (tenantId: string, memberId: string) => ({ pk: keys.memberPk(tenantId, memberId), sk: 'BALANCE#QUEUE' }),
   entry: (tenantId: string, memberId: string, seq: number) => ({
     pk: keys.memberPk(tenantId, memberId),
@@ -127,7 +130,10 @@ export const keys = {
     sk: `SLOT#${slot.toString().padStart(4, '0')}`,
   }),
   waitingSlotsPk: (tenantId: string, subscriptionId: string) => `${keys.endpointPk(tenantId, subscriptionId)}#SLOTS`,
-  /** One member's parked messages for one endpoint: the chain's head/tail marker, its items in order, a guard per message. */
+  /**
+   * One member's parked messages for one endpoint: the chain's head/tail marker, its items in order, a guard per
+   * message.
+   */
   parkedChainPk: (tenantId: string, subscriptionId: string, orderKey: string) =>
     `${keys.endpointPk(tenantId, subscriptionId)}#PARK#${orderKey}`,
   parkedChainSk: 'CHAIN',

@@ -53,6 +53,8 @@ import { required } from '../shared/required';
 /** Housekeeping's own optimistic loop (no key, no queue): attempts per member before giving up. */
 const MAX_HOUSEKEEPING_ATTEMPTS = 200;
 
+const memberNotFound = (memberId: string) => new Problem('member_not_found', `No member ${memberId}`);
+
 export interface ProgrammeCache {
   settings(tenantId: string): Promise<ProgrammeSettings>;
 }
@@ -110,17 +112,8 @@ export class LedgerService {
         if (profile && balance)
           return { kind: 'answer', outcome: { kind: 'member', profile, balance, created: false } };
       }
-      const mutation = planEnrol(tenantId, command, this.clock.now(), await this.programmes.settings(tenantId));
-      return {
-        kind: 'change',
-        mutation,
-        outcome: {
-          kind: 'member',
-          profile: required(mutation.profile, 'the changed profile').value,
-          balance: mutation.balance,
-          created: true,
-        },
-      };
+      const now = this.clock.now();
+      return memberChangeStep(planEnrol(tenantId, command, now, await this.programmes.settings(tenantId)), true);
     });
   }
 
@@ -221,7 +214,10 @@ export class LedgerService {
     });
   }
 
-  /** Cancels a redemption: points refunded with their original expiry, stock returned if still pending, voucher voided, campaign credited. */
+  /**
+   * Cancels a redemption: points refunded with their original expiry, stock returned if still pending, voucher voided,
+   * campaign credited.
+   */
   cancelRedemption(
     tenantId: string,
     memberId: string,
@@ -262,11 +258,7 @@ export class LedgerService {
     memberId: string,
     query: { limit: number; cursor?: string },
   ): Promise<Page<Redemption>> {
-    const [balance, page] = await Promise.all([
-      this.store.getBalance(tenantId, memberId),
-      this.store.listRedemptions(tenantId, memberId, query),
-    ]);
-    if (!balance) throw new Problem('member_not_found', `No member ${memberId}`);
+    const [, page] = await this.withBalance(tenantId, memberId, this.store.listRedemptions(tenantId, memberId, query));
     return page;
   }
 
@@ -341,11 +333,7 @@ export class LedgerService {
     memberId: string,
     tx: BusinessTransaction,
   ): Promise<{ transactionId: string; earning: EarningResult }> {
-    const [balance, settings] = await Promise.all([
-      this.store.getBalance(tenantId, memberId),
-      this.programmes.settings(tenantId),
-    ]);
-    if (!balance) throw new Problem('member_not_found', `No member ${memberId}`);
+    const [balance, settings] = await this.withBalance(tenantId, memberId, this.programmes.settings(tenantId));
     return { transactionId: tx.transactionId, earning: this.evaluate(balance, settings, tx, this.clock.now()) };
   }
 
@@ -364,9 +352,7 @@ export class LedgerService {
     idem: IdempotencyContext,
     command: Omit<RedeemCommand, 'idempotencyKey'>,
   ): Promise<Reply> {
-    return this.memberChange(tenantId, memberId, idem, (balance, settings) =>
-      pointsStep(planRedeem(balance, { ...command, idempotencyKey: idem.key }, this.clock.now(), settings), settings),
-    );
+    return this.pointsCommand(tenantId, memberId, idem, { ...command, idempotencyKey: idem.key }, planRedeem);
   }
 
   adjust(
@@ -375,8 +361,19 @@ export class LedgerService {
     idem: IdempotencyContext,
     command: Omit<AdjustCommand, 'idempotencyKey'>,
   ): Promise<Reply> {
+    return this.pointsCommand(tenantId, memberId, idem, { ...command, idempotencyKey: idem.key }, planAdjust);
+  }
+
+  /** A points command planned on the member's balance as it stands now. */
+  private pointsCommand<C>(
+    tenantId: string,
+    memberId: string,
+    idem: IdempotencyContext,
+    command: C,
+    plan: (current: Balance, command: C, now: Date, settings: ProgrammeSettings) => Mutation,
+  ): Promise<Reply> {
     return this.memberChange(tenantId, memberId, idem, (balance, settings) =>
-      pointsStep(planAdjust(balance, { ...command, idempotencyKey: idem.key }, this.clock.now(), settings), settings),
+      pointsStep(plan(balance, command, this.clock.now(), settings), settings),
     );
   }
 
@@ -446,11 +443,7 @@ export class LedgerService {
     memberId: string,
     offers: Offer[],
   ): Promise<{ offer: Offer; remaining: number }[]> {
-    const [profile, balance] = await Promise.all([
-      this.store.getProfile(tenantId, memberId),
-      this.store.getBalance(tenantId, memberId),
-    ]);
-    if (!profile || !balance) throw new Problem('member_not_found', `No member ${memberId}`);
+    const { profile, balance } = await this.getMember(tenantId, memberId);
     if (balance.status !== 'active') return [];
     const now = this.clock.now();
     return offers.flatMap((offer) => {
@@ -519,17 +512,13 @@ export class LedgerService {
 
   async getBalance(tenantId: string, memberId: string): Promise<Balance> {
     const balance = await this.store.getBalance(tenantId, memberId);
-    if (!balance) throw new Problem('member_not_found', `No member ${memberId}`);
+    if (!balance) throw memberNotFound(memberId);
     return balance;
   }
 
   /** The last entry committed at or before `at` (null before the first): the balance as it stood then. */
   async lastEntryAt(tenantId: string, memberId: string, at: string): Promise<LedgerEntry | null> {
-    const [balance, entry] = await Promise.all([
-      this.store.getBalance(tenantId, memberId),
-      this.store.lastEntryAt(tenantId, memberId, at),
-    ]);
-    if (!balance) throw new Problem('member_not_found', `No member ${memberId}`);
+    const [, entry] = await this.withBalance(tenantId, memberId, this.store.lastEntryAt(tenantId, memberId, at));
     return entry;
   }
 
@@ -538,7 +527,7 @@ export class LedgerService {
       this.store.getProfile(tenantId, memberId),
       this.store.getBalance(tenantId, memberId),
     ]);
-    if (!profile || !balance) throw new Problem('member_not_found', `No member ${memberId}`);
+    if (!profile || !balance) throw memberNotFound(memberId);
     return { profile, balance };
   }
 
@@ -561,22 +550,28 @@ export class LedgerService {
     };
   }
 
+  /** Reads the member's balance, which proves the member exists, together with `alongside`. */
+  private async withBalance<T>(tenantId: string, memberId: string, alongside: Promise<T>): Promise<[Balance, T]> {
+    const [balance, other] = await Promise.all([this.store.getBalance(tenantId, memberId), alongside]);
+    if (!balance) throw memberNotFound(memberId);
+    return [balance, other];
+  }
+
   async listEntries(tenantId: string, memberId: string, query: EntryQuery): Promise<Page<LedgerEntry>> {
-    const [balance, page] = await Promise.all([
-      this.store.getBalance(tenantId, memberId),
-      this.store.listEntries(tenantId, memberId, query),
-    ]);
-    if (!balance) throw new Problem('member_not_found', `No member ${memberId}`);
+    const [, page] = await this.withBalance(tenantId, memberId, this.store.listEntries(tenantId, memberId, query));
     return page;
   }
 
   private async requireProfile(tenantId: string, memberId: string): Promise<MemberProfile> {
     const profile = await this.store.getProfile(tenantId, memberId);
-    if (!profile) throw new Problem('member_not_found', `No member ${memberId}`);
+    if (!profile) throw memberNotFound(memberId);
     return profile;
   }
 
-  /** Loads the member's balance (or takes the one a lost race returned) and turns rule violations into remembered refusals. */
+  /**
+   * Loads the member's balance (or takes the one a lost race returned) and turns rule violations into remembered
+   * refusals.
+   */
   private memberChange(
     tenantId: string,
     memberId: string,
@@ -589,7 +584,7 @@ export class LedgerService {
           current ?? this.store.getBalance(tenantId, memberId),
           this.programmes.settings(tenantId),
         ]);
-        if (!balance) throw new Problem('member_not_found', `No member ${memberId}`);
+        if (!balance) throw memberNotFound(memberId);
         return await decide(balance, settings);
       } catch (error) {
         const problem = refusal(error);
@@ -601,7 +596,9 @@ export class LedgerService {
   }
 }
 
-/** A business refusal to remember for the key (rule violations, invalid amounts, 4xx problems); null for anything else. */
+/**
+ * A business refusal to remember for the key (rule violations, invalid amounts, 4xx problems); null for anything else.
+ */
 function refusal(error: unknown): Problem | null {
   if (error instanceof LedgerRuleError) return new Problem(error.code, error.message);
   if (error instanceof RangeError) return new Problem('validation_failed', error.message);
@@ -611,6 +608,11 @@ function refusal(error: unknown): Problem | null {
 
 function memberStep(mutation: Mutation | null, profile: MemberProfile, balance: Balance): CommandStep {
   if (!mutation) return { kind: 'answer', outcome: { kind: 'member', profile, balance, created: false } };
+  return memberChangeStep(mutation, false);
+}
+
+/** Commits a change of a member and answers with the member as changed (`created` by an enrolment). */
+function memberChangeStep(mutation: Mutation, created: boolean): CommandStep {
   return {
     kind: 'change',
     mutation,
@@ -618,7 +620,7 @@ function memberStep(mutation: Mutation | null, profile: MemberProfile, balance: 
       kind: 'member',
       profile: required(mutation.profile, 'the changed profile').value,
       balance: mutation.balance,
-      created: false,
+      created,
     },
   };
 }

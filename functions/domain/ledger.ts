@@ -58,10 +58,8 @@ export interface Balance {
   offerActivations?: Record<string, number>;
 }
 
-export interface MemberProfile {
-  tenantId: string;
-  memberId: string;
-  externalId: string;
+/** The profile fields a member's data holds: given at enrolment, changed by a profile patch. */
+export interface ProfileDetails {
   email?: string;
   firstName?: string;
   lastName?: string;
@@ -69,6 +67,12 @@ export interface MemberProfile {
   locale?: string;
   birthDate?: string;
   segments?: string[];
+}
+
+export interface MemberProfile extends ProfileDetails {
+  tenantId: string;
+  memberId: string;
+  externalId: string;
   status: MemberStatus;
   createdAt: string;
   updatedAt?: string;
@@ -342,15 +346,8 @@ const positiveInteger = (value: number, name: string) => {
   if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`${name} must be a positive integer`);
 };
 
-export interface EnrolCommand {
+export interface EnrolCommand extends ProfileDetails {
   externalId: string;
-  email?: string;
-  firstName?: string;
-  lastName?: string;
-  phone?: string;
-  locale?: string;
-  birthDate?: string;
-  segments?: string[];
 }
 
 export function planEnrol(
@@ -423,53 +420,36 @@ export function planEarn(current: Balance, command: EarnCommand, now: Date, sett
       delta: -command.amountPoints,
     });
   }
-  if (holdDays > 0) {
-    const activatesAt = new Date(at.getTime() + holdDays * DAY_MS).toISOString();
-    b.pendingPoints += command.amountPoints;
-    const entry = change.record(
-      {
-        type: 'earn',
-        amountPoints: 0,
-        pendingPoints: command.amountPoints,
-        lots: [{ expiresAt, points: command.amountPoints }],
-        activatesAt,
-        ...common,
-        ...funding,
-      },
-      'points.earned',
-      (entryId) => ({
-        entryId,
-        amountPoints: command.amountPoints,
-        ...common,
-        ...campaignOf(command),
-        expiresAt,
-        pending: true,
-        activatesAt,
-      }),
-    );
-    b.pending.push({ entryId: entry.entryId, points: command.amountPoints, activatesAt, expiresAt });
-  } else {
+  // Held points wait as pending until activatesAt; the others are available at once.
+  const activatesAt = holdDays > 0 ? new Date(at.getTime() + holdDays * DAY_MS).toISOString() : undefined;
+  const held = activatesAt ? { activatesAt } : {};
+  if (activatesAt) b.pendingPoints += command.amountPoints;
+  else {
     credit(b, command.amountPoints, expiresAt);
     b.lifetimePoints += command.amountPoints;
-    change.record(
-      {
-        type: 'earn',
-        amountPoints: command.amountPoints,
-        lots: [{ expiresAt, points: command.amountPoints }],
-        ...common,
-        ...funding,
-      },
-      'points.earned',
-      (entryId) => ({
-        entryId,
-        amountPoints: command.amountPoints,
-        ...common,
-        ...campaignOf(command),
-        expiresAt,
-        pending: false,
-      }),
-    );
   }
+  const entry = change.record(
+    {
+      type: 'earn',
+      amountPoints: activatesAt ? 0 : command.amountPoints,
+      ...(activatesAt ? { pendingPoints: command.amountPoints } : {}),
+      lots: [{ expiresAt, points: command.amountPoints }],
+      ...held,
+      ...common,
+      ...funding,
+    },
+    'points.earned',
+    (entryId) => ({
+      entryId,
+      amountPoints: command.amountPoints,
+      ...common,
+      ...campaignOf(command),
+      expiresAt,
+      pending: activatesAt !== undefined,
+      ...held,
+    }),
+  );
+  if (activatesAt) b.pending.push({ entryId: entry.entryId, points: command.amountPoints, activatesAt, expiresAt });
   return change.build(settings);
 }
 
@@ -766,7 +746,9 @@ const insufficient = (balance: Balance, points: number) =>
     `The member has ${balance.availablePoints} points available, ${points} needed`,
   );
 
-/** What the service drew for a redemption: a stock shard (limited stock), a code (voucher), a budget shard (campaign). */
+/**
+ * What the service drew for a redemption: a stock shard (limited stock), a code (voucher), a budget shard (campaign).
+ */
 export interface RewardDraw {
   stockShard?: number;
   voucherCode?: string;

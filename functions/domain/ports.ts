@@ -100,7 +100,10 @@ export interface RewardStore {
   getCampaign(tenantId: string, campaignId: string): Promise<Campaign | null>;
   /** Creates or updates name and status; the funded total only changes by `credit`. */
   putCampaign(campaign: Omit<Campaign, 'fundedPoints'>): Promise<Campaign>;
-  /** Credits an account, spread over its shards, with the idempotency record in the same commit; false if the key was used. */
+  /**
+   * Credits an account, spread over its shards, with the idempotency record in the same commit; false if the key was
+   * used.
+   */
   credit(tenantId: string, account: AccountRef, amount: number, record: IdempotencyRecord): Promise<boolean>;
   /** Imports codes into a voucher reward's pool (codes seen before are skipped); its stock grows by the codes added. */
   importCodes(tenantId: string, rewardId: string, codes: string[]): Promise<{ imported: number; duplicates: number }>;
@@ -150,7 +153,9 @@ export interface WebhookSubscription {
   payload?: 'full' | 'thin';
   /** Full mode only: the data fields to send (absent: all of them). The envelope is always sent. */
   fields?: string[];
-  /** Digest mode: one call per window of this many seconds, carrying the window's events, instead of one call per event. */
+  /**
+   * Digest mode: one call per window of this many seconds, carrying the window's events, instead of one call per event.
+   */
   digest?: { intervalSeconds: number };
   /** Attempts per second at most (absent: no cap but the platform's drain ramp after an outage). */
   rateLimitPerSecond?: number;

@@ -4,7 +4,8 @@ import { DEFAULT_TIER_PROGRAMME, tierProgramme } from './tiers';
 
 /**
  * A tenant's programme settings: how long points live, when members hear about expiring points,
- * how long earnings are held, the earning rules for business transactions and the tier ladder. Tenant admins replace it as a whole (PUT), versioned.
+ * how long earnings are held, the earning rules for business transactions and the tier ladder. Tenant admins replace it
+ * as a whole (PUT), versioned.
  */
 export const programmeSettings = z
   .object({

@@ -22,7 +22,8 @@ export const rewardRequest = z
     fulfilment: z
       .enum(['voucher', 'manual'])
       .describe(
-        'voucher: a code from the reward’s pool is issued at once; manual: the tenant fulfils it later (goods, experiences)',
+        'voucher: a code from the reward’s pool is issued at once; ' +
+          'manual: the tenant fulfils it later (goods, experiences)',
       ),
     unlimitedStock: z.boolean().default(false).describe('Manual rewards only: no stock to draw on'),
     campaign: z

@@ -104,7 +104,10 @@ export interface TierState {
   reviewAt: string | null;
   /** Set when a review found the member below threshold: demotion takes effect at this time unless they requalify */
   graceUntil: string | null;
-  /** Qualifying points per UTC day ('YYYY-MM-DD' → points) for rolling windows, or per period key ('2026-11', '2026-Q4', '2026') for calendar windows; pruned */
+  /**
+   * Qualifying points per UTC day ('YYYY-MM-DD' → points) for rolling windows, or per period key ('2026-11', '2026-Q4',
+   * '2026') for calendar windows; pruned
+   */
   buckets: Record<string, number>;
 }
 
@@ -283,7 +286,8 @@ function standings(buckets: Record<string, number>, window: QualificationWindow,
  * Promotes, reviews, starts grace or demotes, per the rules at the top of this module; at most
  * one tier change per call, and idempotent for the same `now`.
  * @example
- * const { state, change } = evaluateTier(recordQualifyingPoints(balance.tierState, programme, now, 500), programme, now);
+ * const { state, change } = evaluateTier(recordQualifyingPoints(balance.tierState, programme, now, 500), programme,
+ * now);
  * balance.tierState = state; // `change`, if any, is the promotion or demotion to announce
  */
 export function evaluateTier(state: TierState, programme: TierProgramme, now: Date): TierEvaluation {

@@ -101,13 +101,15 @@ export class LedgerApi extends Construct {
           {
             id: 'AwsSolutions-COG4',
             reason:
-              'Callers are machine clients of tenants, not Cognito users: a REQUEST authorizer resolves each API key to ' +
-              'its tenant and scopes from the ledger table.',
+              'Callers are machine clients of tenants, not Cognito users: a REQUEST authorizer resolves ' +
+              'each API key to its tenant and scopes from the ledger table.',
           },
         ]);
       }
       if (route.auth === 'none') {
-        const reason = `${route.method} ${route.path} is public by design (topology auth: none): it serves documents, no tenant data.`;
+        const reason =
+          `${route.method} ${route.path} is public by design (topology auth: none): it serves ` +
+          `documents, no tenant data.`;
         NagSuppressions.addResourceSuppressions(method, [
           { id: 'AwsSolutions-APIG4', reason },
           { id: 'AwsSolutions-COG4', reason },
@@ -140,7 +142,8 @@ export class LedgerApi extends Construct {
         id: 'AwsSolutions-APIG2',
         reason:
           'API Gateway validates the required parameters (API key header, path parameters); bodies are validated by ' +
-          "the handler's schemas so that the deployed API and the local twin reject bad input with the same problem+json.",
+          "the handler's schemas so that the deployed API and the local twin reject bad input with the same " +
+          'problem+json.',
       },
     ]);
     NagSuppressions.addResourceSuppressions(this.restApi.deploymentStage, [

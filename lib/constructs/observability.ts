@@ -65,7 +65,9 @@ const WEBHOOK_METRICS = {
     pattern: logs.FilterPattern.all(ATTEMPT, logs.FilterPattern.booleanValue('$.ok', true)),
     unit: cloudwatch.Unit.COUNT,
   },
-  /** Attempts that failed (non-2xx, timeout, refused target); routine for tenant endpoints, so graphed, never alarmed. */
+  /**
+   * Attempts that failed (non-2xx, timeout, refused target); routine for tenant endpoints, so graphed, never alarmed.
+   */
   AttemptsFailed: {
     pattern: logs.FilterPattern.all(ATTEMPT, logs.FilterPattern.booleanValue('$.ok', false)),
     unit: cloudwatch.Unit.COUNT,
@@ -138,7 +140,9 @@ export class Observability extends Construct {
   readonly alarmTopic: sns.Topic;
   readonly alarms: cloudwatch.Alarm[] = [];
   readonly dashboard: cloudwatch.Dashboard;
-  /** Metric filters on the delivery function's log group, by metric name (namespace `LoyaltyLedger/<stage>/Webhooks`). */
+  /**
+   * Metric filters on the delivery function's log group, by metric name (namespace `LoyaltyLedger/<stage>/Webhooks`).
+   */
   readonly webhookMetricFilters: Record<WebhookMetricName, logs.MetricFilter>;
   readonly endpointsDisabledAlarm: cloudwatch.Alarm;
 
@@ -213,7 +217,8 @@ export class Observability extends Construct {
       const override = BACKLOG_OVERRIDES[queueId];
       if (override && override.ageSeconds >= spec.retentionPeriodSeconds) {
         throw new Error(
-          `${spec.id}: backlog alarm at ${override.ageSeconds} s would fire only after retention (${spec.retentionPeriodSeconds} s) dropped messages`,
+          `${spec.id}: backlog alarm at ${override.ageSeconds} s would fire only after retention ` +
+            `(${spec.retentionPeriodSeconds} s) dropped messages`,
         );
       }
       alarm(`${spec.id}Backlog`, {
@@ -252,14 +257,17 @@ export class Observability extends Construct {
         ...options,
       });
 
-    // Dead letters already alarm through the DLQ-not-empty alarm; failed attempts never page (tenant endpoints fail routinely).
+    // Dead letters already alarm through the DLQ-not-empty alarm; failed attempts never page (tenant endpoints fail
+    // routinely).
     this.endpointsDisabledAlarm = alarm('WebhookEndpointsDisabled', {
       alarmDescription:
-        "Tenants' webhook endpoints were disabled (answered 410 Gone, or failed for the whole disable period, 5 days by default); " +
-        'their messages are now parked as dead letters. Find the subscriptionId in the delivery function logs ' +
-        '("Endpoint answered 410 Gone; disabled" / "Endpoint failing for too long; disabled"), check the endpoint with ' +
-        'GET /v1/webhooks/endpoints/{subscriptionId} (health, disabledReason, disabledAt); once the tenant has fixed it, ' +
-        'PATCH enabled: true and redrive its dead letters. Runbook: docs/runbooks/webhook-dlq.md.',
+        "Tenants' webhook endpoints were disabled (answered 410 Gone, or failed for the whole disable period, " +
+        '5 days by default); their messages are now parked as dead letters. Find the subscriptionId in the ' +
+        'delivery function logs ("Endpoint answered 410 Gone; disabled" / ' +
+        '"Endpoint failing for too long; disabled"), ' +
+        'check the endpoint with GET /v1/webhooks/endpoints/{subscriptionId} (health, disabledReason, disabledAt); ' +
+        'once the tenant has fixed it, PATCH enabled: true and redrive its dead letters. ' +
+        'Runbook: docs/runbooks/webhook-dlq.md.',
       metric: webhookMetric('EndpointsDisabled', { period: Duration.minutes(15) }),
       threshold: 0,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -269,9 +277,10 @@ export class Observability extends Construct {
     // Past every legitimate wait: the retry schedule (~28 h) and the 5-day disable; SQS drops messages at 14 days.
     alarm('WebhookMessagesWaitingTooLong', {
       alarmDescription:
-        `A webhook message has waited on the delivery queue for over ${WAITING_ALARM_DAYS} days since its event (retry schedule ` +
-        '~28 h, endpoints disabled after 5 days without success; SQS deletes messages at 14 days). Find it in the delivery log ' +
-        '("Webhook message waiting", waitingSeconds) and check its endpoint. Runbook: docs/runbooks/webhook-dlq.md.',
+        `A webhook message has waited on the delivery queue for over ${WAITING_ALARM_DAYS} days since its event ` +
+        '(retry schedule ~28 h, endpoints disabled after 5 days without success; SQS deletes messages at 14 days). ' +
+        'Find it in the delivery log ("Webhook message waiting", waitingSeconds) and check its endpoint. ' +
+        'Runbook: docs/runbooks/webhook-dlq.md.',
       metric: webhookMetric('QueuedMessageWaitingSeconds', {
         statistic: cloudwatch.Stats.MAXIMUM,
         period: Duration.minutes(15),
@@ -294,7 +303,9 @@ export class Observability extends Construct {
       if (spec.trigger?.kind === 'dynamodb-stream') {
         streamConsumers.push(functionId);
         alarm(`${spec.id}IteratorAge`, {
-          alarmDescription: `${spec.id} is falling behind the table stream; records expire after ${spec.trigger.maxRecordAgeSeconds} s.`,
+          alarmDescription:
+            `${spec.id} is falling behind the table stream; records expire after ` +
+            `${spec.trigger.maxRecordAgeSeconds} s.`,
           metric: iteratorAge(fn),
           threshold: Math.min(ITERATOR_AGE_ALARM_MS, (spec.trigger.maxRecordAgeSeconds * 1000) / 4),
           comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -330,8 +341,9 @@ export class Observability extends Construct {
     // Retrying heads stay in flight; at the FIFO quota the queue would stop delivering for every tenant.
     alarm('WebhookDeliveryInFlight', {
       alarmDescription:
-        `The webhook delivery queue holds over ${WEBHOOK_IN_FLIGHT_ALARM} messages in flight (waiting for a retry); SQS FIFO ` +
-        `hands out nothing at ${SQS_FIFO_IN_FLIGHT_LIMIT}. Find the failing endpoints in the delivery log. Runbook: docs/runbooks/webhook-dlq.md.`,
+        `The webhook delivery queue holds over ${WEBHOOK_IN_FLIGHT_ALARM} messages in flight (waiting for a retry); ` +
+        `SQS FIFO hands out nothing at ${SQS_FIFO_IN_FLIGHT_LIMIT}. Find the failing endpoints in the delivery log. ` +
+        'Runbook: docs/runbooks/webhook-dlq.md.',
       metric: queueMetric(props.queues.webhookDelivery, 'ApproximateNumberOfMessagesNotVisible'),
       threshold: WEBHOOK_IN_FLIGHT_ALARM,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -342,8 +354,8 @@ export class Observability extends Construct {
     const partitionQuota = rawEvents.capacity.activePartitionQuota;
     alarm('RawEventsPartitionsNearQuota', {
       alarmDescription:
-        `Raw events use over 80 % of the ${partitionQuota} active partitions Firehose allows; past the quota records go to the ` +
-        'error prefix. Raise the quota (Service Quotas) and rawEvents.capacity in ' +
+        `Raw events use over 80 % of the ${partitionQuota} active partitions Firehose allows; ` +
+        'past the quota records go to the error prefix. Raise the quota (Service Quotas) and rawEvents.capacity in ' +
         'functions/declaration/topology.ts. See docs/deploy.md.',
       metric: firehoseMetric('PartitionCount', cloudwatch.Stats.MAXIMUM),
       threshold: Math.floor(partitionQuota * 0.8),

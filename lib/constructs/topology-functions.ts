@@ -268,7 +268,8 @@ export class TopologyFunctions extends Construct {
     // AWS guidance: visibility at least six times the function timeout, or messages are received twice.
     if (queueSpec.visibilityTimeoutSeconds < 6 * spec.timeoutSeconds) {
       throw new Error(
-        `${queueSpec.id} visibility (${queueSpec.visibilityTimeoutSeconds} s) is below 6 × ${spec.id}'s timeout (${spec.timeoutSeconds} s)`,
+        `${queueSpec.id} visibility (${queueSpec.visibilityTimeoutSeconds} s) is below 6 × ${spec.id}'s timeout ` +
+          `(${spec.timeoutSeconds} s)`,
       );
     }
     // FIFO event sources take no batching window; 0 means "none" and is left out.

@@ -11,7 +11,9 @@ function redriveTargetIds(): Set<QueueId> {
   );
 }
 
-/** Queues that receive what failed elsewhere: a redrive target, or a stream's or a schedule's on-failure destination. */
+/**
+ * Queues that receive what failed elsewhere: a redrive target, or a stream's or a schedule's on-failure destination.
+ */
 export function deadLetterQueueIds(): QueueId[] {
   const ids = redriveTargetIds();
   for (const fn of Object.values(functions)) {
@@ -71,9 +73,9 @@ export class TopologyQueues extends Construct {
         {
           id: 'AwsSolutions-SQS3',
           reason:
-            'This queue is itself a dead-letter destination: stream event-source mappings send the metadata of records ' +
-            'they gave up on, and scheduled jobs the record of a failed run, here. Nothing consumes it automatically, ' +
-            'so it needs no DLQ; its depth is alarmed.',
+            'This queue is itself a dead-letter destination: stream event-source mappings send the metadata ' +
+            'of records they gave up on, and scheduled jobs the record of a failed run, here. ' +
+            'Nothing consumes it automatically, so it needs no DLQ; its depth is alarmed.',
         },
       ]);
     }

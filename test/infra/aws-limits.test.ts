@@ -118,7 +118,8 @@ describe('Firehose limits', () => {
 
     // Assess
     console.log(
-      `lake: ${rawEvents.capacity.tenants} tenants need up to ${partitions} active partitions (quota ${rawEvents.capacity.activePartitionQuota})`,
+      `lake: ${rawEvents.capacity.tenants} tenants need up to ${partitions} active partitions (quota ` +
+        `${rawEvents.capacity.activePartitionQuota})`,
     );
     expect(partitions).toBeLessThanOrEqual(rawEvents.capacity.activePartitionQuota);
   });

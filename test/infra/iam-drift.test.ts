@@ -102,7 +102,7 @@ describe('execution roles', () => {
     expect(inDeclaration.filter((line) => !inTemplate.includes(line))).toEqual([]);
   });
 
-  it('lets the delivery function send to the delivery queue: a redriven DLQ copy is queued again as a new round', () => {
+  it('lets the delivery function send to the delivery queue: a redriven DLQ copy is queued as a new round', () => {
     expect(granted('webhookDelivery')).toContain('sqs:SendMessage on queue:webhookDelivery');
   });
 });

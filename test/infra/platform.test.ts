@@ -35,7 +35,9 @@ const statementsOf = (functionId: FunctionId) => {
         }[],
     );
 };
-/** Whether the function's role allows `action` on exactly `resource` (statements may be merged, so both may be lists). */
+/**
+ * Whether the function's role allows `action` on exactly `resource` (statements may be merged, so both may be lists).
+ */
 const allows = (functionId: FunctionId, action: string, resource: unknown) =>
   statementsOf(functionId).some(
     (statement) =>
@@ -228,7 +230,7 @@ describe('webhook delivery access', () => {
 });
 
 describe('event-source mappings', () => {
-  it('stream consumers bisect, retry a bounded number of times, drop old records to the failure queue and report partial failures', () => {
+  it('stream consumers bisect, retry boundedly, send old records to the failure queue, report partial failures', () => {
     // Prepare
     const failuresId = logicalId(synth.stack, synth.stack.queues.streamFailures);
     const streamMappings = ofType('AWS::Lambda::EventSourceMapping').filter(([, m]) => m.Properties?.StartingPosition);
@@ -453,7 +455,7 @@ describe('alarms', () => {
     }
   });
 
-  it('alarms on queue backlogs before retention drops messages; the delivery queue when nobody receives for an hour', () => {
+  it('alarms on backlogs before retention drops messages; the delivery queue when nobody receives for an hour', () => {
     // Prepare
     const backlogAlarms = ofType('AWS::CloudWatch::Alarm').filter(
       ([, a]) => a.Properties!.MetricName === 'ApproximateAgeOfOldestMessage',
@@ -521,7 +523,7 @@ describe('alarms', () => {
     ]);
   });
 
-  it('pages when a message has waited on the queue past every legitimate wait (6 days), which SQS age metrics miss', () => {
+  it('pages when a message waited on the queue past every legitimate wait (6 days), which SQS metrics miss', () => {
     synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'LoyaltyLedger/test/Webhooks',
       MetricName: 'QueuedMessageWaitingSeconds',
@@ -555,7 +557,7 @@ describe('webhook delivery metrics', () => {
       }),
     );
 
-  it('derives eight metrics from the delivery function log group in LoyaltyLedger/<stage>/Webhooks, without dimensions', () => {
+  it('derives eight metrics from the delivery log group in LoyaltyLedger/<stage>/Webhooks, without dimensions', () => {
     // Prepare
     const deliveryLogGroup =
       synth.resources[logicalId(synth.stack, synth.stack.functions.webhookDelivery)]!.Properties!.LoggingConfig
@@ -584,7 +586,7 @@ describe('webhook delivery metrics', () => {
     }
   });
 
-  it('counts delivered and failed attempts, records attempt duration, dead letters, disabled endpoints and parked messages', () => {
+  it('counts delivered and failed attempts, their duration, dead letters, disabled endpoints, parked messages', () => {
     // Prepare
     const found = filters();
 
@@ -605,7 +607,8 @@ describe('webhook delivery metrics', () => {
       '$.message = "Attempts exhausted; message dead-lettered"',
     );
     expect(found.EndpointsDisabled!.FilterPattern).toBe(
-      '{ ($.message = "Endpoint answered 410 Gone; disabled") || ($.message = "Endpoint failing for too long; disabled") }',
+      '{ ($.message = "Endpoint answered 410 Gone; disabled") || ' +
+        '($.message = "Endpoint failing for too long; disabled") }',
     );
     expect(found.MessagesParked!.FilterPattern).toBe(
       '{ $.message = "Endpoint disabled; message parked as a dead letter" }',
@@ -638,7 +641,7 @@ describe('webhook delivery metrics', () => {
       expect([message, source.includes(`'${message}'`)]).toEqual([message, true]);
   });
 
-  it('shows a Webhooks row on the dashboard: attempts, duration percentiles, dead letters, disabled, queue and DLQ depth', () => {
+  it('shows a Webhooks dashboard row: attempts, duration percentiles, dead letters, disabled, queue, DLQ depth', () => {
     // Prepare
     const [, dashboard] = ofType('AWS::CloudWatch::Dashboard')[0]!;
     // The body is a Fn::Join of JSON text and resource references; references are rendered as their JSON.

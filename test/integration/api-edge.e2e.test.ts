@@ -1,26 +1,22 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { checkContract } from '../support/api-contract';
+import { rawRequest } from '../support/raw-http';
 import { receivedHooks } from '../support/twin-api';
-import { startTwinProcess, waitFor, type RunningTwin } from '../support/twin-process';
-import { ifStarted } from '../support/teardown';
+import { useTwin, waitFor } from '../support/twin-process';
 
 /** Defects found by calling the running twin from outside, checked over raw HTTP. */
-let twin: RunningTwin;
-
-beforeAll(async () => {
-  twin = await startTwinProcess(['--lake-buffer-seconds', '1']);
-}, 90_000);
-
-afterAll(async () => {
-  await ifStarted(twin)?.stop();
-});
+const twin = useTwin(['--lake-buffer-seconds', '1']);
 
 /** A request sent byte for byte as written (fetch would re-encode a malformed path); the answer is contract-checked. */
 async function raw(method: string, path: string, body?: string, headers: Record<string, string> = {}) {
-  const answer = await rawRequest(method, path, body, headers);
+  const answer = await rawRequest(twin.apiUrl, {
+    method,
+    path,
+    body,
+    headers: { 'x-api-key': twin.demo.apiKey, 'content-type': 'application/json', ...headers },
+  });
   checkContract({
     method,
     path,
@@ -29,34 +25,6 @@ async function raw(method: string, path: string, body?: string, headers: Record<
     text: answer.body,
   });
   return answer;
-}
-
-function rawRequest(method: string, path: string, body: string | undefined, headers: Record<string, string>) {
-  const url = new URL(twin.apiUrl);
-  return new Promise<{ status: number; headers: Record<string, string>; body: string }>((resolve, reject) => {
-    const req = httpRequest(
-      {
-        host: url.hostname,
-        port: url.port,
-        path,
-        method,
-        headers: { 'x-api-key': twin.demo.apiKey, 'content-type': 'application/json', ...headers },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          resolve({
-            status: res.statusCode!,
-            headers: res.headers as Record<string, string>,
-            body: Buffer.concat(chunks).toString('utf8'),
-          });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 /** Every raw line of the lake's gzip NDJSON files, with its file. */

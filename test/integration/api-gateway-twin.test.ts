@@ -1,10 +1,10 @@
-import { request as httpRequest } from 'node:http';
 import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent } from 'aws-lambda';
 import { LocalApiGateway } from '../../local/api-gateway';
 import type { LocalLambda } from '../../local/lambda';
 import { gatewayProblem, type GatewayResponseType } from '../../functions/declaration/gateway-problems';
 import { ifStarted } from '../support/teardown';
 import { asPromise } from '../support/as-promise';
+import { rawRequest } from '../support/raw-http';
 
 /**
  * The twin's API Gateway over real HTTP, with stand-in functions: what it answers itself must be,
@@ -66,22 +66,7 @@ beforeEach(() => {
 
 /** A raw request (the path is sent exactly as written: fetch would normalize a malformed escape). */
 function send(path: string, headers: Record<string, string> = { 'x-api-key': `key-${++key}` }) {
-  const url = new URL(gateway.url);
-  return new Promise<{ status: number; headers: Record<string, string>; body: string }>((resolve, reject) => {
-    const req = httpRequest({ host: url.hostname, port: url.port, path, method: 'GET', headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        resolve({
-          status: res.statusCode!,
-          headers: res.headers as Record<string, string>,
-          body: Buffer.concat(chunks).toString('utf8'),
-        });
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
+  return rawRequest(gateway.url, { method: 'GET', path, headers });
 }
 
 /** Asserts the answer is the stack's gateway response of `type`, byte for byte. */

@@ -1,51 +1,26 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { DynamoTenantStore } from '../../functions/adapters/dynamo-tenant-store';
 import { ALL_SCOPES } from '../../functions/api/operations';
 import { CREDENTIALS, REGION } from '../../local/aws-local';
-import { startLocalTable, type LocalTable } from '../support/local-table';
-import { ifStarted } from '../support/teardown';
+import { useLocalTable } from '../support/local-table';
+import { runScript } from '../support/run-script';
 
 /** `npm run tenant:create` against DynamoDB Local, with the endpoint and credentials from the environment. */
-let table: LocalTable;
 let endpoint: string;
 
+const table = useLocalTable();
+
 beforeAll(async () => {
-  table = await startLocalTable();
   const { protocol, hostname, port } = await table.documents.config.endpoint!();
   endpoint = `${protocol}//${hostname}:${port}`;
-}, 60_000);
-
-afterAll(async () => {
-  await ifStarted(table)?.stop();
 });
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-function createTenant(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const command = ['--import', 'tsx', 'scripts/create-tenant.ts', '--table', table.tableName, ...args];
-    const child = spawn(process.execPath, command, {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        AWS_REGION: REGION,
-        AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
-        AWS_ENDPOINT_URL_DYNAMODB: endpoint,
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      resolve({ code, stdout, stderr });
-    });
+const createTenant = (args: string[]) =>
+  runScript('scripts/create-tenant.ts', ['--table', table.tableName, ...args], {
+    AWS_REGION: REGION,
+    AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: endpoint,
   });
-}
 
 describe('tenant:create', () => {
   it('creates the tenant and prints a working key once, alone on stdout', async () => {

@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDeliveryLog } from '../../functions/adapters/dynamo-delivery-log';
 import { DynamoEndpointHealth } from '../../functions/adapters/dynamo-endpoint-health';
 import { DynamoSubscriptionStore } from '../../functions/adapters/dynamo-subscription-store';
@@ -11,34 +11,24 @@ import { keys } from '../../functions/domain/keys';
 import { deliveryMessage, webhookBody, type DeliveryMessage } from '../../functions/domain/webhooks/message';
 import { newId } from '../../functions/shared/ids';
 import { logger } from '../../functions/shared/logger';
-import { startLocalTable, type LocalTable } from '../support/local-table';
-import { ifStarted } from '../support/teardown';
-import { webhookSubscription } from '../support/webhook-fixtures';
+import { useLocalTable } from '../support/local-table';
+import { testSubscription } from '../support/webhook-fixtures';
 
 /**
  * The delivery worker against the real table on DynamoDB Local: the message log, the attempt log,
  * dead letters, endpoint health (breaker, pause, drain ramp) and disabling, through the real
  * delivery and subscription stores. Only the HTTP send, the DLQ and the clock are scripted.
  */
-let local: LocalTable;
-let documents: DynamoDBDocumentClient;
-let tableName: string;
 let store: DynamoDeliveryLog;
 let endpointHealth: DynamoEndpointHealth;
 let subscriptions: DynamoSubscriptionStore;
 
-beforeAll(async () => {
-  local = await startLocalTable();
-  ({ documents, tableName } = local);
+const local = useLocalTable(({ documents, tableName }) => {
   store = new DynamoDeliveryLog(documents, tableName, 30);
   endpointHealth = new DynamoEndpointHealth(documents, tableName);
   subscriptions = new DynamoSubscriptionStore(documents, tableName);
   // One JSON line per attempt would bury the test report; the log is not what is under test.
   logger.setLogLevel('SILENT');
-}, 60_000);
-
-afterAll(async () => {
-  await ifStarted(local)?.stop();
 });
 
 const T0 = new Date('2026-11-21T10:00:00.000Z');
@@ -82,7 +72,7 @@ type DeadLetterSink = DeliveryServiceDeps['deadLetter'];
 async function setUp(policy: Partial<DeliveryPolicy> = {}) {
   const tenantId = newId('ten');
   const subscriptionId = newId('sub');
-  const subscription = webhookSubscription(tenantId, subscriptionId);
+  const subscription = testSubscription({ tenantId, subscriptionId, createdAt: T0.toISOString() });
   await subscriptions.put(subscription);
 
   let nowMs = T0.getTime();
@@ -169,6 +159,39 @@ async function setUp(policy: Partial<DeliveryPolicy> = {}) {
 }
 
 type Harness = Awaited<ReturnType<typeof setUp>>;
+
+/** The endpoint's outbox event `seq` as stored (undefined when there is none). */
+async function endpointEvent(h: Harness, seq: number) {
+  const key = keys.endpointEvent(h.tenantId, h.subscriptionId, seq);
+  const { Item } = await local.documents.send(
+    new GetCommand({ TableName: local.tableName, Key: key, ConsistentRead: true }),
+  );
+  return Item;
+}
+
+/**
+ * Holds the harness's next send open until the test answers it: `started` resolves once the
+ * worker has sent, `answer` settles the send with the endpoint's result.
+ */
+function holdNextSend(h: Harness) {
+  let answer!: (result: AttemptResult) => void;
+  let sent!: () => void;
+  const started = new Promise<void>((resolve) => {
+    sent = resolve;
+  });
+  h.send.mockImplementationOnce(() => {
+    sent();
+    return new Promise<AttemptResult>((resolve) => {
+      answer = resolve;
+    });
+  });
+  return {
+    started,
+    answer: (result: AttemptResult) => {
+      answer(result);
+    },
+  };
+}
 
 /** Fails `count` messages of different members once each (the breaker's threshold with the default policy). */
 async function failDistinctMembers(h: Harness, count: number): Promise<EventMessage[]> {
@@ -316,7 +339,7 @@ describe('delivery worker on DynamoDB Local', () => {
     expect(dead.items.map((item) => item.eventId)).toEqual([m.event.id]);
   });
 
-  it("honours Retry-After: waits 120 s instead of 5 s and pauses the endpoint's other messages without an attempt", async () => {
+  it("honours Retry-After: waits 120 s, not 5 s; the endpoint's other messages pause without an attempt", async () => {
     // Prepare
     const h = await setUp();
     const first = h.message('mem_carol');
@@ -355,7 +378,7 @@ describe('delivery worker on DynamoDB Local', () => {
     expect(await h.log(other)).toMatchObject({ status: 'delivered', attempts: 1 });
   });
 
-  it('opens the breaker after 3 failures, lets one probe through, closes on its success and ramps the drain from 1/s', async () => {
+  it('opens the breaker after 3 failures, lets a probe through, closes on success, drains from 1/s up', async () => {
     // Prepare: three members fail once each
     const h = await setUp();
     const [failed1, failed2] = await failDistinctMembers(h, 3);
@@ -380,19 +403,9 @@ describe('delivery worker on DynamoDB Local', () => {
 
     // Act: past openUntil, one message probes while another arrives during the probe
     h.clock.advance(31);
-    let answerProbe!: (result: AttemptResult) => void;
-    let probeStarted!: () => void;
-    const started = new Promise<void>((resolve) => {
-      probeStarted = resolve;
-    });
-    h.send.mockImplementationOnce(() => {
-      probeStarted();
-      return new Promise<AttemptResult>((resolve) => {
-        answerProbe = resolve;
-      });
-    });
+    const probe = holdNextSend(h);
     const probing = h.worker.handle(waiting, 2);
-    await started;
+    await probe.started;
     const duringProbe = h.message('mem_frank');
     const concurrent = await h.worker.handle(duringProbe, 1);
 
@@ -403,7 +416,7 @@ describe('delivery worker on DynamoDB Local', () => {
     expect(await h.log(duringProbe)).toBeNull();
 
     // Act: the probe succeeds
-    answerProbe(OK);
+    probe.answer(OK);
     const probed = await probing;
 
     // Assess: closed, the drain ramp starts now
@@ -487,7 +500,7 @@ describe('delivery worker on DynamoDB Local', () => {
     await failDistinctMembers(h, 3);
     h.clock.advance(30);
     // Both workers read the health (still open) before either claims the probe.
-    const racing = new DynamoEndpointHealth(documents, tableName);
+    const racing = new DynamoEndpointHealth(local.documents, local.tableName);
     let reads = 0;
     let bothRead!: () => void;
     const barrier = new Promise<void>((resolve) => {
@@ -502,18 +515,12 @@ describe('delivery worker on DynamoDB Local', () => {
     };
     const first = h.message('mem_nora');
     const second = h.message('mem_otto');
-    let answerProbe!: (result: AttemptResult) => void;
-    h.send.mockImplementationOnce(
-      () =>
-        new Promise<AttemptResult>((resolve) => {
-          answerProbe = resolve;
-        }),
-    );
+    const probe = holdNextSend(h);
 
     // Act: the loser settles first (the winner's probe is still in flight), then the probe succeeds
     const handling = [h.makeWorker(racing).handle(first, 1), h.makeWorker(racing).handle(second, 1)];
     const loser = await Promise.race(handling);
-    answerProbe(OK);
+    probe.answer(OK);
     const outcomes = await Promise.all(handling);
 
     // Assess: one probe was sent and closed the breaker; the loser waits for the probe in flight
@@ -546,15 +553,9 @@ describe('delivery worker on DynamoDB Local', () => {
       eventSeq: 1,
     });
     // ... endpoint.disabled is in the endpoint's outbox, in the catalogue's shape
-    const { Item } = await documents.send(
-      new GetCommand({
-        TableName: tableName,
-        Key: keys.endpointEvent(h.tenantId, h.subscriptionId, 1),
-        ConsistentRead: true,
-      }),
-    );
-    expect(Item?.kind).toBe('event');
-    const emitted = loyaltyEvent.parse(Item);
+    const stored = await endpointEvent(h, 1);
+    expect(stored?.kind).toBe('event');
+    const emitted = loyaltyEvent.parse(stored);
     expect(emitted).toMatchObject({
       type: 'endpoint.disabled',
       version: 1,
@@ -564,9 +565,9 @@ describe('delivery worker on DynamoDB Local', () => {
       occurredAt: disabledAt,
       data: { url: h.subscription.url, reason: 'gone', lastStatus: 410 },
     });
-    const { Items: endpointEvents = [] } = await documents.send(
+    const { Items: endpointEvents = [] } = await local.documents.send(
       new QueryCommand({
-        TableName: tableName,
+        TableName: local.tableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :event)',
         ExpressionAttributeValues: { ':pk': keys.endpointPk(h.tenantId, h.subscriptionId), ':event': 'EVENT#' },
         ConsistentRead: true,
@@ -616,7 +617,7 @@ describe('delivery worker on DynamoDB Local', () => {
     expect(h.deadLetter).not.toHaveBeenCalled();
   });
 
-  it('disables the endpoint with reason failing once it has failed for disableAfterSeconds, probes included', async () => {
+  it('disables the endpoint (reason failing) once it has failed for disableAfterSeconds, probes included', async () => {
     // Prepare: three failures at T0 open the breaker; failingSince is T0
     const h = await setUp();
     await failDistinctMembers(h, 3);
@@ -652,14 +653,7 @@ describe('delivery worker on DynamoDB Local', () => {
       disabledAt,
       eventSeq: 1,
     });
-    const { Item } = await documents.send(
-      new GetCommand({
-        TableName: tableName,
-        Key: keys.endpointEvent(h.tenantId, h.subscriptionId, 1),
-        ConsistentRead: true,
-      }),
-    );
-    expect(loyaltyEvent.parse(Item)).toMatchObject({
+    expect(loyaltyEvent.parse(await endpointEvent(h, 1))).toMatchObject({
       type: 'endpoint.disabled',
       endpointId: h.subscriptionId,
       seq: 1,
@@ -671,7 +665,7 @@ describe('delivery worker on DynamoDB Local', () => {
     expect(h.deadLetter).not.toHaveBeenCalled();
   });
 
-  it('replays a dead message in a new round: the old copy is stale, the new one is attempted and delivered', async () => {
+  it('replays a dead message in a new round: the old copy is stale, the new one is attempted, delivered', async () => {
     // Prepare: a message dies after its 4 attempts
     const h = await setUp({ breakerFailures: 100 });
     const m = h.message('mem_jack');
@@ -780,19 +774,9 @@ describe('delivery worker on DynamoDB Local', () => {
     // Prepare: a delivery passes the gate while the endpoint is healthy and is still in flight ...
     const h = await setUp();
     const inFlight = h.message('mem_mia');
-    let answer!: (result: AttemptResult) => void;
-    let sent!: () => void;
-    const sending = new Promise<void>((resolve) => {
-      sent = resolve;
-    });
-    h.send.mockImplementationOnce(() => {
-      sent();
-      return new Promise<AttemptResult>((resolve) => {
-        answer = resolve;
-      });
-    });
+    const send = holdNextSend(h);
     const delivering = h.worker.handle(inFlight, 1);
-    await sending;
+    await send.started;
     // ... when another member's message fails
     const failed = h.message('mem_noah');
     h.send.mockResolvedValueOnce(BOOM);
@@ -801,7 +785,7 @@ describe('delivery worker on DynamoDB Local', () => {
 
     // Act: the endpoint answers the in-flight delivery with 204, after the failure
     h.clock.advance(1);
-    answer(OK);
+    send.answer(OK);
     expect(await delivering).toBeUndefined();
 
     // Assess: failures are no longer consecutive and the endpoint is not failing since T0
@@ -818,7 +802,7 @@ describe('delivery worker on DynamoDB Local', () => {
     expect((await h.health()).state).toBe('closed');
   });
 
-  it('waits for the scheduled attempt time when a failing message comes back early (a lost visibility change)', async () => {
+  it('waits for the scheduled attempt when a failing message comes back early (a lost visibility change)', async () => {
     // Prepare: a failure schedules the next attempt 5 s later
     const h = await setUp({ breakerFailures: 100 });
     const m = h.message('mem_early');
@@ -851,7 +835,8 @@ describe('delivery worker on DynamoDB Local', () => {
   });
 
   it('disables an endpoint that has failed too long even while its messages only wait (paused or open)', async () => {
-    // Prepare: a 429 pauses the endpoint; by the time another message looks, the endpoint has failed for the whole period
+    // Prepare: a 429 pauses the endpoint; by the time another message looks, the endpoint has failed for the whole
+    // period
     const h = await setUp({ breakerFailures: 100, disableAfterSeconds: 60 });
     h.send.mockResolvedValueOnce({ ...SLOW_DOWN, retryAfterSeconds: 3600 });
     await h.worker.handle(h.message('mem_a'), 1);

@@ -8,7 +8,7 @@ import { newId } from '../../functions/shared/ids';
 import { table } from '../../functions/declaration/topology';
 import { CREDENTIALS, REGION } from '../../local/aws-local';
 import { configureReceiver, receivedHooks, twinApi, type ReceivedHook } from '../support/twin-api';
-import { startTwinProcess, waitFor, type RunningTwin } from '../support/twin-process';
+import { useTwin, waitFor } from '../support/twin-process';
 import { ifStarted } from '../support/teardown';
 
 /**
@@ -33,22 +33,20 @@ const SETTINGS = {
 };
 const MEMBERS = 100;
 
-let twin: RunningTwin;
+const twin = useTwin([], SETTINGS);
 let sqs: SQSClient;
 let dynamo: DynamoDBClient;
 let parking: DynamoParkingStore;
 
-beforeAll(async () => {
-  twin = await startTwinProcess([], SETTINGS);
+beforeAll(() => {
   sqs = new SQSClient({ endpoint: twin.endpoints.sqs, region: REGION, credentials: CREDENTIALS });
   dynamo = new DynamoDBClient({ endpoint: twin.endpoints.dynamodb, region: REGION, credentials: CREDENTIALS });
   parking = new DynamoParkingStore(DynamoDBDocumentClient.from(dynamo), table.localName, 30);
-}, 90_000);
+});
 
-afterAll(async () => {
+afterAll(() => {
   ifStarted(sqs)?.destroy();
   ifStarted(dynamo)?.destroy();
-  await ifStarted(twin)?.stop();
 });
 
 type Api = ReturnType<typeof twinApi>;
@@ -106,7 +104,7 @@ const accepted = (hooks: ReceivedHook[], ids: Set<string>) =>
   hooks.filter((h) => h.answered < 300 && ids.has(h.body?.memberId ?? ''));
 
 describe('a dead endpoint with many members on the local twin (FIFO in-flight cap 30)', () => {
-  it('parks what it cannot keep in flight, does not delay another tenant, and delivers everything in order when it recovers', async () => {
+  it('parks what it cannot keep in flight, never delays other tenants, delivers all in order on recovery', async () => {
     // Prepare: tenant A (the demo tenant) has a dead endpoint and 100 members, 200 events.
     const apiA = twinApi(twin);
     const deadId = await endpoint(apiA, 'dead', { status: 500 });
@@ -158,8 +156,9 @@ describe('a dead endpoint with many members on the local twin (FIFO in-flight ca
     const deadAttempts = (await receivedHooks(twin, 'dead')).length;
     console.log(
       `noisy neighbour: tenant B's ${neighbour.length} deliveries all arrived ${latencyMs} ms after its first call; ` +
-        `dead endpoint: ${during.messages} messages parked in ${during.chains} chains (${parkedAtOutage.messages} when B started), ` +
-        `at most ${maxSlots} waiting in flight (bound ${MAX_WAITING}), ${deadAttempts} attempts so far; ` +
+        `dead endpoint: ${during.messages} messages parked in ${during.chains} chains (${parkedAtOutage.messages} ` +
+        `when B started), at most ${maxSlots} waiting in flight (bound ${MAX_WAITING}), ` +
+        `${deadAttempts} attempts so far; ` +
         `queue in flight at most ${maxInFlight} (cap ${IN_FLIGHT_CAP})`,
     );
 
@@ -185,7 +184,8 @@ describe('a dead endpoint with many members on the local twin (FIFO in-flight ca
     const after = await parking.parkedCount(tenantA, deadId);
     const duplicates = recovered.length - new Set(recovered.map((h) => h.webhookId)).size;
     console.log(
-      `recovery: ${recovered.length} deliveries (${duplicates} repeated), ${after.messages} still parked; queue in flight at most ${maxInFlight}`,
+      `recovery: ${recovered.length} deliveries (${duplicates} repeated), ${after.messages} still parked; queue in ` +
+        `flight at most ${maxInFlight}`,
     );
     for (const memberId of membersA) {
       const seqs = recovered.filter((h) => h.body?.memberId === memberId).map((h) => h.body!.seq);

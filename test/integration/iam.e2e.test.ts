@@ -5,30 +5,20 @@ import { queues, rawEvents, table, type FunctionId } from '../../functions/decla
 import { CREDENTIALS, REGION } from '../../local/aws-local';
 import { principalArn, roleCredentials } from '../../local/roles';
 import { configureReceiver, receivedHooks, twinApi } from '../support/twin-api';
-import { startTwinProcess, waitFor, type RunningTwin } from '../support/twin-process';
-import { ifStarted } from '../support/teardown';
+import { useTwin, waitFor } from '../support/twin-process';
 
 /**
  * IAM on the local twin: a call signed with a function's role goes through the authorizing
  * proxies the functions use, and what the role's declared policy does not allow fails with the
  * error AWS returns (name, message naming the action and the resource).
  */
-let twin: RunningTwin;
-let api: ReturnType<typeof twinApi>;
-
-beforeAll(async () => {
-  // A short retry schedule, so a delivery dead-letters within seconds (as in the webhook tests).
-  twin = await startTwinProcess([], {
-    WEBHOOK_RETRY_SCHEDULE: '1s,1s',
-    WEBHOOK_RETRY_JITTER: '0',
-    WEBHOOK_BREAKER_FAILURES: '10',
-  });
-  api = twinApi(twin);
-}, 90_000);
-
-afterAll(async () => {
-  await ifStarted(twin)?.stop();
+// A short retry schedule, so a delivery dead-letters within seconds (as in the webhook tests).
+const twin = useTwin([], {
+  WEBHOOK_RETRY_SCHEDULE: '1s,1s',
+  WEBHOOK_RETRY_JITTER: '0',
+  WEBHOOK_BREAKER_FAILURES: '10',
 });
+const api = twinApi(twin);
 
 /** Clients as the function's own code has them: its role's credentials, its endpoints. */
 function asFunction(id: FunctionId) {
@@ -105,7 +95,8 @@ describe('IAM on the local twin', () => {
     expect(error?.name).toBe('AccessDenied');
     expect(error?.$metadata?.httpStatusCode).toBe(403);
     expect(error?.message).toContain(
-      `is not authorized to perform: sqs:sendmessage on resource: arn:aws:sqs:${REGION}:000000000000:${queues.webhookDelivery.localName}`,
+      `is not authorized to perform: sqs:sendmessage on resource: ` +
+        `arn:aws:sqs:${REGION}:000000000000:${queues.webhookDelivery.localName}`,
     );
     sqs.destroy();
   });
@@ -124,7 +115,8 @@ describe('IAM on the local twin', () => {
     // Assess
     expect(error?.name).toBe('AccessDeniedException');
     expect(error?.message).toContain(
-      `firehose:PutRecordBatch on resource: arn:aws:firehose:${REGION}:000000000000:deliverystream/${rawEvents.localName}`,
+      `firehose:PutRecordBatch on resource: ` +
+        `arn:aws:firehose:${REGION}:000000000000:deliverystream/${rawEvents.localName}`,
     );
     firehose.destroy();
   });

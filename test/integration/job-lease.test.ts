@@ -1,15 +1,10 @@
 import { DynamoJobLease } from '../../functions/adapters/job-lease';
-import { startLocalTable, type LocalTable } from '../support/local-table';
+import { useLocalTable } from '../support/local-table';
 
-let table: LocalTable;
 let lease: DynamoJobLease;
 
-beforeAll(async () => {
-  table = await startLocalTable();
-  lease = new DynamoJobLease(table.documents, table.tableName);
-}, 60_000);
-afterAll(async () => {
-  await table.stop();
+useLocalTable(({ documents, tableName }) => {
+  lease = new DynamoJobLease(documents, tableName);
 });
 
 describe('scheduled job lease on DynamoDB Local', () => {

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoLedgerStore } from '../../functions/adapters/dynamo-ledger-store';
 import { DynamoRewardStore } from '../../functions/adapters/dynamo-reward-store';
 import type { Reward } from '../../functions/domain/rewards';
@@ -9,9 +9,8 @@ import { requestHash } from '../../functions/api/request-hash';
 import type { Reply } from '../../functions/domain/idempotency';
 import { LedgerService } from '../../functions/domain/ledger-service';
 import { DAY_MS } from '../../functions/domain/lots';
-import { startLocalTable, type LocalTable } from '../support/local-table';
+import { useLocalTable } from '../support/local-table';
 import { fixedProgrammes } from '../support/memory-ledger-store';
-import { ifStarted } from '../support/teardown';
 
 /**
  * Model-based test of the ledger against the real store on DynamoDB Local. fast-check drives
@@ -27,21 +26,12 @@ import { ifStarted } from '../support/teardown';
 const RUNS = Number(process.env.LEDGER_MODEL_RUNS ?? 25);
 const TENANT = 'model';
 
-let local: LocalTable;
-let documents: DynamoDBDocumentClient;
-let tableName: string;
 let store: DynamoLedgerStore;
 let rewards: DynamoRewardStore;
 
-beforeAll(async () => {
-  local = await startLocalTable();
-  ({ documents, tableName } = local);
+const local = useLocalTable(({ documents, tableName }) => {
   store = new DynamoLedgerStore(documents, tableName);
   rewards = new DynamoRewardStore(documents, tableName);
-}, 60_000);
-
-afterAll(async () => {
-  await ifStarted(local)?.stop();
 });
 
 /** The model: a naive restatement of the rules, lot by lot. */
@@ -406,9 +396,9 @@ class ConcurrentDuplicates implements fc.AsyncCommand<Model, Real> {
 const stats = { runs: 0, commands: 0, checks: 0, redeemed: 0, cancelled: 0 };
 
 async function checkInvariants(m: Model, r: Real) {
-  const { Items = [] } = await documents.send(
+  const { Items = [] } = await local.documents.send(
     new QueryCommand({
-      TableName: tableName,
+      TableName: local.tableName,
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': keys.memberPk(TENANT, r.memberId) },
       ConsistentRead: true,
@@ -532,7 +522,9 @@ describe('ledger model on DynamoDB Local', () => {
       { numRuns: RUNS },
     );
     console.log(
-      `ledger model: ${stats.runs} runs, ${stats.commands} operations (${stats.redeemed} reward redemptions, ${stats.cancelled} cancelled), ${stats.checks} invariant checks, 0 violations in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+      `ledger model: ${stats.runs} runs, ${stats.commands} operations (${stats.redeemed} reward redemptions, ` +
+        `${stats.cancelled} cancelled), ${stats.checks} invariant checks, 0 violations in ` +
+        `${((performance.now() - started) / 1000).toFixed(1)} s`,
     );
   }, 3_600_000);
 });

@@ -1,4 +1,4 @@
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoLedgerStore } from '../../functions/adapters/dynamo-ledger-store';
 import { ledgerReplies } from '../../functions/api/ledger-views';
 import { requestHash } from '../../functions/api/request-hash';
@@ -9,34 +9,24 @@ import { systemClock } from '../../functions/shared/clock';
 import { programmeSettings } from '../../functions/domain/programme';
 import { countCommits, enrolMember } from '../support/ledger-helpers';
 import { fixedProgrammes } from '../support/memory-ledger-store';
-import { startLocalTable, type LocalTable } from '../support/local-table';
-import { ifStarted } from '../support/teardown';
+import { useLocalTable } from '../support/local-table';
 
 /** The ledger store against the real DynamoDB Local: transactions, conditions, races. */
-let local: LocalTable;
-let documents: DynamoDBDocumentClient;
 let service: LedgerService;
-let tableName: string;
 
-beforeAll(async () => {
-  local = await startLocalTable();
-  ({ documents, tableName } = local);
+const local = useLocalTable(({ documents, tableName }) => {
   service = new LedgerService(
     new DynamoLedgerStore(documents, tableName),
     fixedProgrammes(),
     systemClock,
     ledgerReplies,
   );
-}, 60_000);
-
-afterAll(async () => {
-  await ifStarted(local)?.stop();
 });
 
 async function partition(memberId: string) {
-  const { Items } = await documents.send(
+  const { Items } = await local.documents.send(
     new QueryCommand({
-      TableName: tableName,
+      TableName: local.tableName,
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': keys.memberPk('t1', memberId) },
       ConsistentRead: true,
@@ -73,7 +63,8 @@ describe('DynamoDB ledger store on DynamoDB Local', () => {
     const balance = items.find((i) => i.kind === 'balance')!;
     const total = amounts.reduce((a, b) => a + b, 0);
     console.log(
-      `concurrent earns on one member: ${amounts.length} committed in ${elapsedMs} ms, balance ${balance.availablePoints} = sum of entries ${total}`,
+      `concurrent earns on one member: ${amounts.length} committed in ${elapsedMs} ms, balance ` +
+        `${balance.availablePoints} = sum of entries ${total}`,
     );
     expect(entries.reduce((sum, e) => sum + (e.amountPoints as number), 0)).toBe(total);
     expect(balance.availablePoints).toBe(total);
@@ -84,7 +75,7 @@ describe('DynamoDB ledger store on DynamoDB Local', () => {
   it('returns the winning balance with a lost race, so the loser re-plans without another read', async () => {
     // Prepare: two plans from the same balance; the first commits.
     const memberId = await enrolMember(service, 't1', `stale-${Date.now()}`);
-    const store = new DynamoLedgerStore(documents, tableName);
+    const store = new DynamoLedgerStore(local.documents, local.tableName);
     const start = (await store.getBalance('t1', memberId))!;
     const winner = planEarn(
       start,
@@ -156,7 +147,7 @@ describe('DynamoDB ledger store on DynamoDB Local', () => {
     const attempts = 200;
     // DynamoDB Local is far slower than DynamoDB, so a queue of 200 takes longer here; the budget
     // is raised so the test measures correctness, not the emulator.
-    const store = new DynamoLedgerStore(documents, tableName);
+    const store = new DynamoLedgerStore(local.documents, local.tableName);
     const counts = countCommits(store);
     const patient = new LedgerService(store, fixedProgrammes(), systemClock, ledgerReplies, {
       commitBudgetMs: 120_000,
@@ -185,12 +176,14 @@ describe('DynamoDB ledger store on DynamoDB Local', () => {
     const balance = items.find((i) => i.kind === 'balance')!;
     const entries = items.filter((i) => i.kind === 'entry');
     console.log(
-      `redemption race: ${attempts} concurrent redemptions of 10 against 500 points: ${succeeded} succeeded, ${refused} refused ` +
-        `(insufficient_points), ${attempts - succeeded - refused} other, final balance ${balance.availablePoints}, in ${elapsedMs} ms; ` +
-        `${counts.attempts} commit attempts, ${counts.tickets} writers queued (pure retrying would take about ${(attempts * attempts) / 2} attempts)`,
+      `redemption race: ${attempts} concurrent redemptions of 10 against 500 points: ${succeeded} succeeded, ` +
+        `${refused} refused (insufficient_points), ${attempts - succeeded - refused} other, ` +
+        `final balance ${balance.availablePoints}, in ${elapsedMs} ms; ${counts.attempts} commit attempts, ` +
+        `${counts.tickets} writers queued (pure retrying would take about ${(attempts * attempts) / 2} attempts)`,
     );
     expect(succeeded).toBe(50);
-    // The queue keeps the cost linear: at most one first attempt and one turn per writer, plus the few a writer that did not queue displaces.
+    // The queue keeps the cost linear: at most one first attempt and one turn per writer, plus the few a writer that
+    // did not queue displaces.
     expect(counts.attempts).toBeLessThan(2 * attempts);
     expect(refused).toBe(150);
     expect(balance.availablePoints).toBe(0);

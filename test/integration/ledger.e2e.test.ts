@@ -1,23 +1,13 @@
 import { contractFetch, receivedHooks, twinApi, type ReceivedHook } from '../support/twin-api';
-import { startTwinProcess, waitFor, type RunningTwin } from '../support/twin-process';
-import { ifStarted } from '../support/teardown';
+import { useTwin, waitFor } from '../support/twin-process';
 
 /**
  * The ledger's operations over HTTP on the running twin: programme, member lifecycle, earn,
  * redeem, adjust, reverse, history, balance as of a time, expiry by the scheduled job, and every
  * change arriving as a signed webhook in per-member seq order.
  */
-let twin: RunningTwin;
-let api: ReturnType<typeof twinApi>;
-
-beforeAll(async () => {
-  twin = await startTwinProcess(['--schedule-seconds', '1']);
-  api = twinApi(twin);
-}, 90_000);
-
-afterAll(async () => {
-  await ifStarted(twin)?.stop();
-});
+const twin = useTwin(['--schedule-seconds', '1']);
+const api = twinApi(twin);
 
 /** Every endpoint's verified-or-not deliveries of one member's events. */
 const received = async (memberId: string, endpoint?: string) =>
@@ -279,7 +269,7 @@ describe('the ledger over the API on the local twin', () => {
     expect(JSON.stringify(deliveries)).not.toContain('lee@example');
   }, 120_000);
 
-  it('redeems rewards: voucher and manual, stock, codes and a campaign budget, fulfilment and cancellation with refund', async () => {
+  it('redeems rewards: voucher, manual, stock, codes, campaign budget, fulfilment, refunded cancellation', async () => {
     const run = Date.now().toString(36);
     const campaignId = `launch-${run}`;
     const spa = `spa-${run}`;

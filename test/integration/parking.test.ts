@@ -9,31 +9,24 @@ import { pointsEarnedEvent } from '../../functions/domain/events';
 import { deliveryMessage, type DeliveryMessage } from '../../functions/domain/webhooks/message';
 import { newId } from '../../functions/shared/ids';
 import { logger } from '../../functions/shared/logger';
-import { startLocalTable, type LocalTable } from '../support/local-table';
-import { ifStarted } from '../support/teardown';
-import { webhookSubscription } from '../support/webhook-fixtures';
+import { useLocalTable } from '../support/local-table';
+import { testSubscription } from '../support/webhook-fixtures';
 
 /**
  * Parking on DynamoDB Local with one waiting slot per endpoint: the races of parking and waking,
  * step by step through the real stores. Only the HTTP send, the queue and the clock are scripted.
  */
-let local: LocalTable;
 let store: DynamoDeliveryLog;
 let endpointHealth: DynamoEndpointHealth;
 let parking: DynamoParkingStore;
 let subscriptions: DynamoSubscriptionStore;
 
-beforeAll(async () => {
-  local = await startLocalTable();
-  store = new DynamoDeliveryLog(local.documents, local.tableName, 30);
-  endpointHealth = new DynamoEndpointHealth(local.documents, local.tableName);
-  parking = new DynamoParkingStore(local.documents, local.tableName, 30);
-  subscriptions = new DynamoSubscriptionStore(local.documents, local.tableName);
+useLocalTable(({ documents, tableName }) => {
+  store = new DynamoDeliveryLog(documents, tableName, 30);
+  endpointHealth = new DynamoEndpointHealth(documents, tableName);
+  parking = new DynamoParkingStore(documents, tableName, 30);
+  subscriptions = new DynamoSubscriptionStore(documents, tableName);
   logger.setLogLevel('SILENT');
-}, 60_000);
-
-afterAll(async () => {
-  await ifStarted(local)?.stop();
 });
 
 const OK: AttemptResult = { ok: true, status: 204, durationMs: 3 };
@@ -42,7 +35,7 @@ const BOOM: AttemptResult = { ok: false, status: 500, durationMs: 3 };
 async function setUp() {
   const tenantId = newId('ten');
   const subscriptionId = newId('sub');
-  const subscription = webhookSubscription(tenantId, subscriptionId);
+  const subscription = testSubscription({ tenantId, subscriptionId, createdAt: '2026-11-21T10:00:00.000Z' });
   await subscriptions.put(subscription);
   let nowMs = Date.parse('2026-11-21T10:00:00.000Z');
   const send = jest.fn<DeliveryServiceDeps['send']>(() =>
@@ -110,7 +103,7 @@ async function setUp() {
 const idOf = (m: DeliveryMessage) => ('event' in m ? m.event.id : '');
 
 describe("parking a failing endpoint's overflow on DynamoDB Local", () => {
-  it('keeps one message waiting in flight, parks the rest per member in order, and wakes them in order on recovery', async () => {
+  it('keeps one message waiting in flight, parks the rest per member in order, wakes them in order', async () => {
     // Prepare: member A's message fails and holds the only slot; the breaker is open.
     const h = await setUp();
     const a1 = h.message('mem_a');

@@ -1,4 +1,4 @@
-import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoLedgerStore } from '../../functions/adapters/dynamo-ledger-store';
 import { DynamoRewardStore } from '../../functions/adapters/dynamo-reward-store';
 import { keys } from '../../functions/domain/keys';
@@ -10,13 +10,9 @@ import { ACCOUNT_SHARDS } from '../../functions/domain/rewards';
 import { systemClock } from '../../functions/shared/clock';
 import { countCommits, enrolMember, idem } from '../support/ledger-helpers';
 import { fixedProgrammes } from '../support/memory-ledger-store';
-import { startLocalTable, type LocalTable } from '../support/local-table';
-import { ifStarted } from '../support/teardown';
+import { useLocalTable } from '../support/local-table';
 
 /** Rewards, voucher pools and campaign budgets against DynamoDB Local: conditions and races. */
-let local: LocalTable;
-let documents: DynamoDBDocumentClient;
-let tableName: string;
 let store: DynamoLedgerStore;
 let ledger: LedgerService;
 let catalogue: RewardCatalogue;
@@ -24,17 +20,11 @@ let rewards: DynamoRewardStore;
 
 const T = 't1';
 
-beforeAll(async () => {
-  local = await startLocalTable();
-  ({ documents, tableName } = local);
+const local = useLocalTable(({ documents, tableName }) => {
   store = new DynamoLedgerStore(documents, tableName);
   rewards = new DynamoRewardStore(documents, tableName);
   ledger = new LedgerService(store, fixedProgrammes(), systemClock, ledgerReplies);
   catalogue = new RewardCatalogue(rewards, store, systemClock, catalogueReplies);
-}, 60_000);
-
-afterAll(async () => {
-  await ifStarted(local)?.stop();
 });
 
 async function members(prefix: string, count: number, points: number): Promise<string[]> {
@@ -57,9 +47,9 @@ async function members(prefix: string, count: number, points: number): Promise<s
 const poolSize = async (rewardId: string) => {
   let total = 0;
   for (let shard = 0; shard < ACCOUNT_SHARDS; shard++) {
-    const { Count = 0 } = await documents.send(
+    const { Count = 0 } = await local.documents.send(
       new QueryCommand({
-        TableName: tableName,
+        TableName: local.tableName,
         KeyConditionExpression: 'pk = :pk',
         ExpressionAttributeValues: { ':pk': keys.voucherPool(T, rewardId, shard) },
         Select: 'COUNT',
@@ -70,17 +60,25 @@ const poolSize = async (rewardId: string) => {
   return total;
 };
 
+/** An active voucher reward with stock drawn from its code pool. */
+const putVoucherReward = (rewardId: string, name: string, pointsCost: number) =>
+  catalogue.putReward(T, rewardId, {
+    name,
+    pointsCost,
+    status: 'active',
+    fulfilment: 'voucher',
+    unlimitedStock: false,
+  });
+
+/** `count` distinct voucher codes: PREFIX-0000, PREFIX-0001, ... */
+const voucherCodes = (prefix: string, count: number) =>
+  Array.from({ length: count }, (_, i) => `${prefix}-${String(i).padStart(4, '0')}`);
+
 describe('rewards on DynamoDB Local', () => {
   it('imports codes once: a re-import skips known codes and the stock equals the pool, shard by shard', async () => {
     // Prepare
-    await catalogue.putReward(T, 'import', {
-      name: 'Cinema',
-      pointsCost: 10,
-      status: 'active',
-      fulfilment: 'voucher',
-      unlimitedStock: false,
-    });
-    const codes = Array.from({ length: 90 }, (_, i) => `CIN-${String(i).padStart(4, '0')}`);
+    await putVoucherReward('import', 'Cinema', 10);
+    const codes = voucherCodes('CIN', 90);
 
     // Act
     const first = await catalogue.importCodes(T, 'import', codes);
@@ -95,20 +93,10 @@ describe('rewards on DynamoDB Local', () => {
     }
   }, 60_000);
 
-  it('race: 200 members redeem a voucher reward with 50 codes: exactly 50 succeed, 50 distinct codes, stock and pool empty, no points lost', async () => {
+  it('race: 200 members, 50 voucher codes: 50 redeem distinct codes, stock and pool empty, 0 points lost', async () => {
     // Prepare
-    await catalogue.putReward(T, 'race', {
-      name: 'Spa day',
-      pointsCost: 100,
-      status: 'active',
-      fulfilment: 'voucher',
-      unlimitedStock: false,
-    });
-    await catalogue.importCodes(
-      T,
-      'race',
-      Array.from({ length: 50 }, (_, i) => `SPA-${String(i).padStart(4, '0')}`),
-    );
+    await putVoucherReward('race', 'Spa day', 100);
+    await catalogue.importCodes(T, 'race', voucherCodes('SPA', 50));
     const reward = (await rewards.getReward(T, 'race'))!;
     const ids = await members('race', 200, 150);
     const commits = countCommits(store);
@@ -125,8 +113,9 @@ describe('rewards on DynamoDB Local', () => {
     const soldOut = outcomes.filter((o) => (o.body as { code?: string }).code === 'reward_out_of_stock');
     const issued = won.map((o) => (o.body as { redemption: { voucherCode: string } }).redemption.voucherCode);
     console.log(
-      `reward race: ${ids.length} redemptions against 50 codes → ${won.length} redeemed, ${soldOut.length} out of stock, ` +
-        `${new Set(issued).size} distinct codes, ${commits.attempts} commit attempts (${commits.stockOrVoucherConflicts} lost a unit or code), ${elapsedMs} ms`,
+      `reward race: ${ids.length} redemptions against 50 codes → ${won.length} redeemed, ${soldOut.length} out of ` +
+        `stock, ${new Set(issued).size} distinct codes, ${commits.attempts} commit attempts ` +
+        `(${commits.stockOrVoucherConflicts} lost a unit or code), ${elapsedMs} ms`,
     );
     expect(won).toHaveLength(50);
     expect(soldOut).toHaveLength(150);
@@ -138,8 +127,8 @@ describe('rewards on DynamoDB Local', () => {
     expect(spent).toBe(50);
     expect([...balances.values()].filter((b) => b.availablePoints === 150)).toHaveLength(150);
     // Every issued code's registry entry names its redemption.
-    const registry = await documents.send(
-      new GetCommand({ TableName: tableName, Key: keys.voucherCode(T, 'race', issued[0]!) }),
+    const registry = await local.documents.send(
+      new GetCommand({ TableName: local.tableName, Key: keys.voucherCode(T, 'race', issued[0]!) }),
     );
     expect(registry.Item).toMatchObject({
       state: 'issued',
@@ -147,7 +136,7 @@ describe('rewards on DynamoDB Local', () => {
     });
   }, 180_000);
 
-  it('race: 120 funded earnings of 10 against a budget of 500: exactly 50 funded, budget 0, no shard negative', async () => {
+  it('race: 120 funded earnings of 10 on a budget of 500: exactly 50 funded, budget 0, no shard negative', async () => {
     // Prepare
     await catalogue.putCampaign(T, 'budget-race', { name: 'Launch', status: 'active' });
     const credited = await catalogue.fundCampaign(T, 'budget-race', idem('fund-1', { amountPoints: 500 }), 500);
@@ -171,7 +160,8 @@ describe('rewards on DynamoDB Local', () => {
     const refused = outcomes.filter((o) => (o.body as { code?: string }).code === 'campaign_budget_exhausted').length;
     const shards = await store.accountBalances(T, { kind: 'budget', id: 'budget-race' });
     console.log(
-      `budget race: 120 earnings of 10 against 500 → ${funded} funded, ${refused} refused, shards after ${JSON.stringify(shards)}, ${elapsedMs} ms`,
+      `budget race: 120 earnings of 10 against 500 → ${funded} funded, ${refused} refused, shards after ` +
+        `${JSON.stringify(shards)}, ${elapsedMs} ms`,
     );
     expect(funded).toBe(50);
     expect(refused).toBe(70);

@@ -2,19 +2,13 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { contractFetch, receivedHooks } from '../support/twin-api';
-import { startTwinProcess, waitFor, type RunningTwin } from '../support/twin-process';
-import { ifStarted } from '../support/teardown';
+import { useTwin, waitFor } from '../support/twin-process';
 
-/** The vertical slice over HTTP against the running twin: API → DynamoDB → Streams → SQS → webhook, and → Firehose → lake. */
-let twin: RunningTwin;
-
-beforeAll(async () => {
-  twin = await startTwinProcess(['--lake-buffer-seconds', '1']);
-}, 90_000);
-
-afterAll(async () => {
-  await ifStarted(twin)?.stop();
-});
+/**
+ * The vertical slice over HTTP against the running twin: API → DynamoDB → Streams → SQS → webhook, and → Firehose →
+ * lake.
+ */
+const twin = useTwin(['--lake-buffer-seconds', '1']);
 
 const api = (
   path: string,
@@ -53,7 +47,7 @@ const lakeRecords = () =>
   );
 
 describe('the vertical slice on the local twin', () => {
-  it('enrols, earns, delivers signed webhooks in order, lands the events in the lake and reads the balance', async () => {
+  it('enrols, earns, delivers signed webhooks in order, lands the events in the lake, reads the balance', async () => {
     // Act: enrol and earn twice.
     const enrol = await api('/v1/members', {
       body: { externalId: `e2e-${Date.now()}` },

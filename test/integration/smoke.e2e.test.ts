@@ -1,48 +1,14 @@
-import { spawn } from 'node:child_process';
 import { basename } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CREDENTIALS, REGION } from '../../local/aws-local';
 import { contractFetch } from '../support/twin-api';
-import { startTwinProcess, type RunningTwin } from '../support/twin-process';
-import { ifStarted } from '../support/teardown';
+import { useTwin } from '../support/twin-process';
+import { runScript } from '../support/run-script';
 
 /** `npm run smoke` against a running twin, as a platform engineer runs it against a deployment. */
-let twin: RunningTwin;
-
-beforeAll(async () => {
-  twin = await startTwinProcess(['--lake-buffer-seconds', '1']);
-}, 90_000);
-
-afterAll(async () => {
-  await ifStarted(twin)?.stop();
-});
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const twin = useTwin(['--lake-buffer-seconds', '1']);
 
 /** Runs the smoke script as a child process; resolves with its exit code and output. */
-interface SmokeRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function smoke(args: string[], env: Record<string, string> = {}): Promise<SmokeRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/smoke.ts', ...args], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const smoke = (args: string[], env: Record<string, string> = {}) => runScript('scripts/smoke.ts', args, env);
 
 /** The twin's demo key, a receiver endpoint that verifies signatures with the secret handed to it, and short waits. */
 const twinArgs = (name: string) => [

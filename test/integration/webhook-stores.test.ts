@@ -7,23 +7,14 @@ import { loyaltyEvent, pointsEarnedEvent } from '../../functions/domain/events';
 import { keys } from '../../functions/domain/keys';
 import { deliveryMessage } from '../../functions/domain/webhooks/message';
 import { newId } from '../../functions/shared/ids';
-import { startLocalTable, type LocalTable } from '../support/local-table';
-import { ifStarted } from '../support/teardown';
-import { webhookSubscription } from '../support/webhook-fixtures';
+import { useLocalTable } from '../support/local-table';
+import { testSubscription } from '../support/webhook-fixtures';
 
 /**
  * The webhook stores' cancelled transactions on DynamoDB Local: what each store does when
  * another writer got there first (a closed digest window, a newer round, a taken event seq).
  */
-let local: LocalTable;
-
-beforeAll(async () => {
-  local = await startLocalTable();
-}, 60_000);
-
-afterAll(async () => {
-  await ifStarted(local)?.stop();
-});
+const local = useLocalTable();
 
 const NOW = new Date('2026-11-21T10:00:00.000Z');
 
@@ -137,7 +128,7 @@ describe('disabling an endpoint', () => {
     const health = new DynamoEndpointHealth(local.documents, local.tableName);
     const tenantId = newId('ten');
     const subscriptionId = newId('sub');
-    const subscription = webhookSubscription(tenantId, subscriptionId, { eventSeq: 1 });
+    const subscription = testSubscription({ tenantId, subscriptionId, createdAt: NOW.toISOString(), eventSeq: 1 });
     await subscriptions.put(subscription);
     // Seq 2 is taken: a full update of the endpoint put its older eventSeq back after it was emitted.
     await local.documents.send(

@@ -1,8 +1,7 @@
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CREDENTIALS, REGION } from '../../local/aws-local';
 import { configureReceiver, receivedHooks, twinApi, type ReceivedHook } from '../support/twin-api';
-import { startTwinProcess, waitFor, type RunningTwin } from '../support/twin-process';
-import { ifStarted } from '../support/teardown';
+import { useTwin, waitFor } from '../support/twin-process';
 
 /**
  * Webhook delivery under failure, on the local twin, with the retry schedule compressed to
@@ -21,17 +20,8 @@ const SETTINGS = {
 };
 const ATTEMPTS = 5;
 
-let twin: RunningTwin;
-let api: ReturnType<typeof twinApi>;
-
-beforeAll(async () => {
-  twin = await startTwinProcess([], SETTINGS);
-  api = twinApi(twin);
-}, 90_000);
-
-afterAll(async () => {
-  await ifStarted(twin)?.stop();
-});
+const twin = useTwin([], SETTINGS);
+const api = twinApi(twin);
 
 interface Endpoint {
   subscriptionId: string;
@@ -92,7 +82,7 @@ function expectCompleteInOrder(hooks: ReceivedHook[], members: Map<string, numbe
 }
 
 describe('webhook delivery under failure on the local twin', () => {
-  it('rides out an outage: every event delivered, per-member order intact, 0 lost, retries carry the same webhook-id', async () => {
+  it('rides out an outage: all delivered, member order intact, 0 lost, retries keep the same webhook-id', async () => {
     // Four failures: three open the breaker, the probe after a second fails too, the next one recovers.
     const flaky = await endpoint('flaky', ['*'], { status: 500, times: 4 });
     const members = await activity(4, 3);
@@ -161,7 +151,7 @@ describe('webhook delivery under failure on the local twin', () => {
     expectCompleteInOrder(twice.slice(expected), members);
   }, 90_000);
 
-  it('dead-letters a poison endpoint after the schedule while others flow, and a redrive after the fix delivers everything', async () => {
+  it('dead-letters a poison endpoint after its schedule, others flow; a redrive after a fix delivers all', async () => {
     const poison = await endpoint('poison', ['*'], { status: 400 });
     await endpoint('steady');
     const members = await activity(2, 1);
@@ -272,7 +262,7 @@ describe('webhook delivery under failure on the local twin', () => {
     );
   }, 150_000);
 
-  it('disables an endpoint that answers 410, announces it, parks its messages, and delivers them after it is enabled again', async () => {
+  it('disables an endpoint answering 410, announces it, parks its messages, delivers them on re-enable', async () => {
     await endpoint('ops', ['endpoint.*']);
     const gone = await endpoint('gone', ['points.*'], { status: 410 });
     const members = await activity(1, 2);

@@ -107,7 +107,8 @@ function checkBody(where: string, answer: ApiAnswer, status: number, schema: z.Z
   const undocumented = fieldsDropped(body, parsed.data, '');
   if (undocumented.length > 0) {
     throw new ContractViolation(
-      `${where} with fields its response schema does not document: ${undocumented.join(', ')}\nbody: ${excerpt(answer.text)}`,
+      `${where} with fields its response schema does not document: ${undocumented.join(', ')}\n` +
+        `body: ${excerpt(answer.text)}`,
     );
   }
 }

@@ -1,6 +1,6 @@
 import { ledgerReplies } from '../../functions/api/ledger-views';
 import { requestHash } from '../../functions/api/request-hash';
-import type { IdempotencyContext } from '../../functions/domain/idempotency';
+import type { IdempotencyContext, Reply } from '../../functions/domain/idempotency';
 import { LedgerService } from '../../functions/domain/ledger-service';
 import type { LedgerStore } from '../../functions/domain/ports';
 import type { Clock } from '../../functions/shared/clock';
@@ -16,6 +16,10 @@ export const idem = (key: string, body: unknown = {}): IdempotencyContext => ({
   key,
   requestHash: requestHash('POST', '/x', body),
 });
+
+/** The id of the redemption a redeemReward reply made. */
+export const redemptionIdOf = (reply: Reply): string =>
+  (reply.body as { redemption: { redemptionId: string } }).redemption.redemptionId;
 
 /** Enrols a member (key `enrol-<externalId>` unless given) and returns its memberId. */
 export async function enrolMember(

@@ -24,3 +24,19 @@ export async function startLocalTable(): Promise<LocalTable> {
     },
   };
 }
+
+/**
+ * The table of a test file: started before its tests (then `onStart` builds what they use on it),
+ * stopped after them. The handle is filled in when the table is up, so it is read inside tests and hooks.
+ */
+export function useLocalTable(onStart: (table: LocalTable) => void = () => {}): LocalTable {
+  const table = {} as Partial<LocalTable>;
+  beforeAll(async () => {
+    Object.assign(table, await startLocalTable());
+    onStart(table as LocalTable);
+  }, 60_000);
+  afterAll(async () => {
+    await table.stop?.();
+  });
+  return table as LocalTable;
+}

@@ -105,3 +105,18 @@ export async function startTwinProcess(args: string[] = [], env: Record<string, 
   });
   return { ...ready, advanceClock: (ms) => command({ advanceClockMs: ms }), stop, output: () => log.join('') };
 }
+
+/**
+ * The twin of a test file: started (as startTwinProcess) before its tests, stopped after them. The
+ * handle is filled in when the twin is ready, so it is read inside tests and hooks, not at load time.
+ */
+export function useTwin(args: string[] = [], env: Record<string, string> = {}): RunningTwin {
+  const twin = {} as Partial<RunningTwin>;
+  beforeAll(async () => {
+    Object.assign(twin, await startTwinProcess(args, env));
+  }, 90_000);
+  afterAll(async () => {
+    await twin.stop?.();
+  });
+  return twin as RunningTwin;
+}

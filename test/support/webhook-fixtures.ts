@@ -1,17 +1,15 @@
 import type { WebhookSubscription } from '../../functions/domain/ports';
 
-/** An enabled endpoint subscribed to points events, signing with a fixed secret; `overrides` set the rest. */
-export const webhookSubscription = (
-  tenantId: string,
-  subscriptionId: string,
-  overrides: Partial<WebhookSubscription> = {},
+/** The Standard Webhooks test-vector secret: deliveries signed with it can be checked by hand. */
+export const TEST_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+
+/** An enabled endpoint for `points.*` events at hooks.example.com, signed with TEST_SECRET. */
+export const testSubscription = (
+  endpoint: Pick<WebhookSubscription, 'tenantId' | 'subscriptionId' | 'createdAt'> & Partial<WebhookSubscription>,
 ): WebhookSubscription => ({
-  tenantId,
-  subscriptionId,
   url: 'https://hooks.example.com/loyalty',
   eventTypes: ['points.*'],
   enabled: true,
-  secrets: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'],
-  createdAt: '2026-11-21T10:00:00.000Z',
-  ...overrides,
+  secrets: [TEST_SECRET],
+  ...endpoint,
 });

@@ -159,8 +159,10 @@ describe("a member's partition (item collection) under the byTime local index", 
 
     // Assess
     console.log(
-      `member partition: entry ${entryBytes} B (+ its byTime copy), event ${eventBytes} B for ${table.outboxRetentionDays} days: ` +
-        `about ${entriesPerMember.toLocaleString('en')} entries fit in 10 GB even if every entry's event were still there`,
+      `member partition: entry ${entryBytes} B (+ its byTime copy), event ${eventBytes} B for ` +
+        `${table.outboxRetentionDays} days: ` +
+        `about ${entriesPerMember.toLocaleString('en')} entries fit in 10 GB even if every entry's event were still ` +
+        `there`,
     );
     expect(entriesPerMember).toBeGreaterThanOrEqual(1_000_000);
   });

@@ -111,7 +111,7 @@ describe('webhook routing rules', () => {
     expect(matchesEventType(['*'], 'anything.at.all')).toBe(true);
   });
 
-  it('groups by endpoint and member (or endpoint, for operational events and digests), dedups by endpoint, event and round', () => {
+  it('groups by endpoint and member (operational events, digests: endpoint), dedups by endpoint, event, round', () => {
     const queued = (event: Partial<LoyaltyEvent>) =>
       queueEntry({ tenantId: 't', subscriptionId: 'sub_1', event: { id: 'evt_1', ...event } as LoyaltyEvent });
     expect(queued({ memberId: 'mem_1' }).MessageGroupId).toBe('sub_1.mem_1');

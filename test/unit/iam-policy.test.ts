@@ -155,7 +155,9 @@ describe('the declared roles on the twin', () => {
 
   it('knows the caller by the access key id of its role', () => {
     const { accessKeyId } = roleCredentials('lakeRouter');
-    const authorization = `AWS4-HMAC-SHA256 Credential=${accessKeyId}/20260101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=x`;
+    const authorization =
+      `AWS4-HMAC-SHA256 Credential=${accessKeyId}/20260101/us-east-1/sqs/aws4_request, ` +
+      `SignedHeaders=host, Signature=x`;
     expect(functionOfAccessKey(accessKeyIdOf(authorization))).toBe('lakeRouter');
     expect(
       functionOfAccessKey(accessKeyIdOf('AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/sqs/aws4_request')),

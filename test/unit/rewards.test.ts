@@ -8,7 +8,7 @@ import {
   type Campaign,
   type Reward,
 } from '../../functions/domain/rewards';
-import { idem, memoryLedgerWithMember } from '../support/ledger-helpers';
+import { idem, memoryLedgerWithMember, redemptionIdOf } from '../support/ledger-helpers';
 import type { MemoryLedgerStore } from '../support/memory-ledger-store';
 
 const reward = (overrides: Partial<Reward> = {}): Reward => ({
@@ -133,13 +133,13 @@ describe('reward redemption', () => {
     expect(await points()).toBe(700);
   });
 
-  it('cancels a pending manual redemption: points back into their lots, unit back to stock, campaign credited', async () => {
+  it('cancels a pending manual redemption: points back in their lots, unit to stock, campaign credited', async () => {
     // Prepare
     const manual = reward({ rewardId: 'mug', fulfilment: 'manual', campaign: { campaignId: 'winter', cost: 120 } });
     store.account('t1', { kind: 'stock', id: 'mug' })[2] = 3;
     store.account('t1', { kind: 'budget', id: 'winter' })[5] = 1000;
     const redeemed = await service.redeemReward('t1', memberId, idem('r1'), manual, campaign);
-    const { redemptionId } = (redeemed.body as { redemption: { redemptionId: string } }).redemption;
+    const redemptionId = redemptionIdOf(redeemed);
     expect(stock('mug')).toBe(2);
     expect(store.account('t1', { kind: 'budget', id: 'winter' })[5]).toBe(880);
 
@@ -177,7 +177,7 @@ describe('reward redemption', () => {
     const manual = reward({ rewardId: 'mug', fulfilment: 'manual' });
     store.account('t1', { kind: 'stock', id: 'mug' })[0] = 1;
     const redeemed = await service.redeemReward('t1', memberId, idem('r1'), manual, null);
-    const { redemptionId } = (redeemed.body as { redemption: { redemptionId: string } }).redemption;
+    const redemptionId = redemptionIdOf(redeemed);
 
     const fulfilled = await service.fulfilRedemption(
       't1',
@@ -200,7 +200,7 @@ describe('reward redemption', () => {
   it('voids a cancelled voucher code instead of returning it to the pool', async () => {
     store.addCodes('t1', 'spa', ['CODE-A1']);
     const redeemed = await service.redeemReward('t1', memberId, idem('r1'), reward(), null);
-    const { redemptionId } = (redeemed.body as { redemption: { redemptionId: string } }).redemption;
+    const redemptionId = redemptionIdOf(redeemed);
     await service.cancelRedemption('t1', memberId, redemptionId, idem('c1'), 'wrong hotel');
     expect(store.vouchers.get('t1/spa/CODE-A1')).toEqual({ state: 'void', redemptionId });
     expect(store.pools.get('t1/spa')).toHaveLength(0);
@@ -217,7 +217,7 @@ describe('reward redemption', () => {
     });
   });
 
-  it('funds an earning from a campaign budget, rebalancing shards when none can pay alone, and refuses beyond it', async () => {
+  it('funds an earning from a campaign budget, rebalancing shards if none pays alone; refuses beyond it', async () => {
     // Prepare: 100 points spread over the shards; no shard holds 60.
     const shards = store.account('t1', { kind: 'budget', id: 'winter' });
     spreadCredit(100).forEach((share, shard) => (shards[shard] = share));

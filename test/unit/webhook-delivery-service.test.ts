@@ -22,6 +22,7 @@ import {
   MemoryEndpointHealth,
   MemoryEndpoints,
 } from '../support/memory-webhook-ports';
+import { testSubscription } from '../support/webhook-fixtures';
 
 /**
  * The webhook delivery service, replays and the fan-out driven through in-memory fakes of their
@@ -47,16 +48,12 @@ beforeAll(() => {
 });
 
 function setUp(endpoint: Partial<WebhookSubscription> = {}) {
-  const subscription: WebhookSubscription = {
+  const subscription = testSubscription({
     tenantId: 't1',
     subscriptionId: 'sub_1',
-    url: 'https://hooks.example.com/loyalty',
-    eventTypes: ['points.*'],
-    enabled: true,
-    secrets: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'],
     createdAt: new Date(T0).toISOString(),
     ...endpoint,
-  };
+  });
   const endpoints = new Map([[MemoryEndpoints.key('t1', 'sub_1'), subscription]]);
   const directory = new MemoryEndpoints(endpoints);
   const log = new MemoryDeliveryLog();
@@ -153,7 +150,7 @@ describe('delivery service (in-memory ports)', () => {
     });
   });
 
-  it('retries on the schedule, opens the breaker at the threshold and makes later messages wait without an attempt', async () => {
+  it('retries on schedule, opens the breaker at the threshold, later messages wait without an attempt', async () => {
     // Prepare
     const h = setUp();
     h.send.mockResolvedValueOnce(BOOM).mockResolvedValueOnce(BOOM);
@@ -246,7 +243,7 @@ describe('delivery service (in-memory ports)', () => {
     expect(items.map((letter) => letter.reason)).toEqual(['attempts_exhausted']);
   });
 
-  it('disables the endpoint on 410 Gone and emits endpoint.disabled; a later message is a dead letter without an attempt', async () => {
+  it('disables the endpoint on 410 Gone (endpoint.disabled); later messages dead-letter, not attempted', async () => {
     // Prepare
     const h = setUp();
     h.send.mockResolvedValueOnce({ ok: false, status: 410, durationMs: 2 });
@@ -421,7 +418,7 @@ describe('fan-out (in-memory ports)', () => {
 });
 
 describe('replays and redrives (in-memory ports)', () => {
-  it('replays a delivered message in a new round, refuses one still on its schedule, and redrives dead letters', async () => {
+  it('replays a delivered message in a new round, refuses one still on schedule, redrives dead letters', async () => {
     // Prepare: one delivered message, one failing, one dead
     const h = setUp();
     const replays = new ReplayService({ log: h.log, queue: h.queue, clock: h.clock });

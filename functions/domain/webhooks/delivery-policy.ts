@@ -102,7 +102,10 @@ export function waitSeconds(base: number, receiveCount: number, random: () => nu
 /** An endpoint may ask for a pause of at most an hour: a longer one would only park its messages on the queue. */
 export const MAX_RETRY_AFTER_SECONDS = 3600;
 
-/** `Retry-After` as seconds from now (delta-seconds or an HTTP date, at most an hour); undefined when absent or unreadable. */
+/**
+ * `Retry-After` as seconds from now (delta-seconds or an HTTP date, at most an hour); undefined when absent or
+ * unreadable.
+ */
 export function retryAfterSeconds(value: string | undefined, now: Date): number | undefined {
   if (!value) return undefined;
   const nowMs = now.getTime();

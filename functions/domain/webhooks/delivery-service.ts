@@ -108,8 +108,8 @@ export class DeliveryService {
   }
 
   /**
-   * `sentAtMs`: when the queue got this copy (SQS SentTimestamp); messages near the retention limit
-   * become dead letters. `invocationId`: the correlation id of a message that has none (a digest).
+   * `sentAtMs`: when the queue got this copy (SQS SentTimestamp); messages near the retention limit become dead
+   * letters. `invocationId`: the correlation id of a message that has none (a digest).
    */
   async handle(
     queued: DeliveryMessage,

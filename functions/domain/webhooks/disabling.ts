@@ -18,7 +18,8 @@ export const failingDetail = (health: EndpointHealth): DisableDetail => ({
 
 /**
  * The `endpoint.disabled` event with the endpoint's next `seq`.
- * @example endpointDisabledEvent({ tenantId, subscriptionId, url, seq: 1, now, detail: { reason: 'gone', lastStatus: 410 } })
+ * @example endpointDisabledEvent({ tenantId, subscriptionId, url, seq: 1, now, detail: { reason: 'gone', lastStatus:
+ * 410 } })
  */
 export function endpointDisabledEvent(input: {
   tenantId: string;

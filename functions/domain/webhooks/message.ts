@@ -37,7 +37,9 @@ export const deliveryMessage = z.union([
 export type DeliveryMessage = z.infer<typeof deliveryMessage>;
 export type QueuedDelivery = z.input<typeof deliveryMessage>;
 
-/** Why a message became a dead letter: its schedule ran out, its endpoint is disabled, or it neared the queue's limits. */
+/**
+ * Why a message became a dead letter: its schedule ran out, its endpoint is disabled, or it neared the queue's limits.
+ */
 export const DEAD_REASONS = ['attempts_exhausted', 'endpoint_disabled', 'receive_limit'] as const;
 export type DeadReason = (typeof DEAD_REASONS)[number];
 
@@ -119,7 +121,7 @@ export const deduplicationId = (
 ) =>
   createHash('sha256')
     .update(
-      `${round === 0 ? `${subscriptionId}:${eventId}` : `${subscriptionId}:${eventId}:${round}`}${parked ? `:p${parked.seq}:${parked.wake}` : ''}`,
+      `${subscriptionId}:${eventId}${round === 0 ? '' : `:${round}`}${parked ? `:p${parked.seq}:${parked.wake}` : ''}`,
     )
     .digest('hex');
 

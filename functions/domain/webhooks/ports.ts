@@ -190,7 +190,9 @@ export interface ParkingStore {
   ): Promise<boolean>;
   /** Frees the slot `holder` holds; false when it held none. */
   releaseSlot(tenantId: string, subscriptionId: string, holder: string): Promise<boolean>;
-  /** Parks at the tail of the chain as read in `seen`: `already` parked (same event and round), or the chain `changed`. */
+  /**
+   * Parks at the tail of the chain as read in `seen`: `already` parked (same event and round), or the chain `changed`.
+   */
   park(
     message: DeliveryMessage,
     seen: ParkedChain | null,

@@ -8,7 +8,10 @@ import type { DeliveryLog, DeliveryQueue, DeliveryRecord } from './ports';
  * schedule is not replayed (it would only queue behind itself).
  */
 
-/** A round not attempted this long after it started was never queued (the call that started it failed): it may start again. */
+/**
+ * A round not attempted this long after it started was never queued (the call that started it failed): it may start
+ * again.
+ */
 export const STUCK_ROUND_MS = 15 * 60_000;
 
 /** Failing and freshly replayed messages are still on their schedule: a replay would only queue behind them. */
@@ -44,7 +47,10 @@ export class ReplayService {
     return { queued, skipped: 1 - queued };
   }
 
-  /** The messages whose events occurred in [from, to], oldest first, one page; those still on their schedule are skipped. */
+  /**
+   * The messages whose events occurred in [from, to], oldest first, one page; those still on their schedule are
+   * skipped.
+   */
   async replayRange(
     tenantId: string,
     subscriptionId: string,

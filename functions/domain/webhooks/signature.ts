@@ -191,7 +191,9 @@ function hmacMatcher(secret: string): (delivery: Delivery) => (candidate: string
   };
 }
 
-/** Signatures are public, so no constant-time care is needed here; malformed entries are skipped like unknown versions. */
+/**
+ * Signatures are public, so no constant-time care is needed here; malformed entries are skipped like unknown versions.
+ */
 function ed25519Matcher(key: KeyObject): (delivery: Delivery) => (candidate: string) => boolean {
   return (delivery) => {
     const content = Buffer.from(signedContent(delivery));
