@@ -20,14 +20,15 @@ import type {
 } from '../domain/webhooks/ports';
 import { transactWrite } from './cancelled-transaction';
 import { applied } from './conditional-write';
-import { ttlAfterDays } from '../shared/item-ttl';
+import { TTL_ATTRIBUTE, TTL_NAMES, ttlAfterDays, ttlAttribute } from '../shared/item-ttl';
 import { decodeCursor, encodeCursor } from './cursor';
 import { queryPrefix } from './query-prefix';
 import { strip as stripKeys } from './dynamo-ledger-store';
 import { required } from '../shared/required';
 
 /** A log or health item as the API shows it: no keys, no TTL, no bookkeeping. */
-export const stripLogItem = ({ expiresAt: _e, deadSk: _d, ...rest }: Record<string, unknown>) => stripKeys(rest);
+export const stripLogItem = ({ [TTL_ATTRIBUTE]: _ttl, deadSk: _d, ...rest }: Record<string, unknown>) =>
+  stripKeys(rest);
 const strip = stripLogItem;
 
 /**
@@ -43,7 +44,8 @@ export class DynamoDeliveryLog implements DeliveryLog {
     private readonly retentionDays: number,
   ) {}
 
-  private expiresAt(now: Date): number {
+  /** When a log item written at `now` may be deleted (epoch seconds, the table's TTL). */
+  private deleteAfter(now: Date): number {
     return ttlAfterDays(now, this.retentionDays);
   }
 
@@ -68,7 +70,8 @@ export class DynamoDeliveryLog implements DeliveryLog {
     const now = new Date(attempt.at);
     const { id } = subjectOf(message);
     const attemptItem: AttemptRecord = { eventId: id, attempt: input.attemptNumber, round: message.round, ...attempt };
-    // A copy queued twice (past the queue's dedup window) must not overwrite the first's log: a failed condition is fine.
+    // A copy queued twice (past the queue's dedup window) must not overwrite the first's log: a failed
+    // condition is fine.
     const logAttempt = applied(
       this.client.send(
         new PutCommand({
@@ -78,7 +81,7 @@ export class DynamoDeliveryLog implements DeliveryLog {
             kind: 'deliveryAttempt',
             gsi2pk: keys.endpointAttempts(message.tenantId, message.subscriptionId),
             gsi2sk: `${attempt.at}#${id}#${input.attemptNumber}`,
-            expiresAt: this.expiresAt(now),
+            ...ttlAttribute(this.deleteAfter(now)),
             ...attemptItem,
           },
           ConditionExpression: 'attribute_not_exists(pk)',
@@ -120,7 +123,7 @@ export class DynamoDeliveryLog implements DeliveryLog {
     assign('createdAt', at, true);
     assign('attempts', 0, true);
     assign('roundAttempts', 0, true);
-    assign('expiresAt', this.expiresAt(now));
+    assign(TTL_ATTRIBUTE, this.deleteAfter(now));
     for (const [name, value] of Object.entries(fields)) assign(name, value);
     const deadSk = deadReason ? `${at}#${subject.id}` : undefined;
     assign('deadAt', deadReason ? at : undefined);
@@ -157,7 +160,7 @@ export class DynamoDeliveryLog implements DeliveryLog {
             pk: keys.deadLetters(tenantId, subscriptionId),
             sk: deadSk,
             kind: 'deadLetter',
-            expiresAt: this.expiresAt(now),
+            ...ttlAttribute(this.deleteAfter(now)),
             ...deadLetterOf(message, at, deadReason),
           },
         },
@@ -196,16 +199,17 @@ export class DynamoDeliveryLog implements DeliveryLog {
             TableName: this.tableName,
             Key: keys.delivery(tenantId, subscriptionId, eventId),
             UpdateExpression:
-              'SET #round = :next, roundAttempts = :zero, #status = :pending, roundStartedAt = :now, expiresAt = :expires REMOVE nextAttemptAt, deadAt, deadReason, deadSk',
+              'SET #round = :next, roundAttempts = :zero, #status = :pending, roundStartedAt = :now, ' +
+              '#ttl = :expires REMOVE nextAttemptAt, deadAt, deadReason, deadSk',
             ConditionExpression: '#round = :round',
-            ExpressionAttributeNames: { '#round': 'round', '#status': 'status' },
+            ExpressionAttributeNames: { '#round': 'round', '#status': 'status', ...TTL_NAMES },
             ExpressionAttributeValues: {
               ':next': round,
               ':round': round - 1,
               ':zero': 0,
               ':pending': 'pending',
               ':now': now.toISOString(),
-              ':expires': this.expiresAt(now),
+              ':expires': this.deleteAfter(now),
             },
           },
         },

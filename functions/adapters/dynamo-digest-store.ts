@@ -3,7 +3,7 @@ import type { LoyaltyEvent } from '../domain/events';
 import { keys } from '../domain/keys';
 import { DIGEST_MAX_EVENTS, digestWindowStart, nextDigestPlace, type DigestRef } from '../domain/webhooks/message';
 import type { DigestStore } from '../domain/webhooks/ports';
-import { ttlAfterDays } from '../shared/item-ttl';
+import { TTL_NAMES, ttlAfterDays, ttlAttribute } from '../shared/item-ttl';
 import { queryPrefix } from './query-prefix';
 import { transactWrite } from './cancelled-transaction';
 
@@ -34,7 +34,7 @@ export class DynamoDigestStore implements DigestStore {
   ): Promise<{ digest: DigestRef; queue: boolean }> {
     let windowStart = digestWindowStart(now, intervalSeconds);
     let part = 0;
-    const expiresAt = ttlAfterDays(now, this.retentionDays);
+    const deleteAfter = ttlAfterDays(now, this.retentionDays);
     for (let tries = 0; tries < 50; tries++) {
       const pk = keys.digestWindowPk(tenantId, subscriptionId, windowStart, part);
       const cancelled = await transactWrite(this.client, [
@@ -42,11 +42,12 @@ export class DynamoDigestStore implements DigestStore {
           Update: {
             TableName: this.tableName,
             Key: { pk, sk: 'WINDOW' },
-            UpdateExpression: 'SET intervalSeconds = :interval, expiresAt = :expires ADD events :one',
+            UpdateExpression: 'SET intervalSeconds = :interval, #ttl = :expires ADD events :one',
             ConditionExpression: 'attribute_not_exists(closed) AND (attribute_not_exists(events) OR events < :max)',
+            ExpressionAttributeNames: TTL_NAMES,
             ExpressionAttributeValues: {
               ':interval': intervalSeconds,
-              ':expires': expiresAt,
+              ':expires': deleteAfter,
               ':one': 1,
               ':max': DIGEST_MAX_EVENTS,
             },
@@ -59,7 +60,7 @@ export class DynamoDigestStore implements DigestStore {
               pk,
               sk: `${keys.digestEventPrefix}${event.occurredAt}#${event.id}`,
               kind: 'digestEvent',
-              expiresAt,
+              ...ttlAttribute(deleteAfter),
               event,
             },
           },

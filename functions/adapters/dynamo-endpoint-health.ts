@@ -9,6 +9,7 @@ import { transactWrite } from './cancelled-transaction';
 import { applied } from './conditional-write';
 import { stripLogItem as strip } from './dynamo-delivery-log';
 import { required } from '../shared/required';
+import { TTL_NAMES } from '../shared/item-ttl';
 
 /**
  * Endpoint health in the ledger table, one item per endpoint shared by every worker: the
@@ -45,7 +46,9 @@ export class DynamoEndpointHealth implements EndpointHealthStore {
         TableName: this.tableName,
         Key: keys.endpointHealth(tenantId, subscriptionId),
         UpdateExpression:
-          'SET consecutiveFailures = if_not_exists(consecutiveFailures, :zero) + :one, failingSince = if_not_exists(failingSince, :now), #state = if_not_exists(#state, :closed), openCount = if_not_exists(openCount, :zero), lastStatus = :status, lastError = :error',
+          'SET consecutiveFailures = if_not_exists(consecutiveFailures, :zero) + :one, ' +
+          'failingSince = if_not_exists(failingSince, :now), #state = if_not_exists(#state, :closed), ' +
+          'openCount = if_not_exists(openCount, :zero), lastStatus = :status, lastError = :error',
         ExpressionAttributeNames: { '#state': 'state' },
         ExpressionAttributeValues: {
           ':zero': 0,
@@ -106,7 +109,8 @@ export class DynamoEndpointHealth implements EndpointHealthStore {
           TableName: this.tableName,
           Key,
           UpdateExpression:
-            'SET #state = :closed, consecutiveFailures = :zero, openCount = :zero, closedAt = :now REMOVE failingSince, openUntil, probeUntil, lastError',
+            'SET #state = :closed, consecutiveFailures = :zero, openCount = :zero, closedAt = :now ' +
+            'REMOVE failingSince, openUntil, probeUntil, lastError',
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: { ':closed': 'closed', ':zero': 0, ':now': now.toISOString() },
         }),
@@ -170,7 +174,9 @@ export class DynamoEndpointHealth implements EndpointHealthStore {
           TableName: this.tableName,
           Key: keys.endpointHealth(tenantId, subscriptionId),
           UpdateExpression:
-            'SET pauseUntil = :until, #state = if_not_exists(#state, :closed), consecutiveFailures = if_not_exists(consecutiveFailures, :zero), openCount = if_not_exists(openCount, :zero)',
+            'SET pauseUntil = :until, #state = if_not_exists(#state, :closed), ' +
+            'consecutiveFailures = if_not_exists(consecutiveFailures, :zero), ' +
+            'openCount = if_not_exists(openCount, :zero)',
           ConditionExpression: 'attribute_not_exists(pauseUntil) OR pauseUntil < :until',
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: { ':until': iso, ':closed': 'closed', ':zero': 0 },
@@ -187,8 +193,9 @@ export class DynamoEndpointHealth implements EndpointHealthStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.rateWindow(tenantId, subscriptionId, second),
-          UpdateExpression: 'SET expiresAt = :expires ADD taken :one',
+          UpdateExpression: 'SET #ttl = :expires ADD taken :one',
           ConditionExpression: 'attribute_not_exists(taken) OR taken < :limit',
+          ExpressionAttributeNames: TTL_NAMES,
           ExpressionAttributeValues: { ':expires': second + 60, ':one': 1, ':limit': perSecond },
         }),
       ),

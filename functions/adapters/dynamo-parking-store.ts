@@ -11,7 +11,7 @@ import type { ParkedChain, ParkedChainRef } from '../domain/webhooks/parking';
 import type { ParkingStore } from '../domain/webhooks/ports';
 import { transactWrite } from './cancelled-transaction';
 import { applied } from './conditional-write';
-import { ttlAfterDays } from '../shared/item-ttl';
+import { TTL_NAMES, ttlAfterDays } from '../shared/item-ttl';
 
 /**
  * Waiting slots and parked chains of webhook endpoints, in the ledger table.
@@ -164,10 +164,13 @@ export class DynamoParkingStore implements ParkingStore {
           TableName: this.tableName,
           Key: { pk, sk: keys.parkedChainSk },
           // A chain that was empty starts at the new item and enters the sweep's index.
-          UpdateExpression: `SET head = :head, tail = :next, kind = :kind, tenantId = :tenant, subscriptionId = :sub, orderKey = :order${
-            empty ? ', gsi2pk = :gsi2pk, gsi2sk = :gsi2sk' : ''
-          } REMOVE expiresAt`,
+          UpdateExpression:
+            'SET head = :head, tail = :next, kind = :kind, tenantId = :tenant, subscriptionId = :sub, ' +
+            'orderKey = :order' +
+            (empty ? ', gsi2pk = :gsi2pk, gsi2sk = :gsi2sk' : '') +
+            ' REMOVE #ttl',
           ConditionExpression: seen ? 'head = :head AND tail = :tail' : 'attribute_not_exists(pk)',
+          ExpressionAttributeNames: TTL_NAMES,
           ExpressionAttributeValues: {
             ':head': head,
             ':next': tail + 1,
@@ -227,9 +230,10 @@ export class DynamoParkingStore implements ParkingStore {
           TableName: this.tableName,
           Key: { pk, sk: keys.parkedChainSk },
           UpdateExpression: emptied
-            ? 'SET head = :next, expiresAt = :expires REMOVE gsi2pk, gsi2sk'
+            ? 'SET head = :next, #ttl = :expires REMOVE gsi2pk, gsi2sk'
             : 'SET head = :next, gsi2sk = :gsi2sk',
           ConditionExpression: 'head = :seq AND tail = :tail',
+          ...(emptied ? { ExpressionAttributeNames: TTL_NAMES } : {}),
           ExpressionAttributeValues: {
             ':next': seq + 1,
             ':seq': seq,

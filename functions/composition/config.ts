@@ -46,7 +46,10 @@ const settings = {
     .default(5 * 86_400),
   WEBHOOK_DRAIN_RAMP_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   WEBHOOK_DRAIN_MAX_PER_SECOND: z.coerce.number().int().min(1).max(1000).default(50),
-  /** Messages of one endpoint that may wait in flight on the queue; the rest are parked (tests scale it down, never up). */
+  /**
+   * Messages of one endpoint that may wait in flight on the queue; the rest are parked (tests scale it
+   * down, never up).
+   */
   WEBHOOK_MAX_WAITING_PER_ENDPOINT: z.coerce
     .number()
     .int()

@@ -87,7 +87,8 @@ export function deliveryWiring(): { service: DeliveryService; consumer: SqsDeliv
     policy: configuredPolicy(),
     attemptTimeoutSeconds: Math.ceil(setting('WEBHOOK_TIMEOUT_MS') / 1000),
     clock: systemClock,
-    // A failing endpoint keeps a few messages waiting in flight and parks the rest (the queue's in-flight cap is shared).
+    // A failing endpoint keeps a few messages waiting in flight and parks the rest (the queue's in-flight
+    // cap is shared).
     parking: new DynamoParkingStore(dynamo, table, retentionDays),
     maxWaitingPerEndpoint: setting('WEBHOOK_MAX_WAITING_PER_ENDPOINT'),
   });

@@ -268,7 +268,8 @@ export const functions = {
     entry: 'functions/handlers/webhook-delivery.ts',
     handler: 'handler',
     description:
-      'Delivers signed webhooks (Standard Webhooks) in order per member and endpoint, with retries, breaker and attempt log',
+      'Delivers signed webhooks (Standard Webhooks) in order per member and endpoint, ' +
+      'with retries, breaker and attempt log',
     // Room for a few 15 s attempts; a batch stops starting attempts when less than one is left.
     timeoutSeconds: 60,
     memoryMiB: 512,

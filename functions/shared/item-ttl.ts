@@ -16,6 +16,9 @@ export const ttlEpochSeconds = (atMs: number, afterSeconds = 0): number => Math.
 /** The epoch second `days` after `now`: when an item kept for a retention period of `days` may go. */
 export const ttlAfterDays = (now: Date, days: number): number => ttlEpochSeconds(now.getTime(), days * 86_400);
 
+/** In an update or condition expression the TTL attribute is `#ttl`, named by these attribute names. */
+export const TTL_NAMES = { '#ttl': TTL_ATTRIBUTE } as const;
+
 /** The TTL attribute of an item that DynamoDB may delete after `epochSeconds`. */
 export const ttlAttribute = (epochSeconds: number): Record<typeof TTL_ATTRIBUTE, number> => ({
   [TTL_ATTRIBUTE]: epochSeconds,

@@ -1,4 +1,10 @@
-import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { DynamoDeliveryLog } from '../../functions/adapters/dynamo-delivery-log';
 import { DynamoDigestStore } from '../../functions/adapters/dynamo-digest-store';
 import { DynamoEndpointHealth } from '../../functions/adapters/dynamo-endpoint-health';
@@ -7,6 +13,7 @@ import { loyaltyEvent, pointsEarnedEvent } from '../../functions/domain/events';
 import { keys } from '../../functions/domain/keys';
 import { deliveryMessage } from '../../functions/domain/webhooks/message';
 import { newId } from '../../functions/shared/ids';
+import { TTL_ATTRIBUTE, ttlAfterDays } from '../../functions/shared/item-ttl';
 import { useLocalTable } from '../support/local-table';
 import { testSubscription } from '../support/webhook-fixtures';
 
@@ -153,4 +160,46 @@ describe('disabling an endpoint', () => {
     );
     expect(loyaltyEvent.parse(Item)).toMatchObject({ type: 'endpoint.disabled', seq: 3, endpointId: subscriptionId });
   });
+});
+
+describe('item expiry', () => {
+  it('writes every webhook item with the table TTL in epoch seconds, and the API view leaves it out', async () => {
+    // Prepare
+    const log = new DynamoDeliveryLog(local.documents, local.tableName, 30);
+    const digests = new DynamoDigestStore(local.documents, local.tableName, 30);
+    const health = new DynamoEndpointHealth(local.documents, local.tableName);
+    const tenantId = newId('ten');
+    const subscriptionId = newId('sub');
+    const message = deliveryMessage.parse({ tenantId, subscriptionId, event: earned(tenantId), round: 0 });
+    const eventId = 'event' in message ? message.event.id : '';
+    const retained = ttlAfterDays(NOW, 30);
+    const ttlOf = async (pk: string) =>
+      (await local.documents.send(new QueryCommand({ TableName: local.tableName, ...keyIs(pk) }))).Items?.map(
+        (item) => item[TTL_ATTRIBUTE] as unknown,
+      );
+
+    // Act
+    await log.markDead(message, NOW, 'attempts_exhausted');
+    const { digest } = await digests.add(tenantId, subscriptionId, earned(tenantId), 60, NOW);
+    await health.takeRateToken(tenantId, subscriptionId, NOW, 5);
+
+    // Assess
+    expect(await ttlOf(keys.delivery(tenantId, subscriptionId, eventId).pk)).toEqual([retained]);
+    expect(await ttlOf(keys.deadLetters(tenantId, subscriptionId))).toEqual([retained]);
+    expect(await ttlOf(keys.digestWindowPk(tenantId, subscriptionId, digest.windowStart, 0))).toEqual([
+      retained,
+      retained,
+    ]);
+    expect(await ttlOf(keys.rateWindow(tenantId, subscriptionId, NOW.getTime() / 1000).pk)).toEqual([
+      NOW.getTime() / 1000 + 60,
+    ]);
+    expect(await log.getMessage(tenantId, subscriptionId, eventId)).not.toHaveProperty(TTL_ATTRIBUTE);
+  });
+});
+
+/** A query for every item of one partition. */
+const keyIs = (pk: string) => ({
+  KeyConditionExpression: 'pk = :pk',
+  ExpressionAttributeValues: { ':pk': pk },
+  ConsistentRead: true,
 });
