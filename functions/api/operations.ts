@@ -6,6 +6,7 @@ import { campaignRequest, rewardRequest } from '../domain/rewards';
 import { businessTransaction } from '../domain/earning-rules';
 import { programmeSettings, type Programme } from '../domain/programme';
 import { Problem } from '../shared/problem';
+import { campaignView, rewardView } from './catalogue-views';
 import { header } from './http';
 import {
   balanceAsOfView,
@@ -406,7 +407,7 @@ export const operations: Operation[] = [
     },
     run: async ({ event, tenantId, services }, body) => ({
       statusCode: 200,
-      body: await services.catalogue.putReward(tenantId, pathParam(event, 'rewardId'), body),
+      body: rewardView(await services.catalogue.putReward(tenantId, pathParam(event, 'rewardId'), body)),
     }),
   }),
   readOperation({
@@ -416,7 +417,9 @@ export const operations: Operation[] = [
     tag: 'Rewards',
     scope: 'members:read',
     ok: { description: 'Rewards', schema: s.rewardListResponse },
-    read: ({ tenantId, services }) => services.catalogue.listRewards(tenantId),
+    read: async ({ tenantId, services }) => ({
+      items: (await services.catalogue.listRewards(tenantId)).map(rewardView),
+    }),
   }),
   readOperation({
     path: '/v1/rewards/{rewardId}',
@@ -426,7 +429,8 @@ export const operations: Operation[] = [
     scope: 'members:read',
     ok: { description: 'The reward', schema: s.rewardResponse },
     notFound: 'No such reward',
-    read: ({ event, tenantId, services }) => services.catalogue.getReward(tenantId, pathParam(event, 'rewardId')),
+    read: async ({ event, tenantId, services }) =>
+      rewardView(await services.catalogue.getReward(tenantId, pathParam(event, 'rewardId'))),
   }),
   writeOperation({
     method: 'POST',
@@ -474,7 +478,7 @@ export const operations: Operation[] = [
     responses: { 200: { description: 'The campaign and its budget', schema: s.campaignResponse } },
     run: async ({ event, tenantId, services }, body) => ({
       statusCode: 200,
-      body: await services.catalogue.putCampaign(tenantId, pathParam(event, 'campaignId'), body),
+      body: campaignView(await services.catalogue.putCampaign(tenantId, pathParam(event, 'campaignId'), body)),
     }),
   }),
   readOperation({
@@ -485,7 +489,8 @@ export const operations: Operation[] = [
     scope: 'programme:manage',
     ok: { description: 'The campaign', schema: s.campaignResponse },
     notFound: 'No such campaign',
-    read: ({ event, tenantId, services }) => services.catalogue.getCampaign(tenantId, pathParam(event, 'campaignId')),
+    read: async ({ event, tenantId, services }) =>
+      campaignView(await services.catalogue.getCampaign(tenantId, pathParam(event, 'campaignId'))),
   }),
   commandOperation({
     path: '/v1/campaigns/{campaignId}/funds',

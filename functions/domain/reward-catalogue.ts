@@ -6,16 +6,17 @@ import type { AccountRef, Campaign, CampaignInput, Reward, RewardInput } from '.
 
 const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
 
-const rewardView = ({ tenantId: _tenantId, ...reward }: Reward, stockAvailable: number | null) => ({
-  ...reward,
-  stockAvailable,
-});
+/** A reward and the units left of it (null: unlimited). The API renders it (`api/catalogue-views.ts`). */
+export interface RewardStanding {
+  reward: Reward;
+  stockAvailable: number | null;
+}
 
-const campaignView = ({ tenantId: _tenantId, ...campaign }: Campaign, remainingPoints: number) => ({
-  ...campaign,
-  remainingPoints,
-  spentPoints: campaign.fundedPoints - remainingPoints,
-});
+/** A campaign and the points left in its budget. */
+export interface CampaignStanding {
+  campaign: Campaign;
+  remainingPoints: number;
+}
 
 /**
  * What a keyed catalogue credit did, in the domain's terms. The API turns it into a status and a
@@ -43,13 +44,13 @@ export class RewardCatalogue {
     private readonly replies: CatalogueReplies,
   ) {}
 
-  async putReward(tenantId: string, rewardId: string, input: RewardInput) {
+  async putReward(tenantId: string, rewardId: string, input: RewardInput): Promise<RewardStanding> {
     if (input.campaign && !(await this.rewards.getCampaign(tenantId, input.campaign.campaignId))) {
       throw new Problem('campaign_not_found', `No campaign ${input.campaign.campaignId}`);
     }
     const reward: Reward = { ...input, tenantId, rewardId, updatedAt: this.clock.now().toISOString() };
     await this.rewards.putReward(reward);
-    return rewardView(reward, await this.stockOf(reward));
+    return this.standingOf(reward);
   }
 
   async requireReward(tenantId: string, rewardId: string): Promise<Reward> {
@@ -58,14 +59,13 @@ export class RewardCatalogue {
     return reward;
   }
 
-  async getReward(tenantId: string, rewardId: string) {
-    const reward = await this.requireReward(tenantId, rewardId);
-    return rewardView(reward, await this.stockOf(reward));
+  async getReward(tenantId: string, rewardId: string): Promise<RewardStanding> {
+    return this.standingOf(await this.requireReward(tenantId, rewardId));
   }
 
-  async listRewards(tenantId: string) {
+  async listRewards(tenantId: string): Promise<RewardStanding[]> {
     const rewards = await this.rewards.listRewards(tenantId);
-    return { items: await Promise.all(rewards.map(async (reward) => rewardView(reward, await this.stockOf(reward)))) };
+    return Promise.all(rewards.map((reward) => this.standingOf(reward)));
   }
 
   /** Adds units to a manual reward's stock (voucher rewards grow by importing codes). */
@@ -85,14 +85,14 @@ export class RewardCatalogue {
     return { rewardId, ...result, stockAvailable: await this.stockOf(reward) };
   }
 
-  async putCampaign(tenantId: string, campaignId: string, input: CampaignInput) {
+  async putCampaign(tenantId: string, campaignId: string, input: CampaignInput): Promise<CampaignStanding> {
     const campaign = await this.rewards.putCampaign({
       ...input,
       tenantId,
       campaignId,
       updatedAt: this.clock.now().toISOString(),
     });
-    return campaignView(campaign, sum(await this.ledger.accountBalances(tenantId, { kind: 'budget', id: campaignId })));
+    return this.budgetOf(campaign);
   }
 
   async requireCampaign(tenantId: string, campaignId: string): Promise<Campaign> {
@@ -101,9 +101,8 @@ export class RewardCatalogue {
     return campaign;
   }
 
-  async getCampaign(tenantId: string, campaignId: string) {
-    const campaign = await this.requireCampaign(tenantId, campaignId);
-    return campaignView(campaign, sum(await this.ledger.accountBalances(tenantId, { kind: 'budget', id: campaignId })));
+  async getCampaign(tenantId: string, campaignId: string): Promise<CampaignStanding> {
+    return this.budgetOf(await this.requireCampaign(tenantId, campaignId));
   }
 
   /** Funds a campaign's budget. */
@@ -119,6 +118,15 @@ export class RewardCatalogue {
       campaignId,
       creditedPoints: amountPoints,
     });
+  }
+
+  private async standingOf(reward: Reward): Promise<RewardStanding> {
+    return { reward, stockAvailable: await this.stockOf(reward) };
+  }
+
+  private async budgetOf(campaign: Campaign): Promise<CampaignStanding> {
+    const shards = await this.ledger.accountBalances(campaign.tenantId, { kind: 'budget', id: campaign.campaignId });
+    return { campaign, remainingPoints: sum(shards) };
   }
 
   private async stockOf(reward: Reward): Promise<number | null> {
