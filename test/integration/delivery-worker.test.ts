@@ -766,10 +766,10 @@ describe('delivery worker on DynamoDB Local', () => {
     expect(await h.deadLetters()).toEqual([]);
   });
 
-  // Fails today (production bug): the worker resets the endpoint's failure streak only when the
-  // health it read *before* sending showed failures (delivery-service.ts, success branch), so a
-  // success that lands after another message's failure is not counted; with the default 1 s
-  // health cache the window is wider still.
+  // Regression test: the worker once reset the endpoint's failure streak only when the health it
+  // read *before* sending showed failures, so a success that landed after another message's
+  // failure was not counted (the 1 s health cache widened the window). A success now always
+  // records itself.
   it('counts a success that lands after a failure: the failure streak and failingSince are reset', async () => {
     // Prepare: a delivery passes the gate while the endpoint is healthy and is still in flight ...
     const h = await setUp();
