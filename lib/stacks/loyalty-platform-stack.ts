@@ -1,5 +1,6 @@
 import { Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -28,6 +29,8 @@ export interface LoyaltyPlatformStackProps extends StackProps {
 export class LoyaltyPlatformStack extends Stack {
   readonly ledger: LedgerTable;
   readonly queues: Record<QueueId, sqs.Queue>;
+  /** The customer-managed key every queue is encrypted with. */
+  readonly queueKey: kms.Key;
   readonly lake: RawEventsLake;
   readonly functions: Record<FunctionId, NodejsFunction>;
   readonly functionLogGroups: Record<FunctionId, logs.LogGroup>;
@@ -40,12 +43,15 @@ export class LoyaltyPlatformStack extends Stack {
     Tags.of(this).add('stage', props.stage);
 
     this.ledger = new LedgerTable(this, 'Data');
-    this.queues = new TopologyQueues(this, 'Queues').byId;
+    const queues = new TopologyQueues(this, 'Queues');
+    this.queues = queues.byId;
+    this.queueKey = queues.key;
     this.lake = new RawEventsLake(this, 'Lake');
     const functions = new TopologyFunctions(this, 'Functions', {
       stage: props.stage,
       table: this.ledger.table,
       queues: this.queues,
+      queueKey: this.queueKey,
       rawEvents: this.lake,
     });
     this.functions = functions.byId;
