@@ -5,7 +5,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { FunctionId, QueueId } from '../../functions/declaration/topology';
-import { LedgerApi } from '../constructs/ledger-api';
+import { LedgerApi, type CustomDomain } from '../constructs/ledger-api';
 import { LedgerTable } from '../constructs/ledger-table';
 import { Observability } from '../constructs/observability';
 import { RawEventsLake } from '../constructs/raw-events-lake';
@@ -18,6 +18,8 @@ export interface LoyaltyPlatformStackProps extends StackProps {
   readonly alarmEmail?: string;
   /** Whether the stack sets the region's API Gateway logging role (see `LedgerApiProps`); default true. */
   readonly manageApiGatewayAccount?: boolean;
+  /** Optional custom domain for the API, served with a TLS 1.2 minimum. */
+  readonly customDomain?: CustomDomain;
 }
 
 /**
@@ -60,6 +62,7 @@ export class LoyaltyPlatformStack extends Stack {
       stage: props.stage,
       functions: this.functions,
       manageAccountLoggingRole: props.manageApiGatewayAccount ?? true,
+      customDomain: props.customDomain,
     });
     this.observability = new Observability(this, 'Observability', {
       stage: props.stage,

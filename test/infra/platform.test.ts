@@ -391,6 +391,11 @@ describe('buckets', () => {
 });
 
 describe('API', () => {
+  it('has no custom domain unless one is configured, and keeps the execute-api address on', () => {
+    synth.template.resourceCountIs('AWS::ApiGateway::DomainName', 0);
+    synth.template.hasResourceProperties('AWS::ApiGateway::RestApi', { DisableExecuteApiEndpoint: Match.absent() });
+  });
+
   it('authorizes with a cached REQUEST authorizer on the x-api-key header', () => {
     synth.template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
       Type: 'REQUEST',
