@@ -1,5 +1,6 @@
 import { Aspects, type App, type Environment } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, type INagLogger } from 'cdk-nag';
+import type { CustomDomain } from './constructs/ledger-api';
 import { LoyaltyPlatformStack } from './stacks/loyalty-platform-stack';
 
 const STAGE_PATTERN = /^[a-z][a-z0-9-]{0,19}$/;
@@ -28,9 +29,19 @@ export function addLoyaltyPlatform(
     stage,
     alarmEmail,
     manageApiGatewayAccount,
+    customDomain: customDomainOf(app),
     env,
     description: `Loyalty ledger platform (${stage})`,
   });
   Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true, additionalLoggers: options.nagLoggers }));
   return stack;
+}
+
+/** `-c domainName=api.example.com -c certificateArn=arn:aws:acm:…`: both or neither. */
+function customDomainOf(app: App): CustomDomain | undefined {
+  const domainName = app.node.tryGetContext('domainName') as string | undefined;
+  const certificateArn = app.node.tryGetContext('certificateArn') as string | undefined;
+  if (!domainName && !certificateArn) return undefined;
+  if (!domainName || !certificateArn) throw new Error('A custom domain needs both domainName and certificateArn');
+  return { domainName, certificateArn };
 }

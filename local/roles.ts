@@ -40,6 +40,8 @@ export function localPolicies(input: {
         tableArn: tableArn(input.tableName),
         tableStreamArn: input.tableStreamArn,
         tableKeyArn: `arn:aws:kms:${REGION}:${ACCOUNT_ID}:key/local-ledger`,
+        // The twin's stand-ins encrypt nothing and no request names a key, so KMS statements are never consulted.
+        queueKeyArn: `arn:aws:kms:${REGION}:${ACCOUNT_ID}:key/local-queues`,
         queueArn: (queue: QueueId) => queueArnOfName(queues[queue].localName),
         rawEventsStreamArn: deliveryStreamArn(rawEvents.localName),
         logGroupArn: `arn:aws:logs:${REGION}:${ACCOUNT_ID}:log-group:/local/${functions[id].id}:*`,

@@ -21,9 +21,9 @@ export interface PinnedResponse {
 /**
  * POSTs to `url` over a connection to `address`, an address `checkWebhookTarget` has already
  * validated, so DNS is never consulted again (no rebinding between check and connect). TLS SNI,
- * certificate checks and the Host header still use the URL's host name. Redirects are returned,
- * not followed. Each call opens its own connection: a pooled socket could lead to another address.
- * Rejects with a `TimeoutError` once `timeoutMs` has passed.
+ * certificate checks and the Host header still use the URL's host name; HTTPS takes TLS 1.2 or
+ * later. Redirects are returned, not followed. Each call opens its own connection: a pooled
+ * socket could lead to another address. Rejects with a `TimeoutError` once `timeoutMs` has passed.
  * @example
  * const target = await checkWebhookTarget(raw, { allowLoopbackHttp: false });
  * if (target.ok) await postPinned(target.url, target.addresses[0]!, { headers, body, timeoutMs: 5000, maxResponseBytes:
@@ -72,6 +72,8 @@ export function postPinned(url: URL, address: string, init: PinnedPost): Promise
       headers: { ...init.headers, 'content-length': String(Buffer.byteLength(init.body)) },
       lookup: pinnedLookup,
       agent: false,
+      // Explicit, not the runtime's default: a NODE_OPTIONS flag (--tls-min-v1.0) must not let a webhook fall back.
+      ...(url.protocol === 'https:' ? { minVersion: 'TLSv1.2' as const } : {}),
     });
 
     const timer = setTimeout(() => {

@@ -16,6 +16,8 @@ export type PolicyResource =
   | { kind: 'tableStream' }
   /** The customer-managed key that encrypts the table (and its stream). */
   | { kind: 'tableKey' }
+  /** The customer-managed key that encrypts every queue. */
+  | { kind: 'queueKey' }
   | { kind: 'queue'; queue: QueueId }
   | { kind: 'rawEventsStream' }
   /** The function's own log group. */
@@ -56,6 +58,15 @@ export const TABLE_KEY_ACTIONS = {
   readWrite: ['kms:Decrypt', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'],
 } as const;
 
+/**
+ * KMS actions on the queue key. SQS encrypts with a data key it asks for on the sender's behalf, so a sender
+ * needs GenerateDataKey and Decrypt; a receiver only Decrypt. Nothing wider: no Encrypt, no ReEncrypt, no wildcards.
+ */
+export const QUEUE_KEY_ACTIONS = {
+  send: ['kms:GenerateDataKey', 'kms:Decrypt'],
+  consume: ['kms:Decrypt'],
+} as const;
+
 /** What sending to a queue takes (SendMessageBatch is authorized as sqs:SendMessage). */
 export const QUEUE_SEND_ACTIONS = ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'];
 
@@ -79,7 +90,8 @@ const hasIndexes = table.globalSecondaryIndexes.length + table.localSecondaryInd
 
 /**
  * The statements one function's execution role must have, and no more.
- * @example executionRolePolicy(functions.lakeRouter) // logs, firehose:PutRecord*, the stream reads, streamFailures
+ * @example executionRolePolicy(functions.lakeRouter) // logs, firehose:PutRecord*, the stream reads,
+ *   streamFailures, the queue key
  */
 export function executionRolePolicy(spec: FunctionSpec): PolicyStatement[] {
   const statements: PolicyStatement[] = [
@@ -147,7 +159,25 @@ export function executionRolePolicy(spec: FunctionSpec): PolicyStatement[] {
       resources: [{ kind: 'queue', queue: trigger.queue }],
     });
   }
+  // Every queue is encrypted with the queue key: whoever sends (the on-failure destinations included) or
+  // receives needs it, or SQS refuses the call with KMS.AccessDeniedException.
+  const queueKeyLevel = queueKeyLevelOf(statements);
+  if (queueKeyLevel) {
+    statements.push({
+      purpose: 'use the queue key',
+      actions: QUEUE_KEY_ACTIONS[queueKeyLevel],
+      resources: [{ kind: 'queueKey' }],
+    });
+  }
   return statements;
+}
+
+/** What the queue key must allow a role whose queue statements are these: send, only consume, or nothing. */
+function queueKeyLevelOf(statements: readonly PolicyStatement[]): keyof typeof QUEUE_KEY_ACTIONS | undefined {
+  const grants = (action: string) => statements.some((statement) => statement.actions.includes(action));
+  if (grants('sqs:SendMessage')) return 'send';
+  if (grants('sqs:ReceiveMessage')) return 'consume';
+  return undefined;
 }
 
 /** Every function's execution-role policy, by function id. */
@@ -160,6 +190,7 @@ export interface PolicyTargets {
   tableArn: string;
   tableStreamArn: string;
   tableKeyArn: string;
+  queueKeyArn: string;
   queueArn(queue: QueueId): string;
   rawEventsStreamArn: string;
   logGroupArn: string;
@@ -175,6 +206,8 @@ export function resolveResource(resource: PolicyResource, targets: PolicyTargets
       return targets.tableStreamArn;
     case 'tableKey':
       return targets.tableKeyArn;
+    case 'queueKey':
+      return targets.queueKeyArn;
     case 'queue':
       return targets.queueArn(resource.queue);
     case 'rawEventsStream':

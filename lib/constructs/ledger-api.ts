@@ -1,5 +1,6 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
@@ -22,6 +23,15 @@ export interface LedgerApiProps {
    */
   readonly manageAccountLoggingRole: boolean;
   readonly functions: Record<FunctionId, lambda.IFunction>;
+  /** A custom domain for the API (TLS 1.2 minimum); without one, only the execute-api address serves it. */
+  readonly customDomain?: CustomDomain;
+}
+
+export interface CustomDomain {
+  /** e.g. `loyalty.example.com`; a CNAME (or alias) to the `ApiDomainTarget` output points it at the API. */
+  readonly domainName: string;
+  /** An ACM certificate for the name, in the stack's region (a regional endpoint). */
+  readonly certificateArn: string;
 }
 
 /**
@@ -32,6 +42,7 @@ export interface LedgerApiProps {
 export class LedgerApi extends Construct {
   readonly restApi: apigw.RestApi;
   readonly authorizer: apigw.RequestAuthorizer;
+  readonly domainName?: apigw.DomainName;
 
   constructor(scope: Construct, id: string, props: LedgerApiProps) {
     super(scope, id);
@@ -41,6 +52,9 @@ export class LedgerApi extends Construct {
       restApiName: `loyalty-ledger-${props.stage}`,
       description: 'Loyalty ledger API',
       endpointTypes: [apigw.EndpointType.REGIONAL],
+      // With a custom domain, callers use it: the execute-api address would be a way around its TLS 1.2 policy.
+      // Left out otherwise, so a stack without a domain deploys the template it always did.
+      disableExecuteApiEndpoint: props.customDomain ? true : undefined,
       // Logging needs the account-level CloudWatch role; kept when the stack goes, as other APIs may rely on it.
       cloudWatchRole: props.manageAccountLoggingRole,
       cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
@@ -56,6 +70,24 @@ export class LedgerApi extends Construct {
         metricsEnabled: true,
       },
     });
+
+    if (props.customDomain) {
+      const { domainName, certificateArn } = props.customDomain;
+      this.domainName = new apigw.DomainName(this, 'CustomDomain', {
+        domainName,
+        certificate: acm.Certificate.fromCertificateArn(this, 'CustomDomainCertificate', certificateArn),
+        endpointType: apigw.EndpointType.REGIONAL,
+        securityPolicy: apigw.SecurityPolicy.TLS_1_2,
+        // The domain's root is the stage: https://<domain>/members/… as on the execute-api address.
+        mapping: this.restApi,
+      });
+      new CfnOutput(this, 'ApiDomainTarget', {
+        description: `Point ${domainName} here (CNAME, or a Route 53 alias with the hosted zone output)`,
+        value: this.domainName.domainNameAliasDomainName,
+      });
+      new CfnOutput(this, 'ApiDomainHostedZone', { value: this.domainName.domainNameAliasHostedZoneId });
+      new CfnOutput(this, 'ApiUrl', { value: `https://${domainName}/` });
+    }
 
     this.authorizer = new apigw.RequestAuthorizer(this, 'ApiKeyAuthorizer', {
       handler: props.functions[apiSpec.authorizerFunction],

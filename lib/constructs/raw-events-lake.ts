@@ -18,6 +18,9 @@ import { logRetention } from './log-retention';
 export class RawEventsLake extends Construct {
   readonly bucket: s3.Bucket;
   readonly key: kms.Key;
+  /** Where S3 writes the lake bucket's server access logs, and the key they are encrypted with. */
+  readonly accessLogsBucket: s3.Bucket;
+  readonly accessLogsKey: kms.Key;
   readonly deliveryStream: firehose.CfnDeliveryStream;
   /** Name and ARN of the delivery stream, for environment variables and grants. */
   readonly deliveryStreamName: string;
@@ -33,14 +36,24 @@ export class RawEventsLake extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
-    // S3 server access logs only support SSE-S3 on the target bucket.
+    // Server access logs may go to a bucket encrypted with a customer-managed key (not the AWS-managed aws/s3 key,
+    // which the logging service cannot use). CDK lets the logging service principal use the key in its key policy,
+    // so it gets a key of its own: that grant then reaches access logs and nothing else.
+    this.accessLogsKey = new kms.Key(this, 'AccessLogsKey', {
+      description: 'Encrypts the server access logs of the data lake bucket',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
     const accessLogs = new s3.Bucket(this, 'AccessLogsBucket', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: this.accessLogsKey,
+      bucketKeyEnabled: true,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
       removalPolicy: RemovalPolicy.RETAIN,
       lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(logRetentionDays) }],
     });
+    this.accessLogsBucket = accessLogs;
 
     this.bucket = new s3.Bucket(this, rawEvents.bucketId, {
       encryption: s3.BucketEncryption.KMS,

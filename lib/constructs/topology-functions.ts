@@ -3,8 +3,8 @@ import { Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
@@ -43,6 +43,8 @@ export interface TopologyFunctionsProps {
   readonly stage: string;
   readonly table: dynamodb.Table;
   readonly queues: Record<QueueId, sqs.IQueue>;
+  /** The key every queue is encrypted with: senders and receivers are granted it as the declaration says. */
+  readonly queueKey: kms.IKey;
   readonly rawEvents: { readonly deliveryStreamName: string; readonly deliveryStreamArn: string };
 }
 
@@ -152,7 +154,7 @@ export class TopologyFunctions extends Construct {
    * nothing reaches the role but the declaration.
    */
   private grantAccess(fn: NodejsFunction, spec: FunctionSpec, logGroup: logs.LogGroup): void {
-    const { table, queues, rawEvents } = this.props;
+    const { table, queues, queueKey, rawEvents } = this.props;
     if (!table.encryptionKey || !table.tableStreamArn)
       throw new Error('The ledger table must have its own key and a stream');
     const role = executionRole(fn);
@@ -161,6 +163,7 @@ export class TopologyFunctions extends Construct {
       tableArn: table.tableArn,
       tableStreamArn: table.tableStreamArn,
       tableKeyArn: table.encryptionKey.keyArn,
+      queueKeyArn: queueKey.keyArn,
       queueArn: (queue) => queues[queue].queueArn,
       rawEventsStreamArn: rawEvents.deliveryStreamArn,
       logGroupArn: logGroup.logGroupArn,
@@ -246,11 +249,14 @@ export class TopologyFunctions extends Construct {
         maxEventAge: Duration.seconds(trigger.maxEventAgeSeconds),
       }),
     });
-    // Explicit, not Lambda's defaults (2 retries over up to 6 hours, no destination).
+    // Explicit, not Lambda's defaults (2 retries over up to 6 hours, no destination). A plain destination, not
+    // `SqsDestination`, which grants sending and kms:Encrypt, ReEncrypt*, GenerateDataKey* itself: grants come
+    // from the declaration.
+    const failures = this.props.queues[trigger.asyncInvoke.onFailure];
     fn.configureAsyncInvoke({
       retryAttempts: trigger.asyncInvoke.retryAttempts,
       maxEventAge: Duration.seconds(trigger.asyncInvoke.maxEventAgeSeconds),
-      onFailure: new SqsDestination(this.props.queues[trigger.asyncInvoke.onFailure]),
+      onFailure: { bind: () => ({ destination: failures.queueArn }) },
     });
     // After the schedule: the target adds the invoke policy to the role when it binds.
     NagSuppressions.addResourceSuppressions(defaultPolicy(role), [

@@ -1,4 +1,5 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
@@ -25,14 +26,23 @@ export function deadLetterQueueIds(): QueueId[] {
 }
 
 /**
- * Every queue of the topology, with its dead-letter redrive. Messages are encrypted at rest
- * (SQS-managed keys) and the queue policy refuses requests that do not use TLS.
+ * Every queue of the topology, with its dead-letter redrive. Messages are encrypted at rest with one
+ * customer-managed key of the queues' own (rotating; senders and receivers are granted it by the IAM
+ * declaration, so the table key stays with the functions that use the table) and the queue policy refuses
+ * requests that do not use TLS.
  */
 export class TopologyQueues extends Construct {
   readonly byId: Record<QueueId, sqs.Queue>;
+  readonly key: kms.Key;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
+    this.key = new kms.Key(this, 'Key', {
+      description: 'Encrypts the messages of every queue (webhook deliveries, dead letters, failure records)',
+      enableKeyRotation: true,
+      // Messages still waiting (dead letters above all) stay readable if the stack is removed and redeployed.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
     const built = new Map<QueueId, sqs.Queue>();
 
     // Dead-letter queues are built first, whatever order the topology lists them in.
@@ -55,7 +65,8 @@ export class TopologyQueues extends Construct {
         fifo: spec.fifo ? true : undefined,
         visibilityTimeout: Duration.seconds(spec.visibilityTimeoutSeconds),
         retentionPeriod: Duration.seconds(spec.retentionPeriodSeconds),
-        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        encryption: sqs.QueueEncryption.KMS,
+        encryptionMasterKey: this.key,
         enforceSSL: true,
         deadLetterQueue,
       });

@@ -1,10 +1,11 @@
 import { Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { FunctionId, QueueId } from '../../functions/declaration/topology';
-import { LedgerApi } from '../constructs/ledger-api';
+import { LedgerApi, type CustomDomain } from '../constructs/ledger-api';
 import { LedgerTable } from '../constructs/ledger-table';
 import { Observability } from '../constructs/observability';
 import { RawEventsLake } from '../constructs/raw-events-lake';
@@ -17,6 +18,8 @@ export interface LoyaltyPlatformStackProps extends StackProps {
   readonly alarmEmail?: string;
   /** Whether the stack sets the region's API Gateway logging role (see `LedgerApiProps`); default true. */
   readonly manageApiGatewayAccount?: boolean;
+  /** Optional custom domain for the API, served with a TLS 1.2 minimum. */
+  readonly customDomain?: CustomDomain;
 }
 
 /**
@@ -28,6 +31,8 @@ export interface LoyaltyPlatformStackProps extends StackProps {
 export class LoyaltyPlatformStack extends Stack {
   readonly ledger: LedgerTable;
   readonly queues: Record<QueueId, sqs.Queue>;
+  /** The customer-managed key every queue is encrypted with. */
+  readonly queueKey: kms.Key;
   readonly lake: RawEventsLake;
   readonly functions: Record<FunctionId, NodejsFunction>;
   readonly functionLogGroups: Record<FunctionId, logs.LogGroup>;
@@ -40,12 +45,15 @@ export class LoyaltyPlatformStack extends Stack {
     Tags.of(this).add('stage', props.stage);
 
     this.ledger = new LedgerTable(this, 'Data');
-    this.queues = new TopologyQueues(this, 'Queues').byId;
+    const queues = new TopologyQueues(this, 'Queues');
+    this.queues = queues.byId;
+    this.queueKey = queues.key;
     this.lake = new RawEventsLake(this, 'Lake');
     const functions = new TopologyFunctions(this, 'Functions', {
       stage: props.stage,
       table: this.ledger.table,
       queues: this.queues,
+      queueKey: this.queueKey,
       rawEvents: this.lake,
     });
     this.functions = functions.byId;
@@ -54,6 +62,7 @@ export class LoyaltyPlatformStack extends Stack {
       stage: props.stage,
       functions: this.functions,
       manageAccountLoggingRole: props.manageApiGatewayAccount ?? true,
+      customDomain: props.customDomain,
     });
     this.observability = new Observability(this, 'Observability', {
       stage: props.stage,

@@ -33,6 +33,7 @@ function describeResource(expression: Expression, functionId: FunctionId): strin
   const names = new Map<string, string>([
     [logicalId(stack, stack.ledger.table), 'table'],
     [stack.getLogicalId(stack.ledger.key.node.defaultChild as never), 'tableKey'],
+    [stack.getLogicalId(stack.queueKey.node.defaultChild as never), 'queueKey'],
     [stack.getLogicalId(stack.lake.deliveryStream), 'rawEventsStream'],
     [logicalId(stack, stack.functionLogGroups[functionId]), 'logGroup'],
     ...(Object.keys(stack.queues) as QueueId[]).map(
@@ -80,6 +81,7 @@ function declared(spec: FunctionSpec): string[] {
     tableArn: 'table',
     tableStreamArn: 'tableStream',
     tableKeyArn: 'tableKey',
+    queueKeyArn: 'queueKey',
     queueArn: (queue) => `queue:${queue}`,
     rawEventsStreamArn: 'rawEventsStream',
     logGroupArn: 'logGroup',

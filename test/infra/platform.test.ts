@@ -122,9 +122,19 @@ describe('queues', () => {
     );
   });
 
-  it('encrypts every queue and refuses requests without TLS', () => {
-    // Assess
-    for (const [, queue] of ofType('AWS::SQS::Queue')) expect(queue.Properties?.SqsManagedSseEnabled).toBe(true);
+  it('encrypts every queue with the customer-managed, rotating queue key and refuses requests without TLS', () => {
+    // Prepare
+    const keyId = logicalId(synth.stack, synth.stack.queueKey);
+    const customerKeys = ofType('AWS::KMS::Key').map(([id]) => id);
+
+    // Assess: not SQS-managed, not the AWS-managed alias/aws/sqs, but the stack's own key
+    expect(ofType('AWS::SQS::Queue')).toHaveLength(Object.keys(queueSpecs).length);
+    for (const [, queue] of ofType('AWS::SQS::Queue')) {
+      expect(queue.Properties?.SqsManagedSseEnabled).toBeUndefined();
+      expect(queue.Properties?.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
+    }
+    expect(customerKeys).toContain(keyId);
+    expect(synth.resources[keyId]).toMatchObject({ DeletionPolicy: 'Retain', Properties: { EnableKeyRotation: true } });
     expect(ofType('AWS::SQS::QueuePolicy')).toHaveLength(ofType('AWS::SQS::Queue').length);
     synth.template.allResourcesProperties('AWS::SQS::QueuePolicy', {
       PolicyDocument: Match.objectLike({
@@ -218,6 +228,20 @@ describe('webhook delivery access', () => {
   it('lets the API and the router queue deliveries', () => {
     expect(allows('api', 'sqs:SendMessage', queueArn('webhookDelivery'))).toBe(true);
     expect(allows('webhookRouter', 'sqs:SendMessage', queueArn('webhookDelivery'))).toBe(true);
+  });
+
+  it('lets senders (on-failure destinations included) and receivers use the queue key, no further', () => {
+    // Prepare
+    const queueKey = { 'Fn::GetAtt': [logicalId(synth.stack, synth.stack.queueKey), 'Arn'] };
+    const keyActions = (functionId: FunctionId) =>
+      ['kms:GenerateDataKey', 'kms:Decrypt', 'kms:Encrypt'].filter((action) => allows(functionId, action, queueKey));
+
+    // Assess: the stream consumers and the scheduled job send only failure records, yet need the key
+    expect(keyActions('webhookRouter')).toEqual(['kms:GenerateDataKey', 'kms:Decrypt']);
+    expect(keyActions('lakeRouter')).toEqual(['kms:GenerateDataKey', 'kms:Decrypt']);
+    expect(keyActions('housekeeping')).toEqual(['kms:GenerateDataKey', 'kms:Decrypt']);
+    expect(keyActions('webhookDelivery')).toEqual(['kms:GenerateDataKey', 'kms:Decrypt']);
+    expect(keyActions('authorizer')).toEqual([]);
   });
 
   it('gives functions without a declared queue no queue access', () => {
@@ -324,7 +348,54 @@ describe('raw-event lake', () => {
   });
 });
 
+describe('buckets', () => {
+  it('encrypts every bucket with a customer-managed, rotating key of the stack', () => {
+    // Prepare
+    const buckets = ofType('AWS::S3::Bucket');
+    const keys = new Map(ofType('AWS::KMS::Key'));
+
+    // Assess: the lake bucket and its access-log bucket, nothing on SSE-S3 or aws/s3
+    expect(buckets.map(([id]) => id).sort()).toEqual(
+      [
+        logicalId(synth.stack, synth.stack.lake.bucket),
+        logicalId(synth.stack, synth.stack.lake.accessLogsBucket),
+      ].sort(),
+    );
+    for (const [, bucket] of buckets) {
+      const [rule] = bucket.Properties!.BucketEncryption.ServerSideEncryptionConfiguration;
+      expect(rule.ServerSideEncryptionByDefault.SSEAlgorithm).toBe('aws:kms');
+      const keyId = rule.ServerSideEncryptionByDefault.KMSMasterKeyID['Fn::GetAtt'][0] as string;
+      expect(keys.get(keyId)?.Properties).toMatchObject({ EnableKeyRotation: true });
+    }
+  });
+
+  it('lets S3 log delivery use the access-log key, which encrypts nothing else', () => {
+    // Prepare
+    const accessLogsKeyId = logicalId(synth.stack, synth.stack.lake.accessLogsKey);
+    const keyOf = (bucket: { node: { defaultChild?: unknown } }) =>
+      synth.resources[logicalId(synth.stack, bucket)]!.Properties!.BucketEncryption.ServerSideEncryptionConfiguration[0]
+        .ServerSideEncryptionByDefault.KMSMasterKeyID['Fn::GetAtt'][0];
+    const keyStatements = synth.resources[accessLogsKeyId]!.Properties!.KeyPolicy.Statement as Record<string, any>[];
+
+    // Assess
+    expect(keyOf(synth.stack.lake.accessLogsBucket)).toBe(accessLogsKeyId);
+    expect(keyOf(synth.stack.lake.bucket)).not.toBe(accessLogsKeyId);
+    expect(keyStatements).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Allow',
+        Principal: { Service: 'logging.s3.amazonaws.com' },
+        Action: expect.arrayContaining(['kms:GenerateDataKey*']),
+      }),
+    );
+  });
+});
+
 describe('API', () => {
+  it('has no custom domain unless one is configured, and keeps the execute-api address on', () => {
+    synth.template.resourceCountIs('AWS::ApiGateway::DomainName', 0);
+    synth.template.hasResourceProperties('AWS::ApiGateway::RestApi', { DisableExecuteApiEndpoint: Match.absent() });
+  });
+
   it('authorizes with a cached REQUEST authorizer on the x-api-key header', () => {
     synth.template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
       Type: 'REQUEST',

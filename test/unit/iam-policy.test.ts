@@ -169,10 +169,11 @@ describe('the declared roles on the twin', () => {
       tableArn: 'T',
       tableStreamArn: 'S',
       tableKeyArn: 'K',
+      queueKeyArn: 'QK',
       queueArn: (q) => `Q:${q}`,
       rawEventsStreamArn: 'F',
       logGroupArn: 'L',
     });
-    expect(resolved.flatMap((s) => s.resources).sort()).toEqual(['*', 'F', 'K', 'L', 'Q:streamFailures', 'S']);
+    expect(resolved.flatMap((s) => s.resources).sort()).toEqual(['*', 'F', 'K', 'L', 'Q:streamFailures', 'QK', 'S']);
   });
 });
