@@ -1,0 +1,294 @@
+import { randomBytes } from 'node:crypto';
+import { ALL_SCOPES, type Scope } from '../../functions/api/operations';
+import { contractFetch } from '../support/twin-api';
+import { useTwin } from '../support/twin-process';
+import { seedTenant, tenantTable, type SeededTenant, type TenantIds } from '../support/tenant-fixtures';
+
+/**
+ * The tenant isolation matrix: every route of the served `/openapi.json` × every credential case,
+ * each answer checked for its documented status and problem+json body (`contractFetch`), and
+ * scanned, headers and body, for any value of a tenant other than the caller's. Routes come from
+ * the document, so a new route is in the matrix the day it is added (and fails here until it has a
+ * sample body, if it takes one).
+ *
+ * Tenants are made through `DynamoTenantStore` on the twin's table, as `npm run tenant:create`
+ * does; revoking a key and suspending a tenant write the stored records directly, as no API does
+ * either yet. Each of those keys is used for the first time after its change: the gateway caches an
+ * authorizer's answer per key for `api.authorizerCacheTtlSeconds`.
+ */
+const twin = useTwin();
+const run = randomBytes(3).toString('hex');
+
+let a: SeededTenant;
+let b: SeededTenant;
+let suspended: SeededTenant;
+/** A second key of the suspended tenant, issued before the suspension and first used after it. */
+let suspendedKey: string;
+let revokedKey: string;
+/** Per scope, a key of tenant A holding every scope but that one. */
+const keysWithout = new Map<Scope, string>();
+
+beforeAll(async () => {
+  const tenants = tenantTable(twin);
+  try {
+    const [aKey, bKey, sKey] = await Promise.all(['a', 'b', 's'].map((t) => tenants.issueKey(`iso-${t}-${run}`)));
+    [a, b, suspended] = await Promise.all([
+      seedTenant(twin, `iso-a-${run}`, aKey!),
+      seedTenant(twin, `iso-b-${run}`, bKey!),
+      seedTenant(twin, `iso-s-${run}`, sKey!),
+    ]);
+    for (const scope of ALL_SCOPES) {
+      keysWithout.set(
+        scope,
+        await tenants.issueKey(
+          a.tenantId,
+          ALL_SCOPES.filter((s) => s !== scope),
+        ),
+      );
+    }
+    revokedKey = await tenants.issueKey(a.tenantId);
+    await tenants.revokeKey(revokedKey);
+    suspendedKey = await tenants.issueKey(suspended.tenantId);
+    await tenants.suspendTenant(suspended.tenantId);
+  } finally {
+    tenants.destroy();
+  }
+}, 120_000);
+
+interface Route {
+  method: string;
+  path: string;
+  operationId: string;
+  scope: Scope;
+  hasBody: boolean;
+}
+
+/** What a case demands of one route: the status, and the problem code when it is an error. */
+interface Expected {
+  status: number;
+  code?: string;
+}
+
+/**
+ * One column of the matrix: the credential headers, whose ids fill the path and body, the tenant
+ * the caller acts as (its own values may come back), and what every route must answer (null:
+ * the case says nothing new for this route).
+ *
+ * Pending, added with the credentials they need (OAuth client credentials, key expiry):
+ * "another tenant's token", "expired credential", "tampered token signature".
+ */
+interface CredentialCase {
+  name: string;
+  credential: (route: Route) => Record<string, string>;
+  ids: () => TenantIds;
+  caller: () => SeededTenant | null;
+  expect: (route: Route, sent: Sent) => Expected | null;
+}
+
+const unauthorized: Expected = { status: 401, code: 'unauthorized' };
+const key = (apiKey: string) => ({ 'x-api-key': apiKey });
+const hasParams = (route: Route) => route.path.includes('{');
+
+/** A's key on ids it does not own: nothing to find (404); a PUT creates A's own; no path id, A's own data. */
+function foreignIdsAnswer(route: Route): Expected {
+  if (route.method === 'PUT') return { status: 200 };
+  if (hasParams(route)) return { status: 404 };
+  return { status: route.method === 'POST' ? 201 : 200 };
+}
+
+const CASES: CredentialCase[] = [
+  {
+    name: 'no credential',
+    credential: () => ({}),
+    ids: () => b.ids,
+    caller: () => null,
+    expect: () => unauthorized,
+  },
+  {
+    name: 'garbage credential',
+    credential: () => key(`llk_${randomBytes(32).toString('base64url')}`),
+    ids: () => b.ids,
+    caller: () => null,
+    expect: () => unauthorized,
+  },
+  {
+    name: "another tenant's key",
+    credential: () => key(a.apiKey),
+    ids: () => b.ids,
+    caller: () => a,
+    expect: foreignIdsAnswer,
+  },
+  {
+    name: "own ids beside another tenant's",
+    credential: () => key(a.apiKey),
+    ids: () => ({ ...b.ids, memberId: a.ids.memberId, subscriptionId: a.ids.subscriptionId }),
+    caller: () => a,
+    // Only where a foreign id is in the request at all, and not a PUT (which creates under its path id).
+    expect: (route, sent) => (route.method !== 'PUT' && sent.foreign ? { status: 404 } : null),
+  },
+  {
+    name: 'missing scope',
+    credential: (route) => key(keysWithout.get(route.scope)!),
+    ids: () => a.ids,
+    caller: () => a,
+    expect: () => ({ status: 403, code: 'forbidden' }),
+  },
+  {
+    name: 'revoked key',
+    credential: () => key(revokedKey),
+    ids: () => a.ids,
+    caller: () => null,
+    expect: () => unauthorized,
+  },
+  {
+    name: 'tenant suspended',
+    credential: () => key(suspendedKey),
+    ids: () => suspended.ids,
+    caller: () => null,
+    expect: () => unauthorized,
+  },
+];
+
+const fresh = () => randomBytes(6).toString('hex');
+const inAnHour = () => new Date(Date.now() + 3_600_000).toISOString();
+
+/** A valid body of every operation that takes one, naming the given ids: it passes validation and reaches the ids. */
+const SAMPLE_BODIES: Record<string, (ids: TenantIds) => unknown> = {
+  enrolMember: () => ({ externalId: `ext-${fresh()}` }),
+  updateMember: () => ({ firstName: 'Mallory' }),
+  deactivateMember: () => ({ reason: 'isolation' }),
+  reactivateMember: () => ({}),
+  eraseMember: () => ({}),
+  earnPoints: (ids) => ({ amountPoints: 10, reason: 'isolation', campaignId: ids.campaignId }),
+  postTransaction: () => ({ transactionId: `tx-${fresh()}`, type: 'purchase', amount: 10, currency: 'EUR' }),
+  previewTransaction: () => ({ transactionId: `tx-${fresh()}`, type: 'purchase', amount: 10, currency: 'EUR' }),
+  redeemPoints: () => ({ amountPoints: 1, reason: 'isolation' }),
+  adjustPoints: () => ({ amountPoints: 5, reason: 'isolation check' }),
+  reverseEntry: () => ({ reason: 'isolation' }),
+  putOffer: () => ({ name: 'Offer of the caller', startsAt: new Date().toISOString(), endsAt: inAnHour() }),
+  recordOfferView: () => ({ channel: 'app' }),
+  activateOffer: () => ({}),
+  putReward: () => ({ name: 'Reward of the caller', pointsCost: 10, fulfilment: 'manual', unlimitedStock: true }),
+  importVoucherCodes: () => ({ codes: [`ISO-${fresh()}`] }),
+  addRewardStock: () => ({ quantity: 1 }),
+  putCampaign: () => ({ name: 'Campaign of the caller' }),
+  fundCampaign: () => ({ amountPoints: 1 }),
+  redeemReward: (ids) => ({ rewardId: ids.rewardId }),
+  fulfilRedemption: () => ({ reference: 'isolation' }),
+  cancelRedemption: () => ({ reason: 'isolation' }),
+  putProgramme: () => ({}),
+  createWebhookEndpoint: () => ({ url: `${twin.receiverUrl}/hooks/iso-extra-${run}`, eventTypes: ['webhook.ping'] }),
+  updateWebhookEndpoint: () => ({ description: 'isolation' }),
+  rotateWebhookSecret: () => ({ overlapHours: 1 }),
+  replayWebhookMessages: () => ({ from: '2020-01-01T00:00:00Z', to: inAnHour() }),
+  redriveWebhookDeadLetters: () => ({ limit: 1 }),
+};
+
+/** The routes of the served document; PUTs last, as a PUT on another tenant's id creates the caller's own. */
+async function documentedRoutes(): Promise<Route[]> {
+  const document = (await (await fetch(`${twin.apiUrl}/openapi.json`)).json()) as {
+    paths: Record<string, Record<string, { operationId: string; 'x-required-scope': Scope; requestBody?: unknown }>>;
+  };
+  const routes = Object.entries(document.paths).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, operation]) => ({
+      method: method.toUpperCase(),
+      path,
+      operationId: operation.operationId,
+      scope: operation['x-required-scope'],
+      hasBody: operation.requestBody !== undefined,
+    })),
+  );
+  return routes.sort((x, y) => Number(x.method === 'PUT') - Number(y.method === 'PUT'));
+}
+
+/** What was sent: the path, the body, and whether any id in them is not the caller's. */
+interface Sent {
+  path: string;
+  body?: string;
+  foreign: boolean;
+}
+
+function request(route: Route, ids: TenantIds, caller: SeededTenant | null): Sent {
+  const path = route.path.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const id = ids[name as keyof TenantIds];
+    if (!id) throw new Error(`${route.operationId}: no fixture id for the path parameter ${name}`);
+    return id;
+  });
+  const sample = SAMPLE_BODIES[route.operationId];
+  if (route.hasBody && !sample) throw new Error(`${route.operationId}: add a sample body to SAMPLE_BODIES`);
+  const body = route.hasBody ? JSON.stringify(sample!(ids)) : undefined;
+  const text = path + (body ?? '');
+  const foreign = !caller || Object.values(ids).some((id) => text.includes(id) && !caller.secrets.includes(id));
+  return { path, ...(body === undefined ? {} : { body }), foreign };
+}
+
+interface Answer {
+  status: number;
+  text: string;
+  headers: string;
+}
+
+async function send(route: Route, sent: Sent, credential: Record<string, string>): Promise<Answer> {
+  const response = await contractFetch(`${twin.apiUrl}${sent.path}`, {
+    method: route.method,
+    headers: {
+      ...credential,
+      'content-type': 'application/json',
+      'idempotency-key': `iso-${fresh()}`,
+    },
+    ...(sent.body === undefined ? {} : { body: sent.body }),
+  });
+  return { status: response.status, text: await response.text(), headers: JSON.stringify([...response.headers]) };
+}
+
+/** Values of tenants other than the caller that an answer carries (those the request itself named aside). */
+function leaked(answer: Answer, sent: Sent, caller: SeededTenant | null): string[] {
+  const others = [a, b, suspended].filter((tenant) => tenant !== caller);
+  const named = sent.path + (sent.body ?? '');
+  return others
+    .flatMap((tenant) => tenant.secrets)
+    .filter((value) => !named.includes(value) && (answer.text.includes(value) || answer.headers.includes(value)));
+}
+
+describe('tenant isolation', () => {
+  it('answers every route × credential case as documented, with no byte of another tenant', async () => {
+    // Prepare
+    const routes = await documentedRoutes();
+    const failures: string[] = [];
+    let cells = 0;
+    let skipped = 0;
+
+    // Act and assess, cell by cell: every failure is collected, so one run shows them all.
+    for (const route of routes) {
+      for (const credentialCase of CASES) {
+        const label = `${credentialCase.name} × ${route.method} ${route.path}`;
+        const caller = credentialCase.caller();
+        try {
+          const sent = request(route, credentialCase.ids(), caller);
+          const expected = credentialCase.expect(route, sent);
+          if (!expected) {
+            skipped++;
+            continue;
+          }
+          cells++;
+          const answer = await send(route, sent, credentialCase.credential(route));
+          if (answer.status !== expected.status) {
+            failures.push(`${label}: ${answer.status}, expected ${expected.status}: ${answer.text.slice(0, 300)}`);
+          } else if (expected.code && (JSON.parse(answer.text) as { code: string }).code !== expected.code) {
+            failures.push(`${label}: code is not ${expected.code}: ${answer.text.slice(0, 300)}`);
+          }
+          const values = leaked(answer, sent, caller);
+          if (values.length > 0) failures.push(`${label}: carries another tenant's ${values.join(', ')}`);
+        } catch (error) {
+          failures.push(`${label}: ${(error as Error).message.slice(0, 600)}`);
+        }
+      }
+    }
+
+    console.log(
+      `isolation matrix: ${routes.length} routes × ${CASES.length} credential cases = ` +
+        `${routes.length * CASES.length} cells, ${cells} sent, ${skipped} not applicable, ${failures.length} failures`,
+    );
+    expect(failures).toEqual([]);
+  }, 300_000);
+});
