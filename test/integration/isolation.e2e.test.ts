@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ALL_SCOPES, type Scope } from '../../functions/api/operations';
-import { contractFetch } from '../support/twin-api';
+import { newId } from '../../functions/shared/ids';
+import { contractFetch, receivedHooks, twinApi } from '../support/twin-api';
 import { useTwin } from '../support/twin-process';
 import { seedTenant, tenantTable, type SeededTenant, type TenantIds } from '../support/tenant-fixtures';
 
@@ -250,11 +251,62 @@ function leaked(answer: Answer, sent: Sent, caller: SeededTenant | null): string
     .filter((value) => !named.includes(value) && (answer.text.includes(value) || answer.headers.includes(value)));
 }
 
+/** Ids of the same shapes as `ids` that no tenant owns: what "not found" looks like when nothing is there. */
+const unknownIds = (ids: TenantIds) =>
+  Object.fromEntries(
+    Object.entries(ids).map(([name, id]) => [name, id.includes('_') ? newId(id.slice(0, id.indexOf('_'))) : fresh()]),
+  ) as unknown as TenantIds;
+
+/** An answer with the ids it was asked about masked: answers for a foreign id and an unknown one must be equal. */
+const masked = (text: string, ids: TenantIds) =>
+  Object.values(ids).reduce((masking, id) => masking.replaceAll(id, '<id>'), text);
+
+/** Everything tenant B can read of its own, through its own key: it must be the same after the matrix. */
+async function snapshotOf(tenant: SeededTenant) {
+  const api = twinApi({ apiUrl: twin.apiUrl, demo: { ...twin.demo, apiKey: tenant.apiKey } });
+  const { memberId, rewardId, campaignId, subscriptionId } = tenant.ids;
+  const reads = [
+    '/v1/members?limit=100',
+    `/v1/members/${memberId}`,
+    `/v1/members/${tenant.otherMemberId}`,
+    `/v1/members/${memberId}/balance`,
+    `/v1/members/${memberId}/entries?limit=100`,
+    `/v1/members/${memberId}/redemptions`,
+    `/v1/members/${memberId}/offers`,
+    '/v1/offers',
+    '/v1/rewards',
+    `/v1/rewards/${rewardId}`,
+    `/v1/campaigns/${campaignId}`,
+    '/v1/programme',
+    '/v1/webhooks/endpoints',
+    `/v1/webhooks/endpoints/${subscriptionId}`,
+    `/v1/webhooks/endpoints/${subscriptionId}/messages?limit=100`,
+    `/v1/webhooks/endpoints/${subscriptionId}/attempts?limit=100`,
+    `/v1/webhooks/endpoints/${subscriptionId}/dead-letters`,
+  ];
+  return Object.fromEntries(await Promise.all(reads.map(async (path) => [path, await api(path)] as const)));
+}
+
+/** One contract-checked request with a tenant's key; the answer's status, headers and text. */
+async function fetchAs(tenant: SeededTenant, path: string, body?: unknown, idempotencyKey?: string) {
+  const response = await contractFetch(`${twin.apiUrl}${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: {
+      'x-api-key': tenant.apiKey,
+      'content-type': 'application/json',
+      ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: response.status, headers: response.headers, text: await response.text() };
+}
+
 describe('tenant isolation', () => {
   it('answers every route × credential case as documented, with no byte of another tenant', async () => {
     // Prepare
     const routes = await documentedRoutes();
     const failures: string[] = [];
+    const before = await snapshotOf(b);
     let cells = 0;
     let skipped = 0;
 
@@ -279,6 +331,14 @@ describe('tenant isolation', () => {
           }
           const values = leaked(answer, sent, caller);
           if (values.length > 0) failures.push(`${label}: carries another tenant's ${values.join(', ')}`);
+          if (credentialCase.name === "another tenant's key" && expected.status === 404) {
+            // A foreign id must be indistinguishable from one that does not exist (no existence oracle).
+            const ids = unknownIds(b.ids);
+            const unknown = await send(route, request(route, ids, caller), credentialCase.credential(route));
+            if (unknown.status !== answer.status || masked(unknown.text, ids) !== masked(answer.text, b.ids)) {
+              failures.push(`${label}: differs from an unknown id's answer: ${answer.text} / ${unknown.text}`);
+            }
+          }
         } catch (error) {
           failures.push(`${label}: ${(error as Error).message.slice(0, 600)}`);
         }
@@ -290,5 +350,65 @@ describe('tenant isolation', () => {
         `${routes.length * CASES.length} cells, ${cells} sent, ${skipped} not applicable, ${failures.length} failures`,
     );
     expect(failures).toEqual([]);
+    // Assess: B's data is as it was, and each tenant's webhooks carry nothing of another.
+    expect(await snapshotOf(b)).toEqual(before);
+    for (const tenant of [a, b]) {
+      const hooks = JSON.stringify(await receivedHooks(twin, tenant.receiverName));
+      // A PUT under another tenant's path id makes the caller's own offer, reward or campaign of that id.
+      const adoptable = (other: SeededTenant) => [other.ids.offerId, other.ids.rewardId, other.ids.campaignId];
+      const foreign = [a, b, suspended]
+        .filter((other) => other !== tenant)
+        .flatMap((other) => other.secrets.filter((value) => !adoptable(other).includes(value)));
+      expect(foreign.filter((value) => hooks.includes(value))).toEqual([]);
+    }
   }, 300_000);
+  it("never replays or refuses a request for another tenant's Idempotency-Key", async () => {
+    // Prepare: B uses two keys, one of them for the very request A sends next.
+    const asA = twinApi({ apiUrl: twin.apiUrl, demo: { ...twin.demo, apiKey: a.apiKey } });
+    const asB = twinApi({ apiUrl: twin.apiUrl, demo: { ...twin.demo, apiKey: b.apiKey } });
+    const [sameKey, otherKey] = [`shared-${fresh()}`, `shared-${fresh()}`];
+    const body = { externalId: `ext-${fresh()}` };
+    const enrolled = await asB<{ memberId: string }>('/v1/members', { body, headers: { 'idempotency-key': sameKey } });
+    await asB('/v1/members', { body: { externalId: `ext-${fresh()}` }, headers: { 'idempotency-key': otherKey } });
+
+    // Act: the same key, method, path and body from A; then B's other key with another body.
+    const replayed = await fetchAs(a, '/v1/members', body, sameKey);
+    const reused = await asA<{ memberId: string }>('/v1/members', {
+      body: { externalId: `ext-${fresh()}` },
+      headers: { 'idempotency-key': otherKey },
+    });
+
+    // Assess: both are A's own first requests: new members, no replay of B's reply, no 409.
+    expect(replayed.status).toBe(201);
+    expect(replayed.headers.get('idempotent-replayed')).toBeNull();
+    const mine = JSON.parse(replayed.text) as { memberId: string };
+    expect(mine.memberId).not.toBe(enrolled.body.memberId);
+    expect(reused.status).toBe(201);
+    expect(replayed.text + reused.body.memberId).not.toContain(enrolled.body.memberId);
+  });
+
+  it("pages only the caller's own data with another tenant's cursors", async () => {
+    // Prepare: B's cursors of every list that pages, taken after B's first item.
+    const asB = twinApi({ apiUrl: twin.apiUrl, demo: { ...twin.demo, apiKey: b.apiKey } });
+    const pages = {
+      members: () => '/v1/members',
+      entries: (t: SeededTenant) => `/v1/members/${t.ids.memberId}/entries`,
+      messages: (t: SeededTenant) => `/v1/webhooks/endpoints/${t.ids.subscriptionId}/messages`,
+      attempts: (t: SeededTenant) => `/v1/webhooks/endpoints/${t.ids.subscriptionId}/attempts`,
+    };
+    const answers: string[] = [];
+    for (const [list, pathOf] of Object.entries(pages)) {
+      const first = await asB<{ nextCursor?: string }>(`${pathOf(b)}?limit=1`);
+      expect([list, first.body.nextCursor]).toEqual([list, expect.any(String)]);
+
+      // Act: A pages its own list of the same kind from B's cursor.
+      const answer = await fetchAs(a, `${pathOf(a)}?limit=100&cursor=${first.body.nextCursor!}`);
+
+      // Assess: the cursor holds only a position, read within A's own data.
+      expect([list, answer.status]).toEqual([list, 200]);
+      answers.push(answer.text);
+    }
+    const all = answers.join('\n');
+    expect(b.secrets.filter((value) => all.includes(value))).toEqual([]);
+  });
 });
