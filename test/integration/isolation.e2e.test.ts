@@ -62,6 +62,8 @@ interface Route {
   operationId: string;
   scope: Scope;
   hasBody: boolean;
+  /** A query string the route is sent with, in a row of its own beside the bare route. */
+  query?: string;
 }
 
 /** What a case demands of one route: the status, and the problem code when it is an error. */
@@ -108,6 +110,13 @@ const CASES: CredentialCase[] = [
   {
     name: 'garbage credential',
     credential: () => key(`llk_${randomBytes(32).toString('base64url')}`),
+    ids: () => b.ids,
+    caller: () => null,
+    expect: () => unauthorized,
+  },
+  {
+    name: 'oversized credential',
+    credential: () => key(`llk_${'x'.repeat(4096)}`),
     ids: () => b.ids,
     caller: () => null,
     expect: () => unauthorized,
@@ -185,6 +194,16 @@ const SAMPLE_BODIES: Record<string, (ids: TenantIds) => unknown> = {
   redriveWebhookDeadLetters: () => ({ limit: 1 }),
 };
 
+/** Query strings of reads that filter, so the filtered reads are in the matrix too. */
+const SAMPLE_QUERIES: Record<string, () => string> = {
+  listMembers: () => 'status=active&limit=5',
+  getBalance: () => `asOf=${new Date().toISOString()}`,
+  listEntries: () => 'type=earn,redeem&limit=5',
+  listRedemptions: () => 'limit=1',
+  listWebhookMessages: () => 'status=delivered&from=2020-01-01T00:00:00Z',
+  listWebhookAttempts: () => 'from=2020-01-01T00:00:00Z&limit=5',
+};
+
 /** The routes of the served document; PUTs last, as a PUT on another tenant's id creates the caller's own. */
 async function documentedRoutes(): Promise<Route[]> {
   const document = (await (await fetch(`${twin.apiUrl}/openapi.json`)).json()) as {
@@ -199,7 +218,11 @@ async function documentedRoutes(): Promise<Route[]> {
       hasBody: operation.requestBody !== undefined,
     })),
   );
-  return routes.sort((x, y) => Number(x.method === 'PUT') - Number(y.method === 'PUT'));
+  const filtered = routes.flatMap((route) => {
+    const query = SAMPLE_QUERIES[route.operationId];
+    return query ? [{ ...route, query: query() }] : [];
+  });
+  return [...routes, ...filtered].sort((x, y) => Number(x.method === 'PUT') - Number(y.method === 'PUT'));
 }
 
 /** What was sent: the path, the body, and whether any id in them is not the caller's. */
@@ -210,11 +233,12 @@ interface Sent {
 }
 
 function request(route: Route, ids: TenantIds, caller: SeededTenant | null): Sent {
-  const path = route.path.replace(/\{(\w+)\}/g, (_, name: string) => {
+  let path = route.path.replace(/\{(\w+)\}/g, (_, name: string) => {
     const id = ids[name as keyof TenantIds];
     if (!id) throw new Error(`${route.operationId}: no fixture id for the path parameter ${name}`);
     return id;
   });
+  if (route.query) path += `?${route.query}`;
   const sample = SAMPLE_BODIES[route.operationId];
   if (route.hasBody && !sample) throw new Error(`${route.operationId}: add a sample body to SAMPLE_BODIES`);
   const body = route.hasBody ? JSON.stringify(sample!(ids)) : undefined;
@@ -309,11 +333,12 @@ describe('tenant isolation', () => {
     const before = await snapshotOf(b);
     let cells = 0;
     let skipped = 0;
+    let compared = 0;
 
     // Act and assess, cell by cell: every failure is collected, so one run shows them all.
     for (const route of routes) {
       for (const credentialCase of CASES) {
-        const label = `${credentialCase.name} × ${route.method} ${route.path}`;
+        const label = `${credentialCase.name} × ${route.method} ${route.path}${route.query ? `?${route.query}` : ''}`;
         const caller = credentialCase.caller();
         try {
           const sent = request(route, credentialCase.ids(), caller);
@@ -333,6 +358,7 @@ describe('tenant isolation', () => {
           if (values.length > 0) failures.push(`${label}: carries another tenant's ${values.join(', ')}`);
           if (credentialCase.name === "another tenant's key" && expected.status === 404) {
             // A foreign id must be indistinguishable from one that does not exist (no existence oracle).
+            compared++;
             const ids = unknownIds(b.ids);
             const unknown = await send(route, request(route, ids, caller), credentialCase.credential(route));
             if (unknown.status !== answer.status || masked(unknown.text, ids) !== masked(answer.text, b.ids)) {
@@ -345,9 +371,12 @@ describe('tenant isolation', () => {
       }
     }
 
+    const documented = routes.filter((route) => !route.query).length;
     console.log(
-      `isolation matrix: ${routes.length} routes × ${CASES.length} credential cases = ` +
-        `${routes.length * CASES.length} cells, ${cells} sent, ${skipped} not applicable, ${failures.length} failures`,
+      `isolation matrix: ${routes.length} routes (${documented} documented, ${routes.length - documented} ` +
+        `with a query) × ${CASES.length} credential cases = ` +
+        `${routes.length * CASES.length} cells, ${cells} sent, ${skipped} not applicable, ` +
+        `${compared} foreign-id answers compared with unknown-id ones, ${failures.length} failures`,
     );
     expect(failures).toEqual([]);
     // Assess: B's data is as it was, and each tenant's webhooks carry nothing of another.
