@@ -92,9 +92,12 @@ const unauthorized: Expected = { status: 401, code: 'unauthorized' };
 const key = (apiKey: string) => ({ 'x-api-key': apiKey });
 const hasParams = (route: Route) => route.path.includes('{');
 
-/** A's key on ids it does not own: nothing to find (404); a PUT creates A's own; no path id, A's own data. */
-function foreignIdsAnswer(route: Route): Expected {
-  if (route.method === 'PUT') return { status: 200 };
+/**
+ * A's key on ids it does not own: nothing to find (404); a PUT creates A's own under its path id
+ * unless its body names a foreign id; with no path id, A's own data.
+ */
+function foreignIdsAnswer(route: Route, sent: Sent): Expected {
+  if (route.method === 'PUT') return { status: sent.foreignInBody ? 404 : 200 };
   if (hasParams(route)) return { status: 404 };
   return { status: route.method === 'POST' ? 201 : 200 };
 }
@@ -133,8 +136,8 @@ const CASES: CredentialCase[] = [
     credential: () => key(a.apiKey),
     ids: () => ({ ...b.ids, memberId: a.ids.memberId, subscriptionId: a.ids.subscriptionId }),
     caller: () => a,
-    // Only where a foreign id is in the request at all, and not a PUT (which creates under its path id).
-    expect: (route, sent) => (route.method !== 'PUT' && sent.foreign ? { status: 404 } : null),
+    // Only where a foreign id is in the request at all, and not a PUT's path alone (it creates under that id).
+    expect: (route, sent) => ((route.method === 'PUT' ? sent.foreignInBody : sent.foreign) ? { status: 404 } : null),
   },
   {
     name: 'missing scope',
@@ -178,7 +181,13 @@ const SAMPLE_BODIES: Record<string, (ids: TenantIds) => unknown> = {
   putOffer: () => ({ name: 'Offer of the caller', startsAt: new Date().toISOString(), endsAt: inAnHour() }),
   recordOfferView: () => ({ channel: 'app' }),
   activateOffer: () => ({}),
-  putReward: () => ({ name: 'Reward of the caller', pointsCost: 10, fulfilment: 'manual', unlimitedStock: true }),
+  putReward: (ids) => ({
+    name: 'Reward of the caller',
+    pointsCost: 10,
+    fulfilment: 'manual',
+    unlimitedStock: true,
+    campaign: { campaignId: ids.campaignId, cost: 1 },
+  }),
   importVoucherCodes: () => ({ codes: [`ISO-${fresh()}`] }),
   addRewardStock: () => ({ quantity: 1 }),
   putCampaign: () => ({ name: 'Campaign of the caller' }),
@@ -230,6 +239,7 @@ interface Sent {
   path: string;
   body?: string;
   foreign: boolean;
+  foreignInBody: boolean;
 }
 
 function request(route: Route, ids: TenantIds, caller: SeededTenant | null): Sent {
@@ -242,9 +252,14 @@ function request(route: Route, ids: TenantIds, caller: SeededTenant | null): Sen
   const sample = SAMPLE_BODIES[route.operationId];
   if (route.hasBody && !sample) throw new Error(`${route.operationId}: add a sample body to SAMPLE_BODIES`);
   const body = route.hasBody ? JSON.stringify(sample!(ids)) : undefined;
-  const text = path + (body ?? '');
-  const foreign = !caller || Object.values(ids).some((id) => text.includes(id) && !caller.secrets.includes(id));
-  return { path, ...(body === undefined ? {} : { body }), foreign };
+  const names = (text: string) =>
+    !caller || Object.values(ids).some((id) => text.includes(id) && !caller.secrets.includes(id));
+  return {
+    path,
+    ...(body === undefined ? {} : { body }),
+    foreign: names(path + (body ?? '')),
+    foreignInBody: names(body ?? ''),
+  };
 }
 
 interface Answer {
