@@ -1,0 +1,163 @@
+import { randomBytes } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoTenantStore, hashApiKey } from '../../functions/adapters/dynamo-tenant-store';
+import { ALL_SCOPES } from '../../functions/api/operations';
+import { table } from '../../functions/declaration/topology';
+import { keys } from '../../functions/domain/keys';
+import { CREDENTIALS, REGION } from '../../local/aws-local';
+import { configureReceiver, twinApi } from './twin-api';
+import { waitFor, type RunningTwin } from './twin-process';
+
+/** The ids a route's path parameters (and request bodies) name, one of each kind a tenant owns. */
+export interface TenantIds {
+  memberId: string;
+  entryId: string;
+  offerId: string;
+  rewardId: string;
+  campaignId: string;
+  redemptionId: string;
+  subscriptionId: string;
+  eventId: string;
+}
+
+/** A tenant of the twin with real data made through the API with its own key. */
+export interface SeededTenant {
+  tenantId: string;
+  apiKey: string;
+  /** The receiver endpoint name its webhook endpoint posts to. */
+  receiverName: string;
+  ids: TenantIds;
+  /** Its second member: list pages of two, so a cursor exists. */
+  otherMemberId: string;
+  /** Every value that is this tenant's own: none may appear in an answer to another tenant. */
+  secrets: string[];
+}
+
+/**
+ * Direct access to the twin's table for what no API does yet (issuing keys, revoking a key,
+ * suspending a tenant): the same records `DynamoTenantStore` and the authorizer read.
+ */
+export function tenantTable(twin: Pick<RunningTwin, 'endpoints'>) {
+  const client = new DynamoDBClient({ endpoint: twin.endpoints.dynamodb, region: REGION, credentials: CREDENTIALS });
+  const documents = DynamoDBDocumentClient.from(client);
+  const store = new DynamoTenantStore(documents, table.localName);
+  const setStatus = (key: Record<string, string>, status: string) =>
+    documents.send(
+      new UpdateCommand({
+        TableName: table.localName,
+        Key: key,
+        UpdateExpression: 'SET #status = :status',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':status': status },
+      }),
+    );
+  return {
+    /** A new active tenant with a key of `scopes`, or one more key of it (the tenant is put again, unchanged). */
+    issueKey: async (tenantId: string, scopes: readonly string[] = ALL_SCOPES) =>
+      (await store.createTenantWithKey({ tenantId, name: `Tenant ${tenantId}`, status: 'active' }, [...scopes])).apiKey,
+    revokeKey: (apiKey: string) => setStatus(keys.apiKey(hashApiKey(apiKey)), 'revoked'),
+    suspendTenant: (tenantId: string) => setStatus(keys.tenant(tenantId), 'suspended'),
+    destroy: () => {
+      client.destroy();
+    },
+  };
+}
+
+const unique = () => randomBytes(6).toString('hex');
+
+/**
+ * Gives a tenant one of everything through the API with its own key: a webhook endpoint on the
+ * sample receiver (and messages delivered to it), a funded campaign, a manual reward with stock,
+ * an offer, two members with earnings and a reward redemption. Names carry the tenant's id, so a
+ * leak is recognisable.
+ */
+export async function seedTenant(twin: RunningTwin, tenantId: string, apiKey: string): Promise<SeededTenant> {
+  const api = twinApi({ apiUrl: twin.apiUrl, demo: { ...twin.demo, apiKey } });
+  const ok = async <T>(answer: Promise<{ status: number; body: T }>, what: string): Promise<T> => {
+    const { status, body } = await answer;
+    if (status >= 300) throw new Error(`${tenantId}: ${what} answered ${status}: ${JSON.stringify(body)}`);
+    return body;
+  };
+  const receiverName = `iso-${tenantId}`;
+  const endpoint = await ok(
+    api<{ subscriptionId: string; secret: string }>('/v1/webhooks/endpoints', {
+      body: { url: `${twin.receiverUrl}/hooks/${receiverName}`, eventTypes: ['*'] },
+      idempotent: false,
+    }),
+    'creating the endpoint',
+  );
+  await configureReceiver(twin, receiverName, { secrets: [endpoint.secret] });
+
+  // Ids the client chooses are random, not derived from the tenant's: a leak of one is found by itself.
+  const campaignId = `cmp-${unique()}`;
+  const rewardId = `rwd-${unique()}`;
+  const offerId = `ofr-${unique()}`;
+  await ok(api(`/v1/campaigns/${campaignId}`, { method: 'PUT', body: { name: `Campaign of ${tenantId}` } }), 'PUT');
+  await ok(api(`/v1/campaigns/${campaignId}/funds`, { body: { amountPoints: 10_000 } }), 'funding');
+  const reward = { name: `Reward of ${tenantId}`, pointsCost: 100, fulfilment: 'manual' };
+  await ok(api(`/v1/rewards/${rewardId}`, { method: 'PUT', body: reward }), 'PUT reward');
+  await ok(api(`/v1/rewards/${rewardId}/stock`, { body: { quantity: 5 } }), 'stock');
+  const window = { startsAt: new Date(Date.now() - 86_400_000).toISOString(), endsAt: '2099-01-01T00:00:00Z' };
+  await ok(api(`/v1/offers/${offerId}`, { method: 'PUT', body: { name: `Offer of ${tenantId}`, ...window } }), 'offer');
+
+  const enrol = (externalId: string) =>
+    ok(
+      api<{ memberId: string }>('/v1/members', {
+        body: { externalId, email: `${externalId}@example.com`, firstName: `Member-${tenantId}` },
+      }),
+      'enrolling',
+    );
+  const externalIds = [`ext-${unique()}`, `ext-${unique()}`];
+  const { memberId } = await enrol(externalIds[0]!);
+  const { memberId: otherMemberId } = await enrol(externalIds[1]!);
+  const earned = await ok(
+    api<{ entry: { entryId: string } }>(`/v1/members/${memberId}/points/earn`, {
+      body: { amountPoints: 500, reason: `stay at ${tenantId}`, campaignId },
+    }),
+    'earning',
+  );
+  await ok(api(`/v1/members/${memberId}/points/earn`, { body: { amountPoints: 50, reason: 'bonus' } }), 'earning');
+  const redeemed = await ok(
+    api<{ redemption: { redemptionId: string } }>(`/v1/members/${memberId}/redemptions`, { body: { rewardId } }),
+    'redeeming',
+  );
+
+  // The endpoint's messages: at least two delivered (a cursor to page with), all settled.
+  const messages = await waitFor(
+    async () => {
+      const { body } = await api<{ items: { eventId: string; status: string }[] }>(
+        `/v1/webhooks/endpoints/${endpoint.subscriptionId}/messages?limit=100`,
+      );
+      return body.items.length >= 5 && body.items.every((m) => m.status === 'delivered') ? body.items : undefined;
+    },
+    { timeoutMs: 30_000, what: `the webhook messages of ${tenantId}` },
+  );
+  const ids: TenantIds = {
+    memberId,
+    entryId: earned.entry.entryId,
+    offerId,
+    rewardId,
+    campaignId,
+    redemptionId: redeemed.redemption.redemptionId,
+    subscriptionId: endpoint.subscriptionId,
+    eventId: messages[0]!.eventId,
+  };
+  return {
+    tenantId,
+    apiKey,
+    receiverName,
+    ids,
+    otherMemberId,
+    secrets: [
+      tenantId,
+      apiKey,
+      endpoint.secret,
+      otherMemberId,
+      ...externalIds,
+      ...Object.values(ids),
+      ...messages.map((message) => message.eventId),
+    ],
+  };
+}
