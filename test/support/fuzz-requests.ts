@@ -316,57 +316,53 @@ function bodyArb(schema: BodySchema): fc.Arbitrary<{ malformation: Malformation;
  */
 export function requestArb(route: FuzzRoute, ctx: FuzzContext): fc.Arbitrary<FuzzRequest> {
   const hasBody = route.method !== 'GET' && route.method !== 'DELETE';
-  const credential = fc.oneof({ weight: 6, arbitrary: fc.constant(null) }, pick(badCredentials));
   const noise = fc.record({
     query: fc.option(pick(junkQueries), { freq: 3 }),
     idempotencyKey: pick([undefined, 'fresh', 'has space', 'k'.repeat(300), '']),
     keyNumber: fc.nat(),
   });
+  // A bad credential is a category of its own: every other request carries the tenant's key, so validation is reached.
+  const badCredential = fc
+    .tuple(paramsArb(route, ctx, false), pick(badCredentials), noise)
+    .map(([{ params }, credential, n]): Draft => ({
+      malformation: 'bad-credential',
+      params,
+      credential,
+      ...(n.query ? { query: n.query } : {}),
+    }));
 
   let draft: fc.Arbitrary<Draft>;
   if (route.body || hasBody) {
     // Bodyless POSTs (ping, replay of one message) still get a broken body, for a `..` that lands on a body route.
     const body = route.body ? bodyArb(route.body) : bodyArb({ properties: {}, required: ['fuzz'] });
-    draft = fc
-      .tuple(body, paramsArb(route, ctx, false), credential, noise)
-      .map(([b, { params, kind }, cred, n]) => ({
-        ...b,
-        params,
-        credential: cred,
-        malformation: route.body ? b.malformation : bodylessBreak(kind),
-        ...(n.query ? { query: n.query } : {}),
-      }))
-      .map((d) => (route.body || d.malformation !== 'bad-credential' ? d : { ...d, credential: undefined }));
+    const brokenBody = fc.tuple(body, paramsArb(route, ctx, false), noise).map(([b, { params, kind }, n]): Draft => {
+      const malformation = route.body ? b.malformation : bodylessBreak(kind);
+      // A bodyless POST on real ids is broken by its credential alone.
+      const credential = malformation === 'bad-credential' ? undefined : null;
+      return { ...b, params, credential, malformation, ...(n.query ? { query: n.query } : {}) };
+    });
+    draft = fc.oneof(
+      { weight: 8, arbitrary: brokenBody },
+      { weight: 1, arbitrary: fc.tuple(badCredential, body).map(([d, b]) => ({ ...b, ...d })) },
+    );
   } else {
-    const breakers: fc.Arbitrary<Draft>[] = [];
+    // Validation first: a bad credential weighs a third of a broken path or query.
+    const breakers: fc.WeightedArbitrary<Draft>[] = [{ weight: 1, arbitrary: badCredential }];
     if (route.pathParams.length) {
-      breakers.push(
-        fc.tuple(paramsArb(route, ctx, true), credential, noise).map(([{ params, kind }, cred, n]) => ({
-          malformation: kind === 'bad' ? 'bad-path-param' : 'unknown-id',
-          params,
-          credential: cred,
-          ...(n.query ? { query: n.query } : {}),
-        })),
-      );
+      const brokenPath = fc.tuple(paramsArb(route, ctx, true), noise).map(([{ params, kind }, n]): Draft => ({
+        malformation: kind === 'bad' ? 'bad-path-param' : 'unknown-id',
+        params,
+        credential: null,
+        ...(n.query ? { query: n.query } : {}),
+      }));
+      breakers.push({ weight: 3, arbitrary: brokenPath });
     }
     if (route.queryParams.length) {
-      breakers.push(
-        fc.tuple(paramsArb(route, ctx, false), pick(junkQueries)).map(([{ params }, query]) => ({
-          malformation: 'junk-query',
-          params,
-          query,
-          credential: null,
-        })),
-      );
+      const junkQuery = fc
+        .tuple(paramsArb(route, ctx, false), pick(junkQueries))
+        .map(([{ params }, query]): Draft => ({ malformation: 'junk-query', params, query, credential: null }));
+      breakers.push({ weight: 3, arbitrary: junkQuery });
     }
-    breakers.push(
-      fc.tuple(paramsArb(route, ctx, false), pick(badCredentials), noise).map(([{ params }, cred, n]) => ({
-        malformation: 'bad-credential',
-        params,
-        credential: cred,
-        ...(n.query ? { query: n.query } : {}),
-      })),
-    );
     draft = fc.oneof(...breakers);
   }
 
