@@ -112,6 +112,9 @@ const badPathParams: string[] = [
   'x'.repeat(900),
 ];
 
+/** The segments the gateway resolves as `..` (RFC 3986 §5.2.4, as WHATWG URL parses them). */
+const isDotSegment = (segment: string) => /^(\.|%2e){2}$/i.test(segment);
+
 const junkQueries: string[] = [
   'limit=-1',
   'limit=1e309',
@@ -244,7 +247,9 @@ const paramsArb = (route: FuzzRoute, ctx: FuzzContext, mustBreak: boolean) =>
     .record({
       real: fc.boolean(),
       broken: fc.nat({ max: Math.max(0, route.pathParams.length - 1) }),
-      badValue: pick(badPathParams),
+      // A bare dot segment resolves onto another route (`/v1/members/../offers` is `/v1/offers`): only a request
+      // broken elsewhere too (its body) may carry one, or it could be well-formed after all.
+      badValue: pick(mustBreak ? badPathParams.filter((value) => !isDotSegment(value)) : badPathParams),
       unknownSuffix: fc.stringMatching(/^[a-z0-9]{6,12}$/),
       kind: mustBreak ? pick(['bad', 'unknown'] as const) : pick(['bad', 'unknown', 'real', 'real'] as const),
     })
