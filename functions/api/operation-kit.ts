@@ -94,6 +94,12 @@ const retryAfter = {
   },
 };
 
+/** Errors every operation that reads a JSON body can answer (`parseBody` refuses before any schema check). */
+export const bodyErrors = {
+  413: problem('The body exceeds 64 KiB'),
+  415: problem('The body is not JSON (Content-Type must be application/json)'),
+};
+
 /** Errors every operation can answer; 429 and 503 ask for a retry after `Retry-After` (see the README). */
 export const errors = {
   400: problem('Invalid request'),

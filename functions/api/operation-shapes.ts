@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { IdempotencyContext, Reply } from '../domain/idempotency';
 import { correlationIdOf } from './correlation';
 import { idempotencyKey, parseBody, parseQuery } from './http';
-import { errors, problem, type Operation, type OperationContext, type ResponseSpec } from './operation-kit';
+import { bodyErrors, errors, problem, type Operation, type OperationContext, type ResponseSpec } from './operation-kit';
 import { requestHash } from './request-hash';
 
 /**
@@ -56,7 +56,7 @@ export function writeOperation<S extends z.ZodType>(
     ...head,
     idempotent: false,
     request,
-    responses: { ...errors, ...responses },
+    responses: { ...errors, ...bodyErrors, ...responses },
     run: (ctx) => run(ctx, parseBody(ctx.event, request)),
   };
 }
@@ -80,7 +80,7 @@ export function commandOperation<S extends z.ZodType>(
     method,
     idempotent: true,
     request,
-    responses: { ...errors, ...idempotencyErrors, ...responses },
+    responses: { ...errors, ...bodyErrors, ...idempotencyErrors, ...responses },
     run: (ctx) => {
       const body = parseBody(ctx.event, request);
       const { event } = ctx;

@@ -29,6 +29,22 @@ describe('API contract', () => {
     }
   });
 
+  it('documents 413 and 415 on every operation that reads a body, as parseBody answers them', () => {
+    // Prepare
+    const doc = buildOpenApi();
+
+    // Assess
+    for (const op of operations.filter((candidate) => candidate.request)) {
+      const { responses } = (doc.paths[op.path] as Record<string, { responses: Record<string, unknown> }>)[
+        op.method.toLowerCase()
+      ]!;
+      expect({ operation: op.operationId, statuses: Object.keys(responses) }).toEqual({
+        operation: op.operationId,
+        statuses: expect.arrayContaining(['413', '415']),
+      });
+    }
+  });
+
   it('documents the retryable statuses, 429 and 503 with Retry-After, on every operation', () => {
     // Prepare
     const doc = buildOpenApi();
