@@ -85,14 +85,16 @@ export async function startTwinProcess(args: string[] = [], env: Record<string, 
     }, 60_000);
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
-      if (!line.startsWith('{')) return log.push(line + '\n');
-      const parsed = JSON.parse(line);
-      if (typeof parsed.id === 'number' && answers.has(parsed.id)) {
+      const parsed = protocolLine(line);
+      if (parsed && typeof parsed.id === 'number' && answers.has(parsed.id)) {
         answers.get(parsed.id)!(parsed);
         answers.delete(parsed.id);
-      } else if (parsed.ready) {
+      } else if (parsed?.ready) {
         clearTimeout(timer);
-        resolve(parsed);
+        resolve(parsed as unknown as TwinInfo);
+      } else {
+        // The functions' own log lines (Powertools, pretty-printed JSON at INFO or DEBUG) are output too.
+        log.push(line + '\n');
       }
     });
     child.once('exit', (code) => {
@@ -104,6 +106,21 @@ export async function startTwinProcess(args: string[] = [], env: Record<string, 
     throw error;
   });
   return { ...ready, advanceClock: (ms) => command({ advanceClockMs: ms }), stop, output: () => log.join('') };
+}
+
+/** A line of the twin's stdin protocol (its ready line, a command's answer), or undefined for any other line. */
+function protocolLine(
+  line: string,
+): ({ id?: unknown; ready?: unknown; error?: string } & Record<string, unknown>) | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(line);
+    if (typeof parsed !== 'object' || parsed === null) return undefined;
+    const fields = parsed as Record<string, unknown>;
+    return 'ready' in fields || 'id' in fields ? fields : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
