@@ -9,6 +9,8 @@ export interface ReceivedWebhook {
   webhookId: string;
   /** The delivery's `x-correlation-id` header: the request or job it traces back to. */
   correlationId?: string;
+  /** The `webhook-signature` header as sent (`v1,…` and `v1a,…` entries), so a test can look for it elsewhere. */
+  signature?: string;
   verified: boolean;
   reason?: string;
   /** What the receiver answered: 204 when verified, 401 when not, or the status it was told to fail with. */
@@ -123,6 +125,7 @@ export class WebhookReceiver {
       endpoint,
       webhookId: headers['webhook-id'] ?? '',
       ...(headers['x-correlation-id'] ? { correlationId: headers['x-correlation-id'] } : {}),
+      ...(headers['webhook-signature'] ? { signature: headers['webhook-signature'] } : {}),
       verified,
       ...(reason ? { reason } : {}),
       answered,

@@ -61,6 +61,8 @@ export interface ReceivedHook {
   endpoint: string;
   webhookId: string;
   correlationId?: string;
+  /** The `webhook-signature` header the receiver got. */
+  signature?: string;
   verified: boolean;
   answered: number;
   body: {
