@@ -1,0 +1,125 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoSubscriptionStore } from '../../functions/adapters/dynamo-subscription-store';
+import { table } from '../../functions/declaration/topology';
+import { CREDENTIALS, REGION } from '../../local/aws-local';
+import { CREDENTIAL_KINDS, scanForSecrets, type Secret } from '../support/secret-scan';
+import { configureReceiver, receivedHooks, twinApi } from '../support/twin-api';
+import { useTwin, waitFor } from '../support/twin-process';
+
+/**
+ * No secret in any log line: one flow on the twin with every function logging at DEBUG (enrol, earn,
+ * redeem, webhook endpoints created and a secret rotated, signed deliveries, a failing endpoint that
+ * retries and dead-letters, a wrong API key, a ping), then every line of the twin's output is scanned
+ * for the tenant's API key, every webhook secret and signing key, and every signature the receiver got.
+ */
+const twin = useTwin(['--log-level', 'DEBUG'], {
+  // The failing endpoint's deliveries retry once a second later, then dead-letter: error paths log too.
+  WEBHOOK_RETRY_SCHEDULE: '1s',
+  WEBHOOK_RETRY_JITTER: '0',
+  WEBHOOK_BREAKER_FAILURES: '10',
+});
+const api = twinApi(twin);
+
+interface CreatedEndpoint {
+  subscriptionId: string;
+  secret: string;
+}
+
+async function createEndpoint(name: string, extra: Record<string, unknown> = {}): Promise<CreatedEndpoint> {
+  const created = await api<CreatedEndpoint>('/v1/webhooks/endpoints', {
+    body: { url: `${twin.receiverUrl}/hooks/${name}`, ...extra },
+    idempotent: false,
+  });
+  expect(created.status).toBe(201);
+  await configureReceiver(twin, name, { secrets: [created.body.secret] });
+  return created.body;
+}
+
+/** Every webhook secret and ed25519 signing key the tenant's endpoints hold, the demo endpoint's included. */
+async function storedWebhookSecrets(): Promise<Secret[]> {
+  const dynamo = new DynamoDBClient({ region: REGION, credentials: CREDENTIALS, endpoint: twin.endpoints.dynamodb });
+  try {
+    const store = new DynamoSubscriptionStore(DynamoDBDocumentClient.from(dynamo), table.localName);
+    const endpoints = await store.listForTenant(twin.demo.tenantId);
+    return endpoints.flatMap((endpoint) => [
+      ...endpoint.secrets.map((value) => ({ kind: CREDENTIAL_KINDS.webhookSecret, value })),
+      ...(endpoint.signingKeys ?? []).map((value) => ({ kind: CREDENTIAL_KINDS.webhookSigningKey, value })),
+    ]);
+  } finally {
+    dynamo.destroy();
+  }
+}
+
+describe('no secret in any log line', () => {
+  it('runs a flow at DEBUG and finds no API key, webhook secret, signing key or signature in the output', async () => {
+    // Prepare: a verified endpoint signing with HMAC and ed25519, its secret rotated; one always failing.
+    const signed = await createEndpoint('log-scan-ok', { ed25519: true });
+    const rotated = await api<CreatedEndpoint>(`/v1/webhooks/endpoints/${signed.subscriptionId}/rotate-secret`, {
+      body: { overlapHours: 1 },
+    });
+    expect(rotated.status).toBe(200);
+    await configureReceiver(twin, 'log-scan-ok', { secrets: [rotated.body.secret, signed.secret] });
+    await configureReceiver(twin, 'log-scan-failing', { failure: { status: 500 } });
+    const failing = await createEndpoint('log-scan-failing');
+    const wrongKey = `llk_${'x'.repeat(43)}`;
+
+    // Act
+    const enrol = await api<{ memberId: string }>('/v1/members', { body: { externalId: `log-scan-${Date.now()}` } });
+    expect(enrol.status).toBe(201);
+    const member = `/v1/members/${enrol.body.memberId}`;
+    expect((await api(`${member}/points/earn`, { body: { amountPoints: 800, reason: 'stay' } })).status).toBe(201);
+    expect((await api(`${member}/points/redeem`, { body: { amountPoints: 300, reason: 'spa' } })).status).toBe(201);
+    const denied = await api(member, { headers: { 'x-api-key': wrongKey } });
+    expect([401, 403]).toContain(denied.status);
+    const ping = await api<{ ok: boolean }>(`/v1/webhooks/endpoints/${signed.subscriptionId}/ping`, {
+      method: 'POST',
+      idempotent: false,
+    });
+    expect(ping.body.ok).toBe(true);
+    // The member's three events delivered and verified; the failing endpoint tried twice, then dead-lettered.
+    const isMember = (body: { memberId?: string } | null) => body?.memberId === enrol.body.memberId;
+    const hooks = await waitFor(
+      async () => {
+        const all = await receivedHooks(twin);
+        const delivered = all.filter((h) => h.endpoint === 'log-scan-ok' && h.verified && isMember(h.body));
+        const failed = all.filter((h) => h.endpoint === 'log-scan-failing' && isMember(h.body));
+        return delivered.length >= 3 && failed.length >= 6 ? all : undefined;
+      },
+      { timeoutMs: 30_000, what: 'the deliveries and the failed attempts' },
+    );
+    const deadLetters = await waitFor(
+      async () => {
+        const answer = await api<{ items: unknown[] }>(`/v1/webhooks/endpoints/${failing.subscriptionId}/dead-letters`);
+        return answer.body.items.length >= 3 ? answer.body.items : undefined;
+      },
+      { timeoutMs: 15_000, what: "the failing endpoint's dead letters" },
+    );
+    expect(deadLetters.length).toBeGreaterThanOrEqual(3);
+    // The functions' stdout arrives through a pipe: give the last lines a moment.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+
+    // Assess
+    const secrets: Secret[] = [
+      { kind: CREDENTIAL_KINDS.apiKey, value: twin.demo.apiKey },
+      { kind: CREDENTIAL_KINDS.apiKey, value: wrongKey },
+      { kind: CREDENTIAL_KINDS.webhookSecret, value: signed.secret },
+      { kind: CREDENTIAL_KINDS.webhookSecret, value: rotated.body.secret },
+      { kind: CREDENTIAL_KINDS.webhookSecret, value: failing.secret },
+      ...(await storedWebhookSecrets()),
+      ...hooks.flatMap((h) => (h.signature ? [{ kind: CREDENTIAL_KINDS.webhookSignature, value: h.signature }] : [])),
+    ];
+    const lines = twin.output().split('\n');
+    const findings = scanForSecrets(lines, secrets);
+    const distinct = new Set(secrets.map((s) => s.value)).size;
+    const signatures = hooks.filter((h) => h.signature).length;
+    console.log(
+      `log scan: ${lines.length} lines scanned, ${distinct} secrets checked ` +
+        `(${signatures} signature headers), ${findings.length} found`,
+    );
+    // The scan saw what the functions log at DEBUG, not an empty output.
+    expect(lines.some((line) => line.includes('"level": "DEBUG"'))).toBe(true);
+    expect(hooks.some((h) => h.signature?.includes('v1a,'))).toBe(true);
+    expect(findings).toEqual([]);
+  }, 90_000);
+});
