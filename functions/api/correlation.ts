@@ -1,7 +1,6 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { CORRELATION_ID_HEADER, correlationIdFor } from '../shared/correlation-id';
-import { logger } from '../shared/logger';
 import { header } from './http';
 
 /**
@@ -16,22 +15,13 @@ export function correlationIdOf(
 }
 
 /**
- * Middy middleware: the request's log lines carry its correlation id (`correlation_id`), and every
- * answer echoes it in `x-correlation-id`, problems included. Use it before `problemJson()`, so it
- * runs after the problem answer is made.
+ * Middy middleware: every answer echoes the request's correlation id in `x-correlation-id`, problems
+ * included. Use it before `problemJson()`, so it runs after the problem answer is made.
  */
 export function correlationIdHeader(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
   const echo = (request: { event: APIGatewayProxyEvent; response: APIGatewayProxyResult | null | undefined }) => {
-    const correlationId = correlationIdOf(request.event);
-    if (!request.response || !correlationId) return;
-    request.response.headers = { ...request.response.headers, [CORRELATION_ID_HEADER]: correlationId };
+    if (!request.response) return;
+    request.response.headers = { ...request.response.headers, [CORRELATION_ID_HEADER]: correlationIdOf(request.event) };
   };
-  return {
-    before: (request) => {
-      const correlationId = correlationIdOf(request.event);
-      if (correlationId) logger.setCorrelationId(correlationId);
-    },
-    after: echo,
-    onError: echo,
-  };
+  return { after: echo, onError: echo };
 }

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { correlationIdHeader } from '../api/correlation';
+import { correlationIdHeader, correlationIdOf } from '../api/correlation';
 import { problemJson, refuseIllFormedRequest, respond } from '../api/http';
 import { buildOpenApi } from '../api/openapi';
 import { operations, type Operation, type Services } from '../api/operations';
@@ -34,4 +34,6 @@ export async function route(event: APIGatewayProxyEvent): Promise<APIGatewayProx
   return respond(outcome.statusCode, outcome.body, outcome.replayed ? { 'idempotent-replayed': 'true' } : {});
 }
 
-export const handler = lambdaHandler(route).use(correlationIdHeader()).use(problemJson());
+export const handler = lambdaHandler(route, { correlationId: correlationIdOf })
+  .use(correlationIdHeader())
+  .use(problemJson());

@@ -19,7 +19,6 @@ function wholeApiArn(methodArn: string): string {
  * 'Unauthorized' into a 401; the tenant id reaches the API only through this context.
  */
 async function authorize(event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
-  logger.setCorrelationId(correlationIdOf(event));
   const apiKey = apiKeyOf(event.headers);
   if (!apiKey || apiKey.length > 200) throw new Error('Unauthorized');
 
@@ -42,4 +41,4 @@ async function authorize(event: APIGatewayRequestAuthorizerEvent): Promise<APIGa
   };
 }
 
-export const handler = lambdaHandler(authorize);
+export const handler = lambdaHandler(authorize, { correlationId: correlationIdOf });

@@ -20,7 +20,6 @@ let wired: ReturnType<typeof housekeepingWiring> | undefined;
  */
 async function runHousekeeping(_event: unknown, context: Context) {
   const { lease, ledger } = (wired ??= housekeepingWiring());
-  logger.setCorrelationId(context.awsRequestId);
   const now = systemClock.now().getTime();
   if (!(await lease.acquire(JOB, context.awsRequestId, now, now + context.getRemainingTimeInMillis()))) {
     logger.info('Housekeeping skipped: another run holds the lease');
@@ -38,4 +37,4 @@ async function runHousekeeping(_event: unknown, context: Context) {
   }
 }
 
-export const handler = lambdaHandler(runHousekeeping);
+export const handler = lambdaHandler(runHousekeeping, { correlationId: (_event, context) => context.awsRequestId });

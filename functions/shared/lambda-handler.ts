@@ -5,11 +5,19 @@ import { logger } from './logger';
 
 /**
  * Every handler's middy chain: Powertools Logger adds the Lambda context (request id, cold start,
- * function name) to each log line, and drops the invocation's own keys (its correlation id) after it.
- * @example export const handler = lambdaHandler(async (event: SQSEvent, context) => consume(event, context));
+ * function name) to each log line and, when the handler says where its invocation's correlation id
+ * comes from, that id too (`correlation_id`); the invocation's own keys are dropped after it.
+ * @example export const handler = lambdaHandler(runJob, { correlationId: (_event, context) => context.awsRequestId });
  */
-export function lambdaHandler<TEvent, TResult>(handle: (event: TEvent, context: Context) => Promise<TResult>) {
-  return middy<TEvent, TResult>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .handler(handle);
+export function lambdaHandler<TEvent, TResult>(
+  handle: (event: TEvent, context: Context) => Promise<TResult>,
+  options: { correlationId?: (event: TEvent, context: Context) => string } = {},
+) {
+  const { correlationId } = options;
+  const chain = middy<TEvent, TResult>().use(injectLambdaContext(logger, { resetKeys: true }));
+  if (correlationId)
+    chain.before(({ event, context }) => {
+      logger.setCorrelationId(correlationId(event, context));
+    });
+  return chain.handler(handle);
 }
