@@ -9,7 +9,7 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
 import { DynamoSubscriptionStore } from '../functions/adapters/dynamo-subscription-store';
 import { DynamoTenantStore } from '../functions/adapters/dynamo-tenant-store';
-import { ALL_SCOPES } from '../functions/api/operations';
+import { TENANT_SCOPES } from '../functions/api/operations';
 import type { WebhookSubscription } from '../functions/domain/ports';
 import { generateSecret } from '../functions/domain/webhooks/signature';
 import { newId } from '../functions/shared/ids';
@@ -403,8 +403,8 @@ async function ensureDemoTenant(input: {
   let apiKey = saved?.apiKey;
   const found = apiKey ? await input.tenants.findApiKey(apiKey) : null;
   // A key from an older version may lack scopes added since: issue one with every scope.
-  if (!apiKey || !found || ALL_SCOPES.some((scope) => !found.scopes.includes(scope))) {
-    apiKey = (await input.tenants.createTenantWithKey(DEMO_TENANT, ALL_SCOPES)).apiKey;
+  if (!apiKey || !found || TENANT_SCOPES.some((scope) => !found.scopes.includes(scope))) {
+    apiKey = (await input.tenants.createTenantWithKey(DEMO_TENANT, TENANT_SCOPES)).apiKey;
   }
   // A demo programme like a hotel group's: points live a year, members hear a month ahead.
   const programme = await input.programmes.get(DEMO_TENANT.tenantId);

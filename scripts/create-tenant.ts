@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseArgs } from 'node:util';
 import { DynamoTenantStore } from '../functions/adapters/dynamo-tenant-store';
-import { ALL_SCOPES } from '../functions/api/operations';
+import { TENANT_SCOPES } from '../functions/api/operations';
 
 /**
  * `npm run tenant:create -- --table <name> --tenant <id> --name <name>`: creates a tenant and an
@@ -11,7 +11,7 @@ import { ALL_SCOPES } from '../functions/api/operations';
  * The key goes alone to stdout, once (only its hash is stored); everything else to stderr.
  */
 const USAGE = `Usage: npm run -s tenant:create -- --table <table name> --tenant <id> --name <display name>
-         [--scopes ${ALL_SCOPES.join(',')}] [--add-key]
+         [--scopes ${TENANT_SCOPES.join(',')}] [--add-key]
 
   --table     the ledger table (stack LoyaltyLedger-<stage>, resource type AWS::DynamoDB::Table)
   --tenant    the tenant id: letters, digits, '-' and '_', at most 64
@@ -45,9 +45,9 @@ if (!values.table || !values.tenant || (!values.name && !values['add-key'])) {
 if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(values.tenant)) {
   fail(`tenant id '${values.tenant}' must be letters, digits, '-' and '_' (at most 64)`, 2);
 }
-const scopes = values.scopes ? values.scopes.split(',').map((scope) => scope.trim()) : [...ALL_SCOPES];
-const unknown = scopes.filter((scope) => !(ALL_SCOPES as readonly string[]).includes(scope));
-if (unknown.length > 0) fail(`unknown scope(s) ${unknown.join(', ')}; known: ${ALL_SCOPES.join(', ')}`, 2);
+const scopes = values.scopes ? values.scopes.split(',').map((scope) => scope.trim()) : [...TENANT_SCOPES];
+const unknown = scopes.filter((scope) => !(TENANT_SCOPES as readonly string[]).includes(scope));
+if (unknown.length > 0) fail(`unknown scope(s) ${unknown.join(', ')}; known: ${TENANT_SCOPES.join(', ')}`, 2);
 
 const client = new DynamoDBClient({});
 try {

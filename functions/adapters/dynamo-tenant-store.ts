@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { OPERATOR_SCOPE } from '../domain/credentials';
 import { keys } from '../domain/keys';
 import type { ApiKeyRecord, Tenant } from '../domain/ports';
 import { newId } from '../shared/ids';
@@ -26,14 +27,14 @@ export class DynamoTenantStore {
       new GetCommand({ TableName: this.tableName, Key: keys.apiKey(hashApiKey(apiKey)) }),
     );
     if (!Item) return null;
-    const { keyId, tenantId, scopes, status } = Item as ApiKeyRecord;
-    return { keyId, tenantId, scopes, status };
+    const { keyId, principal, tenantId, scopes, status } = Item as ApiKeyRecord;
+    return { keyId, ...(principal ? { principal } : {}), tenantId, scopes, status };
   }
 
   /** Creates the tenant (if new) and a fresh API key; the key is returned once and never stored. */
   async createTenantWithKey(
     tenant: Tenant,
-    scopes: string[],
+    scopes: readonly string[],
     apiKey = API_KEY_PREFIX + randomBytes(32).toString('base64url'),
   ) {
     const keyId = newId('key');
@@ -56,6 +57,27 @@ export class DynamoTenantStore {
             },
           },
         ],
+      }),
+    );
+    return { keyId, apiKey };
+  }
+
+  /** Creates an operator key (scope `admin`, no tenant); returned once, only its hash is stored. */
+  async createOperatorKey(apiKey = API_KEY_PREFIX + randomBytes(32).toString('base64url')) {
+    const keyId = newId('opk');
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...keys.apiKey(hashApiKey(apiKey)),
+          kind: 'apiKey',
+          keyId,
+          principal: 'operator',
+          tenantId: '',
+          scopes: [OPERATOR_SCOPE],
+          status: 'active',
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
     return { keyId, apiKey };

@@ -9,26 +9,11 @@ import type { ReplayService } from '../domain/webhooks/replay';
 import type { Resolver } from '../domain/webhooks/ssrf-guard';
 import type { Clock } from '../shared/clock';
 import { Problem } from '../shared/problem';
+import type { Principal, Scope } from '../domain/credentials';
 import * as s from './schemas';
 
 /** What every API operation is made of: scopes, the services it runs with, its contract, shared error responses. */
-export type Scope =
-  | 'members:read'
-  | 'members:write'
-  | 'members:erase'
-  | 'points:write'
-  | 'points:adjust'
-  | 'programme:manage'
-  | 'webhooks:manage';
-export const ALL_SCOPES: Scope[] = [
-  'members:read',
-  'members:write',
-  'members:erase',
-  'points:write',
-  'points:adjust',
-  'programme:manage',
-  'webhooks:manage',
-];
+export { OPERATOR_SCOPE, TENANT_SCOPES, type Scope, type TenantScope } from '../domain/credentials';
 
 export interface Services {
   ledger: LedgerService;
@@ -52,7 +37,10 @@ export interface Services {
 
 export interface OperationContext {
   event: APIGatewayProxyEvent;
+  /** The caller's tenant (from its credential only); empty for operator operations, which act on the platform. */
   tenantId: string;
+  /** Who calls: the audit trail names it. */
+  principal: Principal;
   services: Services;
 }
 

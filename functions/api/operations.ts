@@ -23,7 +23,16 @@ import { commandOperation, readOperation, writeOperation, type OperationHead } f
 import * as s from './schemas';
 import { webhookOperations } from './webhook-operations';
 
-export { ALL_SCOPES, type Operation, type OperationContext, type Scope, type Services } from './operation-kit';
+export { principalFromContext } from '../domain/credentials';
+export {
+  OPERATOR_SCOPE,
+  TENANT_SCOPES,
+  type Operation,
+  type OperationContext,
+  type Scope,
+  type Services,
+  type TenantScope,
+} from './operation-kit';
 
 const memberErrors = { 404: problem('No such member'), 410: problem('The member was erased') };
 

@@ -130,6 +130,9 @@ export interface Tenant {
 
 export interface ApiKeyRecord {
   keyId: string;
+  /** Absent: a tenant's key. `operator`: the platform team's key (scope `admin`, no tenant). */
+  principal?: 'operator';
+  /** Empty for operator keys. */
   tenantId: string;
   scopes: string[];
   status: 'active' | 'revoked';

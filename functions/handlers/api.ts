@@ -2,7 +2,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { correlationIdHeader, correlationIdOf } from '../api/correlation';
 import { problemJson, refuseIllFormedRequest, respond } from '../api/http';
 import { buildOpenApi } from '../api/openapi';
-import { operations, type Operation, type Services } from '../api/operations';
+import { OPERATOR_SCOPE, operations, principalFromContext, type Operation, type Services } from '../api/operations';
 import { apiServices } from '../composition/api';
 import { setting } from '../composition/config';
 import { lambdaHandler } from '../shared/lambda-handler';
@@ -23,14 +23,24 @@ export async function route(event: APIGatewayProxyEvent): Promise<APIGatewayProx
   const op = byRoute.get(`${event.httpMethod} ${event.resource}`);
   if (!op) throw new Problem('not_found');
   refuseIllFormedRequest(event);
-  const auth = event.requestContext.authorizer ?? {};
-  const tenantId = auth.tenantId as string | undefined;
-  if (!tenantId) throw new Problem('unauthorized');
-  const scopes = String(auth.scopes ?? '').split(' ');
-  if (op.scope && !scopes.includes(op.scope))
+  const principal = principalFromContext(event.requestContext.authorizer);
+  if (!principal) throw new Problem('unauthorized');
+  // Operator operations act on the platform, tenant operations within the caller's tenant: neither kind reaches the
+  // other's operations, whatever its scopes.
+  const forOperators = op.scope === OPERATOR_SCOPE;
+  if (forOperators !== (principal.kind === 'operator')) {
+    throw new Problem(
+      'forbidden',
+      forOperators
+        ? 'This operation needs operator credentials'
+        : 'Operator credentials act on the platform, not within a tenant',
+    );
+  }
+  if (op.scope && !(principal.scopes as string[]).includes(op.scope))
     throw new Problem('forbidden', `This operation needs the ${op.scope} scope`);
 
-  const outcome = await op.run({ event, tenantId, services: (services ??= apiServices()) });
+  const tenantId = principal.kind === 'tenant' ? principal.tenantId : '';
+  const outcome = await op.run({ event, tenantId, principal, services: (services ??= apiServices()) });
   return respond(outcome.statusCode, outcome.body, outcome.replayed ? { 'idempotent-replayed': 'true' } : {});
 }
 

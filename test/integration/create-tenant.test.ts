@@ -1,5 +1,5 @@
 import { DynamoTenantStore } from '../../functions/adapters/dynamo-tenant-store';
-import { ALL_SCOPES } from '../../functions/api/operations';
+import { TENANT_SCOPES } from '../../functions/api/operations';
 import { CREDENTIALS, REGION } from '../../local/aws-local';
 import { useLocalTable } from '../support/local-table';
 import { runScript } from '../support/run-script';
@@ -33,7 +33,7 @@ describe('tenant:create', () => {
     expect(apiKey).toMatch(/^llk_[\w-]{43}$/);
     const tenants = new DynamoTenantStore(table.documents, table.tableName);
     const key = await tenants.findApiKey(apiKey);
-    expect(key).toMatchObject({ tenantId: 'acme-hotels', scopes: ALL_SCOPES, status: 'active' });
+    expect(key).toMatchObject({ tenantId: 'acme-hotels', scopes: TENANT_SCOPES, status: 'active' });
     const tenant = await tenants.getTenant('acme-hotels');
     expect(tenant).toEqual({ tenantId: 'acme-hotels', name: 'Acme Hotels', status: 'active' });
     expect(run.stderr).not.toContain(apiKey);
@@ -52,7 +52,10 @@ describe('tenant:create', () => {
     expect(again.stderr).toContain("tenant beta-air exists ('Beta Air'); --add-key issues another key");
     expect(added.code).toBe(0);
     const tenants = new DynamoTenantStore(table.documents, table.tableName);
-    expect(await tenants.findApiKey(first.stdout.trim())).toMatchObject({ tenantId: 'beta-air', scopes: ALL_SCOPES });
+    expect(await tenants.findApiKey(first.stdout.trim())).toMatchObject({
+      tenantId: 'beta-air',
+      scopes: TENANT_SCOPES,
+    });
     const narrow = await tenants.findApiKey(added.stdout.trim());
     expect(narrow).toMatchObject({ tenantId: 'beta-air', scopes: ['members:read'] });
     expect(await tenants.getTenant('beta-air')).toMatchObject({ name: 'Beta Air' });

@@ -3,7 +3,7 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoParkingStore } from '../../functions/adapters/dynamo-parking-store';
 import { DynamoTenantStore } from '../../functions/adapters/dynamo-tenant-store';
-import { ALL_SCOPES } from '../../functions/api/operations';
+import { TENANT_SCOPES } from '../../functions/api/operations';
 import { newId } from '../../functions/shared/ids';
 import { table } from '../../functions/declaration/topology';
 import { CREDENTIALS, REGION } from '../../local/aws-local';
@@ -137,7 +137,7 @@ describe('a dead endpoint with many members on the local twin (FIFO in-flight ca
     const { apiKey } = await new DynamoTenantStore(
       DynamoDBDocumentClient.from(dynamo),
       table.localName,
-    ).createTenantWithKey(tenantB, ALL_SCOPES);
+    ).createTenantWithKey(tenantB, TENANT_SCOPES);
     const apiB = twinApi({ apiUrl: twin.apiUrl, demo: { ...twin.demo, tenantId: tenantB.tenantId, apiKey } });
     await endpoint(apiB, 'neighbour');
     const startedMs = Date.now();

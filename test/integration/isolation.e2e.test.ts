@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ALL_SCOPES, type Scope } from '../../functions/api/operations';
+import { TENANT_SCOPES, type Scope } from '../../functions/api/operations';
 import { newId } from '../../functions/shared/ids';
 import { contractFetch, receivedHooks, twinApi } from '../support/twin-api';
 import { useTwin } from '../support/twin-process';
@@ -38,8 +38,8 @@ beforeAll(async () => {
       seedTenant(twin, `iso-b-${run}`, bKey!),
       seedTenant(twin, `iso-s-${run}`, sKey!),
     ]);
-    for (const scope of ALL_SCOPES) {
-      const allBut = ALL_SCOPES.filter((other) => other !== scope);
+    for (const scope of TENANT_SCOPES) {
+      const allBut = TENANT_SCOPES.filter((other) => other !== scope);
       keysWithout.set(scope, await tenants.issueKey(a.tenantId, allBut));
     }
     revokedKey = await tenants.issueKey(a.tenantId);

@@ -24,7 +24,12 @@ function request(
     pathParameters: init.params ?? null,
     isBase64Encoded: false,
     requestContext: {
-      authorizer: { tenantId: 't1', scopes: init.scopes ?? 'members:read members:write points:write webhooks:manage' },
+      authorizer: {
+        principal: 'tenant',
+        tenantId: 't1',
+        credentialId: 'key_test',
+        scopes: init.scopes ?? 'members:read members:write points:write webhooks:manage',
+      },
     },
   } as unknown as APIGatewayProxyEvent;
 }

@@ -90,7 +90,12 @@ function request(method: string, resource: string, params: Record<string, string
     queryStringParameters: null,
     isBase64Encoded: false,
     requestContext: {
-      authorizer: { tenantId: 't1', scopes: 'members:read members:write points:write webhooks:manage' },
+      authorizer: {
+        principal: 'tenant',
+        tenantId: 't1',
+        credentialId: 'key_test',
+        scopes: 'members:read members:write points:write webhooks:manage',
+      },
     },
   } as unknown as APIGatewayProxyEvent;
 }

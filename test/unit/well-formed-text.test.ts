@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { z } from 'zod';
-import { ALL_SCOPES, operations, type Operation } from '../../functions/api/operations';
+import { TENANT_SCOPES, operations, type Operation } from '../../functions/api/operations';
 import { routes } from '../../functions/declaration/topology';
 import { NOT_WELL_FORMED } from '../../functions/shared/well-formed';
 
@@ -74,7 +74,9 @@ function request(
     body: init.body ?? null,
     pathParameters: Object.keys(params).length ? params : null,
     isBase64Encoded: false,
-    requestContext: { authorizer: { tenantId: 't1', scopes: ALL_SCOPES.join(' ') } },
+    requestContext: {
+      authorizer: { principal: 'tenant', tenantId: 't1', credentialId: 'key_test', scopes: TENANT_SCOPES.join(' ') },
+    },
   } as unknown as APIGatewayProxyEvent;
 }
 
