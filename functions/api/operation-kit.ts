@@ -2,7 +2,7 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { z } from 'zod';
 import type { Reply } from '../domain/idempotency';
 import type { LedgerService } from '../domain/ledger-service';
-import type { OfferStore, ProgrammeStore, SubscriptionStore } from '../domain/ports';
+import type { AuditTrail, OfferStore, ProgrammeStore, SubscriptionStore } from '../domain/ports';
 import type { RewardCatalogue } from '../domain/reward-catalogue';
 import type { DeliveryLog, EndpointHealthStore, WebhookSender } from '../domain/webhooks/ports';
 import type { ReplayService } from '../domain/webhooks/replay';
@@ -33,6 +33,8 @@ export interface Services {
   replays: ReplayService;
   /** One signed POST to an endpoint now (the test ping). */
   sendNow: WebhookSender;
+  /** The tenant's audit trail: admin and security actions (`recordAudit`) and their listing. */
+  audit: AuditTrail;
 }
 
 export interface OperationContext {

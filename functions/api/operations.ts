@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { IdempotencyContext, Reply } from '../domain/idempotency';
+import { changedFieldNames } from '../domain/audit';
+import type { LedgerEntry } from '../domain/ledger';
 import type { LedgerService } from '../domain/ledger-service';
 import { offerRequest, type Offer } from '../domain/offers';
 import { campaignRequest, rewardRequest } from '../domain/rewards';
@@ -21,6 +23,7 @@ import {
 import { pathParam, problem, type Operation, type OperationContext, type Services } from './operation-kit';
 import { commandOperation, readOperation, writeOperation, type OperationHead } from './operation-shapes';
 import * as s from './schemas';
+import { auditOperations, recordAudit } from './audit-operations';
 import { webhookOperations } from './webhook-operations';
 
 export { principalFromContext } from '../domain/credentials';
@@ -68,6 +71,27 @@ const memberCommand = <B>(ctx: OperationContext, body: B, idem: IdempotencyConte
   idem,
   body,
 });
+
+/**
+ * A committed adjustment goes to the audit trail. Recorded after the ledger commit, keyed by its entry:
+ * a retry with the same Idempotency-Key replays the same entry and so the same audit event, which also
+ * fills the trail in had the first attempt stopped between the commit and the record.
+ */
+async function auditAdjustment(command: MemberCommand<unknown>, reply: Reply): Promise<void> {
+  const entry = reply.statusCode === 201 ? (reply.body as { entry?: LedgerEntry }).entry : undefined;
+  if (!entry) return;
+  const { entryId, amountPoints, createdAt } = entry;
+  await recordAudit(
+    command,
+    'audit.points.adjusted',
+    command.memberId,
+    { entryId, amountPoints },
+    {
+      at: createdAt,
+      key: entryId,
+    },
+  );
+}
 
 /** A points command on one member: validated body, Idempotency-Key, 201 with the entry and balance. */
 function pointsOperation<S extends z.ZodType>(
@@ -311,7 +335,12 @@ export const operations: Operation[] = [
     scope: 'points:adjust',
     request: s.adjustRequest,
     extraErrors: { 422: problem('Not enough points for a debit') },
-    run: ({ ledger, tenantId, memberId, idem, body }) => ledger.adjust(tenantId, memberId, idem, body),
+    run: async (command) => {
+      const { ledger, tenantId, memberId, idem, body } = command;
+      const reply = await ledger.adjust(tenantId, memberId, idem, body);
+      await auditAdjustment(command, reply);
+      return reply;
+    },
   }),
   pointsOperation({
     path: '/v1/members/{memberId}/entries/{entryId}/reverse',
@@ -606,7 +635,8 @@ export const operations: Operation[] = [
       200: { description: 'The new programme', schema: programmeResponse },
       409: problem('Changed since the If-Match version'),
     },
-    run: async ({ event, tenantId, services }, settings) => {
+    run: async (ctx, settings) => {
+      const { event, tenantId, services } = ctx;
       const current = await services.programmes.get(tenantId);
       const ifMatch = header(event.headers, 'if-match')?.replaceAll('"', '');
       const expected = ifMatch === undefined ? current.version : Number(ifMatch);
@@ -620,8 +650,20 @@ export const operations: Operation[] = [
         updatedAt: services.clock.now().toISOString(),
       };
       if (!(await services.programmes.put(next, expected))) throw new Problem('programme_conflict');
+      const changedFields = changedFieldNames(current.settings, settings);
+      await recordAudit(
+        ctx,
+        'audit.programme.updated',
+        tenantId,
+        { programmeVersion: next.version, changedFields },
+        {
+          at: next.updatedAt ?? undefined,
+          key: `version-${next.version}`,
+        },
+      );
       return { statusCode: 200, body: programmeView(next) };
     },
   }),
   ...webhookOperations,
+  ...auditOperations,
 ];

@@ -5,6 +5,8 @@ import { generateSecret, generateSigningKeyPair, publicKeyOf } from '../domain/w
 import { checkWebhookTarget } from '../domain/webhooks/ssrf-guard';
 import { newId } from '../shared/ids';
 import { Problem } from '../shared/problem';
+import { changedFieldNames } from '../domain/audit';
+import { recordAudit } from './audit-operations';
 import { correlationIdOf } from './correlation';
 import { errors, pathParam, problem, type Operation, type OperationContext, type Services } from './operation-kit';
 import { readOperation, writeOperation } from './operation-shapes';
@@ -72,7 +74,7 @@ const messageView = (message: DeliveryRecord) => ({
   eventId: message.eventId,
   eventType: message.eventType,
   ...(message.event && 'memberId' in message.event ? { memberId: message.event.memberId } : {}),
-  ...(message.event ? { seq: message.event.seq } : {}),
+  ...(message.event && 'seq' in message.event ? { seq: message.event.seq } : {}),
   occurredAt: message.occurredAt,
   status: message.status,
   attempts: message.attempts,
@@ -109,7 +111,8 @@ export const webhookOperations: Operation[] = [
       201: { description: 'Created', schema: s.endpointResponse },
       422: { description: 'URL not allowed', schema: s.webhookUrlProblemResponse },
     },
-    run: async ({ tenantId, services }, body) => {
+    run: async (ctx, body) => {
+      const { tenantId, services } = ctx;
       const subscription: WebhookSubscription = {
         tenantId,
         subscriptionId: newId('sub'),
@@ -126,6 +129,8 @@ export const webhookOperations: Operation[] = [
         createdAt: services.clock.now().toISOString(),
       };
       await services.subscriptions.put(subscription);
+      const { subscriptionId, eventTypes, createdAt } = subscription;
+      await recordAudit(ctx, 'audit.webhook_endpoint.created', subscriptionId, { eventTypes }, { at: createdAt });
       return { statusCode: 201, body: endpointView(subscription, true) };
     },
   }),
@@ -189,6 +194,11 @@ export const webhookOperations: Operation[] = [
       }
       await services.subscriptions.put(next);
       if (reenabled) await services.endpointHealth.resetHealth(tenantId, current.subscriptionId);
+      const changedFields = changedFieldNames(current, next).filter((field) => field !== 'updatedAt');
+      if (changedFields.length > 0) {
+        const at = next.updatedAt;
+        await recordAudit(ctx, 'audit.webhook_endpoint.updated', current.subscriptionId, { changedFields }, { at });
+      }
       return { statusCode: 200, body: endpointView(next) };
     },
   }),
@@ -200,10 +210,11 @@ export const webhookOperations: Operation[] = [
     summary: 'Delete an endpoint; deliveries still queued for it are dropped (disable it instead to keep them)',
     idempotent: false,
     responses: { 204: { description: 'Deleted' }, ...errors, 404: problem('No such endpoint') },
-    run: async ({ event, tenantId, services }) => {
-      const subscriptionId = pathParam(event, 'subscriptionId');
-      if (!(await services.subscriptions.delete(tenantId, subscriptionId)))
+    run: async (ctx) => {
+      const subscriptionId = pathParam(ctx.event, 'subscriptionId');
+      if (!(await ctx.services.subscriptions.delete(ctx.tenantId, subscriptionId)))
         throw new Problem('endpoint_not_found', `No webhook endpoint ${subscriptionId}`);
+      await recordAudit(ctx, 'audit.webhook_endpoint.deleted', subscriptionId, {});
       return { statusCode: 204, body: null };
     },
   },
@@ -233,6 +244,16 @@ export const webhookOperations: Operation[] = [
         updatedAt: now.toISOString(),
       };
       await ctx.services.subscriptions.put(next);
+      const overlapEndsAt = required(next.secretsRetireAt, 'the overlap end');
+      await recordAudit(
+        ctx,
+        'audit.webhook_endpoint.secret_rotated',
+        current.subscriptionId,
+        { overlapEndsAt },
+        {
+          at: next.updatedAt,
+        },
+      );
       return { statusCode: 200, body: endpointView(next, true) };
     },
   }),

@@ -1,4 +1,5 @@
 import { documentClient, sqsClient } from '../adapters/aws-clients';
+import { DynamoAuditTrail } from '../adapters/dynamo-audit-trail';
 import { DynamoOfferStore } from '../adapters/dynamo-offer-store';
 import { DynamoRewardStore } from '../adapters/dynamo-reward-store';
 import { DynamoSubscriptionStore } from '../adapters/dynamo-subscription-store';
@@ -22,6 +23,7 @@ export function apiServices(): Services {
     catalogue: new RewardCatalogue(new DynamoRewardStore(dynamo, tableName), store, systemClock, catalogueReplies),
     subscriptions: new DynamoSubscriptionStore(dynamo, tableName),
     clock: systemClock,
+    audit: new DynamoAuditTrail(dynamo, tableName),
     allowLoopbackHttp: setting('WEBHOOK_ALLOW_LOOPBACK_HTTP'),
     ...webhookApiWiring(dynamo, sqsClient()),
   };

@@ -412,6 +412,7 @@ export const routes: RouteSpec[] = [
   apiRoute('PUT', '/v1/programme'),
   apiRoute('POST', '/v1/webhooks/endpoints'),
   apiRoute('GET', '/v1/webhooks/endpoints'),
+  apiRoute('GET', '/v1/audit-events'),
 ];
 
 export const api = {

@@ -26,7 +26,9 @@ export function buildEventCatalogue() {
       'Every state change emits one event, complete, in the same transaction. Webhooks, the event feed and the lake ' +
       'files carry exactly these shapes. ' +
       '`seq` is per member, gap-free from 1: receivers detect gaps and reorder by it. Operational events ' +
-      '(`endpoint.*`) name an endpoint instead of a member, with their own `seq` per endpoint.',
+      '(`endpoint.*`) name an endpoint instead of a member, with their own `seq` per endpoint. Audit events ' +
+      '(`audit.*`) name neither: they are about the tenant, carry the acting credential (`actor`) and no `seq`; ' +
+      'they sort by `occurredAt`, then `id`.',
     events: loyaltyEvent.options.map((option) => {
       const { $schema: _ignored, ...schema } = z.toJSONSchema(option, { io: 'output' }) as Record<string, unknown>;
       return {
@@ -49,6 +51,9 @@ function typeOf(schema: JsonSchema): string {
   return String(schema.type ?? 'unknown');
 }
 
+/** A heading's anchor as GitHub makes it: dots dropped (`audit.api_key.created` -> `auditapi_keycreated`). */
+const anchorOf = (type: string) => type.replaceAll('.', '');
+
 /** The catalogue as Markdown: one section per event, one row per data field. */
 export function renderEventCatalogue(catalogue = buildEventCatalogue()): string {
   const lines = [
@@ -59,14 +64,15 @@ export function renderEventCatalogue(catalogue = buildEventCatalogue()): string 
     catalogue.description,
     '',
     'Envelope of every event: `id` (unique; the `webhook-id` of its deliveries), `type`, `version`, `tenantId`, ' +
-      '`memberId` (operational events: `endpointId`), `seq`, `occurredAt`, `data`. ',
+      '`memberId` (operational events: `endpointId`; audit events: `actor` and no `seq`), `seq`, `occurredAt`, ' +
+      '`data`. ',
     'Every member event’s `data` carries `balance` (available, pending, lifetime points and tier right after the ' +
       'event). JSON Schemas: [`catalogue.json`](catalogue.json).',
     '',
     '| Event | Version | Meaning |',
     '|---|---|---|',
     ...catalogue.events.map(
-      (event) => `| [\`${event.type}\`](#${event.type.replace('.', '')}) | ${event.version} | ${event.description} |`,
+      (event) => `| [\`${event.type}\`](#${anchorOf(event.type)}) | ${event.version} | ${event.description} |`,
     ),
     '',
   ];

@@ -242,6 +242,161 @@ export const endpointDisabledEvent = z
   })
   .describe('The platform disabled a webhook endpoint; its undelivered messages wait as dead letters for a redrive');
 
+/**
+ * Audit events are about a tenant, not a member: every admin and security action (tenant changes,
+ * credential lifecycle, webhook endpoints and their secrets, programme changes, manual point
+ * adjustments). Their envelope names no member and has no `seq` (they sort by `occurredAt`, then
+ * `id`); it names who acted (`actor`: credential ids, never secrets) and `data` names the subject and
+ * what changed by field name only, never values (data minimisation).
+ */
+export const auditActor = z
+  .object({
+    kind: z.enum(['operator', 'tenant']).describe('operator: the platform team; tenant: a credential of the tenant'),
+    credentialId: z.string().describe('The acting API key or OAuth client id (never a secret)'),
+  })
+  .describe('Who acted');
+
+export const AUDIT_SUBJECTS = ['tenant', 'api_key', 'oauth_client', 'webhook_endpoint', 'programme', 'member'] as const;
+export type AuditSubjectType = (typeof AUDIT_SUBJECTS)[number];
+
+const changedFields = z.array(z.string()).min(1).describe('Names of the fields that changed (never their values)');
+const overlapEndsAt = z.iso.datetime().describe('Until when the previous secret or key keeps working');
+const grantedScopes = z.array(z.string()).describe('Scopes granted to the credential');
+
+const audit = <T extends `audit.${string}`, S extends AuditSubjectType, D extends z.ZodRawShape>(
+  type: T,
+  subject: S,
+  description: string,
+  data: D,
+) =>
+  z
+    .object({
+      id: envelope.id,
+      version: envelope.version,
+      tenantId: envelope.tenantId.describe('The tenant the action was about'),
+      occurredAt: z.iso.datetime().describe('When the action took effect (UTC, ISO 8601)'),
+      correlationId: envelope.correlationId,
+      type: z.literal(type),
+      actor: auditActor,
+      data: z.object({
+        subject: z
+          .object({ type: z.literal(subject), id: z.string().describe(`The ${subject.replace('_', ' ')} acted on`) })
+          .describe('What the action was about'),
+        ...data,
+      }),
+    })
+    .describe(description);
+
+export const auditTenantCreatedEvent = audit('audit.tenant.created', 'tenant', 'An operator created the tenant', {});
+export const auditTenantUpdatedEvent = audit(
+  'audit.tenant.updated',
+  'tenant',
+  'An operator changed the tenant (name or limits)',
+  { changedFields },
+);
+export const auditTenantSuspendedEvent = audit(
+  'audit.tenant.suspended',
+  'tenant',
+  'An operator suspended the tenant: its calls are refused and its webhooks paused',
+  {},
+);
+export const auditTenantReactivatedEvent = audit(
+  'audit.tenant.reactivated',
+  'tenant',
+  'An operator reactivated a suspended tenant',
+  {},
+);
+export const auditApiKeyCreatedEvent = audit('audit.api_key.created', 'api_key', 'An API key was issued', {
+  scopes: grantedScopes,
+  expiresAt: z.iso.datetime().optional().describe('When the key stops working; absent: never'),
+});
+export const auditApiKeyRotatedEvent = audit(
+  'audit.api_key.rotated',
+  'api_key',
+  'An API key was replaced by a new one; the old one works until the overlap ends',
+  { newCredentialId: z.string().describe('The key that replaces it'), overlapEndsAt },
+);
+export const auditApiKeyRevokedEvent = audit('audit.api_key.revoked', 'api_key', 'An API key was revoked', {});
+export const auditOAuthClientCreatedEvent = audit(
+  'audit.oauth_client.created',
+  'oauth_client',
+  'An OAuth client was created',
+  { scopes: grantedScopes },
+);
+export const auditOAuthClientSecretRotatedEvent = audit(
+  'audit.oauth_client.secret_rotated',
+  'oauth_client',
+  'An OAuth client got a new secret',
+  { overlapEndsAt: overlapEndsAt.optional() },
+);
+export const auditOAuthClientRevokedEvent = audit(
+  'audit.oauth_client.revoked',
+  'oauth_client',
+  'An OAuth client was revoked: it gets no more tokens',
+  {},
+);
+export const auditWebhookEndpointCreatedEvent = audit(
+  'audit.webhook_endpoint.created',
+  'webhook_endpoint',
+  'A webhook endpoint was registered',
+  { eventTypes: z.array(z.string()).describe('The event types it subscribes to') },
+);
+export const auditWebhookEndpointUpdatedEvent = audit(
+  'audit.webhook_endpoint.updated',
+  'webhook_endpoint',
+  'A webhook endpoint was changed (URL, event types, enabled, payload, fields, rate, digest)',
+  { changedFields },
+);
+export const auditWebhookEndpointDeletedEvent = audit(
+  'audit.webhook_endpoint.deleted',
+  'webhook_endpoint',
+  'A webhook endpoint was deleted',
+  {},
+);
+export const auditWebhookEndpointSecretRotatedEvent = audit(
+  'audit.webhook_endpoint.secret_rotated',
+  'webhook_endpoint',
+  'A webhook endpoint got a new signing secret; the previous one signs beside it until the overlap ends',
+  { overlapEndsAt },
+);
+export const auditProgrammeUpdatedEvent = audit(
+  'audit.programme.updated',
+  'programme',
+  'The programme settings were replaced',
+  {
+    programmeVersion: z.number().int().positive().describe('The version the change made'),
+    changedFields: z.array(z.string()).describe('Top-level settings that differ from the previous version'),
+  },
+);
+export const auditPointsAdjustedEvent = audit(
+  'audit.points.adjusted',
+  'member',
+  'A manual point adjustment was made (the member’s points.adjusted event carries the ledger detail)',
+  {
+    entryId: z.string().describe('The adjustment’s ledger entry'),
+    amountPoints: z.number().int().describe('Signed: positive credits, negative debits'),
+  },
+);
+
+const auditEvents = [
+  auditTenantCreatedEvent,
+  auditTenantUpdatedEvent,
+  auditTenantSuspendedEvent,
+  auditTenantReactivatedEvent,
+  auditApiKeyCreatedEvent,
+  auditApiKeyRotatedEvent,
+  auditApiKeyRevokedEvent,
+  auditOAuthClientCreatedEvent,
+  auditOAuthClientSecretRotatedEvent,
+  auditOAuthClientRevokedEvent,
+  auditWebhookEndpointCreatedEvent,
+  auditWebhookEndpointUpdatedEvent,
+  auditWebhookEndpointDeletedEvent,
+  auditWebhookEndpointSecretRotatedEvent,
+  auditProgrammeUpdatedEvent,
+  auditPointsAdjustedEvent,
+] as const;
+
 export const loyaltyEvent = z.discriminatedUnion('type', [
   memberEnrolledEvent,
   memberUpdatedEvent,
@@ -263,12 +418,23 @@ export const loyaltyEvent = z.discriminatedUnion('type', [
   rewardFulfilledEvent,
   rewardCancelledEvent,
   endpointDisabledEvent,
+  ...auditEvents,
 ]);
 export type LoyaltyEvent = z.infer<typeof loyaltyEvent>;
 export type EventType = LoyaltyEvent['type'];
 export type EventOf<T extends EventType> = Extract<LoyaltyEvent, { type: T }>;
-/** Events of a member's ledger (everything but the operational events). */
+/** Events of a member's ledger (everything but the operational and audit events). */
 export type MemberEvent = Extract<LoyaltyEvent, { memberId: string }>;
+/** Audit events: who did what to the tenant's set-up, credentials, programme or points. */
+export type AuditEvent = Extract<LoyaltyEvent, { actor: unknown }>;
+export type AuditEventType = AuditEvent['type'];
+export const AUDIT_EVENT_SCHEMAS = Object.fromEntries(
+  auditEvents.map((schema) => [schema.shape.type.value, schema]),
+) as unknown as { [T in AuditEventType]: z.ZodType<Extract<AuditEvent, { type: T }>> };
+/** The kind of subject each audit event is about. */
+export const AUDIT_SUBJECT_TYPES = Object.fromEntries(
+  auditEvents.map((schema) => [schema.shape.type.value, schema.shape.data.shape.subject.shape.type.value]),
+) as Record<AuditEventType, AuditSubjectType>;
 export const EVENT_TYPES = loyaltyEvent.options.map<EventType>((option) => option.shape.type.value);
 
 /**

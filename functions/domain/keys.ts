@@ -81,6 +81,13 @@ export const keys = {
   offer: (tenantId: string, offerId: string) => ({ pk: `TENANT#${tenantId}`, sk: `OFFER#${offerId}` }),
   offerPrefix: 'OFFER#',
   programme: (tenantId: string) => ({ pk: `TENANT#${tenantId}`, sk: 'PROGRAMME' }),
+  /** A tenant's audit trail: its own partition, sorted by time then event id (see domain/audit.ts). */
+  auditPk: (tenantId: string) => `TENANT#${tenantId}#AUDIT`,
+  auditEvent: (tenantId: string, occurredAt: string, eventId: string) => ({
+    pk: keys.auditPk(tenantId),
+    sk: `${keys.auditSkPrefix}${occurredAt}#${eventId}`,
+  }),
+  auditSkPrefix: 'AT#',
   event: (tenantId: string, memberId: string, seq: number) => ({
     pk: keys.memberPk(tenantId, memberId),
     sk: `EVENT#${pad(seq)}`,

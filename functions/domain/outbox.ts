@@ -7,13 +7,17 @@ const DAY_S = 86_400;
 /**
  * The outbox item of an event: the complete event at its key, marked `kind = "event"` (what the
  * stream consumers' filter passes) and expiring `outboxRetentionDays` after the event (TTL), so
- * outbox items do not grow a member's partition for ever.
+ * outbox items do not grow a member's partition for ever. Audit items are kept longer (`retentionDays`).
  *
  * @example
  * const item = outboxItem(keys.event(tenantId, memberId, event.seq), event);
  */
-export function outboxItem<E extends { occurredAt: string }>(key: { pk: string; sk: string }, event: E) {
-  const deleteAfter = ttlEpochSeconds(Date.parse(event.occurredAt), table.outboxRetentionDays * DAY_S);
+export function outboxItem<E extends { occurredAt: string }>(
+  key: { pk: string; sk: string },
+  event: E,
+  retentionDays: number = table.outboxRetentionDays,
+) {
+  const deleteAfter = ttlEpochSeconds(Date.parse(event.occurredAt), retentionDays * DAY_S);
   return { ...key, kind: 'event' as const, ...event, ...ttlAttribute(deleteAfter) };
 }
 

@@ -1,4 +1,5 @@
 import type { Balance, EntryState, EntryType, LedgerEntry, MemberProfile, MemberStatus, Mutation } from './ledger';
+import type { AuditEvent } from './events';
 import type { Offer } from './offers';
 import type { Programme } from './programme';
 import type { AccountRef, Campaign, Redemption, Reward } from './rewards';
@@ -176,4 +177,22 @@ export interface SubscriptionStore {
   get(tenantId: string, subscriptionId: string): Promise<WebhookSubscription | null>;
   put(subscription: WebhookSubscription): Promise<void>;
   delete(tenantId: string, subscriptionId: string): Promise<boolean>;
+}
+
+export interface AuditQuery {
+  /** Only types starting with this, e.g. `audit.api_key` or `audit.webhook_endpoint.deleted`. */
+  typePrefix?: string;
+  /** Events at or after this instant. */
+  from?: string;
+  /** Events at or before this instant. */
+  to?: string;
+  limit: number;
+  cursor?: string;
+}
+
+/** The tenant's audit trail (see domain/audit.ts): recording is idempotent on the event id. */
+export interface AuditTrail {
+  record(event: AuditEvent): Promise<void>;
+  /** Newest first. */
+  list(tenantId: string, query: AuditQuery): Promise<Page<AuditEvent>>;
 }

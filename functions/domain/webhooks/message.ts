@@ -47,9 +47,16 @@ export type DeadReason = (typeof DEAD_REASONS)[number];
 export const DIGEST_GRACE_SECONDS = 5;
 export const DIGEST_MAX_EVENTS = 500;
 
-/** Whose order a delivery keeps: the member's, or for operational events the endpoint's. */
-export const orderingKey = (event: LoyaltyEvent) =>
-  'memberId' in event ? event.memberId : `!endpoint.${event.endpointId}`;
+/**
+ * Whose order a delivery keeps: the member's; for operational events the endpoint's; for audit
+ * events the tenant's audit stream, one FIFO group per endpoint (audit actions are rare, and a
+ * receiver reading them as a trail wants them in the order they happened).
+ */
+export const AUDIT_ORDERING_KEY = '!audit';
+export const orderingKey = (event: LoyaltyEvent) => {
+  if ('memberId' in event) return event.memberId;
+  return 'endpointId' in event ? `!endpoint.${event.endpointId}` : AUDIT_ORDERING_KEY;
+};
 
 /** The window an event at `now` joins: windows are aligned to multiples of their interval (epoch seconds). */
 export const digestWindowStart = (now: Date, intervalSeconds: number): number =>
@@ -86,7 +93,7 @@ export function subjectOf(message: QueuedDelivery): {
       type: event.type,
       occurredAt: event.occurredAt,
       orderingKey: orderingKey(event),
-      seq: event.seq,
+      ...('seq' in event ? { seq: event.seq } : {}),
     };
   }
   const { digest } = message;
@@ -140,7 +147,8 @@ export function queueEntry(message: QueuedDelivery) {
 /**
  * The webhook body: Standard Webhooks' `type`, `timestamp` and `data`, plus the event envelope
  * (id, tenant, member, seq: always sent, so a receiver can detect gaps). Data minimisation per
- * endpoint: `thin` sends only the data's ids; a field allowlist sends only the fields named.
+ * endpoint: `thin` sends only the data's ids (and an audit event's subject); a field allowlist sends only the fields
+ * named.
  */
 export function webhookBody(event: LoyaltyEvent, shape: { payload?: 'full' | 'thin'; fields?: string[] } = {}): string {
   const { type, data, occurredAt, ...envelope } = event;
@@ -148,7 +156,7 @@ export function webhookBody(event: LoyaltyEvent, shape: { payload?: 'full' | 'th
   const { fields } = shape;
   const kept =
     shape.payload === 'thin'
-      ? entries.filter(([name]) => name.endsWith('Id'))
+      ? entries.filter(([name]) => name.endsWith('Id') || name === 'subject')
       : fields
         ? entries.filter(([name]) => fields.includes(name))
         : entries;
@@ -194,11 +202,17 @@ export function signingSecrets(
   return keys;
 }
 
-/** `*`, exact types and `prefix.*` wildcards. */
+/**
+ * `*`, exact types and `prefix.*` wildcards. Audit events are opt-in: `*` does not take them (an
+ * endpoint names `audit.*` or an audit type), so subscribers from before the audit trail get what they got.
+ */
 export function matchesEventType(patterns: string[], type: string): boolean {
+  const audit = type.startsWith('audit.');
   return patterns.some(
     (pattern) =>
-      pattern === '*' || pattern === type || (pattern.endsWith('.*') && type.startsWith(pattern.slice(0, -1))),
+      (pattern === '*' && !audit) ||
+      pattern === type ||
+      (pattern.endsWith('.*') && type.startsWith(pattern.slice(0, -1))),
   );
 }
 
