@@ -3,6 +3,10 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseArgs } from 'node:util';
 import { DynamoTenantStore } from '../functions/adapters/dynamo-tenant-store';
 import { TENANT_SCOPES } from '../functions/api/operations';
+import { OPERATOR_SCOPE, type Principal } from '../functions/domain/credentials';
+
+/** The actor the audit trail names for this command (`audit.tenant.created`, `audit.api_key.created`). */
+const SCRIPT_CREDENTIAL_ID = 'script:tenant-create';
 
 /**
  * `npm run tenant:create -- --table <name> --tenant <id> --name <name>`: creates a tenant and an
@@ -64,7 +68,13 @@ try {
     name: values.name ?? fail(`--name is required to create tenant ${values.tenant}`, 2),
     status: 'active' as const,
   };
-  const { keyId, apiKey } = await tenants.createTenantWithKey(tenant, scopes);
+  // An operator action outside the API, with the deployer's AWS credentials: no platform credential
+  // acts, so the audit trail names this command as the operator credential.
+  const actor: Principal = { kind: 'operator', credentialId: SCRIPT_CREDENTIAL_ID, scopes: [OPERATOR_SCOPE] };
+  const { keyId, apiKey } = await tenants.createTenantWithKey(tenant, scopes, undefined, {
+    actor,
+    tenantCreated: !existing,
+  });
   const summary = `tenant ${tenant.tenantId} ('${tenant.name}', ${tenant.status}), key ${keyId}`;
   console.error(`${summary}, scopes ${scopes.join(',')}`);
   console.error('The API key follows on stdout, shown this once (only its hash is stored):');

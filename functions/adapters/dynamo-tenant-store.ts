@@ -1,9 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { OPERATOR_SCOPE } from '../domain/credentials';
+import { auditEvent, type AuditData } from '../domain/audit';
+import type { AuditEventType } from '../domain/events';
+import { OPERATOR_SCOPE, type Principal } from '../domain/credentials';
 import { keys } from '../domain/keys';
 import type { ApiKeyRecord, Tenant } from '../domain/ports';
 import { newId } from '../shared/ids';
+import { auditTransactPut } from './dynamo-audit-trail';
 
 /** API keys are random 256-bit secrets; only their SHA-256 is stored, so a table leak leaks no key. */
 export const API_KEY_PREFIX = 'llk_';
@@ -31,13 +34,38 @@ export class DynamoTenantStore {
     return { keyId, ...(principal ? { principal } : {}), tenantId, scopes, status };
   }
 
-  /** Creates the tenant (if new) and a fresh API key; the key is returned once and never stored. */
+  /**
+   * Creates the tenant (if new) and a fresh API key; the key is returned once and never stored. With
+   * `audit`, the same transaction writes the audit events (`audit.tenant.created` when `tenantCreated`,
+   * `audit.api_key.created`) with `audit.actor` as the acting credential.
+   */
   async createTenantWithKey(
     tenant: Tenant,
     scopes: readonly string[],
     apiKey = API_KEY_PREFIX + randomBytes(32).toString('base64url'),
+    audit?: { actor: Principal; tenantCreated: boolean },
   ) {
     const keyId = newId('key');
+    const occurredAt = new Date().toISOString();
+    const audited = <T extends AuditEventType>(actor: Principal, type: T, subjectId: string, data: AuditData<T>) =>
+      auditTransactPut(
+        this.tableName,
+        auditEvent({
+          type,
+          tenantId: tenant.tenantId,
+          principal: actor,
+          subjectId,
+          data,
+          occurredAt,
+          idempotencyKey: keyId,
+        }),
+      );
+    const auditItems = audit
+      ? [
+          ...(audit.tenantCreated ? [audited(audit.actor, 'audit.tenant.created', tenant.tenantId, {})] : []),
+          audited(audit.actor, 'audit.api_key.created', keyId, { scopes: [...scopes] }),
+        ]
+      : [];
     await this.client.send(
       new TransactWriteCommand({
         TransactItems: [
@@ -56,6 +84,7 @@ export class DynamoTenantStore {
               ConditionExpression: 'attribute_not_exists(pk)',
             },
           },
+          ...auditItems,
         ],
       }),
     );

@@ -1,3 +1,4 @@
+import { DynamoAuditTrail } from '../../functions/adapters/dynamo-audit-trail';
 import { DynamoTenantStore } from '../../functions/adapters/dynamo-tenant-store';
 import { TENANT_SCOPES } from '../../functions/api/operations';
 import { CREDENTIALS, REGION } from '../../local/aws-local';
@@ -37,6 +38,17 @@ describe('tenant:create', () => {
     const tenant = await tenants.getTenant('acme-hotels');
     expect(tenant).toEqual({ tenantId: 'acme-hotels', name: 'Acme Hotels', status: 'active' });
     expect(run.stderr).not.toContain(apiKey);
+    // ... and the audit trail names the command as the operator who did it, with ids only.
+    const trail = await new DynamoAuditTrail(table.documents, table.tableName).list('acme-hotels', { limit: 10 });
+    const actor = { kind: 'operator', credentialId: 'script:tenant-create' };
+    expect(trail.items.map(({ type, actor, data }) => ({ type, actor, subject: data.subject }))).toEqual(
+      expect.arrayContaining([
+        { type: 'audit.tenant.created', actor, subject: { type: 'tenant', id: 'acme-hotels' } },
+        { type: 'audit.api_key.created', actor, subject: { type: 'api_key', id: key?.keyId } },
+      ]),
+    );
+    expect(trail.items).toHaveLength(2);
+    expect(JSON.stringify(trail.items)).not.toContain(apiKey);
   }, 30_000);
 
   it('refuses to overwrite an existing tenant; --add-key issues another key with the scopes asked', async () => {
