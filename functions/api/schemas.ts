@@ -224,7 +224,11 @@ export const eventTypePattern = z
 const endpointFields = {
   url: z.url().max(2048),
   description: z.string().max(200),
-  eventTypes: z.array(eventTypePattern).min(1).max(50),
+  eventTypes: z
+    .array(eventTypePattern)
+    .min(1)
+    .max(50)
+    .describe('Event types, `prefix.*` wildcards or `*` (every type but `audit.*`, which is subscribed to by name)'),
   payload: z
     .enum(['full', 'thin'])
     .describe('full: the whole event; thin: the envelope and the ids in data only (data minimisation)'),
