@@ -14,6 +14,7 @@ import { listQuery } from './schemas';
  * (the action's own timestamp) so the repeat builds the same event. Operator actions pass the
  * tenant they acted on.
  * @example await recordAudit(ctx, 'audit.api_key.revoked', keyId, {});
+ * @example await recordAudit(ctx, 'audit.tenant.suspended', tenantId, {}, { tenantId }); // an operator's action
  */
 export async function recordAudit<T extends AuditEventType>(
   ctx: OperationContext,
@@ -23,10 +24,13 @@ export async function recordAudit<T extends AuditEventType>(
   options: { tenantId?: string; at?: string; key?: string } = {},
 ): Promise<void> {
   const { event, principal, services } = ctx;
+  const tenantId = options.tenantId ?? ctx.tenantId;
+  // An operator's context has no tenant: its call must name the tenant it acted on.
+  if (tenantId === '') throw new Error(`${type} needs the tenant the action was about`);
   await services.audit.record(
     auditEvent({
       type,
-      tenantId: options.tenantId ?? ctx.tenantId,
+      tenantId,
       principal,
       subjectId,
       data,

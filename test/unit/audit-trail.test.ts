@@ -1,10 +1,12 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { auditTransactPut } from '../../functions/adapters/dynamo-audit-trail';
+import { recordAudit } from '../../functions/api/audit-operations';
+import type { OperationContext } from '../../functions/api/operation-kit';
 import { eventFromStreamRecord } from '../../functions/adapters/outbox-stream';
-import { AUDIT_RETENTION_DAYS, auditEvent, changedFieldNames } from '../../functions/domain/audit';
+import { AUDIT_RETENTION_DAYS, auditEvent, auditEventId, changedFieldNames } from '../../functions/domain/audit';
 import type { Principal } from '../../functions/domain/credentials';
-import { AUDIT_SUBJECT_TYPES, EVENT_TYPES, loyaltyEvent } from '../../functions/domain/events';
+import { AUDIT_SUBJECT_TYPES, EVENT_TYPES, loyaltyEvent, type AuditEvent } from '../../functions/domain/events';
 import { matchesEventType, orderingKey, webhookBody } from '../../functions/domain/webhooks/message';
 import { matchesAny } from '../../local/event-filter';
 import { OUTBOX_EVENT_FILTER, rawEvents } from '../../functions/declaration/topology';
@@ -127,5 +129,56 @@ describe('audit events through the outbox', () => {
       actor: { kind: 'tenant', credentialId: 'key_1' },
       data: { subject: { type: 'webhook_endpoint', id: 'sub_1' } },
     });
+  });
+});
+
+describe('recordAudit', () => {
+  const contextOf = (principal: Principal, tenantId: string) => {
+    const recorded: AuditEvent[] = [];
+    const ctx = {
+      event: { headers: { 'x-correlation-id': 'corr-9' }, requestContext: { requestId: 'req-9' } },
+      tenantId,
+      principal,
+      services: {
+        clock: { now: () => new Date('2026-03-01T12:00:00.000Z') },
+        audit: {
+          record: (event: AuditEvent) => Promise.resolve(void recorded.push(event)),
+          list: () => Promise.reject(new Error('unused')),
+        },
+      },
+    } as unknown as OperationContext;
+    return { ctx, recorded };
+  };
+
+  it("records the caller's action in its tenant, keyed by the request, with its correlation id", async () => {
+    // Prepare
+    const { ctx, recorded } = contextOf(tenantKey, 't1');
+
+    // Act
+    await recordAudit(ctx, 'audit.api_key.revoked', 'key_2', {});
+
+    // Assess
+    expect(recorded).toEqual([
+      {
+        id: auditEventId('t1', 'audit.api_key.revoked', 'key_2', 'req-9'),
+        version: 1,
+        tenantId: 't1',
+        occurredAt: '2026-03-01T12:00:00.000Z',
+        correlationId: 'corr-9',
+        type: 'audit.api_key.revoked',
+        actor: { kind: 'tenant', credentialId: 'key_1' },
+        data: { subject: { type: 'api_key', id: 'key_2' } },
+      },
+    ]);
+  });
+
+  it('makes an operator name the tenant it acted on', async () => {
+    // Prepare
+    const { ctx, recorded } = contextOf(operator, '');
+
+    // Act / Assess
+    await expect(recordAudit(ctx, 'audit.tenant.suspended', 't7', {})).rejects.toThrow('needs the tenant');
+    await recordAudit(ctx, 'audit.tenant.suspended', 't7', {}, { tenantId: 't7' });
+    expect(recorded).toMatchObject([{ tenantId: 't7', actor: { kind: 'operator', credentialId: 'opk_1' } }]);
   });
 });
