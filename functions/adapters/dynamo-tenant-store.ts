@@ -1,19 +1,20 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { OPERATOR_SCOPE } from '../domain/credentials';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ApiKeyService } from '../domain/api-key-service';
+import { hashApiKey, keyIdOf, verifySecret } from '../domain/api-keys';
 import { keys } from '../domain/keys';
 import type { ApiKeyRecord, Tenant } from '../domain/ports';
-import { newId } from '../shared/ids';
-
-/** API keys are random 256-bit secrets; only their SHA-256 is stored, so a table leak leaks no key. */
-export const API_KEY_PREFIX = 'llk_';
-export const hashApiKey = (apiKey: string) => createHash('sha256').update(apiKey).digest('hex');
+import { systemClock } from '../shared/clock';
+import { DynamoApiKeyStore } from './dynamo-api-key-store';
 
 export class DynamoTenantStore {
+  private readonly apiKeys: ApiKeyService;
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
-  ) {}
+  ) {
+    this.apiKeys = new ApiKeyService(new DynamoApiKeyStore(client, tableName), systemClock);
+  }
 
   async getTenant(tenantId: string): Promise<Tenant | null> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.tenant(tenantId) }));
@@ -22,64 +23,29 @@ export class DynamoTenantStore {
     return { tenantId: id, name, status };
   }
 
+  /** The key a secret opens now (its current or overlapping previous secret), or null. */
   async findApiKey(apiKey: string): Promise<ApiKeyRecord | null> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.apiKey(hashApiKey(apiKey)) }),
-    );
-    if (!Item) return null;
-    const { keyId, principal, tenantId, scopes, status } = Item as ApiKeyRecord;
-    return { keyId, ...(principal ? { principal } : {}), tenantId, scopes, status };
+    const keyId = keyIdOf(apiKey);
+    const key = keyId ? await new DynamoApiKeyStore(this.client, this.tableName).get(keyId) : null;
+    if (!key || !verifySecret({ ...key, status: 'active' }, hashApiKey(apiKey), systemClock.now())) return null;
+    const { owner, scopes, status } = key;
+    return owner.kind === 'operator'
+      ? { keyId: key.keyId, principal: 'operator', tenantId: '', scopes, status }
+      : { keyId: key.keyId, tenantId: owner.tenantId, scopes, status };
   }
 
-  /** Creates the tenant (if new) and a fresh API key; the key is returned once and never stored. */
-  async createTenantWithKey(
-    tenant: Tenant,
-    scopes: readonly string[],
-    apiKey = API_KEY_PREFIX + randomBytes(32).toString('base64url'),
-  ) {
-    const keyId = newId('key');
+  /** Creates the tenant (if new; put again unchanged otherwise) and a fresh API key, returned once, never stored. */
+  async createTenantWithKey(tenant: Tenant, scopes: readonly string[], name = 'First key') {
     await this.client.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          { Put: { TableName: this.tableName, Item: { ...keys.tenant(tenant.tenantId), kind: 'tenant', ...tenant } } },
-          {
-            Put: {
-              TableName: this.tableName,
-              Item: {
-                ...keys.apiKey(hashApiKey(apiKey)),
-                kind: 'apiKey',
-                keyId,
-                tenantId: tenant.tenantId,
-                scopes,
-                status: 'active',
-              },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          },
-        ],
-      }),
+      new PutCommand({ TableName: this.tableName, Item: { ...keys.tenant(tenant.tenantId), kind: 'tenant', ...tenant } }),
     );
-    return { keyId, apiKey };
+    const { key, apiKey } = await this.apiKeys.createTenantKey(null, tenant.tenantId, { name, scopes });
+    return { keyId: key.keyId, apiKey };
   }
 
   /** Creates an operator key (scope `admin`, no tenant); returned once, only its hash is stored. */
-  async createOperatorKey(apiKey = API_KEY_PREFIX + randomBytes(32).toString('base64url')) {
-    const keyId = newId('opk');
-    await this.client.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          ...keys.apiKey(hashApiKey(apiKey)),
-          kind: 'apiKey',
-          keyId,
-          principal: 'operator',
-          tenantId: '',
-          scopes: [OPERATOR_SCOPE],
-          status: 'active',
-        },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
-    return { keyId, apiKey };
+  async createOperatorKey(name = 'Operator key') {
+    const { key, apiKey } = await this.apiKeys.createOperatorKey(null, { name });
+    return { keyId: key.keyId, apiKey };
   }
 }

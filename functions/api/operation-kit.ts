@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { z } from 'zod';
+import type { ApiKeyService } from '../domain/api-key-service';
 import type { Reply } from '../domain/idempotency';
 import type { LedgerService } from '../domain/ledger-service';
 import type { OfferStore, ProgrammeStore, SubscriptionStore } from '../domain/ports';
@@ -33,6 +34,8 @@ export interface Services {
   replays: ReplayService;
   /** One signed POST to an endpoint now (the test ping). */
   sendNow: WebhookSender;
+  /** API keys: issue, list, rotate, revoke. */
+  apiKeys: ApiKeyService;
 }
 
 export interface OperationContext {

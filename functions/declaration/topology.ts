@@ -412,6 +412,12 @@ export const routes: RouteSpec[] = [
   apiRoute('PUT', '/v1/programme'),
   apiRoute('POST', '/v1/webhooks/endpoints'),
   apiRoute('GET', '/v1/webhooks/endpoints'),
+  apiRoute('POST', '/v1/api-keys'),
+  apiRoute('GET', '/v1/api-keys'),
+  apiRoute('GET', '/v1/api-keys/{keyId}'),
+  apiRoute('POST', '/v1/api-keys/{keyId}/rotate'),
+  apiRoute('POST', '/v1/api-keys/{keyId}/revoke'),
+  apiRoute('POST', '/admin/tenants/{tenantId}/api-keys'),
 ];
 
 export const api = {

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { DynamoTenantStore, hashApiKey } from '../../functions/adapters/dynamo-tenant-store';
+import { DynamoTenantStore } from '../../functions/adapters/dynamo-tenant-store';
+import { keyIdOf } from '../../functions/domain/api-keys';
 import { TENANT_SCOPES } from '../../functions/api/operations';
 import { table } from '../../functions/declaration/topology';
 import { keys } from '../../functions/domain/keys';
@@ -57,7 +58,7 @@ export function tenantTable(twin: Pick<RunningTwin, 'endpoints'>) {
     /** A new active tenant with a key of `scopes`, or one more key of it (the tenant is put again, unchanged). */
     issueKey: async (tenantId: string, scopes: readonly string[] = TENANT_SCOPES) =>
       (await store.createTenantWithKey({ tenantId, name: `Tenant ${tenantId}`, status: 'active' }, [...scopes])).apiKey,
-    revokeKey: (apiKey: string) => setStatus(keys.apiKey(hashApiKey(apiKey)), 'revoked'),
+    revokeKey: (apiKey: string) => setStatus(keys.apiKey(keyIdOf(apiKey) ?? ''), 'revoked'),
     suspendTenant: (tenantId: string) => setStatus(keys.tenant(tenantId), 'suspended'),
     destroy: () => {
       client.destroy();
