@@ -108,7 +108,10 @@ export class DynamoApiKeyStore implements ApiKeyStore {
     } while (start && items.length <= query.limit);
     const page = items.slice(0, query.limit).map(keyOf);
     const last = page.at(-1);
-    return { items: page, ...(items.length > query.limit && last ? { nextCursor: encodeCursor({ keyId: last.keyId }) } : {}) };
+    return {
+      items: page,
+      ...(items.length > query.limit && last ? { nextCursor: encodeCursor({ keyId: last.keyId }) } : {}),
+    };
   }
 
   replaceSecret(key: ApiKey, expectedSecretHash: string): Promise<boolean> {
@@ -142,7 +145,8 @@ export class DynamoApiKeyStore implements ApiKeyStore {
           TableName: this.tableName,
           Key: keys.apiKey(keyId),
           // The previous secret goes too: a revoked key opens with neither.
-          UpdateExpression: 'SET #status = :revoked, revokedAt = :at REMOVE previousSecretHash, previousSecretRetiresAt',
+          UpdateExpression:
+            'SET #status = :revoked, revokedAt = :at REMOVE previousSecretHash, previousSecretRetiresAt',
           ConditionExpression: 'attribute_exists(pk) AND #status = :active',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':revoked': 'revoked', ':active': 'active', ':at': at },

@@ -37,7 +37,10 @@ export class DynamoTenantStore {
   /** Creates the tenant (if new; put again unchanged otherwise) and a fresh API key, returned once, never stored. */
   async createTenantWithKey(tenant: Tenant, scopes: readonly string[], name = 'First key') {
     await this.client.send(
-      new PutCommand({ TableName: this.tableName, Item: { ...keys.tenant(tenant.tenantId), kind: 'tenant', ...tenant } }),
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.tenant(tenant.tenantId), kind: 'tenant', ...tenant },
+      }),
     );
     const { key, apiKey } = await this.apiKeys.createTenantKey(null, tenant.tenantId, { name, scopes });
     return { keyId: key.keyId, apiKey };

@@ -26,10 +26,7 @@ const apiKeyResponse = z.object({
   expiresAt: z.string().optional(),
   lastUsedAt: z.string().optional().describe(LAST_USED_NOTE),
   rotatedAt: z.string().optional(),
-  previousSecretRetiresAt: z
-    .string()
-    .optional()
-    .describe('After a rotation: when the secret before it stops working'),
+  previousSecretRetiresAt: z.string().optional().describe('After a rotation: when the secret before it stops working'),
   revokedAt: z.string().optional(),
 });
 const issuedKeyResponse = apiKeyResponse.extend({

@@ -41,7 +41,8 @@ export interface IssuedKey {
 }
 
 const sameOwner = (key: ApiKey, owner: ApiKeyOwner) =>
-  key.owner.kind === owner.kind && (owner.kind === 'operator' || (key.owner as typeof owner).tenantId === owner.tenantId);
+  key.owner.kind === owner.kind &&
+  (owner.kind === 'operator' || (key.owner as typeof owner).tenantId === owner.tenantId);
 
 /**
  * The key lifecycle as the API, the admin CLI and the twin's seed run it. Every change names the acting principal

@@ -90,7 +90,9 @@ export function principalOfKey(key: ApiKey): Principal {
     if (!key.scopes.includes(OPERATOR_SCOPE)) throw new Error('An operator key without the admin scope');
     return { kind: 'operator', credentialId: key.keyId, scopes: [OPERATOR_SCOPE] };
   }
-  const scopes = key.scopes.filter((scope): scope is TenantScope => (TENANT_SCOPES as readonly string[]).includes(scope));
+  const scopes = key.scopes.filter((scope): scope is TenantScope =>
+    (TENANT_SCOPES as readonly string[]).includes(scope),
+  );
   return { kind: 'tenant', tenantId: key.owner.tenantId, credentialId: key.keyId, scopes };
 }
 
@@ -121,15 +123,15 @@ export function checkedExpiry(expiresAt: string | undefined, now: Date): string 
  */
 export function rotated(key: ApiKey, newSecretHash: string, overlapSeconds: number, now: Date): ApiKey {
   const retiresAt = new Date(now.getTime() + overlapSeconds * 1000).toISOString();
-  const overlapping =
-    key.previousSecretHash !== undefined &&
-    key.previousSecretRetiresAt !== undefined &&
-    Date.parse(key.previousSecretRetiresAt) > now.getTime();
-  const previous = overlapping
-    ? {
-        previousSecretHash: key.previousSecretHash!,
-        previousSecretRetiresAt: key.previousSecretRetiresAt! < retiresAt ? key.previousSecretRetiresAt! : retiresAt,
-      }
-    : { previousSecretHash: key.secretHash, previousSecretRetiresAt: retiresAt };
+  const { previousSecretHash, previousSecretRetiresAt } = key;
+  const previous =
+    previousSecretHash !== undefined &&
+    previousSecretRetiresAt !== undefined &&
+    Date.parse(previousSecretRetiresAt) > now.getTime()
+      ? {
+          previousSecretHash,
+          previousSecretRetiresAt: previousSecretRetiresAt < retiresAt ? previousSecretRetiresAt : retiresAt,
+        }
+      : { previousSecretHash: key.secretHash, previousSecretRetiresAt: retiresAt };
   return { ...key, secretHash: newSecretHash, ...previous, rotatedAt: now.toISOString() };
 }
