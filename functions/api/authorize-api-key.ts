@@ -25,9 +25,10 @@ export const unauthorized = () => new Error('Unauthorized');
 
 /**
  * The API-key path of the authorizer. A verified key's principal is cached per container under the hash of the
- * secret for `cacheTtlMs`, never past the key's expiry or the end of a rotation overlap; so a revocation, a
- * suspension or a scope change takes effect within `cacheTtlMs`, and an expiry or an overlap's end exactly.
- * Rejections are not cached (each is one read by key id, and only for secrets shaped like ours).
+ * secret for `cacheTtlMs`, never past what was known when it was verified (the key's expiry, the end of the overlap
+ * of a previous secret): an expiry takes effect exactly; a revocation, a suspension, or the end of an overlap shorter
+ * than the cache time, within `cacheTtlMs`. Rejections are not cached (each is one read by key id, and only for
+ * secrets shaped like ours).
  */
 export function apiKeyAuthenticator(
   directory: ApiKeyDirectory,

@@ -30,7 +30,7 @@ describe('tenant:create', () => {
     // Assess: the printed key finds the tenant with every scope.
     expect(run.code).toBe(0);
     const apiKey = run.stdout.trim();
-    expect(apiKey).toMatch(/^llk_[\w-]{43}$/);
+    expect(apiKey).toMatch(/^llk_key_[0-9A-Z]{26}_[\w-]{43}$/);
     const tenants = new DynamoTenantStore(table.documents, table.tableName);
     const key = await tenants.findApiKey(apiKey);
     expect(key).toMatchObject({ tenantId: 'acme-hotels', scopes: TENANT_SCOPES, status: 'active' });
