@@ -6,14 +6,20 @@ import type { ApiKeyRecord, Tenant } from '../domain/ports';
 import { systemClock } from '../shared/clock';
 import { DynamoApiKeyStore } from './dynamo-api-key-store';
 
+/**
+ * Tenants, and the shortcuts the platform's own tools take to their keys with table access (the twin's demo seed,
+ * `tenant:create`, test fixtures); the key lifecycle itself is `ApiKeyService`'s.
+ */
 export class DynamoTenantStore {
+  private readonly keyStore: DynamoApiKeyStore;
   private readonly apiKeys: ApiKeyService;
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {
-    this.apiKeys = new ApiKeyService(new DynamoApiKeyStore(client, tableName), systemClock);
+    this.keyStore = new DynamoApiKeyStore(client, tableName);
+    this.apiKeys = new ApiKeyService(this.keyStore, systemClock);
   }
 
   async getTenant(tenantId: string): Promise<Tenant | null> {
@@ -26,7 +32,7 @@ export class DynamoTenantStore {
   /** The key a secret opens now (its current or overlapping previous secret), or null. */
   async findApiKey(apiKey: string): Promise<ApiKeyRecord | null> {
     const keyId = keyIdOf(apiKey);
-    const key = keyId ? await new DynamoApiKeyStore(this.client, this.tableName).get(keyId) : null;
+    const key = keyId ? await this.keyStore.get(keyId) : null;
     if (!key || !verifySecret({ ...key, status: 'active' }, hashApiKey(apiKey), systemClock.now())) return null;
     const { owner, scopes, status } = key;
     return owner.kind === 'operator'
