@@ -7,7 +7,6 @@ import type {
   APIGatewayProxyResult,
   APIGatewayRequestAuthorizerEvent,
 } from 'aws-lambda';
-import { header } from '../functions/api/http';
 import { gatewayProblem, type GatewayResponseType } from '../functions/declaration/gateway-problems';
 import { api, routes, type RouteSpec } from '../functions/declaration/topology';
 import { ACCOUNT_ID, REGION } from './aws-local';
@@ -67,12 +66,12 @@ function decodedPath(pathname: string): string | null {
 }
 
 /**
- * API Gateway (REST) stand-in: matches the topology's routes, runs the REQUEST authorizer with
- * its identity source and result cache, and invokes the real API handler with a proxy event.
+ * API Gateway (REST) stand-in: matches the topology's routes, runs the REQUEST authorizer for every request (its
+ * result cache is off, as deployed: the authorizer caches verified credentials itself), and invokes the real API
+ * handler with a proxy event.
  */
 export class LocalApiGateway {
   private server?: Server;
-  private readonly authCache = new Map<string, { until: number; result: APIGatewayAuthorizerResult }>();
   url = '';
 
   constructor(private readonly lambda: LocalLambda) {}
@@ -128,13 +127,7 @@ export class LocalApiGateway {
 
     let authorizer: Record<string, unknown> | null = null;
     if (route.auth === 'apiKey') {
-      const apiKey = header(headers, api.keyHeader);
-      // API Gateway answers 401 itself when the identity source is missing.
-      if (!apiKey) {
-        gatewayAnswer(res, 'UNAUTHORIZED');
-        return;
-      }
-      const result = await this.authorize(apiKey, {
+      const result = await this.authorize({
         type: 'REQUEST',
         methodArn,
         resource: route.path,
@@ -212,18 +205,13 @@ export class LocalApiGateway {
 
   /**
    * Runs the authorizer as API Gateway does: a thrown 'Unauthorized' is a 401; any other failure
-   * (its table read timing out, say) is an authorizer error, which is not cached.
+   * (its table read timing out, say) is an authorizer error.
    */
   private async authorize(
-    apiKey: string,
     event: APIGatewayRequestAuthorizerEvent,
   ): Promise<APIGatewayAuthorizerResult | 'unauthorized' | 'failed'> {
-    const cached = this.authCache.get(apiKey);
-    if (cached && cached.until > Date.now()) return cached.result;
     try {
-      const result = await this.lambda.invoke<APIGatewayAuthorizerResult>(api.authorizerFunction, event);
-      this.authCache.set(apiKey, { until: Date.now() + api.authorizerCacheTtlSeconds * 1000, result });
-      return result;
+      return await this.lambda.invoke<APIGatewayAuthorizerResult>(api.authorizerFunction, event);
     } catch (error) {
       if ((error as Error).message === 'Unauthorized') return 'unauthorized';
       console.error(`authorizer ${api.authorizerFunction} failed`, error);

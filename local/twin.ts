@@ -63,6 +63,8 @@ export interface TwinOptions {
 export interface DemoTenant {
   tenantId: string;
   apiKey: string;
+  /** An operator key (scope `admin`) for the admin API, as `npm run admin -- bootstrap` makes one deployed. */
+  operatorKey: string;
   subscriptionId: string;
   webhookUrl: string;
 }
@@ -403,8 +405,13 @@ async function ensureDemoTenant(input: {
   let apiKey = saved?.apiKey;
   const found = apiKey ? await input.tenants.findApiKey(apiKey) : null;
   // A key from an older version may lack scopes added since: issue one with every scope.
-  if (!apiKey || !found || TENANT_SCOPES.some((scope) => !found.scopes.includes(scope))) {
-    apiKey = (await input.tenants.createTenantWithKey(DEMO_TENANT, TENANT_SCOPES)).apiKey;
+  if (!apiKey || found?.status !== 'active' || TENANT_SCOPES.some((scope) => !found.scopes.includes(scope))) {
+    apiKey = (await input.tenants.createTenantWithKey(DEMO_TENANT, TENANT_SCOPES, 'Demo key')).apiKey;
+  }
+  let operatorKey = saved?.operatorKey;
+  const operator = operatorKey ? await input.tenants.findApiKey(operatorKey) : null;
+  if (!operatorKey || operator?.status !== 'active' || operator.principal !== 'operator') {
+    operatorKey = (await input.tenants.createOperatorKey('Demo operator key')).apiKey;
   }
   // A demo programme like a hotel group's: points live a year, members hear a month ahead.
   const programme = await input.programmes.get(DEMO_TENANT.tenantId);
@@ -435,6 +442,7 @@ async function ensureDemoTenant(input: {
   const demo: DemoTenant = {
     tenantId: DEMO_TENANT.tenantId,
     apiKey,
+    operatorKey,
     subscriptionId: subscription.subscriptionId,
     webhookUrl,
   };

@@ -1,22 +1,26 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { auditEvent, type AuditData } from '../domain/audit';
-import type { AuditEventType } from '../domain/events';
-import { OPERATOR_SCOPE, type Principal } from '../domain/credentials';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ApiKeyService } from '../domain/api-key-service';
+import { hashApiKey, keyIdOf, verifySecret } from '../domain/api-keys';
 import { keys } from '../domain/keys';
 import type { ApiKeyRecord, Tenant } from '../domain/ports';
-import { newId } from '../shared/ids';
-import { auditTransactPut } from './dynamo-audit-trail';
+import { systemClock } from '../shared/clock';
+import { DynamoApiKeyStore } from './dynamo-api-key-store';
 
-/** API keys are random 256-bit secrets; only their SHA-256 is stored, so a table leak leaks no key. */
-export const API_KEY_PREFIX = 'llk_';
-export const hashApiKey = (apiKey: string) => createHash('sha256').update(apiKey).digest('hex');
-
+/**
+ * Tenants, and the shortcuts the platform's own tools take to their keys with table access (the twin's demo seed,
+ * `tenant:create`, test fixtures); the key lifecycle itself is `ApiKeyService`'s.
+ */
 export class DynamoTenantStore {
+  private readonly keyStore: DynamoApiKeyStore;
+  private readonly apiKeys: ApiKeyService;
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
-  ) {}
+  ) {
+    this.keyStore = new DynamoApiKeyStore(client, tableName);
+    this.apiKeys = new ApiKeyService(this.keyStore, systemClock);
+  }
 
   async getTenant(tenantId: string): Promise<Tenant | null> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.tenant(tenantId) }));
@@ -25,90 +29,32 @@ export class DynamoTenantStore {
     return { tenantId: id, name, status };
   }
 
+  /** The key a secret opens now (its current or overlapping previous secret), or null. */
   async findApiKey(apiKey: string): Promise<ApiKeyRecord | null> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.apiKey(hashApiKey(apiKey)) }),
-    );
-    if (!Item) return null;
-    const { keyId, principal, tenantId, scopes, status } = Item as ApiKeyRecord;
-    return { keyId, ...(principal ? { principal } : {}), tenantId, scopes, status };
+    const keyId = keyIdOf(apiKey);
+    const key = keyId ? await this.keyStore.get(keyId) : null;
+    if (!key || !verifySecret({ ...key, status: 'active' }, hashApiKey(apiKey), systemClock.now())) return null;
+    const { owner, scopes, status } = key;
+    return owner.kind === 'operator'
+      ? { keyId: key.keyId, principal: 'operator', tenantId: '', scopes, status }
+      : { keyId: key.keyId, tenantId: owner.tenantId, scopes, status };
   }
 
-  /**
-   * Creates the tenant (if new) and a fresh API key; the key is returned once and never stored. With
-   * `audit`, the same transaction writes the audit events (`audit.tenant.created` when `tenantCreated`,
-   * `audit.api_key.created`) with `audit.actor` as the acting credential.
-   */
-  async createTenantWithKey(
-    tenant: Tenant,
-    scopes: readonly string[],
-    apiKey = API_KEY_PREFIX + randomBytes(32).toString('base64url'),
-    audit?: { actor: Principal; tenantCreated: boolean },
-  ) {
-    const keyId = newId('key');
-    const occurredAt = new Date().toISOString();
-    const audited = <T extends AuditEventType>(actor: Principal, type: T, subjectId: string, data: AuditData<T>) =>
-      auditTransactPut(
-        this.tableName,
-        auditEvent({
-          type,
-          tenantId: tenant.tenantId,
-          principal: actor,
-          subjectId,
-          data,
-          occurredAt,
-          idempotencyKey: keyId,
-        }),
-      );
-    const auditItems = audit
-      ? [
-          ...(audit.tenantCreated ? [audited(audit.actor, 'audit.tenant.created', tenant.tenantId, {})] : []),
-          audited(audit.actor, 'audit.api_key.created', keyId, { scopes: [...scopes] }),
-        ]
-      : [];
-    await this.client.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          { Put: { TableName: this.tableName, Item: { ...keys.tenant(tenant.tenantId), kind: 'tenant', ...tenant } } },
-          {
-            Put: {
-              TableName: this.tableName,
-              Item: {
-                ...keys.apiKey(hashApiKey(apiKey)),
-                kind: 'apiKey',
-                keyId,
-                tenantId: tenant.tenantId,
-                scopes,
-                status: 'active',
-              },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          },
-          ...auditItems,
-        ],
-      }),
-    );
-    return { keyId, apiKey };
-  }
-
-  /** Creates an operator key (scope `admin`, no tenant); returned once, only its hash is stored. */
-  async createOperatorKey(apiKey = API_KEY_PREFIX + randomBytes(32).toString('base64url')) {
-    const keyId = newId('opk');
+  /** Creates the tenant (if new; put again unchanged otherwise) and a fresh API key, returned once, never stored. */
+  async createTenantWithKey(tenant: Tenant, scopes: readonly string[], name = 'First key') {
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: {
-          ...keys.apiKey(hashApiKey(apiKey)),
-          kind: 'apiKey',
-          keyId,
-          principal: 'operator',
-          tenantId: '',
-          scopes: [OPERATOR_SCOPE],
-          status: 'active',
-        },
-        ConditionExpression: 'attribute_not_exists(pk)',
+        Item: { ...keys.tenant(tenant.tenantId), kind: 'tenant', ...tenant },
       }),
     );
-    return { keyId, apiKey };
+    const { key, apiKey } = await this.apiKeys.createTenantKey(null, tenant.tenantId, { name, scopes });
+    return { keyId: key.keyId, apiKey };
+  }
+
+  /** Creates an operator key (scope `admin`, no tenant); returned once, only its hash is stored. */
+  async createOperatorKey(name = 'Operator key') {
+    const { key, apiKey } = await this.apiKeys.createOperatorKey(null, { name });
+    return { keyId: key.keyId, apiKey };
   }
 }

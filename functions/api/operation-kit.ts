@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { z } from 'zod';
+import type { ApiKeyService } from '../domain/api-key-service';
 import type { Reply } from '../domain/idempotency';
 import type { LedgerService } from '../domain/ledger-service';
 import type { AuditTrail, OfferStore, ProgrammeStore, SubscriptionStore } from '../domain/ports';
@@ -35,6 +36,8 @@ export interface Services {
   sendNow: WebhookSender;
   /** The tenant's audit trail: admin and security actions (`recordAudit`) and their listing. */
   audit: AuditTrail;
+  /** API keys: issue, list, rotate, revoke. */
+  apiKeys: ApiKeyService;
 }
 
 export interface OperationContext {

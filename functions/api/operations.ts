@@ -25,6 +25,7 @@ import { commandOperation, readOperation, writeOperation, type OperationHead } f
 import * as s from './schemas';
 import { auditOperations, recordAudit } from './audit-operations';
 import { webhookOperations } from './webhook-operations';
+import { apiKeyOperations } from './api-key-operations';
 
 export { principalFromContext } from '../domain/credentials';
 export {
@@ -666,4 +667,5 @@ export const operations: Operation[] = [
   }),
   ...webhookOperations,
   ...auditOperations,
+  ...apiKeyOperations,
 ];

@@ -1,10 +1,12 @@
 import { documentClient, sqsClient } from '../adapters/aws-clients';
 import { DynamoAuditTrail } from '../adapters/dynamo-audit-trail';
+import { DynamoApiKeyStore } from '../adapters/dynamo-api-key-store';
 import { DynamoOfferStore } from '../adapters/dynamo-offer-store';
 import { DynamoRewardStore } from '../adapters/dynamo-reward-store';
 import { DynamoSubscriptionStore } from '../adapters/dynamo-subscription-store';
 import { catalogueReplies } from '../api/catalogue-views';
 import type { Services } from '../api/operations';
+import { ApiKeyService } from '../domain/api-key-service';
 import { RewardCatalogue } from '../domain/reward-catalogue';
 import { systemClock } from '../shared/clock';
 import { setting } from './config';
@@ -25,6 +27,7 @@ export function apiServices(): Services {
     clock: systemClock,
     audit: new DynamoAuditTrail(dynamo, tableName),
     allowLoopbackHttp: setting('WEBHOOK_ALLOW_LOOPBACK_HTTP'),
+    apiKeys: new ApiKeyService(new DynamoApiKeyStore(dynamo, tableName), systemClock),
     ...webhookApiWiring(dynamo, sqsClient()),
   };
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_RETRY_SCHEDULE, MAX_WAIT_SECONDS, parseSchedule } from '../domain/webhooks/delivery-policy';
 import { MAX_WAITING_PER_ENDPOINT } from '../domain/webhooks/parking';
+import { api } from '../declaration/topology';
 
 /**
  * The one config loader. Functions read their settings from environment variables that the CDK
@@ -19,6 +20,13 @@ const settings = {
     .transform((value) => value === 'true'),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(15_000),
   SUBSCRIPTION_CACHE_TTL_MS: z.coerce.number().int().min(0).max(300_000).default(5_000),
+  /** How long the authorizer trusts a verified credential (see `api.credentialCacheTtlSeconds`); tests shorten it. */
+  AUTHORIZER_CACHE_TTL_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(api.credentialCacheTtlSeconds * 1000)
+    .default(api.credentialCacheTtlSeconds * 1000),
   PUBLIC_BASE_URL: z.url().optional(),
   /** Where the delivery function puts a message after its last attempt (with its full payload). */
   DEAD_LETTER_QUEUE_URL: z.url(),

@@ -42,6 +42,7 @@ export interface ResolvedStatement {
 const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
 export const TABLE_ACTIONS = {
   read: TABLE_READ_ACTIONS,
+  readUpdate: [...TABLE_READ_ACTIONS, 'dynamodb:UpdateItem'],
   readWrite: [
     ...TABLE_READ_ACTIONS,
     'dynamodb:PutItem',
@@ -55,6 +56,7 @@ export const TABLE_ACTIONS = {
 /** KMS actions on the table key: DynamoDB decrypts for reads and generates data keys for writes. */
 export const TABLE_KEY_ACTIONS = {
   read: ['kms:Decrypt'],
+  readUpdate: ['kms:Decrypt', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'],
   readWrite: ['kms:Decrypt', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'],
 } as const;
 

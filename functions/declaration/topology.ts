@@ -186,7 +186,8 @@ export interface FunctionSpec {
   trigger?: DynamoStreamTrigger | SqsTrigger | ScheduleTrigger;
   /** What the function may do; the stacks turn this into least-privilege grants. */
   access: {
-    table?: 'read' | 'readWrite';
+    /** `readUpdate`: reads and UpdateItem only (no puts, deletes or batch writes). */
+    table?: 'read' | 'readUpdate' | 'readWrite';
     sendTo?: QueueId[];
     rawEvents?: boolean;
   };
@@ -238,7 +239,8 @@ export const functions = {
     timeoutSeconds: 5,
     memoryMiB: 512,
     environment: { TABLE_NAME: { ref: 'table' } },
-    access: { table: 'read' },
+    // Reads keys and tenants; updates a key's last use (at most once a minute per key and container).
+    access: { table: 'readUpdate' },
   },
   webhookRouter: {
     id: 'WebhookRouterFunction',
@@ -413,14 +415,30 @@ export const routes: RouteSpec[] = [
   apiRoute('POST', '/v1/webhooks/endpoints'),
   apiRoute('GET', '/v1/webhooks/endpoints'),
   apiRoute('GET', '/v1/audit-events'),
+  apiRoute('POST', '/v1/api-keys'),
+  apiRoute('GET', '/v1/api-keys'),
+  apiRoute('GET', '/v1/api-keys/{keyId}'),
+  apiRoute('POST', '/v1/api-keys/{keyId}/rotate'),
+  apiRoute('POST', '/v1/api-keys/{keyId}/revoke'),
+  apiRoute('POST', '/admin/tenants/{tenantId}/api-keys'),
 ];
 
 export const api = {
   authorizerFunction: 'authorizer' as FunctionId,
-  /** The header that carries the caller's API key: the authorizer's identity source and cache key. */
+  /** The header that carries the caller's API key. */
   keyHeader: 'x-api-key',
-  /** REQUEST authorizer results are cached for this long per key. */
-  authorizerCacheTtlSeconds: 60,
+  /**
+   * API Gateway's authorizer result cache: off. With it on, its cache key would be one identity source, but a
+   * request carries an API key or a bearer token; and a cached Allow could not be cut short by a key's expiry.
+   * With the cache off, identity sources are optional and the authorizer runs for every request.
+   */
+  gatewayAuthorizerCacheTtlSeconds: 0,
+  /**
+   * The authorizer function caches each verified credential per container for this long (never past the
+   * credential's expiry or a rotation overlap's end): a revoked key, a suspended tenant or a changed scope takes
+   * effect within it. 30 s keeps a revocation quick while a busy key costs its container two reads per 30 s.
+   */
+  credentialCacheTtlSeconds: 30,
   throttling: { rateLimit: 500, burstLimit: 1000 },
 };
 

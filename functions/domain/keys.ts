@@ -15,7 +15,11 @@ const shardOf = (value: string, shards: number) => createHash('sha1').update(val
 
 export const keys = {
   tenant: (tenantId: string) => ({ pk: `TENANT#${tenantId}`, sk: 'TENANT' }),
-  apiKey: (keyHash: string) => ({ pk: `APIKEY#${keyHash}`, sk: 'APIKEY' }),
+  /** An API key by its id (the id is part of the secret; only the secret's hash is stored). */
+  apiKey: (keyId: string) => ({ pk: `APIKEY#${keyId}`, sk: 'APIKEY' }),
+  /** The keys of one owner, on the `members` index (its key names are generic): a tenant's, or the operators'. */
+  apiKeyList: (owner: { kind: 'tenant'; tenantId: string } | { kind: 'operator' }) =>
+    owner.kind === 'tenant' ? `TENANT#${owner.tenantId}#APIKEYS` : 'OPERATORS#APIKEYS',
   subscription: (tenantId: string, subscriptionId: string) => ({
     pk: `TENANT#${tenantId}`,
     sk: `SUB#${subscriptionId}`,

@@ -36,8 +36,8 @@ export interface CustomDomain {
 
 /**
  * The REST API: one method per topology route, each sent to its function by proxy integration.
- * Routes with `auth: 'apiKey'` go through the REQUEST authorizer, which resolves the API key
- * header (`api.keyHeader` of the topology) to a tenant and caches the answer per key.
+ * Routes with `auth: 'apiKey'` go through the REQUEST authorizer, which resolves the request's credential to its
+ * tenant (or an operator). API Gateway's result cache is off: the authorizer caches verified credentials itself.
  */
 export class LedgerApi extends Construct {
   readonly restApi: apigw.RestApi;
@@ -91,9 +91,14 @@ export class LedgerApi extends Construct {
 
     this.authorizer = new apigw.RequestAuthorizer(this, 'ApiKeyAuthorizer', {
       handler: props.functions[apiSpec.authorizerFunction],
-      identitySources: [apigw.IdentitySource.header(apiSpec.keyHeader)],
-      resultsCacheTtl: Duration.seconds(apiSpec.authorizerCacheTtlSeconds),
+      // No identity source: with caching off API Gateway needs none and calls the authorizer for every request,
+      // whichever credential header it carries (a missing one is the authorizer's 401).
+      identitySources: [],
+      resultsCacheTtl: Duration.seconds(apiSpec.gatewayAuthorizerCacheTtlSeconds),
     });
+    // CDK writes an empty IdentitySource for none; left out instead, as the API reference documents it optional
+    // when caching is off.
+    (this.authorizer.node.defaultChild as apigw.CfnAuthorizer).addPropertyDeletionOverride('IdentitySource');
 
     const validator = new apigw.RequestValidator(this, 'ParameterValidator', {
       restApi: this.restApi,
@@ -118,7 +123,6 @@ export class LedgerApi extends Construct {
 
     for (const route of routes) {
       const pathParameters = [...route.path.matchAll(/\{(\w+)\}/g)].map((match) => `method.request.path.${match[1]}`);
-      const requiredHeaders = route.auth === 'apiKey' ? [`method.request.header.${apiSpec.keyHeader}`] : [];
       const method = this.restApi.root
         .resourceForPath(route.path)
         .addMethod(route.method, integrationFor(route.function), {
@@ -126,7 +130,7 @@ export class LedgerApi extends Construct {
             ? { authorizer: this.authorizer, authorizationType: apigw.AuthorizationType.CUSTOM }
             : { authorizationType: apigw.AuthorizationType.NONE }),
           requestValidator: validator,
-          requestParameters: Object.fromEntries([...pathParameters, ...requiredHeaders].map((name) => [name, true])),
+          requestParameters: Object.fromEntries(pathParameters.map((name) => [name, true])),
         });
       if (route.auth === 'apiKey') {
         NagSuppressions.addResourceSuppressions(method, [
@@ -173,9 +177,9 @@ export class LedgerApi extends Construct {
       {
         id: 'AwsSolutions-APIG2',
         reason:
-          'API Gateway validates the required parameters (API key header, path parameters); bodies are validated by ' +
-          "the handler's schemas so that the deployed API and the local twin reject bad input with the same " +
-          'problem+json.',
+          "API Gateway validates the required path parameters (credentials are the authorizer's); bodies are " +
+          "validated by the handler's schemas so that the deployed API and the local twin reject bad input with " +
+          'the same problem+json.',
       },
     ]);
     NagSuppressions.addResourceSuppressions(this.restApi.deploymentStage, [

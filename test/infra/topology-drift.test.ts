@@ -329,8 +329,7 @@ describe('API', () => {
     expect(synthesized).toHaveLength(expected.length);
     synth.template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
       Type: 'REQUEST',
-      IdentitySource: 'method.request.header.x-api-key',
-      AuthorizerResultTtlInSeconds: apiSpec.authorizerCacheTtlSeconds,
+      AuthorizerResultTtlInSeconds: apiSpec.gatewayAuthorizerCacheTtlSeconds,
       AuthorizerUri: { 'Fn::Join': ['', Match.arrayWith([{ 'Fn::GetAtt': [authorizerFunction, 'Arn'] }])] },
     });
   });

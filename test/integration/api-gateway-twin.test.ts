@@ -19,7 +19,9 @@ const lambda = {
     return asPromise(() => {
       invoked.push(id);
       if (id === 'authorizer') {
-        if (behaviour.authorizer === 'unauthorized') throw new Error('Unauthorized');
+        // As the real authorizer: no credential is its 401 (the gateway has no identity source to check first).
+        const { headers } = event as APIGatewayProxyEvent;
+        if (behaviour.authorizer === 'unauthorized' || !headers['x-api-key']) throw new Error('Unauthorized');
         if (behaviour.authorizer === 'crash')
           throw Object.assign(new Error('connect timeout'), { name: 'TimeoutError' });
         const result: APIGatewayAuthorizerResult = {
@@ -93,6 +95,16 @@ describe("the twin's API Gateway", () => {
     },
   );
 
+  it('runs the authorizer for every request, as deployed with its result cache off', async () => {
+    // Act: the same key twice.
+    const headers = { 'x-api-key': 'the-same-key' };
+    await send('/v1/members/mem_1', headers);
+    await send('/v1/members/mem_1', headers);
+
+    // Assess
+    expect(invoked).toEqual(['authorizer', 'api', 'authorizer', 'api']);
+  });
+
   it('still decodes a well-formed escape into the path parameter', async () => {
     // Act
     const answer = await send('/v1/members/mem%5F1');
@@ -104,7 +116,7 @@ describe("the twin's API Gateway", () => {
 
   it.each([
     ['an undeclared route', () => send('/v1/nowhere'), 'MISSING_AUTHENTICATION_TOKEN'],
-    ['a missing API key', () => send('/v1/members/mem_1', {}), 'UNAUTHORIZED'],
+    ['a missing credential (the authorizer runs, caching off)', () => send('/v1/members/mem_1', {}), 'UNAUTHORIZED'],
     ['an unknown API key', () => ((behaviour.authorizer = 'unauthorized'), send('/v1/members/mem_1')), 'UNAUTHORIZED'],
     ['a denying policy', () => ((behaviour.authorizer = 'deny'), send('/v1/members/mem_1')), 'ACCESS_DENIED'],
     [

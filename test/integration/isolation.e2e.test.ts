@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { TENANT_SCOPES, type Scope } from '../../functions/api/operations';
+import { TENANT_SCOPES, type Scope, type TenantScope } from '../../functions/api/operations';
 import { newId } from '../../functions/shared/ids';
 import { contractFetch, receivedHooks, twinApi } from '../support/twin-api';
 import { useTwin } from '../support/twin-process';
@@ -13,9 +13,10 @@ import { seedTenant, tenantTable, type SeededTenant, type TenantIds } from '../s
  * sample body, if it takes one).
  *
  * Tenants are made through `DynamoTenantStore` on the twin's table, as `npm run tenant:create`
- * does; revoking a key and suspending a tenant write the stored records directly, as no API does
- * either yet. Each of those keys is used for the first time after its change: the gateway caches an
- * authorizer's answer per key for `api.authorizerCacheTtlSeconds`.
+ * does; revoking or expiring a key and suspending a tenant write the stored records directly. Each of
+ * those keys is used for the first time after its change: the authorizer trusts a key it has verified
+ * for `api.credentialCacheTtlSeconds`. Admin routes answer any tenant credential 403; the operator key
+ * answers 403 on every tenant route.
  */
 const twin = useTwin();
 const run = randomBytes(3).toString('hex');
@@ -26,6 +27,7 @@ let suspended: SeededTenant;
 /** A second key of the suspended tenant, issued before the suspension and first used after it. */
 let suspendedKey: string;
 let revokedKey: string;
+let expiredKey: string;
 /** Per scope, a key of tenant A holding every scope but that one. */
 const keysWithout = new Map<Scope, string>();
 
@@ -44,6 +46,8 @@ beforeAll(async () => {
     }
     revokedKey = await tenants.issueKey(a.tenantId);
     await tenants.revokeKey(revokedKey);
+    expiredKey = await tenants.issueKey(a.tenantId);
+    await tenants.expireKey(expiredKey);
     suspendedKey = await tenants.issueKey(suspended.tenantId);
     await tenants.suspendTenant(suspended.tenantId);
   } finally {
@@ -72,8 +76,8 @@ interface Expected {
  * the caller acts as (its own values may come back), and what every route must answer (null:
  * the case says nothing new for this route).
  *
- * Pending, added with the credentials they need (OAuth client credentials, key expiry):
- * "another tenant's token", "expired credential", "tampered token signature".
+ * Pending, added with the credentials they need (OAuth client credentials):
+ * "another tenant's token", "expired token", "tampered token signature".
  */
 interface CredentialCase {
   name: string;
@@ -86,14 +90,18 @@ interface CredentialCase {
 }
 
 const unauthorized: Expected = { status: 401, code: 'unauthorized' };
+const forbidden: Expected = { status: 403, code: 'forbidden' };
 const key = (apiKey: string) => ({ 'x-api-key': apiKey });
 const hasParams = (route: Route) => route.path.includes('{');
+/** An operators' route (scope `admin`): a tenant credential, whatever it holds, is refused. */
+const forOperators = (route: Route) => route.scope === 'admin';
 
 /**
  * A's key on ids it does not own: nothing to find (404); a PUT creates A's own under its path id
  * unless its body names a foreign id; with no path id, A's own data.
  */
 function foreignIdsAnswer(route: Route, sent: Sent): Expected {
+  if (forOperators(route)) return forbidden;
   if (route.method === 'PUT') return { status: sent.foreignInBody ? 404 : 200 };
   if (hasParams(route)) return { status: 404 };
   return { status: route.method === 'POST' ? 201 : 200 };
@@ -136,15 +144,19 @@ const CASES: CredentialCase[] = [
     ids: () => ({ ...b.ids, memberId: a.ids.memberId, subscriptionId: a.ids.subscriptionId }),
     caller: () => a,
     // Only where a foreign id is in the request at all, and not a PUT's path alone (it creates under that id).
-    expect: (route, sent) => ((route.method === 'PUT' ? sent.foreignInBody : sent.foreign) ? { status: 404 } : null),
+    expect: (route, sent) => {
+      if (forOperators(route)) return forbidden;
+      return (route.method === 'PUT' ? sent.foreignInBody : sent.foreign) ? { status: 404 } : null;
+    },
   },
   {
     name: 'missing scope',
-    credential: (route) => key(keysWithout.get(route.scope!)!),
+    // An operators' route: A's key lacks its scope (no tenant key can hold `admin`).
+    credential: (route) => key(keysWithout.get(route.scope as TenantScope) ?? a.apiKey),
     ids: () => a.ids,
     caller: () => a,
     // A route that needs no scope has no key that lacks it.
-    expect: (route) => (route.scope ? { status: 403, code: 'forbidden' } : null),
+    expect: (route) => (route.scope ? forbidden : null),
   },
   {
     name: 'revoked key',
@@ -152,6 +164,21 @@ const CASES: CredentialCase[] = [
     ids: () => a.ids,
     caller: () => null,
     expect: () => unauthorized,
+  },
+  {
+    name: 'expired key',
+    credential: () => key(expiredKey),
+    ids: () => a.ids,
+    caller: () => null,
+    expect: () => unauthorized,
+  },
+  {
+    name: 'operator key',
+    // The platform team's key: the admin routes (a key for B, under B's own id in the path), no tenant's data.
+    credential: () => key(twin.demo.operatorKey),
+    ids: () => b.ids,
+    caller: () => null,
+    expect: (route) => (forOperators(route) ? { status: 201 } : forbidden),
   },
   {
     name: 'tenant suspended',
@@ -201,6 +228,10 @@ const SAMPLE_BODIES: Record<string, (ids: TenantIds) => unknown> = {
   rotateWebhookSecret: () => ({ overlapHours: 1 }),
   replayWebhookMessages: () => ({ from: '2020-01-01T00:00:00Z', to: inAnHour() }),
   redriveWebhookDeadLetters: () => ({ limit: 1 }),
+  createApiKey: () => ({ name: 'isolation', scopes: ['members:read'] }),
+  rotateApiKey: () => ({ overlapSeconds: 0 }),
+  revokeApiKey: () => ({}),
+  issueTenantApiKey: () => ({ name: 'isolation', scopes: ['members:read'] }),
 };
 
 /** Query strings of reads that filter, so the filtered reads are in the matrix too. */

@@ -10,8 +10,9 @@ import { useTwin, waitFor } from '../support/twin-process';
 /**
  * No secret in any log line: one flow on the twin with every function logging at DEBUG (enrol, earn,
  * redeem, webhook endpoints created and a secret rotated, signed deliveries, a failing endpoint that
- * retries and dead-letters, a wrong API key, a ping), then every line of the twin's output is scanned
- * for the tenant's API key, every webhook secret and signing key, and every signature the receiver got.
+ * retries and dead-letters, a wrong API key, API keys created, rotated, revoked and issued by an operator, a
+ * ping), then every line of the twin's output is scanned for every API key (the operator's too), every webhook
+ * secret and signing key, and every signature the receiver got.
  */
 const twin = useTwin(['--log-level', 'DEBUG'], {
   // The failing endpoint's deliveries retry once a second later, then dead-letter: error paths log too.
@@ -51,6 +52,36 @@ async function storedWebhookSecrets(): Promise<Secret[]> {
   }
 }
 
+/**
+ * Keys made, used, rotated and revoked through the API (a tenant's own and one an operator issues), each secret
+ * used once it exists; the secrets, for the scan.
+ */
+async function apiKeyLifecycle(): Promise<string[]> {
+  type Issued = { keyId: string; apiKey: string };
+  const created = await api<Issued>('/v1/api-keys', {
+    body: { name: 'scan', scopes: ['members:read'] },
+    idempotent: false,
+  });
+  expect(created.status).toBe(201);
+  const withKey = (apiKey: string) => ({ headers: { 'x-api-key': apiKey } });
+  expect((await api('/v1/members?limit=1', withKey(created.body.apiKey))).status).toBe(200);
+  const rotated = await api<Issued>(`/v1/api-keys/${created.body.keyId}/rotate`, {
+    body: { overlapSeconds: 60 },
+    idempotent: false,
+  });
+  expect(rotated.status).toBe(200);
+  expect((await api('/v1/members?limit=1', withKey(rotated.body.apiKey))).status).toBe(200);
+  expect((await api(`/v1/api-keys/${created.body.keyId}/revoke`, { body: {}, idempotent: false })).status).toBe(200);
+  const onboarded = await api<Issued>(`/admin/tenants/${twin.demo.tenantId}/api-keys`, {
+    body: { name: 'scan onboarding', scopes: ['members:read'] },
+    idempotent: false,
+    ...withKey(twin.demo.operatorKey),
+  });
+  expect(onboarded.status).toBe(201);
+  expect((await api('/v1/members?limit=1', withKey(onboarded.body.apiKey))).status).toBe(200);
+  return [created.body.apiKey, rotated.body.apiKey, onboarded.body.apiKey];
+}
+
 describe('no secret in any log line', () => {
   it('runs a flow at DEBUG and finds no API key, webhook secret, signing key or signature in the output', async () => {
     // Prepare: a verified endpoint signing with HMAC and ed25519, its secret rotated; one always failing.
@@ -72,6 +103,7 @@ describe('no secret in any log line', () => {
     expect((await api(`${member}/points/redeem`, { body: { amountPoints: 300, reason: 'spa' } })).status).toBe(201);
     const denied = await api(member, { headers: { 'x-api-key': wrongKey } });
     expect([401, 403]).toContain(denied.status);
+    const keySecrets = await apiKeyLifecycle();
     const ping = await api<{ ok: boolean }>(`/v1/webhooks/endpoints/${signed.subscriptionId}/ping`, {
       method: 'POST',
       idempotent: false,
@@ -103,6 +135,8 @@ describe('no secret in any log line', () => {
     const secrets: Secret[] = [
       { kind: CREDENTIAL_KINDS.apiKey, value: twin.demo.apiKey },
       { kind: CREDENTIAL_KINDS.apiKey, value: wrongKey },
+      { kind: CREDENTIAL_KINDS.apiKey, value: twin.demo.operatorKey },
+      ...keySecrets.map((value) => ({ kind: CREDENTIAL_KINDS.apiKey, value })),
       { kind: CREDENTIAL_KINDS.webhookSecret, value: signed.secret },
       { kind: CREDENTIAL_KINDS.webhookSecret, value: rotated.body.secret },
       { kind: CREDENTIAL_KINDS.webhookSecret, value: failing.secret },

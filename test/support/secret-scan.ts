@@ -18,8 +18,9 @@ const withoutPrefix = (value: string) => value.replace(/^[a-z]+_/, '');
 
 export const CREDENTIAL_KINDS = {
   apiKey: {
+    // `llk_<keyId>_<random>`: the key id is no secret (logs name it), the random part after it is.
     kind: 'API key',
-    needles: (value) => [value, value.slice(0, MIN_PREFIX)],
+    needles: (value) => [value, value.slice(0, MIN_PREFIX), value.slice(-43)],
   },
   webhookSecret: {
     kind: 'webhook signing secret',

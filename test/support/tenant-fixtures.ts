@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { DynamoTenantStore, hashApiKey } from '../../functions/adapters/dynamo-tenant-store';
+import { DynamoTenantStore } from '../../functions/adapters/dynamo-tenant-store';
+import { keyIdOf } from '../../functions/domain/api-keys';
 import { TENANT_SCOPES } from '../../functions/api/operations';
 import { table } from '../../functions/declaration/topology';
 import { keys } from '../../functions/domain/keys';
@@ -19,6 +20,9 @@ export interface TenantIds {
   redemptionId: string;
   subscriptionId: string;
   eventId: string;
+  /** The id of the tenant's own API key (the admin route names the tenant itself). */
+  keyId: string;
+  tenantId: string;
 }
 
 /** A tenant of the twin with real data made through the API with its own key. */
@@ -35,8 +39,8 @@ export interface SeededTenant {
 }
 
 /**
- * Direct access to the twin's table for what no API does yet (issuing keys, revoking a key,
- * suspending a tenant): the same records `DynamoTenantStore` and the authorizer read.
+ * Direct access to the twin's table for making tenants and their keys, and for states no API makes at once (a key
+ * revoked or expired before its first use, a suspended tenant): the same records the authorizer reads.
  */
 export function tenantTable(twin: Pick<RunningTwin, 'endpoints'>) {
   const client = new DynamoDBClient({ endpoint: twin.endpoints.dynamodb, region: REGION, credentials: CREDENTIALS });
@@ -57,8 +61,19 @@ export function tenantTable(twin: Pick<RunningTwin, 'endpoints'>) {
     /** A new active tenant with a key of `scopes`, or one more key of it (the tenant is put again, unchanged). */
     issueKey: async (tenantId: string, scopes: readonly string[] = TENANT_SCOPES) =>
       (await store.createTenantWithKey({ tenantId, name: `Tenant ${tenantId}`, status: 'active' }, [...scopes])).apiKey,
-    revokeKey: (apiKey: string) => setStatus(keys.apiKey(hashApiKey(apiKey)), 'revoked'),
+    revokeKey: (apiKey: string) => setStatus(keys.apiKey(keyIdOf(apiKey) ?? ''), 'revoked'),
     suspendTenant: (tenantId: string) => setStatus(keys.tenant(tenantId), 'suspended'),
+    /** The key's expiry moved into the past, as if it had been issued with one that has passed. */
+    expireKey: (apiKey: string) =>
+      documents.send(
+        new UpdateCommand({
+          TableName: table.localName,
+          Key: keys.apiKey(keyIdOf(apiKey) ?? ''),
+          UpdateExpression: 'SET expiresAt = :past',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':past': new Date(Date.now() - 60_000).toISOString() },
+        }),
+      ),
     destroy: () => {
       client.destroy();
     },
@@ -143,6 +158,8 @@ export async function seedTenant(twin: RunningTwin, tenantId: string, apiKey: st
     redemptionId: redeemed.redemption.redemptionId,
     subscriptionId: endpoint.subscriptionId,
     eventId: messages[0]!.eventId,
+    keyId: keyIdOf(apiKey) ?? '',
+    tenantId,
   };
   return {
     tenantId,
