@@ -8,6 +8,7 @@ import { RewardCatalogue } from '../domain/reward-catalogue';
 import { systemClock } from '../shared/clock';
 import { setting } from './config';
 import { ledgerWiring } from './ledger';
+import { webhookSecretSealer } from './secrets';
 import { webhookApiWiring } from './webhooks';
 
 /** What the API's operations run with; the handler builds it once per container, on the first request. */
@@ -20,7 +21,7 @@ export function apiServices(): Services {
     programmes,
     offers: new DynamoOfferStore(dynamo, tableName),
     catalogue: new RewardCatalogue(new DynamoRewardStore(dynamo, tableName), store, systemClock, catalogueReplies),
-    subscriptions: new DynamoSubscriptionStore(dynamo, tableName),
+    subscriptions: new DynamoSubscriptionStore(dynamo, tableName, webhookSecretSealer()),
     clock: systemClock,
     allowLoopbackHttp: setting('WEBHOOK_ALLOW_LOOPBACK_HTTP'),
     ...webhookApiWiring(dynamo, sqsClient()),

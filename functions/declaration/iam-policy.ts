@@ -19,6 +19,8 @@ export type PolicyResource =
   /** The customer-managed key that encrypts every queue. */
   | { kind: 'queueKey' }
   | { kind: 'queue'; queue: QueueId }
+  /** The customer-managed key that seals webhook signing secrets (envelope encryption). */
+  | { kind: 'secretsKey' }
   | { kind: 'rawEventsStream' }
   /** The function's own log group. */
   | { kind: 'logGroup' }
@@ -65,6 +67,15 @@ export const TABLE_KEY_ACTIONS = {
 export const QUEUE_KEY_ACTIONS = {
   send: ['kms:GenerateDataKey', 'kms:Decrypt'],
   consume: ['kms:Decrypt'],
+} as const;
+
+/**
+ * KMS actions on the secrets key: sealing asks for a data key (and opening decrypts it); opening alone only
+ * decrypts. Never Encrypt or ReEncrypt: the secrets themselves are encrypted with the data key, not by KMS.
+ */
+export const SECRETS_KEY_ACTIONS = {
+  seal: ['kms:GenerateDataKey', 'kms:Decrypt'],
+  open: ['kms:Decrypt'],
 } as const;
 
 /** What sending to a queue takes (SendMessageBatch is authorized as sqs:SendMessage). */
@@ -125,6 +136,13 @@ export function executionRolePolicy(spec: FunctionSpec): PolicyStatement[] {
       purpose: 'put raw events',
       actions: FIREHOSE_PUT_ACTIONS,
       resources: [{ kind: 'rawEventsStream' }],
+    });
+  }
+  if (access.webhookSecrets) {
+    statements.push({
+      purpose: `${access.webhookSecrets} webhook signing secrets`,
+      actions: SECRETS_KEY_ACTIONS[access.webhookSecrets],
+      resources: [{ kind: 'secretsKey' }],
     });
   }
   if (trigger?.kind === 'dynamodb-stream') {
@@ -191,6 +209,7 @@ export interface PolicyTargets {
   tableStreamArn: string;
   tableKeyArn: string;
   queueKeyArn: string;
+  secretsKeyArn: string;
   queueArn(queue: QueueId): string;
   rawEventsStreamArn: string;
   logGroupArn: string;
@@ -210,6 +229,8 @@ export function resolveResource(resource: PolicyResource, targets: PolicyTargets
       return targets.queueKeyArn;
     case 'queue':
       return targets.queueArn(resource.queue);
+    case 'secretsKey':
+      return targets.secretsKeyArn;
     case 'rawEventsStream':
       return targets.rawEventsStreamArn;
     case 'logGroup':

@@ -13,6 +13,8 @@ export type ResourceRef =
   | { ref: 'table' }
   | { ref: 'queueUrl'; queue: QueueId }
   | { ref: 'rawEventsStream' }
+  /** The master key of webhook signing secrets (a KMS key ARN deployed, the twin's own key locally). */
+  | { ref: 'secretsKey' }
   | { ref: 'literal'; value: string };
 
 export const table = {
@@ -189,6 +191,8 @@ export interface FunctionSpec {
     table?: 'read' | 'readWrite';
     sendTo?: QueueId[];
     rawEvents?: boolean;
+    /** Webhook signing secrets: `seal` new ones and open them (API), or only `open` them (delivery). */
+    webhookSecrets?: 'seal' | 'open';
   };
 }
 
@@ -226,9 +230,13 @@ export const functions = {
     // Below API Gateway's 29 s; a request queued behind many writers of one member may use 20 s of it.
     timeoutSeconds: 25,
     memoryMiB: 1024,
-    environment: { TABLE_NAME: { ref: 'table' }, DELIVERY_QUEUE_URL: { ref: 'queueUrl', queue: 'webhookDelivery' } },
-    // Replays and redrives queue deliveries.
-    access: { table: 'readWrite', sendTo: ['webhookDelivery'] },
+    environment: {
+      TABLE_NAME: { ref: 'table' },
+      DELIVERY_QUEUE_URL: { ref: 'queueUrl', queue: 'webhookDelivery' },
+      WEBHOOK_SECRETS_KEY: { ref: 'secretsKey' },
+    },
+    // Replays and redrives queue deliveries; endpoint creation and rotation seal secrets, reads and pings open them.
+    access: { table: 'readWrite', sendTo: ['webhookDelivery'], webhookSecrets: 'seal' },
   },
   authorizer: {
     id: 'AuthorizerFunction',
@@ -277,10 +285,12 @@ export const functions = {
       TABLE_NAME: { ref: 'table' },
       DELIVERY_QUEUE_URL: { ref: 'queueUrl', queue: 'webhookDelivery' },
       DEAD_LETTER_QUEUE_URL: { ref: 'queueUrl', queue: 'webhookDeliveryDlq' },
+      WEBHOOK_SECRETS_KEY: { ref: 'secretsKey' },
     },
     // The DLQ after the last attempt; the delivery queue for a redriven DLQ copy's new round (`requeue`) and for
-    // wake-up copies of parked messages (a failing endpoint's overflow).
-    access: { table: 'readWrite', sendTo: ['webhookDelivery', 'webhookDeliveryDlq'] },
+    // wake-up copies of parked messages (a failing endpoint's overflow). Signing opens the endpoint's secrets,
+    // never seals new ones.
+    access: { table: 'readWrite', sendTo: ['webhookDelivery', 'webhookDeliveryDlq'], webhookSecrets: 'open' },
     trigger: {
       kind: 'sqs',
       queue: 'webhookDelivery',
@@ -318,6 +328,7 @@ export interface ResourceTargets {
   table: string;
   queueUrl(queue: QueueId): string;
   rawEventsStream: string;
+  secretsKey: string;
 }
 
 /** A function's environment variables, resolved against one deployment's resources. */
@@ -331,6 +342,8 @@ export function resolveEnvironment(spec: FunctionSpec, targets: ResourceTargets)
           return [name, targets.queueUrl(ref.queue)];
         case 'rawEventsStream':
           return [name, targets.rawEventsStream];
+        case 'secretsKey':
+          return [name, targets.secretsKey];
         case 'literal':
           return [name, ref.value];
       }

@@ -171,6 +171,30 @@ export interface WebhookSubscription {
   updatedAt?: string;
 }
 
+/**
+ * Whose secret a sealed value is (e.g. `{ tenantId, subscriptionId }`): bound to the sealed value, so it opens
+ * only for the same owner (KMS encryption context deployed, and AES-GCM additional data everywhere).
+ */
+export type SealingContext = Readonly<Record<string, string>>;
+
+/** A secret under envelope encryption: its data key encrypted by the master key, and AES-256-GCM parts. */
+export interface SealedSecret {
+  /** Format version. */
+  v: 1;
+  /** The data key, encrypted under the master key (KMS ciphertext blob deployed), base64. */
+  encryptedKey: string;
+  iv: string;
+  tag: string;
+  ciphertext: string;
+}
+
+/** Encrypts secrets at rest (envelope encryption) and opens them again for the same context only. */
+export interface SecretSealer {
+  seal(plaintext: string, context: SealingContext): Promise<SealedSecret>;
+  /** Fails when the sealed value was changed or the context is not the one it was sealed with. */
+  open(sealed: SealedSecret, context: SealingContext): Promise<string>;
+}
+
 export interface SubscriptionStore {
   listForTenant(tenantId: string): Promise<WebhookSubscription[]>;
   get(tenantId: string, subscriptionId: string): Promise<WebhookSubscription | null>;

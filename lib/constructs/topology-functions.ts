@@ -45,6 +45,8 @@ export interface TopologyFunctionsProps {
   readonly queues: Record<QueueId, sqs.IQueue>;
   /** The key every queue is encrypted with: senders and receivers are granted it as the declaration says. */
   readonly queueKey: kms.IKey;
+  /** The key that seals webhook signing secrets: functions that seal or open them are granted it as declared. */
+  readonly secretsKey: kms.IKey;
   readonly rawEvents: { readonly deliveryStreamName: string; readonly deliveryStreamArn: string };
 }
 
@@ -141,6 +143,7 @@ export class TopologyFunctions extends Construct {
       table: this.props.table.tableName,
       queueUrl: (queue) => this.props.queues[queue].queueUrl,
       rawEventsStream: this.props.rawEvents.deliveryStreamName,
+      secretsKey: this.props.secretsKey.keyArn,
     });
     for (const name of Object.keys(resolved)) {
       if (name in platform) throw new Error(`${spec.id} may not override the platform variable ${name}`);
@@ -154,7 +157,7 @@ export class TopologyFunctions extends Construct {
    * nothing reaches the role but the declaration.
    */
   private grantAccess(fn: NodejsFunction, spec: FunctionSpec, logGroup: logs.LogGroup): void {
-    const { table, queues, queueKey, rawEvents } = this.props;
+    const { table, queues, queueKey, secretsKey, rawEvents } = this.props;
     if (!table.encryptionKey || !table.tableStreamArn)
       throw new Error('The ledger table must have its own key and a stream');
     const role = executionRole(fn);
@@ -164,6 +167,7 @@ export class TopologyFunctions extends Construct {
       tableStreamArn: table.tableStreamArn,
       tableKeyArn: table.encryptionKey.keyArn,
       queueKeyArn: queueKey.keyArn,
+      secretsKeyArn: secretsKey.keyArn,
       queueArn: (queue) => queues[queue].queueArn,
       rawEventsStreamArn: rawEvents.deliveryStreamArn,
       logGroupArn: logGroup.logGroupArn,

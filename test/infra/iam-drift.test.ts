@@ -34,6 +34,7 @@ function describeResource(expression: Expression, functionId: FunctionId): strin
     [logicalId(stack, stack.ledger.table), 'table'],
     [stack.getLogicalId(stack.ledger.key.node.defaultChild as never), 'tableKey'],
     [stack.getLogicalId(stack.queueKey.node.defaultChild as never), 'queueKey'],
+    [stack.getLogicalId(stack.secretsKey.node.defaultChild as never), 'secretsKey'],
     [stack.getLogicalId(stack.lake.deliveryStream), 'rawEventsStream'],
     [logicalId(stack, stack.functionLogGroups[functionId]), 'logGroup'],
     ...(Object.keys(stack.queues) as QueueId[]).map(
@@ -82,6 +83,7 @@ function declared(spec: FunctionSpec): string[] {
     tableStreamArn: 'tableStream',
     tableKeyArn: 'tableKey',
     queueKeyArn: 'queueKey',
+    secretsKeyArn: 'secretsKey',
     queueArn: (queue) => `queue:${queue}`,
     rawEventsStreamArn: 'rawEventsStream',
     logGroupArn: 'logGroup',

@@ -253,6 +253,34 @@ describe('webhook delivery access', () => {
   });
 });
 
+describe('webhook signing secrets', () => {
+  it('are sealed under their own rotating, retained key: the API seals and opens, delivery only opens', () => {
+    // Prepare
+    const keyId = logicalId(synth.stack, synth.stack.secretsKey);
+    const secretsKey = { 'Fn::GetAtt': [keyId, 'Arn'] };
+    const keyActions = (functionId: FunctionId) =>
+      ['kms:GenerateDataKey', 'kms:Decrypt', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'].filter((action) =>
+        allows(functionId, action, secretsKey),
+      );
+
+    // Assess
+    expect(synth.stack.secretsKey.node.path).toBe(`${synth.stack.node.path}/Webhooks/SecretsKey`);
+    expect(synth.resources[keyId]).toMatchObject({
+      Properties: { EnableKeyRotation: true },
+      DeletionPolicy: 'Retain',
+    });
+    expect(keyActions('api')).toEqual(['kms:GenerateDataKey', 'kms:Decrypt']);
+    expect(keyActions('webhookDelivery')).toEqual(['kms:Decrypt']);
+    for (const functionId of ['authorizer', 'webhookRouter', 'lakeRouter', 'housekeeping'] as const)
+      expect([functionId, keyActions(functionId)]).toEqual([functionId, []]);
+    const environment = (functionId: FunctionId) =>
+      synth.resources[logicalId(synth.stack, synth.stack.functions[functionId])]!.Properties!.Environment.Variables;
+    expect(environment('api').WEBHOOK_SECRETS_KEY).toEqual(secretsKey);
+    expect(environment('webhookDelivery').WEBHOOK_SECRETS_KEY).toEqual(secretsKey);
+    expect(environment('webhookRouter').WEBHOOK_SECRETS_KEY).toBeUndefined();
+  });
+});
+
 describe('event-source mappings', () => {
   it('stream consumers bisect, retry boundedly, send old records to the failure queue, report partial failures', () => {
     // Prepare

@@ -132,6 +132,8 @@ describe('functions', () => {
             return { Ref: logicalId(stack, stack.queues[ref.queue]) };
           case 'rawEventsStream':
             return { Ref: stack.getLogicalId(stack.lake.deliveryStream) };
+          case 'secretsKey':
+            return { 'Fn::GetAtt': [stack.getLogicalId(stack.secretsKey.node.defaultChild as never), 'Arn'] };
           case 'literal':
             return ref.value;
         }

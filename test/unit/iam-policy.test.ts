@@ -170,6 +170,7 @@ describe('the declared roles on the twin', () => {
       tableStreamArn: 'S',
       tableKeyArn: 'K',
       queueKeyArn: 'QK',
+      secretsKeyArn: 'SK',
       queueArn: (q) => `Q:${q}`,
       rawEventsStreamArn: 'F',
       logGroupArn: 'L',
