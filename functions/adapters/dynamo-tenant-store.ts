@@ -1,5 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { OPERATOR_SCOPE } from '../domain/credentials';
 import { keys } from '../domain/keys';
 import type { ApiKeyRecord, Tenant } from '../domain/ports';
@@ -18,8 +24,27 @@ export class DynamoTenantStore {
   async getTenant(tenantId: string): Promise<Tenant | null> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.tenant(tenantId) }));
     if (!Item) return null;
-    const { tenantId: id, name, status } = Item as Tenant;
-    return { tenantId: id, name, status };
+    const { tenantId: id, name, status, limits, usageIdentifierKey } = Item as Tenant;
+    return {
+      tenantId: id,
+      name,
+      status,
+      ...(limits ? { limits } : {}),
+      ...(usageIdentifierKey ? { usageIdentifierKey } : {}),
+    };
+  }
+
+  /** Records the tenant's usage identifier at the API edge (what `TenantThrottling.apply` answered). */
+  async setUsageIdentifierKey(tenantId: string, usageIdentifierKey: string): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.tenant(tenantId),
+        UpdateExpression: 'SET usageIdentifierKey = :key',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':key': usageIdentifierKey },
+      }),
+    );
   }
 
   async findApiKey(apiKey: string): Promise<ApiKeyRecord | null> {

@@ -1,6 +1,7 @@
 import type { Balance, EntryState, EntryType, LedgerEntry, MemberProfile, MemberStatus, Mutation } from './ledger';
 import type { Offer } from './offers';
 import type { Programme } from './programme';
+import type { TenantLimits } from './credentials';
 import type { AccountRef, Campaign, Redemption, Reward } from './rewards';
 
 /** A response remembered for an Idempotency-Key, bound forever to a hash of the request. */
@@ -126,6 +127,28 @@ export interface Tenant {
   tenantId: string;
   name: string;
   status: 'active' | 'suspended';
+  /** Absent: DEFAULT_TENANT_LIMITS. */
+  limits?: TenantLimits;
+  /**
+   * The tenant's usage identifier at the API edge (deployed: the value of its API Gateway API key in the usage
+   * plan of its limits), which the authorizer hands to API Gateway. An identifier for throttling, not a credential.
+   */
+  usageIdentifierKey?: string;
+}
+
+/** The API throttle of a tenant: its steady rate and burst (the rest of its limits are the platform's own). */
+export type ThrottleLimits = Pick<TenantLimits, 'requestsPerSecond' | 'burst'>;
+
+/**
+ * Per-tenant throttling at the API edge. Deployed, one API Gateway usage plan per distinct (rate, burst) serves
+ * every tenant with those limits, each tenant with its own API key in it; on the twin, the gateway's token buckets.
+ */
+export interface TenantThrottling {
+  /**
+   * Puts the tenant under these limits (creating the plan and its key when new, moving the key when the limits
+   * changed) and answers the tenant's usage identifier key, for the authorizer to hand to the gateway.
+   */
+  apply(tenantId: string, limits: ThrottleLimits): Promise<string>;
 }
 
 export interface ApiKeyRecord {
