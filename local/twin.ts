@@ -303,7 +303,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       await Promise.all(sources.map((s) => s.stop()));
     });
 
-    const gateway = new LocalApiGateway(lambda);
+    const gateway = new LocalApiGateway(lambda, { tenantRateLimits: process.env.TWIN_RATE_LIMITS !== 'off' });
     await gateway.start(options.apiPort ?? 3000);
     cleanups.push(() => gateway.stop());
 

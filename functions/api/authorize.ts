@@ -9,6 +9,7 @@ import {
 import type { ApiKeyRecord, Tenant } from '../domain/ports';
 import { logger } from '../shared/logger';
 import { apiKeyOf } from './http';
+import { usageIdentityOf } from './usage-identity';
 
 /** What the authorizer resolves credentials against: keys by their secret, tenants by id. */
 export interface CredentialDirectory {
@@ -54,13 +55,17 @@ export async function authorize(
     throw new Error('Unauthorized');
   }
   const principal = await principalOf(record, tenants);
+  // A tenant's caller is throttled by the tenant's limits (usage plan deployed, token bucket on the twin).
+  const tenant = principal.kind === 'tenant' ? await tenants.getTenant(principal.tenantId) : null;
+  const usage = tenant ? usageIdentityOf(tenant) : undefined;
 
   return {
     principalId: principal.kind === 'tenant' ? `${principal.tenantId}/${record.keyId}` : `operator/${record.keyId}`,
+    ...(usage?.usageIdentifierKey ? { usageIdentifierKey: usage.usageIdentifierKey } : {}),
     policyDocument: {
       Version: '2012-10-17',
       Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: wholeApiArn(event.methodArn) }],
     },
-    context: { ...principalContext(principal) },
+    context: { ...principalContext(principal), ...usage?.context },
   };
 }

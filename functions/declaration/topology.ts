@@ -434,7 +434,20 @@ export const api = {
   /** REQUEST authorizer results are cached for this long per key. */
   authorizerCacheTtlSeconds: 60,
   throttling: { rateLimit: 500, burstLimit: 1000 },
+  /**
+   * Per-tenant throttling: API Gateway usage plans, one per distinct (rate, burst), each tenant with its own API
+   * key (a usage identifier the authorizer returns, never sent by callers) in the plan of its limits. The quotas
+   * are API Gateway's per account and region, shared by every stage and API there: usage plans 300 (adjustable),
+   * API keys 10,000 (fixed); `test/infra/aws-limits.test.ts` checks the tenants a stage is sized for fit them.
+   */
+  tenantThrottling: { usagePlanQuota: 300, apiKeyQuota: 10_000 },
 };
+
+/**
+ * Whether a route carries the tenant's usage identifier (and so its throttle): the tenant routes under `/v1/`.
+ * Public routes and the operators' `/admin/` routes are held by the stage throttle only.
+ */
+export const usageKeyRequired = (route: RouteSpec): boolean => route.auth === 'apiKey' && route.path.startsWith('/v1/');
 
 export const logRetentionDays = 30;
 export const lambdaRuntime = 'nodejs24.x';
