@@ -65,7 +65,7 @@ async function tenantWithKey(limits?: Pick<TenantLimits, 'requestsPerSecond' | '
 }
 
 describe('per-tenant rate limits on the twin', () => {
-  it('throttles a tenant past its burst with 429 and Retry-After, not its neighbour, and lets it pass later', async () => {
+  it('throttles a tenant past its burst (429, Retry-After), not its neighbour, and lets it pass later', async () => {
     // Prepare: a tenant at 5/s (burst 5), and one at the default limits (50/s, burst 100)
     const [limited, neighbour] = await Promise.all([
       tenantWithKey({ requestsPerSecond: 5, burst: 5 }),
@@ -87,7 +87,8 @@ describe('per-tenant rate limits on the twin', () => {
     // Assess
     console.log(
       `rate limits: limited tenant (5/s, burst 5) 20 at once: ${count(limitedAnswers, 200)} × 200, ` +
-        `${count(limitedAnswers, 429)} × 429; neighbour (defaults) 20 at once: ${count(neighbourAnswers, 200)} × 200, ` +
+        `${count(limitedAnswers, 429)} × 429; ` +
+        `neighbour (defaults) 20 at once: ${count(neighbourAnswers, 200)} × 200, ` +
         `${count(neighbourAnswers, 429)} × 429; limited tenant after 1.2 s: ${count(later, 200)} of 3 × 200`,
     );
     expect(count(limitedAnswers, 429)).toBeGreaterThan(0);
