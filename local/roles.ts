@@ -44,6 +44,8 @@ export function localPolicies(input: {
         queueKeyArn: `arn:aws:kms:${REGION}:${ACCOUNT_ID}:key/local-queues`,
         // The twin seals secrets with a key of its own in the function, so no request reaches KMS either.
         secretsKeyArn: `arn:aws:kms:${REGION}:${ACCOUNT_ID}:key/local-secrets`,
+        // The twin throttles in its gateway: no function calls API Gateway here.
+        apiGatewayArn: `arn:aws:apigateway:${REGION}::`,
         queueArn: (queue: QueueId) => queueArnOfName(queues[queue].localName),
         rawEventsStreamArn: deliveryStreamArn(rawEvents.localName),
         logGroupArn: `arn:aws:logs:${REGION}:${ACCOUNT_ID}:log-group:/local/${functions[id].id}:*`,

@@ -181,7 +181,14 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
 
     // Each function runs in its own container with only its own environment, resolved to the local stand-ins.
     const secretsKey = twinSecretsKey(dataDir);
-    const targets = { table: tableName, queueUrl: functionQueueUrl, rawEventsStream: rawEvents.localName, secretsKey };
+    const targets = {
+      table: tableName,
+      queueUrl: functionQueueUrl,
+      rawEventsStream: rawEvents.localName,
+      secretsKey,
+      // The twin's gateway throttles tenants itself (token buckets from the authorizer's context).
+      tenantThrottling: 'local',
+    };
     const logLevel = options.logLevel ?? 'WARN';
     logger.setLogLevel(logLevel);
     const clock = new TwinClock();

@@ -21,6 +21,10 @@ export type PolicyResource =
   | { kind: 'queue'; queue: QueueId }
   /** The customer-managed key that seals webhook signing secrets (envelope encryption). */
   | { kind: 'secretsKey' }
+  /** API Gateway's usage plans (and their keys) of the region: `/usageplans`, `/usageplans/<id>/keys/<key id>`. */
+  | { kind: 'usagePlans' }
+  /** API Gateway's API keys of the region: `/apikeys`, `/apikeys/<id>`. */
+  | { kind: 'apiKeys' }
   | { kind: 'rawEventsStream' }
   /** The function's own log group. */
   | { kind: 'logGroup' }
@@ -77,6 +81,13 @@ export const SECRETS_KEY_ACTIONS = {
   seal: ['kms:GenerateDataKey', 'kms:Decrypt'],
   open: ['kms:Decrypt'],
 } as const;
+
+/**
+ * What keeping tenants in usage plans takes: list and read plans and keys (GET), create them and add a key to a
+ * plan (POST), take a key out of a plan (DELETE). No PATCH: a plan's limits never change, tenants move between
+ * plans. IAM cannot tell taking a key out of a plan from deleting a plan or key (both are DELETE on these paths).
+ */
+export const TENANT_THROTTLING_ACTIONS = ['apigateway:GET', 'apigateway:POST', 'apigateway:DELETE'];
 
 /** What sending to a queue takes (SendMessageBatch is authorized as sqs:SendMessage). */
 export const QUEUE_SEND_ACTIONS = ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'];
@@ -145,6 +156,13 @@ export function executionRolePolicy(spec: FunctionSpec): PolicyStatement[] {
       resources: [{ kind: 'secretsKey' }],
     });
   }
+  if (access.tenantThrottling) {
+    statements.push({
+      purpose: 'keep tenants in the usage plans of their limits',
+      actions: TENANT_THROTTLING_ACTIONS,
+      resources: [{ kind: 'usagePlans' }, { kind: 'apiKeys' }],
+    });
+  }
   if (trigger?.kind === 'dynamodb-stream') {
     statements.push(
       {
@@ -210,6 +228,8 @@ export interface PolicyTargets {
   tableKeyArn: string;
   queueKeyArn: string;
   secretsKeyArn: string;
+  /** API Gateway's resources of the region, without a path: `arn:aws:apigateway:<region>::`. */
+  apiGatewayArn: string;
   queueArn(queue: QueueId): string;
   rawEventsStreamArn: string;
   logGroupArn: string;
@@ -231,6 +251,10 @@ export function resolveResource(resource: PolicyResource, targets: PolicyTargets
       return targets.queueArn(resource.queue);
     case 'secretsKey':
       return targets.secretsKeyArn;
+    case 'usagePlans':
+      return `${targets.apiGatewayArn}/usageplans*`;
+    case 'apiKeys':
+      return `${targets.apiGatewayArn}/apikeys*`;
     case 'rawEventsStream':
       return targets.rawEventsStreamArn;
     case 'logGroup':

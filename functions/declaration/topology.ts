@@ -15,6 +15,8 @@ export type ResourceRef =
   | { ref: 'rawEventsStream' }
   /** The master key of webhook signing secrets (a KMS key ARN deployed, the twin's own key locally). */
   | { ref: 'secretsKey' }
+  /** Where tenants are throttled: `api-gateway:<rest api id>/<stage>` deployed, `local` on the twin. */
+  | { ref: 'tenantThrottling' }
   | { ref: 'literal'; value: string };
 
 export const table = {
@@ -193,6 +195,8 @@ export interface FunctionSpec {
     rawEvents?: boolean;
     /** Webhook signing secrets: `seal` new ones and open them (API), or only `open` them (delivery). */
     webhookSecrets?: 'seal' | 'open';
+    /** Keeps tenants in the API Gateway usage plans of their limits (usage plans and API keys). */
+    tenantThrottling?: boolean;
   };
 }
 
@@ -234,9 +238,11 @@ export const functions = {
       TABLE_NAME: { ref: 'table' },
       DELIVERY_QUEUE_URL: { ref: 'queueUrl', queue: 'webhookDelivery' },
       WEBHOOK_SECRETS_KEY: { ref: 'secretsKey' },
+      TENANT_THROTTLING: { ref: 'tenantThrottling' },
     },
-    // Replays and redrives queue deliveries; endpoint creation and rotation seal secrets, reads and pings open them.
-    access: { table: 'readWrite', sendTo: ['webhookDelivery'], webhookSecrets: 'seal' },
+    // Replays and redrives queue deliveries; endpoint creation and rotation seal secrets, reads and pings open them;
+    // the tenant admin operations put tenants under their limits.
+    access: { table: 'readWrite', sendTo: ['webhookDelivery'], webhookSecrets: 'seal', tenantThrottling: true },
   },
   authorizer: {
     id: 'AuthorizerFunction',
@@ -329,6 +335,7 @@ export interface ResourceTargets {
   queueUrl(queue: QueueId): string;
   rawEventsStream: string;
   secretsKey: string;
+  tenantThrottling: string;
 }
 
 /** A function's environment variables, resolved against one deployment's resources. */
@@ -344,6 +351,8 @@ export function resolveEnvironment(spec: FunctionSpec, targets: ResourceTargets)
           return [name, targets.rawEventsStream];
         case 'secretsKey':
           return [name, targets.secretsKey];
+        case 'tenantThrottling':
+          return [name, targets.tenantThrottling];
         case 'literal':
           return [name, ref.value];
       }

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { Duration } from 'aws-cdk-lib';
+import { Aws, Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -47,6 +47,8 @@ export interface TopologyFunctionsProps {
   readonly queueKey: kms.IKey;
   /** The key that seals webhook signing secrets: functions that seal or open them are granted it as declared. */
   readonly secretsKey: kms.IKey;
+  /** Where tenants are throttled (`api-gateway:<rest api id>/<stage>`); lazy, as the API is built after these. */
+  readonly tenantThrottling: string;
   readonly rawEvents: { readonly deliveryStreamName: string; readonly deliveryStreamArn: string };
 }
 
@@ -144,6 +146,7 @@ export class TopologyFunctions extends Construct {
       queueUrl: (queue) => this.props.queues[queue].queueUrl,
       rawEventsStream: this.props.rawEvents.deliveryStreamName,
       secretsKey: this.props.secretsKey.keyArn,
+      tenantThrottling: this.props.tenantThrottling,
     });
     for (const name of Object.keys(resolved)) {
       if (name in platform) throw new Error(`${spec.id} may not override the platform variable ${name}`);
@@ -168,6 +171,7 @@ export class TopologyFunctions extends Construct {
       tableKeyArn: table.encryptionKey.keyArn,
       queueKeyArn: queueKey.keyArn,
       secretsKeyArn: secretsKey.keyArn,
+      apiGatewayArn: `arn:${Aws.PARTITION}:apigateway:${Aws.REGION}::`,
       queueArn: (queue) => queues[queue].queueArn,
       rawEventsStreamArn: rawEvents.deliveryStreamArn,
       logGroupArn: logGroup.logGroupArn,
@@ -209,6 +213,18 @@ export class TopologyFunctions extends Construct {
           'The DynamoDB stream event source needs dynamodb:ListStreams, which supports no resource-level permissions ' +
           "(resource must be *); reading records is limited to this table's stream.",
         appliesTo: ['Resource::*'],
+      });
+    }
+    if (declares('usagePlans') || declares('apiKeys')) {
+      suppressions.push({
+        id: 'AwsSolutions-IAM5',
+        reason:
+          'Usage plans and API keys are created at run time (one plan per distinct tenant limits, one key per ' +
+          'tenant), so their ids are not known to the template; ARNs of API Gateway resources name no API, so ' +
+          "the grant covers the region's usage plans and keys, read, created and moved, never changed.",
+        appliesTo: [
+          { regex: '/^Resource::arn:<AWS::Partition>:apigateway:<AWS::Region>::\\/(usageplans|apikeys)\\*$/' },
+        ],
       });
     }
     if (suppressions.length > 0) NagSuppressions.addResourceSuppressions(defaultPolicy(role), suppressions);

@@ -1,4 +1,4 @@
-import { Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import { Lazy, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -59,6 +59,8 @@ export class LoyaltyPlatformStack extends Stack {
       queues: this.queues,
       queueKey: this.queueKey,
       secretsKey: this.secretsKey,
+      // The API function keeps tenants in the usage plans of this API's stage; the API is built after the functions.
+      tenantThrottling: Lazy.string({ produce: () => `api-gateway:${this.api.restApi.restApiId}/${props.stage}` }),
       rawEvents: this.lake,
     });
     this.functions = functions.byId;

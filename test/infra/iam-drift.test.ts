@@ -84,6 +84,7 @@ function declared(spec: FunctionSpec): string[] {
     tableKeyArn: 'tableKey',
     queueKeyArn: 'queueKey',
     secretsKeyArn: 'secretsKey',
+    apiGatewayArn: 'arn:{"Ref":"AWS::Partition"}:apigateway:{"Ref":"AWS::Region"}::',
     queueArn: (queue) => `queue:${queue}`,
     rawEventsStreamArn: 'rawEventsStream',
     logGroupArn: 'logGroup',

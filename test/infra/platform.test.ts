@@ -281,6 +281,37 @@ describe('webhook signing secrets', () => {
   });
 });
 
+describe('tenant throttling', () => {
+  it('lets only the API function keep tenants in usage plans, on usage plans and API keys only', () => {
+    // Prepare
+    const apiGateway = (path: string) => ({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':apigateway:', { Ref: 'AWS::Region' }, `::/${path}*`]],
+    });
+    const grants = (functionId: FunctionId) =>
+      ['apigateway:GET', 'apigateway:POST', 'apigateway:DELETE', 'apigateway:PATCH'].flatMap((action) =>
+        ['usageplans', 'apikeys']
+          .filter((path) => allows(functionId, action, apiGateway(path)))
+          .map((p) => `${action} ${p}`),
+      );
+    const apigatewayActions = (functionId: FunctionId) =>
+      statementsOf(functionId)
+        .flatMap((statement) => [statement.Action].flat())
+        .filter((action) => action.startsWith('apigateway:'));
+
+    // Assess
+    expect(grants('api')).toEqual([
+      'apigateway:GET usageplans',
+      'apigateway:GET apikeys',
+      'apigateway:POST usageplans',
+      'apigateway:POST apikeys',
+      'apigateway:DELETE usageplans',
+      'apigateway:DELETE apikeys',
+    ]);
+    for (const functionId of ['authorizer', 'webhookRouter', 'lakeRouter', 'webhookDelivery', 'housekeeping'] as const)
+      expect([functionId, apigatewayActions(functionId)]).toEqual([functionId, []]);
+  });
+});
+
 describe('event-source mappings', () => {
   it('stream consumers bisect, retry boundedly, send old records to the failure queue, report partial failures', () => {
     // Prepare

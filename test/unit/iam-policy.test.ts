@@ -171,6 +171,7 @@ describe('the declared roles on the twin', () => {
       tableKeyArn: 'K',
       queueKeyArn: 'QK',
       secretsKeyArn: 'SK',
+      apiGatewayArn: 'AG',
       queueArn: (q) => `Q:${q}`,
       rawEventsStreamArn: 'F',
       logGroupArn: 'L',
