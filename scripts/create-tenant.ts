@@ -1,8 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseArgs } from 'node:util';
+import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
+import { ApiGatewayThrottling } from '../functions/adapters/api-gateway-throttling';
 import { DynamoTenantStore } from '../functions/adapters/dynamo-tenant-store';
 import { TENANT_SCOPES } from '../functions/api/operations';
+import { applyTenantLimits } from '../functions/domain/tenant-throttling';
 
 /**
  * `npm run tenant:create -- --table <name> --tenant <id> --name <name>`: creates a tenant and an
@@ -11,13 +14,15 @@ import { TENANT_SCOPES } from '../functions/api/operations';
  * The key goes alone to stdout, once (only its hash is stored); everything else to stderr.
  */
 const USAGE = `Usage: npm run -s tenant:create -- --table <table name> --tenant <id> --name <display name>
-         [--scopes ${TENANT_SCOPES.join(',')}] [--add-key]
+         [--scopes ${TENANT_SCOPES.join(',')}] [--add-key] [--api <rest api id>/<stage>]
 
   --table     the ledger table (stack LoyaltyLedger-<stage>, resource type AWS::DynamoDB::Table)
   --tenant    the tenant id: letters, digits, '-' and '_', at most 64
   --name      the tenant's display name
   --scopes    comma-separated scopes of the key (default: all)
-  --add-key   the tenant exists already: issue one more key (its name and status stay)`;
+  --add-key   the tenant exists already: issue one more key (its name and status stay)
+  --api       the REST API and stage (deployed: required): puts the tenant in the usage plan of its limits,
+              without which API Gateway refuses its calls`;
 
 function fail(message: string, code: number): never {
   console.error(`tenant:create: ${message}`);
@@ -31,6 +36,7 @@ const { values } = parseArgs({
     name: { type: 'string' },
     scopes: { type: 'string' },
     'add-key': { type: 'boolean', default: false },
+    api: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -65,6 +71,17 @@ try {
     status: 'active' as const,
   };
   const { keyId, apiKey } = await tenants.createTenantWithKey(tenant, scopes);
+  if (values.api) {
+    const [restApiId = '', stage = ''] = values.api.split('/');
+    const gateway = new APIGatewayClient({});
+    try {
+      const throttling = new ApiGatewayThrottling(gateway, { restApiId, stage });
+      await applyTenantLimits(existing ?? tenant, { throttling, tenants });
+      console.error(`tenant ${tenant.tenantId} is in the usage plan of its limits on ${values.api}`);
+    } finally {
+      gateway.destroy();
+    }
+  }
   const summary = `tenant ${tenant.tenantId} ('${tenant.name}', ${tenant.status}), key ${keyId}`;
   console.error(`${summary}, scopes ${scopes.join(',')}`);
   console.error('The API key follows on stdout, shown this once (only its hash is stored):');
