@@ -29,9 +29,7 @@ export function usageIdentityOf(tenant: Pick<Tenant, 'limits' | 'usageIdentifier
 
 /** The throttle a gateway applies for an authorizer context, or undefined when it carries none (operators). */
 export function throttleOfContext(context: Record<string, unknown> | undefined): ThrottleContext | undefined {
-  const requestsPerSecond = Number(context?.requestsPerSecond);
-  const burst = Number(context?.burst);
-  if (!Number.isFinite(requestsPerSecond) || !Number.isFinite(burst) || context?.requestsPerSecond === undefined)
-    return undefined;
-  return { requestsPerSecond, burst };
+  if (context?.requestsPerSecond === undefined || context.burst === undefined) return undefined;
+  const throttle = { requestsPerSecond: Number(context.requestsPerSecond), burst: Number(context.burst) };
+  return Number.isFinite(throttle.requestsPerSecond) && Number.isFinite(throttle.burst) ? throttle : undefined;
 }
