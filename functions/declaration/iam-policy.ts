@@ -31,17 +31,23 @@ export type PolicyResource =
   /** Actions that support no resource-level permissions (e.g. `dynamodb:ListStreams`). */
   | { kind: 'any' };
 
+/** IAM condition operators and their keys' values, as in a policy document (`{ Null: { key: 'false' } }`). */
+export type PolicyConditions = Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
+
 export interface PolicyStatement {
   /** Why the role needs it; also the statement's id in the declaration. */
   purpose: string;
   actions: readonly string[];
   resources: readonly PolicyResource[];
+  /** Narrows the grant further (deployed; the twin's stand-ins are never asked with a condition key). */
+  conditions?: PolicyConditions;
 }
 
 /** A statement with its resources resolved to ARNs (or CDK tokens) of one deployment. */
 export interface ResolvedStatement {
   actions: readonly string[];
   resources: readonly string[];
+  conditions?: PolicyConditions;
 }
 
 /** Table actions per access level: what the adapters call, nothing more (no Scan, no table admin). */
@@ -81,6 +87,15 @@ export const SECRETS_KEY_ACTIONS = {
   seal: ['kms:GenerateDataKey', 'kms:Decrypt'],
   open: ['kms:Decrypt'],
 } as const;
+
+/**
+ * Every use of the secrets key names the endpoint it is for: an encryption context of exactly a tenant and an
+ * endpoint (`Null` refuses a call without context, which `ForAllValues` alone would let through).
+ */
+export const SECRETS_KEY_CONDITIONS: PolicyConditions = {
+  'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['tenantId', 'subscriptionId'] },
+  Null: { 'kms:EncryptionContext:tenantId': 'false', 'kms:EncryptionContext:subscriptionId': 'false' },
+};
 
 /**
  * What keeping tenants in usage plans takes: list and read plans and keys (GET), create them and add a key to a
@@ -154,6 +169,7 @@ export function executionRolePolicy(spec: FunctionSpec): PolicyStatement[] {
       purpose: `${access.webhookSecrets} webhook signing secrets`,
       actions: SECRETS_KEY_ACTIONS[access.webhookSecrets],
       resources: [{ kind: 'secretsKey' }],
+      conditions: SECRETS_KEY_CONDITIONS,
     });
   }
   if (access.tenantThrottling) {
@@ -268,6 +284,7 @@ export function resolvePolicy(statements: readonly PolicyStatement[], targets: P
   return statements.map((statement) => ({
     actions: statement.actions,
     resources: statement.resources.map((resource) => resolveResource(resource, targets)),
+    ...(statement.conditions ? { conditions: statement.conditions } : {}),
   }));
 }
 

@@ -178,7 +178,11 @@ export class TopologyFunctions extends Construct {
     });
     for (const statement of resolved) {
       role.addToPrincipalPolicy(
-        new iam.PolicyStatement({ actions: [...statement.actions], resources: [...statement.resources] }),
+        new iam.PolicyStatement({
+          actions: [...statement.actions],
+          resources: [...statement.resources],
+          ...(statement.conditions ? { conditions: structuredClone(statement.conditions) } : {}),
+        }),
       );
     }
     // Each suppression is scoped to the role's one policy and to the finding it names (appliesTo),

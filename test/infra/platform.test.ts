@@ -271,6 +271,18 @@ describe('webhook signing secrets', () => {
     });
     expect(keyActions('api')).toEqual(['kms:GenerateDataKey', 'kms:Decrypt']);
     expect(keyActions('webhookDelivery')).toEqual(['kms:Decrypt']);
+    // Every grant on the key asks for an encryption context of exactly a tenant and an endpoint.
+    const onKey = (['api', 'webhookDelivery'] as const).flatMap((functionId) =>
+      statementsOf(functionId).filter((statement) =>
+        [statement.Resource].flat().some((resource) => JSON.stringify(resource) === JSON.stringify(secretsKey)),
+      ),
+    );
+    expect(onKey).toHaveLength(2);
+    for (const statement of onKey)
+      expect((statement as { Condition?: unknown }).Condition).toEqual({
+        'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['tenantId', 'subscriptionId'] },
+        Null: { 'kms:EncryptionContext:tenantId': 'false', 'kms:EncryptionContext:subscriptionId': 'false' },
+      });
     for (const functionId of ['authorizer', 'webhookRouter', 'lakeRouter', 'housekeeping'] as const)
       expect([functionId, keyActions(functionId)]).toEqual([functionId, []]);
     const environment = (functionId: FunctionId) =>
