@@ -8,7 +8,9 @@ import type {
   APIGatewayRequestAuthorizerEvent,
 } from 'aws-lambda';
 import { gatewayProblem, type GatewayResponseType } from '../functions/declaration/gateway-problems';
-import { api, routes, type RouteSpec } from '../functions/declaration/topology';
+import { api, routes, usageKeyRequired, type RouteSpec } from '../functions/declaration/topology';
+import { throttleOfContext } from '../functions/api/usage-identity';
+import { TokenBuckets } from '../functions/domain/token-bucket';
 import { ACCOUNT_ID, REGION } from './aws-local';
 import type { LocalLambda } from './lambda';
 
@@ -72,9 +74,15 @@ function decodedPath(pathname: string): string | null {
  */
 export class LocalApiGateway {
   private server?: Server;
+  /** One token bucket per usage identifier, as a usage plan throttles each of its API keys. */
+  private readonly tenantBuckets = new TokenBuckets();
   url = '';
 
-  constructor(private readonly lambda: LocalLambda) {}
+  /** `tenantRateLimits: false` turns the per-tenant throttle off (test twins that flood one tenant on purpose). */
+  constructor(
+    private readonly lambda: LocalLambda,
+    private readonly options: { tenantRateLimits: boolean } = { tenantRateLimits: true },
+  ) {}
 
   async start(port: number): Promise<void> {
     this.server = createServer((req, res) => {
@@ -156,6 +164,10 @@ export class LocalApiGateway {
         return;
       }
       authorizer = { ...(result.context ?? {}), principalId: result.principalId };
+      if (usageKeyRequired(route) && this.throttled(result)) {
+        gatewayAnswer(res, 'THROTTLED');
+        return;
+      }
     }
 
     const body = raw.toString('utf8');
@@ -201,6 +213,20 @@ export class LocalApiGateway {
     }
     res.writeHead(result.statusCode, { ...(result.headers as Record<string, string>), 'x-amzn-requestid': requestId });
     res.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
+  }
+
+  /**
+   * The usage plan's throttle, as API Gateway applies it after the authorizer: a token bucket per usage identifier
+   * key with the tenant's rate and burst from the authorizer's context. A tenant whose limits were never applied
+   * has no key yet; deployed it would be refused (403), here its bucket is keyed by its tenant id instead, so that
+   * tenants made by a test or a seed are throttled as well.
+   */
+  private throttled(result: APIGatewayAuthorizerResult): boolean {
+    const limits = throttleOfContext(result.context ?? undefined);
+    if (!this.options.tenantRateLimits || !limits) return false;
+    const identifier = result.usageIdentifierKey ?? `tenant:${String(result.context?.tenantId)}`;
+    const bucketLimits = { ratePerSecond: limits.requestsPerSecond, burst: limits.burst };
+    return !this.tenantBuckets.take(identifier, bucketLimits, Date.now()).allowed;
   }
 
   /**

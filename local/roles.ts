@@ -42,6 +42,10 @@ export function localPolicies(input: {
         tableKeyArn: `arn:aws:kms:${REGION}:${ACCOUNT_ID}:key/local-ledger`,
         // The twin's stand-ins encrypt nothing and no request names a key, so KMS statements are never consulted.
         queueKeyArn: `arn:aws:kms:${REGION}:${ACCOUNT_ID}:key/local-queues`,
+        // The twin seals secrets with a key of its own in the function, so no request reaches KMS either.
+        secretsKeyArn: `arn:aws:kms:${REGION}:${ACCOUNT_ID}:key/local-secrets`,
+        // The twin throttles in its gateway: no function calls API Gateway here.
+        apiGatewayArn: `arn:aws:apigateway:${REGION}::`,
         queueArn: (queue: QueueId) => queueArnOfName(queues[queue].localName),
         rawEventsStreamArn: deliveryStreamArn(rawEvents.localName),
         logGroupArn: `arn:aws:logs:${REGION}:${ACCOUNT_ID}:log-group:/local/${functions[id].id}:*`,

@@ -42,6 +42,8 @@ import { SqsEventSource } from './sqs-event-source';
 import { StreamEventSource } from './stream-event-source';
 import { TwinClock } from './twin-clock';
 import { WebhookReceiver } from './webhook-receiver';
+import { twinSecretsKey } from './secrets-key';
+import { sealerForKey } from '../functions/composition/secrets';
 
 export interface TwinOptions {
   /** Where state persists across restarts (tables, queues, lake files, demo credentials). */
@@ -180,7 +182,15 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     const functionQueueUrl = (queue: QueueId) => `${functionEndpoints.sqs}${new URL(queueUrls[queue]).pathname}`;
 
     // Each function runs in its own container with only its own environment, resolved to the local stand-ins.
-    const targets = { table: tableName, queueUrl: functionQueueUrl, rawEventsStream: rawEvents.localName };
+    const secretsKey = twinSecretsKey(dataDir);
+    const targets = {
+      table: tableName,
+      queueUrl: functionQueueUrl,
+      rawEventsStream: rawEvents.localName,
+      secretsKey,
+      // The twin's gateway throttles tenants itself (token buckets from the authorizer's context).
+      tenantThrottling: 'local',
+    };
     const logLevel = options.logLevel ?? 'WARN';
     logger.setLogLevel(logLevel);
     const clock = new TwinClock();
@@ -302,14 +312,14 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       await Promise.all(sources.map((s) => s.stop()));
     });
 
-    const gateway = new LocalApiGateway(lambda);
+    const gateway = new LocalApiGateway(lambda, { tenantRateLimits: process.env.TWIN_RATE_LIMITS !== 'off' });
     await gateway.start(options.apiPort ?? 3000);
     cleanups.push(() => gateway.stop());
 
     const documents = DynamoDBDocumentClient.from(dynamoClient, { marshallOptions: { removeUndefinedValues: true } });
     const demo = await ensureDemoTenant({
       tenants: new DynamoTenantStore(documents, tableName),
-      subscriptions: new DynamoSubscriptionStore(documents, tableName),
+      subscriptions: new DynamoSubscriptionStore(documents, tableName, sealerForKey(secretsKey)),
       programmes: new DynamoProgrammeStore(documents, tableName),
       rewards: new DynamoRewardStore(documents, tableName),
       receiver,

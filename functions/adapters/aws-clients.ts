@@ -2,6 +2,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 
 /**
  * SDK clients with the platform's settings. Each call builds a new client: the composition root
@@ -20,3 +22,7 @@ export const documentClient = (): DynamoDBDocumentClient =>
 export const sqsClient = (): SQSClient => new SQSClient({ requestHandler, maxAttempts: 3 });
 
 export const firehoseClient = (): FirehoseClient => new FirehoseClient({ requestHandler, maxAttempts: 3 });
+
+export const kmsClient = (): KMSClient => new KMSClient({ requestHandler, maxAttempts: 3 });
+
+export const apiGatewayClient = (): APIGatewayClient => new APIGatewayClient({ requestHandler, maxAttempts: 3 });

@@ -2,24 +2,41 @@ import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } fr
 import { strip } from './dynamo-ledger-store';
 import { queryPrefix } from './query-prefix';
 import { keys } from '../domain/keys';
-import type { SubscriptionStore, WebhookSubscription } from '../domain/ports';
+import type { SealedSecret, SecretSealer, SubscriptionStore, WebhookSubscription } from '../domain/ports';
 
+/** What is sealed together: an endpoint's signing secrets and its ed25519 signing keys. */
+interface SigningMaterial {
+  secrets: string[];
+  signingKeys?: string[];
+}
+
+/**
+ * Webhook endpoints in the table, their signing secrets and keys sealed (envelope encryption) under the
+ * endpoint's tenant and id: a table dump, a backup or a stream record holds no usable secret.
+ *
+ * Without a sealer the store serves routing only: endpoints come back without their secrets (`secrets` empty)
+ * and cannot be written, so a function that only matches events to endpoints needs no key at all.
+ * Items written before sealing (plaintext `secrets`) are refused: there was no production data, so there is
+ * no migration path, and an unsealed item is a fault to see rather than to use.
+ */
 export class DynamoSubscriptionStore implements SubscriptionStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
+    private readonly sealer?: SecretSealer,
   ) {}
 
   async listForTenant(tenantId: string): Promise<WebhookSubscription[]> {
     const { pk, skPrefix } = keys.subscriptionPrefix(tenantId);
-    return (await queryPrefix(this.client, this.tableName, pk, skPrefix)).map(toSubscription);
+    const items = await queryPrefix(this.client, this.tableName, pk, skPrefix);
+    return Promise.all(items.map((item) => this.toSubscription(item)));
   }
 
   async get(tenantId: string, subscriptionId: string): Promise<WebhookSubscription | null> {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: keys.subscription(tenantId, subscriptionId) }),
     );
-    return Item ? toSubscription(Item) : null;
+    return Item ? this.toSubscription(Item) : null;
   }
 
   async delete(tenantId: string, subscriptionId: string): Promise<boolean> {
@@ -34,17 +51,39 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
   }
 
   async put(subscription: WebhookSubscription): Promise<void> {
+    if (!this.sealer) throw new Error('This subscription store has no sealer: it cannot write secrets');
+    const { secrets, signingKeys, ...rest } = subscription;
+    const material: SigningMaterial = { secrets, ...(signingKeys ? { signingKeys } : {}) };
+    const sealedSecrets = await this.sealer.seal(JSON.stringify(material), sealingContext(subscription));
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
         Item: {
           ...keys.subscription(subscription.tenantId, subscription.subscriptionId),
           kind: 'subscription',
-          ...subscription,
+          ...rest,
+          sealedSecrets,
         },
       }),
     );
   }
+
+  private async toSubscription(item: Record<string, unknown>): Promise<WebhookSubscription> {
+    const { sealedSecrets, secrets, ...stored } = strip(item) as Omit<WebhookSubscription, 'secrets'> & {
+      sealedSecrets?: SealedSecret;
+      secrets?: unknown;
+    };
+    if (!sealedSecrets || secrets !== undefined) {
+      throw new Error(`Webhook endpoint ${stored.subscriptionId} holds unsealed secrets`);
+    }
+    if (!this.sealer) return { ...stored, secrets: [] };
+    const material = JSON.parse(await this.sealer.open(sealedSecrets, sealingContext(stored))) as SigningMaterial;
+    return { ...stored, ...material };
+  }
 }
 
-const toSubscription = (item: Record<string, unknown>) => strip(item) as WebhookSubscription;
+/** The owner a subscription's secrets are sealed for: its tenant and its own id. */
+const sealingContext = (subscription: Pick<WebhookSubscription, 'tenantId' | 'subscriptionId'>) => ({
+  tenantId: subscription.tenantId,
+  subscriptionId: subscription.subscriptionId,
+});

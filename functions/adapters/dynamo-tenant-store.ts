@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ApiKeyService } from '../domain/api-key-service';
 import { hashApiKey, keyIdOf, verifySecret } from '../domain/api-keys';
 import { keys } from '../domain/keys';
@@ -25,8 +25,27 @@ export class DynamoTenantStore {
   async getTenant(tenantId: string): Promise<Tenant | null> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.tenant(tenantId) }));
     if (!Item) return null;
-    const { tenantId: id, name, status } = Item as Tenant;
-    return { tenantId: id, name, status };
+    const { tenantId: id, name, status, limits, usageIdentifierKey } = Item as Tenant;
+    return {
+      tenantId: id,
+      name,
+      status,
+      ...(limits ? { limits } : {}),
+      ...(usageIdentifierKey ? { usageIdentifierKey } : {}),
+    };
+  }
+
+  /** Records the tenant's usage identifier at the API edge (what `TenantThrottling.apply` answered). */
+  async setUsageIdentifierKey(tenantId: string, usageIdentifierKey: string): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.tenant(tenantId),
+        UpdateExpression: 'SET usageIdentifierKey = :key',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':key': usageIdentifierKey },
+      }),
+    );
   }
 
   /** The key a secret opens now (its current or overlapping previous secret), or null. */

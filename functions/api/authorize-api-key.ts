@@ -5,6 +5,7 @@ import type { Tenant } from '../domain/ports';
 import type { Clock } from '../shared/clock';
 import { expiringCache } from '../shared/expiring-cache';
 import { logger } from '../shared/logger';
+import { usageIdentityOf, type UsageIdentity } from './usage-identity';
 
 /** What the API-key path of the authorizer reads (a key by id, its tenant) and writes (the key's last use). */
 export interface ApiKeyDirectory {
@@ -13,8 +14,14 @@ export interface ApiKeyDirectory {
   recordUse(keyId: string, at: string, since: string): Promise<void>;
 }
 
+/** A verified credential: its principal and, for a tenant's, the tenant's usage identity (what throttles it). */
+export interface Authenticated {
+  principal: Principal;
+  usage?: UsageIdentity;
+}
+
 /** Verifies one credential to its principal, or throws 'Unauthorized' (API Gateway's 401). */
-export type Authenticate = (credential: string) => Promise<Principal>;
+export type Authenticate = (credential: string) => Promise<Authenticated>;
 
 /** The longest secret the authorizer reads at all: ours are 80 characters, anything far longer is refused unread. */
 const MAX_API_KEY_LENGTH = 200;
@@ -35,7 +42,7 @@ export function apiKeyAuthenticator(
   clock: Clock,
   options: { cacheTtlMs: number },
 ): Authenticate {
-  const verified = expiringCache<Principal>(clock, MAX_CACHED_KEYS);
+  const verified = expiringCache<Authenticated>(clock, MAX_CACHED_KEYS);
   const useRecorded = expiringCache<true>(clock, MAX_CACHED_KEYS);
 
   const reject = (reason: string, keyId?: string): never => {
@@ -56,7 +63,7 @@ export function apiKeyAuthenticator(
     }
   }
 
-  async function verify(apiKey: string, secretHash: string): Promise<{ principal: Principal; untilMs: number }> {
+  async function verify(apiKey: string, secretHash: string): Promise<{ verdict: Authenticated; untilMs: number }> {
     const keyId = keyIdOf(apiKey);
     if (!keyId) return reject('malformed');
     const key = await directory.getApiKey(keyId);
@@ -65,23 +72,26 @@ export function apiKeyAuthenticator(
     const verdict = verifySecret(key, secretHash, now);
     if (!verdict) return reject(key.status === 'revoked' ? 'revoked' : 'expired or wrong secret', keyId);
     const principal = principalOfKey(key);
+    let usage: UsageIdentity | undefined;
     if (principal.kind === 'tenant') {
       const tenant = await directory.getTenant(principal.tenantId);
       if (!tenant || tenant.status !== 'active') return reject('tenant not active', keyId);
+      usage = usageIdentityOf(tenant);
     }
-    return { principal, untilMs: Math.min(verdict.validUntilMs, now.getTime() + options.cacheTtlMs) };
+    const untilMs = Math.min(verdict.validUntilMs, now.getTime() + options.cacheTtlMs);
+    return { verdict: { principal, ...(usage ? { usage } : {}) }, untilMs };
   }
 
   return async (apiKey) => {
     if (apiKey.length > MAX_API_KEY_LENGTH) return reject('oversized');
     const secretHash = hashApiKey(apiKey);
-    let principal = verified.get(secretHash);
-    if (!principal) {
+    let authenticated = verified.get(secretHash);
+    if (!authenticated) {
       const fresh = await verify(apiKey, secretHash);
-      verified.set(secretHash, fresh.principal, fresh.untilMs);
-      principal = fresh.principal;
+      verified.set(secretHash, fresh.verdict, fresh.untilMs);
+      authenticated = fresh.verdict;
     }
-    await recordUse(principal.credentialId);
-    return principal;
+    await recordUse(authenticated.principal.credentialId);
+    return authenticated;
   };
 }

@@ -1,9 +1,9 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { principalContext, type Principal } from '../domain/credentials';
+import { principalContext } from '../domain/credentials';
 import { unauthorized, type Authenticate } from './authorize-api-key';
 import { apiKeyOf } from './http';
 
-export { apiKeyAuthenticator, type ApiKeyDirectory, type Authenticate } from './authorize-api-key';
+export { apiKeyAuthenticator, type ApiKeyDirectory, type Authenticate, type Authenticated } from './authorize-api-key';
 
 /** One verifier per kind of credential the authorizer accepts (a bearer token's slots in beside the API key's). */
 export interface Authenticators {
@@ -27,17 +27,19 @@ export async function authorize(
 ): Promise<APIGatewayAuthorizerResult> {
   const apiKey = apiKeyOf(event.headers);
   if (!apiKey) throw unauthorized();
-  const principal: Principal = await authenticators.apiKey(apiKey);
+  const { principal, usage } = await authenticators.apiKey(apiKey);
 
   return {
     principalId:
       principal.kind === 'tenant'
         ? `${principal.tenantId}/${principal.credentialId}`
         : `operator/${principal.credentialId}`,
+    // A tenant's caller is throttled by the tenant's limits (usage plan deployed, token bucket on the twin).
+    ...(usage?.usageIdentifierKey ? { usageIdentifierKey: usage.usageIdentifierKey } : {}),
     policyDocument: {
       Version: '2012-10-17',
       Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: wholeApiArn(event.methodArn) }],
     },
-    context: { ...principalContext(principal) },
+    context: { ...principalContext(principal), ...usage?.context },
   };
 }

@@ -11,6 +11,7 @@ import { RewardCatalogue } from '../domain/reward-catalogue';
 import { systemClock } from '../shared/clock';
 import { setting } from './config';
 import { ledgerWiring } from './ledger';
+import { webhookSecretSealer } from './secrets';
 import { webhookApiWiring } from './webhooks';
 
 /** What the API's operations run with; the handler builds it once per container, on the first request. */
@@ -23,7 +24,7 @@ export function apiServices(): Services {
     programmes,
     offers: new DynamoOfferStore(dynamo, tableName),
     catalogue: new RewardCatalogue(new DynamoRewardStore(dynamo, tableName), store, systemClock, catalogueReplies),
-    subscriptions: new DynamoSubscriptionStore(dynamo, tableName),
+    subscriptions: new DynamoSubscriptionStore(dynamo, tableName, webhookSecretSealer()),
     clock: systemClock,
     audit: new DynamoAuditTrail(dynamo, tableName),
     allowLoopbackHttp: setting('WEBHOOK_ALLOW_LOOPBACK_HTTP'),

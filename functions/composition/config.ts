@@ -28,6 +28,10 @@ const settings = {
     .max(api.credentialCacheTtlSeconds * 1000)
     .default(api.credentialCacheTtlSeconds * 1000),
   PUBLIC_BASE_URL: z.url().optional(),
+  /** The master key of webhook signing secrets: a KMS key ARN deployed, `local:<base64>` on the twin. */
+  WEBHOOK_SECRETS_KEY: z.string().min(1),
+  /** Where tenants are throttled: `api-gateway:<rest api id>/<stage>` deployed, `local` on the twin. */
+  TENANT_THROTTLING: z.string().regex(/^(local|api-gateway:[a-z0-9]+\/[\w-]+)$/),
   /** Where the delivery function puts a message after its last attempt (with its full payload). */
   DEAD_LETTER_QUEUE_URL: z.url(),
   /** Waits between attempts: `5s,5m,30m,2h,5h,10h,10h` makes 8 attempts over about 28 hours. */

@@ -9,6 +9,7 @@ import { ReplayService } from '../domain/webhooks/replay';
 import { systemClock, type Clock } from '../shared/clock';
 import { ttlCache } from '../shared/ttl-cache';
 import { setting } from './config';
+import { webhookSecretSealer } from './secrets';
 import { documentClient, sqsClient } from '../adapters/aws-clients';
 import { DynamoDeliveryLog } from '../adapters/dynamo-delivery-log';
 import { DynamoDigestStore } from '../adapters/dynamo-digest-store';
@@ -55,8 +56,18 @@ function cachedEndpoints(store: SubscriptionStore, ttlMs: number, clock: Clock):
   };
 }
 
-const configuredEndpoints = (dynamo: DynamoDBDocumentClient, tableName: string) =>
-  cachedEndpoints(new DynamoSubscriptionStore(dynamo, tableName), setting('SUBSCRIPTION_CACHE_TTL_MS'), systemClock);
+/**
+ * The endpoints as a function reads them. The delivery function opens their secrets (`withSecrets`); the cache
+ * then also keeps opened secrets for its TTL, so KMS is asked once per endpoint and refresh, not once per message
+ * (a Decrypt per message would add a KMS round trip to every delivery and spend the account's shared KMS request
+ * quota). The router only matches events to endpoints: it reads them without secrets and holds no key.
+ */
+const configuredEndpoints = (dynamo: DynamoDBDocumentClient, tableName: string, withSecrets: boolean) =>
+  cachedEndpoints(
+    new DynamoSubscriptionStore(dynamo, tableName, withSecrets ? webhookSecretSealer() : undefined),
+    setting('SUBSCRIPTION_CACHE_TTL_MS'),
+    systemClock,
+  );
 
 /** The delivery function: the service that delivers one message, and the SQS consumer that feeds it. */
 export function deliveryWiring(): { service: DeliveryService; consumer: SqsDeliveryConsumer } {
@@ -66,7 +77,7 @@ export function deliveryWiring(): { service: DeliveryService; consumer: SqsDeliv
   const sqs = sqsClient();
   const queue = new SqsDeliveryQueue(sqs, setting('DELIVERY_QUEUE_URL'));
   const deadLetters = new SqsDeliveryQueue(sqs, setting('DEAD_LETTER_QUEUE_URL'));
-  const endpoints = configuredEndpoints(dynamo, table);
+  const endpoints = configuredEndpoints(dynamo, table, true);
   const service = new DeliveryService({
     log: new DynamoDeliveryLog(dynamo, table, retentionDays),
     health: new DynamoEndpointHealth(dynamo, table),
@@ -105,7 +116,7 @@ export function routerWiring() {
   const table = setting('TABLE_NAME');
   const dynamo = documentClient();
   const fanOut = new WebhookFanOut({
-    endpoints: configuredEndpoints(dynamo, table),
+    endpoints: configuredEndpoints(dynamo, table, false),
     queue: new SqsDeliveryQueue(sqsClient(), setting('DELIVERY_QUEUE_URL')),
     digests: new DynamoDigestStore(dynamo, table, setting('WEBHOOK_LOG_RETENTION_DAYS')),
     clock: systemClock,

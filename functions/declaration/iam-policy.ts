@@ -19,23 +19,35 @@ export type PolicyResource =
   /** The customer-managed key that encrypts every queue. */
   | { kind: 'queueKey' }
   | { kind: 'queue'; queue: QueueId }
+  /** The customer-managed key that seals webhook signing secrets (envelope encryption). */
+  | { kind: 'secretsKey' }
+  /** API Gateway's usage plans (and their keys) of the region: `/usageplans`, `/usageplans/<id>/keys/<key id>`. */
+  | { kind: 'usagePlans' }
+  /** API Gateway's API keys of the region: `/apikeys`, `/apikeys/<id>`. */
+  | { kind: 'apiKeys' }
   | { kind: 'rawEventsStream' }
   /** The function's own log group. */
   | { kind: 'logGroup' }
   /** Actions that support no resource-level permissions (e.g. `dynamodb:ListStreams`). */
   | { kind: 'any' };
 
+/** IAM condition operators and their keys' values, as in a policy document (`{ Null: { key: 'false' } }`). */
+export type PolicyConditions = Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
+
 export interface PolicyStatement {
   /** Why the role needs it; also the statement's id in the declaration. */
   purpose: string;
   actions: readonly string[];
   resources: readonly PolicyResource[];
+  /** Narrows the grant further (deployed; the twin's stand-ins are never asked with a condition key). */
+  conditions?: PolicyConditions;
 }
 
 /** A statement with its resources resolved to ARNs (or CDK tokens) of one deployment. */
 export interface ResolvedStatement {
   actions: readonly string[];
   resources: readonly string[];
+  conditions?: PolicyConditions;
 }
 
 /** Table actions per access level: what the adapters call, nothing more (no Scan, no table admin). */
@@ -68,6 +80,31 @@ export const QUEUE_KEY_ACTIONS = {
   send: ['kms:GenerateDataKey', 'kms:Decrypt'],
   consume: ['kms:Decrypt'],
 } as const;
+
+/**
+ * KMS actions on the secrets key: sealing asks for a data key (and opening decrypts it); opening alone only
+ * decrypts. Never Encrypt or ReEncrypt: the secrets themselves are encrypted with the data key, not by KMS.
+ */
+export const SECRETS_KEY_ACTIONS = {
+  seal: ['kms:GenerateDataKey', 'kms:Decrypt'],
+  open: ['kms:Decrypt'],
+} as const;
+
+/**
+ * Every use of the secrets key names the endpoint it is for: an encryption context of exactly a tenant and an
+ * endpoint (`Null` refuses a call without context, which `ForAllValues` alone would let through).
+ */
+export const SECRETS_KEY_CONDITIONS: PolicyConditions = {
+  'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['tenantId', 'subscriptionId'] },
+  Null: { 'kms:EncryptionContext:tenantId': 'false', 'kms:EncryptionContext:subscriptionId': 'false' },
+};
+
+/**
+ * What keeping tenants in usage plans takes: list and read plans and keys (GET), create them and add a key to a
+ * plan (POST), take a key out of a plan (DELETE). No PATCH: a plan's limits never change, tenants move between
+ * plans. IAM cannot tell taking a key out of a plan from deleting a plan or key (both are DELETE on these paths).
+ */
+export const TENANT_THROTTLING_ACTIONS = ['apigateway:GET', 'apigateway:POST', 'apigateway:DELETE'];
 
 /** What sending to a queue takes (SendMessageBatch is authorized as sqs:SendMessage). */
 export const QUEUE_SEND_ACTIONS = ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'];
@@ -127,6 +164,21 @@ export function executionRolePolicy(spec: FunctionSpec): PolicyStatement[] {
       purpose: 'put raw events',
       actions: FIREHOSE_PUT_ACTIONS,
       resources: [{ kind: 'rawEventsStream' }],
+    });
+  }
+  if (access.webhookSecrets) {
+    statements.push({
+      purpose: `${access.webhookSecrets} webhook signing secrets`,
+      actions: SECRETS_KEY_ACTIONS[access.webhookSecrets],
+      resources: [{ kind: 'secretsKey' }],
+      conditions: SECRETS_KEY_CONDITIONS,
+    });
+  }
+  if (access.tenantThrottling) {
+    statements.push({
+      purpose: 'keep tenants in the usage plans of their limits',
+      actions: TENANT_THROTTLING_ACTIONS,
+      resources: [{ kind: 'usagePlans' }, { kind: 'apiKeys' }],
     });
   }
   if (trigger?.kind === 'dynamodb-stream') {
@@ -193,6 +245,9 @@ export interface PolicyTargets {
   tableStreamArn: string;
   tableKeyArn: string;
   queueKeyArn: string;
+  secretsKeyArn: string;
+  /** API Gateway's resources of the region, without a path: `arn:aws:apigateway:<region>::`. */
+  apiGatewayArn: string;
   queueArn(queue: QueueId): string;
   rawEventsStreamArn: string;
   logGroupArn: string;
@@ -212,6 +267,12 @@ export function resolveResource(resource: PolicyResource, targets: PolicyTargets
       return targets.queueKeyArn;
     case 'queue':
       return targets.queueArn(resource.queue);
+    case 'secretsKey':
+      return targets.secretsKeyArn;
+    case 'usagePlans':
+      return `${targets.apiGatewayArn}/usageplans*`;
+    case 'apiKeys':
+      return `${targets.apiGatewayArn}/apikeys*`;
     case 'rawEventsStream':
       return targets.rawEventsStreamArn;
     case 'logGroup':
@@ -225,6 +286,7 @@ export function resolvePolicy(statements: readonly PolicyStatement[], targets: P
   return statements.map((statement) => ({
     actions: statement.actions,
     resources: statement.resources.map((resource) => resolveResource(resource, targets)),
+    ...(statement.conditions ? { conditions: statement.conditions } : {}),
   }));
 }
 

@@ -13,6 +13,10 @@ export type ResourceRef =
   | { ref: 'table' }
   | { ref: 'queueUrl'; queue: QueueId }
   | { ref: 'rawEventsStream' }
+  /** The master key of webhook signing secrets (a KMS key ARN deployed, the twin's own key locally). */
+  | { ref: 'secretsKey' }
+  /** Where tenants are throttled: `api-gateway:<rest api id>/<stage>` deployed, `local` on the twin. */
+  | { ref: 'tenantThrottling' }
   | { ref: 'literal'; value: string };
 
 export const table = {
@@ -190,6 +194,10 @@ export interface FunctionSpec {
     table?: 'read' | 'readUpdate' | 'readWrite';
     sendTo?: QueueId[];
     rawEvents?: boolean;
+    /** Webhook signing secrets: `seal` new ones and open them (API), or only `open` them (delivery). */
+    webhookSecrets?: 'seal' | 'open';
+    /** Keeps tenants in the API Gateway usage plans of their limits (usage plans and API keys). */
+    tenantThrottling?: boolean;
   };
 }
 
@@ -227,9 +235,15 @@ export const functions = {
     // Below API Gateway's 29 s; a request queued behind many writers of one member may use 20 s of it.
     timeoutSeconds: 25,
     memoryMiB: 1024,
-    environment: { TABLE_NAME: { ref: 'table' }, DELIVERY_QUEUE_URL: { ref: 'queueUrl', queue: 'webhookDelivery' } },
-    // Replays and redrives queue deliveries.
-    access: { table: 'readWrite', sendTo: ['webhookDelivery'] },
+    environment: {
+      TABLE_NAME: { ref: 'table' },
+      DELIVERY_QUEUE_URL: { ref: 'queueUrl', queue: 'webhookDelivery' },
+      WEBHOOK_SECRETS_KEY: { ref: 'secretsKey' },
+      TENANT_THROTTLING: { ref: 'tenantThrottling' },
+    },
+    // Replays and redrives queue deliveries; endpoint creation and rotation seal secrets, reads and pings open them;
+    // the tenant admin operations put tenants under their limits.
+    access: { table: 'readWrite', sendTo: ['webhookDelivery'], webhookSecrets: 'seal', tenantThrottling: true },
   },
   authorizer: {
     id: 'AuthorizerFunction',
@@ -279,10 +293,12 @@ export const functions = {
       TABLE_NAME: { ref: 'table' },
       DELIVERY_QUEUE_URL: { ref: 'queueUrl', queue: 'webhookDelivery' },
       DEAD_LETTER_QUEUE_URL: { ref: 'queueUrl', queue: 'webhookDeliveryDlq' },
+      WEBHOOK_SECRETS_KEY: { ref: 'secretsKey' },
     },
     // The DLQ after the last attempt; the delivery queue for a redriven DLQ copy's new round (`requeue`) and for
-    // wake-up copies of parked messages (a failing endpoint's overflow).
-    access: { table: 'readWrite', sendTo: ['webhookDelivery', 'webhookDeliveryDlq'] },
+    // wake-up copies of parked messages (a failing endpoint's overflow). Signing opens the endpoint's secrets,
+    // never seals new ones.
+    access: { table: 'readWrite', sendTo: ['webhookDelivery', 'webhookDeliveryDlq'], webhookSecrets: 'open' },
     trigger: {
       kind: 'sqs',
       queue: 'webhookDelivery',
@@ -320,6 +336,8 @@ export interface ResourceTargets {
   table: string;
   queueUrl(queue: QueueId): string;
   rawEventsStream: string;
+  secretsKey: string;
+  tenantThrottling: string;
 }
 
 /** A function's environment variables, resolved against one deployment's resources. */
@@ -333,6 +351,10 @@ export function resolveEnvironment(spec: FunctionSpec, targets: ResourceTargets)
           return [name, targets.queueUrl(ref.queue)];
         case 'rawEventsStream':
           return [name, targets.rawEventsStream];
+        case 'secretsKey':
+          return [name, targets.secretsKey];
+        case 'tenantThrottling':
+          return [name, targets.tenantThrottling];
         case 'literal':
           return [name, ref.value];
       }
@@ -440,7 +462,20 @@ export const api = {
    */
   credentialCacheTtlSeconds: 30,
   throttling: { rateLimit: 500, burstLimit: 1000 },
+  /**
+   * Per-tenant throttling: API Gateway usage plans, one per distinct (rate, burst), each tenant with its own API
+   * key (a usage identifier the authorizer returns, never sent by callers) in the plan of its limits. The quotas
+   * are API Gateway's per account and region, shared by every stage and API there: usage plans 300 (adjustable),
+   * API keys 10,000 (fixed); `test/infra/aws-limits.test.ts` checks the tenants a stage is sized for fit them.
+   */
+  tenantThrottling: { usagePlanQuota: 300, apiKeyQuota: 10_000 },
 };
+
+/**
+ * Whether a route carries the tenant's usage identifier (and so its throttle): the tenant routes under `/v1/`.
+ * Public routes and the operators' `/admin/` routes are held by the stage throttle only.
+ */
+export const usageKeyRequired = (route: RouteSpec): boolean => route.auth === 'apiKey' && route.path.startsWith('/v1/');
 
 export const logRetentionDays = 30;
 export const lambdaRuntime = 'nodejs24.x';

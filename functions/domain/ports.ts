@@ -2,6 +2,7 @@ import type { Balance, EntryState, EntryType, LedgerEntry, MemberProfile, Member
 import type { AuditEvent } from './events';
 import type { Offer } from './offers';
 import type { Programme } from './programme';
+import type { TenantLimits } from './credentials';
 import type { AccountRef, Campaign, Redemption, Reward } from './rewards';
 
 /** A response remembered for an Idempotency-Key, bound forever to a hash of the request. */
@@ -127,6 +128,28 @@ export interface Tenant {
   tenantId: string;
   name: string;
   status: 'active' | 'suspended';
+  /** Absent: DEFAULT_TENANT_LIMITS. */
+  limits?: TenantLimits;
+  /**
+   * The tenant's usage identifier at the API edge (deployed: the value of its API Gateway API key in the usage
+   * plan of its limits), which the authorizer hands to API Gateway. An identifier for throttling, not a credential.
+   */
+  usageIdentifierKey?: string;
+}
+
+/** The API throttle of a tenant: its steady rate and burst (the rest of its limits are the platform's own). */
+export type ThrottleLimits = Pick<TenantLimits, 'requestsPerSecond' | 'burst'>;
+
+/**
+ * Per-tenant throttling at the API edge. Deployed, one API Gateway usage plan per distinct (rate, burst) serves
+ * every tenant with those limits, each tenant with its own API key in it; on the twin, the gateway's token buckets.
+ */
+export interface TenantThrottling {
+  /**
+   * Puts the tenant under these limits (creating the plan and its key when new, moving the key when the limits
+   * changed) and answers the tenant's usage identifier key, for the authorizer to hand to the gateway.
+   */
+  apply(tenantId: string, limits: ThrottleLimits): Promise<string>;
 }
 
 export interface ApiKeyRecord {
@@ -170,6 +193,30 @@ export interface WebhookSubscription {
   eventSeq?: number;
   createdAt: string;
   updatedAt?: string;
+}
+
+/**
+ * Whose secret a sealed value is (e.g. `{ tenantId, subscriptionId }`): bound to the sealed value, so it opens
+ * only for the same owner (KMS encryption context deployed, and AES-GCM additional data everywhere).
+ */
+export type SealingContext = Readonly<Record<string, string>>;
+
+/** A secret under envelope encryption: its data key encrypted by the master key, and AES-256-GCM parts. */
+export interface SealedSecret {
+  /** Format version. */
+  v: 1;
+  /** The data key, encrypted under the master key (KMS ciphertext blob deployed), base64. */
+  encryptedKey: string;
+  iv: string;
+  tag: string;
+  ciphertext: string;
+}
+
+/** Encrypts secrets at rest (envelope encryption) and opens them again for the same context only. */
+export interface SecretSealer {
+  seal(plaintext: string, context: SealingContext): Promise<SealedSecret>;
+  /** Fails when the sealed value was changed or the context is not the one it was sealed with. */
+  open(sealed: SealedSecret, context: SealingContext): Promise<string>;
 }
 
 export interface SubscriptionStore {

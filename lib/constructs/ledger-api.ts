@@ -6,7 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { gatewayProblems } from '../../functions/declaration/gateway-problems';
-import { api as apiSpec, routes, type FunctionId } from '../../functions/declaration/topology';
+import { api as apiSpec, routes, usageKeyRequired, type FunctionId } from '../../functions/declaration/topology';
 import { logRetention } from './log-retention';
 
 /**
@@ -52,6 +52,8 @@ export class LedgerApi extends Construct {
       restApiName: `loyalty-ledger-${props.stage}`,
       description: 'Loyalty ledger API',
       endpointTypes: [apigw.EndpointType.REGIONAL],
+      // Each tenant is throttled by the usage plan of its limits: the authorizer names the tenant's usage key.
+      apiKeySourceType: apigw.ApiKeySourceType.AUTHORIZER,
       // With a custom domain, callers use it: the execute-api address would be a way around its TLS 1.2 policy.
       // Left out otherwise, so a stack without a domain deploys the template it always did.
       disableExecuteApiEndpoint: props.customDomain ? true : undefined,
@@ -130,6 +132,8 @@ export class LedgerApi extends Construct {
             ? { authorizer: this.authorizer, authorizationType: apigw.AuthorizationType.CUSTOM }
             : { authorizationType: apigw.AuthorizationType.NONE }),
           requestValidator: validator,
+          // Tenant routes carry the tenant's usage key (from the authorizer), so its usage plan throttles them.
+          apiKeyRequired: usageKeyRequired(route),
           requestParameters: Object.fromEntries(pathParameters.map((name) => [name, true])),
         });
       if (route.auth === 'apiKey') {

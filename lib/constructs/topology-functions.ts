@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { Duration } from 'aws-cdk-lib';
+import { Aws, Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -45,6 +45,10 @@ export interface TopologyFunctionsProps {
   readonly queues: Record<QueueId, sqs.IQueue>;
   /** The key every queue is encrypted with: senders and receivers are granted it as the declaration says. */
   readonly queueKey: kms.IKey;
+  /** The key that seals webhook signing secrets: functions that seal or open them are granted it as declared. */
+  readonly secretsKey: kms.IKey;
+  /** Where tenants are throttled (`api-gateway:<rest api id>/<stage>`); lazy, as the API is built after these. */
+  readonly tenantThrottling: string;
   readonly rawEvents: { readonly deliveryStreamName: string; readonly deliveryStreamArn: string };
 }
 
@@ -141,6 +145,8 @@ export class TopologyFunctions extends Construct {
       table: this.props.table.tableName,
       queueUrl: (queue) => this.props.queues[queue].queueUrl,
       rawEventsStream: this.props.rawEvents.deliveryStreamName,
+      secretsKey: this.props.secretsKey.keyArn,
+      tenantThrottling: this.props.tenantThrottling,
     });
     for (const name of Object.keys(resolved)) {
       if (name in platform) throw new Error(`${spec.id} may not override the platform variable ${name}`);
@@ -154,7 +160,7 @@ export class TopologyFunctions extends Construct {
    * nothing reaches the role but the declaration.
    */
   private grantAccess(fn: NodejsFunction, spec: FunctionSpec, logGroup: logs.LogGroup): void {
-    const { table, queues, queueKey, rawEvents } = this.props;
+    const { table, queues, queueKey, secretsKey, rawEvents } = this.props;
     if (!table.encryptionKey || !table.tableStreamArn)
       throw new Error('The ledger table must have its own key and a stream');
     const role = executionRole(fn);
@@ -164,13 +170,19 @@ export class TopologyFunctions extends Construct {
       tableStreamArn: table.tableStreamArn,
       tableKeyArn: table.encryptionKey.keyArn,
       queueKeyArn: queueKey.keyArn,
+      secretsKeyArn: secretsKey.keyArn,
+      apiGatewayArn: `arn:${Aws.PARTITION}:apigateway:${Aws.REGION}::`,
       queueArn: (queue) => queues[queue].queueArn,
       rawEventsStreamArn: rawEvents.deliveryStreamArn,
       logGroupArn: logGroup.logGroupArn,
     });
     for (const statement of resolved) {
       role.addToPrincipalPolicy(
-        new iam.PolicyStatement({ actions: [...statement.actions], resources: [...statement.resources] }),
+        new iam.PolicyStatement({
+          actions: [...statement.actions],
+          resources: [...statement.resources],
+          ...(statement.conditions ? { conditions: structuredClone(statement.conditions) } : {}),
+        }),
       );
     }
     // Each suppression is scoped to the role's one policy and to the finding it names (appliesTo),
@@ -205,6 +217,18 @@ export class TopologyFunctions extends Construct {
           'The DynamoDB stream event source needs dynamodb:ListStreams, which supports no resource-level permissions ' +
           "(resource must be *); reading records is limited to this table's stream.",
         appliesTo: ['Resource::*'],
+      });
+    }
+    if (declares('usagePlans') || declares('apiKeys')) {
+      suppressions.push({
+        id: 'AwsSolutions-IAM5',
+        reason:
+          'Usage plans and API keys are created at run time (one plan per distinct tenant limits, one key per ' +
+          'tenant), so their ids are not known to the template; ARNs of API Gateway resources name no API, so ' +
+          "the grant covers the region's usage plans and keys, read, created and moved, never changed.",
+        appliesTo: [
+          { regex: '/^Resource::arn:<AWS::Partition>:apigateway:<AWS::Region>::\\/(usageplans|apikeys)\\*$/' },
+        ],
       });
     }
     if (suppressions.length > 0) NagSuppressions.addResourceSuppressions(defaultPolicy(role), suppressions);

@@ -1,4 +1,4 @@
-import { Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import { Lazy, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -11,6 +11,7 @@ import { Observability } from '../constructs/observability';
 import { RawEventsLake } from '../constructs/raw-events-lake';
 import { SERVICE_NAME, TopologyFunctions } from '../constructs/topology-functions';
 import { TopologyQueues } from '../constructs/topology-queues';
+import { WebhookSecrets } from '../constructs/webhook-secrets';
 
 export interface LoyaltyPlatformStackProps extends StackProps {
   readonly stage: string;
@@ -33,6 +34,8 @@ export class LoyaltyPlatformStack extends Stack {
   readonly queues: Record<QueueId, sqs.Queue>;
   /** The customer-managed key every queue is encrypted with. */
   readonly queueKey: kms.Key;
+  /** The customer-managed key that seals webhook signing secrets. */
+  readonly secretsKey: kms.Key;
   readonly lake: RawEventsLake;
   readonly functions: Record<FunctionId, NodejsFunction>;
   readonly functionLogGroups: Record<FunctionId, logs.LogGroup>;
@@ -49,11 +52,15 @@ export class LoyaltyPlatformStack extends Stack {
     this.queues = queues.byId;
     this.queueKey = queues.key;
     this.lake = new RawEventsLake(this, 'Lake');
+    this.secretsKey = new WebhookSecrets(this, 'Webhooks').key;
     const functions = new TopologyFunctions(this, 'Functions', {
       stage: props.stage,
       table: this.ledger.table,
       queues: this.queues,
       queueKey: this.queueKey,
+      secretsKey: this.secretsKey,
+      // The API function keeps tenants in the usage plans of this API's stage; the API is built after the functions.
+      tenantThrottling: Lazy.string({ produce: () => `api-gateway:${this.api.restApi.restApiId}/${props.stage}` }),
       rawEvents: this.lake,
     });
     this.functions = functions.byId;

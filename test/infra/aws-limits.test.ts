@@ -1,4 +1,4 @@
-import { rawEvents } from '../../functions/declaration/topology';
+import { api, rawEvents, routes, usageKeyRequired } from '../../functions/declaration/topology';
 import { activePartitions } from '../../functions/declaration/lake-partitioning';
 import { EVENT_TYPES } from '../../functions/domain/events';
 import { logicalId, removeAssembly, synthesize, type Synthesized } from './synth';
@@ -122,6 +122,36 @@ describe('Firehose limits', () => {
         `${rawEvents.capacity.activePartitionQuota})`,
     );
     expect(partitions).toBeLessThanOrEqual(rawEvents.capacity.activePartitionQuota);
+  });
+});
+
+describe('API Gateway usage plans and API keys (per account and region, shared by every stage there)', () => {
+  it('fit the tenants a stage is sized for: a key each, and a plan each even if every tenant has other limits', () => {
+    // Prepare: one API key per tenant; one usage plan per distinct (rate, burst), at worst one per tenant
+    const { tenants } = rawEvents.capacity;
+    const { usagePlanQuota, apiKeyQuota } = api.tenantThrottling;
+
+    // Assess
+    console.log(
+      `usage plans: ${tenants} tenants need at most ${tenants} plans (quota ${usagePlanQuota}, adjustable) and ` +
+        `${tenants} API keys (quota ${apiKeyQuota}, fixed)`,
+    );
+    expect(tenants).toBeLessThanOrEqual(usagePlanQuota);
+    expect(tenants).toBeLessThanOrEqual(apiKeyQuota);
+  });
+
+  it('take the usage key from the authorizer on every tenant route, and only there', () => {
+    // Prepare
+    const restApi = Object.values(synth.resources).find((resource) => resource.Type === 'AWS::ApiGateway::RestApi')!;
+    const methods = ofType('AWS::ApiGateway::Method').filter(
+      ([, method]) => method.Properties!.HttpMethod !== 'OPTIONS',
+    );
+    const requiring = methods.filter(([, method]) => method.Properties!.ApiKeyRequired === true).length;
+
+    // Assess: a key is in one plan per stage (API Gateway allows 10 plans per key), and tenant routes require it
+    expect(restApi.Properties!.ApiKeySourceType).toBe('AUTHORIZER');
+    expect(requiring).toBe(routes.filter(usageKeyRequired).length);
+    expect(requiring).toBeGreaterThan(0);
   });
 });
 

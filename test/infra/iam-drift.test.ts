@@ -34,6 +34,7 @@ function describeResource(expression: Expression, functionId: FunctionId): strin
     [logicalId(stack, stack.ledger.table), 'table'],
     [stack.getLogicalId(stack.ledger.key.node.defaultChild as never), 'tableKey'],
     [stack.getLogicalId(stack.queueKey.node.defaultChild as never), 'queueKey'],
+    [stack.getLogicalId(stack.secretsKey.node.defaultChild as never), 'secretsKey'],
     [stack.getLogicalId(stack.lake.deliveryStream), 'rawEventsStream'],
     [logicalId(stack, stack.functionLogGroups[functionId]), 'logGroup'],
     ...(Object.keys(stack.queues) as QueueId[]).map(
@@ -66,12 +67,19 @@ function granted(functionId: FunctionId): string[] {
     )
     .flatMap((policy) => policy.Properties!.PolicyDocument.Statement as Record<string, unknown>[]);
   return statements.flatMap((statement) => {
-    // Allow statements with actions and resources only: a Deny, NotAction or Condition would need modelling first.
-    expect(Object.keys(statement).sort()).toEqual(['Action', 'Effect', 'Resource']);
+    // Allow statements with actions, resources and conditions only: a Deny or NotAction would need modelling first.
+    expect(
+      Object.keys(statement)
+        .filter((key) => key !== 'Condition')
+        .sort(),
+    ).toEqual(['Action', 'Effect', 'Resource']);
     expect(statement.Effect).toBe('Allow');
     const actions = [statement.Action].flat() as string[];
     const targets = [statement.Resource].flat() as Expression[];
-    return actions.flatMap((action) => targets.map((target) => `${action} on ${describeResource(target, functionId)}`));
+    const condition = statement.Condition ? ` if ${JSON.stringify(statement.Condition)}` : '';
+    return actions.flatMap((action) =>
+      targets.map((target) => `${action} on ${describeResource(target, functionId)}${condition}`),
+    );
   });
 }
 
@@ -82,13 +90,18 @@ function declared(spec: FunctionSpec): string[] {
     tableStreamArn: 'tableStream',
     tableKeyArn: 'tableKey',
     queueKeyArn: 'queueKey',
+    secretsKeyArn: 'secretsKey',
+    apiGatewayArn: 'arn:{"Ref":"AWS::Partition"}:apigateway:{"Ref":"AWS::Region"}::',
     queueArn: (queue) => `queue:${queue}`,
     rawEventsStreamArn: 'rawEventsStream',
     logGroupArn: 'logGroup',
   });
-  return policy.flatMap((statement) =>
-    statement.actions.flatMap((action) => statement.resources.map((resource) => `${action} on ${resource}`)),
-  );
+  return policy.flatMap((statement) => {
+    const condition = statement.conditions ? ` if ${JSON.stringify(statement.conditions)}` : '';
+    return statement.actions.flatMap((action) =>
+      statement.resources.map((resource) => `${action} on ${resource}${condition}`),
+    );
+  });
 }
 
 const sorted = (lines: string[]) => [...new Set(lines)].sort();

@@ -253,6 +253,77 @@ describe('webhook delivery access', () => {
   });
 });
 
+describe('webhook signing secrets', () => {
+  it('are sealed under their own rotating, retained key: the API seals and opens, delivery only opens', () => {
+    // Prepare
+    const keyId = logicalId(synth.stack, synth.stack.secretsKey);
+    const secretsKey = { 'Fn::GetAtt': [keyId, 'Arn'] };
+    const keyActions = (functionId: FunctionId) =>
+      ['kms:GenerateDataKey', 'kms:Decrypt', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'].filter((action) =>
+        allows(functionId, action, secretsKey),
+      );
+
+    // Assess
+    expect(synth.stack.secretsKey.node.path).toBe(`${synth.stack.node.path}/Webhooks/SecretsKey`);
+    expect(synth.resources[keyId]).toMatchObject({
+      Properties: { EnableKeyRotation: true },
+      DeletionPolicy: 'Retain',
+    });
+    expect(keyActions('api')).toEqual(['kms:GenerateDataKey', 'kms:Decrypt']);
+    expect(keyActions('webhookDelivery')).toEqual(['kms:Decrypt']);
+    // Every grant on the key asks for an encryption context of exactly a tenant and an endpoint.
+    const onKey = (['api', 'webhookDelivery'] as const).flatMap((functionId) =>
+      statementsOf(functionId).filter((statement) =>
+        [statement.Resource].flat().some((resource) => JSON.stringify(resource) === JSON.stringify(secretsKey)),
+      ),
+    );
+    expect(onKey).toHaveLength(2);
+    for (const statement of onKey)
+      expect((statement as { Condition?: unknown }).Condition).toEqual({
+        'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['tenantId', 'subscriptionId'] },
+        Null: { 'kms:EncryptionContext:tenantId': 'false', 'kms:EncryptionContext:subscriptionId': 'false' },
+      });
+    for (const functionId of ['authorizer', 'webhookRouter', 'lakeRouter', 'housekeeping'] as const)
+      expect([functionId, keyActions(functionId)]).toEqual([functionId, []]);
+    const environment = (functionId: FunctionId) =>
+      synth.resources[logicalId(synth.stack, synth.stack.functions[functionId])]!.Properties!.Environment.Variables;
+    expect(environment('api').WEBHOOK_SECRETS_KEY).toEqual(secretsKey);
+    expect(environment('webhookDelivery').WEBHOOK_SECRETS_KEY).toEqual(secretsKey);
+    expect(environment('webhookRouter').WEBHOOK_SECRETS_KEY).toBeUndefined();
+  });
+});
+
+describe('tenant throttling', () => {
+  it('lets only the API function keep tenants in usage plans, on usage plans and API keys only', () => {
+    // Prepare
+    const apiGateway = (path: string) => ({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':apigateway:', { Ref: 'AWS::Region' }, `::/${path}*`]],
+    });
+    const grants = (functionId: FunctionId) =>
+      ['apigateway:GET', 'apigateway:POST', 'apigateway:DELETE', 'apigateway:PATCH'].flatMap((action) =>
+        ['usageplans', 'apikeys']
+          .filter((path) => allows(functionId, action, apiGateway(path)))
+          .map((p) => `${action} ${p}`),
+      );
+    const apigatewayActions = (functionId: FunctionId) =>
+      statementsOf(functionId)
+        .flatMap((statement) => [statement.Action].flat())
+        .filter((action) => action.startsWith('apigateway:'));
+
+    // Assess
+    expect(grants('api')).toEqual([
+      'apigateway:GET usageplans',
+      'apigateway:GET apikeys',
+      'apigateway:POST usageplans',
+      'apigateway:POST apikeys',
+      'apigateway:DELETE usageplans',
+      'apigateway:DELETE apikeys',
+    ]);
+    for (const functionId of ['authorizer', 'webhookRouter', 'lakeRouter', 'webhookDelivery', 'housekeeping'] as const)
+      expect([functionId, apigatewayActions(functionId)]).toEqual([functionId, []]);
+  });
+});
+
 describe('event-source mappings', () => {
   it('stream consumers bisect, retry boundedly, send old records to the failure queue, report partial failures', () => {
     // Prepare

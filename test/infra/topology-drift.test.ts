@@ -132,6 +132,19 @@ describe('functions', () => {
             return { Ref: logicalId(stack, stack.queues[ref.queue]) };
           case 'rawEventsStream':
             return { Ref: stack.getLogicalId(stack.lake.deliveryStream) };
+          case 'secretsKey':
+            return { 'Fn::GetAtt': [stack.getLogicalId(stack.secretsKey.node.defaultChild as never), 'Arn'] };
+          case 'tenantThrottling':
+            return {
+              'Fn::Join': [
+                '',
+                [
+                  'api-gateway:',
+                  { Ref: logicalId(stack, stack.api.restApi) },
+                  `/${synth.app.node.tryGetContext('stage') as string}`,
+                ],
+              ],
+            };
           case 'literal':
             return ref.value;
         }

@@ -12,7 +12,7 @@ import { deliveryMessage, webhookBody, type DeliveryMessage } from '../../functi
 import { newId } from '../../functions/shared/ids';
 import { logger } from '../../functions/shared/logger';
 import { useLocalTable } from '../support/local-table';
-import { testSubscription } from '../support/webhook-fixtures';
+import { testSealer, testSubscription } from '../support/webhook-fixtures';
 
 /**
  * The delivery worker against the real table on DynamoDB Local: the message log, the attempt log,
@@ -26,7 +26,7 @@ let subscriptions: DynamoSubscriptionStore;
 const local = useLocalTable(({ documents, tableName }) => {
   store = new DynamoDeliveryLog(documents, tableName, 30);
   endpointHealth = new DynamoEndpointHealth(documents, tableName);
-  subscriptions = new DynamoSubscriptionStore(documents, tableName);
+  subscriptions = new DynamoSubscriptionStore(documents, tableName, testSealer());
   // One JSON line per attempt would bury the test report; the log is not what is under test.
   logger.setLogLevel('SILENT');
 });

@@ -5,6 +5,7 @@ import { table } from '../../functions/declaration/topology';
 import { CREDENTIALS, REGION } from '../../local/aws-local';
 import { CREDENTIAL_KINDS, scanForSecrets, type Secret } from '../support/secret-scan';
 import { configureReceiver, receivedHooks, twinApi } from '../support/twin-api';
+import { TEST_SECRETS_KEY, testSealer } from '../support/webhook-fixtures';
 import { useTwin, waitFor } from '../support/twin-process';
 
 /**
@@ -19,6 +20,8 @@ const twin = useTwin(['--log-level', 'DEBUG'], {
   WEBHOOK_RETRY_SCHEDULE: '1s',
   WEBHOOK_RETRY_JITTER: '0',
   WEBHOOK_BREAKER_FAILURES: '10',
+  // A master key the test knows, so it can open the sealed secrets it scans the output for.
+  TWIN_SECRETS_KEY: TEST_SECRETS_KEY,
 });
 const api = twinApi(twin);
 
@@ -41,7 +44,7 @@ async function createEndpoint(name: string, extra: Record<string, unknown> = {})
 async function storedWebhookSecrets(): Promise<Secret[]> {
   const dynamo = new DynamoDBClient({ region: REGION, credentials: CREDENTIALS, endpoint: twin.endpoints.dynamodb });
   try {
-    const store = new DynamoSubscriptionStore(DynamoDBDocumentClient.from(dynamo), table.localName);
+    const store = new DynamoSubscriptionStore(DynamoDBDocumentClient.from(dynamo), table.localName, testSealer());
     const endpoints = await store.listForTenant(twin.demo.tenantId);
     return endpoints.flatMap((endpoint) => [
       ...endpoint.secrets.map((value) => ({ kind: CREDENTIAL_KINDS.webhookSecret, value })),

@@ -10,7 +10,7 @@ import { deliveryMessage, type DeliveryMessage } from '../../functions/domain/we
 import { newId } from '../../functions/shared/ids';
 import { logger } from '../../functions/shared/logger';
 import { useLocalTable } from '../support/local-table';
-import { testSubscription } from '../support/webhook-fixtures';
+import { testSealer, testSubscription } from '../support/webhook-fixtures';
 
 /**
  * Parking on DynamoDB Local with one waiting slot per endpoint: the races of parking and waking,
@@ -25,7 +25,7 @@ useLocalTable(({ documents, tableName }) => {
   store = new DynamoDeliveryLog(documents, tableName, 30);
   endpointHealth = new DynamoEndpointHealth(documents, tableName);
   parking = new DynamoParkingStore(documents, tableName, 30);
-  subscriptions = new DynamoSubscriptionStore(documents, tableName);
+  subscriptions = new DynamoSubscriptionStore(documents, tableName, testSealer());
   logger.setLogLevel('SILENT');
 });
 

@@ -15,7 +15,7 @@ import { deliveryMessage } from '../../functions/domain/webhooks/message';
 import { newId } from '../../functions/shared/ids';
 import { TTL_ATTRIBUTE, ttlAfterDays } from '../../functions/shared/item-ttl';
 import { useLocalTable } from '../support/local-table';
-import { testSubscription } from '../support/webhook-fixtures';
+import { testSealer, testSubscription } from '../support/webhook-fixtures';
 
 /**
  * The webhook stores' cancelled transactions on DynamoDB Local: what each store does when
@@ -131,7 +131,7 @@ describe('delivery log rounds', () => {
 describe('disabling an endpoint', () => {
   it('emits endpoint.disabled at the next free seq when an older eventSeq was written back', async () => {
     // Prepare
-    const subscriptions = new DynamoSubscriptionStore(local.documents, local.tableName);
+    const subscriptions = new DynamoSubscriptionStore(local.documents, local.tableName, testSealer());
     const health = new DynamoEndpointHealth(local.documents, local.tableName);
     const tenantId = newId('ten');
     const subscriptionId = newId('sub');

@@ -24,9 +24,11 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /**
  * Settings every test twin runs with unless a test passes its own: the stream consumers read a
  * tenant's webhook endpoints afresh for every batch (no 5 s cache), so a test that registers or
- * changes an endpoint goes on at once instead of sleeping past the cache.
+ * changes an endpoint goes on at once instead of sleeping past the cache. The per-tenant rate limits are off:
+ * the fuzz and isolation tests send far more than a tenant's default 50 requests per second on purpose; the
+ * rate-limit test turns them on (`TWIN_RATE_LIMITS: 'on'`).
  */
-const TEST_SETTINGS: Record<string, string> = { SUBSCRIPTION_CACHE_TTL_MS: '0' };
+const TEST_SETTINGS: Record<string, string> = { SUBSCRIPTION_CACHE_TTL_MS: '0', TWIN_RATE_LIMITS: 'off' };
 
 /**
  * Starts the local twin exactly as a user does (`local/main.ts`), in memory on free ports (with

@@ -1,3 +1,4 @@
+import { LOCAL_KEY_PREFIX, sealerForKey } from '../../functions/composition/secrets';
 import type { WebhookSubscription } from '../../functions/domain/ports';
 
 /** The Standard Webhooks test-vector secret: deliveries signed with it can be checked by hand. */
@@ -13,3 +14,9 @@ export const testSubscription = (
   secrets: [TEST_SECRET],
   ...endpoint,
 });
+
+/** A master key for tests that stand in for the twin's own (`TWIN_SECRETS_KEY`): base64 of 32 bytes. */
+export const TEST_SECRETS_KEY = Buffer.alloc(32, 7).toString('base64');
+
+/** The sealer the twin's functions use when started with TEST_SECRETS_KEY. */
+export const testSealer = () => sealerForKey(`${LOCAL_KEY_PREFIX}${TEST_SECRETS_KEY}`);

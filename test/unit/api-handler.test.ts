@@ -5,6 +5,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 
 process.env.TABLE_NAME = 'ledger';
 process.env.DELIVERY_QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/000000000000/webhook-delivery.fifo';
+// The twin's kind of key (no KMS in a unit test): new endpoints' secrets are sealed with it.
+process.env.WEBHOOK_SECRETS_KEY = `local:${Buffer.alloc(32, 1).toString('base64')}`;
 const ddb = mockClient(DynamoDBDocumentClient);
 const { route, handler } = await import('../../functions/handlers/api');
 const { logger } = await import('../../functions/shared/logger');

@@ -250,7 +250,7 @@ describe('the API-key path of the authorizer', () => {
     const revoked = authenticate(issued.apiKey);
 
     // Assess
-    expect(cachedMeanwhile.credentialId).toBe(issued.key.keyId);
+    expect(cachedMeanwhile.principal.credentialId).toBe(issued.key.keyId);
     await expect(expired).rejects.toThrow('Unauthorized');
     await expect(revoked).rejects.toThrow('Unauthorized');
     const fresh = await service.createTenantKey(operator, 'acme', { name: 'f', scopes: ['members:read'] });
@@ -271,9 +271,9 @@ describe('the API-key path of the authorizer', () => {
     const after = authenticate(issued.apiKey);
 
     // Assess
-    expect(during.credentialId).toBe(issued.key.keyId);
+    expect(during.principal.credentialId).toBe(issued.key.keyId);
     await expect(after).rejects.toThrow('Unauthorized');
-    expect((await authenticate(next.apiKey)).credentialId).toBe(issued.key.keyId);
+    expect((await authenticate(next.apiKey)).principal.credentialId).toBe(issued.key.keyId);
     await expect(authenticate(`llk_${'x'.repeat(4096)}`)).rejects.toThrow('Unauthorized');
     await expect(authenticate('not a key')).rejects.toThrow('Unauthorized');
   });

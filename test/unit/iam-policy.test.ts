@@ -170,6 +170,8 @@ describe('the declared roles on the twin', () => {
       tableStreamArn: 'S',
       tableKeyArn: 'K',
       queueKeyArn: 'QK',
+      secretsKeyArn: 'SK',
+      apiGatewayArn: 'AG',
       queueArn: (q) => `Q:${q}`,
       rawEventsStreamArn: 'F',
       logGroupArn: 'L',

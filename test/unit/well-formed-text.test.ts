@@ -9,6 +9,8 @@ import { NOT_WELL_FORMED } from '../../functions/shared/well-formed';
 
 process.env.TABLE_NAME = 'ledger';
 process.env.DELIVERY_QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/000000000000/webhook-delivery.fifo';
+// The twin's kind of key (no KMS in a unit test): endpoints' secrets are sealed with it.
+process.env.WEBHOOK_SECRETS_KEY = `local:${Buffer.alloc(32, 1).toString('base64')}`;
 // Every AWS call fails loudly: a refused request must not reach a store, let alone write.
 const ddb = mockClient(DynamoDBDocumentClient).rejects(new Error('no DynamoDB call expected'));
 const sqs = mockClient(SQSClient).rejects(new Error('no SQS call expected'));
