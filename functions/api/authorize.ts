@@ -22,14 +22,16 @@ function wholeApiArn(methodArn: string): string {
   return `${arnPrefix}/${stage}/*/*`;
 }
 
-/** The principal a key stands for: an operator, or a tenant that exists and is active. */
+/** The principal a key stands for: an operator, or a tenant that exists. */
 async function principalOf(record: ApiKeyRecord, tenants: CredentialDirectory): Promise<Principal> {
   if (record.principal === 'operator') {
     if (!record.scopes.includes(OPERATOR_SCOPE)) throw new Error('Unauthorized');
     return { kind: 'operator', credentialId: record.keyId, scopes: [OPERATOR_SCOPE] };
   }
+  // A suspended tenant's key still stands for it: the API refuses the request (403 tenant_suspended) on a fresh read
+  // of the tenant, so the answer neither depends on a cache nor turns into a 401 once this result is cached.
   const tenant = await tenants.getTenant(record.tenantId);
-  if (!tenant || tenant.status !== 'active') throw new Error('Unauthorized');
+  if (!tenant) throw new Error('Unauthorized');
   // A stored scope the platform no longer knows (or `admin`, never a tenant's) grants nothing.
   const scopes = record.scopes.filter((scope): scope is TenantScope =>
     (TENANT_SCOPES as readonly string[]).includes(scope),

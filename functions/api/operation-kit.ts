@@ -2,8 +2,9 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { z } from 'zod';
 import type { Reply } from '../domain/idempotency';
 import type { LedgerService } from '../domain/ledger-service';
-import type { OfferStore, ProgrammeStore, SubscriptionStore } from '../domain/ports';
+import type { OfferStore, ProgrammeStore, SubscriptionStore, TenantStore } from '../domain/ports';
 import type { RewardCatalogue } from '../domain/reward-catalogue';
+import type { TenantAdmin } from '../domain/tenants';
 import type { DeliveryLog, EndpointHealthStore, WebhookSender } from '../domain/webhooks/ports';
 import type { ReplayService } from '../domain/webhooks/replay';
 import type { Resolver } from '../domain/webhooks/ssrf-guard';
@@ -33,6 +34,10 @@ export interface Services {
   replays: ReplayService;
   /** One signed POST to an endpoint now (the test ping). */
   sendNow: WebhookSender;
+  /** The admin side of tenants (operator operations). */
+  tenants: TenantAdmin;
+  /** Tenants as stored: the per-request status check, the limits an operation enforces. */
+  tenantStore: TenantStore;
 }
 
 export interface OperationContext {

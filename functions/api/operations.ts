@@ -22,6 +22,7 @@ import { pathParam, problem, type Operation, type OperationContext, type Service
 import { commandOperation, readOperation, writeOperation, type OperationHead } from './operation-shapes';
 import * as s from './schemas';
 import { webhookOperations } from './webhook-operations';
+import { adminOperations } from './admin-operations';
 
 export { principalFromContext } from '../domain/credentials';
 export {
@@ -624,4 +625,5 @@ export const operations: Operation[] = [
     },
   }),
   ...webhookOperations,
+  ...adminOperations,
 ];

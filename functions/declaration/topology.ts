@@ -412,6 +412,12 @@ export const routes: RouteSpec[] = [
   apiRoute('PUT', '/v1/programme'),
   apiRoute('POST', '/v1/webhooks/endpoints'),
   apiRoute('GET', '/v1/webhooks/endpoints'),
+  apiRoute('POST', '/admin/tenants'),
+  apiRoute('GET', '/admin/tenants'),
+  apiRoute('GET', '/admin/tenants/{tenantId}'),
+  apiRoute('PATCH', '/admin/tenants/{tenantId}'),
+  apiRoute('POST', '/admin/tenants/{tenantId}/suspend'),
+  apiRoute('POST', '/admin/tenants/{tenantId}/reactivate'),
 ];
 
 export const api = {

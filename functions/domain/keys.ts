@@ -15,6 +15,12 @@ const shardOf = (value: string, shards: number) => createHash('sha1').update(val
 
 export const keys = {
   tenant: (tenantId: string) => ({ pk: `TENANT#${tenantId}`, sk: 'TENANT' }),
+  /**
+   * `members` index keys of a tenant item: every tenant in one partition, by id (the admin list). Tenants are few
+   * and change rarely, so one partition never runs hot.
+   */
+  tenantListKeys: (tenantId: string) => ({ gsi1pk: keys.tenantList, gsi1sk: tenantId }),
+  tenantList: 'TENANTS',
   apiKey: (keyHash: string) => ({ pk: `APIKEY#${keyHash}`, sk: 'APIKEY' }),
   subscription: (tenantId: string, subscriptionId: string) => ({
     pk: `TENANT#${tenantId}`,

@@ -1,3 +1,4 @@
+import type { TenantLimits } from './credentials';
 import type { Balance, EntryState, EntryType, LedgerEntry, MemberProfile, MemberStatus, Mutation } from './ledger';
 import type { Offer } from './offers';
 import type { Programme } from './programme';
@@ -126,6 +127,27 @@ export interface Tenant {
   tenantId: string;
   name: string;
   status: 'active' | 'suspended';
+  /** Kept with the tenant; a tenant stored before limits existed reads as the defaults. */
+  limits: TenantLimits;
+  createdAt: string;
+  updatedAt: string;
+  /** Since when the tenant is suspended (absent while active). */
+  suspendedAt?: string;
+}
+
+/** What creating a tenant together with its first key needs: the rest takes its defaults. */
+export type TenantBasics = Pick<Tenant, 'tenantId' | 'name' | 'status'>;
+
+/** Tenants, for the admin API and the per-request status check. */
+export interface TenantStore {
+  /** `consistent`: a strongly consistent read, so a change that finished before is seen (suspension). */
+  getTenant(tenantId: string, options?: { consistent?: boolean }): Promise<Tenant | null>;
+  /** False when the tenant exists already. */
+  createTenant(tenant: Tenant): Promise<boolean>;
+  /** Writes the tenant over the version read (its `updatedAt`); false when it changed meanwhile. */
+  saveTenant(tenant: Tenant, expectedUpdatedAt: string): Promise<boolean>;
+  /** Every tenant by id, a page at a time. */
+  listTenants(query: { limit: number; cursor?: string }): Promise<Page<Tenant>>;
 }
 
 export interface ApiKeyRecord {

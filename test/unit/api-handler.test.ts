@@ -1,5 +1,11 @@
 import { jest } from '@jest/globals';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 
@@ -34,13 +40,21 @@ function request(
   } as unknown as APIGatewayProxyEvent;
 }
 
+/** The caller's tenant, read for every tenant request (suspension applies at once). */
+const tenantIsActive = () =>
+  ddb
+    .on(GetCommand, { Key: { pk: 'TENANT#t1', sk: 'TENANT' } })
+    .resolves({ Item: { tenantId: 't1', name: 'Tenant one', status: 'active' } });
+
 const invoke = (event: APIGatewayProxyEvent) => handler(event, {} as never);
 
 describe('API handler', () => {
   beforeEach(() => {
     ddb.reset();
     ddb.on(GetCommand).resolves({});
+    tenantIsActive();
     ddb.on(PutCommand).resolves({});
+    ddb.on(QueryCommand).resolves({ Items: [] });
     ddb.on(TransactWriteCommand).resolves({});
   });
 
@@ -133,6 +147,7 @@ describe('API handler', () => {
 
   it('hides internal errors behind a 500 problem', async () => {
     ddb.on(GetCommand).rejects(new Error('secret internals'));
+    tenantIsActive();
     const response = await invoke(request('GET', '/v1/members/{memberId}', { params: { memberId: 'mem_x' } }));
     expect(response.statusCode).toBe(500);
     expect(response.body).not.toContain('secret internals');
@@ -186,6 +201,7 @@ describe('API handler', () => {
       // Prepare
       const errors = jest.spyOn(logger['console'], 'error').mockImplementation(() => undefined);
       ddb.on(GetCommand).rejects(new Error('secret internals'));
+      tenantIsActive();
 
       // Act
       const refused = await invoke(enrol({ 'x-correlation-id': 'order-43' }));
