@@ -108,7 +108,6 @@ export function requireEndpointAllowance(registered: number, limits: TenantLimit
       'limit_exceeded',
       `The tenant may register ${limits.webhookEndpoints} webhook endpoint(s) and has ${registered}; ` +
         'delete one or ask the platform team to raise the limit',
-      { limit: 'webhookEndpoints', allowed: limits.webhookEndpoints },
     );
   }
 }

@@ -1,5 +1,6 @@
 import { DynamoTenantStore } from '../../functions/adapters/dynamo-tenant-store';
 import { TENANT_SCOPES } from '../../functions/api/operations';
+import { DEFAULT_TENANT_LIMITS } from '../../functions/domain/credentials';
 import { CREDENTIALS, REGION } from '../../local/aws-local';
 import { useLocalTable } from '../support/local-table';
 import { runScript } from '../support/run-script';
@@ -35,7 +36,14 @@ describe('tenant:create', () => {
     const key = await tenants.findApiKey(apiKey);
     expect(key).toMatchObject({ tenantId: 'acme-hotels', scopes: TENANT_SCOPES, status: 'active' });
     const tenant = await tenants.getTenant('acme-hotels');
-    expect(tenant).toEqual({ tenantId: 'acme-hotels', name: 'Acme Hotels', status: 'active' });
+    expect(tenant).toEqual({
+      tenantId: 'acme-hotels',
+      name: 'Acme Hotels',
+      status: 'active',
+      limits: DEFAULT_TENANT_LIMITS,
+      createdAt: expect.any(String),
+      updatedAt: tenant?.createdAt,
+    });
     expect(run.stderr).not.toContain(apiKey);
   }, 30_000);
 

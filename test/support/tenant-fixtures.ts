@@ -57,6 +57,8 @@ export function tenantTable(twin: Pick<RunningTwin, 'endpoints'>) {
     /** A new active tenant with a key of `scopes`, or one more key of it (the tenant is put again, unchanged). */
     issueKey: async (tenantId: string, scopes: readonly string[] = TENANT_SCOPES) =>
       (await store.createTenantWithKey({ tenantId, name: `Tenant ${tenantId}`, status: 'active' }, [...scopes])).apiKey,
+    /** An operator key (scope `admin`), as the one-time bootstrap makes it. */
+    issueOperatorKey: async () => (await store.createOperatorKey()).apiKey,
     revokeKey: (apiKey: string) => setStatus(keys.apiKey(hashApiKey(apiKey)), 'revoked'),
     suspendTenant: (tenantId: string) => setStatus(keys.tenant(tenantId), 'suspended'),
     destroy: () => {
