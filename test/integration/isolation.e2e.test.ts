@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { TENANT_SCOPES, type Scope } from '../../functions/api/operations';
+import { OPERATOR_SCOPE, TENANT_SCOPES, type Scope } from '../../functions/api/operations';
 import { newId } from '../../functions/shared/ids';
 import { contractFetch, receivedHooks, twinApi } from '../support/twin-api';
 import { useTwin } from '../support/twin-process';
@@ -13,9 +13,10 @@ import { seedTenant, tenantTable, type SeededTenant, type TenantIds } from '../s
  * sample body, if it takes one).
  *
  * Tenants are made through `DynamoTenantStore` on the twin's table, as `npm run tenant:create`
- * does; revoking a key and suspending a tenant write the stored records directly, as no API does
- * either yet. Each of those keys is used for the first time after its change: the gateway caches an
- * authorizer's answer per key for `api.authorizerCacheTtlSeconds`.
+ * does; revoking a key writes the stored record directly, as no API does yet, and the key is used for the first time
+ * after its change: the gateway caches an authorizer's answer per key for `api.authorizerCacheTtlSeconds`. A tenant
+ * is suspended through the admin API (its next request is refused whatever any cache holds). The admin routes
+ * answer an operator key (acting on a tenant of its own, so B stays as it was) and refuse every tenant key.
  */
 const twin = useTwin();
 const run = randomBytes(3).toString('hex');
@@ -26,6 +27,9 @@ let suspended: SeededTenant;
 /** A second key of the suspended tenant, issued before the suspension and first used after it. */
 let suspendedKey: string;
 let revokedKey: string;
+let operatorKey: string;
+/** The tenant the operator's admin calls act on. */
+let operatorTarget: string;
 /** Per scope, a key of tenant A holding every scope but that one. */
 const keysWithout = new Map<Scope, string>();
 
@@ -45,7 +49,15 @@ beforeAll(async () => {
     revokedKey = await tenants.issueKey(a.tenantId);
     await tenants.revokeKey(revokedKey);
     suspendedKey = await tenants.issueKey(suspended.tenantId);
-    await tenants.suspendTenant(suspended.tenantId);
+    operatorKey = await tenants.issueOperatorKey();
+    operatorTarget = `iso-op-${run}`;
+    await tenants.issueKey(operatorTarget);
+    const suspension = await fetch(`${twin.apiUrl}/admin/tenants/${suspended.tenantId}/suspend`, {
+      method: 'POST',
+      headers: { 'x-api-key': operatorKey, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    if (suspension.status !== 200) throw new Error(`suspending answered ${suspension.status}`);
   } finally {
     tenants.destroy();
   }
@@ -83,9 +95,18 @@ interface CredentialCase {
   expect: (route: Route, sent: Sent) => Expected | null;
   /** Its 404s must equal those for ids nobody owns, so they tell nothing of whether the ids exist. */
   indistinguishableFromUnknown?: boolean;
+  /** Values of other tenants the caller may see (an operator sees every tenant's id). */
+  sees?: () => string[];
 }
 
 const unauthorized: Expected = { status: 401, code: 'unauthorized' };
+const forbidden: Expected = { status: 403, code: 'forbidden' };
+const forOperators = (route: Route) => route.scope === OPERATOR_SCOPE;
+/** A tenant key's answer: refused on every admin route, whatever its scopes; `expect` says the rest. */
+const asTenant =
+  (expect: CredentialCase['expect']): CredentialCase['expect'] =>
+  (route, sent) =>
+    forOperators(route) ? forbidden : expect(route, sent);
 const key = (apiKey: string) => ({ 'x-api-key': apiKey });
 const hasParams = (route: Route) => route.path.includes('{');
 
@@ -127,7 +148,7 @@ const CASES: CredentialCase[] = [
     credential: () => ({ ...key(a.apiKey), 'x-tenant-id': b.tenantId, 'tenant-id': b.tenantId }),
     ids: () => b.ids,
     caller: () => a,
-    expect: foreignIdsAnswer,
+    expect: asTenant(foreignIdsAnswer),
     indistinguishableFromUnknown: true,
   },
   {
@@ -136,15 +157,18 @@ const CASES: CredentialCase[] = [
     ids: () => ({ ...b.ids, memberId: a.ids.memberId, subscriptionId: a.ids.subscriptionId }),
     caller: () => a,
     // Only where a foreign id is in the request at all, and not a PUT's path alone (it creates under that id).
-    expect: (route, sent) => ((route.method === 'PUT' ? sent.foreignInBody : sent.foreign) ? { status: 404 } : null),
+    expect: asTenant((route, sent) =>
+      (route.method === 'PUT' ? sent.foreignInBody : sent.foreign) ? { status: 404 } : null,
+    ),
   },
   {
     name: 'missing scope',
-    credential: (route) => key(keysWithout.get(route.scope!)!),
+    // The admin scope is one no tenant key holds: A's key with every tenant scope lacks it.
+    credential: (route) => key(forOperators(route) ? a.apiKey : keysWithout.get(route.scope!)!),
     ids: () => a.ids,
     caller: () => a,
     // A route that needs no scope has no key that lacks it.
-    expect: (route) => (route.scope ? { status: 403, code: 'forbidden' } : null),
+    expect: (route) => (route.scope ? forbidden : null),
   },
   {
     name: 'revoked key',
@@ -158,7 +182,19 @@ const CASES: CredentialCase[] = [
     credential: () => key(suspendedKey),
     ids: () => suspended.ids,
     caller: () => null,
-    expect: () => unauthorized,
+    expect: asTenant(() => ({ status: 403, code: 'tenant_suspended' })),
+  },
+  {
+    name: 'operator key',
+    credential: () => key(operatorKey),
+    ids: () => ({ ...a.ids, tenantId: operatorTarget }),
+    caller: () => null,
+    // Admin routes act on the platform (its own tenant here); tenant routes are refused whatever the ids.
+    expect: (route) =>
+      forOperators(route)
+        ? { status: route.path === '/admin/tenants' && route.method === 'POST' ? 201 : 200 }
+        : forbidden,
+    sees: () => [a, b, suspended].map((tenant) => tenant.tenantId),
   },
 ];
 
@@ -196,6 +232,10 @@ const SAMPLE_BODIES: Record<string, (ids: TenantIds) => unknown> = {
   fulfilRedemption: () => ({ reference: 'isolation' }),
   cancelRedemption: () => ({ reason: 'isolation' }),
   putProgramme: () => ({}),
+  createTenant: () => ({ tenantId: `iso-new-${fresh()}`, name: 'Tenant of the isolation matrix' }),
+  updateTenant: () => ({ name: 'Renamed by the isolation matrix' }),
+  suspendTenant: () => ({ reason: 'isolation' }),
+  reactivateTenant: () => ({}),
   createWebhookEndpoint: () => ({ url: `${twin.receiverUrl}/hooks/iso-extra-${run}`, eventTypes: ['webhook.ping'] }),
   updateWebhookEndpoint: () => ({ description: 'isolation' }),
   rotateWebhookSecret: () => ({ overlapHours: 1 }),
@@ -211,6 +251,7 @@ const SAMPLE_QUERIES: Record<string, () => string> = {
   listRedemptions: () => 'limit=1',
   listWebhookMessages: () => 'status=delivered&from=2020-01-01T00:00:00Z',
   listWebhookAttempts: () => 'from=2020-01-01T00:00:00Z&limit=5',
+  listTenants: () => 'limit=2',
 };
 
 /** The routes of the served document; PUTs last, as a PUT on another tenant's id creates the caller's own. */
@@ -281,12 +322,13 @@ async function send(route: Route, sent: Sent, credential: Record<string, string>
   return { status: response.status, text: await response.text(), headers: JSON.stringify([...response.headers]) };
 }
 
-/** Values of tenants other than the caller that an answer carries (those the request itself named aside). */
-function leaked(answer: Answer, sent: Sent, caller: SeededTenant | null): string[] {
+/** Values of other tenants than the caller's in an answer (but those the request named or the caller may see). */
+function leaked(answer: Answer, sent: Sent, caller: SeededTenant | null, sees: string[] = []): string[] {
   const others = [a, b, suspended].filter((tenant) => tenant !== caller);
   const named = sent.path + (sent.body ?? '');
   return others
     .flatMap((tenant) => tenant.secrets)
+    .filter((value) => !sees.includes(value))
     .filter((value) => !named.includes(value) && (answer.text.includes(value) || answer.headers.includes(value)));
 }
 
@@ -364,7 +406,7 @@ async function checkCell(route: Route, credentialCase: CredentialCase, tally: Ta
   } else if (expected.code && (JSON.parse(answer.text) as { code: string }).code !== expected.code) {
     failures.push(`code is not ${expected.code}: ${answer.text.slice(0, 300)}`);
   }
-  const values = leaked(answer, sent, caller);
+  const values = leaked(answer, sent, caller, credentialCase.sees?.());
   if (values.length > 0) failures.push(`carries another tenant's ${values.join(', ')}`);
   if (credentialCase.indistinguishableFromUnknown && expected.status === 404) {
     tally.compared++;

@@ -11,6 +11,8 @@ import { waitFor, type RunningTwin } from './twin-process';
 
 /** The ids a route's path parameters (and request bodies) name, one of each kind a tenant owns. */
 export interface TenantIds {
+  /** The admin routes' path parameter. */
+  tenantId: string;
   memberId: string;
   entryId: string;
   offerId: string;
@@ -137,6 +139,7 @@ export async function seedTenant(twin: RunningTwin, tenantId: string, apiKey: st
     { timeoutMs: 30_000, what: `the webhook messages of ${tenantId}` },
   );
   const ids: TenantIds = {
+    tenantId,
     memberId,
     entryId: earned.entry.entryId,
     offerId,
