@@ -139,6 +139,26 @@ describe('API handler', () => {
     },
   );
 
+  it('refuses a suspended tenant with 403 tenant_suspended before the operation reads or writes anything', async () => {
+    // Prepare
+    ddb
+      .on(GetCommand, { Key: { pk: 'TENANT#t1', sk: 'TENANT' } })
+      .resolves({ Item: { tenantId: 't1', name: 'Tenant one', status: 'suspended' } });
+
+    // Act
+    const response = await invoke(
+      request('POST', '/v1/members', { body: { externalId: 'alice-1' }, headers: { 'idempotency-key': 'k1' } }),
+    );
+
+    // Assess: one strongly consistent read of the tenant, nothing else.
+    expect(response.statusCode).toBe(403);
+    expect(JSON.parse(response.body)).toMatchObject({ code: 'tenant_suspended' });
+    expect(ddb.commandCalls(GetCommand).map((call) => call.args[0].input)).toEqual([
+      { TableName: 'ledger', Key: { pk: 'TENANT#t1', sk: 'TENANT' }, ConsistentRead: true },
+    ]);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
   it('maps unknown members to 404 member_not_found', async () => {
     const response = await invoke(request('GET', '/v1/members/{memberId}/balance', { params: { memberId: 'mem_x' } }));
     expect(response.statusCode).toBe(404);
