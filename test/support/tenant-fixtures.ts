@@ -37,8 +37,9 @@ export interface SeededTenant {
 }
 
 /**
- * Direct access to the twin's table for what no API does yet (issuing keys, revoking a key,
- * suspending a tenant): the same records `DynamoTenantStore` and the authorizer read.
+ * Direct access to the twin's table for what no API does yet (issuing keys, revoking a key, the
+ * first operator key): the same records `DynamoTenantStore` and the authorizer read. Tenants are
+ * suspended through the admin API.
  */
 export function tenantTable(twin: Pick<RunningTwin, 'endpoints'>) {
   const client = new DynamoDBClient({ endpoint: twin.endpoints.dynamodb, region: REGION, credentials: CREDENTIALS });
@@ -62,7 +63,6 @@ export function tenantTable(twin: Pick<RunningTwin, 'endpoints'>) {
     /** An operator key (scope `admin`), as the one-time bootstrap makes it. */
     issueOperatorKey: async () => (await store.createOperatorKey()).apiKey,
     revokeKey: (apiKey: string) => setStatus(keys.apiKey(hashApiKey(apiKey)), 'revoked'),
-    suspendTenant: (tenantId: string) => setStatus(keys.tenant(tenantId), 'suspended'),
     destroy: () => {
       client.destroy();
     },
