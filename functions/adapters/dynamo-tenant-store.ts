@@ -1,16 +1,43 @@
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { ApiKeyService } from '../domain/api-key-service';
 import { hashApiKey, keyIdOf, verifySecret } from '../domain/api-keys';
+import { DEFAULT_TENANT_LIMITS } from '../domain/credentials';
 import { keys } from '../domain/keys';
-import type { ApiKeyRecord, Tenant } from '../domain/ports';
+import type { ApiKeyRecord, Page, Tenant, TenantBasics, TenantStore } from '../domain/ports';
 import { systemClock } from '../shared/clock';
+import { applied } from './conditional-write';
+import { decodeCursor, encodeCursor } from './cursor';
 import { DynamoApiKeyStore } from './dynamo-api-key-store';
+
+/** What a tenant stored before it had times reads as: not known, so the epoch. */
+const UNKNOWN_TIME = '1970-01-01T00:00:00.000Z';
+
+/** A stored tenant item as the domain sees it; an item from before limits existed gets the defaults. */
+function tenantOf(item: Record<string, unknown>): Tenant {
+  const stored = item as Partial<Tenant> & Pick<Tenant, 'tenantId' | 'name' | 'status'>;
+  return {
+    tenantId: stored.tenantId,
+    name: stored.name,
+    status: stored.status,
+    limits: { ...DEFAULT_TENANT_LIMITS, ...stored.limits },
+    createdAt: stored.createdAt ?? UNKNOWN_TIME,
+    updatedAt: stored.updatedAt ?? stored.createdAt ?? UNKNOWN_TIME,
+    ...(stored.suspendedAt ? { suspendedAt: stored.suspendedAt } : {}),
+    ...(stored.usageIdentifierKey ? { usageIdentifierKey: stored.usageIdentifierKey } : {}),
+  };
+}
 
 /**
  * Tenants, and the shortcuts the platform's own tools take to their keys with table access (the twin's demo seed,
  * `tenant:create`, test fixtures); the key lifecycle itself is `ApiKeyService`'s.
  */
-export class DynamoTenantStore {
+export class DynamoTenantStore implements TenantStore {
   private readonly keyStore: DynamoApiKeyStore;
   private readonly apiKeys: ApiKeyService;
 
@@ -22,17 +49,76 @@ export class DynamoTenantStore {
     this.apiKeys = new ApiKeyService(this.keyStore, systemClock);
   }
 
-  async getTenant(tenantId: string): Promise<Tenant | null> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.tenant(tenantId) }));
-    if (!Item) return null;
-    const { tenantId: id, name, status, limits, usageIdentifierKey } = Item as Tenant;
-    return {
-      tenantId: id,
-      name,
-      status,
-      ...(limits ? { limits } : {}),
-      ...(usageIdentifierKey ? { usageIdentifierKey } : {}),
-    };
+  async getTenant(tenantId: string, options: { consistent?: boolean } = {}): Promise<Tenant | null> {
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.tenant(tenantId),
+        ...(options.consistent ? { ConsistentRead: true } : {}),
+      }),
+    );
+    return Item ? tenantOf(Item) : null;
+  }
+
+  createTenant(tenant: Tenant): Promise<boolean> {
+    return applied(
+      this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.tenant(tenant.tenantId), ...keys.tenantListKeys(tenant.tenantId), kind: 'tenant', ...tenant },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+  }
+
+  /**
+   * Sets the tenant's own fields only (other attributes of the item stay), over the version read; an item from
+   * before versions existed has none to compare.
+   */
+  saveTenant(tenant: Tenant, expectedUpdatedAt: string): Promise<boolean> {
+    const { gsi1pk, gsi1sk } = keys.tenantListKeys(tenant.tenantId);
+    return applied(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.tenant(tenant.tenantId),
+          UpdateExpression:
+            'SET #name = :name, #status = :status, limits = :limits, createdAt = :createdAt, updatedAt = :updatedAt, ' +
+            'gsi1pk = :gsi1pk, gsi1sk = :gsi1sk' +
+            (tenant.suspendedAt ? ', suspendedAt = :suspendedAt' : ' REMOVE suspendedAt'),
+          ConditionExpression: 'attribute_exists(pk) AND (updatedAt = :expected OR attribute_not_exists(updatedAt))',
+          ExpressionAttributeNames: { '#name': 'name', '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':name': tenant.name,
+            ':status': tenant.status,
+            ':limits': tenant.limits,
+            ':createdAt': tenant.createdAt,
+            ':updatedAt': tenant.updatedAt,
+            ':gsi1pk': gsi1pk,
+            ':gsi1sk': gsi1sk,
+            ':expected': expectedUpdatedAt,
+            ...(tenant.suspendedAt ? { ':suspendedAt': tenant.suspendedAt } : {}),
+          },
+        }),
+      ),
+    );
+  }
+
+  async listTenants(query: { limit: number; cursor?: string }): Promise<Page<Tenant>> {
+    const after = query.cursor ? decodeCursor(query.cursor, ['tenantId']).tenantId : undefined;
+    const { Items = [], LastEvaluatedKey } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'members',
+        KeyConditionExpression: after ? 'gsi1pk = :pk AND gsi1sk > :after' : 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.tenantList, ...(after ? { ':after': after } : {}) },
+        Limit: query.limit,
+      }),
+    );
+    const items = Items.map(tenantOf);
+    const last = items[items.length - 1];
+    return { items, ...(LastEvaluatedKey && last ? { nextCursor: encodeCursor({ tenantId: last.tenantId }) } : {}) };
   }
 
   /** Records the tenant's usage identifier at the API edge (what `TenantThrottling.apply` answered). */
@@ -59,12 +145,30 @@ export class DynamoTenantStore {
       : { keyId: key.keyId, tenantId: owner.tenantId, scopes, status };
   }
 
-  /** Creates the tenant (if new; put again unchanged otherwise) and a fresh API key, returned once, never stored. */
-  async createTenantWithKey(tenant: Tenant, scopes: readonly string[], name = 'First key') {
+  /**
+   * Creates the tenant (if new: an existing tenant stays as it is, suspended or not) and a fresh API key, returned
+   * once, never stored.
+   */
+  async createTenantWithKey(tenant: TenantBasics, scopes: readonly string[], name = 'First key') {
+    const now = new Date().toISOString();
+    const fields = {
+      kind: 'tenant',
+      tenantId: tenant.tenantId,
+      name: tenant.name,
+      status: tenant.status,
+      limits: DEFAULT_TENANT_LIMITS,
+      createdAt: now,
+      updatedAt: now,
+      ...keys.tenantListKeys(tenant.tenantId),
+    };
+    const names = Object.keys(fields);
     await this.client.send(
-      new PutCommand({
+      new UpdateCommand({
         TableName: this.tableName,
-        Item: { ...keys.tenant(tenant.tenantId), kind: 'tenant', ...tenant },
+        Key: keys.tenant(tenant.tenantId),
+        UpdateExpression: `SET ${names.map((_, i) => `#f${i} = if_not_exists(#f${i}, :v${i})`).join(', ')}`,
+        ExpressionAttributeNames: Object.fromEntries(names.map((field, i) => [`#f${i}`, field])),
+        ExpressionAttributeValues: Object.fromEntries(Object.values(fields).map((value, i) => [`:v${i}`, value])),
       }),
     );
     const { key, apiKey } = await this.apiKeys.createTenantKey(null, tenant.tenantId, { name, scopes });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { LAST_USED_GRANULARITY_MS, MAX_ROTATION_OVERLAP_SECONDS, statusOf, type ApiKey } from '../domain/api-keys';
 import type { ApiKeyOwner } from '../domain/api-keys';
 import { TENANT_SCOPES } from '../domain/credentials';
+import { recordAudit } from './audit-operations';
 import { pageView } from './ledger-views';
 import { pathParam, problem, type Operation, type OperationContext } from './operation-kit';
 import { readOperation, writeOperation } from './operation-shapes';
@@ -78,6 +79,9 @@ const ownerOf = (ctx: OperationContext): ApiKeyOwner => ({ kind: 'tenant', tenan
 const keyIdOfPath = (ctx: OperationContext) => pathParam(ctx.event, 'keyId');
 const notFound = problem('No such API key (of this tenant)');
 
+/** What the audit trail keeps of an issued key: its scopes and expiry, never its secret. */
+const issuedData = (key: ApiKey) => ({ scopes: key.scopes, ...(key.expiresAt ? { expiresAt: key.expiresAt } : {}) });
+
 export const apiKeyOperations: Operation[] = [
   writeOperation({
     ...ownKeys,
@@ -89,6 +93,7 @@ export const apiKeyOperations: Operation[] = [
     responses: { 201: { description: 'Issued', schema: issuedKeyResponse } },
     run: async (ctx, body) => {
       const { key, apiKey } = await ctx.services.apiKeys.createTenantKey(ctx.principal, ctx.tenantId, body);
+      await recordAudit(ctx, 'audit.api_key.created', key.keyId, issuedData(key));
       return { statusCode: 201, body: { ...apiKeyView(key, ctx.services.clock.now()), apiKey } };
     },
   }),
@@ -134,6 +139,8 @@ export const apiKeyOperations: Operation[] = [
         keyIdOfPath(ctx),
         body.overlapSeconds,
       );
+      const overlapEndsAt = key.previousSecretRetiresAt ?? key.rotatedAt ?? services.clock.now().toISOString();
+      await recordAudit(ctx, 'audit.api_key.rotated', key.keyId, { newCredentialId: key.keyId, overlapEndsAt });
       return { statusCode: 200, body: { ...apiKeyView(key, services.clock.now()), apiKey } };
     },
   }),
@@ -147,6 +154,7 @@ export const apiKeyOperations: Operation[] = [
     responses: { 200: { description: 'Revoked', schema: apiKeyResponse }, 404: notFound },
     run: async (ctx) => {
       const key = await ctx.services.apiKeys.revoke(ctx.principal, ownerOf(ctx), keyIdOfPath(ctx));
+      await recordAudit(ctx, 'audit.api_key.revoked', key.keyId, {});
       return { statusCode: 200, body: apiKeyView(key, ctx.services.clock.now()) };
     },
   }),
@@ -165,6 +173,7 @@ export const apiKeyOperations: Operation[] = [
     run: async (ctx, body) => {
       const tenantId = pathParam(ctx.event, 'tenantId');
       const { key, apiKey } = await ctx.services.apiKeys.createTenantKey(ctx.principal, tenantId, body);
+      await recordAudit(ctx, 'audit.api_key.created', key.keyId, issuedData(key), { tenantId });
       return { statusCode: 201, body: { ...apiKeyView(key, ctx.services.clock.now()), apiKey } };
     },
   }),

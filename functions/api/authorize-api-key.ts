@@ -74,8 +74,10 @@ export function apiKeyAuthenticator(
     const principal = principalOfKey(key);
     let usage: UsageIdentity | undefined;
     if (principal.kind === 'tenant') {
+      // A suspended tenant's key still stands for it: the API refuses the request (403 tenant_suspended) on a fresh
+      // read of the tenant, so the refusal neither waits for this cache nor turns into a 401 once cached.
       const tenant = await directory.getTenant(principal.tenantId);
-      if (!tenant || tenant.status !== 'active') return reject('tenant not active', keyId);
+      if (!tenant) return reject('unknown tenant', keyId);
       usage = usageIdentityOf(tenant);
     }
     const untilMs = Math.min(verdict.validUntilMs, now.getTime() + options.cacheTtlMs);

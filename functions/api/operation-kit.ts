@@ -3,8 +3,9 @@ import type { z } from 'zod';
 import type { ApiKeyService } from '../domain/api-key-service';
 import type { Reply } from '../domain/idempotency';
 import type { LedgerService } from '../domain/ledger-service';
-import type { AuditTrail, OfferStore, ProgrammeStore, SubscriptionStore } from '../domain/ports';
+import type { AuditTrail, OfferStore, ProgrammeStore, SubscriptionStore, TenantStore } from '../domain/ports';
 import type { RewardCatalogue } from '../domain/reward-catalogue';
+import type { TenantAdmin } from '../domain/tenants';
 import type { DeliveryLog, EndpointHealthStore, WebhookSender } from '../domain/webhooks/ports';
 import type { ReplayService } from '../domain/webhooks/replay';
 import type { Resolver } from '../domain/webhooks/ssrf-guard';
@@ -38,6 +39,10 @@ export interface Services {
   audit: AuditTrail;
   /** API keys: issue, list, rotate, revoke. */
   apiKeys: ApiKeyService;
+  /** The admin side of tenants (operator operations). */
+  tenants: TenantAdmin;
+  /** Tenants as stored: the per-request status check, the limits an operation enforces. */
+  tenantStore: TenantStore;
 }
 
 export interface OperationContext {

@@ -26,6 +26,7 @@ import * as s from './schemas';
 import { auditOperations, recordAudit } from './audit-operations';
 import { webhookOperations } from './webhook-operations';
 import { apiKeyOperations } from './api-key-operations';
+import { adminOperations } from './admin-operations';
 
 export { principalFromContext } from '../domain/credentials';
 export {
@@ -668,4 +669,5 @@ export const operations: Operation[] = [
   ...webhookOperations,
   ...auditOperations,
   ...apiKeyOperations,
+  ...adminOperations,
 ];

@@ -19,7 +19,7 @@ export interface UsageIdentity {
 }
 
 /** The usage identity of a tenant: its usage identifier key, if its limits were applied, and its limits. */
-export function usageIdentityOf(tenant: Pick<Tenant, 'limits' | 'usageIdentifierKey'>): UsageIdentity {
+export function usageIdentityOf(tenant: Partial<Pick<Tenant, 'limits' | 'usageIdentifierKey'>>): UsageIdentity {
   const { requestsPerSecond, burst } = tenant.limits ?? DEFAULT_TENANT_LIMITS;
   return {
     ...(tenant.usageIdentifierKey ? { usageIdentifierKey: tenant.usageIdentifierKey } : {}),

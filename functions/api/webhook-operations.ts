@@ -1,4 +1,6 @@
+import { DEFAULT_TENANT_LIMITS } from '../domain/credentials';
 import type { WebhookSubscription } from '../domain/ports';
+import { requireEndpointAllowance } from '../domain/tenants';
 import { pingBody } from '../domain/webhooks/message';
 import type { DeliveryRecord } from '../domain/webhooks/ports';
 import { generateSecret, generateSigningKeyPair, publicKeyOf } from '../domain/webhooks/signature';
@@ -44,6 +46,18 @@ export async function requireEndpoint(
   const subscription = await services.subscriptions.get(tenantId, subscriptionId);
   if (!subscription) throw new Problem('endpoint_not_found', `No webhook endpoint ${subscriptionId}`);
   return subscription;
+}
+
+/**
+ * The tenant's `webhookEndpoints` limit, checked before a registration. A read, not a condition of the write: two
+ * registrations racing at the limit may both pass, a bound off by the racers at most.
+ */
+async function requireEndpointRoom(services: Services, tenantId: string): Promise<void> {
+  const [tenant, registered] = await Promise.all([
+    services.tenantStore.getTenant(tenantId),
+    services.subscriptions.listForTenant(tenantId),
+  ]);
+  requireEndpointAllowance(registered.length, tenant?.limits ?? DEFAULT_TENANT_LIMITS);
 }
 
 /** The SSRF guard at registration: scheme, credentials, every A/AAAA address public (checked again at every send). */
@@ -109,10 +123,12 @@ export const webhookOperations: Operation[] = [
     request: s.createEndpointRequest,
     responses: {
       201: { description: 'Created', schema: s.endpointResponse },
+      409: problem("The tenant's webhookEndpoints limit is reached (limit_exceeded)"),
       422: { description: 'URL not allowed', schema: s.webhookUrlProblemResponse },
     },
     run: async (ctx, body) => {
       const { tenantId, services } = ctx;
+      await requireEndpointRoom(services, tenantId);
       const subscription: WebhookSubscription = {
         tenantId,
         subscriptionId: newId('sub'),

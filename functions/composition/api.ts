@@ -4,21 +4,32 @@ import { DynamoApiKeyStore } from '../adapters/dynamo-api-key-store';
 import { DynamoOfferStore } from '../adapters/dynamo-offer-store';
 import { DynamoRewardStore } from '../adapters/dynamo-reward-store';
 import { DynamoSubscriptionStore } from '../adapters/dynamo-subscription-store';
+import { DynamoTenantStore } from '../adapters/dynamo-tenant-store';
 import { catalogueReplies } from '../api/catalogue-views';
 import type { Services } from '../api/operations';
 import { ApiKeyService } from '../domain/api-key-service';
 import { RewardCatalogue } from '../domain/reward-catalogue';
+import type { TenantThrottling } from '../domain/ports';
+import { TenantAdmin } from '../domain/tenants';
 import { systemClock } from '../shared/clock';
 import { setting } from './config';
+import { tenantThrottling } from './throttling';
 import { ledgerWiring } from './ledger';
 import { webhookSecretSealer } from './secrets';
 import { webhookApiWiring } from './webhooks';
+
+/** The edge's throttling, built on the first admin change of a tenant (tenant calls never need it). */
+function lazyThrottling(): TenantThrottling {
+  let throttling: TenantThrottling | undefined;
+  return { apply: (tenantId, limits) => (throttling ??= tenantThrottling()).apply(tenantId, limits) };
+}
 
 /** What the API's operations run with; the handler builds it once per container, on the first request. */
 export function apiServices(): Services {
   const tableName = setting('TABLE_NAME');
   const dynamo = documentClient();
   const { ledger, programmes, store } = ledgerWiring(dynamo);
+  const tenantStore = new DynamoTenantStore(dynamo, tableName);
   return {
     ledger,
     programmes,
@@ -30,5 +41,7 @@ export function apiServices(): Services {
     allowLoopbackHttp: setting('WEBHOOK_ALLOW_LOOPBACK_HTTP'),
     apiKeys: new ApiKeyService(new DynamoApiKeyStore(dynamo, tableName), systemClock),
     ...webhookApiWiring(dynamo, sqsClient()),
+    tenants: new TenantAdmin(tenantStore, systemClock, lazyThrottling()),
+    tenantStore,
   };
 }

@@ -16,6 +16,7 @@ import { DynamoDigestStore } from '../adapters/dynamo-digest-store';
 import { DynamoEndpointHealth } from '../adapters/dynamo-endpoint-health';
 import { DynamoParkingStore } from '../adapters/dynamo-parking-store';
 import { DynamoSubscriptionStore } from '../adapters/dynamo-subscription-store';
+import { DynamoTenantStore } from '../adapters/dynamo-tenant-store';
 import { SqsDeliveryConsumer } from '../adapters/sqs-delivery-consumer';
 import { SqsDeliveryQueue } from '../adapters/sqs-delivery-queue';
 import { systemResolver } from '../adapters/system-resolver';
@@ -78,10 +79,12 @@ export function deliveryWiring(): { service: DeliveryService; consumer: SqsDeliv
   const queue = new SqsDeliveryQueue(sqs, setting('DELIVERY_QUEUE_URL'));
   const deadLetters = new SqsDeliveryQueue(sqs, setting('DEAD_LETTER_QUEUE_URL'));
   const endpoints = configuredEndpoints(dynamo, table, true);
+  const tenants = new DynamoTenantStore(dynamo, table);
   const service = new DeliveryService({
     log: new DynamoDeliveryLog(dynamo, table, retentionDays),
     health: new DynamoEndpointHealth(dynamo, table),
     endpoint: (tenantId, subscriptionId) => endpoints.get(tenantId, subscriptionId),
+    tenantSuspended: async (tenantId) => (await tenants.getTenant(tenantId))?.status === 'suspended',
     send: (subscription, message) =>
       postSigned({
         subscription,

@@ -443,6 +443,12 @@ export const routes: RouteSpec[] = [
   apiRoute('POST', '/v1/api-keys/{keyId}/rotate'),
   apiRoute('POST', '/v1/api-keys/{keyId}/revoke'),
   apiRoute('POST', '/admin/tenants/{tenantId}/api-keys'),
+  apiRoute('POST', '/admin/tenants'),
+  apiRoute('GET', '/admin/tenants'),
+  apiRoute('GET', '/admin/tenants/{tenantId}'),
+  apiRoute('PATCH', '/admin/tenants/{tenantId}'),
+  apiRoute('POST', '/admin/tenants/{tenantId}/suspend'),
+  apiRoute('POST', '/admin/tenants/{tenantId}/reactivate'),
 ];
 
 export const api = {

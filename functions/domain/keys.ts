@@ -20,6 +20,12 @@ export const keys = {
   /** The keys of one owner, on the `members` index (its key names are generic): a tenant's, or the operators'. */
   apiKeyList: (owner: { kind: 'tenant'; tenantId: string } | { kind: 'operator' }) =>
     owner.kind === 'tenant' ? `TENANT#${owner.tenantId}#APIKEYS` : 'OPERATORS#APIKEYS',
+  /**
+   * `members` index keys of a tenant item: every tenant in one partition, by id (the admin list). Tenants are few
+   * and change rarely, so one partition never runs hot.
+   */
+  tenantListKeys: (tenantId: string) => ({ gsi1pk: keys.tenantList, gsi1sk: tenantId }),
+  tenantList: 'TENANTS',
   subscription: (tenantId: string, subscriptionId: string) => ({
     pk: `TENANT#${tenantId}`,
     sk: `SUB#${subscriptionId}`,

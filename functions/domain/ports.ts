@@ -1,8 +1,8 @@
+import type { TenantLimits } from './credentials';
 import type { Balance, EntryState, EntryType, LedgerEntry, MemberProfile, MemberStatus, Mutation } from './ledger';
 import type { AuditEvent } from './events';
 import type { Offer } from './offers';
 import type { Programme } from './programme';
-import type { TenantLimits } from './credentials';
 import type { AccountRef, Campaign, Redemption, Reward } from './rewards';
 
 /** A response remembered for an Idempotency-Key, bound forever to a hash of the request. */
@@ -128,8 +128,12 @@ export interface Tenant {
   tenantId: string;
   name: string;
   status: 'active' | 'suspended';
-  /** Absent: DEFAULT_TENANT_LIMITS. */
-  limits?: TenantLimits;
+  /** Kept with the tenant; a tenant stored before limits existed reads as the defaults. */
+  limits: TenantLimits;
+  createdAt: string;
+  updatedAt: string;
+  /** Since when the tenant is suspended (absent while active). */
+  suspendedAt?: string;
   /**
    * The tenant's usage identifier at the API edge (deployed: the value of its API Gateway API key in the usage
    * plan of its limits), which the authorizer hands to API Gateway. An identifier for throttling, not a credential.
@@ -150,6 +154,23 @@ export interface TenantThrottling {
    * changed) and answers the tenant's usage identifier key, for the authorizer to hand to the gateway.
    */
   apply(tenantId: string, limits: ThrottleLimits): Promise<string>;
+}
+
+/** What creating a tenant together with its first key needs: the rest takes its defaults. */
+export type TenantBasics = Pick<Tenant, 'tenantId' | 'name' | 'status'>;
+
+/** Tenants, for the admin API and the per-request status check. */
+export interface TenantStore {
+  /** `consistent`: a strongly consistent read, so a change that finished before is seen (suspension). */
+  getTenant(tenantId: string, options?: { consistent?: boolean }): Promise<Tenant | null>;
+  /** False when the tenant exists already. */
+  createTenant(tenant: Tenant): Promise<boolean>;
+  /** Writes the tenant over the version read (its `updatedAt`); false when it changed meanwhile. */
+  saveTenant(tenant: Tenant, expectedUpdatedAt: string): Promise<boolean>;
+  /** Every tenant by id, a page at a time. */
+  listTenants(query: { limit: number; cursor?: string }): Promise<Page<Tenant>>;
+  /** Records the tenant's usage identifier at the API edge (what `TenantThrottling.apply` answered). */
+  setUsageIdentifierKey(tenantId: string, usageIdentifierKey: string): Promise<void>;
 }
 
 export interface ApiKeyRecord {

@@ -13,7 +13,7 @@ export interface UsageKeyRecords {
  * @example await applyTenantLimits({ tenantId, limits }, { throttling, tenants }) // 'Xb3…' (the usage key)
  */
 export async function applyTenantLimits(
-  tenant: Pick<Tenant, 'tenantId' | 'limits' | 'usageIdentifierKey'>,
+  tenant: Pick<Tenant, 'tenantId'> & Partial<Pick<Tenant, 'limits' | 'usageIdentifierKey'>>,
   deps: { throttling: TenantThrottling; tenants: UsageKeyRecords },
 ): Promise<string> {
   const { requestsPerSecond, burst } = tenant.limits ?? DEFAULT_TENANT_LIMITS;

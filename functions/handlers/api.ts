@@ -3,6 +3,7 @@ import { correlationIdHeader, correlationIdOf } from '../api/correlation';
 import { problemJson, refuseIllFormedRequest, respond } from '../api/http';
 import { buildOpenApi } from '../api/openapi';
 import { OPERATOR_SCOPE, operations, principalFromContext, type Operation, type Services } from '../api/operations';
+import { refuseSuspendedTenant } from '../api/tenant-status';
 import { apiServices } from '../composition/api';
 import { setting } from '../composition/config';
 import { lambdaHandler } from '../shared/lambda-handler';
@@ -39,8 +40,11 @@ export async function route(event: APIGatewayProxyEvent): Promise<APIGatewayProx
   if (op.scope && !(principal.scopes as string[]).includes(op.scope))
     throw new Problem('forbidden', `This operation needs the ${op.scope} scope`);
 
+  services ??= apiServices();
+  if (principal.kind === 'tenant') await refuseSuspendedTenant(services, principal.tenantId);
+
   const tenantId = principal.kind === 'tenant' ? principal.tenantId : '';
-  const outcome = await op.run({ event, tenantId, principal, services: (services ??= apiServices()) });
+  const outcome = await op.run({ event, tenantId, principal, services });
   return respond(outcome.statusCode, outcome.body, outcome.replayed ? { 'idempotent-replayed': 'true' } : {});
 }
 

@@ -1,41 +1,82 @@
-import { bootstrap } from './bootstrap';
-import { CommandFailure, type AdminCommand } from './command';
-import { keysCreate } from './keys';
+import { adminClient, ApiError, UsageError } from './client';
+import type { CommandGroup } from './command';
+import { tenantCommands } from './tenants';
+import { keyCommands } from './keys';
+import { bootstrap, BOOTSTRAP_USAGE } from './bootstrap';
 
 /**
- * `npm run admin -- <command> …`: the platform team's tool for a deployed stage or the twin, so nobody writes
- * code to onboard a customer. Each command is a module of its own, listed here.
+ * `npm run admin -- [--url <base url>] <group> <command> [arguments]`: the platform team's CLI over the admin API,
+ * for the twin and a deployed stage alike. The base URL comes from `--url` or LOYALTY_API_URL; the operator key only
+ * from LOYALTY_OPERATOR_KEY, never from a flag, so it stays out of shell history and process listings. Results go to
+ * stdout as JSON; a refusal's title and detail go to stderr with exit code 1 (2 for a usage mistake).
+ *
+ * A new group is one module exporting a `CommandGroup`, added to GROUPS.
  */
-const COMMANDS: AdminCommand[] = [bootstrap, keysCreate];
+const GROUPS: Record<string, CommandGroup> = {
+  tenants: tenantCommands,
+  keys: keyCommands,
+};
 
-function help(): string {
-  const lines = COMMANDS.map((command) => `  ${command.name.padEnd(14)} ${command.summary}`);
-  return `Usage: npm run -s admin -- <command> [options]   (<command> --help for its options)\n\n${lines.join('\n')}`;
+function usage(): string {
+  const lines = Object.values(GROUPS).flatMap((group) => Object.values(group).map((command) => `  ${command.usage}`));
+  return [
+    'Usage: npm run -s admin -- [--url <API base URL>] <group> <command> [arguments]',
+    '',
+    'Environment: LOYALTY_API_URL (unless --url), LOYALTY_OPERATOR_KEY (the operator API key; required)',
+    '',
+    'Commands:',
+    `  ${BOOTSTRAP_USAGE}`,
+    ...lines,
+  ].join('\n');
+}
+
+/** Splits the global options (before the group) from the command line. */
+function globalOptions(argv: string[]): { url?: string; help: boolean; rest: string[] } {
+  let url: string | undefined;
+  let help = false;
+  let index = 0;
+  for (; index < argv.length; index++) {
+    const arg = argv[index] ?? '';
+    if (arg === '--help' || arg === '-h') help = true;
+    else if (arg === '--url') url = argv[++index];
+    else if (arg.startsWith('--url=')) url = arg.slice('--url='.length);
+    else break;
+  }
+  return { ...(url !== undefined ? { url } : {}), help, rest: argv.slice(index) };
 }
 
 async function main(argv: string[]): Promise<number> {
-  const command = COMMANDS.find((candidate) => {
-    const words = candidate.name.split(' ');
-    return words.every((word, i) => argv[i] === word);
-  });
-  if (!command) {
-    console.error(help());
-    return argv.length === 0 || argv[0] === '--help' ? 0 : 2;
+  const { url, help, rest } = globalOptions(argv);
+  const [groupName, commandName, ...args] = rest;
+  if (help || !groupName) {
+    console.log(usage());
+    return help ? 0 : 2;
   }
-  const args = argv.slice(command.name.split(' ').length);
-  if (args.includes('--help')) {
-    console.error(command.usage);
-    return 0;
-  }
-  try {
-    return await command.run(args);
-  } catch (error) {
-    const failure = error instanceof CommandFailure ? error : null;
-    const message = failure ? failure.message : `${(error as Error).name}: ${(error as Error).message}`;
-    console.error(`admin ${command.name}: ${message}`);
-    if (failure?.exitCode === 2) console.error(`\n${command.usage}`);
-    return failure?.exitCode ?? 1;
-  }
+  // The one command that talks to the table itself: there is no operator key to call the API with yet.
+  if (groupName === 'bootstrap') return bootstrap(rest.slice(1));
+  const command = GROUPS[groupName]?.[commandName ?? ''];
+  if (!command) throw new UsageError(`unknown command '${rest.slice(0, 2).join(' ')}'\n\n${usage()}`);
+  const baseUrl = url ?? process.env.LOYALTY_API_URL;
+  if (!baseUrl) throw new UsageError('give the API base URL with --url or LOYALTY_API_URL');
+  const operatorKey = process.env.LOYALTY_OPERATOR_KEY;
+  if (!operatorKey) throw new UsageError('set LOYALTY_OPERATOR_KEY to an operator API key');
+  const result = await command.run(args, adminClient(baseUrl, operatorKey));
+  console.log(JSON.stringify(result, null, 2));
+  return 0;
 }
 
-process.exitCode = await main(process.argv.slice(2));
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  if (error instanceof UsageError) {
+    console.error(`admin: ${error.message}`);
+    process.exitCode = 2;
+  } else if (error instanceof ApiError) {
+    console.error(`admin: ${error.message}`);
+    for (const issue of error.errors) console.error(`  ${issue.path}: ${issue.message}`);
+    process.exitCode = 1;
+  } else {
+    console.error(`admin: ${(error as Error).message}`);
+    process.exitCode = 1;
+  }
+}

@@ -188,8 +188,8 @@ describe('API keys', () => {
     const another = await admin(['bootstrap', '--table', table.localName, '--another', '--name', 'second']);
     const operatorKey = another.stdout.trim();
     const created = await admin(
-      ['keys', 'create', '--url', twin.apiUrl, '--tenant', tenantB, '--name', 'cli', '--scopes', 'members:read'],
-      { LEDGER_OPERATOR_KEY: operatorKey },
+      ['--url', twin.apiUrl, 'keys', 'create', tenantB, '--name', 'cli', '--scopes', 'members:read'],
+      { LOYALTY_OPERATOR_KEY: operatorKey },
     );
 
     // Assess
@@ -199,6 +199,6 @@ describe('API keys', () => {
     expect(operatorKey).toMatch(/^llk_opk_[0-9A-Z]{26}_[\w-]{43}$/);
     expect(another.stderr).not.toContain(operatorKey);
     expect(created.code).toBe(0);
-    expect(await statusWith(created.stdout.trim())).toBe(200);
+    expect(await statusWith((JSON.parse(created.stdout) as { apiKey: string }).apiKey)).toBe(200);
   }, 60_000);
 });

@@ -12,6 +12,8 @@ import { waitFor, type RunningTwin } from './twin-process';
 
 /** The ids a route's path parameters (and request bodies) name, one of each kind a tenant owns. */
 export interface TenantIds {
+  /** The admin routes' path parameter. */
+  tenantId: string;
   memberId: string;
   entryId: string;
   offerId: string;
@@ -20,9 +22,8 @@ export interface TenantIds {
   redemptionId: string;
   subscriptionId: string;
   eventId: string;
-  /** The id of the tenant's own API key (the admin route names the tenant itself). */
+  /** The id of the tenant's own API key. */
   keyId: string;
-  tenantId: string;
 }
 
 /** A tenant of the twin with real data made through the API with its own key. */
@@ -40,7 +41,8 @@ export interface SeededTenant {
 
 /**
  * Direct access to the twin's table for making tenants and their keys, and for states no API makes at once (a key
- * revoked or expired before its first use, a suspended tenant): the same records the authorizer reads.
+ * revoked or expired before its first use, the first operator key): the same records the authorizer reads. Tenants
+ * are suspended through the admin API.
  */
 export function tenantTable(twin: Pick<RunningTwin, 'endpoints'>) {
   const client = new DynamoDBClient({ endpoint: twin.endpoints.dynamodb, region: REGION, credentials: CREDENTIALS });
@@ -61,8 +63,9 @@ export function tenantTable(twin: Pick<RunningTwin, 'endpoints'>) {
     /** A new active tenant with a key of `scopes`, or one more key of it (the tenant is put again, unchanged). */
     issueKey: async (tenantId: string, scopes: readonly string[] = TENANT_SCOPES) =>
       (await store.createTenantWithKey({ tenantId, name: `Tenant ${tenantId}`, status: 'active' }, [...scopes])).apiKey,
+    /** An operator key (scope `admin`), as the one-time bootstrap makes it. */
+    issueOperatorKey: async () => (await store.createOperatorKey()).apiKey,
     revokeKey: (apiKey: string) => setStatus(keys.apiKey(keyIdOf(apiKey) ?? ''), 'revoked'),
-    suspendTenant: (tenantId: string) => setStatus(keys.tenant(tenantId), 'suspended'),
     /** The key's expiry moved into the past, as if it had been issued with one that has passed. */
     expireKey: (apiKey: string) =>
       documents.send(
@@ -150,6 +153,7 @@ export async function seedTenant(twin: RunningTwin, tenantId: string, apiKey: st
     { timeoutMs: 30_000, what: `the webhook messages of ${tenantId}` },
   );
   const ids: TenantIds = {
+    tenantId,
     memberId,
     entryId: earned.entry.entryId,
     offerId,
@@ -159,7 +163,6 @@ export async function seedTenant(twin: RunningTwin, tenantId: string, apiKey: st
     subscriptionId: endpoint.subscriptionId,
     eventId: messages[0]!.eventId,
     keyId: keyIdOf(apiKey) ?? '',
-    tenantId,
   };
   return {
     tenantId,

@@ -1,5 +1,11 @@
 import { jest } from '@jest/globals';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 
@@ -36,13 +42,21 @@ function request(
   } as unknown as APIGatewayProxyEvent;
 }
 
+/** The caller's tenant, read for every tenant request (suspension applies at once). */
+const tenantIsActive = () =>
+  ddb
+    .on(GetCommand, { Key: { pk: 'TENANT#t1', sk: 'TENANT' } })
+    .resolves({ Item: { tenantId: 't1', name: 'Tenant one', status: 'active' } });
+
 const invoke = (event: APIGatewayProxyEvent) => handler(event, {} as never);
 
 describe('API handler', () => {
   beforeEach(() => {
     ddb.reset();
     ddb.on(GetCommand).resolves({});
+    tenantIsActive();
     ddb.on(PutCommand).resolves({});
+    ddb.on(QueryCommand).resolves({ Items: [] });
     ddb.on(TransactWriteCommand).resolves({});
   });
 
@@ -127,6 +141,26 @@ describe('API handler', () => {
     },
   );
 
+  it('refuses a suspended tenant with 403 tenant_suspended before the operation reads or writes anything', async () => {
+    // Prepare
+    ddb
+      .on(GetCommand, { Key: { pk: 'TENANT#t1', sk: 'TENANT' } })
+      .resolves({ Item: { tenantId: 't1', name: 'Tenant one', status: 'suspended' } });
+
+    // Act
+    const response = await invoke(
+      request('POST', '/v1/members', { body: { externalId: 'alice-1' }, headers: { 'idempotency-key': 'k1' } }),
+    );
+
+    // Assess: one strongly consistent read of the tenant, nothing else.
+    expect(response.statusCode).toBe(403);
+    expect(JSON.parse(response.body)).toMatchObject({ code: 'tenant_suspended' });
+    expect(ddb.commandCalls(GetCommand).map((call) => call.args[0].input)).toEqual([
+      { TableName: 'ledger', Key: { pk: 'TENANT#t1', sk: 'TENANT' }, ConsistentRead: true },
+    ]);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
   it('maps unknown members to 404 member_not_found', async () => {
     const response = await invoke(request('GET', '/v1/members/{memberId}/balance', { params: { memberId: 'mem_x' } }));
     expect(response.statusCode).toBe(404);
@@ -135,6 +169,7 @@ describe('API handler', () => {
 
   it('hides internal errors behind a 500 problem', async () => {
     ddb.on(GetCommand).rejects(new Error('secret internals'));
+    tenantIsActive();
     const response = await invoke(request('GET', '/v1/members/{memberId}', { params: { memberId: 'mem_x' } }));
     expect(response.statusCode).toBe(500);
     expect(response.body).not.toContain('secret internals');
@@ -188,6 +223,7 @@ describe('API handler', () => {
       // Prepare
       const errors = jest.spyOn(logger['console'], 'error').mockImplementation(() => undefined);
       ddb.on(GetCommand).rejects(new Error('secret internals'));
+      tenantIsActive();
 
       // Act
       const refused = await invoke(enrol({ 'x-correlation-id': 'order-43' }));

@@ -10,7 +10,7 @@ import {
   type ApiKey,
   type ApiKeyOwner,
 } from '../../functions/domain/api-keys';
-import type { Principal } from '../../functions/domain/credentials';
+import { DEFAULT_TENANT_LIMITS, type Principal } from '../../functions/domain/credentials';
 import type { Tenant } from '../../functions/domain/ports';
 import { newId } from '../../functions/shared/ids';
 
@@ -56,7 +56,14 @@ function memoryKeys(tenants: Map<string, Tenant>) {
   return { store, byId, uses };
 }
 
-const acme: Tenant = { tenantId: 'acme', name: 'Acme', status: 'active' };
+const acme: Tenant = {
+  tenantId: 'acme',
+  name: 'Acme',
+  status: 'active',
+  limits: DEFAULT_TENANT_LIMITS,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:00.000Z',
+};
 const operator: Principal = { kind: 'operator', credentialId: 'opk_1', scopes: ['admin'] };
 const manager = (scopes: Principal['scopes'] = ['credentials:manage', 'members:read']): Principal =>
   ({ kind: 'tenant', tenantId: 'acme', credentialId: 'key_1', scopes }) as Principal;
@@ -214,7 +221,7 @@ describe('the API-key path of the authorizer', () => {
     const { issued, authenticate, keys } = await setUp();
 
     // Act
-    const principal = await authenticate(issued.apiKey);
+    const { principal } = await authenticate(issued.apiKey);
     nowMs += 59_000;
     await authenticate(issued.apiKey);
     nowMs += 1_000;
@@ -255,7 +262,8 @@ describe('the API-key path of the authorizer', () => {
     await expect(revoked).rejects.toThrow('Unauthorized');
     const fresh = await service.createTenantKey(operator, 'acme', { name: 'f', scopes: ['members:read'] });
     tenants.set('acme', { ...acme, status: 'suspended' });
-    await expect(authenticate(fresh.apiKey)).rejects.toThrow('Unauthorized');
+    // A suspended tenant's key still authenticates: the API answers 403 tenant_suspended on a fresh read.
+    expect((await authenticate(fresh.apiKey)).principal.credentialId).toBe(fresh.key.keyId);
   });
 
   it('accepts the previous secret until its overlap ends (a cached answer: the cache time at most)', async () => {

@@ -104,10 +104,17 @@ function request(method: string, resource: string, params: Record<string, string
 
 const invoke = (event: APIGatewayProxyEvent) => handler(event, {} as never);
 
+/** The caller's tenant, read for every tenant request (suspension applies at once): active. */
+const tenantIsActive = () =>
+  ddb
+    .on(GetCommand, { Key: { pk: 'TENANT#t1', sk: 'TENANT' } })
+    .resolves({ Item: { tenantId: 't1', name: 'Tenant one', status: 'active' } });
+
 describe('the API under a transient dependency failure', () => {
   beforeEach(() => {
     ddb.reset();
     sqs.reset();
+    tenantIsActive();
   });
 
   it('answers a read that times out with a retryable 503 problem and Retry-After', async () => {
@@ -131,6 +138,7 @@ describe('the API under a transient dependency failure', () => {
   it('answers a throttled commit with 503, so the caller retries with the same Idempotency-Key', async () => {
     // Prepare: the member exists; the commit is throttled after the SDK's own retries.
     ddb.on(GetCommand).resolves({});
+    tenantIsActive();
     ddb.on(QueryCommand).resolves({ Items: [] });
     ddb
       .on(TransactWriteCommand)

@@ -1,7 +1,11 @@
 import { jest } from '@jest/globals';
 import { pointsEarnedEvent, type LoyaltyEvent } from '../../functions/domain/events';
 import type { WebhookSubscription } from '../../functions/domain/ports';
-import type { DeliveryPolicy } from '../../functions/domain/webhooks/delivery-policy';
+import {
+  RECEIVE_LIMIT,
+  SUSPENDED_RECHECK_SECONDS,
+  type DeliveryPolicy,
+} from '../../functions/domain/webhooks/delivery-policy';
 import { DeliveryService, type DeliveryServiceDeps } from '../../functions/domain/webhooks/delivery-service';
 import { WebhookFanOut } from '../../functions/domain/webhooks/fan-out';
 import {
@@ -241,6 +245,42 @@ describe('delivery service (in-memory ports)', () => {
     expect(h.deadLetter).toHaveBeenCalledWith(m, { reason: 'attempts_exhausted', attempts: 3, lastStatus: 500 });
     const { items } = await h.log.listDeadLetters('t1', 'sub_1', { limit: 10 });
     expect(items.map((letter) => letter.reason)).toEqual(['attempts_exhausted']);
+  });
+
+  it("holds a suspended tenant's messages (no attempt, no dead letter) then delivers them", async () => {
+    // Prepare: the tenant is suspended; one message is at the receive limit, where it would otherwise be dead-lettered.
+    const h = setUp();
+    let suspended = true;
+    const service = new DeliveryService({
+      log: h.log,
+      health: h.health,
+      endpoint: (t, s) => h.directory.get(t, s),
+      tenantSuspended: (tenantId) => Promise.resolve(tenantId === 't1' && suspended),
+      send: h.send,
+      requeue: () => Promise.resolve(),
+      deadLetter: h.deadLetter,
+      policy: POLICY,
+      attemptTimeoutSeconds: 15,
+      clock: h.clock,
+      random: () => 0,
+      healthCacheMs: 0,
+    });
+    const [fresh, old] = [h.message('mem_a'), h.message('mem_b')];
+    h.send.mockResolvedValue(OK);
+
+    // Act
+    const held = [await service.handle(fresh, 1), await service.handle(old, RECEIVE_LIMIT + 5)];
+    suspended = false;
+    const after = await service.handle(fresh, 2);
+
+    // Assess: held as for an open breaker (the recheck, or the receive count's longer floor); then delivered.
+    expect(held[0]).toEqual({ waitSeconds: SUSPENDED_RECHECK_SECONDS });
+    expect(held[1]!.waitSeconds).toBeGreaterThan(SUSPENDED_RECHECK_SECONDS);
+    expect(h.deadLetter).not.toHaveBeenCalled();
+    expect(after).toBeUndefined();
+    expect(h.send).toHaveBeenCalledTimes(1);
+    if (!('event' in fresh)) throw new Error('an event message');
+    expect(await h.log.getMessage('t1', 'sub_1', fresh.event.id)).toMatchObject({ status: 'delivered' });
   });
 
   it('disables the endpoint on 410 Gone (endpoint.disabled); later messages dead-letter, not attempted', async () => {

@@ -99,6 +99,13 @@ export function waitSeconds(base: number, receiveCount: number, random: () => nu
   return Math.min(MAX_WAIT_SECONDS, Math.max(base, floor) + Math.floor(random() * 3));
 }
 
+/**
+ * A suspended tenant's message is looked at again after this long (or the growing floor of `waitSeconds`): delivery
+ * resumes within about this after a short suspension. The floor grows with each look, so a held message reaches the
+ * receive limit only after more than nine days of suspension.
+ */
+export const SUSPENDED_RECHECK_SECONDS = 10;
+
 /** An endpoint may ask for a pause of at most an hour: a longer one would only park its messages on the queue. */
 export const MAX_RETRY_AFTER_SECONDS = 3600;
 

@@ -4,7 +4,14 @@ import { logger } from '../../shared/logger';
 import { ttlCache } from '../../shared/ttl-cache';
 import type { WebhookSubscription } from '../ports';
 import { breakerOpens, failingTooLong, gate, type EndpointHealth } from './breaker';
-import { nextRetry, QUEUE_AGE_LIMIT_MS, RECEIVE_LIMIT, waitSeconds, type DeliveryPolicy } from './delivery-policy';
+import {
+  nextRetry,
+  QUEUE_AGE_LIMIT_MS,
+  RECEIVE_LIMIT,
+  SUSPENDED_RECHECK_SECONDS,
+  waitSeconds,
+  type DeliveryPolicy,
+} from './delivery-policy';
 import { failingDetail } from './disabling';
 import {
   DIGEST_GRACE_SECONDS,
@@ -43,6 +50,11 @@ export interface DeliveryServiceDeps {
   /** Endpoint health: breaker, pause, rate window, disabling. */
   health: EndpointHealthStore;
   endpoint(tenantId: string, subscriptionId: string): Promise<WebhookSubscription | null>;
+  /**
+   * Whether the tenant is suspended: its messages are then held (no attempt, never a dead letter for it) until it is
+   * reactivated. Read at most once per `healthCacheMs` per tenant and container. Absent: no tenant is ever held.
+   */
+  tenantSuspended?: (tenantId: string) => Promise<boolean>;
   send: WebhookSender;
   /** Digest mode: the endpoint's windows, closed and read when their digest goes out. */
   digests?: Pick<DigestStore, 'close'>;
@@ -91,6 +103,7 @@ export class DeliveryService {
   private readonly now: () => Date;
   private readonly random: () => number;
   private readonly healthCache: ReturnType<typeof ttlCache<EndpointHealth>>;
+  private readonly suspendedCache: ReturnType<typeof ttlCache<boolean>>;
   private readonly lastSweepMs = new Map<string, number>();
 
   constructor(private readonly deps: DeliveryServiceDeps) {
@@ -102,6 +115,12 @@ export class DeliveryService {
         const [tenantId, subscriptionId] = key.split('\n') as [string, string];
         return deps.health.getHealth(tenantId, subscriptionId);
       },
+      deps.healthCacheMs ?? 1_000,
+      clock,
+    );
+    const { tenantSuspended } = deps;
+    this.suspendedCache = ttlCache(
+      (tenantId) => (tenantSuspended ? tenantSuspended(tenantId) : Promise.resolve(false)),
       deps.healthCacheMs ?? 1_000,
       clock,
     );
@@ -367,6 +386,12 @@ export class DeliveryService {
         };
     }
 
+    if (await this.suspendedCache.get(tenantId)) {
+      // Held as for an open breaker, before any rule that could dead-letter it: no attempt, nothing counted.
+      const seconds = waitSeconds(SUSPENDED_RECHECK_SECONDS, receiveCount, this.random);
+      logger.debug('Tenant suspended; delivery held', { subscriptionId, eventId: subject.id, seconds, receiveCount });
+      return { kind: 'wait', seconds, reason: 'tenant_suspended' };
+    }
     if (!subscription.enabled) {
       await log.markDead(message, this.now(), 'endpoint_disabled');
       logger.info('Endpoint disabled; message parked as a dead letter', { subscriptionId, eventId: subject.id });

@@ -33,7 +33,8 @@ export type WaitReason =
   | 'not_due'
   | 'rate_limited'
   | 'digest_window'
-  | 'disable_raced';
+  | 'disable_raced'
+  | 'tenant_suspended';
 
 /**
  * Waits that last because the endpoint or the message is failing need a slot (or park); a rate
