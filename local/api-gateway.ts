@@ -75,7 +75,7 @@ export class LocalApiGateway {
   private readonly authCache = new Map<string, { until: number; result: APIGatewayAuthorizerResult }>();
   url = '';
 
-  constructor(private readonly lambda: LocalLambda) {}
+  constructor(private readonly lambda: Pick<LocalLambda, 'invoke'>) {}
 
   async start(port: number): Promise<void> {
     this.server = createServer((req, res) => {
@@ -128,13 +128,14 @@ export class LocalApiGateway {
 
     let authorizer: Record<string, unknown> | null = null;
     if (route.auth === 'apiKey') {
-      const apiKey = header(headers, api.keyHeader);
-      // API Gateway answers 401 itself when the identity source is missing.
-      if (!apiKey) {
+      // The authorizer takes an API key or an OAuth access token (`Authorization: Bearer`); with neither there is
+      // nothing to authorize and API Gateway's authorizer answers 401.
+      const credential = header(headers, api.keyHeader) ?? header(headers, 'authorization');
+      if (!credential) {
         gatewayAnswer(res, 'UNAUTHORIZED');
         return;
       }
-      const result = await this.authorize(apiKey, {
+      const result = await this.authorize(`${header(headers, api.keyHeader) ?? ''}|${credential}`, {
         type: 'REQUEST',
         methodArn,
         resource: route.path,
@@ -215,14 +216,14 @@ export class LocalApiGateway {
    * (its table read timing out, say) is an authorizer error, which is not cached.
    */
   private async authorize(
-    apiKey: string,
+    cacheKey: string,
     event: APIGatewayRequestAuthorizerEvent,
   ): Promise<APIGatewayAuthorizerResult | 'unauthorized' | 'failed'> {
-    const cached = this.authCache.get(apiKey);
+    const cached = this.authCache.get(cacheKey);
     if (cached && cached.until > Date.now()) return cached.result;
     try {
       const result = await this.lambda.invoke<APIGatewayAuthorizerResult>(api.authorizerFunction, event);
-      this.authCache.set(apiKey, { until: Date.now() + api.authorizerCacheTtlSeconds * 1000, result });
+      this.authCache.set(cacheKey, { until: Date.now() + api.authorizerCacheTtlSeconds * 1000, result });
       return result;
     } catch (error) {
       if ((error as Error).message === 'Unauthorized') return 'unauthorized';

@@ -41,6 +41,7 @@ import { LocalSchedule } from './scheduler';
 import { SqsEventSource } from './sqs-event-source';
 import { StreamEventSource } from './stream-event-source';
 import { TwinClock } from './twin-clock';
+import { generateTwinTokenKeys } from './token-keys';
 import { WebhookReceiver } from './webhook-receiver';
 
 export interface TwinOptions {
@@ -177,8 +178,32 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     // Functions reach the queues through the proxy too; the path alone names the queue.
     const functionQueueUrl = (queue: QueueId) => `${functionEndpoints.sqs}${new URL(queueUrls[queue]).pathname}`;
 
+    // The gateway listens before the functions start: access tokens name its address as their issuer. It invokes
+    // functions only once they are loaded; its stop is registered again below, so it stops before them.
+    const loaded: { lambda?: LocalLambda } = {};
+    const gateway = new LocalApiGateway({
+      invoke: <T>(id: string, event: unknown) => {
+        if (!loaded.lambda) return Promise.reject(new Error('the twin is still starting'));
+        return loaded.lambda.invoke<T>(id, event);
+      },
+    });
+    await gateway.start(options.apiPort ?? 3000);
+    let gatewayStopped = false;
+    const stopGateway = async () => {
+      if (gatewayStopped) return;
+      gatewayStopped = true;
+      await gateway.stop();
+    };
+    cleanups.push(stopGateway);
+
     // Each function runs in its own container with only its own environment, resolved to the local stand-ins.
-    const targets = { table: tableName, queueUrl: functionQueueUrl, rawEventsStream: rawEvents.localName };
+    const targets = {
+      table: tableName,
+      queueUrl: functionQueueUrl,
+      rawEventsStream: rawEvents.localName,
+      apiBaseUrl: gateway.url.replace(/\/+$/, ''),
+      ...(await generateTwinTokenKeys()),
+    };
     const logLevel = options.logLevel ?? 'WARN';
     logger.setLogLevel(logLevel);
     const clock = new TwinClock();
@@ -203,6 +228,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     // Registered before the event sources and the gateway, so it stops after them (cleanups run in reverse).
     cleanups.push(() => lambda.stop());
     await lambda.load();
+    loaded.lambda = lambda;
 
     // The event-source mappings act with the function's role, as Lambda's pollers do.
     const roleClients = (id: FunctionId) => {
@@ -300,9 +326,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       await Promise.all(sources.map((s) => s.stop()));
     });
 
-    const gateway = new LocalApiGateway(lambda);
-    await gateway.start(options.apiPort ?? 3000);
-    cleanups.push(() => gateway.stop());
+    cleanups.push(stopGateway);
 
     const documents = DynamoDBDocumentClient.from(dynamoClient, { marshallOptions: { removeUndefinedValues: true } });
     const demo = await ensureDemoTenant({

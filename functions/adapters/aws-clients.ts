@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { SQSClient } from '@aws-sdk/client-sqs';
 
 /**
@@ -20,3 +21,5 @@ export const documentClient = (): DynamoDBDocumentClient =>
 export const sqsClient = (): SQSClient => new SQSClient({ requestHandler, maxAttempts: 3 });
 
 export const firehoseClient = (): FirehoseClient => new FirehoseClient({ requestHandler, maxAttempts: 3 });
+
+export const kmsClient = (): KMSClient => new KMSClient({ requestHandler, maxAttempts: 3 });

@@ -8,7 +8,13 @@ import {
 } from '../domain/credentials';
 import type { ApiKeyRecord, Tenant } from '../domain/ports';
 import { logger } from '../shared/logger';
-import { apiKeyOf } from './http';
+import {
+  principalOfBearerToken,
+  bearerTokenOf,
+  type BearerTokenDirectory,
+  type BearerTokenVerifier,
+} from './bearer-token';
+import { apiKeyOf, header } from './http';
 
 /** What the authorizer resolves credentials against: keys by their secret, tenants by id. */
 export interface CredentialDirectory {
@@ -37,15 +43,41 @@ async function principalOf(record: ApiKeyRecord, tenants: CredentialDirectory): 
   return { kind: 'tenant', tenantId: record.tenantId, credentialId: record.keyId, scopes };
 }
 
+/** How the authorizer checks OAuth access tokens (`Authorization: Bearer <jwt>`). */
+export interface BearerTokens {
+  verifier: BearerTokenVerifier;
+  directory: BearerTokenDirectory;
+}
+
+/** The answer for a verified principal: every method of the API, the principal in the context. */
+function allowed(principal: Principal, methodArn: string): APIGatewayAuthorizerResult {
+  const owner = principal.kind === 'tenant' ? principal.tenantId : 'operator';
+  return {
+    principalId: `${owner}/${principal.credentialId}`,
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: wholeApiArn(methodArn) }],
+    },
+    context: { ...principalContext(principal) },
+  };
+}
+
 /**
- * REQUEST authorizer: resolves an API key to its tenant and scopes. API Gateway turns the thrown
- * 'Unauthorized' into a 401; the tenant id reaches the API only through this context.
+ * REQUEST authorizer: resolves an API key or an OAuth access token to its tenant and scopes. API Gateway turns
+ * the thrown 'Unauthorized' into a 401; the tenant id reaches the API only through this context.
  */
 export async function authorize(
   event: APIGatewayRequestAuthorizerEvent,
   tenants: CredentialDirectory,
+  bearer?: BearerTokens,
 ): Promise<APIGatewayAuthorizerResult> {
   const apiKey = apiKeyOf(event.headers);
+  const token = bearerTokenOf(header(event.headers, 'authorization'));
+  if (token && bearer) {
+    // One credential per request: with two, which one acts would be a guess.
+    if (apiKey !== undefined) throw new Error('Unauthorized');
+    return allowed(await principalOfBearerToken(token, bearer.verifier, bearer.directory), event.methodArn);
+  }
   if (!apiKey || apiKey.length > 200) throw new Error('Unauthorized');
 
   const record = await tenants.findApiKey(apiKey);
@@ -53,14 +85,5 @@ export async function authorize(
     logger.info('Rejected API key', { reason: record ? 'revoked' : 'unknown' });
     throw new Error('Unauthorized');
   }
-  const principal = await principalOf(record, tenants);
-
-  return {
-    principalId: principal.kind === 'tenant' ? `${principal.tenantId}/${record.keyId}` : `operator/${record.keyId}`,
-    policyDocument: {
-      Version: '2012-10-17',
-      Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: wholeApiArn(event.methodArn) }],
-    },
-    context: { ...principalContext(principal) },
-  };
+  return allowed(await principalOf(record, tenants), event.methodArn);
 }

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { Reply } from '../domain/idempotency';
 import type { LedgerService } from '../domain/ledger-service';
 import type { OfferStore, ProgrammeStore, SubscriptionStore } from '../domain/ports';
+import type { OAuthClientService } from '../domain/oauth-clients';
 import type { RewardCatalogue } from '../domain/reward-catalogue';
 import type { DeliveryLog, EndpointHealthStore, WebhookSender } from '../domain/webhooks/ports';
 import type { ReplayService } from '../domain/webhooks/replay';
@@ -33,6 +34,8 @@ export interface Services {
   replays: ReplayService;
   /** One signed POST to an endpoint now (the test ping). */
   sendNow: WebhookSender;
+  /** OAuth clients: create, list, rotate the secret, revoke. */
+  oauthClients: OAuthClientService;
 }
 
 export interface OperationContext {

@@ -21,6 +21,7 @@ import {
 import { pathParam, problem, type Operation, type OperationContext, type Services } from './operation-kit';
 import { commandOperation, readOperation, writeOperation, type OperationHead } from './operation-shapes';
 import * as s from './schemas';
+import { oauthClientOperations } from './oauth-client-operations';
 import { webhookOperations } from './webhook-operations';
 
 export { principalFromContext } from '../domain/credentials';
@@ -624,4 +625,5 @@ export const operations: Operation[] = [
     },
   }),
   ...webhookOperations,
+  ...oauthClientOperations,
 ];

@@ -1,10 +1,14 @@
 import { documentClient, sqsClient } from '../adapters/aws-clients';
+import { DynamoOAuthClientStore } from '../adapters/dynamo-oauth-client-store';
 import { DynamoOfferStore } from '../adapters/dynamo-offer-store';
+import { DynamoTenantStore } from '../adapters/dynamo-tenant-store';
 import { DynamoRewardStore } from '../adapters/dynamo-reward-store';
 import { DynamoSubscriptionStore } from '../adapters/dynamo-subscription-store';
 import { catalogueReplies } from '../api/catalogue-views';
 import type { Services } from '../api/operations';
+import { OAuthClientService } from '../domain/oauth-clients';
 import { RewardCatalogue } from '../domain/reward-catalogue';
+import { newId } from '../shared/ids';
 import { systemClock } from '../shared/clock';
 import { setting } from './config';
 import { ledgerWiring } from './ledger';
@@ -23,6 +27,12 @@ export function apiServices(): Services {
     subscriptions: new DynamoSubscriptionStore(dynamo, tableName),
     clock: systemClock,
     allowLoopbackHttp: setting('WEBHOOK_ALLOW_LOOPBACK_HTTP'),
+    oauthClients: new OAuthClientService(
+      new DynamoOAuthClientStore(dynamo, tableName),
+      new DynamoTenantStore(dynamo, tableName),
+      () => systemClock.now(),
+      () => newId('occ'),
+    ),
     ...webhookApiWiring(dynamo, sqsClient()),
   };
 }

@@ -16,6 +16,11 @@ const shardOf = (value: string, shards: number) => createHash('sha1').update(val
 export const keys = {
   tenant: (tenantId: string) => ({ pk: `TENANT#${tenantId}`, sk: 'TENANT' }),
   apiKey: (keyHash: string) => ({ pk: `APIKEY#${keyHash}`, sk: 'APIKEY' }),
+  /** An OAuth client by its public id (the token endpoint knows no tenant before it reads this). */
+  oauthClient: (clientId: string) => ({ pk: `OAUTHCLIENT#${clientId}`, sk: 'OAUTHCLIENT' }),
+  /** The tenant's list of its OAuth clients: one reference item per client. */
+  oauthClientRef: (tenantId: string, clientId: string) => ({ pk: `TENANT#${tenantId}`, sk: `OAUTHCLIENT#${clientId}` }),
+  oauthClientRefPrefix: (tenantId: string) => ({ pk: `TENANT#${tenantId}`, skPrefix: 'OAUTHCLIENT#' }),
   subscription: (tenantId: string, subscriptionId: string) => ({
     pk: `TENANT#${tenantId}`,
     sk: `SUB#${subscriptionId}`,

@@ -1,13 +1,17 @@
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { authorize } from '../api/authorize';
+import { authorize, type BearerTokens } from '../api/authorize';
 import { correlationIdOf } from '../api/correlation';
-import { tenantDirectory } from '../composition/authorizer';
+import { bearerTokens, tenantDirectory } from '../composition/authorizer';
 import { lambdaHandler } from '../shared/lambda-handler';
 
 /** Built once per container, on the first invocation (settings are read then). */
 let tenants: ReturnType<typeof tenantDirectory> | undefined;
+let bearer: BearerTokens | undefined;
 
 export const handler = lambdaHandler(
-  (event: APIGatewayRequestAuthorizerEvent) => authorize(event, (tenants ??= tenantDirectory())),
+  (event: APIGatewayRequestAuthorizerEvent) => {
+    tenants ??= tenantDirectory();
+    return authorize(event, tenants, (bearer ??= bearerTokens(tenants)));
+  },
   { correlationId: correlationIdOf },
 );

@@ -16,6 +16,9 @@ const targets = {
   table: 'local-table',
   queueUrl: (queue: string) => `http://127.0.0.1:1/000000000000/${queue}`,
   rawEventsStream: 'local-stream',
+  apiBaseUrl: 'http://127.0.0.1:1',
+  tokenSigningKey: 'local:unused',
+  tokenPublicKeys: 'local:unused',
 };
 const endpoints = { dynamodb: 'http://127.0.0.1:2', sqs: 'http://127.0.0.1:3', firehose: 'http://127.0.0.1:4' };
 
