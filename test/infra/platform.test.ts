@@ -404,18 +404,18 @@ describe('API', () => {
     });
   });
 
-  it('leaves only the public document route without authorizer', () => {
+  it('leaves only the public document and the OAuth routes without authorizer', () => {
     // Prepare
     const open = ofType('AWS::ApiGateway::Method').filter(([, m]) => m.Properties!.AuthorizationType === 'NONE');
 
-    // Assess: the one open method sits on the openapi.json resource itself.
-    expect(open).toHaveLength(1);
-    const resourceId = (open[0]![1].Properties!.ResourceId as { Ref?: string }).Ref;
-    expect(resourceId).toEqual(expect.any(String));
-    expect(synth.resources[resourceId!]).toMatchObject({
-      Type: 'AWS::ApiGateway::Resource',
-      Properties: { PathPart: 'openapi.json' },
+    // Assess: the open methods sit on openapi.json, the token endpoint (the client authenticates in the request) and
+    // the JWKS, nowhere else.
+    const opened = open.map(([, method]) => {
+      const resourceId = (method.Properties!.ResourceId as { Ref?: string }).Ref;
+      const pathPart = synth.resources[resourceId!]!.Properties!.PathPart as string;
+      return `${method.Properties!.HttpMethod as string} ${pathPart}`;
     });
+    expect(opened.sort()).toEqual(['GET jwks.json', 'GET openapi.json', 'POST token']);
   });
 
   it('logs access as JSON, logs errors without bodies, and validates required parameters', () => {

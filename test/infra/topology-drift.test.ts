@@ -9,6 +9,7 @@ import {
   rawEvents,
   routes,
   table as tableSpec,
+  tokenSigningKeys,
   type FunctionId,
   type FunctionSpec,
   type QueueId,
@@ -132,6 +133,20 @@ describe('functions', () => {
             return { Ref: logicalId(stack, stack.queues[ref.queue]) };
           case 'rawEventsStream':
             return { Ref: stack.getLogicalId(stack.lake.deliveryStream) };
+          case 'apiBaseUrl':
+            return stack.resolve(stack.api.publicBaseUrl);
+          case 'tokenSigningKey':
+            return { 'Fn::GetAtt': [logicalId(stack, stack.tokenKeys.active), 'Arn'] };
+          case 'tokenPublicKeys':
+            return {
+              'Fn::Join': [
+                '',
+                tokenSigningKeys.slots.flatMap((slot, i) => [
+                  ...(i > 0 ? [','] : []),
+                  { 'Fn::GetAtt': [logicalId(stack, stack.tokenKeys.bySlot[slot]), 'Arn'] },
+                ]),
+              ],
+            };
           case 'literal':
             return ref.value;
         }
