@@ -130,12 +130,13 @@ export class LocalApiGateway {
     if (route.auth === 'apiKey') {
       // The authorizer takes an API key or an OAuth access token (`Authorization: Bearer`); with neither there is
       // nothing to authorize and API Gateway's authorizer answers 401.
-      const credential = header(headers, api.keyHeader) ?? header(headers, 'authorization');
-      if (!credential) {
+      const apiKey = header(headers, api.keyHeader);
+      const authorization = header(headers, 'authorization');
+      if (!apiKey && !authorization) {
         gatewayAnswer(res, 'UNAUTHORIZED');
         return;
       }
-      const result = await this.authorize(`${header(headers, api.keyHeader) ?? ''}|${credential}`, {
+      const result = await this.authorize(JSON.stringify([apiKey ?? null, authorization ?? null]), {
         type: 'REQUEST',
         methodArn,
         resource: route.path,
