@@ -2,6 +2,7 @@ import { createPrivateKey, createPublicKey, sign, type KeyObject } from 'node:cr
 import { GetPublicKeyCommand, SignCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { calculateJwkThumbprint, exportJWK } from 'jose';
 import type { DerSigner, PublicJwk, PublicKeySet } from '../domain/jws';
+import { logger } from '../shared/logger';
 
 /** A P-256 public key as a JWK, its id the RFC 7638 thumbprint (the same key gets the same id everywhere). */
 export async function publicJwkOf(publicKey: KeyObject): Promise<PublicJwk> {
@@ -72,7 +73,10 @@ export class KmsTokenSigner implements DerSigner {
   }
 }
 
-/** The public keys of every KMS key slot (active and previous), read once per container. */
+/**
+ * The public keys of every KMS key slot (active and previous), read once per container. A slot whose key cannot be
+ * read (disabled after a compromise, say) is left out, so the other slot keeps verifying; none readable is an error.
+ */
 export class KmsPublicKeySet implements PublicKeySet {
   private keys?: Promise<PublicJwk[]>;
 
@@ -82,10 +86,19 @@ export class KmsPublicKeySet implements PublicKeySet {
   ) {}
 
   async jwks() {
-    this.keys ??= Promise.all(this.keyIds.map((keyId) => kmsPublicJwk(this.kms, keyId)));
+    this.keys ??= this.read();
     // A failed read is not kept: the next request tries again.
     this.keys.catch(() => (this.keys = undefined));
     return { keys: await this.keys };
+  }
+
+  private async read(): Promise<PublicJwk[]> {
+    const results = await Promise.allSettled(this.keyIds.map((keyId) => kmsPublicJwk(this.kms, keyId)));
+    const keys = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+    const failed = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as Error] : []));
+    if (failed.length > 0) logger.warn('Token key slots left out of the JWKS', { errors: failed.map((e) => e.name) });
+    if (keys.length === 0) throw failed[0] ?? new Error('No token signing key configured');
+    return keys;
   }
 }
 
