@@ -38,6 +38,7 @@ function banner(twin: Twin, startedMs: number, lakeBufferSeconds: string, schedu
   API               ${apiUrl}          (OpenAPI: ${apiUrl}/openapi.json)
   Demo tenant       ${demo.tenantId}
   Demo API key      ${demo.apiKey}
+  OAuth 2.0         ${apiUrl}/oauth2/token   (JWKS: ${apiUrl}/.well-known/jwks.json; clients: /v1/oauth-clients)
   Webhook receiver  ${twin.receiverUrl}/received   (endpoint ${demo.webhookUrl})
   Data lake folder  ${twin.lakeDir}
   DynamoDB Local    ${twin.endpoints.dynamodb}    SQS/S3 ${twin.endpoints.sqs}

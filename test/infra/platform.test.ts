@@ -348,6 +348,31 @@ describe('raw-event lake', () => {
   });
 });
 
+describe('access-token keys', () => {
+  it('signs OAuth tokens with asymmetric P-256 KMS keys in two retained slots; only the token function signs', () => {
+    // Prepare
+    const { stack } = synth;
+    const slotIds = Object.values(stack.tokenKeys.bySlot).map((key) => logicalId(stack, key));
+    const signers = ofType('AWS::IAM::Policy').filter(([, policy]) =>
+      (policy.Properties!.PolicyDocument.Statement as { Action: string | string[] }[]).some((statement) =>
+        [statement.Action].flat().includes('kms:Sign'),
+      ),
+    );
+
+    // Assess
+    expect(slotIds).toHaveLength(2);
+    for (const id of slotIds) {
+      expect(synth.resources[id]).toMatchObject({
+        DeletionPolicy: 'Retain',
+        Properties: { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' },
+      });
+    }
+    const tokenFunction = synth.resources[logicalId(stack, stack.functions.token)]!;
+    const tokenRoleId = tokenFunction.Properties!.Role['Fn::GetAtt'][0] as string;
+    expect(signers.map(([, policy]) => policy.Properties!.Roles)).toEqual([[{ Ref: tokenRoleId }]]);
+  });
+});
+
 describe('buckets', () => {
   it('encrypts every bucket with a customer-managed, rotating key of the stack', () => {
     // Prepare
