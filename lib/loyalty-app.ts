@@ -1,6 +1,7 @@
 import { Aspects, type App, type Environment } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, type INagLogger } from 'cdk-nag';
 import type { CustomDomain } from './constructs/ledger-api';
+import { tokenSigningKeys, type TokenKeySlot } from '../functions/declaration/topology';
 import { LoyaltyPlatformStack } from './stacks/loyalty-platform-stack';
 
 const STAGE_PATTERN = /^[a-z][a-z0-9-]{0,19}$/;
@@ -30,6 +31,7 @@ export function addLoyaltyPlatform(
     alarmEmail,
     manageApiGatewayAccount,
     customDomain: customDomainOf(app),
+    tokenSigningKeySlot: tokenSigningKeySlotOf(app),
     env,
     description: `Loyalty ledger platform (${stage})`,
   });
@@ -44,4 +46,12 @@ function customDomainOf(app: App): CustomDomain | undefined {
   if (!domainName && !certificateArn) return undefined;
   if (!domainName || !certificateArn) throw new Error('A custom domain needs both domainName and certificateArn');
   return { domainName, certificateArn };
+}
+
+/** `-c tokenSigningKeySlot=B` switches the key that signs access tokens (docs/runbooks/token-key-rotation.md). */
+function tokenSigningKeySlotOf(app: App): TokenKeySlot {
+  const slot = String(app.node.tryGetContext('tokenSigningKeySlot') ?? tokenSigningKeys.defaultActiveSlot);
+  const known = tokenSigningKeys.slots.find((candidate) => candidate === slot);
+  if (!known) throw new Error(`tokenSigningKeySlot must be one of ${tokenSigningKeys.slots.join(', ')}`);
+  return known;
 }

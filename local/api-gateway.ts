@@ -9,6 +9,7 @@ import type {
 } from 'aws-lambda';
 import { gatewayProblem, type GatewayResponseType } from '../functions/declaration/gateway-problems';
 import { api, routes, usageKeyRequired, type RouteSpec } from '../functions/declaration/topology';
+import { header } from '../functions/api/http';
 import { throttleOfContext } from '../functions/api/usage-identity';
 import { TokenBuckets } from '../functions/domain/token-bucket';
 import { ACCOUNT_ID, REGION } from './aws-local';
@@ -80,7 +81,7 @@ export class LocalApiGateway {
 
   /** `tenantRateLimits: false` turns the per-tenant throttle off (test twins that flood one tenant on purpose). */
   constructor(
-    private readonly lambda: LocalLambda,
+    private readonly lambda: Pick<LocalLambda, 'invoke'>,
     private readonly options: { tenantRateLimits: boolean } = { tenantRateLimits: true },
   ) {}
 
@@ -135,6 +136,14 @@ export class LocalApiGateway {
 
     let authorizer: Record<string, unknown> | null = null;
     if (route.auth === 'apiKey') {
+      // The authorizer takes an API key or an OAuth access token (`Authorization: Bearer`); with neither there is
+      // nothing to authorize and API Gateway's authorizer answers 401.
+      const apiKey = header(headers, api.keyHeader);
+      const authorization = header(headers, 'authorization');
+      if (!apiKey && !authorization) {
+        gatewayAnswer(res, 'UNAUTHORIZED');
+        return;
+      }
       const result = await this.authorize({
         type: 'REQUEST',
         methodArn,

@@ -39,6 +39,7 @@ function banner(twin: Twin, startedMs: number, lakeBufferSeconds: string, schedu
   Demo tenant       ${demo.tenantId}
   Demo API key      ${demo.apiKey}
   Operator key      ${demo.operatorKey}   (admin API: /admin/..., npm run admin)
+  OAuth 2.0         ${apiUrl}/oauth2/token   (JWKS: ${apiUrl}/.well-known/jwks.json; clients: /v1/oauth-clients)
   Webhook receiver  ${twin.receiverUrl}/received   (endpoint ${demo.webhookUrl})
   Data lake folder  ${twin.lakeDir}
   DynamoDB Local    ${twin.endpoints.dynamodb}    SQS/S3 ${twin.endpoints.sqs}

@@ -1,5 +1,12 @@
 import { executionRolePolicies, resolvePolicy, type ResolvedStatement } from '../functions/declaration/iam-policy';
-import { functions, queues, rawEvents, type FunctionId, type QueueId } from '../functions/declaration/topology';
+import {
+  functions,
+  queues,
+  rawEvents,
+  tokenSigningKeys,
+  type FunctionId,
+  type QueueId,
+} from '../functions/declaration/topology';
 import { ACCOUNT_ID, REGION } from './aws-local';
 import { deliveryStreamArn, queueArnOfName, tableArn } from './iam-requests';
 
@@ -49,6 +56,9 @@ export function localPolicies(input: {
         queueArn: (queue: QueueId) => queueArnOfName(queues[queue].localName),
         rawEventsStreamArn: deliveryStreamArn(rawEvents.localName),
         logGroupArn: `arn:aws:logs:${REGION}:${ACCOUNT_ID}:log-group:/local/${functions[id].id}:*`,
+        // The twin signs tokens with a generated key, not through KMS: these statements are not consulted either.
+        tokenKeyArn: (slot) => `arn:aws:kms:${REGION}:${ACCOUNT_ID}:key/local-token-${slot}`,
+        activeTokenKeyArn: `arn:aws:kms:${REGION}:${ACCOUNT_ID}:key/local-token-${tokenSigningKeys.defaultActiveSlot}`,
       }),
     ]),
   ) as Record<FunctionId, ResolvedStatement[]>;

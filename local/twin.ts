@@ -41,6 +41,7 @@ import { LocalSchedule } from './scheduler';
 import { SqsEventSource } from './sqs-event-source';
 import { StreamEventSource } from './stream-event-source';
 import { TwinClock } from './twin-clock';
+import { generateTwinTokenKeys } from './token-keys';
 import { WebhookReceiver } from './webhook-receiver';
 import { twinSecretsKey } from './secrets-key';
 import { sealerForKey } from '../functions/composition/secrets';
@@ -181,6 +182,27 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     // Functions reach the queues through the proxy too; the path alone names the queue.
     const functionQueueUrl = (queue: QueueId) => `${functionEndpoints.sqs}${new URL(queueUrls[queue]).pathname}`;
 
+    // The gateway listens before the functions start: access tokens name its address as their issuer. It invokes
+    // functions only once they are loaded; its stop is registered again below, so it stops before them.
+    const loaded: { lambda?: LocalLambda } = {};
+    const gateway = new LocalApiGateway(
+      {
+        invoke: <T>(id: string, event: unknown) => {
+          if (!loaded.lambda) return Promise.reject(new Error('the twin is still starting'));
+          return loaded.lambda.invoke<T>(id, event);
+        },
+      },
+      { tenantRateLimits: process.env.TWIN_RATE_LIMITS !== 'off' },
+    );
+    await gateway.start(options.apiPort ?? 3000);
+    let gatewayStopped = false;
+    const stopGateway = async () => {
+      if (gatewayStopped) return;
+      gatewayStopped = true;
+      await gateway.stop();
+    };
+    cleanups.push(stopGateway);
+
     // Each function runs in its own container with only its own environment, resolved to the local stand-ins.
     const secretsKey = twinSecretsKey(dataDir);
     const targets = {
@@ -190,6 +212,8 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       secretsKey,
       // The twin's gateway throttles tenants itself (token buckets from the authorizer's context).
       tenantThrottling: 'local',
+      apiBaseUrl: gateway.url.replace(/\/+$/, ''),
+      ...(await generateTwinTokenKeys()),
     };
     const logLevel = options.logLevel ?? 'WARN';
     logger.setLogLevel(logLevel);
@@ -215,6 +239,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     // Registered before the event sources and the gateway, so it stops after them (cleanups run in reverse).
     cleanups.push(() => lambda.stop());
     await lambda.load();
+    loaded.lambda = lambda;
 
     // The event-source mappings act with the function's role, as Lambda's pollers do.
     const roleClients = (id: FunctionId) => {
@@ -312,9 +337,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       await Promise.all(sources.map((s) => s.stop()));
     });
 
-    const gateway = new LocalApiGateway(lambda, { tenantRateLimits: process.env.TWIN_RATE_LIMITS !== 'off' });
-    await gateway.start(options.apiPort ?? 3000);
-    cleanups.push(() => gateway.stop());
+    cleanups.push(stopGateway);
 
     const documents = DynamoDBDocumentClient.from(dynamoClient, { marshallOptions: { removeUndefinedValues: true } });
     const demo = await ensureDemoTenant({

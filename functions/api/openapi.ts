@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { loyaltyEvent } from '../domain/events';
 import { CORRELATION_ID_HEADER, CORRELATION_ID_PATTERN } from '../shared/correlation-id';
+import { OPERATOR_SCOPE, TENANT_SCOPES } from '../domain/credentials';
+import { ACCESS_TOKEN_LIFETIME_SECONDS, TENANT_CLAIM } from '../domain/oauth';
 import { operations } from './operations';
+import { JWKS_PATH, TOKEN_PATH } from './token-endpoint';
 import { api } from '../declaration/topology';
 
 /** Every operation takes a caller's correlation id and every answer echoes the one the request got. */
@@ -60,7 +63,7 @@ export function buildOpenApi(serverUrl = 'https://api.example.com') {
       operationId: op.operationId,
       summary: op.summary,
       tags: [op.tag],
-      ...(op.scope ? { security: [{ apiKey: [] }], 'x-required-scope': op.scope } : { security: [] }),
+      ...(op.scope ? { security: securityFor(op.scope), 'x-required-scope': op.scope } : { security: [] }),
       parameters,
       ...(op.request
         ? { requestBody: { required: true, content: { 'application/json': { schema: schema(op.request, 'input') } } } }
@@ -94,14 +97,48 @@ export function buildOpenApi(serverUrl = 'https://api.example.com') {
         'Members, points and webhooks of the loyalty ledger. Errors are RFC 9457 problem+json with a stable `code`.',
     },
     servers: [{ url: serverUrl }],
-    security: [{ apiKey: [] }],
+    security: [{ apiKey: [] }, { oauth2: [] }],
     paths,
     components: {
-      securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: api.keyHeader } },
+      securitySchemes: {
+        apiKey: { type: 'apiKey', in: 'header', name: api.keyHeader },
+        oauth2: oauth2Scheme(serverUrl),
+      },
       parameters: { CorrelationId: correlationIdParameter },
       headers: { CorrelationId: correlationIdHeader },
       schemas: { Event: schema(loyaltyEvent, 'output') },
     },
+  };
+}
+
+/** Tenant operations take an API key or an OAuth access token with the scope; operator operations an operator key. */
+const securityFor = (scope: string) =>
+  scope === OPERATOR_SCOPE ? [{ apiKey: [] }] : [{ apiKey: [] }, { oauth2: [scope] }];
+
+/**
+ * The OAuth 2.0 client credentials flow (RFC 6749 §4.4). Its two routes are not operations of this document: the
+ * token endpoint answers errors as RFC 6749 §5.2 JSON (`{"error": "invalid_client", …}`, not problem+json), which
+ * OAuth client libraries expect, and the JWKS is a JWK Set (RFC 7517).
+ */
+function oauth2Scheme(serverUrl: string) {
+  const base = serverUrl.replace(/\/+$/, '');
+  return {
+    type: 'oauth2',
+    description:
+      `Client credentials: POST ${TOKEN_PATH} (application/x-www-form-urlencoded, grant_type=client_credentials, ` +
+      'client id and secret by HTTP Basic or as client_id/client_secret, optional scope) answers ' +
+      `{access_token, token_type: "Bearer", expires_in: ${ACCESS_TOKEN_LIFETIME_SECONDS}, scope}. Send the token as ` +
+      '`Authorization: Bearer <token>`. It is an ES256 JWT (RFC 9068) with iss the API’s base URL, aud its `/v1`, ' +
+      `sub the client id, ${TENANT_CLAIM}, scope; its public keys are at ${JWKS_PATH}. Token errors are RFC 6749 ` +
+      '§5.2 JSON (error: invalid_request, invalid_client (401), invalid_grant, unauthorized_client, ' +
+      'unsupported_grant_type, invalid_scope), not problem+json, as OAuth clients expect.',
+    flows: {
+      clientCredentials: {
+        tokenUrl: `${base}${TOKEN_PATH}`,
+        scopes: Object.fromEntries(TENANT_SCOPES.map((scope) => [scope, `The ${scope} scope`])),
+      },
+    },
+    'x-jwks-uri': `${base}${JWKS_PATH}`,
   };
 }
 

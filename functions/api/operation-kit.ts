@@ -4,6 +4,7 @@ import type { ApiKeyService } from '../domain/api-key-service';
 import type { Reply } from '../domain/idempotency';
 import type { LedgerService } from '../domain/ledger-service';
 import type { AuditTrail, OfferStore, ProgrammeStore, SubscriptionStore, TenantStore } from '../domain/ports';
+import type { OAuthClientService } from '../domain/oauth-clients';
 import type { RewardCatalogue } from '../domain/reward-catalogue';
 import type { TenantAdmin } from '../domain/tenants';
 import type { DeliveryLog, EndpointHealthStore, WebhookSender } from '../domain/webhooks/ports';
@@ -43,6 +44,8 @@ export interface Services {
   tenants: TenantAdmin;
   /** Tenants as stored: the per-request status check, the limits an operation enforces. */
   tenantStore: TenantStore;
+  /** OAuth clients: create, list, rotate the secret, revoke. */
+  oauthClients: OAuthClientService;
 }
 
 export interface OperationContext {

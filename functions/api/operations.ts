@@ -24,6 +24,7 @@ import { pathParam, problem, type Operation, type OperationContext, type Service
 import { commandOperation, readOperation, writeOperation, type OperationHead } from './operation-shapes';
 import * as s from './schemas';
 import { auditOperations, recordAudit } from './audit-operations';
+import { oauthClientOperations } from './oauth-client-operations';
 import { webhookOperations } from './webhook-operations';
 import { apiKeyOperations } from './api-key-operations';
 import { adminOperations } from './admin-operations';
@@ -670,4 +671,5 @@ export const operations: Operation[] = [
   ...auditOperations,
   ...apiKeyOperations,
   ...adminOperations,
+  ...oauthClientOperations,
 ];

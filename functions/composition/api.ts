@@ -1,6 +1,7 @@
 import { documentClient, sqsClient } from '../adapters/aws-clients';
 import { DynamoAuditTrail } from '../adapters/dynamo-audit-trail';
 import { DynamoApiKeyStore } from '../adapters/dynamo-api-key-store';
+import { DynamoOAuthClientStore } from '../adapters/dynamo-oauth-client-store';
 import { DynamoOfferStore } from '../adapters/dynamo-offer-store';
 import { DynamoRewardStore } from '../adapters/dynamo-reward-store';
 import { DynamoSubscriptionStore } from '../adapters/dynamo-subscription-store';
@@ -11,6 +12,8 @@ import { ApiKeyService } from '../domain/api-key-service';
 import { RewardCatalogue } from '../domain/reward-catalogue';
 import type { TenantThrottling } from '../domain/ports';
 import { TenantAdmin } from '../domain/tenants';
+import { OAuthClientService } from '../domain/oauth-clients';
+import { newId } from '../shared/ids';
 import { systemClock } from '../shared/clock';
 import { setting } from './config';
 import { tenantThrottling } from './throttling';
@@ -40,6 +43,12 @@ export function apiServices(): Services {
     audit: new DynamoAuditTrail(dynamo, tableName),
     allowLoopbackHttp: setting('WEBHOOK_ALLOW_LOOPBACK_HTTP'),
     apiKeys: new ApiKeyService(new DynamoApiKeyStore(dynamo, tableName), systemClock),
+    oauthClients: new OAuthClientService(
+      new DynamoOAuthClientStore(dynamo, tableName),
+      new DynamoTenantStore(dynamo, tableName),
+      () => systemClock.now(),
+      () => newId('occ'),
+    ),
     ...webhookApiWiring(dynamo, sqsClient()),
     tenants: new TenantAdmin(tenantStore, systemClock, lazyThrottling()),
     tenantStore,

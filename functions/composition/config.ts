@@ -32,6 +32,12 @@ const settings = {
   WEBHOOK_SECRETS_KEY: z.string().min(1),
   /** Where tenants are throttled: `api-gateway:<rest api id>/<stage>` deployed, `local` on the twin. */
   TENANT_THROTTLING: z.string().regex(/^(local|api-gateway:[a-z0-9]+\/[\w-]+)$/),
+  /** The API's public base URL as access tokens name their issuer (`iss`); their audience is its `/v1`. */
+  TOKEN_ISSUER: z.url(),
+  /** The KMS key (ARN) that signs access tokens; on the twin `local:` and its generated key (PKCS#8 PEM, base64url). */
+  TOKEN_SIGNING_KEY: z.string().min(1),
+  /** Every KMS key (ARNs, comma-separated) whose public key verifies tokens; on the twin `local:` and its JWKS. */
+  TOKEN_PUBLIC_KEYS: z.string().min(1),
   /** Where the delivery function puts a message after its last attempt (with its full payload). */
   DEAD_LETTER_QUEUE_URL: z.url(),
   /** Waits between attempts: `5s,5m,30m,2h,5h,10h,10h` makes 8 attempts over about 28 hours. */

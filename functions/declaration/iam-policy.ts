@@ -6,7 +6,15 @@
  *
  * Plain data only (no CDK imports), like the topology, so the twin can load it.
  */
-import { functions, table, type FunctionId, type FunctionSpec, type QueueId } from './topology';
+import {
+  functions,
+  table,
+  tokenSigningKeys,
+  type FunctionId,
+  type FunctionSpec,
+  type QueueId,
+  type TokenKeySlot,
+} from './topology';
 
 /** What a statement applies to, named by role in the topology; each deployment resolves it to ARNs. */
 export type PolicyResource =
@@ -26,6 +34,10 @@ export type PolicyResource =
   /** API Gateway's API keys of the region: `/apikeys`, `/apikeys/<id>`. */
   | { kind: 'apiKeys' }
   | { kind: 'rawEventsStream' }
+  /** The access-token signing key that is active now. */
+  | { kind: 'activeTokenKey' }
+  /** One slot of the access-token signing keys. */
+  | { kind: 'tokenKey'; slot: TokenKeySlot }
   /** The function's own log group. */
   | { kind: 'logGroup' }
   /** Actions that support no resource-level permissions (e.g. `dynamodb:ListStreams`). */
@@ -123,6 +135,10 @@ export const STREAM_READ_ACTIONS = ['dynamodb:DescribeStream', 'dynamodb:GetReco
 export const STREAM_LIST_ACTIONS = ['dynamodb:ListStreams'];
 
 export const FIREHOSE_PUT_ACTIONS = ['firehose:PutRecord', 'firehose:PutRecordBatch'];
+/** Signing access tokens: KMS `Sign` with the asymmetric key (the private key never leaves KMS). */
+export const TOKEN_SIGN_ACTIONS = ['kms:Sign'];
+/** Publishing and verifying with the access-token keys' public halves. */
+export const TOKEN_PUBLIC_KEY_ACTIONS = ['kms:GetPublicKey'];
 export const LOG_WRITE_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 
 const hasIndexes = table.globalSecondaryIndexes.length + table.localSecondaryIndexes.length > 0;
@@ -179,6 +195,20 @@ export function executionRolePolicy(spec: FunctionSpec): PolicyStatement[] {
       purpose: 'keep tenants in the usage plans of their limits',
       actions: TENANT_THROTTLING_ACTIONS,
       resources: [{ kind: 'usagePlans' }, { kind: 'apiKeys' }],
+    });
+  }
+  if (access.tokenKeys) {
+    // The signer names its key in each token's `kid` (the public key's thumbprint) and publishes the JWKS.
+    if (access.tokenKeys === 'sign')
+      statements.push({
+        purpose: 'sign access tokens with the active key',
+        actions: TOKEN_SIGN_ACTIONS,
+        resources: [{ kind: 'activeTokenKey' }],
+      });
+    statements.push({
+      purpose: 'read the public keys of the access-token keys',
+      actions: TOKEN_PUBLIC_KEY_ACTIONS,
+      resources: tokenSigningKeys.slots.map((slot) => ({ kind: 'tokenKey' as const, slot })),
     });
   }
   if (trigger?.kind === 'dynamodb-stream') {
@@ -251,6 +281,8 @@ export interface PolicyTargets {
   queueArn(queue: QueueId): string;
   rawEventsStreamArn: string;
   logGroupArn: string;
+  tokenKeyArn(slot: TokenKeySlot): string;
+  activeTokenKeyArn: string;
 }
 
 export function resolveResource(resource: PolicyResource, targets: PolicyTargets): string {
@@ -277,6 +309,10 @@ export function resolveResource(resource: PolicyResource, targets: PolicyTargets
       return targets.rawEventsStreamArn;
     case 'logGroup':
       return targets.logGroupArn;
+    case 'tokenKey':
+      return targets.tokenKeyArn(resource.slot);
+    case 'activeTokenKey':
+      return targets.activeTokenKeyArn;
     case 'any':
       return '*';
   }

@@ -17,6 +17,12 @@ export type ResourceRef =
   | { ref: 'secretsKey' }
   /** Where tenants are throttled: `api-gateway:<rest api id>/<stage>` deployed, `local` on the twin. */
   | { ref: 'tenantThrottling' }
+  /** The API's public base URL: the `iss` of access tokens. */
+  | { ref: 'apiBaseUrl' }
+  /** The key that signs access tokens now (the active slot of `tokenSigningKeys`). */
+  | { ref: 'tokenSigningKey' }
+  /** Every key slot whose public key verifies access tokens (comma-separated). */
+  | { ref: 'tokenPublicKeys' }
   | { ref: 'literal'; value: string };
 
 export const table = {
@@ -198,6 +204,8 @@ export interface FunctionSpec {
     webhookSecrets?: 'seal' | 'open';
     /** Keeps tenants in the API Gateway usage plans of their limits (usage plans and API keys). */
     tenantThrottling?: boolean;
+    /** Access-token keys: `sign` with the active key (the token function only), `verify` with their public keys. */
+    tokenKeys?: 'sign' | 'verify';
   };
 }
 
@@ -249,12 +257,32 @@ export const functions = {
     id: 'AuthorizerFunction',
     entry: 'functions/handlers/authorizer.ts',
     handler: 'handler',
-    description: 'API key authorizer: resolves the caller to a tenant and scopes',
+    description: 'Authorizer: resolves an API key or an OAuth access token to a tenant and scopes',
     timeoutSeconds: 5,
     memoryMiB: 512,
-    environment: { TABLE_NAME: { ref: 'table' } },
-    // Reads keys and tenants; updates a key's last use (at most once a minute per key and container).
-    access: { table: 'readUpdate' },
+    environment: {
+      TABLE_NAME: { ref: 'table' },
+      TOKEN_ISSUER: { ref: 'apiBaseUrl' },
+      TOKEN_PUBLIC_KEYS: { ref: 'tokenPublicKeys' },
+    },
+    // Reads keys, clients and tenants; updates a key's last use (at most once a minute per key and container).
+    access: { table: 'readUpdate', tokenKeys: 'verify' },
+  },
+  token: {
+    id: 'TokenFunction',
+    entry: 'functions/handlers/token.ts',
+    handler: 'handler',
+    description: 'OAuth 2.0 token endpoint (client credentials) and the JWKS of the access-token keys',
+    timeoutSeconds: 10,
+    memoryMiB: 512,
+    environment: {
+      TABLE_NAME: { ref: 'table' },
+      TOKEN_ISSUER: { ref: 'apiBaseUrl' },
+      TOKEN_SIGNING_KEY: { ref: 'tokenSigningKey' },
+      TOKEN_PUBLIC_KEYS: { ref: 'tokenPublicKeys' },
+    },
+    // The only function that may sign tokens: reads clients and tenants, writes nothing.
+    access: { table: 'read', tokenKeys: 'sign' },
   },
   webhookRouter: {
     id: 'WebhookRouterFunction',
@@ -338,6 +366,9 @@ export interface ResourceTargets {
   rawEventsStream: string;
   secretsKey: string;
   tenantThrottling: string;
+  apiBaseUrl: string;
+  tokenSigningKey: string;
+  tokenPublicKeys: string;
 }
 
 /** A function's environment variables, resolved against one deployment's resources. */
@@ -355,6 +386,12 @@ export function resolveEnvironment(spec: FunctionSpec, targets: ResourceTargets)
           return [name, targets.secretsKey];
         case 'tenantThrottling':
           return [name, targets.tenantThrottling];
+        case 'apiBaseUrl':
+          return [name, targets.apiBaseUrl];
+        case 'tokenSigningKey':
+          return [name, targets.tokenSigningKey];
+        case 'tokenPublicKeys':
+          return [name, targets.tokenPublicKeys];
         case 'literal':
           return [name, ref.value];
       }
@@ -375,6 +412,7 @@ export interface RouteSpec {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   path: string;
   function: FunctionId;
+  /** `apiKey`: through the authorizer (an API key or an OAuth access token). */
   auth: 'apiKey' | 'none';
 }
 
@@ -387,6 +425,15 @@ const apiRoute = (method: RouteSpec['method'], path: string): RouteSpec => ({
 
 export const routes: RouteSpec[] = [
   { method: 'GET', path: '/openapi.json', function: 'api', auth: 'none' },
+  // OAuth 2.0: the client authenticates in the request itself, and the JWKS is public.
+  { method: 'POST', path: '/oauth2/token', function: 'token', auth: 'none' },
+  { method: 'GET', path: '/.well-known/jwks.json', function: 'token', auth: 'none' },
+  apiRoute('POST', '/v1/oauth-clients'),
+  apiRoute('GET', '/v1/oauth-clients'),
+  apiRoute('GET', '/v1/oauth-clients/{clientId}'),
+  apiRoute('POST', '/v1/oauth-clients/{clientId}/rotate-secret'),
+  apiRoute('DELETE', '/v1/oauth-clients/{clientId}'),
+  apiRoute('POST', '/admin/tenants/{tenantId}/oauth-clients'),
   apiRoute('POST', '/v1/members'),
   apiRoute('GET', '/v1/members'),
   apiRoute('GET', '/v1/members/{memberId}'),
@@ -482,6 +529,17 @@ export const api = {
  * Public routes and the operators' `/admin/` routes are held by the stage throttle only.
  */
 export const usageKeyRequired = (route: RouteSpec): boolean => route.auth === 'apiKey' && route.path.startsWith('/v1/');
+
+/**
+ * The KMS keys that sign access tokens (ECC_NIST_P256, SIGN_VERIFY): two slots, one active (CDK context
+ * `tokenSigningKeySlot`). Both are in the JWKS, so after a switch the previous key's tokens verify until they
+ * expire (docs/runbooks/token-key-rotation.md).
+ */
+export const tokenSigningKeys = {
+  slots: ['A', 'B'] as const,
+  defaultActiveSlot: 'A' as const,
+};
+export type TokenKeySlot = (typeof tokenSigningKeys.slots)[number];
 
 export const logRetentionDays = 30;
 export const lambdaRuntime = 'nodejs24.x';

@@ -26,6 +26,11 @@ export const keys = {
    */
   tenantListKeys: (tenantId: string) => ({ gsi1pk: keys.tenantList, gsi1sk: tenantId }),
   tenantList: 'TENANTS',
+  /** An OAuth client by its public id (the token endpoint knows no tenant before it reads this). */
+  oauthClient: (clientId: string) => ({ pk: `OAUTHCLIENT#${clientId}`, sk: 'OAUTHCLIENT' }),
+  /** The tenant's list of its OAuth clients: one reference item per client. */
+  oauthClientRef: (tenantId: string, clientId: string) => ({ pk: `TENANT#${tenantId}`, sk: `OAUTHCLIENT#${clientId}` }),
+  oauthClientRefPrefix: (tenantId: string) => ({ pk: `TENANT#${tenantId}`, skPrefix: 'OAUTHCLIENT#' }),
   subscription: (tenantId: string, subscriptionId: string) => ({
     pk: `TENANT#${tenantId}`,
     sk: `SUB#${subscriptionId}`,

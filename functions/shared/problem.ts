@@ -56,6 +56,8 @@ export const PROBLEM_CODES = {
   tenant_exists: { status: 409, title: 'A tenant with this id exists already' },
   tenant_conflict: { status: 409, title: 'The tenant was changed concurrently; retry the request' },
   limit_exceeded: { status: 409, title: "The tenant's limit does not allow this" },
+  oauth_client_not_found: { status: 404, title: 'OAuth client not found' },
+  oauth_client_revoked: { status: 409, title: 'The OAuth client is revoked' },
   too_many_requests: { status: 429, title: 'Too many requests; retry after a pause' },
   internal_error: { status: 500, title: 'Internal error' },
   bad_gateway: { status: 502, title: 'The request failed before it completed; retry it with the same Idempotency-Key' },

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -43,6 +43,11 @@ export class LedgerApi extends Construct {
   readonly restApi: apigw.RestApi;
   readonly authorizer: apigw.RequestAuthorizer;
   readonly domainName?: apigw.DomainName;
+  /**
+   * Where callers reach the API (the custom domain, else the execute-api address with the stage), without a
+   * trailing slash. Built from the API's id, not its stage resource, so functions may name it without a cycle.
+   */
+  readonly publicBaseUrl: string;
 
   constructor(scope: Construct, id: string, props: LedgerApiProps) {
     super(scope, id);
@@ -72,6 +77,11 @@ export class LedgerApi extends Construct {
         metricsEnabled: true,
       },
     });
+
+    const stack = Stack.of(this);
+    this.publicBaseUrl = props.customDomain
+      ? `https://${props.customDomain.domainName}`
+      : `https://${this.restApi.restApiId}.execute-api.${stack.region}.${stack.urlSuffix}/${props.stage}`;
 
     if (props.customDomain) {
       const { domainName, certificateArn } = props.customDomain;

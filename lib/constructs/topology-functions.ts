@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { Aws, Duration } from 'aws-cdk-lib';
+import { Aws, Duration, Lazy } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -22,7 +22,9 @@ import {
   type QueueId,
   type ScheduleTrigger,
   type SqsTrigger,
+  type TokenKeySlot,
   platformEnvironment,
+  tokenSigningKeys,
   resolveEnvironment,
   serviceName,
 } from '../../functions/declaration/topology';
@@ -50,6 +52,8 @@ export interface TopologyFunctionsProps {
   /** Where tenants are throttled (`api-gateway:<rest api id>/<stage>`); lazy, as the API is built after these. */
   readonly tenantThrottling: string;
   readonly rawEvents: { readonly deliveryStreamName: string; readonly deliveryStreamArn: string };
+  /** The access-token signing keys by slot, and the active slot's key. */
+  readonly tokenKeys: { readonly bySlot: Record<TokenKeySlot, kms.IKey>; readonly active: kms.IKey };
 }
 
 function runtime(): lambda.Runtime {
@@ -83,6 +87,8 @@ export class TopologyFunctions extends Construct {
   /** Each function's own log group (metric filters on the functions' structured logs attach here). */
   readonly logGroups: Record<FunctionId, logs.LogGroup>;
   private readonly props: TopologyFunctionsProps;
+  /** Known once the API exists (it is built from these functions): see `useApiBaseUrl`. */
+  private apiBaseUrl?: string;
 
   constructor(scope: Construct, id: string, props: TopologyFunctionsProps) {
     super(scope, id);
@@ -101,6 +107,14 @@ export class TopologyFunctions extends Construct {
     }
     this.byId = built;
     this.logGroups = logGroups;
+  }
+
+  /**
+   * The API's public base URL, which functions name as the issuer of access tokens. Set after the API is built:
+   * the functions' environment reads it lazily at synthesis.
+   */
+  useApiBaseUrl(url: string): void {
+    this.apiBaseUrl = url;
   }
 
   private buildFunction(spec: FunctionSpec, logGroup: logs.LogGroup): NodejsFunction {
@@ -147,6 +161,14 @@ export class TopologyFunctions extends Construct {
       rawEventsStream: this.props.rawEvents.deliveryStreamName,
       secretsKey: this.props.secretsKey.keyArn,
       tenantThrottling: this.props.tenantThrottling,
+      apiBaseUrl: Lazy.string({
+        produce: () => {
+          if (!this.apiBaseUrl) throw new Error('TopologyFunctions: useApiBaseUrl was never called');
+          return this.apiBaseUrl;
+        },
+      }),
+      tokenSigningKey: this.props.tokenKeys.active.keyArn,
+      tokenPublicKeys: tokenSigningKeys.slots.map((slot) => this.props.tokenKeys.bySlot[slot].keyArn).join(','),
     });
     for (const name of Object.keys(resolved)) {
       if (name in platform) throw new Error(`${spec.id} may not override the platform variable ${name}`);
@@ -175,6 +197,8 @@ export class TopologyFunctions extends Construct {
       queueArn: (queue) => queues[queue].queueArn,
       rawEventsStreamArn: rawEvents.deliveryStreamArn,
       logGroupArn: logGroup.logGroupArn,
+      tokenKeyArn: (slot) => this.props.tokenKeys.bySlot[slot].keyArn,
+      activeTokenKeyArn: this.props.tokenKeys.active.keyArn,
     });
     for (const statement of resolved) {
       role.addToPrincipalPolicy(

@@ -4,7 +4,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { FunctionId, QueueId } from '../../functions/declaration/topology';
+import type { FunctionId, QueueId, TokenKeySlot } from '../../functions/declaration/topology';
 import { LedgerApi, type CustomDomain } from '../constructs/ledger-api';
 import { LedgerTable } from '../constructs/ledger-table';
 import { Observability } from '../constructs/observability';
@@ -12,6 +12,7 @@ import { RawEventsLake } from '../constructs/raw-events-lake';
 import { SERVICE_NAME, TopologyFunctions } from '../constructs/topology-functions';
 import { TopologyQueues } from '../constructs/topology-queues';
 import { WebhookSecrets } from '../constructs/webhook-secrets';
+import { TokenSigningKeys } from '../constructs/token-signing-keys';
 
 export interface LoyaltyPlatformStackProps extends StackProps {
   readonly stage: string;
@@ -21,6 +22,8 @@ export interface LoyaltyPlatformStackProps extends StackProps {
   readonly manageApiGatewayAccount?: boolean;
   /** Optional custom domain for the API, served with a TLS 1.2 minimum. */
   readonly customDomain?: CustomDomain;
+  /** The access-token key slot that signs (context `tokenSigningKeySlot`); default A. */
+  readonly tokenSigningKeySlot?: TokenKeySlot;
 }
 
 /**
@@ -40,6 +43,7 @@ export class LoyaltyPlatformStack extends Stack {
   readonly functions: Record<FunctionId, NodejsFunction>;
   readonly functionLogGroups: Record<FunctionId, logs.LogGroup>;
   readonly api: LedgerApi;
+  readonly tokenKeys: TokenSigningKeys;
   readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: LoyaltyPlatformStackProps) {
@@ -53,7 +57,12 @@ export class LoyaltyPlatformStack extends Stack {
     this.queueKey = queues.key;
     this.lake = new RawEventsLake(this, 'Lake');
     this.secretsKey = new WebhookSecrets(this, 'Webhooks').key;
+    this.tokenKeys = new TokenSigningKeys(this, 'TokenKeys', {
+      stage: props.stage,
+      activeSlot: props.tokenSigningKeySlot ?? 'A',
+    });
     const functions = new TopologyFunctions(this, 'Functions', {
+      tokenKeys: this.tokenKeys,
       stage: props.stage,
       table: this.ledger.table,
       queues: this.queues,
@@ -71,6 +80,7 @@ export class LoyaltyPlatformStack extends Stack {
       manageAccountLoggingRole: props.manageApiGatewayAccount ?? true,
       customDomain: props.customDomain,
     });
+    functions.useApiBaseUrl(this.api.publicBaseUrl);
     this.observability = new Observability(this, 'Observability', {
       stage: props.stage,
       functions: this.functions,

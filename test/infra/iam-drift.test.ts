@@ -1,6 +1,7 @@
 import { executionRolePolicy, resolvePolicy } from '../../functions/declaration/iam-policy';
 import {
   functions as functionSpecs,
+  tokenSigningKeys,
   type FunctionId,
   type FunctionSpec,
   type QueueId,
@@ -37,6 +38,9 @@ function describeResource(expression: Expression, functionId: FunctionId): strin
     [stack.getLogicalId(stack.secretsKey.node.defaultChild as never), 'secretsKey'],
     [stack.getLogicalId(stack.lake.deliveryStream), 'rawEventsStream'],
     [logicalId(stack, stack.functionLogGroups[functionId]), 'logGroup'],
+    ...tokenSigningKeys.slots.map(
+      (slot) => [logicalId(stack, stack.tokenKeys.bySlot[slot]), `tokenKey:${slot}`] as [string, string],
+    ),
     ...(Object.keys(stack.queues) as QueueId[]).map(
       (queueId) => [logicalId(stack, stack.queues[queueId]), `queue:${queueId}`] as [string, string],
     ),
@@ -95,6 +99,9 @@ function declared(spec: FunctionSpec): string[] {
     queueArn: (queue) => `queue:${queue}`,
     rawEventsStreamArn: 'rawEventsStream',
     logGroupArn: 'logGroup',
+    tokenKeyArn: (slot) => `tokenKey:${slot}`,
+    // The synthesized stack signs with the default slot.
+    activeTokenKeyArn: `tokenKey:${tokenSigningKeys.defaultActiveSlot}`,
   });
   return policy.flatMap((statement) => {
     const condition = statement.conditions ? ` if ${JSON.stringify(statement.conditions)}` : '';

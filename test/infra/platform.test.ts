@@ -419,6 +419,31 @@ describe('raw-event lake', () => {
   });
 });
 
+describe('access-token keys', () => {
+  it('signs OAuth tokens with asymmetric P-256 KMS keys in two retained slots; only the token function signs', () => {
+    // Prepare
+    const { stack } = synth;
+    const slotIds = Object.values(stack.tokenKeys.bySlot).map((key) => logicalId(stack, key));
+    const signers = ofType('AWS::IAM::Policy').filter(([, policy]) =>
+      (policy.Properties!.PolicyDocument.Statement as { Action: string | string[] }[]).some((statement) =>
+        [statement.Action].flat().includes('kms:Sign'),
+      ),
+    );
+
+    // Assess
+    expect(slotIds).toHaveLength(2);
+    for (const id of slotIds) {
+      expect(synth.resources[id]).toMatchObject({
+        DeletionPolicy: 'Retain',
+        Properties: { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' },
+      });
+    }
+    const tokenFunction = synth.resources[logicalId(stack, stack.functions.token)]!;
+    const tokenRoleId = tokenFunction.Properties!.Role['Fn::GetAtt'][0] as string;
+    expect(signers.map(([, policy]) => policy.Properties!.Roles)).toEqual([[{ Ref: tokenRoleId }]]);
+  });
+});
+
 describe('buckets', () => {
   it('encrypts every bucket with a customer-managed, rotating key of the stack', () => {
     // Prepare
@@ -475,18 +500,18 @@ describe('API', () => {
     });
   });
 
-  it('leaves only the public document route without authorizer', () => {
+  it('leaves only the public document and the OAuth routes without authorizer', () => {
     // Prepare
     const open = ofType('AWS::ApiGateway::Method').filter(([, m]) => m.Properties!.AuthorizationType === 'NONE');
 
-    // Assess: the one open method sits on the openapi.json resource itself.
-    expect(open).toHaveLength(1);
-    const resourceId = (open[0]![1].Properties!.ResourceId as { Ref?: string }).Ref;
-    expect(resourceId).toEqual(expect.any(String));
-    expect(synth.resources[resourceId!]).toMatchObject({
-      Type: 'AWS::ApiGateway::Resource',
-      Properties: { PathPart: 'openapi.json' },
+    // Assess: the open methods sit on openapi.json, the token endpoint (the client authenticates in the request) and
+    // the JWKS, nowhere else.
+    const opened = open.map(([, method]) => {
+      const resourceId = (method.Properties!.ResourceId as { Ref?: string }).Ref;
+      const pathPart = synth.resources[resourceId!]!.Properties!.PathPart as string;
+      return `${method.Properties!.HttpMethod as string} ${pathPart}`;
     });
+    expect(opened.sort()).toEqual(['GET jwks.json', 'GET openapi.json', 'POST token']);
   });
 
   it('logs access as JSON, logs errors without bodies, and validates required parameters', () => {

@@ -9,6 +9,7 @@ import {
   rawEvents,
   routes,
   table as tableSpec,
+  tokenSigningKeys,
   type FunctionId,
   type FunctionSpec,
   type QueueId,
@@ -143,6 +144,20 @@ describe('functions', () => {
                   { Ref: logicalId(stack, stack.api.restApi) },
                   `/${synth.app.node.tryGetContext('stage') as string}`,
                 ],
+              ],
+            };
+          case 'apiBaseUrl':
+            return stack.resolve(stack.api.publicBaseUrl);
+          case 'tokenSigningKey':
+            return { 'Fn::GetAtt': [logicalId(stack, stack.tokenKeys.active), 'Arn'] };
+          case 'tokenPublicKeys':
+            return {
+              'Fn::Join': [
+                '',
+                tokenSigningKeys.slots.flatMap((slot, i) => [
+                  ...(i > 0 ? [','] : []),
+                  { 'Fn::GetAtt': [logicalId(stack, stack.tokenKeys.bySlot[slot]), 'Arn'] },
+                ]),
               ],
             };
           case 'literal':

@@ -18,6 +18,9 @@ const targets = {
   rawEventsStream: 'local-stream',
   secretsKey: 'local:test-key',
   tenantThrottling: 'local',
+  apiBaseUrl: 'http://127.0.0.1:1',
+  tokenSigningKey: 'local:unused',
+  tokenPublicKeys: 'local:unused',
 };
 const endpoints = { dynamodb: 'http://127.0.0.1:2', sqs: 'http://127.0.0.1:3', firehose: 'http://127.0.0.1:4' };
 

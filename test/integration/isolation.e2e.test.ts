@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { TENANT_SCOPES, type Scope, type TenantScope } from '../../functions/api/operations';
+import { OPERATOR_SCOPE, TENANT_SCOPES, type Scope, type TenantScope } from '../../functions/api/operations';
 import { newId } from '../../functions/shared/ids';
 import { contractFetch, receivedHooks, twinApi } from '../support/twin-api';
 import { useTwin } from '../support/twin-process';
@@ -10,7 +10,7 @@ import { seedTenant, tenantTable, type SeededTenant, type TenantIds } from '../s
  * each answer checked for its documented status and problem+json body (`contractFetch`), and
  * scanned, headers and body, for any value of a tenant other than the caller's. Routes come from
  * the document, so a new route is in the matrix the day it is added (and fails here until it has a
- * sample body, if it takes one).
+ * sample body, if it takes one). Operator routes (scope `admin`) refuse every tenant credential (403).
  *
  * Tenants are made through `DynamoTenantStore` on the twin's table, as `npm run tenant:create`
  * does; revoking or expiring a key and suspending a tenant write the stored records directly. Each of
@@ -32,6 +32,9 @@ let expiredKey: string;
 let operatorTarget: string;
 /** Per scope, a key of tenant A holding every scope but that one. */
 const keysWithout = new Map<Scope, string>();
+/** Access tokens of tenant A's OAuth client: a valid one, and one that expired before the matrix ran. */
+let aToken: string;
+let expiredToken: string;
 
 beforeAll(async () => {
   const tenants = tenantTable(twin);
@@ -59,10 +62,37 @@ beforeAll(async () => {
       body: '{}',
     });
     if (suspension.status !== 200) throw new Error(`suspending answered ${suspension.status}`);
+    // A token issued, then the functions' clock moved past its 15 minutes: it expired without ever being used.
+    expiredToken = await accessTokenOf(a);
+    await twin.advanceClock(16 * 60_000);
+    aToken = await accessTokenOf(a);
   } finally {
     tenants.destroy();
   }
 }, 120_000);
+
+/** A token of the tenant's OAuth client (client credentials, HTTP Basic), with every scope it holds. */
+async function accessTokenOf(tenant: SeededTenant): Promise<string> {
+  const { clientId, clientSecret } = tenant.oauthClient;
+  const response = await fetch(`${twin.apiUrl}/oauth2/token`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
+    },
+    body: 'grant_type=client_credentials',
+  });
+  const body = (await response.json()) as { access_token?: string };
+  if (!body.access_token) throw new Error(`no token for ${tenant.tenantId}: ${JSON.stringify(body)}`);
+  return body.access_token;
+}
+
+/** The token with one character of its signature changed. */
+function tampered(token: string): string {
+  const signatureAt = token.lastIndexOf('.') + 1;
+  const changed = token[signatureAt + 5] === 'A' ? 'B' : 'A';
+  return token.slice(0, signatureAt + 5) + changed + token.slice(signatureAt + 6);
+}
 
 interface Route {
   method: string;
@@ -85,8 +115,6 @@ interface Expected {
  * the caller acts as (its own values may come back), and what every route must answer (null:
  * the case says nothing new for this route).
  *
- * Pending, added with the credentials they need (OAuth client credentials):
- * "another tenant's token", "expired token", "tampered token signature".
  */
 interface CredentialCase {
   name: string;
@@ -103,6 +131,7 @@ interface CredentialCase {
 const unauthorized: Expected = { status: 401, code: 'unauthorized' };
 const forbidden: Expected = { status: 403, code: 'forbidden' };
 const key = (apiKey: string) => ({ 'x-api-key': apiKey });
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 const hasParams = (route: Route) => route.path.includes('{');
 /** An operators' route (scope `admin`): a tenant credential, whatever it holds, is refused. */
 const forOperators = (route: Route) => route.scope === 'admin';
@@ -150,6 +179,29 @@ const CASES: CredentialCase[] = [
     caller: () => a,
     expect: foreignIdsAnswer,
     indistinguishableFromUnknown: true,
+  },
+  {
+    name: "another tenant's token",
+    // The token's tenant claim is A's; headers naming B change nothing.
+    credential: () => ({ ...bearer(aToken), 'x-tenant-id': b.tenantId }),
+    ids: () => b.ids,
+    caller: () => a,
+    expect: foreignIdsAnswer,
+    indistinguishableFromUnknown: true,
+  },
+  {
+    name: 'expired token',
+    credential: () => bearer(expiredToken),
+    ids: () => a.ids,
+    caller: () => null,
+    expect: () => unauthorized,
+  },
+  {
+    name: 'tampered token signature',
+    credential: () => bearer(tampered(aToken)),
+    ids: () => a.ids,
+    caller: () => null,
+    expect: () => unauthorized,
   },
   {
     name: "own ids beside another tenant's",
@@ -253,6 +305,9 @@ const SAMPLE_BODIES: Record<string, (ids: TenantIds) => unknown> = {
   rotateApiKey: () => ({ overlapSeconds: 0 }),
   revokeApiKey: () => ({}),
   issueTenantApiKey: () => ({ name: 'isolation', scopes: ['members:read'] }),
+  createOAuthClient: () => ({ name: 'Client of the caller', scopes: ['members:read'] }),
+  rotateOAuthClientSecret: () => ({ overlapHours: 1 }),
+  adminCreateOAuthClient: () => ({ name: 'Client by an operator', scopes: ['members:read'] }),
 };
 
 /** Query strings of reads that filter, so the filtered reads are in the matrix too. */
@@ -375,6 +430,8 @@ async function snapshotOf(tenant: SeededTenant) {
     `/v1/webhooks/endpoints/${subscriptionId}/messages?limit=100`,
     `/v1/webhooks/endpoints/${subscriptionId}/attempts?limit=100`,
     `/v1/webhooks/endpoints/${subscriptionId}/dead-letters`,
+    '/v1/oauth-clients',
+    `/v1/oauth-clients/${tenant.ids.clientId}`,
   ];
   return Object.fromEntries(await Promise.all(reads.map(async (path) => [path, await api(path)] as const)));
 }
@@ -404,7 +461,9 @@ interface Tally {
 async function checkCell(route: Route, credentialCase: CredentialCase, tally: Tally): Promise<string[]> {
   const caller = credentialCase.caller();
   const sent = request(route, credentialCase.ids(), caller);
-  const expected = credentialCase.expect(route, sent);
+  // A tenant credential that gets through the authorizer meets an operator route's refusal, whatever the ids.
+  const expected =
+    route.scope === OPERATOR_SCOPE && caller ? { status: 403, code: 'forbidden' } : credentialCase.expect(route, sent);
   if (!expected) {
     tally.skipped++;
     return [];

@@ -12,8 +12,9 @@ import { useTwin, waitFor } from '../support/twin-process';
  * No secret in any log line: one flow on the twin with every function logging at DEBUG (enrol, earn,
  * redeem, webhook endpoints created and a secret rotated, signed deliveries, a failing endpoint that
  * retries and dead-letters, a wrong API key, API keys created, rotated, revoked and issued by an operator, a
- * ping), then every line of the twin's output is scanned for every API key (the operator's too), every webhook
- * secret and signing key, and every signature the receiver got.
+ * ping, an OAuth client with its secret rotated, tokens got by Basic and by form and used, a wrong client secret, a
+ * tampered token), then every line of the twin's output is scanned for every API key (the operator's too), every
+ * webhook secret and signing key, every signature the receiver got, every OAuth client secret and every access token.
  */
 const twin = useTwin(['--log-level', 'DEBUG'], {
   // The failing endpoint's deliveries retry once a second later, then dead-letter: error paths log too.
@@ -85,8 +86,55 @@ async function apiKeyLifecycle(): Promise<string[]> {
   return [created.body.apiKey, rotated.body.apiKey, onboarded.body.apiKey];
 }
 
+/**
+ * OAuth client credentials at DEBUG: a client created and its secret rotated, tokens got by Basic and by form and
+ * used, a wrong secret and a tampered token refused. Returns every client secret and token it handled.
+ */
+async function oauthFlow(memberPath: string) {
+  const created = await api<{ clientId: string; clientSecret: string }>('/v1/oauth-clients', {
+    body: { name: 'Log scan', scopes: ['members:read'] },
+    idempotent: false,
+  });
+  expect(created.status).toBe(201);
+  const { clientId } = created.body;
+  const rotated = await api<{ clientSecret: string }>(`/v1/oauth-clients/${clientId}/rotate-secret`, {
+    body: { overlapHours: 1 },
+    idempotent: false,
+  });
+  expect(rotated.status).toBe(200);
+  const token = async (form: Record<string, string>, authorization?: string) => {
+    const response = await fetch(`${twin.apiUrl}/oauth2/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        ...(authorization ? { authorization } : {}),
+      },
+      body: new URLSearchParams({ grant_type: 'client_credentials', ...form }).toString(),
+    });
+    return (await response.json()) as { access_token?: string; error?: string };
+  };
+  const basic = (secret: string) => `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`;
+  const byBasic = await token({}, basic(created.body.clientSecret));
+  const byForm = await token({ client_id: clientId, client_secret: rotated.body.clientSecret });
+  const wrong = await token({}, basic(`${rotated.body.clientSecret}x`));
+  expect([typeof byBasic.access_token, typeof byForm.access_token, wrong.error]).toEqual([
+    'string',
+    'string',
+    'invalid_client',
+  ]);
+  const tokens = [byBasic.access_token!, byForm.access_token!];
+  const call = (bearer: string) =>
+    fetch(`${twin.apiUrl}${memberPath}`, { headers: { authorization: `Bearer ${bearer}` } }).then((r) => r.status);
+  const tamperedToken = `${tokens[0]!.slice(0, -4)}AAAA`;
+  expect([await call(tokens[0]!), await call(tokens[1]!), await call(tamperedToken)]).toEqual([200, 200, 401]);
+  return {
+    clientSecrets: [created.body.clientSecret, rotated.body.clientSecret, `${rotated.body.clientSecret}x`],
+    tokens: [...tokens, tamperedToken],
+  };
+}
+
 describe('no secret in any log line', () => {
-  it('runs a flow at DEBUG and finds no API key, webhook secret, signing key or signature in the output', async () => {
+  it('runs a flow at DEBUG and finds no key, webhook secret or key, signature, client secret or token', async () => {
     // Prepare: a verified endpoint signing with HMAC and ed25519, its secret rotated; one always failing.
     const signed = await createEndpoint('log-scan-ok', { ed25519: true });
     const rotated = await api<CreatedEndpoint>(`/v1/webhooks/endpoints/${signed.subscriptionId}/rotate-secret`, {
@@ -102,6 +150,7 @@ describe('no secret in any log line', () => {
     const enrol = await api<{ memberId: string }>('/v1/members', { body: { externalId: `log-scan-${Date.now()}` } });
     expect(enrol.status).toBe(201);
     const member = `/v1/members/${enrol.body.memberId}`;
+    const oauth = await oauthFlow(member);
     expect((await api(`${member}/points/earn`, { body: { amountPoints: 800, reason: 'stay' } })).status).toBe(201);
     expect((await api(`${member}/points/redeem`, { body: { amountPoints: 300, reason: 'spa' } })).status).toBe(201);
     const denied = await api(member, { headers: { 'x-api-key': wrongKey } });
@@ -145,6 +194,8 @@ describe('no secret in any log line', () => {
       { kind: CREDENTIAL_KINDS.webhookSecret, value: failing.secret },
       ...(await storedWebhookSecrets()),
       ...hooks.flatMap((h) => (h.signature ? [{ kind: CREDENTIAL_KINDS.webhookSignature, value: h.signature }] : [])),
+      ...oauth.clientSecrets.map((value) => ({ kind: CREDENTIAL_KINDS.oauthClientSecret, value })),
+      ...oauth.tokens.map((value) => ({ kind: CREDENTIAL_KINDS.accessToken, value })),
     ];
     const lines = twin.output().split('\n');
     const findings = scanForSecrets(lines, secrets);

@@ -1,9 +1,11 @@
 import { appendFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { buildOpenApi } from '../../functions/api/openapi';
 import { operations, type Operation } from '../../functions/api/operations';
 import { problemResponse } from '../../functions/api/schemas';
+import { JWKS_PATH } from '../../functions/api/token-endpoint';
+import { ACCESS_TOKEN_LIFETIME_SECONDS, OAUTH_ERRORS, type OAuthErrorCode } from '../../functions/domain/oauth';
 import { routes, type RouteSpec } from '../../functions/declaration/topology';
 
 /**
@@ -53,6 +55,10 @@ export function checkContract(answer: ApiAnswer): void {
   }
   if (route.path === '/openapi.json') {
     checkOpenApi(label, answer);
+    return;
+  }
+  if (route.function === 'token') {
+    checkTokenRoute(label, route, answer);
     return;
   }
   const operation = operationOf(route);
@@ -111,6 +117,65 @@ function checkBody(where: string, answer: ApiAnswer, status: number, schema: z.Z
         `body: ${excerpt(answer.text)}`,
     );
   }
+}
+
+const tokenAnswer = z.strictObject({
+  access_token: z.string().regex(/^[\w-]+\.[\w-]+\.[\w-]+$/),
+  token_type: z.literal('Bearer'),
+  expires_in: z.literal(ACCESS_TOKEN_LIFETIME_SECONDS),
+  scope: z.string(),
+});
+const tokenError = z.strictObject({
+  error: z.enum(Object.keys(OAUTH_ERRORS) as [OAuthErrorCode, ...OAuthErrorCode[]]),
+  error_description: z.string().optional(),
+});
+const jwkSet = z.strictObject({
+  keys: z
+    .array(
+      z.strictObject({
+        kty: z.literal('EC'),
+        crv: z.literal('P-256'),
+        x: z.string(),
+        y: z.string(),
+        kid: z.string(),
+        alg: z.literal('ES256'),
+        use: z.literal('sig'),
+      }),
+    )
+    .min(1),
+});
+
+/**
+ * The OAuth routes answer as their RFCs say, not as API operations: a token (RFC 6749 §5.1) or an error of §5.2
+ * (JSON with the status §5.2 gives its code), never cached; the JWKS a JWK Set of P-256 keys.
+ */
+function checkTokenRoute(label: string, route: RouteSpec, answer: ApiAnswer): void {
+  const fail = (why: string) => {
+    throw new ContractViolation(`${label} answered ${answer.status}: ${why}\nbody: ${excerpt(answer.text)}`);
+  };
+  let body: unknown;
+  try {
+    body = JSON.parse(answer.text);
+  } catch {
+    fail('a body that is not JSON');
+  }
+  const mediaType = answer.contentType?.split(';')[0]?.trim();
+  if (route.path === JWKS_PATH) {
+    if (answer.status !== 200 || mediaType !== 'application/jwk-set+json' || !jwkSet.safeParse(body).success)
+      fail('not a JWK Set of P-256 keys');
+    record('jwks', answer.status);
+    return;
+  }
+  if (mediaType !== 'application/json') fail(`content-type ${answer.contentType}, not application/json`);
+  if (answer.status === 200) {
+    if (!tokenAnswer.safeParse(body).success) fail('not an RFC 6749 §5.1 token answer');
+  } else {
+    const parsed = tokenError.safeParse(body);
+    if (!parsed.success) fail('not an RFC 6749 §5.2 error');
+    else if (OAUTH_ERRORS[parsed.data.error] !== answer.status)
+      fail(`a status §5.2 does not give ${parsed.data.error}`);
+  }
+  record('oauth2Token', answer.status);
 }
 
 /** The document served is the one generated from the schemas the answers are checked with. */

@@ -35,6 +35,15 @@ export const CREDENTIAL_KINDS = {
     kind: 'webhook signature',
     needles: (value) => [value, ...value.split(' ').flatMap((entry) => [entry, entry.slice(entry.indexOf(',') + 1)])],
   },
+  oauthClientSecret: {
+    kind: 'OAuth client secret',
+    needles: (value) => [value, withoutPrefix(value)],
+  },
+  accessToken: {
+    // A JWT: whole, and its signature alone (the part that makes it usable); claims are not secret.
+    kind: 'OAuth access token',
+    needles: (value) => [value, value.slice(value.lastIndexOf('.') + 1)],
+  },
 } satisfies Record<string, CredentialKind>;
 
 export interface Secret {

@@ -24,6 +24,8 @@ export interface TenantIds {
   eventId: string;
   /** The id of the tenant's own API key. */
   keyId: string;
+  /** Its OAuth client. */
+  clientId: string;
 }
 
 /** A tenant of the twin with real data made through the API with its own key. */
@@ -35,6 +37,8 @@ export interface SeededTenant {
   ids: TenantIds;
   /** Its second member: list pages of two, so a cursor exists. */
   otherMemberId: string;
+  /** Its OAuth client (every tenant scope), with the secret that gets it tokens. */
+  oauthClient: { clientId: string; clientSecret: string };
   /** Every value that is this tenant's own: none may appear in an answer to another tenant. */
   secrets: string[];
 }
@@ -107,6 +111,13 @@ export async function seedTenant(twin: RunningTwin, tenantId: string, apiKey: st
     'creating the endpoint',
   );
   await configureReceiver(twin, receiverName, { secrets: [endpoint.secret] });
+  const oauthClient = await ok(
+    api<{ clientId: string; clientSecret: string }>('/v1/oauth-clients', {
+      body: { name: `Client of ${tenantId}`, scopes: TENANT_SCOPES },
+      idempotent: false,
+    }),
+    'creating the OAuth client',
+  );
 
   // Ids the client chooses are random, not derived from the tenant's: a leak of one is found by itself.
   const campaignId = `cmp-${unique()}`;
@@ -163,6 +174,7 @@ export async function seedTenant(twin: RunningTwin, tenantId: string, apiKey: st
     subscriptionId: endpoint.subscriptionId,
     eventId: messages[0]!.eventId,
     keyId: keyIdOf(apiKey) ?? '',
+    clientId: oauthClient.clientId,
   };
   return {
     tenantId,
@@ -170,10 +182,12 @@ export async function seedTenant(twin: RunningTwin, tenantId: string, apiKey: st
     receiverName,
     ids,
     otherMemberId,
+    oauthClient: { clientId: oauthClient.clientId, clientSecret: oauthClient.clientSecret },
     secrets: [
       tenantId,
       apiKey,
       endpoint.secret,
+      oauthClient.clientSecret,
       otherMemberId,
       ...externalIds,
       ...Object.values(ids),

@@ -175,6 +175,8 @@ describe('the declared roles on the twin', () => {
       queueArn: (q) => `Q:${q}`,
       rawEventsStreamArn: 'F',
       logGroupArn: 'L',
+      tokenKeyArn: (slot) => `TK:${slot}`,
+      activeTokenKeyArn: 'TK:A',
     });
     expect(resolved.flatMap((s) => s.resources).sort()).toEqual(['*', 'F', 'K', 'L', 'Q:streamFailures', 'QK', 'S']);
   });
