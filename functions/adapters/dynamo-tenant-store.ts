@@ -35,7 +35,7 @@ function tenantOf(item: Record<string, unknown>): Tenant {
 
 /**
  * Tenants, and the shortcuts the platform's own tools take to their keys with table access (the twin's demo seed,
- * `tenant:create`, test fixtures); the key lifecycle itself is `ApiKeyService`'s.
+ * test fixtures); the key lifecycle itself is `ApiKeyService`'s.
  */
 export class DynamoTenantStore implements TenantStore {
   private readonly keyStore: DynamoApiKeyStore;

@@ -12,11 +12,13 @@ import { seedTenant, tenantTable, type SeededTenant, type TenantIds } from '../s
  * the document, so a new route is in the matrix the day it is added (and fails here until it has a
  * sample body, if it takes one). Operator routes (scope `admin`) refuse every tenant credential (403).
  *
- * Tenants are made through `DynamoTenantStore` on the twin's table, as `npm run tenant:create`
- * does; revoking or expiring a key and suspending a tenant write the stored records directly. Each of
- * those keys is used for the first time after its change: the authorizer trusts a key it has verified
- * for `api.credentialCacheTtlSeconds`. Admin routes answer any tenant credential 403; the operator key
- * answers 403 on every tenant route.
+ * Tenants are made through `DynamoTenantStore` on the twin's table, as the twin's demo seed
+ * does; revoking or expiring a key writes the stored record directly, and the key is used for the first
+ * time after its change (the authorizer trusts a key it has verified for `api.credentialCacheTtlSeconds`).
+ * A tenant is suspended through the admin API: its next request is refused whatever any cache holds.
+ * Tokens come from each tenant's OAuth client; the expired one was issued before the twin's clock moved
+ * past its lifetime. Admin routes answer an operator key (acting on a tenant of its own, so B stays as it
+ * was) and refuse every tenant credential (403); the operator key answers 403 on every tenant route.
  */
 const twin = useTwin();
 const run = randomBytes(3).toString('hex');
