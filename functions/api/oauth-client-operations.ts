@@ -4,6 +4,7 @@ import type { OAuthClient } from '../domain/oauth-clients';
 import { recordAudit } from './audit-operations';
 import { errors, pathParam, problem, type Operation } from './operation-kit';
 import { readOperation, writeOperation } from './operation-shapes';
+import { overlapHours } from './schemas';
 import { TOKEN_PATH } from './token-endpoint';
 
 /**
@@ -21,13 +22,9 @@ const clientRequest = z
 
 const rotateClientSecretRequest = z
   .object({
-    overlapHours: z
-      .number()
-      .int()
-      .min(0)
-      .max(168)
-      .default(24)
-      .describe('How long the secrets accepted until now stay accepted beside the new one (0: not at all)'),
+    overlapHours: overlapHours(
+      'How long the secrets accepted until now stay accepted beside the new one (0: not at all)',
+    ),
   })
   .strict();
 

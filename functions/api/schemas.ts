@@ -285,15 +285,12 @@ export const updateEndpointRequest = z
   })
   .strict();
 
+/** How long a rotated secret stays accepted beside its successor: hours, at most a week, a day unless said. */
+export const overlapHours = (description: string) => z.number().int().min(0).max(168).default(24).describe(description);
+
 export const rotateSecretRequest = z
   .object({
-    overlapHours: z
-      .number()
-      .int()
-      .min(0)
-      .max(168)
-      .default(24)
-      .describe('How long the previous secret keeps signing beside the new one'),
+    overlapHours: overlapHours('How long the previous secret keeps signing beside the new one'),
   })
   .strict();
 
