@@ -528,6 +528,8 @@ export const rewardResponse = z.object({
   status: z.enum(['active', 'paused']),
   fulfilment: z.enum(['voucher', 'manual']),
   unlimitedStock: z.boolean(),
+  value: z.object({ amount: z.number(), currency: z.string() }).optional(),
+  category: z.string().optional(),
   campaign: z.object({ campaignId: z.string(), cost: z.number().int() }).optional(),
   stockAvailable: z
     .number()
@@ -569,6 +571,12 @@ export const redemptionResponse = z.object({
   rewardName: z.string(),
   entryId: z.string().describe('The redeem entry that burnt the points'),
   pointsCost: z.number().int(),
+  rewardValue: z
+    .object({ amount: z.number(), currency: z.string() })
+    .optional()
+    .describe('The reward’s value at redemption time'),
+  rewardCategory: z.string().optional().describe('The reward’s category at redemption time'),
+  fulfilment: z.enum(['voucher', 'manual']).optional(),
   status: z.enum(['pending', 'fulfilled', 'cancelled']),
   voucherCode: z.string().optional(),
   campaignId: z.string().optional(),

@@ -26,7 +26,7 @@ import { DAY_MS } from './lots';
  *    to Number.MAX_SAFE_INTEGER (a 'cap' step).
  */
 
-const TRANSACTION_TYPES = ['purchase', 'stay', 'booking', 'other'] as const;
+export const TRANSACTION_TYPES = ['purchase', 'stay', 'booking', 'other'] as const;
 const transactionType = z.enum(TRANSACTION_TYPES);
 export type TransactionType = z.infer<typeof transactionType>;
 
@@ -37,13 +37,13 @@ const hasAtMostTwoDecimals = (value: number) => Math.abs(value * 100 - Math.roun
 const toCents = (value: number) => Math.round(value * 100);
 
 // `abort` stops at the first bad amount, so the line-sum refinement does not pile on a second issue.
-const money = z
+export const money = z
   .number()
   .positive({ error: 'must be greater than 0', abort: true })
   .max(MAX_AMOUNT, { error: `must be at most ${MAX_AMOUNT}`, abort: true })
   .refine(hasAtMostTwoDecimals, { error: 'must have at most 2 decimals', abort: true });
 
-const currencyCode = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code: 3 upper-case letters');
+export const currencyCode = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code: 3 upper-case letters');
 const label = z.string().min(1).max(64);
 const identifier = z
   .string()

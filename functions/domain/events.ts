@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TRANSACTION_TYPES } from './earning-rules';
 import { Problem } from '../shared/problem';
 import { NOT_WELL_FORMED, illFormedPaths } from '../shared/well-formed';
 
@@ -77,12 +78,61 @@ export const memberErasedEvent = event(
   },
 );
 
+/**
+ * The facts of the business transaction an earning came from, as the calling system posted them:
+ * what data teams join on (revenue per point, earnings by category or channel). Amounts only, no
+ * customer data; the transaction id stays beside it in `transactionId`.
+ */
+export const earnedOnTransaction = z
+  .object({
+    type: z.enum(TRANSACTION_TYPES),
+    amount: z.number().positive().describe('Total amount in major units (e.g. 19.99)'),
+    currency: z.string().describe('ISO 4217 code'),
+    category: z.string().optional(),
+    channel: z.string().optional().describe('e.g. store, web, app'),
+    occurredAt: z.iso.datetime().optional().describe('When the transaction happened, as the calling system said'),
+    lines: z
+      .array(z.object({ sku: z.string().optional(), category: z.string(), amount: z.number().positive() }))
+      .optional()
+      .describe('The lines, when the transaction was posted with them'),
+  })
+  .describe('The business transaction the points were earned on (earnings on a transaction only)');
+
+/**
+ * One step of the earning rules that gave the points, as the transaction preview shows it.
+ * `points` is the running total after the step, before the final rounding down (fractional).
+ */
+export const appliedEarningRule = z.object({
+  kind: z
+    .enum(['base', 'multiplier', 'promotion', 'cap', 'excluded'])
+    .describe('base: the currency rate; multiplier: a rule; promotion; cap; excluded: earned nothing'),
+  name: z.string().optional().describe('The multiplier rule’s or promotion’s name'),
+  promotionId: z.string().optional(),
+  multiplier: z.number().optional(),
+  bonusPoints: z.number().int().optional(),
+  pointsPerUnit: z.number().optional().describe('base: the rate of the currency'),
+  eligibleAmount: z.number().optional().describe('base: the amount that earned, excluded lines left out'),
+  cap: z.enum(['perTransaction', 'perPeriod', 'safeInteger']).optional(),
+  maxPoints: z.number().int().optional().describe('cap: the points it allowed'),
+  reason: z.enum(['currency', 'category']).optional().describe('excluded: why nothing was earned'),
+  category: z.string().optional().describe('excluded: the category left out'),
+  line: z.number().int().min(0).optional().describe('excluded: the 0-based line left out'),
+  points: z.number().describe('Running total after this step, before rounding down'),
+});
+export type AppliedEarningRule = z.infer<typeof appliedEarningRule>;
+export type EarnedOnTransaction = z.infer<typeof earnedOnTransaction>;
+
 export const pointsEarnedEvent = event('points.earned', 'Points were credited, available now or held as pending', {
   entryId,
   amountPoints: z.number().int().positive(),
   reason,
   source,
   transactionId: z.string().optional().describe('The business transaction the points were earned on'),
+  transaction: earnedOnTransaction.optional(),
+  rules: z
+    .array(appliedEarningRule)
+    .optional()
+    .describe('The earning rules that applied, in order (earnings on a transaction only)'),
   campaignId: z.string().optional().describe('The campaign whose budget funds these points'),
   expiresAt: z.iso.datetime().nullable(),
   pending: z.boolean().describe('True when the points are held until activatesAt'),
@@ -179,6 +229,24 @@ export const offerActivatedEvent = event(
 
 const redemptionId = z.string().describe('The reward redemption, rdm_…');
 
+/**
+ * What data teams need about the reward a redemption was for: its worth in money and its category
+ * (redemption rates by category, revenue per point) and how it is fulfilled. As the reward was
+ * defined at redemption time; optional because rewards need not define them, and redemptions made
+ * before they were recorded carry none.
+ */
+const rewardFacts = {
+  rewardValue: z
+    .object({ amount: z.number().describe('In major units (e.g. 25.00)'), currency: z.string() })
+    .optional()
+    .describe('The reward’s monetary value, when the reward defines one'),
+  rewardCategory: z.string().optional().describe('The reward’s category, when the reward defines one'),
+  fulfilment: z
+    .enum(['voucher', 'manual'])
+    .optional()
+    .describe('voucher: a code issued at once; manual: the tenant fulfils it'),
+};
+
 export const rewardRedeemedEvent = event(
   'reward.redeemed',
   'The member redeemed a reward: points burnt, stock taken, voucher issued, in one commit',
@@ -191,6 +259,8 @@ export const rewardRedeemedEvent = event(
       .enum(['pending', 'fulfilled'])
       .describe('fulfilled: a voucher was issued at once; pending: the tenant fulfils it later'),
     voucherCode: z.string().optional().describe('The voucher code issued (voucher rewards)'),
+    ...rewardFacts,
+    campaignId: z.string().optional().describe('The campaign whose budget funds the reward'),
   },
 );
 
@@ -198,6 +268,8 @@ export const rewardFulfilledEvent = event('reward.fulfilled', 'The tenant fulfil
   redemptionId,
   rewardId: z.string(),
   reference: z.string().optional().describe('The tenant’s fulfilment reference, e.g. a shipment id'),
+  pointsCost: z.number().int().positive().optional().describe('Points the redemption burnt'),
+  ...rewardFacts,
 });
 
 export const rewardCancelledEvent = event(
@@ -209,6 +281,7 @@ export const rewardCancelledEvent = event(
     refundedPoints: z.number().int().positive(),
     restocked: z.boolean().describe('True when the unit went back to stock (it was still pending)'),
     reason,
+    ...rewardFacts,
   },
 );
 

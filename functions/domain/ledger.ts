@@ -1,5 +1,13 @@
 import { newId } from '../shared/ids';
-import { assertWellFormedEvent, type BalanceSnapshot, type EventOf, type EventType, type MemberEvent } from './events';
+import {
+  assertWellFormedEvent,
+  type AppliedEarningRule,
+  type BalanceSnapshot,
+  type EarnedOnTransaction,
+  type EventOf,
+  type EventType,
+  type MemberEvent,
+} from './events';
 import {
   addToLots,
   consumeLots,
@@ -14,9 +22,17 @@ import {
 } from './lots';
 import { programmeSettings, type ProgrammeSettings } from './programme';
 import { ineligibility, type Ineligibility, type Offer } from './offers';
-import { redemptionIdFor, type AccountChange, type Redemption, type Reward } from './rewards';
+import {
+  recordedRewardFacts,
+  redemptionIdFor,
+  rewardFactsOf,
+  type AccountChange,
+  type Redemption,
+  type Reward,
+} from './rewards';
 import { evaluateTier, initialTierState, nextTierReviewAt, recordQualifyingPoints, type TierState } from './tiers';
 import { capPeriodKey, type BusinessTransaction, type EarningResult, type EarningRules } from './earning-rules';
+import { appliedRules, transactionFacts } from './earning-facts';
 import { assertChangeInvariants } from './ledger-invariants';
 import { required } from '../shared/required';
 
@@ -395,6 +411,8 @@ export interface EarnCommand {
   /** The campaign budget that funds these points, and the shard the service chose to debit. */
   campaign?: { campaignId: string; shard: number };
   idempotencyKey?: string;
+  /** Earnings on a business transaction: its facts and the rules that applied, for the event only. */
+  earnedOn?: { transaction: EarnedOnTransaction; rules: AppliedEarningRule[] };
 }
 
 export function planEarn(current: Balance, command: EarnCommand, now: Date, settings: ProgrammeSettings): Mutation {
@@ -443,6 +461,7 @@ export function planEarn(current: Balance, command: EarnCommand, now: Date, sett
       entryId,
       amountPoints: command.amountPoints,
       ...common,
+      ...(command.earnedOn ? { transaction: command.earnedOn.transaction, rules: command.earnedOn.rules } : {}),
       ...campaignOf(command),
       expiresAt,
       pending: activatesAt !== undefined,
@@ -484,6 +503,7 @@ export function planTransaction(
       reason: `${tx.type} ${tx.transactionId}`,
       ...(tx.channel ? { source: tx.channel } : {}),
       transactionId: tx.transactionId,
+      earnedOn: { transaction: transactionFacts(tx), rules: appliedRules(result.breakdown) },
       holdDays: result.holdDays,
       ...(idempotencyKey ? { idempotencyKey } : {}),
     },
@@ -813,6 +833,7 @@ export function planRewardRedemption(
     seq: entry.seq,
     entryId: entry.entryId,
     pointsCost: reward.pointsCost,
+    ...rewardFactsOf(reward),
     status: reward.fulfilment === 'voucher' ? 'fulfilled' : 'pending',
     ...(draw.voucherCode ? { voucherCode: draw.voucherCode } : {}),
     ...(draw.stockShard !== undefined ? { stockShard: draw.stockShard } : {}),
@@ -836,6 +857,8 @@ export function planRewardRedemption(
     pointsCost: reward.pointsCost,
     status: reward.fulfilment === 'voucher' ? 'fulfilled' : 'pending',
     ...(draw.voucherCode ? { voucherCode: draw.voucherCode } : {}),
+    ...recordedRewardFacts(redemption),
+    ...(reward.campaign ? { campaignId: reward.campaign.campaignId } : {}),
   });
   return change.build(settings);
 }
@@ -865,6 +888,8 @@ export function planRedemptionFulfilment(
     redemptionId: redemption.redemptionId,
     rewardId: redemption.rewardId,
     ...(reference ? { reference } : {}),
+    pointsCost: redemption.pointsCost,
+    ...recordedRewardFacts(redemption),
   });
   return change.build(settings);
 }
@@ -913,6 +938,7 @@ export function planRedemptionCancellation(
     refundedPoints: refunded,
     restocked,
     reason,
+    ...recordedRewardFacts(redemption),
   });
   return change.build(settings);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { currencyCode, money } from './earning-rules';
 import { required } from '../shared/required';
 
 /**
@@ -26,6 +27,12 @@ export const rewardRequest = z
           'manual: the tenant fulfils it later (goods, experiences)',
       ),
     unlimitedStock: z.boolean().default(false).describe('Manual rewards only: no stock to draw on'),
+    value: z
+      .object({ amount: money.describe('In major units (e.g. 25.00)'), currency: currencyCode })
+      .strict()
+      .optional()
+      .describe('What the reward is worth in money, for reporting (e.g. revenue per point); not charged'),
+    category: z.string().min(1).max(64).optional().describe('For reporting, e.g. travel, dining, gift-card'),
     campaign: z
       .object({
         campaignId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
@@ -82,6 +89,10 @@ export interface Redemption {
   seq: number;
   entryId: string;
   pointsCost: number;
+  /** The reward's value, category and fulfilment at redemption time (absent on older redemptions). */
+  rewardValue?: { amount: number; currency: string };
+  rewardCategory?: string;
+  fulfilment?: Reward['fulfilment'];
   status: RedemptionStatus;
   voucherCode?: string;
   /** The stock shard drawn on, returned to it when a pending redemption is cancelled. */
@@ -106,6 +117,22 @@ export interface AccountChange {
   shard: number;
   delta: number;
 }
+
+/** What redemption events say about the reward, kept on the redemption so later events say the same. */
+export function rewardFactsOf(reward: Reward): Pick<Redemption, 'rewardValue' | 'rewardCategory' | 'fulfilment'> {
+  return {
+    ...(reward.value ? { rewardValue: { amount: reward.value.amount, currency: reward.value.currency } } : {}),
+    ...(reward.category !== undefined ? { rewardCategory: reward.category } : {}),
+    fulfilment: reward.fulfilment,
+  };
+}
+
+/** The reward facts a redemption recorded, as its events carry them. */
+export const recordedRewardFacts = (redemption: Redemption) => ({
+  ...(redemption.rewardValue ? { rewardValue: redemption.rewardValue } : {}),
+  ...(redemption.rewardCategory !== undefined ? { rewardCategory: redemption.rewardCategory } : {}),
+  ...(redemption.fulfilment ? { fulfilment: redemption.fulfilment } : {}),
+});
 
 /** Redemption ids carry the member and the seq of the redeem entry. */
 export const redemptionIdFor = (memberId: string, seq: number) => `rdm_${memberId.replace(/^mem_/, '')}_${seq}`;
