@@ -28,7 +28,12 @@ export function buildEventCatalogue() {
       '`seq` is per member, gap-free from 1: receivers detect gaps and reorder by it. Operational events ' +
       '(`endpoint.*`) name an endpoint instead of a member, with their own `seq` per endpoint. Audit events ' +
       '(`audit.*`) name neither: they are about the tenant, carry the acting credential (`actor`) and no `seq`; ' +
-      'they sort by `occurredAt`, then `id`.',
+      'they sort by `occurredAt`, then `id`. ' +
+      'Versioning: within a version a type only gains fields, and every field added after the version was first ' +
+      'published is optional (events recorded before it lack it), so a reader written for an older catalogue ' +
+      'keeps working and must ignore fields it does not know. Removing, renaming or retyping a field, or making ' +
+      'one required, is a breaking change: the type gets a new `version`, documented here beside the old one. ' +
+      'Events carry ids, points and amounts, never personal data.',
     events: loyaltyEvent.options.map((option) => {
       const { $schema: _ignored, ...schema } = z.toJSONSchema(option, { io: 'output' }) as Record<string, unknown>;
       return {
@@ -54,6 +59,28 @@ function typeOf(schema: JsonSchema): string {
 /** A heading's anchor as GitHub makes it: dots dropped (`audit.api_key.created` -> `auditapi_keycreated`). */
 const anchorOf = (type: string) => type.replaceAll('.', '');
 
+/**
+ * A field's row, then a row per field of the object it holds (`transaction.amount`) or of the
+ * objects in its list (`rules[].points`), so nested facts are documented where loaders look for them.
+ */
+function fieldRows(name: string, field: JsonSchema, required: string[]): string[] {
+  const row =
+    `| \`${name}\` | ${typeOf(field)} | ${required.includes(name) ? 'yes' : 'no'} | ` + `${field.description ?? ''} |`;
+  const nested = field.type === 'array' ? field.items : field;
+  const prefix = field.type === 'array' ? `${name}[]` : name;
+  if (nested?.type !== 'object') return [row];
+  return [
+    row,
+    ...Object.entries(nested.properties ?? {}).flatMap(([child, schema]) =>
+      fieldRows(
+        `${prefix}.${child}`,
+        schema,
+        (nested.required ?? []).map((key) => `${prefix}.${key}`),
+      ),
+    ),
+  ];
+}
+
 /** The catalogue as Markdown: one section per event, one row per data field. */
 export function renderEventCatalogue(catalogue = buildEventCatalogue()): string {
   const lines = [
@@ -67,7 +94,8 @@ export function renderEventCatalogue(catalogue = buildEventCatalogue()): string 
       '`memberId` (operational events: `endpointId`; audit events: `actor` and no `seq`), `seq`, `occurredAt`, ' +
       '`data`. ',
     'Every member event’s `data` carries `balance` (available, pending, lifetime points and tier right after the ' +
-      'event). JSON Schemas: [`catalogue.json`](catalogue.json).',
+      'event). JSON Schemas: [`catalogue.json`](catalogue.json). Nested fields are listed as `parent.field` or ' +
+      '`list[].field`; their Required column holds where the parent is present.',
     '',
     '| Event | Version | Meaning |',
     '|---|---|---|',
@@ -87,11 +115,7 @@ export function renderEventCatalogue(catalogue = buildEventCatalogue()): string 
       '|---|---|---|---|',
     );
     for (const [name, field] of Object.entries(data.properties ?? {})) {
-      if (name === 'balance') continue;
-      lines.push(
-        `| \`${name}\` | ${typeOf(field)} | ${data.required?.includes(name) ? 'yes' : 'no'} | ` +
-          `${field.description ?? ''} |`,
-      );
+      if (name !== 'balance') lines.push(...fieldRows(name, field, data.required ?? []));
     }
     lines.push('');
   }
