@@ -281,6 +281,7 @@ export const rewardCancelledEvent = event(
     refundedPoints: z.number().int().positive(),
     restocked: z.boolean().describe('True when the unit went back to stock (it was still pending)'),
     reason,
+    pointsCost: z.number().int().positive().optional().describe('Points the redemption burnt'),
     ...rewardFacts,
   },
 );

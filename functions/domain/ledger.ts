@@ -938,6 +938,7 @@ export function planRedemptionCancellation(
     refundedPoints: refunded,
     restocked,
     reason,
+    pointsCost: redemption.pointsCost,
     ...recordedRewardFacts(redemption),
   });
   return change.build(settings);

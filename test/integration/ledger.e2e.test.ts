@@ -267,6 +267,19 @@ describe('the ledger over the API on the local twin', () => {
     expect(notices.length).toBeLessThanOrEqual(2);
     expect(notices.every((i) => i < types.indexOf('points.expired'))).toBe(true);
     expect(JSON.stringify(deliveries)).not.toContain('lee@example');
+    // The transaction's earning carries the facts data teams join on, and the rules that gave the points.
+    const earnedOnStay = deliveries.find((d) => d.body.data.transactionId === stay.transactionId);
+    expect(earnedOnStay?.body).toMatchObject({
+      type: 'points.earned',
+      data: {
+        amountPoints: 81,
+        transaction: { type: 'stay', amount: 40.5, currency: 'EUR', category: 'spa', channel: 'pms' },
+        rules: [
+          { kind: 'base', pointsPerUnit: 1, eligibleAmount: 40.5, points: 40.5 },
+          { kind: 'multiplier', name: 'spa double', multiplier: 2, points: 81 },
+        ],
+      },
+    });
   }, 120_000);
 
   it('redeems rewards: voucher, manual, stock, codes, campaign budget, fulfilment, refunded cancellation', async () => {
@@ -298,10 +311,12 @@ describe('the ledger over the API on the local twin', () => {
       pointsCost: 400,
       fulfilment: 'voucher',
       campaign: { campaignId, cost: 250 },
+      value: { amount: 35, currency: 'EUR' },
+      category: 'wellness',
     };
     expect(await api(`/v1/rewards/${spa}`, { method: 'PUT', body: voucher, idempotent: false })).toMatchObject({
       status: 200,
-      body: { stockAvailable: 0 },
+      body: { stockAvailable: 0, value: { amount: 35, currency: 'EUR' }, category: 'wellness' },
     });
     expect(
       await api(`/v1/rewards/${spa}/codes`, {
@@ -427,7 +442,15 @@ describe('the ledger over the API on the local twin', () => {
       timeoutMs: 20_000,
       what: 'reward webhooks',
     });
-    const types = (await received(memberId)).sort((a, b) => a.body.seq - b.body.seq).map((d) => d.body.type);
+    const deliveries = (await received(memberId)).sort((a, b) => a.body.seq - b.body.seq);
+    const types = deliveries.map((d) => d.body.type);
+    // Redemption events carry the cost, the reward's value and category, and how it is fulfilled.
+    const spaFacts = { pointsCost: 400, rewardValue: { amount: 35, currency: 'EUR' }, rewardCategory: 'wellness' };
+    const eventOf = (type: string, redemptionId: string) =>
+      deliveries.find((d) => d.body.type === type && d.body.data.redemptionId === redemptionId)?.body.data;
+    expect(eventOf('reward.redeemed', spaId)).toMatchObject({ ...spaFacts, fulfilment: 'voucher', campaignId });
+    expect(eventOf('reward.cancelled', spaId)).toMatchObject({ ...spaFacts, fulfilment: 'voucher' });
+    expect(eventOf('reward.fulfilled', mugId)).toMatchObject({ pointsCost: 150, fulfilment: 'manual' });
     expect(types).toEqual([
       'member.enrolled',
       'points.earned',

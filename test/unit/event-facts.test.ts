@@ -159,7 +159,7 @@ describe('reward events', () => {
     const cancelled = lastEvent(store, 'reward.cancelled')!;
     for (const event of [fulfilled, cancelled]) loyaltyEvent.parse(event);
     expect(fulfilled.data).toMatchObject({ redemptionId: first, reference: 'ship-1', pointsCost: 300, ...facts });
-    expect(cancelled.data).toMatchObject({ redemptionId: second, refundedPoints: 300, ...facts });
+    expect(cancelled.data).toMatchObject({ redemptionId: second, refundedPoints: 300, pointsCost: 300, ...facts });
   });
 
   it('a reward without value or category still names its fulfilment, and no campaign', async () => {
