@@ -10,10 +10,12 @@ import {
   planReverse,
   planOfferActivation,
   planOfferView,
+  planTransaction,
   LedgerRuleError,
   type Balance,
   type Mutation,
 } from '../../functions/domain/ledger';
+import { evaluateEarning } from '../../functions/domain/earning-rules';
 import { loyaltyEvent } from '../../functions/domain/events';
 import { programmeSettings } from '../../functions/domain/programme';
 
@@ -389,6 +391,34 @@ describe('ledger planning', () => {
     expect(early).toBeNull();
     expect(demoted.events.map((e) => e.type)).toEqual(['tier.demoted']);
     expect(demoted.balance.tierState.tierId).toBe('blue');
+  });
+
+  it('records the transaction and the rules that applied on points.earned, and nowhere else', () => {
+    // Prepare
+    const tx = {
+      transactionId: 'pos-7',
+      type: 'purchase' as const,
+      amount: 20,
+      currency: 'EUR',
+      category: 'dining',
+      channel: 'store',
+    };
+    const rules = { currencies: [{ currency: 'EUR', pointsPerUnit: 1 }] };
+    const earning = evaluateEarning(rules, tx, { tier: 'base', periodEarnedPoints: 0, now });
+
+    // Act
+    const plan = checked(planTransaction(enrolled(), tx, earning, now, settings)!, enrolled());
+
+    // Assess
+    expect(plan.events[0]!.data).toMatchObject({
+      amountPoints: 20,
+      transactionId: 'pos-7',
+      transaction: { type: 'purchase', amount: 20, currency: 'EUR', category: 'dining', channel: 'store' },
+      rules: [{ kind: 'base', pointsPerUnit: 1, eligibleAmount: 20, points: 20 }],
+    });
+    // The ledger entry keeps the transaction id only: the facts belong to the event.
+    expect(plan.entries[0]).not.toHaveProperty('transaction');
+    expect(plan.entries[0]).toMatchObject({ transactionId: 'pos-7' });
   });
 });
 
