@@ -460,7 +460,7 @@ export function planEarn(current: Balance, command: EarnCommand, now: Date, sett
     (entryId) => ({
       entryId,
       amountPoints: command.amountPoints,
-      ...common,
+      ...withoutIdempotencyKey(common),
       ...(command.earnedOn ? { transaction: command.earnedOn.transaction, rules: command.earnedOn.rules } : {}),
       ...campaignOf(command),
       expiresAt,
@@ -471,6 +471,12 @@ export function planEarn(current: Balance, command: EarnCommand, now: Date, sett
   if (activatesAt) b.pending.push({ entryId: entry.entryId, points: command.amountPoints, activatesAt, expiresAt });
   return change.build(settings);
 }
+
+/**
+ * An entry keeps its Idempotency-Key (the one-effect-per-key invariant reads it); its event does not: the key is
+ * the caller's free text, not a fact of the change, and the catalogue does not list it.
+ */
+const withoutIdempotencyKey = <T extends { idempotencyKey?: string }>({ idempotencyKey: _key, ...fields }: T) => fields;
 
 const campaignOf = (command: EarnCommand) => (command.campaign ? { campaignId: command.campaign.campaignId } : {});
 
@@ -585,7 +591,7 @@ export function planRedeem(current: Balance, command: RedeemCommand, now: Date, 
     (entryId) => ({
       entryId,
       amountPoints: command.amountPoints,
-      ...common,
+      ...withoutIdempotencyKey(common),
       lots,
     }),
   );
@@ -804,7 +810,7 @@ export function planRewardRedemption(
     (entryId) => ({
       entryId,
       amountPoints: reward.pointsCost,
-      ...common,
+      ...withoutIdempotencyKey(common),
       lots,
       rewardId: reward.rewardId,
       redemptionId,

@@ -55,7 +55,9 @@ describe('points.earned on a business transaction', () => {
     // Assess: 50 EUR at 2 = 100, x3 = 300, +25 = 325, capped at 300; the tobacco line earned nothing.
     expect(outcome.statusCode).toBe(201);
     const event = lastEvent(store, 'points.earned')!;
-    expect(loyaltyEvent.safeParse(event).success).toBe(true);
+    // Exactly the catalogue's shape: nothing beyond it (the Idempotency-Key stays on the entry).
+    expect(loyaltyEvent.parse(event)).toEqual(event);
+    expect(event.data).not.toHaveProperty('idempotencyKey');
     expect(event.data).toMatchObject({
       amountPoints: 300,
       source: 'app',
@@ -143,7 +145,9 @@ describe('reward events', () => {
     const outcome = await service.redeemReward('t1', memberId, idem('r1'), reward(), null);
     expect(outcome.statusCode).toBe(201);
     const event = lastEvent(store, 'reward.redeemed')!;
-    expect(loyaltyEvent.safeParse(event).success).toBe(true);
+    expect(loyaltyEvent.parse(event)).toEqual(event);
+    const burnt = lastEvent(store, 'points.redeemed')!;
+    expect(loyaltyEvent.parse(burnt)).toEqual(burnt);
     expect(event.data).toMatchObject({ rewardId: 'mug', pointsCost: 300, status: 'pending', ...facts });
     expect(outcome.body).toMatchObject({ redemption: facts });
   });
@@ -157,7 +161,7 @@ describe('reward events', () => {
 
     const fulfilled = lastEvent(store, 'reward.fulfilled')!;
     const cancelled = lastEvent(store, 'reward.cancelled')!;
-    for (const event of [fulfilled, cancelled]) loyaltyEvent.parse(event);
+    for (const event of [fulfilled, cancelled]) expect(loyaltyEvent.parse(event)).toEqual(event);
     expect(fulfilled.data).toMatchObject({ redemptionId: first, reference: 'ship-1', pointsCost: 300, ...facts });
     expect(cancelled.data).toMatchObject({ redemptionId: second, refundedPoints: 300, pointsCost: 300, ...facts });
   });
