@@ -41,14 +41,15 @@ CREATE TABLE IF NOT EXISTS events_raw (
   loaded_at TIMESTAMP_LTZ NOT NULL DEFAULT CURRENT_TIMESTAMP()
 );
 
--- Snowpipe loads each new file once (it remembers loaded files for 14 days). Events sent again (a retried
--- delivery, a backfill) arrive in new files with the same event ids: the `events` view keeps one row per id.
+-- Snowpipe loads each new file once (it remembers loaded files for 14 days) and stamps each row with the time its
+-- load started. Events sent again (a retried delivery, a backfill) arrive in new files with the same event ids: the
+-- `events` view keeps one row per id.
 CREATE PIPE IF NOT EXISTS loyalty_events_pipe
   AUTO_INGEST = TRUE
   AS
   COPY INTO events_raw (record, file_name, file_row_number, loaded_at)
   FROM (
-    SELECT $1, METADATA$FILENAME, METADATA$FILE_ROW_NUMBER, CURRENT_TIMESTAMP()
+    SELECT $1, METADATA$FILENAME, METADATA$FILE_ROW_NUMBER, METADATA$START_SCAN_TIME
     FROM @loyalty_lake_stage
   )
   FILE_FORMAT = (FORMAT_NAME = 'loyalty_ndjson_gz');

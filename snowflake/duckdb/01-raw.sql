@@ -1,4 +1,5 @@
--- The raw table as the Snowflake kit defines it (01-setup.sql), for DuckDB: one row per NDJSON line of the lake.
+-- The raw table as the Snowflake kit defines it (01-setup.sql), for DuckDB: one row per NDJSON line of the lake
+-- (no file_row_number: DuckDB's JSON reader does not give it, and the views do not need it).
 CREATE TABLE IF NOT EXISTS events_raw (
   record JSON,
   file_name VARCHAR,
