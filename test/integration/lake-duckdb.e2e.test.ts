@@ -1,6 +1,8 @@
 import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { objectPrefix, partitionValues } from '../../functions/declaration/lake-partitioning';
+import { rawEvents } from '../../functions/declaration/topology';
 import { loyaltyEvent } from '../../functions/domain/events';
 import { LAKE_VIEW_FILES, SQL_TYPES, typedViews } from '../../scripts/lake-views';
 import { receivedHooks, twinApi } from '../support/twin-api';
@@ -134,11 +136,14 @@ describe('the lake in DuckDB, through the Snowflake kit’s views', () => {
 
     // Assess: each event sits under its own tenant, date and hour, and is an event of the catalogue.
     for (const row of deduplicated) {
+      const event = JSON.parse(String(row.record)) as Record<string, unknown>;
+      const partition = objectPrefix(rawEvents.prefixTemplate, partitionValues(event, rawEvents.partitionKeys) ?? {});
       const at = String(row.committed_at);
-      expect(row.file_name).toContain(
-        `/events/tenant=${String(row.tenant_id)}/date=${at.slice(0, 10)}/hour=${at.slice(11, 13)}/`,
+      expect(partition).toBe(
+        `events/tenant=${String(row.tenant_id)}/date=${at.slice(0, 10)}/hour=${at.slice(11, 13)}/`,
       );
-      expect(loyaltyEvent.safeParse(JSON.parse(String(row.record))).success).toBe(true);
+      expect(String(row.file_name)).toContain(`/${partition}`);
+      expect(loyaltyEvent.safeParse(event).success).toBe(true);
     }
 
     // Assess: every typed view has the documented column types, and these members' rows read through them.
