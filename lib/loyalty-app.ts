@@ -32,6 +32,8 @@ export function addLoyaltyPlatform(
     manageApiGatewayAccount,
     customDomain: customDomainOf(app),
     tokenSigningKeySlot: tokenSigningKeySlotOf(app),
+    // `-c snowpipeSqsArn=arn:aws:sqs:…`: the queue of Snowflake's pipes (snowflake/01-setup.sql, SHOW PIPES).
+    snowpipeSqsArn: app.node.tryGetContext('snowpipeSqsArn') as string | undefined,
     env,
     description: `Loyalty ledger platform (${stage})`,
   });

@@ -9,6 +9,7 @@ import { LedgerApi, type CustomDomain } from '../constructs/ledger-api';
 import { LedgerTable } from '../constructs/ledger-table';
 import { Observability } from '../constructs/observability';
 import { RawEventsLake } from '../constructs/raw-events-lake';
+import { notifySnowpipe } from '../constructs/snowpipe-notification';
 import { SERVICE_NAME, TopologyFunctions } from '../constructs/topology-functions';
 import { TopologyQueues } from '../constructs/topology-queues';
 import { WebhookSecrets } from '../constructs/webhook-secrets';
@@ -24,6 +25,8 @@ export interface LoyaltyPlatformStackProps extends StackProps {
   readonly customDomain?: CustomDomain;
   /** The access-token key slot that signs (context `tokenSigningKeySlot`); default A. */
   readonly tokenSigningKeySlot?: TokenKeySlot;
+  /** Snowflake's SQS queue for Snowpipe auto-ingest (context `snowpipeSqsArn`); none: no bucket notification. */
+  readonly snowpipeSqsArn?: string;
 }
 
 /**
@@ -56,6 +59,7 @@ export class LoyaltyPlatformStack extends Stack {
     this.queues = queues.byId;
     this.queueKey = queues.key;
     this.lake = new RawEventsLake(this, 'Lake');
+    if (props.snowpipeSqsArn) notifySnowpipe(this.lake.bucket, props.snowpipeSqsArn);
     this.secretsKey = new WebhookSecrets(this, 'Webhooks').key;
     this.tokenKeys = new TokenSigningKeys(this, 'TokenKeys', {
       stage: props.stage,
