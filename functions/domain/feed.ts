@@ -44,7 +44,7 @@ export function feedIndexKeys(event: {
   occurredAt?: unknown;
   type?: unknown;
   memberId?: unknown;
-}): { feedPk: string; feedSk: string } | Record<string, never> {
+}): { feedPk?: string; feedSk?: string } {
   const { tenantId, id, occurredAt, memberId } = event;
   if (!inFeed(event) || typeof tenantId !== 'string' || typeof id !== 'string' || typeof occurredAt !== 'string') {
     return {};
