@@ -1,5 +1,6 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { feedShards, type FeedEvent, type FeedIndex, type ShardPage } from '../domain/feed';
+import { loyaltyEvent } from '../domain/events';
 import { keys } from '../domain/keys';
 import { TTL_ATTRIBUTE } from '../shared/item-ttl';
 
@@ -66,8 +67,13 @@ export class DynamoFeedIndex implements FeedIndex {
   }
 }
 
-/** The event an outbox item holds: the item without its keys, marker and TTL. */
+/**
+ * The event an outbox item holds, as the catalogue defines it: the item without its keys, marker and
+ * TTL, and without what the store keeps beside the event (an earning's idempotency key). An item the
+ * catalogue no longer reads is served as stored rather than failing the page.
+ */
 function eventOf(item: Record<string, unknown>): FeedEvent {
   const { pk: _pk, sk: _sk, kind: _kind, feedPk: _feedPk, feedSk: _feedSk, [TTL_ATTRIBUTE]: _ttl, ...event } = item;
-  return event as FeedEvent;
+  const parsed = loyaltyEvent.safeParse(event);
+  return (parsed.success ? parsed.data : event) as FeedEvent;
 }

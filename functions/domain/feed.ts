@@ -188,7 +188,8 @@ export class EventFeed {
     const settled = new Date(this.clock.now().getTime() - FEED_SETTLE_MS).toISOString();
     const rangeEnd = request.to === undefined ? undefined : endOf(normalised(request.to));
     const upTo = rangeEnd !== undefined && rangeEnd < endOf(settled) ? rangeEnd : endOf(settled);
-    const from = request.from === undefined ? '' : startOf(normalised(request.from));
+    // Sorts before every commit time (and DynamoDB refuses an empty key value).
+    const from = request.from === undefined ? '0' : startOf(normalised(request.from));
     const after = cursor && cursor.after > from ? cursor.after : from;
     if (after >= upTo) return this.pageOf([], upTo, rangeEnd);
     const pages = await this.index.readShards(tenantId, {
