@@ -2,6 +2,7 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { z } from 'zod';
 import type { ApiKeyService } from '../domain/api-key-service';
 import type { Reply } from '../domain/idempotency';
+import type { EventFeed } from '../domain/feed';
 import type { LedgerService } from '../domain/ledger-service';
 import type { AuditTrail, OfferStore, ProgrammeStore, SubscriptionStore, TenantStore } from '../domain/ports';
 import type { OAuthClientService } from '../domain/oauth-clients';
@@ -38,6 +39,8 @@ export interface Services {
   sendNow: WebhookSender;
   /** The tenant's audit trail: admin and security actions (`recordAudit`) and their listing. */
   audit: AuditTrail;
+  /** The tenant's event feed (`GET /v1/events`). */
+  feed: EventFeed;
   /** API keys: issue, list, rotate, revoke. */
   apiKeys: ApiKeyService;
   /** The admin side of tenants (operator operations). */

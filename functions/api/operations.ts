@@ -24,6 +24,7 @@ import { pathParam, problem, type Operation, type OperationContext, type Service
 import { commandOperation, readOperation, writeOperation, type OperationHead } from './operation-shapes';
 import * as s from './schemas';
 import { auditOperations, recordAudit } from './audit-operations';
+import { feedOperations } from './feed-operations';
 import { oauthClientOperations } from './oauth-client-operations';
 import { webhookOperations } from './webhook-operations';
 import { apiKeyOperations } from './api-key-operations';
@@ -669,6 +670,7 @@ export const operations: Operation[] = [
   }),
   ...webhookOperations,
   ...auditOperations,
+  ...feedOperations,
   ...apiKeyOperations,
   ...adminOperations,
   ...oauthClientOperations,

@@ -1,5 +1,6 @@
 import { documentClient, sqsClient } from '../adapters/aws-clients';
 import { DynamoAuditTrail } from '../adapters/dynamo-audit-trail';
+import { DynamoFeedIndex } from '../adapters/dynamo-feed-index';
 import { DynamoApiKeyStore } from '../adapters/dynamo-api-key-store';
 import { DynamoOAuthClientStore } from '../adapters/dynamo-oauth-client-store';
 import { DynamoOfferStore } from '../adapters/dynamo-offer-store';
@@ -9,6 +10,7 @@ import { DynamoTenantStore } from '../adapters/dynamo-tenant-store';
 import { catalogueReplies } from '../api/catalogue-views';
 import type { Services } from '../api/operations';
 import { ApiKeyService } from '../domain/api-key-service';
+import { EventFeed } from '../domain/feed';
 import { RewardCatalogue } from '../domain/reward-catalogue';
 import type { TenantThrottling } from '../domain/ports';
 import { TenantAdmin } from '../domain/tenants';
@@ -41,6 +43,11 @@ export function apiServices(): Services {
     subscriptions: new DynamoSubscriptionStore(dynamo, tableName, webhookSecretSealer()),
     clock: systemClock,
     audit: new DynamoAuditTrail(dynamo, tableName),
+    feed: new EventFeed(
+      new DynamoFeedIndex(dynamo, tableName),
+      systemClock,
+      (ms) => new Promise((r) => setTimeout(r, ms)),
+    ),
     allowLoopbackHttp: setting('WEBHOOK_ALLOW_LOOPBACK_HTTP'),
     apiKeys: new ApiKeyService(new DynamoApiKeyStore(dynamo, tableName), systemClock),
     oauthClients: new OAuthClientService(

@@ -36,18 +36,21 @@ export const table = {
   timeToLiveAttribute: 'expiresAt',
   /**
    * Outbox event items expire this long after their event (TTL): by then the stream (24 h), the
-   * webhooks (their own log) and the lake have them. Ledger entries never expire.
+   * webhooks (their own log) and the lake have them. Ledger entries never expire. This is also the event
+   * feed's retention (`GET /v1/events` serves what the outbox keeps): raise it here to keep a longer feed.
    */
   outboxRetentionDays: 30,
   /**
    * `members`: a tenant's members by id (creation order), sharded so bulk enrolment is no hot key.
    * `due`: members with housekeeping due (holds ending, lots expiring), sharded across tenants.
    * `deliveries`: a webhook endpoint's messages by event time and its attempts by attempt time.
+   * `feed`: a tenant's outbox events by commit time then event id, sharded (the event feed, domain/feed.ts).
    */
   globalSecondaryIndexes: [
     { indexName: 'members', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'ALL' },
     { indexName: 'due', partitionKey: 'duePk', sortKey: 'dueAt', projection: 'KEYS_ONLY' },
     { indexName: 'deliveries', partitionKey: 'gsi2pk', sortKey: 'gsi2sk', projection: 'ALL' },
+    { indexName: 'feed', partitionKey: 'feedPk', sortKey: 'feedSk', projection: 'ALL' },
   ] as IndexSpec[],
   /** `byTime`: a member's ledger entries by commit time (history ranges, balance as of a time). */
   localSecondaryIndexes: [{ indexName: 'byTime', sortKey: 'lsi1sk', projection: 'ALL' }] as Omit<
@@ -484,6 +487,7 @@ export const routes: RouteSpec[] = [
   apiRoute('POST', '/v1/webhooks/endpoints'),
   apiRoute('GET', '/v1/webhooks/endpoints'),
   apiRoute('GET', '/v1/audit-events'),
+  apiRoute('GET', '/v1/events'),
   apiRoute('POST', '/v1/api-keys'),
   apiRoute('GET', '/v1/api-keys'),
   apiRoute('GET', '/v1/api-keys/{keyId}'),

@@ -18,6 +18,7 @@ export const TENANT_SCOPES = [
   'webhooks:manage',
   'credentials:manage',
   'audit:read',
+  'events:read',
 ] as const;
 export type TenantScope = (typeof TENANT_SCOPES)[number];
 

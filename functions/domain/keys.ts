@@ -10,6 +10,8 @@ const pad = (n: number) => n.toString().padStart(12, '0');
 /** Shards of tenant-wide index partitions: writes spread so no single index partition runs hot. */
 export const MEMBER_LIST_SHARDS = 8;
 export const DUE_SHARDS = 16;
+/** Shards of a tenant's event feed index (see domain/feed.ts for the write rate this allows). */
+export const FEED_SHARDS = 16;
 
 const shardOf = (value: string, shards: number) => createHash('sha1').update(value).digest().readUInt32BE(0) % shards;
 
@@ -103,6 +105,18 @@ export const keys = {
     sk: `${keys.auditSkPrefix}${occurredAt}#${eventId}`,
   }),
   auditSkPrefix: 'AT#',
+  /**
+   * `feed` index keys of an outbox event item: the tenant's feed shard (by member, or by event when no member
+   * is named) and the global order, commit time then event id (ISO times sort as strings).
+   */
+  feedKeys: (tenantId: string, shardBy: string, occurredAt: string, eventId: string) => ({
+    feedPk: keys.feedShard(tenantId, shardOf(shardBy, FEED_SHARDS)),
+    feedSk: `${occurredAt}#${eventId}`,
+  }),
+  feedShard: (tenantId: string, shard: number) => `TENANT#${tenantId}#FEED#${shard}`,
+  /** The sort key prefix of a member's outbox events (by seq). */
+  eventPrefix: 'EVENT#',
+  eventSeq: (seq: number) => `EVENT#${pad(seq)}`,
   event: (tenantId: string, memberId: string, seq: number) => ({
     pk: keys.memberPk(tenantId, memberId),
     sk: `EVENT#${pad(seq)}`,

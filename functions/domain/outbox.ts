@@ -1,5 +1,6 @@
 import { table } from '../declaration/topology';
 import { ttlAttribute, ttlEpochSeconds } from '../shared/item-ttl';
+import { feedIndexKeys } from './feed';
 import type { Mutation } from './ledger';
 
 const DAY_S = 86_400;
@@ -8,6 +9,7 @@ const DAY_S = 86_400;
  * The outbox item of an event: the complete event at its key, marked `kind = "event"` (what the
  * stream consumers' filter passes) and expiring `outboxRetentionDays` after the event (TTL), so
  * outbox items do not grow a member's partition for ever. Audit items are kept longer (`retentionDays`).
+ * The item carries its `feed` index keys, so the event joins the tenant's feed in the same write.
  *
  * @example
  * const item = outboxItem(keys.event(tenantId, memberId, event.seq), event);
@@ -18,7 +20,7 @@ export function outboxItem<E extends { occurredAt: string }>(
   retentionDays: number = table.outboxRetentionDays,
 ) {
   const deleteAfter = ttlEpochSeconds(Date.parse(event.occurredAt), retentionDays * DAY_S);
-  return { ...key, kind: 'event' as const, ...event, ...ttlAttribute(deleteAfter) };
+  return { ...key, kind: 'event' as const, ...event, ...feedIndexKeys(event), ...ttlAttribute(deleteAfter) };
 }
 
 /**

@@ -320,6 +320,7 @@ const SAMPLE_QUERIES: Record<string, () => string> = {
   listRedemptions: () => 'limit=1',
   listWebhookMessages: () => 'status=delivered&from=2020-01-01T00:00:00Z',
   listWebhookAttempts: () => 'from=2020-01-01T00:00:00Z&limit=5',
+  listEvents: () => 'type=points.*&from=2020-01-01T00:00:00Z&limit=5',
 };
 
 /** The routes of the served document; PUTs last, as a PUT on another tenant's id creates the caller's own. */
