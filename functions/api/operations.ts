@@ -26,6 +26,7 @@ import * as s from './schemas';
 import { auditOperations, recordAudit } from './audit-operations';
 import { oauthClientOperations } from './oauth-client-operations';
 import { webhookOperations } from './webhook-operations';
+import { lakeOperations } from './lake-operations';
 import { apiKeyOperations } from './api-key-operations';
 import { adminOperations } from './admin-operations';
 
@@ -669,6 +670,7 @@ export const operations: Operation[] = [
   }),
   ...webhookOperations,
   ...auditOperations,
+  ...lakeOperations,
   ...apiKeyOperations,
   ...adminOperations,
   ...oauthClientOperations,

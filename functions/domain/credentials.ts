@@ -18,6 +18,8 @@ export const TENANT_SCOPES = [
   'webhooks:manage',
   'credentials:manage',
   'audit:read',
+  /** Lake settings and the pseudonymisation key that re-identifies members: data-sharing, not programme, staff. */
+  'data:manage',
 ] as const;
 export type TenantScope = (typeof TENANT_SCOPES)[number];
 
