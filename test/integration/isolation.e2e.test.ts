@@ -294,6 +294,8 @@ const SAMPLE_BODIES: Record<string, (ids: TenantIds) => unknown> = {
   fulfilRedemption: () => ({ reference: 'isolation' }),
   cancelRedemption: () => ({ reason: 'isolation' }),
   putProgramme: () => ({}),
+  putLakeSettings: () => ({ fields: { 'points.earned': ['amountPoints'] }, pseudonymiseMemberIds: true }),
+  revealPseudonymKey: () => ({}),
   createTenant: () => ({ tenantId: `iso-new-${fresh()}`, name: 'Tenant of the isolation matrix' }),
   updateTenant: () => ({ name: 'Renamed by the isolation matrix' }),
   suspendTenant: () => ({ reason: 'isolation' }),
