@@ -27,7 +27,8 @@ export class DynamoLakeSettingsStore implements LakeSettingsStore {
 
   async get(tenantId: string): Promise<StoredLakeSettings | null> {
     const item = await this.item(tenantId);
-    if (!item) return null;
+    // A key revealed before any settings were written makes an item without settings.
+    if (!item?.settings) return null;
     return { settings: item.settings as StoredLakeSettings['settings'], updatedAt: item.updatedAt as string };
   }
 
@@ -51,8 +52,23 @@ export class DynamoLakeSettingsStore implements LakeSettingsStore {
     );
   }
 
-  async pseudonymKey(tenantId: string): Promise<string | null> {
-    const sealed = (await this.item(tenantId))?.sealedKey as SealedSecret | undefined;
+  async pseudonymKey(tenantId: string, options: { create?: boolean } = {}): Promise<string | null> {
+    let sealed = (await this.item(tenantId))?.sealedKey as SealedSecret | undefined;
+    if (!sealed && options.create) {
+      const fresh = await this.sealer.seal(newPseudonymKey(), pseudonymKeyContext(tenantId));
+      // Set only if absent: a racing writer's key wins and both callers open the one stored.
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.lakeSettings(tenantId),
+          UpdateExpression: 'SET #kind = :kind, sealedKey = if_not_exists(sealedKey, :key)',
+          ExpressionAttributeNames: { '#kind': 'kind' },
+          ExpressionAttributeValues: { ':kind': 'lakeSettings', ':key': fresh },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      sealed = Attributes?.sealedKey as SealedSecret | undefined;
+    }
     return sealed ? this.sealer.open(sealed, pseudonymKeyContext(tenantId)) : null;
   }
 }

@@ -4,7 +4,7 @@ import { EVENT_TYPES, loyaltyEvent } from '../domain/events';
 import { AS_COMMITTED, minimisationSettings, type MinimisationSettings } from '../domain/minimisation';
 import { Problem } from '../shared/problem';
 import { recordAudit } from './audit-operations';
-import { problem, type Operation } from './operation-kit';
+import type { Operation } from './operation-kit';
 import { readOperation, writeOperation } from './operation-shapes';
 
 /**
@@ -101,7 +101,7 @@ export const lakeOperations: Operation[] = [
     operationId: 'revealPseudonymKey',
     summary:
       'The key of the member pseudonyms (HMAC-SHA256 of the member id, first 20 bytes in base32 after mbr_), so the ' +
-      'tenant can re-identify its own members; every reveal is in the audit trail',
+      'tenant can re-identify its own members (created on first use); every reveal is in the audit trail',
     request: z.object({}).strict(),
     responses: {
       200: {
@@ -111,11 +111,10 @@ export const lakeOperations: Operation[] = [
           algorithm: z.literal(KEY_ALGORITHM),
         }),
       },
-      404: problem('No key yet: set the lake settings first (pseudonym_key_not_found)'),
     },
     run: async (ctx) => {
-      const key = await ctx.services.lakeSettings.pseudonymKey(ctx.tenantId);
-      if (key === null) throw new Problem('pseudonym_key_not_found', 'Set the lake settings first');
+      const key = await ctx.services.lakeSettings.pseudonymKey(ctx.tenantId, { create: true });
+      if (key === null) throw new Error(`The pseudonym key of ${ctx.tenantId} was created but cannot be read`);
       await recordAudit(ctx, 'audit.lake.pseudonym_key_revealed', ctx.tenantId, {});
       return {
         statusCode: 200,

@@ -254,8 +254,8 @@ export interface StoredLakeSettings {
 export interface LakeSettingsStore {
   get(tenantId: string): Promise<StoredLakeSettings | null>;
   put(tenantId: string, stored: StoredLakeSettings): Promise<void>;
-  /** The tenant's key, opened (base64); null when the tenant never wrote settings. */
-  pseudonymKey(tenantId: string): Promise<string | null>;
+  /** The tenant's key, opened (base64); null when it has none yet, unless `create` makes it (first use). */
+  pseudonymKey(tenantId: string, options?: { create?: boolean }): Promise<string | null>;
 }
 
 export interface SubscriptionStore {

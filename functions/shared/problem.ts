@@ -24,7 +24,6 @@ export const PROBLEM_CODES = {
     status: 409,
     title: 'The programme was changed by someone else; read it and apply your change again',
   },
-  pseudonym_key_not_found: { status: 404, title: 'No pseudonymisation key yet: set the lake settings first' },
   offer_not_found: { status: 404, title: 'Offer not found' },
   offer_not_active: { status: 422, title: 'The offer is not active now' },
   offer_not_for_member: { status: 422, title: 'The offer does not target this member' },
