@@ -90,7 +90,7 @@ export const lakeOperations: Operation[] = [
       const updatedAt = services.clock.now().toISOString();
       await services.lakeSettings.put(tenantId, { settings, updatedAt });
       const changedFields = changedFieldNames(before?.settings ?? AS_COMMITTED, settings);
-      await recordAudit(ctx, 'audit.lake.settings_updated', tenantId, { changedFields }, { key: updatedAt });
+      await recordAudit(ctx, 'audit.lake.settings_updated', tenantId, { changedFields }, { at: updatedAt });
       return { statusCode: 200, body: { ...settings, configured: true, updatedAt } };
     },
   }),
