@@ -752,3 +752,36 @@ SELECT
   record:"data":"amountPoints"::NUMBER(38,0) AS amount_points
 FROM events
 WHERE event_type = 'audit.points.adjusted';
+
+-- audit.lake.settings_updated
+CREATE OR REPLACE VIEW events_audit_lake_settings_updated AS
+SELECT
+  record:"id"::STRING AS event_id,
+  record:"version"::NUMBER(38,0) AS event_version,
+  record:"tenantId"::STRING AS tenant_id,
+  record:"occurredAt"::TIMESTAMP_TZ AS occurred_at,
+  record:"correlationId"::STRING AS correlation_id,
+  record:"type"::STRING AS event_type,
+  record:"actor":"kind"::STRING AS actor_kind,
+  record:"actor":"credentialId"::STRING AS actor_credential_id,
+  record:"data":"subject":"type"::STRING AS subject_type,
+  record:"data":"subject":"id"::STRING AS subject_id,
+  record:"data":"changedFields" AS changed_fields
+FROM events
+WHERE event_type = 'audit.lake.settings_updated';
+
+-- audit.lake.pseudonym_key_revealed
+CREATE OR REPLACE VIEW events_audit_lake_pseudonym_key_revealed AS
+SELECT
+  record:"id"::STRING AS event_id,
+  record:"version"::NUMBER(38,0) AS event_version,
+  record:"tenantId"::STRING AS tenant_id,
+  record:"occurredAt"::TIMESTAMP_TZ AS occurred_at,
+  record:"correlationId"::STRING AS correlation_id,
+  record:"type"::STRING AS event_type,
+  record:"actor":"kind"::STRING AS actor_kind,
+  record:"actor":"credentialId"::STRING AS actor_credential_id,
+  record:"data":"subject":"type"::STRING AS subject_type,
+  record:"data":"subject":"id"::STRING AS subject_id
+FROM events
+WHERE event_type = 'audit.lake.pseudonym_key_revealed';

@@ -1,11 +1,15 @@
 import { PutRecordBatchCommand, type FirehoseClient } from '@aws-sdk/client-firehose';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
+import type { LoyaltyEvent } from '../domain/events';
 import { logger } from '../shared/logger';
 import { eventFromStreamRecord } from './outbox-stream';
 
 const MAX_RECORDS = 500;
 const MAX_BATCH_BYTES = 4 * 1024 * 1024 - 64 * 1024;
 const MAX_ATTEMPTS = 4;
+
+/** What one event becomes in the lake (the tenant's minimisation); as committed when no shaper is given. */
+export type LakeLineShaper = (event: LoyaltyEvent) => Promise<object>;
 
 interface Pending {
   sequenceNumber: string;
@@ -39,6 +43,7 @@ export class FirehoseLakeSink {
   constructor(
     private readonly client: FirehoseClient,
     private readonly streamName: string,
+    private readonly shape: LakeLineShaper = (event) => Promise.resolve(event),
   ) {}
 
   async forward(records: DynamoDBRecord[]): Promise<DynamoDBBatchResponse> {
@@ -46,7 +51,8 @@ export class FirehoseLakeSink {
     for (const record of records) {
       const loyalty = eventFromStreamRecord(record);
       if (!loyalty) continue;
-      lines.push({ sequenceNumber: sequenceNumberOf(record), data: Buffer.from(JSON.stringify(loyalty) + '\n') });
+      const line = await this.shape(loyalty);
+      lines.push({ sequenceNumber: sequenceNumberOf(record), data: Buffer.from(JSON.stringify(line) + '\n') });
     }
     let accepted = 0;
     let batch: Pending[] = [];

@@ -4,7 +4,14 @@ import type { ApiKeyService } from '../domain/api-key-service';
 import type { Reply } from '../domain/idempotency';
 import type { EventFeed } from '../domain/feed';
 import type { LedgerService } from '../domain/ledger-service';
-import type { AuditTrail, OfferStore, ProgrammeStore, SubscriptionStore, TenantStore } from '../domain/ports';
+import type {
+  AuditTrail,
+  LakeSettingsStore,
+  OfferStore,
+  ProgrammeStore,
+  SubscriptionStore,
+  TenantStore,
+} from '../domain/ports';
 import type { OAuthClientService } from '../domain/oauth-clients';
 import type { RewardCatalogue } from '../domain/reward-catalogue';
 import type { TenantAdmin } from '../domain/tenants';
@@ -49,6 +56,8 @@ export interface Services {
   tenantStore: TenantStore;
   /** OAuth clients: create, list, rotate the secret, revoke. */
   oauthClients: OAuthClientService;
+  /** The tenant's lake settings (minimisation) and its pseudonymisation key. */
+  lakeSettings: LakeSettingsStore;
 }
 
 export interface OperationContext {

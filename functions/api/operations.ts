@@ -27,6 +27,7 @@ import { auditOperations, recordAudit } from './audit-operations';
 import { feedOperations } from './feed-operations';
 import { oauthClientOperations } from './oauth-client-operations';
 import { webhookOperations } from './webhook-operations';
+import { lakeOperations } from './lake-operations';
 import { apiKeyOperations } from './api-key-operations';
 import { adminOperations } from './admin-operations';
 
@@ -671,6 +672,7 @@ export const operations: Operation[] = [
   ...webhookOperations,
   ...auditOperations,
   ...feedOperations,
+  ...lakeOperations,
   ...apiKeyOperations,
   ...adminOperations,
   ...oauthClientOperations,

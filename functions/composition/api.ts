@@ -3,6 +3,7 @@ import { DynamoAuditTrail } from '../adapters/dynamo-audit-trail';
 import { DynamoFeedIndex } from '../adapters/dynamo-feed-index';
 import { DynamoApiKeyStore } from '../adapters/dynamo-api-key-store';
 import { DynamoOAuthClientStore } from '../adapters/dynamo-oauth-client-store';
+import { DynamoLakeSettingsStore } from '../adapters/dynamo-lake-settings-store';
 import { DynamoOfferStore } from '../adapters/dynamo-offer-store';
 import { DynamoRewardStore } from '../adapters/dynamo-reward-store';
 import { DynamoSubscriptionStore } from '../adapters/dynamo-subscription-store';
@@ -59,5 +60,6 @@ export function apiServices(): Services {
     ...webhookApiWiring(dynamo, sqsClient()),
     tenants: new TenantAdmin(tenantStore, systemClock, lazyThrottling()),
     tenantStore,
+    lakeSettings: new DynamoLakeSettingsStore(dynamo, tableName, webhookSecretSealer()),
   };
 }

@@ -20,6 +20,8 @@ const settings = {
     .transform((value) => value === 'true'),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(15_000),
   SUBSCRIPTION_CACHE_TTL_MS: z.coerce.number().int().min(0).max(300_000).default(5_000),
+  /** How long the lake router keeps a tenant's lake settings and opened key: a change applies within it. */
+  LAKE_SETTINGS_CACHE_TTL_MS: z.coerce.number().int().min(0).max(300_000).default(30_000),
   /** How long the authorizer trusts a verified credential (see `api.credentialCacheTtlSeconds`); tests shorten it. */
   AUTHORIZER_CACHE_TTL_MS: z.coerce
     .number()

@@ -112,6 +112,16 @@ export const SECRETS_KEY_CONDITIONS: PolicyConditions = {
 };
 
 /**
+ * Tenants' pseudonymisation keys are sealed with the same master key under a context of exactly a tenant and the
+ * purpose `pseudonyms`, so a role allowed these cannot open a webhook secret, nor the other way round.
+ */
+export const PSEUDONYM_KEY_CONDITIONS: PolicyConditions = {
+  'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['tenantId', 'purpose'] },
+  StringEquals: { 'kms:EncryptionContext:purpose': 'pseudonyms' },
+  Null: { 'kms:EncryptionContext:tenantId': 'false' },
+};
+
+/**
  * What keeping tenants in usage plans takes: list and read plans and keys (GET), create them and add a key to a
  * plan (POST), take a key out of a plan (DELETE). No PATCH: a plan's limits never change, tenants move between
  * plans. IAM cannot tell taking a key out of a plan from deleting a plan or key (both are DELETE on these paths).
@@ -188,6 +198,14 @@ export function executionRolePolicy(spec: FunctionSpec): PolicyStatement[] {
       actions: SECRETS_KEY_ACTIONS[access.webhookSecrets],
       resources: [{ kind: 'secretsKey' }],
       conditions: SECRETS_KEY_CONDITIONS,
+    });
+  }
+  if (access.pseudonymKeys) {
+    statements.push({
+      purpose: `${access.pseudonymKeys} tenants' pseudonymisation keys`,
+      actions: SECRETS_KEY_ACTIONS[access.pseudonymKeys],
+      resources: [{ kind: 'secretsKey' }],
+      conditions: PSEUDONYM_KEY_CONDITIONS,
     });
   }
   if (access.tenantThrottling) {

@@ -205,6 +205,8 @@ export interface FunctionSpec {
     rawEvents?: boolean;
     /** Webhook signing secrets: `seal` new ones and open them (API), or only `open` them (delivery). */
     webhookSecrets?: 'seal' | 'open';
+    /** Tenants' pseudonymisation keys (same master key, their own context): `seal` (API) or only `open` (lake). */
+    pseudonymKeys?: 'seal' | 'open';
     /** Keeps tenants in the API Gateway usage plans of their limits (usage plans and API keys). */
     tenantThrottling?: boolean;
     /** Access-token keys: `sign` with the active key (the token function only), `verify` with their public keys. */
@@ -253,8 +255,14 @@ export const functions = {
       TENANT_THROTTLING: { ref: 'tenantThrottling' },
     },
     // Replays and redrives queue deliveries; endpoint creation and rotation seal secrets, reads and pings open them;
-    // the tenant admin operations put tenants under their limits.
-    access: { table: 'readWrite', sendTo: ['webhookDelivery'], webhookSecrets: 'seal', tenantThrottling: true },
+    // the tenant admin operations put tenants under their limits; lake settings seal the tenant's pseudonym key.
+    access: {
+      table: 'readWrite',
+      sendTo: ['webhookDelivery'],
+      webhookSecrets: 'seal',
+      pseudonymKeys: 'seal',
+      tenantThrottling: true,
+    },
   },
   authorizer: {
     id: 'AuthorizerFunction',
@@ -306,8 +314,13 @@ export const functions = {
     description: 'Stream consumer: writes outbox events to the raw-event delivery stream (Firehose to S3)',
     timeoutSeconds: 60,
     memoryMiB: 512,
-    environment: { RAW_EVENTS_STREAM_NAME: { ref: 'rawEventsStream' } },
-    access: { rawEvents: true },
+    environment: {
+      RAW_EVENTS_STREAM_NAME: { ref: 'rawEventsStream' },
+      TABLE_NAME: { ref: 'table' },
+      WEBHOOK_SECRETS_KEY: { ref: 'secretsKey' },
+    },
+    // Reads each tenant's lake settings and opens its pseudonymisation key (the API seals it).
+    access: { rawEvents: true, table: 'read', pseudonymKeys: 'open' },
     trigger: outboxStreamTrigger({ batchSize: 500, maxBatchingWindowSeconds: 1, maxRecordAgeSeconds: 24 * 3600 }),
   },
   webhookDelivery: {
@@ -488,6 +501,9 @@ export const routes: RouteSpec[] = [
   apiRoute('GET', '/v1/webhooks/endpoints'),
   apiRoute('GET', '/v1/audit-events'),
   apiRoute('GET', '/v1/events'),
+  apiRoute('GET', '/v1/lake/settings'),
+  apiRoute('PUT', '/v1/lake/settings'),
+  apiRoute('POST', '/v1/lake/pseudonym-key/reveal'),
   apiRoute('POST', '/v1/api-keys'),
   apiRoute('GET', '/v1/api-keys'),
   apiRoute('GET', '/v1/api-keys/{keyId}'),

@@ -19,6 +19,8 @@ export const TENANT_SCOPES = [
   'credentials:manage',
   'audit:read',
   'events:read',
+  /** Lake settings and the pseudonymisation key that re-identifies members: data-sharing, not programme, staff. */
+  'data:manage',
 ] as const;
 export type TenantScope = (typeof TENANT_SCOPES)[number];
 

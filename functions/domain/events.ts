@@ -452,6 +452,19 @@ export const auditPointsAdjustedEvent = audit(
   },
 );
 
+export const auditLakeSettingsUpdatedEvent = audit(
+  'audit.lake.settings_updated',
+  'tenant',
+  'The lake settings (field allowlists, pseudonymisation) were replaced',
+  { changedFields: z.array(z.string()).describe('Settings that differ from the previous ones') },
+);
+export const auditLakePseudonymKeyRevealedEvent = audit(
+  'audit.lake.pseudonym_key_revealed',
+  'tenant',
+  'The key that re-identifies pseudonymised member ids was handed out',
+  {},
+);
+
 const auditEvents = [
   auditTenantCreatedEvent,
   auditTenantUpdatedEvent,
@@ -469,6 +482,8 @@ const auditEvents = [
   auditWebhookEndpointSecretRotatedEvent,
   auditProgrammeUpdatedEvent,
   auditPointsAdjustedEvent,
+  auditLakeSettingsUpdatedEvent,
+  auditLakePseudonymKeyRevealedEvent,
 ] as const;
 
 export const loyaltyEvent = z.discriminatedUnion('type', [

@@ -97,6 +97,8 @@ export const keys = {
   redemptionPrefix: 'REDEMPTION#',
   offer: (tenantId: string, offerId: string) => ({ pk: `TENANT#${tenantId}`, sk: `OFFER#${offerId}` }),
   offerPrefix: 'OFFER#',
+  /** The tenant's lake settings (minimisation) and its sealed pseudonymisation key, one item. */
+  lakeSettings: (tenantId: string) => ({ pk: `TENANT#${tenantId}`, sk: 'LAKESETTINGS' }),
   programme: (tenantId: string) => ({ pk: `TENANT#${tenantId}`, sk: 'PROGRAMME' }),
   /** A tenant's audit trail: its own partition, sorted by time then event id (see domain/audit.ts). */
   auditPk: (tenantId: string) => `TENANT#${tenantId}#AUDIT`,

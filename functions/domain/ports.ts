@@ -1,6 +1,7 @@
 import type { TenantLimits } from './credentials';
 import type { Balance, EntryState, EntryType, LedgerEntry, MemberProfile, MemberStatus, Mutation } from './ledger';
 import type { AuditEvent } from './events';
+import type { MinimisationSettings } from './minimisation';
 import type { Offer } from './offers';
 import type { Programme } from './programme';
 import type { AccountRef, Campaign, Redemption, Reward } from './rewards';
@@ -238,6 +239,23 @@ export interface SecretSealer {
   seal(plaintext: string, context: SealingContext): Promise<SealedSecret>;
   /** Fails when the sealed value was changed or the context is not the one it was sealed with. */
   open(sealed: SealedSecret, context: SealingContext): Promise<string>;
+}
+
+/** A tenant's lake settings as stored. */
+export interface StoredLakeSettings {
+  settings: MinimisationSettings;
+  updatedAt: string;
+}
+
+/**
+ * Lake settings per tenant and the tenant's pseudonymisation key, kept sealed (context: tenant and purpose). The key
+ * is created with the first settings written, so whoever only reads (the lake router) never seals.
+ */
+export interface LakeSettingsStore {
+  get(tenantId: string): Promise<StoredLakeSettings | null>;
+  put(tenantId: string, stored: StoredLakeSettings): Promise<void>;
+  /** The tenant's key, opened (base64); null when it has none yet, unless `create` makes it (first use). */
+  pseudonymKey(tenantId: string, options?: { create?: boolean }): Promise<string | null>;
 }
 
 export interface SubscriptionStore {

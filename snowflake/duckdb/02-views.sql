@@ -752,3 +752,36 @@ SELECT
   CAST(record ->> '$."data"."amountPoints"' AS BIGINT) AS amount_points
 FROM events
 WHERE event_type = 'audit.points.adjusted';
+
+-- audit.lake.settings_updated
+CREATE OR REPLACE VIEW events_audit_lake_settings_updated AS
+SELECT
+  record ->> '$."id"' AS event_id,
+  CAST(record ->> '$."version"' AS BIGINT) AS event_version,
+  record ->> '$."tenantId"' AS tenant_id,
+  CAST(record ->> '$."occurredAt"' AS TIMESTAMP WITH TIME ZONE) AS occurred_at,
+  record ->> '$."correlationId"' AS correlation_id,
+  record ->> '$."type"' AS event_type,
+  record ->> '$."actor"."kind"' AS actor_kind,
+  record ->> '$."actor"."credentialId"' AS actor_credential_id,
+  record ->> '$."data"."subject"."type"' AS subject_type,
+  record ->> '$."data"."subject"."id"' AS subject_id,
+  record -> '$."data"."changedFields"' AS changed_fields
+FROM events
+WHERE event_type = 'audit.lake.settings_updated';
+
+-- audit.lake.pseudonym_key_revealed
+CREATE OR REPLACE VIEW events_audit_lake_pseudonym_key_revealed AS
+SELECT
+  record ->> '$."id"' AS event_id,
+  CAST(record ->> '$."version"' AS BIGINT) AS event_version,
+  record ->> '$."tenantId"' AS tenant_id,
+  CAST(record ->> '$."occurredAt"' AS TIMESTAMP WITH TIME ZONE) AS occurred_at,
+  record ->> '$."correlationId"' AS correlation_id,
+  record ->> '$."type"' AS event_type,
+  record ->> '$."actor"."kind"' AS actor_kind,
+  record ->> '$."actor"."credentialId"' AS actor_credential_id,
+  record ->> '$."data"."subject"."type"' AS subject_type,
+  record ->> '$."data"."subject"."id"' AS subject_id
+FROM events
+WHERE event_type = 'audit.lake.pseudonym_key_revealed';

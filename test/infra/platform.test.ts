@@ -199,7 +199,7 @@ describe('functions', () => {
     expect(actions.filter((action) => action.endsWith(':*'))).toEqual([]);
   });
 
-  it('give the lake router no access to table items', () => {
+  it("give the lake router read-only access to table items (its tenants' lake settings)", () => {
     // Prepare
     const roleId =
       synth.resources[logicalId(synth.stack, synth.stack.functions.lakeRouter)]!.Properties!.Role['Fn::GetAtt'][0];
@@ -212,7 +212,15 @@ describe('functions', () => {
 
     // Assess
     expect(actions.filter((action) => action.startsWith('dynamodb:')).sort()).toEqual(
-      ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'].sort(),
+      [
+        'dynamodb:DescribeStream',
+        'dynamodb:GetRecords',
+        'dynamodb:GetShardIterator',
+        'dynamodb:ListStreams',
+        'dynamodb:BatchGetItem',
+        'dynamodb:GetItem',
+        'dynamodb:Query',
+      ].sort(),
     );
   });
 });
@@ -277,13 +285,31 @@ describe('webhook signing secrets', () => {
         [statement.Resource].flat().some((resource) => JSON.stringify(resource) === JSON.stringify(secretsKey)),
       ),
     );
-    expect(onKey).toHaveLength(2);
-    for (const statement of onKey)
-      expect((statement as { Condition?: unknown }).Condition).toEqual({
+    const conditionOf = (statement: unknown) => (statement as { Condition?: unknown }).Condition;
+    const pseudonymCondition = {
+      'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['tenantId', 'purpose'] },
+      StringEquals: { 'kms:EncryptionContext:purpose': 'pseudonyms' },
+      Null: { 'kms:EncryptionContext:tenantId': 'false' },
+    };
+    const forPseudonyms = (statement: unknown) =>
+      JSON.stringify(conditionOf(statement)) === JSON.stringify(pseudonymCondition);
+    const forSecrets = onKey.filter((statement) => !forPseudonyms(statement));
+    expect(forSecrets).toHaveLength(2);
+    for (const statement of forSecrets)
+      expect(conditionOf(statement)).toEqual({
         'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['tenantId', 'subscriptionId'] },
         Null: { 'kms:EncryptionContext:tenantId': 'false', 'kms:EncryptionContext:subscriptionId': 'false' },
       });
-    for (const functionId of ['authorizer', 'webhookRouter', 'lakeRouter', 'housekeeping'] as const)
+    // ... and tenants' pseudonymisation keys under a context of a tenant and that purpose: the API seals them,
+    // the lake router only opens them.
+    expect(onKey.filter(forPseudonyms)).toHaveLength(1);
+    const lakeOnKey = statementsOf('lakeRouter').filter((statement) =>
+      [statement.Resource].flat().some((resource) => JSON.stringify(resource) === JSON.stringify(secretsKey)),
+    );
+    expect(lakeOnKey.map((statement) => [conditionOf(statement), [statement.Action].flat()])).toEqual([
+      [pseudonymCondition, ['kms:Decrypt']],
+    ]);
+    for (const functionId of ['authorizer', 'webhookRouter', 'housekeeping'] as const)
       expect([functionId, keyActions(functionId)]).toEqual([functionId, []]);
     const environment = (functionId: FunctionId) =>
       synth.resources[logicalId(synth.stack, synth.stack.functions[functionId])]!.Properties!.Environment.Variables;

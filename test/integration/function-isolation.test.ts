@@ -37,7 +37,12 @@ let lambda: LocalLambda;
 beforeAll(async () => {
   // The twin's own process has every variable a function might want: none of it may leak.
   process.env.TWIN_ONLY_SECRET = 'never-in-a-function';
-  const overrides = { ...process.env, WEBHOOK_RETRY_SCHEDULE: '1s,1s', TABLE_NAME: 'not-yours' };
+  const overrides = {
+    ...process.env,
+    WEBHOOK_RETRY_SCHEDULE: '1s,1s',
+    TABLE_NAME: 'not-yours',
+    DELIVERY_QUEUE_URL: 'not-yours',
+  };
   const definition = (id: FunctionId, timeoutSeconds?: number) => ({
     spec: { ...functions[id], entry: PROBE, handler: 'handler', ...(timeoutSeconds ? { timeoutSeconds } : {}) },
     environment: functionEnvironment(id, { targets, endpoints, logLevel: 'WARN', overrides }),
@@ -71,10 +76,11 @@ describe('functions on the twin', () => {
     expect(authorizer.env).not.toHaveProperty('RAW_EVENTS_STREAM_NAME');
     expect(lakeRouter.env).toMatchObject({
       RAW_EVENTS_STREAM_NAME: 'local-stream',
+      TABLE_NAME: 'local-table',
       AWS_ACCESS_KEY_ID: roleCredentials('lakeRouter').accessKeyId,
     });
     // Another function's resource variable is not passed on, even when the twin's environment has it.
-    expect(lakeRouter.env).not.toHaveProperty('TABLE_NAME');
+    expect(lakeRouter.env).not.toHaveProperty('DELIVERY_QUEUE_URL');
     for (const probe of [authorizer, lakeRouter]) {
       expect(probe.env).not.toHaveProperty('TWIN_ONLY_SECRET');
       expect(probe.env).not.toHaveProperty('PATH');

@@ -102,6 +102,8 @@ interface Route {
   operationId: string;
   scope?: Scope;
   hasBody: boolean;
+  /** The documented success status (201 when a POST creates, 200 when it only answers). */
+  success: number;
   /** A query string the route is sent with, in a row of its own beside the bare route. */
   query?: string;
 }
@@ -148,7 +150,7 @@ function foreignIdsAnswer(route: Route, sent: Sent): Expected {
   if (forOperators(route)) return forbidden;
   if (route.method === 'PUT') return { status: sent.foreignInBody ? 404 : 200 };
   if (hasParams(route)) return { status: 404 };
-  return { status: route.method === 'POST' ? 201 : 200 };
+  return { status: route.success };
 }
 
 const CASES: CredentialCase[] = [
@@ -294,6 +296,8 @@ const SAMPLE_BODIES: Record<string, (ids: TenantIds) => unknown> = {
   fulfilRedemption: () => ({ reference: 'isolation' }),
   cancelRedemption: () => ({ reason: 'isolation' }),
   putProgramme: () => ({}),
+  putLakeSettings: () => ({ fields: { 'points.earned': ['amountPoints'] }, pseudonymiseMemberIds: true }),
+  revealPseudonymKey: () => ({}),
   createTenant: () => ({ tenantId: `iso-new-${fresh()}`, name: 'Tenant of the isolation matrix' }),
   updateTenant: () => ({ name: 'Renamed by the isolation matrix' }),
   suspendTenant: () => ({ reason: 'isolation' }),
@@ -326,7 +330,13 @@ const SAMPLE_QUERIES: Record<string, () => string> = {
 /** The routes of the served document; PUTs last, as a PUT on another tenant's id creates the caller's own. */
 async function documentedRoutes(): Promise<Route[]> {
   const document = (await (await fetch(`${twin.apiUrl}/openapi.json`)).json()) as {
-    paths: Record<string, Record<string, { operationId: string; 'x-required-scope': Scope; requestBody?: unknown }>>;
+    paths: Record<
+      string,
+      Record<
+        string,
+        { operationId: string; 'x-required-scope': Scope; requestBody?: unknown; responses: Record<string, unknown> }
+      >
+    >;
   };
   const routes = Object.entries(document.paths).flatMap(([path, methods]) =>
     Object.entries(methods).map(([method, operation]) => ({
@@ -335,6 +345,11 @@ async function documentedRoutes(): Promise<Route[]> {
       operationId: operation.operationId,
       scope: operation['x-required-scope'],
       hasBody: operation.requestBody !== undefined,
+      // A creating POST also documents 200 for its replay; the first answer is 201.
+      success:
+        '201' in operation.responses
+          ? 201
+          : Number(Object.keys(operation.responses).find((status) => status.startsWith('2'))),
     })),
   );
   const filtered = routes.flatMap((route) => {

@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
 import { startFauxqs } from 'fauxqs';
 import { handler } from '../../functions/handlers/lake-router';
 import { resetConfigCache } from '../../functions/composition/config';
@@ -20,6 +22,9 @@ import { ifStarted } from '../support/teardown';
  * S3 emulator → files), with the stand-in answering partial `FailedPutCount`s as Firehose does.
  */
 let fauxqs: Awaited<ReturnType<typeof startFauxqs>>;
+/** The tenant has no lake settings (minimisation is the lake-minimisation e2e's subject): events go as committed. */
+const table = mockClient(DynamoDBDocumentClient);
+table.on(GetCommand).resolves({});
 let s3: S3Client;
 let firehose: LocalFirehose;
 let lakeDir: string;
@@ -38,11 +43,14 @@ beforeAll(async () => {
     AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
     AWS_ENDPOINT_URL_FIREHOSE: firehose.endpoint,
     RAW_EVENTS_STREAM_NAME: rawEvents.localName,
+    TABLE_NAME: 'loyalty',
+    WEBHOOK_SECRETS_KEY: `local:${Buffer.alloc(32).toString('base64')}`,
   });
   resetConfigCache();
 });
 
 afterAll(async () => {
+  table.restore();
   await ifStarted(firehose)?.stop();
   ifStarted(s3)?.destroy();
   await ifStarted(fauxqs)?.stop();

@@ -28,7 +28,11 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
  * the fuzz and isolation tests send far more than a tenant's default 50 requests per second on purpose; the
  * rate-limit test turns them on (`TWIN_RATE_LIMITS: 'on'`).
  */
-const TEST_SETTINGS: Record<string, string> = { SUBSCRIPTION_CACHE_TTL_MS: '0', TWIN_RATE_LIMITS: 'off' };
+const TEST_SETTINGS: Record<string, string> = {
+  SUBSCRIPTION_CACHE_TTL_MS: '0',
+  LAKE_SETTINGS_CACHE_TTL_MS: '0',
+  TWIN_RATE_LIMITS: 'off',
+};
 
 /**
  * Starts the local twin exactly as a user does (`local/main.ts`), in memory on free ports (with

@@ -129,7 +129,9 @@ describe('the declared roles on the twin', () => {
     expect(firstDenied(policies.webhookRouter, send(deliveryQueueUrl))).toBeUndefined();
     expect(firstDenied(policies.webhookRouter, send(dlqUrl))).toBeDefined();
     expect(firstDenied(policies.lakeRouter, send(deliveryQueueUrl))).toBeDefined();
-    expect(firstDenied(policies.lakeRouter, dynamo('GetItem', { TableName: table.localName }))).toBeDefined();
+    // The lake router reads each tenant's lake settings and writes nothing to the table.
+    expect(firstDenied(policies.lakeRouter, dynamo('GetItem', { TableName: table.localName }))).toBeUndefined();
+    expect(firstDenied(policies.lakeRouter, dynamo('PutItem', { TableName: table.localName }))).toBeDefined();
     expect(
       firstDenied(
         policies.api,
@@ -178,6 +180,17 @@ describe('the declared roles on the twin', () => {
       tokenKeyArn: (slot) => `TK:${slot}`,
       activeTokenKeyArn: 'TK:A',
     });
-    expect(resolved.flatMap((s) => s.resources).sort()).toEqual(['*', 'F', 'K', 'L', 'Q:streamFailures', 'QK', 'S']);
+    expect(resolved.flatMap((s) => s.resources).sort()).toEqual([
+      '*',
+      'F',
+      'K',
+      'L',
+      'Q:streamFailures',
+      'QK',
+      'S',
+      'SK',
+      'T',
+      'T/index/*',
+    ]);
   });
 });

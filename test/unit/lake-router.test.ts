@@ -1,19 +1,28 @@
 import { FirehoseClient, PutRecordBatchCommand, ServiceUnavailableException } from '@aws-sdk/client-firehose';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../functions/handlers/lake-router';
 import { resetConfigCache } from '../../functions/composition/config';
 
 /** What the HTTP test against the Firehose stand-in cannot stage: a call that throws after an earlier one was taken. */
 const firehose = mockClient(FirehoseClient);
+/** The tenant has no lake settings: its events go as committed. */
+const table = mockClient(DynamoDBDocumentClient);
 
 beforeAll(() => {
   process.env.RAW_EVENTS_STREAM_NAME = 'raw-events';
+  process.env.TABLE_NAME = 'loyalty';
+  process.env.WEBHOOK_SECRETS_KEY = `local:${Buffer.alloc(32).toString('base64')}`;
   resetConfigCache();
 });
 
-beforeEach(() => firehose.reset());
+beforeEach(() => {
+  firehose.reset();
+  table.reset();
+  table.on(GetCommand).resolves({});
+});
 
 const records = (count: number): DynamoDBRecord[] =>
   Array.from({ length: count }, (_, i) => {
