@@ -28,7 +28,8 @@ export function buildEventCatalogue() {
       '`seq` is per member, gap-free from 1: receivers detect gaps and reorder by it. Operational events ' +
       '(`endpoint.*`) name an endpoint instead of a member, with their own `seq` per endpoint. Audit events ' +
       '(`audit.*`) name neither: they are about the tenant, carry the acting credential (`actor`) and no `seq`; ' +
-      'they sort by `occurredAt`, then `id`. ' +
+      'they sort by `occurredAt`, then `id`, and reach webhooks subscribed to them by name and the lake, not the ' +
+      'event feed (the tenant reads them with `GET /v1/audit-events`). ' +
       'Versioning: within a version a type only gains fields, and every field added after the version was first ' +
       'published is optional (events recorded before it lack it), so a reader written for an older catalogue ' +
       'keeps working and must ignore fields it does not know. Removing, renaming or retyping a field, or making ' +
