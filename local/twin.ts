@@ -443,7 +443,7 @@ async function ensureDemoTenant(input: {
   }
   let operatorKey = saved?.operatorKey;
   const operator = operatorKey ? await input.tenants.findApiKey(operatorKey) : null;
-  if (!operatorKey || operator?.status !== 'active' || operator.principal !== 'operator') {
+  if (!operatorKey || operator?.status !== 'active' || operator.owner.kind !== 'operator') {
     operatorKey = (await input.tenants.createOperatorKey('Demo operator key')).apiKey;
   }
   // A demo programme like a hotel group's: points live a year, members hear a month ahead.

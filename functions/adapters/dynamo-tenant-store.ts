@@ -6,10 +6,10 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { ApiKeyService } from '../domain/api-key-service';
-import { hashApiKey, keyIdOf, verifySecret } from '../domain/api-keys';
+import { hashApiKey, keyIdOf, verifySecret, type ApiKey } from '../domain/api-keys';
 import { DEFAULT_TENANT_LIMITS } from '../domain/credentials';
 import { keys } from '../domain/keys';
-import type { ApiKeyRecord, Page, Tenant, TenantBasics, TenantStore } from '../domain/ports';
+import type { Page, Tenant, TenantBasics, TenantStore } from '../domain/ports';
 import { systemClock } from '../shared/clock';
 import { applied } from './conditional-write';
 import { decodeCursor, encodeCursor } from './cursor';
@@ -135,14 +135,11 @@ export class DynamoTenantStore implements TenantStore {
   }
 
   /** The key a secret opens now (its current or overlapping previous secret), or null. */
-  async findApiKey(apiKey: string): Promise<ApiKeyRecord | null> {
+  /** The key a secret opens now (its current secret, or a previous one within its overlap), revoked or not. */
+  async findApiKey(apiKey: string): Promise<ApiKey | null> {
     const keyId = keyIdOf(apiKey);
     const key = keyId ? await this.keyStore.get(keyId) : null;
-    if (!key || !verifySecret({ ...key, status: 'active' }, hashApiKey(apiKey), systemClock.now())) return null;
-    const { owner, scopes, status } = key;
-    return owner.kind === 'operator'
-      ? { keyId: key.keyId, principal: 'operator', tenantId: '', scopes, status }
-      : { keyId: key.keyId, tenantId: owner.tenantId, scopes, status };
+    return key && verifySecret({ ...key, status: 'active' }, hashApiKey(apiKey), systemClock.now()) ? key : null;
   }
 
   /**

@@ -174,16 +174,6 @@ export interface TenantStore {
   setUsageIdentifierKey(tenantId: string, usageIdentifierKey: string): Promise<void>;
 }
 
-export interface ApiKeyRecord {
-  keyId: string;
-  /** Absent: a tenant's key. `operator`: the platform team's key (scope `admin`, no tenant). */
-  principal?: 'operator';
-  /** Empty for operator keys. */
-  tenantId: string;
-  scopes: string[];
-  status: 'active' | 'revoked';
-}
-
 export interface WebhookSubscription {
   tenantId: string;
   subscriptionId: string;
