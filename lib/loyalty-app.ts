@@ -2,6 +2,7 @@ import { Aspects, type App, type Environment } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, type INagLogger } from 'cdk-nag';
 import type { CustomDomain } from './constructs/ledger-api';
 import { tokenSigningKeys, type TokenKeySlot } from '../functions/declaration/topology';
+import { parseLakeReaders } from './lake-readers';
 import { LoyaltyPlatformStack } from './stacks/loyalty-platform-stack';
 
 const STAGE_PATTERN = /^[a-z][a-z0-9-]{0,19}$/;
@@ -26,7 +27,8 @@ export function addLoyaltyPlatform(
   // `-c apiGatewayAccount=external` when another stack already sets the region's API Gateway logging role.
   const manageApiGatewayAccount = app.node.tryGetContext('apiGatewayAccount') !== 'external';
 
-  const stack = new LoyaltyPlatformStack(app, `LoyaltyLedger-${stage}`, {
+  const stackName = `LoyaltyLedger-${stage}`;
+  const stack = new LoyaltyPlatformStack(app, stackName, {
     stage,
     alarmEmail,
     manageApiGatewayAccount,
@@ -34,6 +36,8 @@ export function addLoyaltyPlatform(
     tokenSigningKeySlot: tokenSigningKeySlotOf(app),
     // `-c snowpipeSqsArn=arn:aws:sqs:…`: the queue of Snowflake's pipes (snowflake/01-setup.sql, SHOW PIPES).
     snowpipeSqsArn: app.node.tryGetContext('snowpipeSqsArn') as string | undefined,
+    // `-c lakeReaders='[{"tenantId":"acme","principalArn":"arn:aws:iam::…:user/…","externalId":"…"}]'`.
+    lakeReaders: parseLakeReaders(app.node.tryGetContext('lakeReaders'), stackName),
     env,
     description: `Loyalty ledger platform (${stage})`,
   });

@@ -353,17 +353,47 @@ function wildcardMatch(pattern: string, value: string, ignoreCase: boolean): boo
   return new RegExp(`^${source}$`, ignoreCase ? 'is' : 's').test(value);
 }
 
+/** A request's condition keys and their values (`{ 's3:prefix': 'events/' }`); a key left out is absent. */
+export type RequestContext = Readonly<Record<string, string>>;
+
+/** The condition operators `conditionsHold` models; any other makes it throw rather than guess. */
+const CONDITION_OPERATORS: Record<string, (expected: readonly string[], actual: string | undefined) => boolean> = {
+  StringEquals: (expected, actual) => actual !== undefined && expected.includes(actual),
+  StringLike: (expected, actual) =>
+    actual !== undefined && expected.some((pattern) => wildcardMatch(pattern, actual, false)),
+  Null: ([expected], actual) => (expected === 'true') === (actual === undefined),
+};
+
+/** Whether a statement's conditions all hold for a request (keys compare ignoring case, values exactly). */
+function conditionsHold(conditions: PolicyConditions, context: RequestContext): boolean {
+  const valueOf = (key: string) =>
+    Object.entries(context).find(([name]) => name.toLowerCase() === key.toLowerCase())?.[1];
+  return Object.entries(conditions).every(([operator, keys]) => {
+    const test = CONDITION_OPERATORS[operator];
+    if (!test) throw new Error(`Condition operator ${operator} is not modelled`);
+    return Object.entries(keys).every(([key, expected]) => test([expected].flat(), valueOf(key)));
+  });
+}
+
 /**
  * Whether an identity-based policy of Allow statements permits `action` on `resource` (an ARN,
  * or `*` for actions without resource-level permissions). No statement allowing it means denied,
- * as in IAM's evaluation for a role with no deny statements and no boundary.
+ * as in IAM's evaluation for a role with no deny statements and no boundary. Conditions are
+ * evaluated against `context` when one is given (the twin's stand-ins are asked without any).
  * @example isAllowed(policy, 'dynamodb:Query', 'arn:aws:dynamodb:us-east-1:000000000000:table/t/index/members')
+ * @example isAllowed(policy, 's3:ListBucket', 'arn:aws:s3:::lake', { 's3:prefix': 'events/tenant=acme/' })
  */
-export function isAllowed(policy: readonly ResolvedStatement[], action: string, resource: string): boolean {
+export function isAllowed(
+  policy: readonly ResolvedStatement[],
+  action: string,
+  resource: string,
+  context?: RequestContext,
+): boolean {
   return policy.some(
     (statement) =>
       statement.actions.some((pattern) => wildcardMatch(pattern, action, true)) &&
-      statement.resources.some((pattern) => wildcardMatch(pattern, resource, false)),
+      statement.resources.some((pattern) => wildcardMatch(pattern, resource, false)) &&
+      (!context || !statement.conditions || conditionsHold(statement.conditions, context)),
   );
 }
 

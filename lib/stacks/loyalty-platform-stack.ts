@@ -10,6 +10,8 @@ import { LedgerTable } from '../constructs/ledger-table';
 import { Observability } from '../constructs/observability';
 import { RawEventsLake } from '../constructs/raw-events-lake';
 import { notifySnowpipe } from '../constructs/snowpipe-notification';
+import { TenantLakeAccess } from '../constructs/tenant-lake-access';
+import type { LakeReader } from '../lake-readers';
 import { SERVICE_NAME, TopologyFunctions } from '../constructs/topology-functions';
 import { TopologyQueues } from '../constructs/topology-queues';
 import { WebhookSecrets } from '../constructs/webhook-secrets';
@@ -27,6 +29,8 @@ export interface LoyaltyPlatformStackProps extends StackProps {
   readonly tokenSigningKeySlot?: TokenKeySlot;
   /** Snowflake's SQS queue for Snowpipe auto-ingest (context `snowpipeSqsArn`); none: no bucket notification. */
   readonly snowpipeSqsArn?: string;
+  /** Tenants' data teams that may read their own lake prefixes (context `lakeReaders`); none by default. */
+  readonly lakeReaders?: readonly LakeReader[];
 }
 
 /**
@@ -43,6 +47,7 @@ export class LoyaltyPlatformStack extends Stack {
   /** The customer-managed key that seals webhook signing secrets. */
   readonly secretsKey: kms.Key;
   readonly lake: RawEventsLake;
+  readonly lakeAccess: TenantLakeAccess;
   readonly functions: Record<FunctionId, NodejsFunction>;
   readonly functionLogGroups: Record<FunctionId, logs.LogGroup>;
   readonly api: LedgerApi;
@@ -60,6 +65,11 @@ export class LoyaltyPlatformStack extends Stack {
     this.queueKey = queues.key;
     this.lake = new RawEventsLake(this, 'Lake');
     if (props.snowpipeSqsArn) notifySnowpipe(this.lake.bucket, props.snowpipeSqsArn);
+    this.lakeAccess = new TenantLakeAccess(this, 'LakeAccess', {
+      bucket: this.lake.bucket,
+      key: this.lake.key,
+      readers: props.lakeReaders ?? [],
+    });
     this.secretsKey = new WebhookSecrets(this, 'Webhooks').key;
     this.tokenKeys = new TokenSigningKeys(this, 'TokenKeys', {
       stage: props.stage,

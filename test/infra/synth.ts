@@ -24,7 +24,7 @@ export interface Synthesized {
  */
 export function synthesize(
   stage = 'test',
-  options: { context?: Record<string, string>; nagLoggers?: INagLogger[] } = {},
+  options: { context?: Record<string, unknown>; nagLoggers?: INagLogger[] } = {},
 ): Synthesized {
   const app = new App({ context: { ...cdkContext, stage, ...options.context } });
   const stack = addLoyaltyPlatform(app, undefined, { nagLoggers: options.nagLoggers });

@@ -53,7 +53,9 @@ function ref(stackName: string, resources: Resources, logicalId: string): string
     case 'AWS::ApiGateway::Stage':
       return String(resource.Properties?.StageName ?? name);
     default:
-      return String(resource.Properties?.TableName ?? resource.Properties?.FunctionName ?? name);
+      return String(
+        resource.Properties?.TableName ?? resource.Properties?.FunctionName ?? resource.Properties?.RoleName ?? name,
+      );
   }
 }
 
