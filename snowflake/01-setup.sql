@@ -10,15 +10,20 @@ CREATE DATABASE IF NOT EXISTS loyalty;
 CREATE SCHEMA IF NOT EXISTS loyalty.lake;
 USE SCHEMA loyalty.lake;
 
--- Snowflake assumes this role to read the files: the tenant's lake reader role (read on its own prefix and
--- decrypt with the lake's KMS key). After creating the integration, run DESC INTEGRATION and put its
--- STORAGE_AWS_IAM_USER_ARN and STORAGE_AWS_EXTERNAL_ID into the role's trust policy.
+-- Snowflake assumes this role to read the files: the tenant's lake reader role, stack output
+-- LakeReader<tenant>RoleArn (arn:aws:iam::<platform account>:role/LoyaltyLedger-<stage>-lake-<tenant id>), which
+-- may list and read the tenant's events/ and exports/ prefixes and decrypt with the lake's KMS key. After creating
+-- the integration, run DESC INTEGRATION and give its STORAGE_AWS_IAM_USER_ARN and STORAGE_AWS_EXTERNAL_ID to the
+-- platform team: it deploys them as the tenant's lakeReaders entry (principalArn, externalId), the role's trust.
 CREATE STORAGE INTEGRATION IF NOT EXISTS loyalty_lake
   TYPE = EXTERNAL_STAGE
   STORAGE_PROVIDER = 'S3'
   ENABLED = TRUE
   STORAGE_AWS_ROLE_ARN = '<lake reader role ARN>'
-  STORAGE_ALLOWED_LOCATIONS = ('s3://<lake bucket>/events/tenant=<tenant id>/');
+  STORAGE_ALLOWED_LOCATIONS = (
+    's3://<lake bucket>/events/tenant=<tenant id>/',
+    's3://<lake bucket>/exports/tenant=<tenant id>/'
+  );
 
 DESC INTEGRATION loyalty_lake;
 
