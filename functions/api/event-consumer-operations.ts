@@ -11,6 +11,7 @@ import { eventTypeFilter } from './feed-operations';
 import { checkAgainstCatalogue } from './lake-operations';
 import { errors, pathParam, problem, type Operation, type OperationContext } from './operation-kit';
 import { readOperation, writeOperation } from './operation-shapes';
+import { problemResponse } from './schemas';
 
 /**
  * Named consumers of the event feed: set up with `data:manage` (they decide what leaves the platform), read,
@@ -280,7 +281,12 @@ export const eventConsumerOperations: Operation[] = [
     responses: {
       200: { description: 'The consumer at its new position', schema: consumerResponse },
       404: notFound,
-      409: problem('A later position is committed already (event_consumer_commit_behind)'),
+      409: {
+        description: 'A later position is committed already (event_consumer_commit_behind)',
+        schema: problemResponse.extend({
+          committedCursor: z.string().optional().describe('The committed position: read on from there, or seek'),
+        }),
+      },
     },
     run: async (ctx, { cursor }) => {
       const consumer = await ctx.services.eventConsumers.commit(ctx.tenantId, consumerIdOf(ctx), cursor);
