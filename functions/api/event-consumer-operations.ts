@@ -1,9 +1,15 @@
 import { z } from 'zod';
 import { changedFieldNames } from '../domain/audit';
 import { DEFAULT_TENANT_LIMITS } from '../domain/credentials';
-import { FEED_MAX_LIMIT, FEED_MAX_WAIT_SECONDS, FEED_RETENTION_DAYS, FEED_SETTLE_MS } from '../domain/feed';
+import {
+  FEED_MAX_LIMIT,
+  FEED_MAX_WAIT_SECONDS,
+  FEED_RETENTION_DAYS,
+  FEED_SETTLE_MS,
+  feedPositionTime,
+} from '../domain/feed';
 import { positionCursor, type ConsumerSettings } from '../domain/feed-consumer-service';
-import { CONSUMER_READ_LOG_MESSAGE, lagSeconds, positionTime, type FeedConsumer } from '../domain/feed-consumers';
+import { CONSUMER_READ_LOG_MESSAGE, lagSeconds, type FeedConsumer } from '../domain/feed-consumers';
 import { minimisationSettings } from '../domain/minimisation';
 import { logger } from '../shared/logger';
 import { recordAudit } from './audit-operations';
@@ -46,7 +52,7 @@ const lag = z.object({
         `Committing the cursor of every read, even an empty one, keeps it near the ${FEED_SETTLE_MS / 1000} s ` +
         'settle delay',
     ),
-  positionAt: z.iso.datetime().describe('The instant of the committed position'),
+  positionAt: z.iso.datetime().optional().describe('The instant of the committed position; absent at the start'),
 });
 
 const consumerResponse = z.object({
@@ -71,7 +77,10 @@ const consumerView = (consumer: FeedConsumer, now: Date) => {
     ...(consumer.settings.fields ? { fields: consumer.settings.fields } : {}),
     pseudonymiseMemberIds: consumer.settings.pseudonymiseMemberIds,
     ...(cursor ? { cursor } : {}),
-    lag: { seconds: lagSeconds(consumer.position, now), positionAt: positionTime(consumer.position, now) },
+    lag: {
+      seconds: lagSeconds(consumer.position, now),
+      ...(consumer.position ? { positionAt: feedPositionTime(consumer.position) } : {}),
+    },
     createdAt: consumer.createdAt,
     updatedAt: consumer.updatedAt,
     ...(consumer.positionUpdatedAt ? { positionUpdatedAt: consumer.positionUpdatedAt } : {}),

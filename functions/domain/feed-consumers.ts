@@ -96,19 +96,14 @@ export function seekPosition(target: SeekTarget, now: Date): string | undefined 
   return feedPositionBefore(target.at);
 }
 
-/** The instant a position stands at; the start of retention when there is none. */
-export function positionTime(position: string | undefined, now: Date): string {
-  if (position !== undefined) return feedPositionTime(position);
-  return new Date(now.getTime() - FEED_RETENTION_DAYS * 86_400_000).toISOString();
-}
-
 /**
  * How far a consumer is behind: now minus the instant of its committed position, in whole seconds. A consumer that
  * commits the cursor of every read (even an empty one, whose cursor moves to what has settled) stays near the
  * feed's settle delay; one at the start is behind by the whole retention.
  */
 export function lagSeconds(position: string | undefined, now: Date): number {
-  return Math.max(0, Math.floor((now.getTime() - Date.parse(positionTime(position, now))) / 1000));
+  if (position === undefined) return FEED_RETENTION_DAYS * 86_400;
+  return Math.max(0, Math.floor((now.getTime() - Date.parse(feedPositionTime(position))) / 1000));
 }
 
 /** What a commit found: moved (or already there), behind the stored position, or no such consumer. */
