@@ -107,13 +107,12 @@ export class FeedConsumers {
       wait: Math.min(request.wait ?? 0, FEED_MAX_WAIT_SECONDS),
       ...(cursor ? { cursor } : {}),
     });
-    // The feed always hands back a cursor for an open range.
-    const nextCursor = page.nextCursor ?? cursor ?? '';
+    const { nextCursor } = page;
+    // A read without `to` is an open range: the feed always hands back a cursor to go on from.
+    if (nextCursor === undefined) throw new Error('The feed answered an open range without a cursor');
     const items = page.items.map((event) => minimise(event, settings, pseudonym));
     let position = consumer.position;
-    if (request.autoCommit && page.nextCursor !== undefined) {
-      position = (await this.commit(tenantId, consumerId, page.nextCursor)).position;
-    }
+    if (request.autoCommit) position = (await this.commit(tenantId, consumerId, nextCursor)).position;
     const oldest = request.autoCommit ? undefined : page.items[0]?.occurredAt;
     return {
       items,
