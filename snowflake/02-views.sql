@@ -785,3 +785,53 @@ SELECT
   record:"data":"subject":"id"::STRING AS subject_id
 FROM events
 WHERE event_type = 'audit.lake.pseudonym_key_revealed';
+
+-- audit.event_consumer.created
+CREATE OR REPLACE VIEW events_audit_event_consumer_created AS
+SELECT
+  record:"id"::STRING AS event_id,
+  record:"version"::NUMBER(38,0) AS event_version,
+  record:"tenantId"::STRING AS tenant_id,
+  record:"occurredAt"::TIMESTAMP_TZ AS occurred_at,
+  record:"correlationId"::STRING AS correlation_id,
+  record:"type"::STRING AS event_type,
+  record:"actor":"kind"::STRING AS actor_kind,
+  record:"actor":"credentialId"::STRING AS actor_credential_id,
+  record:"data":"subject":"type"::STRING AS subject_type,
+  record:"data":"subject":"id"::STRING AS subject_id,
+  record:"data":"types" AS types
+FROM events
+WHERE event_type = 'audit.event_consumer.created';
+
+-- audit.event_consumer.updated
+CREATE OR REPLACE VIEW events_audit_event_consumer_updated AS
+SELECT
+  record:"id"::STRING AS event_id,
+  record:"version"::NUMBER(38,0) AS event_version,
+  record:"tenantId"::STRING AS tenant_id,
+  record:"occurredAt"::TIMESTAMP_TZ AS occurred_at,
+  record:"correlationId"::STRING AS correlation_id,
+  record:"type"::STRING AS event_type,
+  record:"actor":"kind"::STRING AS actor_kind,
+  record:"actor":"credentialId"::STRING AS actor_credential_id,
+  record:"data":"subject":"type"::STRING AS subject_type,
+  record:"data":"subject":"id"::STRING AS subject_id,
+  record:"data":"changedFields" AS changed_fields
+FROM events
+WHERE event_type = 'audit.event_consumer.updated';
+
+-- audit.event_consumer.deleted
+CREATE OR REPLACE VIEW events_audit_event_consumer_deleted AS
+SELECT
+  record:"id"::STRING AS event_id,
+  record:"version"::NUMBER(38,0) AS event_version,
+  record:"tenantId"::STRING AS tenant_id,
+  record:"occurredAt"::TIMESTAMP_TZ AS occurred_at,
+  record:"correlationId"::STRING AS correlation_id,
+  record:"type"::STRING AS event_type,
+  record:"actor":"kind"::STRING AS actor_kind,
+  record:"actor":"credentialId"::STRING AS actor_credential_id,
+  record:"data":"subject":"type"::STRING AS subject_type,
+  record:"data":"subject":"id"::STRING AS subject_id
+FROM events
+WHERE event_type = 'audit.event_consumer.deleted';

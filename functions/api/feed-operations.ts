@@ -4,13 +4,16 @@ import { FEED_MAX_LIMIT, FEED_MAX_WAIT_SECONDS, FEED_RETENTION_DAYS, FEED_SETTLE
 import type { Operation } from './operation-kit';
 import { readOperation } from './operation-shapes';
 
+/** An event type, or a prefix of types ending `.*`, or `*`. */
+export const eventTypeFilter = z
+  .string()
+  .regex(/^(\*|[a-z_]+(\.[a-z_]+)*(\.\*)?)$/, 'an event type, or a prefix of one ending `.*`, e.g. points.*');
+
 export const feedQuery = z
   .object({
     limit: z.coerce.number().int().min(1).max(FEED_MAX_LIMIT).default(100),
     cursor: z.string().min(1).max(1024).optional().describe('`nextCursor` of the previous page'),
-    type: z
-      .string()
-      .regex(/^(\*|[a-z_]+(\.[a-z_]+)*(\.\*)?)$/, 'an event type, or a prefix of one ending `.*`, e.g. points.*')
+    type: eventTypeFilter
       .optional()
       .describe('Only this event type, or with a wildcard every type under a prefix, e.g. `points.*`'),
     memberId: z.string().min(1).max(128).optional().describe("Only this member's events, in its own order (`seq`)"),

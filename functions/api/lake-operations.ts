@@ -36,8 +36,11 @@ const dataShapes = new Map(
   loyaltyEvent.options.map((option) => [option.shape.type.value as string, objectShape(option.shape.data)]),
 );
 
-/** Every event type must be in the catalogue and every path must name data fields its schema has. */
-function checkAgainstCatalogue(settings: MinimisationSettings): void {
+/**
+ * Every event type must be in the catalogue and every path must name data fields its schema has (lake settings and
+ * feed consumers alike).
+ */
+export function checkAgainstCatalogue(settings: MinimisationSettings): void {
   const errors: { path: string; message: string }[] = [];
   for (const [type, paths] of Object.entries(settings.fields ?? {})) {
     if (!dataShapes.has(type)) {

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { ApiKeyService } from '../domain/api-key-service';
 import type { Reply } from '../domain/idempotency';
 import type { EventFeed } from '../domain/feed';
+import type { FeedConsumers } from '../domain/feed-consumer-service';
 import type { LedgerService } from '../domain/ledger-service';
 import type {
   AuditTrail,
@@ -58,6 +59,8 @@ export interface Services {
   oauthClients: OAuthClientService;
   /** The tenant's lake settings (minimisation) and its pseudonymisation key. */
   lakeSettings: LakeSettingsStore;
+  /** Named consumers of the event feed: settings, reads from the committed position, commits and seeks. */
+  eventConsumers: FeedConsumers;
 }
 
 export interface OperationContext {

@@ -1,5 +1,6 @@
 import { documentClient, sqsClient } from '../adapters/aws-clients';
 import { DynamoAuditTrail } from '../adapters/dynamo-audit-trail';
+import { DynamoFeedConsumerStore } from '../adapters/dynamo-feed-consumer-store';
 import { DynamoFeedIndex } from '../adapters/dynamo-feed-index';
 import { DynamoApiKeyStore } from '../adapters/dynamo-api-key-store';
 import { DynamoOAuthClientStore } from '../adapters/dynamo-oauth-client-store';
@@ -12,6 +13,7 @@ import { catalogueReplies } from '../api/catalogue-views';
 import type { Services } from '../api/operations';
 import { ApiKeyService } from '../domain/api-key-service';
 import { EventFeed } from '../domain/feed';
+import { FeedConsumers } from '../domain/feed-consumer-service';
 import { RewardCatalogue } from '../domain/reward-catalogue';
 import type { TenantThrottling } from '../domain/ports';
 import { TenantAdmin } from '../domain/tenants';
@@ -36,6 +38,12 @@ export function apiServices(): Services {
   const dynamo = documentClient();
   const { ledger, programmes, store } = ledgerWiring(dynamo);
   const tenantStore = new DynamoTenantStore(dynamo, tableName);
+  const feed = new EventFeed(
+    new DynamoFeedIndex(dynamo, tableName),
+    systemClock,
+    (ms) => new Promise((r) => setTimeout(r, ms)),
+  );
+  const lakeSettings = new DynamoLakeSettingsStore(dynamo, tableName, webhookSecretSealer());
   return {
     ledger,
     programmes,
@@ -44,11 +52,7 @@ export function apiServices(): Services {
     subscriptions: new DynamoSubscriptionStore(dynamo, tableName, webhookSecretSealer()),
     clock: systemClock,
     audit: new DynamoAuditTrail(dynamo, tableName),
-    feed: new EventFeed(
-      new DynamoFeedIndex(dynamo, tableName),
-      systemClock,
-      (ms) => new Promise((r) => setTimeout(r, ms)),
-    ),
+    feed,
     allowLoopbackHttp: setting('WEBHOOK_ALLOW_LOOPBACK_HTTP'),
     apiKeys: new ApiKeyService(new DynamoApiKeyStore(dynamo, tableName), systemClock),
     oauthClients: new OAuthClientService(
@@ -60,6 +64,7 @@ export function apiServices(): Services {
     ...webhookApiWiring(dynamo, sqsClient()),
     tenants: new TenantAdmin(tenantStore, systemClock, lazyThrottling()),
     tenantStore,
-    lakeSettings: new DynamoLakeSettingsStore(dynamo, tableName, webhookSecretSealer()),
+    lakeSettings,
+    eventConsumers: new FeedConsumers(new DynamoFeedConsumerStore(dynamo, tableName), feed, lakeSettings, systemClock),
   };
 }

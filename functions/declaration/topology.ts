@@ -516,6 +516,14 @@ export const routes: RouteSpec[] = [
   apiRoute('PATCH', '/admin/tenants/{tenantId}'),
   apiRoute('POST', '/admin/tenants/{tenantId}/suspend'),
   apiRoute('POST', '/admin/tenants/{tenantId}/reactivate'),
+  apiRoute('POST', '/v1/event-consumers'),
+  apiRoute('GET', '/v1/event-consumers'),
+  apiRoute('GET', '/v1/event-consumers/{consumerId}'),
+  apiRoute('PATCH', '/v1/event-consumers/{consumerId}'),
+  apiRoute('DELETE', '/v1/event-consumers/{consumerId}'),
+  apiRoute('GET', '/v1/event-consumers/{consumerId}/events'),
+  apiRoute('POST', '/v1/event-consumers/{consumerId}/commit'),
+  apiRoute('POST', '/v1/event-consumers/{consumerId}/seek'),
 ];
 
 export const api = {

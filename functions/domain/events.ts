@@ -330,7 +330,15 @@ export const auditActor = z
   })
   .describe('Who acted');
 
-export const AUDIT_SUBJECTS = ['tenant', 'api_key', 'oauth_client', 'webhook_endpoint', 'programme', 'member'] as const;
+export const AUDIT_SUBJECTS = [
+  'tenant',
+  'api_key',
+  'oauth_client',
+  'webhook_endpoint',
+  'programme',
+  'member',
+  'event_consumer',
+] as const;
 export type AuditSubjectType = (typeof AUDIT_SUBJECTS)[number];
 
 const changedFields = z.array(z.string()).min(1).describe('Names of the fields that changed (never their values)');
@@ -464,6 +472,24 @@ export const auditLakePseudonymKeyRevealedEvent = audit(
   'The key that re-identifies pseudonymised member ids was handed out',
   {},
 );
+export const auditEventConsumerCreatedEvent = audit(
+  'audit.event_consumer.created',
+  'event_consumer',
+  'A named event feed consumer was created (its type filter and minimisation)',
+  { types: z.array(z.string()).describe('The event types or wildcards it reads') },
+);
+export const auditEventConsumerUpdatedEvent = audit(
+  'audit.event_consumer.updated',
+  'event_consumer',
+  'A named event feed consumer was changed (name, type filter, field allowlists, pseudonymisation)',
+  { changedFields },
+);
+export const auditEventConsumerDeletedEvent = audit(
+  'audit.event_consumer.deleted',
+  'event_consumer',
+  'A named event feed consumer was deleted with its committed position',
+  {},
+);
 
 const auditEvents = [
   auditTenantCreatedEvent,
@@ -484,6 +510,9 @@ const auditEvents = [
   auditPointsAdjustedEvent,
   auditLakeSettingsUpdatedEvent,
   auditLakePseudonymKeyRevealedEvent,
+  auditEventConsumerCreatedEvent,
+  auditEventConsumerUpdatedEvent,
+  auditEventConsumerDeletedEvent,
 ] as const;
 
 export const loyaltyEvent = z.discriminatedUnion('type', [

@@ -65,6 +65,13 @@ export function typeMatcher(filter: string | undefined): (type: string) => boole
   return (type) => type === filter;
 }
 
+/** Any of several filters (a named consumer's list); one filter as `typeMatcher`. */
+export function typesMatcher(filters: string | readonly string[] | undefined): (type: string) => boolean {
+  if (filters === undefined || typeof filters === 'string') return typeMatcher(filters);
+  const matchers = filters.map(typeMatcher);
+  return (type) => matchers.some((matches) => matches(type));
+}
+
 /** Positions in the global order are index sort keys: `<commit time>#<event id>`. */
 const positionAt = (iso: string, id: string) => `${iso}#${id}`;
 /** Sorts after every event of that millisecond. */
@@ -73,6 +80,13 @@ const endOf = (iso: string) => positionAt(iso, '\uffff');
 const startOf = (iso: string) => positionAt(iso, '');
 /** ISO times compare as strings only at one precision: `2026-01-01T00:00:00Z` becomes `...00.000Z`. */
 const normalised = (iso: string) => new Date(iso).toISOString();
+
+/** The position just before the first event committed at `iso`: reading from it reads that instant on. */
+export const feedPositionBefore = (iso: string) => startOf(normalised(iso));
+/** The position just after every event committed up to `iso`. */
+export const feedPositionAfter = (iso: string) => endOf(normalised(iso));
+/** The commit time a position stands at. */
+export const feedPositionTime = (position: string) => position.slice(0, position.indexOf('#'));
 
 export type FeedCursor = { after: string } | { afterSeq: number };
 
@@ -128,7 +142,8 @@ export function mergeShardPages(
 }
 
 export interface FeedRequest {
-  type?: string;
+  /** One filter (`points.earned`, `points.*`) or several, any of which lets an event through. */
+  type?: string | readonly string[];
   memberId?: string;
   afterSeq?: number;
   from?: string;
@@ -191,12 +206,13 @@ export class EventFeed {
     // Sorts before every commit time (and DynamoDB refuses an empty key value).
     const from = request.from === undefined ? '0' : startOf(normalised(request.from));
     const after = cursor && cursor.after > from ? cursor.after : from;
-    if (after >= upTo) return this.pageOf([], upTo, rangeEnd);
+    // A cursor ahead of what has settled (a consumer sought to now) stays where it is: a cursor never goes back.
+    if (after >= upTo) return this.pageOf([], after, rangeEnd);
     const pages = await this.index.readShards(tenantId, {
       after,
       upTo,
       limit: request.limit,
-      matches: typeMatcher(request.type),
+      matches: typesMatcher(request.type),
     });
     const { events, watermark } = mergeShardPages(pages, upTo, request.limit);
     return this.pageOf(events, watermark, rangeEnd);
@@ -211,7 +227,7 @@ export class EventFeed {
   private async memberPage(tenantId: string, memberId: string, request: FeedRequest): Promise<FeedPage> {
     const cursor = request.cursor === undefined ? undefined : decodeFeedCursor(request.cursor);
     if (cursor && !('afterSeq' in cursor)) throw new Problem('cursor_invalid');
-    const matches = typeMatcher(request.type);
+    const matches = typesMatcher(request.type);
     const from = request.from === undefined ? undefined : normalised(request.from);
     const to = request.to === undefined ? undefined : normalised(request.to);
     let afterSeq = cursor?.afterSeq ?? request.afterSeq ?? 0;

@@ -100,6 +100,9 @@ export const keys = {
   /** The tenant's lake settings (minimisation) and its sealed pseudonymisation key, one item. */
   lakeSettings: (tenantId: string) => ({ pk: `TENANT#${tenantId}`, sk: 'LAKESETTINGS' }),
   programme: (tenantId: string) => ({ pk: `TENANT#${tenantId}`, sk: 'PROGRAMME' }),
+  /** A named consumer of the event feed: its filter, minimisation and committed position. */
+  feedConsumer: (tenantId: string, consumerId: string) => ({ pk: `TENANT#${tenantId}`, sk: `CONSUMER#${consumerId}` }),
+  feedConsumerPrefix: (tenantId: string) => ({ pk: `TENANT#${tenantId}`, skPrefix: 'CONSUMER#' }),
   /** A tenant's audit trail: its own partition, sorted by time then event id (see domain/audit.ts). */
   auditPk: (tenantId: string) => `TENANT#${tenantId}#AUDIT`,
   auditEvent: (tenantId: string, occurredAt: string, eventId: string) => ({

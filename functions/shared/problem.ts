@@ -58,6 +58,11 @@ export const PROBLEM_CODES = {
   limit_exceeded: { status: 409, title: "The tenant's limit does not allow this" },
   oauth_client_not_found: { status: 404, title: 'OAuth client not found' },
   oauth_client_revoked: { status: 409, title: 'The OAuth client is revoked' },
+  event_consumer_not_found: { status: 404, title: 'Event consumer not found' },
+  event_consumer_commit_behind: {
+    status: 409,
+    title: 'The consumer has committed a later position; a commit never moves it back (seek does)',
+  },
   too_many_requests: { status: 429, title: 'Too many requests; retry after a pause' },
   internal_error: { status: 500, title: 'Internal error' },
   bad_gateway: { status: 502, title: 'The request failed before it completed; retry it with the same Idempotency-Key' },

@@ -19,6 +19,7 @@ import {
   type QueueId,
   type QueueSpec,
 } from '../../functions/declaration/topology';
+import { CONSUMER_READ_LOG_MESSAGE } from '../../functions/domain/feed-consumers';
 import { SQS_FIFO_IN_FLIGHT_LIMIT } from '../../functions/domain/webhooks/parking';
 import { deadLetterQueueIds } from './topology-queues';
 
@@ -50,6 +51,9 @@ const WAITING_ALARM_DAYS = 6;
 
 /** Webhook metrics live in a namespace per stage, so stages sharing an account and region stay apart. */
 const webhookMetricsNamespace = (stage: string) => `LoyaltyLedger/${stage}/Webhooks`;
+
+/** Event feed metrics: their own namespace per stage, beside the webhook ones. */
+const feedMetricsNamespace = (stage: string) => `LoyaltyLedger/${stage}/Feed`;
 
 const onMessage = (...messages: string[]) =>
   logs.FilterPattern.any(...messages.map((m) => logs.FilterPattern.stringValue('$.message', '=', m)));
@@ -114,6 +118,31 @@ const WEBHOOK_METRICS = {
 } satisfies Record<string, { pattern: logs.IFilterPattern; value?: string; unit: cloudwatch.Unit }>;
 
 export type WebhookMetricName = keyof typeof WEBHOOK_METRICS;
+
+const CONSUMER_READ = logs.FilterPattern.stringValue('$.message', '=', CONSUMER_READ_LOG_MESSAGE);
+
+/**
+ * Metrics of named feed consumers from the API function's log line of every consumer read. No tenant or consumer
+ * dimension: a metric per consumer would cost per consumer-month across every tenant (up to `feedConsumers` each)
+ * while the tenant already sees each consumer's lag in the API; the platform watches the distribution, and the log
+ * line names the consumer behind a spike (Logs Insights).
+ */
+const FEED_CONSUMER_METRICS = {
+  /** The reading consumer's lag: now minus its committed position. */
+  ConsumerLagSeconds: {
+    pattern: logs.FilterPattern.all(CONSUMER_READ, logs.FilterPattern.numberValue('$.lagSeconds', '>=', 0)),
+    value: '$.lagSeconds',
+    unit: cloudwatch.Unit.SECONDS,
+  },
+  /** Events handed out by consumer reads. */
+  ConsumerEventsRead: {
+    pattern: logs.FilterPattern.all(CONSUMER_READ, logs.FilterPattern.numberValue('$.eventsRead', '>=', 0)),
+    value: '$.eventsRead',
+    unit: cloudwatch.Unit.COUNT,
+  },
+} satisfies Record<string, { pattern: logs.IFilterPattern; value: string; unit: cloudwatch.Unit }>;
+
+export type FeedConsumerMetricName = keyof typeof FEED_CONSUMER_METRICS;
 
 /** The function whose log lines the webhook metrics come from. */
 const WEBHOOK_DELIVERY_FUNCTION: FunctionId = 'webhookDelivery';
@@ -250,6 +279,30 @@ export class Observability extends Construct {
         ],
       ),
     ) as Record<WebhookMetricName, logs.MetricFilter>;
+    // Consumer lag from the API function's log lines; no alarm: a tenant's consumer that stops reading is the
+    // tenant's choice (its lag is in the API), not a platform fault, and would page the platform team for nothing.
+    const apiLogGroup = props.logGroups.api;
+    const feedConsumerFilters = Object.fromEntries(
+      (
+        Object.entries(FEED_CONSUMER_METRICS) as [
+          FeedConsumerMetricName,
+          { pattern: logs.IFilterPattern; value: string; unit: cloudwatch.Unit },
+        ][]
+      ).map(([metricName, definition]) => [
+        metricName,
+        new logs.MetricFilter(this, `Feed${metricName}Filter`, {
+          logGroup: apiLogGroup,
+          metricNamespace: feedMetricsNamespace(props.stage),
+          metricName,
+          filterPattern: definition.pattern,
+          metricValue: definition.value,
+          unit: definition.unit,
+        }),
+      ]),
+    ) as Record<FeedConsumerMetricName, logs.MetricFilter>;
+    const feedConsumerMetric = (metricName: FeedConsumerMetricName, options: cloudwatch.MetricOptions) =>
+      feedConsumerFilters[metricName].metric({ period: Duration.minutes(1), ...options });
+
     const webhookMetric = (metricName: WebhookMetricName, options: cloudwatch.MetricOptions = {}) =>
       this.webhookMetricFilters[metricName].metric({
         statistic: cloudwatch.Stats.SUM,
@@ -466,6 +519,22 @@ export class Observability extends Construct {
           }),
           queueMetric(deliveryDlq, 'ApproximateNumberOfMessagesVisible').with({ label: 'DLQ' }),
         ],
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Event consumers: lag at reads (max, p90, p50, s)',
+        width: 12,
+        left: [
+          feedConsumerMetric('ConsumerLagSeconds', { statistic: cloudwatch.Stats.MAXIMUM, label: 'Max' }),
+          feedConsumerMetric('ConsumerLagSeconds', { statistic: 'p90', label: 'p90' }),
+          feedConsumerMetric('ConsumerLagSeconds', { statistic: 'p50', label: 'p50' }),
+        ],
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Event consumers: events read per minute',
+        width: 12,
+        left: [feedConsumerMetric('ConsumerEventsRead', { statistic: cloudwatch.Stats.SUM, label: 'Events read' })],
       }),
     );
     this.dashboard.addWidgets(

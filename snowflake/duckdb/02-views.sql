@@ -785,3 +785,53 @@ SELECT
   record ->> '$."data"."subject"."id"' AS subject_id
 FROM events
 WHERE event_type = 'audit.lake.pseudonym_key_revealed';
+
+-- audit.event_consumer.created
+CREATE OR REPLACE VIEW events_audit_event_consumer_created AS
+SELECT
+  record ->> '$."id"' AS event_id,
+  CAST(record ->> '$."version"' AS BIGINT) AS event_version,
+  record ->> '$."tenantId"' AS tenant_id,
+  CAST(record ->> '$."occurredAt"' AS TIMESTAMP WITH TIME ZONE) AS occurred_at,
+  record ->> '$."correlationId"' AS correlation_id,
+  record ->> '$."type"' AS event_type,
+  record ->> '$."actor"."kind"' AS actor_kind,
+  record ->> '$."actor"."credentialId"' AS actor_credential_id,
+  record ->> '$."data"."subject"."type"' AS subject_type,
+  record ->> '$."data"."subject"."id"' AS subject_id,
+  record -> '$."data"."types"' AS types
+FROM events
+WHERE event_type = 'audit.event_consumer.created';
+
+-- audit.event_consumer.updated
+CREATE OR REPLACE VIEW events_audit_event_consumer_updated AS
+SELECT
+  record ->> '$."id"' AS event_id,
+  CAST(record ->> '$."version"' AS BIGINT) AS event_version,
+  record ->> '$."tenantId"' AS tenant_id,
+  CAST(record ->> '$."occurredAt"' AS TIMESTAMP WITH TIME ZONE) AS occurred_at,
+  record ->> '$."correlationId"' AS correlation_id,
+  record ->> '$."type"' AS event_type,
+  record ->> '$."actor"."kind"' AS actor_kind,
+  record ->> '$."actor"."credentialId"' AS actor_credential_id,
+  record ->> '$."data"."subject"."type"' AS subject_type,
+  record ->> '$."data"."subject"."id"' AS subject_id,
+  record -> '$."data"."changedFields"' AS changed_fields
+FROM events
+WHERE event_type = 'audit.event_consumer.updated';
+
+-- audit.event_consumer.deleted
+CREATE OR REPLACE VIEW events_audit_event_consumer_deleted AS
+SELECT
+  record ->> '$."id"' AS event_id,
+  CAST(record ->> '$."version"' AS BIGINT) AS event_version,
+  record ->> '$."tenantId"' AS tenant_id,
+  CAST(record ->> '$."occurredAt"' AS TIMESTAMP WITH TIME ZONE) AS occurred_at,
+  record ->> '$."correlationId"' AS correlation_id,
+  record ->> '$."type"' AS event_type,
+  record ->> '$."actor"."kind"' AS actor_kind,
+  record ->> '$."actor"."credentialId"' AS actor_credential_id,
+  record ->> '$."data"."subject"."type"' AS subject_type,
+  record ->> '$."data"."subject"."id"' AS subject_id
+FROM events
+WHERE event_type = 'audit.event_consumer.deleted';

@@ -735,6 +735,15 @@ describe('alarms', () => {
   });
 });
 
+/** The metric filters of one namespace (`LoyaltyLedger/test/<area>`). */
+const filtersIn = (area: string) =>
+  ofType('AWS::Logs::MetricFilter').filter(([, filter]) =>
+    (filter.Properties!.MetricTransformations as { MetricNamespace: string }[]).some(
+      (transformation) => transformation.MetricNamespace === `LoyaltyLedger/test/${area}`,
+    ),
+  );
+const webhookFilters = () => filtersIn('Webhooks');
+
 describe('webhook delivery metrics', () => {
   /** The metric filters, by metric name; each one must read the delivery function's own log group. */
   interface Filter {
@@ -744,7 +753,7 @@ describe('webhook delivery metrics', () => {
   }
   const filters = (): Record<string, Filter> =>
     Object.fromEntries(
-      ofType('AWS::Logs::MetricFilter').map(([, filter]) => {
+      webhookFilters().map(([, filter]) => {
         const [transformation] = filter.Properties!.MetricTransformations as Record<string, unknown>[];
         const { FilterPattern, LogGroupName } = filter.Properties!;
         return [transformation!.MetricName as string, { FilterPattern, LogGroupName, transformation: transformation! }];
@@ -825,7 +834,7 @@ describe('webhook delivery metrics', () => {
     ]
       .map((path) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8'))
       .join('\n');
-    const messages = ofType('AWS::Logs::MetricFilter').flatMap(([, filter]) =>
+    const messages = webhookFilters().flatMap(([, filter]) =>
       [...(filter.Properties!.FilterPattern as string).matchAll(/\$\.message = "([^"]+)"/g)].map((match) => match[1]!),
     );
 
@@ -869,5 +878,35 @@ describe('webhook delivery metrics', () => {
         webhooksRow.includes(`"AWS/SQS","ApproximateNumberOfMessagesVisible","QueueName","${queueName}"`),
       ]).toEqual([queueId, true]);
     }
+  });
+});
+
+describe('event consumer metrics', () => {
+  it('derive lag and events read from the API log line of every consumer read, without dimensions or alarm', () => {
+    // Prepare
+    const apiLogGroup = { Ref: logicalId(synth.stack, synth.stack.functionLogGroups.api) };
+    const found = Object.fromEntries(
+      filtersIn('Feed').map(([, filter]) => {
+        const [transformation] = filter.Properties!.MetricTransformations as Record<string, unknown>[];
+        return [transformation!.MetricName as string, { ...filter.Properties, transformation }];
+      }),
+    );
+    const source = readFileSync(new URL('../../functions/api/event-consumer-operations.ts', import.meta.url), 'utf8');
+    const alarmMetrics = ofType('AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties!.MetricName);
+
+    // Assess
+    expect(Object.keys(found).sort()).toEqual(['ConsumerEventsRead', 'ConsumerLagSeconds']);
+    expect(found.ConsumerLagSeconds).toMatchObject({
+      LogGroupName: apiLogGroup,
+      FilterPattern: '{ ($.message = "Event consumer read") && ($.lagSeconds >= 0) }',
+      transformation: { MetricValue: '$.lagSeconds', Unit: 'Seconds', MetricNamespace: 'LoyaltyLedger/test/Feed' },
+    });
+    expect(found.ConsumerEventsRead).toMatchObject({
+      LogGroupName: apiLogGroup,
+      transformation: { MetricValue: '$.eventsRead', Unit: 'Count' },
+    });
+    for (const filter of Object.values(found)) expect(filter.transformation!.Dimensions).toBeUndefined();
+    expect(source).toContain('logger.info(CONSUMER_READ_LOG_MESSAGE, {');
+    expect(alarmMetrics).not.toContain('ConsumerLagSeconds');
   });
 });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { OPERATOR_SCOPE, TENANT_SCOPES, type Scope, type TenantScope } from '../../functions/api/operations';
+import { encodeFeedCursor } from '../../functions/domain/feed';
 import { newId } from '../../functions/shared/ids';
 import { contractFetch, receivedHooks, twinApi } from '../support/twin-api';
 import { useTwin } from '../support/twin-process';
@@ -314,6 +315,10 @@ const SAMPLE_BODIES: Record<string, (ids: TenantIds) => unknown> = {
   createOAuthClient: () => ({ name: 'Client of the caller', scopes: ['members:read'] }),
   rotateOAuthClientSecret: () => ({ overlapHours: 1 }),
   adminCreateOAuthClient: () => ({ name: 'Client by an operator', scopes: ['members:read'] }),
+  createEventConsumer: () => ({ name: 'Consumer of the caller', types: ['points.*'] }),
+  updateEventConsumer: () => ({ name: 'Renamed by the isolation matrix' }),
+  commitEventConsumer: () => ({ cursor: encodeFeedCursor({ after: '2026-01-01T00:00:00.000Z#evt_isolation' }) }),
+  seekEventConsumer: () => ({ to: 'start' }),
 };
 
 /** Query strings of reads that filter, so the filtered reads are in the matrix too. */
@@ -325,6 +330,7 @@ const SAMPLE_QUERIES: Record<string, () => string> = {
   listWebhookMessages: () => 'status=delivered&from=2020-01-01T00:00:00Z',
   listWebhookAttempts: () => 'from=2020-01-01T00:00:00Z&limit=5',
   listEvents: () => 'type=points.*&from=2020-01-01T00:00:00Z&limit=5',
+  readEventConsumer: () => 'limit=5&autoCommit=true',
 };
 
 /** The routes of the served document; PUTs last, as a PUT on another tenant's id creates the caller's own. */
@@ -450,6 +456,7 @@ async function snapshotOf(tenant: SeededTenant) {
     `/v1/webhooks/endpoints/${subscriptionId}/dead-letters`,
     '/v1/oauth-clients',
     `/v1/oauth-clients/${tenant.ids.clientId}`,
+    `/v1/event-consumers/${tenant.ids.consumerId}`,
   ];
   return Object.fromEntries(await Promise.all(reads.map(async (path) => [path, await api(path)] as const)));
 }

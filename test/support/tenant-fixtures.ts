@@ -26,6 +26,8 @@ export interface TenantIds {
   keyId: string;
   /** Its OAuth client. */
   clientId: string;
+  /** Its named event feed consumer. */
+  consumerId: string;
 }
 
 /** A tenant of the twin with real data made through the API with its own key. */
@@ -118,6 +120,13 @@ export async function seedTenant(twin: RunningTwin, tenantId: string, apiKey: st
     }),
     'creating the OAuth client',
   );
+  const consumer = await ok(
+    api<{ consumerId: string }>('/v1/event-consumers', {
+      body: { name: `Consumer of ${tenantId}`, types: 'points.*' },
+      idempotent: false,
+    }),
+    'creating the event consumer',
+  );
 
   // Ids the client chooses are random, not derived from the tenant's: a leak of one is found by itself.
   const campaignId = `cmp-${unique()}`;
@@ -175,6 +184,7 @@ export async function seedTenant(twin: RunningTwin, tenantId: string, apiKey: st
     eventId: messages[0]!.eventId,
     keyId: keyIdOf(apiKey) ?? '',
     clientId: oauthClient.clientId,
+    consumerId: consumer.consumerId,
   };
   return {
     tenantId,

@@ -202,3 +202,24 @@ describe('EventFeed', () => {
     expect(decodeFeedCursor(page.nextCursor!)).toEqual({ afterSeq: 4 });
   });
 });
+
+describe('EventFeed cursor ahead of the settled point', () => {
+  it('hands the cursor back unchanged, never an earlier one', async () => {
+    // Prepare: a consumer sought to now, read before its position has settled.
+    const now = new Date(Date.UTC(2026, 0, 1, 0, 1, 0));
+    const ahead = encodeFeedCursor({ after: `${now.toISOString()}#\uffff` });
+    const index: FeedIndex = {
+      readShards: () => Promise.reject(new Error('nothing to read')),
+      readMember: () => Promise.resolve({ events: [] }),
+    };
+
+    // Act
+    const page = await new EventFeed(index, { now: () => now }, () => Promise.resolve()).read('t1', {
+      limit: 10,
+      cursor: ahead,
+    });
+
+    // Assess
+    expect(page).toEqual({ items: [], nextCursor: ahead });
+  });
+});

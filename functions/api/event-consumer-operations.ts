@@ -1,0 +1,318 @@
+import { z } from 'zod';
+import { changedFieldNames } from '../domain/audit';
+import { DEFAULT_TENANT_LIMITS } from '../domain/credentials';
+import {
+  FEED_MAX_LIMIT,
+  FEED_MAX_WAIT_SECONDS,
+  FEED_RETENTION_DAYS,
+  FEED_SETTLE_MS,
+  feedPositionTime,
+} from '../domain/feed';
+import { positionCursor, type ConsumerSettings } from '../domain/feed-consumer-service';
+import { CONSUMER_READ_LOG_MESSAGE, lagSeconds, type FeedConsumer } from '../domain/feed-consumers';
+import { minimisationSettings } from '../domain/minimisation';
+import { logger } from '../shared/logger';
+import { recordAudit } from './audit-operations';
+import { eventTypeFilter } from './feed-operations';
+import { checkAgainstCatalogue } from './lake-operations';
+import { errors, pathParam, problem, type Operation, type OperationContext } from './operation-kit';
+import { readOperation, writeOperation } from './operation-shapes';
+import { problemResponse } from './schemas';
+
+/**
+ * Named consumers of the event feed: set up with `data:manage` (they decide what leaves the platform), read,
+ * committed and sought with `events:read` (what a data platform's reader holds).
+ */
+
+const manage = { tag: 'Event consumers', scope: 'data:manage' } as const;
+const use = { tag: 'Event consumers', scope: 'events:read' } as const;
+
+const types = z
+  .union([eventTypeFilter, z.array(eventTypeFilter).min(1).max(20)])
+  .describe('Event types or `prefix.*` wildcards (one, or a list: an event matching any is read); default `*`');
+const name = z.string().min(1).max(100).describe('What reads through it, for people');
+const { fields, pseudonymiseMemberIds } = minimisationSettings.shape;
+
+const createRequest = z.object({ name, types: types.optional(), fields, pseudonymiseMemberIds }).strict();
+const updateRequest = z
+  .object({
+    name: name.optional(),
+    types: types.optional(),
+    fields: fields.unwrap().nullable().optional().describe('Replaces the allowlists; null keeps every data field'),
+    pseudonymiseMemberIds: z.boolean().optional(),
+  })
+  .strict();
+
+const lag = z.object({
+  seconds: z
+    .number()
+    .int()
+    .describe(
+      'Now minus the instant of the committed position, in seconds (a consumer at the start: the retention). ' +
+        `Committing the cursor of every read, even an empty one, keeps it near the ${FEED_SETTLE_MS / 1000} s ` +
+        'settle delay',
+    ),
+  positionAt: z.iso.datetime().optional().describe('The instant of the committed position; absent at the start'),
+});
+
+const consumerResponse = z.object({
+  consumerId: z.string(),
+  name: z.string(),
+  types: z.array(z.string()),
+  fields: fields.describe('Per event type, the data fields it reads (a type not named keeps its data whole)'),
+  pseudonymiseMemberIds: z.boolean().describe('Member ids as the lake’s pseudonyms (the same key)'),
+  cursor: z.string().optional().describe('The committed position; absent at the start of retention'),
+  lag,
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+  positionUpdatedAt: z.iso.datetime().optional().describe('When the position last moved (commit or seek)'),
+});
+
+const consumerView = (consumer: FeedConsumer, now: Date) => {
+  const cursor = positionCursor(consumer.position);
+  return {
+    consumerId: consumer.consumerId,
+    name: consumer.name,
+    types: consumer.types,
+    ...(consumer.settings.fields ? { fields: consumer.settings.fields } : {}),
+    pseudonymiseMemberIds: consumer.settings.pseudonymiseMemberIds,
+    ...(cursor ? { cursor } : {}),
+    lag: {
+      seconds: lagSeconds(consumer.position, now),
+      ...(consumer.position ? { positionAt: feedPositionTime(consumer.position) } : {}),
+    },
+    createdAt: consumer.createdAt,
+    updatedAt: consumer.updatedAt,
+    ...(consumer.positionUpdatedAt ? { positionUpdatedAt: consumer.positionUpdatedAt } : {}),
+  };
+};
+
+const readQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(FEED_MAX_LIMIT).default(100),
+    wait: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(FEED_MAX_WAIT_SECONDS)
+      .optional()
+      .describe('Long poll: when there are no events yet, wait up to this many seconds for one'),
+    autoCommit: z
+      .enum(['true', 'false'])
+      .optional()
+      .describe('true: commit the answer’s cursor before answering (at most once instead of at least once)'),
+  })
+  .strict();
+
+const readResponse = z.object({
+  items: z
+    .array(z.record(z.string(), z.unknown()))
+    .describe('Events after the committed position, oldest first: the envelope, the allowed data fields, pseudonyms'),
+  nextCursor: z.string().describe('Commit it (POST …/commit) once the items are processed'),
+  lag: z.object({
+    seconds: z.number().int().describe('Now minus the committed position’s instant (after autoCommit, the new one)'),
+    oldestUnreadAt: z.iso
+      .datetime()
+      .optional()
+      .describe('The oldest event of this answer not committed yet (absent when none, or with autoCommit)'),
+  }),
+});
+
+const seekRequest = z
+  .union([
+    z
+      .object({ to: z.enum(['start', 'end']) })
+      .strict()
+      .describe(`start: the oldest event kept (${FEED_RETENTION_DAYS} days); end: now, skipping what came before`),
+    z.object({ at: z.iso.datetime() }).strict().describe('The first event committed at or after this instant'),
+  ])
+  .describe('Where to move the committed position');
+
+const notFound = problem('No such event consumer (event_consumer_not_found)');
+const consumerIdOf = (ctx: OperationContext) => pathParam(ctx.event, 'consumerId');
+const asList = (filter: string | string[] | undefined) =>
+  filter === undefined ? ['*'] : typeof filter === 'string' ? [filter] : filter;
+
+export const eventConsumerOperations: Operation[] = [
+  writeOperation({
+    ...manage,
+    method: 'POST',
+    path: '/v1/event-consumers',
+    operationId: 'createEventConsumer',
+    summary:
+      'A named reader of the event feed with its own type filter, field allowlists and pseudonymisation, and a ' +
+      'committed position kept here (starting at the oldest event kept)',
+    request: createRequest,
+    responses: {
+      201: { description: 'The consumer', schema: consumerResponse },
+      409: problem("The tenant's feedConsumers limit is reached (limit_exceeded)"),
+    },
+    run: async (ctx, body) => {
+      const { tenantId, services } = ctx;
+      const settings = {
+        ...(body.fields ? { fields: body.fields } : {}),
+        pseudonymiseMemberIds: body.pseudonymiseMemberIds,
+      };
+      checkAgainstCatalogue(settings);
+      const input: ConsumerSettings = { name: body.name, types: asList(body.types), settings };
+      const tenant = await services.tenantStore.getTenant(tenantId);
+      const consumer = await services.eventConsumers.create(tenantId, input, tenant?.limits ?? DEFAULT_TENANT_LIMITS);
+      await recordAudit(
+        ctx,
+        'audit.event_consumer.created',
+        consumer.consumerId,
+        { types: consumer.types },
+        {
+          at: consumer.createdAt,
+        },
+      );
+      return { statusCode: 201, body: consumerView(consumer, services.clock.now()) };
+    },
+  }),
+  readOperation({
+    ...use,
+    path: '/v1/event-consumers',
+    operationId: 'listEventConsumers',
+    summary: "The tenant's event consumers with their positions and lag",
+    ok: { description: 'Consumers', schema: z.object({ items: z.array(consumerResponse) }) },
+    read: async ({ tenantId, services }) => {
+      const now = services.clock.now();
+      return { items: (await services.eventConsumers.list(tenantId)).map((c) => consumerView(c, now)) };
+    },
+  }),
+  readOperation({
+    ...use,
+    path: '/v1/event-consumers/{consumerId}',
+    operationId: 'getEventConsumer',
+    summary: 'An event consumer: its settings, committed position and lag',
+    ok: { description: 'The consumer', schema: consumerResponse },
+    notFound: 'No such event consumer',
+    read: async (ctx) =>
+      consumerView(
+        await ctx.services.eventConsumers.require(ctx.tenantId, consumerIdOf(ctx)),
+        ctx.services.clock.now(),
+      ),
+  }),
+  writeOperation({
+    ...manage,
+    method: 'PATCH',
+    path: '/v1/event-consumers/{consumerId}',
+    operationId: 'updateEventConsumer',
+    summary: 'Change a consumer’s name, type filter or minimisation (its position stays); applies to the next read',
+    request: updateRequest,
+    responses: { 200: { description: 'The consumer after the change', schema: consumerResponse }, 404: notFound },
+    run: async (ctx, patch) => {
+      const { tenantId, services } = ctx;
+      const current = await services.eventConsumers.require(tenantId, consumerIdOf(ctx));
+      const fieldsAfter = patch.fields === null ? undefined : (patch.fields ?? current.settings.fields);
+      const settings = {
+        ...(fieldsAfter ? { fields: fieldsAfter } : {}),
+        pseudonymiseMemberIds: patch.pseudonymiseMemberIds ?? current.settings.pseudonymiseMemberIds,
+      };
+      checkAgainstCatalogue(settings);
+      const input: ConsumerSettings = {
+        name: patch.name ?? current.name,
+        types: patch.types === undefined ? current.types : asList(patch.types),
+        settings,
+      };
+      const updated = await services.eventConsumers.update(tenantId, current.consumerId, input);
+      const before = { name: current.name, types: current.types, ...current.settings };
+      const changedFields = changedFieldNames(before, { name: input.name, types: input.types, ...settings });
+      if (changedFields.length > 0) {
+        await recordAudit(
+          ctx,
+          'audit.event_consumer.updated',
+          current.consumerId,
+          { changedFields },
+          {
+            at: updated.updatedAt,
+          },
+        );
+      }
+      return { statusCode: 200, body: consumerView(updated, services.clock.now()) };
+    },
+  }),
+  {
+    ...manage,
+    method: 'DELETE',
+    path: '/v1/event-consumers/{consumerId}',
+    operationId: 'deleteEventConsumer',
+    summary: 'Delete a consumer and its committed position',
+    idempotent: false,
+    responses: { 204: { description: 'Deleted' }, ...errors, 404: notFound },
+    run: async (ctx) => {
+      const consumerId = consumerIdOf(ctx);
+      await ctx.services.eventConsumers.delete(ctx.tenantId, consumerId);
+      await recordAudit(ctx, 'audit.event_consumer.deleted', consumerId, {});
+      return { statusCode: 204, body: null };
+    },
+  },
+  readOperation({
+    ...use,
+    path: '/v1/event-consumers/{consumerId}/events',
+    operationId: 'readEventConsumer',
+    summary:
+      'The events after the consumer’s committed position that pass its type filter, minimised by its settings; ' +
+      'reading does not move the position (commit `nextCursor` after processing), unless `autoCommit=true`',
+    query: readQuery,
+    ok: { description: 'Events and the cursor to commit', schema: readResponse },
+    notFound: 'No such event consumer',
+    read: async (ctx, { limit, wait, autoCommit }) => {
+      const consumerId = consumerIdOf(ctx);
+      const read = await ctx.services.eventConsumers.read(ctx.tenantId, consumerId, {
+        limit,
+        ...(wait !== undefined ? { wait } : {}),
+        autoCommit: autoCommit === 'true',
+      });
+      // The lag metric's source: no tenant or consumer dimension (see decision 0008), the ids only to find one.
+      logger.info(CONSUMER_READ_LOG_MESSAGE, {
+        tenantId: ctx.tenantId,
+        consumerId,
+        lagSeconds: read.lagSeconds,
+        eventsRead: read.items.length,
+      });
+      return {
+        items: read.items,
+        nextCursor: read.nextCursor,
+        lag: { seconds: read.lagSeconds, ...(read.oldestUnreadAt ? { oldestUnreadAt: read.oldestUnreadAt } : {}) },
+      };
+    },
+  }),
+  writeOperation({
+    ...use,
+    method: 'POST',
+    path: '/v1/event-consumers/{consumerId}/commit',
+    operationId: 'commitEventConsumer',
+    summary:
+      'Store a cursor this consumer read as its committed position. Only forward: the same cursor again is a no-op, ' +
+      'an older one is refused (event_consumer_commit_behind, with the committed cursor)',
+    request: z.object({ cursor: z.string().min(1).max(1024).describe('`nextCursor` of a read') }).strict(),
+    responses: {
+      200: { description: 'The consumer at its new position', schema: consumerResponse },
+      404: notFound,
+      409: {
+        description: 'A later position is committed already (event_consumer_commit_behind)',
+        schema: problemResponse.extend({
+          committedCursor: z.string().optional().describe('The committed position: read on from there, or seek'),
+        }),
+      },
+    },
+    run: async (ctx, { cursor }) => {
+      const consumer = await ctx.services.eventConsumers.commit(ctx.tenantId, consumerIdOf(ctx), cursor);
+      return { statusCode: 200, body: consumerView(consumer, ctx.services.clock.now()) };
+    },
+  }),
+  writeOperation({
+    ...use,
+    method: 'POST',
+    path: '/v1/event-consumers/{consumerId}/seek',
+    operationId: 'seekEventConsumer',
+    summary: 'Move the committed position anywhere: the start of retention, now, or an instant',
+    request: seekRequest,
+    responses: { 200: { description: 'The consumer at its new position', schema: consumerResponse }, 404: notFound },
+    run: async (ctx, target) => {
+      const consumer = await ctx.services.eventConsumers.seek(ctx.tenantId, consumerIdOf(ctx), target);
+      return { statusCode: 200, body: consumerView(consumer, ctx.services.clock.now()) };
+    },
+  }),
+];
