@@ -26,7 +26,7 @@ export interface FeedContext {
 }
 
 interface FeedPage {
-  items: { id: string }[];
+  items: { id: string; occurredAt: string }[];
   nextCursor?: string;
 }
 
@@ -78,15 +78,18 @@ export async function runFeed(context: FeedContext, settings: FeedSettings) {
   const readS = (performance.now() - readStart) / 1000;
 
   // Tail from there while earns arrive at a steady rate.
+  const tailFrom = new Date(Date.now() - 1).toISOString();
   const committedAt = new Map<string, number>();
-  const seenAt = new Map<string, number>();
+  const seen = new Map<string, { at: number; occurredAt: number }>();
   const stopTail = new AbortController();
   const tail = (async () => {
     while (!stopTail.signal.aborted && cursor) {
       const query = { limit: String(FEED_MAX_LIMIT), wait: String(FEED_MAX_WAIT_SECONDS), cursor };
       const answer = await page(query);
       const at = Date.now();
-      for (const item of answer.items) if (!seenAt.has(item.id)) seenAt.set(item.id, at);
+      for (const item of answer.items) {
+        if (!seen.has(item.id)) seen.set(item.id, { at, occurredAt: Date.parse(item.occurredAt) });
+      }
       cursor = answer.nextCursor;
     }
   })();
@@ -98,14 +101,26 @@ export async function runFeed(context: FeedContext, settings: FeedSettings) {
     }),
   );
   const deadline = Date.now() + TAIL_TIMEOUT_MS;
-  while ([...committedAt.keys()].some((id) => !seenAt.has(id)) && Date.now() < deadline) await sleep(50);
+  while ([...committedAt.keys()].some((id) => !seen.has(id)) && Date.now() < deadline) await sleep(50);
   // The long poll in flight ends by itself (at most its wait): the twin's API is not stopped under it.
   stopTail.abort();
   await tail;
-  const tailMs = [...committedAt]
-    .filter(([id]) => seenAt.has(id))
-    .map(([id, at]) => seenAt.get(id)! - at)
-    .sort((a, b) => a - b);
+  const seenOf = [...committedAt].flatMap(([id, at]) => {
+    const found = seen.get(id);
+    return found ? [{ ...found, committedAt: at }] : [];
+  });
+  const tailMs = seenOf.map((s) => s.at - s.committedAt).sort((a, b) => a - b);
+  const stampedMs = seenOf.map((s) => s.at - s.occurredAt).sort((a, b) => a - b);
+  // Events the tail never saw: in the feed now (its cursor passed them by), or not there at all.
+  const unseen = [...committedAt.keys()].filter((id) => !seen.has(id));
+  const inFeedNow = new Set<string>();
+  let next: string | undefined;
+  do {
+    const answer = await page({ limit: String(FEED_MAX_LIMIT), from: tailFrom, ...(next ? { cursor: next } : {}) });
+    for (const item of answer.items) inFeedNow.add(item.id);
+    next = answer.items.length > 0 ? answer.nextCursor : undefined;
+  } while (next);
+  const passedBy = unseen.filter((id) => inFeedNow.has(id)).length;
 
   pageMs.sort((a, b) => a - b);
   const figures = {
@@ -118,7 +133,11 @@ export async function runFeed(context: FeedContext, settings: FeedSettings) {
     feed_read_missing: missing,
     feed_tail_ms_p50: percentile(tailMs, 50),
     feed_tail_ms_p95: percentile(tailMs, 95),
+    feed_tail_stamped_ms_p50: percentile(stampedMs, 50),
+    feed_tail_stamped_ms_p95: percentile(stampedMs, 95),
     feed_tail_seen: tailMs.length,
+    feed_tail_passed_by: passedBy,
+    feed_tail_missing: unseen.length - passedBy,
   };
   const lines = [
     `feed read              ${figures.feed_read_events_per_s} events/s, ${figures.feed_read_pages_per_s} pages/s ` +
@@ -126,9 +145,12 @@ export async function runFeed(context: FeedContext, settings: FeedSettings) {
       `committed in ${commitMs} ms over ${context.members.length} members, read ${settings.readPasses}× = ` +
       `${readEvents} events in ${pageMs.length} pages, ${readS.toFixed(1)} s; ${missing} missing from the feed)`,
     `feed page latency      p50 ${figures.feed_page_ms_p50} ms, p95 ${figures.feed_page_ms_p95} ms`,
-    `feed tail commit→seen  p50 ${figures.feed_tail_ms_p50} ms, p95 ${figures.feed_tail_ms_p95} ms ` +
-      `(long poll wait=${FEED_MAX_WAIT_SECONDS}, ${tailMs.length}/${committedAt.size} earns at ` +
-      `${settings.tailRatePerS}/s; floor: the ${FEED_SETTLE_MS / 1000} s settle delay)`,
+    `feed tail commit→seen  p50 ${figures.feed_tail_ms_p50} ms, p95 ${figures.feed_tail_ms_p95} ms from the API's ` +
+      `2xx; p50 ${figures.feed_tail_stamped_ms_p50} ms, p95 ${figures.feed_tail_stamped_ms_p95} ms from the ` +
+      `event's occurredAt (floor: the ${FEED_SETTLE_MS / 1000} s settle delay)`,
+    `  long poll wait=${FEED_MAX_WAIT_SECONDS}: ${tailMs.length}/${committedAt.size} earns at ` +
+      `${settings.tailRatePerS}/s seen; not seen: ${passedBy} in the feed but behind the tail's cursor, ` +
+      `${figures.feed_tail_missing} not in the feed`,
   ];
   return { figures, lines };
 }
