@@ -1,5 +1,7 @@
 import { startTwin } from '../local/twin';
+import { runFeed } from './feed';
 import { accepted, committedIds, pairKey, percentile, pool, recordArrivals, sleep } from './harness';
+import { runLake } from './lake';
 import { runOutage } from './outage';
 import { rawTransactPerS } from './raw-transact';
 
@@ -21,8 +23,12 @@ import { rawTransactPerS } from './raw-transact';
  *   (the body's `timestamp`, which is the event's `occurredAt`; one clock), all endpoints pooled
  * - outage: one of those endpoints fails until its breaker has opened, under the deployed delivery
  *   policy (the bench sets no policy env); see `outage.ts`
+ * - feed: feed_read_events_per_s and page latency reading committed earns back through GET /v1/events,
+ *   and feed_tail_ms: commit → seen by a long-polling tail reader; see `feed.ts`
+ * - lake: lake_commit_to_file_ms, commit → the event in a lake file, with the twin's lake buffer at
+ *   BENCH_LAKE_BUFFER_S; see `lake.ts`
  */
-const SCENARIOS = ['api', 'latency', 'hot', 'fanout', 'outage'] as const;
+const SCENARIOS = ['api', 'latency', 'hot', 'fanout', 'outage', 'feed', 'lake'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const EARNS = Number(process.env.BENCH_EARNS ?? 800);
@@ -38,6 +44,14 @@ const OUTAGE_MEMBERS = Math.min(MEMBERS, Number(process.env.BENCH_OUTAGE_MEMBERS
 const OUTAGE_DOWN_SECONDS = Number(process.env.BENCH_OUTAGE_DOWN_S ?? 0);
 const FANOUT_TIMEOUT_MS = Number(process.env.BENCH_FANOUT_TIMEOUT_S ?? 120) * 1000;
 const OUTAGE_MAX_WAIT_MS = Number(process.env.BENCH_OUTAGE_MAX_WAIT_S ?? 900) * 1000;
+const FEED_EVENTS = Number(process.env.BENCH_FEED_EVENTS ?? 2_000);
+const FEED_READ_PASSES = Number(process.env.BENCH_FEED_READ_PASSES ?? 5);
+const FEED_TAIL_EVENTS = Number(process.env.BENCH_FEED_TAIL_EVENTS ?? 200);
+const FEED_TAIL_RATE = Number(process.env.BENCH_FEED_TAIL_RATE ?? 20);
+const LAKE_EVENTS = Number(process.env.BENCH_LAKE_EVENTS ?? 200);
+const LAKE_RATE = Number(process.env.BENCH_LAKE_RATE ?? 20);
+/** The twin's lake buffer: its stand-in flushes every 250 ms, so a second is about as short as it measures well. */
+const LAKE_BUFFER_S = Number(process.env.BENCH_LAKE_BUFFER_S ?? 1);
 /** New endpoints reach the consumers once their endpoint cache has expired (the twin's setting, 5 s by default). */
 const CACHE_WAIT_MS = Number(process.env.SUBSCRIPTION_CACHE_TTL_MS ?? 5_000) + 1_000;
 
@@ -51,7 +65,7 @@ function chosenScenarios(): Set<Scenario> {
 const chosen = chosenScenarios();
 
 const benchStart = Date.now();
-const twin = await startTwin({ inMemory: true, apiPort: 0, receiverPort: 0, lakeBufferSeconds: 5 });
+const twin = await startTwin({ inMemory: true, apiPort: 0, receiverPort: 0, lakeBufferSeconds: LAKE_BUFFER_S });
 try {
   const headers = { 'x-api-key': twin.demo.apiKey, 'content-type': 'application/json' };
   // The bench measures the platform, not a tenant's throttle: the demo tenant gets limits well above its load,
@@ -177,6 +191,31 @@ try {
   if (chosen.has('api') || chosen.has('latency') || chosen.has('hot')) {
     result.webhooks_unverified = unverified;
     lines.push(`webhooks not verified at the receiver: ${unverified}`);
+  }
+
+  // Before the fan-out endpoints are added: every earn would then be delivered four times more.
+  if (chosen.has('feed')) {
+    const feed = await runFeed(
+      { apiUrl: twin.apiUrl, headers, members, earn },
+      {
+        events: FEED_EVENTS,
+        readPasses: FEED_READ_PASSES,
+        tailEvents: FEED_TAIL_EVENTS,
+        tailRatePerS: FEED_TAIL_RATE,
+        concurrency: CONCURRENCY,
+      },
+    );
+    Object.assign(result, feed.figures);
+    lines.push(...feed.lines);
+  }
+
+  if (chosen.has('lake')) {
+    const lake = await runLake(
+      { lakeDir: twin.lakeDir, members, earn },
+      { events: LAKE_EVENTS, ratePerS: LAKE_RATE, bufferSeconds: LAKE_BUFFER_S, timeoutMs: 60_000 },
+    );
+    Object.assign(result, lake.figures);
+    lines.push(...lake.lines);
   }
 
   if (chosen.has('fanout') || chosen.has('outage')) {

@@ -155,6 +155,8 @@ export interface ObservabilityProps {
   readonly queues: Record<QueueId, sqs.IQueue>;
   readonly restApi: apigw.RestApi;
   readonly deliveryStreamName: string;
+  /** The lake bucket and its request-metrics filter on Firehose's error prefix. */
+  readonly lakeErrors: { bucketName: string; metricsFilterId: string };
   /** Optional address that receives alarm notifications. */
   readonly alarmEmail?: string;
 }
@@ -419,6 +421,28 @@ export class Observability extends Construct {
       alarmDescription:
         'Firehose exceeded its active-partition quota: raw events are going to the error prefix of the lake bucket.',
       metric: firehoseMetric('PartitionCountExceeded', cloudwatch.Stats.MAXIMUM),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+
+    // Records Firehose cannot partition or deliver (partition quota exceeded, keys missing, delivery to the partition
+    // failed past its retry duration) are written under the error prefix; no Firehose metric counts them, the
+    // bucket's request metrics on that prefix do.
+    alarm('RawEventsToErrorPrefix', {
+      alarmDescription:
+        `Raw events were written under the lake bucket's error prefix (${rawEvents.errorPrefix.split('!{')[0]}` +
+        "<error type>/): those records are missing from the tenants' partitions. The folder name gives the cause " +
+        '(activePartitionExceeded, partition keys missing, delivery failed past its retries); fix it, then re-send ' +
+        'the time range ' +
+        'to the lake with a backfill.',
+      metric: new cloudwatch.Metric({
+        namespace: 'AWS/S3',
+        metricName: 'PutRequests',
+        dimensionsMap: { BucketName: props.lakeErrors.bucketName, FilterId: props.lakeErrors.metricsFilterId },
+        statistic: cloudwatch.Stats.SUM,
+        period: Duration.minutes(5),
+      }),
       threshold: 0,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,

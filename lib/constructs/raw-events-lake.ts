@@ -25,6 +25,8 @@ export class RawEventsLake extends Construct {
   /** Name and ARN of the delivery stream, for environment variables and grants. */
   readonly deliveryStreamName: string;
   readonly deliveryStreamArn: string;
+  /** The bucket's request-metrics filter on the error prefix (`FilterId` of its `AWS/S3` metrics). */
+  readonly errorsMetricsFilterId = 'raw-events-errors';
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -65,6 +67,8 @@ export class RawEventsLake extends Construct {
       versioned: true,
       serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: 'raw-events/',
+      // No Firehose metric counts the records written under the error prefix: S3's request metrics on it do.
+      metrics: [{ id: this.errorsMetricsFilterId, prefix: errorPrefixRoot(rawEvents.errorPrefix) }],
       removalPolicy: RemovalPolicy.RETAIN,
       lifecycleRules: [
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
@@ -161,6 +165,13 @@ export class RawEventsLake extends Construct {
     this.deliveryStreamName = this.deliveryStream.ref;
     this.deliveryStreamArn = this.deliveryStream.attrArn;
   }
+}
+
+/** The fixed start of Firehose's error prefix, before its first expression: `errors/`. */
+function errorPrefixRoot(errorPrefix: string): string {
+  const [root = ''] = errorPrefix.split('!{');
+  if (!root.endsWith('/')) throw new Error(`The error prefix ${errorPrefix} must start with a fixed folder`);
+  return root;
 }
 
 /** Firehose refuses dynamic partitioning below 64 MiB / 60 s, and any stream above 128 MiB / 900 s. */

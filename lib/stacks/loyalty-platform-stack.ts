@@ -102,6 +102,7 @@ export class LoyaltyPlatformStack extends Stack {
       queues: this.queues,
       restApi: this.api.restApi,
       deliveryStreamName: this.lake.deliveryStreamName,
+      lakeErrors: { bucketName: this.lake.bucket.bucketName, metricsFilterId: this.lake.errorsMetricsFilterId },
       alarmEmail: props.alarmEmail,
     });
   }

@@ -5,6 +5,7 @@ import { GATEWAY_RESPONSE_TYPES, gatewayProblem } from '../../functions/declarat
 import {
   functions as functionSpecs,
   queues as queueSpecs,
+  rawEvents,
   type FunctionId,
   type FunctionSpec,
   type QueueId,
@@ -687,6 +688,31 @@ describe('alarms', () => {
   it('alarms before Firehose runs out of active partitions, and when it has', () => {
     alarmOn('PartitionCount', { Name: 'DeliveryStreamName' });
     alarmOn('PartitionCountExceeded', { Name: 'DeliveryStreamName' });
+  });
+
+  it('pages when raw events are written under the lake bucket’s error prefix, which no Firehose metric counts', () => {
+    // Prepare: the lake bucket's request-metrics filter on the fixed start of the error prefix.
+    const { lake } = synth.stack;
+    const bucket = synth.resources[logicalId(synth.stack, lake.bucket)]!;
+    expect(bucket.Properties!.MetricsConfigurations).toEqual([{ Id: lake.errorsMetricsFilterId, Prefix: 'errors/' }]);
+    expect(rawEvents.errorPrefix.startsWith('errors/')).toBe(true);
+
+    // Assess: any object written there within 5 minutes pages.
+    synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/S3',
+      MetricName: 'PutRequests',
+      Dimensions: Match.arrayWith([
+        { Name: 'BucketName', Value: { Ref: logicalId(synth.stack, lake.bucket) } },
+        { Name: 'FilterId', Value: lake.errorsMetricsFilterId },
+      ]),
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: logicalId(synth.stack, synth.stack.observability.alarmTopic) }],
+      AlarmDescription: Match.stringLikeRegexp('error prefix \\(errors/<error type>/\\).*backfill'),
+    });
   });
 
   it('pages once per 15 minutes in which tenant endpoints were disabled, with what to check', () => {
