@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { ExportService } from '../domain/export-service';
 import type { z } from 'zod';
 import type { ApiKeyService } from '../domain/api-key-service';
 import type { Reply } from '../domain/idempotency';
@@ -58,6 +59,8 @@ export interface Services {
   oauthClients: OAuthClientService;
   /** The tenant's lake settings (minimisation) and its pseudonymisation key. */
   lakeSettings: LakeSettingsStore;
+  /** Scheduled exports: definitions, runs, a run asked for now. */
+  exports: ExportService;
 }
 
 export interface OperationContext {

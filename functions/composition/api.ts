@@ -1,5 +1,6 @@
 import { documentClient, sqsClient } from '../adapters/aws-clients';
 import { DynamoAuditTrail } from '../adapters/dynamo-audit-trail';
+import { DynamoExportStore } from '../adapters/dynamo-export-store';
 import { DynamoFeedIndex } from '../adapters/dynamo-feed-index';
 import { DynamoApiKeyStore } from '../adapters/dynamo-api-key-store';
 import { DynamoOAuthClientStore } from '../adapters/dynamo-oauth-client-store';
@@ -11,6 +12,7 @@ import { DynamoTenantStore } from '../adapters/dynamo-tenant-store';
 import { catalogueReplies } from '../api/catalogue-views';
 import type { Services } from '../api/operations';
 import { ApiKeyService } from '../domain/api-key-service';
+import { ExportService } from '../domain/export-service';
 import { EventFeed } from '../domain/feed';
 import { RewardCatalogue } from '../domain/reward-catalogue';
 import type { TenantThrottling } from '../domain/ports';
@@ -61,5 +63,6 @@ export function apiServices(): Services {
     tenants: new TenantAdmin(tenantStore, systemClock, lazyThrottling()),
     tenantStore,
     lakeSettings: new DynamoLakeSettingsStore(dynamo, tableName, webhookSecretSealer()),
+    exports: new ExportService(new DynamoExportStore(dynamo, tableName), systemClock, () => newId('exp')),
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EXPORT_DATASETS, exportCadence } from './exports';
 import { TRANSACTION_TYPES } from './earning-rules';
 import { Problem } from '../shared/problem';
 import { NOT_WELL_FORMED, illFormedPaths } from '../shared/well-formed';
@@ -330,7 +331,15 @@ export const auditActor = z
   })
   .describe('Who acted');
 
-export const AUDIT_SUBJECTS = ['tenant', 'api_key', 'oauth_client', 'webhook_endpoint', 'programme', 'member'] as const;
+export const AUDIT_SUBJECTS = [
+  'tenant',
+  'api_key',
+  'oauth_client',
+  'webhook_endpoint',
+  'programme',
+  'member',
+  'export',
+] as const;
 export type AuditSubjectType = (typeof AUDIT_SUBJECTS)[number];
 
 const changedFields = z.array(z.string()).min(1).describe('Names of the fields that changed (never their values)');
@@ -464,6 +473,27 @@ export const auditLakePseudonymKeyRevealedEvent = audit(
   'The key that re-identifies pseudonymised member ids was handed out',
   {},
 );
+export const auditExportCreatedEvent = audit(
+  'audit.export.created',
+  'export',
+  'A scheduled export was defined (a dataset written to the lake on a cadence)',
+  {
+    dataset: z.enum(EXPORT_DATASETS).describe('What the export writes'),
+    cadence: exportCadence,
+  },
+);
+export const auditExportUpdatedEvent = audit(
+  'audit.export.updated',
+  'export',
+  'A scheduled export was changed (cadence, enabled)',
+  { changedFields },
+);
+export const auditExportDeletedEvent = audit(
+  'audit.export.deleted',
+  'export',
+  'A scheduled export was deleted (files already written stay)',
+  {},
+);
 
 const auditEvents = [
   auditTenantCreatedEvent,
@@ -484,6 +514,9 @@ const auditEvents = [
   auditPointsAdjustedEvent,
   auditLakeSettingsUpdatedEvent,
   auditLakePseudonymKeyRevealedEvent,
+  auditExportCreatedEvent,
+  auditExportUpdatedEvent,
+  auditExportDeletedEvent,
 ] as const;
 
 export const loyaltyEvent = z.discriminatedUnion('type', [

@@ -58,6 +58,8 @@ export const PROBLEM_CODES = {
   limit_exceeded: { status: 409, title: "The tenant's limit does not allow this" },
   oauth_client_not_found: { status: 404, title: 'OAuth client not found' },
   oauth_client_revoked: { status: 409, title: 'The OAuth client is revoked' },
+  export_not_found: { status: 404, title: 'Export not found' },
+  export_conflict: { status: 409, title: 'The export was changed concurrently; retry the request' },
   too_many_requests: { status: 429, title: 'Too many requests; retry after a pause' },
   internal_error: { status: 500, title: 'Internal error' },
   bad_gateway: { status: 502, title: 'The request failed before it completed; retry it with the same Idempotency-Key' },

@@ -179,6 +179,8 @@ describe('the declared roles on the twin', () => {
       logGroupArn: 'L',
       tokenKeyArn: (slot) => `TK:${slot}`,
       activeTokenKeyArn: 'TK:A',
+      lakeBucketArn: 'B',
+      lakeKeyArn: 'LK',
     });
     expect(resolved.flatMap((s) => s.resources).sort()).toEqual([
       '*',
