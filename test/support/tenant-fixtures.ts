@@ -26,6 +26,8 @@ export interface TenantIds {
   keyId: string;
   /** Its OAuth client. */
   clientId: string;
+  /** Its scheduled export. */
+  exportId: string;
 }
 
 /** A tenant of the twin with real data made through the API with its own key. */
@@ -119,6 +121,14 @@ export async function seedTenant(twin: RunningTwin, tenantId: string, apiKey: st
     'creating the OAuth client',
   );
 
+  const scheduled = await ok(
+    api<{ exportId: string }>('/v1/exports', {
+      body: { dataset: 'members', cadence: 'daily' },
+      idempotent: false,
+    }),
+    'defining the export',
+  );
+
   // Ids the client chooses are random, not derived from the tenant's: a leak of one is found by itself.
   const campaignId = `cmp-${unique()}`;
   const rewardId = `rwd-${unique()}`;
@@ -175,6 +185,7 @@ export async function seedTenant(twin: RunningTwin, tenantId: string, apiKey: st
     eventId: messages[0]!.eventId,
     keyId: keyIdOf(apiKey) ?? '',
     clientId: oauthClient.clientId,
+    exportId: scheduled.exportId,
   };
   return {
     tenantId,
