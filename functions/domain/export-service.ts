@@ -5,6 +5,7 @@ import {
   exportWindowPrefix,
   latestDueWindow,
   MAX_EXPORTS_PER_TENANT,
+  nextWindowStartAfter,
   STALE_RUN_MS,
   windowAt,
   type ExportCadence,
@@ -204,8 +205,7 @@ export class ExportRunner {
       }
       if (ran) totals.succeeded += 1;
       totals.rows += ran ? run.rows : 0;
-      const end = new Date(window.end).toISOString();
-      if (end > next.nextWindowStart) next.nextWindowStart = end;
+      next.nextWindowStart = nextWindowStartAfter(next, window, this.clock.now().getTime());
       if (next.requestedWindowStart === run.windowStart) delete next.requestedWindowStart;
     }
     // The schedule moves on (and off the due index when disabled) only if nobody changed the export meanwhile: a

@@ -131,13 +131,29 @@ export function dueWindows(definition: ExportDefinition, nowMs: number): ExportW
   const next = Date.parse(definition.nextWindowStart);
   if (definition.enabled && next <= latest.start) {
     if (definition.dataset === 'ledger-entries') {
-      const oldest = Math.max(next, windowAt(latest.end - CATCH_UP_LIMIT_MS, cadence).start);
+      const oldest = Math.max(next, catchUpFloor(nowMs, cadence));
       for (let start = oldest; start <= latest.start && starts.size < MAX_WINDOWS_PER_TICK; start += length)
         starts.add(start);
     } else starts.add(latest.start);
   }
   if (definition.requestedWindowStart) starts.add(Date.parse(definition.requestedWindowStart));
   return [...starts].sort((a, b) => a - b).map((start) => ({ start, end: start + length }));
+}
+
+/** The oldest window ledger entries still catch up. */
+const catchUpFloor = (nowMs: number, cadence: ExportCadence): number =>
+  windowAt(latestDueWindow(nowMs, cadence).end - CATCH_UP_LIMIT_MS, cadence).start;
+
+/**
+ * Where the schedule stands once `window` succeeded. A snapshot moves past it (missed snapshots are not taken);
+ * ledger entries move only past a window that continues the schedule (or the oldest one still caught up), so a
+ * requested later window never skips the windows between.
+ */
+export function nextWindowStartAfter(definition: ExportDefinition, window: ExportWindow, nowMs: number): string {
+  const next = Date.parse(definition.nextWindowStart);
+  const continues =
+    definition.dataset !== 'ledger-entries' || window.start <= Math.max(next, catchUpFloor(nowMs, definition.cadence));
+  return continues && window.end > next ? new Date(window.end).toISOString() : definition.nextWindowStart;
 }
 
 /** `2026-12-02T20:05:00.000Z` → `20261202T2005Z`: the window's name in object keys. */

@@ -11,6 +11,7 @@ import {
   latestDueWindow,
   MAX_WINDOWS_PER_TICK,
   memberRow,
+  nextWindowStartAfter,
   windowAt,
   type ExportDefinition,
 } from '../../functions/domain/exports';
@@ -96,6 +97,23 @@ describe('export windows', () => {
     // Act & Assess
     expect(dueWindows(off, at('2026-12-02T11:01:00Z')).map((w) => iso(w.start))).toEqual(['2026-12-02T10:30:00.000Z']);
     expect(dueWindows({ ...off, requestedWindowStart: undefined }, at('2026-12-02T11:01:00Z'))).toEqual([]);
+  });
+
+  it('moves ledger entries on window by window, so a requested later window skips none', () => {
+    // Prepare: windows from 10:00 are due; the 10:45 one was asked for.
+    const entries = definition({});
+    const now = at('2026-12-02T11:01:00Z');
+    const window = (iso: string) => ({ start: at(iso), end: at(iso) + 15 * 60_000 });
+    // Act & Assess
+    expect(nextWindowStartAfter(entries, window('2026-12-02T10:45:00Z'), now)).toBe('2026-12-02T10:00:00.000Z');
+    expect(nextWindowStartAfter(entries, window('2026-12-02T10:00:00Z'), now)).toBe('2026-12-02T10:15:00.000Z');
+    // A snapshot moves past the latest window it took.
+    const snapshot = definition({ dataset: 'members' });
+    expect(nextWindowStartAfter(snapshot, window('2026-12-02T10:45:00Z'), now)).toBe('2026-12-02T11:00:00.000Z');
+    // Past the catch-up limit, the oldest window still caught up continues the schedule.
+    const late = at('2026-12-20T11:01:00Z');
+    const oldest = dueWindows(entries, late)[0]!;
+    expect(nextWindowStartAfter(entries, oldest, late)).toBe(iso(oldest.end));
   });
 
   it('names files by tenant, export and window start', () => {
