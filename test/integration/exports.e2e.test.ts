@@ -162,6 +162,29 @@ describe('scheduled exports', () => {
     expect(await listed()).toEqual(before);
     s3.destroy();
 
+    // Changing and deleting an export is audited; its runs go with it.
+    const patched = await api(`/v1/exports/${exportIds.members}`, {
+      method: 'PATCH',
+      body: { cadence: 'hourly' },
+      ...write,
+    });
+    expect(patched.body).toMatchObject({ cadence: 'hourly' });
+    expect((await api(`/v1/exports/${exportIds.members}`, { method: 'DELETE', ...write })).status).toBe(204);
+    expect((await api(`/v1/exports/${exportIds.members}/runs`)).status).toBe(404);
+    const audited = (await api<{ items: { type: string }[] }>('/v1/audit-events?limit=100')).body.items;
+    expect(
+      audited
+        .filter((e) => e.type.startsWith('audit.export.'))
+        .map((e) => e.type)
+        .sort(),
+    ).toEqual([
+      'audit.export.created',
+      'audit.export.created',
+      'audit.export.created',
+      'audit.export.deleted',
+      'audit.export.updated',
+    ]);
+
     for (const dataset of datasets) {
       const run = runs[dataset]!;
       console.log(
