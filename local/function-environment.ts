@@ -28,6 +28,7 @@ export interface TwinEndpoints {
   dynamodb: string;
   sqs: string;
   firehose: string;
+  s3: string;
 }
 
 /**
@@ -68,6 +69,9 @@ export function functionEnvironment(
     AWS_ENDPOINT_URL_DYNAMODB: input.endpoints.dynamodb,
     AWS_ENDPOINT_URL_SQS: input.endpoints.sqs,
     AWS_ENDPOINT_URL_FIREHOSE: input.endpoints.firehose,
+    AWS_ENDPOINT_URL_S3: input.endpoints.s3,
+    // The twin's S3 stand-in serves buckets by path.
+    S3_FORCE_PATH_STYLE: 'true',
     // Only the twin sets this: its sample receiver listens on http://127.0.0.1.
     WEBHOOK_ALLOW_LOOPBACK_HTTP: 'true',
     POWERTOOLS_LOG_LEVEL: input.logLevel,

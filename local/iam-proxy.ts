@@ -3,7 +3,7 @@ import { Agent, createServer, request, type IncomingMessage, type Server, type S
 import { firstDenied, type Permission, type ResolvedStatement } from '../functions/declaration/iam-policy';
 import type { FunctionId } from '../functions/declaration/topology';
 import { closeServer, listenOnLoopback, readBody } from './http-server';
-import { accessKeyIdOf, requiredPermissions, type AuthorizedService } from './iam-requests';
+import { accessKeyIdOf, requiredPermissions, s3Permissions, type AuthorizedService } from './iam-requests';
 import { functionOfAccessKey, principalArn } from './roles';
 
 export interface AuthorizingProxyOptions {
@@ -63,6 +63,7 @@ export class AuthorizingProxy {
   }
 
   private permissions(req: IncomingMessage, body: Buffer): Permission[] {
+    if (this.options.service === 's3') return s3Permissions(req.method ?? 'GET', req.url ?? '/');
     const contentType = req.headers['content-type'] ?? '';
     if (contentType.startsWith('application/x-www-form-urlencoded')) {
       // The SQS query protocol (older clients): the operation is the Action parameter.
@@ -88,6 +89,14 @@ export class AuthorizingProxy {
       `User: ${principalArn(functionId)} is not authorized to perform: ${action} on resource: ${permission.resource} ` +
       `because no identity-based policy allows the ${action} action`;
     const requestId = randomUUID();
+    if (service === 's3') {
+      res.writeHead(403, { 'content-type': 'application/xml', 'x-amz-request-id': requestId });
+      res.end(
+        '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code>' +
+          `<Message>${message}</Message><RequestId>${requestId}</RequestId></Error>`,
+      );
+      return;
+    }
     if (service === 'sqs' && (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
       res.writeHead(403, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
       res.end(

@@ -6,7 +6,7 @@ import { ACCOUNT_ID, REGION } from './aws-local';
  * read from its `X-Amz-Target` and body, as the services document them. A request may need
  * several: a transaction needs the per-item action on each table, a batch one per table.
  */
-export type AuthorizedService = 'dynamodb' | 'sqs' | 'firehose';
+export type AuthorizedService = 'dynamodb' | 'sqs' | 'firehose' | 's3';
 
 export const tableArn = (name: string) =>
   name.startsWith('arn:') ? name : `arn:aws:dynamodb:${REGION}:${ACCOUNT_ID}:table/${name}`;
@@ -108,6 +108,28 @@ export function requiredPermissions(service: AuthorizedService, target: string, 
   if (service === 'dynamodb') return dynamoPermissions(operation, body);
   if (service === 'sqs') return sqsPermissions(operation, body);
   return firehosePermissions(operation, body);
+}
+
+/**
+ * What IAM authorizes an S3 REST request (path style, `/<bucket>/<key>`) against: objects by method, the bucket
+ * for a listing. Enough for what functions call (PutObject, GetObject, ListObjectsV2, DeleteObject).
+ * @example s3Permissions('PUT', '/lake/exports/a.gz')
+ * // [{ action: 's3:PutObject', resource: 'arn:aws:s3:::lake/exports/a.gz' }]
+ */
+export function s3Permissions(method: string, url: string): Permission[] {
+  const { pathname } = new URL(url, 'http://s3.local');
+  const [bucket = '', ...rest] = pathname.split('/').filter(Boolean);
+  const key = rest.map(decodeURIComponent).join('/');
+  if (!key)
+    return [{ action: method === 'GET' ? 's3:ListBucket' : `s3:${method}Bucket`, resource: `arn:aws:s3:::${bucket}` }];
+  const actions: Record<string, string> = {
+    PUT: 's3:PutObject',
+    GET: 's3:GetObject',
+    HEAD: 's3:GetObject',
+    DELETE: 's3:DeleteObject',
+    POST: 's3:PutObject',
+  };
+  return [{ action: actions[method] ?? `s3:${method}Object`, resource: `arn:aws:s3:::${bucket}/${key}` }];
 }
 
 /** The access key id of a SigV4-signed request (`Authorization: AWS4-HMAC-SHA256 Credential=<id>/<date>/…`). */

@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { startTwin, type Twin } from './twin';
+import { rawEvents } from '../functions/declaration/topology';
 
 /**
  * `npm start`: runs the platform locally and prints where everything is. `--json` prints one
@@ -66,7 +67,8 @@ function banner(twin: Twin, startedMs: number, lakeBufferSeconds: string, schedu
       -d '{"amountPoints":50,"reason":"Late checkout"}'
     curl -s ${apiUrl}/v1/webhooks/endpoints/${demo.subscriptionId}/attempts -H 'x-api-key: ${demo.apiKey}'
 
-  Scheduled housekeeping (holds, expiry, notices) runs every ${scheduleSeconds} s here (deployed: every minute).
+  Scheduled housekeeping (holds, expiry, notices) and exports run every ${scheduleSeconds} s here (deployed: every
+  minute); export files go to the S3 stand-in's bucket ${rawEvents.localBucketName} under exports/.
 
   Ctrl-C stops everything.
 `;

@@ -59,6 +59,9 @@ export function localPolicies(input: {
         // The twin signs tokens with a generated key, not through KMS: these statements are not consulted either.
         tokenKeyArn: (slot) => `arn:aws:kms:${REGION}:${ACCOUNT_ID}:key/local-token-${slot}`,
         activeTokenKeyArn: `arn:aws:kms:${REGION}:${ACCOUNT_ID}:key/local-token-${tokenSigningKeys.defaultActiveSlot}`,
+        lakeBucketArn: `arn:aws:s3:::${rawEvents.localBucketName}`,
+        // The twin's S3 stand-in encrypts nothing: no request names the lake key.
+        lakeKeyArn: `arn:aws:kms:${REGION}:${ACCOUNT_ID}:key/local-lake`,
       }),
     ]),
   ) as Record<FunctionId, ResolvedStatement[]>;

@@ -169,6 +169,8 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       dynamodb: new AuthorizingProxy({ service: 'dynamodb', upstream: ddb.endpoint, policies, onDenied }),
       sqs: new AuthorizingProxy({ service: 'sqs', upstream: sqsEndpoint, policies, onDenied }),
       firehose: new AuthorizingProxy({ service: 'firehose', upstream: firehose.endpoint, policies, onDenied }),
+      // fauxqs serves S3 beside SQS, on the same port.
+      s3: new AuthorizingProxy({ service: 's3', upstream: sqsEndpoint, policies, onDenied }),
     };
     for (const proxy of Object.values(proxies)) {
       await proxy.start();
@@ -178,6 +180,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       dynamodb: proxies.dynamodb.endpoint,
       sqs: proxies.sqs.endpoint,
       firehose: proxies.firehose.endpoint,
+      s3: proxies.s3.endpoint,
     };
     // Functions reach the queues through the proxy too; the path alone names the queue.
     const functionQueueUrl = (queue: QueueId) => `${functionEndpoints.sqs}${new URL(queueUrls[queue]).pathname}`;
@@ -209,6 +212,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       table: tableName,
       queueUrl: functionQueueUrl,
       rawEventsStream: rawEvents.localName,
+      lakeBucket: bucket,
       secretsKey,
       // The twin's gateway throttles tenants itself (token buckets from the authorizer's context).
       tenantThrottling: 'local',

@@ -835,3 +835,54 @@ SELECT
   record:"data":"subject":"id"::STRING AS subject_id
 FROM events
 WHERE event_type = 'audit.event_consumer.deleted';
+
+-- audit.export.created
+CREATE OR REPLACE VIEW events_audit_export_created AS
+SELECT
+  record:"id"::STRING AS event_id,
+  record:"version"::NUMBER(38,0) AS event_version,
+  record:"tenantId"::STRING AS tenant_id,
+  record:"occurredAt"::TIMESTAMP_TZ AS occurred_at,
+  record:"correlationId"::STRING AS correlation_id,
+  record:"type"::STRING AS event_type,
+  record:"actor":"kind"::STRING AS actor_kind,
+  record:"actor":"credentialId"::STRING AS actor_credential_id,
+  record:"data":"subject":"type"::STRING AS subject_type,
+  record:"data":"subject":"id"::STRING AS subject_id,
+  record:"data":"dataset"::STRING AS dataset,
+  record:"data":"cadence"::STRING AS cadence
+FROM events
+WHERE event_type = 'audit.export.created';
+
+-- audit.export.updated
+CREATE OR REPLACE VIEW events_audit_export_updated AS
+SELECT
+  record:"id"::STRING AS event_id,
+  record:"version"::NUMBER(38,0) AS event_version,
+  record:"tenantId"::STRING AS tenant_id,
+  record:"occurredAt"::TIMESTAMP_TZ AS occurred_at,
+  record:"correlationId"::STRING AS correlation_id,
+  record:"type"::STRING AS event_type,
+  record:"actor":"kind"::STRING AS actor_kind,
+  record:"actor":"credentialId"::STRING AS actor_credential_id,
+  record:"data":"subject":"type"::STRING AS subject_type,
+  record:"data":"subject":"id"::STRING AS subject_id,
+  record:"data":"changedFields" AS changed_fields
+FROM events
+WHERE event_type = 'audit.export.updated';
+
+-- audit.export.deleted
+CREATE OR REPLACE VIEW events_audit_export_deleted AS
+SELECT
+  record:"id"::STRING AS event_id,
+  record:"version"::NUMBER(38,0) AS event_version,
+  record:"tenantId"::STRING AS tenant_id,
+  record:"occurredAt"::TIMESTAMP_TZ AS occurred_at,
+  record:"correlationId"::STRING AS correlation_id,
+  record:"type"::STRING AS event_type,
+  record:"actor":"kind"::STRING AS actor_kind,
+  record:"actor":"credentialId"::STRING AS actor_credential_id,
+  record:"data":"subject":"type"::STRING AS subject_type,
+  record:"data":"subject":"id"::STRING AS subject_id
+FROM events
+WHERE event_type = 'audit.export.deleted';

@@ -4,6 +4,7 @@ import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
+import { S3Client } from '@aws-sdk/client-s3';
 
 /**
  * SDK clients with the platform's settings. Each call builds a new client: the composition root
@@ -26,3 +27,12 @@ export const firehoseClient = (): FirehoseClient => new FirehoseClient({ request
 export const kmsClient = (): KMSClient => new KMSClient({ requestHandler, maxAttempts: 3 });
 
 export const apiGatewayClient = (): APIGatewayClient => new APIGatewayClient({ requestHandler, maxAttempts: 3 });
+
+/** `forcePathStyle`: the twin's S3 stand-in serves buckets by path, not by host name. */
+export const s3Client = (options: { forcePathStyle: boolean }): S3Client =>
+  // An export part is up to 64 MiB before compression: its upload gets longer than one API call.
+  new S3Client({
+    requestHandler: { ...requestHandler, requestTimeout: 60_000 },
+    maxAttempts: 3,
+    forcePathStyle: options.forcePathStyle,
+  });

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { ExportService } from '../domain/export-service';
 import type { z } from 'zod';
 import type { ApiKeyService } from '../domain/api-key-service';
 import type { Reply } from '../domain/idempotency';
@@ -61,6 +62,8 @@ export interface Services {
   lakeSettings: LakeSettingsStore;
   /** Named consumers of the event feed: settings, reads from the committed position, commits and seeks. */
   eventConsumers: FeedConsumers;
+  /** Scheduled exports: definitions, runs, a run asked for now. */
+  exports: ExportService;
 }
 
 export interface OperationContext {

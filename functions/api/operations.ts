@@ -28,6 +28,7 @@ import { feedOperations } from './feed-operations';
 import { oauthClientOperations } from './oauth-client-operations';
 import { webhookOperations } from './webhook-operations';
 import { lakeOperations } from './lake-operations';
+import { exportOperations } from './export-operations';
 import { apiKeyOperations } from './api-key-operations';
 import { adminOperations } from './admin-operations';
 import { eventConsumerOperations } from './event-consumer-operations';
@@ -678,4 +679,5 @@ export const operations: Operation[] = [
   ...adminOperations,
   ...oauthClientOperations,
   ...eventConsumerOperations,
+  ...exportOperations,
 ];

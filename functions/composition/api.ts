@@ -1,6 +1,7 @@
 import { documentClient, sqsClient } from '../adapters/aws-clients';
 import { DynamoAuditTrail } from '../adapters/dynamo-audit-trail';
 import { DynamoFeedConsumerStore } from '../adapters/dynamo-feed-consumer-store';
+import { DynamoExportStore } from '../adapters/dynamo-export-store';
 import { DynamoFeedIndex } from '../adapters/dynamo-feed-index';
 import { DynamoApiKeyStore } from '../adapters/dynamo-api-key-store';
 import { DynamoOAuthClientStore } from '../adapters/dynamo-oauth-client-store';
@@ -12,6 +13,7 @@ import { DynamoTenantStore } from '../adapters/dynamo-tenant-store';
 import { catalogueReplies } from '../api/catalogue-views';
 import type { Services } from '../api/operations';
 import { ApiKeyService } from '../domain/api-key-service';
+import { ExportService } from '../domain/export-service';
 import { EventFeed } from '../domain/feed';
 import { FeedConsumers } from '../domain/feed-consumer-service';
 import { RewardCatalogue } from '../domain/reward-catalogue';
@@ -66,5 +68,6 @@ export function apiServices(): Services {
     tenantStore,
     lakeSettings,
     eventConsumers: new FeedConsumers(new DynamoFeedConsumerStore(dynamo, tableName), feed, lakeSettings, systemClock),
+    exports: new ExportService(new DynamoExportStore(dynamo, tableName), systemClock, () => newId('exp')),
   };
 }

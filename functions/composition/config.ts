@@ -12,6 +12,13 @@ const settings = {
   TABLE_NAME: z.string().min(1),
   DELIVERY_QUEUE_URL: z.url(),
   RAW_EVENTS_STREAM_NAME: z.string().min(1),
+  /** The lake bucket: scheduled exports write their files under `exports/` there. */
+  LAKE_BUCKET_NAME: z.string().min(1),
+  /** Only the twin sets this: its S3 stand-in serves buckets by path. */
+  S3_FORCE_PATH_STYLE: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
   STAGE: z.string().min(1).default('dev'),
   /** Only the local twin sets this: lets webhook endpoints use http:// on loopback addresses. */
   WEBHOOK_ALLOW_LOOPBACK_HTTP: z

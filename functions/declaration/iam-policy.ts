@@ -40,6 +40,10 @@ export type PolicyResource =
   | { kind: 'tokenKey'; slot: TokenKeySlot }
   /** The function's own log group. */
   | { kind: 'logGroup' }
+  /** Objects under `exports/` in the lake bucket (`<bucket arn>/exports/*`). */
+  | { kind: 'lakeExports' }
+  /** The customer-managed key that encrypts the lake bucket. */
+  | { kind: 'lakeKey' }
   /** Actions that support no resource-level permissions (e.g. `dynamodb:ListStreams`). */
   | { kind: 'any' };
 
@@ -150,6 +154,10 @@ export const TOKEN_SIGN_ACTIONS = ['kms:Sign'];
 /** Publishing and verifying with the access-token keys' public halves. */
 export const TOKEN_PUBLIC_KEY_ACTIONS = ['kms:GetPublicKey'];
 export const LOG_WRITE_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+/** Writing export files: a put each (single-part uploads; no reads, lists or deletes). */
+export const LAKE_EXPORT_ACTIONS = ['s3:PutObject'];
+/** S3 asks KMS for a data key on the writer's behalf when it encrypts a new object with the lake key. */
+export const LAKE_KEY_ACTIONS = ['kms:GenerateDataKey'];
 
 const hasIndexes = table.globalSecondaryIndexes.length + table.localSecondaryIndexes.length > 0;
 
@@ -229,6 +237,16 @@ export function executionRolePolicy(spec: FunctionSpec): PolicyStatement[] {
       resources: tokenSigningKeys.slots.map((slot) => ({ kind: 'tokenKey' as const, slot })),
     });
   }
+  if (access.lakeExports) {
+    statements.push(
+      { purpose: 'put export files in the lake', actions: LAKE_EXPORT_ACTIONS, resources: [{ kind: 'lakeExports' }] },
+      {
+        purpose: 'encrypt export files with the lake key',
+        actions: LAKE_KEY_ACTIONS,
+        resources: [{ kind: 'lakeKey' }],
+      },
+    );
+  }
   if (trigger?.kind === 'dynamodb-stream') {
     statements.push(
       {
@@ -301,6 +319,8 @@ export interface PolicyTargets {
   logGroupArn: string;
   tokenKeyArn(slot: TokenKeySlot): string;
   activeTokenKeyArn: string;
+  lakeBucketArn: string;
+  lakeKeyArn: string;
 }
 
 export function resolveResource(resource: PolicyResource, targets: PolicyTargets): string {
@@ -331,6 +351,10 @@ export function resolveResource(resource: PolicyResource, targets: PolicyTargets
       return targets.tokenKeyArn(resource.slot);
     case 'activeTokenKey':
       return targets.activeTokenKeyArn;
+    case 'lakeExports':
+      return `${targets.lakeBucketArn}/exports/*`;
+    case 'lakeKey':
+      return targets.lakeKeyArn;
     case 'any':
       return '*';
   }

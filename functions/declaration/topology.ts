@@ -23,7 +23,9 @@ export type ResourceRef =
   | { ref: 'tokenSigningKey' }
   /** Every key slot whose public key verifies access tokens (comma-separated). */
   | { ref: 'tokenPublicKeys' }
-  | { ref: 'literal'; value: string };
+  | { ref: 'literal'; value: string }
+  /** The lake bucket's name (deployed: the raw-events bucket; the twin: its local bucket). */
+  | { ref: 'lakeBucket' };
 
 export const table = {
   id: 'Ledger',
@@ -211,6 +213,8 @@ export interface FunctionSpec {
     tenantThrottling?: boolean;
     /** Access-token keys: `sign` with the active key (the token function only), `verify` with their public keys. */
     tokenKeys?: 'sign' | 'verify';
+    /** Puts scheduled-export files under `exports/` in the lake bucket (encrypted with the lake key). */
+    lakeExports?: boolean;
   };
 }
 
@@ -371,6 +375,31 @@ export const functions = {
       asyncInvoke: { retryAttempts: 0, maxEventAgeSeconds: 60, onFailure: 'scheduledJobFailures' },
     },
   },
+  exports: {
+    id: 'ExportsFunction',
+    entry: 'functions/handlers/exports.ts',
+    handler: 'handler',
+    description:
+      "Scheduled: writes the due windows of tenants' exports (balances, members, ledger entries) to the lake",
+    timeoutSeconds: 300,
+    memoryMiB: 1024,
+    environment: {
+      TABLE_NAME: { ref: 'table' },
+      LAKE_BUCKET_NAME: { ref: 'lakeBucket' },
+      WEBHOOK_SECRETS_KEY: { ref: 'secretsKey' },
+    },
+    // Writes run records and schedule state; opens tenants' pseudonym keys (the API seals them); puts files.
+    access: { table: 'readWrite', pseudonymKeys: 'open', lakeExports: true },
+    // Ticks find due exports through the `due` index and hold a lease, so ticks never overlap. A failed window is
+    // recorded and stays due: the next tick redoes it, so Lambda does not retry the tick.
+    trigger: {
+      kind: 'schedule',
+      everyMinutes: 1,
+      retryAttempts: 2,
+      maxEventAgeSeconds: 300,
+      asyncInvoke: { retryAttempts: 0, maxEventAgeSeconds: 60, onFailure: 'scheduledJobFailures' },
+    },
+  },
 } as const satisfies Record<string, FunctionSpec>;
 
 export type FunctionId = keyof typeof functions;
@@ -385,6 +414,7 @@ export interface ResourceTargets {
   apiBaseUrl: string;
   tokenSigningKey: string;
   tokenPublicKeys: string;
+  lakeBucket: string;
 }
 
 /** A function's environment variables, resolved against one deployment's resources. */
@@ -410,6 +440,8 @@ export function resolveEnvironment(spec: FunctionSpec, targets: ResourceTargets)
           return [name, targets.tokenPublicKeys];
         case 'literal':
           return [name, ref.value];
+        case 'lakeBucket':
+          return [name, targets.lakeBucket];
       }
     }),
   );
@@ -524,6 +556,13 @@ export const routes: RouteSpec[] = [
   apiRoute('GET', '/v1/event-consumers/{consumerId}/events'),
   apiRoute('POST', '/v1/event-consumers/{consumerId}/commit'),
   apiRoute('POST', '/v1/event-consumers/{consumerId}/seek'),
+  apiRoute('POST', '/v1/exports'),
+  apiRoute('GET', '/v1/exports'),
+  apiRoute('GET', '/v1/exports/{exportId}'),
+  apiRoute('PATCH', '/v1/exports/{exportId}'),
+  apiRoute('DELETE', '/v1/exports/{exportId}'),
+  apiRoute('GET', '/v1/exports/{exportId}/runs'),
+  apiRoute('POST', '/v1/exports/{exportId}/run'),
 ];
 
 export const api = {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EXPORT_DATASETS, exportCadence } from './exports';
 import { TRANSACTION_TYPES } from './earning-rules';
 import { Problem } from '../shared/problem';
 import { NOT_WELL_FORMED, illFormedPaths } from '../shared/well-formed';
@@ -338,6 +339,7 @@ export const AUDIT_SUBJECTS = [
   'programme',
   'member',
   'event_consumer',
+  'export',
 ] as const;
 export type AuditSubjectType = (typeof AUDIT_SUBJECTS)[number];
 
@@ -490,6 +492,27 @@ export const auditEventConsumerDeletedEvent = audit(
   'A named event feed consumer was deleted with its committed position',
   {},
 );
+export const auditExportCreatedEvent = audit(
+  'audit.export.created',
+  'export',
+  'A scheduled export was defined (a dataset written to the lake on a cadence)',
+  {
+    dataset: z.enum(EXPORT_DATASETS).describe('What the export writes'),
+    cadence: exportCadence,
+  },
+);
+export const auditExportUpdatedEvent = audit(
+  'audit.export.updated',
+  'export',
+  'A scheduled export was changed (cadence, enabled)',
+  { changedFields },
+);
+export const auditExportDeletedEvent = audit(
+  'audit.export.deleted',
+  'export',
+  'A scheduled export was deleted (files already written stay)',
+  {},
+);
 
 const auditEvents = [
   auditTenantCreatedEvent,
@@ -513,6 +536,9 @@ const auditEvents = [
   auditEventConsumerCreatedEvent,
   auditEventConsumerUpdatedEvent,
   auditEventConsumerDeletedEvent,
+  auditExportCreatedEvent,
+  auditExportUpdatedEvent,
+  auditExportDeletedEvent,
 ] as const;
 
 export const loyaltyEvent = z.discriminatedUnion('type', [

@@ -163,6 +163,23 @@ export const keys = {
   digestWindowPk: (tenantId: string, subscriptionId: string, windowStart: number, part: number) =>
     `${keys.endpointPk(tenantId, subscriptionId)}#DIGEST#${windowStart}#${part}`,
   digestEventPrefix: 'EV#',
+  /** A tenant's scheduled export (definition and schedule state). */
+  export: (tenantId: string, exportId: string) => ({ pk: `TENANT#${tenantId}`, sk: `EXPORT#${exportId}` }),
+  exportPrefix: (tenantId: string) => ({ pk: `TENANT#${tenantId}`, skPrefix: 'EXPORT#' }),
+  /** `due` index partition of every enabled export, by when its next window is due (one partition, few items). */
+  exportsDue: 'EXPORTS#DUE',
+  parseExport: (key: { pk: string; sk: string }): { tenantId: string; exportId: string } | null => {
+    const tenantId = /^TENANT#([^#]+)$/.exec(key.pk)?.[1];
+    const exportId = /^EXPORT#(.+)$/.exec(key.sk)?.[1];
+    return tenantId && exportId ? { tenantId, exportId } : null;
+  },
+  /** One run of an export: a partition per export, by window start (ISO times sort as strings). */
+  exportRunPk: (tenantId: string, exportId: string) => `TENANT#${tenantId}#EXPORT#${exportId}`,
+  exportRun: (tenantId: string, exportId: string, windowStart: string) => ({
+    pk: keys.exportRunPk(tenantId, exportId),
+    sk: `${keys.exportRunPrefix}${windowStart}`,
+  }),
+  exportRunPrefix: 'RUN#',
   /** The lease of a scheduled job: one run at a time. */
   jobLease: (job: string) => ({ pk: `JOB#${job}`, sk: 'LEASE' }),
   /** The endpoint's slots for messages waiting in flight on the queue (at most MAX_WAITING_PER_ENDPOINT items). */

@@ -63,6 +63,8 @@ export const PROBLEM_CODES = {
     status: 409,
     title: 'The consumer has committed a later position; a commit never moves it back (seek does)',
   },
+  export_not_found: { status: 404, title: 'Export not found' },
+  export_conflict: { status: 409, title: 'The export was changed concurrently; retry the request' },
   too_many_requests: { status: 429, title: 'Too many requests; retry after a pause' },
   internal_error: { status: 500, title: 'Internal error' },
   bad_gateway: { status: 502, title: 'The request failed before it completed; retry it with the same Idempotency-Key' },

@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -52,6 +53,8 @@ export interface TopologyFunctionsProps {
   /** Where tenants are throttled (`api-gateway:<rest api id>/<stage>`); lazy, as the API is built after these. */
   readonly tenantThrottling: string;
   readonly rawEvents: { readonly deliveryStreamName: string; readonly deliveryStreamArn: string };
+  /** The lake bucket and its key: scheduled exports put files under `exports/` there. */
+  readonly lake: { readonly bucket: s3.IBucket; readonly key: kms.IKey };
   /** The access-token signing keys by slot, and the active slot's key. */
   readonly tokenKeys: { readonly bySlot: Record<TokenKeySlot, kms.IKey>; readonly active: kms.IKey };
 }
@@ -159,6 +162,7 @@ export class TopologyFunctions extends Construct {
       table: this.props.table.tableName,
       queueUrl: (queue) => this.props.queues[queue].queueUrl,
       rawEventsStream: this.props.rawEvents.deliveryStreamName,
+      lakeBucket: this.props.lake.bucket.bucketName,
       secretsKey: this.props.secretsKey.keyArn,
       tenantThrottling: this.props.tenantThrottling,
       apiBaseUrl: Lazy.string({
@@ -199,6 +203,8 @@ export class TopologyFunctions extends Construct {
       logGroupArn: logGroup.logGroupArn,
       tokenKeyArn: (slot) => this.props.tokenKeys.bySlot[slot].keyArn,
       activeTokenKeyArn: this.props.tokenKeys.active.keyArn,
+      lakeBucketArn: this.props.lake.bucket.bucketArn,
+      lakeKeyArn: this.props.lake.key.keyArn,
     });
     for (const statement of resolved) {
       role.addToPrincipalPolicy(
@@ -241,6 +247,15 @@ export class TopologyFunctions extends Construct {
           'The DynamoDB stream event source needs dynamodb:ListStreams, which supports no resource-level permissions ' +
           "(resource must be *); reading records is limited to this table's stream.",
         appliesTo: ['Resource::*'],
+      });
+    }
+    if (declares('lakeExports')) {
+      suppressions.push({
+        id: 'AwsSolutions-IAM5',
+        reason:
+          'Export files get a key per tenant, export and window, made at run time: s3:PutObject is granted on the ' +
+          "lake bucket's exports/ prefix only, never on the raw events or another bucket.",
+        appliesTo: [{ regex: '/^Resource::<.+\\.Arn>\\/exports\\/\\*$/' }],
       });
     }
     if (declares('usagePlans') || declares('apiKeys')) {

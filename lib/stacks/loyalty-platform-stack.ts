@@ -85,6 +85,7 @@ export class LoyaltyPlatformStack extends Stack {
       // The API function keeps tenants in the usage plans of this API's stage; the API is built after the functions.
       tenantThrottling: Lazy.string({ produce: () => `api-gateway:${this.api.restApi.restApiId}/${props.stage}` }),
       rawEvents: this.lake,
+      lake: this.lake,
     });
     this.functions = functions.byId;
     this.functionLogGroups = functions.logGroups;

@@ -835,3 +835,54 @@ SELECT
   record ->> '$."data"."subject"."id"' AS subject_id
 FROM events
 WHERE event_type = 'audit.event_consumer.deleted';
+
+-- audit.export.created
+CREATE OR REPLACE VIEW events_audit_export_created AS
+SELECT
+  record ->> '$."id"' AS event_id,
+  CAST(record ->> '$."version"' AS BIGINT) AS event_version,
+  record ->> '$."tenantId"' AS tenant_id,
+  CAST(record ->> '$."occurredAt"' AS TIMESTAMP WITH TIME ZONE) AS occurred_at,
+  record ->> '$."correlationId"' AS correlation_id,
+  record ->> '$."type"' AS event_type,
+  record ->> '$."actor"."kind"' AS actor_kind,
+  record ->> '$."actor"."credentialId"' AS actor_credential_id,
+  record ->> '$."data"."subject"."type"' AS subject_type,
+  record ->> '$."data"."subject"."id"' AS subject_id,
+  record ->> '$."data"."dataset"' AS dataset,
+  record ->> '$."data"."cadence"' AS cadence
+FROM events
+WHERE event_type = 'audit.export.created';
+
+-- audit.export.updated
+CREATE OR REPLACE VIEW events_audit_export_updated AS
+SELECT
+  record ->> '$."id"' AS event_id,
+  CAST(record ->> '$."version"' AS BIGINT) AS event_version,
+  record ->> '$."tenantId"' AS tenant_id,
+  CAST(record ->> '$."occurredAt"' AS TIMESTAMP WITH TIME ZONE) AS occurred_at,
+  record ->> '$."correlationId"' AS correlation_id,
+  record ->> '$."type"' AS event_type,
+  record ->> '$."actor"."kind"' AS actor_kind,
+  record ->> '$."actor"."credentialId"' AS actor_credential_id,
+  record ->> '$."data"."subject"."type"' AS subject_type,
+  record ->> '$."data"."subject"."id"' AS subject_id,
+  record -> '$."data"."changedFields"' AS changed_fields
+FROM events
+WHERE event_type = 'audit.export.updated';
+
+-- audit.export.deleted
+CREATE OR REPLACE VIEW events_audit_export_deleted AS
+SELECT
+  record ->> '$."id"' AS event_id,
+  CAST(record ->> '$."version"' AS BIGINT) AS event_version,
+  record ->> '$."tenantId"' AS tenant_id,
+  CAST(record ->> '$."occurredAt"' AS TIMESTAMP WITH TIME ZONE) AS occurred_at,
+  record ->> '$."correlationId"' AS correlation_id,
+  record ->> '$."type"' AS event_type,
+  record ->> '$."actor"."kind"' AS actor_kind,
+  record ->> '$."actor"."credentialId"' AS actor_credential_id,
+  record ->> '$."data"."subject"."type"' AS subject_type,
+  record ->> '$."data"."subject"."id"' AS subject_id
+FROM events
+WHERE event_type = 'audit.export.deleted';

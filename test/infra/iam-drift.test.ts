@@ -37,6 +37,8 @@ function describeResource(expression: Expression, functionId: FunctionId): strin
     [stack.getLogicalId(stack.queueKey.node.defaultChild as never), 'queueKey'],
     [stack.getLogicalId(stack.secretsKey.node.defaultChild as never), 'secretsKey'],
     [stack.getLogicalId(stack.lake.deliveryStream), 'rawEventsStream'],
+    [logicalId(stack, stack.lake.bucket), 'lakeBucket'],
+    [stack.getLogicalId(stack.lake.key.node.defaultChild as never), 'lakeKey'],
     [logicalId(stack, stack.functionLogGroups[functionId]), 'logGroup'],
     ...tokenSigningKeys.slots.map(
       (slot) => [logicalId(stack, stack.tokenKeys.bySlot[slot]), `tokenKey:${slot}`] as [string, string],
@@ -102,6 +104,8 @@ function declared(spec: FunctionSpec): string[] {
     tokenKeyArn: (slot) => `tokenKey:${slot}`,
     // The synthesized stack signs with the default slot.
     activeTokenKeyArn: `tokenKey:${tokenSigningKeys.defaultActiveSlot}`,
+    lakeBucketArn: 'lakeBucket',
+    lakeKeyArn: 'lakeKey',
   });
   return policy.flatMap((statement) => {
     const condition = statement.conditions ? ` if ${JSON.stringify(statement.conditions)}` : '';

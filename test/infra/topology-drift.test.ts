@@ -162,6 +162,8 @@ describe('functions', () => {
             };
           case 'literal':
             return ref.value;
+          case 'lakeBucket':
+            return { Ref: logicalId(stack, stack.lake.bucket) };
         }
       };
       const logGroupId = props.LoggingConfig?.LogGroup?.Ref as string;

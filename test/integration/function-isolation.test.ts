@@ -21,8 +21,14 @@ const targets = {
   apiBaseUrl: 'http://127.0.0.1:1',
   tokenSigningKey: 'local:unused',
   tokenPublicKeys: 'local:unused',
+  lakeBucket: 'local-bucket',
 };
-const endpoints = { dynamodb: 'http://127.0.0.1:2', sqs: 'http://127.0.0.1:3', firehose: 'http://127.0.0.1:4' };
+const endpoints = {
+  dynamodb: 'http://127.0.0.1:2',
+  sqs: 'http://127.0.0.1:3',
+  firehose: 'http://127.0.0.1:4',
+  s3: 'http://127.0.0.1:5',
+};
 
 type Probe = {
   env: Record<string, string>;

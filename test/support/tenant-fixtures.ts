@@ -28,6 +28,8 @@ export interface TenantIds {
   clientId: string;
   /** Its named event feed consumer. */
   consumerId: string;
+  /** Its scheduled export. */
+  exportId: string;
 }
 
 /** A tenant of the twin with real data made through the API with its own key. */
@@ -128,6 +130,14 @@ export async function seedTenant(twin: RunningTwin, tenantId: string, apiKey: st
     'creating the event consumer',
   );
 
+  const scheduled = await ok(
+    api<{ exportId: string }>('/v1/exports', {
+      body: { dataset: 'members', cadence: 'daily' },
+      idempotent: false,
+    }),
+    'defining the export',
+  );
+
   // Ids the client chooses are random, not derived from the tenant's: a leak of one is found by itself.
   const campaignId = `cmp-${unique()}`;
   const rewardId = `rwd-${unique()}`;
@@ -185,6 +195,7 @@ export async function seedTenant(twin: RunningTwin, tenantId: string, apiKey: st
     keyId: keyIdOf(apiKey) ?? '',
     clientId: oauthClient.clientId,
     consumerId: consumer.consumerId,
+    exportId: scheduled.exportId,
   };
   return {
     tenantId,

@@ -11,6 +11,7 @@ import {
   deliveryStreamArn,
   queueArnOfName,
   requiredPermissions,
+  s3Permissions,
   tableArn,
 } from '../../local/iam-requests';
 import { functionOfAccessKey, localPolicies, roleCredentials } from '../../local/roles';
@@ -146,6 +147,21 @@ describe('the declared roles on the twin', () => {
       expect(firstDenied(policy, dynamo('Scan', { TableName: table.localName }))).toBeDefined();
   });
 
+  it('lets only the exports function put objects, and only under exports/ in the lake bucket', () => {
+    // Prepare
+    const bucket = rawEvents.localBucketName;
+    const put = (key: string) => s3Permissions('PUT', `/${bucket}/${key}`);
+    const exportFile = 'exports/tenant=t1/export=exp_1/window=20261202T2005Z/part-00000.ndjson.gz';
+    // Act & Assess
+    expect(put(exportFile)).toEqual([{ action: 's3:PutObject', resource: `arn:aws:s3:::${bucket}/${exportFile}` }]);
+    expect(firstDenied(policies.exports, put(exportFile))).toBeUndefined();
+    expect(firstDenied(policies.exports, put('events/tenant=t1/date=2026-12-02/hour=20/x.ndjson.gz'))).toBeDefined();
+    expect(firstDenied(policies.exports, s3Permissions('GET', `/${bucket}/${exportFile}`))).toBeDefined();
+    expect(firstDenied(policies.exports, s3Permissions('GET', `/${bucket}?list-type=2`))).toBeDefined();
+    expect(firstDenied(policies.api, put(exportFile))).toBeDefined();
+    expect(firstDenied(policies.lakeRouter, put(exportFile))).toBeDefined();
+  });
+
   it('lets the SQS-triggered function change visibility and delete on its own queue only', () => {
     const consume = (operation: string, url: string) =>
       requiredPermissions('sqs', `AmazonSQS.${operation}`, { QueueUrl: url });
@@ -179,6 +195,8 @@ describe('the declared roles on the twin', () => {
       logGroupArn: 'L',
       tokenKeyArn: (slot) => `TK:${slot}`,
       activeTokenKeyArn: 'TK:A',
+      lakeBucketArn: 'B',
+      lakeKeyArn: 'LK',
     });
     expect(resolved.flatMap((s) => s.resources).sort()).toEqual([
       '*',
