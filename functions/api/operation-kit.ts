@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { z } from 'zod';
 import type { ApiKeyService } from '../domain/api-key-service';
+import type { BackfillService } from '../domain/backfill-service';
 import type { Reply } from '../domain/idempotency';
 import type { EventFeed } from '../domain/feed';
 import type { LedgerService } from '../domain/ledger-service';
@@ -58,6 +59,8 @@ export interface Services {
   oauthClients: OAuthClientService;
   /** The tenant's lake settings (minimisation) and its pseudonymisation key. */
   lakeSettings: LakeSettingsStore;
+  /** Backfills of the tenant's events to its lake: requests, progress, cancellation. */
+  backfills: BackfillService;
 }
 
 export interface OperationContext {

@@ -30,6 +30,7 @@ import { webhookOperations } from './webhook-operations';
 import { lakeOperations } from './lake-operations';
 import { apiKeyOperations } from './api-key-operations';
 import { adminOperations } from './admin-operations';
+import { backfillOperations } from './backfill-operations';
 
 export { principalFromContext } from '../domain/credentials';
 export {
@@ -676,4 +677,5 @@ export const operations: Operation[] = [
   ...apiKeyOperations,
   ...adminOperations,
   ...oauthClientOperations,
+  ...backfillOperations,
 ];

@@ -23,6 +23,7 @@ import { tenantThrottling } from './throttling';
 import { ledgerWiring } from './ledger';
 import { webhookSecretSealer } from './secrets';
 import { webhookApiWiring } from './webhooks';
+import { backfillService } from './backfill';
 
 /** The edge's throttling, built on the first admin change of a tenant (tenant calls never need it). */
 function lazyThrottling(): TenantThrottling {
@@ -61,5 +62,6 @@ export function apiServices(): Services {
     tenants: new TenantAdmin(tenantStore, systemClock, lazyThrottling()),
     tenantStore,
     lakeSettings: new DynamoLakeSettingsStore(dynamo, tableName, webhookSecretSealer()),
+    backfills: backfillService(),
   };
 }

@@ -330,7 +330,15 @@ export const auditActor = z
   })
   .describe('Who acted');
 
-export const AUDIT_SUBJECTS = ['tenant', 'api_key', 'oauth_client', 'webhook_endpoint', 'programme', 'member'] as const;
+export const AUDIT_SUBJECTS = [
+  'tenant',
+  'api_key',
+  'oauth_client',
+  'webhook_endpoint',
+  'programme',
+  'member',
+  'backfill',
+] as const;
 export type AuditSubjectType = (typeof AUDIT_SUBJECTS)[number];
 
 const changedFields = z.array(z.string()).min(1).describe('Names of the fields that changed (never their values)');
@@ -464,6 +472,23 @@ export const auditLakePseudonymKeyRevealedEvent = audit(
   'The key that re-identifies pseudonymised member ids was handed out',
   {},
 );
+export const auditBackfillRequestedEvent = audit(
+  'audit.backfill.requested',
+  'backfill',
+  'A backfill of a time range of the tenant’s events to its lake was requested (by the tenant or an operator)',
+  {
+    from: z.iso.datetime().describe('Start of the range'),
+    to: z.iso.datetime().describe('End of the range'),
+    targets: z.array(z.string()).describe('Where the events are re-sent'),
+    ratePerSecond: z.number().int().describe('Events sent per second at most'),
+  },
+);
+export const auditBackfillCancelledEvent = audit(
+  'audit.backfill.cancelled',
+  'backfill',
+  'A backfill was cancelled; what it sent stays sent',
+  { eventsSent: z.number().int().describe('Events it had sent when it stopped') },
+);
 
 const auditEvents = [
   auditTenantCreatedEvent,
@@ -484,6 +509,8 @@ const auditEvents = [
   auditPointsAdjustedEvent,
   auditLakeSettingsUpdatedEvent,
   auditLakePseudonymKeyRevealedEvent,
+  auditBackfillRequestedEvent,
+  auditBackfillCancelledEvent,
 ] as const;
 
 export const loyaltyEvent = z.discriminatedUnion('type', [
