@@ -102,7 +102,10 @@ export class DynamoBackfillStore implements BackfillStore {
         'startedAt = if_not_exists(startedAt, :at)' +
         (progress.lastEventAt ? ', lastEventAt = :lastEventAt' : '') +
         (progress.done ? ', finishedAt = :at' : '') +
-        ' ADD eventsSent :added',
+        (progress.feed?.memberCursor ? ', memberCursor = :memberCursor' : '') +
+        ' ADD eventsSent :added' +
+        (progress.feed ? ', eventsIndexed :indexed' : '') +
+        (progress.feed && !progress.feed.memberCursor ? ' REMOVE memberCursor' : ''),
       ConditionExpression: `slice = :slice AND ${ACTIVE}`,
       ExpressionAttributeNames: { '#status': 'status', '#position': 'position' },
       ExpressionAttributeValues: {
@@ -114,6 +117,8 @@ export class DynamoBackfillStore implements BackfillStore {
         ':at': progress.at,
         ':added': progress.eventsAdded,
         ...(progress.lastEventAt ? { ':lastEventAt': progress.lastEventAt } : {}),
+        ...(progress.feed ? { ':indexed': progress.feed.eventsIndexed } : {}),
+        ...(progress.feed?.memberCursor ? { ':memberCursor': progress.feed.memberCursor } : {}),
       },
     });
     if (!progress.done) return applied(this.client.send(update));

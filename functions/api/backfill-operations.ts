@@ -24,7 +24,11 @@ const backfillResponse = z
     targets: z.array(z.enum(BACKFILL_TARGETS)),
     ratePerSecond: z.number().int(),
     status: z.enum(BACKFILL_STATUSES),
-    eventsSent: z.number().int().describe('Events sent so far, each counted once'),
+    eventsSent: z.number().int().describe('Events sent to the lake so far, each counted once'),
+    eventsIndexed: z
+      .number()
+      .int()
+      .describe('Target `feed`: events written before the feed index existed that were given its keys'),
     lastPosition: z.iso
       .datetime()
       .optional()
@@ -47,6 +51,7 @@ const backfillView = (backfill: Backfill) => ({
   ratePerSecond: backfill.ratePerSecond,
   status: backfill.status,
   eventsSent: backfill.eventsSent,
+  eventsIndexed: backfill.eventsIndexed,
   ...(backfill.lastEventAt ? { lastPosition: backfill.lastEventAt } : {}),
   requestedBy: backfill.requestedBy,
   createdAt: backfill.createdAt,
@@ -85,7 +90,8 @@ export const backfillOperations: Operation[] = [
     operationId: 'createBackfill',
     summary:
       'Re-send a time range of the tenant’s events to its lake (under its current lake settings), in event-time ' +
-      'order at `ratePerSecond`; one backfill at a time per tenant',
+      'order at `ratePerSecond`, and/or give events written before the feed index existed their place in the feed; ' +
+      'one backfill at a time per tenant',
     request: backfillRequest,
     responses: requested,
     run: (ctx, body) => requestBackfill(ctx, ctx.tenantId, body),

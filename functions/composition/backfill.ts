@@ -1,5 +1,6 @@
 import { documentClient, sqsClient } from '../adapters/aws-clients';
 import { DynamoBackfillStore } from '../adapters/dynamo-backfill-store';
+import { DynamoFeedBackfill } from '../adapters/dynamo-feed-backfill';
 import { DynamoFeedIndex } from '../adapters/dynamo-feed-index';
 import { SqsBackfillQueue } from '../adapters/sqs-backfill-queue';
 import { BackfillRunner } from '../domain/backfill-runner';
@@ -10,13 +11,18 @@ import { systemClock } from '../shared/clock';
 import { setting } from './config';
 import { lakeSink } from './lake';
 
-/** The API's side of backfills: records and the first slice's message. */
-export const backfillService = (): BackfillService =>
-  new BackfillService(
+/** The API's side of backfills: records and the first slice's message (its queue set up on the first request). */
+export function backfillService(): BackfillService {
+  let queue: SqsBackfillQueue | undefined;
+  return new BackfillService(
     new DynamoBackfillStore(documentClient(), setting('TABLE_NAME')),
-    new SqsBackfillQueue(sqsClient(), setting('BACKFILL_QUEUE_URL')),
+    {
+      schedule: (message, delaySeconds) =>
+        (queue ??= new SqsBackfillQueue(sqsClient(), setting('BACKFILL_QUEUE_URL'))).schedule(message, delaySeconds),
+    },
     systemClock,
   );
+}
 
 /**
  * The backfill function's slice runner over a queue message's body: the feed index to read, the lake router's sink
@@ -38,5 +44,6 @@ function backfillRunner(): BackfillRunner {
     (events) => sink.send(events as unknown as LoyaltyEvent[]),
     new SqsBackfillQueue(sqsClient(), setting('BACKFILL_QUEUE_URL')),
     systemClock,
+    new DynamoFeedBackfill(dynamo, tableName),
   );
 }

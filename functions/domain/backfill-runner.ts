@@ -1,6 +1,7 @@
 import type { Clock } from '../shared/clock';
 import { logger } from '../shared/logger';
 import {
+  BACKFILL_MEMBERS_PER_SLICE,
   BACKFILL_PAGE_EVENTS,
   BACKFILL_SLICE_BUDGET_MS,
   messageAction,
@@ -9,9 +10,10 @@ import {
   takeForSlice,
   type Backfill,
   type BackfillMessage,
+  type MemberCursor,
 } from './backfill';
 import { endOf, FEED_SETTLE_MS, mergeShardPages, positionAt, type FeedEvent, type FeedIndex } from './feed';
-import { FEED_SHARDS } from './keys';
+import { FEED_SHARDS, MEMBER_LIST_SHARDS } from './keys';
 
 /** What one slice recorded: the record moves from `slice` to `slice + 1` only if it is still at `slice`. */
 export interface SliceProgress {
@@ -19,6 +21,8 @@ export interface SliceProgress {
   position: string;
   eventsAdded: number;
   lastEventAt?: string;
+  /** Feed target: events given index keys, and where the walk over members goes on (null: it is done). */
+  feed?: { eventsIndexed: number; memberCursor: MemberCursor | null };
   done: boolean;
   at: string;
 }
@@ -46,6 +50,19 @@ export interface BackfillQueue {
   schedule(message: BackfillMessage, delaySeconds: number): Promise<void>;
 }
 
+/** The feed target's reads and writes outside the index (adapters/dynamo-feed-backfill.ts). */
+export interface FeedBackfill {
+  /** Member ids of a `members` index shard after `after`, in id order, at most `limit`; `more` if the shard goes on. */
+  members(
+    tenantId: string,
+    shard: number,
+    after: string | undefined,
+    limit: number,
+  ): Promise<{ memberIds: string[]; more: boolean }>;
+  /** Gives the member's outbox events of the range that lack them the feed index keys; answers how many it gave. */
+  indexMember(tenantId: string, memberId: string, range: { from: string; to: string }): Promise<number>;
+}
+
 /** Sends events to the lake under the tenant's current lake settings; throws when some were not taken. */
 export type LakeEventSender = (events: FeedEvent[]) => Promise<void>;
 
@@ -64,6 +81,7 @@ export class BackfillRunner {
     private readonly sendToLake: LakeEventSender,
     private readonly queue: BackfillQueue,
     private readonly clock: Clock,
+    private readonly feed: FeedBackfill,
   ) {}
 
   async run(message: BackfillMessage, receiveCount: number): Promise<void> {
@@ -76,7 +94,7 @@ export class BackfillRunner {
       return;
     }
     try {
-      await this.runSlice(record);
+      await (record.memberCursor ? this.runFeedSlice(record, record.memberCursor) : this.runSlice(record));
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       if (receiveCount < BACKFILL_SLICE_ATTEMPTS) throw error;
@@ -126,6 +144,43 @@ export class BackfillRunner {
     if (done) return;
     const elapsedMs = this.clock.now().getTime() - startedMs;
     await this.chain(record, record.slice + 1, nextDelaySeconds({ sent, hours: hours.size, elapsedMs, ...record }));
+  }
+
+  /**
+   * A slice of the feed target: walks the tenant's members (the `members` index, shard by shard) and gives each one's
+   * outbox events of the range the feed index keys they lack. The lake target, if asked, starts once the index has
+   * settled, so it reads those events too.
+   */
+  private async runFeedSlice(record: Backfill, start: MemberCursor): Promise<void> {
+    const startedMs = this.clock.now().getTime();
+    const range = { from: record.from, to: record.to };
+    let cursor: MemberCursor | undefined = start;
+    let members = 0;
+    let indexed = 0;
+    while (cursor && members < BACKFILL_MEMBERS_PER_SLICE) {
+      if (this.clock.now().getTime() - startedMs >= BACKFILL_SLICE_BUDGET_MS) break;
+      const { shard, after }: MemberCursor = cursor;
+      const page = await this.feed.members(record.tenantId, shard, after, BACKFILL_MEMBERS_PER_SLICE - members);
+      for (const memberId of page.memberIds) indexed += await this.feed.indexMember(record.tenantId, memberId, range);
+      members += page.memberIds.length;
+      const last = page.memberIds.at(-1);
+      if (page.more && last) cursor = { shard, after: last };
+      else cursor = shard + 1 < MEMBER_LIST_SHARDS ? { shard: shard + 1 } : undefined;
+    }
+    const done = cursor === undefined && !record.targets.includes('lake');
+    const progress = {
+      slice: record.slice,
+      position: record.position,
+      eventsAdded: 0,
+      feed: { eventsIndexed: indexed, memberCursor: cursor ?? null },
+      done,
+      at: this.clock.now().toISOString(),
+    };
+    if (!(await this.store.recordSlice(record.tenantId, record.backfillId, progress)) || done) return;
+    const elapsedMs = this.clock.now().getTime() - startedMs;
+    const delay = nextDelaySeconds({ sent: indexed, hours: 0, elapsedMs, ratePerSecond: record.ratePerSecond });
+    // The index is eventually consistent: the lake target reads it once the new keys have settled.
+    await this.chain(record, record.slice + 1, cursor ? delay : Math.max(delay, Math.ceil(FEED_SETTLE_MS / 1000)));
   }
 
   private async chain(record: Backfill, slice: number, delaySeconds: number): Promise<void> {

@@ -28,6 +28,8 @@ export class BackfillService {
       ratePerSecond: request.ratePerSecond,
       status: 'queued',
       eventsSent: 0,
+      eventsIndexed: 0,
+      ...(request.targets.includes('feed') ? { memberCursor: { shard: 0 } } : {}),
       slice: 0,
       chainedSlice: 0,
       position: startOf(from),

@@ -9,8 +9,12 @@ import { FEED_RETENTION_DAYS } from './feed';
  * how much one slice sends, how long the next slice waits, and what a redelivered message may still do.
  */
 
-/** Where a backfill re-sends events. Only the lake: the feed index already holds every event it can serve. */
-export const BACKFILL_TARGETS = ['lake'] as const;
+/**
+ * Where a backfill sends events. `feed`: outbox events of the range written before the feed index existed get its
+ * keys (found member by member, outside the index); `lake`: the range is re-sent to the lake. With both, the feed
+ * runs first, so the lake then reads those events from the index too.
+ */
+export const BACKFILL_TARGETS = ['lake', 'feed'] as const;
 export type BackfillTarget = (typeof BACKFILL_TARGETS)[number];
 
 export const BACKFILL_DEFAULT_RATE = 100;
@@ -27,6 +31,8 @@ export const BACKFILL_PAGE_EVENTS = 500;
  * touches is one. 10 per 60 s keeps one backfill at 2 % of the 500-partition quota.
  */
 export const BACKFILL_HOURS_PER_BUFFER = 10;
+/** Members a feed slice looks through (one query each, plus one write per event it indexes). */
+export const BACKFILL_MEMBERS_PER_SLICE = 100;
 /** SQS's longest message delay. */
 export const BACKFILL_MAX_DELAY_SECONDS = 900;
 /**
@@ -70,8 +76,12 @@ export interface Backfill {
   targets: BackfillTarget[];
   ratePerSecond: number;
   status: BackfillStatus;
-  /** Events sent to every target so far, each counted once (a redelivered slice adds nothing). */
+  /** Events sent to the lake so far, each counted once (a redelivered slice adds nothing). */
   eventsSent: number;
+  /** Outbox events given feed index keys (target `feed`). */
+  eventsIndexed: number;
+  /** Where the feed target's walk over the tenant's members is (shard, last member id); absent: done or not asked. */
+  memberCursor?: MemberCursor;
   /** The slice the next message must carry: progress is recorded only by the message of this slice. */
   slice: number;
   /** The last slice whose follow-up message was sent. */
@@ -86,6 +96,12 @@ export interface Backfill {
   startedAt?: string;
   finishedAt?: string;
   errors: string[];
+}
+
+/** A position in the walk over a tenant's members: the `members` index shard and the last member id seen in it. */
+export interface MemberCursor {
+  shard: number;
+  after?: string;
 }
 
 /** The message that runs one slice: `slice` must equal the record's to do anything. */

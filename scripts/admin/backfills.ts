@@ -5,7 +5,9 @@ import type { CommandGroup } from './command';
 /** `npm run admin -- backfills <command>`: re-send a tenant's events to its lake (a late loader, lost files). */
 export const backfillCommands: CommandGroup = {
   create: {
-    usage: 'backfills create <tenant id> --from <ISO instant> --to <ISO instant> [--rate <events per second>]',
+    usage:
+      'backfills create <tenant id> --from <ISO instant> --to <ISO instant> [--rate <events per second>] ' +
+      '[--targets lake,feed]',
     /** Queues the backfill; the answer is its record (the tenant's `GET /v1/backfills/{id}` shows its progress). */
     run(args, client) {
       let parsed;
@@ -14,7 +16,12 @@ export const backfillCommands: CommandGroup = {
           args,
           allowPositionals: true,
           strict: true,
-          options: { from: { type: 'string' }, to: { type: 'string' }, rate: { type: 'string' } },
+          options: {
+            from: { type: 'string' },
+            to: { type: 'string' },
+            rate: { type: 'string' },
+            targets: { type: 'string' },
+          },
         });
       } catch (error) {
         throw new UsageError((error as Error).message);
@@ -29,7 +36,7 @@ export const backfillCommands: CommandGroup = {
       return client.call('POST', `/admin/tenants/${encodeURIComponent(tenantId)}/backfills`, {
         from: values.from,
         to: values.to,
-        targets: ['lake'],
+        targets: (values.targets ?? 'lake').split(',').map((target) => target.trim()),
         ...(values.rate !== undefined ? { ratePerSecond: Number(values.rate) } : {}),
       });
     },

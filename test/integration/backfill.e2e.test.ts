@@ -2,6 +2,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { table } from '../../functions/declaration/topology';
+import { CREDENTIALS, REGION } from '../../local/aws-local';
 import { runScript } from '../support/run-script';
 import { tenantTable } from '../support/tenant-fixtures';
 import { twinApi } from '../support/twin-api';
@@ -11,12 +15,19 @@ import { useTwin, waitFor } from '../support/twin-process';
  * A backfill on the twin: events committed and in the lake are re-sent for their time range through the backfill
  * queue and function, in order and at the rate asked; the lake then holds each event twice under the same id (once
  * after deduplication), and the progress counts exactly the events of the range. Operators start one with the admin
- * CLI, and cancelling stops it.
+ * CLI, and cancelling stops it. The feed target gives events written before the feed index existed their keys.
  */
 const twin = useTwin(['--lake-buffer-seconds', '1']);
 
 type LakeRecord = { id: string; tenantId: string; type: string };
-type Backfill = { backfillId: string; status: string; eventsSent: number; lastPosition?: string; errors: string[] };
+type Backfill = {
+  backfillId: string;
+  status: string;
+  eventsSent: number;
+  eventsIndexed: number;
+  lastPosition?: string;
+  errors: string[];
+};
 
 const lakeRecords = (dir: string, tenantId: string): LakeRecord[] =>
   existsSync(dir)
@@ -34,7 +45,7 @@ const lakeRecords = (dir: string, tenantId: string): LakeRecord[] =>
 const countsById = (records: LakeRecord[]) =>
   records.reduce((counts, r) => counts.set(r.id, (counts.get(r.id) ?? 0) + 1), new Map<string, number>());
 
-describe('backfill to the lake', () => {
+describe('backfill', () => {
   it('re-sends a range slice by slice at its rate: each event twice in the lake, once after dedup', async () => {
     // Prepare: a tenant whose members enrol and earn; the range covers all of it.
     const tenantId = `bkf-${randomBytes(4).toString('hex')}`;
@@ -143,4 +154,87 @@ describe('backfill to the lake', () => {
       'audit.backfill.requested',
     ]);
   }, 180_000);
+
+  it('gives events written before the feed index existed their place in the feed', async () => {
+    // Prepare: a tenant's members earn; then half of its outbox items lose their index keys, as if written before it.
+    const tenantId = `bkf-feed-${randomBytes(4).toString('hex')}`;
+    const tenants = tenantTable(twin);
+    const api = twinApi({ apiUrl: twin.apiUrl, demo: { ...twin.demo, apiKey: await tenants.issueKey(tenantId) } });
+    tenants.destroy();
+    const from = new Date().toISOString();
+    const memberIds: string[] = [];
+    for (let m = 0; m < 3; m++) {
+      const member = await api<{ memberId: string }>('/v1/members', { body: { externalId: `ext-${m}-${tenantId}` } });
+      memberIds.push(member.body.memberId);
+      const earned = await api(`/v1/members/${member.body.memberId}/points/earn`, {
+        body: { amountPoints: 5, reason: 'stay' },
+      });
+      expect(earned.status).toBe(201);
+    }
+    const to = new Date().toISOString();
+    const documents = DynamoDBDocumentClient.from(
+      new DynamoDBClient({ endpoint: twin.endpoints.dynamodb, region: REGION, credentials: CREDENTIALS }),
+    );
+    const stripped: string[] = [];
+    for (const memberId of memberIds.slice(0, 2)) {
+      const { Items = [] } = await documents.send(
+        new QueryCommand({
+          TableName: table.localName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :events)',
+          ExpressionAttributeValues: { ':pk': `TENANT#${tenantId}#MEMBER#${memberId}`, ':events': 'EVENT#' },
+        }),
+      );
+      for (const item of Items) {
+        await documents.send(
+          new UpdateCommand({
+            TableName: table.localName,
+            Key: { pk: item.pk, sk: item.sk },
+            UpdateExpression: 'REMOVE feedPk, feedSk',
+          }),
+        );
+        stripped.push(String(item.id));
+      }
+    }
+    documents.destroy();
+    const feedIds = async () =>
+      (await api<{ items: { id: string }[] }>(`/v1/events?from=${from}&to=${to}&limit=500`)).body.items.map(
+        (e) => e.id,
+      );
+    const before = await waitFor(
+      async () => {
+        const ids = await feedIds();
+        return stripped.every((id) => !ids.includes(id)) && ids.length > 0 ? ids : undefined;
+      },
+      { timeoutMs: 10_000, what: 'the stripped events to leave the feed' },
+    );
+
+    // Act
+    const created = await api<Backfill>('/v1/backfills', {
+      body: { from, to, targets: ['feed'], ratePerSecond: 100 },
+      idempotent: false,
+    });
+    const done = await waitFor(
+      async () => {
+        const read = await api<Backfill>(`/v1/backfills/${created.body.backfillId}`);
+        return ['succeeded', 'failed'].includes(read.body.status) ? read.body : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 250, what: 'the feed backfill to finish' },
+    );
+
+    // Assess: exactly the stripped events were indexed, and the feed serves them again; nothing went to the lake.
+    expect(created.status).toBe(202);
+    expect(done).toMatchObject({ status: 'succeeded', eventsIndexed: stripped.length, eventsSent: 0 });
+    const after = await waitFor(
+      async () => {
+        const ids = await feedIds();
+        return stripped.every((id) => ids.includes(id)) ? ids : undefined;
+      },
+      { timeoutMs: 10_000, what: 'the stripped events back in the feed' },
+    );
+    expect(after.sort()).toEqual([...before, ...stripped].sort());
+    console.log(
+      `backfill feed: ${stripped.length} events without index keys, ${done.eventsIndexed} indexed; ` +
+        `feed ${before.length} → ${after.length}`,
+    );
+  }, 120_000);
 });

@@ -15,10 +15,11 @@ import {
   BACKFILL_SLICE_ATTEMPTS,
   BackfillRunner,
   type BackfillStore,
+  type FeedBackfill,
   type SliceProgress,
 } from '../../functions/domain/backfill-runner';
 import { startOf, type FeedEvent, type FeedIndex, type ShardPage } from '../../functions/domain/feed';
-import { FEED_SHARDS } from '../../functions/domain/keys';
+import { FEED_SHARDS, MEMBER_LIST_SHARDS } from '../../functions/domain/keys';
 import { Problem } from '../../functions/shared/problem';
 
 const BASE = Date.UTC(2026, 0, 1);
@@ -81,6 +82,11 @@ class MemoryStore implements BackfillStore {
       updatedAt: progress.at,
       ...(progress.lastEventAt ? { lastEventAt: progress.lastEventAt } : {}),
     });
+    if (progress.feed) {
+      record.eventsIndexed += progress.feed.eventsIndexed;
+      if (progress.feed.memberCursor) record.memberCursor = progress.feed.memberCursor;
+      else delete record.memberCursor;
+    }
     return Promise.resolve(true);
   }
   markChained(_tenantId: string, backfillId: string, slice: number) {
@@ -96,6 +102,33 @@ class MemoryStore implements BackfillStore {
   }
 }
 
+const noFeed: FeedBackfill = {
+  members: () => Promise.reject(new Error('no feed target here')),
+  indexMember: () => Promise.reject(new Error('no feed target here')),
+};
+
+/** Members spread over the `members` shards, each with events of which those not in `index` lack their keys. */
+function memoryMembers(byMember: Map<string, FeedEvent[]>, index: FeedEvent[]): FeedBackfill & { queries: number } {
+  const shardOf = (memberId: string) => Number(memberId.slice(1)) % MEMBER_LIST_SHARDS;
+  const feed = {
+    queries: 0,
+    members: (_t: string, shard: number, after: string | undefined, limit: number) => {
+      const ids = [...byMember.keys()].filter((id) => shardOf(id) === shard && (after === undefined || id > after));
+      const sorted = ids.sort();
+      return Promise.resolve({ memberIds: sorted.slice(0, limit), more: sorted.length > limit });
+    },
+    indexMember: (_t: string, memberId: string, range: { from: string; to: string }) => {
+      feed.queries++;
+      const missing = (byMember.get(memberId) ?? []).filter(
+        (e) => e.occurredAt >= range.from && e.occurredAt <= range.to && !index.includes(e),
+      );
+      index.push(...missing);
+      return Promise.resolve(missing.length);
+    },
+  };
+  return feed;
+}
+
 function backfillOf(from: number, to: number, ratePerSecond: number): Backfill {
   return {
     backfillId: 'bkf_1',
@@ -106,6 +139,7 @@ function backfillOf(from: number, to: number, ratePerSecond: number): Backfill {
     ratePerSecond,
     status: 'queued',
     eventsSent: 0,
+    eventsIndexed: 0,
     slice: 0,
     chainedSlice: 0,
     position: startOf(iso(from)),
@@ -120,7 +154,7 @@ function backfillOf(from: number, to: number, ratePerSecond: number): Backfill {
 async function runToEnd(
   all: FeedEvent[],
   backfill: Backfill,
-  options: { duplicate?: boolean; failSends?: number } = {},
+  options: { duplicate?: boolean; failSends?: number; feed?: FeedBackfill; index?: FeedEvent[] } = {},
 ) {
   const store = new MemoryStore();
   await store.create(backfill);
@@ -131,7 +165,7 @@ async function runToEnd(
   const queue: { message: BackfillMessage; delaySeconds: number }[] = [];
   const runner = new BackfillRunner(
     store,
-    memoryIndex(all),
+    memoryIndex(options.index ?? all),
     (batch) => {
       if (failures-- > 0) return Promise.reject(new Error('Firehose refused 1 events'));
       sent.push(batch);
@@ -139,6 +173,7 @@ async function runToEnd(
     },
     { schedule: (message, delaySeconds) => Promise.resolve(void queue.push({ message, delaySeconds })) },
     clock,
+    options.feed ?? noFeed,
   );
   const delays: number[] = [];
   let next: BackfillMessage | undefined = { tenantId: 't1', backfillId: backfill.backfillId, slice: 0 };
@@ -203,15 +238,12 @@ describe('backfill rules', () => {
 
     // Act
     const taken = takeForSlice(hourly, 1_000, new Set());
-    const first = takeForSlice(
-      hourly.slice(3),
-      1_000,
-      new Set(hourly.slice(0, 10).map((e) => eventHour(e.occurredAt))),
-    );
+    const open = takeForSlice(hourly.slice(3), 1_000, new Set(hourly.slice(0, 10).map((e) => eventHour(e.occurredAt))));
 
     // Assess
     expect(taken).toHaveLength(BACKFILL_HOURS_PER_BUFFER);
-    expect(first).toHaveLength(0);
+    // Hours 3 to 9 are open already: their events go, hour 10 would be one too many.
+    expect(open).toHaveLength(7);
     expect(takeForSlice(hourly, 3, new Set())).toHaveLength(3);
   });
 
@@ -297,6 +329,28 @@ describe('backfill runner', () => {
     expect(queue).toHaveLength(0);
   });
 
+  it('gives old events their feed index keys member by member, then sends the range to the lake', async () => {
+    // Prepare: 250 members with 2 events each, of which only the later half were indexed when written.
+    const all = events(500, 1_000);
+    const byMember = new Map<string, FeedEvent[]>();
+    all.forEach((e, i) => {
+      const memberId = `m${String(i % 250).padStart(4, '0')}`;
+      byMember.set(memberId, [...(byMember.get(memberId) ?? []), e]);
+    });
+    const index = all.slice(250);
+    const feed = memoryMembers(byMember, index);
+    const backfill = { ...backfillOf(BASE, BASE + 499_000, 100), targets: ['feed', 'lake'] as ('feed' | 'lake')[] };
+
+    // Act
+    const { record, sent } = await runToEnd(all, { ...backfill, memberCursor: { shard: 0 } }, { feed, index });
+
+    // Assess: every member looked at once, the 250 old events indexed, then all 500 sent in order.
+    expect(feed.queries).toBe(250);
+    expect(record).toMatchObject({ status: 'succeeded', eventsIndexed: 250, eventsSent: 500 });
+    expect(record.memberCursor).toBeUndefined();
+    expect(sent.flat().map((e) => e.id)).toEqual(all.map((e) => e.id));
+  });
+
   it('stops the chain once the backfill is cancelled', async () => {
     // Prepare
     const store = new MemoryStore();
@@ -308,6 +362,7 @@ describe('backfill runner', () => {
       () => Promise.resolve(),
       { schedule: (message) => Promise.resolve(void scheduled.push(message)) },
       { now: () => new Date(BASE + 86_400_000) },
+      noFeed,
     );
     await runner.run({ tenantId: 't1', backfillId: 'bkf_1', slice: 0 }, 1);
 
