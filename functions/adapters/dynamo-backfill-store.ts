@@ -71,6 +71,13 @@ export class DynamoBackfillStore implements BackfillStore {
     return Item ? backfillOf(Item) : null;
   }
 
+  async active(tenantId: string): Promise<Backfill | null> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.backfillLock(tenantId), ConsistentRead: true }),
+    );
+    return typeof Item?.backfillId === 'string' ? this.get(tenantId, Item.backfillId) : null;
+  }
+
   async list(tenantId: string, page: { limit: number; cursor?: string }) {
     const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor, ['sk']).sk;
     const { pk } = keys.backfill(tenantId, '');

@@ -61,24 +61,21 @@ const backfillView = (backfill: Backfill) => ({
 });
 
 const requested = {
-  202: { description: 'Accepted: the backfill is queued', schema: backfillResponse },
-  409: problem('The tenant has a backfill queued or running (backfill_active)'),
+  202: {
+    description: 'Accepted: the backfill is queued (or, asked again while it is active, the same one)',
+    schema: backfillResponse,
+  },
+  409: problem('The tenant has another backfill queued or running (backfill_active)'),
 };
 
 /** Records the backfill, queues its first slice and puts the request in the tenant's audit trail. */
 async function requestBackfill(ctx: OperationContext, tenantId: string, body: z.output<typeof backfillRequest>) {
-  const backfill = await ctx.services.backfills.request(tenantId, ctx.principal, body);
+  const { backfill, created } = await ctx.services.backfills.request(tenantId, ctx.principal, body);
   const { from, to, targets, ratePerSecond } = backfill;
-  await recordAudit(
-    ctx,
-    'audit.backfill.requested',
-    backfill.backfillId,
-    { from, to, targets, ratePerSecond },
-    {
-      tenantId,
-      at: backfill.createdAt,
-    },
-  );
+  if (created) {
+    const data = { from, to, targets, ratePerSecond };
+    await recordAudit(ctx, 'audit.backfill.requested', backfill.backfillId, data, { tenantId, at: backfill.createdAt });
+  }
   return { statusCode: 202, body: backfillView(backfill) };
 }
 

@@ -32,6 +32,8 @@ export interface BackfillStore {
   /** Refuses (`backfill_active`) while the tenant has a queued or running backfill. */
   create(backfill: Backfill): Promise<void>;
   get(tenantId: string, backfillId: string): Promise<Backfill | null>;
+  /** The tenant's queued or running backfill, if any. */
+  active(tenantId: string): Promise<Backfill | null>;
   list(tenantId: string, page: { limit: number; cursor?: string }): Promise<{ items: Backfill[]; nextCursor?: string }>;
   /** False when the record is no longer at `progress.slice` or no longer active (another copy won, or cancelled). */
   recordSlice(tenantId: string, backfillId: string, progress: SliceProgress): Promise<boolean>;

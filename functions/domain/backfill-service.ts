@@ -14,8 +14,16 @@ export class BackfillService {
     private readonly clock: Clock,
   ) {}
 
-  /** Records the backfill (refused while another is active) and queues its first slice now. */
-  async request(tenantId: string, principal: Principal, request: BackfillRequest): Promise<Backfill> {
+  /**
+   * Records the backfill and queues its first slice now. While another is active the request is refused, unless it
+   * asks for exactly that one (range, targets, rate): then the answer is the active one (`created: false`), so a
+   * retried request starts nothing twice.
+   */
+  async request(
+    tenantId: string,
+    principal: Principal,
+    request: BackfillRequest,
+  ): Promise<{ backfill: Backfill; created: boolean }> {
     const now = this.clock.now();
     const { from, to } = checkRange(request, now);
     const at = now.toISOString();
@@ -38,9 +46,20 @@ export class BackfillService {
       updatedAt: at,
       errors: [],
     };
-    await this.store.create(backfill);
+    // Twice at most: the active one may end between the refused write and the read of it.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.store.create(backfill);
+        break;
+      } catch (error) {
+        if (!(error instanceof Problem && error.code === 'backfill_active')) throw error;
+        const active = await this.store.active(tenantId);
+        if (active && sameRequest(active, backfill)) return { backfill: active, created: false };
+        if (active || attempt === 2) throw error;
+      }
+    }
     await this.queue.schedule({ tenantId, backfillId: backfill.backfillId, slice: 0 }, 0);
-    return backfill;
+    return { backfill, created: true };
   }
 
   async get(tenantId: string, backfillId: string): Promise<Backfill> {
@@ -64,3 +83,9 @@ export class BackfillService {
     return cancelled;
   }
 }
+
+const sameRequest = (a: Backfill, b: Backfill) =>
+  a.from === b.from &&
+  a.to === b.to &&
+  a.ratePerSecond === b.ratePerSecond &&
+  [...a.targets].sort().join() === [...b.targets].sort().join();

@@ -26,6 +26,8 @@ export interface TenantIds {
   keyId: string;
   /** Its OAuth client. */
   clientId: string;
+  /** A backfill of its last minute (it may still run). */
+  backfillId: string;
 }
 
 /** A tenant of the twin with real data made through the API with its own key. */
@@ -163,6 +165,13 @@ export async function seedTenant(twin: RunningTwin, tenantId: string, apiKey: st
     },
     { timeoutMs: 30_000, what: `the webhook messages of ${tenantId}` },
   );
+  const backfill = await ok(
+    api<{ backfillId: string }>('/v1/backfills', {
+      body: { from: new Date(Date.now() - 60_000).toISOString(), to: new Date().toISOString() },
+      idempotent: false,
+    }),
+    'backfill',
+  );
   const ids: TenantIds = {
     tenantId,
     memberId,
@@ -175,6 +184,7 @@ export async function seedTenant(twin: RunningTwin, tenantId: string, apiKey: st
     eventId: messages[0]!.eventId,
     keyId: keyIdOf(apiKey) ?? '',
     clientId: oauthClient.clientId,
+    backfillId: backfill.backfillId,
   };
   return {
     tenantId,

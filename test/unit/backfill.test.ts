@@ -18,6 +18,7 @@ import {
   type FeedBackfill,
   type SliceProgress,
 } from '../../functions/domain/backfill-runner';
+import { BackfillService } from '../../functions/domain/backfill-service';
 import { startOf, type FeedEvent, type FeedIndex, type ShardPage } from '../../functions/domain/feed';
 import { FEED_SHARDS, MEMBER_LIST_SHARDS } from '../../functions/domain/keys';
 import { Problem } from '../../functions/shared/problem';
@@ -65,6 +66,10 @@ class MemoryStore implements BackfillStore {
   get(_tenantId: string, backfillId: string) {
     const record = this.records.get(backfillId);
     return Promise.resolve(record ? structuredClone(record) : null);
+  }
+  active() {
+    const active = [...this.records.values()].find((b) => b.status === 'queued' || b.status === 'running');
+    return Promise.resolve(active ? structuredClone(active) : null);
   }
   list() {
     return Promise.resolve({ items: [...this.records.values()] });
@@ -373,5 +378,31 @@ describe('backfill runner', () => {
     // Assess
     expect(scheduled).toHaveLength(1);
     expect(store.records.get('bkf_1')).toMatchObject({ status: 'cancelled', eventsSent: 10, slice: 1 });
+  });
+});
+
+describe('backfill requests', () => {
+  it('answer the active backfill to the same request again, and refuse another while it is active', async () => {
+    // Prepare
+    const store = new MemoryStore();
+    const scheduled: BackfillMessage[] = [];
+    const service = new BackfillService(
+      store,
+      { schedule: (message) => Promise.resolve(void scheduled.push(message)) },
+      { now: () => new Date(BASE) },
+    );
+    const principal = { kind: 'tenant' as const, tenantId: 't1', credentialId: 'key_1', scopes: [] };
+    const request = { from: iso(BASE - 60_000), to: iso(BASE), targets: ['lake' as const], ratePerSecond: 10 };
+
+    // Act
+    const first = await service.request('t1', principal, request);
+    const again = await service.request('t1', principal, request);
+    const other = service.request('t1', principal, { ...request, ratePerSecond: 20 });
+
+    // Assess
+    expect(first.created).toBe(true);
+    expect(again).toEqual({ backfill: first.backfill, created: false });
+    await expect(other).rejects.toMatchObject({ code: 'backfill_active' });
+    expect(scheduled).toEqual([{ tenantId: 't1', backfillId: first.backfill.backfillId, slice: 0 }]);
   });
 });
