@@ -886,3 +886,40 @@ SELECT
   record:"data":"subject":"id"::STRING AS subject_id
 FROM events
 WHERE event_type = 'audit.export.deleted';
+
+-- audit.backfill.requested
+CREATE OR REPLACE VIEW events_audit_backfill_requested AS
+SELECT
+  record:"id"::STRING AS event_id,
+  record:"version"::NUMBER(38,0) AS event_version,
+  record:"tenantId"::STRING AS tenant_id,
+  record:"occurredAt"::TIMESTAMP_TZ AS occurred_at,
+  record:"correlationId"::STRING AS correlation_id,
+  record:"type"::STRING AS event_type,
+  record:"actor":"kind"::STRING AS actor_kind,
+  record:"actor":"credentialId"::STRING AS actor_credential_id,
+  record:"data":"subject":"type"::STRING AS subject_type,
+  record:"data":"subject":"id"::STRING AS subject_id,
+  record:"data":"from"::TIMESTAMP_TZ AS from,
+  record:"data":"to"::TIMESTAMP_TZ AS to,
+  record:"data":"targets" AS targets,
+  record:"data":"ratePerSecond"::NUMBER(38,0) AS rate_per_second
+FROM events
+WHERE event_type = 'audit.backfill.requested';
+
+-- audit.backfill.cancelled
+CREATE OR REPLACE VIEW events_audit_backfill_cancelled AS
+SELECT
+  record:"id"::STRING AS event_id,
+  record:"version"::NUMBER(38,0) AS event_version,
+  record:"tenantId"::STRING AS tenant_id,
+  record:"occurredAt"::TIMESTAMP_TZ AS occurred_at,
+  record:"correlationId"::STRING AS correlation_id,
+  record:"type"::STRING AS event_type,
+  record:"actor":"kind"::STRING AS actor_kind,
+  record:"actor":"credentialId"::STRING AS actor_credential_id,
+  record:"data":"subject":"type"::STRING AS subject_type,
+  record:"data":"subject":"id"::STRING AS subject_id,
+  record:"data":"eventsSent"::NUMBER(38,0) AS events_sent
+FROM events
+WHERE event_type = 'audit.backfill.cancelled';

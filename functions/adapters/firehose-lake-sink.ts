@@ -51,9 +51,26 @@ export class FirehoseLakeSink {
     for (const record of records) {
       const loyalty = eventFromStreamRecord(record);
       if (!loyalty) continue;
-      const line = await this.shape(loyalty);
-      lines.push({ sequenceNumber: sequenceNumberOf(record), data: Buffer.from(JSON.stringify(line) + '\n') });
+      lines.push(await this.line(sequenceNumberOf(record), loyalty));
     }
+    return this.putInBatches(lines);
+  }
+
+  /**
+   * Sends events read from the table (a backfill) the way `forward` sends stream records: shaped by the tenant's
+   * lake settings, in order. Throws when Firehose still refuses some after the retries; the ones it took stay sent.
+   */
+  async send(events: LoyaltyEvent[]): Promise<void> {
+    const lines = await Promise.all(events.map((event) => this.line(event.id, event)));
+    const { batchItemFailures } = await this.putInBatches(lines);
+    if (batchItemFailures.length > 0) throw new Error(`Firehose refused ${batchItemFailures.length} events`);
+  }
+
+  private async line(sequenceNumber: string, event: LoyaltyEvent): Promise<Pending> {
+    return { sequenceNumber, data: Buffer.from(JSON.stringify(await this.shape(event)) + '\n') };
+  }
+
+  private async putInBatches(lines: Pending[]): Promise<DynamoDBBatchResponse> {
     let accepted = 0;
     let batch: Pending[] = [];
     let bytes = 0;

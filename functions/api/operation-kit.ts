@@ -2,6 +2,7 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { ExportService } from '../domain/export-service';
 import type { z } from 'zod';
 import type { ApiKeyService } from '../domain/api-key-service';
+import type { BackfillService } from '../domain/backfill-service';
 import type { Reply } from '../domain/idempotency';
 import type { EventFeed } from '../domain/feed';
 import type { FeedConsumers } from '../domain/feed-consumer-service';
@@ -64,6 +65,8 @@ export interface Services {
   eventConsumers: FeedConsumers;
   /** Scheduled exports: definitions, runs, a run asked for now. */
   exports: ExportService;
+  /** Backfills of the tenant's events to its lake: requests, progress, cancellation. */
+  backfills: BackfillService;
 }
 
 export interface OperationContext {

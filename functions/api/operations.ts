@@ -32,6 +32,7 @@ import { exportOperations } from './export-operations';
 import { apiKeyOperations } from './api-key-operations';
 import { adminOperations } from './admin-operations';
 import { eventConsumerOperations } from './event-consumer-operations';
+import { backfillOperations } from './backfill-operations';
 
 export { principalFromContext } from '../domain/credentials';
 export {
@@ -680,4 +681,5 @@ export const operations: Operation[] = [
   ...oauthClientOperations,
   ...eventConsumerOperations,
   ...exportOperations,
+  ...backfillOperations,
 ];

@@ -27,6 +27,7 @@ import { tenantThrottling } from './throttling';
 import { ledgerWiring } from './ledger';
 import { webhookSecretSealer } from './secrets';
 import { webhookApiWiring } from './webhooks';
+import { backfillService } from './backfill';
 
 /** The edge's throttling, built on the first admin change of a tenant (tenant calls never need it). */
 function lazyThrottling(): TenantThrottling {
@@ -69,5 +70,6 @@ export function apiServices(): Services {
     lakeSettings,
     eventConsumers: new FeedConsumers(new DynamoFeedConsumerStore(dynamo, tableName), feed, lakeSettings, systemClock),
     exports: new ExportService(new DynamoExportStore(dynamo, tableName), systemClock, () => newId('exp')),
+    backfills: backfillService(),
   };
 }

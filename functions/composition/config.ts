@@ -85,6 +85,8 @@ const settings = {
     .default(MAX_WAITING_PER_ENDPOINT),
   /** How long messages, attempts and dead letters stay queryable. */
   WEBHOOK_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(400).default(30),
+  /** The queue that carries backfill slices (the API starts a backfill there, each slice chains the next). */
+  BACKFILL_QUEUE_URL: z.url(),
 } as const;
 
 type Settings = typeof settings;

@@ -7,7 +7,8 @@
  */
 
 /** The queues of the platform, named up front so specs can refer to each other by a checked id. */
-export type QueueId = 'webhookDelivery' | 'webhookDeliveryDlq' | 'streamFailures' | 'scheduledJobFailures';
+export type QueueId =
+  'webhookDelivery' | 'webhookDeliveryDlq' | 'streamFailures' | 'scheduledJobFailures' | 'backfill' | 'backfillDlq';
 
 export type ResourceRef =
   | { ref: 'table' }
@@ -110,6 +111,24 @@ export const queues = {
   scheduledJobFailures: {
     id: 'ScheduledJobFailuresQueue',
     localName: 'scheduled-job-failures',
+    fifo: false,
+    visibilityTimeoutSeconds: 30,
+    retentionPeriodSeconds: 14 * DAY_S,
+  },
+  /** One message per backfill slice, each delayed to keep the backfill's rate (domain/backfill.ts). */
+  backfill: {
+    id: 'BackfillQueue',
+    localName: 'backfill',
+    fifo: false,
+    // Six times the backfill function's timeout.
+    visibilityTimeoutSeconds: 6 * 120,
+    retentionPeriodSeconds: 4 * DAY_S,
+    // The function marks a backfill failed on its 4th try of a slice; a message that still fails crashed it.
+    deadLetter: { queue: 'backfillDlq', maxReceiveCount: 5 },
+  },
+  backfillDlq: {
+    id: 'BackfillDlq',
+    localName: 'backfill-dlq',
     fifo: false,
     visibilityTimeoutSeconds: 30,
     retentionPeriodSeconds: 14 * DAY_S,
@@ -257,12 +276,14 @@ export const functions = {
       DELIVERY_QUEUE_URL: { ref: 'queueUrl', queue: 'webhookDelivery' },
       WEBHOOK_SECRETS_KEY: { ref: 'secretsKey' },
       TENANT_THROTTLING: { ref: 'tenantThrottling' },
+      BACKFILL_QUEUE_URL: { ref: 'queueUrl', queue: 'backfill' },
     },
     // Replays and redrives queue deliveries; endpoint creation and rotation seal secrets, reads and pings open them;
-    // the tenant admin operations put tenants under their limits; lake settings seal the tenant's pseudonym key.
+    // the tenant admin operations put tenants under their limits; lake settings seal the tenant's pseudonym key;
+    // a backfill request queues its first slice.
     access: {
       table: 'readWrite',
-      sendTo: ['webhookDelivery'],
+      sendTo: ['webhookDelivery', 'backfill'],
       webhookSecrets: 'seal',
       pseudonymKeys: 'seal',
       tenantThrottling: true,
@@ -398,6 +419,33 @@ export const functions = {
       retryAttempts: 2,
       maxEventAgeSeconds: 300,
       asyncInvoke: { retryAttempts: 0, maxEventAgeSeconds: 60, onFailure: 'scheduledJobFailures' },
+    },
+  },
+  backfill: {
+    id: 'BackfillFunction',
+    entry: 'functions/handlers/backfill.ts',
+    handler: 'handler',
+    description: "Backfills: re-sends a time range of a tenant's events to the lake, slice by slice, at its rate",
+    // A slice stops reading after 30 s; the rest is room for the last Firehose calls and the progress write.
+    timeoutSeconds: 120,
+    memoryMiB: 512,
+    environment: {
+      TABLE_NAME: { ref: 'table' },
+      RAW_EVENTS_STREAM_NAME: { ref: 'rawEventsStream' },
+      WEBHOOK_SECRETS_KEY: { ref: 'secretsKey' },
+      BACKFILL_QUEUE_URL: { ref: 'queueUrl', queue: 'backfill' },
+    },
+    // Reads the feed index and records progress (conditional updates, the lock's delete); sends through the lake
+    // router's path (the tenant's lake settings and pseudonym key); chains its next slice on its own queue.
+    access: { table: 'readWrite', rawEvents: true, pseudonymKeys: 'open', sendTo: ['backfill'] },
+    trigger: {
+      kind: 'sqs',
+      queue: 'backfill',
+      batchSize: 1,
+      maxBatchingWindowSeconds: 0,
+      reportBatchItemFailures: true,
+      // Backfills of different tenants run side by side; each runs one slice at a time by its chain.
+      maxConcurrency: 5,
     },
   },
 } as const satisfies Record<string, FunctionSpec>;
@@ -563,6 +611,11 @@ export const routes: RouteSpec[] = [
   apiRoute('DELETE', '/v1/exports/{exportId}'),
   apiRoute('GET', '/v1/exports/{exportId}/runs'),
   apiRoute('POST', '/v1/exports/{exportId}/run'),
+  apiRoute('POST', '/v1/backfills'),
+  apiRoute('GET', '/v1/backfills'),
+  apiRoute('GET', '/v1/backfills/{backfillId}'),
+  apiRoute('POST', '/v1/backfills/{backfillId}/cancel'),
+  apiRoute('POST', '/admin/tenants/{tenantId}/backfills'),
 ];
 
 export const api = {

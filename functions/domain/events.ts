@@ -340,6 +340,7 @@ export const AUDIT_SUBJECTS = [
   'member',
   'event_consumer',
   'export',
+  'backfill',
 ] as const;
 export type AuditSubjectType = (typeof AUDIT_SUBJECTS)[number];
 
@@ -513,6 +514,23 @@ export const auditExportDeletedEvent = audit(
   'A scheduled export was deleted (files already written stay)',
   {},
 );
+export const auditBackfillRequestedEvent = audit(
+  'audit.backfill.requested',
+  'backfill',
+  'A backfill of a time range of the tenant’s events to its lake was requested (by the tenant or an operator)',
+  {
+    from: z.iso.datetime().describe('Start of the range'),
+    to: z.iso.datetime().describe('End of the range'),
+    targets: z.array(z.string()).describe('Where the events are re-sent'),
+    ratePerSecond: z.number().int().describe('Events sent per second at most'),
+  },
+);
+export const auditBackfillCancelledEvent = audit(
+  'audit.backfill.cancelled',
+  'backfill',
+  'A backfill was cancelled; what it sent stays sent',
+  { eventsSent: z.number().int().describe('Events it had sent when it stopped') },
+);
 
 const auditEvents = [
   auditTenantCreatedEvent,
@@ -539,6 +557,8 @@ const auditEvents = [
   auditExportCreatedEvent,
   auditExportUpdatedEvent,
   auditExportDeletedEvent,
+  auditBackfillRequestedEvent,
+  auditBackfillCancelledEvent,
 ] as const;
 
 export const loyaltyEvent = z.discriminatedUnion('type', [

@@ -73,13 +73,13 @@ export function typesMatcher(filters: string | readonly string[] | undefined): (
 }
 
 /** Positions in the global order are index sort keys: `<commit time>#<event id>`. */
-const positionAt = (iso: string, id: string) => `${iso}#${id}`;
+export const positionAt = (iso: string, id: string) => `${iso}#${id}`;
 /** Sorts after every event of that millisecond. */
-const endOf = (iso: string) => positionAt(iso, '\uffff');
+export const endOf = (iso: string) => positionAt(iso, '\uffff');
 /** Sorts before every event of that millisecond. */
-const startOf = (iso: string) => positionAt(iso, '');
+export const startOf = (iso: string) => positionAt(iso, '');
 /** ISO times compare as strings only at one precision: `2026-01-01T00:00:00Z` becomes `...00.000Z`. */
-const normalised = (iso: string) => new Date(iso).toISOString();
+export const normalised = (iso: string) => new Date(iso).toISOString();
 
 /** The position just before the first event committed at `iso`: reading from it reads that instant on. */
 export const feedPositionBefore = (iso: string) => startOf(normalised(iso));

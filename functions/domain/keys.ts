@@ -204,4 +204,9 @@ export const keys = {
     pk: `${keys.endpointPk(tenantId, subscriptionId)}#RATE#${epochSecond}`,
     sk: 'RATE',
   }),
+  /** A backfill of the tenant's events (domain/backfill.ts); ids sort by creation time. */
+  backfill: (tenantId: string, backfillId: string) => ({ pk: `TENANT#${tenantId}`, sk: `BACKFILL#${backfillId}` }),
+  backfillPrefix: 'BACKFILL#',
+  /** Held by the tenant's one active backfill (its id), deleted when it ends. */
+  backfillLock: (tenantId: string) => ({ pk: `TENANT#${tenantId}`, sk: 'BACKFILLLOCK' }),
 };

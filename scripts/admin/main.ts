@@ -2,6 +2,7 @@ import { adminClient, ApiError, UsageError } from './client';
 import type { CommandGroup } from './command';
 import { tenantCommands } from './tenants';
 import { keyCommands } from './keys';
+import { backfillCommands } from './backfills';
 import { bootstrap, BOOTSTRAP_USAGE } from './bootstrap';
 
 /**
@@ -15,6 +16,7 @@ import { bootstrap, BOOTSTRAP_USAGE } from './bootstrap';
 const GROUPS: Record<string, CommandGroup> = {
   tenants: tenantCommands,
   keys: keyCommands,
+  backfills: backfillCommands,
 };
 
 function usage(): string {

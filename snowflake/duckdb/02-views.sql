@@ -886,3 +886,40 @@ SELECT
   record ->> '$."data"."subject"."id"' AS subject_id
 FROM events
 WHERE event_type = 'audit.export.deleted';
+
+-- audit.backfill.requested
+CREATE OR REPLACE VIEW events_audit_backfill_requested AS
+SELECT
+  record ->> '$."id"' AS event_id,
+  CAST(record ->> '$."version"' AS BIGINT) AS event_version,
+  record ->> '$."tenantId"' AS tenant_id,
+  CAST(record ->> '$."occurredAt"' AS TIMESTAMP WITH TIME ZONE) AS occurred_at,
+  record ->> '$."correlationId"' AS correlation_id,
+  record ->> '$."type"' AS event_type,
+  record ->> '$."actor"."kind"' AS actor_kind,
+  record ->> '$."actor"."credentialId"' AS actor_credential_id,
+  record ->> '$."data"."subject"."type"' AS subject_type,
+  record ->> '$."data"."subject"."id"' AS subject_id,
+  CAST(record ->> '$."data"."from"' AS TIMESTAMP WITH TIME ZONE) AS from,
+  CAST(record ->> '$."data"."to"' AS TIMESTAMP WITH TIME ZONE) AS to,
+  record -> '$."data"."targets"' AS targets,
+  CAST(record ->> '$."data"."ratePerSecond"' AS BIGINT) AS rate_per_second
+FROM events
+WHERE event_type = 'audit.backfill.requested';
+
+-- audit.backfill.cancelled
+CREATE OR REPLACE VIEW events_audit_backfill_cancelled AS
+SELECT
+  record ->> '$."id"' AS event_id,
+  CAST(record ->> '$."version"' AS BIGINT) AS event_version,
+  record ->> '$."tenantId"' AS tenant_id,
+  CAST(record ->> '$."occurredAt"' AS TIMESTAMP WITH TIME ZONE) AS occurred_at,
+  record ->> '$."correlationId"' AS correlation_id,
+  record ->> '$."type"' AS event_type,
+  record ->> '$."actor"."kind"' AS actor_kind,
+  record ->> '$."actor"."credentialId"' AS actor_credential_id,
+  record ->> '$."data"."subject"."type"' AS subject_type,
+  record ->> '$."data"."subject"."id"' AS subject_id,
+  CAST(record ->> '$."data"."eventsSent"' AS BIGINT) AS events_sent
+FROM events
+WHERE event_type = 'audit.backfill.cancelled';

@@ -30,6 +30,8 @@ export interface TenantIds {
   consumerId: string;
   /** Its scheduled export. */
   exportId: string;
+  /** A backfill of its last minute (it may still run). */
+  backfillId: string;
 }
 
 /** A tenant of the twin with real data made through the API with its own key. */
@@ -182,6 +184,13 @@ export async function seedTenant(twin: RunningTwin, tenantId: string, apiKey: st
     },
     { timeoutMs: 30_000, what: `the webhook messages of ${tenantId}` },
   );
+  const backfill = await ok(
+    api<{ backfillId: string }>('/v1/backfills', {
+      body: { from: new Date(Date.now() - 60_000).toISOString(), to: new Date().toISOString() },
+      idempotent: false,
+    }),
+    'backfill',
+  );
   const ids: TenantIds = {
     tenantId,
     memberId,
@@ -196,6 +205,7 @@ export async function seedTenant(twin: RunningTwin, tenantId: string, apiKey: st
     clientId: oauthClient.clientId,
     consumerId: consumer.consumerId,
     exportId: scheduled.exportId,
+    backfillId: backfill.backfillId,
   };
   return {
     tenantId,
