@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { DynamoExportStore } from '../../functions/adapters/dynamo-export-store';
 import { ExportRunner, ExportService, type ExportSource } from '../../functions/domain/export-service';
 import {
@@ -21,9 +22,7 @@ useLocalTable(({ documents, tableName }) => {
 const WINDOW_START = Date.parse('2026-12-02T10:00:00.000Z');
 const clockAt = (ms: number) => ({ now: () => new Date(ms) });
 const source: ExportSource = {
-  rows: async function* () {
-    yield* [{ n: 1 }, { n: 2 }, { n: 3 }];
-  },
+  rows: () => Readable.from([{ n: 1 }, { n: 2 }, { n: 3 }]),
 };
 
 /** Records each write; fails the first `failures` of them after writing one part (a partial run). */
