@@ -1,19 +1,13 @@
 import { z } from 'zod';
 import { changedFieldNames } from '../domain/audit';
 import { DEFAULT_TENANT_LIMITS } from '../domain/credentials';
-import {
-  FEED_MAX_LIMIT,
-  FEED_MAX_WAIT_SECONDS,
-  FEED_RETENTION_DAYS,
-  FEED_SETTLE_MS,
-  feedPositionTime,
-} from '../domain/feed';
+import { FEED_RETENTION_DAYS, FEED_SETTLE_MS, feedPositionTime } from '../domain/feed';
 import { positionCursor, type ConsumerSettings } from '../domain/feed-consumer-service';
 import { CONSUMER_READ_LOG_MESSAGE, lagSeconds, type FeedConsumer } from '../domain/feed-consumers';
 import { minimisationSettings } from '../domain/minimisation';
 import { logger } from '../shared/logger';
 import { recordAudit } from './audit-operations';
-import { eventTypeFilter } from './feed-operations';
+import { eventTypeFilter, feedPaging } from './feed-operations';
 import { checkAgainstCatalogue } from './lake-operations';
 import { errors, pathParam, problem, type Operation, type OperationContext } from './operation-kit';
 import { readOperation, writeOperation } from './operation-shapes';
@@ -89,14 +83,7 @@ const consumerView = (consumer: FeedConsumer, now: Date) => {
 
 const readQuery = z
   .object({
-    limit: z.coerce.number().int().min(1).max(FEED_MAX_LIMIT).default(100),
-    wait: z.coerce
-      .number()
-      .int()
-      .min(0)
-      .max(FEED_MAX_WAIT_SECONDS)
-      .optional()
-      .describe('Long poll: when there are no events yet, wait up to this many seconds for one'),
+    ...feedPaging,
     autoCommit: z
       .enum(['true', 'false'])
       .optional()

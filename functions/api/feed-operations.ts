@@ -9,9 +9,21 @@ export const eventTypeFilter = z
   .string()
   .regex(/^(\*|[a-z_]+(\.[a-z_]+)*(\.\*)?)$/, 'an event type, or a prefix of one ending `.*`, e.g. points.*');
 
+/** A page of the feed and its long poll: the same for the feed and for a named consumer's reads. */
+export const feedPaging = {
+  limit: z.coerce.number().int().min(1).max(FEED_MAX_LIMIT).default(100),
+  wait: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(FEED_MAX_WAIT_SECONDS)
+    .optional()
+    .describe('Long poll: when there are no events yet, wait up to this many seconds for one'),
+};
+
 export const feedQuery = z
   .object({
-    limit: z.coerce.number().int().min(1).max(FEED_MAX_LIMIT).default(100),
+    limit: feedPaging.limit,
     cursor: z.string().min(1).max(1024).optional().describe('`nextCursor` of the previous page'),
     type: eventTypeFilter
       .optional()
@@ -25,13 +37,7 @@ export const feedQuery = z
       .describe('With `memberId`: replay the member’s events after this seq'),
     from: z.iso.datetime().optional().describe('Events committed at or after this instant'),
     to: z.iso.datetime().optional().describe('Events committed at or before this instant; the last page has no cursor'),
-    wait: z.coerce
-      .number()
-      .int()
-      .min(0)
-      .max(FEED_MAX_WAIT_SECONDS)
-      .optional()
-      .describe('Long poll: when there are no events yet, wait up to this many seconds for one'),
+    wait: feedPaging.wait,
   })
   .strict()
   .refine((query) => query.afterSeq === undefined || query.memberId !== undefined, {

@@ -6,6 +6,7 @@
  *
  * Plain data only (no CDK imports), like the topology, so the twin can load it.
  */
+import { EXPORTS_ROOT } from './lake-access';
 import {
   functions,
   table,
@@ -352,7 +353,7 @@ export function resolveResource(resource: PolicyResource, targets: PolicyTargets
     case 'activeTokenKey':
       return targets.activeTokenKeyArn;
     case 'lakeExports':
-      return `${targets.lakeBucketArn}/exports/*`;
+      return `${targets.lakeBucketArn}/${EXPORTS_ROOT}*`;
     case 'lakeKey':
       return targets.lakeKeyArn;
     case 'any':

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { tenantLakePrefixes } from '../declaration/lake-access';
 import type { Balance, LedgerEntry, MemberProfile } from './ledger';
 
 /**
@@ -164,7 +165,7 @@ export function compactWindow(startMs: number): string {
 
 /** The prefix of one window's files: the same for every run of the window. */
 export const exportWindowPrefix = (tenantId: string, exportId: string, windowStartMs: number): string =>
-  `exports/tenant=${tenantId}/export=${exportId}/window=${compactWindow(windowStartMs)}/`;
+  `${tenantLakePrefixes(tenantId).exports}export=${exportId}/window=${compactWindow(windowStartMs)}/`;
 
 /** Part `n` of a window's files: `part-00000.ndjson.gz`, `part-00001.ndjson.gz` … */
 export const exportPartKey = (prefix: string, part: number): string =>

@@ -1,8 +1,6 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
 import { keyIdOf } from '../../functions/domain/api-keys';
+import { lakeRecords } from '../support/lake-files';
 import { tenantTable } from '../support/tenant-fixtures';
 import { configureReceiver, receivedHooks, twinApi } from '../support/twin-api';
 import { useTwin, waitFor } from '../support/twin-process';
@@ -22,19 +20,6 @@ interface AuditItem {
   data: { subject: { type: string; id: string } } & Record<string, unknown>;
   memberId?: string;
 }
-
-const lakeRecords = (dir: string): Record<string, unknown>[] =>
-  existsSync(dir)
-    ? readdirSync(dir, { recursive: true, encoding: 'utf8' })
-        .filter((name) => name.endsWith('.ndjson.gz'))
-        .flatMap((name) =>
-          gunzipSync(readFileSync(join(dir, name)))
-            .toString('utf8')
-            .trim()
-            .split('\n')
-            .map((line) => JSON.parse(line) as Record<string, unknown>),
-        )
-    : [];
 
 describe('the audit trail', () => {
   it('lists a tenant’s own admin actions with the acting key, in the lake and to audit.* webhooks', async () => {

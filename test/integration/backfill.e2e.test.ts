@@ -1,11 +1,9 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { table } from '../../functions/declaration/topology';
 import { CREDENTIALS, REGION } from '../../local/aws-local';
+import { lakeRecords } from '../support/lake-files';
 import { runScript } from '../support/run-script';
 import { tenantTable } from '../support/tenant-fixtures';
 import { twinApi } from '../support/twin-api';
@@ -28,19 +26,6 @@ type Backfill = {
   lastPosition?: string;
   errors: string[];
 };
-
-const lakeRecords = (dir: string, tenantId: string): LakeRecord[] =>
-  existsSync(dir)
-    ? readdirSync(dir, { recursive: true, encoding: 'utf8' })
-        .filter((name) => name.endsWith('.ndjson.gz') && name.includes(`tenant=${tenantId}/`))
-        .flatMap((name) =>
-          gunzipSync(readFileSync(join(dir, name)))
-            .toString('utf8')
-            .trim()
-            .split('\n')
-            .map((line) => JSON.parse(line) as LakeRecord),
-        )
-    : [];
 
 const countsById = (records: LakeRecord[]) =>
   records.reduce((counts, r) => counts.set(r.id, (counts.get(r.id) ?? 0) + 1), new Map<string, number>());
@@ -75,7 +60,7 @@ describe('backfill', () => {
     );
     await waitFor(
       () => {
-        const counts = countsById(lakeRecords(twin.lakeDir, tenantId));
+        const counts = countsById(lakeRecords<LakeRecord>(twin.lakeDir, tenantId));
         return Promise.resolve(inRange.every((id) => counts.get(id) === 1) || undefined);
       },
       { timeoutMs: 30_000, what: 'the committed events in the lake' },
@@ -111,7 +96,7 @@ describe('backfill', () => {
     // Each event of the range twice under its id, nothing else copied; once after deduplication.
     const lake = await waitFor(
       () => {
-        const counts = countsById(lakeRecords(twin.lakeDir, tenantId));
+        const counts = countsById(lakeRecords<LakeRecord>(twin.lakeDir, tenantId));
         return Promise.resolve(inRange.every((id) => counts.get(id) === 2) ? counts : undefined);
       },
       { timeoutMs: 30_000, what: 'the backfilled copies in the lake' },

@@ -1,8 +1,6 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
 import { memberPseudonym } from '../../functions/domain/minimisation';
+import { lakeRecords } from '../support/lake-files';
 import { tenantTable } from '../support/tenant-fixtures';
 import { twinApi } from '../support/twin-api';
 import { useTwin, waitFor } from '../support/twin-process';
@@ -30,19 +28,6 @@ interface Consumer {
   cursor?: string;
   lag: { seconds: number; positionAt: string };
 }
-
-const lakeRecords = (dir: string): Item[] =>
-  existsSync(dir)
-    ? readdirSync(dir, { recursive: true, encoding: 'utf8' })
-        .filter((name) => name.endsWith('.ndjson.gz'))
-        .flatMap((name) =>
-          gunzipSync(readFileSync(join(dir, name)))
-            .toString('utf8')
-            .trim()
-            .split('\n')
-            .map((line) => JSON.parse(line) as Item),
-        )
-    : [];
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 2_500));
 
@@ -142,7 +127,7 @@ describe('named feed consumers', () => {
     // Assess: the lake holds the same pseudonyms for the same events.
     const lakeItems = await waitFor(
       () => {
-        const found = lakeRecords(twin.lakeDir).filter((record) => readOnce.includes(record.id));
+        const found = lakeRecords<Item>(twin.lakeDir).filter((record) => readOnce.includes(record.id));
         return Promise.resolve(found.length >= readOnce.length ? found : undefined);
       },
       { timeoutMs: 30_000, what: 'the consumed events in the lake' },

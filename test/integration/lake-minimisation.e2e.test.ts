@@ -1,8 +1,6 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
 import { memberPseudonym } from '../../functions/domain/minimisation';
+import { lakeRecords } from '../support/lake-files';
 import { tenantTable } from '../support/tenant-fixtures';
 import { twinApi } from '../support/twin-api';
 import { useTwin, waitFor } from '../support/twin-process';
@@ -15,19 +13,6 @@ import { useTwin, waitFor } from '../support/twin-process';
 const twin = useTwin(['--lake-buffer-seconds', '1']);
 
 type LakeRecord = { id: string; type: string; tenantId: string; memberId?: string; data?: Record<string, unknown> };
-
-const lakeRecords = (dir: string): LakeRecord[] =>
-  existsSync(dir)
-    ? readdirSync(dir, { recursive: true, encoding: 'utf8' })
-        .filter((name) => name.endsWith('.ndjson.gz'))
-        .flatMap((name) =>
-          gunzipSync(readFileSync(join(dir, name)))
-            .toString('utf8')
-            .trim()
-            .split('\n')
-            .map((line) => JSON.parse(line) as LakeRecord),
-        )
-    : [];
 
 describe('lake minimisation per tenant', () => {
   it('writes only allowed fields and stable pseudonyms for a tenant that asks, others as committed', async () => {
@@ -77,7 +62,7 @@ describe('lake minimisation per tenant', () => {
     // Assess: A's files carry the allowed fields only and the pseudonyms its key recomputes.
     const files = await waitFor(
       () => {
-        const all = lakeRecords(twin.lakeDir);
+        const all = lakeRecords<LakeRecord>(twin.lakeDir);
         const earnedA = all.filter((r) => r.tenantId === tenantA && r.type === 'points.earned');
         const earnedB = all.filter((r) => r.tenantId === tenantB && r.type === 'points.earned');
         return Promise.resolve(earnedA.length >= 3 && earnedB.length >= 1 ? all : undefined);

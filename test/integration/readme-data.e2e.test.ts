@@ -1,7 +1,4 @@
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { ROOT } from '../support/run-script';
+import { readmeWalkthrough, runBash } from '../support/readme-walkthrough';
 import { useTwin } from '../support/twin-process';
 
 /**
@@ -12,33 +9,10 @@ import { useTwin } from '../support/twin-process';
  */
 const twin = useTwin(['--lake-buffer-seconds', '1', '--schedule-seconds', '3']);
 
-/** The bash block that follows the `<!-- data-walkthrough -->` marker in the README. */
-function walkthrough(): string {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const [, block] = /<!-- data-walkthrough -->\s*```bash\n([\s\S]*?)```/.exec(readme) ?? [];
-  if (!block) throw new Error('README.md has no data walkthrough block');
-  return block;
-}
-
-function runBash(script: string, env: Record<string, string>): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    // `npm run` inside the block runs the CLI with this test's Node.
-    const PATH = `${dirname(process.execPath)}:${process.env.PATH ?? ''}`;
-    const child = spawn('bash', ['-c', script], { cwd: ROOT, env: { ...process.env, ...env, PATH } });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      resolve({ code, out });
-    });
-  });
-}
-
 describe('the README data-sharing walkthrough', () => {
   it('tails the feed, resumes a consumer, minimises the lake, backfills and exports on the twin', async () => {
     // Act
-    const run = await runBash(walkthrough(), {
+    const run = await runBash(readmeWalkthrough('data-walkthrough'), {
       LOYALTY_API_URL: twin.apiUrl.replace(/\/+$/, ''),
       LOYALTY_OPERATOR_KEY: twin.demo.operatorKey,
       LAKE_DIR: twin.lakeDir,

@@ -1,7 +1,4 @@
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { ROOT } from '../support/run-script';
+import { readmeWalkthrough, runBash } from '../support/readme-walkthrough';
 import { useTwin } from '../support/twin-process';
 
 /**
@@ -11,33 +8,10 @@ import { useTwin } from '../support/twin-process';
  */
 const twin = useTwin();
 
-/** The bash block that follows the `<!-- security-walkthrough -->` marker in the README. */
-function walkthrough(): string {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const [, block] = /<!-- security-walkthrough -->\s*```bash\n([\s\S]*?)```/.exec(readme) ?? [];
-  if (!block) throw new Error('README.md has no security walkthrough block');
-  return block;
-}
-
-function runBash(script: string, env: Record<string, string>): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    // `npm run` inside the block runs the CLI with this test's Node.
-    const PATH = `${dirname(process.execPath)}:${process.env.PATH ?? ''}`;
-    const child = spawn('bash', ['-c', script], { cwd: ROOT, env: { ...process.env, ...env, PATH } });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      resolve({ code, out });
-    });
-  });
-}
-
 describe('the README security walkthrough', () => {
   it('onboards a tenant, issues, uses, rotates and revokes a key and an OAuth client on the twin', async () => {
     // Act
-    const run = await runBash(walkthrough(), {
+    const run = await runBash(readmeWalkthrough('security-walkthrough'), {
       LOYALTY_API_URL: twin.apiUrl.replace(/\/+$/, ''),
       LOYALTY_OPERATOR_KEY: twin.demo.operatorKey,
     });
