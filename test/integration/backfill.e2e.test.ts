@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { table } from '../../functions/declaration/topology';
+import { FEED_SETTLE_MS } from '../../functions/domain/feed';
 import { CREDENTIALS, REGION } from '../../local/aws-local';
 import { lakeRecords } from '../support/lake-files';
 import { runScript } from '../support/run-script';
@@ -187,10 +188,12 @@ describe('backfill', () => {
       );
     const before = await waitFor(
       async () => {
+        // Once every event up to `to` has settled, so the feed's answer no longer grows by itself.
+        if (Date.now() < Date.parse(to) + FEED_SETTLE_MS) return undefined;
         const ids = await feedIds();
         return stripped.every((id) => !ids.includes(id)) && ids.length > 0 ? ids : undefined;
       },
-      { timeoutMs: 10_000, what: 'the stripped events to leave the feed' },
+      { timeoutMs: 10_000, what: 'the stripped events to leave the feed and the others to settle' },
     );
 
     // Act
