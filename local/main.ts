@@ -2,6 +2,10 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { startTwin, type Twin } from './twin';
 import { rawEvents } from '../functions/declaration/topology';
+import { assertTwinNode } from './node-version';
+
+// Before anything starts: the functions would run on this process's Node.
+assertTwinNode();
 
 /**
  * `npm start`: runs the platform locally and prints where everything is. `--json` prints one

@@ -6,6 +6,8 @@
  * Plain data only: no CDK imports, so the twin can load it without the CDK.
  */
 
+import { nodeRuntime } from './runtime';
+
 /** The queues of the platform, named up front so specs can refer to each other by a checked id. */
 export type QueueId =
   'webhookDelivery' | 'webhookDeliveryDlq' | 'streamFailures' | 'scheduledJobFailures' | 'backfill' | 'backfillDlq';
@@ -662,5 +664,6 @@ export const tokenSigningKeys = {
 export type TokenKeySlot = (typeof tokenSigningKeys.slots)[number];
 
 export const logRetentionDays = 30;
-export const lambdaRuntime = 'nodejs24.x';
+/** From the one Node.js declaration (runtime.ts), which the twin and the pinned Node follow too. */
+export const lambdaRuntime = nodeRuntime.lambdaRuntime;
 export const lambdaArchitecture = 'arm64';

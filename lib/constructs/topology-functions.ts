@@ -3,7 +3,7 @@ import { Aws, Duration, Lazy } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -29,6 +29,7 @@ import {
   resolveEnvironment,
   serviceName,
 } from '../../functions/declaration/topology';
+import { nodeRuntime } from '../../functions/declaration/runtime';
 import { executionRolePolicy, resolvePolicy, type PolicyStatement } from '../../functions/declaration/iam-policy';
 import { logRetention } from './log-retention';
 
@@ -74,12 +75,19 @@ function architecture(): lambda.Architecture {
   return found;
 }
 
-/** esbuild's target for the Lambda runtime, e.g. `nodejs24.x` → `node24`. */
-function esbuildTarget(runtimeName: string): string {
-  const major = /^nodejs(\d+)\.x$/.exec(runtimeName)?.[1];
-  if (!major) throw new Error(`Cannot derive an esbuild target from runtime '${runtimeName}'`);
-  return `node${major}`;
-}
+/** How every function is bundled; the target follows the one Node.js declaration (`runtime.ts`). */
+export const functionBundling: BundlingOptions = {
+  format: OutputFormat.ESM,
+  target: nodeRuntime.esbuildTarget,
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  mainFields: ['module', 'main'],
+  banner: ESM_REQUIRE_BANNER,
+  // The SDK version the code was tested with ships with the code, not the runtime's copy.
+  externalModules: [],
+  logLevel: LogLevel.WARNING,
+};
 
 /**
  * Every function of the topology: bundled from its entry, configured from its spec, given exactly
@@ -141,18 +149,7 @@ export class TopologyFunctions extends Construct {
       environment: this.environment(spec),
       projectRoot: REPO_ROOT,
       depsLockFilePath: `${REPO_ROOT}package-lock.json`,
-      bundling: {
-        format: OutputFormat.ESM,
-        target: esbuildTarget(lambdaRuntimeValue.name),
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        // The SDK version the code was tested with ships with the code, not the runtime's copy.
-        externalModules: [],
-        logLevel: LogLevel.WARNING,
-      },
+      bundling: functionBundling,
     });
   }
 
