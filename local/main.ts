@@ -1,11 +1,13 @@
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { startTwin, type Twin } from './twin';
+import type { Twin } from './twin';
 import { rawEvents } from '../functions/declaration/topology';
 import { assertTwinNode } from './node-version';
 
-// Before anything starts: the functions would run on this process's Node.
+// Before the twin loads (a dynamic import, so another Node's missing built-ins cannot fail first): the functions
+// would run on this process's Node.
 assertTwinNode();
+const { startTwin } = await import('./twin');
 
 /**
  * `npm start`: runs the platform locally and prints where everything is. `--json` prints one
