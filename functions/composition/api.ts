@@ -22,6 +22,7 @@ import { TenantAdmin } from '../domain/tenants';
 import { OAuthClientService } from '../domain/oauth-clients';
 import { newId } from '../shared/ids';
 import { systemClock } from '../shared/clock';
+import { ttlCache } from '../shared/ttl-cache';
 import { setting } from './config';
 import { tenantThrottling } from './throttling';
 import { ledgerWiring } from './ledger';
@@ -47,6 +48,13 @@ export function apiServices(): Services {
     (ms) => new Promise((r) => setTimeout(r, ms)),
   );
   const lakeSettings = new DynamoLakeSettingsStore(dynamo, tableName, webhookSecretSealer());
+  // A consumer's read opens the tenant's pseudonym key (a KMS call): once per container and cache time, not per read.
+  // The key is set only if absent, so a cached one never goes stale.
+  const pseudonymKeys = ttlCache(
+    (tenantId) => lakeSettings.pseudonymKey(tenantId, { create: true }),
+    setting('LAKE_SETTINGS_CACHE_TTL_MS'),
+    systemClock,
+  );
   return {
     ledger,
     programmes,
@@ -68,7 +76,12 @@ export function apiServices(): Services {
     tenants: new TenantAdmin(tenantStore, systemClock, lazyThrottling()),
     tenantStore,
     lakeSettings,
-    eventConsumers: new FeedConsumers(new DynamoFeedConsumerStore(dynamo, tableName), feed, lakeSettings, systemClock),
+    eventConsumers: new FeedConsumers(
+      new DynamoFeedConsumerStore(dynamo, tableName),
+      feed,
+      { pseudonymKey: (tenantId) => pseudonymKeys.get(tenantId) },
+      systemClock,
+    ),
     exports: new ExportService(new DynamoExportStore(dynamo, tableName), systemClock, () => newId('exp')),
     backfills: backfillService(),
   };

@@ -6,7 +6,7 @@ import { DynamoLakeSettingsStore } from '../adapters/dynamo-lake-settings-store'
 import { DynamoLedgerStore } from '../adapters/dynamo-ledger-store';
 import { S3ExportWriter } from '../adapters/s3-export-writer';
 import { ExportRunner, type MemberIdentities } from '../domain/export-service';
-import { memberPseudonym } from '../domain/minimisation';
+import { memberIdsFor } from '../domain/pseudonyms';
 import type { LakeSettingsStore } from '../domain/ports';
 import { systemClock } from '../shared/clock';
 import { logger } from '../shared/logger';
@@ -19,12 +19,8 @@ import { sealerForKey } from './secrets';
  */
 export function memberIdentities(store: LakeSettingsStore): MemberIdentities {
   return async (tenantId) => {
-    const stored = await store.get(tenantId);
-    if (!stored?.settings.pseudonymiseMemberIds) return { idOf: (memberId) => memberId, pseudonymised: false };
-    const key = await store.pseudonymKey(tenantId);
-    // Settings are written with their key, so a missing one is a broken item: refuse rather than leak ids.
-    if (key === null) throw new Error(`Tenant ${tenantId} has no pseudonym key`);
-    return { idOf: (memberId) => memberPseudonym(key, memberId), pseudonymised: true };
+    const pseudonymised = (await store.get(tenantId))?.settings.pseudonymiseMemberIds === true;
+    return { idOf: await memberIdsFor(store, tenantId, pseudonymised), pseudonymised };
   };
 }
 

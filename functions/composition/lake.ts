@@ -1,7 +1,8 @@
 import { documentClient, firehoseClient } from '../adapters/aws-clients';
 import { FirehoseLakeSink, type LakeLineShaper } from '../adapters/firehose-lake-sink';
 import { DynamoLakeSettingsStore } from '../adapters/dynamo-lake-settings-store';
-import { keepsEverything, memberPseudonym, minimise } from '../domain/minimisation';
+import { keepsEverything, minimise } from '../domain/minimisation';
+import { memberIdsFor } from '../domain/pseudonyms';
 import type { LakeSettingsStore } from '../domain/ports';
 import { systemClock, type Clock } from '../shared/clock';
 import { ttlCache } from '../shared/ttl-cache';
@@ -21,10 +22,7 @@ export function tenantMinimisation(store: LakeSettingsStore, ttlMs: number, cloc
       const stored = await store.get(tenantId);
       if (!stored || keepsEverything(stored.settings)) return null;
       const { settings } = stored;
-      const key = settings.pseudonymiseMemberIds ? await store.pseudonymKey(tenantId) : null;
-      // Settings are written with their key, so a missing one is a broken item: refuse rather than leak ids.
-      if (settings.pseudonymiseMemberIds && key === null) throw new Error(`Tenant ${tenantId} has no pseudonym key`);
-      const pseudonym = (memberId: string) => memberPseudonym(key ?? '', memberId);
+      const pseudonym = await memberIdsFor(store, tenantId, settings.pseudonymiseMemberIds);
       return (event) => minimise(event, settings, pseudonym);
     },
     ttlMs,

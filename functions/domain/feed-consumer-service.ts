@@ -13,8 +13,9 @@ import {
   type FeedConsumerStore,
   type SeekTarget,
 } from './feed-consumers';
-import { memberPseudonym, minimise, type MinimisationSettings } from './minimisation';
+import { minimise, type MinimisationSettings } from './minimisation';
 import type { LakeSettingsStore } from './ports';
+import { memberIdsFor } from './pseudonyms';
 
 /** What a tenant sets on a consumer. */
 export interface ConsumerSettings {
@@ -97,9 +98,7 @@ export class FeedConsumers {
   ): Promise<ConsumerRead> {
     const consumer = await this.require(tenantId, consumerId);
     const { settings } = consumer;
-    const key = settings.pseudonymiseMemberIds ? await this.keys.pseudonymKey(tenantId, { create: true }) : null;
-    if (settings.pseudonymiseMemberIds && key === null) throw new Error(`Tenant ${tenantId} has no pseudonym key`);
-    const pseudonym = (memberId: string) => memberPseudonym(key ?? '', memberId);
+    const pseudonym = await memberIdsFor(this.keys, tenantId, settings.pseudonymiseMemberIds, { create: true });
     const cursor = positionCursor(consumer.position);
     const page = await this.feed.read(tenantId, {
       type: consumer.types,
