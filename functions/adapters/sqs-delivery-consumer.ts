@@ -3,6 +3,7 @@ import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { deliveryMessage, type DeliveryMessage } from '../domain/webhooks/message';
 import { processFifoBatch, type VisibilityChange, type Wait } from '../shared/fifo-batch';
 import { logger } from '../shared/logger';
+import { recordMetric } from '../shared/metrics';
 
 /** Handles one delivery: done (deleted from the queue) or a wait (it stays in flight that long). */
 export type DeliveryHandler = (
@@ -53,6 +54,7 @@ export class SqsDeliveryConsumer {
           MessageDeduplicationId: record.messageId,
         }),
       );
+      recordMetric('MessagesDeadLettered');
       logger.error('Unreadable delivery message moved to the DLQ', { messageId: record.messageId });
       return;
     }

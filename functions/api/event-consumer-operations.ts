@@ -3,9 +3,10 @@ import { changedFieldNames } from '../domain/audit';
 import { DEFAULT_TENANT_LIMITS } from '../domain/credentials';
 import { FEED_RETENTION_DAYS, FEED_SETTLE_MS, feedPositionTime } from '../domain/feed';
 import { positionCursor, type ConsumerSettings } from '../domain/feed-consumer-service';
-import { CONSUMER_READ_LOG_MESSAGE, lagSeconds, type FeedConsumer } from '../domain/feed-consumers';
+import { lagSeconds, type FeedConsumer } from '../domain/feed-consumers';
 import { minimisationSettings } from '../domain/minimisation';
 import { logger } from '../shared/logger';
+import { recordMetric } from '../shared/metrics';
 import { recordAudit } from './audit-operations';
 import { eventTypeFilter, feedPaging } from './feed-operations';
 import { checkAgainstCatalogue } from './lake-operations';
@@ -251,8 +252,10 @@ export const eventConsumerOperations: Operation[] = [
         ...(wait !== undefined ? { wait } : {}),
         autoCommit: autoCommit === 'true',
       });
-      // The lag metric's source: no tenant or consumer dimension (see decision 0008), the ids only to find one.
-      logger.info(CONSUMER_READ_LOG_MESSAGE, {
+      // No tenant or consumer dimension on the metrics (see decision 0008): the log line names the consumer.
+      recordMetric('ConsumerLagSeconds', read.lagSeconds);
+      recordMetric('ConsumerEventsRead', read.items.length);
+      logger.info('Event consumer read', {
         tenantId: ctx.tenantId,
         consumerId,
         lagSeconds: read.lagSeconds,

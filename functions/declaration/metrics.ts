@@ -29,11 +29,23 @@ export interface PlatformMetricSpec {
 export const platformMetrics = {
   // The ledger: counted once per committed change (an idempotent replay of a request counts nothing).
   MembersEnrolled: { unit: 'Count', emittedBy: ['api'], description: 'Members enrolled.' },
-  EarnTransactions: { unit: 'Count', emittedBy: ['api'], description: 'Transactions that earned points.' },
-  PointsEarned: { unit: 'Count', emittedBy: ['api'], description: 'Points earned (sum over transactions).' },
+  EarnTransactions: {
+    unit: 'Count',
+    emittedBy: ['api'],
+    description: 'Earnings committed (one per points.earned: points on a transaction, or credited).',
+  },
+  PointsEarned: { unit: 'Count', emittedBy: ['api'], description: 'Points earned (sum over earnings).' },
   Redemptions: { unit: 'Count', emittedBy: ['api'], description: 'Rewards redeemed.' },
-  PointsRedeemed: { unit: 'Count', emittedBy: ['api'], description: 'Points spent on rewards.' },
-  TierChanges: { unit: 'Count', emittedBy: ['api'], description: 'Members promoted or demoted.' },
+  PointsRedeemed: {
+    unit: 'Count',
+    emittedBy: ['api'],
+    description: 'Points spent (on rewards, or redeemed directly).',
+  },
+  TierChanges: {
+    unit: 'Count',
+    emittedBy: ['api', 'housekeeping'],
+    description: 'Members promoted (on qualifying points) or demoted (by housekeeping, at the end of a period).',
+  },
 
   // Webhook delivery.
   AttemptsDelivered: { unit: 'Count', emittedBy: ['webhookDelivery'], description: 'Attempts answered 2xx.' },

@@ -7,6 +7,7 @@
  */
 
 import { nodeRuntime } from './runtime';
+import { metricsNamespace } from './metrics';
 
 /** The queues of the platform, named up front so specs can refer to each other by a checked id. */
 export type QueueId =
@@ -502,7 +503,12 @@ export const serviceName = 'loyalty-ledger';
 
 /** Variables the platform sets on every function next to its declared environment (deployed and on the twin). */
 export function platformEnvironment(stage: string): Record<string, string> {
-  return { POWERTOOLS_SERVICE_NAME: serviceName, STAGE: stage, NODE_OPTIONS: '--enable-source-maps' };
+  return {
+    POWERTOOLS_SERVICE_NAME: serviceName,
+    POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(stage),
+    STAGE: stage,
+    NODE_OPTIONS: '--enable-source-maps',
+  };
 }
 
 /** HTTP routes of the API. `auth: 'none'` routes skip the authorizer (documents, health). */

@@ -1,5 +1,6 @@
 import { Problem } from '../shared/problem';
 import type { Clock } from '../shared/clock';
+import { recordMetric } from '../shared/metrics';
 import {
   dueWindows,
   exportWindowPrefix,
@@ -203,7 +204,11 @@ export class ExportRunner {
         totals.failed += run.status === 'failed' ? 1 : 0;
         break;
       }
-      if (ran) totals.succeeded += 1;
+      if (ran) {
+        totals.succeeded += 1;
+        // How far behind its window's end the file was written: catching up on missed windows shows here.
+        recordMetric('ExportLagSeconds', Math.max(0, (this.clock.now().getTime() - window.end) / 1000));
+      }
       totals.rows += ran ? run.rows : 0;
       next.nextWindowStart = nextWindowStartAfter(next, window, this.clock.now().getTime());
       if (next.requestedWindowStart === run.windowStart) delete next.requestedWindowStart;

@@ -34,12 +34,6 @@ export interface FeedConsumer {
   updatedAt: string;
 }
 
-/**
- * The log line the API function writes for every consumer read (with `lagSeconds` and `eventsRead`): the source of
- * the lag metric (a metric filter, lib/constructs/observability.ts).
- */
-export const CONSUMER_READ_LOG_MESSAGE = 'Event consumer read';
-
 /** Where a seek puts a consumer: the start of retention, now (skipping everything so far), or an instant. */
 export type SeekTarget = { to: 'start' | 'end' } | { at: string };
 

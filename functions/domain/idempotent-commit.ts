@@ -3,6 +3,7 @@ import { Problem } from '../shared/problem';
 import { idempotencyRecord, matchingRecord } from './idempotency';
 import type { IdempotencyContext, RecordedBody, Reply } from './idempotency';
 import type { Balance, Mutation } from './ledger';
+import { recordLedgerFigures } from './ledger-figures';
 import { assertOneEffectPerKey } from './ledger-invariants';
 import { withCorrelationId } from './outbox';
 import type { LedgerOutcome, LedgerReplies } from './ledger-outcomes';
@@ -77,7 +78,10 @@ export class IdempotentCommit {
         const { reply, record } = this.record(tenantId, idem, step.outcome);
         assertOneEffectPerKey(step.mutation, record.key);
         const result = await this.store.commit(withCorrelationId(step.mutation, idem.correlationId), record);
-        if (result.ok) return reply;
+        if (result.ok) {
+          recordLedgerFigures(step.mutation.events);
+          return reply;
+        }
         if (result.conflict === 'idempotency') return await this.replay(tenantId, idem);
         if (result.conflict === 'transaction') {
           // Another request earned on this transaction id: a business failure, remembered like any.

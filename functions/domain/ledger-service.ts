@@ -40,6 +40,7 @@ import {
 import { evaluateEarning, type BusinessTransaction, type EarningResult } from './earning-rules';
 import type { IdempotencyContext, Reply } from './idempotency';
 import { IdempotentCommit, type CommandStep, type StepSource } from './idempotent-commit';
+import { recordLedgerFigures } from './ledger-figures';
 import type { LedgerReplies } from './ledger-outcomes';
 import { backoff } from './member-contention';
 import type { Offer } from './offers';
@@ -467,6 +468,7 @@ export class LedgerService {
       if (!mutation) return written;
       const result = await this.store.commit(withCorrelationId(mutation, correlationId), null);
       if (result.ok) {
+        recordLedgerFigures(mutation.events);
         written += mutation.events.length;
         current = mutation.balance;
         continue;

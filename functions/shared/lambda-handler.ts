@@ -1,12 +1,16 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context } from 'aws-lambda';
 import { logger } from './logger';
+import { metrics } from './metrics';
 
 /**
  * Every handler's middy chain: Powertools Logger adds the Lambda context (request id, cold start,
  * function name) to each log line and, when the handler says where its invocation's correlation id
- * comes from, that id too (`correlation_id`); the invocation's own keys are dropped after it.
+ * comes from, that id too (`correlation_id`); the invocation's own keys are dropped after it. Powertools Metrics
+ * publishes what the invocation recorded (`recordMetric`) as one EMF line when it ends, thrown or not; an invocation
+ * that recorded nothing writes nothing, and no cold-start metric is added (one more custom metric per function).
  * @example export const handler = lambdaHandler(runJob, { correlationId: (_event, context) => context.awsRequestId });
  */
 export function lambdaHandler<TEvent, TResult>(
@@ -14,7 +18,9 @@ export function lambdaHandler<TEvent, TResult>(
   options: { correlationId?: (event: TEvent, context: Context) => string } = {},
 ) {
   const { correlationId } = options;
-  const chain = middy<TEvent, TResult>().use(injectLambdaContext(logger, { resetKeys: true }));
+  const chain = middy<TEvent, TResult>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics));
   if (correlationId)
     chain.before(({ event, context }) => {
       logger.setCorrelationId(correlationId(event, context));

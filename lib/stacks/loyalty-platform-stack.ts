@@ -4,6 +4,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { stageSettingsFor } from '../../functions/declaration/stages';
 import type { FunctionId, QueueId, TokenKeySlot } from '../../functions/declaration/topology';
 import { LedgerApi, type CustomDomain } from '../constructs/ledger-api';
 import { LedgerTable } from '../constructs/ledger-table';
@@ -99,11 +100,11 @@ export class LoyaltyPlatformStack extends Stack {
     this.observability = new Observability(this, 'Observability', {
       stage: props.stage,
       functions: this.functions,
-      logGroups: this.functionLogGroups,
       queues: this.queues,
       restApi: this.api.restApi,
       deliveryStreamName: this.lake.deliveryStreamName,
       lakeErrors: { bucketName: this.lake.bucket.bucketName, metricsFilterId: this.lake.errorsMetricsFilterId },
+      alarms: stageSettingsFor(props.stage).alarms,
       alarmEmail: props.alarmEmail,
     });
   }

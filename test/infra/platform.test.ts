@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
+import { dashboard } from '../../functions/declaration/dashboard';
 import { GATEWAY_RESPONSE_TYPES, gatewayProblem } from '../../functions/declaration/gateway-problems';
+import { platformMetrics } from '../../functions/declaration/metrics';
+import { stageSettingsFor } from '../../functions/declaration/stages';
 import {
   functions as functionSpecs,
   queues as queueSpecs,
@@ -160,6 +163,7 @@ describe('functions', () => {
           NODE_OPTIONS: '--enable-source-maps',
           STAGE: 'test',
           POWERTOOLS_SERVICE_NAME: 'loyalty-ledger',
+          POWERTOOLS_METRICS_NAMESPACE: 'LoyaltyLedger/test',
         }),
       },
     });
@@ -717,9 +721,9 @@ describe('alarms', () => {
 
   it('pages once per 15 minutes in which tenant endpoints were disabled, with what to check', () => {
     synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: 'LoyaltyLedger/test/Webhooks',
+      Namespace: 'LoyaltyLedger/test',
       MetricName: 'EndpointsDisabled',
-      Dimensions: Match.absent(),
+      Dimensions: [{ Name: 'service', Value: 'loyalty-ledger' }],
       Statistic: 'Sum',
       Period: 900,
       Threshold: 0,
@@ -735,7 +739,7 @@ describe('alarms', () => {
 
   it('never pages on individual webhook attempts', () => {
     const webhookAlarms = ofType('AWS::CloudWatch::Alarm').filter(
-      ([, a]) => a.Properties!.Namespace === 'LoyaltyLedger/test/Webhooks',
+      ([, a]) => a.Properties!.Namespace === 'LoyaltyLedger/test',
     );
     expect(webhookAlarms.map(([, a]) => a.Properties!.MetricName).sort()).toEqual([
       'EndpointsDisabled',
@@ -745,194 +749,109 @@ describe('alarms', () => {
 
   it('pages when a message waited on the queue past every legitimate wait (6 days), which SQS metrics miss', () => {
     synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: 'LoyaltyLedger/test/Webhooks',
+      Namespace: 'LoyaltyLedger/test',
       MetricName: 'QueuedMessageWaitingSeconds',
+      Dimensions: [{ Name: 'service', Value: 'loyalty-ledger' }],
       Statistic: 'Maximum',
-      Threshold: 6 * 86_400,
+      Threshold: stageSettingsFor('test').alarms.webhookWaitingDays * 86_400,
       ComparisonOperator: 'GreaterThanThreshold',
     });
   });
 
-  it('watches API 5xx and lake freshness, and shows it all on a dashboard', () => {
+  it('watches API 5xx, API p99 latency and lake freshness at the stage’s thresholds, on a dashboard', () => {
+    const thresholds = stageSettingsFor('test').alarms;
     alarmOn('5XXError', { Name: 'ApiName' });
     alarmOn('DeliveryToS3.DataFreshness', { Name: 'DeliveryStreamName' });
+    synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: '5XXError',
+      Threshold: thresholds.api5xxPerFiveMinutes,
+    });
+    synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Latency',
+      ExtendedStatistic: 'p99',
+      Threshold: thresholds.apiLatencyP99Ms,
+      AlarmActions: [{ Ref: logicalId(synth.stack, synth.stack.observability.alarmTopic) }],
+    });
+    synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'DeliveryToS3.DataFreshness',
+      Threshold: thresholds.lakeFreshnessSeconds,
+    });
     expect(ofType('AWS::CloudWatch::Dashboard')).toHaveLength(1);
     synth.template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
   });
 });
 
-/** The metric filters of one namespace (`LoyaltyLedger/test/<area>`). */
-const filtersIn = (area: string) =>
-  ofType('AWS::Logs::MetricFilter').filter(([, filter]) =>
-    (filter.Properties!.MetricTransformations as { MetricNamespace: string }[]).some(
-      (transformation) => transformation.MetricNamespace === `LoyaltyLedger/test/${area}`,
-    ),
-  );
-const webhookFilters = () => filtersIn('Webhooks');
+/** The dashboard's body as text: a Fn::Join of JSON text and resource references, references rendered as JSON. */
+const dashboardBody = () => {
+  const [, dashboard] = ofType('AWS::CloudWatch::Dashboard')[0]!;
+  const parts = dashboard.Properties!.DashboardBody['Fn::Join'][1] as unknown[];
+  return parts.map((part) => (typeof part === 'string' ? part : JSON.stringify(part))).join('');
+};
 
-describe('webhook delivery metrics', () => {
-  /** The metric filters, by metric name; each one must read the delivery function's own log group. */
-  interface Filter {
-    FilterPattern: string;
-    LogGroupName: unknown;
-    transformation: Record<string, unknown>;
-  }
-  const filters = (): Record<string, Filter> =>
-    Object.fromEntries(
-      webhookFilters().map(([, filter]) => {
-        const [transformation] = filter.Properties!.MetricTransformations as Record<string, unknown>[];
-        const { FilterPattern, LogGroupName } = filter.Properties!;
-        return [transformation!.MetricName as string, { FilterPattern, LogGroupName, transformation: transformation! }];
-      }),
+describe('platform metrics (EMF) and the dashboard', () => {
+  it('reads no log text: there is no metric filter in the template', () => {
+    expect(ofType('AWS::Logs::MetricFilter')).toEqual([]);
+  });
+
+  it('gives every function the stage namespace its metrics are published in', () => {
+    synth.template.allResourcesProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ POWERTOOLS_METRICS_NAMESPACE: 'LoyaltyLedger/test' }) },
+    });
+  });
+
+  it('graphs every declared platform metric in LoyaltyLedger/<stage> with the service dimension', () => {
+    // Prepare
+    const body = dashboardBody();
+    const graphed = [...body.matchAll(/\["LoyaltyLedger\/test","(\w+)","service","loyalty-ledger"/g)].map(
+      (match) => match[1],
     );
 
-  it('derives eight metrics from the delivery log group in LoyaltyLedger/<stage>/Webhooks, without dimensions', () => {
-    // Prepare
-    const deliveryLogGroup =
-      synth.resources[logicalId(synth.stack, synth.stack.functions.webhookDelivery)]!.Properties!.LoggingConfig
-        .LogGroup;
-    const found = filters();
-
     // Assess
-    expect(Object.keys(found).sort()).toEqual([
-      'AttemptDuration',
-      'AttemptsDelivered',
-      'AttemptsFailed',
-      'EndpointsDisabled',
-      'MessagesDeadLettered',
-      'MessagesHeldInTable',
-      'MessagesParked',
-      'QueuedMessageWaitingSeconds',
+    expect([...new Set(graphed)].sort()).toEqual(Object.keys(platformMetrics).sort());
+    expect(body).not.toContain('LoyaltyLedger/test/');
+  });
+
+  it('shows the alarm status on top, then each declared section and panel in order', () => {
+    // Prepare
+    const body = dashboardBody();
+    const titles = dashboard.flatMap((section) => [
+      `## ${section.title}`,
+      ...section.panels.map((panel) => JSON.stringify(panel.title)),
     ]);
-    expect(deliveryLogGroup).toEqual({ Ref: logicalId(synth.stack, synth.stack.functionLogGroups.webhookDelivery) });
-    for (const [name, filter] of Object.entries(found)) {
-      expect([name, filter.LogGroupName]).toEqual([name, deliveryLogGroup]);
-      expect([name, filter.transformation]).toEqual([
-        name,
-        expect.objectContaining({ MetricNamespace: 'LoyaltyLedger/test/Webhooks' }),
-      ]);
-      expect([name, filter.transformation.Dimensions]).toEqual([name, undefined]);
+
+    // Assess
+    expect(body.indexOf('"title":"Alarms"')).toBeGreaterThan(-1);
+    let from = body.indexOf('"title":"Alarms"');
+    for (const title of titles) {
+      const at = body.indexOf(title, from);
+      expect([title, at > from]).toEqual([title, true]);
+      from = at;
     }
   });
 
-  it('counts delivered and failed attempts, their duration, dead letters, disabled endpoints, parked messages', () => {
+  it('draws a line per queue for the dead-letter panel, and per stream consumer for the lag panel', () => {
     // Prepare
-    const found = filters();
+    const body = dashboardBody();
+    const queueName = (queueId: QueueId) =>
+      JSON.stringify({ 'Fn::GetAtt': [logicalId(synth.stack, synth.stack.queues[queueId]), 'QueueName'] });
 
     // Assess
-    expect(found.AttemptsDelivered).toMatchObject({
-      FilterPattern: '{ ($.message = "Webhook attempt") && ($.ok IS TRUE) }',
-      transformation: { MetricValue: '1', Unit: 'Count' },
-    });
-    expect(found.AttemptsFailed).toMatchObject({
-      FilterPattern: '{ ($.message = "Webhook attempt") && ($.ok IS FALSE) }',
-      transformation: { MetricValue: '1', Unit: 'Count' },
-    });
-    expect(found.AttemptDuration).toMatchObject({
-      FilterPattern: '{ ($.message = "Webhook attempt") && ($.durationMs >= 0) }',
-      transformation: { MetricValue: '$.durationMs', Unit: 'Milliseconds' },
-    });
-    expect(found.MessagesDeadLettered!.FilterPattern).toContain(
-      '$.message = "Attempts exhausted; message dead-lettered"',
-    );
-    expect(found.EndpointsDisabled!.FilterPattern).toBe(
-      '{ ($.message = "Endpoint answered 410 Gone; disabled") || ' +
-        '($.message = "Endpoint failing for too long; disabled") }',
-    );
-    expect(found.MessagesParked!.FilterPattern).toBe(
-      '{ $.message = "Endpoint disabled; message parked as a dead letter" }',
-    );
-    expect(found.QueuedMessageWaitingSeconds).toMatchObject({
-      FilterPattern: '{ ($.message = "Webhook message waiting") && ($.where = "queue") }',
-      transformation: { MetricValue: '$.waitingSeconds', Unit: 'Seconds' },
-    });
-    for (const [name, filter] of Object.entries(found)) {
-      if (name !== 'AttemptDuration') expect([name, filter.transformation.DefaultValue]).toEqual([name, undefined]);
-    }
-  });
-
-  it('matches log messages the delivery function actually writes', () => {
-    // Prepare: the filters' `message` values must appear as string literals in the function's code.
-    const source = [
-      'functions/domain/webhooks/delivery-service.ts',
-      'functions/adapters/sqs-delivery-consumer.ts',
-      'functions/handlers/webhook-delivery.ts',
-    ]
-      .map((path) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8'))
-      .join('\n');
-    const messages = webhookFilters().flatMap(([, filter]) =>
-      [...(filter.Properties!.FilterPattern as string).matchAll(/\$\.message = "([^"]+)"/g)].map((match) => match[1]!),
-    );
-
-    // Assess
-    expect(messages.length).toBeGreaterThanOrEqual(7);
-    for (const message of new Set(messages))
-      expect([message, source.includes(`'${message}'`)]).toEqual([message, true]);
-  });
-
-  it('shows a Webhooks dashboard row: attempts, duration percentiles, dead letters, disabled, queue, DLQ depth', () => {
-    // Prepare
-    const [, dashboard] = ofType('AWS::CloudWatch::Dashboard')[0]!;
-    // The body is a Fn::Join of JSON text and resource references; references are rendered as their JSON.
-    const parts = dashboard.Properties!.DashboardBody['Fn::Join'][1] as unknown[];
-    const body = parts.map((part) => (typeof part === 'string' ? part : JSON.stringify(part))).join('');
-    const webhooksRow = body.slice(body.indexOf('## Webhooks'), body.indexOf('Raw events: records in'));
-
-    // Assess
-    expect(webhooksRow).not.toBe('');
-    for (const metricName of [
-      'AttemptsDelivered',
-      'AttemptsFailed',
-      'AttemptDuration',
-      'MessagesDeadLettered',
-      'EndpointsDisabled',
-      'MessagesParked',
-    ]) {
-      expect([metricName, webhooksRow.includes(`"LoyaltyLedger/test/Webhooks","${metricName}"`)]).toEqual([
-        metricName,
+    for (const queueId of ['webhookDeliveryDlq', 'streamFailures'] as const)
+      expect([
+        queueId,
+        body.includes(`"AWS/SQS","ApproximateNumberOfMessagesVisible","QueueName","${queueName(queueId)}"`),
+      ]).toEqual([queueId, true]);
+    for (const [functionId] of streamConsumers) {
+      const name = JSON.stringify({ Ref: logicalId(synth.stack, synth.stack.functions[functionId]) });
+      expect([functionId, body.includes(`"AWS/Lambda","IteratorAge","FunctionName","${name}"`)]).toEqual([
+        functionId,
         true,
       ]);
     }
-    expect(webhooksRow).toContain('"stat":"p50"');
-    expect(webhooksRow).toContain('"stat":"p99"');
-    for (const queueId of ['webhookDelivery', 'webhookDeliveryDlq'] as const) {
-      const queueName = JSON.stringify({
-        'Fn::GetAtt': [logicalId(synth.stack, synth.stack.queues[queueId]), 'QueueName'],
-      });
-      expect([
-        queueId,
-        webhooksRow.includes(`"AWS/SQS","ApproximateNumberOfMessagesVisible","QueueName","${queueName}"`),
-      ]).toEqual([queueId, true]);
-    }
   });
-});
 
-describe('event consumer metrics', () => {
-  it('derive lag and events read from the API log line of every consumer read, without dimensions or alarm', () => {
-    // Prepare
-    const apiLogGroup = { Ref: logicalId(synth.stack, synth.stack.functionLogGroups.api) };
-    const found = Object.fromEntries(
-      filtersIn('Feed').map(([, filter]) => {
-        const [transformation] = filter.Properties!.MetricTransformations as Record<string, unknown>[];
-        return [transformation!.MetricName as string, { ...filter.Properties, transformation }];
-      }),
-    );
-    const source = readFileSync(new URL('../../functions/api/event-consumer-operations.ts', import.meta.url), 'utf8');
+  it('pages on no consumer lag: a tenant’s consumer that stops reading is its own choice', () => {
     const alarmMetrics = ofType('AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties!.MetricName);
-
-    // Assess
-    expect(Object.keys(found).sort()).toEqual(['ConsumerEventsRead', 'ConsumerLagSeconds']);
-    expect(found.ConsumerLagSeconds).toMatchObject({
-      LogGroupName: apiLogGroup,
-      FilterPattern: '{ ($.message = "Event consumer read") && ($.lagSeconds >= 0) }',
-      transformation: { MetricValue: '$.lagSeconds', Unit: 'Seconds', MetricNamespace: 'LoyaltyLedger/test/Feed' },
-    });
-    expect(found.ConsumerEventsRead).toMatchObject({
-      LogGroupName: apiLogGroup,
-      transformation: { MetricValue: '$.eventsRead', Unit: 'Count' },
-    });
-    for (const filter of Object.values(found)) expect(filter.transformation!.Dimensions).toBeUndefined();
-    expect(source).toContain('logger.info(CONSUMER_READ_LOG_MESSAGE, {');
     expect(alarmMetrics).not.toContain('ConsumerLagSeconds');
   });
 });

@@ -1,6 +1,7 @@
 import type { Clock } from '../../shared/clock';
 import { systemClock } from '../../shared/clock';
 import { logger } from '../../shared/logger';
+import { recordMetric } from '../../shared/metrics';
 import { ttlCache } from '../../shared/ttl-cache';
 import type { WebhookSubscription } from '../ports';
 import { breakerOpens, failingTooLong, gate, type EndpointHealth } from './breaker';
@@ -199,7 +200,10 @@ export class DeliveryService {
     return this.deps.maxWaitingPerEndpoint ?? MAX_WAITING_PER_ENDPOINT;
   }
 
-  /** The line the backlog alarm reads: which endpoint, why, and how long the event has waited since it occurred. */
+  /**
+   * How long the event of a waiting message has waited since it occurred: the metric the backlog alarm reads (only
+   * for messages waiting on the queue, which SQS's age metric leaves out), and a line naming the endpoint and why.
+   */
   private logWaiting(
     message: DeliveryMessage,
     outcome: Extract<Outcome, { kind: 'wait' }>,
@@ -207,6 +211,8 @@ export class DeliveryService {
     where: 'queue' | 'parked',
   ) {
     const subject = subjectOf(message);
+    const waitingSeconds = Math.max(0, Math.round((this.now().getTime() - Date.parse(subject.occurredAt)) / 1000));
+    if (where === 'queue') recordMetric('QueuedMessageWaitingSeconds', waitingSeconds);
     logger.info('Webhook message waiting', {
       tenantId: message.tenantId,
       subscriptionId: message.subscriptionId,
@@ -214,7 +220,7 @@ export class DeliveryService {
       reason: outcome.reason,
       where,
       waitSeconds: outcome.seconds,
-      waitingSeconds: Math.max(0, Math.round((this.now().getTime() - Date.parse(subject.occurredAt)) / 1000)),
+      waitingSeconds,
       receiveCount,
     });
   }
@@ -237,6 +243,7 @@ export class DeliveryService {
       if (result === 'already') return; // parked before a crash kept it on the queue
       if (result === 'parked') {
         this.logWaiting(message, outcome, receiveCount, 'parked');
+        recordMetric('MessagesHeldInTable');
         logger.info('Webhook messages parked', {
           tenantId,
           subscriptionId,
@@ -394,6 +401,7 @@ export class DeliveryService {
     }
     if (!subscription.enabled) {
       await log.markDead(message, this.now(), 'endpoint_disabled');
+      recordMetric('MessagesParked');
       logger.info('Endpoint disabled; message parked as a dead letter', { subscriptionId, eventId: subject.id });
       return DONE;
     }
@@ -402,6 +410,7 @@ export class DeliveryService {
       // Before SQS would move or expire it on its own: a dead letter the tenant can see and redrive.
       await this.deps.deadLetter(message, { reason: 'receive_limit', attempts: roundAttempts });
       await log.markDead(message, this.now(), 'receive_limit');
+      recordMetric('MessagesDeadLettered');
       logger.warn('Receive limit reached; message dead-lettered', {
         subscriptionId,
         eventId: subject.id,
@@ -462,6 +471,9 @@ export class DeliveryService {
       ...(result.responseBody && !result.ok ? { responseBody: result.responseBody } : {}),
       ...(probe ? { probe } : {}),
     };
+    if (result.ok) recordMetric('AttemptsDelivered');
+    else recordMetric('AttemptsFailed');
+    recordMetric('AttemptDuration', result.durationMs);
     logger.info('Webhook attempt', {
       // Powertools' key for it, as in the API's log lines: one query finds a request's whole path.
       correlation_id: correlationIdOf(message),
@@ -481,6 +493,11 @@ export class DeliveryService {
     if (result.ok) {
       await record('delivered');
       await healthStore.recordSuccess(tenantId, subscriptionId, at, probe);
+      if (probe) {
+        // Only the claimed probe's success closes an open breaker: counted once, by the worker that closed it.
+        recordMetric('BreakerClosed');
+        logger.info('Breaker closed', { subscriptionId });
+      }
       return { kind: 'done', delivered: true };
     }
 
@@ -489,6 +506,7 @@ export class DeliveryService {
       (await healthStore.disable(subscription, at, { reason: 'gone', lastStatus: 410, ...tracedBy(message) }))
     ) {
       await record('dead', { deadReason: 'endpoint_disabled' });
+      recordMetric('EndpointsDisabled');
       logger.warn('Endpoint answered 410 Gone; disabled', { subscriptionId });
       return DONE;
     }
@@ -502,6 +520,7 @@ export class DeliveryService {
       (await healthStore.disable(subscription, at, { ...failingDetail(after), ...tracedBy(message) }))
     ) {
       await record('dead', { deadReason: 'endpoint_disabled' });
+      recordMetric('EndpointsDisabled');
       logger.warn('Endpoint failing for too long; disabled', { subscriptionId, failingSince: after.failingSince });
       return DONE;
     }
@@ -512,6 +531,7 @@ export class DeliveryService {
     if (next.kind === 'dead') {
       await this.deps.deadLetter(message, { reason: 'attempts_exhausted', attempts: roundAttempts + 1, ...last });
       await record('dead', { deadReason: 'attempts_exhausted' });
+      recordMetric('MessagesDeadLettered');
       logger.warn('Attempts exhausted; message dead-lettered', {
         subscriptionId,
         eventId: subject.id,
@@ -541,7 +561,11 @@ export class DeliveryService {
     if (!opening) return counted;
     const until = new Date(at.getTime() + opening.openSeconds * 1000);
     const opened = await this.deps.health.openBreaker(tenantId, subscriptionId, { from: opening.from, until });
-    return opened ?? this.deps.health.getHealth(tenantId, subscriptionId);
+    if (!opened) return this.deps.health.getHealth(tenantId, subscriptionId);
+    // Counted by the one worker whose write opened it.
+    recordMetric('BreakerOpened');
+    logger.info('Breaker opened', { subscriptionId, from: opening.from, openUntil: until.toISOString() });
+    return opened;
   }
 
   private async disableFailing(
@@ -554,6 +578,7 @@ export class DeliveryService {
     if (!(await this.deps.health.disable(subscription, now, { ...failingDetail(health), ...tracedBy(message) })))
       return { kind: 'wait', seconds: 1, reason: 'disable_raced' };
     await this.deps.log.markDead(message, now, 'endpoint_disabled');
+    recordMetric('EndpointsDisabled');
     logger.warn('Endpoint failing for too long; disabled', {
       subscriptionId: subscription.subscriptionId,
       failingSince: health.failingSince,
