@@ -1,0 +1,239 @@
+import { jest } from '@jest/globals';
+import type { Context } from 'aws-lambda';
+import { metricsNamespace } from '../../functions/declaration/metrics';
+import type { DeliveryMessage } from '../../functions/domain/webhooks/message';
+import type { AttemptResult } from '../../functions/domain/webhooks/ports';
+import { captureEmf, figures } from '../support/emf-capture';
+
+/**
+ * The platform metrics as the functions publish them: one EMF line per invocation that recorded something (in the
+ * stage's namespace, with the `service` dimension only), nothing for one that recorded nothing, and each ledger
+ * figure counted once per committed change: an idempotent replay counts nothing.
+ */
+
+// Powertools reads these when the modules load: the namespace as `platformEnvironment('test')` sets it, and quiet logs
+// (the handler chain restores the initial log level after each invocation).
+process.env.POWERTOOLS_METRICS_NAMESPACE = metricsNamespace('test');
+process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+const { lambdaHandler } = await import('../../functions/shared/lambda-handler');
+const { metrics, recordMetric } = await import('../../functions/shared/metrics');
+const { memoryLedgerWithMember, idem } = await import('../support/ledger-helpers');
+const { DeliveryService } = await import('../../functions/domain/webhooks/delivery-service');
+const { deliveryMessage } = await import('../../functions/domain/webhooks/message');
+const { pointsEarnedEvent } = await import('../../functions/domain/events');
+const { MemoryDeliveryLog, MemoryEndpointHealth, MemoryEndpoints } = await import('../support/memory-webhook-ports');
+const { testSubscription } = await import('../support/webhook-fixtures');
+
+const context = { functionName: 'test-fn', awsRequestId: 'req-1' } as Context;
+/** Runs `work` as one Lambda invocation through the platform's handler chain and returns the EMF it published. */
+const invocation = (work: () => Promise<unknown>) =>
+  captureEmf(() => lambdaHandler(async () => work())(undefined, context).catch(() => undefined));
+
+/** A ledger with one member enrolled; the enrolment's figures are dropped, as are any left by an earlier test. */
+async function ledger() {
+  const made = await memoryLedgerWithMember();
+  metrics.clearMetrics();
+  return made;
+}
+
+describe('platform metrics (EMF)', () => {
+  it('publishes one line per invocation, in the stage namespace with only the service dimension', async () => {
+    // Prepare
+    const { service, memberId } = await ledger();
+    const body = { amountPoints: 120, reason: 'stay' };
+
+    // Act
+    const documents = await invocation(() => service.earn('t1', memberId, idem('earn-1', body), body));
+
+    // Assess
+    expect(documents).toHaveLength(1);
+    expect(documents[0]!._aws.CloudWatchMetrics).toEqual([
+      {
+        Namespace: 'LoyaltyLedger/test',
+        Dimensions: [['service']],
+        Metrics: expect.arrayContaining([
+          { Name: 'EarnTransactions', Unit: 'Count' },
+          { Name: 'PointsEarned', Unit: 'Count' },
+        ]),
+      },
+    ]);
+    expect(documents[0]).toMatchObject({ service: 'loyalty-ledger', EarnTransactions: 1, PointsEarned: 120 });
+  });
+
+  it('counts a committed earn once: its idempotent replay publishes nothing', async () => {
+    // Prepare
+    const { service, memberId } = await ledger();
+    const body = { amountPoints: 50, reason: 'stay' };
+    await invocation(() => service.earn('t1', memberId, idem('earn-2', body), body));
+
+    // Act
+    const replay = await invocation(() => service.earn('t1', memberId, idem('earn-2', body), body));
+    const another = await invocation(() => service.earn('t1', memberId, idem('earn-3', body), body));
+
+    // Assess
+    expect(replay).toEqual([]);
+    expect(figures(another)).toEqual({
+      EarnTransactions: { unit: 'Count', values: [1] },
+      PointsEarned: { unit: 'Count', values: [50] },
+    });
+  });
+
+  it('counts an enrolment, not its replay', async () => {
+    // Prepare
+    const { service } = await ledger();
+    const body = { externalId: 'e2' };
+
+    // Act
+    const first = await invocation(() => service.enrol('t1', idem('enrol-e2', body), body));
+    const replay = await invocation(() => service.enrol('t1', idem('enrol-e2', body), body));
+
+    // Assess
+    expect(figures(first).MembersEnrolled).toEqual({ unit: 'Count', values: [1] });
+    expect(replay).toEqual([]);
+  });
+
+  it('still publishes what an invocation recorded before it threw', async () => {
+    // Prepare
+    metrics.clearMetrics();
+
+    // Act
+    const documents = await invocation(() => {
+      recordMetric('ConsumerEventsRead', 3);
+      throw new Error('boom');
+    });
+
+    // Assess
+    expect(figures(documents)).toEqual({ ConsumerEventsRead: { unit: 'Count', values: [3] } });
+  });
+});
+
+describe('webhook delivery metrics (EMF)', () => {
+  const T0 = Date.parse('2026-11-21T10:00:00.000Z');
+  const OK: AttemptResult = { ok: true, status: 204, durationMs: 42 };
+  const BOOM: AttemptResult = { ok: false, status: 500, durationMs: 7 };
+
+  function setUp() {
+    const subscription = testSubscription({
+      tenantId: 't1',
+      subscriptionId: 'sub_1',
+      createdAt: new Date(T0).toISOString(),
+    });
+    const endpoints = new Map([[MemoryEndpoints.key('t1', 'sub_1'), subscription]]);
+    const directory = new MemoryEndpoints(endpoints);
+    let nowMs = T0;
+    const send = jest.fn<(...args: unknown[]) => Promise<AttemptResult>>();
+    const service = new DeliveryService({
+      log: new MemoryDeliveryLog(),
+      health: new MemoryEndpointHealth(endpoints),
+      endpoint: (tenantId, subscriptionId) => directory.get(tenantId, subscriptionId),
+      send,
+      requeue: () => Promise.resolve(),
+      deadLetter: () => Promise.resolve(),
+      policy: {
+        retrySchedule: [5],
+        jitter: 0,
+        breakerFailures: 2,
+        breakerOpenSeconds: 30,
+        breakerMaxOpenSeconds: 120,
+        disableAfterSeconds: 3600,
+        drainRampSeconds: 60,
+        drainMaxPerSecond: 10,
+      },
+      attemptTimeoutSeconds: 15,
+      clock: { now: () => new Date(nowMs) },
+      random: () => 0,
+      healthCacheMs: 0,
+    });
+    let seq = 0;
+    const message = (memberId: string): DeliveryMessage => {
+      seq += 1;
+      const event = pointsEarnedEvent.parse({
+        id: `evt_${seq}`,
+        version: 1,
+        tenantId: 't1',
+        memberId,
+        seq,
+        occurredAt: new Date(T0).toISOString(),
+        type: 'points.earned',
+        data: {
+          entryId: `ent_${seq}`,
+          amountPoints: 10,
+          reason: 'stay',
+          source: 'pms',
+          expiresAt: null,
+          pending: false,
+          balance: { availablePoints: 10, pendingPoints: 0, lifetimePoints: 10, tier: 'silver' },
+        },
+      });
+      return deliveryMessage.parse({ tenantId: 't1', subscriptionId: 'sub_1', event, round: 0 });
+    };
+    const advance = (seconds: number) => {
+      nowMs += seconds * 1000;
+    };
+    return { service, send, message, advance };
+  }
+
+  it('counts a delivered attempt and its duration', async () => {
+    // Prepare
+    const h = setUp();
+    h.send.mockResolvedValueOnce(OK);
+
+    // Act
+    const documents = await invocation(() => h.service.handle(h.message('mem_a'), 1));
+
+    // Assess
+    expect(figures(documents)).toEqual({
+      AttemptsDelivered: { unit: 'Count', values: [1] },
+      AttemptDuration: { unit: 'Milliseconds', values: [42] },
+    });
+  });
+
+  it('counts failures, the breaker opening, the wait on the queue, the dead letter and the closing probe', async () => {
+    // Prepare
+    const h = setUp();
+    h.send.mockResolvedValue(BOOM);
+    const first = h.message('mem_a');
+
+    // Act: two failures open the breaker (threshold 2); the first message comes back after its wait
+    const failing = await invocation(async () => {
+      await h.service.handle(first, 1);
+      await h.service.handle(h.message('mem_b'), 1);
+    });
+    h.advance(40);
+    const exhausted = await invocation(() => h.service.handle(first, 2));
+    h.send.mockResolvedValue(OK);
+    h.advance(200);
+    const probe = await invocation(() => h.service.handle(h.message('mem_c'), 1));
+
+    // Assess
+    expect(figures(failing)).toMatchObject({
+      AttemptsFailed: { unit: 'Count', values: [1, 1] },
+      AttemptDuration: { unit: 'Milliseconds', values: [7, 7] },
+      BreakerOpened: { unit: 'Count', values: [1] },
+      QueuedMessageWaitingSeconds: { unit: 'Seconds', values: [0, 0] },
+    });
+    expect(figures(exhausted)).toMatchObject({
+      AttemptsFailed: { values: [1] },
+      MessagesDeadLettered: { unit: 'Count', values: [1] },
+      BreakerOpened: { values: [1] },
+    });
+    expect(figures(probe)).toMatchObject({
+      AttemptsDelivered: { values: [1] },
+      BreakerClosed: { unit: 'Count', values: [1] },
+    });
+  });
+
+  it('counts an endpoint disabled by 410 Gone, and the messages parked for it afterwards', async () => {
+    // Prepare
+    const h = setUp();
+    h.send.mockResolvedValueOnce({ ok: false, status: 410, durationMs: 3 });
+
+    // Act
+    const gone = await invocation(() => h.service.handle(h.message('mem_a'), 1));
+    const parked = await invocation(() => h.service.handle(h.message('mem_b'), 1));
+
+    // Assess
+    expect(figures(gone)).toMatchObject({ EndpointsDisabled: { unit: 'Count', values: [1] } });
+    expect(figures(parked)).toEqual({ MessagesParked: { unit: 'Count', values: [1] } });
+  });
+});
