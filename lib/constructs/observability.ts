@@ -50,8 +50,8 @@ const WEBHOOK_IN_FLIGHT_ALARM = SQS_FIFO_IN_FLIGHT_LIMIT / 2;
 
 const RUNBOOK_WEBHOOKS = 'Runbook: docs/runbooks/webhook-dlq.md.';
 
-/** Functions whose stream consumers lag is graphed and alarmed: those the table stream triggers. */
-export const streamConsumerIds = (): FunctionId[] =>
+/** The functions the table stream triggers: their iterator age is graphed as the pipeline's lag. */
+const streamConsumerIds = (): FunctionId[] =>
   (Object.entries(functionSpecs) as [FunctionId, FunctionSpec][])
     .filter(([, spec]) => spec.trigger?.kind === 'dynamodb-stream')
     .map(([functionId]) => functionId);
