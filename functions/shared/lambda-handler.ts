@@ -2,11 +2,13 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
 import { logger } from './logger';
+import { annotateCorrelationId, traceInvocations } from './tracer';
 
 /**
- * Every handler's middy chain: Powertools Logger adds the Lambda context (request id, cold start,
- * function name) to each log line and, when the handler says where its invocation's correlation id
- * comes from, that id too (`correlation_id`); the invocation's own keys are dropped after it.
+ * Every handler's middy chain: Powertools Tracer opens the invocation's X-Ray subsegment first, so it spans
+ * the rest; Powertools Logger adds the Lambda context (request id, cold start, function name) to each log
+ * line and, when the handler says where its invocation's correlation id comes from, that id too
+ * (`correlation_id`, and the trace's `correlationId` annotation); the invocation's own keys are dropped after it.
  * @example export const handler = lambdaHandler(runJob, { correlationId: (_event, context) => context.awsRequestId });
  */
 export function lambdaHandler<TEvent, TResult>(
@@ -14,10 +16,14 @@ export function lambdaHandler<TEvent, TResult>(
   options: { correlationId?: (event: TEvent, context: Context) => string } = {},
 ) {
   const { correlationId } = options;
-  const chain = middy<TEvent, TResult>().use(injectLambdaContext(logger, { resetKeys: true }));
+  const chain = middy<TEvent, TResult>()
+    .use(traceInvocations())
+    .use(injectLambdaContext(logger, { resetKeys: true }));
   if (correlationId)
     chain.before(({ event, context }) => {
-      logger.setCorrelationId(correlationId(event, context));
+      const id = correlationId(event, context);
+      logger.setCorrelationId(id);
+      annotateCorrelationId(id);
     });
   return chain.handler(handle);
 }
