@@ -1,4 +1,5 @@
 import { startTwin } from '../local/twin';
+import { runColdStart } from './cold-start';
 import { runFeed } from './feed';
 import { accepted, committedIds, pairKey, percentile, pool, recordArrivals, sleep } from './harness';
 import { runLake } from './lake';
@@ -27,8 +28,11 @@ import { rawTransactPerS } from './raw-transact';
  *   and feed_tail_ms: commit → seen by a long-polling tail reader; see `feed.ts`
  * - lake: lake_commit_to_file_ms, commit → the event in a lake file, with the twin's lake buffer at
  *   BENCH_LAKE_BUFFER_S; see `lake.ts`
+ * - coldstart: each function bundled as CDK bundles it and imported in fresh processes, with tracing off and on
+ *   and without the tracer, against the cold-start budget (BENCH_COLDSTART_RUNS imports each); needs no twin,
+ *   see `cold-start.ts`
  */
-const SCENARIOS = ['api', 'latency', 'hot', 'fanout', 'outage', 'feed', 'lake'] as const;
+const SCENARIOS = ['api', 'latency', 'hot', 'fanout', 'outage', 'feed', 'lake', 'coldstart'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const EARNS = Number(process.env.BENCH_EARNS ?? 800);
@@ -54,6 +58,7 @@ const LAKE_RATE = Number(process.env.BENCH_LAKE_RATE ?? 20);
 const LAKE_BUFFER_S = Number(process.env.BENCH_LAKE_BUFFER_S ?? 1);
 /** New endpoints reach the consumers once their endpoint cache has expired (the twin's setting, 5 s by default). */
 const CACHE_WAIT_MS = Number(process.env.SUBSCRIPTION_CACHE_TTL_MS ?? 5_000) + 1_000;
+const COLDSTART_RUNS = Number(process.env.BENCH_COLDSTART_RUNS ?? 15);
 
 /** The scenarios asked for: argv, else BENCH_ONLY, else all. */
 function chosenScenarios(): Set<Scenario> {
@@ -65,249 +70,260 @@ function chosenScenarios(): Set<Scenario> {
 const chosen = chosenScenarios();
 
 const benchStart = Date.now();
-const twin = await startTwin({ inMemory: true, apiPort: 0, receiverPort: 0, lakeBufferSeconds: LAKE_BUFFER_S });
-try {
-  const headers = { 'x-api-key': twin.demo.apiKey, 'content-type': 'application/json' };
-  // The bench measures the platform, not a tenant's throttle: the demo tenant gets limits well above its load,
-  // as an operator gives a large tenant (the default, 50/s, would answer part of the load with 429).
-  const limits = await fetch(`${twin.apiUrl}/admin/tenants/${twin.demo.tenantId}`, {
-    method: 'PATCH',
-    headers: { 'x-api-key': twin.demo.operatorKey, 'content-type': 'application/json', 'idempotency-key': 'bench' },
-    body: JSON.stringify({ limits: { requestsPerSecond: 10_000, burst: 20_000 } }),
-  });
-  if (!limits.ok) throw new Error(`raising the demo tenant's limits answered ${limits.status}`);
-  const run = Date.now();
-  const members = await pool(MEMBERS + 1, CONCURRENCY, async (i) => {
-    const response = await fetch(`${twin.apiUrl}/v1/members`, {
-      method: 'POST',
-      headers: { ...headers, 'idempotency-key': `bench-${run}-m${i}` },
-      body: JSON.stringify({ externalId: `bench-${run}-${i}` }),
+const result: Record<string, unknown> = {};
+const lines: string[] = [];
+// Before the twin starts: the imports are timed on a machine doing nothing else of the bench's.
+if (chosen.has('coldstart')) {
+  const coldStart = await runColdStart({ runs: COLDSTART_RUNS });
+  Object.assign(result, coldStart.figures);
+  lines.push(...coldStart.lines);
+}
+if (SCENARIOS.some((scenario) => scenario !== 'coldstart' && chosen.has(scenario))) await onTwin();
+for (const line of lines) console.log(line);
+console.log(`bench: ${[...chosen].join(', ')} in ${Math.round((Date.now() - benchStart) / 1000)} s`);
+console.log(JSON.stringify(result));
+
+/** The scenarios that run on the twin; their figures and lines join `result` and `lines`. */
+async function onTwin() {
+  const twin = await startTwin({ inMemory: true, apiPort: 0, receiverPort: 0, lakeBufferSeconds: LAKE_BUFFER_S });
+  try {
+    const headers = { 'x-api-key': twin.demo.apiKey, 'content-type': 'application/json' };
+    // The bench measures the platform, not a tenant's throttle: the demo tenant gets limits well above its load,
+    // as an operator gives a large tenant (the default, 50/s, would answer part of the load with 429).
+    const limits = await fetch(`${twin.apiUrl}/admin/tenants/${twin.demo.tenantId}`, {
+      method: 'PATCH',
+      headers: { 'x-api-key': twin.demo.operatorKey, 'content-type': 'application/json', 'idempotency-key': 'bench' },
+      body: JSON.stringify({ limits: { requestsPerSecond: 10_000, burst: 20_000 } }),
     });
-    return ((await response.json()) as { memberId: string }).memberId;
-  });
-  const hotMember = members.pop()!;
-  const result: Record<string, unknown> = {};
-  const lines: string[] = [];
-
-  // Both ends of each delivery, matched by event id (a webhook may arrive before the client has read the response).
-  const committedAt = new Map<string, number>();
-  const receivedAt = new Map<string, number>();
-  let unverified = 0;
-  const stopCounting = twin.receiver.onReceive((hook) => {
-    if (!hook.verified) unverified++;
-    receivedAt.set(hook.webhookId, Date.now());
-  });
-  const earn = async (memberId: string, key: string, amountPoints: number) => {
-    const response = await fetch(`${twin.apiUrl}/v1/members/${memberId}/points/earn`, {
-      method: 'POST',
-      headers: { ...headers, 'idempotency-key': `bench-${run}-${key}` },
-      body: JSON.stringify({ amountPoints, reason: 'bench' }),
-    });
-    const body = (await response.json()) as { eventId?: string };
-    if (body.eventId) committedAt.set(body.eventId, Date.now());
-    return { status: response.status, eventId: body.eventId };
-  };
-  /** Waits for the deliveries of these events, then gives their latencies, sorted. */
-  const latencies = async (eventIds: string[], timeoutMs: number) => {
-    const deadline = Date.now() + timeoutMs;
-    while (eventIds.some((id) => !receivedAt.has(id)) && Date.now() < deadline) await sleep(100);
-    return eventIds
-      .filter((id) => receivedAt.has(id))
-      .map((id) => Math.max(0, receivedAt.get(id)! - committedAt.get(id)!))
-      .sort((a, b) => a - b);
-  };
-
-  // Warm up the handlers and connections.
-  await pool(CONCURRENCY * 2, CONCURRENCY, async (i) =>
-    fetch(`${twin.apiUrl}/v1/members/${members[i % MEMBERS]}/balance`, { headers }).then((r) => r.arrayBuffer()),
-  );
-
-  if (chosen.has('api')) {
-    const apiStart = performance.now();
-    const saturatedRun = await pool(EARNS, CONCURRENCY, (i) => earn(members[i % MEMBERS]!, `e${i}`, 10));
-    const apiEarnPerS = EARNS / ((performance.now() - apiStart) / 1000);
-    const failures = saturatedRun.filter((r) => r.status !== 201).length;
-    // Drain the webhook backlog before the raw run, so the raw figure does not share the machine with it.
-    const saturated = await latencies(committedIds(saturatedRun), 60_000);
-    const rawPerS = await rawTransactPerS({
-      endpoint: twin.endpoints.dynamodb,
-      earns: EARNS,
-      members: MEMBERS,
-      concurrency: CONCURRENCY,
-      run,
-    });
-    const figures = {
-      api_earn_per_s: Math.round(apiEarnPerS),
-      raw_transact_per_s: Math.round(rawPerS),
-      api_vs_raw_ratio: Number((apiEarnPerS / rawPerS).toFixed(2)),
-      webhook_latency_saturated_ms_p50: percentile(saturated, 50),
-      webhook_latency_saturated_ms_p99: percentile(saturated, 99),
-      earn_failures: failures,
-      webhooks_delivered: saturated.length,
-    };
-    Object.assign(result, figures);
-    lines.push(
-      `earn over HTTP         ${figures.api_earn_per_s}/s  ` +
-        `(${EARNS} calls, ${CONCURRENCY} concurrent, ${failures} failed)`,
-      `raw TransactWriteItems ${figures.raw_transact_per_s}/s  (same 4 items, same concurrency)`,
-      `API / raw              ${figures.api_vs_raw_ratio}`,
-      `webhook commit→verified while saturated: p50 ${percentile(saturated, 50)} ms, ` +
-        `p99 ${percentile(saturated, 99)} ms (${saturated.length}/${EARNS - failures} delivered)`,
-    );
-  }
-
-  if (chosen.has('latency')) {
-    // Latency at a steady rate below saturation (what a receiver sees in normal operation).
-    const pacedRun = await Promise.all(
-      Array.from({ length: PACED }, async (_, i) => {
-        await sleep((i * 1000) / RATE);
-        return earn(members[i % MEMBERS]!, `p${i}`, 1);
-      }),
-    );
-    const paced = await latencies(committedIds(pacedRun), 30_000);
-    const figures = {
-      webhook_latency_ms_p50: percentile(paced, 50),
-      webhook_latency_ms_p99: percentile(paced, 99),
-      webhooks_delivered: Number(result.webhooks_delivered ?? 0) + paced.length,
-    };
-    Object.assign(result, figures);
-    lines.push(
-      `webhook commit→verified at ${RATE}/s: p50 ${figures.webhook_latency_ms_p50} ms, ` +
-        `p99 ${figures.webhook_latency_ms_p99} ms (${paced.length}/${PACED} delivered)`,
-    );
-  }
-
-  if (chosen.has('hot')) {
-    // One member written by many callers at once: each commit must win the member's version.
-    const hotStart = performance.now();
-    const hotRun = await Promise.all(Array.from({ length: HOT }, (_, i) => earn(hotMember, `h${i}`, 1)));
-    const hotMs = Math.round(performance.now() - hotStart);
-    const hotCommitted = hotRun.filter((r) => r.status === 201).length;
-    Object.assign(result, { hot_member_earns: HOT, hot_member_committed: hotCommitted, hot_member_ms: hotMs });
-    lines.push(`one member, ${HOT} concurrent earns: ${hotCommitted} committed in ${hotMs} ms`);
-  }
-  // The figures above are complete: what follows adds endpoints, which would change what they see.
-  stopCounting();
-  if (chosen.has('api') || chosen.has('latency') || chosen.has('hot')) {
-    result.webhooks_unverified = unverified;
-    lines.push(`webhooks not verified at the receiver: ${unverified}`);
-  }
-
-  // Before the fan-out endpoints are added: every earn would then be delivered four times more.
-  if (chosen.has('feed')) {
-    const feed = await runFeed(
-      { apiUrl: twin.apiUrl, headers, members, earn },
-      {
-        events: FEED_EVENTS,
-        readPasses: FEED_READ_PASSES,
-        tailEvents: FEED_TAIL_EVENTS,
-        tailRatePerS: FEED_TAIL_RATE,
-        concurrency: CONCURRENCY,
-      },
-    );
-    Object.assign(result, feed.figures);
-    lines.push(...feed.lines);
-  }
-
-  if (chosen.has('lake')) {
-    const lake = await runLake(
-      { lakeDir: twin.lakeDir, members, earn },
-      { events: LAKE_EVENTS, ratePerS: LAKE_RATE, bufferSeconds: LAKE_BUFFER_S, timeoutMs: 60_000 },
-    );
-    Object.assign(result, lake.figures);
-    lines.push(...lake.lines);
-  }
-
-  if (chosen.has('fanout') || chosen.has('outage')) {
-    const arrivals = recordArrivals(twin.receiver);
-    // More endpoints on the same tenant, each with its secret at the receiver.
-    const fanoutEndpoints: { name: string; subscriptionId: string }[] = [];
-    for (let e = 1; e <= FANOUT_ENDPOINTS; e++) {
-      const name = `bench-fanout-${e}`;
-      const response = await fetch(`${twin.apiUrl}/v1/webhooks/endpoints`, {
+    if (!limits.ok) throw new Error(`raising the demo tenant's limits answered ${limits.status}`);
+    const run = Date.now();
+    const members = await pool(MEMBERS + 1, CONCURRENCY, async (i) => {
+      const response = await fetch(`${twin.apiUrl}/v1/members`, {
         method: 'POST',
-        headers,
-        body: JSON.stringify({
-          url: `${twin.receiverUrl}/hooks/${name}`,
-          eventTypes: ['points.*'],
-          description: `bench fan-out ${e}`,
-        }),
+        headers: { ...headers, 'idempotency-key': `bench-${run}-m${i}` },
+        body: JSON.stringify({ externalId: `bench-${run}-${i}` }),
       });
-      const body = (await response.json()) as { subscriptionId?: string; secret?: string };
-      if (response.status !== 201 || !body.secret || !body.subscriptionId)
-        throw new Error(`Registering endpoint ${name} failed: ${response.status} ${JSON.stringify(body)}`);
-      twin.receiver.setSecrets(name, [body.secret]);
-      fanoutEndpoints.push({ name, subscriptionId: body.subscriptionId });
-    }
-    // The demo endpoint takes every event type, so it receives these earns too.
-    const deliveryEndpoints = ['demo', ...fanoutEndpoints.map((e) => e.name)];
-    await sleep(CACHE_WAIT_MS);
+      return ((await response.json()) as { memberId: string }).memberId;
+    });
+    const hotMember = members.pop()!;
 
-    if (chosen.has('fanout')) {
-      const fanoutStart = Date.now();
-      const fanoutRun = await pool(FANOUT, CONCURRENCY, (i) => earn(members[i % MEMBERS]!, `f${i}`, 1));
-      const fanoutPostedMs = Date.now() - fanoutStart;
-      const fanoutIds = committedIds(fanoutRun);
-      const fanoutDeadline = Date.now() + FANOUT_TIMEOUT_MS;
-      const fanout = await accepted(arrivals, deliveryEndpoints, fanoutIds, () => fanoutDeadline);
-      const fanoutDelivered = fanout.first.size;
-      const fanoutLastAt = Math.max(fanoutStart, ...[...fanout.first.values()].map((a) => a.at));
-      const fanoutMs = fanoutLastAt - fanoutStart;
-      const commitToDelivered = [...fanout.first.values()]
-        .filter((a) => a.committedAt !== undefined)
-        .map((a) => Math.max(0, a.at - a.committedAt!))
+    // Both ends of each delivery, matched by event id (a webhook may arrive before the client has read the response).
+    const committedAt = new Map<string, number>();
+    const receivedAt = new Map<string, number>();
+    let unverified = 0;
+    const stopCounting = twin.receiver.onReceive((hook) => {
+      if (!hook.verified) unverified++;
+      receivedAt.set(hook.webhookId, Date.now());
+    });
+    const earn = async (memberId: string, key: string, amountPoints: number) => {
+      const response = await fetch(`${twin.apiUrl}/v1/members/${memberId}/points/earn`, {
+        method: 'POST',
+        headers: { ...headers, 'idempotency-key': `bench-${run}-${key}` },
+        body: JSON.stringify({ amountPoints, reason: 'bench' }),
+      });
+      const body = (await response.json()) as { eventId?: string };
+      if (body.eventId) committedAt.set(body.eventId, Date.now());
+      return { status: response.status, eventId: body.eventId };
+    };
+    /** Waits for the deliveries of these events, then gives their latencies, sorted. */
+    const latencies = async (eventIds: string[], timeoutMs: number) => {
+      const deadline = Date.now() + timeoutMs;
+      while (eventIds.some((id) => !receivedAt.has(id)) && Date.now() < deadline) await sleep(100);
+      return eventIds
+        .filter((id) => receivedAt.has(id))
+        .map((id) => Math.max(0, receivedAt.get(id)! - committedAt.get(id)!))
         .sort((a, b) => a - b);
-      const fanoutUnverified = arrivals.filter(
-        (a) => fanout.wanted.has(pairKey(a.endpoint, a.eventId)) && !a.accepted,
-      ).length;
+    };
+
+    // Warm up the handlers and connections.
+    await pool(CONCURRENCY * 2, CONCURRENCY, async (i) =>
+      fetch(`${twin.apiUrl}/v1/members/${members[i % MEMBERS]}/balance`, { headers }).then((r) => r.arrayBuffer()),
+    );
+
+    if (chosen.has('api')) {
+      const apiStart = performance.now();
+      const saturatedRun = await pool(EARNS, CONCURRENCY, (i) => earn(members[i % MEMBERS]!, `e${i}`, 10));
+      const apiEarnPerS = EARNS / ((performance.now() - apiStart) / 1000);
+      const failures = saturatedRun.filter((r) => r.status !== 201).length;
+      // Drain the webhook backlog before the raw run, so the raw figure does not share the machine with it.
+      const saturated = await latencies(committedIds(saturatedRun), 60_000);
+      const rawPerS = await rawTransactPerS({
+        endpoint: twin.endpoints.dynamodb,
+        earns: EARNS,
+        members: MEMBERS,
+        concurrency: CONCURRENCY,
+        run,
+      });
       const figures = {
-        delivery_fanout_per_s: Math.round(fanoutDelivered / (fanoutMs / 1000)),
-        delivery_fanout_ms: fanoutMs,
-        delivery_fanout_endpoints: deliveryEndpoints.length,
-        delivery_fanout_earns: fanoutIds.length,
-        delivery_fanout_delivered: fanoutDelivered,
-        delivery_fanout_missing: fanout.wanted.size - fanoutDelivered,
-        commit_to_delivered_ms_p50: percentile(commitToDelivered, 50),
-        commit_to_delivered_ms_p99: percentile(commitToDelivered, 99),
+        api_earn_per_s: Math.round(apiEarnPerS),
+        raw_transact_per_s: Math.round(rawPerS),
+        api_vs_raw_ratio: Number((apiEarnPerS / rawPerS).toFixed(2)),
+        webhook_latency_saturated_ms_p50: percentile(saturated, 50),
+        webhook_latency_saturated_ms_p99: percentile(saturated, 99),
+        earn_failures: failures,
+        webhooks_delivered: saturated.length,
       };
       Object.assign(result, figures);
       lines.push(
-        `delivery fan-out       ${figures.delivery_fanout_per_s}/s  (${fanoutDelivered}/${fanout.wanted.size} ` +
-          `delivered = ${fanoutIds.length}/${FANOUT} earns × ${deliveryEndpoints.length} endpoints in ` +
-          `${fanoutMs} ms, earns posted in ${fanoutPostedMs} ms, ${figures.delivery_fanout_missing} missing, ` +
-          `${fanoutUnverified} not accepted)`,
-        `commit→delivered under fan-out: p50 ${figures.commit_to_delivered_ms_p50} ms, ` +
-          `p99 ${figures.commit_to_delivered_ms_p99} ms (${commitToDelivered.length} deliveries, endpoints pooled)`,
+        `earn over HTTP         ${figures.api_earn_per_s}/s  ` +
+          `(${EARNS} calls, ${CONCURRENCY} concurrent, ${failures} failed)`,
+        `raw TransactWriteItems ${figures.raw_transact_per_s}/s  (same 4 items, same concurrency)`,
+        `API / raw              ${figures.api_vs_raw_ratio}`,
+        `webhook commit→verified while saturated: p50 ${percentile(saturated, 50)} ms, ` +
+          `p99 ${percentile(saturated, 99)} ms (${saturated.length}/${EARNS - failures} delivered)`,
       );
     }
 
-    if (chosen.has('outage')) {
-      const outage = await runOutage(
+    if (chosen.has('latency')) {
+      // Latency at a steady rate below saturation (what a receiver sees in normal operation).
+      const pacedRun = await Promise.all(
+        Array.from({ length: PACED }, async (_, i) => {
+          await sleep((i * 1000) / RATE);
+          return earn(members[i % MEMBERS]!, `p${i}`, 1);
+        }),
+      );
+      const paced = await latencies(committedIds(pacedRun), 30_000);
+      const figures = {
+        webhook_latency_ms_p50: percentile(paced, 50),
+        webhook_latency_ms_p99: percentile(paced, 99),
+        webhooks_delivered: Number(result.webhooks_delivered ?? 0) + paced.length,
+      };
+      Object.assign(result, figures);
+      lines.push(
+        `webhook commit→verified at ${RATE}/s: p50 ${figures.webhook_latency_ms_p50} ms, ` +
+          `p99 ${figures.webhook_latency_ms_p99} ms (${paced.length}/${PACED} delivered)`,
+      );
+    }
+
+    if (chosen.has('hot')) {
+      // One member written by many callers at once: each commit must win the member's version.
+      const hotStart = performance.now();
+      const hotRun = await Promise.all(Array.from({ length: HOT }, (_, i) => earn(hotMember, `h${i}`, 1)));
+      const hotMs = Math.round(performance.now() - hotStart);
+      const hotCommitted = hotRun.filter((r) => r.status === 201).length;
+      Object.assign(result, { hot_member_earns: HOT, hot_member_committed: hotCommitted, hot_member_ms: hotMs });
+      lines.push(`one member, ${HOT} concurrent earns: ${hotCommitted} committed in ${hotMs} ms`);
+    }
+    // The figures above are complete: what follows adds endpoints, which would change what they see.
+    stopCounting();
+    if (chosen.has('api') || chosen.has('latency') || chosen.has('hot')) {
+      result.webhooks_unverified = unverified;
+      lines.push(`webhooks not verified at the receiver: ${unverified}`);
+    }
+
+    // Before the fan-out endpoints are added: every earn would then be delivered four times more.
+    if (chosen.has('feed')) {
+      const feed = await runFeed(
+        { apiUrl: twin.apiUrl, headers, members, earn },
         {
-          twin,
-          headers,
-          arrivals,
-          members,
-          earn,
-          endpoints: [...fanoutEndpoints, { name: 'demo', subscriptionId: twin.demo.subscriptionId }],
-        },
-        {
-          earns: OUTAGE,
-          members: OUTAGE_MEMBERS,
+          events: FEED_EVENTS,
+          readPasses: FEED_READ_PASSES,
+          tailEvents: FEED_TAIL_EVENTS,
+          tailRatePerS: FEED_TAIL_RATE,
           concurrency: CONCURRENCY,
-          downSeconds: OUTAGE_DOWN_SECONDS,
-          maxWaitMs: OUTAGE_MAX_WAIT_MS,
         },
       );
-      Object.assign(result, outage.figures);
-      lines.push(outage.line);
+      Object.assign(result, feed.figures);
+      lines.push(...feed.lines);
     }
-  }
 
-  Object.assign(result, { concurrency: CONCURRENCY, earns: EARNS, members: MEMBERS });
-  for (const line of lines) console.log(line);
-  console.log(`bench: ${[...chosen].join(', ')} in ${Math.round((Date.now() - benchStart) / 1000)} s`);
-  console.log(JSON.stringify(result));
-} finally {
-  await twin.stop();
+    if (chosen.has('lake')) {
+      const lake = await runLake(
+        { lakeDir: twin.lakeDir, members, earn },
+        { events: LAKE_EVENTS, ratePerS: LAKE_RATE, bufferSeconds: LAKE_BUFFER_S, timeoutMs: 60_000 },
+      );
+      Object.assign(result, lake.figures);
+      lines.push(...lake.lines);
+    }
+
+    if (chosen.has('fanout') || chosen.has('outage')) {
+      const arrivals = recordArrivals(twin.receiver);
+      // More endpoints on the same tenant, each with its secret at the receiver.
+      const fanoutEndpoints: { name: string; subscriptionId: string }[] = [];
+      for (let e = 1; e <= FANOUT_ENDPOINTS; e++) {
+        const name = `bench-fanout-${e}`;
+        const response = await fetch(`${twin.apiUrl}/v1/webhooks/endpoints`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({
+            url: `${twin.receiverUrl}/hooks/${name}`,
+            eventTypes: ['points.*'],
+            description: `bench fan-out ${e}`,
+          }),
+        });
+        const body = (await response.json()) as { subscriptionId?: string; secret?: string };
+        if (response.status !== 201 || !body.secret || !body.subscriptionId)
+          throw new Error(`Registering endpoint ${name} failed: ${response.status} ${JSON.stringify(body)}`);
+        twin.receiver.setSecrets(name, [body.secret]);
+        fanoutEndpoints.push({ name, subscriptionId: body.subscriptionId });
+      }
+      // The demo endpoint takes every event type, so it receives these earns too.
+      const deliveryEndpoints = ['demo', ...fanoutEndpoints.map((e) => e.name)];
+      await sleep(CACHE_WAIT_MS);
+
+      if (chosen.has('fanout')) {
+        const fanoutStart = Date.now();
+        const fanoutRun = await pool(FANOUT, CONCURRENCY, (i) => earn(members[i % MEMBERS]!, `f${i}`, 1));
+        const fanoutPostedMs = Date.now() - fanoutStart;
+        const fanoutIds = committedIds(fanoutRun);
+        const fanoutDeadline = Date.now() + FANOUT_TIMEOUT_MS;
+        const fanout = await accepted(arrivals, deliveryEndpoints, fanoutIds, () => fanoutDeadline);
+        const fanoutDelivered = fanout.first.size;
+        const fanoutLastAt = Math.max(fanoutStart, ...[...fanout.first.values()].map((a) => a.at));
+        const fanoutMs = fanoutLastAt - fanoutStart;
+        const commitToDelivered = [...fanout.first.values()]
+          .filter((a) => a.committedAt !== undefined)
+          .map((a) => Math.max(0, a.at - a.committedAt!))
+          .sort((a, b) => a - b);
+        const fanoutUnverified = arrivals.filter(
+          (a) => fanout.wanted.has(pairKey(a.endpoint, a.eventId)) && !a.accepted,
+        ).length;
+        const figures = {
+          delivery_fanout_per_s: Math.round(fanoutDelivered / (fanoutMs / 1000)),
+          delivery_fanout_ms: fanoutMs,
+          delivery_fanout_endpoints: deliveryEndpoints.length,
+          delivery_fanout_earns: fanoutIds.length,
+          delivery_fanout_delivered: fanoutDelivered,
+          delivery_fanout_missing: fanout.wanted.size - fanoutDelivered,
+          commit_to_delivered_ms_p50: percentile(commitToDelivered, 50),
+          commit_to_delivered_ms_p99: percentile(commitToDelivered, 99),
+        };
+        Object.assign(result, figures);
+        lines.push(
+          `delivery fan-out       ${figures.delivery_fanout_per_s}/s  (${fanoutDelivered}/${fanout.wanted.size} ` +
+            `delivered = ${fanoutIds.length}/${FANOUT} earns × ${deliveryEndpoints.length} endpoints in ` +
+            `${fanoutMs} ms, earns posted in ${fanoutPostedMs} ms, ${figures.delivery_fanout_missing} missing, ` +
+            `${fanoutUnverified} not accepted)`,
+          `commit→delivered under fan-out: p50 ${figures.commit_to_delivered_ms_p50} ms, ` +
+            `p99 ${figures.commit_to_delivered_ms_p99} ms (${commitToDelivered.length} deliveries, endpoints pooled)`,
+        );
+      }
+
+      if (chosen.has('outage')) {
+        const outage = await runOutage(
+          {
+            twin,
+            headers,
+            arrivals,
+            members,
+            earn,
+            endpoints: [...fanoutEndpoints, { name: 'demo', subscriptionId: twin.demo.subscriptionId }],
+          },
+          {
+            earns: OUTAGE,
+            members: OUTAGE_MEMBERS,
+            concurrency: CONCURRENCY,
+            downSeconds: OUTAGE_DOWN_SECONDS,
+            maxWaitMs: OUTAGE_MAX_WAIT_MS,
+          },
+        );
+        Object.assign(result, outage.figures);
+        lines.push(outage.line);
+      }
+    }
+
+    Object.assign(result, { concurrency: CONCURRENCY, earns: EARNS, members: MEMBERS });
+  } finally {
+    await twin.stop();
+  }
 }

@@ -76,5 +76,7 @@ export function functionEnvironment(
     WEBHOOK_ALLOW_LOOPBACK_HTTP: 'true',
     POWERTOOLS_LOG_LEVEL: input.logLevel,
     POWERTOOLS_DEV: 'true',
+    // No X-Ray daemon here: the tracer stays off (the handler chain runs the same, without segments).
+    POWERTOOLS_TRACE_ENABLED: 'false',
   };
 }

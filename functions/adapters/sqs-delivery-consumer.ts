@@ -1,9 +1,10 @@
 import { ChangeMessageVisibilityBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
-import { deliveryMessage, type DeliveryMessage } from '../domain/webhooks/message';
+import { correlationIdOf, deliveryMessage, type DeliveryMessage } from '../domain/webhooks/message';
 import { processFifoBatch, type VisibilityChange, type Wait } from '../shared/fifo-batch';
 import { logger } from '../shared/logger';
 import { recordMetric } from '../shared/metrics';
+import { traceRecord } from '../shared/tracer';
 
 /** Handles one delivery: done (deleted from the queue) or a wait (it stays in flight that long). */
 export type DeliveryHandler = (
@@ -59,10 +60,13 @@ export class SqsDeliveryConsumer {
       return;
     }
     const sentAt = Number(record.attributes.SentTimestamp);
-    return handle(
-      parsed.data,
-      Number(record.attributes.ApproximateReceiveCount),
-      Number.isFinite(sentAt) ? sentAt : undefined,
+    // Each delivery in its own trace subsegment, found by the correlation id of the event it carries.
+    return traceRecord('### deliver', correlationIdOf(parsed.data), () =>
+      handle(
+        parsed.data,
+        Number(record.attributes.ApproximateReceiveCount),
+        Number.isFinite(sentAt) ? sentAt : undefined,
+      ),
     );
   }
 

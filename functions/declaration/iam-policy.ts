@@ -155,6 +155,11 @@ export const TOKEN_SIGN_ACTIONS = ['kms:Sign'];
 /** Publishing and verifying with the access-token keys' public halves. */
 export const TOKEN_PUBLIC_KEY_ACTIONS = ['kms:GetPublicKey'];
 export const LOG_WRITE_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+/**
+ * Sending trace segments to X-Ray (every function runs with active tracing). These actions support no
+ * resource-level permissions: the resource is `*`.
+ */
+export const TRACE_WRITE_ACTIONS = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
 /** Writing export files: a put each (single-part uploads; no reads, lists or deletes). */
 export const LAKE_EXPORT_ACTIONS = ['s3:PutObject'];
 /** S3 asks KMS for a data key on the writer's behalf when it encrypts a new object with the lake key. */
@@ -164,12 +169,17 @@ const hasIndexes = table.globalSecondaryIndexes.length + table.localSecondaryInd
 
 /**
  * The statements one function's execution role must have, and no more.
- * @example executionRolePolicy(functions.lakeRouter) // logs, firehose:PutRecord*, the stream reads,
+ * @example executionRolePolicy(functions.lakeRouter) // logs, X-Ray, firehose:PutRecord*, the stream reads,
  *   streamFailures, the queue key
  */
 export function executionRolePolicy(spec: FunctionSpec): PolicyStatement[] {
   const statements: PolicyStatement[] = [
     { purpose: 'write its own logs', actions: LOG_WRITE_ACTIONS, resources: [{ kind: 'logGroup' }] },
+    {
+      purpose: 'send trace segments to X-Ray (no resource-level permissions)',
+      actions: TRACE_WRITE_ACTIONS,
+      resources: [{ kind: 'any' }],
+    },
   ];
   const { access, trigger } = spec;
   if (access.table) {

@@ -4,13 +4,15 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context } from 'aws-lambda';
 import { logger } from './logger';
 import { metrics } from './metrics';
+import { annotateCorrelationId, traceInvocations } from './tracer';
 
 /**
- * Every handler's middy chain: Powertools Logger adds the Lambda context (request id, cold start,
- * function name) to each log line and, when the handler says where its invocation's correlation id
- * comes from, that id too (`correlation_id`); the invocation's own keys are dropped after it. Powertools Metrics
- * publishes what the invocation recorded (`recordMetric`) as one EMF line when it ends, thrown or not; an invocation
- * that recorded nothing writes nothing, and no cold-start metric is added (one more custom metric per function).
+ * Every handler's middy chain: Powertools Tracer opens the invocation's X-Ray subsegment first, so it spans
+ * the rest; Powertools Logger adds the Lambda context (request id, cold start, function name) to each log
+ * line and, when the handler says where its invocation's correlation id comes from, that id too
+ * (`correlation_id`, and the trace's `correlationId` annotation); the invocation's own keys are dropped after it.
+ * Powertools Metrics publishes what the invocation recorded (`recordMetric`) as one EMF line when it ends, thrown
+ * or not; an invocation that recorded nothing writes nothing.
  * @example export const handler = lambdaHandler(runJob, { correlationId: (_event, context) => context.awsRequestId });
  */
 export function lambdaHandler<TEvent, TResult>(
@@ -19,11 +21,14 @@ export function lambdaHandler<TEvent, TResult>(
 ) {
   const { correlationId } = options;
   const chain = middy<TEvent, TResult>()
+    .use(traceInvocations())
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics));
   if (correlationId)
     chain.before(({ event, context }) => {
-      logger.setCorrelationId(correlationId(event, context));
+      const id = correlationId(event, context);
+      logger.setCorrelationId(id);
+      annotateCorrelationId(id);
     });
   return chain.handler(handle);
 }

@@ -75,6 +75,8 @@ export class LedgerApi extends Construct {
         loggingLevel: apigw.MethodLoggingLevel.ERROR,
         dataTraceEnabled: false,
         metricsEnabled: true,
+        // X-Ray: the stage's segment starts each request's trace, which the authorizer and API functions join.
+        tracingEnabled: true,
       },
     });
 

@@ -30,7 +30,13 @@ import {
   serviceName,
 } from '../../functions/declaration/topology';
 import { nodeRuntime } from '../../functions/declaration/runtime';
-import { executionRolePolicy, resolvePolicy, type PolicyStatement } from '../../functions/declaration/iam-policy';
+import {
+  executionRolePolicy,
+  resolvePolicy,
+  STREAM_LIST_ACTIONS,
+  TRACE_WRITE_ACTIONS,
+  type PolicyStatement,
+} from '../../functions/declaration/iam-policy';
 import { logRetention } from './log-retention';
 
 /** Topology entries are relative to the repository root. */
@@ -150,6 +156,9 @@ export class TopologyFunctions extends Construct {
       projectRoot: REPO_ROOT,
       depsLockFilePath: `${REPO_ROOT}package-lock.json`,
       bundling: functionBundling,
+      // Lambda's segments for every invocation; CDK also grants the X-Ray writes, which the declaration
+      // declares too (iam-drift), so the role holds nothing undeclared.
+      tracing: lambda.Tracing.ACTIVE,
     });
   }
 
@@ -237,14 +246,31 @@ export class TopologyFunctions extends Construct {
         appliesTo: [{ regex: '/^Resource::<.+\\.Arn>\\/index\\/\\*$/' }],
       });
     }
-    if (declares('any')) {
-      suppressions.push({
-        id: 'AwsSolutions-IAM5',
-        reason:
-          'The DynamoDB stream event source needs dynamodb:ListStreams, which supports no resource-level permissions ' +
-          "(resource must be *); reading records is limited to this table's stream.",
-        appliesTo: ['Resource::*'],
-      });
+    // Resource * only where IAM has nothing narrower; the reason names each action the role holds on it.
+    const onAnyResource = declared
+      .filter((statement) => statement.resources.some((resource) => resource.kind === 'any'))
+      .flatMap((statement) => statement.actions);
+    const anyResourceReasons = [
+      ...(onAnyResource.some((action) => TRACE_WRITE_ACTIONS.includes(action))
+        ? [
+            'Active tracing sends segments with xray:PutTraceSegments and xray:PutTelemetryRecords, which support no ' +
+              'resource-level permissions (resource must be *); they write traces only.',
+          ]
+        : []),
+      ...(onAnyResource.some((action) => STREAM_LIST_ACTIONS.includes(action))
+        ? [
+            'The DynamoDB stream event source needs dynamodb:ListStreams, which supports no resource-level ' +
+              "permissions (resource must be *); reading records is limited to this table's stream.",
+          ]
+        : []),
+    ];
+    const unexplained = onAnyResource.filter(
+      (action) => !TRACE_WRITE_ACTIONS.includes(action) && !STREAM_LIST_ACTIONS.includes(action),
+    );
+    if (unexplained.length > 0)
+      throw new Error(`${spec.id}: give the reason for ${unexplained.join(', ')} on resource * here`);
+    if (anyResourceReasons.length > 0) {
+      suppressions.push({ id: 'AwsSolutions-IAM5', reason: anyResourceReasons.join(' '), appliesTo: ['Resource::*'] });
     }
     if (declares('lakeExports')) {
       suppressions.push({
