@@ -161,6 +161,22 @@ describe.each(compared)('%s: every function behind a live alias that CodeDeploy 
     expect(permissions.filter((name) => !namesAlias(name))).toEqual([]);
   });
 
+  it('keeps each event-source mapping under its function, so the move to the alias updates it in place', () => {
+    // Prepare: a new logical id would be a new mapping, reading the table stream again from its trim horizon
+    const synth = synths[stage];
+    const mappingIds = ofType(synth, 'AWS::Lambda::EventSourceMapping').map(([id]) => id);
+    const underFunctions = functionIds.flatMap((functionId) =>
+      ['TableStream', 'Queue'].flatMap((child) => {
+        const mapping = synth.stack.functions[functionId].node.tryFindChild(child);
+        return mapping ? [logicalId(synth.stack, mapping)] : [];
+      }),
+    );
+
+    // Assess
+    expect(mappingIds.length).toBeGreaterThan(0);
+    expect(underFunctions.sort()).toEqual(mappingIds.sort());
+  });
+
   it('routes each API method to the alias of its own function', () => {
     // Prepare
     const synth = synths[stage];
