@@ -23,6 +23,7 @@ export function addLoyaltyPlatform(
 ): LoyaltyPlatformStack {
   const stage = String(app.node.tryGetContext('stage') ?? 'dev');
   if (!STAGE_PATTERN.test(stage)) throw new Error(`Stage '${stage}' must be lower-case letters, digits and dashes`);
+  // `-c alarmEmail=…` overrides the stage's address (stages.ts); the stack falls back to that one.
   const alarmEmail = app.node.tryGetContext('alarmEmail') as string | undefined;
   // `-c apiGatewayAccount=external` when another stack already sets the region's API Gateway logging role.
   const manageApiGatewayAccount = app.node.tryGetContext('apiGatewayAccount') !== 'external';

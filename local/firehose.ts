@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { gzipSync } from 'node:zlib';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { errorObjectPrefix, objectPrefix, partitionValues } from '../functions/declaration/lake-partitioning';
+import { stageSettingsFor } from '../functions/declaration/stages';
 import { rawEvents } from '../functions/declaration/topology';
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -44,6 +45,9 @@ export const FAILURES_PATH = '/_twin/failures';
 type Refusal = { ErrorCode: string; ErrorMessage: string };
 
 /** What PutRecordBatch answers for a record when the stream is throttled. */
+/** The twin's functions run as stage `local`, which has the dev settings: so does its Firehose. */
+const TWIN_BUFFERING = stageSettingsFor('local').lakeBuffering;
+
 const SLOW_DOWN = { errorCode: 'ServiceUnavailableException', errorMessage: 'Slow down.' };
 
 interface Buffered {
@@ -74,7 +78,7 @@ export class LocalFirehose {
       s3: S3Client;
       bucket: string;
       streamName: string;
-      /** Defaults to the topology's buffering hint; the twin may shorten it for demos and tests. */
+      /** Defaults to the twin stage's buffering hint; the twin may shorten it for demos and tests. */
       bufferIntervalSeconds?: number;
       /** Also writes each object here under its key, so people can open the files. */
       mirrorDir?: string;
@@ -107,11 +111,11 @@ export class LocalFirehose {
   }
 
   private get intervalMs() {
-    return (this.options.bufferIntervalSeconds ?? rawEvents.buffering.intervalSeconds) * 1000;
+    return (this.options.bufferIntervalSeconds ?? TWIN_BUFFERING.intervalSeconds) * 1000;
   }
 
   private get sizeBytes() {
-    return rawEvents.buffering.sizeMiB * 1024 * 1024;
+    return TWIN_BUFFERING.sizeMiB * 1024 * 1024;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse) {

@@ -7,6 +7,7 @@ import { BackfillRunner } from '../domain/backfill-runner';
 import { BackfillService } from '../domain/backfill-service';
 import type { BackfillMessage } from '../domain/backfill';
 import type { LoyaltyEvent } from '../domain/events';
+import { stageSettingsFor } from '../declaration/stages';
 import { systemClock } from '../shared/clock';
 import { setting } from './config';
 import { lakeSink } from './lake';
@@ -45,5 +46,6 @@ function backfillRunner(): BackfillRunner {
     new SqsBackfillQueue(sqsClient(), setting('BACKFILL_QUEUE_URL')),
     systemClock,
     new DynamoFeedBackfill(dynamo, tableName),
+    stageSettingsFor(setting('STAGE')).lakeBuffering.intervalSeconds,
   );
 }

@@ -8,6 +8,7 @@
 
 import { nodeRuntime } from './runtime';
 import { metricsNamespace } from './metrics';
+import { stageSettingsFor } from './stages';
 
 /** The queues of the platform, named up front so specs can refer to each other by a checked id. */
 export type QueueId =
@@ -150,8 +151,7 @@ export const rawEvents = {
   localName: 'loyalty-raw-events',
   bucketId: 'RawEventsBucket',
   localBucketName: 'loyalty-raw-events',
-  /** Dynamic partitioning needs at least 64 MiB and 60 s; Snowflake prefers large files. */
-  buffering: { intervalSeconds: 60, sizeMiB: 64 },
+  // Buffering (how long and how much Firehose gathers per file) differs by stage: `lakeBuffering` in stages.ts.
   compression: 'GZIP',
   fileExtension: '.ndjson.gz',
   /**
@@ -501,11 +501,15 @@ export function resolveEnvironment(spec: FunctionSpec, targets: ResourceTargets)
 /** The service name every function logs under (Powertools adds the function name itself). */
 export const serviceName = 'loyalty-ledger';
 
-/** Variables the platform sets on every function next to its declared environment (deployed and on the twin). */
+/**
+ * Variables the platform sets on every function next to its declared environment (deployed and on the twin), the
+ * log level from the stage's settings (`stages.ts`).
+ */
 export function platformEnvironment(stage: string): Record<string, string> {
   return {
     POWERTOOLS_SERVICE_NAME: serviceName,
     POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(stage),
+    POWERTOOLS_LOG_LEVEL: stageSettingsFor(stage).logLevel,
     STAGE: stage,
     NODE_OPTIONS: '--enable-source-maps',
   };
@@ -642,7 +646,7 @@ export const api = {
    * effect within it. 30 s keeps a revocation quick while a busy key costs its container two reads per 30 s.
    */
   credentialCacheTtlSeconds: 30,
-  throttling: { rateLimit: 500, burstLimit: 1000 },
+  // The stage's own throttle (before the tenants' usage plans) differs by stage: `throttling` in stages.ts.
   /**
    * Per-tenant throttling: API Gateway usage plans, one per distinct (rate, burst), each tenant with its own API
    * key (a usage identifier the authorizer returns, never sent by callers) in the plan of its limits. The quotas
@@ -669,7 +673,6 @@ export const tokenSigningKeys = {
 };
 export type TokenKeySlot = (typeof tokenSigningKeys.slots)[number];
 
-export const logRetentionDays = 30;
 /** From the one Node.js declaration (runtime.ts), which the twin and the pinned Node follow too. */
 export const lambdaRuntime = nodeRuntime.lambdaRuntime;
 export const lambdaArchitecture = 'arm64';

@@ -84,6 +84,8 @@ export class BackfillRunner {
     private readonly queue: BackfillQueue,
     private readonly clock: Clock,
     private readonly feed: FeedBackfill,
+    /** The stage's Firehose buffer interval: the next slice waits for the partitions this one opened. */
+    private readonly lakeBufferSeconds: number,
   ) {}
 
   async run(message: BackfillMessage, receiveCount: number): Promise<void> {
@@ -145,7 +147,11 @@ export class BackfillRunner {
     if (!(await this.store.recordSlice(record.tenantId, record.backfillId, progress))) return;
     if (done) return;
     const elapsedMs = this.clock.now().getTime() - startedMs;
-    await this.chain(record, record.slice + 1, nextDelaySeconds({ sent, hours: hours.size, elapsedMs, ...record }));
+    await this.chain(
+      record,
+      record.slice + 1,
+      nextDelaySeconds({ sent, hours: hours.size, elapsedMs, ...record, bufferSeconds: this.lakeBufferSeconds }),
+    );
   }
 
   /**
@@ -180,7 +186,13 @@ export class BackfillRunner {
     };
     if (!(await this.store.recordSlice(record.tenantId, record.backfillId, progress)) || done) return;
     const elapsedMs = this.clock.now().getTime() - startedMs;
-    const delay = nextDelaySeconds({ sent: indexed, hours: 0, elapsedMs, ratePerSecond: record.ratePerSecond });
+    const delay = nextDelaySeconds({
+      sent: indexed,
+      hours: 0,
+      elapsedMs,
+      ratePerSecond: record.ratePerSecond,
+      bufferSeconds: this.lakeBufferSeconds,
+    });
     // The index is eventually consistent: the lake target reads it once the new keys have settled.
     await this.chain(record, record.slice + 1, cursor ? delay : Math.max(delay, Math.ceil(FEED_SETTLE_MS / 1000)));
   }

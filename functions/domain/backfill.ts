@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { rawEvents } from '../declaration/topology';
 import { Problem } from '../shared/problem';
 import { FEED_RETENTION_DAYS } from './feed';
 
@@ -28,7 +27,7 @@ export const BACKFILL_SLICE_BUDGET_MS = 30_000;
 export const BACKFILL_PAGE_EVENTS = 500;
 /**
  * Lake partitions (tenant, date, hour) one backfill may open per Firehose buffer interval: each event hour it
- * touches is one. 10 per 60 s keeps one backfill at 2 % of the 500-partition quota.
+ * touches is one. 10 per buffer interval keeps one backfill at 2 % of the 500-partition quota.
  */
 export const BACKFILL_HOURS_PER_BUFFER = 10;
 /** Members a feed slice looks through (one query each, plus one write per event it indexes). */
@@ -160,12 +159,19 @@ export function takeForSlice<E extends { occurredAt: string }>(
 
 /**
  * Seconds before the next slice: long enough that the slice's events average at most the rate, and that the event
- * hours it opened stay within `BACKFILL_HOURS_PER_BUFFER` per Firehose buffer interval; less what the slice took.
- * @example nextDelaySeconds({ sent: 1000, hours: 1, elapsedMs: 2000, ratePerSecond: 100 }) // 8
+ * hours it opened stay within `BACKFILL_HOURS_PER_BUFFER` per Firehose buffer interval (the stage's
+ * `lakeBuffering`); less what the slice took.
+ * @example nextDelaySeconds({ sent: 1000, hours: 1, elapsedMs: 2000, ratePerSecond: 100, bufferSeconds: 60 }) // 8
  */
-export function nextDelaySeconds(slice: { sent: number; hours: number; elapsedMs: number; ratePerSecond: number }) {
+export function nextDelaySeconds(slice: {
+  sent: number;
+  hours: number;
+  elapsedMs: number;
+  ratePerSecond: number;
+  bufferSeconds: number;
+}) {
   const forRate = slice.sent / slice.ratePerSecond;
-  const forPartitions = (slice.hours * rawEvents.buffering.intervalSeconds) / BACKFILL_HOURS_PER_BUFFER;
+  const forPartitions = (slice.hours * slice.bufferSeconds) / BACKFILL_HOURS_PER_BUFFER;
   const wait = Math.ceil(Math.max(forRate, forPartitions) - slice.elapsedMs / 1000);
   // A slice that found nothing settled yet (the range ends within seconds of now) waits a second, not none.
   return Math.min(Math.max(wait, slice.sent === 0 ? 1 : 0), BACKFILL_MAX_DELAY_SECONDS);

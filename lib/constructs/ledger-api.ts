@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { gatewayProblems } from '../../functions/declaration/gateway-problems';
+import type { StageSettings } from '../../functions/declaration/stages';
 import { api as apiSpec, routes, usageKeyRequired, type FunctionId } from '../../functions/declaration/topology';
 import { logRetention } from './log-retention';
 
@@ -22,7 +23,10 @@ export interface LedgerApiProps {
    * one per account and region, last writer wins). Off when another stack already manages it.
    */
   readonly manageAccountLoggingRole: boolean;
+  /** What the API invokes: each function's `live` alias, so a release's canary gets its share of requests. */
   readonly functions: Record<FunctionId, lambda.IFunction>;
+  /** The stage's default throttle (before the tenants' usage plans) and log retention (`stages.ts`). */
+  readonly settings: Pick<StageSettings, 'throttling' | 'logRetentionDays'>;
   /** A custom domain for the API (TLS 1.2 minimum); without one, only the execute-api address serves it. */
   readonly customDomain?: CustomDomain;
 }
@@ -52,7 +56,9 @@ export class LedgerApi extends Construct {
   constructor(scope: Construct, id: string, props: LedgerApiProps) {
     super(scope, id);
 
-    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logRetention() });
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: logRetention(props.settings.logRetentionDays),
+    });
     this.restApi = new apigw.RestApi(this, 'RestApi', {
       restApiName: `loyalty-ledger-${props.stage}`,
       description: 'Loyalty ledger API',
@@ -67,8 +73,8 @@ export class LedgerApi extends Construct {
       cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
       deployOptions: {
         stageName: props.stage,
-        throttlingRateLimit: apiSpec.throttling.rateLimit,
-        throttlingBurstLimit: apiSpec.throttling.burstLimit,
+        throttlingRateLimit: props.settings.throttling.rateLimit,
+        throttlingBurstLimit: props.settings.throttling.burstLimit,
         accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
         accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields(),
         // Errors only and never bodies: requests carry member personal data.

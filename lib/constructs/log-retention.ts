@@ -1,8 +1,7 @@
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { logRetentionDays } from '../../functions/declaration/topology';
 
-/** The topology's log retention as CloudWatch Logs accepts it (only certain day counts are valid). */
-export function logRetention(days: number = logRetentionDays): logs.RetentionDays {
+/** A stage's log retention (`logRetentionDays` in stages.ts) as CloudWatch Logs accepts it (certain day counts). */
+export function logRetention(days: number): logs.RetentionDays {
   const valid = Object.values(logs.RetentionDays).filter(
     (value): value is logs.RetentionDays => typeof value === 'number',
   );

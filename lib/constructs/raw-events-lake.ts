@@ -1,4 +1,4 @@
-import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Aws, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -7,8 +7,13 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { firehosePrefix, metadataExtractionQuery } from '../../functions/declaration/lake-partitioning';
-import { logRetentionDays, rawEvents } from '../../functions/declaration/topology';
+import type { StageSettings } from '../../functions/declaration/stages';
+import { rawEvents } from '../../functions/declaration/topology';
 import { logRetention } from './log-retention';
+import { dataRemovalPolicy } from './removal-policy';
+
+/** What the lake takes from the stage's settings. */
+export type RawEventsLakeProps = Pick<StageSettings, 'lakeBuffering' | 'logRetentionDays' | 'removalPolicy'>;
 
 /**
  * Raw events to the data lake: a Firehose delivery stream (direct PUT from the lake router)
@@ -28,14 +33,17 @@ export class RawEventsLake extends Construct {
   /** The bucket's request-metrics filter on the error prefix (`FilterId` of its `AWS/S3` metrics). */
   readonly errorsMetricsFilterId = 'raw-events-errors';
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: RawEventsLakeProps) {
     super(scope, id);
-    assertDynamicPartitioningBuffering(rawEvents.buffering);
+    assertDynamicPartitioningBuffering(props.lakeBuffering);
+    const removalPolicy = dataRemovalPolicy(props.removalPolicy);
+    // A bucket with objects cannot be deleted: where the stage removes its data, CDK empties the buckets first.
+    const autoDeleteObjects = props.removalPolicy === 'destroy';
 
     this.key = new kms.Key(this, 'Key', {
       description: 'Encrypts the raw-event files of the data lake',
       enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy,
     });
 
     // Server access logs may go to a bucket encrypted with a customer-managed key (not the AWS-managed aws/s3 key,
@@ -44,7 +52,7 @@ export class RawEventsLake extends Construct {
     this.accessLogsKey = new kms.Key(this, 'AccessLogsKey', {
       description: 'Encrypts the server access logs of the data lake bucket',
       enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy,
     });
     const accessLogs = new s3.Bucket(this, 'AccessLogsBucket', {
       encryption: s3.BucketEncryption.KMS,
@@ -52,8 +60,9 @@ export class RawEventsLake extends Construct {
       bucketKeyEnabled: true,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-      lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(logRetentionDays) }],
+      removalPolicy,
+      autoDeleteObjects,
+      lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(props.logRetentionDays) }],
     });
     this.accessLogsBucket = accessLogs;
 
@@ -69,7 +78,8 @@ export class RawEventsLake extends Construct {
       serverAccessLogsPrefix: 'raw-events/',
       // No Firehose metric counts the records written under the error prefix: S3's request metrics on it do.
       metrics: [{ id: this.errorsMetricsFilterId, prefix: errorPrefixRoot(rawEvents.errorPrefix) }],
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy,
+      autoDeleteObjects,
       lifecycleRules: [
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
         // The files are the lake's raw archive: current versions stay, superseded ones go.
@@ -81,7 +91,7 @@ export class RawEventsLake extends Construct {
       ],
     });
 
-    const logGroup = new logs.LogGroup(this, 'DeliveryLogs', { retention: logRetention() });
+    const logGroup = new logs.LogGroup(this, 'DeliveryLogs', { retention: logRetention(props.logRetentionDays) });
     const logStream = new logs.LogStream(this, 'DeliveryLogStream', { logGroup });
 
     const objectsArn = this.bucket.arnForObjects('*');
@@ -134,8 +144,8 @@ export class RawEventsLake extends Construct {
         compressionFormat: rawEvents.compression,
         fileExtension: rawEvents.fileExtension,
         bufferingHints: {
-          intervalInSeconds: rawEvents.buffering.intervalSeconds,
-          sizeInMBs: rawEvents.buffering.sizeMiB,
+          intervalInSeconds: props.lakeBuffering.intervalSeconds,
+          sizeInMBs: props.lakeBuffering.sizeMiB,
         },
         dynamicPartitioningConfiguration: { enabled: true },
         processingConfiguration: {

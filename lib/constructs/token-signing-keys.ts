@@ -1,12 +1,15 @@
-import { CfnOutput, RemovalPolicy } from 'aws-cdk-lib';
+import { CfnOutput } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import type { StageSettings } from '../../functions/declaration/stages';
 import { tokenSigningKeys, type TokenKeySlot } from '../../functions/declaration/topology';
+import { dataRemovalPolicy } from './removal-policy';
 
 export interface TokenSigningKeysProps {
   readonly stage: string;
   /** The slot whose key signs new tokens (context `tokenSigningKeySlot`); the other one only verifies. */
   readonly activeSlot: TokenKeySlot;
+  readonly removalPolicy: StageSettings['removalPolicy'];
 }
 
 /**
@@ -27,8 +30,9 @@ export class TokenSigningKeys extends Construct {
         keySpec: kms.KeySpec.ECC_NIST_P256,
         keyUsage: kms.KeyUsage.SIGN_VERIFY,
         alias: `alias/loyalty-ledger-${props.stage}-token-${slot.toLowerCase()}`,
-        // A deleted key would leave its tokens unverifiable and cannot be brought back: kept with the stack gone.
-        removalPolicy: RemovalPolicy.RETAIN,
+        // A deleted key would leave its tokens unverifiable and cannot be brought back: kept with the stack gone
+        // where the stage keeps its data.
+        removalPolicy: dataRemovalPolicy(props.removalPolicy),
       });
     }
     this.bySlot = bySlot;

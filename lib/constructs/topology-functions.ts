@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { Aws, Duration, Lazy } from 'aws-cdk-lib';
+import { Aws, Duration, Lazy, RemovalPolicy } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -45,12 +45,20 @@ const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** The service name every function logs under (Powertools adds the function name itself). */
 export const SERVICE_NAME = serviceName;
 
+/**
+ * The alias every caller invokes (API Gateway, the authorizer, event-source mappings, schedules): CodeDeploy moves it
+ * from the running version to the new one as the stage's deployment settings say (progressive-delivery.ts).
+ */
+export const LIVE_ALIAS = 'live';
+
 // Middy and other dependencies are ESM-only and some bundled CommonJS still calls require().
 const ESM_REQUIRE_BANNER =
   "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
 
 export interface TopologyFunctionsProps {
   readonly stage: string;
+  /** The stage's log retention (`stages.ts`). */
+  readonly logRetentionDays: number;
   readonly table: dynamodb.Table;
   readonly queues: Record<QueueId, sqs.IQueue>;
   /** The key every queue is encrypted with: senders and receivers are granted it as the declaration says. */
@@ -101,6 +109,8 @@ export const functionBundling: BundlingOptions = {
  */
 export class TopologyFunctions extends Construct {
   readonly byId: Record<FunctionId, NodejsFunction>;
+  /** Each function's `live` alias: what everything invokes, and what a release shifts. */
+  readonly aliases: Record<FunctionId, lambda.Alias>;
   /** Each function's own log group (metric filters on the functions' structured logs attach here). */
   readonly logGroups: Record<FunctionId, logs.LogGroup>;
   private readonly props: TopologyFunctionsProps;
@@ -112,18 +122,23 @@ export class TopologyFunctions extends Construct {
     this.props = props;
     const built = {} as Record<FunctionId, NodejsFunction>;
     const logGroups = {} as Record<FunctionId, logs.LogGroup>;
+    const aliases = {} as Record<FunctionId, lambda.Alias>;
     for (const [functionId, spec] of Object.entries(functionSpecs) as [FunctionId, FunctionSpec][]) {
-      const logGroup = new logs.LogGroup(this, `${spec.id}Logs`, { retention: logRetention() });
+      const logGroup = new logs.LogGroup(this, `${spec.id}Logs`, { retention: logRetention(props.logRetentionDays) });
       const fn = this.buildFunction(spec, logGroup);
       this.grantAccess(fn, spec, logGroup);
-      if (spec.trigger?.kind === 'dynamodb-stream') this.addStreamTrigger(fn, spec.trigger);
-      if (spec.trigger?.kind === 'sqs') this.addQueueTrigger(fn, spec, spec.trigger);
-      if (spec.trigger?.kind === 'schedule') this.addSchedule(fn, spec, spec.trigger);
+      // Triggers invoke the alias, never the function itself: otherwise a canary would shift none of their traffic.
+      const alias = new lambda.Alias(this, `${spec.id}Live`, { aliasName: LIVE_ALIAS, version: fn.currentVersion });
+      if (spec.trigger?.kind === 'dynamodb-stream') this.addStreamTrigger(fn, alias, spec.trigger);
+      if (spec.trigger?.kind === 'sqs') this.addQueueTrigger(fn, alias, spec, spec.trigger);
+      if (spec.trigger?.kind === 'schedule') this.addSchedule(alias, spec, spec.trigger);
       built[functionId] = fn;
       logGroups[functionId] = logGroup;
+      aliases[functionId] = alias;
     }
     this.byId = built;
     this.logGroups = logGroups;
+    this.aliases = aliases;
   }
 
   /**
@@ -159,6 +174,10 @@ export class TopologyFunctions extends Construct {
       // Lambda's segments for every invocation; CDK also grants the X-Ray writes, which the declaration
       // declares too (iam-drift), so the role holds nothing undeclared.
       tracing: lambda.Tracing.ACTIVE,
+      // A release publishes a version per changed function. The one it replaces is deleted once the stack update
+      // has succeeded (CloudFormation's clean-up, after CodeDeploy has moved the alias), so versions do not pile up
+      // against the region's 75 GB code storage; rolling back later is deploying the previous commit again.
+      currentVersionOptions: { removalPolicy: RemovalPolicy.DESTROY },
     });
   }
 
@@ -299,13 +318,16 @@ export class TopologyFunctions extends Construct {
   /**
    * The stream mapping with the trigger's settings. Wired as a plain mapping, not a
    * `DynamoEventSource`, because that one grants the stream read and the on-failure send itself:
-   * the role's grants come from the declaration only.
+   * the role's grants come from the declaration only. The mapping is the function's child (as it was before aliases)
+   * pointed at the alias: CloudFormation then updates the existing mapping in place, keeping its stream position,
+   * instead of a new one re-reading the stream from its trim horizon.
    */
-  private addStreamTrigger(fn: NodejsFunction, trigger: DynamoStreamTrigger): void {
+  private addStreamTrigger(fn: NodejsFunction, alias: lambda.Alias, trigger: DynamoStreamTrigger): void {
     const failures = this.props.queues[trigger.onFailure];
     const streamArn = this.props.table.tableStreamArn;
     if (!streamArn) throw new Error('The ledger table must have a stream');
-    fn.addEventSourceMapping('TableStream', {
+    new lambda.EventSourceMapping(fn, 'TableStream', {
+      target: alias,
       eventSourceArn: streamArn,
       startingPosition: lambda.StartingPosition[trigger.startingPosition],
       batchSize: trigger.batchSize,
@@ -320,8 +342,8 @@ export class TopologyFunctions extends Construct {
     });
   }
 
-  private addSchedule(fn: NodejsFunction, spec: FunctionSpec, trigger: ScheduleTrigger): void {
-    // An own role per schedule: it may invoke this one function, nothing else.
+  private addSchedule(fn: lambda.Alias, spec: FunctionSpec, trigger: ScheduleTrigger): void {
+    // An own role per schedule: it may invoke this one function's live alias, nothing else.
     const role = new iam.Role(this, `${spec.id}ScheduleRole`, {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'),
       description: `EventBridge Scheduler runs ${spec.id}`,
@@ -335,6 +357,7 @@ export class TopologyFunctions extends Construct {
         maxEventAge: Duration.seconds(trigger.maxEventAgeSeconds),
       }),
     });
+    // On the alias, as the schedule invokes it (a function's own configuration covers unqualified calls only).
     // Explicit, not Lambda's defaults (2 retries over up to 6 hours, no destination). A plain destination, not
     // `SqsDestination`, which grants sending and kms:Encrypt, ReEncrypt*, GenerateDataKey* itself: grants come
     // from the declaration.
@@ -344,18 +367,9 @@ export class TopologyFunctions extends Construct {
       maxEventAge: Duration.seconds(trigger.asyncInvoke.maxEventAgeSeconds),
       onFailure: { bind: () => ({ destination: failures.queueArn }) },
     });
-    // After the schedule: the target adds the invoke policy to the role when it binds.
-    NagSuppressions.addResourceSuppressions(defaultPolicy(role), [
-      {
-        id: 'AwsSolutions-IAM5',
-        reason:
-          'lambda:InvokeFunction is granted on this one function and its versions (`<arn>:*`), as CDK grants invoke.',
-        appliesTo: [{ regex: '/^Resource::<.+\\.Arn>:\\*$/' }],
-      },
-    ]);
   }
 
-  private addQueueTrigger(fn: NodejsFunction, spec: FunctionSpec, trigger: SqsTrigger): void {
+  private addQueueTrigger(fn: NodejsFunction, alias: lambda.Alias, spec: FunctionSpec, trigger: SqsTrigger): void {
     const queueSpec = queueSpecs[trigger.queue];
     // AWS guidance: visibility at least six times the function timeout, or messages are received twice.
     if (queueSpec.visibilityTimeoutSeconds < 6 * spec.timeoutSeconds) {
@@ -368,8 +382,10 @@ export class TopologyFunctions extends Construct {
     if (queueSpec.fifo && trigger.maxBatchingWindowSeconds > 0) {
       throw new Error(`${spec.id}: a FIFO queue trigger cannot have a batching window`);
     }
-    // A plain mapping (not `SqsEventSource`, which grants consuming itself): grants come from the declaration.
-    fn.addEventSourceMapping('Queue', {
+    // A plain mapping (not `SqsEventSource`, which grants consuming itself): grants come from the declaration. The
+    // function's child pointed at the alias, as the stream mapping.
+    new lambda.EventSourceMapping(fn, 'Queue', {
+      target: alias,
       eventSourceArn: this.props.queues[trigger.queue].queueArn,
       batchSize: trigger.batchSize,
       maxBatchingWindow:

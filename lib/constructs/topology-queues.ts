@@ -1,9 +1,11 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import type { StageSettings } from '../../functions/declaration/stages';
 import { functions, queues as queueSpecs, type QueueId, type QueueSpec } from '../../functions/declaration/topology';
+import { dataRemovalPolicy } from './removal-policy';
 
 /** Queues that another queue's redrive policy moves messages to. */
 function redriveTargetIds(): Set<QueueId> {
@@ -35,13 +37,15 @@ export class TopologyQueues extends Construct {
   readonly byId: Record<QueueId, sqs.Queue>;
   readonly key: kms.Key;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: { readonly removalPolicy: StageSettings['removalPolicy'] }) {
     super(scope, id);
+    // Kept in stages that keep their data: dead letters are records of what still has to reach someone.
+    const removalPolicy = dataRemovalPolicy(props.removalPolicy);
     this.key = new kms.Key(this, 'Key', {
       description: 'Encrypts the messages of every queue (webhook deliveries, dead letters, failure records)',
       enableKeyRotation: true,
       // Messages still waiting (dead letters above all) stay readable if the stack is removed and redeployed.
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy,
     });
     const built = new Map<QueueId, sqs.Queue>();
 
@@ -69,6 +73,7 @@ export class TopologyQueues extends Construct {
         encryptionMasterKey: this.key,
         enforceSSL: true,
         deadLetterQueue,
+        removalPolicy,
       });
       built.set(queueId, queue);
       return queue;

@@ -1,15 +1,17 @@
 import { Lazy, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { stageSettingsFor } from '../../functions/declaration/stages';
+import { stageSettingsFor, type StageSettings } from '../../functions/declaration/stages';
 import type { FunctionId, QueueId, TokenKeySlot } from '../../functions/declaration/topology';
 import { LedgerApi, type CustomDomain } from '../constructs/ledger-api';
 import { LedgerTable } from '../constructs/ledger-table';
 import { Observability } from '../constructs/observability';
 import { RawEventsLake } from '../constructs/raw-events-lake';
+import { ProgressiveDelivery } from '../constructs/progressive-delivery';
 import { notifySnowpipe } from '../constructs/snowpipe-notification';
 import { TenantLakeAccess } from '../constructs/tenant-lake-access';
 import type { LakeReader } from '../lake-readers';
@@ -20,7 +22,7 @@ import { TokenSigningKeys } from '../constructs/token-signing-keys';
 
 export interface LoyaltyPlatformStackProps extends StackProps {
   readonly stage: string;
-  /** Optional address that receives alarm notifications. */
+  /** Address that receives alarm notifications; default the stage's `alarmEmail` (stages.ts), if any. */
   readonly alarmEmail?: string;
   /** Whether the stack sets the region's API Gateway logging role (see `LedgerApiProps`); default true. */
   readonly manageApiGatewayAccount?: boolean;
@@ -50,6 +52,11 @@ export class LoyaltyPlatformStack extends Stack {
   readonly lake: RawEventsLake;
   readonly lakeAccess: TenantLakeAccess;
   readonly functions: Record<FunctionId, NodejsFunction>;
+  /** Each function's `live` alias: everything invokes these, and releases shift them. */
+  readonly functionAliases: Record<FunctionId, lambda.Alias>;
+  /** What the stage's settings (stages.ts) made of this stack. */
+  readonly settings: StageSettings;
+  readonly delivery: ProgressiveDelivery;
   readonly functionLogGroups: Record<FunctionId, logs.LogGroup>;
   readonly api: LedgerApi;
   readonly tokenKeys: TokenSigningKeys;
@@ -59,26 +66,31 @@ export class LoyaltyPlatformStack extends Stack {
     super(scope, id, props);
     Tags.of(this).add('service', SERVICE_NAME);
     Tags.of(this).add('stage', props.stage);
+    const settings = stageSettingsFor(props.stage);
+    this.settings = settings;
+    const { removalPolicy } = settings;
 
-    this.ledger = new LedgerTable(this, 'Data');
-    const queues = new TopologyQueues(this, 'Queues');
+    this.ledger = new LedgerTable(this, 'Data', { removalPolicy });
+    const queues = new TopologyQueues(this, 'Queues', { removalPolicy });
     this.queues = queues.byId;
     this.queueKey = queues.key;
-    this.lake = new RawEventsLake(this, 'Lake');
+    this.lake = new RawEventsLake(this, 'Lake', settings);
     if (props.snowpipeSqsArn) notifySnowpipe(this.lake.bucket, props.snowpipeSqsArn);
     this.lakeAccess = new TenantLakeAccess(this, 'LakeAccess', {
       bucket: this.lake.bucket,
       key: this.lake.key,
       readers: props.lakeReaders ?? [],
     });
-    this.secretsKey = new WebhookSecrets(this, 'Webhooks').key;
+    this.secretsKey = new WebhookSecrets(this, 'Webhooks', { removalPolicy }).key;
     this.tokenKeys = new TokenSigningKeys(this, 'TokenKeys', {
       stage: props.stage,
       activeSlot: props.tokenSigningKeySlot ?? 'A',
+      removalPolicy,
     });
     const functions = new TopologyFunctions(this, 'Functions', {
       tokenKeys: this.tokenKeys,
       stage: props.stage,
+      logRetentionDays: settings.logRetentionDays,
       table: this.ledger.table,
       queues: this.queues,
       queueKey: this.queueKey,
@@ -90,13 +102,20 @@ export class LoyaltyPlatformStack extends Stack {
     });
     this.functions = functions.byId;
     this.functionLogGroups = functions.logGroups;
+    this.functionAliases = functions.aliases;
     this.api = new LedgerApi(this, 'Api', {
       stage: props.stage,
-      functions: this.functions,
+      functions: this.functionAliases,
+      settings,
       manageAccountLoggingRole: props.manageApiGatewayAccount ?? true,
       customDomain: props.customDomain,
     });
     functions.useApiBaseUrl(this.api.publicBaseUrl);
+    this.delivery = new ProgressiveDelivery(this, 'Delivery', {
+      aliases: this.functionAliases,
+      apiStage: this.api.restApi.deploymentStage,
+      settings,
+    });
     this.observability = new Observability(this, 'Observability', {
       stage: props.stage,
       functions: this.functions,
@@ -104,8 +123,8 @@ export class LoyaltyPlatformStack extends Stack {
       restApi: this.api.restApi,
       deliveryStreamName: this.lake.deliveryStreamName,
       lakeErrors: { bucketName: this.lake.bucket.bucketName, metricsFilterId: this.lake.errorsMetricsFilterId },
-      alarms: stageSettingsFor(props.stage).alarms,
-      alarmEmail: props.alarmEmail,
+      alarms: settings.alarms,
+      alarmEmail: props.alarmEmail ?? settings.alarmEmail,
     });
   }
 }

@@ -1,3 +1,4 @@
+import { longestLakeBufferSeconds } from '../../functions/declaration/stages';
 import { api, rawEvents, routes, usageKeyRequired } from '../../functions/declaration/topology';
 import { activePartitions } from '../../functions/declaration/lake-partitioning';
 import { EVENT_TYPES } from '../../functions/domain/events';
@@ -32,11 +33,16 @@ afterAll(() => {
 });
 
 describe('Lambda limits', () => {
-  it("keeps every function's resource policy under 20 KB", () => {
-    // Prepare: the policy AWS builds from the function's AWS::Lambda::Permission resources
-    const sizes = ofType('AWS::Lambda::Function').map(([functionId]) => {
+  it("keeps every function's and alias's resource policy under 20 KB", () => {
+    // Prepare: the policy AWS builds from the AWS::Lambda::Permission resources of a function or an alias (each
+    // qualifier has a policy of its own)
+    const targets = [
+      ...ofType('AWS::Lambda::Function').map(([id]) => [id, { 'Fn::GetAtt': [id, 'Arn'] }] as const),
+      ...ofType('AWS::Lambda::Alias').map(([id]) => [id, { Ref: id }] as const),
+    ];
+    const sizes = targets.map(([functionId, reference]) => {
       const statements = ofType('AWS::Lambda::Permission')
-        .filter(([, permission]) => sameRef(permission.Properties!.FunctionName, { 'Fn::GetAtt': [functionId, 'Arn'] }))
+        .filter(([, permission]) => sameRef(permission.Properties!.FunctionName, reference))
         .map(([permissionId, permission]) => {
           const properties = render(permission.Properties, stackName(), synth.resources);
           return {
@@ -58,6 +64,8 @@ describe('Lambda limits', () => {
     );
     for (const size of sizes)
       expect([size.functionId, size.bytes <= LAMBDA_POLICY_MAX_BYTES]).toEqual([size.functionId, true]);
+    // Every permission belongs to one of them.
+    expect(sizes.reduce((sum, size) => sum + size.statements, 0)).toBe(ofType('AWS::Lambda::Permission').length);
   });
 
   it("keeps every function's environment under 4 KB", () => {
@@ -113,7 +121,7 @@ describe('Firehose limits', () => {
     const partitions = activePartitions(rawEvents.partitionKeys, {
       tenants: rawEvents.capacity.tenants,
       eventTypes: EVENT_TYPES.length,
-      bufferIntervalSeconds: rawEvents.buffering.intervalSeconds,
+      bufferIntervalSeconds: longestLakeBufferSeconds,
     });
 
     // Assess

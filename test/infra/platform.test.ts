@@ -13,9 +13,15 @@ import {
   type FunctionSpec,
   type QueueId,
 } from '../../functions/declaration/topology';
-import { logicalId, removeAssembly, synthesize, type Synthesized } from './synth';
+import { logicalId, platformLambdaFunctions, removeAssembly, synthesize, type Synthesized } from './synth';
 
-/** The properties that matter for safety and operations, asserted one by one (no template snapshots). */
+/**
+ * The properties that matter for safety and operations, asserted one by one (no template snapshots). The stage
+ * synthesized here has the dev settings; stages.test.ts checks what prod keeps that dev removes.
+ */
+const settings = stageSettingsFor('test');
+/** The DeletionPolicy of data stores in this stage. */
+const kept = settings.removalPolicy === 'retain' ? 'Retain' : 'Delete';
 
 let synth: Synthesized;
 const ofType = (type: string) => Object.entries(synth.resources).filter(([, resource]) => resource.Type === type);
@@ -59,22 +65,22 @@ afterAll(() => {
 });
 
 describe('ledger table', () => {
-  it('is recoverable, protected, retained and encrypted with its own rotating key', () => {
+  it("is recoverable, encrypted with its own rotating key, kept and protected as the stage's settings say", () => {
     // Prepare
     const keyId = logicalId(synth.stack, synth.stack.ledger.key);
 
     // Assess
     synth.template.hasResource('AWS::DynamoDB::Table', {
-      DeletionPolicy: 'Retain',
-      UpdateReplacePolicy: 'Retain',
+      DeletionPolicy: kept,
+      UpdateReplacePolicy: kept,
       Properties: Match.objectLike({
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-        DeletionProtectionEnabled: true,
+        DeletionProtectionEnabled: settings.removalPolicy === 'retain',
         StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
         SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } },
       }),
     });
-    expect(synth.resources[keyId]).toMatchObject({ DeletionPolicy: 'Retain', Properties: { EnableKeyRotation: true } });
+    expect(synth.resources[keyId]).toMatchObject({ DeletionPolicy: kept, Properties: { EnableKeyRotation: true } });
   });
 
   it('has the deliveries index (gsi2pk, gsi2sk; all attributes) that the delivery function may query', () => {
@@ -138,7 +144,7 @@ describe('queues', () => {
       expect(queue.Properties?.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
     }
     expect(customerKeys).toContain(keyId);
-    expect(synth.resources[keyId]).toMatchObject({ DeletionPolicy: 'Retain', Properties: { EnableKeyRotation: true } });
+    expect(synth.resources[keyId]).toMatchObject({ DeletionPolicy: kept, Properties: { EnableKeyRotation: true } });
     expect(ofType('AWS::SQS::QueuePolicy')).toHaveLength(ofType('AWS::SQS::Queue').length);
     synth.template.allResourcesProperties('AWS::SQS::QueuePolicy', {
       PolicyDocument: Match.objectLike({
@@ -151,23 +157,30 @@ describe('queues', () => {
 });
 
 describe('functions', () => {
-  it('run Node 24 on arm64 with source maps and an explicit log group kept 30 days', () => {
+  it("run Node 24 on arm64 with source maps, the stage's log level and log retention", () => {
+    // Prepare
+    const platformFunctions = platformLambdaFunctions(synth);
+
     // Assess
-    synth.template.allResourcesProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs24.x',
-      Architectures: ['arm64'],
-      Handler: 'index.handler',
-      LoggingConfig: { LogGroup: { Ref: Match.anyValue() } },
-      Environment: {
-        Variables: Match.objectLike({
-          NODE_OPTIONS: '--enable-source-maps',
-          STAGE: 'test',
-          POWERTOOLS_SERVICE_NAME: 'loyalty-ledger',
-          POWERTOOLS_METRICS_NAMESPACE: 'LoyaltyLedger/test',
-        }),
-      },
-    });
-    synth.template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+    expect(platformFunctions).toHaveLength(Object.keys(functionSpecs).length);
+    for (const [, fn] of platformFunctions) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        LoggingConfig: { LogGroup: { Ref: expect.any(String) } },
+        Environment: {
+          Variables: expect.objectContaining({
+            NODE_OPTIONS: '--enable-source-maps',
+            STAGE: 'test',
+            POWERTOOLS_SERVICE_NAME: 'loyalty-ledger',
+            POWERTOOLS_LOG_LEVEL: settings.logLevel,
+            POWERTOOLS_METRICS_NAMESPACE: 'LoyaltyLedger/test',
+          }),
+        },
+      });
+    }
+    synth.template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: settings.logRetentionDays });
   });
 
   it('are bundled as ES modules that define require for CommonJS dependencies', () => {
@@ -280,7 +293,7 @@ describe('webhook signing secrets', () => {
     expect(synth.stack.secretsKey.node.path).toBe(`${synth.stack.node.path}/Webhooks/SecretsKey`);
     expect(synth.resources[keyId]).toMatchObject({
       Properties: { EnableKeyRotation: true },
-      DeletionPolicy: 'Retain',
+      DeletionPolicy: kept,
     });
     expect(keyActions('api')).toEqual(['kms:GenerateDataKey', 'kms:Decrypt']);
     expect(keyActions('webhookDelivery')).toEqual(['kms:Decrypt']);
@@ -395,7 +408,10 @@ describe('raw-event lake', () => {
         DynamicPartitioningConfiguration: { Enabled: true },
         Prefix: Match.stringLikeRegexp('^events/tenant=!\\{partitionKeyFromQuery:tenant\\}/'),
         CompressionFormat: 'GZIP',
-        BufferingHints: { IntervalInSeconds: 60, SizeInMBs: 64 },
+        BufferingHints: {
+          IntervalInSeconds: settings.lakeBuffering.intervalSeconds,
+          SizeInMBs: settings.lakeBuffering.sizeMiB,
+        },
         EncryptionConfiguration: { KMSEncryptionConfig: { AWSKMSKeyARN: Match.anyValue() } },
         CloudWatchLoggingOptions: Match.objectLike({ Enabled: true }),
         ProcessingConfiguration: {
@@ -417,7 +433,7 @@ describe('raw-event lake', () => {
 
     // Assess
     expect(synth.resources[bucketId]).toMatchObject({
-      DeletionPolicy: 'Retain',
+      DeletionPolicy: kept,
       Properties: {
         VersioningConfiguration: { Status: 'Enabled' },
         BucketEncryption: {
@@ -465,7 +481,7 @@ describe('access-token keys', () => {
     expect(slotIds).toHaveLength(2);
     for (const id of slotIds) {
       expect(synth.resources[id]).toMatchObject({
-        DeletionPolicy: 'Retain',
+        DeletionPolicy: kept,
         Properties: { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' },
       });
     }

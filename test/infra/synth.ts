@@ -2,6 +2,8 @@ import { readFileSync, rmSync } from 'node:fs';
 import { App, CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { INagLogger } from 'cdk-nag';
+import type { FunctionId } from '../../functions/declaration/topology';
+import { LIVE_ALIAS } from '../../lib/constructs/topology-functions';
 import { addLoyaltyPlatform } from '../../lib/loyalty-app';
 import type { LoyaltyPlatformStack } from '../../lib/stacks/loyalty-platform-stack';
 
@@ -42,4 +44,29 @@ export function logicalId(stack: LoyaltyPlatformStack, construct: { node: { defa
 /** Removes the cloud assembly (bundles included) that `synthesize` wrote to a temporary directory. */
 export function removeAssembly(synth: Synthesized | undefined): void {
   if (synth) rmSync(synth.app.outdir, { recursive: true, force: true });
+}
+
+/**
+ * How the template names a function's `live` alias: its ARN (`Ref` of the alias) where an ARN is taken (schedule
+ * targets, permissions, the authorizer's URI), and `<function name>:live` where a name is (event-source mappings).
+ */
+export function liveAliasRefs(synth: Synthesized, functionId: FunctionId): { arn: unknown; qualifiedName: unknown } {
+  const aliasId = logicalId(synth.stack, synth.stack.functionAliases[functionId]);
+  return {
+    arn: { Ref: aliasId },
+    qualifiedName: {
+      'Fn::Join': ['', [{ 'Fn::Select': [6, { 'Fn::Split': [':', { Ref: aliasId }] }] }, `:${LIVE_ALIAS}`]],
+    },
+  };
+}
+
+/**
+ * The template's Lambda functions but CDK's own bucket-emptying provider, which stages that remove their data
+ * (`removalPolicy: 'destroy'`) add so their buckets can be deleted: not a platform function.
+ */
+export function platformLambdaFunctions(synth: Synthesized): [string, Synthesized['resources'][string]][] {
+  return Object.entries(synth.resources).filter(
+    ([id, resource]) =>
+      resource.Type === 'AWS::Lambda::Function' && !id.startsWith('CustomS3AutoDeleteObjectsCustomResourceProvider'),
+  );
 }

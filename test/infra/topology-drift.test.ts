@@ -4,7 +4,6 @@ import {
   functions as functionSpecs,
   lambdaArchitecture,
   lambdaRuntime,
-  logRetentionDays,
   queues as queueSpecs,
   rawEvents,
   routes,
@@ -15,7 +14,15 @@ import {
   type QueueId,
   type QueueSpec,
 } from '../../functions/declaration/topology';
-import { logicalId, removeAssembly, synthesize, type Synthesized } from './synth';
+import { stageSettingsFor } from '../../functions/declaration/stages';
+import {
+  liveAliasRefs,
+  logicalId,
+  platformLambdaFunctions,
+  removeAssembly,
+  synthesize,
+  type Synthesized,
+} from './synth';
 
 /**
  * Drift: the deployed template must say what `functions/declaration/topology.ts` says, and the
@@ -24,6 +31,9 @@ import { logicalId, removeAssembly, synthesize, type Synthesized } from './synth
  */
 
 let synth: Synthesized;
+/** The stage the tests synthesize (`synthesize`'s default) and its settings. */
+const settings = stageSettingsFor('test');
+const sameRef = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 const ofType = (type: string) => Object.entries(synth.resources).filter(([, resource]) => resource.Type === type);
 const resource = (id: string) => {
   const found = synth.resources[id];
@@ -116,7 +126,7 @@ describe('queues', () => {
 
 describe('functions', () => {
   it('has exactly the topology functions', () => {
-    expect(ofType('AWS::Lambda::Function')).toHaveLength(functionEntries.length);
+    expect(platformLambdaFunctions(synth)).toHaveLength(functionEntries.length);
   });
 
   it.each(functionEntries)(
@@ -178,7 +188,7 @@ describe('functions', () => {
       for (const [name, ref] of Object.entries(spec.environment)) {
         expect([name, props.Environment.Variables[name]]).toEqual([name, expectedValue(ref)]);
       }
-      expect(resource(logGroupId).RetentionInDays).toBe(logRetentionDays);
+      expect(resource(logGroupId).RetentionInDays).toBe(settings.logRetentionDays);
     },
   );
 });
@@ -188,12 +198,12 @@ describe('event-source mappings', () => {
     expect(ofType('AWS::Lambda::EventSourceMapping')).toHaveLength(triggered.length);
   });
 
-  it.each(triggered)('%s mapping has every trigger setting of the topology', (functionId, spec) => {
+  it.each(triggered)('%s mapping (on the live alias) has every trigger setting of the topology', (functionId, spec) => {
     // Prepare
     const { stack } = synth;
-    const functionLogicalId = logicalId(stack, stack.functions[functionId]);
-    const mappings = ofType('AWS::Lambda::EventSourceMapping').filter(
-      ([, m]) => m.Properties?.FunctionName?.Ref === functionLogicalId,
+    const alias = liveAliasRefs(synth, functionId).qualifiedName;
+    const mappings = ofType('AWS::Lambda::EventSourceMapping').filter(([, m]) =>
+      sameRef(m.Properties?.FunctionName, alias),
     );
     const trigger = spec.trigger!;
     if (trigger.kind === 'schedule') throw new Error('schedules have no mapping');
@@ -232,13 +242,10 @@ describe('schedules', () => {
     expect(ofType('AWS::Scheduler::Schedule')).toHaveLength(scheduled.length);
   });
 
-  it.each(scheduled)('%s runs at the topology rate with its retry policy', (functionId, trigger) => {
+  it.each(scheduled)('%s (its live alias) runs at the topology rate with its retry policy', (functionId, trigger) => {
     // Prepare
-    const { stack } = synth;
-    const functionLogicalId = logicalId(stack, stack.functions[functionId]);
-    const schedules = ofType('AWS::Scheduler::Schedule').filter(([, s]) =>
-      JSON.stringify(s.Properties?.Target?.Arn).includes(functionLogicalId),
-    );
+    const alias = liveAliasRefs(synth, functionId).arn;
+    const schedules = ofType('AWS::Scheduler::Schedule').filter(([, s]) => sameRef(s.Properties?.Target?.Arn, alias));
 
     // Assess
     expect(schedules).toHaveLength(1);
@@ -262,11 +269,12 @@ describe('schedules', () => {
       const configs = ofType('AWS::Lambda::EventInvokeConfig').filter(
         ([, c]) => JSON.stringify(c.Properties?.FunctionName) === JSON.stringify({ Ref: functionLogicalId }),
       );
+      const aliasId = logicalId(stack, stack.functionAliases[functionId]);
 
-      // Assess
+      // Assess: on the live alias, which the schedule invokes
       expect(configs).toHaveLength(1);
       expect(configs[0]![1].Properties).toMatchObject({
-        Qualifier: '$LATEST',
+        Qualifier: { 'Fn::Select': [7, { 'Fn::Split': [':', { Ref: aliasId }] }] },
         MaximumRetryAttempts: trigger.asyncInvoke.retryAttempts,
         MaximumEventAgeInSeconds: trigger.asyncInvoke.maxEventAgeSeconds,
         DestinationConfig: {
@@ -299,8 +307,8 @@ describe('raw-event delivery stream', () => {
     // Assess
     expect(streams).toHaveLength(1);
     expect(destination.BufferingHints).toEqual({
-      IntervalInSeconds: rawEvents.buffering.intervalSeconds,
-      SizeInMBs: rawEvents.buffering.sizeMiB,
+      IntervalInSeconds: settings.lakeBuffering.intervalSeconds,
+      SizeInMBs: settings.lakeBuffering.sizeMiB,
     });
     expect(destination.Prefix).toBe(rawEvents.prefixTemplate.replaceAll(/\{(\w+)\}/g, '!{partitionKeyFromQuery:$1}'));
     expect(destination.ErrorOutputPrefix).toBe(rawEvents.errorPrefix);
@@ -335,7 +343,6 @@ describe('raw-event delivery stream', () => {
 describe('API', () => {
   it('has one method per topology route, authorized as the route says', () => {
     // Prepare
-    const { stack } = synth;
     const methods = ofType('AWS::ApiGateway::Method').filter(([, m]) => m.Properties!.HttpMethod !== 'OPTIONS');
     const pathOf = (resourceId: string): string => {
       const props = resource(resourceId);
@@ -352,7 +359,7 @@ describe('API', () => {
       path: route.path,
       authorizationType: route.auth === 'apiKey' ? 'CUSTOM' : 'NONE',
     }));
-    const authorizerFunction = logicalId(stack, stack.functions[apiSpec.authorizerFunction]);
+    const authorizerAlias = liveAliasRefs(synth, apiSpec.authorizerFunction).arn;
 
     // Assess
     expect(synthesized).toEqual(expect.arrayContaining(expected));
@@ -360,18 +367,18 @@ describe('API', () => {
     synth.template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
       Type: 'REQUEST',
       AuthorizerResultTtlInSeconds: apiSpec.gatewayAuthorizerCacheTtlSeconds,
-      AuthorizerUri: { 'Fn::Join': ['', Match.arrayWith([{ 'Fn::GetAtt': [authorizerFunction, 'Arn'] }])] },
+      AuthorizerUri: { 'Fn::Join': ['', Match.arrayWith([authorizerAlias])] },
     });
   });
 
-  it('throttles the stage as the topology says', () => {
+  it("throttles the stage as the stage's settings say", () => {
     synth.template.hasResourceProperties('AWS::ApiGateway::Stage', {
       MethodSettings: [
         Match.objectLike({
           HttpMethod: '*',
           ResourcePath: '/*',
-          ThrottlingRateLimit: apiSpec.throttling.rateLimit,
-          ThrottlingBurstLimit: apiSpec.throttling.burstLimit,
+          ThrottlingRateLimit: settings.throttling.rateLimit,
+          ThrottlingBurstLimit: settings.throttling.burstLimit,
         }),
       ],
     });

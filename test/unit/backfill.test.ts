@@ -24,6 +24,8 @@ import { FEED_SHARDS, MEMBER_LIST_SHARDS } from '../../functions/domain/keys';
 import { Problem } from '../../functions/shared/problem';
 
 const BASE = Date.UTC(2026, 0, 1);
+/** The dev stage's Firehose buffer interval (the twin's too). */
+const LAKE_BUFFER_SECONDS = 60;
 const iso = (ms: number) => new Date(ms).toISOString();
 /** `count` events a `spacingMs` apart from BASE, ids in order. */
 const events = (count: number, spacingMs: number): FeedEvent[] =>
@@ -179,6 +181,7 @@ async function runToEnd(
     { schedule: (message, delaySeconds) => Promise.resolve(void queue.push({ message, delaySeconds })) },
     clock,
     options.feed ?? noFeed,
+    LAKE_BUFFER_SECONDS,
   );
   const delays: number[] = [];
   let next: BackfillMessage | undefined = { tenantId: 't1', backfillId: backfill.backfillId, slice: 0 };
@@ -254,11 +257,17 @@ describe('backfill rules', () => {
 
   it('wait out the rate and the partition budget, less the slice’s own time, within SQS’s maximum', () => {
     // Assess
-    expect(nextDelaySeconds({ sent: 1_000, hours: 1, elapsedMs: 2_000, ratePerSecond: 100 })).toBe(8);
-    expect(nextDelaySeconds({ sent: 100, hours: 10, elapsedMs: 0, ratePerSecond: 1_000 })).toBe(60);
-    expect(nextDelaySeconds({ sent: 100, hours: 1, elapsedMs: 30_000, ratePerSecond: 100 })).toBe(0);
-    expect(nextDelaySeconds({ sent: 0, hours: 0, elapsedMs: 10, ratePerSecond: 100 })).toBe(1);
-    expect(nextDelaySeconds({ sent: 5_000, hours: 1, elapsedMs: 0, ratePerSecond: 1 })).toBe(
+    expect(nextDelaySeconds({ sent: 1_000, hours: 1, elapsedMs: 2_000, ratePerSecond: 100, bufferSeconds: 60 })).toBe(
+      8,
+    );
+    expect(nextDelaySeconds({ sent: 100, hours: 10, elapsedMs: 0, ratePerSecond: 1_000, bufferSeconds: 60 })).toBe(60);
+    // A stage with a longer lake buffer (prod's 300 s) waits a whole buffer per ten hours opened.
+    expect(nextDelaySeconds({ sent: 100, hours: 10, elapsedMs: 0, ratePerSecond: 1_000, bufferSeconds: 300 })).toBe(
+      300,
+    );
+    expect(nextDelaySeconds({ sent: 100, hours: 1, elapsedMs: 30_000, ratePerSecond: 100, bufferSeconds: 60 })).toBe(0);
+    expect(nextDelaySeconds({ sent: 0, hours: 0, elapsedMs: 10, ratePerSecond: 100, bufferSeconds: 60 })).toBe(1);
+    expect(nextDelaySeconds({ sent: 5_000, hours: 1, elapsedMs: 0, ratePerSecond: 1, bufferSeconds: 60 })).toBe(
       BACKFILL_MAX_DELAY_SECONDS,
     );
   });
@@ -368,6 +377,7 @@ describe('backfill runner', () => {
       { schedule: (message) => Promise.resolve(void scheduled.push(message)) },
       { now: () => new Date(BASE + 86_400_000) },
       noFeed,
+      LAKE_BUFFER_SECONDS,
     );
     await runner.run({ tenantId: 't1', backfillId: 'bkf_1', slice: 0 }, 1);
 
