@@ -1,0 +1,62 @@
+import { Policy } from 'aws-cdk-lib/aws-iam';
+import type { CodePipeline } from 'aws-cdk-lib/pipelines';
+import { NagSuppressions, type NagPackSuppression } from 'cdk-nag';
+
+/**
+ * The wildcards CDK Pipelines writes into the policies it generates, each suppressed on the policy where it occurs
+ * and only for the findings named. None reaches the platform's data: the pipeline's roles touch its own artifact
+ * bucket and key, its own build projects, and the CDK bootstrap roles that do the deploying.
+ */
+const artifacts: NagPackSuppression = {
+  id: 'AwsSolutions-IAM5',
+  reason:
+    "Pipeline artifacts: the S3 action groups and KMS data-key actions of CDK Pipelines' grant on the pipeline's " +
+    'own artifact bucket (its objects) and its own artifact key, nothing else.',
+  appliesTo: [
+    { regex: '/^Action::s3:(GetObject|GetBucket|List|DeleteObject|Abort)\\*$/' },
+    { regex: '/^Action::kms:(GenerateDataKey|ReEncrypt)\\*$/' },
+    { regex: '/^Resource::<PipelineArtifactsBucket[A-F0-9]+\\.Arn>\\/\\*$/' },
+  ],
+};
+
+const buildLogs: NagPackSuppression = {
+  id: 'AwsSolutions-IAM5',
+  reason:
+    'CodeBuild writes a build log stream per run and test reports per run: the log group /aws/codebuild/<project> ' +
+    '(the asset projects share the prefix) and report groups named after the project are created per build.',
+  appliesTo: [
+    { regex: '/^Resource::arn:[^:]+:logs:[a-z0-9-]+:\\d{12}:log-group:\\/aws\\/codebuild\\/.*$/' },
+    { regex: '/^Resource::arn:[^:]+:codebuild:[a-z0-9-]+:\\d{12}:report-group\\/.*$/' },
+  ],
+};
+
+const assetBuilds: NagPackSuppression = {
+  id: 'AwsSolutions-IAM5',
+  reason:
+    'The asset publishing role starts and reads the builds of the asset projects, which CDK Pipelines creates ' +
+    'while it builds the pipeline (one per asset): codebuild:StartBuild/BatchGetBuilds/StopBuild on any project.',
+  appliesTo: ['Resource::*'],
+};
+
+const selfMutation: NagPackSuppression = {
+  id: 'AwsSolutions-IAM5',
+  reason:
+    'Self-mutation runs cdk deploy of the pipeline stack: it may assume only roles tagged as CDK bootstrap roles ' +
+    '(deploy, file and image publishing; a tag condition on role/*) and read stack state and the staging bucket.',
+  appliesTo: ['Resource::*', { regex: '/^Resource::arn:\\*:iam::\\d{12}:role\\/\\*$/' }],
+};
+
+/** Attaches the reasons above to the policies of a built pipeline (`buildPipeline()` first). */
+export function suppressPipelineFindings(pipeline: CodePipeline): void {
+  for (const policy of pipeline.node.findAll().filter((construct) => construct instanceof Policy)) {
+    const path = policy.node.path;
+    // The role that starts the builds names each project: nothing to suppress.
+    if (path.includes('/CodeBuildActionRole/')) continue;
+    // The pipeline's own role and its actions' roles (source, approval) only touch artifacts; the others run builds.
+    const runsBuilds = !/\/Pipeline\/Pipeline\/Role\/|CodePipelineActionRole/.test(path);
+    const suppressions = runsBuilds ? [artifacts, buildLogs] : [artifacts];
+    if (path.includes('/Assets/FileRole/')) suppressions.push(assetBuilds);
+    if (path.includes('/UpdatePipeline/SelfMutation/')) suppressions.push(selfMutation);
+    NagSuppressions.addResourceSuppressions(policy, suppressions);
+  }
+}
