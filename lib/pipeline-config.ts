@@ -73,7 +73,8 @@ export function pipelineConfigOf(node: Node): PipelineConfig {
     stages: jsonObject(context(pipelineContextKeys.stages)),
   });
   if (!parsed.success) {
-    const keyOf = (field: PropertyKey) => pipelineContextKeys[field as keyof typeof pipelineContextKeys] ?? field;
+    const keyOf = (field: PropertyKey) =>
+      field in pipelineContextKeys ? pipelineContextKeys[field as keyof typeof pipelineContextKeys] : String(field);
     const problems = parsed.error.issues.map(
       (issue) => `${[keyOf(issue.path[0] ?? ''), ...issue.path.slice(1)].join('.')}: ${issue.message}`,
     );

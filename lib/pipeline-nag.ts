@@ -25,8 +25,8 @@ const buildLogs: NagPackSuppression = {
     'CodeBuild writes a build log stream per run and test reports per run: the log group /aws/codebuild/<project> ' +
     '(the asset projects share the prefix) and report groups named after the project are created per build.',
   appliesTo: [
-    { regex: '/^Resource::arn:[^:]+:logs:[a-z0-9-]+:\\d{12}:log-group:\\/aws\\/codebuild\\/.*$/' },
-    { regex: '/^Resource::arn:[^:]+:codebuild:[a-z0-9-]+:\\d{12}:report-group\\/.*$/' },
+    { regex: '/^Resource::arn:[^:]+:logs:[^:]+:[^:]+:log-group:\\/aws\\/codebuild\\/.*$/' },
+    { regex: '/^Resource::arn:[^:]+:codebuild:[^:]+:[^:]+:report-group\\/.*$/' },
   ],
 };
 
@@ -43,7 +43,7 @@ const selfMutation: NagPackSuppression = {
   reason:
     'Self-mutation runs cdk deploy of the pipeline stack: it may assume only roles tagged as CDK bootstrap roles ' +
     '(deploy, file and image publishing; a tag condition on role/*) and read stack state and the staging bucket.',
-  appliesTo: ['Resource::*', { regex: '/^Resource::arn:\\*:iam::\\d{12}:role\\/\\*$/' }],
+  appliesTo: ['Resource::*', { regex: '/^Resource::arn:\\*:iam::[^:]+:role\\/\\*$/' }],
 };
 
 /** Attaches the reasons above to the policies of a built pipeline (`buildPipeline()` first). */

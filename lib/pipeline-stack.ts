@@ -61,7 +61,10 @@ export class PipelineStack extends Stack {
       }),
       synthCodeBuildDefaults: {
         // The integration tests run DynamoDB Local, the twin and a browser side by side: 4 vCPUs, 7 GiB.
-        buildEnvironment: { buildImage: LinuxBuildImage.fromDockerRegistry(synthImage), computeType: ComputeType.MEDIUM },
+        buildEnvironment: {
+          buildImage: LinuxBuildImage.fromDockerRegistry(synthImage),
+          computeType: ComputeType.MEDIUM,
+        },
       },
     });
 
