@@ -7,6 +7,11 @@ import { NagSuppressions, type NagPackSuppression } from 'cdk-nag';
  * and only for the findings named. None reaches the platform's data: the pipeline's roles touch its own artifact
  * bucket and key, its own build projects, and the CDK bootstrap roles that do the deploying.
  */
+/** An ARN's partition, region and account: literals, or the pseudo parameters of an environment-agnostic stack. */
+const PARTITION = '(aws[a-z-]*|<AWS::Partition>)';
+const REGION = '([a-z0-9-]+|<AWS::Region>)';
+const ACCOUNT = '(\\d{12}|<AWS::AccountId>)';
+
 const artifacts: NagPackSuppression = {
   id: 'AwsSolutions-IAM5',
   reason:
@@ -25,8 +30,8 @@ const buildLogs: NagPackSuppression = {
     'CodeBuild writes a build log stream per run and test reports per run: the log group /aws/codebuild/<project> ' +
     '(the asset projects share the prefix) and report groups named after the project are created per build.',
   appliesTo: [
-    { regex: '/^Resource::arn:[^:]+:logs:[^:]+:[^:]+:log-group:\\/aws\\/codebuild\\/.*$/' },
-    { regex: '/^Resource::arn:[^:]+:codebuild:[^:]+:[^:]+:report-group\\/.*$/' },
+    { regex: `/^Resource::arn:${PARTITION}:logs:${REGION}:${ACCOUNT}:log-group:\\/aws\\/codebuild\\/.*$/` },
+    { regex: `/^Resource::arn:${PARTITION}:codebuild:${REGION}:${ACCOUNT}:report-group\\/.*$/` },
   ],
 };
 
@@ -43,7 +48,7 @@ const selfMutation: NagPackSuppression = {
   reason:
     'Self-mutation runs cdk deploy of the pipeline stack: it may assume only roles tagged as CDK bootstrap roles ' +
     '(deploy, file and image publishing; a tag condition on role/*) and read stack state and the staging bucket.',
-  appliesTo: ['Resource::*', { regex: '/^Resource::arn:\\*:iam::[^:]+:role\\/\\*$/' }],
+  appliesTo: ['Resource::*', { regex: `/^Resource::arn:\\*:iam::${ACCOUNT}:role\\/\\*$/` }],
 };
 
 /** Attaches the reasons above to the policies of a built pipeline (`buildPipeline()` first). */
