@@ -51,8 +51,8 @@ const selfMutation: NagPackSuppression = {
   appliesTo: ['Resource::*', { regex: `/^Resource::arn:\\*:iam::${ACCOUNT}:role\\/\\*$/` }],
 };
 
-/** Attaches the reasons above to the policies of a built pipeline (`buildPipeline()` first). */
-export function suppressPipelineFindings(pipeline: CodePipeline): void {
+/** Attaches the reasons above to the policies of a built pipeline (`buildPipeline()` first), and its own ones. */
+export function suppressPipelineFindings(pipeline: CodePipeline, synthImage: string): void {
   for (const policy of pipeline.node.findAll().filter((construct) => construct instanceof Policy)) {
     const path = policy.node.path;
     // The role that starts the builds names each project: nothing to suppress.
@@ -64,4 +64,21 @@ export function suppressPipelineFindings(pipeline: CodePipeline): void {
     if (path.includes('/UpdatePipeline/SelfMutation/')) suppressions.push(selfMutation);
     NagSuppressions.addResourceSuppressions(policy, suppressions);
   }
+  NagSuppressions.addResourceSuppressions(pipeline.pipeline.artifactBucket, [
+    {
+      id: 'AwsSolutions-S1',
+      reason:
+        'The artifact bucket holds only what the pipeline itself writes and reads back (source snapshots and cloud ' +
+        'assemblies, all rebuilt from the repository), private, KMS-encrypted and TLS-only; its access is through ' +
+        "the pipeline's roles, whose calls CloudTrail records.",
+    },
+  ]);
+  NagSuppressions.addResourceSuppressions(pipeline.synthProject, [
+    {
+      id: 'AwsSolutions-CB5',
+      reason:
+        `The synth step builds on ${synthImage} (Debian): the tests need Chromium, which the Ubuntu-based ` +
+        'CodeBuild images only offer as a snap that does not run in a container.',
+    },
+  ]);
 }

@@ -2,7 +2,7 @@ import { Aspects, Stack, type StackProps } from 'aws-cdk-lib';
 import { ComputeType, LinuxBuildImage } from 'aws-cdk-lib/aws-codebuild';
 import { PipelineType } from 'aws-cdk-lib/aws-codepipeline';
 import { CodePipeline, CodePipelineSource, ManualApprovalStep, ShellStep } from 'aws-cdk-lib/pipelines';
-import { AwsSolutionsChecks, NagSuppressions, type INagLogger } from 'cdk-nag';
+import { AwsSolutionsChecks, type INagLogger } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { nodeMajor } from '../functions/declaration/runtime';
 import { promotedStages, type PromotedStage } from '../functions/declaration/stages';
@@ -88,24 +88,7 @@ export class PipelineStack extends Stack {
       });
     }
     this.pipeline.buildPipeline();
-    suppressPipelineFindings(this.pipeline);
-    NagSuppressions.addResourceSuppressions(this.pipeline.pipeline.artifactBucket, [
-      {
-        id: 'AwsSolutions-S1',
-        reason:
-          'The artifact bucket holds only what the pipeline itself writes and reads back (source snapshots and cloud ' +
-          'assemblies, all rebuilt from the repository), private, KMS-encrypted and TLS-only; its access is through ' +
-          "the pipeline's roles, whose calls CloudTrail records.",
-      },
-    ]);
-    NagSuppressions.addResourceSuppressions(this.pipeline.synthProject, [
-      {
-        id: 'AwsSolutions-CB5',
-        reason:
-          `The synth step builds on ${synthImage} (Debian): the tests need Chromium, which the Ubuntu-based ` +
-          'CodeBuild images only offer as a snap that does not run in a container.',
-      },
-    ]);
+    suppressPipelineFindings(this.pipeline, synthImage);
   }
 }
 
