@@ -1,4 +1,4 @@
-import { Lazy, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Lazy, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -61,6 +61,8 @@ export class LoyaltyPlatformStack extends Stack {
   readonly api: LedgerApi;
   readonly tokenKeys: TokenSigningKeys;
   readonly observability: Observability;
+  /** The API's public base URL as a stack output: the delivery pipeline's smoke step reads it after each deploy. */
+  readonly apiBaseUrlOutput: CfnOutput;
 
   constructor(scope: Construct, id: string, props: LoyaltyPlatformStackProps) {
     super(scope, id, props);
@@ -125,6 +127,10 @@ export class LoyaltyPlatformStack extends Stack {
       lakeErrors: { bucketName: this.lake.bucket.bucketName, metricsFilterId: this.lake.errorsMetricsFilterId },
       alarms: settings.alarms,
       alarmEmail: props.alarmEmail ?? settings.alarmEmail,
+    });
+    this.apiBaseUrlOutput = new CfnOutput(this, 'ApiBaseUrl', {
+      description: 'Base URL of the API (the custom domain when there is one)',
+      value: this.api.publicBaseUrl,
     });
   }
 }
