@@ -76,5 +76,7 @@ export function functionEnvironment(
     WEBHOOK_ALLOW_LOOPBACK_HTTP: 'true',
     POWERTOOLS_LOG_LEVEL: input.logLevel,
     POWERTOOLS_DEV: 'true',
+    // POWERTOOLS_DEV alone turns Powertools Metrics off: the twin keeps them on, its status page reads their lines.
+    POWERTOOLS_METRICS_DISABLED: 'false',
   };
 }
