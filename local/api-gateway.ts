@@ -79,14 +79,24 @@ export class LocalApiGateway {
   private readonly tenantBuckets = new TokenBuckets();
   url = '';
 
-  /** `tenantRateLimits: false` turns the per-tenant throttle off (test twins that flood one tenant on purpose). */
+  /**
+   * `tenantRateLimits: false` turns the per-tenant throttle off (test twins that flood one tenant on purpose);
+   * `onRequest` hears of every answered request, as API Gateway's Count, 4XXError, 5XXError and Latency count them.
+   */
   constructor(
     private readonly lambda: Pick<LocalLambda, 'invoke'>,
-    private readonly options: { tenantRateLimits: boolean } = { tenantRateLimits: true },
+    private readonly options: {
+      tenantRateLimits: boolean;
+      onRequest?: (statusCode: number, latencyMs: number) => void;
+    } = { tenantRateLimits: true },
   ) {}
 
   async start(port: number): Promise<void> {
     this.server = createServer((req, res) => {
+      const started = performance.now();
+      res.once('finish', () => {
+        this.options.onRequest?.(res.statusCode, performance.now() - started);
+      });
       this.handle(req, res).catch((error: unknown) => {
         console.error('local api gateway error', error);
         if (!res.headersSent) gatewayAnswer(res, 'DEFAULT_5XX');

@@ -84,6 +84,8 @@ export class LocalFirehose {
       mirrorDir?: string;
       /** Refuse records from the start (see `failRecords`). */
       failRecords?: RecordFailurePlan;
+      /** Hears of records accepted and delivered, as Firehose's IncomingRecords and DeliveryToS3.Records count them. */
+      observer?: { incoming(records: number): void; delivered(records: number): void };
     },
   ) {
     if (options.failRecords) this.failRecords(options.failRecords);
@@ -152,10 +154,12 @@ export class LocalFirehose {
         return refusal ?? { RecordId: this.accept(Buffer.from(r.Data, 'base64')) };
       });
       const FailedPutCount = responses.filter((r) => 'ErrorCode' in r).length;
+      this.options.observer?.incoming(responses.length - FailedPutCount);
       reply(200, { FailedPutCount, Encrypted: false, RequestResponses: responses });
       return;
     }
     if (target.endsWith('.PutRecord') && body.Record) {
+      this.options.observer?.incoming(1);
       reply(200, { RecordId: this.accept(Buffer.from(body.Record.Data, 'base64')), Encrypted: false });
       return;
     }
@@ -232,6 +236,12 @@ export class LocalFirehose {
     return randomUUID();
   }
 
+  /** How long the oldest record not yet delivered has waited (Firehose's DataFreshness), 0 when none waits. */
+  oldestUndeliveredAgeMs(now = Date.now()): number {
+    const oldest = Math.min(...[...this.buffers.values()].map((buffer) => buffer.openedAt));
+    return Number.isFinite(oldest) ? Math.max(0, now - oldest) : 0;
+  }
+
   /** Writes every buffer whose hints are met (or all of them, on stop). */
   flush(all: boolean): Promise<void> {
     this.flushing = this.flushing.then(async () => {
@@ -259,6 +269,7 @@ export class LocalFirehose {
             await writeFile(`${file}.tmp`, body);
             await rename(`${file}.tmp`, file);
           }
+          this.options.observer?.delivered(buffer.lines.length);
         } catch (error) {
           // Firehose retries delivery to S3; keep the data and try again on the next tick.
           const again = this.buffers.get(prefix);

@@ -78,5 +78,7 @@ export function functionEnvironment(
     POWERTOOLS_DEV: 'true',
     // No X-Ray daemon here: the tracer stays off (the handler chain runs the same, without segments).
     POWERTOOLS_TRACE_ENABLED: 'false',
+    // POWERTOOLS_DEV alone turns Powertools Metrics off: the twin keeps them on, its status page reads their lines.
+    POWERTOOLS_METRICS_DISABLED: 'false',
   };
 }

@@ -94,6 +94,13 @@ function revive(serialized: SerializedError): Error {
   return error;
 }
 
+/** Hears what Lambda's own metrics and log agent would: each invocation's outcome and each container's output. */
+export interface LambdaObserver {
+  invoked(id: string, outcome: { durationMs: number; failed: boolean }): void;
+  /** A chunk of a container's stdout (lines may span chunks). */
+  output(id: string, chunk: Buffer): void;
+}
+
 const WORKER_ENTRY = new URL('./function-worker-entry.mjs', import.meta.url);
 
 /**
@@ -109,6 +116,7 @@ export class LocalLambda {
     private readonly rootDir: string,
     private readonly definitions: Record<string, LocalFunction>,
     private readonly clock?: SharedArrayBuffer,
+    private readonly observer?: LambdaObserver,
   ) {}
 
   /** Starts every function's container and waits until each has loaded its handler (cold start). */
@@ -128,6 +136,9 @@ export class LocalLambda {
     const worker = new Worker(WORKER_ENTRY, {
       env: environment,
       execArgv: [],
+      // Read here rather than piped on by Node: the output goes on to the twin's stdout and, like Lambda's log
+      // agent reading EMF lines, to the observer.
+      stdout: true,
       workerData: {
         entry: resolve(this.rootDir, spec.entry),
         handler: spec.handler,
@@ -137,6 +148,10 @@ export class LocalLambda {
         logGroupName: `/local/${spec.id}`,
         ...(this.clock ? { clock: this.clock } : {}),
       } satisfies WorkerData,
+    });
+    worker.stdout.on('data', (chunk: Buffer) => {
+      process.stdout.write(chunk);
+      this.observer?.output(id, chunk);
     });
     // Registered before waiting, so a stop during a slow start still finds and ends it.
     this.containers.set(id, new Container(worker));
@@ -169,8 +184,10 @@ export class LocalLambda {
     const deadline = Date.now() + timeoutMs;
     const invocation = container.invoke({ requestId: randomUUID(), event, deadline });
     let timer: NodeJS.Timeout | undefined;
+    const started = performance.now();
+    let failed = true;
     try {
-      return (await Promise.race([
+      const result = (await Promise.race([
         invocation,
         new Promise((_, reject) => {
           timer = setTimeout(() => {
@@ -178,7 +195,10 @@ export class LocalLambda {
           }, timeoutMs);
         }),
       ])) as T;
+      failed = false;
+      return result;
     } finally {
+      this.observer?.invoked(id, { durationMs: performance.now() - started, failed });
       clearTimeout(timer);
       // A timed-out invocation may still settle later: nobody waits for it any more.
       container.forget(invocation);

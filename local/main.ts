@@ -20,6 +20,7 @@ const { values } = parseArgs({
     'data-dir': { type: 'string' },
     port: { type: 'string', default: process.env.PORT ?? '3000' },
     'receiver-port': { type: 'string', default: '3001' },
+    'status-port': { type: 'string', default: '3002' },
     'lake-buffer-seconds': { type: 'string', default: '10' },
     'retry-base-ms': { type: 'string' },
     'schedule-seconds': { type: 'string', default: '10' },
@@ -31,7 +32,7 @@ const { values } = parseArgs({
 
 if (values.help) {
   console.log(`Usage: npm start -- [--in-memory] [--data-dir DIR] [--port 3000] [--receiver-port 3001]
-       [--lake-buffer-seconds 10] [--schedule-seconds 10] [--log-level WARN|INFO|DEBUG] [--json]`);
+       [--status-port 3002] [--lake-buffer-seconds 10] [--schedule-seconds 10] [--log-level WARN|INFO|DEBUG] [--json]`);
   process.exit(0);
 }
 
@@ -48,6 +49,7 @@ function banner(twin: Twin, startedMs: number, lakeBufferSeconds: string, schedu
   Operator key      ${demo.operatorKey}   (admin API: /admin/..., npm run admin)
   OAuth 2.0         ${apiUrl}/oauth2/token   (JWKS: ${apiUrl}/.well-known/jwks.json; clients: /v1/oauth-clients)
   Webhook receiver  ${twin.receiverUrl}/received   (endpoint ${demo.webhookUrl})
+  Status page       ${twin.statusUrl}/   (the dashboard's panels, live; figures: ${twin.statusUrl}/status.json)
   Data lake folder  ${twin.lakeDir}
   DynamoDB Local    ${twin.endpoints.dynamodb}    SQS/S3 ${twin.endpoints.sqs}
 
@@ -116,6 +118,7 @@ try {
     dataDir: values['data-dir'],
     apiPort: Number(values.port),
     receiverPort: Number(values['receiver-port']),
+    statusPort: Number(values['status-port']),
     lakeBufferSeconds: Number(values['lake-buffer-seconds']),
     retryBaseDelayMs: values['retry-base-ms'] ? Number(values['retry-base-ms']) : undefined,
     scheduleSeconds: Number(values['schedule-seconds']),
@@ -130,6 +133,7 @@ try {
         startedMs: Math.round(elapsed),
         apiUrl: twin.apiUrl,
         receiverUrl: twin.receiverUrl,
+        statusUrl: twin.statusUrl,
         lakeDir: twin.lakeDir,
         demo: twin.demo,
         endpoints: twin.endpoints,

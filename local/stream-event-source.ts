@@ -24,6 +24,8 @@ export interface StreamEventSourceOptions {
   onFailure: (metadata: Record<string, unknown>) => Promise<void>;
   checkpoints: Checkpoints;
   retryBaseDelayMs?: number;
+  /** Each batch handed to the function: its iterator age (the age of its newest record), as Lambda reports it. */
+  onBatch?: (iteratorAgeMs: number) => void;
   log?: (message: string, detail?: Record<string, unknown>) => void;
 }
 
@@ -218,6 +220,8 @@ export class StreamEventSource {
         continue;
       }
       let failedFrom = -1;
+      const newest = lastOf(batch).dynamodb.ApproximateCreationDateTime * 1000;
+      this.options.onBatch?.(Math.max(0, Date.now() - newest));
       try {
         const response = await this.options.invoke({ Records: batch });
         const failures = response?.batchItemFailures ?? [];

@@ -43,6 +43,7 @@ import { StreamEventSource } from './stream-event-source';
 import { TwinClock } from './twin-clock';
 import { generateTwinTokenKeys } from './token-keys';
 import { WebhookReceiver } from './webhook-receiver';
+import { TwinStatus } from './twin-status';
 import { twinSecretsKey } from './secrets-key';
 import { sealerForKey } from '../functions/composition/secrets';
 
@@ -53,6 +54,8 @@ export interface TwinOptions {
   inMemory?: boolean;
   apiPort?: number;
   receiverPort?: number;
+  /** The status page's port; a free one when not given (`npm start` asks for 3002). */
+  statusPort?: number;
   /** Lake buffer interval; defaults to the deployed hint (60 s). */
   lakeBufferSeconds?: number;
   /** Stream retry backoff base (Lambda backs off exponentially; tests shorten it). */
@@ -75,6 +78,8 @@ export interface DemoTenant {
 export interface Twin {
   apiUrl: string;
   receiverUrl: string;
+  /** The status page: the dashboard's panels with the twin's own figures. */
+  statusUrl: string;
   lakeDir: string;
   dataDir: string | null;
   demo: DemoTenant;
@@ -145,15 +150,24 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     const { urls: queueUrls, arns: queueArns } = await provisionQueues(sqsClient, sqsEndpoint);
     const bucket = await provisionBucket(s3Client);
 
+    const status = new TwinStatus();
     const firehose = new LocalFirehose({
       s3: s3Client,
       bucket,
       streamName: rawEvents.localName,
       bufferIntervalSeconds: options.lakeBufferSeconds,
       mirrorDir: join(lakeRoot, rawEvents.localBucketName),
+      observer: status.lake,
     });
     await firehose.start();
     cleanups.push(() => firehose.stop());
+    await status.start({
+      port: options.statusPort ?? 0,
+      sqs: sqsClient,
+      queueUrls,
+      lakeFreshnessMs: () => firehose.oldestUndeliveredAgeMs(),
+    });
+    cleanups.push(() => status.stop());
 
     // IAM: every call a function makes goes through a proxy that checks it against the function's
     // declared policy (functions/declaration/iam-policy.ts), as AWS would; the twin's own plumbing
@@ -195,7 +209,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
           return loaded.lambda.invoke<T>(id, event);
         },
       },
-      { tenantRateLimits: process.env.TWIN_RATE_LIMITS !== 'off' },
+      { tenantRateLimits: process.env.TWIN_RATE_LIMITS !== 'off', onRequest: status.apiRequest },
     );
     await gateway.start(options.apiPort ?? 3000);
     let gatewayStopped = false;
@@ -239,6 +253,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
         ]),
       ),
       clock.buffer,
+      status.lambda,
     );
     // Registered before the event sources and the gateway, so it stops after them (cleanups run in reverse).
     cleanups.push(() => lambda.stop());
@@ -294,6 +309,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
             );
           },
           retryBaseDelayMs: options.retryBaseDelayMs,
+          onBatch: status.iteratorAge(id),
           log,
         });
         source.start();
@@ -356,6 +372,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     return {
       apiUrl: gateway.url,
       receiverUrl: receiver.url,
+      statusUrl: status.url,
       lakeDir: join(lakeRoot, bucket),
       dataDir,
       demo,

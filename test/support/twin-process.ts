@@ -9,7 +9,7 @@ export { waitFor } from '../../local/processes';
 /** What the twin prints on its `--json` ready line (`local/main.ts`). */
 export type TwinInfo = Pick<
   Twin,
-  'apiUrl' | 'receiverUrl' | 'lakeDir' | 'demo' | 'endpoints' | 'functionEndpoints' | 'queueUrls'
+  'apiUrl' | 'receiverUrl' | 'statusUrl' | 'lakeDir' | 'demo' | 'endpoints' | 'functionEndpoints' | 'queueUrls'
 > & { startedMs: number };
 
 export interface RunningTwin extends TwinInfo {
@@ -41,9 +41,10 @@ const TEST_SETTINGS: Record<string, string> = {
  * SIGKILL if it has not exited in time, so no process outlives the test.
  */
 export async function startTwinProcess(args: string[] = [], env: Record<string, string> = {}): Promise<RunningTwin> {
+  const freePorts = ['--port', '0', '--receiver-port', '0', '--status-port', '0'];
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', 'local/main.ts', '--in-memory', '--port', '0', '--receiver-port', '0', '--json', ...args],
+    ['--import', 'tsx', 'local/main.ts', '--in-memory', ...freePorts, '--json', ...args],
     { cwd: ROOT, detached: true, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...TEST_SETTINGS, ...env } },
   );
   const log: string[] = [];
