@@ -53,8 +53,11 @@ export const DIGEST_MAX_EVENTS = 500;
  * receiver reading them as a trail wants them in the order they happened).
  */
 export const AUDIT_ORDERING_KEY = '!audit';
+/** Platform notices (`platform.*`): one FIFO group per endpoint, in the order the platform sent them. */
+export const PLATFORM_ORDERING_KEY = '!platform';
 export const orderingKey = (event: LoyaltyEvent) => {
   if ('memberId' in event) return event.memberId;
+  if (event.type.startsWith('platform.')) return PLATFORM_ORDERING_KEY;
   return 'endpointId' in event ? `!endpoint.${event.endpointId}` : AUDIT_ORDERING_KEY;
 };
 
