@@ -310,7 +310,7 @@ describe('the maintenance notifier', () => {
     expect(store.windows.get('mnt_1')).toMatchObject({ sent: { scheduled: iso(T0), completed: iso(T0 + 4 * HOUR) } });
   });
 
-  it('resumes where a stopped run left off and writes nothing twice (any crashes, any deadlines, cancels)', async () => {
+  it('resumes where a stopped run left off, writes nothing twice (any crashes, deadlines, cancels)', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.record({
