@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { runScript } from '../support/run-script';
 import { tenantTable } from '../support/tenant-fixtures';
 import { configureReceiver, contractFetch, receivedHooks, type ReceivedHook } from '../support/twin-api';
 import { useTwin, waitFor } from '../support/twin-process';
@@ -209,5 +210,66 @@ describe('platform maintenance notices on the twin', () => {
     expect(list.status).toBe(200);
     expect(list.body.items).toHaveLength(2);
     expect(typeof list.body.nextCursor).toBe('string');
+  });
+
+  it('answers a retry (same Idempotency-Key) with the same window, refuses the key for another', async () => {
+    // Prepare
+    const key = `mnt-retry-${run}`;
+    const body = { summary: 'Retried', impact: 'none', startsAt: inMs(300 * 3_600_000), endsAt: inMs(301 * 3_600_000) };
+    const post = (payload: unknown) =>
+      contractFetch(`${twin.apiUrl}/admin/maintenance-windows`, {
+        method: 'POST',
+        headers: { 'x-api-key': operatorKey, 'content-type': 'application/json', 'idempotency-key': key },
+        body: JSON.stringify(payload),
+      });
+
+    // Act
+    const first = await post(body);
+    const retry = await post(body);
+    const other = await post({ ...body, summary: 'Another window' });
+
+    // Assess
+    const [firstBody, retryBody] = (await Promise.all([first.json(), retry.json()])) as { maintenanceId: string }[];
+    expect([first.status, retry.status]).toEqual([201, 201]);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(retryBody!.maintenanceId).toBe(firstBody!.maintenanceId);
+    expect(other.status).toBe(409);
+    expect(((await other.json()) as { code: string }).code).toBe('idempotency_key_reused');
+  });
+
+  it('is run by operators through the admin CLI', async () => {
+    // Prepare
+    const admin = (args: string[]) =>
+      runScript('scripts/admin/main.ts', args, { LOYALTY_API_URL: twin.apiUrl, LOYALTY_OPERATOR_KEY: operatorKey });
+
+    // Act
+    const scheduled = await admin([
+      'maintenance',
+      'schedule',
+      '--summary',
+      'Certificate rotation',
+      '--impact',
+      'none',
+      '--starts',
+      inMs(400 * 3_600_000),
+      '--ends',
+      inMs(401 * 3_600_000),
+      '--lead-hours',
+      '24',
+    ]);
+    const { idempotencyKey, window } = JSON.parse(scheduled.stdout) as {
+      idempotencyKey: string;
+      window: { maintenanceId: string; noticeLeadHours: number };
+    };
+    const cancelledRun = await admin(['maintenance', 'cancel', window.maintenanceId]);
+    const usage = await admin(['maintenance', 'schedule', '--summary', 'x']);
+
+    // Assess
+    expect(scheduled.code).toBe(0);
+    expect(idempotencyKey).toMatch(/^maintenance-/);
+    expect(window.noticeLeadHours).toBe(24);
+    expect(cancelledRun.code).toBe(0);
+    expect(JSON.parse(cancelledRun.stdout)).toMatchObject({ maintenanceId: window.maintenanceId, status: 'cancelled' });
+    expect(usage.code).toBe(2);
   });
 });
