@@ -57,8 +57,8 @@ export const AUDIT_ORDERING_KEY = '!audit';
 export const PLATFORM_ORDERING_KEY = '!platform';
 export const orderingKey = (event: LoyaltyEvent) => {
   if ('memberId' in event) return event.memberId;
-  if (event.type.startsWith('platform.')) return PLATFORM_ORDERING_KEY;
-  return 'endpointId' in event ? `!endpoint.${event.endpointId}` : AUDIT_ORDERING_KEY;
+  if ('endpointId' in event) return `!endpoint.${event.endpointId}`;
+  return event.type.startsWith('platform.') ? PLATFORM_ORDERING_KEY : AUDIT_ORDERING_KEY;
 };
 
 /** The window an event at `now` joins: windows are aligned to multiples of their interval (epoch seconds). */
