@@ -923,3 +923,79 @@ SELECT
   record:"data":"eventsSent"::NUMBER(38,0) AS events_sent
 FROM events
 WHERE event_type = 'audit.backfill.cancelled';
+
+-- platform.maintenance.scheduled
+CREATE OR REPLACE VIEW events_platform_maintenance_scheduled AS
+SELECT
+  record:"id"::STRING AS event_id,
+  record:"version"::NUMBER(38,0) AS event_version,
+  record:"tenantId"::STRING AS tenant_id,
+  record:"occurredAt"::TIMESTAMP_TZ AS occurred_at,
+  record:"correlationId"::STRING AS correlation_id,
+  record:"type"::STRING AS event_type,
+  record:"data":"maintenanceId"::STRING AS maintenance_id,
+  record:"data":"summary"::STRING AS summary,
+  record:"data":"description"::STRING AS description,
+  record:"data":"impact"::STRING AS impact,
+  record:"data":"startsAt"::TIMESTAMP_TZ AS starts_at,
+  record:"data":"endsAt"::TIMESTAMP_TZ AS ends_at,
+  record:"data":"status"::STRING AS status
+FROM events
+WHERE event_type = 'platform.maintenance.scheduled';
+
+-- platform.maintenance.started
+CREATE OR REPLACE VIEW events_platform_maintenance_started AS
+SELECT
+  record:"id"::STRING AS event_id,
+  record:"version"::NUMBER(38,0) AS event_version,
+  record:"tenantId"::STRING AS tenant_id,
+  record:"occurredAt"::TIMESTAMP_TZ AS occurred_at,
+  record:"correlationId"::STRING AS correlation_id,
+  record:"type"::STRING AS event_type,
+  record:"data":"maintenanceId"::STRING AS maintenance_id,
+  record:"data":"summary"::STRING AS summary,
+  record:"data":"description"::STRING AS description,
+  record:"data":"impact"::STRING AS impact,
+  record:"data":"startsAt"::TIMESTAMP_TZ AS starts_at,
+  record:"data":"endsAt"::TIMESTAMP_TZ AS ends_at,
+  record:"data":"status"::STRING AS status
+FROM events
+WHERE event_type = 'platform.maintenance.started';
+
+-- platform.maintenance.completed
+CREATE OR REPLACE VIEW events_platform_maintenance_completed AS
+SELECT
+  record:"id"::STRING AS event_id,
+  record:"version"::NUMBER(38,0) AS event_version,
+  record:"tenantId"::STRING AS tenant_id,
+  record:"occurredAt"::TIMESTAMP_TZ AS occurred_at,
+  record:"correlationId"::STRING AS correlation_id,
+  record:"type"::STRING AS event_type,
+  record:"data":"maintenanceId"::STRING AS maintenance_id,
+  record:"data":"summary"::STRING AS summary,
+  record:"data":"description"::STRING AS description,
+  record:"data":"impact"::STRING AS impact,
+  record:"data":"startsAt"::TIMESTAMP_TZ AS starts_at,
+  record:"data":"endsAt"::TIMESTAMP_TZ AS ends_at,
+  record:"data":"status"::STRING AS status
+FROM events
+WHERE event_type = 'platform.maintenance.completed';
+
+-- platform.maintenance.cancelled
+CREATE OR REPLACE VIEW events_platform_maintenance_cancelled AS
+SELECT
+  record:"id"::STRING AS event_id,
+  record:"version"::NUMBER(38,0) AS event_version,
+  record:"tenantId"::STRING AS tenant_id,
+  record:"occurredAt"::TIMESTAMP_TZ AS occurred_at,
+  record:"correlationId"::STRING AS correlation_id,
+  record:"type"::STRING AS event_type,
+  record:"data":"maintenanceId"::STRING AS maintenance_id,
+  record:"data":"summary"::STRING AS summary,
+  record:"data":"description"::STRING AS description,
+  record:"data":"impact"::STRING AS impact,
+  record:"data":"startsAt"::TIMESTAMP_TZ AS starts_at,
+  record:"data":"endsAt"::TIMESTAMP_TZ AS ends_at,
+  record:"data":"status"::STRING AS status
+FROM events
+WHERE event_type = 'platform.maintenance.cancelled';

@@ -7,6 +7,7 @@ import type { Reply } from '../domain/idempotency';
 import type { EventFeed } from '../domain/feed';
 import type { FeedConsumers } from '../domain/feed-consumer-service';
 import type { LedgerService } from '../domain/ledger-service';
+import type { MaintenanceStore } from '../domain/maintenance-notifier';
 import type {
   AuditTrail,
   LakeSettingsStore,
@@ -67,6 +68,8 @@ export interface Services {
   exports: ExportService;
   /** Backfills of the tenant's events to its lake: requests, progress, cancellation. */
   backfills: BackfillService;
+  /** Platform maintenance windows (operators schedule them; tenants read the announced ones). */
+  maintenance: MaintenanceStore;
 }
 
 export interface OperationContext {

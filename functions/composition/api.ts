@@ -6,6 +6,7 @@ import { DynamoFeedIndex } from '../adapters/dynamo-feed-index';
 import { DynamoApiKeyStore } from '../adapters/dynamo-api-key-store';
 import { DynamoOAuthClientStore } from '../adapters/dynamo-oauth-client-store';
 import { DynamoLakeSettingsStore } from '../adapters/dynamo-lake-settings-store';
+import { DynamoMaintenanceStore } from '../adapters/dynamo-maintenance-store';
 import { DynamoOfferStore } from '../adapters/dynamo-offer-store';
 import { DynamoRewardStore } from '../adapters/dynamo-reward-store';
 import { DynamoSubscriptionStore } from '../adapters/dynamo-subscription-store';
@@ -84,5 +85,6 @@ export function apiServices(): Services {
     ),
     exports: new ExportService(new DynamoExportStore(dynamo, tableName), systemClock, () => newId('exp')),
     backfills: backfillService(),
+    maintenance: new DynamoMaintenanceStore(dynamo, tableName),
   };
 }

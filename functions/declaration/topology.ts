@@ -384,7 +384,8 @@ export const functions = {
     id: 'HousekeepingFunction',
     entry: 'functions/handlers/housekeeping.ts',
     handler: 'handler',
-    description: 'Scheduled: activates held points, expires lots, announces points expiring soon',
+    description:
+      'Scheduled: activates held points, expires lots, announces points expiring soon, sends maintenance notices',
     timeoutSeconds: 120,
     memoryMiB: 512,
     environment: { TABLE_NAME: { ref: 'table' } },
@@ -628,6 +629,11 @@ export const routes: RouteSpec[] = [
   apiRoute('GET', '/v1/backfills/{backfillId}'),
   apiRoute('POST', '/v1/backfills/{backfillId}/cancel'),
   apiRoute('POST', '/admin/tenants/{tenantId}/backfills'),
+  apiRoute('POST', '/admin/maintenance-windows'),
+  apiRoute('GET', '/admin/maintenance-windows'),
+  apiRoute('GET', '/admin/maintenance-windows/{windowId}'),
+  apiRoute('POST', '/admin/maintenance-windows/{windowId}/cancel'),
+  apiRoute('GET', '/v1/maintenance-windows'),
 ];
 
 export const api = {

@@ -30,6 +30,8 @@ export function buildEventCatalogue() {
       '(`audit.*`) name neither: they are about the tenant, carry the acting credential (`actor`) and no `seq`; ' +
       'they sort by `occurredAt`, then `id`, and reach webhooks subscribed to them by name and the lake, not the ' +
       'event feed (the tenant reads them with `GET /v1/audit-events`). ' +
+      'Platform events (`platform.*`, e.g. maintenance notices) name neither a member nor an endpoint and carry no ' +
+      '`seq`; each active tenant gets its own copy, with an id that is the same for the same notice and tenant. ' +
       'Versioning: within a version a type only gains fields, and every field added after the version was first ' +
       'published is optional (events recorded before it lack it), so a reader written for an older catalogue ' +
       'keeps working and must ignore fields it does not know. Removing, renaming or retyping a field, or making ' +
@@ -92,7 +94,8 @@ export function renderEventCatalogue(catalogue = buildEventCatalogue()): string 
     catalogue.description,
     '',
     'Envelope of every event: `id` (unique; the `webhook-id` of its deliveries), `type`, `version`, `tenantId`, ' +
-      '`memberId` (operational events: `endpointId`; audit events: `actor` and no `seq`), `seq`, `occurredAt`, ' +
+      '`memberId` (operational events: `endpointId`; audit events: `actor` and no `seq`; platform events: neither ' +
+      'and no `seq`), `seq`, `occurredAt`, ' +
       '`data`. ',
     'Every member event’s `data` carries `balance` (available, pending, lifetime points and tier right after the ' +
       'event). JSON Schemas: [`catalogue.json`](catalogue.json). Nested fields are listed as `parent.field` or ' +

@@ -561,6 +561,51 @@ const auditEvents = [
   auditBackfillCancelledEvent,
 ] as const;
 
+/**
+ * Platform events are about the platform itself (a maintenance window), sent to every active tenant: their envelope
+ * names neither a member nor an endpoint and has no `seq` (they sort by `occurredAt`, then `id`). The id is the same
+ * for the same window, notice and tenant, so a notice is never sent twice.
+ */
+export const MAINTENANCE_IMPACTS = ['none', 'degraded', 'unavailable'] as const;
+
+const maintenanceData = {
+  maintenanceId: z.string().describe('The maintenance window'),
+  summary: z.string().describe('One line on what is done'),
+  description: z.string().optional().describe('What changes and what to expect'),
+  impact: z
+    .enum(MAINTENANCE_IMPACTS)
+    .describe('none: no visible effect; degraded: slower or partial; unavailable: the API refuses calls'),
+  startsAt: z.iso.datetime().describe('Start of the window'),
+  endsAt: z.iso.datetime().describe('End of the window'),
+  status: z
+    .enum(['scheduled', 'in_progress', 'completed', 'cancelled'])
+    .describe('Where the window stands with this notice'),
+};
+
+const platformMaintenance = <P extends string>(phase: P, description: string) =>
+  z
+    .object({
+      id: envelope.id,
+      version: envelope.version,
+      tenantId: envelope.tenantId,
+      occurredAt: z.iso.datetime().describe('When the notice was sent (UTC, ISO 8601)'),
+      correlationId: envelope.correlationId,
+      type: z.literal(`platform.maintenance.${phase}` as const),
+      data: z.object(maintenanceData),
+    })
+    .describe(description);
+
+export const platformMaintenanceEvents = {
+  scheduled: platformMaintenance(
+    'scheduled',
+    'The platform team scheduled a maintenance window (sent its lead time ahead, or at once inside it)',
+  ),
+  started: platformMaintenance('started', 'A maintenance window began'),
+  completed: platformMaintenance('completed', 'A maintenance window ended'),
+  cancelled: platformMaintenance('cancelled', 'An announced maintenance window was called off before it began'),
+} as const;
+export type MaintenanceEvent = z.infer<(typeof platformMaintenanceEvents)[keyof typeof platformMaintenanceEvents]>;
+
 export const loyaltyEvent = z.discriminatedUnion('type', [
   memberEnrolledEvent,
   memberUpdatedEvent,
@@ -583,6 +628,10 @@ export const loyaltyEvent = z.discriminatedUnion('type', [
   rewardCancelledEvent,
   endpointDisabledEvent,
   ...auditEvents,
+  platformMaintenanceEvents.scheduled,
+  platformMaintenanceEvents.started,
+  platformMaintenanceEvents.completed,
+  platformMaintenanceEvents.cancelled,
 ]);
 export type LoyaltyEvent = z.infer<typeof loyaltyEvent>;
 export type EventType = LoyaltyEvent['type'];

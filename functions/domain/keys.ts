@@ -209,4 +209,25 @@ export const keys = {
   backfillPrefix: 'BACKFILL#',
   /** Held by the tenant's one active backfill (its id), deleted when it ends. */
   backfillLock: (tenantId: string) => ({ pk: `TENANT#${tenantId}`, sk: 'BACKFILLLOCK' }),
+  /** A platform maintenance window (domain/maintenance.ts): platform-wide, its own partition. */
+  maintenanceWindow: (windowId: string) => ({ pk: `MAINTENANCE#${windowId}`, sk: 'WINDOW' }),
+  /**
+   * `members` index keys of a window: every window in one partition by end time (windows are few), so tenants'
+   * reads find the recent and upcoming ones without reading old ones.
+   */
+  maintenanceListKeys: (endsAt: string, windowId: string) => ({
+    gsi1pk: keys.maintenanceList,
+    gsi1sk: `${endsAt}#${windowId}`,
+  }),
+  maintenanceList: 'MAINTENANCE',
+  /** `due` index partition of windows with a notice still to send, by when it is due (one partition, few items). */
+  maintenanceDue: 'MAINTENANCE#DUE',
+  /**
+   * A tenant's platform notices, one item per window and notice: one partition per tenant, so a tenant's notices
+   * stream (and reach its endpoints) in the order they were written.
+   */
+  platformNotice: (tenantId: string, windowId: string, phase: string) => ({
+    pk: `TENANT#${tenantId}#PLATFORM`,
+    sk: `MAINTENANCE#${windowId}#${phase}`,
+  }),
 };

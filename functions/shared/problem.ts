@@ -68,6 +68,15 @@ export const PROBLEM_CODES = {
   backfill_not_found: { status: 404, title: 'Backfill not found' },
   backfill_active: { status: 409, title: 'The tenant has a backfill queued or running; wait for it or cancel it' },
   backfill_finished: { status: 409, title: 'The backfill has finished already' },
+  maintenance_window_not_found: { status: 404, title: 'Maintenance window not found' },
+  maintenance_window_conflict: {
+    status: 409,
+    title: 'The maintenance window was changed concurrently; retry the request',
+  },
+  maintenance_window_started: {
+    status: 409,
+    title: 'The maintenance window has started; it can no longer be cancelled',
+  },
   too_many_requests: { status: 429, title: 'Too many requests; retry after a pause' },
   internal_error: { status: 500, title: 'Internal error' },
   bad_gateway: { status: 502, title: 'The request failed before it completed; retry it with the same Idempotency-Key' },

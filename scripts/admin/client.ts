@@ -18,7 +18,13 @@ export class ApiError extends Error {
 }
 
 export interface AdminClient {
-  call<T = unknown>(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown): Promise<T>;
+  /** `headers` adds to the client's own (an Idempotency-Key). */
+  call<T = unknown>(
+    method: 'GET' | 'POST' | 'PATCH',
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<T>;
 }
 
 interface ProblemAnswer {
@@ -32,7 +38,7 @@ interface ProblemAnswer {
 export function adminClient(baseUrl: string, operatorKey: string): AdminClient {
   const base = baseUrl.replace(/\/+$/, '');
   return {
-    async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    async call<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
       let response: Response;
       try {
         response = await fetch(`${base}${path}`, {
@@ -41,6 +47,7 @@ export function adminClient(baseUrl: string, operatorKey: string): AdminClient {
             'x-api-key': operatorKey,
             accept: 'application/json',
             ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+            ...headers,
           },
           ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         });

@@ -3,6 +3,7 @@ import type { CommandGroup } from './command';
 import { tenantCommands } from './tenants';
 import { keyCommands } from './keys';
 import { backfillCommands } from './backfills';
+import { maintenanceCommands } from './maintenance';
 import { bootstrap, BOOTSTRAP_USAGE } from './bootstrap';
 
 /**
@@ -17,6 +18,7 @@ const GROUPS: Record<string, CommandGroup> = {
   tenants: tenantCommands,
   keys: keyCommands,
   backfills: backfillCommands,
+  maintenance: maintenanceCommands,
 };
 
 function usage(): string {

@@ -923,3 +923,79 @@ SELECT
   CAST(record ->> '$."data"."eventsSent"' AS BIGINT) AS events_sent
 FROM events
 WHERE event_type = 'audit.backfill.cancelled';
+
+-- platform.maintenance.scheduled
+CREATE OR REPLACE VIEW events_platform_maintenance_scheduled AS
+SELECT
+  record ->> '$."id"' AS event_id,
+  CAST(record ->> '$."version"' AS BIGINT) AS event_version,
+  record ->> '$."tenantId"' AS tenant_id,
+  CAST(record ->> '$."occurredAt"' AS TIMESTAMP WITH TIME ZONE) AS occurred_at,
+  record ->> '$."correlationId"' AS correlation_id,
+  record ->> '$."type"' AS event_type,
+  record ->> '$."data"."maintenanceId"' AS maintenance_id,
+  record ->> '$."data"."summary"' AS summary,
+  record ->> '$."data"."description"' AS description,
+  record ->> '$."data"."impact"' AS impact,
+  CAST(record ->> '$."data"."startsAt"' AS TIMESTAMP WITH TIME ZONE) AS starts_at,
+  CAST(record ->> '$."data"."endsAt"' AS TIMESTAMP WITH TIME ZONE) AS ends_at,
+  record ->> '$."data"."status"' AS status
+FROM events
+WHERE event_type = 'platform.maintenance.scheduled';
+
+-- platform.maintenance.started
+CREATE OR REPLACE VIEW events_platform_maintenance_started AS
+SELECT
+  record ->> '$."id"' AS event_id,
+  CAST(record ->> '$."version"' AS BIGINT) AS event_version,
+  record ->> '$."tenantId"' AS tenant_id,
+  CAST(record ->> '$."occurredAt"' AS TIMESTAMP WITH TIME ZONE) AS occurred_at,
+  record ->> '$."correlationId"' AS correlation_id,
+  record ->> '$."type"' AS event_type,
+  record ->> '$."data"."maintenanceId"' AS maintenance_id,
+  record ->> '$."data"."summary"' AS summary,
+  record ->> '$."data"."description"' AS description,
+  record ->> '$."data"."impact"' AS impact,
+  CAST(record ->> '$."data"."startsAt"' AS TIMESTAMP WITH TIME ZONE) AS starts_at,
+  CAST(record ->> '$."data"."endsAt"' AS TIMESTAMP WITH TIME ZONE) AS ends_at,
+  record ->> '$."data"."status"' AS status
+FROM events
+WHERE event_type = 'platform.maintenance.started';
+
+-- platform.maintenance.completed
+CREATE OR REPLACE VIEW events_platform_maintenance_completed AS
+SELECT
+  record ->> '$."id"' AS event_id,
+  CAST(record ->> '$."version"' AS BIGINT) AS event_version,
+  record ->> '$."tenantId"' AS tenant_id,
+  CAST(record ->> '$."occurredAt"' AS TIMESTAMP WITH TIME ZONE) AS occurred_at,
+  record ->> '$."correlationId"' AS correlation_id,
+  record ->> '$."type"' AS event_type,
+  record ->> '$."data"."maintenanceId"' AS maintenance_id,
+  record ->> '$."data"."summary"' AS summary,
+  record ->> '$."data"."description"' AS description,
+  record ->> '$."data"."impact"' AS impact,
+  CAST(record ->> '$."data"."startsAt"' AS TIMESTAMP WITH TIME ZONE) AS starts_at,
+  CAST(record ->> '$."data"."endsAt"' AS TIMESTAMP WITH TIME ZONE) AS ends_at,
+  record ->> '$."data"."status"' AS status
+FROM events
+WHERE event_type = 'platform.maintenance.completed';
+
+-- platform.maintenance.cancelled
+CREATE OR REPLACE VIEW events_platform_maintenance_cancelled AS
+SELECT
+  record ->> '$."id"' AS event_id,
+  CAST(record ->> '$."version"' AS BIGINT) AS event_version,
+  record ->> '$."tenantId"' AS tenant_id,
+  CAST(record ->> '$."occurredAt"' AS TIMESTAMP WITH TIME ZONE) AS occurred_at,
+  record ->> '$."correlationId"' AS correlation_id,
+  record ->> '$."type"' AS event_type,
+  record ->> '$."data"."maintenanceId"' AS maintenance_id,
+  record ->> '$."data"."summary"' AS summary,
+  record ->> '$."data"."description"' AS description,
+  record ->> '$."data"."impact"' AS impact,
+  CAST(record ->> '$."data"."startsAt"' AS TIMESTAMP WITH TIME ZONE) AS starts_at,
+  CAST(record ->> '$."data"."endsAt"' AS TIMESTAMP WITH TIME ZONE) AS ends_at,
+  record ->> '$."data"."status"' AS status
+FROM events
+WHERE event_type = 'platform.maintenance.cancelled';

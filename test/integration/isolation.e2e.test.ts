@@ -65,6 +65,14 @@ beforeAll(async () => {
       body: '{}',
     });
     if (suspension.status !== 200) throw new Error(`suspending answered ${suspension.status}`);
+    // A platform maintenance window far ahead (no notice goes out during the matrix): the admin routes' window.
+    const window = await fetch(`${twin.apiUrl}/admin/maintenance-windows`, {
+      method: 'POST',
+      headers: { 'x-api-key': twin.demo.operatorKey, 'content-type': 'application/json', 'idempotency-key': run },
+      body: JSON.stringify(SAMPLE_BODIES.scheduleMaintenanceWindow!(a.ids)),
+    });
+    const { maintenanceId } = (await window.json()) as { maintenanceId: string };
+    for (const tenant of [a, b, suspended]) tenant.ids.windowId = maintenanceId;
     // A token issued, then the functions' clock moved past its 15 minutes: it expired without ever being used.
     expiredToken = await accessTokenOf(a);
     await twin.advanceClock(16 * 60_000);
@@ -324,6 +332,14 @@ const SAMPLE_BODIES: Record<string, (ids: TenantIds) => unknown> = {
   createBackfill: () => backfillRequest,
   createTenantBackfill: () => backfillRequest,
   cancelBackfill: () => ({}),
+  // Far ahead, beyond the default lead time: no tenant is sent a notice while the matrix runs.
+  scheduleMaintenanceWindow: () => ({
+    summary: 'Window of the isolation matrix',
+    impact: 'none',
+    startsAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+    endsAt: new Date(Date.now() + 30 * 86_400_000 + 3_600_000).toISOString(),
+  }),
+  cancelMaintenanceWindow: () => ({}),
 };
 
 /** Query strings of reads that filter, so the filtered reads are in the matrix too. */

@@ -32,6 +32,8 @@ export interface TenantIds {
   exportId: string;
   /** A backfill of its last minute (it may still run). */
   backfillId: string;
+  /** A platform maintenance window (the admin routes' path parameter): no tenant's; set by the test that needs it. */
+  windowId?: string;
 }
 
 /** A tenant of the twin with real data made through the API with its own key. */

@@ -53,9 +53,12 @@ export const DIGEST_MAX_EVENTS = 500;
  * receiver reading them as a trail wants them in the order they happened).
  */
 export const AUDIT_ORDERING_KEY = '!audit';
+/** Platform notices (`platform.*`): one FIFO group per endpoint, in the order the platform sent them. */
+export const PLATFORM_ORDERING_KEY = '!platform';
 export const orderingKey = (event: LoyaltyEvent) => {
   if ('memberId' in event) return event.memberId;
-  return 'endpointId' in event ? `!endpoint.${event.endpointId}` : AUDIT_ORDERING_KEY;
+  if ('endpointId' in event) return `!endpoint.${event.endpointId}`;
+  return event.type.startsWith('platform.') ? PLATFORM_ORDERING_KEY : AUDIT_ORDERING_KEY;
 };
 
 /** The window an event at `now` joins: windows are aligned to multiples of their interval (epoch seconds). */
