@@ -33,6 +33,7 @@ import { apiKeyOperations } from './api-key-operations';
 import { adminOperations } from './admin-operations';
 import { eventConsumerOperations } from './event-consumer-operations';
 import { backfillOperations } from './backfill-operations';
+import { endpointMaintenanceOperations } from './endpoint-maintenance-operations';
 
 export { principalFromContext } from '../domain/credentials';
 export {
@@ -682,4 +683,5 @@ export const operations: Operation[] = [
   ...eventConsumerOperations,
   ...exportOperations,
   ...backfillOperations,
+  ...endpointMaintenanceOperations,
 ];

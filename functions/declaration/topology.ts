@@ -618,6 +618,9 @@ export const routes: RouteSpec[] = [
   apiRoute('GET', '/v1/backfills/{backfillId}'),
   apiRoute('POST', '/v1/backfills/{backfillId}/cancel'),
   apiRoute('POST', '/admin/tenants/{tenantId}/backfills'),
+  apiRoute('POST', '/v1/webhooks/endpoints/{subscriptionId}/maintenance-windows'),
+  apiRoute('GET', '/v1/webhooks/endpoints/{subscriptionId}/maintenance-windows'),
+  apiRoute('DELETE', '/v1/webhooks/endpoints/{subscriptionId}/maintenance-windows/{windowId}'),
 ];
 
 export const api = {

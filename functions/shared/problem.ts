@@ -73,6 +73,7 @@ export const PROBLEM_CODES = {
   bad_gateway: { status: 502, title: 'The request failed before it completed; retry it with the same Idempotency-Key' },
   service_unavailable: { status: 503, title: 'A dependency is briefly unavailable; retry after a pause' },
   gateway_timeout: { status: 504, title: 'The request timed out; retry it with the same Idempotency-Key' },
+  maintenance_window_not_found: { status: 404, title: 'No such maintenance window on this endpoint' },
 } as const;
 
 export type ProblemCode = keyof typeof PROBLEM_CODES;

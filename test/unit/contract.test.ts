@@ -94,8 +94,13 @@ describe('event catalogue', () => {
     // Assess
     expect(catalogue.events.map((e) => e.type)).toEqual(EVENT_TYPES);
     for (const event of catalogue.events) {
-      // Audit events are about the tenant: no per-member seq, the acting credential instead.
-      const envelope = event.type.startsWith('audit.') ? ['id', 'actor', 'data'] : ['id', 'seq', 'data'];
+      // Audit events are about the tenant: no per-member seq, the acting credential instead; webhook notices name
+      // the tenant and the endpoint they are about.
+      const envelope = event.type.startsWith('audit.')
+        ? ['id', 'actor', 'data']
+        : event.type.startsWith('webhook.')
+          ? ['id', 'tenantId', 'data']
+          : ['id', 'seq', 'data'];
       expect(event.schema).toMatchObject({ type: 'object', required: expect.arrayContaining(envelope) });
     }
     expect(checkedIn).toEqual(JSON.parse(JSON.stringify(catalogue)));
