@@ -8,6 +8,7 @@ import {
   maskedChatUrl,
   type EndpointType,
 } from '../domain/webhooks/endpoint-types';
+import { chatBody } from '../domain/webhooks/chat-messages';
 import { pingBody } from '../domain/webhooks/message';
 import type { DeliveryRecord } from '../domain/webhooks/ports';
 import { generateSecret, generateSigningKeyPair, publicKeyOf } from '../domain/webhooks/signature';
@@ -305,7 +306,11 @@ export const webhookOperations: Operation[] = [
       const subscription = await endpointOf(ctx);
       const id = newId('ping');
       const at = ctx.services.clock.now();
-      const body = pingBody({ id, tenantId: ctx.tenantId, endpointId: subscription.subscriptionId, at });
+      const type = endpointTypeOf(subscription);
+      const body =
+        type === 'webhook'
+          ? pingBody({ id, tenantId: ctx.tenantId, endpointId: subscription.subscriptionId, at })
+          : chatBody(type, { id, type: 'webhook.ping', occurredAt: at.toISOString() });
       const result = await ctx.services.sendNow(subscription, { id, body, correlationId: correlationIdOf(ctx.event) });
       return {
         statusCode: 200,

@@ -74,7 +74,9 @@ describe('an endpoint maintenance window on the local twin', () => {
     );
     for (const hook of hooks) {
       const at = (hook as typeof hook & { receivedAt: string }).receivedAt;
-      note(`received ${hook.body?.type} seq ${hook.body?.seq} (${hook.webhookId}) answered ${hook.answered}`);
+      note(
+        `received at ${at}: ${hook.body?.type} seq ${hook.body?.seq} (${hook.webhookId}), answered ${hook.answered}`,
+      );
       expect(Date.parse(at)).toBeGreaterThanOrEqual(endsAt.getTime());
     }
     expect(hooks.map((h) => h.body?.memberId)).toEqual([memberId, memberId, memberId]);

@@ -21,7 +21,14 @@ export interface ChatNotice {
 }
 
 /** An event as the formatters read it: MAINT's and future types included, whatever the catalogue knows. */
-type AnyEvent = Pick<LoyaltyEvent, 'id' | 'type' | 'occurredAt'> & { data?: unknown; memberId?: string; seq?: number };
+interface AnyEvent {
+  id: string;
+  type: string;
+  occurredAt: string;
+  data?: unknown;
+  memberId?: string;
+  seq?: number;
+}
 
 /** The contract's platform maintenance payload (`platform.maintenance.*`). */
 const maintenanceData = z.object({
@@ -103,6 +110,13 @@ export function chatNotice(event: AnyEvent): ChatNotice {
       context,
     };
   }
+  if (event.type === 'webhook.ping')
+    return {
+      title: 'Test message: this channel receives the loyalty platform’s notices',
+      lines: [],
+      facts: [],
+      context,
+    };
   const member = event.memberId ? ` for member ${event.memberId}${event.seq ? ` (#${event.seq})` : ''}` : '';
   return { title: `${event.type}${member}`, lines: [], facts: [], context };
 }
