@@ -33,7 +33,8 @@ const MAX_KEPT = 10_000;
 /**
  * A tenant's webhook endpoint, as a sample: verifies each delivery's Standard Webhooks signature
  * with the endpoint's secret, answers 204 when valid (401 when not) and lists what arrived at
- * GET /received. Endpoint paths are /hooks/<name>; PUT /hooks/<name>/failure simulates an outage.
+ * GET /received. Endpoint paths are /hooks/<name>; PUT /hooks/<name>/failure simulates an outage. A chat tool's
+ * incoming webhook is /chat/<name>: it takes unsigned messages and answers 200 `ok`, as Slack does.
  */
 export class WebhookReceiver {
   private server?: Server;
@@ -98,12 +99,14 @@ export class WebhookReceiver {
       res.writeHead(204).end();
       return;
     }
-    const match = /^\/hooks\/([\w-]+)$/.exec(url.pathname);
+    const match = /^\/(hooks|chat)\/([\w-]+)$/.exec(url.pathname);
     if (req.method !== 'POST' || !match) {
       res.writeHead(404).end();
       return;
     }
-    const endpoint = required(match[1], 'endpoint name');
+    // /chat/<name> stands in for a Slack or Teams incoming webhook: unsigned messages, answered 200 "ok".
+    const chat = match[1] === 'chat';
+    const endpoint = required(match[2], 'endpoint name');
     const body = (await readBody(req)).toString('utf8');
     const headers = Object.fromEntries(
       Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]),
@@ -119,7 +122,7 @@ export class WebhookReceiver {
     const parsed = parseBody(body);
     const failure = this.failures.get(endpoint);
     if (failure?.times !== undefined && --failure.times <= 0) this.failures.delete(endpoint);
-    const answered = failure ? failure.status : verified ? 204 : 401;
+    const answered = failure ? failure.status : chat ? 200 : verified ? 204 : 401;
     const hook: ReceivedWebhook = {
       receivedAt: new Date().toISOString(),
       endpoint,
@@ -143,7 +146,7 @@ export class WebhookReceiver {
     }
     res
       .writeHead(answered, failure?.retryAfter ? { 'retry-after': failure.retryAfter } : {})
-      .end(failure ? `simulated outage: ${answered}` : undefined);
+      .end(failure ? `simulated outage: ${answered}` : chat ? 'ok' : undefined);
   }
 }
 

@@ -999,3 +999,32 @@ SELECT
   record:"data":"status"::STRING AS status
 FROM events
 WHERE event_type = 'platform.maintenance.cancelled';
+
+-- webhook.endpoint.disabled
+CREATE OR REPLACE VIEW events_webhook_endpoint_disabled AS
+SELECT
+  record:"id"::STRING AS event_id,
+  record:"version"::NUMBER(38,0) AS event_version,
+  record:"tenantId"::STRING AS tenant_id,
+  record:"occurredAt"::TIMESTAMP_TZ AS occurred_at,
+  record:"correlationId"::STRING AS correlation_id,
+  record:"type"::STRING AS event_type,
+  record:"data":"subscriptionId"::STRING AS subscription_id,
+  record:"data":"reason"::STRING AS reason,
+  record:"data":"disabledAt"::TIMESTAMP_TZ AS disabled_at
+FROM events
+WHERE event_type = 'webhook.endpoint.disabled';
+
+-- webhook.dead_letters.growing
+CREATE OR REPLACE VIEW events_webhook_dead_letters_growing AS
+SELECT
+  record:"id"::STRING AS event_id,
+  record:"version"::NUMBER(38,0) AS event_version,
+  record:"tenantId"::STRING AS tenant_id,
+  record:"occurredAt"::TIMESTAMP_TZ AS occurred_at,
+  record:"correlationId"::STRING AS correlation_id,
+  record:"type"::STRING AS event_type,
+  record:"data":"subscriptionId"::STRING AS subscription_id,
+  record:"data":"deadLetters"::NUMBER(38,0) AS dead_letters
+FROM events
+WHERE event_type = 'webhook.dead_letters.growing';

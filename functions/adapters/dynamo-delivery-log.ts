@@ -172,6 +172,21 @@ export class DynamoDeliveryLog implements DeliveryLog {
     return 'recorded';
   }
 
+  /** A dead letter left (redriven, replayed): the endpoint's count goes down, never below zero. */
+  private async uncountDeadLetter(tenantId: string, subscriptionId: string): Promise<void> {
+    await applied(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.endpointHealth(tenantId, subscriptionId),
+          UpdateExpression: 'ADD deadLetters :minus',
+          ConditionExpression: 'deadLetters > :zero',
+          ExpressionAttributeValues: { ':minus': -1, ':zero': 0 },
+        }),
+      ),
+    );
+  }
+
   /**
    * Starts a new round for a logged message (replay, redrive): a fresh schedule, its dead letter
    * (if any) removed. Returns the message to queue, or null if the log no longer has it.
@@ -226,6 +241,7 @@ export class DynamoDeliveryLog implements DeliveryLog {
       ]);
       // Another round started or finished meanwhile: read the message again.
       if (cancelled) continue;
+      if (deadSk) await this.uncountDeadLetter(tenantId, subscriptionId);
       const item = current.Item;
       return item.event
         ? { tenantId, subscriptionId, round, event: item.event as LoyaltyEvent }

@@ -4,6 +4,7 @@ import { outboxItem } from '../domain/outbox';
 import type { WebhookSubscription } from '../domain/ports';
 import { HEALTHY, type EndpointHealth } from '../domain/webhooks/breaker';
 import { endpointDisabledEvent } from '../domain/webhooks/disabling';
+import { endpointDisabledNotice } from '../domain/webhooks/notices';
 import type { DisableDetail, EndpointHealthStore } from '../domain/webhooks/ports';
 import { transactWrite } from './cancelled-transaction';
 import { applied } from './conditional-write';
@@ -202,14 +203,34 @@ export class DynamoEndpointHealth implements EndpointHealthStore {
     );
   }
 
+  /** Counts one more dead letter of the endpoint (a redrive takes it off again); returns the count. */
+  async countDeadLetter(tenantId: string, subscriptionId: string): Promise<number> {
+    const { Attributes } = await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.endpointHealth(tenantId, subscriptionId),
+        UpdateExpression:
+          'SET #state = if_not_exists(#state, :closed), ' +
+          'consecutiveFailures = if_not_exists(consecutiveFailures, :zero), ' +
+          'openCount = if_not_exists(openCount, :zero) ADD deadLetters :one',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':closed': 'closed', ':zero': 0, ':one': 1 },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return Number(Attributes?.deadLetters ?? 0);
+  }
+
   /**
    * Disables an endpoint on the platform's own decision (410, failing too long) and emits
-   * `endpoint.disabled` in the same transaction (only the worker that disables it emits). True
+   * `endpoint.disabled` and `webhook.endpoint.disabled` in the same transaction (only the worker that disables it
+   * emits). True
    * when the endpoint is disabled now; false when it is gone, or stayed enabled through every try
    * (concurrent updates of the endpoint kept winning): then the message is a plain failure.
    */
   async disable(subscription: WebhookSubscription, now: Date, detail: DisableDetail): Promise<boolean> {
     const { tenantId, subscriptionId } = subscription;
+    const traced = detail.correlationId !== undefined ? { correlationId: detail.correlationId } : {};
     let skip = 0;
     for (let tries = 0; tries < 5; tries++) {
       const { Item } = await this.client.send(
@@ -226,6 +247,14 @@ export class DynamoEndpointHealth implements EndpointHealthStore {
       const seq = previous + 1 + skip;
       const at = now.toISOString();
       const event = endpointDisabledEvent({ tenantId, subscriptionId, url: Item.url as string, seq, now, detail });
+      const notice = endpointDisabledNotice({
+        tenantId,
+        subscriptionId,
+        reason: detail.reason,
+        at: now,
+        seq,
+        ...traced,
+      });
       const cancelled = await transactWrite(this.client, [
         {
           Update: {
@@ -251,6 +280,8 @@ export class DynamoEndpointHealth implements EndpointHealthStore {
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
+        // The tenant's other endpoints (a chat channel) hear of it: written with the disabling, once.
+        { Put: { TableName: this.tableName, Item: outboxItem(keys.webhookNotice(tenantId, at, notice.id), notice) } },
       ]);
       if (!cancelled) return true;
       // Another event holds that seq: take the next one (any cancellation reads the endpoint again).

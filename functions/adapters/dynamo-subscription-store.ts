@@ -1,18 +1,29 @@
-import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { applied } from './conditional-write';
 import { strip } from './dynamo-ledger-store';
 import { queryPrefix } from './query-prefix';
 import { keys } from '../domain/keys';
 import type { SealedSecret, SecretSealer, SubscriptionStore, WebhookSubscription } from '../domain/ports';
+import { isChatEndpoint, maskedChatUrl } from '../domain/webhooks/endpoint-types';
+import type { EndpointMaintenanceWindow } from '../domain/webhooks/maintenance-windows';
 
 /** What is sealed together: an endpoint's signing secrets and its ed25519 signing keys. */
 interface SigningMaterial {
   secrets: string[];
   signingKeys?: string[];
+  /** A chat endpoint's URL: its path is the secret, so the item holds it masked and the sealed material in full. */
+  url?: string;
 }
 
 /**
- * Webhook endpoints in the table, their signing secrets and keys sealed (envelope encryption) under the
- * endpoint's tenant and id: a table dump, a backup or a stream record holds no usable secret.
+ * Webhook endpoints in the table, their signing secrets and keys (and a chat endpoint's URL) sealed (envelope
+ * encryption) under the endpoint's tenant and id: a table dump, a backup or a stream record holds no usable secret.
  *
  * Without a sealer the store serves routing only: endpoints come back without their secrets (`secrets` empty)
  * and cannot be written, so a function that only matches events to endpoints needs no key at all.
@@ -53,7 +64,12 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
   async put(subscription: WebhookSubscription): Promise<void> {
     if (!this.sealer) throw new Error('This subscription store has no sealer: it cannot write secrets');
     const { secrets, signingKeys, ...rest } = subscription;
-    const material: SigningMaterial = { secrets, ...(signingKeys ? { signingKeys } : {}) };
+    const chat = isChatEndpoint(subscription);
+    const material: SigningMaterial = {
+      secrets,
+      ...(signingKeys ? { signingKeys } : {}),
+      ...(chat ? { url: subscription.url } : {}),
+    };
     const sealedSecrets = await this.sealer.seal(JSON.stringify(material), sealingContext(subscription));
     await this.client.send(
       new PutCommand({
@@ -62,9 +78,36 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
           ...keys.subscription(subscription.tenantId, subscription.subscriptionId),
           kind: 'subscription',
           ...rest,
+          ...(chat ? { url: maskedChatUrl(subscription.url) } : {}),
           sealedSecrets,
         },
       }),
+    );
+  }
+
+  /** The windows live on the endpoint's item, so the delivery function reads them with the endpoint (no extra read). */
+  async setMaintenanceWindows(
+    tenantId: string,
+    subscriptionId: string,
+    windows: EndpointMaintenanceWindow[],
+    change: { expectedUpdatedAt: string | undefined; updatedAt: string },
+  ): Promise<boolean> {
+    const unchanged =
+      change.expectedUpdatedAt === undefined ? 'attribute_not_exists(updatedAt)' : 'updatedAt = :expected';
+    return applied(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.subscription(tenantId, subscriptionId),
+          UpdateExpression: 'SET maintenanceWindows = :windows, updatedAt = :now',
+          ConditionExpression: `attribute_exists(pk) AND ${unchanged}`,
+          ExpressionAttributeValues: {
+            ':windows': windows,
+            ':now': change.updatedAt,
+            ...(change.expectedUpdatedAt === undefined ? {} : { ':expected': change.expectedUpdatedAt }),
+          },
+        }),
+      ),
     );
   }
 

@@ -1,5 +1,6 @@
 import type { WebhookSubscription } from '../domain/ports';
 import { retryAfterSeconds } from '../domain/webhooks/delivery-policy';
+import { isChatEndpoint } from '../domain/webhooks/endpoint-types';
 import { signingSecrets } from '../domain/webhooks/message';
 import type { AttemptResult } from '../domain/webhooks/ports';
 import { signedHeaders } from '../domain/webhooks/signature';
@@ -14,10 +15,10 @@ import { required } from '../shared/required';
 export const RESPONSE_BODY_LIMIT_BYTES = 4096;
 
 /**
- * One signed POST to an endpoint. The SSRF guard checks the URL and resolves the host again
- * before every send, and the request connects to the address it validated (no DNS rebinding
- * between check and connect). Only 2xx counts as delivered; redirects are not followed (a 3xx
- * is a failure); the timeout covers the whole exchange.
+ * One signed POST to an endpoint (unsigned to a chat tool's incoming webhook). The SSRF guard checks the URL and
+ * resolves the host again before every send, and the request connects to the address it validated (no DNS
+ * rebinding between check and connect). Only 2xx counts as delivered; redirects are not followed (a 3xx is a
+ * failure); the timeout covers the whole exchange.
  */
 export async function postSigned(input: {
   subscription: WebhookSubscription;
@@ -47,13 +48,16 @@ export async function postSigned(input: {
     };
   const timestampSeconds = Math.floor(clock.now().getTime() / 1000);
   const now = new Date(timestampSeconds * 1000);
-  const headers = signedHeaders({
-    secrets: signingSecrets(input.subscription, now),
-    signingKeys: signingSecrets(input.subscription, now, input.subscription.signingKeys ?? []),
-    id: input.id,
-    timestampSeconds,
-    body: input.body,
-  });
+  // A chat tool cannot verify a signature (its URL is the secret): its messages go unsigned.
+  const headers = isChatEndpoint(input.subscription)
+    ? {}
+    : signedHeaders({
+        secrets: signingSecrets(input.subscription, now),
+        signingKeys: signingSecrets(input.subscription, now, input.subscription.signingKeys ?? []),
+        id: input.id,
+        timestampSeconds,
+        body: input.body,
+      });
   try {
     const response = await postPinned(target.url, required(target.addresses[0], 'a checked address'), {
       headers: {

@@ -77,7 +77,7 @@ const admin = { tag: 'Admin', scope: OPERATOR_SCOPE } as const;
 const notFound = 'No such maintenance window';
 
 async function requireWindow({ event, services }: OperationContext): Promise<MaintenanceWindow> {
-  const window = await services.maintenance.get(pathParam(event, 'windowId'));
+  const window = await services.maintenance.get(pathParam(event, 'maintenanceId'));
   if (!window) throw new Problem('maintenance_window_not_found');
   return window;
 }
@@ -132,7 +132,7 @@ export const maintenanceOperations: Operation[] = [
   }),
   readOperation({
     ...admin,
-    path: '/admin/maintenance-windows/{windowId}',
+    path: '/admin/maintenance-windows/{maintenanceId}',
     operationId: 'getMaintenanceWindow',
     summary: 'A platform maintenance window and the progress of its notices',
     ok: { description: 'The window', schema: adminWindow },
@@ -142,7 +142,7 @@ export const maintenanceOperations: Operation[] = [
   writeOperation({
     ...admin,
     method: 'POST',
-    path: '/admin/maintenance-windows/{windowId}/cancel',
+    path: '/admin/maintenance-windows/{maintenanceId}/cancel',
     operationId: 'cancelMaintenanceWindow',
     summary:
       'Cancel a window before it starts: tenants that were told get `platform.maintenance.cancelled`, tenants ' +

@@ -34,6 +34,7 @@ import { adminOperations } from './admin-operations';
 import { eventConsumerOperations } from './event-consumer-operations';
 import { backfillOperations } from './backfill-operations';
 import { maintenanceOperations } from './maintenance-operations';
+import { endpointMaintenanceOperations } from './endpoint-maintenance-operations';
 
 export { principalFromContext } from '../domain/credentials';
 export {
@@ -684,4 +685,5 @@ export const operations: Operation[] = [
   ...exportOperations,
   ...backfillOperations,
   ...maintenanceOperations,
+  ...endpointMaintenanceOperations,
 ];

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { balanceSnapshot, pointLot } from '../domain/events';
 import { voucherCode } from '../domain/rewards';
+import { ENDPOINT_TYPES } from '../domain/webhooks/endpoint-types';
 import { DEAD_REASONS } from '../domain/webhooks/message';
 import type { GuardCode } from '../domain/webhooks/ssrf-guard';
 
@@ -263,6 +264,13 @@ export const createEndpointRequest = z
     fields: endpointFields.fields.optional(),
     rateLimitPerSecond: endpointFields.rateLimitPerSecond.optional(),
     digest: endpointFields.digest.optional(),
+    type: z
+      .enum(ENDPOINT_TYPES)
+      .default('webhook')
+      .describe(
+        'webhook: signed raw events; slack / teams: an incoming webhook URL of the chat tool, sent readable ' +
+          'messages (unsigned: the URL is the secret, masked once registered)',
+      ),
     ed25519: z
       .boolean()
       .default(false)
@@ -296,7 +304,8 @@ export const rotateSecretRequest = z
 
 export const endpointResponse = z.object({
   subscriptionId: z.string(),
-  url: z.string(),
+  type: z.enum(ENDPOINT_TYPES),
+  url: z.string().describe('The URL; a chat endpoint shows only its scheme and host (its path is the secret)'),
   description: z.string().optional(),
   eventTypes: z.array(z.string()),
   enabled: z.boolean(),
@@ -337,6 +346,25 @@ export const endpointResponse = z.object({
 });
 
 export const endpointListResponse = z.object({ items: z.array(endpointResponse) });
+
+export const maintenanceWindowRequest = z
+  .object({
+    startsAt: z.iso.datetime().describe('When the endpoint goes down (UTC); may be now'),
+    endsAt: z.iso.datetime().describe('When it is back: at most 48 h after startsAt, in the future'),
+    reason: z.string().max(200).optional().describe('Shown to the tenant only, e.g. "Workday maintenance night"'),
+  })
+  .strict();
+
+export const maintenanceWindowResponse = z.object({
+  windowId: z.string(),
+  startsAt: z.string(),
+  endsAt: z.string(),
+  reason: z.string().optional(),
+  status: z.enum(['scheduled', 'active', 'ended']),
+  createdAt: z.string(),
+});
+
+export const maintenanceWindowListResponse = z.object({ items: z.array(maintenanceWindowResponse) });
 
 const messageStatus = z.enum(['pending', 'delivered', 'failing', 'dead']);
 
@@ -459,8 +487,9 @@ export const webhookUrlProblemResponse = problemResponse.extend({
       'host_not_allowed',
       'address_not_allowed',
       'dns_failed',
-    ] satisfies GuardCode[])
-    .describe('The check that refused the URL'),
+      'not_a_chat_webhook',
+    ] satisfies (GuardCode | 'not_a_chat_webhook')[])
+    .describe('The check that refused the URL (not_a_chat_webhook: not a URL the endpoint type’s chat tool issues)'),
 });
 
 export const earningResponse = z.object({

@@ -1,6 +1,14 @@
 import { DEFAULT_TENANT_LIMITS } from '../domain/credentials';
 import type { WebhookSubscription } from '../domain/ports';
 import { requireEndpointAllowance } from '../domain/tenants';
+import {
+  chatUrlProblem,
+  endpointTypeOf,
+  isChatEndpoint,
+  maskedChatUrl,
+  type EndpointType,
+} from '../domain/webhooks/endpoint-types';
+import { chatBody } from '../domain/webhooks/chat-messages';
 import { pingBody } from '../domain/webhooks/message';
 import type { DeliveryRecord } from '../domain/webhooks/ports';
 import { generateSecret, generateSigningKeyPair, publicKeyOf } from '../domain/webhooks/signature';
@@ -22,7 +30,8 @@ import { required } from '../shared/required';
 
 const endpointView = (sub: WebhookSubscription, withSecret = false) => ({
   subscriptionId: sub.subscriptionId,
-  url: sub.url,
+  type: endpointTypeOf(sub),
+  url: isChatEndpoint(sub) ? maskedChatUrl(sub.url) : sub.url,
   ...(sub.description ? { description: sub.description } : {}),
   eventTypes: sub.eventTypes,
   enabled: sub.enabled,
@@ -35,7 +44,8 @@ const endpointView = (sub: WebhookSubscription, withSecret = false) => ({
   ...(sub.secretsRetireAt && sub.secrets.length > 1 ? { secretsRetireAt: sub.secretsRetireAt } : {}),
   createdAt: sub.createdAt,
   ...(sub.updatedAt ? { updatedAt: sub.updatedAt } : {}),
-  ...(withSecret ? { secret: sub.secrets[0] } : {}),
+  // A chat endpoint is not signed: its secret is never shown (the URL the tenant pasted is what authenticates).
+  ...(withSecret && !isChatEndpoint(sub) ? { secret: sub.secrets[0] } : {}),
 });
 
 export async function requireEndpoint(
@@ -60,8 +70,13 @@ async function requireEndpointRoom(services: Services, tenantId: string): Promis
   requireEndpointAllowance(registered.length, tenant?.limits ?? DEFAULT_TENANT_LIMITS);
 }
 
-/** The SSRF guard at registration: scheme, credentials, every A/AAAA address public (checked again at every send). */
-async function guardUrl(services: Services, url: string): Promise<string> {
+/**
+ * The SSRF guard at registration: scheme, credentials, every A/AAAA address public (checked again at every send).
+ * A chat endpoint's URL must also be one its tool issues.
+ */
+async function guardUrl(services: Services, url: string, type: EndpointType = 'webhook'): Promise<string> {
+  const chatProblem = chatUrlProblem(type, url, services.allowLoopbackHttp);
+  if (chatProblem) throw new Problem('webhook_url_rejected', chatProblem, { reasonCode: 'not_a_chat_webhook' });
   const check = await checkWebhookTarget(url, {
     allowLoopbackHttp: services.allowLoopbackHttp,
     resolver: services.resolver,
@@ -132,7 +147,8 @@ export const webhookOperations: Operation[] = [
       const subscription: WebhookSubscription = {
         tenantId,
         subscriptionId: newId('sub'),
-        url: await guardUrl(services, body.url),
+        ...(body.type !== 'webhook' ? { type: body.type } : {}),
+        url: await guardUrl(services, body.url, body.type),
         ...(body.description ? { description: body.description } : {}),
         eventTypes: body.eventTypes,
         payload: body.payload,
@@ -173,6 +189,7 @@ export const webhookOperations: Operation[] = [
         openCount: _openCount,
         probeUntil: _probeUntil,
         closedAt: _closedAt,
+        deadLetters: _deadLetters,
         ...health
       } = await ctx.services.endpointHealth.getHealth(ctx.tenantId, subscription.subscriptionId);
       return { ...endpointView(subscription), health };
@@ -201,7 +218,7 @@ export const webhookOperations: Operation[] = [
       const changed = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== null));
       const next = { ...kept, updatedAt: services.clock.now().toISOString(), ...changed } as WebhookSubscription &
         Record<string, unknown>;
-      if (url !== undefined) next.url = await guardUrl(services, url);
+      if (url !== undefined) next.url = await guardUrl(services, url, endpointTypeOf(current));
       const reenabled = patch.enabled === true && !current.enabled;
       if (reenabled) {
         // Enabled again: the platform's reason goes, and the endpoint starts healthy.
@@ -289,7 +306,11 @@ export const webhookOperations: Operation[] = [
       const subscription = await endpointOf(ctx);
       const id = newId('ping');
       const at = ctx.services.clock.now();
-      const body = pingBody({ id, tenantId: ctx.tenantId, endpointId: subscription.subscriptionId, at });
+      const type = endpointTypeOf(subscription);
+      const body =
+        type === 'webhook'
+          ? pingBody({ id, tenantId: ctx.tenantId, endpointId: subscription.subscriptionId, at })
+          : chatBody(type, { id, type: 'webhook.ping', occurredAt: at.toISOString() });
       const result = await ctx.services.sendNow(subscription, { id, body, correlationId: correlationIdOf(ctx.event) });
       return {
         statusCode: 200,

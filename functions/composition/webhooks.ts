@@ -5,6 +5,7 @@ import type { DeliveryPolicy } from '../domain/webhooks/delivery-policy';
 import { DeliveryService } from '../domain/webhooks/delivery-service';
 import { WebhookFanOut } from '../domain/webhooks/fan-out';
 import type { EndpointDirectory, WebhookSender } from '../domain/webhooks/ports';
+import { countingDeadLetters } from '../domain/webhooks/notices';
 import { ReplayService } from '../domain/webhooks/replay';
 import { systemClock, type Clock } from '../shared/clock';
 import { ttlCache } from '../shared/ttl-cache';
@@ -17,6 +18,7 @@ import { DynamoEndpointHealth } from '../adapters/dynamo-endpoint-health';
 import { DynamoParkingStore } from '../adapters/dynamo-parking-store';
 import { DynamoSubscriptionStore } from '../adapters/dynamo-subscription-store';
 import { DynamoTenantStore } from '../adapters/dynamo-tenant-store';
+import { dynamoNoticeWriter } from '../adapters/dynamo-webhook-notices';
 import { SqsDeliveryConsumer } from '../adapters/sqs-delivery-consumer';
 import { SqsDeliveryQueue } from '../adapters/sqs-delivery-queue';
 import { systemResolver } from '../adapters/system-resolver';
@@ -80,9 +82,16 @@ export function deliveryWiring(): { service: DeliveryService; consumer: SqsDeliv
   const deadLetters = new SqsDeliveryQueue(sqs, setting('DEAD_LETTER_QUEUE_URL'));
   const endpoints = configuredEndpoints(dynamo, table, true);
   const tenants = new DynamoTenantStore(dynamo, table);
+  const health = new DynamoEndpointHealth(dynamo, table);
   const service = new DeliveryService({
-    log: new DynamoDeliveryLog(dynamo, table, retentionDays),
-    health: new DynamoEndpointHealth(dynamo, table),
+    // Each dead letter is counted; crossing a threshold tells the tenant's other endpoints.
+    log: countingDeadLetters(
+      new DynamoDeliveryLog(dynamo, table, retentionDays),
+      health,
+      dynamoNoticeWriter(dynamo, table),
+      () => systemClock.now(),
+    ),
+    health,
     endpoint: (tenantId, subscriptionId) => endpoints.get(tenantId, subscriptionId),
     tenantSuspended: async (tenantId) => (await tenants.getTenant(tenantId))?.status === 'suspended',
     send: (subscription, message) =>

@@ -631,9 +631,12 @@ export const routes: RouteSpec[] = [
   apiRoute('POST', '/admin/tenants/{tenantId}/backfills'),
   apiRoute('POST', '/admin/maintenance-windows'),
   apiRoute('GET', '/admin/maintenance-windows'),
-  apiRoute('GET', '/admin/maintenance-windows/{windowId}'),
-  apiRoute('POST', '/admin/maintenance-windows/{windowId}/cancel'),
+  apiRoute('GET', '/admin/maintenance-windows/{maintenanceId}'),
+  apiRoute('POST', '/admin/maintenance-windows/{maintenanceId}/cancel'),
   apiRoute('GET', '/v1/maintenance-windows'),
+  apiRoute('POST', '/v1/webhooks/endpoints/{subscriptionId}/maintenance-windows'),
+  apiRoute('GET', '/v1/webhooks/endpoints/{subscriptionId}/maintenance-windows'),
+  apiRoute('DELETE', '/v1/webhooks/endpoints/{subscriptionId}/maintenance-windows/{windowId}'),
 ];
 
 export const api = {

@@ -318,6 +318,40 @@ export const endpointDisabledEvent = z
   .describe('The platform disabled a webhook endpoint; its undelivered messages wait as dead letters for a redrive');
 
 /**
+ * Webhook notices are about a tenant's endpoint and written for the tenant's other endpoints (a chat channel above
+ * all): the endpoint they are about never receives them. No member and no `seq` (they sort by `occurredAt`).
+ */
+const webhookNotice = <T extends `webhook.${string}`, D extends z.ZodRawShape>(type: T, description: string, data: D) =>
+  z
+    .object({
+      id: envelope.id,
+      version: envelope.version,
+      tenantId: envelope.tenantId,
+      occurredAt: envelope.occurredAt.describe('When it happened (UTC, ISO 8601)'),
+      correlationId: envelope.correlationId,
+      type: z.literal(type),
+      data: z.object({ subscriptionId: z.string().describe('The webhook endpoint this notice is about'), ...data }),
+    })
+    .describe(description);
+
+export const webhookEndpointDisabledEvent = webhookNotice(
+  'webhook.endpoint.disabled',
+  'The platform disabled one of the tenant’s webhook endpoints (sent to the tenant’s other endpoints)',
+  {
+    reason: z
+      .enum(['gone', 'failing'])
+      .describe('gone: the endpoint answered 410; failing: no success for longer than the platform allows'),
+    disabledAt: z.iso.datetime(),
+  },
+);
+
+export const webhookDeadLettersGrowingEvent = webhookNotice(
+  'webhook.dead_letters.growing',
+  'An endpoint’s dead letters crossed a threshold (10, 100, 1,000…): they wait for a redrive',
+  { deadLetters: z.number().int().positive().describe('Dead letters the endpoint holds now') },
+);
+
+/**
  * Audit events are about a tenant, not a member: every admin and security action (tenant changes,
  * credential lifecycle, webhook endpoints and their secrets, programme changes, manual point
  * adjustments). Their envelope names no member and has no `seq` (they sort by `occurredAt`, then
@@ -632,6 +666,8 @@ export const loyaltyEvent = z.discriminatedUnion('type', [
   platformMaintenanceEvents.started,
   platformMaintenanceEvents.completed,
   platformMaintenanceEvents.cancelled,
+  webhookEndpointDisabledEvent,
+  webhookDeadLettersGrowingEvent,
 ]);
 export type LoyaltyEvent = z.infer<typeof loyaltyEvent>;
 export type EventType = LoyaltyEvent['type'];

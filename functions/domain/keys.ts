@@ -110,6 +110,11 @@ export const keys = {
     sk: `${keys.auditSkPrefix}${occurredAt}#${eventId}`,
   }),
   auditSkPrefix: 'AT#',
+  /** A tenant's webhook notices (endpoint disabled, dead letters growing): outbox items of their own partition. */
+  webhookNotice: (tenantId: string, occurredAt: string, eventId: string) => ({
+    pk: `TENANT#${tenantId}#NOTICE`,
+    sk: `AT#${occurredAt}#${eventId}`,
+  }),
   /**
    * `feed` index keys of an outbox event item: the tenant's feed shard (by member, or by event when no member
    * is named) and the global order, commit time then event id (ISO times sort as strings).

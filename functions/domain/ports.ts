@@ -4,6 +4,8 @@ import type { AuditEvent } from './events';
 import type { MinimisationSettings } from './minimisation';
 import type { Offer } from './offers';
 import type { Programme } from './programme';
+import type { EndpointType } from './webhooks/endpoint-types';
+import type { EndpointMaintenanceWindow } from './webhooks/maintenance-windows';
 import type { AccountRef, Campaign, Redemption, Reward } from './rewards';
 
 /** A response remembered for an Idempotency-Key, bound forever to a hash of the request. */
@@ -201,6 +203,10 @@ export interface WebhookSubscription {
   /** Why the platform disabled the endpoint (absent when a person did, or when enabled). */
   disabledReason?: 'gone' | 'failing';
   disabledAt?: string;
+  /** Where it posts: a signed webhook (default), or a Slack or Teams incoming webhook given readable messages. */
+  type?: EndpointType;
+  /** The tenant's maintenance windows for this endpoint (deliveries wait through them); see maintenance-windows.ts. */
+  maintenanceWindows?: EndpointMaintenanceWindow[];
   /** The endpoint's operational events so far (`endpoint.disabled`): the next one's seq is this plus one. */
   eventSeq?: number;
   createdAt: string;
@@ -253,6 +259,16 @@ export interface SubscriptionStore {
   get(tenantId: string, subscriptionId: string): Promise<WebhookSubscription | null>;
   put(subscription: WebhookSubscription): Promise<void>;
   delete(tenantId: string, subscriptionId: string): Promise<boolean>;
+  /**
+   * Replaces the endpoint's maintenance windows and sets `updatedAt`, if the endpoint is still as read (its
+   * `updatedAt` was `expectedUpdatedAt`): false when it is gone or was changed meanwhile.
+   */
+  setMaintenanceWindows(
+    tenantId: string,
+    subscriptionId: string,
+    windows: EndpointMaintenanceWindow[],
+    change: { expectedUpdatedAt: string | undefined; updatedAt: string },
+  ): Promise<boolean>;
 }
 
 export interface AuditQuery {

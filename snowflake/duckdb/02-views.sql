@@ -999,3 +999,32 @@ SELECT
   record ->> '$."data"."status"' AS status
 FROM events
 WHERE event_type = 'platform.maintenance.cancelled';
+
+-- webhook.endpoint.disabled
+CREATE OR REPLACE VIEW events_webhook_endpoint_disabled AS
+SELECT
+  record ->> '$."id"' AS event_id,
+  CAST(record ->> '$."version"' AS BIGINT) AS event_version,
+  record ->> '$."tenantId"' AS tenant_id,
+  CAST(record ->> '$."occurredAt"' AS TIMESTAMP WITH TIME ZONE) AS occurred_at,
+  record ->> '$."correlationId"' AS correlation_id,
+  record ->> '$."type"' AS event_type,
+  record ->> '$."data"."subscriptionId"' AS subscription_id,
+  record ->> '$."data"."reason"' AS reason,
+  CAST(record ->> '$."data"."disabledAt"' AS TIMESTAMP WITH TIME ZONE) AS disabled_at
+FROM events
+WHERE event_type = 'webhook.endpoint.disabled';
+
+-- webhook.dead_letters.growing
+CREATE OR REPLACE VIEW events_webhook_dead_letters_growing AS
+SELECT
+  record ->> '$."id"' AS event_id,
+  CAST(record ->> '$."version"' AS BIGINT) AS event_version,
+  record ->> '$."tenantId"' AS tenant_id,
+  CAST(record ->> '$."occurredAt"' AS TIMESTAMP WITH TIME ZONE) AS occurred_at,
+  record ->> '$."correlationId"' AS correlation_id,
+  record ->> '$."type"' AS event_type,
+  record ->> '$."data"."subscriptionId"' AS subscription_id,
+  CAST(record ->> '$."data"."deadLetters"' AS BIGINT) AS dead_letters
+FROM events
+WHERE event_type = 'webhook.dead_letters.growing';

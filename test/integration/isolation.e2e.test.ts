@@ -72,7 +72,7 @@ beforeAll(async () => {
       body: JSON.stringify(SAMPLE_BODIES.scheduleMaintenanceWindow!(a.ids)),
     });
     const { maintenanceId } = (await window.json()) as { maintenanceId: string };
-    for (const tenant of [a, b, suspended]) tenant.ids.windowId = maintenanceId;
+    for (const tenant of [a, b, suspended]) tenant.ids.maintenanceId = maintenanceId;
     // A token issued, then the functions' clock moved past its 15 minutes: it expired without ever being used.
     expiredToken = await accessTokenOf(a);
     await twin.advanceClock(16 * 60_000);
@@ -317,6 +317,11 @@ const SAMPLE_BODIES: Record<string, (ids: TenantIds) => unknown> = {
   rotateWebhookSecret: () => ({ overlapHours: 1 }),
   replayWebhookMessages: () => ({ from: '2020-01-01T00:00:00Z', to: inAnHour() }),
   redriveWebhookDeadLetters: () => ({ limit: 1 }),
+  // Two to three months ahead, an hour long: most land a day apart from the endpoint's other windows.
+  createEndpointMaintenanceWindow: () => {
+    const startsAt = Date.now() + (60 + Math.floor(Math.random() * 29)) * 86_400_000;
+    return { startsAt: new Date(startsAt).toISOString(), endsAt: new Date(startsAt + 3_600_000).toISOString() };
+  },
   createApiKey: () => ({ name: 'isolation', scopes: ['members:read'] }),
   rotateApiKey: () => ({ overlapSeconds: 0 }),
   revokeApiKey: () => ({}),

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { dashboard } from '../../functions/declaration/dashboard';
 import { ifStarted } from '../support/teardown';
@@ -15,8 +14,6 @@ const twin = useTwin(['--lake-buffer-seconds', '1']);
 const api = twinApi(twin);
 
 const BROWSER = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-/** The functions emit platform metrics (EMF) through this module; the figures that depend on them need it. */
-const EMITS_PLATFORM_METRICS = existsSync(new URL('../../functions/shared/metrics.ts', import.meta.url));
 
 let browser: Browser;
 let page: Page;
@@ -126,12 +123,10 @@ describe('the local status page', () => {
       },
       { timeoutMs: 60_000, what: 'the retried delivery' },
     );
-    if (EMITS_PLATFORM_METRICS) {
-      await until('Earns and points earned per minute', 'platform:EarnTransactions:Sum', (n) => n >= 1);
-      await until('Earns and points earned per minute', 'platform:PointsEarned:Sum', (points) => points >= 250);
-      const attempts = 'Webhook attempts per minute: delivered vs failed';
-      await until(attempts, 'platform:AttemptsFailed:Sum', (n) => n >= 1);
-      await until(attempts, 'platform:AttemptsDelivered:Sum', (n) => n >= 1);
-    }
+    await until('Earns and points earned per minute', 'platform:EarnTransactions:Sum', (n) => n >= 1);
+    await until('Earns and points earned per minute', 'platform:PointsEarned:Sum', (points) => points >= 250);
+    const attempts = 'Webhook attempts per minute: delivered vs failed';
+    await until(attempts, 'platform:AttemptsFailed:Sum', (n) => n >= 1);
+    await until(attempts, 'platform:AttemptsDelivered:Sum', (n) => n >= 1);
   }, 180_000);
 });

@@ -33,7 +33,9 @@ export interface TenantIds {
   /** A backfill of its last minute (it may still run). */
   backfillId: string;
   /** A platform maintenance window (the admin routes' path parameter): no tenant's; set by the test that needs it. */
-  windowId?: string;
+  maintenanceId?: string;
+  /** A maintenance window of its endpoint, a month ahead (it holds nothing meanwhile). */
+  windowId: string;
 }
 
 /** A tenant of the twin with real data made through the API with its own key. */
@@ -119,6 +121,14 @@ export async function seedTenant(twin: RunningTwin, tenantId: string, apiKey: st
     'creating the endpoint',
   );
   await configureReceiver(twin, receiverName, { secrets: [endpoint.secret] });
+  const monthAhead = Date.now() + 30 * 86_400_000;
+  const maintenance = await ok(
+    api<{ windowId: string }>(`/v1/webhooks/endpoints/${endpoint.subscriptionId}/maintenance-windows`, {
+      body: { startsAt: new Date(monthAhead).toISOString(), endsAt: new Date(monthAhead + 3_600_000).toISOString() },
+      idempotent: false,
+    }),
+    'declaring a maintenance window',
+  );
   const oauthClient = await ok(
     api<{ clientId: string; clientSecret: string }>('/v1/oauth-clients', {
       body: { name: `Client of ${tenantId}`, scopes: TENANT_SCOPES },
@@ -208,6 +218,7 @@ export async function seedTenant(twin: RunningTwin, tenantId: string, apiKey: st
     consumerId: consumer.consumerId,
     exportId: scheduled.exportId,
     backfillId: backfill.backfillId,
+    windowId: maintenance.windowId,
   };
   return {
     tenantId,

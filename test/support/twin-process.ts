@@ -20,6 +20,8 @@ export interface RunningTwin extends TwinInfo {
 }
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** How long a twin may take to be ready: a minute, longer on a loaded machine (`TWIN_START_TIMEOUT_MS`). */
+const START_TIMEOUT_MS = Number(process.env.TWIN_START_TIMEOUT_MS ?? 60_000);
 
 /**
  * Settings every test twin runs with unless a test passes its own: the stream consumers read a
@@ -88,8 +90,8 @@ export async function startTwinProcess(args: string[] = [], env: Record<string, 
 
   const ready = await new Promise<TwinInfo>((resolve, reject) => {
     const timer = setTimeout(() => {
-      reject(new Error(`twin did not start in 60 s:\n${log.join('')}`));
-    }, 60_000);
+      reject(new Error(`twin did not start in ${START_TIMEOUT_MS / 1000} s:\n${log.join('')}`));
+    }, START_TIMEOUT_MS);
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
       const parsed = protocolLine(line);
@@ -138,7 +140,7 @@ export function useTwin(args: string[] = [], env: Record<string, string> = {}): 
   const twin = {} as Partial<RunningTwin>;
   beforeAll(async () => {
     Object.assign(twin, await startTwinProcess(args, env));
-  }, 90_000);
+  }, START_TIMEOUT_MS + 30_000);
   afterAll(async () => {
     await twin.stop?.();
   });

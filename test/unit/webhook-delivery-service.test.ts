@@ -514,3 +514,91 @@ describe('replays and redrives (in-memory ports)', () => {
     expect(h.queue.queued).toHaveLength(1);
   });
 });
+
+describe('endpoint maintenance windows (in-memory ports)', () => {
+  const windowFor = (seconds: number, fromSeconds = 0) => ({
+    windowId: 'mw_1',
+    startsAt: new Date(T0 + fromSeconds * 1000).toISOString(),
+    endsAt: new Date(T0 + (fromSeconds + seconds) * 1000).toISOString(),
+    createdAt: new Date(T0).toISOString(),
+  });
+
+  it('holds a message until the window ends without an attempt, then delivers it at attempt 1', async () => {
+    // Prepare: a one-hour window from now
+    const h = setUp({ maintenanceWindows: [windowFor(3600)] });
+    const m = h.message('mem_a');
+    h.send.mockResolvedValueOnce(OK);
+
+    // Act
+    const held = await h.service.handle(m, 1);
+    h.advance(3600);
+    const after = await h.service.handle(m, 2);
+
+    // Assess
+    expect(held).toEqual({ waitSeconds: 3600 });
+    expect(after).toBeUndefined();
+    expect(h.send).toHaveBeenCalledTimes(1);
+    if (!('event' in m)) throw new Error('an event message');
+    expect(await h.log.getMessage('t1', 'sub_1', m.event.id)).toMatchObject({ status: 'delivered', attempts: 1 });
+  });
+
+  it('leaves a failing endpoint alone during a window: no probe, no disabling, the breaker as it was', async () => {
+    // Prepare: the breaker opened an hour before the disable period ends, then a 48 h window starts
+    const h = setUp();
+    h.send.mockResolvedValue(BOOM);
+    await h.service.handle(h.message('mem_a'), 1);
+    await h.service.handle(h.message('mem_b'), 1);
+    const opened = await h.health.getHealth('t1', 'sub_1');
+    h.subscription.maintenanceWindows = [windowFor(48 * 3600, 60)];
+    h.advance(60);
+
+    // Act: a message during the window, long past the open period and the disable period
+    h.advance(47 * 3600);
+    const during = await h.service.handle(h.message('mem_c'), 1);
+    const healthDuring = await h.health.getHealth('t1', 'sub_1');
+    // Just after the window: the failing time inside it does not count towards disabling
+    h.advance(3600 + 1);
+    h.send.mockResolvedValueOnce(OK);
+    const after = await h.service.handle(h.message('mem_d'), 1);
+
+    // Assess
+    expect(during).toEqual({ waitSeconds: 3600 });
+    expect(healthDuring).toEqual(opened);
+    expect(h.send).toHaveBeenCalledTimes(3);
+    expect(after).toBeUndefined();
+    expect(h.subscription.enabled).toBe(true);
+    expect(h.health.events).toEqual([]);
+    expect(await h.health.getHealth('t1', 'sub_1')).toMatchObject({ state: 'closed', consecutiveFailures: 0 });
+  });
+
+  it('does not count receives spent waiting out windows against the receive limit', async () => {
+    // Prepare: a message queued before a 48 h window that has just ended, received often before it
+    const h = setUp({ maintenanceWindows: [windowFor(48 * 3600, 10)] });
+    const sentAtMs = T0;
+    h.advance(48 * 3600 + 10);
+    h.send.mockResolvedValueOnce(OK);
+    const m = h.message('mem_a');
+
+    // Act: its receive count is the limit, but some of those receives were the window's
+    const result = await h.service.handle(m, RECEIVE_LIMIT, sentAtMs);
+
+    // Assess
+    expect(result).toBeUndefined();
+    expect(h.deadLetter).not.toHaveBeenCalled();
+    expect(h.send).toHaveBeenCalledTimes(1);
+  });
+
+  it('dead-letters at the receive limit when no window excuses the receives', async () => {
+    // Prepare
+    const h = setUp();
+    const m = h.message('mem_a');
+
+    // Act
+    const result = await h.service.handle(m, RECEIVE_LIMIT, T0);
+
+    // Assess
+    expect(result).toBeUndefined();
+    expect(h.deadLetter).toHaveBeenCalledTimes(1);
+    expect(h.send).not.toHaveBeenCalled();
+  });
+});

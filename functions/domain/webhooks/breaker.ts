@@ -24,6 +24,8 @@ export interface EndpointHealth {
   pauseUntil?: string;
   lastStatus?: number;
   lastError?: string;
+  /** Dead letters the endpoint holds (counted as they are written, taken off by a redrive); see notices.ts. */
+  deadLetters?: number;
 }
 
 export const HEALTHY: EndpointHealth = { state: 'closed', consecutiveFailures: 0, openCount: 0 };

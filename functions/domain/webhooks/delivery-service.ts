@@ -13,14 +13,14 @@ import {
   waitSeconds,
   type DeliveryPolicy,
 } from './delivery-policy';
+import { digestBodyFor, eventBodyFor } from './chat-messages';
 import { failingDetail } from './disabling';
+import { activeWindow, windowReceives, windowTimeBetween, windowWaitSeconds } from './maintenance-windows';
 import {
   DIGEST_GRACE_SECONDS,
-  digestBody,
   correlationIdOf,
   digestId,
   subjectOf,
-  webhookBody,
   type DeadReason,
   type DeliveryMessage,
 } from './message';
@@ -405,8 +405,12 @@ export class DeliveryService {
       logger.info('Endpoint disabled; message parked as a dead letter', { subscriptionId, eventId: subject.id });
       return DONE;
     }
+    const held = this.maintenanceHold(subscription, message);
+    if (held) return held;
+    // Receives spent waiting out the endpoint's maintenance windows are not counted against the message.
+    const receives = Math.max(1, receiveCount - windowReceives(subscription.maintenanceWindows, sentAtMs, this.now()));
     const nearRetention = sentAtMs !== undefined && this.now().getTime() - sentAtMs >= QUEUE_AGE_LIMIT_MS;
-    if (receiveCount >= RECEIVE_LIMIT || nearRetention) {
+    if (receives >= RECEIVE_LIMIT || nearRetention) {
       // Before SQS would move or expire it on its own: a dead letter the tenant can see and redrive.
       await this.deps.deadLetter(message, { reason: 'receive_limit', attempts: roundAttempts });
       await log.markDead(message, this.now(), 'receive_limit');
@@ -425,7 +429,7 @@ export class DeliveryService {
     const decision = gate(health, this.now(), policy, subscription.rateLimitPerSecond);
     let probe = false;
     const wait = (seconds: number, reason: WaitReason): Outcome => {
-      const waited = waitSeconds(seconds, receiveCount, this.random);
+      const waited = waitSeconds(seconds, receives, this.random);
       logger.debug('Delivery waits; no attempt', {
         subscriptionId,
         eventId: subject.id,
@@ -437,7 +441,8 @@ export class DeliveryService {
     };
     if (decision.kind === 'wait') {
       // An endpoint that only waits (paused, open) still gets disabled when it has failed too long.
-      if (failingTooLong(health, this.now(), policy)) return this.disableFailing(subscription, message, health);
+      if (this.failingTooLong(health, this.now(), subscription))
+        return this.disableFailing(subscription, message, health);
       return wait(decision.seconds, decision.reason);
     }
     if (decision.kind === 'probe') {
@@ -516,7 +521,7 @@ export class DeliveryService {
     };
     const after = await this.countFailure(tenantId, subscriptionId, at, last, probe);
     if (
-      failingTooLong(after, at, policy) &&
+      this.failingTooLong(after, at, subscription) &&
       (await healthStore.disable(subscription, at, { ...failingDetail(after), ...tracedBy(message) }))
     ) {
       await record('dead', { deadReason: 'endpoint_disabled' });
@@ -543,6 +548,32 @@ export class DeliveryService {
     const recorded = await record('failing', { nextAttemptAt: dueAt.toISOString() });
     if (recorded === 'stale') return DONE;
     return { kind: 'wait', seconds: next.delaySeconds, reason: 'retry', dueAt };
+  }
+
+  /**
+   * The endpoint's maintenance window in force: the message waits until it ends, before the receive limit, the
+   * breaker or any attempt, so the window costs it no retry and the endpoint's health stays as it was.
+   */
+  private maintenanceHold(subscription: WebhookSubscription, message: DeliveryMessage): Outcome | undefined {
+    const now = this.now();
+    const window = activeWindow(subscription.maintenanceWindows, now);
+    if (!window) return undefined;
+    const seconds = windowWaitSeconds(window, now);
+    logger.info('Endpoint in a maintenance window; delivery held', {
+      subscriptionId: subscription.subscriptionId,
+      eventId: subjectOf(message).id,
+      windowId: window.windowId,
+      endsAt: window.endsAt,
+      seconds,
+    });
+    return { kind: 'wait', seconds, reason: 'maintenance_window', dueAt: new Date(window.endsAt) };
+  }
+
+  /** Failing too long to keep the endpoint, not counting time spent inside its maintenance windows. */
+  private failingTooLong(health: EndpointHealth, at: Date, subscription: WebhookSubscription): boolean {
+    if (health.failingSince === undefined) return false;
+    const excused = windowTimeBetween(subscription.maintenanceWindows, Date.parse(health.failingSince), at.getTime());
+    return failingTooLong(health, new Date(at.getTime() - excused), this.deps.policy);
   }
 
   /**
@@ -591,20 +622,16 @@ export class DeliveryService {
     if ('event' in message)
       return this.deps.send(subscription, {
         id: message.event.id,
-        body: webhookBody(message.event, subscription),
+        body: eventBodyFor(subscription, message.event),
         ...tracedBy(message),
       });
     if (!this.deps.digests) throw new Error('This worker was not given digest support');
     const events = await this.deps.digests.close(message.tenantId, message.subscriptionId, message.digest);
     if (events.length === 0) return null;
-    const body = digestBody({
-      tenantId: message.tenantId,
-      subscriptionId: message.subscriptionId,
-      digest: message.digest,
-      events,
-      shape: subscription,
-    });
-    return this.deps.send(subscription, { id: digestId(message.digest), body, ...tracedBy(message) });
+    const id = digestId(message.digest);
+    const { tenantId, subscriptionId, digest } = message;
+    const body = digestBodyFor(subscription, { tenantId, subscriptionId, digest, events, id });
+    return this.deps.send(subscription, { id, body, ...tracedBy(message) });
   }
 }
 

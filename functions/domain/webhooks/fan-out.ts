@@ -1,6 +1,7 @@
 import type { Clock } from '../../shared/clock';
 import type { LoyaltyEvent } from '../events';
 import { matchesEventType } from './message';
+import { noticeSubject } from './notices';
 import type { DeliveryQueue, DigestStore, EndpointDirectory } from './ports';
 
 /**
@@ -18,8 +19,10 @@ export class WebhookFanOut {
   /** Queues the event for every matching endpoint; returns how many matched. */
   async route(event: LoyaltyEvent): Promise<number> {
     const { endpoints, queue, digests, clock } = this.deps;
-    const targets = (await endpoints.forTenant(event.tenantId)).filter((s) =>
-      matchesEventType(s.eventTypes, event.type),
+    // A notice about an endpoint goes to the tenant's other endpoints only.
+    const about = noticeSubject(event);
+    const targets = (await endpoints.forTenant(event.tenantId)).filter(
+      (s) => matchesEventType(s.eventTypes, event.type) && s.subscriptionId !== about,
     );
     const immediate = targets.filter((sub) => !sub.digest);
     await queue.enqueue(

@@ -34,7 +34,8 @@ export type WaitReason =
   | 'rate_limited'
   | 'digest_window'
   | 'disable_raced'
-  | 'tenant_suspended';
+  | 'tenant_suspended'
+  | 'maintenance_window';
 
 /**
  * Waits that last because the endpoint or the message is failing need a slot (or park); a rate
