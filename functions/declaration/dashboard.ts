@@ -173,7 +173,7 @@ export const dashboard: readonly DashboardSection[] = [
         left: [platform('AttemptDuration', 'p50', 'p50'), platform('AttemptDuration', 'p99', 'p99')],
       },
       {
-        title: 'Dead-lettered, disabled, parked, held; breakers',
+        title: 'Dead-lettered, disabled, parked, held; breakers; maintenance',
         width: 6,
         periodSeconds: 300,
         left: [
@@ -183,6 +183,8 @@ export const dashboard: readonly DashboardSection[] = [
           platform('MessagesHeldInTable', 'Sum', 'Held in the table'),
           platform('BreakerOpened', 'Sum', 'Breakers opened'),
           platform('BreakerClosed', 'Sum', 'Breakers closed'),
+          platform('DeliveriesHeldForMaintenance', 'Sum', 'Held for a maintenance window'),
+          platform('MaintenanceNoticesWritten', 'Sum', 'Maintenance notices written'),
         ],
         right: [platform('QueuedMessageWaitingSeconds', 'Maximum', 'Longest wait on the queue (s)')],
       },

@@ -90,6 +90,17 @@ export const platformMetrics = {
     emittedBy: ['webhookDelivery'],
     description: 'Endpoints whose circuit breaker closed again after a successful probe.',
   },
+  DeliveriesHeldForMaintenance: {
+    unit: 'Count',
+    emittedBy: ['webhookDelivery'],
+    description:
+      'Deliveries put back because their endpoint is in a maintenance window (no attempt spent; counted per hold).',
+  },
+  MaintenanceNoticesWritten: {
+    unit: 'Count',
+    emittedBy: ['housekeeping'],
+    description: "Platform maintenance notices written to tenants' event streams (each phase once per tenant).",
+  },
 
   // Event feed and exports.
   ConsumerLagSeconds: {

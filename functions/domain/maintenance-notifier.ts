@@ -1,4 +1,5 @@
 import type { Clock } from '../shared/clock';
+import { recordMetric } from '../shared/metrics';
 import type { MaintenanceEvent } from './events';
 import {
   dueNotice,
@@ -115,7 +116,9 @@ export class MaintenanceNotifier {
             ),
           ),
       );
-      totals.written += written.filter(Boolean).length;
+      const notices = written.filter(Boolean).length;
+      if (notices > 0) recordMetric('MaintenanceNoticesWritten', notices);
+      totals.written += notices;
       cursor = page.nextCursor;
       const next = cursor === undefined ? phaseSent(window, phase, now) : sendingFrom(window, phase, cursor);
       if (!(await store.save(next, window.version))) return 'changed';

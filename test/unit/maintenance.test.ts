@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { loyaltyEvent, type MaintenanceEvent } from '../../functions/domain/events';
+import { loyaltyEvent } from '../../functions/domain/events';
 import {
   cancelled,
   DEFAULT_NOTICE_LEAD_HOURS,
@@ -16,38 +16,21 @@ import {
   statusAt,
   visibleToTenants,
   type MaintenancePhase,
-  type MaintenanceWindow,
 } from '../../functions/domain/maintenance';
+import { MaintenanceNotifier, NOTIFIER_PAGE_SIZE } from '../../functions/domain/maintenance-notifier';
 import {
-  MaintenanceNotifier,
-  NOTIFIER_PAGE_SIZE,
-  type MaintenanceStore,
-  type NoticeOutbox,
-} from '../../functions/domain/maintenance-notifier';
-import type { Tenant } from '../../functions/domain/ports';
+  MemoryMaintenanceStore,
+  MemoryOutbox,
+  pagesOf,
+  tenantsOf,
+  windowAt,
+} from '../support/memory-maintenance-ports';
 import { orderingKey } from '../../functions/domain/webhooks/message';
 import { Problem } from '../../functions/shared/problem';
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 5, 1, 12);
 const iso = (ms: number) => new Date(ms).toISOString();
-
-/** A window scheduled at `createdMs`, starting `startsInH` hours later for `hours` hours. */
-function windowAt(createdMs: number, startsInH: number, hours = 2, noticeLeadHours?: number): MaintenanceWindow {
-  const request = scheduleMaintenanceRequest.parse({
-    summary: 'Database upgrade',
-    impact: 'degraded',
-    startsAt: iso(createdMs + startsInH * HOUR),
-    endsAt: iso(createdMs + (startsInH + hours) * HOUR),
-    ...(noticeLeadHours !== undefined ? { noticeLeadHours } : {}),
-  });
-  return newMaintenanceWindow(request, {
-    windowId: 'mnt_1',
-    now: new Date(createdMs),
-    createdBy: 'key_op',
-    requestHash: 'h',
-  });
-}
 
 const problemOf = (run: () => unknown) => {
   try {
@@ -208,80 +191,6 @@ describe('a maintenance window (domain rules)', () => {
     expect(maintenanceWindowId('key-1')).not.toBe(maintenanceWindowId('key-2'));
   });
 });
-
-/** Windows in memory, with the store's version check. */
-class MemoryMaintenanceStore implements MaintenanceStore {
-  readonly windows = new Map<string, MaintenanceWindow>();
-
-  get(windowId: string) {
-    return Promise.resolve(structuredClone(this.windows.get(windowId) ?? null));
-  }
-
-  create(window: MaintenanceWindow) {
-    if (this.windows.has(window.windowId)) return Promise.resolve(false);
-    this.windows.set(window.windowId, structuredClone(window));
-    return Promise.resolve(true);
-  }
-
-  save(window: MaintenanceWindow, expectedVersion: number) {
-    if (this.windows.get(window.windowId)?.version !== expectedVersion) return Promise.resolve(false);
-    this.windows.set(window.windowId, structuredClone(window));
-    return Promise.resolve(true);
-  }
-
-  list() {
-    return Promise.resolve({ items: [...this.windows.values()] });
-  }
-
-  endingAfter() {
-    return Promise.resolve([...this.windows.values()]);
-  }
-
-  dueIds(now: string) {
-    return Promise.resolve(
-      [...this.windows.values()]
-        .filter((window) => (nextNotice(window)?.dueAt ?? '\uffff') <= now)
-        .map((window) => window.windowId),
-    );
-  }
-}
-
-/** Each tenant's outbox: what an item key holds once written; a write may crash (before or after it lands). */
-class MemoryOutbox implements NoticeOutbox {
-  readonly items = new Map<string, MaintenanceEvent>();
-  crashNext = 0;
-
-  put(windowId: string, phase: MaintenancePhase, event: MaintenanceEvent) {
-    const key = `${event.tenantId}/${windowId}/${phase}`;
-    const landed = !this.items.has(key);
-    if (landed) this.items.set(key, event);
-    if (this.crashNext > 0 && --this.crashNext === 0) return Promise.reject(new Error('crashed'));
-    return Promise.resolve(landed);
-  }
-
-  /** The notices a tenant got, in the order written. */
-  of(tenantId: string) {
-    return [...this.items.values()].filter((event) => event.tenantId === tenantId).map((event) => event.type);
-  }
-}
-
-const tenantsOf = (count: number, suspended: Set<number> = new Set()): Tenant[] =>
-  Array.from({ length: count }, (_, i) => ({
-    tenantId: `t${i.toString().padStart(4, '0')}`,
-    name: `Tenant ${i}`,
-    status: suspended.has(i) ? 'suspended' : 'active',
-    limits: { requestsPerSecond: 1, burst: 1, webhookEndpoints: 1, feedConsumers: 1 },
-    createdAt: iso(T0),
-    updatedAt: iso(T0),
-  }));
-
-/** The admin list's pages: by id, a cursor after the last. */
-const pagesOf = (tenants: Tenant[]) => (query: { limit: number; cursor?: string }) => {
-  const from = query.cursor ? tenants.findIndex((tenant) => tenant.tenantId === query.cursor) + 1 : 0;
-  const items = tenants.slice(from, from + query.limit);
-  const more = from + query.limit < tenants.length;
-  return Promise.resolve({ items, ...(more ? { nextCursor: items.at(-1)!.tenantId } : {}) });
-};
 
 describe('the maintenance notifier', () => {
   it('sends every active tenant scheduled, started and completed once each, in order, across pages', async () => {

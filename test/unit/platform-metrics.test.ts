@@ -23,6 +23,9 @@ const { deliveryMessage } = await import('../../functions/domain/webhooks/messag
 const { pointsEarnedEvent } = await import('../../functions/domain/events');
 const { MemoryDeliveryLog, MemoryEndpointHealth, MemoryEndpoints } = await import('../support/memory-webhook-ports');
 const { testSubscription } = await import('../support/webhook-fixtures');
+const { MaintenanceNotifier } = await import('../../functions/domain/maintenance-notifier');
+const { MemoryMaintenanceStore, MemoryOutbox, pagesOf, tenantsOf, windowAt } =
+  await import('../support/memory-maintenance-ports');
 
 const context = { functionName: 'test-fn', awsRequestId: 'req-1' } as Context;
 /** Runs `work` as one Lambda invocation through the platform's handler chain and returns the EMF it published. */
@@ -112,11 +115,12 @@ describe('webhook delivery metrics (EMF)', () => {
   const OK: AttemptResult = { ok: true, status: 204, durationMs: 42 };
   const BOOM: AttemptResult = { ok: false, status: 500, durationMs: 7 };
 
-  function setUp() {
+  function setUp(overrides: Partial<Parameters<typeof testSubscription>[0]> = {}) {
     const subscription = testSubscription({
       tenantId: 't1',
       subscriptionId: 'sub_1',
       createdAt: new Date(T0).toISOString(),
+      ...overrides,
     });
     const endpoints = new Map([[MemoryEndpoints.key('t1', 'sub_1'), subscription]]);
     const directory = new MemoryEndpoints(endpoints);
@@ -235,5 +239,44 @@ describe('webhook delivery metrics (EMF)', () => {
     // Assess
     expect(figures(gone)).toMatchObject({ EndpointsDisabled: { unit: 'Count', values: [1] } });
     expect(figures(parked)).toEqual({ MessagesParked: { unit: 'Count', values: [1] } });
+  });
+
+  it('counts a delivery held for a maintenance window, not an attempt, then its delivery after it', async () => {
+    // Prepare: the endpoint is in a one-hour maintenance window from now
+    const window = { windowId: 'mw_1', startsAt: new Date(T0).toISOString(), createdAt: new Date(T0).toISOString() };
+    const h = setUp({ maintenanceWindows: [{ ...window, endsAt: new Date(T0 + 3_600_000).toISOString() }] });
+    const m = h.message('mem_a');
+    h.send.mockResolvedValueOnce(OK);
+
+    // Act
+    const held = await invocation(() => h.service.handle(m, 1));
+    h.advance(3600);
+    const after = await invocation(() => h.service.handle(m, 2));
+
+    // Assess
+    expect(figures(held)).toMatchObject({ DeliveriesHeldForMaintenance: { unit: 'Count', values: [1] } });
+    expect(Object.keys(figures(held)).filter((name) => name.startsWith('Attempt'))).toEqual([]);
+    expect(figures(after)).toMatchObject({ AttemptsDelivered: { values: [1] } });
+    expect(figures(after)).not.toHaveProperty('DeliveriesHeldForMaintenance');
+  });
+});
+
+describe('maintenance notice metrics (EMF)', () => {
+  it('counts each notice written once: a second run over the same phase counts nothing', async () => {
+    // Prepare: a window announced now to five tenants, one of them suspended
+    const T0 = Date.parse('2026-06-01T12:00:00.000Z');
+    const store = new MemoryMaintenanceStore();
+    const clock = { now: () => new Date(T0) };
+    const tenants = pagesOf(tenantsOf(5, new Set([2])));
+    const notifier = new MaintenanceNotifier({ store, outbox: new MemoryOutbox(), tenants, clock });
+    await store.create(windowAt(T0, 2));
+
+    // Act
+    const first = await invocation(() => notifier.run({ deadlineMs: T0 + 60_000 }));
+    const second = await invocation(() => notifier.run({ deadlineMs: T0 + 60_000 }));
+
+    // Assess
+    expect(figures(first)).toEqual({ MaintenanceNoticesWritten: { unit: 'Count', values: [4] } });
+    expect(second).toEqual([]);
   });
 });

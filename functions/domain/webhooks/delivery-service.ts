@@ -559,6 +559,7 @@ export class DeliveryService {
     const window = activeWindow(subscription.maintenanceWindows, now);
     if (!window) return undefined;
     const seconds = windowWaitSeconds(window, now);
+    recordMetric('DeliveriesHeldForMaintenance');
     logger.info('Endpoint in a maintenance window; delivery held', {
       subscriptionId: subscription.subscriptionId,
       eventId: subjectOf(message).id,
