@@ -1,10 +1,8 @@
 import { jest } from '@jest/globals';
-import { fileURLToPath } from 'node:url';
-import { functions } from '../../functions/declaration/topology';
-import { functionEnvironment } from '../../local/function-environment';
 import { LocalLambda } from '../../local/lambda';
 import { statusFigures, type FigureSeries } from '../../local/status-figures';
 import { TwinStatus } from '../../local/twin-status';
+import { probeFunction, ROOT } from '../support/probe-functions';
 import { waitFor } from '../support/twin-process';
 
 /**
@@ -12,25 +10,6 @@ import { waitFor } from '../support/twin-process';
  * with Powertools Metrics (CloudWatch EMF on stdout, under the twin's environment), the container's output still
  * reaches the twin's stdout, and the collector reads the same lines into the dashboard's series.
  */
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const targets = {
-  table: 'local-table',
-  queueUrl: (queue: string) => `http://127.0.0.1:1/000000000000/${queue}`,
-  rawEventsStream: 'local-stream',
-  secretsKey: 'local:test-key',
-  tenantThrottling: 'local',
-  apiBaseUrl: 'http://127.0.0.1:1',
-  tokenSigningKey: 'local:unused',
-  tokenPublicKeys: 'local:unused',
-  lakeBucket: 'local-bucket',
-};
-const endpoints = {
-  dynamodb: 'http://127.0.0.1:2',
-  sqs: 'http://127.0.0.1:3',
-  firehose: 'http://127.0.0.1:4',
-  s3: 'http://127.0.0.1:5',
-};
-
 const status = new TwinStatus();
 const printed: string[] = [];
 let lambda: LocalLambda | undefined;
@@ -44,10 +23,7 @@ beforeAll(async () => {
   lambda = new LocalLambda(
     ROOT,
     {
-      api: {
-        spec: { ...functions.api, entry: 'test/support/emf-probe.ts', handler: 'handler' },
-        environment: functionEnvironment('api', { targets, endpoints, logLevel: 'WARN' }),
-      },
+      api: probeFunction('api', 'test/support/emf-probe.ts'),
     },
     undefined,
     status.lambda,

@@ -1,8 +1,7 @@
-import { fileURLToPath } from 'node:url';
-import { functions, type FunctionId } from '../../functions/declaration/topology';
-import { functionEnvironment } from '../../local/function-environment';
+import { functions } from '../../functions/declaration/topology';
 import { LocalLambda } from '../../local/lambda';
 import { roleCredentials } from '../../local/roles';
+import { probeEndpoints, probeFunction, ROOT } from '../support/probe-functions';
 import { ifStarted } from '../support/teardown';
 
 /**
@@ -10,25 +9,7 @@ import { ifStarted } from '../support/teardown';
  * own declared environment and credentials, its own module instances, and the invoke contract
  * (context, remaining time, timeout). The probe handler stands in for the real code.
  */
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const PROBE = 'test/support/env-probe.ts';
-const targets = {
-  table: 'local-table',
-  queueUrl: (queue: string) => `http://127.0.0.1:1/000000000000/${queue}`,
-  rawEventsStream: 'local-stream',
-  secretsKey: 'local:test-key',
-  tenantThrottling: 'local',
-  apiBaseUrl: 'http://127.0.0.1:1',
-  tokenSigningKey: 'local:unused',
-  tokenPublicKeys: 'local:unused',
-  lakeBucket: 'local-bucket',
-};
-const endpoints = {
-  dynamodb: 'http://127.0.0.1:2',
-  sqs: 'http://127.0.0.1:3',
-  firehose: 'http://127.0.0.1:4',
-  s3: 'http://127.0.0.1:5',
-};
 
 type Probe = {
   env: Record<string, string>;
@@ -49,14 +30,10 @@ beforeAll(async () => {
     TABLE_NAME: 'not-yours',
     DELIVERY_QUEUE_URL: 'not-yours',
   };
-  const definition = (id: FunctionId, timeoutSeconds?: number) => ({
-    spec: { ...functions[id], entry: PROBE, handler: 'handler', ...(timeoutSeconds ? { timeoutSeconds } : {}) },
-    environment: functionEnvironment(id, { targets, endpoints, logLevel: 'WARN', overrides }),
-  });
   lambda = new LocalLambda(ROOT, {
-    authorizer: definition('authorizer'),
-    lakeRouter: definition('lakeRouter'),
-    webhookDelivery: definition('webhookDelivery', 1),
+    authorizer: probeFunction('authorizer', PROBE, { overrides }),
+    lakeRouter: probeFunction('lakeRouter', PROBE, { overrides }),
+    webhookDelivery: probeFunction('webhookDelivery', PROBE, { timeoutSeconds: 1, overrides }),
   });
   await lambda.load();
 }, 60_000);
@@ -91,7 +68,7 @@ describe('functions on the twin', () => {
       expect(probe.env).not.toHaveProperty('TWIN_ONLY_SECRET');
       expect(probe.env).not.toHaveProperty('PATH');
       expect(probe.env.WEBHOOK_RETRY_SCHEDULE).toBe('1s,1s');
-      expect(probe.env.AWS_ENDPOINT_URL_DYNAMODB).toBe(endpoints.dynamodb);
+      expect(probe.env.AWS_ENDPOINT_URL_DYNAMODB).toBe(probeEndpoints.dynamodb);
     }
   });
 
