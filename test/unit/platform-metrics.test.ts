@@ -20,9 +20,8 @@ const { metrics, recordMetric } = await import('../../functions/shared/metrics')
 const { memoryLedgerWithMember, idem } = await import('../support/ledger-helpers');
 const { DeliveryService } = await import('../../functions/domain/webhooks/delivery-service');
 const { deliveryMessage } = await import('../../functions/domain/webhooks/message');
-const { pointsEarnedEvent } = await import('../../functions/domain/events');
 const { MemoryDeliveryLog, MemoryEndpointHealth, MemoryEndpoints } = await import('../support/memory-webhook-ports');
-const { testSubscription } = await import('../support/webhook-fixtures');
+const { earnedEvents, testSubscription } = await import('../support/webhook-fixtures');
 const { MaintenanceNotifier } = await import('../../functions/domain/maintenance-notifier');
 const { MemoryMaintenanceStore, MemoryOutbox, pagesOf, tenantsOf, windowAt } =
   await import('../support/memory-maintenance-ports');
@@ -148,29 +147,9 @@ describe('webhook delivery metrics (EMF)', () => {
       random: () => 0,
       healthCacheMs: 0,
     });
-    let seq = 0;
-    const message = (memberId: string): DeliveryMessage => {
-      seq += 1;
-      const event = pointsEarnedEvent.parse({
-        id: `evt_${seq}`,
-        version: 1,
-        tenantId: 't1',
-        memberId,
-        seq,
-        occurredAt: new Date(T0).toISOString(),
-        type: 'points.earned',
-        data: {
-          entryId: `ent_${seq}`,
-          amountPoints: 10,
-          reason: 'stay',
-          source: 'pms',
-          expiresAt: null,
-          pending: false,
-          balance: { availablePoints: 10, pendingPoints: 0, lifetimePoints: 10, tier: 'silver' },
-        },
-      });
-      return deliveryMessage.parse({ tenantId: 't1', subscriptionId: 'sub_1', event, round: 0 });
-    };
+    const event = earnedEvents(() => nowMs);
+    const message = (memberId: string): DeliveryMessage =>
+      deliveryMessage.parse({ tenantId: 't1', subscriptionId: 'sub_1', event: event(memberId), round: 0 });
     const advance = (seconds: number) => {
       nowMs += seconds * 1000;
     };

@@ -1,5 +1,4 @@
 import { jest } from '@jest/globals';
-import { pointsEarnedEvent, type LoyaltyEvent } from '../../functions/domain/events';
 import type { WebhookSubscription } from '../../functions/domain/ports';
 import {
   RECEIVE_LIMIT,
@@ -26,7 +25,7 @@ import {
   MemoryEndpointHealth,
   MemoryEndpoints,
 } from '../support/memory-webhook-ports';
-import { testSubscription } from '../support/webhook-fixtures';
+import { earnedEvents, testSubscription } from '../support/webhook-fixtures';
 
 /**
  * The webhook delivery service, replays and the fan-out driven through in-memory fakes of their
@@ -87,29 +86,7 @@ function setUp(endpoint: Partial<WebhookSubscription> = {}) {
     random: () => 0,
     healthCacheMs: 0,
   });
-  let seq = 0;
-  const event = (memberId: string): LoyaltyEvent => {
-    seq += 1;
-    return pointsEarnedEvent.parse({
-      id: `evt_${seq}`,
-      version: 1,
-      tenantId: 't1',
-      memberId,
-      seq,
-      occurredAt: new Date(nowMs).toISOString(),
-      type: 'points.earned',
-      data: {
-        entryId: `ent_${seq}`,
-        amountPoints: 10,
-        reason: 'stay',
-        source: 'pms',
-        transactionId: `txn-${seq}`,
-        expiresAt: '2027-11-21T10:00:00.000Z',
-        pending: false,
-        balance: { availablePoints: 10 * seq, pendingPoints: 0, lifetimePoints: 10 * seq, tier: 'silver' },
-      },
-    });
-  };
+  const event = earnedEvents(() => nowMs);
   const message = (memberId: string): DeliveryMessage =>
     deliveryMessage.parse({ tenantId: 't1', subscriptionId: 'sub_1', event: event(memberId), round: 0 });
   return {
