@@ -12,6 +12,7 @@ import { keys } from '../domain/keys';
 import type { Page } from '../domain/ports';
 import { applied } from './conditional-write';
 import { decodeCursor, encodeCursor } from './cursor';
+import { queryPages } from './query-prefix';
 
 /** The stored item of a key: its record by id, listed per owner on the `members` index (sorted by key id). */
 const itemOf = (key: ApiKey) => {
@@ -170,26 +171,19 @@ export class DynamoApiKeyStore implements ApiKeyStore {
   }
 
   async hasActiveOperatorKey(now: Date): Promise<boolean> {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: 'members',
-          KeyConditionExpression: 'gsi1pk = :pk',
-          FilterExpression: '#status = :active AND (attribute_not_exists(expiresAt) OR expiresAt > :now)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':pk': keys.apiKeyList({ kind: 'operator' }),
-            ':active': 'active',
-            ':now': now.toISOString(),
-          },
-          ExclusiveStartKey: start,
-        }),
-      );
-      if ((page.Items ?? []).length > 0) return true;
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const pages = queryPages(this.client, {
+      TableName: this.tableName,
+      IndexName: 'members',
+      KeyConditionExpression: 'gsi1pk = :pk',
+      FilterExpression: '#status = :active AND (attribute_not_exists(expiresAt) OR expiresAt > :now)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':pk': keys.apiKeyList({ kind: 'operator' }),
+        ':active': 'active',
+        ':now': now.toISOString(),
+      },
+    });
+    for await (const items of pages) if (items.length > 0) return true;
     return false;
   }
 }

@@ -1,4 +1,4 @@
-import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import {
   balanceRow,
   entryRow,
@@ -11,6 +11,7 @@ import type { ExportSource } from '../domain/export-service';
 import { feedShards } from '../domain/feed';
 import { keys, MEMBER_LIST_SHARDS } from '../domain/keys';
 import type { LedgerEntry, MemberProfile } from '../domain/ledger';
+import { queryPages } from './query-prefix';
 import type { LedgerStore } from '../domain/ports';
 import { strip } from './dynamo-ledger-store';
 
@@ -42,15 +43,8 @@ export class DynamoExportSource implements ExportSource {
     return this.members(tenantId, dataset, ids);
   }
 
-  private async *query(input: Omit<QueryCommandInput, 'TableName'>): AsyncGenerator<Record<string, unknown>[]> {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({ ...input, TableName: this.tableName, ExclusiveStartKey: start }),
-      );
-      yield page.Items ?? [];
-      start = page.LastEvaluatedKey;
-    } while (start);
+  private query(input: Omit<QueryCommandInput, 'TableName'>): AsyncGenerator<Record<string, unknown>[]> {
+    return queryPages(this.client, { ...input, TableName: this.tableName });
   }
 
   private async *members(

@@ -7,6 +7,7 @@ import { outboxItem } from '../domain/outbox';
 import type { Page } from '../domain/ports';
 import { applied } from './conditional-write';
 import { decodeCursor, encodeCursor } from './cursor';
+import { queryAll } from './query-prefix';
 
 const WINDOW_FIELDS = [
   'windowId',
@@ -106,41 +107,23 @@ export class DynamoMaintenanceStore implements MaintenanceStore {
   }
 
   async endingAfter(endsAfter: string): Promise<MaintenanceWindow[]> {
-    const windows: MaintenanceWindow[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: 'members',
-          KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk >= :from',
-          ExpressionAttributeValues: { ':pk': keys.maintenanceList, ':from': endsAfter },
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      windows.push(...(page.Items ?? []).map(windowOf));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return windows;
+    const items = await queryAll(this.client, {
+      TableName: this.tableName,
+      IndexName: 'members',
+      KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk >= :from',
+      ExpressionAttributeValues: { ':pk': keys.maintenanceList, ':from': endsAfter },
+    });
+    return items.map(windowOf);
   }
 
   async dueIds(now: string): Promise<string[]> {
-    const ids: string[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: 'due',
-          KeyConditionExpression: 'duePk = :pk AND dueAt <= :now',
-          ExpressionAttributeValues: { ':pk': keys.maintenanceDue, ':now': now },
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      ids.push(...(page.Items ?? []).map((item) => String(item.pk).slice('MAINTENANCE#'.length)));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return ids;
+    const items = await queryAll(this.client, {
+      TableName: this.tableName,
+      IndexName: 'due',
+      KeyConditionExpression: 'duePk = :pk AND dueAt <= :now',
+      ExpressionAttributeValues: { ':pk': keys.maintenanceDue, ':now': now },
+    });
+    return items.map((item) => String(item.pk).slice('MAINTENANCE#'.length));
   }
 }
 
