@@ -1,22 +1,9 @@
-import { Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
-import type { INagLogger, NagLoggerSuppressedData } from 'cdk-nag';
-import { removeAssembly, synthesize, type Synthesized } from './synth';
+import { removeAssembly, suppressionRecorder, synthesize, type Synthesized } from './synth';
 
 let synth: Synthesized;
 /** `<logical id> <rule>` of every finding a suppression silenced. */
-const usedSuppressions = new Set<string>();
-const ignore = () => undefined;
-const recorder: INagLogger = {
-  onSuppressed: (data: NagLoggerSuppressedData) => {
-    usedSuppressions.add(`${Stack.of(data.resource).getLogicalId(data.resource)} ${data.ruleId}`);
-  },
-  onCompliance: ignore,
-  onNonCompliance: ignore,
-  onError: ignore,
-  onSuppressedError: ignore,
-  onNotApplicable: ignore,
-};
+const { logger: recorder, used: usedSuppressions } = suppressionRecorder();
 
 beforeAll(() => {
   synth = synthesize('test', { nagLoggers: [recorder] });

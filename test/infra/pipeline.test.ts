@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
-import { App, Stack } from 'aws-cdk-lib';
+import { App } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import type { INagLogger, NagLoggerSuppressedData } from 'cdk-nag';
 import { promotedStages } from '../../functions/declaration/stages';
 import { pipelineConfigOf, pipelineContextArguments } from '../../lib/pipeline-config';
 import { PipelineStack, synthImage } from '../../lib/pipeline-stack';
+import { suppressionRecorder } from './synth';
 
 const cdkContext = (
   JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> }
@@ -38,18 +38,7 @@ let app: App | undefined;
 let stack: PipelineStack;
 let template: Template;
 let stages: PipelineStage[];
-const usedSuppressions = new Set<string>();
-const ignore = () => undefined;
-const recorder: INagLogger = {
-  onSuppressed: (data: NagLoggerSuppressedData) => {
-    usedSuppressions.add(`${Stack.of(data.resource).getLogicalId(data.resource)} ${data.ruleId}`);
-  },
-  onCompliance: ignore,
-  onNonCompliance: ignore,
-  onError: ignore,
-  onSuppressedError: ignore,
-  onNotApplicable: ignore,
-};
+const { logger: recorder, used: usedSuppressions } = suppressionRecorder();
 
 beforeAll(() => {
   // One synth. Bundling is skipped (`cdk deploy --exclusively` does the same): the three stages would bundle every

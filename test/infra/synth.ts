@@ -1,7 +1,7 @@
 import { readFileSync, rmSync } from 'node:fs';
-import { App, CfnElement } from 'aws-cdk-lib';
+import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import type { INagLogger } from 'cdk-nag';
+import type { INagLogger, NagLoggerSuppressedData } from 'cdk-nag';
 import type { FunctionId } from '../../functions/declaration/topology';
 import { LIVE_ALIAS } from '../../lib/constructs/topology-functions';
 import { addLoyaltyPlatform } from '../../lib/loyalty-app';
@@ -69,4 +69,24 @@ export function platformLambdaFunctions(synth: Synthesized): [string, Synthesize
     ([id, resource]) =>
       resource.Type === 'AWS::Lambda::Function' && !id.startsWith('CustomS3AutoDeleteObjectsCustomResourceProvider'),
   );
+}
+
+/**
+ * A cdk-nag logger that records every finding a suppression silenced, as `<logical id> <rule>`: a suppression that
+ * silences nothing is stale, one recorded but not reviewed is new.
+ */
+export function suppressionRecorder(): { logger: INagLogger; used: Set<string> } {
+  const used = new Set<string>();
+  const ignore = () => undefined;
+  const logger: INagLogger = {
+    onSuppressed: (data: NagLoggerSuppressedData) => {
+      used.add(`${Stack.of(data.resource).getLogicalId(data.resource)} ${data.ruleId}`);
+    },
+    onCompliance: ignore,
+    onNonCompliance: ignore,
+    onError: ignore,
+    onSuppressedError: ignore,
+    onNotApplicable: ignore,
+  };
+  return { logger, used };
 }
