@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { DEFAULT_TENANT_LIMITS } from '../../functions/domain/credentials';
 import { runScript } from '../support/run-script';
 import { tenantTable } from '../support/tenant-fixtures';
-import { configureReceiver, contractFetch, receivedHooks, twinApi } from '../support/twin-api';
+import { configureReceiver, keyedApi, receivedHooks, twinApi } from '../support/twin-api';
 import { useTwin, waitFor } from '../support/twin-process';
 
 /**
@@ -42,20 +42,10 @@ interface Answer {
   body: TenantBody & { code?: string; items: TenantBody[]; nextCursor?: string };
 }
 
-/** A contract-checked call with a key; the status and the parsed body. */
-async function call(key: string, method: string, path: string, body?: unknown): Promise<Answer> {
-  const response = await contractFetch(`${twin.apiUrl}${path}`, {
-    method,
-    headers: {
-      'x-api-key': key,
-      'content-type': 'application/json',
-      ...(method === 'GET' ? {} : { 'idempotency-key': `adm-${randomBytes(6).toString('hex')}` }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: (text ? JSON.parse(text) : null) as Answer['body'] };
-}
+const api = keyedApi(twin);
+/** A contract-checked call with a key (an Idempotency-Key on every write); the status and the parsed body. */
+const call = (key: string, method: string, path: string, body?: unknown) =>
+  api<Answer['body']>(key, method, path, body);
 const asOperator = (method: string, path: string, body?: unknown) => call(operatorKey, method, path, body);
 
 /** A new tenant through the admin API, and a key of it with every tenant scope. */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { runScript } from '../support/run-script';
 import { tenantTable } from '../support/tenant-fixtures';
-import { configureReceiver, contractFetch, receivedHooks, type ReceivedHook } from '../support/twin-api';
+import { configureReceiver, contractFetch, keyedApi, receivedHooks, type ReceivedHook } from '../support/twin-api';
 import { useTwin, waitFor } from '../support/twin-process';
 
 /**
@@ -21,20 +21,10 @@ interface Answer {
   body: Record<string, unknown> & { code?: string; items?: Record<string, unknown>[] };
 }
 
+const api = keyedApi(twin);
 /** A contract-checked call with a key (an Idempotency-Key on every write); the status and the parsed body. */
-async function call(key: string, method: string, path: string, body?: unknown): Promise<Answer> {
-  const response = await contractFetch(`${twin.apiUrl}${path}`, {
-    method,
-    headers: {
-      'x-api-key': key,
-      'content-type': 'application/json',
-      ...(method === 'GET' ? {} : { 'idempotency-key': `mnt-${randomBytes(6).toString('hex')}` }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: (text ? JSON.parse(text) : null) as Answer['body'] };
-}
+const call = (key: string, method: string, path: string, body?: unknown) =>
+  api<Answer['body']>(key, method, path, body);
 
 beforeAll(async () => {
   const table = tenantTable(twin);

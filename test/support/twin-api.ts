@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { checkContract } from './api-contract';
 import type { RunningTwin } from './twin-process';
 
@@ -29,6 +30,32 @@ export function twinApi(twin: Pick<RunningTwin, 'apiUrl' | 'demo'>) {
         ...init.headers,
       },
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : null) as T };
+  };
+}
+
+/**
+ * A client of the twin's API for tests that act as several callers (an operator, tenants): the caller's key on
+ * each call, JSON bodies, a fresh Idempotency-Key on every write.
+ * @example const call = keyedApi(twin); const { status } = await call(operatorKey, 'GET', '/admin/tenants');
+ */
+export function keyedApi(twin: Pick<RunningTwin, 'apiUrl'>) {
+  return async function call<T = Record<string, unknown>>(
+    key: string,
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<ApiResponse<T>> {
+    const response = await contractFetch(`${twin.apiUrl}${path}`, {
+      method,
+      headers: {
+        'x-api-key': key,
+        'content-type': 'application/json',
+        ...(method === 'GET' ? {} : { 'idempotency-key': `k-${randomBytes(8).toString('hex')}` }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await response.text();
     return { status: response.status, body: (text ? JSON.parse(text) : null) as T };
