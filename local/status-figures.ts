@@ -1,6 +1,12 @@
 import { dashboard, type DashboardSection, type Series, type Statistic } from '../functions/declaration/dashboard';
 import { platformMetrics } from '../functions/declaration/metrics';
-import { functions, queues, type FunctionId, type QueueId, type QueueSpec } from '../functions/declaration/topology';
+import {
+  deadLetterQueueIds,
+  functions,
+  queues,
+  type FunctionId,
+  type QueueId,
+} from '../functions/declaration/topology';
 import type { MetricsStore } from './metrics-store';
 
 /** Where the twin records each figure in its metrics store, named as the dashboard's series name them. */
@@ -22,21 +28,6 @@ export const streamConsumers = (Object.keys(functions) as FunctionId[]).filter((
   const spec = functions[id];
   return 'trigger' in spec && spec.trigger.kind === 'dynamodb-stream';
 });
-
-/**
- * Queues that receive what failed elsewhere: a redrive target, or a stream's or a schedule's on-failure destination
- * (the rule the CDK stack's dead-letter alarms follow).
- */
-export function deadLetterQueues(): QueueId[] {
-  const ids = new Set<QueueId>();
-  for (const spec of Object.values(queues) as QueueSpec[]) if (spec.deadLetter) ids.add(spec.deadLetter.queue);
-  for (const fn of Object.values(functions)) {
-    if (!('trigger' in fn)) continue;
-    if (fn.trigger.kind === 'dynamodb-stream') ids.add(fn.trigger.onFailure);
-    if (fn.trigger.kind === 'schedule') ids.add(fn.trigger.asyncInvoke.onFailure);
-  }
-  return [...ids];
-}
 
 export type FigureSeries = {
   /** Stable within its panel: source, metric, statistic and the function or queue it is about. */
@@ -123,7 +114,7 @@ function linesOf(series: Series): Line[] | { reason: string } {
         series.queues === 'all'
           ? (Object.keys(queues) as QueueId[])
           : series.queues === 'dead-letter'
-            ? deadLetterQueues()
+            ? deadLetterQueueIds()
             : series.queues;
       return ids.map((id) => ({
         key: metricKey.queue(series.metric, id),

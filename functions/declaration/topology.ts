@@ -456,6 +456,26 @@ export const functions = {
 
 export type FunctionId = keyof typeof functions;
 
+/** Queues that another queue's redrive policy moves messages to. */
+export function redriveTargetIds(): Set<QueueId> {
+  return new Set(
+    (Object.values(queues) as QueueSpec[]).flatMap((spec) => (spec.deadLetter ? [spec.deadLetter.queue] : [])),
+  );
+}
+
+/**
+ * Queues that receive what failed elsewhere: a redrive target, or a stream's or a schedule's on-failure destination.
+ * The stack's dead-letter alarms and the dashboard's dead-letter panels (on AWS and on the twin) follow this rule.
+ */
+export function deadLetterQueueIds(): QueueId[] {
+  const ids = redriveTargetIds();
+  for (const fn of Object.values(functions) as FunctionSpec[]) {
+    if (fn.trigger?.kind === 'dynamodb-stream') ids.add(fn.trigger.onFailure);
+    if (fn.trigger?.kind === 'schedule') ids.add(fn.trigger.asyncInvoke.onFailure);
+  }
+  return [...ids];
+}
+
 /** Where a ResourceRef points in one deployment: the CDK stack's resources or the twin's stand-ins. */
 export interface ResourceTargets {
   table: string;

@@ -18,6 +18,7 @@ import {
 } from '../../functions/declaration/metrics';
 import type { AlarmThresholds } from '../../functions/declaration/stages';
 import {
+  deadLetterQueueIds,
   functions as functionSpecs,
   queues as queueSpecs,
   rawEvents,
@@ -27,7 +28,6 @@ import {
   type QueueSpec,
 } from '../../functions/declaration/topology';
 import { SQS_FIFO_IN_FLIGHT_LIMIT } from '../../functions/domain/webhooks/parking';
-import { deadLetterQueueIds } from './topology-queues';
 
 /**
  * Backlog alarms for queues whose consumer keeps its own retry budget, so that SQS's

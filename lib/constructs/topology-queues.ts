@@ -4,28 +4,14 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import type { StageSettings } from '../../functions/declaration/stages';
-import { functions, queues as queueSpecs, type QueueId, type QueueSpec } from '../../functions/declaration/topology';
+import {
+  deadLetterQueueIds,
+  queues as queueSpecs,
+  redriveTargetIds,
+  type QueueId,
+  type QueueSpec,
+} from '../../functions/declaration/topology';
 import { dataRemovalPolicy } from './removal-policy';
-
-/** Queues that another queue's redrive policy moves messages to. */
-function redriveTargetIds(): Set<QueueId> {
-  return new Set(
-    (Object.values(queueSpecs) as QueueSpec[]).flatMap((spec) => (spec.deadLetter ? [spec.deadLetter.queue] : [])),
-  );
-}
-
-/**
- * Queues that receive what failed elsewhere: a redrive target, or a stream's or a schedule's on-failure destination.
- */
-export function deadLetterQueueIds(): QueueId[] {
-  const ids = redriveTargetIds();
-  for (const fn of Object.values(functions)) {
-    if (!('trigger' in fn)) continue;
-    if (fn.trigger.kind === 'dynamodb-stream') ids.add(fn.trigger.onFailure);
-    if (fn.trigger.kind === 'schedule') ids.add(fn.trigger.asyncInvoke.onFailure);
-  }
-  return [...ids];
-}
 
 /**
  * Every queue of the topology, with its dead-letter redrive. Messages are encrypted at rest with one
