@@ -1,7 +1,5 @@
-import { jest } from '@jest/globals';
 import type { Context } from 'aws-lambda';
 import { metricsNamespace } from '../../functions/declaration/metrics';
-import type { DeliveryMessage } from '../../functions/domain/webhooks/message';
 import type { AttemptResult } from '../../functions/domain/webhooks/ports';
 import { captureEmf, figures } from '../support/emf-capture';
 
@@ -18,10 +16,7 @@ process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 const { lambdaHandler } = await import('../../functions/shared/lambda-handler');
 const { metrics, recordMetric } = await import('../../functions/shared/metrics');
 const { memoryLedgerWithMember, idem } = await import('../support/ledger-helpers');
-const { DeliveryService } = await import('../../functions/domain/webhooks/delivery-service');
-const { deliveryMessage } = await import('../../functions/domain/webhooks/message');
-const { MemoryDeliveryLog, MemoryEndpointHealth, MemoryEndpoints } = await import('../support/memory-webhook-ports');
-const { earnedEvents, testSubscription } = await import('../support/webhook-fixtures');
+const { deliveryHarness, T0 } = await import('../support/delivery-harness');
 const { MaintenanceNotifier } = await import('../../functions/domain/maintenance-notifier');
 const { MemoryMaintenanceStore, MemoryOutbox, pagesOf, tenantsOf, windowAt } =
   await import('../support/memory-maintenance-ports');
@@ -110,51 +105,12 @@ describe('platform metrics (EMF)', () => {
 });
 
 describe('webhook delivery metrics (EMF)', () => {
-  const T0 = Date.parse('2026-11-21T10:00:00.000Z');
   const OK: AttemptResult = { ok: true, status: 204, durationMs: 42 };
   const BOOM: AttemptResult = { ok: false, status: 500, durationMs: 7 };
 
-  function setUp(overrides: Partial<Parameters<typeof testSubscription>[0]> = {}) {
-    const subscription = testSubscription({
-      tenantId: 't1',
-      subscriptionId: 'sub_1',
-      createdAt: new Date(T0).toISOString(),
-      ...overrides,
-    });
-    const endpoints = new Map([[MemoryEndpoints.key('t1', 'sub_1'), subscription]]);
-    const directory = new MemoryEndpoints(endpoints);
-    let nowMs = T0;
-    const send = jest.fn<(...args: unknown[]) => Promise<AttemptResult>>();
-    const service = new DeliveryService({
-      log: new MemoryDeliveryLog(),
-      health: new MemoryEndpointHealth(endpoints),
-      endpoint: (tenantId, subscriptionId) => directory.get(tenantId, subscriptionId),
-      send,
-      requeue: () => Promise.resolve(),
-      deadLetter: () => Promise.resolve(),
-      policy: {
-        retrySchedule: [5],
-        jitter: 0,
-        breakerFailures: 2,
-        breakerOpenSeconds: 30,
-        breakerMaxOpenSeconds: 120,
-        disableAfterSeconds: 3600,
-        drainRampSeconds: 60,
-        drainMaxPerSecond: 10,
-      },
-      attemptTimeoutSeconds: 15,
-      clock: { now: () => new Date(nowMs) },
-      random: () => 0,
-      healthCacheMs: 0,
-    });
-    const event = earnedEvents(() => nowMs);
-    const message = (memberId: string): DeliveryMessage =>
-      deliveryMessage.parse({ tenantId: 't1', subscriptionId: 'sub_1', event: event(memberId), round: 0 });
-    const advance = (seconds: number) => {
-      nowMs += seconds * 1000;
-    };
-    return { service, send, message, advance };
-  }
+  /** One retry: the second failure of a message dead-letters it. */
+  const setUp = (endpoint: Parameters<typeof deliveryHarness>[0] = {}) =>
+    deliveryHarness(endpoint, { retrySchedule: [5] });
 
   it('counts a delivered attempt and its duration', async () => {
     // Prepare

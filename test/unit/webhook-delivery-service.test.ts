@@ -1,11 +1,6 @@
 import { jest } from '@jest/globals';
-import type { WebhookSubscription } from '../../functions/domain/ports';
-import {
-  RECEIVE_LIMIT,
-  SUSPENDED_RECHECK_SECONDS,
-  type DeliveryPolicy,
-} from '../../functions/domain/webhooks/delivery-policy';
-import { DeliveryService, type DeliveryServiceDeps } from '../../functions/domain/webhooks/delivery-service';
+import { RECEIVE_LIMIT, SUSPENDED_RECHECK_SECONDS } from '../../functions/domain/webhooks/delivery-policy';
+import { DeliveryService } from '../../functions/domain/webhooks/delivery-service';
 import { WebhookFanOut } from '../../functions/domain/webhooks/fan-out';
 import {
   DIGEST_MAX_EVENTS,
@@ -18,31 +13,14 @@ import {
 import type { AttemptResult } from '../../functions/domain/webhooks/ports';
 import { ReplayService } from '../../functions/domain/webhooks/replay';
 import { logger } from '../../functions/shared/logger';
-import {
-  MemoryDeliveryLog,
-  MemoryDeliveryQueue,
-  MemoryDigestStore,
-  MemoryEndpointHealth,
-  MemoryEndpoints,
-} from '../support/memory-webhook-ports';
-import { earnedEvents, testSubscription } from '../support/webhook-fixtures';
+import { MemoryEndpoints } from '../support/memory-webhook-ports';
+import { deliveryHarness, POLICY, T0 } from '../support/delivery-harness';
 
 /**
  * The webhook delivery service, replays and the fan-out driven through in-memory fakes of their
  * ports: the rules (schedule, breaker, disabling, dead letters, rounds, digests) without a table,
  * a queue or HTTP. The same service runs on DynamoDB Local in test/integration/delivery-worker.test.ts.
  */
-const T0 = Date.parse('2026-11-21T10:00:00.000Z');
-const POLICY: DeliveryPolicy = {
-  retrySchedule: [5, 300],
-  jitter: 0,
-  breakerFailures: 2,
-  breakerOpenSeconds: 30,
-  breakerMaxOpenSeconds: 120,
-  disableAfterSeconds: 3600,
-  drainRampSeconds: 60,
-  drainMaxPerSecond: 10,
-};
 const OK: AttemptResult = { ok: true, status: 204, durationMs: 2 };
 const BOOM: AttemptResult = { ok: false, status: 500, durationMs: 2, responseBody: 'boom' };
 
@@ -50,67 +28,10 @@ beforeAll(() => {
   logger.setLogLevel('SILENT');
 });
 
-function setUp(endpoint: Partial<WebhookSubscription> = {}) {
-  const subscription = testSubscription({
-    tenantId: 't1',
-    subscriptionId: 'sub_1',
-    createdAt: new Date(T0).toISOString(),
-    ...endpoint,
-  });
-  const endpoints = new Map([[MemoryEndpoints.key('t1', 'sub_1'), subscription]]);
-  const directory = new MemoryEndpoints(endpoints);
-  const log = new MemoryDeliveryLog();
-  const health = new MemoryEndpointHealth(endpoints);
-  const queue = new MemoryDeliveryQueue();
-  let nowMs = T0;
-  const clock = { now: () => new Date(nowMs) };
-  const advance = (seconds: number) => {
-    nowMs += seconds * 1000;
-  };
-  const send = jest.fn<DeliveryServiceDeps['send']>(() =>
-    Promise.reject(new Error('send called without a scripted answer')),
-  );
-  const deadLetter = jest.fn<DeliveryServiceDeps['deadLetter']>(() => Promise.resolve());
-  const digests = new MemoryDigestStore();
-  const service = new DeliveryService({
-    log,
-    health,
-    endpoint: (tenantId, subscriptionId) => directory.get(tenantId, subscriptionId),
-    send,
-    digests,
-    requeue: (message) => queue.enqueue([message]),
-    deadLetter,
-    policy: POLICY,
-    attemptTimeoutSeconds: 15,
-    clock,
-    random: () => 0,
-    healthCacheMs: 0,
-  });
-  const event = earnedEvents(() => nowMs);
-  const message = (memberId: string): DeliveryMessage =>
-    deliveryMessage.parse({ tenantId: 't1', subscriptionId: 'sub_1', event: event(memberId), round: 0 });
-  return {
-    subscription,
-    endpoints,
-    directory,
-    log,
-    health,
-    queue,
-    digests,
-    clock,
-    advance,
-    send,
-    deadLetter,
-    service,
-    event,
-    message,
-  };
-}
-
 describe('delivery service (in-memory ports)', () => {
   it('delivers a message once, signs the body shaped for the endpoint, and ignores a duplicate copy', async () => {
     // Prepare
-    const h = setUp({ payload: 'thin' });
+    const h = deliveryHarness({ payload: 'thin' });
     const m = h.message('mem_a');
     h.send.mockResolvedValueOnce(OK);
 
@@ -133,7 +54,7 @@ describe('delivery service (in-memory ports)', () => {
 
   it('retries on schedule, opens the breaker at the threshold, later messages wait without an attempt', async () => {
     // Prepare
-    const h = setUp();
+    const h = deliveryHarness();
     h.send.mockResolvedValueOnce(BOOM).mockResolvedValueOnce(BOOM);
 
     // Act: two members fail once each (threshold 2), then a third message arrives
@@ -153,7 +74,7 @@ describe('delivery service (in-memory ports)', () => {
 
   it('closes the breaker when the probe after the open period succeeds', async () => {
     // Prepare: the breaker is open
-    const h = setUp();
+    const h = deliveryHarness();
     h.send.mockResolvedValueOnce(BOOM).mockResolvedValueOnce(BOOM).mockResolvedValueOnce(OK);
     await h.service.handle(h.message('mem_a'), 1);
     await h.service.handle(h.message('mem_b'), 1);
@@ -176,7 +97,7 @@ describe('delivery service (in-memory ports)', () => {
 
   it('opens the breaker again for twice as long when the probe fails', async () => {
     // Prepare
-    const h = setUp();
+    const h = deliveryHarness();
     h.send.mockResolvedValueOnce(BOOM).mockResolvedValueOnce(BOOM).mockResolvedValueOnce(BOOM);
     await h.service.handle(h.message('mem_a'), 1);
     await h.service.handle(h.message('mem_b'), 1);
@@ -193,7 +114,7 @@ describe('delivery service (in-memory ports)', () => {
 
   it('dead-letters a message after its last attempt, in the log and on the DLQ', async () => {
     // Prepare
-    const h = setUp({});
+    const h = deliveryHarness({});
     const m = h.message('mem_a');
     h.send.mockResolvedValue(BOOM);
     const service = new DeliveryService({
@@ -226,7 +147,7 @@ describe('delivery service (in-memory ports)', () => {
 
   it("holds a suspended tenant's messages (no attempt, no dead letter) then delivers them", async () => {
     // Prepare: the tenant is suspended; one message is at the receive limit, where it would otherwise be dead-lettered.
-    const h = setUp();
+    const h = deliveryHarness();
     let suspended = true;
     const service = new DeliveryService({
       log: h.log,
@@ -262,7 +183,7 @@ describe('delivery service (in-memory ports)', () => {
 
   it('disables the endpoint on 410 Gone (endpoint.disabled); later messages dead-letter, not attempted', async () => {
     // Prepare
-    const h = setUp();
+    const h = deliveryHarness();
     h.send.mockResolvedValueOnce({ ok: false, status: 410, durationMs: 2 });
 
     // Act
@@ -291,7 +212,7 @@ describe('delivery service (in-memory ports)', () => {
 
   it('drops the message of a deleted endpoint without sending it', async () => {
     // Prepare
-    const h = setUp();
+    const h = deliveryHarness();
     h.endpoints.clear();
 
     // Act
@@ -305,7 +226,7 @@ describe('delivery service (in-memory ports)', () => {
 
   it('sends a digest once its window closed, with the window events in one body', async () => {
     // Prepare: two events join a 60 s window; the window's delivery was queued by the fan-out
-    const h = setUp({ digest: { intervalSeconds: 60 } });
+    const h = deliveryHarness({ digest: { intervalSeconds: 60 } });
     const fanOut = new WebhookFanOut({ endpoints: h.directory, queue: h.queue, digests: h.digests, clock: h.clock });
     await fanOut.route(h.event('mem_a'));
     await fanOut.route(h.event('mem_b'));
@@ -330,7 +251,7 @@ describe('delivery service (in-memory ports)', () => {
 describe('correlation ids on deliveries (in-memory ports)', () => {
   it('logs and sends the event’s correlation id with the attempt, and endpoint.disabled carries it', async () => {
     // Prepare
-    const h = setUp();
+    const h = deliveryHarness();
     const m = deliveryMessage.parse({
       tenantId: 't1',
       subscriptionId: 'sub_1',
@@ -356,7 +277,7 @@ describe('correlation ids on deliveries (in-memory ports)', () => {
 
   it('traces a digest to the event that opened its window', async () => {
     // Prepare
-    const h = setUp({ digest: { intervalSeconds: 60 } });
+    const h = deliveryHarness({ digest: { intervalSeconds: 60 } });
     const fanOut = new WebhookFanOut({ endpoints: h.directory, queue: h.queue, digests: h.digests, clock: h.clock });
     await fanOut.route({ ...h.event('mem_a'), correlationId: 'order-1' });
     await fanOut.route({ ...h.event('mem_b'), correlationId: 'order-2' });
@@ -375,7 +296,7 @@ describe('correlation ids on deliveries (in-memory ports)', () => {
 
   it('gives a message without one the delivering invocation’s id', async () => {
     // Prepare: an event written before events carried a correlation id
-    const h = setUp();
+    const h = deliveryHarness();
     h.send.mockResolvedValueOnce(OK);
 
     // Act
@@ -407,7 +328,7 @@ describe('digest windows', () => {
 describe('fan-out (in-memory ports)', () => {
   it('queues one message per matching immediate endpoint and none for others', async () => {
     // Prepare
-    const h = setUp();
+    const h = deliveryHarness();
     h.endpoints.set(MemoryEndpoints.key('t1', 'sub_2'), {
       ...h.subscription,
       subscriptionId: 'sub_2',
@@ -437,7 +358,7 @@ describe('fan-out (in-memory ports)', () => {
 describe('replays and redrives (in-memory ports)', () => {
   it('replays a delivered message in a new round, refuses one still on schedule, redrives dead letters', async () => {
     // Prepare: one delivered message, one failing, one dead
-    const h = setUp();
+    const h = deliveryHarness();
     const replays = new ReplayService({ log: h.log, queue: h.queue, clock: h.clock });
     const delivered = h.message('mem_a');
     const failing = h.message('mem_b');
@@ -470,7 +391,7 @@ describe('replays and redrives (in-memory ports)', () => {
 
   it('replays a time range oldest first and skips messages still on their schedule', async () => {
     // Prepare
-    const h = setUp();
+    const h = deliveryHarness();
     const replays = new ReplayService({ log: h.log, queue: h.queue, clock: h.clock });
     const first = h.message('mem_a');
     h.advance(1);
@@ -502,7 +423,7 @@ describe('endpoint maintenance windows (in-memory ports)', () => {
 
   it('holds a message until the window ends without an attempt, then delivers it at attempt 1', async () => {
     // Prepare: a one-hour window from now
-    const h = setUp({ maintenanceWindows: [windowFor(3600)] });
+    const h = deliveryHarness({ maintenanceWindows: [windowFor(3600)] });
     const m = h.message('mem_a');
     h.send.mockResolvedValueOnce(OK);
 
@@ -521,7 +442,7 @@ describe('endpoint maintenance windows (in-memory ports)', () => {
 
   it('leaves a failing endpoint alone during a window: no probe, no disabling, the breaker as it was', async () => {
     // Prepare: the breaker opened an hour before the disable period ends, then a 48 h window starts
-    const h = setUp();
+    const h = deliveryHarness();
     h.send.mockResolvedValue(BOOM);
     await h.service.handle(h.message('mem_a'), 1);
     await h.service.handle(h.message('mem_b'), 1);
@@ -550,7 +471,7 @@ describe('endpoint maintenance windows (in-memory ports)', () => {
 
   it('does not count receives spent waiting out windows against the receive limit', async () => {
     // Prepare: a message queued before a 48 h window that has just ended, received often before it
-    const h = setUp({ maintenanceWindows: [windowFor(48 * 3600, 10)] });
+    const h = deliveryHarness({ maintenanceWindows: [windowFor(48 * 3600, 10)] });
     const sentAtMs = T0;
     h.advance(48 * 3600 + 10);
     h.send.mockResolvedValueOnce(OK);
@@ -567,7 +488,7 @@ describe('endpoint maintenance windows (in-memory ports)', () => {
 
   it('dead-letters at the receive limit when no window excuses the receives', async () => {
     // Prepare
-    const h = setUp();
+    const h = deliveryHarness();
     const m = h.message('mem_a');
 
     // Act
