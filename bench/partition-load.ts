@@ -279,11 +279,11 @@ export function keyLoads(samples: CommandSample[], scenario: Scenario): KeyLoad[
       wcuPerS,
       rcuPerS,
       share: partitionShare(wcuPerS, rcuPerS),
-      uses: uses.length,
+      members: members.size,
       perMember,
     };
   });
-  return evenShards(loads).map(({ uses: _uses, perMember: _perMember, ...load }) => load);
+  return evenShards(loads).map(({ members: _members, perMember: _perMember, ...load }) => load);
 }
 
 /** A shard number at the end of a key (`TENANT#t#FEED#7`): the rest names its family. */
@@ -292,10 +292,11 @@ const SHARD_SUFFIX = /^(.*#)(\d+)$/;
 /**
  * Shards picked by hash or at random are loaded evenly in expectation; with a sample of a few hundred commands their
  * loads still differ by chance, and the busiest would overstate the scenario. So a family of shared shard keys (same
- * target, same key but for the final number) takes its mean load, unless the sample's use counts are too uneven for
- * chance (a chi-square test, p < 0.001): a skewed choice in the code (always the first shard, say) keeps its own.
+ * target, same key but for the final number) takes its mean load, unless the numbers of members that touched each
+ * shard are too uneven for chance (a chi-square test, p < 0.001; members, not calls, because one member's commands
+ * all hash to its shard): a skewed choice in the code (always the first shard, say) keeps its own.
  */
-export function evenShards<L extends KeyLoad & { uses: number; perMember: boolean }>(loads: L[]): L[] {
+export function evenShards<L extends KeyLoad & { members: number; perMember: boolean }>(loads: L[]): L[] {
   const families = new Map<string, L[]>();
   for (const load of loads) {
     const family = SHARD_SUFFIX.exec(load.partitionKey)?.[1];
@@ -304,12 +305,12 @@ export function evenShards<L extends KeyLoad & { uses: number; perMember: boolea
     families.set(id, [...(families.get(id) ?? []), load]);
   }
   const evened = new Map<L, L>();
-  for (const members of families.values()) {
-    if (members.length < 2 || !evenByChance(members.map((member) => member.uses))) continue;
-    const wcuPerS = members.reduce((sum, member) => sum + member.wcuPerS, 0) / members.length;
-    const rcuPerS = members.reduce((sum, member) => sum + member.rcuPerS, 0) / members.length;
-    for (const member of members) {
-      evened.set(member, { ...member, wcuPerS, rcuPerS, share: partitionShare(wcuPerS, rcuPerS) });
+  for (const shards of families.values()) {
+    if (shards.length < 2 || !evenByChance(shards.map((shard) => shard.members))) continue;
+    const wcuPerS = shards.reduce((sum, shard) => sum + shard.wcuPerS, 0) / shards.length;
+    const rcuPerS = shards.reduce((sum, shard) => sum + shard.rcuPerS, 0) / shards.length;
+    for (const shard of shards) {
+      evened.set(shard, { ...shard, wcuPerS, rcuPerS, share: partitionShare(wcuPerS, rcuPerS) });
     }
   }
   return loads.map((load) => evened.get(load) ?? load);

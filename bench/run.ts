@@ -68,8 +68,8 @@ const CACHE_WAIT_MS = Number(process.env.SUBSCRIPTION_CACHE_TTL_MS ?? 5_000) + 1
 const COLDSTART_RUNS = Number(process.env.BENCH_COLDSTART_RUNS ?? 15);
 const PARTITION_EARN_RATE = Number(process.env.BENCH_PARTITION_EARN_RATE ?? 10_000);
 const PARTITION_MEMBERS = Number(process.env.BENCH_PARTITION_MEMBERS ?? 1_000_000);
-const PARTITION_SAMPLE_EARNS = Number(process.env.BENCH_PARTITION_SAMPLE_EARNS ?? 800);
-const PARTITION_SAMPLE_REDEMPTIONS = Number(process.env.BENCH_PARTITION_SAMPLE_REDEMPTIONS ?? 400);
+const PARTITION_SAMPLE_EARNS = Number(process.env.BENCH_PARTITION_SAMPLE_EARNS ?? 500);
+const PARTITION_SAMPLE_REDEMPTIONS = Number(process.env.BENCH_PARTITION_SAMPLE_REDEMPTIONS ?? 250);
 
 /** The scenarios asked for: argv, else BENCH_ONLY, else all. */
 function chosenScenarios(): Set<Scenario> {

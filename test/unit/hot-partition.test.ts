@@ -185,13 +185,13 @@ describe('hot partition arithmetic', () => {
 });
 
 describe('shards loaded evenly by chance', () => {
-  const shardLoad = (partitionKey: string, uses: number) => ({
+  const shardLoad = (partitionKey: string, members: number) => ({
     target: 'feed',
     partitionKey,
-    wcuPerS: uses * 10,
+    wcuPerS: members * 10,
     rcuPerS: 0,
-    share: uses / 100,
-    uses,
+    share: members / 100,
+    members,
     perMember: false,
   });
 
