@@ -1,6 +1,7 @@
 import { startTwin } from '../local/twin';
 import { runColdStart } from './cold-start';
 import { runFeed } from './feed';
+import { runHotPartition } from './hot-partition';
 import { accepted, committedIds, pairKey, percentile, pool, recordArrivals, sleep } from './harness';
 import { runLake } from './lake';
 import { runOutage } from './outage';
@@ -31,8 +32,14 @@ import { rawTransactPerS } from './raw-transact';
  * - coldstart: each function bundled as CDK bundles it and imported in fresh processes, with tracing off and on
  *   and without the tracer, against the cold-start budget (BENCH_COLDSTART_RUNS imports each); needs no twin,
  *   see `cold-start.ts`
+ * - partitions: hot_partition_share, the busiest partition key of the table and of every index as a share of one
+ *   partition's limits, for one tenant at BENCH_PARTITION_EARN_RATE earns/s over BENCH_PARTITION_MEMBERS members plus
+ *   a tenth of that redeeming one reward (a recorded sample of the API handler's real calls on its own DynamoDB
+ *   Local; needs no twin), see `hot-partition.ts`
  */
-const SCENARIOS = ['api', 'latency', 'hot', 'fanout', 'outage', 'feed', 'lake', 'coldstart'] as const;
+const SCENARIOS = ['api', 'latency', 'hot', 'fanout', 'outage', 'feed', 'lake', 'coldstart', 'partitions'] as const;
+/** Scenarios that bring their own stand-ins and need no twin. */
+const WITHOUT_TWIN = new Set<string>(['coldstart', 'partitions']);
 type Scenario = (typeof SCENARIOS)[number];
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const EARNS = Number(process.env.BENCH_EARNS ?? 800);
@@ -59,6 +66,10 @@ const LAKE_BUFFER_S = Number(process.env.BENCH_LAKE_BUFFER_S ?? 1);
 /** New endpoints reach the consumers once their endpoint cache has expired (the twin's setting, 5 s by default). */
 const CACHE_WAIT_MS = Number(process.env.SUBSCRIPTION_CACHE_TTL_MS ?? 5_000) + 1_000;
 const COLDSTART_RUNS = Number(process.env.BENCH_COLDSTART_RUNS ?? 15);
+const PARTITION_EARN_RATE = Number(process.env.BENCH_PARTITION_EARN_RATE ?? 10_000);
+const PARTITION_MEMBERS = Number(process.env.BENCH_PARTITION_MEMBERS ?? 1_000_000);
+const PARTITION_SAMPLE_EARNS = Number(process.env.BENCH_PARTITION_SAMPLE_EARNS ?? 500);
+const PARTITION_SAMPLE_REDEMPTIONS = Number(process.env.BENCH_PARTITION_SAMPLE_REDEMPTIONS ?? 250);
 
 /** The scenarios asked for: argv, else BENCH_ONLY, else all. */
 function chosenScenarios(): Set<Scenario> {
@@ -78,7 +89,17 @@ if (chosen.has('coldstart')) {
   Object.assign(result, coldStart.figures);
   lines.push(...coldStart.lines);
 }
-if (SCENARIOS.some((scenario) => scenario !== 'coldstart' && chosen.has(scenario))) await onTwin();
+if (chosen.has('partitions')) {
+  const partitions = await runHotPartition({
+    scenario: { earnPerS: PARTITION_EARN_RATE, members: PARTITION_MEMBERS, redeemShare: 0.1 },
+    sampleEarns: PARTITION_SAMPLE_EARNS,
+    sampleRedemptions: PARTITION_SAMPLE_REDEMPTIONS,
+    concurrency: CONCURRENCY,
+  });
+  Object.assign(result, partitions.figures);
+  lines.push(...partitions.lines);
+}
+if (SCENARIOS.some((scenario) => !WITHOUT_TWIN.has(scenario) && chosen.has(scenario))) await onTwin();
 for (const line of lines) console.log(line);
 console.log(`bench: ${[...chosen].join(', ')} in ${Math.round((Date.now() - benchStart) / 1000)} s`);
 console.log(JSON.stringify(result));

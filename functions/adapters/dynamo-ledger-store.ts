@@ -87,15 +87,18 @@ export class DynamoLedgerStore implements LedgerStore {
     return new Map(items.map((item) => balanceFromItem(item)).map((balance) => [balance.memberId, balance]));
   }
 
-  /** Strongly consistent reads of any number of keys: 100 a call, unprocessed keys retried. */
-  private async batchGet(itemKeys: { pk: string; sk: string }[]): Promise<Record<string, unknown>[]> {
+  /** Reads of any number of keys (strongly consistent unless told): 100 a call, unprocessed keys retried. */
+  private async batchGet(
+    itemKeys: { pk: string; sk: string }[],
+    consistent = true,
+  ): Promise<Record<string, unknown>[]> {
     const found: Record<string, unknown>[] = [];
     const pending = [...itemKeys];
     let keysLeft: Record<string, unknown>[] = [];
     while (pending.length > 0 || keysLeft.length > 0) {
       keysLeft = [...keysLeft, ...pending.splice(0, 100 - keysLeft.length)];
       const { Responses, UnprocessedKeys } = await this.client.send(
-        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keysLeft, ConsistentRead: true } } }),
+        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keysLeft, ConsistentRead: consistent } } }),
       );
       found.push(...(Responses?.[this.tableName] ?? []));
       keysLeft = (UnprocessedKeys?.[this.tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
@@ -348,9 +351,9 @@ export class DynamoLedgerStore implements LedgerStore {
     };
   }
 
-  async accountBalances(tenantId: string, account: AccountRef): Promise<number[]> {
+  async accountBalances(tenantId: string, account: AccountRef, options = { consistent: true }): Promise<number[]> {
     const shardKeys = Array.from({ length: ACCOUNT_SHARDS }, (_, shard) => keys.accountShard(tenantId, account, shard));
-    const items = await this.batchGet(shardKeys);
+    const items = await this.batchGet(shardKeys, options.consistent);
     // A shard never credited has no item: it holds nothing.
     return shardKeys.map((key) => (items.find((item) => item.pk === key.pk)?.balance as number | undefined) ?? 0);
   }

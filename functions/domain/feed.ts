@@ -8,7 +8,7 @@ import { FEED_SHARDS, keys } from './keys';
  * read from the `feed` index that each outbox event item carries (index keys written in the same
  * transaction as the event). The index is sharded `FEED_SHARDS` ways by member, so one tenant's
  * writes spread over that many index partitions: at DynamoDB's 1,000 write units per second per
- * partition and events under 1 KB, about 16,000 events/s at best and 8,000 events/s sustained with
+ * partition and events under 1 KB, about 32,000 events/s at best and 16,000 events/s sustained with
  * hash skew (docs/decisions/0008-data-sharing.md).
  *
  * The cursor is a single watermark (commit time, event id). Events are served only once they are

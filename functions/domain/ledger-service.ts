@@ -266,23 +266,33 @@ export class LedgerService {
   /**
    * Draws what a redemption takes: a stock shard with a unit left (and, for vouchers, a code from
    * the pool shard that matches it), shards tried in random order so concurrent redemptions
-   * spread out; and a budget shard for a campaign-funded reward.
+   * spread out; and a budget shard for a campaign-funded reward. Every redemption of a reward reads
+   * all its shards, so the pick reads them eventually consistent (half the read units on keys every
+   * redemption shares; the commit's conditions guard the unit and the code); only a strongly
+   * consistent read may find the reward out of stock.
    */
   private async drawFor(tenantId: string, reward: Reward): Promise<RewardDraw> {
     const draw: RewardDraw = {};
     if (!reward.unlimitedStock) {
-      const stock = await this.store.accountBalances(tenantId, { kind: 'stock', id: reward.rewardId });
-      const stocked = stock.flatMap((units, shard) => (units > 0 ? [shard] : []));
-      // From a random start, so concurrent redemptions spread over the shards.
-      const start = Math.floor(Math.random() * stocked.length);
-      for (const shard of [...stocked.slice(start), ...stocked.slice(0, start)]) {
-        if (reward.fulfilment === 'voucher') {
-          const codes = await this.store.poolCodes(tenantId, reward.rewardId, shard, 16);
-          if (codes.length === 0) continue;
-          draw.voucherCode = required(codes[Math.floor(Math.random() * codes.length)], 'a drawn code');
+      for (const consistent of [false, true]) {
+        const stock = await this.store.accountBalances(
+          tenantId,
+          { kind: 'stock', id: reward.rewardId },
+          { consistent },
+        );
+        const stocked = stock.flatMap((units, shard) => (units > 0 ? [shard] : []));
+        // From a random start, so concurrent redemptions spread over the shards.
+        const start = Math.floor(Math.random() * stocked.length);
+        for (const shard of [...stocked.slice(start), ...stocked.slice(0, start)]) {
+          if (reward.fulfilment === 'voucher') {
+            const codes = await this.store.poolCodes(tenantId, reward.rewardId, shard, 16);
+            if (codes.length === 0) continue;
+            draw.voucherCode = required(codes[Math.floor(Math.random() * codes.length)], 'a drawn code');
+          }
+          draw.stockShard = shard;
+          break;
         }
-        draw.stockShard = shard;
-        break;
+        if (draw.stockShard !== undefined) break;
       }
       if (draw.stockShard === undefined)
         throw new Problem('reward_out_of_stock', `Reward ${reward.rewardId} is out of stock`);
@@ -292,17 +302,26 @@ export class LedgerService {
     return draw;
   }
 
-  /** A budget shard that can afford `amount`, rebalancing the shards when none can alone. */
+  /**
+   * A budget shard that can afford `amount`, rebalancing the shards when none can alone. The first
+   * read is eventually consistent, as the stock's (the commit's condition guards the debit); a
+   * refusal or a rebalance only follows a strongly consistent one.
+   */
   private async budgetShard(tenantId: string, campaignId: string, amount: number): Promise<number> {
     const account = { kind: 'budget', id: campaignId } as const;
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const balances = await this.store.accountBalances(tenantId, account);
+    let consistent = false;
+    for (let attempt = 0; attempt < 6; attempt++) {
+      const balances = await this.store.accountBalances(tenantId, account, { consistent });
       const shard = pickShard(balances, amount);
       if (shard !== null) return shard;
+      if (!consistent) {
+        consistent = true;
+        continue;
+      }
       const plan = rebalancePlan(balances, amount);
       if (!plan) break;
       if (await this.store.rebalance(tenantId, account, plan)) return plan.target;
-      await backoff(attempt);
+      await backoff(attempt - 1);
     }
     throw new Problem('campaign_budget_exhausted', `Campaign ${campaignId} cannot fund ${amount} points`);
   }

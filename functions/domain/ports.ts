@@ -85,8 +85,11 @@ export interface LedgerStore {
     memberId: string,
     query: { limit: number; cursor?: string },
   ): Promise<Page<Redemption>>;
-  /** The shard balances of a sharded account (a hint for choosing a shard; the commit decides). */
-  accountBalances(tenantId: string, account: AccountRef): Promise<number[]>;
+  /**
+   * The shard balances of a sharded account (a hint for choosing a shard; the commit decides). Strongly consistent
+   * unless `consistent: false`: half the read units, for picks that the commit's condition guards anyway.
+   */
+  accountBalances(tenantId: string, account: AccountRef, options?: { consistent: boolean }): Promise<number[]>;
   /** Moves points between an account's shards so `target` can afford a debit; false if a shard changed meanwhile. */
   rebalance(
     tenantId: string,

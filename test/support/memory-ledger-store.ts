@@ -165,7 +165,8 @@ export class MemoryLedgerStore implements LedgerStore {
     if (!this.accounts.has(key)) this.accounts.set(key, new Array<number>(ACCOUNT_SHARDS).fill(0));
     return this.accounts.get(key)!;
   }
-  accountBalances(t: string, a: AccountRef) {
+  /** Always consistent: the option only matters where reads can lag. */
+  accountBalances(t: string, a: AccountRef, _options?: { consistent: boolean }) {
     return asPromise(() => [...this.account(t, a)]);
   }
   rebalance(t: string, a: AccountRef, plan: { target: number; moves: { from: number; points: number }[] }) {

@@ -217,6 +217,30 @@ describe('reward redemption', () => {
     });
   });
 
+  it('picks stock and budget shards from eventually consistent reads; refuses only on consistent ones', async () => {
+    // Prepare: stock and budget exist, but an eventually consistent read does not see them yet.
+    store.addCodes('t1', 'spa', ['CODE-A1']);
+    const budget = store.account('t1', { kind: 'budget', id: 'winter' });
+    spreadCredit(100).forEach((share, shard) => (budget[shard] = share));
+    const reads: boolean[] = [];
+    const read = store.accountBalances.bind(store);
+    store.accountBalances = async (tenantId, account, options) => {
+      reads.push(options?.consistent ?? true);
+      const balances = await read(tenantId, account);
+      return options?.consistent === false ? balances.map(() => 0) : balances;
+    };
+    const funded = reward({ campaign: { campaignId: 'winter', cost: 10 } });
+
+    // Act
+    const outcome = await service.redeemReward('t1', memberId, idem('r1'), funded, campaign);
+
+    // Assess: each account read stale first, then consistently; the redemption went through.
+    expect(outcome.statusCode).toBe(201);
+    expect(reads).toEqual([false, true, false, true]);
+    expect(stock('spa')).toBe(0);
+    expect(budget.reduce((a, b) => a + b, 0)).toBe(90);
+  });
+
   it('funds an earning from a campaign budget, rebalancing shards if none pays alone; refuses beyond it', async () => {
     // Prepare: 100 points spread over the shards; no shard holds 60.
     const shards = store.account('t1', { kind: 'budget', id: 'winter' });
