@@ -240,8 +240,9 @@ describe('DynamoDB ledger store on DynamoDB Local', () => {
     const groups = containers.reduce((sum, c) => sum + c.counts.groups, 0);
     console.log(
       `hot member, 3 containers: ${attempts} redemptions of 1 on 100 points: ${paid.length} paid, ` +
-        `${refused.length} refused, ${retries} client retries, ${groups} group commits carrying ` +
-        `${containers.reduce((sum, c) => sum + c.counts.grouped, 0)} commands`,
+        `${refused.length} refused, ${retries} client retries, ${groups} group commit attempts carrying ` +
+        `${containers.reduce((sum, c) => sum + c.counts.grouped, 0)} commands (replays included), ` +
+        `${containers.reduce((sum, c) => sum + c.counts.tickets, 0)} queue tickets`,
     );
     expect(paid).toHaveLength(100);
     expect(refused).toHaveLength(50);
