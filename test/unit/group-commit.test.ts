@@ -76,6 +76,25 @@ describe('group commit of one member', () => {
     expect(store.events.map((e) => e.seq)).toEqual(Array.from({ length: 18 }, (_, i) => i + 1));
   });
 
+  it('never keeps a refusal decided on a balance another container has changed since', async () => {
+    // Prepare: the member has spent everything; another container credits 3 points just before the refusals commit.
+    await Promise.all(Array.from({ length: 20 }, (_, i) => redeem(`spend${i}`)));
+    store.beforeCommit = () => {
+      const b = store.balances.get(`t1/${memberId}`)!;
+      const other = planEarn(b, { amountPoints: 3, reason: 'other' }, FIXED_NOW.now(), defaultProgramme('t1').settings);
+      store.balances.set(`t1/${memberId}`, other.balance);
+      store.events.push(...other.events);
+    };
+
+    // Act
+    const replies = await Promise.all(Array.from({ length: 5 }, (_, i) => redeem(`late${i}`)));
+
+    // Assess: planned again on the credited balance, 3 are paid and only 2 refused.
+    expect(replies.filter((r) => r.statusCode === 201)).toHaveLength(3);
+    expect(replies.filter((r) => r.statusCode === 422)).toHaveLength(2);
+    expect(store.balances.get(`t1/${memberId}`)?.availablePoints).toBe(0);
+  });
+
   it('answers 409 concurrent_update with Retry-After once a waiter has spent its budget', async () => {
     // Prepare: another container wins every commit.
     const commitGroup = store.commitGroup.bind(store);
