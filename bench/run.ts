@@ -1,6 +1,7 @@
 import { startTwin } from '../local/twin';
 import { runColdStart } from './cold-start';
 import { runFeed } from './feed';
+import { runHotMember } from './hot-member';
 import { runHotPartition } from './hot-partition';
 import { accepted, committedIds, pairKey, percentile, pool, recordArrivals, sleep } from './harness';
 import { runLake } from './lake';
@@ -17,6 +18,9 @@ import { rawTransactPerS } from './raw-transact';
  *   items written straight to DynamoDB Local at the same concurrency
  * - latency: webhook_latency_ms at a steady rate below saturation
  * - hot: hot_member_ms, concurrent earns on one member (serial by design: gap-free seq)
+ * - hotmember: hot_member_commits_per_s and hot_member_vs_serial_ratio, BENCH_HOT_MEMBER_REDEMPTIONS (1,000)
+ *   concurrent redemptions of 1 point on a member with 500 points against the same member's serial rate;
+ *   see `hot-member.ts`
  * - fanout: delivery_fanout_per_s, 3 more endpoints (`points.*`) registered through the API next to
  *   the demo one (`*`); after the consumers' endpoint cache has expired, earns are posted as fast as
  *   the API takes them, timed from the first request to the last of earns × endpoints deliveries
@@ -37,7 +41,18 @@ import { rawTransactPerS } from './raw-transact';
  *   a tenth of that redeeming one reward (a recorded sample of the API handler's real calls on its own DynamoDB
  *   Local; needs no twin), see `hot-partition.ts`
  */
-const SCENARIOS = ['api', 'latency', 'hot', 'fanout', 'outage', 'feed', 'lake', 'coldstart', 'partitions'] as const;
+const SCENARIOS = [
+  'api',
+  'latency',
+  'hot',
+  'hotmember',
+  'fanout',
+  'outage',
+  'feed',
+  'lake',
+  'coldstart',
+  'partitions',
+] as const;
 /** Scenarios that bring their own stand-ins and need no twin. */
 const WITHOUT_TWIN = new Set<string>(['coldstart', 'partitions']);
 type Scenario = (typeof SCENARIOS)[number];
@@ -47,6 +62,9 @@ const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 40);
 const PACED = Number(process.env.BENCH_PACED_EARNS ?? 200);
 const RATE = Number(process.env.BENCH_PACED_RATE ?? 20);
 const HOT = Number(process.env.BENCH_HOT_MEMBER_EARNS ?? 20);
+const HOT_MEMBER_REDEMPTIONS = Number(process.env.BENCH_HOT_MEMBER_REDEMPTIONS ?? 1_000);
+const HOT_MEMBER_POINTS = Number(process.env.BENCH_HOT_MEMBER_POINTS ?? 500);
+const HOT_MEMBER_SERIAL = Number(process.env.BENCH_HOT_MEMBER_SERIAL ?? 100);
 const FANOUT = Number(process.env.BENCH_FANOUT_EARNS ?? 300);
 const FANOUT_ENDPOINTS = Math.max(1, Number(process.env.BENCH_FANOUT_ENDPOINTS ?? 3));
 const OUTAGE = Number(process.env.BENCH_OUTAGE_EARNS ?? 40);
@@ -227,6 +245,14 @@ async function onTwin() {
     }
     // The figures above are complete: what follows adds endpoints, which would change what they see.
     stopCounting();
+    if (chosen.has('hotmember')) {
+      const hotMember = await runHotMember(
+        { apiUrl: twin.apiUrl, headers },
+        { serial: HOT_MEMBER_SERIAL, concurrent: HOT_MEMBER_REDEMPTIONS, points: HOT_MEMBER_POINTS },
+      );
+      Object.assign(result, hotMember.figures);
+      lines.push(...hotMember.lines);
+    }
     if (chosen.has('api') || chosen.has('latency') || chosen.has('hot')) {
       result.webhooks_unverified = unverified;
       lines.push(`webhooks not verified at the receiver: ${unverified}`);

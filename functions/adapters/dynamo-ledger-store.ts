@@ -11,12 +11,20 @@ import {
 import { keys, MEMBER_LIST_SHARDS } from '../domain/keys';
 import { outboxItem } from '../domain/outbox';
 import type { Balance, EntryState, LedgerEntry, MemberProfile, MemberStatus, Mutation } from '../domain/ledger';
-import type { CommitResult, EntryQuery, IdempotencyRecord, LedgerStore, Page } from '../domain/ports';
+import type {
+  CommitGroup,
+  CommitResult,
+  EntryQuery,
+  GroupCommitResult,
+  IdempotencyRecord,
+  LedgerStore,
+  Page,
+} from '../domain/ports';
 import { ACCOUNT_SHARDS, type AccountRef, type Redemption } from '../domain/rewards';
 import { systemClock, type Clock } from '../shared/clock';
 import { TTL_ATTRIBUTE, ttlEpochSeconds } from '../shared/item-ttl';
 import { accountUpdate } from './account-items';
-import { transactWrite } from './cancelled-transaction';
+import { transactWrite, type CancelledTransaction } from './cancelled-transaction';
 import { applied } from './conditional-write';
 import { decodeCursor, encodeCursor } from './cursor';
 import { required } from '../shared/required';
@@ -55,7 +63,12 @@ export function idempotencyItem(record: IdempotencyRecord): Record<string, unkno
 }
 
 type TransactAction =
-  { Put: Record<string, unknown> } | { Delete: Record<string, unknown> } | { Update: Record<string, unknown> };
+  | { Put: Record<string, unknown> }
+  | { Delete: Record<string, unknown> }
+  | { Update: Record<string, unknown> }
+  | { ConditionCheck: Record<string, unknown> };
+
+const NEW_ITEM = 'attribute_not_exists(pk)';
 
 /**
  * The ledger on DynamoDB: every change is one TransactWriteItems with the balance (version
@@ -386,10 +399,91 @@ export class DynamoLedgerStore implements LedgerStore {
   }
 
   async commit(mutation: Mutation, record: IdempotencyRecord | null): Promise<CommitResult> {
+    const actions = this.mutationActions(mutation);
+    if (record) {
+      actions.push({
+        conflict: 'idempotency',
+        action: { Put: { TableName: this.tableName, Item: idempotencyItem(record), ConditionExpression: NEW_ITEM } },
+      });
+    }
+    const cancelled = await transactWrite(
+      this.client,
+      actions.map(({ action }) => action as never),
+    );
+    if (!cancelled) return { ok: true };
+    // The idempotency record wins: a concurrent duplicate must replay, not re-plan.
+    const failed = cancelled
+      .failedConditions()
+      .map((index) => actions[index]?.conflict)
+      .filter((c): c is Conflict => c !== undefined);
+    if (failed.includes('idempotency')) return { ok: false, conflict: 'idempotency' };
+    if (failed.length > 0) {
+      const current = this.winner(cancelled, mutation.expectedVersion === null);
+      return { ok: false, conflict: required(failed[0], 'the first conflict'), ...(current ? { current } : {}) };
+    }
+    // TransactionConflict: another transaction touched the same items; plan again.
+    if (cancelled.conflicted) return { ok: false, conflict: 'version' };
+    throw cancelled.error;
+  }
+
+  /**
+   * Commits a member's group in one TransactWriteItems: the merged change (or, for a group of refusals
+   * alone, a check that the balance is still the one they were decided on) and every command's
+   * idempotency record. Taken keys are named, so only their commands replay and the rest commit again.
+   */
+  async commitGroup(group: CommitGroup): Promise<GroupCommitResult> {
+    const { tenantId, memberId, mutation, records } = group;
+    const TableName = this.tableName;
+    const actions: { conflict: Conflict; action: TransactAction }[] = mutation
+      ? this.mutationActions(mutation)
+      : [
+          {
+            conflict: 'version',
+            action: {
+              ConditionCheck: {
+                TableName,
+                Key: keys.balance(tenantId, memberId),
+                ConditionExpression: 'version = :expected',
+                ExpressionAttributeValues: { ':expected': group.expectedVersion },
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+              },
+            },
+          },
+        ];
+    const firstRecord = actions.length;
+    for (const record of records) {
+      actions.push({
+        conflict: 'idempotency',
+        action: { Put: { TableName, Item: idempotencyItem(record), ConditionExpression: NEW_ITEM } },
+      });
+    }
+    const cancelled = await transactWrite(
+      this.client,
+      actions.map(({ action }) => action as never),
+    );
+    if (!cancelled) return { ok: true };
+    const failed = cancelled.failedConditions();
+    const taken = records.filter((_, i) => failed.includes(firstRecord + i)).map((record) => record.key);
+    if (taken.length > 0) return { ok: false, conflict: 'idempotency', keys: taken };
+    if (failed.length > 0 || cancelled.conflicted) {
+      const current = this.winner(cancelled, false);
+      return { ok: false, conflict: 'version', ...(current ? { current } : {}) };
+    }
+    throw cancelled.error;
+  }
+
+  /** The balance a lost race returned with its cancellation (the first action's old item). */
+  private winner(cancelled: CancelledTransaction, create: boolean): Balance | undefined {
+    const item = cancelled.conditionFailedAt(0) ? cancelled.reasons[0]?.Item : undefined;
+    return item && !create ? balanceFromItem(unmarshall(item)) : undefined;
+  }
+
+  /** The actions that write a mutation, the balance first (its old item comes back when its version lost). */
+  private mutationActions(mutation: Mutation): { conflict: Conflict; action: TransactAction }[] {
     const { tenantId, memberId } = mutation;
     const TableName = this.tableName;
     const actions: { conflict: Conflict; action: TransactAction }[] = [];
-    const ifAbsent = { ConditionExpression: 'attribute_not_exists(pk)' };
+    const ifAbsent = { ConditionExpression: NEW_ITEM };
     const create = mutation.expectedVersion === null;
 
     actions.push({
@@ -538,31 +632,6 @@ export class DynamoLedgerStore implements LedgerStore {
         },
       });
     }
-    if (record) {
-      actions.push({
-        conflict: 'idempotency',
-        action: { Put: { TableName, Item: idempotencyItem(record), ...ifAbsent } },
-      });
-    }
-
-    const cancelled = await transactWrite(
-      this.client,
-      actions.map(({ action }) => action as never),
-    );
-    if (!cancelled) return { ok: true };
-    // The idempotency record wins: a concurrent duplicate must replay, not re-plan.
-    const failed = cancelled
-      .failedConditions()
-      .map((index) => actions[index]?.conflict)
-      .filter((c): c is Conflict => c !== undefined);
-    if (failed.includes('idempotency')) return { ok: false, conflict: 'idempotency' };
-    if (failed.length > 0) {
-      const winner = cancelled.conditionFailedAt(0) ? cancelled.reasons[0]?.Item : undefined;
-      const current = winner && !create ? balanceFromItem(unmarshall(winner)) : undefined;
-      return { ok: false, conflict: required(failed[0], 'the first conflict'), ...(current ? { current } : {}) };
-    }
-    // TransactionConflict: another transaction touched the same items; plan again.
-    if (cancelled.conflicted) return { ok: false, conflict: 'version' };
-    throw cancelled.error;
+    return actions;
   }
 }

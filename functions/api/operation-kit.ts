@@ -112,7 +112,7 @@ export const pathParam = (event: APIGatewayProxyEvent, name: string): string => 
 
 export const problem = (description: string): ResponseSpec => ({ description, schema: s.problemResponse });
 
-const retryAfter = {
+export const retryAfter = {
   'Retry-After': {
     description: 'Seconds to wait before sending the request again (same Idempotency-Key)',
     schema: { type: 'integer' as const },

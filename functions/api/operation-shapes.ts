@@ -2,7 +2,15 @@ import type { z } from 'zod';
 import type { IdempotencyContext, Reply } from '../domain/idempotency';
 import { correlationIdOf } from './correlation';
 import { idempotencyKey, parseBody, parseQuery } from './http';
-import { bodyErrors, errors, problem, type Operation, type OperationContext, type ResponseSpec } from './operation-kit';
+import {
+  bodyErrors,
+  errors,
+  problem,
+  retryAfter,
+  type Operation,
+  type OperationContext,
+  type ResponseSpec,
+} from './operation-kit';
 import { requestHash } from './request-hash';
 
 /**
@@ -14,8 +22,12 @@ import { requestHash } from './request-hash';
 /** What names an operation and guards it: the part of an operation no shape can fill in. */
 export type OperationHead = Pick<Operation, 'path' | 'operationId' | 'summary' | 'tag' | 'scope'>;
 
+/** A 409 concurrent_update (the member's commit budget was spent in its queue) carries `Retry-After`. */
 export const idempotencyErrors = {
-  409: problem('Idempotency-Key reused with another request, or concurrent update'),
+  409: {
+    ...problem('Idempotency-Key reused with another request, or concurrent update (retry after Retry-After)'),
+    headers: retryAfter,
+  },
 };
 
 /** A GET answering 200 with what `read` returns; `notFound` describes its 404, when something can be missing. */

@@ -2,13 +2,21 @@ import type { Clock } from '../shared/clock';
 import { Problem } from '../shared/problem';
 import { idempotencyRecord, matchingRecord } from './idempotency';
 import type { IdempotencyContext, RecordedBody, Reply } from './idempotency';
+import {
+  GROUP_MAX_BYTES,
+  GROUP_MAX_ITEMS,
+  groupableMutation,
+  groupBytes,
+  groupItems,
+  mergeMutations,
+} from './group-commit';
 import type { Balance, Mutation } from './ledger';
 import { recordLedgerFigures } from './ledger-figures';
 import { assertOneEffectPerKey } from './ledger-invariants';
 import { withCorrelationId } from './outbox';
 import type { LedgerOutcome, LedgerReplies } from './ledger-outcomes';
 import { backoff, MemberQueue } from './member-contention';
-import type { LedgerStore } from './ports';
+import type { IdempotencyRecord, LedgerStore } from './ports';
 
 /** What one attempt of a command decided: a change to commit with its outcome, or an outcome alone. */
 export type CommandStep =
@@ -41,7 +49,34 @@ type EngineStore = Pick<
   | 'takeTicket'
   | 'queueState'
   | 'advanceQueue'
+  | 'commitGroup'
 >;
+
+/** A command waiting in its member's lane, and how to answer its caller. */
+interface Waiter {
+  idem: IdempotencyContext;
+  decide: StepSource;
+  groupable: boolean;
+  deadline: number;
+  resolve: (reply: Reply) => void;
+  reject: (error: unknown) => void;
+  done: boolean;
+  /** Set while a command answers on its own: the lane waits for it. */
+  settled?: Promise<void>;
+}
+
+interface Lane {
+  waiting: Waiter[];
+  draining: boolean;
+  /** The balance the lane's last group committed: the next group plans on it without a read. */
+  balance?: Balance;
+}
+
+/** Answers a waiter with the outcome of `work` (once). */
+function settle(waiter: Waiter, work: Promise<Reply>): void {
+  waiter.done = true;
+  waiter.settled = work.then(waiter.resolve, waiter.reject);
+}
 
 /**
  * Commits a command once per Idempotency-Key: the first outcome for a key is committed with its
@@ -50,6 +85,8 @@ type EngineStore = Pick<
  */
 export class IdempotentCommit {
   private readonly queue: MemberQueue;
+  /** Each member's commands waiting in this container, served in order by one drain at a time. */
+  private readonly lanes = new Map<string, Lane>();
   private readonly commitBudgetMs: number;
   private readonly waitClock: Clock;
 
@@ -65,10 +102,196 @@ export class IdempotentCommit {
     this.queue = new MemberQueue(store, options.waitClock);
   }
 
-  async run(tenantId: string, idem: IdempotencyContext, decide: StepSource, memberId?: string): Promise<Reply> {
+  /**
+   * Commits one command. Commands of a member queue in this container's lane for it: `groupable`
+   * ones (plans that read nothing but the balance) are committed together, the others one by one.
+   */
+  run(
+    tenantId: string,
+    idem: IdempotencyContext,
+    decide: StepSource,
+    memberId?: string,
+    options: { groupable?: boolean } = {},
+  ): Promise<Reply> {
     // No read of the key up front: the commit's condition on the idempotency record detects a
     // retry (or a concurrent duplicate) and the kept reply is replayed then.
     const deadline = this.nowMs() + this.commitBudgetMs;
+    if (!memberId) return this.runAlone(tenantId, idem, decide, deadline);
+    const laneKey = `${tenantId}\n${memberId}`;
+    let lane = this.lanes.get(laneKey);
+    if (!lane) {
+      lane = { waiting: [], draining: false };
+      this.lanes.set(laneKey, lane);
+    }
+    const reply = new Promise<Reply>((resolve, reject) => {
+      lane.waiting.push({
+        idem,
+        decide,
+        groupable: options.groupable ?? false,
+        deadline,
+        resolve,
+        reject,
+        done: false,
+      });
+    });
+    if (!lane.draining) void this.drain(tenantId, memberId, laneKey, lane);
+    return reply;
+  }
+
+  /** Serves a member's lane until it is empty: groups of groupable commands, any other command alone. */
+  private async drain(tenantId: string, memberId: string, laneKey: string, lane: Lane): Promise<void> {
+    lane.draining = true;
+    try {
+      for (;;) {
+        const head = lane.waiting[0];
+        if (!head) break;
+        if (!head.groupable) {
+          lane.waiting.shift();
+          // A command on its own reads the balance itself: what the lane knew may change under it.
+          lane.balance = undefined;
+          settle(head, this.runAlone(tenantId, head.idem, head.decide, head.deadline, memberId));
+          await head.settled;
+          continue;
+        }
+        const count = lane.waiting.findIndex((waiter) => !waiter.groupable);
+        const batch = lane.waiting.splice(0, count < 0 ? lane.waiting.length : count);
+        const rest = await this.commitGroup(tenantId, memberId, lane, batch);
+        lane.waiting.unshift(...rest);
+      }
+    } catch (error) {
+      // Not expected (each group settles its own failures): no waiter may hang.
+      for (const waiter of lane.waiting.splice(0)) waiter.reject(error);
+    } finally {
+      lane.draining = false;
+      this.lanes.delete(laneKey);
+    }
+  }
+
+  /**
+   * Commits as many of `batch` as one transaction holds; gives back the waiters left for the next
+   * group, in order. A lost race re-plans the group from the winner's balance, in the member's
+   * fair queue (one ticket for the whole group).
+   */
+  private async commitGroup(tenantId: string, memberId: string, lane: Lane, batch: Waiter[]): Promise<Waiter[]> {
+    let current = lane.balance;
+    let ticket: number | null = null;
+    let open = batch;
+    try {
+      for (let attempt = 0; ; attempt++) {
+        open = open.filter((waiter) => !waiter.done && !this.expired(waiter, attempt));
+        if (open.length === 0) return [];
+        current ??= (await this.store.getBalance(tenantId, memberId)) ?? undefined;
+        if (!current) {
+          // No such member: each command answers for itself (a refusal, remembered).
+          for (const waiter of open) {
+            settle(waiter, this.runAlone(tenantId, waiter.idem, waiter.decide, waiter.deadline));
+            await waiter.settled;
+          }
+          return [];
+        }
+        const group = await this.planGroup(tenantId, open, current);
+        if (group.planned.length === 0) {
+          // The first command could not join a group: it goes on alone from the head of the lane.
+          return open.filter((waiter) => !waiter.done);
+        }
+        const result = await this.store.commitGroup({
+          tenantId,
+          memberId,
+          expectedVersion: current.version,
+          mutation: group.mutation,
+          records: group.planned.map((planned) => planned.record),
+        });
+        if (result.ok) {
+          for (const planned of group.planned) {
+            if (planned.mutation) recordLedgerFigures(planned.mutation.events);
+            planned.waiter.done = true;
+            planned.waiter.resolve(planned.reply);
+          }
+          lane.balance = group.balance;
+          return open.filter((waiter) => !waiter.done);
+        }
+        if (result.conflict === 'idempotency') {
+          // Concurrent duplicates kept their reply first: those replay, the rest commit again without them.
+          const taken = new Set(result.keys);
+          for (const { waiter } of group.planned.filter((planned) => taken.has(planned.waiter.idem.key)))
+            settle(waiter, this.replay(tenantId, waiter.idem));
+          continue;
+        }
+        // Another container's writer changed the member: plan again from its balance, in turn.
+        current = result.current;
+        lane.balance = undefined;
+        if (ticket === null) {
+          ticket = await this.queue.take(tenantId, memberId);
+          const latest = Math.max(...open.map((waiter) => waiter.deadline));
+          current = (await this.queue.waitForTurn(tenantId, memberId, ticket, latest)) ?? undefined;
+        }
+      }
+    } catch (error) {
+      for (const waiter of open.filter((w) => !w.done)) {
+        waiter.done = true;
+        waiter.reject(error);
+      }
+      return [];
+    } finally {
+      if (ticket !== null) await this.queue.handOn(tenantId, memberId, ticket);
+    }
+  }
+
+  /**
+   * Plans waiters in order, each on the balance the previous one left, until the transaction is
+   * full. A duplicate key waits for the next group (its first use replays then); a plan that cannot
+   * join a group ends it, and runs alone next.
+   */
+  private async planGroup(tenantId: string, open: Waiter[], current: Balance) {
+    const planned: { waiter: Waiter; reply: Reply; record: IdempotencyRecord; mutation?: Mutation }[] = [];
+    const keys = new Set<string>();
+    let base = current;
+    let items = 1;
+    let bytes = JSON.stringify(current).length * 2;
+    for (const waiter of open) {
+      if (keys.has(waiter.idem.key)) continue;
+      let step: CommandStep;
+      try {
+        step = await waiter.decide(base);
+      } catch (error) {
+        waiter.done = true;
+        waiter.reject(error);
+        continue;
+      }
+      const mutation = step.kind === 'change' ? withCorrelationId(step.mutation, waiter.idem.correlationId) : undefined;
+      if (mutation && !groupableMutation(mutation)) {
+        waiter.groupable = false;
+        break;
+      }
+      const { reply, record } = this.record(tenantId, waiter.idem, step.outcome);
+      if (mutation) assertOneEffectPerKey(mutation, record.key);
+      items += groupItems(mutation);
+      bytes += groupBytes(mutation, record);
+      if (planned.length > 0 && (items > GROUP_MAX_ITEMS || bytes > GROUP_MAX_BYTES)) break;
+      planned.push({ waiter, reply, record, ...(mutation ? { mutation } : {}) });
+      keys.add(waiter.idem.key);
+      if (mutation) base = mutation.balance;
+    }
+    const changes = planned.flatMap((p) => (p.mutation ? [p.mutation] : []));
+    return { planned, mutation: changes.length ? mergeMutations(changes) : null, balance: base };
+  }
+
+  /** A waiter whose budget is spent answers 409 concurrent_update (with Retry-After): nothing was committed. */
+  private expired(waiter: Waiter, attempt: number): boolean {
+    if (attempt < MAX_COMMIT_ATTEMPTS && this.nowMs() < waiter.deadline) return false;
+    waiter.done = true;
+    waiter.reject(new Problem('concurrent_update'));
+    return true;
+  }
+
+  /** One command, committed optimistically; on a lost race it queues in the member's fair queue. */
+  private async runAlone(
+    tenantId: string,
+    idem: IdempotencyContext,
+    decide: StepSource,
+    deadline: number,
+    memberId?: string,
+  ): Promise<Reply> {
     let current: Balance | undefined;
     let ticket: number | null = null;
     try {

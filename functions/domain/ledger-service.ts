@@ -153,7 +153,7 @@ export class LedgerService {
     command: Omit<EarnCommand, 'idempotencyKey' | 'campaign'>,
     campaign?: Campaign,
   ): Promise<Reply> {
-    return this.memberChange(tenantId, memberId, idem, async (balance, settings) => {
+    const decide = async (balance: Balance, settings: ProgrammeSettings) => {
       let funding: EarnCommand['campaign'];
       if (campaign) {
         requireActive(balance);
@@ -166,7 +166,9 @@ export class LedgerService {
       }
       const earning = { ...command, ...(funding ? { campaign: funding } : {}), idempotencyKey: idem.key };
       return pointsStep(planEarn(balance, earning, this.clock.now(), settings), settings);
-    });
+    };
+    // Without a campaign an earning reads nothing but the balance: it may commit with others of the member.
+    return this.memberChange(tenantId, memberId, idem, decide, { groupable: !campaign });
   }
 
   /**
@@ -392,8 +394,13 @@ export class LedgerService {
     command: C,
     plan: (current: Balance, command: C, now: Date, settings: ProgrammeSettings) => Mutation,
   ): Promise<Reply> {
-    return this.memberChange(tenantId, memberId, idem, (balance, settings) =>
-      pointsStep(plan(balance, command, this.clock.now(), settings), settings),
+    // A points command reads nothing but the balance: it may commit with others of the member (group commit).
+    return this.memberChange(
+      tenantId,
+      memberId,
+      idem,
+      (balance, settings) => pointsStep(plan(balance, command, this.clock.now(), settings), settings),
+      { groupable: true },
     );
   }
 
@@ -598,6 +605,7 @@ export class LedgerService {
     memberId: string,
     idem: IdempotencyContext,
     decide: (balance: Balance, settings: ProgrammeSettings) => CommandStep | Promise<CommandStep>,
+    options: { groupable?: boolean } = {},
   ): Promise<Reply> {
     const decideForMember: StepSource = async (current) => {
       try {
@@ -613,7 +621,7 @@ export class LedgerService {
         throw error;
       }
     };
-    return this.commits.run(tenantId, idem, decideForMember, memberId);
+    return this.commits.run(tenantId, idem, decideForMember, memberId, options);
   }
 }
 

@@ -26,6 +26,26 @@ export type CommitResult =
       current?: Balance;
     };
 
+/**
+ * Several commands of one member committed as one transaction (group commit): their changes merged
+ * into one mutation, or none when every command of the group was refused, and each command's own
+ * idempotency record.
+ */
+export interface CommitGroup {
+  tenantId: string;
+  memberId: string;
+  /** The balance version the group was planned on. */
+  expectedVersion: number;
+  mutation: Mutation | null;
+  records: IdempotencyRecord[];
+}
+
+export type GroupCommitResult =
+  | { ok: true }
+  /** These keys were taken meanwhile: their commands replay, the others commit again without them. */
+  | { ok: false; conflict: 'idempotency'; keys: string[] }
+  | { ok: false; conflict: 'version'; current?: Balance };
+
 /** A page of results and the opaque cursor of the next page (absent on the last page). */
 export interface Page<T> {
   items: T[];
@@ -67,6 +87,8 @@ export interface LedgerStore {
   listDue(shard: number, now: string, limit: number): Promise<{ tenantId: string; memberId: string }[]>;
   /** Commits the change and, for API requests, the idempotency record together, or nothing. */
   commit(mutation: Mutation, record: IdempotencyRecord | null): Promise<CommitResult>;
+  /** Commits a member's group of commands all or nothing; see `CommitGroup`. */
+  commitGroup(group: CommitGroup): Promise<GroupCommitResult>;
   /** Remembers an outcome that changed nothing (a business failure); false if the key exists. */
   saveIdempotencyRecord(record: IdempotencyRecord): Promise<boolean>;
   /** The member's contention queue: take the next ticket (the first is 1). */

@@ -93,6 +93,8 @@ export type ProblemCode = keyof typeof PROBLEM_CODES;
 export const RETRY_AFTER_SECONDS: Partial<Record<ProblemCode, number>> = {
   too_many_requests: 2,
   service_unavailable: 2,
+  // A member's writers spent their commit budget in its queue: by a second later the queue has moved on.
+  concurrent_update: 1,
 };
 
 /** The headers a problem is answered with besides its content type (`Retry-After` when it asks for a retry). */

@@ -5,6 +5,8 @@ import { requestHash } from '../../functions/api/request-hash';
 import { LedgerService } from '../../functions/domain/ledger-service';
 import { keys } from '../../functions/domain/keys';
 import { planEarn } from '../../functions/domain/ledger';
+import type { Reply } from '../../functions/domain/idempotency';
+import { Problem } from '../../functions/shared/problem';
 import { systemClock } from '../../functions/shared/clock';
 import { programmeSettings } from '../../functions/domain/programme';
 import { countCommits, enrolMember } from '../support/ledger-helpers';
@@ -192,5 +194,66 @@ describe('DynamoDB ledger store on DynamoDB Local', () => {
     expect(items.filter((i) => i.kind === 'event').map((e) => e.seq)).toEqual(
       Array.from({ length: 52 }, (_, i) => i + 1),
     );
+  }, 180_000);
+
+  it('serves 150 concurrent redemptions of 1 on 100 points from three containers: 100 paid, 50 refused', async () => {
+    // Prepare: three containers (services with their own store client and lanes) on one member.
+    const memberId = await enrolMember(service, 't1', `hot-${Date.now()}`);
+    const seed = { key: `seed-${memberId}`, requestHash: 'h' };
+    await service.earn('t1', memberId, seed, { amountPoints: 100, reason: 'seed' });
+    const containers = Array.from({ length: 3 }, () => {
+      const store = new DynamoLedgerStore(local.documents, local.tableName);
+      const counts = countCommits(store);
+      return { counts, service: new LedgerService(store, fixedProgrammes(), systemClock, ledgerReplies) };
+    });
+    const attempts = 150;
+    let retries = 0;
+    /** A caller that retries a 409 concurrent_update with the same Idempotency-Key, as its Retry-After says. */
+    const redeemUntilAnswered = async (i: number): Promise<Reply> => {
+      for (;;) {
+        try {
+          return await containers[i % containers.length]!.service.redeem(
+            't1',
+            memberId,
+            { key: `hot-${memberId}-${i}`, requestHash: `r${i}` },
+            { amountPoints: 1, reason: 'hot' },
+          );
+        } catch (error) {
+          if (!(error instanceof Problem) || error.code !== 'concurrent_update') throw error;
+          retries += 1;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }
+    };
+
+    // Act
+    const outcomes = await Promise.all(Array.from({ length: attempts }, (_, i) => redeemUntilAnswered(i)));
+    const replays = await Promise.all(Array.from({ length: attempts }, (_, i) => redeemUntilAnswered(i)));
+
+    // Assess
+    const code = (reply: Reply) => (reply.body as { code?: string }).code;
+    const paid = outcomes.filter((o) => o.statusCode === 201);
+    const refused = outcomes.filter((o) => o.statusCode === 422 && code(o) === 'insufficient_points');
+    const items = await partition(memberId);
+    const balance = items.find((i) => i.kind === 'balance')!;
+    const entries = items.filter((i) => i.kind === 'entry');
+    const groups = containers.reduce((sum, c) => sum + c.counts.groups, 0);
+    console.log(
+      `hot member, 3 containers: ${attempts} redemptions of 1 on 100 points: ${paid.length} paid, ` +
+        `${refused.length} refused, ${retries} client retries, ${groups} group commit attempts carrying ` +
+        `${containers.reduce((sum, c) => sum + c.counts.grouped, 0)} commands (replays included), ` +
+        `${containers.reduce((sum, c) => sum + c.counts.tickets, 0)} queue tickets`,
+    );
+    expect(paid).toHaveLength(100);
+    expect(refused).toHaveLength(50);
+    expect(balance.availablePoints).toBe(0);
+    expect(entries.reduce((sum, e) => sum + (e.amountPoints as number), 0)).toBe(0);
+    expect(items.filter((i) => i.kind === 'event').map((e) => e.seq)).toEqual(
+      Array.from({ length: 102 }, (_, i) => i + 1),
+    );
+    // Each command kept its own reply: a retry replays it, and the paid ones name distinct entries.
+    expect(replays.map((r) => [r.statusCode, r.replayed])).toEqual(outcomes.map((o) => [o.statusCode, true]));
+    expect(replays.map((r) => JSON.stringify(r.body))).toEqual(outcomes.map((o) => JSON.stringify(o.body)));
+    expect(new Set(paid.map((o) => (o.body as { entry: { entryId: string } }).entry.entryId)).size).toBe(100);
   }, 180_000);
 });

@@ -41,13 +41,22 @@ export async function memoryLedgerWithMember() {
 }
 
 /**
- * Counts what a store is asked to do: commit attempts, queue tickets taken (writers that lost a
- * race and queued), and commits that lost a unit of stock or a voucher code to another writer.
+ * Counts what a store is asked to do: commit attempts (a group commit counts once), queue tickets taken (writers
+ * that lost a race and queued), commits that lost a unit of stock or a voucher code to another writer, and group
+ * commits with the commands they carried.
  */
 export function countCommits(store: LedgerStore) {
-  const counts = { attempts: 0, tickets: 0, stockOrVoucherConflicts: 0 };
+  const counts = { attempts: 0, tickets: 0, stockOrVoucherConflicts: 0, groups: 0, grouped: 0 };
   const commit = store.commit.bind(store);
+  const commitGroup = store.commitGroup.bind(store);
   const takeTicket = store.takeTicket.bind(store);
+  // A group commit is one attempt, whatever the number of commands it carries.
+  store.commitGroup = async (group) => {
+    counts.attempts += 1;
+    counts.groups += 1;
+    counts.grouped += group.records.length;
+    return commitGroup(group);
+  };
   store.commit = async (mutation, record) => {
     counts.attempts += 1;
     const result = await commit(mutation, record);

@@ -6,7 +6,15 @@ import type {
   MemberStatus,
   Mutation,
 } from '../../functions/domain/ledger';
-import type { CommitResult, EntryQuery, IdempotencyRecord, LedgerStore, Page } from '../../functions/domain/ports';
+import type {
+  CommitGroup,
+  CommitResult,
+  EntryQuery,
+  GroupCommitResult,
+  IdempotencyRecord,
+  LedgerStore,
+  Page,
+} from '../../functions/domain/ports';
 import { defaultProgramme, type Programme, type ProgrammeSettings } from '../../functions/domain/programme';
 import type { ProgrammeCache } from '../../functions/domain/ledger-service';
 import { keys } from '../../functions/domain/keys';
@@ -195,6 +203,31 @@ export class MemoryLedgerStore implements LedgerStore {
         .filter((code) => keys.voucherShardOf(code, ACCOUNT_SHARDS) === shard)
         .slice(0, limit),
     );
+  }
+  /** Counts group commits, and the commands in each, so tests can see the grouping. */
+  groups: number[] = [];
+  /** Like the adapter: the records' keys first (all taken keys named), then the balance version. */
+  commitGroup(group: CommitGroup): Promise<GroupCommitResult> {
+    return asPromise(() => {
+      this.beforeCommit?.();
+      this.beforeCommit = undefined;
+      const taken = group.records.filter((r) => this.records.has(`${r.tenantId}/${r.key}`)).map((r) => r.key);
+      if (taken.length) return { ok: false, conflict: 'idempotency', keys: taken };
+      const key = `${group.tenantId}/${group.memberId}`;
+      const current = this.balances.get(key);
+      const m = group.mutation;
+      const seqTaken = m?.entries.some((entry) => this.entries.has(`${key}/${entry.seq}`));
+      if (current?.version !== group.expectedVersion || seqTaken)
+        return { ok: false, conflict: 'version', ...(current ? { current: clone(current) } : {}) };
+      if (m) {
+        this.balances.set(key, clone(m.balance));
+        for (const entry of m.entries) this.entries.set(`${key}/${entry.seq}`, clone(entry));
+        this.events.push(...clone(m.events));
+      }
+      for (const r of group.records) this.records.set(`${r.tenantId}/${r.key}`, clone(r));
+      this.groups.push(group.records.length);
+      return { ok: true };
+    });
   }
   /**
    * All or nothing, like the adapter's TransactWriteItems: every condition is checked before any
