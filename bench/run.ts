@@ -1,5 +1,6 @@
 import { startTwin } from '../local/twin';
 import { runColdStart } from './cold-start';
+import { runCost } from './cost';
 import { runFeed } from './feed';
 import { accepted, committedIds, pairKey, percentile, pool, recordArrivals, sleep } from './harness';
 import { runLake } from './lake';
@@ -31,8 +32,12 @@ import { rawTransactPerS } from './raw-transact';
  * - coldstart: each function bundled as CDK bundles it and imported in fresh processes, with tracing off and on
  *   and without the tracer, against the cold-start budget (BENCH_COLDSTART_RUNS imports each); needs no twin,
  *   see `cold-start.ts`
+ * - cost: usd_per_million_earn and usd_per_million_deliveries at AWS list prices (bench/prices/), metered on a twin of
+ *   its own at the production log level (BENCH_COST_EARNS at BENCH_COST_RATE per second); see `cost.ts`
  */
-const SCENARIOS = ['api', 'latency', 'hot', 'fanout', 'outage', 'feed', 'lake', 'coldstart'] as const;
+const SCENARIOS = ['api', 'latency', 'hot', 'fanout', 'outage', 'feed', 'lake', 'coldstart', 'cost'] as const;
+/** Scenarios that bring their own twin (or need none). */
+const STANDALONE: readonly Scenario[] = ['coldstart', 'cost'];
 type Scenario = (typeof SCENARIOS)[number];
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const EARNS = Number(process.env.BENCH_EARNS ?? 800);
@@ -78,7 +83,18 @@ if (chosen.has('coldstart')) {
   Object.assign(result, coldStart.figures);
   lines.push(...coldStart.lines);
 }
-if (SCENARIOS.some((scenario) => scenario !== 'coldstart' && chosen.has(scenario))) await onTwin();
+if (chosen.has('cost')) {
+  const cost = await runCost({
+    earns: Number(process.env.BENCH_COST_EARNS ?? 150),
+    ratePerS: Number(process.env.BENCH_COST_RATE ?? 5),
+    members: 20,
+    warmupEarns: 40,
+    timeoutMs: 120_000,
+  });
+  Object.assign(result, cost.figures);
+  lines.push(...cost.lines);
+}
+if (SCENARIOS.some((scenario) => !STANDALONE.includes(scenario) && chosen.has(scenario))) await onTwin();
 for (const line of lines) console.log(line);
 console.log(`bench: ${[...chosen].join(', ')} in ${Math.round((Date.now() - benchStart) / 1000)} s`);
 console.log(JSON.stringify(result));
