@@ -133,6 +133,9 @@ export async function runCost(options: CostOptions): Promise<{ figures: Record<s
     const usage = perMillionEarns(meter, { earns: eventIds.length, lake });
     const priced = priceUsage(usage, awsListPrices);
     const perDelivery = deliveries / eventIds.length;
+    const lambdaDurationUsd = priced
+      .filter((line) => line.unit === 'lambdaArmGbSecond')
+      .reduce((sum, line) => sum + line.usd, 0);
     const figures = {
       usd_per_million_earn: round(totalUsd(priced), 2),
       usd_per_million_deliveries: round(totalUsd(priced, ['delivery']) / perDelivery, 2),
@@ -140,10 +143,8 @@ export async function runCost(options: CostOptions): Promise<{ figures: Record<s
       cost_delivery_path_usd: round(totalUsd(priced, ['delivery']), 2),
       cost_lake_path_usd: round(totalUsd(priced, ['lake']), 2),
       // The one part that follows the machine's load (durations timed on the twin); the rest is counted units.
-      cost_lambda_duration_usd: round(
-        priced.filter((line) => line.unit === 'lambdaArmGbSecond').reduce((sum, line) => sum + line.usd, 0),
-        2,
-      ),
+      cost_lambda_duration_usd: round(lambdaDurationUsd, 2),
+      usd_per_million_earn_excl_lambda_duration: round(totalUsd(priced) - lambdaDurationUsd, 2),
       cost_earns_measured: eventIds.length,
       cost_deliveries_measured: deliveries,
     };
