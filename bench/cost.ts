@@ -15,9 +15,10 @@ import { awsListPrices } from './prices/aws-list-prices-us-east-1-2026-12';
  * subscription and the raw-event lake; and of one million webhook deliveries. Earns are posted over HTTP to a twin of
  * its own at a steady rate, after a warm-up (containers loaded, credential and endpoint caches filled), and the
  * cost meter (`cost-meter.ts`) counts what they use until every one is delivered and in the lake:
- * - Lambda: each function's invocations and measured durations on the twin (its worker-thread containers, timed
- *   where the twin times invocations), billed at the function's configured memory on Arm; the stream and queue
- *   consumers' batches are as the twin's pollers formed them at this rate (fewer, larger batches at higher rates);
+ * - Lambda: each function's invocations and the median of the durations the twin timed (its worker-thread
+ *   containers; a shared machine's load stretches the mean), billed at the configured memory on Arm; the stream
+ *   and queue consumers' batches are as the twin's pollers formed them at this rate (fewer, larger batches at
+ *   higher rates);
  * - DynamoDB: the units DynamoDB Local reports for every call the functions make (`ReturnConsumedCapacity`,
  *   transactions double, each index); stream reads by Lambda triggers are free;
  * - SQS: requests in 64 KB chunks at the FIFO price for the FIFO delivery queue; Lambda's idle long polls are left
