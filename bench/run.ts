@@ -1,5 +1,6 @@
 import { startTwin } from '../local/twin';
 import { runColdStart } from './cold-start';
+import { runCost } from './cost';
 import { runFeed } from './feed';
 import { runHotMember } from './hot-member';
 import { runHotPartition } from './hot-partition';
@@ -40,6 +41,8 @@ import { rawTransactPerS } from './raw-transact';
  *   partition's limits, for one tenant at BENCH_PARTITION_EARN_RATE earns/s over BENCH_PARTITION_MEMBERS members plus
  *   a tenth of that redeeming one reward (a recorded sample of the API handler's real calls on its own DynamoDB
  *   Local; needs no twin), see `hot-partition.ts`
+ * - cost: usd_per_million_earn and usd_per_million_deliveries at AWS list prices (bench/prices/), metered on a twin of
+ *   its own at the production log level (BENCH_COST_EARNS at BENCH_COST_RATE per second); see `cost.ts`
  */
 const SCENARIOS = [
   'api',
@@ -52,9 +55,10 @@ const SCENARIOS = [
   'lake',
   'coldstart',
   'partitions',
+  'cost',
 ] as const;
-/** Scenarios that bring their own stand-ins and need no twin. */
-const WITHOUT_TWIN = new Set<string>(['coldstart', 'partitions']);
+/** Scenarios that bring their own stand-ins or their own twin, and need no shared twin. */
+const WITHOUT_TWIN = new Set<string>(['coldstart', 'partitions', 'cost']);
 type Scenario = (typeof SCENARIOS)[number];
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const EARNS = Number(process.env.BENCH_EARNS ?? 800);
@@ -116,6 +120,17 @@ if (chosen.has('partitions')) {
   });
   Object.assign(result, partitions.figures);
   lines.push(...partitions.lines);
+}
+if (chosen.has('cost')) {
+  const cost = await runCost({
+    earns: Number(process.env.BENCH_COST_EARNS ?? 150),
+    ratePerS: Number(process.env.BENCH_COST_RATE ?? 5),
+    members: 20,
+    warmupEarns: 40,
+    timeoutMs: 120_000,
+  });
+  Object.assign(result, cost.figures);
+  lines.push(...cost.lines);
 }
 if (SCENARIOS.some((scenario) => !WITHOUT_TWIN.has(scenario) && chosen.has(scenario))) await onTwin();
 for (const line of lines) console.log(line);

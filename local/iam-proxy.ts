@@ -13,6 +13,25 @@ export interface AuthorizingProxyOptions {
   policies: Record<FunctionId, ResolvedStatement[]>;
   /** Told of every denial (the twin logs them: a denied call is a missing grant). */
   onDenied?: (functionId: FunctionId, permission: Permission) => void;
+  /** Sees every forwarded call and its answer (the cost bench meters the functions' calls here). */
+  tap?: ProxyTap;
+}
+
+/** A forwarded call: who made it (a function's role, or none) and what it asked. */
+export interface TappedCall {
+  functionId?: FunctionId;
+  /** The JSON protocols' operation (`X-Amz-Target`, e.g. `DynamoDB_20120810.PutItem`); empty for S3 and query calls. */
+  target: string;
+  body: Buffer;
+}
+
+/**
+ * A meter on a proxy. It may forward a changed body (asking DynamoDB for the capacity a call consumed), so it is
+ * for measuring runs only: the twin itself never sets one.
+ */
+export interface ProxyTap {
+  request?(call: TappedCall): Buffer;
+  answered(call: TappedCall, statusCode: number, answer: Buffer): void;
 }
 
 /**
@@ -59,7 +78,16 @@ export class AuthorizingProxy {
         return;
       }
     }
-    await this.forward(req, res, body);
+    const tap = this.options.tap;
+    if (!tap) {
+      await this.forward(req, res, body);
+      return;
+    }
+    const call: TappedCall = { functionId, target: String(req.headers['x-amz-target'] ?? ''), body };
+    const sent = tap.request?.(call) ?? body;
+    await this.forward(req, res, sent, (statusCode, answer) => {
+      tap.answered(call, statusCode, answer);
+    });
   }
 
   private permissions(req: IncomingMessage, body: Buffer): Permission[] {
@@ -130,7 +158,16 @@ export class AuthorizingProxy {
     res.end(JSON.stringify({ __type: shape.type, message }));
   }
 
-  private forward(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+  /** Pipes the answer through; with `answered`, collects it first and hands it over too. */
+  private forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: Buffer,
+    answered?: (statusCode: number, answer: Buffer) => void,
+  ): Promise<void> {
+    // A tap may have changed the body (the stand-ins check no payload signature).
+    const headers = { ...req.headers };
+    if (headers['content-length'] !== undefined) headers['content-length'] = String(body.length);
     return new Promise((resolve, reject) => {
       const upstream = request(
         {
@@ -138,14 +175,25 @@ export class AuthorizingProxy {
           port: this.upstream.port,
           method: req.method,
           path: req.url,
-          headers: req.headers,
+          headers,
           agent: this.agent,
         },
         (answer) => {
           res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-          answer.on('end', resolve);
           answer.on('error', reject);
+          if (!answered) {
+            answer.pipe(res);
+            answer.on('end', resolve);
+            return;
+          }
+          const chunks: Buffer[] = [];
+          answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+          answer.on('end', () => {
+            const whole = Buffer.concat(chunks);
+            answered(answer.statusCode ?? 502, whole);
+            res.end(whole);
+            resolve();
+          });
         },
       );
       upstream.on('error', reject);

@@ -29,8 +29,8 @@ import { Checkpoints } from './checkpoints';
 import { startDynamoDbLocal } from './dynamodb-local';
 import { LocalFirehose } from './firehose';
 import { functionEnvironment } from './function-environment';
-import { AuthorizingProxy } from './iam-proxy';
-import { LocalLambda } from './lambda';
+import { AuthorizingProxy, type ProxyTap } from './iam-proxy';
+import { LocalLambda, type LambdaObserver } from './lambda';
 import { localPolicies, roleCredentials } from './roles';
 import { LocalApiGateway } from './api-gateway';
 import { DynamoProgrammeStore } from '../functions/adapters/dynamo-programme-store';
@@ -64,6 +64,14 @@ export interface TwinOptions {
   scheduleSeconds?: number;
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   logReceived?: boolean;
+  /**
+   * Meters for a measuring run (the cost bench): they hear each function invocation and its output, and see the
+   * functions' calls to each stand-in, beside the status page.
+   */
+  meters?: {
+    lambda?: LambdaObserver;
+    proxies?: Partial<Record<'dynamodb' | 'sqs' | 'firehose' | 's3', ProxyTap>>;
+  };
 }
 
 export interface DemoTenant {
@@ -179,12 +187,25 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
           '(see functions/declaration/iam-policy.ts)',
       );
     };
+    const taps = options.meters?.proxies ?? {};
     const proxies = {
-      dynamodb: new AuthorizingProxy({ service: 'dynamodb', upstream: ddb.endpoint, policies, onDenied }),
-      sqs: new AuthorizingProxy({ service: 'sqs', upstream: sqsEndpoint, policies, onDenied }),
-      firehose: new AuthorizingProxy({ service: 'firehose', upstream: firehose.endpoint, policies, onDenied }),
+      dynamodb: new AuthorizingProxy({
+        service: 'dynamodb',
+        upstream: ddb.endpoint,
+        policies,
+        onDenied,
+        tap: taps.dynamodb,
+      }),
+      sqs: new AuthorizingProxy({ service: 'sqs', upstream: sqsEndpoint, policies, onDenied, tap: taps.sqs }),
+      firehose: new AuthorizingProxy({
+        service: 'firehose',
+        upstream: firehose.endpoint,
+        policies,
+        onDenied,
+        tap: taps.firehose,
+      }),
       // fauxqs serves S3 beside SQS, on the same port.
-      s3: new AuthorizingProxy({ service: 's3', upstream: sqsEndpoint, policies, onDenied }),
+      s3: new AuthorizingProxy({ service: 's3', upstream: sqsEndpoint, policies, onDenied, tap: taps.s3 }),
     };
     for (const proxy of Object.values(proxies)) {
       await proxy.start();
@@ -253,7 +274,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
         ]),
       ),
       clock.buffer,
-      status.lambda,
+      options.meters?.lambda ? bothObservers(status.lambda, options.meters.lambda) : status.lambda,
     );
     // Registered before the event sources and the gateway, so it stops after them (cleanups run in reverse).
     cleanups.push(() => lambda.stop());
@@ -502,4 +523,18 @@ async function ensureDemoTenant(input: {
   };
   if (input.stateFile) writeFileSync(input.stateFile, JSON.stringify(demo, null, 2), { mode: 0o600 });
   return demo;
+}
+
+/** Two listeners of the functions' containers. */
+function bothObservers(first: LambdaObserver, second: LambdaObserver): LambdaObserver {
+  return {
+    invoked: (id, outcome) => {
+      first.invoked(id, outcome);
+      second.invoked(id, outcome);
+    },
+    output: (id, chunk) => {
+      first.output(id, chunk);
+      second.output(id, chunk);
+    },
+  };
 }
