@@ -55,12 +55,19 @@ const started = performance.now();
 const cpu = process.cpuUsage();
 if (process.env.COLD_START_BUNDLE) await import(process.env.COLD_START_BUNDLE);
 const used = process.cpuUsage(cpu);
-process.stdout.write(JSON.stringify({ wallMs: performance.now() - started, cpuMs: (used.user + used.system) / 1000 }));
+const total = process.cpuUsage();
+process.stdout.write(JSON.stringify({
+  wallMs: performance.now() - started,
+  cpuMs: (used.user + used.system) / 1000,
+  processCpuMs: (total.user + total.system) / 1000,
+}));
 `;
 interface Sample {
   wallMs: number;
   cpuMs: number;
-  /** The whole process, spawn to exit, as the parent sees it: what an empty process is subtracted from. */
+  /** The process's CPU time from its start to the import done: what an empty process's is subtracted from. */
+  processCpuMs: number;
+  /** The whole process, spawn to exit, as the parent sees it (wall time: moves with the machine's load). */
   processMs: number;
 }
 
@@ -258,9 +265,19 @@ export async function runColdStart(options: { runs: number }) {
         50,
       );
     const emptyProcessMs = median(empty.map((sample) => sample.processMs));
-    /** The deployed bundle (with the tracer, tracing on as Lambda runs it): spawn to exit above an empty process. */
-    const initOverEmpty = (id: FunctionId) =>
-      round(median(samples.get(`${id}/on`)!.map((sample) => sample.processMs)) - emptyProcessMs);
+    const emptyProcessCpuMs = median(empty.map((sample) => sample.processCpuMs));
+    /**
+     * The deployed bundle (with the tracer, tracing on as Lambda runs it) above an empty process: CPU time from the
+     * process's start to the import done (the goal's figure: on a shared machine wall time measures the neighbours),
+     * and wall time from spawn to exit.
+     */
+    const initOverEmpty = (id: FunctionId) => {
+      const on = samples.get(`${id}/on`)!;
+      return {
+        cpu: round(median(on.map((sample) => sample.processCpuMs)) - emptyProcessCpuMs),
+        wall: round(median(on.map((sample) => sample.processMs)) - emptyProcessMs),
+      };
+    };
 
     const stats = (id: FunctionId, variant: Variant, of: keyof Sample) => {
       const sorted = samples
@@ -280,12 +297,13 @@ export async function runColdStart(options: { runs: number }) {
       column('function', 16) +
         `${column('cpu native')}${column('cpu off')}${column('cpu on')}${column('on-native', 10)}` +
         `${column('wall native')}${column('wall on')}${column('KiB native', 13)}${column('KiB tracer', 13)}` +
-        `${column('budget', 8)}${column('kB', 6)}${column('init+', 7)}goal`,
+        `${column('budget', 8)}${column('kB', 6)}${column('init+', 7)}${column('wall+', 7)}goal`,
     ];
     const breakdown = [
       `what each bundle (with the tracer) holds: output kB per package, the ${TOP_INPUTS} biggest; ` +
-        `goals: bundle <= ${SLIM_GOALS.maxBundleKb} kB (1 kB = 1000 bytes), init+ (process spawn to exit, ` +
-        `median, minus an empty process's ${round(emptyProcessMs)} ms) <= ${SLIM_GOALS.maxInitMsOverEmpty} ms`,
+        `goals: bundle <= ${SLIM_GOALS.maxBundleKb} kB (1 kB = 1000 bytes), init+ <= ` +
+        `${SLIM_GOALS.maxInitMsOverEmpty} ms (the process's CPU ms to the import done, median, minus an empty ` +
+        `process's ${round(emptyProcessCpuMs)}); wall+ (spawn to exit, minus the empty ${round(emptyProcessMs)} ms)`,
     ];
     let maxBundleKb = 0;
     let maxInitMsOverEmpty = -Infinity;
@@ -316,13 +334,18 @@ export async function runColdStart(options: { runs: number }) {
       const bundleKb = Math.round(tracer.bytes / 1000);
       const initMs = initOverEmpty(id);
       maxBundleKb = Math.max(maxBundleKb, bundleKb);
-      maxInitMsOverEmpty = Math.max(maxInitMsOverEmpty, initMs);
-      const slim = bundleKb <= SLIM_GOALS.maxBundleKb && initMs <= SLIM_GOALS.maxInitMsOverEmpty;
-      Object.assign(figures[`coldstart_${id}`] as object, { bundle_kb: bundleKb, init_ms_over_empty: initMs });
+      maxInitMsOverEmpty = Math.max(maxInitMsOverEmpty, initMs.cpu);
+      const slim = bundleKb <= SLIM_GOALS.maxBundleKb && initMs.cpu <= SLIM_GOALS.maxInitMsOverEmpty;
+      Object.assign(figures[`coldstart_${id}`] as object, {
+        bundle_kb: bundleKb,
+        init_ms_over_empty: initMs.cpu,
+        init_wall_ms_over_empty: initMs.wall,
+      });
       lines.push(
         `${column(id, 16)}${cell(cpu.native)}${cell(cpu.off)}${cell(cpu.on)}${column(`+${addedMs}`, 10)}` +
           `${cell(wall.native)}${cell(wall.on)}${size(plain)}${size(tracer)}${column(within ? 'within' : 'OVER', 8)}` +
-          `${column(String(bundleKb), 6)}${column(String(initMs), 7)}${slim ? 'met' : 'MISSED'}`,
+          `${column(String(bundleKb), 6)}${column(String(initMs.cpu), 7)}${column(String(initMs.wall), 7)}` +
+          (slim ? 'met' : 'MISSED'),
       );
       const top = tracer.inputs
         .slice(0, TOP_INPUTS)
@@ -332,7 +355,7 @@ export async function runColdStart(options: { runs: number }) {
     }
     figures.max_bundle_kb = maxBundleKb;
     figures.max_init_ms_over_empty = maxInitMsOverEmpty;
-    figures.coldstart_empty_process_ms = round(emptyProcessMs);
+    figures.coldstart_empty_process_ms = { cpu: round(emptyProcessCpuMs), wall: round(emptyProcessMs) };
     figures.coldstart_runs = options.runs;
     return { figures, lines: [...lines, ...breakdown] };
   } finally {
