@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { build, type BuildOptions, type Plugin } from 'esbuild';
+import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
 import { nodeRuntime } from '../functions/declaration/runtime';
 import { functions, platformEnvironment, type FunctionId } from '../functions/declaration/topology';
 import { functionBundling } from '../lib/constructs/topology-functions';
@@ -30,6 +30,14 @@ import { percentile } from './harness';
  */
 export const COLD_START_BUDGET = { initMsMedian: 400, tracingAddsMsMedian: 40, bundleMiB: 5 } as const;
 
+/**
+ * Issue 15's goals: every bundle as CDK builds it (with the tracer) at most `maxBundleKb`, and importing it at most
+ * `maxInitMsOverEmpty` of wall time above a fresh process importing nothing (median of the runs).
+ */
+export const SLIM_GOALS = { maxBundleKb: 300, maxInitMsOverEmpty: 50 } as const;
+/** How many of a bundle's biggest inputs the breakdown names. */
+const TOP_INPUTS = 6;
+
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const TRACER_MODULE = resolve(REPO_ROOT, 'functions/shared/tracer.ts');
 /** The tracer's exports as no-ops; checked against the real module's export names before it is used. */
@@ -45,13 +53,22 @@ const FAKE_TRACE_HEADER = 'Root=1-67890abc-0123456789abcdef01234567;Parent=01234
 const TIMED_IMPORT = `
 const started = performance.now();
 const cpu = process.cpuUsage();
-await import(process.env.COLD_START_BUNDLE);
+if (process.env.COLD_START_BUNDLE) await import(process.env.COLD_START_BUNDLE);
 const used = process.cpuUsage(cpu);
-process.stdout.write(JSON.stringify({ wallMs: performance.now() - started, cpuMs: (used.user + used.system) / 1000 }));
+const total = process.cpuUsage();
+process.stdout.write(JSON.stringify({
+  wallMs: performance.now() - started,
+  cpuMs: (used.user + used.system) / 1000,
+  processCpuMs: (total.user + total.system) / 1000,
+}));
 `;
 interface Sample {
   wallMs: number;
   cpuMs: number;
+  /** The process's CPU time from its start to the import done: what an empty process's is subtracted from. */
+  processCpuMs: number;
+  /** The whole process, spawn to exit, as the parent sees it (wall time: moves with the machine's load). */
+  processMs: number;
 }
 
 type Bundle = 'native' | 'powertools';
@@ -119,25 +136,58 @@ async function checkStubMatches(): Promise<void> {
   if (real.join() !== stub.join()) throw new Error(`cold-start bench: the no-op tracer exports ${stub.join()}`);
 }
 
-/** Bundles one function into `dir/index.mjs` (the name CDK gives an ESM bundle); gives its raw and gzip sizes. */
+/**
+ * What a bundle is made of: its output bytes per package (`zod`, `@aws-lambda-powertools/tracer`, `@smithy/*`
+ * grouped as `@smithy`, ...) or `(own code)`, biggest first. Minified output bytes, not source bytes.
+ */
+function bundleInputs(metafile: Metafile): { name: string; bytes: number }[] {
+  const byName = new Map<string, number>();
+  for (const output of Object.values(metafile.outputs))
+    for (const [path, input] of Object.entries(output.inputs)) {
+      const name = packageOf(path);
+      byName.set(name, (byName.get(name) ?? 0) + input.bytesInOutput);
+    }
+  return [...byName].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes);
+}
+
+/**
+ * The package an input path belongs to (the innermost one when packages nest): AWS SDK clients by name, the rest
+ * of the AWS SDK and Smithy grouped, other packages by name.
+ */
+function packageOf(path: string): string {
+  const match = /.*node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
+  const name = match?.[1];
+  if (!name) return '(own code)';
+  if (name.startsWith('@smithy/')) return '@smithy/*';
+  if (name.startsWith('@aws-sdk/client-')) return name;
+  if (name.startsWith('@aws-sdk/')) return '@aws-sdk/* (core)';
+  return name;
+}
+
+/** Bundles one function into `dir/index.mjs` (the name CDK gives an ESM bundle); gives its sizes and inputs. */
 async function bundle(id: FunctionId, bundleKind: Bundle, dir: string) {
   await mkdir(dir, { recursive: true });
   const outfile = join(dir, 'index.mjs');
-  await build({
+  const { metafile } = await build({
     ...esbuildOptions(),
     entryPoints: [join(REPO_ROOT, functions[id].entry)],
     outfile,
+    metafile: true,
     plugins: bundleKind === 'native' ? [withoutTracer] : [],
   });
   const code = await readFile(outfile);
-  return { path: outfile, bytes: code.length, gzipBytes: gzipSync(code).length };
+  return { path: outfile, bytes: code.length, gzipBytes: gzipSync(code).length, inputs: bundleInputs(metafile) };
 }
 
-/** One fresh process importing the bundle; gives the import's duration and the CPU time it took, in ms. */
-function timedImport(bundlePath: string, env: Record<string, string>): Promise<Sample> {
+/**
+ * One fresh process importing the bundle (or nothing, without a path: the empty process the init is measured
+ * against); gives the import's duration and the CPU time it took, in ms.
+ */
+function timedImport(bundlePath: string | undefined, env: Record<string, string>): Promise<Sample> {
   return new Promise((resolvePromise, reject) => {
+    const spawned = performance.now();
     const child = spawn(process.execPath, ['--input-type=module', '-e', TIMED_IMPORT], {
-      env: { ...env, COLD_START_BUNDLE: pathToFileURL(bundlePath).href },
+      env: { ...env, ...(bundlePath ? { COLD_START_BUNDLE: pathToFileURL(bundlePath).href } : {}) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -147,8 +197,10 @@ function timedImport(bundlePath: string, env: Record<string, string>): Promise<S
     child.on('error', reject);
     child.on('close', (code) => {
       // Anything on stderr is noise a function would log at every cold start: the bench fails on it.
-      if (code !== 0 || err.trim() !== '') reject(new Error(`importing ${bundlePath} (exit ${code}): ${err.trim()}`));
-      else resolvePromise(JSON.parse(out) as Sample);
+      if (code !== 0 || err.trim() !== '')
+        reject(new Error(`importing ${bundlePath ?? 'nothing'} (exit ${code}): ${err.trim()}`));
+      else
+        resolvePromise({ ...(JSON.parse(out) as Omit<Sample, 'processMs'>), processMs: performance.now() - spawned });
     });
   });
 }
@@ -198,12 +250,34 @@ export async function runColdStart(options: { runs: number }) {
     };
     // One import of each first, discarded: it reads the bundle from disk into the page cache.
     for (const id of ids) for (const variant of VARIANTS) await measure(id, variant);
-    for (let run = 0; run < options.runs; run++)
+    const empty: Sample[] = [];
+    for (let run = 0; run < options.runs; run++) {
+      empty.push(await timedImport(undefined, { PATH: process.env.PATH ?? '' }));
       for (const id of ids)
         for (const variant of VARIANTS) {
           const key = `${id}/${variant.name}`;
           samples.set(key, [...(samples.get(key) ?? []), await measure(id, variant)]);
         }
+    }
+    const median = (values: number[]) =>
+      percentile(
+        [...values].sort((a, b) => a - b),
+        50,
+      );
+    const emptyProcessMs = median(empty.map((sample) => sample.processMs));
+    const emptyProcessCpuMs = median(empty.map((sample) => sample.processCpuMs));
+    /**
+     * The deployed bundle (with the tracer, tracing on as Lambda runs it) above an empty process: CPU time from the
+     * process's start to the import done (the goal's figure: on a shared machine wall time measures the neighbours),
+     * and wall time from spawn to exit.
+     */
+    const initOverEmpty = (id: FunctionId) => {
+      const on = samples.get(`${id}/on`)!;
+      return {
+        cpu: round(median(on.map((sample) => sample.processCpuMs)) - emptyProcessCpuMs),
+        wall: round(median(on.map((sample) => sample.processMs)) - emptyProcessMs),
+      };
+    };
 
     const stats = (id: FunctionId, variant: Variant, of: keyof Sample) => {
       const sorted = samples
@@ -222,8 +296,17 @@ export async function runColdStart(options: { runs: number }) {
         `${COLD_START_BUDGET.tracingAddsMsMedian} ms, bundle < ${COLD_START_BUDGET.bundleMiB} MiB`,
       column('function', 16) +
         `${column('cpu native')}${column('cpu off')}${column('cpu on')}${column('on-native', 10)}` +
-        `${column('wall native')}${column('wall on')}${column('KiB native', 13)}${column('KiB tracer', 13)}budget`,
+        `${column('wall native')}${column('wall on')}${column('KiB native', 13)}${column('KiB tracer', 13)}` +
+        `${column('budget', 8)}${column('kB', 6)}${column('init+', 7)}${column('wall+', 7)}goal`,
     ];
+    const breakdown = [
+      `what each bundle (with the tracer) holds: output kB per package, the ${TOP_INPUTS} biggest; ` +
+        `goals: bundle <= ${SLIM_GOALS.maxBundleKb} kB (1 kB = 1000 bytes), init+ <= ` +
+        `${SLIM_GOALS.maxInitMsOverEmpty} ms (the process's CPU ms to the import done, median, minus an empty ` +
+        `process's ${round(emptyProcessCpuMs)}); wall+ (spawn to exit, minus the empty ${round(emptyProcessMs)} ms)`,
+    ];
+    let maxBundleKb = 0;
+    let maxInitMsOverEmpty = -Infinity;
     for (const id of ids) {
       const cpu = {
         native: stats(id, 'native', 'cpuMs'),
@@ -248,13 +331,33 @@ export async function runColdStart(options: { runs: number }) {
       };
       const cell = (s: { p50: number; p95: number }) => column(`${s.p50} / ${s.p95}`);
       const size = (b: { bytes: number; gzipBytes: number }) => column(`${kib(b.bytes)} / ${kib(b.gzipBytes)}`, 13);
+      const bundleKb = Math.round(tracer.bytes / 1000);
+      const initMs = initOverEmpty(id);
+      maxBundleKb = Math.max(maxBundleKb, bundleKb);
+      maxInitMsOverEmpty = Math.max(maxInitMsOverEmpty, initMs.cpu);
+      const slim = bundleKb <= SLIM_GOALS.maxBundleKb && initMs.cpu <= SLIM_GOALS.maxInitMsOverEmpty;
+      Object.assign(figures[`coldstart_${id}`] as object, {
+        bundle_kb: bundleKb,
+        init_ms_over_empty: initMs.cpu,
+        init_wall_ms_over_empty: initMs.wall,
+      });
       lines.push(
         `${column(id, 16)}${cell(cpu.native)}${cell(cpu.off)}${cell(cpu.on)}${column(`+${addedMs}`, 10)}` +
-          `${cell(wall.native)}${cell(wall.on)}${size(plain)}${size(tracer)}${within ? 'within' : 'OVER'}`,
+          `${cell(wall.native)}${cell(wall.on)}${size(plain)}${size(tracer)}${column(within ? 'within' : 'OVER', 8)}` +
+          `${column(String(bundleKb), 6)}${column(String(initMs.cpu), 7)}${column(String(initMs.wall), 7)}` +
+          (slim ? 'met' : 'MISSED'),
       );
+      const top = tracer.inputs
+        .slice(0, TOP_INPUTS)
+        .map((input) => `${input.name} ${(input.bytes / 1000).toFixed(0)}`)
+        .join(', ');
+      breakdown.push(`  ${column(id, 16)}${top}`);
     }
+    figures.max_bundle_kb = maxBundleKb;
+    figures.max_init_ms_over_empty = maxInitMsOverEmpty;
+    figures.coldstart_empty_process_ms = { cpu: round(emptyProcessCpuMs), wall: round(emptyProcessMs) };
     figures.coldstart_runs = options.runs;
-    return { figures, lines };
+    return { figures, lines: [...lines, ...breakdown] };
   } finally {
     await rm(root, { recursive: true, force: true });
   }

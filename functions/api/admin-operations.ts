@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../shared/zod';
 import type { AuditData } from '../domain/audit';
 import { OPERATOR_SCOPE } from '../domain/credentials';
 import type { AuditEventType } from '../domain/events';
@@ -21,17 +21,17 @@ const tenantResponse = z.object({
   name: z.string(),
   status: z.enum(['active', 'suspended']),
   limits: z.object({
-    requestsPerSecond: z.number().int(),
-    burst: z.number().int(),
-    webhookEndpoints: z.number().int(),
-    feedConsumers: z.number().int(),
+    requestsPerSecond: z.number().check(z.int()),
+    burst: z.number().check(z.int()),
+    webhookEndpoints: z.number().check(z.int()),
+    feedConsumers: z.number().check(z.int()),
   }),
   createdAt: z.string(),
   updatedAt: z.string(),
-  suspendedAt: z.string().optional(),
+  suspendedAt: z.optional(z.string()),
 });
-const tenantListResponse = z.object({ items: z.array(tenantResponse), nextCursor: z.string().optional() });
-const tenantListQuery = z.object(listQuery).strict();
+const tenantListResponse = z.object({ items: z.array(tenantResponse), nextCursor: z.optional(z.string()) });
+const tenantListQuery = z.strictObject(listQuery);
 
 const tenantView = (tenant: Tenant) => ({
   tenantId: tenant.tenantId,
@@ -143,7 +143,7 @@ export const adminOperations: Operation[] = [
     path: '/admin/tenants/{tenantId}/reactivate',
     operationId: 'reactivateTenant',
     summary: 'Reactivate a suspended tenant: its calls are accepted again and its held webhooks go out, in order',
-    request: z.object({}).strict(),
+    request: z.strictObject({}),
     responses: {
       200: { description: 'The active tenant', schema: tenantResponse },
       ...notFound,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../shared/zod';
 import { LAST_USED_GRANULARITY_MS, MAX_ROTATION_OVERLAP_SECONDS, statusOf, type ApiKey } from '../domain/api-keys';
 import type { ApiKeyOwner } from '../domain/api-keys';
 import { TENANT_SCOPES } from '../domain/credentials';
@@ -24,39 +24,43 @@ const apiKeyResponse = z.object({
   scopes: z.array(z.string()),
   status: z.enum(['active', 'expired', 'revoked']),
   createdAt: z.string(),
-  expiresAt: z.string().optional(),
-  lastUsedAt: z.string().optional().describe(LAST_USED_NOTE),
-  rotatedAt: z.string().optional(),
-  previousSecretRetiresAt: z.string().optional().describe('After a rotation: when the secret before it stops working'),
-  revokedAt: z.string().optional(),
+  expiresAt: z.optional(z.string()),
+  lastUsedAt: z.optional(z.string()).check(z.describe(LAST_USED_NOTE)),
+  rotatedAt: z.optional(z.string()),
+  previousSecretRetiresAt: z
+    .optional(z.string())
+    .check(z.describe('After a rotation: when the secret before it stops working')),
+  revokedAt: z.optional(z.string()),
 });
-const issuedKeyResponse = apiKeyResponse.extend({
-  apiKey: z.string().describe('The secret, shown this once: send it in the x-api-key header'),
+const issuedKeyResponse = z.extend(apiKeyResponse, {
+  apiKey: z.string().check(z.describe('The secret, shown this once: send it in the x-api-key header')),
 });
-const apiKeyListResponse = z.object({ items: z.array(apiKeyResponse), nextCursor: z.string().optional() });
+const apiKeyListResponse = z.object({ items: z.array(apiKeyResponse), nextCursor: z.optional(z.string()) });
 
-const createApiKeyRequest = z
-  .object({
-    name: z.string().trim().min(1).max(100).describe('What the key is for, e.g. "checkout service"'),
-    scopes: z
-      .array(z.enum(TENANT_SCOPES))
-      .min(1)
-      .max(TENANT_SCOPES.length)
-      .describe('Scopes of the new key; a tenant credential can only hand out scopes it holds itself'),
-    expiresAt: z.iso.datetime({ offset: true }).optional().describe('When the key stops working by itself'),
-  })
-  .strict();
-const rotateApiKeyRequest = z
-  .object({
-    overlapSeconds: z
-      .number()
-      .int()
-      .min(0)
-      .max(MAX_ROTATION_OVERLAP_SECONDS)
-      .describe('How long the current secret keeps working beside the new one (0: it stops at once)'),
-  })
-  .strict();
-const revokeApiKeyRequest = z.object({}).strict();
+const createApiKeyRequest = z.strictObject({
+  name: z
+    .string()
+    .check(z.trim(), z.minLength(1), z.maxLength(100), z.describe('What the key is for, e.g. "checkout service"')),
+  scopes: z
+    .array(z.enum(TENANT_SCOPES))
+    .check(
+      z.minLength(1),
+      z.maxLength(TENANT_SCOPES.length),
+      z.describe('Scopes of the new key; a tenant credential can only hand out scopes it holds itself'),
+    ),
+  expiresAt: z.optional(z.iso.datetime({ offset: true })).check(z.describe('When the key stops working by itself')),
+});
+const rotateApiKeyRequest = z.strictObject({
+  overlapSeconds: z
+    .number()
+    .check(
+      z.int(),
+      z.gte(0),
+      z.lte(MAX_ROTATION_OVERLAP_SECONDS),
+      z.describe('How long the current secret keeps working beside the new one (0: it stops at once)'),
+    ),
+});
+const revokeApiKeyRequest = z.strictObject({});
 
 function apiKeyView(key: ApiKey, now: Date) {
   const overlapping = key.previousSecretRetiresAt && Date.parse(key.previousSecretRetiresAt) > now.getTime();
@@ -102,7 +106,7 @@ export const apiKeyOperations: Operation[] = [
     path: '/v1/api-keys',
     operationId: 'listApiKeys',
     summary: "The tenant's API keys in creation order, without secrets, with their last use",
-    query: z.object(listQuery).strict(),
+    query: z.strictObject(listQuery),
     ok: { description: 'Keys', schema: apiKeyListResponse },
     read: async (ctx, query) => {
       const now = ctx.services.clock.now();

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../shared/zod';
 import { auditEvent, type AuditData } from '../domain/audit';
 import { loyaltyEvent, type AuditEventType } from '../domain/events';
 import { correlationIdOf } from './correlation';
@@ -41,22 +41,22 @@ export async function recordAudit<T extends AuditEventType>(
   );
 }
 
-export const auditListQuery = z
-  .object({
-    ...listQuery,
-    type: z
-      .string()
-      .regex(/^audit(\.[a-z_]+){0,3}$/, 'an audit event type or a prefix of one, e.g. audit.api_key')
-      .optional()
-      .describe('Only events whose type starts with this, e.g. `audit.webhook_endpoint`'),
-    from: z.iso.datetime().optional().describe('Events at or after this instant'),
-    to: z.iso.datetime().optional().describe('Events at or before this instant'),
-  })
-  .strict();
+export const auditListQuery = z.strictObject({
+  ...listQuery,
+  type: z
+    .optional(
+      z
+        .string()
+        .check(z.regex(/^audit(\.[a-z_]+){0,3}$/, 'an audit event type or a prefix of one, e.g. audit.api_key')),
+    )
+    .check(z.describe('Only events whose type starts with this, e.g. `audit.webhook_endpoint`')),
+  from: z.optional(z.iso.datetime()).check(z.describe('Events at or after this instant')),
+  to: z.optional(z.iso.datetime()).check(z.describe('Events at or before this instant')),
+});
 
 const auditEventResponse = z
-  .union(loyaltyEvent.options.filter((option) => option.shape.type.value.startsWith('audit.')))
-  .describe('An audit event, as the event catalogue defines it');
+  .union(loyaltyEvent.def.options.filter((option) => z.literalValue(option.shape.type).startsWith('audit.')))
+  .check(z.describe('An audit event, as the event catalogue defines it'));
 
 export const auditOperations: Operation[] = [
   readOperation({
@@ -72,7 +72,9 @@ export const auditOperations: Operation[] = [
       description: 'Audit events',
       schema: z.object({
         items: z.array(auditEventResponse),
-        nextCursor: z.string().optional().describe('Pass as `cursor` for the next page; absent on the last page'),
+        nextCursor: z
+          .optional(z.string())
+          .check(z.describe('Pass as `cursor` for the next page; absent on the last page')),
       }),
     },
     read: async ({ tenantId, services }, { type, ...query }) =>

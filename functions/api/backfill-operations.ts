@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../shared/zod';
 import { BACKFILL_STATUSES, BACKFILL_TARGETS, backfillRequest, type Backfill } from '../domain/backfill';
 import { OPERATOR_SCOPE } from '../domain/credentials';
 import { TENANT_ID_PATTERN } from '../domain/tenants';
@@ -22,26 +22,27 @@ const backfillResponse = z
     from: z.iso.datetime(),
     to: z.iso.datetime(),
     targets: z.array(z.enum(BACKFILL_TARGETS)),
-    ratePerSecond: z.number().int(),
+    ratePerSecond: z.number().check(z.int()),
     status: z.enum(BACKFILL_STATUSES),
-    eventsSent: z.number().int().describe('Events sent to the lake so far, each counted once'),
+    eventsSent: z.number().check(z.int(), z.describe('Events sent to the lake so far, each counted once')),
     eventsIndexed: z
       .number()
-      .int()
-      .describe('Target `feed`: events written before the feed index existed that were given its keys'),
-    lastPosition: z.iso
-      .datetime()
-      .optional()
-      .describe('Event time of the last event sent (the range is sent in order)'),
+      .check(
+        z.int(),
+        z.describe('Target `feed`: events written before the feed index existed that were given its keys'),
+      ),
+    lastPosition: z
+      .optional(z.iso.datetime())
+      .check(z.describe('Event time of the last event sent (the range is sent in order)')),
     requestedBy: z.object({ kind: z.enum(['operator', 'tenant']), credentialId: z.string() }),
     createdAt: z.iso.datetime(),
-    startedAt: z.iso.datetime().optional(),
-    finishedAt: z.iso.datetime().optional(),
-    errors: z.array(z.string()).describe('Why it failed, when it did'),
+    startedAt: z.optional(z.iso.datetime()),
+    finishedAt: z.optional(z.iso.datetime()),
+    errors: z.array(z.string()).check(z.describe('Why it failed, when it did')),
   })
-  .describe('A backfill and its progress');
+  .check(z.describe('A backfill and its progress'));
 
-const backfillList = z.object({ items: z.array(backfillResponse), nextCursor: z.string().optional() });
+const backfillList = z.object({ items: z.array(backfillResponse), nextCursor: z.optional(z.string()) });
 
 const backfillView = (backfill: Backfill) => ({
   backfillId: backfill.backfillId,
@@ -98,7 +99,7 @@ export const backfillOperations: Operation[] = [
     path: '/v1/backfills',
     operationId: 'listBackfills',
     summary: 'The tenant’s backfills, newest first',
-    query: z.object(listQuery).strict(),
+    query: z.strictObject(listQuery),
     ok: { description: 'A page of backfills', schema: backfillList },
     read: async ({ tenantId, services }, query) => {
       const page = await services.backfills.list(tenantId, query);
@@ -121,7 +122,7 @@ export const backfillOperations: Operation[] = [
     path: '/v1/backfills/{backfillId}/cancel',
     operationId: 'cancelBackfill',
     summary: 'Stop a backfill: what it sent stays sent, no further slice runs',
-    request: z.object({}).strict(),
+    request: z.strictObject({}),
     responses: {
       200: { description: 'The cancelled backfill', schema: backfillResponse },
       404: problem('No such backfill'),

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../shared/zod';
 import { changedFieldNames } from '../domain/audit';
 import { DEFAULT_TENANT_LIMITS } from '../domain/credentials';
 import { FEED_RETENTION_DAYS, FEED_SETTLE_MS, feedPositionTime } from '../domain/feed';
@@ -23,44 +23,50 @@ const manage = { tag: 'Event consumers', scope: 'data:manage' } as const;
 const use = { tag: 'Event consumers', scope: 'events:read' } as const;
 
 const types = z
-  .union([eventTypeFilter, z.array(eventTypeFilter).min(1).max(20)])
-  .describe('Event types or `prefix.*` wildcards (one, or a list: an event matching any is read); default `*`');
-const name = z.string().min(1).max(100).describe('What reads through it, for people');
+  .union([eventTypeFilter, z.array(eventTypeFilter).check(z.minLength(1), z.maxLength(20))])
+  .check(
+    z.describe('Event types or `prefix.*` wildcards (one, or a list: an event matching any is read); default `*`'),
+  );
+const name = z.string().check(z.minLength(1), z.maxLength(100), z.describe('What reads through it, for people'));
 const { fields, pseudonymiseMemberIds } = minimisationSettings.shape;
 
-const createRequest = z.object({ name, types: types.optional(), fields, pseudonymiseMemberIds }).strict();
-const updateRequest = z
-  .object({
-    name: name.optional(),
-    types: types.optional(),
-    fields: fields.unwrap().nullable().optional().describe('Replaces the allowlists; null keeps every data field'),
-    pseudonymiseMemberIds: z.boolean().optional(),
-  })
-  .strict();
+const createRequest = z.strictObject({ name, types: z.optional(types), fields, pseudonymiseMemberIds });
+const updateRequest = z.strictObject({
+  name: z.optional(name),
+  types: z.optional(types),
+  fields: z
+    .optional(z.nullable(fields.def.innerType))
+    .check(z.describe('Replaces the allowlists; null keeps every data field')),
+  pseudonymiseMemberIds: z.optional(z.boolean()),
+});
 
 const lag = z.object({
   seconds: z
     .number()
-    .int()
-    .describe(
-      'Now minus the instant of the committed position, in seconds (a consumer at the start: the retention). ' +
-        `Committing the cursor of every read, even an empty one, keeps it near the ${FEED_SETTLE_MS / 1000} s ` +
-        'settle delay',
+    .check(
+      z.int(),
+      z.describe(
+        'Now minus the instant of the committed position, in seconds (a consumer at the start: the retention). ' +
+          `Committing the cursor of every read, even an empty one, keeps it near the ${FEED_SETTLE_MS / 1000} s ` +
+          'settle delay',
+      ),
     ),
-  positionAt: z.iso.datetime().optional().describe('The instant of the committed position; absent at the start'),
+  positionAt: z
+    .optional(z.iso.datetime())
+    .check(z.describe('The instant of the committed position; absent at the start')),
 });
 
 const consumerResponse = z.object({
   consumerId: z.string(),
   name: z.string(),
   types: z.array(z.string()),
-  fields: fields.describe('Per event type, the data fields it reads (a type not named keeps its data whole)'),
-  pseudonymiseMemberIds: z.boolean().describe('Member ids as the lake’s pseudonyms (the same key)'),
-  cursor: z.string().optional().describe('The committed position; absent at the start of retention'),
+  fields: fields.check(z.describe('Per event type, the data fields it reads (a type not named keeps its data whole)')),
+  pseudonymiseMemberIds: z.boolean().check(z.describe('Member ids as the lake’s pseudonyms (the same key)')),
+  cursor: z.optional(z.string()).check(z.describe('The committed position; absent at the start of retention')),
   lag,
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
-  positionUpdatedAt: z.iso.datetime().optional().describe('When the position last moved (commit or seek)'),
+  positionUpdatedAt: z.optional(z.iso.datetime()).check(z.describe('When the position last moved (commit or seek)')),
 });
 
 const consumerView = (consumer: FeedConsumer, now: Date) => {
@@ -82,39 +88,42 @@ const consumerView = (consumer: FeedConsumer, now: Date) => {
   };
 };
 
-const readQuery = z
-  .object({
-    ...feedPaging,
-    autoCommit: z
-      .enum(['true', 'false'])
-      .optional()
-      .describe('true: commit the answer’s cursor before answering (at most once instead of at least once)'),
-  })
-  .strict();
+const readQuery = z.strictObject({
+  ...feedPaging,
+  autoCommit: z
+    .optional(z.enum(['true', 'false']))
+    .check(z.describe('true: commit the answer’s cursor before answering (at most once instead of at least once)')),
+});
 
 const readResponse = z.object({
   items: z
     .array(z.record(z.string(), z.unknown()))
-    .describe('Events after the committed position, oldest first: the envelope, the allowed data fields, pseudonyms'),
-  nextCursor: z.string().describe('Commit it (POST …/commit) once the items are processed'),
+    .check(
+      z.describe(
+        'Events after the committed position, oldest first: the envelope, the allowed data fields, pseudonyms',
+      ),
+    ),
+  nextCursor: z.string().check(z.describe('Commit it (POST …/commit) once the items are processed')),
   lag: z.object({
-    seconds: z.number().int().describe('Now minus the committed position’s instant (after autoCommit, the new one)'),
-    oldestUnreadAt: z.iso
-      .datetime()
-      .optional()
-      .describe('The oldest event of this answer not committed yet (absent when none, or with autoCommit)'),
+    seconds: z
+      .number()
+      .check(z.int(), z.describe('Now minus the committed position’s instant (after autoCommit, the new one)')),
+    oldestUnreadAt: z
+      .optional(z.iso.datetime())
+      .check(z.describe('The oldest event of this answer not committed yet (absent when none, or with autoCommit)')),
   }),
 });
 
 const seekRequest = z
   .union([
     z
-      .object({ to: z.enum(['start', 'end']) })
-      .strict()
-      .describe(`start: the oldest event kept (${FEED_RETENTION_DAYS} days); end: now, skipping what came before`),
-    z.object({ at: z.iso.datetime() }).strict().describe('The first event committed at or after this instant'),
+      .strictObject({ to: z.enum(['start', 'end']) })
+      .check(
+        z.describe(`start: the oldest event kept (${FEED_RETENTION_DAYS} days); end: now, skipping what came before`),
+      ),
+    z.strictObject({ at: z.iso.datetime() }).check(z.describe('The first event committed at or after this instant')),
   ])
-  .describe('Where to move the committed position');
+  .check(z.describe('Where to move the committed position'));
 
 const notFound = problem('No such event consumer (event_consumer_not_found)');
 const consumerIdOf = (ctx: OperationContext) => pathParam(ctx.event, 'consumerId');
@@ -276,14 +285,18 @@ export const eventConsumerOperations: Operation[] = [
     summary:
       'Store a cursor this consumer read as its committed position. Only forward: the same cursor again is a no-op, ' +
       'an older one is refused (event_consumer_commit_behind, with the committed cursor)',
-    request: z.object({ cursor: z.string().min(1).max(1024).describe('`nextCursor` of a read') }).strict(),
+    request: z.strictObject({
+      cursor: z.string().check(z.minLength(1), z.maxLength(1024), z.describe('`nextCursor` of a read')),
+    }),
     responses: {
       200: { description: 'The consumer at its new position', schema: consumerResponse },
       404: notFound,
       409: {
         description: 'A later position is committed already (event_consumer_commit_behind)',
-        schema: problemResponse.extend({
-          committedCursor: z.string().optional().describe('The committed position: read on from there, or seek'),
+        schema: z.extend(problemResponse, {
+          committedCursor: z
+            .optional(z.string())
+            .check(z.describe('The committed position: read on from there, or seek')),
         }),
       },
     },

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../shared/zod';
 import {
   EXPORT_DATASETS,
   exportCadence,
@@ -29,31 +29,31 @@ const exportResponse = z
     enabled: z.boolean(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
-    nextWindowStart: z.iso.datetime().describe('The start of the oldest window not yet exported'),
+    nextWindowStart: z.iso.datetime().check(z.describe('The start of the oldest window not yet exported')),
   })
-  .describe('A scheduled export');
+  .check(z.describe('A scheduled export'));
 
 const runResponse = z
   .object({
     exportId: z.string(),
     dataset: z.enum(EXPORT_DATASETS),
     windowStart: z.iso.datetime(),
-    windowEnd: z.iso.datetime().describe('Exclusive'),
+    windowEnd: z.iso.datetime().check(z.describe('Exclusive')),
     status: z.enum(['running', 'succeeded', 'failed']),
-    rows: z.number().int().describe('Rows in all files'),
+    rows: z.number().check(z.int(), z.describe('Rows in all files')),
     files: z.array(
       z.object({
-        key: z.string().describe('Object key in the lake bucket'),
-        rows: z.number().int(),
-        bytes: z.number().int().describe('Compressed size'),
+        key: z.string().check(z.describe('Object key in the lake bucket')),
+        rows: z.number().check(z.int()),
+        bytes: z.number().check(z.int(), z.describe('Compressed size')),
       }),
     ),
     startedAt: z.iso.datetime(),
-    finishedAt: z.iso.datetime().optional(),
-    error: z.string().optional(),
-    attempts: z.number().int().describe('Times the window was started (a failed run is redone)'),
+    finishedAt: z.optional(z.iso.datetime()),
+    error: z.optional(z.string()),
+    attempts: z.number().check(z.int(), z.describe('Times the window was started (a failed run is redone)')),
   })
-  .describe('One run of an export: its window, outcome, rows and files');
+  .check(z.describe('One run of an export: its window, outcome, rows and files'));
 
 const exportView = ({ tenantId: _tenantId, requestedWindowStart: _requested, ...view }: ExportDefinition) => view;
 const runView = (run: ExportRun) => run;
@@ -67,13 +67,13 @@ export const exportOperations: Operation[] = [
     summary:
       `Define a scheduled export (at most ${MAX_EXPORTS_PER_TENANT}): its files go to ` +
       '`exports/tenant=<t>/export=<id>/window=<start>/` in the lake bucket; the first window is the one now',
-    request: z
-      .object({
-        dataset: z.enum(EXPORT_DATASETS).describe('Balances and members are snapshots at run time; entries per window'),
-        cadence: exportCadence,
-        enabled: z.boolean().default(true),
-      })
-      .strict(),
+    request: z.strictObject({
+      dataset: z
+        .enum(EXPORT_DATASETS)
+        .check(z.describe('Balances and members are snapshots at run time; entries per window')),
+      cadence: exportCadence,
+      enabled: z._default(z.boolean(), true),
+    }),
     responses: { 201: { description: 'The export', schema: exportResponse }, 409: problem('Too many exports') },
     run: async (ctx, body) => {
       const definition = await ctx.services.exports.create(ctx.tenantId, body);
@@ -112,7 +112,7 @@ export const exportOperations: Operation[] = [
     operationId: 'updateExport',
     summary:
       'Change the cadence or switch the export on or off; either restarts the schedule at the window that holds now',
-    request: z.object({ cadence: exportCadence.optional(), enabled: z.boolean().optional() }).strict(),
+    request: z.strictObject({ cadence: z.optional(exportCadence), enabled: z.optional(z.boolean()) }),
     responses: {
       200: { description: 'The export', schema: exportResponse },
       404: notFound,
@@ -146,10 +146,10 @@ export const exportOperations: Operation[] = [
     path: '/v1/exports/{exportId}/runs',
     operationId: 'listExportRuns',
     summary: 'The export’s runs, newest window first: window, status, rows and files of each',
-    query: z.object(listQuery).strict(),
+    query: z.strictObject(listQuery),
     ok: {
       description: 'A page of runs',
-      schema: z.object({ items: z.array(runResponse), nextCursor: z.string().optional() }),
+      schema: z.object({ items: z.array(runResponse), nextCursor: z.optional(z.string()) }),
     },
     notFound: 'No such export',
     read: async ({ event, tenantId, services }, query) =>
@@ -163,7 +163,7 @@ export const exportOperations: Operation[] = [
     summary:
       'Export the latest due window now: 200 with its run when it succeeded already (nothing is written again), ' +
       'else 202 and the scheduler runs it on its next tick (every minute)',
-    request: z.object({}).strict(),
+    request: z.strictObject({}),
     responses: {
       200: { description: 'The window was exported already', schema: z.object({ run: runResponse }) },
       202: {
@@ -171,7 +171,7 @@ export const exportOperations: Operation[] = [
         schema: z.object({
           windowStart: z.iso.datetime(),
           windowEnd: z.iso.datetime(),
-          run: runResponse.optional().describe('Its earlier run, when one failed or still runs'),
+          run: z.optional(runResponse).check(z.describe('Its earlier run, when one failed or still runs')),
         }),
       },
       404: notFound,

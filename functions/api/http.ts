@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { MiddlewareObj } from '@middy/core';
-import type { z } from 'zod';
+import type * as z from '../shared/zod';
 import { logger } from '../shared/logger';
 import { Problem, isProblem, problemHeaders } from '../shared/problem';
 import { isTransientFailure } from '../shared/transient';
@@ -78,7 +78,7 @@ export function apiKeyOf(headers: Record<string, string | undefined> | null | un
 }
 
 /** Parses and validates a JSON body; every failure is a 4xx problem and nothing is written. */
-export function parseBody<S extends z.ZodType>(event: APIGatewayProxyEvent, schema: S): z.output<S> {
+export function parseBody<S extends z.ZodMiniType>(event: APIGatewayProxyEvent, schema: S): z.output<S> {
   const raw =
     event.isBase64Encoded && event.body ? Buffer.from(event.body, 'base64').toString('utf8') : (event.body ?? '');
   if (Buffer.byteLength(raw) > MAX_BODY_BYTES)
@@ -138,7 +138,7 @@ export function idempotencyKey(event: APIGatewayProxyEvent): string {
 }
 
 /** Parses and validates query parameters; every failure is a 400 problem. */
-export function parseQuery<S extends z.ZodType>(event: APIGatewayProxyEvent, schema: S): z.output<S> {
+export function parseQuery<S extends z.ZodMiniType>(event: APIGatewayProxyEvent, schema: S): z.output<S> {
   const parsed = schema.safeParse(event.queryStringParameters ?? {});
   if (!parsed.success) {
     throw new Problem('query_invalid', 'A query parameter is not valid', {

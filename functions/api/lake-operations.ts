@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../shared/zod';
 import { changedFieldNames } from '../domain/audit';
 import { EVENT_TYPES, loyaltyEvent } from '../domain/events';
 import { AS_COMMITTED, minimisationSettings, type MinimisationSettings } from '../domain/minimisation';
@@ -17,23 +17,29 @@ const lake = { tag: 'Lake', scope: 'data:manage' } as const;
 
 const KEY_ALGORITHM = 'HMAC-SHA256, first 20 bytes, base32 (RFC 4648, lower case, unpadded), mbr_ prefix';
 
-const lakeSettingsResponse = minimisationSettings
-  .extend({
-    configured: z.boolean().describe('False while the tenant never set any: its files carry events as committed'),
-    updatedAt: z.iso.datetime().optional(),
+const lakeSettingsResponse = z
+  .extend(minimisationSettings, {
+    configured: z
+      .boolean()
+      .check(z.describe('False while the tenant never set any: its files carry events as committed')),
+    updatedAt: z.optional(z.iso.datetime()),
   })
-  .describe('What the lake receives of this tenant’s events');
+  .check(z.describe('What the lake receives of this tenant’s events'));
 
 /** A zod schema's object shape, through optional and nullable wrappers; null when it is no object. */
-function objectShape(schema: z.ZodType): Record<string, z.ZodType> | null {
-  let current: z.ZodType = schema;
-  while (current instanceof z.ZodOptional || current instanceof z.ZodNullable) current = current.unwrap() as z.ZodType;
-  if (current instanceof z.ZodArray) return objectShape(current.element as z.ZodType);
-  return current instanceof z.ZodObject ? current.shape : null;
+function objectShape(schema: z.ZodMiniType): Record<string, z.ZodMiniType> | null {
+  let current: z.ZodMiniType = schema;
+  while (current instanceof z.ZodMiniOptional || current instanceof z.ZodMiniNullable)
+    current = current.def.innerType as z.ZodMiniType;
+  if (current instanceof z.ZodMiniArray) return objectShape(current.def.element as z.ZodMiniType);
+  return current instanceof z.ZodMiniObject ? (current.shape as Record<string, z.ZodMiniType>) : null;
 }
 
 const dataShapes = new Map(
-  loyaltyEvent.options.map((option) => [option.shape.type.value as string, objectShape(option.shape.data)]),
+  loyaltyEvent.def.options.map((option) => [
+    z.literalValue(option.shape.type) as string,
+    objectShape(option.shape.data),
+  ]),
 );
 
 /**
@@ -105,12 +111,12 @@ export const lakeOperations: Operation[] = [
     summary:
       'The key of the member pseudonyms (HMAC-SHA256 of the member id, first 20 bytes in base32 after mbr_), so the ' +
       'tenant can re-identify its own members (created on first use); every reveal is in the audit trail',
-    request: z.object({}).strict(),
+    request: z.strictObject({}),
     responses: {
       200: {
         description: 'The key',
         schema: z.object({
-          key: z.string().describe('Base64 of 32 bytes'),
+          key: z.string().check(z.describe('Base64 of 32 bytes')),
           algorithm: z.literal(KEY_ALGORITHM),
         }),
       },

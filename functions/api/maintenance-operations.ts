@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../shared/zod';
 import { OPERATOR_SCOPE } from '../domain/credentials';
 import { MAINTENANCE_IMPACTS } from '../domain/events';
 import {
@@ -32,34 +32,33 @@ const tenantWindow = z
   .object({
     maintenanceId: z.string(),
     summary: z.string(),
-    description: z.string().optional(),
+    description: z.optional(z.string()),
     impact: z.enum(MAINTENANCE_IMPACTS),
     startsAt: z.iso.datetime(),
     endsAt: z.iso.datetime(),
     status,
   })
-  .describe('A platform maintenance window, with the fields its notices carry');
+  .check(z.describe('A platform maintenance window, with the fields its notices carry'));
 const phaseTimes = z.object(
-  Object.fromEntries(MAINTENANCE_PHASES.map((phase) => [phase, z.iso.datetime().optional()])) as Record<
+  Object.fromEntries(MAINTENANCE_PHASES.map((phase) => [phase, z.optional(z.iso.datetime())])) as Record<
     (typeof MAINTENANCE_PHASES)[number],
-    z.ZodOptional<z.ZodISODateTime>
+    z.ZodMiniOptional<z.ZodMiniISODateTime>
   >,
 );
-const adminWindow = tenantWindow
-  .extend({
-    noticeLeadHours: z.number().int(),
-    noticeAt: z.iso.datetime().describe('When the `scheduled` notice is (or was) due'),
+const adminWindow = z
+  .extend(tenantWindow, {
+    noticeLeadHours: z.number().check(z.int()),
+    noticeAt: z.iso.datetime().check(z.describe('When the `scheduled` notice is (or was) due')),
     createdAt: z.iso.datetime(),
-    createdBy: z.string().describe('The operator credential that scheduled it'),
-    cancelledAt: z.iso.datetime().optional(),
-    cancelledBy: z.string().optional(),
-    noticesSent: phaseTimes.describe('Notices that reached every active tenant, and when they finished'),
+    createdBy: z.string().check(z.describe('The operator credential that scheduled it')),
+    cancelledAt: z.optional(z.iso.datetime()),
+    cancelledBy: z.optional(z.string()),
+    noticesSent: phaseTimes.check(z.describe('Notices that reached every active tenant, and when they finished')),
     noticeSending: z
-      .enum(MAINTENANCE_PHASES)
-      .optional()
-      .describe('The notice going out now (resumed by the next run if this one stops)'),
+      .optional(z.enum(MAINTENANCE_PHASES))
+      .check(z.describe('The notice going out now (resumed by the next run if this one stops)')),
   })
-  .describe('A platform maintenance window and the progress of its notices');
+  .check(z.describe('A platform maintenance window and the progress of its notices'));
 
 const tenantView = (window: MaintenanceWindow, now: Date) => maintenanceFacts(window, statusAt(window, now));
 const adminView = (window: MaintenanceWindow, now: Date) => ({
@@ -116,10 +115,10 @@ export const maintenanceOperations: Operation[] = [
     path: '/admin/maintenance-windows',
     operationId: 'listMaintenanceWindows',
     summary: 'Platform maintenance windows, latest end first, with the progress of their notices',
-    query: z.object(listQuery).strict(),
+    query: z.strictObject(listQuery),
     ok: {
       description: 'A page of windows',
-      schema: z.object({ items: z.array(adminWindow), nextCursor: z.string().optional() }),
+      schema: z.object({ items: z.array(adminWindow), nextCursor: z.optional(z.string()) }),
     },
     read: async ({ services }, query) => {
       const page = await services.maintenance.list(query);
@@ -147,7 +146,7 @@ export const maintenanceOperations: Operation[] = [
     summary:
       'Cancel a window before it starts: tenants that were told get `platform.maintenance.cancelled`, tenants ' +
       'that were not hear nothing; cancelling a cancelled window changes nothing',
-    request: z.object({}).strict(),
+    request: z.strictObject({}),
     responses: {
       200: { description: 'The cancelled window', schema: adminWindow },
       404: problem(notFound),

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../shared/zod';
 import { OPERATOR_SCOPE, TENANT_SCOPES } from '../domain/credentials';
 import type { OAuthClient } from '../domain/oauth-clients';
 import { recordAudit } from './audit-operations';
@@ -13,36 +13,38 @@ import { TOKEN_PATH } from './token-endpoint';
  * A client's secret is in the answer that creates or rotates it, and nowhere else.
  */
 
-const clientRequest = z
-  .object({
-    name: z.string().trim().min(1).max(100).describe('What the client is, for people reading the list'),
-    scopes: z.array(z.enum(TENANT_SCOPES)).min(1).max(TENANT_SCOPES.length).describe('Scopes its tokens may carry'),
-  })
-  .strict();
+const clientRequest = z.strictObject({
+  name: z
+    .string()
+    .check(z.trim(), z.minLength(1), z.maxLength(100), z.describe('What the client is, for people reading the list')),
+  scopes: z
+    .array(z.enum(TENANT_SCOPES))
+    .check(z.minLength(1), z.maxLength(TENANT_SCOPES.length), z.describe('Scopes its tokens may carry')),
+});
 
-const rotateClientSecretRequest = z
-  .object({
-    overlapHours: overlapHours(
-      'How long the secrets accepted until now stay accepted beside the new one (0: not at all)',
-    ),
-  })
-  .strict();
+const rotateClientSecretRequest = z.strictObject({
+  overlapHours: overlapHours(
+    'How long the secrets accepted until now stay accepted beside the new one (0: not at all)',
+  ),
+});
 
 const clientResponse = z.object({
-  clientId: z.string().describe('Public: send it as client_id (or the Basic user name) to /oauth2/token'),
+  clientId: z.string().check(z.describe('Public: send it as client_id (or the Basic user name) to /oauth2/token')),
   name: z.string(),
   scopes: z.array(z.string()),
   status: z.enum(['active', 'revoked']),
   createdAt: z.string(),
-  secretRotatedAt: z.string().optional(),
-  revokedAt: z.string().optional(),
+  secretRotatedAt: z.optional(z.string()),
+  revokedAt: z.optional(z.string()),
 });
-const clientWithSecretResponse = clientResponse.extend({
-  clientSecret: z.string().describe('Shown once: only its hash is kept'),
-  tokenUrl: z.string().describe('Where the client gets access tokens (POST, client credentials grant)'),
+const clientWithSecretResponse = z.extend(clientResponse, {
+  clientSecret: z.string().check(z.describe('Shown once: only its hash is kept')),
+  tokenUrl: z.string().check(z.describe('Where the client gets access tokens (POST, client credentials grant)')),
 });
-const rotatedResponse = clientWithSecretResponse.extend({
-  previousSecretValidUntil: z.string().nullable().describe('Until when the secrets accepted before still work'),
+const rotatedResponse = z.extend(clientWithSecretResponse, {
+  previousSecretValidUntil: z
+    .nullable(z.string())
+    .check(z.describe('Until when the secrets accepted before still work')),
 });
 const clientListResponse = z.object({ items: z.array(clientResponse) });
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../shared/zod';
 import { loyaltyEvent } from '../domain/events';
 import { CORRELATION_ID_HEADER, CORRELATION_ID_PATTERN } from '../shared/correlation-id';
 import { OPERATOR_SCOPE, TENANT_SCOPES } from '../domain/credentials';
@@ -142,7 +142,7 @@ function oauth2Scheme(serverUrl: string) {
   };
 }
 
-function schema(type: z.ZodType, io: 'input' | 'output') {
+function schema(type: z.ZodMiniType, io: 'input' | 'output') {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(type, { io, unrepresentable: 'any' }) as Record<
     string,
     unknown

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { ExportService } from '../domain/export-service';
-import type { z } from 'zod';
+import type * as z from '../shared/zod';
 import type { ApiKeyService } from '../domain/api-key-service';
 import type { BackfillService } from '../domain/backfill-service';
 import type { Reply } from '../domain/idempotency';
@@ -84,7 +84,7 @@ export interface OperationContext {
 /** One documented response: its body schema and the headers it carries. */
 export interface ResponseSpec {
   description: string;
-  schema?: z.ZodType;
+  schema?: z.ZodMiniType;
   headers?: Record<string, { description: string; schema: { type: 'integer' | 'string' } }>;
 }
 
@@ -97,8 +97,8 @@ export interface Operation {
   tag: string;
   scope: Scope | null;
   idempotent: boolean;
-  request?: z.ZodType;
-  query?: z.ZodObject;
+  request?: z.ZodMiniType;
+  query?: z.ZodMiniObject;
   responses: Record<number, ResponseSpec>;
   run(ctx: OperationContext): Promise<Reply>;
 }

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from '../shared/zod';
 import type { IdempotencyContext, Reply } from '../domain/idempotency';
 import { correlationIdOf } from './correlation';
 import { idempotencyKey, parseBody, parseQuery } from './http';
@@ -31,7 +31,7 @@ export const idempotencyErrors = {
 };
 
 /** A GET answering 200 with what `read` returns; `notFound` describes its 404, when something can be missing. */
-export function readOperation<Q extends z.ZodObject = z.ZodObject>(
+export function readOperation<Q extends z.ZodMiniObject = z.ZodMiniObject>(
   spec: OperationHead & {
     ok: ResponseSpec;
     notFound?: string;
@@ -55,7 +55,7 @@ export function readOperation<Q extends z.ZodObject = z.ZodObject>(
 }
 
 /** A write that is safe to repeat as it is (a PUT, or one that skips what it has done): no Idempotency-Key. */
-export function writeOperation<S extends z.ZodType>(
+export function writeOperation<S extends z.ZodMiniType>(
   spec: OperationHead & {
     method: 'POST' | 'PUT' | 'PATCH';
     request: S;
@@ -78,7 +78,7 @@ export function writeOperation<S extends z.ZodType>(
  * reply, another request with the same key is refused (409 unless `responses` says otherwise). The
  * request's correlation id travels with the key to the events the command commits.
  */
-export function commandOperation<S extends z.ZodType>(
+export function commandOperation<S extends z.ZodMiniType>(
   spec: OperationHead & {
     method?: 'POST' | 'PATCH';
     request: S;

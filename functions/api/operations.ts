@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../shared/zod';
 import type { IdempotencyContext, Reply } from '../domain/idempotency';
 import { changedFieldNames } from '../domain/audit';
 import type { LedgerEntry } from '../domain/ledger';
@@ -56,8 +56,10 @@ const programmeView = (programme: Programme) => ({
 });
 const programmeResponse = z.object({
   settings: programmeSettings,
-  version: z.number().int().describe('Send it back in If-Match to update without overwriting a concurrent change'),
-  updatedAt: z.string().nullable(),
+  version: z
+    .number()
+    .check(z.int(), z.describe('Send it back in If-Match to update without overwriting a concurrent change')),
+  updatedAt: z.nullable(z.string()),
 });
 
 async function requireOffer(services: Services, tenantId: string, offerId: string): Promise<Offer> {
@@ -104,7 +106,7 @@ async function auditAdjustment(command: MemberCommand<unknown>, reply: Reply): P
 }
 
 /** A points command on one member: validated body, Idempotency-Key, 201 with the entry and balance. */
-function pointsOperation<S extends z.ZodType>(
+function pointsOperation<S extends z.ZodMiniType>(
   spec: Omit<OperationHead, 'tag'> & {
     request: S;
     extraErrors?: Operation['responses'];
@@ -121,7 +123,7 @@ function pointsOperation<S extends z.ZodType>(
 }
 
 /** A change of one member's profile or status: Idempotency-Key, 200 with the member. */
-function memberOperation<S extends z.ZodType>(
+function memberOperation<S extends z.ZodMiniType>(
   spec: Omit<OperationHead, 'tag'> & {
     method: 'POST' | 'PATCH';
     request: S;
@@ -138,7 +140,7 @@ function memberOperation<S extends z.ZodType>(
 }
 
 /** A change of one redemption of a member: Idempotency-Key, 200 with the redemption, 422 when refused. */
-function redemptionOperation<S extends z.ZodType>(
+function redemptionOperation<S extends z.ZodMiniType>(
   spec: Pick<OperationHead, 'path' | 'operationId' | 'summary'> & {
     request: S;
     done: string;
@@ -234,7 +236,7 @@ export const operations: Operation[] = [
     operationId: 'eraseMember',
     summary: 'Erase personal data on request; remaining points are forfeited, the ledger stays consistent',
     scope: 'members:erase',
-    request: z.object({}).strict(),
+    request: z.strictObject({}),
     run: ({ ledger, tenantId, memberId, idem }) => ledger.erase(tenantId, memberId, idem),
   }),
   readOperation({
@@ -429,7 +431,7 @@ export const operations: Operation[] = [
     summary: 'Activate an offer for the member, within its per-member limit',
     tag: 'Offers',
     scope: 'members:write',
-    request: z.object({}).strict(),
+    request: z.strictObject({}),
     responses: {
       201: { description: 'Activated', schema: s.offerActivationResponse },
       ...memberErrors,

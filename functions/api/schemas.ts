@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../shared/zod';
 import { balanceSnapshot, pointLot } from '../domain/events';
 import { voucherCode } from '../domain/rewards';
 import { ENDPOINT_TYPES } from '../domain/webhooks/endpoint-types';
@@ -8,209 +8,202 @@ import type { GuardCode } from '../domain/webhooks/ssrf-guard';
 /** Request and response schemas of the API; the OpenAPI document is generated from them. */
 const externalId = z
   .string()
-  .min(1)
-  .max(128)
-  .regex(/^[A-Za-z0-9._:@-]+$/, 'letters, digits and . _ : @ - only');
+  .check(z.minLength(1), z.maxLength(128), z.regex(/^[A-Za-z0-9._:@-]+$/, 'letters, digits and . _ : @ - only'));
 
 const profileFields = {
-  email: z.email().max(254),
-  firstName: z.string().min(1).max(100),
-  lastName: z.string().min(1).max(100),
-  phone: z.string().regex(/^\+[1-9][0-9]{6,14}$/, 'E.164, e.g. +447700900123'),
-  locale: z.string().regex(/^[a-z]{2,3}(-[A-Z]{2})?$/, 'a language tag such as en or en-GB'),
+  email: z.email().check(z.maxLength(254)),
+  firstName: z.string().check(z.minLength(1), z.maxLength(100)),
+  lastName: z.string().check(z.minLength(1), z.maxLength(100)),
+  phone: z.string().check(z.regex(/^\+[1-9][0-9]{6,14}$/, 'E.164, e.g. +447700900123')),
+  locale: z.string().check(z.regex(/^[a-z]{2,3}(-[A-Z]{2})?$/, 'a language tag such as en or en-GB')),
   birthDate: z.iso.date(),
   segments: z
-    .array(z.string().regex(/^[a-z0-9_-]{1,40}$/))
-    .max(20)
-    .describe('Segments the calling system assigns (offers can target them)'),
+    .array(z.string().check(z.regex(/^[a-z0-9_-]{1,40}$/)))
+    .check(z.maxLength(20), z.describe('Segments the calling system assigns (offers can target them)')),
 };
 
-export const enrolRequest = z
-  .object({
-    externalId: externalId.describe("The member's id in the calling system (unique per tenant)"),
-    email: profileFields.email.optional(),
-    firstName: profileFields.firstName.optional(),
-    lastName: profileFields.lastName.optional(),
-    phone: profileFields.phone.optional(),
-    locale: profileFields.locale.optional(),
-    birthDate: profileFields.birthDate.optional(),
-    segments: profileFields.segments.optional(),
-  })
-  .strict();
+export const enrolRequest = z.strictObject({
+  externalId: externalId.check(z.describe("The member's id in the calling system (unique per tenant)")),
+  email: z.optional(profileFields.email),
+  firstName: z.optional(profileFields.firstName),
+  lastName: z.optional(profileFields.lastName),
+  phone: z.optional(profileFields.phone),
+  locale: z.optional(profileFields.locale),
+  birthDate: z.optional(profileFields.birthDate),
+  segments: z.optional(profileFields.segments),
+});
 
 export const profilePatchRequest = z
-  .object({
-    email: profileFields.email.nullable().optional(),
-    firstName: profileFields.firstName.nullable().optional(),
-    lastName: profileFields.lastName.nullable().optional(),
-    phone: profileFields.phone.nullable().optional(),
-    locale: profileFields.locale.nullable().optional(),
-    birthDate: profileFields.birthDate.nullable().optional(),
-    segments: profileFields.segments.nullable().optional(),
+  .strictObject({
+    email: z.optional(z.nullable(profileFields.email)),
+    firstName: z.optional(z.nullable(profileFields.firstName)),
+    lastName: z.optional(z.nullable(profileFields.lastName)),
+    phone: z.optional(z.nullable(profileFields.phone)),
+    locale: z.optional(z.nullable(profileFields.locale)),
+    birthDate: z.optional(z.nullable(profileFields.birthDate)),
+    segments: z.optional(z.nullable(profileFields.segments)),
   })
-  .strict()
-  .refine((patch) => Object.keys(patch).length > 0, 'name at least one field; null removes a field')
-  .describe('JSON merge patch of the profile: listed fields change, null removes one');
+  .check(
+    z.refine((patch) => Object.keys(patch).length > 0, 'name at least one field; null removes a field'),
+    z.describe('JSON merge patch of the profile: listed fields change, null removes one'),
+  );
 
-export const statusRequest = z.object({ reason: z.string().min(1).max(200).optional() }).strict();
+export const statusRequest = z.strictObject({ reason: z.optional(z.string().check(z.minLength(1), z.maxLength(200))) });
 
-const reason = z.string().min(1).max(200);
-const source = z.string().min(1).max(64).describe('Calling system, e.g. pos, pms, booking');
-const points = z.number().int().min(1).max(1_000_000_000);
+const reason = z.string().check(z.minLength(1), z.maxLength(200));
+const source = z.string().check(z.minLength(1), z.maxLength(64), z.describe('Calling system, e.g. pos, pms, booking'));
+const points = z.number().check(z.int(), z.gte(1), z.lte(1_000_000_000));
 
-export const earnRequest = z
-  .object({
-    amountPoints: points.describe('Points to credit'),
-    reason,
-    source: source.optional(),
-    transactionId: z.string().min(1).max(128).optional().describe("The calling system's reference"),
-    holdDays: z
-      .number()
-      .int()
-      .min(0)
-      .max(365)
-      .optional()
-      .describe("Hold as pending for this many days (default: the programme's holdDays)"),
-    expiresAt: z.iso
-      .datetime()
-      .nullable()
-      .optional()
-      .describe("Expiry of these points (default: the programme's policy); null never"),
-    campaignId: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{1,64}$/)
-      .optional()
-      .describe(
+export const earnRequest = z.strictObject({
+  amountPoints: points.check(z.describe('Points to credit')),
+  reason,
+  source: z.optional(source),
+  transactionId: z
+    .optional(z.string().check(z.minLength(1), z.maxLength(128)))
+    .check(z.describe("The calling system's reference")),
+  holdDays: z
+    .optional(z.number().check(z.int(), z.gte(0), z.lte(365)))
+    .check(z.describe("Hold as pending for this many days (default: the programme's holdDays)")),
+  expiresAt: z
+    .optional(z.nullable(z.iso.datetime()))
+    .check(z.describe("Expiry of these points (default: the programme's policy); null never")),
+  campaignId: z
+    .optional(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/)))
+    .check(
+      z.describe(
         'A campaign whose budget funds these points; refused when the budget cannot (campaign_budget_exhausted)',
       ),
-  })
-  .strict();
+    ),
+});
 
-export const redeemRequest = z
-  .object({ amountPoints: points.describe('Points to spend'), reason, source: source.optional() })
-  .strict();
+export const redeemRequest = z.strictObject({
+  amountPoints: points.check(z.describe('Points to spend')),
+  reason,
+  source: z.optional(source),
+});
 
-export const adjustRequest = z
-  .object({
-    amountPoints: z
-      .number()
-      .int()
-      .min(-1_000_000_000)
-      .max(1_000_000_000)
-      .refine((n) => n !== 0, 'must not be 0')
-      .describe('Signed: positive credits, negative debits (never below zero)'),
-    reason: z.string().min(3).max(200).describe('Mandatory: why the balance is corrected'),
-    expiresAt: z.iso.datetime().nullable().optional(),
-  })
-  .strict();
+export const adjustRequest = z.strictObject({
+  amountPoints: z.number().check(
+    z.int(),
+    z.gte(-1_000_000_000),
+    z.lte(1_000_000_000),
+    z.refine((n) => n !== 0, 'must not be 0'),
+    z.describe('Signed: positive credits, negative debits (never below zero)'),
+  ),
+  reason: z.string().check(z.minLength(3), z.maxLength(200), z.describe('Mandatory: why the balance is corrected')),
+  expiresAt: z.optional(z.nullable(z.iso.datetime())),
+});
 
-export const reverseRequest = z
-  .object({
-    amountPoints: points.optional().describe('Points to reverse; the whole remainder of the entry when absent'),
-    reason,
-  })
-  .strict();
+export const reverseRequest = z.strictObject({
+  amountPoints: z.optional(points).check(z.describe('Points to reverse; the whole remainder of the entry when absent')),
+  reason,
+});
 
 export const listQuery = {
-  limit: z.coerce.number().int().min(1).max(100).default(25),
-  cursor: z.string().min(1).max(1024).optional(),
+  limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(100)), 25),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
 };
 
-export const memberListQuery = z
-  .object({ ...listQuery, status: z.enum(['active', 'inactive', 'erased']).optional() })
-  .strict();
+export const memberListQuery = z.strictObject({
+  ...listQuery,
+  status: z.optional(z.enum(['active', 'inactive', 'erased'])),
+});
 
 export const ENTRY_TYPES = ['earn', 'activate', 'redeem', 'adjust', 'reverse', 'expire', 'forfeit'] as const;
 
-export const entryListQuery = z
-  .object({
-    ...listQuery,
-    type: z
-      .string()
-      .transform((value) => value.split(','))
-      .pipe(z.array(z.enum(ENTRY_TYPES)).min(1))
-      .optional()
-      .describe('Comma-separated entry types'),
-    from: z.iso.datetime().optional(),
-    to: z.iso.datetime().optional(),
-    order: z.enum(['asc', 'desc']).default('desc'),
-  })
-  .strict();
+export const entryListQuery = z.strictObject({
+  ...listQuery,
+  type: z
+    .optional(
+      z.pipe(
+        z.pipe(
+          z.string(),
+          z.transform((value) => value.split(',')),
+        ),
+        z.array(z.enum(ENTRY_TYPES)).check(z.minLength(1)),
+      ),
+    )
+    .check(z.describe('Comma-separated entry types')),
+  from: z.optional(z.iso.datetime()),
+  to: z.optional(z.iso.datetime()),
+  order: z._default(z.enum(['asc', 'desc']), 'desc'),
+});
 
-export const balanceQuery = z
-  .object({ asOf: z.iso.datetime().optional().describe('Read the balance as it stood at this instant') })
-  .strict();
+export const balanceQuery = z.strictObject({
+  asOf: z.optional(z.iso.datetime()).check(z.describe('Read the balance as it stood at this instant')),
+});
 
 const memberStatus = z.enum(['active', 'inactive', 'erased']);
 
 export const memberResponse = z.object({
   memberId: z.string(),
-  externalId: z.string().describe('Empty once the member is erased'),
-  email: z.string().optional(),
-  firstName: z.string().optional(),
-  lastName: z.string().optional(),
-  phone: z.string().optional(),
-  locale: z.string().optional(),
-  birthDate: z.string().optional(),
-  segments: z.array(z.string()).optional(),
+  externalId: z.string().check(z.describe('Empty once the member is erased')),
+  email: z.optional(z.string()),
+  firstName: z.optional(z.string()),
+  lastName: z.optional(z.string()),
+  phone: z.optional(z.string()),
+  locale: z.optional(z.string()),
+  birthDate: z.optional(z.string()),
+  segments: z.optional(z.array(z.string())),
   status: memberStatus,
   tier: z.string(),
   createdAt: z.string(),
-  updatedAt: z.string().optional(),
-  erasedAt: z.string().optional(),
+  updatedAt: z.optional(z.string()),
+  erasedAt: z.optional(z.string()),
 });
 
-const page = <T extends z.ZodType>(item: T) =>
+const page = <T extends z.ZodMiniType>(item: T) =>
   z.object({
     items: z.array(item),
-    nextCursor: z.string().optional().describe('Pass as `cursor` for the next page; absent on the last page'),
+    nextCursor: z.optional(z.string()).check(z.describe('Pass as `cursor` for the next page; absent on the last page')),
   });
 
 export const memberListResponse = page(memberResponse);
 
-export const balanceResponse = balanceSnapshot.extend({
+/** The snapshot's fields without its description (which speaks of an event): `z.extend` would carry it over. */
+export const balanceResponse = z.object({
+  ...balanceSnapshot.shape,
   memberId: z.string(),
   status: memberStatus,
-  expiringSoonPoints: z.number().int().describe("Points expiring within the programme's notice period"),
-  nextExpiry: z.object({ expiresAt: z.string(), points: z.number().int() }).nullable(),
-  lots: z.array(pointLot).describe('Available points by expiry, soonest first'),
-  pending: z.array(z.object({ entryId: z.string(), points: z.number().int(), activatesAt: z.string() })),
-  seq: z.number().int(),
+  expiringSoonPoints: z.number().check(z.int(), z.describe("Points expiring within the programme's notice period")),
+  nextExpiry: z.nullable(z.object({ expiresAt: z.string(), points: z.number().check(z.int()) })),
+  lots: z.array(pointLot).check(z.describe('Available points by expiry, soonest first')),
+  pending: z.array(z.object({ entryId: z.string(), points: z.number().check(z.int()), activatesAt: z.string() })),
+  seq: z.number().check(z.int()),
   updatedAt: z.string(),
 });
 
 export const balanceAsOfResponse = z.object({
   memberId: z.string(),
   asOf: z.string(),
-  availablePoints: z.number().int(),
-  pendingPoints: z.number().int(),
-  lifetimePoints: z.number().int(),
-  lastEntryId: z.string().nullable().describe('The last entry committed by then'),
+  availablePoints: z.number().check(z.int()),
+  pendingPoints: z.number().check(z.int()),
+  lifetimePoints: z.number().check(z.int()),
+  lastEntryId: z.nullable(z.string()).check(z.describe('The last entry committed by then')),
 });
 
 export const ledgerEntryResponse = z.object({
   entryId: z.string(),
   memberId: z.string(),
-  seq: z.number().int(),
+  seq: z.number().check(z.int()),
   type: z.enum(ENTRY_TYPES),
-  amountPoints: z.number().int().describe('Signed change of available points'),
-  pendingPoints: z.number().int().describe('Signed change of pending points'),
-  availableAfter: z.number().int(),
-  pendingAfter: z.number().int(),
-  lifetimeAfter: z.number().int(),
+  amountPoints: z.number().check(z.int(), z.describe('Signed change of available points')),
+  pendingPoints: z.number().check(z.int(), z.describe('Signed change of pending points')),
+  availableAfter: z.number().check(z.int()),
+  pendingAfter: z.number().check(z.int()),
+  lifetimeAfter: z.number().check(z.int()),
   reason: z.string(),
-  source: z.string().optional(),
-  transactionId: z.string().optional(),
+  source: z.optional(z.string()),
+  transactionId: z.optional(z.string()),
   lots: z.array(pointLot),
-  activatesAt: z.string().optional(),
-  relatedEntryId: z.string().optional(),
-  redemptionId: z.string().optional().describe('The reward redemption this entry paid for'),
-  rewardId: z.string().optional(),
+  activatesAt: z.optional(z.string()),
+  relatedEntryId: z.optional(z.string()),
+  redemptionId: z.optional(z.string()).check(z.describe('The reward redemption this entry paid for')),
+  rewardId: z.optional(z.string()),
   campaign: z
-    .object({ campaignId: z.string(), shard: z.number().int() })
-    .optional()
-    .describe('The campaign budget that funded this earning'),
-  idempotencyKey: z.string().optional(),
+    .optional(z.object({ campaignId: z.string(), shard: z.number().check(z.int()) }))
+    .check(z.describe('The campaign budget that funded this earning')),
+  idempotencyKey: z.optional(z.string()),
   createdAt: z.string(),
 });
 
@@ -220,146 +213,158 @@ export const pointsResponse = z.object({ entry: ledgerEntryResponse, balance: ba
 
 export const eventTypePattern = z
   .string()
-  .regex(/^(\*|[a-z]+(\.[a-z_]+)*(\.\*)?)$/, 'an event type, a `prefix.*` wildcard or `*`');
+  .check(z.regex(/^(\*|[a-z]+(\.[a-z_]+)*(\.\*)?)$/, 'an event type, a `prefix.*` wildcard or `*`'));
 
 const endpointFields = {
-  url: z.url().max(2048),
-  description: z.string().max(200),
+  url: z.url().check(z.maxLength(2048)),
+  description: z.string().check(z.maxLength(200)),
   eventTypes: z
     .array(eventTypePattern)
-    .min(1)
-    .max(50)
-    .describe('Event types, `prefix.*` wildcards or `*` (every type but `audit.*`, which is subscribed to by name)'),
+    .check(
+      z.minLength(1),
+      z.maxLength(50),
+      z.describe('Event types, `prefix.*` wildcards or `*` (every type but `audit.*`, which is subscribed to by name)'),
+    ),
   payload: z
     .enum(['full', 'thin'])
-    .describe('full: the whole event; thin: the envelope and the ids in data only (data minimisation)'),
+    .check(z.describe('full: the whole event; thin: the envelope and the ids in data only (data minimisation)')),
   fields: z
-    .array(z.string().regex(/^[A-Za-z]{1,64}$/))
-    .min(1)
-    .max(50)
-    .describe(
-      'Full mode: the data fields to send; absent sends all. The envelope (id, type, memberId, seq…) is always sent',
+    .array(z.string().check(z.regex(/^[A-Za-z]{1,64}$/)))
+    .check(
+      z.minLength(1),
+      z.maxLength(50),
+      z.describe(
+        'Full mode: the data fields to send; absent sends all. The envelope (id, type, memberId, seq…) is always sent',
+      ),
     ),
   rateLimitPerSecond: z
     .number()
-    .int()
-    .min(1)
-    .max(200)
-    .describe('At most this many deliveries per second to the endpoint; the rest wait their turn'),
+    .check(
+      z.int(),
+      z.gte(1),
+      z.lte(200),
+      z.describe('At most this many deliveries per second to the endpoint; the rest wait their turn'),
+    ),
   digest: z
-    .object({ intervalSeconds: z.number().int().min(10).max(3600).describe('Window length: 10 s to 1 h') })
-    .strict()
-    .describe(
-      'Digest mode: one `webhook.digest` call per window carrying its events (up to 500 per call), ' +
-        'instead of one call per event',
+    .strictObject({
+      intervalSeconds: z.number().check(z.int(), z.gte(10), z.lte(3600), z.describe('Window length: 10 s to 1 h')),
+    })
+    .check(
+      z.describe(
+        'Digest mode: one `webhook.digest` call per window carrying its events (up to 500 per call), ' +
+          'instead of one call per event',
+      ),
     ),
 };
 
-export const createEndpointRequest = z
-  .object({
-    url: endpointFields.url,
-    description: endpointFields.description.optional(),
-    eventTypes: endpointFields.eventTypes.default(['*']),
-    payload: endpointFields.payload.default('full'),
-    fields: endpointFields.fields.optional(),
-    rateLimitPerSecond: endpointFields.rateLimitPerSecond.optional(),
-    digest: endpointFields.digest.optional(),
-    type: z
-      .enum(ENDPOINT_TYPES)
-      .default('webhook')
-      .describe(
+export const createEndpointRequest = z.strictObject({
+  url: endpointFields.url,
+  description: z.optional(endpointFields.description),
+  eventTypes: z._default(endpointFields.eventTypes, ['*']),
+  payload: z._default(endpointFields.payload, 'full'),
+  fields: z.optional(endpointFields.fields),
+  rateLimitPerSecond: z.optional(endpointFields.rateLimitPerSecond),
+  digest: z.optional(endpointFields.digest),
+  type: z
+    ._default(z.enum(ENDPOINT_TYPES), 'webhook')
+    .check(
+      z.describe(
         'webhook: signed raw events; slack / teams: an incoming webhook URL of the chat tool, sent readable ' +
           'messages (unsigned: the URL is the secret, masked once registered)',
       ),
-    ed25519: z
-      .boolean()
-      .default(false)
-      .describe(
+    ),
+  ed25519: z
+    ._default(z.boolean(), false)
+    .check(
+      z.describe(
         'Also sign with an ed25519 key (`v1a,` signatures); receivers verify with the public key shown on the endpoint',
       ),
-  })
-  .strict();
+    ),
+});
 
-export const updateEndpointRequest = z
-  .object({
-    url: endpointFields.url.optional(),
-    description: endpointFields.description.nullable().optional(),
-    eventTypes: endpointFields.eventTypes.optional(),
-    enabled: z.boolean().optional(),
-    payload: endpointFields.payload.optional(),
-    fields: endpointFields.fields.nullable().optional(),
-    rateLimitPerSecond: endpointFields.rateLimitPerSecond.nullable().optional(),
-    digest: endpointFields.digest.nullable().optional(),
-  })
-  .strict();
+export const updateEndpointRequest = z.strictObject({
+  url: z.optional(endpointFields.url),
+  description: z.optional(z.nullable(endpointFields.description)),
+  eventTypes: z.optional(endpointFields.eventTypes),
+  enabled: z.optional(z.boolean()),
+  payload: z.optional(endpointFields.payload),
+  fields: z.optional(z.nullable(endpointFields.fields)),
+  rateLimitPerSecond: z.optional(z.nullable(endpointFields.rateLimitPerSecond)),
+  digest: z.optional(z.nullable(endpointFields.digest)),
+});
 
 /** How long a rotated secret stays accepted beside its successor: hours, at most a week, a day unless said. */
-export const overlapHours = (description: string) => z.number().int().min(0).max(168).default(24).describe(description);
+export const overlapHours = (description: string) =>
+  z._default(z.number().check(z.int(), z.gte(0), z.lte(168)), 24).check(z.describe(description));
 
-export const rotateSecretRequest = z
-  .object({
-    overlapHours: overlapHours('How long the previous secret keeps signing beside the new one'),
-  })
-  .strict();
+export const rotateSecretRequest = z.strictObject({
+  overlapHours: overlapHours('How long the previous secret keeps signing beside the new one'),
+});
 
 export const endpointResponse = z.object({
   subscriptionId: z.string(),
   type: z.enum(ENDPOINT_TYPES),
-  url: z.string().describe('The URL; a chat endpoint shows only its scheme and host (its path is the secret)'),
-  description: z.string().optional(),
+  url: z.string().check(z.describe('The URL; a chat endpoint shows only its scheme and host (its path is the secret)')),
+  description: z.optional(z.string()),
   eventTypes: z.array(z.string()),
   enabled: z.boolean(),
   payload: z.enum(['full', 'thin']),
-  fields: z.array(z.string()).optional(),
-  rateLimitPerSecond: z.number().int().optional(),
-  digest: z.object({ intervalSeconds: z.number().int() }).optional(),
+  fields: z.optional(z.array(z.string())),
+  rateLimitPerSecond: z.optional(z.number().check(z.int())),
+  digest: z.optional(z.object({ intervalSeconds: z.number().check(z.int()) })),
   disabledReason: z
-    .enum(['gone', 'failing'])
-    .optional()
-    .describe('Why the platform disabled the endpoint: it answered 410, or failed for too long'),
-  disabledAt: z.string().optional(),
+    .optional(z.enum(['gone', 'failing']))
+    .check(z.describe('Why the platform disabled the endpoint: it answered 410, or failed for too long')),
+  disabledAt: z.optional(z.string()),
   publicKeys: z
-    .array(z.string())
-    .optional()
-    .describe('ed25519 public keys (whpk_…) that verify `v1a,` signatures, newest first'),
+    .optional(z.array(z.string()))
+    .check(z.describe('ed25519 public keys (whpk_…) that verify `v1a,` signatures, newest first')),
   health: z
-    .object({
-      state: z
-        .enum(['closed', 'open', 'halfOpen'])
-        .describe('The circuit breaker: open means deliveries wait (nothing is dropped) until a probe succeeds'),
-      consecutiveFailures: z.number().int(),
-      failingSince: z.string().optional(),
-      openUntil: z.string().optional(),
-      pauseUntil: z.string().optional().describe('The endpoint asked for a pause (429/503 with Retry-After)'),
-      lastStatus: z.number().int().nullable().optional(),
-      lastError: z.string().nullable().optional(),
-    })
-    .optional()
-    .describe('Delivery health (single endpoint reads only)'),
-  secretsRetireAt: z.string().optional().describe('During a rotation: when the previous secret stops signing'),
+    .optional(
+      z.object({
+        state: z
+          .enum(['closed', 'open', 'halfOpen'])
+          .check(
+            z.describe('The circuit breaker: open means deliveries wait (nothing is dropped) until a probe succeeds'),
+          ),
+        consecutiveFailures: z.number().check(z.int()),
+        failingSince: z.optional(z.string()),
+        openUntil: z.optional(z.string()),
+        pauseUntil: z
+          .optional(z.string())
+          .check(z.describe('The endpoint asked for a pause (429/503 with Retry-After)')),
+        lastStatus: z.optional(z.nullable(z.number().check(z.int()))),
+        lastError: z.optional(z.nullable(z.string())),
+      }),
+    )
+    .check(z.describe('Delivery health (single endpoint reads only)')),
+  secretsRetireAt: z
+    .optional(z.string())
+    .check(z.describe('During a rotation: when the previous secret stops signing')),
   createdAt: z.string(),
-  updatedAt: z.string().optional(),
+  updatedAt: z.optional(z.string()),
   secret: z
-    .string()
-    .optional()
-    .describe('The signing secret (whsec_…); returned only when the endpoint is created or its secret rotated'),
+    .optional(z.string())
+    .check(
+      z.describe('The signing secret (whsec_…); returned only when the endpoint is created or its secret rotated'),
+    ),
 });
 
 export const endpointListResponse = z.object({ items: z.array(endpointResponse) });
 
-export const maintenanceWindowRequest = z
-  .object({
-    startsAt: z.iso.datetime().describe('When the endpoint goes down (UTC); may be now'),
-    endsAt: z.iso.datetime().describe('When it is back: at most 48 h after startsAt, in the future'),
-    reason: z.string().max(200).optional().describe('Shown to the tenant only, e.g. "Workday maintenance night"'),
-  })
-  .strict();
+export const maintenanceWindowRequest = z.strictObject({
+  startsAt: z.iso.datetime().check(z.describe('When the endpoint goes down (UTC); may be now')),
+  endsAt: z.iso.datetime().check(z.describe('When it is back: at most 48 h after startsAt, in the future')),
+  reason: z
+    .optional(z.string().check(z.maxLength(200)))
+    .check(z.describe('Shown to the tenant only, e.g. "Workday maintenance night"')),
+});
 
 export const maintenanceWindowResponse = z.object({
   windowId: z.string(),
   startsAt: z.string(),
   endsAt: z.string(),
-  reason: z.string().optional(),
+  reason: z.optional(z.string()),
   status: z.enum(['scheduled', 'active', 'ended']),
   createdAt: z.string(),
 });
@@ -368,85 +373,85 @@ export const maintenanceWindowListResponse = z.object({ items: z.array(maintenan
 
 const messageStatus = z.enum(['pending', 'delivered', 'failing', 'dead']);
 
-export const messageListQuery = z
-  .object({
-    ...listQuery,
-    from: z.iso.datetime().optional().describe('Events that occurred at or after this instant'),
-    to: z.iso.datetime().optional(),
-    status: messageStatus.optional(),
-  })
-  .strict();
+export const messageListQuery = z.strictObject({
+  ...listQuery,
+  from: z.optional(z.iso.datetime()).check(z.describe('Events that occurred at or after this instant')),
+  to: z.optional(z.iso.datetime()),
+  status: z.optional(messageStatus),
+});
 
-export const attemptListQuery = z
-  .object({ ...listQuery, from: z.iso.datetime().optional(), to: z.iso.datetime().optional() })
-  .strict();
-export const deadLetterListQuery = z.object(listQuery).strict();
+export const attemptListQuery = z.strictObject({
+  ...listQuery,
+  from: z.optional(z.iso.datetime()),
+  to: z.optional(z.iso.datetime()),
+});
+export const deadLetterListQuery = z.strictObject(listQuery);
 
 export const messageResponse = z.object({
-  eventId: z.string().describe('Also the webhook-id of every attempt'),
-  eventType: z.string().describe('The event type, or `webhook.digest`'),
-  memberId: z.string().optional(),
-  seq: z.number().int().optional(),
+  eventId: z.string().check(z.describe('Also the webhook-id of every attempt')),
+  eventType: z.string().check(z.describe('The event type, or `webhook.digest`')),
+  memberId: z.optional(z.string()),
+  seq: z.optional(z.number().check(z.int())),
   occurredAt: z.string(),
   status: messageStatus,
-  attempts: z.number().int().describe('Attempts over all rounds'),
-  round: z.number().int().describe('0 for the first delivery; +1 per replay or redrive'),
-  createdAt: z.string().describe('First attempt'),
-  lastAttemptAt: z.string().optional(),
-  lastStatus: z.number().int().optional(),
-  lastError: z.string().optional(),
-  nextAttemptAt: z.string().optional(),
-  deliveredAt: z.string().optional(),
-  deadAt: z.string().optional(),
-  deadReason: z.enum(DEAD_REASONS).optional(),
+  attempts: z.number().check(z.int(), z.describe('Attempts over all rounds')),
+  round: z.number().check(z.int(), z.describe('0 for the first delivery; +1 per replay or redrive')),
+  createdAt: z.string().check(z.describe('First attempt')),
+  lastAttemptAt: z.optional(z.string()),
+  lastStatus: z.optional(z.number().check(z.int())),
+  lastError: z.optional(z.string()),
+  nextAttemptAt: z.optional(z.string()),
+  deliveredAt: z.optional(z.string()),
+  deadAt: z.optional(z.string()),
+  deadReason: z.optional(z.enum(DEAD_REASONS)),
 });
 export const messageListResponse = page(messageResponse);
 
 export const attemptResponse = z.object({
   eventId: z.string(),
-  attempt: z.number().int(),
-  round: z.number().int(),
+  attempt: z.number().check(z.int()),
+  round: z.number().check(z.int()),
   at: z.string(),
   ok: z.boolean(),
-  status: z.number().int().optional(),
-  durationMs: z.number().int(),
-  error: z.string().optional(),
-  responseBody: z.string().optional().describe('The first 4 KiB of a failed attempt’s answer'),
-  probe: z.boolean().optional().describe('The circuit breaker’s probe'),
+  status: z.optional(z.number().check(z.int())),
+  durationMs: z.number().check(z.int()),
+  error: z.optional(z.string()),
+  responseBody: z.optional(z.string()).check(z.describe('The first 4 KiB of a failed attempt’s answer')),
+  probe: z.optional(z.boolean()).check(z.describe('The circuit breaker’s probe')),
 });
 export const attemptListResponse = page(attemptResponse);
 
-export const messageDetailResponse = messageResponse.extend({
+export const messageDetailResponse = z.extend(messageResponse, {
   payload: z
     .record(z.string(), z.unknown())
-    .describe('The event as logged (the endpoint receives it shaped by its payload mode)'),
+    .check(z.describe('The event as logged (the endpoint receives it shaped by its payload mode)')),
   attempts: z.array(attemptResponse),
 });
 
 export const replayRangeRequest = z
-  .object({
-    from: z.iso.datetime().describe('Events that occurred at or after this instant'),
+  .strictObject({
+    from: z.iso.datetime().check(z.describe('Events that occurred at or after this instant')),
     to: z.iso.datetime(),
     status: z
-      .enum(['delivered', 'dead'])
-      .optional()
-      .describe('Only these; messages still on their schedule are always skipped'),
-    limit: z.number().int().min(1).max(500).default(200),
-    cursor: z.string().min(1).max(1024).optional(),
+      .optional(z.enum(['delivered', 'dead']))
+      .check(z.describe('Only these; messages still on their schedule are always skipped')),
+    limit: z._default(z.number().check(z.int(), z.gte(1), z.lte(500)), 200),
+    cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
   })
-  .strict()
-  .refine((body) => body.from <= body.to, { error: 'from must not be after to', path: ['to'] });
+  .check(z.refine((body) => body.from <= body.to, { error: 'from must not be after to', path: ['to'] }));
 
 export const replayResponse = z.object({
-  queued: z.number().int(),
-  skipped: z.number().int().describe('Messages still being delivered on their schedule'),
-  nextCursor: z.string().optional().describe('More messages in the range: call again with it'),
+  queued: z.number().check(z.int()),
+  skipped: z.number().check(z.int(), z.describe('Messages still being delivered on their schedule')),
+  nextCursor: z.optional(z.string()).check(z.describe('More messages in the range: call again with it')),
 });
 
-export const redriveRequest = z.object({ limit: z.number().int().min(1).max(500).default(200) }).strict();
+export const redriveRequest = z.strictObject({
+  limit: z._default(z.number().check(z.int(), z.gte(1), z.lte(500)), 200),
+});
 export const redriveResponse = z.object({
-  queued: z.number().int(),
-  more: z.boolean().describe('More dead letters remain: call again'),
+  queued: z.number().check(z.int()),
+  more: z.boolean().check(z.describe('More dead letters remain: call again')),
 });
 
 export const deadLetterListResponse = page(
@@ -461,24 +466,24 @@ export const deadLetterListResponse = page(
 
 export const attemptResultResponse = z.object({
   ok: z.boolean(),
-  status: z.number().int().optional(),
-  durationMs: z.number().int(),
-  error: z.string().optional(),
-  responseBody: z.string().optional(),
+  status: z.optional(z.number().check(z.int())),
+  durationMs: z.number().check(z.int()),
+  error: z.optional(z.string()),
+  responseBody: z.optional(z.string()),
 });
 
 export const problemResponse = z.object({
   type: z.string(),
   title: z.string(),
-  status: z.number().int(),
-  code: z.string().describe('Stable error code'),
-  detail: z.string().optional(),
-  instance: z.string().optional(),
-  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  status: z.number().check(z.int()),
+  code: z.string().check(z.describe('Stable error code')),
+  detail: z.optional(z.string()),
+  instance: z.optional(z.string()),
+  errors: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))),
 });
 
 /** A refused webhook URL: the problem names the SSRF guard's check that refused it. */
-export const webhookUrlProblemResponse = problemResponse.extend({
+export const webhookUrlProblemResponse = z.extend(problemResponse, {
   reasonCode: z
     .enum([
       'url_invalid',
@@ -489,12 +494,14 @@ export const webhookUrlProblemResponse = problemResponse.extend({
       'dns_failed',
       'not_a_chat_webhook',
     ] satisfies (GuardCode | 'not_a_chat_webhook')[])
-    .describe('The check that refused the URL (not_a_chat_webhook: not a URL the endpoint type’s chat tool issues)'),
+    .check(
+      z.describe('The check that refused the URL (not_a_chat_webhook: not a URL the endpoint type’s chat tool issues)'),
+    ),
 });
 
 export const earningResponse = z.object({
-  points: z.number().int().describe('Points the transaction earns'),
-  basePoints: z.number().int(),
+  points: z.number().check(z.int(), z.describe('Points the transaction earns')),
+  basePoints: z.number().check(z.int()),
   breakdown: z
     .array(
       z.looseObject({
@@ -503,18 +510,18 @@ export const earningResponse = z.object({
         label: z.string(),
       }),
     )
-    .describe('Each rule applied, in order, with the running total'),
+    .check(z.describe('Each rule applied, in order, with the running total')),
   appliedPromotions: z.array(z.string()),
   capped: z.boolean(),
-  holdDays: z.number().int(),
+  holdDays: z.number().check(z.int()),
 });
 
 export const transactionResponse = z.object({
   transactionId: z.string(),
   earning: earningResponse,
-  entry: ledgerEntryResponse.optional().describe('Absent when the rules gave no points'),
-  balance: balanceResponse.optional(),
-  eventId: z.string().optional(),
+  entry: z.optional(ledgerEntryResponse).check(z.describe('Absent when the rules gave no points')),
+  balance: z.optional(balanceResponse),
+  eventId: z.optional(z.string()),
 });
 
 export const transactionPreviewResponse = z.object({ transactionId: z.string(), earning: earningResponse });
@@ -522,128 +529,130 @@ export const transactionPreviewResponse = z.object({ transactionId: z.string(), 
 export const offerResponse = z.object({
   offerId: z.string(),
   name: z.string(),
-  description: z.string().optional(),
+  description: z.optional(z.string()),
   status: z.enum(['active', 'paused']),
   startsAt: z.string(),
   endsAt: z.string(),
-  tiers: z.array(z.string()).optional(),
-  segments: z.array(z.string()).optional(),
-  activationLimitPerMember: z.number().int(),
+  tiers: z.optional(z.array(z.string())),
+  segments: z.optional(z.array(z.string())),
+  activationLimitPerMember: z.number().check(z.int()),
   updatedAt: z.string(),
 });
 
 export const offerListResponse = z.object({ items: z.array(offerResponse) });
 
 export const eligibleOfferListResponse = z.object({
-  items: z.array(offerResponse.extend({ remaining: z.number().int().describe('Activations left for this member') })),
+  items: z.array(
+    z.extend(offerResponse, { remaining: z.number().check(z.int(), z.describe('Activations left for this member')) }),
+  ),
 });
 
-export const offerViewRequest = z.object({ channel: z.string().min(1).max(40).optional() }).strict();
+export const offerViewRequest = z.strictObject({
+  channel: z.optional(z.string().check(z.minLength(1), z.maxLength(40))),
+});
 
 export const offerViewResponse = z.object({ offerId: z.string(), eventId: z.string() });
 
 export const offerActivationResponse = z.object({
   offerId: z.string(),
-  activationCount: z.number().int(),
-  remaining: z.number().int(),
+  activationCount: z.number().check(z.int()),
+  remaining: z.number().check(z.int()),
   eventId: z.string(),
 });
 
 export const rewardResponse = z.object({
   rewardId: z.string(),
   name: z.string(),
-  description: z.string().optional(),
-  pointsCost: z.number().int(),
+  description: z.optional(z.string()),
+  pointsCost: z.number().check(z.int()),
   status: z.enum(['active', 'paused']),
   fulfilment: z.enum(['voucher', 'manual']),
   unlimitedStock: z.boolean(),
-  value: z.object({ amount: z.number(), currency: z.string() }).optional(),
-  category: z.string().optional(),
-  campaign: z.object({ campaignId: z.string(), cost: z.number().int() }).optional(),
+  value: z.optional(z.object({ amount: z.number(), currency: z.string() })),
+  category: z.optional(z.string()),
+  campaign: z.optional(z.object({ campaignId: z.string(), cost: z.number().check(z.int()) })),
   stockAvailable: z
-    .number()
-    .int()
-    .nullable()
-    .describe('Units left (voucher rewards: codes left); null for unlimited stock'),
+    .nullable(z.number().check(z.int()))
+    .check(z.describe('Units left (voucher rewards: codes left); null for unlimited stock')),
   updatedAt: z.string(),
 });
 
 export const rewardListResponse = z.object({ items: z.array(rewardResponse) });
 
-export const codeImportRequest = z
-  .object({
-    codes: z.array(voucherCode).min(1).max(500).describe('Codes to add to the pool; codes seen before are skipped'),
-  })
-  .strict();
+export const codeImportRequest = z.strictObject({
+  codes: z
+    .array(voucherCode)
+    .check(z.minLength(1), z.maxLength(500), z.describe('Codes to add to the pool; codes seen before are skipped')),
+});
 
 export const codeImportResponse = z.object({
   rewardId: z.string(),
-  imported: z.number().int(),
-  duplicates: z.number().int().describe('Codes skipped: imported before or repeated in the request'),
-  stockAvailable: z.number().int().nullable(),
+  imported: z.number().check(z.int()),
+  duplicates: z.number().check(z.int(), z.describe('Codes skipped: imported before or repeated in the request')),
+  stockAvailable: z.nullable(z.number().check(z.int())),
 });
 
-export const stockRequest = z
-  .object({ quantity: z.number().int().min(1).max(10_000_000).describe('Units to add') })
-  .strict();
+export const stockRequest = z.strictObject({
+  quantity: z.number().check(z.int(), z.gte(1), z.lte(10_000_000), z.describe('Units to add')),
+});
 
-export const stockResponse = z.object({ rewardId: z.string(), addedUnits: z.number().int() });
+export const stockResponse = z.object({ rewardId: z.string(), addedUnits: z.number().check(z.int()) });
 
-export const redeemRewardRequest = z
-  .object({ rewardId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), source: source.optional() })
-  .strict();
+export const redeemRewardRequest = z.strictObject({
+  rewardId: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/)),
+  source: z.optional(source),
+});
 
 export const redemptionResponse = z.object({
   redemptionId: z.string(),
   memberId: z.string(),
   rewardId: z.string(),
   rewardName: z.string(),
-  entryId: z.string().describe('The redeem entry that burnt the points'),
-  pointsCost: z.number().int(),
+  entryId: z.string().check(z.describe('The redeem entry that burnt the points')),
+  pointsCost: z.number().check(z.int()),
   rewardValue: z
-    .object({ amount: z.number(), currency: z.string() })
-    .optional()
-    .describe('The reward’s value at redemption time'),
-  rewardCategory: z.string().optional().describe('The reward’s category at redemption time'),
-  fulfilment: z.enum(['voucher', 'manual']).optional(),
+    .optional(z.object({ amount: z.number(), currency: z.string() }))
+    .check(z.describe('The reward’s value at redemption time')),
+  rewardCategory: z.optional(z.string()).check(z.describe('The reward’s category at redemption time')),
+  fulfilment: z.optional(z.enum(['voucher', 'manual'])),
   status: z.enum(['pending', 'fulfilled', 'cancelled']),
-  voucherCode: z.string().optional(),
-  campaignId: z.string().optional(),
-  reference: z.string().optional(),
-  cancelReason: z.string().optional(),
+  voucherCode: z.optional(z.string()),
+  campaignId: z.optional(z.string()),
+  reference: z.optional(z.string()),
+  cancelReason: z.optional(z.string()),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
 
 export const redemptionChangeResponse = z.object({
   redemption: redemptionResponse,
-  entry: ledgerEntryResponse.optional().describe('The redeem entry, or the refund of a cancellation'),
+  entry: z.optional(ledgerEntryResponse).check(z.describe('The redeem entry, or the refund of a cancellation')),
   balance: balanceResponse,
   eventId: z.string(),
 });
 
-export const redemptionListQuery = z.object(listQuery).strict();
+export const redemptionListQuery = z.strictObject(listQuery);
 
 export const redemptionListResponse = page(redemptionResponse);
 
-export const fulfilRequest = z
-  .object({
-    reference: z.string().min(1).max(128).optional().describe('Your fulfilment reference, e.g. a shipment id'),
-  })
-  .strict();
+export const fulfilRequest = z.strictObject({
+  reference: z
+    .optional(z.string().check(z.minLength(1), z.maxLength(128)))
+    .check(z.describe('Your fulfilment reference, e.g. a shipment id')),
+});
 
-export const cancelRedemptionRequest = z.object({ reason }).strict();
+export const cancelRedemptionRequest = z.strictObject({ reason });
 
 export const campaignResponse = z.object({
   campaignId: z.string(),
   name: z.string(),
   status: z.enum(['active', 'closed']),
-  fundedPoints: z.number().int().describe('Everything credited to the budget'),
-  remainingPoints: z.number().int(),
-  spentPoints: z.number().int(),
+  fundedPoints: z.number().check(z.int(), z.describe('Everything credited to the budget')),
+  remainingPoints: z.number().check(z.int()),
+  spentPoints: z.number().check(z.int()),
   updatedAt: z.string(),
 });
 
-export const fundRequest = z.object({ amountPoints: points.describe('Points to add to the budget') }).strict();
+export const fundRequest = z.strictObject({ amountPoints: points.check(z.describe('Points to add to the budget')) });
 
-export const fundResponse = z.object({ campaignId: z.string(), creditedPoints: z.number().int() });
+export const fundResponse = z.object({ campaignId: z.string(), creditedPoints: z.number().check(z.int()) });

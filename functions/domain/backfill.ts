@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../shared/zod';
 import { Problem } from '../shared/problem';
 import { FEED_RETENTION_DAYS } from './feed';
 
@@ -45,25 +45,19 @@ export const BACKFILL_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'c
 export type BackfillStatus = (typeof BACKFILL_STATUSES)[number];
 export const isActive = (status: BackfillStatus) => status === 'queued' || status === 'running';
 
-export const backfillRequest = z
-  .object({
-    from: z.iso.datetime({ offset: true }).describe('Start of the range (inclusive), within the feed’s retention'),
-    to: z.iso.datetime({ offset: true }).describe('End of the range (inclusive), not in the future'),
-    targets: z
-      .array(z.enum(BACKFILL_TARGETS))
-      .min(1)
-      .default(['lake'])
-      .refine((targets) => new Set(targets).size === targets.length, 'targets must not repeat')
-      .describe('Where to re-send the events'),
-    ratePerSecond: z
-      .number()
-      .int()
-      .min(1)
-      .max(BACKFILL_MAX_RATE)
-      .default(BACKFILL_DEFAULT_RATE)
-      .describe('Events sent per second at most'),
-  })
-  .strict();
+export const backfillRequest = z.strictObject({
+  from: z.iso
+    .datetime({ offset: true })
+    .check(z.describe('Start of the range (inclusive), within the feed’s retention')),
+  to: z.iso.datetime({ offset: true }).check(z.describe('End of the range (inclusive), not in the future')),
+  targets: z._default(z.array(z.enum(BACKFILL_TARGETS)).check(z.minLength(1)), ['lake']).check(
+    z.refine((targets) => new Set(targets).size === targets.length, 'targets must not repeat'),
+    z.describe('Where to re-send the events'),
+  ),
+  ratePerSecond: z
+    ._default(z.number().check(z.int(), z.gte(1), z.lte(BACKFILL_MAX_RATE)), BACKFILL_DEFAULT_RATE)
+    .check(z.describe('Events sent per second at most')),
+});
 export type BackfillRequest = z.output<typeof backfillRequest>;
 
 /** A backfill as stored: its request, its status and how far it got. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../shared/zod';
 import { DAY_MS } from './lots';
 
 /**
@@ -39,87 +39,85 @@ const toCents = (value: number) => Math.round(value * 100);
 // `abort` stops at the first bad amount, so the line-sum refinement does not pile on a second issue.
 export const money = z
   .number()
-  .positive({ error: 'must be greater than 0', abort: true })
-  .max(MAX_AMOUNT, { error: `must be at most ${MAX_AMOUNT}`, abort: true })
-  .refine(hasAtMostTwoDecimals, { error: 'must have at most 2 decimals', abort: true });
+  .check(
+    z.positive({ error: 'must be greater than 0', abort: true }),
+    z.lte(MAX_AMOUNT, { error: `must be at most ${MAX_AMOUNT}`, abort: true }),
+    z.refine(hasAtMostTwoDecimals, { error: 'must have at most 2 decimals', abort: true }),
+  );
 
-export const currencyCode = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code: 3 upper-case letters');
-const label = z.string().min(1).max(64);
+export const currencyCode = z.string().check(z.regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code: 3 upper-case letters'));
+const label = z.string().check(z.minLength(1), z.maxLength(64));
 const identifier = z
   .string()
-  .min(1)
-  .max(128)
-  .regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
+  .check(z.minLength(1), z.maxLength(128), z.regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only'));
 
 export const businessTransaction = z
-  .object({
-    transactionId: identifier.describe("The transaction's id in the calling system"),
+  .strictObject({
+    transactionId: identifier.check(z.describe("The transaction's id in the calling system")),
     type: transactionType,
-    amount: money.describe('Total amount in major units (e.g. 19.99)'),
+    amount: money.check(z.describe('Total amount in major units (e.g. 19.99)')),
     currency: currencyCode,
-    category: label.optional(),
-    channel: label.optional().describe('e.g. store, web, app'),
-    occurredAt: z.iso.datetime().optional().describe('When the transaction happened; defaults to now'),
-    lines: z
-      .array(
-        z
-          .object({
-            sku: z.string().min(1).max(128).optional(),
+    category: z.optional(label),
+    channel: z.optional(label).check(z.describe('e.g. store, web, app')),
+    occurredAt: z.optional(z.iso.datetime()).check(z.describe('When the transaction happened; defaults to now')),
+    lines: z.optional(
+      z
+        .array(
+          z.strictObject({
+            sku: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
             category: label,
             amount: money,
-          })
-          .strict(),
-      )
-      .min(1)
-      .max(100)
-      .optional(),
+          }),
+        )
+        .check(z.minLength(1), z.maxLength(100)),
+    ),
   })
-  .strict()
-  .refine(
-    // Lines and amount both have at most 2 decimals, so "within 0.005" means equal in cents.
-    (tx) => !tx.lines?.length || tx.lines.reduce((sum, line) => sum + toCents(line.amount), 0) === toCents(tx.amount),
-    { error: 'line amounts must sum to amount', path: ['lines'] },
+  .check(
+    z.refine(
+      (tx) => !tx.lines?.length || tx.lines.reduce((sum, line) => sum + toCents(line.amount), 0) === toCents(tx.amount),
+      { error: 'line amounts must sum to amount', path: ['lines'] },
+    ),
   );
 export type BusinessTransaction = z.infer<typeof businessTransaction>;
 
-const conditions = z
-  .object({
-    categories: z.array(label).max(100).optional(),
-    channels: z.array(label).max(100).optional(),
-    tiers: z.array(label).max(100).optional(),
-    transactionTypes: z.array(transactionType).max(TRANSACTION_TYPES.length).optional(),
-  })
-  .strict();
+const conditions = z.strictObject({
+  categories: z.optional(z.array(label).check(z.maxLength(100))),
+  channels: z.optional(z.array(label).check(z.maxLength(100))),
+  tiers: z.optional(z.array(label).check(z.maxLength(100))),
+  transactionTypes: z.optional(z.array(transactionType).check(z.maxLength(TRANSACTION_TYPES.length))),
+});
 export type Conditions = z.infer<typeof conditions>;
 
-const multiplierFactor = z.number().positive('must be greater than 0').max(100, 'must be at most 100');
-const holdDaysValue = z.number().int().min(0).max(365);
+const multiplierFactor = z.number().check(z.positive('must be greater than 0'), z.lte(100, 'must be at most 100'));
+const holdDaysValue = z.number().check(z.int(), z.gte(0), z.lte(365));
 
 const promotion = z
-  .object({
+  .strictObject({
     promotionId: identifier,
-    name: z.string().min(1).max(100),
+    name: z.string().check(z.minLength(1), z.maxLength(100)),
     startsAt: z.iso.datetime(),
     endsAt: z.iso.datetime(),
-    when: conditions.optional(),
-    minAmount: z.number().min(0).max(MAX_AMOUNT).optional().describe('Minimum transaction amount'),
-    multiplier: multiplierFactor.optional(),
-    bonusPoints: z.number().int().positive().max(1_000_000_000).optional(),
+    when: z.optional(conditions),
+    minAmount: z
+      .optional(z.number().check(z.gte(0), z.lte(MAX_AMOUNT)))
+      .check(z.describe('Minimum transaction amount')),
+    multiplier: z.optional(multiplierFactor),
+    bonusPoints: z.optional(z.number().check(z.int(), z.positive(), z.lte(1_000_000_000))),
   })
-  .strict()
-  .refine((p) => p.multiplier !== undefined || p.bonusPoints !== undefined, {
-    error: 'a promotion needs a multiplier or bonusPoints',
-  })
-  // Written as "not <=" so an unparseable date reports only its own format issue.
-  .refine((p) => !(Date.parse(p.endsAt) <= Date.parse(p.startsAt)), {
-    error: 'endsAt must be after startsAt',
-    path: ['endsAt'],
-  });
+  .check(
+    z.refine((p) => p.multiplier !== undefined || p.bonusPoints !== undefined, {
+      error: 'a promotion needs a multiplier or bonusPoints',
+    }),
+    z.refine((p) => !(Date.parse(p.endsAt) <= Date.parse(p.startsAt)), {
+      error: 'endsAt must be after startsAt',
+      path: ['endsAt'],
+    }),
+  );
 
 /** Reports the first repeated value of `key` so an admin sees which entry to fix. */
 const unique =
   <T>(key: (item: T) => string, what: string) =>
-  (items: T[], ctx: z.RefinementCtx) => {
+  (items: T[], ctx: z.core.$RefinementCtx) => {
     const seen = new Set<string>();
     for (const [index, item] of items.entries()) {
       const value = key(item);
@@ -128,44 +126,44 @@ const unique =
     }
   };
 
-export const earningRules = z
-  .object({
-    currencies: z
+export const earningRules = z.strictObject({
+  currencies: z
+    .array(
+      z.strictObject({
+        currency: currencyCode,
+        pointsPerUnit: z.number().check(z.positive('must be greater than 0'), z.lte(1000, 'must be at most 1000')),
+      }),
+    )
+    .check(z.minLength(1), z.maxLength(50), z.superRefine(unique((c) => c.currency, 'currency'))),
+  excludedCategories: z.optional(z.array(label).check(z.maxLength(100))),
+  multipliers: z.optional(
+    z
       .array(
-        z
-          .object({
-            currency: currencyCode,
-            pointsPerUnit: z.number().positive('must be greater than 0').max(1000, 'must be at most 1000'),
-          })
-          .strict(),
+        z.strictObject({
+          name: z.string().check(z.minLength(1), z.maxLength(100)),
+          when: conditions,
+          multiplier: multiplierFactor,
+        }),
       )
-      .min(1)
-      .max(50)
-      .superRefine(unique((c) => c.currency, 'currency')),
-    excludedCategories: z.array(label).max(100).optional(),
-    multipliers: z
-      .array(z.object({ name: z.string().min(1).max(100), when: conditions, multiplier: multiplierFactor }).strict())
-      .max(50)
-      .optional(),
-    promotions: z
-      .array(promotion)
-      .max(50)
-      .superRefine(unique((p) => p.promotionId, 'promotionId'))
-      .optional(),
-    caps: z
-      .object({
-        perTransactionMaxPoints: z.number().int().positive().optional(),
-        perPeriod: z
-          .object({ period: z.enum(['day', 'week', 'month', 'year']), maxPoints: z.number().int().positive() })
-          .strict()
-          .optional(),
-      })
-      .strict()
-      .optional(),
-    holdDays: holdDaysValue.optional().describe('Days before earned points become available; 0 if absent'),
-    holdDaysByType: z.partialRecord(transactionType, holdDaysValue).optional(),
-  })
-  .strict();
+      .check(z.maxLength(50)),
+  ),
+  promotions: z.optional(
+    z.array(promotion).check(z.maxLength(50), z.superRefine(unique((p) => p.promotionId, 'promotionId'))),
+  ),
+  caps: z.optional(
+    z.strictObject({
+      perTransactionMaxPoints: z.optional(z.number().check(z.int(), z.positive())),
+      perPeriod: z.optional(
+        z.strictObject({
+          period: z.enum(['day', 'week', 'month', 'year']),
+          maxPoints: z.number().check(z.int(), z.positive()),
+        }),
+      ),
+    }),
+  ),
+  holdDays: z.optional(holdDaysValue).check(z.describe('Days before earned points become available; 0 if absent')),
+  holdDaysByType: z.optional(z.partialRecord(transactionType, holdDaysValue)),
+});
 export type EarningRules = z.infer<typeof earningRules>;
 
 export const DEFAULT_EARNING_RULES: EarningRules = {

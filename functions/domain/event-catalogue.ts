@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../shared/zod';
 import { loyaltyEvent } from './events';
 import { required } from '../shared/required';
 
@@ -37,12 +37,12 @@ export function buildEventCatalogue() {
       'keeps working and must ignore fields it does not know. Removing, renaming or retyping a field, or making ' +
       'one required, is a breaking change: the type gets a new `version`, documented here beside the old one. ' +
       'Events carry ids, points and amounts, never personal data.',
-    events: loyaltyEvent.options.map((option) => {
+    events: loyaltyEvent.def.options.map((option) => {
       const { $schema: _ignored, ...schema } = z.toJSONSchema(option, { io: 'output' }) as Record<string, unknown>;
       return {
-        type: option.shape.type.value,
-        version: option.shape.version.value,
-        description: option.description ?? '',
+        type: z.literalValue(option.shape.type),
+        version: z.literalValue(option.shape.version),
+        description: z.globalRegistry.get(option)?.description ?? '',
         schema,
       };
     }),

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../shared/zod';
 import { EXPORT_DATASETS, exportCadence } from './exports';
 import { TRANSACTION_TYPES } from './earning-rules';
 import { Problem } from '../shared/problem';
@@ -11,48 +11,53 @@ import { NOT_WELL_FORMED, illFormedPaths } from '../shared/well-formed';
  * nothing personal). `docs/events/` is generated from these schemas (`npm run catalogue`).
  */
 const envelope = {
-  id: z.string().describe('Unique event id; the webhook-id of every delivery of this event'),
-  version: z.literal(1).describe('Version of this event type’s schema'),
+  id: z.string().check(z.describe('Unique event id; the webhook-id of every delivery of this event')),
+  version: z.literal(1).check(z.describe('Version of this event type’s schema')),
   tenantId: z.string(),
   memberId: z.string(),
-  seq: z.number().int().positive().describe('Per-member sequence number, gap-free, starting at 1'),
+  seq: z.number().check(z.int(), z.positive(), z.describe('Per-member sequence number, gap-free, starting at 1')),
   occurredAt: z.iso
     .datetime()
-    .describe('Commit time of the change (UTC, ISO 8601), never earlier than the previous event of the member'),
+    .check(
+      z.describe('Commit time of the change (UTC, ISO 8601), never earlier than the previous event of the member'),
+    ),
   correlationId: z
-    .string()
-    .optional()
-    .describe(
-      'The request or job that made the change: the caller’s x-correlation-id, else the API request id or job run id',
+    .optional(z.string())
+    .check(
+      z.describe(
+        'The request or job that made the change: the caller’s x-correlation-id, else the API request id or job run id',
+      ),
     ),
 };
 
 export const balanceSnapshot = z
   .object({
-    availablePoints: z.number().int().min(0),
-    pendingPoints: z.number().int().min(0),
-    lifetimePoints: z.number().int().min(0).describe('Points earned and activated, less reversed earnings'),
+    availablePoints: z.number().check(z.int(), z.gte(0)),
+    pendingPoints: z.number().check(z.int(), z.gte(0)),
+    lifetimePoints: z
+      .number()
+      .check(z.int(), z.gte(0), z.describe('Points earned and activated, less reversed earnings')),
     tier: z.string(),
   })
-  .describe('The member’s balance right after this event');
+  .check(z.describe('The member’s balance right after this event'));
 export type BalanceSnapshot = z.infer<typeof balanceSnapshot>;
 
 export const pointLot = z.object({
-  expiresAt: z.iso.datetime().nullable().describe('When these points expire; null never'),
-  points: z.number().int().positive(),
+  expiresAt: z.nullable(z.iso.datetime()).check(z.describe('When these points expire; null never')),
+  points: z.number().check(z.int(), z.positive()),
 });
 
-const entryId = z.string().describe('The ledger entry this event records');
-const reason = z.string().describe('Why, as the calling system or admin stated it');
-const source = z.string().optional().describe('Calling system, e.g. pos, pms, booking');
+const entryId = z.string().check(z.describe('The ledger entry this event records'));
+const reason = z.string().check(z.describe('Why, as the calling system or admin stated it'));
+const source = z.optional(z.string()).check(z.describe('Calling system, e.g. pos, pms, booking'));
 
-const event = <T extends string, D extends z.ZodRawShape>(type: T, description: string, data: D) =>
+const event = <T extends string, D extends z.core.$ZodShape>(type: T, description: string, data: D) =>
   z
     .object({ ...envelope, type: z.literal(type), data: z.object({ ...data, balance: balanceSnapshot }) })
-    .describe(description);
+    .check(z.describe(description));
 
 export const memberEnrolledEvent = event('member.enrolled', 'A member joined the programme', {
-  externalId: z.string().describe("The member's id in the calling system"),
+  externalId: z.string().check(z.describe("The member's id in the calling system")),
   tier: z.string(),
 });
 
@@ -60,12 +65,12 @@ export const memberUpdatedEvent = event(
   'member.updated',
   'Profile fields changed (names only; read the member for values)',
   {
-    changedFields: z.array(z.string()).min(1),
+    changedFields: z.array(z.string()).check(z.minLength(1)),
   },
 );
 
 export const memberDeactivatedEvent = event('member.deactivated', 'The member can no longer earn or redeem', {
-  reason: z.string().optional(),
+  reason: z.optional(z.string()),
 });
 
 export const memberReactivatedEvent = event('member.reactivated', 'A deactivated member is active again', {});
@@ -74,8 +79,8 @@ export const memberErasedEvent = event(
   'member.erased',
   'Personal data was erased on request; remaining points were forfeited',
   {
-    forfeitedPoints: z.number().int().min(0),
-    cancelledPendingPoints: z.number().int().min(0),
+    forfeitedPoints: z.number().check(z.int(), z.gte(0)),
+    cancelledPendingPoints: z.number().check(z.int(), z.gte(0)),
   },
 );
 
@@ -87,17 +92,22 @@ export const memberErasedEvent = event(
 export const earnedOnTransaction = z
   .object({
     type: z.enum(TRANSACTION_TYPES),
-    amount: z.number().positive().describe('Total amount in major units (e.g. 19.99)'),
-    currency: z.string().describe('ISO 4217 code'),
-    category: z.string().optional(),
-    channel: z.string().optional().describe('e.g. store, web, app'),
-    occurredAt: z.iso.datetime().optional().describe('When the transaction happened, as the calling system said'),
+    amount: z.number().check(z.positive(), z.describe('Total amount in major units (e.g. 19.99)')),
+    currency: z.string().check(z.describe('ISO 4217 code')),
+    category: z.optional(z.string()),
+    channel: z.optional(z.string()).check(z.describe('e.g. store, web, app')),
+    occurredAt: z
+      .optional(z.iso.datetime())
+      .check(z.describe('When the transaction happened, as the calling system said')),
     lines: z
-      .array(z.object({ sku: z.string().optional(), category: z.string(), amount: z.number().positive() }))
-      .optional()
-      .describe('The lines, when the transaction was posted with them'),
+      .optional(
+        z.array(
+          z.object({ sku: z.optional(z.string()), category: z.string(), amount: z.number().check(z.positive()) }),
+        ),
+      )
+      .check(z.describe('The lines, when the transaction was posted with them')),
   })
-  .describe('The business transaction the points were earned on (earnings on a transaction only)');
+  .check(z.describe('The business transaction the points were earned on (earnings on a transaction only)'));
 
 /**
  * One step of the earning rules that gave the points, as the transaction preview shows it.
@@ -106,60 +116,59 @@ export const earnedOnTransaction = z
 export const appliedEarningRule = z.object({
   kind: z
     .enum(['base', 'multiplier', 'promotion', 'cap', 'excluded'])
-    .describe('base: the currency rate; multiplier: a rule; promotion; cap; excluded: earned nothing'),
-  name: z.string().optional().describe('The multiplier rule’s or promotion’s name'),
-  promotionId: z.string().optional(),
-  multiplier: z.number().optional(),
-  bonusPoints: z.number().int().optional(),
-  pointsPerUnit: z.number().optional().describe('base: the rate of the currency'),
-  eligibleAmount: z.number().optional().describe('base: the amount that earned, excluded lines left out'),
-  cap: z.enum(['perTransaction', 'perPeriod', 'safeInteger']).optional(),
-  maxPoints: z.number().int().optional().describe('cap: the points it allowed'),
-  reason: z.enum(['currency', 'category']).optional().describe('excluded: why nothing was earned'),
-  category: z.string().optional().describe('excluded: the category left out'),
-  line: z.number().int().min(0).optional().describe('excluded: the 0-based line left out'),
-  points: z.number().describe('Running total after this step, before rounding down'),
+    .check(z.describe('base: the currency rate; multiplier: a rule; promotion; cap; excluded: earned nothing')),
+  name: z.optional(z.string()).check(z.describe('The multiplier rule’s or promotion’s name')),
+  promotionId: z.optional(z.string()),
+  multiplier: z.optional(z.number()),
+  bonusPoints: z.optional(z.number().check(z.int())),
+  pointsPerUnit: z.optional(z.number()).check(z.describe('base: the rate of the currency')),
+  eligibleAmount: z.optional(z.number()).check(z.describe('base: the amount that earned, excluded lines left out')),
+  cap: z.optional(z.enum(['perTransaction', 'perPeriod', 'safeInteger'])),
+  maxPoints: z.optional(z.number().check(z.int())).check(z.describe('cap: the points it allowed')),
+  reason: z.optional(z.enum(['currency', 'category'])).check(z.describe('excluded: why nothing was earned')),
+  category: z.optional(z.string()).check(z.describe('excluded: the category left out')),
+  line: z.optional(z.number().check(z.int(), z.gte(0))).check(z.describe('excluded: the 0-based line left out')),
+  points: z.number().check(z.describe('Running total after this step, before rounding down')),
 });
 export type AppliedEarningRule = z.infer<typeof appliedEarningRule>;
 export type EarnedOnTransaction = z.infer<typeof earnedOnTransaction>;
 
 export const pointsEarnedEvent = event('points.earned', 'Points were credited, available now or held as pending', {
   entryId,
-  amountPoints: z.number().int().positive(),
+  amountPoints: z.number().check(z.int(), z.positive()),
   reason,
   source,
-  transactionId: z.string().optional().describe('The business transaction the points were earned on'),
-  transaction: earnedOnTransaction.optional(),
+  transactionId: z.optional(z.string()).check(z.describe('The business transaction the points were earned on')),
+  transaction: z.optional(earnedOnTransaction),
   rules: z
-    .array(appliedEarningRule)
-    .optional()
-    .describe('The earning rules that applied, in order (earnings on a transaction only)'),
-  campaignId: z.string().optional().describe('The campaign whose budget funds these points'),
-  expiresAt: z.iso.datetime().nullable(),
-  pending: z.boolean().describe('True when the points are held until activatesAt'),
-  activatesAt: z.iso.datetime().optional(),
+    .optional(z.array(appliedEarningRule))
+    .check(z.describe('The earning rules that applied, in order (earnings on a transaction only)')),
+  campaignId: z.optional(z.string()).check(z.describe('The campaign whose budget funds these points')),
+  expiresAt: z.nullable(z.iso.datetime()),
+  pending: z.boolean().check(z.describe('True when the points are held until activatesAt')),
+  activatesAt: z.optional(z.iso.datetime()),
 });
 
 export const pointsActivatedEvent = event('points.activated', 'Held points became available', {
   entryId,
-  earnEntryId: z.string().describe('The earning whose hold ended'),
-  amountPoints: z.number().int().positive(),
-  expiresAt: z.iso.datetime().nullable(),
+  earnEntryId: z.string().check(z.describe('The earning whose hold ended')),
+  amountPoints: z.number().check(z.int(), z.positive()),
+  expiresAt: z.nullable(z.iso.datetime()),
 });
 
 export const pointsRedeemedEvent = event('points.redeemed', 'Points were spent, soonest-expiring first', {
   entryId,
-  amountPoints: z.number().int().positive(),
+  amountPoints: z.number().check(z.int(), z.positive()),
   reason,
   source,
-  lots: z.array(pointLot).describe('The lots the points came from'),
-  rewardId: z.string().optional().describe('The reward the points paid for'),
-  redemptionId: z.string().optional().describe('The reward redemption (see reward.redeemed)'),
+  lots: z.array(pointLot).check(z.describe('The lots the points came from')),
+  rewardId: z.optional(z.string()).check(z.describe('The reward the points paid for')),
+  redemptionId: z.optional(z.string()).check(z.describe('The reward redemption (see reward.redeemed)')),
 });
 
 export const pointsAdjustedEvent = event('points.adjusted', 'An administrator corrected the balance', {
   entryId,
-  amountPoints: z.number().int().describe('Signed: positive credits, negative debits'),
+  amountPoints: z.number().check(z.int(), z.describe('Signed: positive credits, negative debits')),
   reason,
   lots: z.array(pointLot),
 });
@@ -170,23 +179,25 @@ export const pointsReversedEvent = event('points.reversed', 'An earlier entry wa
   reversedType: z.enum(['earn', 'redeem', 'adjust']),
   effect: z
     .enum(['clawback', 'refund', 'pending_cancelled'])
-    .describe(
-      'clawback: earned points taken back; refund: spent points restored with their original expiry; ' +
-        'pending_cancelled: held points cancelled',
+    .check(
+      z.describe(
+        'clawback: earned points taken back; refund: spent points restored with their original expiry; ' +
+          'pending_cancelled: held points cancelled',
+      ),
     ),
-  amountPoints: z.number().int().positive().describe('Points reversed by this entry'),
+  amountPoints: z.number().check(z.int(), z.positive(), z.describe('Points reversed by this entry')),
   reason,
   lots: z.array(pointLot),
 });
 
 export const pointsExpiredEvent = event('points.expired', 'Lots reached their expiry', {
   entryId,
-  amountPoints: z.number().int().positive(),
+  amountPoints: z.number().check(z.int(), z.positive()),
   lots: z.array(pointLot),
 });
 
 export const pointsExpiringSoonEvent = event('points.expiring_soon', 'Points will expire soon (sent once per lot)', {
-  amountPoints: z.number().int().positive(),
+  amountPoints: z.number().check(z.int(), z.positive()),
   expiresAt: z.iso.datetime(),
 });
 
@@ -194,12 +205,11 @@ const tierChange = {
   fromTier: z.string(),
   toTier: z.string(),
   benefits: z
-    .object({ earnMultiplier: z.number().optional(), perks: z.array(z.string()).optional() })
-    .describe('The benefits of the new tier'),
-  reviewAt: z.iso
-    .datetime()
-    .nullable()
-    .describe('When the member is next reviewed for this tier; null on the lowest tier'),
+    .object({ earnMultiplier: z.optional(z.number()), perks: z.optional(z.array(z.string())) })
+    .check(z.describe('The benefits of the new tier')),
+  reviewAt: z
+    .nullable(z.iso.datetime())
+    .check(z.describe('When the member is next reviewed for this tier; null on the lowest tier')),
 };
 
 export const tierPromotedEvent = event(
@@ -216,7 +226,7 @@ export const tierDemotedEvent = event(
 
 export const offerViewedEvent = event('offer.viewed', 'The member saw an offer (recorded by the calling app)', {
   offerId: z.string(),
-  channel: z.string().optional().describe('Where it was seen, e.g. app, web, kiosk'),
+  channel: z.optional(z.string()).check(z.describe('Where it was seen, e.g. app, web, kiosk')),
 });
 
 export const offerActivatedEvent = event(
@@ -224,11 +234,13 @@ export const offerActivatedEvent = event(
   'The member activated an offer, within its per-member limit',
   {
     offerId: z.string(),
-    activationCount: z.number().int().positive().describe('Activations of this offer by the member, this one included'),
+    activationCount: z
+      .number()
+      .check(z.int(), z.positive(), z.describe('Activations of this offer by the member, this one included')),
   },
 );
 
-const redemptionId = z.string().describe('The reward redemption, rdm_…');
+const redemptionId = z.string().check(z.describe('The reward redemption, rdm_…'));
 
 /**
  * What data teams need about the reward a redemption was for: its worth in money and its category
@@ -238,14 +250,12 @@ const redemptionId = z.string().describe('The reward redemption, rdm_…');
  */
 const rewardFacts = {
   rewardValue: z
-    .object({ amount: z.number().describe('In major units (e.g. 25.00)'), currency: z.string() })
-    .optional()
-    .describe('The reward’s monetary value, when the reward defines one'),
-  rewardCategory: z.string().optional().describe('The reward’s category, when the reward defines one'),
+    .optional(z.object({ amount: z.number().check(z.describe('In major units (e.g. 25.00)')), currency: z.string() }))
+    .check(z.describe('The reward’s monetary value, when the reward defines one')),
+  rewardCategory: z.optional(z.string()).check(z.describe('The reward’s category, when the reward defines one')),
   fulfilment: z
-    .enum(['voucher', 'manual'])
-    .optional()
-    .describe('voucher: a code issued at once; manual: the tenant fulfils it'),
+    .optional(z.enum(['voucher', 'manual']))
+    .check(z.describe('voucher: a code issued at once; manual: the tenant fulfils it')),
 };
 
 export const rewardRedeemedEvent = event(
@@ -255,21 +265,21 @@ export const rewardRedeemedEvent = event(
     redemptionId,
     rewardId: z.string(),
     rewardName: z.string(),
-    pointsCost: z.number().int().positive(),
+    pointsCost: z.number().check(z.int(), z.positive()),
     status: z
       .enum(['pending', 'fulfilled'])
-      .describe('fulfilled: a voucher was issued at once; pending: the tenant fulfils it later'),
-    voucherCode: z.string().optional().describe('The voucher code issued (voucher rewards)'),
+      .check(z.describe('fulfilled: a voucher was issued at once; pending: the tenant fulfils it later')),
+    voucherCode: z.optional(z.string()).check(z.describe('The voucher code issued (voucher rewards)')),
     ...rewardFacts,
-    campaignId: z.string().optional().describe('The campaign whose budget funds the reward'),
+    campaignId: z.optional(z.string()).check(z.describe('The campaign whose budget funds the reward')),
   },
 );
 
 export const rewardFulfilledEvent = event('reward.fulfilled', 'The tenant fulfilled a pending redemption', {
   redemptionId,
   rewardId: z.string(),
-  reference: z.string().optional().describe('The tenant’s fulfilment reference, e.g. a shipment id'),
-  pointsCost: z.number().int().positive().optional().describe('Points the redemption burnt'),
+  reference: z.optional(z.string()).check(z.describe('The tenant’s fulfilment reference, e.g. a shipment id')),
+  pointsCost: z.optional(z.number().check(z.int(), z.positive())).check(z.describe('Points the redemption burnt')),
   ...rewardFacts,
 });
 
@@ -279,10 +289,10 @@ export const rewardCancelledEvent = event(
   {
     redemptionId,
     rewardId: z.string(),
-    refundedPoints: z.number().int().positive(),
-    restocked: z.boolean().describe('True when the unit went back to stock (it was still pending)'),
+    refundedPoints: z.number().check(z.int(), z.positive()),
+    restocked: z.boolean().check(z.describe('True when the unit went back to stock (it was still pending)')),
     reason,
-    pointsCost: z.number().int().positive().optional().describe('Points the redemption burnt'),
+    pointsCost: z.optional(z.number().check(z.int(), z.positive())).check(z.describe('Points the redemption burnt')),
     ...rewardFacts,
   },
 );
@@ -296,12 +306,14 @@ export const endpointDisabledEvent = z
     id: envelope.id,
     version: envelope.version,
     tenantId: envelope.tenantId,
-    endpointId: z.string().describe('The webhook endpoint this event is about'),
+    endpointId: z.string().check(z.describe('The webhook endpoint this event is about')),
     seq: z
       .number()
-      .int()
-      .positive()
-      .describe('Per-endpoint sequence number of operational events, gap-free, starting at 1'),
+      .check(
+        z.int(),
+        z.positive(),
+        z.describe('Per-endpoint sequence number of operational events, gap-free, starting at 1'),
+      ),
     occurredAt: envelope.occurredAt,
     correlationId: envelope.correlationId,
     type: z.literal('endpoint.disabled'),
@@ -309,30 +321,39 @@ export const endpointDisabledEvent = z
       url: z.string(),
       reason: z
         .enum(['gone', 'failing'])
-        .describe('gone: the endpoint answered 410; failing: no success for longer than the platform allows'),
-      failingSince: z.iso.datetime().optional().describe('The first failure since the last success'),
-      lastStatus: z.number().int().optional().describe('HTTP status of the last attempt'),
-      lastError: z.string().optional().describe('Why the last attempt failed when there was no status'),
+        .check(z.describe('gone: the endpoint answered 410; failing: no success for longer than the platform allows')),
+      failingSince: z.optional(z.iso.datetime()).check(z.describe('The first failure since the last success')),
+      lastStatus: z.optional(z.number().check(z.int())).check(z.describe('HTTP status of the last attempt')),
+      lastError: z.optional(z.string()).check(z.describe('Why the last attempt failed when there was no status')),
     }),
   })
-  .describe('The platform disabled a webhook endpoint; its undelivered messages wait as dead letters for a redrive');
+  .check(
+    z.describe('The platform disabled a webhook endpoint; its undelivered messages wait as dead letters for a redrive'),
+  );
 
 /**
  * Webhook notices are about a tenant's endpoint and written for the tenant's other endpoints (a chat channel above
  * all): the endpoint they are about never receives them. No member and no `seq` (they sort by `occurredAt`).
  */
-const webhookNotice = <T extends `webhook.${string}`, D extends z.ZodRawShape>(type: T, description: string, data: D) =>
+const webhookNotice = <T extends `webhook.${string}`, D extends z.core.$ZodShape>(
+  type: T,
+  description: string,
+  data: D,
+) =>
   z
     .object({
       id: envelope.id,
       version: envelope.version,
       tenantId: envelope.tenantId,
-      occurredAt: envelope.occurredAt.describe('When it happened (UTC, ISO 8601)'),
+      occurredAt: envelope.occurredAt.check(z.describe('When it happened (UTC, ISO 8601)')),
       correlationId: envelope.correlationId,
       type: z.literal(type),
-      data: z.object({ subscriptionId: z.string().describe('The webhook endpoint this notice is about'), ...data }),
+      data: z.object({
+        subscriptionId: z.string().check(z.describe('The webhook endpoint this notice is about')),
+        ...data,
+      }),
     })
-    .describe(description);
+    .check(z.describe(description));
 
 export const webhookEndpointDisabledEvent = webhookNotice(
   'webhook.endpoint.disabled',
@@ -340,7 +361,7 @@ export const webhookEndpointDisabledEvent = webhookNotice(
   {
     reason: z
       .enum(['gone', 'failing'])
-      .describe('gone: the endpoint answered 410; failing: no success for longer than the platform allows'),
+      .check(z.describe('gone: the endpoint answered 410; failing: no success for longer than the platform allows')),
     disabledAt: z.iso.datetime(),
   },
 );
@@ -348,7 +369,7 @@ export const webhookEndpointDisabledEvent = webhookNotice(
 export const webhookDeadLettersGrowingEvent = webhookNotice(
   'webhook.dead_letters.growing',
   'An endpoint’s dead letters crossed a threshold (10, 100, 1,000…): they wait for a redrive',
-  { deadLetters: z.number().int().positive().describe('Dead letters the endpoint holds now') },
+  { deadLetters: z.number().check(z.int(), z.positive(), z.describe('Dead letters the endpoint holds now')) },
 );
 
 /**
@@ -360,10 +381,12 @@ export const webhookDeadLettersGrowingEvent = webhookNotice(
  */
 export const auditActor = z
   .object({
-    kind: z.enum(['operator', 'tenant']).describe('operator: the platform team; tenant: a credential of the tenant'),
-    credentialId: z.string().describe('The acting API key or OAuth client id (never a secret)'),
+    kind: z
+      .enum(['operator', 'tenant'])
+      .check(z.describe('operator: the platform team; tenant: a credential of the tenant')),
+    credentialId: z.string().check(z.describe('The acting API key or OAuth client id (never a secret)')),
   })
-  .describe('Who acted');
+  .check(z.describe('Who acted'));
 
 export const AUDIT_SUBJECTS = [
   'tenant',
@@ -378,11 +401,13 @@ export const AUDIT_SUBJECTS = [
 ] as const;
 export type AuditSubjectType = (typeof AUDIT_SUBJECTS)[number];
 
-const changedFields = z.array(z.string()).min(1).describe('Names of the fields that changed (never their values)');
-const overlapEndsAt = z.iso.datetime().describe('Until when the previous secret or key keeps working');
-const grantedScopes = z.array(z.string()).describe('Scopes granted to the credential');
+const changedFields = z
+  .array(z.string())
+  .check(z.minLength(1), z.describe('Names of the fields that changed (never their values)'));
+const overlapEndsAt = z.iso.datetime().check(z.describe('Until when the previous secret or key keeps working'));
+const grantedScopes = z.array(z.string()).check(z.describe('Scopes granted to the credential'));
 
-const audit = <T extends `audit.${string}`, S extends AuditSubjectType, D extends z.ZodRawShape>(
+const audit = <T extends `audit.${string}`, S extends AuditSubjectType, D extends z.core.$ZodShape>(
   type: T,
   subject: S,
   description: string,
@@ -392,19 +417,22 @@ const audit = <T extends `audit.${string}`, S extends AuditSubjectType, D extend
     .object({
       id: envelope.id,
       version: envelope.version,
-      tenantId: envelope.tenantId.describe('The tenant the action was about'),
-      occurredAt: z.iso.datetime().describe('When the action took effect (UTC, ISO 8601)'),
+      tenantId: envelope.tenantId.check(z.describe('The tenant the action was about')),
+      occurredAt: z.iso.datetime().check(z.describe('When the action took effect (UTC, ISO 8601)')),
       correlationId: envelope.correlationId,
       type: z.literal(type),
       actor: auditActor,
       data: z.object({
         subject: z
-          .object({ type: z.literal(subject), id: z.string().describe(`The ${subject.replace('_', ' ')} acted on`) })
-          .describe('What the action was about'),
+          .object({
+            type: z.literal(subject),
+            id: z.string().check(z.describe(`The ${subject.replace('_', ' ')} acted on`)),
+          })
+          .check(z.describe('What the action was about')),
         ...data,
       }),
     })
-    .describe(description);
+    .check(z.describe(description));
 
 export const auditTenantCreatedEvent = audit('audit.tenant.created', 'tenant', 'An operator created the tenant', {});
 export const auditTenantUpdatedEvent = audit(
@@ -427,13 +455,13 @@ export const auditTenantReactivatedEvent = audit(
 );
 export const auditApiKeyCreatedEvent = audit('audit.api_key.created', 'api_key', 'An API key was issued', {
   scopes: grantedScopes,
-  expiresAt: z.iso.datetime().optional().describe('When the key stops working; absent: never'),
+  expiresAt: z.optional(z.iso.datetime()).check(z.describe('When the key stops working; absent: never')),
 });
 export const auditApiKeyRotatedEvent = audit(
   'audit.api_key.rotated',
   'api_key',
   'An API key was replaced by a new one; the old one works until the overlap ends',
-  { newCredentialId: z.string().describe('The key that replaces it'), overlapEndsAt },
+  { newCredentialId: z.string().check(z.describe('The key that replaces it')), overlapEndsAt },
 );
 export const auditApiKeyRevokedEvent = audit('audit.api_key.revoked', 'api_key', 'An API key was revoked', {});
 export const auditOAuthClientCreatedEvent = audit(
@@ -446,7 +474,7 @@ export const auditOAuthClientSecretRotatedEvent = audit(
   'audit.oauth_client.secret_rotated',
   'oauth_client',
   'An OAuth client got a new secret',
-  { overlapEndsAt: overlapEndsAt.optional() },
+  { overlapEndsAt: z.optional(overlapEndsAt) },
 );
 export const auditOAuthClientRevokedEvent = audit(
   'audit.oauth_client.revoked',
@@ -458,7 +486,7 @@ export const auditWebhookEndpointCreatedEvent = audit(
   'audit.webhook_endpoint.created',
   'webhook_endpoint',
   'A webhook endpoint was registered',
-  { eventTypes: z.array(z.string()).describe('The event types it subscribes to') },
+  { eventTypes: z.array(z.string()).check(z.describe('The event types it subscribes to')) },
 );
 export const auditWebhookEndpointUpdatedEvent = audit(
   'audit.webhook_endpoint.updated',
@@ -483,8 +511,8 @@ export const auditProgrammeUpdatedEvent = audit(
   'programme',
   'The programme settings were replaced',
   {
-    programmeVersion: z.number().int().positive().describe('The version the change made'),
-    changedFields: z.array(z.string()).describe('Top-level settings that differ from the previous version'),
+    programmeVersion: z.number().check(z.int(), z.positive(), z.describe('The version the change made')),
+    changedFields: z.array(z.string()).check(z.describe('Top-level settings that differ from the previous version')),
   },
 );
 export const auditPointsAdjustedEvent = audit(
@@ -492,8 +520,8 @@ export const auditPointsAdjustedEvent = audit(
   'member',
   'A manual point adjustment was made (the member’s points.adjusted event carries the ledger detail)',
   {
-    entryId: z.string().describe('The adjustment’s ledger entry'),
-    amountPoints: z.number().int().describe('Signed: positive credits, negative debits'),
+    entryId: z.string().check(z.describe('The adjustment’s ledger entry')),
+    amountPoints: z.number().check(z.int(), z.describe('Signed: positive credits, negative debits')),
   },
 );
 
@@ -501,7 +529,7 @@ export const auditLakeSettingsUpdatedEvent = audit(
   'audit.lake.settings_updated',
   'tenant',
   'The lake settings (field allowlists, pseudonymisation) were replaced',
-  { changedFields: z.array(z.string()).describe('Settings that differ from the previous ones') },
+  { changedFields: z.array(z.string()).check(z.describe('Settings that differ from the previous ones')) },
 );
 export const auditLakePseudonymKeyRevealedEvent = audit(
   'audit.lake.pseudonym_key_revealed',
@@ -513,7 +541,7 @@ export const auditEventConsumerCreatedEvent = audit(
   'audit.event_consumer.created',
   'event_consumer',
   'A named event feed consumer was created (its type filter and minimisation)',
-  { types: z.array(z.string()).describe('The event types or wildcards it reads') },
+  { types: z.array(z.string()).check(z.describe('The event types or wildcards it reads')) },
 );
 export const auditEventConsumerUpdatedEvent = audit(
   'audit.event_consumer.updated',
@@ -532,7 +560,7 @@ export const auditExportCreatedEvent = audit(
   'export',
   'A scheduled export was defined (a dataset written to the lake on a cadence)',
   {
-    dataset: z.enum(EXPORT_DATASETS).describe('What the export writes'),
+    dataset: z.enum(EXPORT_DATASETS).check(z.describe('What the export writes')),
     cadence: exportCadence,
   },
 );
@@ -553,17 +581,17 @@ export const auditBackfillRequestedEvent = audit(
   'backfill',
   'A backfill of a time range of the tenant’s events to its lake was requested (by the tenant or an operator)',
   {
-    from: z.iso.datetime().describe('Start of the range'),
-    to: z.iso.datetime().describe('End of the range'),
-    targets: z.array(z.string()).describe('Where the events are re-sent'),
-    ratePerSecond: z.number().int().describe('Events sent per second at most'),
+    from: z.iso.datetime().check(z.describe('Start of the range')),
+    to: z.iso.datetime().check(z.describe('End of the range')),
+    targets: z.array(z.string()).check(z.describe('Where the events are re-sent')),
+    ratePerSecond: z.number().check(z.int(), z.describe('Events sent per second at most')),
   },
 );
 export const auditBackfillCancelledEvent = audit(
   'audit.backfill.cancelled',
   'backfill',
   'A backfill was cancelled; what it sent stays sent',
-  { eventsSent: z.number().int().describe('Events it had sent when it stopped') },
+  { eventsSent: z.number().check(z.int(), z.describe('Events it had sent when it stopped')) },
 );
 
 const auditEvents = [
@@ -603,17 +631,17 @@ const auditEvents = [
 export const MAINTENANCE_IMPACTS = ['none', 'degraded', 'unavailable'] as const;
 
 const maintenanceData = {
-  maintenanceId: z.string().describe('The maintenance window'),
-  summary: z.string().describe('One line on what is done'),
-  description: z.string().optional().describe('What changes and what to expect'),
+  maintenanceId: z.string().check(z.describe('The maintenance window')),
+  summary: z.string().check(z.describe('One line on what is done')),
+  description: z.optional(z.string()).check(z.describe('What changes and what to expect')),
   impact: z
     .enum(MAINTENANCE_IMPACTS)
-    .describe('none: no visible effect; degraded: slower or partial; unavailable: the API refuses calls'),
-  startsAt: z.iso.datetime().describe('Start of the window'),
-  endsAt: z.iso.datetime().describe('End of the window'),
+    .check(z.describe('none: no visible effect; degraded: slower or partial; unavailable: the API refuses calls')),
+  startsAt: z.iso.datetime().check(z.describe('Start of the window')),
+  endsAt: z.iso.datetime().check(z.describe('End of the window')),
   status: z
     .enum(['scheduled', 'in_progress', 'completed', 'cancelled'])
-    .describe('Where the window stands with this notice'),
+    .check(z.describe('Where the window stands with this notice')),
 };
 
 const platformMaintenance = <P extends string>(phase: P, description: string) =>
@@ -622,12 +650,12 @@ const platformMaintenance = <P extends string>(phase: P, description: string) =>
       id: envelope.id,
       version: envelope.version,
       tenantId: envelope.tenantId,
-      occurredAt: z.iso.datetime().describe('When the notice was sent (UTC, ISO 8601)'),
+      occurredAt: z.iso.datetime().check(z.describe('When the notice was sent (UTC, ISO 8601)')),
       correlationId: envelope.correlationId,
       type: z.literal(`platform.maintenance.${phase}` as const),
       data: z.object(maintenanceData),
     })
-    .describe(description);
+    .check(z.describe(description));
 
 export const platformMaintenanceEvents = {
   scheduled: platformMaintenance(
@@ -678,13 +706,16 @@ export type MemberEvent = Extract<LoyaltyEvent, { memberId: string }>;
 export type AuditEvent = Extract<LoyaltyEvent, { actor: unknown }>;
 export type AuditEventType = AuditEvent['type'];
 export const AUDIT_EVENT_SCHEMAS = Object.fromEntries(
-  auditEvents.map((schema) => [schema.shape.type.value, schema]),
-) as unknown as { [T in AuditEventType]: z.ZodType<Extract<AuditEvent, { type: T }>> };
+  auditEvents.map((schema) => [z.literalValue(schema.shape.type), schema]),
+) as unknown as { [T in AuditEventType]: z.ZodMiniType<Extract<AuditEvent, { type: T }>> };
 /** The kind of subject each audit event is about. */
 export const AUDIT_SUBJECT_TYPES = Object.fromEntries(
-  auditEvents.map((schema) => [schema.shape.type.value, schema.shape.data.shape.subject.shape.type.value]),
+  auditEvents.map((schema) => [
+    z.literalValue(schema.shape.type),
+    z.literalValue(schema.shape.data.shape.subject.shape.type),
+  ]),
 ) as Record<AuditEventType, AuditSubjectType>;
-export const EVENT_TYPES = loyaltyEvent.options.map<EventType>((option) => option.shape.type.value);
+export const EVENT_TYPES = loyaltyEvent.def.options.map<EventType>((option) => z.literalValue(option.shape.type));
 
 /**
  * Defence in depth behind the API's input checks: an event is what webhooks, the feed and the lake

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../shared/zod';
 import { tenantLakePrefixes } from '../declaration/lake-access';
 import type { Balance, LedgerEntry, MemberProfile } from './ledger';
 
@@ -34,20 +34,20 @@ export const PART_MAX_BYTES = 64 * 1024 * 1024;
 export const exportCadence = z
   .union([
     z.enum(['hourly', 'daily']),
-    z
-      .object({
-        everyMinutes: z
-          .number()
-          .int()
-          .min(MIN_CADENCE_MINUTES)
-          .max(MINUTES_PER_DAY)
-          .refine((minutes) => MINUTES_PER_DAY % minutes === 0, {
-            error: 'Must divide a day (1440 minutes), so windows align to midnight UTC: 5, 10, 15, 30, 60, 120 …',
-          }),
-      })
-      .strict(),
+    z.strictObject({
+      everyMinutes: z.number().check(
+        z.int(),
+        z.gte(MIN_CADENCE_MINUTES),
+        z.lte(MINUTES_PER_DAY),
+        z.refine((minutes) => MINUTES_PER_DAY % minutes === 0, {
+          error: 'Must divide a day (1440 minutes), so windows align to midnight UTC: 5, 10, 15, 30, 60, 120 …',
+        }),
+      ),
+    }),
   ])
-  .describe('`hourly`, `daily`, or `{ everyMinutes: n }` with n from 5 to 1440 dividing a day; windows are UTC');
+  .check(
+    z.describe('`hourly`, `daily`, or `{ everyMinutes: n }` with n from 5 to 1440 dividing a day; windows are UTC'),
+  );
 export type ExportCadence = z.infer<typeof exportCadence>;
 
 export interface ExportDefinition {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from '../shared/zod';
 import { Problem } from '../shared/problem';
 import { assertWellFormedEvent, MAINTENANCE_IMPACTS, platformMaintenanceEvents, type MaintenanceEvent } from './events';
 
@@ -31,27 +31,29 @@ export type MaintenancePhase = (typeof MAINTENANCE_PHASES)[number];
 export type MaintenanceImpact = (typeof MAINTENANCE_IMPACTS)[number];
 export type MaintenanceStatus = 'scheduled' | 'in_progress' | 'completed' | 'cancelled';
 
-export const scheduleMaintenanceRequest = z
-  .object({
-    summary: z.string().trim().min(1).max(200).describe('One line integrators see, e.g. "Database upgrade"'),
-    description: z.string().trim().min(1).max(2000).optional().describe('What changes and what to expect'),
-    impact: z
-      .enum(MAINTENANCE_IMPACTS)
-      .describe('none: no visible effect; degraded: slower or partial; unavailable: the API refuses calls'),
-    startsAt: z.iso.datetime().describe('Start of the window (in the future)'),
-    endsAt: z.iso.datetime().describe(`End of the window (after its start, at most ${MAX_WINDOW_HOURS} h later)`),
-    noticeLeadHours: z
-      .number()
-      .int()
-      .min(MIN_NOTICE_LEAD_HOURS)
-      .max(MAX_NOTICE_LEAD_HOURS)
-      .optional()
-      .describe(
+export const scheduleMaintenanceRequest = z.strictObject({
+  summary: z
+    .string()
+    .check(z.trim(), z.minLength(1), z.maxLength(200), z.describe('One line integrators see, e.g. "Database upgrade"')),
+  description: z
+    .optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(2000)))
+    .check(z.describe('What changes and what to expect')),
+  impact: z
+    .enum(MAINTENANCE_IMPACTS)
+    .check(z.describe('none: no visible effect; degraded: slower or partial; unavailable: the API refuses calls')),
+  startsAt: z.iso.datetime().check(z.describe('Start of the window (in the future)')),
+  endsAt: z.iso
+    .datetime()
+    .check(z.describe(`End of the window (after its start, at most ${MAX_WINDOW_HOURS} h later)`)),
+  noticeLeadHours: z
+    .optional(z.number().check(z.int(), z.gte(MIN_NOTICE_LEAD_HOURS), z.lte(MAX_NOTICE_LEAD_HOURS)))
+    .check(
+      z.describe(
         `How long before the start tenants are told (default ${DEFAULT_NOTICE_LEAD_HOURS}); ` +
           'a window scheduled inside its lead time is announced at once',
       ),
-  })
-  .strict();
+    ),
+});
 export type ScheduleMaintenanceRequest = z.output<typeof scheduleMaintenanceRequest>;
 
 /** A window as stored: what was scheduled, who did it, and how far its notices have gone. */

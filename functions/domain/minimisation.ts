@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from '../shared/zod';
 
 /**
  * Data minimisation of events leaving the platform in bulk (lake files, feed consumers): per event type only the
@@ -11,26 +11,30 @@ import { z } from 'zod';
 const PATH_SEPARATOR = '.';
 const FIELD_PATH = /^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*$/;
 
-export const minimisationSettings = z
-  .object({
-    fields: z
-      .record(
-        z.string().min(1).max(64),
+export const minimisationSettings = z.strictObject({
+  fields: z
+    .optional(
+      z.record(
+        z.string().check(z.minLength(1), z.maxLength(64)),
         z
-          .array(z.string().regex(FIELD_PATH, 'A dot-separated field path, e.g. balance.availablePoints').max(128))
-          .max(64),
-      )
-      .optional()
-      .describe(
+          .array(
+            z
+              .string()
+              .check(z.regex(FIELD_PATH, 'A dot-separated field path, e.g. balance.availablePoints'), z.maxLength(128)),
+          )
+          .check(z.maxLength(64)),
+      ),
+    )
+    .check(
+      z.describe(
         'Per event type, the data fields kept (dot paths into nested objects; through arrays they apply to each ' +
           'element). An event type not named keeps its data whole. The envelope is always kept.',
       ),
-    pseudonymiseMemberIds: z
-      .boolean()
-      .default(true)
-      .describe('Replace member ids by a keyed hash (mbr_…), stable per tenant so files still join'),
-  })
-  .strict();
+    ),
+  pseudonymiseMemberIds: z
+    ._default(z.boolean(), true)
+    .check(z.describe('Replace member ids by a keyed hash (mbr_…), stable per tenant so files still join')),
+});
 
 /** The same shape for the lake and for each named feed consumer. */
 export type MinimisationSettings = z.infer<typeof minimisationSettings>;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../shared/zod';
 
 /**
  * Offers: a tenant's catalogue of things a member can see and activate (double points on spa,
@@ -6,26 +6,23 @@ import { z } from 'zod';
  * activation limit enforced inside the member's commit.
  */
 export const offerRequest = z
-  .object({
-    name: z.string().min(1).max(120),
-    description: z.string().max(1000).optional(),
-    status: z.enum(['active', 'paused']).default('active'),
+  .strictObject({
+    name: z.string().check(z.minLength(1), z.maxLength(120)),
+    description: z.optional(z.string().check(z.maxLength(1000))),
+    status: z._default(z.enum(['active', 'paused']), 'active'),
     startsAt: z.iso.datetime(),
     endsAt: z.iso.datetime(),
     tiers: z
-      .array(z.string().min(1).max(32))
-      .max(20)
-      .optional()
-      .describe('Only members in these tiers; absent: all tiers'),
+      .optional(z.array(z.string().check(z.minLength(1), z.maxLength(32))).check(z.maxLength(20)))
+      .check(z.describe('Only members in these tiers; absent: all tiers')),
     segments: z
-      .array(z.string().min(1).max(40))
-      .max(20)
-      .optional()
-      .describe('Only members in at least one of these segments; absent: everyone'),
-    activationLimitPerMember: z.number().int().min(1).max(1000).default(1),
+      .optional(z.array(z.string().check(z.minLength(1), z.maxLength(40))).check(z.maxLength(20)))
+      .check(z.describe('Only members in at least one of these segments; absent: everyone')),
+    activationLimitPerMember: z._default(z.number().check(z.int(), z.gte(1), z.lte(1000)), 1),
   })
-  .strict()
-  .refine((offer) => offer.endsAt > offer.startsAt, { error: 'endsAt must be after startsAt', path: ['endsAt'] });
+  .check(
+    z.refine((offer) => offer.endsAt > offer.startsAt, { error: 'endsAt must be after startsAt', path: ['endsAt'] }),
+  );
 
 export type OfferInput = z.output<typeof offerRequest>;
 

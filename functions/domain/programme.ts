@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../shared/zod';
 import { DEFAULT_EARNING_RULES, earningRules } from './earning-rules';
 import { DEFAULT_TIER_PROGRAMME, tierProgramme } from './tiers';
 
@@ -7,40 +7,37 @@ import { DEFAULT_TIER_PROGRAMME, tierProgramme } from './tiers';
  * how long earnings are held, the earning rules for business transactions and the tier ladder. Tenant admins replace it
  * as a whole (PUT), versioned.
  */
-export const programmeSettings = z
-  .object({
-    pointsExpiry: z
-      .object({
-        afterDays: z
-          .number()
-          .int()
-          .min(1)
-          .max(3650)
-          .describe('Points expire at the UTC midnight ending this many days after they were earned'),
-      })
-      .nullable()
-      .default(null)
-      .describe('null: points never expire'),
-    expiryNoticeDays: z
-      .number()
-      .int()
-      .min(0)
-      .max(365)
-      .default(30)
-      .describe('A points.expiring_soon event goes out this many days before a lot expires (0: none)'),
-    holdDays: z
-      .number()
-      .int()
-      .min(0)
-      .max(365)
-      .default(0)
-      .describe('Direct earnings are held as pending for this many days unless the request says otherwise'),
-    earningRules: earningRules.default(DEFAULT_EARNING_RULES).describe('How business transactions turn into points'),
-    tiers: tierProgramme
-      .default(DEFAULT_TIER_PROGRAMME)
-      .describe('The tier ladder, qualified on points earned in a rolling or calendar window'),
-  })
-  .strict();
+export const programmeSettings = z.strictObject({
+  pointsExpiry: z
+    ._default(
+      z.nullable(
+        z.object({
+          afterDays: z
+            .number()
+            .check(
+              z.int(),
+              z.gte(1),
+              z.lte(3650),
+              z.describe('Points expire at the UTC midnight ending this many days after they were earned'),
+            ),
+        }),
+      ),
+      null,
+    )
+    .check(z.describe('null: points never expire')),
+  expiryNoticeDays: z
+    ._default(z.number().check(z.int(), z.gte(0), z.lte(365)), 30)
+    .check(z.describe('A points.expiring_soon event goes out this many days before a lot expires (0: none)')),
+  holdDays: z
+    ._default(z.number().check(z.int(), z.gte(0), z.lte(365)), 0)
+    .check(z.describe('Direct earnings are held as pending for this many days unless the request says otherwise')),
+  earningRules: z
+    ._default(earningRules, DEFAULT_EARNING_RULES)
+    .check(z.describe('How business transactions turn into points')),
+  tiers: z
+    ._default(tierProgramme, DEFAULT_TIER_PROGRAMME)
+    .check(z.describe('The tier ladder, qualified on points earned in a rolling or calendar window')),
+});
 
 export type ProgrammeSettings = z.output<typeof programmeSettings>;
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../shared/zod';
 import { currencyCode, money } from './earning-rules';
 import { required } from '../shared/required';
 
@@ -15,38 +15,45 @@ import { required } from '../shared/required';
 export const ACCOUNT_SHARDS = 8;
 
 export const rewardRequest = z
-  .object({
-    name: z.string().min(1).max(120),
-    description: z.string().max(1000).optional(),
-    pointsCost: z.number().int().min(1).max(100_000_000).describe('Points a redemption burns'),
-    status: z.enum(['active', 'paused']).default('active'),
+  .strictObject({
+    name: z.string().check(z.minLength(1), z.maxLength(120)),
+    description: z.optional(z.string().check(z.maxLength(1000))),
+    pointsCost: z.number().check(z.int(), z.gte(1), z.lte(100_000_000), z.describe('Points a redemption burns')),
+    status: z._default(z.enum(['active', 'paused']), 'active'),
     fulfilment: z
       .enum(['voucher', 'manual'])
-      .describe(
-        'voucher: a code from the reward’s pool is issued at once; ' +
-          'manual: the tenant fulfils it later (goods, experiences)',
+      .check(
+        z.describe(
+          'voucher: a code from the reward’s pool is issued at once; ' +
+            'manual: the tenant fulfils it later (goods, experiences)',
+        ),
       ),
-    unlimitedStock: z.boolean().default(false).describe('Manual rewards only: no stock to draw on'),
+    unlimitedStock: z._default(z.boolean(), false).check(z.describe('Manual rewards only: no stock to draw on')),
     value: z
-      .object({ amount: money.describe('In major units (e.g. 25.00)'), currency: currencyCode })
-      .strict()
-      .optional()
-      .describe('What the reward is worth in money, for reporting (e.g. revenue per point); not charged'),
-    category: z.string().min(1).max(64).optional().describe('For reporting, e.g. travel, dining, gift-card'),
+      .optional(
+        z.strictObject({ amount: money.check(z.describe('In major units (e.g. 25.00)')), currency: currencyCode }),
+      )
+      .check(z.describe('What the reward is worth in money, for reporting (e.g. revenue per point); not charged')),
+    category: z
+      .optional(z.string().check(z.minLength(1), z.maxLength(64)))
+      .check(z.describe('For reporting, e.g. travel, dining, gift-card')),
     campaign: z
-      .object({
-        campaignId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
-        cost: z.number().int().min(1).max(100_000_000).describe('Budget charged to the campaign per redemption'),
-      })
-      .strict()
-      .optional()
-      .describe('A campaign whose budget funds this reward'),
+      .optional(
+        z.strictObject({
+          campaignId: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/)),
+          cost: z
+            .number()
+            .check(z.int(), z.gte(1), z.lte(100_000_000), z.describe('Budget charged to the campaign per redemption')),
+        }),
+      )
+      .check(z.describe('A campaign whose budget funds this reward')),
   })
-  .strict()
-  .refine((reward) => !(reward.fulfilment === 'voucher' && reward.unlimitedStock), {
-    error: 'A voucher reward draws on its code pool; its stock cannot be unlimited',
-    path: ['unlimitedStock'],
-  });
+  .check(
+    z.refine((reward) => !(reward.fulfilment === 'voucher' && reward.unlimitedStock), {
+      error: 'A voucher reward draws on its code pool; its stock cannot be unlimited',
+      path: ['unlimitedStock'],
+    }),
+  );
 
 export type RewardInput = z.output<typeof rewardRequest>;
 
@@ -56,15 +63,12 @@ export interface Reward extends RewardInput {
   updatedAt: string;
 }
 
-export const campaignRequest = z
-  .object({
-    name: z.string().min(1).max(120),
-    status: z
-      .enum(['active', 'closed'])
-      .default('active')
-      .describe('A closed campaign charges nothing more: earnings and rewards that name it are refused'),
-  })
-  .strict();
+export const campaignRequest = z.strictObject({
+  name: z.string().check(z.minLength(1), z.maxLength(120)),
+  status: z
+    ._default(z.enum(['active', 'closed']), 'active')
+    .check(z.describe('A closed campaign charges nothing more: earnings and rewards that name it are refused')),
+});
 
 export type CampaignInput = z.output<typeof campaignRequest>;
 
@@ -194,4 +198,6 @@ export function rebalancePlan(
 }
 
 /** Voucher codes as tenants import them: printable, no spaces, unique within a reward. */
-export const voucherCode = z.string().regex(/^[A-Za-z0-9-]{4,64}$/, 'letters, digits and - only, 4 to 64 characters');
+export const voucherCode = z
+  .string()
+  .check(z.regex(/^[A-Za-z0-9-]{4,64}$/, 'letters, digits and - only, 4 to 64 characters'));

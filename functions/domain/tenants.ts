@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../shared/zod';
 import { Problem } from '../shared/problem';
 import { DEFAULT_TENANT_LIMITS, type Principal, type TenantLimits } from './credentials';
 import type { Page, Tenant, TenantStore, TenantThrottling } from './ports';
@@ -22,39 +22,39 @@ const LIMIT_CEILINGS: TenantLimits = {
   feedConsumers: 1_000,
 };
 
-const limit = (name: keyof TenantLimits, min: number) => z.number().int().min(min).max(LIMIT_CEILINGS[name]).optional();
+const limit = (name: keyof TenantLimits, min: number) =>
+  z.optional(z.number().check(z.int(), z.gte(min), z.lte(LIMIT_CEILINGS[name])));
 
 /** Limits a request sets; those left out keep their value (the defaults for a new tenant). */
-export const limitsPatch = z
-  .object({
-    requestsPerSecond: limit('requestsPerSecond', 1).describe('Steady API requests per second'),
-    burst: limit('burst', 1).describe('Requests allowed at once above the steady rate'),
-    webhookEndpoints: limit('webhookEndpoints', 0).describe('Webhook endpoints the tenant may register'),
-    feedConsumers: limit('feedConsumers', 0).describe('Event feed consumers the tenant may hold'),
-  })
-  .strict();
+export const limitsPatch = z.strictObject({
+  requestsPerSecond: limit('requestsPerSecond', 1).check(z.describe('Steady API requests per second')),
+  burst: limit('burst', 1).check(z.describe('Requests allowed at once above the steady rate')),
+  webhookEndpoints: limit('webhookEndpoints', 0).check(z.describe('Webhook endpoints the tenant may register')),
+  feedConsumers: limit('feedConsumers', 0).check(z.describe('Event feed consumers the tenant may hold')),
+});
 export type LimitsPatch = z.output<typeof limitsPatch>;
 
-const tenantName = z.string().trim().min(1).max(200);
+const tenantName = z.string().check(z.trim(), z.minLength(1), z.maxLength(200));
 
-export const createTenantRequest = z
-  .object({
-    tenantId: z.string().regex(TENANT_ID_PATTERN, "Letters, digits, '-' and '_' (at most 64), starting alnum"),
-    name: tenantName,
-    limits: limitsPatch.optional(),
-  })
-  .strict();
+export const createTenantRequest = z.strictObject({
+  tenantId: z.string().check(z.regex(TENANT_ID_PATTERN, "Letters, digits, '-' and '_' (at most 64), starting alnum")),
+  name: tenantName,
+  limits: z.optional(limitsPatch),
+});
 export type CreateTenantRequest = z.output<typeof createTenantRequest>;
 
 export const updateTenantRequest = z
-  .object({ name: tenantName.optional(), limits: limitsPatch.optional() })
-  .strict()
-  .refine((patch) => patch.name !== undefined || patch.limits !== undefined, 'Give a name or limits to change');
+  .strictObject({ name: z.optional(tenantName), limits: z.optional(limitsPatch) })
+  .check(
+    z.refine((patch) => patch.name !== undefined || patch.limits !== undefined, 'Give a name or limits to change'),
+  );
 export type UpdateTenantRequest = z.output<typeof updateTenantRequest>;
 
-export const suspendTenantRequest = z
-  .object({ reason: z.string().trim().min(1).max(500).optional().describe('Why, for the audit trail') })
-  .strict();
+export const suspendTenantRequest = z.strictObject({
+  reason: z
+    .optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(500)))
+    .check(z.describe('Why, for the audit trail')),
+});
 
 /** Limits after a patch: what it names changes, the rest stays; a burst below the steady rate is refused. */
 export function patchedLimits(current: TenantLimits, patch: LimitsPatch | undefined): TenantLimits {

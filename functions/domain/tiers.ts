@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../shared/zod';
 import { DAY_MS } from './lots';
 import { required } from '../shared/required';
 
@@ -37,29 +37,28 @@ import { required } from '../shared/required';
  */
 
 const benefits = z.object({
-  earnMultiplier: z.number().positive().max(10).optional(),
-  perks: z.array(z.string().min(1).max(200)).max(50).optional(),
+  earnMultiplier: z.optional(z.number().check(z.positive(), z.lte(10))),
+  perks: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(200))).check(z.maxLength(50))),
 });
 
 const tier = z.object({
-  tierId: z.string().regex(/^[a-z0-9_-]{1,32}$/, 'must be 1-32 of a-z, 0-9, _ and -'),
-  name: z.string().min(1).max(64),
-  thresholdPoints: z.number().int().min(0),
+  tierId: z.string().check(z.regex(/^[a-z0-9_-]{1,32}$/, 'must be 1-32 of a-z, 0-9, _ and -')),
+  name: z.string().check(z.minLength(1), z.maxLength(64)),
+  thresholdPoints: z.number().check(z.int(), z.gte(0)),
   benefits,
 });
 
 const qualificationWindow = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('rolling'), days: z.number().int().min(1).max(1095) }),
+  z.object({ kind: z.literal('rolling'), days: z.number().check(z.int(), z.gte(1), z.lte(1095)) }),
   z.object({ kind: z.literal('calendar'), period: z.enum(['month', 'quarter', 'year']) }),
 ]);
 
 export const tierProgramme = z.object({
   window: qualificationWindow,
-  tiers: z
-    .array(tier)
-    .min(1)
-    .max(20)
-    .superRefine((tiers, ctx) => {
+  tiers: z.array(tier).check(
+    z.minLength(1),
+    z.maxLength(20),
+    z.superRefine((tiers, ctx) => {
       if (tiers[0] && tiers[0].thresholdPoints !== 0) {
         ctx.addIssue({
           code: 'custom',
@@ -82,7 +81,8 @@ export const tierProgramme = z.object({
         seen.add(t.tierId);
       }
     }),
-  demotionGraceDays: z.number().int().min(0).max(365).default(0),
+  ),
+  demotionGraceDays: z._default(z.number().check(z.int(), z.gte(0), z.lte(365)), 0),
 });
 
 export type TierProgramme = z.infer<typeof tierProgramme>;

@@ -1,6 +1,6 @@
 import { appendFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
-import { z } from 'zod';
+import * as z from '../../functions/shared/zod';
 import { buildOpenApi } from '../../functions/api/openapi';
 import { operations, type Operation } from '../../functions/api/operations';
 import { problemResponse } from '../../functions/api/schemas';
@@ -81,7 +81,7 @@ function operationOf(route: RouteSpec): Operation {
   return operation;
 }
 
-function checkBody(where: string, answer: ApiAnswer, status: number, schema: z.ZodType | undefined): void {
+function checkBody(where: string, answer: ApiAnswer, status: number, schema: z.ZodMiniType | undefined): void {
   if (answer.status !== status)
     throw new ContractViolation(
       `${where}: expected status ${status}, got ${answer.status}\nbody: ${excerpt(answer.text)}`,
@@ -120,14 +120,14 @@ function checkBody(where: string, answer: ApiAnswer, status: number, schema: z.Z
 }
 
 const tokenAnswer = z.strictObject({
-  access_token: z.string().regex(/^[\w-]+\.[\w-]+\.[\w-]+$/),
+  access_token: z.string().check(z.regex(/^[\w-]+\.[\w-]+\.[\w-]+$/)),
   token_type: z.literal('Bearer'),
   expires_in: z.literal(ACCESS_TOKEN_LIFETIME_SECONDS),
   scope: z.string(),
 });
 const tokenError = z.strictObject({
   error: z.enum(Object.keys(OAUTH_ERRORS) as [OAuthErrorCode, ...OAuthErrorCode[]]),
-  error_description: z.string().optional(),
+  error_description: z.optional(z.string()),
 });
 const jwkSet = z.strictObject({
   keys: z
@@ -142,7 +142,7 @@ const jwkSet = z.strictObject({
         use: z.literal('sig'),
       }),
     )
-    .min(1),
+    .check(z.minLength(1)),
 });
 
 /**

@@ -7,6 +7,7 @@ import { eventFromStreamRecord } from '../../functions/adapters/outbox-stream';
 import { AUDIT_RETENTION_DAYS, auditEvent, auditEventId, changedFieldNames } from '../../functions/domain/audit';
 import type { Principal } from '../../functions/domain/credentials';
 import { AUDIT_SUBJECT_TYPES, EVENT_TYPES, loyaltyEvent, type AuditEvent } from '../../functions/domain/events';
+import * as z from '../../functions/shared/zod';
 import { matchesEventType, orderingKey, webhookBody } from '../../functions/domain/webhooks/message';
 import { matchesAny } from '../../local/event-filter';
 import { OUTBOX_EVENT_FILTER, rawEvents } from '../../functions/declaration/topology';
@@ -75,7 +76,9 @@ describe('audit events', () => {
     const auditTypes = EVENT_TYPES.filter((type) => type.startsWith('audit.'));
     expect(auditTypes.length).toBeGreaterThanOrEqual(16);
     expect(Object.keys(AUDIT_SUBJECT_TYPES).sort()).toEqual([...auditTypes].sort());
-    const fields = JSON.stringify(loyaltyEvent.options.filter((o) => o.shape.type.value.startsWith('audit.')));
+    const fields = JSON.stringify(
+      loyaltyEvent.def.options.filter((o) => z.literalValue(o.shape.type).startsWith('audit.')),
+    );
     expect(fields).not.toMatch(/secret"|apiKey|token|password|"url"/i);
   });
 

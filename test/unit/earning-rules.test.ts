@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { z } from 'zod';
+import type * as z from '../../functions/shared/zod';
 import {
   DEFAULT_EARNING_RULES,
   businessTransaction,
@@ -24,7 +24,7 @@ const context = (overrides: Partial<EarningContext> = {}): EarningContext => ({
   now,
   ...overrides,
 });
-const issues = (schema: z.ZodType, input: unknown) => {
+const issues = (schema: z.ZodMiniType, input: unknown) => {
   const parsed = schema.safeParse(input);
   return parsed.success
     ? []

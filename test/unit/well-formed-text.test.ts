@@ -2,7 +2,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { z } from 'zod';
+import * as z from '../../functions/shared/zod';
 import { OPERATOR_SCOPE, TENANT_SCOPES, operations, type Operation } from '../../functions/api/operations';
 import { routes } from '../../functions/declaration/topology';
 import { NOT_WELL_FORMED } from '../../functions/shared/well-formed';

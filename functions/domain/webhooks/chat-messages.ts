@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../../shared/zod';
 import type { LoyaltyEvent } from '../events';
 import type { WebhookSubscription } from '../ports';
 import { endpointTypeOf } from './endpoint-types';
@@ -34,7 +34,7 @@ interface AnyEvent {
 const maintenanceData = z.object({
   maintenanceId: z.string(),
   summary: z.string(),
-  description: z.string().optional(),
+  description: z.optional(z.string()),
   impact: z.enum(['none', 'degraded', 'unavailable']),
   startsAt: z.string(),
   endsAt: z.string(),

@@ -1,31 +1,31 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from '../../shared/zod';
 import { loyaltyEvent, type LoyaltyEvent } from '../events';
 
 const queued = {
   tenantId: z.string(),
   subscriptionId: z.string(),
   /** 0 when first queued; +1 with every replay or redrive: a copy from an older round is stale. */
-  round: z.number().int().min(0).default(0),
+  round: z._default(z.number().check(z.int(), z.gte(0)), 0),
   /** Set on the copy the DLQ holds (why it died); such a copy coming back is an operator's redrive. */
-  deadLetter: z.object({ reason: z.string() }).loose().optional(),
+  deadLetter: z.optional(z.looseObject({ reason: z.string() })),
   /**
    * Set on a copy that wakes a parked message: its place in its member's parked chain. Only the
    * chain's head acts; a copy for a later place (or an earlier one, already handled) is a no-op.
    */
-  parked: z.object({ seq: z.number().int().min(0), wake: z.string().min(1) }).optional(),
+  parked: z.optional(z.object({ seq: z.number().check(z.int(), z.gte(0)), wake: z.string().check(z.minLength(1)) })),
   /**
    * The correlation id of a delivery whose event has none: a digest's is that of the event that
    * opened its window; an event from before events carried one gets the delivering invocation's.
    */
-  correlationId: z.string().optional(),
+  correlationId: z.optional(z.string()),
 };
 
 /** A digest: the events an endpoint's window collected, sent as one call when the window closes. */
 export const digestRef = z.object({
-  windowStart: z.number().int().describe('Epoch seconds'),
-  part: z.number().int().min(0).describe('A window holds at most DIGEST_MAX_EVENTS per part'),
-  intervalSeconds: z.number().int().positive(),
+  windowStart: z.number().check(z.int(), z.describe('Epoch seconds')),
+  part: z.number().check(z.int(), z.gte(0), z.describe('A window holds at most DIGEST_MAX_EVENTS per part')),
+  intervalSeconds: z.number().check(z.int(), z.positive()),
 });
 export type DigestRef = z.infer<typeof digestRef>;
 
