@@ -180,19 +180,28 @@ export async function drain(
   return Date.now() - start;
 }
 
-/** The sum of every entry of the member, read page by page. */
-export async function sumOfEntries({ get }: Pick<Session, 'get'>, memberId: string): Promise<number> {
-  let sum = 0;
+/** Every entry of the member (of one type, when given), read page by page. */
+export async function entriesOf(
+  { get }: Pick<Session, 'get'>,
+  memberId: string,
+  type?: string,
+): Promise<{ type: string; amountPoints: number }[]> {
+  const items: { type: string; amountPoints: number }[] = [];
   let cursor: string | undefined;
   do {
-    const query = `limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+    const query = `limit=100${type ? `&type=${type}` : ''}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
     const page = await get(`/v1/members/${memberId}/entries?${query}`);
     if (page.status !== 200) throw new Error(`reading the entries answered ${page.status}`);
-    const body = page.body as { items: { amountPoints: number }[]; nextCursor?: string };
-    sum += body.items.reduce((total, entry) => total + entry.amountPoints, 0);
+    const body = page.body as { items: { type: string; amountPoints: number }[]; nextCursor?: string };
+    items.push(...body.items);
     cursor = body.nextCursor;
   } while (cursor);
-  return sum;
+  return items;
+}
+
+/** The sum of every entry of the member. */
+export async function sumOfEntries(session: Pick<Session, 'get'>, memberId: string): Promise<number> {
+  return (await entriesOf(session, memberId)).reduce((total, entry) => total + entry.amountPoints, 0);
 }
 
 /** The member's available points. */

@@ -1,4 +1,4 @@
-import { answered, balanceOf, progress, sumOfEntries, withSession, type Sent } from './session';
+import { answered, balanceOf, entriesOf, progress, sumOfEntries, withSession, type Sent } from './session';
 import type { ScenarioResult } from './report';
 import { judgeStorm } from './tally';
 
@@ -75,12 +75,15 @@ export async function runStorm(settings: StormSettings): Promise<ScenarioResult>
 
     const balance = await balanceOf(session, member);
     const entriesSum = await sumOfEntries(session, member);
+    // The reused key's first redemption committed before the storm: the rest are the storm's.
+    const debits = (await entriesOf(session, member, 'redeem')).length - (reused.status === 201 ? 1 : 0);
     const verdict = judgeStorm({
       answers,
       opening,
       cost: 1,
       balance: balance,
       entriesSum,
+      committed: debits,
     });
     const badPoison = poisonAnswers.filter(
       (a) => a.status < 400 || a.status >= 500 || !a.contentType?.includes('application/problem+json'),
@@ -102,6 +105,7 @@ export async function runStorm(settings: StormSettings): Promise<ScenarioResult>
         storm_redemptions: settings.redemptions,
         storm_opening_points: opening,
         storm_succeeded: verdict.succeeded,
+        storm_committed_unacknowledged: verdict.committedUnacknowledged,
         storm_insufficient_points: verdict.refused,
         storm_server_errors: verdict.serverErrors,
         storm_answers: verdict.histogram,
@@ -116,6 +120,7 @@ export async function runStorm(settings: StormSettings): Promise<ScenarioResult>
         `storm (${settings.redemptions} concurrent 1-point redemptions on ${opening} points, ` +
           `${settings.poison} poison requests beside them): answers ${histogram} in ${stormMs} ms; ` +
           `${verdict.succeeded} succeeded of ${Math.min(opening, settings.redemptions)} affordable; ` +
+          `${debits} debits in the ledger (${verdict.committedUnacknowledged} of them answered no success); ` +
           `balance ${balance}, sum of entries ${entriesSum}`,
         `storm poison: ${Object.entries(poisonHistogram)
           .map(([answer, count]) => `${answer} ×${count}`)

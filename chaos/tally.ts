@@ -91,6 +91,8 @@ export interface StormVerdict {
   /** `status` or `status code` → how many answers. */
   histogram: Record<string, number>;
   succeeded: number;
+  /** Debits the ledger holds though their answer was no success (a 5xx or a dropped connection after the commit). */
+  committedUnacknowledged: number;
   refused: number;
   serverErrors: number;
   failures: string[];
@@ -98,8 +100,11 @@ export interface StormVerdict {
 
 /**
  * Judges a storm of `cost`-point debits on one balance that started at `opening`: exactly the
- * affordable number succeed, the rest are refused `insufficient_points`, none is a 5xx, and the
- * balance read afterwards equals the opening less the successes and the sum of the member's entries.
+ * affordable number succeed, the rest are refused `insufficient_points`, none is a 5xx; the ledger
+ * holds every acknowledged debit (`committed`: the storm's debit entries) and no more than were
+ * affordable, and the balance read afterwards equals the opening less those debits and the sum of
+ * the member's entries. An ambiguous answer (5xx, no answer) may have committed: it is counted,
+ * not failed, beyond the 5xx itself.
  */
 export function judgeStorm(input: {
   answers: Answer[];
@@ -107,6 +112,7 @@ export function judgeStorm(input: {
   cost: number;
   balance: number;
   entriesSum: number;
+  committed: number;
 }): StormVerdict {
   const histogram: Record<string, number> = {};
   for (const a of input.answers) {
@@ -118,14 +124,17 @@ export function judgeStorm(input: {
   const serverErrors = input.answers.filter((a) => a.status >= 500).length;
   const affordable = Math.min(input.answers.length, Math.floor(input.opening / input.cost));
   const others = input.answers.length - succeeded - refused;
-  const expectedBalance = input.opening - succeeded * input.cost;
+  const expectedBalance = input.opening - input.committed * input.cost;
   const failures = [
     ...(succeeded !== affordable ? [`${succeeded} succeeded, ${affordable} affordable`] : []),
+    ...(input.committed > affordable ? [`${input.committed} debits committed, ${affordable} affordable`] : []),
+    ...(succeeded > input.committed ? [`${succeeded} succeeded, ${input.committed} in the ledger`] : []),
     ...(others > 0 ? [`${others} answers neither success nor insufficient_points`] : []),
     ...(serverErrors > 0 ? [`${serverErrors} answered 5xx`] : []),
     ...(input.balance !== expectedBalance ? [`balance ${input.balance}, expected ${expectedBalance}`] : []),
     ...(input.balance !== input.entriesSum ? [`balance ${input.balance} ≠ sum of entries ${input.entriesSum}`] : []),
     ...(input.balance < 0 ? [`negative balance ${input.balance}`] : []),
   ];
-  return { histogram, succeeded, refused, serverErrors, failures };
+  const committedUnacknowledged = Math.max(0, input.committed - succeeded);
+  return { histogram, succeeded, committedUnacknowledged, refused, serverErrors, failures };
 }

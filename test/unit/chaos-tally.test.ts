@@ -111,7 +111,14 @@ describe('conflict storm verdict', () => {
 
   it('passes exactly the affordable successes, business refusals for the rest and a consistent balance', () => {
     // Act
-    const verdict = judgeStorm({ answers: answers(5, 5), opening: 5, cost: 1, balance: 0, entriesSum: 0 });
+    const verdict = judgeStorm({
+      answers: answers(5, 5),
+      opening: 5,
+      cost: 1,
+      balance: 0,
+      entriesSum: 0,
+      committed: 5,
+    });
 
     // Assess
     expect(verdict.failures).toEqual([]);
@@ -124,12 +131,14 @@ describe('conflict storm verdict', () => {
       answers: answers(4, 5, [{ status: 500, code: 'internal' }]),
       opening: 5,
       cost: 1,
-      balance: 1,
-      entriesSum: 1,
+      balance: 0,
+      entriesSum: 0,
+      committed: 5,
     });
 
     // Assess
     expect(verdict.serverErrors).toBe(1);
+    expect(verdict.committedUnacknowledged).toBe(1);
     expect(verdict.failures).toEqual([
       '4 succeeded, 5 affordable',
       '1 answers neither success nor insufficient_points',
@@ -137,11 +146,42 @@ describe('conflict storm verdict', () => {
     ]);
   });
 
-  it('fails when the balance is not what the successes leave or not the sum of the entries', () => {
+  it('fails when the balance is not what the debits leave or not the sum of the entries', () => {
     // Act
-    const verdict = judgeStorm({ answers: answers(5, 5), opening: 5, cost: 1, balance: 1, entriesSum: 2 });
+    const verdict = judgeStorm({
+      answers: answers(5, 5),
+      opening: 5,
+      cost: 1,
+      balance: 1,
+      entriesSum: 2,
+      committed: 5,
+    });
 
     // Assess
     expect(verdict.failures).toEqual(['balance 1, expected 0', 'balance 1 ≠ sum of entries 2']);
+  });
+
+  it('fails when the ledger holds more debits than affordable or fewer than acknowledged', () => {
+    // Act
+    const overspent = judgeStorm({
+      answers: answers(5, 5),
+      opening: 5,
+      cost: 1,
+      balance: -1,
+      entriesSum: -1,
+      committed: 6,
+    });
+    const forgotten = judgeStorm({
+      answers: answers(5, 5),
+      opening: 5,
+      cost: 1,
+      balance: 1,
+      entriesSum: 1,
+      committed: 4,
+    });
+
+    // Assess
+    expect(overspent.failures).toEqual(['6 debits committed, 5 affordable', 'negative balance -1']);
+    expect(forgotten.failures).toEqual(['5 succeeded, 4 in the ledger']);
   });
 });
