@@ -1,8 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setting } from '../functions/composition/config';
+import { queues } from '../functions/declaration/topology';
 import { runDynamoStop } from './dynamo-stop';
 import { runFlaky } from './flaky';
+import { runKill } from './kill';
 import { runOutage } from './outage';
 import type { ScenarioResult } from './report';
 import { runStorm } from './storm';
@@ -21,8 +23,10 @@ import { runStorm } from './storm';
  *   CHAOS_OUTAGE_EVENTS (1,000) earns flow, then recovery; see `outage.ts`
  * - dynamo-stop: DynamoDB Local stopped for 10 s (CHAOS_DYNAMO_DOWN_S) under load, then started again on its data;
  *   see `dynamo-stop.ts`
+ * - kill: the twin (`npm start` on a data dir) killed with SIGKILL under load and started again on its data, its
+ *   deliveries going to a receiver in this process; see `kill.ts`
  */
-const SCENARIOS = ['flaky', 'storm', 'outage', 'dynamo-stop'] as const;
+const SCENARIOS = ['flaky', 'storm', 'outage', 'dynamo-stop', 'kill'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 // Shorter than deployed, so a run ends in minutes: the delivery timeout, and the retry schedule (deployed 5 s, 5 min,
@@ -93,6 +97,14 @@ const runners: Record<Scenario, () => Promise<ScenarioResult>> = {
       loadMs: 10_000,
       downMs: DYNAMO_DOWN_S * 1000,
       stallMs: STALL_MS,
+    }),
+  kill: () =>
+    runKill({
+      members: Math.min(MEMBERS, 20),
+      loadMs: 10_000,
+      // Messages in flight when the twin died stay invisible for the queue's visibility timeout (as after a crashed
+      // Lambda), holding their members' later messages: the wait outlasts it.
+      stallMs: Math.max(STALL_MS, (queues.webhookDelivery.visibilityTimeoutSeconds + 60) * 1000),
     }),
 };
 

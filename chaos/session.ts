@@ -49,6 +49,12 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const)
     void Promise.allSettled([...running].map((stop) => stop())).then(() => process.exit(130));
   });
 
+/** Registers a stop to run on Ctrl-C or SIGTERM; gives the function that unregisters it. */
+export function stopOnInterrupt(stop: () => Promise<void>): () => void {
+  running.add(stop);
+  return () => running.delete(stop);
+}
+
 /**
  * Runs `scenario` on a twin of its own (in memory, or on a temporary data dir when `persistent`),
  * and stops the twin, its JVM and its files whatever happens.
