@@ -7,7 +7,7 @@ import { stageSettings } from '../functions/declaration/stages';
 import { startTwin } from '../local/twin';
 import { CostMeter } from './cost-meter';
 import { costTable, GB, lambdaGbSeconds, priceUsage, totalUsd, type Usage } from './cost-model';
-import { pool, sleep } from './harness';
+import { enrolMembers, raiseDemoTenantLimits, sleep } from './harness';
 import { awsListPrices } from './prices/aws-list-prices-us-east-1-2026-12';
 
 /**
@@ -72,21 +72,9 @@ export async function runCost(options: CostOptions): Promise<{ figures: Record<s
   });
   try {
     const headers = { 'x-api-key': twin.demo.apiKey, 'content-type': 'application/json' };
-    const limits = await fetch(`${twin.apiUrl}/admin/tenants/${twin.demo.tenantId}`, {
-      method: 'PATCH',
-      headers: { 'x-api-key': twin.demo.operatorKey, 'content-type': 'application/json', 'idempotency-key': 'cost' },
-      body: JSON.stringify({ limits: { requestsPerSecond: 10_000, burst: 20_000 } }),
-    });
-    if (!limits.ok) throw new Error(`raising the demo tenant's limits answered ${limits.status}`);
+    await raiseDemoTenantLimits(twin, 'cost');
     const run = Date.now();
-    const members = await pool(options.members, 4, async (i) => {
-      const response = await fetch(`${twin.apiUrl}/v1/members`, {
-        method: 'POST',
-        headers: { ...headers, 'idempotency-key': `cost-${run}-m${i}` },
-        body: JSON.stringify({ externalId: `cost-${run}-${i}` }),
-      });
-      return ((await response.json()) as { memberId: string }).memberId;
-    });
+    const members = await enrolMembers(twin, options.members, 4, `cost-${run}`);
     const delivered = new Set<string>();
     const stopCounting = twin.receiver.onReceive((hook) => {
       if (hook.verified) delivered.add(hook.webhookId);

@@ -1,3 +1,4 @@
+import type { Twin } from '../local/twin';
 import type { WebhookReceiver } from '../local/webhook-receiver';
 
 /** What the bench's scenarios share: small helpers, and the deliveries the receiver saw. */
@@ -106,4 +107,38 @@ export function orderAndDuplicates(arrivals: Arrival[]) {
     lastSeq.set(group, Math.max(a.seq ?? 0, lastSeq.get(group) ?? 0));
   }
   return { outOfOrder, duplicates };
+}
+
+/**
+ * The demo tenant's limits raised well above any run's load, as an operator gives a large tenant: the runs measure
+ * the platform, not a tenant's throttle (the default, 50/s, would answer part of the load with 429).
+ */
+export async function raiseDemoTenantLimits(twin: Twin, idempotencyKey: string): Promise<void> {
+  const answer = await fetch(`${twin.apiUrl}/admin/tenants/${twin.demo.tenantId}`, {
+    method: 'PATCH',
+    headers: {
+      'x-api-key': twin.demo.operatorKey,
+      'content-type': 'application/json',
+      'idempotency-key': idempotencyKey,
+    },
+    body: JSON.stringify({ limits: { requestsPerSecond: 10_000, burst: 20_000 } }),
+  });
+  if (!answer.ok) throw new Error(`raising the demo tenant's limits answered ${answer.status}`);
+}
+
+/** `count` members of the demo tenant enrolled through the API, `concurrency` at a time; their ids in order. */
+export async function enrolMembers(twin: Twin, count: number, concurrency: number, prefix: string): Promise<string[]> {
+  return await pool(count, concurrency, async (i) => {
+    const response = await fetch(`${twin.apiUrl}/v1/members`, {
+      method: 'POST',
+      headers: {
+        'x-api-key': twin.demo.apiKey,
+        'content-type': 'application/json',
+        'idempotency-key': `${prefix}-m${i}`,
+      },
+      body: JSON.stringify({ externalId: `${prefix}-${i}` }),
+    });
+    if (response.status !== 201) throw new Error(`enrolling a member answered ${response.status}`);
+    return ((await response.json()) as { memberId: string }).memberId;
+  });
 }

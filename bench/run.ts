@@ -4,7 +4,17 @@ import { runCost } from './cost';
 import { runFeed } from './feed';
 import { runHotMember } from './hot-member';
 import { runHotPartition } from './hot-partition';
-import { accepted, committedIds, pairKey, percentile, pool, recordArrivals, sleep } from './harness';
+import {
+  accepted,
+  committedIds,
+  enrolMembers,
+  pairKey,
+  percentile,
+  pool,
+  raiseDemoTenantLimits,
+  recordArrivals,
+  sleep,
+} from './harness';
 import { runLake } from './lake';
 import { runOutage } from './outage';
 import { rawTransactPerS } from './raw-transact';
@@ -142,23 +152,9 @@ async function onTwin() {
   const twin = await startTwin({ inMemory: true, apiPort: 0, receiverPort: 0, lakeBufferSeconds: LAKE_BUFFER_S });
   try {
     const headers = { 'x-api-key': twin.demo.apiKey, 'content-type': 'application/json' };
-    // The bench measures the platform, not a tenant's throttle: the demo tenant gets limits well above its load,
-    // as an operator gives a large tenant (the default, 50/s, would answer part of the load with 429).
-    const limits = await fetch(`${twin.apiUrl}/admin/tenants/${twin.demo.tenantId}`, {
-      method: 'PATCH',
-      headers: { 'x-api-key': twin.demo.operatorKey, 'content-type': 'application/json', 'idempotency-key': 'bench' },
-      body: JSON.stringify({ limits: { requestsPerSecond: 10_000, burst: 20_000 } }),
-    });
-    if (!limits.ok) throw new Error(`raising the demo tenant's limits answered ${limits.status}`);
+    await raiseDemoTenantLimits(twin, 'bench');
     const run = Date.now();
-    const members = await pool(MEMBERS + 1, CONCURRENCY, async (i) => {
-      const response = await fetch(`${twin.apiUrl}/v1/members`, {
-        method: 'POST',
-        headers: { ...headers, 'idempotency-key': `bench-${run}-m${i}` },
-        body: JSON.stringify({ externalId: `bench-${run}-${i}` }),
-      });
-      return ((await response.json()) as { memberId: string }).memberId;
-    });
+    const members = await enrolMembers(twin, MEMBERS + 1, CONCURRENCY, `bench-${run}`);
     const hotMember = members.pop()!;
 
     // Both ends of each delivery, matched by event id (a webhook may arrive before the client has read the response).

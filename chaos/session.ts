@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pool, sleep } from '../bench/harness';
+import { enrolMembers, pool, raiseDemoTenantLimits, sleep } from '../bench/harness';
 import { startTwin, type Twin, type TwinOptions } from '../local/twin';
 import type { ReceivedWebhook } from '../local/webhook-receiver';
 import type { Delivery } from './tally';
@@ -81,23 +81,9 @@ export async function withSession<T>(
     const deliveries: Delivery[] = [];
     twin.receiver.onReceive((hook) => deliveries.push(toDelivery(hook)));
     const headers = { 'x-api-key': twin.demo.apiKey, 'content-type': 'application/json' };
-    // Faults are the subject, not the tenant's throttle: limits well above the load, as for a large tenant.
-    const limits = await fetch(`${twin.apiUrl}/admin/tenants/${twin.demo.tenantId}`, {
-      method: 'PATCH',
-      headers: { 'x-api-key': twin.demo.operatorKey, 'content-type': 'application/json', 'idempotency-key': 'chaos' },
-      body: JSON.stringify({ limits: { requestsPerSecond: 10_000, burst: 20_000 } }),
-    });
-    if (!limits.ok) throw new Error(`raising the demo tenant's limits answered ${limits.status}`);
+    await raiseDemoTenantLimits(twin, 'chaos');
     const run = Date.now();
-    const members = await pool(options.members, 8, async (i) => {
-      const response = await fetch(`${twin.apiUrl}/v1/members`, {
-        method: 'POST',
-        headers: { ...headers, 'idempotency-key': `chaos-${run}-m${i}` },
-        body: JSON.stringify({ externalId: `chaos-${run}-${i}` }),
-      });
-      if (response.status !== 201) throw new Error(`enrolling a member answered ${response.status}`);
-      return ((await response.json()) as { memberId: string }).memberId;
-    });
+    const members = await enrolMembers(twin, options.members, 8, `chaos-${run}`);
     const earn = async (memberId: string, key: string, amountPoints: number): Promise<Sent> => {
       try {
         const response = await fetch(`${twin.apiUrl}/v1/members/${memberId}/points/earn`, {
