@@ -9,6 +9,12 @@ import tseslint from 'typescript-eslint';
  * Node modules that do I/O: the domain reaches the outside world only through ports
  * (`node:net`'s address parsing is pure).
  */
+/** zod itself, for code bundled into functions: they import functions/shared/zod.ts. */
+const ZOD_IMPORTS = {
+  regex: '^zod(/.*)?$',
+  message:
+    "Import zod through functions/shared/zod.ts (zod/mini, tree-shaken), as `import * as z from '../shared/zod'`.",
+};
 const IO_MODULES = [
   'fs',
   'fs/promises',
@@ -118,6 +124,13 @@ export default tseslint.config(
     },
   },
   {
+    // Functions validate through functions/shared/zod.ts (zod/mini, tree-shaken): the classic API would put all of
+    // zod back into every bundle.
+    files: ['functions/**/*.ts'],
+    ignores: ['functions/domain/**', 'functions/shared/zod.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [ZOD_IMPORTS] }] },
+  },
+  {
     files: ['functions/domain/**/*.ts'],
     rules: {
       'no-restricted-imports': [
@@ -133,6 +146,7 @@ export default tseslint.config(
               message: 'The domain knows no AWS SDK: adapters translate.',
             },
             { group: ['aws-lambda'], message: 'The domain knows no Lambda types: handlers and adapters translate.' },
+            ZOD_IMPORTS,
           ],
         },
       ],
