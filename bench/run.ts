@@ -115,11 +115,15 @@ const chosen = chosenScenarios();
 const benchStart = Date.now();
 const result: Record<string, unknown> = {};
 const lines: string[] = [];
+/** A scenario's figures join the JSON line, its lines the printout. */
+const report = (outcome: { figures: Record<string, unknown>; lines: string[] }) => {
+  Object.assign(result, outcome.figures);
+  lines.push(...outcome.lines);
+};
 // Before the twin starts: the imports are timed on a machine doing nothing else of the bench's.
 if (chosen.has('coldstart')) {
   const coldStart = await runColdStart({ runs: COLDSTART_RUNS });
-  Object.assign(result, coldStart.figures);
-  lines.push(...coldStart.lines);
+  report(coldStart);
 }
 if (chosen.has('partitions')) {
   const partitions = await runHotPartition({
@@ -128,8 +132,7 @@ if (chosen.has('partitions')) {
     sampleRedemptions: PARTITION_SAMPLE_REDEMPTIONS,
     concurrency: CONCURRENCY,
   });
-  Object.assign(result, partitions.figures);
-  lines.push(...partitions.lines);
+  report(partitions);
 }
 if (chosen.has('cost')) {
   const cost = await runCost({
@@ -139,8 +142,7 @@ if (chosen.has('cost')) {
     warmupEarns: 40,
     timeoutMs: 120_000,
   });
-  Object.assign(result, cost.figures);
-  lines.push(...cost.lines);
+  report(cost);
 }
 if (SCENARIOS.some((scenario) => !WITHOUT_TWIN.has(scenario) && chosen.has(scenario))) await onTwin();
 for (const line of lines) console.log(line);
@@ -261,8 +263,7 @@ async function onTwin() {
         { apiUrl: twin.apiUrl, headers },
         { serial: HOT_MEMBER_SERIAL, concurrent: HOT_MEMBER_REDEMPTIONS, points: HOT_MEMBER_POINTS },
       );
-      Object.assign(result, hotMember.figures);
-      lines.push(...hotMember.lines);
+      report(hotMember);
     }
     if (chosen.has('api') || chosen.has('latency') || chosen.has('hot')) {
       result.webhooks_unverified = unverified;
@@ -281,8 +282,7 @@ async function onTwin() {
           concurrency: CONCURRENCY,
         },
       );
-      Object.assign(result, feed.figures);
-      lines.push(...feed.lines);
+      report(feed);
     }
 
     if (chosen.has('lake')) {
@@ -290,8 +290,7 @@ async function onTwin() {
         { lakeDir: twin.lakeDir, members, earn },
         { events: LAKE_EVENTS, ratePerS: LAKE_RATE, bufferSeconds: LAKE_BUFFER_S, timeoutMs: 60_000 },
       );
-      Object.assign(result, lake.figures);
-      lines.push(...lake.lines);
+      report(lake);
     }
 
     if (chosen.has('fanout') || chosen.has('outage')) {

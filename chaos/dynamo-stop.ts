@@ -1,6 +1,6 @@
 import { sleep } from '../bench/harness';
 import { describe, measure, prefixed, type ScenarioResult } from './report';
-import { balanceOf, drain, progress, sumOfEntries, withSession, type Sent } from './session';
+import { balanceOf, drain, progress, steadyLoad, sumOfEntries, withSession, type Sent } from './session';
 import { tallyFailures } from './tally';
 
 /**
@@ -35,19 +35,13 @@ export async function runDynamoStop(settings: DynamoStopSettings): Promise<Scena
       return `${phase}; ${attempts.length} earns sent, ${failed} not committed`;
     });
     try {
-      let posting = true;
-      const keysOf = new Map<string, string[]>(members.map((m) => [m, []]));
-      const load = Promise.all(
-        members.map(async (memberId, m) => {
-          for (let i = 0; posting; i++) {
-            const key = `d${m}-${i}`;
-            keysOf.get(memberId)!.push(key);
-            attempts.push({ ...(await session.earn(memberId, key, 1)), key, at: Date.now() });
-            // A pause after a failure, as a client backs off, so the down period is not a busy loop.
-            if (attempts.at(-1)!.status !== 201) await sleep(200);
-          }
-        }),
+      const load = steadyLoad(
+        members,
+        'd',
+        async (memberId, key): Promise<Attempt> => ({ ...(await session.earn(memberId, key, 1)), key, at: Date.now() }),
+        attempts,
       );
+      const { keysOf } = load;
       await sleep(settings.loadMs);
       phase = 'DynamoDB stopped';
       const stoppedAt = Date.now();
@@ -58,8 +52,7 @@ export async function runDynamoStop(settings: DynamoStopSettings): Promise<Scena
       const restartedAt = Date.now();
       phase = 'load after restart';
       await sleep(settings.loadMs);
-      posting = false;
-      await load;
+      await load.stop();
 
       const during = attempts.filter((a) => a.at >= stoppedAt && a.at <= restartedAt + 1_000);
       const wrongAnswers = attempts.filter((a) => a.status !== 201 && !acceptableFailure(a));

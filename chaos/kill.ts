@@ -7,7 +7,7 @@ import { sleep } from '../bench/harness';
 import { freePort } from '../local/processes';
 import { WebhookReceiver } from '../local/webhook-receiver';
 import { describe, measure, prefixed, type ScenarioResult } from './report';
-import { answered, drain, progress, stopOnInterrupt, sumOfEntries, toDelivery, type Sent } from './session';
+import { answered, drain, progress, steadyLoad, stopOnInterrupt, sumOfEntries, toDelivery, type Sent } from './session';
 import { tallyFailures, type Delivery } from './tally';
 
 /**
@@ -170,19 +170,8 @@ export async function runKill(settings: KillSettings): Promise<ScenarioResult> {
     };
 
     phase = 'load';
-    let posting = true;
-    const keysOf = new Map<string, string[]>(members.map((m) => [m, []]));
-    const load = Promise.all(
-      members.map(async (memberId, m) => {
-        for (let i = 0; posting; i++) {
-          const key = `k${m}-${i}`;
-          keysOf.get(memberId)!.push(key);
-          const attempt = await earn(memberId, key);
-          attempts.push(attempt);
-          if (attempt.status !== 201) await sleep(200);
-        }
-      }),
-    );
+    const load = steadyLoad(members, 'k', earn, attempts);
+    const { keysOf } = load;
     await sleep(settings.loadMs);
     phase = 'killed';
     const acknowledgedBeforeKill = attempts.filter((a) => a.status === 201).length;
@@ -193,8 +182,7 @@ export async function runKill(settings: KillSettings): Promise<ScenarioResult> {
     const backAt = Date.now();
     phase = 'load after restart';
     await sleep(settings.loadMs);
-    posting = false;
-    await load;
+    await load.stop();
 
     phase = 'sending the failed ones again';
     const failed = attempts.filter((a) => a.status !== 201);

@@ -54,6 +54,12 @@ const OUTAGE_EXTRA_S = Number(process.env.CHAOS_OUTAGE_EXTRA_S ?? 20);
 const DYNAMO_DOWN_S = Number(process.env.CHAOS_DYNAMO_DOWN_S ?? 10);
 /** Waits for deliveries end when none arrived for this long. */
 const STALL_MS = Number(process.env.CHAOS_STALL_S ?? 120) * 1000;
+/**
+ * After a fault that interrupts deliveries (the table gone, the twin killed), messages in flight then stay invisible
+ * for the delivery queue's visibility timeout, as after a crashed Lambda, holding their members' later messages: the
+ * wait outlasts it.
+ */
+const IN_FLIGHT_STALL_MS = Math.max(STALL_MS, (queues.webhookDelivery.visibilityTimeoutSeconds + 60) * 1000);
 
 const asked = process.argv
   .slice(2)
@@ -96,15 +102,13 @@ const runners: Record<Scenario, () => Promise<ScenarioResult>> = {
       members: Math.min(MEMBERS, 20),
       loadMs: 10_000,
       downMs: DYNAMO_DOWN_S * 1000,
-      stallMs: STALL_MS,
+      stallMs: IN_FLIGHT_STALL_MS,
     }),
   kill: () =>
     runKill({
       members: Math.min(MEMBERS, 20),
       loadMs: 10_000,
-      // Messages in flight when the twin died stay invisible for the queue's visibility timeout (as after a crashed
-      // Lambda), holding their members' later messages: the wait outlasts it.
-      stallMs: Math.max(STALL_MS, (queues.webhookDelivery.visibilityTimeoutSeconds + 60) * 1000),
+      stallMs: IN_FLIGHT_STALL_MS,
     }),
 };
 

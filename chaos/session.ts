@@ -202,3 +202,36 @@ export async function balanceOf({ get }: Pick<Session, 'get'>, memberId: string)
   if (balance.status !== 200) throw new Error(`reading the balance answered ${balance.status}`);
   return (balance.body as { availablePoints: number }).availablePoints;
 }
+
+/**
+ * Every member's earns sent one after another, all members at once, until `stop()`: each attempt joins `attempts`,
+ * each key `keysOf` its member's list. A pause follows a failure, as a client backs off, so a down period is not a
+ * busy loop.
+ */
+export function steadyLoad<A extends { status: number }>(
+  members: string[],
+  prefix: string,
+  send: (memberId: string, key: string) => Promise<A>,
+  attempts: A[],
+) {
+  let posting = true;
+  const keysOf = new Map<string, string[]>(members.map((m) => [m, []]));
+  const load = Promise.all(
+    members.map(async (memberId, m) => {
+      for (let i = 0; posting; i++) {
+        const key = `${prefix}${m}-${i}`;
+        keysOf.get(memberId)!.push(key);
+        const attempt = await send(memberId, key);
+        attempts.push(attempt);
+        if (attempt.status !== 201) await sleep(200);
+      }
+    }),
+  );
+  return {
+    keysOf,
+    stop: async () => {
+      posting = false;
+      await load;
+    },
+  };
+}
