@@ -1,8 +1,7 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { promotedStages, stageSettings } from '../functions/declaration/stages';
-import { functions, rawEvents } from '../functions/declaration/topology';
+import { functions } from '../functions/declaration/topology';
+import { LakeWatcher } from '../local/lake-files';
 import { percentile, sleep } from './harness';
 
 /**
@@ -30,33 +29,8 @@ export interface LakeContext {
 /** How often the lake folder is looked at: the figures' resolution. */
 const LOOK_EVERY_MS = 100;
 
-/** Files seen so far, and when each event id was first found in one. */
-class LakeWatcher {
-  private readonly read = new Set<string>();
-  readonly foundAt = new Map<string, number>();
-
-  constructor(private readonly dir: string) {}
-
-  look(): void {
-    const events = join(this.dir, 'events');
-    if (!existsSync(events)) return;
-    const at = Date.now();
-    for (const name of readdirSync(events, { recursive: true, encoding: 'utf8' })) {
-      if (!name.endsWith(rawEvents.fileExtension) || this.read.has(name)) continue;
-      this.read.add(name);
-      const lines = gunzipSync(readFileSync(join(events, name)))
-        .toString('utf8')
-        .split('\n');
-      for (const line of lines.filter(Boolean)) {
-        const { id } = JSON.parse(line) as { id?: string };
-        if (id && !this.foundAt.has(id)) this.foundAt.set(id, at);
-      }
-    }
-  }
-}
-
 export async function runLake(context: LakeContext, settings: LakeSettings) {
-  const watcher = new LakeWatcher(context.lakeDir);
+  const watcher = new LakeWatcher(join(context.lakeDir, 'events'));
   // Files from earlier scenarios are read first, so that their events are not counted as found now.
   watcher.look();
   const committedAt = new Map<string, number>();

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { sleep } from '../bench/harness';
 import { freePort } from '../local/processes';
+import { LakeWatcher } from '../local/lake-files';
 import { WebhookReceiver } from '../local/webhook-receiver';
 import { describe, measure, prefixed, type ScenarioResult } from './report';
 import { answered, drain, progress, steadyLoad, stopOnInterrupt, sumOfEntries, toDelivery, type Sent } from './session';
@@ -15,7 +16,9 @@ import { tallyFailures, type Delivery } from './tally';
  * with SIGKILL in the middle of load, JVM and all, then started again on its data and port.
  * Deliveries go to a receiver in this process, which outlives the kill. Afterwards every earn
  * that failed is sent again with its key, and each member's balance must equal the earns sent for
- * it and the sum of its entries (acknowledged earns survived); nothing may be lost or reordered.
+ * it and the sum of its entries (acknowledged earns survived); nothing may be lost or reordered,
+ * and every committed event must reach the lake files (those the Firehose stand-in had acknowledged
+ * but not written at the kill too: it spools them on the data dir, as Firehose keeps what it took).
  */
 export interface KillSettings {
   members: number;
@@ -33,6 +36,7 @@ const ROOT = resolve(import.meta.dirname, '..');
 interface TwinProcess {
   child: ChildProcess;
   apiUrl: string;
+  lakeDir: string;
   demo: { apiKey: string; operatorKey: string; tenantId: string };
   exited: Promise<void>;
 }
@@ -62,8 +66,8 @@ async function startTwinProcess(dataDir: string, port: number): Promise<TwinProc
       createInterface({ input: child.stdout }).on('line', (line) => {
         if (!line.startsWith('{"ready"')) return;
         clearTimeout(timer);
-        const info = JSON.parse(line) as { apiUrl: string; demo: TwinProcess['demo'] };
-        ready({ child, apiUrl: info.apiUrl.replace(/\/+$/, ''), demo: info.demo, exited });
+        const info = JSON.parse(line) as Pick<TwinProcess, 'apiUrl' | 'lakeDir' | 'demo'>;
+        ready({ child, apiUrl: info.apiUrl.replace(/\/+$/, ''), lakeDir: info.lakeDir, demo: info.demo, exited });
       });
       child.once('exit', (code) => {
         clearTimeout(timer);
@@ -217,6 +221,18 @@ export async function runKill(settings: KillSettings): Promise<ScenarioResult> {
       { missing: () => current().lost, delivered: () => current().delivered },
       { stallMs: settings.stallMs, capMs: 15 * 60_000 },
     );
+    phase = 'waiting for the lake';
+    const lake = new LakeWatcher(join(twin.lakeDir, 'events'), twin.demo.tenantId);
+    const lakeMissing = () => {
+      lake.look();
+      return committed.filter((a) => !lake.foundAt.has(a.eventId!)).length;
+    };
+    await drain(
+      { missing: lakeMissing, delivered: () => lake.foundAt.size },
+      { stallMs: settings.stallMs, capMs: 5 * 60_000 },
+    );
+    const inLake = committed.length - lakeMissing();
+    const lakeDuplicates = [...lake.copies.values()].filter((copies) => copies > 1).length;
     const t = { ...current(), sent: attempts.length };
     return {
       figures: {
@@ -226,6 +242,9 @@ export async function runKill(settings: KillSettings): Promise<ScenarioResult> {
         kill_retried: failed.length,
         kill_retries_failed: stillFailing,
         kill_wrong_balances: wrongBalances.length,
+        kill_lake_events: inLake,
+        kill_lake_missing: committed.length - inLake,
+        kill_lake_duplicates: lakeDuplicates,
       },
       lines: [
         `kill (SIGKILL to the twin's process group after ${settings.loadMs} ms of load, ready again after ` +
@@ -233,12 +252,15 @@ export async function runKill(settings: KillSettings): Promise<ScenarioResult> {
           `${failed.length} failed earns sent again (${stillFailing} still failing); ` +
           `${wrongBalances.length} wrong balances of ${members.length} members`,
         `kill deliveries: ${describe(t)}` + (t.lost ? ` (gave up after ${waitedMs} ms)` : ''),
+        `kill lake: ${inLake} of ${committed.length} committed events in the lake files, ` +
+          `${committed.length - inLake} missing, ${lakeDuplicates} written twice`,
         ...wrongBalances.slice(0, 5).map((line) => `  wrong balance ${line}`),
       ],
       failures: [
         ...tallyFailures(t),
         ...(stillFailing ? [`${stillFailing} earns still failing after the restart`] : []),
         ...(wrongBalances.length ? [`${wrongBalances.length} wrong balances`] : []),
+        ...(committed.length > inLake ? [`${committed.length - inLake} committed events not in the lake`] : []),
       ],
     };
   } finally {

@@ -1,5 +1,6 @@
 import { closeServer, listenOnLoopback, readBody } from './http-server';
 import { randomUUID } from 'node:crypto';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -54,6 +55,14 @@ interface Buffered {
   lines: Buffer[];
   bytes: number;
   openedAt: number;
+  /** The spool files holding these lines (the last one takes new records); removed once the object is written. */
+  spools: string[];
+}
+
+/** One accepted record in a spool file: its object prefix and its bytes. */
+interface Spooled {
+  prefix: string;
+  data: string;
 }
 
 /**
@@ -86,6 +95,12 @@ export class LocalFirehose {
       failRecords?: RecordFailurePlan;
       /** Hears of records accepted and delivered, as Firehose's IncomingRecords and DeliveryToS3.Records count them. */
       observer?: { incoming(records: number): void; delivered(records: number): void };
+      /**
+       * Where accepted records wait until their object is written. A record Firehose has acknowledged survives
+       * whatever happens to the caller or to Firehose's hosts; with a spool the stand-in's do too (a twin on a data
+       * dir killed and started again writes them then). Without one, a buffer lives in memory only.
+       */
+      spoolDir?: string;
     },
   ) {
     if (options.failRecords) this.failRecords(options.failRecords);
@@ -101,6 +116,7 @@ export class LocalFirehose {
   }
 
   async start(port = 0): Promise<void> {
+    this.recoverSpool();
     this.server = createServer((req, res) => void this.handle(req, res));
     this.endpoint = await listenOnLoopback(this.server, port);
     this.timer = setInterval(() => void this.flush(false), 250);
@@ -229,11 +245,52 @@ export class LocalFirehose {
       // Like Firehose, records whose partition keys cannot be extracted go to the error prefix.
       prefix = errorObjectPrefix(rawEvents.errorPrefix, { errorOutputType: 'partitioning-failed', at: new Date() });
     }
-    const buffer = this.buffers.get(prefix) ?? { lines: [], bytes: 0, openedAt: Date.now() };
+    this.take(prefix, data);
+    return randomUUID();
+  }
+
+  /** Adds a record to its prefix's buffer, written to the buffer's spool first when there is one. */
+  private take(prefix: string, data: Buffer): void {
+    let buffer = this.buffers.get(prefix);
+    if (!buffer) {
+      const { spoolDir } = this.options;
+      buffer = { lines: [], bytes: 0, openedAt: Date.now(), spools: [] };
+      if (spoolDir) buffer.spools.push(join(spoolDir, `${randomUUID()}.ndjson`));
+      this.buffers.set(prefix, buffer);
+    }
+    const spool = buffer.spools.at(-1);
+    // Written before the answer: an acknowledged record is on disk (a killed process loses no written bytes).
+    if (spool)
+      appendFileSync(spool, `${JSON.stringify({ prefix, data: data.toString('base64') } satisfies Spooled)}\n`);
     buffer.lines.push(data);
     buffer.bytes += data.length;
-    this.buffers.set(prefix, buffer);
-    return randomUUID();
+  }
+
+  /**
+   * Buffers again what a previous run accepted and had not written (its spool files), before taking new records.
+   * The records move to new spool files, one per buffer, before the old files go: a kill during recovery can
+   * repeat a record in the lake (as Firehose may), never lose one.
+   */
+  private recoverSpool(): void {
+    const { spoolDir } = this.options;
+    if (!spoolDir) return;
+    mkdirSync(spoolDir, { recursive: true });
+    const files = readdirSync(spoolDir)
+      .filter((file) => file.endsWith('.ndjson'))
+      .map((file) => join(spoolDir, file));
+    for (const file of files) {
+      for (const line of readFileSync(file, 'utf8').split('\n').filter(Boolean)) {
+        let record: Spooled;
+        try {
+          record = JSON.parse(line) as Spooled;
+        } catch {
+          // A line cut short by a kill was never acknowledged.
+          continue;
+        }
+        this.take(record.prefix, Buffer.from(record.data, 'base64'));
+      }
+    }
+    for (const file of files) rmSync(file, { force: true });
   }
 
   /** How long the oldest record not yet delivered has waited (Firehose's DataFreshness), 0 when none waits. */
@@ -270,12 +327,21 @@ export class LocalFirehose {
             await rename(`${file}.tmp`, file);
           }
           this.options.observer?.delivered(buffer.lines.length);
+          for (const spool of buffer.spools) rmSync(spool, { force: true });
         } catch (error) {
           // Firehose retries delivery to S3; keep the data and try again on the next tick.
           const again = this.buffers.get(prefix);
           this.buffers.set(
             prefix,
-            again ? { ...buffer, lines: [...buffer.lines, ...again.lines], bytes: buffer.bytes + again.bytes } : buffer,
+            again
+              ? {
+                  ...buffer,
+                  lines: [...buffer.lines, ...again.lines],
+                  bytes: buffer.bytes + again.bytes,
+                  // The newer buffer's spool stays last: it takes the records still to come.
+                  spools: [...buffer.spools, ...again.spools],
+                }
+              : buffer,
           );
           if (all) throw error;
         }

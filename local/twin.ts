@@ -168,6 +168,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       bufferIntervalSeconds: options.lakeBufferSeconds,
       mirrorDir: join(lakeRoot, rawEvents.localBucketName),
       observer: status.lake,
+      ...(dataDir ? { spoolDir: join(dataDir, 'firehose-spool') } : {}),
     });
     await firehose.start();
     cleanups.push(() => firehose.stop());

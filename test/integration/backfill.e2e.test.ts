@@ -4,7 +4,7 @@ import { DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/li
 import { table } from '../../functions/declaration/topology';
 import { FEED_SETTLE_MS } from '../../functions/domain/feed';
 import { CREDENTIALS, REGION } from '../../local/aws-local';
-import { lakeRecords } from '../support/lake-files';
+import { lakeRecords } from '../../local/lake-files';
 import { runScript } from '../support/run-script';
 import { tenantTable } from '../support/tenant-fixtures';
 import { twinApi } from '../support/twin-api';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { memberPseudonym } from '../../functions/domain/minimisation';
-import { lakeRecords } from '../support/lake-files';
+import { lakeRecords } from '../../local/lake-files';
 import { tenantTable } from '../support/tenant-fixtures';
 import { twinApi } from '../support/twin-api';
 import { useTwin, waitFor } from '../support/twin-process';

@@ -1,7 +1,6 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
@@ -14,6 +13,7 @@ import { lakeSink } from '../../functions/composition/lake';
 import { rawEvents } from '../../functions/declaration/topology';
 import { CREDENTIALS, REGION } from '../../local/aws-local';
 import { FAILURES_PATH, LocalFirehose } from '../../local/firehose';
+import { lakeRecords } from '../../local/lake-files';
 import { provisionBucket } from '../../local/provision';
 import { ifStarted } from '../support/teardown';
 
@@ -28,12 +28,13 @@ table.on(GetCommand).resolves({});
 let s3: S3Client;
 let firehose: LocalFirehose;
 let lakeDir: string;
+let bucket: string;
 
 beforeAll(async () => {
   fauxqs = await startFauxqs({ port: 0, logger: false });
   const endpoint = `http://127.0.0.1:${fauxqs.port}`;
   s3 = new S3Client({ endpoint, region: REGION, credentials: CREDENTIALS, forcePathStyle: true });
-  const bucket = await provisionBucket(s3);
+  bucket = await provisionBucket(s3);
   lakeDir = mkdtempSync(join(tmpdir(), 'lake-router-test-'));
   firehose = new LocalFirehose({ s3, bucket, streamName: rawEvents.localName, mirrorDir: lakeDir });
   await firehose.start();
@@ -82,16 +83,8 @@ function streamRecords(count: number, label: string): DynamoDBRecord[] {
 async function lakeCounts(label: string): Promise<Map<string, number>> {
   await firehose.flush(true);
   const counts = new Map<string, number>();
-  const names = readdirSync(lakeDir, { recursive: true, encoding: 'utf8' });
-  const files = names.filter((name) => name.endsWith('.ndjson.gz'));
-  for (const file of files) {
-    for (const line of gunzipSync(readFileSync(join(lakeDir, file)))
-      .toString('utf8')
-      .trim()
-      .split('\n')) {
-      const { id } = JSON.parse(line) as { id: string };
-      if (id.startsWith(`evt_${label}_`)) counts.set(id, (counts.get(id) ?? 0) + 1);
-    }
+  for (const { id } of lakeRecords<{ id: string }>(lakeDir)) {
+    if (id.startsWith(`evt_${label}_`)) counts.set(id, (counts.get(id) ?? 0) + 1);
   }
   return counts;
 }
@@ -175,5 +168,44 @@ describe('lake router and partial Firehose failures', () => {
     process.env.RAW_EVENTS_STREAM_NAME = rawEvents.localName;
     resetConfigCache();
     expect((await lakeCounts('thrown')).size).toBe(0);
+  });
+});
+
+describe("the Firehose stand-in's spool", () => {
+  it('writes what a stand-in acknowledged and never wrote, once, when the next one starts on its spool', async () => {
+    // Prepare: a stand-in with a long buffer takes records through the lake router (acknowledged, still in its
+    // buffer); then another starts on the same spool, as the twin does after a kill. A line cut short is never
+    // acknowledged and is skipped.
+    const spoolDir = mkdtempSync(join(tmpdir(), 'firehose-spool-'));
+    const crashedLake = mkdtempSync(join(tmpdir(), 'firehose-crashed-'));
+    const recoveredLake = mkdtempSync(join(tmpdir(), 'firehose-recovered-'));
+    const options = { s3, bucket, streamName: rawEvents.localName, spoolDir };
+    const crashed = new LocalFirehose({ ...options, bufferIntervalSeconds: 900, mirrorDir: crashedLake });
+    await crashed.start();
+    process.env.AWS_ENDPOINT_URL_FIREHOSE = crashed.endpoint;
+    resetConfigCache();
+    const records = streamRecords(7, 'spooled');
+    const sink = lakeSink();
+    const recovered = new LocalFirehose({ ...options, mirrorDir: recoveredLake });
+    try {
+      await sink.forward(records);
+      writeFileSync(join(spoolDir, 'cut-short.ndjson'), '{"prefix":"events/tenant=lake-test/","da');
+
+      // Act
+      await recovered.start();
+      await recovered.flush(true);
+
+      // Assess: every acknowledged record, once; none in the stand-in that stopped; the spool emptied.
+      const ids = lakeRecords<{ id: string }>(recoveredLake).map((record) => record.id);
+      expect(ids.sort()).toEqual(records.map((_, i) => `evt_spooled_${i}`).sort());
+      expect(lakeRecords(crashedLake)).toEqual([]);
+      expect(readdirSync(spoolDir)).toEqual([]);
+    } finally {
+      process.env.AWS_ENDPOINT_URL_FIREHOSE = firehose.endpoint;
+      resetConfigCache();
+      await recovered.stop();
+      await crashed.stop();
+      for (const dir of [spoolDir, crashedLake, recoveredLake]) rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
