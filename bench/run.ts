@@ -2,6 +2,7 @@ import { startTwin } from '../local/twin';
 import { runColdStart } from './cold-start';
 import { runCost } from './cost';
 import { runFeed } from './feed';
+import { goalTable } from './goals';
 import { runHotMember } from './hot-member';
 import { runHotPartition } from './hot-partition';
 import {
@@ -145,7 +146,7 @@ if (chosen.has('cost')) {
   report(cost);
 }
 if (SCENARIOS.some((scenario) => !WITHOUT_TWIN.has(scenario) && chosen.has(scenario))) await onTwin();
-for (const line of lines) console.log(line);
+for (const line of [...lines, ...goalTable(result)]) console.log(line);
 console.log(`bench: ${[...chosen].join(', ')} in ${Math.round((Date.now() - benchStart) / 1000)} s`);
 console.log(JSON.stringify(result));
 
