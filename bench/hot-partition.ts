@@ -19,6 +19,7 @@ import {
   type Access,
   type CommandSample,
   type ItemWrite,
+  type KeyLoad,
   type Scenario,
   type WireCall,
   type WireItem,
@@ -186,11 +187,9 @@ function report(samples: CommandSample[], scenario: Scenario, options: HotPartit
           `${'0'.padStart(8)} ${'0.000'.padStart(6)}  0`,
     ),
     ...perCommand(samples),
-    `  next busiest keys of the table: ` +
-      loads
-        .filter((load) => load.target === 'table')
-        .sort((a, b) => b.share - a.share)
-        .slice(1, 4)
+    `  busiest keys of the table, one per family of shards: ` +
+      busiestPerFamily(loads.filter((load) => load.target === 'table'))
+        .slice(0, 5)
         .map((load) => `${load.partitionKey} ${load.share.toFixed(3)}`)
         .join(', '),
   ];
@@ -204,6 +203,19 @@ function report(samples: CommandSample[], scenario: Scenario, options: HotPartit
     ),
   };
   return { figures, lines };
+}
+
+/**
+ * The busiest key of each family of shards (`…#STOCK#r#0` … `#7` are one family; a key without a shard number is its
+ * own), busiest first: the keys that come next after the hottest, without a line per shard of it.
+ */
+function busiestPerFamily(loads: KeyLoad[]): KeyLoad[] {
+  const byFamily = new Map<string, KeyLoad>();
+  for (const load of [...loads].sort((a, b) => b.share - a.share)) {
+    const family = load.partitionKey.replace(/#\d+$/, '#<n>');
+    if (!byFamily.has(family)) byFamily.set(family, load);
+  }
+  return [...byFamily.values()];
 }
 
 /** What one command costs on average, by table and index: the units behind the shares. */
