@@ -1,7 +1,8 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient, GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { APIGatewayProxyEvent, DynamoDBRecord } from 'aws-lambda';
+import { eventFromStreamRecord } from '../functions/adapters/outbox-stream';
 import { resetConfigCache } from '../functions/composition/config';
 import { CREDENTIALS, REGION } from '../local/aws-local';
 import { startDynamoDbLocal } from '../local/dynamodb-local';
@@ -19,6 +20,7 @@ import {
   type Access,
   type CommandSample,
   type ItemWrite,
+  type KeyLoad,
   type Scenario,
   type WireCall,
   type WireItem,
@@ -35,7 +37,10 @@ import {
  * writes, so changing them changes the figure.
  *
  * Not in the sample: the authorizer (its verdict is cached per container, and API Gateway may cache it too), and
- * what the stream consumers write afterwards (webhook delivery log, lake); see the decision record.
+ * what the lake's consumers write afterwards; see the decision record. The webhook delivery function is recorded
+ * beside it: one endpoint subscribed to every event, each event a command wrote handed to the delivery function's own
+ * service (as the router would queue it) and posted to a receiver in this process. Its calls are reported apart
+ * (`hot_partition_share_with_webhook`): the issue's scenario has no endpoint.
  */
 
 export interface HotPartitionOptions {
@@ -51,7 +56,7 @@ const REWARD = 'popular-reward';
 const CAMPAIGN = 'big-campaign';
 const REWARD_COST_POINTS = 100;
 const CAMPAIGN_COST_POINTS = 10;
-const SCOPES = 'members:read members:write points:write programme:manage';
+const SCOPES = 'members:read members:write points:write programme:manage webhooks:manage';
 
 /** One DynamoDB call seen at the proxy, with the items its writes changed. */
 interface RecordedCall extends WireCall {
@@ -63,10 +68,21 @@ export async function runHotPartition(options: HotPartitionOptions) {
   const direct = new DynamoDBClient({ endpoint: ddb.endpoint, region: REGION, credentials: CREDENTIALS });
   const recorder = { on: false, calls: [] as RecordedCall[] };
   const proxy = await recordingProxy(ddb.endpoint, direct, recorder);
+  const receiver = await webhookReceiver();
   const environment = { ...process.env };
+  const restore: (() => void)[] = [];
   try {
     const { tableName } = await provisionTable(direct);
     const route = await apiRoute(proxy.url, tableName);
+    const { deliveryWiring } = await import('../functions/composition/webhooks');
+    const delivery = deliveryWiring().service;
+    // The functions' logger may have been made before this scenario's settings (a line per webhook attempt).
+    const { logger } = await import('../functions/shared/logger');
+    const logLevel = logger.getLevelName();
+    logger.setLogLevel('ERROR');
+    restore.push(() => {
+      logger.setLogLevel(logLevel);
+    });
     const call = async (
       method: string,
       resource: string,
@@ -104,6 +120,11 @@ export async function runHotPartition(options: HotPartitionOptions) {
         body: { codes: codes.slice(i, i + 500) },
       });
     }
+    // One webhook endpoint, subscribed to every event (the delivery log's keys are per endpoint).
+    const { subscriptionId } = await call('POST', '/v1/webhooks/endpoints', {
+      key: 'endpoint',
+      body: { url: receiver.url, eventTypes: ['*'] },
+    });
     // Members with a history (one earn each before the sample), so the sample sees steady state, not first earns.
     const memberCount = Math.max(options.sampleEarns, options.sampleRedemptions) + 1;
     const members = await pool(memberCount, options.concurrency, async (i) => {
@@ -129,19 +150,38 @@ export async function runHotPartition(options: HotPartitionOptions) {
     await earn(warm, 'warm-earn');
     await redeem(warm, 'warm-redeem');
 
-    // The sample, one command at a time so each call belongs to exactly one command.
+    // The sample, one command at a time so each call belongs to exactly one command; then the webhook deliveries of
+    // the events it wrote, one at a time.
     const samples: CommandSample[] = [];
+    const deliveries: CommandSample[] = [];
     const unknownOperations = new Set<string>();
-    const record = async (kind: string, memberId: string, command: () => Promise<unknown>) => {
+    const undelivered = { count: 0 };
+    const recorded = async (work: () => Promise<unknown>) => {
       recorder.calls = [];
       recorder.on = true;
-      await command();
+      await work();
       recorder.on = false;
-      const accesses: Access[] = recorder.calls.flatMap((c) => {
+      return recorder.calls;
+    };
+    const accessesOf = (calls: RecordedCall[]): Access[] =>
+      calls.flatMap((c) => {
         if (!COUNTED_OPERATIONS.has(c.operation)) unknownOperations.add(c.operation);
         return [...callReads(c).flatMap((read) => readAccesses(read)), ...c.writes.flatMap((w) => writeAccesses(w))];
       });
-      samples.push({ kind, memberId, accesses });
+    const record = async (kind: string, memberId: string, command: () => Promise<unknown>) => {
+      const calls = await recorded(command);
+      samples.push({ kind, memberId, accesses: accessesOf(calls) });
+      const events = calls.flatMap((c) => c.writes.flatMap((w) => (w.before ? [] : outboxEvent(w.after))));
+      const deliveryCalls = await recorded(async () => {
+        for (const event of events) {
+          const wait = await delivery.handle(
+            { tenantId: TENANT, subscriptionId: String(subscriptionId), event, round: 0 },
+            1,
+          );
+          if (wait) undelivered.count += 1;
+        }
+      });
+      deliveries.push({ kind, memberId, accesses: accessesOf(deliveryCalls) });
     };
     for (let i = 0; i < options.sampleEarns; i++) await record('earn', members[i]!, () => earn(members[i]!, `e-${i}`));
     for (let i = 0; i < options.sampleRedemptions; i++)
@@ -154,23 +194,45 @@ export async function runHotPartition(options: HotPartitionOptions) {
       ratePerS: { earn: scenario.earnPerS, redeem: scenario.earnPerS * scenario.redeemShare },
       members: scenario.members,
     };
-    return report(samples, simulated, options);
+    if (undelivered.count) throw new Error(`${undelivered.count} webhook deliveries waited instead of going out`);
+    return report(samples, deliveries, simulated, options, receiver.received());
   } finally {
     // The handler's settings stay in this process only while it runs (later scenarios start a twin).
     for (const name of Object.keys(process.env)) if (!(name in environment)) Reflect.deleteProperty(process.env, name);
     Object.assign(process.env, environment);
     resetConfigCache();
+    for (const undo of restore) undo();
     await new Promise((resolve) => proxy.server.close(resolve));
+    await new Promise((resolve) => receiver.server.close(resolve));
     direct.destroy();
     await ddb.stop();
   }
 }
 
-function report(samples: CommandSample[], scenario: Scenario, options: HotPartitionOptions) {
+function report(
+  samples: CommandSample[],
+  deliveries: CommandSample[],
+  scenario: Scenario,
+  options: HotPartitionOptions,
+  delivered: number,
+) {
   const loads = keyLoads(samples, scenario);
   const perTarget = busiestKeys(loads);
   const hottest = Math.max(0, ...perTarget.map((row) => row.busiest?.share ?? 0));
+  const withWebhook = busiestKeys(
+    keyLoads(
+      samples.map((sample, i) => ({ ...sample, accesses: [...sample.accesses, ...deliveries[i]!.accesses] })),
+      scenario,
+    ),
+  );
+  const hottestWithWebhook = Math.max(0, ...withWebhook.map((row) => row.busiest?.share ?? 0));
   const round = (n: number, digits = 1) => Number(n.toFixed(digits));
+  const row = ({ target, busiest, keys }: ReturnType<typeof busiestKeys>[number]) =>
+    busiest
+      ? `  ${target.padEnd(12)} ${busiest.partitionKey.padEnd(44)} ${String(round(busiest.wcuPerS)).padStart(8)} ` +
+        `${String(round(busiest.rcuPerS)).padStart(8)} ${busiest.share.toFixed(3).padStart(6)}  ${keys}`
+      : `  ${target.padEnd(12)} ${'(not written or read by these commands)'.padEnd(44)} ${'0'.padStart(8)} ` +
+        `${'0'.padStart(8)} ${'0.000'.padStart(6)}  0`;
   const lines = [
     `hot partitions: one tenant, ${scenario.ratePerS.earn} earn/s over ${scenario.members} members + ` +
       `${scenario.ratePerS.redeem} redeem/s of one voucher reward funded by one campaign ` +
@@ -178,21 +240,17 @@ function report(samples: CommandSample[], scenario: Scenario, options: HotPartit
       `limits ${PARTITION_LIMITS.wcuPerS} WCU/s + ${PARTITION_LIMITS.rcuPerS} RCU/s per partition)`,
     `  ${'table/index'.padEnd(12)} ${'busiest partition key'.padEnd(44)} ` +
       `${'WCU/s'.padStart(8)} ${'RCU/s'.padStart(8)} ${'share'.padStart(6)}  keys`,
-    ...perTarget.map(({ target, busiest, keys }) =>
-      busiest
-        ? `  ${target.padEnd(12)} ${busiest.partitionKey.padEnd(44)} ${String(round(busiest.wcuPerS)).padStart(8)} ` +
-          `${String(round(busiest.rcuPerS)).padStart(8)} ${busiest.share.toFixed(3).padStart(6)}  ${keys}`
-        : `  ${target.padEnd(12)} ${'(not written or read by these commands)'.padEnd(44)} ${'0'.padStart(8)} ` +
-          `${'0'.padStart(8)} ${'0.000'.padStart(6)}  0`,
-    ),
+    ...perTarget.map(row),
     ...perCommand(samples),
-    `  next busiest keys of the table: ` +
-      loads
-        .filter((load) => load.target === 'table')
-        .sort((a, b) => b.share - a.share)
-        .slice(1, 4)
+    `  busiest keys of the table, one per family of shards: ` +
+      busiestPerFamily(loads.filter((load) => load.target === 'table'))
+        .slice(0, 5)
         .map((load) => `${load.partitionKey} ${load.share.toFixed(3)}`)
         .join(', '),
+    `with one webhook endpoint subscribed to every event (${delivered} deliveries of the sample's events by the ` +
+      `delivery function's service, beside the commands; its per-container caches counted at the sample's pace):`,
+    ...withWebhook.map(row),
+    ...perCommand(deliveries).map((line) => line.replace(/^ {2}one (\w+)/, "  one $1's webhook deliveries")),
   ];
   const figures = {
     hot_partition_share: round(hottest, 3),
@@ -202,8 +260,25 @@ function report(samples: CommandSample[], scenario: Scenario, options: HotPartit
     ...Object.fromEntries(
       perTarget.map((row) => [`hot_partition_share_${row.target}`, round(row.busiest?.share ?? 0, 3)]),
     ),
+    hot_partition_share_with_webhook: round(hottestWithWebhook, 3),
+    hot_partition_key_with_webhook: withWebhook
+      .filter((row) => row.busiest?.share === hottestWithWebhook)
+      .map((row) => `${row.target}:${row.busiest!.partitionKey}`)[0],
   };
   return { figures, lines };
+}
+
+/**
+ * The busiest key of each family of shards (`…#STOCK#r#0` … `#7` are one family; a key without a shard number is its
+ * own), busiest first: the keys that come next after the hottest, without a line per shard of it.
+ */
+function busiestPerFamily(loads: KeyLoad[]): KeyLoad[] {
+  const byFamily = new Map<string, KeyLoad>();
+  for (const load of [...loads].sort((a, b) => b.share - a.share)) {
+    const family = load.partitionKey.replace(/#\d+$/, '#<n>');
+    if (!byFamily.has(family)) byFamily.set(family, load);
+  }
+  return [...byFamily.values()];
 }
 
 /** What one command costs on average, by table and index: the units behind the shares. */
@@ -259,6 +334,9 @@ async function apiRoute(dynamoUrl: string, tableName: string) {
     BACKFILL_QUEUE_URL: 'http://127.0.0.1:9/000000000000/backfill',
     WEBHOOK_SECRETS_KEY: `local:${Buffer.alloc(32, 7).toString('base64')}`,
     TENANT_THROTTLING: 'local',
+    DEAD_LETTER_QUEUE_URL: 'http://127.0.0.1:9/000000000000/webhook-delivery-dlq.fifo',
+    // The delivery function posts to the receiver in this process, as the twin lets it.
+    WEBHOOK_ALLOW_LOOPBACK_HTTP: 'true',
     POWERTOOLS_TRACE_ENABLED: 'false',
     POWERTOOLS_LOG_LEVEL: 'ERROR',
     // The handler's EMF lines would land among the bench's output (and after its last JSON line).
@@ -266,6 +344,33 @@ async function apiRoute(dynamoUrl: string, tableName: string) {
   });
   const { route } = await import('../functions/handlers/api');
   return route;
+}
+
+/** An outbox event as the stream would carry it from a written item (null for any other item). */
+function outboxEvent(item: WireItem | undefined) {
+  if (!item) return [];
+  const record = { eventName: 'INSERT', dynamodb: { NewImage: item } } as unknown as DynamoDBRecord;
+  const event = eventFromStreamRecord(record);
+  return event ? [event] : [];
+}
+
+/** A webhook receiver that accepts every delivery at once, and counts them. */
+async function webhookReceiver() {
+  let received = 0;
+  const server = createServer((incoming, outgoing) => {
+    incoming.resume();
+    incoming.on('end', () => {
+      received += 1;
+      outgoing.writeHead(204);
+      outgoing.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`,
+    server,
+    received: () => received,
+  };
 }
 
 const readBody = (message: IncomingMessage) =>

@@ -51,7 +51,8 @@ import { rawTransactPerS } from './raw-transact';
  * - partitions: hot_partition_share, the busiest partition key of the table and of every index as a share of one
  *   partition's limits, for one tenant at BENCH_PARTITION_EARN_RATE earns/s over BENCH_PARTITION_MEMBERS members plus
  *   a tenth of that redeeming one reward (a recorded sample of the API handler's real calls on its own DynamoDB
- *   Local; needs no twin), see `hot-partition.ts`
+ *   Local; needs no twin); hot_partition_share_with_webhook adds the delivery function's calls for one endpoint
+ *   subscribed to every event, see `hot-partition.ts`
  * - cost: usd_per_million_earn and usd_per_million_deliveries at AWS list prices (bench/prices/), metered on a twin of
  *   its own at the production log level (BENCH_COST_EARNS at BENCH_COST_RATE per second); see `cost.ts`
  */

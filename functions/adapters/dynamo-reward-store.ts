@@ -33,9 +33,13 @@ export class DynamoRewardStore implements RewardStore {
     );
   }
 
-  async getReward(tenantId: string, rewardId: string): Promise<Reward | null> {
+  async getReward(tenantId: string, rewardId: string, options: { consistent?: boolean } = {}): Promise<Reward | null> {
     const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.reward(tenantId, rewardId), ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.reward(tenantId, rewardId),
+        ...(options.consistent === false ? {} : { ConsistentRead: true }),
+      }),
     );
     return Item ? (strip(Item) as Reward) : null;
   }
@@ -49,9 +53,17 @@ export class DynamoRewardStore implements RewardStore {
     );
   }
 
-  async getCampaign(tenantId: string, campaignId: string): Promise<Campaign | null> {
+  async getCampaign(
+    tenantId: string,
+    campaignId: string,
+    options: { consistent?: boolean } = {},
+  ): Promise<Campaign | null> {
     const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.campaign(tenantId, campaignId), ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.campaign(tenantId, campaignId),
+        ...(options.consistent === false ? {} : { ConsistentRead: true }),
+      }),
     );
     return Item ? (strip(Item) as Campaign) : null;
   }

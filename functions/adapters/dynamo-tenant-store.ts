@@ -1,19 +1,21 @@
-import {
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ApiKeyService } from '../domain/api-key-service';
 import { hashApiKey, keyIdOf, verifySecret, type ApiKey } from '../domain/api-keys';
 import { DEFAULT_TENANT_LIMITS } from '../domain/credentials';
 import { keys } from '../domain/keys';
 import type { Page, Tenant, TenantBasics, TenantStore } from '../domain/ports';
 import { systemClock } from '../shared/clock';
-import { applied } from './conditional-write';
+import { transactWrite } from './cancelled-transaction';
 import { decodeCursor, encodeCursor } from './cursor';
 import { DynamoApiKeyStore } from './dynamo-api-key-store';
+
+/**
+ * Copies of each tenant's status, each under its own partition key, written in the same transaction as every change
+ * of the tenant item. The API reads one at random, strongly consistent, on every request: suspension still applies
+ * at the next request, and a tenant's requests spread their reads over this many partitions instead of loading its
+ * own (`TENANT#<t>`, which also holds its rewards and campaigns) with all of them (decision 0012).
+ */
+export const TENANT_STATUS_REPLICAS = 16;
 
 /** What a tenant stored before it had times reads as: not known, so the epoch. */
 const UNKNOWN_TIME = '1970-01-01T00:00:00.000Z';
@@ -60,27 +62,50 @@ export class DynamoTenantStore implements TenantStore {
     return Item ? tenantOf(Item) : null;
   }
 
-  createTenant(tenant: Tenant): Promise<boolean> {
-    return applied(
-      this.client.send(
-        new PutCommand({
+  /**
+   * The tenant's status from one of its replicas, strongly consistent. A tenant from before the replicas (or one
+   * created by `createTenantWithKey` when its replicas could not be written) has none: its own item decides, and the
+   * replicas are written then, unless the tenant changed in between (that change wrote them).
+   */
+  async getTenantStatus(tenantId: string): Promise<Pick<Tenant, 'status'> | null> {
+    const replica = Math.floor(Math.random() * TENANT_STATUS_REPLICAS);
+    const { Item: copy } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.tenantStatus(tenantId, replica), ConsistentRead: true }),
+    );
+    if (copy) return { status: (copy as Pick<Tenant, 'status'>).status };
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.tenant(tenantId), ConsistentRead: true }),
+    );
+    if (!Item) return null;
+    await this.writeStatusReplicas(Item as Pick<Tenant, 'tenantId' | 'status'> & { updatedAt?: string });
+    return { status: (Item as Pick<Tenant, 'status'>).status };
+  }
+
+  async createTenant(tenant: Tenant): Promise<boolean> {
+    const cancelled = await transactWrite(this.client, [
+      {
+        Put: {
           TableName: this.tableName,
           Item: { ...keys.tenant(tenant.tenantId), ...keys.tenantListKeys(tenant.tenantId), kind: 'tenant', ...tenant },
           ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      ),
-    );
+        },
+      },
+      ...this.statusReplicaPuts(tenant),
+    ]);
+    if (!cancelled) return true;
+    if (cancelled.conditionFailedAt(0)) return false;
+    throw cancelled.error;
   }
 
   /**
    * Sets the tenant's own fields only (other attributes of the item stay), over the version read; an item from
    * before versions existed has none to compare.
    */
-  saveTenant(tenant: Tenant, expectedUpdatedAt: string): Promise<boolean> {
+  async saveTenant(tenant: Tenant, expectedUpdatedAt: string): Promise<boolean> {
     const { gsi1pk, gsi1sk } = keys.tenantListKeys(tenant.tenantId);
-    return applied(
-      this.client.send(
-        new UpdateCommand({
+    const cancelled = await transactWrite(this.client, [
+      {
+        Update: {
           TableName: this.tableName,
           Key: keys.tenant(tenant.tenantId),
           UpdateExpression:
@@ -100,9 +125,14 @@ export class DynamoTenantStore implements TenantStore {
             ':expected': expectedUpdatedAt,
             ...(tenant.suspendedAt ? { ':suspendedAt': tenant.suspendedAt } : {}),
           },
-        }),
-      ),
-    );
+        },
+      },
+      ...this.statusReplicaPuts(tenant),
+    ]);
+    if (!cancelled) return true;
+    // Changed meanwhile, or a concurrent change holds the item: the service reads again and retries.
+    if (cancelled.conditionFailedAt(0) || cancelled.conflicted) return false;
+    throw cancelled.error;
   }
 
   async listTenants(query: { limit: number; cursor?: string }): Promise<Page<Tenant>> {
@@ -159,15 +189,17 @@ export class DynamoTenantStore implements TenantStore {
       ...keys.tenantListKeys(tenant.tenantId),
     };
     const names = Object.keys(fields);
-    await this.client.send(
+    const { Attributes } = await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: keys.tenant(tenant.tenantId),
         UpdateExpression: `SET ${names.map((_, i) => `#f${i} = if_not_exists(#f${i}, :v${i})`).join(', ')}`,
         ExpressionAttributeNames: Object.fromEntries(names.map((field, i) => [`#f${i}`, field])),
         ExpressionAttributeValues: Object.fromEntries(Object.values(fields).map((value, i) => [`:v${i}`, value])),
+        ReturnValues: 'ALL_NEW',
       }),
     );
+    await this.writeStatusReplicas(Attributes as Pick<Tenant, 'tenantId' | 'status'> & { updatedAt?: string });
     const { key, apiKey } = await this.apiKeys.createTenantKey(null, tenant.tenantId, { name, scopes });
     return { keyId: key.keyId, apiKey };
   }
@@ -176,5 +208,40 @@ export class DynamoTenantStore implements TenantStore {
   async createOperatorKey(name = 'Operator key') {
     const { key, apiKey } = await this.apiKeys.createOperatorKey(null, { name });
     return { keyId: key.keyId, apiKey };
+  }
+
+  private statusReplicaPuts(tenant: Pick<Tenant, 'tenantId' | 'status'> & { updatedAt?: string }) {
+    return Array.from({ length: TENANT_STATUS_REPLICAS }, (_, replica) => ({
+      Put: {
+        TableName: this.tableName,
+        Item: {
+          ...keys.tenantStatus(tenant.tenantId, replica),
+          kind: 'tenantStatus',
+          tenantId: tenant.tenantId,
+          status: tenant.status,
+          ...(tenant.updatedAt ? { updatedAt: tenant.updatedAt } : {}),
+        },
+      },
+    }));
+  }
+
+  /**
+   * Writes the replicas of a tenant item as read, on the condition that it is still that version: a change since
+   * wrote its own replicas in its transaction, and these would be older (then nothing is written).
+   */
+  private async writeStatusReplicas(tenant: Pick<Tenant, 'tenantId' | 'status'> & { updatedAt?: string }) {
+    const cancelled = await transactWrite(this.client, [
+      {
+        ConditionCheck: {
+          TableName: this.tableName,
+          Key: keys.tenant(tenant.tenantId),
+          ...(tenant.updatedAt
+            ? { ConditionExpression: 'updatedAt = :at', ExpressionAttributeValues: { ':at': tenant.updatedAt } }
+            : { ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(updatedAt)' }),
+        },
+      },
+      ...this.statusReplicaPuts(tenant),
+    ]);
+    if (cancelled && !cancelled.conditionFailedAt(0) && !cancelled.conflicted) throw cancelled.error;
   }
 }

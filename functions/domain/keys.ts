@@ -32,6 +32,11 @@ export const keys = {
    */
   tenantListKeys: (tenantId: string) => ({ gsi1pk: keys.tenantList, gsi1sk: tenantId }),
   tenantList: 'TENANTS',
+  /**
+   * One of the copies of a tenant's status the API reads on every request, each its own partition: written with
+   * every change of the tenant item, in the same transaction (decision 0012).
+   */
+  tenantStatus: (tenantId: string, replica: number) => ({ pk: `TENANT#${tenantId}#STATUS#${replica}`, sk: 'STATUS' }),
   /** An OAuth client by its public id (the token endpoint knows no tenant before it reads this). */
   oauthClient: (clientId: string) => ({ pk: `OAUTHCLIENT#${clientId}`, sk: 'OAUTHCLIENT' }),
   /** The tenant's list of its OAuth clients: one reference item per client. */

@@ -125,9 +125,11 @@ export interface LedgerStore {
 /** A tenant's rewards and campaigns, their stock, pools and budgets (admin side). */
 export interface RewardStore {
   listRewards(tenantId: string): Promise<Reward[]>;
-  getReward(tenantId: string, rewardId: string): Promise<Reward | null>;
+  /** Strongly consistent unless `consistent: false` (half the read unit; a change may take about a second to show). */
+  getReward(tenantId: string, rewardId: string, options?: { consistent?: boolean }): Promise<Reward | null>;
   putReward(reward: Reward): Promise<void>;
-  getCampaign(tenantId: string, campaignId: string): Promise<Campaign | null>;
+  /** Strongly consistent unless `consistent: false`, as `getReward`. */
+  getCampaign(tenantId: string, campaignId: string, options?: { consistent?: boolean }): Promise<Campaign | null>;
   /** Creates or updates name and status; the funded total only changes by `credit`. */
   putCampaign(campaign: Omit<Campaign, 'fundedPoints'>): Promise<Campaign>;
   /**
@@ -191,6 +193,8 @@ export type TenantBasics = Pick<Tenant, 'tenantId' | 'name' | 'status'>;
 export interface TenantStore {
   /** `consistent`: a strongly consistent read, so a change that finished before is seen (suspension). */
   getTenant(tenantId: string, options?: { consistent?: boolean }): Promise<Tenant | null>;
+  /** The status the API checks on every request: strongly consistent, so a suspension is seen at once. */
+  getTenantStatus(tenantId: string): Promise<Pick<Tenant, 'status'> | null>;
   /** False when the tenant exists already. */
   createTenant(tenant: Tenant): Promise<boolean>;
   /** Writes the tenant over the version read (its `updatedAt`); false when it changed meanwhile. */

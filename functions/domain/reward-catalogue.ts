@@ -53,14 +53,29 @@ export class RewardCatalogue {
     return this.standingOf(reward);
   }
 
-  async requireReward(tenantId: string, rewardId: string): Promise<Reward> {
-    const reward = await this.rewards.getReward(tenantId, rewardId);
-    if (!reward) throw new Problem('reward_not_found', `No reward ${rewardId}`);
-    return reward;
+  /**
+   * The reward a redemption commits against, read eventually consistent (decision 0012): half a read unit, and
+   * the reward's item shares the tenant's partition with every redemption of every member. What must hold at the
+   * commit is guarded by the commit: the stock debit and the voucher code's claim are conditions of the redemption's
+   * transaction, so a stale read costs a refused commit at most, never an overspent stock. A pause or a price change
+   * reaches redemptions once the read sees it (DynamoDB: usually within a second); before, it never covered the
+   * redemptions between their read and their commit either. A reward not found is read again strongly consistent,
+   * so one created just now is found.
+   */
+  requireReward(tenantId: string, rewardId: string): Promise<Reward> {
+    return this.readReward(tenantId, rewardId, false);
   }
 
   async getReward(tenantId: string, rewardId: string): Promise<RewardStanding> {
-    return this.standingOf(await this.requireReward(tenantId, rewardId));
+    return this.standingOf(await this.readReward(tenantId, rewardId, true));
+  }
+
+  private async readReward(tenantId: string, rewardId: string, consistent: boolean): Promise<Reward> {
+    const reward =
+      (consistent ? null : await this.rewards.getReward(tenantId, rewardId, { consistent: false })) ??
+      (await this.rewards.getReward(tenantId, rewardId));
+    if (!reward) throw new Problem('reward_not_found', `No reward ${rewardId}`);
+    return reward;
   }
 
   async listRewards(tenantId: string): Promise<RewardStanding[]> {
@@ -70,7 +85,7 @@ export class RewardCatalogue {
 
   /** Adds units to a manual reward's stock (voucher rewards grow by importing codes). */
   async addStock(tenantId: string, rewardId: string, idem: IdempotencyContext, quantity: number): Promise<Reply> {
-    const reward = await this.requireReward(tenantId, rewardId);
+    const reward = await this.readReward(tenantId, rewardId, true);
     if (reward.fulfilment === 'voucher')
       throw new Problem('stock_not_applicable', 'A voucher reward’s stock is its code pool: import codes instead');
     if (reward.unlimitedStock) throw new Problem('stock_not_applicable', 'This reward has unlimited stock');
@@ -79,7 +94,7 @@ export class RewardCatalogue {
   }
 
   async importCodes(tenantId: string, rewardId: string, codes: string[]) {
-    const reward = await this.requireReward(tenantId, rewardId);
+    const reward = await this.readReward(tenantId, rewardId, true);
     if (reward.fulfilment !== 'voucher') throw new Problem('stock_not_applicable', 'Only voucher rewards take codes');
     const result = await this.rewards.importCodes(tenantId, rewardId, codes);
     return { rewardId, ...result, stockAvailable: await this.stockOf(reward) };
@@ -95,14 +110,25 @@ export class RewardCatalogue {
     return this.budgetOf(campaign);
   }
 
-  async requireCampaign(tenantId: string, campaignId: string): Promise<Campaign> {
-    const campaign = await this.rewards.getCampaign(tenantId, campaignId);
-    if (!campaign) throw new Problem('campaign_not_found', `No campaign ${campaignId}`);
-    return campaign;
+  /**
+   * The campaign an earn or a redemption charges, read eventually consistent as `requireReward` reads the reward:
+   * the budget's debit is a condition of the commit, so a stale read never overspends it; closing the campaign
+   * reaches commits once the read sees it (usually within a second). Not found is read again strongly consistent.
+   */
+  requireCampaign(tenantId: string, campaignId: string): Promise<Campaign> {
+    return this.readCampaign(tenantId, campaignId, false);
   }
 
   async getCampaign(tenantId: string, campaignId: string): Promise<CampaignStanding> {
-    return this.budgetOf(await this.requireCampaign(tenantId, campaignId));
+    return this.budgetOf(await this.readCampaign(tenantId, campaignId, true));
+  }
+
+  private async readCampaign(tenantId: string, campaignId: string, consistent: boolean): Promise<Campaign> {
+    const campaign =
+      (consistent ? null : await this.rewards.getCampaign(tenantId, campaignId, { consistent: false })) ??
+      (await this.rewards.getCampaign(tenantId, campaignId));
+    if (!campaign) throw new Problem('campaign_not_found', `No campaign ${campaignId}`);
+    return campaign;
   }
 
   /** Funds a campaign's budget. */
@@ -112,7 +138,7 @@ export class RewardCatalogue {
     idem: IdempotencyContext,
     amountPoints: number,
   ): Promise<Reply> {
-    await this.requireCampaign(tenantId, campaignId);
+    await this.readCampaign(tenantId, campaignId, true);
     return this.credit(tenantId, { kind: 'budget', id: campaignId }, amountPoints, idem, {
       kind: 'campaign-funded',
       campaignId,

@@ -114,7 +114,7 @@ export function requireEndpointAllowance(registered: number, limits: TenantLimit
 }
 
 /** A suspended tenant's calls are refused; an unknown tenant's credential is no credential. */
-export function requireActiveTenant(tenant: Tenant | null): Tenant {
+export function requireActiveTenant<T extends Pick<Tenant, 'status'>>(tenant: T | null): T {
   if (!tenant) throw new Problem('unauthorized');
   if (tenant.status === 'suspended') throw new Problem('tenant_suspended');
   return tenant;

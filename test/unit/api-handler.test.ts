@@ -16,6 +16,7 @@ process.env.WEBHOOK_SECRETS_KEY = `local:${Buffer.alloc(32, 1).toString('base64'
 const ddb = mockClient(DynamoDBDocumentClient);
 const { route, handler } = await import('../../functions/handlers/api');
 const { logger } = await import('../../functions/shared/logger');
+const { TENANT_STATUS_REPLICAS } = await import('../../functions/adapters/dynamo-tenant-store');
 
 function request(
   method: string,
@@ -42,11 +43,17 @@ function request(
   } as unknown as APIGatewayProxyEvent;
 }
 
-/** The caller's tenant, read for every tenant request (suspension applies at once). */
-const tenantIsActive = () =>
-  ddb
-    .on(GetCommand, { Key: { pk: 'TENANT#t1', sk: 'TENANT' } })
-    .resolves({ Item: { tenantId: 't1', name: 'Tenant one', status: 'active' } });
+/** The caller's tenant's status, read from one of its replicas for every tenant request (suspension is at once). */
+const tenantIs = (status: 'active' | 'suspended') => {
+  for (let replica = 0; replica < TENANT_STATUS_REPLICAS; replica++) {
+    ddb
+      .on(GetCommand, { Key: { pk: `TENANT#t1#STATUS#${replica}`, sk: 'STATUS' } })
+      .resolves({ Item: { tenantId: 't1', status } });
+  }
+};
+const tenantIsActive = () => {
+  tenantIs('active');
+};
 
 const invoke = (event: APIGatewayProxyEvent) => handler(event, {} as never);
 
@@ -143,20 +150,22 @@ describe('API handler', () => {
 
   it('refuses a suspended tenant with 403 tenant_suspended before the operation reads or writes anything', async () => {
     // Prepare
-    ddb
-      .on(GetCommand, { Key: { pk: 'TENANT#t1', sk: 'TENANT' } })
-      .resolves({ Item: { tenantId: 't1', name: 'Tenant one', status: 'suspended' } });
+    tenantIs('suspended');
 
     // Act
     const response = await invoke(
       request('POST', '/v1/members', { body: { externalId: 'alice-1' }, headers: { 'idempotency-key': 'k1' } }),
     );
 
-    // Assess: one strongly consistent read of the tenant, nothing else.
+    // Assess: one strongly consistent read of one of the tenant's status replicas, nothing else.
     expect(response.statusCode).toBe(403);
     expect(JSON.parse(response.body)).toMatchObject({ code: 'tenant_suspended' });
     expect(ddb.commandCalls(GetCommand).map((call) => call.args[0].input)).toEqual([
-      { TableName: 'ledger', Key: { pk: 'TENANT#t1', sk: 'TENANT' }, ConsistentRead: true },
+      {
+        TableName: 'ledger',
+        Key: { pk: expect.stringMatching(/^TENANT#t1#STATUS#\d+$/), sk: 'STATUS' },
+        ConsistentRead: true,
+      },
     ]);
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
   });

@@ -36,6 +36,9 @@ class MemoryTenantStore implements TenantStore {
   getTenant(tenantId: string) {
     return Promise.resolve(this.tenants.get(tenantId) ?? null);
   }
+  getTenantStatus(tenantId: string) {
+    return this.getTenant(tenantId);
+  }
   createTenant(tenant: Tenant) {
     if (this.tenants.has(tenant.tenantId)) return Promise.resolve(false);
     this.tenants.set(tenant.tenantId, tenant);
