@@ -128,6 +128,37 @@ describe('delivery log rounds', () => {
   });
 });
 
+describe('endpoint health on a success', () => {
+  it("writes nothing for a healthy endpoint's success, and clears a failure streak", async () => {
+    // Prepare: a client that counts the writes it sends
+    const writes: string[] = [];
+    const counting = {
+      send: (command: Parameters<DynamoDBDocumentClient['send']>[0]) => {
+        if (!(command instanceof GetCommand)) writes.push(command.constructor.name);
+        return local.documents.send(command);
+      },
+    } as unknown as DynamoDBDocumentClient;
+    const health = new DynamoEndpointHealth(counting, local.tableName);
+    const tenantId = newId('ten');
+    const subscriptionId = newId('sub');
+    await health.resetHealth(tenantId, subscriptionId);
+    writes.length = 0;
+
+    // Act
+    await health.recordSuccess(tenantId, subscriptionId, NOW, false);
+    const whileHealthy = [...writes];
+    await health.countFailure(tenantId, subscriptionId, NOW, { lastStatus: 500 });
+    await health.recordSuccess(tenantId, subscriptionId, NOW, false);
+
+    // Assess
+    expect(whileHealthy).toEqual([]);
+    expect(writes).toEqual(['UpdateCommand', 'UpdateCommand']);
+    const after = await health.getHealth(tenantId, subscriptionId);
+    expect(after).toMatchObject({ state: 'closed', consecutiveFailures: 0 });
+    expect(after.failingSince).toBeUndefined();
+  });
+});
+
 describe('disabling an endpoint', () => {
   it('emits endpoint.disabled at the next free seq when an older eventSeq was written back', async () => {
     // Prepare
