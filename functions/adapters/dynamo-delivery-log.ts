@@ -22,6 +22,7 @@ import { transactWrite } from './cancelled-transaction';
 import { applied } from './conditional-write';
 import { TTL_ATTRIBUTE, TTL_NAMES, ttlAfterDays, ttlAttribute } from '../shared/item-ttl';
 import { decodeCursor, encodeCursor } from './cursor';
+import { required } from '../shared/required';
 import { queryMerged } from './merged-query';
 import { queryPrefix } from './query-prefix';
 import { strip as stripKeys } from './dynamo-ledger-store';
@@ -58,7 +59,7 @@ export class DynamoDeliveryLog implements DeliveryLog {
         ConsistentRead: true,
       }),
     );
-    return Item ? (strip(Item) as unknown as DeliveryRecord) : null;
+    return Item ? messageRecord(tenantId, subscriptionId, Item) : null;
   }
 
   /**
@@ -111,12 +112,9 @@ export class DynamoDeliveryLog implements DeliveryLog {
     // One assignment per attribute (DynamoDB refuses two paths to the same attribute): later ones win.
     const assignments = new Map<string, { value: unknown; ifAbsent: boolean }>();
     const assign = (name: string, value: unknown, ifAbsent = false) => assignments.set(name, { value, ifAbsent });
+    // The tenant and endpoint are in the key, the event's id, type and time in the event: not repeated (an item under
+    // one KB costs a write unit, and its index copy another, where one past it costs two each).
     assign('kind', 'delivery');
-    assign('tenantId', tenantId);
-    assign('subscriptionId', subscriptionId);
-    assign('eventId', subject.id);
-    assign('eventType', subject.type);
-    assign('occurredAt', subject.occurredAt);
     if ('event' in message) assign('event', message.event);
     else assign('digest', message.digest);
     assign('gsi2pk', keys.endpointMessages(tenantId, subscriptionId, keys.deliveryLogShard(subject.id)));
@@ -259,7 +257,7 @@ export class DynamoDeliveryLog implements DeliveryLog {
       query.status,
     );
     return {
-      items: page.items.map((item) => strip(item) as unknown as DeliveryRecord),
+      items: page.items.map((item) => messageRecord(tenantId, subscriptionId, item)),
       ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
     };
   }
@@ -362,4 +360,22 @@ function cursorPosition(cursor: string): string {
   } catch {
     return decodeCursor(cursor, ['at', 'eventId', 'attempt']).at ?? '';
   }
+}
+
+/**
+ * A message item as the log's readers see it: what the item leaves out (its tenant, endpoint, event id, type and
+ * time) put back from the key and the event or digest. Items written before kept them and read the same.
+ */
+function messageRecord(tenantId: string, subscriptionId: string, item: Record<string, unknown>): DeliveryRecord {
+  const record = strip(item) as unknown as DeliveryRecord;
+  const sent = record.event ? { event: record.event } : { digest: required(record.digest, "the message's digest") };
+  const subject = subjectOf({ tenantId, subscriptionId, round: record.round, ...sent });
+  return {
+    ...record,
+    tenantId,
+    subscriptionId,
+    eventId: subject.id,
+    eventType: subject.type,
+    occurredAt: subject.occurredAt,
+  };
 }

@@ -211,6 +211,18 @@ describe('delivery log listings', () => {
       new GetCommand({ TableName: local.tableName, Key: keys.delivery(tenantId, subscriptionId, last) }),
     );
     expect(Item?.gsi2pk).toBe(keys.endpointMessages(tenantId, subscriptionId, keys.deliveryLogShard(last)));
+    // The item leaves out what its key and event give back; the log's readers see it all the same.
+    for (const repeated of ['tenantId', 'subscriptionId', 'eventId', 'eventType', 'occurredAt'])
+      expect(Item).not.toHaveProperty(repeated);
+    expect(await log.getMessage(tenantId, subscriptionId, last)).toMatchObject({
+      tenantId,
+      subscriptionId,
+      eventId: last,
+      eventType: 'points.earned',
+      occurredAt: newestFirst[0]?.occurredAt,
+      status: 'failing',
+    });
+    expect(newestFirst[0]).toMatchObject({ tenantId, subscriptionId, eventId: last, eventType: 'points.earned' });
     expect(new Set(eventIds.map((eventId) => keys.deliveryLogShard(eventId))).size).toBeGreaterThan(10);
   });
 
