@@ -6,7 +6,8 @@ import { dynamoItemBytes, firehoseBilledBytes, sqsBilledRequests, writeUnits, ty
 /**
  * Meters what the functions on the twin use, as AWS would bill it: each invocation's duration and log output, the
  * capacity DynamoDB reports for every call (the meter asks for it: `ReturnConsumedCapacity: INDEXES`, which
- * DynamoDB Local answers, transactions counted double), SQS requests by 64 KB chunk, and Firehose records with
+ * DynamoDB Local answers, transactions counted double; a transaction's table units are raised to what its items
+ * cost by DynamoDB's rules where Local reports fewer), SQS requests by 64 KB chunk, and Firehose records with
  * their 5 KB rounding. Counts only between `start()` and `stop()`.
  */
 export class CostMeter {
@@ -63,11 +64,17 @@ export class CostMeter {
           this.dynamodbErrors.set(key, (this.dynamodbErrors.get(key) ?? 0) + 1);
           return;
         }
-        const consumed = parse(answer)?.ConsumedCapacity as Consumed | Consumed[] | undefined;
+        const consumed = [(parse(answer)?.ConsumedCapacity as Consumed | Consumed[] | undefined) ?? []].flat();
         const tally = this.dynamoTally(call);
         tally.calls++;
         this.countPuts(call);
-        for (const part of [consumed ?? []].flat()) {
+        // DynamoDB Local counts a transaction's items of equal units once (four 300-byte puts: 2 units, not 8): the
+        // table's share is at least what DynamoDB's rules make of the items the call names.
+        const reported = consumed.reduce((sum, part) => sum + (part.Table?.CapacityUnits ?? 0), 0);
+        const missing = Math.max(0, transactionTableUnits(call) - reported);
+        tally.units += missing;
+        tally.tableUnits += missing;
+        for (const part of consumed) {
           tally.units += part.CapacityUnits ?? 0;
           tally.tableUnits += part.Table?.CapacityUnits ?? 0;
           for (const [index, units] of Object.entries({
@@ -220,6 +227,19 @@ const CAPACITY_OPERATIONS = new Set([
   'BatchWriteItem',
   'TransactWriteItems',
 ]);
+
+/**
+ * The table's write units of a TransactWriteItems call by DynamoDB's rules: each put by its size, each update, delete
+ * or condition check at least one KB (their items' sizes are not in the request), all doubled. Zero for other calls.
+ */
+function transactionTableUnits(call: TappedCall): number {
+  if (operation(call) !== 'TransactWriteItems') return 0;
+  const actions = (parse(call.body)?.TransactItems as { Put?: { Item: Item } }[] | undefined) ?? [];
+  return actions.reduce(
+    (sum, action) => sum + (action.Put ? writeUnits(dynamoItemBytes(action.Put.Item), { transactional: true }) : 2),
+    0,
+  );
+}
 
 /** The operation of a JSON-protocol call: the part of `X-Amz-Target` after the dot. */
 const operation = (call: TappedCall) => call.target.slice(call.target.indexOf('.') + 1);

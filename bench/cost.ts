@@ -20,7 +20,8 @@ import { awsListPrices } from './prices/aws-list-prices-us-east-1-2026-12';
  *   and queue consumers' batches are as the twin's pollers formed them at this rate (fewer, larger batches at
  *   higher rates);
  * - DynamoDB: the units DynamoDB Local reports for every call the functions make (`ReturnConsumedCapacity`,
- *   transactions double, each index); stream reads by Lambda triggers are free;
+ *   transactions double, each index; a transaction's table units by DynamoDB's rules where Local reports fewer);
+ *   stream reads by Lambda triggers are free;
  * - SQS: requests in 64 KB chunks at the FIFO price for the FIFO delivery queue; Lambda's idle long polls are left
  *   out (a fixed cost per poller, not per earn);
  * - Firehose: each record rounded up to 5 KB, plus dynamic partitioning per GB and per object; S3 PUTs and a month of

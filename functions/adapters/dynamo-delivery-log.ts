@@ -6,7 +6,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import type { LoyaltyEvent } from '../domain/events';
-import { keys } from '../domain/keys';
+import { DELIVERY_LOG_SHARDS, keys } from '../domain/keys';
 import type { Page } from '../domain/ports';
 import { afterAttempt, deadLetterOf } from '../domain/webhooks/delivery-record';
 import { subjectOf, type DeadReason, type DeliveryMessage, type DigestRef } from '../domain/webhooks/message';
@@ -22,9 +22,10 @@ import { transactWrite } from './cancelled-transaction';
 import { applied } from './conditional-write';
 import { TTL_ATTRIBUTE, TTL_NAMES, ttlAfterDays, ttlAttribute } from '../shared/item-ttl';
 import { decodeCursor, encodeCursor } from './cursor';
+import { required } from '../shared/required';
+import { queryMerged } from './merged-query';
 import { queryPrefix } from './query-prefix';
 import { strip as stripKeys } from './dynamo-ledger-store';
-import { required } from '../shared/required';
 
 /** A log or health item as the API shows it: no keys, no TTL, no bookkeeping. */
 export const stripLogItem = ({ [TTL_ATTRIBUTE]: _ttl, deadSk: _d, ...rest }: Record<string, unknown>) =>
@@ -34,8 +35,9 @@ const strip = stripLogItem;
 /**
  * The webhook delivery log in the ledger table. Each message has its own partition (no hot or
  * oversized item collection); the `deliveries` index lists an endpoint's messages by event time
- * and its attempts by attempt time. Everything expires after the retention period (TTL), dead
- * letters included.
+ * and its attempts by attempt time, each in `DELIVERY_LOG_SHARDS` shards by event id (no hot index
+ * partition for a busy endpoint) that a listing reads together. Everything expires after the
+ * retention period (TTL), dead letters included.
  */
 export class DynamoDeliveryLog implements DeliveryLog {
   constructor(
@@ -57,7 +59,7 @@ export class DynamoDeliveryLog implements DeliveryLog {
         ConsistentRead: true,
       }),
     );
-    return Item ? (strip(Item) as unknown as DeliveryRecord) : null;
+    return Item ? messageRecord(tenantId, subscriptionId, Item) : null;
   }
 
   /**
@@ -79,7 +81,7 @@ export class DynamoDeliveryLog implements DeliveryLog {
           Item: {
             ...keys.deliveryAttempt(message.tenantId, message.subscriptionId, id, input.attemptNumber),
             kind: 'deliveryAttempt',
-            gsi2pk: keys.endpointAttempts(message.tenantId, message.subscriptionId),
+            gsi2pk: keys.endpointAttempts(message.tenantId, message.subscriptionId, keys.deliveryLogShard(id)),
             gsi2sk: `${attempt.at}#${id}#${input.attemptNumber}`,
             ...ttlAttribute(this.deleteAfter(now)),
             ...attemptItem,
@@ -110,15 +112,12 @@ export class DynamoDeliveryLog implements DeliveryLog {
     // One assignment per attribute (DynamoDB refuses two paths to the same attribute): later ones win.
     const assignments = new Map<string, { value: unknown; ifAbsent: boolean }>();
     const assign = (name: string, value: unknown, ifAbsent = false) => assignments.set(name, { value, ifAbsent });
+    // The tenant and endpoint are in the key, the event's id, type and time in the event: not repeated (an item under
+    // one KB costs a write unit, and its index copy another, where one past it costs two each).
     assign('kind', 'delivery');
-    assign('tenantId', tenantId);
-    assign('subscriptionId', subscriptionId);
-    assign('eventId', subject.id);
-    assign('eventType', subject.type);
-    assign('occurredAt', subject.occurredAt);
     if ('event' in message) assign('event', message.event);
     else assign('digest', message.digest);
-    assign('gsi2pk', keys.endpointMessages(tenantId, subscriptionId));
+    assign('gsi2pk', keys.endpointMessages(tenantId, subscriptionId, keys.deliveryLogShard(subject.id)));
     assign('gsi2sk', `${subject.occurredAt}#${subject.id}`);
     assign('createdAt', at, true);
     assign('attempts', 0, true);
@@ -253,13 +252,12 @@ export class DynamoDeliveryLog implements DeliveryLog {
   /** An endpoint's messages whose events occurred in [from, to], oldest or newest first. */
   async listMessages(tenantId: string, subscriptionId: string, query: MessageQuery): Promise<Page<DeliveryRecord>> {
     const page = await this.queryIndex(
-      keys.endpointMessages(tenantId, subscriptionId),
+      (shard) => keys.endpointMessages(tenantId, subscriptionId, shard),
       query,
-      (position) => keys.delivery(tenantId, subscriptionId, required(position.eventId, "the cursor's eventId")),
       query.status,
     );
     return {
-      items: page.items.map((item) => strip(item) as unknown as DeliveryRecord),
+      items: page.items.map((item) => messageRecord(tenantId, subscriptionId, item)),
       ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
     };
   }
@@ -270,17 +268,10 @@ export class DynamoDeliveryLog implements DeliveryLog {
     subscriptionId: string,
     query: { from?: string; to?: string; limit: number; cursor?: string },
   ): Promise<Page<AttemptRecord>> {
-    const page = await this.queryIndex(
-      keys.endpointAttempts(tenantId, subscriptionId),
-      { ...query, order: 'desc' },
-      (position) =>
-        keys.deliveryAttempt(
-          tenantId,
-          subscriptionId,
-          required(position.eventId, "the cursor's eventId"),
-          Number(position.attempt),
-        ),
-    );
+    const page = await this.queryIndex((shard) => keys.endpointAttempts(tenantId, subscriptionId, shard), {
+      ...query,
+      order: 'desc',
+    });
     return {
       items: page.items.map((item) => strip(item) as unknown as AttemptRecord),
       ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
@@ -318,59 +309,73 @@ export class DynamoDeliveryLog implements DeliveryLog {
     };
   }
 
+  /**
+   * One page of an endpoint's log in the `deliveries` index: every shard's partition (and the one written before
+   * sharding) read together and merged by sort key, which is unique within an endpoint's messages or attempts, so
+   * the cursor is the last item's sort key.
+   */
   private async queryIndex(
-    partition: string,
+    partition: (shard?: number) => string,
     query: { from?: string; to?: string; order: 'asc' | 'desc'; limit: number; cursor?: string },
-    baseKey: (position: Record<string, string>) => { pk: string; sk: string },
     status?: string,
   ): Promise<{ items: Record<string, unknown>[]; nextCursor?: string }> {
-    const from = query.from ?? '0';
-    const to = `${query.to ?? '9'}\uffff`;
-    let start: Record<string, unknown> | undefined;
-    if (query.cursor) {
-      const position = decodeCursor(query.cursor, ['at', 'eventId', 'attempt']);
-      start = { gsi2pk: partition, gsi2sk: position.at, ...baseKey(position) };
-    }
-    const items: Record<string, unknown>[] = [];
-    // A status filter may empty a page; keep reading until the page is full or the range ends.
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: 'deliveries',
-          KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk BETWEEN :from AND :to',
-          ...(status
-            ? { FilterExpression: '#status = :status', ExpressionAttributeNames: { '#status': 'status' } }
-            : {}),
-          ExpressionAttributeValues: {
-            ':pk': partition,
-            ':from': from,
-            ':to': to,
-            ...(status ? { ':status': status } : {}),
-          },
-          ScanIndexForward: query.order === 'asc',
-          Limit: query.limit - items.length,
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start && items.length < query.limit);
-    if (!start) return { items };
-    const last: Record<string, unknown> = items.at(-1) ?? {};
-    return {
-      items,
-      nextCursor: encodeCursor({
-        at: String(start.gsi2sk),
-        eventId: cursorText(last.eventId),
-        attempt: cursorText(last.attempt),
-      }),
-    };
+    const after = query.cursor ? cursorPosition(query.cursor) : undefined;
+    const descending = query.order === 'desc';
+    // Each shard's range, narrowed to the items from the cursor on (BETWEEN includes it: it is dropped below).
+    const from = !descending && after !== undefined ? after : (query.from ?? '0');
+    const to = descending && after !== undefined ? after : `${query.to ?? '9'}\uffff`;
+    const partitions = [undefined, ...Array.from({ length: DELIVERY_LOG_SHARDS }, (_, shard) => shard)];
+    const { items, more } = await queryMerged(
+      this.client,
+      partitions.map((shard) => ({
+        TableName: this.tableName,
+        IndexName: 'deliveries',
+        KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk BETWEEN :from AND :to',
+        ...(status ? { FilterExpression: '#status = :status', ExpressionAttributeNames: { '#status': 'status' } } : {}),
+        ExpressionAttributeValues: {
+          ':pk': partition(shard),
+          ':from': from,
+          ':to': to,
+          ...(status ? { ':status': status } : {}),
+        },
+        ScanIndexForward: !descending,
+        // Shards share the page: a few items each, more read only from the shards the merge draws on.
+        Limit: Math.ceil(query.limit / DELIVERY_LOG_SHARDS) + 2,
+      })),
+      // One more than the page: the cursor's own item, if it is still there, comes first and is dropped.
+      { sortKey: 'gsi2sk', descending, limit: query.limit + (after === undefined ? 0 : 1) },
+    );
+    const kept = items.filter((item) => item.gsi2sk !== after);
+    const page = kept.slice(0, query.limit);
+    const last = page.at(-1);
+    if (!(more || kept.length > page.length) || !last) return { items: page };
+    return { items: page, nextCursor: encodeCursor({ at: String(last.gsi2sk) }) };
   }
 }
 
-/** A key attribute in a cursor: ids are strings, attempts numbers; an absent one is empty. */
-function cursorText(value: unknown): string {
-  if (typeof value === 'string') return value;
-  return typeof value === 'number' ? String(value) : '';
+/** Where a page starts: after this sort key (cursors from before sharding carry the event and attempt as well). */
+function cursorPosition(cursor: string): string {
+  try {
+    return decodeCursor(cursor, ['at']).at ?? '';
+  } catch {
+    return decodeCursor(cursor, ['at', 'eventId', 'attempt']).at ?? '';
+  }
+}
+
+/**
+ * A message item as the log's readers see it: what the item leaves out (its tenant, endpoint, event id, type and
+ * time) put back from the key and the event or digest. Items written before kept them and read the same.
+ */
+function messageRecord(tenantId: string, subscriptionId: string, item: Record<string, unknown>): DeliveryRecord {
+  const record = strip(item) as unknown as DeliveryRecord;
+  const sent = record.event ? { event: record.event } : { digest: required(record.digest, "the message's digest") };
+  const subject = subjectOf({ tenantId, subscriptionId, round: record.round, ...sent });
+  return {
+    ...record,
+    tenantId,
+    subscriptionId,
+    eventId: subject.id,
+    eventType: subject.type,
+    occurredAt: subject.occurredAt,
+  };
 }

@@ -2,7 +2,7 @@ import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } fr
 import { keys } from '../domain/keys';
 import { outboxItem } from '../domain/outbox';
 import type { WebhookSubscription } from '../domain/ports';
-import { HEALTHY, type EndpointHealth } from '../domain/webhooks/breaker';
+import { HEALTHY, successWrites, type EndpointHealth } from '../domain/webhooks/breaker';
 import { endpointDisabledEvent } from '../domain/webhooks/disabling';
 import { endpointDisabledNotice } from '../domain/webhooks/notices';
 import type { DisableDetail, EndpointHealthStore } from '../domain/webhooks/ports';
@@ -99,8 +99,11 @@ export class DynamoEndpointHealth implements EndpointHealthStore {
   /**
    * A delivered attempt. A probe's success closes the breaker and starts the drain ramp; any other
    * success clears the failure count, but only of a closed breaker (while it is open, only the
-   * probe decides). Conditioned rather than skipped on a stale view: a success that lands right
-   * after another worker's failure still counts.
+   * probe decides). Judged on the health read after the attempt (a consistent read, a fifth of a
+   * write's price), never on the view the delivery gated on: a success that lands right after
+   * another worker's failure still counts. While the endpoint is healthy nothing is written (a
+   * conditional write whose condition fails is billed as a write); a failure counted between the
+   * read and now came after this success, and stays counted.
    */
   async recordSuccess(tenantId: string, subscriptionId: string, now: Date, probe: boolean): Promise<void> {
     const Key = keys.endpointHealth(tenantId, subscriptionId);
@@ -118,7 +121,8 @@ export class DynamoEndpointHealth implements EndpointHealthStore {
       );
       return;
     }
-    // A failed condition means there was no failure streak to clear (or the breaker is not closed).
+    if (!successWrites(await this.getHealth(tenantId, subscriptionId), { probe })) return;
+    // A failed condition means the streak was cleared meanwhile (or the breaker opened).
     await applied(
       this.client.send(
         new UpdateCommand({

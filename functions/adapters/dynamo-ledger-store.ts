@@ -27,6 +27,7 @@ import { accountUpdate } from './account-items';
 import { transactWrite, type CancelledTransaction } from './cancelled-transaction';
 import { applied } from './conditional-write';
 import { decodeCursor, encodeCursor } from './cursor';
+import { idempotencyItem, idempotencyRecordOf } from './idempotency-item';
 import { required } from '../shared/required';
 
 type Conflict = Exclude<CommitResult, { ok: true }>['conflict'];
@@ -57,10 +58,8 @@ export function balanceItem(balance: Balance): Record<string, unknown> {
   };
 }
 
-/** An idempotency record as stored; the ledger's commits and the reward store's credits write the same item. */
-export function idempotencyItem(record: IdempotencyRecord): Record<string, unknown> {
-  return { ...keys.idempotency(record.tenantId, record.key), kind: 'idempotency', ...record };
-}
+/** An idempotency record as stored (idempotency-item.ts); the reward store's credits write the same item. */
+export { idempotencyItem };
 
 type TransactAction =
   | { Put: Record<string, unknown> }
@@ -131,7 +130,7 @@ export class DynamoLedgerStore implements LedgerStore {
 
   async getIdempotencyRecord(tenantId: string, key: string): Promise<IdempotencyRecord | null> {
     const item = await this.get(keys.idempotency(tenantId, key));
-    return item ? (strip(item) as IdempotencyRecord) : null;
+    return item ? idempotencyRecordOf(tenantId, key, item) : null;
   }
 
   async getEntry(tenantId: string, memberId: string, seq: number) {

@@ -3,6 +3,7 @@ import {
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
+  UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { DynamoDeliveryLog } from '../../functions/adapters/dynamo-delivery-log';
@@ -125,6 +126,148 @@ describe('delivery log rounds', () => {
     expect(started).toMatchObject({ tenantId, subscriptionId, round: 2 });
     expect(await log.getMessage(tenantId, subscriptionId, eventId)).toMatchObject({ round: 2, status: 'pending' });
     expect((await log.listDeadLetters(tenantId, subscriptionId, { limit: 10 })).items).toEqual([]);
+  });
+});
+
+describe('delivery log listings', () => {
+  /** An endpoint's log of `count` messages, one attempt each (every third failing), a second apart. */
+  async function loggedEndpoint(count: number) {
+    const log = new DynamoDeliveryLog(local.documents, local.tableName, 30);
+    const tenantId = newId('ten');
+    const subscriptionId = newId('sub');
+    const at = (i: number) => new Date(NOW.getTime() + i * 1000).toISOString();
+    const eventIds: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const event = { ...earned(tenantId), occurredAt: at(i) };
+      eventIds.push(event.id);
+      const failing = i % 3 === 0;
+      await log.recordAttempt({
+        message: deliveryMessage.parse({ tenantId, subscriptionId, event, round: 0 }),
+        attempt: { at: at(i + 1), ok: !failing, durationMs: 3, status: failing ? 500 : 204 },
+        attemptNumber: 1,
+        roundAttempts: 1,
+        outcome: failing ? 'failing' : 'delivered',
+        ...(failing ? { nextAttemptAt: at(i + 6) } : {}),
+      });
+    }
+    return { log, tenantId, subscriptionId, eventIds };
+  }
+
+  /** Every page of a listing, one after the other. */
+  async function allPages<T>(list: (cursor?: string) => Promise<{ items: T[]; nextCursor?: string }>) {
+    const items: T[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await list(cursor);
+      items.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor);
+    return items;
+  }
+
+  it("lists an endpoint's messages and attempts across its shards in order, page by page", async () => {
+    // Prepare: the first message logged in the partition used before sharding
+    const { log, tenantId, subscriptionId, eventIds } = await loggedEndpoint(40);
+    const [first] = eventIds as [string];
+    for (const [key, legacy] of [
+      [keys.delivery(tenantId, subscriptionId, first), keys.endpointMessages(tenantId, subscriptionId)],
+      [keys.deliveryAttempt(tenantId, subscriptionId, first, 1), keys.endpointAttempts(tenantId, subscriptionId)],
+    ] as const)
+      await local.documents.send(
+        new UpdateCommand({
+          TableName: local.tableName,
+          Key: key,
+          UpdateExpression: 'SET gsi2pk = :legacy',
+          ExpressionAttributeValues: { ':legacy': legacy },
+        }),
+      );
+
+    // Act
+    const newestFirst = await allPages((cursor) =>
+      log.listMessages(tenantId, subscriptionId, { order: 'desc', limit: 7, ...(cursor ? { cursor } : {}) }),
+    );
+    const oldestFirst = await allPages((cursor) =>
+      log.listMessages(tenantId, subscriptionId, { order: 'asc', limit: 9, ...(cursor ? { cursor } : {}) }),
+    );
+    const failing = await allPages((cursor) =>
+      log.listMessages(tenantId, subscriptionId, {
+        order: 'asc',
+        status: 'failing',
+        limit: 4,
+        ...(cursor ? { cursor } : {}),
+      }),
+    );
+    const attempts = await allPages((cursor) =>
+      log.listAttempts(tenantId, subscriptionId, { limit: 6, ...(cursor ? { cursor } : {}) }),
+    );
+
+    // Assess
+    expect(newestFirst.map((message) => message.eventId)).toEqual([...eventIds].reverse());
+    expect(oldestFirst.map((message) => message.eventId)).toEqual(eventIds);
+    expect(failing.map((message) => message.eventId)).toEqual(eventIds.filter((_, i) => i % 3 === 0));
+    expect(attempts.map((attempt) => attempt.eventId)).toEqual([...eventIds].reverse());
+    const last = eventIds.at(-1) ?? '';
+    const { Item } = await local.documents.send(
+      new GetCommand({ TableName: local.tableName, Key: keys.delivery(tenantId, subscriptionId, last) }),
+    );
+    expect(Item?.gsi2pk).toBe(keys.endpointMessages(tenantId, subscriptionId, keys.deliveryLogShard(last)));
+    // The item leaves out what its key and event give back; the log's readers see it all the same.
+    for (const repeated of ['tenantId', 'subscriptionId', 'eventId', 'eventType', 'occurredAt'])
+      expect(Item).not.toHaveProperty(repeated);
+    expect(await log.getMessage(tenantId, subscriptionId, last)).toMatchObject({
+      tenantId,
+      subscriptionId,
+      eventId: last,
+      eventType: 'points.earned',
+      occurredAt: newestFirst[0]?.occurredAt,
+      status: 'failing',
+    });
+    expect(newestFirst[0]).toMatchObject({ tenantId, subscriptionId, eventId: last, eventType: 'points.earned' });
+    expect(new Set(eventIds.map((eventId) => keys.deliveryLogShard(eventId))).size).toBeGreaterThan(10);
+  });
+
+  it('lists a time range, and ends with no cursor when the range is read', async () => {
+    // Prepare
+    const { log, tenantId, subscriptionId, eventIds } = await loggedEndpoint(12);
+    const at = (i: number) => new Date(NOW.getTime() + i * 1000).toISOString();
+
+    // Act
+    const page = await log.listMessages(tenantId, subscriptionId, { order: 'desc', from: at(3), to: at(7), limit: 10 });
+
+    // Assess
+    expect(page.items.map((message) => message.eventId)).toEqual(eventIds.slice(3, 8).reverse());
+    expect(page.nextCursor).toBeUndefined();
+  });
+});
+
+describe('endpoint health on a success', () => {
+  it("writes nothing for a healthy endpoint's success, and clears a failure streak", async () => {
+    // Prepare: a client that counts the writes it sends
+    const writes: string[] = [];
+    const counting = {
+      send: (command: Parameters<DynamoDBDocumentClient['send']>[0]) => {
+        if (!(command instanceof GetCommand)) writes.push(command.constructor.name);
+        return local.documents.send(command);
+      },
+    } as unknown as DynamoDBDocumentClient;
+    const health = new DynamoEndpointHealth(counting, local.tableName);
+    const tenantId = newId('ten');
+    const subscriptionId = newId('sub');
+    await health.resetHealth(tenantId, subscriptionId);
+    writes.length = 0;
+
+    // Act
+    await health.recordSuccess(tenantId, subscriptionId, NOW, false);
+    const whileHealthy = [...writes];
+    await health.countFailure(tenantId, subscriptionId, NOW, { lastStatus: 500 });
+    await health.recordSuccess(tenantId, subscriptionId, NOW, false);
+
+    // Assess
+    expect(whileHealthy).toEqual([]);
+    expect(writes).toEqual(['UpdateCommand', 'UpdateCommand']);
+    const after = await health.getHealth(tenantId, subscriptionId);
+    expect(after).toMatchObject({ state: 'closed', consecutiveFailures: 0 });
+    expect(after.failingSince).toBeUndefined();
   });
 });
 

@@ -5,6 +5,7 @@ import {
   failingTooLong,
   gate,
   openPeriodSeconds,
+  successWrites,
   type EndpointHealth,
 } from '../../functions/domain/webhooks/breaker';
 import {
@@ -479,5 +480,17 @@ describe('wait before a message is looked at again', () => {
         },
       ),
     );
+  });
+});
+
+describe('a success writes the health', () => {
+  it('for a probe, or to clear the streak of a closed breaker; never while the endpoint is healthy', () => {
+    // Act & Assess
+    expect(successWrites(HEALTHY, { probe: false })).toBe(false);
+    expect(successWrites(health({ closedAt: t0.toISOString() }), { probe: false })).toBe(false);
+    expect(successWrites(HEALTHY, { probe: true })).toBe(true);
+    expect(successWrites(health({ consecutiveFailures: 1 }), { probe: false })).toBe(true);
+    expect(successWrites(health({ failingSince: t0.toISOString() }), { probe: false })).toBe(true);
+    expect(successWrites(health({ state: 'open', consecutiveFailures: 10 }), { probe: false })).toBe(false);
   });
 });

@@ -110,3 +110,14 @@ export function breakerOpens(
   if (!opens) return null;
   return { from: failure.probe ? 'halfOpen' : 'closed', openSeconds: openPeriodSeconds(policy, counted.openCount) };
 }
+
+/**
+ * Whether a delivered attempt has something to change in the endpoint's health: a probe closes the
+ * breaker; any other success only clears the failure streak of a closed breaker (while it is open,
+ * only the probe decides), so a healthy endpoint's success writes nothing.
+ * @example successWrites(HEALTHY, { probe: false }) // => false
+ */
+export function successWrites(health: EndpointHealth, success: { probe: boolean }): boolean {
+  const streak = health.consecutiveFailures > 0 || health.failingSince !== undefined;
+  return success.probe || (health.state === 'closed' && streak);
+}
