@@ -1,22 +1,14 @@
 import { startTwin } from '../local/twin';
 import { runColdStart } from './cold-start';
 import { runCost } from './cost';
+import { runFanout, saturatedEarnRate } from './fanout';
 import { runFeed } from './feed';
 import { goalTable } from './goals';
 import { runHotMember } from './hot-member';
 import { runHotPartition } from './hot-partition';
-import {
-  accepted,
-  committedIds,
-  enrolMembers,
-  pairKey,
-  percentile,
-  pool,
-  raiseDemoTenantLimits,
-  recordArrivals,
-  sleep,
-} from './harness';
+import { committedIds, enrolMembers, percentile, pool, raiseDemoTenantLimits, recordArrivals, sleep } from './harness';
 import { runLake } from './lake';
+import { runLatency } from './latency';
 import { runOutage } from './outage';
 import { rawTransactPerS } from './raw-transact';
 
@@ -28,17 +20,17 @@ import { rawTransactPerS } from './raw-transact';
  *   transaction), with webhook_latency_saturated_ms (API response, the commit done → signature
  *   verified at the receiver, while the API is saturated), and raw_transact_per_s: the same four
  *   items written straight to DynamoDB Local at the same concurrency
- * - latency: webhook_latency_ms at a steady rate below saturation
+ * - latency: webhook_latency_ms, earns sent at BENCH_PACED_RATE (50/s) below saturation, each timed from the API's
+ *   response to its webhook verified at the receiver; see `latency.ts`
  * - hot: hot_member_ms, concurrent earns on one member (serial by design: gap-free seq)
  * - hotmember: hot_member_commits_per_s and hot_member_vs_serial_ratio, BENCH_HOT_MEMBER_REDEMPTIONS (1,000)
  *   concurrent redemptions of 1 point on a member with 500 points against the same member's serial rate;
  *   see `hot-member.ts`
- * - fanout: delivery_fanout_per_s, 3 more endpoints (`points.*`) registered through the API next to
- *   the demo one (`*`); after the consumers' endpoint cache has expired, earns are posted as fast as
- *   the API takes them, timed from the first request to the last of earns × endpoints deliveries
- *   verified (signature checked, 2xx answered) at the receiver; with the total and the missing.
- *   commit_to_delivered_ms: under that load, receipt at the receiver minus the event's commit time
- *   (the body's `timestamp`, which is the event's `occurredAt`; one clock), all endpoints pooled
+ * - fanout: 3 more endpoints (`points.*`) registered through the API next to the demo one (`*`); after
+ *   the consumers' endpoint cache has expired, commit_to_delivered_ms (event commit → accepted at the
+ *   receiver, endpoints pooled) with earns sent at fanout_rate_per_s, 80 % of the API's saturated rate
+ *   (api_earn_per_s when the api scenario ran, else a burst of BENCH_FANOUT_RATE_EARNS of its own), then
+ *   delivery_fanout_per_s with earns posted as fast as the API takes them; see `fanout.ts`
  * - outage: one of those endpoints fails until its breaker has opened, under the deployed delivery
  *   policy (the bench sets no policy env); see `outage.ts`
  * - feed: feed_read_events_per_s and page latency reading committed earns back through GET /v1/events,
@@ -75,14 +67,17 @@ type Scenario = (typeof SCENARIOS)[number];
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const EARNS = Number(process.env.BENCH_EARNS ?? 800);
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 40);
-const PACED = Number(process.env.BENCH_PACED_EARNS ?? 200);
-const RATE = Number(process.env.BENCH_PACED_RATE ?? 20);
+const PACED = Number(process.env.BENCH_PACED_EARNS ?? 500);
+const RATE = Number(process.env.BENCH_PACED_RATE ?? 50);
 const HOT = Number(process.env.BENCH_HOT_MEMBER_EARNS ?? 20);
 const HOT_MEMBER_REDEMPTIONS = Number(process.env.BENCH_HOT_MEMBER_REDEMPTIONS ?? 1_000);
 const HOT_MEMBER_POINTS = Number(process.env.BENCH_HOT_MEMBER_POINTS ?? 500);
 const HOT_MEMBER_SERIAL = Number(process.env.BENCH_HOT_MEMBER_SERIAL ?? 100);
 const FANOUT = Number(process.env.BENCH_FANOUT_EARNS ?? 300);
 const FANOUT_ENDPOINTS = Math.max(1, Number(process.env.BENCH_FANOUT_ENDPOINTS ?? 3));
+/** The fan-out's paced run sends earns at this share of the API's saturated rate. */
+const FANOUT_RATE_SHARE = 0.8;
+const FANOUT_RATE_EARNS = Number(process.env.BENCH_FANOUT_RATE_EARNS ?? 200);
 const OUTAGE = Number(process.env.BENCH_OUTAGE_EARNS ?? 40);
 /** Members the outage earns are spread over (each member's earns are posted in order). */
 const OUTAGE_MEMBERS = Math.min(MEMBERS, Number(process.env.BENCH_OUTAGE_MEMBERS ?? 20));
@@ -229,24 +224,12 @@ async function onTwin() {
     }
 
     if (chosen.has('latency')) {
-      // Latency at a steady rate below saturation (what a receiver sees in normal operation).
-      const pacedRun = await Promise.all(
-        Array.from({ length: PACED }, async (_, i) => {
-          await sleep((i * 1000) / RATE);
-          return earn(members[i % MEMBERS]!, `p${i}`, 1);
-        }),
+      const latency = await runLatency(
+        { members, earn, latencies },
+        { events: PACED, ratePerS: RATE, timeoutMs: 30_000 },
       );
-      const paced = await latencies(committedIds(pacedRun), 30_000);
-      const figures = {
-        webhook_latency_ms_p50: percentile(paced, 50),
-        webhook_latency_ms_p99: percentile(paced, 99),
-        webhooks_delivered: Number(result.webhooks_delivered ?? 0) + paced.length,
-      };
-      Object.assign(result, figures);
-      lines.push(
-        `webhook commit→verified at ${RATE}/s: p50 ${figures.webhook_latency_ms_p50} ms, ` +
-          `p99 ${figures.webhook_latency_ms_p99} ms (${paced.length}/${PACED} delivered)`,
-      );
+      report(latency);
+      result.webhooks_delivered = Number(result.webhooks_delivered ?? 0) + latency.figures.webhook_latency_delivered;
     }
 
     if (chosen.has('hot')) {
@@ -295,6 +278,18 @@ async function onTwin() {
       report(lake);
     }
 
+    // The API's saturated rate, which the fan-out paces its earns at a share of: the api scenario's, else a burst.
+    let fanoutRate: { perS: number; source: string } | undefined;
+    if (chosen.has('fanout')) {
+      fanoutRate =
+        typeof result.api_earn_per_s === 'number'
+          ? { perS: result.api_earn_per_s, source: 'api_earn_per_s of this bench' }
+          : {
+              perS: await saturatedEarnRate({ members, earn }, FANOUT_RATE_EARNS, CONCURRENCY),
+              source: `a saturated burst of ${FANOUT_RATE_EARNS} earns`,
+            };
+    }
+
     if (chosen.has('fanout') || chosen.has('outage')) {
       const arrivals = recordArrivals(twin.receiver);
       // More endpoints on the same tenant, each with its secret at the receiver.
@@ -320,42 +315,18 @@ async function onTwin() {
       const deliveryEndpoints = ['demo', ...fanoutEndpoints.map((e) => e.name)];
       await sleep(CACHE_WAIT_MS);
 
-      if (chosen.has('fanout')) {
-        const fanoutStart = Date.now();
-        const fanoutRun = await pool(FANOUT, CONCURRENCY, (i) => earn(members[i % MEMBERS]!, `f${i}`, 1));
-        const fanoutPostedMs = Date.now() - fanoutStart;
-        const fanoutIds = committedIds(fanoutRun);
-        const fanoutDeadline = Date.now() + FANOUT_TIMEOUT_MS;
-        const fanout = await accepted(arrivals, deliveryEndpoints, fanoutIds, () => fanoutDeadline);
-        const fanoutDelivered = fanout.first.size;
-        const fanoutLastAt = Math.max(fanoutStart, ...[...fanout.first.values()].map((a) => a.at));
-        const fanoutMs = fanoutLastAt - fanoutStart;
-        const commitToDelivered = [...fanout.first.values()]
-          .filter((a) => a.committedAt !== undefined)
-          .map((a) => Math.max(0, a.at - a.committedAt!))
-          .sort((a, b) => a - b);
-        const fanoutUnverified = arrivals.filter(
-          (a) => fanout.wanted.has(pairKey(a.endpoint, a.eventId)) && !a.accepted,
-        ).length;
-        const figures = {
-          delivery_fanout_per_s: Math.round(fanoutDelivered / (fanoutMs / 1000)),
-          delivery_fanout_ms: fanoutMs,
-          delivery_fanout_endpoints: deliveryEndpoints.length,
-          delivery_fanout_earns: fanoutIds.length,
-          delivery_fanout_delivered: fanoutDelivered,
-          delivery_fanout_missing: fanout.wanted.size - fanoutDelivered,
-          commit_to_delivered_ms_p50: percentile(commitToDelivered, 50),
-          commit_to_delivered_ms_p99: percentile(commitToDelivered, 99),
-        };
-        Object.assign(result, figures);
-        lines.push(
-          `delivery fan-out       ${figures.delivery_fanout_per_s}/s  (${fanoutDelivered}/${fanout.wanted.size} ` +
-            `delivered = ${fanoutIds.length}/${FANOUT} earns × ${deliveryEndpoints.length} endpoints in ` +
-            `${fanoutMs} ms, earns posted in ${fanoutPostedMs} ms, ${figures.delivery_fanout_missing} missing, ` +
-            `${fanoutUnverified} not accepted)`,
-          `commit→delivered under fan-out: p50 ${figures.commit_to_delivered_ms_p50} ms, ` +
-            `p99 ${figures.commit_to_delivered_ms_p99} ms (${commitToDelivered.length} deliveries, endpoints pooled)`,
+      if (fanoutRate) {
+        const fanout = await runFanout(
+          { members, earn, arrivals, endpoints: deliveryEndpoints },
+          {
+            earns: FANOUT,
+            concurrency: CONCURRENCY,
+            ratePerS: FANOUT_RATE_SHARE * fanoutRate.perS,
+            rateSource: `from ${fanoutRate.source}`,
+            timeoutMs: FANOUT_TIMEOUT_MS,
+          },
         );
+        report(fanout);
       }
 
       if (chosen.has('outage')) {

@@ -28,6 +28,9 @@ export interface SqsEventSourceOptions {
   log?: (message: string, detail?: Record<string, unknown>) => void;
 }
 
+/** The longest the source goes without reading its queue's in-flight count (when it enforces a cap). */
+const IN_FLIGHT_READ_INTERVAL_MS = 1_000;
+
 function toRecord(message: Message, queueArn: string): SQSRecord {
   const attributes = message.Attributes ?? {};
   return {
@@ -61,6 +64,13 @@ export class SqsEventSource {
   private loops: Promise<void>[] = [];
   /** Pollers take turns to check the in-flight count and receive, so together they never pass the cap. */
   private receiving: Promise<unknown> = Promise.resolve();
+  /**
+   * The queue's in-flight count as last read plus what this source received since, and when it was read. Only
+   * the mapping receives from its queue, so the true count grows by its receives alone and stays at or below
+   * this bound: while the bound leaves room for a whole receive, the count need not be read again (at most
+   * once a second), which spares every receive a round trip to the queue.
+   */
+  private inFlight?: { bound: number; readAt: number };
 
   constructor(private readonly options: SqsEventSourceOptions) {}
 
@@ -104,13 +114,17 @@ export class SqsEventSource {
     const { client, queueUrl, inFlightCap } = this.options;
     let room = max;
     if (inFlightCap !== undefined) {
-      const { Attributes } = await client.send(
-        new GetQueueAttributesCommand({
-          QueueUrl: queueUrl,
-          AttributeNames: ['ApproximateNumberOfMessagesNotVisible'],
-        }),
-      );
-      room = Math.min(max, inFlightCap - Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0));
+      const known = this.inFlight;
+      if (!known || known.bound + max > inFlightCap || Date.now() - known.readAt >= IN_FLIGHT_READ_INTERVAL_MS) {
+        const { Attributes } = await client.send(
+          new GetQueueAttributesCommand({
+            QueueUrl: queueUrl,
+            AttributeNames: ['ApproximateNumberOfMessagesNotVisible'],
+          }),
+        );
+        this.inFlight = { bound: Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0), readAt: Date.now() };
+      }
+      room = Math.min(max, inFlightCap - required(this.inFlight, 'in-flight count').bound);
       if (room <= 0) return 'capped';
     }
     const result = await client.send(
@@ -121,6 +135,7 @@ export class SqsEventSource {
         MessageSystemAttributeNames: ['All'],
       }),
     );
+    if (this.inFlight) this.inFlight.bound += result.Messages?.length ?? 0;
     return result.Messages ?? [];
   }
 

@@ -29,8 +29,13 @@ export interface StreamEventSourceOptions {
   log?: (message: string, detail?: Record<string, unknown>) => void;
 }
 
-/** How long a shard poller waits after an empty page. */
-const POLL_INTERVAL_MS = 100;
+/**
+ * How often a shard is read: Lambda polls each shard of a DynamoDB stream 4 times a second, and when a
+ * poll finds records it invokes the function, waits for it, then polls on at that rate. The twin keeps
+ * AWS's cadence, so the latency it shows includes the up to 250 ms a record waits for its shard's next
+ * poll on AWS; a faster twin would promise what a deployment cannot give.
+ */
+const SHARD_POLL_INTERVAL_MS = 250;
 /** How often the stream is listed for new shards (a closed shard's children). */
 const DISCOVERY_INTERVAL_MS = 1_000;
 
@@ -161,7 +166,12 @@ export class StreamEventSource {
     let pending: DeliveredRecord[] = [];
     let windowStart = 0;
     let lastSeen: string | undefined;
+    let polledAt = 0;
     while (this.running && iterator) {
+      // The next poll starts a poll interval after the last one started (the invocation in between counts).
+      const early = polledAt + SHARD_POLL_INTERVAL_MS - Date.now();
+      if (early > 0 && !(await this.pause(early))) break;
+      polledAt = Date.now();
       let result;
       try {
         result = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
@@ -190,7 +200,6 @@ export class StreamEventSource {
         checkpoints.set(mapping, shardId, { sequenceNumber: lastSeen });
         lastSeen = undefined;
       }
-      if ((result.Records ?? []).length === 0) await this.pause(POLL_INTERVAL_MS);
     }
     if (!iterator) {
       checkpoints.set(mapping, shardId, { done: true });
