@@ -17,7 +17,7 @@ export const GOALS: Goal[] = [
   { figure: 'handler_cpu_ratio', kind: 'max', target: 2, unit: '', what: 'API handler CPU ÷ bare SDK calls' },
   { figure: 'webhook_latency_ms_p99', kind: 'max', target: 250, unit: 'ms', what: 'commit → verified, paced' },
   {
-    figure: 'fanout_commit_to_delivered_ms_p99',
+    figure: 'commit_to_delivered_ms_p99',
     kind: 'max',
     target: 1_000,
     unit: 'ms',
