@@ -26,4 +26,32 @@ describe('ttlCache', () => {
     expect([first, cached, other, reloaded]).toEqual(['t1@1', 't1@1', 't2@2', 't1@3']);
     expect(loads).toEqual(['t1', 't2', 't1']);
   });
+
+  it('gives callers that find a key expired while it loads that one load, and keeps no failed load', async () => {
+    // Prepare: the first load fails, the later ones answer when released.
+    const loads: ((value: string) => void)[] = [];
+    let calls = 0;
+    const cache = ttlCache(
+      () => {
+        calls++;
+        if (calls === 1) return Promise.reject(new Error('timeout'));
+        return new Promise<string>((resolve) => loads.push(resolve));
+      },
+      1_000,
+      { now: () => new Date() },
+    );
+
+    // Act
+    const failed = await cache.get('t1').catch((error: unknown) => (error as Error).message);
+    const burst = Array.from({ length: 5 }, () => cache.get('t1'));
+    loads[0]!('t1@2');
+    const values = await Promise.all(burst);
+
+    // Assess
+    expect(failed).toBe('timeout');
+    expect(values).toEqual(Array.from({ length: 5 }, () => 't1@2'));
+    expect(calls).toBe(2);
+    expect(await cache.get('t1')).toBe('t1@2');
+    expect(calls).toBe(2);
+  });
 });
