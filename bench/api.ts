@@ -1,0 +1,119 @@
+import { percentile, pool, sleep } from './harness';
+import { rawEarns } from './raw-transact';
+
+/**
+ * The API scenario: earns over HTTP (API Gateway stand-in → authorizer → handler → DynamoDB through
+ * the IAM proxy) against the least DynamoDB work an earn needs, on the same items at the same
+ * concurrency, written straight to DynamoDB Local:
+ * - saturated: `earns` calls with `concurrency` in flight give `api_earn_per_s`; the webhooks they
+ *   cause give `webhook_latency_saturated_ms` (commit done → signature verified at the receiver);
+ * - raw: one strongly consistent GetItem of the balance and one TransactWriteItems of the same four
+ *   items (balance, entry, event, idempotency record) give `raw_earn_per_s`, the transaction alone
+ *   `raw_transact_per_s`; `api_vs_raw_ratio` and `api_vs_transact_ratio` divide by them;
+ * - paced: `pacedEarns` calls sent at half the saturated rate (open loop: each at its time, whatever
+ *   the others do) give `earn_latency_ms_p50/p99`, the raw read and transaction at the same rate
+ *   `raw_earn_latency_ms_p50/p99`.
+ * The webhook backlog drains before each raw run, so the raw figures do not share the machine with it.
+ */
+
+export interface ApiSettings {
+  earns: number;
+  concurrency: number;
+  /** Members the earns are spread over (each written by one caller at a time). */
+  members: number;
+  /** Calls of the paced run (at half the saturated rate). */
+  pacedEarns: number;
+  run: number;
+}
+
+export interface ApiContext {
+  /** DynamoDB Local itself (not the functions' IAM proxy). */
+  dynamodbEndpoint: string;
+  members: string[];
+  earn(memberId: string, key: string, amountPoints: number): Promise<{ status: number; eventId?: string }>;
+  /** Waits for these events' deliveries; gives their commit → verified latencies, sorted. */
+  latencies(eventIds: string[], timeoutMs: number): Promise<number[]>;
+}
+
+/** Calls `call(i)` at `ratePerS`, each at its own time; gives each call's duration in ms, sorted. */
+async function paced(count: number, ratePerS: number, call: (i: number) => Promise<unknown>): Promise<number[]> {
+  const start = performance.now();
+  const durations = await Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      await sleep(Math.max(0, start + (i * 1000) / ratePerS - performance.now()));
+      const sent = performance.now();
+      await call(i);
+      return performance.now() - sent;
+    }),
+  );
+  return durations.map(Math.round).sort((a, b) => a - b);
+}
+
+const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
+
+export async function runApi(context: ApiContext, settings: ApiSettings) {
+  const { earns, concurrency, members, pacedEarns, run } = settings;
+  const memberOf = (i: number) => context.members[i % members]!;
+  const committed = (results: { eventId?: string }[]) => results.flatMap((r) => (r.eventId ? [r.eventId] : []));
+
+  const apiStart = performance.now();
+  const saturatedRun = await pool(earns, concurrency, (i) => context.earn(memberOf(i), `e${i}`, 10));
+  const apiEarnPerS = earns / ((performance.now() - apiStart) / 1000);
+  const failures = saturatedRun.filter((r) => r.status !== 201).length;
+  const saturated = await context.latencies(committed(saturatedRun), 60_000);
+
+  const raw = await rawEarns({ endpoint: context.dynamodbEndpoint, members, concurrency, run });
+  try {
+    const rawTransactPerS = await raw.saturated(earns, { read: false });
+    const rawEarnPerS = await raw.saturated(earns, { read: true });
+
+    const rate = apiEarnPerS / 2;
+    // About 20 s at that rate, at most `pacedEarns` calls (a loaded machine's low rate would take minutes).
+    const pacedCount = Math.max(20, Math.min(pacedEarns, Math.round(rate * 20)));
+    const pacedFailures: number[] = [];
+    const pacedIds: string[] = [];
+    const apiLatency = await paced(pacedCount, rate, async (i) => {
+      const { status, eventId } = await context.earn(memberOf(i), `l${i}`, 1);
+      if (status !== 201) pacedFailures.push(i);
+      if (eventId) pacedIds.push(eventId);
+    });
+    // The paced run's webhooks drain before the raw one.
+    await context.latencies(pacedIds, 30_000);
+    const rawLatency = await paced(pacedCount, rate, (i) => raw.earn(i));
+
+    const figures = {
+      api_earn_per_s: Math.round(apiEarnPerS),
+      raw_earn_per_s: Math.round(rawEarnPerS),
+      raw_transact_per_s: Math.round(rawTransactPerS),
+      api_vs_raw_ratio: ratio(apiEarnPerS, rawEarnPerS),
+      api_vs_transact_ratio: ratio(apiEarnPerS, rawTransactPerS),
+      earn_latency_rate_per_s: Math.round(rate),
+      earn_latency_calls: pacedCount,
+      earn_latency_ms_p50: percentile(apiLatency, 50),
+      earn_latency_ms_p99: percentile(apiLatency, 99),
+      raw_earn_latency_ms_p50: percentile(rawLatency, 50),
+      raw_earn_latency_ms_p99: percentile(rawLatency, 99),
+      webhook_latency_saturated_ms_p50: percentile(saturated, 50),
+      webhook_latency_saturated_ms_p99: percentile(saturated, 99),
+      earn_failures: failures + pacedFailures.length,
+      webhooks_delivered: saturated.length,
+    };
+    const lines = [
+      `earn over HTTP         ${figures.api_earn_per_s}/s  ` +
+        `(${earns} calls, ${concurrency} concurrent, ${failures} failed)`,
+      `raw earn               ${figures.raw_earn_per_s}/s  (consistent GetItem + TransactWriteItems, same 4 items, ` +
+        `same concurrency)`,
+      `raw TransactWriteItems ${figures.raw_transact_per_s}/s  (the transaction alone)`,
+      `API / raw earn         ${figures.api_vs_raw_ratio}   API / transaction ${figures.api_vs_transact_ratio}`,
+      `earn latency at ${figures.earn_latency_rate_per_s}/s (half saturated, ${pacedCount} calls): ` +
+        `p50 ${figures.earn_latency_ms_p50} ms, p99 ${figures.earn_latency_ms_p99} ms over HTTP ` +
+        `(${pacedFailures.length} failed); raw p50 ${figures.raw_earn_latency_ms_p50} ms, ` +
+        `p99 ${figures.raw_earn_latency_ms_p99} ms`,
+      `webhook commit→verified while saturated: p50 ${figures.webhook_latency_saturated_ms_p50} ms, ` +
+        `p99 ${figures.webhook_latency_saturated_ms_p99} ms (${saturated.length}/${earns - failures} delivered)`,
+    ];
+    return { figures, lines };
+  } finally {
+    raw.close();
+  }
+}
