@@ -13,7 +13,8 @@ import { rawEarns } from './raw-transact';
  * - paced: `pacedEarns` calls sent at half the saturated rate (open loop: each at its time, whatever
  *   the others do) give `earn_latency_ms_p50/p99`, the raw read and transaction at the same rate
  *   `raw_earn_latency_ms_p50/p99`.
- * The webhook backlog drains before each raw run, so the raw figures do not share the machine with it.
+ * The saturated runs go in `rounds` (API, transaction, raw earn, then again), the webhook backlog drained
+ * before each raw run, so the raw figures do not share the machine with it.
  */
 
 export interface ApiSettings {
@@ -21,8 +22,10 @@ export interface ApiSettings {
   concurrency: number;
   /** Members the earns are spread over (each written by one caller at a time). */
   members: number;
-  /** Calls of the paced run (at half the saturated rate). */
+  /** Calls of the paced run (at half the saturated rate) at most. */
   pacedEarns: number;
+  /** Rounds the saturated runs are cut into, each round running the API, the transaction and the raw earn. */
+  rounds: number;
   run: number;
 }
 
@@ -52,20 +55,39 @@ async function paced(count: number, ratePerS: number, call: (i: number) => Promi
 const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
 
 export async function runApi(context: ApiContext, settings: ApiSettings) {
-  const { earns, concurrency, members, pacedEarns, run } = settings;
+  const { earns, concurrency, members, pacedEarns, rounds, run } = settings;
   const memberOf = (i: number) => context.members[i % members]!;
   const committed = (results: { eventId?: string }[]) => results.flatMap((r) => (r.eventId ? [r.eventId] : []));
 
-  const apiStart = performance.now();
-  const saturatedRun = await pool(earns, concurrency, (i) => context.earn(memberOf(i), `e${i}`, 10));
-  const apiEarnPerS = earns / ((performance.now() - apiStart) / 1000);
-  const failures = saturatedRun.filter((r) => r.status !== 201).length;
-  const saturated = await context.latencies(committed(saturatedRun), 60_000);
-
+  // Rounds interleave the three runs, so a shared machine's load changes weigh on each alike.
+  const perRound = Math.ceil(earns / rounds);
+  const ms = { api: 0, transact: 0, earn: 0 };
+  const timed = async <T>(kind: keyof typeof ms, work: () => Promise<T>): Promise<T> => {
+    const start = performance.now();
+    const result = await work();
+    ms[kind] += performance.now() - start;
+    return result;
+  };
   const raw = await rawEarns({ endpoint: context.dynamodbEndpoint, members, concurrency, run });
   try {
-    const rawTransactPerS = await raw.saturated(earns, { read: false });
-    const rawEarnPerS = await raw.saturated(earns, { read: true });
+    const saturatedRun: { status: number; eventId?: string }[] = [];
+    const saturated: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      const offset = round * perRound;
+      const results = await timed('api', () =>
+        pool(perRound, concurrency, (i) => context.earn(memberOf(offset + i), `e${offset + i}`, 10)),
+      );
+      saturatedRun.push(...results);
+      // The webhook backlog drains before the raw runs, so they do not share the machine with it.
+      saturated.push(...(await context.latencies(committed(results), 60_000)));
+      await timed('transact', () => raw.saturated(perRound, { read: false }));
+      await timed('earn', () => raw.saturated(perRound, { read: true }));
+    }
+    saturated.sort((a, b) => a - b);
+    const total = perRound * rounds;
+    const perS = (elapsedMs: number) => total / (elapsedMs / 1000);
+    const [apiEarnPerS, rawTransactPerS, rawEarnPerS] = [perS(ms.api), perS(ms.transact), perS(ms.earn)];
+    const failures = saturatedRun.filter((r) => r.status !== 201).length;
 
     const rate = apiEarnPerS / 2;
     // About 20 s at that rate, at most `pacedEarns` calls (a loaded machine's low rate would take minutes).
@@ -100,7 +122,7 @@ export async function runApi(context: ApiContext, settings: ApiSettings) {
     };
     const lines = [
       `earn over HTTP         ${figures.api_earn_per_s}/s  ` +
-        `(${earns} calls, ${concurrency} concurrent, ${failures} failed)`,
+        `(${total} calls, ${concurrency} concurrent, ${rounds} rounds, ${failures} failed)`,
       `raw earn               ${figures.raw_earn_per_s}/s  (consistent GetItem + TransactWriteItems, same 4 items, ` +
         `same concurrency)`,
       `raw TransactWriteItems ${figures.raw_transact_per_s}/s  (the transaction alone)`,
@@ -110,7 +132,7 @@ export async function runApi(context: ApiContext, settings: ApiSettings) {
         `(${pacedFailures.length} failed); raw p50 ${figures.raw_earn_latency_ms_p50} ms, ` +
         `p99 ${figures.raw_earn_latency_ms_p99} ms`,
       `webhook commit→verified while saturated: p50 ${figures.webhook_latency_saturated_ms_p50} ms, ` +
-        `p99 ${figures.webhook_latency_saturated_ms_p99} ms (${saturated.length}/${earns - failures} delivered)`,
+        `p99 ${figures.webhook_latency_saturated_ms_p99} ms (${saturated.length}/${total - failures} delivered)`,
     ];
     return { figures, lines };
   } finally {

@@ -27,7 +27,8 @@ import { runOutage } from './outage';
  *   raw_earn_per_s (one consistent GetItem and one TransactWriteItems of the same four items straight to DynamoDB
  *   Local at the same concurrency: api_vs_raw_ratio) and raw_transact_per_s (the transaction alone:
  *   api_vs_transact_ratio); earn_latency_ms_p50/p99 at half the saturated rate (BENCH_API_PACED_EARNS calls) beside
- *   raw_earn_latency_ms_p50/p99 at the same rate; webhook_latency_saturated_ms while saturated; see `api.ts`
+ *   raw_earn_latency_ms_p50/p99 at the same rate; webhook_latency_saturated_ms while saturated; the saturated runs
+ *   interleave in BENCH_API_ROUNDS (4) rounds; see `api.ts`
  * - latency: webhook_latency_ms at a steady rate below saturation
  * - hot: hot_member_ms, concurrent earns on one member (serial by design: gap-free seq)
  * - hotmember: hot_member_commits_per_s and hot_member_vs_serial_ratio, BENCH_HOT_MEMBER_REDEMPTIONS (1,000)
@@ -75,6 +76,7 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const EARNS = Number(process.env.BENCH_EARNS ?? 800);
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 40);
 const API_PACED = Number(process.env.BENCH_API_PACED_EARNS ?? 300);
+const API_ROUNDS = Math.max(1, Number(process.env.BENCH_API_ROUNDS ?? 4));
 const PACED = Number(process.env.BENCH_PACED_EARNS ?? 200);
 const RATE = Number(process.env.BENCH_PACED_RATE ?? 20);
 const HOT = Number(process.env.BENCH_HOT_MEMBER_EARNS ?? 20);
@@ -197,7 +199,7 @@ async function onTwin() {
     if (chosen.has('api')) {
       const api = await runApi(
         { dynamodbEndpoint: twin.endpoints.dynamodb, members, earn, latencies },
-        { earns: EARNS, concurrency: CONCURRENCY, members: MEMBERS, pacedEarns: API_PACED, run },
+        { earns: EARNS, concurrency: CONCURRENCY, members: MEMBERS, pacedEarns: API_PACED, rounds: API_ROUNDS, run },
       );
       report(api);
     }
