@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { percentile, pool, sleep } from './harness';
 import { rawEarns } from './raw-transact';
 
@@ -54,6 +55,38 @@ async function paced(count: number, ratePerS: number, call: (i: number) => Promi
 
 const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
 
+/** Linux's clock ticks per second (`getconf CLK_TCK`), the unit of /proc's CPU times. */
+const CLOCK_TICKS_PER_S = 100;
+
+/**
+ * CPU time used so far by the whole platform on this machine, in ms: this process (the bench's client, the twin and
+ * its functions' threads, the SQS and S3 stand-in) and its child processes (DynamoDB Local's JVM), read from /proc;
+ * undefined where there is no /proc. On a machine others share, this moves less than the rates: it counts what the
+ * work costs, not how long it waited for a core.
+ */
+function platformCpuMs(): number | undefined {
+  const own = process.cpuUsage();
+  let children = 0;
+  try {
+    for (const name of readdirSync('/proc')) {
+      if (!/^\d+$/.test(name)) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      } catch {
+        continue;
+      }
+      // Fields after the command's closing parenthesis: state, ppid, ..., utime (14th field), stime (15th).
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[1]) !== process.pid) continue;
+      children += ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+    }
+  } catch {
+    return undefined;
+  }
+  return (own.user + own.system) / 1000 + children;
+}
+
 export async function runApi(context: ApiContext, settings: ApiSettings) {
   const { earns, concurrency, members, pacedEarns, rounds, run } = settings;
   const memberOf = (i: number) => context.members[i % members]!;
@@ -62,10 +95,16 @@ export async function runApi(context: ApiContext, settings: ApiSettings) {
   // Rounds interleave the three runs, so a shared machine's load changes weigh on each alike.
   const perRound = Math.ceil(earns / rounds);
   const ms = { api: 0, transact: 0, earn: 0 };
-  const timed = async <T>(kind: keyof typeof ms, work: () => Promise<T>): Promise<T> => {
+  const cpuMs = { api: 0, transact: 0, earn: 0 };
+  /** Times `work` (and counts the CPU it used, `settle` included: an earn's webhook is part of its cost). */
+  const timed = async <T>(kind: keyof typeof ms, work: () => Promise<T>, settle?: (r: T) => Promise<void>) => {
+    const cpu = platformCpuMs();
     const start = performance.now();
     const result = await work();
     ms[kind] += performance.now() - start;
+    await settle?.(result);
+    const used = platformCpuMs();
+    cpuMs[kind] += used === undefined || cpu === undefined ? NaN : used - cpu;
     return result;
   };
   const raw = await rawEarns({ endpoint: context.dynamodbEndpoint, members, concurrency, run });
@@ -74,20 +113,29 @@ export async function runApi(context: ApiContext, settings: ApiSettings) {
     const saturated: number[] = [];
     for (let round = 0; round < rounds; round++) {
       const offset = round * perRound;
-      const results = await timed('api', () =>
-        pool(perRound, concurrency, (i) => context.earn(memberOf(offset + i), `e${offset + i}`, 10)),
+      // The webhook backlog drains before the raw runs, so they do not share the machine with it.
+      const results = await timed(
+        'api',
+        () => pool(perRound, concurrency, (i) => context.earn(memberOf(offset + i), `e${offset + i}`, 10)),
+        async (done) => {
+          saturated.push(...(await context.latencies(committed(done), 60_000)));
+        },
       );
       saturatedRun.push(...results);
-      // The webhook backlog drains before the raw runs, so they do not share the machine with it.
-      saturated.push(...(await context.latencies(committed(results), 60_000)));
-      await timed('transact', () => raw.saturated(perRound, { read: false }));
-      await timed('earn', () => raw.saturated(perRound, { read: true }));
+      // Each first in turn: what the drain leaves behind (the delivery log's writes) falls on both alike.
+      const rawRuns = [
+        () => timed('transact', () => raw.saturated(perRound, { read: false })),
+        () => timed('earn', () => raw.saturated(perRound, { read: true })),
+      ];
+      for (const rawRun of round % 2 ? rawRuns.reverse() : rawRuns) await rawRun();
     }
     saturated.sort((a, b) => a - b);
     const total = perRound * rounds;
     const perS = (elapsedMs: number) => total / (elapsedMs / 1000);
     const [apiEarnPerS, rawTransactPerS, rawEarnPerS] = [perS(ms.api), perS(ms.transact), perS(ms.earn)];
     const failures = saturatedRun.filter((r) => r.status !== 201).length;
+    const cpuPerEarn = (kind: keyof typeof cpuMs) =>
+      Number.isNaN(cpuMs[kind]) ? null : Number((cpuMs[kind] / total).toFixed(1));
 
     const rate = apiEarnPerS / 2;
     // About 20 s at that rate, at most `pacedEarns` calls (a loaded machine's low rate would take minutes).
@@ -109,6 +157,9 @@ export async function runApi(context: ApiContext, settings: ApiSettings) {
       raw_transact_per_s: Math.round(rawTransactPerS),
       api_vs_raw_ratio: ratio(apiEarnPerS, rawEarnPerS),
       api_vs_transact_ratio: ratio(apiEarnPerS, rawTransactPerS),
+      api_cpu_ms_per_earn: cpuPerEarn('api'),
+      raw_earn_cpu_ms_per_earn: cpuPerEarn('earn'),
+      raw_transact_cpu_ms_per_earn: cpuPerEarn('transact'),
       earn_latency_rate_per_s: Math.round(rate),
       earn_latency_calls: pacedCount,
       earn_latency_ms_p50: percentile(apiLatency, 50),
@@ -127,6 +178,8 @@ export async function runApi(context: ApiContext, settings: ApiSettings) {
         `same concurrency)`,
       `raw TransactWriteItems ${figures.raw_transact_per_s}/s  (the transaction alone)`,
       `API / raw earn         ${figures.api_vs_raw_ratio}   API / transaction ${figures.api_vs_transact_ratio}`,
+      `CPU per earn, all processes: API ${figures.api_cpu_ms_per_earn} ms (its webhook included), ` +
+        `raw earn ${figures.raw_earn_cpu_ms_per_earn} ms, transaction ${figures.raw_transact_cpu_ms_per_earn} ms`,
       `earn latency at ${figures.earn_latency_rate_per_s}/s (half saturated, ${pacedCount} calls): ` +
         `p50 ${figures.earn_latency_ms_p50} ms, p99 ${figures.earn_latency_ms_p99} ms over HTTP ` +
         `(${pacedFailures.length} failed); raw p50 ${figures.raw_earn_latency_ms_p50} ms, ` +
