@@ -1,4 +1,5 @@
 import { startTwin } from '../local/twin';
+import { runApi } from './api';
 import { runColdStart } from './cold-start';
 import { runCost } from './cost';
 import { runFanout, saturatedEarnRate } from './fanout';
@@ -6,20 +7,21 @@ import { runFeed } from './feed';
 import { goalTable } from './goals';
 import { runHotMember } from './hot-member';
 import { runHotPartition } from './hot-partition';
-import { committedIds, enrolMembers, percentile, pool, raiseDemoTenantLimits, recordArrivals, sleep } from './harness';
+import { enrolMembers, pool, raiseDemoTenantLimits, recordArrivals, sleep } from './harness';
 import { runLake } from './lake';
 import { runLatency } from './latency';
 import { runOutage } from './outage';
-import { rawTransactPerS } from './raw-transact';
 
 /**
  * `npm run bench`: measures the slice on the local twin and prints figures, then one JSON line.
  * Scenarios (all by default; `BENCH_ONLY=outage` or `npm run bench -- outage` runs only the named
  * ones, comma- or space-separated, and the JSON line then holds only their figures):
- * - api: api_earn_per_s, earn calls over HTTP (API Gateway stand-in → authorizer → handler → one
- *   transaction), with webhook_latency_saturated_ms (API response, the commit done → signature
- *   verified at the receiver, while the API is saturated), and raw_transact_per_s: the same four
- *   items written straight to DynamoDB Local at the same concurrency
+ * - api: api_earn_per_s, earn calls over HTTP (API Gateway stand-in → authorizer → handler → DynamoDB), against
+ *   raw_earn_per_s (one consistent GetItem and one TransactWriteItems of the same four items straight to DynamoDB
+ *   Local at the same concurrency: api_vs_raw_ratio) and raw_transact_per_s (the transaction alone:
+ *   api_vs_transact_ratio); earn_latency_ms_p50/p99 at half the saturated rate (BENCH_API_PACED_EARNS calls) beside
+ *   raw_earn_latency_ms_p50/p99 at the same rate; webhook_latency_saturated_ms while saturated; the saturated runs
+ *   interleave in BENCH_API_ROUNDS (4) rounds; see `api.ts`
  * - latency: webhook_latency_ms, earns sent at BENCH_PACED_RATE (50/s) below saturation, each timed from the API's
  *   response to its webhook verified at the receiver; see `latency.ts`
  * - hot: hot_member_ms, concurrent earns on one member (serial by design: gap-free seq)
@@ -67,6 +69,8 @@ type Scenario = (typeof SCENARIOS)[number];
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const EARNS = Number(process.env.BENCH_EARNS ?? 800);
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 40);
+const API_PACED = Number(process.env.BENCH_API_PACED_EARNS ?? 300);
+const API_ROUNDS = Math.max(1, Number(process.env.BENCH_API_ROUNDS ?? 4));
 const PACED = Number(process.env.BENCH_PACED_EARNS ?? 500);
 const RATE = Number(process.env.BENCH_PACED_RATE ?? 50);
 const HOT = Number(process.env.BENCH_HOT_MEMBER_EARNS ?? 20);
@@ -190,37 +194,11 @@ async function onTwin() {
     );
 
     if (chosen.has('api')) {
-      const apiStart = performance.now();
-      const saturatedRun = await pool(EARNS, CONCURRENCY, (i) => earn(members[i % MEMBERS]!, `e${i}`, 10));
-      const apiEarnPerS = EARNS / ((performance.now() - apiStart) / 1000);
-      const failures = saturatedRun.filter((r) => r.status !== 201).length;
-      // Drain the webhook backlog before the raw run, so the raw figure does not share the machine with it.
-      const saturated = await latencies(committedIds(saturatedRun), 60_000);
-      const rawPerS = await rawTransactPerS({
-        endpoint: twin.endpoints.dynamodb,
-        earns: EARNS,
-        members: MEMBERS,
-        concurrency: CONCURRENCY,
-        run,
-      });
-      const figures = {
-        api_earn_per_s: Math.round(apiEarnPerS),
-        raw_transact_per_s: Math.round(rawPerS),
-        api_vs_raw_ratio: Number((apiEarnPerS / rawPerS).toFixed(2)),
-        webhook_latency_saturated_ms_p50: percentile(saturated, 50),
-        webhook_latency_saturated_ms_p99: percentile(saturated, 99),
-        earn_failures: failures,
-        webhooks_delivered: saturated.length,
-      };
-      Object.assign(result, figures);
-      lines.push(
-        `earn over HTTP         ${figures.api_earn_per_s}/s  ` +
-          `(${EARNS} calls, ${CONCURRENCY} concurrent, ${failures} failed)`,
-        `raw TransactWriteItems ${figures.raw_transact_per_s}/s  (same 4 items, same concurrency)`,
-        `API / raw              ${figures.api_vs_raw_ratio}`,
-        `webhook commit→verified while saturated: p50 ${percentile(saturated, 50)} ms, ` +
-          `p99 ${percentile(saturated, 99)} ms (${saturated.length}/${EARNS - failures} delivered)`,
+      const api = await runApi(
+        { dynamodbEndpoint: twin.endpoints.dynamodb, members, earn, latencies },
+        { earns: EARNS, concurrency: CONCURRENCY, members: MEMBERS, pacedEarns: API_PACED, rounds: API_ROUNDS, run },
       );
+      report(api);
     }
 
     if (chosen.has('latency')) {

@@ -57,12 +57,21 @@ try {
     Promise.resolve()
       .then(() =>
         invokeStore.run({ [InvokeStoreBase.PROTECTED_KEYS.REQUEST_ID]: request.requestId }, () =>
-          handler(request.event, context),
+          handler(JSON.parse(request.payload), context),
         ),
       )
       .then(
         (value) => {
-          reply({ kind: 'result', invocation: request.invocation, ok: true, value });
+          let payload: string;
+          try {
+            // Nothing returned is `null` to the caller, as Lambda answers it.
+            payload = value === undefined ? 'null' : JSON.stringify(value);
+          } catch (error) {
+            // What JSON cannot carry (a cycle, a BigInt) cannot leave Lambda either: the invocation fails.
+            reply({ kind: 'result', invocation: request.invocation, ok: false, error: serialize(error) });
+            return;
+          }
+          reply({ kind: 'result', invocation: request.invocation, ok: true, payload });
         },
         (error: unknown) => {
           reply({ kind: 'result', invocation: request.invocation, ok: false, error: serialize(error) });

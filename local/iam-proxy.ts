@@ -34,6 +34,8 @@ export interface ProxyTap {
   answered(call: TappedCall, statusCode: number, answer: Buffer): void;
 }
 
+const MAX_VERDICTS = 10_000;
+
 /**
  * IAM in front of a local stand-in: a request signed with a function role's credentials is
  * checked against that role's declared policy (action and resource, as AWS authorizes it) and
@@ -45,6 +47,12 @@ export class AuthorizingProxy {
   private server?: Server;
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });
   private readonly upstream: URL;
+  /**
+   * Each role's verdicts on the permissions it has asked for (policies do not change while the twin runs and the
+   * proxy checks no condition keys): matching a policy's wildcards is then done once per role, action and
+   * resource, not on every call.
+   */
+  private readonly verdicts = new Map<string, boolean>();
   endpoint = '';
 
   constructor(private readonly options: AuthorizingProxyOptions) {
@@ -71,7 +79,7 @@ export class AuthorizingProxy {
     const body = await readBody(req);
     const functionId = functionOfAccessKey(accessKeyIdOf(req.headers.authorization));
     if (functionId) {
-      const denied = firstDenied(this.options.policies[functionId], this.permissions(req, body));
+      const denied = this.firstDenied(functionId, this.permissions(req, body));
       if (denied) {
         this.options.onDenied?.(functionId, denied);
         this.deny(req, res, functionId, denied);
@@ -87,6 +95,20 @@ export class AuthorizingProxy {
     const sent = tap.request?.(call) ?? body;
     await this.forward(req, res, sent, (statusCode, answer) => {
       tap.answered(call, statusCode, answer);
+    });
+  }
+
+  private firstDenied(functionId: FunctionId, needed: Permission[]): Permission | undefined {
+    return needed.find((permission) => {
+      const key = `${functionId}\n${permission.action}\n${permission.resource}`;
+      let allowed = this.verdicts.get(key);
+      if (allowed === undefined) {
+        allowed = firstDenied(this.options.policies[functionId], [permission]) === undefined;
+        // Resources without bound (S3 object keys) must not grow the map for ever.
+        if (this.verdicts.size >= MAX_VERDICTS) this.verdicts.clear();
+        this.verdicts.set(key, allowed);
+      }
+      return !allowed;
     });
   }
 

@@ -23,10 +23,16 @@ export interface WorkerData {
   clock?: SharedArrayBuffer;
 }
 
+/**
+ * Events and results cross to and from a container as JSON text, as Lambda's runtime API carries
+ * them: a function sees what JSON keeps of an event (no undefined, no Date, no Buffer), and a result
+ * JSON cannot carry fails the invocation. Text also crosses threads cheaper than a cloned object.
+ */
 export interface InvokeRequest {
   invocation: number;
   requestId: string;
-  event: unknown;
+  /** The event as JSON. */
+  payload: string;
   /** Epoch ms when the function times out (getRemainingTimeInMillis counts down to it). */
   deadline: number;
 }
@@ -34,7 +40,8 @@ export interface InvokeRequest {
 export type InvokeResult =
   | { kind: 'ready' }
   | { kind: 'failed'; error: SerializedError }
-  | { kind: 'result'; invocation: number; ok: true; value: unknown }
+  /** `payload`: the result as JSON (`null` for a function that returned nothing, as Lambda answers). */
+  | { kind: 'result'; invocation: number; ok: true; payload: string }
   | { kind: 'result'; invocation: number; ok: false; error: SerializedError };
 
 interface SerializedError {
@@ -58,7 +65,7 @@ class Container {
       const waiting = this.pending.get(message.invocation);
       if (!waiting) return;
       this.pending.delete(message.invocation);
-      if (message.ok) waiting.resolve(message.value);
+      if (message.ok) waiting.resolve(JSON.parse(message.payload));
       else waiting.reject(revive(message.error));
     });
     worker.on('exit', (code) => {
@@ -101,6 +108,7 @@ export interface LambdaObserver {
   output(id: string, chunk: Buffer): void;
 }
 
+const CPU_PROF_DIR = process.env.TWIN_CPU_PROF_DIR;
 const WORKER_ENTRY = new URL('./function-worker-entry.mjs', import.meta.url);
 
 /**
@@ -135,7 +143,8 @@ export class LocalLambda {
     const functionName = `local-${spec.id}`;
     const worker = new Worker(WORKER_ENTRY, {
       env: environment,
-      execArgv: [],
+      // TWIN_CPU_PROF_DIR profiles each container (a .cpuprofile per function, written when the twin stops).
+      execArgv: CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`] : [],
       // Read here rather than piped on by Node: the output goes on to the twin's stdout and, like Lambda's log
       // agent reading EMF lines, to the observer.
       stdout: true,
@@ -182,7 +191,7 @@ export class LocalLambda {
     if (!container || !definition) throw new Error(`Function ${id} is not loaded`);
     const timeoutMs = definition.spec.timeoutSeconds * 1000;
     const deadline = Date.now() + timeoutMs;
-    const invocation = container.invoke({ requestId: randomUUID(), event, deadline });
+    const invocation = container.invoke({ requestId: randomUUID(), payload: JSON.stringify(event), deadline });
     let timer: NodeJS.Timeout | undefined;
     const started = performance.now();
     let failed = true;

@@ -41,7 +41,7 @@ export function strip(item: Record<string, unknown>): object {
 }
 
 /** `dueAt` keys the `due` index, so it is absent (not null) when nothing is due. */
-function balanceFromItem(item: Record<string, unknown>): Balance {
+export function balanceFromItem(item: Record<string, unknown>): Balance {
   const balance = strip(item) as Omit<Balance, 'lots' | 'pending' | 'dueAt'> &
     Partial<Pick<Balance, 'lots' | 'pending' | 'dueAt'>>;
   return { ...balance, lots: balance.lots ?? [], pending: balance.pending ?? [], dueAt: balance.dueAt ?? null };

@@ -37,6 +37,49 @@ export interface IdempotentCommitOptions {
    * its queue with, even when the business clock is set (tests that move "now" forward).
    */
   waitClock: Clock;
+  /**
+   * How long a member's balance, as this container last committed it, may stand in for a read of it
+   * (0, the default: never). A stale one costs a retry, never a wrong commit: see `BalanceMemory`.
+   */
+  balanceMemoryMs?: number;
+}
+
+/** Members whose balances a container remembers at most (the oldest is forgotten first). */
+const REMEMBERED_BALANCES = 5_000;
+
+/**
+ * The balances this container last committed, per member, for `ttlMs`: a member's next group plans
+ * on it instead of reading the balance (one strongly consistent read less per request). It may be
+ * stale (another container, housekeeping or a command committed on its own changed the member
+ * since): the group's commit is conditioned on the balance's version, so a stale balance fails the
+ * commit and the group plans again at once on the balance the failure returned. A stale memory
+ * costs one failed transaction (more write units than the read it saves), hence the short life: it
+ * pays for a member's bursts, which a container serves together.
+ */
+class BalanceMemory {
+  private readonly remembered = new Map<string, { balance: Balance; untilMs: number }>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly clock: Clock,
+  ) {}
+
+  recall(key: string): Balance | undefined {
+    const found = this.remembered.get(key);
+    if (!found) return undefined;
+    if (found.untilMs > this.clock.now().getTime()) return found.balance;
+    this.remembered.delete(key);
+    return undefined;
+  }
+
+  /** Remembers the balance (or, undefined, forgets the member: what the lane knew is no longer sure). */
+  keep(key: string, balance: Balance | undefined): void {
+    this.remembered.delete(key);
+    if (!balance || this.ttlMs <= 0) return;
+    this.remembered.set(key, { balance, untilMs: this.clock.now().getTime() + this.ttlMs });
+    const oldest = this.remembered.keys().next();
+    if (this.remembered.size > REMEMBERED_BALANCES && !oldest.done) this.remembered.delete(oldest.value);
+  }
 }
 
 type EngineStore = Pick<
@@ -68,7 +111,10 @@ interface Waiter {
 interface Lane {
   waiting: Waiter[];
   draining: boolean;
-  /** The balance the lane's last group committed: the next group plans on it without a read. */
+  /**
+   * The balance the lane's last group committed (or the container remembered): the next group plans
+   * on it without a read.
+   */
   balance?: Balance;
 }
 
@@ -89,6 +135,7 @@ export class IdempotentCommit {
   private readonly lanes = new Map<string, Lane>();
   private readonly commitBudgetMs: number;
   private readonly waitClock: Clock;
+  private readonly memory: BalanceMemory;
 
   constructor(
     private readonly store: EngineStore,
@@ -100,6 +147,7 @@ export class IdempotentCommit {
     this.waitClock = options.waitClock;
     this.commitBudgetMs = options.commitBudgetMs ?? COMMIT_BUDGET_MS;
     this.queue = new MemberQueue(store, options.waitClock);
+    this.memory = new BalanceMemory(options.balanceMemoryMs ?? 0, options.waitClock);
   }
 
   /**
@@ -121,6 +169,8 @@ export class IdempotentCommit {
     let lane = this.lanes.get(laneKey);
     if (!lane) {
       lane = { waiting: [], draining: false };
+      const remembered = this.memory.recall(laneKey);
+      if (remembered) lane.balance = remembered;
       this.lanes.set(laneKey, lane);
     }
     const reply = new Promise<Reply>((resolve, reject) => {
@@ -164,6 +214,7 @@ export class IdempotentCommit {
     } finally {
       lane.draining = false;
       this.lanes.delete(laneKey);
+      this.memory.keep(laneKey, lane.balance);
     }
   }
 
@@ -174,6 +225,8 @@ export class IdempotentCommit {
    */
   private async commitGroup(tenantId: string, memberId: string, lane: Lane, batch: Waiter[]): Promise<Waiter[]> {
     let current = lane.balance;
+    // A balance planned on without a read may be stale: its first lost race is a retry, not contention.
+    let unread = current !== undefined;
     let ticket: number | null = null;
     let open = batch;
     try {
@@ -220,6 +273,10 @@ export class IdempotentCommit {
         // Another container's writer changed the member: plan again from its balance, in turn.
         current = result.current;
         lane.balance = undefined;
+        if (unread) {
+          unread = false;
+          continue;
+        }
         if (ticket === null) {
           ticket = await this.queue.take(tenantId, memberId);
           const latest = Math.max(...open.map((waiter) => waiter.deadline));

@@ -71,6 +71,8 @@ export interface LedgerServiceOptions {
   commitBudgetMs?: number;
   /** Real time for deadlines and the member queue (default: the system clock); see `IdempotentCommit`. */
   waitClock?: Clock;
+  /** How long a container may plan a member's commands on the balance it last committed (default 0: never). */
+  balanceMemoryMs?: number;
 }
 
 /**
@@ -94,6 +96,7 @@ export class LedgerService {
     this.commits = new IdempotentCommit(store, replies, clock, {
       waitClock: this.waitClock,
       ...(options.commitBudgetMs ? { commitBudgetMs: options.commitBudgetMs } : {}),
+      ...(options.balanceMemoryMs ? { balanceMemoryMs: options.balanceMemoryMs } : {}),
     });
   }
 
