@@ -377,7 +377,7 @@ interface HandlerMeasured extends Measured {
 }
 
 type ChildTask =
-  | { role: 'handler'; options: HandlerCpuOptions }
+  | { role: 'handler'; options: HandlerCpuOptions; tracer: boolean }
   | { role: 'bare'; options: HandlerCpuOptions; calls: RecordedCall[][] };
 
 /** Profiles one more pass of `work` (sampling every 100 µs); self time per earn by area. */
@@ -446,9 +446,10 @@ const memberIdsOf = (options: HandlerCpuOptions) =>
   Array.from({ length: options.members }, (_, i) => `mem_cpu${String(i).padStart(6, '0')}`);
 
 /** The handler's side; runs in a process of its own (its logger, tracer and metrics read their settings at import). */
-async function measureHandler(options: HandlerCpuOptions): Promise<HandlerMeasured> {
+async function measureHandler(options: HandlerCpuOptions, tracer: boolean): Promise<HandlerMeasured> {
   const memberIds = memberIdsOf(options);
   const prod = await prodProcess(memberIds);
+  if (!tracer) process.env.POWERTOOLS_TRACE_ENABLED = 'false';
   const { handler } = await import('../functions/handlers/api');
   const statuses: Record<string, number> = {};
   const events = (round: string, count: number) =>
@@ -532,18 +533,22 @@ async function inChild<T>(task: ChildTask): Promise<T> {
  * @example const { figures, lines } = await runHandlerCpu({ earns: 400, members: 200, warmupEarns: 400, rounds: 5 });
  */
 export async function runHandlerCpu(options: HandlerCpuOptions) {
-  const handler = await inChild<HandlerMeasured>({ role: 'handler', options });
+  const handler = await inChild<HandlerMeasured>({ role: 'handler', options, tracer: true });
   const bare = await inChild<Measured>({ role: 'bare', options, calls: handler.calls });
-  return report(handler, bare, options);
+  const untraced = await inChild<HandlerMeasured>({ role: 'handler', options, tracer: false });
+  return report(handler, bare, untraced, options);
 }
 
-function report(handler: HandlerMeasured, bare: Measured, options: HandlerCpuOptions) {
+function report(handler: HandlerMeasured, bare: Measured, untraced: HandlerMeasured, options: HandlerCpuOptions) {
   const handlerUs = median(handler.roundsUs);
   const bareUs = median(bare.roundsUs);
+  const untracedUs = median(untraced.roundsUs);
   const figures = {
     handler_cpu_us_per_earn: Math.round(handlerUs),
     bare_cpu_us_per_earn: Math.round(bareUs),
     handler_cpu_ratio: Number((handlerUs / bareUs).toFixed(2)),
+    handler_cpu_us_per_earn_tracing_off: Math.round(untracedUs),
+    handler_cpu_ratio_tracing_off: Number((untracedUs / bareUs).toFixed(2)),
   };
   const total = handler.areas.reduce((sum, row) => sum + row.us, 0);
   const bareByArea = new Map(bare.areas.map((row) => [row.area, row.us]));
@@ -557,6 +562,9 @@ function report(handler: HandlerMeasured, bare: Measured, options: HandlerCpuOpt
     `  median of ${options.rounds} rounds × ${options.earns} earns over ${options.members} members after ` +
       `${options.warmupEarns} warm-up earns; rounds ${handler.roundsUs.map(Math.round).join('/')} µs vs ` +
       `${bare.roundsUs.map(Math.round).join('/')} µs; answers ${JSON.stringify(handler.statuses)}`,
+    `  with tracing off (POWERTOOLS_TRACE_ENABLED=false, as the twin runs): ` +
+      `${figures.handler_cpu_us_per_earn_tracing_off} µs, ratio ${figures.handler_cpu_ratio_tracing_off} ` +
+      `(rounds ${untraced.roundsUs.map(Math.round).join('/')} µs)`,
     `  where the CPU goes (V8 profile of one more round, self time per earn):`,
     `  ${'area'.padEnd(52)} ${'handler'.padStart(9)} ${'share'.padStart(6)} ${'bare'.padStart(9)}`,
     ...handler.areas.map(
@@ -575,6 +583,8 @@ if (process.env.BENCH_HANDLER_CPU_CHILD) {
     }),
   );
   const measured =
-    task.role === 'handler' ? await measureHandler(task.options) : await measureBare(task.options, task.calls);
+    task.role === 'handler'
+      ? await measureHandler(task.options, task.tracer)
+      : await measureBare(task.options, task.calls);
   process.send!(measured, () => process.exit(0));
 }
