@@ -1,5 +1,6 @@
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import type { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import { withAsyncLocalContext } from './xray-context';
 
 /**
  * The X-Ray annotation that carries a piece of work's correlation id. X-Ray indexes annotations, so the filter
@@ -24,13 +25,13 @@ const switchedOff = (process.env.POWERTOOLS_TRACE_ENABLED ?? '').toLowerCase() =
  */
 const powertools = switchedOff
   ? undefined
-  : {
+  : await withAsyncLocalContext(async () => ({
       tracer: new (await import('@aws-lambda-powertools/tracer')).Tracer({
         serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'loyalty-ledger',
         captureHTTPsRequests: false,
       }),
       captureLambdaHandler: (await import('@aws-lambda-powertools/tracer/middleware')).captureLambdaHandler,
-    };
+    }));
 const tracer: Tracer | undefined = powertools?.tracer;
 
 /**
