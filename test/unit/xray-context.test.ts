@@ -78,7 +78,9 @@ describe('X-Ray context on AsyncLocalStorage', () => {
     // Act
     await new Promise<void>((resolve) => {
       namespace.run(() => {
-        void tick().then(resolve);
+        void tick().then(() => {
+          resolve();
+        });
       });
     });
 
