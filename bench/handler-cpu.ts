@@ -550,8 +550,11 @@ function report(handler: HandlerMeasured, bare: Measured, untraced: HandlerMeasu
     handler_cpu_us_per_earn_tracing_off: Math.round(untracedUs),
     handler_cpu_ratio_tracing_off: Number((untracedUs / bareUs).toFixed(2)),
   };
+  // The profile samples wall time (a shared machine's waits land on whatever ran): its shares are read, scaled to the
+  // measured CPU per earn.
   const total = handler.areas.reduce((sum, row) => sum + row.us, 0);
-  const bareByArea = new Map(bare.areas.map((row) => [row.area, row.us]));
+  const bareTotal = bare.areas.reduce((sum, row) => sum + row.us, 0);
+  const bareByArea = new Map(bare.areas.map((row) => [row.area, (row.us / bareTotal) * bareUs]));
   const calls = Object.entries(handler.callsPerEarn)
     .map(([operation, count]) => `${count} ${operation}`)
     .join(' + ');
@@ -565,11 +568,12 @@ function report(handler: HandlerMeasured, bare: Measured, untraced: HandlerMeasu
     `  with tracing off (POWERTOOLS_TRACE_ENABLED=false, as the twin runs): ` +
       `${figures.handler_cpu_us_per_earn_tracing_off} µs, ratio ${figures.handler_cpu_ratio_tracing_off} ` +
       `(rounds ${untraced.roundsUs.map(Math.round).join('/')} µs)`,
-    `  where the CPU goes (V8 profile of one more round, self time per earn):`,
+    `  where the CPU goes (self time by area in a V8 profile of one more round, as a share of the CPU per earn):`,
     `  ${'area'.padEnd(52)} ${'handler'.padStart(9)} ${'share'.padStart(6)} ${'bare'.padStart(9)}`,
     ...handler.areas.map(
       (row) =>
-        `  ${row.area.padEnd(52)} ${us(row.us)} ${((100 * row.us) / total).toFixed(1).padStart(5)}% ` +
+        `  ${row.area.padEnd(52)} ${us((row.us / total) * handlerUs)} ` +
+        `${((100 * row.us) / total).toFixed(1).padStart(5)}% ` +
         us(bareByArea.get(row.area) ?? 0),
     ),
   ];
