@@ -5,6 +5,7 @@ import { runCost } from './cost';
 import { runFanout, saturatedEarnRate } from './fanout';
 import { runFeed } from './feed';
 import { goalTable } from './goals';
+import { runHandlerCpu } from './handler-cpu';
 import { runHotMember } from './hot-member';
 import { runHotPartition } from './hot-partition';
 import { enrolMembers, pool, raiseDemoTenantLimits, recordArrivals, sleep } from './harness';
@@ -49,6 +50,9 @@ import { runOutage } from './outage';
  *   subscribed to every event, see `hot-partition.ts`
  * - cost: usd_per_million_earn and usd_per_million_deliveries at AWS list prices (bench/prices/), metered on a twin of
  *   its own at the production log level (BENCH_COST_EARNS at BENCH_COST_RATE per second); see `cost.ts`
+ * - handlercpu: handler_cpu_ratio, CPU per earn through the API handler (prod settings, AWS SDK stubbed at its HTTP
+ *   handler) over a bare function making the same SDK calls, with where the handler's CPU goes (BENCH_HANDLER_CPU_EARNS
+ *   earns a round); needs no twin, see `handler-cpu.ts`
  */
 const SCENARIOS = [
   'api',
@@ -62,9 +66,10 @@ const SCENARIOS = [
   'coldstart',
   'partitions',
   'cost',
+  'handlercpu',
 ] as const;
 /** Scenarios that bring their own stand-ins or their own twin, and need no shared twin. */
-const WITHOUT_TWIN = new Set<string>(['coldstart', 'partitions', 'cost']);
+const WITHOUT_TWIN = new Set<string>(['coldstart', 'partitions', 'cost', 'handlercpu']);
 type Scenario = (typeof SCENARIOS)[number];
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const EARNS = Number(process.env.BENCH_EARNS ?? 800);
@@ -144,6 +149,10 @@ if (chosen.has('cost')) {
     timeoutMs: 120_000,
   });
   report(cost);
+}
+if (chosen.has('handlercpu')) {
+  const earns = Number(process.env.BENCH_HANDLER_CPU_EARNS ?? 400);
+  report(await runHandlerCpu({ earns, members: Math.ceil(earns / 2), warmupEarns: earns, rounds: 5 }));
 }
 if (SCENARIOS.some((scenario) => !WITHOUT_TWIN.has(scenario) && chosen.has(scenario))) await onTwin();
 for (const line of [...lines, ...goalTable(result)]) console.log(line);

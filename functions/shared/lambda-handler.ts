@@ -20,10 +20,10 @@ export function lambdaHandler<TEvent, TResult>(
   options: { correlationId?: (event: TEvent, context: Context) => string } = {},
 ) {
   const { correlationId } = options;
-  const chain = middy<TEvent, TResult>()
-    .use(traceInvocations())
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics));
+  const chain = middy<TEvent, TResult>();
+  const tracing = traceInvocations();
+  if (tracing) chain.use(tracing);
+  chain.use(injectLambdaContext(logger, { resetKeys: true })).use(logMetrics(metrics));
   if (correlationId)
     chain.before(({ event, context }) => {
       const id = correlationId(event, context);

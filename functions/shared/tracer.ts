@@ -1,5 +1,6 @@
-import { Tracer } from '@aws-lambda-powertools/tracer';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
+import type { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import { withAsyncLocalContext } from './xray-context';
 
 /**
  * The X-Ray annotation that carries a piece of work's correlation id. X-Ray indexes annotations, so the filter
@@ -9,28 +10,44 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 export const CORRELATION_ID_ANNOTATION = 'correlationId';
 
 /**
+ * Tracing switched off by its variable (the twin sets POWERTOOLS_TRACE_ENABLED=false; Powertools reads it the same
+ * way). Then the tracer is not even loaded: loading the X-Ray SDK enables its async hooks (cls-hooked), which tax
+ * every promise of the process, the AWS SDK's included, whether anything is traced or not (about 0.9 ms of CPU per
+ * earn on the bench's machine, `npm run bench -- handlercpu`).
+ */
+const switchedOff = (process.env.POWERTOOLS_TRACE_ENABLED ?? '').toLowerCase() === 'false';
+
+/**
  * The one tracer (Powertools, X-Ray), named as the logger is. Active only where Lambda runs it with tracing
  * on: the twin sets POWERTOOLS_TRACE_ENABLED=false, and outside Lambda it is off by itself. Outbound HTTP is
  * not captured: webhook and chat endpoints' URLs can hold secrets (an incoming-webhook path is the credential),
  * and a trace header would leak to tenants.
  */
-const tracer = new Tracer({
-  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'loyalty-ledger',
-  captureHTTPsRequests: false,
-});
+const powertools = switchedOff
+  ? undefined
+  : await withAsyncLocalContext(async () => ({
+      tracer: new (await import('@aws-lambda-powertools/tracer')).Tracer({
+        serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'loyalty-ledger',
+        captureHTTPsRequests: false,
+      }),
+      captureLambdaHandler: (await import('@aws-lambda-powertools/tracer/middleware')).captureLambdaHandler,
+    }));
+const tracer: Tracer | undefined = powertools?.tracer;
 
 /**
- * The handler's subsegment (`## <handler>`, with ColdStart and Service annotations) around each invocation.
- * Responses are not recorded: they carry members' personal data.
+ * The handler's subsegment (`## <handler>`, with ColdStart and Service annotations) around each invocation;
+ * none with tracing switched off. Responses are not recorded: they carry members' personal data.
  */
-export const traceInvocations = () => captureLambdaHandler(tracer, { captureResponse: false });
+export const traceInvocations = (): ReturnType<typeof captureLambdaHandler> | undefined =>
+  powertools?.captureLambdaHandler(powertools.tracer, { captureResponse: false });
 
 /** The client, with a subsegment for each AWS call it makes (when tracing is on). */
-export const traced = <TClient extends object>(client: TClient): TClient => tracer.captureAWSv3Client(client);
+export const traced = <TClient extends object>(client: TClient): TClient =>
+  tracer ? tracer.captureAWSv3Client(client) : client;
 
 /** Marks the invocation's segment with its correlation id (when tracing is on). */
 export function annotateCorrelationId(correlationId: string): void {
-  if (tracer.isTracingEnabled()) tracer.putAnnotation(CORRELATION_ID_ANNOTATION, correlationId);
+  if (tracer?.isTracingEnabled()) tracer.putAnnotation(CORRELATION_ID_ANNOTATION, correlationId);
 }
 
 /**
@@ -39,8 +56,8 @@ export function annotateCorrelationId(correlationId: string): void {
  * @example await traceRecord('### route', event.correlationId, () => fanOut.route(event));
  */
 export async function traceRecord<T>(name: string, correlationId: string | undefined, work: () => Promise<T>) {
-  const parent = tracer.isTracingEnabled() ? tracer.getSegment() : undefined;
-  if (!parent) return work();
+  const parent = tracer?.isTracingEnabled() ? tracer.getSegment() : undefined;
+  if (!tracer || !parent) return work();
   const subsegment = parent.addNewSubsegment(name);
   if (correlationId !== undefined) subsegment.addAnnotation(CORRELATION_ID_ANNOTATION, correlationId);
   tracer.setSegment(subsegment);
