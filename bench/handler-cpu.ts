@@ -14,6 +14,7 @@ import { keys } from '../functions/domain/keys';
 import { planEarn, planEnrol, type Balance } from '../functions/domain/ledger';
 import { programmeSettings } from '../functions/domain/programme';
 import { balanceItem } from '../functions/adapters/dynamo-ledger-store';
+import { TENANT_STATUS_REPLICAS } from '../functions/adapters/dynamo-tenant-store';
 
 /**
  * Handler CPU: what the API function spends per earn around its AWS calls. The real API handler (middy chain,
@@ -155,7 +156,20 @@ export function tableItems(memberIds: string[], now: Date): Map<string, string> 
     version: 3,
     updatedAt: at,
   };
-  const items = [tenant, programme, ...memberIds.map((memberId) => balanceItem(memberBalance(memberId, 8, now)))];
+  // The copies of the tenant's status each request reads one of (decision 0012).
+  const statusReplicas = Array.from({ length: TENANT_STATUS_REPLICAS }, (_, replica) => ({
+    ...keys.tenantStatus(TENANT_ID, replica),
+    kind: 'tenantStatus',
+    tenantId: TENANT_ID,
+    status: 'active',
+    updatedAt: at,
+  }));
+  const items = [
+    tenant,
+    ...statusReplicas,
+    programme,
+    ...memberIds.map((memberId) => balanceItem(memberBalance(memberId, 8, now))),
+  ];
   return new Map(
     items.map((item) => [
       `${String(item.pk)}|${String(item.sk)}`,

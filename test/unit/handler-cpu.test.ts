@@ -64,12 +64,13 @@ describe('handler CPU bench', () => {
 
       // Assess
       expect(statusCode).toBe(201);
-      // A new container: the tenant, the programme (cached after) and the balance are read, then the commit.
+      // A new container: the tenant's status (a replica), the programme (cached after) and the balance are read, then
+      // the commit.
       const calls = handlerCalls.map((call) => `${call.command} ${(call.input as { Key?: { sk: string } }).Key?.sk}`);
       expect(calls.sort()).toEqual([
         'GetCommand BALANCE',
         'GetCommand PROGRAMME',
-        'GetCommand TENANT',
+        'GetCommand STATUS',
         'TransactWriteCommand undefined',
       ]);
       expect(bareCalls).toEqual(handlerCalls);

@@ -13,13 +13,14 @@ process.env.DELIVERY_QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/0000000000
 process.env.WEBHOOK_SECRETS_KEY = `local:${Buffer.alloc(32, 1).toString('base64')}`;
 // Every AWS call fails loudly: a refused request must not reach a store, let alone write.
 const ddb = mockClient(DynamoDBDocumentClient).rejects(new Error('no DynamoDB call expected'));
-// ... but the caller's tenant, which the API reads for every tenant request (suspension applies at once).
-ddb
-  .on(GetCommand, { Key: { pk: 'TENANT#t1', sk: 'TENANT' } })
-  .resolves({ Item: { tenantId: 't1', name: 'Tenant one', status: 'active' } });
-/** The calls a refused request must not make: every one but that tenant read. */
+// ... but the caller's tenant status, which the API reads for every tenant request (suspension applies at once): one
+// of its replicas (decision 0012).
+ddb.on(GetCommand, { Key: { sk: 'STATUS' } }).resolves({ Item: { tenantId: 't1', status: 'active' } });
+/** The calls a refused request must not make: every one but that status read. */
 const storeCalls = () =>
-  ddb.calls().filter((call) => (call.args[0].input as { Key?: { pk?: string } }).Key?.pk !== 'TENANT#t1');
+  ddb
+    .calls()
+    .filter((call) => !(call.args[0].input as { Key?: { pk?: string } }).Key?.pk?.startsWith('TENANT#t1#STATUS#'));
 const sqs = mockClient(SQSClient).rejects(new Error('no SQS call expected'));
 const { handler } = await import('../../functions/handlers/api');
 
