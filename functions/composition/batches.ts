@@ -1,0 +1,49 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { documentClient, sqsClient } from '../adapters/aws-clients';
+import { DynamoAuditTrail } from '../adapters/dynamo-audit-trail';
+import { DynamoBatchStore } from '../adapters/dynamo-batch-store';
+import { DynamoOfferStore } from '../adapters/dynamo-offer-store';
+import { DynamoRewardStore } from '../adapters/dynamo-reward-store';
+import { DynamoTenantStore } from '../adapters/dynamo-tenant-store';
+import { SqsCommandQueue } from '../adapters/sqs-command-queue';
+import { catalogueReplies } from '../api/catalogue-views';
+import { applyCommand, type CommandServices } from '../api/inbound-commands';
+import { BatchCommandWorker, BatchService } from '../domain/batch-service';
+import type { CommandMessage } from '../domain/batches';
+import { RewardCatalogue } from '../domain/reward-catalogue';
+import { systemClock } from '../shared/clock';
+import { newId } from '../shared/ids';
+import { setting } from './config';
+import { ledgerWiring } from './ledger';
+
+/** The API's side of batches: the table and the command queue (set up on the first batch). */
+export function batchService(dynamo: DynamoDBDocumentClient): BatchService {
+  let queue: SqsCommandQueue | undefined;
+  return new BatchService(
+    new DynamoBatchStore(dynamo, setting('TABLE_NAME')),
+    { send: (messages) => (queue ??= new SqsCommandQueue(sqsClient(), setting('BATCH_QUEUE_URL'))).send(messages) },
+    systemClock,
+    () => newId('bat'),
+  );
+}
+
+/**
+ * The command worker's composition: the ledger side only (ledger, offers, reward catalogue, audit trail, tenants),
+ * all on the table. No KMS key, queue sender, throttling or webhook services: its function is granted none.
+ */
+export function commandWorker(): (body: string) => Promise<void> {
+  const dynamo = documentClient();
+  const tableName = setting('TABLE_NAME');
+  const { ledger, store } = ledgerWiring(dynamo);
+  const services: CommandServices = {
+    ledger,
+    offers: new DynamoOfferStore(dynamo, tableName),
+    catalogue: new RewardCatalogue(new DynamoRewardStore(dynamo, tableName), store, systemClock, catalogueReplies),
+    audit: new DynamoAuditTrail(dynamo, tableName),
+    clock: systemClock,
+    tenantStore: new DynamoTenantStore(dynamo, tableName),
+  };
+  const worker = new BatchCommandWorker(new DynamoBatchStore(dynamo, tableName), systemClock);
+  const resolve = (tenantId: string, externalId: string) => store.findMemberIdByExternalId(tenantId, externalId);
+  return (body) => worker.apply(JSON.parse(body) as CommandMessage, (m) => applyCommand(m, services, resolve));
+}
