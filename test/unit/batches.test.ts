@@ -35,6 +35,8 @@ import type { Tenant } from '../../functions/domain/ports';
 import { RewardCatalogue } from '../../functions/domain/reward-catalogue';
 import type { RewardStore } from '../../functions/domain/ports';
 import { catalogueReplies } from '../../functions/api/catalogue-views';
+import { executionRolePolicies } from '../../functions/declaration/iam-policy';
+import { functions, queues } from '../../functions/declaration/topology';
 import { FIXED_NOW } from '../support/ledger-helpers';
 import { fixedProgrammes, MemoryLedgerStore } from '../support/memory-ledger-store';
 
@@ -381,5 +383,39 @@ describe('batches: accepted, queued, completed once', () => {
     await expect(applying).rejects.toBeInstanceOf(CommandRetry);
     expect(store.results.size).toBe(0);
     expect(store.events).toHaveLength(0);
+  });
+});
+
+describe('batches: the declaration', () => {
+  it('gives the worker the table alone: no KMS key, queue to send to or throttling', () => {
+    // Prepare
+    const worker = functions.batchWorker;
+
+    // Act
+    const statements = executionRolePolicies.batchWorker;
+    const resources = statements.flatMap((statement) => statement.resources.map((resource) => resource.kind));
+    const sends = statements.filter((statement) => statement.actions.includes('sqs:SendMessage'));
+
+    // Assess
+    expect(worker.access).toEqual({ table: 'readWrite' });
+    expect(Object.keys(worker.environment)).toEqual(['TABLE_NAME']);
+    for (const kind of ['secretsKey', 'usagePlans', 'apiKeys', 'rawEventsStream', 'activeTokenKey', 'lakeKey'])
+      expect(resources).not.toContain(kind);
+    expect(sends).toEqual([]);
+  });
+
+  it('feeds the worker from a FIFO queue with a DLQ, a visibility of six timeouts, and lets the API send to it', () => {
+    // Prepare
+    const { trigger } = functions.batchWorker;
+
+    // Act
+    const queue = queues[trigger.queue];
+
+    // Assess
+    expect(queue).toMatchObject({ fifo: true, deadLetter: { queue: 'batchCommandsDlq', maxReceiveCount: 5 } });
+    expect(queues.batchCommandsDlq.fifo).toBe(true);
+    expect(queue.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(6 * functions.batchWorker.timeoutSeconds);
+    expect(trigger.reportBatchItemFailures).toBe(true);
+    expect(functions.api.access.sendTo).toContain('batchCommands');
   });
 });
