@@ -36,6 +36,7 @@ const BATCH_FIELDS = [
   'queued',
   'createdAt',
   'completedAt',
+  'correlationId',
 ] as const;
 
 const batchOf = (item: Record<string, unknown>): BatchRecord =>

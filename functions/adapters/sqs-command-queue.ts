@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
-import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityBatchCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { CommandQueue, QueuedCommand } from '../domain/batch-service';
+import type { VisibilityChange } from '../shared/fifo-batch';
+import { logger } from '../shared/logger';
 
 /** SendMessageBatch takes 10 entries and 256 KiB a call; a little room is kept for the call's own overhead. */
 const ENTRIES_PER_CALL = 10;
@@ -65,5 +67,35 @@ export class SqsCommandQueue implements CommandQueue {
         }
       }),
     );
+  }
+}
+
+/**
+ * Applies a FIFO batch's visibility changes on the command queue (a retried command's wait, the rest of its group
+ * handed back at once), 10 a call. A change that fails only means the message returns after the queue's visibility
+ * timeout instead, so failures are logged, never thrown.
+ */
+export async function changeVisibility(
+  client: SQSClient,
+  queueUrl: string,
+  changes: VisibilityChange[],
+): Promise<void> {
+  for (let i = 0; i < changes.length; i += ENTRIES_PER_CALL) {
+    try {
+      const result = await client.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: changes.slice(i, i + ENTRIES_PER_CALL).map((change, index) => ({
+            Id: String(index),
+            ReceiptHandle: change.receiptHandle,
+            VisibilityTimeout: change.seconds,
+          })),
+        }),
+      );
+      if (result.Failed?.length)
+        logger.warn('Some visibility changes failed', { failed: result.Failed.map((f) => f.Code) });
+    } catch (error) {
+      logger.warn('Visibility changes failed; messages return after the visibility timeout', { error: error as Error });
+    }
   }
 }

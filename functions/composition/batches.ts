@@ -5,13 +5,15 @@ import { DynamoBatchStore } from '../adapters/dynamo-batch-store';
 import { DynamoOfferStore } from '../adapters/dynamo-offer-store';
 import { DynamoRewardStore } from '../adapters/dynamo-reward-store';
 import { DynamoTenantStore } from '../adapters/dynamo-tenant-store';
-import { SqsCommandQueue } from '../adapters/sqs-command-queue';
+import { changeVisibility, SqsCommandQueue } from '../adapters/sqs-command-queue';
 import { catalogueReplies } from '../api/catalogue-views';
 import { applyCommand, type CommandServices } from '../api/inbound-commands';
 import { BatchCommandWorker, BatchService } from '../domain/batch-service';
-import type { CommandMessage } from '../domain/batches';
+import { retryDelaySeconds, type CommandMessage } from '../domain/batches';
 import { RewardCatalogue } from '../domain/reward-catalogue';
 import { systemClock } from '../shared/clock';
+import type { VisibilityChange, Wait } from '../shared/fifo-batch';
+import { logger } from '../shared/logger';
 import { newId } from '../shared/ids';
 import { setting } from './config';
 import { ledgerWiring } from './ledger';
@@ -29,9 +31,14 @@ export function batchService(dynamo: DynamoDBDocumentClient): BatchService {
 
 /**
  * The command worker's composition: the ledger side only (ledger, offers, reward catalogue, audit trail, tenants),
- * all on the table. No KMS key, queue sender, throttling or webhook services: its function is granted none.
+ * all on the table, and its own queue's visibility (a retried command's wait). No KMS key, queue sender, throttling
+ * or webhook services: its function is granted none.
  */
-export function commandWorker(): (body: string) => Promise<void> {
+export function commandWorker(): {
+  /** Applies a message's command; a platform failure is logged and answered with the wait before its next try. */
+  apply: (body: string, receiveCount: number) => Promise<Wait | undefined>;
+  changeVisibility: (changes: VisibilityChange[]) => Promise<void>;
+} {
   const dynamo = documentClient();
   const tableName = setting('TABLE_NAME');
   const { ledger, store } = ledgerWiring(dynamo);
@@ -45,5 +52,19 @@ export function commandWorker(): (body: string) => Promise<void> {
   };
   const worker = new BatchCommandWorker(new DynamoBatchStore(dynamo, tableName), systemClock);
   const resolve = (tenantId: string, externalId: string) => store.findMemberIdByExternalId(tenantId, externalId);
-  return (body) => worker.apply(JSON.parse(body) as CommandMessage, (m) => applyCommand(m, services, resolve));
+  const sqs = sqsClient();
+  const queueUrl = setting('BATCH_QUEUE_URL');
+  return {
+    apply: async (body, receiveCount) => {
+      try {
+        await worker.apply(JSON.parse(body) as CommandMessage, (m) => applyCommand(m, services, resolve));
+        return undefined;
+      } catch (error) {
+        const waitSeconds = retryDelaySeconds(receiveCount);
+        logger.warn('Command failed; retrying it after a wait', { receiveCount, waitSeconds, error: error as Error });
+        return { waitSeconds };
+      }
+    },
+    changeVisibility: (changes) => changeVisibility(sqs, queueUrl, changes),
+  };
 }

@@ -487,7 +487,8 @@ export const functions = {
     // A command is one ledger commit; a batch of 10 commands of one member runs one after another.
     timeoutSeconds: 30,
     memoryMiB: 1024,
-    environment: { TABLE_NAME: { ref: 'table' } },
+    // Its own queue's URL: a retried command's wait is a visibility change (the trigger's grant covers it).
+    environment: { TABLE_NAME: { ref: 'table' }, BATCH_QUEUE_URL: { ref: 'queueUrl', queue: 'batchCommands' } },
     // The ledger side only: members, points, offers, rewards, the audit trail and the batches' results, all in the
     // table; no KMS key, no queue to send to, no throttling.
     access: { table: 'readWrite' },

@@ -103,6 +103,7 @@ export class BatchService {
       failed: 0,
       queued: false,
       createdAt: this.clock.now().toISOString(),
+      ...(idem.correlationId !== undefined ? { correlationId: idem.correlationId } : {}),
     };
     const created = await this.store.create(fresh);
     const batch = created.created ? fresh : created.existing;

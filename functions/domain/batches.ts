@@ -138,6 +138,8 @@ export interface BatchRecord {
   queued: boolean;
   createdAt: string;
   completedAt?: string;
+  /** The submitting request's correlation id: its commands' events and `batch.completed` carry it. */
+  correlationId?: string;
 }
 
 /** One command's result: the status and body (or problem) its REST call would have answered. */
@@ -170,6 +172,14 @@ export function outcomeOf(reply: Reply): 'succeeded' | 'failed' | 'retry' {
   return code !== undefined && code in PROBLEM_CODES && RETRYABLE.has(code as ProblemCode) ? 'retry' : 'failed';
 }
 
+/**
+ * How long a command that failed on the platform's side waits before its next try: 15 s, doubling, at most 4 minutes
+ * (about 8 minutes over the queue's 5 receives before the DLQ). Shorter than the visibility timeout, so contention
+ * and throttling clear quickly; the member's later commands wait behind it (FIFO), other members do not.
+ */
+export const retryDelaySeconds = (receiveCount: number): number =>
+  Math.min(15 * 2 ** Math.max(0, receiveCount - 1), 240);
+
 export const isComplete = (batch: Pick<BatchRecord, 'total' | 'succeeded' | 'failed'>): boolean =>
   batch.succeeded + batch.failed >= batch.total;
 
@@ -196,6 +206,7 @@ export function batchCompletedEvent(batch: BatchRecord, completedAt: string): Ev
     version: 1,
     tenantId: batch.tenantId,
     occurredAt: completedAt,
+    ...(batch.correlationId !== undefined ? { correlationId: batch.correlationId } : {}),
     type: 'batch.completed',
     data: {
       batchId: batch.batchId,

@@ -82,7 +82,7 @@ describe('batches', () => {
     ];
 
     // Act
-    const headers = { 'idempotency-key': `batch-${tenantId}` };
+    const headers = { 'idempotency-key': `batch-${tenantId}`, 'x-correlation-id': `corr-${tenantId}` };
     const accepted = await api<Batch>('/v1/batches', { body: { commands }, headers });
     const again = await api<Batch>('/v1/batches', { body: { commands }, headers });
     const done = await waitFor(
@@ -144,6 +144,7 @@ describe('batches', () => {
     );
     expect(hooks).toHaveLength(1);
     expect(hooks[0]!.verified).toBe(true);
+    expect(hooks[0]!.body?.correlationId).toBe(`corr-${tenantId}`);
     expect(hooks[0]!.body?.data).toMatchObject({ total: commands.length, succeeded: commands.length - 3, failed: 3 });
     const inFeed = await waitFor(
       async () => {

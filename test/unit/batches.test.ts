@@ -22,6 +22,7 @@ import {
   envelopeProblem,
   messageGroupId,
   outcomeOf,
+  retryDelaySeconds,
   type BatchCommand,
   type BatchRecord,
   type CommandMessage,
@@ -117,6 +118,14 @@ describe('batch commands: the envelope', () => {
     expect(outcomeOf({ statusCode: 409, body: { code: 'concurrent_update' } })).toBe('retry');
     expect(outcomeOf({ statusCode: 429, body: { code: 'too_many_requests' } })).toBe('retry');
     expect(outcomeOf({ statusCode: 503, body: { code: 'service_unavailable' } })).toBe('retry');
+  });
+
+  it('waits longer before each retry of a platform failure, up to 4 minutes', () => {
+    // Act
+    const waits = [1, 2, 3, 4, 5, 9].map(retryDelaySeconds);
+
+    // Assess
+    expect(waits).toEqual([15, 30, 60, 120, 240, 240]);
   });
 
   it('builds a batch.completed event the catalogue accepts, with an id that depends on the batch only', () => {
@@ -398,7 +407,7 @@ describe('batches: the declaration', () => {
 
     // Assess
     expect(worker.access).toEqual({ table: 'readWrite' });
-    expect(Object.keys(worker.environment)).toEqual(['TABLE_NAME']);
+    expect(Object.keys(worker.environment)).toEqual(['TABLE_NAME', 'BATCH_QUEUE_URL']);
     for (const kind of ['secretsKey', 'usagePlans', 'apiKeys', 'rawEventsStream', 'activeTokenKey', 'lakeKey'])
       expect(resources).not.toContain(kind);
     expect(sends).toEqual([]);
