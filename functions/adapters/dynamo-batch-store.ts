@@ -5,7 +5,7 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { BATCH_RETENTION_DAYS, type BatchRecord, type CommandResult } from '../domain/batches';
+import { BATCH_RETENTION_DAYS, type BatchRecord, type StoredResult } from '../domain/batches';
 import type { BatchStore } from '../domain/batch-service';
 import type { EventOf } from '../domain/events';
 import { keys } from '../domain/keys';
@@ -44,17 +44,17 @@ const batchOf = (item: Record<string, unknown>): BatchRecord =>
     BATCH_FIELDS.filter((f) => item[f] !== undefined).map((f) => [f, item[f]]),
   ) as unknown as BatchRecord;
 
-const resultOf = (item: Record<string, unknown>): CommandResult => {
-  const { index, type, idempotencyKey, statusCode, bodyJson, memberId, completedAt } = item;
+const resultOf = (item: Record<string, unknown>): StoredResult => {
+  const { index, type, idempotencyKey, statusCode, bodyJson, member, memberId, completedAt } = item;
   return {
     index,
     type,
     idempotencyKey,
     statusCode,
-    body: JSON.parse(bodyJson as string) as unknown,
+    ...(member !== undefined ? { member } : { body: JSON.parse(bodyJson as string) as unknown }),
     ...(memberId !== undefined ? { memberId } : {}),
     completedAt,
-  } as CommandResult;
+  } as StoredResult;
 };
 
 /**
@@ -126,10 +126,12 @@ export class DynamoBatchStore implements BatchStore {
   async recordResult(
     tenantId: string,
     batchId: string,
-    result: CommandResult,
+    result: StoredResult,
     outcome: 'succeeded' | 'failed',
   ): Promise<boolean> {
-    const { body, ...fields } = result;
+    // A reply's body as JSON text (any shape, empty strings included); a member reply keeps its member id only.
+    const { body, ...fields } = { body: undefined, ...result };
+    const stored = 'member' in result ? fields : { ...fields, bodyJson: JSON.stringify(body) };
     const ttl = ttlAttribute(ttlAfterDays(new Date(result.completedAt), BATCH_RETENTION_DAYS));
     try {
       await this.client.send(
@@ -141,8 +143,7 @@ export class DynamoBatchStore implements BatchStore {
                 Item: {
                   ...keys.batchResult(tenantId, batchId, result.index),
                   kind: 'batchResult',
-                  ...fields,
-                  bodyJson: JSON.stringify(body),
+                  ...stored,
                   ...ttl,
                 },
                 ConditionExpression: 'attribute_not_exists(pk)',
@@ -209,7 +210,7 @@ export class DynamoBatchStore implements BatchStore {
     tenantId: string,
     batchId: string,
     query: { limit: number; cursor?: string },
-  ): Promise<Page<CommandResult>> {
+  ): Promise<Page<StoredResult>> {
     const after = query.cursor ? decodeCursor(query.cursor, ['sk']).sk : undefined;
     if (after !== undefined && !after.startsWith(keys.batchResultPrefix)) throw new Problem('cursor_invalid');
     const { Items = [], LastEvaluatedKey } = await this.client.send(

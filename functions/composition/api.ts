@@ -87,6 +87,6 @@ export function apiServices(): Services {
     exports: new ExportService(new DynamoExportStore(dynamo, tableName), systemClock, () => newId('exp')),
     backfills: backfillService(),
     maintenance: new DynamoMaintenanceStore(dynamo, tableName),
-    batches: batchService(dynamo),
+    batches: batchService(dynamo, ledger),
   };
 }

@@ -7,6 +7,8 @@ import { DynamoRewardStore } from '../adapters/dynamo-reward-store';
 import { DynamoTenantStore } from '../adapters/dynamo-tenant-store';
 import { changeVisibility, SqsCommandQueue } from '../adapters/sqs-command-queue';
 import { catalogueReplies } from '../api/catalogue-views';
+import { memberView } from '../api/ledger-views';
+import type { LedgerService } from '../domain/ledger-service';
 import { applyCommand, type CommandServices } from '../api/inbound-commands';
 import { BatchCommandWorker, BatchService } from '../domain/batch-service';
 import { retryDelaySeconds, type CommandMessage } from '../domain/batches';
@@ -19,13 +21,17 @@ import { setting } from './config';
 import { ledgerWiring } from './ledger';
 
 /** The API's side of batches: the table and the command queue (set up on the first batch). */
-export function batchService(dynamo: DynamoDBDocumentClient): BatchService {
+export function batchService(dynamo: DynamoDBDocumentClient, ledger: LedgerService): BatchService {
   let queue: SqsCommandQueue | undefined;
   return new BatchService(
     new DynamoBatchStore(dynamo, setting('TABLE_NAME')),
     { send: (messages) => (queue ??= new SqsCommandQueue(sqsClient(), setting('BATCH_QUEUE_URL'))).send(messages) },
     systemClock,
     () => newId('bat'),
+    async (tenantId, memberId) => {
+      const { profile, balance } = await ledger.getMember(tenantId, memberId);
+      return { statusCode: 200, body: memberView(profile, balance) };
+    },
   );
 }
 

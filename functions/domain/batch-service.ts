@@ -11,7 +11,9 @@ import {
   type BatchCommand,
   type BatchRecord,
   type CommandMessage,
+  MEMBER_REPLY_TYPES,
   type CommandResult,
+  type StoredResult,
 } from './batches';
 import type { EventOf } from './events';
 import type { IdempotencyContext, Reply } from './idempotency';
@@ -29,7 +31,7 @@ export interface BatchStore {
   recordResult(
     tenantId: string,
     batchId: string,
-    result: CommandResult,
+    result: StoredResult,
     outcome: 'succeeded' | 'failed',
   ): Promise<boolean>;
   /** Marks the batch completed and writes its event in one commit, once: false when it was completed already. */
@@ -38,7 +40,7 @@ export interface BatchStore {
     tenantId: string,
     batchId: string,
     query: { limit: number; cursor?: string },
-  ): Promise<Page<CommandResult>>;
+  ): Promise<Page<StoredResult>>;
 }
 
 /** One message for the FIFO command queue. */
@@ -74,6 +76,8 @@ export class BatchService {
     private readonly queue: CommandQueue,
     private readonly clock: Clock,
     private readonly newBatchId: () => string,
+    /** The member as its REST reply shows it now (what a replay of an enrolment or profile update answers). */
+    private readonly memberReply: (tenantId: string, memberId: string) => Promise<Reply>,
   ) {}
 
   /**
@@ -141,7 +145,20 @@ export class BatchService {
     const batch = await this.store.get(tenantId, batchId);
     if (!batch) throw new Problem('batch_not_found', `No batch ${batchId}`);
     const page = await this.store.listResults(tenantId, batchId, query);
-    return { ...batchView(batch), results: page.items, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+    const results = await Promise.all(page.items.map((item) => this.rendered(tenantId, item)));
+    return { ...batchView(batch), results, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+  }
+
+  private async rendered(tenantId: string, stored: StoredResult): Promise<CommandResult> {
+    if (!('member' in stored)) return stored;
+    const { member, ...result } = stored;
+    try {
+      return { ...result, body: (await this.memberReply(tenantId, member)).body };
+    } catch (error) {
+      // Gone since (erased, then removed): the result says so as the member's own read would.
+      if (error instanceof Problem) return { ...result, body: error.toBody() };
+      throw error;
+    }
   }
 }
 
@@ -166,12 +183,13 @@ export class BatchCommandWorker {
       const { reply, memberId } = await run(message);
       const outcome = outcomeOf(reply);
       if (outcome === 'retry') throw new CommandRetry(reply);
-      const result: CommandResult = {
+      const keepsMember = MEMBER_REPLY_TYPES.has(command.type) && outcome === 'succeeded' && memberId !== undefined;
+      const result: StoredResult = {
         index,
         type: command.type,
         idempotencyKey: command.idempotencyKey,
         statusCode: reply.statusCode,
-        body: reply.body,
+        ...(keepsMember ? { member: memberId } : { body: reply.body }),
         ...(memberId !== undefined ? { memberId } : {}),
         completedAt: this.clock.now().toISOString(),
       };

@@ -154,6 +154,16 @@ export interface CommandResult {
   completedAt: string;
 }
 
+/** A result as stored: a member reply keeps only its member (`body` is rendered when the result is read). */
+export type StoredResult = Omit<CommandResult, 'body'> & ({ body: unknown } | { member: string });
+
+/**
+ * Commands whose success replies with the member (profile fields included). Their results keep only the member id
+ * and show the member as it is when read, as a replay of their Idempotency-Key does: personal data stays in the
+ * member's own items, and an erased member's results show it erased.
+ */
+export const MEMBER_REPLY_TYPES: ReadonlySet<CommandType> = new Set(['enrol', 'updateProfile']);
+
 /** Problems a later try can clear: the command is tried again (and past the queue's limit, dead-lettered). */
 const RETRYABLE: ReadonlySet<ProblemCode> = new Set([
   'concurrent_update',

@@ -118,6 +118,11 @@ describe('batches', () => {
     for (const memberId of [members[0], members[1], members[3], members[4]])
       expect(balancesOf(memberId)).toEqual([50, 75, 15]);
     expect(balancesOf(members[2])).toEqual([50, 75, 15, 22]);
+    // A profile update's result shows the member as a replay of its key does: as it is now (no profile data kept).
+    const updated = done.results.find((r) => r.type === 'updateProfile')!;
+    const member = await api(`/v1/members/${members[3]}`);
+    expect(updated).toMatchObject({ statusCode: 200, memberId: members[3], body: member.body });
+    expect(member.body).toMatchObject({ firstName: 'Batched' });
     // Each points result is the REST reply: the REST call with the command's key and body replays it.
     for (const result of done.results.filter((r) => r.type in REST_PATHS && r.memberId !== undefined)) {
       const command = commands[result.index]!;

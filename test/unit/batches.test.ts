@@ -26,7 +26,7 @@ import {
   type BatchCommand,
   type BatchRecord,
   type CommandMessage,
-  type CommandResult,
+  type StoredResult,
 } from '../../functions/domain/batches';
 import type { AuditEvent, EventOf } from '../../functions/domain/events';
 import { loyaltyEvent } from '../../functions/domain/events';
@@ -264,7 +264,7 @@ describe('batch commands: applied by the REST operations with the worker’s nar
 class MemoryBatchStore implements BatchStore {
   batches = new Map<string, BatchRecord>();
   claims = new Map<string, string>();
-  results = new Map<string, CommandResult>();
+  results = new Map<string, StoredResult>();
   events: EventOf<'batch.completed'>[] = [];
 
   create(batch: BatchRecord) {
@@ -285,7 +285,7 @@ class MemoryBatchStore implements BatchStore {
   hasResult(_tenantId: string, batchId: string, index: number) {
     return Promise.resolve(this.results.has(`${batchId}/${index}`));
   }
-  recordResult(_tenantId: string, batchId: string, result: CommandResult, outcome: 'succeeded' | 'failed') {
+  recordResult(_tenantId: string, batchId: string, result: StoredResult, outcome: 'succeeded' | 'failed') {
     if (this.results.has(`${batchId}/${result.index}`)) return Promise.resolve(false);
     this.results.set(`${batchId}/${result.index}`, result);
     this.batches.get(batchId)![outcome] += 1;
@@ -317,6 +317,8 @@ describe('batches: accepted, queued, completed once', () => {
       { send: (messages) => Promise.resolve(void sent.push(...messages)) },
       FIXED_NOW,
       () => `bat_${++ids}`,
+      // The member as it is now: renamed since its enrolment.
+      (_tenantId, memberId) => Promise.resolve({ statusCode: 200, body: { memberId, firstName: 'Now' } }),
     );
     return { store, sent, service, worker: new BatchCommandWorker(store, FIXED_NOW) };
   }
@@ -374,6 +376,25 @@ describe('batches: accepted, queued, completed once', () => {
     });
     expect(store.events).toHaveLength(1);
     expect(store.events[0]).toMatchObject({ type: 'batch.completed', data: { total: 2, succeeded: 1, failed: 1 } });
+  });
+
+  it('keeps only the member id of an enrolment’s result and shows the member as it is when read', async () => {
+    // Prepare
+    const { service, sent, store, worker } = setup();
+    const commands = [command({ type: 'enrol', body: { externalId: 'guest-1', firstName: 'Then' } })];
+    await service.submit('t1', caller, idem('b-4', { commands }), commands);
+    const [queued] = sent.map((m) => JSON.parse(m.body) as CommandMessage);
+    const enrolled = { statusCode: 201, body: { memberId: 'mem_1', firstName: 'Then' } };
+
+    // Act
+    await worker.apply(queued!, () => Promise.resolve({ reply: enrolled, memberId: 'mem_1' }));
+    const progress = await service.get('t1', 'bat_1', { limit: 25 });
+
+    // Assess
+    expect(JSON.stringify([...store.results.values()])).not.toContain('Then');
+    expect(progress.results).toEqual([
+      expect.objectContaining({ statusCode: 201, memberId: 'mem_1', body: { memberId: 'mem_1', firstName: 'Now' } }),
+    ]);
   });
 
   it('throws a retryable outcome back to the queue and records nothing', async () => {
