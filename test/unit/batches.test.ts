@@ -31,6 +31,7 @@ import {
 import type { AuditEvent, EventOf } from '../../functions/domain/events';
 import { loyaltyEvent } from '../../functions/domain/events';
 import { LedgerService } from '../../functions/domain/ledger-service';
+import { chatNotice } from '../../functions/domain/webhooks/chat-messages';
 import type { Offer } from '../../functions/domain/offers';
 import type { Tenant } from '../../functions/domain/ports';
 import { RewardCatalogue } from '../../functions/domain/reward-catalogue';
@@ -140,6 +141,20 @@ describe('batch commands: the envelope', () => {
     // Assess
     expect(loyaltyEvent.safeParse(first).success).toBe(true);
     expect(again.id).toBe(first.id);
+  });
+
+  it('reads as a chat notice naming the batch and its refusals', () => {
+    // Prepare
+    const batch = { tenantId: 't1', batchId: 'bat_1', total: 3, succeeded: 2, failed: 1 } as BatchRecord;
+    batch.createdAt = '2026-11-21T09:00:00.000Z';
+
+    // Act
+    const notice = chatNotice(batchCompletedEvent(batch, '2026-11-21T10:00:00.000Z'));
+
+    // Assess
+    expect(notice.title).toBe('Batch bat_1 completed: 2 of 3 commands succeeded');
+    expect(notice.lines.join(' ')).toContain('1 command was refused');
+    expect(notice.facts).toContainEqual(['Failed', '1']);
   });
 
   it('maps every command type to a REST operation whose scope it needs', () => {
