@@ -1028,3 +1028,20 @@ SELECT
   record:"data":"deadLetters"::NUMBER(38,0) AS dead_letters
 FROM events
 WHERE event_type = 'webhook.dead_letters.growing';
+
+-- batch.completed
+CREATE OR REPLACE VIEW events_batch_completed AS
+SELECT
+  record:"id"::STRING AS event_id,
+  record:"version"::NUMBER(38,0) AS event_version,
+  record:"tenantId"::STRING AS tenant_id,
+  record:"occurredAt"::TIMESTAMP_TZ AS occurred_at,
+  record:"correlationId"::STRING AS correlation_id,
+  record:"type"::STRING AS event_type,
+  record:"data":"batchId"::STRING AS batch_id,
+  record:"data":"total"::NUMBER(38,0) AS total,
+  record:"data":"succeeded"::NUMBER(38,0) AS succeeded,
+  record:"data":"failed"::NUMBER(38,0) AS failed,
+  record:"data":"createdAt"::TIMESTAMP_TZ AS created_at
+FROM events
+WHERE event_type = 'batch.completed';

@@ -77,12 +77,18 @@ export function apiKeyOf(headers: Record<string, string | undefined> | null | un
   return header(headers, api.keyHeader);
 }
 
-/** Parses and validates a JSON body; every failure is a 4xx problem and nothing is written. */
-export function parseBody<S extends z.ZodMiniType>(event: APIGatewayProxyEvent, schema: S): z.output<S> {
+/**
+ * Parses and validates a JSON body; every failure is a 4xx problem and nothing is written. `maxBytes`: an operation
+ * that takes more than the usual body (a batch of commands) states its own limit.
+ */
+export function parseBody<S extends z.ZodMiniType>(
+  event: APIGatewayProxyEvent,
+  schema: S,
+  maxBytes: number = MAX_BODY_BYTES,
+): z.output<S> {
   const raw =
     event.isBase64Encoded && event.body ? Buffer.from(event.body, 'base64').toString('utf8') : (event.body ?? '');
-  if (Buffer.byteLength(raw) > MAX_BODY_BYTES)
-    throw new Problem('payload_too_large', `The body exceeds ${MAX_BODY_BYTES} bytes`);
+  if (Buffer.byteLength(raw) > maxBytes) throw new Problem('payload_too_large', `The body exceeds ${maxBytes} bytes`);
   const contentType = header(event.headers, 'content-type');
   if (raw.length > 0 && contentType && !/^application\/([a-z.+-]*\+)?json\b/i.test(contentType)) {
     throw new Problem('unsupported_media_type');

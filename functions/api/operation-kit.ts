@@ -3,6 +3,7 @@ import type { ExportService } from '../domain/export-service';
 import type * as z from '../shared/zod';
 import type { ApiKeyService } from '../domain/api-key-service';
 import type { BackfillService } from '../domain/backfill-service';
+import type { BatchService } from '../domain/batch-service';
 import type { Reply } from '../domain/idempotency';
 import type { EventFeed } from '../domain/feed';
 import type { FeedConsumers } from '../domain/feed-consumer-service';
@@ -70,6 +71,8 @@ export interface Services {
   backfills: BackfillService;
   /** Platform maintenance windows (operators schedule them; tenants read the announced ones). */
   maintenance: MaintenanceStore;
+  /** Batches of member commands: accepted, queued per member, results and progress. */
+  batches: BatchService;
 }
 
 export interface OperationContext {

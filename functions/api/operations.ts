@@ -35,6 +35,7 @@ import { eventConsumerOperations } from './event-consumer-operations';
 import { backfillOperations } from './backfill-operations';
 import { maintenanceOperations } from './maintenance-operations';
 import { endpointMaintenanceOperations } from './endpoint-maintenance-operations';
+import { batchOperations } from './batch-operations';
 
 export { principalFromContext } from '../domain/credentials';
 export {
@@ -688,4 +689,5 @@ export const operations: Operation[] = [
   ...backfillOperations,
   ...maintenanceOperations,
   ...endpointMaintenanceOperations,
+  ...batchOperations,
 ];

@@ -30,6 +30,7 @@ import { ledgerWiring } from './ledger';
 import { webhookSecretSealer } from './secrets';
 import { webhookApiWiring } from './webhooks';
 import { backfillService } from './backfill';
+import { batchService } from './batches';
 
 /** The edge's throttling, built on the first admin change of a tenant (tenant calls never need it). */
 function lazyThrottling(): TenantThrottling {
@@ -86,5 +87,6 @@ export function apiServices(): Services {
     exports: new ExportService(new DynamoExportStore(dynamo, tableName), systemClock, () => newId('exp')),
     backfills: backfillService(),
     maintenance: new DynamoMaintenanceStore(dynamo, tableName),
+    batches: batchService(dynamo, ledger),
   };
 }

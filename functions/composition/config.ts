@@ -96,6 +96,8 @@ const settings = {
   WEBHOOK_LOG_RETENTION_DAYS: orDefault(number(1, 400), 30),
   /** The queue that carries backfill slices (the API starts a backfill there, each slice chains the next). */
   BACKFILL_QUEUE_URL: url,
+  /** The FIFO queue that carries batches' commands, one group per member (the API sends, the worker applies). */
+  BATCH_QUEUE_URL: url,
 } as const;
 
 type Settings = typeof settings;

@@ -12,7 +12,14 @@ import { stageSettingsFor } from './stages';
 
 /** The queues of the platform, named up front so specs can refer to each other by a checked id. */
 export type QueueId =
-  'webhookDelivery' | 'webhookDeliveryDlq' | 'streamFailures' | 'scheduledJobFailures' | 'backfill' | 'backfillDlq';
+  | 'webhookDelivery'
+  | 'webhookDeliveryDlq'
+  | 'streamFailures'
+  | 'scheduledJobFailures'
+  | 'backfill'
+  | 'backfillDlq'
+  | 'batchCommands'
+  | 'batchCommandsDlq';
 
 export type ResourceRef =
   | { ref: 'table' }
@@ -134,6 +141,25 @@ export const queues = {
     id: 'BackfillDlq',
     localName: 'backfill-dlq',
     fifo: false,
+    visibilityTimeoutSeconds: 30,
+    retentionPeriodSeconds: 14 * DAY_S,
+  },
+  /** Batches' commands (domain/batches.ts): one message group per member, so a member's commands apply in order. */
+  batchCommands: {
+    id: 'BatchCommandsQueue',
+    localName: 'batch-commands.fifo',
+    fifo: true,
+    // Six times the batch worker's timeout.
+    visibilityTimeoutSeconds: 6 * 30,
+    retentionPeriodSeconds: 4 * DAY_S,
+    // A command's own 4xx is a result, never a failure: only platform failures (5xx, throttling, contention) are
+    // retried, 5 receives in all, then the command waits in the DLQ for a redrive (docs/runbooks/batch-dlq.md).
+    deadLetter: { queue: 'batchCommandsDlq', maxReceiveCount: 5 },
+  },
+  batchCommandsDlq: {
+    id: 'BatchCommandsDlq',
+    localName: 'batch-commands-dlq.fifo',
+    fifo: true,
     visibilityTimeoutSeconds: 30,
     retentionPeriodSeconds: 14 * DAY_S,
   },
@@ -280,13 +306,14 @@ export const functions = {
       WEBHOOK_SECRETS_KEY: { ref: 'secretsKey' },
       TENANT_THROTTLING: { ref: 'tenantThrottling' },
       BACKFILL_QUEUE_URL: { ref: 'queueUrl', queue: 'backfill' },
+      BATCH_QUEUE_URL: { ref: 'queueUrl', queue: 'batchCommands' },
     },
     // Replays and redrives queue deliveries; endpoint creation and rotation seal secrets, reads and pings open them;
     // the tenant admin operations put tenants under their limits; lake settings seal the tenant's pseudonym key;
-    // a backfill request queues its first slice.
+    // a backfill request queues its first slice; a batch queues its commands.
     access: {
       table: 'readWrite',
-      sendTo: ['webhookDelivery', 'backfill'],
+      sendTo: ['webhookDelivery', 'backfill', 'batchCommands'],
       webhookSecrets: 'seal',
       pseudonymKeys: 'seal',
       tenantThrottling: true,
@@ -450,6 +477,29 @@ export const functions = {
       reportBatchItemFailures: true,
       // Backfills of different tenants run side by side; each runs one slice at a time by its chain.
       maxConcurrency: 5,
+    },
+  },
+  batchWorker: {
+    id: 'BatchWorkerFunction',
+    entry: 'functions/handlers/batch-worker.ts',
+    handler: 'handler',
+    description: "Applies batches' commands through the REST operations, in order per member, and records results",
+    // A command is one ledger commit; a batch of 10 commands of one member runs one after another.
+    timeoutSeconds: 30,
+    memoryMiB: 1024,
+    // Its own queue's URL: a retried command's wait is a visibility change (the trigger's grant covers it).
+    environment: { TABLE_NAME: { ref: 'table' }, BATCH_QUEUE_URL: { ref: 'queueUrl', queue: 'batchCommands' } },
+    // The ledger side only: members, points, offers, rewards, the audit trail and the batches' results, all in the
+    // table; no KMS key, no queue to send to, no throttling.
+    access: { table: 'readWrite' },
+    trigger: {
+      kind: 'sqs',
+      queue: 'batchCommands',
+      batchSize: 10,
+      maxBatchingWindowSeconds: 0,
+      reportBatchItemFailures: true,
+      // Members run side by side up to this; each group (member) still one message at a time.
+      maxConcurrency: 10,
     },
   },
 } as const satisfies Record<string, FunctionSpec>;
@@ -657,6 +707,8 @@ export const routes: RouteSpec[] = [
   apiRoute('POST', '/v1/webhooks/endpoints/{subscriptionId}/maintenance-windows'),
   apiRoute('GET', '/v1/webhooks/endpoints/{subscriptionId}/maintenance-windows'),
   apiRoute('DELETE', '/v1/webhooks/endpoints/{subscriptionId}/maintenance-windows/{windowId}'),
+  apiRoute('POST', '/v1/batches'),
+  apiRoute('GET', '/v1/batches/{batchId}'),
 ];
 
 export const api = {

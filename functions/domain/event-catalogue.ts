@@ -32,6 +32,7 @@ export function buildEventCatalogue() {
       'event feed (the tenant reads them with `GET /v1/audit-events`). ' +
       'Platform events (`platform.*`, e.g. maintenance notices) name neither a member nor an endpoint and carry no ' +
       '`seq`; each active tenant gets its own copy, with an id that is the same for the same notice and tenant. ' +
+      'Batch events (`batch.completed`) name the tenant and the batch in `data`, no member and no `seq`. ' +
       'Versioning: within a version a type only gains fields, and every field added after the version was first ' +
       'published is optional (events recorded before it lack it), so a reader written for an older catalogue ' +
       'keeps working and must ignore fields it does not know. Removing, renaming or retyping a field, or making ' +

@@ -373,6 +373,30 @@ export const webhookDeadLettersGrowingEvent = webhookNotice(
 );
 
 /**
+ * Batch notices are about a batch of commands a tenant submitted (`POST /v1/batches`), not a member: no member and
+ * no `seq` (they sort by `occurredAt`). Written once, when the batch's last command has its result.
+ */
+export const batchCompletedEvent = z
+  .object({
+    id: envelope.id,
+    version: envelope.version,
+    tenantId: envelope.tenantId,
+    occurredAt: envelope.occurredAt.check(z.describe('When the last command got its result (UTC, ISO 8601)')),
+    correlationId: envelope.correlationId,
+    type: z.literal('batch.completed'),
+    data: z.object({
+      batchId: z.string().check(z.describe('The batch; its results are at GET /v1/batches/{batchId}')),
+      total: z.number().check(z.int(), z.positive(), z.describe('Commands in the batch')),
+      succeeded: z.number().check(z.int(), z.gte(0), z.describe('Commands answered 2xx')),
+      failed: z
+        .number()
+        .check(z.int(), z.gte(0), z.describe('Commands refused (4xx: validation or a business rule), never retried')),
+      createdAt: z.iso.datetime().check(z.describe('When the batch was accepted')),
+    }),
+  })
+  .check(z.describe('Every command of a batch has its result (read them at GET /v1/batches/{batchId})'));
+
+/**
  * Audit events are about a tenant, not a member: every admin and security action (tenant changes,
  * credential lifecycle, webhook endpoints and their secrets, programme changes, manual point
  * adjustments). Their envelope names no member and has no `seq` (they sort by `occurredAt`, then
@@ -696,6 +720,7 @@ export const loyaltyEvent = z.discriminatedUnion('type', [
   platformMaintenanceEvents.cancelled,
   webhookEndpointDisabledEvent,
   webhookDeadLettersGrowingEvent,
+  batchCompletedEvent,
 ]);
 export type LoyaltyEvent = z.infer<typeof loyaltyEvent>;
 export type EventType = LoyaltyEvent['type'];

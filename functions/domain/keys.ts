@@ -255,4 +255,15 @@ export const keys = {
     pk: `TENANT#${tenantId}#PLATFORM`,
     sk: `MAINTENANCE#${windowId}#${phase}`,
   }),
+  /** A batch of commands (domain/batches.ts): its own partition holds the batch, its results and its event. */
+  batchPk: (tenantId: string, batchId: string) => `TENANT#${tenantId}#BATCH#${batchId}`,
+  batch: (tenantId: string, batchId: string) => ({ pk: keys.batchPk(tenantId, batchId), sk: 'BATCH' }),
+  batchResult: (tenantId: string, batchId: string, index: number) => ({
+    pk: keys.batchPk(tenantId, batchId),
+    sk: `${keys.batchResultPrefix}${pad(index)}`,
+  }),
+  batchResultPrefix: 'R#',
+  batchEvent: (tenantId: string, batchId: string) => ({ pk: keys.batchPk(tenantId, batchId), sk: 'EVENT' }),
+  /** The batch an Idempotency-Key of `POST /v1/batches` made (a retry finds it here). */
+  batchKey: (tenantId: string, key: string) => ({ pk: `TENANT#${tenantId}#BATCHKEY#${key}`, sk: 'BATCHKEY' }),
 };

@@ -77,6 +77,7 @@ export const PROBLEM_CODES = {
     status: 409,
     title: 'The maintenance window has started; it can no longer be cancelled',
   },
+  batch_not_found: { status: 404, title: 'Batch not found' },
   too_many_requests: { status: 429, title: 'Too many requests; retry after a pause' },
   internal_error: { status: 500, title: 'Internal error' },
   bad_gateway: { status: 502, title: 'The request failed before it completed; retry it with the same Idempotency-Key' },

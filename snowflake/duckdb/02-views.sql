@@ -1028,3 +1028,20 @@ SELECT
   CAST(record ->> '$."data"."deadLetters"' AS BIGINT) AS dead_letters
 FROM events
 WHERE event_type = 'webhook.dead_letters.growing';
+
+-- batch.completed
+CREATE OR REPLACE VIEW events_batch_completed AS
+SELECT
+  record ->> '$."id"' AS event_id,
+  CAST(record ->> '$."version"' AS BIGINT) AS event_version,
+  record ->> '$."tenantId"' AS tenant_id,
+  CAST(record ->> '$."occurredAt"' AS TIMESTAMP WITH TIME ZONE) AS occurred_at,
+  record ->> '$."correlationId"' AS correlation_id,
+  record ->> '$."type"' AS event_type,
+  record ->> '$."data"."batchId"' AS batch_id,
+  CAST(record ->> '$."data"."total"' AS BIGINT) AS total,
+  CAST(record ->> '$."data"."succeeded"' AS BIGINT) AS succeeded,
+  CAST(record ->> '$."data"."failed"' AS BIGINT) AS failed,
+  CAST(record ->> '$."data"."createdAt"' AS TIMESTAMP WITH TIME ZONE) AS created_at
+FROM events
+WHERE event_type = 'batch.completed';

@@ -337,6 +337,17 @@ const SAMPLE_BODIES: Record<string, (ids: TenantIds) => unknown> = {
   createBackfill: () => backfillRequest,
   createTenantBackfill: () => backfillRequest,
   cancelBackfill: () => ({}),
+  // Accepted at once (202) whoever the member is: a foreign member is the command's result (404), not the answer's.
+  submitBatch: (ids) => ({
+    commands: [
+      {
+        type: 'earn',
+        idempotencyKey: `iso-${fresh()}`,
+        memberId: ids.memberId,
+        body: { amountPoints: 1, reason: 'x' },
+      },
+    ],
+  }),
   // Far ahead, beyond the default lead time: no tenant is sent a notice while the matrix runs.
   scheduleMaintenanceWindow: () => ({
     summary: 'Window of the isolation matrix',

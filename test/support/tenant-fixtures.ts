@@ -32,6 +32,8 @@ export interface TenantIds {
   exportId: string;
   /** A backfill of its last minute (it may still run). */
   backfillId: string;
+  /** A batch of one command (it may still run). */
+  batchId: string;
   /** A platform maintenance window (the admin routes' path parameter): no tenant's; set by the test that needs it. */
   maintenanceId?: string;
   /** A maintenance window of its endpoint, a month ahead (it holds nothing meanwhile). */
@@ -203,6 +205,14 @@ export async function seedTenant(twin: RunningTwin, tenantId: string, apiKey: st
     }),
     'backfill',
   );
+  const batch = await ok(
+    api<{ batchId: string }>('/v1/batches', {
+      body: {
+        commands: [{ type: 'earn', idempotencyKey: `b-${unique()}`, memberId, body: { amountPoints: 1, reason: 'x' } }],
+      },
+    }),
+    'batch',
+  );
   const ids: TenantIds = {
     tenantId,
     memberId,
@@ -218,6 +228,7 @@ export async function seedTenant(twin: RunningTwin, tenantId: string, apiKey: st
     consumerId: consumer.consumerId,
     exportId: scheduled.exportId,
     backfillId: backfill.backfillId,
+    batchId: batch.batchId,
     windowId: maintenance.windowId,
   };
   return {

@@ -95,10 +95,11 @@ describe('event catalogue', () => {
     expect(catalogue.events.map((e) => e.type)).toEqual(EVENT_TYPES);
     for (const event of catalogue.events) {
       // Audit events are about the tenant: no per-member seq, the acting credential instead. Platform events are
-      // about the platform (no seq, sent to each tenant); webhook notices name the tenant and the endpoint.
+      // about the platform (no seq, sent to each tenant); webhook notices name the tenant and the endpoint; batch
+      // events name the tenant and the batch.
       const envelope = event.type.startsWith('audit.')
         ? ['id', 'actor', 'data']
-        : event.type.startsWith('platform.') || event.type.startsWith('webhook.')
+        : ['platform.', 'webhook.', 'batch.'].some((prefix) => event.type.startsWith(prefix))
           ? ['id', 'tenantId', 'data']
           : ['id', 'seq', 'data'];
       expect(event.schema).toMatchObject({ type: 'object', required: expect.arrayContaining(envelope) });

@@ -42,6 +42,7 @@ const maintenanceData = z.object({
 });
 const endpointDisabledData = z.object({ subscriptionId: z.string(), reason: z.string(), disabledAt: z.string() });
 const deadLettersData = z.object({ subscriptionId: z.string(), deadLetters: z.number() });
+const batchData = z.object({ batchId: z.string(), total: z.number(), succeeded: z.number(), failed: z.number() });
 
 const MAINTENANCE_HEADLINES: Record<string, string> = {
   'platform.maintenance.scheduled': 'Platform maintenance scheduled',
@@ -58,8 +59,8 @@ const IMPACT: Record<string, string> = {
 const contextOf = (event: AnyEvent) => `${event.type} · ${event.id} · ${event.occurredAt}`;
 
 /**
- * The readable form of an event: maintenance notices, an endpoint disabled, dead letters growing, and one line for
- * any other type.
+ * The readable form of an event: maintenance notices, an endpoint disabled, dead letters growing, a batch completed,
+ * and one line for any other type.
  * @example chatNotice(event).title // 'Platform maintenance scheduled: Database upgrade'
  */
 export function chatNotice(event: AnyEvent): ChatNotice {
@@ -106,6 +107,26 @@ export function chatNotice(event: AnyEvent): ChatNotice {
       facts: [
         ['Endpoint', d.subscriptionId],
         ['Dead letters', String(d.deadLetters)],
+      ],
+      context,
+    };
+  }
+  const batch = event.type === 'batch.completed' ? batchData.safeParse(event.data) : undefined;
+  if (batch?.success) {
+    const d = batch.data;
+    return {
+      title: `Batch ${d.batchId} completed: ${d.succeeded} of ${d.total} commands succeeded`,
+      lines:
+        d.failed > 0
+          ? [
+              `${d.failed} ${d.failed === 1 ? 'command was' : 'commands were'} refused (validation or a business ` +
+                `rule): see GET /v1/batches/${d.batchId}.`,
+            ]
+          : [],
+      facts: [
+        ['Batch', d.batchId],
+        ['Succeeded', String(d.succeeded)],
+        ['Failed', String(d.failed)],
       ],
       context,
     };
