@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { lakeRecords } from '../support/lake-files';
+import { lakeRecords } from '../../local/lake-files';
 import { tenantTable } from '../support/tenant-fixtures';
 import { configureReceiver, receivedHooks, twinApi } from '../support/twin-api';
 import { useTwin, waitFor } from '../support/twin-process';
