@@ -82,6 +82,7 @@ function narrowServices() {
     clock: FIXED_NOW,
     tenantStore: {
       getTenant: (tenantId: string) => Promise.resolve({ tenantId, status: 'active' } as Tenant),
+      getTenantStatus: () => Promise.resolve({ status: 'active' }),
     } as unknown as CommandServices['tenantStore'],
   };
   const resolve = (tenantId: string, externalId: string) => store.findMemberIdByExternalId(tenantId, externalId);
