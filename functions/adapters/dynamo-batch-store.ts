@@ -1,10 +1,4 @@
-import {
-  GetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BATCH_RETENTION_DAYS, type BatchRecord, type StoredResult } from '../domain/batches';
 import type { BatchStore } from '../domain/batch-service';
 import type { EventOf } from '../domain/events';
@@ -13,16 +7,8 @@ import { outboxItem } from '../domain/outbox';
 import type { Page } from '../domain/ports';
 import { ttlAfterDays, ttlAttribute } from '../shared/item-ttl';
 import { Problem } from '../shared/problem';
+import { transactWrite } from './cancelled-transaction';
 import { decodeCursor, encodeCursor } from './cursor';
-
-/** True when a transaction was cancelled because one of its conditions failed (the state was not as expected). */
-function conditionFailed(error: unknown): boolean {
-  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
-  return (
-    (error as Error).name === 'TransactionCanceledException' &&
-    (reasons ?? []).some((reason) => reason.Code === 'ConditionalCheckFailed')
-  );
-}
 
 const BATCH_FIELDS = [
   'tenantId',
@@ -71,30 +57,23 @@ export class DynamoBatchStore implements BatchStore {
   async create(batch: BatchRecord): Promise<{ created: true } | { created: false; existing: BatchRecord }> {
     const { tenantId, batchId, idempotencyKey } = batch;
     const ttl = ttlAttribute(ttlAfterDays(new Date(batch.createdAt), BATCH_RETENTION_DAYS));
-    try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: { ...keys.batchKey(tenantId, idempotencyKey), kind: 'batchKey', batchId, ...ttl },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: { ...keys.batch(tenantId, batchId), kind: 'batch', ...batch, ...ttl },
-              },
-            },
-          ],
-        }),
-      );
-      return { created: true };
-    } catch (error) {
-      if (!conditionFailed(error)) throw error;
-    }
+    const cancelled = await transactWrite(this.client, [
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: { ...keys.batchKey(tenantId, idempotencyKey), kind: 'batchKey', batchId, ...ttl },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: { ...keys.batch(tenantId, batchId), kind: 'batch', ...batch, ...ttl },
+        },
+      },
+    ]);
+    if (!cancelled) return { created: true };
+    if (!cancelled.conditionFailed) throw cancelled.error;
     const claim = await this.read(keys.batchKey(tenantId, idempotencyKey));
     const existing = claim ? await this.get(tenantId, claim.batchId as string) : null;
     // The claim and its batch are written together: one without the other is a broken table, not a caller's fault.
@@ -133,77 +112,63 @@ export class DynamoBatchStore implements BatchStore {
     const { body, ...fields } = { body: undefined, ...result };
     const stored = 'member' in result ? fields : { ...fields, bodyJson: JSON.stringify(body) };
     const ttl = ttlAttribute(ttlAfterDays(new Date(result.completedAt), BATCH_RETENTION_DAYS));
-    try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: {
-                  ...keys.batchResult(tenantId, batchId, result.index),
-                  kind: 'batchResult',
-                  ...stored,
-                  ...ttl,
-                },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: keys.batch(tenantId, batchId),
-                UpdateExpression: 'ADD #outcome :one',
-                ConditionExpression: 'attribute_exists(pk)',
-                ExpressionAttributeNames: { '#outcome': outcome },
-                ExpressionAttributeValues: { ':one': 1 },
-              },
-            },
-          ],
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (conditionFailed(error)) return false;
-      throw error;
-    }
+    const cancelled = await transactWrite(this.client, [
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: {
+            ...keys.batchResult(tenantId, batchId, result.index),
+            kind: 'batchResult',
+            ...stored,
+            ...ttl,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: keys.batch(tenantId, batchId),
+          UpdateExpression: 'ADD #outcome :one',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#outcome': outcome },
+          ExpressionAttributeValues: { ':one': 1 },
+        },
+      },
+    ]);
+    if (!cancelled) return true;
+    if (cancelled.conditionFailed) return false;
+    throw cancelled.error;
   }
 
   async complete(batch: BatchRecord, event: EventOf<'batch.completed'>): Promise<boolean> {
     const { tenantId, batchId } = batch;
-    try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: keys.batch(tenantId, batchId),
-                UpdateExpression: 'SET #status = :completed, completedAt = :at',
-                ConditionExpression: '#status = :processing',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: {
-                  ':completed': 'completed',
-                  ':processing': 'processing',
-                  ':at': event.occurredAt,
-                },
-              },
-            },
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: outboxItem(keys.batchEvent(tenantId, batchId), event),
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-          ],
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (conditionFailed(error)) return false;
-      throw error;
-    }
+    const cancelled = await transactWrite(this.client, [
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: keys.batch(tenantId, batchId),
+          UpdateExpression: 'SET #status = :completed, completedAt = :at',
+          ConditionExpression: '#status = :processing',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':completed': 'completed',
+            ':processing': 'processing',
+            ':at': event.occurredAt,
+          },
+        },
+      },
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: outboxItem(keys.batchEvent(tenantId, batchId), event),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    ]);
+    if (!cancelled) return true;
+    if (cancelled.conditionFailed) return false;
+    throw cancelled.error;
   }
 
   async listResults(

@@ -44,16 +44,15 @@ function laggingStore(reads: Read[], options: { eventualSees: boolean }) {
 
 const ledger = { accountBalances: () => Promise.resolve([0]), getIdempotencyRecord: () => Promise.resolve(null) };
 
+/** The catalogue on a lagging store, recording its reads. */
+const catalogueOn = (reads: Read[], options: { eventualSees: boolean }) =>
+  new RewardCatalogue(laggingStore(reads, options), ledger, systemClock, catalogueReplies);
+
 describe('reward catalogue reads', () => {
   it('reads the reward and the campaign a commit charges eventually consistent, once each', async () => {
     // Prepare
     const reads: Read[] = [];
-    const catalogue = new RewardCatalogue(
-      laggingStore(reads, { eventualSees: true }),
-      ledger,
-      systemClock,
-      catalogueReplies,
-    );
+    const catalogue = catalogueOn(reads, { eventualSees: true });
 
     // Act
     const found = [await catalogue.requireReward('t1', 'spa'), await catalogue.requireCampaign('t1', 'winter')];
@@ -69,12 +68,7 @@ describe('reward catalogue reads', () => {
   it('reads again strongly consistent what an eventually consistent read did not find yet', async () => {
     // Prepare
     const reads: Read[] = [];
-    const catalogue = new RewardCatalogue(
-      laggingStore(reads, { eventualSees: false }),
-      ledger,
-      systemClock,
-      catalogueReplies,
-    );
+    const catalogue = catalogueOn(reads, { eventualSees: false });
 
     // Act
     const found = [await catalogue.requireReward('t1', 'spa'), await catalogue.requireCampaign('t1', 'winter')];
@@ -92,12 +86,7 @@ describe('reward catalogue reads', () => {
   it('shows the tenant its own reward and campaign strongly consistent', async () => {
     // Prepare
     const reads: Read[] = [];
-    const catalogue = new RewardCatalogue(
-      laggingStore(reads, { eventualSees: true }),
-      ledger,
-      systemClock,
-      catalogueReplies,
-    );
+    const catalogue = catalogueOn(reads, { eventualSees: true });
 
     // Act
     await catalogue.getReward('t1', 'spa');
