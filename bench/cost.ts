@@ -60,9 +60,7 @@ const PATH_OF: Partial<Record<FunctionId, Usage['path']>> = {
 
 export async function runCost(options: CostOptions): Promise<{ figures: Record<string, unknown>; lines: string[] }> {
   const meter = new CostMeter();
-  // The functions log at the production level; their output is metered, not printed (it would flood the bench).
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = () => true;
+  // The functions log at the production level; their output is metered (the bench keeps stdout for its figures).
   const twin = await startTwin({
     inMemory: true,
     apiPort: 0,
@@ -157,7 +155,6 @@ export async function runCost(options: CostOptions): Promise<{ figures: Record<s
     return { figures, lines };
   } finally {
     await twin.stop();
-    process.stdout.write = write;
   }
 }
 

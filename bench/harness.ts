@@ -8,6 +8,18 @@ export const percentile = (sorted: number[], p: number) =>
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Stops this process's stdout while a twin's functions run: their log and EMF lines (thousands a scenario) would
+ * bury the bench's figures. The figures are printed after; errors still reach stderr. Returns the undo.
+ */
+export function muteStdout(): () => void {
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = () => true;
+  return () => {
+    process.stdout.write = write;
+  };
+}
+
 /** Runs `count` tasks, at most `concurrency` at a time; results in task order. */
 export async function pool<T>(count: number, concurrency: number, task: (i: number) => Promise<T>): Promise<T[]> {
   const results: T[] = new Array(count);

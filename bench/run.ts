@@ -8,7 +8,7 @@ import { goalTable } from './goals';
 import { runHandlerCpu } from './handler-cpu';
 import { runHotMember } from './hot-member';
 import { runHotPartition } from './hot-partition';
-import { enrolMembers, pool, raiseDemoTenantLimits, recordArrivals, sleep } from './harness';
+import { enrolMembers, muteStdout, pool, raiseDemoTenantLimits, recordArrivals, sleep } from './harness';
 import { runLake } from './lake';
 import { runLatency } from './latency';
 import { runOutage } from './outage';
@@ -119,6 +119,8 @@ function chosenScenarios(): Set<Scenario> {
 const chosen = chosenScenarios();
 
 const benchStart = Date.now();
+// The functions' log and EMF lines (thousands a scenario) would bury the figures, printed at the end.
+const unmute = muteStdout();
 const result: Record<string, unknown> = {};
 const lines: string[] = [];
 /** A scenario's figures join the JSON line, its lines the printout. */
@@ -155,6 +157,7 @@ if (chosen.has('handlercpu')) {
   report(await runHandlerCpu({ earns, members: Math.ceil(earns / 2), warmupEarns: earns, rounds: 5 }));
 }
 if (SCENARIOS.some((scenario) => !WITHOUT_TWIN.has(scenario) && chosen.has(scenario))) await onTwin();
+unmute();
 for (const line of [...lines, ...goalTable(result)]) console.log(line);
 console.log(`bench: ${[...chosen].join(', ')} in ${Math.round((Date.now() - benchStart) / 1000)} s`);
 console.log(JSON.stringify(result));
