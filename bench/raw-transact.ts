@@ -16,7 +16,8 @@ const NEW_ITEM = 'attribute_not_exists(pk)';
  * Local with its own members. `read` makes it one strongly consistent GetItem of the balance, then
  * one TransactWriteItems of the same four items the API writes (the balance, version-checked; the
  * entry, the event and the idempotency record, each new); without it, the transaction alone, planned
- * on the balance the member's previous earn left.
+ * on the balance the member's previous earn left. `result` adds what a batch command writes after
+ * its earn: its result item and the batch's counter, in one more transaction.
  */
 export async function rawEarns(input: { endpoint: string; members: number; concurrency: number; run: number }) {
   const documents = DynamoDBDocumentClient.from(
@@ -35,13 +36,13 @@ export async function rawEarns(input: { endpoint: string; members: number; concu
   /** Each member is written by one caller at a time (the API's lane per member does as much): calls queue. */
   const lanes: Promise<unknown>[] = balances.map(() => Promise.resolve());
 
-  const earn = (i: number, read: boolean) => {
+  const earn = (i: number, read: boolean, result = false) => {
     const slot = i % input.members;
-    const done = lanes[slot]!.then(() => earnOn(slot, read));
+    const done = lanes[slot]!.then(() => earnOn(slot, read, result));
     lanes[slot] = done.catch(() => undefined);
     return done;
   };
-  const earnOn = async (slot: number, read: boolean) => {
+  const earnOn = async (slot: number, read: boolean, result: boolean) => {
     const known = balances[slot]!;
     let current = known;
     if (read) {
@@ -55,7 +56,8 @@ export async function rawEarns(input: { endpoint: string; members: number; concu
       if (!Item) throw new Error(`raw earn: no balance for ${known.memberId}`);
       current = balanceFromItem(Item);
     }
-    const key = `raw-${input.run}-${++calls}`;
+    const index = ++calls;
+    const key = `raw-${input.run}-${index}`;
     const plan = planEarn(current, { amountPoints: 10, reason: 'bench', idempotencyKey: key }, new Date(), settings);
     const [entry, event] = [plan.entries[0]!, plan.events[0]!];
     await documents.send(
@@ -107,13 +109,38 @@ export async function rawEarns(input: { endpoint: string; members: number; concu
       }),
     );
     balances[slot] = plan.balance;
+    if (result) await recordResult(index);
   };
+  /** The batch whose results raw batch commands record (`result`). */
+  const rawBatch = `bat_raw_${input.run}`;
+  const recordResult = (index: number) =>
+    documents.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: table.localName,
+              Item: { ...keys.batchResult(TENANT, rawBatch, index), kind: 'batchResult', index, statusCode: 201 },
+              ConditionExpression: NEW_ITEM,
+            },
+          },
+          {
+            Update: {
+              TableName: table.localName,
+              Key: keys.batch(TENANT, rawBatch),
+              UpdateExpression: 'ADD succeeded :one',
+              ExpressionAttributeValues: { ':one': 1 },
+            },
+          },
+        ],
+      }),
+    );
 
   return {
     /** `count` earns with `concurrency` in flight; gives earns per second. */
-    async saturated(count: number, options: { read: boolean }): Promise<number> {
+    async saturated(count: number, options: { read: boolean; result?: boolean }): Promise<number> {
       const start = performance.now();
-      await pool(count, input.concurrency, (i) => earn(i, options.read));
+      await pool(count, input.concurrency, (i) => earn(i, options.read, options.result));
       return count / ((performance.now() - start) / 1000);
     },
     /** One earn with its read, for the paced run (the caller keeps to one call per member at a time). */

@@ -1,5 +1,7 @@
+import { functions } from '../functions/declaration/topology';
 import { startTwin } from '../local/twin';
 import { runApi } from './api';
+import { runBatches } from './batches';
 import { runColdStart } from './cold-start';
 import { runCost } from './cost';
 import { runFanout, saturatedEarnRate } from './fanout';
@@ -53,6 +55,9 @@ import { runOutage } from './outage';
  * - handlercpu: handler_cpu_ratio, CPU per earn through the API handler (prod settings, AWS SDK stubbed at its HTTP
  *   handler) over a bare function making the same SDK calls, with where the handler's CPU goes (BENCH_HANDLER_CPU_EARNS
  *   earns a round); needs no twin, see `handler-cpu.ts`
+ * - batches: batch_commands_per_s, BENCH_BATCHES batches of BENCH_BATCH_COMMANDS earns posted to POST /v1/batches until
+ *   every one reads completed, against raw_batch_commands_per_s (the same items straight to DynamoDB Local, as many
+ *   in flight as the batch worker's trigger runs at once): batch_vs_raw_ratio; see `batches.ts`
  */
 const SCENARIOS = [
   'api',
@@ -67,6 +72,7 @@ const SCENARIOS = [
   'partitions',
   'cost',
   'handlercpu',
+  'batches',
 ] as const;
 /** Scenarios that bring their own stand-ins or their own twin, and need no shared twin. */
 const WITHOUT_TWIN = new Set<string>(['coldstart', 'partitions', 'cost', 'handlercpu']);
@@ -99,6 +105,8 @@ const FEED_TAIL_EVENTS = Number(process.env.BENCH_FEED_TAIL_EVENTS ?? 200);
 const FEED_TAIL_RATE = Number(process.env.BENCH_FEED_TAIL_RATE ?? 20);
 const LAKE_EVENTS = Number(process.env.BENCH_LAKE_EVENTS ?? 200);
 const LAKE_RATE = Number(process.env.BENCH_LAKE_RATE ?? 20);
+const BATCHES = Number(process.env.BENCH_BATCHES ?? 4);
+const BATCH_COMMANDS = Number(process.env.BENCH_BATCH_COMMANDS ?? 500);
 /** The twin's lake buffer: its stand-in flushes every 250 ms, so a second is about as short as it measures well. */
 const LAKE_BUFFER_S = Number(process.env.BENCH_LAKE_BUFFER_S ?? 1);
 /** New endpoints reach the consumers once their endpoint cache has expired (the twin's setting, 5 s by default). */
@@ -266,6 +274,20 @@ async function onTwin() {
         { events: LAKE_EVENTS, ratePerS: LAKE_RATE, bufferSeconds: LAKE_BUFFER_S, timeoutMs: 60_000 },
       );
       report(lake);
+    }
+
+    if (chosen.has('batches')) {
+      const batches = await runBatches(
+        { apiUrl: twin.apiUrl, headers, members, dynamodbEndpoint: twin.endpoints.dynamodb },
+        {
+          batches: BATCHES,
+          commandsPerBatch: BATCH_COMMANDS,
+          workerConcurrency: functions.batchWorker.trigger.maxConcurrency,
+          timeoutMs: 600_000,
+          run,
+        },
+      );
+      report(batches);
     }
 
     // The API's saturated rate, which the fan-out paces its earns at a share of: the api scenario's, else a burst.
