@@ -14,7 +14,7 @@ import { keys } from '../functions/domain/keys';
 import { planEarn, planEnrol, type Balance } from '../functions/domain/ledger';
 import { programmeSettings } from '../functions/domain/programme';
 import { balanceItem } from '../functions/adapters/dynamo-ledger-store';
-import { TENANT_STATUS_REPLICAS } from '../functions/adapters/dynamo-tenant-store';
+import { TENANT_STATUS_REPLICAS, tenantStatusItem } from '../functions/adapters/dynamo-tenant-store';
 
 /**
  * Handler CPU: what the API function spends per earn around its AWS calls. The real API handler (middy chain,
@@ -157,13 +157,9 @@ export function tableItems(memberIds: string[], now: Date): Map<string, string> 
     updatedAt: at,
   };
   // The copies of the tenant's status each request reads one of (decision 0012).
-  const statusReplicas = Array.from({ length: TENANT_STATUS_REPLICAS }, (_, replica) => ({
-    ...keys.tenantStatus(TENANT_ID, replica),
-    kind: 'tenantStatus',
-    tenantId: TENANT_ID,
-    status: 'active',
-    updatedAt: at,
-  }));
+  const statusReplicas = Array.from({ length: TENANT_STATUS_REPLICAS }, (_, replica) =>
+    tenantStatusItem({ tenantId: TENANT_ID, status: 'active', updatedAt: at }, replica),
+  );
   const items = [
     tenant,
     ...statusReplicas,

@@ -74,6 +74,8 @@ export class LocalFirehose {
   private server?: Server;
   private timer?: NodeJS.Timeout;
   private readonly buffers = new Map<string, Buffered>();
+  /** Spool lines of the call being answered, by spool file: written in one append per file before the answer. */
+  private readonly unspooled = new Map<string, string[]>();
   private flushing: Promise<void> = Promise.resolve();
   private failures: Required<RecordFailurePlan> | null = null;
   /** Records seen while the current plan is active (to pick every n-th). */
@@ -171,12 +173,15 @@ export class LocalFirehose {
       });
       const FailedPutCount = responses.filter((r) => 'ErrorCode' in r).length;
       this.options.observer?.incoming(responses.length - FailedPutCount);
+      this.writeSpool();
       reply(200, { FailedPutCount, Encrypted: false, RequestResponses: responses });
       return;
     }
     if (target.endsWith('.PutRecord') && body.Record) {
       this.options.observer?.incoming(1);
-      reply(200, { RecordId: this.accept(Buffer.from(body.Record.Data, 'base64')), Encrypted: false });
+      const RecordId = this.accept(Buffer.from(body.Record.Data, 'base64'));
+      this.writeSpool();
+      reply(200, { RecordId, Encrypted: false });
       return;
     }
     reply(400, { __type: 'UnknownOperationException', message: `Operation ${target} is not emulated` });
@@ -259,11 +264,19 @@ export class LocalFirehose {
       this.buffers.set(prefix, buffer);
     }
     const spool = buffer.spools.at(-1);
-    // Written before the answer: an acknowledged record is on disk (a killed process loses no written bytes).
-    if (spool)
-      appendFileSync(spool, `${JSON.stringify({ prefix, data: data.toString('base64') } satisfies Spooled)}\n`);
+    if (spool) {
+      const lines = this.unspooled.get(spool) ?? [];
+      lines.push(`${JSON.stringify({ prefix, data: data.toString('base64') } satisfies Spooled)}\n`);
+      this.unspooled.set(spool, lines);
+    }
     buffer.lines.push(data);
     buffer.bytes += data.length;
+  }
+
+  /** Written before the answer: an acknowledged record is on disk (a killed process loses no written bytes). */
+  private writeSpool(): void {
+    for (const [spool, lines] of this.unspooled) appendFileSync(spool, lines.join(''));
+    this.unspooled.clear();
   }
 
   /**
@@ -290,6 +303,7 @@ export class LocalFirehose {
         this.take(record.prefix, Buffer.from(record.data, 'base64'));
       }
     }
+    this.writeSpool();
     for (const file of files) rmSync(file, { force: true });
   }
 

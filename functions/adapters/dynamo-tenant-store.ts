@@ -17,6 +17,18 @@ import { DynamoApiKeyStore } from './dynamo-api-key-store';
  */
 export const TENANT_STATUS_REPLICAS = 16;
 
+/** One replica of a tenant's status as stored. */
+export const tenantStatusItem = (
+  tenant: Pick<Tenant, 'tenantId' | 'status'> & { updatedAt?: string },
+  replica: number,
+) => ({
+  ...keys.tenantStatus(tenant.tenantId, replica),
+  kind: 'tenantStatus',
+  tenantId: tenant.tenantId,
+  status: tenant.status,
+  ...(tenant.updatedAt ? { updatedAt: tenant.updatedAt } : {}),
+});
+
 /** What a tenant stored before it had times reads as: not known, so the epoch. */
 const UNKNOWN_TIME = '1970-01-01T00:00:00.000Z';
 
@@ -214,13 +226,7 @@ export class DynamoTenantStore implements TenantStore {
     return Array.from({ length: TENANT_STATUS_REPLICAS }, (_, replica) => ({
       Put: {
         TableName: this.tableName,
-        Item: {
-          ...keys.tenantStatus(tenant.tenantId, replica),
-          kind: 'tenantStatus',
-          tenantId: tenant.tenantId,
-          status: tenant.status,
-          ...(tenant.updatedAt ? { updatedAt: tenant.updatedAt } : {}),
-        },
+        Item: tenantStatusItem(tenant, replica),
       },
     }));
   }

@@ -71,9 +71,7 @@ export class RewardCatalogue {
   }
 
   private async readReward(tenantId: string, rewardId: string, consistent: boolean): Promise<Reward> {
-    const reward =
-      (consistent ? null : await this.rewards.getReward(tenantId, rewardId, { consistent: false })) ??
-      (await this.rewards.getReward(tenantId, rewardId));
+    const reward = await readFirstEventually((read) => this.rewards.getReward(tenantId, rewardId, read), consistent);
     if (!reward) throw new Problem('reward_not_found', `No reward ${rewardId}`);
     return reward;
   }
@@ -124,9 +122,10 @@ export class RewardCatalogue {
   }
 
   private async readCampaign(tenantId: string, campaignId: string, consistent: boolean): Promise<Campaign> {
-    const campaign =
-      (consistent ? null : await this.rewards.getCampaign(tenantId, campaignId, { consistent: false })) ??
-      (await this.rewards.getCampaign(tenantId, campaignId));
+    const campaign = await readFirstEventually(
+      (read) => this.rewards.getCampaign(tenantId, campaignId, read),
+      consistent,
+    );
     if (!campaign) throw new Problem('campaign_not_found', `No campaign ${campaignId}`);
     return campaign;
   }
@@ -181,4 +180,15 @@ export class RewardCatalogue {
     const stored = matchingRecord(idem, await this.ledger.getIdempotencyRecord(tenantId, idem.key));
     return { statusCode: stored.statusCode, body: (JSON.parse(stored.body) as { body: unknown }).body, replayed: true };
   }
+}
+
+/**
+ * An item read strongly consistent when `consistent`, else eventually consistent first (half a read unit) and again
+ * strongly consistent when that read finds nothing (an item written a moment ago).
+ */
+async function readFirstEventually<T>(
+  read: (options?: { consistent?: boolean }) => Promise<T | null>,
+  consistent: boolean,
+): Promise<T | null> {
+  return (consistent ? null : await read({ consistent: false })) ?? (await read());
 }
