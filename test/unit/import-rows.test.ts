@@ -1,4 +1,7 @@
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { historyOperations } from '../../functions/api/history-operations';
 import { ledgerReplies } from '../../functions/api/ledger-views';
+import type { Operation, Services } from '../../functions/api/operation-kit';
 import { importRowApplier } from '../../functions/api/import-rows';
 import type { CommandServices } from '../../functions/api/inbound-commands';
 import { loyaltyEvent } from '../../functions/domain/events';
@@ -363,6 +366,38 @@ describe('the import row applier (in memory)', () => {
       ['old-1', 'redeem', -99999],
       ['old-2', 'adjust', -5],
     ]);
+  });
+
+  it('shows history through GET /v1/members/{memberId}/history by original time, and no member as 404', async () => {
+    // Prepare
+    const { apply, ledger } = applier();
+    const { memberId } = (await apply(member)) as { memberId: string };
+    await apply({ ...earnRow, transactionId: 'later', occurredAt: '2025-01-01T00:00:00+01:00' });
+    await apply(earnRow);
+    const list = historyOperations.find((op) => op.operationId === 'listImportedHistory')!;
+    const read = (id: string, query: Record<string, string>) =>
+      list.run({
+        event: { pathParameters: { memberId: id }, queryStringParameters: query } as unknown as APIGatewayProxyEvent,
+        tenantId: 't1',
+        services: { ledger } as unknown as Services,
+      } as Parameters<Operation['run']>[0]);
+
+    // Act
+    const newest = await read(memberId, {});
+    const oldest = await read(memberId, { order: 'asc', limit: '1' });
+    const missing = read('mem_nobody', {});
+
+    // Assess
+    const items = (newest.body as { items: { transactionId: string; occurredAt: string }[] }).items;
+    expect(items.map((line) => [line.transactionId, line.occurredAt])).toEqual([
+      ['later', '2024-12-31T23:00:00.000Z'],
+      ['old-998877', '2024-03-02T18:22:00.000Z'],
+    ]);
+    expect(newest.body).not.toHaveProperty('items.0.tenantId');
+    expect((oldest.body as { items: { transactionId: string }[] }).items.map((l) => l.transactionId)).toEqual([
+      'old-998877',
+    ]);
+    await expect(missing).rejects.toMatchObject({ code: 'member_not_found' });
   });
 
   it('throws on a platform failure so that the job retries the row', async () => {
