@@ -244,4 +244,25 @@ describe('import rows on DynamoDB Local', () => {
     expect(added.every((item) => item.kind === 'idempotency')).toBe(true);
     expect(await scan()).toEqual(afterFirst);
   });
+
+  it('records no history for an erased member', async () => {
+    // Prepare
+    const rows = memberRows(MEMBERS);
+    const { memberId } = (await apply(TENANT, rows[0], { importId: 'imp_3', line: 1 })) as { memberId: string };
+    await ledger.erase(TENANT, memberId, { key: `erase-${memberId}`, requestHash: 'erase' });
+
+    // Act
+    const outcome = await apply(TENANT, rows[2], { importId: 'imp_3', line: 2 });
+    const direct = ledger.importHistory(
+      TENANT,
+      memberId,
+      { key: 'history-after-erasure', requestHash: 'h' },
+      { transactionId: 'old-x', kind: 'earn', points: 5, occurredAt: '2024-01-01T00:00:00.000Z' },
+    );
+
+    // Assess: the external id was released by the erasure; the member id is refused by the commit's condition.
+    expect(outcome).toMatchObject({ outcome: 'rejected', code: 'member_not_found' });
+    await expect(direct).rejects.toMatchObject({ code: 'member_erased' });
+    expect((await ledger.listHistory(TENANT, memberId, { limit: 10, order: 'asc' })).items).toEqual([]);
+  });
 });
