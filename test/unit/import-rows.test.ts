@@ -138,6 +138,24 @@ describe('opening balances (pure)', () => {
     expect(renewed?.balance.tierState).toMatchObject({ tierId: 'silver', reviewAt: '2028-11-29T00:00:00.000Z' });
   });
 
+  it('holds a seated tier on a calendar window to the end of the period after asOf’s', () => {
+    // Prepare
+    const yearly = programmeSettings.parse({
+      tiers: { ...ladder.tiers, window: { kind: 'calendar', period: 'year' } },
+    });
+    const current = planEnrol('t1', { externalId: 'crm-2' }, at('2026-12-01'), yearly).balance;
+
+    // Act
+    const plan = checked(planOpeningBalance(current, opening, now, yearly), current);
+
+    // Assess
+    expect(plan.balance.tierState).toMatchObject({
+      tierId: 'silver',
+      reviewAt: '2028-01-01T00:00:00.000Z',
+      buckets: { '2026': 2100 },
+    });
+  });
+
   it('counts the stated qualifying points without a tier and promotes on them like earnings', () => {
     // Prepare
     const current = enrolled();
