@@ -38,15 +38,14 @@ export function importRowApplier(services: CommandServices, resolveExternalId: E
     const type = rowType(row);
     if (isFault(type)) return rejected('invalid_row', type.message);
     const now = services.clock.now();
-    const hash = rowHash(tenantId, row);
     try {
       switch (type) {
         case 'member':
-          return await applyMember(services, tenantId, row, hash, now, source);
+          return await applyMember(services, tenantId, row, now, source);
         case 'opening_balance':
-          return await applyOpeningBalance(services, resolveExternalId, tenantId, row, hash, now, source);
+          return await applyOpeningBalance(services, resolveExternalId, tenantId, row, now, source);
         case 'transaction':
-          return await applyHistory(services, resolveExternalId, tenantId, row, hash, now, source);
+          return await applyHistory(services, resolveExternalId, tenantId, row, now, source);
       }
     } catch (error) {
       if (isProblem(error) && !retried(error)) return rejected(error.code, error.message);
@@ -93,7 +92,6 @@ async function applyMember(
   services: CommandServices,
   tenantId: string,
   row: unknown,
-  hash: string,
   now: Date,
   source: ImportRowSource,
 ): Promise<ImportRowOutcome> {
@@ -103,6 +101,8 @@ async function applyMember(
   const enrolledAt = stated === undefined ? undefined : pastInstant(stated, 'enrolledAt', now);
   if (isFault(enrolledAt)) return rejected('invalid_row', enrolledAt.message);
   await refuseSuspendedTenant(services, tenantId);
+  // Keyed by the row as written: the same member written another way finds the member and compares the data.
+  const hash = rowHash(tenantId, row);
   const idem: IdempotencyContext = { key: importKeys.member(hash), requestHash: hash };
   const reply = await services.ledger.enrol(tenantId, idem, {
     ...profile,
@@ -125,6 +125,15 @@ async function applyMember(
   return outcomeOfReply(reply, member.memberId ?? '', source.line);
 }
 
+/**
+ * What a row states, as the ledger keeps it (instants in UTC, a lot's absent expiry as null), hashed: the same
+ * opening balance or line written another way (`+00:00` for `Z`, keys reordered) is the same row; the job is not.
+ */
+function statedHash(tenantId: string, type: string, externalId: string, command: { importId?: string }): string {
+  const { importId: _job, ...stated } = command;
+  return rowHash(tenantId, { type, externalId, ...stated });
+}
+
 async function memberOf(
   resolveExternalId: ExternalIdResolver,
   tenantId: string,
@@ -139,7 +148,6 @@ async function applyOpeningBalance(
   resolveExternalId: ExternalIdResolver,
   tenantId: string,
   row: unknown,
-  hash: string,
   now: Date,
   source: ImportRowSource,
 ): Promise<ImportRowOutcome> {
@@ -153,7 +161,10 @@ async function applyOpeningBalance(
   // Checked before the commit, so the refusal is not remembered: the same row applies once the programme has it.
   if (command.tierId !== undefined && !tierById((await services.ledger.settings(tenantId)).tiers, command.tierId))
     return rejected('unknown_tier', `The programme has no tier ${command.tierId}`);
-  const idem: IdempotencyContext = { key: importKeys.openingBalance(memberId), requestHash: hash };
+  const idem: IdempotencyContext = {
+    key: importKeys.openingBalance(memberId),
+    requestHash: statedHash(tenantId, parsed.type, parsed.externalId, command),
+  };
   try {
     return outcomeOfReply(
       await services.ledger.importOpeningBalance(tenantId, memberId, idem, command),
@@ -172,7 +183,6 @@ async function applyHistory(
   resolveExternalId: ExternalIdResolver,
   tenantId: string,
   row: unknown,
-  hash: string,
   now: Date,
   source: ImportRowSource,
 ): Promise<ImportRowOutcome> {
@@ -183,7 +193,10 @@ async function applyHistory(
   await refuseSuspendedTenant(services, tenantId);
   const memberId = await memberOf(resolveExternalId, tenantId, parsed.externalId);
   if (typeof memberId !== 'string') return memberId;
-  const idem: IdempotencyContext = { key: importKeys.history(memberId, parsed.transactionId), requestHash: hash };
+  const idem: IdempotencyContext = {
+    key: importKeys.history(memberId, parsed.transactionId),
+    requestHash: statedHash(tenantId, parsed.type, parsed.externalId, command),
+  };
   try {
     return outcomeOfReply(
       await services.ledger.importHistory(tenantId, memberId, idem, command),

@@ -302,6 +302,28 @@ describe('the import row applier (in memory)', () => {
     expect(store.events.map((e) => e.type)).toEqual(['member.enrolled', 'member.imported']);
   });
 
+  it('takes a row written another way (offsets, key order, an absent expiry) for the same row', async () => {
+    // Prepare
+    const { apply } = applier();
+    await apply(member);
+    await apply(balanceRow);
+    await apply(earnRow);
+
+    // Act
+    const outcomes = [
+      await apply({ ...member, enrolledAt: '2019-04-01T10:00:00Z' }),
+      await apply({
+        ...balanceRow,
+        asOf: '2026-11-30T01:00:00+01:00',
+        lots: [{ expiresAt: '2027-06-30T00:00:00.000Z', points: 1200 }, { points: 300 }],
+      }),
+      await apply({ ...earnRow, occurredAt: '2024-03-02T19:22:00+01:00' }),
+    ];
+
+    // Assess
+    expect(outcomes.map((o) => o.outcome)).toEqual(['unchanged', 'unchanged', 'unchanged']);
+  });
+
   it('refuses different data for what exists: member, opening balance, history line', async () => {
     // Prepare
     const { apply } = applier();
