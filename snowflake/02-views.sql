@@ -42,6 +42,7 @@ SELECT
   record:"type"::STRING AS event_type,
   record:"data":"externalId"::STRING AS external_id,
   record:"data":"tier"::STRING AS tier,
+  record:"data":"enrolledAt"::TIMESTAMP_TZ AS enrolled_at,
   record:"data":"balance":"availablePoints"::NUMBER(38,0) AS balance_available_points,
   record:"data":"balance":"pendingPoints"::NUMBER(38,0) AS balance_pending_points,
   record:"data":"balance":"lifetimePoints"::NUMBER(38,0) AS balance_lifetime_points,
@@ -1045,3 +1046,30 @@ SELECT
   record:"data":"createdAt"::TIMESTAMP_TZ AS created_at
 FROM events
 WHERE event_type = 'batch.completed';
+
+-- member.imported
+CREATE OR REPLACE VIEW events_member_imported AS
+SELECT
+  record:"id"::STRING AS event_id,
+  record:"version"::NUMBER(38,0) AS event_version,
+  record:"tenantId"::STRING AS tenant_id,
+  record:"memberId"::STRING AS member_id,
+  record:"seq"::NUMBER(38,0) AS seq,
+  record:"occurredAt"::TIMESTAMP_TZ AS occurred_at,
+  record:"correlationId"::STRING AS correlation_id,
+  record:"type"::STRING AS event_type,
+  record:"data":"entryId"::STRING AS entry_id,
+  record:"data":"asOf"::TIMESTAMP_TZ AS as_of,
+  record:"data":"amountPoints"::NUMBER(38,0) AS amount_points,
+  record:"data":"lots" AS lots,
+  record:"data":"expiredPoints"::NUMBER(38,0) AS expired_points,
+  record:"data":"lifetimePoints"::NUMBER(38,0) AS lifetime_points,
+  record:"data":"qualifyingPoints"::NUMBER(38,0) AS qualifying_points,
+  record:"data":"tier"::STRING AS tier,
+  record:"data":"importId"::STRING AS import_id,
+  record:"data":"balance":"availablePoints"::NUMBER(38,0) AS balance_available_points,
+  record:"data":"balance":"pendingPoints"::NUMBER(38,0) AS balance_pending_points,
+  record:"data":"balance":"lifetimePoints"::NUMBER(38,0) AS balance_lifetime_points,
+  record:"data":"balance":"tier"::STRING AS balance_tier
+FROM events
+WHERE event_type = 'member.imported';

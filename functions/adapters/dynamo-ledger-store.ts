@@ -9,6 +9,7 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { keys, MEMBER_LIST_SHARDS } from '../domain/keys';
+import type { HistoryLine } from '../domain/history';
 import { outboxItem } from '../domain/outbox';
 import type { Balance, EntryState, LedgerEntry, MemberProfile, MemberStatus, Mutation } from '../domain/ledger';
 import type {
@@ -395,6 +396,66 @@ export class DynamoLedgerStore implements LedgerStore {
       }),
     );
     return Items.map((item) => item.code as string);
+  }
+
+  /**
+   * One TransactWriteItems: a check that the member's balance exists and is not erased (the balance is not written,
+   * so history never races live commands), the line (new only) and its idempotency record (new only).
+   */
+  async commitHistoryLine(line: HistoryLine, record: IdempotencyRecord): Promise<'ok' | 'idempotency' | 'member'> {
+    const TableName = this.tableName;
+    const { tenantId, memberId, occurredAt, transactionId } = line;
+    const cancelled = await transactWrite(this.client, [
+      {
+        ConditionCheck: {
+          TableName,
+          Key: keys.balance(tenantId, memberId),
+          ConditionExpression: 'attribute_exists(pk) AND #status <> :erased',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':erased': 'erased' },
+        },
+      },
+      {
+        Put: {
+          TableName,
+          Item: { ...keys.historyLine(tenantId, memberId, occurredAt, transactionId), kind: 'history', ...line },
+          ConditionExpression: NEW_ITEM,
+        },
+      },
+      { Put: { TableName, Item: idempotencyItem(record), ConditionExpression: NEW_ITEM } },
+    ]);
+    if (!cancelled) return 'ok';
+    if (cancelled.conditionFailedAt(0)) return 'member';
+    // The line's key is its member, time and id, and its record's key the member and id: a taken line means a taken
+    // record (or one being written by a concurrent duplicate), which the replay sorts out.
+    if (cancelled.conditionFailedAt(2) || cancelled.conditionFailedAt(1)) return 'idempotency';
+    if (cancelled.conflicted) throw new Error('A concurrent write touched the history line; retry it');
+    throw cancelled.error;
+  }
+
+  async listHistory(
+    tenantId: string,
+    memberId: string,
+    query: { limit: number; cursor?: string; order: 'asc' | 'desc' },
+  ): Promise<Page<HistoryLine>> {
+    const pk = keys.memberPk(tenantId, memberId);
+    const start = query.cursor ? { pk, ...decodeCursor(query.cursor, ['sk']) } : undefined;
+    const { items, more } = await this.collect(
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': pk, ':prefix': keys.historyPrefix },
+        ScanIndexForward: query.order === 'asc',
+        ConsistentRead: true,
+      },
+      query.limit,
+      start,
+    );
+    const last = items[items.length - 1];
+    return {
+      items: items.map((item) => strip(item) as HistoryLine),
+      ...(more && last ? { nextCursor: encodeCursor({ sk: last.sk }) } : {}),
+    };
   }
 
   async commit(mutation: Mutation, record: IdempotencyRecord | null): Promise<CommitResult> {

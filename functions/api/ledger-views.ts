@@ -1,4 +1,5 @@
 import type { EarningResult } from '../domain/earning-rules';
+import type { HistoryLine } from '../domain/history';
 import type { Reply } from '../domain/idempotency';
 import { snapshot, tierOf, type Balance, type LedgerEntry, type MemberProfile } from '../domain/ledger';
 import type { CommittedChange, LedgerOutcome, LedgerReplies } from '../domain/ledger-outcomes';
@@ -24,6 +25,7 @@ export const memberView = (profile: MemberProfile, balance: Balance) => ({
   status: profile.status,
   tier: tierOf(balance),
   createdAt: profile.createdAt,
+  ...(profile.enrolledAt ? { enrolledAt: profile.enrolledAt } : {}),
   ...(profile.updatedAt ? { updatedAt: profile.updatedAt } : {}),
   ...(profile.erasedAt ? { erasedAt: profile.erasedAt } : {}),
 });
@@ -64,6 +66,8 @@ export const redemptionView = ({ tenantId: _t, stockShard: _s, budget, seq: _seq
 export const earningView = ({ capPeriodKey: _key, ...earning }: EarningResult) => earning;
 
 export const entryView = ({ tenantId: _tenantId, ...entry }: LedgerEntry) => entry;
+
+export const historyLineView = ({ tenantId: _tenantId, ...line }: HistoryLine) => line;
 
 /** A page of items in their view, with the cursor of the next page when there is one. */
 export const pageView = <T, V>(page: Page<T>, view: (item: T) => V) => ({
@@ -109,6 +113,8 @@ export const ledgerReplies: LedgerReplies = {
         const remaining = offer.activationLimitPerMember - activationCount;
         return { statusCode: 201, body: { offerId: offer.offerId, activationCount, remaining, eventId } };
       }
+      case 'history':
+        return { statusCode: 201, body: historyLineView(outcome.line) };
       case 'refused':
         return { statusCode: outcome.problem.status, body: outcome.problem.toBody() };
     }

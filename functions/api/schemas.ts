@@ -109,7 +109,16 @@ export const memberListQuery = z.strictObject({
   status: z.optional(z.enum(['active', 'inactive', 'erased'])),
 });
 
-export const ENTRY_TYPES = ['earn', 'activate', 'redeem', 'adjust', 'reverse', 'expire', 'forfeit'] as const;
+export const ENTRY_TYPES = [
+  'earn',
+  'activate',
+  'redeem',
+  'adjust',
+  'reverse',
+  'expire',
+  'forfeit',
+  'opening_balance',
+] as const;
 
 export const entryListQuery = z.strictObject({
   ...listQuery,
@@ -148,6 +157,9 @@ export const memberResponse = z.object({
   status: memberStatus,
   tier: z.string(),
   createdAt: z.string(),
+  enrolledAt: z
+    .optional(z.string())
+    .check(z.describe('The original enrolment instant, for a member imported from a previous programme')),
   updatedAt: z.optional(z.string()),
   erasedAt: z.optional(z.string()),
 });
@@ -204,6 +216,10 @@ export const ledgerEntryResponse = z.object({
     .optional(z.object({ campaignId: z.string(), shard: z.number().check(z.int()) }))
     .check(z.describe('The campaign budget that funded this earning')),
   idempotencyKey: z.optional(z.string()),
+  asOf: z.optional(z.string()).check(z.describe('An opening balance: when the previous programme held it')),
+  expiredLots: z
+    .optional(z.array(pointLot))
+    .check(z.describe('An opening balance: lots already expired when it was loaded, never credited')),
   createdAt: z.string(),
 });
 

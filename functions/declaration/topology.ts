@@ -709,6 +709,8 @@ export const routes: RouteSpec[] = [
   apiRoute('DELETE', '/v1/webhooks/endpoints/{subscriptionId}/maintenance-windows/{windowId}'),
   apiRoute('POST', '/v1/batches'),
   apiRoute('GET', '/v1/batches/{batchId}'),
+  // Imports: a member's history from a previous programme (the import-rows branch).
+  apiRoute('GET', '/v1/members/{memberId}/history'),
 ];
 
 export const api = {

@@ -59,6 +59,9 @@ const event = <T extends string, D extends z.core.$ZodShape>(type: T, descriptio
 export const memberEnrolledEvent = event('member.enrolled', 'A member joined the programme', {
   externalId: z.string().check(z.describe("The member's id in the calling system")),
   tier: z.string(),
+  enrolledAt: z
+    .optional(z.iso.datetime())
+    .check(z.describe('The original enrolment instant, for a member imported from a previous programme')),
 });
 
 export const memberUpdatedEvent = event(
@@ -294,6 +297,34 @@ export const rewardCancelledEvent = event(
     reason,
     pointsCost: z.optional(z.number().check(z.int(), z.positive())).check(z.describe('Points the redemption burnt')),
     ...rewardFacts,
+  },
+);
+
+/**
+ * An opening balance loaded by an import (historical loads for onboarding): the balance a previous programme held at
+ * `asOf`, credited as lots with their own expiry. Its own type, so consumers never count it as live earning
+ * (`points.earned`); imported history lines announce nothing (they do not move the balance, and thousands of them
+ * must not flood webhooks).
+ */
+export const memberImportedEvent = event(
+  'member.imported',
+  'An opening balance from a previous programme was loaded by an import (not live earning)',
+  {
+    entryId,
+    asOf: z.iso.datetime().check(z.describe('When the previous programme held this balance')),
+    amountPoints: z
+      .number()
+      .check(z.int(), z.gte(0), z.describe('Points credited: the lots that had not expired when it was loaded')),
+    lots: z.array(pointLot).check(z.describe('The lots credited, with their expiry')),
+    expiredPoints: z
+      .number()
+      .check(z.int(), z.gte(0), z.describe('Points of lots already expired when it was loaded: not credited')),
+    lifetimePoints: z.number().check(z.int(), z.gte(0), z.describe('Lifetime points carried over')),
+    qualifyingPoints: z
+      .number()
+      .check(z.int(), z.gte(0), z.describe('Qualifying points carried over, counted at asOf in the tier window')),
+    tier: z.optional(z.string()).check(z.describe('The tier carried over, when the import named one')),
+    importId: z.optional(z.string()).check(z.describe('The import job that loaded it')),
   },
 );
 
@@ -721,6 +752,7 @@ export const loyaltyEvent = z.discriminatedUnion('type', [
   webhookEndpointDisabledEvent,
   webhookDeadLettersGrowingEvent,
   batchCompletedEvent,
+  memberImportedEvent,
 ]);
 export type LoyaltyEvent = z.infer<typeof loyaltyEvent>;
 export type EventType = LoyaltyEvent['type'];

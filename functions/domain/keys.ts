@@ -72,6 +72,12 @@ export const keys = {
     pk: keys.memberPk(tenantId, memberId),
     sk: `ENTRYSTATE#${pad(seq)}`,
   }),
+  /** An imported history line (not an entry): by its original time, then its id in the previous programme. */
+  historyLine: (tenantId: string, memberId: string, occurredAt: string, transactionId: string) => ({
+    pk: keys.memberPk(tenantId, memberId),
+    sk: `HISTORY#${occurredAt}#${transactionId}`,
+  }),
+  historyPrefix: 'HISTORY#',
   /** `byTime` index sort key of an entry: commit time, then seq. */
   entryTime: (createdAt: string, seq: number) => `AT#${createdAt}#${pad(seq)}`,
   /** `members` index keys of a profile. */

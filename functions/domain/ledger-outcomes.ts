@@ -1,5 +1,6 @@
 import type { Problem } from '../shared/problem';
 import type { EarningResult } from './earning-rules';
+import type { HistoryLine } from './history';
 import type { Reply } from './idempotency';
 import type { Balance, MemberProfile, Mutation } from './ledger';
 import type { Offer } from './offers';
@@ -26,6 +27,8 @@ export type LedgerOutcome =
   | ({ kind: 'redemption'; created: boolean } & CommittedChange)
   | { kind: 'offer-viewed'; offerId: string; eventId: string }
   | { kind: 'offer-activated'; offer: Offer; activationCount: number; eventId: string }
+  /** An imported history line recorded (it moves no balance). */
+  | { kind: 'history'; line: HistoryLine }
   /** A business rule refused the command; the refusal is remembered for its key like any outcome. */
   | { kind: 'refused'; problem: Problem };
 

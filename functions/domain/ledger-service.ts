@@ -38,7 +38,9 @@ import {
   type ReverseCommand,
 } from './ledger';
 import { evaluateEarning, type BusinessTransaction, type EarningResult } from './earning-rules';
-import type { IdempotencyContext, Reply } from './idempotency';
+import { historyLine, type HistoryCommand, type HistoryLine } from './history';
+import { idempotencyRecord, matchingRecord, type IdempotencyContext, type Reply } from './idempotency';
+import { planOpeningBalance, type OpeningBalanceCommand } from './opening-balance';
 import { IdempotentCommit, type CommandStep, type StepSource } from './idempotent-commit';
 import { recordLedgerFigures } from './ledger-figures';
 import type { LedgerReplies } from './ledger-outcomes';
@@ -89,7 +91,7 @@ export class LedgerService {
     private readonly store: LedgerStore,
     private readonly programmes: ProgrammeCache,
     private readonly clock: Clock,
-    replies: LedgerReplies,
+    private readonly replies: LedgerReplies,
     options: LedgerServiceOptions = {},
   ) {
     this.waitClock = options.waitClock ?? systemClock;
@@ -329,6 +331,63 @@ export class LedgerService {
       await backoff(attempt - 1);
     }
     throw new Problem('campaign_budget_exhausted', `Campaign ${campaignId} cannot fund ${amount} points`);
+  }
+
+  /**
+   * Loads a member's opening balance from a previous programme (an import): one `opening_balance` entry and its
+   * `member.imported` event, committed like any points command; at most one per member (see `opening-balance.ts`).
+   */
+  importOpeningBalance(
+    tenantId: string,
+    memberId: string,
+    idem: IdempotencyContext,
+    command: Omit<OpeningBalanceCommand, 'idempotencyKey'>,
+  ): Promise<Reply> {
+    return this.memberChange(tenantId, memberId, idem, (balance, settings) => {
+      const opening = { ...command, idempotencyKey: idem.key };
+      return pointsStep(planOpeningBalance(balance, opening, this.clock.now(), settings), settings);
+    });
+  }
+
+  /**
+   * Records an imported history line (see `history.ts`): the balance is neither read nor written, so history loads
+   * never race the member's live commands. The key's first reply is kept with the line and replayed after; the key
+   * used with another line is refused `idempotency_key_reused` (thrown).
+   */
+  async importHistory(
+    tenantId: string,
+    memberId: string,
+    idem: IdempotencyContext,
+    command: HistoryCommand,
+  ): Promise<Reply> {
+    const now = this.clock.now().toISOString();
+    let line: HistoryLine;
+    try {
+      line = historyLine(tenantId, memberId, command, now);
+    } catch (error) {
+      if (error instanceof RangeError) throw new Problem('validation_failed', error.message);
+      throw error;
+    }
+    const reply = this.replies.reply({ kind: 'history', line });
+    const result = await this.store.commitHistoryLine(line, idempotencyRecord(tenantId, idem, reply, now));
+    if (result === 'ok') return reply;
+    if (result === 'member') {
+      const balance = await this.store.getBalance(tenantId, memberId);
+      if (!balance) throw memberNotFound(memberId);
+      throw new Problem('member_erased', 'The member was erased');
+    }
+    const record = matchingRecord(idem, await this.store.getIdempotencyRecord(tenantId, idem.key));
+    return { statusCode: record.statusCode, body: (JSON.parse(record.body) as { body: unknown }).body, replayed: true };
+  }
+
+  /** The member's imported history lines by their original time. */
+  async listHistory(
+    tenantId: string,
+    memberId: string,
+    query: { limit: number; cursor?: string; order: 'asc' | 'desc' },
+  ): Promise<Page<HistoryLine>> {
+    const [, page] = await this.withBalance(tenantId, memberId, this.store.listHistory(tenantId, memberId, query));
+    return page;
   }
 
   /** Earns on a business transaction by the tenant's earning rules; a transaction id earns once. */

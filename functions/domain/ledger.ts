@@ -72,6 +72,8 @@ export interface Balance {
   tierState: TierState;
   /** Activations per offer id, so the per-member limit holds inside the commit. */
   offerActivations?: Record<string, number>;
+  /** The opening balance an import loaded (at most one per member): its entry and the instant it was held at. */
+  openingBalance?: { entryId: string; asOf: string };
 }
 
 /** The profile fields a member's data holds: given at enrolment, changed by a profile patch. */
@@ -91,6 +93,8 @@ export interface MemberProfile extends ProfileDetails {
   externalId: string;
   status: MemberStatus;
   createdAt: string;
+  /** The original enrolment instant, when the member was imported from a previous programme. */
+  enrolledAt?: string;
   updatedAt?: string;
   erasedAt?: string;
 }
@@ -99,7 +103,16 @@ const PROFILE_FIELDS = ['email', 'firstName', 'lastName', 'phone', 'locale', 'bi
 export type ProfileField = (typeof PROFILE_FIELDS)[number];
 export type ProfilePatch = { [K in ProfileField]?: MemberProfile[K] | null };
 
-export type EntryType = 'earn' | 'activate' | 'redeem' | 'adjust' | 'reverse' | 'expire' | 'forfeit';
+export type EntryType =
+  | 'earn'
+  | 'activate'
+  | 'redeem'
+  | 'adjust'
+  | 'reverse'
+  | 'expire'
+  | 'forfeit'
+  /** The balance a previous programme held, loaded by an import (see `opening-balance.ts`). */
+  | 'opening_balance';
 
 export interface LedgerEntry {
   entryId: string;
@@ -129,6 +142,10 @@ export interface LedgerEntry {
   /** The campaign budget an earning charged, and the shard; a clawback credits it back. */
   campaign?: { campaignId: string; shard: number };
   idempotencyKey?: string;
+  /** An opening balance: the instant the previous programme held it at. */
+  asOf?: string;
+  /** An opening balance: lots that had expired when it was loaded, never credited. */
+  expiredLots?: PointLot[];
   createdAt: string;
 }
 
@@ -190,6 +207,8 @@ type EntryInput = Pick<LedgerEntry, 'type' | 'amountPoints' | 'reason' | 'lots'>
       | 'rewardId'
       | 'campaign'
       | 'idempotencyKey'
+      | 'asOf'
+      | 'expiredLots'
     >
   >;
 
@@ -197,9 +216,10 @@ type DataOf<T extends EventType> = Omit<EventOf<T>['data'], 'balance'>;
 
 /**
  * Builds one change: each event takes the next seq and snapshots the balance as it stands when
- * the event is recorded, so a change with two events reports each step.
+ * the event is recorded, so a change with two events reports each step. Exported for the planners
+ * of sibling modules (opening balances); callers outside the domain plan through `plan…` functions.
  */
-class Change {
+export class Change {
   readonly balance: Balance;
   readonly entries: LedgerEntry[] = [];
   readonly events: MemberEvent[] = [];
@@ -207,6 +227,11 @@ class Change {
   readonly redemptions: Redemption[] = [];
   readonly accounts: AccountChange[] = [];
   voucher?: Mutation['voucher'];
+  /**
+   * Set by a change that states the member's qualifying points itself (an opening balance): its lifetime points
+   * then do not count as qualifying points earned now.
+   */
+  qualifyingStated = false;
   readonly occurredAt: string;
   private readonly nowMs: number;
 
@@ -295,7 +320,7 @@ class Change {
 function evaluateTierOf(change: Change, current: Balance, settings: ProgrammeSettings): void {
   const b = change.balance;
   const now = change.now;
-  const earned = b.lifetimePoints - current.lifetimePoints;
+  const earned = change.qualifyingStated ? 0 : b.lifetimePoints - current.lifetimePoints;
   const state = earned !== 0 ? recordQualifyingPoints(b.tierState, settings.tiers, now, earned) : b.tierState;
   const { state: next, change: tierChange } = evaluateTier(state, settings.tiers, now);
   b.tierState = next;
@@ -342,6 +367,8 @@ export class LedgerRuleError extends Error {
       | 'member_erased'
       | 'redemption_not_pending'
       | 'redemption_cancelled'
+      | 'opening_balance_exists'
+      | 'unknown_tier'
       | Ineligibility,
     message: string,
   ) {
@@ -349,7 +376,7 @@ export class LedgerRuleError extends Error {
   }
 }
 
-function requireNotErased(balance: Balance): void {
+export function requireNotErased(balance: Balance): void {
   if (balance.status === 'erased') throw new LedgerRuleError('member_erased', 'The member was erased');
 }
 
@@ -364,6 +391,8 @@ const positiveInteger = (value: number, name: string) => {
 
 export interface EnrolCommand extends ProfileDetails {
   externalId: string;
+  /** The original enrolment instant (UTC ISO), for a member imported from a previous programme. */
+  enrolledAt?: string;
 }
 
 export function planEnrol(
@@ -390,7 +419,11 @@ export function planEnrol(
     tierState: initialTierState(settings.tiers, now),
   };
   const change = new Change(blank, now);
-  change.announce('member.enrolled', { externalId: command.externalId, tier: tierOf(blank) });
+  change.announce('member.enrolled', {
+    externalId: command.externalId,
+    tier: tierOf(blank),
+    ...(command.enrolledAt ? { enrolledAt: command.enrolledAt } : {}),
+  });
   const profile: MemberProfile = { tenantId, memberId, ...command, status: 'active', createdAt: occurredAt };
   const mutation = change.build(settings, {
     profile: { value: profile, create: true },

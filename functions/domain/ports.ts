@@ -1,6 +1,7 @@
 import type { TenantLimits } from './credentials';
 import type { Balance, EntryState, EntryType, LedgerEntry, MemberProfile, MemberStatus, Mutation } from './ledger';
 import type { AuditEvent } from './events';
+import type { HistoryLine } from './history';
 import type { MinimisationSettings } from './minimisation';
 import type { Offer } from './offers';
 import type { Programme } from './programme';
@@ -120,6 +121,17 @@ export interface LedgerStore {
   ): Promise<boolean>;
   /** Up to `limit` codes still in one shard of a reward's pool. */
   poolCodes(tenantId: string, rewardId: string, shard: number, limit: number): Promise<string[]>;
+  /**
+   * Records an imported history line with its idempotency record, both or neither, while the member exists and is
+   * not erased: `idempotency` when the key is taken, `member` when the member is missing or erased.
+   */
+  commitHistoryLine(line: HistoryLine, record: IdempotencyRecord): Promise<'ok' | 'idempotency' | 'member'>;
+  /** The member's imported history lines by original time. */
+  listHistory(
+    tenantId: string,
+    memberId: string,
+    query: { limit: number; cursor?: string; order: 'asc' | 'desc' },
+  ): Promise<Page<HistoryLine>>;
 }
 
 /** A tenant's rewards and campaigns, their stock, pools and budgets (admin side). */

@@ -353,3 +353,26 @@ export function evaluateTier(state: TierState, programme: TierProgramme, now: Da
 export function nextTierReviewAt(state: TierState): string | null {
   return state.graceUntil ?? state.reviewAt;
 }
+
+/**
+ * Seats a member on a tier a previous programme gave them, as held at `at`: the tier holds for one tier period from
+ * `at` (rule 2), after which the usual review decides on the points that count. The qualifying points stay the
+ * state's (record the carried-over ones with `recordQualifyingPoints` first). Throws a RangeError for a tier the
+ * programme does not have (callers check first).
+ * @example state = seatedTierState(recordQualifyingPoints(state, programme, asOf, 2100), programme, 'silver', asOf)
+ */
+export function seatedTierState(state: TierState, programme: TierProgramme, tierId: string, at: Date): TierState {
+  const atMs = timeMs(at, 'at');
+  const index = programme.tiers.findIndex((t) => t.tierId === tierId);
+  if (index < 0) throw new RangeError(`The programme has no tier ${tierId}`);
+  const { window } = programme;
+  const holdsUntil =
+    window.kind === 'rolling' ? new Date(atMs + window.days * DAY_MS) : periodStart(at, window.period, 2);
+  return {
+    ...state,
+    tierId,
+    since: at.toISOString(),
+    reviewAt: index === 0 ? null : holdsUntil.toISOString(),
+    graceUntil: null,
+  };
+}

@@ -78,6 +78,11 @@ export const PROBLEM_CODES = {
     title: 'The maintenance window has started; it can no longer be cancelled',
   },
   batch_not_found: { status: 404, title: 'Batch not found' },
+  // Imports (historical loads): what a row of an import file is refused with, in its error report.
+  invalid_row: { status: 400, title: 'The import row does not match its type’s schema' },
+  member_exists_different: { status: 409, title: 'The external id is enrolled with different data' },
+  opening_balance_exists: { status: 409, title: 'The member has a different opening balance already' },
+  unknown_tier: { status: 422, title: 'The programme has no such tier' },
   too_many_requests: { status: 429, title: 'Too many requests; retry after a pause' },
   internal_error: { status: 500, title: 'Internal error' },
   bad_gateway: { status: 502, title: 'The request failed before it completed; retry it with the same Idempotency-Key' },

@@ -42,6 +42,7 @@ SELECT
   record ->> '$."type"' AS event_type,
   record ->> '$."data"."externalId"' AS external_id,
   record ->> '$."data"."tier"' AS tier,
+  CAST(record ->> '$."data"."enrolledAt"' AS TIMESTAMP WITH TIME ZONE) AS enrolled_at,
   CAST(record ->> '$."data"."balance"."availablePoints"' AS BIGINT) AS balance_available_points,
   CAST(record ->> '$."data"."balance"."pendingPoints"' AS BIGINT) AS balance_pending_points,
   CAST(record ->> '$."data"."balance"."lifetimePoints"' AS BIGINT) AS balance_lifetime_points,
@@ -1045,3 +1046,30 @@ SELECT
   CAST(record ->> '$."data"."createdAt"' AS TIMESTAMP WITH TIME ZONE) AS created_at
 FROM events
 WHERE event_type = 'batch.completed';
+
+-- member.imported
+CREATE OR REPLACE VIEW events_member_imported AS
+SELECT
+  record ->> '$."id"' AS event_id,
+  CAST(record ->> '$."version"' AS BIGINT) AS event_version,
+  record ->> '$."tenantId"' AS tenant_id,
+  record ->> '$."memberId"' AS member_id,
+  CAST(record ->> '$."seq"' AS BIGINT) AS seq,
+  CAST(record ->> '$."occurredAt"' AS TIMESTAMP WITH TIME ZONE) AS occurred_at,
+  record ->> '$."correlationId"' AS correlation_id,
+  record ->> '$."type"' AS event_type,
+  record ->> '$."data"."entryId"' AS entry_id,
+  CAST(record ->> '$."data"."asOf"' AS TIMESTAMP WITH TIME ZONE) AS as_of,
+  CAST(record ->> '$."data"."amountPoints"' AS BIGINT) AS amount_points,
+  record -> '$."data"."lots"' AS lots,
+  CAST(record ->> '$."data"."expiredPoints"' AS BIGINT) AS expired_points,
+  CAST(record ->> '$."data"."lifetimePoints"' AS BIGINT) AS lifetime_points,
+  CAST(record ->> '$."data"."qualifyingPoints"' AS BIGINT) AS qualifying_points,
+  record ->> '$."data"."tier"' AS tier,
+  record ->> '$."data"."importId"' AS import_id,
+  CAST(record ->> '$."data"."balance"."availablePoints"' AS BIGINT) AS balance_available_points,
+  CAST(record ->> '$."data"."balance"."pendingPoints"' AS BIGINT) AS balance_pending_points,
+  CAST(record ->> '$."data"."balance"."lifetimePoints"' AS BIGINT) AS balance_lifetime_points,
+  record ->> '$."data"."balance"."tier"' AS balance_tier
+FROM events
+WHERE event_type = 'member.imported';

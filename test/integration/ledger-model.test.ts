@@ -15,7 +15,8 @@ import { fixedProgrammes } from '../support/memory-ledger-store';
 /**
  * Model-based test of the ledger against the real store on DynamoDB Local. fast-check drives
  * random sequences of earn (now or held), redeem, adjust, reverse, reward redemptions (stock,
- * fulfilment, cancellation with refund), time passing (activation and expiry), retries and
+ * fulfilment, cancellation with refund), imported opening balances (once per member, expired lots left out) and
+ * history lines (which move nothing), time passing (activation and expiry), retries and
  * concurrent duplicates; after every step the stored member is checked
  * against a simple model and against the invariants:
  *   available = sum of entries = sum of lots ≥ 0; pending = sum of entries = sum of holds;
@@ -58,6 +59,8 @@ interface Model {
   redemptions: { redemptionId: string; lots: ModelLot[]; status: 'pending' | 'fulfilled' | 'cancelled' }[];
   /** Requests already made, to retry: key, body and the first response. */
   requests: { key: string; run: () => Promise<Reply>; first: Reply }[];
+  /** Set once an opening balance was loaded (at most one per member). */
+  opened?: boolean;
 }
 
 interface Real {
@@ -393,6 +396,57 @@ class ConcurrentDuplicates implements fc.AsyncCommand<Model, Real> {
   toString = () => `duplicates(${this.amount} × ${this.copies})`;
 }
 
+/** An import's opening balance: live lots credited with their expiry, expired ones left out; once per member. */
+class OpeningBalance implements fc.AsyncCommand<Model, Real> {
+  constructor(
+    readonly lots: { points: number; expiresInDays: number | null }[],
+    readonly extraLifetime: number,
+  ) {}
+  check = () => true;
+  async run(m: Model, r: Real) {
+    const lots = this.lots.map(({ points, expiresInDays }) => ({
+      points,
+      expiresAt: expiresInDays === null ? null : new Date(r.clock.nowMs + expiresInDays * DAY_MS).toISOString(),
+    }));
+    const lifetimePoints = sum(lots) + this.extraLifetime;
+    const body = { asOf: nowIso(r), lots, lifetimePoints };
+    const outcome = await call(m, r, 'opening', body, (idem) =>
+      r.service.importOpeningBalance(TENANT, r.memberId, idem, body),
+    );
+    if (m.opened) {
+      expect(outcome).toMatchObject({ statusCode: 409, body: { code: 'opening_balance_exists' } });
+      return;
+    }
+    expect(outcome.statusCode).toBe(201);
+    m.opened = true;
+    m.available.push(...lots.filter((lot) => lot.expiresAt === null || lot.expiresAt > nowIso(r)));
+    m.lifetime += lifetimePoints;
+  }
+  toString = () => `opening(${JSON.stringify(this.lots)}, +${this.extraLifetime})`;
+}
+
+/** An imported history line: recorded with its original time, it moves nothing. */
+class History implements fc.AsyncCommand<Model, Real> {
+  constructor(
+    readonly kind: 'earn' | 'redeem' | 'adjust' | 'expire',
+    readonly points: number,
+  ) {}
+  check = () => true;
+  async run(m: Model, r: Real) {
+    const body = {
+      transactionId: `old-${r.keyCounter + 1}`,
+      kind: this.kind,
+      points: this.points,
+      occurredAt: '2024-03-02T18:22:00.000Z',
+    };
+    const outcome = await call(m, r, 'history', body, (idem) =>
+      r.service.importHistory(TENANT, r.memberId, idem, body),
+    );
+    expect(outcome.statusCode).toBe(201);
+  }
+  toString = () => `history(${this.kind} ${this.points})`;
+}
+
 const stats = { runs: 0, commands: 0, checks: 0, redeemed: 0, cancelled: 0 };
 
 async function checkInvariants(m: Model, r: Real) {
@@ -454,6 +508,21 @@ const commands = [
   fc.nat().map((pick) => new FulfilRedemption(pick)),
   fc.nat().map((pick) => new CancelRedemption(pick)),
   fc.integer({ min: 1, max: 15 }).map((days) => new PassTime(days)),
+  fc
+    .record({
+      lots: fc.array(
+        fc.record({
+          points: fc.integer({ min: 1, max: 400 }),
+          expiresInDays: fc.constantFrom(null, -5, 0, 2, 40),
+        }),
+        { maxLength: 4 },
+      ),
+      extra: fc.constantFrom(0, 250),
+    })
+    .map(({ lots, extra }) => new OpeningBalance(lots, extra)),
+  fc
+    .record({ kind: fc.constantFrom('earn', 'redeem', 'adjust', 'expire'), points: fc.integer({ min: 1, max: 900 }) })
+    .map(({ kind, points }) => new History(kind, points)),
   fc.nat().map((pick) => new Retry(pick)),
   fc
     .record({ amount: fc.integer({ min: 1, max: 100 }), copies: fc.integer({ min: 2, max: 5 }) })

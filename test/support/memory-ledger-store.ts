@@ -17,6 +17,7 @@ import type {
 } from '../../functions/domain/ports';
 import { defaultProgramme, type Programme, type ProgrammeSettings } from '../../functions/domain/programme';
 import type { ProgrammeCache } from '../../functions/domain/ledger-service';
+import type { HistoryLine } from '../../functions/domain/history';
 import { keys } from '../../functions/domain/keys';
 import { ACCOUNT_SHARDS, type AccountRef, type Redemption } from '../../functions/domain/rewards';
 import { asPromise } from './as-promise';
@@ -32,6 +33,8 @@ export class MemoryLedgerStore implements LedgerStore {
   entries = new Map<string, LedgerEntry>();
   states = new Map<string, EntryState>();
   transactions = new Set<string>();
+  /** Imported history lines by `tenant/member/occurredAt#transactionId`. */
+  history = new Map<string, HistoryLine>();
   redemptions = new Map<string, Redemption>();
   /** Shard balances by `tenant/kind/id`. */
   accounts = new Map<string, number[]>();
@@ -227,6 +230,27 @@ export class MemoryLedgerStore implements LedgerStore {
       for (const r of group.records) this.records.set(`${r.tenantId}/${r.key}`, clone(r));
       this.groups.push(group.records.length);
       return { ok: true };
+    });
+  }
+  commitHistoryLine(line: HistoryLine, r: IdempotencyRecord): Promise<'ok' | 'idempotency' | 'member'> {
+    return asPromise(() => {
+      const balance = this.balances.get(`${line.tenantId}/${line.memberId}`);
+      if (!balance || balance.status === 'erased') return 'member';
+      const key = `${line.tenantId}/${line.memberId}/${line.occurredAt}#${line.transactionId}`;
+      if (this.records.has(`${r.tenantId}/${r.key}`) || this.history.has(key)) return 'idempotency';
+      this.history.set(key, clone(line));
+      this.records.set(`${r.tenantId}/${r.key}`, clone(r));
+      return 'ok';
+    });
+  }
+  listHistory(t: string, m: string, query: { limit: number; order: 'asc' | 'desc' }): Promise<Page<HistoryLine>> {
+    return asPromise(() => {
+      const lines = [...this.history.entries()]
+        .filter(([key]) => key.startsWith(`${t}/${m}/`))
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([, line]) => clone(line));
+      if (query.order === 'desc') lines.reverse();
+      return { items: lines.slice(0, query.limit) };
     });
   }
   /**
