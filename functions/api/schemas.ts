@@ -2,6 +2,7 @@ import * as z from '../shared/zod';
 import { balanceSnapshot, pointLot } from '../domain/events';
 import { voucherCode } from '../domain/rewards';
 import { ENDPOINT_TYPES } from '../domain/webhooks/endpoint-types';
+import { callbackAuth, callbackAuthView, callbackHeaders, callbackTemplate } from './callback-schemas';
 import { DEAD_REASONS } from '../domain/webhooks/message';
 import type { GuardCode } from '../domain/webhooks/ssrf-guard';
 
@@ -270,9 +271,13 @@ export const createEndpointRequest = z.strictObject({
     .check(
       z.describe(
         'webhook: signed raw events; slack / teams: an incoming webhook URL of the chat tool, sent readable ' +
-          'messages (unsigned: the URL is the secret, masked once registered)',
+          'messages (unsigned: the URL is the secret, masked once registered); callback: authenticated calls ' +
+          'in the receiver’s shape (`auth`, `headers`, `template`)',
       ),
     ),
+  auth: z.optional(callbackAuth),
+  headers: z.optional(callbackHeaders),
+  template: z.optional(callbackTemplate),
   ed25519: z
     ._default(z.boolean(), false)
     .check(
@@ -291,6 +296,9 @@ export const updateEndpointRequest = z.strictObject({
   fields: z.optional(z.nullable(endpointFields.fields)),
   rateLimitPerSecond: z.optional(z.nullable(endpointFields.rateLimitPerSecond)),
   digest: z.optional(z.nullable(endpointFields.digest)),
+  auth: z.optional(z.nullable(callbackAuth)),
+  headers: z.optional(z.nullable(callbackHeaders)),
+  template: z.optional(callbackTemplate),
 });
 
 /** How long a rotated secret stays accepted beside its successor: hours, at most a week, a day unless said. */
@@ -341,6 +349,9 @@ export const endpointResponse = z.object({
   secretsRetireAt: z
     .optional(z.string())
     .check(z.describe('During a rotation: when the previous secret stops signing')),
+  auth: z.optional(callbackAuthView),
+  headers: z.optional(z.record(z.string(), z.string())),
+  template: z.optional(callbackTemplate),
   createdAt: z.string(),
   updatedAt: z.optional(z.string()),
   secret: z

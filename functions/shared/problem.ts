@@ -78,6 +78,10 @@ export const PROBLEM_CODES = {
     title: 'The maintenance window has started; it can no longer be cancelled',
   },
   batch_not_found: { status: 404, title: 'Batch not found' },
+  // Callback destinations (decision 0018).
+  callback_config_invalid: { status: 422, title: 'The callback configuration is not valid' },
+  callback_template_invalid: { status: 422, title: 'The callback template does not render' },
+  callback_token_url_rejected: { status: 422, title: 'The token URL is not allowed' },
   too_many_requests: { status: 429, title: 'Too many requests; retry after a pause' },
   internal_error: { status: 500, title: 'Internal error' },
   bad_gateway: { status: 502, title: 'The request failed before it completed; retry it with the same Idempotency-Key' },
