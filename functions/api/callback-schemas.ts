@@ -1,8 +1,26 @@
 import * as z from '../shared/zod';
-import { MAX_CUSTOM_HEADERS, MAX_HEADER_VALUE_LENGTH, REDACTED } from '../domain/webhooks/callback-config';
+import {
+  MAX_CUSTOM_HEADERS,
+  MAX_HEADER_VALUE_LENGTH,
+  REDACTED,
+  type CallbackConfigProblem,
+} from '../domain/webhooks/callback-config';
 import { MAX_TEMPLATE_BYTES } from '../domain/webhooks/callback-template';
 
 /** A callback endpoint's fields as the API takes and shows them (see callback-config.ts for what they mean). */
+
+/** The `reasonCode` of a refused callback configuration (callback_config_invalid, callback_template_invalid). */
+export const CALLBACK_REASON_CODES = [
+  'header_not_allowed',
+  'header_invalid',
+  'too_many_headers',
+  'auth_header_not_allowed',
+  'not_a_callback_endpoint',
+  'digest_not_supported',
+  'template_too_large',
+  'render_failed',
+] as const satisfies readonly (CallbackConfigProblem['reasonCode'] | 'template_too_large' | 'render_failed')[];
+export type CallbackReasonCode = (typeof CALLBACK_REASON_CODES)[number];
 
 const secret = (what: string) =>
   z

@@ -2,7 +2,14 @@ import * as z from '../shared/zod';
 import { balanceSnapshot, pointLot } from '../domain/events';
 import { voucherCode } from '../domain/rewards';
 import { ENDPOINT_TYPES } from '../domain/webhooks/endpoint-types';
-import { callbackAuth, callbackAuthView, callbackHeaders, callbackTemplate } from './callback-schemas';
+import {
+  CALLBACK_REASON_CODES,
+  callbackAuth,
+  callbackAuthView,
+  callbackHeaders,
+  callbackTemplate,
+  type CallbackReasonCode,
+} from './callback-schemas';
 import { DEAD_REASONS } from '../domain/webhooks/message';
 import type { GuardCode } from '../domain/webhooks/ssrf-guard';
 
@@ -504,10 +511,16 @@ export const webhookUrlProblemResponse = z.extend(problemResponse, {
       'address_not_allowed',
       'dns_failed',
       'not_a_chat_webhook',
-    ] satisfies (GuardCode | 'not_a_chat_webhook')[])
+      ...CALLBACK_REASON_CODES,
+    ] satisfies (GuardCode | 'not_a_chat_webhook' | CallbackReasonCode)[])
     .check(
-      z.describe('The check that refused the URL (not_a_chat_webhook: not a URL the endpoint type’s chat tool issues)'),
+      z.describe(
+        'The check that refused the URL (not_a_chat_webhook: not a URL the endpoint type’s chat tool issues), the ' +
+          'token URL (callback_token_url_rejected: the same checks), or the callback configuration',
+      ),
     ),
+  path: z.optional(z.string().check(z.describe('The offending callback field, e.g. headers.Host'))),
+  eventType: z.optional(z.string().check(z.describe('The sample event type a template failed to render'))),
 });
 
 export const earningResponse = z.object({

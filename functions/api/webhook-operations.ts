@@ -150,7 +150,7 @@ export const webhookOperations: Operation[] = [
     responses: {
       201: { description: 'Created', schema: s.endpointResponse },
       409: problem("The tenant's webhookEndpoints limit is reached (limit_exceeded)"),
-      422: { description: 'URL not allowed', schema: s.webhookUrlProblemResponse },
+      422: { description: 'URL, token URL or callback configuration not allowed', schema: s.webhookUrlProblemResponse },
     },
     run: async (ctx, body) => {
       const { tenantId, services } = ctx;
@@ -222,7 +222,7 @@ export const webhookOperations: Operation[] = [
     responses: {
       200: { description: 'The endpoint after the change', schema: s.endpointResponse },
       404: problem('No such endpoint'),
-      422: { description: 'URL not allowed', schema: s.webhookUrlProblemResponse },
+      422: { description: 'URL, token URL or callback configuration not allowed', schema: s.webhookUrlProblemResponse },
     },
     run: async (ctx, { url, ...patch }) => {
       const { tenantId, services } = ctx;
@@ -361,7 +361,7 @@ export const webhookOperations: Operation[] = [
     responses: {
       200: { description: 'The request', schema: previewResponse },
       404: problem('No such endpoint'),
-      422: problem('The template does not render on the event (callback_template_invalid)'),
+      422: { description: 'The template does not render on the event', schema: s.webhookUrlProblemResponse },
     },
     run: async (ctx, body) => {
       const subscription = await endpointOf(ctx);
@@ -380,7 +380,7 @@ export const webhookOperations: Operation[] = [
     request: z.strictObject({ endpoint: s.createEndpointRequest, ...previewTarget }),
     responses: {
       200: { description: 'The request', schema: previewResponse },
-      422: problem('The configuration or the template is not valid (callback_config_invalid, …)'),
+      422: { description: 'The URL, configuration or template is not valid', schema: s.webhookUrlProblemResponse },
     },
     run: async (ctx, { endpoint, ...target }) => {
       const { tenantId, services } = ctx;
