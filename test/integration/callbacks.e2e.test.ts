@@ -189,6 +189,7 @@ describe('callback destinations (twin)', () => {
     expect(badTemplate.status).toBe(422);
     expect(badTemplate.body).toMatchObject({ code: 'callback_template_invalid', reasonCode: 'render_failed' });
     expect(unchanged.body.template).toEqual(TEMPLATE);
+    expect(twin.output()).not.toContain(CLIENT_SECRET);
   });
 
   it('receives signed webhooks as before beside callback endpoints', async () => {

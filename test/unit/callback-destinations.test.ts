@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
 import { EnvelopeSealer } from '../../functions/adapters/envelope-sealer';
 import { DynamoSubscriptionStore } from '../../functions/adapters/dynamo-subscription-store';
 import { LocalDataKeys } from '../../functions/adapters/local-data-keys';
@@ -62,10 +63,10 @@ const oauth = (tokenUrl: string, overrides: Partial<OAuthClientCredentials> = {}
   ...overrides,
 });
 
-/** What the API's checks need: DNS answering a public address for example.com names, a private one otherwise. */
+/** What the API's checks need: DNS answering a private address for corp-example.net, a public one otherwise. */
 const services = {
   allowLoopbackHttp: false,
-  resolver: (host: string) => Promise.resolve(host.endsWith('example.com') ? ['93.184.215.14'] : ['10.0.0.7']),
+  resolver: (host: string) => Promise.resolve(host.endsWith('corp-example.net') ? ['10.0.0.7'] : ['93.184.215.14']),
 } as unknown as Services;
 
 async function problemOf(promise: Promise<unknown>): Promise<Problem> {
@@ -362,6 +363,20 @@ describe('callback validation at create and update', () => {
     expect(problem.code).toBe(code);
     expect(problem.status).toBe(422);
     expect(problem.extensions.reasonCode).toBe(reasonCode);
+  });
+
+  it("accepts the README's Salesforce-like example as it stands", async () => {
+    // Prepare
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const [, json = ''] = /```json\n(\{\n {2}"type": "callback"[\s\S]*?)```/.exec(readme) ?? [];
+    const example = JSON.parse(json) as Partial<WebhookSubscription>;
+
+    // Act
+    const checked = requireValidCallback(services, callbackEndpoint(example), true);
+
+    // Assess
+    await expect(checked).resolves.toBeUndefined();
+    expect(example.template).toBeDefined();
   });
 
   it('names the event type a template fails on, and accepts one guarded for every subscribed type', async () => {
