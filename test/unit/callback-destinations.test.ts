@@ -259,6 +259,38 @@ describe('OAuth tokens for callbacks (against the sample receiver)', () => {
     expect(calls).toBe(2);
   });
 
+  it('sends a static auth header and the custom headers, unsigned', async () => {
+    // Prepare: a long-lived token the receiver issued, configured as a static Authorization header
+    const { accessToken } = await requestToken(oauth(`${receiver.url}/oauth/token`), {
+      timeoutMs: 2000,
+      allowLoopbackHttp: true,
+    });
+    const endpoint = callbackEndpoint({
+      url: `${receiver.url}/callbacks/hr`,
+      auth: { type: 'header', name: 'Authorization', value: `Bearer ${accessToken}` },
+      headers: { 'X-Company': 'acme' },
+    });
+    const tokens = tokenCache(() => Promise.reject(new Error('no token request for a static header')));
+    const before = receiver.received.length;
+
+    // Act
+    const result = await postCallback({
+      subscription: endpoint,
+      body: '{"b":2}',
+      correlationId: 'corr-1',
+      timeoutMs: 2000,
+      allowLoopbackHttp: true,
+      tokens,
+    });
+
+    // Assess
+    expect(result).toMatchObject({ ok: true, status: 200 });
+    const [hook] = receiver.received.slice(before);
+    expect(hook).toMatchObject({ verified: true, body: { b: 2 }, correlationId: 'corr-1' });
+    expect(hook?.headers).toMatchObject({ 'x-company': 'acme', 'content-type': 'application/json' });
+    expect(Object.keys(hook?.headers ?? {}).filter((name) => name.startsWith('webhook-'))).toEqual([]);
+  });
+
   it('fails the attempt when no token can be had, with the reason and without the secret', async () => {
     // Prepare
     const endpoint = callbackEndpoint({
