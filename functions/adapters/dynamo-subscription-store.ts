@@ -85,6 +85,8 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
           ...rest,
           ...(chat ? { url: maskedChatUrl(subscription.url) } : {}),
           ...(subscription.auth ? { auth: withAuthSecret(subscription.auth, '') } : {}),
+          // As JSON text: a template may nest deeper than DynamoDB's 32 levels or have keys a map cannot hold.
+          ...(subscription.template !== undefined ? { template: JSON.stringify(subscription.template) } : {}),
           sealedSecrets,
         },
       }),
@@ -125,6 +127,7 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
     if (!sealedSecrets || secrets !== undefined) {
       throw new Error(`Webhook endpoint ${stored.subscriptionId} holds unsealed secrets`);
     }
+    if (typeof stored.template === 'string') stored.template = JSON.parse(stored.template) as unknown;
     if (!this.sealer) return { ...stored, secrets: [] };
     const { authSecret, ...material } = JSON.parse(
       await this.sealer.open(sealedSecrets, sealingContext(stored)),

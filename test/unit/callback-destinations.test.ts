@@ -337,6 +337,8 @@ describe('callback secrets at rest and in reads', () => {
 
     // Assess
     expect(stored).not.toContain('cs_very+secret/value');
+    expect(typeof items.get('only')?.template).toBe('string');
+    expect(read?.template).toEqual(TEMPLATE);
     expect(read?.auth).toEqual(endpoint.auth);
     expect(routing?.auth).toMatchObject({ clientSecret: '' });
     expect(preview.headers.authorization).toBe(REDACTED);
