@@ -10,6 +10,7 @@ import { strip } from './dynamo-ledger-store';
 import { queryPrefix } from './query-prefix';
 import { keys } from '../domain/keys';
 import type { SealedSecret, SecretSealer, SubscriptionStore, WebhookSubscription } from '../domain/ports';
+import { authSecretOf, withAuthSecret } from '../domain/webhooks/callback-config';
 import { isChatEndpoint, maskedChatUrl } from '../domain/webhooks/endpoint-types';
 import type { EndpointMaintenanceWindow } from '../domain/webhooks/maintenance-windows';
 
@@ -19,10 +20,13 @@ interface SigningMaterial {
   signingKeys?: string[];
   /** A chat endpoint's URL: its path is the secret, so the item holds it masked and the sealed material in full. */
   url?: string;
+  /** A callback endpoint's client secret or static header value: the item holds its auth without it. */
+  authSecret?: string;
 }
 
 /**
- * Webhook endpoints in the table, their signing secrets and keys (and a chat endpoint's URL) sealed (envelope
+ * Webhook endpoints in the table, their signing secrets and keys (a chat endpoint's URL, a callback endpoint's client
+ * secret or auth header value) sealed (envelope
  * encryption) under the endpoint's tenant and id: a table dump, a backup or a stream record holds no usable secret.
  *
  * Without a sealer the store serves routing only: endpoints come back without their secrets (`secrets` empty)
@@ -69,6 +73,7 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
       secrets,
       ...(signingKeys ? { signingKeys } : {}),
       ...(chat ? { url: subscription.url } : {}),
+      ...(subscription.auth ? { authSecret: authSecretOf(subscription.auth) } : {}),
     };
     const sealedSecrets = await this.sealer.seal(JSON.stringify(material), sealingContext(subscription));
     await this.client.send(
@@ -79,6 +84,9 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
           kind: 'subscription',
           ...rest,
           ...(chat ? { url: maskedChatUrl(subscription.url) } : {}),
+          ...(subscription.auth ? { auth: withAuthSecret(subscription.auth, '') } : {}),
+          // As JSON text: a template may nest deeper than DynamoDB's 32 levels or have keys a map cannot hold.
+          ...(subscription.template !== undefined ? { template: JSON.stringify(subscription.template) } : {}),
           sealedSecrets,
         },
       }),
@@ -119,9 +127,16 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
     if (!sealedSecrets || secrets !== undefined) {
       throw new Error(`Webhook endpoint ${stored.subscriptionId} holds unsealed secrets`);
     }
+    if (typeof stored.template === 'string') stored.template = JSON.parse(stored.template) as unknown;
     if (!this.sealer) return { ...stored, secrets: [] };
-    const material = JSON.parse(await this.sealer.open(sealedSecrets, sealingContext(stored))) as SigningMaterial;
-    return { ...stored, ...material };
+    const { authSecret, ...material } = JSON.parse(
+      await this.sealer.open(sealedSecrets, sealingContext(stored)),
+    ) as SigningMaterial;
+    return {
+      ...stored,
+      ...material,
+      ...(stored.auth && authSecret !== undefined ? { auth: withAuthSecret(stored.auth, authSecret) } : {}),
+    };
   }
 }
 

@@ -2,6 +2,14 @@ import * as z from '../shared/zod';
 import { balanceSnapshot, pointLot } from '../domain/events';
 import { voucherCode } from '../domain/rewards';
 import { ENDPOINT_TYPES } from '../domain/webhooks/endpoint-types';
+import {
+  CALLBACK_REASON_CODES,
+  callbackAuth,
+  callbackAuthView,
+  callbackHeaders,
+  callbackTemplate,
+  type CallbackReasonCode,
+} from './callback-schemas';
 import { DEAD_REASONS } from '../domain/webhooks/message';
 import type { GuardCode } from '../domain/webhooks/ssrf-guard';
 
@@ -286,9 +294,13 @@ export const createEndpointRequest = z.strictObject({
     .check(
       z.describe(
         'webhook: signed raw events; slack / teams: an incoming webhook URL of the chat tool, sent readable ' +
-          'messages (unsigned: the URL is the secret, masked once registered)',
+          'messages (unsigned: the URL is the secret, masked once registered); callback: authenticated calls ' +
+          'in the receiver’s shape (`auth`, `headers`, `template`)',
       ),
     ),
+  auth: z.optional(callbackAuth),
+  headers: z.optional(callbackHeaders),
+  template: z.optional(callbackTemplate),
   ed25519: z
     ._default(z.boolean(), false)
     .check(
@@ -307,6 +319,9 @@ export const updateEndpointRequest = z.strictObject({
   fields: z.optional(z.nullable(endpointFields.fields)),
   rateLimitPerSecond: z.optional(z.nullable(endpointFields.rateLimitPerSecond)),
   digest: z.optional(z.nullable(endpointFields.digest)),
+  auth: z.optional(z.nullable(callbackAuth)),
+  headers: z.optional(z.nullable(callbackHeaders)),
+  template: z.optional(callbackTemplate),
 });
 
 /** How long a rotated secret stays accepted beside its successor: hours, at most a week, a day unless said. */
@@ -357,6 +372,9 @@ export const endpointResponse = z.object({
   secretsRetireAt: z
     .optional(z.string())
     .check(z.describe('During a rotation: when the previous secret stops signing')),
+  auth: z.optional(callbackAuthView),
+  headers: z.optional(z.record(z.string(), z.string())),
+  template: z.optional(callbackTemplate),
   createdAt: z.string(),
   updatedAt: z.optional(z.string()),
   secret: z
@@ -509,10 +527,16 @@ export const webhookUrlProblemResponse = z.extend(problemResponse, {
       'address_not_allowed',
       'dns_failed',
       'not_a_chat_webhook',
-    ] satisfies (GuardCode | 'not_a_chat_webhook')[])
+      ...CALLBACK_REASON_CODES,
+    ] satisfies (GuardCode | 'not_a_chat_webhook' | CallbackReasonCode)[])
     .check(
-      z.describe('The check that refused the URL (not_a_chat_webhook: not a URL the endpoint type’s chat tool issues)'),
+      z.describe(
+        'The check that refused the URL (not_a_chat_webhook: not a URL the endpoint type’s chat tool issues), the ' +
+          'token URL (callback_token_url_rejected: the same checks), or the callback configuration',
+      ),
     ),
+  path: z.optional(z.string().check(z.describe('The offending callback field, e.g. headers.Host'))),
+  eventType: z.optional(z.string().check(z.describe('The sample event type a template failed to render'))),
 });
 
 export const earningResponse = z.object({

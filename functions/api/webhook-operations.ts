@@ -9,6 +9,10 @@ import {
   type EndpointType,
 } from '../domain/webhooks/endpoint-types';
 import { chatBody } from '../domain/webhooks/chat-messages';
+import { CallbackRenderError, renderTemplate, templateContextOf } from '../domain/webhooks/callback-template';
+import * as z from '../shared/zod';
+import { callbackView, previewEvent, previewRequest, requireValidCallback } from './callback-endpoints';
+import { previewResponse, previewTarget } from './callback-schemas';
 import { pingBody } from '../domain/webhooks/message';
 import type { DeliveryRecord } from '../domain/webhooks/ports';
 import { generateSecret, generateSigningKeyPair, publicKeyOf } from '../domain/webhooks/signature';
@@ -39,13 +43,14 @@ const endpointView = (sub: WebhookSubscription, withSecret = false) => ({
   ...(sub.fields ? { fields: sub.fields } : {}),
   ...(sub.rateLimitPerSecond ? { rateLimitPerSecond: sub.rateLimitPerSecond } : {}),
   ...(sub.digest ? { digest: sub.digest } : {}),
+  ...callbackView(sub),
   ...(sub.disabledReason ? { disabledReason: sub.disabledReason, disabledAt: sub.disabledAt } : {}),
   ...(sub.signingKeys?.length ? { publicKeys: sub.signingKeys.map(publicKeyOf) } : {}),
   ...(sub.secretsRetireAt && sub.secrets.length > 1 ? { secretsRetireAt: sub.secretsRetireAt } : {}),
   createdAt: sub.createdAt,
   ...(sub.updatedAt ? { updatedAt: sub.updatedAt } : {}),
-  // A chat endpoint is not signed: its secret is never shown (the URL the tenant pasted is what authenticates).
-  ...(withSecret && !isChatEndpoint(sub) ? { secret: sub.secrets[0] } : {}),
+  // Chat and callback endpoints are not signed: no secret is shown (the URL, or the endpoint's auth, authenticates).
+  ...(withSecret && endpointTypeOf(sub) === 'webhook' ? { secret: sub.secrets[0] } : {}),
 });
 
 export async function requireEndpoint(
@@ -117,6 +122,12 @@ const messageView = (message: DeliveryRecord) => ({
   ...(message.deadAt ? { deadAt: message.deadAt, deadReason: message.deadReason } : {}),
 });
 
+/** A callback endpoint's ping: the `webhook.ping` body through its template (or as it is, without one). */
+function callbackPingBody(subscription: WebhookSubscription, ping: string): string {
+  if (subscription.template === undefined) return ping;
+  return renderTemplate(subscription.template, templateContextOf(JSON.parse(ping), subscription));
+}
+
 /** Every webhook operation: one tag, one scope. */
 const webhooks = { tag: 'Webhooks', scope: 'webhooks:manage' } as const;
 
@@ -139,7 +150,7 @@ export const webhookOperations: Operation[] = [
     responses: {
       201: { description: 'Created', schema: s.endpointResponse },
       409: problem("The tenant's webhookEndpoints limit is reached (limit_exceeded)"),
-      422: { description: 'URL not allowed', schema: s.webhookUrlProblemResponse },
+      422: { description: 'URL, token URL or callback configuration not allowed', schema: s.webhookUrlProblemResponse },
     },
     run: async (ctx, body) => {
       const { tenantId, services } = ctx;
@@ -155,11 +166,15 @@ export const webhookOperations: Operation[] = [
         ...(body.fields ? { fields: body.fields } : {}),
         ...(body.rateLimitPerSecond ? { rateLimitPerSecond: body.rateLimitPerSecond } : {}),
         ...(body.digest ? { digest: body.digest } : {}),
+        ...(body.auth ? { auth: body.auth } : {}),
+        ...(body.headers ? { headers: body.headers } : {}),
+        ...(body.template !== undefined ? { template: body.template } : {}),
         enabled: true,
         secrets: [generateSecret()],
         ...(body.ed25519 ? { signingKeys: [generateSigningKeyPair().secretKey] } : {}),
         createdAt: services.clock.now().toISOString(),
       };
+      await requireValidCallback(services, subscription, true);
       await services.subscriptions.put(subscription);
       const { subscriptionId, eventTypes, createdAt } = subscription;
       await recordAudit(ctx, 'audit.webhook_endpoint.created', subscriptionId, { eventTypes }, { at: createdAt });
@@ -207,7 +222,7 @@ export const webhookOperations: Operation[] = [
     responses: {
       200: { description: 'The endpoint after the change', schema: s.endpointResponse },
       404: problem('No such endpoint'),
-      422: { description: 'URL not allowed', schema: s.webhookUrlProblemResponse },
+      422: { description: 'URL, token URL or callback configuration not allowed', schema: s.webhookUrlProblemResponse },
     },
     run: async (ctx, { url, ...patch }) => {
       const { tenantId, services } = ctx;
@@ -219,6 +234,7 @@ export const webhookOperations: Operation[] = [
       const next = { ...kept, updatedAt: services.clock.now().toISOString(), ...changed } as WebhookSubscription &
         Record<string, unknown>;
       if (url !== undefined) next.url = await guardUrl(services, url, endpointTypeOf(current));
+      await requireValidCallback(services, next, patch.auth !== undefined && patch.auth !== null);
       const reenabled = patch.enabled === true && !current.enabled;
       if (reenabled) {
         // Enabled again: the platform's reason goes, and the endpoint starts healthy.
@@ -307,10 +323,19 @@ export const webhookOperations: Operation[] = [
       const id = newId('ping');
       const at = ctx.services.clock.now();
       const type = endpointTypeOf(subscription);
-      const body =
-        type === 'webhook'
-          ? pingBody({ id, tenantId: ctx.tenantId, endpointId: subscription.subscriptionId, at })
-          : chatBody(type, { id, type: 'webhook.ping', occurredAt: at.toISOString() });
+      const ping = () => pingBody({ id, tenantId: ctx.tenantId, endpointId: subscription.subscriptionId, at });
+      let body: string;
+      try {
+        body =
+          type === 'webhook'
+            ? ping()
+            : type === 'callback'
+              ? callbackPingBody(subscription, ping())
+              : chatBody(type, { id, type: 'webhook.ping', occurredAt: at.toISOString() });
+      } catch (error) {
+        if (!(error instanceof CallbackRenderError)) throw error;
+        return { statusCode: 200, body: { ok: false, durationMs: 0, error: `template failed: ${error.message}` } };
+      }
       const result = await ctx.services.sendNow(subscription, { id, body, correlationId: correlationIdOf(ctx.event) });
       return {
         statusCode: 200,
@@ -324,6 +349,62 @@ export const webhookOperations: Operation[] = [
       };
     },
   },
+  writeOperation({
+    ...webhooks,
+    method: 'POST',
+    path: '/v1/webhooks/endpoints/{subscriptionId}/preview',
+    operationId: 'previewWebhookRequest',
+    summary:
+      'The request the endpoint would get for an event (given, or the catalogue sample of `eventType`): method, URL, ' +
+      'headers (auth and signatures redacted) and the rendered body. Nothing is sent',
+    request: z.strictObject(previewTarget),
+    responses: {
+      200: { description: 'The request', schema: previewResponse },
+      404: problem('No such endpoint'),
+      422: { description: 'The template does not render on the event', schema: s.webhookUrlProblemResponse },
+    },
+    run: async (ctx, body) => {
+      const subscription = await endpointOf(ctx);
+      const { event, sample } = previewEvent(subscription, body);
+      return { statusCode: 200, body: { ...previewRequest(subscription, event), sample } };
+    },
+  }),
+  writeOperation({
+    ...webhooks,
+    method: 'POST',
+    path: '/v1/webhooks/preview',
+    operationId: 'previewWebhookEndpoint',
+    summary:
+      'Before creating an endpoint: the request it would get for an event, from its configuration as it would be ' +
+      'created (checked the same way; nothing is stored or sent)',
+    request: z.strictObject({ endpoint: s.createEndpointRequest, ...previewTarget }),
+    responses: {
+      200: { description: 'The request', schema: previewResponse },
+      422: { description: 'The URL, configuration or template is not valid', schema: s.webhookUrlProblemResponse },
+    },
+    run: async (ctx, { endpoint, ...target }) => {
+      const { tenantId, services } = ctx;
+      const subscription: WebhookSubscription = {
+        tenantId,
+        subscriptionId: 'sub_preview',
+        ...(endpoint.type !== 'webhook' ? { type: endpoint.type } : {}),
+        url: await guardUrl(services, endpoint.url, endpoint.type),
+        eventTypes: endpoint.eventTypes,
+        payload: endpoint.payload,
+        ...(endpoint.fields ? { fields: endpoint.fields } : {}),
+        ...(endpoint.digest ? { digest: endpoint.digest } : {}),
+        ...(endpoint.auth ? { auth: endpoint.auth } : {}),
+        ...(endpoint.headers ? { headers: endpoint.headers } : {}),
+        ...(endpoint.template !== undefined ? { template: endpoint.template } : {}),
+        enabled: true,
+        secrets: [],
+        createdAt: services.clock.now().toISOString(),
+      };
+      await requireValidCallback(services, subscription, true);
+      const { event, sample } = previewEvent(subscription, target);
+      return { statusCode: 200, body: { ...previewRequest(subscription, event), sample } };
+    },
+  }),
   readOperation({
     ...webhooks,
     path: '/v1/webhooks/endpoints/{subscriptionId}/messages',

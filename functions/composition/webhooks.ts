@@ -23,7 +23,9 @@ import { SqsDeliveryConsumer } from '../adapters/sqs-delivery-consumer';
 import { SqsDeliveryQueue } from '../adapters/sqs-delivery-queue';
 import { systemResolver } from '../adapters/system-resolver';
 import { eventFromStreamRecord } from '../adapters/outbox-stream';
-import { postSigned } from '../adapters/webhook-sender';
+import { requestToken, tokenCache, type TokenSource } from '../adapters/oauth-token-client';
+import { postCallback, postSigned } from '../adapters/webhook-sender';
+import { isCallbackEndpoint } from '../domain/webhooks/endpoint-types';
 
 /**
  * Builds the webhook services from the adapters and the functions' settings, one function per
@@ -94,13 +96,7 @@ export function deliveryWiring(): { service: DeliveryService; consumer: SqsDeliv
     health,
     endpoint: (tenantId, subscriptionId) => endpoints.get(tenantId, subscriptionId),
     tenantSuspended: async (tenantId) => (await tenants.getTenant(tenantId))?.status === 'suspended',
-    send: (subscription, message) =>
-      postSigned({
-        subscription,
-        ...message,
-        timeoutMs: setting('WEBHOOK_TIMEOUT_MS'),
-        allowLoopbackHttp: setting('WEBHOOK_ALLOW_LOOPBACK_HTTP'),
-      }),
+    send: endpointSender(setting('WEBHOOK_TIMEOUT_MS'), containerTokens()),
     digests: new DynamoDigestStore(dynamo, table, retentionDays),
     // Redriven rounds and wake-up copies of parked messages go back to the delivery queue.
     requeue: (message) => queue.enqueue([message]),
@@ -155,9 +151,37 @@ export function webhookApiWiring(dynamo: DynamoDBDocumentClient, sqs: SQSClient)
 
 /** A ping answers within the API's time: at most 10 s, less when deliveries are configured shorter. */
 const sendNow: WebhookSender = (subscription, message) =>
-  postSigned({
+  endpointSender(Math.min(10_000, setting('WEBHOOK_TIMEOUT_MS')), (apiTokens ??= containerTokens()))(
     subscription,
-    ...message,
-    timeoutMs: Math.min(10_000, setting('WEBHOOK_TIMEOUT_MS')),
-    allowLoopbackHttp: setting('WEBHOOK_ALLOW_LOOPBACK_HTTP'),
-  });
+    message,
+  );
+let apiTokens: TokenSource | undefined;
+
+/**
+ * The OAuth tokens of callback endpoints, kept for the container: a token is fetched through the SSRF guard and the
+ * pinned client, within the delivery timeout (at most 10 s), and used until shortly before it expires.
+ */
+function containerTokens(): TokenSource {
+  return tokenCache((auth) =>
+    requestToken(auth, {
+      timeoutMs: Math.min(10_000, setting('WEBHOOK_TIMEOUT_MS')),
+      allowLoopbackHttp: setting('WEBHOOK_ALLOW_LOOPBACK_HTTP'),
+    }),
+  );
+}
+
+/** How an endpoint is called: a signed webhook (or a chat message), or a callback with its auth and headers. */
+function endpointSender(timeoutMs: number, tokens: TokenSource): WebhookSender {
+  const allowLoopbackHttp = setting('WEBHOOK_ALLOW_LOOPBACK_HTTP');
+  return (subscription, message) =>
+    isCallbackEndpoint(subscription)
+      ? postCallback({
+          subscription,
+          body: message.body,
+          ...(message.correlationId !== undefined ? { correlationId: message.correlationId } : {}),
+          timeoutMs,
+          allowLoopbackHttp,
+          tokens,
+        })
+      : postSigned({ subscription, ...message, timeoutMs, allowLoopbackHttp });
+}

@@ -651,6 +651,8 @@ export const routes: RouteSpec[] = [
   apiRoute('DELETE', '/v1/webhooks/endpoints/{subscriptionId}'),
   apiRoute('POST', '/v1/webhooks/endpoints/{subscriptionId}/rotate-secret'),
   apiRoute('POST', '/v1/webhooks/endpoints/{subscriptionId}/ping'),
+  apiRoute('POST', '/v1/webhooks/endpoints/{subscriptionId}/preview'),
+  apiRoute('POST', '/v1/webhooks/preview'),
   apiRoute('GET', '/v1/webhooks/endpoints/{subscriptionId}/messages'),
   apiRoute('GET', '/v1/webhooks/endpoints/{subscriptionId}/messages/{eventId}'),
   apiRoute('POST', '/v1/webhooks/endpoints/{subscriptionId}/messages/{eventId}/replay'),

@@ -5,6 +5,7 @@ import type { HistoryLine } from './history';
 import type { MinimisationSettings } from './minimisation';
 import type { Offer } from './offers';
 import type { Programme } from './programme';
+import type { CallbackAuth } from './webhooks/callback-config';
 import type { EndpointType } from './webhooks/endpoint-types';
 import type { EndpointMaintenanceWindow } from './webhooks/maintenance-windows';
 import type { AccountRef, Campaign, Redemption, Reward } from './rewards';
@@ -246,6 +247,12 @@ export interface WebhookSubscription {
   disabledAt?: string;
   /** Where it posts: a signed webhook (default), or a Slack or Teams incoming webhook given readable messages. */
   type?: EndpointType;
+  /** A callback endpoint's auth to the receiver (its secret sealed with the signing secrets); see callback-config. */
+  auth?: CallbackAuth;
+  /** A callback endpoint's own headers, sent with every call. */
+  headers?: Record<string, string>;
+  /** A callback endpoint's json-e body template (absent: the webhook body). */
+  template?: unknown;
   /** The tenant's maintenance windows for this endpoint (deliveries wait through them); see maintenance-windows.ts. */
   maintenanceWindows?: EndpointMaintenanceWindow[];
   /** The endpoint's operational events so far (`endpoint.disabled`): the next one's seq is this plus one. */

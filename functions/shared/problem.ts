@@ -83,6 +83,10 @@ export const PROBLEM_CODES = {
   member_exists_different: { status: 409, title: 'The external id is enrolled with different data' },
   opening_balance_exists: { status: 409, title: 'The member has a different opening balance already' },
   unknown_tier: { status: 422, title: 'The programme has no such tier' },
+  // Callback destinations (decision 0018).
+  callback_config_invalid: { status: 422, title: 'The callback configuration is not valid' },
+  callback_template_invalid: { status: 422, title: 'The callback template does not render' },
+  callback_token_url_rejected: { status: 422, title: 'The token URL is not allowed' },
   too_many_requests: { status: 429, title: 'Too many requests; retry after a pause' },
   internal_error: { status: 500, title: 'Internal error' },
   bad_gateway: { status: 502, title: 'The request failed before it completed; retry it with the same Idempotency-Key' },

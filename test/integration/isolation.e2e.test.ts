@@ -315,6 +315,10 @@ const SAMPLE_BODIES: Record<string, (ids: TenantIds) => unknown> = {
   createWebhookEndpoint: () => ({ url: `${twin.receiverUrl}/hooks/iso-extra-${run}`, eventTypes: ['webhook.ping'] }),
   updateWebhookEndpoint: () => ({ description: 'isolation' }),
   rotateWebhookSecret: () => ({ overlapHours: 1 }),
+  previewWebhookRequest: () => ({ eventType: 'points.earned' }),
+  previewWebhookEndpoint: () => ({
+    endpoint: { url: `${twin.receiverUrl}/hooks/iso-preview-${run}`, eventTypes: ['points.earned'] },
+  }),
   replayWebhookMessages: () => ({ from: '2020-01-01T00:00:00Z', to: inAnHour() }),
   redriveWebhookDeadLetters: () => ({ limit: 1 }),
   // Two to three months ahead, an hour long: most land a day apart from the endpoint's other windows.

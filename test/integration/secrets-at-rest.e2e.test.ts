@@ -10,7 +10,8 @@ import { TEST_SECRETS_KEY, testSealer } from '../support/webhook-fixtures';
 /**
  * Webhook signing secrets at rest: after an endpoint is created (HMAC and ed25519) and its secret rotated, a dump
  * of the whole table holds no `whsec_`/`whsk_` secret and none of the values the API handed out, while the
- * sealed items still open to exactly those values with the twin's key (and only for their own endpoint).
+ * sealed items still open to exactly those values with the twin's key (and only for their own endpoint). A callback
+ * endpoint's client secret or auth header value is sealed with them.
  */
 const twin = useTwin([], { TWIN_SECRETS_KEY: TEST_SECRETS_KEY });
 const api = twinApi(twin);
@@ -90,6 +91,51 @@ describe('webhook secrets at rest', () => {
       await expect(
         testSealer().open(item.sealedSecrets as never, { tenantId: twin.demo.tenantId, subscriptionId: 'other' }),
       ).rejects.toThrow();
+    } finally {
+      dynamo.destroy();
+    }
+  });
+
+  it("keeps a callback endpoint's client secret and auth header value sealed, never in clear", async () => {
+    // Prepare: a callback endpoint with OAuth, another with a static header, one changed with a new secret
+    const clientSecrets = ['cs_at_rest_first_secret_value', 'cs_at_rest_second_secret_value'];
+    const headerValue = 'hv_at_rest_static_header_value';
+    const oauth = (clientSecret: string) => ({
+      type: 'oauth2_client_credentials',
+      tokenUrl: `${twin.receiverUrl}/oauth/token`,
+      clientId: 'at-rest',
+      clientSecret,
+    });
+    const created = await api<CreatedEndpoint>('/v1/webhooks/endpoints', {
+      body: { type: 'callback', url: `${twin.receiverUrl}/callbacks/at-rest`, auth: oauth(clientSecrets[0]!) },
+      idempotent: false,
+    });
+    const header = await api<CreatedEndpoint>('/v1/webhooks/endpoints', {
+      body: {
+        type: 'callback',
+        url: `${twin.receiverUrl}/callbacks/at-rest-header`,
+        auth: { type: 'header', name: 'X-Api-Key', value: headerValue },
+      },
+      idempotent: false,
+    });
+    const changed = await api(`/v1/webhooks/endpoints/${created.body.subscriptionId}`, {
+      method: 'PATCH',
+      body: { auth: oauth(clientSecrets[1]!) },
+    });
+    expect([created.status, header.status, changed.status]).toEqual([201, 201, 200]);
+
+    // Act
+    const dump = await dumpTable();
+
+    // Assess: neither secret anywhere in clear; the sealed item opens to the latest one
+    for (const secret of [...clientSecrets, headerValue]) expect(dump.text).not.toContain(secret);
+    const dynamo = new DynamoDBClient({ region: REGION, credentials: CREDENTIALS, endpoint: twin.endpoints.dynamodb });
+    try {
+      const store = new DynamoSubscriptionStore(DynamoDBDocumentClient.from(dynamo), table.localName, testSealer());
+      const opened = await store.get(twin.demo.tenantId, created.body.subscriptionId);
+      expect(opened?.auth).toMatchObject({ clientSecret: clientSecrets[1] });
+      const openedHeader = await store.get(twin.demo.tenantId, header.body.subscriptionId);
+      expect(openedHeader?.auth).toMatchObject({ value: headerValue });
     } finally {
       dynamo.destroy();
     }

@@ -1,6 +1,7 @@
 import * as z from '../../shared/zod';
 import type { LoyaltyEvent } from '../events';
 import type { WebhookSubscription } from '../ports';
+import { callbackBody } from './callback-template';
 import { endpointTypeOf } from './endpoint-types';
 import { digestBody, webhookBody, type DigestRef } from './message';
 
@@ -230,6 +231,7 @@ export function chatBody(type: 'slack' | 'teams', subject: AnyEvent | { digestOf
 /** The body an endpoint gets for one event: the event shaped for it, or for a chat endpoint a readable message. */
 export function eventBodyFor(subscription: WebhookSubscription, event: LoyaltyEvent): string {
   const type = endpointTypeOf(subscription);
+  if (type === 'callback') return callbackBody(subscription, event);
   return type === 'webhook' ? webhookBody(event, subscription) : chatBody(type, event);
 }
 
@@ -239,6 +241,7 @@ export function digestBodyFor(
   input: { tenantId: string; subscriptionId: string; digest: DigestRef; events: LoyaltyEvent[]; id: string },
 ): string {
   const type = endpointTypeOf(subscription);
-  if (type !== 'webhook') return chatBody(type, { digestOf: input.events, id: input.id });
+  // A callback endpoint takes no digest (the API refuses one): were it given one, it gets the webhook digest.
+  if (type === 'slack' || type === 'teams') return chatBody(type, { digestOf: input.events, id: input.id });
   return digestBody({ ...input, shape: subscription });
 }

@@ -13,6 +13,7 @@ import {
   waitSeconds,
   type DeliveryPolicy,
 } from './delivery-policy';
+import { CallbackRenderError } from './callback-template';
 import { digestBodyFor, eventBodyFor } from './chat-messages';
 import { failingDetail } from './disabling';
 import { activeWindow, windowReceives, windowTimeBetween, windowWaitSeconds } from './maintenance-windows';
@@ -495,6 +496,24 @@ export class DeliveryService {
       extra: { nextAttemptAt?: string; deadReason?: DeadReason } = {},
     ) => log.recordAttempt({ message, attempt, attemptNumber, roundAttempts: roundAttempts + 1, outcome, ...extra });
 
+    if (result.permanent) {
+      // Nothing reached the receiver and a retry would fail the same way: a dead letter now, health untouched.
+      const detail = {
+        reason: result.permanent,
+        attempts: roundAttempts + 1,
+        ...(result.error ? { lastError: result.error } : {}),
+      };
+      await this.deps.deadLetter(message, detail);
+      await record('dead', { deadReason: result.permanent });
+      recordMetric('MessagesDeadLettered');
+      logger.warn('Permanent failure; message dead-lettered', {
+        subscriptionId,
+        eventId: subject.id,
+        reason: result.permanent,
+        error: result.error,
+      });
+      return DONE;
+    }
     if (result.ok) {
       await record('delivered');
       await healthStore.recordSuccess(tenantId, subscriptionId, at, probe);
@@ -620,12 +639,16 @@ export class DeliveryService {
 
   /** One attempt: the event shaped for the endpoint, or the digest window's events in one body. */
   private async send(subscription: WebhookSubscription, message: DeliveryMessage): Promise<AttemptResult | null> {
-    if ('event' in message)
-      return this.deps.send(subscription, {
-        id: message.event.id,
-        body: eventBodyFor(subscription, message.event),
-        ...tracedBy(message),
-      });
+    if ('event' in message) {
+      let body: string;
+      try {
+        body = eventBodyFor(subscription, message.event);
+      } catch (error) {
+        if (!(error instanceof CallbackRenderError)) throw error;
+        return { ok: false, durationMs: 0, error: `template failed: ${error.message}`, permanent: 'template_failed' };
+      }
+      return this.deps.send(subscription, { id: message.event.id, body, ...tracedBy(message) });
+    }
     if (!this.deps.digests) throw new Error('This worker was not given digest support');
     const events = await this.deps.digests.close(message.tenantId, message.subscriptionId, message.digest);
     if (events.length === 0) return null;

@@ -1,15 +1,20 @@
 /**
  * What an endpoint is: a signed webhook (the default, and what every endpoint stored before types
- * existed reads as), or a chat tool's incoming webhook that gets readable messages instead of raw
- * signed events. A chat tool cannot verify a signature: its URL is the secret, so the URL must be
- * one the tool issues, and it is masked wherever the endpoint is shown.
+ * existed reads as), a chat tool's incoming webhook that gets readable messages instead of raw
+ * signed events, or a callback: an authenticated call in the receiver's own shape (a CRM, an HR
+ * system), see callback-config.ts. A chat tool cannot verify a signature: its URL is the secret, so
+ * the URL must be one the tool issues, and it is masked wherever the endpoint is shown.
  */
-export const ENDPOINT_TYPES = ['webhook', 'slack', 'teams'] as const;
+export const ENDPOINT_TYPES = ['webhook', 'slack', 'teams', 'callback'] as const;
 export type EndpointType = (typeof ENDPOINT_TYPES)[number];
 
 export const endpointTypeOf = (subscription: { type?: EndpointType }): EndpointType => subscription.type ?? 'webhook';
-export const isChatEndpoint = (subscription: { type?: EndpointType }): boolean =>
-  endpointTypeOf(subscription) !== 'webhook';
+export const isChatEndpoint = (subscription: { type?: EndpointType }): boolean => {
+  const type = endpointTypeOf(subscription);
+  return type === 'slack' || type === 'teams';
+};
+export const isCallbackEndpoint = (subscription: { type?: EndpointType }): boolean =>
+  endpointTypeOf(subscription) === 'callback';
 
 /** Teams' incoming webhook hosts: Office connectors, and Workflows on Logic Apps or Power Platform. */
 const TEAMS_HOST_SUFFIXES = ['.webhook.office.com', '.logic.azure.com', '.environment.api.powerplatform.com'];
@@ -23,7 +28,7 @@ const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
  * @example chatUrlProblem('slack', 'https://hooks.slack.com/services/T0/B0/x', false) // undefined
  */
 export function chatUrlProblem(type: EndpointType, raw: string, allowLoopback: boolean): string | undefined {
-  if (type === 'webhook') return undefined;
+  if (type === 'webhook' || type === 'callback') return undefined;
   let url: URL;
   try {
     url = new URL(raw);

@@ -38,9 +38,10 @@ export type DeliveryMessage = z.infer<typeof deliveryMessage>;
 export type QueuedDelivery = z.input<typeof deliveryMessage>;
 
 /**
- * Why a message became a dead letter: its schedule ran out, its endpoint is disabled, or it neared the queue's limits.
+ * Why a message became a dead letter: its schedule ran out, its endpoint is disabled, it neared the queue's limits,
+ * or a callback endpoint's template cannot render its event (permanent: retrying renders the same failure).
  */
-export const DEAD_REASONS = ['attempts_exhausted', 'endpoint_disabled', 'receive_limit'] as const;
+export const DEAD_REASONS = ['attempts_exhausted', 'endpoint_disabled', 'receive_limit', 'template_failed'] as const;
 export type DeadReason = (typeof DEAD_REASONS)[number];
 
 /** A digest window waits this long after it ends, so events still in the stream make it in. */

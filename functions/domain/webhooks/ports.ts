@@ -224,6 +224,11 @@ export interface AttemptResult {
   responseBody?: string;
   /** `Retry-After` of a 429 or 503, in seconds. */
   retryAfterSeconds?: number;
+  /**
+   * Nothing was sent and no retry can help (a callback template that cannot render the event): the message becomes a
+   * dead letter at once, and the endpoint's health is not touched (the receiver did nothing wrong).
+   */
+  permanent?: DeadReason;
 }
 
 /**
