@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { LambdaClient, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
-import { GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  DeleteQueueCommand,
+  GetQueueUrlCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { FunctionId } from '../../functions/declaration/topology';
 import { REGION } from '../../local/aws-local';
+import { roleCredentials } from '../../local/roles';
 import { runScript } from '../support/run-script';
 import { tenantTable } from '../support/tenant-fixtures';
 import { keyedApi } from '../support/twin-api';
@@ -178,4 +186,31 @@ describe('inbound queues', () => {
     producer.destroy();
     lambda.destroy();
   }, 240_000);
+
+  it("lets the admin role make only the stage's inbound queues, and the worker role none", async () => {
+    // Prepare: SQS clients as the functions' own code has them (their roles, through the twin's IAM proxy).
+    const asRole = (id: FunctionId) =>
+      new SQSClient({
+        region: REGION,
+        endpoint: twin.functionEndpoints.sqs,
+        credentials: roleCredentials(id),
+        maxAttempts: 1,
+        useQueueUrlAsEndpoint: false,
+      });
+    const [api, worker] = [asRole('api'), asRole('inboundWorker')];
+    const fifo = { FifoQueue: 'true' };
+    const name = `loyalty-local-inbound-iam-${randomBytes(3).toString('hex')}.fifo`;
+
+    // Act + Assess
+    const made = await api.send(new CreateQueueCommand({ QueueName: name, Attributes: fifo }));
+    await api.send(new DeleteQueueCommand({ QueueUrl: made.QueueUrl }));
+    await expect(
+      api.send(new CreateQueueCommand({ QueueName: 'not-inbound.fifo', Attributes: fifo })),
+    ).rejects.toMatchObject({ name: 'AccessDenied' });
+    await expect(worker.send(new CreateQueueCommand({ QueueName: name, Attributes: fifo }))).rejects.toMatchObject({
+      name: 'AccessDenied',
+    });
+    api.destroy();
+    worker.destroy();
+  });
 });
