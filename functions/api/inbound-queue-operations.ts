@@ -71,14 +71,14 @@ export const inboundQueueOperations: Operation[] = [
     run: async (ctx, body) => {
       const tenantId = tenantIdOf(ctx);
       const { queue, created } = await ctx.services.inboundQueues.create(tenantId, body);
-      if (created)
-        await recordAudit(
-          ctx,
-          'audit.inbound_queue.created',
-          queue.queueName,
-          { accountId: queue.accountId, scopes: queue.scopes },
-          { tenantId, at: queue.createdAt, key: `inbound-queue-created:${queue.createdAt}` },
-        );
+      // Recorded on a repeat too: its key is the queue's creation, so a retry after a lost audit write completes it.
+      await recordAudit(
+        ctx,
+        'audit.inbound_queue.created',
+        queue.queueName,
+        { accountId: queue.accountId, scopes: queue.scopes },
+        { tenantId, at: queue.createdAt, key: `inbound-queue-created:${queue.createdAt}` },
+      );
       return { statusCode: created ? 201 : 200, body: view(queue) };
     },
   }),
@@ -90,6 +90,18 @@ export const inboundQueueOperations: Operation[] = [
     ok: { description: 'The queue', schema: inboundQueueResponse },
     notFound: 'The tenant has no inbound queue',
     read: async (ctx) => view(await ctx.services.inboundQueues.get(tenantIdOf(ctx))),
+  }),
+  readOperation({
+    tag: 'Batches',
+    scope: 'members:read',
+    path: '/v1/inbound-queue',
+    operationId: 'getOwnInboundQueue',
+    summary:
+      "The tenant's own inbound queue (operators create it): where to send, and the messages it refused as no batch " +
+      'request (`rejectedMessages`, `lastRejection`)',
+    ok: { description: 'The queue', schema: inboundQueueResponse },
+    notFound: 'The tenant has no inbound queue',
+    read: async ({ tenantId, services }) => view(await services.inboundQueues.get(tenantId)),
   }),
   {
     ...admin,

@@ -759,6 +759,7 @@ export const routes: RouteSpec[] = [
   apiRoute('PUT', '/admin/tenants/{tenantId}/inbound-queue'),
   apiRoute('GET', '/admin/tenants/{tenantId}/inbound-queue'),
   apiRoute('DELETE', '/admin/tenants/{tenantId}/inbound-queue'),
+  apiRoute('GET', '/v1/inbound-queue'),
 ];
 
 export const api = {

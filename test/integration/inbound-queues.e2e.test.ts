@@ -165,12 +165,26 @@ describe('inbound queues', () => {
     );
     expect(rejected.rejectedMessages).toBe(1);
     expect(rejected.lastRejection?.reason).toMatch(/tenantId/);
+    // The tenant sees it too, on its own route; the other tenant has no queue.
+    const own = await call<Queue>(apiKey, 'GET', '/v1/inbound-queue');
+    expect(own).toMatchObject({ status: 200, body: { queueArn: queue.queueArn, rejectedMessages: 1 } });
+    expect((await call(otherKey, 'GET', '/v1/inbound-queue')).status).toBe(404);
 
     // Act: the CLI removes the queue; removing again changes nothing.
     const removed = await admin(['remove', tenantId]);
     expect(removed.code).toBe(0);
     expect((await admin(['remove', tenantId])).code).toBe(0);
 
+    // Assess: the tenant's audit trail has the creation (once, though asked twice) and the removal.
+    const trail = await call<{ items: { type: string; data: { accountId?: string } }[] }>(
+      apiKey,
+      'GET',
+      '/v1/audit-events?type=audit.inbound_queue',
+    );
+    expect(trail.body.items.map((event) => event.type).sort()).toEqual([
+      'audit.inbound_queue.created',
+      'audit.inbound_queue.removed',
+    ]);
     // Assess: queue, DLQ, mapping and registration are gone.
     expect((await call<{ code: string }>(operatorKey, 'GET', path)).body.code).toBe('inbound_queue_not_found');
     await expect(producer.send(new GetQueueUrlCommand({ QueueName: queue.queueName }))).rejects.toThrow();
