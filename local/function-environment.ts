@@ -29,6 +29,8 @@ export interface TwinEndpoints {
   sqs: string;
   firehose: string;
   s3: string;
+  /** The Lambda API stand-in (event-source mappings), when the twin runs one. */
+  lambda?: string;
 }
 
 /**
@@ -70,6 +72,7 @@ export function functionEnvironment(
     AWS_ENDPOINT_URL_SQS: input.endpoints.sqs,
     AWS_ENDPOINT_URL_FIREHOSE: input.endpoints.firehose,
     AWS_ENDPOINT_URL_S3: input.endpoints.s3,
+    ...(input.endpoints.lambda ? { AWS_ENDPOINT_URL_LAMBDA: input.endpoints.lambda } : {}),
     // The twin's S3 stand-in serves buckets by path.
     S3_FORCE_PATH_STYLE: 'true',
     // Only the twin sets this: its sample receiver listens on http://127.0.0.1.

@@ -51,7 +51,7 @@ function banner(twin: Twin, startedMs: number, lakeBufferSeconds: string, schedu
   Webhook receiver  ${twin.receiverUrl}/received   (endpoint ${demo.webhookUrl})
   Status page       ${twin.statusUrl}/   (the dashboard's panels, live; figures: ${twin.statusUrl}/status.json)
   Data lake folder  ${twin.lakeDir}
-  DynamoDB Local    ${twin.endpoints.dynamodb}    SQS/S3 ${twin.endpoints.sqs}
+  DynamoDB Local    ${twin.endpoints.dynamodb}    SQS/S3 ${twin.endpoints.sqs}    Lambda API ${twin.endpoints.lambda}
 
   Try it:
     # 1. enrol a member

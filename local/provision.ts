@@ -103,6 +103,10 @@ export async function provisionQueues(client: SQSClient, endpoint: string): Prom
     if (spec.fifo) {
       attributes.FifoQueue = 'true';
       attributes.ContentBasedDeduplication = 'false';
+      if (spec.highThroughput) {
+        attributes.DeduplicationScope = 'messageGroup';
+        attributes.FifoThroughputLimit = 'perMessageGroupId';
+      }
     }
     if (spec.deadLetter) {
       attributes.RedrivePolicy = JSON.stringify({

@@ -1,6 +1,7 @@
 import { executionRolePolicies, resolvePolicy, type ResolvedStatement } from '../functions/declaration/iam-policy';
 import {
   functions,
+  inboundQueuePrefix,
   queues,
   rawEvents,
   tokenSigningKeys,
@@ -19,6 +20,10 @@ const KEY_PREFIX = 'LOCALROLE';
 
 export const functionName = (id: FunctionId) => `local-${functions[id].id}`;
 export const roleName = (id: FunctionId) => `${functions[id].id}Role`;
+
+/** The ARN the twin gives a function (as `LocalLambda.functionArn`). */
+export const localFunctionArn = (id: FunctionId) =>
+  `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:${functionName(id)}`;
 
 /** The principal AWS names in an AccessDenied message for a Lambda function's role session. */
 export const principalArn = (id: FunctionId) =>
@@ -62,6 +67,9 @@ export function localPolicies(input: {
         lakeBucketArn: `arn:aws:s3:::${rawEvents.localBucketName}`,
         // The twin's S3 stand-in encrypts nothing: no request names the lake key.
         lakeKeyArn: `arn:aws:kms:${REGION}:${ACCOUNT_ID}:key/local-lake`,
+        inboundQueueArns: queueArnOfName(`${inboundQueuePrefix('local')}-inbound-*`),
+        eventSourceMappingArns: `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:event-source-mapping:*`,
+        functionArn: localFunctionArn,
       }),
     ]),
   ) as Record<FunctionId, ResolvedStatement[]>;

@@ -15,7 +15,8 @@ export interface SqsEventSourceOptions {
   mapping: string;
   queueUrl: string;
   queueArn: string;
-  trigger: SqsTrigger;
+  /** The trigger's batching and concurrency (a declared trigger, or a mapping made at run time). */
+  trigger: Pick<SqsTrigger, 'batchSize' | 'maxConcurrency'>;
   client: SQSClient;
   invoke: (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
   /** Concurrent pollers; Lambda scales up to the mapping's maxConcurrency. */

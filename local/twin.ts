@@ -5,7 +5,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
 import { DynamoSubscriptionStore } from '../functions/adapters/dynamo-subscription-store';
 import { DynamoTenantStore } from '../functions/adapters/dynamo-tenant-store';
@@ -31,7 +31,8 @@ import { LocalFirehose } from './firehose';
 import { functionEnvironment } from './function-environment';
 import { AuthorizingProxy, type ProxyTap } from './iam-proxy';
 import { LocalLambda, type LambdaObserver } from './lambda';
-import { localPolicies, roleCredentials } from './roles';
+import { LocalLambdaApi, type LocalMapping } from './lambda-api';
+import { localFunctionArn, localPolicies, roleCredentials } from './roles';
 import { LocalApiGateway } from './api-gateway';
 import { DynamoProgrammeStore } from '../functions/adapters/dynamo-programme-store';
 import { DynamoRewardStore } from '../functions/adapters/dynamo-reward-store';
@@ -91,7 +92,8 @@ export interface Twin {
   lakeDir: string;
   dataDir: string | null;
   demo: DemoTenant;
-  endpoints: { dynamodb: string; sqs: string; firehose: string };
+  /** The stand-ins themselves; `lambda` is the Lambda API stand-in (event-source mappings). */
+  endpoints: { dynamodb: string; sqs: string; firehose: string; lambda: string };
   /**
    * Where functions reach the stand-ins: the authorizing proxies (calls signed with a role's credentials are checked).
    */
@@ -223,6 +225,51 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     // Functions reach the queues through the proxy too; the path alone names the queue.
     const functionQueueUrl = (queue: QueueId) => `${functionEndpoints.sqs}${new URL(queueUrls[queue]).pathname}`;
 
+    // Lambda's API for the event-source mappings the admin API makes (tenants' inbound queues): it listens before the
+    // functions start (they are given its endpoint); its pollers start once the functions are loaded.
+    const mappingSources = new Map<string, SqsEventSource>();
+    const mappingPoller = async (mapping: LocalMapping) => {
+      const queueName = mapping.eventSourceArn.split(':').at(-1) ?? '';
+      let queueUrl: string | undefined;
+      try {
+        ({ QueueUrl: queueUrl } = await sqsClient.send(new GetQueueUrlCommand({ QueueName: queueName })));
+      } catch {
+        console.error(`twin: the queue of event-source mapping ${mapping.uuid} (${queueName}) is gone`);
+        return;
+      }
+      const lambdaNow = loaded.lambda;
+      if (!queueUrl || !lambdaNow) throw new Error('the twin is still starting');
+      const source = new SqsEventSource({
+        mapping: mapping.uuid,
+        queueUrl: `${functionEndpoints.sqs}${new URL(queueUrl).pathname}`,
+        queueArn: mapping.eventSourceArn,
+        trigger: { batchSize: mapping.batchSize, maxConcurrency: 2 },
+        client: roleClients(mapping.functionId).sqs,
+        invoke: (event) => lambdaNow.invoke(mapping.functionId, event),
+        pollers: 2,
+        inFlightCap: fifoInFlightCap(),
+        log,
+      });
+      source.start();
+      mappingSources.set(mapping.uuid, source);
+    };
+    const lambdaApi = new LocalLambdaApi({
+      policies,
+      pollers: {
+        start: mappingPoller,
+        stop: async (uuid) => {
+          await mappingSources.get(uuid)?.stop();
+          mappingSources.delete(uuid);
+        },
+      },
+      ...(dataDir ? { stateFile: join(dataDir, 'lambda-mappings.json') } : {}),
+      onDenied: (functionId, action, resource) => {
+        onDenied(functionId, { action, resource });
+      },
+    });
+    await lambdaApi.start();
+    cleanups.push(() => lambdaApi.stop());
+
     // The gateway listens before the functions start: access tokens name its address as their issuer. It invokes
     // functions only once they are loaded; its stop is registered again below, so it stops before them.
     const loaded: { lambda?: LocalLambda } = {};
@@ -255,6 +302,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       // The twin's gateway throttles tenants itself (token buckets from the authorizer's context).
       tenantThrottling: 'local',
       apiBaseUrl: gateway.url.replace(/\/+$/, ''),
+      functionArn: localFunctionArn,
       ...(await generateTwinTokenKeys()),
     };
     const logLevel = options.logLevel ?? 'WARN';
@@ -269,7 +317,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
             spec: functions[id],
             environment: functionEnvironment(id, {
               targets,
-              endpoints: functionEndpoints,
+              endpoints: { ...functionEndpoints, lambda: lambdaApi.endpoint },
               logLevel,
               overrides: process.env,
             }),
@@ -380,6 +428,8 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     cleanups.push(async () => {
       await Promise.all(sources.map((s) => s.stop()));
     });
+    await lambdaApi.resume();
+    cleanups.push(() => lambdaApi.stopPollers());
 
     cleanups.push(stopGateway);
 
@@ -400,7 +450,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       lakeDir: join(lakeRoot, bucket),
       dataDir,
       demo,
-      endpoints: { dynamodb: ddb.endpoint, sqs: sqsEndpoint, firehose: firehose.endpoint },
+      endpoints: { dynamodb: ddb.endpoint, sqs: sqsEndpoint, firehose: firehose.endpoint, lambda: lambdaApi.endpoint },
       functionEndpoints,
       queueUrls,
       receiver,

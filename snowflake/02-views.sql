@@ -925,6 +925,40 @@ SELECT
 FROM events
 WHERE event_type = 'audit.backfill.cancelled';
 
+-- audit.inbound_queue.created
+CREATE OR REPLACE VIEW events_audit_inbound_queue_created AS
+SELECT
+  record:"id"::STRING AS event_id,
+  record:"version"::NUMBER(38,0) AS event_version,
+  record:"tenantId"::STRING AS tenant_id,
+  record:"occurredAt"::TIMESTAMP_TZ AS occurred_at,
+  record:"correlationId"::STRING AS correlation_id,
+  record:"type"::STRING AS event_type,
+  record:"actor":"kind"::STRING AS actor_kind,
+  record:"actor":"credentialId"::STRING AS actor_credential_id,
+  record:"data":"subject":"type"::STRING AS subject_type,
+  record:"data":"subject":"id"::STRING AS subject_id,
+  record:"data":"accountId"::STRING AS account_id,
+  record:"data":"scopes" AS scopes
+FROM events
+WHERE event_type = 'audit.inbound_queue.created';
+
+-- audit.inbound_queue.removed
+CREATE OR REPLACE VIEW events_audit_inbound_queue_removed AS
+SELECT
+  record:"id"::STRING AS event_id,
+  record:"version"::NUMBER(38,0) AS event_version,
+  record:"tenantId"::STRING AS tenant_id,
+  record:"occurredAt"::TIMESTAMP_TZ AS occurred_at,
+  record:"correlationId"::STRING AS correlation_id,
+  record:"type"::STRING AS event_type,
+  record:"actor":"kind"::STRING AS actor_kind,
+  record:"actor":"credentialId"::STRING AS actor_credential_id,
+  record:"data":"subject":"type"::STRING AS subject_type,
+  record:"data":"subject":"id"::STRING AS subject_id
+FROM events
+WHERE event_type = 'audit.inbound_queue.removed';
+
 -- platform.maintenance.scheduled
 CREATE OR REPLACE VIEW events_platform_maintenance_scheduled AS
 SELECT

@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -23,11 +24,19 @@ export const documentClient = (): DynamoDBDocumentClient =>
     marshallOptions: { removeUndefinedValues: true },
   });
 
-export const sqsClient = (): SQSClient => traced(new SQSClient({ requestHandler, maxAttempts: 3 }));
+/**
+ * `useQueueUrlAsEndpoint: false` for URLs SQS answers rather than ones the deployment gives (the admin API's
+ * CreateQueue): the call goes to the client's endpoint, which on AWS is the URL's host anyway.
+ */
+export const sqsClient = (options: { useQueueUrlAsEndpoint?: boolean } = {}): SQSClient =>
+  traced(new SQSClient({ requestHandler, maxAttempts: 3, ...options }));
 
 export const firehoseClient = (): FirehoseClient => traced(new FirehoseClient({ requestHandler, maxAttempts: 3 }));
 
 export const kmsClient = (): KMSClient => traced(new KMSClient({ requestHandler, maxAttempts: 3 }));
+
+/** Event-source mappings of tenants' inbound queues (the admin API). */
+export const lambdaClient = (): LambdaClient => traced(new LambdaClient({ requestHandler, maxAttempts: 3 }));
 
 export const apiGatewayClient = (): APIGatewayClient =>
   traced(new APIGatewayClient({ requestHandler, maxAttempts: 3 }));

@@ -3,6 +3,7 @@ import type { ExportService } from '../domain/export-service';
 import type * as z from '../shared/zod';
 import type { ApiKeyService } from '../domain/api-key-service';
 import type { BackfillService } from '../domain/backfill-service';
+import type { InboundQueueAdmin } from '../domain/inbound-queue-service';
 import type { BatchService } from '../domain/batch-service';
 import type { Reply } from '../domain/idempotency';
 import type { EventFeed } from '../domain/feed';
@@ -73,6 +74,8 @@ export interface Services {
   maintenance: MaintenanceStore;
   /** Batches of member commands: accepted, queued per member, results and progress. */
   batches: BatchService;
+  /** Tenants' inbound queues (operators): create, show, remove. */
+  inboundQueues: InboundQueueAdmin;
 }
 
 export interface OperationContext {

@@ -37,6 +37,7 @@ import { maintenanceOperations } from './maintenance-operations';
 import { endpointMaintenanceOperations } from './endpoint-maintenance-operations';
 import { batchOperations } from './batch-operations';
 import { historyOperations } from './history-operations';
+import { inboundQueueOperations } from './inbound-queue-operations';
 
 export { principalFromContext } from '../domain/credentials';
 export {
@@ -692,4 +693,5 @@ export const operations: Operation[] = [
   ...endpointMaintenanceOperations,
   ...batchOperations,
   ...historyOperations,
+  ...inboundQueueOperations,
 ];

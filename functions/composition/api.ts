@@ -30,7 +30,7 @@ import { ledgerWiring } from './ledger';
 import { webhookSecretSealer } from './secrets';
 import { webhookApiWiring } from './webhooks';
 import { backfillService } from './backfill';
-import { batchService } from './batches';
+import { batchService, inboundQueueAdmin } from './batches';
 
 /** The edge's throttling, built on the first admin change of a tenant (tenant calls never need it). */
 function lazyThrottling(): TenantThrottling {
@@ -88,5 +88,6 @@ export function apiServices(): Services {
     backfills: backfillService(),
     maintenance: new DynamoMaintenanceStore(dynamo, tableName),
     batches: batchService(dynamo, ledger),
+    inboundQueues: inboundQueueAdmin(dynamo),
   };
 }

@@ -98,6 +98,8 @@ const settings = {
   BACKFILL_QUEUE_URL: url,
   /** The FIFO queue that carries batches' commands, one group per member (the API sends, the worker applies). */
   BATCH_QUEUE_URL: url,
+  /** The inbound worker that tenants' inbound queues are mapped to (its `live` alias deployed). */
+  INBOUND_WORKER_ARN: text,
 } as const;
 
 type Settings = typeof settings;

@@ -151,11 +151,13 @@ export const dashboard: readonly DashboardSection[] = [
         left: [{ source: 'queue', metric: 'ApproximateNumberOfMessagesVisible', queues: 'all', stat: 'Maximum' }],
       },
       {
-        title: 'Dead-letter queues (visible)',
+        title: "Dead-letter queues (visible); tenants' inbound messages refused",
         width: 8,
         left: [
           { source: 'queue', metric: 'ApproximateNumberOfMessagesVisible', queues: 'dead-letter', stat: 'Maximum' },
         ],
+        // Messages of tenants' inbound queues that were no batch request: dropped, never dead-lettered.
+        right: [platform('InboundMessagesRejected', 'Sum', 'Inbound messages refused')],
       },
     ],
   },

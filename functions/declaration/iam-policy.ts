@@ -45,6 +45,10 @@ export type PolicyResource =
   | { kind: 'lakeExports' }
   /** The customer-managed key that encrypts the lake bucket. */
   | { kind: 'lakeKey' }
+  /** Tenants' inbound queues and their DLQs, made at run time: `<stage prefix>-inbound-*`. */
+  | { kind: 'inboundQueues' }
+  /** Lambda event-source mappings of the account and region (`…:event-source-mapping:*`): their ids are UUIDs. */
+  | { kind: 'eventSourceMappings' }
   /** Actions that support no resource-level permissions (e.g. `dynamodb:ListStreams`). */
   | { kind: 'any' };
 
@@ -58,6 +62,8 @@ export interface PolicyStatement {
   resources: readonly PolicyResource[];
   /** Narrows the grant further (deployed; the twin's stand-ins are never asked with a condition key). */
   conditions?: PolicyConditions;
+  /** Only for this function (`lambda:FunctionArn`, the function or any of its versions and aliases). */
+  forFunction?: FunctionId;
 }
 
 /** A statement with its resources resolved to ARNs (or CDK tokens) of one deployment. */
@@ -150,6 +156,24 @@ export const STREAM_READ_ACTIONS = ['dynamodb:DescribeStream', 'dynamodb:GetReco
 export const STREAM_LIST_ACTIONS = ['dynamodb:ListStreams'];
 
 export const FIREHOSE_PUT_ACTIONS = ['firehose:PutRecord', 'firehose:PutRecordBatch'];
+/** What the admin API does to tenants' inbound queues (CreateQueue with tags needs TagQueue too). */
+export const INBOUND_QUEUE_MANAGE_ACTIONS = [
+  'sqs:CreateQueue',
+  'sqs:SetQueueAttributes',
+  'sqs:GetQueueAttributes',
+  'sqs:TagQueue',
+  'sqs:DeleteQueue',
+];
+/** What the inbound worker's mappings take on tenants' queues (Lambda checks it when a mapping is created). */
+export const INBOUND_QUEUE_CONSUME_ACTIONS = [
+  'sqs:ReceiveMessage',
+  'sqs:DeleteMessage',
+  'sqs:GetQueueAttributes',
+  'sqs:ChangeMessageVisibility',
+];
+/** Event-source mapping actions that support no resource-level permissions (resource must be *). */
+export const MAPPING_UNSCOPED_ACTIONS = ['lambda:CreateEventSourceMapping', 'lambda:ListEventSourceMappings'];
+
 /** Signing access tokens: KMS `Sign` with the asymmetric key (the private key never leaves KMS). */
 export const TOKEN_SIGN_ACTIONS = ['kms:Sign'];
 /** Publishing and verifying with the access-token keys' public halves. */
@@ -258,6 +282,44 @@ export function executionRolePolicy(spec: FunctionSpec): PolicyStatement[] {
       },
     );
   }
+  if (access.inboundQueues === 'manage') {
+    statements.push(
+      {
+        purpose: "create and remove tenants' inbound queues",
+        actions: INBOUND_QUEUE_MANAGE_ACTIONS,
+        resources: [{ kind: 'inboundQueues' }],
+      },
+      {
+        purpose: 'map inbound queues to the inbound worker (no resource-level permissions; only that function)',
+        actions: ['lambda:CreateEventSourceMapping'],
+        resources: [{ kind: 'any' }],
+        forFunction: 'inboundWorker',
+      },
+      {
+        purpose: "remove the inbound worker's mappings",
+        actions: ['lambda:DeleteEventSourceMapping'],
+        resources: [{ kind: 'eventSourceMappings' }],
+        forFunction: 'inboundWorker',
+      },
+      {
+        purpose: 'read event-source mappings',
+        actions: ['lambda:GetEventSourceMapping'],
+        resources: [{ kind: 'eventSourceMappings' }],
+      },
+      {
+        purpose: 'find an inbound queue’s mapping (no resource-level permissions)',
+        actions: ['lambda:ListEventSourceMappings'],
+        resources: [{ kind: 'any' }],
+      },
+    );
+  }
+  if (access.inboundQueues === 'consume') {
+    statements.push({
+      purpose: "consume tenants' inbound queues",
+      actions: INBOUND_QUEUE_CONSUME_ACTIONS,
+      resources: [{ kind: 'inboundQueues' }],
+    });
+  }
   if (trigger?.kind === 'dynamodb-stream') {
     statements.push(
       {
@@ -332,6 +394,12 @@ export interface PolicyTargets {
   activeTokenKeyArn: string;
   lakeBucketArn: string;
   lakeKeyArn: string;
+  /** `arn:…:sqs:<region>:<account>:<stage prefix>-inbound-*`. */
+  inboundQueueArns: string;
+  /** `arn:…:lambda:<region>:<account>:event-source-mapping:*`. */
+  eventSourceMappingArns: string;
+  /** A function's unqualified ARN. */
+  functionArn(id: FunctionId): string;
 }
 
 export function resolveResource(resource: PolicyResource, targets: PolicyTargets): string {
@@ -366,17 +434,34 @@ export function resolveResource(resource: PolicyResource, targets: PolicyTargets
       return `${targets.lakeBucketArn}/${EXPORTS_ROOT}*`;
     case 'lakeKey':
       return targets.lakeKeyArn;
+    case 'inboundQueues':
+      return targets.inboundQueueArns;
+    case 'eventSourceMappings':
+      return targets.eventSourceMappingArns;
     case 'any':
       return '*';
   }
 }
 
 export function resolvePolicy(statements: readonly PolicyStatement[], targets: PolicyTargets): ResolvedStatement[] {
-  return statements.map((statement) => ({
-    actions: statement.actions,
-    resources: statement.resources.map((resource) => resolveResource(resource, targets)),
-    ...(statement.conditions ? { conditions: statement.conditions } : {}),
-  }));
+  return statements.map((statement) => {
+    const conditions = statement.forFunction
+      ? {
+          ...statement.conditions,
+          StringLike: {
+            'lambda:FunctionArn': [
+              targets.functionArn(statement.forFunction),
+              `${targets.functionArn(statement.forFunction)}:*`,
+            ],
+          },
+        }
+      : statement.conditions;
+    return {
+      actions: statement.actions,
+      resources: statement.resources.map((resource) => resolveResource(resource, targets)),
+      ...(conditions ? { conditions } : {}),
+    };
+  });
 }
 
 /** IAM's wildcard match: `*` any run of characters, `?` one; actions compare case-insensitively. */

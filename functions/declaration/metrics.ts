@@ -114,6 +114,12 @@ export const platformMetrics = {
     emittedBy: ['exports'],
     description: "How far behind its window's end each scheduled export file was written.",
   },
+  // Tenants' inbound queues.
+  InboundMessagesRejected: {
+    unit: 'Count',
+    emittedBy: ['inboundWorker'],
+    description: "Messages of tenants' inbound queues that were no batch request: recorded and dropped.",
+  },
 } as const satisfies Record<string, PlatformMetricSpec>;
 
 export type PlatformMetricName = keyof typeof platformMetrics;

@@ -37,7 +37,12 @@ export type ResourceRef =
   | { ref: 'tokenPublicKeys' }
   | { ref: 'literal'; value: string }
   /** The lake bucket's name (deployed: the raw-events bucket; the twin: its local bucket). */
-  | { ref: 'lakeBucket' };
+  | { ref: 'lakeBucket' }
+  /**
+   * Another function's ARN (deployed: its `live` alias), for what the function hands it to (event-source mappings).
+   * Named by its id in `functions` (a string: the function specs cannot name their own keys' type).
+   */
+  | { ref: 'functionArn'; function: string };
 
 export const table = {
   id: 'Ledger',
@@ -88,6 +93,11 @@ export interface QueueSpec {
   retentionPeriodSeconds: number;
   /** Where messages go after `maxReceiveCount` failed receives. */
   deadLetter?: { queue: QueueId; maxReceiveCount: number };
+  /**
+   * FIFO high-throughput mode: deduplication and the throughput quota per message group instead of per queue
+   * (`DeduplicationScope: messageGroup`, `FifoThroughputLimit: perMessageGroupId`).
+   */
+  highThroughput?: boolean;
 }
 
 const DAY_S = 86_400;
@@ -155,6 +165,9 @@ export const queues = {
     // A command's own 4xx is a result, never a failure: only platform failures (5xx, throttling, contention) are
     // retried, 5 receives in all, then the command waits in the DLQ for a redrive (docs/runbooks/batch-dlq.md).
     deadLetter: { queue: 'batchCommandsDlq', maxReceiveCount: 5 },
+    // Groups are members: each group's own quota, not one per queue, bounds batches (deduplication ids are per
+    // command, so deduplicating within a group loses nothing).
+    highThroughput: true,
   },
   batchCommandsDlq: {
     id: 'BatchCommandsDlq',
@@ -263,6 +276,11 @@ export interface FunctionSpec {
     tokenKeys?: 'sign' | 'verify';
     /** Puts scheduled-export files under `exports/` in the lake bucket (encrypted with the lake key). */
     lakeExports?: boolean;
+    /**
+     * Tenants' inbound queues (`<prefix>-inbound-*`, made at run time): `manage` creates and removes them and their
+     * mappings to the inbound worker (the admin API); `consume` receives from them (the inbound worker).
+     */
+    inboundQueues?: 'manage' | 'consume';
   };
 }
 
@@ -307,6 +325,7 @@ export const functions = {
       TENANT_THROTTLING: { ref: 'tenantThrottling' },
       BACKFILL_QUEUE_URL: { ref: 'queueUrl', queue: 'backfill' },
       BATCH_QUEUE_URL: { ref: 'queueUrl', queue: 'batchCommands' },
+      INBOUND_WORKER_ARN: { ref: 'functionArn', function: 'inboundWorker' },
     },
     // Replays and redrives queue deliveries; endpoint creation and rotation seal secrets, reads and pings open them;
     // the tenant admin operations put tenants under their limits; lake settings seal the tenant's pseudonym key;
@@ -317,6 +336,8 @@ export const functions = {
       webhookSecrets: 'seal',
       pseudonymKeys: 'seal',
       tenantThrottling: true,
+      // The admin API creates and removes tenants' inbound queues and their mappings.
+      inboundQueues: 'manage',
     },
   },
   authorizer: {
@@ -502,7 +523,29 @@ export const functions = {
       maxConcurrency: 10,
     },
   },
+  /**
+   * Tenants' inbound queues (docs/decisions/0015-inbound-queues.md): no trigger here, the admin API maps each queue
+   * to it when the queue is made. The tenant is the queue's (its registration), never the message's.
+   */
+  inboundWorker: {
+    id: 'InboundWorkerFunction',
+    entry: 'functions/handlers/inbound-worker.ts',
+    handler: 'handler',
+    description: "Submits messages of tenants' inbound queues as batches, for the queue's tenant",
+    timeoutSeconds: 30,
+    memoryMiB: 512,
+    environment: { TABLE_NAME: { ref: 'table' }, BATCH_QUEUE_URL: { ref: 'queueUrl', queue: 'batchCommands' } },
+    // Reads registrations and writes batches (as POST /v1/batches does), queues their commands, and receives from
+    // the tenants' queues (Lambda checks this grant when a mapping is created).
+    access: { table: 'readWrite', sendTo: ['batchCommands'], inboundQueues: 'consume' },
+  },
 } as const satisfies Record<string, FunctionSpec>;
+
+/**
+ * The prefix of every queue a stage makes at run time (tenants' inbound queues): the admin function's grant covers
+ * `<prefix>-inbound-*` and nothing else.
+ */
+export const inboundQueuePrefix = (stage: string): string => `loyalty-${stage}`;
 
 export type FunctionId = keyof typeof functions;
 
@@ -537,6 +580,7 @@ export interface ResourceTargets {
   tokenSigningKey: string;
   tokenPublicKeys: string;
   lakeBucket: string;
+  functionArn(id: FunctionId): string;
 }
 
 /** A function's environment variables, resolved against one deployment's resources. */
@@ -564,6 +608,9 @@ export function resolveEnvironment(spec: FunctionSpec, targets: ResourceTargets)
           return [name, ref.value];
         case 'lakeBucket':
           return [name, targets.lakeBucket];
+        case 'functionArn':
+          if (!(ref.function in functions)) throw new Error(`${spec.id}: no function ${ref.function}`);
+          return [name, targets.functionArn(ref.function as FunctionId)];
       }
     }),
   );
@@ -711,8 +758,12 @@ export const routes: RouteSpec[] = [
   apiRoute('DELETE', '/v1/webhooks/endpoints/{subscriptionId}/maintenance-windows/{windowId}'),
   apiRoute('POST', '/v1/batches'),
   apiRoute('GET', '/v1/batches/{batchId}'),
-  // Imports: a member's history from a previous programme (the import-rows branch).
+  // Imports: a member's history from a previous programme.
   apiRoute('GET', '/v1/members/{memberId}/history'),
+  apiRoute('PUT', '/admin/tenants/{tenantId}/inbound-queue'),
+  apiRoute('GET', '/admin/tenants/{tenantId}/inbound-queue'),
+  apiRoute('DELETE', '/admin/tenants/{tenantId}/inbound-queue'),
+  apiRoute('GET', '/v1/inbound-queue'),
 ];
 
 export const api = {

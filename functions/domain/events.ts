@@ -453,6 +453,7 @@ export const AUDIT_SUBJECTS = [
   'event_consumer',
   'export',
   'backfill',
+  'inbound_queue',
 ] as const;
 export type AuditSubjectType = (typeof AUDIT_SUBJECTS)[number];
 
@@ -648,6 +649,21 @@ export const auditBackfillCancelledEvent = audit(
   'A backfill was cancelled; what it sent stays sent',
   { eventsSent: z.number().check(z.int(), z.describe('Events it had sent when it stopped')) },
 );
+export const auditInboundQueueCreatedEvent = audit(
+  'audit.inbound_queue.created',
+  'inbound_queue',
+  'An operator created the tenant’s inbound queue (an SQS FIFO queue its AWS account may send batches to)',
+  {
+    accountId: z.string().check(z.describe('The AWS account allowed to send')),
+    scopes: grantedScopes,
+  },
+);
+export const auditInboundQueueRemovedEvent = audit(
+  'audit.inbound_queue.removed',
+  'inbound_queue',
+  'An operator removed the tenant’s inbound queue, its dead-letter queue and its mapping',
+  {},
+);
 
 const auditEvents = [
   auditTenantCreatedEvent,
@@ -676,6 +692,8 @@ const auditEvents = [
   auditExportDeletedEvent,
   auditBackfillRequestedEvent,
   auditBackfillCancelledEvent,
+  auditInboundQueueCreatedEvent,
+  auditInboundQueueRemovedEvent,
 ] as const;
 
 /**

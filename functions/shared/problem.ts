@@ -87,6 +87,9 @@ export const PROBLEM_CODES = {
   callback_config_invalid: { status: 422, title: 'The callback configuration is not valid' },
   callback_template_invalid: { status: 422, title: 'The callback template does not render' },
   callback_token_url_rejected: { status: 422, title: 'The token URL is not allowed' },
+  // Inbound queues (docs/decisions/0015-inbound-queues.md).
+  inbound_queue_not_found: { status: 404, title: 'The tenant has no inbound queue' },
+  inbound_queue_exists: { status: 409, title: 'The tenant has an inbound queue for another account or scopes' },
   too_many_requests: { status: 429, title: 'Too many requests; retry after a pause' },
   internal_error: { status: 500, title: 'Internal error' },
   bad_gateway: { status: 502, title: 'The request failed before it completed; retry it with the same Idempotency-Key' },

@@ -25,6 +25,7 @@ import {
   type SqsTrigger,
   type TokenKeySlot,
   platformEnvironment,
+  inboundQueuePrefix,
   tokenSigningKeys,
   resolveEnvironment,
   serviceName,
@@ -32,6 +33,7 @@ import {
 import { nodeRuntime } from '../../functions/declaration/runtime';
 import {
   executionRolePolicy,
+  MAPPING_UNSCOPED_ACTIONS,
   resolvePolicy,
   STREAM_LIST_ACTIONS,
   TRACE_WRITE_ACTIONS,
@@ -198,6 +200,8 @@ export class TopologyFunctions extends Construct {
       }),
       tokenSigningKey: this.props.tokenKeys.active.keyArn,
       tokenPublicKeys: tokenSigningKeys.slots.map((slot) => this.props.tokenKeys.bySlot[slot].keyArn).join(','),
+      // Read at synthesis: the function named may be built after this one.
+      functionArn: (id) => Lazy.string({ produce: () => this.aliases[id].functionArn }),
     });
     for (const name of Object.keys(resolved)) {
       if (name in platform) throw new Error(`${spec.id} may not override the platform variable ${name}`);
@@ -230,6 +234,11 @@ export class TopologyFunctions extends Construct {
       activeTokenKeyArn: this.props.tokenKeys.active.keyArn,
       lakeBucketArn: this.props.lake.bucket.bucketArn,
       lakeKeyArn: this.props.lake.key.keyArn,
+      inboundQueueArns:
+        `arn:${Aws.PARTITION}:sqs:${Aws.REGION}:${Aws.ACCOUNT_ID}:` +
+        `${inboundQueuePrefix(this.props.stage)}-inbound-*`,
+      eventSourceMappingArns: `arn:${Aws.PARTITION}:lambda:${Aws.REGION}:${Aws.ACCOUNT_ID}:event-source-mapping:*`,
+      functionArn: (id) => Lazy.string({ produce: () => this.byId[id].functionArn }),
     });
     for (const statement of resolved) {
       role.addToPrincipalPolicy(
@@ -276,6 +285,14 @@ export class TopologyFunctions extends Construct {
               'resource-level permissions (resource must be *); they write traces only.',
           ]
         : []),
+      ...(onAnyResource.some((action) => MAPPING_UNSCOPED_ACTIONS.includes(action))
+        ? [
+            "Tenants' inbound queues are mapped to the inbound worker at run time with " +
+              'lambda:CreateEventSourceMapping and found with lambda:ListEventSourceMappings, which support no ' +
+              'resource-level permissions (resource must be *); creating is limited to that one function ' +
+              '(lambda:FunctionArn).',
+          ]
+        : []),
       ...(onAnyResource.some((action) => STREAM_LIST_ACTIONS.includes(action))
         ? [
             'The DynamoDB stream event source needs dynamodb:ListStreams, which supports no resource-level ' +
@@ -284,7 +301,10 @@ export class TopologyFunctions extends Construct {
         : []),
     ];
     const unexplained = onAnyResource.filter(
-      (action) => !TRACE_WRITE_ACTIONS.includes(action) && !STREAM_LIST_ACTIONS.includes(action),
+      (action) =>
+        !TRACE_WRITE_ACTIONS.includes(action) &&
+        !STREAM_LIST_ACTIONS.includes(action) &&
+        !MAPPING_UNSCOPED_ACTIONS.includes(action),
     );
     if (unexplained.length > 0)
       throw new Error(`${spec.id}: give the reason for ${unexplained.join(', ')} on resource * here`);
@@ -310,6 +330,26 @@ export class TopologyFunctions extends Construct {
         appliesTo: [
           { regex: '/^Resource::arn:<AWS::Partition>:apigateway:<AWS::Region>::\\/(usageplans|apikeys)\\*$/' },
         ],
+      });
+    }
+    if (declares('inboundQueues')) {
+      suppressions.push({
+        id: 'AwsSolutions-IAM5',
+        reason:
+          "Tenants' inbound queues are made at run time, one per tenant, so their names are not known to the " +
+          "template: the grant covers the stage's <prefix>-inbound-* queues only, never the platform's own queues.",
+        appliesTo: [
+          { regex: '/^Resource::arn:<AWS::Partition>:sqs:<AWS::Region>:<AWS::AccountId>:[a-z0-9-]+-inbound-\\*$/' },
+        ],
+      });
+    }
+    if (declares('eventSourceMappings')) {
+      suppressions.push({
+        id: 'AwsSolutions-IAM5',
+        reason:
+          'Event-source mappings are named by UUIDs Lambda gives them at run time; deleting is limited to the ' +
+          "inbound worker's mappings (lambda:FunctionArn), reading names nothing but the mappings.",
+        appliesTo: ['Resource::arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:event-source-mapping:*'],
       });
     }
     if (suppressions.length > 0) NagSuppressions.addResourceSuppressions(defaultPolicy(role), suppressions);

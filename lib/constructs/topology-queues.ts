@@ -60,6 +60,12 @@ export class TopologyQueues extends Construct {
         enforceSSL: true,
         deadLetterQueue,
         removalPolicy,
+        ...(spec.highThroughput
+          ? {
+              deduplicationScope: sqs.DeduplicationScope.MESSAGE_GROUP,
+              fifoThroughputLimit: sqs.FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
+            }
+          : {}),
       });
       built.set(queueId, queue);
       return queue;

@@ -20,7 +20,7 @@ export class ApiError extends Error {
 export interface AdminClient {
   /** `headers` adds to the client's own (an Idempotency-Key). */
   call<T = unknown>(
-    method: 'GET' | 'POST' | 'PATCH',
+    method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
     path: string,
     body?: unknown,
     headers?: Record<string, string>,

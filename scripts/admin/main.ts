@@ -4,6 +4,7 @@ import { tenantCommands } from './tenants';
 import { keyCommands } from './keys';
 import { backfillCommands } from './backfills';
 import { maintenanceCommands } from './maintenance';
+import { inboundQueueCommands } from './inbound-queues';
 import { bootstrap, BOOTSTRAP_USAGE } from './bootstrap';
 
 /**
@@ -19,6 +20,7 @@ const GROUPS: Record<string, CommandGroup> = {
   keys: keyCommands,
   backfills: backfillCommands,
   maintenance: maintenanceCommands,
+  'inbound-queues': inboundQueueCommands,
 };
 
 function usage(): string {

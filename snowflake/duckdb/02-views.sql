@@ -925,6 +925,40 @@ SELECT
 FROM events
 WHERE event_type = 'audit.backfill.cancelled';
 
+-- audit.inbound_queue.created
+CREATE OR REPLACE VIEW events_audit_inbound_queue_created AS
+SELECT
+  record ->> '$."id"' AS event_id,
+  CAST(record ->> '$."version"' AS BIGINT) AS event_version,
+  record ->> '$."tenantId"' AS tenant_id,
+  CAST(record ->> '$."occurredAt"' AS TIMESTAMP WITH TIME ZONE) AS occurred_at,
+  record ->> '$."correlationId"' AS correlation_id,
+  record ->> '$."type"' AS event_type,
+  record ->> '$."actor"."kind"' AS actor_kind,
+  record ->> '$."actor"."credentialId"' AS actor_credential_id,
+  record ->> '$."data"."subject"."type"' AS subject_type,
+  record ->> '$."data"."subject"."id"' AS subject_id,
+  record ->> '$."data"."accountId"' AS account_id,
+  record -> '$."data"."scopes"' AS scopes
+FROM events
+WHERE event_type = 'audit.inbound_queue.created';
+
+-- audit.inbound_queue.removed
+CREATE OR REPLACE VIEW events_audit_inbound_queue_removed AS
+SELECT
+  record ->> '$."id"' AS event_id,
+  CAST(record ->> '$."version"' AS BIGINT) AS event_version,
+  record ->> '$."tenantId"' AS tenant_id,
+  CAST(record ->> '$."occurredAt"' AS TIMESTAMP WITH TIME ZONE) AS occurred_at,
+  record ->> '$."correlationId"' AS correlation_id,
+  record ->> '$."type"' AS event_type,
+  record ->> '$."actor"."kind"' AS actor_kind,
+  record ->> '$."actor"."credentialId"' AS actor_credential_id,
+  record ->> '$."data"."subject"."type"' AS subject_type,
+  record ->> '$."data"."subject"."id"' AS subject_id
+FROM events
+WHERE event_type = 'audit.inbound_queue.removed';
+
 -- platform.maintenance.scheduled
 CREATE OR REPLACE VIEW events_platform_maintenance_scheduled AS
 SELECT

@@ -43,6 +43,9 @@ function describeResource(expression: Expression, functionId: FunctionId): strin
     ...tokenSigningKeys.slots.map(
       (slot) => [logicalId(stack, stack.tokenKeys.bySlot[slot]), `tokenKey:${slot}`] as [string, string],
     ),
+    ...(Object.keys(stack.functions) as FunctionId[]).map(
+      (id) => [logicalId(stack, stack.functions[id]), `function:${id}`] as [string, string],
+    ),
     ...(Object.keys(stack.queues) as QueueId[]).map(
       (queueId) => [logicalId(stack, stack.queues[queueId]), `queue:${queueId}`] as [string, string],
     ),
@@ -56,6 +59,25 @@ function describeResource(expression: Expression, functionId: FunctionId): strin
   const join = expression['Fn::Join'] as [string, Expression[]] | undefined;
   if (join && join[0] === '') return join[1].map((part) => describeResource(part, functionId)).join('');
   return JSON.stringify(expression);
+}
+
+type Conditions = Record<string, Record<string, Expression | Expression[]>>;
+
+/** A template condition with its values named as `describeResource` names resources (function ARNs). */
+function describeCondition(conditions: Conditions, functionId: FunctionId): Conditions {
+  return Object.fromEntries(
+    Object.entries(conditions).map(([operator, keys]) => [
+      operator,
+      Object.fromEntries(
+        Object.entries(keys).map(([key, value]) => [
+          key,
+          Array.isArray(value)
+            ? value.map((v) => describeResource(v, functionId))
+            : describeResource(value, functionId),
+        ]),
+      ),
+    ]),
+  );
 }
 
 /** What the synthesized template grants the function's role, as `action on resource` lines. */
@@ -82,7 +104,9 @@ function granted(functionId: FunctionId): string[] {
     expect(statement.Effect).toBe('Allow');
     const actions = [statement.Action].flat() as string[];
     const targets = [statement.Resource].flat() as Expression[];
-    const condition = statement.Condition ? ` if ${JSON.stringify(statement.Condition)}` : '';
+    const condition = statement.Condition
+      ? ` if ${JSON.stringify(describeCondition(statement.Condition as Conditions, functionId))}`
+      : '';
     return actions.flatMap((action) =>
       targets.map((target) => `${action} on ${describeResource(target, functionId)}${condition}`),
     );
@@ -106,6 +130,11 @@ function declared(spec: FunctionSpec): string[] {
     activeTokenKeyArn: `tokenKey:${tokenSigningKeys.defaultActiveSlot}`,
     lakeBucketArn: 'lakeBucket',
     lakeKeyArn: 'lakeKey',
+    inboundQueueArns:
+      'arn:{"Ref":"AWS::Partition"}:sqs:{"Ref":"AWS::Region"}:{"Ref":"AWS::AccountId"}:loyalty-test-inbound-*',
+    eventSourceMappingArns:
+      'arn:{"Ref":"AWS::Partition"}:lambda:{"Ref":"AWS::Region"}:{"Ref":"AWS::AccountId"}:event-source-mapping:*',
+    functionArn: (id) => `function:${id}`,
   });
   return policy.flatMap((statement) => {
     const condition = statement.conditions ? ` if ${JSON.stringify(statement.conditions)}` : '';

@@ -174,6 +174,9 @@ describe('functions', () => {
             return ref.value;
           case 'lakeBucket':
             return { Ref: logicalId(stack, stack.lake.bucket) };
+          case 'functionArn':
+            // The function's `live` alias: what its callers invoke.
+            return liveAliasRefs(synth, ref.function as FunctionId).arn;
         }
       };
       const logGroupId = props.LoggingConfig?.LogGroup?.Ref as string;

@@ -20,6 +20,7 @@ const targets = {
   tokenSigningKey: 'local:unused',
   tokenPublicKeys: 'local:unused',
   lakeBucket: 'local-bucket',
+  functionArn: (id: string) => `arn:aws:lambda:us-east-1:000000000000:function:local-${id}`,
 };
 
 /** Where the probes' SDK clients would go: closed ports. */

@@ -49,7 +49,12 @@ export async function startTwinProcess(args: string[] = [], env: Record<string, 
   const freePorts = ['--port', '0', '--receiver-port', '0', '--status-port', '0'];
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', 'local/main.ts', '--in-memory', ...freePorts, '--json', ...args],
+    // In memory unless the test keeps the twin's data (`--data-dir`) to start it again on it.
+    ['--import', 'tsx', 'local/main.ts', ...(args.includes('--data-dir') ? [] : ['--in-memory'])].concat(
+      freePorts,
+      ['--json'],
+      args,
+    ),
     { cwd: ROOT, detached: true, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...TEST_SETTINGS, ...env } },
   );
   const log: string[] = [];

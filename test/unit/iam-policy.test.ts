@@ -197,6 +197,9 @@ describe('the declared roles on the twin', () => {
       activeTokenKeyArn: 'TK:A',
       lakeBucketArn: 'B',
       lakeKeyArn: 'LK',
+      inboundQueueArns: 'IQ',
+      eventSourceMappingArns: 'ESM',
+      functionArn: (id) => `FN:${id}`,
     });
     // Resource * twice: dynamodb:ListStreams and the X-Ray writes support no resource-level permissions.
     expect(resolved.flatMap((s) => s.resources).sort()).toEqual([
