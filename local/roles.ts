@@ -2,6 +2,7 @@ import { executionRolePolicies, resolvePolicy, type ResolvedStatement } from '..
 import {
   functions,
   queues,
+  importsBucket,
   rawEvents,
   tokenSigningKeys,
   type FunctionId,
@@ -62,6 +63,9 @@ export function localPolicies(input: {
         lakeBucketArn: `arn:aws:s3:::${rawEvents.localBucketName}`,
         // The twin's S3 stand-in encrypts nothing: no request names the lake key.
         lakeKeyArn: `arn:aws:kms:${REGION}:${ACCOUNT_ID}:key/local-lake`,
+        importsBucketArn: `arn:aws:s3:::${importsBucket.localBucketName}`,
+        // Nor the imports key.
+        importsKeyArn: `arn:aws:kms:${REGION}:${ACCOUNT_ID}:key/local-imports`,
       }),
     ]),
   ) as Record<FunctionId, ResolvedStatement[]>;

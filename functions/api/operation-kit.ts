@@ -4,6 +4,7 @@ import type * as z from '../shared/zod';
 import type { ApiKeyService } from '../domain/api-key-service';
 import type { BackfillService } from '../domain/backfill-service';
 import type { BatchService } from '../domain/batch-service';
+import type { ImportService } from '../domain/imports-service';
 import type { Reply } from '../domain/idempotency';
 import type { EventFeed } from '../domain/feed';
 import type { FeedConsumers } from '../domain/feed-consumer-service';
@@ -73,6 +74,8 @@ export interface Services {
   maintenance: MaintenanceStore;
   /** Batches of member commands: accepted, queued per member, results and progress. */
   batches: BatchService;
+  /** Import jobs: upload URLs, start, progress, pause, resume, cancel. */
+  imports: ImportService;
 }
 
 export interface OperationContext {

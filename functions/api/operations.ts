@@ -36,6 +36,7 @@ import { backfillOperations } from './backfill-operations';
 import { maintenanceOperations } from './maintenance-operations';
 import { endpointMaintenanceOperations } from './endpoint-maintenance-operations';
 import { batchOperations } from './batch-operations';
+import { importOperations } from './import-operations';
 
 export { principalFromContext } from '../domain/credentials';
 export {
@@ -690,4 +691,5 @@ export const operations: Operation[] = [
   ...maintenanceOperations,
   ...endpointMaintenanceOperations,
   ...batchOperations,
+  ...importOperations,
 ];

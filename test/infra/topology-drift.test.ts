@@ -174,6 +174,8 @@ describe('functions', () => {
             return ref.value;
           case 'lakeBucket':
             return { Ref: logicalId(stack, stack.lake.bucket) };
+          case 'importsBucket':
+            return { Ref: logicalId(stack, stack.imports.bucket) };
         }
       };
       const logGroupId = props.LoggingConfig?.LogGroup?.Ref as string;

@@ -20,6 +20,7 @@ const targets = {
   tokenSigningKey: 'local:unused',
   tokenPublicKeys: 'local:unused',
   lakeBucket: 'local-bucket',
+  importsBucket: 'local-imports',
 };
 
 /** Where the probes' SDK clients would go: closed ports. */

@@ -197,6 +197,8 @@ describe('the declared roles on the twin', () => {
       activeTokenKeyArn: 'TK:A',
       lakeBucketArn: 'B',
       lakeKeyArn: 'LK',
+      importsBucketArn: 'IB',
+      importsKeyArn: 'IK',
     });
     // Resource * twice: dynamodb:ListStreams and the X-Ray writes support no resource-level permissions.
     expect(resolved.flatMap((s) => s.resources).sort()).toEqual([
