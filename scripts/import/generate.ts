@@ -13,8 +13,9 @@ export interface GenerateOptions {
   seed: number;
   /** Member rows only (no `enrolledAt`): what every version of the row applier takes. */
   membersOnly: boolean;
-  /** Deliberately bad lines, every `badEvery` lines (unparseable JSON, a line over 64 KiB, invalid UTF-8). */
+  /** Deliberately bad lines (bad JSON, invalid UTF-8, a line over 64 KiB), one after each `badEvery` members. */
   bad: boolean;
+  badEvery?: number;
   /** The tenant's programme tier ids an opening balance may name. */
   tiers: readonly string[];
 }
@@ -145,7 +146,8 @@ export async function generate(
   };
   for (let member = 0; member < options.members; member++) {
     for (const row of memberRows(member, random, options)) await write(row);
-    if (options.bad && member % BAD_EVERY === BAD_EVERY - 1) {
+    const every = options.badEvery ?? BAD_EVERY;
+    if (options.bad && member % every === every - 1) {
       const bad = BAD_LINES[expected.length % BAD_LINES.length];
       if (!bad) continue;
       await write(bad.bytes);
