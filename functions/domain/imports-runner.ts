@@ -161,7 +161,8 @@ export class ImportRunner {
   private async runStep(start: ImportJob, step: number): Promise<void> {
     const startedMs = this.clock.now().getTime();
     let job = start;
-    for (;;) {
+    // A step always runs one chunk at least, so a chain always moves on.
+    for (let chunks = 0; ; chunks++) {
       const current = await this.store.get(job.tenantId, job.importId);
       if (!current || current.step !== step) return;
       job = current;
@@ -175,7 +176,7 @@ export class ImportRunner {
         await this.end(job, 'completed');
         return;
       }
-      if (this.clock.now().getTime() - startedMs >= this.budgetMs) break;
+      if (chunks > 0 && this.clock.now().getTime() - startedMs >= this.budgetMs) break;
       if (!(await this.runChunk(job, size))) return;
     }
     if (await this.store.advanceStep(job.tenantId, job.importId, step, this.now())) await this.chain(job, step + 1);

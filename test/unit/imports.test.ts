@@ -336,9 +336,11 @@ function memoryApplier(options: { failFirst?: number } = {}) {
   return { apply, order };
 }
 
-function harness(apply: ImportRowApplier) {
+/** `tickMs`: each look at the clock moves it on (work takes time). */
+function harness(apply: ImportRowApplier, options: { budgetMs?: number; tickMs?: number } = {}) {
+  const { budgetMs = 60_000, tickMs = 0 } = options;
   let nowMs = Date.UTC(2026, 11, 1);
-  const clock = { now: () => new Date(nowMs) };
+  const clock = { now: () => new Date((nowMs += tickMs)) };
   const sleep = (ms: number) => {
     nowMs += ms;
     return Promise.resolve();
@@ -355,7 +357,7 @@ function harness(apply: ImportRowApplier) {
   const lease = { acquire: () => Promise.resolve(true), release: () => Promise.resolve() };
   let ids = 0;
   const service = new ImportService(store, objects, queue, clock, () => `imp_${++ids}`, 1_000);
-  const runner = new ImportRunner(store, objects, queue, lease, apply, clock, sleep, 60_000);
+  const runner = new ImportRunner(store, objects, queue, lease, apply, clock, sleep, budgetMs);
   /** Runs the queued steps until none is left, as the queue would. */
   const drain = async () => {
     for (let message = sent.shift(); message; message = sent.shift()) {
@@ -422,6 +424,21 @@ describe('the import runner', () => {
     const rowsOfA = order.filter((row) => row.externalId === 'a').map((row) => row.n);
     expect(rowsOfA).toEqual(Array.from({ length: 20 }, (_, i) => i * 3));
     expect(order).toHaveLength(60);
+  });
+
+  it('chains steps when a step spends its budget, one chunk at least each, and finishes', async () => {
+    // Prepare: a step budget shorter than any chunk
+    const lines = Array.from({ length: 3_000 }, (_, i) => memberLine(i));
+    const { importFile } = harness(memoryApplier().apply, { budgetMs: 1, tickMs: 1 });
+
+    // Act
+    const job = await importFile(lines.join('\n'));
+
+    // Assess
+    expect(job).toMatchObject({ status: 'completed', counts: { applied: 3_000, unchanged: 0, rejected: 0 } });
+    // 20 rows (the first chunk's guess), then chunks of two seconds at the job's 500 rows/s: 1,000 each.
+    expect(job.step).toBe(3);
+    expect(job.chainedStep).toBe(job.step);
   });
 
   it('retries a row that throws and never skips it', async () => {
