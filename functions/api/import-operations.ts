@@ -169,7 +169,7 @@ export const importOperations: Operation[] = [
     read: async ({ tenantId, services, event }) =>
       importView(await services.imports.get(tenantId, pathParam(event, 'importId')), services.imports),
   }),
-  importAction('start', 'Start an import whose file is uploaded: its rows are applied at its rate', {
+  importAction('start', 'Start an import whose file is uploaded: its rows are applied at its rate (again: no-op)', {
     409: problem('Not uploaded yet (import_not_uploaded), or already started (import_state_conflict)'),
     413: problem('The file is larger than an import takes (import_too_large)'),
   }),

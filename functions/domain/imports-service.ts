@@ -91,9 +91,14 @@ export class ImportService {
     return this.store.list(tenantId, page);
   }
 
-  /** Starts a job whose file is uploaded: checks the object and its size, then queues the first step. */
+  /**
+   * Starts a job whose file is uploaded: checks the object and its size, then queues the first step. Asked again
+   * while the job is still queued (the first answer was lost, or its message was not sent), it sends the step again:
+   * a copy of a step message does nothing twice.
+   */
   async start(tenantId: string, importId: string): Promise<ImportJob> {
     const job = await this.get(tenantId, importId);
+    if (job.status === 'queued') return this.requeued(job);
     nextStatus(job.status, 'start');
     const size = await this.objects.size(job.objectKey);
     if (size === undefined)
@@ -110,8 +115,10 @@ export class ImportService {
     return this.act(tenantId, importId, 'pause');
   }
 
-  /** Resumes a paused (or failed) job from its checkpoint. */
+  /** Resumes a paused (or failed) job from its checkpoint; a queued one has its step sent again, as `start`. */
   async resume(tenantId: string, importId: string): Promise<ImportJob> {
+    const job = await this.get(tenantId, importId);
+    if (job.status === 'queued') return this.requeued(job);
     const resumed = await this.act(tenantId, importId, 'resume');
     await this.queue.schedule({ tenantId, importId, step: resumed.step }, 0);
     return resumed;
@@ -126,6 +133,11 @@ export class ImportService {
   async reportUrl(job: ImportJob): Promise<{ url: string; expiresAt: string } | undefined> {
     if (!job.reportKey) return undefined;
     return { url: await this.objects.downloadUrl(job.reportKey, IMPORT_URL_SECONDS), expiresAt: this.expiresAt() };
+  }
+
+  private async requeued(job: ImportJob): Promise<ImportJob> {
+    await this.queue.schedule({ tenantId: job.tenantId, importId: job.importId, step: job.step }, 0);
+    return job;
   }
 
   private async act(tenantId: string, importId: string, action: ImportAction): Promise<ImportJob> {

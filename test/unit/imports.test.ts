@@ -441,6 +441,26 @@ describe('the import runner', () => {
     expect(job.chainedStep).toBe(job.step);
   });
 
+  it('sends a queued job its step again when started twice, and counts every row once', async () => {
+    // Prepare
+    const { service, objects, store, drain, sent } = harness(memoryApplier().apply);
+    const { job } = await service.create('acme', 'key_1', {}, { key: 'k', requestHash: 'h' });
+    objects.files.set(job.objectKey, utf8(`${memberLine(1)}\n${memberLine(2)}\n`));
+
+    // Act
+    await service.start('acme', job.importId);
+    await service.start('acme', job.importId);
+    const messages = sent.length;
+    await drain();
+
+    // Assess
+    expect(messages).toBe(2);
+    expect(await store.get('acme', job.importId)).toMatchObject({
+      status: 'completed',
+      counts: { applied: 2, unchanged: 0, rejected: 0 },
+    });
+  });
+
   it('retries a row that throws and never skips it', async () => {
     // Prepare: the first two tries fail (a platform failure)
     const { apply } = memoryApplier({ failFirst: 2 });
@@ -485,7 +505,10 @@ describe('the import runner', () => {
 
     // Act / Assess
     await expect(service.start('acme', job.importId)).rejects.toMatchObject({ code: 'import_not_uploaded' });
+    await service.cancel('acme', job.importId);
+    await expect(service.resume('acme', job.importId)).rejects.toMatchObject({ code: 'import_state_conflict' });
     await expect(service.pause('acme', job.importId)).rejects.toMatchObject({ code: 'import_state_conflict' });
+    await expect(service.start('acme', job.importId)).rejects.toMatchObject({ code: 'import_state_conflict' });
     await expect(service.get('acme', 'imp_missing')).rejects.toMatchObject({ code: 'import_not_found' });
     await expect(service.create('acme', 'key_1', {}, { key: 'k', requestHash: 'other' })).rejects.toMatchObject({
       code: 'idempotency_key_reused',
