@@ -161,6 +161,8 @@ export class ImportRunner {
   private async runStep(start: ImportJob, step: number): Promise<void> {
     const startedMs = this.clock.now().getTime();
     let job = start;
+    // One bucket for the whole step: the job's rate holds across its chunks (a step starts with a second's burst).
+    const pacer = new RowPacer(job.rowsPerSecond, () => this.clock.now().getTime(), this.sleep);
     // A step always runs one chunk at least, so a chain always moves on.
     for (let chunks = 0; ; chunks++) {
       const current = await this.store.get(job.tenantId, job.importId);
@@ -177,13 +179,13 @@ export class ImportRunner {
         return;
       }
       if (chunks > 0 && this.clock.now().getTime() - startedMs >= this.budgetMs) break;
-      if (!(await this.runChunk(job, size))) return;
+      if (!(await this.runChunk(job, size, pacer))) return;
     }
     if (await this.store.advanceStep(job.tenantId, job.importId, step, this.now())) await this.chain(job, step + 1);
   }
 
   /** Reads, applies, reports and checkpoints one chunk; false when another copy recorded it first. */
-  private async runChunk(job: ImportJob, size: number): Promise<boolean> {
+  private async runChunk(job: ImportJob, size: number, pacer: RowPacer): Promise<boolean> {
     const chunkStartMs = this.clock.now().getTime();
     const maxRows = chunkRowLimit(job.rowsPerSecond, job.recentRowsPerSecond);
     const length = Math.min(readLength(job, maxRows), size - job.offset);
@@ -191,7 +193,7 @@ export class ImportRunner {
     const final = job.offset + bytes.length >= size;
     const split = splitLines({ bytes, line: job.line, skipping: job.skipping, final, maxRows });
     if (split.consumed === 0 && !final) throw new Error(`No progress at byte ${job.offset} of ${job.objectKey}`);
-    const outcomes = await this.applyRows(job, split.rows);
+    const outcomes = await this.applyRows(job, split.rows, pacer);
     const added: ImportCounts = { applied: 0, unchanged: 0, rejected: 0 };
     const report: ReportLine[] = [];
     split.rows.forEach((row, index) => {
@@ -227,8 +229,7 @@ export class ImportRunner {
   }
 
   /** The rows' outcomes (undefined for the splitter's errors), in member order at the job's rate. */
-  private applyRows(job: ImportJob, rows: SplitRow[]): Promise<(ImportRowOutcome | undefined)[]> {
-    const pacer = new RowPacer(job.rowsPerSecond, () => this.clock.now().getTime(), this.sleep);
+  private applyRows(job: ImportJob, rows: SplitRow[], pacer: RowPacer): Promise<(ImportRowOutcome | undefined)[]> {
     return applyInKeyOrder(
       rows,
       (row) => (row.kind === 'row' ? orderKeyOf(row.value, row.line) : `line:${row.line}`),

@@ -373,7 +373,7 @@ function harness(apply: ImportRowApplier, options: { budgetMs?: number; tickMs?:
     await drain();
     return (await store.get('acme', job.importId))!;
   };
-  return { store, objects, service, runner, importFile, sent, drain };
+  return { store, objects, service, runner, importFile, sent, drain, elapsedMs: () => nowMs - Date.UTC(2026, 11, 1) };
 }
 
 const memberLine = (i: number, externalId = `crm-${i}`) =>
@@ -439,6 +439,18 @@ describe('the import runner', () => {
     // 20 rows (the first chunk's guess), then chunks of two seconds at the job's 500 rows/s: 1,000 each.
     expect(job.step).toBe(3);
     expect(job.chainedStep).toBe(job.step);
+  });
+
+  it("keeps the job's rate across its chunks", async () => {
+    // Prepare: 3,000 rows at 500 per second
+    const lines = Array.from({ length: 3_000 }, (_, i) => memberLine(i));
+    const { importFile, elapsedMs } = harness(memoryApplier().apply);
+
+    // Act
+    await importFile(lines.join('\n'));
+
+    // Assess: a second's burst, then 2,500 rows at 500 per second
+    expect(elapsedMs()).toBeGreaterThanOrEqual(4_900);
   });
 
   it('sends a queued job its step again when started twice, and counts every row once', async () => {
