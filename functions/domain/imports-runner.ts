@@ -145,9 +145,10 @@ export class ImportRunner {
       await this.queue.schedule(message, LEASE_BUSY_DELAY_SECONDS);
       return;
     }
+    let advanced = false;
     try {
       if (!(await this.store.beginStep(job.tenantId, job.importId, message.step, this.now()))) return;
-      await this.runStep(job, message.step);
+      advanced = await this.runStep(job, message.step);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       if (receiveCount < IMPORT_STEP_ATTEMPTS) throw error;
@@ -156,9 +157,12 @@ export class ImportRunner {
     } finally {
       await this.lease.release(leaseName, holder);
     }
+    // After the release: the next step's message may be received at once, and must find the lease free.
+    if (advanced) await this.chain(job, message.step + 1);
   }
 
-  private async runStep(start: ImportJob, step: number): Promise<void> {
+  /** Runs a step's chunks; true when it spent its budget and moved the job to the next step (to be chained). */
+  private async runStep(start: ImportJob, step: number): Promise<boolean> {
     const startedMs = this.clock.now().getTime();
     let job = start;
     // One bucket for the whole step: the job's rate holds across its chunks (a step starts with a second's burst).
@@ -166,22 +170,22 @@ export class ImportRunner {
     // A step always runs one chunk at least, so a chain always moves on.
     for (let chunks = 0; ; chunks++) {
       const current = await this.store.get(job.tenantId, job.importId);
-      if (!current || current.step !== step) return;
+      if (!current || current.step !== step) return false;
       job = current;
       if (!isRunnable(job.status)) {
         // Paused: the checkpoint holds; resume sends this step again. Cancelled: the report of what was done.
         if (job.status === 'cancelled') await this.end(job, 'cancelled');
-        return;
+        return false;
       }
       const size = job.objectBytes ?? 0;
       if (job.offset >= size) {
         await this.end(job, 'completed');
-        return;
+        return false;
       }
       if (chunks > 0 && this.clock.now().getTime() - startedMs >= this.budgetMs) break;
-      if (!(await this.runChunk(job, size, pacer))) return;
+      if (!(await this.runChunk(job, size, pacer))) return false;
     }
-    if (await this.store.advanceStep(job.tenantId, job.importId, step, this.now())) await this.chain(job, step + 1);
+    return this.store.advanceStep(job.tenantId, job.importId, step, this.now());
   }
 
   /** Reads, applies, reports and checkpoints one chunk; false when another copy recorded it first. */

@@ -348,13 +348,27 @@ function harness(apply: ImportRowApplier, options: { budgetMs?: number; tickMs?:
   const store = new MemoryStore();
   const objects = new MemoryObjects();
   const sent: { step: number; delaySeconds: number }[] = [];
-  const queue = {
-    schedule: (message: { step: number }, delaySeconds: number) => {
-      sent.push({ step: message.step, delaySeconds });
+  /** Whether the job's lease was held when each message was sent. */
+  const sentWhileHeld: boolean[] = [];
+  const lease = {
+    held: false,
+    acquire() {
+      if (this.held) return Promise.resolve(false);
+      this.held = true;
+      return Promise.resolve(true);
+    },
+    release() {
+      this.held = false;
       return Promise.resolve();
     },
   };
-  const lease = { acquire: () => Promise.resolve(true), release: () => Promise.resolve() };
+  const queue = {
+    schedule: (message: { step: number }, delaySeconds: number) => {
+      sent.push({ step: message.step, delaySeconds });
+      sentWhileHeld.push(lease.held);
+      return Promise.resolve();
+    },
+  };
   let ids = 0;
   const service = new ImportService(store, objects, queue, clock, () => `imp_${++ids}`, 1_000);
   const runner = new ImportRunner(store, objects, queue, lease, apply, clock, sleep, budgetMs);
@@ -373,7 +387,8 @@ function harness(apply: ImportRowApplier, options: { budgetMs?: number; tickMs?:
     await drain();
     return (await store.get('acme', job.importId))!;
   };
-  return { store, objects, service, runner, importFile, sent, drain, elapsedMs: () => nowMs - Date.UTC(2026, 11, 1) };
+  const elapsedMs = () => nowMs - Date.UTC(2026, 11, 1);
+  return { store, objects, service, runner, importFile, sent, sentWhileHeld, drain, elapsedMs };
 }
 
 const memberLine = (i: number, externalId = `crm-${i}`) =>
@@ -429,7 +444,7 @@ describe('the import runner', () => {
   it('chains steps when a step spends its budget, one chunk at least each, and finishes', async () => {
     // Prepare: a step budget shorter than any chunk
     const lines = Array.from({ length: 3_000 }, (_, i) => memberLine(i));
-    const { importFile } = harness(memoryApplier().apply, { budgetMs: 1, tickMs: 1 });
+    const { importFile, sentWhileHeld } = harness(memoryApplier().apply, { budgetMs: 1, tickMs: 1 });
 
     // Act
     const job = await importFile(lines.join('\n'));
@@ -439,6 +454,8 @@ describe('the import runner', () => {
     // 20 rows (the first chunk's guess), then chunks of two seconds at the job's 500 rows/s: 1,000 each.
     expect(job.step).toBe(3);
     expect(job.chainedStep).toBe(job.step);
+    // The next step's message goes once the lease is free, so it never finds the lease held.
+    expect(sentWhileHeld).toEqual([false, false, false, false]);
   });
 
   it("keeps the job's rate across its chunks", async () => {
