@@ -148,12 +148,13 @@ export function boundedRate(requested: number | undefined, maxRate: number): num
 }
 
 /**
- * Rows one chunk may take: about two seconds' worth at the job's rate or, when slower, at the rate it reaches
- * (the first chunk guesses 10 per second), so progress moves, a pause or cancel is seen within seconds and a
- * checkpoint loses little; at least 20 and at most 2,000.
+ * Rows one chunk may take: about two seconds' worth at the job's rate or, when the job is slower than its rate,
+ * about five seconds' worth at the rate it reaches (the first chunk guesses 10 per second), so progress moves, a
+ * pause or cancel is seen within seconds, a checkpoint loses little and a chunk's fixed costs (reading the job and
+ * the object, the checkpoint, its slowest member) are spread over enough rows; at least 20 and at most 2,000.
  */
 export const chunkRowLimit = (rowsPerSecond: number, recentRowsPerSecond = 0) =>
-  Math.min(2_000, Math.max(20, Math.round(Math.min(rowsPerSecond, recentRowsPerSecond || 10) * 2)));
+  Math.min(2_000, Math.max(20, Math.round(Math.min(rowsPerSecond * 2, (recentRowsPerSecond || 10) * 5))));
 
 /** Exponentially smoothed rows per second: the chunk's own rate weighs a third. */
 export function smoothedRate(previous: number, rows: number, elapsedMs: number): number {
