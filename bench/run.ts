@@ -1,4 +1,5 @@
 import { functions } from '../functions/declaration/topology';
+import { IMPORT_CONCURRENCY } from '../functions/domain/imports';
 import { startTwin } from '../local/twin';
 import { runApi } from './api';
 import { runBatches } from './batches';
@@ -10,6 +11,7 @@ import { goalTable } from './goals';
 import { runHandlerCpu } from './handler-cpu';
 import { runHotMember } from './hot-member';
 import { runHotPartition } from './hot-partition';
+import { runImports } from './imports';
 import { enrolMembers, muteStdout, pool, raiseDemoTenantLimits, recordArrivals, sleep } from './harness';
 import { runLake } from './lake';
 import { runLatency } from './latency';
@@ -58,6 +60,10 @@ import { runOutage } from './outage';
  * - batches: batch_commands_per_s, BENCH_BATCHES batches of BENCH_BATCH_COMMANDS earns posted to POST /v1/batches until
  *   every one reads completed, against raw_batch_commands_per_s (the same items straight to DynamoDB Local, as many
  *   in flight as the batch worker's trigger runs at once): batch_vs_raw_ratio; see `batches.ts`
+ * - imports: import_rows_per_s, a generated file of BENCH_IMPORT_MEMBERS members (BENCH_IMPORT_MEMBERS_ONLY=false adds
+ *   opening balances and history) imported at BENCH_IMPORT_RATE rows/s until it reads completed, against
+ *   raw_import_rows_per_s (as many enrol transactions straight to DynamoDB Local, the runner's concurrency in
+ *   flight): import_vs_raw_ratio, with the rows rejected; see `imports.ts`
  */
 const SCENARIOS = [
   'api',
@@ -73,6 +79,7 @@ const SCENARIOS = [
   'cost',
   'handlercpu',
   'batches',
+  'imports',
 ] as const;
 /** Scenarios that bring their own stand-ins or their own twin, and need no shared twin. */
 const WITHOUT_TWIN = new Set<string>(['coldstart', 'partitions', 'cost', 'handlercpu']);
@@ -107,6 +114,9 @@ const LAKE_EVENTS = Number(process.env.BENCH_LAKE_EVENTS ?? 200);
 const LAKE_RATE = Number(process.env.BENCH_LAKE_RATE ?? 20);
 const BATCHES = Number(process.env.BENCH_BATCHES ?? 4);
 const BATCH_COMMANDS = Number(process.env.BENCH_BATCH_COMMANDS ?? 500);
+const IMPORT_MEMBERS = Number(process.env.BENCH_IMPORT_MEMBERS ?? 2_000);
+const IMPORT_MEMBERS_ONLY = process.env.BENCH_IMPORT_MEMBERS_ONLY !== 'false';
+const IMPORT_RATE = Number(process.env.BENCH_IMPORT_RATE ?? 1_000);
 /** The twin's lake buffer: its stand-in flushes every 250 ms, so a second is about as short as it measures well. */
 const LAKE_BUFFER_S = Number(process.env.BENCH_LAKE_BUFFER_S ?? 1);
 /** New endpoints reach the consumers once their endpoint cache has expired (the twin's setting, 5 s by default). */
@@ -288,6 +298,20 @@ async function onTwin() {
         },
       );
       report(batches);
+    }
+
+    if (chosen.has('imports')) {
+      const imports = await runImports(
+        { apiUrl: twin.apiUrl, apiKey: twin.demo.apiKey, dynamodbEndpoint: twin.endpoints.dynamodb },
+        {
+          members: IMPORT_MEMBERS,
+          membersOnly: IMPORT_MEMBERS_ONLY,
+          rowsPerSecond: IMPORT_RATE,
+          concurrency: IMPORT_CONCURRENCY,
+          run,
+        },
+      );
+      report(imports);
     }
 
     // The API's saturated rate, which the fan-out paces its earns at a share of: the api scenario's, else a burst.

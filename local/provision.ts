@@ -128,12 +128,12 @@ export async function provisionQueues(client: SQSClient, endpoint: string): Prom
   return { urls, arns };
 }
 
-export async function provisionBucket(client: S3Client): Promise<string> {
+export async function provisionBucket(client: S3Client, name: string = rawEvents.localBucketName): Promise<string> {
   try {
-    await client.send(new CreateBucketCommand({ Bucket: rawEvents.localBucketName }));
+    await client.send(new CreateBucketCommand({ Bucket: name }));
   } catch (error) {
-    const name = (error as Error).name;
-    if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw error;
+    const code = (error as Error).name;
+    if (code !== 'BucketAlreadyOwnedByYou' && code !== 'BucketAlreadyExists') throw error;
   }
-  return rawEvents.localBucketName;
+  return name;
 }

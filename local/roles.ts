@@ -3,6 +3,7 @@ import {
   functions,
   inboundQueuePrefix,
   queues,
+  importsBucket,
   rawEvents,
   tokenSigningKeys,
   type FunctionId,
@@ -70,6 +71,9 @@ export function localPolicies(input: {
         inboundQueueArns: queueArnOfName(`${inboundQueuePrefix('local')}-inbound-*`),
         eventSourceMappingArns: `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:event-source-mapping:*`,
         functionArn: localFunctionArn,
+        importsBucketArn: `arn:aws:s3:::${importsBucket.localBucketName}`,
+        // Nor the imports key.
+        importsKeyArn: `arn:aws:kms:${REGION}:${ACCOUNT_ID}:key/local-imports`,
       }),
     ]),
   ) as Record<FunctionId, ResolvedStatement[]>;

@@ -19,6 +19,7 @@ import type { Permission } from '../functions/declaration/iam-policy';
 import {
   functions,
   queues as queueSpecs,
+  importsBucket,
   rawEvents,
   type FunctionId,
   type QueueId,
@@ -161,6 +162,8 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     const { tableName, streamArn } = await provisionTable(dynamoClient);
     const { urls: queueUrls, arns: queueArns } = await provisionQueues(sqsClient, sqsEndpoint);
     const bucket = await provisionBucket(s3Client);
+    // Import files: the twin keeps them as long as it runs (no lifecycle rules on the stand-in).
+    const importsBucketName = await provisionBucket(s3Client, importsBucket.localBucketName);
 
     const status = new TwinStatus();
     const firehose = new LocalFirehose({
@@ -298,6 +301,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       queueUrl: functionQueueUrl,
       rawEventsStream: rawEvents.localName,
       lakeBucket: bucket,
+      importsBucket: importsBucketName,
       secretsKey,
       // The twin's gateway throttles tenants itself (token buckets from the authorizer's context).
       tenantThrottling: 'local',

@@ -5,6 +5,7 @@ import type { ApiKeyService } from '../domain/api-key-service';
 import type { BackfillService } from '../domain/backfill-service';
 import type { InboundQueueAdmin } from '../domain/inbound-queue-service';
 import type { BatchService } from '../domain/batch-service';
+import type { ImportService } from '../domain/imports-service';
 import type { Reply } from '../domain/idempotency';
 import type { EventFeed } from '../domain/feed';
 import type { FeedConsumers } from '../domain/feed-consumer-service';
@@ -76,6 +77,8 @@ export interface Services {
   batches: BatchService;
   /** Tenants' inbound queues (operators): create, show, remove. */
   inboundQueues: InboundQueueAdmin;
+  /** Import jobs: upload URLs, start, progress, pause, resume, cancel. */
+  imports: ImportService;
 }
 
 export interface OperationContext {

@@ -38,6 +38,7 @@ import { endpointMaintenanceOperations } from './endpoint-maintenance-operations
 import { batchOperations } from './batch-operations';
 import { historyOperations } from './history-operations';
 import { inboundQueueOperations } from './inbound-queue-operations';
+import { importOperations } from './import-operations';
 
 export { principalFromContext } from '../domain/credentials';
 export {
@@ -694,4 +695,5 @@ export const operations: Operation[] = [
   ...batchOperations,
   ...historyOperations,
   ...inboundQueueOperations,
+  ...importOperations,
 ];

@@ -31,6 +31,7 @@ import { webhookSecretSealer } from './secrets';
 import { webhookApiWiring } from './webhooks';
 import { backfillService } from './backfill';
 import { batchService, inboundQueueAdmin } from './batches';
+import { importService } from './imports';
 
 /** The edge's throttling, built on the first admin change of a tenant (tenant calls never need it). */
 function lazyThrottling(): TenantThrottling {
@@ -89,5 +90,6 @@ export function apiServices(): Services {
     maintenance: new DynamoMaintenanceStore(dynamo, tableName),
     batches: batchService(dynamo, ledger),
     inboundQueues: inboundQueueAdmin(dynamo),
+    imports: importService(),
   };
 }

@@ -1,6 +1,7 @@
 import { DEFAULT_RETRY_SCHEDULE, MAX_WAIT_SECONDS, parseSchedule } from '../domain/webhooks/delivery-policy';
 import { MAX_WAITING_PER_ENDPOINT } from '../domain/webhooks/parking';
 import { api } from '../declaration/topology';
+import { IMPORT_MAX_RATE } from '../domain/imports';
 
 /**
  * How one setting is read from its variable (undefined when unset): its value, or an Error saying what was expected.
@@ -100,6 +101,12 @@ const settings = {
   BATCH_QUEUE_URL: url,
   /** The inbound worker that tenants' inbound queues are mapped to (its `live` alias deployed). */
   INBOUND_WORKER_ARN: text,
+  /** The queue that carries import steps (the API starts a job there, each step chains the next). */
+  IMPORT_QUEUE_URL: url,
+  /** The imports bucket: inputs and error reports under `imports/<tenant>/<import id>/`. */
+  IMPORTS_BUCKET_NAME: text,
+  /** The platform's maximum rows per second of one import job (a tenant asks for its own rate below it). */
+  IMPORT_MAX_ROWS_PER_SECOND: orDefault(number(1, 100_000), IMPORT_MAX_RATE),
 } as const;
 
 type Settings = typeof settings;

@@ -9,6 +9,7 @@
 import { EXPORTS_ROOT } from './lake-access';
 import {
   functions,
+  importsBucket,
   table,
   tokenSigningKeys,
   type FunctionId,
@@ -49,6 +50,12 @@ export type PolicyResource =
   | { kind: 'inboundQueues' }
   /** Lambda event-source mappings of the account and region (`…:event-source-mapping:*`): their ids are UUIDs. */
   | { kind: 'eventSourceMappings' }
+  /** Objects under `imports/` in the imports bucket (`<bucket arn>/imports/*`). */
+  | { kind: 'importObjects' }
+  /** The imports bucket itself (HeadObject answers 404, not 403, for a missing key only with ListBucket). */
+  | { kind: 'importsBucket' }
+  /** The customer-managed key that encrypts the imports bucket. */
+  | { kind: 'importsKey' }
   /** Actions that support no resource-level permissions (e.g. `dynamodb:ListStreams`). */
   | { kind: 'any' };
 
@@ -189,6 +196,16 @@ export const LAKE_EXPORT_ACTIONS = ['s3:PutObject'];
 /** S3 asks KMS for a data key on the writer's behalf when it encrypts a new object with the lake key. */
 export const LAKE_KEY_ACTIONS = ['kms:GenerateDataKey'];
 
+/**
+ * Import files: read an input (HeadObject, ranged GETs), put report parts and reports, and sign the upload and
+ * report URLs (a presigned URL can do what its signer may, on its one key). No deletes: the lifecycle expires them.
+ */
+export const IMPORT_OBJECT_ACTIONS = ['s3:GetObject', 's3:PutObject'];
+/** Only so that a missing input answers 404 (`import_not_uploaded`) rather than 403. */
+export const IMPORT_BUCKET_ACTIONS = ['s3:ListBucket'];
+/** S3 asks KMS on the caller's behalf: a data key to write an object (the upload included), a decrypt to read one. */
+export const IMPORT_KEY_ACTIONS = ['kms:GenerateDataKey', 'kms:Decrypt'];
+
 const hasIndexes = table.globalSecondaryIndexes.length + table.localSecondaryIndexes.length > 0;
 
 /**
@@ -320,6 +337,17 @@ export function executionRolePolicy(spec: FunctionSpec): PolicyStatement[] {
       resources: [{ kind: 'inboundQueues' }],
     });
   }
+  if (access.imports) {
+    statements.push(
+      {
+        purpose: 'read and write import files',
+        actions: IMPORT_OBJECT_ACTIONS,
+        resources: [{ kind: 'importObjects' }],
+      },
+      { purpose: 'tell a missing import file', actions: IMPORT_BUCKET_ACTIONS, resources: [{ kind: 'importsBucket' }] },
+      { purpose: 'use the imports key', actions: IMPORT_KEY_ACTIONS, resources: [{ kind: 'importsKey' }] },
+    );
+  }
   if (trigger?.kind === 'dynamodb-stream') {
     statements.push(
       {
@@ -400,6 +428,8 @@ export interface PolicyTargets {
   eventSourceMappingArns: string;
   /** A function's unqualified ARN. */
   functionArn(id: FunctionId): string;
+  importsBucketArn: string;
+  importsKeyArn: string;
 }
 
 export function resolveResource(resource: PolicyResource, targets: PolicyTargets): string {
@@ -438,6 +468,12 @@ export function resolveResource(resource: PolicyResource, targets: PolicyTargets
       return targets.inboundQueueArns;
     case 'eventSourceMappings':
       return targets.eventSourceMappingArns;
+    case 'importObjects':
+      return `${targets.importsBucketArn}/${importsBucket.prefix}*`;
+    case 'importsBucket':
+      return targets.importsBucketArn;
+    case 'importsKey':
+      return targets.importsKeyArn;
     case 'any':
       return '*';
   }

@@ -19,7 +19,9 @@ export type QueueId =
   | 'backfill'
   | 'backfillDlq'
   | 'batchCommands'
-  | 'batchCommandsDlq';
+  | 'batchCommandsDlq'
+  | 'importSteps'
+  | 'importStepsDlq';
 
 export type ResourceRef =
   | { ref: 'table' }
@@ -42,7 +44,9 @@ export type ResourceRef =
    * Another function's ARN (deployed: its `live` alias), for what the function hands it to (event-source mappings).
    * Named by its id in `functions` (a string: the function specs cannot name their own keys' type).
    */
-  | { ref: 'functionArn'; function: string };
+  | { ref: 'functionArn'; function: string }
+  /** The imports bucket's name (deployed: the stack's bucket; the twin: its local bucket). */
+  | { ref: 'importsBucket' };
 
 export const table = {
   id: 'Ledger',
@@ -176,6 +180,24 @@ export const queues = {
     visibilityTimeoutSeconds: 30,
     retentionPeriodSeconds: 14 * DAY_S,
   },
+  /** One message per step of an import job (domain/imports.ts); a step chains the next. */
+  importSteps: {
+    id: 'ImportStepsQueue',
+    localName: 'import-steps',
+    fifo: false,
+    // Six times the import runner's timeout.
+    visibilityTimeoutSeconds: 6 * 120,
+    retentionPeriodSeconds: 4 * DAY_S,
+    // The runner marks a job failed on its 4th try of a step (resumable); a message that still fails crashed it.
+    deadLetter: { queue: 'importStepsDlq', maxReceiveCount: 5 },
+  },
+  importStepsDlq: {
+    id: 'ImportStepsDlq',
+    localName: 'import-steps-dlq',
+    fifo: false,
+    visibilityTimeoutSeconds: 30,
+    retentionPeriodSeconds: 14 * DAY_S,
+  },
 } as const satisfies Record<QueueId, QueueSpec>;
 
 /** A partition key of the raw-event files: one field of the event, optionally a slice of it. */
@@ -210,6 +232,18 @@ export const rawEvents = {
    * Service Quotas before onboarding more tenants) and the tenants that fit under it with headroom.
    */
   capacity: { tenants: 200, activePartitionQuota: 500 },
+} as const;
+
+/**
+ * The imports bucket: tenants' input files (uploaded through presigned PUTs) and their error reports, under
+ * `imports/<tenant>/<import id>/`. Encrypted, never public, TLS only; everything expires after `retentionDays`
+ * (data minimisation: an import's rows live in the ledger, the file is only its vehicle).
+ */
+export const importsBucket = {
+  bucketId: 'ImportsBucket',
+  localBucketName: 'loyalty-imports',
+  prefix: 'imports/',
+  retentionDays: 14,
 } as const;
 
 export interface DynamoStreamTrigger {
@@ -281,6 +315,8 @@ export interface FunctionSpec {
      * mappings to the inbound worker (the admin API); `consume` receives from them (the inbound worker).
      */
     inboundQueues?: 'manage' | 'consume';
+    /** Reads and writes objects under `imports/` in the imports bucket (and signs URLs that do). */
+    imports?: boolean;
   };
 }
 
@@ -326,13 +362,17 @@ export const functions = {
       BACKFILL_QUEUE_URL: { ref: 'queueUrl', queue: 'backfill' },
       BATCH_QUEUE_URL: { ref: 'queueUrl', queue: 'batchCommands' },
       INBOUND_WORKER_ARN: { ref: 'functionArn', function: 'inboundWorker' },
+      IMPORT_QUEUE_URL: { ref: 'queueUrl', queue: 'importSteps' },
+      IMPORTS_BUCKET_NAME: { ref: 'importsBucket' },
     },
     // Replays and redrives queue deliveries; endpoint creation and rotation seal secrets, reads and pings open them;
     // the tenant admin operations put tenants under their limits; lake settings seal the tenant's pseudonym key;
-    // a backfill request queues its first slice; a batch queues its commands.
+    // a backfill request queues its first slice; a batch queues its commands; an import signs its upload URL, checks
+    // the upload and queues its first step.
     access: {
       table: 'readWrite',
-      sendTo: ['webhookDelivery', 'backfill', 'batchCommands'],
+      sendTo: ['webhookDelivery', 'backfill', 'batchCommands', 'importSteps'],
+      imports: true,
       webhookSecrets: 'seal',
       pseudonymKeys: 'seal',
       tenantThrottling: true,
@@ -539,6 +579,31 @@ export const functions = {
     // the tenants' queues (Lambda checks this grant when a mapping is created).
     access: { table: 'readWrite', sendTo: ['batchCommands'], inboundQueues: 'consume' },
   },
+  importRunner: {
+    id: 'ImportRunnerFunction',
+    entry: 'functions/handlers/import-runner.ts',
+    handler: 'handler',
+    description: "Import jobs: applies an uploaded file's rows step by step, at the job's rate, with checkpoints",
+    // A step stops starting chunks after 45 s; the rest is room for the last chunk and the checkpoint.
+    timeoutSeconds: 120,
+    memoryMiB: 1024,
+    environment: {
+      TABLE_NAME: { ref: 'table' },
+      IMPORT_QUEUE_URL: { ref: 'queueUrl', queue: 'importSteps' },
+      IMPORTS_BUCKET_NAME: { ref: 'importsBucket' },
+    },
+    // The ledger side (members, their items, the jobs, the lease) in the table; reads inputs and writes reports;
+    // chains its next step on its own queue.
+    access: { table: 'readWrite', sendTo: ['importSteps'], imports: true },
+    trigger: {
+      kind: 'sqs',
+      queue: 'importSteps',
+      batchSize: 1,
+      maxConcurrency: 2,
+      maxBatchingWindowSeconds: 0,
+      reportBatchItemFailures: true,
+    },
+  },
 } as const satisfies Record<string, FunctionSpec>;
 
 /**
@@ -581,6 +646,7 @@ export interface ResourceTargets {
   tokenPublicKeys: string;
   lakeBucket: string;
   functionArn(id: FunctionId): string;
+  importsBucket: string;
 }
 
 /** A function's environment variables, resolved against one deployment's resources. */
@@ -611,6 +677,8 @@ export function resolveEnvironment(spec: FunctionSpec, targets: ResourceTargets)
         case 'functionArn':
           if (!(ref.function in functions)) throw new Error(`${spec.id}: no function ${ref.function}`);
           return [name, targets.functionArn(ref.function as FunctionId)];
+        case 'importsBucket':
+          return [name, targets.importsBucket];
       }
     }),
   );
@@ -764,6 +832,13 @@ export const routes: RouteSpec[] = [
   apiRoute('GET', '/admin/tenants/{tenantId}/inbound-queue'),
   apiRoute('DELETE', '/admin/tenants/{tenantId}/inbound-queue'),
   apiRoute('GET', '/v1/inbound-queue'),
+  apiRoute('POST', '/v1/imports'),
+  apiRoute('GET', '/v1/imports'),
+  apiRoute('GET', '/v1/imports/{importId}'),
+  apiRoute('POST', '/v1/imports/{importId}/start'),
+  apiRoute('POST', '/v1/imports/{importId}/pause'),
+  apiRoute('POST', '/v1/imports/{importId}/resume'),
+  apiRoute('POST', '/v1/imports/{importId}/cancel'),
 ];
 
 export const api = {

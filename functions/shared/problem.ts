@@ -90,6 +90,11 @@ export const PROBLEM_CODES = {
   // Inbound queues (docs/decisions/0015-inbound-queues.md).
   inbound_queue_not_found: { status: 404, title: 'The tenant has no inbound queue' },
   inbound_queue_exists: { status: 409, title: 'The tenant has an inbound queue for another account or scopes' },
+  // Import jobs (domain/imports.ts).
+  import_not_found: { status: 404, title: 'Import not found' },
+  import_not_uploaded: { status: 409, title: 'The import has no uploaded file yet' },
+  import_state_conflict: { status: 409, title: 'The import is not in a state that allows this' },
+  import_too_large: { status: 413, title: 'The uploaded file is larger than an import takes' },
   too_many_requests: { status: 429, title: 'Too many requests; retry after a pause' },
   internal_error: { status: 500, title: 'Internal error' },
   bad_gateway: { status: 502, title: 'The request failed before it completed; retry it with the same Idempotency-Key' },

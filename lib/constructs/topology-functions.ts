@@ -72,6 +72,8 @@ export interface TopologyFunctionsProps {
   readonly rawEvents: { readonly deliveryStreamName: string; readonly deliveryStreamArn: string };
   /** The lake bucket and its key: scheduled exports put files under `exports/` there. */
   readonly lake: { readonly bucket: s3.IBucket; readonly key: kms.IKey };
+  /** The imports bucket: the API signs upload URLs for it, the import runner reads inputs and writes reports. */
+  readonly imports: { readonly bucket: s3.IBucket; readonly key: kms.IKey };
   /** The access-token signing keys by slot, and the active slot's key. */
   readonly tokenKeys: { readonly bySlot: Record<TokenKeySlot, kms.IKey>; readonly active: kms.IKey };
 }
@@ -190,6 +192,7 @@ export class TopologyFunctions extends Construct {
       queueUrl: (queue) => this.props.queues[queue].queueUrl,
       rawEventsStream: this.props.rawEvents.deliveryStreamName,
       lakeBucket: this.props.lake.bucket.bucketName,
+      importsBucket: this.props.imports.bucket.bucketName,
       secretsKey: this.props.secretsKey.keyArn,
       tenantThrottling: this.props.tenantThrottling,
       apiBaseUrl: Lazy.string({
@@ -239,6 +242,8 @@ export class TopologyFunctions extends Construct {
         `${inboundQueuePrefix(this.props.stage)}-inbound-*`,
       eventSourceMappingArns: `arn:${Aws.PARTITION}:lambda:${Aws.REGION}:${Aws.ACCOUNT_ID}:event-source-mapping:*`,
       functionArn: (id) => Lazy.string({ produce: () => this.byId[id].functionArn }),
+      importsBucketArn: this.props.imports.bucket.bucketArn,
+      importsKeyArn: this.props.imports.key.keyArn,
     });
     for (const statement of resolved) {
       role.addToPrincipalPolicy(
@@ -318,6 +323,15 @@ export class TopologyFunctions extends Construct {
           'Export files get a key per tenant, export and window, made at run time: s3:PutObject is granted on the ' +
           "lake bucket's exports/ prefix only, never on the raw events or another bucket.",
         appliesTo: [{ regex: '/^Resource::<.+\\.Arn>\\/exports\\/\\*$/' }],
+      });
+    }
+    if (declares('importObjects')) {
+      suppressions.push({
+        id: 'AwsSolutions-IAM5',
+        reason:
+          'Import files get a key per tenant and import, made at run time: s3:GetObject and s3:PutObject are ' +
+          "granted on the imports bucket's imports/ prefix only.",
+        appliesTo: [{ regex: '/^Resource::<.+\\.Arn>\\/imports\\/\\*$/' }],
       });
     }
     if (declares('usagePlans') || declares('apiKeys')) {

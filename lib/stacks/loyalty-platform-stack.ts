@@ -11,6 +11,7 @@ import { LedgerApi, type CustomDomain } from '../constructs/ledger-api';
 import { LedgerTable } from '../constructs/ledger-table';
 import { Observability } from '../constructs/observability';
 import { RawEventsLake } from '../constructs/raw-events-lake';
+import { ImportsBucket } from '../constructs/imports-bucket';
 import { ProgressiveDelivery } from '../constructs/progressive-delivery';
 import { notifySnowpipe } from '../constructs/snowpipe-notification';
 import { TenantLakeAccess } from '../constructs/tenant-lake-access';
@@ -50,6 +51,8 @@ export class LoyaltyPlatformStack extends Stack {
   /** The customer-managed key that seals webhook signing secrets. */
   readonly secretsKey: kms.Key;
   readonly lake: RawEventsLake;
+  /** Tenants' import files and their error reports. */
+  readonly imports: ImportsBucket;
   readonly lakeAccess: TenantLakeAccess;
   readonly functions: Record<FunctionId, NodejsFunction>;
   /** Each function's `live` alias: everything invokes these, and releases shift them. */
@@ -83,6 +86,10 @@ export class LoyaltyPlatformStack extends Stack {
       key: this.lake.key,
       readers: props.lakeReaders ?? [],
     });
+    this.imports = new ImportsBucket(this, 'Imports', {
+      removalPolicy,
+      accessLogsBucket: this.lake.accessLogsBucket,
+    });
     this.secretsKey = new WebhookSecrets(this, 'Webhooks', { removalPolicy }).key;
     this.tokenKeys = new TokenSigningKeys(this, 'TokenKeys', {
       stage: props.stage,
@@ -101,6 +108,7 @@ export class LoyaltyPlatformStack extends Stack {
       tenantThrottling: Lazy.string({ produce: () => `api-gateway:${this.api.restApi.restApiId}/${props.stage}` }),
       rawEvents: this.lake,
       lake: this.lake,
+      imports: this.imports,
     });
     this.functions = functions.byId;
     this.functionLogGroups = functions.logGroups;

@@ -39,6 +39,8 @@ function describeResource(expression: Expression, functionId: FunctionId): strin
     [stack.getLogicalId(stack.lake.deliveryStream), 'rawEventsStream'],
     [logicalId(stack, stack.lake.bucket), 'lakeBucket'],
     [stack.getLogicalId(stack.lake.key.node.defaultChild as never), 'lakeKey'],
+    [logicalId(stack, stack.imports.bucket), 'importsBucket'],
+    [stack.getLogicalId(stack.imports.key.node.defaultChild as never), 'importsKey'],
     [logicalId(stack, stack.functionLogGroups[functionId]), 'logGroup'],
     ...tokenSigningKeys.slots.map(
       (slot) => [logicalId(stack, stack.tokenKeys.bySlot[slot]), `tokenKey:${slot}`] as [string, string],
@@ -135,6 +137,8 @@ function declared(spec: FunctionSpec): string[] {
     eventSourceMappingArns:
       'arn:{"Ref":"AWS::Partition"}:lambda:{"Ref":"AWS::Region"}:{"Ref":"AWS::AccountId"}:event-source-mapping:*',
     functionArn: (id) => `function:${id}`,
+    importsBucketArn: 'importsBucket',
+    importsKeyArn: 'importsKey',
   });
   return policy.flatMap((statement) => {
     const condition = statement.conditions ? ` if ${JSON.stringify(statement.conditions)}` : '';

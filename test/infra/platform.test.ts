@@ -497,11 +497,12 @@ describe('buckets', () => {
     const buckets = ofType('AWS::S3::Bucket');
     const keys = new Map(ofType('AWS::KMS::Key'));
 
-    // Assess: the lake bucket and its access-log bucket, nothing on SSE-S3 or aws/s3
+    // Assess: the lake bucket, its access-log bucket and the imports bucket, nothing on SSE-S3 or aws/s3
     expect(buckets.map(([id]) => id).sort()).toEqual(
       [
         logicalId(synth.stack, synth.stack.lake.bucket),
         logicalId(synth.stack, synth.stack.lake.accessLogsBucket),
+        logicalId(synth.stack, synth.stack.imports.bucket),
       ].sort(),
     );
     for (const [, bucket] of buckets) {

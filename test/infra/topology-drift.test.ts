@@ -177,6 +177,8 @@ describe('functions', () => {
           case 'functionArn':
             // The function's `live` alias: what its callers invoke.
             return liveAliasRefs(synth, ref.function as FunctionId).arn;
+          case 'importsBucket':
+            return { Ref: logicalId(stack, stack.imports.bucket) };
         }
       };
       const logGroupId = props.LoggingConfig?.LogGroup?.Ref as string;

@@ -21,6 +21,7 @@ const targets = {
   tokenPublicKeys: 'local:unused',
   lakeBucket: 'local-bucket',
   functionArn: (id: string) => `arn:aws:lambda:us-east-1:000000000000:function:local-${id}`,
+  importsBucket: 'local-imports',
 };
 
 /** Where the probes' SDK clients would go: closed ports. */

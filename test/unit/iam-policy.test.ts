@@ -200,6 +200,8 @@ describe('the declared roles on the twin', () => {
       inboundQueueArns: 'IQ',
       eventSourceMappingArns: 'ESM',
       functionArn: (id) => `FN:${id}`,
+      importsBucketArn: 'IB',
+      importsKeyArn: 'IK',
     });
     // Resource * twice: dynamodb:ListStreams and the X-Ray writes support no resource-level permissions.
     expect(resolved.flatMap((s) => s.resources).sort()).toEqual([

@@ -44,6 +44,7 @@ describe('the status page figures', () => {
       'queue:ApproximateNumberOfMessagesVisible:Maximum:webhookDeliveryDlq',
       'queue:ApproximateNumberOfMessagesVisible:Maximum:backfillDlq',
       'queue:ApproximateNumberOfMessagesVisible:Maximum:batchCommandsDlq',
+      'queue:ApproximateNumberOfMessagesVisible:Maximum:importStepsDlq',
       'queue:ApproximateNumberOfMessagesVisible:Maximum:streamFailures',
       'queue:ApproximateNumberOfMessagesVisible:Maximum:scheduledJobFailures',
       'queue:ApproximateAgeOfOldestMessage:Maximum',
