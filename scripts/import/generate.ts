@@ -51,7 +51,8 @@ export function memberRows(index: number, random: () => number, options: Generat
   const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)] as T;
   const externalId = `crm-${String(index).padStart(7, '0')}`;
   const firstName = pick(FIRST);
-  const enrolledAtMs = AS_OF - Math.floor(random() * 5 * 365) * DAY_MS;
+  // At least a week before the opening balance, so each history line (a day apart from enrolment) precedes it.
+  const enrolledAtMs = AS_OF - (7 + Math.floor(random() * 5 * 365)) * DAY_MS;
   const member = {
     type: 'member',
     externalId,
