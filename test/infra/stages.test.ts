@@ -273,8 +273,8 @@ describe('the promoted stages differ as stages.ts says (dev and prod synthesized
     expect(prodStores.filter((entry) => !entry.endsWith(' Retain'))).toEqual([]);
     expect(prodStores).toHaveLength(devStores.length);
     expect(protection).toEqual([false, true]);
-    // Buckets with objects cannot be deleted: the dev stack empties its two first; prod never does.
-    expect(emptied).toEqual([2, 0]);
+    // Buckets with objects cannot be deleted: the dev stack empties its three first; prod never does.
+    expect(emptied).toEqual([3, 0]);
   });
 
   it('release at once in dev and by canary in prod, rolled back on alarms in both', () => {
