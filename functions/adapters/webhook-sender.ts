@@ -60,36 +60,17 @@ export async function postSigned(input: {
         timestampSeconds,
         body: input.body,
       });
-  try {
-    const response = await postPinned(target.url, required(target.addresses[0], 'a checked address'), {
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': 'LoyaltyLedger-Webhooks/1.0',
-        ...(input.correlationId !== undefined ? { [CORRELATION_ID_HEADER]: input.correlationId } : {}),
-        ...headers,
-      },
-      body: input.body,
-      timeoutMs: input.timeoutMs,
-      maxResponseBytes: RESPONSE_BODY_LIMIT_BYTES,
-    });
-    const retryAfter = retryAfterSeconds(response.headers['retry-after'], clock.now());
-    return {
-      ok: response.status >= 200 && response.status < 300,
-      status: response.status,
-      durationMs: response.durationMs,
-      responseBody: response.body,
-      ...((response.status === 429 || response.status === 503) && retryAfter !== undefined
-        ? { retryAfterSeconds: retryAfter }
-        : {}),
-    };
-  } catch (error) {
-    const name = (error as Error).name;
-    return {
-      ok: false,
-      durationMs: elapsed(),
-      error: name === 'TimeoutError' ? `timed out after ${input.timeoutMs} ms` : (error as Error).message,
-    };
-  }
+  return send(target.url, required(target.addresses[0], 'a checked address'), {
+    headers: {
+      'content-type': 'application/json',
+      'user-agent': 'LoyaltyLedger-Webhooks/1.0',
+      ...(input.correlationId !== undefined ? { [CORRELATION_ID_HEADER]: input.correlationId } : {}),
+      ...headers,
+    },
+    body: input.body,
+    timeoutMs: input.timeoutMs,
+    clock,
+  });
 }
 
 /**

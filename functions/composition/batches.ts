@@ -1,30 +1,25 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { documentClient, lambdaClient, sqsClient } from '../adapters/aws-clients';
-import { DynamoAuditTrail } from '../adapters/dynamo-audit-trail';
 import { DynamoBatchStore } from '../adapters/dynamo-batch-store';
 import { DynamoInboundQueueStore } from '../adapters/dynamo-inbound-queue-store';
-import { DynamoOfferStore } from '../adapters/dynamo-offer-store';
-import { DynamoRewardStore } from '../adapters/dynamo-reward-store';
 import { DynamoTenantStore } from '../adapters/dynamo-tenant-store';
 import { changeVisibility, SqsCommandQueue } from '../adapters/sqs-command-queue';
 import { AwsInboundQueueInfrastructure } from '../adapters/sqs-inbound-queues';
-import { catalogueReplies } from '../api/catalogue-views';
 import { memberView } from '../api/ledger-views';
 import type { LedgerService } from '../domain/ledger-service';
-import { applyCommand, commandScope, type CommandServices } from '../api/inbound-commands';
+import { applyCommand, commandScope } from '../api/inbound-commands';
 import { requestHash } from '../api/request-hash';
 import { BatchCommandWorker, BatchService } from '../domain/batch-service';
 import { retryDelaySeconds, type CommandMessage } from '../domain/batches';
 import { InboundQueueAdmin, InboundQueueWorker, type SubmitBatch } from '../domain/inbound-queue-service';
 import { inboundQueuePrefix } from '../declaration/topology';
 import { ttlCache } from '../shared/ttl-cache';
-import { RewardCatalogue } from '../domain/reward-catalogue';
 import { systemClock } from '../shared/clock';
 import type { VisibilityChange, Wait } from '../shared/fifo-batch';
 import { logger } from '../shared/logger';
 import { newId } from '../shared/ids';
+import { commandServicesOn } from './command-services';
 import { setting } from './config';
-import { ledgerWiring } from './ledger';
 
 /** The API's side of batches: the table and the command queue (set up on the first batch). */
 export function batchService(
@@ -57,17 +52,8 @@ export function commandWorker(): {
 } {
   const dynamo = documentClient();
   const tableName = setting('TABLE_NAME');
-  const { ledger, store } = ledgerWiring(dynamo);
-  const services: CommandServices = {
-    ledger,
-    offers: new DynamoOfferStore(dynamo, tableName),
-    catalogue: new RewardCatalogue(new DynamoRewardStore(dynamo, tableName), store, systemClock, catalogueReplies),
-    audit: new DynamoAuditTrail(dynamo, tableName),
-    clock: systemClock,
-    tenantStore: new DynamoTenantStore(dynamo, tableName),
-  };
+  const { services, resolve } = commandServicesOn(dynamo, tableName);
   const worker = new BatchCommandWorker(new DynamoBatchStore(dynamo, tableName), systemClock);
-  const resolve = (tenantId: string, externalId: string) => store.findMemberIdByExternalId(tenantId, externalId);
   const sqs = sqsClient();
   const queueUrl = setting('BATCH_QUEUE_URL');
   return {

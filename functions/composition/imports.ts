@@ -1,23 +1,16 @@
 import { documentClient, s3Client, sqsClient } from '../adapters/aws-clients';
-import { DynamoAuditTrail } from '../adapters/dynamo-audit-trail';
 import { DynamoImportStore } from '../adapters/dynamo-import-store';
 import { DynamoJobLease } from '../adapters/job-lease';
-import { DynamoOfferStore } from '../adapters/dynamo-offer-store';
-import { DynamoRewardStore } from '../adapters/dynamo-reward-store';
-import { DynamoTenantStore } from '../adapters/dynamo-tenant-store';
 import { S3ImportObjects } from '../adapters/s3-import-objects';
 import { SqsImportQueue } from '../adapters/sqs-import-queue';
-import { catalogueReplies } from '../api/catalogue-views';
 import { importRowApplier } from '../api/import-rows';
-import type { CommandServices } from '../api/inbound-commands';
 import type { ImportStepMessage } from '../domain/imports';
 import { ImportRunner } from '../domain/imports-runner';
 import { ImportService } from '../domain/imports-service';
-import { RewardCatalogue } from '../domain/reward-catalogue';
 import { systemClock } from '../shared/clock';
 import { newId } from '../shared/ids';
+import { commandServicesOn } from './command-services';
 import { setting } from './config';
-import { ledgerWiring } from './ledger';
 
 const importObjects = () =>
   new S3ImportObjects(s3Client({ forcePathStyle: setting('S3_FORCE_PATH_STYLE') }), setting('IMPORTS_BUCKET_NAME'));
@@ -54,16 +47,7 @@ export function importService(): ImportService {
 export function importSteps(): (body: string, receiveCount: number, holder: string) => Promise<void> {
   const dynamo = documentClient();
   const tableName = setting('TABLE_NAME');
-  const { ledger, store } = ledgerWiring(dynamo);
-  const services: CommandServices = {
-    ledger,
-    offers: new DynamoOfferStore(dynamo, tableName),
-    catalogue: new RewardCatalogue(new DynamoRewardStore(dynamo, tableName), store, systemClock, catalogueReplies),
-    audit: new DynamoAuditTrail(dynamo, tableName),
-    clock: systemClock,
-    tenantStore: new DynamoTenantStore(dynamo, tableName),
-  };
-  const resolve = (tenantId: string, externalId: string) => store.findMemberIdByExternalId(tenantId, externalId);
+  const { services, resolve } = commandServicesOn(dynamo, tableName);
   const runner = new ImportRunner(
     new DynamoImportStore(dynamo, tableName),
     importObjects(),
