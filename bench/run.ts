@@ -60,10 +60,10 @@ import { runOutage } from './outage';
  * - batches: batch_commands_per_s, BENCH_BATCHES batches of BENCH_BATCH_COMMANDS earns posted to POST /v1/batches until
  *   every one reads completed, against raw_batch_commands_per_s (the same items straight to DynamoDB Local, as many
  *   in flight as the batch worker's trigger runs at once): batch_vs_raw_ratio; see `batches.ts`
- * - imports: import_rows_per_s, a generated file of BENCH_IMPORT_MEMBERS members (BENCH_IMPORT_MEMBERS_ONLY=false adds
- *   opening balances and history) imported at BENCH_IMPORT_RATE rows/s until it reads completed, against
- *   raw_import_rows_per_s (as many enrol transactions straight to DynamoDB Local, the runner's concurrency in
- *   flight): import_vs_raw_ratio, with the rows rejected; see `imports.ts`
+ * - imports: import_rows_per_s, a generated file of BENCH_IMPORT_MEMBERS members, their opening balances and history
+ *   (BENCH_IMPORT_MEMBERS_ONLY=true: member rows only) imported at BENCH_IMPORT_RATE rows/s until it reads
+ *   completed, against raw_import_rows_per_s (as many enrol transactions straight to DynamoDB Local, the runner's
+ *   concurrency in flight): import_vs_raw_ratio, with the rows rejected; see `imports.ts`
  */
 const SCENARIOS = [
   'api',
@@ -114,8 +114,8 @@ const LAKE_EVENTS = Number(process.env.BENCH_LAKE_EVENTS ?? 200);
 const LAKE_RATE = Number(process.env.BENCH_LAKE_RATE ?? 20);
 const BATCHES = Number(process.env.BENCH_BATCHES ?? 4);
 const BATCH_COMMANDS = Number(process.env.BENCH_BATCH_COMMANDS ?? 500);
-const IMPORT_MEMBERS = Number(process.env.BENCH_IMPORT_MEMBERS ?? 2_000);
-const IMPORT_MEMBERS_ONLY = process.env.BENCH_IMPORT_MEMBERS_ONLY !== 'false';
+const IMPORT_MEMBERS = Number(process.env.BENCH_IMPORT_MEMBERS ?? 400);
+const IMPORT_MEMBERS_ONLY = process.env.BENCH_IMPORT_MEMBERS_ONLY === 'true';
 const IMPORT_RATE = Number(process.env.BENCH_IMPORT_RATE ?? 1_000);
 /** The twin's lake buffer: its stand-in flushes every 250 ms, so a second is about as short as it measures well. */
 const LAKE_BUFFER_S = Number(process.env.BENCH_LAKE_BUFFER_S ?? 1);
