@@ -155,10 +155,26 @@ const forOperators = (route: Route) => route.scope === 'admin';
  */
 function foreignIdsAnswer(route: Route, sent: Sent): Expected {
   if (forOperators(route)) return forbidden;
+  const absent = NO_SUCH_RESOURCE[route.operationId];
+  if (absent) return absent;
   if (route.method === 'PUT') return { status: sent.foreignInBody ? 404 : 200 };
   if (hasParams(route)) return { status: 404 };
   return { status: route.success };
 }
+
+/** An operator's success: its documented status (200 for reads and patches, which document no other). */
+const operatorSuccess = (route: Route): Expected => ({
+  status: route.method === 'GET' || route.method === 'PATCH' ? 200 : route.success,
+});
+
+/**
+ * Reads of a tenant's one resource of a kind that the seeded tenants do not have (an inbound queue needs an AWS
+ * account of theirs): the answer is the resource's own 404, to the owner as to an operator.
+ */
+const NO_SUCH_RESOURCE: Record<string, Expected> = {
+  getInboundQueue: { status: 404, code: 'inbound_queue_not_found' },
+  getOwnInboundQueue: { status: 404, code: 'inbound_queue_not_found' },
+};
 
 const CASES: CredentialCase[] = [
   {
@@ -255,7 +271,8 @@ const CASES: CredentialCase[] = [
     ids: () => ({ ...a.ids, tenantId: operatorTarget }),
     caller: () => null,
     // Admin routes act on the platform (a tenant of their own here); tenant routes are refused whatever the ids.
-    expect: (route) => (forOperators(route) ? { status: route.method === 'POST' ? route.success : 200 } : forbidden),
+    expect: (route) =>
+      forOperators(route) ? (NO_SUCH_RESOURCE[route.operationId] ?? operatorSuccess(route)) : forbidden,
     sees: () => [a, b, suspended].map((tenant) => tenant.tenantId),
   },
   {
@@ -341,6 +358,13 @@ const SAMPLE_BODIES: Record<string, (ids: TenantIds) => unknown> = {
   createBackfill: () => backfillRequest,
   createTenantBackfill: () => backfillRequest,
   cancelBackfill: () => ({}),
+  createImport: () => ({ rowsPerSecond: 10 }),
+  // Nothing uploaded: the owner's own start answers 409, another tenant's id 404.
+  startImport: () => ({}),
+  pauseImport: () => ({}),
+  resumeImport: () => ({}),
+  cancelImport: () => ({}),
+  createInboundQueue: () => ({ accountId: '123456789012' }),
   // Accepted at once (202) whoever the member is: a foreign member is the command's result (404), not the answer's.
   submitBatch: (ids) => ({
     commands: [

@@ -34,6 +34,8 @@ export interface TenantIds {
   backfillId: string;
   /** A batch of one command (it may still run). */
   batchId: string;
+  /** An import job waiting for its upload. */
+  importId: string;
   /** A platform maintenance window (the admin routes' path parameter): no tenant's; set by the test that needs it. */
   maintenanceId?: string;
   /** A maintenance window of its endpoint, a month ahead (it holds nothing meanwhile). */
@@ -213,6 +215,7 @@ export async function seedTenant(twin: RunningTwin, tenantId: string, apiKey: st
     }),
     'batch',
   );
+  const imported = await ok(api<{ importId: string }>('/v1/imports', { body: { rowsPerSecond: 10 } }), 'import');
   const ids: TenantIds = {
     tenantId,
     memberId,
@@ -229,6 +232,7 @@ export async function seedTenant(twin: RunningTwin, tenantId: string, apiKey: st
     exportId: scheduled.exportId,
     backfillId: backfill.backfillId,
     batchId: batch.batchId,
+    importId: imported.importId,
     windowId: maintenance.windowId,
   };
   return {
