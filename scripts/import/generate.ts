@@ -13,7 +13,10 @@ export interface GenerateOptions {
   seed: number;
   /** Member rows only (no `enrolledAt`): what every version of the row applier takes. */
   membersOnly: boolean;
-  /** Deliberately bad lines (bad JSON, invalid UTF-8, a line over 64 KiB), one after each `badEvery` members. */
+  /**
+   * Deliberately bad lines (bad JSON, invalid UTF-8, a line over 64 KiB, history of an unknown member, an unknown
+   * tier), one after each `badEvery` members.
+   */
   bad: boolean;
   badEvery?: number;
   /** The tenant's programme tier ids an opening balance may name. */
@@ -46,10 +49,12 @@ const DAY_MS = 86_400_000;
 /** The history's instants are fixed, not "now", so the file is the same on every run. */
 const AS_OF = Date.UTC(2026, 10, 30);
 
+const externalIdOf = (index: number) => `crm-${String(index).padStart(7, '0')}`;
+
 /** The rows of one member, as lines, in the order they must apply. */
 export function memberRows(index: number, random: () => number, options: GenerateOptions): string[] {
   const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)] as T;
-  const externalId = `crm-${String(index).padStart(7, '0')}`;
+  const externalId = externalIdOf(index);
   const firstName = pick(FIRST);
   // At least a week before the opening balance, so each history line (a day apart from enrolment) precedes it.
   const enrolledAtMs = AS_OF - (7 + Math.floor(random() * 5 * 365)) * DAY_MS;
@@ -101,23 +106,54 @@ export function memberRows(index: number, random: () => number, options: Generat
   return lines;
 }
 
-/** The bad lines `--bad` writes, one after each `BAD_EVERY` good members, cycling through these. */
-const BAD_LINES: { bytes: Buffer; code: string; message: string }[] = [
-  {
+/**
+ * The bad lines `--bad` writes, one after each `BAD_EVERY` good members, cycling through these: three the job itself
+ * refuses (the line is no JSON, no UTF-8, or too long) and two the row applier refuses (`externalId` is the member
+ * just written).
+ */
+const BAD_LINES: ((externalId: string) => { bytes: Buffer; code: string; message: string })[] = [
+  () => ({
     bytes: Buffer.from('{"type":"member","externalId":"crm-broken"'),
     code: 'invalid_json',
     message: invalidJsonMessage('{"type":"member","externalId":"crm-broken"'),
-  },
-  {
+  }),
+  () => ({
     bytes: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]),
     code: 'invalid_json',
     message: 'The line is not valid UTF-8',
-  },
-  {
+  }),
+  () => ({
     bytes: Buffer.from(JSON.stringify({ type: 'member', externalId: 'crm-huge', note: 'x'.repeat(70_000) })),
     code: 'line_too_long',
     message: `The line is longer than ${64 * 1024} bytes`,
-  },
+  }),
+  (externalId) => ({
+    bytes: Buffer.from(
+      JSON.stringify({
+        type: 'transaction',
+        externalId: `${externalId}-nobody`,
+        transactionId: 'old-nobody',
+        occurredAt: new Date(AS_OF - DAY_MS).toISOString(),
+        kind: 'earn',
+        points: 10,
+      }),
+    ),
+    code: 'member_not_found',
+    message: `No member with external id ${externalId}-nobody`,
+  }),
+  (externalId) => ({
+    bytes: Buffer.from(
+      JSON.stringify({
+        type: 'opening_balance',
+        externalId,
+        asOf: new Date(AS_OF).toISOString(),
+        lots: [{ points: 10, expiresAt: null }],
+        tier: 'no-such-tier',
+      }),
+    ),
+    code: 'unknown_tier',
+    message: 'The programme has no tier no-such-tier',
+  }),
 ];
 const BAD_EVERY = 97;
 
@@ -149,7 +185,7 @@ export async function generate(
     for (const row of memberRows(member, random, options)) await write(row);
     const every = options.badEvery ?? BAD_EVERY;
     if (options.bad && member % every === every - 1) {
-      const bad = BAD_LINES[expected.length % BAD_LINES.length];
+      const bad = BAD_LINES[expected.length % BAD_LINES.length]?.(externalIdOf(member));
       if (!bad) continue;
       await write(bad.bytes);
       expected.push({ line, code: bad.code, message: bad.message });

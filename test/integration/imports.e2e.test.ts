@@ -95,7 +95,7 @@ describe('imports', () => {
     const api = await tenantApi();
     const badFile = join(dir, 'bad.ndjson');
     const { expected, rows } = await generate(badFile, {
-      members: 40,
+      members: 50,
       seed: 9,
       membersOnly: true,
       bad: true,
@@ -111,11 +111,12 @@ describe('imports', () => {
       'invalid_json',
       'invalid_json',
       'line_too_long',
-      'invalid_json',
+      'member_not_found',
+      'unknown_tier',
     ]);
     expect(view).toMatchObject({
       status: 'completed',
-      rowsDone: { applied: 40, unchanged: 0, rejected: expected.length, total: rows },
+      rowsDone: { applied: 50, unchanged: 0, rejected: expected.length, total: rows },
     });
     expect(await errorReport(view)).toEqual(expected);
   }, 60_000);
